@@ -1,0 +1,155 @@
+// The classifier: ParsedReport -> one Verdict per recipient. PURE.
+//
+// reason    first rule of ./rules.ts that matches (text over the diagnostic, or the status),
+//           after the report kind has spoken for non-bounces.
+// status    the report's code, else one derived from reply code + reason (statusDerived).
+// hardbounce  the address itself is permanently undeliverable: userunknown, hostunknown,
+//           hasmoved (permanent by nature once the MTA gave up: Action failed), and notaccept
+//           only with a 5xx / 5.x.x failure (a 4xx "not accepting" is a host condition).
+// type      hard: failed with 5.x.x / 5xx; soft: failed with 4.x.x (expired after retries);
+//           pending: delayed or a 4xx not yet final; none: not a bounce.
+//
+// category (what senders are told), by reason:
+//   | reason                                                     | category      |
+//   |------------------------------------------------------------|---------------|
+//   | userunknown, hostunknown, hasmoved, notaccept               | unknown_user  |
+//   | mailboxfull                                                 | mailbox_full  |
+//   | contenterror, emailtoolarge, virusdetected, notcompliantrfc | content       |
+//   | spamdetected, filtered                                      | spam          |
+//   | policyviolation, authfailure, securityerror, blocked,       | policy        |
+//   |   badreputation, requireptr, norelaying, rejected,          |               |
+//   |   failedstarttls, ratelimited (sender-side fix needed)      |               |
+//   | any other reason, permanent                                 | other         |
+//   | any other reason, transient (pending or soft)               | temporary     |
+//   | delivered, feedback, vacation, or kind unknown              | none          |
+// `filtered` is recipient-side filtering (Japanese carriers' sender filters, "user reject"):
+// for the sender it behaves like spam filtering, hence `spam`. `rejected` is the sender address
+// being refused: a sender-side policy matter.
+import type { BounceType, Category, ParsedReport, Reason, RecipientReport, Verdict } from '../report.js';
+import { DERIVED_STATUS, RULES, statusMatches, type Rule } from './rules.js';
+
+export { RULES } from './rules.js';
+export type { Rule } from './rules.js';
+
+const CATEGORY: Partial<Record<Reason, Category>> = {
+  userunknown: 'unknown_user', hostunknown: 'unknown_user', hasmoved: 'unknown_user', notaccept: 'unknown_user',
+  mailboxfull: 'mailbox_full',
+  contenterror: 'content', emailtoolarge: 'content', virusdetected: 'content', notcompliantrfc: 'content',
+  spamdetected: 'spam', filtered: 'spam',
+  policyviolation: 'policy', authfailure: 'policy', securityerror: 'policy', blocked: 'policy',
+  badreputation: 'policy', requireptr: 'policy', norelaying: 'policy', rejected: 'policy',
+  failedstarttls: 'policy', ratelimited: 'policy',
+};
+
+const HARD_REASONS = new Set<Reason>(['userunknown', 'hostunknown', 'hasmoved', 'notaccept']);
+
+export interface RuleMatch {
+  rule: Rule;
+  field: string;
+  text: string;
+}
+
+/** First rule matching the diagnostic text or the status, in table order. */
+export function matchRule(diagnostic: string | null, status: string | null, command: string | null = null): RuleMatch | null {
+  const text = diagnostic ? (diagnostic.length > 4000 ? diagnostic.slice(0, 4000) : diagnostic) : '';
+  for (const rule of RULES) {
+    if (rule.command && (!command || !rule.command.includes(command))) continue;
+    if (rule.pattern) {
+      if (!text) continue;
+      const m = rule.pattern.exec(text);
+      if (m) return { rule, field: 'diagnosticCode', text: m[0] };
+    } else if (rule.status && status) {
+      if (rule.status.some((p) => statusMatches(status, p))) return { rule, field: 'status', text: status };
+    }
+  }
+  return null;
+}
+
+function classOf(r: RecipientReport): 2 | 4 | 5 | null {
+  const c = r.status?.[0] ?? (r.replyCode ? String(r.replyCode)[0] : null);
+  if (c === '5') return 5;
+  if (c === '4') return 4;
+  if (c === '2') return 2;
+  return null;
+}
+
+function verdictBase(report: ParsedReport, r: RecipientReport | null): Omit<Verdict, 'reason' | 'hardbounce' | 'category' | 'type' | 'rule' | 'matched' | 'status'> {
+  return {
+    recipient: r ? r.finalRecipient : null,
+    kind: report.kind,
+    action: r?.action ?? null,
+    replyCode: r?.replyCode ?? null,
+    diagnosticCode: r?.diagnosticCode ?? null,
+    remoteMta: r?.remoteMta ?? null,
+    reportingMta: report.reportingMta,
+    originalMessageId: report.original?.messageId ?? null,
+    feedbackType: report.feedback?.feedbackType ?? null,
+    detector: report.detector,
+  };
+}
+
+/** Classifies one recipient of a report. */
+export function classifyRecipient(report: ParsedReport, r: RecipientReport): Verdict {
+  const base = verdictBase(report, r);
+  const none = (reason: Reason, rule: string, field: string, text: string): Verdict => ({
+    ...base,
+    status: r.status,
+    reason,
+    hardbounce: false,
+    category: 'none',
+    type: 'none',
+    rule,
+    matched: { field, text },
+  });
+  if (report.kind === 'complaint') return none('feedback', 'kind.complaint', 'feedbackType', report.feedback?.feedbackType ?? '');
+  if (report.kind === 'auto_reply') return none('vacation', 'kind.auto-reply', 'autoReply', report.autoReply ?? '');
+  if (r.action === 'delivered' || r.action === 'relayed' || r.action === 'expanded') return none('delivered', `action.${r.action}`, 'action', r.action);
+  if (report.kind === 'unknown') return none('undefined', 'kind.unknown', 'kind', 'unknown');
+
+  const cls = classOf(r);
+  if (cls === 2) return none('delivered', 'status.2', 'status', r.status ?? String(r.replyCode));
+  const m = matchRule(r.diagnosticCode, r.status, r.command);
+  let reason: Reason;
+  let rule: string;
+  let matched: Verdict['matched'];
+  if (m) {
+    reason = m.rule.reason;
+    rule = m.rule.id;
+    matched = { field: m.field, text: m.text };
+  } else {
+    // nothing said why: a delayed message that never made it has expired; else undecided
+    reason = r.action === 'delayed' ? 'expired' : 'onhold';
+    rule = 'default.' + reason;
+    matched = null;
+  }
+  // a "user unknown" answered to DATA (after the recipients were accepted) is a content
+  // filter's wording, not a missing mailbox
+  if (reason === 'userunknown' && r.command === 'DATA' && m?.field !== 'status') {
+    reason = 'filtered';
+    rule += '+command.data';
+  }
+
+  let status = r.status;
+  let statusDerived = false;
+  const permanent = cls === 5 || (cls === null && r.action !== 'delayed');
+  if (!status) {
+    const klass = cls ?? (r.action === 'delayed' ? 4 : 5);
+    status = `${klass}.${DERIVED_STATUS[reason]}`;
+    statusDerived = true;
+  }
+
+  let type: BounceType;
+  if (r.action === 'delayed') type = 'pending';
+  else if (permanent) type = 'hard';
+  else if (r.action === 'failed') type = 'soft';
+  else type = 'pending';
+
+  const hardbounce = r.action !== 'delayed' && HARD_REASONS.has(reason) && (reason !== 'notaccept' || permanent);
+  const category: Category = CATEGORY[reason] ?? (type === 'hard' ? 'other' : 'temporary');
+  return { ...base, status, statusDerived, reason, hardbounce, category, type, rule, matched };
+}
+
+/** One verdict per recipient (empty when the report names none). */
+export function classify(report: ParsedReport): Verdict[] {
+  return report.recipients.map((r) => classifyRecipient(report, r));
+}

@@ -1,0 +1,127 @@
+// The reason table: data, checked top to bottom, first match wins. Each verdict records the
+// rule id and the text it matched (`bounced classify --explain`).
+//
+// Reason names are Sisimai 5.6+'s (see src/report.ts). Phrases were collected from real NDRs
+// and from the public descriptions of Sisimai's reasons; they are matched case-insensitively
+// over the recipient's diagnostic text (Diagnostic-Code or the NDR line for that address).
+//
+// Order = specificity. When the status code and the text disagree the more specific wins:
+//   1. STRONG text   phrases that name one cause unambiguously ("mailbox full", "user unknown",
+//                    "SPF", "relay access denied"); they beat any status code, because servers
+//                    send 5.1.1 / 5.7.1 / 5.0.0 loosely ("user over quota (#5.1.1)").
+//   2. SPECIFIC status  RFC 3463 / vendor codes that name one cause (5.1.1, 5.2.2, 5.7.26...).
+//   3. WEAK text     phrases that hint ("access denied", "blocked", "not allowed", "refused").
+//   4. GENERIC status   class/subject defaults (5.7.x -> blocked, 4.4.x -> networkerror...).
+// Rules 1 and 3 have `example` texts: test/classifier/rules.test.ts checks that each example
+// fires its own rule (not an earlier one), so the table stays honest as it grows.
+import type { Reason } from '../report.js';
+
+export interface Rule {
+  /** Stable id: `text.<name>` or `status.<code>`. */
+  id: string;
+  reason: Reason;
+  /** Regex over the diagnostic text (case-insensitive). */
+  pattern?: RegExp;
+  /** Status prefixes: '5.1.1' matches exactly 5.1.1; '5.7.' matches any 5.7.x; 'x.2.2' any class. */
+  status?: string[];
+  /** Only when the SMTP command was one of these (RCPT, DATA, MAIL, ...). */
+  command?: string[];
+  /** A text (or status) that must fire this rule; used by the tests. */
+  example: string;
+}
+
+// --- 1. strong text -----------------------------------------------------------------------------
+const STRONG: Rule[] = [
+  { id: 'text.virus', reason: 'virusdetected', pattern: /\bvirus(?:es)? (?:detected|found)|infected with|contains? (?:a )?virus|malware (?:detected|found)|\bvirus\b.{0,40}\b(?:rejected|found|detected)|message contains? malicious/i, example: '550 5.7.0 Message rejected: virus found in message' },
+  { id: 'text.dmarc-spf-dkim', reason: 'authfailure', pattern: /\bdmarc\b|\bspf\b|sender policy framework|\bdkim\b|domainkeys|is not designated by|not authorized to send on behalf|unauthenticated email (?:from|is not accepted)|sender authentication failed|email authentication failed|does not pass (?:dmarc|spf|authentication)|failed (?:spf|dkim|dmarc)|authentication[ -]results.{0,20}fail/i, example: '550 5.7.1 Unauthenticated email from example.com is not accepted due to domain\'s DMARC policy' },
+  { id: 'text.require-ptr', reason: 'requireptr', pattern: /reverse (?:dns|lookup|hostname|host name|mapping)|\bptr\b|\brdns\b|no dns (?:pointer|name)|cannot find your hostname|can't find your hostname|ip name lookup failed|unresolvable (?:relay )?host ?name|hostname (?:does not|doesn't) match|host name of your ip|the ip address you are sending from has no|does not have a valid hostname|client host rejected: cannot find your/i, example: '550 5.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.1]' },
+  { id: 'text.relay-denied', reason: 'norelaying', pattern: /relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited|refused)|not (?:permitted|allowed) to relay|we do not relay|unable to relay|relay not authori[sz]ed|no relaying|relaying mail to .{1,80} is not allowed|cannot relay|will not relay|isn't allowed to relay|relay denied/i, example: '554 5.7.1 <x@example.net>: Relay access denied' },
+  { id: 'text.too-large', reason: 'emailtoolarge', pattern: /(?:message|mail|email|e-mail)(?: size)? (?:is |was )?(?:too (?:large|big|long)|exceeds?|larger than)|size (?:limit|of message) exceed|exceeds? (?:the )?(?:maximum|max\.?|fixed|size|message size)|message size exceeds|message length exceeds|too big for|maximum (?:message )?size|message file too big|size exceeds maximum|exceeded (?:the )?maximum (?:allowed )?size|message too large/i, example: '552 5.3.4 Message size exceeds fixed maximum message size' },
+  { id: 'text.mailbox-full', reason: 'mailboxfull', pattern: /mailbox (?:is )?full|mail ?box (?:is )?full|full mailbox|quota (?:exceeded|violation|full)|over (?:the )?(?:allowed )?quota|(?:exceeded|exceeds?|exceeding) (?:his|her|their|the|its)?\s?(?:mailbox |storage |disk )?(?:quota|storage allocation|disk space)|(?:disk|mail|mailbox|user|storage) quota|insufficient (?:disk |storage )?space|not enough (?:disk |storage )?space|mailfolder is full|mailbox (?:size limit|has exceeded)|user has too many messages|has exceeded (?:his|her|the) (?:mailbox|storage)|inbox is full|boite (?:du destinataire )?pleine|space has been used up|is over disk quota|maildir over quota|too much mail data|mailbox would exceed/i, example: '552 5.2.2 <x@example.jp>... Mailbox Full' },
+  { id: 'text.has-moved', reason: 'hasmoved', pattern: / has been replaced by |address has (?:been )?(?:moved|changed)|changed (?:his|her|their) (?:e-?mail )?address|no longer (?:at|with) this (?:address|domain)|user has moved/i, example: '550 5.1.6 kijitora@example.org address has been replaced by kijitora@example.net' },
+  { id: 'text.null-mx', reason: 'notaccept', pattern: /null ?mx|(?:host|domain|server) does not accept (?:any )?mail|does not accept mail|will not accept mail|not accepting (?:any )?(?:network )?(?:messages|mail)|mail receiving disabled|no mx record/i, example: '556 5.1.10 Recipient domain example.com has null MX: does not accept mail' },
+  { id: 'text.suspend', reason: 'suspend', pattern: /account (?:has been |is |was )?(?:disabled|suspended|deactivated|locked|frozen|inactive|expired|blocked)|mailbox (?:has been |is |currently )?(?:disabled|suspended|deactivated|frozen|locked|inactive)|(?:user|recipient|address|mailbox) (?:is )?(?:suspended|deactivated|frozen)|has been (?:disabled|suspended|deactivated|frozen)|is a deactivated mailbox|account (?:is )?not active|inactive (?:account|mailbox|user)|disabled (?:account|mailbox|recipient|user)|recipient suspend|service (?:is )?suspended|account has been terminated|boite du destinataire archivee/i, example: '550 5.2.1 The email account that you tried to reach is disabled: account has been disabled' },
+  { id: 'text.user-unknown', reason: 'userunknown', pattern: /user ?unknown|unknown (?:user|recipient|mailbox|local ?part|address|e-?mail address|account)|no such (?:user|mailbox|recipient|address|account|person|local user)|(?:user|recipient|mailbox|address|account|addressee|e-?mail address|destination|local part)(?: name)? (?:does not|doesn't|did not|dose not) exist|(?:user|recipient|mailbox|address|account)s? (?:is )?(?:not found|not known|unknown|invalid|not exist|not listed)|invalid (?:recipient|mailbox|user|address|e-?mail address|account)|(?:is )?not a (?:valid|known) (?:user|recipient|mailbox|address)|mailbox (?:is )?(?:unavailable|not available|not present|invalid|not exist)|(?:mailbox|user|recipient) not (?:found|here|local|available|ok)|address (?:not|is not) (?:present|listed|valid|recognized)|no mailbox (?:here|by that name|found|available)|no account by that name|recipient (?:address )?rejected: (?:user|access denied|undeliverable|unknown|invalid)|bad (?:recipient|destination mailbox)|not (?:listed in|found in) (?:the )?directory|there is no one at this address|email account that you tried to reach does not exist|addressee unknown|recipient no longer on server|resolver\.adr\.recipient ?not ?found|recipientnotfound|can't accept user|this user doesn't have a .{1,40} account|no valid recipients|badrcptto|validrcptto|utilisateur inconnu|usuario (?:desconocido|no existe)|no existe (?:dicha persona|ese usuario)|benutzer unbekannt|keine e-mails empfangen|is not an active address|unrouteable address|user not exist|unknown or illegal alias|mailbox does not exist|address rejected.{0,20}not exist|not our customer|this address no longer accepts mail|recipient is not local|no such local user|dest(?:ination)? address(?:es)? (?:were|was) unknown/i, example: '550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in local recipient table' },
+  { id: 'text.host-unknown', reason: 'hostunknown', pattern: /host (?:or domain name )?(?:not found|unknown)|unknown (?:host|domain)|no such domain|domain (?:does not|doesn't|must) exist|domain (?:name )?not found|domain is not reachable|host unreachable|unrouteable mail domain|name or service not known|nxdomain|mail domain mentioned in email address is unknown|recipient domain must exist|unknown domain name|mx records point to non-existent hosts|(?:the )?domain (?:is )?(?:invalid|not valid)|no route to (?:domain|this host)|dns error: domain name not found/i, example: '550 5.1.2 Host unknown (Name server: example.invalid: host not found)' },
+  { id: 'text.sender-rejected', reason: 'rejected', pattern: /sender (?:address |domain )?(?:rejected|refused|denied|blocked|invalid|not (?:allowed|authorized|accepted))|(?:envelope[ -])?sender (?:verify|verification) failed|(?:sender|from) domain (?:must exist|does not exist|is invalid|not found)|domain of sender address .{1,120} does not exist|mail from (?:address )?(?:rejected|refused|not accepted|must)|invalid sender|unroutable sender|sender is (?:on|in) (?:the )?(?:user )?(?:deny|block)list|sender not pre-?approved|not accepting mail from this sender|bogus mail from|you are not allowed to send mail|mail from not owned by user|rejected (?:due to|because of) (?:the )?sender|sender unknown|unknown sender|from address (?:rejected|blocked|is invalid)|your (?:e-?mail )?address has been (?:blacklisted|blocked)/i, example: '550 5.1.8 <neko@example.org>: Sender address rejected: Domain not found' },
+  { id: 'text.spam', reason: 'spamdetected', pattern: /\bspam\b|spam[a-z]{2,}|\buce\b|unsolicited|junk mail|bulk mail|content filter(?:ing)? rejection|message (?:content|body) (?:was )?rejected|rejected (?:as|for) (?:junk|bulk)|high (?:spam )?score|classified as (?:junk|bulk)|looks like (?:junk|bulk)|message was (?:identified|detected|classified) as|surbl|uribl|url (?:in message )?(?:is )?(?:black|block)listed|suspicious (?:content|message|url)/i, example: '550 5.7.1 Message rejected as spam by Content Filtering' },
+  { id: 'text.reputation', reason: 'badreputation', pattern: /(?:poor|bad|low) (?:sender |ip |domain )?reputation|reputation (?:of|for) (?:the )?(?:sending|sender|your)|sender reputation|ip reputation|unexpected volume or user complaints/i, example: '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints' },
+  { id: 'text.rate-limit', reason: 'ratelimited', pattern: /rate ?limit|too many (?:connections|concurrent|messages|mails|sessions|recipients per|emails|simultaneous)|throttl|(?:sending|receiving) (?:mail )?at a rate|exceeded the (?:maximum )?(?:number of )?(?:connections|messages|recipients|message rate)|connection (?:rate )?limit|temporarily rate limited|exceeded (?:its|the) (?:sending|receiving) limits?|too fast|slow down|has exceeded its .{0,20}limit|frequency limit/i, example: '452 4.5.3 Too many connections from your host' },
+  { id: 'text.starttls', reason: 'failedstarttls', pattern: /starttls (?:failed|error|negotiation failed)|tls (?:handshake|negotiation) fail|(?:cannot|could not|unable to) (?:negotiate|establish) tls|tls is required but|must issue a starttls|encryption required|tls required|requires? (?:a )?(?:secure|encrypted|tls) connection/i, example: '530 5.7.0 Must issue a STARTTLS command first' },
+  { id: 'text.auth-required', reason: 'securityerror', pattern: /authentication (?:required|failed|credentials invalid|is required|needed)|(?:must|need to) (?:be )?authenticat|sender requires authentication|not authenticated|insecure mail relay|login failed|unauthorized (?:sender|access|user)|security (?:policy|violation|error)|submission requires authentication|smtp auth(?:entication)? (?:required|failed)/i, example: '530 5.7.0 Authentication required' },
+  { id: 'text.not-rfc-compliant', reason: 'notcompliantrfc', pattern: /not (?:rfc ?5322|rfc ?822|rfc ?2822|rfc)[ -]?compliant|not compliant with rfc|(?:duplicate|multiple) (?:header|from|date|subject|message-id)|rfc ?5322 (?:violation|non-?compliant)|message is not rfc|missing (?:required )?(?:header|date|from|message-id)/i, example: '550 5.7.1 This message is not RFC 5322 compliant. There are multiple From headers' },
+  { id: 'text.content', reason: 'contenterror', pattern: /improper use of 8-bit data|header (?:size|line)s? (?:exceeds?|too (?:long|large|many))|mime (?:complexity|error|format)|message header size|too many (?:received|hops)|routing loop detected -- too many received|invalid (?:message )?(?:content|header|mime|character)|malformed (?:message|header|mime)|content (?:rejected|not allowed|error)|attachment (?:not allowed|type|rejected)|prohibited attachment|banned (?:attachment|file)|illegal (?:attachment|characters? in header)|line too long/i, example: '554 5.6.0 Message contains invalid header' },
+  { id: 'text.policy', reason: 'policyviolation', pattern: /policy (?:violation|reasons|rejection)|violat(?:es?|ion of|ing) (?:our |the )?(?:\w+ )?polic|(?:rejected|denied|blocked|not allowed) (?:by|due to|per|under) (?:\w+ ){0,2}polic|message (?:not allowed|rejected) by (?:\w+ ){0,2}polic|organization(?:al)? policy|closed mailing list|not accepting mail with (?:attachments|embedded images)|mass mailer|you're using a mass mailer|email not accepted for policy reasons|does not comply with (?:our|the) policy|content policy|prohibited by policy/i, example: '550 5.7.1 Email rejected per DMARC-independent policy: message rejected by organization policy' },
+  { id: 'text.expired', reason: 'expired', pattern: /(?:delivery|retry|queue) (?:time(?:out)?|period|limit) (?:has )?(?:expired|exceeded)|retry time(?:out)? (?:not reached|exceeded)|message (?:has )?expired|(?:giving|gave) up (?:on|after)|could not be delivered (?:for|within|in) (?:the last )?\d|was not delivered within|too long in (?:the )?queue|queue(?:d)? too long|message timed out|unable to deliver .{0,60} for \d+ (?:days|hours)|have been failing for|expired after|maximum time (?:exceeded|limit)|retry limit exceeded|delivery expired|message (?:could not be delivered|undeliverable) .{0,40}(?:days|hours)|no longer (?:retrying|try)/i, example: 'Delivery time expired: giving up on delivery' },
+  { id: 'text.mailer', reason: 'mailererror', pattern: /x-unix;|mailer error|(?:command|program|pipe) (?:died|failed|exited|returned)|exit(?:ed)? (?:status|code) \d|procmail|local delivery (?:failed|error)|unknown mailer error|mail(?:er)? program (?:failed|error)|\|\s*\/[\w/.-]+/i, example: 'x-unix; /usr/bin/procmail: command died with status 1' },
+  { id: 'text.system-full', reason: 'systemfull', pattern: /(?:mail )?system (?:is )?full|insufficient system (?:storage|resources)|disk full|out of disk|file system full|queue directory full|no space left on device|server is full/i, example: '452 4.3.1 Insufficient system storage' },
+  { id: 'text.network', reason: 'networkerror', pattern: /(?:connection|conversation)(?: with [^ ]{1,100})? timed out|connection (?:refused|reset|lost|dropped|closed)|lost connection|no route to host|network is unreachable|could not connect|unable to connect|couldn't connect|(?:dns|mx) (?:lookup|query) (?:failed|error)|temporary (?:lookup|dns) failure|name server (?:failure|error|timeout)|host (?:is )?unreachable|connect to .{1,100}: (?:connection|operation) timed out|too many hops|hop count exceeded|routing loop|mail (?:for .{1,100} )?loops back to myself|loop detected|unable to resolve|dns (?:failure|error|problem|servfail)/i, example: 'connect to mx.example.org[192.0.2.25]:25: Connection timed out' },
+  { id: 'text.system', reason: 'systemerror', pattern: /internal (?:server )?error|local error in processing|(?:system|server|mail system) configuration error|system config error|server error|aliasing\/forwarding loop|can't create user output file|temporary (?:local )?(?:failure|problem|error)|service (?:not available|unavailable|temporarily unavailable)|try again later|resources (?:temporarily )?unavailable|mailbox (?:cannot be opened|busy|locked)|transaction failed|system error|i\/o error|unable to (?:open|write|deliver to) mailbox/i, example: '451 4.3.0 Internal server error, please try again later' },
+  { id: 'text.syntax', reason: 'syntaxerror', pattern: /syntax error|command (?:unrecognized|not (?:recognized|implemented))|unrecognized command|bad sequence of commands|(?:invalid|illegal) (?:command|argument|parameter)/i, example: '501 5.5.2 Syntax error in parameters or arguments' },
+];
+
+// --- 2. specific status codes -------------------------------------------------------------------
+// RFC 3463 plus vendor extensions (Microsoft 5.x.xxx, Google, Yahoo) that name one cause.
+const SPECIFIC_STATUS: Rule[] = [
+  { id: 'status.x.1.1', reason: 'userunknown', status: ['x.1.1'], example: '5.1.1' },
+  { id: 'status.x.1.2', reason: 'hostunknown', status: ['x.1.2'], example: '5.1.2' },
+  { id: 'status.x.1.6', reason: 'hasmoved', status: ['x.1.6'], example: '5.1.6' },
+  { id: 'status.x.1.10', reason: 'userunknown', status: ['x.1.10'], example: '5.1.10' },
+  { id: 'status.ms-recipient', reason: 'userunknown', status: ['5.1.351', '5.1.352', '5.4.310'], example: '5.1.351' },
+  { id: 'status.x.2.2', reason: 'mailboxfull', status: ['x.2.2'], example: '5.2.2' },
+  { id: 'status.x.2.3', reason: 'emailtoolarge', status: ['x.2.3', 'x.3.4'], example: '5.3.4' },
+  { id: 'status.x.4.7', reason: 'expired', status: ['x.4.7', '5.4.316', '5.4.300'], example: '4.4.7' },
+  { id: 'status.x.7.25', reason: 'requireptr', status: ['x.7.25'], example: '5.7.25' },
+  { id: 'status.auth', reason: 'authfailure', status: ['x.7.20', 'x.7.21', 'x.7.22', 'x.7.23', 'x.7.24', 'x.7.26', 'x.7.509', 'x.7.510'], example: '5.7.26' },
+  { id: 'status.x.7.13', reason: 'suspend', status: ['x.7.13'], example: '5.7.13' },
+  { id: 'status.x.7.650', reason: 'badreputation', status: ['x.7.650', 'x.7.651', 'x.7.652'], example: '4.7.650' },
+  { id: 'status.ms-banned', reason: 'blocked', status: ['x.7.606', 'x.7.511'], example: '5.7.606' },
+  { id: 'status.x.4.312', reason: 'networkerror', status: ['x.4.312', 'x.4.311'], example: '5.4.312' },
+];
+
+// --- 3. weak text ---------------------------------------------------------------------------------
+const WEAK: Rule[] = [
+  { id: 'text.blocked', reason: 'blocked', pattern: /black ?list|block ?list|blocked|\bdnsbl\b|\brbl\b|spamhaus|spamcop|sorbs|barracuda|listed (?:in|at|on|by)|(?:client|your) (?:host|ip|address) (?:\[[^\]]{1,60}\] )?(?:rejected|refused|blocked)|access denied|connections? (?:not accepted|refused) from|refused to talk to me|your (?:ip|network|server|host)(?: address)? (?:has been|is|was) |not allowed to (?:connect|send)|banned|denied|poor ip|client host rejected|refused|rejected due to (?:ip|your ip)/i, example: '554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org' },
+  { id: 'text.filtered', reason: 'filtered', pattern: /filter(?:ed)?|user reject|rejected by (?:the )?recipient|refused due to recipient preferences|recipient (?:has )?(?:refused|rejected)|not accepting any mail|restricted (?:sms )?e-?mail|due to extended inactivity new mail/i, example: '550 5.2.0 Message rejected by recipient filter' },
+  { id: 'text.not-accepted', reason: 'rejected', pattern: /rejected|not accepted|denied|refused|administrative prohibition/i, example: '550 Message rejected' },
+];
+
+// --- 4. generic status (class.subject defaults) ---------------------------------------------------
+const GENERIC_STATUS: Rule[] = [
+  { id: 'status.x.1.x-sender', reason: 'rejected', status: ['x.1.7', 'x.1.8'], example: '5.1.8' },
+  { id: 'status.x.1.3', reason: 'userunknown', status: ['x.1.3', 'x.1.4', 'x.1.5', 'x.1.0'], example: '5.1.0' },
+  { id: 'status.x.2.x', reason: 'filtered', status: ['x.2.0', 'x.2.1', 'x.2.4'], example: '5.2.0' },
+  { id: 'status.x.3.1', reason: 'systemfull', status: ['x.3.1'], example: '4.3.1' },
+  { id: 'status.x.3.2', reason: 'notaccept', status: ['x.3.2'], example: '5.3.2' },
+  { id: 'status.x.3.x', reason: 'systemerror', status: ['x.3.'], example: '4.3.0' },
+  { id: 'status.x.4.4', reason: 'hostunknown', status: ['x.4.4'], example: '5.4.4' },
+  { id: 'status.x.4.5', reason: 'systemfull', status: ['x.4.5'], example: '4.4.5' },
+  { id: 'status.x.4.x', reason: 'networkerror', status: ['x.4.'], example: '4.4.1' },
+  { id: 'status.x.5.x', reason: 'syntaxerror', status: ['x.5.'], example: '5.5.2' },
+  { id: 'status.x.6.x', reason: 'contenterror', status: ['x.6.'], example: '5.6.0' },
+  { id: 'status.x.7.7', reason: 'contenterror', status: ['x.7.7'], example: '5.7.7' },
+  { id: 'status.x.7.8', reason: 'securityerror', status: ['x.7.8', 'x.7.9', 'x.7.10', 'x.7.11', 'x.7.6', 'x.7.5', 'x.7.4'], example: '5.7.8' },
+  { id: 'status.x.7.x', reason: 'blocked', status: ['x.7.'], example: '5.7.1' },
+];
+
+export const RULES: readonly Rule[] = [...STRONG, ...SPECIFIC_STATUS, ...WEAK, ...GENERIC_STATUS];
+
+/** Does `status` (c.s.d) match a rule prefix ('5.1.1', 'x.2.2', '5.7.')? */
+export function statusMatches(status: string, prefix: string): boolean {
+  const s = prefix.startsWith('x.') ? status.replace(/^\d/, 'x') : status;
+  return prefix.endsWith('.') ? s.startsWith(prefix) : s === prefix;
+}
+
+/**
+ * A status derived from the reason when the message carried no code (statusDerived=true):
+ * the class from the reply code or the action, subject.detail from this table.
+ */
+export const DERIVED_STATUS: Record<Reason, string> = {
+  userunknown: '1.1', hostunknown: '1.2', hasmoved: '1.6', notaccept: '1.10', mailboxfull: '2.2',
+  emailtoolarge: '3.4', contenterror: '6.0', spamdetected: '7.1', filtered: '2.0', securityerror: '7.0',
+  virusdetected: '7.1', policyviolation: '7.1', authfailure: '7.26', blocked: '7.1', badreputation: '7.1',
+  requireptr: '7.25', rejected: '7.1', norelaying: '7.1', notcompliantrfc: '6.0', ratelimited: '7.0',
+  networkerror: '4.0', systemerror: '3.0', systemfull: '3.1', mailererror: '3.0', suspend: '2.1',
+  expired: '4.7', failedstarttls: '7.10', syntaxerror: '5.0', suppressed: '0.0', onhold: '0.0',
+  undefined: '0.0', delivered: '0.0', feedback: '0.0', vacation: '0.0',
+};

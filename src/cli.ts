@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { runClassify } from './commands/classify.js';
+import { ConfigError, describeConfig, loadConfig, redactConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { createLogger, type Logger } from './log.js';
+import { startDaemon } from './main.js';
+import { Intake } from './pipeline/intake.js';
+import { Processor } from './pipeline/processor.js';
+import { openStore } from './store/index.js';
+import { verpCodec } from './verp/secret.js';
+import { printRows } from './commands/print.js';
+
+// sysexits.h codes that Postfix's pipe(8) understands: 75 means "try again later".
+const EX_TEMPFAIL = 75;
+const EX_CONFIG = 78;
+
+const program = new Command();
+program
+  .name('bounced')
+  .description('Bounce-processing mail daemon: DSNs, NDRs, ARF complaints and auto-replies in; suppression out.')
+  .option('-c, --config <file>', 'JSON config file (or BOUNCED_CONFIG)')
+  .showHelpAfterError();
+
+function config(): Config {
+  return loadConfig({ file: program.opts().config as string | undefined });
+}
+
+function cliLogger(cfg: Config, quiet = true): Logger {
+  // One-shot commands stay quiet on stderr unless the operator asked for more.
+  const level = quiet && !process.env.BOUNCED_LOG_LEVEL ? 'warn' : cfg.logLevel;
+  return createLogger(level);
+}
+
+const format = () => new Option('--format <format>', 'output format').choices(['jsonl', 'table']).default('table');
+
+program
+  .command('serve')
+  .description('run the daemon: SMTP listener, processing, HTTP API')
+  .action(async () => {
+    const cfg = config();
+    const log = createLogger(cfg.logLevel);
+    const daemon = await startDaemon(cfg, log);
+    let signalled = false;
+    const shutdown = (signal: string) => {
+      if (signalled) return;
+      signalled = true;
+      log.info({ evt: 'SIGNAL', signal }, 'shutting down');
+      // Docker gives 10 s after SIGTERM; we promise to be gone within 8.
+      const hard = setTimeout(() => {
+        log.error({ evt: 'SHUTDOWN_TIMEOUT' }, 'shutdown took too long; exiting');
+        process.exit(1);
+      }, 8000);
+      hard.unref();
+      daemon.stop().then(
+        () => {
+          log.flush();
+          process.exitCode = 0;
+        },
+        (err) => {
+          log.error({ evt: 'SHUTDOWN_FAILED', err }, 'shutdown failed');
+          process.exitCode = 1;
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('classify')
+  .description('parse and classify message files (folders are walked recursively); prints one line per recipient')
+  .argument('<paths...>', 'files or folders')
+  .addOption(format().default('jsonl'))
+  .option('--explain', 'add which detector and rule decided, on which text')
+  .action(async (paths: string[], opts: { format: 'jsonl' | 'table'; explain?: boolean }) => {
+    process.exitCode = await runClassify(paths, { format: opts.format, explain: Boolean(opts.explain) }, process.stdout);
+  });
+
+program
+  .command('ingest')
+  .description('store one message from FILE or stdin (as a Postfix pipe transport passes it); exit 0 once stored, 75 on a temporary failure')
+  .argument('[file]', 'message file, or - for stdin', '-')
+  .option('--sender <address>', 'envelope sender (MAIL FROM)', '')
+  .option('--recipient <address...>', 'envelope recipient(s) (RCPT TO)', [])
+  .action(async (file: string, opts: { sender: string; recipient: string[] }) => {
+    const cfg = config();
+    const log = cliLogger(cfg);
+    let raw: Buffer;
+    try {
+      raw = file === '-' ? readFileSync(0) : readFileSync(file);
+    } catch (err) {
+      console.error(`bounced ingest: cannot read ${file}: ${(err as Error).message}`);
+      process.exitCode = 66; // EX_NOINPUT
+      return;
+    }
+    if (raw.length > cfg.smtp.maxMessageBytes) {
+      console.error(`bounced ingest: message of ${raw.length} bytes is over the limit of ${cfg.smtp.maxMessageBytes}`);
+      process.exitCode = 69; // EX_UNAVAILABLE: a permanent refusal, Postfix bounces it
+      return;
+    }
+    let store;
+    try {
+      store = openStore(cfg);
+      const intake = new Intake(store, log, 1);
+      const id = await intake.accept({
+        receivedAt: Date.now(),
+        source: 'ingest',
+        mailFrom: opts.sender.replace(/^<|>$/g, ''),
+        rcptTo: opts.recipient.map((r) => r.replace(/^<|>$/g, '')),
+        remoteIp: null,
+        helo: null,
+        raw,
+      });
+      log.info({ evt: 'INGESTED', msgRow: id }, 'message stored');
+    } catch (err) {
+      console.error(`bounced ingest: could not store the message (will be retried): ${(err as Error).message}`);
+      store?.close();
+      process.exitCode = EX_TEMPFAIL;
+      return;
+    }
+    // Stored: from here on the message is ours. Processing now is a courtesy; if it fails
+    // the daemon (or the next ingest) processes it from the store.
+    try {
+      await new Processor(store, verpCodec(cfg), log).drain();
+    } catch (err) {
+      log.warn({ evt: 'INGEST_PROCESS_DEFERRED', err }, 'stored, processing deferred');
+    }
+    store.close();
+    process.exitCode = 0;
+  });
+
+const verp = program.command('verp').description('signed VERP return paths');
+verp
+  .command('encode')
+  .description('print the return path for one message to one recipient')
+  .requiredOption('--account <id>', 'account id')
+  .requiredOption('--message <id>', 'message id (the sender\'s)')
+  .requiredOption('--recipient <address>', 'recipient address')
+  .option('--domain <domain>', 'bounce domain (default: the first configured)')
+  .action((opts: { account: string; message: string; recipient: string; domain?: string }) => {
+    const cfg = config();
+    const domain = opts.domain ?? cfg.bounceDomains[0]!;
+    console.log(verpCodec(cfg).encode({ account: opts.account, message: opts.message, recipient: opts.recipient }, domain));
+  });
+verp
+  .command('decode')
+  .description('print the fields of a return path as JSON; exit 1 when the signature is wrong')
+  .argument('<address>')
+  .action((address: string) => {
+    const result = verpCodec(config()).decode(address);
+    if (result.ok) {
+      console.log(JSON.stringify(result.fields));
+    } else {
+      console.error(`bounced verp decode: ${result.error}`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('migrate')
+  .description('create the database or bring its schema up to date')
+  .action(() => {
+    const cfg = config();
+    const store = openStore(cfg);
+    const applied = store.appliedMigrations;
+    console.log(`schema at version ${store.schemaVersion()}${applied.length ? ` (applied now: ${applied.join(', ')})` : ' (up to date)'}`);
+    store.close();
+  });
+
+const configCmd = program.command('config').description('configuration');
+configCmd
+  .command('print')
+  .description('print the effective configuration (secrets redacted)')
+  .option('--keys', 'list every key with its environment variable and default')
+  .action((opts: { keys?: boolean }) => {
+    if (opts.keys) {
+      for (const k of describeConfig()) console.log(`${k.path}\t${k.env}\t${JSON.stringify(k.default)}`);
+      return;
+    }
+    console.log(JSON.stringify(redactConfig(config()), null, 2));
+  });
+
+const messages = program.command('messages').description('stored messages');
+messages
+  .command('list')
+  .description('list stored messages with their processing state and error')
+  .option('--state <state>', 'received | processed | unparseable | duplicate')
+  .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
+  .addOption(format())
+  .action((opts: { state?: 'received'; limit: number; format: 'jsonl' | 'table' }) => {
+    const cfg = config();
+    const store = openStore(cfg);
+    const rows = store.listMessages({ state: opts.state, limit: opts.limit });
+    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'receivedAt', 'source', 'mailFrom', 'rcptTo', 'size', 'state', 'kind', 'detector', 'error']);
+    store.close();
+  });
+
+const bounces = program.command('bounces').description('bounce records');
+bounces
+  .command('list')
+  .description('list bounce records')
+  .option('--account <id>', 'only this account')
+  .option('--recipient <address>', 'only this recipient')
+  .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
+  .addOption(format())
+  .action((opts: { account?: string; recipient?: string; limit: number; format: 'jsonl' | 'table' }) => {
+    const cfg = config();
+    const store = openStore(cfg);
+    const rows = store.listBounces({ accountId: opts.account, recipient: opts.recipient, limit: opts.limit });
+    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'recipient', 'type', 'reason', 'category', 'status', 'verified', 'rule']);
+    store.close();
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(`bounced: ${err.message}`);
+    process.exit(EX_CONFIG);
+  }
+  console.error(`bounced: ${(err as Error)?.stack ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { configSchema, SECRET_PATHS, type Config } from './schema.js';
+
+// Defaults < config file < BOUNCED_* environment < flags. This module is the only reader
+// of process.env in bounced (the env is passed in, so tests give their own).
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  /** sysexits.h EX_CONFIG: what operators' scripts expect for a configuration error. */
+  readonly exitCode = 78;
+}
+
+export interface LoadOptions {
+  /** Path of a JSON config file; BOUNCED_CONFIG names one too. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Flag values, as a partial config (highest precedence). */
+  overrides?: Record<string, unknown>;
+}
+
+type Leaf = string | number | boolean | string[];
+
+/** The default config, flattened to `path -> default value`; it drives env parsing. */
+function leaves(obj: Record<string, unknown>, prefix = ''): Array<[string, Leaf]> {
+  const out: Array<[string, Leaf]> = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...leaves(v as Record<string, unknown>, path));
+    else out.push([path, v as Leaf]);
+  }
+  return out;
+}
+
+/** smtp.maxClients -> BOUNCED_SMTP_MAX_CLIENTS */
+export function envName(path: string): string {
+  return 'BOUNCED_' + path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const k of keys.slice(0, -1)) {
+    if (!node[k] || typeof node[k] !== 'object') node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function getPath(source: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), source);
+}
+
+function coerce(name: string, raw: string, like: Leaf): unknown {
+  if (Array.isArray(like)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof like === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name}: expected a number, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  if (typeof like === 'boolean') {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new ConfigError(`${name}: expected true or false, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const defaults = configSchema.parse({}) as unknown as Record<string, unknown>;
+  const fromEnv: Record<string, unknown> = {};
+  const secret = new Set<string>(SECRET_PATHS);
+  for (const [path, like] of leaves(defaults)) {
+    const name = envName(path);
+    let raw = env[name];
+    const fileVar = env[`${name}_FILE`];
+    if (raw === undefined && fileVar !== undefined && secret.has(path)) {
+      try {
+        raw = readFileSync(fileVar, 'utf8').trim();
+      } catch (err) {
+        throw new ConfigError(`${name}_FILE: cannot read ${fileVar}: ${(err as Error).message}`);
+      }
+    }
+    if (raw !== undefined) setPath(fromEnv, path, coerce(name, raw, like));
+  }
+  return fromEnv;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  let fromFile: Record<string, unknown> = {};
+  const file = opts.file ?? env.BOUNCED_CONFIG;
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
+    }
+    // The example file documents keys with "//" entries; they are comments, not config.
+    fromFile = stripComments(fromFile);
+  }
+  const merged = deepMerge(deepMerge(fromFile, readEnv(env)), opts.overrides ?? {});
+  const result = configSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(`invalid configuration:\n${formatIssues(result.error)}`);
+  return result.data;
+}
+
+function stripComments(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k.startsWith('//')) continue;
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) ? stripComments(v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const path = i.path.join('.');
+      return `  ${path || '(root)'} (${path ? envName(path) : 'file'}): ${i.message}`;
+    })
+    .join('\n');
+}
+
+/** A copy safe to print or log: secrets replaced by "[redacted]" (or "" when unset). */
+export function redactConfig(config: Config): Config {
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const path of SECRET_PATHS) if (getPath(copy, path)) setPath(copy, path, '[redacted]');
+  return copy as unknown as Config;
+}
+
+/** Every key with its environment name and default: the README's reference table. */
+export function describeConfig(): Array<{ path: string; env: string; default: Leaf }> {
+  const defaults = configSchema.parse({}) as unknown as Record<string, unknown>;
+  return leaves(defaults).map(([path, def]) => ({ path, env: envName(path), default: def }));
+}

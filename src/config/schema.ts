@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+// The one description of bounced's configuration. Every key has a default, so an empty
+// config file (or none) runs a loopback-only daemon on ./data. The environment name of
+// each key is derived from its path: smtp.maxClients -> BOUNCED_SMTP_MAX_CLIENTS.
+// Keys listed in SECRET_PATHS may also be read from a file named by <NAME>_FILE.
+
+const port = z.number().int().min(0).max(65535);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const configSchema = z
+  .object({
+    /** Directory of the SQLite database (bounced.db plus its -wal/-shm files). */
+    dataDir: z.string().min(1).default('./data'),
+    /** Domains whose mail is ours: RCPT TO for any other domain is refused with 550. */
+    bounceDomains: z
+      .array(z.string().min(1).transform((d) => d.toLowerCase()))
+      .min(1)
+      .default(['bounces.localhost']),
+    logLevel: logLevel.default('info'),
+    /** Key for the admin API; the admin routes stay closed while it is empty. */
+    adminKey: z.string().default(''),
+    smtp: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(2525),
+        /** Name in the greeting and in Received headers. */
+        hostname: z.string().default('bounced.localhost'),
+        /** SIZE limit; a larger message is refused with 552. */
+        maxMessageBytes: z.number().int().positive().default(30 * 1024 * 1024),
+        /** RCPT TO per transaction; more get 452 (RFC 5321 §4.5.3.1.8). */
+        maxRecipients: z.number().int().positive().default(50),
+        /** Concurrent connections; more get 421. */
+        maxClients: z.number().int().positive().default(100),
+        /** Idle socket time-out. */
+        socketTimeoutMs: z.number().int().positive().default(60_000),
+        /** How long to wait for open sessions to end at shutdown. */
+        closeTimeoutMs: z.number().int().positive().default(5_000),
+        /**
+         * smtp-server waits 100 ms before its 220 greeting to catch early talkers (clients
+         * that send before the greeting, a spam-bot habit). With one bounce per connection
+         * that caps throughput at ~10 msgs/s per concurrent connection (MEASURED.md), so the
+         * default is to greet at once; early talkers are still refused if they send first.
+         */
+        greetingDelayMs: z.number().int().min(0).max(10_000).default(0),
+        /** STARTTLS is offered only when both are set (PEM file paths). */
+        tlsKeyFile: z.string().default(''),
+        tlsCertFile: z.string().default(''),
+      })
+      .prefault({}),
+    http: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(8025),
+      })
+      .prefault({}),
+    verp: z
+      .object({
+        /**
+         * HMAC key of the VERP tokens. When empty, a random one is created on first start
+         * and kept in <dataDir>/verp-secret (mode 0600), so bounces survive restarts.
+         */
+        secret: z.string().default(''),
+        /** Local-part prefix of return paths: <prefix>+<token>@<bounce domain>. */
+        prefix: z.string().regex(/^[a-z0-9._-]+$/i).default('b'),
+      })
+      .prefault({}),
+    store: z
+      .object({
+        /** FULL: fsync at each commit, like Postfix's queue files. NORMAL may lose the last commits on power loss. */
+        synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+        /** Most messages of concurrent SMTP sessions committed together (group commit). */
+        groupCommitMax: z.number().int().positive().default(64),
+        /** How long a write waits for a lock held by another process before failing (then SMTP 451). */
+        busyTimeoutMs: z.number().int().min(0).default(5000),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Paths whose values are secrets: redacted in `config print` and logs; *_FILE accepted. */
+export const SECRET_PATHS = ['adminKey', 'verp.secret'] as const;

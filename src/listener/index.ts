@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { Config } from '../config/schema.js';
+import { smtpServerLogger, type Logger } from '../log.js';
+import type { Intake } from '../pipeline/intake.js';
+import { BouncedSmtpServer } from './server.js';
+
+// The inbound MX. It accepts mail for the bounce domains only, spools the raw bytes with
+// their envelope through the intake (durable before the 250), and knows nothing of MIME
+// or SQL. Every refusal goes through `reply()` so the codes live in one place.
+
+/** An error that smtp-server turns into the SMTP reply `code text`. */
+export function reply(code: number, text: string): Error & { responseCode: number } {
+  return Object.assign(new Error(text), { responseCode: code });
+}
+
+export const REPLIES = {
+  relayDenied: () => reply(550, '5.7.1 Relay access denied: not a bounce domain of this server'),
+  tooManyRecipients: (max: number) => reply(452, `4.5.3 Too many recipients (at most ${max} per message)`),
+  tooBig: (max: number) => reply(552, `5.3.4 Message too big (at most ${max} bytes)`),
+  // Our own fault is always 4xx: the sending MTA keeps the message and retries.
+  storeFailed: () => reply(451, '4.3.0 Temporary local problem, please try again later'),
+  badRecipient: () => reply(501, '5.1.3 Bad recipient address syntax'),
+} as const;
+
+export interface ListenerDeps {
+  config: Config;
+  intake: Intake;
+  log: Logger;
+  /** Counters hook (metrics come later); called with an event name. */
+  count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed') => void;
+}
+
+export class Listener {
+  readonly server: BouncedSmtpServer;
+  private readonly domains: Set<string>;
+
+  constructor(private readonly deps: ListenerDeps) {
+    const { config } = deps;
+    this.domains = new Set(config.bounceDomains.map((d) => d.toLowerCase()));
+    const tls = config.smtp.tlsKeyFile && config.smtp.tlsCertFile;
+    const options: SMTPServerOptions = {
+      name: config.smtp.hostname,
+      banner: 'bounced ESMTP',
+      // An inbound MX, not a submission server: nobody logs in.
+      authOptional: true,
+      disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+      ...(tls ? { key: readFileSync(config.smtp.tlsKeyFile), cert: readFileSync(config.smtp.tlsCertFile) } : {}),
+      size: config.smtp.maxMessageBytes,
+      maxClients: config.smtp.maxClients,
+      socketTimeout: config.smtp.socketTimeoutMs,
+      closeTimeout: config.smtp.closeTimeoutMs,
+      // The default PTR look-up costs up to 1.5 s per connection and tells us nothing we use.
+      disableReverseLookup: true,
+      logger: smtpServerLogger(deps.log) as never,
+      onRcptTo: (address, session, cb) => cb(this.checkRecipient(address, session) ?? undefined),
+      onData: (stream, session, cb) => this.receive(stream, session, cb),
+    };
+    this.server = new BouncedSmtpServer(options, config.smtp.greetingDelayMs);
+    this.server.on('error', (err) => deps.log.warn({ evt: 'SMTP_ERROR', err }, 'smtp server error'));
+  }
+
+  private checkRecipient(address: SMTPServerAddress, session: SMTPServerSession): Error | null {
+    const rcpt = address.address.toLowerCase();
+    const at = rcpt.lastIndexOf('@');
+    if (at <= 0) return REPLIES.badRecipient();
+    if (!this.domains.has(rcpt.slice(at + 1))) {
+      this.deps.count?.('rejected_rcpt');
+      return REPLIES.relayDenied();
+    }
+    const max = this.deps.config.smtp.maxRecipients;
+    if (session.envelope.rcptTo.length >= max) return REPLIES.tooManyRecipients(max);
+    return null;
+  }
+
+  private receive(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const max = this.deps.config.smtp.maxMessageBytes;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit keep reading (smtp-server must see the final dot) but buffer nothing.
+      if (size <= max) chunks.push(chunk);
+    });
+    stream.on('error', (err) => cb(err));
+    stream.on('end', () => {
+      if (stream.sizeExceeded || size > max) {
+        this.deps.count?.('rejected_size');
+        return cb(REPLIES.tooBig(max));
+      }
+      const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      this.deps.intake
+        .accept({
+          receivedAt: Date.now(),
+          source: 'smtp',
+          mailFrom,
+          rcptTo: session.envelope.rcptTo.map((r) => r.address),
+          remoteIp: session.remoteAddress ?? null,
+          helo: session.hostNameAppearsAs ?? null,
+          raw: Buffer.concat(chunks, size),
+        })
+        .then(
+          (id) => {
+            this.deps.count?.('accepted');
+            // The 250 text names our record: the sending MTA logs it (status=sent (250 ...)),
+            // which links its log line to this row.
+            cb(null, `2.0.0 Ok: stored as ${id}`);
+          },
+          () => {
+            this.deps.count?.('store_failed');
+            cb(REPLIES.storeFailed());
+          },
+        );
+    });
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.server.off('error', onError);
+        resolve(this.server.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting connections and waits for open sessions (up to closeTimeout). */
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

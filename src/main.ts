@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from './api/app.js';
+import { redactConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import type { Logger } from './log.js';
+import { Listener } from './listener/index.js';
+import { Intake } from './pipeline/intake.js';
+import { Processor } from './pipeline/processor.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/types.js';
+import { verpCodec } from './verp/secret.js';
+
+// Wiring only: open the store, start the services, and stop them in reverse order.
+
+export interface Daemon {
+  store: Store;
+  processor: Processor;
+  smtpAddress: { host: string; port: number };
+  httpAddress: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+  log.info({ evt: 'STARTING', config: redactConfig(config) }, 'bounced starting');
+  const store = openStore(config);
+  const verp = verpCodec(config);
+  const processor = new Processor(store, verp, log.child({ mod: 'pipeline' }));
+  const intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => processor.kick());
+
+  // What a crash left `received` is processed first.
+  const backlog = store.countMessages().received;
+  if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
+  processor.kick();
+
+  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }) });
+  let smtpListening = false;
+  let api: FastifyInstance | null = null;
+  try {
+    const smtp = await listener.listen(config.smtp.host, config.smtp.port);
+    smtpListening = true;
+    api = buildApi({ store, log: log.child({ mod: 'api' }), smtpListening: () => smtpListening });
+    await api.listen({ host: config.http.host, port: config.http.port });
+    const http = api.server.address() as { address: string; port: number };
+    log.info({ evt: 'READY', smtp: `${smtp.address}:${smtp.port}`, http: `${http.address}:${http.port}` }, 'bounced ready');
+
+    let stopping: Promise<void> | null = null;
+    return {
+      store,
+      processor,
+      smtpAddress: { host: smtp.address, port: smtp.port },
+      httpAddress: { host: http.address, port: http.port },
+      stop: () =>
+        (stopping ??= (async () => {
+          log.info({ evt: 'STOPPING' }, 'bounced stopping');
+          // Stop taking mail, let open sessions finish (bounded by smtp.closeTimeoutMs),
+          // finish the batch in hand, and close the database last.
+          await listener.close();
+          smtpListening = false;
+          await api?.close();
+          await processor.stop();
+          store.close();
+          log.info({ evt: 'STOPPED' }, 'bounced stopped');
+        })()),
+    };
+  } catch (err) {
+    await listener.close().catch(() => {});
+    await api?.close().catch(() => {});
+    await processor.stop();
+    store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,117 @@
+// Generic fallback for non-standard NDRs no family detector claimed: scans the human-readable
+// text (before the returned copy) for the shapes most MTAs use to name a failed address:
+//
+//   <user@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 ... (Postfix, qmail)
+//   user@example.com                                                          (Exim, Courier)
+//       SMTP error from remote mail server after RCPT TO:<...>: 550 ...
+//   550 5.1.1 <user@example.com>... User unknown                              (Sendmail)
+//   user@example.com: 550 No such user                                        (many)
+//
+// Each address found with a failure text next to it is one recipient. Only runs when the
+// message looks like a delivery failure at all (sender, subject or prose), so ordinary mail
+// that mentions addresses is never turned into a bounce.
+import type { RecipientReport } from '../../report.js';
+import { headerValue, headerValues } from '../mime.js';
+import { findAddresses, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system|service)|maildelivery|microsoftexchange|mail administrator|bounce|mdaemon|notification/i;
+const BOUNCE_SUBJECT =
+  /undeliver|not (?:be )?delivered|delivery (?:status|failure|failed|notification|has failed|problem|report|error)|returned (?:mail|message|to sender)|failure notice|mail delivery failed|non[- ]?delivery|warning: could not send|message not delivered|nondeliverable|mail (?:system )?error|rejected|\bbounced?\b|\bNDR\b|failed (?:mail|delivery)|mail failure|unable to deliver|delayed mail|delivery delay|\u4e0d\u9054|\u914d\u4fe1\u5931\u6557|\u30a8\u30e9\u30fc|\u9000\u4fe1|\u9000\u56de|\u672a\u9001\u9054/i;
+/** Prose that says "this is a delivery failure" (English first, as most NDRs are). */
+export const FAILURE_PROSE =
+  /could not be delivered|couldn't be delivered|was not delivered|undeliverable|delivery (?:to the following recipients? )?(?:has )?failed|permanent(?:ly)? (?:error|fail)|fatal errors?|unable to deliver|did not reach|returned to sender|delivery status notification|is not a valid mailbox|failed to deliver|could not deliver|delivery failure|the following address(?:es)? (?:failed|had)|no such (?:user|mailbox|address)|user unknown|unknown user|mailbox (?:unavailable|full|is full)|message (?:was )?rejected|rejected your message|over quota|delivery has been delayed|has not yet been delivered|temporary (?:failure|error|problem)|will (?:continue to )?(?:re)?try|deferred/i;
+
+/** Words that say an address line is about a failure, when no SMTP code is present. */
+const FAILURE_WORDS =
+  /unknown|no such|not (?:found|exist|valid|available|allowed|permitted|accept|deliver|reach|a valid)|doesn't exist|does not exist|invalid|reject|denied|refused|fail|disabled|inactive|suspend|full|quota|exceed|too large|too big|size|unavailable|unreachable|timed? ?out|expired|unrouteable|unroutable|blocked|blacklist|spam|virus|policy|relay|loop|retry|later|deferred|delayed|could not|couldn't|cannot|can't|unable|error|problem|bounce|moved|closed|deactivated|over|limit|host|domain|mailbox|user|recipient|address/i;
+
+const DELAY_PROSE = /has not yet been delivered|delivery (?:has been |is )?delayed|will (?:continue to )?(?:re)?try|still trying|not yet been delivered|delivery (?:status notification|report) \(delay\)|warning: could not send|temporarily deferred|delayed mail|message (?:is )?delayed/i;
+
+function looksLikeFailure(view: MailView): boolean {
+  const from = headerValue(view.headers, 'from') ?? '';
+  const subject = headerValue(view.headers, 'subject') ?? '';
+  return BOUNCE_FROM.test(from) || BOUNCE_SUBJECT.test(subject) || FAILURE_PROSE.test(view.reportText.slice(0, 20000));
+}
+
+/** Addresses that are never the failed recipient: the bounce's own parties. */
+function ownAddresses(view: MailView): Set<string> {
+  const own = new Set<string>();
+  for (const n of ['from', 'to', 'return-path', 'reply-to', 'sender', 'delivered-to', 'x-original-to', 'envelope-to']) {
+    for (const v of headerValues(view.headers, n)) for (const a of findAddresses(v)) own.add(a);
+  }
+  if (view.original) for (const v of headerValues(view.original.headers, 'from')) for (const a of findAddresses(v)) own.add(a);
+  return own;
+}
+
+const SERVICE_LOCAL = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|bounces?|double-bounce|nobody|mail-daemon|daemon)(?:[+@]|$)/i;
+
+interface Candidate {
+  address: string;
+  text: string;
+}
+
+/**
+ * The failure text belonging to the address on line `li`: the rest of that line, plus the
+ * following lines while they are indented or continue the sentence, up to a blank line or
+ * the next address line.
+ */
+function textAround(lines: string[], li: number, address: string): string {
+  let out = lines[li];
+  for (let k = li + 1; k < lines.length && k <= li + 6; k++) {
+    const l = lines[k];
+    if (!l.trim()) {
+      // Exim / Courier put the reason one blank line further on only when indented
+      if (k + 1 < lines.length && /^[ \t]{2,}\S/.test(lines[k + 1]) && out.replace(/[<>\s:]/g, '').length <= address.length + 2) continue;
+      break;
+    }
+    if (findAddresses(l).some((a) => a !== address) && !/^[ \t]/.test(l)) break;
+    out += '\n' + l;
+  }
+  return oneLine(out);
+}
+
+export function detectFallback(view: MailView): DetectorResult | null {
+  if (!looksLikeFailure(view)) return null;
+  const text = view.reportText.length > 200_000 ? view.reportText.slice(0, 200_000) : view.reportText;
+  const own = ownAddresses(view);
+  const lines = text.split('\n');
+  const found = new Map<string, Candidate>();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.indexOf('@') < 0) continue;
+    // header-like lines of a pasted message (From:, To:, Message-ID:) do not name a failure
+    if (/^[ \t]*(?:from|to|cc|reply-to|return-path|sender|message-id|in-reply-to|references|received|subject|date|x-[\w-]+)[ \t]*:/i.test(line)) continue;
+    for (const a of findAddresses(line)) {
+      if (own.has(a) || SERVICE_LOCAL.test(a) || found.has(a)) continue;
+      const t = textAround(lines, i, a);
+      const rest = t.toLowerCase().replace(a, ' ');
+      if (findStatusCode(rest) || findReplyCode(rest) || FAILURE_WORDS.test(rest)) found.set(a, { address: a, text: t });
+      else if (!found.has(a)) found.set(a, { address: a, text: '' });
+    }
+  }
+  let cands = [...found.values()];
+  const withText = cands.filter((c) => c.text);
+  if (withText.length) cands = withText;
+  else if (cands.length > 1) cands = cands.slice(0, 1);
+  if (!cands.length && view.original) {
+    // "your message could not be delivered" without naming the address: the original's To
+    const to = headerValues(view.original.headers, 'to').flatMap((v) => findAddresses(v));
+    if (to.length === 1) cands = [{ address: to[0], text: '' }];
+  }
+  if (!cands.length) return null;
+
+  const subject = headerValue(view.headers, 'subject') ?? '';
+  const delayed = DELAY_PROSE.test(subject) || DELAY_PROSE.test(text.slice(0, 4000));
+  const recipients: RecipientReport[] = cands.map((c) => {
+    const diag = c.text || oneLine(text.slice(0, 2000)) || null;
+    return newRecipient(normalizeAddress(c.address) ?? c.address, {
+      action: delayed && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
+      status: findStatusCode(diag),
+      replyCode: findReplyCode(diag),
+      diagnosticCode: diag,
+      command: findCommand(diag),
+    });
+  });
+  return { kind: recipients.every((r) => r.action === 'delayed') ? 'delay' : 'bounce', recipients };
+}

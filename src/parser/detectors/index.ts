@@ -1,0 +1,76 @@
+// Detector registry: the ordered list the parser tries, first match wins.
+//
+// HOW TO ADD A DETECTOR (e.g. a family of non-standard NDRs: Exchange, qmail, Exim, ...)
+//  1. Create `src/parser/detectors/<family>.ts` exporting `detect<Family>(view: MailView)`
+//     returning a DetectorResult or null. Types and `newRecipient()` are in ./types.ts.
+//     - Read only the MailView (../mime.ts): `headers` (lower-cased names), `text` /
+//       `reportText` (human-readable text, before any pasted copy of the original),
+//       `deliveryStatus`, `parts`, `original`. No I/O, no globals, no throwing on odd input.
+//     - Gate cheaply first on what identifies the family (From, Subject, X-Mailer, a
+//       Received line, a fixed sentence), then parse. Return null when unsure: the generic
+//       detectors after yours will still try.
+//     - One RecipientReport per failed address; never merge two addresses.
+//     - Put the remote server's text in `diagnosticCode` (one line) and use the shared helpers
+//       of ../smtp-text.ts (findStatusCode, findReplyCode, normalizeAddress, findCommand).
+//       Leave `status` null when the message carries no code: the classifier derives one
+//       from the reason (statusDerived). Set `action` ('failed' / 'delayed').
+//     - Reuse ./rfc3464.ts (parseDsnFields, recipientFromBlock) when the family sends RFC 3464
+//       fields with quirks.
+//  2. Add ONE import line and ONE entry in the FAMILIES block below (keep it sorted by name
+//     unless a family must run before another; say why in a comment if so).
+//  3. Add `fixtures/<family>/*.eml` and `test/parser/<family>.test.ts`.
+//
+// ORDER: ARF first (explicit report type), then family detectors (most specific: they know the
+// quirks of a standard-looking report), then plain RFC 3464, then auto-replies (they must not
+// swallow NDRs, which also carry Auto-Submitted), then the generic text fallback.
+import type { MailView } from '../mime.js';
+import { detectArf } from './arf.js';
+import { detectAutoReply } from './auto-reply.js';
+import { detectFallback } from './fallback.js';
+import { detectRfc3464 } from './rfc3464.js';
+import type { Detector, DetectorResult } from './types.js';
+
+export type { Detector, DetectorResult, DetectFn } from './types.js';
+export { newRecipient } from './types.js';
+
+// --- FAMILIES: one import above and one entry here per family detector ---
+const FAMILIES: Detector[] = [
+  // { name: 'exim', detect: detectExim },
+];
+
+export const DETECTORS: readonly Detector[] = [
+  { name: 'arf', detect: detectArf },
+  ...FAMILIES,
+  { name: 'rfc3464', detect: detectRfc3464 },
+  { name: 'auto-reply', detect: detectAutoReply },
+  { name: 'fallback', detect: detectFallback },
+];
+
+export interface DetectionOutcome {
+  result: (DetectorResult & { detector: string }) | null;
+  /** Detectors that threw (a bug in them must not lose the message). */
+  warnings: string[];
+}
+
+/**
+ * Runs the detectors in order. The first result with recipients (or a non-bounce kind) wins;
+ * a bounce result without recipients is kept only if nothing better follows.
+ */
+export function runDetectors(view: MailView, detectors: readonly Detector[] = DETECTORS): DetectionOutcome {
+  const warnings: string[] = [];
+  let weak: (DetectorResult & { detector: string }) | null = null;
+  for (const d of detectors) {
+    let r: DetectorResult | null;
+    try {
+      r = d.detect(view);
+    } catch (err) {
+      warnings.push(`detector ${d.name} failed: ${(err as Error)?.message ?? String(err)}`);
+      continue;
+    }
+    if (!r) continue;
+    const named = { ...r, detector: r.detector ?? d.name };
+    if (r.recipients.length || r.kind === 'auto_reply' || r.kind === 'complaint') return { result: named, warnings };
+    weak ??= named;
+  }
+  return { result: weak, warnings };
+}

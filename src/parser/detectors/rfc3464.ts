@@ -1,0 +1,261 @@
+// RFC 3464 delivery status notifications (and RFC 6533 message/global-delivery-status).
+//
+// The message/delivery-status body is a per-message block followed by one block per
+// recipient, blocks separated by blank lines (§2.1). Fields fold like RFC 5322 headers;
+// address and MTA fields are `type; value` (§2.3.2: `rfc822; a@b`, `dns; mx.example`,
+// `utf-8; ü@b` for RFC 6533) and may carry (comments). We keep one RecipientReport per block.
+//
+// The exported field parser is reused by family detectors whose reports are RFC 3464 with
+// quirks (vendors that put the fields in text/plain, or a generic Status with the real code in
+// the human-readable part).
+import type { DsnAction, RecipientReport } from '../../report.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+/** One field: lower-cased name, the `type` before ';' when present, the value after it. */
+export interface DsnField {
+  name: string;
+  type: string | null;
+  value: string;
+}
+
+export type DsnBlock = Map<string, DsnField>;
+
+export interface DsnFields {
+  perMessage: DsnBlock;
+  perRecipient: DsnBlock[];
+}
+
+/** Fields that start a per-recipient block (RFC 3464 §2.3). */
+const RECIPIENT_FIELDS = new Set(['final-recipient', 'original-recipient', 'x-actual-recipient']);
+/** Fields whose value is `type; value`. */
+const TYPED_FIELDS = new Set([
+  'reporting-mta', 'dsn-gateway', 'received-from-mta', 'original-recipient', 'final-recipient',
+  'remote-mta', 'diagnostic-code', 'x-actual-recipient', 'x-original-message-id',
+]);
+/** Fields where (comments) are noise, not text (Diagnostic-Code keeps its parentheses). */
+const STRIP_COMMENTS = new Set(['action', 'status', 'reporting-mta', 'remote-mta', 'final-recipient', 'original-recipient', 'received-from-mta', 'dsn-gateway']);
+
+const FIELD = /^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
+
+function parseField(name: string, raw: string): DsnField {
+  let value = oneLine(raw);
+  if (STRIP_COMMENTS.has(name)) value = value.replace(/\([^()]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+  let type: string | null = null;
+  if (TYPED_FIELDS.has(name)) {
+    const m = /^([A-Za-z0-9][\w.+-]*)[ \t]*;[ \t]*(.*)$/.exec(value);
+    if (m) {
+      type = m[1].toLowerCase();
+      value = m[2].trim();
+    }
+  }
+  return { name, type, value };
+}
+
+/**
+ * Parses the text of a message/delivery-status part. Tolerates what real MTAs send: CRLF
+ * leftovers, indented blocks, a missing blank line between recipients (a repeated
+ * Final-Recipient then starts a new block), text before the first field.
+ */
+export function parseDsnFields(text: string): DsnFields {
+  const blocks: DsnBlock[] = [];
+  let cur: DsnBlock | null = null;
+  let lastName = '';
+  let lastRaw = '';
+  const flush = () => {
+    if (cur && lastName) cur.set(lastName, parseField(lastName, lastRaw));
+    lastName = '';
+  };
+  const lines = text.split('\n');
+  for (const line of lines) {
+    if (/^\s*$/.test(line)) {
+      flush();
+      if (cur && cur.size) blocks.push(cur);
+      cur = null;
+      continue;
+    }
+    if (/^[ \t]/.test(line) && lastName) {
+      // a continuation, unless it is an indented field (some MTAs indent whole blocks)
+      const m = FIELD.exec(line.trim());
+      if (!m || !isDsnFieldName(m[1].toLowerCase())) {
+        lastRaw += ' ' + line.trim();
+        continue;
+      }
+    }
+    const m = FIELD.exec(line.trim());
+    if (!m) continue; // prose inside the part: ignore
+    flush();
+    const name = m[1].toLowerCase();
+    cur ??= new Map();
+    // a second recipient field in one block: the sender forgot the blank line
+    if (RECIPIENT_FIELDS.has(name) && cur.has(name)) {
+      blocks.push(cur);
+      cur = new Map();
+    }
+    lastName = name;
+    lastRaw = m[2];
+  }
+  flush();
+  if (cur && (cur as DsnBlock).size) blocks.push(cur);
+
+  let perMessage: DsnBlock = new Map();
+  const perRecipient: DsnBlock[] = [];
+  for (const b of blocks) {
+    if (b.has('final-recipient') || b.has('original-recipient') || b.has('x-actual-recipient')) {
+      // per-message fields sometimes share the first recipient's block: split them out
+      for (const k of ['reporting-mta', 'arrival-date', 'received-from-mta', 'dsn-gateway']) {
+        const f = b.get(k);
+        if (f && !perMessage.has(k) && !perRecipient.length) perMessage.set(k, f);
+      }
+      perRecipient.push(b);
+    } else if (!perRecipient.length) {
+      perMessage = new Map([...perMessage, ...b]);
+    } else {
+      // a block without a recipient after recipients: fields that belong to the previous one
+      const prev = perRecipient[perRecipient.length - 1];
+      for (const [k, v] of b) if (!prev.has(k)) prev.set(k, v);
+    }
+  }
+  return { perMessage, perRecipient };
+}
+
+const KNOWN_FIELDS = new Set([
+  'reporting-mta', 'dsn-gateway', 'received-from-mta', 'arrival-date', 'original-envelope-id',
+  'original-recipient', 'final-recipient', 'action', 'status', 'remote-mta', 'diagnostic-code',
+  'last-attempt-date', 'final-log-id', 'will-retry-until', 'x-actual-recipient',
+  'x-postfix-queue-id', 'x-postfix-sender', 'x-original-message-id',
+]);
+
+function isDsnFieldName(n: string): boolean {
+  return KNOWN_FIELDS.has(n) || n.startsWith('x-');
+}
+
+const ACTIONS: Record<string, DsnAction> = {
+  failed: 'failed', failure: 'failed', fail: 'failed', bounced: 'failed', error: 'failed',
+  delayed: 'delayed', delay: 'delayed', delivered: 'delivered', deliverable: 'delivered',
+  relayed: 'relayed', expanded: 'expanded',
+};
+
+export function parseAction(v: string | null | undefined): DsnAction | null {
+  if (!v) return null;
+  return ACTIONS[v.trim().toLowerCase().replace(/[^a-z].*$/, '')] ?? null;
+}
+
+/** Status field value -> `c.s.d` (leading zeros dropped), or null. */
+export function parseStatus(v: string | null | undefined): string | null {
+  if (!v) return null;
+  const m = /([245])\.(\d{1,3})\.(\d{1,3})/.exec(v);
+  return m ? `${m[1]}.${Number(m[2])}.${Number(m[3])}` : null;
+}
+
+/** Turns one per-recipient block into a RecipientReport (null when it names no address). */
+export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
+  const finalF = b.get('final-recipient') ?? b.get('x-actual-recipient');
+  const origF = b.get('original-recipient');
+  const finalAddr = normalizeAddress(finalF?.value) ?? normalizeAddress(origF?.value);
+  if (!finalAddr) return null;
+  const diag = b.get('diagnostic-code');
+  let diagText = diag ? diag.value : null;
+  let diagType = diag?.type ?? null;
+  if (diag && !diag.type) {
+    // "Diagnostic-Code: X-Notes; ..." without ';' type separation, or plain text
+    diagText = diag.value;
+  }
+  if (diagText !== null && !diagText.trim()) diagText = null;
+  let status = parseStatus(b.get('status')?.value);
+  return newRecipient(finalAddr, {
+    originalRecipient: normalizeAddress(origF?.value),
+    action: parseAction(b.get('action')?.value),
+    status,
+    replyCode: diagText ? findReplyCode(diagText) : null,
+    diagnosticType: diagType,
+    diagnosticCode: diagText,
+    remoteMta: b.get('remote-mta')?.value || null,
+    command: findCommand(diagText),
+    lastAttemptDate: b.get('last-attempt-date')?.value || null,
+    willRetryUntil: b.get('will-retry-until')?.value || null,
+  });
+}
+
+/**
+ * Reads the human-readable part for a recipient's failure text when the DSN has no
+ * Diagnostic-Code: the line naming the address, plus what follows it on indented lines.
+ */
+export function textNearAddress(text: string, address: string): string | null {
+  if (!text || !address) return null;
+  const lower = text.toLowerCase();
+  const i = lower.indexOf(address);
+  if (i < 0) return null;
+  const lineStart = text.lastIndexOf('\n', i) + 1;
+  let end = text.indexOf('\n', i);
+  if (end < 0) end = text.length;
+  // take continuation lines (indented) and, when the line is only the address, the next one
+  let out = text.slice(lineStart, end);
+  let pos = end + 1;
+  for (let k = 0; k < 4 && pos < text.length; k++) {
+    let e = text.indexOf('\n', pos);
+    if (e < 0) e = text.length;
+    const next = text.slice(pos, e);
+    if (!next.trim()) break;
+    if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2) break;
+    out += ' ' + next.trim();
+    pos = e + 1;
+  }
+  return oneLine(out);
+}
+
+/** Kind of a report from its recipients' actions (RFC 3464 §2.3.3). */
+export function kindFromActions(rs: RecipientReport[]): 'bounce' | 'delay' | 'delivered' {
+  if (rs.some((r) => r.action === 'failed' || r.action === null)) return 'bounce';
+  if (rs.some((r) => r.action === 'delayed')) return 'delay';
+  return 'delivered';
+}
+
+/** The delivery-status texts of a view: the proper parts, or DSN fields pasted into the text. */
+export function deliveryStatusTexts(view: MailView): string[] {
+  if (view.deliveryStatus.length) return view.deliveryStatus;
+  // a report-type=delivery-status whose status part was mislabeled (text/plain, no type)
+  const texts: string[] = [];
+  for (const p of view.parts) {
+    if (p.text && /^(?:[ \t]*)(?:Final|Original)-Recipient[ \t]*:/im.test(p.text) && /^[ \t]*(?:Action|Status)[ \t]*:/im.test(p.text)) {
+      texts.push(p.text);
+    }
+  }
+  return texts;
+}
+
+export function detectRfc3464(view: MailView): DetectorResult | null {
+  const texts = deliveryStatusTexts(view);
+  if (!texts.length) return null;
+  const recipients: RecipientReport[] = [];
+  let reportingMta: string | null = null;
+  let arrivalDate: string | null = null;
+  for (const t of texts) {
+    // when the fields were pasted into prose, parse from the first field on
+    const start = t.search(/^[ \t]*(?:Reporting-MTA|Final-Recipient|Original-Recipient|Arrival-Date|Received-From-MTA)[ \t]*:/im);
+    const { perMessage, perRecipient } = parseDsnFields(start > 0 ? t.slice(start) : t);
+    reportingMta ??= perMessage.get('reporting-mta')?.value || null;
+    arrivalDate ??= perMessage.get('arrival-date')?.value || null;
+    for (const b of perRecipient) {
+      const r = recipientFromBlock(b);
+      if (r) recipients.push(r);
+    }
+  }
+  if (!recipients.length) return null;
+  // fill missing diagnostic text / status from the human-readable part
+  for (const r of recipients) {
+    if (!r.diagnosticCode) {
+      const near = textNearAddress(view.reportText, r.finalRecipient) ?? (r.originalRecipient ? textNearAddress(view.reportText, r.originalRecipient) : null);
+      if (near && (findStatusCode(near) || findReplyCode(near) || near.length > r.finalRecipient.length + 12)) {
+        r.diagnosticCode = near;
+        r.replyCode ??= findReplyCode(near);
+        r.command ??= findCommand(near);
+      }
+    }
+    if (!r.status) {
+      const s = findStatusCode(r.diagnosticCode);
+      if (s) r.status = s;
+    }
+  }
+  return { kind: kindFromActions(recipients), recipients, reportingMta, arrivalDate };
+}

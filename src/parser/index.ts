@@ -1,0 +1,69 @@
+// The parser: raw message bytes -> ParsedReport. PURE (no I/O, no clock).
+//
+//   readMail (./mime.ts)       Buffer -> MailView (headers, texts, status parts, original)
+//   runDetectors (./detectors)  MailView -> the first detector result, in registry order
+//   here                        assemble the ParsedReport (report headers, original, warnings)
+import type { OriginalMessage, ParsedReport } from '../report.js';
+import { runDetectors } from './detectors/index.js';
+import { headerValue, readMail, UnparseableError, type MailView, type OriginalView } from './mime.js';
+import { normalizeAddress } from './smtp-text.js';
+
+export { UnparseableError } from './mime.js';
+export type { MailView } from './mime.js';
+
+function messageIdOf(v: string | null): string | null {
+  if (!v) return null;
+  const m = /<([^<>\s]+)>/.exec(v);
+  const id = (m ? m[1] : v.trim().split(/\s+/)[0]).trim();
+  return id || null;
+}
+
+export function toOriginalMessage(o: OriginalView | null): OriginalMessage | null {
+  if (!o) return null;
+  const headers: Record<string, string> = {};
+  for (const [k, vs] of Object.entries(o.headers)) headers[k] = vs.join('\n');
+  return {
+    messageId: messageIdOf(headerValue(o.headers, 'message-id')),
+    from: headerValue(o.headers, 'from'),
+    to: headerValue(o.headers, 'to'),
+    subject: headerValue(o.headers, 'subject'),
+    returnPath: normalizeAddress(headerValue(o.headers, 'return-path')),
+    headers,
+  };
+}
+
+/** Parses a view (exported for detector tests that build views directly). */
+export function parseView(view: MailView): ParsedReport {
+  const { result, warnings } = runDetectors(view);
+  const h = view.headers;
+  return {
+    kind: result ? result.kind : 'unknown',
+    detector: result ? result.detector : 'none',
+    messageId: messageIdOf(headerValue(h, 'message-id')),
+    subject: headerValue(h, 'subject'),
+    from: headerValue(h, 'from'),
+    date: headerValue(h, 'date'),
+    reportingMta: result?.reportingMta ?? null,
+    arrivalDate: result?.arrivalDate ?? null,
+    recipients: result ? result.recipients : [],
+    original: result?.original !== undefined ? result.original : toOriginalMessage(view.original),
+    feedback: result?.feedback ?? null,
+    autoReply: result?.autoReply ?? null,
+    warnings: [...view.warnings, ...warnings, ...(result?.warnings ?? [])],
+  };
+}
+
+/**
+ * Parses one raw message. Rejects with UnparseableError only when the bytes are not a mail
+ * message at all; any mail yields a report (kind 'unknown' when it is no bounce).
+ * Async for the contract's sake (callers may move parsing to a worker later); the work is
+ * synchronous and bounded by the input size.
+ */
+export async function parseMessage(raw: Buffer): Promise<ParsedReport> {
+  return parseMessageSync(raw);
+}
+
+export function parseMessageSync(raw: Buffer): ParsedReport {
+  if (!Buffer.isBuffer(raw)) throw new UnparseableError('input is not a Buffer');
+  return parseView(readMail(raw));
+}

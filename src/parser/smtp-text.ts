@@ -1,0 +1,102 @@
+// Shared helpers for reading SMTP reply text and addresses out of NDR prose. Family detectors
+// (Exim, qmail, Exchange, ...) reuse these so status/reply-code extraction behaves the same
+// everywhere. All functions are pure and linear-time on their input.
+
+/**
+ * RFC 3463 enhanced status code: class.subject.detail, class 2/4/5, subject 0-999, detail 0-999.
+ * Guarded on both sides so IP addresses (10.5.1.1), versions (5.1.1.2) and dates do not match;
+ * `#5.1.1` (Exchange), `(5.1.1)`, `[5.1.1]` and `<5.1.1>` are accepted.
+ */
+const STATUS_RE = /(?:^|[\s#(\[<:;,='"-])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)(?!\.?\d)/g;
+
+/** Enhanced status codes found in `text`, in order (deduplicated). */
+export function findStatusCodes(text: string): string[] {
+  const out: string[] = [];
+  if (!text) return out;
+  STATUS_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = STATUS_RE.exec(text))) {
+    const code = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+    if (!out.includes(code)) out.push(code);
+  }
+  return out;
+}
+
+/**
+ * The most telling enhanced status code in `text`: the first non-generic one (x.0.0 says
+ * nothing), else the first. Returns null when there is none.
+ */
+export function findStatusCode(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const all = findStatusCodes(text);
+  if (!all.length) return null;
+  return all.find((c) => !c.endsWith('.0.0')) ?? all[0];
+}
+
+/**
+ * Three-digit SMTP reply code (RFC 5321 §4.2) at the start of a reply line or after the usual
+ * lead-ins (`said:`, `host ... said:`, `SMTP error from remote mail server after RCPT TO:...:`).
+ * Only 4xx and 5xx are taken: a 2xx/3xx in a failure report is never the failure.
+ */
+const REPLY_RE = /(?:^|[\s:;(\[<'"=])([45][0-7]\d)(?:[ -]|\s|$)(?!\d)/m;
+
+export function findReplyCode(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const m = REPLY_RE.exec(text);
+  if (!m) return null;
+  // a reply code that is really part of a status code (e.g. "550 5.1.1") is fine; one inside a
+  // number like a port ("port 465 ") would be rare in failure text, accept the risk
+  return Number(m[1]);
+}
+
+/** Lower-cased bare address from `rfc822; <Foo@Example.COM>`, `"x" <a@b>`, `a@b (comment)`. */
+export function normalizeAddress(v: string | null | undefined): string | null {
+  if (!v) return null;
+  let s = v.trim();
+  // address type prefix (RFC 3464 §2.3.2: rfc822; utf-8 for RFC 6533)
+  s = s.replace(/^(?:rfc822|utf-8|x-[\w-]+|unknown)\s*;\s*/i, '');
+  s = s.replace(/\([^()]*\)/g, ' ').trim();
+  const angle = /<([^<>]*@[^<>]*)>/.exec(s);
+  if (angle) s = angle[1];
+  s = s.trim().replace(/^["'<\[]+|["'>\]).,;:]+$/g, '').trim();
+  // a quoted local part is kept as is; an address in RFC 6533 utf-8 form may be xtext-encoded
+  s = s.replace(/\\x\{([0-9A-Fa-f]{1,6})\}/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16)));
+  if (/\s/.test(s)) {
+    const m = /[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/.exec(s);
+    if (!m) return null;
+    s = m[0];
+  }
+  if (!s.includes('@') && !/^[^@\s]+$/.test(s)) return null;
+  return s.toLowerCase() || null;
+}
+
+/** Email-address-looking tokens (ASCII or UTF-8 local parts). */
+export const ADDRESS_RE = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff.-]+@[A-Za-z0-9\u0080-\uffff-]+(?:\.[A-Za-z0-9\u0080-\uffff-]+)+/g;
+
+export function findAddresses(text: string): string[] {
+  const out: string[] = [];
+  ADDRESS_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ADDRESS_RE.exec(text))) {
+    const a = m[0].replace(/^[.'-]+|[.'-]+$/g, '').toLowerCase();
+    if (a.includes('@') && !out.includes(a)) out.push(a);
+  }
+  return out;
+}
+
+/** Collapses white space (line folds included) to single spaces. */
+export function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** The SMTP command a failure answered, from prose like "after RCPT TO", "in reply to DATA". */
+export function findCommand(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const m = /\b(?:after|in reply to(?: the)?|reply to|response to|during|at)\s+(?:end of\s+)?(RCPT(?: TO)?|MAIL(?: FROM)?|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data)\b/i.exec(text);
+  if (!m) return null;
+  const c = m[1].toUpperCase();
+  if (c.startsWith('RCPT')) return 'RCPT';
+  if (c.startsWith('MAIL')) return 'MAIL';
+  if (c === 'END OF DATA') return 'DATA';
+  return c;
+}

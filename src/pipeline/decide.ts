@@ -1,0 +1,124 @@
+import { classify } from '../classifier/index.js';
+import { parseMessage, UnparseableError } from '../parser/index.js';
+import type { ParsedReport, Verdict } from '../report.js';
+import type { BounceRecord, MessageOutcome, StoredMessage } from '../store/types.js';
+import type { VerpCodec, VerpFields } from '../verp/index.js';
+
+// From one stored message to what should be written for it. No I/O: the processor
+// (and replay, and tests) call this and hand the outcome to the store.
+
+export interface Attribution {
+  /** Which token decided (for logs). */
+  source: 'envelope' | 'original-return-path' | 'none';
+  fields: VerpFields | null;
+  /** The token's signature checked out. */
+  signed: boolean;
+}
+
+/** Kinds that become bounce records; delivered notices and auto-replies never do. */
+const RECORDED_KINDS = new Set(['bounce', 'delay', 'complaint']);
+
+/**
+ * Finds the signed VERP token. The envelope recipient (our bounce address) is authoritative;
+ * when it carries none (e.g. a feedback loop sends to a fixed address), the Return-Path of
+ * the returned original is tried: it is the address the sender put there.
+ */
+export function attribute(rcptTo: string[], report: ParsedReport | null, verp: VerpCodec): Attribution {
+  const candidates: Array<[Attribution['source'], string]> = rcptTo.map((r) => ['envelope', r]);
+  const rp = report?.original?.returnPath;
+  if (rp) candidates.push(['original-return-path', rp]);
+  let forged: Attribution | null = null;
+  for (const [source, address] of candidates) {
+    const d = verp.decode(address);
+    if (d.ok) return { source, fields: d.fields, signed: true };
+    if (d.error === 'bad-signature' && !forged) forged = { source, fields: d.fields ?? null, signed: false };
+  }
+  return forged ?? { source: 'none', fields: null, signed: false };
+}
+
+/**
+ * A verdict is verified only when the token is genuine AND names this very recipient: a
+ * token copied from one bounce cannot be replayed to suppress somebody else.
+ */
+function isVerified(att: Attribution, recipients: Array<string | null>): boolean {
+  if (!att.signed || !att.fields) return false;
+  const want = att.fields.recipient.toLowerCase();
+  return recipients.some((r) => r !== null && r.toLowerCase() === want);
+}
+
+export function toBounceRecords(
+  report: ParsedReport,
+  verdicts: Verdict[],
+  att: Attribution,
+  now: number,
+): Omit<BounceRecord, 'messageRow' | 'id'>[] {
+  const out: Omit<BounceRecord, 'messageRow' | 'id'>[] = [];
+  verdicts.forEach((v, i) => {
+    if (!RECORDED_KINDS.has(v.kind)) return;
+    const block = report.recipients[i];
+    const verified = isVerified(att, [v.recipient, block?.originalRecipient ?? null]);
+    out.push({
+      createdAt: now,
+      // Only a verified token may name the account: a forged one must not even attribute.
+      accountId: verified ? att.fields!.account : null,
+      messageId: verified ? att.fields!.message : null,
+      recipient: v.recipient?.toLowerCase() ?? null,
+      kind: v.kind,
+      action: v.action,
+      status: v.status,
+      reason: v.reason,
+      hardbounce: v.hardbounce,
+      category: v.category,
+      type: v.type,
+      rule: v.rule,
+      detector: v.detector,
+      replyCode: v.replyCode,
+      diagnostic: v.diagnosticCode,
+      remoteMta: v.remoteMta,
+      reportingMta: v.reportingMta,
+      originalMessageId: v.originalMessageId,
+      feedbackType: v.feedbackType,
+      verified,
+    });
+  });
+  return out;
+}
+
+export interface Decision {
+  outcome: MessageOutcome;
+  report: ParsedReport | null;
+  attribution: Attribution;
+}
+
+/** Parses, classifies and attributes one stored message. Never throws on message content. */
+export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): Promise<Decision> {
+  let report: ParsedReport;
+  try {
+    report = await parseMessage(msg.raw);
+  } catch (err) {
+    // Anything the parser throws is the message's fault as far as the sender is concerned:
+    // keep it, say why, never drop it.
+    const error = err instanceof UnparseableError ? err.message : `parser failed: ${(err as Error)?.message ?? String(err)}`;
+    return { outcome: { state: 'unparseable', error }, report: null, attribution: attribute(msg.rcptTo, null, verp) };
+  }
+  let verdicts: Verdict[];
+  try {
+    verdicts = classify(report);
+  } catch (err) {
+    // A classifier bug must not wedge the queue: keep the message, say why; replay later.
+    const error = `classifier failed: ${(err as Error)?.message ?? String(err)}`;
+    return { outcome: { state: 'unparseable', error }, report, attribution: attribute(msg.rcptTo, report, verp) };
+  }
+  const attribution = attribute(msg.rcptTo, report, verp);
+  return {
+    report,
+    attribution,
+    outcome: {
+      state: 'processed',
+      kind: report.kind,
+      detector: report.detector,
+      reportMessageId: report.messageId,
+      bounces: toBounceRecords(report, verdicts, attribution, now),
+    },
+  };
+}

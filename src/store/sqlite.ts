@@ -1,0 +1,297 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BounceType, Category, ReportKind } from '../report.js';
+import { migrations } from './migrations.js';
+import type {
+  BounceFilter,
+  BounceRecord,
+  IncomingMessage,
+  MessageFilter,
+  MessageOutcome,
+  MessageState,
+  MessageSummary,
+  Store,
+  StoredMessage,
+} from './types.js';
+
+export interface SqliteOptions {
+  /** FULL fsyncs the WAL at every commit: an acknowledged message survives power loss. */
+  synchronous?: 'FULL' | 'NORMAL';
+  busyTimeoutMs?: number;
+}
+
+export const DB_FILE = 'bounced.db';
+
+/** Opens (creating if needed) <dataDir>/bounced.db and brings its schema up to date. */
+export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): SqliteStore {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, DB_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  const applied = migrate(db);
+  return new SqliteStore(db, applied);
+}
+
+/** Applies the migrations newer than the database's user_version; returns the versions applied. */
+export function migrate(db: Database.Database): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+interface MessageRow {
+  id: number;
+  received_at: number;
+  source: string;
+  mail_from: string;
+  rcpt_to: string;
+  remote_ip: string | null;
+  helo: string | null;
+  size: number;
+  sha256: string;
+  raw?: Buffer;
+  state: string;
+  processed_at: number | null;
+  attempts: number;
+  error: string | null;
+  kind: string | null;
+  detector: string | null;
+  report_message_id: string | null;
+  duplicate_of: number | null;
+}
+
+interface BounceRow {
+  id: number;
+  message_row: number;
+  created_at: number;
+  account_id: string | null;
+  message_id: string | null;
+  recipient: string | null;
+  kind: string;
+  action: string | null;
+  status: string | null;
+  reason: string;
+  hardbounce: number;
+  category: string;
+  type: string;
+  rule: string;
+  detector: string;
+  reply_code: number | null;
+  diagnostic: string | null;
+  remote_mta: string | null;
+  reporting_mta: string | null;
+  original_message_id: string | null;
+  feedback_type: string | null;
+  verified: number;
+}
+
+const SUMMARY_COLUMNS =
+  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, kind, detector, report_message_id, duplicate_of';
+
+function toSummary(r: MessageRow): MessageSummary {
+  return {
+    id: r.id,
+    receivedAt: r.received_at,
+    source: r.source as StoredMessage['source'],
+    mailFrom: r.mail_from,
+    rcptTo: JSON.parse(r.rcpt_to) as string[],
+    remoteIp: r.remote_ip,
+    helo: r.helo,
+    size: r.size,
+    sha256: r.sha256,
+    state: r.state as MessageState,
+    processedAt: r.processed_at,
+    attempts: r.attempts,
+    error: r.error,
+    kind: r.kind as ReportKind | null,
+    detector: r.detector,
+    reportMessageId: r.report_message_id,
+    duplicateOf: r.duplicate_of,
+  };
+}
+
+function toBounce(r: BounceRow): BounceRecord {
+  return {
+    id: r.id,
+    messageRow: r.message_row,
+    createdAt: r.created_at,
+    accountId: r.account_id,
+    messageId: r.message_id,
+    recipient: r.recipient,
+    kind: r.kind as ReportKind,
+    action: r.action,
+    status: r.status,
+    reason: r.reason,
+    hardbounce: r.hardbounce === 1,
+    category: r.category as Category,
+    type: r.type as BounceType,
+    rule: r.rule,
+    detector: r.detector,
+    replyCode: r.reply_code,
+    diagnostic: r.diagnostic,
+    remoteMta: r.remote_mta,
+    reportingMta: r.reporting_mta,
+    originalMessageId: r.original_message_id,
+    feedbackType: r.feedback_type,
+    verified: r.verified === 1,
+  };
+}
+
+export class SqliteStore implements Store {
+  private readonly stmt;
+
+  constructor(
+    readonly db: Database.Database,
+    /** Migrations applied when this store was opened. */
+    readonly appliedMigrations: number[] = [],
+  ) {
+    // Prepared once; better-sqlite3 statements are reusable and cheap to run.
+    this.stmt = {
+      insertMessage: db.prepare(
+        `INSERT INTO messages (received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, raw)
+         VALUES (@receivedAt, @source, @mailFrom, @rcptTo, @remoteIp, @helo, @size, @sha256, @raw)`,
+      ),
+      pending: db.prepare(`SELECT * FROM messages WHERE state = 'received' ORDER BY id LIMIT ?`),
+      duplicate: db.prepare(
+        `SELECT id FROM messages
+          WHERE id <> @id AND state IN ('processed', 'duplicate')
+            AND (sha256 = @sha256 OR (@rmid IS NOT NULL AND report_message_id = @rmid))
+          ORDER BY id LIMIT 1`,
+      ),
+      settle: db.prepare(
+        `UPDATE messages SET state = @state, processed_at = @now, error = @error, kind = @kind,
+                detector = @detector, report_message_id = @rmid, duplicate_of = @duplicateOf,
+                attempts = attempts + 1
+          WHERE id = @id AND state = 'received'`,
+      ),
+      attemptError: db.prepare(`UPDATE messages SET attempts = attempts + 1, error = ? WHERE id = ?`),
+      insertBounce: db.prepare(
+        `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status,
+                reason, hardbounce, category, type, rule, detector, reply_code, diagnostic, remote_mta,
+                reporting_mta, original_message_id, feedback_type, verified)
+         VALUES (@messageRow, @createdAt, @accountId, @messageId, @recipient, @kind, @action, @status,
+                @reason, @hardbounce, @category, @type, @rule, @detector, @replyCode, @diagnostic, @remoteMta,
+                @reportingMta, @originalMessageId, @feedbackType, @verified)`,
+      ),
+      getMessage: db.prepare(`SELECT * FROM messages WHERE id = ?`),
+      counts: db.prepare(`SELECT state, count(*) AS n FROM messages GROUP BY state`),
+    };
+  }
+
+  insertMessages(batch: IncomingMessage[]): number[] {
+    const run = this.db.transaction((items: IncomingMessage[]) =>
+      items.map((m) =>
+        Number(
+          this.stmt.insertMessage.run({
+            receivedAt: m.receivedAt,
+            source: m.source,
+            mailFrom: m.mailFrom.toLowerCase(),
+            rcptTo: JSON.stringify(m.rcptTo.map((r) => r.toLowerCase())),
+            remoteIp: m.remoteIp,
+            helo: m.helo,
+            size: m.raw.length,
+            sha256: createHash('sha256').update(m.raw).digest('hex'),
+            raw: m.raw,
+          }).lastInsertRowid,
+        ),
+      ),
+    );
+    return run(batch);
+  }
+
+  pendingMessages(limit: number): StoredMessage[] {
+    return (this.stmt.pending.all(limit) as MessageRow[]).map((r) => ({ ...toSummary(r), raw: r.raw! }));
+  }
+
+  findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null {
+    const row = this.stmt.duplicate.get({ id, sha256, rmid: reportMessageId }) as { id: number } | undefined;
+    return row?.id ?? null;
+  }
+
+  settleMessages(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void {
+    this.db.transaction(() => {
+      for (const { id, outcome } of outcomes) {
+        const changed = this.stmt.settle.run({
+          id,
+          now,
+          state: outcome.state,
+          error: outcome.state === 'unparseable' ? outcome.error : null,
+          kind: outcome.state === 'unparseable' ? null : outcome.kind,
+          detector: outcome.state === 'processed' ? outcome.detector : null,
+          rmid: outcome.state === 'unparseable' ? null : outcome.reportMessageId,
+          duplicateOf: outcome.state === 'duplicate' ? outcome.duplicateOf : null,
+        }).changes;
+        // Already settled (another worker, or a replay after a crash): write nothing twice.
+        if (changed === 0 || outcome.state !== 'processed') continue;
+        for (const b of outcome.bounces) {
+          this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0 });
+        }
+      }
+    })();
+  }
+
+  recordAttemptError(id: number, error: string): void {
+    this.stmt.attemptError.run(error, id);
+  }
+
+  getMessage(id: number): StoredMessage | null {
+    const r = this.stmt.getMessage.get(id) as MessageRow | undefined;
+    return r ? { ...toSummary(r), raw: r.raw! } : null;
+  }
+
+  listMessages(filter: MessageFilter): MessageSummary[] {
+    const where = filter.state ? 'WHERE state = @state' : '';
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM messages ${where} ORDER BY id LIMIT @limit`)
+      .all({ state: filter.state, limit: filter.limit ?? 1000 }) as MessageRow[];
+    return rows.map(toSummary);
+  }
+
+  listBounces(filter: BounceFilter): BounceRecord[] {
+    const clauses: string[] = [];
+    if (filter.accountId !== undefined) clauses.push('account_id = @accountId');
+    if (filter.recipient !== undefined) clauses.push('recipient = @recipient');
+    if (filter.type !== undefined) clauses.push('type = @type');
+    if (filter.since !== undefined) clauses.push('created_at >= @since');
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const rows = this.db
+      .prepare(`SELECT * FROM bounces ${where} ORDER BY id LIMIT @limit`)
+      .all({ ...filter, recipient: filter.recipient?.toLowerCase(), limit: filter.limit ?? 1000 }) as BounceRow[];
+    return rows.map(toBounce);
+  }
+
+  countMessages(): Record<MessageState, number> {
+    const counts: Record<MessageState, number> = { received: 0, processed: 0, unparseable: 0, duplicate: 0 };
+    for (const r of this.stmt.counts.all() as Array<{ state: MessageState; n: number }>) counts[r.state] = r.n;
+    return counts;
+  }
+
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  ping(): boolean {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return !this.db.readonly;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,110 @@
+// The store's interface: what the rest of bounced may ask of its database. The SQLite
+// implementation is the embedded default; another backend implements the same methods.
+// Each method is one unit of work (one transaction) so callers never hold a transaction
+// open across an await.
+
+import type { BounceType, Category, ReportKind } from '../report.js';
+
+export type MessageState = 'received' | 'processed' | 'unparseable' | 'duplicate';
+export type MessageSource = 'smtp' | 'ingest';
+
+/** A message as accepted at the edge, before anything is known of its content. */
+export interface IncomingMessage {
+  receivedAt: number;
+  source: MessageSource;
+  /** Envelope sender; '' for the null reverse-path <>. */
+  mailFrom: string;
+  rcptTo: string[];
+  remoteIp: string | null;
+  helo: string | null;
+  raw: Buffer;
+}
+
+export interface StoredMessage extends IncomingMessage {
+  id: number;
+  size: number;
+  sha256: string;
+  state: MessageState;
+  processedAt: number | null;
+  attempts: number;
+  error: string | null;
+  kind: ReportKind | null;
+  detector: string | null;
+  reportMessageId: string | null;
+  duplicateOf: number | null;
+}
+
+/** A stored message's metadata, without the raw bytes (for listings). */
+export type MessageSummary = Omit<StoredMessage, 'raw'>;
+
+export interface BounceRecord {
+  id?: number;
+  messageRow: number;
+  createdAt: number;
+  accountId: string | null;
+  messageId: string | null;
+  recipient: string | null;
+  kind: ReportKind;
+  action: string | null;
+  status: string | null;
+  reason: string;
+  hardbounce: boolean;
+  category: Category;
+  type: BounceType;
+  rule: string;
+  detector: string;
+  replyCode: number | null;
+  diagnostic: string | null;
+  remoteMta: string | null;
+  reportingMta: string | null;
+  originalMessageId: string | null;
+  feedbackType: string | null;
+  verified: boolean;
+}
+
+/** What the pipeline decided for one stored message; written in one transaction. */
+export type MessageOutcome =
+  | {
+      state: 'processed';
+      kind: ReportKind;
+      detector: string;
+      reportMessageId: string | null;
+      bounces: Omit<BounceRecord, 'messageRow' | 'id'>[];
+    }
+  | { state: 'unparseable'; error: string }
+  /** A report already seen (same bytes or same report Message-ID): no records of its own. */
+  | { state: 'duplicate'; duplicateOf: number; kind: ReportKind; reportMessageId: string | null };
+
+export interface BounceFilter {
+  accountId?: string;
+  recipient?: string;
+  type?: BounceType;
+  since?: number;
+  limit?: number;
+}
+
+export interface MessageFilter {
+  state?: MessageState;
+  limit?: number;
+}
+
+export interface Store {
+  /** Stores a batch of messages durably (one commit) and returns their ids, in order. */
+  insertMessages(batch: IncomingMessage[]): number[];
+  /** Messages still in state `received`, oldest first. */
+  pendingMessages(limit: number): StoredMessage[];
+  /** Earlier processed message with the same bytes or report Message-ID, if any. */
+  findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null;
+  /** Writes outcomes of several messages in one transaction; a message is settled once. */
+  settleMessages(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void;
+  /** Counts a failed processing attempt (the message stays `received`). */
+  recordAttemptError(id: number, error: string): void;
+  getMessage(id: number): StoredMessage | null;
+  listMessages(filter: MessageFilter): MessageSummary[];
+  listBounces(filter: BounceFilter): BounceRecord[];
+  /** Counts by state: the backlog and its fate. */
+  countMessages(): Record<MessageState, number>;
+  /** True when the database answers and is writable. */
+  ping(): boolean;
+  close(): void;
+}

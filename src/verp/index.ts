@@ -1,0 +1,108 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+// Signed VERP return paths.
+//
+//   <prefix>+<payload>.<mac>@<bounce domain>
+//
+// payload = base32(account \0 message \0 recipient), recipient lower-cased;
+// mac     = base32(first 10 bytes of HMAC-SHA256(secret, "v1\0" + payload bytes)).
+//
+// Base32 (RFC 4648 alphabet, lower case, no padding) because some MTAs change the case of
+// local parts; a case-insensitive encoding survives that. The MAC covers all three fields,
+// so a token cannot be re-used for another recipient or account: that is what stops a
+// forged bounce from suppressing somebody's contacts. 80 bits of MAC are plenty against
+// on-line guessing (every guess costs the forger an SMTP transaction).
+//
+// RFC 5321 §4.5.3.1.1 limits a local part to 64 octets; these are longer for long
+// addresses. Postfix, Exim, Exchange and the big mailbox providers accept and return
+// them; a sender that must stay under 64 can use short account and message ids.
+
+export interface VerpFields {
+  account: string;
+  message: string;
+  recipient: string;
+}
+
+export type VerpDecodeResult =
+  | { ok: true; fields: VerpFields }
+  | { ok: false; error: 'not-verp' | 'malformed' | 'bad-signature'; fields?: VerpFields };
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+const MAC_BYTES = 10;
+
+export function base32Encode(buf: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of buf) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export function base32Decode(text: string): Buffer | null {
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of text.toLowerCase()) {
+    const v = ALPHABET.indexOf(ch);
+    if (v < 0) return null;
+    value = ((value << 5) | v) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+function mac(secret: string, payload: Buffer): Buffer {
+  return createHmac('sha256', secret).update('v1\0').update(payload).digest().subarray(0, MAC_BYTES);
+}
+
+export class VerpCodec {
+  constructor(
+    private readonly secret: string,
+    private readonly prefix: string,
+  ) {
+    if (!secret) throw new Error('VERP secret must not be empty');
+  }
+
+  encode(fields: VerpFields, domain: string): string {
+    for (const [k, v] of Object.entries(fields)) {
+      if (!v || v.includes('\0')) throw new Error(`VERP ${k} must be a non-empty string without NUL`);
+    }
+    const payload = Buffer.from(`${fields.account}\0${fields.message}\0${fields.recipient.toLowerCase()}`, 'utf8');
+    return `${this.prefix}+${base32Encode(payload)}.${base32Encode(mac(this.secret, payload))}@${domain.toLowerCase()}`;
+  }
+
+  /** Reads the token of a return path; never throws on input. */
+  decode(address: string): VerpDecodeResult {
+    const at = address.lastIndexOf('@');
+    const local = (at >= 0 ? address.slice(0, at) : address).replace(/^<|>$/g, '').toLowerCase();
+    const head = `${this.prefix.toLowerCase()}+`;
+    if (!local.startsWith(head)) return { ok: false, error: 'not-verp' };
+    const m = /^([a-z2-7]+)\.([a-z2-7]+)$/.exec(local.slice(head.length));
+    if (!m) return { ok: false, error: 'malformed' };
+    const payload = base32Decode(m[1]!);
+    const given = base32Decode(m[2]!);
+    if (!payload || !given) return { ok: false, error: 'malformed' };
+    // Only the canonical spelling counts (unused trailing bits zero): one token, one meaning.
+    if (base32Encode(payload) !== m[1] || base32Encode(given) !== m[2]) return { ok: false, error: 'malformed' };
+    const parts = payload.toString('utf8').split('\0');
+    if (parts.length !== 3 || parts.some((p) => !p)) return { ok: false, error: 'malformed' };
+    const fields = { account: parts[0]!, message: parts[1]!, recipient: parts[2]! };
+    const expected = mac(this.secret, payload);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return { ok: false, error: 'bad-signature', fields };
+    }
+    return { ok: true, fields };
+  }
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, envName, loadConfig, redactConfig } from '../../src/config/load.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'bounced-config-'));
+
+describe('config', () => {
+  it('has defaults that run a loopback daemon on ./data', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.dataDir).toBe('./data');
+    expect(c.smtp).toMatchObject({ host: '127.0.0.1', port: 2525 });
+    expect(c.http).toMatchObject({ host: '127.0.0.1', port: 8025 });
+    expect(c.store.synchronous).toBe('FULL');
+  });
+
+  it('layers defaults < file < env < flags', () => {
+    const dir = tmp();
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ '// note': 'comments are ignored', smtp: { port: 2600, maxClients: 7 }, logLevel: 'debug' }));
+    const c = loadConfig({
+      file,
+      env: { BOUNCED_SMTP_PORT: '2700', BOUNCED_BOUNCE_DOMAINS: 'A.example, b.example', BOUNCED_DATA_DIR: '/tmp/x' },
+      overrides: { logLevel: 'error' },
+    });
+    expect(c.smtp.port).toBe(2700); // env beats file
+    expect(c.smtp.maxClients).toBe(7); // file beats default
+    expect(c.bounceDomains).toEqual(['a.example', 'b.example']);
+    expect(c.dataDir).toBe('/tmp/x');
+    expect(c.logLevel).toBe('error'); // flag beats file
+  });
+
+  it('reads secrets from *_FILE and redacts them for printing', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 's'), 'file-secret\n');
+    const c = loadConfig({ env: { BOUNCED_VERP_SECRET_FILE: join(dir, 's'), BOUNCED_ADMIN_KEY: 'adm' } });
+    expect(c.verp.secret).toBe('file-secret');
+    expect(c.adminKey).toBe('adm');
+    const printed = JSON.stringify(redactConfig(c));
+    expect(printed).not.toContain('file-secret');
+    expect(printed).not.toContain('"adm"');
+  });
+
+  it('names the key and its variable on bad values', () => {
+    expect(() => loadConfig({ env: { BOUNCED_SMTP_PORT: 'abc' } })).toThrow(/BOUNCED_SMTP_PORT: expected a number/);
+    try {
+      loadConfig({ env: { BOUNCED_LOG_LEVEL: 'loud' } });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).exitCode).toBe(78);
+      expect((err as Error).message).toContain('logLevel (BOUNCED_LOG_LEVEL)');
+    }
+  });
+
+  it('derives operator-facing variable names from key paths', () => {
+    expect(envName('smtp.maxClients')).toBe('BOUNCED_SMTP_MAX_CLIENTS');
+    expect(envName('bounceDomains')).toBe('BOUNCED_BOUNCE_DOMAINS');
+    expect(envName('verp.secret')).toBe('BOUNCED_VERP_SECRET');
+  });
+});

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './env.js';
+
+export const CLI = join(repoRoot, 'dist/cli.js');
+
+export interface ChildDaemon {
+  proc: ChildProcess;
+  smtpPort: number;
+  httpPort: number;
+  /** Everything it wrote to stderr (its pino log) so far. */
+  log: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Env for a child `bounced`: only what the test sets, no BOUNCED_* from the caller's shell. */
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BOUNCED_')));
+  return { ...clean, ...env };
+}
+
+/** Starts `node dist/cli.js serve` and resolves once it logged READY with its ports. */
+export function spawnDaemon(env: Record<string, string>): Promise<ChildDaemon> {
+  const proc = spawn(process.execPath, [CLI, 'serve'], {
+    env: childEnv({ BOUNCED_SMTP_PORT: '0', BOUNCED_HTTP_PORT: '0', BOUNCED_LOG_LEVEL: 'info', ...env }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not get ready:\n${stderr}`)), 20_000);
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const m = /"evt":"READY","smtp":"[^"]*:(\d+)","http":"[^"]*:(\d+)"/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, smtpPort: Number(m[1]), httpPort: Number(m[2]), log: () => stderr, exited });
+      }
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code} before ready:\n${stderr}`));
+    });
+  });
+}

@@ -1,0 +1,159 @@
+// The inbound MX over real SMTP on loopback, nodemailer as the sending MTA, real SQLite.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { startDaemon, type Daemon } from '../../src/main.js';
+import { DB_FILE } from '../../src/store/sqlite.js';
+import { VerpCodec } from '../../src/verp/index.js';
+import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
+import { sendRaw, withMessageId } from '../helpers/smtp.js';
+
+const verp = new VerpCodec(TEST_SECRET, 'b');
+const postfix = (name: string) => readFileSync(join(fixturesDir, 'postfix', name));
+const silent = createLogger('silent');
+
+let daemons: Daemon[] = [];
+async function start(overrides: Record<string, unknown> = {}) {
+  const config = testConfig(overrides);
+  const d = await startDaemon(config, silent);
+  daemons.push(d);
+  return { d, config, port: d.smtpAddress.port };
+}
+afterEach(async () => {
+  await Promise.all(daemons.map((d) => d.stop()));
+  daemons = [];
+});
+
+// The Postfix DSN for rcpt-550-5.1.1@reject.test (550 5.1.1 user unknown), sent to the
+// signed return path that a sender of account acme used for that recipient.
+const s02 = () => postfix('s02-remote-rcpt550--failed.eml');
+const s02Rcpt = 'rcpt-550-5.1.1@reject.test';
+
+describe('SMTP listener', () => {
+  it('stores and classifies a DSN sent to a signed VERP address', async () => {
+    const { d, port } = await start();
+    const to = verp.encode({ account: 'acme', message: 'm-1', recipient: s02Rcpt }, BOUNCE_DOMAIN);
+    const res = await sendRaw(port, { from: '', to: [to] }, s02());
+    expect(res).toMatchObject({ ok: true, code: 250 });
+    expect(res.response).toMatch(/stored as \d+/);
+    await d.processor.drain();
+    const [msg] = d.store.listMessages({});
+    expect(msg).toMatchObject({ state: 'processed', source: 'smtp', mailFrom: '', rcptTo: [to], kind: 'bounce' });
+    const bounces = d.store.listBounces({});
+    expect(bounces).toHaveLength(1);
+    expect(bounces[0]).toMatchObject({
+      accountId: 'acme',
+      messageId: 'm-1',
+      recipient: s02Rcpt,
+      verified: true,
+      type: 'hard',
+      reason: 'userunknown',
+      category: 'unknown_user',
+      status: '5.1.1',
+      hardbounce: true,
+    });
+  });
+
+  it('stores a forged or token-less bounce as unverified, with no account', async () => {
+    const { d, port } = await start();
+    const forged = verp.encode({ account: 'acme', message: 'm-1', recipient: s02Rcpt }, BOUNCE_DOMAIN).replace(/\.([a-z2-7])/, (_, c) => `.${c === 'a' ? 'b' : 'a'}`);
+    const replayed = verp.encode({ account: 'acme', message: 'm-1', recipient: 'someone-else@example.org' }, BOUNCE_DOMAIN);
+    expect((await sendRaw(port, { from: '', to: [forged] }, s02())).code).toBe(250);
+    // Each its own report (own Message-ID), so that none is a duplicate of another.
+    expect((await sendRaw(port, { from: '', to: [replayed] }, withMessageId(s02(), 2))).code).toBe(250);
+    expect((await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, withMessageId(s02(), 3))).code).toBe(250);
+    await d.processor.drain();
+    const bounces = d.store.listBounces({});
+    expect(bounces).toHaveLength(3);
+    for (const b of bounces) expect(b).toMatchObject({ verified: false, accountId: null, recipient: s02Rcpt, type: 'hard' });
+  });
+
+  it('refuses recipients outside the bounce domains with 550 (no open relay)', async () => {
+    const { d, port } = await start();
+    const res = await sendRaw(port, { from: 'someone@example.org', to: ['victim@example.com'] }, s02());
+    expect(res.ok).toBe(false);
+    expect(res.code).toBe(550);
+    expect(d.store.countMessages().received + d.store.countMessages().processed).toBe(0);
+  });
+
+  it('refuses a message over the size limit with 552 and stores nothing', async () => {
+    const { d, port } = await start({ smtp: { port: 0, maxMessageBytes: 8192 } });
+    const big = Buffer.concat([s02(), Buffer.from('\r\n' + 'x'.repeat(76) + '\r\n').subarray(0, 80)]);
+    const huge = Buffer.concat([big, Buffer.alloc(20_000, 'y')]);
+    const res = await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, huge);
+    expect(res.code).toBe(552);
+    expect(d.store.listMessages({})).toHaveLength(0);
+  });
+
+  it('answers 452 past the recipient limit', async () => {
+    const { d, port } = await start({ smtp: { port: 0, maxRecipients: 2 } });
+    const res = await sendRaw(port, { from: '', to: ['a@bounces.test', 'b@bounces.test', 'c@bounces.test'] }, s02());
+    // The first two are taken; the third is refused with 452 and the message goes to two.
+    expect(res.rejected).toEqual([{ address: 'c@bounces.test', code: 452 }]);
+    await d.processor.drain();
+    expect(d.store.listMessages({})[0]!.rcptTo).toEqual(['a@bounces.test', 'b@bounces.test']);
+  });
+
+  it('answers 451 when the store cannot write, loses nothing, and takes the retry', async () => {
+    const { d, config, port } = await start({ store: { busyTimeoutMs: 100 } });
+    // Another process holds the write lock: the same fault as a wedged or locked database.
+    const other = new Database(join(config.dataDir, DB_FILE));
+    other.exec('BEGIN EXCLUSIVE');
+    const to = verp.encode({ account: 'acme', message: 'm-2', recipient: s02Rcpt }, BOUNCE_DOMAIN);
+    const failed = await sendRaw(port, { from: '', to: [to] }, s02());
+    expect(failed.code).toBe(451);
+    other.exec('ROLLBACK');
+    other.close();
+    // The sending MTA retries; now it is stored once and processed.
+    const retried = await sendRaw(port, { from: '', to: [to] }, s02());
+    expect(retried.code).toBe(250);
+    await d.processor.drain();
+    expect(d.store.listMessages({})).toHaveLength(1);
+    expect(d.store.listBounces({})).toHaveLength(1);
+  });
+
+  it('gives one set of records for a report received twice (same bytes, or same Message-ID)', async () => {
+    const { d, port } = await start();
+    const to = verp.encode({ account: 'acme', message: 'm-3', recipient: s02Rcpt }, BOUNCE_DOMAIN);
+    expect((await sendRaw(port, { from: '', to: [to] }, s02())).code).toBe(250);
+    expect((await sendRaw(port, { from: '', to: [to] }, s02())).code).toBe(250);
+    // A resend with a new Received line on top: other bytes, same report Message-ID.
+    const relayed = Buffer.concat([Buffer.from('Received: from relay.example by mx.example; Mon, 23 Nov 2026 02:45:00 +0000\r\n'), s02()]);
+    expect((await sendRaw(port, { from: '', to: [to] }, relayed)).code).toBe(250);
+    await d.processor.drain();
+    const messages = d.store.listMessages({});
+    expect(messages.map((m) => m.state)).toEqual(['processed', 'duplicate', 'duplicate']);
+    expect(messages[1]!.duplicateOf).toBe(messages[0]!.id);
+    expect(d.store.listBounces({})).toHaveLength(1);
+  });
+
+  it('stores garbage bytes and marks them unparseable with the error', async () => {
+    const { d, port } = await start();
+    const garbage = Buffer.from(Array.from({ length: 3000 }, (_, i) => ((i * 7919) % 251) + 1).filter((b) => b !== 10 && b !== 13 && b !== 46));
+    const res = await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, garbage);
+    expect(res.code).toBe(250);
+    await d.processor.drain();
+    const [msg] = d.store.listMessages({});
+    expect(msg!.state).toBe('unparseable');
+    expect(msg!.error).toBeTruthy();
+    expect(d.store.getMessage(msg!.id)!.raw.length).toBeGreaterThan(0);
+    expect(d.store.listBounces({})).toHaveLength(0);
+  });
+
+  it('keeps refusing early talkers while the greeting delay is configurable', async () => {
+    // A delay long enough that our EHLO surely arrives before the greeting.
+    const { port } = await start({ smtp: { port: 0, greetingDelayMs: 400 } });
+    const net = await import('node:net');
+    const early = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1', () => sock.write('EHLO early.example\r\n'));
+      let buf = '';
+      sock.on('data', (b) => (buf += b.toString()));
+      sock.on('close', () => resolve(buf));
+      sock.once('error', reject);
+      setTimeout(() => sock.destroy(), 3000);
+    });
+    expect(early).toMatch(/^421 .*talk too soon/);
+  });
+});
