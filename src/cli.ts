@@ -83,7 +83,7 @@ program
   .description('store one message from FILE or stdin (as a Postfix pipe transport passes it); exit 0 once stored, 75 on a temporary failure')
   .argument('[file]', 'message file, or - for stdin', '-')
   .option('--sender <address>', 'envelope sender (MAIL FROM)', '')
-  .option('--recipient <address...>', 'envelope recipient(s) (RCPT TO)', [])
+  .option('--recipient <address>', 'envelope recipient (RCPT TO); repeat for several', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .action(async (file: string, opts: { sender: string; recipient: string[] }) => {
     const cfg = config();
     const log = cliLogger(cfg);

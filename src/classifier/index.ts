@@ -49,15 +49,33 @@ export interface RuleMatch {
   text: string;
 }
 
-/** First rule matching the diagnostic text or the status, in table order. */
-export function matchRule(diagnostic: string | null, status: string | null, command: string | null = null): RuleMatch | null {
-  const text = diagnostic ? (diagnostic.length > 4000 ? diagnostic.slice(0, 4000) : diagnostic) : '';
+/**
+ * The text rules read: the diagnostic with its type when that type is not plain SMTP
+ * (`x-unix; 255` says "local mailer"), and with the reply-code prefixes of multi-line replies
+ * removed ("550-5.7.1 Messages with multiple 550 5.7.1 addresses in From:").
+ */
+export function ruleText(diagnostic: string | null, diagnosticType: string | null = null): string {
+  if (!diagnostic) return '';
+  let t = diagnostic.length > 4000 ? diagnostic.slice(0, 4000) : diagnostic;
+  const first = /^\s*([45]\d\d)[ -]/.exec(t);
+  if (first) {
+    const again = new RegExp(`\\s${first[1]}[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s)?`, 'g');
+    t = t.slice(0, first[0].length) + t.slice(first[0].length).replace(again, ' ');
+  }
+  if (diagnosticType && diagnosticType !== 'smtp') t = `${diagnosticType}; ${t}`;
+  return t;
+}
+
+/** First rule matching the diagnostic text, the reply code or the status, in table order. */
+export function matchRule(text: string, status: string | null, replyCode: number | null = null, command: string | null = null): RuleMatch | null {
   for (const rule of RULES) {
     if (rule.command && (!command || !rule.command.includes(command))) continue;
     if (rule.pattern) {
       if (!text) continue;
       const m = rule.pattern.exec(text);
       if (m) return { rule, field: 'diagnosticCode', text: m[0] };
+    } else if (rule.reply) {
+      if (replyCode !== null && rule.reply.includes(replyCode)) return { rule, field: 'replyCode', text: String(replyCode) };
     } else if (rule.status && status) {
       if (rule.status.some((p) => statusMatches(status, p))) return { rule, field: 'status', text: status };
     }
@@ -108,7 +126,7 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
 
   const cls = classOf(r);
   if (cls === 2) return none('delivered', 'status.2', 'status', r.status ?? String(r.replyCode));
-  const m = matchRule(r.diagnosticCode, r.status, r.command);
+  const m = matchRule(ruleText(r.diagnosticCode, r.diagnosticType), r.status, r.replyCode, r.command);
   let reason: Reason;
   let rule: string;
   let matched: Verdict['matched'];
@@ -122,11 +140,17 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     rule = 'default.' + reason;
     matched = null;
   }
-  // a "user unknown" answered to DATA (after the recipients were accepted) is a content
-  // filter's wording, not a missing mailbox
-  if (reason === 'userunknown' && r.command === 'DATA' && m?.field !== 'status') {
+  // "User unknown" wording is only proof of a missing mailbox when it answered RCPT TO (or
+  // MAIL) or came with x.1.1. Said after DATA, or by a gateway that does not say when (Japanese
+  // carriers, appliances), it is a recipient-side filter's refusal (Sisimai's rule as well).
+  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && r.command !== 'RCPT' && r.command !== 'MAIL' && !(r.status && statusMatches(r.status, 'x.1.1'))) {
     reason = 'filtered';
-    rule += '+command.data';
+    rule += '+not-rcpt';
+  }
+  // a host that could not be found "for now" (4xx, DNS trouble) is a network problem
+  if (reason === 'hostunknown' && classOf(r) === 4) {
+    reason = 'networkerror';
+    rule += '+temporary';
   }
 
   let status = r.status;

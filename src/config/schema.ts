@@ -34,6 +34,12 @@ export const configSchema = z
         maxClients: z.number().int().positive().default(100),
         /** Idle socket time-out. */
         socketTimeoutMs: z.number().int().positive().default(60_000),
+        /**
+         * Longest a session may last, however active: the idle time-out alone never cuts a
+         * client that trickles one byte a second. RFC 5321 §4.5.3.2 asks for 10 minutes per
+         * DATA block; a whole bounce session needs far less.
+         */
+        maxSessionMs: z.number().int().positive().default(10 * 60_000),
         /** How long to wait for open sessions to end at shutdown. */
         closeTimeoutMs: z.number().int().positive().default(5_000),
         /**

@@ -57,7 +57,7 @@ export class Listener {
       onRcptTo: (address, session, cb) => cb(this.checkRecipient(address, session) ?? undefined),
       onData: (stream, session, cb) => this.receive(stream, session, cb),
     };
-    this.server = new BouncedSmtpServer(options, config.smtp.greetingDelayMs);
+    this.server = new BouncedSmtpServer(options, config.smtp.greetingDelayMs, config.smtp.maxSessionMs);
     this.server.on('error', (err) => deps.log.warn({ evt: 'SMTP_ERROR', err }, 'smtp server error'));
   }
 

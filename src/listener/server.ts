@@ -42,6 +42,7 @@ export class BouncedSmtpServer extends SMTPServer {
   constructor(
     options: SMTPServerOptions,
     private readonly greetingDelayMs: number,
+    private readonly maxSessionMs: number,
   ) {
     super(options);
   }
@@ -54,5 +55,14 @@ export class BouncedSmtpServer extends SMTPServer {
     connection.on('error', (err: Error) => events._onError(err));
     connection.on('connect', (data: unknown) => events._onClientConnect(data));
     connection.init();
+    // A hard cap on the session's length, whatever it sends: smtp-server only has an idle
+    // time-out, which a client trickling a byte at a time never trips.
+    const limit = setTimeout(() => {
+      const c = connection as unknown as Internals & { close(): void };
+      c.send(421, `${c.name} 4.4.2 Session too long, closing`, false);
+      c.close();
+    }, this.maxSessionMs);
+    limit.unref();
+    socket.once('close', () => clearTimeout(limit));
   }
 }

@@ -34,6 +34,20 @@ export function findStatusCode(text: string | null | undefined): string | null {
 }
 
 /**
+ * The status code that best describes a failure text: the one right after a reply code
+ * (`550-'5.2.2 ...`, `550 5.1.1`), else the first specific one, else a generic x.0.0.
+ */
+export function findReplyStatus(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const m = /(?:^|[^\d.])[45]\d\d[ -]['"#(\[]?([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)/.exec(text);
+  if (m) {
+    const code = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+    if (!code.endsWith('.0.0')) return code;
+  }
+  return findStatusCode(text);
+}
+
+/**
  * Three-digit SMTP reply code (RFC 5321 §4.2) at the start of a reply line or after the usual
  * lead-ins (`said:`, `host ... said:`, `SMTP error from remote mail server after RCPT TO:...:`).
  * Only 4xx and 5xx are taken: a 2xx/3xx in a failure report is never the failure.
@@ -54,7 +68,7 @@ export function normalizeAddress(v: string | null | undefined): string | null {
   if (!v) return null;
   let s = v.trim();
   // address type prefix (RFC 3464 §2.3.2: rfc822; utf-8 for RFC 6533)
-  s = s.replace(/^(?:rfc822|utf-8|x-[\w-]+|unknown)\s*;\s*/i, '');
+  s = s.replace(/^[A-Za-z][\w/.-]{0,20}\s*;\s*/, '');
   s = s.replace(/\([^()]*\)/g, ' ').trim();
   const angle = /<([^<>]*@[^<>]*)>/.exec(s);
   if (angle) s = angle[1];
@@ -66,6 +80,8 @@ export function normalizeAddress(v: string | null | undefined): string | null {
     if (!m) return null;
     s = m[0];
   }
+  // RFC 5321 source route `@relay1,@relay2:user@host`: the mailbox is after the colon
+  s = s.replace(/^@[^:]*:/, '');
   if (!s.includes('@') && !/^[^@\s]+$/.test(s)) return null;
   return s.toLowerCase() || null;
 }
@@ -92,11 +108,32 @@ export function oneLine(s: string): string {
 /** The SMTP command a failure answered, from prose like "after RCPT TO", "in reply to DATA". */
 export function findCommand(text: string | null | undefined): string | null {
   if (!text) return null;
-  const m = /\b(?:after|in reply to(?: the)?|reply to|response to|during|at)\s+(?:end of\s+)?(RCPT(?: TO)?|MAIL(?: FROM)?|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data)\b/i.exec(text);
+  const m =
+    /\b(?:after|in reply to(?: the)?|reply to|response to|during|at|most progress was)\s+(?:end of\s+)?(RCPT(?:[ _]TO)?|MAIL(?:[ _]FROM)?|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data|initial connection|greeting)\b/i.exec(text) ??
+    /\[(RCPT_TO|MAIL_FROM|DATA)\]/.exec(text) ??
+    /^>>> (RCPT|MAIL|DATA|HELO|EHLO)\b/im.exec(text);
   if (!m) return null;
-  const c = m[1].toUpperCase();
+  return commandName(m[1]);
+}
+
+function commandName(v: string): string {
+  const c = v.toUpperCase();
   if (c.startsWith('RCPT')) return 'RCPT';
   if (c.startsWith('MAIL')) return 'MAIL';
   if (c === 'END OF DATA') return 'DATA';
+  if (c === 'INITIAL CONNECTION' || c === 'GREETING') return 'CONNECT';
   return c;
+}
+
+/**
+ * The last command of a Sendmail-style session transcript (`>>> RCPT To:<...>` then
+ * `<<< 550 ...`) in `text`, the one the failure answered.
+ */
+export function findTranscriptCommand(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const re = /^>>>\s*(RCPT|MAIL|DATA|HELO|EHLO)\b/gim;
+  let last: string | null = null;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) last = m[1];
+  return last ? commandName(last) : null;
 }

@@ -60,3 +60,31 @@ describe('config', () => {
     expect(envName('verp.secret')).toBe('BOUNCED_VERP_SECRET');
   });
 });
+
+describe('config/bounced.example.json', () => {
+  it('parses, holds the defaults, and documents every key (so it cannot drift from the schema)', async () => {
+    const { describeConfig } = await import('../../src/config/load.js');
+    const { readFileSync } = await import('node:fs');
+    const file = new URL('../../config/bounced.example.json', import.meta.url);
+    const text = readFileSync(file, 'utf8');
+    const c = loadConfig({ file: file.pathname, env: {} });
+    expect(c).toEqual(loadConfig({ env: {} }));
+    for (const key of describeConfig()) {
+      const leaf = key.path.split('.').pop()!;
+      expect(text, key.path).toContain(`"${leaf}":`);
+      expect(text, key.env).toContain(key.env);
+    }
+  });
+});
+
+describe('README configuration table', () => {
+  it('names every key and its variable', async () => {
+    const { describeConfig } = await import('../../src/config/load.js');
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const key of describeConfig()) {
+      expect(readme, key.path).toContain(key.path.split('.').pop()!);
+      expect(readme, key.env).toContain(`\`${key.env}\``);
+    }
+  });
+});

@@ -26,6 +26,7 @@
 import type { MailView } from '../mime.js';
 import { detectArf } from './arf.js';
 import { detectAutoReply } from './auto-reply.js';
+import { detectExim } from './exim.js';
 import { detectFallback } from './fallback.js';
 import { detectRfc3464 } from './rfc3464.js';
 import type { Detector, DetectorResult } from './types.js';
@@ -36,6 +37,7 @@ export { newRecipient } from './types.js';
 // --- FAMILIES: one import above and one entry here per family detector ---
 const FAMILIES: Detector[] = [
   // { name: 'exim', detect: detectExim },
+  { name: 'exim', detect: detectExim },
 ];
 
 export const DETECTORS: readonly Detector[] = [

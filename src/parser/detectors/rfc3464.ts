@@ -9,7 +9,7 @@
 // quirks (vendors that put the fields in text/plain, or a generic Status with the real code in
 // the human-readable part).
 import type { DsnAction, RecipientReport } from '../../report.js';
-import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findCommand, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, normalizeAddress, oneLine } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** One field: lower-cased name, the `type` before ';' when present, the value after it. */
@@ -152,7 +152,11 @@ export function parseStatus(v: string | null | undefined): string | null {
 export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
   const finalF = b.get('final-recipient') ?? b.get('x-actual-recipient');
   const origF = b.get('original-recipient');
-  const finalAddr = normalizeAddress(finalF?.value) ?? normalizeAddress(origF?.value);
+  let finalAddr = normalizeAddress(finalF?.value);
+  const origAddr = normalizeAddress(origF?.value);
+  // a Final-Recipient that is no usable address (a bare local part, `user@host` without a
+  // domain after a source route) is an MTA-internal form: the Original-Recipient is the address
+  if ((!finalAddr || !isMailbox(finalAddr)) && origAddr && isMailbox(origAddr)) finalAddr = origAddr;
   if (!finalAddr) return null;
   const diag = b.get('diagnostic-code');
   let diagText = diag ? diag.value : null;
@@ -162,9 +166,9 @@ export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
     diagText = diag.value;
   }
   if (diagText !== null && !diagText.trim()) diagText = null;
-  let status = parseStatus(b.get('status')?.value);
+  const status = preferStatus(parseStatus(b.get('status')?.value), diagText);
   return newRecipient(finalAddr, {
-    originalRecipient: normalizeAddress(origF?.value),
+    originalRecipient: origAddr,
     action: parseAction(b.get('action')?.value),
     status,
     replyCode: diagText ? findReplyCode(diagText) : null,
@@ -175,6 +179,22 @@ export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
     lastAttemptDate: b.get('last-attempt-date')?.value || null,
     willRetryUntil: b.get('will-retry-until')?.value || null,
   });
+}
+
+/** `local@domain.tld`: a mailbox we can act on. */
+function isMailbox(a: string): boolean {
+  return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a);
+}
+
+/**
+ * The Status field, unless the remote server's own text carries a more specific code: MTAs
+ * often write a generic Status (5.0.0) or their own guess (5.1.1) while the reply says
+ * `552 5.2.2 Over quota`; the remote server's code is the one that describes the failure.
+ */
+export function preferStatus(field: string | null, diagnostic: string | null): string | null {
+  const fromDiag = findReplyStatus(diagnostic);
+  if (fromDiag && !fromDiag.endsWith('.0.0') && fromDiag !== field && fromDiag[0] === (field ?? fromDiag)[0]) return fromDiag;
+  return field ?? fromDiag;
 }
 
 /**
@@ -250,11 +270,14 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
         r.diagnosticCode = near;
         r.replyCode ??= findReplyCode(near);
         r.command ??= findCommand(near);
+        r.status = preferStatus(r.status, near);
       }
     }
-    if (!r.status) {
-      const s = findStatusCode(r.diagnosticCode);
-      if (s) r.status = s;
+    if (!r.command) {
+      // Postfix repeats the reply with "(in reply to RCPT TO command)" in its prose; Sendmail
+      // shows a session transcript (">>> RCPT To:<...>" / "<<< 550 ...")
+      const near = textNearAddress(view.reportText, r.finalRecipient);
+      r.command = findCommand(near) ?? (recipients.length === 1 ? findTranscriptCommand(view.reportText) : null);
     }
   }
   return { kind: kindFromActions(recipients), recipients, reportingMta, arrivalDate };
