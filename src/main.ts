@@ -4,6 +4,9 @@ import { redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { Listener } from './listener/index.js';
+import { LogTailer } from './logtail/tailer.js';
+import { Scheduler } from './scheduler/index.js';
+import { standardJobs } from './scheduler/jobs.js';
 import { Intake } from './pipeline/intake.js';
 import { Processor } from './pipeline/processor.js';
 import { openStore } from './store/index.js';
@@ -15,6 +18,7 @@ import { verpCodec } from './verp/secret.js';
 export interface Daemon {
   store: Store;
   processor: Processor;
+  tailer: LogTailer | null;
   smtpAddress: { host: string; port: number };
   httpAddress: { host: string; port: number };
   stop(): Promise<void>;
@@ -32,13 +36,23 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
   processor.kick();
 
+  const scheduler = new Scheduler(store.lifecycle, standardJobs(config, store, processor), log.child({ mod: 'scheduler' }));
+  const tailer = config.tail.file
+    ? new LogTailer({ path: config.tail.file, store, verp, log: log.child({ mod: 'logtail' }), pollMs: config.tail.pollMs })
+    : null;
   const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }) });
   let smtpListening = false;
+  let tailing = false;
   let api: FastifyInstance | null = null;
   try {
+    if (tailer) {
+      await tailer.start();
+      tailing = true;
+    }
+    scheduler.start(config.scheduler.tickMs);
     const smtp = await listener.listen(config.smtp.host, config.smtp.port);
     smtpListening = true;
-    api = buildApi({ store, log: log.child({ mod: 'api' }), smtpListening: () => smtpListening });
+    api = buildApi({ store, log: log.child({ mod: 'api' }), smtpListening: () => smtpListening, tailing: tailer ? () => tailing : null });
     await api.listen({ host: config.http.host, port: config.http.port });
     const http = api.server.address() as { address: string; port: number };
     log.info({ evt: 'READY', smtp: `${smtp.address}:${smtp.port}`, http: `${http.address}:${http.port}` }, 'bounced ready');
@@ -47,6 +61,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     return {
       store,
       processor,
+      tailer,
       smtpAddress: { host: smtp.address, port: smtp.port },
       httpAddress: { host: http.address, port: http.port },
       stop: () =>
@@ -57,6 +72,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           await listener.close();
           smtpListening = false;
           await api?.close();
+          await scheduler.stop();
+          // The tailer's last batch is committed with its checkpoint before the DB closes.
+          await tailer?.stop();
+          tailing = false;
           await processor.stop();
           store.close();
           log.info({ evt: 'STOPPED' }, 'bounced stopped');
@@ -65,6 +84,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   } catch (err) {
     await listener.close().catch(() => {});
     await api?.close().catch(() => {});
+    await scheduler.stop();
+    await tailer?.stop().catch(() => {});
     await processor.stop();
     store.close();
     throw err;

@@ -9,6 +9,8 @@ export interface ApiDeps {
   log: Logger;
   /** True while the SMTP listener is bound. */
   smtpListening: () => boolean;
+  /** True while the log tailer runs; null when no tailing is configured. */
+  tailing?: (() => boolean) | null;
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
@@ -23,7 +25,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   /** Ready to take mail: the database answers and is writable, and SMTP is bound. */
   app.get('/readyz', async (_req, res) => {
-    const checks = { database: deps.store.ping(), smtp: deps.smtpListening() };
+    const checks: Record<string, boolean> = { database: deps.store.ping(), smtp: deps.smtpListening() };
+    if (deps.tailing) checks.tailer = deps.tailing();
     const ok = Object.values(checks).every(Boolean);
     return res.code(ok ? 200 : 503).send({ ok, checks });
   });

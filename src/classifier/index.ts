@@ -56,7 +56,7 @@ export interface RuleMatch {
  */
 export function ruleText(diagnostic: string | null, diagnosticType: string | null = null): string {
   if (!diagnostic) return '';
-  let t = diagnostic.length > 4000 ? diagnostic.slice(0, 4000) : diagnostic;
+  let t = diagnostic.length > 1500 ? diagnostic.slice(0, 1500) : diagnostic;
   const first = /^\s*([45]\d\d)[ -]/.exec(t);
   if (first) {
     const again = new RegExp(`\\s${first[1]}[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s)?`, 'g');
@@ -70,6 +70,7 @@ export function ruleText(diagnostic: string | null, diagnosticType: string | nul
 export function matchRule(text: string, status: string | null, replyCode: number | null = null, command: string | null = null): RuleMatch | null {
   for (const rule of RULES) {
     if (rule.command && (!command || !rule.command.includes(command))) continue;
+    if (rule.notCommand && command && rule.notCommand.includes(command)) continue;
     if (rule.pattern) {
       if (!text) continue;
       const m = rule.pattern.exec(text);
@@ -143,7 +144,9 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
   // "User unknown" wording is only proof of a missing mailbox when it answered RCPT TO (or
   // MAIL) or came with x.1.1. Said after DATA, or by a gateway that does not say when (Japanese
   // carriers, appliances), it is a recipient-side filter's refusal (Sisimai's rule as well).
-  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && r.command !== 'RCPT' && r.command !== 'MAIL' && !(r.status && statusMatches(r.status, 'x.1.1'))) {
+  // Only when the status does not say otherwise: none, a generic x.0.0, or x.2.x (mailbox).
+  const vague = !r.status || /^\d\.(?:0\.0|2\.\d+)$/.test(r.status);
+  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && r.command !== 'RCPT' && r.command !== 'MAIL' && vague) {
     reason = 'filtered';
     rule += '+not-rcpt';
   }

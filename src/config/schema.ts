@@ -71,6 +71,29 @@ export const configSchema = z
         prefix: z.string().regex(/^[a-z0-9._-]+$/i).default('b'),
       })
       .prefault({}),
+    lifecycle: z
+      .object({
+        /**
+         * How long a deferred delivery stays `pending` (from its first deferral) before it
+         * becomes a soft bounce. Ours, not the MTA's queue lifetime (Postfix: 5 days).
+         */
+        pendingWindowHours: z.number().positive().default(72),
+      })
+      .prefault({}),
+    tail: z
+      .object({
+        /** Postfix log to follow (maillog_file); empty: no tailing. */
+        file: z.string().default(''),
+        /** How often the log is polled for new lines. */
+        pollMs: z.number().int().positive().default(500),
+      })
+      .prefault({}),
+    scheduler: z
+      .object({
+        /** How often the daemon looks for due jobs (each job has its own cadence). */
+        tickMs: z.number().int().positive().default(15_000),
+      })
+      .prefault({}),
     store: z
       .object({
         /** FULL: fsync at each commit, like Postfix's queue files. NORMAL may lose the last commits on power loss. */

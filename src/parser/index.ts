@@ -32,9 +32,36 @@ export function toOriginalMessage(o: OriginalView | null): OriginalMessage | nul
   };
 }
 
+/** The returned "original" is itself a delivery report (a bounce forwarded or bounced again). */
+function innerReport(view: MailView, depth: number): MailView | null {
+  const o = view.original;
+  if (!o?.raw || depth >= 2) return null;
+  const ct = (headerValue(o.headers, 'content-type') ?? '').toLowerCase();
+  const from = headerValue(o.headers, 'from') ?? '';
+  if (!/multipart\/report|delivery-status/.test(ct) && !/mailer-daemon|postmaster/i.test(from)) return null;
+  try {
+    return readMail(Buffer.from(o.raw, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
 /** Parses a view (exported for detector tests that build views directly). */
-export function parseView(view: MailView): ParsedReport {
-  const { result, warnings } = runDetectors(view);
+export function parseView(view: MailView, depth = 0): ParsedReport {
+  const outcome = runDetectors(view);
+  let { result } = outcome;
+  const { warnings } = outcome;
+  // a forwarded bounce: the outer message only wraps it, the report is inside
+  if (!result || result.detector === 'fallback') {
+    const inner = innerReport(view, depth);
+    if (inner) {
+      const nested = parseView(inner, depth + 1);
+      if (nested.recipients.length && nested.kind !== 'unknown') {
+        nested.warnings.unshift('report taken from the enclosed message/rfc822');
+        return nested;
+      }
+    }
+  }
   const h = view.headers;
   return {
     kind: result ? result.kind : 'unknown',

@@ -41,6 +41,8 @@ export interface OriginalView {
   headers: HeaderMap;
   /** Its decoded body text when one was returned (capped), '' otherwise. */
   body: string;
+  /** The whole returned message (latin1, LF) for message/rfc822 parts, capped at 1 MiB. */
+  raw?: string;
 }
 
 export interface MailView {
@@ -326,6 +328,7 @@ function walk(ent: Entity, depth: number, st: WalkState, parentType: string): vo
         headers: inner.headers,
         body: latin1ToText(inner.body.slice(0, MAX_ORIGINAL_BODY), 'utf-8', st.warnings),
       };
+      if (ct.type !== 'text/rfc822-headers' && ct.type !== 'message/rfc822-headers') st.original.raw = raw.slice(0, 1024 * 1024);
     }
     return;
   }
@@ -435,6 +438,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     let known = 0;
     let hasId = false;
     let hasAddr = false;
+    let hasFrom = false;
     for (; j < lines.length; j++) {
       let l = lines[j];
       if (!l.startsWith(prefix.replace(/[ \t]+$/, ''))) break;
@@ -445,12 +449,15 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
         if (ORIGINAL_FIELDS.has(n)) known++;
         if (n === 'message-id') hasId = true;
         if (n === 'from' || n === 'to' || n === 'subject') hasAddr = true;
+        if (n === 'from' || n === 'received' || n === 'return-path') hasFrom = true;
         block.push(l);
       } else if (block.length && /^[ \t]+\S/.test(l)) {
         block.push(l);
       } else break;
     }
-    if (known >= 2 && (hasId || hasAddr)) {
+    // a Message-ID, or a real header block (From plus Date/Received/Subject, 3+ fields): an
+    // NDR's own summary ("To: x / Subject: y / Sent: z", Exchange) is not the original
+    if (hasId ? known >= 2 : known >= 3 && hasFrom && hasAddr) {
       const ent = splitEntity(block.join('\n') + '\n\n', false);
       const bodyStart = j < lines.length ? offsets[j] : text.length;
       const cand = { start: offsets[i], headers: ent.headers, body: text.slice(bodyStart, bodyStart + MAX_ORIGINAL_BODY) };
@@ -479,7 +486,8 @@ export function readMail(raw: Buffer): MailView {
   if (!raw || raw.length === 0) throw new UnparseableError('empty input: not a mail message');
   const s = normalizeLineEnds(raw.toString('latin1'));
   const ent = splitEntity(s, true);
-  if (ent.fieldCount === 0) {
+  // field names are tokens ("Received", "X-Foo"); `{"a": 1}` is JSON, not a header block
+  if (ent.fieldCount === 0 || !Object.keys(ent.headers).some((n) => /^[a-z][a-z0-9_-]*$/.test(n))) {
     throw new UnparseableError('no RFC 5322 header block found: not a mail message');
   }
   // a header block is made of text: NUL bytes or mostly non-printables mean binary data

@@ -52,7 +52,7 @@ export function findReplyStatus(text: string | null | undefined): string | null 
  * lead-ins (`said:`, `host ... said:`, `SMTP error from remote mail server after RCPT TO:...:`).
  * Only 4xx and 5xx are taken: a 2xx/3xx in a failure report is never the failure.
  */
-const REPLY_RE = /(?:^|[\s:;(\[<'"=])([45][0-7]\d)(?:[ -]|\s|$)(?!\d)/m;
+const REPLY_RE = /(?:^|[\s:;(\[<'"=])([45][0-7]\d)(?![\d.])(?=[ -]|\s|$)/m;
 
 export function findReplyCode(text: string | null | undefined): number | null {
   if (!text) return null;

@@ -1,7 +1,8 @@
 import { classify } from '../classifier/index.js';
 import { parseMessage, UnparseableError } from '../parser/index.js';
 import type { ParsedReport, Verdict } from '../report.js';
-import type { BounceRecord, MessageOutcome, StoredMessage } from '../store/types.js';
+import { stateOfVerdict } from '../lifecycle/state.js';
+import type { BounceRecord, Evidence, MessageOutcome, StoredMessage } from '../store/types.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
 
 // From one stored message to what should be written for it. No I/O: the processor
@@ -84,6 +85,46 @@ export function toBounceRecords(
   return out;
 }
 
+/**
+ * Delivery evidence from a report: one item per verified recipient whose verdict argues for
+ * a state (failed, delayed, delivered). Unverified verdicts are no evidence about anybody's
+ * delivery. `bounceIndex` points into the records of toBounceRecords().
+ */
+export function toEvidence(
+  msg: Pick<StoredMessage, 'id' | 'receivedAt'>,
+  report: ParsedReport,
+  verdicts: Verdict[],
+  records: Omit<BounceRecord, 'messageRow' | 'id'>[],
+  att: Attribution,
+): Array<Evidence & { bounceIndex: number | null }> {
+  if (!att.signed || !att.fields) return [];
+  const out: Array<Evidence & { bounceIndex: number | null }> = [];
+  verdicts.forEach((v, i) => {
+    const state = stateOfVerdict(v.reason, v.type);
+    if (!state || !v.recipient) return;
+    if (!isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null])) return;
+    const bounceIndex = records.findIndex((r) => r.verified && r.recipient === v.recipient!.toLowerCase() && r.status === v.status && r.rule === v.rule);
+    out.push({
+      accountId: att.fields!.account,
+      messageId: att.fields!.message,
+      // The address the token was made for: the delivery's key, whatever the report calls it.
+      recipient: att.fields!.recipient,
+      at: msg.receivedAt,
+      source: 'dsn',
+      state,
+      status: v.status,
+      reason: v.reason,
+      category: v.category,
+      diagnostic: v.diagnosticCode,
+      qid: null,
+      dedupKey: `dsn:${msg.id}:${i}`,
+      countsAsSend: false,
+      bounceIndex: bounceIndex >= 0 ? bounceIndex : null,
+    });
+  });
+  return out;
+}
+
 export interface Decision {
   outcome: MessageOutcome;
   report: ParsedReport | null;
@@ -110,6 +151,7 @@ export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): 
     return { outcome: { state: 'unparseable', error }, report, attribution: attribute(msg.rcptTo, report, verp) };
   }
   const attribution = attribute(msg.rcptTo, report, verp);
+  const bounces = toBounceRecords(report, verdicts, attribution, now);
   return {
     report,
     attribution,
@@ -118,7 +160,8 @@ export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): 
       kind: report.kind,
       detector: report.detector,
       reportMessageId: report.messageId,
-      bounces: toBounceRecords(report, verdicts, attribution, now),
+      bounces,
+      evidence: toEvidence(msg, report, verdicts, bounces, attribution),
     },
   };
 }

@@ -76,4 +76,86 @@ export const migrations: Migration[] = [
       CREATE INDEX bounces_message_row ON bounces(message_row);
     `,
   },
+  {
+    version: 2,
+    name: 'lifecycle: deliveries, evidence, sends, jobs, log tailing',
+    sql: `
+      -- One row per (account, message, recipient): the current outcome of that delivery.
+      -- state only moves forward: pending -> delivered -> soft -> hard (see lifecycle/state.ts).
+      CREATE TABLE deliveries (
+        id              INTEGER PRIMARY KEY,
+        account_id      TEXT NOT NULL,
+        message_id      TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'soft', 'hard')),
+        first_at        INTEGER NOT NULL,        -- earliest evidence time
+        last_at         INTEGER NOT NULL,        -- latest evidence time
+        pending_since   INTEGER,                 -- first deferral: the 72 h window starts here
+        attempts        INTEGER NOT NULL,        -- evidence items from DSNs and log lines
+        status          TEXT,                    -- of the evidence that decided the state
+        reason          TEXT,
+        category        TEXT,
+        diagnostic      TEXT,
+        send_counted    INTEGER NOT NULL DEFAULT 0,
+        updated_at      INTEGER NOT NULL,
+        UNIQUE (account_id, message_id, recipient)
+      ) STRICT;
+      CREATE INDEX deliveries_pending ON deliveries(pending_since) WHERE state = 'pending';
+      CREATE INDEX deliveries_account_state ON deliveries(account_id, state);
+      CREATE INDEX deliveries_recipient ON deliveries(recipient);
+
+      -- Every piece of evidence that moved (or confirmed) a delivery, in arrival order.
+      CREATE TABLE evidence (
+        id            INTEGER PRIMARY KEY,
+        delivery_id   INTEGER NOT NULL REFERENCES deliveries(id),
+        at            INTEGER NOT NULL,          -- when it happened (DSN processed / log line time)
+        source        TEXT NOT NULL CHECK (source IN ('dsn', 'log', 'window')),
+        state         TEXT NOT NULL,             -- the state this evidence argues for
+        status        TEXT,
+        reason        TEXT,
+        diagnostic    TEXT,
+        bounce_id     INTEGER REFERENCES bounces(id),
+        qid           TEXT,                      -- Postfix queue id (log evidence)
+        dedup_key     TEXT NOT NULL UNIQUE       -- the same evidence twice is recorded once
+      ) STRICT;
+      CREATE INDEX evidence_delivery ON evidence(delivery_id);
+      CREATE INDEX evidence_qid ON evidence(qid) WHERE qid IS NOT NULL;
+
+      -- Sends per account and day (UTC): from the log (once per message and recipient) and
+      -- from explicit counts (POST /v1/sends, bounced sends add).
+      CREATE TABLE sends (
+        account_id  TEXT NOT NULL,
+        day         TEXT NOT NULL,               -- YYYY-MM-DD, UTC
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (account_id, day)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Postfix queue ids seen in the log, with their envelope sender, so that a status line
+      -- read after a restart still finds its from=<...>.
+      CREATE TABLE log_queue (
+        qid         TEXT PRIMARY KEY,
+        sender      TEXT NOT NULL,
+        message_id  TEXT,
+        seen_at     INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- Where the tailer is: updated in the same transaction as the evidence it produced.
+      CREATE TABLE tail_checkpoints (
+        path        TEXT PRIMARY KEY,
+        inode       INTEGER NOT NULL,
+        offset      INTEGER NOT NULL,
+        lines       INTEGER NOT NULL DEFAULT 0,
+        unparsed    INTEGER NOT NULL DEFAULT 0,
+        updated_at  INTEGER NOT NULL
+      ) STRICT;
+
+      -- Scheduler: each job's cadence and last run survive restarts.
+      CREATE TABLE jobs (
+        name         TEXT PRIMARY KEY,
+        last_run_at  INTEGER,
+        next_run_at  INTEGER NOT NULL,
+        last_error   TEXT
+      ) STRICT;
+    `,
+  },
 ];

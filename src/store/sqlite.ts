@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BounceType, Category, ReportKind } from '../report.js';
 import { migrations } from './migrations.js';
+import { LifecycleRepo } from './sqlite-lifecycle.js';
 import type {
   BounceFilter,
   BounceRecord,
@@ -151,12 +152,14 @@ function toBounce(r: BounceRow): BounceRecord {
 
 export class SqliteStore implements Store {
   private readonly stmt;
+  readonly lifecycle: LifecycleRepo;
 
   constructor(
     readonly db: Database.Database,
     /** Migrations applied when this store was opened. */
     readonly appliedMigrations: number[] = [],
   ) {
+    this.lifecycle = new LifecycleRepo(db);
     // Prepared once; better-sqlite3 statements are reusable and cheap to run.
     this.stmt = {
       insertMessage: db.prepare(
@@ -235,11 +238,19 @@ export class SqliteStore implements Store {
         }).changes;
         // Already settled (another worker, or a replay after a crash): write nothing twice.
         if (changed === 0 || outcome.state !== 'processed') continue;
-        for (const b of outcome.bounces) {
-          this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0 });
+        const bounceIds = outcome.bounces.map((b) =>
+          Number(this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0 }).lastInsertRowid),
+        );
+        for (const ev of outcome.evidence) {
+          this.lifecycle.applyEvidence(ev, ev.bounceIndex === null ? null : (bounceIds[ev.bounceIndex] ?? null), now);
         }
       }
     })();
+  }
+
+  /** Runs `fn` in one transaction (synchronous: never await inside). */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   recordAttemptError(id: number, error: string): void {

@@ -4,6 +4,10 @@
 // open across an await.
 
 import type { BounceType, Category, ReportKind } from '../report.js';
+import type { LifecycleRepo } from './sqlite-lifecycle.js';
+
+/** The lifecycle repository's methods (the SQLite class is the reference implementation). */
+export type LifecycleStore = Pick<LifecycleRepo, keyof LifecycleRepo>;
 
 export type MessageState = 'received' | 'processed' | 'unparseable' | 'duplicate';
 export type MessageSource = 'smtp' | 'ingest';
@@ -70,6 +74,8 @@ export type MessageOutcome =
       detector: string;
       reportMessageId: string | null;
       bounces: Omit<BounceRecord, 'messageRow' | 'id'>[];
+      /** Delivery evidence from this report; `bounceIndex` links it to its bounce record. */
+      evidence: Array<Evidence & { bounceIndex: number | null }>;
     }
   | { state: 'unparseable'; error: string }
   /** A report already seen (same bytes or same report Message-ID): no records of its own. */
@@ -89,6 +95,10 @@ export interface MessageFilter {
 }
 
 export interface Store {
+  /** Deliveries, evidence, sends, queue ids, checkpoints, jobs. */
+  readonly lifecycle: LifecycleStore;
+  /** Runs `fn` in one transaction (synchronous: never await inside). */
+  atomically<T>(fn: () => T): T;
   /** Stores a batch of messages durably (one commit) and returns their ids, in order. */
   insertMessages(batch: IncomingMessage[]): number[];
   /** Messages still in state `received`, oldest first. */
@@ -107,4 +117,69 @@ export interface Store {
   /** True when the database answers and is writable. */
   ping(): boolean;
   close(): void;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'soft' | 'hard';
+
+/** One piece of evidence about one delivery (account, message, recipient). */
+export interface Evidence {
+  accountId: string;
+  messageId: string;
+  recipient: string;
+  at: number;
+  source: 'dsn' | 'log' | 'window';
+  state: DeliveryState;
+  status: string | null;
+  reason: string | null;
+  category: string | null;
+  diagnostic: string | null;
+  qid: string | null;
+  /** Evidence with a key already recorded changes nothing (replays, duplicates). */
+  dedupKey: string;
+  /** A log line of a delivery attempt: the first one per delivery counts as a send. */
+  countsAsSend: boolean;
+}
+
+export interface DeliveryRecord {
+  id: number;
+  accountId: string;
+  messageId: string;
+  recipient: string;
+  state: DeliveryState;
+  firstAt: number;
+  lastAt: number;
+  pendingSince: number | null;
+  attempts: number;
+  evidenceCount: number;
+  status: string | null;
+  reason: string | null;
+  category: string | null;
+  diagnostic: string | null;
+  updatedAt: number;
+}
+
+export interface EvidenceRecord {
+  id: number;
+  at: number;
+  source: Evidence['source'];
+  state: DeliveryState;
+  status: string | null;
+  reason: string | null;
+  diagnostic: string | null;
+  bounceId: number | null;
+  qid: string | null;
+}
+
+export interface DeliveryFilter {
+  accountId?: string;
+  state?: DeliveryState;
+  limit?: number;
+}
+
+export interface TailCheckpoint {
+  path: string;
+  inode: number;
+  offset: number;
+  lines: number;
+  unparsed: number;
 }

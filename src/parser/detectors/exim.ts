@@ -116,7 +116,7 @@ function readBlocks(text: string): Block[] {
  *   "host mx [192.0.2.1]\n SMTP error from remote mail server after MAIL FROM:<a@b> SIZE=1:\n 550 ..."
  */
 function splitLeadIn(text: string): { diagnostic: string; command: string | null; remoteMta: string | null } {
-  let s = text.replace(/^Delay reason:\s*/i, '');
+  let s = text.replace(/(^|\s)Delay reason:\s*/i, '$1');
   let command: string | null = null;
   let remoteMta: string | null = null;
   const host = /(?:^|\s)host (\S+) \[[^\]\s]*\]:?\s*/.exec(s);

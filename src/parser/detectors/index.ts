@@ -24,11 +24,24 @@
 // quirks of a standard-looking report), then plain RFC 3464, then auto-replies (they must not
 // swallow NDRs, which also carry Auto-Submitted), then the generic text fallback.
 import type { MailView } from '../mime.js';
+import { detectAmazonSes } from './amazonses.js';
+import { detectApacheJames } from './apachejames.js';
 import { detectArf } from './arf.js';
 import { detectAutoReply } from './auto-reply.js';
+import { detectBiglobe } from './biglobe.js';
+import { detectDomino } from './domino.js';
+import { detectDragonfly } from './dragonfly.js';
+import { detectEinsUndEins } from './einsundeins.js';
+import { detectExchange2003 } from './exchange2003.js';
 import { detectExim } from './exim.js';
+import { detectEzweb } from './ezweb.js';
 import { detectFallback } from './fallback.js';
+import { detectGmail } from './gmail.js';
+import { detectGoogleGroups } from './googlegroups.js';
+import { detectFml } from './fml.js';
+import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
+import { detectSendmail } from './sendmail.js';
 import type { Detector, DetectorResult } from './types.js';
 
 export type { Detector, DetectorResult, DetectFn } from './types.js';
@@ -37,7 +50,20 @@ export { newRecipient } from './types.js';
 // --- FAMILIES: one import above and one entry here per family detector ---
 const FAMILIES: Detector[] = [
   // { name: 'exim', detect: detectExim },
+  { name: 'amazonses', detect: detectAmazonSes },
+  { name: 'apachejames', detect: detectApacheJames },
+  { name: 'biglobe', detect: detectBiglobe },
+  { name: 'domino', detect: detectDomino },
+  { name: 'dragonfly', detect: detectDragonfly },
+  { name: 'einsundeins', detect: detectEinsUndEins },
+  { name: 'exchange2003', detect: detectExchange2003 },
   { name: 'exim', detect: detectExim },
+  { name: 'ezweb', detect: detectEzweb },
+  { name: 'gmail', detect: detectGmail },
+  { name: 'googlegroups', detect: detectGoogleGroups },
+  { name: 'fml', detect: detectFml },
+  { name: 'qmail', detect: detectQmail },
+  { name: 'sendmail', detect: detectSendmail },
 ];
 
 export const DETECTORS: readonly Detector[] = [

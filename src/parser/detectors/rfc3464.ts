@@ -17,6 +17,8 @@ export interface DsnField {
   name: string;
   type: string | null;
   value: string;
+  /** The unfolded value as written, comments included. */
+  raw: string;
 }
 
 export type DsnBlock = Map<string, DsnField>;
@@ -39,7 +41,8 @@ const STRIP_COMMENTS = new Set(['action', 'status', 'reporting-mta', 'remote-mta
 const FIELD = /^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
 
 function parseField(name: string, raw: string): DsnField {
-  let value = oneLine(raw);
+  const whole = oneLine(raw);
+  let value = whole;
   if (STRIP_COMMENTS.has(name)) value = value.replace(/\([^()]*\)/g, ' ').replace(/\s+/g, ' ').trim();
   let type: string | null = null;
   if (TYPED_FIELDS.has(name)) {
@@ -49,7 +52,7 @@ function parseField(name: string, raw: string): DsnField {
       value = m[2].trim();
     }
   }
-  return { name, type, value };
+  return { name, type, value, raw: whole };
 }
 
 /**
@@ -166,6 +169,13 @@ export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
     diagText = diag.value;
   }
   if (diagText !== null && !diagText.trim()) diagText = null;
+  // no Diagnostic-Code: a comment on the Status field is the only explanation given
+  // ("Status: 4.0.0 (cat.example.net: host name lookup failure)")
+  const statusComment = /\(([^()]{4,})\)/.exec(b.get('status')?.raw ?? '');
+  if (!diagText && statusComment && !/^(?:permanent|temporary|transient|persistent)[\w -]*$/i.test(statusComment[1].trim())) {
+    diagText = statusComment[1].trim();
+    diagType = null;
+  }
   const status = preferStatus(parseStatus(b.get('status')?.value), diagText);
   return newRecipient(finalAddr, {
     originalRecipient: origAddr,
@@ -193,8 +203,11 @@ function isMailbox(a: string): boolean {
  */
 export function preferStatus(field: string | null, diagnostic: string | null): string | null {
   const fromDiag = findReplyStatus(diagnostic);
-  if (fromDiag && !fromDiag.endsWith('.0.0') && fromDiag !== field && fromDiag[0] === (field ?? fromDiag)[0]) return fromDiag;
-  return field ?? fromDiag;
+  if (!fromDiag || fromDiag === field) return field ?? fromDiag;
+  if (!field || field.endsWith('.0.0')) return fromDiag.endsWith('.0.0') && field ? field : fromDiag;
+  // both specific: the server's code wins when it names a detail (5.2.2 over a guessed 5.1.1),
+  // not when it only names a subject (5.1.0 does not replace 5.1.1)
+  return fromDiag.endsWith('.0') ? field : fromDiag;
 }
 
 /**
@@ -211,6 +224,7 @@ export function textNearAddress(text: string, address: string): string | null {
   if (end < 0) end = text.length;
   // take continuation lines (indented) and, when the line is only the address, the next one
   let out = text.slice(lineStart, end);
+  if (DSN_LINE.test(out)) return null; // the address inside pasted DSN fields says nothing
   let pos = end + 1;
   for (let k = 0; k < 4 && pos < text.length; k++) {
     let e = text.indexOf('\n', pos);
@@ -223,6 +237,8 @@ export function textNearAddress(text: string, address: string): string | null {
   }
   return oneLine(out);
 }
+
+const DSN_LINE = /^\s*(?:final-recipient|original-recipient|x-actual-recipient|x-postfix-sender|x-original-to|to|from|cc)\s*:/i;
 
 /** Kind of a report from its recipients' actions (RFC 3464 §2.3.3). */
 export function kindFromActions(rs: RecipientReport[]): 'bounce' | 'delay' | 'delivered' {

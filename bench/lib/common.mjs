@@ -1,0 +1,281 @@
+// Shared helpers for the bench scripts: paths, ports, child processes, /proc sampling,
+// statistics, and where results go. Plain Node, no dependencies beyond the project's own.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = resolve(BENCH, '..');
+export const CLI = join(ROOT, 'dist', 'cli.js');
+export const TMP = join(BENCH, 'tmp'); // git-ignored
+export const CORPUS = resolve(ROOT, '..', 'shared', 'corpus', 'public');
+export const POSTFIX_FIXTURES = join(ROOT, 'fixtures', 'postfix');
+
+// Port plan: the bench uses 2600-2699 only (2525-2527 and 8025 belong to the tests).
+export const PORTS = {
+  bouncedSmtp: 2601,
+  bouncedHttp: 2602,
+  sinkPrompt: 2611,
+  sinkStock: 2612,
+  postfix: 2621,
+  bigSmtp: 2631,
+  bigHttp: 2632,
+  presendSmtp: 2641,
+  presendHttp: 2642,
+  profileSmtp: 2651,
+  profileHttp: 2652,
+  tailSmtp: 2661,
+  tailHttp: 2662,
+};
+
+export const BOUNCE_DOMAIN = 'bounces.test';
+export const RCPT = `postmaster@${BOUNCE_DOMAIN}`;
+
+export function parseArgs(argv = process.argv.slice(2)) {
+  const out = { _: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      out._.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && !['--quick', '--json'].includes(a)) out[a.slice(2)] = argv[++i];
+    else out[a.slice(2)] = true;
+  }
+  return out;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function median(xs) {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Nearest-rank percentile of an already sorted array. */
+export function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[k];
+}
+
+export const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? x : Math.round(x * 10 ** d) / 10 ** d);
+export const ratio = (a, b) => (a == null || b == null || b === 0 ? null : round(a / b, 2));
+
+export function freshDir(...parts) {
+  const d = join(TMP, ...parts);
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+/** VmHWM / VmRSS of a live process, in bytes (null when it is gone). */
+export function procMem(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => {
+      const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s);
+      return m ? Number(m[1]) * 1024 : null;
+    };
+    return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+  } catch {
+    return null;
+  }
+}
+
+export function waitPort(port, host = '127.0.0.1', timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  return new Promise((resolvePort, reject) => {
+    const tryOnce = () => {
+      const s = createConnection({ port, host });
+      s.once('connect', () => {
+        s.destroy();
+        resolvePort();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > until) reject(new Error(`port ${port} not open after ${timeoutMs} ms`));
+        else setTimeout(tryOnce, 50);
+      });
+    };
+    tryOnce();
+  });
+}
+
+/** Fails fast when a port the bench needs is taken by somebody else. */
+export async function assertPortFree(port) {
+  const open = await new Promise((r) => {
+    const s = createConnection({ port, host: '127.0.0.1' });
+    s.once('connect', () => (s.destroy(), r(true)));
+    s.once('error', () => (s.destroy(), r(false)));
+  });
+  if (open) throw new Error(`port ${port} is already in use (the bench uses 2600-2699; is another bench running?)`);
+}
+
+async function httpStatus(url) {
+  try {
+    const res = await fetch(url);
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Starts `node dist/cli.js serve` with its own data dir and ports; resolves once /readyz says
+ * 200. Its log goes to <dataDir>/bounced.log (at the default level `info`, as in production).
+ */
+export async function startBounced({ smtpPort, httpPort, dataDir, env = {}, nodeArgs = [] }) {
+  await assertPortFree(smtpPort);
+  await assertPortFree(httpPort);
+  mkdirSync(dataDir, { recursive: true });
+  const logFd = openSync(join(dataDir, 'bounced.log'), 'a');
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve'], {
+    cwd: dataDir,
+    stdio: ['ignore', logFd, logFd],
+    env: {
+      ...process.env,
+      BOUNCED_DATA_DIR: dataDir,
+      BOUNCED_SMTP_HOST: '127.0.0.1',
+      BOUNCED_SMTP_PORT: String(smtpPort),
+      BOUNCED_HTTP_HOST: '127.0.0.1',
+      BOUNCED_HTTP_PORT: String(httpPort),
+      BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN,
+      BOUNCED_VERP_SECRET: 'bench-secret-bench-secret-bench-secret',
+      BOUNCED_LOG_LEVEL: 'info',
+      BOUNCED_SMTP_MAX_CLIENTS: '200',
+      ...env,
+    },
+  });
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = { code, signal }));
+  const until = Date.now() + 20000;
+  while ((await httpStatus(`http://127.0.0.1:${httpPort}/readyz`)) !== 200) {
+    if (exited) throw new Error(`bounced exited during start-up (${JSON.stringify(exited)}); see ${join(dataDir, 'bounced.log')}`);
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`bounced not ready after 20 s; see ${join(dataDir, 'bounced.log')}`);
+    }
+    await sleep(50);
+  }
+  return {
+    pid: child.pid,
+    child,
+    dataDir,
+    dbFile: join(dataDir, 'bounced.db'),
+    stop: () => stopChild(child, 10000),
+  };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code/signal. */
+export function stopChild(child, graceMs = 5000) {
+  return new Promise((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) return r({ code: child.exitCode, signal: child.signalCode });
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(t);
+      r({ code, signal });
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Runs a node script in bench/ as a child and parses the JSON it prints last on stdout. */
+export function runNodeJson(script, args, { timeoutMs = 300000 } = {}) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [join(BENCH, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      const last = out.trim().split('\n').pop();
+      try {
+        resolveRun(JSON.parse(last));
+      } catch {
+        reject(new Error(`${script} exited ${code} without JSON: ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+/** Walks a folder (sorted, dot files skipped). */
+export function listFiles(dir, filter = () => true) {
+  const out = [];
+  const visit = (p) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const n of readdirSync(p).sort()) !n.startsWith('.') && visit(join(p, n));
+    else if (st.isFile() && filter(p, st)) out.push(p);
+  };
+  if (existsSync(dir)) visit(dir);
+  return out;
+}
+
+/**
+ * The SMTP load mix: the public corpus messages of 2 to 20 KB (read in place, never copied
+ * into the repo) plus every real Postfix DSN in fixtures/postfix.
+ */
+export function smtpMixFiles() {
+  const corpus = listFiles(join(CORPUS, 'maildir'), (p, st) => p.endsWith('.eml') && st.size >= 2048 && st.size <= 20480);
+  const postfix = listFiles(POSTFIX_FIXTURES, (p) => p.endsWith('.eml'));
+  return { corpus, postfix, all: [...corpus, ...postfix] };
+}
+
+function cmdOut(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? (r.stdout || r.stderr).trim() : null;
+}
+
+function pkgVersion(name) {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+export function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model ?? null,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    kernel: os.release(),
+    os: (() => {
+      try {
+        return /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? null;
+      } catch {
+        return null;
+      }
+    })(),
+    node: process.version,
+    versions: {
+      bounced: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+      gitCommit: cmdOut('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+      gitDirty: (cmdOut('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', 'src']) ?? '') !== '',
+      'smtp-server': pkgVersion('smtp-server'),
+      'better-sqlite3': pkgVersion('better-sqlite3'),
+      mailparser: pkgVersion('mailparser'),
+      postfix: cmdOut('/usr/sbin/postconf', ['-d', '-h', 'mail_version']),
+      sisimai: cmdOut('perl', ['-MSisimai', '-e', 'print $Sisimai::VERSION']),
+      wrk: cmdOut('dpkg-query', ['-W', '-f', '${Version}', 'wrk']),
+      perl: cmdOut('perl', ['-e', 'print $^V']),
+    },
+  };
+}
+
+export function fmtBytes(b) {
+  if (b == null) return '-';
+  return `${round(b / 2 ** 20, 1)} MB`;
+}
+
+export function log(...a) {
+  process.stderr.write(a.join(' ') + '\n');
+}

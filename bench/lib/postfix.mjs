@@ -1,0 +1,124 @@
+// A private Postfix instance for the comparison: its own config dir, queue dir and data dir
+// under bench/tmp/postfix (never the test harness's), smtpd on 127.0.0.1:<port> only, every
+// recipient of the bounce domain accepted, queued (cleanup writes and fsyncs the queue file
+// before the 250, like bounced's synchronous=FULL commit) and then delivered to discard(8).
+// Needs root (Postfix starts as root and drops to mail_owner) and `bench/setup.sh`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BOUNCE_DOMAIN, TMP } from './common.mjs';
+
+export const POSTFIX_DIR = join(TMP, 'postfix');
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+}
+
+export function postfixAvailable() {
+  if (!existsSync('/usr/sbin/postfix') || !existsSync('/usr/lib/postfix/sbin/smtpd')) return 'postfix is not installed (run bench/setup.sh)';
+  if (process.getuid && process.getuid() !== 0) return 'a private Postfix instance needs root';
+  return null;
+}
+
+function mainCf(dir, port) {
+  return `# bench/lib/postfix.mjs: a private instance for the SMTP benchmark (generated, do not edit)
+compatibility_level = 3.6
+queue_directory = ${dir}/queue
+data_directory = ${dir}/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+shlib_directory = /usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench.test
+mydomain = bench.test
+myorigin = $myhostname
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+# The bounce domain is "local"; every local delivery (and anything else) goes to discard(8).
+mydestination = ${BOUNCE_DOMAIN}
+local_recipient_maps =
+alias_maps =
+alias_database =
+local_transport = discard:
+default_transport = discard:
+relay_transport = discard:
+relay_domains =
+biff = no
+smtpd_banner = $myhostname ESMTP
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+message_size_limit = 31457280
+maillog_file = ${dir}/maillog
+maillog_file_prefixes = ${dir}
+master_service_disable =
+multi_instance_enable = no
+`;
+}
+
+function masterCf(port) {
+  // No chroot anywhere: the instance lives in a scratch dir.
+  return `# service type  private unpriv  chroot  wakeup  maxproc command
+127.0.0.1:${port} inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+`;
+}
+
+/** Creates (anew) and starts the instance; returns a handle whose stop() stops it. */
+export function startPostfix(port) {
+  const why = postfixAvailable();
+  if (why) throw new Error(why);
+  const dir = POSTFIX_DIR;
+  stopPostfixDir(dir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'etc'), { recursive: true });
+  mkdirSync(join(dir, 'queue'), { recursive: true });
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  writeFileSync(join(dir, 'etc', 'main.cf'), mainCf(dir, port));
+  writeFileSync(join(dir, 'etc', 'master.cf'), masterCf(port));
+  const etc = join(dir, 'etc');
+  run('chown', ['postfix:postfix', join(dir, 'data')]);
+  // `check` creates the queue sub-directories with Postfix's own owners and modes.
+  const chk = run('/usr/sbin/postfix', ['-c', etc, 'check']);
+  const st = run('/usr/sbin/postfix', ['-c', etc, 'start']);
+  if (!st.ok) throw new Error(`postfix start failed: ${st.out}\n${chk.out}`);
+  return {
+    dir,
+    etc,
+    stop: () => stopPostfixDir(dir),
+    queueCount: () => {
+      const r = run('/usr/sbin/postqueue', ['-c', etc, '-p']);
+      const m = /in (\d+) Request/.exec(r.out);
+      return m ? Number(m[1]) : 0;
+    },
+  };
+}
+
+export function stopPostfixDir(dir = POSTFIX_DIR) {
+  const etc = join(dir, 'etc');
+  if (!existsSync(join(etc, 'main.cf'))) return;
+  run('/usr/sbin/postfix', ['-c', etc, 'stop']);
+}

@@ -1,0 +1,49 @@
+// Where results go. A full run merges its sections into bench/results/<YYYY-MM-DD>.json and
+// rewrites the figures table in bench/README.md; a --quick run (the CI smoke) writes only
+// bench/tmp/results-quick.json, so it never changes tracked files.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH, machineInfo, TMP } from './common.mjs';
+
+export function resultsFile(quick) {
+  if (quick) return join(TMP, 'results-quick.json');
+  const day = new Date().toISOString().slice(0, 10);
+  return join(BENCH, 'results', `${day}.json`);
+}
+
+/** Merges one section (smtp, classify, ...) into the day's results file; returns its path. */
+export function saveSection(name, data, { quick }) {
+  const file = resultsFile(quick);
+  mkdirSync(join(file, '..'), { recursive: true });
+  const doc = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  doc.machine = machineInfo();
+  doc.quick = Boolean(quick);
+  doc.updatedAt = new Date().toISOString();
+  doc.sections = { ...(doc.sections ?? {}), [name]: { ...data, measuredAt: new Date().toISOString() } };
+  writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+  return file;
+}
+
+export function loadResults(quick) {
+  const file = resultsFile(quick);
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+}
+
+/** A markdown table from a header and rows. */
+export function mdTable(header, rows) {
+  const line = (cells) => `| ${cells.map((c) => (c === null || c === undefined ? '-' : String(c))).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+/** Replaces the generated block of bench/README.md (between the markers) with `text`. */
+export function writeReadmeBlock(text) {
+  const file = join(BENCH, 'README.md');
+  const cur = existsSync(file) ? readFileSync(file, 'utf8') : `# bench\n\n${START}\n${END}\n`;
+  const a = cur.indexOf(START);
+  const b = cur.indexOf(END);
+  const next = a >= 0 && b > a ? cur.slice(0, a + START.length) + '\n' + text.trim() + '\n' + cur.slice(b) : `${cur.trimEnd()}\n\n${START}\n${text.trim()}\n${END}\n`;
+  writeFileSync(file, next);
+}

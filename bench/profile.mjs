@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Profiles `bounced serve` under the SMTP load of the target (10 sessions, one message per
+// connection by default): `node --cpu-prof dist/cli.js serve`, the Node load client, then the
+// profile's self time per function and module (bench/cpuprofile-top.mjs). Also reports how
+// busy the daemon's CPU was (utime+stime from /proc) over the load: a daemon that is slow
+// while mostly idle is waiting (fsync, timers), one at 100 % is computing.
+//
+//   node bench/profile.mjs [--quick] [--sessions 10] [--reuse] [--duration MS] [--env K=V,K=V]
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { aggregate } from './cpuprofile-top.mjs';
+import { freshDir, log, parseArgs, PORTS, round, runNodeJson, sleep, startBounced } from './lib/common.mjs';
+import { Sampler } from './lib/sampler.mjs';
+
+function cpuTicks(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]); // utime + stime, in clock ticks (100/s)
+  } catch {
+    return null;
+  }
+}
+
+export async function runProfile(opts = {}) {
+  const quick = Boolean(opts.quick);
+  const sessions = Number(opts.sessions ?? 10);
+  const reuse = Boolean(opts.reuse);
+  const durationMs = Number(opts.duration ?? (quick ? 2000 : 8000));
+  const env = Object.fromEntries(
+    String(opts.env ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=')),
+  );
+  const dataDir = freshDir('profile', 'data');
+  const profDir = freshDir('profile', 'cpuprofile');
+  const d = await startBounced({
+    smtpPort: PORTS.profileSmtp,
+    httpPort: PORTS.profileHttp,
+    dataDir,
+    env,
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir],
+  });
+  const sampler = new Sampler({ pid: d.pid, dbFile: d.dbFile, everyMs: 200 }).start();
+  const c0 = cpuTicks(d.pid);
+  const t0 = Date.now();
+  const load = await runNodeJson('smtp-load.mjs', [
+    '--port', String(PORTS.profileSmtp), '--sessions', String(sessions), '--duration', String(durationMs), '--count', '100000', ...(reuse ? ['--reuse'] : []),
+  ]);
+  const c1 = cpuTicks(d.pid);
+  const t1 = Date.now();
+  const drainedAt = await sampler.waitDrained(60000);
+  sampler.close();
+  await d.stop();
+  await sleep(200);
+  const files = existsSync(profDir) ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  if (!files.length) throw new Error(`no .cpuprofile written in ${profDir}`);
+  const file = join(profDir, files[0]);
+  const agg = aggregate(file, 25);
+  return {
+    sessions, reuse, durationMs, env,
+    msgsPerSec: load.msgsPerSec, latencyMs: load.latencyMs, ok: load.ok,
+    daemonCpuPct: c0 != null && c1 != null ? round(((c1 - c0) / 100 / ((t1 - t0) / 1000)) * 100, 0) : null,
+    drainS: drainedAt ? round((drainedAt - load.endedAt) / 1000, 2) : null,
+    profile: file,
+    ...agg,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = parseArgs();
+  const r = await runProfile(args);
+  log(`profile: ${r.msgsPerSec} msg/s, DATA->250 p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms, daemon CPU ${r.daemonCpuPct} % of one core over the load`);
+  log(`profile written to ${r.profile}; self time (of ${r.totalMs} ms sampled):`);
+  for (const f of r.functions) log(`${String(f.selfMs).padStart(9)} ms ${String(f.pct).padStart(5)} %  ${f.name}`);
+  log('by module:');
+  for (const m of r.modules.slice(0, 12)) log(`${String(m.selfMs).padStart(9)} ms ${String(m.pct).padStart(5)} %  ${m.name}`);
+  console.log(JSON.stringify(r));
+}

@@ -1,0 +1,200 @@
+// Amazon SES event notifications delivered by e-mail through Amazon SNS (From:
+// no-reply@sns.amazonaws.com, Subject: AWS Notification Message, x-amz-sns-* headers). The body
+// is JSON, not a DSN: either the SES event itself, or (raw message delivery off) the SNS
+// envelope whose "Message" field holds the event as a JSON string:
+//
+//   {"notificationType":"Bounce",
+//    "bounce":{"bounceType":"Permanent","bounceSubType":"General",
+//              "bouncedRecipients":[{"emailAddress":"a@b","action":"failed","status":"5.1.1",
+//                                    "diagnosticCode":"smtp; 550 5.1.1 user unknown"}],
+//              "reportingMTA":"dsn; a27-23.smtp-out.us-west-2.amazonses.com", ...},
+//    "mail":{"messageId":"...","source":"sender@x","destination":["a@b"],
+//            "headers":[{"name":"Message-ID","value":"<...>"}, ...], ...}}
+//
+// "Complaint" events (complainedRecipients, complaintFeedbackType) are complaints, "Delivery"
+// events (delivery.recipients, smtpResponse "250 2.6.0 ...") deliveries. The current event
+// publishing format says "eventType" instead of "notificationType"; both are read.
+//
+// Transport damage seen in the wild: lines longer than 990 octets were broken by a relay with
+// "!" + newline + space (sendmail's line-length fix). JSON never holds a raw newline inside a
+// string, so those three characters are removed before parsing.
+import type { DsnAction, FeedbackReport, OriginalMessage, RecipientReport } from '../../report.js';
+import { headerValue } from '../mime.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { parseStatus } from './rfc3464.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+type Json = Record<string, unknown>;
+
+const MAX_JSON = 1024 * 1024;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.trim() ? v.trim() : null;
+}
+
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** The JSON object in a notification body, or null. */
+function parseBody(text: string): Json | null {
+  const a = text.indexOf('{');
+  const b = text.lastIndexOf('}');
+  if (a < 0 || b <= a || b - a > MAX_JSON) return null;
+  const raw = text.slice(a, b + 1);
+  for (const candidate of [raw, raw.replace(/!\n /g, ''), raw.replace(/!?\n[ \t]/g, '')]) {
+    try {
+      const v: unknown = JSON.parse(candidate);
+      if (isObject(v)) return v;
+    } catch {
+      // try the next repair
+    }
+  }
+  return null;
+}
+
+/** The SES event: the body itself, or the SNS envelope's "Message" string. */
+function sesEvent(body: Json): Json | null {
+  if (str(body['notificationType']) || str(body['eventType'])) return body;
+  const msg = body['Message'];
+  if (typeof msg === 'string') {
+    try {
+      const v: unknown = JSON.parse(msg);
+      if (isObject(v) && (str(v['notificationType']) || str(v['eventType']))) return v;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function originalFrom(mail: Json | null): OriginalMessage | null {
+  if (!mail) return null;
+  const headers: Record<string, string> = {};
+  for (const h of arr(mail['headers'])) {
+    if (!isObject(h)) continue;
+    const n = str(h['name']);
+    const v = typeof h['value'] === 'string' ? h['value'] : null;
+    if (!n || v === null) continue;
+    const k = n.toLowerCase();
+    headers[k] = k in headers ? `${headers[k]}\n${v}` : v;
+  }
+  const common = isObject(mail['commonHeaders']) ? mail['commonHeaders'] : {};
+  const first = (v: unknown) => (Array.isArray(v) ? (str(v[0]) ?? null) : str(v));
+  const mid = headers['message-id'] ?? str(common['messageId']);
+  return {
+    messageId: mid ? mid.replace(/^<|>$/g, '') : null,
+    from: headers['from'] ?? first(common['from']),
+    to: headers['to'] ?? first(common['to']),
+    subject: headers['subject'] ?? str(common['subject']),
+    returnPath: normalizeAddress(str(mail['source'])),
+    headers,
+  };
+}
+
+function withoutType(v: string | null): string | null {
+  return v ? v.replace(/^dns\s*;\s*/i, '') : null;
+}
+
+export function detectAmazonSes(view: MailView): DetectorResult | null {
+  const from = headerValue(view.headers, 'from') ?? '';
+  const snsHeader = !!view.headers['x-amz-sns-message-id'] || !!view.headers['x-amz-sns-subscription-arn'];
+  if (!snsHeader && !/@sns\.amazonaws\.com/i.test(from)) return null;
+  const text = view.text;
+  if (text.indexOf('{') < 0) return null;
+  const body = parseBody(text);
+  const ev = body ? sesEvent(body) : null;
+  if (!ev) return null;
+  const type = (str(ev['notificationType']) ?? str(ev['eventType']) ?? '').toLowerCase();
+  const mail = isObject(ev['mail']) ? ev['mail'] : null;
+  const original = originalFrom(mail);
+
+  if (type === 'bounce') {
+    const b = isObject(ev['bounce']) ? ev['bounce'] : {};
+    const bounceType = str(b['bounceType']);
+    const subType = str(b['bounceSubType']);
+    const recipients: RecipientReport[] = [];
+    for (const r of arr(b['bouncedRecipients'])) {
+      if (!isObject(r)) continue;
+      const addr = normalizeAddress(str(r['emailAddress']));
+      if (!addr || !addr.includes('@') || recipients.some((x) => x.finalRecipient === addr)) continue;
+      let diagType: string | null = null;
+      let diag = str(r['diagnosticCode']);
+      if (diag) {
+        const m = /^([A-Za-z][\w-]{0,30})\s*;\s*/.exec(diag);
+        if (m) {
+          diagType = m[1].toLowerCase();
+          diag = diag.slice(m[0].length);
+        }
+        diag = oneLine(diag) || null;
+      }
+      if (!diag && (bounceType || subType)) {
+        // no remote text (suppression list, SES's own verdict): SES's classification is all there is
+        diagType = 'x-amazonses';
+        diag = `${bounceType ?? 'Undetermined'} bounce: ${subType ?? 'Undetermined'}`;
+      }
+      const action: DsnAction = str(r['action'])?.toLowerCase() === 'delayed' ? 'delayed' : 'failed';
+      recipients.push(
+        newRecipient(addr, {
+          action,
+          status: parseStatus(str(r['status'])) ?? findStatusCode(diag),
+          replyCode: findReplyCode(diag),
+          diagnosticType: diagType,
+          diagnosticCode: diag,
+          command: findCommand(diag),
+        }),
+      );
+    }
+    if (!recipients.length) return null;
+    return {
+      kind: recipients.every((r) => r.action === 'delayed') ? 'delay' : 'bounce',
+      recipients,
+      reportingMta: withoutType(str(b['reportingMTA'])),
+      arrivalDate: str(mail?.['timestamp']),
+      original,
+    };
+  }
+
+  if (type === 'complaint') {
+    const c = isObject(ev['complaint']) ? ev['complaint'] : {};
+    const addrs = [...new Set(arr(c['complainedRecipients']).map((r) => (isObject(r) ? normalizeAddress(str(r['emailAddress'])) : null)).filter((a): a is string => !!a && a.includes('@')))];
+    if (!addrs.length) return null;
+    const feedback: FeedbackReport = {
+      // SES leaves complaintFeedbackType out when the mailbox provider gave none
+      feedbackType: (str(c['complaintFeedbackType']) ?? 'abuse').toLowerCase(),
+      userAgent: str(c['userAgent']),
+      version: null,
+      sourceIp: null,
+      originalMailFrom: normalizeAddress(str(mail?.['source'])),
+      originalRcptTo: addrs,
+      arrivalDate: str(c['arrivalDate']) ?? str(c['timestamp']),
+      reportingMta: null,
+      reportedDomain: null,
+    };
+    return { kind: 'complaint', recipients: addrs.map((a) => newRecipient(a)), feedback, arrivalDate: feedback.arrivalDate, original };
+  }
+
+  if (type === 'delivery') {
+    const d = isObject(ev['delivery']) ? ev['delivery'] : {};
+    const resp = str(d['smtpResponse']);
+    const reply = resp ? /^\s*([2-5]\d\d)\b/.exec(resp) : null;
+    const addrs = [...new Set(arr(d['recipients']).map((v) => normalizeAddress(str(v))).filter((a): a is string => !!a && a.includes('@')))];
+    if (!addrs.length) return null;
+    const recipients = addrs.map((a) =>
+      newRecipient(a, {
+        action: 'delivered',
+        status: findStatusCode(resp) ?? '2.0.0',
+        statusDerived: !findStatusCode(resp),
+        replyCode: reply ? Number(reply[1]) : null,
+        diagnosticType: 'smtp',
+        diagnosticCode: resp ? oneLine(resp) : null,
+      }),
+    );
+    return { kind: 'delivered', recipients, reportingMta: withoutType(str(d['reportingMTA'])), original };
+  }
+  return null;
+}

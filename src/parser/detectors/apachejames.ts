@@ -1,0 +1,40 @@
+// Apache James (the Bounce / DSNBounce mailets' plain-text notice):
+//
+//   Error: Invalid user address
+//
+//   Error message below:
+//   550 - Requested action not taken: no such user here
+//
+//   Message details:
+//     Subject: Test message
+//     MAIL FROM: kijitora@example.com
+//     RCPT TO: 000000000000@vtext.example.com      <- the failed recipient(s), comma separated
+//     From: shironeko@example.com
+//
+// The remote reply is the diagnostic; the "Error:" line is James's own summary, used when
+// there is no reply.
+import { findAddresses, findReplyCode, findReplyStatus, normalizeAddress, oneLine } from '../smtp-text.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+export function detectApacheJames(view: MailView): DetectorResult | null {
+  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const details = /^Message details:[ \t]*$/m.exec(text);
+  if (!details || !/^Error message below:[ \t]*$/m.test(text)) return null;
+  const rcpt = /^[ \t]*RCPT TO:[ \t]*(.*(?:\n[ \t]{4,}\S.*)*)/m.exec(text.slice(details.index));
+  if (!rcpt) return null;
+  const addrs = findAddresses(rcpt[1]);
+  if (!addrs.length) return null;
+  const below = /^Error message below:[ \t]*\n([\s\S]*?)(?:\n[ \t]*\n|$)/m.exec(text);
+  const summary = /^Error:[ \t]*(.+)$/m.exec(text);
+  const diag = (below && oneLine(below[1])) || (summary && oneLine(summary[1])) || null;
+  const recipients = [];
+  for (const a of addrs) {
+    const addr = normalizeAddress(a);
+    if (!addr) continue;
+    recipients.push(
+      newRecipient(addr, { action: 'failed', status: findReplyStatus(diag), replyCode: findReplyCode(diag), diagnosticCode: diag }),
+    );
+  }
+  if (!recipients.length) return null;
+  return { kind: 'bounce', recipients };
+}

@@ -1,0 +1,94 @@
+// Lotus / HCL Domino delivery failure reports ("DELIVERY FAILURE: ..." subjects):
+//
+//   Your message
+//
+//     Subject: Test Bounce
+//
+//   was not delivered to:
+//
+//     kijitora@example.jp
+//
+//   because:
+//
+//     User some.name (kijitora@example.jp) not listed in Domino Directory
+//
+// Newer Domino servers add a message/delivery-status part whose Final-Recipient is the
+// address after Domino's own routing (another domain, a Notes name); the text names the
+// address the sender used, which is the one we report. The DSN part still gives the Status,
+// the Remote-MTA and, when the text has no "because:", the diagnostic (`X-Notes; ...`).
+import type { RecipientReport } from '../../report.js';
+import { headerValue } from '../mime.js';
+import { findAddresses, findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine } from '../smtp-text.js';
+import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+const NOT_DELIVERED = /^[ \t]*was not delivered to:[ \t]*$/im;
+
+/** The indented lines of a section that starts after `header` (up to the next prose line). */
+function section(lines: string[], from: number): { text: string[]; next: number } {
+  const text: string[] = [];
+  let i = from;
+  for (; i < lines.length; i++) {
+    const l = lines[i];
+    if (!l.trim()) {
+      if (text.length) break;
+      continue;
+    }
+    if (!/^[ \t]/.test(l) && text.length) break;
+    if (!/^[ \t]/.test(l)) break; // prose right after the header: no section
+    text.push(l.trim());
+  }
+  return { text, next: i };
+}
+
+export function detectDomino(view: MailView): DetectorResult | null {
+  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  if (!NOT_DELIVERED.test(text)) return null;
+  const subject = headerValue(view.headers, 'subject') ?? '';
+  if (!/^\s*Your message\s*$/im.test(text) && !/^DELIVERY[ _]FAILURE:/i.test(subject)) return null;
+
+  const dsn: RecipientReport[] = [];
+  for (const t of deliveryStatusTexts(view)) {
+    for (const b of parseDsnFields(t).perRecipient) {
+      const r = recipientFromBlock(b);
+      if (r) dsn.push(r);
+    }
+  }
+
+  const lines = text.split('\n');
+  const recipients: RecipientReport[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^[ \t]*was not delivered to:[ \t]*$/i.test(lines[i])) continue;
+    const to = section(lines, i + 1);
+    let reason: string[] = [];
+    let j = to.next;
+    while (j < lines.length && !lines[j].trim()) j++;
+    if (j < lines.length && /^[ \t]*because:[ \t]*$/i.test(lines[j])) {
+      const why = section(lines, j + 1);
+      reason = why.text;
+      i = why.next - 1;
+    }
+    const addrs = to.text.flatMap((l) => findAddresses(l));
+    for (const a of addrs) {
+      const addr = normalizeAddress(a);
+      if (!addr || recipients.some((r) => r.finalRecipient === addr)) continue;
+      // the DSN block of the same recipient: same address, else the one in the same position
+      const fromDsn = dsn.find((r) => r.finalRecipient === addr || r.originalRecipient === addr) ?? dsn[recipients.length] ?? null;
+      const diag = oneLine(reason.join(' ')) || fromDsn?.diagnosticCode || null;
+      recipients.push(
+        newRecipient(addr, {
+          action: fromDsn?.action ?? 'failed',
+          status: fromDsn ? preferStatus(fromDsn.status, diag) : findReplyStatus(diag),
+          replyCode: findReplyCode(diag),
+          diagnosticType: fromDsn?.diagnosticType ?? null,
+          diagnosticCode: diag,
+          remoteMta: fromDsn?.remoteMta ?? null,
+          command: findCommand(diag),
+          lastAttemptDate: fromDsn?.lastAttemptDate ?? null,
+        }),
+      );
+    }
+  }
+  if (!recipients.length) return null;
+  return { kind: 'bounce', recipients, reportingMta: null };
+}

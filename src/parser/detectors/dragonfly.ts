@@ -1,0 +1,48 @@
+// DragonFly Mail Agent (dma, bounce.c): one bounce per failed recipient.
+//
+//   This is the DragonFly Mail Agent v0.13 at df.example.jp.
+//
+//   There was an error delivering your mail to <kijitora@example.com>.
+//
+//   mx.example.com [192.0.2.25] did not like our RCPT TO:       <- net.c: host, step
+//   552 5.2.2 <kijitora@example.com>: Recipient address rejected: Mailbox full
+//
+//   Message headers follow.
+//
+// Errors dma writes itself have no reply line ("DNS lookup failure: host x not found",
+// "Could not deliver for the last 432000 seconds. Giving up."): that text is the diagnostic.
+import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine } from '../smtp-text.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+const INTRO = /^This is the DragonFly Mail Agent\b/m;
+const RECIPIENT = /^There was an error delivering your mail to <([^<>\s]+)>\.?[ \t]*$/m;
+
+export function detectDragonfly(view: MailView): DetectorResult | null {
+  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  if (!INTRO.test(text)) return null;
+  const m = RECIPIENT.exec(text);
+  const addr = m ? normalizeAddress(m[1]) : null;
+  if (!m || !addr) return null;
+  // the error text: from after the recipient line to "Message headers follow" (or the end)
+  let rest = text.slice(m.index + m[0].length);
+  const end = rest.search(/^Message headers follow\.?|^Original message follows/im);
+  if (end >= 0) rest = rest.slice(0, end);
+  let diag = oneLine(rest);
+  let command: string | null = null;
+  let remoteMta: string | null = null;
+  const step = /^(\S+) \[[^\]\s]*\] did not like our ([A-Z]+(?: [A-Z]+)?):?\s*/.exec(diag);
+  if (step) {
+    remoteMta = step[1];
+    command = findCommand('after ' + step[2]) ?? step[2].split(' ')[0];
+    diag = diag.slice(step[0].length).trim() || diag;
+  }
+  const recipient = newRecipient(addr, {
+    action: 'failed',
+    status: findReplyStatus(diag),
+    replyCode: findReplyCode(diag),
+    diagnosticCode: diag || null,
+    remoteMta,
+    command,
+  });
+  return { kind: 'bounce', recipients: [recipient] };
+}

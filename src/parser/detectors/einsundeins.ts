@@ -1,0 +1,82 @@
+// 1&1 / IONOS (mx.kundenserver.de) bounces: Exim-like prose, no delivery-status part, the
+// returned header block after "--- The header of the original message is following. ---".
+// Two shapes of the failure list:
+//
+//   The following address failed:                The following address(es)
+//                                                failed:
+//   general@example.eu
+//                                                xxxx@example.fr:
+//   For the following reason:                    SMTP error from remote server for TEXT command,
+//                                                host: smtp-in.orange.fr (193.252.22.65) reason:
+//   Mail size limit exceeded. For explanation    550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]
+//   visit http://postmaster.1and1.com/en/...
+//
+// In the second shape the remote server's reply follows "reason:" and "for <X> command" names
+// the SMTP phase (1&1 says TEXT for the message content, i.e. DATA).
+import type { RecipientReport } from '../../report.js';
+import { headerValue } from '../mime.js';
+import { findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+const OPENING = /This message was created automatically by mail delivery software/i;
+const HEADER_MARKER = /^-{2,}[ \t]*The header of the original message is following\.?[ \t]*-{2,}/im;
+const SENDER = /@(?:[\w-]+\.)*(?:kundenserver\.de|1und1\.de|1and1\.(?:com|de|co\.uk|es|fr|mx)|ionos\.(?:com|de|co\.uk|es|fr|mx))\b/i;
+const FAILED_HEAD = /the following address(?:\(es\)|es)?\s+failed\s*:/i;
+const REASON_HEAD = /^[ \t]*For the following reason:?[ \t]*$/im;
+const ADDRESS_LINE = /^[ \t]*<?([^\s<>@]{1,256}@[^\s<>:]{1,256})>?:?[ \t]*$/;
+const COMMANDS: Record<string, string> = { TEXT: 'DATA', DATA: 'DATA', RCPT: 'RCPT', MAIL: 'MAIL', HELO: 'HELO', EHLO: 'EHLO' };
+
+export function detectEinsUndEins(view: MailView): DetectorResult | null {
+  const text = view.text.length > 100_000 ? view.text.slice(0, 100_000) : view.text;
+  if (!OPENING.test(text)) return null;
+  const from = headerValue(view.headers, 'from') ?? '';
+  // the header marker is 1&1's own; the sender domain covers reports that lost it
+  const marker = HEADER_MARKER.exec(text);
+  if (!marker && !SENDER.test(from)) return null;
+  const report = marker ? text.slice(0, marker.index) : view.reportText;
+  const head = FAILED_HEAD.exec(report);
+  if (!head) return null;
+  const body = report.slice(head.index + head[0].length);
+
+  // "For the following reason:" holds one text for every address above it
+  const reasonAt = REASON_HEAD.exec(body);
+  const listText = reasonAt ? body.slice(0, reasonAt.index) : body;
+  const shared = reasonAt ? oneLine(body.slice(reasonAt.index + reasonAt[0].length)) || null : null;
+
+  const blocks: { address: string; lines: string[] }[] = [];
+  for (const line of listText.split('\n')) {
+    const m = ADDRESS_LINE.exec(line);
+    const a = m ? normalizeAddress(m[1]) : null;
+    if (a && a.includes('@')) {
+      if (!blocks.some((b) => b.address === a)) blocks.push({ address: a, lines: [] });
+      continue;
+    }
+    if (blocks.length && line.trim()) blocks[blocks.length - 1].lines.push(line.trim());
+  }
+  if (!blocks.length) return null;
+
+  const recipients: RecipientReport[] = blocks.map((b) => {
+    const own = b.lines.length ? oneLine(b.lines.join(' ')) : null;
+    let diag = own ?? shared;
+    let remoteMta: string | null = null;
+    let command: string | null = null;
+    if (own) {
+      const host = /\bhost:?[ \t]+([A-Za-z0-9][A-Za-z0-9.-]{0,253})/i.exec(own);
+      if (host) remoteMta = host[1].toLowerCase().replace(/\.$/, '');
+      const cmd = /\bfor ([A-Z]{4}) command\b/i.exec(own);
+      if (cmd) command = COMMANDS[cmd[1].toUpperCase()] ?? null;
+      const reason = /\breason:[ \t]*(\S.*)$/i.exec(own);
+      if (reason) diag = reason[1].trim();
+    }
+    return newRecipient(b.address, {
+      action: 'failed',
+      status: findStatusCode(diag),
+      replyCode: findReplyCode(diag),
+      diagnosticType: own && /\bSMTP error\b/i.test(own) ? 'smtp' : null,
+      diagnosticCode: diag,
+      remoteMta,
+      command,
+    });
+  });
+  return { kind: 'bounce', recipients };
+}

@@ -1,0 +1,129 @@
+// au by KDDI "EZweb" mobile mail (ezweb.ne.jp, au.com) returned mail. From:
+// Postmaster@ezweb.ne.jp, Subject: "Mail System Error - Returned Mail". A Japanese paragraph
+// (often EUC-JP mislabeled ISO-2022-JP, hence unreadable), then EZweb's English statement about
+// the account, then the recipients:
+//
+//   The user(s) account is disabled.                    (EZweb's verdict on the mailbox)
+//
+//   <kijitora@ezweb.ne.jp>: 550 user unknown (in reply to RCPT TO command)
+//
+//   -- or --
+//   Each of the following recipients was rejected by a remote
+//   mail server.
+//
+//       Recipient: <kijitora@ezweb.ne.jp>
+//       >>> RCPT TO:<kijitora@ezweb.ne.jp>
+//       <<< 550 <kijitora@ezweb.ne.jp>: User unknown
+//
+// Newer reports add a message/delivery-status part whose recipient block has no
+// Diagnostic-Code: the recipients and status come from it, the text from the prose.
+// The statement is part of the diagnostic: it is EZweb's reading of the SMTP reply ("account is
+// disabled" with a "550 user unknown" is a suspended contract, not a missing mailbox).
+// `X-SPASIGN: NG` in the header marks a refusal by the recipient's anti-spam settings
+// ("SPASIGN"): the diagnostic type is then `x-spasign`.
+import type { RecipientReport } from '../../report.js';
+import { headerValue, headerValues } from '../mime.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { detectRfc3464 } from './rfc3464.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+function isEzweb(view: MailView): boolean {
+  const h = view.headers;
+  let score = 0;
+  const from = headerValue(h, 'from') ?? '';
+  if (/postmaster@(?:ezweb\.ne\.jp|au\.com)/i.test(from)) score++;
+  if ((headerValue(h, 'subject') ?? '').trim() === 'Mail System Error - Returned Mail') score++;
+  if (headerValues(h, 'received').some((r) => /ezweb\.ne\.jp \(EZweb Mail\) with|\.au\.com \(/i.test(r))) score++;
+  if (/\.(?:ezweb\.ne\.jp|au\.com)>\s*$/i.test(headerValue(h, 'message-id') ?? '')) score++;
+  return score >= 2;
+}
+
+/** `<addr>`, `<addr>: text`, `Recipient: <addr>`. */
+const RECIPIENT_LINE = /^[ \t]*(?:Recipient:[ \t]*)?<([^\s<>@]{1,256}@[^\s<>]{1,256})>:?[ \t]*(.*)$/;
+
+interface Block {
+  address: string;
+  lines: string[];
+  command: string | null;
+}
+
+export function detectEzweb(view: MailView): DetectorResult | null {
+  if (!isEzweb(view)) return null;
+  let text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  // a line of dashes separates the report from the returned headers
+  const cut = /^-{20,}[ \t]*$/m.exec(text);
+  if (cut) text = text.slice(0, cut.index);
+
+  const statement: string[] = [];
+  const blocks: Block[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    // the Japanese paragraph (or what is left of it when the charset was wrong)
+    if (/[^\x20-\x7e]/.test(line)) continue;
+    const m = RECIPIENT_LINE.exec(line);
+    const a = m ? normalizeAddress(m[1]) : null;
+    if (m && a && a.includes('@')) {
+      const b: Block = { address: a, lines: [], command: null };
+      if (m[2].trim()) b.lines.push(m[2].trim());
+      blocks.push(b);
+      continue;
+    }
+    const cur = blocks[blocks.length - 1];
+    if (!cur) {
+      if (/^this message is in mime format/i.test(line)) continue;
+      statement.push(line);
+      continue;
+    }
+    const cmd = /^>>>[ \t]*(.*)$/.exec(line);
+    if (cmd) {
+      const c = /^(RCPT|MAIL|DATA|HELO|EHLO|STARTTLS)\b/i.exec(cmd[1].trim());
+      cur.command = c ? c[1].toUpperCase() : cur.command;
+      continue;
+    }
+    cur.lines.push(line.replace(/^<<<[ \t]*/, ''));
+  }
+  const preface = oneLine(statement.join(' '));
+  const spasign = /^\s*NG\b/i.test(headerValue(view.headers, 'x-spasign') ?? '');
+  const diagFor = (own: string | null) => oneLine([preface, own ?? ''].join(' ')) || null;
+
+  // recipients from the delivery-status part when there is one
+  const dsn = detectRfc3464(view);
+  let recipients: RecipientReport[];
+  if (dsn && dsn.recipients.length) {
+    recipients = dsn.recipients.map((r) => {
+      const b = blocks.find((x) => x.address === r.finalRecipient);
+      const own = b && b.lines.length ? oneLine(b.lines.join(' ')) : r.diagnosticCode;
+      const diag = diagFor(own);
+      return {
+        ...r,
+        diagnosticCode: diag,
+        diagnosticType: spasign ? 'x-spasign' : r.diagnosticType,
+        replyCode: r.replyCode ?? findReplyCode(own),
+        command: b?.command ?? r.command ?? findCommand(own),
+        status: r.status ?? findStatusCode(own),
+      };
+    });
+  } else {
+    if (!blocks.length) return null;
+    const seen = new Set<string>();
+    recipients = [];
+    for (const b of blocks) {
+      if (seen.has(b.address)) continue;
+      seen.add(b.address);
+      const own = b.lines.length ? oneLine(b.lines.join(' ')) : null;
+      const diag = diagFor(own);
+      recipients.push(
+        newRecipient(b.address, {
+          action: 'failed',
+          status: findStatusCode(own),
+          replyCode: findReplyCode(own),
+          diagnosticType: spasign ? 'x-spasign' : null,
+          diagnosticCode: diag,
+          command: b.command ?? findCommand(own),
+        }),
+      );
+    }
+  }
+  return { kind: dsn?.kind ?? 'bounce', recipients, reportingMta: dsn?.reportingMta ?? null, arrivalDate: dsn?.arrivalDate ?? null };
+}

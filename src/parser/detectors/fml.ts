@@ -1,0 +1,31 @@
+// fml (fml.org mailing list manager) rejection notices: the list refuses a post (sender not a
+// member, loop, spam) and tells the sender from `<list>-admin@`. Not an NDR of a mailbox: the
+// "recipient" is the list address the post was refused by, named in angle brackets in the
+// notice ("You are not a member of this mailing list <neko-nyaan@example.org>."). The notice
+// text is the diagnostic; the returned post follows "Original mail as follows:".
+import { headerValue } from '../mime.js';
+import { normalizeAddress, oneLine } from '../smtp-text.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+export function detectFml(view: MailView): DetectorResult | null {
+  const server = headerValue(view.headers, 'x-mlserver') ?? '';
+  const from = headerValue(view.headers, 'from') ?? '';
+  if (!/^fml\b/i.test(server.trim()) || !/-admin@/i.test(from)) return null;
+  let text = view.reportText.length > 20_000 ? view.reportText.slice(0, 20_000) : view.reportText;
+  const cut = text.search(/Original mail as follows:/i);
+  if (cut >= 0) text = text.slice(0, cut);
+  const recipients = [];
+  const seen = new Set<string>();
+  const paragraphs = text.split(/\n[ \t]*\n/);
+  for (const p of paragraphs) {
+    // the sentence naming the list: "... mailing list <ml@example.org>." / "in <ml@example.org>"
+    const m = /<([^<>\s]+@[^<>\s]+)>/.exec(p);
+    if (!m) continue;
+    const addr = normalizeAddress(m[1]);
+    if (!addr || seen.has(addr)) continue;
+    seen.add(addr);
+    recipients.push(newRecipient(addr, { action: 'failed', diagnosticCode: oneLine(p) }));
+  }
+  if (!recipients.length) return null;
+  return { kind: 'bounce', recipients };
+}

@@ -1,0 +1,157 @@
+// Gmail and Google Workspace bounces (From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>)
+// that the RFC 3464 detector cannot read. Two text formats:
+//
+// 1. The classic Gmail DSN (until about 2016), text only, no message/delivery-status part:
+//
+//      Delivery to the following recipient failed permanently:     (or: recipients / "has been
+//                                                                    delayed:" for a warning)
+//           kijitora@example.jp
+//
+//      Technical details of permanent failure:                      (or: temporary failure)
+//      Google tried to deliver your message, but it was rejected by the server for the
+//      recipient domain example.jp by mx.example.jp. [192.0.2.59].
+//
+//      The error that the other server returned was:
+//      550 5.1.1 <kijitora@example.jp>... User Unknown (state 14).
+//
+//    The remote server's words follow "The error that the other server returned was:"; when
+//    Gmail never got an answer the technical details are Gmail's own ("DNS Error: Domain name
+//    not found", "The recipient server did not accept our requests to connect. ... [host ip:
+//    socket error]"). "(state N)" is Gmail's SMTP client state when the reply came: it tells
+//    the command the reply answered (14 RCPT, 15/17/18 DATA, ...).
+//
+// 2. The current format ("** Address not found **", "** Message not delivered **", ...) comes
+//    with a message/delivery-status part that the RFC 3464 detector reads; we only take it when
+//    that part names no recipient (seen: an empty part): the failed address is then in the
+//    X-Failed-Recipients header, the remote text after "The response (from the remote server)
+//    was:".
+import type { DsnAction, RecipientReport } from '../../report.js';
+import { headerValue, headerValues } from '../mime.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { deliveryStatusTexts } from './rfc3464.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+const GOOGLE_DAEMON = /mailer-daemon@(?:googlemail|google|gmail)\.com/i;
+
+const CLASSIC_START = /^[ \t]*Delivery to the following recipients? (failed permanently|has been delayed|failed)[ \t]*:?[ \t]*$/im;
+const DETAILS = /^[ \t]*Technical details of (?:permanent|temporary) failure[ \t]*:?/im;
+const RETURNED = /The error that the other server returned was[ \t]*:?/i;
+/** "(state 14)." at the end of the reply: Gmail's SMTP client state. */
+const STATE = /\(state (\d{1,2})\)\.?\s*$/;
+const STATE_COMMAND: Record<string, string> = {
+  '6': 'STARTTLS', '8': 'AUTH', '9': 'AUTH', '12': 'AUTH', '13': 'EHLO', '14': 'RCPT', '15': 'DATA', '17': 'DATA', '18': 'DATA',
+};
+
+/** "... rejected by the server for the recipient domain example.jp by mx.example.jp. [192.0.2.59]." */
+const REMOTE_HOST = /\bby ([A-Za-z0-9][A-Za-z0-9.-]{0,253}[A-Za-z0-9])\.? \[([0-9A-Fa-f.:]{3,45})\]/;
+
+const NEW_HEADING = /^[ \t]*\*\* ?[^\s*][^*\n]{2,80}\*\*[ \t]*$/m;
+const NEW_RESPONSE = /^[ \t]*The response (?:from the remote server )?was[ \t]*:[ \t]*$/im;
+
+function hasDsnRecipients(view: MailView): boolean {
+  return deliveryStatusTexts(view).some((t) => /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im.test(t));
+}
+
+function isGoogleDaemon(view: MailView): boolean {
+  const from = headerValue(view.headers, 'from') ?? '';
+  return GOOGLE_DAEMON.test(from);
+}
+
+function readClassic(view: MailView, text: string): DetectorResult | null {
+  const start = CLASSIC_START.exec(text);
+  if (!start) return null;
+  const delayed = /delayed/i.test(start[1]);
+  const after = text.slice(start.index + start[0].length);
+  const details = DETAILS.exec(after);
+  // the recipients: the indented address lines between the heading and the details (or the
+  // "Message will be retried" line of a warning)
+  const listEnd = details ? details.index : after.length;
+  const addresses: string[] = [];
+  for (const line of after.slice(0, listEnd).split('\n')) {
+    if (/^[ \t]*message will be retried/i.test(line)) break;
+    const t = line.trim();
+    if (!t || /\s/.test(t)) continue; // one address per line, nothing else on it
+    const a = normalizeAddress(t);
+    if (a && a.includes('@') && !addresses.includes(a)) addresses.push(a);
+  }
+  if (!addresses.length) return null;
+
+  let diag: string | null = null;
+  let remoteMta: string | null = null;
+  if (details) {
+    // up to the next heading-like line Gmail never writes inside the details: we stop at the
+    // end of the report text (the copy of the original is already cut off)
+    const body = oneLine(after.slice(details.index + details[0].length));
+    const host = REMOTE_HOST.exec(body);
+    if (host) remoteMta = host[1].toLowerCase();
+    const ret = RETURNED.exec(body);
+    diag = (ret ? body.slice(ret.index + ret[0].length) : body).trim() || null;
+  }
+  let command: string | null = null;
+  if (diag) {
+    const st = STATE.exec(diag);
+    if (st) command = STATE_COMMAND[st[1]] ?? null;
+    command ??= findCommand(diag);
+  }
+  const action: DsnAction = delayed ? 'delayed' : 'failed';
+  const recipients: RecipientReport[] = addresses.map((a) =>
+    newRecipient(a, {
+      action,
+      status: findStatusCode(diag),
+      replyCode: findReplyCode(diag),
+      diagnosticCode: diag,
+      remoteMta,
+      command,
+    }),
+  );
+  return { kind: delayed ? 'delay' : 'bounce', recipients };
+}
+
+function readCurrent(view: MailView, text: string): DetectorResult | null {
+  const heading = NEW_HEADING.exec(text);
+  if (!heading) return null;
+  let addresses = headerValues(view.headers, 'x-failed-recipients')
+    .flatMap((v) => v.split(','))
+    .map((v) => normalizeAddress(v))
+    .filter((a): a is string => !!a && a.includes('@'));
+  if (!addresses.length) {
+    // "Your message wasn't delivered to kijitora@example.com because ..."
+    const m = /wasn't delivered to (\S+@\S+?)[ \t]+because/i.exec(text);
+    const a = m ? normalizeAddress(m[1]) : null;
+    if (a) addresses = [a];
+  }
+  addresses = [...new Set(addresses)];
+  if (!addresses.length) return null;
+  const rest = text.slice(heading.index + heading[0].length);
+  const resp = NEW_RESPONSE.exec(rest);
+  let diag: string | null;
+  if (resp) {
+    // the reply is the paragraph after "The response was:"
+    const after = rest.slice(resp.index + resp[0].length).replace(/^\s*\n/, '');
+    const para = after.split(/\n[ \t]*\n/)[0];
+    diag = oneLine(para) || null;
+  } else {
+    diag = oneLine(rest.split(/\n[ \t]*\n/).find((p) => p.trim()) ?? '') || null;
+  }
+  const delayed = /delivery incomplete|delayed|will (?:keep trying|retry)/i.test(heading[0] + ' ' + (headerValue(view.headers, 'subject') ?? ''));
+  const recipients = addresses.map((a) =>
+    newRecipient(a, {
+      action: delayed ? 'delayed' : 'failed',
+      status: findStatusCode(diag),
+      replyCode: findReplyCode(diag),
+      diagnosticCode: diag,
+      command: findCommand(diag),
+    }),
+  );
+  return { kind: delayed ? 'delay' : 'bounce', recipients };
+}
+
+export function detectGmail(view: MailView): DetectorResult | null {
+  if (!isGoogleDaemon(view)) return null;
+  if (hasDsnRecipients(view)) return null;
+  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  // Google Groups' own notice (same sender) is another family's
+  if (/groups\.google\.com\/support/i.test(text)) return null;
+  return readClassic(view, text) ?? readCurrent(view, text);
+}
+

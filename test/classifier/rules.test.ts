@@ -1,0 +1,71 @@
+// One check per rule-table entry: the entry's example must fire that very rule (not an
+// earlier one), so adding a broad pattern above an entry breaks a test instead of silently
+// shadowing it.
+import { describe, expect, it } from 'vitest';
+import { classify, matchRule, ruleText, RULES } from '../../src/classifier/index.js';
+import type { ParsedReport, RecipientReport } from '../../src/report.js';
+
+describe('rule table', () => {
+  it('ids are unique', () => {
+    const ids = RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  for (const rule of RULES) {
+    it(`${rule.id} fires on its example: ${rule.example}`, () => {
+      let m;
+      if (rule.pattern) {
+        m = matchRule(ruleText(rule.example), null, null, rule.command?.[0] ?? null);
+      } else if (rule.reply) {
+        m = matchRule('', null, Number(rule.example));
+      } else {
+        m = matchRule('', rule.example);
+      }
+      expect(m?.rule.id).toBe(rule.id);
+      expect(m?.rule.reason).toBe(rule.reason);
+    });
+  }
+});
+
+const recipient = (fields: Partial<RecipientReport>): RecipientReport => ({
+  finalRecipient: 'a@example.net', originalRecipient: null, action: 'failed', status: null, statusDerived: false,
+  replyCode: null, diagnosticType: 'smtp', diagnosticCode: null, remoteMta: null, command: null,
+  lastAttemptDate: null, willRetryUntil: null, ...fields,
+});
+const report = (rs: RecipientReport[], kind: ParsedReport['kind'] = 'bounce'): ParsedReport => ({
+  kind, detector: 'test', messageId: null, subject: null, from: null, date: null, reportingMta: null,
+  arrivalDate: null, recipients: rs, original: null, feedback: null, autoReply: null, warnings: [],
+});
+
+describe('classifier decisions', () => {
+  it('specific text beats a generic or guessed status', () => {
+    const [v] = classify(report([recipient({ status: '5.0.0', diagnosticCode: '550 mailbox full' })]));
+    expect(v).toMatchObject({ reason: 'mailboxfull', rule: 'text.mailbox-full', status: '5.0.0' });
+    expect(v.matched).toEqual({ field: 'diagnosticCode', text: 'mailbox full' });
+  });
+  it('a specific status beats weak text', () => {
+    const [v] = classify(report([recipient({ status: '5.1.1', diagnosticCode: '550 access denied' })]));
+    expect(v).toMatchObject({ reason: 'userunknown', rule: 'status.x.1.1', hardbounce: true });
+  });
+  it('no code in the message: status derived from reply code + reason', () => {
+    const [v] = classify(report([recipient({ replyCode: 452, diagnosticCode: '452 mailbox is full', action: 'failed' })]));
+    expect(v).toMatchObject({ status: '4.2.2', statusDerived: true, reason: 'mailboxfull', type: 'soft' });
+    const [u] = classify(report([recipient({ replyCode: 550, command: 'RCPT', diagnosticCode: '550 no such user here' })]));
+    expect(u).toMatchObject({ status: '5.1.1', statusDerived: true, reason: 'userunknown', hardbounce: true, type: 'hard' });
+  });
+  it('"user unknown" answered to DATA is a filter', () => {
+    const [v] = classify(report([recipient({ status: '5.0.0', command: 'DATA', diagnosticCode: '550 Unknown user x@example.jp' })]));
+    expect(v).toMatchObject({ reason: 'filtered', hardbounce: false, category: 'spam' });
+  });
+  it('notaccept is hard only when permanent', () => {
+    expect(classify(report([recipient({ status: '5.1.10', diagnosticCode: '556 domain has null MX' })]))[0]).toMatchObject({ reason: 'notaccept', hardbounce: true });
+    expect(classify(report([recipient({ status: '4.3.2', diagnosticCode: '421 not accepting messages' })]))[0]).toMatchObject({ reason: 'notaccept', hardbounce: false });
+  });
+  it('delayed is pending; non-bounces are none', () => {
+    expect(classify(report([recipient({ action: 'delayed', status: '4.4.1' })], 'delay'))[0]).toMatchObject({ type: 'pending', category: 'temporary' });
+    expect(classify(report([recipient({ action: 'delivered', status: '2.0.0' })], 'delivered'))[0]).toMatchObject({ reason: 'delivered', type: 'none' });
+    expect(classify(report([recipient({})], 'complaint'))[0]).toMatchObject({ reason: 'feedback', type: 'none', category: 'none' });
+    expect(classify(report([recipient({})], 'auto_reply'))[0]).toMatchObject({ reason: 'vacation', type: 'none' });
+    expect(classify(report([]))).toEqual([]);
+  });
+});

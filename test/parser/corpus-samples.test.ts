@@ -1,0 +1,57 @@
+// A handful of messages of the public corpus, read IN PLACE from ../shared/corpus (never
+// copied into this repository: it is someone else's data set). Skipped when absent.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
+import { parseMessage } from '../../src/parser/index.js';
+
+const corpusDir = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
+const present = existsSync(corpusDir);
+if (!present) console.warn(`corpus samples SKIPPED: ${corpusDir} not found (../shared is absent)`);
+const load = (rel: string) => parseMessage(readFileSync(corpusDir + rel));
+
+describe.skipIf(!present)('corpus samples (../shared/corpus, read in place)', () => {
+  it('RFC 3464: per-recipient block with a status comment and Diagnostic-Code', async () => {
+    const r = await load('maildir/bsd/rfc3464-03.eml');
+    expect(r.kind).toBe('bounce');
+    expect(r.detector).toBe('rfc3464');
+    expect(r.recipients).toHaveLength(1);
+    expect(r.recipients[0]).toMatchObject({ finalRecipient: 'kijitora@example.com', action: 'failed', status: '5.0.0', replyCode: 554 });
+    expect(classify(r)[0]).toMatchObject({ reason: 'policyviolation', hardbounce: false, type: 'hard', category: 'policy' });
+  });
+
+  it('ARF: seven Original-Rcpt-To fields -> seven complaint records', async () => {
+    const r = await load('maildir/bsd/arf-16.eml');
+    expect(r.kind).toBe('complaint');
+    expect(r.feedback?.feedbackType).toBe('abuse');
+    expect(r.recipients.map((x) => x.finalRecipient)).toEqual([
+      'kijitora@example.com', 'sironeko@example.com', 'mikeneko@example.com', 'sabatora@example.com',
+      'sirokiji@example.org', 'kuroneko@example.com', 'sabineko@example.com',
+    ]);
+    const vs = classify(r);
+    expect(vs.every((v) => v.reason === 'feedback' && v.type === 'none' && !v.hardbounce)).toBe(true);
+  });
+
+  it('RFC 3834 auto-reply: recognized, never a bounce', async () => {
+    const r = await load('maildir/bsd/rfc3834-01.eml');
+    expect(r.kind).toBe('auto_reply');
+    expect(r.autoReply).toBe('Auto-Submitted: auto-replied');
+    expect(r.recipients.map((x) => x.finalRecipient)).toEqual(['kijitora@example.net']);
+    expect(classify(r)[0]).toMatchObject({ reason: 'vacation', type: 'none', category: 'none' });
+  });
+
+  it('not a bounce: no bounce record', async () => {
+    const r = await load('maildir/not/is-not-bounce-02.eml');
+    expect(['unknown', 'auto_reply']).toContain(r.kind);
+    expect(classify(r).filter((v) => v.type !== 'none')).toEqual([]);
+  });
+
+  it('CR-only (mac) file parses like its LF twin', async () => {
+    const mac = await load('maildir/mac/rhost-outlook-01.eml');
+    const unix = await load('maildir/bsd/rhost-outlook-01.eml');
+    expect(mac.recipients).toEqual(unix.recipients);
+    expect(mac.recipients[0]).toMatchObject({ finalRecipient: 'kijitora@example.jp', status: '5.2.2' });
+    expect(classify(mac)[0]).toMatchObject({ reason: 'mailboxfull', category: 'mailbox_full', hardbounce: false });
+  });
+});

@@ -1,0 +1,122 @@
+// MIME layer and shared text helpers: line ends, garbage input, hostile shapes.
+import { randomBytes } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { describe, expect, it } from 'vitest';
+import { parseMessage, UnparseableError } from '../../src/parser/index.js';
+import { readMail } from '../../src/parser/mime.js';
+import { findReplyCode, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
+
+const DSN = [
+  'From: MAILER-DAEMON@mx.example.org',
+  'To: sender@example.com',
+  'Subject: Undelivered Mail Returned to Sender',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+  '',
+  '--b1',
+  'Content-Type: text/plain',
+  '',
+  'I am sorry.',
+  '',
+  '--b1',
+  'Content-Type: message/delivery-status',
+  '',
+  'Reporting-MTA: dns; mx.example.org',
+  '',
+  'Final-Recipient: rfc822; Gone@Example.NET',
+  'Action: failed',
+  'Status: 5.1.1',
+  'Diagnostic-Code: smtp; 550 5.1.1 <gone@example.net>:',
+  '    Recipient address rejected: User unknown',
+  '',
+  '--b1--',
+  '',
+].join('\n');
+
+describe('line ends', () => {
+  for (const [name, eol] of [['LF', '\n'], ['CRLF', '\r\n'], ['CR only (mac)', '\r']] as const) {
+    it(`${name} parses to the same report`, async () => {
+      const r = await parseMessage(Buffer.from(DSN.replace(/\n/g, eol), 'latin1'));
+      expect(r.recipients).toHaveLength(1);
+      expect(r.recipients[0]).toMatchObject({
+        finalRecipient: 'gone@example.net',
+        status: '5.1.1',
+        diagnosticCode: '550 5.1.1 <gone@example.net>: Recipient address rejected: User unknown',
+      });
+      expect(r.reportingMta).toBe('mx.example.org');
+    });
+  }
+});
+
+describe('not mail at all -> UnparseableError', () => {
+  it('empty input', async () => {
+    await expect(parseMessage(Buffer.alloc(0))).rejects.toThrow(UnparseableError);
+  });
+  it('random bytes', async () => {
+    for (let i = 0; i < 20; i++) {
+      await expect(parseMessage(randomBytes(2048))).rejects.toThrow(UnparseableError);
+    }
+  });
+  it('JSON text', async () => {
+    await expect(parseMessage(Buffer.from('{"a": 1}\n'))).rejects.toThrow(/not a mail message/);
+  });
+});
+
+describe('hostile but mail-shaped input never hangs or throws', () => {
+  it('deeply nested multiparts', async () => {
+    let body = 'x';
+    for (let i = 0; i < 200; i++) body = `Content-Type: multipart/mixed; boundary="n${i}"\n\n--n${i}\n${body}\n--n${i}--\n`;
+    const r = await parseMessage(Buffer.from(`From: a@b.example\n${body}`));
+    expect(r.kind).toBe('unknown');
+  });
+  it('a huge header line and unterminated boundary', async () => {
+    const raw = `From: MAILER-DAEMON@x.example\nSubject: ${'A'.repeat(300_000)}\nContent-Type: multipart/report; boundary=zz\n\n--zz\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.0.0\n`;
+    const t = Date.now();
+    const r = await parseMessage(Buffer.from(raw));
+    expect(Date.now() - t).toBeLessThan(2000);
+    expect(r.recipients[0].finalRecipient).toBe('a@b.example');
+  });
+});
+
+describe('MIME built with nodemailer MailComposer', () => {
+  it('base64 text body in ISO-2022-JP and an attached message/rfc822 original', async () => {
+    const original = 'Message-ID: <orig-1@example.com>\nFrom: me@example.com\nTo: you@example.net\nSubject: hi\n\nbody\n';
+    const raw = await new MailComposer({
+      from: 'MAILER-DAEMON@example.net',
+      to: 'me@example.com',
+      subject: 'Returned mail',
+      text: 'メールを配送できませんでした',
+      textEncoding: 'base64',
+      attachments: [{ content: original, contentType: 'message/rfc822' }],
+    })
+      .compile()
+      .build();
+    const view = readMail(raw);
+    expect(view.text).toContain('メールを配送できませんでした');
+    expect(view.original?.headers['message-id']).toEqual(['<orig-1@example.com>']);
+    const r = await parseMessage(raw);
+    expect(r.original?.messageId).toBe('orig-1@example.com');
+    expect(r.original?.to).toBe('you@example.net');
+  });
+});
+
+describe('smtp-text helpers', () => {
+  it('status codes: #5.1.1, (4.2.2), not IPs or versions', () => {
+    expect(findStatusCode('550 Unknown user #5.1.1')).toBe('5.1.1');
+    expect(findStatusCode('452 mailbox full (4.2.2)')).toBe('4.2.2');
+    expect(findStatusCode('host 10.5.1.1 said: 550 nope')).toBeNull();
+    expect(findStatusCode('Exim 4.5.1.2 error')).toBeNull();
+    expect(findStatusCode('550 5.0.0 x 5.2.2 full')).toBe('5.2.2');
+  });
+  it('reply codes', () => {
+    expect(findReplyCode('550 5.1.1 <a@b>: no')).toBe(550);
+    expect(findReplyCode('host mx[192.0.2.1] said: 452-4.2.2 full')).toBe(452);
+    expect(findReplyCode('250 ok')).toBeNull();
+  });
+  it('addresses: type prefix, brackets, source route, case', () => {
+    expect(normalizeAddress('rfc822; <Kiji@Example.JP>')).toBe('kiji@example.jp');
+    expect(normalizeAddress('rfc/822;sabatora@example.net')).toBe('sabatora@example.net');
+    expect(normalizeAddress('@relay.example:user@host.example')).toBe('user@host.example');
+    expect(normalizeAddress('utf-8; jürgen@mta.test')).toBe('jürgen@mta.test');
+  });
+});
