@@ -6,10 +6,12 @@
 // while mostly idle is waiting (fsync, timers), one at 100 % is computing.
 //
 //   node bench/profile.mjs [--quick] [--sessions 10] [--reuse] [--duration MS] [--env K=V,K=V]
+//   node bench/profile.mjs --target classify [--dir DIR]   (profiles `bounced classify` instead)
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aggregate } from './cpuprofile-top.mjs';
-import { freshDir, log, parseArgs, PORTS, round, runNodeJson, sleep, startBounced } from './lib/common.mjs';
+import { CLI, CORPUS, freshDir, log, parseArgs, PORTS, round, runNodeJson, sleep, startBounced } from './lib/common.mjs';
 import { Sampler } from './lib/sampler.mjs';
 
 function cpuTicks(pid) {
@@ -20,6 +22,18 @@ function cpuTicks(pid) {
   } catch {
     return null;
   }
+}
+
+/** Profiles `bounced classify --format jsonl DIR` (output discarded). */
+export async function runClassifyProfile(dir) {
+  const profDir = freshDir('profile', 'cpuprofile-classify');
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, CLI, 'classify', '--format', 'jsonl', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const wallS = (Date.now() - t0) / 1000;
+  const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+  if (r.status !== 0 || !files.length) throw new Error(`classify profile failed (exit ${r.status})`);
+  const file = join(profDir, files[0]);
+  return { target: 'classify', dir, wallS, profile: file, ...aggregate(file, 25) };
 }
 
 export async function runProfile(opts = {}) {
@@ -70,6 +84,15 @@ export async function runProfile(opts = {}) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = parseArgs();
+  if (args.target === 'classify') {
+    const r = await runClassifyProfile(args.dir ?? CORPUS);
+    log(`profile: classify ${r.dir} in ${r.wallS} s; profile ${r.profile}; self time (of ${r.totalMs} ms sampled):`);
+    for (const f of r.functions) log(`${String(f.selfMs).padStart(9)} ms ${String(f.pct).padStart(5)} %  ${f.name}`);
+    log('by module:');
+    for (const m of r.modules.slice(0, 12)) log(`${String(m.selfMs).padStart(9)} ms ${String(m.pct).padStart(5)} %  ${m.name}`);
+    console.log(JSON.stringify(r));
+    process.exit(0);
+  }
   const r = await runProfile(args);
   log(`profile: ${r.msgsPerSec} msg/s, DATA->250 p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms, daemon CPU ${r.daemonCpuPct} % of one core over the load`);
   log(`profile written to ${r.profile}; self time (of ${r.totalMs} ms sampled):`);

@@ -11,6 +11,11 @@ import { Processor } from './pipeline/processor.js';
 import { openStore } from './store/index.js';
 import { verpCodec } from './verp/secret.js';
 import { printRows } from './commands/print.js';
+import { LogTailer } from './logtail/tailer.js';
+import { Scheduler } from './scheduler/index.js';
+import { standardJobs } from './scheduler/jobs.js';
+import { utcDay } from './store/sqlite-lifecycle.js';
+import type { DeliveryState } from './store/types.js';
 
 // sysexits.h codes that Postfix's pipe(8) understands: 75 means "try again later".
 const EX_TEMPFAIL = 75;
@@ -210,6 +215,100 @@ bounces
     const store = openStore(cfg);
     const rows = store.listBounces({ accountId: opts.account, recipient: opts.recipient, limit: opts.limit });
     printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'recipient', 'type', 'reason', 'category', 'status', 'verified', 'rule']);
+    store.close();
+  });
+
+program
+  .command('tail')
+  .description('follow a Postfix log (status=sent|deferred|bounced|expired) and record delivery evidence')
+  .argument('[file]', 'the log file (default: tail.file / BOUNCED_TAIL_FILE)')
+  .option('--once', 'read from the checkpoint to the end of the file, record, and exit')
+  .action(async (file: string | undefined, opts: { once?: boolean }) => {
+    const cfg = config();
+    const path = file ?? cfg.tail.file;
+    if (!path) throw new ConfigError('bounced tail: no file given and tail.file (BOUNCED_TAIL_FILE) is empty');
+    const log = cliLogger(cfg, Boolean(opts.once));
+    const store = openStore(cfg);
+    const tailer = new LogTailer({ path, store, verp: verpCodec(cfg), log, pollMs: cfg.tail.pollMs });
+    if (opts.once) {
+      try {
+        const stats = await tailer.runOnce();
+        console.log(JSON.stringify(stats));
+      } finally {
+        store.close();
+      }
+      return;
+    }
+    await tailer.start();
+    const stop = () => {
+      tailer.stop().then(() => {
+        store.close();
+        process.exitCode = 0;
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+
+program
+  .command('tick')
+  .description('run every scheduled job due at an instant once (process spool, expire pending, ...) and exit')
+  .option('--now <time>', 'the instant (ISO 8601); default: now')
+  .action(async (opts: { now?: string }) => {
+    const cfg = config();
+    const now = opts.now ? Date.parse(opts.now) : Date.now();
+    if (Number.isNaN(now)) throw new ConfigError(`bounced tick: --now ${opts.now} is not a date`);
+    const log = cliLogger(cfg);
+    const store = openStore(cfg);
+    try {
+      const processor = new Processor(store, verpCodec(cfg), log, { now: () => now });
+      const ran = await new Scheduler(store.lifecycle, standardJobs(cfg, store, processor), log).runDue(now);
+      console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
+    } finally {
+      store.close();
+    }
+  });
+
+const deliveries = program.command('deliveries').description('delivery records: one outcome per (account, message, recipient)');
+deliveries
+  .command('list')
+  .description('list delivery records with state, times, attempts and evidence count')
+  .option('--account <id>', 'only this account')
+  .option('--state <state>', 'pending | delivered | soft | hard')
+  .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
+  .addOption(format())
+  .action((opts: { account?: string; state?: DeliveryState; limit: number; format: 'jsonl' | 'table' }) => {
+    const cfg = config();
+    const store = openStore(cfg);
+    const rows = store.lifecycle.listDeliveries({ accountId: opts.account, state: opts.state, limit: opts.limit });
+    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'messageId', 'recipient', 'state', 'attempts', 'evidenceCount', 'reason', 'status']);
+    store.close();
+  });
+
+const sends = program.command('sends').description('send counts per account and day (the denominator of the rates)');
+sends
+  .command('add')
+  .description('count sends made through another MTA')
+  .requiredOption('--account <id>', 'account id')
+  .requiredOption('--count <n>', 'how many', (v) => parseInt(v, 10))
+  .option('--day <YYYY-MM-DD>', 'the day (UTC); default: today')
+  .action((opts: { account: string; count: number; day?: string }) => {
+    if (!Number.isInteger(opts.count) || opts.count < 0) throw new ConfigError('bounced sends add: --count must be a whole number >= 0');
+    if (opts.day && !/^\d{4}-\d{2}-\d{2}$/.test(opts.day)) throw new ConfigError('bounced sends add: --day must be YYYY-MM-DD');
+    const cfg = config();
+    const store = openStore(cfg);
+    store.lifecycle.addSends(opts.account, opts.day ?? utcDay(Date.now()), opts.count);
+    store.close();
+  });
+sends
+  .command('list')
+  .description('send counts per account and day')
+  .option('--account <id>', 'only this account')
+  .addOption(format())
+  .action((opts: { account?: string; format: 'jsonl' | 'table' }) => {
+    const cfg = config();
+    const store = openStore(cfg);
+    printRows(store.lifecycle.listSends(opts.account) as unknown as Record<string, unknown>[], opts.format, ['accountId', 'day', 'count']);
     store.close();
   });
 

@@ -96,8 +96,9 @@ function originalFrom(mail: Json | null): OriginalMessage | null {
   };
 }
 
+/** `dns; host` -> `host` (SES writes `dsn;`). */
 function withoutType(v: string | null): string | null {
-  return v ? v.replace(/^dns\s*;\s*/i, '') : null;
+  return v ? v.replace(/^(?:dns|dsn)\s*;\s*/i, '') : null;
 }
 
 export function detectAmazonSes(view: MailView): DetectorResult | null {
