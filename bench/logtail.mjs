@@ -155,6 +155,13 @@ export async function runLogtail(opts = {}) {
       tailWallS: round(r.wallS, 3),
       tailLinesPerSec: round(gen.lines / r.wallS, 0),
       tailOverWc: round(gen.lines / r.wallS / wcRate, 4),
+      tailSummary: (() => {
+        try {
+          return JSON.parse(r.stdout.trim().split('\n').pop());
+        } catch {
+          return undefined;
+        }
+      })(),
       tailStdoutTail: r.stdout.slice(-600),
       tailStderrTail: r.exit ? r.stderr.slice(-600) : undefined,
     });

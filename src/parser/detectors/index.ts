@@ -33,6 +33,7 @@ import { detectDomino } from './domino.js';
 import { detectDragonfly } from './dragonfly.js';
 import { detectEinsUndEins } from './einsundeins.js';
 import { detectExchange2003 } from './exchange2003.js';
+import { detectExchange2007 } from './exchange2007.js';
 import { detectExim } from './exim.js';
 import { detectEzweb } from './ezweb.js';
 import { detectFallback } from './fallback.js';
@@ -57,6 +58,7 @@ const FAMILIES: Detector[] = [
   { name: 'dragonfly', detect: detectDragonfly },
   { name: 'einsundeins', detect: detectEinsUndEins },
   { name: 'exchange2003', detect: detectExchange2003 },
+  { name: 'exchange2007', detect: detectExchange2007 },
   { name: 'exim', detect: detectExim },
   { name: 'ezweb', detect: detectEzweb },
   { name: 'gmail', detect: detectGmail },

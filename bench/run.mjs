@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark in turn, then the results file and the table in
+// bench/README.md. A benchmark, not a test: it asserts no timing and exits 0 whatever the
+// figures; it exits non-zero only when a bench itself breaks (a crash, a missing dist/).
+//
+//   npm run bench                    full run (about 20-25 minutes on 2 cores)
+//   npm run bench -- --quick         CI smoke, under a minute; writes bench/tmp/results-quick.json only
+//   npm run bench -- --only smtp,classify [--no-profile]
+import { existsSync } from 'node:fs';
+import { runBigmsg } from './bigmsg.mjs';
+import { runClassify } from './classify.mjs';
+import { CLI, fmtBytes, log, machineInfo, parseArgs, TMP } from './lib/common.mjs';
+import { loadResults, mdTable, saveSection, writeReadmeBlock } from './lib/report.mjs';
+import { runLogtail } from './logtail.mjs';
+import { runPresend } from './presend.mjs';
+import { runClassifyProfile, runProfile } from './profile.mjs';
+import { runSmtp } from './smtp.mjs';
+import { join } from 'node:path';
+
+const args = parseArgs();
+const quick = Boolean(args.quick);
+const only = args.only ? String(args.only).split(',') : ['smtp', 'classify', 'presend', 'logtail', 'bigmsg'];
+if (!existsSync(CLI)) {
+  console.error('bench: dist/cli.js not found: build first (npm ci or npm run build)');
+  process.exit(2);
+}
+const m = machineInfo();
+log(`bench: ${quick ? 'quick' : 'full'} run on ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, Postfix ${m.versions.postfix}, Sisimai ${m.versions.sisimai}`);
+
+const benches = { smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg };
+const t0 = Date.now();
+let broken = 0;
+for (const name of only) {
+  const started = Date.now();
+  log(`\n== ${name}`);
+  try {
+    const result = await benches[name]({ ...args, quick });
+    saveSection(name, result, { quick });
+  } catch (err) {
+    broken++;
+    log(`bench ${name} failed: ${err?.stack ?? err}`);
+    saveSection(name, { error: String(err?.message ?? err) }, { quick });
+  }
+  log(`== ${name} done in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+// A missed target gets a profile (full runs only: the quick run is a smoke test).
+const doc = loadResults(quick);
+const smtpT = doc?.sections?.smtp?.targets?.perConnection;
+const clsT = doc?.sections?.classify?.targets;
+if (!quick && !args['no-profile']) {
+  const profiles = {};
+  if (smtpT && Object.values(smtpT).some((t) => t.met === false)) {
+    log('\n== profile: bounced serve under 10 sessions, one message per connection (synchronous=FULL, then NORMAL)');
+    try {
+      profiles.smtpFull = await runProfile({ sessions: 10, duration: 8000 });
+      profiles.smtpNormal = await runProfile({ sessions: 10, duration: 8000, env: 'BOUNCED_STORE_SYNCHRONOUS=NORMAL' });
+      for (const [k, p] of Object.entries({ FULL: profiles.smtpFull, NORMAL: profiles.smtpNormal })) {
+        log(`profile ${k}: ${p.msgsPerSec} msg/s, daemon CPU ${p.daemonCpuPct} %; top: ${p.functions.slice(0, 5).map((f) => `${f.name.trim()} ${f.pct}%`).join('; ')}`);
+      }
+    } catch (err) {
+      log(`profile failed: ${err?.stack ?? err}`);
+    }
+  }
+  if (clsT && Object.values(clsT).some((t) => t.met === false)) {
+    log('\n== profile: bounced classify over the copied corpus');
+    try {
+      profiles.classify = await runClassifyProfile(join(TMP, 'classify', 'corpus'));
+      log(`profile classify: top: ${profiles.classify.functions.slice(0, 6).map((f) => `${f.name.trim()} ${f.pct}%`).join('; ')}`);
+    } catch (err) {
+      log(`classify profile failed: ${err?.stack ?? err}`);
+    }
+  }
+  if (Object.keys(profiles).length) saveSection('profiles', profiles, { quick });
+}
+
+const final = loadResults(quick);
+const table = renderTable(final);
+if (!quick) writeReadmeBlock(table);
+console.log('\n' + table);
+log(`\nbench: ${quick ? 'quick' : 'full'} run done in ${Math.round((Date.now() - t0) / 1000)} s; results in ${quick ? join(TMP, 'results-quick.json') : 'bench/results/'}${quick ? '' : ' and bench/README.md'}`);
+process.exit(broken ? 1 : 0);
+
+function mark(t) {
+  if (!t) return '-';
+  return t.met === null ? 'n/a' : t.met ? 'met' : '**missed**';
+}
+
+function renderTable(doc) {
+  if (!doc) return 'no results';
+  const s = doc.sections ?? {};
+  const mi = doc.machine;
+  const out = [];
+  out.push(`Figures of ${doc.updatedAt.slice(0, 10)} (${doc.quick ? 'quick run' : 'full run'}; medians of the repetitions): ${mi.cores} cores (${mi.cpuModel}), ${mi.memoryGiB} GiB RAM, ${mi.os}, Node ${mi.node}, bounced ${mi.versions.bounced} @ ${mi.versions.gitCommit}${mi.versions.gitDirty ? ' (src/ had uncommitted changes)' : ''}, smtp-server ${mi.versions['smtp-server']}, better-sqlite3 ${mi.versions['better-sqlite3']}, Postfix ${mi.versions.postfix}, Sisimai ${mi.versions.sisimai}, wrk ${mi.versions.wrk}. A shared, noisy machine: compare the ratios, not the absolute figures.`);
+  if (s.smtp?.summary) {
+    const sm = s.smtp;
+    out.push(`\n### 1. SMTP ingest (messages/s acknowledged; latency = end of DATA to the reply; ${sm.meta.reps} runs of ${sm.meta.durationMs / 1000} s each)\n`);
+    const rows = sm.summary
+      .slice()
+      .sort((a, b) => a.driver.localeCompare(b.driver) || a.sessions - b.sessions || Number(a.reuse) - Number(b.reuse) || a.server.localeCompare(b.server))
+      .map((r) => [
+        r.driver, r.sessions, r.reuse ? 'reused (-d)' : 'one per message', r.server, r.msgsPerSec, r.p50Ms, r.p99Ms,
+        r.server === 'bounced' ? r.processedPerSec : '', r.server === 'bounced' ? r.peakBacklog : '', r.server === 'bounced' ? r.drainS : '', r.server === 'bounced' ? r.maxPeakRssMB : '',
+      ]);
+    out.push(mdTable(['driver', 'sessions', 'connections', 'server', 'msgs/s', 'p50 ms', 'p99 ms', 'classified/s', 'peak backlog', 'drain s', 'peak RSS MB'], rows));
+    out.push('\nRatios (median of the per-run ratios): b = bounced, a = bare smtp-server sink without the greeting delay, c = Postfix smtpd into discard.\n');
+    out.push(mdTable(['driver', 'sessions', 'connections', 'b/a', 'b/c', 'a/stock sink'], sm.ratios.map((r) => [r.driver, r.sessions, r.reuse ? 'reused' : 'one per message', r.bOverA, r.bOverC, r.promptOverStock])));
+  }
+  if (s.classify?.summary) {
+    const c = s.classify.summary;
+    out.push(`\n### 2. Classification (${c.files} files: the public corpus ${c.copies}x; one process, start-up included)\n`);
+    out.push(mdTable(['tool', 'msgs/s', 'wall s', 'peak RSS MB'], [
+      ['bounced classify', c.bounced.msgsPerSec, c.bounced.wallS, c.bounced.peakRssMB],
+      ...(c.sisimai ? [[`Sisimai ${mi.versions.sisimai} (Perl)`, c.sisimai.msgsPerSec, c.sisimai.wallS, c.sisimai.peakRssMB]] : []),
+    ]));
+    out.push(`\nbounced / Sisimai: ${c.bouncedOverSisimai ?? '-'}`);
+  }
+  out.push('\n### 3-5\n');
+  const p = s.presend;
+  const l = s.logtail;
+  const b = s.bigmsg;
+  const rows3 = [];
+  rows3.push(['3. GET /v1/suppressions/:address, 10 clients', p?.skipped ? `skipped: ${p.skipped}` : p?.error ? `error: ${p.error}` : `${p?.reqPerSec} req/s, p99 ${p?.p99Ms} ms (${p?.seeded} suppressions seeded${p?.seeded ? '' : ': TODO'})`]);
+  rows3.push([`4. \`bounced tail --once\`, ${l?.lines ?? '-'} Postfix lines`, l?.skipped ? `skipped: ${l.skipped} (wc -l: ${l.wcLinesPerSec} lines/s)` : l?.error ? `error: ${l.error}` : `${l?.tailLinesPerSec} lines/s vs wc -l ${l?.wcLinesPerSec} lines/s (${l?.tailOverWc}x)`]);
+  if (b?.cases) {
+    for (const c of b.cases) {
+      rows3.push([`5. ${fmtBytes(c.messageBytes)} DSN, limit ${fmtBytes(c.limit)}${c.declareSize ? ', SIZE= declared' : ''}`, `${c.reply}; RSS ${c.rssBeforeMB} -> ${c.peakRssMB} MB, growth ${c.growthMB} MB = ${c.growthOverSize}x the message${c.stored ? `; stored ${c.stored.state} (${c.stored.detector})` : ''}`]);
+    }
+  } else rows3.push(['5. big message', b?.error ? `error: ${b.error}` : '-']);
+  out.push(mdTable(['bench', 'result'], rows3));
+  // Targets
+  const t = [];
+  const sp = s.smtp?.targets?.perConnection;
+  const sr = s.smtp?.targets?.reusedConnections;
+  if (sp) {
+    for (const [k, label] of [['bOverC', 'SMTP b/c at 10 sessions'], ['bOverA', 'SMTP b/a at 10 sessions'], ['drainS', 'backlog drained (s)'], ['peakRssMB', 'bounced peak RSS (MB)']]) {
+      t.push([label, sp[k].target, `${sp[k].value} (${mark(sp[k])})`, sr ? `${sr[k].value} (${mark(sr[k])})` : '-']);
+    }
+  }
+  const ct = s.classify?.targets;
+  if (ct) {
+    t.push(['classify rate / Sisimai', ct.rateOverSisimai.target, `${ct.rateOverSisimai.value} (${mark(ct.rateOverSisimai)})`, '']);
+    t.push(['classify peak RSS (MB)', ct.peakRssMB.target, `${ct.peakRssMB.value} (${mark(ct.peakRssMB)})`, '']);
+  }
+  const bt = b?.targets;
+  if (bt) t.push(['25 MB message: RSS growth / size', bt.rssGrowthOverSize.target, `${bt.rssGrowthOverSize.value} (${mark(bt.rssGrowthOverSize)})`, '']);
+  if (t.length) {
+    out.push('\n### Targets\n');
+    out.push(mdTable(['target', 'wanted', 'one message per connection / value', 'reused connections'], t));
+  }
+  if (s.profiles) {
+    out.push('\n### Profiles (self time, top functions)\n');
+    for (const [k, pr] of Object.entries(s.profiles)) {
+      const head = pr.target === 'classify' ? `classify (${pr.wallS} s)` : `serve ${k} (${pr.msgsPerSec} msg/s, daemon CPU ${pr.daemonCpuPct} % of a core)`;
+      out.push(`- ${head}: ${pr.functions.slice(0, 6).map((f) => `\`${f.name.trim()}\` ${f.pct} %`).join(', ')}`);
+    }
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,112 @@
+// Exchange Server 2007 and later, Exchange Online / Office 365 NDRs when the report carries no
+// usable message/delivery-status part (stripped by a gateway, forwarded as text, or empty).
+// The human-readable part (possibly localized) has a fixed structure:
+//
+//   Delivery has failed to these recipients or groups:          (localized)
+//
+//   Neko<mailto:mikeneko@example.co.jp>                         one line per recipient,
+//   The recipient's e-mail address was not found ...            then Exchange's explanation
+//
+//   Diagnostic information for administrators:                  (localized)
+//
+//   Generating server: mta4.example.org
+//
+//   mikeneko@example.co.jp                                      the address alone, then the
+//   #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##         reply: "#code text ##", or
+//                                                               "Remote Server returned '...'",
+//                                                               or (Office 365) dated lines
+//   5/25/2018 8:21:10 AM - Server at X returned '550 5.4.312 ...' (newest first)
+//
+//   Original message headers:
+//
+// The reply in the administrators' section is the diagnostic; when a recipient has none, the
+// explanation under its `<mailto:>` line is used. With a delivery-status part naming the
+// recipients the generic RFC 3464 detector is used instead.
+import type { RecipientReport } from '../../report.js';
+import { headerValue, headerValues } from '../mime.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { deliveryStatusTexts } from './rfc3464.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+/** `Name<mailto:a@b>` or `a@b (a@b)<mailto:a@b>` at the start of the recipient list. */
+const MAILTO_LINE = /<mailto:([^\s<>@]{1,256}@[^\s<>]{1,256})>[ \t]*$/i;
+/** A line holding one address and nothing else (the administrators' section). */
+const BARE_ADDRESS = /^[ \t]*<?([^\s<>@]{1,256}@[^\s<>]{1,256}?)>?[ \t]*$/;
+/** The reply line after it. */
+const REPLY_LINE = /^[ \t]*(?:#?[245]\d\d[ -]|#[245]\.\d|Remote Server returned '|.{0,80}\bServer at .{1,255} returned ')/i;
+
+function isExchange(view: MailView): boolean {
+  const h = view.headers;
+  if (Object.keys(h).some((k) => k.startsWith('x-ms-exchange-'))) return true;
+  if (/microsoftexchange|postmaster@(?:[\w-]+\.)*(?:outlook|hotmail|live|office365)\.com/i.test(headerValue(h, 'from') ?? '')) return true;
+  if (headerValues(h, 'received').some((r) => /with Microsoft SMTP Server|\.outlook\.com\b/i.test(r))) return true;
+  return /^[ \t]*Generating server:/im.test(view.reportText) || /<mailto:[^>]+>[ \t]*$/m.test(view.reportText);
+}
+
+/** The reply text of a reply line: inside the quotes, or without Exchange's `#`/`##` decoration. */
+function replyText(line: string): string {
+  const t = line.trim();
+  const quoted = /returned '(.*)'\s*$/i.exec(t) ?? /returned '(.*)$/i.exec(t);
+  if (quoted) return quoted[1].trim();
+  return t.replace(/^#/, '').replace(/\s*##.*$/, '').trim();
+}
+
+export function detectExchange2007(view: MailView): DetectorResult | null {
+  if (deliveryStatusTexts(view).some((t) => /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im.test(t))) return null;
+  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  if (text.indexOf('@') < 0 || !isExchange(view)) return null;
+  const lines = text.split('\n');
+
+  // 1. the recipient list: `<mailto:>` lines and the explanation under each
+  const explained = new Map<string, string>();
+  for (let i = 0; i < lines.length; i++) {
+    const m = MAILTO_LINE.exec(lines[i]);
+    const a = m ? normalizeAddress(m[1]) : null;
+    if (!a || explained.has(a)) continue;
+    const expl: string[] = [];
+    for (let k = i + 1; k < lines.length && k <= i + 6; k++) {
+      const t = lines[k].trim();
+      if (!t) {
+        if (expl.length) break;
+        continue;
+      }
+      if (MAILTO_LINE.test(t) || /:$/.test(t)) break;
+      expl.push(t);
+    }
+    explained.set(a, oneLine(expl.join(' ')));
+  }
+
+  // 2. the administrators' section: a bare address, then its reply line(s)
+  const replies = new Map<string, string>();
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const m = BARE_ADDRESS.exec(lines[i]);
+    const a = m ? normalizeAddress(m[1]) : null;
+    if (!a || !a.includes('@') || replies.has(a)) continue;
+    let k = i + 1;
+    while (k < lines.length && !lines[k].trim()) k++;
+    if (k >= lines.length || !REPLY_LINE.test(lines[k])) continue;
+    // Office 365 lists attempts newest first: the first one is the final answer
+    replies.set(a, oneLine(replyText(lines[k])));
+  }
+
+  const addresses = [...new Set([...explained.keys(), ...replies.keys()])];
+  if (!addresses.length || (!replies.size && !explained.size)) return null;
+  // a list of <mailto:> names alone is not enough: require an explanation or a reply
+  const recipients: RecipientReport[] = [];
+  for (const a of addresses) {
+    const diag = replies.get(a) || explained.get(a) || null;
+    if (!diag) continue;
+    recipients.push(
+      newRecipient(a, {
+        action: 'failed',
+        status: findStatusCode(diag),
+        replyCode: findReplyCode(diag),
+        diagnosticCode: diag,
+        command: findCommand(diag),
+      }),
+    );
+  }
+  if (!recipients.length) return null;
+  const generating = /^[ \t]*Generating server:[ \t]*(\S+)/im.exec(text);
+  return { kind: 'bounce', recipients, reportingMta: generating ? generating[1].toLowerCase() : null };
+}
