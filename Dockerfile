@@ -1,31 +1,64 @@
 # syntax=docker/dockerfile:1
 # bounced: build with dev dependencies, run with production ones only.
+#
+#   docker build -t bounced .
+#   docker run -d --name bounced -p 25:2525 -p 127.0.0.1:8025:8025 -v bounced-data:/data \
+#     -e BOUNCED_BOUNCE_DOMAINS=bounces.example.com bounced
+#   docker run --rm -v bounced-data:/data bounced migrate        # any command: see --help
+#
+# test/e2e/package.test.ts runs this file's `deps` RUN line and its ENTRYPOINT/CMD and
+# HEALTHCHECK commands outside Docker (CI has no Docker); keep them plain shell.
 
-FROM node:22-bookworm-slim AS build
+# Node 26 is the active LTS line; bookworm matches the Postfix (3.7) the tests run against.
+ARG NODE_IMAGE=node:26-bookworm-slim
+
+# --- production dependencies ------------------------------------------------------------
+# better-sqlite3 is native: prebuild-install fetches a binary for this Node ABI, or node-gyp
+# compiles it (hence the toolchain). --ignore-scripts skips our own `prepare` (tsc is a dev
+# dependency); `npm rebuild` then runs better-sqlite3's install script alone.
+FROM ${NODE_IMAGE} AS deps
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-# better-sqlite3 builds from source when no prebuilt binary matches.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json tsconfig.json ./
-COPY src ./src
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 
-FROM node:22-bookworm-slim
+# --- compile TypeScript (dev dependencies; nothing native needed for tsc) ------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src ./src
+RUN npm run build
+
+# --- runtime ----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE}
+# tini as PID 1: forwards SIGTERM to Node and reaps zombies (no need for `docker run --init`).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     BOUNCED_DATA_DIR=/data \
     BOUNCED_SMTP_HOST=0.0.0.0 \
     BOUNCED_HTTP_HOST=0.0.0.0
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
-# A directory, not a file: SQLite keeps its -wal and -shm files beside the database.
+# A directory, not a file: SQLite keeps bounced.db-wal and bounced.db-shm beside the database,
+# and the generated verp-secret lives here too. A bind mount must be writable by uid 1000.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
+# The image's unprivileged user (uid 1000). Port 25 is the host's: publish -p 25:2525.
 USER node
 EXPOSE 2525 8025
-# No curl in the image: Node itself asks /readyz.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.BOUNCED_HTTP_PORT||8025)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Exec form so SIGTERM reaches Node; run with `docker run --init` (tini) to reap children.
-CMD ["node", "dist/cli.js", "serve"]
+# No curl in the image: Node asks /readyz (database writable, SMTP bound). 127.0.0.1 works
+# while BOUNCED_HTTP_HOST is 0.0.0.0 (the default here) or 127.0.0.1.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.BOUNCED_HTTP_PORT||8025)+'/readyz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form: SIGTERM goes to tini, then to Node, which stops within 8 s (Docker waits 10).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/cli.js"]
+CMD ["serve"]

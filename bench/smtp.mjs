@@ -101,7 +101,7 @@ async function bouncedRun({ sessions, reuse, durationMs, count, driver, drainTim
 export async function runSmtp(opts = {}) {
   const quick = Boolean(opts.quick);
   const reps = Number(opts.reps ?? (quick ? 1 : 3));
-  const durationMs = Number(opts.duration ?? (quick ? 1500 : 5000));
+  const durationMs = Number(opts.duration ?? (quick ? 1000 : 5000));
   const sessionsList = opts.sessions ? String(opts.sessions).split(',').map(Number) : quick ? [10] : [1, 10, 50];
   const drainTimeoutMs = quick ? 15000 : 60000;
   const maxCount = 100000;

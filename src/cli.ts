@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runClassify } from './commands/classify.js';
+import { BackupError, runBackup } from './commands/backup.js';
 import { ConfigError, describeConfig, loadConfig, redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
@@ -9,6 +10,7 @@ import { startDaemon } from './main.js';
 import { Intake } from './pipeline/intake.js';
 import { Processor } from './pipeline/processor.js';
 import { openStore } from './store/index.js';
+import { openPipeline } from './pipeline/open.js';
 import { verpCodec } from './verp/secret.js';
 import { printRows } from './commands/print.js';
 import { LogTailer } from './logtail/tailer.js';
@@ -105,10 +107,10 @@ program
       process.exitCode = 69; // EX_UNAVAILABLE: a permanent refusal, Postfix bounces it
       return;
     }
-    let store;
+    let pipeline;
     try {
-      store = openStore(cfg);
-      const intake = new Intake(store, log, 1);
+      pipeline = openPipeline(cfg);
+      const intake = new Intake(pipeline.store, log, 1);
       const id = await intake.accept({
         receivedAt: Date.now(),
         source: 'ingest',
@@ -121,18 +123,18 @@ program
       log.info({ evt: 'INGESTED', msgRow: id }, 'message stored');
     } catch (err) {
       console.error(`bounced ingest: could not store the message (will be retried): ${(err as Error).message}`);
-      store?.close();
+      pipeline?.store.close();
       process.exitCode = EX_TEMPFAIL;
       return;
     }
     // Stored: from here on the message is ours. Processing now is a courtesy; if it fails
     // the daemon (or the next ingest) processes it from the store.
     try {
-      await new Processor(store, verpCodec(cfg), log).drain();
+      await new Processor(pipeline.store, pipeline.verp, log).drain();
     } catch (err) {
       log.warn({ evt: 'INGEST_PROCESS_DEFERRED', err }, 'stored, processing deferred');
     }
-    store.close();
+    pipeline.store.close();
     process.exitCode = 0;
   });
 
@@ -172,6 +174,23 @@ program
     const applied = store.appliedMigrations;
     console.log(`schema at version ${store.schemaVersion()}${applied.length ? ` (applied now: ${applied.join(', ')})` : ' (up to date)'}`);
     store.close();
+  });
+
+program
+  .command('backup')
+  .description('online copy of the database into FILE (safe while the daemon runs); checks the copy')
+  .argument('<file>', 'where to write the copy (its directory must exist)')
+  .option('--force', 'replace FILE if it exists')
+  .action(async (file: string, opts: { force?: boolean }) => {
+    try {
+      const r = await runBackup(config(), file, { force: Boolean(opts.force) });
+      if (r.migrated.length) console.error(`bounced backup: note: migrations ${r.migrated.join(', ')} were applied before the copy`);
+      console.log(`wrote ${r.file}: ${r.bytes} bytes, ${r.pages} pages, schema version ${r.schemaVersion}, quick_check ok`);
+    } catch (err) {
+      if (!(err instanceof BackupError)) throw err;
+      console.error(`bounced backup: ${err.message}`);
+      process.exitCode = err.exitCode;
+    }
   });
 
 const configCmd = program.command('config').description('configuration');
@@ -228,8 +247,8 @@ program
     const path = file ?? cfg.tail.file;
     if (!path) throw new ConfigError('bounced tail: no file given and tail.file (BOUNCED_TAIL_FILE) is empty');
     const log = cliLogger(cfg, Boolean(opts.once));
-    const store = openStore(cfg);
-    const tailer = new LogTailer({ path, store, verp: verpCodec(cfg), log, pollMs: cfg.tail.pollMs });
+    const { store, verp } = openPipeline(cfg);
+    const tailer = new LogTailer({ path, store, verp, log, pollMs: cfg.tail.pollMs });
     if (opts.once) {
       try {
         const stats = await tailer.runOnce();
@@ -259,9 +278,9 @@ program
     const now = opts.now ? Date.parse(opts.now) : Date.now();
     if (Number.isNaN(now)) throw new ConfigError(`bounced tick: --now ${opts.now} is not a date`);
     const log = cliLogger(cfg);
-    const store = openStore(cfg);
+    const { store, verp } = openPipeline(cfg);
     try {
-      const processor = new Processor(store, verpCodec(cfg), log, { now: () => now });
+      const processor = new Processor(store, verp, log, { now: () => now });
       const ran = await new Scheduler(store.lifecycle, standardJobs(cfg, store, processor), log).runDue(now);
       console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
     } finally {

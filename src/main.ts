@@ -9,9 +9,8 @@ import { Scheduler } from './scheduler/index.js';
 import { standardJobs } from './scheduler/jobs.js';
 import { Intake } from './pipeline/intake.js';
 import { Processor } from './pipeline/processor.js';
-import { openStore } from './store/index.js';
+import { openPipeline } from './pipeline/open.js';
 import type { Store } from './store/types.js';
-import { verpCodec } from './verp/secret.js';
 
 // Wiring only: open the store, start the services, and stop them in reverse order.
 
@@ -26,8 +25,7 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ evt: 'STARTING', config: redactConfig(config) }, 'bounced starting');
-  const store = openStore(config);
-  const verp = verpCodec(config);
+  const { store, verp } = openPipeline(config);
   const processor = new Processor(store, verp, log.child({ mod: 'pipeline' }));
   const intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => processor.kick());
 

@@ -260,6 +260,8 @@ export function machineInfo() {
       bounced: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
       gitCommit: cmdOut('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
       gitDirty: (cmdOut('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', 'src']) ?? '') !== '',
+      // Other engineers rebuild dist/ while they work: when it was built tells which code ran.
+      distBuiltAt: existsSync(CLI) ? statSync(CLI).mtime.toISOString() : null,
       'smtp-server': pkgVersion('smtp-server'),
       'better-sqlite3': pkgVersion('better-sqlite3'),
       mailparser: pkgVersion('mailparser'),

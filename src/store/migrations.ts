@@ -158,4 +158,21 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'events outbox',
+    sql: `
+      -- Everything a sending application may hear about, written in the same transaction as
+      -- the change it reports (transactional outbox). Webhook delivery reads from here.
+      CREATE TABLE events (
+        id          INTEGER PRIMARY KEY,
+        event_id    TEXT NOT NULL UNIQUE,        -- stable id receivers de-duplicate on
+        account_id  TEXT,                        -- NULL for events about no one account
+        type        TEXT NOT NULL,               -- bounce.hard, delivery.resolved, complaint, ...
+        payload     TEXT NOT NULL,               -- JSON
+        created_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX events_account ON events(account_id, id);
+    `,
+  },
 ];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { advance } from '../lifecycle/state.js';
 import type { DeliveryFilter, DeliveryRecord, DeliveryState, Evidence, EvidenceRecord, TailCheckpoint } from './types.js';
@@ -56,8 +57,23 @@ export interface ApplyResult {
   previous: DeliveryState | null;
 }
 
+/** A delivery that changed state, handed to listeners inside the same transaction. */
+export interface DeliveryChange {
+  deliveryId: number;
+  previous: DeliveryState | null;
+  state: DeliveryState;
+  evidence: Evidence;
+  bounceId: number | null;
+}
+
+export type DeliveryListener = (change: DeliveryChange) => void;
+
+/** Event types the lifecycle itself emits; policy and API add their own. */
+const EVENT_OF_STATE: Partial<Record<DeliveryState, string>> = { hard: 'bounce.hard', soft: 'bounce.soft', pending: 'bounce.pending' };
+
 export class LifecycleRepo {
   private readonly s;
+  private readonly listeners: DeliveryListener[] = [];
 
   constructor(private readonly db: Database.Database) {
     this.s = {
@@ -105,6 +121,9 @@ export class LifecycleRepo {
         `INSERT INTO tail_checkpoints (path, inode, offset, lines, unparsed, updated_at) VALUES (@path, @inode, @offset, @lines, @unparsed, @now)
          ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, lines = excluded.lines,
                                           unparsed = excluded.unparsed, updated_at = excluded.updated_at`,
+      ),
+      insertEvent: db.prepare(
+        `INSERT INTO events (event_id, account_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
       ),
       getJob: db.prepare(`SELECT * FROM jobs WHERE name = ?`),
       saveJob: db.prepare(
@@ -165,7 +184,45 @@ export class LifecycleRepo {
     if (ev.countsAsSend && this.s.markSendCounted.run(deliveryId).changes === 1) {
       this.s.addSends.run(ev.accountId, utcDay(ev.at), 1);
     }
+    if (state !== previous) {
+      const type = previous === 'pending' && state === 'delivered' ? 'delivery.resolved' : EVENT_OF_STATE[state];
+      if (type) {
+        this.emitEvent(ev.accountId, type, {
+          accountId: ev.accountId,
+          messageId: ev.messageId,
+          recipient: ev.recipient.toLowerCase(),
+          state,
+          previous,
+          status: ev.status,
+          reason: ev.reason,
+          category: ev.category,
+          diagnostic: ev.diagnostic,
+          at: ev.at,
+        }, now);
+      }
+      const change: DeliveryChange = { deliveryId, previous, state, evidence: ev, bounceId };
+      for (const l of this.listeners) l(change);
+    }
     return { recorded: true, deliveryId, state, previous };
+  }
+
+  /** Listeners run inside the transaction of the change (they must be synchronous). */
+  onDeliveryChange(listener: DeliveryListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Appends an event to the outbox; call inside the transaction of what it reports. */
+  emitEvent(accountId: string | null, type: string, payload: Record<string, unknown>, now: number): string {
+    const eventId = randomUUID();
+    this.s.insertEvent.run(eventId, accountId, type, JSON.stringify(payload), now);
+    return eventId;
+  }
+
+  listEvents(afterId = 0, limit = 1000): Array<{ id: number; eventId: string; accountId: string | null; type: string; payload: Record<string, unknown>; createdAt: number }> {
+    const rows = this.db.prepare(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as Array<{
+      id: number; event_id: string; account_id: string | null; type: string; payload: string; created_at: number;
+    }>;
+    return rows.map((r) => ({ id: r.id, eventId: r.event_id, accountId: r.account_id, type: r.type, payload: JSON.parse(r.payload), createdAt: r.created_at }));
   }
 
   /** Pending deliveries whose window started at or before `cutoff`. */

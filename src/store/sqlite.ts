@@ -25,6 +25,8 @@ export interface SqliteOptions {
 
 export const DB_FILE = 'bounced.db';
 
+export type RecordListener = (record: BounceRecord, now: number) => void;
+
 /** Opens (creating if needed) <dataDir>/bounced.db and brings its schema up to date. */
 export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): SqliteStore {
   mkdirSync(dataDir, { recursive: true });
@@ -153,6 +155,7 @@ function toBounce(r: BounceRow): BounceRecord {
 export class SqliteStore implements Store {
   private readonly stmt;
   readonly lifecycle: LifecycleRepo;
+  private readonly recordListeners: RecordListener[] = [];
 
   constructor(
     readonly db: Database.Database,
@@ -238,14 +241,21 @@ export class SqliteStore implements Store {
         }).changes;
         // Already settled (another worker, or a replay after a crash): write nothing twice.
         if (changed === 0 || outcome.state !== 'processed') continue;
-        const bounceIds = outcome.bounces.map((b) =>
-          Number(this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0 }).lastInsertRowid),
-        );
+        const bounceIds = outcome.bounces.map((b) => {
+          const bounceId = Number(this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0 }).lastInsertRowid);
+          for (const l of this.recordListeners) l({ ...b, id: bounceId, messageRow: id }, now);
+          return bounceId;
+        });
         for (const ev of outcome.evidence) {
           this.lifecycle.applyEvidence(ev, ev.bounceIndex === null ? null : (bounceIds[ev.bounceIndex] ?? null), now);
         }
       }
     })();
+  }
+
+  /** Called for every bounce record written, inside its transaction (complaints, unsubscribes). */
+  onRecord(listener: RecordListener): void {
+    this.recordListeners.push(listener);
   }
 
   /** Runs `fn` in one transaction (synchronous: never await inside). */

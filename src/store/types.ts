@@ -99,6 +99,8 @@ export interface Store {
   readonly lifecycle: LifecycleStore;
   /** Runs `fn` in one transaction (synchronous: never await inside). */
   atomically<T>(fn: () => T): T;
+  /** Called for every bounce record written, inside its transaction. */
+  onRecord(listener: (record: BounceRecord, now: number) => void): void;
   /** Stores a batch of messages durably (one commit) and returns their ids, in order. */
   insertMessages(batch: IncomingMessage[]): number[];
   /** Messages still in state `received`, oldest first. */

@@ -1,9 +1,11 @@
-// Non-standard NDRs of mail providers and vendor MTAs (Exchange 5.5-2003, Gmail, Google Groups,
+// Non-standard NDRs of mail providers and vendor MTAs (Exchange 5.5-2003, Exchange 2007+ / Office
+// 365 without a status part, Gmail, Google Groups,
 // Amazon SES notifications, BIGLOBE, 1&1, au EZweb): corpus messages read in place from
 // ../shared/corpus/public (never copied here); every per-recipient field is asserted on one
 // message per family, and the CRLF (dos) / CR-only (mac) copies must give the same result.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, parseMessageSync } from '../../src/parser/index.js';
 import { readMail } from '../../src/parser/mime.js';
@@ -11,6 +13,7 @@ import { detectAmazonSes } from '../../src/parser/detectors/amazonses.js';
 import { detectBiglobe } from '../../src/parser/detectors/biglobe.js';
 import { detectEinsUndEins } from '../../src/parser/detectors/einsundeins.js';
 import { detectExchange2003 } from '../../src/parser/detectors/exchange2003.js';
+import { detectExchange2007 } from '../../src/parser/detectors/exchange2007.js';
 import { detectEzweb } from '../../src/parser/detectors/ezweb.js';
 import { detectGmail } from '../../src/parser/detectors/gmail.js';
 import { detectGoogleGroups } from '../../src/parser/detectors/googlegroups.js';
@@ -72,6 +75,18 @@ describe.skipIf(!haveCorpus)('provider NDRs (shared corpus, read in place)', () 
   });
 
   it('exchange2003: dos/mac copies', () => sameAcrossLineEnds('lhost-exchange2003-01.eml'));
+
+  it('exchange2007: a corpus NDR whose delivery-status part was lost reads the administrators\' section', async () => {
+    // the message as a gateway that dropped the status part would pass it on (changed in memory)
+    const raw = mail('bsd/lhost-exchange2007-06.eml').toString('latin1').replace(/Content-Type:\s*message\/delivery-status/i, 'Content-Type: application/octet-stream');
+    const r = await parseMessage(Buffer.from(raw, 'latin1'));
+    expect(r.detector).toBe('exchange2007');
+    expect(r.recipients).toEqual([
+      rcpt('transports@agglo-saumur.fr', { status: '5.1.1', replyCode: 550, diagnosticCode: '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found' }),
+    ]);
+    // with its status part, the generic detector reads it
+    expect((await parseMessage(mail('bsd/lhost-exchange2007-06.eml'))).detector).toBe('rfc3464');
+  });
 
   it('gmail (classic): the other server\'s reply, its host, and no Gmail preamble', async () => {
     const r = await parseMessage(mail('bsd/lhost-gmail-16.eml'));
@@ -214,9 +229,57 @@ describe.skipIf(!haveCorpus)('provider NDRs (shared corpus, read in place)', () 
 
   it('each detector leaves other families alone', () => {
     const postfix = readMail(mail('bsd/lhost-postfix-02.eml'));
-    for (const d of [detectAmazonSes, detectBiglobe, detectEinsUndEins, detectExchange2003, detectEzweb, detectGmail, detectGoogleGroups]) {
+    for (const d of [detectAmazonSes, detectBiglobe, detectEinsUndEins, detectExchange2003, detectExchange2007, detectEzweb, detectGmail, detectGoogleGroups]) {
       expect(d(postfix)).toBeNull();
     }
+  });
+});
+
+describe('exchange2007 text-only NDRs (synthetic, built with MailComposer)', () => {
+  const build = (subject: string, text: string) =>
+    new MailComposer({ from: 'postmaster@example.org', to: 'sender@example.com', subject, text }).compile().build();
+
+  it('Office 365: newest attempt first, "#...##" and quotes removed, one record per address', async () => {
+    const raw = await build(
+      'Undeliverable: hello',
+      [
+        'Delivery has failed to these recipients or groups:',
+        '',
+        'Kijitora<mailto:kijitora@example.jp>',
+        "The recipient's mailbox is full and can't accept messages now.",
+        '',
+        'neko@example.net (neko@example.net)<mailto:neko@example.net>',
+        "Your message couldn't be delivered.",
+        '',
+        'Diagnostic information for administrators:',
+        '',
+        'Generating server: MX1.example.org',
+        '',
+        'kijitora@example.jp',
+        '#552 5.2.2 STOREDRV.Deliver; mailbox full ##',
+        '',
+        'neko@example.net',
+        "1/2/2024 1:00:00 AM - Server at mx.example.net (192.0.2.1) returned '550 5.4.316 Message expired, connection refused'",
+        "1/1/2024 1:00:00 AM - Server at mx.example.net (192.0.2.1) returned '451 4.4.0 Connection refused'",
+        '',
+        'Original message headers:',
+        '',
+        'Received: from a.example.com by b.example.org; Mon, 1 Jan 2024 00:00:00 +0000',
+        'List-Unsubscribe: <mailto:unsub@example.com>',
+      ].join('\n'),
+    );
+    const r = parseMessageSync(raw);
+    expect(r.detector).toBe('exchange2007');
+    expect(r.reportingMta).toBe('mx1.example.org');
+    expect(r.recipients).toEqual([
+      rcpt('kijitora@example.jp', { status: '5.2.2', replyCode: 552, diagnosticCode: '552 5.2.2 STOREDRV.Deliver; mailbox full' }),
+      rcpt('neko@example.net', { status: '5.4.316', replyCode: 550, diagnosticCode: '550 5.4.316 Message expired, connection refused' }),
+    ]);
+  });
+
+  it('an auto-reply with a <mailto:> signature is not an NDR', async () => {
+    const raw = await build('Automatic reply: hello', 'I am away.\n\nSupport desk\nhelp@example.org<mailto:help@example.org>\nHours: 9-5\n');
+    expect(detectExchange2007(readMail(raw))).toBeNull();
   });
 });
 
@@ -242,10 +305,13 @@ describe('provider detectors on hostile input', () => {
       'This message was created automatically by mail delivery software',
       'The following address(es) failed:',
       ('z@z.z:' + ' '.repeat(100)).repeat(2_000),
+      'Generating server: x',
+      ('n@example.net\n\n#550 5.1.1 x ##\nk<mailto:k@example.net>\n').repeat(5_000),
+      ('Recipient Address: r@example.net\n').repeat(5_000),
     ].join('\n');
     const view = readMail(Buffer.from(junk));
     const t0 = performance.now();
-    for (const d of [detectAmazonSes, detectBiglobe, detectEinsUndEins, detectExchange2003, detectEzweb, detectGmail, detectGoogleGroups]) {
+    for (const d of [detectAmazonSes, detectBiglobe, detectEinsUndEins, detectExchange2003, detectExchange2007, detectEzweb, detectGmail, detectGoogleGroups]) {
       expect(() => d(view)).not.toThrow();
     }
     expect(performance.now() - t0).toBeLessThan(1_000);

@@ -1,0 +1,93 @@
+// The policy service's contract: what the API, the CLI and the pipeline may ask of the
+// account policy (suppression, global bounces, complaints, unsubscribes, rates, suspension,
+// appeals). The implementation is src/policy/service.ts; pure decision functions live beside
+// it and take plain records and `now`.
+//
+// Message references: the VERP `message` field is the sender's message id, optionally
+// carrying a channel and a campaign:
+//     [o2o:]<campaign>/<message>    or    [o2o:]<message>
+// `o2o:` marks the one-to-one (sales/CRM) channel; without it a message is marketing.
+
+export type Tier =
+  | 'free' | 'trial' | 'starter' | 'professional' | 'enterprise'
+  | 'legacy-basic' | 'legacy-professional' | 'legacy-enterprise';
+export type Profile = 'default' | 'conservative';
+export type Channel = 'marketing' | 'one_to_one';
+export type HealthStatus = 'ok' | 'warning' | 'suspended';
+
+export type SuppressionReason = 'hard_bounce' | 'global_bounce' | 'complaint' | 'unsubscribe' | 'import' | 'manual' | 'spam_trap';
+
+export interface Account {
+  id: string;
+  name: string | null;
+  tier: Tier;
+  profile: Profile;
+  contactEmail: string | null;
+  createdAt: number;
+}
+
+export interface SendDecision {
+  send: boolean;
+  address: string;
+  /** Why not, most important first; empty when send is true. */
+  reasons: Array<{
+    code: 'account_suspended' | 'account_under_review' | 'campaign_cancelled' | SuppressionReason;
+    scope: 'account' | 'global';
+    since: number;
+    detail?: string;
+  }>;
+}
+
+export interface RateFigure {
+  count: number;
+  sends: number;
+  /** count / sends, 0 when below the minimum volume. */
+  rate: number;
+  limit: number;
+  warnAt: number;
+}
+
+export interface Health {
+  accountId: string;
+  status: HealthStatus;
+  /** Set when suspended: rates, fraud, campaigns, blocklist, abuse, review. */
+  suspension: string | null;
+  channel: { marketing: HealthStatus; oneToOne: HealthStatus };
+  month: string; // YYYY-MM
+  rates: { hardBounce: RateFigure; complaint: RateFigure; unsubscribe: RateFigure };
+  banner: string | null;
+  recommendations: string[];
+  canAppeal: boolean;
+}
+
+export interface SuppressionRecord {
+  accountId: string | null; // null: global
+  address: string;
+  reason: SuppressionReason;
+  createdAt: number;
+  source: string | null;
+}
+
+export interface PolicyService {
+  createAccount(input: { id: string; name?: string; tier: Tier; profile?: Profile; contactEmail?: string }, actor: string, now: number): Account;
+  updateAccount(id: string, patch: Partial<Pick<Account, 'name' | 'tier' | 'profile' | 'contactEmail'>>, actor: string, now: number): Account | null;
+  getAccount(id: string): Account | null;
+  listAccounts(): Account[];
+
+  /** The hot path: may this account mail this address now? */
+  checkSend(accountId: string, address: string, now: number, opts?: { campaign?: string; channel?: Channel }): SendDecision;
+  checkSendBatch(accountId: string, addresses: string[], now: number, opts?: { campaign?: string; channel?: Channel }): SendDecision[];
+
+  health(accountId: string, now: number): Health | null;
+
+  listSuppressions(filter: { accountId: string; reason?: SuppressionReason; scope?: 'account' | 'global'; since?: number; cursor?: string; limit?: number }): { items: SuppressionRecord[]; next: string | null };
+  addSuppressions(accountId: string, addresses: Iterable<string>, reason: 'import' | 'manual' | 'unsubscribe', actor: string, now: number): number;
+  /** Unbounce: lifts the account's own suppression of the address (never a global one); audited. */
+  removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): boolean;
+
+  /** RFC 8058 one-click and mailto unsubscribes, from a signed token. */
+  unsubscribe(token: string, now: number): { ok: true; accountId: string; address: string } | { ok: false; error: string };
+
+  fileAppeal(accountId: string, form: Record<string, unknown>, now: number): { ok: true; appealId: number } | { ok: false; error: string };
+  decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): { ok: true } | { ok: false; error: string };
+}

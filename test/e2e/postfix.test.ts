@@ -1,0 +1,163 @@
+// bounced beside a real Postfix (../shared/postfix/harness.sh, Postfix 3.7 on loopback).
+// Mail goes in on 2526 with a signed return path; Postfix fails it and sends its DSN:
+//   way 1  straight to bounced's SMTP listener on 2525 (the harness routes bounces.test there,
+//          as DNS would route a bounce domain whose MX is bounced);
+//   way 2a Postfix is the MX of relay.bounces.test and relays it to bounced, refusing unknown
+//          local parts with config/postfix/relay_recipients.regexp;
+//   way 2b Postfix pipes pipe.bounces.test into `bounced ingest` with the master.cf entry of
+//          config/postfix/master.cf.
+// In CI (CI=true) a missing Postfix fails the run; elsewhere these tests skip and say why.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { startDaemon, type Daemon } from '../../src/main.js';
+import type { BounceRecord } from '../../src/store/types.js';
+import { VerpCodec } from '../../src/verp/index.js';
+import { childEnv, CLI } from '../helpers/child.js';
+import { BOUNCE_DOMAIN, fixturesDir, repoRoot, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
+import { busyPorts, inCI, postfixMissing, REMOTE_PORT, removeInstance, SINK_PORT, startHarness, submit, SUBMISSION_PORT, waitFor, type Harness } from '../helpers/postfix.js';
+import { sendRaw, withMessageId } from '../helpers/smtp.js';
+
+const RELAY_DOMAIN = 'relay.bounces.test';
+const PIPE_DOMAIN = 'pipe.bounces.test';
+const verp = new VerpCodec(TEST_SECRET, 'b');
+const token = (account: string, message: string, recipient: string, domain = BOUNCE_DOMAIN) => verp.encode({ account, message, recipient }, domain);
+
+const missing = postfixMissing();
+if (missing && !inCI) console.warn(`SKIPPED: Postfix end-to-end tests (test/e2e/postfix.test.ts): ${missing}`);
+
+/** The "bounced" pipe service of config/postfix/master.cf as one `postconf -M` value. */
+function pipeServiceFromDocs(subst: { user: string; path: string; config: string }): string {
+  const text = readFileSync(join(repoRoot, 'config/postfix/master.cf'), 'utf8');
+  const m = /^bounced\s+unix\s.*(?:\n[ \t]+\S.*)*/m.exec(text);
+  if (!m) throw new Error('config/postfix/master.cf has no "bounced unix" entry');
+  const entry = m[0].replace(/\s*\n\s+/g, ' ');
+  const out = entry
+    .replace('user=bounced', `user=${subst.user}`)
+    .replace('PATH=/usr/local/bin:', `PATH=${subst.path}:/usr/local/bin:`)
+    .replace('BOUNCED_CONFIG=/etc/bounced/bounced.json', `BOUNCED_CONFIG=${subst.config}`);
+  if (out === entry) throw new Error('config/postfix/master.cf changed shape: update this test');
+  return out;
+}
+
+describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () => {
+  const instance = tmpDir('bounced-pfx-');
+  const pipeHome = tmpDir('bounced-pipe-');
+  let daemon: Daemon | undefined;
+  let harness: Harness | undefined;
+  let nobody: { uid: number; gid: number };
+  const t0 = Date.now();
+
+  const sent = {
+    local: token('acme', 'm-local', 'nosuchuser@mta.test'),
+    remote: token('acme', 'm-remote', 'rcpt-550-5.1.1@reject.test'),
+    delayed: token('acme', 'm-delay', 'someone@unreachable.test'),
+    piped: token('piped', 'm-pipe', 'nosuchuser-pipe@mta.test', PIPE_DOMAIN),
+    relayed: token('relayed', 'm-relay', 'rcpt-550-5.1.1@reject.test', RELAY_DOMAIN),
+  };
+
+  const bounceFor = (recipient: string, type: BounceRecord['type']) => () =>
+    daemon!.store.listBounces({ recipient }).find((r) => r.type === type && r.accountId !== null) ??
+    daemon!.store.listBounces({ recipient }).find((r) => r.type === type);
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`CI runs the Postfix end-to-end tests, but: ${missing}. .ci/run installs Postfix.`);
+    const busy = await busyPorts([SINK_PORT, SUBMISSION_PORT, REMOTE_PORT]);
+    if (busy.length > 0) throw new Error(`127.0.0.1 ports ${busy.join(', ')} are in use (another harness or bounced? ss -ltnp)`);
+
+    // bounced takes the harness's sink port itself: the harness delivers bounces.test there.
+    daemon = await startDaemon(
+      testConfig({ bounceDomains: [BOUNCE_DOMAIN, RELAY_DOMAIN], smtp: { host: '127.0.0.1', port: SINK_PORT } }),
+      createLogger(process.env.E2E_LOG_LEVEL ?? 'silent'),
+    );
+    // A 10 s delay warning (Postfix takes any time unit) and a lifetime well past the test.
+    harness = startHarness(instance, { PFX_DELAY_WARNING: '10s', PFX_MAX_LIFETIME: '10m' });
+
+    // Way 2a: Postfix is the MX of relay.bounces.test; the recipient table of the docs.
+    const regexp = readFileSync(join(repoRoot, 'config/postfix/relay_recipients.regexp'), 'utf8').replaceAll('bounces\\.example\\.com', RELAY_DOMAIN.replaceAll('.', '\\.'));
+    writeFileSync(join(harness.etc, 'relay_recipients.regexp'), regexp);
+    // Way 2b: a pipe into `bounced ingest` as an unprivileged user with its own dataDir.
+    nobody = { uid: Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout), gid: Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout) };
+    chmodSync(pipeHome, 0o755);
+    const dataDir = join(pipeHome, 'data');
+    mkdirSync(dataDir);
+    chownSync(dataDir, nobody.uid, nobody.gid);
+    const bin = join(pipeHome, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'bounced'), `#!/bin/sh\nexec ${process.execPath} ${CLI} "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(pipeHome, 'bounced.json'), JSON.stringify({ dataDir, bounceDomains: [PIPE_DOMAIN], verp: { secret: TEST_SECRET } }), { mode: 0o644 });
+    harness.postconf('-Me', `bounced/unix=${pipeServiceFromDocs({ user: 'nobody', path: bin, config: join(pipeHome, 'bounced.json') })}`);
+    harness.postconf('-e', `relay_domains = ${RELAY_DOMAIN}`, `relay_recipient_maps = regexp:${join(harness.etc, 'relay_recipients.regexp')}`);
+    appendFileSync(join(harness.etc, 'transport'), `${RELAY_DOMAIN} smtp:[127.0.0.1]:${SINK_PORT}\n${PIPE_DOMAIN} bounced:\n`);
+    harness.reload();
+
+    await submit({ from: sent.local, to: 'nosuchuser@mta.test', subject: 'local unknown user' });
+    await submit({ from: sent.remote, to: 'rcpt-550-5.1.1@reject.test', subject: 'remote 550' });
+    await submit({ from: sent.delayed, to: 'someone@unreachable.test', subject: 'unreachable' });
+    await submit({ from: sent.piped, to: 'nosuchuser-pipe@mta.test', subject: 'piped' });
+  }, 90_000);
+
+  afterAll(async () => {
+    harness?.stop();
+    await daemon?.stop();
+    removeInstance(instance);
+    removeInstance(pipeHome);
+    console.log(`Postfix end-to-end tests took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  it('way 1: a local unknown user; Postfix delivers its DSN to bounced: hard, verified, attributed', async () => {
+    const rec = await waitFor('the DSN for nosuchuser@mta.test', 30_000, bounceFor('nosuchuser@mta.test', 'hard'));
+    expect(rec).toMatchObject({ accountId: 'acme', messageId: 'm-local', type: 'hard', verified: true, reason: 'userunknown', kind: 'bounce' });
+    expect(rec.status).toMatch(/^5\.1\.1$/);
+    const msg = daemon!.store.getMessage(rec.messageRow)!;
+    expect(msg).toMatchObject({ source: 'smtp', mailFrom: '', rcptTo: [sent.local], remoteIp: '127.0.0.1' });
+    // Way 3 reads this line: Postfix logs bounced's 250 text, so the two logs link up.
+    const maillog = readFileSync(harness!.maillog, 'utf8');
+    expect(maillog).toMatch(new RegExp(`relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${SINK_PORT},.* status=sent \\(250 2\\.0\\.0 Ok: stored as ${rec.messageRow}\\)`));
+  });
+
+  it('way 1: the remote MX refuses with 550 5.1.1: hard, verified, userunknown', async () => {
+    const rec = await waitFor('the DSN for rcpt-550-5.1.1@reject.test', 30_000, () =>
+      daemon!.store.listBounces({ recipient: 'rcpt-550-5.1.1@reject.test' }).find((r) => r.messageId === 'm-remote'),
+    );
+    expect(rec).toMatchObject({ accountId: 'acme', type: 'hard', verified: true, reason: 'userunknown', hardbounce: true, status: '5.1.1' });
+    expect(rec.diagnostic).toContain('550 5.1.1');
+  });
+
+  it('way 2a: Postfix as MX relays the bounce domain to bounced; unknown local parts are refused by Postfix', async () => {
+    const dsn = withMessageId(readFileSync(join(fixturesDir, 'postfix', 's02-remote-rcpt550--failed.eml')), 'relay');
+    const refused = await sendRaw(SUBMISSION_PORT, { from: '', to: [`nobody@${RELAY_DOMAIN}`] }, dsn);
+    expect(refused.code).toBe(550);
+    expect(refused.response).toContain('relay recipient table');
+    const accepted = await sendRaw(SUBMISSION_PORT, { from: '', to: [sent.relayed] }, dsn);
+    expect(accepted.code, accepted.response).toBe(250);
+    const rec = await waitFor('the relayed DSN', 30_000, () => daemon!.store.listBounces({ accountId: 'relayed' })[0]);
+    expect(rec).toMatchObject({ messageId: 'm-relay', recipient: 'rcpt-550-5.1.1@reject.test', type: 'hard', verified: true });
+    expect(daemon!.store.getMessage(rec.messageRow)!.rcptTo).toEqual([sent.relayed]);
+  });
+
+  it('way 2b: Postfix pipes the DSN into `bounced ingest` (pipe(8), unprivileged user)', async () => {
+    const list = () => {
+      const r = spawnSync(process.execPath, [CLI, 'bounces', 'list', '--format', 'jsonl'], {
+        ...nobody,
+        env: childEnv({ BOUNCED_CONFIG: join(pipeHome, 'bounced.json') }),
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(`bounces list exited ${r.status}: ${r.stderr}`);
+      return r.stdout.trim() ? r.stdout.trim().split('\n').map((l) => JSON.parse(l) as BounceRecord) : [];
+    };
+    const rec = await waitFor('the piped DSN', 30_000, () => list().find((r) => r.recipient === 'nosuchuser-pipe@mta.test'));
+    expect(rec).toMatchObject({ accountId: 'piped', messageId: 'm-pipe', type: 'hard', verified: true, reason: 'userunknown' });
+    expect(readFileSync(harness!.maillog, 'utf8')).toMatch(/relay=bounced, .*status=sent \(delivered via bounced service\)/);
+  });
+
+  it('way 1: an unreachable destination: the delay warning becomes a pending record, verified', async () => {
+    const rec = await waitFor('the delayed DSN for someone@unreachable.test', 60_000, bounceFor('someone@unreachable.test', 'pending'), 1000);
+    expect(rec).toMatchObject({ accountId: 'acme', messageId: 'm-delay', kind: 'delay', type: 'pending', verified: true, action: 'delayed' });
+    expect(rec.status).toMatch(/^4\./);
+    // Still queued in Postfix: a delay is not a failure.
+    expect(harness!.queue()).toContain('someone@unreachable.test');
+  }, 75_000);
+});
