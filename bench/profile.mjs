@@ -47,8 +47,9 @@ export async function runProfile(opts = {}) {
       .filter(Boolean)
       .map((kv) => kv.split('=')),
   );
-  const dataDir = freshDir('profile', 'data');
-  const profDir = freshDir('profile', 'cpuprofile');
+  const label = Object.entries(env).map(([k, v]) => `${k.replace(/^BOUNCED_/, '').toLowerCase()}-${v}`).join('-') || 'default';
+  const dataDir = freshDir('profile', `data-${label}`);
+  const profDir = freshDir('profile', `cpuprofile-${label}`);
   const d = await startBounced({
     smtpPort: PORTS.profileSmtp,
     httpPort: PORTS.profileHttp,

@@ -6,6 +6,7 @@
 //   npm run bench                    full run (about 20-25 minutes on 2 cores)
 //   npm run bench -- --quick         CI smoke, under a minute; writes bench/tmp/results-quick.json only
 //   npm run bench -- --only smtp,classify [--no-profile]
+//   npm run bench -- --render        rewrite the README table from today's results file only
 import { existsSync } from 'node:fs';
 import { runBigmsg } from './bigmsg.mjs';
 import { runClassify } from './classify.mjs';
@@ -26,6 +27,14 @@ if (!existsSync(CLI)) {
 }
 const m = machineInfo();
 log(`bench: ${quick ? 'quick' : 'full'} run on ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, Postfix ${m.versions.postfix}, Sisimai ${m.versions.sisimai}`);
+
+if (args.render) {
+  // Re-render the README table from the day's results file, running nothing.
+  const table = renderTable(loadResults(quick));
+  if (!quick) writeReadmeBlock(table);
+  console.log(table);
+  process.exit(0);
+}
 
 const benches = { smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg };
 const t0 = Date.now();
@@ -151,6 +160,7 @@ function renderTable(doc) {
   if (s.profiles) {
     out.push('\n### Profiles (self time, top functions)\n');
     for (const [k, pr] of Object.entries(s.profiles)) {
+      if (!pr || typeof pr !== 'object' || !pr.functions) continue;
       const head = pr.target === 'classify' ? `classify (${pr.wallS} s)` : `serve ${k} (${pr.msgsPerSec} msg/s, daemon CPU ${pr.daemonCpuPct} % of a core)`;
       out.push(`- ${head}: ${pr.functions.slice(0, 6).map((f) => `\`${f.name.trim()}\` ${f.pct} %`).join(', ')}`);
     }

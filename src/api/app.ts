@@ -1,6 +1,18 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { PolicyService } from '../policy/contract.js';
+import type { ApiStore } from '../store/sqlite-api.js';
 import type { Store } from '../store/types.js';
+import { Authenticator, RateLimiter, type Principal } from './auth.js';
+import { ApiError, errorBody, type ErrorCode } from './errors.js';
+import { OpenApiCollector } from './openapi.js';
+import { accountRoutes } from './routes/accounts.js';
+import { bounceRoutes } from './routes/bounces.js';
+import { opsRoutes } from './routes/ops.js';
+import { suppressionRoutes } from './routes/suppressions.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 // build(deps) returns the app without listening: tests call app.inject(), main.ts listens.
 
@@ -11,25 +23,150 @@ export interface ApiDeps {
   smtpListening: () => boolean;
   /** True while the log tailer runs; null when no tailing is configured. */
   tailing?: (() => boolean) | null;
+  /** Keys, webhook endpoints and deliveries, bounce queries. */
+  repo: ApiStore;
+  /** Accounts, suppressions, health, appeals; its routes answer 503 while it is absent. */
+  policy?: PolicyService | null;
+  /** The admin key (config adminKey); empty: no admin access. */
+  adminKey?: string;
+  metrics?: Metrics | null;
+  /** Called after a change that wrote events (wakes the webhook dispatcher). */
+  onEvents?: () => void;
+  /** Per key; perSecond 0 turns limiting off. */
+  rateLimit?: { perSecond: number; burst: number };
+  now?: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Who may call the route: nobody needs a key (none), any key (account), the admin. */
+    auth?: 'none' | 'account' | 'admin';
+    /** No request log line (the hot path). */
+    quiet?: boolean;
+  }
+}
+
+/** What route modules get: the deps and the request helpers every route shares. */
+export interface RouteContext {
+  deps: ApiDeps;
+  auth: Authenticator;
+  now: () => number;
+  openapi: OpenApiCollector;
+  /** The policy service, or a 503 when it is not wired. */
+  policy(): PolicyService;
+  /**
+   * The account a request acts for. An account key acts for its own account only: naming
+   * another answers 404 (as if it did not exist). The admin key must name an existing one.
+   */
+  accountFor(req: FastifyRequest, requested: string | undefined): string;
+  /** True when the account exists (policy service, else the accounts table). */
+  accountExists(id: string): boolean;
+}
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message?: string, field?: string): FastifyReply {
+  const err = new ApiError(code, message, field);
+  return reply.code(err.status).send(errorBody(code, err.message, field));
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
+    // Our own one-line log per request (below), without the URL: it can hold an address or a token.
     disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
+    // Unknown query/body properties are errors, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  const now = deps.now ?? Date.now;
+  const auth = new Authenticator(deps.repo, deps.adminKey ?? '');
+  const limiter = new RateLimiter(deps.rateLimit?.perSecond ?? 0, deps.rateLimit?.burst ?? 0);
+  const openapi = new OpenApiCollector();
+  app.addHook('onRoute', (route) => openapi.add(route));
+  app.decorateRequest('principal', null);
+
+  const accountExists = (id: string): boolean => (deps.policy ? deps.policy.getAccount(id) !== null : deps.repo.accountExists(id));
+  const ctx: RouteContext = {
+    deps,
+    auth,
+    now,
+    openapi,
+    policy() {
+      if (!deps.policy) throw new ApiError('policy_unavailable');
+      return deps.policy;
+    },
+    accountFor(req, requested) {
+      const p = req.principal!;
+      if (!p.admin) {
+        if (requested !== undefined && requested !== p.accountId) throw new ApiError('not_found');
+        return p.accountId!;
+      }
+      if (requested === undefined) throw new ApiError('validation_failed', 'account is required with an admin key', 'account');
+      if (!accountExists(requested)) throw new ApiError('not_found', 'No such account');
+      return requested;
+    },
+    accountExists,
+  };
+
+  app.addHook('onRequest', (req, reply, done) => {
+    const need = req.routeOptions.config?.auth ?? 'none';
+    if (need === 'none') return done();
+    const principal = auth.authenticate(req.headers.authorization);
+    if (!principal) return void sendError(reply, 'unauthorized');
+    if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
+    const wait = limiter.take(principal.keyId, now());
+    if (wait > 0) {
+      deps.metrics?.httpRateLimited.inc();
+      return void sendError(reply.header('retry-after', String(wait)), 'rate_limited');
+    }
+    req.principal = principal;
+    done();
   });
 
-  /** The process is up. */
-  app.get('/healthz', async () => ({ ok: true }));
-
-  /** Ready to take mail: the database answers and is writable, and SMTP is bound. */
-  app.get('/readyz', async (_req, res) => {
-    const checks: Record<string, boolean> = { database: deps.store.ping(), smtp: deps.smtpListening() };
-    if (deps.tailing) checks.tailer = deps.tailing();
-    const ok = Object.values(checks).every(Boolean);
-    return res.code(ok ? 200 : 503).send({ ok, checks });
+  app.addHook('onResponse', (req, reply, done) => {
+    if (!req.routeOptions.config?.quiet) {
+      // The route pattern, never the URL: /v1/suppressions/:address, not the address.
+      deps.log.info(
+        { evt: 'HTTP_REQUEST', method: req.method, route: req.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime), key: req.principal?.keyId },
+        'request',
+      );
+    }
+    done();
   });
 
+  app.setErrorHandler((err: Error & { validation?: unknown; validationContext?: string; statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof ApiError) return sendError(reply, err.code, err.message, err.field);
+    if (err.validation) {
+      const [first] = err.validation as Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>;
+      const path = [first?.instancePath.slice(1).replace(/\//g, '.'), first?.params?.missingProperty ?? first?.params?.additionalProperty]
+        .filter((s) => s !== undefined && s !== '')
+        .join('.');
+      const field = [err.validationContext === 'body' ? '' : err.validationContext, path].filter(Boolean).join('.') || err.validationContext;
+      const what = first?.params?.additionalProperty ? 'is not a known field' : (first?.message ?? 'is not valid');
+      return sendError(reply, 'validation_failed', `${field} ${what}`, field);
+    }
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(reply, 'payload_too_large');
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, 'unsupported_media_type');
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      // Malformed JSON and the like: the parser's message names no secret.
+      return sendError(reply, 'validation_failed', err.message);
+    }
+    deps.log.error({ evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed');
+    return sendError(reply, 'internal');
+  });
+  app.setNotFoundHandler((_req, reply) => sendError(reply, 'not_found'));
+
+  opsRoutes(app, ctx);
+  suppressionRoutes(app, ctx);
+  bounceRoutes(app, ctx);
+  accountRoutes(app, ctx);
+  webhookRoutes(app, ctx);
+  unsubscribeRoutes(app, ctx);
   return app;
 }

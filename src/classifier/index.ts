@@ -67,8 +67,9 @@ export function ruleText(diagnostic: string | null, diagnosticType: string | nul
 }
 
 /** First rule matching the diagnostic text, the reply code or the status, in table order. */
-export function matchRule(text: string, status: string | null, replyCode: number | null = null, command: string | null = null): RuleMatch | null {
+export function matchRule(text: string, status: string | null, replyCode: number | null = null, command: string | null = null, detector: string | null = null): RuleMatch | null {
   for (const rule of RULES) {
+    if (rule.detector && (!detector || !rule.detector.includes(detector))) continue;
     if (rule.command && (!command || !rule.command.includes(command))) continue;
     if (rule.notCommand && command && rule.notCommand.includes(command)) continue;
     if (rule.pattern) {
@@ -127,7 +128,7 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
 
   const cls = classOf(r);
   if (cls === 2) return none('delivered', 'status.2', 'status', r.status ?? String(r.replyCode));
-  const m = matchRule(ruleText(r.diagnosticCode, r.diagnosticType), r.status, r.replyCode, r.command);
+  const m = matchRule(ruleText(r.diagnosticCode, r.diagnosticType), r.status, r.replyCode, r.command, report.detector);
   let reason: Reason;
   let rule: string;
   let matched: Verdict['matched'];
@@ -146,7 +147,7 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
   // carriers, appliances), it is a recipient-side filter's refusal (Sisimai's rule as well).
   // Only when the status does not say otherwise: none, a generic x.0.0, or x.2.x (mailbox).
   const vague = !r.status || /^\d\.(?:0\.0|2\.\d+)$/.test(r.status);
-  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && r.command !== 'RCPT' && r.command !== 'MAIL' && vague) {
+  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && !m.rule.fixed && r.command !== 'RCPT' && r.command !== 'MAIL' && vague) {
     reason = 'filtered';
     rule += '+not-rcpt';
   }

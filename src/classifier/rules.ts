@@ -32,6 +32,14 @@ export interface Rule {
   notCommand?: string[];
   /** Only when the SMTP command was one of these (RCPT, DATA, MAIL, ...). */
   command?: string[];
+  /** Only for reports read by one of these detectors (a family whose bounces all mean one thing). */
+  detector?: string[];
+  /**
+   * A vendor's fixed wording or code: the reason is final. The "user unknown said after DATA is
+   * a filter" adjustment of ./index.ts does not apply (Sisimai's Lhost modules set these reasons
+   * themselves, before any such guess).
+   */
+  fixed?: boolean;
   /** A text (or status) that must fire this rule; used by the tests. */
   example: string;
 }
@@ -46,8 +54,33 @@ const VENDOR_STATUS: Rule[] = [
   { id: 'status.ms-dmarc', reason: 'authfailure', status: ['x.7.509', 'x.7.510'], example: '5.7.509' },
   { id: 'status.ms-reputation', reason: 'badreputation', status: ['x.7.650', 'x.7.651', 'x.7.652'], example: '4.7.650' },
   { id: 'status.ms-banned', reason: 'blocked', status: ['x.7.606', 'x.7.511'], example: '5.7.606' },
-  // RFC 5321 §3.4: 551 User not local; please try <forward-path>
-  { id: 'reply.551', reason: 'hasmoved', reply: [551], example: '551' },
+];
+
+// --- 0b. vendor-fixed wording -----------------------------------------------------------------
+// Texts and codes that one MTA or gateway always writes for one cause. They carry no SMTP
+// command ("user unknown" with no command is otherwise read as a recipient-side filter), so
+// they are matched first and marked `fixed`.
+const VENDOR_TEXT: Rule[] = [
+  // Exchange 2000/2003 "MSEXCH:IMS:<org>:<site>:<server> 0 (000C05A6) Unknown Recipient": the
+  // eight hex digits name the cause (Microsoft KB Q183588 and friends)
+  { id: 'vendor.msexch-unknown', reason: 'userunknown', fixed: true, pattern: /\(000C05A6\)/i, example: 'The recipient name is not recognized MSEXCH:IMS:ORG:SITE:MX 0 (000C05A6) Unknown Recipient' },
+  { id: 'vendor.msexch-ambiguous', reason: 'filtered', fixed: true, pattern: /\(000C0595\)/i, example: 'MSEXCH:IMS:ORG:SITE:MX 0 (000C0595) Ambiguous Recipient' },
+  { id: 'vendor.msexch-system', reason: 'systemerror', fixed: true, pattern: /\((?:00010256|000D06B5)\)/i, example: 'MSEXCH:IMS:ORG:SITE:MX 0 (000D06B5) No proxy for recipient (non-smtp mail?)' },
+  { id: 'vendor.msexch-hops', reason: 'networkerror', fixed: true, pattern: /\(00120270\)/i, example: 'MSEXCH:IMS:ORG:SITE:MX 0 (00120270) Too Many Hops' },
+  { id: 'vendor.msexch-conversion', reason: 'contenterror', fixed: true, pattern: /\((?:00050311|000502CC)\)/i, example: 'MSEXCH:IMS:ORG:SITE:MX 0 (00050311) Conversion to Internet format failed' },
+  { id: 'vendor.msexch-auth', reason: 'securityerror', fixed: true, pattern: /\(000B0981\)/i, example: 'MSEXCH:IMS:ORG:SITE:MX 0 (000B0981) 502 Server does not support AUTH' },
+  // Lotus Notes / Domino: the recipient is not in the server's directory
+  { id: 'vendor.notes-directory', reason: 'userunknown', fixed: true, pattern: /not listed in (?:the )?(?:public name & address book|domino directory)|domino ディレクトリには見つかりません|ディレクトリのリストにありません/i, example: 'User some.name (kijitora@example.jp) not listed in Domino Directory' },
+  // Ipswitch IMail: "Unknown user: <address>", "Invalid final delivery userid: <address>"
+  { id: 'vendor.imail-user', reason: 'userunknown', fixed: true, pattern: /^(?:unknown user|invalid final delivery userid): \S+@/i, example: 'Unknown user: kijitora@example.com' },
+  // Google Groups answers a refused post with a fixed notice (in the sender's language) listing
+  // four possible causes: no such group, group removed, must join first, closed to posting.
+  // All four mean "your post was refused"; the four bullets are the language-neutral mark.
+  { id: 'family.googlegroups-post', detector: ['googlegroups'], reason: 'rejected', fixed: true, pattern: /(?:(?:^|\s)\* [^*]+){4}/, example: 'The group you tried to contact (g) may not exist: * You might have spelled the group name incorrectly. * The owner may have removed this group. * You may need to join the group. * This group may not be open to posting.' },
+  // Verizon Wireless MMS gateway
+  { id: 'vendor.verizon-mm', reason: 'userunknown', fixed: true, pattern: /no valid recipients for this mm\b/i, example: 'Message could not be delivered to mobile. Error: No valid recipients for this MM' },
+  // Trend Micro InterScan / Vision One: this sentence alone is its "no such recipient"
+  { id: 'vendor.trendmicro-unable', reason: 'userunknown', fixed: true, pattern: /^(?:reason: )?unable to deliver message to <[^<>\s]+>(?: \(and other recipients in the same domain\))?\.?$/i, example: 'Reason: Unable to deliver message to <kijitora@example.jp> (and other recipients in the same domain).' },
 ];
 
 // --- 1. strong text -----------------------------------------------------------------------------
@@ -81,13 +114,14 @@ const STRONG: Rule[] = [
   { id: 'text.network', reason: 'networkerror', pattern: /connection (?:refused|reset|lost|dropped|closed)|lost connection|no route to host|network is unreachable|could not connect|unable to connect|couldn't connect|(?:dns|mx) (?:lookup|query) (?:failed|error)|temporary (?:lookup|dns) failure|name server (?:failure|error|timeout)|host (?:is )?unreachable|too many hops|hop count exceeded|routing loop|mail (?:for .{1,100} )?loops back to myself|loop detected|unable to resolve|dns (?:failure|error|problem|servfail)/i, example: 'connect to mx.example.org[192.0.2.25]:25: Connection refused' },
   { id: 'text.system', reason: 'systemerror', pattern: /internal (?:server )?error|local error in processing|(?:system|server|mail system) configuration error|system config error|aliasing\/forwarding loop|can't create user output file|could not load drd|upstream error|resources (?:temporarily )?unavailable|mailbox (?:cannot be opened|busy|locked)|system error|i\/o error|unable to (?:open|write|deliver to) mailbox/i, example: '451 4.3.0 Internal server error, please try again later' },
   { id: 'text.syntax', reason: 'syntaxerror', pattern: /syntax error|command (?:unrecognized|not (?:recognized|implemented))|unrecognized command|bad sequence of commands|(?:invalid|illegal) (?:command|argument|parameter)|parameter not implemented|malformed address/i, example: '501 5.5.2 Syntax error in parameters or arguments' },
-  // refused in answer to MAIL FROM: the sender (address, domain) was refused
-  { id: 'command.mail', reason: 'rejected', command: ['MAIL'], pattern: /[\s\S]/, example: 'SMTP error from remote mail server after MAIL FROM:<a@example.org>: 550 5.1.0 Not accepted' },
 ];
 
 // --- 2. specific status codes -------------------------------------------------------------------
 // RFC 3463 codes that name one cause.
 const SPECIFIC_STATUS: Rule[] = [
+  // RFC 5321 §3.4: 551 User not local; please try <forward-path>. After the strong text: some
+  // servers answer 551 for anything ("551 ... forbidden by invalid RDNS record").
+  { id: 'reply.551', reason: 'hasmoved', reply: [551], example: '551' },
   { id: 'status.x.1.1', reason: 'userunknown', status: ['x.1.1'], example: '5.1.1' },
   { id: 'status.x.1.2', reason: 'hostunknown', status: ['x.1.2'], example: '5.1.2' },
   { id: 'status.x.1.6', reason: 'hasmoved', status: ['x.1.6'], example: '5.1.6' },
@@ -109,6 +143,12 @@ const WEAK: Rule[] = [
 
 // --- 4. generic status (class.subject defaults) ---------------------------------------------------
 const GENERIC_STATUS: Rule[] = [
+  // refused in answer to MAIL FROM with no stronger text: the sender (address, domain) was
+  // refused. After the text tiers: a reply to MAIL FROM may well name a cause of its own
+  // ("... is on our block list", "service permits 2 unverifyable sending IPs"); user/host
+  // unknown wording after MAIL FROM is the sender's (text.user-unknown has notCommand MAIL).
+  { id: 'command.mail', reason: 'rejected', command: ['MAIL'], pattern: /[\s\S]/, example: 'SMTP error from remote mail server after MAIL FROM:<a@example.org>: 550 5.1.0 Not accepted' },
+
   { id: 'status.x.1.x-sender', reason: 'rejected', status: ['x.1.7', 'x.1.8'], example: '5.1.8' },
   { id: 'status.x.1.3', reason: 'userunknown', status: ['x.1.3', 'x.1.4', 'x.1.5', 'x.1.0'], example: '5.1.0' },
   { id: 'status.x.2.x', reason: 'filtered', status: ['x.2.0', 'x.2.1', 'x.2.4'], example: '5.2.0' },
@@ -135,7 +175,7 @@ const LAST: Rule[] = [
   { id: 'text.not-accepted', reason: 'rejected', pattern: /rejected|not accepted|denied|administrative prohibition/i, example: '550 Message rejected' },
 ];
 
-export const RULES: readonly Rule[] = [...VENDOR_STATUS, ...STRONG, ...SPECIFIC_STATUS, ...WEAK, ...GENERIC_STATUS, ...LAST];
+export const RULES: readonly Rule[] = [...VENDOR_STATUS, ...VENDOR_TEXT, ...STRONG, ...SPECIFIC_STATUS, ...WEAK, ...GENERIC_STATUS, ...LAST];
 
 /** Does `status` (c.s.d) match a rule prefix ('5.1.1', 'x.2.2', '5.7.')? */
 export function statusMatches(status: string, prefix: string): boolean {

@@ -58,6 +58,11 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: port.default(8025),
+        /**
+         * How the world reaches this HTTP API (behind a TLS proxy: its https URL). Used in the
+         * one-click List-Unsubscribe URL (RFC 8058): <publicUrl>/v1/unsubscribe/<token>.
+         */
+        publicUrl: z.string().url().default('http://127.0.0.1:8025'),
       })
       .prefault({}),
     verp: z
@@ -69,6 +74,8 @@ export const configSchema = z
         secret: z.string().default(''),
         /** Local-part prefix of return paths: <prefix>+<token>@<bounce domain>. */
         prefix: z.string().regex(/^[a-z0-9._-]+$/i).default('b'),
+        /** Local-part prefix of List-Unsubscribe mailto: addresses (must differ from prefix). */
+        unsubscribePrefix: z.string().regex(/^[a-z0-9._-]+$/i).default('u'),
       })
       .prefault({}),
     lifecycle: z
@@ -102,6 +109,53 @@ export const configSchema = z
         groupCommitMax: z.number().int().positive().default(64),
         /** How long a write waits for a lock held by another process before failing (then SMTP 451). */
         busyTimeoutMs: z.number().int().min(0).default(5000),
+      })
+      .prefault({}),
+    /** Account policy: suppression, rates, suspension (src/policy). Rates are fractions. */
+    policy: z
+      .object({
+        /** Monthly hard bounces / sends that suspends marketing. */
+        hardBounceLimit: z.number().positive().max(1).default(0.05),
+        /** Monthly spam complaints / sends that suspends marketing (1 in 1,000). */
+        complaintLimit: z.number().positive().max(1).default(0.001),
+        /** Monthly unsubscribes / sends that suspends marketing. */
+        unsubscribeLimit: z.number().positive().max(1).default(0.05),
+        /** A rate at this fraction of its limit warns the account. */
+        warnFraction: z.number().positive().max(1).default(0.8),
+        /** Sends in the month before the rates count at all. */
+        minimumVolume: z.number().int().min(0).default(200),
+        /** Distinct accounts whose mail hard-bounced an address (address reasons) to make it global. */
+        globalBounceAccounts: z.number().int().min(2).default(3),
+        /** ... within this many days. */
+        globalBounceDays: z.number().positive().default(60),
+        /** A campaign's canary: at most this many first sends ... */
+        canarySends: z.number().int().positive().default(500),
+        /** ... or this fraction of its declared size, whichever is smaller. */
+        canaryFraction: z.number().positive().max(1).default(0.05),
+        /** Campaigns cancelled by the canary in a month that suspend the account. */
+        cancelledCampaignsPerMonth: z.number().int().positive().default(3),
+        /** Blocklisting bounces (blocked, badreputation) in a month that suspend (one already warns). */
+        blocklistSuspendCount: z.number().int().positive().default(10),
+        /** Spam-trap addresses: any mail to one suspends the account for fraud. */
+        spamTraps: z.array(z.string().min(3).transform((a) => a.toLowerCase())).default([]),
+        /** Hold every new account for review (marketing locked until an admin approves). */
+        reviewNewAccounts: z.boolean().default(false),
+        /** Hold an account for review once its monthly sends pass this (0: never). */
+        reviewMonthlySends: z.number().int().min(0).default(0),
+      })
+      .prefault({}),
+    /** Mail to account contacts (warnings, suspensions, appeals) through an SMTP relay. */
+    notify: z
+      .object({
+        /** Off: notifications are queued in the database but not sent. */
+        enabled: z.boolean().default(false),
+        relayHost: z.string().default('127.0.0.1'),
+        relayPort: port.default(25),
+        /** From: of the notifications (the deliverability team). */
+        from: z.string().default('deliverability@bounced.localhost'),
+        /** First retry after a failed attempt; doubles up to retryMaxMs. */
+        retryBaseMs: z.number().int().positive().default(60_000),
+        retryMaxMs: z.number().int().positive().default(6 * 3_600_000),
       })
       .prefault({}),
   })

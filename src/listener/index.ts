@@ -80,8 +80,10 @@ export class Listener {
     const max = this.deps.config.smtp.maxMessageBytes;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      // Past the limit keep reading (smtp-server must see the final dot) but buffer nothing.
+      // Past the limit keep reading (smtp-server must see the final dot) but hold nothing:
+      // the message will be refused, so what was kept is dropped too.
       if (size <= max) chunks.push(chunk);
+      else if (chunks.length) chunks.length = 0;
     });
     stream.on('error', (err) => cb(err));
     stream.on('end', () => {

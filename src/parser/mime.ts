@@ -260,10 +260,10 @@ function decodeUtf7(s: string): string {
 
 /** HTML -> plain text, enough for reading an NDR's sentences (no layout). */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+  // `<[^<>]...>`, not `<[^>]...>`: a run of '<' without '>' must not rescan 2,000 chars each
+  return dropHtmlBlocks(html)
     .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d|table)>/gi, '\n')
-    .replace(/<[^>]{0,2000}>/g, ' ')
+    .replace(/<[^<>]{0,2000}>/g, ' ')
     .replace(/&nbsp;/gi, ' ')
     .replace(/&lt;/gi, '<')
     .replace(/&gt;/gi, '>')
@@ -275,6 +275,35 @@ export function htmlToText(html: string): string {
     .replace(/[ \t]+/g, ' ')
     .replace(/\n[ \t]+/g, '\n')
     .replace(/\n{3,}/g, '\n\n');
+}
+
+/**
+ * Drops <script>, <style> and <head> elements. A scan with indexOf instead of the lazy regex
+ * `<(script|style|head)\b[\s\S]*?<\/\1>`, which rescans to the end of input for every
+ * opening tag that has no closing tag (quadratic on hostile input).
+ */
+function dropHtmlBlocks(html: string): string {
+  const lower = html.toLowerCase();
+  const open = /<(script|style|head)\b/g;
+  const unclosed = new Set<string>();
+  let out = '';
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = open.exec(lower))) {
+    const name = m[1];
+    if (unclosed.has(name)) continue;
+    const close = lower.indexOf('</' + name, open.lastIndex);
+    const end = close < 0 ? -1 : lower.indexOf('>', close);
+    if (end < 0) {
+      // no closing tag after this one, hence none after any later one either
+      unclosed.add(name);
+      continue;
+    }
+    out += html.slice(last, m.index) + ' ';
+    last = end + 1;
+    open.lastIndex = last;
+  }
+  return last ? out + html.slice(last) : html;
 }
 
 function safeFromCodePoint(n: number): string {

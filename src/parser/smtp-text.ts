@@ -86,15 +86,48 @@ export function normalizeAddress(v: string | null | undefined): string | null {
   return s.toLowerCase() || null;
 }
 
-/** Email-address-looking tokens (ASCII or UTF-8 local parts). */
+/**
+ * Email-address-looking tokens (ASCII or UTF-8 local parts). Kept for callers that want a
+ * regex on SHORT strings; on long text it backtracks quadratically (a 20 kB run of local-part
+ * characters without '@' costs seconds): use findAddresses, which is a linear scan.
+ */
 export const ADDRESS_RE = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff.-]+@[A-Za-z0-9\u0080-\uffff-]+(?:\.[A-Za-z0-9\u0080-\uffff-]+)+/g;
 
+const LOCAL_CHARS = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".split('').map((c) => c.charCodeAt(0)));
+
+function isLocalChar(c: number): boolean {
+  return c >= 0x80 || LOCAL_CHARS.has(c);
+}
+
+/** A domain label character: letters, digits, '-' and any non-ASCII (IDN) character. */
+function isLabelChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c >= 0x80;
+}
+
+/**
+ * Email-address-looking tokens in `text`, lower-cased, deduplicated, in order: the same tokens
+ * as ADDRESS_RE (local part, '@', two or more dot-separated labels), found by a linear scan
+ * around each '@' so that hostile input cannot make it backtrack.
+ */
 export function findAddresses(text: string): string[] {
   const out: string[] = [];
-  ADDRESS_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = ADDRESS_RE.exec(text))) {
-    const a = m[0].replace(/^[.'-]+|[.'-]+$/g, '').toLowerCase();
+  let from = 0; // where the previous token ended: tokens never overlap
+  for (let at = text.indexOf('@', from); at >= 0; at = text.indexOf('@', Math.max(from, at + 1))) {
+    let b = at;
+    while (b > from && isLocalChar(text.charCodeAt(b - 1))) b--;
+    if (b === at) continue;
+    let e = at + 1;
+    while (e < text.length && isLabelChar(text.charCodeAt(e))) e++;
+    if (e === at + 1) continue;
+    let dots = 0;
+    while (e + 1 < text.length && text.charCodeAt(e) === 46 && isLabelChar(text.charCodeAt(e + 1))) {
+      e += 2;
+      while (e < text.length && isLabelChar(text.charCodeAt(e))) e++;
+      dots++;
+    }
+    if (!dots) continue;
+    from = e;
+    const a = text.slice(b, e).replace(/^[.'-]+|[.'-]+$/g, '').toLowerCase();
     if (a.includes('@') && !out.includes(a)) out.push(a);
   }
   return out;

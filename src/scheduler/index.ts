@@ -19,6 +19,8 @@ export class Scheduler {
     private readonly lifecycle: LifecycleStore,
     private readonly jobs: Job[],
     private readonly log: Logger,
+    /** Called after every run (metrics). */
+    private readonly onRan?: (job: string, seconds: number, error: string | null) => void,
   ) {}
 
   /** Runs every job due at `now` once, in order; returns the names of those that ran. */
@@ -37,6 +39,7 @@ export class Scheduler {
       }
       // A failed job is tried again at its next cadence, not in a tight loop.
       this.lifecycle.saveJob(job.name, now, now + job.cadenceMs, error);
+      this.onRan?.(job.name, (performance.now() - t0) / 1000, error);
       this.log.debug({ evt: 'JOB_RAN', job: job.name, ms: Math.round(performance.now() - t0), error }, 'job ran');
       ran.push(job.name);
     }

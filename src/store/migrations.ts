@@ -175,4 +175,219 @@ export const migrations: Migration[] = [
       CREATE INDEX events_account ON events(account_id, id);
     `,
   },
+  {
+    version: 5,
+    name: 'api keys, webhook endpoints and deliveries',
+    // Depends on nothing of version 4 (policy): it may be written beside it in any order.
+    sql: `
+      -- API keys: only the sha256 of the key is kept; the key itself is shown once.
+      CREATE TABLE api_keys (
+        id          TEXT PRIMARY KEY,            -- key_<hex>, public: names the key in lists and logs
+        account_id  TEXT,                        -- NULL: an admin key
+        hash        TEXT NOT NULL UNIQUE,        -- sha256 (hex) of the key
+        prefix      TEXT NOT NULL,               -- first characters of the key, for display
+        name        TEXT,
+        created_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+      ) STRICT;
+      CREATE INDEX api_keys_account ON api_keys(account_id);
+
+      -- Where an account wants its events POSTed, signed with its secret.
+      CREATE TABLE webhook_endpoints (
+        id              TEXT PRIMARY KEY,        -- wh_<hex>
+        account_id      TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        secret          TEXT NOT NULL,           -- whsec_<base64>: the HMAC key (Standard Webhooks)
+        events          TEXT NOT NULL,           -- JSON array of event types; [] = every type
+        from_event_row  INTEGER NOT NULL,        -- only events after this events.id are sent
+        created_at      INTEGER NOT NULL,
+        disabled_at     INTEGER
+      ) STRICT;
+      CREATE INDEX webhook_endpoints_account ON webhook_endpoints(account_id);
+
+      -- One row per (event, endpoint): the delivery and its retry state.
+      CREATE TABLE webhook_deliveries (
+        id               INTEGER PRIMARY KEY,
+        event_row        INTEGER NOT NULL REFERENCES events(id),
+        endpoint_id      TEXT NOT NULL REFERENCES webhook_endpoints(id),
+        created_at       INTEGER NOT NULL,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  INTEGER,                -- NULL once delivered or given up
+        last_attempt_at  INTEGER,
+        last_status      INTEGER,                -- HTTP status of the last attempt, NULL on a network error
+        last_error       TEXT,
+        delivered_at     INTEGER,
+        failed_at        INTEGER,                -- gave up (retry period over, or endpoint removed)
+        UNIQUE (event_row, endpoint_id)
+      ) STRICT;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+      CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
+
+      -- Every attempt, for the API (what did the receiver answer, when).
+      CREATE TABLE webhook_attempts (
+        id           INTEGER PRIMARY KEY,
+        delivery_id  INTEGER NOT NULL REFERENCES webhook_deliveries(id),
+        at           INTEGER NOT NULL,
+        status       INTEGER,
+        error        TEXT,
+        duration_ms  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);
+
+      -- How far the dispatcher has fanned the events outbox out to endpoints.
+      CREATE TABLE webhook_cursor (
+        name            TEXT PRIMARY KEY,
+        last_event_row  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 4,
+    name: 'account policy: tiers, suppressions, failures, reports, campaigns, appeals, audit, notifications',
+    sql: `
+      -- What an account is, for the policy: its plan (appeal rights), its policy profile and
+      -- who hears about warnings and suspensions.
+      ALTER TABLE accounts ADD COLUMN tier TEXT NOT NULL DEFAULT 'free'
+        CHECK (tier IN ('free', 'trial', 'starter', 'professional', 'enterprise',
+                        'legacy-basic', 'legacy-professional', 'legacy-enterprise'));
+      ALTER TABLE accounts ADD COLUMN profile TEXT NOT NULL DEFAULT 'default'
+        CHECK (profile IN ('default', 'conservative'));
+      ALTER TABLE accounts ADD COLUMN contact_email TEXT;
+      ALTER TABLE accounts ADD COLUMN updated_at INTEGER;
+
+      -- The sending state of an account, kept apart from accounts so that rules can hold any
+      -- account id seen in a VERP token (a row appears on the first state change).
+      -- Warnings are not stored: they are computed from the month's figures.
+      CREATE TABLE account_policy (
+        account_id              TEXT PRIMARY KEY,
+        marketing               TEXT NOT NULL DEFAULT 'ok' CHECK (marketing IN ('ok', 'suspended')),
+        suspension              TEXT,            -- rates | fraud | campaigns | blocklist | abuse
+        suspension_detail       TEXT,
+        suspended_at            INTEGER,
+        one_to_one              TEXT NOT NULL DEFAULT 'ok' CHECK (one_to_one IN ('ok', 'suspended')),
+        one_to_one_suspension   TEXT,
+        one_to_one_suspended_at INTEGER,
+        review                  TEXT NOT NULL DEFAULT 'none'
+                                  CHECK (review IN ('none', 'required', 'submitted', 'approved', 'denied')),
+        review_form             TEXT,            -- JSON, as submitted
+        baseline                TEXT,            -- JSON {month, figures}: counts at the last reinstatement
+        warned                  TEXT,            -- JSON {month, causes}: warnings already announced
+        updated_at              INTEGER NOT NULL
+      ) STRICT;
+
+      -- Who may not be mailed. account_id '*' is a global suppression (every account).
+      -- One row per (address, account, reason): a contact can be both bounced and unsubscribed.
+      -- The hot pre-send check is one range read of the unique index: address, then account.
+      CREATE TABLE suppressions (
+        id          INTEGER PRIMARY KEY,
+        account_id  TEXT NOT NULL,
+        address     TEXT NOT NULL,               -- lower-cased
+        reason      TEXT NOT NULL CHECK (reason IN ('hard_bounce', 'global_bounce', 'complaint', 'unsubscribe',
+                                                    'import', 'manual', 'spam_trap')),
+        created_at  INTEGER NOT NULL,
+        source      TEXT,                        -- delivery:<id>, bounce:<id>, token, actor, ...
+        UNIQUE (address, account_id, reason)
+      ) STRICT;
+      CREATE INDEX suppressions_account ON suppressions(account_id, id);
+
+      -- Each delivery that failed for good (soft or hard), once, with the time of the evidence
+      -- that made it so: the numerator of the hard-bounce rate, the global-bounce memory and
+      -- the blocklist evidence.
+      CREATE TABLE delivery_failures (
+        delivery_id     INTEGER PRIMARY KEY REFERENCES deliveries(id),
+        account_id      TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        channel         TEXT NOT NULL CHECK (channel IN ('marketing', 'one_to_one')),
+        campaign        TEXT,
+        state           TEXT NOT NULL CHECK (state IN ('soft', 'hard')),
+        reason          TEXT,
+        category        TEXT,
+        address_reason  INTEGER NOT NULL,        -- 1: unknown user / mailbox full (permanent)
+        at              INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX delivery_failures_account_at ON delivery_failures(account_id, at);
+      CREATE INDEX delivery_failures_campaign ON delivery_failures(account_id, campaign) WHERE campaign IS NOT NULL;
+      CREATE INDEX delivery_failures_global ON delivery_failures(recipient, at) WHERE address_reason = 1 AND state = 'hard';
+
+      -- Complaints (ARF abuse reports) and unsubscribes, once per (account, message, recipient).
+      CREATE TABLE contact_reports (
+        id          INTEGER PRIMARY KEY,
+        account_id  TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('complaint', 'unsubscribe')),
+        message_id  TEXT NOT NULL,
+        recipient   TEXT NOT NULL,
+        channel     TEXT NOT NULL,
+        campaign    TEXT,
+        at          INTEGER NOT NULL,
+        source      TEXT NOT NULL,               -- arf | mailto | one-click | api
+        UNIQUE (account_id, kind, message_id, recipient)
+      ) STRICT;
+      CREATE INDEX contact_reports_account_at ON contact_reports(account_id, kind, at);
+
+      -- Campaigns (from the VERP message id <campaign>/<message>): their sends and whether the
+      -- canary cancelled them.
+      CREATE TABLE campaigns (
+        account_id    TEXT NOT NULL,
+        campaign      TEXT NOT NULL,
+        planned       INTEGER,                   -- declared size, when the sender says
+        sends         INTEGER NOT NULL DEFAULT 0,
+        state         TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'cancelled')),
+        cancelled_at  INTEGER,
+        created_at    INTEGER NOT NULL,
+        PRIMARY KEY (account_id, campaign)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX campaigns_cancelled ON campaigns(account_id, cancelled_at) WHERE state = 'cancelled';
+
+      -- Evidence an admin records: a direct complaint to the abuse desk.
+      CREATE TABLE abuse_reports (
+        id          INTEGER PRIMARY KEY,
+        account_id  TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        actor       TEXT NOT NULL,
+        detail      TEXT NOT NULL
+      ) STRICT;
+
+      -- Appeals: one open per account at a time.
+      CREATE TABLE appeals (
+        id               INTEGER PRIMARY KEY,
+        account_id       TEXT NOT NULL,
+        channel          TEXT NOT NULL CHECK (channel IN ('marketing', 'one_to_one')),
+        state            TEXT NOT NULL CHECK (state IN ('open', 'reinstated', 'denied')),
+        form             TEXT NOT NULL,          -- JSON
+        filed_at         INTEGER NOT NULL,
+        decided_at       INTEGER,
+        decided_by       TEXT,
+        decision_reason  TEXT
+      ) STRICT;
+      CREATE UNIQUE INDEX appeals_one_open ON appeals(account_id) WHERE state = 'open';
+
+      -- Every policy state change: who, when, what, why.
+      CREATE TABLE policy_audit (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        actor       TEXT NOT NULL,               -- policy (the rules), cli:<user>, api:<key>, ...
+        account_id  TEXT,
+        action      TEXT NOT NULL,               -- account.create, suppression.remove, account.suspend, ...
+        subject     TEXT,                        -- an address, an appeal id, a campaign
+        detail      TEXT                         -- JSON
+      ) STRICT;
+      CREATE INDEX policy_audit_account ON policy_audit(account_id, action, subject);
+
+      -- Mail to account contacts, sent by the send-notifications job; kept until sent.
+      CREATE TABLE notifications (
+        id               INTEGER PRIMARY KEY,
+        account_id       TEXT,
+        kind             TEXT NOT NULL,          -- warning | suspension | appeal_received | decision | ...
+        recipient        TEXT NOT NULL,
+        subject          TEXT NOT NULL,
+        body             TEXT NOT NULL,
+        created_at       INTEGER NOT NULL,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  INTEGER NOT NULL,
+        sent_at          INTEGER,
+        last_error       TEXT
+      ) STRICT;
+      CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL;
+    `,
+  },
 ];

@@ -43,7 +43,8 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
 export function migrate(db: Database.Database): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
   const applied: number[] = [];
-  for (const m of migrations) {
+  // In version order whatever the order of the array (migrations are written concurrently).
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);

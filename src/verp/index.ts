@@ -67,12 +67,80 @@ function mac(secret: string, payload: Buffer): Buffer {
   return createHmac('sha256', secret).update('v1\0').update(payload).digest().subarray(0, MAC_BYTES);
 }
 
+// Unsubscribe tokens (RFC 2369 List-Unsubscribe, RFC 8058 one-click) carry the same three
+// fields but are MACed under their own domain ("unsub-v1"), so a bounce token can never be
+// turned into an unsubscribe (or the reverse) by changing the prefix:
+//
+//   mailto:  <unsubscribe prefix>+<payload>.<mac>@<bounce domain>
+//   https:   <public base URL>/v1/unsubscribe/<payload>.<mac>
+function unsubscribeMac(secret: string, payload: Buffer): Buffer {
+  return createHmac('sha256', secret).update('unsub-v1\0').update(payload).digest().subarray(0, MAC_BYTES);
+}
+
+function encodeFields(fields: VerpFields): Buffer {
+  for (const [k, v] of Object.entries(fields)) {
+    if (!v || v.includes('\0')) throw new Error(`VERP ${k} must be a non-empty string without NUL`);
+  }
+  return Buffer.from(`${fields.account}\0${fields.message}\0${fields.recipient.toLowerCase()}`, 'utf8');
+}
+
+/** Splits and checks `<payload>.<mac>` (canonical base32 only); the MAC is checked by the caller. */
+function readToken(token: string): { payload: Buffer; given: Buffer; fields: VerpFields } | null {
+  const m = /^([a-z2-7]+)\.([a-z2-7]+)$/.exec(token);
+  if (!m) return null;
+  const payload = base32Decode(m[1]!);
+  const given = base32Decode(m[2]!);
+  if (!payload || !given) return null;
+  if (base32Encode(payload) !== m[1] || base32Encode(given) !== m[2]) return null;
+  const parts = payload.toString('utf8').split('\0');
+  if (parts.length !== 3 || parts.some((p) => !p)) return null;
+  return { payload, given, fields: { account: parts[0]!, message: parts[1]!, recipient: parts[2]! } };
+}
+
 export class VerpCodec {
   constructor(
     private readonly secret: string,
     private readonly prefix: string,
+    /** Local-part prefix of unsubscribe addresses; must differ from the bounce prefix. */
+    private readonly unsubscribePrefix = 'u',
   ) {
     if (!secret) throw new Error('VERP secret must not be empty');
+    if (prefix.toLowerCase() === unsubscribePrefix.toLowerCase()) throw new Error('VERP prefix and unsubscribe prefix must differ');
+  }
+
+  /** The `<payload>.<mac>` unsubscribe token (the last segment of the one-click URL). */
+  unsubscribeToken(fields: VerpFields): string {
+    const payload = encodeFields(fields);
+    return `${base32Encode(payload)}.${base32Encode(unsubscribeMac(this.secret, payload))}`;
+  }
+
+  /** The List-Unsubscribe mailto: address. */
+  encodeUnsubscribe(fields: VerpFields, domain: string): string {
+    return `${this.unsubscribePrefix}+${this.unsubscribeToken(fields)}@${domain.toLowerCase()}`;
+  }
+
+  /** True when the address's local part has the unsubscribe prefix (signed or not). */
+  isUnsubscribeAddress(address: string): boolean {
+    const at = address.lastIndexOf('@');
+    const local = (at >= 0 ? address.slice(0, at) : address).replace(/^<|>$/g, '').toLowerCase();
+    return local.startsWith(`${this.unsubscribePrefix.toLowerCase()}+`);
+  }
+
+  /** Reads an unsubscribe address or a bare token; never throws on input. */
+  decodeUnsubscribe(addressOrToken: string): VerpDecodeResult {
+    let token = addressOrToken.trim().replace(/^<|>$/g, '').replace(/^mailto:/i, '');
+    if (token.includes('@') || token.includes('+')) {
+      if (!this.isUnsubscribeAddress(token)) return { ok: false, error: 'not-verp' };
+      const at = token.lastIndexOf('@');
+      token = (at >= 0 ? token.slice(0, at) : token).slice(this.unsubscribePrefix.length + 1);
+    }
+    const t = readToken(token.toLowerCase());
+    if (!t) return { ok: false, error: 'malformed' };
+    const expected = unsubscribeMac(this.secret, t.payload);
+    if (t.given.length !== expected.length || !timingSafeEqual(t.given, expected)) {
+      return { ok: false, error: 'bad-signature', fields: t.fields };
+    }
+    return { ok: true, fields: t.fields };
   }
 
   encode(fields: VerpFields, domain: string): string {

@@ -32,5 +32,5 @@ export function resolveVerpSecret(config: Config): string {
 }
 
 export function verpCodec(config: Config): VerpCodec {
-  return new VerpCodec(resolveVerpSecret(config), config.verp.prefix);
+  return new VerpCodec(resolveVerpSecret(config), config.verp.prefix, config.verp.unsubscribePrefix);
 }

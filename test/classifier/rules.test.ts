@@ -15,7 +15,7 @@ describe('rule table', () => {
     it(`${rule.id} fires on its example: ${rule.example}`, () => {
       let m;
       if (rule.pattern) {
-        m = matchRule(ruleText(rule.example), null, null, rule.command?.[0] ?? null);
+        m = matchRule(ruleText(rule.example), null, null, rule.command?.[0] ?? null, rule.detector?.[0] ?? null);
       } else if (rule.reply) {
         m = matchRule('', null, Number(rule.example));
       } else {

@@ -161,3 +161,32 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     expect(harness!.queue()).toContain('someone@unreachable.test');
   }, 75_000);
 });
+
+// The Postfix image's entrypoint (docker/postfix/entrypoint.sh) run against a scratch config
+// directory: the tables it generates must do what config/postfix documents.
+const havePostconf = spawnSync('sh', ['-c', 'command -v postconf && test -f /etc/postfix/master.cf']).status === 0;
+if (!havePostconf && !inCI) console.warn('SKIPPED: docker/postfix/entrypoint.sh test: needs postconf and /etc/postfix/master.cf (Postfix installed)');
+
+describe.skipIf(!havePostconf && !inCI)('docker/postfix/entrypoint.sh', () => {
+  it('writes relay_domains, a transport to bounced and the VERP-shaped recipient table; turns chroot off', () => {
+    const conf = tmpDir('bounced-pfx-conf-');
+    writeFileSync(join(conf, 'master.cf'), readFileSync('/etc/postfix/master.cf'));
+    const env = { ...process.env, POSTFIX_CONFIG_DIR: conf, POSTFIX_MYHOSTNAME: 'mx.example.com', BOUNCED_BOUNCE_DOMAINS: 'Bounces.Example.com,b2.example.org', BOUNCED_SMTP: '10.0.0.5:2525' };
+    const r = spawnSync('sh', [join(repoRoot, 'docker/postfix/entrypoint.sh'), 'true'], { env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const q = (key: string, table: string) => spawnSync('postmap', ['-c', conf, '-q', key, table], { encoding: 'utf8' }).stdout.trim();
+    const recipients = `regexp:${join(conf, 'bounced/relay_recipients.regexp')}`;
+    const good = token('acme', 'm-1', 'ann@example.org', 'bounces.example.com');
+    expect(q(good, recipients)).toBe('OK');
+    expect(q(good.toUpperCase(), recipients), 'case-insensitive').toBe('OK');
+    expect(q('postmaster@b2.example.org', recipients)).toBe('OK');
+    expect(q('nobody@bounces.example.com', recipients)).toBe('');
+    expect(q(good.replace('bounces.example.com', 'example.com'), recipients)).toBe('');
+    expect(q('b2.example.org', `texthash:${join(conf, 'bounced/transport')}`)).toBe('smtp:[10.0.0.5]:2525');
+    const postconf = (...a: string[]) => spawnSync('postconf', ['-c', conf, ...a], { encoding: 'utf8' }).stdout;
+    expect(postconf('-h', 'relay_domains').trim()).toBe('bounces.example.com, b2.example.org');
+    expect(postconf('-h', 'maillog_file').trim()).toBe('/var/log/postfix/maillog');
+    expect(postconf('-F')).not.toMatch(/\/chroot = y/);
+    removeInstance(conf);
+  });
+});

@@ -76,6 +76,26 @@ describe('hostile but mail-shaped input never hangs or throws', () => {
     expect(Date.now() - t).toBeLessThan(2000);
     expect(r.recipients[0].finalRecipient).toBe('a@b.example');
   });
+  // Hang guards, not speed tests: each shape once made a regex backtrack quadratically
+  // (COPY_MARKER's `^[ \t>|*=_-]*` then `[-\s]*` on blank runs, ADDRESS_RE on a run of
+  // local-part characters without '@', htmlToText's `<[^>]{0,2000}>` on a run of '<').
+  const MB = 1024 * 1024;
+  const shapes: [string, string][] = [
+    ['spaces', ' '], ['tabs', '\t'], ['dashes', '-'], ['space-dash', ' -'], ['digits-dots', '5.'], ['entities', '&#'],
+  ];
+  for (const [name, unit] of shapes) {
+    it(`a 1 MB line of ${name} in an NDR's text and in HTML`, async () => {
+      const line = unit.repeat(MB / unit.length);
+      for (const raw of [
+        `From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail Returned to Sender\n\n550 5.1.1 <a@b.example>: ${line}x\n`,
+        `From: a@b.example\nSubject: x\nContent-Type: text/html\n\n<p>${line}${'<'.repeat(MB / 4)}x</p>\n`,
+      ]) {
+        const t = Date.now();
+        await parseMessage(Buffer.from(raw, 'latin1'));
+        expect(Date.now() - t).toBeLessThan(2000);
+      }
+    });
+  }
 });
 
 describe('MIME built with nodemailer MailComposer', () => {

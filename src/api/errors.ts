@@ -1,0 +1,56 @@
+// The API's errors: one stable code per kind, the HTTP status it maps to, and a default
+// message. Bodies are always { error: { code, message, field? } }; a message never carries a
+// key, token, secret or stack.
+
+export const ERRORS = {
+  validation_failed: { status: 400, message: 'The request is not valid' },
+  unauthorized: { status: 401, message: 'Missing or unknown API key (send Authorization: Bearer <key>)' },
+  forbidden: { status: 403, message: 'This key may not do that (admin only)' },
+  not_found: { status: 404, message: 'Not found' },
+  conflict: { status: 409, message: 'Already exists' },
+  payload_too_large: { status: 413, message: 'The request body is too large' },
+  unsupported_media_type: { status: 415, message: 'Unsupported Content-Type' },
+  rate_limited: { status: 429, message: 'Too many requests for this key; retry after the time in Retry-After' },
+  internal: { status: 500, message: 'Internal error' },
+  policy_unavailable: { status: 503, message: 'The policy service is not available' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; field?: string };
+}
+
+/** Thrown by route handlers; the app's error handler turns it into the registry's reply. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly field?: string,
+  ) {
+    super(message ?? ERRORS[code].message);
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function errorBody(code: ErrorCode, message?: string, field?: string): ErrorBody {
+  return { error: { code, message: message ?? ERRORS[code].message, ...(field ? { field } : {}) } };
+}
+
+/** JSON Schema of an error body, for the OpenAPI document. */
+export const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string', enum: Object.keys(ERRORS) },
+        message: { type: 'string' },
+        field: { type: 'string' },
+      },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const;

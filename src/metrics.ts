@@ -1,0 +1,116 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TailStats } from './logtail/tailer.js';
+import type { MessageOutcome } from './store/types.js';
+
+// One registry per daemon (never prom-client's global one, so tests can build several).
+// Names follow bounced_<noun>_<unit|total>. Labels take values from small fixed sets
+// (states, kinds, types, Sisimai reasons, job names): never an address, account or key.
+
+export type ListenerEvent = 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly smtpReceived = new Counter({
+    name: 'bounced_smtp_messages_received_total',
+    help: 'Messages accepted over SMTP (stored before the 250)',
+    registers: [this.registry],
+  });
+  readonly smtpRejected = new Counter({
+    name: 'bounced_smtp_rejected_total',
+    help: 'SMTP refusals by cause (rcpt: not a bounce domain; size: over the limit; store_failed: 451)',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesProcessed = new Counter({
+    name: 'bounced_messages_processed_total',
+    help: 'Stored messages settled by the pipeline, by state and report kind',
+    labelNames: ['state', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly bounces = new Counter({
+    name: 'bounced_bounces_total',
+    help: 'Bounce records written, by type and reason',
+    labelNames: ['type', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly logLines = new Counter({
+    name: 'bounced_log_lines_total',
+    help: 'Postfix log lines read by the tailer, by outcome (matched, duplicate, unmatched, foreign, ignored, unsupported)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly jobDuration = new Histogram({
+    name: 'bounced_job_duration_seconds',
+    help: 'Scheduler job run time',
+    labelNames: ['job', 'result'] as const,
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly webhookDeliveries = new Counter({
+    name: 'bounced_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by result (delivered, failed: retried later, gave_up)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookDuration = new Histogram({
+    name: 'bounced_webhook_request_seconds',
+    help: 'Webhook request time, receiver answer included',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+  readonly httpRateLimited = new Counter({
+    name: 'bounced_http_rate_limited_total',
+    help: 'API requests refused with 429',
+    registers: [this.registry],
+  });
+
+  /** `suppressions` answers the current number of suppressions (by scope) at scrape time. */
+  constructor(opts: { suppressions?: () => Record<string, number>; defaults?: boolean } = {}) {
+    if (opts.suppressions) {
+      const count = opts.suppressions;
+      new Gauge({
+        name: 'bounced_suppressions',
+        help: 'Suppressed addresses, by scope (account, global)',
+        labelNames: ['scope'] as const,
+        registers: [this.registry],
+        collect() {
+          for (const [scope, n] of Object.entries(count())) this.set({ scope }, n);
+        },
+      });
+    }
+    if (opts.defaults ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'bounced_' });
+  }
+
+  /** Listener hook (ListenerDeps.count). */
+  readonly countListener = (event: ListenerEvent): void => {
+    if (event === 'accepted') this.smtpReceived.inc();
+    else this.smtpRejected.inc({ cause: event.replace('rejected_', '') });
+  };
+
+  /** Processor hook (ProcessorOptions.onSettled). */
+  readonly countSettled = (outcomes: Array<{ id: number; outcome: MessageOutcome }>): void => {
+    for (const { outcome } of outcomes) {
+      this.messagesProcessed.inc({ state: outcome.state, kind: outcome.state === 'unparseable' ? 'unknown' : outcome.kind });
+      if (outcome.state !== 'processed') continue;
+      for (const b of outcome.bounces) this.bounces.inc({ type: b.type, reason: b.reason });
+    }
+  };
+
+  /** Tailer hook (TailerOptions.onBatch). */
+  readonly countTailBatch = (stats: TailStats): void => {
+    for (const [outcome, n] of Object.entries(stats.outcomes)) if (n) this.logLines.inc({ outcome }, n);
+    if (stats.unparsed) this.logLines.inc({ outcome: 'unsupported' }, stats.unparsed);
+  };
+
+  /** Scheduler hook. */
+  readonly observeJob = (job: string, seconds: number, error: string | null): void => {
+    this.jobDuration.observe({ job, result: error ? 'error' : 'ok' }, seconds);
+  };
+
+  /** Webhook dispatcher hook. */
+  readonly countWebhook = (result: string, seconds: number): void => {
+    this.webhookDeliveries.inc({ result });
+    this.webhookDuration.observe(seconds);
+  };
+}

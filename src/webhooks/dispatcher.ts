@@ -1,0 +1,148 @@
+import type { Logger } from '../log.js';
+import type { ApiStore, DueDelivery } from '../store/sqlite-api.js';
+import { signedHeaders } from './sign.js';
+
+// Webhook delivery from the events outbox. Events are written in the transaction of the
+// change they report (store.lifecycle.emitEvent); this dispatcher fans each new event out to
+// its account's endpoints (one `webhook_deliveries` row per event and endpoint, itself in one
+// transaction with the cursor) and POSTs the due ones. A 2xx marks a delivery done; anything
+// else is retried with exponential backoff until `retryForMs` after the event (72 h by
+// default, never less than 24 h), so a receiver that is down for a day loses nothing.
+// Delivery is at least once: a crash between the receiver's 2xx and our commit sends that
+// one again, with the same `webhook-id`, which receivers de-duplicate on.
+
+export const MIN_RETRY_MS = 24 * 3_600_000;
+export const FIRST_RETRY_MS = 30_000;
+export const MAX_RETRY_GAP_MS = 3 * 3_600_000;
+
+/** Wait after the n-th failed attempt (n >= 1): 30 s, 1 min, 2 min, ... capped at 3 h. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_GAP_MS);
+}
+
+export type AttemptResult = 'delivered' | 'failed' | 'gave_up';
+
+export interface DispatcherOptions {
+  repo: ApiStore;
+  log: Logger;
+  now?: () => number;
+  /** How long after an event its delivery is still tried (>= 24 h). */
+  retryForMs?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  timeoutMs?: number;
+  /** Called after every attempt (metrics). */
+  onAttempt?: (result: AttemptResult, seconds: number) => void;
+  fetch?: typeof fetch;
+}
+
+export class WebhookDispatcher {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly retryForMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DispatcherOptions) {
+    this.retryForMs = Math.max(opts.retryForMs ?? 3 * MIN_RETRY_MS, MIN_RETRY_MS);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Asks for a pass now (after a commit that may have written events); coalesces. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run(this.now())
+      .then(() => undefined)
+      .catch((err) => this.opts.log.error({ evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Fans out new events and attempts every delivery due at `now` once (the scheduler job). */
+  async run(now: number): Promise<{ fannedOut: number; attempted: number; delivered: number }> {
+    const fannedOut = this.opts.repo.fanOut(now);
+    let attempted = 0;
+    let delivered = 0;
+    const concurrency = this.opts.concurrency ?? 8;
+    // Every attempt moves its delivery past `now` (or settles it), so this loop ends.
+    for (;;) {
+      if (this.stopped) break;
+      const due = this.opts.repo.dueDeliveries(now, 100);
+      if (!due.length) break;
+      for (let i = 0; i < due.length; i += concurrency) {
+        const results = await Promise.all(due.slice(i, i + concurrency).map((d) => this.attempt(d, now)));
+        attempted += results.length;
+        delivered += results.filter((r) => r === 'delivered').length;
+      }
+    }
+    return { fannedOut, attempted, delivered };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    while (this.running) await this.running;
+  }
+
+  /** The body of an event: the same bytes on every attempt. */
+  static body(d: Pick<DueDelivery, 'eventId' | 'eventType' | 'eventCreatedAt' | 'payload'>): string {
+    return `{"id":${JSON.stringify(d.eventId)},"type":${JSON.stringify(d.eventType)},"timestamp":${JSON.stringify(new Date(d.eventCreatedAt).toISOString())},"data":${d.payload}}`;
+  }
+
+  private async attempt(d: DueDelivery, now: number): Promise<AttemptResult> {
+    const body = WebhookDispatcher.body(d);
+    const headers = signedHeaders(d.secret, d.eventId, Math.floor(now / 1000), body);
+    const t0 = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await (this.opts.fetch ?? fetch)(d.url, {
+        method: 'POST',
+        headers: { ...headers, 'user-agent': 'bounced-webhooks/1' },
+        body,
+        // A redirect is an answer we do not follow (it could point anywhere).
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
+      });
+      status = res.status;
+      await res.body?.cancel().catch(() => {});
+      if (status < 200 || status > 299) error = `HTTP ${status}`;
+    } catch (err) {
+      error = ((err as Error)?.cause as Error | undefined)?.message ?? (err as Error)?.message ?? String(err);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const attempts = d.attempts + 1;
+    let result: AttemptResult;
+    let outcome: { deliveredAt: number | null; nextAttemptAt: number | null; failedAt: number | null };
+    if (error === null) {
+      result = 'delivered';
+      outcome = { deliveredAt: now, nextAttemptAt: null, failedAt: null };
+    } else {
+      const next = now + retryDelayMs(attempts);
+      if (next > d.createdAt + this.retryForMs) {
+        result = 'gave_up';
+        outcome = { deliveredAt: null, nextAttemptAt: null, failedAt: now };
+      } else {
+        result = 'failed';
+        outcome = { deliveredAt: null, nextAttemptAt: next, failedAt: null };
+      }
+    }
+    this.opts.repo.recordAttempt(d.id, { at: now, status, error, durationMs: Math.round(seconds * 1000) }, outcome);
+    this.opts.onAttempt?.(result, seconds);
+    // The endpoint's URL may carry a token in its query: log the delivery, not the URL.
+    if (result === 'gave_up') {
+      this.opts.log.warn({ evt: 'WEBHOOK_GAVE_UP', delivery: d.id, eventId: d.eventId, attempts, error }, 'webhook delivery given up');
+    } else {
+      this.opts.log.debug({ evt: 'WEBHOOK_ATTEMPT', delivery: d.id, eventId: d.eventId, attempts, status, error }, 'webhook attempt');
+    }
+    return result;
+  }
+}
