@@ -44,6 +44,7 @@ const emptyStats = (): TailStats => ({
 
 export class LogTailer {
   private inode = 0;
+  private stopped = false;
   private offset = 0;
   private partial: Buffer = Buffer.alloc(0);
   private tail: TailFile | null = null;
@@ -72,8 +73,13 @@ export class LogTailer {
 
   /** Catches up, then follows the file until stop(). */
   async start(): Promise<void> {
+    this.stopped = false;
     await this.catchUp();
-    const tail = new TailFile(this.opts.path, { startPos: this.offset, pollFileIntervalMs: this.opts.pollMs ?? 500, maxPollFailures: Number.MAX_SAFE_INTEGER, pollFailureRetryMs: 1000 });
+    await this.follow(this.offset);
+  }
+
+  private async follow(startPos: number): Promise<void> {
+    const tail = new TailFile(this.opts.path, { startPos, pollFileIntervalMs: this.opts.pollMs ?? 500, maxPollFailures: 5, pollFailureRetryMs: 100 });
     this.tail = tail;
     tail.on('data', (chunk: Buffer) => this.feed(chunk));
     // The remainder of the old file was pushed before these events; a last line without
@@ -93,11 +99,36 @@ export class LogTailer {
     });
     tail.on('retry', () => this.opts.log.debug({ evt: 'TAIL_FILE_MISSING' }, 'log file missing, retrying'));
     tail.on('tail_error', (err: Error) => this.opts.log.warn({ evt: 'TAIL_ERROR', err }, 'tail error'));
-    tail.on('error', (err: Error) => this.opts.log.error({ evt: 'TAIL_FAILED', err }, 'tailer stopped'));
+    // tail-file gives up after its poll failures: the file is gone (deleted, not rotated).
+    // When it comes back it is a new file, even if the file system reuses the inode, so
+    // follow it from its start.
+    tail.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT' || this.stopped) {
+        this.opts.log.error({ evt: 'TAIL_FAILED', err }, 'tailer stopped');
+        return;
+      }
+      this.opts.log.warn({ evt: 'TAIL_FILE_GONE' }, 'log file gone; waiting for it to reappear');
+      restart();
+      this.tail = null;
+      void this.waitAndFollow();
+    });
     await tail.start();
   }
 
+  private async waitAndFollow(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await stat(this.opts.path);
+        await this.working;
+        return await this.follow(0);
+      } catch {
+        await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 500));
+      }
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.tail) {
       await this.tail.quit().catch(() => {});
       this.tail = null;

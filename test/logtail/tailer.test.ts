@@ -1,6 +1,6 @@
 // The tailer over real files and real SQLite: evidence from a real Postfix log, exactly
 // once across re-reads, rotation by rename and by copy-truncate, and SIGKILL.
-import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -123,6 +123,21 @@ describe('log tailer', () => {
     expect(deliveries).toHaveLength(n);
     expect(deliveries.every((d) => d.state === 'delivered' && d.attempts === 1)).toBe(true);
     expect(s.lifecycle.listSends('acme')[0]!.count).toBe(n);
+  });
+
+  it('survives the log file disappearing and reappearing', async () => {
+    const s = store();
+    const file = join(tmpDir(), 'maillog');
+    writeFileSync(file, messageLines(0));
+    const tailer = new LogTailer({ path: file, store: s, verp, log, now, pollMs: 20 });
+    await tailer.start();
+    await until(() => tailer.totals.lines >= 2);
+    rmSync(file);
+    await new Promise((r) => setTimeout(r, 300)); // several polls find nothing
+    writeFileSync(file, messageLines(1) + messageLines(2));
+    await until(() => tailer.totals.lines >= 6);
+    await tailer.stop();
+    expect(s.lifecycle.listDeliveries({}).map((d) => d.messageId).sort()).toEqual(['m0', 'm1', 'm2']);
   });
 
   it('after SIGKILL of the daemon while it tails, every line is counted exactly once', async () => {
