@@ -9,8 +9,8 @@
 # test/e2e/package.test.ts runs this file's `deps` RUN line and its ENTRYPOINT/CMD and
 # HEALTHCHECK commands outside Docker (CI has no Docker); keep them plain shell.
 
-# Node 26 is the active LTS line; bookworm matches the Postfix (3.7) the tests run against.
-ARG NODE_IMAGE=node:26-bookworm-slim
+# Node 26 is the active LTS line (better-sqlite3 12.x supports it); Debian trixie.
+ARG NODE_IMAGE=node:26-trixie-slim
 
 # --- production dependencies ------------------------------------------------------------
 # better-sqlite3 is native: prebuild-install fetches a binary for this Node ABI, or node-gyp

@@ -8,7 +8,7 @@
 // The copy is written beside FILE under a temporary name, switched to journal_mode=DELETE (one
 // self-contained file, no -wal to carry along), checked, and only then renamed to FILE: a
 // half-written or damaged backup never sits under the name an operator will restore from.
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
@@ -32,22 +32,16 @@ export interface BackupResult {
   migrated: number[];
 }
 
-export class BackupError extends Error {
-  override name = 'BackupError';
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
+/** A refusal the operator can fix (the output file), with its exit code; store failures throw. */
+export type BackupOutcome = ({ ok: true } & BackupResult) | { ok: false; error: string; exitCode: number };
 
-export async function runBackup(config: Config, file: string, opts: BackupOptions): Promise<BackupResult> {
+export async function runBackup(config: Config, file: string, opts: BackupOptions): Promise<BackupOutcome> {
   const target = resolve(file);
   const source = resolve(config.dataDir, DB_FILE);
-  if (target === source) throw new BackupError(`refusing to back up ${source} onto itself`, EX_CANTCREAT);
-  if (!existsSync(dirname(target))) throw new BackupError(`directory ${dirname(target)} does not exist`, EX_CANTCREAT);
-  if (existsSync(target) && !opts.force) throw new BackupError(`${target} exists (--force replaces it)`, EX_CANTCREAT);
+  const refuse = (error: string) => ({ ok: false as const, error, exitCode: EX_CANTCREAT });
+  if (target === source) return refuse(`refusing to back up ${source} onto itself`);
+  if (!existsSync(dirname(target))) return refuse(`directory ${dirname(target)} does not exist`);
+  if (existsSync(target) && !opts.force) return refuse(`${target} exists (--force replaces it)`);
 
   const tmp = `${target}.tmp-${process.pid}`;
   const store = openStore(config);
@@ -58,13 +52,15 @@ export async function runBackup(config: Config, file: string, opts: BackupOption
     try {
       copy.pragma('journal_mode = DELETE');
       const check = copy.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw new BackupError(`the copy failed quick_check: ${String(check)}`, 1);
+      if (check !== 'ok') throw new Error(`the copy failed quick_check: ${String(check)}`);
       schemaVersion = copy.pragma('user_version', { simple: true }) as number;
     } finally {
       copy.close();
     }
+    // The messages are personal data: the copy is for its owner only.
+    chmodSync(tmp, 0o600);
     renameSync(tmp, target);
-    return { file: target, bytes: statSync(target).size, pages: progress.totalPages, schemaVersion, migrated: store.appliedMigrations };
+    return { ok: true, file: target, bytes: statSync(target).size, pages: progress.totalPages, schemaVersion, migrated: store.appliedMigrations };
   } catch (err) {
     rmSync(tmp, { force: true });
     rmSync(`${tmp}-journal`, { force: true });

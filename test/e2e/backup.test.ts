@@ -1,7 +1,7 @@
 // `bounced backup FILE` while a daemon is taking mail: the copy is consistent and complete
 // up to its snapshot, and the daemon never stops answering.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -54,6 +54,7 @@ describe('bounced backup', () => {
 
       // One self-contained file: no -wal or -shm to carry along, no temporary left behind.
       expect(existsSync(`${file}-wal`)).toBe(false);
+      expect(statSync(file).mode & 0o777, 'owner only').toBe(0o600);
       const copy = new Database(file, { readonly: true });
       expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');

@@ -8,7 +8,7 @@
 //          config/postfix/master.cf.
 // In CI (CI=true) a missing Postfix fails the run; elsewhere these tests skip and say why.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -48,6 +48,7 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
   let daemon: Daemon | undefined;
   let harness: Harness | undefined;
   let nobody: { uid: number; gid: number };
+  let asNobody = { node: process.execPath, cli: CLI };
   const t0 = Date.now();
 
   const sent = {
@@ -56,6 +57,16 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     delayed: token('acme', 'm-delay', 'someone@unreachable.test'),
     piped: token('piped', 'm-pipe', 'nosuchuser-pipe@mta.test', PIPE_DOMAIN),
     relayed: token('relayed', 'm-relay', 'rcpt-550-5.1.1@reject.test', RELAY_DOMAIN),
+  };
+
+  /** waitFor, with the end of Postfix's log and its queue in the error: what CI shows. */
+  const waitForMail = async <T,>(what: string, ms: number, probe: () => T | undefined, everyMs?: number): Promise<T> => {
+    try {
+      return await waitFor(what, ms, probe, everyMs);
+    } catch (err) {
+      const log = readFileSync(harness!.maillog, 'utf8').split('\n').slice(-40).join('\n');
+      throw new Error(`${(err as Error).message}\n--- maillog (last 40 lines)\n${log}\n--- queue\n${harness!.queue()}`);
+    }
   };
 
   const bounceFor = (recipient: string, type: BounceRecord['type']) => () =>
@@ -84,9 +95,17 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     const dataDir = join(pipeHome, 'data');
     mkdirSync(dataDir);
     chownSync(dataDir, nobody.uid, nobody.gid);
+    // pipe(8) runs the command as nobody, who must reach node and the built CLI; a clone
+    // under a private directory (/root is 0700) is out of reach, so nobody gets a copy.
+    if (spawnSync(asNobody.node, [asNobody.cli, '--help'], { ...nobody }).status !== 0) {
+      const app = join(pipeHome, 'app');
+      for (const part of ['package.json', 'dist', 'node_modules']) cpSync(join(repoRoot, part), join(app, part), { recursive: true });
+      cpSync(process.execPath, join(pipeHome, 'node'));
+      asNobody = { node: join(pipeHome, 'node'), cli: join(app, 'dist/cli.js') };
+    }
     const bin = join(pipeHome, 'bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'bounced'), `#!/bin/sh\nexec ${process.execPath} ${CLI} "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'bounced'), `#!/bin/sh\nexec ${asNobody.node} ${asNobody.cli} "$@"\n`, { mode: 0o755 });
     writeFileSync(join(pipeHome, 'bounced.json'), JSON.stringify({ dataDir, bounceDomains: [PIPE_DOMAIN], verp: { secret: TEST_SECRET } }), { mode: 0o644 });
     harness.postconf('-Me', `bounced/unix=${pipeServiceFromDocs({ user: 'nobody', path: bin, config: join(pipeHome, 'bounced.json') })}`);
     harness.postconf('-e', `relay_domains = ${RELAY_DOMAIN}`, `relay_recipient_maps = regexp:${join(harness.etc, 'relay_recipients.regexp')}`);
@@ -102,13 +121,17 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
   afterAll(async () => {
     harness?.stop();
     await daemon?.stop();
-    removeInstance(instance);
-    removeInstance(pipeHome);
+    // E2E_KEEP=1 keeps Postfix's config, queue and log for a look.
+    if (process.env.E2E_KEEP === '1') console.log(`kept ${instance} and ${pipeHome}`);
+    else {
+      removeInstance(instance);
+      removeInstance(pipeHome);
+    }
     console.log(`Postfix end-to-end tests took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   it('way 1: a local unknown user; Postfix delivers its DSN to bounced: hard, verified, attributed', async () => {
-    const rec = await waitFor('the DSN for nosuchuser@mta.test', 30_000, bounceFor('nosuchuser@mta.test', 'hard'));
+    const rec = await waitForMail('the DSN for nosuchuser@mta.test', 30_000, bounceFor('nosuchuser@mta.test', 'hard'));
     expect(rec).toMatchObject({ accountId: 'acme', messageId: 'm-local', type: 'hard', verified: true, reason: 'userunknown', kind: 'bounce' });
     expect(rec.status).toMatch(/^5\.1\.1$/);
     const msg = daemon!.store.getMessage(rec.messageRow)!;
@@ -119,7 +142,7 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
   });
 
   it('way 1: the remote MX refuses with 550 5.1.1: hard, verified, userunknown', async () => {
-    const rec = await waitFor('the DSN for rcpt-550-5.1.1@reject.test', 30_000, () =>
+    const rec = await waitForMail('the DSN for rcpt-550-5.1.1@reject.test', 30_000, () =>
       daemon!.store.listBounces({ recipient: 'rcpt-550-5.1.1@reject.test' }).find((r) => r.messageId === 'm-remote'),
     );
     expect(rec).toMatchObject({ accountId: 'acme', type: 'hard', verified: true, reason: 'userunknown', hardbounce: true, status: '5.1.1' });
@@ -133,14 +156,14 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     expect(refused.response).toContain('relay recipient table');
     const accepted = await sendRaw(SUBMISSION_PORT, { from: '', to: [sent.relayed] }, dsn);
     expect(accepted.code, accepted.response).toBe(250);
-    const rec = await waitFor('the relayed DSN', 30_000, () => daemon!.store.listBounces({ accountId: 'relayed' })[0]);
+    const rec = await waitForMail('the relayed DSN', 30_000, () => daemon!.store.listBounces({ accountId: 'relayed' })[0]);
     expect(rec).toMatchObject({ messageId: 'm-relay', recipient: 'rcpt-550-5.1.1@reject.test', type: 'hard', verified: true });
     expect(daemon!.store.getMessage(rec.messageRow)!.rcptTo).toEqual([sent.relayed]);
   });
 
   it('way 2b: Postfix pipes the DSN into `bounced ingest` (pipe(8), unprivileged user)', async () => {
     const list = () => {
-      const r = spawnSync(process.execPath, [CLI, 'bounces', 'list', '--format', 'jsonl'], {
+      const r = spawnSync(asNobody.node, [asNobody.cli, 'bounces', 'list', '--format', 'jsonl'], {
         ...nobody,
         env: childEnv({ BOUNCED_CONFIG: join(pipeHome, 'bounced.json') }),
         encoding: 'utf8',
@@ -148,13 +171,13 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
       if (r.status !== 0) throw new Error(`bounces list exited ${r.status}: ${r.stderr}`);
       return r.stdout.trim() ? r.stdout.trim().split('\n').map((l) => JSON.parse(l) as BounceRecord) : [];
     };
-    const rec = await waitFor('the piped DSN', 30_000, () => list().find((r) => r.recipient === 'nosuchuser-pipe@mta.test'));
+    const rec = await waitForMail('the piped DSN', 30_000, () => list().find((r) => r.recipient === 'nosuchuser-pipe@mta.test'));
     expect(rec).toMatchObject({ accountId: 'piped', messageId: 'm-pipe', type: 'hard', verified: true, reason: 'userunknown' });
     expect(readFileSync(harness!.maillog, 'utf8')).toMatch(/relay=bounced, .*status=sent \(delivered via bounced service\)/);
   });
 
   it('way 1: an unreachable destination: the delay warning becomes a pending record, verified', async () => {
-    const rec = await waitFor('the delayed DSN for someone@unreachable.test', 60_000, bounceFor('someone@unreachable.test', 'pending'), 1000);
+    const rec = await waitForMail('the delayed DSN for someone@unreachable.test', 60_000, bounceFor('someone@unreachable.test', 'pending'), 1000);
     expect(rec).toMatchObject({ accountId: 'acme', messageId: 'm-delay', kind: 'delay', type: 'pending', verified: true, action: 'delayed' });
     expect(rec.status).toMatch(/^4\./);
     // Still queued in Postfix: a delay is not a failure.
