@@ -74,7 +74,15 @@ export class LogTailer {
   /** Catches up, then follows the file until stop(). */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.catchUp();
+    try {
+      await this.catchUp();
+    } catch (err) {
+      // Postfix may not have written its log yet: wait for it rather than fail the daemon.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.opts.log.warn({ evt: 'TAIL_FILE_MISSING', file: this.opts.path }, 'log file does not exist yet; waiting for it');
+      void this.waitAndFollow('checkpoint');
+      return;
+    }
     await this.follow(this.offset);
   }
 
@@ -110,20 +118,23 @@ export class LogTailer {
       this.opts.log.warn({ evt: 'TAIL_FILE_GONE' }, 'log file gone; waiting for it to reappear');
       restart();
       this.tail = null;
-      void this.waitAndFollow();
+      void this.waitAndFollow('start');
     });
     await tail.start();
   }
 
-  private async waitAndFollow(): Promise<void> {
+  /** Waits for the file, then follows it from its start or from the checkpoint. */
+  private async waitAndFollow(from: 'start' | 'checkpoint'): Promise<void> {
     while (!this.stopped) {
       try {
         await stat(this.opts.path);
-        await this.working;
-        return await this.follow(0);
       } catch {
         await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 500));
+        continue;
       }
+      await this.working;
+      if (from === 'checkpoint') await this.catchUp();
+      return this.follow(from === 'start' ? 0 : this.offset);
     }
   }
 

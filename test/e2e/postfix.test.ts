@@ -5,7 +5,9 @@
 //   way 2a Postfix is the MX of relay.bounces.test and relays it to bounced, refusing unknown
 //          local parts with config/postfix/relay_recipients.regexp;
 //   way 2b Postfix pipes pipe.bounces.test into `bounced ingest` with the master.cf entry of
-//          config/postfix/master.cf.
+//          config/postfix/master.cf;
+//   way 3  bounced tails Postfix's maillog_file: status=bounced|deferred lines become the same
+//          delivery records as the DSNs, joined per (account, message, recipient).
 // In CI (CI=true) a missing Postfix fails the run; elsewhere these tests skip and say why.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
+import { expirePending } from '../../src/scheduler/jobs.js';
 import type { BounceRecord } from '../../src/store/types.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
@@ -80,7 +83,12 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
 
     // bounced takes the harness's sink port itself: the harness delivers bounces.test there.
     daemon = await startDaemon(
-      testConfig({ bounceDomains: [BOUNCE_DOMAIN, RELAY_DOMAIN], smtp: { host: '127.0.0.1', port: SINK_PORT } }),
+      testConfig({
+        bounceDomains: [BOUNCE_DOMAIN, RELAY_DOMAIN],
+        smtp: { host: '127.0.0.1', port: SINK_PORT },
+        // Way 3: the harness's maillog_file (it does not exist yet: bounced waits for it).
+        tail: { file: join(instance, 'maillog'), pollMs: 100 },
+      }),
       createLogger(process.env.E2E_LOG_LEVEL ?? 'silent'),
     );
     // A 10 s delay warning (Postfix takes any time unit) and a lifetime well past the test.
@@ -183,6 +191,27 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     // Still queued in Postfix: a delay is not a failure.
     expect(harness!.queue()).toContain('someone@unreachable.test');
   }, 75_000);
+
+  it('way 3: the tailed log and the DSNs make one delivery record per recipient', async () => {
+    const deliveries = () => new Map(daemon!.store.lifecycle.listDeliveries({ accountId: 'acme' }).map((d) => [d.messageId, d]));
+    // Postfix's own status=bounced lines (local and at RCPT) and the DSNs: one hard record each.
+    const local = await waitForMail('two pieces of evidence for m-local', 30_000, () => {
+      const d = deliveries().get('m-local');
+      return d && d.evidenceCount >= 2 ? d : undefined;
+    });
+    expect(local).toMatchObject({ recipient: 'nosuchuser@mta.test', state: 'hard', status: '5.1.1', reason: 'userunknown' });
+    expect(daemon!.store.lifecycle.evidenceOf(local.id).map((e) => e.source).sort()).toEqual(['dsn', 'log']);
+    expect(deliveries().get('m-remote')).toMatchObject({ state: 'hard', recipient: 'rcpt-550-5.1.1@reject.test' });
+    // The unreachable one: status=deferred lines and the delayed DSN, tracked as one pending record...
+    const delayed = deliveries().get('m-delay')!;
+    expect(delayed).toMatchObject({ state: 'pending', recipient: 'someone@unreachable.test' });
+    expect(daemon!.store.lifecycle.evidenceOf(delayed.id).map((e) => e.source)).toEqual(expect.arrayContaining(['dsn', 'log']));
+    // ...that becomes soft once our 72 h window has passed (the scheduler's job, time passed in).
+    expect(expirePending(daemon!.store, 72 * 3_600_000, delayed.pendingSince! + 72 * 3_600_000)).toBe(1);
+    expect(deliveries().get('m-delay')!.state).toBe('soft');
+    // Sends counted from the log, once per (message, recipient).
+    expect(daemon!.store.lifecycle.listSends('acme').reduce((a, r) => a + r.count, 0)).toBe(3);
+  });
 });
 
 // The Postfix image's entrypoint (docker/postfix/entrypoint.sh) run against a scratch config
