@@ -105,20 +105,27 @@ export class LogTailer {
       this.opts.log.info({ evt: 'TAIL_ROTATED', how: 'truncate' }, 'log file truncated');
       restart();
     });
-    tail.on('retry', () => this.opts.log.debug({ evt: 'TAIL_FILE_MISSING' }, 'log file missing, retrying'));
     tail.on('tail_error', (err: Error) => this.opts.log.warn({ evt: 'TAIL_ERROR', err }, 'tail error'));
-    // tail-file gives up after its poll failures: the file is gone (deleted, not rotated).
-    // When it comes back it is a new file, even if the file system reuses the inode, so
-    // follow it from its start.
-    tail.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT' || this.stopped) {
-        this.opts.log.error({ evt: 'TAIL_FAILED', err }, 'tailer stopped');
-        return;
-      }
-      this.opts.log.warn({ evt: 'TAIL_FILE_GONE' }, 'log file gone; waiting for it to reappear');
+    // The file is gone (deleted, or renamed with no new file yet); tail-file has already
+    // pushed the end of the old one. Whatever appears under the name next is a new file,
+    // even if the file system hands it the same inode (which tail-file cannot tell apart),
+    // so we follow it from its start.
+    let gone = false;
+    const onGone = () => {
+      if (gone || this.stopped) return;
+      gone = true;
+      this.opts.log.info({ evt: 'TAIL_FILE_GONE' }, 'log file gone; waiting for it to reappear');
       restart();
       this.tail = null;
+      // quit() polls once more; whatever it finds belongs to the new file, read from 0 below.
+      tail.removeAllListeners('data');
+      void tail.quit().catch(() => {});
       void this.waitAndFollow('start');
+    };
+    tail.on('retry', onGone);
+    tail.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return onGone();
+      if (!this.stopped) this.opts.log.error({ evt: 'TAIL_FAILED', err }, 'tailer stopped');
     });
     await tail.start();
   }
@@ -251,7 +258,9 @@ export class LogTailer {
     const text = chunk.toString('utf8');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    store.atomically(() => {
+    // Evidence is keyed by line and the checkpoint only moves forward with it: if a power cut
+    // loses this commit, the lines are read again and change nothing twice.
+    store.withoutSync(() => {
       for (const raw of lines) {
         const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         stats.lines++;

@@ -29,7 +29,7 @@ export class Processor {
     private readonly log: Logger,
     private readonly opts: ProcessorOptions = {},
   ) {
-    this.batchSize = opts.batchSize ?? 100;
+    this.batchSize = opts.batchSize ?? 20;
     this.now = opts.now ?? Date.now;
   }
 
@@ -77,6 +77,8 @@ export class Processor {
       // Duplicates inside one batch are not yet visible in the store: remember them here.
       const seen = new Map<string, number>();
       for (const msg of batch) {
+        // Parsing is CPU work on the SMTP thread: let sessions move between messages.
+        await new Promise<void>((r) => setImmediate(r));
         const { outcome } = await decide(msg, this.verp, now);
         const keys = [`sha:${msg.sha256}`];
         if (outcome.state !== 'unparseable' && outcome.reportMessageId) keys.push(`mid:${outcome.reportMessageId}`);

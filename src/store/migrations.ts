@@ -31,7 +31,6 @@ export const migrations: Migration[] = [
         helo          TEXT,
         size          INTEGER NOT NULL,
         sha256        TEXT NOT NULL,
-        raw           BLOB NOT NULL,
         state         TEXT NOT NULL DEFAULT 'received'
                         CHECK (state IN ('received', 'processed', 'unparseable', 'duplicate')),
         processed_at  INTEGER,
@@ -43,6 +42,12 @@ export const migrations: Migration[] = [
         duplicate_of  INTEGER REFERENCES messages(id)
       ) STRICT;
       CREATE INDEX messages_pending ON messages(id) WHERE state = 'received';
+      -- The raw bytes live apart from the row whose state changes: SQLite rewrites a whole row
+      -- on UPDATE, and settling a message must not write its bytes a second time.
+      CREATE TABLE message_raw (
+        message_id  INTEGER PRIMARY KEY REFERENCES messages(id),
+        raw         BLOB NOT NULL
+      ) STRICT;
       CREATE INDEX messages_sha256 ON messages(sha256);
       CREATE INDEX messages_report_message_id ON messages(report_message_id) WHERE report_message_id IS NOT NULL;
 

@@ -289,6 +289,18 @@ export class ApiRepo {
     return this.s.accountExists.get(id) !== undefined;
   }
 
+  /** Suppressions by scope (the policy's table of migration 4; empty before it exists). */
+  countSuppressions(): Record<'account' | 'global', number> {
+    const counts = { account: 0, global: 0 };
+    try {
+      const rows = this.db.prepare(`SELECT account_id = '*' AS global, count(*) AS n FROM suppressions GROUP BY 1`).all() as Array<{ global: number; n: number }>;
+      for (const r of rows) counts[r.global ? 'global' : 'account'] = r.n;
+    } catch {
+      // no suppressions table yet
+    }
+    return counts;
+  }
+
   // --- bounces (read side) ---
 
   listBounces(q: BounceQuery): BounceRecord[] {

@@ -64,6 +64,8 @@ export interface DeliveryChange {
   state: DeliveryState;
   evidence: Evidence;
   bounceId: number | null;
+  /** The time of the transaction (processing time; evidence.at is when it happened). */
+  now: number;
 }
 
 export type DeliveryListener = (change: DeliveryChange) => void;
@@ -200,7 +202,7 @@ export class LifecycleRepo {
           at: ev.at,
         }, now);
       }
-      const change: DeliveryChange = { deliveryId, previous, state, evidence: ev, bounceId };
+      const change: DeliveryChange = { deliveryId, previous, state, evidence: ev, bounceId, now };
       for (const l of this.listeners) l(change);
     }
     return { recorded: true, deliveryId, state, previous };

@@ -26,6 +26,7 @@ export interface SqliteOptions {
 export const DB_FILE = 'bounced.db';
 
 export type RecordListener = (record: BounceRecord, now: number) => void;
+export type SettleListener = (messageRow: number, outcome: Extract<MessageOutcome, { state: 'processed' }>, now: number) => void;
 
 /** Opens (creating if needed) <dataDir>/bounced.db and brings its schema up to date. */
 export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): SqliteStore {
@@ -157,20 +158,28 @@ export class SqliteStore implements Store {
   private readonly stmt;
   readonly lifecycle: LifecycleRepo;
   private readonly recordListeners: RecordListener[] = [];
+  private readonly settleListeners: SettleListener[] = [];
+
+  private readonly synchronous: string;
 
   constructor(
     readonly db: Database.Database,
     /** Migrations applied when this store was opened. */
     readonly appliedMigrations: number[] = [],
   ) {
+    this.synchronous = (['OFF', 'NORMAL', 'FULL', 'EXTRA'][db.pragma('synchronous', { simple: true }) as number] ?? 'FULL');
     this.lifecycle = new LifecycleRepo(db);
     // Prepared once; better-sqlite3 statements are reusable and cheap to run.
     this.stmt = {
       insertMessage: db.prepare(
-        `INSERT INTO messages (received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, raw)
-         VALUES (@receivedAt, @source, @mailFrom, @rcptTo, @remoteIp, @helo, @size, @sha256, @raw)`,
+        `INSERT INTO messages (received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256)
+         VALUES (@receivedAt, @source, @mailFrom, @rcptTo, @remoteIp, @helo, @size, @sha256)`,
       ),
-      pending: db.prepare(`SELECT * FROM messages WHERE state = 'received' ORDER BY id LIMIT ?`),
+      insertRaw: db.prepare(`INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`),
+      pending: db.prepare(
+        `SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
+          WHERE m.state = 'received' ORDER BY m.id LIMIT ?`,
+      ),
       duplicate: db.prepare(
         `SELECT id FROM messages
           WHERE id <> @id AND state IN ('processed', 'duplicate')
@@ -192,15 +201,15 @@ export class SqliteStore implements Store {
                 @reason, @hardbounce, @category, @type, @rule, @detector, @replyCode, @diagnostic, @remoteMta,
                 @reportingMta, @originalMessageId, @feedbackType, @verified)`,
       ),
-      getMessage: db.prepare(`SELECT * FROM messages WHERE id = ?`),
+      getMessage: db.prepare(`SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?`),
       counts: db.prepare(`SELECT state, count(*) AS n FROM messages GROUP BY state`),
     };
   }
 
   insertMessages(batch: IncomingMessage[]): number[] {
     const run = this.db.transaction((items: IncomingMessage[]) =>
-      items.map((m) =>
-        Number(
+      items.map((m) => {
+        const id = Number(
           this.stmt.insertMessage.run({
             receivedAt: m.receivedAt,
             source: m.source,
@@ -210,10 +219,11 @@ export class SqliteStore implements Store {
             helo: m.helo,
             size: m.raw.length,
             sha256: createHash('sha256').update(m.raw).digest('hex'),
-            raw: m.raw,
           }).lastInsertRowid,
-        ),
-      ),
+        );
+        this.stmt.insertRaw.run(id, m.raw);
+        return id;
+      }),
     );
     return run(batch);
   }
@@ -228,6 +238,27 @@ export class SqliteStore implements Store {
   }
 
   settleMessages(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void {
+    this.withoutSync(() => this.settleNow(outcomes, now));
+  }
+
+  /**
+   * Runs a transaction whose commit need not wait for the disk: derived state that is
+   * rebuilt if lost. A power cut may undo it, leaving the message `received` (processed
+   * again, idempotently) or the tail checkpoint older (lines re-read, deduplicated); the
+   * next FULL commit (the next message received) syncs it along. Halves the fsyncs per
+   * message on the hot path.
+   */
+  withoutSync<T>(fn: () => T): T {
+    if (this.synchronous !== 'FULL') return this.db.transaction(fn)();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private settleNow(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void {
     this.db.transaction(() => {
       for (const { id, outcome } of outcomes) {
         const changed = this.stmt.settle.run({
@@ -250,6 +281,7 @@ export class SqliteStore implements Store {
         for (const ev of outcome.evidence) {
           this.lifecycle.applyEvidence(ev, ev.bounceIndex === null ? null : (bounceIds[ev.bounceIndex] ?? null), now);
         }
+        for (const l of this.settleListeners) l(id, outcome, now);
       }
     })();
   }
@@ -257,6 +289,11 @@ export class SqliteStore implements Store {
   /** Called for every bounce record written, inside its transaction (complaints, unsubscribes). */
   onRecord(listener: RecordListener): void {
     this.recordListeners.push(listener);
+  }
+
+  /** Called for every message settled as processed, inside its transaction (unsubscribe mail). */
+  onSettle(listener: SettleListener): void {
+    this.settleListeners.push(listener);
   }
 
   /** Runs `fn` in one transaction (synchronous: never await inside). */

@@ -76,6 +76,8 @@ export type MessageOutcome =
       bounces: Omit<BounceRecord, 'messageRow' | 'id'>[];
       /** Delivery evidence from this report; `bounceIndex` links it to its bounce record. */
       evidence: Array<Evidence & { bounceIndex: number | null }>;
+      /** Signed List-Unsubscribe mailto: tokens this message was sent to (account policy). */
+      unsubscribes?: Array<{ account: string; message: string; recipient: string }>;
     }
   | { state: 'unparseable'; error: string }
   /** A report already seen (same bytes or same report Message-ID): no records of its own. */
@@ -99,8 +101,12 @@ export interface Store {
   readonly lifecycle: LifecycleStore;
   /** Runs `fn` in one transaction (synchronous: never await inside). */
   atomically<T>(fn: () => T): T;
+  /** Like atomically, for derived state that is rebuilt if a power cut loses it: no fsync wait. */
+  withoutSync<T>(fn: () => T): T;
   /** Called for every bounce record written, inside its transaction. */
   onRecord(listener: (record: BounceRecord, now: number) => void): void;
+  /** Called for every message settled as processed, inside its transaction, after its records. */
+  onSettle(listener: (messageRow: number, outcome: Extract<MessageOutcome, { state: 'processed' }>, now: number) => void): void;
   /** Stores a batch of messages durably (one commit) and returns their ids, in order. */
   insertMessages(batch: IncomingMessage[]): number[];
   /** Messages still in state `received`, oldest first. */
