@@ -74,6 +74,7 @@ export function matchRule(text: string, status: string | null, replyCode: number
     if (rule.notCommand && command && rule.notCommand.includes(command)) continue;
     if (rule.pattern) {
       if (!text) continue;
+      if (rule.status && !(status && rule.status.some((p) => statusMatches(status, p)))) continue;
       const m = rule.pattern.exec(text);
       if (m) return { rule, field: 'diagnosticCode', text: m[0] };
     } else if (rule.reply) {
@@ -138,15 +139,17 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     matched = { field: m.field, text: m.text };
   } else {
     // nothing said why: a delayed message that never made it has expired; else undecided
-    reason = r.action === 'delayed' ? 'expired' : 'onhold';
+    reason = r.action === 'delayed' ? 'expired' : r.diagnosticCode?.trim() ? 'onhold' : 'undefined';
     rule = 'default.' + reason;
     matched = null;
   }
   // "User unknown" wording is only proof of a missing mailbox when it answered RCPT TO (or
   // MAIL) or came with x.1.1. Said after DATA, or by a gateway that does not say when (Japanese
   // carriers, appliances), it is a recipient-side filter's refusal (Sisimai's rule as well).
-  // Only when the status does not say otherwise: none, a generic x.0.0, or x.2.x (mailbox).
-  const vague = !r.status || /^\d\.(?:0\.0|2\.\d+)$/.test(r.status);
+  // Only when the status does not say otherwise: none, a generic x.0.0, x.2.x (mailbox) or
+  // x.7.x (a policy layer refused: "553 ... recipient is in my badrcptto list (#5.7.1)").
+  // Vendor-fixed wordings (rules marked `fixed`) are final and exempt.
+  const vague = !r.status || /^\d\.(?:0\.0|2\.\d+|7\.\d+)$/.test(r.status);
   if (reason === 'userunknown' && m?.field === 'diagnosticCode' && !m.rule.fixed && r.command !== 'RCPT' && r.command !== 'MAIL' && vague) {
     reason = 'filtered';
     rule += '+not-rcpt';

@@ -24,12 +24,16 @@ export function findStatusCodes(text: string): string[] {
 
 /**
  * The most telling enhanced status code in `text`: the first non-generic one (x.0.0 says
- * nothing), else the first. Returns null when there is none.
+ * nothing) of class 4 or 5 when there is one, else the first. Returns null when there is none.
  */
 export function findStatusCode(text: string | null | undefined): string | null {
   if (!text) return null;
-  const all = findStatusCodes(text);
+  let all = findStatusCodes(text);
   if (!all.length) return null;
+  // a 2.x.x in a failure text is an accepted step of the transcript ("250 2.1.5 Ok" to RCPT
+  // before "451 4.3.0" to DATA), never the failure
+  const failures = all.filter((c) => c[0] !== '2');
+  if (failures.length) all = failures;
   return all.find((c) => !c.endsWith('.0.0')) ?? all[0];
 }
 

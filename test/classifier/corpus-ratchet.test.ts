@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runClassify } from '../../src/commands/classify.js';
 
-const MIN_ALL = 82.5;
-const MIN_RECIPIENT = 98.4;
+const MIN_ALL = 95.0;
+const MIN_RECIPIENT = 99.2;
 const MAX_NOT_BOUNCE_WITH_RECORDS = 1;
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));

@@ -15,7 +15,7 @@ describe('rule table', () => {
     it(`${rule.id} fires on its example: ${rule.example}`, () => {
       let m;
       if (rule.pattern) {
-        m = matchRule(ruleText(rule.example), null, null, rule.command?.[0] ?? null, rule.detector?.[0] ?? null);
+        m = matchRule(ruleText(rule.example), rule.status?.[0]?.replace(/^x/, '5') ?? null, null, rule.command?.[0] ?? null, rule.detector?.[0] ?? null);
       } else if (rule.reply) {
         m = matchRule('', null, Number(rule.example));
       } else {
@@ -67,5 +67,33 @@ describe('classifier decisions', () => {
     expect(classify(report([recipient({})], 'complaint'))[0]).toMatchObject({ reason: 'feedback', type: 'none', category: 'none' });
     expect(classify(report([recipient({})], 'auto_reply'))[0]).toMatchObject({ reason: 'vacation', type: 'none' });
     expect(classify(report([]))).toEqual([]);
+  });
+  it('vendor-fixed wording is final: no "user unknown without RCPT is a filter" guess', () => {
+    const [x] = classify(report([recipient({ diagnosticCode: 'The recipient name is not recognized MSEXCH:IMS:ORG:SITE:MX 0 (000C05A6) Unknown Recipient' })]));
+    expect(x).toMatchObject({ reason: 'userunknown', rule: 'vendor.msexch-unknown', hardbounce: true });
+    const [y] = classify(report([recipient({ diagnosticCode: '550 Unknown user kijitora@example.jp' })]));
+    expect(y).toMatchObject({ reason: 'filtered', rule: 'text.user-unknown+not-rcpt' });
+    const [z] = classify(report([recipient({ status: '5.7.1', diagnosticCode: '553 sorry, your envelope recipient is in my badrcptto list (#5.7.1)' })]));
+    expect(z).toMatchObject({ reason: 'filtered' });
+  });
+  it('a family rule fires only for its detector', () => {
+    const text = 'We are writing to let you know that the group may not exist: * a. * b. * c. * d.';
+    const r = report([recipient({ diagnosticCode: text })]);
+    expect(classify({ ...r, detector: 'googlegroups' })[0]).toMatchObject({ reason: 'rejected', rule: 'family.googlegroups-post' });
+    expect(classify(r)[0].reason).not.toBe('rejected');
+  });
+  it('status + pattern rules need both: 5.4.1 "rejected" is a refusal, 5.4.1 alone a network error', () => {
+    expect(classify(report([recipient({ status: '5.4.1', diagnosticCode: '541 5.4.1 Mail rejected by destination domain' })]))[0]).toMatchObject({ reason: 'rejected' });
+    expect(classify(report([recipient({ status: '5.4.1', diagnosticCode: '' })]))[0]).toMatchObject({ reason: 'networkerror' });
+  });
+  it('after MAIL FROM, text that names a cause beats the command', () => {
+    const [v] = classify(report([recipient({ command: 'MAIL', status: '5.7.1', diagnosticCode: '550 part of their network is on our block list' })]));
+    expect(v).toMatchObject({ reason: 'blocked' });
+    const [w] = classify(report([recipient({ command: 'MAIL', status: '5.1.0', diagnosticCode: '550 5.1.0 Not accepted' })]));
+    expect(w).toMatchObject({ reason: 'rejected', rule: 'command.mail' });
+  });
+  it('nothing said at all is undefined; something unrecognized is onhold', () => {
+    expect(classify(report([recipient({ diagnosticCode: null })]))[0]).toMatchObject({ reason: 'undefined' });
+    expect(classify(report([recipient({ diagnosticCode: 'Something odd happened' })]))[0]).toMatchObject({ reason: 'onhold' });
   });
 });

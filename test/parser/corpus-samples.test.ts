@@ -54,4 +54,35 @@ describe.skipIf(!present)('corpus samples (../shared/corpus, read in place)', ()
     expect(mac.recipients[0]).toMatchObject({ finalRecipient: 'kijitora@example.jp', status: '5.2.2' });
     expect(classify(mac)[0]).toMatchObject({ reason: 'mailboxfull', category: 'mailbox_full', hardbounce: false });
   });
+
+  // regressions of the classifier/parser pass on the public corpus (one per cause)
+  it('Sendmail DSN without Diagnostic-Code: the reason is read from the session transcript', async () => {
+    const r = await load('maildir/bsd/rfc3464-06.eml');
+    expect(r.recipients[0].diagnosticCode).toContain('unknown user: kijitora');
+    expect(classify(r)[0]).toMatchObject({ reason: 'userunknown', status: '5.5.0', hardbounce: true });
+  });
+
+  it('Status 4.5.0 but "550 5.5.0" from the server: the reply decides the class', async () => {
+    const r = await load('maildir/bsd/rhost-franceptt-10.eml');
+    expect(r.recipients[0].status).toBe('5.5.0');
+  });
+
+  it('a transcript "250 2.1.5 Ok" before "451 4.3.0": the failure code is the status', async () => {
+    const r = await load('maildir/bsd/lhost-postfix-75.eml');
+    expect(classify(r)[0]).toMatchObject({ status: '4.3.0', reason: 'systemerror' });
+  });
+
+  it("Postfix's bounce template with no report: no diagnostic, reason undefined", async () => {
+    const r = await load('maildir/bsd/lhost-postfix-64.eml');
+    expect(r.recipients[0].diagnosticCode).toBeNull();
+    expect(classify(r)[0]).toMatchObject({ reason: 'undefined' });
+  });
+
+  it('V5 Sendmail "Remote protocol error": the reply of the session with that host', async () => {
+    const r = await load('maildir/bsd/lhost-v5sendmail-07.eml');
+    const v = classify(r);
+    expect(v.find((x) => x.recipient === 'kijitora@example.org')).toMatchObject({ reason: 'blocked' });
+    expect(v.find((x) => x.recipient === 'mikeneko@example.org')).toMatchObject({ reason: 'hostunknown' });
+    expect(v.find((x) => x.recipient === 'hachiware@example.edu')).toMatchObject({ reason: 'userunknown' });
+  });
 });

@@ -4,7 +4,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, UnparseableError } from '../../src/parser/index.js';
 import { readMail } from '../../src/parser/mime.js';
-import { findReplyCode, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
+import { findAddresses, findReplyCode, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
 
 const DSN = [
   'From: MAILER-DAEMON@mx.example.org',
@@ -138,5 +138,13 @@ describe('smtp-text helpers', () => {
     expect(normalizeAddress('rfc/822;sabatora@example.net')).toBe('sabatora@example.net');
     expect(normalizeAddress('@relay.example:user@host.example')).toBe('user@host.example');
     expect(normalizeAddress('utf-8; jürgen@mta.test')).toBe('jürgen@mta.test');
+  });
+  it('status codes: a 2.x.x step of a transcript is never the failure', () => {
+    expect(findStatusCode('Out: 250 2.1.5 Ok In: DATA Out: 451 4.3.0 Error: queue file write error')).toBe('4.3.0');
+    expect(findStatusCode('250 2.0.0 Ok')).toBe('2.0.0');
+  });
+  it('addresses: leftmost local part, two or more labels, no overlap', () => {
+    expect(findAddresses('To: <A@B.com>, x@y@b.c; ..a@b.c.. a@b "q"@x.org')).toEqual(['a@b.com', 'y@b.c', 'a@b.c']);
+    expect(findAddresses('日本@例え.jp')).toEqual(['日本@例え.jp']);
   });
 });

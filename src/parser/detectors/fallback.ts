@@ -66,9 +66,73 @@ function textAround(lines: string[], li: number, address: string): string {
       break;
     }
     if (findAddresses(l).some((a) => a !== address) && !/^[ \t]/.test(l)) break;
+    // Sendmail's one-line entries ("554 <a@x>... reason" then "550 host (smtp)... reason"):
+    // a new reply line starts a new entry
+    if (/^[45]\d\d /.test(l) && /^[45]\d\d /.test(lines[li])) break;
     out += '\n' + l;
   }
   return oneLine(out);
+}
+
+/**
+ * Old Sendmail (V5) transcripts report a failed session per host, then one line per address:
+ *
+ *   While talking to mailin1.example.org:
+ *   >>> MAIL From:<shironeko@example.co.jp>
+ *   <<< 501 <shironeko@example.co.jp>... no access from mail server [192.0.2.55] ...
+ *   554 <kijitora@example.org>... Remote protocol error
+ *
+ * When the address's own line carries no remote reply ("Remote protocol error"), the reason is
+ * the remote reply ("<<< ...") of the session with the address's host, answering the command
+ * before it (">>> ..."). Returns `text` unchanged when that does not apply.
+ */
+function sessionReply(lines: string[], address: string, text: string): string {
+  const own = /^[45]\d\d <?[^\s<>]+>?\.\.\.\s*(.*)$/.exec(text);
+  if (!own || /^[45]\d\d\b/.test(own[1])) return text;
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  const at = lines.findIndex((l) => l.toLowerCase().includes(address) && /^[45]\d\d </.test(l.trim()));
+  for (let i = at - 1; i >= 0 && i >= at - 40; i--) {
+    const m = /^\s*(?:\.\.\. )?while talking to ([\w.-]+?)\.?:\s*$/i.exec(lines[i]);
+    if (!m) continue;
+    const host = m[1].toLowerCase();
+    if (host !== domain && !host.endsWith('.' + domain)) return text;
+    let command = '';
+    for (let k = i + 1; k < at; k++) {
+      const l = lines[k].trim();
+      if (l.startsWith('>>>')) command = l;
+      else if (l.startsWith('<<<')) return oneLine(`${command} ${l} ${own[1]}`);
+    }
+    return text;
+  }
+  return text;
+}
+
+/**
+ * Template sentences of the common NDR generators that say only "it failed" (Postfix's
+ * bounce(5) template, the "automatically generated Delivery Status Notification" preamble).
+ * Taken as the diagnostic they would hide that the report gives no reason at all.
+ */
+const BOILERPLATE = [
+  /this is the mail system at host [^\s]+\.?/gi,
+  /i'm sorry to have to inform you that your message could not be delivered to one or more recipients\.?/gi,
+  /it's attached below\.?|for further assistance, please send mail to [^\s.]+\.?|if you do so, please include this problem report\.?|you can delete your own text from the attached returned message\.?/gi,
+  /the mail system\b/gi,
+  /delivery report unavailable/gi,
+  /this is an automatically generated delivery status notification\.?/gi,
+  /delivery to the following recipients? (?:failed permanently|has been delayed):?/gi,
+];
+
+/**
+ * The report's prose as the failure text when no line next to the address says why: its first
+ * 2,000 characters, less the generators' template sentences and the address itself. Null when
+ * nothing else is left (the report gives no reason).
+ */
+function proseDiagnostic(text: string, address: string): string | null {
+  const prose = oneLine(text.slice(0, 2000));
+  let rest = prose;
+  for (const re of BOILERPLATE) rest = rest.replace(re, ' ');
+  rest = rest.split(address).join(' ').replace(/[<>*:()\[\]-]/g, ' ');
+  return /[A-Za-z\u0080-\uffff]{3}/.test(rest) ? prose : null;
 }
 
 export function detectFallback(view: MailView): DetectorResult | null {
@@ -101,10 +165,12 @@ export function detectFallback(view: MailView): DetectorResult | null {
   }
   if (!cands.length) return null;
 
+  for (const c of cands) if (c.text) c.text = sessionReply(lines, c.address, c.text);
+
   const subject = headerValue(view.headers, 'subject') ?? '';
   const delayed = DELAY_PROSE.test(subject) || DELAY_PROSE.test(text.slice(0, 4000));
   const recipients: RecipientReport[] = cands.map((c) => {
-    const diag = c.text || oneLine(text.slice(0, 2000)) || null;
+    const diag = c.text || proseDiagnostic(text, c.address);
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
       action: delayed && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
       status: findStatusCode(diag),

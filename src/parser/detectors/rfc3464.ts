@@ -204,6 +204,10 @@ function isMailbox(a: string): boolean {
 export function preferStatus(field: string | null, diagnostic: string | null): string | null {
   const fromDiag = findReplyStatus(diagnostic);
   if (!fromDiag || fromDiag === field) return field ?? fromDiag;
+  // the classes disagree ("Status: 4.5.0" for "550 5.5.0 Service refused"): the server's reply,
+  // when its reply code and status agree with each other, says whether it was permanent
+  const reply = findReplyCode(diagnostic);
+  if (field && field[0] !== fromDiag[0] && reply !== null && String(reply)[0] === fromDiag[0]) return fromDiag;
   if (!field || field.endsWith('.0.0')) return fromDiag.endsWith('.0.0') && field ? field : fromDiag;
   // both specific: the server's code wins when it names a detail (5.2.2 over a guessed 5.1.1),
   // not when it only names a subject (5.1.0 does not replace 5.1.1)
@@ -239,6 +243,38 @@ export function textNearAddress(text: string, address: string): string | null {
 }
 
 const DSN_LINE = /^\s*(?:final-recipient|original-recipient|x-actual-recipient|x-postfix-sender|x-original-to|to|from|cc)\s*:/i;
+
+/** Sendmail's section rules ("----- Transcript of session follows -----"). */
+const SECTION_LINE = /(?<!-)-{3,}[ \t]*[A-Za-z][^\n-]{0,80}?[ \t]*-{3,}/g;
+
+/**
+ * The replies of a Sendmail session transcript ("----- Transcript of session follows -----"):
+ * its lines up to the next section, without our own commands (">>> RCPT To:<...>") and the
+ * "... while talking to host:" lead-ins. Null when there is no transcript.
+ */
+export function transcriptText(text: string, address: string): string | null {
+  const m = /^[ \t]*-{3,}[ \t]*transcript of (?:the )?session follows[ \t]*-{3,}[ \t]*$/im.exec(text);
+  if (!m) return null;
+  const lines = text.slice(m.index + m[0].length, m.index + m[0].length + 20_000).split('\n', 60);
+  // Sendmail's own line for the address says it all: "<addr>... Deferred: Connection refused"
+  const a = address.toLowerCase();
+  for (const line of lines) {
+    const t = line.trim();
+    const low = t.toLowerCase();
+    if ((low.startsWith('<' + a + '>...') || low.startsWith(a + '...')) && t.length > a.length + 8) return oneLine(t.slice(t.indexOf('...') + 3));
+  }
+  const out: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (/^[ \t]*-{3,}/.test(line)) break;
+    const t = line.trim();
+    if (!t || t.startsWith('>>>') || /^\.\.\. while talking to /i.test(t)) continue;
+    out.push(t.replace(/^<<<\s*/, ''));
+    size += t.length;
+    if (size > 1000) break;
+  }
+  return out.length ? oneLine(out.join(' ')) : null;
+}
 
 /** Kind of a report from its recipients' actions (RFC 3464 §2.3.3). */
 export function kindFromActions(rs: RecipientReport[]): 'bounce' | 'delay' | 'delivered' {
@@ -281,7 +317,11 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
   // fill missing diagnostic text / status from the human-readable part
   for (const r of recipients) {
     if (!r.diagnosticCode) {
-      const near = textNearAddress(view.reportText, r.finalRecipient) ?? (r.originalRecipient ? textNearAddress(view.reportText, r.originalRecipient) : null);
+      let near = textNearAddress(view.reportText, r.finalRecipient) ?? (r.originalRecipient ? textNearAddress(view.reportText, r.originalRecipient) : null);
+      // Sendmail lists the address under "----- The following addresses had permanent fatal
+      // errors -----" and gives the reason only in the session transcript that follows
+      if (near) near = oneLine(near.replace(SECTION_LINE, ' ')) || null;
+      if (recipients.length === 1 && (!near || near.replace(/[<>\s]/g, '') === r.finalRecipient)) near = transcriptText(view.reportText, r.finalRecipient) ?? near;
       if (near && (findStatusCode(near) || findReplyCode(near) || near.length > r.finalRecipient.length + 12)) {
         r.diagnosticCode = near;
         r.replyCode ??= findReplyCode(near);
