@@ -3,7 +3,7 @@
 // bench/README.md. A benchmark, not a test: it asserts no timing and exits 0 whatever the
 // figures; it exits non-zero only when a bench itself breaks (a crash, a missing dist/).
 //
-//   npm run bench                    full run (about 20-25 minutes on 2 cores)
+//   npm run bench                    full run (about 15 minutes on 2 cores)
 //   npm run bench -- --quick         CI smoke, under a minute; writes bench/tmp/results-quick.json only
 //   npm run bench -- --only smtp,classify [--no-profile]
 //   npm run bench -- --render        rewrite the README table from today's results file only

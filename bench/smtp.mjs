@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // 1. SMTP ingest end to end: messages/s, DATA->250 latency, bounced's peak RSS and backlog.
 //
-//   node bench/smtp.mjs [--quick] [--reps N] [--duration MS] [--sessions 1,10,50]
+//   node bench/smtp.mjs [--quick] [--reps N] [--duration MS] [--sessions 1,10,50] [--section NAME]
 //
 // Servers (each on its own loopback port in 2600-2699):
 //   sink-stock   bare smtp-server sink, stock (100 ms greeting delay)
@@ -125,7 +125,8 @@ export async function runSmtp(opts = {}) {
     for (let rep = 0; rep < reps; rep++) {
       for (const sessions of sessionsList) {
         for (const reuse of [false, true]) {
-          const drivers = ['node', ...(haveSource && sessions === 10 ? ['smtp-source'] : [])];
+          // smtp-source cross-checks the Node client at 10 sessions (full runs; the quick smoke skips it).
+          const drivers = ['node', ...(haveSource && sessions === 10 && !quick ? ['smtp-source'] : [])];
           for (const driver of drivers) {
             // smtp-source is told a count, not a time: size it from the Node client's rate.
             for (const server of servers) {
@@ -230,7 +231,8 @@ function summarize(runs, meta) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = parseArgs();
   const result = await runSmtp(args);
-  const file = saveSection('smtp', result, { quick: Boolean(args.quick) });
+  // --section NAME keeps a partial re-run (e.g. --sessions 10) beside the full run's figures.
+  const file = saveSection(args.section ?? 'smtp', result, { quick: Boolean(args.quick) });
   console.log(JSON.stringify({ summary: result.summary, ratios: result.ratios, targets: result.targets }, null, 1));
   log(`smtp: results in ${file}`);
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runClassify } from './commands/classify.js';
-import { BackupError, runBackup } from './commands/backup.js';
+import { runBackup } from './commands/backup.js';
 import { ConfigError, describeConfig, loadConfig, redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
@@ -10,14 +10,16 @@ import { startDaemon } from './main.js';
 import { Intake } from './pipeline/intake.js';
 import { Processor } from './pipeline/processor.js';
 import { openStore } from './store/index.js';
+import { ApiRepo } from './store/sqlite-api.js';
 import { openPipeline } from './pipeline/open.js';
 import { verpCodec } from './verp/secret.js';
 import { printRows } from './commands/print.js';
 import { LogTailer } from './logtail/tailer.js';
 import { Scheduler } from './scheduler/index.js';
-import { standardJobs } from './scheduler/jobs.js';
+import { policyJobs, standardJobs } from './scheduler/jobs.js';
 import { utcDay } from './store/sqlite-lifecycle.js';
 import type { DeliveryState } from './store/types.js';
+import { registerPolicyCommands } from './commands/policy-cli.js';
 
 // sysexits.h codes that Postfix's pipe(8) understands: 75 means "try again later".
 const EX_TEMPFAIL = 75;
@@ -182,15 +184,14 @@ program
   .argument('<file>', 'where to write the copy (its directory must exist)')
   .option('--force', 'replace FILE if it exists')
   .action(async (file: string, opts: { force?: boolean }) => {
-    try {
-      const r = await runBackup(config(), file, { force: Boolean(opts.force) });
-      if (r.migrated.length) console.error(`bounced backup: note: migrations ${r.migrated.join(', ')} were applied before the copy`);
-      console.log(`wrote ${r.file}: ${r.bytes} bytes, ${r.pages} pages, schema version ${r.schemaVersion}, quick_check ok`);
-    } catch (err) {
-      if (!(err instanceof BackupError)) throw err;
-      console.error(`bounced backup: ${err.message}`);
-      process.exitCode = err.exitCode;
+    const r = await runBackup(config(), file, { force: Boolean(opts.force) });
+    if (!r.ok) {
+      console.error(`bounced backup: ${r.error}`);
+      process.exitCode = r.exitCode;
+      return;
     }
+    if (r.migrated.length) console.error(`bounced backup: note: migrations ${r.migrated.join(', ')} were applied before the copy`);
+    console.log(`wrote ${r.file}: ${r.bytes} bytes, ${r.pages} pages, schema version ${r.schemaVersion}, quick_check ok`);
   });
 
 const configCmd = program.command('config').description('configuration');
@@ -278,10 +279,10 @@ program
     const now = opts.now ? Date.parse(opts.now) : Date.now();
     if (Number.isNaN(now)) throw new ConfigError(`bounced tick: --now ${opts.now} is not a date`);
     const log = cliLogger(cfg);
-    const { store, verp } = openPipeline(cfg);
+    const { store, verp, policy } = openPipeline(cfg);
     try {
       const processor = new Processor(store, verp, log, { now: () => now });
-      const ran = await new Scheduler(store.lifecycle, standardJobs(cfg, store, processor), log).runDue(now);
+      const ran = await new Scheduler(store.lifecycle, [...standardJobs(cfg, store, processor), ...policyJobs(cfg, policy, log)], log).runDue(now);
       console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
     } finally {
       store.close();
@@ -329,6 +330,55 @@ sends
     const store = openStore(cfg);
     printRows(store.lifecycle.listSends(opts.account) as unknown as Record<string, unknown>[], opts.format, ['accountId', 'day', 'count']);
     store.close();
+  });
+
+registerPolicyCommands(program, { config });
+
+const keys = program.command('keys').description('API keys of accounts (only their sha256 is stored)');
+keys
+  .command('create')
+  .description('create an API key for an account and print it (the only time it is shown)')
+  .requiredOption('--account <id>', 'account id')
+  .option('--name <name>', 'a label for the key')
+  .action((opts: { account: string; name?: string }) => {
+    const store = openStore(config());
+    try {
+      const repo = new ApiRepo(store.db);
+      if (!repo.accountExists(opts.account)) {
+        console.error(`bounced keys create: no account ${opts.account} (create it first: POST /v1/accounts)`);
+        process.exitCode = 1;
+        return;
+      }
+      const { record, key } = repo.createKey(opts.account, opts.name ?? null, Date.now());
+      console.error(`created ${record.id} for account ${opts.account}; store the key now, it is not shown again:`);
+      console.log(key);
+    } finally {
+      store.close();
+    }
+  });
+keys
+  .command('list')
+  .description("an account's keys: id, prefix, created, revoked")
+  .requiredOption('--account <id>', 'account id')
+  .addOption(format())
+  .action((opts: { account: string; format: 'jsonl' | 'table' }) => {
+    const store = openStore(config());
+    printRows(new ApiRepo(store.db).listKeys(opts.account) as unknown as Record<string, unknown>[], opts.format, ['id', 'prefix', 'name', 'createdAt', 'revokedAt']);
+    store.close();
+  });
+keys
+  .command('revoke')
+  .description('revoke a key (a running daemon refuses it within 30 s; DELETE /v1/accounts/:id/keys/:keyId at once)')
+  .argument('<keyId>', 'key id (key_...)')
+  .requiredOption('--account <id>', 'account id')
+  .action((keyId: string, opts: { account: string }) => {
+    const store = openStore(config());
+    const ok = new ApiRepo(store.db).revokeKey(opts.account, keyId, Date.now());
+    store.close();
+    if (!ok) {
+      console.error(`bounced keys revoke: no active key ${keyId} for account ${opts.account}`);
+      process.exitCode = 1;
+    }
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -13,6 +13,13 @@ const REDACT = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'headers.authorization',
+  // API keys, webhook secrets and unsubscribe tokens, wherever a log call might carry one.
+  'key',
+  'token',
+  '*.key',
+  '*.secret',
+  '*.token',
+  '*.authorization',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -1,22 +1,33 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/app.js';
+import { Metrics } from './metrics.js';
+import { ApiRepo } from './store/sqlite-api.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { Listener } from './listener/index.js';
 import { LogTailer } from './logtail/tailer.js';
 import { Scheduler } from './scheduler/index.js';
-import { standardJobs } from './scheduler/jobs.js';
+import { policyJobs, standardJobs } from './scheduler/jobs.js';
 import { Intake } from './pipeline/intake.js';
 import { Processor } from './pipeline/processor.js';
+import { PipelineWorker } from './pipeline/remote.js';
 import { openPipeline } from './pipeline/open.js';
 import type { Store } from './store/types.js';
 
 // Wiring only: open the store, start the services, and stop them in reverse order.
 
+/** Processing of received messages, on this thread or the pipeline worker's. */
+export interface Pipeline {
+  kick(): void;
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface Daemon {
   store: Store;
-  processor: Processor;
+  processor: Pipeline;
   tailer: LogTailer | null;
   smtpAddress: { host: string; port: number };
   httpAddress: { host: string; port: number };
@@ -25,20 +36,50 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ evt: 'STARTING', config: redactConfig(config) }, 'bounced starting');
-  const { store, verp } = openPipeline(config);
-  const processor = new Processor(store, verp, log.child({ mod: 'pipeline' }));
-  const intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => processor.kick());
+  const { store, verp, policy } = openPipeline(config);
+  const apiRepo = new ApiRepo(store.db);
+  const metrics = new Metrics({ suppressions: () => apiRepo.countSuppressions() });
+  const webhooks = new WebhookDispatcher({ repo: apiRepo, log: log.child({ mod: 'webhooks' }), onAttempt: metrics.countWebhook });
+  const onSettled = (outcomes: Parameters<typeof metrics.countSettled>[0]) => {
+    metrics.countSettled(outcomes);
+    webhooks.kick();
+  };
+  // Received messages are stored and processed by the pipeline worker thread, so that no
+  // fsync and no parsing ever holds up an SMTP session (src/pipeline/worker.ts). With
+  // pipeline.worker off, the same Intake and Processor run on this thread.
+  let processor: Pipeline;
+  let intake: { accept: Intake['accept'] };
+  if (config.pipeline.worker) {
+    const worker = new PipelineWorker(config, log.child({ mod: 'pipeline' }), onSettled);
+    const backlog = await worker.start();
+    if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
+    processor = worker;
+    intake = worker;
+  } else {
+    const local = new Processor(store, verp, log.child({ mod: 'pipeline' }), { onSettled });
+    intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
+    // What a crash left `received` is processed first.
+    const backlog = store.countMessages().received;
+    if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
+    local.kick();
+    processor = local;
+  }
 
-  // What a crash left `received` is processed first.
-  const backlog = store.countMessages().received;
-  if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
-  processor.kick();
-
-  const scheduler = new Scheduler(store.lifecycle, standardJobs(config, store, processor), log.child({ mod: 'scheduler' }));
+  const scheduler = new Scheduler(store.lifecycle, [...standardJobs(config, store, processor, webhooks), ...policyJobs(config, policy, log.child({ mod: 'notify' }))], log.child({ mod: 'scheduler' }), metrics.observeJob);
   const tailer = config.tail.file
-    ? new LogTailer({ path: config.tail.file, store, verp, log: log.child({ mod: 'logtail' }), pollMs: config.tail.pollMs })
+    ? new LogTailer({
+        path: config.tail.file,
+        store,
+        verp,
+        log: log.child({ mod: 'logtail' }),
+        pollMs: config.tail.pollMs,
+        onBatch: (stats) => {
+          metrics.countTailBatch(stats);
+          webhooks.kick();
+        },
+      })
     : null;
-  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }) });
+  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: metrics.countListener });
   let smtpListening = false;
   let tailing = false;
   let api: FastifyInstance | null = null;
@@ -50,7 +91,18 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     scheduler.start(config.scheduler.tickMs);
     const smtp = await listener.listen(config.smtp.host, config.smtp.port);
     smtpListening = true;
-    api = buildApi({ store, log: log.child({ mod: 'api' }), smtpListening: () => smtpListening, tailing: tailer ? () => tailing : null });
+    api = buildApi({
+      store,
+      log: log.child({ mod: 'api' }),
+      smtpListening: () => smtpListening,
+      tailing: tailer ? () => tailing : null,
+      repo: apiRepo,
+      policy,
+      adminKey: config.adminKey,
+      metrics,
+      onEvents: () => webhooks.kick(),
+      rateLimit: { perSecond: config.http.rateLimitPerSecond, burst: config.http.rateLimitBurst },
+    });
     await api.listen({ host: config.http.host, port: config.http.port });
     const http = api.server.address() as { address: string; port: number };
     log.info({ evt: 'READY', smtp: `${smtp.address}:${smtp.port}`, http: `${http.address}:${http.port}` }, 'bounced ready');
@@ -71,6 +123,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           smtpListening = false;
           await api?.close();
           await scheduler.stop();
+          await webhooks.stop();
           // The tailer's last batch is committed with its checkpoint before the DB closes.
           await tailer?.stop();
           tailing = false;
@@ -83,6 +136,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     await listener.close().catch(() => {});
     await api?.close().catch(() => {});
     await scheduler.stop();
+    await webhooks.stop();
     await tailer?.stop().catch(() => {});
     await processor.stop();
     store.close();

@@ -132,7 +132,21 @@ async function httpStatus(url) {
  * Starts `node dist/cli.js serve` with its own data dir and ports; resolves once /readyz says
  * 200. Its log goes to <dataDir>/bounced.log (at the default level `info`, as in production).
  */
-export async function startBounced({ smtpPort, httpPort, dataDir, env = {}, nodeArgs = [] }) {
+export async function startBounced(opts) {
+  // Other engineers rebuild dist/ while they work; a start that catches a half-written dist/
+  // exits at once (ERR_MODULE_NOT_FOUND). Try again a few seconds later before giving up.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBouncedOnce(opts);
+    } catch (err) {
+      if (attempt >= 4 || !/exited during start-up/.test(String(err?.message))) throw err;
+      log(`bench: ${err.message}; retrying in 5 s (dist/ being rebuilt?)`);
+      await sleep(5000);
+    }
+  }
+}
+
+async function startBouncedOnce({ smtpPort, httpPort, dataDir, env = {}, nodeArgs = [] }) {
   await assertPortFree(smtpPort);
   await assertPortFree(httpPort);
   mkdirSync(dataDir, { recursive: true });

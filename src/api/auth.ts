@@ -4,7 +4,9 @@ import type { ApiStore } from '../store/sqlite-api.js';
 // API keys: `Authorization: Bearer <key>`. The admin key comes from config (adminKey); account
 // keys are random 32-byte keys stored as their sha256. A presented key is hashed and looked
 // up by its hash, then the hashes are compared in constant time; results are kept in a small
-// LRU (hash -> principal) so the hot path does no SQL for auth. Revoking clears the cache.
+// LRU (hash -> principal) so the hot path does no SQL for auth. Revoking through the API
+// clears the cache; an entry is also looked up again after CACHE_TTL_MS, so a key revoked by
+// another process (`bounced keys revoke`) stops working within that time.
 
 export interface Principal {
   /** `admin` for the configured admin key, else the key's id. */
@@ -15,10 +17,11 @@ export interface Principal {
 }
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+export const CACHE_TTL_MS = 30_000;
 
 export class Authenticator {
   private readonly adminHash: Buffer | null;
-  private readonly cache = new Map<string, Principal>();
+  private readonly cache = new Map<string, { principal: Principal; at: number }>();
 
   constructor(
     private readonly repo: ApiStore,
@@ -29,7 +32,7 @@ export class Authenticator {
   }
 
   /** The principal of an Authorization header, or null (missing, malformed, unknown, revoked). */
-  authenticate(header: string | undefined): Principal | null {
+  authenticate(header: string | undefined, now = Date.now()): Principal | null {
     if (!header || header.length > 512 || !header.startsWith('Bearer ')) return null;
     const key = header.slice(7).trim();
     if (!key) return null;
@@ -38,17 +41,18 @@ export class Authenticator {
     if (this.adminHash && timingSafeEqual(hash, this.adminHash)) return ADMIN;
     const hex = hash.toString('hex');
     const hit = this.cache.get(hex);
-    if (hit) {
+    if (hit && now - hit.at < CACHE_TTL_MS) {
       // Least recently used goes first: move the hit to the end.
       this.cache.delete(hex);
       this.cache.set(hex, hit);
-      return hit;
+      return hit.principal;
     }
+    this.cache.delete(hex);
     const row = this.repo.findKeyByHash(hex);
     if (!row || row.revokedAt !== null || !timingSafeEqual(Buffer.from(row.hash, 'hex'), hash)) return null;
     const principal: Principal = { keyId: row.id, accountId: row.accountId, admin: row.accountId === null };
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(hex, principal);
+    this.cache.set(hex, { principal, at: now });
     return principal;
   }
 

@@ -63,6 +63,10 @@ export const configSchema = z
          * one-click List-Unsubscribe URL (RFC 8058): <publicUrl>/v1/unsubscribe/<token>.
          */
         publicUrl: z.string().url().default('http://127.0.0.1:8025'),
+        /** API requests per second per key (token bucket); more get 429. 0: no limit. */
+        rateLimitPerSecond: z.number().min(0).default(10_000),
+        /** Requests a key may make at once before the per-second rate applies. */
+        rateLimitBurst: z.number().int().positive().default(20_000),
       })
       .prefault({}),
     verp: z
@@ -76,6 +80,15 @@ export const configSchema = z
         prefix: z.string().regex(/^[a-z0-9._-]+$/i).default('b'),
         /** Local-part prefix of List-Unsubscribe mailto: addresses (must differ from prefix). */
         unsubscribePrefix: z.string().regex(/^[a-z0-9._-]+$/i).default('u'),
+      })
+      .prefault({}),
+    pipeline: z
+      .object({
+        /**
+         * Store and process received messages on a worker thread (the default), so that the
+         * commit's fsync and the parsing never hold up SMTP sessions. Off: all on one thread.
+         */
+        worker: z.boolean().default(true),
       })
       .prefault({}),
     lifecycle: z
@@ -107,6 +120,8 @@ export const configSchema = z
         synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
         /** Most messages of concurrent SMTP sessions committed together (group commit). */
         groupCommitMax: z.number().int().positive().default(64),
+        /** How long a received message waits for others to share its commit (fsync). */
+        groupCommitWindowMs: z.number().min(0).max(100).default(2),
         /** How long a write waits for a lock held by another process before failing (then SMTP 451). */
         busyTimeoutMs: z.number().int().min(0).default(5000),
       })

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.js';
 import { smtpServerLogger, type Logger } from '../log.js';
-import type { Intake } from '../pipeline/intake.js';
+import type { IncomingMessage } from '../store/types.js';
 import { BouncedSmtpServer } from './server.js';
 
 // The inbound MX. It accepts mail for the bounce domains only, spools the raw bytes with
@@ -26,7 +26,8 @@ export const REPLIES = {
 
 export interface ListenerDeps {
   config: Config;
-  intake: Intake;
+  /** Stores a message durably; resolves with its row id (Intake, or the pipeline worker). */
+  intake: { accept(message: IncomingMessage): Promise<number> };
   log: Logger;
   /** Counters hook (metrics come later); called with an event name. */
   count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed') => void;

@@ -133,6 +133,23 @@ export interface Decision {
 
 /** Parses, classifies and attributes one stored message. Never throws on message content. */
 export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): Promise<Decision> {
+  // --- Account policy: List-Unsubscribe mailto: (RFC 2369 / RFC 8058) ---------------------
+  // Mail to an address with the unsubscribe prefix is an unsubscribe, whatever its body
+  // says, and never a bounce: no parsing, no records, no evidence. Signed tokens are handed
+  // to the policy rule (store.onSettle) in the settling transaction; forged ones do nothing.
+  const unsubscribeRcpts = msg.rcptTo.filter((r) => verp.isUnsubscribeAddress(r));
+  if (unsubscribeRcpts.length) {
+    const unsubscribes = unsubscribeRcpts.flatMap((r) => {
+      const d = verp.decodeUnsubscribe(r);
+      return d.ok ? [d.fields] : [];
+    });
+    return {
+      report: null,
+      attribution: { source: 'none', fields: null, signed: false },
+      outcome: { state: 'processed', kind: 'unknown', detector: 'unsubscribe', reportMessageId: null, bounces: [], evidence: [], unsubscribes },
+    };
+  }
+  // --- end of account policy step ---------------------------------------------------------
   let report: ParsedReport;
   try {
     report = await parseMessage(msg.raw);

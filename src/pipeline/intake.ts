@@ -15,6 +15,7 @@ interface Waiting {
 export class Intake {
   private queue: Waiting[] = [];
   private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: Store,
@@ -22,23 +23,38 @@ export class Intake {
     private readonly maxBatch: number,
     /** Called after each commit, e.g. to wake the processor. */
     private readonly onCommitted: () => void = () => {},
+    /**
+     * How long the first message of a batch waits for others to join it. Each commit waits
+     * for an fsync (several ms on these disks) during which this thread reads no socket; a
+     * short window lets the sessions whose 250s just went out send their next message into
+     * the same commit. 0: commit as soon as the current I/O has been handled.
+     */
+    private readonly windowMs = 0,
   ) {}
 
   /** Resolves with the message's row id once it is durably stored; rejects if the store fails. */
   accept(message: IncomingMessage): Promise<number> {
     return new Promise((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
-      if (!this.scheduled) {
+      if (this.queue.length >= this.maxBatch) {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = null;
         this.scheduled = true;
-        // setImmediate, not a timer: waits only for the I/O already ready (other sessions'
-        // final DATA chunks), adding no latency when the daemon is idle.
         setImmediate(() => this.flush());
+      } else if (!this.scheduled) {
+        this.scheduled = true;
+        if (this.windowMs > 0) this.timer = setTimeout(() => this.flush(), this.windowMs);
+        // setImmediate: waits only for the I/O already ready (other sessions' final DATA chunks).
+        else setImmediate(() => this.flush());
       }
     });
   }
 
   private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.scheduled = false;
+    if (this.queue.length === 0) return;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {

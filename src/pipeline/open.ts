@@ -3,15 +3,17 @@ import { openStore } from '../store/index.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import { verpCodec } from '../verp/secret.js';
 import type { VerpCodec } from '../verp/index.js';
+import { attachPolicy, type SqlitePolicyService } from '../policy/service.js';
 
 /**
  * The store with every in-transaction rule attached (policy reacting to deliveries and
  * records). Every edge that writes evidence (serve, ingest, tail, tick, replay) opens the
  * store through here, so none of them can forget a rule.
  */
-export function openPipeline(config: Config): { store: SqliteStore; verp: VerpCodec } {
+export function openPipeline(config: Config): { store: SqliteStore; verp: VerpCodec; policy: SqlitePolicyService } {
   const store = openStore(config);
   const verp = verpCodec(config);
   // Rules that must run inside the transaction of the change they react to are attached here.
-  return { store, verp };
+  const policy = attachPolicy(store, config, verp);
+  return { store, verp, policy };
 }

@@ -58,6 +58,16 @@ export interface Health {
   banner: string | null;
   recommendations: string[];
   canAppeal: boolean;
+  // Added by the policy implementation (additive):
+  /** Why, in words, when suspended (e.g. "hard-bounce rate 5.1 % (51 of 1000 sends) passed ..."). */
+  suspensionDetail?: string | null;
+  tier?: Tier;
+  profile?: Profile;
+  /** none | required | submitted | approved | denied */
+  review?: string;
+  openAppealId?: number | null;
+  /** The month's other evidence. */
+  figures?: { sends: number; senderFailures: number; blocklistings: number; cancelledCampaigns: number };
 }
 
 export interface SuppressionRecord {

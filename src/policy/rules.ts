@@ -158,6 +158,7 @@ export interface Assessment {
   suspend: { cause: SuspensionCause; detail: string } | null;
 }
 
+const EPS = 1e-12;
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)} %`;
 
 /**
@@ -169,16 +170,18 @@ const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)} %`;
 export function assess(month: Figures, sinceReinstated: Figures, cfg: PolicyConfig): Assessment {
   const r = rates(month, cfg);
   const warnings: WarningCause[] = [];
-  if (r.hardBounce.sends >= cfg.minimumVolume && r.hardBounce.rate >= r.hardBounce.warnAt && r.hardBounce.count > 0) warnings.push('hard_bounce_rate');
-  if (r.complaint.sends >= cfg.minimumVolume && r.complaint.rate >= r.complaint.warnAt && r.complaint.count > 0) warnings.push('complaint_rate');
-  if (r.unsubscribe.sends >= cfg.minimumVolume && r.unsubscribe.rate >= r.unsubscribe.warnAt && r.unsubscribe.count > 0) warnings.push('unsubscribe_rate');
+  // EPS: 0.05 x 0.8 is 0.04000000000000001 in binary floating point; 40 in 1,000 must warn.
+  const warns = (x: Rate) => x.sends >= cfg.minimumVolume && x.count > 0 && x.rate >= x.warnAt - EPS;
+  if (warns(r.hardBounce)) warnings.push('hard_bounce_rate');
+  if (warns(r.complaint)) warnings.push('complaint_rate');
+  if (warns(r.unsubscribe)) warnings.push('unsubscribe_rate');
   if (month.cancelledCampaigns > 0) warnings.push('campaign_cancelled');
   if (month.blocklistings > 0) warnings.push('blocklisted');
 
   const s = rates(sinceReinstated, cfg);
   let suspend: Assessment['suspend'] = null;
   for (const [name, x] of [['hard-bounce', s.hardBounce], ['spam complaint', s.complaint], ['unsubscribe', s.unsubscribe]] as const) {
-    if (x.sends >= cfg.minimumVolume && x.sends > 0 && x.rate > x.limit) {
+    if (x.sends >= cfg.minimumVolume && x.sends > 0 && x.rate > x.limit + EPS) {
       suspend = { cause: 'rates', detail: `${name} rate ${pct(x.rate)} (${x.count} of ${x.sends} sends) passed the limit of ${pct(x.limit)}` };
       break;
     }
@@ -209,7 +212,7 @@ export function canarySize(planned: number | null, cfg: Pick<PolicyConfig, 'cana
  */
 export function canaryCancels(c: { hardBounces: number; sends: number; planned: number | null }, cfg: PolicyConfig): boolean {
   const denominator = Math.max(canarySize(c.planned, cfg), c.sends);
-  return c.hardBounces / denominator > cfg.hardBounceLimit;
+  return c.hardBounces / denominator > cfg.hardBounceLimit + EPS;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 import type { Config } from '../config/schema.js';
-import type { Processor } from '../pipeline/processor.js';
 import type { Store } from '../store/types.js';
 import type { Job } from './index.js';
+import type { Logger } from '../log.js';
+import { sendDueNotifications } from '../policy/notify.js';
+import type { SqlitePolicyService } from '../policy/service.js';
 
 /** Pending deliveries whose window has run out at `now` become soft bounces. Returns how many. */
 export function expirePending(store: Store, windowMs: number, now: number): number {
@@ -39,7 +41,7 @@ export function expirePending(store: Store, windowMs: number, now: number): numb
 
 export const QUEUE_ID_MEMORY_MS = 7 * 86_400_000;
 
-export function standardJobs(config: Config, store: Store, processor: Processor): Job[] {
+export function standardJobs(config: Config, store: Store, processor: { drain(): Promise<void> }, webhooks?: { run(now: number): Promise<unknown> }): Job[] {
   const windowMs = config.lifecycle.pendingWindowHours * 3_600_000;
   return [
     // The processor is woken by every commit; this catches what a fault left behind.
@@ -47,5 +49,18 @@ export function standardJobs(config: Config, store: Store, processor: Processor)
     { name: 'expire-pending', cadenceMs: 5 * 60_000, run: (now) => void expirePending(store, windowMs, now) },
     // Postfix reuses short queue ids: forget them once no status line can still come.
     { name: 'prune-queue-ids', cadenceMs: 3_600_000, run: (now) => void store.lifecycle.pruneQueue(now - QUEUE_ID_MEMORY_MS) },
+    // Fans new events out to webhook endpoints and sends what is due (retries included);
+    // commits also kick the dispatcher at once, this catches the rest.
+    ...(webhooks ? [{ name: 'deliver-webhooks', cadenceMs: 10_000, run: (now: number) => webhooks.run(now).then(() => undefined) }] : []),
+  ];
+}
+
+/** The account policy's jobs (appended to standardJobs by the daemon and `bounced tick`). */
+export function policyJobs(config: Config, policy: SqlitePolicyService, log?: Logger): Job[] {
+  return [
+    // Sends counted after the bounces (bounced sends add, POST /v1/sends) can change a rate.
+    { name: 'evaluate-policy', cadenceMs: 5 * 60_000, run: (now) => void policy.evaluateAll(now) },
+    // The notifications outbox (warnings, suspensions, appeals) to the configured relay.
+    { name: 'send-notifications', cadenceMs: 60_000, run: (now) => sendDueNotifications(policy.repo, config, now, log).then(() => undefined) },
   ];
 }

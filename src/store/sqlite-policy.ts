@@ -191,6 +191,10 @@ export class PolicyRepo {
       campaignBounces: db.prepare(
         `SELECT count(*) AS n FROM delivery_failures WHERE account_id = ? AND campaign = ? AND state = 'hard' AND channel = 'marketing'`,
       ),
+      campaignReports: db.prepare(
+        `SELECT coalesce(sum(kind = 'complaint'), 0) AS complaints, coalesce(sum(kind = 'unsubscribe'), 0) AS unsubscribes
+           FROM contact_reports WHERE account_id = ? AND campaign = ?`,
+      ),
       cancelledCampaign: db.prepare(
         `SELECT cancelled_at FROM campaigns WHERE account_id = ? AND campaign = ? AND state = 'cancelled'`,
       ),
@@ -379,6 +383,11 @@ export class PolicyRepo {
     if (!r) return null;
     const n = (this.s.campaignBounces.get(accountId, campaign) as { n: number }).n;
     return { planned: r.planned, sends: r.sends, state: r.state, cancelledAt: r.cancelled_at, hardBounces: n };
+  }
+
+  /** Complaints and unsubscribes of a campaign's messages (all time). */
+  campaignReports(accountId: string, campaign: string): { complaints: number; unsubscribes: number } {
+    return this.s.campaignReports.get(accountId, campaign) as { complaints: number; unsubscribes: number };
   }
 
   /** The pre-send check's campaign lookup: when the campaign is cancelled, since when. */

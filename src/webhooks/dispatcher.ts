@@ -37,8 +37,9 @@ export interface DispatcherOptions {
 }
 
 export class WebhookDispatcher {
-  private running: Promise<void> | null = null;
-  private again = false;
+  /** Passes run one after another (a scheduled pass and a kick never send the same delivery twice). */
+  private chain: Promise<unknown> = Promise.resolve();
+  private kickQueued = false;
   private stopped = false;
   private readonly retryForMs: number;
   private readonly now: () => number;
@@ -48,27 +49,34 @@ export class WebhookDispatcher {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Asks for a pass now (after a commit that may have written events); coalesces. */
+  /** Asks for a pass soon (after a commit that may have written events); coalesces. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run(this.now())
-      .then(() => undefined)
-      .catch((err) => this.opts.log.error({ evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    if (this.stopped || this.kickQueued) return;
+    this.kickQueued = true;
+    this.enqueue(() => {
+      this.kickQueued = false;
+      return this.now();
+    }).catch((err) => this.opts.log.error({ evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'));
   }
 
   /** Fans out new events and attempts every delivery due at `now` once (the scheduler job). */
-  async run(now: number): Promise<{ fannedOut: number; attempted: number; delivered: number }> {
+  run(now: number): Promise<{ fannedOut: number; attempted: number; delivered: number }> {
+    return this.enqueue(() => now);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.chain;
+  }
+
+  private enqueue(at: () => number): Promise<{ fannedOut: number; attempted: number; delivered: number }> {
+    const pass = this.chain.then(() => this.pass(at()));
+    this.chain = pass.catch(() => undefined);
+    return pass;
+  }
+
+  private async pass(now: number): Promise<{ fannedOut: number; attempted: number; delivered: number }> {
+    if (this.stopped) return { fannedOut: 0, attempted: 0, delivered: 0 };
     const fannedOut = this.opts.repo.fanOut(now);
     let attempted = 0;
     let delivered = 0;
@@ -78,18 +86,13 @@ export class WebhookDispatcher {
       if (this.stopped) break;
       const due = this.opts.repo.dueDeliveries(now, 100);
       if (!due.length) break;
-      for (let i = 0; i < due.length; i += concurrency) {
+      for (let i = 0; i < due.length && !this.stopped; i += concurrency) {
         const results = await Promise.all(due.slice(i, i + concurrency).map((d) => this.attempt(d, now)));
         attempted += results.length;
         delivered += results.filter((r) => r === 'delivered').length;
       }
     }
     return { fannedOut, attempted, delivered };
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    while (this.running) await this.running;
   }
 
   /** The body of an event: the same bytes on every attempt. */

@@ -1,0 +1,301 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { RouteContext } from '../app.js';
+import { ApiError } from '../errors.js';
+import { accountId, address, cursor, js, limit, out, parseSince, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
+
+// The pre-send check (the hot path) and the account's suppression list. Every route acts for
+// one account: an account key for its own, the admin key for the one it names.
+
+const checkQuery = z
+  .object({
+    account: accountId.optional().describe('required with the admin key; an account key may omit it'),
+    campaign: z.string().max(200).optional(),
+    channel: z.enum(['marketing', 'one_to_one']).optional(),
+  })
+  .strict();
+type CheckQuery = z.infer<typeof checkQuery>;
+
+const batchBody = z
+  .object({
+    account: accountId.optional(),
+    addresses: z.array(address).min(1).max(1000),
+    campaign: z.string().max(200).optional(),
+    channel: z.enum(['marketing', 'one_to_one']).optional(),
+  })
+  .strict();
+type BatchBody = z.infer<typeof batchBody>;
+
+const listQuery = z
+  .object({
+    account: accountId.optional(),
+    reason: z.enum(SUPPRESSION_REASONS).optional(),
+    scope: z.enum(['account', 'global']).optional(),
+    since: since.optional(),
+    cursor: z.string().max(512).optional(),
+    limit,
+  })
+  .strict();
+type ListQuery = z.infer<typeof listQuery>;
+
+const addBody = z
+  .object({
+    account: accountId.optional(),
+    addresses: z.array(address).min(1).max(10_000),
+    reason: z.enum(['import', 'manual', 'unsubscribe']).default('manual'),
+  })
+  .strict();
+type AddBody = z.infer<typeof addBody>;
+
+const importQuery = z
+  .object({
+    account: accountId.optional(),
+    reason: z.enum(['import', 'manual', 'unsubscribe']).default('import'),
+  })
+  .strict();
+type ImportQuery = z.infer<typeof importQuery>;
+
+const removeQuery = z
+  .object({
+    account: accountId.optional(),
+    note: z.string().min(1).max(500).describe('why (kept in the audit record)'),
+  })
+  .strict();
+type RemoveQuery = z.infer<typeof removeQuery>;
+
+const addressParams = z.object({ address }).strict();
+
+const suppression = z.object({
+  accountId: z.string().nullable(),
+  address: z.string(),
+  reason: z.string(),
+  createdAt: z.number(),
+  source: z.string().nullable(),
+});
+
+/** Rows per transaction of a streamed import. */
+const IMPORT_BATCH = 5000;
+/** A streamed import may be large (a million rows is ~40 MB), not unbounded. */
+const IMPORT_MAX_BYTES = 1024 * 1024 * 1024;
+const ADDRESS_RE = /^[^\s@]+@[^\s@]+$/;
+
+const actorOf = (req: FastifyRequest) => `api:${req.principal!.keyId}`;
+
+export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.route<{ Params: { address: string }; Querystring: CheckQuery }>({
+    method: 'GET',
+    url: '/v1/suppressions/:address',
+    // The hot path: no request log line, a response schema (fast serialisation), a sync handler.
+    config: { auth: 'account', quiet: true },
+    schema: {
+      summary: 'Pre-send check: may this account mail this address now, and if not, why',
+      tags: ['suppressions'],
+      params: js(addressParams),
+      querystring: js(checkQuery),
+      response: { 200: out(sendDecision) },
+    },
+    handler(req) {
+      const q = req.query;
+      const account = ctx.accountFor(req, q.account);
+      return ctx.policy().checkSend(account, req.params.address, ctx.now(), q.campaign || q.channel ? { campaign: q.campaign, channel: q.channel } : undefined);
+    },
+  });
+
+  app.route<{ Body: BatchBody }>({
+    method: 'POST',
+    url: '/v1/suppressions/check',
+    config: { auth: 'account', quiet: true },
+    schema: {
+      summary: 'Pre-send check of up to 1,000 addresses at once (answers in the same order)',
+      tags: ['suppressions'],
+      body: js(batchBody),
+      response: { 200: out(z.object({ results: z.array(sendDecision) })) },
+    },
+    handler(req) {
+      const b = req.body;
+      const account = ctx.accountFor(req, b.account);
+      const opts = b.campaign || b.channel ? { campaign: b.campaign, channel: b.channel } : undefined;
+      return { results: ctx.policy().checkSendBatch(account, b.addresses, ctx.now(), opts) };
+    },
+  });
+
+  app.route<{ Querystring: ListQuery }>({
+    method: 'GET',
+    url: '/v1/suppressions',
+    config: { auth: 'account' },
+    schema: {
+      summary: 'The suppressions that apply to the account (its own and global), a page at a time',
+      tags: ['suppressions'],
+      querystring: js(listQuery),
+      response: { 200: out(z.object({ items: z.array(suppression), next: z.string().nullable() })) },
+    },
+    handler(req) {
+      const q = req.query;
+      const account = ctx.accountFor(req, q.account);
+      return ctx.policy().listSuppressions({
+        accountId: account,
+        reason: q.reason,
+        scope: q.scope,
+        since: parseSince(q.since),
+        cursor: q.cursor,
+        limit: q.limit,
+      });
+    },
+  });
+
+  app.route<{ Body: AddBody }>({
+    method: 'POST',
+    url: '/v1/suppressions',
+    config: { auth: 'account' },
+    schema: {
+      summary: 'Suppress addresses for the account (up to 10,000; use /v1/suppressions/import for files)',
+      tags: ['suppressions'],
+      body: js(addBody),
+      response: { 200: out(z.object({ added: z.number() })) },
+    },
+    handler(req) {
+      const b = req.body;
+      const account = ctx.accountFor(req, b.account);
+      const added = ctx.policy().addSuppressions(account, b.addresses, b.reason, actorOf(req), ctx.now());
+      ctx.deps.onEvents?.();
+      return { added };
+    },
+  });
+
+  // Streamed imports: the body is read line by line and written in batches, never held whole.
+  app.register(async (scope) => {
+    for (const type of ['text/csv', 'application/x-ndjson', 'text/plain']) {
+      scope.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
+    }
+    scope.route<{ Querystring: ImportQuery }>({
+      method: 'POST',
+      url: '/v1/suppressions/import',
+      config: { auth: 'account' },
+      schema: {
+        summary: 'Import an opt-out list, streamed: CSV (address in the first column, optional header), NDJSON ("a@b" or {"address": "a@b"} per line) or plain text (one address per line)',
+        tags: ['suppressions'],
+        querystring: js(importQuery),
+        consumes: ['text/csv', 'application/x-ndjson', 'text/plain'],
+        response: {
+          200: out(
+            z.object({
+              added: z.number().describe('addresses newly suppressed'),
+              lines: z.number(),
+              invalid: z.number(),
+              invalidLines: z.array(z.number()).describe('the first 20 line numbers that held no valid address'),
+            }),
+          ),
+        },
+      },
+      async handler(req) {
+        const q = req.query;
+        const account = ctx.accountFor(req, q.account);
+        const policy = ctx.policy();
+        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (typeof (req.body as Readable | undefined)?.pipe !== 'function') throw new ApiError('unsupported_media_type');
+        const result = await importLines(req.body as Readable, type === 'text/csv' ? csvAddress : type === 'application/x-ndjson' ? ndjsonAddress : plainAddress, (batch) =>
+          policy.addSuppressions(account, batch, q.reason, actorOf(req), ctx.now()),
+        );
+        ctx.deps.onEvents?.();
+        return result;
+      },
+    });
+  });
+
+  app.route<{ Params: { address: string }; Querystring: RemoveQuery }>({
+    method: 'DELETE',
+    url: '/v1/suppressions/:address',
+    config: { auth: 'account' },
+    schema: {
+      summary: "Unbounce: lift the account's own suppression of an address (global ones stay); audited",
+      tags: ['suppressions'],
+      params: js(addressParams),
+      querystring: js(removeQuery),
+      response: { 204: { type: 'null', description: 'Removed' } },
+    },
+    handler(req, reply) {
+      const account = ctx.accountFor(req, req.query.account);
+      const removed = ctx.policy().removeSuppression(account, req.params.address, actorOf(req), req.query.note, ctx.now());
+      if (!removed) throw new ApiError('not_found', 'The account does not suppress this address');
+      ctx.deps.onEvents?.();
+      return reply.code(204).send();
+    },
+  });
+}
+
+/** Reads lines, keeps the valid addresses, and hands them over in batches. */
+export async function importLines(
+  input: Readable,
+  extract: (line: string, n: number) => string | null,
+  write: (batch: string[]) => number,
+): Promise<{ added: number; lines: number; invalid: number; invalidLines: number[] }> {
+  let bytes = 0;
+  input.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > IMPORT_MAX_BYTES) input.destroy(new ApiError('payload_too_large'));
+  });
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let batch: string[] = [];
+  let added = 0;
+  let n = 0;
+  let invalid = 0;
+  const invalidLines: number[] = [];
+  for await (const line of rl) {
+    n++;
+    if (line.trim() === '') continue;
+    const a = extract(line, n);
+    if (a === '') continue; // a header
+    if (a === null || a.length > 320 || !ADDRESS_RE.test(a)) {
+      invalid++;
+      if (invalidLines.length < 20) invalidLines.push(n);
+      continue;
+    }
+    batch.push(a.toLowerCase());
+    if (batch.length >= IMPORT_BATCH) {
+      added += write(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) added += write(batch);
+  return { added, lines: n, invalid, invalidLines };
+}
+
+/** First CSV field (RFC 4180 quoting); '' for a header line (line 1 without an @). */
+export function csvAddress(line: string, n: number): string | null {
+  let field: string;
+  if (line.startsWith('"')) {
+    let i = 1;
+    field = '';
+    for (; i < line.length; i++) {
+      if (line[i] === '"') {
+        if (line[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else break;
+      } else field += line[i];
+    }
+  } else {
+    const comma = line.search(/[,;\t]/);
+    field = comma === -1 ? line : line.slice(0, comma);
+  }
+  field = field.trim();
+  if (n === 1 && !field.includes('@')) return '';
+  return field;
+}
+
+export function ndjsonAddress(line: string): string | null {
+  try {
+    const v = JSON.parse(line) as unknown;
+    if (typeof v === 'string') return v.trim();
+    if (v && typeof v === 'object' && typeof (v as { address?: unknown }).address === 'string') return (v as { address: string }).address.trim();
+  } catch {
+    // not JSON: counted as invalid
+  }
+  return null;
+}
+
+export function plainAddress(line: string): string | null {
+  return line.trim();
+}

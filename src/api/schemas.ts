@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ApiError } from './errors.js';
+import { jsonSchema } from './openapi.js';
+
+// Request and response shapes shared by the routes. Validation is fastify's (ajv, on the
+// JSON Schema made from these), so a bad field is a 400 naming it before a handler runs.
+
+export const address = z.string().min(3).max(320).regex(/^[^\s@]+@[^\s@]+$/).describe('an email address (case is ignored)');
+export const accountId = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/).describe('account id');
+export const limit = z.number().int().min(1).max(1000).default(100).describe('page size');
+export const cursor = z.string().max(64).describe('the `next` of the previous page');
+export const since = z.string().max(40).describe('epoch milliseconds or an ISO 8601 date');
+
+export const EVENT_TYPES = [
+  'bounce.hard', 'bounce.soft', 'bounce.pending', 'delivery.resolved', 'complaint', 'unsubscribe',
+  'suppression.global', 'account.warning', 'account.suspended', 'account.reinstated',
+] as const;
+
+export const SUPPRESSION_REASONS = ['hard_bounce', 'global_bounce', 'complaint', 'unsubscribe', 'import', 'manual', 'spam_trap'] as const;
+
+export const sendDecision = z.object({
+  send: z.boolean(),
+  address: z.string(),
+  reasons: z.array(
+    z.object({
+      code: z.string().describe('account_suspended, account_under_review, campaign_cancelled, or a suppression reason'),
+      scope: z.enum(['account', 'global']),
+      since: z.number(),
+      detail: z.string().optional(),
+    }),
+  ),
+});
+
+export const bounce = z.looseObject({
+  id: z.number(),
+  messageRow: z.number(),
+  createdAt: z.number(),
+  accountId: z.string().nullable(),
+  messageId: z.string().nullable(),
+  recipient: z.string().nullable(),
+  kind: z.string(),
+  type: z.string(),
+  reason: z.string(),
+  category: z.string(),
+  rule: z.string(),
+  detector: z.string(),
+  verified: z.boolean(),
+});
+
+/** Schema helpers: zod -> JSON Schema for fastify. */
+export const js = jsonSchema;
+export const out = (s: z.ZodType) => jsonSchema(s, 'output');
+
+/** Cursor of a page that ends at row `id`. */
+export function encodeCursor(id: number): string {
+  return Buffer.from(`r${id}`).toString('base64url');
+}
+
+export function decodeCursor(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const m = /^r(\d{1,15})$/.exec(Buffer.from(value, 'base64url').toString());
+  if (!m) throw new ApiError('validation_failed', 'cursor is not one this API gave', 'cursor');
+  return Number(m[1]);
+}
+
+export function parseSince(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(t)) throw new ApiError('validation_failed', 'since must be epoch milliseconds or an ISO 8601 date', 'since');
+  return t;
+}

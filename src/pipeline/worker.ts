@@ -1,0 +1,69 @@
+// The pipeline worker thread: owns the writes of received messages and their processing.
+//
+// Why a thread: a durable commit (synchronous=FULL) waits for an fsync, several ms on these
+// disks, and better-sqlite3 waits synchronously. On the SMTP thread that wait stops every
+// session; here it stops nobody, and the messages that arrive meanwhile queue up and share
+// the next commit: real group commit, at any load, with no timer. Parsing and
+// classification (CPU) run here too, off the SMTP thread.
+//
+// Protocol (main <-> worker), all plain objects:
+//   main  -> { type: 'store', reqId, message }      worker -> { type: 'stored', reqId, id } | { type: 'failed', reqId, error }
+//   main  -> { type: 'drain', reqId }               worker -> { type: 'drained', reqId }
+//   main  -> { type: 'kick' }
+//   main  -> { type: 'stop' }                       worker -> { type: 'stopped' }
+//                                                   worker -> { type: 'ready', backlog } | { type: 'settled', outcomes }
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config/schema.js';
+import { createLogger } from '../log.js';
+import type { IncomingMessage } from '../store/types.js';
+import { Intake } from './intake.js';
+import { openPipeline } from './open.js';
+import { Processor } from './processor.js';
+
+export type ToWorker =
+  | { type: 'store'; reqId: number; message: IncomingMessage }
+  | { type: 'drain'; reqId: number }
+  | { type: 'kick' }
+  | { type: 'stop' };
+
+if (parentPort) {
+  const port = parentPort;
+  const config = (workerData as { config: Config }).config;
+  const log = createLogger(config.logLevel).child({ mod: 'pipeline' });
+  const { store, verp } = openPipeline(config);
+  const processor = new Processor(store, verp, log, {
+    onSettled: (outcomes) => port.postMessage({ type: 'settled', outcomes }),
+  });
+  // The Intake batches what arrived while the last commit was being written.
+  const intake = new Intake(store, log, config.store.groupCommitMax, () => processor.kick(), 0);
+
+  port.on('message', (m: ToWorker) => {
+    switch (m.type) {
+      case 'store':
+        // Buffers arrive as Uint8Array after structured cloning.
+        intake.accept({ ...m.message, raw: Buffer.from(m.message.raw.buffer, m.message.raw.byteOffset, m.message.raw.byteLength) }).then(
+          (id) => port.postMessage({ type: 'stored', reqId: m.reqId, id }),
+          (err: Error) => port.postMessage({ type: 'failed', reqId: m.reqId, error: err.message }),
+        );
+        break;
+      case 'drain':
+        processor.drain().then(() => port.postMessage({ type: 'drained', reqId: m.reqId }));
+        break;
+      case 'kick':
+        processor.kick();
+        break;
+      case 'stop':
+        processor.stop().then(() => {
+          store.close();
+          log.flush();
+          port.postMessage({ type: 'stopped' });
+          port.close();
+        });
+        break;
+    }
+  });
+
+  const backlog = store.countMessages().received;
+  port.postMessage({ type: 'ready', backlog });
+  processor.kick();
+}

@@ -1,0 +1,80 @@
+// The daemon over real sockets: after real SMTP traffic /metrics counts what happened (no
+// address among the labels), and the pre-send check answers over HTTP.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { startDaemon, type Daemon } from '../../src/main.js';
+import { ApiRepo } from '../../src/store/sqlite-api.js';
+import { BOUNCE_DOMAIN, fixturesDir, testConfig } from '../helpers/env.js';
+import { sendRaw } from '../helpers/smtp.js';
+import { ADMIN_KEY, S02_RCPT, verp } from './helpers.js';
+
+let daemon: Daemon | null = null;
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = null;
+});
+
+const metric = (text: string, name: string, labels = ''): number => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
+  return line ? Number(line.split(' ').pop()) : NaN;
+};
+
+describe('daemon HTTP API on a real socket', () => {
+  it('exposes metrics after real SMTP traffic, and answers the pre-send check', async () => {
+    daemon = await startDaemon(testConfig({ adminKey: ADMIN_KEY }), createLogger('silent'));
+    const base = `http://127.0.0.1:${daemon.httpAddress.port}`;
+    const smtp = daemon.smtpAddress.port;
+    // A webhook receiver on loopback for acme, registered before the traffic.
+    const store = (daemon as unknown as { store: { db: ConstructorParameters<typeof ApiRepo>[0] } }).store;
+    const repo = new ApiRepo(store.db);
+    const got: Array<{ type: string; id: string }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        got.push({ type: JSON.parse(body).type, id: String(req.headers['webhook-id']) });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    repo.createEndpoint('acme', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, [], Date.now());
+
+    const raw = readFileSync(join(fixturesDir, 'postfix', 's02-remote-rcpt550--failed.eml'));
+    const to = verp.encode({ account: 'acme', message: 'm-1', recipient: S02_RCPT }, BOUNCE_DOMAIN);
+    expect((await sendRaw(smtp, { from: '', to: [to] }, raw)).code).toBe(250);
+    expect((await sendRaw(smtp, { from: '', to: ['someone@not-ours.example'] }, raw)).code).toBe(550);
+    await daemon.processor.drain();
+
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(metric(text, 'bounced_smtp_messages_received_total')).toBe(1);
+    expect(metric(text, 'bounced_smtp_rejected_total', 'cause="rcpt"')).toBe(1);
+    expect(metric(text, 'bounced_messages_processed_total', 'state="processed",kind="bounce"')).toBe(1);
+    expect(metric(text, 'bounced_bounces_total', 'type="hard",reason="userunknown"')).toBe(1);
+    expect(metric(text, 'bounced_suppressions', 'scope="account"')).toBe(1);
+    expect(text).toContain('bounced_job_duration_seconds_bucket');
+    expect(text).toContain('bounced_process_cpu_seconds_total');
+    // No address, account or key in any label.
+    expect(text).not.toMatch(/@|acme|reject\.test/);
+
+    // The commit woke the webhook dispatcher: the bounce reached the receiver without a scheduler tick.
+    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(got.map((g) => g.type)).toEqual(['bounce.hard']);
+    expect(metric(await (await fetch(`${base}/metrics`)).text(), 'bounced_webhook_deliveries_total', 'result="delivered"')).toBe(1);
+    await new Promise<void>((r) => receiver.close(() => r()));
+
+    // The hot path over the socket, with an account key made for acme.
+    const { key } = repo.createKey('acme', null, Date.now());
+    const check = await fetch(`${base}/v1/suppressions/${encodeURIComponent(S02_RCPT)}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(check.status).toBe(200);
+    expect(await check.json()).toMatchObject({ send: false, reasons: [{ code: 'hard_bounce' }] });
+    const ready = await fetch(`${base}/readyz`);
+    expect(await ready.json()).toEqual({ ok: true, checks: { database: true, smtp: true } });
+  });
+});

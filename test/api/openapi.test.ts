@@ -1,0 +1,29 @@
+// The OpenAPI document is generated from the route schemas; the copy in the repository must
+// be the one served (UPDATE_OPENAPI=1 rewrites the copy).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/env.js';
+import { apiFixture, type Fixture } from './helpers.js';
+
+let fx: Fixture;
+afterAll(async () => fx?.close());
+const file = join(repoRoot, 'openapi.json');
+
+describe('OpenAPI document', () => {
+  it('is served at /openapi.json and equals openapi.json in the repository', async () => {
+    fx = await apiFixture();
+    const r = await fx.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(r.statusCode).toBe(200);
+    const doc = r.json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/suppressions/{address}', '/v1/bounces/{id}/report', '/v1/unsubscribe/{token}']));
+    if (process.env.UPDATE_OPENAPI === '1') writeFileSync(file, r.body);
+    expect(r.body, 'openapi.json is stale: run UPDATE_OPENAPI=1 npx vitest run test/api/openapi').toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('documents every v1 route with a summary and a request schema where it takes input', async () => {
+    const doc = (await fx.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { summary?: string }>> };
+    for (const [path, ops] of Object.entries(doc.paths)) for (const [m, op] of Object.entries(ops)) expect(op.summary, `${m} ${path}`).toBeTruthy();
+  });
+});
