@@ -6,7 +6,6 @@ import { runBackup } from './commands/backup.js';
 import { ConfigError, describeConfig, loadConfig, redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
-import { startDaemon } from './main.js';
 import { Intake } from './pipeline/intake.js';
 import { Processor } from './pipeline/processor.js';
 import { openStore } from './store/index.js';
@@ -50,6 +49,9 @@ program
   .action(async () => {
     const cfg = config();
     const log = createLogger(cfg.logLevel);
+    // Loaded here so that one-shot commands (classify above all) do not load the daemon's
+    // HTTP server, SMTP server and their dependencies.
+    const { startDaemon } = await import('./main.js');
     const daemon = await startDaemon(cfg, log);
     let signalled = false;
     const shutdown = (signal: string) => {
