@@ -125,6 +125,14 @@ export function toEvidence(
   return out;
 }
 
+/**
+ * How much of a message is parsed. Everything a report says (the notification, the
+ * delivery-status or feedback part, the returned original's headers) comes first; what
+ * makes a bounce big is the original's attachments at its end. Parsing a bounded head keeps
+ * memory flat for a 25 MB bounce; the whole message stays stored.
+ */
+export const PARSE_LIMIT = 4 * 1024 * 1024;
+
 export interface Decision {
   outcome: MessageOutcome;
   report: ParsedReport | null;
@@ -152,7 +160,7 @@ export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): 
   // --- end of account policy step ---------------------------------------------------------
   let report: ParsedReport;
   try {
-    report = await parseMessage(msg.raw);
+    report = await parseMessage(msg.raw.length > PARSE_LIMIT ? msg.raw.subarray(0, PARSE_LIMIT) : msg.raw);
   } catch (err) {
     // Anything the parser throws is the message's fault as far as the sender is concerned:
     // keep it, say why, never drop it.

@@ -76,17 +76,21 @@ export class PipelineWorker {
     this.start().catch(() => {});
   }
 
-  private request(msg: ToWorker & { reqId: number }): Promise<number> {
+  private request(msg: ToWorker & { reqId: number }, transfer: ArrayBuffer[] = []): Promise<number> {
     if (!this.worker) return Promise.reject(new Error('pipeline worker not running'));
     return new Promise((resolve, reject) => {
       this.waiting.set(msg.reqId, { resolve, reject });
-      this.worker!.postMessage(msg);
+      this.worker!.postMessage(msg, transfer);
     });
   }
 
   /** Resolves with the row id once the message is durably stored; rejects if it is not. */
   accept(message: IncomingMessage): Promise<number> {
-    return this.request({ type: 'store', reqId: this.nextId++, message });
+    // A buffer that owns its whole memory (large messages: Buffer.concat allocates one) is
+    // moved to the worker, not copied; small ones share Node's pool and are copied.
+    const { raw } = message;
+    const owns = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer;
+    return this.request({ type: 'store', reqId: this.nextId++, message }, owns ? [raw.buffer as ArrayBuffer] : []);
   }
 
   /** Resolves when every stored message has been processed. */

@@ -52,6 +52,7 @@ export interface WebhookAttempt {
 /** A delivery due now, with what is needed to send it. */
 export interface DueDelivery {
   id: number;
+  endpointId: string;
   attempts: number;
   createdAt: number;
   url: string;
@@ -227,7 +228,7 @@ export class ApiRepo {
                  OR EXISTS (SELECT 1 FROM json_each(w.events) j WHERE j.value = e.type))`,
       ),
       due: db.prepare(
-        `SELECT d.id, d.attempts, d.created_at, w.url, w.secret, e.event_id, e.type AS event_type, e.payload,
+        `SELECT d.id, d.endpoint_id, d.attempts, d.created_at, w.url, w.secret, e.event_id, e.type AS event_type, e.payload,
                 e.created_at AS event_created_at
            FROM webhook_deliveries d
            JOIN webhook_endpoints w ON w.id = d.endpoint_id
@@ -235,6 +236,7 @@ export class ApiRepo {
           WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?
           ORDER BY d.next_attempt_at, d.id LIMIT ?`,
       ),
+      postpone: db.prepare(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND next_attempt_at IS NOT NULL`),
       nextDue: db.prepare(`SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL`),
       insertAttempt: db.prepare(
         `INSERT INTO webhook_attempts (delivery_id, at, status, error, duration_ms) VALUES (@id, @at, @status, @error, @durationMs)`,
@@ -385,6 +387,7 @@ export class ApiRepo {
   dueDeliveries(now: number, limit: number): DueDelivery[] {
     return (this.s.due.all(now, limit) as Array<Record<string, unknown>>).map((r) => ({
       id: r.id as number,
+      endpointId: r.endpoint_id as string,
       attempts: r.attempts as number,
       createdAt: r.created_at as number,
       url: r.url as string,
@@ -394,6 +397,11 @@ export class ApiRepo {
       payload: r.payload as string,
       eventCreatedAt: r.event_created_at as number,
     }));
+  }
+
+  /** Moves a waiting delivery to `at` without counting an attempt. */
+  postponeDelivery(id: number, at: number): void {
+    this.s.postpone.run(at, id);
   }
 
   /** When the next delivery is due; null when none is waiting. */

@@ -228,8 +228,17 @@ export class SqliteStore implements Store {
     return run(batch);
   }
 
-  pendingMessages(limit: number): StoredMessage[] {
-    return (this.stmt.pending.all(limit) as MessageRow[]).map((r) => ({ ...toSummary(r), raw: r.raw! }));
+  pendingMessages(limit: number, maxBytes = 32 * 1024 * 1024): StoredMessage[] {
+    // Rows are read one at a time, so a backlog of big messages never loads more than about
+    // maxBytes of raw bytes at once (always at least one message).
+    const out: StoredMessage[] = [];
+    let bytes = 0;
+    for (const r of this.stmt.pending.iterate(limit) as IterableIterator<MessageRow>) {
+      out.push({ ...toSummary(r), raw: r.raw! });
+      bytes += r.size;
+      if (bytes >= maxBytes) break;
+    }
+    return out;
   }
 
   findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null {

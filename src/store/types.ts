@@ -109,8 +109,8 @@ export interface Store {
   onSettle(listener: (messageRow: number, outcome: Extract<MessageOutcome, { state: 'processed' }>, now: number) => void): void;
   /** Stores a batch of messages durably (one commit) and returns their ids, in order. */
   insertMessages(batch: IncomingMessage[]): number[];
-  /** Messages still in state `received`, oldest first. */
-  pendingMessages(limit: number): StoredMessage[];
+  /** Messages still in state `received`, oldest first, at most `limit` and about `maxBytes` of raw bytes. */
+  pendingMessages(limit: number, maxBytes?: number): StoredMessage[];
   /** Earlier processed message with the same bytes or report Message-ID, if any. */
   findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null;
   /** Writes outcomes of several messages in one transaction; a message is settled once. */
