@@ -33,6 +33,12 @@ export interface RecipientReport {
   command: string | null;
   lastAttemptDate: string | null;
   willRetryUntil: string | null;
+  /**
+   * The reporting MTA's own classification of the failure, as `<vendor>:<category>` in lower
+   * case (PowerMTA's `X-PowerMTA-BounceCategory: bad-mailbox` -> `powermta:bad-mailbox`), when
+   * the report carries one. Optional: absent or null when there is none.
+   */
+  vendorCategory?: string | null;
 }
 
 /** RFC 5965 feedback report fields. */

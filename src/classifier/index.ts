@@ -26,10 +26,10 @@
 // for the sender it behaves like spam filtering, hence `spam`. `rejected` is the sender address
 // being refused: a sender-side policy matter.
 import type { BounceType, Category, ParsedReport, Reason, RecipientReport, Verdict } from '../report.js';
-import { DERIVED_STATUS, RULES, statusMatches, type Rule } from './rules.js';
+import { DERIVED_STATUS, RULES, statusMatches, type MatchContext, type Rule } from './rules.js';
 
 export { RULES } from './rules.js';
-export type { Rule } from './rules.js';
+export type { MatchContext, Rule } from './rules.js';
 
 const CATEGORY: Partial<Record<Reason, Category>> = {
   userunknown: 'unknown_user', hostunknown: 'unknown_user', hasmoved: 'unknown_user', notaccept: 'unknown_user',
@@ -67,11 +67,17 @@ export function ruleText(diagnostic: string | null, diagnosticType: string | nul
 }
 
 /** First rule matching the diagnostic text, the reply code or the status, in table order. */
-export function matchRule(text: string, status: string | null, replyCode: number | null = null, command: string | null = null, detector: string | null = null): RuleMatch | null {
+export function matchRule(text: string, status: string | null, replyCode: number | null = null, command: string | null = null, detector: string | null = null, ctx: MatchContext = {}): RuleMatch | null {
   for (const rule of RULES) {
     if (rule.detector && (!detector || !rule.detector.includes(detector))) continue;
     if (rule.command && (!command || !rule.command.includes(command))) continue;
     if (rule.notCommand && command && rule.notCommand.includes(command)) continue;
+    if (rule.host && !(ctx.host && rule.host.test(ctx.host))) continue;
+    if (rule.vendorCategory) {
+      if (!ctx.vendorCategory || !rule.vendorCategory.includes(ctx.vendorCategory)) continue;
+      if (rule.status && !(status && rule.status.some((p) => statusMatches(status, p)))) continue;
+      if (!rule.pattern) return { rule, field: 'vendorCategory', text: ctx.vendorCategory };
+    }
     if (rule.pattern) {
       if (!text) continue;
       if (rule.status && !(status && rule.status.some((p) => statusMatches(status, p)))) continue;
@@ -109,6 +115,12 @@ function verdictBase(report: ParsedReport, r: RecipientReport | null): Omit<Verd
   };
 }
 
+/** `mx.example.jp.` / `mx.example.jp (192.0.2.1)` -> `mx.example.jp`. */
+function refusingHost(v: string | null): string | null {
+  const h = v?.trim().split(/[\s\[(]/)[0].replace(/\.+$/, '').toLowerCase();
+  return h || null;
+}
+
 /** Classifies one recipient of a report. */
 export function classifyRecipient(report: ParsedReport, r: RecipientReport): Verdict {
   const base = verdictBase(report, r);
@@ -129,7 +141,10 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
 
   const cls = classOf(r);
   if (cls === 2) return none('delivered', 'status.2', 'status', r.status ?? String(r.replyCode));
-  const m = matchRule(ruleText(r.diagnosticCode, r.diagnosticType), r.status, r.replyCode, r.command, report.detector);
+  const m = matchRule(ruleText(r.diagnosticCode, r.diagnosticType), r.status, r.replyCode, r.command, report.detector, {
+    host: refusingHost(r.remoteMta ?? report.reportingMta),
+    vendorCategory: r.vendorCategory ?? null,
+  });
   let reason: Reason;
   let rule: string;
   let matched: Verdict['matched'];

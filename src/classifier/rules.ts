@@ -9,6 +9,8 @@
 //   0. VENDOR status    exact vendor codes (Microsoft 5.4.312...).
 //  0b. VENDOR text      one MTA's fixed wording or code (Exchange "(000C05A6)", Notes "not listed
 //                       in Domino Directory", Orange "OFR_506", Gmail "(state 18)"); `fixed`: final.
+//  0c. VENDOR category  the reporting MTA's own classification (PowerMTA bounce category); final.
+//  0d. HOST             one provider's documented reply conventions (docomo, MessageLabs); final.
 //   1. STRONG text   phrases that name one cause unambiguously ("mailbox full", "user unknown",
 //                    "SPF", "relay access denied"); they beat any status code, because servers
 //                    send 5.1.1 / 5.7.1 / 5.0.0 loosely ("user over quota (#5.1.1)").
@@ -47,8 +49,27 @@ export interface Rule {
    * themselves, before any such guess).
    */
   fixed?: boolean;
+  /**
+   * Only when the host that refused (Remote-MTA, else the Reporting-MTA when the refusing
+   * gateway wrote the report itself) matches: a documented convention of one provider's servers.
+   */
+  host?: RegExp;
+  /**
+   * The reporting MTA's own classification (`RecipientReport.vendorCategory`, e.g.
+   * `powermta:bad-mailbox`); a rule with only this (and optionally `status`) decides by it.
+   */
+  vendorCategory?: string[];
   /** A text (or status) that must fire this rule; used by the tests. */
   example: string;
+  /** Host / vendor category the example needs (tests). */
+  exampleContext?: MatchContext;
+}
+
+/** What a rule may look at besides the text, the status, the reply code and the command. */
+export interface MatchContext {
+  /** The refusing host (Remote-MTA, else Reporting-MTA), lower case, without a trailing dot. */
+  host?: string | null;
+  vendorCategory?: string | null;
 }
 
 // --- 0. exact vendor codes -----------------------------------------------------------------------
@@ -101,10 +122,62 @@ const VENDOR_TEXT: Rule[] = [
   // and "(state 18)" are refusals after DATA, i.e. the remote side's content/recipient filter
   // ("550 550 Unknown user x@y (state 18)", "554 554 5.7.0 Header error (state 18)").
   { id: 'vendor.gmail-state-data', reason: 'filtered', fixed: true, pattern: /\(state 1[578]\)\.?\s*$/i, example: '554 554 5.7.0 Header error (state 18).' },
+  // Gmail / Google Workspace "** Message not delivered **": the 'Send mail as' account (an
+  // external SMTP server the sender configured for an alias) failed; the sender's own setup
+  { id: 'vendor.google-send-mail-as', reason: 'rejected', fixed: true, pattern: /from a different address or alias using the ['\u2019]send mail as['\u2019] feature/i, example: "Unspecified Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability You're sending this from a different address or alias using the 'Send mail as' feature." },
+  // au (EZweb) marks a refusal by the recipient's own anti-spam / domain filter settings with
+  // `X-SPASIGN: NG`; the ezweb detector then types the diagnostic `x-spasign`
+  { id: 'vendor.ezweb-spasign', reason: 'filtered', fixed: true, detector: ['ezweb'], pattern: /^x-spasign;/i, example: 'x-spasign; Each of the following recipients was rejected by a remote mail server.' },
   // Verizon Wireless MMS gateway
   { id: 'vendor.verizon-mm', reason: 'userunknown', fixed: true, pattern: /no valid recipients for this mm\b/i, example: 'Message could not be delivered to mobile. Error: No valid recipients for this MM' },
   // Trend Micro InterScan / Vision One: this sentence alone is its "no such recipient"
   { id: 'vendor.trendmicro-unable', reason: 'userunknown', fixed: true, pattern: /^(?:reason: )?unable to deliver message to <[^<>\s]+>(?: \(and other recipients in the same domain\))?\.?$/i, example: 'Reason: Unable to deliver message to <kijitora@example.jp> (and other recipients in the same domain).' },
+];
+
+// --- 0c. the reporting MTA's own classification -------------------------------------------------
+// Some MTAs classify each failure themselves and say so in a per-recipient field (PowerMTA's
+// X-PowerMTA-BounceCategory, set by its bounce-category rules over the remote reply). That
+// reading is the vendor's, made with rules tuned to the remote hosts it talks to: it is final.
+// Categories that name no cause (`other`, `unknown`, `bad-configuration`) fall through.
+const VENDOR_CATEGORY: Rule[] = [
+  // "bad mailbox" with RFC 3463 X.2.1 "mailbox disabled, not accepting messages": the mailbox
+  // exists but is disabled (suspend), as PowerMTA's inactive-mailbox says outright
+  { id: 'category.mailbox-disabled', reason: 'suspend', fixed: true, vendorCategory: ['powermta:bad-mailbox', 'powermta:inactive-mailbox'], status: ['x.2.1'], example: '5.2.1', exampleContext: { vendorCategory: 'powermta:bad-mailbox' } },
+  { id: 'category.bad-mailbox', reason: 'userunknown', fixed: true, vendorCategory: ['powermta:bad-mailbox'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:bad-mailbox' } },
+  { id: 'category.inactive-mailbox', reason: 'suspend', fixed: true, vendorCategory: ['powermta:inactive-mailbox'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:inactive-mailbox' } },
+  { id: 'category.bad-domain', reason: 'hostunknown', fixed: true, vendorCategory: ['powermta:bad-domain'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:bad-domain' } },
+  { id: 'category.quota', reason: 'mailboxfull', fixed: true, vendorCategory: ['powermta:quota-issues'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:quota-issues' } },
+  { id: 'category.expired', reason: 'expired', fixed: true, vendorCategory: ['powermta:message-expired'], example: '4.0.0', exampleContext: { vendorCategory: 'powermta:message-expired' } },
+  { id: 'category.no-answer', reason: 'networkerror', fixed: true, vendorCategory: ['powermta:no-answer-from-host', 'powermta:bad-connection'], example: '4.0.0', exampleContext: { vendorCategory: 'powermta:no-answer-from-host' } },
+  { id: 'category.routing', reason: 'systemerror', fixed: true, vendorCategory: ['powermta:routing-errors'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:routing-errors' } },
+  { id: 'category.spam', reason: 'spamdetected', fixed: true, vendorCategory: ['powermta:spam-related'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:spam-related' } },
+  { id: 'category.virus', reason: 'virusdetected', fixed: true, vendorCategory: ['powermta:virus-related'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:virus-related' } },
+  { id: 'category.policy', reason: 'policyviolation', fixed: true, vendorCategory: ['powermta:policy-related'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:policy-related' } },
+  { id: 'category.content', reason: 'contenterror', fixed: true, vendorCategory: ['powermta:content-related'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:content-related' } },
+  { id: 'category.invalid-sender', reason: 'rejected', fixed: true, vendorCategory: ['powermta:invalid-sender'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:invalid-sender' } },
+  { id: 'category.relaying', reason: 'norelaying', fixed: true, vendorCategory: ['powermta:relaying-issues'], example: '5.0.0', exampleContext: { vendorCategory: 'powermta:relaying-issues' } },
+];
+
+// --- 0d. conventions of one provider's servers --------------------------------------------------
+// Replies whose meaning is that host's own, documented by the provider or long observed (the
+// host-specific tables of Sisimai's Rhost modules). Matched on the refusing host only.
+const HOST: Rule[] = [
+  // NTT docomo (mfsmax.docomo.ne.jp) answers "550 Unknown user" to DATA, with Status 5.0.0,
+  // when the recipient's reception settings refuse the sender (the address exists; a refusal
+  // at RCPT is the missing mailbox). Status 5.2.0 for the same words is its domain filter,
+  // which the general "user unknown after DATA" reading already makes `filtered`.
+  { id: 'host.docomo-data-refused', reason: 'rejected', fixed: true, host: /(?:^|\.)docomo\.ne\.jp$/, command: ['DATA'], status: ['5.0.0'], pattern: /\bunknown user\b/i, example: '550 Unknown user kijitora@docomo.ne.jp', exampleContext: { host: 'mfsmax.docomo.ne.jp' } },
+  // Symantec Email Security.cloud (MessageLabs) refuses an invalid recipient with the
+  // non-standard reply code 542 ("542 <addr> Rejected")
+  // Yahoo Inc. (*.yahoodns.net) answers MAIL FROM with "[TSS04] Messages from <ip> temporarily
+  // deferred due to unexpected volume or user complaints" for any sender it will not take
+  // (reputation, missing SPF/DKIM/DMARC, ...), and "[TSS09]/[TSS11] All messages from <ip> will
+  // be permanently deferred": a refusal of the sender, not a reading of its reputation
+  { id: 'host.yahoo-sender-deferred', reason: 'rejected', fixed: true, host: /(?:^|\.)yahoodns\.net$/, pattern: /temporarily deferred due to unexpected volume or user complaints|all messages from \S+ will be permanently deferred/i, example: '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1', exampleContext: { host: 'mta6.am0.yahoodns.net' } },
+  // AOL's own MTAs report a recipient domain whose MX lookup gets a malformed answer as
+  // permanently undeliverable (5.4.4): the domain does not accept mail
+  { id: 'host.aol-mx-malformed', reason: 'notaccept', fixed: true, host: /(?:^|\.)aol\.com$/, pattern: /type=mx: malformed or unexpected name server reply/i, example: 'Name service error for name=example.org type=MX: Malformed or unexpected name server reply', exampleContext: { host: 'omr-a015e.mx.aol.com' } },
+  { id: 'host.messagelabs-542', reason: 'userunknown', fixed: true, host: /(?:^|\.)messagelabs\.com$/, pattern: /^542[ -]/, example: '542 kijitora@example.com Rejected', exampleContext: { host: 'server-00.bemta-0.messagelabs.com' } },
 ];
 
 // --- 1. strong text -----------------------------------------------------------------------------
@@ -228,7 +301,7 @@ const LAST: Rule[] = [
   { id: 'text.not-accepted', reason: 'rejected', pattern: /rejected|not accepted|denied|administrative prohibition/i, example: '550 Message rejected' },
 ];
 
-export const RULES: readonly Rule[] = [...VENDOR_STATUS, ...VENDOR_TEXT, ...STRONG, ...SPECIFIC_STATUS, ...WEAK, ...GENERIC_STATUS, ...LAST];
+export const RULES: readonly Rule[] = [...VENDOR_STATUS, ...VENDOR_TEXT, ...VENDOR_CATEGORY, ...HOST, ...STRONG, ...SPECIFIC_STATUS, ...WEAK, ...GENERIC_STATUS, ...LAST];
 
 /** Does `status` (c.s.d) match a rule prefix ('5.1.1', 'x.2.2', '5.7.')? */
 export function statusMatches(status: string, prefix: string): boolean {

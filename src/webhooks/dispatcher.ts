@@ -81,15 +81,27 @@ export class WebhookDispatcher {
     let attempted = 0;
     let delivered = 0;
     const concurrency = this.opts.concurrency ?? 8;
+    // An endpoint that did not answer at all (refused, timed out) is not tried again in this
+    // pass: its other deliveries wait FIRST_RETRY_MS uncounted, so one dead receiver with a
+    // backlog does not spend the pass on time-outs while other receivers wait.
+    const unreachable = new Set<string>();
     // Every attempt moves its delivery past `now` (or settles it), so this loop ends.
     for (;;) {
       if (this.stopped) break;
       const due = this.opts.repo.dueDeliveries(now, 100);
       if (!due.length) break;
       for (let i = 0; i < due.length && !this.stopped; i += concurrency) {
-        const results = await Promise.all(due.slice(i, i + concurrency).map((d) => this.attempt(d, now)));
+        const batch = due.slice(i, i + concurrency).filter((d) => {
+          if (!unreachable.has(d.endpointId)) return true;
+          this.opts.repo.postponeDelivery(d.id, now + FIRST_RETRY_MS);
+          return false;
+        });
+        const results = await Promise.all(batch.map((d) => this.attempt(d, now)));
         attempted += results.length;
-        delivered += results.filter((r) => r === 'delivered').length;
+        results.forEach((r, k) => {
+          if (r.result === 'delivered') delivered++;
+          else if (r.status === null) unreachable.add(batch[k]!.endpointId);
+        });
       }
     }
     return { fannedOut, attempted, delivered };
@@ -100,7 +112,7 @@ export class WebhookDispatcher {
     return `{"id":${JSON.stringify(d.eventId)},"type":${JSON.stringify(d.eventType)},"timestamp":${JSON.stringify(new Date(d.eventCreatedAt).toISOString())},"data":${d.payload}}`;
   }
 
-  private async attempt(d: DueDelivery, now: number): Promise<AttemptResult> {
+  private async attempt(d: DueDelivery, now: number): Promise<{ result: AttemptResult; status: number | null }> {
     const body = WebhookDispatcher.body(d);
     const headers = signedHeaders(d.secret, d.eventId, Math.floor(now / 1000), body);
     const t0 = performance.now();
@@ -146,6 +158,6 @@ export class WebhookDispatcher {
     } else {
       this.opts.log.debug({ evt: 'WEBHOOK_ATTEMPT', delivery: d.id, eventId: d.eventId, attempts, status, error }, 'webhook attempt');
     }
-    return result;
+    return { result, status };
   }
 }

@@ -165,6 +165,34 @@ describe('webhook delivery', () => {
     expect(fx.repo.nextDueAt()).not.toBeNull();
   });
 
+  it('does not spend a pass on a dead receiver: its backlog waits while other receivers get theirs', async () => {
+    fx = await apiFixture();
+    const keys = await withAccounts(fx, 'acme', 'beta');
+    const dead = (await fx.app.inject({ method: 'POST', url: '/v1/accounts/acme/webhooks', headers: bearer(keys.acme!), payload: { url: 'http://127.0.0.1:9/dead' } })).json();
+    await fx.app.inject({ method: 'POST', url: '/v1/accounts/beta/webhooks', headers: bearer(keys.beta!), payload: { url: 'http://127.0.0.1:9/alive' } });
+    const t0 = Date.now();
+    fx.store.atomically(() => {
+      for (let i = 0; i < 5; i++) {
+        fx.store.lifecycle.emitEvent('acme', 'complaint', { i }, t0);
+        fx.store.lifecycle.emitEvent('beta', 'complaint', { i }, t0);
+      }
+    });
+    const calls: string[] = [];
+    const fakeFetch = (async (url: string) => {
+      calls.push(new URL(url).pathname);
+      if (url.endsWith('/dead')) throw new TypeError('fetch failed', { cause: new Error('connect ETIMEDOUT') });
+      return new Response(null, { status: 200 });
+    }) as unknown as typeof fetch;
+    const r = await new WebhookDispatcher({ repo: fx.repo, log: silent, fetch: fakeFetch, concurrency: 1 }).run(t0);
+    expect(calls.filter((c) => c === '/dead')).toHaveLength(1);
+    expect(calls.filter((c) => c === '/alive')).toHaveLength(5);
+    expect(r).toMatchObject({ attempted: 6, delivered: 5 });
+    const waiting = fx.repo.listDeliveries(dead.id, 0, 10);
+    expect(waiting.map((d) => d.attempts).sort()).toEqual([0, 0, 0, 0, 1]);
+    expect(waiting.every((d) => d.nextAttemptAt !== null && d.nextAttemptAt > t0)).toBe(true);
+    expect(waiting.find((d) => d.attempts === 1)!.lastError).toBe('connect ETIMEDOUT');
+  });
+
   it('sends only the events after an endpoint was created, and none after it is removed', async () => {
     fx = await apiFixture();
     const keys = await withAccounts(fx, 'acme');

@@ -15,7 +15,9 @@ describe('rule table', () => {
     it(`${rule.id} fires on its example: ${rule.example}`, () => {
       let m;
       if (rule.pattern) {
-        m = matchRule(ruleText(rule.example), rule.status?.[0]?.replace(/^x/, '5') ?? null, null, rule.command?.[0] ?? null, rule.detector?.[0] ?? null);
+        m = matchRule(ruleText(rule.example), rule.status?.[0]?.replace(/^x/, '5') ?? null, null, rule.command?.[0] ?? null, rule.detector?.[0] ?? null, rule.exampleContext);
+      } else if (rule.vendorCategory) {
+        m = matchRule('', rule.example, null, null, null, rule.exampleContext);
       } else if (rule.reply) {
         m = matchRule('', null, Number(rule.example));
       } else {
@@ -95,5 +97,42 @@ describe('classifier decisions', () => {
   it('nothing said at all is undefined; something unrecognized is onhold', () => {
     expect(classify(report([recipient({ diagnosticCode: null })]))[0]).toMatchObject({ reason: 'undefined' });
     expect(classify(report([recipient({ diagnosticCode: 'Something odd happened' })]))[0]).toMatchObject({ reason: 'onhold' });
+  });
+});
+
+describe('provider conventions and vendor readings', () => {
+  it('NTT docomo: "550 Unknown user" to DATA with 5.0.0 is a refusal of the sender; 5.2.0 stays filtered', () => {
+    const base = { command: 'DATA', replyCode: 550, diagnosticCode: '550 Unknown user kijitora@docomo.ne.jp', remoteMta: 'mfsmax.docomo.ne.jp' };
+    expect(classify(report([recipient({ ...base, status: '5.0.0' })]))[0]).toMatchObject({ reason: 'rejected', rule: 'host.docomo-data-refused', hardbounce: false });
+    expect(classify(report([recipient({ ...base, status: '5.2.0' })]))[0]).toMatchObject({ reason: 'filtered' });
+    // the same words from another host: the general reading
+    expect(classify(report([recipient({ ...base, status: '5.0.0', remoteMta: 'mx.example.jp' })]))[0]).toMatchObject({ reason: 'filtered', rule: 'text.user-unknown+not-rcpt' });
+  });
+  it('MessageLabs: its 542 is an invalid recipient; the Reporting-MTA is the host when it refused itself', () => {
+    const r = report([recipient({ status: '5.0.0', replyCode: 542, diagnosticCode: '542 kijitora@example.com Rejected' })]);
+    expect(classify({ ...r, reportingMta: 'server-00.bemta-0.messagelabs.com' })[0]).toMatchObject({ reason: 'userunknown', rule: 'host.messagelabs-542', hardbounce: true });
+    expect(classify({ ...r, reportingMta: 'mx.example.net' })[0]).toMatchObject({ reason: 'rejected', rule: 'text.not-accepted' });
+  });
+  it('Yahoo [TSS04] is a refusal of the sender at yahoodns.net only; AOL\'s malformed-MX is notaccept at aol.com only', () => {
+    const tss = { status: '4.7.0', command: 'MAIL', replyCode: 421, diagnosticCode: '421 4.7.0 [TSS04] Messages from 192.0.2.192 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1' };
+    expect(classify(report([recipient({ ...tss, remoteMta: 'mta6.am0.yahoodns.net' })]))[0]).toMatchObject({ reason: 'rejected', rule: 'host.yahoo-sender-deferred' });
+    expect(classify(report([recipient({ ...tss, remoteMta: '192.0.2.7' })]))[0]).toMatchObject({ reason: 'badreputation' });
+    const mx = { status: '5.4.4', diagnosticCode: 'Name service error for name=example.org type=MX: Malformed or unexpected name server reply' };
+    expect(classify({ ...report([recipient(mx)]), reportingMta: 'omr-a015e.mx.aol.com' })[0]).toMatchObject({ reason: 'notaccept', hardbounce: true });
+    expect(classify({ ...report([recipient(mx)]), reportingMta: 'mx20.example.jp' })[0]).toMatchObject({ reason: 'networkerror' });
+  });
+  it('au EZweb: a diagnostic typed x-spasign (X-SPASIGN: NG) is its recipient-side filter', () => {
+    const r = report([recipient({ diagnosticType: 'x-spasign', diagnosticCode: 'Each of the following recipients was rejected by a remote mail server.' })]);
+    expect(classify({ ...r, detector: 'ezweb' })[0]).toMatchObject({ reason: 'filtered', rule: 'vendor.ezweb-spasign' });
+  });
+  it("Google: the 'Send mail as' explanation is the sender's setup", () => {
+    const [v] = classify(report([recipient({ status: null, diagnosticCode: "Unspecified Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability You're sending this from a different address or alias using the 'Send mail as' feature." })]));
+    expect(v).toMatchObject({ reason: 'rejected', rule: 'vendor.google-send-mail-as', category: 'policy' });
+  });
+  it('a vendor category beats the text and the "user unknown without RCPT" guess', () => {
+    const [v] = classify(report([recipient({ status: '5.0.0', vendorCategory: 'powermta:bad-mailbox', diagnosticCode: "554 delivery error: dd This user doesn't have a example.com account" })]));
+    expect(v).toMatchObject({ reason: 'userunknown', rule: 'category.bad-mailbox', hardbounce: true });
+    const [u] = classify(report([recipient({ status: '5.0.0', vendorCategory: 'powermta:other', diagnosticCode: '550 mailbox full' })]));
+    expect(u).toMatchObject({ reason: 'mailboxfull', rule: 'text.mailbox-full' });
   });
 });

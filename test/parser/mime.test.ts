@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, UnparseableError } from '../../src/parser/index.js';
-import { readMail } from '../../src/parser/mime.js';
+import { latin1WithLf, normalizeLineEnds, readMail } from '../../src/parser/mime.js';
 import { findAddresses, findReplyCode, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
 
 const DSN = [
@@ -46,6 +46,29 @@ describe('line ends', () => {
       expect(r.reportingMta).toBe('mx.example.org');
     });
   }
+});
+
+describe('line ends and multipart boundaries without extra copies', () => {
+  it('latin1WithLf = toString + normalizeLineEnds, for LF, CRLF, CR-only, mixed and 8-bit bytes', () => {
+    const samples = ['a\nb\n', 'a\r\nb\r\n', 'a\rb\r', 'a\r\n\rb\n\r\r\nc', '\r', '\r\n', 'x\r', '\xe9\xff\r\n\x00'];
+    for (const t of samples) {
+      const raw = Buffer.from(t, 'latin1');
+      expect(latin1WithLf(raw)).toBe(normalizeLineEnds(raw.toString('latin1')));
+    }
+  });
+  it('a delimiter at the very start of the body (no preamble), padding, a longer look-alike boundary', () => {
+    const raw = [
+      'From: MAILER-DAEMON@example.org', 'Subject: Undelivered', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b  ', 'Content-Type: text/plain', '', 'first', '--bb', 'still first', '--b', 'Content-Type: text/plain', '', 'second', '--b--', 'epilogue',
+    ].join('\r\n');
+    const view = readMail(Buffer.from(raw));
+    expect(view.parts.map((p) => p.text)).toEqual(['first\n--bb\nstill first', 'second']);
+  });
+  it('an empty part between two delimiters, and no closing delimiter', () => {
+    const raw = ['Content-Type: multipart/mixed; boundary=b', '', 'preamble', '--b', '--b', 'Content-Type: text/plain', '', 'last part'].join('\n');
+    const view = readMail(Buffer.from(raw));
+    expect(view.parts.map((p) => p.text)).toEqual(['', 'last part']);
+  });
 });
 
 describe('not mail at all -> UnparseableError', () => {

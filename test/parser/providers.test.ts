@@ -110,14 +110,34 @@ describe.skipIf(!haveCorpus)('provider NDRs (shared corpus, read in place)', () 
     expect(noReply.recipients[0].diagnosticCode).toMatch(/^The recipient server did not accept our requests to connect\./);
   });
 
-  it('gmail (current) with an empty delivery-status part: X-Failed-Recipients and "The response was:"', async () => {
+  it('gmail (current) with an empty delivery-status part: X-Failed-Recipients, "The response was:" and Google\'s explanation', async () => {
     const r = await parseMessage(mail('bsd/lhost-googleworkspace-01.eml'));
     expect(r.detector).toBe('gmail');
     expect(r.recipients).toEqual([
       rcpt('neko-nyaan-cat-meeting@google-groups.example.com', {
-        diagnosticCode: 'Unspecified Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability',
+        diagnosticCode:
+          "Unspecified Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability You're sending this from a different address or alias using the 'Send mail as' feature. The settings for your 'Send mail as' account are misconfigured or out of date. Check those settings and try resending.",
       }),
     ]);
+  });
+
+  it('gmail (current) with a delivery-status part: its fields, Google\'s explanation, "address couldn\'t be found" is RCPT', async () => {
+    const r = await parseMessage(mail('bsd/rfc3464-58.eml'));
+    expect(r.detector).toBe('gmail');
+    expect(r.reportingMta).toBe('googlemail.com');
+    expect(r.recipients).toHaveLength(1);
+    expect(r.recipients[0]).toMatchObject({
+      finalRecipient: 'otsu-sakaba-hunter-neko-nyaaaaaaan@ezweb.ne.jp',
+      status: '5.0.0',
+      replyCode: 550,
+      command: 'RCPT',
+      diagnosticCode:
+        "550 <otsu-sakaba-hunter-neko-nyaaaaaaan@ezweb.ne.jp>: User unknown Your message wasn't delivered to otsu-sakaba-hunter-neko-nyaaaaaaan@ezweb.ne.jp because the address couldn't be found, or is unable to receive mail.",
+    });
+    // "the domain ... couldn't be found" is not a refused address: no command is invented
+    const domain = await parseMessage(mail('bsd/rfc3464-53.eml'));
+    expect(domain.detector).toBe('gmail');
+    expect(domain.recipients[0].command).toBeNull();
   });
 
   it('gmail: dos/mac copies', () => sameAcrossLineEnds('lhost-googleworkspace-01.eml'));

@@ -19,8 +19,10 @@
 // Diagnostic-Code: the recipients and status come from it, the text from the prose.
 // The statement is part of the diagnostic: it is EZweb's reading of the SMTP reply ("account is
 // disabled" with a "550 user unknown" is a suspended contract, not a missing mailbox).
-// `X-SPASIGN: NG` in the header marks a refusal by the recipient's anti-spam settings
-// ("SPASIGN"): the diagnostic type is then `x-spasign`.
+// `X-SPASIGN: NG` in the header marks a refusal by the recipient's anti-spam / domain filter
+// settings ("SPASIGN"), whatever the prose says ("Each of the following recipients was rejected
+// by a remote mail server" with no reply at all): the diagnostic type is then `x-spasign`, which
+// the classifier reads as `filtered` (rule vendor.ezweb-spasign).
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';

@@ -49,6 +49,8 @@ const SERVICE_LOCAL = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|
 interface Candidate {
   address: string;
   text: string;
+  /** Index of the line naming the address. */
+  line: number;
 }
 
 /**
@@ -135,6 +137,27 @@ function proseDiagnostic(text: string, address: string): string | null {
   return /[A-Za-z\u0080-\uffff]{3}/.test(rest) ? prose : null;
 }
 
+/** "reject reason: Mailbox full", "Error reason: ...", "Reason: ...": a labelled cause line. */
+const REASON_LINE = /^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:[ \t]*(\S.*)$/i;
+
+/**
+ * Form-style notices put the cause on a labelled line of the same block as the address
+ * ("reject reason: Mailbox full" above "target mail address: x@y"). When the address's own
+ * text carries no SMTP code, the block's reason line (up to 3 lines either side, no blank line
+ * between) is added to it.
+ */
+function withReasonLine(lines: string[], li: number, text: string): string {
+  if (li < 0 || findStatusCode(text) || findReplyCode(text)) return text;
+  for (const dir of [-1, 1]) {
+    for (let k = li + dir; k >= 0 && k < lines.length && Math.abs(k - li) <= 3; k += dir) {
+      if (!lines[k].trim()) break;
+      const m = REASON_LINE.exec(lines[k]);
+      if (m && !text.includes(m[1].trim())) return oneLine(`${lines[k]} ${text}`);
+    }
+  }
+  return text;
+}
+
 export function detectFallback(view: MailView): DetectorResult | null {
   if (!looksLikeFailure(view)) return null;
   const text = view.reportText.length > 200_000 ? view.reportText.slice(0, 200_000) : view.reportText;
@@ -150,8 +173,8 @@ export function detectFallback(view: MailView): DetectorResult | null {
       if (own.has(a) || SERVICE_LOCAL.test(a) || found.has(a)) continue;
       const t = textAround(lines, i, a);
       const rest = t.toLowerCase().replace(a, ' ');
-      if (findStatusCode(rest) || findReplyCode(rest) || FAILURE_WORDS.test(rest)) found.set(a, { address: a, text: t });
-      else if (!found.has(a)) found.set(a, { address: a, text: '' });
+      if (findStatusCode(rest) || findReplyCode(rest) || FAILURE_WORDS.test(rest)) found.set(a, { address: a, text: t, line: i });
+      else if (!found.has(a)) found.set(a, { address: a, text: '', line: i });
     }
   }
   let cands = [...found.values()];
@@ -161,11 +184,11 @@ export function detectFallback(view: MailView): DetectorResult | null {
   if (!cands.length && view.original) {
     // "your message could not be delivered" without naming the address: the original's To
     const to = headerValues(view.original.headers, 'to').flatMap((v) => findAddresses(v));
-    if (to.length === 1) cands = [{ address: to[0], text: '' }];
+    if (to.length === 1) cands = [{ address: to[0], text: '', line: -1 }];
   }
   if (!cands.length) return null;
 
-  for (const c of cands) if (c.text) c.text = sessionReply(lines, c.address, c.text);
+  for (const c of cands) if (c.text) c.text = withReasonLine(lines, c.line, sessionReply(lines, c.address, c.text));
 
   const subject = headerValue(view.headers, 'subject') ?? '';
   const delayed = DELAY_PROSE.test(subject) || DELAY_PROSE.test(text.slice(0, 4000));

@@ -20,15 +20,31 @@
 //    socket error]"). "(state N)" is Gmail's SMTP client state when the reply came: it tells
 //    the command the reply answered (14 RCPT, 15/17/18 DATA, ...).
 //
-// 2. The current format ("** Address not found **", "** Message not delivered **", ...) comes
-//    with a message/delivery-status part that the RFC 3464 detector reads; we only take it when
-//    that part names no recipient (seen: an empty part): the failed address is then in the
-//    X-Failed-Recipients header, the remote text after "The response (from the remote server)
-//    was:".
+// 2. The current format ("** Address not found **", "** Message not delivered **", ...):
+//
+//      ** Address not found **
+//
+//      Your message wasn't delivered to kijitora@example.jp because the address couldn't be
+//      found, or is unable to receive mail.                       (Google's explanation)
+//
+//      Learn more here: https://support.google.com/mail/?p=NoSuchUser
+//
+//      The response was:                  (or "The response from the remote server was:")
+//
+//      550 <kijitora@example.jp>: User unknown
+//
+//    usually with a message/delivery-status part: its fields give the recipients and codes
+//    (read through the RFC 3464 detector). When the part names no recipient (seen: an empty
+//    part) the failed address is in X-Failed-Recipients. Google's explanation is its own reading
+//    of the failure and often the only cause named ("You're sending this from a different
+//    address or alias using the 'Send mail as' feature", with a bare "Unspecified Error" as the
+//    response): it goes into diagnosticCode after the remote server's words. "because the
+//    address couldn't be found" under "Address not found" is Google's verdict that the remote
+//    server refused the recipient address itself, i.e. at RCPT TO (Google gives no transcript).
 import type { DsnAction, RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
-import { deliveryStatusTexts } from './rfc3464.js';
+import { deliveryStatusTexts, detectRfc3464 } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const GOOGLE_DAEMON = /mailer-daemon@(?:googlemail|google|gmail)\.com/i;
@@ -107,6 +123,41 @@ function readClassic(view: MailView, text: string): DetectorResult | null {
   return { kind: delayed ? 'delay' : 'bounce', recipients };
 }
 
+/** Google's explanation: the first paragraph after the "** ... **" heading. */
+function explanationOf(rest: string): string | null {
+  const para = rest.split(/\n[ \t]*\n/).find((p) => p.trim());
+  if (!para || NEW_RESPONSE.test(para) || /^\s*learn more\b/i.test(para)) return null;
+  return oneLine(para) || null;
+}
+
+/** "** Address not found **" + "... because the address couldn't be found": refused at RCPT. */
+function addressNotFound(heading: string, explanation: string | null): boolean {
+  return /address not found/i.test(heading) && !!explanation && /\bbecause the address (?:couldn't|could not|can't|cannot) be found\b/i.test(explanation);
+}
+
+/** The remote server's words, then Google's explanation when they do not already hold it. */
+function withExplanation(diag: string | null, explanation: string | null): string | null {
+  if (!explanation) return diag;
+  if (!diag) return explanation;
+  if (diag.includes(explanation) || explanation.includes(diag)) return diag.length >= explanation.length ? diag : explanation;
+  return `${diag} ${explanation}`;
+}
+
+/** A Google report with a delivery-status part naming the recipients. */
+function readWithDsn(view: MailView, text: string): DetectorResult | null {
+  const dsn = detectRfc3464(view);
+  if (!dsn || !dsn.recipients.length) return null;
+  const heading = NEW_HEADING.exec(text);
+  if (!heading) return dsn;
+  const explanation = explanationOf(text.slice(heading.index + heading[0].length));
+  const rcpt = addressNotFound(heading[0], explanation);
+  for (const r of dsn.recipients) {
+    r.diagnosticCode = withExplanation(r.diagnosticCode, explanation);
+    if (rcpt && r.action === 'failed') r.command ??= 'RCPT';
+  }
+  return dsn;
+}
+
 function readCurrent(view: MailView, text: string): DetectorResult | null {
   const heading = NEW_HEADING.exec(text);
   if (!heading) return null;
@@ -124,15 +175,17 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
   if (!addresses.length) return null;
   const rest = text.slice(heading.index + heading[0].length);
   const resp = NEW_RESPONSE.exec(rest);
+  const explanation = explanationOf(rest);
   let diag: string | null;
   if (resp) {
     // the reply is the paragraph after "The response was:"
     const after = rest.slice(resp.index + resp[0].length).replace(/^\s*\n/, '');
     const para = after.split(/\n[ \t]*\n/)[0];
-    diag = oneLine(para) || null;
+    diag = withExplanation(oneLine(para) || null, explanation);
   } else {
-    diag = oneLine(rest.split(/\n[ \t]*\n/).find((p) => p.trim()) ?? '') || null;
+    diag = explanation;
   }
+  const rcpt = addressNotFound(heading[0], explanation);
   const delayed = /delivery incomplete|delayed|will (?:keep trying|retry)/i.test(heading[0] + ' ' + (headerValue(view.headers, 'subject') ?? ''));
   const recipients = addresses.map((a) =>
     newRecipient(a, {
@@ -140,7 +193,7 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
       status: findStatusCode(diag),
       replyCode: findReplyCode(diag),
       diagnosticCode: diag,
-      command: findCommand(diag),
+      command: findCommand(diag) ?? (rcpt && !delayed ? 'RCPT' : null),
     }),
   );
   return { kind: delayed ? 'delay' : 'bounce', recipients };
@@ -148,10 +201,10 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
 
 export function detectGmail(view: MailView): DetectorResult | null {
   if (!isGoogleDaemon(view)) return null;
-  if (hasDsnRecipients(view)) return null;
   const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
   // Google Groups' own notice (same sender) is another family's
   if (/groups\.google\.com\/support/i.test(text)) return null;
+  if (hasDsnRecipients(view)) return readWithDsn(view, text);
   return readClassic(view, text) ?? readCurrent(view, text);
 }
 

@@ -177,7 +177,7 @@ export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
     diagType = null;
   }
   const status = preferStatus(parseStatus(b.get('status')?.value), diagText);
-  return newRecipient(finalAddr, {
+  const r = newRecipient(finalAddr, {
     originalRecipient: origAddr,
     action: parseAction(b.get('action')?.value),
     status,
@@ -189,6 +189,25 @@ export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
     lastAttemptDate: b.get('last-attempt-date')?.value || null,
     willRetryUntil: b.get('will-retry-until')?.value || null,
   });
+  const category = vendorCategoryOf(b);
+  if (category) r.vendorCategory = category;
+  return r;
+}
+
+/**
+ * Vendor fields that carry the sending MTA's own classification of the failure, per recipient
+ * block. PowerMTA writes `X-PowerMTA-BounceCategory: bad-mailbox` (its categories: bad-domain,
+ * bad-mailbox, inactive-mailbox, quota-issues, spam-related, policy-related, ...), read from
+ * the remote reply by its bounce-category rules. The classifier maps them (rules.ts).
+ */
+const VENDOR_CATEGORY_FIELDS: [field: string, vendor: string][] = [['x-powermta-bouncecategory', 'powermta']];
+
+function vendorCategoryOf(b: DsnBlock): string | null {
+  for (const [field, vendor] of VENDOR_CATEGORY_FIELDS) {
+    const v = b.get(field)?.value.trim().toLowerCase();
+    if (v && /^[a-z0-9][a-z0-9_.-]{0,40}$/.test(v)) return `${vendor}:${v}`;
+  }
+  return null;
 }
 
 /** `local@domain.tld`: a mailbox we can act on. */

@@ -1,0 +1,28 @@
+// The generic text fallback on form-style notices (built with nodemailer's MailComposer).
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
+import { parseMessage } from '../../src/parser/index.js';
+
+const build = (text: string) =>
+  new MailComposer({ from: 'postmaster@example.de', to: 'bounce+x@example.net', subject: 'email bounce notification', text, headers: { 'Auto-Submitted': 'auto-replied' } })
+    .compile()
+    .build();
+
+describe('fallback: a labelled reason line in the address\'s block', () => {
+  it('"reject reason:" above "target mail address:" is the diagnostic', async () => {
+    const raw = await build(
+      'This message is to inform you that an email you sent was rejected.\n\nreject reason: Mailbox full\ntarget mail address: kijitora@example.de\n\n----\nbounced E-Mail:\n',
+    );
+    const r = await parseMessage(raw);
+    expect(r.detector).toBe('fallback');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.diagnosticCode])).toEqual([['kijitora@example.de', 'reject reason: Mailbox full target mail address: kijitora@example.de']]);
+    expect(classify(r)[0]).toMatchObject({ reason: 'mailboxfull' });
+  });
+  it('a reason line after a blank line, or a text with its own SMTP reply, is left alone', async () => {
+    const apart = await parseMessage(await build('Delivery failed.\n\ntarget mail address: kijitora@example.de\n\nreason: Mailbox full\n'));
+    expect(apart.recipients[0].diagnosticCode).toBe('target mail address: kijitora@example.de');
+    const own = await parseMessage(await build('Delivery failed.\n\nreason: Mailbox full\n<kijitora@example.de>: 550 5.1.1 User unknown\n'));
+    expect(own.recipients[0].diagnosticCode).toBe('<kijitora@example.de>: 550 5.1.1 User unknown');
+  });
+});
