@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // 3. Pre-send check: GET /v1/suppressions/:address with 1 million suppressions, 10 concurrent
 // clients (wrk -c10; a small Node client when wrk is absent): requests/s and p99.
-// The route is being built by another engineer: when the daemon answers Fastify's own
+// When the daemon answers Fastify's own
 // "Route GET:... not found" 404 the bench prints "skipped: API route not present yet".
 //
 //   node bench/presend.mjs [--quick] [--duration S]
@@ -20,23 +20,37 @@ const addressOf = (i) => `user${i}@d${i % 1000}.example`;
 const HEADERS = { authorization: `Bearer ${ADMIN_KEY}`, 'x-api-key': ADMIN_KEY };
 
 /**
- * TODO(suppressions API): seed N suppressions once the schema settles. Intended method, so
- * the bench goes through the API's own write path instead of guessing a schema:
- *   1. fresh data dir, daemon started with the admin key, account ACCOUNT created
- *      (POST /v1/accounts, done below already);
- *   2. POST /v1/suppressions/import?account=ACCOUNT (Content-Type: text/plain, one address per
- *      line, streamed) with addressOf(0 .. N-1) in chunks of 100,000 lines, reason mixed
- *      (hard_bounce / complaint / manual) over several requests; check `added` adds up to N;
- *      if that is too slow for 1 M rows, do the same through the store module in dist/ (the
- *      policy service's addSuppressions, one db.transaction per 10,000 rows) with the daemon
- *      stopped, then start it on that data dir;
- *   3. query a 50/50 mix of seeded addresses (hits) and addresses past N (misses), as wrk's
- *      Lua script below does, and report hits and misses separately if they differ.
- * As of this writing the route and the import endpoint exist only in uncommitted work in
- * progress; until this is done the route is measured against an EMPTY table and says so.
+ * Seeds `n` suppressions through the API's own write path: POST /v1/suppressions/import, plain
+ * text, streamed in chunks of 100,000 lines (so nothing here holds a million addresses).
+ * Addresses addressOf(0 .. n-1) are suppressed; the load asks for 0 .. 2n-1 (half hits).
  */
-function seedSuppressions(_dataDir, _n) {
-  return { seeded: 0, note: 'TODO (bench/presend.mjs): 1 M suppressions not seeded yet; measured against an empty table (all misses)' };
+async function seedSuppressions(httpPort, n) {
+  const CHUNK = 100_000;
+  let added = 0;
+  const t0 = performance.now();
+  for (let start = 0; start < n; start += CHUNK) {
+    const end = Math.min(n, start + CHUNK);
+    const body = new ReadableStream({
+      start(controller) {
+        const enc = new TextEncoder();
+        for (let i = start; i < end; i += 1000) {
+          let lines = '';
+          for (let j = i; j < Math.min(end, i + 1000); j++) lines += addressOf(j) + '\n';
+          controller.enqueue(enc.encode(lines));
+        }
+        controller.close();
+      },
+    });
+    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/suppressions/import?account=${ACCOUNT}&reason=import`, {
+      method: 'POST',
+      headers: { ...HEADERS, 'content-type': 'text/plain' },
+      body,
+      duplex: 'half',
+    });
+    if (res.status !== 200) return { seeded: added, note: `import answered ${res.status}: ${(await res.text()).slice(0, 200)}` };
+    added += (await res.json()).added;
+  }
+  return { seeded: added, seconds: round((performance.now() - t0) / 1000, 1), note: `${added} suppressions imported through the API` };
 }
 
 async function createAccount(httpPort) {
@@ -131,7 +145,6 @@ export async function runPresend(opts = {}) {
   const seconds = Number(opts.duration ?? (quick ? 2 : 10));
   const dir = freshDir('presend');
   const dataDir = join(dir, 'data');
-  const seed = seedSuppressions(dataDir, N_SUPPRESSIONS);
   const d = await startBounced({ smtpPort: PORTS.presendSmtp, httpPort: PORTS.presendHttp, dataDir, env: { BOUNCED_ADMIN_KEY: ADMIN_KEY } });
   try {
     let p = await probe(PORTS.presendHttp);
@@ -148,7 +161,8 @@ export async function runPresend(opts = {}) {
       log(`presend: skipped: ${why}`);
       return { skipped: why, probe: p };
     }
-    log(`presend: route answered ${p.status}; ${seed.note ?? ''}`);
+    const seed = await seedSuppressions(PORTS.presendHttp, quick ? 50_000 : N_SUPPRESSIONS);
+    log(`presend: route answered ${p.status}; ${seed.note}`);
     const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
     const r = haveWrk ? await runWrk(PORTS.presendHttp, seconds, dir) : await runNodeClient(PORTS.presendHttp, seconds);
     log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions)`);

@@ -54,7 +54,9 @@ export class Listener {
       closeTimeout: config.smtp.closeTimeoutMs,
       // The default PTR look-up costs up to 1.5 s per connection and tells us nothing we use.
       disableReverseLookup: true,
-      logger: smtpServerLogger(deps.log) as never,
+      // smtp-server formats every line (util.format) before its logger sees it: below debug,
+      // hand it no logger at all rather than pay for lines that are dropped.
+      logger: (deps.log.isLevelEnabled('debug') ? smtpServerLogger(deps.log) : false) as never,
       onRcptTo: (address, session, cb) => cb(this.checkRecipient(address, session) ?? undefined),
       onData: (stream, session, cb) => this.receive(stream, session, cb),
     };

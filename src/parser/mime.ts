@@ -161,21 +161,45 @@ function splitEntity(s: string, top: boolean): Entity {
 export function decodeHeaderValue(v: string): string {
   if (/[\x80-\xff]/.test(v)) v = latin1ToText(v, 'utf-8');
   if (v.indexOf('=?') < 0) return v;
-  // adjacent encoded words are joined without the white space between them (§6.2)
-  return v
-    .replace(/(\?=)\s+(?==\?)/g, '$1')
-    .replace(/=\?([^?\s]{1,40})\?([bBqQ])\?([^?\s]*)\?=/g, (all, cs: string, enc: string, data: string) => {
-      try {
-        const charset = cs.replace(/\*.*$/, '');
-        const bytes =
-          enc.toUpperCase() === 'B'
-            ? Buffer.from(data, 'base64').toString('latin1')
-            : decodeQuotedPrintable(data.replace(/_/g, ' '));
-        return latin1ToText(bytes, charset);
-      } catch {
-        return all;
-      }
-    });
+  // Adjacent encoded words are joined without the white space between them (§6.2), and the
+  // bytes of adjacent words in the same charset are decoded together: senders split
+  // multi-byte and stateful (ISO-2022-JP) sequences across words, which word-by-word
+  // decoding would garble.
+  const joined = v.replace(/(\?=)\s+(?==\?)/g, '$1');
+  const WORD = /=\?([^?\s]{1,40})\?([bBqQ])\?([^?\s]*)\?=/g;
+  let out = '';
+  let last = 0;
+  let runCharset: string | null = null;
+  let runBytes = '';
+  let runText = '';
+  const endRun = () => {
+    if (runCharset === null) return;
+    try {
+      out += latin1ToText(runBytes, runCharset);
+    } catch {
+      out += runText;
+    }
+    runCharset = null;
+    runBytes = '';
+    runText = '';
+  };
+  let m: RegExpExecArray | null;
+  while ((m = WORD.exec(joined))) {
+    if (m.index > last) {
+      endRun();
+      out += joined.slice(last, m.index);
+    }
+    const charset = m[1]!.replace(/\*.*$/, '').toLowerCase();
+    const data = m[3]!;
+    const bytes = m[2]!.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('latin1') : decodeQuotedPrintable(data.replace(/_/g, ' '));
+    if (runCharset !== null && runCharset !== charset) endRun();
+    runCharset = charset;
+    runBytes += bytes;
+    runText += m[0];
+    last = m.index + m[0].length;
+  }
+  endRun();
+  return out + joined.slice(last);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -171,3 +171,17 @@ describe('smtp-text helpers', () => {
     expect(findAddresses('日本@例え.jp')).toEqual(['日本@例え.jp']);
   });
 });
+
+describe('RFC 2047 encoded words split inside a character', () => {
+  it('decodes adjacent words of one charset together (ISO-2022-JP escape split across two words)', async () => {
+    const { decodeHeaderValue } = await import('../../src/parser/mime.js');
+    const text = 'ニャーン';
+    // "ニャーン" in ISO-2022-JP: ESC $ B %K%c!<%s ESC ( B, cut after "%K%" as real senders do.
+    const all = Buffer.from('\x1b$B%K%c!<%s\x1b(B', 'latin1');
+    const a = all.subarray(0, 6).toString('base64');
+    const b = all.subarray(6).toString('base64');
+    expect(decodeHeaderValue(`=?iso-2022-jp?B?${a}?=\n =?iso-2022-jp?B?${b}?=`.replace('\n', ''))).toBe(text);
+    // Different charsets are still decoded word by word.
+    expect(decodeHeaderValue('=?utf-8?Q?caf=C3=A9?= =?iso-8859-1?Q?caf=E9?=')).toBe('cafécafé');
+  });
+});
