@@ -58,6 +58,8 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: port.default(8025),
+        /** Let webhooks go to loopback and private addresses (refused by default: SSRF). */
+        webhookAllowPrivateDestinations: z.boolean().default(false),
         /**
          * How the world reaches this HTTP API (behind a TLS proxy: its https URL). Used in the
          * one-click List-Unsubscribe URL (RFC 8058): <publicUrl>/v1/unsubscribe/<token>.

@@ -34,6 +34,8 @@ export interface DispatcherOptions {
   /** Called after every attempt (metrics). */
   onAttempt?: (result: AttemptResult, seconds: number) => void;
   fetch?: typeof fetch;
+  /** Refuses a destination before any request (null: allowed). See ./destination.ts. */
+  checkDestination?: (url: string) => Promise<string | null>;
 }
 
 export class WebhookDispatcher {
@@ -119,6 +121,8 @@ export class WebhookDispatcher {
     let status: number | null = null;
     let error: string | null = null;
     try {
+      const refused = this.opts.checkDestination ? await this.opts.checkDestination(d.url) : null;
+      if (refused) throw new Error(refused);
       const res = await (this.opts.fetch ?? fetch)(d.url, {
         method: 'POST',
         headers: { ...headers, 'user-agent': 'bounced-webhooks/1' },

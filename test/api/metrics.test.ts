@@ -25,7 +25,7 @@ const metric = (text: string, name: string, labels = ''): number => {
 
 describe('daemon HTTP API on a real socket', () => {
   it('exposes metrics after real SMTP traffic, and answers the pre-send check', async () => {
-    daemon = await startDaemon(testConfig({ adminKey: ADMIN_KEY }), createLogger('silent'));
+    daemon = await startDaemon(testConfig({ adminKey: ADMIN_KEY, http: { port: 0, webhookAllowPrivateDestinations: true } }) /* the receiver is on loopback */, createLogger('silent'));
     const base = `http://127.0.0.1:${daemon.httpAddress.port}`;
     const smtp = daemon.smtpAddress.port;
     // A webhook receiver on loopback for acme, registered before the traffic.
