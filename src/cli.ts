@@ -10,6 +10,7 @@ import { Intake } from './pipeline/intake.js';
 import { Processor } from './pipeline/processor.js';
 import { openStore } from './store/index.js';
 import { ApiRepo } from './store/sqlite-api.js';
+import { configuredDispatcher } from './webhooks/dispatcher.js';
 import { openPipeline } from './pipeline/open.js';
 import { verpCodec } from './verp/secret.js';
 import { printRows } from './commands/print.js';
@@ -284,7 +285,8 @@ program
     const { store, verp, policy } = openPipeline(cfg);
     try {
       const processor = new Processor(store, verp, log, { now: () => now });
-      const ran = await new Scheduler(store.lifecycle, [...standardJobs(cfg, store, processor), ...policyJobs(cfg, policy, log)], log).runDue(now);
+      const webhooks = configuredDispatcher(cfg, new ApiRepo(store.db), log);
+      const ran = await new Scheduler(store.lifecycle, [...standardJobs(cfg, store, processor, webhooks), ...policyJobs(cfg, policy, log)], log).runDue(now);
       console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
     } finally {
       store.close();

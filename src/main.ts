@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/app.js';
 import { Metrics } from './metrics.js';
 import { ApiRepo } from './store/sqlite-api.js';
-import { checkDestination } from './webhooks/destination.js';
-import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { configuredDispatcher } from './webhooks/dispatcher.js';
 import { redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
@@ -40,12 +39,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const { store, verp, policy } = openPipeline(config);
   const apiRepo = new ApiRepo(store.db);
   const metrics = new Metrics({ suppressions: () => apiRepo.countSuppressions() });
-  const webhooks = new WebhookDispatcher({
-    repo: apiRepo,
-    log: log.child({ mod: 'webhooks' }),
-    onAttempt: metrics.countWebhook,
-    checkDestination: config.http.webhookAllowPrivateDestinations ? undefined : checkDestination,
-  });
+  const webhooks = configuredDispatcher(config, apiRepo, log.child({ mod: 'webhooks' }), metrics.countWebhook);
   const onSettled = (outcomes: Parameters<typeof metrics.countSettled>[0]) => {
     metrics.countSettled(outcomes);
     webhooks.kick();

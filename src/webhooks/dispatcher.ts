@@ -1,4 +1,6 @@
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { checkDestination } from './destination.js';
 import type { ApiStore, DueDelivery } from '../store/sqlite-api.js';
 import { signedHeaders } from './sign.js';
 
@@ -164,4 +166,19 @@ export class WebhookDispatcher {
     }
     return { result, status };
   }
+}
+
+/** The dispatcher as the daemon and `bounced tick` run it: the configured destination rule. */
+export function configuredDispatcher(
+  config: Pick<Config, 'http'>,
+  repo: ApiStore,
+  log: Logger,
+  onAttempt?: DispatcherOptions['onAttempt'],
+): WebhookDispatcher {
+  return new WebhookDispatcher({
+    repo,
+    log,
+    onAttempt,
+    checkDestination: config.http.webhookAllowPrivateDestinations ? undefined : checkDestination,
+  });
 }
