@@ -4,7 +4,7 @@
 // ../shared/corpus/public (never copied here); every per-recipient field is asserted on one
 // message per family, and the CRLF (dos) / CR-only (mac) copies must give the same result.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, parseMessageSync } from '../../src/parser/index.js';
@@ -18,36 +18,20 @@ import { detectEzweb } from '../../src/parser/detectors/ezweb.js';
 import { detectGmail } from '../../src/parser/detectors/gmail.js';
 import { detectGoogleGroups } from '../../src/parser/detectors/googlegroups.js';
 import type { RecipientReport } from '../../src/report.js';
+import { newRecipient } from '../../src/parser/detectors/types.js';
+import { corpusDir, haveCorpus } from '../helpers/env.js';
 
-const corpusDir = fileURLToPath(new URL('../../../shared/corpus/public/maildir/', import.meta.url));
-const haveCorpus = existsSync(corpusDir);
-if (!haveCorpus) console.warn(`SKIPPED: provider NDR corpus tests need ${corpusDir} (../shared beside the repository)`);
+// The public corpus, read in place (never copied here); env.ts says when it is absent.
+const mailDir = join(corpusDir, 'maildir') + '/';
+const mail = (path: string) => readFileSync(mailDir + path);
 
-const mail = (path: string) => readFileSync(corpusDir + path);
-
-/** A RecipientReport with the fields a test does not name left empty. */
-function rcpt(finalRecipient: string, fields: Partial<RecipientReport>): RecipientReport {
-  return {
-    finalRecipient,
-    originalRecipient: null,
-    action: 'failed',
-    status: null,
-    statusDerived: false,
-    replyCode: null,
-    diagnosticType: null,
-    diagnosticCode: null,
-    remoteMta: null,
-    command: null,
-    lastAttemptDate: null,
-    willRetryUntil: null,
-    ...fields,
-  };
-}
+/** A failed RecipientReport with the fields a test does not name left empty. */
+const rcpt = (finalRecipient: string, fields: Partial<RecipientReport>): RecipientReport => newRecipient(finalRecipient, { action: 'failed', ...fields });
 
 /** The LF file and its CRLF / CR-only copies parse to the same report. */
 function sameAcrossLineEnds(name: string): void {
-  const bsd = existsSync(corpusDir + 'bsd/' + name) ? parseMessageSync(mail('bsd/' + name)) : null;
-  const variants = ['dos', 'mac'].filter((d) => existsSync(`${corpusDir}${d}/${name}`));
+  const bsd = existsSync(mailDir + 'bsd/' + name) ? parseMessageSync(mail('bsd/' + name)) : null;
+  const variants = ['dos', 'mac'].filter((d) => existsSync(`${mailDir}${d}/${name}`));
   expect(variants.length).toBeGreaterThan(0);
   const first = parseMessageSync(mail(`${variants[0]}/${name}`));
   for (const d of variants) {

@@ -2,8 +2,8 @@
 // DragonFly Mail Agent, Lotus Domino, fml, Apache James): corpus messages read in place from
 // ../shared/corpus/public (never copied here); every per-recipient field is asserted on one
 // message per family, and the CRLF (dos) / CR-only (mac) copies must give the same result.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, parseMessageSync } from '../../src/parser/index.js';
 import { readMail } from '../../src/parser/mime.js';
@@ -15,31 +15,15 @@ import { detectFml } from '../../src/parser/detectors/fml.js';
 import { detectQmail } from '../../src/parser/detectors/qmail.js';
 import { detectSendmail } from '../../src/parser/detectors/sendmail.js';
 import type { RecipientReport } from '../../src/report.js';
+import { newRecipient } from '../../src/parser/detectors/types.js';
+import { corpusDir, haveCorpus } from '../helpers/env.js';
 
-const corpusDir = fileURLToPath(new URL('../../../shared/corpus/public/maildir/', import.meta.url));
-const haveCorpus = existsSync(corpusDir);
-if (!haveCorpus) console.warn(`SKIPPED: Unix MTA corpus tests need ${corpusDir} (../shared beside the repository)`);
+// The public corpus, read in place (never copied here); env.ts says when it is absent.
+const mailDir = join(corpusDir, 'maildir') + '/';
+const mail = (path: string) => readFileSync(mailDir + path);
 
-const mail = (path: string) => readFileSync(corpusDir + path);
-
-/** A RecipientReport with the fields a test does not name left empty. */
-function rcpt(finalRecipient: string, fields: Partial<RecipientReport>): RecipientReport {
-  return {
-    finalRecipient,
-    originalRecipient: null,
-    action: 'failed',
-    status: null,
-    statusDerived: false,
-    replyCode: null,
-    diagnosticType: null,
-    diagnosticCode: null,
-    remoteMta: null,
-    command: null,
-    lastAttemptDate: null,
-    willRetryUntil: null,
-    ...fields,
-  };
-}
+/** A failed RecipientReport with the fields a test does not name left empty. */
+const rcpt = (finalRecipient: string, fields: Partial<RecipientReport>): RecipientReport => newRecipient(finalRecipient, { action: 'failed', ...fields });
 
 describe.skipIf(!haveCorpus)('Unix MTA NDRs (shared corpus, read in place)', () => {
   it('exim: one block per address, lead-in split into command + remote MTA', async () => {
