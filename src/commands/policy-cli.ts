@@ -3,8 +3,9 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Channel, Profile, SuppressionReason, Tier } from '../policy/contract.js';
-import { PolicyError, PROFILES, TIERS, type SqlitePolicyService } from '../policy/service.js';
-import { openPipeline } from '../pipeline/open.js';
+import { PROFILES, TIERS } from '../policy/contract.js';
+import type { SqlitePolicyService } from '../policy/service.js';
+import type { openPipeline } from '../pipeline/open.js';
 import { printRows } from './print.js';
 
 // The account policy from the command line: accounts, health, suppressions, appeals,
@@ -12,6 +13,8 @@ import { printRows } from './print.js';
 
 export interface PolicyCliHelpers {
   config: () => Config;
+  /** The store with its rules (passed in so that this module loads nothing heavy itself). */
+  openPipeline: typeof openPipeline;
 }
 
 const actorDefault = (): string => {
@@ -36,12 +39,12 @@ const actorOption = () => new Option('--actor <who>', 'who does this (audited)')
 
 /** Opens the store with the rules attached, runs fn, closes; PolicyError -> exit 1 with its message. */
 function withPolicy<T>(helpers: PolicyCliHelpers, name: string, fn: (policy: SqlitePolicyService) => T): T | undefined {
-  const { store, policy } = openPipeline(helpers.config());
+  const { store, policy } = helpers.openPipeline(helpers.config());
   try {
     return fn(policy);
   } catch (err) {
-    if (err instanceof PolicyError) {
-      console.error(`bounced ${name}: ${err.message}`);
+    if ((err as Error)?.name === 'PolicyError') {
+      console.error(`bounced ${name}: ${(err as Error).message}`);
       process.exitCode = 1;
       return undefined;
     }

@@ -12,6 +12,9 @@ export type Tier =
   | 'free' | 'trial' | 'starter' | 'professional' | 'enterprise'
   | 'legacy-basic' | 'legacy-professional' | 'legacy-enterprise';
 export type Profile = 'default' | 'conservative';
+
+export const TIERS: Tier[] = ['free', 'trial', 'starter', 'professional', 'enterprise', 'legacy-basic', 'legacy-professional', 'legacy-enterprise'];
+export const PROFILES: Profile[] = ['default', 'conservative'];
 export type Channel = 'marketing' | 'one_to_one';
 export type HealthStatus = 'ok' | 'warning' | 'suspended';
 

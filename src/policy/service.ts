@@ -18,8 +18,8 @@ import {
 // ./rules.ts; this file reads records, asks them, and writes the outcome, its audit row,
 // its event and its notification in one transaction.
 
-export const TIERS: Tier[] = ['free', 'trial', 'starter', 'professional', 'enterprise', 'legacy-basic', 'legacy-professional', 'legacy-enterprise'];
-export const PROFILES: Profile[] = ['default', 'conservative'];
+import { PROFILES, TIERS } from './contract.js';
+export { PROFILES, TIERS };
 
 /** A caller's mistake (unknown tier, duplicate account, missing reason): a stable code. */
 export class PolicyError extends Error {
