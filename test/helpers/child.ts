@@ -19,12 +19,21 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...clean, ...env };
 }
 
+// A test that fails before it stops its daemon must not leave it running (it would hold
+// ports and files after the run): whatever is still alive when this worker exits is killed.
+const alive = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of alive) p.kill('SIGKILL');
+});
+
 /** Starts `node dist/cli.js serve` and resolves once it logged READY with its ports. */
 export function spawnDaemon(env: Record<string, string>): Promise<ChildDaemon> {
   const proc = spawn(process.execPath, [CLI, 'serve'], {
     env: childEnv({ BOUNCED_SMTP_PORT: '0', BOUNCED_HTTP_PORT: '0', BOUNCED_LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  alive.add(proc);
+  proc.once('exit', () => alive.delete(proc));
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
