@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { BounceType, Category } from '../report.js';
+import { toBounce, type BounceRow } from './sqlite.js';
 import type { BounceRecord, EvidenceRecord } from './types.js';
 
 // The HTTP API's tables (migration 5): API keys, webhook endpoints, webhook deliveries and
@@ -156,32 +157,6 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
   failedAt: r.failed_at,
 });
 
-function toBounce(r: Record<string, unknown>): BounceRecord {
-  return {
-    id: r.id as number,
-    messageRow: r.message_row as number,
-    createdAt: r.created_at as number,
-    accountId: r.account_id as string | null,
-    messageId: r.message_id as string | null,
-    recipient: r.recipient as string | null,
-    kind: r.kind as BounceRecord['kind'],
-    action: r.action as string | null,
-    status: r.status as string | null,
-    reason: r.reason as string,
-    hardbounce: r.hardbounce === 1,
-    category: r.category as Category,
-    type: r.type as BounceType,
-    rule: r.rule as string,
-    detector: r.detector as string,
-    replyCode: r.reply_code as number | null,
-    diagnostic: r.diagnostic as string | null,
-    remoteMta: r.remote_mta as string | null,
-    reportingMta: r.reporting_mta as string | null,
-    originalMessageId: r.original_message_id as string | null,
-    feedbackType: r.feedback_type as string | null,
-    verified: r.verified === 1,
-  };
-}
 
 const DELIVERY_COLUMNS = `d.id, d.endpoint_id, e.event_id, e.type AS event_type, d.created_at, d.attempts, d.next_attempt_at,
   d.last_attempt_at, d.last_status, d.last_error, d.delivered_at, d.failed_at`;
@@ -315,12 +290,12 @@ export class ApiRepo {
     if (q.since !== undefined) clauses.push('created_at >= @since');
     const rows = this.db
       .prepare(`SELECT * FROM bounces WHERE ${clauses.join(' AND ')} ORDER BY id LIMIT @limit`)
-      .all({ ...q, after: q.after ?? 0, recipient: q.recipient?.toLowerCase() }) as Array<Record<string, unknown>>;
+      .all({ ...q, after: q.after ?? 0, recipient: q.recipient?.toLowerCase() }) as BounceRow[];
     return rows.map(toBounce);
   }
 
   getBounce(id: number): BounceRecord | null {
-    const r = this.s.getBounce.get(id) as Record<string, unknown> | undefined;
+    const r = this.s.getBounce.get(id) as BounceRow | undefined;
     return r ? toBounce(r) : null;
   }
 

@@ -77,7 +77,7 @@ interface MessageRow {
   duplicate_of: number | null;
 }
 
-interface BounceRow {
+export interface BounceRow {
   id: number;
   message_row: number;
   created_at: number;
@@ -127,7 +127,8 @@ function toSummary(r: MessageRow): MessageSummary {
   };
 }
 
-function toBounce(r: BounceRow): BounceRecord {
+/** A bounces row as the store hands it out (shared by every repository reading that table). */
+export function toBounce(r: BounceRow): BounceRecord {
   return {
     id: r.id,
     messageRow: r.message_row,
