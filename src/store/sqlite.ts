@@ -193,7 +193,6 @@ export class SqliteStore implements Store {
                 attempts = attempts + 1
           WHERE id = @id AND state = 'received'`,
       ),
-      attemptError: db.prepare(`UPDATE messages SET attempts = attempts + 1, error = ? WHERE id = ?`),
       insertBounce: db.prepare(
         `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status,
                 reason, hardbounce, category, type, rule, detector, reply_code, diagnostic, remote_mta,
@@ -311,9 +310,6 @@ export class SqliteStore implements Store {
     return this.db.transaction(fn)();
   }
 
-  recordAttemptError(id: number, error: string): void {
-    this.stmt.attemptError.run(error, id);
-  }
 
   getMessage(id: number): StoredMessage | null {
     const r = this.stmt.getMessage.get(id) as MessageRow | undefined;

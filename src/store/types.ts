@@ -115,8 +115,6 @@ export interface Store {
   findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null;
   /** Writes outcomes of several messages in one transaction; a message is settled once. */
   settleMessages(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void;
-  /** Counts a failed processing attempt (the message stays `received`). */
-  recordAttemptError(id: number, error: string): void;
   getMessage(id: number): StoredMessage | null;
   listMessages(filter: MessageFilter): MessageSummary[];
   listBounces(filter: BounceFilter): BounceRecord[];
