@@ -50,6 +50,12 @@ export class Intake {
     });
   }
 
+  /** Commits what is waiting now instead of at the scheduled turn: long work on the same
+   * thread (processing) calls it between steps so that no acknowledgement waits behind it. */
+  flushPending(): void {
+    if (this.queue.length > 0) this.flush();
+  }
+
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -11,6 +11,11 @@ import { decide } from './decide.js';
 export interface ProcessorOptions {
   batchSize?: number;
   now?: () => number;
+  /**
+   * Called between steps of processing (each message, each settle): work on the same thread
+   * that must not wait behind processing, i.e. the intake's commits that senders wait on.
+   */
+  yieldTo?: () => void;
   /** Called after a batch is settled (metrics, tests). */
   onSettled?: (outcomes: Array<{ id: number; outcome: MessageOutcome }>) => void;
 }
@@ -79,6 +84,7 @@ export class Processor {
       for (const msg of batch) {
         // Parsing is CPU work on the SMTP thread: let sessions move between messages.
         await new Promise<void>((r) => setImmediate(r));
+        this.opts.yieldTo?.();
         const { outcome } = await decide(msg, this.verp, now);
         const keys = [`sha:${msg.sha256}`];
         if (outcome.state !== 'unparseable' && outcome.reportMessageId) keys.push(`mid:${outcome.reportMessageId}`);
@@ -94,6 +100,7 @@ export class Processor {
         for (const k of keys) if (!seen.has(k)) seen.set(k, msg.id);
         outcomes.push({ id: msg.id, outcome });
       }
+      this.opts.yieldTo?.();
       try {
         this.store.settleMessages(outcomes, now);
       } catch (err) {

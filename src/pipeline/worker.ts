@@ -31,11 +31,13 @@ if (parentPort) {
   const config = (workerData as { config: Config }).config;
   const log = createLogger(config.logLevel).child({ mod: 'pipeline' });
   const { store, verp } = openPipeline(config);
+  // The Intake batches what arrived while the last commit was being written; processing
+  // yields to it between steps, so a sender's 250 never waits behind a classification.
+  const intake: Intake = new Intake(store, log, config.store.groupCommitMax, () => processor.kick(), 0);
   const processor = new Processor(store, verp, log, {
+    yieldTo: () => intake.flushPending(),
     onSettled: (outcomes) => port.postMessage({ type: 'settled', outcomes }),
   });
-  // The Intake batches what arrived while the last commit was being written.
-  const intake = new Intake(store, log, config.store.groupCommitMax, () => processor.kick(), 0);
 
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
