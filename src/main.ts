@@ -6,7 +6,7 @@ import { configuredDispatcher } from './webhooks/dispatcher.js';
 import { redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
-import { Listener } from './listener/index.js';
+import { Listener, type ListenerDeps } from './listener/index.js';
 import { LogTailer } from './logtail/tailer.js';
 import { Scheduler } from './scheduler/index.js';
 import { policyJobs, standardJobs } from './scheduler/jobs.js';
@@ -48,7 +48,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   // fsync and no parsing ever holds up an SMTP session (src/pipeline/worker.ts). With
   // pipeline.worker off, the same Intake and Processor run on this thread.
   let processor: Pipeline;
-  let intake: { accept: Intake['accept'] };
+  let intake: ListenerDeps['intake'];
   if (config.pipeline.worker) {
     const worker = new PipelineWorker(config, log.child({ mod: 'pipeline' }), onSettled);
     const backlog = await worker.start();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.js';
 import { smtpServerLogger, type Logger } from '../log.js';
+import type { Spool } from '../pipeline/remote.js';
 import type { IncomingMessage } from '../store/types.js';
 import { BouncedSmtpServer } from './server.js';
 
@@ -24,10 +25,19 @@ export const REPLIES = {
   badRecipient: () => reply(501, '5.1.3 Bad recipient address syntax'),
 } as const;
 
+/**
+ * A message's bytes are held on this thread up to this much; a bigger message streams on to
+ * the pipeline's spool in parts of this size, so that its whole never sits here.
+ */
+export const SPOOL_PART_BYTES = 1024 * 1024;
+
 export interface ListenerDeps {
   config: Config;
-  /** Stores a message durably; resolves with its row id (Intake, or the pipeline worker). */
-  intake: { accept(message: IncomingMessage): Promise<number> };
+  /**
+   * Stores a message durably; resolves with its row id (Intake, or the pipeline worker).
+   * With `openSpool`, a big message's bytes are handed over while they stream in.
+   */
+  intake: { accept(message: IncomingMessage): Promise<number>; openSpool?(): Spool };
   log: Logger;
   /** Counters hook (metrics come later); called with an event name. */
   count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed') => void;
@@ -78,45 +88,72 @@ export class Listener {
   }
 
   private receive(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const { intake } = this.deps;
     const max = this.deps.config.smtp.maxMessageBytes;
+    // The bytes not yet handed on; past SPOOL_PART_BYTES they go to the spool, if there is one.
+    let chunks: Buffer[] = [];
+    let held = 0;
+    let size = 0;
+    let spool: Spool | null = null;
+    const drop = () => {
+      chunks = [];
+      held = 0;
+      spool?.discard();
+      spool = null;
+    };
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
       // Past the limit keep reading (smtp-server must see the final dot) but hold nothing:
       // the message will be refused, so what was kept is dropped too.
-      if (size <= max) chunks.push(chunk);
-      else if (chunks.length) chunks.length = 0;
+      if (size > max) {
+        if (held || spool) drop();
+        return;
+      }
+      chunks.push(chunk);
+      held += chunk.length;
+      if (held >= SPOOL_PART_BYTES && intake.openSpool) {
+        spool ??= intake.openSpool();
+        spool.write(Buffer.concat(chunks, held));
+        chunks = [];
+        held = 0;
+      }
     });
-    stream.on('error', (err) => cb(err));
+    stream.on('error', (err) => {
+      drop();
+      cb(err);
+    });
+    // A session cut mid-DATA closes the stream without 'end'.
+    stream.on('close', () => {
+      if (!stream.readableEnded) drop();
+    });
     stream.on('end', () => {
       if (stream.sizeExceeded || size > max) {
+        drop();
         this.deps.count?.('rejected_size');
         return cb(REPLIES.tooBig(max));
       }
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      this.deps.intake
-        .accept({
-          receivedAt: Date.now(),
-          source: 'smtp',
-          mailFrom,
-          rcptTo: session.envelope.rcptTo.map((r) => r.address),
-          remoteIp: session.remoteAddress ?? null,
-          helo: session.hostNameAppearsAs ?? null,
-          raw: Buffer.concat(chunks, size),
-        })
-        .then(
-          (id) => {
-            this.deps.count?.('accepted');
-            // The 250 text names our record: the sending MTA logs it (status=sent (250 ...)),
-            // which links its log line to this row.
-            cb(null, `2.0.0 Ok: stored as ${id}`);
-          },
-          () => {
-            this.deps.count?.('store_failed');
-            cb(REPLIES.storeFailed());
-          },
-        );
+      const message: IncomingMessage = {
+        receivedAt: Date.now(),
+        source: 'smtp',
+        mailFrom,
+        rcptTo: session.envelope.rcptTo.map((r) => r.address),
+        remoteIp: session.remoteAddress ?? null,
+        helo: session.hostNameAppearsAs ?? null,
+        raw: Buffer.concat(chunks, held),
+      };
+      (spool ? spool.accept(message) : intake.accept(message)).then(
+        (id) => {
+          this.deps.count?.('accepted');
+          // The 250 text names our record: the sending MTA logs it (status=sent (250 ...)),
+          // which links its log line to this row.
+          cb(null, `2.0.0 Ok: stored as ${id}`);
+        },
+        () => {
+          this.deps.count?.('store_failed');
+          cb(REPLIES.storeFailed());
+        },
+      );
     });
   }
 

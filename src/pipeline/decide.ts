@@ -2,7 +2,7 @@ import { classify } from '../classifier/index.js';
 import { parseMessage, UnparseableError } from '../parser/index.js';
 import type { ParsedReport, Verdict } from '../report.js';
 import { stateOfVerdict } from '../lifecycle/state.js';
-import type { BounceRecord, Evidence, MessageOutcome, StoredMessage } from '../store/types.js';
+import { RAW_HEAD_BYTES, type BounceRecord, type Evidence, type MessageOutcome, type StoredMessage } from '../store/types.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
 
 // From one stored message to what should be written for it. No I/O: the processor
@@ -125,13 +125,8 @@ export function toEvidence(
   return out;
 }
 
-/**
- * How much of a message is parsed. Everything a report says (the notification, the
- * delivery-status or feedback part, the returned original's headers) comes first; what
- * makes a bounce big is the original's attachments at its end. Parsing a bounded head keeps
- * memory flat for a 25 MB bounce; the whole message stays stored.
- */
-export const PARSE_LIMIT = 4 * 1024 * 1024;
+/** How much of a message is parsed: its head (see RAW_HEAD_BYTES), all the store reads for processing. */
+export const PARSE_LIMIT = RAW_HEAD_BYTES;
 
 export interface Decision {
   outcome: MessageOutcome;

@@ -395,4 +395,19 @@ export const migrations: Migration[] = [
       CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE sent_at IS NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'the bytes of a message past its head',
+    sql: `
+      -- message_raw keeps the first RAW_HEAD_BYTES of a message: all that processing reads.
+      -- A bigger message's remaining bytes follow here in order, so that neither storing nor
+      -- processing it needs the whole message in one buffer.
+      CREATE TABLE message_raw_tail (
+        message_id  INTEGER NOT NULL REFERENCES messages(id),
+        seq         INTEGER NOT NULL,
+        bytes       BLOB NOT NULL,
+        PRIMARY KEY (message_id, seq)
+      ) STRICT;
+    `,
+  },
 ];

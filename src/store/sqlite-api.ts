@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { BounceType, Category } from '../report.js';
-import { toBounce, type BounceRow } from './sqlite.js';
+import { toBounce, writeTransaction, type BounceRow } from './sqlite.js';
 import type { BounceRecord, EvidenceRecord } from './types.js';
 
 // The HTTP API's tables (migration 5): API keys, webhook endpoints, webhook deliveries and
@@ -338,25 +338,25 @@ export class ApiRepo {
 
   /** Removes an endpoint (kept, disabled, for its delivery history); its pending deliveries stop. */
   disableEndpoint(accountId: string, id: string, now: number): boolean {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       if (this.s.disableEndpoint.run({ id, accountId, now }).changes === 0) return false;
       this.s.abandonDeliveries.run({ id, now });
       return true;
-    })();
+    });
   }
 
   // --- webhook deliveries ---
 
   /** Turns the events written since the last call into deliveries (one transaction). Returns how many. */
   fanOut(now: number): number {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const after = (this.s.getCursor.get() as { last_event_row: number } | undefined)?.last_event_row ?? 0;
       const upto = (this.s.maxEventRow.get() as { n: number }).n;
       if (upto <= after) return 0;
       const n = this.s.fanOut.run({ after, upto, now }).changes;
       this.s.setCursor.run(upto);
       return n;
-    })();
+    });
   }
 
   dueDeliveries(now: number, limit: number): DueDelivery[] {
@@ -390,10 +390,10 @@ export class ApiRepo {
     attempt: WebhookAttempt,
     outcome: { deliveredAt: number | null; nextAttemptAt: number | null; failedAt: number | null },
   ): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.s.insertAttempt.run({ id, ...attempt });
       this.s.settleAttempt.run({ id, at: attempt.at, status: attempt.status, error: attempt.error, ...outcome });
-    })();
+    });
   }
 
   listDeliveries(endpointId: string, after: number, limit: number): WebhookDelivery[] {

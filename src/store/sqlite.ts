@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { BounceType, Category, ReportKind } from '../report.js';
 import { migrations } from './migrations.js';
 import { LifecycleRepo } from './sqlite-lifecycle.js';
+import { RAW_HEAD_BYTES } from './types.js';
 import type {
   BounceFilter,
   BounceRecord,
@@ -40,6 +41,16 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
   return new SqliteStore(db, applied);
 }
 
+/**
+ * Runs `fn` in one write transaction, begun IMMEDIATE: the daemon writes from two connections
+ * (the SMTP thread's and the pipeline worker's), and a transaction that reads first and then
+ * writes would fail with SQLITE_BUSY_SNAPSHOT if the other wrote in between; IMMEDIATE takes
+ * the write lock at BEGIN, where busy_timeout waits for it. Nested calls become savepoints.
+ */
+export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}
+
 /** Applies the migrations newer than the database's user_version; returns the versions applied. */
 export function migrate(db: Database.Database): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -47,10 +58,10 @@ export function migrate(db: Database.Database): number[] {
   // In version order whatever the order of the array (migrations are written concurrently).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
-    db.transaction(() => {
+    writeTransaction(db, () => {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    });
     applied.push(m.version);
   }
   return applied;
@@ -177,6 +188,8 @@ export class SqliteStore implements Store {
          VALUES (@receivedAt, @source, @mailFrom, @rcptTo, @remoteIp, @helo, @size, @sha256)`,
       ),
       insertRaw: db.prepare(`INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`),
+      insertRawTail: db.prepare(`INSERT INTO message_raw_tail (message_id, seq, bytes) VALUES (?, ?, ?)`),
+      rawTail: db.prepare(`SELECT bytes FROM message_raw_tail WHERE message_id = ? ORDER BY seq`).pluck(),
       pending: db.prepare(
         `SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
           WHERE m.state = 'received' ORDER BY m.id LIMIT ?`,
@@ -207,8 +220,15 @@ export class SqliteStore implements Store {
   }
 
   insertMessages(batch: IncomingMessage[]): number[] {
-    const run = this.db.transaction((items: IncomingMessage[]) =>
-      items.map((m) => {
+    return writeTransaction(this.db, () =>
+      batch.map((m) => {
+        const parts = Buffer.isBuffer(m.raw) ? [m.raw] : m.raw;
+        const hash = createHash('sha256');
+        let size = 0;
+        for (const p of parts) {
+          hash.update(p);
+          size += p.length;
+        }
         const id = Number(
           this.stmt.insertMessage.run({
             receivedAt: m.receivedAt,
@@ -217,17 +237,19 @@ export class SqliteStore implements Store {
             rcptTo: JSON.stringify(m.rcptTo.map((r) => r.toLowerCase())),
             remoteIp: m.remoteIp,
             helo: m.helo,
-            size: m.raw.length,
-            sha256: createHash('sha256').update(m.raw).digest('hex'),
+            size,
+            sha256: hash.digest('hex'),
           }).lastInsertRowid,
         );
-        this.stmt.insertRaw.run(id, m.raw);
+        const { head, tail } = splitRaw(parts, RAW_HEAD_BYTES);
+        this.stmt.insertRaw.run(id, head);
+        tail.forEach((bytes, seq) => this.stmt.insertRawTail.run(id, seq, bytes));
         return id;
       }),
     );
-    return run(batch);
   }
 
+  /** Messages awaiting processing, oldest first, each with only the head of its bytes. */
   pendingMessages(limit: number, maxBytes = 32 * 1024 * 1024): StoredMessage[] {
     // Rows are read one at a time, so a backlog of big messages never loads more than about
     // maxBytes of raw bytes at once (always at least one message).
@@ -235,7 +257,7 @@ export class SqliteStore implements Store {
     let bytes = 0;
     for (const r of this.stmt.pending.iterate(limit) as IterableIterator<MessageRow>) {
       out.push({ ...toSummary(r), raw: r.raw! });
-      bytes += r.size;
+      bytes += r.raw!.length;
       if (bytes >= maxBytes) break;
     }
     return out;
@@ -258,17 +280,17 @@ export class SqliteStore implements Store {
    * message on the hot path.
    */
   withoutSync<T>(fn: () => T): T {
-    if (this.synchronous !== 'FULL') return this.db.transaction(fn)();
+    if (this.synchronous !== 'FULL') return writeTransaction(this.db, fn);
     this.db.pragma('synchronous = NORMAL');
     try {
-      return this.db.transaction(fn)();
+      return writeTransaction(this.db, fn);
     } finally {
       this.db.pragma('synchronous = FULL');
     }
   }
 
   private settleNow(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const { id, outcome } of outcomes) {
         const changed = this.stmt.settle.run({
           id,
@@ -292,7 +314,7 @@ export class SqliteStore implements Store {
         }
         for (const l of this.settleListeners) l(id, outcome, now);
       }
-    })();
+    });
   }
 
   /** Called for every bounce record written, inside its transaction (complaints, unsubscribes). */
@@ -307,13 +329,15 @@ export class SqliteStore implements Store {
 
   /** Runs `fn` in one transaction (synchronous: never await inside). */
   atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return writeTransaction(this.db, fn);
   }
 
 
   getMessage(id: number): StoredMessage | null {
     const r = this.stmt.getMessage.get(id) as MessageRow | undefined;
-    return r ? { ...toSummary(r), raw: r.raw! } : null;
+    if (!r) return null;
+    const tail = r.size > r.raw!.length ? (this.stmt.rawTail.all(id) as Buffer[]) : [];
+    return { ...toSummary(r), raw: tail.length ? Buffer.concat([r.raw!, ...tail], r.size) : r.raw! };
   }
 
   listMessages(filter: MessageFilter): MessageSummary[] {
@@ -359,4 +383,27 @@ export class SqliteStore implements Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** Tail parts are at most this big: each is one row, bound (copied) by SQLite on its own. */
+const TAIL_PART_BYTES = 1024 * 1024;
+
+/**
+ * Cuts a message's parts into its head (the first `headBytes`, one buffer) and the rest (in
+ * pieces of at most TAIL_PART_BYTES). Only the head may be a copy; the rest are views.
+ */
+export function splitRaw(parts: readonly Buffer[], headBytes: number): { head: Buffer; tail: Buffer[] } {
+  const views: Buffer[] = [];
+  let headLen = 0;
+  const headParts: Buffer[] = [];
+  for (const p of parts) {
+    const take = Math.min(p.length, headBytes - headLen);
+    if (take > 0) {
+      headParts.push(take === p.length ? p : p.subarray(0, take));
+      headLen += take;
+    }
+    for (let at = Math.max(take, 0); at < p.length; at += TAIL_PART_BYTES) views.push(p.subarray(at, at + TAIL_PART_BYTES));
+  }
+  const head = headParts.length === 1 ? headParts[0]! : Buffer.concat(headParts, headLen);
+  return { head, tail: views };
 }

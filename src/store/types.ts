@@ -12,8 +12,8 @@ export type LifecycleStore = Pick<LifecycleRepo, keyof LifecycleRepo>;
 export type MessageState = 'received' | 'processed' | 'unparseable' | 'duplicate';
 export type MessageSource = 'smtp' | 'ingest';
 
-/** A message as accepted at the edge, before anything is known of its content. */
-export interface IncomingMessage {
+/** Where a message came from and for whom, as accepted at the edge. */
+export interface Envelope {
   receivedAt: number;
   source: MessageSource;
   /** Envelope sender; '' for the null reverse-path <>. */
@@ -21,11 +21,29 @@ export interface IncomingMessage {
   rcptTo: string[];
   remoteIp: string | null;
   helo: string | null;
-  raw: Buffer;
 }
 
-export interface StoredMessage extends IncomingMessage {
+/**
+ * A message as accepted at the edge, before anything is known of its content. A big
+ * message's bytes may come as its parts in order (never joined into one buffer).
+ */
+export interface IncomingMessage extends Envelope {
+  raw: Buffer | readonly Buffer[];
+}
+
+/**
+ * The first bytes of a message, kept in one piece: everything a report says (the
+ * notification, the delivery-status or feedback part, the returned original's headers) comes
+ * first, and what makes a bounce big is the original's attachments at its end. Processing
+ * reads only this head, so a 25 MB bounce costs it no more than a 4 MB one.
+ */
+export const RAW_HEAD_BYTES = 1024 * 1024;
+
+export interface StoredMessage extends Envelope {
   id: number;
+  /** The whole message; read for processing (pendingMessages), only its head. */
+  raw: Buffer;
+  /** Bytes of the whole message. */
   size: number;
   sha256: string;
   state: MessageState;

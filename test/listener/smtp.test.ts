@@ -1,11 +1,14 @@
 // The inbound MX over real SMTP on loopback, nodemailer as the sending MTA, real SQLite.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { DB_FILE } from '../../src/store/sqlite.js';
+import { RAW_HEAD_BYTES } from '../../src/store/types.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
 import { sendRaw, withMessageId } from '../helpers/smtp.js';
@@ -85,6 +88,51 @@ describe('SMTP listener', () => {
     const res = await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, huge);
     expect(res.code).toBe(552);
     expect(d.store.listMessages({})).toHaveLength(0);
+  });
+
+  for (const worker of [true, false]) {
+    it(`stores a 3.5 MB bounce whole and processes its head (${worker ? 'streamed in parts to the pipeline worker' : 'in-process intake'})`, async () => {
+      const { d, port, config } = await start({ pipeline: { worker } });
+      // The DSN, then 3.5 MB of base64-like lines: what a returned attachment looks like.
+      const line = Buffer.from('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n');
+      const raw = Buffer.concat([s02(), ...Array.from({ length: Math.ceil(3.5 * 2 ** 20 / line.length) }, () => line)]);
+      const to = verp.encode({ account: 'acme', message: 'big-1', recipient: s02Rcpt }, BOUNCE_DOMAIN);
+      const res = await sendRaw(port, { from: '', to: [to] }, raw);
+      expect(res.code).toBe(250);
+      await d.processor.drain();
+      const [summary] = d.store.listMessages({});
+      expect(summary).toMatchObject({ state: 'processed', size: raw.length, sha256: createHash('sha256').update(raw).digest('hex') });
+      expect(d.store.getMessage(summary!.id)!.raw.equals(raw)).toBe(true);
+      // Only the head is kept in one piece; the rest follows in parts.
+      const db = new Database(join(config.dataDir, DB_FILE), { readonly: true });
+      const head = db.prepare('SELECT length(raw) FROM message_raw WHERE message_id = ?').pluck().get(summary!.id);
+      const tail = db.prepare('SELECT count(*) FROM message_raw_tail WHERE message_id = ?').pluck().get(summary!.id);
+      db.close();
+      expect(head).toBe(RAW_HEAD_BYTES);
+      expect(tail).toBeGreaterThanOrEqual(3);
+      expect(d.store.listBounces({})).toMatchObject([{ recipient: s02Rcpt, accountId: 'acme', verified: true, hardbounce: true }]);
+    });
+  }
+
+  it('stores nothing of a big message whose session is cut mid-DATA, and serves the next', async () => {
+    const { d, port } = await start({ pipeline: { worker: true } });
+    const sock = net.connect(port, '127.0.0.1');
+    const replies: string[] = [];
+    sock.on('data', (b) => replies.push(b.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(replies.join('')); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    await waitFor(/^220 /m);
+    sock.write(`EHLO mta.test\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster@${BOUNCE_DOMAIN}>\r\nDATA\r\n`);
+    await waitFor(/^354 /m);
+    // 2.5 MB: two parts go to the pipeline worker's spool before the connection drops.
+    sock.write(Buffer.concat([s02(), Buffer.alloc(2.5 * 2 ** 20, 'QUJD\r\n')]));
+    await new Promise((r) => setTimeout(r, 200));
+    sock.destroy();
+    const res = await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, withMessageId(s02(), 'after-cut'));
+    expect(res.code).toBe(250);
+    await d.processor.drain();
+    expect(d.store.listMessages({})).toMatchObject([{ state: 'processed', size: withMessageId(s02(), 'after-cut').length }]);
   });
 
   it('answers 452 past the recipient limit', async () => {

@@ -48,7 +48,7 @@ const remount = (dir: string, opts: string) => execFileSync('mount', ['-o', `rem
 
 describe.skipIf(!mountable)('file-system faults', () => {
   it('disk full: 451 for the messages that cannot be stored, the acknowledged ones kept, and it recovers by itself', async () => {
-    const dir = mountTmpfs(1024);
+    const dir = mountTmpfs(2048);
     const d = await startDaemon(testConfig({ dataDir: join(dir, 'data') }), createLogger('silent'));
     daemons.push(d);
     const acked: number[] = [];
