@@ -51,6 +51,22 @@ export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
   return db.transaction(fn).immediate();
 }
 
+/**
+ * A write transaction whose commit does not wait for an fsync (synchronous=NORMAL for its
+ * length); see SqliteStore.withoutSync for when that is safe.
+ */
+export function withoutSync<T>(db: Database.Database, fn: () => T): T {
+  const level = db.pragma('synchronous', { simple: true }) as number;
+  if (level < SYNCHRONOUS_FULL) return writeTransaction(db, fn);
+  db.pragma('synchronous = NORMAL');
+  try {
+    return writeTransaction(db, fn);
+  } finally {
+    db.pragma(`synchronous = ${level}`);
+  }
+}
+const SYNCHRONOUS_FULL = 2;
+
 /** Applies the migrations newer than the database's user_version; returns the versions applied. */
 export function migrate(db: Database.Database): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -172,14 +188,11 @@ export class SqliteStore implements Store {
   private readonly recordListeners: RecordListener[] = [];
   private readonly settleListeners: SettleListener[] = [];
 
-  private readonly synchronous: string;
-
   constructor(
     readonly db: Database.Database,
     /** Migrations applied when this store was opened. */
     readonly appliedMigrations: number[] = [],
   ) {
-    this.synchronous = (['OFF', 'NORMAL', 'FULL', 'EXTRA'][db.pragma('synchronous', { simple: true }) as number] ?? 'FULL');
     this.lifecycle = new LifecycleRepo(db);
     // Prepared once; better-sqlite3 statements are reusable and cheap to run.
     this.stmt = {
@@ -280,13 +293,7 @@ export class SqliteStore implements Store {
    * message on the hot path.
    */
   withoutSync<T>(fn: () => T): T {
-    if (this.synchronous !== 'FULL') return writeTransaction(this.db, fn);
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return writeTransaction(this.db, fn);
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+    return withoutSync(this.db, fn);
   }
 
   private settleNow(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void {

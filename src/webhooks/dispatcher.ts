@@ -16,6 +16,7 @@ import { signedHeaders } from './sign.js';
 export const MIN_RETRY_MS = 24 * 3_600_000;
 export const FIRST_RETRY_MS = 30_000;
 export const MAX_RETRY_GAP_MS = 3 * 3_600_000;
+export const KICK_INTERVAL_MS = 100;
 
 /** Wait after the n-th failed attempt (n >= 1): 30 s, 1 min, 2 min, ... capped at 3 h. */
 export function retryDelayMs(attempts: number): number {
@@ -44,6 +45,8 @@ export class WebhookDispatcher {
   /** Passes run one after another (a scheduled pass and a kick never send the same delivery twice). */
   private chain: Promise<unknown> = Promise.resolve();
   private kickQueued = false;
+  private kickTimer: NodeJS.Timeout | null = null;
+  private lastKickAt = -Infinity;
   private stopped = false;
   private readonly retryForMs: number;
   private readonly now: () => number;
@@ -53,14 +56,28 @@ export class WebhookDispatcher {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Asks for a pass soon (after a commit that may have written events); coalesces. */
+  /**
+   * Asks for a pass soon (after a commit that may have written events); coalesces. Under a
+   * bounce storm every settled batch kicks, and a pass runs on the SMTP thread: kicked passes
+   * start at most one per KICK_INTERVAL_MS, so an event waits at most that long.
+   */
   kick(): void {
     if (this.stopped || this.kickQueued) return;
     this.kickQueued = true;
-    this.enqueue(() => {
-      this.kickQueued = false;
-      return this.now();
-    }).catch((err) => this.opts.log.error({ evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'));
+    const run = () => {
+      this.kickTimer = null;
+      this.lastKickAt = performance.now();
+      this.enqueue(() => {
+        this.kickQueued = false;
+        return this.now();
+      }).catch((err) => this.opts.log.error({ evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'));
+    };
+    const wait = this.lastKickAt + KICK_INTERVAL_MS - performance.now();
+    if (wait <= 0) run();
+    else {
+      this.kickTimer = setTimeout(run, wait);
+      this.kickTimer.unref();
+    }
   }
 
   /** Fans out new events and attempts every delivery due at `now` once (the scheduler job). */
@@ -70,6 +87,7 @@ export class WebhookDispatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.kickTimer) clearTimeout(this.kickTimer);
     await this.chain;
   }
 

@@ -213,4 +213,14 @@ describe('webhook delivery', () => {
     fx.store.atomically(() => fx.store.lifecycle.emitEvent('acme', 'complaint', {}, Date.now()));
     expect(fx.repo.fanOut(Date.now())).toBe(0);
   });
+
+  it('fans out without writing anything while no endpoint exists (no write lock on the SMTP thread)', async () => {
+    fx = await apiFixture();
+    await withAccounts(fx, 'acme');
+    fx.store.atomically(() => fx.store.lifecycle.emitEvent('acme', 'complaint', {}, Date.now()));
+    const changes = () => fx.store.db.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = changes();
+    expect(fx.repo.fanOut(Date.now())).toBe(0);
+    expect(changes()).toBe(before);
+  });
 });
