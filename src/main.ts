@@ -11,7 +11,7 @@ import { LogTailer } from './logtail/tailer.js';
 import { Scheduler } from './scheduler/index.js';
 import { policyJobs, standardJobs } from './scheduler/jobs.js';
 import { Intake } from './pipeline/intake.js';
-import { Processor } from './pipeline/processor.js';
+import { Processor, summarizeSettled, type SettledSummary } from './pipeline/processor.js';
 import { PipelineWorker } from './pipeline/remote.js';
 import { openPipeline } from './pipeline/open.js';
 import type { Store } from './store/types.js';
@@ -40,8 +40,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const apiRepo = new ApiRepo(store.db);
   const metrics = new Metrics({ suppressions: () => apiRepo.countSuppressions() });
   const webhooks = configuredDispatcher(config, apiRepo, log.child({ mod: 'webhooks' }), metrics.countWebhook);
-  const onSettled = (outcomes: Parameters<typeof metrics.countSettled>[0]) => {
-    metrics.countSettled(outcomes);
+  const onSettled = (settled: SettledSummary[]) => {
+    metrics.countSettled(settled);
     webhooks.kick();
   };
   // Received messages are stored and processed by the pipeline worker thread, so that no
@@ -56,7 +56,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     processor = worker;
     intake = worker;
   } else {
-    const local = new Processor(store, verp, log.child({ mod: 'pipeline' }), { onSettled });
+    const local = new Processor(store, verp, log.child({ mod: 'pipeline' }), { onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)) });
     intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
     // What a crash left `received` is processed first.
     const backlog = store.countMessages().received;

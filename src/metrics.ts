@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TailStats } from './logtail/tailer.js';
-import type { MessageOutcome } from './store/types.js';
+import type { SettledSummary } from './pipeline/processor.js';
 
 // One registry per daemon (never prom-client's global one, so tests can build several).
 // Names follow bounced_<noun>_<unit|total>. Labels take values from small fixed sets
@@ -88,12 +88,11 @@ export class Metrics {
     else this.smtpRejected.inc({ cause: event.replace('rejected_', '') });
   };
 
-  /** Processor hook (ProcessorOptions.onSettled). */
-  readonly countSettled = (outcomes: Array<{ id: number; outcome: MessageOutcome }>): void => {
-    for (const { outcome } of outcomes) {
-      this.messagesProcessed.inc({ state: outcome.state, kind: outcome.state === 'unparseable' ? 'unknown' : outcome.kind });
-      if (outcome.state !== 'processed') continue;
-      for (const b of outcome.bounces) this.bounces.inc({ type: b.type, reason: b.reason });
+  /** Processor hook (ProcessorOptions.onSettled, through summarizeSettled). */
+  readonly countSettled = (settled: SettledSummary[]): void => {
+    for (const m of settled) {
+      this.messagesProcessed.inc({ state: m.state, kind: m.kind });
+      for (const b of m.bounces) this.bounces.inc({ type: b.type, reason: b.reason });
     }
   };
 

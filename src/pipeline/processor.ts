@@ -8,6 +8,28 @@ import { decide } from './decide.js';
 // outcomes are written in ONE transaction (no await inside it). Settling is idempotent:
 // a message already settled is skipped by the store, so a replay never doubles records.
 
+/**
+ * What the daemon's SMTP thread needs to know of a settled message (its metrics): what
+ * crosses from the pipeline worker, rather than whole outcomes with every record.
+ */
+export interface SettledSummary {
+  state: MessageOutcome['state'];
+  kind: string;
+  bounces: Array<{ type: string; reason: string }>;
+}
+
+export function summarizeSettled(outcomes: ReadonlyArray<{ outcome: MessageOutcome }>): SettledSummary[] {
+  return outcomes.map(({ outcome }) =>
+    outcome.state === 'unparseable'
+      ? { state: outcome.state, kind: 'unknown', bounces: [] }
+      : {
+          state: outcome.state,
+          kind: outcome.kind,
+          bounces: outcome.state === 'processed' ? outcome.bounces.map((b) => ({ type: b.type, reason: b.reason })) : [],
+        },
+  );
+}
+
 export interface ProcessorOptions {
   batchSize?: number;
   now?: () => number;

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { IncomingMessage, MessageOutcome } from '../store/types.js';
+import type { SettledSummary } from './processor.js';
+import type { IncomingMessage } from '../store/types.js';
 import type { ToWorker } from './worker.js';
 
 // The SMTP thread's handle on the pipeline worker (./worker.ts): `accept()` resolves with the
@@ -14,7 +15,7 @@ type FromWorker =
   | { type: 'stored'; reqId: number; id: number }
   | { type: 'failed'; reqId: number; error: string }
   | { type: 'drained'; reqId: number }
-  | { type: 'settled'; outcomes: Array<{ id: number; outcome: MessageOutcome }> }
+  | { type: 'settled'; settled: SettledSummary[] }
   | { type: 'stopped' };
 
 /** Where a big message's bytes go while it streams in (see PipelineWorker.openSpool). */
@@ -52,7 +53,7 @@ export class PipelineWorker {
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
-    private readonly onSettled: (outcomes: Array<{ id: number; outcome: MessageOutcome }>) => void = () => {},
+    private readonly onSettled: (settled: SettledSummary[]) => void = () => {},
   ) {}
 
   /** Starts the worker; resolves with the backlog it found (what a crash left unprocessed). */
@@ -80,7 +81,7 @@ export class PipelineWorker {
       if (m.type === 'failed') w.reject(new Error(m.error));
       else w.resolve(m.type === 'stored' ? m.id : 0);
     } else if (m.type === 'settled') {
-      this.onSettled(m.outcomes);
+      this.onSettled(m.settled);
     }
   }
 

@@ -13,14 +13,14 @@
 //   main  -> { type: 'drain', reqId }               worker -> { type: 'drained', reqId }
 //   main  -> { type: 'kick' }
 //   main  -> { type: 'stop' }                       worker -> { type: 'stopped' }
-//                                                   worker -> { type: 'ready', backlog } | { type: 'settled', outcomes }
+//                                                   worker -> { type: 'ready', backlog } | { type: 'settled', settled }
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import type { IncomingMessage } from '../store/types.js';
 import { Intake } from './intake.js';
 import { openPipeline } from './open.js';
-import { Processor } from './processor.js';
+import { Processor, summarizeSettled } from './processor.js';
 
 export type ToWorker =
   | { type: 'store'; reqId: number; message: IncomingMessage; spoolId?: number }
@@ -79,7 +79,7 @@ if (parentPort) {
   const intake: Intake = new Intake(store, log, config.store.groupCommitMax, () => processor.kick(), 0);
   const processor = new Processor(store, verp, log, {
     yieldTo: () => intake.flushPending(),
-    onSettled: (outcomes) => port.postMessage({ type: 'settled', outcomes }),
+    onSettled: (outcomes) => port.postMessage({ type: 'settled', settled: summarizeSettled(outcomes) }),
   });
 
   const spools = new Spools(config.smtp.maxSessionMs);
