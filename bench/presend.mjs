@@ -4,12 +4,19 @@
 // When the daemon answers Fastify's own
 // "Route GET:... not found" 404 the bench prints "skipped: API route not present yet".
 //
-//   node bench/presend.mjs [--quick] [--duration S]
+//
+//   node bench/presend.mjs [--quick] [--duration S] [--reuse] [--cpu-prof]
+//
+// --reuse keeps the seeded data dir (bench/tmp/presend-seeded/, or -quick) and uses it again
+// on the next --reuse run instead of seeding for ~15 s: for iterating on the read path only.
+// Delete the folder after a change to the schema or the write path. --cpu-prof runs the daemon
+// under `node --cpu-prof` and prints its self time per function (bench/cpuprofile-top.mjs).
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freshDir, log, parseArgs, percentile, PORTS, round, startBounced } from './lib/common.mjs';
+import { aggregate } from './cpuprofile-top.mjs';
+import { freshDir, log, parseArgs, percentile, PORTS, round, startBounced, TMP } from './lib/common.mjs';
 import { saveSection } from './lib/report.mjs';
 
 const N_SUPPRESSIONS = 1_000_000;
@@ -144,38 +151,72 @@ export async function runPresend(opts = {}) {
   const quick = Boolean(opts.quick);
   const seconds = Number(opts.duration ?? (quick ? 2 : 10));
   const dir = freshDir('presend');
-  const dataDir = join(dir, 'data');
-  const d = await startBounced({ smtpPort: PORTS.presendSmtp, httpPort: PORTS.presendHttp, dataDir, env: { BOUNCED_ADMIN_KEY: ADMIN_KEY } });
+  const n = quick ? 50_000 : N_SUPPRESSIONS;
+  // A reused data dir says it is complete with a marker written after a successful seeding.
+  const dataDir = opts.reuse ? join(TMP, quick ? 'presend-seeded-quick' : 'presend-seeded') : join(dir, 'data');
+  const seededMarker = join(dataDir, `seeded-${n}`);
+  const reused = Boolean(opts.reuse) && existsSync(seededMarker);
+  if (opts.reuse && !reused) freshDir(dataDir.slice(TMP.length + 1));
+  const profDir = opts['cpu-prof'] ? join(dir, 'cpuprofile') : null;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const d = await startBounced({
+    smtpPort: PORTS.presendSmtp,
+    httpPort: PORTS.presendHttp,
+    dataDir,
+    env: { BOUNCED_ADMIN_KEY: ADMIN_KEY },
+    nodeArgs: profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+  });
+  let result;
   try {
-    let p = await probe(PORTS.presendHttp);
-    if (p.routeMissing) {
-      log('presend: skipped: API route not present yet');
-      return { skipped: 'API route not present yet', probe: p };
-    }
-    const created = await createAccount(PORTS.presendHttp);
-    p = { ...(await probe(PORTS.presendHttp)), accountCreated: created };
-    if (p.status !== 200) {
-      // The route is there but will not answer a plain check yet (auth, validation): measuring
-      // error replies would tell nothing about the hot path.
-      const why = `route present but the check answered ${p.status}: ${p.body}`;
-      log(`presend: skipped: ${why}`);
-      return { skipped: why, probe: p };
-    }
-    const seed = await seedSuppressions(PORTS.presendHttp, quick ? 50_000 : N_SUPPRESSIONS);
-    log(`presend: route answered ${p.status}; ${seed.note}`);
-    const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
-    const r = haveWrk ? await runWrk(PORTS.presendHttp, seconds, dir) : await runNodeClient(PORTS.presendHttp, seconds);
-    log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions)`);
-    return { probe: p, seeded: seed.seeded, seedNote: seed.note, seconds, ...r };
+    result = await measure(d, { quick, seconds, dir, n, reused, seededMarker });
   } finally {
     await d.stop();
   }
+  if (profDir) {
+    const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length) {
+      const file = join(profDir, files[0]);
+      const agg = aggregate(file, 25);
+      log(`presend: profile ${file}; self time (of ${agg.totalMs} ms sampled):`);
+      for (const f of agg.functions) log(`${String(f.selfMs).padStart(9)} ms ${String(f.pct).padStart(5)} %  ${f.name}`);
+      log('by module:');
+      for (const m of agg.modules.slice(0, 12)) log(`${String(m.selfMs).padStart(9)} ms ${String(m.pct).padStart(5)} %  ${m.name}`);
+      result.profile = { file, totalMs: agg.totalMs, functions: agg.functions.slice(0, 10) };
+    }
+  }
+  return result;
+}
+
+async function measure(d, { quick, seconds, dir, n, reused, seededMarker }) {
+  let p = await probe(PORTS.presendHttp);
+  if (p.routeMissing) {
+    log('presend: skipped: API route not present yet');
+    return { skipped: 'API route not present yet', probe: p };
+  }
+  const created = await createAccount(PORTS.presendHttp);
+  p = { ...(await probe(PORTS.presendHttp)), accountCreated: created };
+  if (p.status !== 200) {
+    // The route is there but will not answer a plain check yet (auth, validation): measuring
+    // error replies would tell nothing about the hot path.
+    const why = `route present but the check answered ${p.status}: ${p.body}`;
+    log(`presend: skipped: ${why}`);
+    return { skipped: why, probe: p };
+  }
+  const seed = reused ? { seeded: n, note: `${n} suppressions seeded by an earlier run (--reuse)`, reused: true } : await seedSuppressions(PORTS.presendHttp, n);
+  if (!reused && seed.seeded === n) writeFileSync(seededMarker, `${new Date().toISOString()}\n`);
+  log(`presend: route answered ${p.status}; ${seed.note}`);
+  const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
+  const r = haveWrk ? await runWrk(PORTS.presendHttp, seconds, dir) : await runNodeClient(PORTS.presendHttp, seconds);
+  log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions)`);
+  return { probe: p, seeded: seed.seeded, seedNote: seed.note, seconds, ...r };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = parseArgs();
   const result = await runPresend(args);
-  const file = saveSection('presend', result, { quick: Boolean(args.quick) });
+  // A run on a reused data dir or under the profiler is not a measurement of record: like
+  // --quick it goes to bench/tmp/results-quick.json, never to bench/results/.
+  const file = saveSection('presend', result, { quick: Boolean(args.quick || args.reuse || args['cpu-prof']) });
   console.log(JSON.stringify(result, null, 1));
   log(`presend: results in ${file}`);
 }
