@@ -68,9 +68,11 @@ export interface RouteContext {
   policy(): PolicyService;
   /**
    * The account a request acts for. An account key acts for its own account only: naming
-   * another answers 404 (as if it did not exist). The admin key must name an existing one.
+   * another answers 404 (as if it did not exist). The admin key must name an existing one;
+   * `existenceCheckedByCaller` leaves that check to a caller that reads the account anyway
+   * and answers 404 itself when it is missing (the pre-send check: one read instead of two).
    */
-  accountFor(req: FastifyRequest, requested: string | undefined): string;
+  accountFor(req: FastifyRequest, requested: string | undefined, opts?: { existenceCheckedByCaller?: true }): string;
   /** True when the account exists (policy service, else the accounts table). */
   accountExists(id: string): boolean;
 }
@@ -120,14 +122,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       if (!deps.policy) throw new ApiError('policy_unavailable');
       return deps.policy;
     },
-    accountFor(req, requested) {
+    accountFor(req, requested, opts) {
       const p = req.principal!;
       if (!p.admin) {
         if (requested !== undefined && requested !== p.accountId) throw new ApiError('not_found');
         return p.accountId!;
       }
       if (requested === undefined) throw new ApiError('validation_failed', 'account is required with an admin key', 'account');
-      if (!accountExists(requested)) throw new ApiError('not_found', 'No such account');
+      if (!opts?.existenceCheckedByCaller && !accountExists(requested)) throw new ApiError('not_found', 'No such account');
       return requested;
     },
     accountExists,
