@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { ApiStore } from '../store/sqlite-api.js';
 
 // API keys: `Authorization: Bearer <key>`. The admin key comes from config (adminKey); account
@@ -16,7 +17,10 @@ export interface Principal {
   admin: boolean;
 }
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+// A key is hashed on every request (the pre-send check is the hot path): crypto.hash (Node
+// >= 20.12) makes no Hash object per call; older Node 20 releases get createHash.
+const sha256: (s: string) => Buffer =
+  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'buffer') : (s) => crypto.createHash('sha256').update(s).digest();
 export const CACHE_TTL_MS = 30_000;
 
 export class Authenticator {
