@@ -1,5 +1,5 @@
+// A namespace import: crypto.hash is looked up at run time (a named import of it would not link on Node < 20.12).
 import * as crypto from 'node:crypto';
-import { timingSafeEqual } from 'node:crypto';
 import type { ApiStore } from '../store/sqlite-api.js';
 
 // API keys: `Authorization: Bearer <key>`. The admin key comes from config (adminKey); account
@@ -42,7 +42,7 @@ export class Authenticator {
     if (!key) return null;
     const hash = sha256(key);
     // Equal-length digests: the comparison time says nothing about the admin key.
-    if (this.adminHash && timingSafeEqual(hash, this.adminHash)) return ADMIN;
+    if (this.adminHash && crypto.timingSafeEqual(hash, this.adminHash)) return ADMIN;
     const hex = hash.toString('hex');
     const hit = this.cache.get(hex);
     if (hit && now - hit.at < CACHE_TTL_MS) {
@@ -53,7 +53,7 @@ export class Authenticator {
     }
     this.cache.delete(hex);
     const row = this.repo.findKeyByHash(hex);
-    if (!row || row.revokedAt !== null || !timingSafeEqual(Buffer.from(row.hash, 'hex'), hash)) return null;
+    if (!row || row.revokedAt !== null || !crypto.timingSafeEqual(Buffer.from(row.hash, 'hex'), hash)) return null;
     const principal: Principal = { keyId: row.id, accountId: row.accountId, admin: row.accountId === null };
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(hex, { principal, at: now });
