@@ -4,19 +4,21 @@
 // When the daemon answers Fastify's own
 // "Route GET:... not found" 404 the bench prints "skipped: API route not present yet".
 //
+//   node bench/presend.mjs [--quick] [--duration S] [--runs N] [--reuse] [--cpu-prof]
 //
-//   node bench/presend.mjs [--quick] [--duration S] [--reuse] [--cpu-prof]
-//
+// --runs N measures N times against the same seeded daemon and reports the medians (each run
+// is kept in the result): on a shared machine one run says little about p99.
 // --reuse keeps the seeded data dir (bench/tmp/presend-seeded/, or -quick) and uses it again
 // on the next --reuse run instead of seeding for ~15 s: for iterating on the read path only.
 // Delete the folder after a change to the schema or the write path. --cpu-prof runs the daemon
 // under `node --cpu-prof` and prints its self time per function (bench/cpuprofile-top.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { aggregate } from './cpuprofile-top.mjs';
-import { freshDir, log, parseArgs, percentile, PORTS, round, startBounced, TMP } from './lib/common.mjs';
+import { freshDir, log, median, parseArgs, percentile, PORTS, round, startBounced, TMP } from './lib/common.mjs';
 import { saveSection } from './lib/report.mjs';
 
 const N_SUPPRESSIONS = 1_000_000;
@@ -161,6 +163,7 @@ async function runNodeClient(httpPort, seconds) {
 export async function runPresend(opts = {}) {
   const quick = Boolean(opts.quick);
   const seconds = Number(opts.duration ?? (quick ? 2 : 10));
+  const nRuns = Math.max(1, Number(opts.runs ?? 1));
   const dir = freshDir('presend');
   const n = quick ? 50_000 : N_SUPPRESSIONS;
   // A reused data dir says it is complete with a marker written after a successful seeding.
@@ -182,7 +185,7 @@ export async function runPresend(opts = {}) {
   });
   let result;
   try {
-    result = await measure(d, { quick, seconds, dir, n, reused, seededMarker });
+    result = await measure(d, { seconds, dir, n, nRuns, reused, seededMarker });
   } finally {
     await d.stop();
   }
@@ -201,7 +204,7 @@ export async function runPresend(opts = {}) {
   return result;
 }
 
-async function measure(d, { quick, seconds, dir, n, reused, seededMarker }) {
+async function measure(d, { seconds, dir, n, nRuns, reused, seededMarker }) {
   let p = await probe(PORTS.presendHttp);
   if (p.routeMissing) {
     log('presend: skipped: API route not present yet');
@@ -220,19 +223,29 @@ async function measure(d, { quick, seconds, dir, n, reused, seededMarker }) {
   if (!reused && seed.seeded === n) writeFileSync(seededMarker, `${new Date().toISOString()}\n`);
   log(`presend: route answered ${p.status}; ${seed.note}`);
   const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
-  // The daemon's CPU time per request (all its threads): a figure the other load on a shared
-  // machine moves much less than req/s and p99, so it tells whether a change made the path cheaper.
-  const c0 = cpuTicks(d.pid);
-  const t0 = performance.now();
-  const r = haveWrk ? await runWrk(PORTS.presendHttp, seconds, dir) : await runNodeClient(PORTS.presendHttp, seconds);
-  const c1 = cpuTicks(d.pid);
-  const wallS = (performance.now() - t0) / 1000;
-  if (c0 !== null && c1 !== null && r.reqPerSec) {
-    r.daemonCpuPct = round(((c1 - c0) / 100 / wallS) * 100, 0);
-    r.daemonCpuUsPerReq = round(((c1 - c0) * 10_000) / (r.reqPerSec * seconds), 0);
+  const runs = [];
+  for (let i = 0; i < nRuns; i++) {
+    // The daemon's CPU time per request (all its threads): a figure the other load on a shared
+    // machine moves much less than req/s and p99, so it tells whether a change made the path cheaper.
+    const c0 = cpuTicks(d.pid);
+    const t0 = performance.now();
+    const r = haveWrk ? await runWrk(PORTS.presendHttp, seconds, dir) : await runNodeClient(PORTS.presendHttp, seconds);
+    const c1 = cpuTicks(d.pid);
+    const wallS = (performance.now() - t0) / 1000;
+    if (c0 !== null && c1 !== null && r.reqPerSec) {
+      r.daemonCpuPct = round(((c1 - c0) / 100 / wallS) * 100, 0);
+      r.daemonCpuUsPerReq = round(((c1 - c0) * 10_000) / (r.reqPerSec * seconds), 0);
+    }
+    r.loadAvg1 = round(os.loadavg()[0], 2);
+    log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions); daemon CPU ${r.daemonCpuPct} % of a core, ${r.daemonCpuUsPerReq} µs per request; load average ${r.loadAvg1}${r.non2xx ? `; ${r.non2xx} answers were not 2xx: the figures are not valid` : ''}`);
+    runs.push(r);
   }
-  log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions); daemon CPU ${r.daemonCpuPct} % of a core, ${r.daemonCpuUsPerReq} µs per request${r.non2xx ? `; ${r.non2xx} answers were not 2xx: the figures are not valid` : ''}`);
-  return { probe: p, seeded: seed.seeded, seedNote: seed.note, seconds, ...r };
+  if (nRuns === 1) return { probe: p, seeded: seed.seeded, seedNote: seed.note, seconds, ...runs[0] };
+  // Several runs against the same daemon: the medians are the result, each run is kept.
+  const med = (k) => median(runs.map((r) => r[k]));
+  const m = { reqPerSec: med('reqPerSec'), p50Ms: med('p50Ms'), p99Ms: med('p99Ms'), daemonCpuUsPerReq: med('daemonCpuUsPerReq'), non2xx: runs.reduce((a, r) => a + r.non2xx, 0) };
+  log(`presend: median of ${nRuns} runs: ${m.reqPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.daemonCpuUsPerReq} µs CPU per request`);
+  return { probe: p, seeded: seed.seeded, seedNote: seed.note, seconds, client: runs[0].client, ...m, runs: runs.map(({ raw, ...r }) => r) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
