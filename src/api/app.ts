@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PolicyService } from '../policy/contract.js';
@@ -68,9 +68,11 @@ export interface RouteContext {
   policy(): PolicyService;
   /**
    * The account a request acts for. An account key acts for its own account only: naming
-   * another answers 404 (as if it did not exist). The admin key must name an existing one.
+   * another answers 404 (as if it did not exist). The admin key must name an existing one;
+   * `existenceCheckedByCaller` leaves that check to a caller that reads the account anyway
+   * and answers 404 itself when it is missing (the pre-send check: one read instead of two).
    */
-  accountFor(req: FastifyRequest, requested: string | undefined): string;
+  accountFor(req: FastifyRequest, requested: string | undefined, opts?: { existenceCheckedByCaller?: true }): string;
   /** True when the account exists (policy service, else the accounts table). */
   accountExists(id: string): boolean;
 }
@@ -103,8 +105,30 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const auth = new Authenticator(deps.repo, deps.adminKey ?? '');
   const limiter = new RateLimiter(deps.rateLimit?.perSecond ?? 0, deps.rateLimit?.burst ?? 0);
   const openapi = new OpenApiCollector();
+  // Authentication and the rate limit, for routes that need a key. Chosen once per route when
+  // it is registered (onRoute below), not per request through req.routeOptions, which builds
+  // a new object on every access.
+  const authHook =
+    (need: 'account' | 'admin'): onRequestHookHandler =>
+    (req, reply, done) => {
+      const t = now();
+      const principal = auth.authenticate(req.headers.authorization, t);
+      if (!principal) return void sendError(reply, 'unauthorized');
+      if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
+      const wait = limiter.take(principal.keyId, t);
+      if (wait > 0) {
+        deps.metrics?.httpRateLimited.inc();
+        return void sendError(reply.header('retry-after', String(wait)), 'rate_limited');
+      }
+      req.principal = principal;
+      done();
+    };
+  const authHooks = { account: authHook('account'), admin: authHook('admin') };
   app.addHook('onRoute', (route) => {
     openapi.add(route);
+    const need = route.config?.auth ?? 'none';
+    // First of the route's own hooks: nothing runs for a request without a valid key.
+    if (need !== 'none') route.onRequest = [authHooks[need], ...[route.onRequest ?? []].flat()];
     // One log line per request, except on quiet routes (the hot path, health probes).
     if (!route.config?.quiet) route.onResponse = [...[route.onResponse ?? []].flat(), logRequest];
   });
@@ -120,34 +144,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       if (!deps.policy) throw new ApiError('policy_unavailable');
       return deps.policy;
     },
-    accountFor(req, requested) {
+    accountFor(req, requested, opts) {
       const p = req.principal!;
       if (!p.admin) {
         if (requested !== undefined && requested !== p.accountId) throw new ApiError('not_found');
         return p.accountId!;
       }
       if (requested === undefined) throw new ApiError('validation_failed', 'account is required with an admin key', 'account');
-      if (!accountExists(requested)) throw new ApiError('not_found', 'No such account');
+      if (!opts?.existenceCheckedByCaller && !accountExists(requested)) throw new ApiError('not_found', 'No such account');
       return requested;
     },
     accountExists,
   };
-
-  app.addHook('onRequest', (req, reply, done) => {
-    const need = req.routeOptions.config?.auth ?? 'none';
-    if (need === 'none') return done();
-    const t = now();
-    const principal = auth.authenticate(req.headers.authorization, t);
-    if (!principal) return void sendError(reply, 'unauthorized');
-    if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
-    const wait = limiter.take(principal.keyId, t);
-    if (wait > 0) {
-      deps.metrics?.httpRateLimited.inc();
-      return void sendError(reply.header('retry-after', String(wait)), 'rate_limited');
-    }
-    req.principal = principal;
-    done();
-  });
 
   app.setErrorHandler((err: Error & { validation?: unknown; validationContext?: string; statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof ApiError) return sendError(reply, err.code, err.message, err.field);

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+// A namespace import: crypto.hash is looked up at run time (a named import of it would not link on Node < 20.12).
+import * as crypto from 'node:crypto';
 import type { ApiStore } from '../store/sqlite-api.js';
 
 // API keys: `Authorization: Bearer <key>`. The admin key comes from config (adminKey); account
@@ -16,7 +17,10 @@ export interface Principal {
   admin: boolean;
 }
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+// A key is hashed on every request (the pre-send check is the hot path): crypto.hash (Node
+// >= 20.12) makes no Hash object per call; older Node 20 releases get createHash.
+const sha256: (s: string) => Buffer =
+  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'buffer') : (s) => crypto.createHash('sha256').update(s).digest();
 export const CACHE_TTL_MS = 30_000;
 
 export class Authenticator {
@@ -38,7 +42,7 @@ export class Authenticator {
     if (!key) return null;
     const hash = sha256(key);
     // Equal-length digests: the comparison time says nothing about the admin key.
-    if (this.adminHash && timingSafeEqual(hash, this.adminHash)) return ADMIN;
+    if (this.adminHash && crypto.timingSafeEqual(hash, this.adminHash)) return ADMIN;
     const hex = hash.toString('hex');
     const hit = this.cache.get(hex);
     if (hit && now - hit.at < CACHE_TTL_MS) {
@@ -49,7 +53,7 @@ export class Authenticator {
     }
     this.cache.delete(hex);
     const row = this.repo.findKeyByHash(hex);
-    if (!row || row.revokedAt !== null || !timingSafeEqual(Buffer.from(row.hash, 'hex'), hash)) return null;
+    if (!row || row.revokedAt !== null || !crypto.timingSafeEqual(Buffer.from(row.hash, 'hex'), hash)) return null;
     const principal: Principal = { keyId: row.id, accountId: row.accountId, admin: row.accountId === null };
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(hex, { principal, at: now });

@@ -89,6 +89,8 @@ export interface PolicyService {
 
   /** The hot path: may this account mail this address now? */
   checkSend(accountId: string, address: string, now: number, opts?: { campaign?: string; channel?: Channel }): SendDecision;
+  /** checkSend for an account that must exist: null when there is no such account (the same single read). */
+  checkSendExisting(accountId: string, address: string, now: number, opts?: { campaign?: string; channel?: Channel }): SendDecision | null;
   checkSendBatch(accountId: string, addresses: string[], now: number, opts?: { campaign?: string; channel?: Channel }): SendDecision[];
 
   health(accountId: string, now: number): Health | null;

@@ -314,15 +314,23 @@ export class SqlitePolicyService implements PolicyService {
   }
 
   // ---------------------------------------------------------------------------------------
-  // The pre-send check: one state lookup, one suppression range read (plus the campaign).
+  // The pre-send check: one read for the account's state and the suppressions (plus the campaign).
 
-  checkSend(accountId: string, address: string, _now: number, opts: { campaign?: string; channel?: Channel } = {}): SendDecision {
-    const state = this.repo.getState(accountId);
-    const cancelledAt = opts.campaign ? this.repo.campaignCancelledAt(accountId, opts.campaign) : null;
+  checkSend(accountId: string, address: string, now: number, opts: { campaign?: string; channel?: Channel } = {}): SendDecision {
+    return this.check(accountId, address, now, opts).decision;
+  }
+
+  checkSendExisting(accountId: string, address: string, now: number, opts: { campaign?: string; channel?: Channel } = {}): SendDecision | null {
+    const r = this.check(accountId, address, now, opts);
+    return r.accountExists ? r.decision : null;
+  }
+
+  private check(accountId: string, address: string, _now: number, opts: { campaign?: string; channel?: Channel }): { accountExists: boolean; decision: SendDecision } {
     const addr = address.trim().toLowerCase();
+    const { accountExists, state, hits } = this.repo.sendCheck(accountId, addr);
+    const cancelledAt = opts.campaign ? this.repo.campaignCancelledAt(accountId, opts.campaign) : null;
     const channel = opts.channel ?? 'marketing';
-    const hits = channel === 'marketing' ? this.repo.suppressionHits(accountId, addr) : [];
-    return decideSend(addr, state, hits, cancelledAt === null ? null : { cancelledAt }, channel);
+    return { accountExists, decision: decideSend(addr, state, channel === 'marketing' ? hits : [], cancelledAt === null ? null : { cancelledAt }, channel) };
   }
 
   checkSendBatch(accountId: string, addresses: string[], _now: number, opts: { campaign?: string; channel?: Channel } = {}): SendDecision[] {

@@ -17,6 +17,32 @@ describe('API keys', () => {
     }
   });
 
+  it('refuses every route that needs a key without one (the hook each route gets when registered), HEAD included', async () => {
+    fx = await apiFixture();
+    const doc = (await fx.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (op.security?.length === 0) continue;
+        const url = path.replace(/\{[^}]+\}/g, 'x@example.org');
+        const r = await fx.app.inject({ method: method.toUpperCase() as 'GET', url });
+        expect(r.statusCode, `${method} ${path}`).toBe(401);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect((await fx.app.inject({ method: 'HEAD', url: '/v1/suppressions/x@example.org' })).statusCode).toBe(401);
+  });
+
+  it('takes one rate-limit token per request on GET and on the HEAD route Fastify adds', async () => {
+    fx = await apiFixture({ rateLimit: { perSecond: 0.001, burst: 2 } });
+    const { acme } = await withAccounts(fx, 'acme');
+    const head = await fx.app.inject({ method: 'HEAD', url: '/v1/suppressions/x@example.org', headers: bearer(acme) });
+    const get = await fx.app.inject({ method: 'GET', url: '/v1/suppressions/x@example.org', headers: bearer(acme) });
+    const third = await fx.app.inject({ method: 'GET', url: '/v1/suppressions/x@example.org', headers: bearer(acme) });
+    expect([head.statusCode, get.statusCode, third.statusCode]).toEqual([200, 200, 429]);
+  });
+
   it('shows a new key once, stores only its hash, and lists it by prefix', async () => {
     fx = await apiFixture();
     const { acme } = await withAccounts(fx, 'acme');

@@ -29,6 +29,16 @@ describe('pre-send check', () => {
     expect(forBeta.json().send).toBe(true);
   });
 
+  it('answers 404 to the admin key naming an account that does not exist (the check reads it in its one statement)', async () => {
+    await setup();
+    await fx.app.inject({ method: 'POST', url: '/v1/suppressions', headers: admin, payload: { account: 'acme', addresses: ['x@example.org'] } });
+    const r = await fx.app.inject({ method: 'GET', url: '/v1/suppressions/x@example.org?account=nobody', headers: admin });
+    expect(r.statusCode).toBe(404);
+    expect(r.json().error).toMatchObject({ code: 'not_found', message: 'No such account' });
+    const acme = await fx.app.inject({ method: 'GET', url: '/v1/suppressions/X@example.org?account=acme', headers: admin });
+    expect(acme.json()).toMatchObject({ send: false, address: 'x@example.org', reasons: [{ code: 'manual', scope: 'account' }] });
+  });
+
   it('checks up to 1,000 addresses at once, in order, and refuses 1,001 naming the field', async () => {
     const { acme } = await setup();
     await fx.app.inject({ method: 'POST', url: '/v1/suppressions', headers: acme, payload: { addresses: ['b@example.org'], reason: 'manual' } });

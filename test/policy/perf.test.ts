@@ -1,7 +1,9 @@
-// The hot pre-send check against a million suppressions: one account-state point lookup and
-// one range read of the (address, account_id, reason) index per check. Target >= 5,000/s.
+// The hot pre-send check against a million suppressions: one statement per check, point
+// lookups of the account and its state and one range read of the (address, account_id,
+// reason) index. Target >= 5,000/s.
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPipeline } from '../../src/pipeline/open.js';
+import { SEND_CHECK_SQL } from '../../src/store/sqlite-policy.js';
 import { testConfig } from '../helpers/env.js';
 
 const { store, policy } = openPipeline(testConfig({ store: { synchronous: 'NORMAL' } }));
@@ -41,8 +43,14 @@ describe('checkSend throughput', () => {
   }, 120_000);
 
   it('uses the unique index for the suppression read and the primary key for the state', () => {
-    const plan = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('a', 'b') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
-    expect(plan(`SELECT account_id, reason, created_at, source FROM suppressions WHERE address = ? AND account_id IN (?, '*')`)).toMatch(/USING INDEX sqlite_autoindex_suppressions_1 \(address=\? AND account_id=\?\)/);
-    expect(plan(`SELECT * FROM account_policy WHERE account_id = ? OR account_id = ?`)).toMatch(/INDEX|PRIMARY KEY/);
+    const plan = (sql: string, ...args: string[]) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan(`SELECT account_id, reason, created_at, source FROM suppressions WHERE address = ? AND account_id IN (?, '*')`, 'a', 'b')).toMatch(/USING INDEX sqlite_autoindex_suppressions_1 \(address=\? AND account_id=\?\)/);
+    expect(plan(`SELECT * FROM account_policy WHERE account_id = ? OR account_id = ?`, 'a', 'b')).toMatch(/INDEX|PRIMARY KEY/);
+    // The statement checkSend runs: one range read by address, point lookups for the rest.
+    const check = plan(SEND_CHECK_SQL, 'a', 'a', 'b');
+    expect(check).toMatch(/SEARCH s USING INDEX sqlite_autoindex_suppressions_1 \(address=\?\)/);
+    expect(check).toMatch(/SEARCH p USING INDEX sqlite_autoindex_account_policy_1 \(account_id=\?\)/);
+    expect(check).toMatch(/SEARCH accounts USING COVERING INDEX sqlite_autoindex_accounts_1 \(id=\?\)/);
+    expect(check).not.toMatch(/SCAN (s|p|accounts|suppressions)\b/);
   });
 });
