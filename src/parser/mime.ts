@@ -229,12 +229,38 @@ export function parseContentType(v: string | null, fallback = 'text/plain'): Con
   return { type, params };
 }
 
+/**
+ * RFC 2045 §6.7, line by line (LF: CRs are gone by now): white space at the end of a line is
+ * padding (rule 3), a '=' that ends a line is a soft line break (rule 5), then `=XX` is a byte
+ * (rule 1). Bytes split by a soft break ("=4\n1") are joined before decoding. One pass with
+ * indexOf: the regex `[ \t]+$` (multiline) retried at every space of the body.
+ */
 export function decodeQuotedPrintable(s: string): string {
   if (s.indexOf('=') < 0) return s;
-  return s
-    .replace(/[ \t]+$/gm, '')
-    .replace(/=\n/g, '')
-    .replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  let joined = '';
+  let pos = 0;
+  for (;;) {
+    const nl = s.indexOf('\n', pos);
+    const end = endWithoutPadding(s, pos, nl < 0 ? s.length : nl);
+    if (nl < 0) {
+      joined += s.slice(pos, end);
+      break;
+    }
+    const soft = end > pos && s.charCodeAt(end - 1) === 61; // '='
+    joined += soft ? s.slice(pos, end - 1) : s.slice(pos, end) + '\n';
+    pos = nl + 1;
+  }
+  return joined.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** `end` moved back over the spaces and tabs that end s[start, end). */
+function endWithoutPadding(s: string, start: number, end: number): number {
+  while (end > start) {
+    const c = s.charCodeAt(end - 1);
+    if (c !== 32 && c !== 9) break;
+    end--;
+  }
+  return end;
 }
 
 function decodeTransfer(body: string, cte: string | null): string {
