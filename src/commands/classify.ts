@@ -1,7 +1,7 @@
 // `bounced classify PATH...`: parse + classify message files, print one record per
 // (file, recipient). Never throws on a file: unreadable or unparseable files become a record
 // with an `error` field. Exit code: 0, or 1 when a path does not exist.
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { classify } from '../classifier/index.js';
 import { parseMessageSync, UnparseableError } from '../parser/index.js';
@@ -58,31 +58,6 @@ export function listFiles(paths: string[], missing: string[] = []): string[] {
   };
   for (const p of paths) visit(p, true);
   return out;
-}
-
-/**
- * Reads message files into one buffer, reused from file to file and grown for a larger one.
- * readFileSync allocates a buffer per file (and stats it to size it): over thousands of
- * small files that costs more than the reading. The bytes are valid until the next read;
- * the parser copies them into a string at once.
- */
-export class FileReader {
-  private buf = Buffer.allocUnsafe(256 * 1024);
-
-  read(file: string): Buffer {
-    const fd = openSync(file, 'r');
-    try {
-      let len = 0;
-      for (;;) {
-        if (len === this.buf.length) this.buf = Buffer.concat([this.buf, Buffer.allocUnsafe(this.buf.length)]);
-        const n = readSync(fd, this.buf, len, this.buf.length - len, null);
-        if (n === 0) return this.buf.subarray(0, len);
-        len += n;
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
 }
 
 /** The records for one file's bytes (pure apart from nothing: exported for tests). */
@@ -172,11 +147,10 @@ export async function runClassify(paths: string[], opts: ClassifyOptions, out: N
   const missing: string[] = [];
   const files = listFiles(paths, missing);
   let pending = opts.format === 'table' ? TABLE_COLUMNS.map(([, h]) => h).join('\t') + '\n' : '';
-  const reader = new FileReader();
   for (const file of files) {
     let recs: ClassifyRecord[];
     try {
-      recs = recordsFor(file, reader.read(file), opts.explain);
+      recs = recordsFor(file, readFileSync(file), opts.explain);
     } catch (err) {
       recs = [errorRecord(file, `cannot read: ${(err as Error)?.message ?? String(err)}`)];
     }
