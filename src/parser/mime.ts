@@ -210,16 +210,24 @@ export interface ContentType {
   params: Record<string, string>;
 }
 
+/** `type/subtype` (RFC 2045 §5.1 tokens), lower case. */
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
+
 export function parseContentType(v: string | null, fallback = 'text/plain'): ContentType {
   const params: Record<string, string> = Object.create(null);
   if (!v) return { type: fallback, params };
   const semi = v.indexOf(';');
-  let type = (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase().replace(/\s+/g, '');
-  if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type)) type = fallback;
+  let type = (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
+  if (!MEDIA_TYPE.test(type)) {
+    // "text / plain" and folded values: white space inside the type is dropped
+    type = type.replace(/\s+/g, '');
+    if (!MEDIA_TYPE.test(type)) type = fallback;
+  }
   if (semi >= 0) {
     const re = /;\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
+    const list = v.slice(semi);
     let m: RegExpExecArray | null;
-    while ((m = re.exec(v.slice(semi)))) {
+    while ((m = re.exec(list))) {
       // RFC 2231 continuations/charsets (name*0*=) are rare in reports: keep the first piece
       const key = m[1].toLowerCase().replace(/\*.*$/, '');
       const val = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3].trim();
@@ -520,6 +528,8 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     const m = /^([ \t]*(?:>[ \t]?)*)([A-Za-z][A-Za-z0-9-]*)[ \t]*:/.exec(lines[i]);
     if (!m || !ORIGINAL_FIELDS.has(m[2].toLowerCase())) continue;
     const prefix = m[1];
+    // lines of the run start with the prefix, give or take its trailing white space
+    const quote = prefix.replace(/[ \t]+$/, '');
     // collect the run
     const block: string[] = [];
     let j = i;
@@ -529,7 +539,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     let hasFrom = false;
     for (; j < lines.length; j++) {
       let l = lines[j];
-      if (!l.startsWith(prefix.replace(/[ \t]+$/, ''))) break;
+      if (!l.startsWith(quote)) break;
       l = l.slice(prefix.length);
       const fm = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/.exec(l);
       if (fm) {
@@ -588,6 +598,12 @@ export function latin1WithLf(raw: Buffer): string {
   return out.toString('latin1', 0, len);
 }
 
+/** Does any field name look like a token ("received", "x-foo")? */
+function hasTokenName(h: HeaderMap): boolean {
+  for (const n in h) if (/^[a-z][a-z0-9_-]*$/.test(n)) return true;
+  return false;
+}
+
 /** Control bytes that never occur in a mail header block (TAB, LF and ESC do; CR is gone). */
 const CONTROL_BYTES = /[\x00-\x08\x0b-\x1a\x1c-\x1f]/g;
 
@@ -600,7 +616,7 @@ export function readMail(raw: Buffer): MailView {
   const s = latin1WithLf(raw);
   const ent = splitEntity(s, true);
   // field names are tokens ("Received", "X-Foo"); `{"a": 1}` is JSON, not a header block
-  if (ent.fieldCount === 0 || !Object.keys(ent.headers).some((n) => /^[a-z][a-z0-9_-]*$/.test(n))) {
+  if (ent.fieldCount === 0 || !hasTokenName(ent.headers)) {
     throw new UnparseableError('no RFC 5322 header block found: not a mail message');
   }
   // a header block is made of text: NUL bytes or mostly non-printables mean binary data
