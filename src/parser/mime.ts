@@ -128,7 +128,10 @@ function splitEntity(s: string, top: boolean): Entity {
     if (!name) return;
     const n = name.toLowerCase();
     const v = decodeHeaderValue(value.trim());
-    (headers[n] ??= []).push(v);
+    // `[v]`, not `[]` then push: an empty array grows to 17 slots on its first push
+    const list = headers[n];
+    if (list) list.push(v);
+    else headers[n] = [v];
     fieldCount++;
     name = '';
   };
