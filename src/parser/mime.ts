@@ -624,12 +624,6 @@ export function latin1WithLf(raw: Buffer): string {
   return out.toString('latin1', 0, len);
 }
 
-/** Does any field name look like a token ("received", "x-foo")? */
-function hasTokenName(h: HeaderMap): boolean {
-  for (const n in h) if (/^[a-z][a-z0-9_-]*$/.test(n)) return true;
-  return false;
-}
-
 /** Control bytes that never occur in a mail header block (TAB, LF and ESC do; CR is gone). */
 const CONTROL_BYTES = /[\x00-\x08\x0b-\x1a\x1c-\x1f]/g;
 
@@ -642,7 +636,7 @@ export function readMail(raw: Buffer): MailView {
   const s = latin1WithLf(raw);
   const ent = splitEntity(s, true);
   // field names are tokens ("Received", "X-Foo"); `{"a": 1}` is JSON, not a header block
-  if (ent.fieldCount === 0 || !hasTokenName(ent.headers)) {
+  if (ent.fieldCount === 0 || !Object.keys(ent.headers).some((n) => /^[a-z][a-z0-9_-]*$/.test(n))) {
     throw new UnparseableError('no RFC 5322 header block found: not a mail message');
   }
   // a header block is made of text: NUL bytes or mostly non-printables mean binary data
