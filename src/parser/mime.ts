@@ -86,8 +86,22 @@ const MAX_ORIGINAL_BODY = 64 * 1024;
 // ---------------------------------------------------------------------------------------------
 // headers
 
-/** RFC 5322 field name: printable US-ASCII except ':' (we tolerate spaces before the colon). */
-const FIELD_LINE = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
+/**
+ * Where the colon after a field name at the start of `line` is, or -1 when the line is no
+ * field. RFC 5322 field name: printable US-ASCII except ':' (we tolerate spaces and tabs before
+ * the colon). A scan: the regex /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/ ran on every header line.
+ */
+function fieldColon(line: string): number {
+  let i = 0;
+  while (i < line.length && isFieldNameChar(line.charCodeAt(i))) i++;
+  if (i === 0) return -1;
+  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+  return line.charCodeAt(i) === 58 ? i : -1;
+}
+
+function isFieldNameChar(c: number): boolean {
+  return c >= 0x21 && c <= 0x7e && c !== 0x3a;
+}
 
 export function headerValue(h: HeaderMap, name: string): string | null {
   const v = h[name];
@@ -148,11 +162,11 @@ function splitEntity(s: string, top: boolean): Entity {
       // folded continuation: RFC 5322 §2.2.3 unfolding removes only the CRLF
       value += ' ' + line.trim();
     } else {
-      const m = FIELD_LINE.exec(line);
-      if (!m) break; // not a header line: the body starts here (no blank line was sent)
+      const colon = fieldColon(line);
+      if (colon < 0) break; // not a header line: the body starts here (no blank line was sent)
       flush();
-      name = m[1];
-      value = line.slice(m[0].length);
+      name = line.slice(0, endWithoutPadding(line, 0, colon));
+      value = line.slice(colon + 1);
     }
     pos = nl + 1;
   }
