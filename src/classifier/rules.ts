@@ -305,8 +305,15 @@ export const RULES: readonly Rule[] = [...VENDOR_STATUS, ...VENDOR_TEXT, ...VEND
 
 /** Does `status` (c.s.d) match a rule prefix ('5.1.1', 'x.2.2', '5.7.')? */
 export function statusMatches(status: string, prefix: string): boolean {
-  const s = prefix.startsWith('x.') ? status.replace(/^\d/, 'x') : status;
-  return prefix.endsWith('.') ? s.startsWith(prefix) : s === prefix;
+  // 'x.' prefixes compare from the subject on, whatever the class digit
+  const anyClass = prefix.startsWith('x.') && isDigit(status.charCodeAt(0));
+  const from = anyClass ? 1 : 0;
+  if (prefix.endsWith('.')) return status.startsWith(anyClass ? prefix.slice(1) : prefix, from);
+  return anyClass ? status.length === prefix.length && status.endsWith(prefix.slice(1)) : status === prefix;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /**

@@ -137,10 +137,16 @@ function write(out: NodeJS.WritableStream, s: string): Promise<void> | void {
   if (!out.write(s)) return new Promise((resolve) => out.once('drain', () => resolve()));
 }
 
+/**
+ * Records are written in chunks of about this many characters: stdout to a file or a pipe is
+ * a synchronous write(2) per call, and one per message file costs more than the JSON does.
+ */
+const OUTPUT_CHUNK = 64 * 1024;
+
 export async function runClassify(paths: string[], opts: ClassifyOptions, out: NodeJS.WritableStream): Promise<number> {
   const missing: string[] = [];
   const files = listFiles(paths, missing);
-  if (opts.format === 'table') await write(out, TABLE_COLUMNS.map(([, h]) => h).join('\t') + '\n');
+  let pending = opts.format === 'table' ? TABLE_COLUMNS.map(([, h]) => h).join('\t') + '\n' : '';
   for (const file of files) {
     let recs: ClassifyRecord[];
     try {
@@ -148,10 +154,13 @@ export async function runClassify(paths: string[], opts: ClassifyOptions, out: N
     } catch (err) {
       recs = [errorRecord(file, `cannot read: ${(err as Error)?.message ?? String(err)}`)];
     }
-    let chunk = '';
-    for (const r of recs) chunk += (opts.format === 'jsonl' ? JSON.stringify(r) : tableRow(r, opts.explain)) + '\n';
-    await write(out, chunk);
+    for (const r of recs) pending += (opts.format === 'jsonl' ? JSON.stringify(r) : tableRow(r, opts.explain)) + '\n';
+    if (pending.length >= OUTPUT_CHUNK) {
+      await write(out, pending);
+      pending = '';
+    }
   }
+  if (pending) await write(out, pending);
   for (const m of missing) process.stderr.write(`bounced classify: no such file or directory: ${m}\n`);
   return missing.length ? 1 : 0;
 }

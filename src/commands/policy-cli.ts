@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import type { Channel, Profile, SuppressionReason, Tier } from '../policy/contract.js';
 import { PROFILES, TIERS } from '../policy/contract.js';

@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
 import { configSchema, SECRET_PATHS, type Config } from './schema.js';
 
 // Defaults < config file < BOUNCED_* environment < flags. This module is the only reader
 // of process.env in bounced (the env is passed in, so tests give their own).
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  /** sysexits.h EX_CONFIG: what operators' scripts expect for a configuration error. */
-  readonly exitCode = 78;
-}
+export { ConfigError };
 
 export interface LoadOptions {
   /** Path of a JSON config file; BOUNCED_CONFIG names one too. */

@@ -18,10 +18,15 @@ function messageIdOf(v: string | null): string | null {
   return id || null;
 }
 
+/** A header's occurrences, one per line (most fields occur once). */
+function joinValues(vs: string[]): string {
+  return vs.length === 1 ? vs[0] : vs.join('\n');
+}
+
 export function toOriginalMessage(o: OriginalView | null): OriginalMessage | null {
   if (!o) return null;
   const headers: Record<string, string> = {};
-  for (const [k, vs] of Object.entries(o.headers)) headers[k] = vs.join('\n');
+  for (const k in o.headers) headers[k] = joinValues(o.headers[k]);
   return {
     messageId: messageIdOf(headerValue(o.headers, 'message-id')),
     from: headerValue(o.headers, 'from'),

@@ -86,8 +86,22 @@ const MAX_ORIGINAL_BODY = 64 * 1024;
 // ---------------------------------------------------------------------------------------------
 // headers
 
-/** RFC 5322 field name: printable US-ASCII except ':' (we tolerate spaces before the colon). */
-const FIELD_LINE = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
+/**
+ * Where the colon after a field name at the start of `line` is, or -1 when the line is no
+ * field. RFC 5322 field name: printable US-ASCII except ':' (we tolerate spaces and tabs before
+ * the colon). A scan: the regex /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/ ran on every header line.
+ */
+function fieldColon(line: string): number {
+  let i = 0;
+  while (i < line.length && isFieldNameChar(line.charCodeAt(i))) i++;
+  if (i === 0) return -1;
+  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+  return line.charCodeAt(i) === 58 ? i : -1;
+}
+
+function isFieldNameChar(c: number): boolean {
+  return c >= 0x21 && c <= 0x7e && c !== 0x3a;
+}
 
 export function headerValue(h: HeaderMap, name: string): string | null {
   const v = h[name];
@@ -128,7 +142,10 @@ function splitEntity(s: string, top: boolean): Entity {
     if (!name) return;
     const n = name.toLowerCase();
     const v = decodeHeaderValue(value.trim());
-    (headers[n] ??= []).push(v);
+    // `[v]`, not `[]` then push: an empty array grows to 17 slots on its first push
+    const list = headers[n];
+    if (list) list.push(v);
+    else headers[n] = [v];
     fieldCount++;
     name = '';
   };
@@ -145,11 +162,11 @@ function splitEntity(s: string, top: boolean): Entity {
       // folded continuation: RFC 5322 §2.2.3 unfolding removes only the CRLF
       value += ' ' + line.trim();
     } else {
-      const m = FIELD_LINE.exec(line);
-      if (!m) break; // not a header line: the body starts here (no blank line was sent)
+      const colon = fieldColon(line);
+      if (colon < 0) break; // not a header line: the body starts here (no blank line was sent)
       flush();
-      name = m[1];
-      value = line.slice(m[0].length);
+      name = line.slice(0, endWithoutPadding(line, 0, colon));
+      value = line.slice(colon + 1);
     }
     pos = nl + 1;
   }
@@ -210,16 +227,24 @@ export interface ContentType {
   params: Record<string, string>;
 }
 
+/** `type/subtype` (RFC 2045 §5.1 tokens), lower case. */
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
+
 export function parseContentType(v: string | null, fallback = 'text/plain'): ContentType {
   const params: Record<string, string> = Object.create(null);
   if (!v) return { type: fallback, params };
   const semi = v.indexOf(';');
-  let type = (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase().replace(/\s+/g, '');
-  if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type)) type = fallback;
+  let type = (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
+  if (!MEDIA_TYPE.test(type)) {
+    // "text / plain" and folded values: white space inside the type is dropped
+    type = type.replace(/\s+/g, '');
+    if (!MEDIA_TYPE.test(type)) type = fallback;
+  }
   if (semi >= 0) {
     const re = /;\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
+    const list = v.slice(semi);
     let m: RegExpExecArray | null;
-    while ((m = re.exec(v.slice(semi)))) {
+    while ((m = re.exec(list))) {
       // RFC 2231 continuations/charsets (name*0*=) are rare in reports: keep the first piece
       const key = m[1].toLowerCase().replace(/\*.*$/, '');
       const val = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3].trim();
@@ -229,12 +254,61 @@ export function parseContentType(v: string | null, fallback = 'text/plain'): Con
   return { type, params };
 }
 
+/**
+ * RFC 2045 §6.7, line by line (LF: CRs are gone by now): white space at the end of a line is
+ * padding (rule 3), a '=' that ends a line is a soft line break (rule 5), then `=XX` is a byte
+ * (rule 1). Bytes split by a soft break ("=4\n1") are joined before decoding. One pass with
+ * indexOf: the regex `[ \t]+$` (multiline) retried at every space of the body.
+ */
 export function decodeQuotedPrintable(s: string): string {
   if (s.indexOf('=') < 0) return s;
-  return s
-    .replace(/[ \t]+$/gm, '')
-    .replace(/=\n/g, '')
-    .replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  let joined = '';
+  let pos = 0;
+  for (;;) {
+    const nl = s.indexOf('\n', pos);
+    const end = endWithoutPadding(s, pos, nl < 0 ? s.length : nl);
+    if (nl < 0) {
+      joined += s.slice(pos, end);
+      break;
+    }
+    const soft = end > pos && s.charCodeAt(end - 1) === 61; // '='
+    joined += soft ? s.slice(pos, end - 1) : s.slice(pos, end) + '\n';
+    pos = nl + 1;
+  }
+  return decodeHexEscapes(joined);
+}
+
+/** `=XX` (two hex digits, either case) -> the byte XX; any other '=' stays as it is. */
+function decodeHexEscapes(s: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = s.indexOf('='); i >= 0; i = s.indexOf('=', i + 1)) {
+    const high = hexValue(s.charCodeAt(i + 1));
+    const low = high < 0 ? -1 : hexValue(s.charCodeAt(i + 2));
+    if (low < 0) continue;
+    out += s.slice(last, i) + String.fromCharCode(high * 16 + low);
+    last = i + 3;
+    i += 2;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+/** The value of a hex digit's char code, -1 for anything else (NaN past the end included). */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  if (c >= 65 && c <= 70) return c - 55; // A-F
+  if (c >= 97 && c <= 102) return c - 87; // a-f
+  return -1;
+}
+
+/** `end` moved back over the spaces and tabs that end s[start, end). */
+function endWithoutPadding(s: string, start: number, end: number): number {
+  while (end > start) {
+    const c = s.charCodeAt(end - 1);
+    if (c !== 32 && c !== 9) break;
+    end--;
+  }
+  return end;
 }
 
 function decodeTransfer(body: string, cte: string | null): string {
@@ -494,6 +568,8 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     const m = /^([ \t]*(?:>[ \t]?)*)([A-Za-z][A-Za-z0-9-]*)[ \t]*:/.exec(lines[i]);
     if (!m || !ORIGINAL_FIELDS.has(m[2].toLowerCase())) continue;
     const prefix = m[1];
+    // lines of the run start with the prefix, give or take its trailing white space
+    const quote = prefix.replace(/[ \t]+$/, '');
     // collect the run
     const block: string[] = [];
     let j = i;
@@ -503,7 +579,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     let hasFrom = false;
     for (; j < lines.length; j++) {
       let l = lines[j];
-      if (!l.startsWith(prefix.replace(/[ \t]+$/, ''))) break;
+      if (!l.startsWith(quote)) break;
       l = l.slice(prefix.length);
       const fm = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/.exec(l);
       if (fm) {

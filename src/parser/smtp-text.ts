@@ -137,9 +137,13 @@ export function findAddresses(text: string): string[] {
   return out;
 }
 
+/** White space that oneLine changes: a run of two, or one that is not a plain space. */
+const UNCOLLAPSED_SPACE = /\s\s|[^\S ]/;
+
 /** Collapses white space (line folds included) to single spaces. */
 export function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  // most values are one line with single spaces already: rebuild only the others
+  return (UNCOLLAPSED_SPACE.test(s) ? s.replace(/\s+/g, ' ') : s).trim();
 }
 
 /** The SMTP command a failure answered, from prose like "after RCPT TO", "in reply to DATA". */

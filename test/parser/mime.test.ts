@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, UnparseableError } from '../../src/parser/index.js';
-import { latin1WithLf, normalizeLineEnds, readMail } from '../../src/parser/mime.js';
+import { decodeQuotedPrintable, latin1WithLf, normalizeLineEnds, readMail } from '../../src/parser/mime.js';
 import { findAddresses, findReplyCode, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
 
 const DSN = [
@@ -46,6 +46,15 @@ describe('line ends', () => {
       expect(r.reportingMta).toBe('mx.example.org');
     });
   }
+});
+
+describe('quoted-printable (RFC 2045 §6.7)', () => {
+  it('drops trailing padding, joins soft line breaks, decodes =XX (also split by a soft break)', () => {
+    expect(decodeQuotedPrintable('caf=C3=A9 \t\nline =\t\nend=\n')).toBe('caf\xc3\xa9\nline end');
+    expect(decodeQuotedPrintable('=4=\n1 =\n\n=3D= \nx  ')).toBe('A \n=x');
+    expect(decodeQuotedPrintable('no equals sign  \n')).toBe('no equals sign  \n');
+    expect(decodeQuotedPrintable('a=\n\n=\n')).toBe('a\n');
+  });
 });
 
 describe('line ends and multipart boundaries without extra copies', () => {

@@ -43,7 +43,8 @@ const FIELD = /^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
 function parseField(name: string, raw: string): DsnField {
   const whole = oneLine(raw);
   let value = whole;
-  if (STRIP_COMMENTS.has(name)) value = value.replace(/\([^()]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+  // (oneLine left single spaces: without a comment there is nothing to strip)
+  if (STRIP_COMMENTS.has(name) && value.includes('(')) value = value.replace(/\([^()]*\)/g, ' ').replace(/\s+/g, ' ').trim();
   let type: string | null = null;
   if (TYPED_FIELDS.has(name)) {
     const m = /^([A-Za-z0-9][\w.+-]*)[ \t]*;[ \t]*(.*)$/.exec(value);
