@@ -51,6 +51,12 @@ export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
   return db.transaction(fn).immediate();
 }
 
+/** The earliest settled message with the same bytes, or the same report Message-ID. */
+export const DUPLICATE_SQL = {
+  bySha: `SELECT id FROM messages WHERE sha256 = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+  byReportId: `SELECT id FROM messages WHERE report_message_id = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+};
+
 /**
  * A write transaction whose commit does not wait for an fsync (synchronous=NORMAL for its
  * length); see SqliteStore.withoutSync for when that is safe.
@@ -207,12 +213,11 @@ export class SqliteStore implements Store {
         `SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
           WHERE m.state = 'received' ORDER BY m.id LIMIT ?`,
       ),
-      duplicate: db.prepare(
-        `SELECT id FROM messages
-          WHERE id <> @id AND state IN ('processed', 'duplicate')
-            AND (sha256 = @sha256 OR (@rmid IS NOT NULL AND report_message_id = @rmid))
-          ORDER BY id LIMIT 1`,
-      ),
+      // One statement per key, each walking its index in id order to the first match: with
+      // `sha256 = ? OR report_message_id = ?` SQLite gathers every match of both and sorts
+      // them, which made a report received thousands of times quadratic.
+      duplicateBySha: db.prepare(DUPLICATE_SQL.bySha).pluck(),
+      duplicateByReportId: db.prepare(DUPLICATE_SQL.byReportId).pluck(),
       settle: db.prepare(
         `UPDATE messages SET state = @state, processed_at = @now, error = @error, kind = @kind,
                 detector = @detector, report_message_id = @rmid, duplicate_of = @duplicateOf,
@@ -277,8 +282,10 @@ export class SqliteStore implements Store {
   }
 
   findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null {
-    const row = this.stmt.duplicate.get({ id, sha256, rmid: reportMessageId }) as { id: number } | undefined;
-    return row?.id ?? null;
+    const bySha = this.stmt.duplicateBySha.get(sha256, id) as number | undefined;
+    const byReportId = reportMessageId === null ? undefined : (this.stmt.duplicateByReportId.get(reportMessageId, id) as number | undefined);
+    if (bySha === undefined) return byReportId ?? null;
+    return byReportId === undefined ? bySha : Math.min(bySha, byReportId);
   }
 
   settleMessages(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void {
