@@ -146,12 +146,21 @@ export async function startBounced(opts) {
   }
 }
 
+/**
+ * The V8 flags `npm start` runs the daemon with (package.json's start script, the same as the
+ * Dockerfile's ENTRYPOINT): the bench measures the daemon as it is deployed.
+ */
+export const DAEMON_NODE_FLAGS = (() => {
+  const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  return start.split(/\s+/).filter((a) => a.startsWith('--'));
+})();
+
 async function startBouncedOnce({ smtpPort, httpPort, dataDir, env = {}, nodeArgs = [] }) {
   await assertPortFree(smtpPort);
   await assertPortFree(httpPort);
   mkdirSync(dataDir, { recursive: true });
   const logFd = openSync(join(dataDir, 'bounced.log'), 'a');
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve'], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...nodeArgs, CLI, 'serve'], {
     cwd: dataDir,
     stdio: ['ignore', logFd, logFd],
     env: {
