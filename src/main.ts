@@ -56,8 +56,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     processor = worker;
     intake = worker;
   } else {
-    const local = new Processor(store, verp, log.child({ mod: 'pipeline' }), { onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)) });
-    intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
+    const localIntake: Intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
+    const local = new Processor(store, verp, log.child({ mod: 'pipeline' }), {
+      yieldTo: () => localIntake.flushPending(),
+      onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)),
+    });
+    intake = localIntake;
     // What a crash left `received` is processed first.
     const backlog = store.countMessages().received;
     if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');

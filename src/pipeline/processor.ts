@@ -104,7 +104,8 @@ export class Processor {
       // Duplicates inside one batch are not yet visible in the store: remember them here.
       const seen = new Map<string, number>();
       for (const msg of batch) {
-        // Parsing is CPU work on the SMTP thread: let sessions move between messages.
+        // Parsing is CPU work: let the thread's other work (SMTP sessions without the worker,
+        // the intake's commits with it) move between messages.
         await new Promise<void>((r) => setImmediate(r));
         this.opts.yieldTo?.();
         const { outcome } = await decide(msg, this.verp, now);
