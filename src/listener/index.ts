@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.js';
 import { smtpServerLogger, type Logger } from '../log.js';
-import type { Spool } from '../pipeline/remote.js';
 import type { IncomingMessage } from '../store/types.js';
 import { BouncedSmtpServer } from './server.js';
 
@@ -26,18 +25,16 @@ export const REPLIES = {
 } as const;
 
 /**
- * A message's bytes are held on this thread up to this much; a bigger message streams on to
- * the pipeline's spool in parts of this size, so that its whole never sits here.
+ * A big message is kept in parts of this size, never joined into one buffer: each part is a
+ * buffer of its own, which the pipeline worker takes over without a copy, and the store
+ * writes as it is (the first as the message's head).
  */
-export const SPOOL_PART_BYTES = 1024 * 1024;
+export const PART_BYTES = 1024 * 1024;
 
 export interface ListenerDeps {
   config: Config;
-  /**
-   * Stores a message durably; resolves with its row id (Intake, or the pipeline worker).
-   * With `openSpool`, a big message's bytes are handed over while they stream in.
-   */
-  intake: { accept(message: IncomingMessage): Promise<number>; openSpool?(): Spool };
+  /** Stores a message durably; resolves with its row id (Intake, or the pipeline worker). */
+  intake: { accept(message: IncomingMessage): Promise<number> };
   log: Logger;
   /** Counters hook (metrics come later); called with an event name. */
   count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed') => void;
@@ -88,72 +85,60 @@ export class Listener {
   }
 
   private receive(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
-    const { intake } = this.deps;
     const max = this.deps.config.smtp.maxMessageBytes;
-    // The bytes not yet handed on; past SPOOL_PART_BYTES they go to the spool, if there is one.
+    // The socket's chunks are gathered into parts of PART_BYTES as they arrive.
+    let parts: Buffer[] = [];
     let chunks: Buffer[] = [];
     let held = 0;
     let size = 0;
-    let spool: Spool | null = null;
-    const drop = () => {
-      chunks = [];
-      held = 0;
-      spool?.discard();
-      spool = null;
-    };
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
       // Past the limit keep reading (smtp-server must see the final dot) but hold nothing:
       // the message will be refused, so what was kept is dropped too.
       if (size > max) {
-        if (held || spool) drop();
+        parts = [];
+        chunks = [];
+        held = 0;
         return;
       }
       chunks.push(chunk);
       held += chunk.length;
-      if (held >= SPOOL_PART_BYTES && intake.openSpool) {
-        spool ??= intake.openSpool();
-        spool.write(Buffer.concat(chunks, held));
+      if (held >= PART_BYTES) {
+        parts.push(Buffer.concat(chunks, held));
         chunks = [];
         held = 0;
       }
     });
-    stream.on('error', (err) => {
-      drop();
-      cb(err);
-    });
-    // A session cut mid-DATA closes the stream without 'end'.
-    stream.on('close', () => {
-      if (!stream.readableEnded) drop();
-    });
+    stream.on('error', (err) => cb(err));
     stream.on('end', () => {
       if (stream.sizeExceeded || size > max) {
-        drop();
         this.deps.count?.('rejected_size');
         return cb(REPLIES.tooBig(max));
       }
+      const last = Buffer.concat(chunks, held);
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      const message: IncomingMessage = {
-        receivedAt: Date.now(),
-        source: 'smtp',
-        mailFrom,
-        rcptTo: session.envelope.rcptTo.map((r) => r.address),
-        remoteIp: session.remoteAddress ?? null,
-        helo: session.hostNameAppearsAs ?? null,
-        raw: Buffer.concat(chunks, held),
-      };
-      (spool ? spool.accept(message) : intake.accept(message)).then(
-        (id) => {
-          this.deps.count?.('accepted');
-          // The 250 text names our record: the sending MTA logs it (status=sent (250 ...)),
-          // which links its log line to this row.
-          cb(null, `2.0.0 Ok: stored as ${id}`);
-        },
-        () => {
-          this.deps.count?.('store_failed');
-          cb(REPLIES.storeFailed());
-        },
-      );
+      this.deps.intake
+        .accept({
+          receivedAt: Date.now(),
+          source: 'smtp',
+          mailFrom,
+          rcptTo: session.envelope.rcptTo.map((r) => r.address),
+          remoteIp: session.remoteAddress ?? null,
+          helo: session.hostNameAppearsAs ?? null,
+          raw: parts.length ? [...parts, last] : last,
+        })
+        .then(
+          (id) => {
+            this.deps.count?.('accepted');
+            // The 250 text names our record: the sending MTA logs it (status=sent (250 ...)),
+            // which links its log line to this row.
+            cb(null, `2.0.0 Ok: stored as ${id}`);
+          },
+          () => {
+            this.deps.count?.('store_failed');
+            cb(REPLIES.storeFailed());
+          },
+        );
     });
   }
 

@@ -18,18 +18,9 @@ type FromWorker =
   | { type: 'settled'; settled: SettledSummary[] }
   | { type: 'stopped' };
 
-/** Where a big message's bytes go while it streams in (see PipelineWorker.openSpool). */
-export interface Spool {
-  write(part: Buffer): void;
-  /** The message was refused or the session ended: drop what was written. */
-  discard(): void;
-  /** Commits the parts written and then `message.raw` (the last bytes) as one message. */
-  accept(message: IncomingMessage): Promise<number>;
-}
-
 /**
- * A buffer that owns its whole memory (Buffer.concat of a big message allocates one) is moved
- * to the worker, not copied; small ones share Node's pool and must be copied.
+ * A buffer that owns its whole memory (Buffer.concat allocates one for each part of a big
+ * message) is moved to the worker, not copied; small ones share Node's pool and are copied.
  */
 function movable(raw: Buffer | readonly Buffer[]): ArrayBuffer[] {
   const owned = (b: Buffer) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
@@ -46,7 +37,6 @@ function workerUrl(): URL {
 export class PipelineWorker {
   private worker: Worker | null = null;
   private nextId = 1;
-  private nextSpool = 1;
   private readonly waiting = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>();
   private stopping = false;
 
@@ -96,8 +86,9 @@ export class PipelineWorker {
     this.start().catch(() => {});
   }
 
-  private request(msg: ToWorker & { reqId: number }, transfer: ArrayBuffer[] = [], worker = this.worker): Promise<number> {
-    if (!worker || worker !== this.worker) return Promise.reject(new Error('pipeline worker not running'));
+  private request(msg: ToWorker & { reqId: number }, transfer: ArrayBuffer[] = []): Promise<number> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error('pipeline worker not running'));
     return new Promise((resolve, reject) => {
       this.waiting.set(msg.reqId, { resolve, reject });
       worker.postMessage(msg, transfer);
@@ -107,26 +98,6 @@ export class PipelineWorker {
   /** Resolves with the row id once the message is durably stored; rejects if it is not. */
   accept(message: IncomingMessage): Promise<number> {
     return this.request({ type: 'store', reqId: this.nextId++, message }, movable(message.raw));
-  }
-
-  /**
-   * A place for a big message's bytes while DATA is still streaming: each part goes to the
-   * worker at once, so this thread never holds the message whole. The worker that took the
-   * parts must be the one that commits them: if it was replaced meanwhile, `accept` fails
-   * (451, the sender retries) rather than store a message with parts missing.
-   */
-  openSpool(): Spool {
-    const worker = this.worker;
-    const spoolId = this.nextSpool++;
-    let first = true;
-    return {
-      write: (part) => {
-        worker?.postMessage({ type: 'part', spoolId, first, part } satisfies ToWorker, movable(part));
-        first = false;
-      },
-      discard: () => worker?.postMessage({ type: 'discard', spoolId } satisfies ToWorker),
-      accept: (message) => this.request({ type: 'store', reqId: this.nextId++, message, spoolId }, movable(message.raw), worker),
-    };
   }
 
   /** Resolves when every stored message has been processed. */

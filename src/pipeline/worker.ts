@@ -7,9 +7,7 @@
 // classification (CPU) run here too, off the SMTP thread.
 //
 // Protocol (main <-> worker), all plain objects:
-//   main  -> { type: 'store', reqId, message, spoolId? }  worker -> { type: 'stored', reqId, id } | { type: 'failed', reqId, error }
-//   main  -> { type: 'part', spoolId, first, part }  (a big message's bytes while DATA streams)
-//   main  -> { type: 'discard', spoolId }
+//   main  -> { type: 'store', reqId, message }      worker -> { type: 'stored', reqId, id } | { type: 'failed', reqId, error }
 //   main  -> { type: 'drain', reqId }               worker -> { type: 'drained', reqId }
 //   main  -> { type: 'kick' }
 //   main  -> { type: 'stop' }                       worker -> { type: 'stopped' }
@@ -23,50 +21,18 @@ import { openPipeline } from './open.js';
 import { Processor, summarizeSettled } from './processor.js';
 
 export type ToWorker =
-  | { type: 'store'; reqId: number; message: IncomingMessage; spoolId?: number }
-  | { type: 'part'; spoolId: number; first: boolean; part: Uint8Array }
-  | { type: 'discard'; spoolId: number }
+  | { type: 'store'; reqId: number; message: IncomingMessage }
   | { type: 'drain'; reqId: number }
   | { type: 'kick' }
   | { type: 'stop' };
 
-/** Buffers arrive as Uint8Array after structured cloning: view them as Buffers, no copy. */
+/** Buffers arrive as Uint8Array (moved or cloned): view them as Buffers, no copy. */
 function asBuffer(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
 function asBuffers(raw: Uint8Array | readonly Uint8Array[]): Buffer[] {
   return raw instanceof Uint8Array ? [asBuffer(raw)] : raw.map(asBuffer);
-}
-
-/**
- * The parts of big messages still streaming in, by spool. A session that vanishes mid-DATA
- * may never say `discard`: a spool older than the longest session allowed is dropped when
- * the next one opens.
- */
-class Spools {
-  private readonly byId = new Map<number, { parts: Buffer[]; openedAt: number }>();
-
-  constructor(private readonly maxAgeMs: number) {}
-
-  open(id: number): Buffer[] {
-    const now = Date.now();
-    for (const [k, s] of this.byId) if (now - s.openedAt > this.maxAgeMs) this.byId.delete(k);
-    const parts: Buffer[] = [];
-    this.byId.set(id, { parts, openedAt: now });
-    return parts;
-  }
-
-  get(id: number): Buffer[] | undefined {
-    return this.byId.get(id)?.parts;
-  }
-
-  /** Forgets the spool; returns its parts if it was open. */
-  close(id: number): Buffer[] | undefined {
-    const s = this.byId.get(id);
-    this.byId.delete(id);
-    return s?.parts;
-  }
 }
 
 if (parentPort) {
@@ -82,35 +48,14 @@ if (parentPort) {
     onSettled: (outcomes) => port.postMessage({ type: 'settled', settled: summarizeSettled(outcomes) }),
   });
 
-  const spools = new Spools(config.smtp.maxSessionMs);
-
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
-      case 'part': {
-        const spool = m.first ? spools.open(m.spoolId) : spools.get(m.spoolId);
-        spool?.push(asBuffer(m.part));
-        break;
-      }
-      case 'discard':
-        spools.close(m.spoolId);
-        break;
-      case 'store': {
-        const last = asBuffers(m.message.raw);
-        let raw = last;
-        if (m.spoolId !== undefined) {
-          const parts = spools.close(m.spoolId);
-          if (!parts) {
-            port.postMessage({ type: 'failed', reqId: m.reqId, error: 'the parts of this message were lost (worker restarted)' });
-            break;
-          }
-          raw = [...parts, ...last];
-        }
-        intake.accept({ ...m.message, raw }).then(
+      case 'store':
+        intake.accept({ ...m.message, raw: asBuffers(m.message.raw) }).then(
           (id) => port.postMessage({ type: 'stored', reqId: m.reqId, id }),
           (err: Error) => port.postMessage({ type: 'failed', reqId: m.reqId, error: err.message }),
         );
         break;
-      }
       case 'drain':
         processor.drain().then(() => port.postMessage({ type: 'drained', reqId: m.reqId }));
         break;

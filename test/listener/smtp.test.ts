@@ -91,7 +91,7 @@ describe('SMTP listener', () => {
   });
 
   for (const worker of [true, false]) {
-    it(`stores a 3.5 MB bounce whole and processes its head (${worker ? 'streamed in parts to the pipeline worker' : 'in-process intake'})`, async () => {
+    it(`stores a 3.5 MB bounce whole and processes its head (${worker ? 'its parts moved to the pipeline worker' : 'in-process intake'})`, async () => {
       const { d, port, config } = await start({ pipeline: { worker } });
       // The DSN, then 3.5 MB of base64-like lines: what a returned attachment looks like.
       const line = Buffer.from('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n');
@@ -125,7 +125,7 @@ describe('SMTP listener', () => {
     await waitFor(/^220 /m);
     sock.write(`EHLO mta.test\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster@${BOUNCE_DOMAIN}>\r\nDATA\r\n`);
     await waitFor(/^354 /m);
-    // 2.5 MB: two parts go to the pipeline worker's spool before the connection drops.
+    // 2.5 MB: two whole parts are held when the connection drops.
     sock.write(Buffer.concat([s02(), Buffer.alloc(2.5 * 2 ** 20, 'QUJD\r\n')]));
     await new Promise((r) => setTimeout(r, 200));
     sock.destroy();

@@ -124,8 +124,12 @@ describe('floods', () => {
     });
     expect(reply).toMatch(/^552 /);
     const grownMb = (vmHwmKb(pid) - before) / 1024;
-    // Whatever it held (socket buffers, garbage not yet collected) stays far below the 100 MB sent.
+    // Whatever it held stays far below the 100 MB sent: up to the 10 MB limit in 1 MB parts,
+    // then nothing. What it does not hold still shows until a GC: smtp-server copies every
+    // chunk, and V8 collects such external buffers after about 64 MB of them, so the peak
+    // moves between ~35 and ~62 MB from run to run (measured over 10 runs); buffering the
+    // message would show 100 MB and more.
     console.log(`100 MB refused: peak RSS grew ${grownMb.toFixed(1)} MB`);
-    expect(grownMb).toBeLessThan(60);
+    expect(grownMb).toBeLessThan(75);
   });
 });
