@@ -1,12 +1,16 @@
+import dns from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 // Webhook URLs are chosen by account holders. Without a check, an account key could make
 // the daemon POST to loopback or private addresses and read the status codes back from the
 // attempt log (server-side request forgery). By default such destinations are refused
 // (http.webhookAllowPrivateDestinations opens them, e.g. for a receiver on the same host).
-// The name is resolved here and again by fetch: a DNS answer that changes in between (DNS
-// rebinding) is not caught; pinning the address needs an HTTP agent of our own.
+// Two checks: `checkDestination` refuses a URL before any request (an address literal, or a
+// name resolving to such an address), and `guardedFetch` checks the address each connection
+// actually goes to, in the look-up the connection itself uses: a DNS answer that changes
+// between the two (DNS rebinding) is caught there.
 
 const V4_PRIVATE: Array<[number, number]> = [
   [0x00000000, 8], // 0.0.0.0/8 "this network"
@@ -56,5 +60,24 @@ export async function checkDestination(url: string): Promise<string | null> {
     }
   }
   const bad = addresses.find(isPrivateAddress);
-  return bad ? `destination ${bad} is a loopback or private address (http.webhookAllowPrivateDestinations)` : null;
+  return bad ? refusal(bad) : null;
 }
+
+const refusal = (address: string) => `destination ${address} is a loopback or private address (http.webhookAllowPrivateDestinations)`;
+
+/** dns.lookup for outgoing connections that fails on a loopback or private answer. */
+export const guardedLookup: LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, '', 0);
+    const bad = addresses.find((a) => isPrivateAddress(a.address));
+    if (bad) return callback(Object.assign(new Error(refusal(bad.address)), { code: 'EPRIVATEDEST' }), '', 0);
+    if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
+    callback(null, addresses[0]!.address, addresses[0]!.family);
+  });
+};
+
+const guardedAgent = new Agent({ connect: { lookup: guardedLookup } });
+
+/** fetch whose connections only reach public addresses (names are checked as they are connected). */
+export const guardedFetch: typeof fetch = ((url: string, init?: RequestInit) =>
+  undiciFetch(url, { ...(init as object), dispatcher: guardedAgent })) as unknown as typeof fetch;

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { checkDestination } from './destination.js';
+import { checkDestination, guardedFetch } from './destination.js';
 import type { ApiStore, DueDelivery } from '../store/sqlite-api.js';
 import { signedHeaders } from './sign.js';
 
@@ -197,6 +197,6 @@ export function configuredDispatcher(
     repo,
     log,
     onAttempt,
-    checkDestination: config.http.webhookAllowPrivateDestinations ? undefined : checkDestination,
+    ...(config.http.webhookAllowPrivateDestinations ? {} : { checkDestination, fetch: guardedFetch }),
   });
 }

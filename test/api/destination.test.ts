@@ -2,7 +2,7 @@
 // networks unless the operator allows it (server-side request forgery).
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { checkDestination, isPrivateAddress } from '../../src/webhooks/destination.js';
+import { checkDestination, guardedFetch, guardedLookup, isPrivateAddress } from '../../src/webhooks/destination.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { createLogger } from '../../src/log.js';
 
@@ -38,5 +38,26 @@ describe('webhook destinations', () => {
     server.close();
     expect(hits).toBe(0);
     expect(recorded[0]!.error).toMatch(/loopback or private/);
+  });
+
+  it('checks the address each connection goes to: a name that resolves to loopback is refused at connect time (DNS rebinding)', async () => {
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits++;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    // No checkDestination first: what a rebinding name would give after passing it.
+    const err = await guardedFetch(`http://localhost:${port}/hook`, { method: 'POST', body: '{}' }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    server.close();
+    expect(hits).toBe(0);
+    expect((err?.cause as Error | undefined)?.message).toMatch(/127\.0\.0\.1 is a loopback or private address/);
+    // A public answer passes the look-up unchanged (an address literal: no DNS traffic).
+    const answer = await new Promise<[Error | null, string, number]>((resolve) => guardedLookup('192.0.2.7', {}, (e, a, f) => resolve([e, a as string, f ?? 0])));
+    expect(answer).toEqual([null, '192.0.2.7', 4]);
   });
 });
