@@ -6,6 +6,17 @@ import { checkDestination, guardedFetch, guardedLookup, isPrivateAddress } from 
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { createLogger } from '../../src/log.js';
 
+/** A receiver on loopback that counts the requests it gets. */
+async function localReceiver(): Promise<{ port: number; hits: () => number; close: () => void }> {
+  let hits = 0;
+  const server = createServer((_req, res) => {
+    hits++;
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as { port: number }).port, hits: () => hits, close: () => server.close() };
+}
+
 describe('webhook destinations', () => {
   it('classifies loopback, private, link-local, CGNAT and mapped addresses as private', () => {
     for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1'])
@@ -21,13 +32,7 @@ describe('webhook destinations', () => {
   });
 
   it('the dispatcher records a refused destination as a failed attempt and sends nothing', async () => {
-    let hits = 0;
-    const server = createServer((_req, res) => {
-      hits++;
-      res.end('ok');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+    const { port, hits, close } = await localReceiver();
     const recorded: Array<{ error: string | null }> = [];
     const repo = {
       recordAttempt: (_id: number, attempt: { error: string | null }) => recorded.push(attempt),
@@ -35,26 +40,20 @@ describe('webhook destinations', () => {
     const dispatcher = new WebhookDispatcher({ repo, log: createLogger('silent'), checkDestination });
     const due = { id: 1, url: `http://127.0.0.1:${port}/hook`, secret: 'whsec_x', eventId: 'e1', eventType: 'bounce.hard', eventCreatedAt: 0, payload: '{}', attempts: 0, createdAt: 0 };
     await (dispatcher as unknown as { attempt(d: unknown, now: number): Promise<unknown> }).attempt(due, 1000);
-    server.close();
-    expect(hits).toBe(0);
+    close();
+    expect(hits()).toBe(0);
     expect(recorded[0]!.error).toMatch(/loopback or private/);
   });
 
   it('checks the address each connection goes to: a name that resolves to loopback is refused at connect time (DNS rebinding)', async () => {
-    let hits = 0;
-    const server = createServer((_req, res) => {
-      hits++;
-      res.end('ok');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+    const { port, hits, close } = await localReceiver();
     // No checkDestination first: what a rebinding name would give after passing it.
     const err = await guardedFetch(`http://localhost:${port}/hook`, { method: 'POST', body: '{}' }).then(
       () => null,
       (e: Error) => e,
     );
-    server.close();
-    expect(hits).toBe(0);
+    close();
+    expect(hits()).toBe(0);
     expect((err?.cause as Error | undefined)?.message).toMatch(/127\.0\.0\.1 is a loopback or private address/);
     // A public answer passes the look-up unchanged (an address literal: no DNS traffic).
     const answer = await new Promise<[Error | null, string, number]>((resolve) => guardedLookup('192.0.2.7', {}, (e, a, f) => resolve([e, a as string, f ?? 0])));
