@@ -105,6 +105,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       adminKey: config.adminKey,
       metrics,
       onEvents: () => webhooks.kick(),
+      webhookAllowPrivateDestinations: config.http.webhookAllowPrivateDestinations,
       rateLimit: { perSecond: config.http.rateLimitPerSecond, burst: config.http.rateLimitBurst },
     });
     await api.listen({ host: config.http.host, port: config.http.port });

@@ -32,6 +32,8 @@ export interface ApiDeps {
   metrics?: Metrics | null;
   /** Called after a change that wrote events (wakes the webhook dispatcher). */
   onEvents?: () => void;
+  /** Webhook URLs may name loopback and private addresses (config http.webhookAllowPrivateDestinations). */
+  webhookAllowPrivateDestinations?: boolean;
   /** Per key; perSecond 0 turns limiting off. */
   rateLimit?: { perSecond: number; burst: number };
   now?: () => number;
