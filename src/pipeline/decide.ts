@@ -125,6 +125,20 @@ export function toEvidence(
   return out;
 }
 
+/**
+ * The scope in which a report's Message-ID identifies it: its verified token (account,
+ * message, recipient). Anybody can send mail with any Message-ID, so the Message-ID of
+ * unverified mail (no token, a forged one, a plain mail to postmaster@) makes nothing a
+ * duplicate, and a genuine token replayed by somebody (it names their own address) cannot
+ * cancel the report about another recipient. The same report sent again (a relay's Received
+ * line on top, a second copy) comes to the same return path: same token, same key.
+ */
+export function duplicateKey(reportMessageId: string | null, bounces: ReadonlyArray<Omit<BounceRecord, 'messageRow' | 'id'>>): string | null {
+  if (!reportMessageId) return null;
+  const v = bounces.find((b) => b.verified);
+  return v ? JSON.stringify([v.accountId, v.messageId, v.recipient, reportMessageId]) : null;
+}
+
 /** How much of a message is parsed: its head (see RAW_HEAD_BYTES), all the store reads for processing. */
 export const PARSE_LIMIT = RAW_HEAD_BYTES;
 
@@ -180,6 +194,7 @@ export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): 
       kind: report.kind,
       detector: report.detector,
       reportMessageId: report.messageId,
+      duplicateKey: duplicateKey(report.messageId, bounces),
       bounces,
       evidence: toEvidence(msg, report, verdicts, bounces, attribution),
     },

@@ -410,4 +410,21 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'duplicate reports by Message-ID only within one verified token',
+    sql: `
+      -- A report's Message-ID names it only in the scope of a genuine token: anyone can send
+      -- mail with any Message-ID, so a global look-up let a forged mail turn the genuine report
+      -- that came after it into a "duplicate". duplicate_key is set only for a report with
+      -- verified records: json_array(token account, token message, token recipient, Message-ID).
+      ALTER TABLE messages ADD COLUMN duplicate_key TEXT;
+      UPDATE messages SET duplicate_key = (
+          SELECT json_array(b.account_id, b.message_id, b.recipient, messages.report_message_id)
+            FROM bounces b WHERE b.message_row = messages.id AND b.verified = 1 ORDER BY b.id LIMIT 1)
+        WHERE state = 'processed' AND report_message_id IS NOT NULL;
+      CREATE INDEX messages_duplicate_key ON messages(duplicate_key) WHERE duplicate_key IS NOT NULL;
+      DROP INDEX messages_report_message_id;
+    `,
+  },
 ];

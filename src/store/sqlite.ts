@@ -51,10 +51,13 @@ export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
   return db.transaction(fn).immediate();
 }
 
-/** The earliest settled message with the same bytes, or the same report Message-ID. */
+/**
+ * The earliest settled message with the same bytes, or the same duplicate key (the report
+ * Message-ID within one verified token: see duplicateKey in src/pipeline/decide.ts).
+ */
 export const DUPLICATE_SQL = {
   bySha: `SELECT id FROM messages WHERE sha256 = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
-  byReportId: `SELECT id FROM messages WHERE report_message_id = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+  byKey: `SELECT id FROM messages WHERE duplicate_key = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
 };
 
 /**
@@ -214,13 +217,13 @@ export class SqliteStore implements Store {
           WHERE m.state = 'received' ORDER BY m.id LIMIT ?`,
       ),
       // One statement per key, each walking its index in id order to the first match: with
-      // `sha256 = ? OR report_message_id = ?` SQLite gathers every match of both and sorts
+      // `sha256 = ? OR duplicate_key = ?` SQLite gathers every match of both and sorts
       // them, which made a report received thousands of times quadratic.
       duplicateBySha: db.prepare(DUPLICATE_SQL.bySha).pluck(),
-      duplicateByReportId: db.prepare(DUPLICATE_SQL.byReportId).pluck(),
+      duplicateByKey: db.prepare(DUPLICATE_SQL.byKey).pluck(),
       settle: db.prepare(
         `UPDATE messages SET state = @state, processed_at = @now, error = @error, kind = @kind,
-                detector = @detector, report_message_id = @rmid, duplicate_of = @duplicateOf,
+                detector = @detector, report_message_id = @rmid, duplicate_of = @duplicateOf, duplicate_key = @duplicateKey,
                 attempts = attempts + 1
           WHERE id = @id AND state = 'received'`,
       ),
@@ -281,11 +284,11 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null {
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): number | null {
     const bySha = this.stmt.duplicateBySha.get(sha256, id) as number | undefined;
-    const byReportId = reportMessageId === null ? undefined : (this.stmt.duplicateByReportId.get(reportMessageId, id) as number | undefined);
-    if (bySha === undefined) return byReportId ?? null;
-    return byReportId === undefined ? bySha : Math.min(bySha, byReportId);
+    const byKey = duplicateKey === null ? undefined : (this.stmt.duplicateByKey.get(duplicateKey, id) as number | undefined);
+    if (bySha === undefined) return byKey ?? null;
+    return byKey === undefined ? bySha : Math.min(bySha, byKey);
   }
 
   settleMessages(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void {
@@ -315,6 +318,7 @@ export class SqliteStore implements Store {
           detector: outcome.state === 'processed' ? outcome.detector : null,
           rmid: outcome.state === 'unparseable' ? null : outcome.reportMessageId,
           duplicateOf: outcome.state === 'duplicate' ? outcome.duplicateOf : null,
+          duplicateKey: outcome.state === 'processed' ? (outcome.duplicateKey ?? null) : null,
         }).changes;
         // Already settled (another worker, or a replay after a crash): write nothing twice.
         if (changed === 0 || outcome.state !== 'processed') continue;
