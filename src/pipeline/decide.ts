@@ -58,12 +58,17 @@ export function toBounceRecords(
     if (!RECORDED_KINDS.has(v.kind)) return;
     const block = report.recipients[i];
     const verified = isVerified(att, [v.recipient, block?.originalRecipient ?? null]);
+    const reported = v.recipient?.toLowerCase() ?? null;
     out.push({
       createdAt: now,
       // Only a verified token may name the account: a forged one must not even attribute.
       accountId: verified ? att.fields!.account : null,
       messageId: verified ? att.fields!.message : null,
-      recipient: v.recipient?.toLowerCase() ?? null,
+      // A token matched through the Original-Recipient vouches for that address only: the
+      // Final-Recipient may be somebody else (an alias's target, or whatever a forger wrote),
+      // so a verified record is about the token's recipient; the report's stays beside it.
+      recipient: verified ? att.fields!.recipient.toLowerCase() : reported,
+      reportedRecipient: reported,
       kind: v.kind,
       action: v.action,
       status: v.status,
@@ -99,11 +104,15 @@ export function toEvidence(
 ): Array<Evidence & { bounceIndex: number | null }> {
   if (!att.signed || !att.fields) return [];
   const out: Array<Evidence & { bounceIndex: number | null }> = [];
+  // toBounceRecords writes one record per verdict of a recorded kind, in verdict order.
+  let recordIndex = -1;
   verdicts.forEach((v, i) => {
+    const recorded = RECORDED_KINDS.has(v.kind);
+    if (recorded) recordIndex++;
     const state = stateOfVerdict(v.reason, v.type);
     if (!state || !v.recipient) return;
     if (!isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null])) return;
-    const bounceIndex = records.findIndex((r) => r.verified && r.recipient === v.recipient!.toLowerCase() && r.status === v.status && r.rule === v.rule);
+    const bounceIndex = recorded && records[recordIndex]?.verified ? recordIndex : -1;
     out.push({
       accountId: att.fields!.account,
       messageId: att.fields!.message,

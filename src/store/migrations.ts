@@ -412,7 +412,7 @@ export const migrations: Migration[] = [
   },
   {
     version: 7,
-    name: 'duplicate reports by Message-ID only within one verified token',
+    name: 'duplicate reports by Message-ID only within one verified token; the reported recipient',
     sql: `
       -- A report's Message-ID names it only in the scope of a genuine token: anyone can send
       -- mail with any Message-ID, so a global look-up let a forged mail turn the genuine report
@@ -425,6 +425,11 @@ export const migrations: Migration[] = [
         WHERE state = 'processed' AND report_message_id IS NOT NULL;
       CREATE INDEX messages_duplicate_key ON messages(duplicate_key) WHERE duplicate_key IS NOT NULL;
       DROP INDEX messages_report_message_id;
+
+      -- A verified record's recipient is the address its token was made for; what the report
+      -- itself named (its Final-Recipient, e.g. an alias's target) is kept beside it. NULL for
+      -- records written before this column.
+      ALTER TABLE bounces ADD COLUMN reported_recipient TEXT;
     `,
   },
 ];

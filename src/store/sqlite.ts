@@ -120,6 +120,7 @@ export interface BounceRow {
   account_id: string | null;
   message_id: string | null;
   recipient: string | null;
+  reported_recipient: string | null;
   kind: string;
   action: string | null;
   status: string | null;
@@ -172,6 +173,7 @@ export function toBounce(r: BounceRow): BounceRecord {
     accountId: r.account_id,
     messageId: r.message_id,
     recipient: r.recipient,
+    reportedRecipient: r.reported_recipient,
     kind: r.kind as ReportKind,
     action: r.action,
     status: r.status,
@@ -230,10 +232,10 @@ export class SqliteStore implements Store {
       insertBounce: db.prepare(
         `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status,
                 reason, hardbounce, category, type, rule, detector, reply_code, diagnostic, remote_mta,
-                reporting_mta, original_message_id, feedback_type, verified)
+                reporting_mta, original_message_id, feedback_type, verified, reported_recipient)
          VALUES (@messageRow, @createdAt, @accountId, @messageId, @recipient, @kind, @action, @status,
                 @reason, @hardbounce, @category, @type, @rule, @detector, @replyCode, @diagnostic, @remoteMta,
-                @reportingMta, @originalMessageId, @feedbackType, @verified)`,
+                @reportingMta, @originalMessageId, @feedbackType, @verified, @reportedRecipient)`,
       ),
       getMessage: db.prepare(`SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?`),
       counts: db.prepare(`SELECT state, count(*) AS n FROM messages GROUP BY state`),

@@ -65,7 +65,10 @@ export interface BounceRecord {
   createdAt: number;
   accountId: string | null;
   messageId: string | null;
+  /** Verified: the token's recipient (the address the account mailed). Else the report's. */
   recipient: string | null;
+  /** The recipient the report itself named (Final-Recipient, ...), which may differ (an alias). */
+  reportedRecipient: string | null;
   kind: ReportKind;
   action: string | null;
   status: string | null;

@@ -17,7 +17,7 @@ const incoming = (n: number): IncomingMessage => ({
   receivedAt: Date.now(), source: 'smtp', mailFrom: '', rcptTo: [`postmaster@${BOUNCE_DOMAIN}`], remoteIp: '127.0.0.1', helo: 'mta.test', raw: withMessageId(dsn, n),
 });
 const record = (verified: boolean) => ({
-  createdAt: 0, accountId: verified ? 'acme' : null, messageId: verified ? 'm-1' : null, recipient: 'ann@example.org', kind: 'bounce' as const,
+  createdAt: 0, accountId: verified ? 'acme' : null, messageId: verified ? 'm-1' : null, recipient: 'ann@example.org', reportedRecipient: 'ann@example.org', kind: 'bounce' as const,
   action: 'failed', status: '5.1.1', reason: 'userunknown', hardbounce: true, category: 'unknown_user' as const, type: 'hard' as const,
   rule: 'r', detector: 'test', replyCode: 550, diagnostic: null, remoteMta: null, reportingMta: null, originalMessageId: null, feedbackType: null, verified,
 });
