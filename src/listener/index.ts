@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import { canonicalDomain } from '../address.js';
 import type { Config } from '../config/schema.js';
 import { smtpServerLogger, type Logger } from '../log.js';
 import type { IncomingMessage } from '../store/types.js';
@@ -46,7 +47,7 @@ export class Listener {
 
   constructor(private readonly deps: ListenerDeps) {
     const { config } = deps;
-    this.domains = new Set(config.bounceDomains.map((d) => d.toLowerCase()));
+    this.domains = new Set(config.bounceDomains.map(canonicalDomain));
     const tls = config.smtp.tlsKeyFile && config.smtp.tlsCertFile;
     const options: SMTPServerOptions = {
       name: config.smtp.hostname,
@@ -75,7 +76,8 @@ export class Listener {
     const rcpt = address.address.toLowerCase();
     const at = rcpt.lastIndexOf('@');
     if (at <= 0) return REPLIES.badRecipient();
-    if (!this.domains.has(rcpt.slice(at + 1))) {
+    // An SMTPUTF8 client may spell an internationalised bounce domain in Unicode.
+    if (!this.domains.has(canonicalDomain(rcpt.slice(at + 1)))) {
       this.deps.count?.('rejected_rcpt');
       return REPLIES.relayDenied();
     }

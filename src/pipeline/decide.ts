@@ -4,6 +4,7 @@ import type { ParsedReport, Verdict } from '../report.js';
 import { stateOfVerdict } from '../lifecycle/state.js';
 import { RAW_HEAD_BYTES, type BounceRecord, type Evidence, type MessageOutcome, type StoredMessage } from '../store/types.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
+import { canonicalAddress } from '../address.js';
 
 // From one stored message to what should be written for it. No I/O: the processor
 // (and replay, and tests) call this and hand the outcome to the store.
@@ -43,8 +44,9 @@ export function attribute(rcptTo: string[], report: ParsedReport | null, verp: V
  */
 function isVerified(att: Attribution, recipients: Array<string | null>): boolean {
   if (!att.signed || !att.fields) return false;
-  const want = att.fields.recipient.toLowerCase();
-  return recipients.some((r) => r !== null && r.toLowerCase() === want);
+  // One address, whatever its spelling (letter case, an IDN domain in Unicode or ASCII).
+  const want = canonicalAddress(att.fields.recipient);
+  return recipients.some((r) => r !== null && canonicalAddress(r) === want);
 }
 
 export function toBounceRecords(
@@ -58,7 +60,7 @@ export function toBounceRecords(
     if (!RECORDED_KINDS.has(v.kind)) return;
     const block = report.recipients[i];
     const verified = isVerified(att, [v.recipient, block?.originalRecipient ?? null]);
-    const reported = v.recipient?.toLowerCase() ?? null;
+    const reported = v.recipient === null ? null : canonicalAddress(v.recipient);
     out.push({
       createdAt: now,
       // Only a verified token may name the account: a forged one must not even attribute.
@@ -67,7 +69,7 @@ export function toBounceRecords(
       // A token matched through the Original-Recipient vouches for that address only: the
       // Final-Recipient may be somebody else (an alias's target, or whatever a forger wrote),
       // so a verified record is about the token's recipient; the report's stays beside it.
-      recipient: verified ? att.fields!.recipient.toLowerCase() : reported,
+      recipient: verified ? canonicalAddress(att.fields!.recipient) : reported,
       reportedRecipient: reported,
       kind: v.kind,
       action: v.action,

@@ -430,6 +430,15 @@ export const migrations: Migration[] = [
       -- itself named (its Final-Recipient, e.g. an alias's target) is kept beside it. NULL for
       -- records written before this column.
       ALTER TABLE bounces ADD COLUMN reported_recipient TEXT;
+
+      -- Addresses are stored in one spelling (src/address.ts: an IDN domain in ASCII), which
+      -- the pre-send check asks in. Suppressions written before in another (non-ASCII) spelling
+      -- are respelled; one whose respelled twin exists already (same account and reason) is
+      -- dropped, the twin suppresses the same address. canonical_address() is bounced's own
+      -- function, registered on the connection that migrates (migrate() in ./sqlite.ts).
+      UPDATE OR IGNORE suppressions SET address = canonical_address(address)
+        WHERE address GLOB '*[^ -~]*' AND address <> canonical_address(address);
+      DELETE FROM suppressions WHERE address GLOB '*[^ -~]*' AND address <> canonical_address(address);
     `,
   },
 ];

@@ -17,6 +17,7 @@ import type {
   Store,
   StoredMessage,
 } from './types.js';
+import { canonicalAddress } from '../address.js';
 
 export interface SqliteOptions {
   /** FULL fsyncs the WAL at every commit: an acknowledged message survives power loss. */
@@ -79,6 +80,8 @@ const SYNCHRONOUS_FULL = 2;
 /** Applies the migrations newer than the database's user_version; returns the versions applied. */
 export function migrate(db: Database.Database): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
+  // Migrations that respell stored addresses call the same code as everything else.
+  db.function('canonical_address', { deterministic: true }, (a: unknown) => (typeof a === 'string' ? canonicalAddress(a) : a));
   const applied: number[] = [];
   // In version order whatever the order of the array (migrations are written concurrently).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
@@ -377,7 +380,7 @@ export class SqliteStore implements Store {
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const rows = this.db
       .prepare(`SELECT * FROM bounces ${where} ORDER BY id LIMIT @limit`)
-      .all({ ...filter, recipient: filter.recipient?.toLowerCase(), limit: filter.limit ?? 1000 }) as BounceRow[];
+      .all({ ...filter, recipient: filter.recipient === undefined ? undefined : canonicalAddress(filter.recipient), limit: filter.limit ?? 1000 }) as BounceRow[];
     return rows.map(toBounce);
   }
 
