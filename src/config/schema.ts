@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isAddressOrRange } from '../client-address.js';
 
 // The one description of bounced's configuration. Every key has a default, so an empty
 // config file (or none) runs a loopback-only daemon on ./data. The environment name of
@@ -32,6 +33,22 @@ export const configSchema = z
         maxRecipients: z.number().int().positive().default(50),
         /** Concurrent connections; more get 421. */
         maxClients: z.number().int().positive().default(100),
+        /**
+         * Concurrent connections from one client (an IPv4 address, an IPv6 /64); more get 421,
+         * so that one client cannot hold every slot of maxClients. 0: no per-client limit.
+         */
+        maxClientsPerIp: z.number().int().min(0).default(10),
+        /**
+         * Addresses or CIDR ranges the per-client limit does not apply to: an MTA in front of
+         * bounced that relays every bounce (Postfix, way 2a), whose connections all come from one address.
+         */
+        clientLimitExceptions: z.array(z.string().refine(isAddressOrRange, 'expected an IP address or a CIDR range')).default([]),
+        /**
+         * Commands that make no progress (NOOP, RSET, HELP, VRFY, EXPN, ETRN, a repeated
+         * HELO/EHLO, or any command refused with 4xx/5xx) a session may send since its last
+         * accepted message; the next one gets 421 and the connection is closed.
+         */
+        maxIdleCommands: z.number().int().positive().default(10),
         /** Idle socket time-out. */
         socketTimeoutMs: z.number().int().positive().default(60_000),
         /**

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { canonicalDomain } from '../address.js';
 import type { Config } from '../config/schema.js';
+import type { ListenerEvent } from '../metrics.js';
 import { smtpServerLogger, type Logger } from '../log.js';
 import type { IncomingMessage } from '../store/types.js';
 import { BouncedSmtpServer } from './server.js';
@@ -38,7 +39,7 @@ export interface ListenerDeps {
   intake: { accept(message: IncomingMessage): Promise<number> };
   log: Logger;
   /** Counters hook (metrics come later); called with an event name. */
-  count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed') => void;
+  count?: (event: ListenerEvent) => void;
 }
 
 export class Listener {
@@ -68,7 +69,14 @@ export class Listener {
       onRcptTo: (address, session, cb) => cb(this.checkRecipient(address, session) ?? undefined),
       onData: (stream, session, cb) => this.receive(stream, session, cb),
     };
-    this.server = new BouncedSmtpServer(options, config.smtp.greetingDelayMs, config.smtp.maxSessionMs);
+    this.server = new BouncedSmtpServer(options, {
+      greetingDelayMs: config.smtp.greetingDelayMs,
+      maxSessionMs: config.smtp.maxSessionMs,
+      maxClientsPerIp: config.smtp.maxClientsPerIp,
+      clientLimitExceptions: config.smtp.clientLimitExceptions,
+      maxIdleCommands: config.smtp.maxIdleCommands,
+      onLimit: (limit) => deps.count?.(`rejected_${limit}`),
+    });
     this.server.on('error', (err) => deps.log.warn({ evt: 'SMTP_ERROR', err }, 'smtp server error'));
   }
 
