@@ -86,6 +86,27 @@ export const configSchema = z
         rateLimitPerSecond: z.number().min(0).default(10_000),
         /** Requests a key may make at once before the per-second rate applies. */
         rateLimitBurst: z.number().int().positive().default(20_000),
+        /**
+         * Requests per second per client address (an IPv4 address, an IPv6 /64) to the routes
+         * that need no key: unsubscribe, health, metrics, the OpenAPI document. More get 429. 0: no limit.
+         */
+        ipRateLimitPerSecond: z.number().min(0).default(20),
+        /** Requests a client address may make at once to those routes. */
+        ipRateLimitBurst: z.number().int().positive().default(100),
+        /**
+         * Failed authentications (a missing, unknown or revoked key) per minute per client
+         * address, and at once; past it every keyed request from there gets 429 until time
+         * gives some back. 0: no limit.
+         */
+        authFailuresPerMinute: z.number().min(0).default(30),
+        /**
+         * Reverse proxies (addresses, CIDR ranges; `loopback` also works) whose
+         * X-Forwarded-For names the client. Behind a proxy, name it: else every request comes
+         * from the proxy's address and shares one client's limits.
+         */
+        trustProxy: z
+          .array(z.string().refine((v) => isAddressOrRange(v) || ['loopback', 'linklocal', 'uniquelocal'].includes(v), 'expected an IP address, a CIDR range, loopback, linklocal or uniquelocal'))
+          .default([]),
       })
       .prefault({}),
     verp: z
