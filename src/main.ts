@@ -105,7 +105,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       adminKey: config.adminKey,
       metrics,
       onEvents: () => webhooks.kick(),
+      webhookAllowPrivateDestinations: config.http.webhookAllowPrivateDestinations,
       rateLimit: { perSecond: config.http.rateLimitPerSecond, burst: config.http.rateLimitBurst },
+      clientLimits: { perSecond: config.http.ipRateLimitPerSecond, burst: config.http.ipRateLimitBurst, authFailuresPerMinute: config.http.authFailuresPerMinute },
+      trustProxy: config.http.trustProxy,
     });
     await api.listen({ host: config.http.host, port: config.http.port });
     const http = api.server.address() as { address: string; port: number };

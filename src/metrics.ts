@@ -6,7 +6,7 @@ import type { SettledSummary } from './pipeline/processor.js';
 // Names follow bounced_<noun>_<unit|total>. Labels take values from small fixed sets
 // (states, kinds, types, Sisimai reasons, job names): never an address, account or key.
 
-export type ListenerEvent = 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed';
+export type ListenerEvent = 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'rejected_client_limit' | 'rejected_idle_commands' | 'store_failed';
 
 export class Metrics {
   readonly registry = new Registry();

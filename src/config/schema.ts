@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isAddressOrRange } from '../client-address.js';
 
 // The one description of bounced's configuration. Every key has a default, so an empty
 // config file (or none) runs a loopback-only daemon on ./data. The environment name of
@@ -32,6 +33,22 @@ export const configSchema = z
         maxRecipients: z.number().int().positive().default(50),
         /** Concurrent connections; more get 421. */
         maxClients: z.number().int().positive().default(100),
+        /**
+         * Concurrent connections from one client (an IPv4 address, an IPv6 /64); more get 421,
+         * so that one client cannot hold every slot of maxClients. 0: no per-client limit.
+         */
+        maxClientsPerIp: z.number().int().min(0).default(10),
+        /**
+         * Addresses or CIDR ranges the per-client limit does not apply to: an MTA in front of
+         * bounced that relays every bounce (Postfix, way 2a), whose connections all come from one address.
+         */
+        clientLimitExceptions: z.array(z.string().refine(isAddressOrRange, 'expected an IP address or a CIDR range')).default([]),
+        /**
+         * Commands that make no progress (NOOP, RSET, HELP, VRFY, EXPN, ETRN, a repeated
+         * HELO/EHLO, or any command refused with 4xx/5xx) a session may send since its last
+         * accepted message; the next one gets 421 and the connection is closed.
+         */
+        maxIdleCommands: z.number().int().positive().default(10),
         /** Idle socket time-out. */
         socketTimeoutMs: z.number().int().positive().default(60_000),
         /**
@@ -69,6 +86,27 @@ export const configSchema = z
         rateLimitPerSecond: z.number().min(0).default(10_000),
         /** Requests a key may make at once before the per-second rate applies. */
         rateLimitBurst: z.number().int().positive().default(20_000),
+        /**
+         * Requests per second per client address (an IPv4 address, an IPv6 /64) to the routes
+         * that need no key: unsubscribe, health, metrics, the OpenAPI document. More get 429. 0: no limit.
+         */
+        ipRateLimitPerSecond: z.number().min(0).default(20),
+        /** Requests a client address may make at once to those routes. */
+        ipRateLimitBurst: z.number().int().positive().default(100),
+        /**
+         * Failed authentications (a missing, unknown or revoked key) per minute per client
+         * address, and at once; past it every keyed request from there gets 429 until time
+         * gives some back. 0: no limit.
+         */
+        authFailuresPerMinute: z.number().min(0).default(30),
+        /**
+         * Reverse proxies (addresses, CIDR ranges; `loopback` also works) whose
+         * X-Forwarded-For names the client. Behind a proxy, name it: else every request comes
+         * from the proxy's address and shares one client's limits.
+         */
+        trustProxy: z
+          .array(z.string().refine((v) => isAddressOrRange(v) || ['loopback', 'linklocal', 'uniquelocal'].includes(v), 'expected an IP address, a CIDR range, loopback, linklocal or uniquelocal'))
+          .default([]),
       })
       .prefault({}),
     verp: z

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import { canonicalDomain } from '../address.js';
 import type { Config } from '../config/schema.js';
+import type { ListenerEvent } from '../metrics.js';
 import { smtpServerLogger, type Logger } from '../log.js';
 import type { IncomingMessage } from '../store/types.js';
 import { BouncedSmtpServer } from './server.js';
@@ -37,7 +39,7 @@ export interface ListenerDeps {
   intake: { accept(message: IncomingMessage): Promise<number> };
   log: Logger;
   /** Counters hook (metrics come later); called with an event name. */
-  count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed') => void;
+  count?: (event: ListenerEvent) => void;
 }
 
 export class Listener {
@@ -46,7 +48,7 @@ export class Listener {
 
   constructor(private readonly deps: ListenerDeps) {
     const { config } = deps;
-    this.domains = new Set(config.bounceDomains.map((d) => d.toLowerCase()));
+    this.domains = new Set(config.bounceDomains.map(canonicalDomain));
     const tls = config.smtp.tlsKeyFile && config.smtp.tlsCertFile;
     const options: SMTPServerOptions = {
       name: config.smtp.hostname,
@@ -67,7 +69,14 @@ export class Listener {
       onRcptTo: (address, session, cb) => cb(this.checkRecipient(address, session) ?? undefined),
       onData: (stream, session, cb) => this.receive(stream, session, cb),
     };
-    this.server = new BouncedSmtpServer(options, config.smtp.greetingDelayMs, config.smtp.maxSessionMs);
+    this.server = new BouncedSmtpServer(options, {
+      greetingDelayMs: config.smtp.greetingDelayMs,
+      maxSessionMs: config.smtp.maxSessionMs,
+      maxClientsPerIp: config.smtp.maxClientsPerIp,
+      clientLimitExceptions: config.smtp.clientLimitExceptions,
+      maxIdleCommands: config.smtp.maxIdleCommands,
+      onLimit: (limit) => deps.count?.(`rejected_${limit}`),
+    });
     this.server.on('error', (err) => deps.log.warn({ evt: 'SMTP_ERROR', err }, 'smtp server error'));
   }
 
@@ -75,7 +84,8 @@ export class Listener {
     const rcpt = address.address.toLowerCase();
     const at = rcpt.lastIndexOf('@');
     if (at <= 0) return REPLIES.badRecipient();
-    if (!this.domains.has(rcpt.slice(at + 1))) {
+    // An SMTPUTF8 client may spell an internationalised bounce domain in Unicode.
+    if (!this.domains.has(canonicalDomain(rcpt.slice(at + 1)))) {
       this.deps.count?.('rejected_rcpt');
       return REPLIES.relayDenied();
     }

@@ -4,6 +4,7 @@ import type { ParsedReport, Verdict } from '../report.js';
 import { stateOfVerdict } from '../lifecycle/state.js';
 import { RAW_HEAD_BYTES, type BounceRecord, type Evidence, type MessageOutcome, type StoredMessage } from '../store/types.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
+import { canonicalAddress } from '../address.js';
 
 // From one stored message to what should be written for it. No I/O: the processor
 // (and replay, and tests) call this and hand the outcome to the store.
@@ -43,8 +44,9 @@ export function attribute(rcptTo: string[], report: ParsedReport | null, verp: V
  */
 function isVerified(att: Attribution, recipients: Array<string | null>): boolean {
   if (!att.signed || !att.fields) return false;
-  const want = att.fields.recipient.toLowerCase();
-  return recipients.some((r) => r !== null && r.toLowerCase() === want);
+  // One address, whatever its spelling (letter case, an IDN domain in Unicode or ASCII).
+  const want = canonicalAddress(att.fields.recipient);
+  return recipients.some((r) => r !== null && canonicalAddress(r) === want);
 }
 
 export function toBounceRecords(
@@ -58,12 +60,17 @@ export function toBounceRecords(
     if (!RECORDED_KINDS.has(v.kind)) return;
     const block = report.recipients[i];
     const verified = isVerified(att, [v.recipient, block?.originalRecipient ?? null]);
+    const reported = v.recipient === null ? null : canonicalAddress(v.recipient);
     out.push({
       createdAt: now,
       // Only a verified token may name the account: a forged one must not even attribute.
       accountId: verified ? att.fields!.account : null,
       messageId: verified ? att.fields!.message : null,
-      recipient: v.recipient?.toLowerCase() ?? null,
+      // A token matched through the Original-Recipient vouches for that address only: the
+      // Final-Recipient may be somebody else (an alias's target, or whatever a forger wrote),
+      // so a verified record is about the token's recipient; the report's stays beside it.
+      recipient: verified ? canonicalAddress(att.fields!.recipient) : reported,
+      reportedRecipient: reported,
       kind: v.kind,
       action: v.action,
       status: v.status,
@@ -99,11 +106,15 @@ export function toEvidence(
 ): Array<Evidence & { bounceIndex: number | null }> {
   if (!att.signed || !att.fields) return [];
   const out: Array<Evidence & { bounceIndex: number | null }> = [];
+  // toBounceRecords writes one record per verdict of a recorded kind, in verdict order.
+  let recordIndex = -1;
   verdicts.forEach((v, i) => {
+    const recorded = RECORDED_KINDS.has(v.kind);
+    if (recorded) recordIndex++;
     const state = stateOfVerdict(v.reason, v.type);
     if (!state || !v.recipient) return;
     if (!isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null])) return;
-    const bounceIndex = records.findIndex((r) => r.verified && r.recipient === v.recipient!.toLowerCase() && r.status === v.status && r.rule === v.rule);
+    const bounceIndex = recorded && records[recordIndex]?.verified ? recordIndex : -1;
     out.push({
       accountId: att.fields!.account,
       messageId: att.fields!.message,
@@ -123,6 +134,20 @@ export function toEvidence(
     });
   });
   return out;
+}
+
+/**
+ * The scope in which a report's Message-ID identifies it: its verified token (account,
+ * message, recipient). Anybody can send mail with any Message-ID, so the Message-ID of
+ * unverified mail (no token, a forged one, a plain mail to postmaster@) makes nothing a
+ * duplicate, and a genuine token replayed by somebody (it names their own address) cannot
+ * cancel the report about another recipient. The same report sent again (a relay's Received
+ * line on top, a second copy) comes to the same return path: same token, same key.
+ */
+export function duplicateKey(reportMessageId: string | null, bounces: ReadonlyArray<Omit<BounceRecord, 'messageRow' | 'id'>>): string | null {
+  if (!reportMessageId) return null;
+  const v = bounces.find((b) => b.verified);
+  return v ? JSON.stringify([v.accountId, v.messageId, v.recipient, reportMessageId]) : null;
 }
 
 /** How much of a message is parsed: its head (see RAW_HEAD_BYTES), all the store reads for processing. */
@@ -180,6 +205,7 @@ export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): 
       kind: report.kind,
       detector: report.detector,
       reportMessageId: report.messageId,
+      duplicateKey: duplicateKey(report.messageId, bounces),
       bounces,
       evidence: toEvidence(msg, report, verdicts, bounces, attribution),
     },

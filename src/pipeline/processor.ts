@@ -109,13 +109,14 @@ export class Processor {
         await new Promise<void>((r) => setImmediate(r));
         this.opts.yieldTo?.();
         const { outcome } = await decide(msg, this.verp, now);
+        // Equal bytes, or the same report Message-ID within one verified token (decide.ts).
+        const dupKey = outcome.state === 'processed' ? (outcome.duplicateKey ?? null) : null;
         const keys = [`sha:${msg.sha256}`];
-        if (outcome.state !== 'unparseable' && outcome.reportMessageId) keys.push(`mid:${outcome.reportMessageId}`);
+        if (dupKey) keys.push(`key:${dupKey}`);
         const earlier =
           outcome.state === 'unparseable'
             ? null
-            : (keys.map((k) => seen.get(k)).find((v) => v !== undefined) ??
-              this.store.findDuplicate(msg.id, msg.sha256, outcome.state === 'processed' ? outcome.reportMessageId : null));
+            : (keys.map((k) => seen.get(k)).find((v) => v !== undefined) ?? this.store.findDuplicate(msg.id, msg.sha256, dupKey));
         if (earlier != null && outcome.state === 'processed') {
           outcomes.push({ id: msg.id, outcome: { state: 'duplicate', duplicateOf: earlier, kind: outcome.kind, reportMessageId: outcome.reportMessageId } });
           continue;

@@ -1,3 +1,4 @@
+import { canonicalAddress } from '../address.js';
 import type { Config } from '../config/schema.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import type { DeliveryChange } from '../store/sqlite-lifecycle.js';
@@ -66,7 +67,7 @@ export class SqlitePolicyService implements PolicyService {
   ) {
     this.repo = new PolicyRepo(store.db);
     this.cfg = config.policy;
-    this.traps = new Set(config.policy.spamTraps);
+    this.traps = new Set(config.policy.spamTraps.map(canonicalAddress));
   }
 
   /** Attaches the in-transaction rules to the store (once per store). */
@@ -85,7 +86,7 @@ export class SqlitePolicyService implements PolicyService {
     const ev = change.evidence;
     const now = change.now;
     const accountId = ev.accountId;
-    const recipient = ev.recipient.toLowerCase();
+    const recipient = canonicalAddress(ev.recipient);
     const ref = parseMessageRef(ev.messageId);
     // The first sign of a delivery that went out counts as a send of its campaign.
     if (change.previous === null && ev.countsAsSend && ref.campaign && ref.channel === 'marketing') {
@@ -144,7 +145,7 @@ export class SqlitePolicyService implements PolicyService {
   }
 
   private applyUnsubscribe(fields: VerpFields, source: string, now: number): void {
-    const recipient = fields.recipient.toLowerCase();
+    const recipient = canonicalAddress(fields.recipient);
     const ref = parseMessageRef(fields.message);
     const fresh = this.repo.insertReport({
       accountId: fields.account, kind: 'unsubscribe', messageId: fields.message, recipient,
@@ -326,7 +327,7 @@ export class SqlitePolicyService implements PolicyService {
   }
 
   private check(accountId: string, address: string, _now: number, opts: { campaign?: string; channel?: Channel }): { accountExists: boolean; decision: SendDecision } {
-    const addr = address.trim().toLowerCase();
+    const addr = canonicalAddress(address.trim());
     const { accountExists, state, hits } = this.repo.sendCheck(accountId, addr);
     const cancelledAt = opts.campaign ? this.repo.campaignCancelledAt(accountId, opts.campaign) : null;
     const channel = opts.channel ?? 'marketing';
@@ -340,7 +341,7 @@ export class SqlitePolicyService implements PolicyService {
     const campaign = cancelledAt === null ? null : { cancelledAt };
     return this.store.atomically(() =>
       addresses.map((a) => {
-        const addr = a.trim().toLowerCase();
+        const addr = canonicalAddress(a.trim());
         return decideSend(addr, state, channel === 'marketing' ? this.repo.suppressionHits(accountId, addr) : [], campaign, channel);
       }),
     );
@@ -419,7 +420,7 @@ export class SqlitePolicyService implements PolicyService {
     return this.store.atomically(() => {
       let n = 0;
       for (const a of addresses) {
-        const addr = a.trim().toLowerCase();
+        const addr = canonicalAddress(a.trim());
         if (addr && this.repo.addSuppression(accountId, addr, reason, actor, now)) n++;
       }
       this.repo.audit(now, actor, accountId, 'suppression.add', reason, { added: n });
@@ -429,7 +430,7 @@ export class SqlitePolicyService implements PolicyService {
 
   removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): boolean {
     if (!why?.trim()) throw new PolicyError('why_required', 'say why the suppression is removed (it is audited)');
-    const addr = address.trim().toLowerCase();
+    const addr = canonicalAddress(address.trim());
     return this.store.atomically(() => {
       const removed = REMOVABLE.filter((r) => this.repo.removeSuppression(accountId, addr, r));
       if (!removed.length) return false;
@@ -445,7 +446,7 @@ export class SqlitePolicyService implements PolicyService {
     const d = this.verp.decodeUnsubscribe(token);
     if (!d.ok) return { ok: false, error: d.error };
     this.store.atomically(() => this.applyUnsubscribe(d.fields, 'one-click', now));
-    return { ok: true, accountId: d.fields.account, address: d.fields.recipient.toLowerCase() };
+    return { ok: true, accountId: d.fields.account, address: canonicalAddress(d.fields.recipient) };
   }
 
   /** The two headers to add to an outgoing marketing mail (RFC 2369, RFC 8058). */
