@@ -175,13 +175,16 @@ export interface DecideOptions {
   windowMs: number;
 }
 
+/** How far back a gateway notice's recipients are looked up at least (see gatewayLookupRange). */
+const LOOKBACK_MS = 30 * 24 * 3600_000;
+
 /**
  * The sent-time range to look up for a gateway notice received at `receivedAt`: the window,
- * and three more windows back only so that a notice about an older message is counted as
- * `outside_window` rather than `unmatched` (decide() applies the window itself).
+ * and further back (four windows, at least 30 days) only so that a notice about an older
+ * message is counted as `outside_window` rather than `unmatched`; decide() applies the window.
  */
 export function gatewayLookupRange(receivedAt: number, windowMs: number): { since: number; until: number } {
-  return { since: receivedAt - 4 * windowMs, until: receivedAt + CLOCK_SKEW_MS };
+  return { since: receivedAt - Math.max(4 * windowMs, LOOKBACK_MS), until: receivedAt + CLOCK_SKEW_MS };
 }
 
 /**

@@ -180,7 +180,8 @@ export class InboxWatcher {
       let client: ImapFlow | null = null;
       let delay = 0;
       try {
-        this.setState('starting');
+        // after a failure the inbox stays `error` (with its reason) until a sync succeeds
+        if (!this.st.error) this.setState('starting');
         client = await this.connect();
         while (this.running) {
           await this.syncAll(client);

@@ -147,6 +147,12 @@ service imap-login {
     ssl = yes
   }
 }
+# no growing delay after failed logins from loopback (the tests fail logins on purpose)
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 # a server without IDLE, for the polling path: connections to 127.0.0.2
 local 127.0.0.2 {
   protocol imap {
