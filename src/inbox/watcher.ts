@@ -302,6 +302,7 @@ export class InboxWatcher {
     this.st.counters.errors++;
     this.st.error = error;
     this.st.state = 'error';
+    this.st.nextRetryAt = null; // set by the loop once it knows the delay
     const lvl = CREDENTIAL_ERRORS.has(c.code) || this.st.failures === 1 ? 'warn' : 'info';
     this.log[lvl]({ evt: c.code === 'auth_failed' || c.code === 'token_rejected' ? 'INBOX_AUTH_FAILED' : 'INBOX_ERROR', code: c.code, failures: this.st.failures, message: c.message }, 'inbox error');
     this.emit();
@@ -369,37 +370,54 @@ export class InboxWatcher {
     const moving = Boolean(moveTo && this.moveSupported);
     if (moving) await this.ensureFolder(client, moveTo!);
     const { uidValidity, from, uidNext } = await this.open(client, INBOX, !moving);
+    const fetchChunk = (uids: number[]) =>
+      uids.length ? client.fetchAll(uids.join(','), { uid: true, internalDate: true, source: { maxLength: this.o.maxMessageBytes } }, { uid: true }) : Promise.resolve([]);
+    // One chunk ahead: the server sends the next chunk while this one is parsed (at most two
+    // chunks held). imapflow runs commands in order, so a MOVE simply follows that FETCH.
+    const plan = this.chunks(client, from, uidNext);
+    let cur = await plan.next();
+    let curData = cur.done ? null : fetchChunk(cur.value.uids);
+    while (!cur.done) {
+      const next = await plan.next();
+      const nextData = next.done ? null : fetchChunk(next.value.uids);
+      nextData?.catch(() => undefined); // awaited in the next turn; a failure now surfaces there
+      const toMove: number[] = [];
+      for (const m of await curData!) {
+        if (!m.source) continue;
+        if (await this.scanMessage(m, uidValidity)) toMove.push(m.uid);
+      }
+      if (moving && toMove.length) {
+        await client.messageMove(toMove.join(','), moveTo!, { uid: true });
+        this.st.counters.moved += toMove.length;
+      }
+      const batchEnd = cur.value.batchEnd;
+      if (batchEnd !== null) await stage('state_failed', () => this.o.state.saveCheckpoint(this.o.account.id, INBOX, { uidValidity, lastUid: batchEnd }));
+      cur = next;
+      curData = nextData;
+    }
+  }
+
+  /**
+   * The UIDs to read, batch by batch (a checkpoint after each), each batch cut into chunks of at
+   * most `chunkBytes` by the messages' sizes (RFC822.SIZE, capped at `maxMessageBytes`). The
+   * last chunk of a batch carries the batch's end; an empty batch is one empty chunk.
+   */
+  private async *chunks(client: ImapFlow, from: number, uidNext: number): AsyncGenerator<{ uids: number[]; batchEnd: number | null }> {
     for (let lo = from; lo < uidNext; lo += this.o.batchSize) {
       const hi = Math.min(lo + this.o.batchSize - 1, uidNext - 1);
-      // sizes first, then the messages in chunks of bounded bytes
       const metas = (await client.fetchAll(`${lo}:${hi}`, { uid: true, size: true }, { uid: true })).filter((m) => m.uid >= lo && m.uid <= hi);
-      let chunk: number[] = [];
+      const chunks: number[][] = [[]];
       let bytes = 0;
-      const chunks: number[][] = [];
       for (const m of metas) {
         const b = Math.min(m.size ?? this.o.maxMessageBytes, this.o.maxMessageBytes);
-        if (chunk.length && bytes + b > this.o.chunkBytes) {
-          chunks.push(chunk);
-          chunk = [];
+        if (chunks[chunks.length - 1].length && bytes + b > this.o.chunkBytes) {
+          chunks.push([]);
           bytes = 0;
         }
-        chunk.push(m.uid);
+        chunks[chunks.length - 1].push(m.uid);
         bytes += b;
       }
-      if (chunk.length) chunks.push(chunk);
-      for (const uids of chunks) {
-        const toMove: number[] = [];
-        const msgs = await client.fetchAll(uids.join(','), { uid: true, internalDate: true, source: { maxLength: this.o.maxMessageBytes } }, { uid: true });
-        for (const m of msgs) {
-          if (!m.source) continue;
-          if (await this.scanMessage(m, uidValidity)) toMove.push(m.uid);
-        }
-        if (moving && toMove.length) {
-          await client.messageMove(toMove.join(','), moveTo!, { uid: true });
-          this.st.counters.moved += toMove.length;
-        }
-      }
-      await stage('state_failed', () => this.o.state.saveCheckpoint(this.o.account.id, INBOX, { uidValidity, lastUid: hi }));
+      for (let i = 0; i < chunks.length; i++) yield { uids: chunks[i], batchEnd: i === chunks.length - 1 ? hi : null };
     }
   }
 

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptSecret, decryptSecret } from '../../src/inbox/credentials.js';
 import { MemoryInboxState } from '../../src/inbox/memory-state.js';
-import type { FoundBounce, InboxAccount, InboxSecret } from '../../src/inbox/types.js';
+import type { FoundBounce, InboxAccount, InboxSecret, InboxStatus } from '../../src/inbox/types.js';
 import { InboxWatcher, type WatcherOptions } from '../../src/inbox/watcher.js';
 import { dovecotMissing, freePort, inCI, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
 import { waitFor } from '../helpers/postfix.js';
@@ -150,7 +150,8 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
   it('a changed UIDVALIDITY: the folders are read again, and no bounce is handed over twice', async () => {
     dovecot.doveadm('mailbox', 'update', '-u', 'alice', '--uid-validity', '4242', 'INBOX');
     dovecot.doveadm('mailbox', 'update', '-u', 'alice', '--uid-validity', '4343', 'Sent');
-    const { w, found } = watcher('alice', { state: aliceState });
+    // small batches and chunks: several checkpoints, and fetches that run ahead of the parsing
+    const { w, found } = watcher('alice', { state: aliceState, opts: { batchSize: 3, chunkBytes: 3000 } });
     expect((await w.syncOnce()).ok).toBe(true);
     expect(found).toEqual([]);
     expect(w.status().counters).toMatchObject({ scanned: 9, sentIndexed: 5, duplicates: 4 });
@@ -160,7 +161,7 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
 
   it('moveTo: found bounces are moved to that folder (created), nothing else moves, nothing is deleted', async () => {
     await dovecot.append(user('mover'), SEED);
-    const { w, found } = watcher('mover', { account: { moveTo: 'Bounces' } });
+    const { w, found } = watcher('mover', { account: { moveTo: 'Bounces' }, opts: { batchSize: 2, chunkBytes: 1 } });
     expect((await w.syncOnce()).ok).toBe(true);
     expect(found.length).toBe(4);
     expect(w.status().counters.moved).toBe(4);
@@ -194,11 +195,18 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
 
   it('an unreachable server: unreachable, with a growing back-off; a key that cannot open the credentials: credentials_unreadable', async () => {
     const port = await freePort(); // nothing listens there
-    const { w } = watcher('alice', { account: { port }, opts: { backoff: { baseMs: 50, maxMs: 400 }, random: () => 0.5 } });
+    const delays: number[] = [];
+    const onStatus = (st: InboxStatus) => {
+      if (st.nextRetryAt && st.error && delays.length < st.failures) delays.push(st.nextRetryAt - st.error.at);
+    };
+    // jitter fixed at its middle: delay = 3/4 of min(cap, base * 2^(n-1))
+    const { w } = watcher('alice', { account: { port }, opts: { backoff: { baseMs: 50, maxMs: 400 }, random: () => 0.5, onStatus } });
     w.start();
     try {
-      const s = await waitFor('3 failures', 10_000, () => (w.status().failures >= 3 ? w.status() : undefined), 20);
+      const s = await waitFor('5 failures', 10_000, () => (w.status().failures >= 5 && delays.length >= 5 ? w.status() : undefined), 20);
       expect(s.error!.code).toBe('unreachable');
+      const expected = [38, 75, 150, 300, 300];
+      delays.slice(0, 5).forEach((d, i) => expect(Math.abs(d - expected[i])).toBeLessThanOrEqual(5));
     } finally {
       await w.stop();
     }
