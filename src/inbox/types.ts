@@ -147,6 +147,8 @@ export type BounceSink = (bounce: FoundBounce, raw: Buffer) => Promise<void>;
 
 /** Per-inbox counters (phase B exports them as metrics). */
 export interface InboxCounters {
+  /** Completed syncs (Sent and INBOX read up to their end). */
+  syncs: number;
   /** Inbox messages read (parsed). */
   scanned: number;
   /** Sent messages indexed. */

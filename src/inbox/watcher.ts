@@ -63,6 +63,7 @@ const CREDENTIAL_ERRORS = new Set(['auth_failed', 'token_rejected', 'credentials
 
 function zeroCounters(): InboxCounters {
   return {
+    syncs: 0,
     scanned: 0,
     sentIndexed: 0,
     bounces: Object.fromEntries(DETECTION_METHODS.map((m) => [m, 0])) as InboxCounters['bounces'],
@@ -313,8 +314,6 @@ export class InboxWatcher {
 
   private async syncAll(client: ImapFlow): Promise<void> {
     this.setState('syncing');
-    // whatever arrived before this point is read by this sync; only later arrivals wake us again
-    this.pendingWake = false;
     const sent = findSentFolder(await client.list(), this.o.account.sentFolder);
     if (sent !== this.st.sentFolder) {
       if (!sent) this.log.warn({ evt: 'INBOX_SENT_FOLDER_MISSING' }, 'no Sent folder found: only sends reported through the API can be matched');
@@ -322,6 +321,7 @@ export class InboxWatcher {
     }
     if (sent) await this.syncSent(client, sent);
     await this.syncInbox(client);
+    this.st.counters.syncs++;
   }
 
   /** Opens a folder and works out where to start: after the checkpoint, or from 1 on a new UIDVALIDITY. */
@@ -370,6 +370,8 @@ export class InboxWatcher {
     const moving = Boolean(moveTo && this.moveSupported);
     if (moving) await this.ensureFolder(client, moveTo!);
     const { uidValidity, from, uidNext } = await this.open(client, INBOX, !moving);
+    // what arrived before this SELECT is read now (up to its UIDNEXT); a later EXISTS wakes us again
+    this.pendingWake = false;
     const fetchChunk = (uids: number[]) =>
       uids.length ? client.fetchAll(uids.join(','), { uid: true, internalDate: true, source: { maxLength: this.o.maxMessageBytes } }, { uid: true }) : Promise.resolve([]);
     // One chunk ahead: the server sends the next chunk while this one is parsed (at most two

@@ -17,7 +17,7 @@ const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox watcher tests: ${missing}`);
 if (missing && inCI) throw new Error(`CI must run the inbox watcher tests: ${missing}`);
 
-const USERS = ['alice', 'mover', 'idler', 'poller', 'bob', 'tokenuser'].map((name) => ({ name, password: `pw-${name}-${randomBytes(6).toString('hex')}` }));
+const USERS = ['alice', 'mover', 'flaky', 'idler', 'bob', 'tokenuser'].map((name) => ({ name, password: `pw-${name}-${randomBytes(6).toString('hex')}` }));
 const user = (name: string): DovecotUser => USERS.find((u) => u.name === name)!;
 const GOOD_TOKEN = `tok-good-${randomBytes(8).toString('hex')}`;
 const EXPIRED_TOKEN = `tok-expired-${randomBytes(8).toString('hex')}`;
@@ -174,6 +174,33 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
     for (const flags of moved.values()) expect(flags).not.toContain('\\Seen');
   });
 
+  it('a sink that fails: sink_failed, the checkpoint stays, the next sync hands the bounce over again (once)', async () => {
+    await dovecot.append(user('flaky'), SEED);
+    const state = new MemoryInboxState();
+    let calls = 0;
+    const taken: string[] = [];
+    const acct = account('flaky');
+    const w = new InboxWatcher({
+      account: acct,
+      secret: () => ({ kind: 'password', password: user('flaky').password }),
+      state,
+      sink: async (b) => {
+        if (++calls === 2) throw new Error('database is locked');
+        taken.push(b.recipient);
+      },
+      log,
+    });
+    const first = await w.syncOnce();
+    expect(!first.ok && first.error).toMatchObject({ code: 'sink_failed', message: expect.stringContaining('database is locked') });
+    expect(taken.length).toBe(1);
+    expect(await state.checkpoint(acct.id, 'INBOX')).toBeNull(); // the batch was not finished
+    const second = await w.syncOnce();
+    expect(second.ok).toBe(true);
+    // the one taken before the failure is not handed over again; the others are, once each
+    expect(taken.sort()).toEqual(['bob@customer.test', 'dave@secure-corp.test', 'erin@exchange-corp.test', 'frank@partner.test']);
+    expect(w.status().counters.duplicates).toBe(1);
+  });
+
   it('a wrong password: auth_failed in the status, retried slowly, never a crash loop', async () => {
     const { w } = watcher('alice', { secret: { kind: 'password', password: 'wrong' }, opts: { backoff: { credentialsRetryMs: 300 } } });
     w.start();
@@ -237,6 +264,11 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
         { method: 'dsn_message_id', sent: 'pricing.5e07@sales.test', recipient: 'henry@customer.test', reason: 'userunknown', type: 'hard', bounce: '20261117080004.7C1D22169A0@mta.test', folder: 'INBOX' },
       ]);
       await waitFor('idle again', 5000, () => (w.status().state === 'idle' ? true : undefined), 20);
+      // and it stays idle: no sync without new mail
+      const syncs = w.status().counters.syncs;
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(w.status().counters.syncs).toBe(syncs);
+      expect(w.status().state).toBe('idle');
     } finally {
       await w.stop();
     }
