@@ -248,7 +248,7 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
   it('IDLE: a DSN arriving while the watcher idles is found within seconds', async () => {
     await dovecot.append(user('idler'), SEED.filter((s) => s.folder === 'Sent'));
     // no polling to fall back on: only IDLE can bring the new message in time
-    const { w, found } = watcher('idler', { opts: { pollIntervalMs: 600_000, idleRenewMs: 600_000 } });
+    const { w, found } = watcher('idler', { opts: { pollIntervalMs: 600_000, idleRenewMs: 600_000, backoff: { baseMs: 100 } } });
     w.start();
     try {
       await waitFor('idle', 10_000, () => (w.status().state === 'idle' ? true : undefined), 20);
@@ -269,6 +269,18 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
       await new Promise((r) => setTimeout(r, 1000));
       expect(w.status().counters.syncs).toBe(syncs);
       expect(w.status().state).toBe('idle');
+
+      // the server drops the session (an admin's kick, a restart): reconnect, idle again, still deliver
+      dovecot.doveadm('kick', 'idler');
+      await waitFor('the drop noticed', 5000, () => (w.status().counters.errors >= 1 ? true : undefined), 20);
+      await waitFor('idle after reconnecting', 10_000, () => (w.status().state === 'idle' && !w.status().error ? true : undefined), 20);
+      const again = inboxFixture('dsn-postfix.eml');
+      await dovecot.append(user('idler'), [
+        { folder: 'Sent', raw: inboxFixture('sent-quote.eml'), date: dateOf(inboxFixture('sent-quote.eml')) },
+        { folder: 'INBOX', raw: again, date: dateOf(again) },
+      ]);
+      await waitFor('the second bounce', 5000, () => (found.length === 2 ? true : undefined), 20);
+      expect(found[1]).toMatchObject({ method: 'dsn_message_id', recipient: 'bob@customer.test' });
     } finally {
       await w.stop();
     }
