@@ -105,6 +105,8 @@ export class InboxWatcher {
   private wakeFn: (() => void) | null = null;
   private pendingWake = false;
   private moveSupported = false;
+  /** The Sent folder was looked for once (its absence is then said once, not at every sync). */
+  private sentLooked = false;
 
   constructor(opts: WatcherOptions) {
     validateAccount(opts.account);
@@ -315,7 +317,8 @@ export class InboxWatcher {
   private async syncAll(client: ImapFlow): Promise<void> {
     this.setState('syncing');
     const sent = findSentFolder(await client.list(), this.o.account.sentFolder);
-    if (sent !== this.st.sentFolder) {
+    if (sent !== this.st.sentFolder || !this.sentLooked) {
+      this.sentLooked = true;
       if (!sent) this.log.warn({ evt: 'INBOX_SENT_FOLDER_MISSING' }, 'no Sent folder found: only sends reported through the API can be matched');
       this.st.sentFolder = sent;
     }

@@ -17,7 +17,7 @@ const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox watcher tests: ${missing}`);
 if (missing && inCI) throw new Error(`CI must run the inbox watcher tests: ${missing}`);
 
-const USERS = ['alice', 'mover', 'flaky', 'idler', 'bob', 'tokenuser'].map((name) => ({ name, password: `pw-${name}-${randomBytes(6).toString('hex')}` }));
+const USERS = ['alice', 'mover', 'flaky', 'idler', 'bob', 'nosent', 'tokenuser'].map((name) => ({ name, password: `pw-${name}-${randomBytes(6).toString('hex')}` }));
 const user = (name: string): DovecotUser => USERS.find((u) => u.name === name)!;
 const GOOD_TOKEN = `tok-good-${randomBytes(8).toString('hex')}`;
 const EXPIRED_TOKEN = `tok-expired-${randomBytes(8).toString('hex')}`;
@@ -301,6 +301,18 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
     } finally {
       await w.stop();
     }
+  });
+
+  it('no Sent folder: said once in the log and the status; bounces of unknown messages are unmatched, not guessed', async () => {
+    await dovecot.append(user('nosent'), [{ folder: 'INBOX', raw: inboxFixture('dsn-postfix.eml'), date: dateOf(inboxFixture('dsn-postfix.eml')) }]);
+    const before = logText.split('INBOX_SENT_FOLDER_MISSING').length;
+    const { w, found } = watcher('nosent');
+    expect((await w.syncOnce()).ok).toBe(true);
+    expect((await w.syncOnce()).ok).toBe(true);
+    expect(w.status().sentFolder).toBeNull();
+    expect(found).toEqual([]);
+    expect(w.status().counters.skipped.unmatched).toBe(1);
+    expect(logText.split('INBOX_SENT_FOLDER_MISSING').length - before).toBe(1);
   });
 
   it('XOAUTH2 against Dovecot\'s oauth2 passdb: a valid token logs in; an expired one is token_rejected', async () => {
