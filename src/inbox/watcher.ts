@@ -194,7 +194,7 @@ export class InboxWatcher {
       } catch (err) {
         if (!this.running) break;
         const error = this.failed(err);
-        delay = this.retryDelay(error.code);
+        delay = Math.max(this.retryDelay(error.code), classifyError(err, this.secretKind).retryAfterMs ?? 0);
         this.st.nextRetryAt = Date.now() + delay;
         this.emit();
       } finally {
@@ -202,6 +202,7 @@ export class InboxWatcher {
       }
       if (this.running && delay) await this.sleep(delay);
     }
+    this.st.nextRetryAt = null;
     this.setState('stopped');
   }
 
@@ -258,12 +259,22 @@ export class InboxWatcher {
     const client = new ImapFlow(clientOptions(this.o.account, secret, this.log, { maxLiteralBytes: Math.max(this.o.maxMessageBytes, 1024 * 1024) + 64 * 1024 }));
     // imapflow reports socket errors as events too: an unhandled 'error' would end the process
     client.on('error', (err: Error) => this.log.debug({ evt: 'INBOX_CLIENT_ERROR', err: { code: (err as { code?: string }).code, message: err.message } }, 'imap client error'));
-    client.on('close', () => this.wake());
+    // only the current connection may wake the loop: a closed one's late 'close' must not cut a back-off short
+    client.on('close', () => {
+      if (this.client === client) this.wake();
+    });
     client.on('exists', (d: { path: string }) => {
-      if (d.path === INBOX) this.wake();
+      if (this.client === client && d.path === INBOX) this.wake();
     });
     this.client = client;
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      // the caller never got this client to close: forget it here (its late 'close' is ignored)
+      this.client = null;
+      client.close();
+      throw err;
+    }
     this.st.mode = client.capabilities.has('IDLE') && !this.o.forcePolling ? 'idle' : 'poll';
     this.moveSupported = client.capabilities.has('MOVE');
     this.log.info({ evt: 'INBOX_CONNECTED', mode: this.st.mode, tls: this.o.account.tls }, 'connected');

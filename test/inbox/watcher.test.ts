@@ -223,8 +223,12 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
   it('an unreachable server: unreachable, with a growing back-off; a key that cannot open the credentials: credentials_unreadable', async () => {
     const port = await freePort(); // nothing listens there
     const delays: number[] = [];
+    const errorTimes: number[] = [];
     const onStatus = (st: InboxStatus) => {
-      if (st.nextRetryAt && st.error && delays.length < st.failures) delays.push(st.nextRetryAt - st.error.at);
+      if (st.nextRetryAt && st.error && delays.length < st.failures) {
+        delays.push(st.nextRetryAt - st.error.at);
+        errorTimes.push(st.error.at);
+      }
     };
     // jitter fixed at its middle: delay = 3/4 of min(cap, base * 2^(n-1))
     const { w } = watcher('alice', { account: { port }, opts: { backoff: { baseMs: 50, maxMs: 400 }, random: () => 0.5, onStatus } });
@@ -234,6 +238,8 @@ describe.skipIf(Boolean(missing))('inbox watcher on a real Dovecot', () => {
       expect(s.error!.code).toBe('unreachable');
       const expected = [38, 75, 150, 300, 300];
       delays.slice(0, 5).forEach((d, i) => expect(Math.abs(d - expected[i])).toBeLessThanOrEqual(5));
+      // and it really waited: the 5th failure came at least 38 + 75 + 150 + 300 ms after the 1st
+      expect(errorTimes[4] - errorTimes[0]).toBeGreaterThanOrEqual(560);
     } finally {
       await w.stop();
     }
