@@ -75,7 +75,7 @@ export const storeMigrations: Migration[] = [
   },
   {
     version: 21,
-    name: 'claims and leases: messages, jobs and webhook deliveries taken by one node at a time',
+    name: 'claims and leases: messages, jobs and webhook deliveries taken by one node at a time; two indexes',
     sql: `
       -- A node processing a message holds it until claimed_until; after that another may take it.
       ALTER TABLE messages ADD COLUMN claimed_by TEXT;
@@ -86,6 +86,10 @@ export const storeMigrations: Migration[] = [
       -- A webhook delivery being attempted by one node.
       ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT;
       ALTER TABLE webhook_deliveries ADD COLUMN claimed_until INTEGER;
+      -- Reads the contract makes that walked a whole table: one bounce's evidence (the API's
+      -- GET /v1/bounces/:id) and pruning the Postfix queue-id memory by age.
+      CREATE INDEX evidence_bounce ON evidence(bounce_id) WHERE bounce_id IS NOT NULL;
+      CREATE INDEX log_queue_seen ON log_queue(seen_at);
     `,
   },
 ];
