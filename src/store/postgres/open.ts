@@ -9,7 +9,7 @@ import type { Store, TransactionOptions, Tx } from '../contract.js';
 import { StoreError } from '../store-error.js';
 import { isPgDriverError, pgError } from './errors.js';
 import { pgMigrations } from './migrations.js';
-import { PgCtx, PgRepositories, all } from './repos.js';
+import { PgCtx, PgRepositories, all, type TxState } from './repos.js';
 
 export interface PgStoreOptions {
   /** Connections in the pool. */
@@ -84,12 +84,15 @@ export class PgStore extends PgRepositories implements Store {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     if (this.closed) throw new StoreError('unavailable', 'the store is closed');
-    const state = { open: true };
+    const state: TxState = { open: true, failed: null };
     try {
       return (await this.sql.begin(async (t) => {
         if (opts.durable === false) await t.unsafe('SET LOCAL synchronous_commit = off');
         try {
-          return await fn(new PgRepositories(new PgCtx(t, state)));
+          const result = await fn(new PgRepositories(new PgCtx(t, state)));
+          // A repository call failed and fn went on: the transaction still rolls back.
+          if (state.failed) throw state.failed;
+          return result;
         } finally {
           state.open = false;
         }

@@ -20,20 +20,31 @@ import { pgError } from './errors.js';
 
 export type Q = postgres.Sql | postgres.TransactionSql;
 
+/** A transaction's state as its repositories see it. */
+export interface TxState {
+  open: boolean;
+  failed: StoreError | null;
+}
+
 /** Runs repository SQL on the store's pool or inside one transaction. */
 export class PgCtx {
   constructor(
     readonly q: Q,
-    /** null: the pool (each call its own unit); otherwise the transaction's open flag. */
-    readonly tx: { open: boolean } | null,
+    /** null: the pool (each call its own unit); otherwise the transaction's state. */
+    readonly tx: TxState | null,
   ) {}
 
   async run<T>(fn: (q: Q) => Promise<T>): Promise<T> {
-    if (this.tx && !this.tx.open) throw new StoreError('invalid', 'a repository of a finished transaction was used');
+    const tx = this.tx;
+    if (tx && !tx.open) throw new StoreError('invalid', 'a repository of a finished transaction was used');
+    if (tx?.failed) throw new StoreError('invalid', `the transaction failed earlier (${tx.failed.code}: ${tx.failed.message}); it will roll back`, null, { cause: tx.failed });
     try {
       return await fn(this.q);
     } catch (err) {
-      throw pgError(err);
+      const e = pgError(err);
+      // A failed statement aborts a PostgreSQL transaction: it rolls back whatever fn does next.
+      if (tx) tx.failed = e;
+      throw e;
     }
   }
 

@@ -194,17 +194,24 @@ export class RootGate implements Gate {
   }
 }
 
-/** The gate of one transaction's repositories: runs at once while the transaction is open. */
+/**
+ * The gate of one transaction's repositories: runs at once while the transaction is open. An
+ * error ends the transaction as on PostgreSQL (where a failed statement aborts it): later
+ * calls fail, and the transaction rolls back even if its function catches the error.
+ */
 export class TxGate implements Gate {
   open = true;
+  failed: StoreError | null = null;
   constructor(private readonly c: Connection) {}
 
   read<T>(fn: () => T): Promise<T> {
     if (!this.open) return Promise.reject(overError());
+    if (this.failed) return Promise.reject(failedError(this.failed));
     try {
       return Promise.resolve(fn());
     } catch (err) {
-      return Promise.reject(sqliteError(err));
+      this.failed = sqliteError(err);
+      return Promise.reject(this.failed);
     }
   }
 
@@ -215,3 +222,5 @@ export class TxGate implements Gate {
 
 export const closedError = () => new StoreError('unavailable', 'the store is closed');
 const overError = () => new StoreError('invalid', 'a repository of a finished transaction was used');
+export const failedError = (first: StoreError) =>
+  new StoreError('invalid', `the transaction failed earlier (${first.code}: ${first.message}); it will roll back`, null, { cause: first });

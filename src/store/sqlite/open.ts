@@ -104,6 +104,8 @@ export class SqliteStore extends SqliteRepositories implements Store {
       try {
         result = await fn(new SqliteRepositories(this.txCtx(gate)));
         gate.open = false;
+        // A repository call failed and fn went on: the transaction still rolls back.
+        if (gate.failed) throw gate.failed;
         conn.u.commit.run();
       } catch (err) {
         gate.open = false;
