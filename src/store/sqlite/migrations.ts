@@ -9,7 +9,8 @@ export const storeMigrations: Migration[] = [
   {
     version: 20,
     name: 'counters: account months, channels and campaigns, kept in the transaction of each change',
-    // Backfilled from the rows (the same figures src/store/sqlite-policy.ts sums today):
+    // Backfilled from the rows (the same figures src/store/sqlite-policy.ts sums today; a NULL
+    // category or reason counts as no match, hence the coalesce):
     // sends by the month of their day; failures and reports by the UTC month of `at`;
     // cancelled campaigns by the month of cancelled_at. After this the store keeps them.
     sql: `
@@ -56,8 +57,8 @@ export const storeMigrations: Migration[] = [
         ON CONFLICT (account_id, month) DO UPDATE SET cancelled_campaigns = excluded.cancelled_campaigns;
       INSERT INTO account_month_channels (account_id, month, channel, hard_bounces, sender_failures, blocklistings)
         SELECT account_id, strftime('%Y-%m', at / 1000, 'unixepoch'), channel,
-               sum(state = 'hard'), sum(state = 'hard' AND category IN ('content', 'spam', 'policy')),
-               sum(reason IN ('blocked', 'badreputation'))
+               sum(state = 'hard'), coalesce(sum(state = 'hard' AND category IN ('content', 'spam', 'policy')), 0),
+               coalesce(sum(reason IN ('blocked', 'badreputation')), 0)
           FROM delivery_failures GROUP BY 1, 2, 3;
       INSERT INTO account_month_channels (account_id, month, channel, complaints, unsubscribes)
         SELECT account_id, strftime('%Y-%m', at / 1000, 'unixepoch'), channel,
