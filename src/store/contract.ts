@@ -13,7 +13,10 @@
 //   back and rethrows. `fn` may await only these repositories: never a socket, a file, a
 //   timer or another transaction (on SQLite the connection is held, and every other caller of
 //   this store waits, for as long as `fn` runs). Nested transactions are not supported: use
-//   the repositories `fn` was given. `durable: false` lets the commit return before the disk
+//   the repositories `fn` was given. A repository call that fails inside a transaction ends
+//   it, as a failed statement does on PostgreSQL: later calls fail (`invalid`) and the
+//   transaction rolls back and throws the first error even if `fn` caught it and went on.
+//   `durable: false` lets the commit return before the disk
 //   has it, for derived state that is rebuilt if a power cut loses it (SQLite: synchronous =
 //   NORMAL for that commit; PostgreSQL: SET LOCAL synchronous_commit = off). Default durable:
 //   nothing acknowledged to a sender is ever written otherwise.
