@@ -481,11 +481,16 @@ describe.each(backends)('store contract on $name', (backend) => {
 
     it('counters equal a recomputation from the rows after a random sequence of changes (rolled-back ones included)', async () => {
       await fresh();
+      // mulberry32: a small seeded generator with 32-bit integer arithmetic (Math.imul).
       let seed = 20260415;
       const rnd = (n: number) => {
-        seed = (seed * 1103515245 + 12345) % 2147483648;
-        return seed % n;
+        seed = (seed + 0x6d2b79f5) | 0;
+        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
       };
+      const tally = new Map<string, number>();
+      const count = (k: string) => tally.set(k, (tally.get(k) ?? 0) + 1);
       const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
       const accounts = ['a', 'b', 'c'];
       const messages = ['spring/m1', 'spring/m2', 'autumn/m3', 'm4', 'o2o:deals/m5', 'o2o:m6'];
@@ -495,8 +500,19 @@ describe.each(backends)('store contract on $name', (backend) => {
       const categories = ['unknown_user', 'spam', 'policy', 'content', 'temporary', null];
       const states: DeliveryState[] = ['pending', 'delivered', 'soft', 'hard'];
       const op = async (r: Store | Parameters<Parameters<Store['transaction']>[0]>[0]) => {
-        const kind = rnd(10);
+        const kind = rnd(12);
         const accountId = pick(accounts);
+        if (kind >= 10) {
+          // A failure recorded again with other details (a later reason, another month, soft <-> hard).
+          const known = await r.failures.list(accountId);
+          if (!known.length) return;
+          const f = pick(known);
+          count('re-recorded');
+          const category = pick(categories);
+          const state = rnd(2) ? 'hard' : 'soft';
+          return r.failures.record({ ...f, state, reason: pick(reasons), category, addressReason: state === 'hard' && category === 'unknown_user', at: pick(times) });
+        }
+        count(`kind ${kind}`);
         if (kind < 2) return r.sends.add(accountId, utcDay(pick(times)), 1 + rnd(5));
         if (kind < 6) {
           const messageId = pick(messages);
@@ -509,6 +525,7 @@ describe.each(backends)('store contract on $name', (backend) => {
           if (change && (change.state === 'soft' || change.state === 'hard') && change.state !== change.previous) {
             const ref = parseMessageRef(messageId);
             const category = pick(categories);
+            count('failed');
             await r.failures.record({
               deliveryId: change.deliveryId, accountId, recipient: change.delivery.recipient, channel: ref.channel, campaign: ref.campaign,
               state: change.state, reason: pick(reasons), category, addressReason: change.state === 'hard' && category === 'unknown_user', at,
@@ -577,7 +594,8 @@ describe.each(backends)('store contract on $name', (backend) => {
           }
         }
       }
-      // The sequence did produce something to count.
+      // The sequence did produce every kind of change, several times.
+      for (const k of ['failed', 're-recorded', ...Array.from({ length: 10 }, (_, i) => `kind ${i}`)]) expect(tally.get(k) ?? 0, k).toBeGreaterThan(10);
       expect((await s.failures.list('a')).length + (await s.reports.list('a')).length).toBeGreaterThan(5);
     });
   });
@@ -807,44 +825,90 @@ describe.each(backends)('store contract on $name', (backend) => {
         await gate;
         return t.accounts.exists('acme');
       });
-      // On SQLite this waits for the commit (one connection); on PostgreSQL it reads another connection's snapshot.
+      // On SQLite this waits for the commit (one connection); on PostgreSQL it reads another
+      // connection's snapshot at once, without the uncommitted row.
       const outside = s.accounts.exists('acme');
-      setTimeout(release, 20);
-      expect(await tx).toBe(true);
-      const seen = await outside;
-      expect(seen).toBe(backend.name === 'sqlite');
+      if (backend.name === 'postgres') {
+        expect(await outside).toBe(false);
+        release();
+        expect(await tx).toBe(true);
+      } else {
+        let answered = false;
+        void outside.then(() => (answered = true));
+        await new Promise((r) => setTimeout(r, 30));
+        expect(answered).toBe(false);
+        release();
+        expect(await tx).toBe(true);
+        expect(await outside).toBe(true);
+      }
       expect(await s.accounts.exists('acme')).toBe(true);
     });
   });
 
   describe('concurrent writers', () => {
+    /**
+     * Runs `op` in `n` transactions at once, half on each connection. On PostgreSQL they meet at
+     * a barrier inside their transactions first, so that every one has begun before any writes
+     * (a real race); SQLite takes one writer at a time, and the other connection's BEGIN
+     * retries meanwhile, so there they race for the write lock.
+     */
+    async function race<T>(n: number, op: (tx: Parameters<Parameters<Store['transaction']>[0]>[0], i: number) => Promise<T>): Promise<T[]> {
+      let arrived = 0;
+      let open!: () => void;
+      const barrier = new Promise<void>((r) => (open = r));
+      return Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          (i % 2 ? other : s).transaction(async (tx) => {
+            if (backend.name === 'postgres') {
+              await tx.accounts.exists('acme');
+              if (++arrived === n) open();
+              await barrier;
+            }
+            return op(tx, i);
+          }),
+        ),
+      );
+    }
+
     it('racing transactions on the same unique keys: exactly one wins, none fails', async () => {
       await fresh();
       const [m] = await s.messages.insert([msg()]);
       const d = (await s.deliveries.applyEvidence(ev({ state: 'pending' }), null, JAN))!.deliveryId;
-      const racers = Array.from({ length: 8 }, (_, i) => (i % 2 ? other : s));
-      const results = await Promise.all(
-        racers.map((st, i) =>
-          st.transaction(async (tx) => ({
-            settled: await tx.messages.settle(m!, { state: 'processed', kind: 'bounce', detector: `d${i}`, reportMessageId: null }, JAN),
-            report: await tx.reports.add({ accountId: 'acme', kind: 'complaint', messageId: 'spring/m1', recipient: 'x@y', channel: 'marketing', campaign: 'spring', at: JAN, source: 'arf' }),
-            suppressed: await tx.suppressions.add('acme', 'x@y', 'complaint', `r${i}`, JAN),
-            evidence: (await tx.deliveries.applyEvidence(ev({ dedupKey: 'same-dsn', state: 'hard' }), null, JAN)) !== null,
-            newDelivery: (await tx.deliveries.applyEvidence(ev({ messageId: 'race/new', dedupKey: `new-${i}`, countsAsSend: true, source: 'log' }), null, JAN))!.previous === null,
-          })),
-        ),
-      );
-      for (const k of ['settled', 'report', 'suppressed', 'evidence', 'newDelivery'] as const) {
-        expect(results.filter((r) => r[k]), k).toHaveLength(1);
-      }
-      expect((await s.counters.month('acme', '2026-01', 'marketing')).complaints).toBe(1);
+      const one = (xs: boolean[]) => xs.filter(Boolean).length;
+      expect(one(await race(8, (tx, i) => tx.messages.settle(m!, { state: 'processed', kind: 'bounce', detector: `d${i}`, reportMessageId: null }, JAN)))).toBe(1);
+      const report = { accountId: 'acme', kind: 'complaint' as const, messageId: 'spring/m1', recipient: 'x@y', channel: 'marketing' as const, campaign: 'spring', at: JAN, source: 'arf' };
+      expect(one(await race(8, (tx) => tx.reports.add(report)))).toBe(1);
+      expect(one(await race(8, (tx, i) => tx.suppressions.add('acme', 'x@y', 'complaint', `r${i}`, JAN)))).toBe(1);
+      // The same evidence for an existing delivery, and for a delivery that does not exist yet.
+      expect(one(await race(8, async (tx) => (await tx.deliveries.applyEvidence(ev({ dedupKey: 'same-dsn', state: 'hard' }), null, JAN)) !== null))).toBe(1);
+      expect(one(await race(8, async (tx) => (await tx.deliveries.applyEvidence(ev({ messageId: 'race/dup', dedupKey: 'same-new' }), null, JAN)) !== null))).toBe(1);
+      // Different evidence for one new delivery: one creates it, every one is recorded, one send.
+      const created = await race(8, async (tx, i) => (await tx.deliveries.applyEvidence(ev({ messageId: 'race/new', dedupKey: `new-${i}`, countsAsSend: true, source: 'log' }), null, JAN))!);
+      expect(created.filter((c) => c.previous === null)).toHaveLength(1);
+      expect(created.filter((c) => c.sendCounted)).toHaveLength(1);
+      await s.campaigns.ensure('acme', 'spring', JAN);
+      expect(one(await race(6, (tx) => tx.campaigns.cancel('acme', 'spring', JAN)))).toBe(1);
+      expect(one(await race(6, (tx, i) => tx.jobs.acquire('nightly', `node-${i}`, JAN, 60_000)))).toBe(1);
+
+      const month = await s.counters.month('acme', '2026-01', 'marketing');
+      expect(month).toMatchObject({ complaints: 1, cancelledCampaigns: 1, sends: 1 });
+      expect(month).toEqual(await s.counters.recount('acme', '2026-01', 'marketing'));
       expect(await s.counters.campaign('acme', 'spring')).toMatchObject({ complaints: 1 });
       expect((await s.deliveries.evidence(d)).filter((e) => e.state === 'hard')).toHaveLength(1);
-      const created = (await s.deliveries.find('acme', 'race/new', 'rcpt@example.com'))!;
-      expect(created.attempts).toBe(8);
-      expect((await s.deliveries.evidence(created.id))).toHaveLength(8);
-      // Eight log lines of one delivery: one send.
-      expect((await s.counters.month('acme', '2026-01', 'marketing')).sends).toBe(1);
+      const raced = (await s.deliveries.find('acme', 'race/new', 'rcpt@example.com'))!;
+      expect(raced.attempts).toBe(8);
+      expect(await s.deliveries.evidence(raced.id)).toHaveLength(8);
+      expect(await s.deliveries.evidence((await s.deliveries.find('acme', 'race/dup', 'rcpt@example.com'))!.id)).toHaveLength(1);
+    });
+
+    it('two claimers racing inside transactions never share a message', async () => {
+      await fresh();
+      const ids = await s.messages.insert(Array.from({ length: 30 }, (_, i) => msg({ raw: Buffer.from(`r${i}`) })));
+      const got = await race(6, (tx, i) => tx.messages.claim(`node-${i}`, { limit: 7, leaseMs: 60_000, now: JAN }));
+      const all = got.flatMap((g) => g.map((m) => m.id));
+      expect(new Set(all).size).toBe(all.length);
+      expect(all.length).toBe(30);
+      expect([...all].sort((x, y) => x - y)).toEqual(ids);
     });
 
     it('racing failures of one delivery leave the counters equal to the rows', async () => {
