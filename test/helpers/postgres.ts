@@ -68,6 +68,10 @@ export interface PgServer {
   url(database: string): string;
   /** Creates a database (from `template` when given) and returns its URL. */
   createDatabase(name: string, template?: string): Promise<string>;
+  /** Stops the server (fast shutdown), keeping its data: the database goes away under its clients. */
+  halt(): void;
+  /** Starts it again on the same port and data. */
+  resume(): void;
   stop(): void;
 }
 
@@ -94,7 +98,8 @@ export async function startPostgres(): Promise<PgServer> {
     `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c full_page_writes=off',
     '-c synchronous_commit=on', '-c max_connections=100', '-c shared_buffers=32MB',
   ].join(' ');
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options, 'start']);
+  const start = () => run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options, 'start']);
+  start();
   let stopped = false;
   const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
@@ -110,11 +115,19 @@ export async function startPostgres(): Promise<PgServer> {
       }
       return url(name);
     },
+    halt() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume() {
+      start();
+    },
     stop() {
       if (stopped) return;
       stopped = true;
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        // already halted
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

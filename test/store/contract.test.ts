@@ -9,6 +9,7 @@ import { monthOf, monthOfDay, parseMessageRef, utcDay, type Channel, type Delive
 import type { Evidence, FailureInput, IncomingMessage, Store } from '../../src/store/contract.js';
 import { StoreError } from '../../src/store/contract.js';
 import { failureCounts } from '../../src/store/counting.js';
+import { connectStore, isPostgresUrl } from '../../src/store/connect.js';
 import { openPostgres } from '../../src/store/postgres/open.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { tmpDir } from '../helpers/env.js';
@@ -940,11 +941,49 @@ describe.each(backends)('store contract on $name', (backend) => {
   });
 });
 
-describe('store contract: PostgreSQL unreachable', () => {
+describe('store contract: opening, and a database that goes away', () => {
+  it('connectStore: a postgres:// URL selects PostgreSQL, anything else SQLite', async () => {
+    expect(isPostgresUrl('postgresql://u@127.0.0.1/db')).toBe(true);
+    expect(isPostgresUrl('sqlite:/var/lib/bounced')).toBe(false);
+    const dir = tmpDir('store-connect-');
+    dirs.push(dir);
+    const s = await connectStore({ dataDir: dir, url: null });
+    opened.push(s);
+    expect(s.dialect).toBe('sqlite');
+    if (server) {
+      const p = await connectStore({ dataDir: dir, url: await server.createDatabase('connect', 'migrated') });
+      opened.push(p);
+      expect(p.dialect).toBe('postgres');
+      expect(await p.ping()).toBe(true);
+    }
+  });
+
   it.skipIf(pgMissing !== null && !inCI)('opening a URL where nothing listens is StoreError unavailable', async () => {
     const err = await rejects(openPostgres('postgres://postgres@127.0.0.1:1/none', { connectTimeoutS: 2 }));
     expect(err.code).toBe('unavailable');
     expect(err.temporary).toBe(true);
+  });
+
+  it.skipIf(pgMissing !== null && !inCI)('PostgreSQL stopped under a running store: calls fail `unavailable`, and work again once it is back', async () => {
+    const own = await startPostgres();
+    try {
+      const s = await openPostgres(await own.createDatabase('away'), { connectTimeoutS: 2 });
+      opened.push(s);
+      await s.accounts.insert(account('acme'), JAN);
+      own.halt();
+      const err = await rejects(s.accounts.get('acme'));
+      expect(err.code).toBe('unavailable');
+      expect(err.temporary).toBe(true);
+      expect((await rejects(s.transaction((tx) => tx.suppressions.add('acme', 'x@y', 'manual', null, JAN)))).code).toBe('unavailable');
+      expect(await s.ping()).toBe(false);
+      own.resume();
+      // The same store, no reopening: the pool connects again.
+      expect(await s.ping()).toBe(true);
+      expect(await s.accounts.get('acme')).toMatchObject({ id: 'acme' });
+      expect(await s.transaction((tx) => tx.suppressions.add('acme', 'x@y', 'manual', null, JAN))).toBe(true);
+    } finally {
+      own.stop();
+    }
   });
 });
 

@@ -48,9 +48,12 @@ export class PgCtx {
     }
   }
 
-  /** Several statements as one unit: a transaction of their own on the pool, a savepoint inside one. */
+  /**
+   * Several statements as one unit: a transaction of their own on the pool; inside a
+   * transaction, as they are (a failure ends the whole transaction, see run()).
+   */
   unit<T>(fn: (q: Q) => Promise<T>, durable = true): Promise<T> {
-    if (this.tx) return this.run((q) => (q as postgres.TransactionSql).savepoint((t) => fn(t)) as Promise<T>);
+    if (this.tx) return this.run(fn);
     return this.run(
       (q) =>
         (q as postgres.Sql).begin(async (t) => {

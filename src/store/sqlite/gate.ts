@@ -70,9 +70,6 @@ export interface UnitStatements {
   begin: Database.Statement;
   commit: Database.Statement;
   rollback: Database.Statement;
-  savepoint: Database.Statement;
-  release: Database.Statement;
-  rollbackTo: Database.Statement;
   syncNormal: Database.Statement;
   syncRestore: Database.Statement;
 }
@@ -84,9 +81,6 @@ export function unitStatements(db: Database.Database, synchronous: 'FULL' | 'NOR
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
-    savepoint: db.prepare('SAVEPOINT unit'),
-    release: db.prepare('RELEASE unit'),
-    rollbackTo: db.prepare('ROLLBACK TO unit'),
     syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
     syncRestore: db.prepare(`PRAGMA synchronous = ${synchronous}`),
   };
@@ -95,8 +89,7 @@ export function unitStatements(db: Database.Database, synchronous: 'FULL' | 'NOR
 /**
  * Runs repository code. `read` runs statements that need no transaction of their own (one
  * statement, or reads); `write` runs several writes as one unit: its own transaction outside
- * a transaction, a savepoint inside one (a failed unit leaves nothing half-written, even when
- * the caller catches the error and goes on).
+ * a transaction; inside one, as they are (a failure ends the whole transaction).
  */
 export interface Gate {
   read<T>(fn: () => T): Promise<T>;
@@ -161,20 +154,6 @@ export class Connection {
     }
   }
 
-  /** A unit of writes inside the open transaction: a savepoint. */
-  savepoint<T>(fn: () => T): T {
-    const { u } = this;
-    u.savepoint.run();
-    try {
-      const result = fn();
-      u.release.run();
-      return result;
-    } catch (err) {
-      u.rollbackTo.run();
-      u.release.run();
-      throw err;
-    }
-  }
 }
 
 /** The gate of calls made outside a transaction: each is its own unit; waits while one is open. */
@@ -215,8 +194,9 @@ export class TxGate implements Gate {
     }
   }
 
+  /** No savepoint: a failure ends the whole transaction (above), so no unit stays half-written. */
   write<T>(fn: () => T): Promise<T> {
-    return this.read(() => this.c.savepoint(fn));
+    return this.read(fn);
   }
 }
 
