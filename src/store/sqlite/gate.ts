@@ -153,7 +153,6 @@ export class Connection {
       if (lower) u.syncRestore.run();
     }
   }
-
 }
 
 /** The gate of calls made outside a transaction: each is its own unit; waits while one is open. */
@@ -181,7 +180,6 @@ export class RootGate implements Gate {
 export class TxGate implements Gate {
   open = true;
   failed: StoreError | null = null;
-  constructor(private readonly c: Connection) {}
 
   read<T>(fn: () => T): Promise<T> {
     if (!this.open) return Promise.reject(overError());

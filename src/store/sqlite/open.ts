@@ -95,7 +95,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
     const conn = this.conn;
     const release = await conn.mutex.acquire();
     const lower = opts.durable === false && conn.full;
-    const gate = new TxGate(conn);
+    const gate = new TxGate();
     try {
       if (conn.closed) throw closedError();
       if (lower) conn.u.syncNormal.run();
