@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { canonicalAddress } from '../../address.js';
 import type { Store, TransactionOptions, Tx } from '../contract.js';
 import { migrations as baseMigrations, type Migration } from '../migrations.js';
 import { storeMigrations } from './migrations.js';
@@ -32,6 +33,8 @@ export function allMigrations(): Migration[] {
  */
 export function migrateSqlite(db: Database.Database): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
+  // Migrations that respell stored addresses (7) call the same code as everything else.
+  db.function('canonical_address', { deterministic: true }, (a: unknown) => (typeof a === 'string' ? canonicalAddress(a) : a));
   const applied: number[] = [];
   for (const m of allMigrations()) {
     if (m.version <= current) continue;
