@@ -53,6 +53,7 @@ export const configSchema = z
         tlsKeyFile: z.string().default(''),
         tlsCertFile: z.string().default(''),
       })
+      .strict()
       .prefault({}),
     http: z
       .object({
@@ -70,6 +71,7 @@ export const configSchema = z
         /** Requests a key may make at once before the per-second rate applies. */
         rateLimitBurst: z.number().int().positive().default(20_000),
       })
+      .strict()
       .prefault({}),
     verp: z
       .object({
@@ -83,6 +85,7 @@ export const configSchema = z
         /** Local-part prefix of List-Unsubscribe mailto: addresses (must differ from prefix). */
         unsubscribePrefix: z.string().regex(/^[a-z0-9._-]+$/i).default('u'),
       })
+      .strict()
       .prefault({}),
     pipeline: z
       .object({
@@ -92,6 +95,7 @@ export const configSchema = z
          */
         worker: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     lifecycle: z
       .object({
@@ -101,6 +105,7 @@ export const configSchema = z
          */
         pendingWindowHours: z.number().positive().default(72),
       })
+      .strict()
       .prefault({}),
     tail: z
       .object({
@@ -109,12 +114,14 @@ export const configSchema = z
         /** How often the log is polled for new lines. */
         pollMs: z.number().int().positive().default(500),
       })
+      .strict()
       .prefault({}),
     scheduler: z
       .object({
         /** How often the daemon looks for due jobs (each job has its own cadence). */
         tickMs: z.number().int().positive().default(15_000),
       })
+      .strict()
       .prefault({}),
     store: z
       .object({
@@ -127,6 +134,7 @@ export const configSchema = z
         /** How long a write waits for a lock held by another process before failing (then SMTP 451). */
         busyTimeoutMs: z.number().int().min(0).default(5000),
       })
+      .strict()
       .prefault({}),
     /** Account policy: suppression, rates, suspension (src/policy). Rates are fractions. */
     policy: z
@@ -160,6 +168,7 @@ export const configSchema = z
         /** Hold an account for review once its monthly sends pass this (0: never). */
         reviewMonthlySends: z.number().int().min(0).default(0),
       })
+      .strict()
       .prefault({}),
     /** Mail to account contacts (warnings, suspensions, appeals) through an SMTP relay. */
     notify: z
@@ -174,6 +183,7 @@ export const configSchema = z
         retryBaseMs: z.number().int().positive().default(60_000),
         retryMaxMs: z.number().int().positive().default(6 * 3_600_000),
       })
+      .strict()
       .prefault({}),
   })
   .strict();
