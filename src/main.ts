@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/app.js';
 import { Metrics } from './metrics.js';
@@ -15,6 +16,8 @@ import { Processor, summarizeSettled, type SettledSummary } from './pipeline/pro
 import { PipelineWorker } from './pipeline/remote.js';
 import { openPipeline } from './pipeline/open.js';
 import type { Store } from './store/types.js';
+import { DB_FILE } from './store/sqlite.js';
+import { describeVerpSecret } from './verp/secret.js';
 
 // Wiring only: open the store, start the services, and stop them in reverse order.
 
@@ -36,7 +39,10 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ evt: 'STARTING', config: redactConfig(config) }, 'bounced starting');
-  const { store, verp, policy } = openPipeline(config);
+  const { store, verp, policy } = openPipeline(config, log.child({ mod: 'verp' }));
+  // dataDir defaults to ./data of the current directory: say which database and which VERP
+  // secret this daemon uses (the secret's source, never the secret).
+  log.info({ evt: 'DATA_IN_USE', database: resolve(config.dataDir, DB_FILE), verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
   const apiRepo = new ApiRepo(store.db);
   const metrics = new Metrics({ suppressions: () => apiRepo.countSuppressions() });
   const webhooks = configuredDispatcher(config, apiRepo, log.child({ mod: 'webhooks' }), metrics.countWebhook);

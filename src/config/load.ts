@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { recordOrigin } from './origin.js';
 import { configSchema, SECRET_PATHS, type Config } from './schema.js';
 
 // Defaults < config file < BOUNCED_* environment < flags. This module is the only reader
@@ -108,9 +109,18 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     // The example file documents keys with "//" entries; they are comments, not config.
     fromFile = stripComments(fromFile);
   }
-  const merged = deepMerge(deepMerge(fromFile, readEnv(env)), opts.overrides ?? {});
+  const fromEnv = readEnv(env);
+  const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(`invalid configuration:\n${formatIssues(result.error)}`);
+  // The secret itself is never said; where it came from is (start-up log, `config print`).
+  const secretFrom = [
+    [getPath(opts.overrides, 'verp.secret'), 'a command-line flag or override (verp.secret)'],
+    [env.BOUNCED_VERP_SECRET, 'BOUNCED_VERP_SECRET (environment)'],
+    [env.BOUNCED_VERP_SECRET_FILE, `BOUNCED_VERP_SECRET_FILE=${env.BOUNCED_VERP_SECRET_FILE}`],
+    [getPath(fromFile, 'verp.secret'), `config file ${file} (verp.secret)`],
+  ].find(([v]) => v !== undefined && v !== '');
+  if (secretFrom && result.data.verp.secret) recordOrigin(result.data, 'verp.secret', secretFrom[1] as string);
   return result.data;
 }
 
