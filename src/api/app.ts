@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
 import type { Logger } from '../log.js';
+import { repeated } from '../log-repeat.js';
 import type { Metrics } from '../metrics.js';
 import type { PolicyService } from '../policy/contract.js';
 import type { ApiStore } from '../store/sqlite-api.js';
@@ -183,7 +184,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       // Malformed JSON and the like: the parser's message names no secret.
       return sendError(reply, 'validation_failed', err.message);
     }
-    deps.log.error({ evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed');
+    repeated.log(deps.log, 'error', { evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed', `HTTP_FAILED:${req.routeOptions.url}`);
     return sendError(reply, 'internal');
   });
   app.setNotFoundHandler((_req, reply) => sendError(reply, 'not_found'));

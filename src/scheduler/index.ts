@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { repeated } from '../log-repeat.js';
 import type { LifecycleStore } from '../store/types.js';
 
 // Jobs with a cadence; each one's last and next run live in SQLite, so a restart neither
@@ -35,7 +36,7 @@ export class Scheduler {
         await job.run(now);
       } catch (err) {
         error = (err as Error)?.message ?? String(err);
-        this.log.error({ evt: 'JOB_FAILED', job: job.name, err }, 'job failed');
+        repeated.log(this.log, 'error', { evt: 'JOB_FAILED', job: job.name, err }, 'job failed', `JOB_FAILED:${job.name}`);
       }
       // A failed job is tried again at its next cadence, not in a tight loop.
       this.lifecycle.saveJob(job.name, now, now + job.cadenceMs, error);
@@ -48,7 +49,7 @@ export class Scheduler {
 
   start(intervalMs: number, clock: () => number = Date.now): void {
     const tick = () => {
-      this.running = this.runDue(clock()).catch((err) => this.log.error({ evt: 'SCHEDULER_FAILED', err }, 'scheduler tick failed'));
+      this.running = this.runDue(clock()).catch((err) => repeated.log(this.log, 'error', { evt: 'SCHEDULER_FAILED', err }, 'scheduler tick failed'));
     };
     tick();
     this.timer = setInterval(tick, intervalMs);
