@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from './api/app.js';
+import { buildApi, type ReadinessCheck } from './api/app.js';
 import { Metrics } from './metrics.js';
 import { ApiRepo } from './store/sqlite-api.js';
 import { configuredDispatcher } from './webhooks/dispatcher.js';
@@ -17,6 +17,7 @@ import { PipelineWorker } from './pipeline/remote.js';
 import { openPipeline } from './pipeline/open.js';
 import type { Store } from './store/types.js';
 import { DB_FILE } from './store/sqlite.js';
+import { DatabaseHealth } from './store/write-probe.js';
 import { describeVerpSecret } from './verp/secret.js';
 
 // Wiring only: open the store, start the services, and stop them in reverse order.
@@ -89,9 +90,22 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         },
       })
     : null;
-  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: metrics.countListener });
+  // Readiness: a real write now and then, and the outcomes of the writes of received mail.
+  const dbHealth = new DatabaseHealth(store.db);
+  const countListener: ListenerDeps['count'] = (event, error) => {
+    metrics.countListener(event);
+    if (event === 'accepted') dbHealth.noteWrite(true);
+    else if (event === 'store_failed') dbHealth.noteWrite(false, error);
+  };
+  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: countListener });
   let smtpListening = false;
   let tailing = false;
+  const readiness = (): Record<string, ReadinessCheck> => ({
+    database: dbHealth.check(),
+    smtp: smtpListening ? { ok: true } : { ok: false, reason: 'the SMTP listener is not bound' },
+    ...(tailer ? { tailer: tailing ? { ok: true } : { ok: false, reason: 'the tailer is not running' } } : {}),
+  });
+  metrics.watchReadiness(readiness);
   let api: FastifyInstance | null = null;
   try {
     if (tailer) {
@@ -106,6 +120,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       log: log.child({ mod: 'api' }),
       smtpListening: () => smtpListening,
       tailing: tailer ? () => tailing : null,
+      readiness,
       repo: apiRepo,
       policy,
       adminKey: config.adminKey,

@@ -82,6 +82,19 @@ export class Metrics {
     if (opts.defaults ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'bounced_' });
   }
 
+  /** bounced_ready{check}: 1 while a readiness check passes (the same checks as /readyz), read at scrape time. */
+  watchReadiness(readiness: () => Record<string, { ok: boolean }>): void {
+    new Gauge({
+      name: 'bounced_ready',
+      help: 'Readiness checks (database, smtp, tailer): 1 passing, 0 failing (GET /readyz says why)',
+      labelNames: ['check'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [check, r] of Object.entries(readiness())) this.set({ check }, r.ok ? 1 : 0);
+      },
+    });
+  }
+
   /** Listener hook (ListenerDeps.count). */
   readonly countListener = (event: ListenerEvent): void => {
     if (event === 'accepted') this.smtpReceived.inc();

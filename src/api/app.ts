@@ -17,6 +17,12 @@ import { webhookRoutes } from './routes/webhooks.js';
 
 // build(deps) returns the app without listening: tests call app.inject(), main.ts listens.
 
+export interface ReadinessCheck {
+  ok: boolean;
+  /** Why not (said by /readyz). */
+  reason?: string;
+}
+
 export interface ApiDeps {
   store: Store;
   log: Logger;
@@ -24,6 +30,8 @@ export interface ApiDeps {
   smtpListening: () => boolean;
   /** True while the log tailer runs; null when no tailing is configured. */
   tailing?: (() => boolean) | null;
+  /** The daemon's readiness checks by name (database, smtp, tailer); replaces the simple ones above. */
+  readiness?: () => Record<string, ReadinessCheck>;
   /** Keys, webhook endpoints and deliveries, bounce queries. */
   repo: ApiStore;
   /** Accounts, suppressions, health, appeals; its routes answer 503 while it is absent. */

@@ -36,8 +36,8 @@ export interface ListenerDeps {
   /** Stores a message durably; resolves with its row id (Intake, or the pipeline worker). */
   intake: { accept(message: IncomingMessage): Promise<number> };
   log: Logger;
-  /** Counters hook (metrics come later); called with an event name. */
-  count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed') => void;
+  /** Counters hook (metrics, readiness); called with an event name, and the error of a failed store. */
+  count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed', error?: string) => void;
 }
 
 export class Listener {
@@ -134,8 +134,8 @@ export class Listener {
             // which links its log line to this row.
             cb(null, `2.0.0 Ok: stored as ${id}`);
           },
-          () => {
-            this.deps.count?.('store_failed');
+          (err: Error) => {
+            this.deps.count?.('store_failed', err?.message);
             cb(REPLIES.storeFailed());
           },
         );

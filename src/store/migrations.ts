@@ -410,4 +410,18 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'write probe of the readiness check',
+    // Depends on nothing before it: renumber freely if another migration takes 7.
+    sql: `
+      -- /readyz proves the database writable by writing this one row (src/store/write-probe.ts):
+      -- a held lock, read-only or immutable files and a full disk all fail a real write, and
+      -- only a real write shows them.
+      CREATE TABLE write_probe (
+        id  INTEGER PRIMARY KEY CHECK (id = 1),
+        at  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
