@@ -88,6 +88,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           metrics.countTailBatch(stats);
           webhooks.kick();
         },
+        onUnread: metrics.countTailUnread,
       })
     : null;
   // Readiness: a real write now and then, and the outcomes of the writes of received mail.
@@ -99,19 +100,17 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   };
   const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: countListener });
   let smtpListening = false;
-  let tailing = false;
+  // A tailer that cannot read its log degrades (failing, retrying), never stops the daemon.
   const readiness = (): Record<string, ReadinessCheck> => ({
     database: dbHealth.check(),
     smtp: smtpListening ? { ok: true } : { ok: false, reason: 'the SMTP listener is not bound' },
-    ...(tailer ? { tailer: tailing ? { ok: true } : { ok: false, reason: 'the tailer is not running' } } : {}),
+    ...(tailer ? { tailer: tailer.health() } : {}),
   });
   metrics.watchReadiness(readiness);
+  if (tailer) metrics.watchTailer(() => tailer.health());
   let api: FastifyInstance | null = null;
   try {
-    if (tailer) {
-      await tailer.start();
-      tailing = true;
-    }
+    await tailer?.start();
     scheduler.start(config.scheduler.tickMs);
     const smtp = await listener.listen(config.smtp.host, config.smtp.port);
     smtpListening = true;
@@ -119,7 +118,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       store,
       log: log.child({ mod: 'api' }),
       smtpListening: () => smtpListening,
-      tailing: tailer ? () => tailing : null,
+      tailing: tailer ? () => tailer.health().ok : null,
       readiness,
       repo: apiRepo,
       policy,
@@ -151,7 +150,6 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           await webhooks.stop();
           // The tailer's last batch is committed with its checkpoint before the DB closes.
           await tailer?.stop();
-          tailing = false;
           await processor.stop();
           store.close();
           log.info({ evt: 'STOPPED' }, 'bounced stopped');

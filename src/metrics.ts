@@ -95,6 +95,33 @@ export class Metrics {
     });
   }
 
+  /** bounced_tailer_failing{code}: 1 while the tailer cannot follow its log, labelled with the error code (EACCES, ...). */
+  watchTailer(health: () => { ok: boolean; code?: string; state: string }): void {
+    new Gauge({
+      name: 'bounced_tailer_failing',
+      help: 'The log tailer cannot follow its log (1), by error code (EACCES, EISDIR, NOT_A_FILE, SQLITE_BUSY, ...); it retries with back-off',
+      labelNames: ['code'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const h = health();
+        if (h.state === 'failing') this.set({ code: h.code ?? 'ERROR' }, 1);
+      },
+    });
+  }
+
+  readonly tailUnread = new Counter({
+    name: 'bounced_log_unread_total',
+    help: 'Parts of rotated logs that could not be read while catching up (not found, damaged compressed file): their lines are not recorded',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
+  /** Tailer hook (TailerOptions.onUnread). */
+  readonly countTailUnread = (report: { file: string | null }): void => {
+    this.tailUnread.inc({ cause: report.file === null ? 'not_found' : 'damaged' });
+  };
+
   /** Listener hook (ListenerDeps.count). */
   readonly countListener = (event: ListenerEvent): void => {
     if (event === 'accepted') this.smtpReceived.inc();

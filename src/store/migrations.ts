@@ -412,8 +412,8 @@ export const migrations: Migration[] = [
   },
   {
     version: 7,
-    name: 'write probe of the readiness check',
-    // Depends on nothing before it: renumber freely if another migration takes 7.
+    name: 'write probe of the readiness check; first bytes of the tailed file',
+    // Depends on nothing after version 2: renumber freely if another migration takes 7.
     sql: `
       -- /readyz proves the database writable by writing this one row (src/store/write-probe.ts):
       -- a held lock, read-only or immutable files and a full disk all fail a real write, and
@@ -422,6 +422,10 @@ export const migrations: Migration[] = [
         id  INTEGER PRIMARY KEY CHECK (id = 1),
         at  INTEGER NOT NULL
       ) STRICT;
+
+      -- The first bytes (up to 256) of the file the checkpoint is in: a rotated file that was
+      -- compressed (maillog.1.gz, a new inode) or copied away is still recognised by them.
+      ALTER TABLE tail_checkpoints ADD COLUMN head BLOB;
     `,
   },
 ];
