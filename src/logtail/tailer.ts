@@ -349,6 +349,10 @@ export class LogTailer {
     } else if (cp && cp.offset > 0) {
       // The file we were in was rotated (renamed, compressed, or copied and truncated) while we were stopped.
       await this.readRotated(cp, st.ino, gen);
+      // Done with the rotated files (or with reporting what could not be read of them): the
+      // checkpoint moves to the start of the log now, not with its first line, so that a
+      // restart before that line neither reads nor reports them again.
+      this.moveCheckpoint(st.ino, 0, currentHead);
     }
     this.inode = st.ino;
     this.offset = resumeAt;
@@ -505,6 +509,14 @@ export class LogTailer {
         await new Promise<void>((r) => setImmediate(r));
       }
     }
+  }
+
+  private moveCheckpoint(inode: number, offset: number, head: Buffer): void {
+    const { store, path } = this.opts;
+    store.withoutSync(() => {
+      const prev = store.lifecycle.getCheckpoint(path);
+      store.lifecycle.setCheckpoint({ path, inode, offset, lines: prev?.lines ?? 0, unparsed: prev?.unparsed ?? 0, head }, this.now());
+    });
   }
 
   private commit(chunk: Buffer, virtual: number): void {

@@ -1,10 +1,13 @@
 // The tailer over real files and real SQLite: evidence from a real Postfix log, exactly
 // once across re-reads, rotation by rename and by copy-truncate, and SIGKILL.
-import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { startDaemon } from '../../src/main.js';
 import { LogTailer } from '../../src/logtail/tailer.js';
 import { openStore } from '../../src/store/index.js';
 import type { SqliteStore } from '../../src/store/sqlite.js';
@@ -322,7 +325,12 @@ describe.skipIf(!asRoot)('the daemon (as nobody) when its log becomes unreadable
     // The operator fixes the mode (maillog_file_permissions = 0644): caught up, exactly once.
     chmodSync(file, 0o644);
     await until(() => checkpointLines() >= 2 * n, 20_000);
-    expect((await get(d.httpPort, '/readyz')).status).toBe(200);
+    let readyAgain = await get(d.httpPort, '/readyz');
+    for (let i = 0; i < 50 && readyAgain.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      readyAgain = await get(d.httpPort, '/readyz');
+    }
+    expect(readyAgain.status, readyAgain.text).toBe(200);
     expect(d.log()).toContain('"evt":"TAIL_RECOVERED"');
     d.proc.kill('SIGTERM');
     expect(await d.exited).toBe(0);
@@ -348,4 +356,123 @@ describe.skipIf(!asRoot)('the daemon (as nobody) when its log becomes unreadable
     expect(deliveries.every((x) => x.attempts === 1)).toBe(true);
     expect(s.lifecycle.listSends('acme')[0]!.count).toBe(n);
   }, 60_000);
+});
+
+// logrotate's default for mail logs is `compress` (often with `delaycompress`): the rotated
+// file becomes maillog.1.gz, a new inode, so the checkpoint's inode is nowhere to be found.
+describe('rotation while stopped, with compressed rotated logs (a real gzip)', () => {
+  const gzip = (f: string) => execFileSync('gzip', [f]);
+  const setup = () => {
+    const s = store();
+    const dir = tmpDir();
+    const file = join(dir, 'maillog');
+    let n = 0;
+    const write = (count: number, to = file) => {
+      for (let i = 0; i < count; i++) appendFileSync(to, messageLines(n++));
+    };
+    const unread: Array<{ file: string | null; reason: string }> = [];
+    const once = () => new LogTailer({ path: file, store: s, verp, log, now, onUnread: (r) => unread.push(r) }).runOnce();
+    /** Sets a file's mtime `hoursAgo` hours back (logrotate rotates daily; gzip keeps the mtime). */
+    const age = (f: string, hoursAgo: number) => {
+      const t = new Date(Date.now() - hoursAgo * 3_600_000);
+      utimesSync(f, t, t);
+    };
+    return { s, file, write, once, unread, age, count: () => n };
+  };
+
+  it('compress: the unread end of maillog.1.gz is read (gunzipped), then the new log; each line once', async () => {
+    const { s, file, write, once, unread, age, count } = setup();
+    write(20);
+    await once();
+    write(4); // written after our last read, before the rotation
+    renameSync(file, `${file}.1`);
+    age(`${file}.1`, 24);
+    gzip(`${file}.1`);
+    write(6);
+    const stats = await once();
+    expect(stats.lines).toBe(2 * 10);
+    expect(unread).toEqual([]);
+    const n = count();
+    expect(s.lifecycle.getCheckpoint(file)!.lines).toBe(2 * n);
+    expect(s.lifecycle.listDeliveries({ limit: 10_000 })).toHaveLength(n);
+    expect(s.lifecycle.listSends('acme')[0]!.count).toBe(n);
+  });
+
+  it('delaycompress, stopped across two rotations: maillog.2.gz from the checkpoint, maillog.1 whole, then the log', async () => {
+    const { s, file, write, once, unread, age, count } = setup();
+    write(10);
+    await once();
+    write(3);
+    renameSync(file, `${file}.1`); // rotation 1 (delaycompress: .1 stays plain)
+    age(`${file}.1`, 48);
+    write(7);
+    renameSync(`${file}.1`, `${file}.2`); // rotation 2: .1 -> .2, compressed now
+    gzip(`${file}.2`);
+    renameSync(file, `${file}.1`);
+    age(`${file}.1`, 24);
+    write(5);
+    const stats = await once();
+    expect(stats.lines).toBe(2 * (3 + 7 + 5));
+    expect(unread).toEqual([]);
+    const n = count();
+    expect(s.lifecycle.getCheckpoint(file)!.lines).toBe(2 * n);
+    const deliveries = s.lifecycle.listDeliveries({ limit: 10_000 });
+    expect(deliveries).toHaveLength(n);
+    expect(deliveries.every((d) => d.attempts === 1)).toBe(true);
+    // Read again (a checkpoint now at the end): nothing new.
+    expect((await once()).lines).toBe(0);
+  });
+
+  it('a compressed file cut short: what it holds is read, the rest is counted and reported (log event, metric)', async () => {
+    const { s, file, write, once, age, count } = setup();
+    write(10);
+    await once();
+    for (let i = 0; i < 400; i++) write(1); // ~100 KB after the checkpoint
+    renameSync(file, `${file}.1`);
+    age(`${file}.1`, 24);
+    gzip(`${file}.1`);
+    const gz = `${file}.1.gz`;
+    truncateSync(gz, Math.floor(statSync(gz).size / 2));
+    write(5);
+    // Through the daemon: its log and its metrics say it.
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk, _e, cb) {
+        for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const dataDir = (s as unknown as { db: { name: string } }).db.name.replace(/\/bounced\.db$/, '');
+    s.close();
+    stores = stores.filter((x) => x !== s);
+    const d = await startDaemon(testConfig({ dataDir, tail: { file, pollMs: 20 } }), createLogger('info', sink as never));
+    try {
+      await until(() => lines.some((l) => l.evt === 'TAIL_UNREAD') && d.tailer!.totals.lines >= 10);
+      const metrics = await (await fetch(`http://127.0.0.1:${d.httpAddress.port}/metrics`)).text();
+      expect(metrics).toMatch(/bounced_log_unread_total\{cause="damaged"\} 1/);
+      expect(lines.find((l) => l.evt === 'TAIL_UNREAD')).toMatchObject({ level: 40, file: gz, reason: expect.stringMatching(/damaged/) });
+      // The readable part of the damaged file was recorded, and the new log whole.
+      const read = d.store.lifecycle.listDeliveries({ limit: 10_000 }).length;
+      expect(read).toBeGreaterThan(10 + 5);
+      expect(read).toBeLessThan(count());
+      expect(d.store.lifecycle.listDeliveries({ limit: 10_000 }).filter((x) => x.messageId === `m${count() - 1}`)).toHaveLength(1);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('a rotated file that is gone is reported, not silently skipped', async () => {
+    const { file, write, once, unread } = setup();
+    write(10);
+    await once();
+    write(3);
+    renameSync(file, `${file}.1`);
+    rmSync(`${file}.1`);
+    write(2);
+    expect((await once()).lines).toBe(4);
+    expect(unread).toEqual([expect.objectContaining({ file: null, offset: expect.any(Number) })]);
+    // Said once: the next start neither reads nor reports it again.
+    await once();
+    expect(unread).toHaveLength(1);
+  });
 });
