@@ -349,8 +349,17 @@ sends
     if (opts.day && !/^\d{4}-\d{2}-\d{2}$/.test(opts.day)) throw new M.ConfigError('bounced sends add: --day must be YYYY-MM-DD');
     const cfg = config();
     const store = M.openStore(cfg);
-    store.lifecycle.addSends(opts.account, opts.day ?? M.utcDay(Date.now()), opts.count);
-    store.close();
+    try {
+      // An id typed by hand must name an existing account (the account rule: src/policy/service.ts).
+      if (!new M.ApiRepo(store.db).accountExists(opts.account)) {
+        console.error(`bounced sends add: no account ${opts.account} (accounts come from \`bounced accounts create\` or from their first verified bounce)`);
+        process.exitCode = 1;
+        return;
+      }
+      store.lifecycle.addSends(opts.account, opts.day ?? M.utcDay(Date.now()), opts.count);
+    } finally {
+      store.close();
+    }
   });
 sends
   .command('list')
