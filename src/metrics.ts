@@ -6,7 +6,7 @@ import type { SettledSummary } from './pipeline/processor.js';
 // Names follow bounced_<noun>_<unit|total>. Labels take values from small fixed sets
 // (states, kinds, types, Sisimai reasons, job names): never an address, account or key.
 
-export type ListenerEvent = 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed';
+export type ListenerEvent = 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'rejected_budget' | 'store_failed';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -18,7 +18,7 @@ export class Metrics {
   });
   readonly smtpRejected = new Counter({
     name: 'bounced_smtp_rejected_total',
-    help: 'SMTP refusals by cause (rcpt: not a bounce domain; size: over the limit; store_failed: 451)',
+    help: 'SMTP refusals by cause (rcpt: not a bounce domain; size: over the limit; budget: 452 4.3.1, smtp.maxBytesInFlight reached; store_failed: 451)',
     labelNames: ['cause'] as const,
     registers: [this.registry],
   });
@@ -121,6 +121,18 @@ export class Metrics {
   readonly countTailUnread = (report: { file: string | null }): void => {
     this.tailUnread.inc({ cause: report.file === null ? 'not_found' : 'damaged' });
   };
+
+  /** bounced_smtp_bytes_in_flight: message bytes held in memory by SMTP sessions now (bounded by smtp.maxBytesInFlight). */
+  watchBytesInFlight(read: () => number): void {
+    new Gauge({
+      name: 'bounced_smtp_bytes_in_flight',
+      help: 'Message bytes held in memory by SMTP sessions until stored (at most smtp.maxBytesInFlight)',
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
 
   /** Listener hook (ListenerDeps.count). */
   readonly countListener = (event: ListenerEvent): void => {

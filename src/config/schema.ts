@@ -28,6 +28,12 @@ export const configSchema = z
         hostname: z.string().default('bounced.localhost'),
         /** SIZE limit; a larger message is refused with 552. */
         maxMessageBytes: z.number().int().positive().default(30 * 1024 * 1024),
+        /**
+         * Message bytes held in memory across all sessions until they are stored (each
+         * session holds its message whole meanwhile); past it a message gets 452 4.3.1 and is
+         * retried by its sender. At least maxMessageBytes.
+         */
+        maxBytesInFlight: z.number().int().positive().default(256 * 1024 * 1024),
         /** RCPT TO per transaction; more get 452 (RFC 5321 §4.5.3.1.8). */
         maxRecipients: z.number().int().positive().default(50),
         /** Concurrent connections; more get 421. */
@@ -54,6 +60,10 @@ export const configSchema = z
         tlsCertFile: z.string().default(''),
       })
       .strict()
+      .refine((s) => s.maxBytesInFlight >= s.maxMessageBytes, {
+        path: ['maxBytesInFlight'],
+        message: 'must be at least smtp.maxMessageBytes (one message of the largest size must fit)',
+      })
       .prefault({}),
     http: z
       .object({
