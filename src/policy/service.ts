@@ -95,13 +95,15 @@ export class SqlitePolicyService implements PolicyService {
   /** Creates the account of signed evidence if it does not exist yet (inside the evidence's transaction). */
   ensureAccount(accountId: string, source: string, now: number): void {
     if (this.known.has(accountId)) return;
-    if (!this.repo.getAccount(accountId)) {
-      const a = { id: accountId, name: null, contactEmail: null, ...IMPLICIT_ACCOUNT };
-      this.repo.insertAccount(a, now);
-      this.repo.audit(now, RULES_ACTOR, accountId, 'account.create', null, { tier: a.tier, profile: a.profile, implicit: true, source });
-      if (this.cfg.reviewNewAccounts) this.holdForReview(accountId, RULES_ACTOR, 'new account (first evidence)', now);
+    if (this.repo.getAccount(accountId)) {
+      this.known.add(accountId);
+      return;
     }
-    this.known.add(accountId);
+    // Not remembered as known here: the transaction may yet roll back; the next read finds it.
+    const a = { id: accountId, name: null, contactEmail: null, ...IMPLICIT_ACCOUNT };
+    this.repo.insertAccount(a, now);
+    this.repo.audit(now, RULES_ACTOR, accountId, 'account.create', null, { tier: a.tier, profile: a.profile, implicit: true, source });
+    if (this.cfg.reviewNewAccounts) this.holdForReview(accountId, RULES_ACTOR, 'new account (first evidence)', now);
   }
 
   /** Refuses an id typed by an operator when no such account exists. */
