@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
 import type { Logger } from '../log.js';
+import { repeated } from '../log-repeat.js';
 import type { Metrics } from '../metrics.js';
 import type { PolicyService } from '../policy/contract.js';
 import type { ApiStore } from '../store/sqlite-api.js';
@@ -17,6 +18,12 @@ import { webhookRoutes } from './routes/webhooks.js';
 
 // build(deps) returns the app without listening: tests call app.inject(), main.ts listens.
 
+export interface ReadinessCheck {
+  ok: boolean;
+  /** Why not (said by /readyz). */
+  reason?: string;
+}
+
 export interface ApiDeps {
   store: Store;
   log: Logger;
@@ -24,6 +31,8 @@ export interface ApiDeps {
   smtpListening: () => boolean;
   /** True while the log tailer runs; null when no tailing is configured. */
   tailing?: (() => boolean) | null;
+  /** The daemon's readiness checks by name (database, smtp, tailer); replaces the simple ones above. */
+  readiness?: () => Record<string, ReadinessCheck>;
   /** Keys, webhook endpoints and deliveries, bounce queries. */
   repo: ApiStore;
   /** Accounts, suppressions, health, appeals; its routes answer 503 while it is absent. */
@@ -224,7 +233,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       // Malformed JSON and the like: the parser's message names no secret.
       return sendError(reply, 'validation_failed', err.message);
     }
-    deps.log.error({ evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed');
+    repeated.log(deps.log, 'error', { evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed', `HTTP_FAILED:${req.routeOptions.url}`);
     return sendError(reply, 'internal');
   });
   app.setNotFoundHandler((req, reply) => {

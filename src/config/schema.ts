@@ -29,6 +29,12 @@ export const configSchema = z
         hostname: z.string().default('bounced.localhost'),
         /** SIZE limit; a larger message is refused with 552. */
         maxMessageBytes: z.number().int().positive().default(30 * 1024 * 1024),
+        /**
+         * Message bytes held in memory across all sessions until they are stored (each
+         * session holds its message whole meanwhile); past it a message gets 452 4.3.1 and is
+         * retried by its sender. At least maxMessageBytes.
+         */
+        maxBytesInFlight: z.number().int().positive().default(256 * 1024 * 1024),
         /** RCPT TO per transaction; more get 452 (RFC 5321 §4.5.3.1.8). */
         maxRecipients: z.number().int().positive().default(50),
         /** Concurrent connections; more get 421. */
@@ -70,6 +76,11 @@ export const configSchema = z
         tlsKeyFile: z.string().default(''),
         tlsCertFile: z.string().default(''),
       })
+      .strict()
+      .refine((s) => s.maxBytesInFlight >= s.maxMessageBytes, {
+        path: ['maxBytesInFlight'],
+        message: 'must be at least smtp.maxMessageBytes (one message of the largest size must fit)',
+      })
       .prefault({}),
     http: z
       .object({
@@ -108,6 +119,7 @@ export const configSchema = z
           .array(z.string().refine((v) => isAddressOrRange(v) || ['loopback', 'linklocal', 'uniquelocal'].includes(v), 'expected an IP address, a CIDR range, loopback, linklocal or uniquelocal'))
           .default([]),
       })
+      .strict()
       .prefault({}),
     verp: z
       .object({
@@ -121,6 +133,7 @@ export const configSchema = z
         /** Local-part prefix of List-Unsubscribe mailto: addresses (must differ from prefix). */
         unsubscribePrefix: z.string().regex(/^[a-z0-9._-]+$/i).default('u'),
       })
+      .strict()
       .prefault({}),
     pipeline: z
       .object({
@@ -130,6 +143,7 @@ export const configSchema = z
          */
         worker: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     lifecycle: z
       .object({
@@ -139,6 +153,7 @@ export const configSchema = z
          */
         pendingWindowHours: z.number().positive().default(72),
       })
+      .strict()
       .prefault({}),
     tail: z
       .object({
@@ -147,12 +162,14 @@ export const configSchema = z
         /** How often the log is polled for new lines. */
         pollMs: z.number().int().positive().default(500),
       })
+      .strict()
       .prefault({}),
     scheduler: z
       .object({
         /** How often the daemon looks for due jobs (each job has its own cadence). */
         tickMs: z.number().int().positive().default(15_000),
       })
+      .strict()
       .prefault({}),
     store: z
       .object({
@@ -165,6 +182,7 @@ export const configSchema = z
         /** How long a write waits for a lock held by another process before failing (then SMTP 451). */
         busyTimeoutMs: z.number().int().min(0).default(5000),
       })
+      .strict()
       .prefault({}),
     /** Account policy: suppression, rates, suspension (src/policy). Rates are fractions. */
     policy: z
@@ -198,6 +216,7 @@ export const configSchema = z
         /** Hold an account for review once its monthly sends pass this (0: never). */
         reviewMonthlySends: z.number().int().min(0).default(0),
       })
+      .strict()
       .prefault({}),
     /** Mail to account contacts (warnings, suspensions, appeals) through an SMTP relay. */
     notify: z
@@ -212,6 +231,7 @@ export const configSchema = z
         retryBaseMs: z.number().int().positive().default(60_000),
         retryMaxMs: z.number().int().positive().default(6 * 3_600_000),
       })
+      .strict()
       .prefault({}),
   })
   .strict();

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { repeated } from '../log-repeat.js';
 import type { MessageOutcome, Store } from '../store/types.js';
 import type { VerpCodec } from '../verp/index.js';
 import { decide } from './decide.js';
@@ -152,7 +153,7 @@ export class Processor {
 
   /** The store failed (locked, disk full): keep the messages `received` and try again later. */
   private scheduleRetry(err: unknown): void {
-    this.log.error({ evt: 'PROCESS_STORE_FAILED', err }, 'could not read or settle messages; retrying in 5 s');
+    repeated.log(this.log, 'error', { evt: 'PROCESS_STORE_FAILED', err }, 'could not read or settle messages; retrying in 5 s');
     if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

@@ -441,4 +441,22 @@ export const migrations: Migration[] = [
       DELETE FROM suppressions WHERE address GLOB '*[^ -~]*' AND address <> canonical_address(address);
     `,
   },
+  {
+    version: 8,
+    name: 'write probe of the readiness check; first bytes of the tailed file',
+    // (Written as 7 beside the other 7; depends on nothing after version 2.)
+    sql: `
+      -- /readyz proves the database writable by writing this one row (src/store/write-probe.ts):
+      -- a held lock, read-only or immutable files and a full disk all fail a real write, and
+      -- only a real write shows them.
+      CREATE TABLE write_probe (
+        id  INTEGER PRIMARY KEY CHECK (id = 1),
+        at  INTEGER NOT NULL
+      ) STRICT;
+
+      -- The first bytes (up to 256) of the file the checkpoint is in: a rotated file that was
+      -- compressed (maillog.1.gz, a new inode) or copied away is still recognised by them.
+      ALTER TABLE tail_checkpoints ADD COLUMN head BLOB;
+    `,
+  },
 ];

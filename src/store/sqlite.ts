@@ -390,6 +390,11 @@ export class SqliteStore implements Store {
     return counts;
   }
 
+  /** True once any message was ever stored (cheap: the first row of the table). */
+  hasMessages(): boolean {
+    return this.db.prepare('SELECT 1 FROM messages LIMIT 1').get() !== undefined;
+  }
+
   schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number;
   }

@@ -214,4 +214,6 @@ export interface TailCheckpoint {
   offset: number;
   lines: number;
   unparsed: number;
+  /** The first bytes (up to 256) of that file, to recognise it after rotation and compression. */
+  head?: Buffer | null;
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { repeated } from '../log-repeat.js';
 import { checkDestination, guardedFetch, REFUSED_CODE } from './destination.js';
 import type { ApiStore, DueDelivery } from '../store/sqlite-api.js';
 import { signedHeaders } from './sign.js';
@@ -70,7 +71,7 @@ export class WebhookDispatcher {
       this.enqueue(() => {
         this.kickQueued = false;
         return this.now();
-      }).catch((err) => this.opts.log.error({ evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'));
+      }).catch((err) => repeated.log(this.opts.log, 'error', { evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'));
     };
     const wait = this.lastKickAt + KICK_INTERVAL_MS - performance.now();
     if (wait <= 0) run();
