@@ -1,0 +1,88 @@
+// Phrase tables and the matchers compiled from them at module load. PURE.
+//
+// A phrase is the wording a server writes, in lower case, one entry per wording, with where it
+// comes from (`source`). A table's phrases all mean one thing (one reason); the table compiles
+// to ONE regular expression: an alternation of escaped literals, each wrapped in a capture group
+// so the matching entry is known. `*` in a phrase is a gap of at most GAP characters, compiled
+// as a bounded lazy `.{0,GAP}?`: no nested quantifier, no unbounded run, so a match costs at most
+// (text length x phrases x GAP) steps whatever a stranger sends.
+//
+// Matching runs over normalised text (normaliseText): lower case, typographic quotes made
+// plain, every run of white space one space. A phrase starting or ending with a word character
+// is anchored there on a word boundary ("spf" does not fire inside "despf").
+
+/** One wording of one table. */
+export interface Phrase {
+  /** Lower-case wording; `*` stands for a gap of at most GAP characters. */
+  text: string;
+  /**
+   * Why this wording means the table's reason: an RFC section, a provider's published reply
+   * reference (its title or address), or the MTA families it is seen from (two or more).
+   */
+  source: string;
+  /** A reply that must fire this entry (tests). Default: the text with each `*` as `x`. */
+  example?: string;
+}
+
+/** Gap allowed by a `*` of a phrase, in characters. */
+export const GAP = 40;
+
+/** Shorthand for a table entry: p('mailbox is full', 'seen: Sendmail, qmail'). */
+export function p(text: string, source: string, example?: string): Phrase {
+  return example === undefined ? { text, source } : { text, source, example };
+}
+
+/** Lower case, plain quotes, single spaces: the text every phrase is matched against. */
+export function normaliseText(s: string): string {
+  return s.toLowerCase().replace(/[\u2018\u2019\u0060\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ');
+}
+
+const isWordChar = (c: string): boolean => /\w/.test(c);
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** The regex source of one phrase: escaped literals, bounded gaps, word boundaries at the ends. */
+export function phraseSource(text: string): string {
+  const t = normaliseText(text).trim();
+  const parts = t.split('*').map((x) => x.trim());
+  const body = parts.map(escape).join(`.{0,${GAP}}?`);
+  const head = isWordChar(t[0] ?? '') ? '\\b' : '';
+  const tail = isWordChar(t[t.length - 1] ?? '') ? '\\b' : '';
+  return head + body + tail;
+}
+
+/** A compiled table: which entry matched and the text it matched, or null. */
+export interface PhraseMatcher {
+  readonly phrases: readonly Phrase[];
+  match(normalised: string): { phrase: Phrase; index: number; text: string } | null;
+}
+
+/** Compiles a list of phrases into one matcher (one regex, one group per entry). */
+export function compilePhrases(phrases: readonly Phrase[]): PhraseMatcher {
+  if (!phrases.length) return { phrases, match: () => null };
+  for (const ph of phrases) {
+    if (ph.text !== ph.text.toLowerCase()) throw new Error(`phrase not in lower case: ${ph.text}`);
+    if (!ph.text.replace(/\*/g, '').trim()) throw new Error('empty phrase');
+    if (!ph.source.trim()) throw new Error(`phrase without a source: ${ph.text}`);
+  }
+  const re = new RegExp(phrases.map((ph) => `(${phraseSource(ph.text)})`).join('|'));
+  return {
+    phrases,
+    match(normalised) {
+      const m = re.exec(normalised);
+      if (!m) return null;
+      let i = 1;
+      while (i < m.length && m[i] === undefined) i++;
+      return { phrase: phrases[i - 1], index: i - 1, text: m[0] };
+    },
+  };
+}
+
+/** The example text of an entry (its own, else the wording with each gap filled by `x`). */
+export function exampleOf(ph: Phrase): string {
+  return ph.example ?? ph.text.replace(/\s*\*\s*/g, ' x ');
+}
+
+/** A stable id for an entry within its table: its words joined by dashes (`mailbox-is-full`). */
+export function slug(text: string): string {
+  return text.replace(/\*/g, ' ').replace(/[^a-z0-9\u00c0-\uffff]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'x';
+}
