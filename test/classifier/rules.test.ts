@@ -190,3 +190,66 @@ describe('provider conventions and vendor readings', () => {
     expect(u).toMatchObject({ reason: 'mailboxfull', rule: 'text.mailboxfull:mailbox-full' });
   });
 });
+
+describe('harms of issue 13 that live in the classifier', () => {
+  const one = (fields: Partial<RecipientReport>, extra: Partial<ParsedReport> = {}) => classify({ ...report([recipient(fields)]), ...extra })[0];
+
+  it('(2) a bare 551 is not a moved mailbox; 551 with the forward path is (RFC 5321 §3.4)', () => {
+    const bare = one({ replyCode: 551, command: 'RCPT', diagnosticCode: '551 User not local' });
+    expect(bare.reason).not.toBe('hasmoved');
+    expect(bare.hardbounce).toBe(false);
+    const fwd = one({ replyCode: 551, command: 'RCPT', diagnosticCode: '551 User not local; please try <neko@example.org>' });
+    expect(fwd).toMatchObject({ reason: 'hasmoved', rule: 'reply.551-forward-path', hardbounce: true });
+  });
+  it('(2) a policy refusal at RCPT is not an unknown mailbox; Microsoft DBEB (5.4.1) is', () => {
+    const policy = one({ status: '5.7.1', command: 'RCPT', diagnosticCode: '554 5.7.1 <a@example.net>: Recipient address rejected: Access denied' });
+    expect(policy).toMatchObject({ reason: 'blocked', hardbounce: false });
+    const dbeb = one({ status: '5.4.1', command: 'RCPT', diagnosticCode: '550 5.4.1 Recipient address rejected: Access denied. AS(201806281)' });
+    expect(dbeb).toMatchObject({ reason: 'userunknown', rule: 'microsoft.dbeb-access-denied', hardbounce: true });
+  });
+  it('(2) a local delivery program\'s error is a mailer error, never an unknown user', () => {
+    const v = one({ status: '5.1.1', diagnosticType: 'x-unix', diagnosticCode: 'Command died with status 67: "/usr/bin/procmail". Command output: User unknown' });
+    expect(v).toMatchObject({ reason: 'mailererror', hardbounce: false });
+  });
+  it('(3) documented unknown-user wordings of large providers are unknown users, whatever the command', () => {
+    const gmail = one({ status: '5.0.0', diagnosticCode: "550-5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address" });
+    expect(gmail).toMatchObject({ reason: 'userunknown', rule: 'google.no-such-account', hardbounce: true });
+    const yahoo = one({ status: '5.0.0', command: 'DATA', diagnosticCode: "554 delivery error: dd This user doesn't have a yahoo.com account (x@yahoo.com) [0] - mta1082.mail.bf1.yahoo.com" });
+    expect(yahoo).toMatchObject({ reason: 'userunknown', rule: 'yahoo.no-such-account', hardbounce: true });
+    const o365 = one({ status: '5.1.10', diagnosticCode: '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup' });
+    expect(o365).toMatchObject({ reason: 'userunknown', hardbounce: true });
+  });
+  it('(5) quota and provider phrasings decide where the text says why', () => {
+    expect(one({ status: '4.2.2', diagnosticCode: '452-4.2.2 The email account that you tried to reach is over quota.' })).toMatchObject({ reason: 'mailboxfull' });
+    expect(one({ diagnosticCode: 'maildrop: maildir over quota.' })).toMatchObject({ reason: 'mailboxfull' });
+    expect(one({ diagnosticCode: '552 Mailbox of kijitora@example.org is FULL' })).toMatchObject({ reason: 'mailboxfull', rule: 'text.mailboxfull:mailbox-is-full' });
+  });
+  it('(6) provider reply conventions: Cox, Spectrum, GoDaddy, Mimecast, Zoho, Google Workspace', () => {
+    expect(one({ diagnosticCode: '554 cox.net Reject. Your IP has been blocked. AUP#CXBL', remoteMta: 'cxr.mx.a.cox.net' })).toMatchObject({ reason: 'blocked', rule: 'cox.code-cxbl' });
+    expect(one({ diagnosticCode: '550 5.1.1 <x@cox.net> recipient rejected', remoteMta: 'cxr.mx.a.cox.net', command: 'RCPT' })).toMatchObject({ reason: 'userunknown' });
+    expect(one({ diagnosticCode: '550 5.1.1 <x@example.org> recipient rejected', remoteMta: 'mx.example.org', command: 'RCPT' }).reason).not.toBe('userunknown');
+    expect(one({ diagnosticCode: '421 4.7.1 Too many connections AUP#I-1310' })).toMatchObject({ reason: 'ratelimited', rule: 'spectrum.code-1310' });
+    expect(one({ diagnosticCode: '552 This message has been rejected due to content judged to be spam by the internet community. IB212', remoteMta: 'p3plibsmtp01.prod.phx3.secureserver.net' })).toMatchObject({ reason: 'spamdetected', rule: 'godaddy.code-ib212' });
+    expect(one({ diagnosticCode: '550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550', remoteMta: 'eu-smtp-inbound-1.mimecast.com', command: 'RCPT' })).toMatchObject({ reason: 'userunknown', rule: 'mimecast.invalid-recipient' });
+    expect(one({ diagnosticCode: '554 5.7.7 Email policy violation detected', remoteMta: 'mx.zoho.com', command: 'DATA' })).toMatchObject({ reason: 'policyviolation', rule: 'zoho.policy' });
+    expect(one({ status: '5.2.1', diagnosticCode: '550-5.2.1 The email account that you tried to reach is inactive.' })).toMatchObject({ reason: 'suspend', rule: 'google.account-disabled', hardbounce: false });
+  });
+  it('(8) nested replies: the inner reply decides, the outer status stays as reported', () => {
+    const text = '554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.0 Unable to lookup DNS for example.org>';
+    expect(innerReply(normaliseText(text))).toMatchObject({ replyCode: 421, status: '4.4.0' });
+    const v = one({ status: '4.4.7', action: 'failed', diagnosticCode: text });
+    expect(v).toMatchObject({ reason: 'networkerror', status: '4.4.7', type: 'soft' });
+    const ms = one({ status: '5.1.351', diagnosticCode: '550 5.1.351 Remote server returned unknown recipient or mailbox unavailable -> 550 Unknown user x@example.jp' });
+    expect(ms).toMatchObject({ reason: 'userunknown', status: '5.1.351', hardbounce: true });
+    // the same reply repeated is not nested
+    expect(innerReply(normaliseText('554 554 5.7.0 Header error (state 18).'))).toBeNull();
+  });
+  it('honest defaults: the status subject and detail decide when the text names no cause', () => {
+    expect(one({ status: '5.2.1', diagnosticCode: '550 5.2.1 Sorry' })).toMatchObject({ reason: 'suspend', rule: 'status.x.2.1' });
+    expect(one({ status: '5.2.2', diagnosticCode: '552 5.2.2 Sorry' })).toMatchObject({ reason: 'mailboxfull' });
+    expect(one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'status.x.7.1' });
+    expect(one({ status: '5.1.99', diagnosticCode: '550 5.1.99 Sorry' })).toMatchObject({ reason: 'userunknown', rule: 'status.x.1.x' });
+    expect(one({ status: '5.0.0', diagnosticCode: '550 5.0.0 Sorry' })).toMatchObject({ reason: 'onhold', rule: 'default.onhold' });
+    expect(one({ status: '5.0.0', diagnosticCode: null })).toMatchObject({ reason: 'undefined' });
+  });
+});

@@ -19,6 +19,9 @@ export const microsoft: Provider = {
     { id: 'reputation', reason: 'badreputation', status: ['x.7.650', 'x.7.651', 'x.7.652'], exampleContext: { status: '4.7.650' } },
     { id: 'banned-ip', reason: 'blocked', statusRange: ['x.7.', 606, 649], exampleContext: { status: '5.7.606' } },
     { id: 'blocked', reason: 'blocked', status: ['x.7.506', 'x.7.507', 'x.7.510', 'x.7.511', 'x.7.513'], exampleContext: { status: '5.7.511' } },
+    // Directory-Based Edge Blocking: the recipient is not in the tenant's directory. Elsewhere
+    // (5.7.1 from a Postfix access map) the same words are a policy refusal, not a missing mailbox.
+    { id: 'dbeb-access-denied', reason: 'userunknown', status: ['x.4.1'], phrases: [p('recipient address rejected: access denied', MICROSOFT + ' (5.4.1 Recipient address rejected: Access denied)', '550 5.4.1 Recipient address rejected: Access denied. AS(201806281)')], exampleContext: { status: '5.4.1' } },
     { id: 'recipient-not-found', reason: 'userunknown', phrases: [p('resolver.adr.recipientnotfound', MICROSOFT + ' (5.1.10)', '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'), p('resolver.adr.recipnotfound', MICROSOFT + ' (5.1.1)')] },
     { id: 'network-block-list', reason: 'blocked', phrases: [p('part of their network is on our block list', MICROSOFT + ' (Outlook.com S3150)', '550 5.7.1 Unfortunately, messages from [192.0.2.1] weren\'t sent. Please contact your Internet service provider since part of their network is on our block list (S3150).')] },
   ],

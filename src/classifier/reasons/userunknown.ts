@@ -92,7 +92,6 @@ export const userunknown: ReasonTable = {
     p('recipient address rejected: unknown', 'Postfix: RCPT refusal of an unknown user'),
     p('recipient address rejected: invalid', 'Postfix: RCPT refusal of an unknown user'),
     p('recipient address rejected: undeliverable', 'Postfix: reject_unverified_recipient'),
-    p('recipient address rejected: access denied', 'Postfix/Exchange: RCPT refusal of an unknown recipient'),
     p('recipientnotfound', 'Microsoft Exchange Online: 5.1.10 RecipientNotFound'),
     p('there is no one at this address', SISIMAI),
     p('is not an active address', SISIMAI),
