@@ -15,6 +15,7 @@ export const mimecast: Provider = {
     { id: 'sender-blocked', reason: 'rejected', phrases: [p('envelope blocked', MIMECAST), p('administrative prohibition envelope blocked', MIMECAST), p('block policy for envelope from address', MIMECAST)] },
     { id: 'policy', reason: 'policyviolation', phrases: [p('anti-spoofing policy', MIMECAST), p('content examination policy', MIMECAST), p('host network not allowed', MIMECAST), p('host network, not allowed', MIMECAST)] },
     { id: 'ip-blocked', reason: 'blocked', phrases: [p('ip temporarily blacklisted', MIMECAST), p('sender address blocked', MIMECAST)] },
+    { id: 'security-policies', reason: 'policyviolation', phrases: [p('email rejected due to security policies', MIMECAST)] },
     { id: 'size', reason: 'emailtoolarge', phrases: [p('maximum email size exceeded', MIMECAST)] },
     { id: 'relay', reason: 'norelaying', phrases: [p('open relay not allowed', MIMECAST), p('open relay is not allowed', MIMECAST)] },
   ],

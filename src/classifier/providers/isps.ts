@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, COX, GODADDY, ORANGE, SPECTRUM } from '../sources.js';
+import { APPLE, COMCAST, COX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -95,4 +95,45 @@ export const orange: Provider = {
     example: '550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]',
   },
   rules: [],
+};
+
+/** Deutsche Telekom (T-Online) answers a sending IP on its block list with a fixed sentence. */
+export const tonline: Provider = {
+  id: 'tonline',
+  name: 'Deutsche Telekom T-Online',
+  source: TONLINE,
+  rules: [{ id: 'ip-blocked', reason: 'blocked', phrases: [p('to contact tosa@rx.t-online.de', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')] }],
+};
+
+/** Yandex: "No such user!" is its reply for a recipient that does not exist (sent with 5.7.1). */
+export const yandex: Provider = {
+  id: 'yandex',
+  name: 'Yandex Mail',
+  source: YANDEX,
+  rules: [{ id: 'no-such-user', reason: 'userunknown', phrases: [p('5.7.1 no such user!', YANDEX, '550 5.7.1 No such user!')] }],
+};
+
+/** Comcast: replies carry a code (BL000000 ...) documented on its SMTP error page. */
+export const comcast: Provider = {
+  id: 'comcast',
+  name: 'Comcast (Xfinity)',
+  source: COMCAST,
+  codes: {
+    pattern: /\b(bl0000[01]\d|rl0000[01]\d)\b/,
+    codes: { bl000000: 'blocked', bl000001: 'blocked', bl000010: 'blocked', bl000011: 'blocked', rl000001: 'ratelimited', rl000010: 'ratelimited' },
+    example: '554 resimta-po-31v.sys.comcast.net comcast 192.0.2.1 Comcast block for spam. Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000',
+  },
+  rules: [{ id: 'block-for-spam', reason: 'blocked', phrases: [p('comcast block for spam', COMCAST)] }],
+};
+
+/** NetEase (163.com, 126.com): replies carry a class:code pair ("DT:SPM") explained on its help page. */
+export const netease: Provider = {
+  id: 'netease',
+  name: 'NetEase 163/126/yeah.net',
+  source: NETEASE,
+  rules: [
+    { id: 'spam', reason: 'spamdetected', phrases: [p('dt:spm', NETEASE + ' (content judged to be spam)', '554 DT:SPM 163 mx12,QcCowEAZ_gBZiQ1nQ8SBBA--.12345S2 1712345678')] },
+    { id: 'rbl', reason: 'blocked', phrases: [p('dt:rbl', NETEASE + ' (sending IP on a block list)')] },
+    { id: 'spf', reason: 'authfailure', phrases: [p('mi:spf', NETEASE + ' (SPF check failed)')] },
+  ],
 };

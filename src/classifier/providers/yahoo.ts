@@ -33,6 +33,8 @@ export const yahooHosts: Provider = {
         p('will be permanently deferred', YAHOO + ' (TSS09, TSS11)'),
       ],
     },
+    // "552 1 Requested mail action aborted, mailbox not found" answers DATA at Yahoo: no such user
+    { id: 'mailbox-not-found', reason: 'userunknown', phrases: [p('mailbox not found', YAHOO, '552 1 Requested mail action aborted, mailbox not found')] },
   ],
 };
 

@@ -21,8 +21,6 @@ export const notaccept: ReasonTable = {
     p('does not accept mail', NOMX),
     p('will not accept mail', NOMX),
     p('not accepting network messages', 'RFC 3463 X.3.2 (title)'),
-    p('not accepting messages', 'RFC 3463 X.3.2; seen: Sendmail, Exim'),
-    p('not accepting mail', NOMX),
     p('mail receiving disabled', NOMX),
     p('no mx record', NOMX),
     p('no mx found', NOMX),
