@@ -21,6 +21,8 @@ export const blocked: ReasonTable = {
     p('spamhaus', DNSBL),
     p('spamcop', DNSBL),
     p('sorbs', DNSBL),
+    p('barracudacentral', 'seen: Barracuda Reputation Block List users (Postfix, Exim)'),
+    p('barracuda reputation', 'seen: Barracuda appliances, BRBL users'),
     p('dnsbl', DNSBL),
     p('rbl', DNSBL),
     p('blacklisted by', DNSBL),

@@ -35,6 +35,8 @@ export const filtered: ReasonTable = {
     p('recipient preferences', USER_FILTER),
     p('recipient rules', USER_FILTER),
     p('due to extended inactivity new mail', SISIMAI),
+    p('not found recipient account', SISIMAI),
+    p('is not accepting any mail', SISIMAI),
   ],
 };
 

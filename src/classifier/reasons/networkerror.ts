@@ -31,7 +31,6 @@ export const networkerror: ReasonTable = {
     p('no route to host', NET),
     p('network is unreachable', NET),
     p('host is unreachable', NET),
-    p('host unreachable', NET),
     p('could not connect', NET),
     p('unable to connect', NET),
     p("couldn't connect", NET),

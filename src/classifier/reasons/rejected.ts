@@ -65,6 +65,7 @@ export const rejected: ReasonTable = {
     p('fully qualified email address required', 'seen: McAfee, Postfix reject_non_fqdn_sender'),
     p('from: domain is invalid', 'GoDaddy: IB506'),
     p('sender domain is empty', SISIMAI),
+    p('denied by secumail valid-address-filter', SISIMAI),
     p('mail from not owned by user', SISIMAI),
     p('you are not allowed to send mail', SISIMAI),
     p('this server does not accept mail from', SISIMAI),

@@ -29,6 +29,8 @@ export const requireptr: ReasonTable = {
     p('must have a reverse dns record', MICROSOFT),
     p('dns check failure - try again later', COX),
     p('cannot resolve your address', CHECKS),
+    p('host name of your ip', CHECKS),
+    p('the ip address you are sending from has no', CHECKS),
     p('unverifyable sending', 'Exim: "service permits N unverifyable sending IPs" (sender host checks)'),
     p('mismatches client ip', 'Outlook.com: HELO domain does not match the client address'),
   ],

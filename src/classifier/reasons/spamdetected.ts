@@ -34,6 +34,7 @@ export const spamVerdict: ReasonTable = {
     p('reject bulk.advertising', SISIMAI),
     p('rejecting banned content', 'seen: amavisd-new, Exim'),
     p('temporarily blocked by our filter', SISIMAI),
+    p('recurrent pattern detection system', 'seen: Cyren/Commtouch RPD engine (in several gateways)'),
   ],
 };
 
