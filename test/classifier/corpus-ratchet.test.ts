@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runClassify } from '../../src/commands/classify.js';
 
-const MIN_ALL = 97.2; // lowered by the rules branch (issue 13): file-fitted rules removed
+const MIN_ALL = 97.0; // lowered by the rules branch (issue 13, was 97.7): file-fitted rules removed, documented provider readings
 const MIN_RECIPIENT = 99.2;
 const MAX_NOT_BOUNCE_WITH_RECORDS = 1;
 
