@@ -34,7 +34,7 @@ import type { BounceType, Category, ParsedReport, Reason, RecipientReport, Verdi
 import { decide, normaliseText, type DecideInput, type RuleMatch } from './rules.js';
 import { DERIVED_STATUS } from './status.js';
 
-export { decide, RULES } from './rules.js';
+export { decide, ruleEntries } from './rules.js';
 export type { DecideInput, RuleEntry, RuleMatch } from './rules.js';
 
 const CATEGORY: Partial<Record<Reason, Category>> = {

@@ -66,6 +66,10 @@ const C_PROVIDERS: CompiledProvider[] = PROVIDERS.map((provider) => ({
   rules: provider.rules.map((rule) => ({ rule, matcher: rule.phrases ? compilePhrases(rule.phrases) : null })),
 }));
 
+// Every provider wording in one matcher: most replies carry none, and one pass over the text
+// then spares the per-rule passes (the rules are still walked in order when it hits).
+const ANY_PROVIDER_PHRASE = compilePhrases(PROVIDERS.flatMap((x) => x.rules.flatMap((r) => r.phrases ?? [])));
+
 // --- tiers -----------------------------------------------------------------------------------
 
 const hostIs = (host: string | null | undefined, suffixes: string[]): boolean =>
@@ -78,18 +82,20 @@ function statusInRange(status: string, [prefix, lo, hi]: [string, number, number
 }
 
 function matchProviders(inp: DecideInput): RuleMatch | null {
+  const anyPhrase = !!inp.text && ANY_PROVIDER_PHRASE.test(inp.text);
   for (const { provider, rules } of C_PROVIDERS) {
     if (provider.hosts && !hostIs(inp.host, provider.hosts)) continue;
     const code = provider.codes ? matchCode(provider, inp.text) : null;
     if (code) return code;
-    const m = matchProviderRules(provider, rules, inp);
+    const m = matchProviderRules(provider, rules, inp, anyPhrase);
     if (m) return m;
   }
   return null;
 }
 
-function matchProviderRules(provider: Provider, rules: CompiledProvider['rules'], inp: DecideInput): RuleMatch | null {
+function matchProviderRules(provider: Provider, rules: CompiledProvider['rules'], inp: DecideInput, anyPhrase: boolean): RuleMatch | null {
   for (const { rule, matcher } of rules) {
+    if (matcher && !anyPhrase) continue;
     if (rule.detector && (!inp.detector || !rule.detector.includes(inp.detector))) continue;
     if (rule.vendorCategory && (!inp.vendorCategory || !rule.vendorCategory.includes(inp.vendorCategory))) continue;
     if (rule.command && (!inp.command || !rule.command.includes(inp.command))) continue;
@@ -213,5 +219,10 @@ function tableEntries(tables: readonly ReasonTable[]): RuleEntry[] {
   );
 }
 
-/** Every entry of every table, in decision order. */
-export const RULES: readonly RuleEntry[] = [...providerEntries(), ...tableEntries(STRONG), ...tableEntries(WEAK), ...tableEntries(LAST)];
+let entries: readonly RuleEntry[] | null = null;
+
+/** Every entry of every table, in decision order (built on first use: tests and tools only). */
+export function ruleEntries(): readonly RuleEntry[] {
+  entries ??= [...providerEntries(), ...tableEntries(STRONG), ...tableEntries(WEAK), ...tableEntries(LAST)];
+  return entries;
+}

@@ -5,7 +5,9 @@
 // earlier one), so adding a broad phrase above an entry breaks a test instead of silently
 // shadowing it. Then the decisions the classifier makes around the tables.
 import { describe, expect, it } from 'vitest';
-import { classify, decide, innerReply, RULES } from '../../src/classifier/index.js';
+import { classify, decide, innerReply, ruleEntries } from '../../src/classifier/index.js';
+
+const RULES = ruleEntries();
 import { compilePhrases, normaliseText, p, phraseSource } from '../../src/classifier/phrase.js';
 import { PROVIDERS } from '../../src/classifier/providers/index.js';
 import { LAST, STRONG, WEAK } from '../../src/classifier/reasons/index.js';
