@@ -2,8 +2,8 @@
 //
 // A phrase is the wording a server writes, in lower case, one entry per wording, with where it
 // comes from (`source`). A table's phrases all mean one thing (one reason); the table compiles
-// to ONE regular expression: an alternation of escaped literals, each wrapped in a capture group
-// so the matching entry is known. `*` in a phrase is a gap of at most GAP characters, compiled
+// to ONE regular expression: an alternation of escaped literals with their common beginnings
+// shared (a trie), then an anchored pass names the entry that matched. `*` in a phrase is a gap of at most GAP characters, compiled
 // as a bounded lazy `.{0,GAP}?`: no nested quantifier, no unbounded run, so a match costs at most
 // (text length x phrases x GAP) steps whatever a stranger sends.
 //

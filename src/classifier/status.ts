@@ -156,7 +156,10 @@ export function reasonOfStatus(status: string | null): { reason: Reason; id: str
  * Codes precise enough to beat a hinting word of the text ("550 5.1.1 ... access denied" is a
  * missing mailbox): each names exactly one cause.
  */
-const PRECISE = new Set(['1.1', '1.2', '1.6', '1.10', '2.2', '2.3', '3.4', '4.7', '7.13', '7.17', '7.18', '7.20', '7.21', '7.22', '7.23', '7.24', '7.25', '7.26', '7.28', '7.29', '7.30']);
+const PRECISE = new Set([
+  '1.1', '1.2', '1.6', '1.10', '2.2', '2.3', '3.4', '4.7', '7.13', '7.17', '7.18',
+  '7.20', '7.21', '7.22', '7.23', '7.24', '7.25', '7.26', '7.28', '7.29', '7.30',
+]);
 
 /** True when the status is one of the precise codes above. */
 export function isPreciseStatus(status: string | null): boolean {

@@ -9,11 +9,39 @@ export const mimecast: Provider = {
   source: MIMECAST,
   hosts: ['mimecast.com'],
   rules: [
-    { id: 'invalid-recipient', reason: 'userunknown', phrases: [p('invalid recipient', MIMECAST, '550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550'), p('user unknown', MIMECAST)] },
-    { id: 'auth', reason: 'authfailure', phrases: [p('spf sender invalid', MIMECAST), p('dkim sender invalid', MIMECAST), p('dmarc sender invalid', MIMECAST)] },
+    {
+      id: 'invalid-recipient', reason: 'userunknown',
+      phrases: [
+        p('invalid recipient', MIMECAST, '550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550'),
+        p('user unknown', MIMECAST),
+      ],
+    },
+    {
+      id: 'auth', reason: 'authfailure',
+      phrases: [
+        p('spf sender invalid', MIMECAST),
+        p('dkim sender invalid', MIMECAST),
+        p('dmarc sender invalid', MIMECAST),
+      ],
+    },
     { id: 'reputation', reason: 'badreputation', phrases: [p('local ct ip reputation', MIMECAST)] },
-    { id: 'sender-blocked', reason: 'rejected', phrases: [p('envelope blocked', MIMECAST), p('administrative prohibition envelope blocked', MIMECAST), p('block policy for envelope from address', MIMECAST)] },
-    { id: 'policy', reason: 'policyviolation', phrases: [p('anti-spoofing policy', MIMECAST), p('content examination policy', MIMECAST), p('host network not allowed', MIMECAST), p('host network, not allowed', MIMECAST)] },
+    {
+      id: 'sender-blocked', reason: 'rejected',
+      phrases: [
+        p('envelope blocked', MIMECAST),
+        p('administrative prohibition envelope blocked', MIMECAST),
+        p('block policy for envelope from address', MIMECAST),
+      ],
+    },
+    {
+      id: 'policy', reason: 'policyviolation',
+      phrases: [
+        p('anti-spoofing policy', MIMECAST),
+        p('content examination policy', MIMECAST),
+        p('host network not allowed', MIMECAST),
+        p('host network, not allowed', MIMECAST),
+      ],
+    },
     { id: 'ip-blocked', reason: 'blocked', phrases: [p('ip temporarily blacklisted', MIMECAST), p('sender address blocked', MIMECAST)] },
     { id: 'security-policies', reason: 'policyviolation', phrases: [p('email rejected due to security policies', MIMECAST)] },
     { id: 'size', reason: 'emailtoolarge', phrases: [p('maximum email size exceeded', MIMECAST)] },
@@ -29,8 +57,20 @@ export const zoho: Provider = {
   rules: [
     { id: 'no-such-user', reason: 'userunknown', phrases: [p('user does not exist', ZOHO, '550 5.1.1 User does not exist - <x@zoho.com>')] },
     { id: 'dmarc', reason: 'authfailure', phrases: [p('email rejected per dmarc policy', ZOHO)] },
-    { id: 'destination-refused', reason: 'rejected', phrases: [p('mail rejected by destination domain', ZOHO), p('email cannot be delivered. reason: email flagged as spam', ZOHO)] },
-    { id: 'policy', reason: 'policyviolation', phrases: [p('email policy violation detected', ZOHO), p('mailbox delivery restricted by policy error', ZOHO)] },
+    {
+      id: 'destination-refused', reason: 'rejected',
+      phrases: [
+        p('mail rejected by destination domain', ZOHO),
+        p('email cannot be delivered. reason: email flagged as spam', ZOHO),
+      ],
+    },
+    {
+      id: 'policy', reason: 'policyviolation',
+      phrases: [
+        p('email policy violation detected', ZOHO),
+        p('mailbox delivery restricted by policy error', ZOHO),
+      ],
+    },
     { id: 'virus', reason: 'virusdetected', phrases: [p('detected by zoho mail', ZOHO)] },
     { id: 'greylisted', reason: 'blocked', phrases: [p('greylisted, try again after some time', ZOHO)] },
   ],

@@ -20,7 +20,12 @@ export const cox: Provider = {
     example: '554 cox.net Reject. Your IP has been blocked. AUP#CXBL',
   },
   rules: [
-    { id: 'recipient-rejected', reason: 'userunknown', phrases: [p('recipient rejected', COX + ' (not a valid Cox Email account)', '550 5.1.1 <x@cox.net> recipient rejected')] },
+    {
+      id: 'recipient-rejected', reason: 'userunknown',
+      phrases: [
+        p('recipient rejected', COX + ' (not a valid Cox Email account)', '550 5.1.1 <x@cox.net> recipient rejected'),
+      ],
+    },
     { id: 'no-rdns', reason: 'requireptr', phrases: [p('rejected - no rdns', COX)] },
     { id: 'too-many-invalid', reason: 'blocked', phrases: [p('too many invalid recipients', COX)] },
   ],
@@ -33,8 +38,15 @@ export const spectrum: Provider = {
   source: SPECTRUM,
   codes: {
     pattern: /\baup#[io]?-?(\d{4})\b/,
-    codes: { '1000': 'blocked', '1010': 'rejected', '1090': 'systemerror', '1260': 'networkerror', '1500': 'rejected', '1520': 'rejected', '1530': 'emailtoolarge', '1540': 'ratelimited', '1550': 'ratelimited', '1560': 'policyviolation', '1580': 'ratelimited' },
-    ranges: [[1020, 1080, 'rejected'], [1100, 1150, 'requireptr'], [1160, 1190, 'policyviolation'], [1200, 1250, 'blocked'], [1300, 1340, 'ratelimited'], [1350, 1490, 'ratelimited']],
+    codes: {
+      '1000': 'blocked', '1010': 'rejected', '1090': 'systemerror', '1260': 'networkerror', '1500': 'rejected',
+      '1520': 'rejected', '1530': 'emailtoolarge', '1540': 'ratelimited', '1550': 'ratelimited',
+      '1560': 'policyviolation', '1580': 'ratelimited',
+    },
+    ranges: [
+      [1020, 1080, 'rejected'], [1100, 1150, 'requireptr'], [1160, 1190, 'policyviolation'],
+      [1200, 1250, 'blocked'], [1300, 1340, 'ratelimited'], [1350, 1490, 'ratelimited'],
+    ],
     example: '554 5.7.1 Your IP address has been blocked. AUP#I-1000',
   },
   rules: [],
@@ -70,7 +82,13 @@ export const apple: Provider = {
   source: APPLE,
   hosts: ['icloud.com', 'me.com', 'mac.com', 'apple.com'],
   rules: [
-    { id: 'inactive-address', reason: 'userunknown', phrases: [p('inactive email address', APPLE, '550 5.1.1 <x@icloud.com>: inactive email address'), p('unknown or illegal alias', APPLE)] },
+    {
+      id: 'inactive-address', reason: 'userunknown',
+      phrases: [
+        p('inactive email address', APPLE, '550 5.1.1 <x@icloud.com>: inactive email address'),
+        p('unknown or illegal alias', APPLE),
+      ],
+    },
     { id: 'moved', reason: 'hasmoved', phrases: [p('recipient no longer on server', APPLE)] },
     { id: 'local-policy', reason: 'policyviolation', phrases: [p('due to local policy', APPLE)] },
   ],
@@ -102,7 +120,13 @@ export const tonline: Provider = {
   id: 'tonline',
   name: 'Deutsche Telekom T-Online',
   source: TONLINE,
-  rules: [{ id: 'ip-blocked', reason: 'blocked', phrases: [p('to contact tosa@rx.t-online.de', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')] }],
+  rules: [
+    {
+      id: 'ip-blocked',
+      reason: 'blocked',
+      phrases: [p('to contact tosa@rx.t-online.de', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')],
+    },
+  ],
 };
 
 /** Yandex: "No such user!" is its reply for a recipient that does not exist (sent with 5.7.1). */
@@ -132,7 +156,12 @@ export const netease: Provider = {
   name: 'NetEase 163/126/yeah.net',
   source: NETEASE,
   rules: [
-    { id: 'spam', reason: 'spamdetected', phrases: [p('dt:spm', NETEASE + ' (content judged to be spam)', '554 DT:SPM 163 mx12,QcCowEAZ_gBZiQ1nQ8SBBA--.12345S2 1712345678')] },
+    {
+      id: 'spam', reason: 'spamdetected',
+      phrases: [
+        p('dt:spm', NETEASE + ' (content judged to be spam)', '554 DT:SPM 163 mx12,QcCowEAZ_gBZiQ1nQ8SBBA--.12345S2 1712345678'),
+      ],
+    },
     { id: 'rbl', reason: 'blocked', phrases: [p('dt:rbl', NETEASE + ' (sending IP on a block list)')] },
     { id: 'spf', reason: 'authfailure', phrases: [p('mi:spf', NETEASE + ' (SPF check failed)')] },
   ],

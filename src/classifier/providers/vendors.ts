@@ -8,10 +8,33 @@ export const vendors: Provider = {
   name: 'MTA and gateway products with fixed wordings',
   source: 'the wording of each product, seen in its NDRs',
   rules: [
-    { id: 'notes-directory', reason: 'userunknown', phrases: [p('not listed in domino directory', 'IBM Lotus Domino NDRs', 'User some.name (x@example.jp) not listed in Domino Directory'), p('not listed in public name & address book', 'IBM Lotus Notes NDRs'), p('domino ディレクトリには見つかりません', 'IBM Lotus Domino NDRs (Japanese)'), p('ディレクトリのリストにありません', 'IBM Lotus Domino NDRs (Japanese)')] },
-    { id: 'imail-user', reason: 'userunknown', phrases: [p('invalid final delivery userid:', 'Ipswitch IMail NDRs'), p('unknown user: *@', 'Ipswitch IMail NDRs', 'Unknown user: kijitora@example.com')] },
+    {
+      id: 'notes-directory', reason: 'userunknown',
+      phrases: [
+        p('not listed in domino directory', 'IBM Lotus Domino NDRs', 'User some.name (x@example.jp) not listed in Domino Directory'),
+        p('not listed in public name & address book', 'IBM Lotus Notes NDRs'),
+        p('domino ディレクトリには見つかりません', 'IBM Lotus Domino NDRs (Japanese)'),
+        p('ディレクトリのリストにありません', 'IBM Lotus Domino NDRs (Japanese)'),
+      ],
+    },
+    {
+      id: 'imail-user', reason: 'userunknown',
+      phrases: [
+        p('invalid final delivery userid:', 'Ipswitch IMail NDRs'),
+        p('unknown user: *@', 'Ipswitch IMail NDRs', 'Unknown user: kijitora@example.com'),
+      ],
+    },
     { id: 'verizon-mms', reason: 'userunknown', phrases: [p('no valid recipients for this mm', 'Verizon Wireless MMS gateway NDRs')] },
-    { id: 'trendmicro-unable', reason: 'userunknown', phrases: [p('reason: unable to deliver message to <', 'Trend Micro InterScan/Vision One NDRs', 'Reason: Unable to deliver message to <kijitora@example.jp> (and other recipients in the same domain).')] },
+    {
+      id: 'trendmicro-unable', reason: 'userunknown',
+      phrases: [
+        p(
+          'reason: unable to deliver message to <',
+          'Trend Micro InterScan/Vision One NDRs',
+          'Reason: Unable to deliver message to <kijitora@example.jp> (and other recipients in the same domain).',
+        ),
+      ],
+    },
   ],
 };
 
@@ -23,7 +46,17 @@ export const families: Provider = {
   rules: [
     { id: 'googlegroups-post', reason: 'rejected', detector: ['googlegroups'], exampleContext: { detector: 'googlegroups' } },
     // au (EZweb) marks a refusal by the recipient's own reception settings with X-SPASIGN: NG
-    { id: 'ezweb-spasign', reason: 'filtered', detector: ['ezweb'], phrases: [p('x-spasign;', 'KDDI au: X-SPASIGN header of its filter refusals', 'x-spasign; Each of the following recipients was rejected by a remote mail server.')], exampleContext: { detector: 'ezweb' } },
+    {
+      id: 'ezweb-spasign', reason: 'filtered', detector: ['ezweb'],
+      phrases: [
+        p(
+          'x-spasign;',
+          'KDDI au: X-SPASIGN header of its filter refusals',
+          'x-spasign; Each of the following recipients was rejected by a remote mail server.',
+        ),
+      ],
+      exampleContext: { detector: 'ezweb' },
+    },
   ],
 };
 
@@ -33,7 +66,16 @@ export const docomo: Provider = {
   name: 'NTT docomo',
   source: DOCOMO,
   hosts: ['docomo.ne.jp'],
-  rules: [{ id: 'data-refused', reason: 'rejected', command: ['DATA'], status: ['5.0.0'], phrases: [p('unknown user', DOCOMO, '550 Unknown user kijitora@docomo.ne.jp')], exampleContext: { command: 'DATA', status: '5.0.0' } }],
+  rules: [
+    {
+      id: 'data-refused',
+      reason: 'rejected',
+      command: ['DATA'],
+      status: ['5.0.0'],
+      phrases: [p('unknown user', DOCOMO, '550 Unknown user kijitora@docomo.ne.jp')],
+      exampleContext: { command: 'DATA', status: '5.0.0' },
+    },
+  ],
 };
 
 /**
@@ -46,19 +88,75 @@ export const powermta: Provider = {
   source: POWERMTA,
   rules: [
     // "bad mailbox" with X.2.1 "mailbox disabled": the mailbox exists but is disabled
-    { id: 'mailbox-disabled', reason: 'suspend', vendorCategory: ['powermta:bad-mailbox', 'powermta:inactive-mailbox'], status: ['x.2.1'], exampleContext: { vendorCategory: 'powermta:bad-mailbox', status: '5.2.1' } },
-    { id: 'bad-mailbox', reason: 'userunknown', vendorCategory: ['powermta:bad-mailbox'], exampleContext: { vendorCategory: 'powermta:bad-mailbox' } },
-    { id: 'inactive-mailbox', reason: 'suspend', vendorCategory: ['powermta:inactive-mailbox'], exampleContext: { vendorCategory: 'powermta:inactive-mailbox' } },
+    {
+      id: 'mailbox-disabled',
+      reason: 'suspend',
+      vendorCategory: ['powermta:bad-mailbox', 'powermta:inactive-mailbox'],
+      status: ['x.2.1'],
+      exampleContext: { vendorCategory: 'powermta:bad-mailbox', status: '5.2.1' },
+    },
+    {
+      id: 'bad-mailbox',
+      reason: 'userunknown',
+      vendorCategory: ['powermta:bad-mailbox'],
+      exampleContext: { vendorCategory: 'powermta:bad-mailbox' },
+    },
+    {
+      id: 'inactive-mailbox',
+      reason: 'suspend',
+      vendorCategory: ['powermta:inactive-mailbox'],
+      exampleContext: { vendorCategory: 'powermta:inactive-mailbox' },
+    },
     { id: 'bad-domain', reason: 'hostunknown', vendorCategory: ['powermta:bad-domain'], exampleContext: { vendorCategory: 'powermta:bad-domain' } },
     { id: 'quota', reason: 'mailboxfull', vendorCategory: ['powermta:quota-issues'], exampleContext: { vendorCategory: 'powermta:quota-issues' } },
-    { id: 'expired', reason: 'expired', vendorCategory: ['powermta:message-expired'], exampleContext: { vendorCategory: 'powermta:message-expired' } },
-    { id: 'no-answer', reason: 'networkerror', vendorCategory: ['powermta:no-answer-from-host', 'powermta:bad-connection'], exampleContext: { vendorCategory: 'powermta:no-answer-from-host' } },
-    { id: 'routing', reason: 'systemerror', vendorCategory: ['powermta:routing-errors'], exampleContext: { vendorCategory: 'powermta:routing-errors' } },
+    {
+      id: 'expired',
+      reason: 'expired',
+      vendorCategory: ['powermta:message-expired'],
+      exampleContext: { vendorCategory: 'powermta:message-expired' },
+    },
+    {
+      id: 'no-answer',
+      reason: 'networkerror',
+      vendorCategory: ['powermta:no-answer-from-host', 'powermta:bad-connection'],
+      exampleContext: { vendorCategory: 'powermta:no-answer-from-host' },
+    },
+    {
+      id: 'routing',
+      reason: 'systemerror',
+      vendorCategory: ['powermta:routing-errors'],
+      exampleContext: { vendorCategory: 'powermta:routing-errors' },
+    },
     { id: 'spam', reason: 'spamdetected', vendorCategory: ['powermta:spam-related'], exampleContext: { vendorCategory: 'powermta:spam-related' } },
-    { id: 'virus', reason: 'virusdetected', vendorCategory: ['powermta:virus-related'], exampleContext: { vendorCategory: 'powermta:virus-related' } },
-    { id: 'policy', reason: 'policyviolation', vendorCategory: ['powermta:policy-related'], exampleContext: { vendorCategory: 'powermta:policy-related' } },
-    { id: 'content', reason: 'contenterror', vendorCategory: ['powermta:content-related'], exampleContext: { vendorCategory: 'powermta:content-related' } },
-    { id: 'invalid-sender', reason: 'rejected', vendorCategory: ['powermta:invalid-sender'], exampleContext: { vendorCategory: 'powermta:invalid-sender' } },
-    { id: 'relaying', reason: 'norelaying', vendorCategory: ['powermta:relaying-issues'], exampleContext: { vendorCategory: 'powermta:relaying-issues' } },
+    {
+      id: 'virus',
+      reason: 'virusdetected',
+      vendorCategory: ['powermta:virus-related'],
+      exampleContext: { vendorCategory: 'powermta:virus-related' },
+    },
+    {
+      id: 'policy',
+      reason: 'policyviolation',
+      vendorCategory: ['powermta:policy-related'],
+      exampleContext: { vendorCategory: 'powermta:policy-related' },
+    },
+    {
+      id: 'content',
+      reason: 'contenterror',
+      vendorCategory: ['powermta:content-related'],
+      exampleContext: { vendorCategory: 'powermta:content-related' },
+    },
+    {
+      id: 'invalid-sender',
+      reason: 'rejected',
+      vendorCategory: ['powermta:invalid-sender'],
+      exampleContext: { vendorCategory: 'powermta:invalid-sender' },
+    },
+    {
+      id: 'relaying',
+      reason: 'norelaying',
+      vendorCategory: ['powermta:relaying-issues'],
+      exampleContext: { vendorCategory: 'powermta:relaying-issues' },
+    },
   ],
 };

@@ -8,7 +8,16 @@ export const yahoo: Provider = {
   name: 'Yahoo Inc. (Yahoo Mail, AOL)',
   source: YAHOO,
   rules: [
-    { id: 'no-such-account', reason: 'userunknown', phrases: [p("dd this user doesn't have a", YAHOO + ' (554 delivery error)', "554 delivery error: dd This user doesn't have a yahoo.com account (x@yahoo.com) [0]")] },
+    {
+      id: 'no-such-account', reason: 'userunknown',
+      phrases: [
+        p(
+          "dd this user doesn't have a",
+          YAHOO + ' (554 delivery error)',
+          "554 delivery error: dd This user doesn't have a yahoo.com account (x@yahoo.com) [0]",
+        ),
+      ],
+    },
     {
       id: 'disabled', reason: 'suspend', phrases: [
         p('delivery error: dd * is no longer valid', YAHOO, '554 delivery error: dd kijitora@yahoo.com is no longer valid. [-20]'),
@@ -29,12 +38,21 @@ export const yahooHosts: Provider = {
     // Yahoo's page says the sender is deferred, without saying which check failed
     {
       id: 'sender-deferred', reason: 'rejected', phrases: [
-        p('temporarily deferred due to unexpected volume or user complaints', YAHOO + ' (TSS04)', '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1'),
+        p(
+          'temporarily deferred due to unexpected volume or user complaints',
+          YAHOO + ' (TSS04)',
+          '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1',
+        ),
         p('will be permanently deferred', YAHOO + ' (TSS09, TSS11)'),
       ],
     },
     // "552 1 Requested mail action aborted, mailbox not found" answers DATA at Yahoo: no such user
-    { id: 'mailbox-not-found', reason: 'userunknown', phrases: [p('mailbox not found', YAHOO, '552 1 Requested mail action aborted, mailbox not found')] },
+    {
+      id: 'mailbox-not-found', reason: 'userunknown',
+      phrases: [
+        p('mailbox not found', YAHOO, '552 1 Requested mail action aborted, mailbox not found'),
+      ],
+    },
   ],
 };
 

@@ -45,5 +45,8 @@ export const filterWord: ReasonTable = {
   id: 'text.filter-word',
   reason: 'filtered',
   note: 'a filter named without a cause',
-  phrases: [p('filter', 'seen: Sendmail milters, Postfix header_checks, Exim system filter', '550 Message caught by filter'), p('filtering', 'seen: Sendmail milters, Postfix header_checks, Exim system filter')],
+  phrases: [
+    p('filter', 'seen: Sendmail milters, Postfix header_checks, Exim system filter', '550 Message caught by filter'),
+    p('filtering', 'seen: Sendmail milters, Postfix header_checks, Exim system filter'),
+  ],
 };

@@ -2,7 +2,9 @@ import { p } from '../phrase.js';
 import { SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
-const NXDOMAIN = 'seen: Postfix ("Host or domain name not found"), Sendmail ("Host unknown"), Exim ("Unrouteable address"), qmail ("couldn\'t find any host named")';
+const NXDOMAIN =
+  'seen: Postfix ("Host or domain name not found"), Sendmail ("Host unknown"), ' +
+  'Exim ("Unrouteable address"), qmail ("couldn\'t find any host named")';
 
 /** The domain part of the recipient address does not exist (RFC 3463 X.1.2). */
 export const hostunknown: ReasonTable = {

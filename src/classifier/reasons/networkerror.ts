@@ -21,7 +21,11 @@ export const networkerror: ReasonTable = {
   reason: 'networkerror',
   note: 'a network, DNS or routing failure (RFC 3463 X.4.x)',
   phrases: [
-    p('connect to * connection refused', 'Postfix: "connect to <host>[<ip>]:25: Connection refused"', 'connect to mx.example.org[192.0.2.25]:25: Connection refused'),
+    p(
+      'connect to * connection refused',
+      'Postfix: "connect to <host>[<ip>]:25: Connection refused"',
+      'connect to mx.example.org[192.0.2.25]:25: Connection refused',
+    ),
     p('connection refused', NET),
     p('connection reset', NET),
     p('connection lost', NET),

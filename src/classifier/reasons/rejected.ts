@@ -12,7 +12,11 @@ export const rejected: ReasonTable = {
   reason: 'rejected',
   note: "the envelope sender address or its domain was refused",
   phrases: [
-    p('sender address rejected', 'Postfix: smtpd sender restrictions reply', '550 5.1.8 <neko@example.org>: Sender address rejected: Domain not found'),
+    p(
+      'sender address rejected',
+      'Postfix: smtpd sender restrictions reply',
+      '550 5.1.8 <neko@example.org>: Sender address rejected: Domain not found',
+    ),
     p('sender address refused', VERIFY),
     p('sender rejected', VERIFY),
     p('sender refused', VERIFY),
@@ -30,7 +34,11 @@ export const rejected: ReasonTable = {
     p('sender domain does not exist', VERIFY),
     p('sender domain is invalid', VERIFY),
     p('from domain does not exist', VERIFY),
-    p('domain of sender address * does not exist', 'Postfix: reject_unknown_sender_domain', '553 5.1.8 Domain of sender address a@example.org does not exist'),
+    p(
+      'domain of sender address * does not exist',
+      'Postfix: reject_unknown_sender_domain',
+      '553 5.1.8 Domain of sender address a@example.org does not exist',
+    ),
     p('mail from address rejected', VERIFY),
     p('mail from rejected', VERIFY),
     p('mail from not accepted', VERIFY),
