@@ -42,6 +42,14 @@ export const google: Provider = {
         p('receiving mail at a rate that prevents additional messages from being delivered', GOOGLE),
       ],
     },
+    {
+      id: 'unusual-rate',
+      reason: 'blocked',
+      phrases: [
+        p('an unusual rate of unsolicited mail', GOOGLE + ' (UnsolicitedRateLimitError)'),
+        p('has detected an unusual rate of mail', GOOGLE + ' (4.7.28)'),
+      ],
+    },
     // Gmail relaying a remote refusal ("** Message not delivered **") appends its session state:
     // states 15, 17 and 18 are refusals answered after DATA, i.e. the remote side's filter
     {

@@ -3,7 +3,7 @@
 import { google } from './google.js';
 import { exchangeLegacy, microsoft } from './microsoft.js';
 import { aol, yahoo, yahooHosts } from './yahoo.js';
-import { apple, comcast, cox, godaddy, netease, orange, spectrum, tonline, yandex } from './isps.js';
+import { apple, comcast, cox, coxHosts, godaddy, netease, orange, spectrum, tonline, yandex } from './isps.js';
 import { messagelabs, mimecast, zoho } from './gateways.js';
 import { docomo, families, powermta, vendors } from './vendors.js';
 import type { Provider } from './provider.js';
@@ -11,6 +11,6 @@ import type { Provider } from './provider.js';
 export type { Provider, ProviderRule, RuleContext, CodeTable } from './provider.js';
 
 export const PROVIDERS: readonly Provider[] = [
-  powermta, families, vendors, exchangeLegacy, microsoft, google, yahoo, yahooHosts, aol, apple, cox, spectrum,
+  powermta, families, vendors, exchangeLegacy, microsoft, google, yahoo, yahooHosts, aol, apple, cox, coxHosts, spectrum,
   godaddy, orange, comcast, tonline, yandex, netease, mimecast, zoho, messagelabs, docomo,
 ];

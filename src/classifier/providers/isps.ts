@@ -8,7 +8,6 @@ export const cox: Provider = {
   id: 'cox',
   name: 'Cox Communications',
   source: COX,
-  hosts: ['cox.net'],
   codes: {
     pattern: /\baup#([a-z]{2,6}\d{0,5})\b/,
     codes: {
@@ -19,6 +18,15 @@ export const cox: Provider = {
     },
     example: '554 cox.net Reject. Your IP has been blocked. AUP#CXBL',
   },
+  rules: [],
+};
+
+/** Cox wordings that are Cox's own only when a Cox server said them. */
+export const coxHosts: Provider = {
+  id: 'cox-host',
+  name: 'Cox Communications receiving servers',
+  source: COX,
+  hosts: ['cox.net'],
   rules: [
     {
       id: 'recipient-rejected', reason: 'userunknown',
@@ -124,7 +132,7 @@ export const tonline: Provider = {
     {
       id: 'ip-blocked',
       reason: 'blocked',
-      phrases: [p('to contact tosa@rx.t-online.de', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')],
+      phrases: [p('(ask your postmaster for help or to contact tosa@', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')],
     },
   ],
 };

@@ -43,9 +43,10 @@ export const yahooHosts: Provider = {
           YAHOO + ' (TSS04)',
           '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1',
         ),
-        p('will be permanently deferred', YAHOO + ' (TSS09, TSS11)'),
       ],
     },
+    // [TSS09]/[TSS11] "All messages from <IP> will be permanently deferred": the IP is refused
+    { id: 'ip-refused', reason: 'blocked', phrases: [p('will be permanently deferred', YAHOO + ' (TSS09, TSS11)')] },
     // "552 1 Requested mail action aborted, mailbox not found" answers DATA at Yahoo: no such user
     {
       id: 'mailbox-not-found', reason: 'userunknown',

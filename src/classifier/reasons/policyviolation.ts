@@ -39,6 +39,7 @@ export const policyviolation: ReasonTable = {
     p('violation of our * policy', POLICY, '550 violation of our email policy'),
     p('rejected by * policy', POLICY, '554 rejected by content policy'),
     p('rejected due to * policy', POLICY, '550 rejected due to company policy'),
+    p('rejected due to * policies', MIMECAST, '554 Email rejected due to security policies'),
     p('due to local policy', APPLE),
     p('blocked by * policy', POLICY, '550 blocked by content policy'),
     p('denied by * policy', POLICY, '550 denied by local policy'),
