@@ -79,8 +79,9 @@ describe('phrase matching', () => {
       return Number(process.hrtime.bigint() - t0);
     };
     run(200);
-    const a = Math.min(run(400), run(400));
-    const b = Math.min(run(800), run(800));
+    const best = (n: number) => Math.min(...[0, 1, 2, 3, 4].map(() => run(n)));
+    const a = best(400);
+    const b = best(800);
     expect(b / a).toBeLessThan(2.5 * 1.5);
   });
 });

@@ -8,6 +8,18 @@ export const yahoo: Provider = {
   name: 'Yahoo Inc. (Yahoo Mail, AOL)',
   source: YAHOO,
   rules: [
+    // [TSS09]/[TSS11] "All messages from <IP> will be permanently deferred": the IP is refused
+    {
+      id: 'ip-refused',
+      reason: 'blocked',
+      phrases: [
+        p(
+          'all messages from * will be permanently deferred',
+          YAHOO + ' (TSS09, TSS11)',
+          '553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed.',
+        ),
+      ],
+    },
     {
       id: 'no-such-account', reason: 'userunknown',
       phrases: [
@@ -45,8 +57,6 @@ export const yahooHosts: Provider = {
         ),
       ],
     },
-    // [TSS09]/[TSS11] "All messages from <IP> will be permanently deferred": the IP is refused
-    { id: 'ip-refused', reason: 'blocked', phrases: [p('will be permanently deferred', YAHOO + ' (TSS09, TSS11)')] },
     // "552 1 Requested mail action aborted, mailbox not found" answers DATA at Yahoo: no such user
     {
       id: 'mailbox-not-found', reason: 'userunknown',
