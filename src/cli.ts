@@ -38,10 +38,14 @@ let M!: Awaited<ReturnType<typeof loadModules>>;
 const EX_TEMPFAIL = 75;
 const EX_CONFIG = 78;
 
+/** The package's version (package.json sits beside dist/ and src/). */
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const program = new Command();
 program
   .name('bounced')
   .description('Bounce-processing mail daemon: DSNs, NDRs, ARF complaints and auto-replies in; suppression out.')
+  .version(VERSION, '-V, --version', 'print the version')
   .option('-c, --config <file>', 'JSON config file (or BOUNCED_CONFIG)')
   .showHelpAfterError()
   .hook('preAction', async (_program, command) => {
