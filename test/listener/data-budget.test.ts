@@ -39,6 +39,8 @@ describe('smtp.maxBytesInFlight', () => {
       BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN,
       BOUNCED_SMTP_MAX_MESSAGE_BYTES: String(20 * MB + MB),
       BOUNCED_SMTP_MAX_BYTES_IN_FLIGHT: String(48 * MB),
+      // 12 sessions from one address: above the per-client limit, which is not what is tested here
+      BOUNCED_SMTP_MAX_CLIENTS_PER_IP: '0',
       BOUNCED_STORE_SYNCHRONOUS: 'NORMAL',
     });
     daemons.push(d);
