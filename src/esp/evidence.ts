@@ -7,10 +7,12 @@
 // 1. TYPE. When the provider says permanent or transient, that decides hard / soft / pending,
 //    even when the text is vague (SES "Permanent" with "550 Requested action not taken").
 //    When it says neither (SES "Undetermined", a Mailgun failure without severity, Postmark
-//    "Blocked"), the classifier decides from the status and reply code, as for a DSN.
+//    "Blocked"), the classifier decides from the status and reply code, as for a DSN; with
+//    neither a status nor a reply code, nothing says the failure is permanent: soft (a DSN's
+//    explicit "Action: failed" is read as permanent; an ESP's "undetermined" is not).
 // 2. REASON HINT. A provider's classification of the cause (SES bounceSubType NoEmail,
 //    SendGrid bounce_classification "Invalid Address", Postmark "SpamNotification", ...) is
-//    used when the text named no cause (the classifier's `undefined` / `onhold`), and to
+//    used when the text named no cause (no rule matched: the classifier's `default.*`), and to
 //    confirm "user unknown" wording the classifier would otherwise read as a filter because no
 //    SMTP command was given (its `+not-rcpt` rule): the provider saw the dialogue, we do not.
 //    A specific cause in the text wins over the hint: the remote server's words are the
@@ -142,7 +144,9 @@ export function decide(f: EventFacts, v: Verdict): Decided {
   const statusDerived = v.statusDerived ?? false;
   const failure = isFailure(f.kind);
   if (failure && f.hint) {
-    const vague = reason === 'undefined' || reason === 'onhold';
+    // the classifier's own defaults (`default.undefined`, `default.onhold`, `default.expired`
+    // for a delay): no rule matched, the text named no cause
+    const vague = rule.startsWith('default.');
     const confirmsUnknown = f.hint.reason === 'userunknown' && rule.endsWith('+not-rcpt');
     if (vague || confirmsUnknown) {
       reason = f.hint.reason;
@@ -152,16 +156,23 @@ export function decide(f: EventFacts, v: Verdict): Decided {
   }
   let type = v.type;
   let typeSource: Decided['typeSource'] = 'classifier';
-  if (failure && f.providerBounceType && f.providerBounceType !== type) {
-    type = f.providerBounceType;
+  let target: BounceType = type;
+  if (failure && f.providerBounceType) {
+    target = f.providerBounceType;
     typeSource = 'provider';
+  } else if (failure && type === 'hard' && statusDerived && v.replyCode === null) {
+    // the provider does not say, and neither a status nor a reply code came with it: the
+    // classifier took "failed" for permanent, as for a DSN; an ESP's "undetermined" failure
+    // says less than that. Nothing here is evidence that the address is gone: soft.
+    target = 'soft';
+  }
+  if (failure && target !== type) {
+    type = target;
     // the classifier's fallback categories depend on the type (CATEGORY has no reason mapped
     // to these two): permanent is `other`, transient is `temporary`
     if (category === 'other' || category === 'temporary') category = type === 'hard' ? 'other' : 'temporary';
-    // a status we derived carries the class the classifier assumed: give it the provider's
+    // a status we derived carries the class the classifier assumed: give it the decided one
     if (statusDerived && status) status = `${type === 'hard' ? '5' : '4'}${status.slice(1)}`;
-  } else if (failure && f.providerBounceType) {
-    typeSource = 'provider';
   }
   // as the classifier: the address itself is gone (the unknown_user reasons) and the failure is
   // final; "not accepting mail" only when permanent
