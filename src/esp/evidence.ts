@@ -175,8 +175,10 @@ export function decide(f: EventFacts, v: Verdict): Decided {
     if (statusDerived && status) status = `${type === 'hard' ? '5' : '4'}${status.slice(1)}`;
   }
   // as the classifier: the address itself is gone (the unknown_user reasons) and the failure is
-  // final; "not accepting mail" only when permanent
-  const hardbounce = failure && type !== 'pending' && category === 'unknown_user' && (reason !== 'notaccept' || type === 'hard');
+  // final ("not accepting mail" only when permanent); a provider that says transient says the
+  // address is not gone for good, whatever the text
+  const final = typeSource === 'provider' ? type === 'hard' : type !== 'pending';
+  const hardbounce = failure && final && category === 'unknown_user' && (reason !== 'notaccept' || type === 'hard');
   return { reason, category, type, hardbounce, status, statusDerived, rule, typeSource };
 }
 

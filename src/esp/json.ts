@@ -6,11 +6,21 @@ export type Json = Record<string, unknown>;
 
 export type ParsedBody = { ok: true; value: unknown } | { ok: false; code: 'payload_too_large' | 'malformed'; detail: string };
 
-export function parseJsonBody(body: Buffer | string, maxBytes: number): ParsedBody {
+/**
+ * Integers beyond 2^53 (Postmark's bounce IDs are 64-bit) would lose digits as numbers, and two
+ * events would share an id: kept as their source text instead (JSON.parse source text access,
+ * V8 since Node 21). Opt-in: a reviver costs a call per value.
+ */
+function exactIntegers(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  return typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? context.source : value;
+}
+
+export function parseJsonBody(body: Buffer | string, maxBytes: number, opts: { exactIntegers?: boolean } = {}): ParsedBody {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   if (size > maxBytes) return { ok: false, code: 'payload_too_large', detail: `${size} bytes, at most ${maxBytes}` };
   try {
-    return { ok: true, value: JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) };
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    return { ok: true, value: opts.exactIntegers ? JSON.parse(text, exactIntegers as (k: string, v: unknown) => unknown) : JSON.parse(text) };
   } catch {
     return { ok: false, code: 'malformed', detail: 'not JSON' };
   }

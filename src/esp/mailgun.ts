@@ -97,7 +97,7 @@ export function verifyMailgun(body: Buffer, signingKey: string, replayWindowSeco
 const hint = (reason: ReasonHint['reason'], category: ReasonHint['category'], word: string): ReasonHint => ({ reason, category, rule: `esp.mailgun.${word}` });
 
 /** event-data.reason of a failure (Mailgun's documented values that name a cause). */
-const FAILURE_HINTS: Record<string, ReasonHint> = {
+export const MAILGUN_FAILURE_HINTS: Record<string, ReasonHint> = {
   'suppress-bounce': hint('suppressed', 'other', 'suppress-bounce'),
   'suppress-unsubscribe': hint('suppressed', 'other', 'suppress-unsubscribe'),
   'suppress-complaint': hint('suppressed', 'other', 'suppress-complaint'),
@@ -148,7 +148,7 @@ export function mapMailgunEvent(ed: Json, tagName: string, now: number, limits: 
       const providerType = `failed/${severity ?? ''}/${reason ?? ''}`;
       if (severity === 'temporary') return { facts: { ...base, kind: 'delay', providerType, providerBounceType: 'pending' } };
       const providerBounceType = severity === 'permanent' ? (reason === 'old' ? 'soft' : 'hard') : null;
-      return { facts: { ...base, providerType, providerBounceType, hint: reason ? (FAILURE_HINTS[reason] ?? null) : null } };
+      return { facts: { ...base, providerType, providerBounceType, hint: reason ? (MAILGUN_FAILURE_HINTS[reason] ?? null) : null } };
     }
     case 'delivered':
       return { facts: { ...base, kind: 'delivery', providerType: 'delivered', status: null } };

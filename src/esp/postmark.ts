@@ -66,7 +66,7 @@ export function verifyPostmarkAuth(headers: Record<string, string | string[] | u
 }
 
 export function parsePostmark(body: Buffer, maxBytes: number): { ok: true; record: Json } | { ok: false; refusal: RequestRefusal } {
-  const parsed = parseJsonBody(body, maxBytes);
+  const parsed = parseJsonBody(body, maxBytes, { exactIntegers: true });
   if (!parsed.ok) return { ok: false, refusal: { code: parsed.code, detail: parsed.detail } };
   const record = obj(parsed.value);
   if (!record) return { ok: false, refusal: { code: 'malformed', detail: 'not a JSON object' } };
@@ -75,13 +75,13 @@ export function parsePostmark(body: Buffer, maxBytes: number): { ok: true; recor
 
 const hint = (reason: ReasonHint['reason'], category: ReasonHint['category'], word: string): ReasonHint => ({ reason, category, rule: `esp.postmark.${word}` });
 
-interface BounceRule {
+export interface BounceRule {
   kind: EventFacts['kind'];
   type: EventFacts['providerBounceType'];
   hint: ReasonHint | null;
 }
 
-const BOUNCE_TYPES: Record<string, BounceRule> = {
+export const POSTMARK_BOUNCE_TYPES: Record<string, BounceRule> = {
   HardBounce: { kind: 'bounce', type: 'hard', hint: null },
   SoftBounce: { kind: 'bounce', type: 'soft', hint: null },
   Transient: { kind: 'delay', type: 'pending', hint: null },
@@ -125,7 +125,7 @@ export function mapPostmarkRecord(r: Json, tagName: string, now: number, limits:
   }
   if (recordType !== 'Bounce' && recordType !== 'SpamComplaint') return skip('unsupported_type', `Postmark record ${recordType ?? '(none)'}`, recordType);
   const providerType = `${recordType}/${type ?? ''}`;
-  const rule = recordType === 'SpamComplaint' ? BOUNCE_TYPES['SpamComplaint']! : type ? BOUNCE_TYPES[type] : undefined;
+  const rule = recordType === 'SpamComplaint' ? POSTMARK_BOUNCE_TYPES['SpamComplaint']! : type ? POSTMARK_BOUNCE_TYPES[type] : undefined;
   if (!rule) return skip('unsupported_type', `Postmark bounce type ${type ?? '(none)'}`, providerType);
   if (!id) return skip('malformed', 'a bounce without ID', providerType);
   const recipient = str(r['Email'], limits.maxAddressChars);

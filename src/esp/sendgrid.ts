@@ -86,7 +86,7 @@ export function verifySendgrid(
 const hint = (reason: ReasonHint['reason'], category: ReasonHint['category'], word: string): ReasonHint => ({ reason, category, rule: `esp.sendgrid.${word}` });
 
 /** bounce_classification (SendGrid's documented values); "Mailbox Unavailable", "Technical" and "Unclassified" name no one cause. */
-const CLASSIFICATION_HINTS: Record<string, ReasonHint> = {
+export const SENDGRID_CLASSIFICATION_HINTS: Record<string, ReasonHint> = {
   'Invalid Address': hint('userunknown', 'unknown_user', 'invalid-address'),
   Content: hint('contenterror', 'content', 'content'),
   Reputation: hint('badreputation', 'policy', 'reputation'),
@@ -94,7 +94,7 @@ const CLASSIFICATION_HINTS: Record<string, ReasonHint> = {
 };
 
 /** The reason SendGrid gives for a drop. */
-function dropHint(reason: string | null): ReasonHint | null {
+export function sendgridDropHint(reason: string | null): ReasonHint | null {
   if (!reason) return null;
   if (/^(?:bounced|unsubscribed|spam reporting) address/i.test(reason)) return hint('suppressed', 'other', 'dropped-suppressed');
   if (/^spam content/i.test(reason)) return hint('spamdetected', 'spam', 'dropped-spam-content');
@@ -154,12 +154,12 @@ export function mapSendgridEvent(item: unknown, tagName: string, now: number, li
         status: str(e['status'], 32),
         diagnostic: text(e['reason']),
         providerBounceType: blocked ? 'soft' : 'hard',
-        hint: classification ? (CLASSIFICATION_HINTS[classification] ?? null) : null,
+        hint: classification ? (SENDGRID_CLASSIFICATION_HINTS[classification] ?? null) : null,
       });
     }
     case 'dropped': {
       const reason = str(e['reason'], 256);
-      return facts({ kind: 'bounce', providerType: `dropped/${reason ?? ''}`, status: str(e['status'], 32), diagnostic: text(e['reason']), providerBounceType: 'hard', hint: dropHint(reason) });
+      return facts({ kind: 'bounce', providerType: `dropped/${reason ?? ''}`, status: str(e['status'], 32), diagnostic: text(e['reason']), providerBounceType: 'hard', hint: sendgridDropHint(reason) });
     }
     case 'deferred':
       return facts({ kind: 'delay', providerType: 'deferred', diagnostic: text(e['response']), providerBounceType: 'pending' });

@@ -38,7 +38,7 @@ export type SesItem = { facts: EventFacts } | { skip: EventSkip };
 const hint = (reason: ReasonHint['reason'], category: ReasonHint['category'], word: string): ReasonHint => ({ reason, category, rule: `esp.ses.${word}` });
 
 /** bounceSubType -> hint (SES Developer Guide, "Bounce types"). */
-const BOUNCE_HINTS: Record<string, ReasonHint> = {
+export const SES_BOUNCE_HINTS: Record<string, ReasonHint> = {
   NoEmail: hint('userunknown', 'unknown_user', 'NoEmail'),
   Suppressed: hint('suppressed', 'other', 'Suppressed'),
   OnAccountSuppressionList: hint('suppressed', 'other', 'OnAccountSuppressionList'),
@@ -49,7 +49,7 @@ const BOUNCE_HINTS: Record<string, ReasonHint> = {
 };
 
 /** DeliveryDelay delayType -> hint (SES Developer Guide, event publishing contents). */
-const DELAY_HINTS: Record<string, ReasonHint> = {
+export const SES_DELAY_HINTS: Record<string, ReasonHint> = {
   MailboxFull: hint('mailboxfull', 'mailbox_full', 'delay.MailboxFull'),
   SpamDetected: hint('spamdetected', 'spam', 'delay.SpamDetected'),
   IPFailure: hint('blocked', 'policy', 'delay.IPFailure'),
@@ -144,7 +144,7 @@ export function mapSesEvent(ev: Json, names: SesTagNames, now: number, limits: E
             diagnostic: cut(str(r['diagnosticCode'], 64 * 1024), limits.maxDiagnosticChars),
             reportingMta,
             providerBounceType,
-            hint: BOUNCE_HINTS[subType] ?? null,
+            hint: SES_BOUNCE_HINTS[subType] ?? null,
           },
         };
       });
@@ -210,7 +210,7 @@ export function mapSesEvent(ev: Json, names: SesTagNames, now: number, limits: E
             diagnostic: cut(str(r['diagnosticCode'], 64 * 1024), limits.maxDiagnosticChars),
             reportingMta,
             providerBounceType: 'pending',
-            hint: DELAY_HINTS[delayType] ?? null,
+            hint: SES_DELAY_HINTS[delayType] ?? null,
           },
         };
       });
