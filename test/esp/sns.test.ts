@@ -188,6 +188,15 @@ describe('SNS through the intake', () => {
     expect(refusal(await post(intake(), notification(fixture('ses-delivery.json'), `https://${sns.host}/broken.pem`, signer.keyPem)))).toBe('cert_invalid');
   });
 
+  it('the fetcher follows no redirect and reads no more than 64 KiB: cert_unavailable', async () => {
+    sns.files.set('/redirect.pem', 302);
+    sns.files.set('/huge.pem', `${signer.certPem}${'x'.repeat(70 * 1024)}`);
+    for (const path of ['/redirect.pem', '/huge.pem']) {
+      const r = await post(intake(), notification(fixture('ses-delivery.json'), `https://${sns.host}${path}`, signer.keyPem));
+      expect(r.ok ? 'accepted' : `${r.refusal.code}: ${r.refusal.detail}`).toMatch(/^cert_unavailable: fetch failed: (?:HTTP 302|answer over 65536 bytes)$/);
+    }
+  });
+
   it('a fetcher that does not trust the server (no CA given) cannot fetch: cert_unavailable', async () => {
     const i = intake({ fetchCert: httpsCertFetcher() });
     expect(refusal(await post(i, notification(fixture('ses-delivery.json'), certUrl, signer.keyPem)))).toBe('cert_unavailable');
