@@ -12,7 +12,7 @@ import { mapMailgunEvent, TokenMemory, verifyMailgun } from './mailgun.js';
 import { mapPostmarkRecord, parsePostmark, verifyPostmarkAuth, type PostmarkAuth } from './postmark.js';
 import { mapSendgridEvents, sendgridPublicKey, verifySendgrid } from './sendgrid.js';
 import { mapSesEvent } from './ses.js';
-import { compileHostPatterns, DEFAULT_SNS_HOSTS, SnsCertCache, verifySns, type CertCacheOptions, type HostPattern } from './sns.js';
+import { compileHostPatterns, DEFAULT_SNS_HOSTS, parseSnsEnvelope, SnsCertCache, verifySns, type CertCacheOptions, type HostPattern } from './sns.js';
 import { parseJsonBody, obj } from './json.js';
 import type { TagVerifier } from './tag.js';
 import { DEFAULT_LIMITS, EspConfigError, PROVIDERS, type EspEvidence, type EspLimits, type EventSkip, type Provider, type RequestRefusal } from './types.js';
@@ -194,7 +194,7 @@ export class EspIntake {
     }
   }
 
-  private finish(p: Prepared, items: Array<{ facts: EventFacts } | { skip: EventSkip }>, extra: { control?: SnsControl | null; token?: string | null; certCached?: boolean | null } = {}): IntakeResult {
+  private finish(p: Prepared, items: Item[], extra: { control?: SnsControl | null; token?: string | null; certCached?: boolean | null } = {}): IntakeResult {
     const evidence: EspEvidence[] = [];
     const skipped: EventSkip[] = [];
     const ctx = { endpointId: p.config.id, account: p.account, tags: this.opts.tags, limits: this.limits };
@@ -233,13 +233,15 @@ export class EspIntake {
       return this.finish(p, [], { control: { type: 'subscription', topicArn: env.TopicArn, subscribeUrl: v.subscribeUrl!, confirmed, error }, certCached: v.certCached });
     }
     if (env.Type === 'UnsubscribeConfirmation') return this.finish(p, [], { control: { type: 'unsubscribe', topicArn: env.TopicArn }, certCached: v.certCached });
-    const message = parseJsonBody(env.Message, this.limits.maxBodyBytes.ses);
-    const ev = message.ok ? obj(message.value) : null;
-    if (!ev) {
-      // signed by SNS but not an SES event (another publisher on the topic, a test message)
-      return this.finish(p, [{ skip: { code: 'unsupported_type', eventId: null, providerType: 'Notification', detail: 'the SNS Message is not an SES event (JSON object)' } }], { certCached: v.certCached });
-    }
-    return this.finish(p, mapSesEvent(ev, { tag: this.tagName, header: this.tagHeader }, now, this.limits), { certCached: v.certCached });
+    return this.finish(p, this.sesItems(env.Message, now), { certCached: v.certCached });
+  }
+
+  private sesItems(message: string, now: number): Item[] {
+    const parsed = parseJsonBody(message, this.limits.maxBodyBytes.ses);
+    const ev = parsed.ok ? obj(parsed.value) : null;
+    // signed by SNS but not an SES event (another publisher on the topic, a test message)
+    if (!ev) return [{ skip: { code: 'unsupported_type', eventId: null, providerType: 'Notification', detail: 'the SNS Message is not an SES event (JSON object)' } }];
+    return mapSesEvent(ev, { tag: this.tagName, header: this.tagHeader }, now, this.limits);
   }
 
   private receiveSendgrid(p: Prepared, req: IntakeRequest, now: number): IntakeResult {
@@ -263,7 +265,42 @@ export class EspIntake {
     if (!r.ok) return this.refused(p, r.refusal);
     return this.finish(p, [mapPostmarkRecord(r.record, this.tagName, now, this.limits)]);
   }
+
+  /**
+   * The evidence of a body that receive() ACCEPTED earlier and the store kept: mapping and
+   * attribution again, no verification (no certificate, no replay window, no token memory: a
+   * replay after a classifier change must not be refused for its age). `receivedAt` stands for
+   * `now`. Never call it on a body that did not verify.
+   */
+  mapVerified(provider: Provider, endpointId: string, body: Buffer, receivedAt: number): IntakeResult {
+    const p = this.endpoints.get(endpointId);
+    if (!p || p.config.provider !== provider) return { ok: false, provider, endpointId, refusal: { code: 'unknown_endpoint', detail: `no ${provider} endpoint ${endpointId.slice(0, 64)}` } };
+    const max = this.limits.maxBodyBytes[provider];
+    const parsed = provider === 'ses' ? null : parseJsonBody(body, max, { exactIntegers: provider === 'postmark' });
+    if (parsed && !parsed.ok) return this.refused(p, { code: parsed.code, detail: parsed.detail });
+    switch (provider) {
+      case 'ses': {
+        const env = parseSnsEnvelope(body, {}, max);
+        if (!env.ok) return this.refused(p, env.refusal);
+        return this.finish(p, env.envelope.Type === 'Notification' ? this.sesItems(env.envelope.Message, receivedAt) : []);
+      }
+      case 'sendgrid': {
+        const events = Array.isArray(parsed!.value) ? parsed!.value.slice(0, this.limits.maxEventsPerRequest) : [];
+        return this.finish(p, mapSendgridEvents(events, this.tagName, receivedAt, this.limits));
+      }
+      case 'mailgun': {
+        const ed = obj(obj(parsed!.value)?.['event-data']);
+        return this.finish(p, ed ? [mapMailgunEvent(ed, this.tagName, receivedAt, this.limits)] : []);
+      }
+      case 'postmark': {
+        const rec = obj(parsed!.value);
+        return this.finish(p, rec ? [mapPostmarkRecord(rec, this.tagName, receivedAt, this.limits)] : []);
+      }
+    }
+  }
 }
+
+type Item = { facts: EventFacts } | { skip: EventSkip };
 
 function prepare(c: EndpointConfig, account: string | null, where: string, maxTokens: number | undefined): Prepared {
   const window = (s: number | undefined) => {
