@@ -166,10 +166,10 @@ export function decide(f: EventFacts, v: Verdict): Decided {
     // says less than that. Nothing here is evidence that the address is gone: soft.
     target = 'soft';
   }
-  if (failure && target !== type) {
+  if (failure) {
     type = target;
-    // the classifier's fallback categories depend on the type (CATEGORY has no reason mapped
-    // to these two): permanent is `other`, transient is `temporary`
+    // the classifier's fallback categories depend on the type (its CATEGORY maps no reason to
+    // these two): permanent is `other`, transient is `temporary`; the same for a hint's
     if (category === 'other' || category === 'temporary') category = type === 'hard' ? 'other' : 'temporary';
     // a status we derived carries the class the classifier assumed: give it the decided one
     if (statusDerived && status) status = `${type === 'hard' ? '5' : '4'}${status.slice(1)}`;

@@ -73,6 +73,12 @@ describe('reason hints', () => {
     expect(run({ diagnostic: '550 5.0.0 mailbox unavailable', providerBounceType: 'hard', hint: { reason: 'mailboxfull', category: 'mailbox_full', rule: 'x' } })).toMatchObject({ reason: 'filtered' });
   });
 
+  it('a hint\'s fallback category follows the decided type, like the classifier\'s own', () => {
+    const suppressed: ReasonHint = { reason: 'suppressed', category: 'other', rule: 'h' };
+    expect(run({ providerBounceType: 'hard', hint: suppressed })).toMatchObject({ reason: 'suppressed', category: 'other', type: 'hard' });
+    expect(run({ providerBounceType: 'soft', hint: suppressed })).toMatchObject({ reason: 'suppressed', category: 'temporary', type: 'soft', status: '4.0.0' });
+  });
+
   it('apply to delays too, never to deliveries or complaints', () => {
     expect(run({ kind: 'delay', providerBounceType: 'pending', hint: { reason: 'mailboxfull', category: 'mailbox_full', rule: 'h' } })).toMatchObject({ reason: 'mailboxfull', type: 'pending', hardbounce: false });
     expect(run({ kind: 'delivery', hint })).toMatchObject({ reason: 'delivered', type: 'none' });
