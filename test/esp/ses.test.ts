@@ -100,6 +100,26 @@ describe('SES bounces', () => {
     expect(evidence.every((e) => !e.hardbounce)).toBe(true);
   });
 
+  it.each([
+    ['Permanent', 'General', 'undefined', 'other', 'hard'],
+    ['Permanent', 'NoEmail', 'userunknown', 'unknown_user', 'hard'],
+    ['Permanent', 'Suppressed', 'suppressed', 'other', 'hard'],
+    ['Permanent', 'OnAccountSuppressionList', 'suppressed', 'other', 'hard'],
+    ['Transient', 'General', 'undefined', 'temporary', 'soft'],
+    ['Transient', 'MailboxFull', 'mailboxfull', 'mailbox_full', 'soft'],
+    ['Transient', 'MessageTooLarge', 'emailtoolarge', 'content', 'soft'],
+    ['Transient', 'ContentRejected', 'contenterror', 'content', 'soft'],
+    ['Transient', 'AttachmentRejected', 'contenterror', 'content', 'soft'],
+    ['Undetermined', 'Undetermined', 'undefined', 'temporary', 'soft'],
+  ])('%s/%s without remote text: %s, %s, %s', (bounceType, subType, reason, category, type) => {
+    const ev = fixture('ses-bounce-permanent-suppressed.json') as { bounce: Record<string, unknown> };
+    ev.bounce['bounceType'] = bounceType;
+    ev.bounce['bounceSubType'] = subType;
+    const [e] = run(ev).evidence;
+    expect({ reason: e!.reason, category: e!.category, type: e!.type, hardbounce: e!.hardbounce }).toEqual({ reason, category, type, hardbounce: reason === 'userunknown' });
+    expect(e!.providerType).toBe(`Bounce/${bounceType}/${subType}`);
+  });
+
   it('each recipient once, at most 100 per event (the rest is said, not read)', () => {
     const ev = fixture('ses-bounce-permanent-general.json') as { bounce: { bouncedRecipients: unknown[] } };
     const one = ev.bounce.bouncedRecipients[0] as Record<string, unknown>;
