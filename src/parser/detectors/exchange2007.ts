@@ -42,7 +42,8 @@ function isExchange(view: MailView): boolean {
   if (Object.keys(h).some((k) => k.startsWith('x-ms-exchange-'))) return true;
   if (/microsoftexchange|postmaster@(?:[\w-]+\.)*(?:outlook|hotmail|live|office365)\.com/i.test(headerValue(h, 'from') ?? '')) return true;
   if (headerValues(h, 'received').some((r) => /with Microsoft SMTP Server|\.outlook\.com\b/i.test(r))) return true;
-  return /^[ \t]*Generating server:/im.test(view.reportText) || /<mailto:[^>]+>[ \t]*$/m.test(view.reportText);
+  // `[^<>\n]`: a run of "<mailto:" without '>' must not send each one to the end of the text
+  return /^[ \t]*Generating server:/im.test(view.reportText) || /<mailto:[^<>\n]+>[ \t]*$/m.test(view.reportText);
 }
 
 /** Exchange's NDR subjects (English and the localized ones seen) or its sender. */
@@ -53,12 +54,20 @@ function looksLikeNdr(view: MailView): boolean {
   return /postmaster|mailer-daemon|microsoftexchange/i.test(headerValue(view.headers, 'from') ?? '');
 }
 
-/** The reply text of a reply line: inside the quotes, or without Exchange's `#`/`##` decoration. */
+/**
+ * The reply text of a reply line: after the first "returned '" without the closing quote, or
+ * without Exchange's `#`/`##` decoration. Index searches, not /returned '(.*)'\s*$/ and
+ * /\s*##.*$/, which rescan the rest of the line from every "returned '" or blank.
+ */
 function replyText(line: string): string {
   const t = line.trim();
-  const quoted = /returned '(.*)'\s*$/i.exec(t) ?? /returned '(.*)$/i.exec(t);
-  if (quoted) return quoted[1].trim();
-  return t.replace(/^#/, '').replace(/\s*##.*$/, '').trim();
+  const q = /returned '/i.exec(t);
+  if (q) {
+    const rest = t.slice(q.index + q[0].length).trimEnd();
+    return (rest.endsWith("'") ? rest.slice(0, -1) : rest).trim();
+  }
+  const hashes = t.indexOf('##', 1);
+  return (hashes < 0 ? t : t.slice(0, hashes)).replace(/^#/, '').trim();
 }
 
 export function detectExchange2007(view: MailView): DetectorResult | null {

@@ -12,7 +12,7 @@
 // that mentions addresses is never turned into a bounce.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findAddresses, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { clipLine, findAddressSpans, findAddresses, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, type AddressSpan } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system|service)|maildelivery|microsoftexchange|mail administrator|bounce|mdaemon|notification/i;
@@ -53,25 +53,115 @@ interface Candidate {
   line: number;
 }
 
+/** `^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:`: a labelled cause line ("reject reason: Mailbox full"). */
+const REASON_LINE = /^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:[ \t]*(\S.*)$/i;
+/** Old Sendmail's session heading: "... while talking to mx.example.org.:" */
+const TALKING_TO = /^\s*(?:\.\.\. )?while talking to ([\w.-]+?)\.?:\s*$/i;
+
+/** What the detector needs to know about one line, worked out once however many addresses ask. */
+interface LineFacts {
+  spans: AddressSpan[];
+  /** Distinct addresses on the line: 0, 1 (then `only` is it) or 2 (two or more). */
+  distinct: number;
+  only: string | null;
+  blank: boolean;
+  /** Starts with white space; with at least two spaces or tabs then text. */
+  indented: boolean;
+  deepIndented: boolean;
+  /** Starts with an SMTP reply code and a space ("554 <a@b>... reason"). */
+  reply: boolean;
+  /** The cause of a labelled reason line. */
+  reason: string | null;
+  /** The host of a "while talking to host:" line. */
+  talkingTo: string | null;
+  /** The line trimmed and cut to MAX_LINE_CONTEXT. */
+  clipped: string;
+}
+
 /**
- * The failure text belonging to the address on line `li`: the rest of that line, plus the
- * following lines while they are indented or continue the sentence, up to a blank line or
- * the next address line.
+ * The lines of the report text with their facts computed on first use. Every per-address step
+ * reads these instead of re-scanning a line: a line with thousands of addresses (or next to
+ * such a line) must not be read once per address.
  */
-function textAround(lines: string[], li: number, address: string): string {
-  let out = lines[li];
+class Lines {
+  readonly lines: string[];
+  private facts: (LineFacts | undefined)[];
+
+  constructor(text: string) {
+    this.lines = text.split('\n');
+    this.facts = new Array(this.lines.length);
+  }
+
+  get length(): number {
+    return this.lines.length;
+  }
+
+  of(i: number): LineFacts {
+    let f = this.facts[i];
+    if (f) return f;
+    const line = this.lines[i];
+    const spans = line.indexOf('@') < 0 ? [] : findAddressSpans(line);
+    let only: string | null = null;
+    let distinct = 0;
+    for (const sp of spans) {
+      if (distinct === 0) {
+        only = sp.address;
+        distinct = 1;
+      } else if (sp.address !== only) {
+        distinct = 2;
+        only = null;
+        break;
+      }
+    }
+    const trimmed = line.trim();
+    const c = line.charCodeAt(0);
+    const reason = trimmed ? REASON_LINE.exec(clipLine(line)) : null;
+    const talking = trimmed.length < 300 ? TALKING_TO.exec(line) : null;
+    f = {
+      spans,
+      distinct,
+      only,
+      blank: !trimmed,
+      indented: c === 32 || c === 9,
+      deepIndented: /^[ \t]{2,}\S/.test(line.length > 4096 ? line.slice(0, 4096) : line),
+      reply: /^[45]\d\d /.test(line),
+      reason: reason ? reason[1].trim() : null,
+      talkingTo: talking ? talking[1].toLowerCase() : null,
+      clipped: clipLine(trimmed),
+    };
+    this.facts[i] = f;
+    return f;
+  }
+}
+
+/** True when line `f` names an address other than `address`. */
+function namesAnother(f: LineFacts, address: string): boolean {
+  return f.distinct === 2 || (f.distinct === 1 && f.only !== address);
+}
+
+/**
+ * The failure text belonging to the address at `span` of line `li`: that line (a window of it
+ * when it is long), plus the following lines while they are indented or continue the
+ * sentence, up to a blank line or the next address line.
+ */
+function textAround(lines: Lines, li: number, span: AddressSpan): string {
+  const line = lines.lines[li];
+  const address = span.address;
+  const w = lineWindow(line, span.start);
+  let out = line.slice(w.start, w.end);
+  const here = lines.of(li);
   for (let k = li + 1; k < lines.length && k <= li + 6; k++) {
-    const l = lines[k];
-    if (!l.trim()) {
+    const f = lines.of(k);
+    if (f.blank) {
       // Exim / Courier put the reason one blank line further on only when indented
-      if (k + 1 < lines.length && /^[ \t]{2,}\S/.test(lines[k + 1]) && out.replace(/[<>\s:]/g, '').length <= address.length + 2) continue;
+      if (k + 1 < lines.length && lines.of(k + 1).deepIndented && out.replace(/[<>\s:]/g, '').length <= address.length + 2) continue;
       break;
     }
-    if (findAddresses(l).some((a) => a !== address) && !/^[ \t]/.test(l)) break;
+    if (!f.indented && namesAnother(f, address)) break;
     // Sendmail's one-line entries ("554 <a@x>... reason" then "550 host (smtp)... reason"):
     // a new reply line starts a new entry
-    if (/^[45]\d\d /.test(l) && /^[45]\d\d /.test(lines[li])) break;
-    out += '\n' + l;
+    if (f.reply && here.reply) break;
+    out += '\n' + clipLine(lines.lines[k]);
   }
   return oneLine(out);
 }
@@ -88,19 +178,21 @@ function textAround(lines: string[], li: number, address: string): string {
  * the remote reply ("<<< ...") of the session with the address's host, answering the command
  * before it (">>> ..."). Returns `text` unchanged when that does not apply.
  */
-function sessionReply(lines: string[], address: string, text: string): string {
+function sessionReply(lines: Lines, c: Candidate, text: string): string {
   const own = /^[45]\d\d <?[^\s<>]+>?\.\.\.\s*(.*)$/.exec(text);
   if (!own || /^[45]\d\d\b/.test(own[1])) return text;
+  const address = c.address;
   const domain = address.slice(address.lastIndexOf('@') + 1);
-  const at = lines.findIndex((l) => l.toLowerCase().includes(address) && /^[45]\d\d </.test(l.trim()));
+  // the address's own "554 <a@b>..." line
+  const at = c.line;
+  if (at < 0 || !/^[45]\d\d </.test(lines.of(at).clipped)) return text;
   for (let i = at - 1; i >= 0 && i >= at - 40; i--) {
-    const m = /^\s*(?:\.\.\. )?while talking to ([\w.-]+?)\.?:\s*$/i.exec(lines[i]);
-    if (!m) continue;
-    const host = m[1].toLowerCase();
+    const host = lines.of(i).talkingTo;
+    if (host === null) continue;
     if (host !== domain && !host.endsWith('.' + domain)) return text;
     let command = '';
     for (let k = i + 1; k < at; k++) {
-      const l = lines[k].trim();
+      const l = lines.of(k).clipped;
       if (l.startsWith('>>>')) command = l;
       else if (l.startsWith('<<<')) return oneLine(`${command} ${l} ${own[1]}`);
     }
@@ -127,18 +219,24 @@ const BOILERPLATE = [
 /**
  * The report's prose as the failure text when no line next to the address says why: its first
  * 2,000 characters, less the generators' template sentences and the address itself. Null when
- * nothing else is left (the report gives no reason).
+ * nothing else is left (the report gives no reason). `prose` is worked out once per report.
  */
-function proseDiagnostic(text: string, address: string): string | null {
+interface Prose {
+  text: string;
+  /** The text less the template sentences, and less `<>*:()[]-`. */
+  rest: string;
+}
+
+function readProse(text: string): Prose {
   const prose = oneLine(text.slice(0, 2000));
   let rest = prose;
   for (const re of BOILERPLATE) rest = rest.replace(re, ' ');
-  rest = rest.split(address).join(' ').replace(/[<>*:()\[\]-]/g, ' ');
-  return /[A-Za-z\u0080-\uffff]{3}/.test(rest) ? prose : null;
+  return { text: prose, rest: rest.replace(/[<>*:()\[\]-]/g, ' ') };
 }
 
-/** "reject reason: Mailbox full", "Error reason: ...", "Reason: ...": a labelled cause line. */
-const REASON_LINE = /^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:[ \t]*(\S.*)$/i;
+function proseDiagnostic(prose: Prose, address: string): string | null {
+  return /[A-Za-z\u0080-\uffff]{3}/.test(prose.rest.split(address).join(' ')) ? prose.text : null;
+}
 
 /**
  * Form-style notices put the cause on a labelled line of the same block as the address
@@ -146,35 +244,37 @@ const REASON_LINE = /^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:[ \t]*(\S.*)$/i;
  * text carries no SMTP code, the block's reason line (up to 3 lines either side, no blank line
  * between) is added to it.
  */
-function withReasonLine(lines: string[], li: number, text: string): string {
+function withReasonLine(lines: Lines, li: number, text: string): string {
   if (li < 0 || findStatusCode(text) || findReplyCode(text)) return text;
   for (const dir of [-1, 1]) {
     for (let k = li + dir; k >= 0 && k < lines.length && Math.abs(k - li) <= 3; k += dir) {
-      if (!lines[k].trim()) break;
-      const m = REASON_LINE.exec(lines[k]);
-      if (m && !text.includes(m[1].trim())) return oneLine(`${lines[k]} ${text}`);
+      const f = lines.of(k);
+      if (f.blank) break;
+      if (f.reason && !text.includes(f.reason)) return oneLine(`${f.clipped} ${text}`);
     }
   }
   return text;
 }
 
+/** Header-like lines of a pasted message (From:, To:, Message-ID:) do not name a failure. */
+const HEADER_LIKE = /^[ \t]*(?:from|to|cc|reply-to|return-path|sender|message-id|in-reply-to|references|received|subject|date|x-[\w-]+)[ \t]*:/i;
+
 export function detectFallback(view: MailView): DetectorResult | null {
   if (!looksLikeFailure(view)) return null;
   const text = view.reportText.length > 200_000 ? view.reportText.slice(0, 200_000) : view.reportText;
   const own = ownAddresses(view);
-  const lines = text.split('\n');
+  const lines = new Lines(text);
   const found = new Map<string, Candidate>();
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.indexOf('@') < 0) continue;
-    // header-like lines of a pasted message (From:, To:, Message-ID:) do not name a failure
-    if (/^[ \t]*(?:from|to|cc|reply-to|return-path|sender|message-id|in-reply-to|references|received|subject|date|x-[\w-]+)[ \t]*:/i.test(line)) continue;
-    for (const a of findAddresses(line)) {
+    const line = lines.lines[i];
+    if (line.indexOf('@') < 0 || HEADER_LIKE.test(line)) continue;
+    for (const sp of lines.of(i).spans) {
+      const a = sp.address;
       if (own.has(a) || SERVICE_LOCAL.test(a) || found.has(a)) continue;
-      const t = textAround(lines, i, a);
+      const t = textAround(lines, i, sp);
       const rest = t.toLowerCase().replace(a, ' ');
       if (findStatusCode(rest) || findReplyCode(rest) || FAILURE_WORDS.test(rest)) found.set(a, { address: a, text: t, line: i });
-      else if (!found.has(a)) found.set(a, { address: a, text: '', line: i });
+      else found.set(a, { address: a, text: '', line: i });
     }
   }
   let cands = [...found.values()];
@@ -188,12 +288,13 @@ export function detectFallback(view: MailView): DetectorResult | null {
   }
   if (!cands.length) return null;
 
-  for (const c of cands) if (c.text) c.text = withReasonLine(lines, c.line, sessionReply(lines, c.address, c.text));
+  for (const c of cands) if (c.text) c.text = withReasonLine(lines, c.line, sessionReply(lines, c, c.text));
 
   const subject = headerValue(view.headers, 'subject') ?? '';
   const delayed = DELAY_PROSE.test(subject) || DELAY_PROSE.test(text.slice(0, 4000));
+  let prose: Prose | null = null;
   const recipients: RecipientReport[] = cands.map((c) => {
-    const diag = c.text || proseDiagnostic(text, c.address);
+    const diag = c.text || proseDiagnostic((prose ??= readProse(text)), c.address);
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
       action: delayed && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
       status: findStatusCode(diag),
