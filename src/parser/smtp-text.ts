@@ -361,3 +361,50 @@ export function codeReader(): (text: string | null | undefined) => FailureCodes 
     return c;
   };
 }
+
+/** RFC 5322 §3.2.3 atext, plus '.' (dot-atom); non-ASCII is allowed separately (RFC 6531). */
+const ATEXT = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~.".split('').map((c) => c.charCodeAt(0)));
+
+/**
+ * Why `address` (as normalizeAddress returns it) is not a mailbox a failure can be recorded
+ * for, or null when it is one. Reports mangle addresses: an empty local part
+ * (`@mx.example.org`, the host of a source route), a lost opening quote (`john doe"@x`), a
+ * domain without a dot, stray brackets or commas. Those are refused, never recorded as they
+ * are: a record for a wrong address suppresses somebody who did not fail.
+ *
+ *   local part   a dot-atom of RFC 5322 atext (dots anywhere: Japanese carriers issued
+ *                `a..b@` and `a.@` addresses) or one quoted string (§3.2.4); UTF-8 allowed
+ *                (RFC 6531)
+ *   domain       two or more labels of letters, digits, '-' or UTF-8, no empty label, no
+ *                label starting or ending with '-'; or an address literal `[...]` (RFC 5321
+ *                §4.1.3)
+ */
+export function mailboxProblem(address: string): string | null {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return 'no @';
+  if (at === 0) return 'empty local part';
+  if (address.length > 320) return 'longer than 320 characters';
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (local.charCodeAt(0) === 34) {
+    // a quoted string: one pair of quotes, nothing after the closing one
+    if (local.length < 3 || local.charCodeAt(local.length - 1) !== 34 || /(?<!\\)"/.test(local.slice(1, -1))) return 'broken quoted local part';
+  } else {
+    for (let i = 0; i < local.length; i++) {
+      const c = local.charCodeAt(i);
+      if (c < 0x80 && !ATEXT.has(c)) return c === 34 ? 'unbalanced quote in local part' : `character "${local[i]}" in local part`;
+    }
+  }
+  if (domain.charCodeAt(0) === 91) return /^\[[^\[\]\s]+\]$/.test(domain) ? null : 'broken address literal';
+  const labels = domain.split('.');
+  if (labels.length < 2) return 'domain without a dot';
+  for (const l of labels) {
+    if (!l) return 'empty domain label';
+    if (l.charCodeAt(0) === 45 || l.charCodeAt(l.length - 1) === 45) return 'domain label starting or ending with "-"';
+    for (let i = 0; i < l.length; i++) {
+      const c = l.charCodeAt(i);
+      if (c < 0x80 && !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return `character "${l[i]}" in domain`;
+    }
+  }
+  return null;
+}

@@ -309,6 +309,27 @@ describe('each detector grows linearly', () => {
   it('fallback: many Sendmail V5 lines without a remote reply', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: addrs(n).map((a) => `554 <${a}>... Remote protocol error\n`).join('') }), parse, 200);
   });
+  it('fallback: a long bare list under a heading, with display names', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: '---The following addresses had delivery errors---\n\n' + addrs(n).map((a, i) => (i % 2 ? `   * ${a}\n` : `Neko ${i} <${a}>\n`)).join('') }),
+      parse,
+      200,
+    );
+  });
+  it('fallback: a transcript with many accepted RCPT TO and a failed DATA', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: 'Transcript of session follows.\n' + addrs(n).map((a) => ` In:  RCPT TO:<${a}>\n Out: 250 2.1.5 Ok\n`).join('') + ' In:  DATA\n Out: 451 4.3.0 Error: queue file write error\n' }),
+      parse,
+      100,
+    );
+  });
+  it('fallback: many help and sender lines naming addresses', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: 'Delivery failed.\n' + addrs(n).map((a, i) => (i % 2 ? `For help contact ${a} or visit https://help.example.net\n` : `The server is not accepting mail from ${a}.\n`)).join('') }),
+      parse,
+      200,
+    );
+  });
   it('fallback: a line of many "@" signs and dots', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery failed: ${'a@b.'.repeat(n)}\n` }), parse, 3_000);
   });
@@ -532,6 +553,13 @@ describe('each detector grows linearly', () => {
           `From: fbl@isp.example\nSubject: Complaint\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\nContent-Type: text/plain\n\nabuse report\n--b\nContent-Type: message/feedback-report\n\n${fields}\n--b--\n`,
         );
       },
+      parse,
+      200,
+    );
+  });
+  it('challenge-response: a long challenge', async () => {
+    await expectLinear(
+      (n) => textNdr({ from: 'Kijitora <kijitora@example.jp>', subject: 'Please confirm your message', headers: { 'Auto-Submitted': 'auto-replied' }, text: 'Please confirm that you are a human to be added to my approved senders. '.repeat(n) }),
       parse,
       200,
     );

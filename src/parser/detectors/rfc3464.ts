@@ -9,7 +9,7 @@
 // quirks (vendors that put the fields in text/plain, or a generic Status with the real code in
 // the human-readable part).
 import type { DsnAction, RecipientReport } from '../../report.js';
-import { AddressIndex, type FailureCodes, findCommand, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, lineWindow, normalizeAddress, oneLine } from '../smtp-text.js';
+import { AddressIndex, type FailureCodes, findCommand, mailboxProblem, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, lineWindow, normalizeAddress, oneLine } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** One field: lower-cased name, the `type` before ';' when present, the value after it. */
@@ -154,15 +154,21 @@ export function parseStatus(v: string | null | undefined): string | null {
 }
 
 /** Turns one per-recipient block into a RecipientReport (null when it names no address). */
-export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
+export function recipientFromBlock(b: DsnBlock, warnings?: string[]): RecipientReport | null {
   const finalF = b.get('final-recipient') ?? b.get('x-actual-recipient');
   const origF = b.get('original-recipient');
   let finalAddr = normalizeAddress(finalF?.value);
   const origAddr = normalizeAddress(origF?.value);
   // a Final-Recipient that is no usable address (a bare local part, `user@host` without a
   // domain after a source route) is an MTA-internal form: the Original-Recipient is the address
-  if ((!finalAddr || !isMailbox(finalAddr)) && origAddr && isMailbox(origAddr)) finalAddr = origAddr;
-  if (!finalAddr) return null;
+  if ((!finalAddr || mailboxProblem(finalAddr)) && origAddr && !mailboxProblem(origAddr)) {
+    if (finalF) warnings?.push(`Final-Recipient "${finalF.value.slice(0, 100)}" is no mailbox: Original-Recipient ${origAddr} taken`);
+    finalAddr = origAddr;
+  }
+  if (!finalAddr) {
+    if (finalF || origF) warnings?.push(`recipient block without a usable address: "${(finalF ?? origF)!.value.slice(0, 100)}"`);
+    return null;
+  }
   const diag = b.get('diagnostic-code');
   let diagText = diag ? diag.value : null;
   let diagType = diag?.type ?? null;
@@ -210,13 +216,6 @@ function vendorCategoryOf(b: DsnBlock): string | null {
     if (v && /^[a-z0-9][a-z0-9_.-]{0,40}$/.test(v)) return `${vendor}:${v}`;
   }
   return null;
-}
-
-/** `local@domain.tld`: a mailbox we can act on. */
-function isMailbox(a: string): boolean {
-  const at = a.indexOf('@');
-  const dot = a.indexOf('.', at + 2);
-  return at > 0 && a.indexOf('@', at + 1) < 0 && dot > at + 1 && dot < a.length - 1 && !/\s/.test(a);
 }
 
 /**
@@ -322,6 +321,7 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
   const texts = deliveryStatusTexts(view);
   if (!texts.length) return null;
   const recipients: RecipientReport[] = [];
+  const warnings: string[] = [];
   let reportingMta: string | null = null;
   let arrivalDate: string | null = null;
   for (const t of texts) {
@@ -331,11 +331,17 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
     reportingMta ??= perMessage.get('reporting-mta')?.value || null;
     arrivalDate ??= perMessage.get('arrival-date')?.value || null;
     for (const b of perRecipient) {
-      const r = recipientFromBlock(b);
+      const r = recipientFromBlock(b, warnings.length < 20 ? warnings : undefined);
       if (r) recipients.push(r);
     }
   }
-  if (!recipients.length) return null;
+  if (!recipients.length) {
+    // a delivery-status part that names no recipient (Postfix's "Delivery report unavailable"
+    // when the per-recipient log was lost): a bounce, but nobody to record. Weak: a later
+    // detector that finds a stated failure wins.
+    if (view.deliveryStatus.length) return { kind: 'bounce', recipients: [], reportingMta, arrivalDate, warnings: ['the delivery-status part names no recipient', ...warnings] };
+    return null;
+  }
   // fill missing diagnostic text / status from the human-readable part
   const index = new AddressIndex(view.reportText);
   for (const r of recipients) {
@@ -359,5 +365,5 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
       r.command = findCommand(near) ?? (recipients.length === 1 ? findTranscriptCommand(view.reportText) : null);
     }
   }
-  return { kind: kindFromActions(recipients), recipients, reportingMta, arrivalDate };
+  return { kind: kindFromActions(recipients), recipients, reportingMta, arrivalDate, ...(warnings.length ? { warnings } : {}) };
 }
