@@ -10,8 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runClassify } from '../../src/commands/classify.js';
 
-const MIN_ALL = 97.7;
-const MIN_RECIPIENT = 99.2;
+// #13 (parser branch): recipients only where the report states a failure. The guesses from the
+// returned message's To and "the first address anywhere" are gone: 5 dev rows (Postfix
+// "Delivery report unavailable", Verizon MMS x3, its to-be-debugged copy) and 2 validation rows
+// lose their recipient on purpose.
+const MIN_ALL = 96.3;
+const MIN_RECIPIENT = 97.9;
 const MAX_NOT_BOUNCE_WITH_RECORDS = 1;
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
