@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMessageSync } from '../../src/parser/index.js';
-import { mailboxProblem } from '../../src/parser/smtp-text.js';
+import { mailboxProblem, normalizeAddress } from '../../src/parser/smtp-text.js';
 import type { ParsedReport } from '../../src/report.js';
 import { corpusDir, fixturesDir, haveCorpus } from '../helpers/env.js';
 
@@ -42,6 +42,7 @@ const CASES: Case[] = [
   { file: 'rfc3464/several-records.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.jp<kiji@alias.example.jp failed', 'mikeneko@example.org failed', 'sabatora@example.com delayed'], why: 'one record per block, Original-Recipient kept as the alias' },
   { file: 'exim/several-failures.eml', kind: 'bounce', detector: 'exim', recipients: ['kijitora@example.jp failed', 'mikeneko@example.org failed'], why: "every address block of Exim's list" },
   { file: 'qmail/several-blocks.eml', kind: 'bounce', detector: 'qmail', recipients: ['kijitora@example.jp failed', 'mikeneko@example.org failed', 'sabatora@example.com failed'], why: 'every <address>: block' },
+  { file: 'gmail/several-failed-recipients.eml', kind: 'bounce', detector: 'gmail', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], why: 'every address of X-Failed-Recipients' },
   { file: 'exchange2007/help-mailto.eml', kind: 'bounce', detector: 'exchange2007', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], why: "both recipients; the Service Desk's <mailto:> link is not one" },
   // reports that name no failed recipient
   { file: 'fallback/no-recipient-named.eml', kind: 'bounce', detector: 'fallback', recipients: [], why: "the returned message's To is not a statement that it failed" },
@@ -80,6 +81,20 @@ describe('recipients only from where failures are stated (fixtures)', () => {
       ['kijitora@example.com', 'RCPT', '5.1.1'],
       ['mikeneko@example.com', 'DATA', '4.3.0'],
     ]);
+  });
+});
+
+describe('normalizeAddress: a clear repair of what surrounds an address', () => {
+  it.each([
+    ['rfc822; <kijitora@example.jp>.', 'kijitora@example.jp'],
+    ['"Kijitora" <Kijitora@Example.JP>,', 'kijitora@example.jp'],
+    ["'kijitora@example.jp';", 'kijitora@example.jp'],
+    ['kijitora@example.jp (Kijitora Neko)', 'kijitora@example.jp'],
+    ['[kijitora@example.jp]', 'kijitora@example.jp'],
+    ['@relay.example.net:kijitora@example.jp', 'kijitora@example.jp'],
+  ])('%s', (raw, address) => {
+    expect(normalizeAddress(raw)).toBe(address);
+    expect(mailboxProblem(address)).toBeNull();
   });
 });
 
