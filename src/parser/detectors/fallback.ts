@@ -517,8 +517,10 @@ function statementOf(
   const f = lines.of(li);
   const lead = line.slice(Math.max(0, span.start - LEAD_CHARS), span.start);
   const around = () => textAround(lines, li, span);
+  // 2. a reply line naming the address as its subject
+  if (REPLY_LEAD.test(lead)) return { shape: 'reply', text: around() };
   // 1. the address leads the line (3: a bare entry of a list under a failure heading)
-  if (span.start < LEAD_CHARS && (LEADS.test(lead) || (NAME_LEAD.test(lead) && !f.help && !SENDER.test(lead) && !FAILURE.test(lead)))) {
+  if (span.start < LEAD_CHARS && leadsLine(lead, f.help)) {
     const t = around();
     if (statesFailure(t)) return { shape: 'leading', text: t };
     if (f.bareEntry && lines.headingOf(li) >= 0) return { shape: 'list', text: t };
@@ -528,8 +530,6 @@ function statementOf(
     if (below) return { shape: 'list', text: oneLine(`${t} ${below}`) };
     return null;
   }
-  // 2. a reply line naming the address as its subject
-  if (REPLY_LEAD.test(lead)) return { shape: 'reply', text: around() };
   // 6. a transcript's RCPT TO that failed
   if (RCPT_LEAD.test(lead)) {
     const failed = transcriptFailure(lines, li, span.address);
