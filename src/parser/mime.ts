@@ -568,8 +568,9 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     const m = /^([ \t]*(?:>[ \t]?)*)([A-Za-z][A-Za-z0-9-]*)[ \t]*:/.exec(lines[i]);
     if (!m || !ORIGINAL_FIELDS.has(m[2].toLowerCase())) continue;
     const prefix = m[1];
-    // lines of the run start with the prefix, give or take its trailing white space
-    const quote = prefix.replace(/[ \t]+$/, '');
+    // lines of the run start with the prefix, give or take its trailing white space (an index
+    // scan: /[ \t]+$/ retries every blank of a long indent)
+    const quote = prefix.slice(0, endWithoutPadding(prefix, 0, prefix.length));
     // collect the run
     const block: string[] = [];
     let j = i;
@@ -595,7 +596,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     }
     // a Message-ID, or a real header block (From plus Date/Received/Subject, 3+ fields): an
     // NDR's own summary ("To: x / Subject: y / Sent: z", Exchange) is not the original
-    if (hasId ? known >= 2 : known >= 3 && hasFrom && hasAddr) {
+    if (hasId ? known >= 2 : known >= 3 && hasFrom && hasAddr && !best) {
       const ent = splitEntity(block.join('\n') + '\n\n', false);
       const bodyStart = j < lines.length ? offsets[j] : text.length;
       const cand = { start: offsets[i], headers: ent.headers, body: text.slice(bodyStart, bodyStart + MAX_ORIGINAL_BODY) };

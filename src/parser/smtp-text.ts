@@ -11,15 +11,12 @@ const STATUS_RE = /(?:^|[\s#(\[<:;,='"-])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\
 
 /** Enhanced status codes found in `text`, in order (deduplicated). */
 export function findStatusCodes(text: string): string[] {
-  const out: string[] = [];
-  if (!text) return out;
+  const out = new Set<string>();
+  if (!text) return [];
   STATUS_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = STATUS_RE.exec(text))) {
-    const code = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
-    if (!out.includes(code)) out.push(code);
-  }
-  return out;
+  while ((m = STATUS_RE.exec(text))) out.add(`${m[1]}.${Number(m[2])}.${Number(m[3])}`);
+  return [...out];
 }
 
 /**
@@ -67,35 +64,101 @@ export function findReplyCode(text: string | null | undefined): number | null {
   return Number(m[1]);
 }
 
-/** Lower-cased bare address from `rfc822; <Foo@Example.COM>`, `"x" <a@b>`, `a@b (comment)`. */
+/** Characters that end an address token in free text (white space aside). */
+function isAddressStop(c: number): boolean {
+  // < > " ' ( ) , ; :
+  return c === 60 || c === 62 || c === 34 || c === 39 || c === 40 || c === 41 || c === 44 || c === 59 || c === 58 || isSpace(c);
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * The content of the first `<...>` that holds an '@' and no other '<' or '>' (the route-addr of
+ * `"Name" <a@b>`); with `strict`, also no white space and something on both sides of an '@'
+ * (`<a@b>` in prose). A scan: the regex /<([^<>]*@[^<>]*)>/ backtracks over every '@' of an
+ * unclosed bracket, quadratic on `<a@a@a@...`.
+ */
+export function firstBracketedAddress(s: string, strict = false): string | null {
+  let open = s.indexOf('<');
+  while (open >= 0) {
+    let i = open + 1;
+    let at = -1; // the first '@' (strict: the first one after the first character)
+    let space = false;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 60 || c === 62) break;
+      if (c === 64 && at < 0 && (!strict || i > open + 1)) at = i;
+      else if (isSpace(c)) space = true;
+    }
+    if (i >= s.length) return null;
+    const ok = at >= 0 && (!strict || (!space && at < i - 1));
+    if (s.charCodeAt(i) === 62 && ok) return s.slice(open + 1, i);
+    open = s.charCodeAt(i) === 60 ? i : s.indexOf('<', i + 1);
+  }
+  return null;
+}
+
+/**
+ * The first token (between white space and `<>"'(),;:`) with an '@' that has something on
+ * both sides: the address in `a@b (Name)` or `User a@b`. A scan: the regex
+ * /[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/ retried every start of a long run without '@'.
+ */
+function firstAddressToken(s: string): string | null {
+  let start = 0;
+  while (start < s.length) {
+    while (start < s.length && isAddressStop(s.charCodeAt(start))) start++;
+    let end = start;
+    let innerAt = -1; // the first '@' after the token's first character
+    for (; end < s.length; end++) {
+      const c = s.charCodeAt(end);
+      if (isAddressStop(c)) break;
+      if (c === 64 && end > start && innerAt < 0) innerAt = end;
+    }
+    if (innerAt >= 0 && innerAt < end - 1) return s.slice(start, end);
+    start = end;
+  }
+  return null;
+}
+
+const LEADING_PUNCT = new Set([34, 39, 60, 91]); // " ' < [
+const TRAILING_PUNCT = new Set([34, 39, 62, 93, 41, 46, 44, 59, 58]); // " ' > ] ) . , ; :
+
+/** `s` without the leading and trailing characters in the two sets (no regex: `[...]+$` rescans). */
+export function stripEnds(s: string, leading: Set<number>, trailing: Set<number>): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && leading.has(s.charCodeAt(a))) a++;
+  while (b > a && trailing.has(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/**
+ * Lower-cased bare address from `rfc822; <Foo@Example.COM>`, `"x" <a@b>`, `a@b (comment)`.
+ * Every step is a single pass (a stranger writes these fields): no regex here can backtrack
+ * over a long run.
+ */
 export function normalizeAddress(v: string | null | undefined): string | null {
   if (!v) return null;
   let s = v.trim();
   // address type prefix (RFC 3464 §2.3.2: rfc822; utf-8 for RFC 6533)
   s = s.replace(/^[A-Za-z][\w/.-]{0,20}\s*;\s*/, '');
-  s = s.replace(/\([^()]*\)/g, ' ').trim();
-  const angle = /<([^<>]*@[^<>]*)>/.exec(s);
-  if (angle) s = angle[1];
-  s = s.trim().replace(/^["'<\[]+|["'>\]).,;:]+$/g, '').trim();
+  if (s.includes('(')) s = s.replace(/\([^()]*\)/g, ' ').trim();
+  const angle = firstBracketedAddress(s);
+  if (angle !== null) s = angle;
+  s = stripEnds(s.trim(), LEADING_PUNCT, TRAILING_PUNCT).trim();
   // a quoted local part is kept as is; an address in RFC 6533 utf-8 form may be xtext-encoded
-  s = s.replace(/\\x\{([0-9A-Fa-f]{1,6})\}/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16)));
+  if (s.includes('\\x{')) s = s.replace(/\\x\{([0-9A-Fa-f]{1,6})\}/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16)));
   if (/\s/.test(s)) {
-    const m = /[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/.exec(s);
-    if (!m) return null;
-    s = m[0];
+    const token = firstAddressToken(s);
+    if (!token) return null;
+    s = token;
   }
   // RFC 5321 source route `@relay1,@relay2:user@host`: the mailbox is after the colon
-  s = s.replace(/^@[^:]*:/, '');
-  if (!s.includes('@') && !/^[^@\s]+$/.test(s)) return null;
+  if (s.charCodeAt(0) === 64) s = s.replace(/^@[^:]*:/, '');
   return s.toLowerCase() || null;
 }
-
-/**
- * Email-address-looking tokens (ASCII or UTF-8 local parts). Kept for callers that want a
- * regex on SHORT strings; on long text it backtracks quadratically (a 20 kB run of local-part
- * characters without '@' costs seconds): use findAddresses, which is a linear scan.
- */
-export const ADDRESS_RE = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff.-]+@[A-Za-z0-9\u0080-\uffff-]+(?:\.[A-Za-z0-9\u0080-\uffff-]+)+/g;
 
 const LOCAL_CHARS = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".split('').map((c) => c.charCodeAt(0)));
 
@@ -108,13 +171,24 @@ function isLabelChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c >= 0x80;
 }
 
+/** Characters trimmed off both ends of an address token: `.`, `'`, `-`. */
+const TOKEN_PUNCT = new Set([46, 39, 45]);
+
+/** One address-looking token of a text: the address (lower case) and where it was written. */
+export interface AddressSpan {
+  address: string;
+  start: number;
+  end: number;
+}
+
 /**
- * Email-address-looking tokens in `text`, lower-cased, deduplicated, in order: the same tokens
- * as ADDRESS_RE (local part, '@', two or more dot-separated labels), found by a linear scan
- * around each '@' so that hostile input cannot make it backtrack.
+ * Every email-address-looking token of `text`, in order, duplicates included: a local part
+ * (ASCII or UTF-8), '@', two or more dot-separated labels. A linear scan around each '@' (the
+ * equivalent regex backtracks quadratically on a long run of local-part characters): the
+ * backward scan stops at the previous '@' or token, the forward one at the next '@'.
  */
-export function findAddresses(text: string): string[] {
-  const out: string[] = [];
+export function findAddressSpans(text: string): AddressSpan[] {
+  const out: AddressSpan[] = [];
   let from = 0; // where the previous token ended: tokens never overlap
   for (let at = text.indexOf('@', from); at >= 0; at = text.indexOf('@', Math.max(from, at + 1))) {
     let b = at;
@@ -131,10 +205,20 @@ export function findAddresses(text: string): string[] {
     }
     if (!dots) continue;
     from = e;
-    const a = text.slice(b, e).replace(/^[.'-]+|[.'-]+$/g, '').toLowerCase();
-    if (a.includes('@') && !out.includes(a)) out.push(a);
+    let s = b;
+    while (s < at && TOKEN_PUNCT.has(text.charCodeAt(s))) s++;
+    if (s === at) continue;
+    while (TOKEN_PUNCT.has(text.charCodeAt(e - 1))) e--;
+    out.push({ address: text.slice(s, e).toLowerCase(), start: s, end: e });
   }
   return out;
+}
+
+/** Email-address-looking tokens in `text`, lower-cased, deduplicated, in order (see findAddressSpans). */
+export function findAddresses(text: string): string[] {
+  const seen = new Set<string>();
+  for (const sp of findAddressSpans(text)) seen.add(sp.address);
+  return [...seen];
 }
 
 /** White space that oneLine changes: a run of two, or one that is not a plain space. */
@@ -177,4 +261,150 @@ export function findTranscriptCommand(text: string | null | undefined): string |
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) last = m[1];
   return last ? commandName(last) : null;
+}
+
+/**
+ * Most characters of one line taken as the context of an address. A stranger's line can hold
+ * thousands of addresses: each one's text is a window of the line, so the work (and the
+ * diagnostic kept) per address stays bounded and the total stays linear.
+ */
+export const MAX_LINE_CONTEXT = 2000;
+
+/**
+ * A window of the line of `text` that holds offset `at`: the whole line when it is at most
+ * MAX_LINE_CONTEXT long, else MAX_LINE_CONTEXT characters from a quarter of that before `at`.
+ * Bounded scans both ways (lastIndexOf/indexOf of '\n' would cross a whole long line once per
+ * address on it). `startsLine` / `endsLine` say whether the window reaches the line's ends.
+ */
+export function lineWindow(text: string, at: number): { start: number; end: number; startsLine: boolean; endsLine: boolean } {
+  let s = at;
+  const sMin = Math.max(0, at - MAX_LINE_CONTEXT);
+  while (s > sMin && text.charCodeAt(s - 1) !== 10) s--;
+  let e = at;
+  const eMax = Math.min(text.length, at + MAX_LINE_CONTEXT);
+  while (e < eMax && text.charCodeAt(e) !== 10) e++;
+  let start = s;
+  let end = e;
+  if (end - start > MAX_LINE_CONTEXT) {
+    // a quarter of the window before the address, the rest after it (the reason follows)
+    start = Math.max(s, at - (MAX_LINE_CONTEXT >> 2));
+    end = Math.min(e, start + MAX_LINE_CONTEXT);
+  }
+  return {
+    start,
+    end,
+    startsLine: start === s && (s === 0 || text.charCodeAt(s - 1) === 10),
+    endsLine: end === e && (e === text.length || text.charCodeAt(e) === 10),
+  };
+}
+
+/** At most MAX_LINE_CONTEXT characters of a line (its start). */
+export function clipLine(line: string): string {
+  return line.length > MAX_LINE_CONTEXT ? line.slice(0, MAX_LINE_CONTEXT) : line;
+}
+
+/** Plain substring searches an AddressIndex makes at most (see indexOf). */
+const MAX_SUBSTRING_SEARCHES = 16;
+
+/**
+ * Where each address of a text is first written: one linear scan (findAddressSpans), then a
+ * constant-time look-up per recipient. Searching the whole text once per recipient, as a
+ * report with thousands of recipients invites, is quadratic.
+ */
+export class AddressIndex {
+  private first: Map<string, number> | null = null;
+  private lower: string | null = null;
+  private searches = 0;
+
+  constructor(readonly text: string) {}
+
+  /** Offset of the first occurrence of `address` (lower case) in the text, or -1. */
+  indexOf(address: string): number {
+    if (!address || !this.text) return -1;
+    if (!this.first) {
+      this.first = new Map();
+      for (const sp of findAddressSpans(this.text)) if (!this.first.has(sp.address)) this.first.set(sp.address, sp.start);
+    }
+    const at = this.first.get(address);
+    if (at !== undefined) return at;
+    // an address the token scan does not produce (a quoted local part, odd characters): a
+    // plain search, for a bounded number of such addresses
+    if (this.searches++ >= MAX_SUBSTRING_SEARCHES) return -1;
+    this.lower ??= this.text.toLowerCase();
+    return this.lower.length === this.text.length ? this.lower.indexOf(address) : -1;
+  }
+}
+
+/** What a failure text says in codes (see findReplyStatus, findStatusCode, findReplyCode, findCommand). */
+export interface FailureCodes {
+  status: string | null;
+  replyStatus: string | null;
+  replyCode: number | null;
+  command: string | null;
+}
+
+/**
+ * A reader of FailureCodes that reads each distinct text once. Families that give one failure
+ * text for a whole list of addresses (Domino, BIGLOBE, 1&1, James) would otherwise read that
+ * text once per address: quadratic for a long list under a long text.
+ */
+export function codeReader(): (text: string | null | undefined) => FailureCodes {
+  const seen = new Map<string, FailureCodes>();
+  const none: FailureCodes = { status: null, replyStatus: null, replyCode: null, command: null };
+  return (text) => {
+    if (!text) return none;
+    let c = seen.get(text);
+    if (!c) {
+      c = { status: findStatusCode(text), replyStatus: findReplyStatus(text), replyCode: findReplyCode(text), command: findCommand(text) };
+      seen.set(text, c);
+    }
+    return c;
+  };
+}
+
+/** RFC 5322 §3.2.3 atext, plus '.' (dot-atom); non-ASCII is allowed separately (RFC 6531). */
+const ATEXT = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~.".split('').map((c) => c.charCodeAt(0)));
+
+/**
+ * Why `address` (as normalizeAddress returns it) is not a mailbox a failure can be recorded
+ * for, or null when it is one. Reports mangle addresses: an empty local part
+ * (`@mx.example.org`, the host of a source route), a lost opening quote (`john doe"@x`), a
+ * domain without a dot, stray brackets or commas. Those are refused, never recorded as they
+ * are: a record for a wrong address suppresses somebody who did not fail.
+ *
+ *   local part   a dot-atom of RFC 5322 atext (dots anywhere: Japanese carriers issued
+ *                `a..b@` and `a.@` addresses) or one quoted string (§3.2.4); UTF-8 allowed
+ *                (RFC 6531)
+ *   domain       two or more labels of letters, digits, '-' or UTF-8, no empty label, no
+ *                label starting or ending with '-'; or an address literal `[...]` (RFC 5321
+ *                §4.1.3)
+ */
+export function mailboxProblem(address: string): string | null {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return 'no @';
+  if (at === 0) return 'empty local part';
+  if (address.length > 320) return 'longer than 320 characters';
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (local.charCodeAt(0) === 34) {
+    // a quoted string: one pair of quotes, nothing after the closing one
+    if (local.length < 3 || local.charCodeAt(local.length - 1) !== 34 || /(?<!\\)"/.test(local.slice(1, -1))) return 'broken quoted local part';
+  } else {
+    for (let i = 0; i < local.length; i++) {
+      const c = local.charCodeAt(i);
+      if (c < 0x80 && !ATEXT.has(c)) return c === 34 ? 'unbalanced quote in local part' : `character "${local[i]}" in local part`;
+    }
+  }
+  if (domain.charCodeAt(0) === 91) return /^\[[^\[\]\s]+\]$/.test(domain) ? null : 'broken address literal';
+  const labels = domain.split('.');
+  if (labels.length < 2) return 'domain without a dot';
+  for (const l of labels) {
+    if (!l) return 'empty domain label';
+    if (l.charCodeAt(0) === 45 || l.charCodeAt(l.length - 1) === 45) return 'domain label starting or ending with "-"';
+    for (let i = 0; i < l.length; i++) {
+      const c = l.charCodeAt(i);
+      if (c < 0x80 && !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return `character "${l[i]}" in domain`;
+    }
+  }
+  return null;
 }

@@ -119,10 +119,12 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     const bounceType = str(b['bounceType']);
     const subType = str(b['bounceSubType']);
     const recipients: RecipientReport[] = [];
+    const seen = new Set<string>();
     for (const r of arr(b['bouncedRecipients'])) {
       if (!isObject(r)) continue;
       const addr = normalizeAddress(str(r['emailAddress']));
-      if (!addr || !addr.includes('@') || recipients.some((x) => x.finalRecipient === addr)) continue;
+      if (!addr || !addr.includes('@') || seen.has(addr)) continue;
+      seen.add(addr);
       let diagType: string | null = null;
       let diag = str(r['diagnosticCode']);
       if (diag) {

@@ -27,13 +27,14 @@ export function detectApacheJames(view: MailView): DetectorResult | null {
   const below = /^Error message below:[ \t]*\n([\s\S]*?)(?:\n[ \t]*\n|$)/m.exec(text);
   const summary = /^Error:[ \t]*(.+)$/m.exec(text);
   const diag = (below && oneLine(below[1])) || (summary && oneLine(summary[1])) || null;
+  // one text for every address: read it once
+  const status = findReplyStatus(diag);
+  const replyCode = findReplyCode(diag);
   const recipients = [];
   for (const a of addrs) {
     const addr = normalizeAddress(a);
     if (!addr) continue;
-    recipients.push(
-      newRecipient(addr, { action: 'failed', status: findReplyStatus(diag), replyCode: findReplyCode(diag), diagnosticCode: diag }),
-    );
+    recipients.push(newRecipient(addr, { action: 'failed', status, replyCode, diagnosticCode: diag }));
   }
   if (!recipients.length) return null;
   return { kind: 'bounce', recipients };

@@ -27,22 +27,23 @@ export function detectBiglobe(view: MailView): DetectorResult | null {
   const rest = text.slice(list.index + list[0].length);
   const info = INFO_HEAD.exec(rest);
   const listText = info ? rest.slice(0, info.index) : rest;
-  const addresses: string[] = [];
+  const addresses = new Set<string>();
   for (const line of listText.split('\n')) {
     const t = line.trim();
     if (!t || /\s/.test(t)) continue;
     const a = normalizeAddress(t);
-    if (a && a.includes('@') && !addresses.includes(a)) addresses.push(a);
+    if (a && a.includes('@')) addresses.add(a);
   }
-  if (!addresses.length) return null;
+  if (!addresses.size) return null;
   let diag: string | null = null;
   if (info) {
     // the information paragraph, up to the next "-----" heading or blank-line-separated block
     const body = rest.slice(info.index + info[0].length).replace(/^\s*\n/, '');
     diag = oneLine(body.split(/\n[ \t]*\n|\n[ \t]*-{3,}/)[0]) || null;
   }
-  const recipients: RecipientReport[] = addresses.map((a) =>
-    newRecipient(a, { action: 'failed', status: findStatusCode(diag), replyCode: findReplyCode(diag), diagnosticCode: diag }),
-  );
+  // one text for every address: read it once
+  const status = findStatusCode(diag);
+  const replyCode = findReplyCode(diag);
+  const recipients: RecipientReport[] = [...addresses].map((a) => newRecipient(a, { action: 'failed', status, replyCode, diagnosticCode: diag }));
   return { kind: 'bounce', recipients };
 }

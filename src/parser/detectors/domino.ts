@@ -18,7 +18,7 @@
 // the Remote-MTA and, when the text has no "because:", the diagnostic (`X-Notes; ...`).
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
-import { findAddresses, findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine } from '../smtp-text.js';
+import { codeReader, findAddresses, normalizeAddress, oneLine } from '../smtp-text.js';
 import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -48,15 +48,22 @@ export function detectDomino(view: MailView): DetectorResult | null {
   if (!/^\s*Your message\s*$/im.test(text) && !/^DELIVERY[ _]FAILURE:/i.test(subject)) return null;
 
   const dsn: RecipientReport[] = [];
+  // address (final or original) -> its DSN block: one look-up per recipient
+  const dsnByAddress = new Map<string, RecipientReport>();
   for (const t of deliveryStatusTexts(view)) {
     for (const b of parseDsnFields(t).perRecipient) {
       const r = recipientFromBlock(b);
-      if (r) dsn.push(r);
+      if (!r) continue;
+      dsn.push(r);
+      if (!dsnByAddress.has(r.finalRecipient)) dsnByAddress.set(r.finalRecipient, r);
     }
   }
+  for (const r of dsn) if (r.originalRecipient && !dsnByAddress.has(r.originalRecipient)) dsnByAddress.set(r.originalRecipient, r);
+  const seen = new Set<string>();
 
   const lines = text.split('\n');
   const recipients: RecipientReport[] = [];
+  const codesOf = codeReader();
   for (let i = 0; i < lines.length; i++) {
     if (!/^[ \t]*was not delivered to:[ \t]*$/i.test(lines[i])) continue;
     const to = section(lines, i + 1);
@@ -69,21 +76,25 @@ export function detectDomino(view: MailView): DetectorResult | null {
       i = why.next - 1;
     }
     const addrs = to.text.flatMap((l) => findAddresses(l));
+    // one "because:" text for every address of the section
+    const because = oneLine(reason.join(' '));
     for (const a of addrs) {
       const addr = normalizeAddress(a);
-      if (!addr || recipients.some((r) => r.finalRecipient === addr)) continue;
+      if (!addr || seen.has(addr)) continue;
+      seen.add(addr);
       // the DSN block of the same recipient: same address, else the one in the same position
-      const fromDsn = dsn.find((r) => r.finalRecipient === addr || r.originalRecipient === addr) ?? dsn[recipients.length] ?? null;
-      const diag = oneLine(reason.join(' ')) || fromDsn?.diagnosticCode || null;
+      const fromDsn = dsnByAddress.get(addr) ?? dsn[recipients.length] ?? null;
+      const diag = because || fromDsn?.diagnosticCode || null;
+      const codes = codesOf(diag);
       recipients.push(
         newRecipient(addr, {
           action: fromDsn?.action ?? 'failed',
-          status: fromDsn ? preferStatus(fromDsn.status, diag) : findReplyStatus(diag),
-          replyCode: findReplyCode(diag),
+          status: fromDsn ? preferStatus(fromDsn.status, diag, codes) : codes.replyStatus,
+          replyCode: codes.replyCode,
           diagnosticType: fromDsn?.diagnosticType ?? null,
           diagnosticCode: diag,
           remoteMta: fromDsn?.remoteMta ?? null,
-          command: findCommand(diag),
+          command: codes.command,
           lastAttemptDate: fromDsn?.lastAttemptDate ?? null,
         }),
       );

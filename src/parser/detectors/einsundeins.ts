@@ -15,7 +15,7 @@
 // the SMTP phase (1&1 says TEXT for the message content, i.e. DATA).
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
-import { findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { codeReader, normalizeAddress, oneLine } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const OPENING = /This message was created automatically by mail delivery software/i;
@@ -44,17 +44,20 @@ export function detectEinsUndEins(view: MailView): DetectorResult | null {
   const shared = reasonAt ? oneLine(body.slice(reasonAt.index + reasonAt[0].length)) || null : null;
 
   const blocks: { address: string; lines: string[] }[] = [];
+  const seen = new Set<string>();
   for (const line of listText.split('\n')) {
     const m = ADDRESS_LINE.exec(line);
     const a = m ? normalizeAddress(m[1]) : null;
     if (a && a.includes('@')) {
-      if (!blocks.some((b) => b.address === a)) blocks.push({ address: a, lines: [] });
+      if (!seen.has(a)) blocks.push({ address: a, lines: [] });
+      seen.add(a);
       continue;
     }
     if (blocks.length && line.trim()) blocks[blocks.length - 1].lines.push(line.trim());
   }
   if (!blocks.length) return null;
 
+  const codesOf = codeReader();
   const recipients: RecipientReport[] = blocks.map((b) => {
     const own = b.lines.length ? oneLine(b.lines.join(' ')) : null;
     let diag = own ?? shared;
@@ -68,10 +71,11 @@ export function detectEinsUndEins(view: MailView): DetectorResult | null {
       const reason = /\breason:[ \t]*(\S.*)$/i.exec(own);
       if (reason) diag = reason[1].trim();
     }
+    const codes = codesOf(diag);
     return newRecipient(b.address, {
       action: 'failed',
-      status: findStatusCode(diag),
-      replyCode: findReplyCode(diag),
+      status: codes.status,
+      replyCode: codes.replyCode,
       diagnosticType: own && /\bSMTP error\b/i.test(own) ? 'smtp' : null,
       diagnosticCode: diag,
       remoteMta,

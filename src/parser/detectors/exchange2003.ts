@@ -82,8 +82,10 @@ export function detectExchange2003(view: MailView): DetectorResult | null {
   if (!blocks.length) return null;
 
   const recipients: RecipientReport[] = [];
+  const seen = new Set<string>();
   for (const b of blocks) {
-    if (recipients.some((r) => r.finalRecipient === b.address)) continue;
+    if (seen.has(b.address)) continue;
+    seen.add(b.address);
     const diag = b.lines.length ? oneLine(b.lines.join(' ')) : null;
     // `<mx.example.com #5.1.1>`: the host that gave up, and its code
     const hostCode = diag ? /<([A-Za-z0-9.-]{1,255}) #[245]\.\d{1,3}\.\d{1,3}>/.exec(diag) : null;

@@ -27,8 +27,12 @@
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { compile, DELAY_STATEMENTS, HELP_CONTEXT } from '../phrases.js';
 import { deliveryStatusTexts } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+const DELAY = compile(DELAY_STATEMENTS);
+const HELP = compile(HELP_CONTEXT);
 
 /** `Name<mailto:a@b>` or `a@b (a@b)<mailto:a@b>` at the start of the recipient list. */
 const MAILTO_LINE = /<mailto:([^\s<>@]{1,256}@[^\s<>]{1,256})>[ \t]*$/i;
@@ -42,7 +46,8 @@ function isExchange(view: MailView): boolean {
   if (Object.keys(h).some((k) => k.startsWith('x-ms-exchange-'))) return true;
   if (/microsoftexchange|postmaster@(?:[\w-]+\.)*(?:outlook|hotmail|live|office365)\.com/i.test(headerValue(h, 'from') ?? '')) return true;
   if (headerValues(h, 'received').some((r) => /with Microsoft SMTP Server|\.outlook\.com\b/i.test(r))) return true;
-  return /^[ \t]*Generating server:/im.test(view.reportText) || /<mailto:[^>]+>[ \t]*$/m.test(view.reportText);
+  // `[^<>\n]`: a run of "<mailto:" without '>' must not send each one to the end of the text
+  return /^[ \t]*Generating server:/im.test(view.reportText) || /<mailto:[^<>\n]+>[ \t]*$/m.test(view.reportText);
 }
 
 /** Exchange's NDR subjects (English and the localized ones seen) or its sender. */
@@ -53,12 +58,20 @@ function looksLikeNdr(view: MailView): boolean {
   return /postmaster|mailer-daemon|microsoftexchange/i.test(headerValue(view.headers, 'from') ?? '');
 }
 
-/** The reply text of a reply line: inside the quotes, or without Exchange's `#`/`##` decoration. */
+/**
+ * The reply text of a reply line: after the first "returned '" without the closing quote, or
+ * without Exchange's `#`/`##` decoration. Index searches, not /returned '(.*)'\s*$/ and
+ * /\s*##.*$/, which rescan the rest of the line from every "returned '" or blank.
+ */
 function replyText(line: string): string {
   const t = line.trim();
-  const quoted = /returned '(.*)'\s*$/i.exec(t) ?? /returned '(.*)$/i.exec(t);
-  if (quoted) return quoted[1].trim();
-  return t.replace(/^#/, '').replace(/\s*##.*$/, '').trim();
+  const q = /returned '/i.exec(t);
+  if (q) {
+    const rest = t.slice(q.index + q[0].length).trimEnd();
+    return (rest.endsWith("'") ? rest.slice(0, -1) : rest).trim();
+  }
+  const hashes = t.indexOf('##', 1);
+  return (hashes < 0 ? t : t.slice(0, hashes)).replace(/^#/, '').trim();
 }
 
 export function detectExchange2007(view: MailView): DetectorResult | null {
@@ -69,13 +82,17 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   // the returned header block ("Original message headers:", localized) ends the report
   const headersAt = lines.findIndex((l) => /^(?:Received|Return-Path|DKIM-Signature|ARC-Seal|Message-ID|MIME-Version):[ \t]/i.test(l));
   if (headersAt > 0) lines = lines.slice(0, headersAt);
+  // a signature (RFC 3676 "-- ") ends what the report says
+  const signature = lines.findIndex((l) => /^-- ?$/.test(l));
+  if (signature > 0) lines = lines.slice(0, signature);
 
-  // 1. the recipient list: `<mailto:>` lines and the explanation under each
+  // 1. the recipient list: `<mailto:>` lines and the explanation under each. A `<mailto:>` link
+  //    in help text ("contact your helpdesk<mailto:help@example.com>") is no recipient.
   const explained = new Map<string, string>();
   for (let i = 0; i < lines.length; i++) {
     const m = MAILTO_LINE.exec(lines[i]);
     const a = m ? normalizeAddress(m[1]) : null;
-    if (!a || explained.has(a)) continue;
+    if (!a || explained.has(a) || HELP.test(lines[i].slice(0, m!.index))) continue;
     const expl: string[] = [];
     for (let k = i + 1; k < lines.length && k <= i + 6; k++) {
       const t = lines[k].trim();
@@ -126,13 +143,16 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   if (!replies.size && !looksLikeNdr(view)) return null;
   const addresses = [...new Set([...explained.keys(), ...replies.keys()])];
   if (!addresses.length) return null;
+  const delayed = DELAY.test(headerValue(view.headers, 'subject') ?? '') || DELAY.test(oneLine(text.slice(0, 4000)));
   const recipients: RecipientReport[] = [];
   for (const a of addresses) {
     const diag = replies.get(a) || explained.get(a) || null;
     if (!diag) continue;
     recipients.push(
       newRecipient(a, {
-        action: 'failed',
+        // a delay notification ("Delivery is delayed to these recipients or groups") is a
+        // warning, unless the server's own reply for the address is permanent
+        action: delayed && !/(?:^|\D)5\d\d(?!\d)|(?:^|\D)5\.\d/.test(diag) ? 'delayed' : 'failed',
         status: findStatusCode(diag),
         replyCode: findReplyCode(diag),
         diagnosticCode: diag,
@@ -142,5 +162,6 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   }
   if (!recipients.length) return null;
   const generating = /^[ \t]*(?:Generating server|DSN generated by):[ \t]*(\S+)/im.exec(details.join('\n'));
-  return { kind: 'bounce', recipients, reportingMta: generating ? generating[1].toLowerCase() : null };
+  const kind = recipients.every((r) => r.action === 'delayed') ? 'delay' : 'bounce';
+  return { kind, recipients, reportingMta: generating ? generating[1].toLowerCase() : null };
 }

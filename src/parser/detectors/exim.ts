@@ -95,8 +95,9 @@ function readBlocks(text: string): Block[] {
     }
     if (!cur) continue;
     if (/^[ \t]{3,}\S/.test(l) || /^\t/.test(l)) {
-      const g = /^\s*\(?(?:ultimately )?generated (?:from|by) ([^\s()]+@[^\s()]+)\)?\s*$/i.exec(l);
-      if (g) {
+      // (the token, then a check for '@': /([^\s()]+@[^\s()]+)\)?\s*$/ backtracks over every '@')
+      const g = /^\s*\(?(?:ultimately )?generated (?:from|by) ([^\s()]+)\)?\s*$/i.exec(l);
+      if (g && /^[^@]+@./.test(g[1])) {
         cur.parent = g[1];
         continue;
       }
@@ -135,6 +136,12 @@ export function detectExim(view: MailView): DetectorResult | null {
   const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
   const blocks = readBlocks(text);
   const failedHeader = headerValues(view.headers, 'x-failed-recipients').flatMap((v) => findAddresses(v));
+  // local part -> the first full address with it (one look-up per block, not a search)
+  const byLocal = new Map<string, string>();
+  for (const a of failedHeader) {
+    const local = a.slice(0, a.lastIndexOf('@'));
+    if (!byLocal.has(local)) byLocal.set(local, a);
+  }
 
   // the DSN part Exim adds since 4.8x: Remote-MTA, Status (often generic), Final-Recipient
   const dsn = new Map<string, RecipientReport>();
@@ -155,7 +162,7 @@ export function detectExim(view: MailView): DetectorResult | null {
     if (!addr && b.address) {
       // a bare local part: the header lists the full address
       const local = b.address.toLowerCase();
-      addr = failedHeader.find((a) => a.startsWith(local + '@')) ?? (failedHeader.length === 1 ? failedHeader[0] : null);
+      addr = byLocal.get(local) ?? (failedHeader.length === 1 ? failedHeader[0] : null);
     }
     if (!addr || seen.has(addr)) continue;
     seen.add(addr);

@@ -43,6 +43,9 @@ function isEzweb(view: MailView): boolean {
 /** `<addr>`, `<addr>: text`, `Recipient: <addr>`. */
 const RECIPIENT_LINE = /^[ \t]*(?:Recipient:[ \t]*)?<([^\s<>@]{1,256}@[^\s<>]{1,256})>:?[ \t]*(.*)$/;
 
+/** Characters of EZweb's statement kept (its sentences are well under 100). */
+const MAX_PREFACE = 500;
+
 interface Block {
   address: string;
   lines: string[];
@@ -85,16 +88,23 @@ export function detectEzweb(view: MailView): DetectorResult | null {
     }
     cur.lines.push(line.replace(/^<<<[ \t]*/, ''));
   }
-  const preface = oneLine(statement.join(' '));
+  // EZweb's statement is a sentence or two; it is repeated in every recipient's diagnostic, so a
+  // longer one is cut
+  const preface = oneLine(oneLine(statement.join(' ')).slice(0, MAX_PREFACE));
   const spasign = /^\s*NG\b/i.test(headerValue(view.headers, 'x-spasign') ?? '');
-  const diagFor = (own: string | null) => oneLine([preface, own ?? ''].join(' ')) || null;
+  const diagFor = (own: string | null) => {
+    const o = own ? oneLine(own) : '';
+    return (preface && o ? `${preface} ${o}` : preface || o) || null;
+  };
 
   // recipients from the delivery-status part when there is one
   const dsn = detectRfc3464(view);
   let recipients: RecipientReport[];
   if (dsn && dsn.recipients.length) {
+    const byAddress = new Map<string, Block>();
+    for (const b of blocks) if (!byAddress.has(b.address)) byAddress.set(b.address, b);
     recipients = dsn.recipients.map((r) => {
-      const b = blocks.find((x) => x.address === r.finalRecipient);
+      const b = byAddress.get(r.finalRecipient);
       const own = b && b.lines.length ? oneLine(b.lines.join(' ')) : r.diagnosticCode;
       const diag = diagFor(own);
       return {

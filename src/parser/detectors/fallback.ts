@@ -1,32 +1,54 @@
-// Generic fallback for non-standard NDRs no family detector claimed: scans the human-readable
-// text (before the returned copy) for the shapes most MTAs use to name a failed address:
+// Generic fallback for non-standard NDRs no family detector claimed. It records an address only
+// where the report's text (before the returned copy) STATES that delivery to it failed, in one
+// of the shapes most MTAs use (each seen in several families):
 //
-//   <user@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 ... (Postfix, qmail)
-//   user@example.com                                                          (Exim, Courier)
-//       SMTP error from remote mail server after RCPT TO:<...>: 550 ...
-//   550 5.1.1 <user@example.com>... User unknown                              (Sendmail)
-//   user@example.com: 550 No such user                                        (many)
+//  1. the address leads its line, the failure follows on that line or on the lines below it:
+//       <user@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 ...  (Postfix)
+//       <user@example.com>:  /  Remote host said: 550 ...                      (qmail, Yahoo, X2, X4)
+//       user@example.com Invalid Address, ERROR_CODE :550, ...                (Zoho)
+//       user@example.com [User unknown]  /  user@example.com ... unknown host   (X1, smail)
+//  2. a reply line whose subject is the address:
+//       554 <user@example.com>... 550 Host unknown                              (Sendmail V5)
+//  3. a list under a line that announces failed addresses, one address per line:
+//       ----- The following addresses had permanent fatal errors -----        (Sendmail)
+//       Delivery to the following recipients failed permanently:  * user@...  (X3)
+//       以下のメールアドレスへの送信に失敗しました。 user@...                     (mFilter)
+//  4. a failure sentence whose object is the address:
+//       Unable to deliver message to: <user@example.com>                       (MailFoundry)
+//       Invalid final delivery userid: user@example.com                        (IMail)
+//       SMTP Server <mx> rejected recipient <user@example.com>                 (X6)
+//       Your message to user@example.com could not be delivered               (many)
+//  5. a labelled address in a block that states the failure:
+//       reject reason: Mailbox full  /  target mail address: user@example.com  (form notices)
+//  6. a session transcript: the RCPT TO of the address, or the DATA after it, got a 4xx/5xx
+//       In:  RCPT TO:<user@example.com> ... Out: 451 4.3.0 Error               (Postfix smtpd notice)
 //
-// Each address found with a failure text next to it is one recipient. Only runs when the
-// message looks like a delivery failure at all (sender, subject or prose), so ordinary mail
-// that mentions addresses is never turned into a bounce.
+// Never recorded: addresses of header lines (a pasted message), of help or contact sentences
+// ("contact name@directory"), of a signature (after "-- "), the sender ("not accepting mail
+// from <x>", "MAIL FROM:<x>"), the report's own parties and service mailboxes, and the returned
+// message's To (the report does not say that address failed). A report that looks like a
+// failure but names no failed address is a bounce without recipients.
+//
+// Only runs when the message looks like a delivery failure at all (sender, subject or prose),
+// so ordinary mail that mentions addresses is never turned into a bounce.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findAddresses, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, SENDER_CONTEXT } from '../phrases.js';
+import { clipLine, findAddressSpans, findAddresses, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, type AddressSpan } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system|service)|maildelivery|microsoftexchange|mail administrator|bounce|mdaemon|notification/i;
 const BOUNCE_SUBJECT =
   /undeliver|not (?:be )?delivered|delivery (?:status|failure|failed|notification|has failed|problem|report|error)|returned (?:mail|message|to sender)|failure notice|mail delivery failed|non[- ]?delivery|warning: could not send|message not delivered|nondeliverable|mail (?:system )?error|rejected|\bbounced?\b|\bNDR\b|failed (?:mail|delivery)|mail failure|unable to deliver|delayed mail|delivery delay|\u4e0d\u9054|\u914d\u4fe1\u5931\u6557|\u30a8\u30e9\u30fc|\u9000\u4fe1|\u9000\u56de|\u672a\u9001\u9054/i;
 /** Prose that says "this is a delivery failure" (English first, as most NDRs are). */
-export const FAILURE_PROSE =
-  /could not be delivered|couldn't be delivered|was not delivered|undeliverable|delivery (?:to the following recipients? )?(?:has )?failed|permanent(?:ly)? (?:error|fail)|fatal errors?|unable to deliver|did not reach|returned to sender|delivery status notification|is not a valid mailbox|failed to deliver|could not deliver|delivery failure|the following address(?:es)? (?:failed|had)|no such (?:user|mailbox|address)|user unknown|unknown user|mailbox (?:unavailable|full|is full)|message (?:was )?rejected|rejected your message|over quota|delivery has been delayed|has not yet been delivered|temporary (?:failure|error|problem)|will (?:continue to )?(?:re)?try|deferred/i;
+const FAILURE_PROSE =
+  /could not be delivered|not (?:yet )?been delivered|couldn't be delivered|was not delivered|undeliverable|delivery (?:to the following recipients? )?(?:has )?failed|permanent(?:ly)? (?:error|fail)|fatal errors?|unable to deliver|did not reach|returned to sender|delivery status notification|is not a valid mailbox|failed to deliver|could not deliver|delivery failure|the following address(?:es)? (?:failed|had)|no such (?:user|mailbox|address)|user unknown|unknown user|mailbox (?:unavailable|full|is full)|message (?:was )?rejected|rejected your message|over quota|delivery has been delayed|has not yet been delivered|temporary (?:failure|error|problem)|will (?:continue to )?(?:re)?try|deferred/i;
 
-/** Words that say an address line is about a failure, when no SMTP code is present. */
-const FAILURE_WORDS =
-  /unknown|no such|not (?:found|exist|valid|available|allowed|permitted|accept|deliver|reach|a valid)|doesn't exist|does not exist|invalid|reject|denied|refused|fail|disabled|inactive|suspend|full|quota|exceed|too large|too big|size|unavailable|unreachable|timed? ?out|expired|unrouteable|unroutable|blocked|blacklist|spam|virus|policy|relay|loop|retry|later|deferred|delayed|could not|couldn't|cannot|can't|unable|error|problem|bounce|moved|closed|deactivated|over|limit|host|domain|mailbox|user|recipient|address/i;
-
-const DELAY_PROSE = /has not yet been delivered|delivery (?:has been |is )?delayed|will (?:continue to )?(?:re)?try|still trying|not yet been delivered|delivery (?:status notification|report) \(delay\)|warning: could not send|temporarily deferred|delayed mail|message (?:is )?delayed/i;
+const FAILURE = compile(FAILURE_PREDICATES);
+const HEADING = compile(LIST_HEADINGS);
+const HELP = compile(HELP_CONTEXT);
+const SENDER = compile(SENDER_CONTEXT);
+const DELAY = compile(DELAY_STATEMENTS);
 
 function looksLikeFailure(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
@@ -34,46 +56,312 @@ function looksLikeFailure(view: MailView): boolean {
   return BOUNCE_FROM.test(from) || BOUNCE_SUBJECT.test(subject) || FAILURE_PROSE.test(view.reportText.slice(0, 20000));
 }
 
-/** Addresses that are never the failed recipient: the bounce's own parties. */
+/** Addresses that are never the failed recipient: the report's own parties and the sender. */
 function ownAddresses(view: MailView): Set<string> {
   const own = new Set<string>();
   for (const n of ['from', 'to', 'return-path', 'reply-to', 'sender', 'delivered-to', 'x-original-to', 'envelope-to']) {
     for (const v of headerValues(view.headers, n)) for (const a of findAddresses(v)) own.add(a);
   }
-  if (view.original) for (const v of headerValues(view.original.headers, 'from')) for (const a of findAddresses(v)) own.add(a);
+  // the returned message's sender (never its To: whether that address failed is for the
+  // report to say)
+  if (view.original) {
+    for (const n of ['from', 'return-path', 'sender', 'reply-to']) for (const v of headerValues(view.original.headers, n)) for (const a of findAddresses(v)) own.add(a);
+    // a mailing list's own addresses (RFC 2369 List-* fields, RFC 2919 List-Id): the list is
+    // where the message went, not a member whose delivery failed
+    for (const n of ['list-post', 'list-help', 'list-subscribe', 'list-unsubscribe', 'list-owner', 'list-archive']) {
+      for (const v of headerValues(view.original.headers, n)) for (const a of findAddresses(v)) own.add(a);
+    }
+  }
   return own;
 }
 
-const SERVICE_LOCAL = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|bounces?|double-bounce|nobody|mail-daemon|daemon)(?:[+@]|$)/i;
+/**
+ * Mailboxes of the mail system, never a failed recipient: RFC 2142 role names NDRs are sent
+ * from, and the service addresses of mailing lists (RFC 2369 -request/-owner, Mailman -bounces,
+ * Majordomo owner-).
+ */
+const SERVICE_LOCAL = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|bounces?|double-bounce|nobody|mail-daemon|daemon|owner-[^@]*)(?:[+@]|$)|-(?:request|owner|bounces?)(?:[+@]|$)/i;
+
+/** Header-like lines of a pasted message (From:, To:, Message-ID:, possibly quoted with '>'). */
+const HEADER_LIKE = /^[ \t>]*(?:from|to|cc|bcc|reply-to|return-path|sender|message-id|in-reply-to|references|received|subject|date|delivered-to|x-[\w-]+)[ \t]*:/i;
+/** RFC 3676 §4.3 signature separator ("-- "): what follows is a signature. */
+const SIGNATURE = /^-- ?$/;
+
+/** `^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:`: a labelled cause line ("reject reason: Mailbox full"). */
+const REASON_LINE = /^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:[ \t]*(\S.*)$/i;
+/** Old Sendmail's session heading: "... while talking to mx.example.org.:" */
+const TALKING_TO = /^\s*(?:\.\.\. )?while talking to ([\w.-]+?)\.?:\s*$/i;
+
+// What may stand before an address on its line, by shape (the text before it, at most LEAD_CHARS).
+const LEAD_CHARS = 300;
+/** Shape 1: nothing but list decoration (indent, '>', bullets, a number, '<'). */
+const LEADS = /^[\s>*+#|\u2022\u00b7<"'-]*(?:\d{1,3}[.)][\s<"']*)?$/;
+/**
+ * Shape 1: a display name before the address (`Kijitora Neko <a@b>`, `"Neko, Kijitora" <a@b>`,
+ * Notes and Exchange lists): at most five words or one quoted string, then '<' or '('.
+ */
+const NAME_LEAD = /^[\s>*+#|\u2022\u00b7-]*(?:"[^"\n]{1,80}"|[^\s<>@"():;,]{1,40}(?:[ \t][^\s<>@"():;,]{1,40}){0,4})[ \t]*[<(]$/;
+/** Shape 2: an SMTP reply code (and status code) right before the address. */
+const REPLY_LEAD = /^\s*(?:<<<\s*)?[45]\d\d[ -](?:#?[245]\.\d{1,3}\.\d{1,3}[ \t]+)?<?$/;
+/** Shape 6: a transcript's RCPT TO command (Sendmail ">>> RCPT To:<", Postfix "In:  RCPT TO:<"). */
+const RCPT_LEAD = /(?:>>>|\bIn:)\s*RCPT TO:\s*<?$/i;
+/** Shape 4: a failure sentence ending in the word that takes the address as its object. */
+const OBJECT_LEAD = /(?:\bto|:|\brecipients?|\brcpt|\buser(?:id| ?name)?|\baddress(?:ee)?|\bfor|\bmailbox|\baccount|\bdestination)[\s<("'[]*$/i;
+/** Shape 2: an SMTP reply code (RFC 5321 §4.2) earlier on the line: the address is inside a reply. */
+const REPLY_IN_LEAD = /(?:^|[\s:;>(\[])[45]\d\d(?:[ -](?=[<A-Za-z#"'(\[])|[ -][245]\.\d{1,3}\.\d)/;
+/** Shape 4: "the mailbox <address> is full": a recipient noun, the failure after the address. */
+const NOUN_LEAD = /\b(?:user|recipient|mailbox|address|addressee|account|e-?mail(?: address)?|destination|rcpt)[\s<("'[:]*$/i;
+/** Shape 4: "User unknown (<address>)": the failure, then the address in brackets. */
+const BRACKETED_LEAD = /[(\[<"']\s*$/;
+/** Shape 4: "your message to <address> could not be delivered": the failure follows the address. */
+const MESSAGE_TO_LEAD = /\b(?:message|mail|e-?mail|delivery|sent|sending|addressed|delivering) to[\s<("'[]*$/i;
+/** Shape 5: a recipient label. */
+const LABEL_LEAD =
+  /(?:^|[^\w-])(?:(?:failed|final|original|target|intended|invalid|unknown|bad|the)[ \t]+)?(?:recipient(?:'s|s)?|rcpt|e-?mail|mail|destination|address(?:ee)?|empf\u00e4nger|destinataire|destinatario|destinat\u00e1rio)(?:[ \t]+(?:address(?:es)?|addr|name|e-?mail))?[ \t]*:[\s<"']*$/i;
+/** Between two addresses of one list on a line ("a@b, c@d and e@f"). */
+const LIST_GAP = /^[\s,;<>"'/]*(?:(?:and|or|&)[\s<>"']*)?$/i;
+
+type Shape = 'leading' | 'reply' | 'list' | 'sentence' | 'label' | 'transcript';
 
 interface Candidate {
   address: string;
   text: string;
-  /** Index of the line naming the address. */
+  /** Index of the line naming the address (-1: none). */
   line: number;
+  shape: Shape;
+  /** The SMTP command a transcript shows the failure answered. */
+  command?: string;
+}
+
+/** What the detector needs to know about one line, worked out once however many addresses ask. */
+interface LineFacts {
+  spans: AddressSpan[];
+  /** Distinct addresses on the line: 0, 1 (then `only` is it) or 2 (two or more). */
+  distinct: number;
+  only: string | null;
+  blank: boolean;
+  /** Starts with white space; with at least two spaces or tabs then text. */
+  indented: boolean;
+  deepIndented: boolean;
+  /** Starts with an SMTP reply code and a space ("554 <a@b>... reason"). */
+  reply: boolean;
+  /** The cause of a labelled reason line. */
+  reason: string | null;
+  /** The host of a "while talking to host:" line. */
+  talkingTo: string | null;
+  /** The line trimmed and cut to MAX_LINE_CONTEXT. */
+  clipped: string;
+  /** The line, its addresses blanked, says something failed (a predicate or a 4xx/5xx code). */
+  failure: boolean;
+  /** The line points to help (contact, support, mailto:). */
+  help: boolean;
+  /** The line announces a list of failed addresses. */
+  heading: boolean;
+  /** Its first address leads the line and nothing but decoration follows it. */
+  bareEntry: boolean;
 }
 
 /**
- * The failure text belonging to the address on line `li`: the rest of that line, plus the
- * following lines while they are indented or continue the sentence, up to a blank line or
- * the next address line.
+ * The lines of the report text with their facts computed on first use. Every per-address step
+ * reads these instead of re-scanning a line: a line with thousands of addresses (or next to
+ * such a line) must not be read once per address.
  */
-function textAround(lines: string[], li: number, address: string): string {
-  let out = lines[li];
-  for (let k = li + 1; k < lines.length && k <= li + 6; k++) {
-    const l = lines[k];
-    if (!l.trim()) {
-      // Exim / Courier put the reason one blank line further on only when indented
-      if (k + 1 < lines.length && /^[ \t]{2,}\S/.test(lines[k + 1]) && out.replace(/[<>\s:]/g, '').length <= address.length + 2) continue;
+class Lines {
+  readonly lines: string[];
+  private facts: (LineFacts | undefined)[];
+  private headings: (number | undefined)[];
+
+  constructor(text: string) {
+    this.lines = text.split('\n');
+    this.facts = new Array(this.lines.length);
+    this.headings = new Array(this.lines.length);
+  }
+
+  get length(): number {
+    return this.lines.length;
+  }
+
+  of(i: number): LineFacts {
+    let f = this.facts[i];
+    if (f) return f;
+    const line = this.lines[i];
+    const spans = line.indexOf('@') < 0 ? [] : findAddressSpans(line);
+    let only: string | null = null;
+    let distinct = 0;
+    for (const sp of spans) {
+      if (distinct === 0) {
+        only = sp.address;
+        distinct = 1;
+      } else if (sp.address !== only) {
+        distinct = 2;
+        only = null;
+        break;
+      }
+    }
+    const trimmed = line.trim();
+    const clipped = clipLine(trimmed);
+    const c = line.charCodeAt(0);
+    const reason = trimmed ? REASON_LINE.exec(clipLine(line)) : null;
+    const talking = trimmed.length < 300 ? TALKING_TO.exec(line) : null;
+    const words = spans.length ? withoutAddresses(clipped) : clipped;
+    const help = HELP.test(words);
+    const first = spans[0];
+    f = {
+      spans,
+      distinct,
+      only,
+      blank: !trimmed,
+      indented: c === 32 || c === 9,
+      deepIndented: /^[ \t]{2,}\S/.test(line.length > 4096 ? line.slice(0, 4096) : line),
+      reply: /^[45]\d\d /.test(line),
+      reason: reason ? reason[1].trim() : null,
+      talkingTo: talking ? talking[1].toLowerCase() : null,
+      clipped,
+      failure: FAILURE.test(words) || CODE_IN_TEXT.test(words),
+      help,
+      heading: !help && (HEADING.test(words) || (FAILURE.test(words) && /:\s*$/.test(words))),
+      bareEntry: !!first && first.start < LEAD_CHARS && leadsLine(line.slice(0, first.start), help) && isBareRest(withoutAddresses(clipLine(line.slice(first.end)))),
+    };
+    this.facts[i] = f;
+    return f;
+  }
+
+  /**
+   * The line that announces the list line `i` belongs to, or -1: going up over the list's
+   * other entries and at most two blank lines, the first other line when it is a heading, or a
+   * failure sentence right above the list (Lotus Notes: "User not listed in public Name &
+   * Address Book" then the address). Memoized: a long list is walked once.
+   */
+  headingOf(i: number): number {
+    const known = this.headings[i];
+    if (known !== undefined) return known;
+    // walk up the list (iteratively: a list can be long), remembering its entries
+    const entries = [i];
+    let result = -1;
+    let blanks = 0;
+    for (let k = i - 1; k >= 0 && blanks <= 2; k--) {
+      const f = this.of(k);
+      if (f.blank) {
+        blanks++;
+        continue;
+      }
+      const cached = this.headings[k];
+      if (f.bareEntry && cached !== undefined) {
+        result = cached;
+        break;
+      }
+      if (f.bareEntry) {
+        entries.push(k);
+        blanks = 0;
+        continue;
+      }
+      // a heading, or a failure sentence that names no address (Lotus Notes: "User not listed
+      // in public Name & Address Book" right above the address)
+      if (f.heading || (f.failure && !f.help && f.spans.length === 0)) result = k;
       break;
     }
-    if (findAddresses(l).some((a) => a !== address) && !/^[ \t]/.test(l)) break;
+    for (const e of entries) this.headings[e] = result;
+    return result;
+  }
+}
+
+/** The text with its addresses blanked (their words, "unknown@", are not the line's words). */
+function withoutAddresses(text: string): string {
+  const spans = findAddressSpans(text);
+  if (!spans.length) return text;
+  let out = '';
+  let last = 0;
+  for (const sp of spans) {
+    out += text.slice(last, sp.start) + ' ';
+    last = sp.end;
+  }
+  return out + text.slice(last);
+}
+
+/**
+ * What follows a list entry's first address (other addresses blanked) is only decoration:
+ * brackets, separators, a (name) or "name": the line is a list of addresses.
+ */
+function isBareRest(rest: string): boolean {
+  const left = rest.length > 400 ? rest.slice(0, 400) : rest;
+  // (the second run of decoration only after the name: two adjacent runs of the same
+  // characters would backtrack quadratically)
+  return /^[\s<>:;,.]*(?:(?:\([^()\n]{0,80}\)|"[^"\n]{0,80}")[\s<>:;,.]*)?$/.test(left);
+}
+
+/** Only decoration, or a display name, stands before a line's first address. */
+function leadsLine(lead: string, help: boolean): boolean {
+  return LEADS.test(lead) || (!help && NAME_LEAD.test(lead) && !SENDER.test(lead) && !FAILURE.test(lead));
+}
+
+/** True when line `f` names an address other than `address`. */
+function namesAnother(f: LineFacts, address: string): boolean {
+  return f.distinct === 2 || (f.distinct === 1 && f.only !== address);
+}
+
+/** The text states a failure about something: a 4xx/5xx code or a failure predicate. */
+function statesFailure(text: string): boolean {
+  const words = withoutAddresses(text);
+  return CODE_IN_TEXT.test(words) || FAILURE.test(words);
+}
+
+/**
+ * The failure text belonging to the address at `span` of line `li`: that line (a window of it
+ * when it is long), plus the following lines while they are indented or continue the
+ * sentence, up to a blank line or the next address line.
+ */
+function textAround(lines: Lines, li: number, span: AddressSpan): string {
+  const line = lines.lines[li];
+  const address = span.address;
+  const w = lineWindow(line, span.start);
+  let out = line.slice(w.start, w.end);
+  const here = lines.of(li);
+  for (let k = li + 1; k < lines.length && k <= li + 6; k++) {
+    const f = lines.of(k);
+    if (f.blank) {
+      // Exim / Courier put the reason one blank line further on only when indented
+      if (k + 1 < lines.length && lines.of(k + 1).deepIndented && out.replace(/[<>\s:]/g, '').length <= address.length + 2) continue;
+      break;
+    }
+    if (!f.indented && namesAnother(f, address)) break;
     // Sendmail's one-line entries ("554 <a@x>... reason" then "550 host (smtp)... reason"):
     // a new reply line starts a new entry
-    if (/^[45]\d\d /.test(l) && /^[45]\d\d /.test(lines[li])) break;
-    out += '\n' + l;
+    if (f.reply && here.reply) break;
+    out += '\n' + clipLine(lines.lines[k]);
   }
   return oneLine(out);
+}
+
+/**
+ * Shape 6: the failing reply a transcript gives after `RCPT TO:<address>` on line `li` ("<<< 550
+ * ..." / "Out: 550 ..."), or, when the RCPT was accepted, the failing reply to the DATA that
+ * follows (it fails the message for every accepted recipient). The text is the command and its
+ * reply, and the MTA's own line for the address right below (Sendmail's "550 <a@b>... User
+ * unknown"); for a DATA failure, the reply. Null when the session went through.
+ */
+function transcriptFailure(lines: Lines, li: number, address: string): { reply: string; command: string } | null {
+  let afterRcpt = true;
+  for (let k = li + 1; k < lines.length && k <= li + 40; k++) {
+    const t = lines.of(k).clipped;
+    const reply = /^(?:<<<|Out:)\s*([2-5])\d\d\b/i.exec(t);
+    if (reply) {
+      if (reply[1] !== '4' && reply[1] !== '5') continue;
+      if (!afterRcpt) return { reply: oneLine(t.replace(/^(?:<<<|Out:)\s*/i, '')), command: 'DATA' };
+      let text = `${lines.of(li).clipped} ${t}`;
+      const next = k + 1 < lines.length ? lines.of(k + 1) : null;
+      if (next && next.reply && next.only === address) text += ' ' + next.clipped;
+      return { reply: oneLine(text), command: 'RCPT' };
+    }
+    const cmd = /^(?:>>>|In:)\s*([A-Za-z]+)/i.exec(t);
+    if (cmd) {
+      const c = cmd[1].toUpperCase();
+      // the next recipient's command: this one's answer (accepted) is behind us
+      if (c === 'RCPT' && afterRcpt) continue;
+      if (c === 'QUIT' || c === 'MAIL' || c === 'RSET') return null;
+      if (c === 'DATA' || c === 'BDAT') afterRcpt = false;
+    }
+  }
+  return null;
 }
 
 /**
@@ -88,19 +376,21 @@ function textAround(lines: string[], li: number, address: string): string {
  * the remote reply ("<<< ...") of the session with the address's host, answering the command
  * before it (">>> ..."). Returns `text` unchanged when that does not apply.
  */
-function sessionReply(lines: string[], address: string, text: string): string {
+function sessionReply(lines: Lines, c: Candidate, text: string): string {
   const own = /^[45]\d\d <?[^\s<>]+>?\.\.\.\s*(.*)$/.exec(text);
   if (!own || /^[45]\d\d\b/.test(own[1])) return text;
+  const address = c.address;
   const domain = address.slice(address.lastIndexOf('@') + 1);
-  const at = lines.findIndex((l) => l.toLowerCase().includes(address) && /^[45]\d\d </.test(l.trim()));
+  // the address's own "554 <a@b>..." line
+  const at = c.line;
+  if (at < 0 || !/^[45]\d\d </.test(lines.of(at).clipped)) return text;
   for (let i = at - 1; i >= 0 && i >= at - 40; i--) {
-    const m = /^\s*(?:\.\.\. )?while talking to ([\w.-]+?)\.?:\s*$/i.exec(lines[i]);
-    if (!m) continue;
-    const host = m[1].toLowerCase();
+    const host = lines.of(i).talkingTo;
+    if (host === null) continue;
     if (host !== domain && !host.endsWith('.' + domain)) return text;
     let command = '';
     for (let k = i + 1; k < at; k++) {
-      const l = lines[k].trim();
+      const l = lines.of(k).clipped;
       if (l.startsWith('>>>')) command = l;
       else if (l.startsWith('<<<')) return oneLine(`${command} ${l} ${own[1]}`);
     }
@@ -127,18 +417,24 @@ const BOILERPLATE = [
 /**
  * The report's prose as the failure text when no line next to the address says why: its first
  * 2,000 characters, less the generators' template sentences and the address itself. Null when
- * nothing else is left (the report gives no reason).
+ * nothing else is left (the report gives no reason). `prose` is worked out once per report.
  */
-function proseDiagnostic(text: string, address: string): string | null {
+interface Prose {
+  text: string;
+  /** The text less the template sentences, and less `<>*:()[]-`. */
+  rest: string;
+}
+
+function readProse(text: string): Prose {
   const prose = oneLine(text.slice(0, 2000));
   let rest = prose;
   for (const re of BOILERPLATE) rest = rest.replace(re, ' ');
-  rest = rest.split(address).join(' ').replace(/[<>*:()\[\]-]/g, ' ');
-  return /[A-Za-z\u0080-\uffff]{3}/.test(rest) ? prose : null;
+  return { text: prose, rest: rest.replace(/[<>*:()[\]-]/g, ' ') };
 }
 
-/** "reject reason: Mailbox full", "Error reason: ...", "Reason: ...": a labelled cause line. */
-const REASON_LINE = /^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:[ \t]*(\S.*)$/i;
+function proseDiagnostic(prose: Prose, address: string): string | null {
+  return /[A-Za-z\u0080-\uffff]{3}/.test(prose.rest.split(address).join(' ')) ? prose.text : null;
+}
 
 /**
  * Form-style notices put the cause on a labelled line of the same block as the address
@@ -146,60 +442,191 @@ const REASON_LINE = /^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:[ \t]*(\S.*)$/i;
  * text carries no SMTP code, the block's reason line (up to 3 lines either side, no blank line
  * between) is added to it.
  */
-function withReasonLine(lines: string[], li: number, text: string): string {
+function withReasonLine(lines: Lines, li: number, text: string): string {
   if (li < 0 || findStatusCode(text) || findReplyCode(text)) return text;
+  const reason = reasonLineOf(lines, li);
+  return reason?.reason && !text.includes(reason.reason) ? oneLine(`${reason.clipped} ${text}`) : text;
+}
+
+/** The labelled reason line of line `li`'s block (up to 3 lines either side, no blank between). */
+function reasonLineOf(lines: Lines, li: number): LineFacts | null {
   for (const dir of [-1, 1]) {
     for (let k = li + dir; k >= 0 && k < lines.length && Math.abs(k - li) <= 3; k += dir) {
-      if (!lines[k].trim()) break;
-      const m = REASON_LINE.exec(lines[k]);
-      if (m && !text.includes(m[1].trim())) return oneLine(`${lines[k]} ${text}`);
+      const f = lines.of(k);
+      if (f.blank) break;
+      if (f.reason) return f;
     }
   }
-  return text;
+  return null;
+}
+
+/** The block of line `li` (up to 3 lines either side, no blank between) states a failure. */
+function blockStatesFailure(lines: Lines, li: number): boolean {
+  if (reasonLineOf(lines, li)) return true;
+  for (const dir of [-1, 1]) {
+    for (let k = li + dir; k >= 0 && k < lines.length && Math.abs(k - li) <= 3; k += dir) {
+      const f = lines.of(k);
+      if (f.blank) break;
+      if (f.failure && !f.help) return true;
+    }
+  }
+  return false;
+}
+
+/** The rest of the sentence after the address (at most 200 characters), its addresses blanked. */
+function sentenceAfter(line: string, span: AddressSpan): string {
+  return withoutAddresses(line.slice(span.end, span.end + 200).split(/[.!?](?:\s|$)/)[0]);
+}
+
+/** The last sentence of a lead. */
+function lastSentence(lead: string): string {
+  const parts = lead.split(/[.!?](?:\s|$)/);
+  return parts[parts.length - 1];
+}
+
+/**
+ * The failure stated in the block below a bare address line: the first non-blank line after it
+ * (at most two blank lines down) when it states a failure, names no address and is no help
+ * text.
+ */
+function failureBelow(lines: Lines, li: number): string | null {
+  let blanks = 0;
+  for (let k = li + 1; k < lines.length && blanks <= 2; k++) {
+    const f = lines.of(k);
+    if (f.blank) {
+      blanks++;
+      continue;
+    }
+    return f.failure && !f.help && f.spans.length === 0 ? f.clipped : null;
+  }
+  return null;
+}
+
+/**
+ * How line `li` states that delivery to the address at `span` failed, with the failure text;
+ * null when it does not. `previous` is the address accepted just before on the same line.
+ */
+function statementOf(
+  lines: Lines,
+  li: number,
+  span: AddressSpan,
+  previous: { span: AddressSpan; c: Candidate } | null,
+  opening: { failed: boolean },
+): { shape: Shape; text: string; command?: string } | null {
+  const line = lines.lines[li];
+  const f = lines.of(li);
+  const lead = line.slice(Math.max(0, span.start - LEAD_CHARS), span.start);
+  const around = () => textAround(lines, li, span);
+  // 2. a reply line naming the address as its subject
+  if (REPLY_LEAD.test(lead)) return { shape: 'reply', text: around() };
+  // 1. the address leads the line (3: a bare entry of a list under a failure heading)
+  if (span.start < LEAD_CHARS && leadsLine(lead, f.help)) {
+    const t = around();
+    if (statesFailure(t)) return { shape: 'leading', text: t };
+    if (f.bareEntry && lines.headingOf(li) >= 0) return { shape: 'list', text: t };
+    // an address alone, its failure in the block below it ("kijitora@example.jp" then, after
+    // a blank line, "Reason: mailbox full")
+    const below = f.bareEntry ? failureBelow(lines, li) : null;
+    if (below) return { shape: 'list', text: oneLine(`${t} ${below}`) };
+    return null;
+  }
+  // 6. a transcript's RCPT TO that failed
+  if (RCPT_LEAD.test(lead)) {
+    const failed = transcriptFailure(lines, li, span.address);
+    return failed ? { shape: 'transcript', text: failed.reply, command: failed.command } : null;
+  }
+  // 3. the next address of a list on one line ("a@b, c@d: 550 ...")
+  if (previous && LIST_GAP.test(line.slice(previous.span.end, span.start))) return { shape: previous.c.shape, text: previous.c.text, command: previous.c.command };
+  if (f.help || SENDER.test(lead)) return null;
+  // 2. the address inside a quoted reply ("Remote host said: 550 5.1.1 <a@b>... User unknown",
+  //    "550 Mailbox a@b is full")
+  if (REPLY_IN_LEAD.test(lead)) return { shape: 'reply', text: around() };
+  // 4. a failure sentence with the address as its object ("Unable to deliver message to
+  //    <a@b>", "Mailbox for a@b is over quota"), its subject ("The mailbox a@b is full"), or in
+  //    brackets after it ("User unknown (a@b)"): the failure in the same sentence, before or
+  //    after the address, unless it has an object of its own ("your message to list@x could not
+  //    be delivered to a member")
+  const before = lastSentence(withoutAddresses(lead));
+  if (BRACKETED_LEAD.test(lead) && FAILURE.test(before)) return { shape: 'sentence', text: around() };
+  if (OBJECT_LEAD.test(lead) || NOUN_LEAD.test(lead) || MESSAGE_TO_LEAD.test(lead)) {
+    const after = sentenceAfter(line, span);
+    if (FAILURE.test(before) || (FAILURE.test(after) && !/\b(?:deliver(?:ed|y)?|sent|forwarded|relayed) to\b/i.test(after))) return { shape: 'sentence', text: around() };
+  }
+  // 5. a labelled address ("target mail address:", "Recipient:") in a notice that states the
+  //    failure in the address's block or in its opening prose
+  if (LABEL_LEAD.test(lead) && (blockStatesFailure(lines, li) || opening.failed)) return { shape: 'label', text: around() };
+  return null;
 }
 
 export function detectFallback(view: MailView): DetectorResult | null {
   if (!looksLikeFailure(view)) return null;
-  const text = view.reportText.length > 200_000 ? view.reportText.slice(0, 200_000) : view.reportText;
+  let text = view.reportText.length > 200_000 ? view.reportText.slice(0, 200_000) : view.reportText;
   const own = ownAddresses(view);
-  const lines = text.split('\n');
-  const found = new Map<string, Candidate>();
+  const lines = new Lines(text);
+  // a signature ends what the report says
+  let end = lines.length;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.indexOf('@') < 0) continue;
-    // header-like lines of a pasted message (From:, To:, Message-ID:) do not name a failure
-    if (/^[ \t]*(?:from|to|cc|reply-to|return-path|sender|message-id|in-reply-to|references|received|subject|date|x-[\w-]+)[ \t]*:/i.test(line)) continue;
-    for (const a of findAddresses(line)) {
-      if (own.has(a) || SERVICE_LOCAL.test(a) || found.has(a)) continue;
-      const t = textAround(lines, i, a);
-      const rest = t.toLowerCase().replace(a, ' ');
-      if (findStatusCode(rest) || findReplyCode(rest) || FAILURE_WORDS.test(rest)) found.set(a, { address: a, text: t, line: i });
-      else if (!found.has(a)) found.set(a, { address: a, text: '', line: i });
+    if (SIGNATURE.test(lines.lines[i])) {
+      end = i;
+      text = lines.lines.slice(0, i).join('\n');
+      break;
     }
   }
-  let cands = [...found.values()];
-  const withText = cands.filter((c) => c.text);
-  if (withText.length) cands = withText;
-  else if (cands.length > 1) cands = cands.slice(0, 1);
-  if (!cands.length && view.original) {
-    // "your message could not be delivered" without naming the address: the original's To
-    const to = headerValues(view.original.headers, 'to').flatMap((v) => findAddresses(v));
-    if (to.length === 1) cands = [{ address: to[0], text: '', line: -1 }];
+  const found = new Map<string, Candidate>();
+  // the notice's opening prose says that delivery failed ("Delivery failed.", "your message
+  // could not be delivered")
+  const opening = { failed: FAILURE_PROSE.test(oneLine(text.slice(0, 2000))) };
+  for (let i = 0; i < end; i++) {
+    const line = lines.lines[i];
+    if (line.indexOf('@') < 0 || HEADER_LIKE.test(line)) continue;
+    let previous: { span: AddressSpan; c: Candidate } | null = null;
+    for (const sp of lines.of(i).spans) {
+      const a = sp.address;
+      if (own.has(a) || SERVICE_LOCAL.test(a)) {
+        previous = null;
+        continue;
+      }
+      const known = found.get(a);
+      if (known) {
+        previous = { span: sp, c: known };
+        continue;
+      }
+      const st = statementOf(lines, i, sp, previous, opening);
+      if (!st) {
+        previous = null;
+        continue;
+      }
+      const c: Candidate = { address: a, text: st.text, line: i, shape: st.shape, command: st.command };
+      found.set(a, c);
+      previous = { span: sp, c };
+    }
   }
-  if (!cands.length) return null;
-
-  for (const c of cands) if (c.text) c.text = withReasonLine(lines, c.line, sessionReply(lines, c.address, c.text));
-
   const subject = headerValue(view.headers, 'subject') ?? '';
-  const delayed = DELAY_PROSE.test(subject) || DELAY_PROSE.test(text.slice(0, 4000));
+  const delayed = DELAY.test(subject) || DELAY.test(text.slice(0, 4000));
+  const cands = [...found.values()];
+  if (!cands.length) {
+    // a failure notice that names no failed address: a bounce, but nobody to record
+    const from = headerValue(view.headers, 'from') ?? '';
+    if ((BOUNCE_FROM.test(from) || BOUNCE_SUBJECT.test(subject)) && FAILURE_PROSE.test(oneLine(text.slice(0, 20000)))) {
+      return { kind: delayed ? 'delay' : 'bounce', recipients: [], warnings: ['no failed recipient named in the report'] };
+    }
+    return null;
+  }
+
+  for (const c of cands) if (c.shape !== 'transcript') c.text = withReasonLine(lines, c.line, sessionReply(lines, c, c.text));
+  // (a list entry's previous address shares its text and command)
+
+  let prose: Prose | null = null;
   const recipients: RecipientReport[] = cands.map((c) => {
-    const diag = c.text || proseDiagnostic(text, c.address);
+    // a list entry says only that the address failed: the report's prose may say why
+    const stated = c.text && statesFailure(c.text) ? c.text : null;
+    const diag = stated ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
       action: delayed && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
       status: findStatusCode(diag),
       replyCode: findReplyCode(diag),
       diagnosticCode: diag,
-      command: findCommand(diag),
+      command: c.command ?? findCommand(diag),
     });
   });
   return { kind: recipients.every((r) => r.action === 'delayed') ? 'delay' : 'bounce', recipients };

@@ -4,7 +4,7 @@
 // notice ("You are not a member of this mailing list <neko-nyaan@example.org>."). The notice
 // text is the diagnostic; the returned post follows "Original mail as follows:".
 import { headerValue } from '../mime.js';
-import { normalizeAddress, oneLine } from '../smtp-text.js';
+import { firstBracketedAddress, normalizeAddress, oneLine } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 export function detectFml(view: MailView): DetectorResult | null {
@@ -19,9 +19,9 @@ export function detectFml(view: MailView): DetectorResult | null {
   const paragraphs = text.split(/\n[ \t]*\n/);
   for (const p of paragraphs) {
     // the sentence naming the list: "... mailing list <ml@example.org>." / "in <ml@example.org>"
-    const m = /<([^<>\s]+@[^<>\s]+)>/.exec(p);
+    const m = firstBracketedAddress(p, true);
     if (!m) continue;
-    const addr = normalizeAddress(m[1]);
+    const addr = normalizeAddress(m);
     if (!addr || seen.has(addr)) continue;
     seen.add(addr);
     recipients.push(newRecipient(addr, { action: 'failed', diagnosticCode: oneLine(p) }));

@@ -43,7 +43,7 @@
 //    server refused the recipient address itself, i.e. at RCPT TO (Google gives no transcript).
 import type { DsnAction, RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { clipLine, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
 import { deliveryStatusTexts, detectRfc3464 } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -82,15 +82,15 @@ function readClassic(view: MailView, text: string): DetectorResult | null {
   // the recipients: the indented address lines between the heading and the details (or the
   // "Message will be retried" line of a warning)
   const listEnd = details ? details.index : after.length;
-  const addresses: string[] = [];
+  const addresses = new Set<string>();
   for (const line of after.slice(0, listEnd).split('\n')) {
     if (/^[ \t]*message will be retried/i.test(line)) break;
     const t = line.trim();
     if (!t || /\s/.test(t)) continue; // one address per line, nothing else on it
     const a = normalizeAddress(t);
-    if (a && a.includes('@') && !addresses.includes(a)) addresses.push(a);
+    if (a && a.includes('@')) addresses.add(a);
   }
-  if (!addresses.length) return null;
+  if (!addresses.size) return null;
 
   let diag: string | null = null;
   let remoteMta: string | null = null;
@@ -110,16 +110,9 @@ function readClassic(view: MailView, text: string): DetectorResult | null {
     command ??= findCommand(diag);
   }
   const action: DsnAction = delayed ? 'delayed' : 'failed';
-  const recipients: RecipientReport[] = addresses.map((a) =>
-    newRecipient(a, {
-      action,
-      status: findStatusCode(diag),
-      replyCode: findReplyCode(diag),
-      diagnosticCode: diag,
-      remoteMta,
-      command,
-    }),
-  );
+  // one failure text for every listed address: read it once
+  const shared = { action, status: findStatusCode(diag), replyCode: findReplyCode(diag), diagnosticCode: diag, remoteMta, command };
+  const recipients: RecipientReport[] = [...addresses].map((a) => newRecipient(a, { ...shared }));
   return { kind: delayed ? 'delay' : 'bounce', recipients };
 }
 
@@ -127,7 +120,8 @@ function readClassic(view: MailView, text: string): DetectorResult | null {
 function explanationOf(rest: string): string | null {
   const para = rest.split(/\n[ \t]*\n/).find((p) => p.trim());
   if (!para || NEW_RESPONSE.test(para) || /^\s*learn more\b/i.test(para)) return null;
-  return oneLine(para) || null;
+  // a sentence or two, added to every recipient's diagnostic: a longer one is cut
+  return oneLine(clipLine(para)) || null;
 }
 
 /** "** Address not found **" + "... because the address couldn't be found": refused at RCPT. */
@@ -166,9 +160,10 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
     .map((v) => normalizeAddress(v))
     .filter((a): a is string => !!a && a.includes('@'));
   if (!addresses.length) {
-    // "Your message wasn't delivered to kijitora@example.com because ..."
-    const m = /wasn't delivered to (\S+@\S+?)[ \t]+because/i.exec(text);
-    const a = m ? normalizeAddress(m[1]) : null;
+    // "Your message wasn't delivered to kijitora@example.com because ..." (the token, then a
+    // check for '@': /(\S+@\S+?)[ \t]+because/ backtracks over every '@' of a long token)
+    const m = /wasn't delivered to (\S+)[ \t]+because/i.exec(text);
+    const a = m && /^[^@]+@./.test(m[1]) ? normalizeAddress(m[1]) : null;
     if (a) addresses = [a];
   }
   addresses = [...new Set(addresses)];
@@ -187,15 +182,15 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
   }
   const rcpt = addressNotFound(heading[0], explanation);
   const delayed = /delivery incomplete|delayed|will (?:keep trying|retry)/i.test(heading[0] + ' ' + (headerValue(view.headers, 'subject') ?? ''));
-  const recipients = addresses.map((a) =>
-    newRecipient(a, {
-      action: delayed ? 'delayed' : 'failed',
-      status: findStatusCode(diag),
-      replyCode: findReplyCode(diag),
-      diagnosticCode: diag,
-      command: findCommand(diag) ?? (rcpt && !delayed ? 'RCPT' : null),
-    }),
-  );
+  // one failure text for every address: read it once
+  const shared = {
+    action: (delayed ? 'delayed' : 'failed') as DsnAction,
+    status: findStatusCode(diag),
+    replyCode: findReplyCode(diag),
+    diagnosticCode: diag,
+    command: findCommand(diag) ?? (rcpt && !delayed ? 'RCPT' : null),
+  };
+  const recipients = addresses.map((a) => newRecipient(a, { ...shared }));
   return { kind: delayed ? 'delay' : 'bounce', recipients };
 }
 

@@ -21,14 +21,16 @@
 //  3. Add `fixtures/<family>/*.eml` and `test/parser/<family>.test.ts`.
 //
 // ORDER: ARF first (explicit report type), then family detectors (most specific: they know the
-// quirks of a standard-looking report), then plain RFC 3464, then auto-replies (they must not
-// swallow NDRs, which also carry Auto-Submitted), then the generic text fallback.
+// quirks of a standard-looking report), then plain RFC 3464, then challenge/response requests
+// and auto-replies (they must not swallow NDRs, which also carry Auto-Submitted), then the
+// generic text fallback.
 import type { MailView } from '../mime.js';
 import { detectAmazonSes } from './amazonses.js';
 import { detectApacheJames } from './apachejames.js';
 import { detectArf } from './arf.js';
 import { detectAutoReply } from './auto-reply.js';
 import { detectBiglobe } from './biglobe.js';
+import { detectChallengeResponse } from './challenge-response.js';
 import { detectDomino } from './domino.js';
 import { detectDragonfly } from './dragonfly.js';
 import { detectEinsUndEins } from './einsundeins.js';
@@ -43,6 +45,8 @@ import { detectFml } from './fml.js';
 import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { detectSendmail } from './sendmail.js';
+import type { RecipientReport } from '../../report.js';
+import { mailboxProblem } from '../smtp-text.js';
 import type { Detector, DetectorResult } from './types.js';
 
 export type { Detector, DetectorResult, DetectFn } from './types.js';
@@ -72,9 +76,33 @@ export const DETECTORS: readonly Detector[] = [
   { name: 'arf', detect: detectArf },
   ...FAMILIES,
   { name: 'rfc3464', detect: detectRfc3464 },
+  // before auto-replies and the fallback: a challenge is neither a vacation notice nor an NDR
+  { name: 'challenge-response', detect: detectChallengeResponse },
   { name: 'auto-reply', detect: detectAutoReply },
   { name: 'fallback', detect: detectFallback },
 ];
+
+/**
+ * The recipients whose address is a mailbox (see mailboxProblem): the one place where every
+ * detector's addresses are checked. A mangled Final-Recipient with a usable Original-Recipient
+ * becomes that address; any other mangled address is dropped with a warning, never recorded.
+ */
+function mailboxesOnly(rs: RecipientReport[], warnings: string[]): RecipientReport[] {
+  let out: RecipientReport[] | null = null;
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    const problem = mailboxProblem(r.finalRecipient);
+    let keep: RecipientReport | null = r;
+    if (problem) {
+      const orig = r.originalRecipient && !mailboxProblem(r.originalRecipient) ? r.originalRecipient : null;
+      keep = orig ? { ...r, finalRecipient: orig } : null;
+      if (warnings.length < 20) warnings.push(`recipient "${r.finalRecipient.slice(0, 100)}" ${orig ? `replaced by ${orig}` : 'dropped'}: ${problem}`);
+    }
+    if (keep !== r) out ??= rs.slice(0, i);
+    if (out && keep) out.push(keep);
+  }
+  return out ?? rs;
+}
 
 export interface DetectionOutcome {
   result: (DetectorResult & { detector: string }) | null;
@@ -98,9 +126,10 @@ export function runDetectors(view: MailView, detectors: readonly Detector[] = DE
       continue;
     }
     if (!r) continue;
+    const recipients = mailboxesOnly(r.recipients, warnings);
     // Object.assign, not `{ ...r, detector }`: that spread costs V8 (Node 20) about a microsecond
-    const named = Object.assign({}, r, { detector: r.detector ?? d.name });
-    if (r.recipients.length || r.kind === 'auto_reply' || r.kind === 'complaint') return { result: named, warnings };
+    const named = Object.assign({}, r, { detector: r.detector ?? d.name, recipients });
+    if (recipients.length || r.kind === 'auto_reply' || r.kind === 'complaint') return { result: named, warnings };
     weak ??= named;
   }
   return { result: weak, warnings };

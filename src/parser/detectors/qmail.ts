@@ -46,6 +46,23 @@ export interface QmailBlock {
 }
 
 /**
+ * `<address>:` or `<address>: text` at the start of a line (the address with no white space or
+ * brackets, an '@' inside). A scan, not /^<([^<>\s]+@[^<>\s]+)>:/, which backtracks over every
+ * '@' of a line like `<a@a@a@...` that never closes.
+ */
+function addressLine(l: string): { address: string; rest: string } | null {
+  if (l.charCodeAt(0) !== 60) return null;
+  const close = l.indexOf('>');
+  if (close < 0 || l.charCodeAt(close + 1) !== 58) return null;
+  const address = l.slice(1, close);
+  const at = address.indexOf('@');
+  if (at <= 0 || at === address.length - 1 || /[<\s]/.test(address)) return null;
+  const after = l.slice(close + 2);
+  if (after && !/^\s/.test(after)) return null;
+  return { address, rest: after.trim() };
+}
+
+/**
  * Reads `<address>:` blocks (each up to the next blank line or the next `<address>:` line).
  * The text after the colon on the address line, if any, is the first line of the block.
  */
@@ -53,10 +70,10 @@ export function readQmailBlocks(text: string): QmailBlock[] {
   const blocks: QmailBlock[] = [];
   let cur: QmailBlock | null = null;
   for (const raw of text.split('\n')) {
-    const l = raw.replace(/\s+$/, '');
-    const m = /^<([^<>\s]+@[^<>\s]+)>:(?:\s+(.*))?$/.exec(l);
+    const l = raw.trimEnd();
+    const m = addressLine(l);
     if (m) {
-      cur = { address: m[1], lines: m[2] ? [m[2]] : [], queueTooLong: false };
+      cur = { address: m.address, lines: m.rest ? [m.rest] : [], queueTooLong: false };
       blocks.push(cur);
       continue;
     }

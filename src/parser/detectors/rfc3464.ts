@@ -9,7 +9,7 @@
 // quirks (vendors that put the fields in text/plain, or a generic Status with the real code in
 // the human-readable part).
 import type { DsnAction, RecipientReport } from '../../report.js';
-import { findCommand, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, normalizeAddress, oneLine } from '../smtp-text.js';
+import { AddressIndex, type FailureCodes, findCommand, mailboxProblem, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, lineWindow, normalizeAddress, oneLine } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** One field: lower-cased name, the `type` before ';' when present, the value after it. */
@@ -102,7 +102,7 @@ export function parseDsnFields(text: string): DsnFields {
   flush();
   if (cur && (cur as DsnBlock).size) blocks.push(cur);
 
-  let perMessage: DsnBlock = new Map();
+  const perMessage: DsnBlock = new Map();
   const perRecipient: DsnBlock[] = [];
   for (const b of blocks) {
     if (b.has('final-recipient') || b.has('original-recipient') || b.has('x-actual-recipient')) {
@@ -113,7 +113,8 @@ export function parseDsnFields(text: string): DsnFields {
       }
       perRecipient.push(b);
     } else if (!perRecipient.length) {
-      perMessage = new Map([...perMessage, ...b]);
+      // (in place: copying the map per block is quadratic in the number of blocks)
+      for (const [k, v] of b) perMessage.set(k, v);
     } else {
       // a block without a recipient after recipients: fields that belong to the previous one
       const prev = perRecipient[perRecipient.length - 1];
@@ -153,15 +154,21 @@ export function parseStatus(v: string | null | undefined): string | null {
 }
 
 /** Turns one per-recipient block into a RecipientReport (null when it names no address). */
-export function recipientFromBlock(b: DsnBlock): RecipientReport | null {
+export function recipientFromBlock(b: DsnBlock, warnings?: string[]): RecipientReport | null {
   const finalF = b.get('final-recipient') ?? b.get('x-actual-recipient');
   const origF = b.get('original-recipient');
   let finalAddr = normalizeAddress(finalF?.value);
   const origAddr = normalizeAddress(origF?.value);
   // a Final-Recipient that is no usable address (a bare local part, `user@host` without a
   // domain after a source route) is an MTA-internal form: the Original-Recipient is the address
-  if ((!finalAddr || !isMailbox(finalAddr)) && origAddr && isMailbox(origAddr)) finalAddr = origAddr;
-  if (!finalAddr) return null;
+  if ((!finalAddr || mailboxProblem(finalAddr)) && origAddr && !mailboxProblem(origAddr)) {
+    if (finalF) warnings?.push(`Final-Recipient "${finalF.value.slice(0, 100)}" is no mailbox: Original-Recipient ${origAddr} taken`);
+    finalAddr = origAddr;
+  }
+  if (!finalAddr) {
+    if (finalF || origF) warnings?.push(`recipient block without a usable address: "${(finalF ?? origF)!.value.slice(0, 100)}"`);
+    return null;
+  }
   const diag = b.get('diagnostic-code');
   let diagText = diag ? diag.value : null;
   let diagType = diag?.type ?? null;
@@ -211,22 +218,17 @@ function vendorCategoryOf(b: DsnBlock): string | null {
   return null;
 }
 
-/** `local@domain.tld`: a mailbox we can act on. */
-function isMailbox(a: string): boolean {
-  return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a);
-}
-
 /**
  * The Status field, unless the remote server's own text carries a more specific code: MTAs
  * often write a generic Status (5.0.0) or their own guess (5.1.1) while the reply says
  * `552 5.2.2 Over quota`; the remote server's code is the one that describes the failure.
  */
-export function preferStatus(field: string | null, diagnostic: string | null): string | null {
-  const fromDiag = findReplyStatus(diagnostic);
+export function preferStatus(field: string | null, diagnostic: string | null, codes?: FailureCodes): string | null {
+  const fromDiag = codes ? codes.replyStatus : findReplyStatus(diagnostic);
   if (!fromDiag || fromDiag === field) return field ?? fromDiag;
   // the classes disagree ("Status: 4.5.0" for "550 5.5.0 Service refused"): the server's reply,
   // when its reply code and status agree with each other, says whether it was permanent
-  const reply = findReplyCode(diagnostic);
+  const reply = codes ? codes.replyCode : findReplyCode(diagnostic);
   if (field && field[0] !== fromDiag[0] && reply !== null && String(reply)[0] === fromDiag[0]) return fromDiag;
   if (!field || field.endsWith('.0.0')) return fromDiag.endsWith('.0.0') && field ? field : fromDiag;
   // both specific: the server's code wins when it names a detail (5.2.2 over a guessed 5.1.1),
@@ -237,27 +239,26 @@ export function preferStatus(field: string | null, diagnostic: string | null): s
 /**
  * Reads the human-readable part for a recipient's failure text when the DSN has no
  * Diagnostic-Code: the line naming the address, plus what follows it on indented lines.
+ * `index` locates the address without searching the whole text once per recipient; each line
+ * taken is a bounded window (see lineWindow), so a report with thousands of recipients on one
+ * line stays linear.
  */
-export function textNearAddress(text: string, address: string): string | null {
-  if (!text || !address) return null;
-  const lower = text.toLowerCase();
-  const i = lower.indexOf(address);
+export function textNearAddress(index: AddressIndex, address: string): string | null {
+  const text = index.text;
+  const i = index.indexOf(address);
   if (i < 0) return null;
-  const lineStart = text.lastIndexOf('\n', i) + 1;
-  let end = text.indexOf('\n', i);
-  if (end < 0) end = text.length;
+  const w = lineWindow(text, i);
   // take continuation lines (indented) and, when the line is only the address, the next one
-  let out = text.slice(lineStart, end);
-  if (DSN_LINE.test(out)) return null; // the address inside pasted DSN fields says nothing
-  let pos = end + 1;
-  for (let k = 0; k < 4 && pos < text.length; k++) {
-    let e = text.indexOf('\n', pos);
-    if (e < 0) e = text.length;
-    const next = text.slice(pos, e);
+  let out = text.slice(w.start, w.end);
+  if (w.startsLine && DSN_LINE.test(out)) return null; // the address inside pasted DSN fields says nothing
+  let pos = w.endsLine ? w.end + 1 : -1;
+  for (let k = 0; k < 4 && pos > 0 && pos < text.length; k++) {
+    const nw = lineWindow(text, pos);
+    const next = text.slice(nw.start, nw.end);
     if (!next.trim()) break;
     if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2) break;
     out += ' ' + next.trim();
-    pos = e + 1;
+    pos = nw.endsLine ? nw.end + 1 : -1;
   }
   return oneLine(out);
 }
@@ -320,6 +321,7 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
   const texts = deliveryStatusTexts(view);
   if (!texts.length) return null;
   const recipients: RecipientReport[] = [];
+  const warnings: string[] = [];
   let reportingMta: string | null = null;
   let arrivalDate: string | null = null;
   for (const t of texts) {
@@ -329,15 +331,22 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
     reportingMta ??= perMessage.get('reporting-mta')?.value || null;
     arrivalDate ??= perMessage.get('arrival-date')?.value || null;
     for (const b of perRecipient) {
-      const r = recipientFromBlock(b);
+      const r = recipientFromBlock(b, warnings.length < 20 ? warnings : undefined);
       if (r) recipients.push(r);
     }
   }
-  if (!recipients.length) return null;
+  if (!recipients.length) {
+    // a delivery-status part that names no recipient (Postfix's "Delivery report unavailable"
+    // when the per-recipient log was lost): a bounce, but nobody to record. Weak: a later
+    // detector that finds a stated failure wins.
+    if (view.deliveryStatus.length) return { kind: 'bounce', recipients: [], reportingMta, arrivalDate, warnings: ['the delivery-status part names no recipient', ...warnings] };
+    return null;
+  }
   // fill missing diagnostic text / status from the human-readable part
+  const index = new AddressIndex(view.reportText);
   for (const r of recipients) {
     if (!r.diagnosticCode) {
-      let near = textNearAddress(view.reportText, r.finalRecipient) ?? (r.originalRecipient ? textNearAddress(view.reportText, r.originalRecipient) : null);
+      let near = textNearAddress(index, r.finalRecipient) ?? (r.originalRecipient ? textNearAddress(index, r.originalRecipient) : null);
       // Sendmail lists the address under "----- The following addresses had permanent fatal
       // errors -----" and gives the reason only in the session transcript that follows
       if (near) near = oneLine(near.replace(SECTION_LINE, ' ')) || null;
@@ -352,9 +361,9 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
     if (!r.command) {
       // Postfix repeats the reply with "(in reply to RCPT TO command)" in its prose; Sendmail
       // shows a session transcript (">>> RCPT To:<...>" / "<<< 550 ...")
-      const near = textNearAddress(view.reportText, r.finalRecipient);
+      const near = textNearAddress(index, r.finalRecipient);
       r.command = findCommand(near) ?? (recipients.length === 1 ? findTranscriptCommand(view.reportText) : null);
     }
   }
-  return { kind: kindFromActions(recipients), recipients, reportingMta, arrivalDate };
+  return { kind: kindFromActions(recipients), recipients, reportingMta, arrivalDate, ...(warnings.length ? { warnings } : {}) };
 }

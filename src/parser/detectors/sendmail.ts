@@ -13,7 +13,7 @@
 //   550 5.1.1 <kijitora@example.jp>... User unknown
 // Everything else is left to ./rfc3464.ts, whose result this detector refines.
 import type { RecipientReport } from '../../report.js';
-import { findReplyCode, oneLine } from '../smtp-text.js';
+import { findAddresses, findReplyCode, oneLine } from '../smtp-text.js';
 import { detectRfc3464, preferStatus } from './rfc3464.js';
 import type { DetectorResult, MailView } from './types.js';
 
@@ -36,25 +36,47 @@ function isUninformative(r: RecipientReport): boolean {
   return !d || /^\d{1,3}$/.test(d) || (r.diagnosticType === 'x-unix' && !/[a-z]{3}/i.test(d));
 }
 
-/** The failure text the transcript gives for `address`. */
-function transcriptText(lines: string[], address: string, only: boolean): string | null {
-  const a = address.toLowerCase();
-  // `<addr>... Deferred: reason` / `addr... reason` (sendmail's own line for the address)
+/**
+ * The transcript read once into look-ups by address (a report can list thousands of
+ * recipients: searching the transcript per recipient would be quadratic):
+ *  - `own`: sendmail's own line for an address, `<addr>... Deferred: reason` / `addr... reason`;
+ *  - `reply`: the first remote reply (`<<< ...`) naming the address;
+ *  - `summary`: sendmail's closing summary ("554 5.3.0 unknown mailer error 255"), else the
+ *    last remote reply: the failure of a report with one recipient.
+ */
+interface Transcript {
+  own: Map<string, string>;
+  reply: Map<string, string>;
+  summary: string | null;
+}
+
+function readTranscript(lines: string[]): Transcript {
+  const own = new Map<string, string>();
+  const reply = new Map<string, string>();
+  let summary: string | null = null;
+  let lastReply: string | null = null;
   for (const l of lines) {
-    const low = l.toLowerCase();
-    if ((low.startsWith('<' + a + '>...') || low.startsWith(a + '...')) && l.length > a.length + 5) {
-      return oneLine(l.slice(l.indexOf('...') + 3));
+    const dots = l.indexOf('...');
+    if (dots > 0) {
+      // the address alone before the dots ("<a@b>..." or "a@b..."), with a reason after them
+      const bracketed = l.charCodeAt(0) === 60 && l.charCodeAt(dots - 1) === 62;
+      const a = (bracketed ? l.slice(1, dots - 1) : l.slice(0, dots)).toLowerCase();
+      if (a.includes('@') && !/[\s<>]/.test(a) && !own.has(a) && l.length > a.length + 5) own.set(a, oneLine(l.slice(dots + 3)));
     }
+    if (l.startsWith('<<<')) {
+      const text = oneLine(l.slice(3));
+      for (const a of findAddresses(l)) if (!reply.has(a)) reply.set(a, text);
+      if (/^<<<\s*[45]\d\d\s+\S/.test(l)) lastReply = text;
+    }
+    if (/^[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\s+\S/.test(l)) summary = l;
   }
-  // a remote reply naming the address
-  for (const l of lines) if (l.startsWith('<<<') && l.toLowerCase().includes(a)) return oneLine(l.slice(3));
-  if (!only) return null;
-  // sendmail's closing summary ("554 5.3.0 unknown mailer error 255"), else the last reply
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (/^[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\s+\S/.test(lines[i])) return lines[i];
-  }
-  for (let i = lines.length - 1; i >= 0; i--) if (/^<<<\s*[45]\d\d\s+\S/.test(lines[i])) return oneLine(lines[i].slice(3));
-  return null;
+  return { own, reply, summary: summary ?? lastReply };
+}
+
+/** The failure text the transcript gives for `address`. */
+function transcriptText(t: Transcript, address: string, only: boolean): string | null {
+  const a = address.toLowerCase();
+  return t.own.get(a) ?? t.reply.get(a) ?? (only ? t.summary : null);
 }
 
 export function detectSendmail(view: MailView): DetectorResult | null {
@@ -64,9 +86,10 @@ export function detectSendmail(view: MailView): DetectorResult | null {
   const base = detectRfc3464(view);
   if (!base) return null;
   const only = base.recipients.length === 1;
+  const transcript = readTranscript(lines);
   for (const r of base.recipients) {
     if (!isUninformative(r)) continue;
-    const t = transcriptText(lines, r.finalRecipient, only) ?? (r.originalRecipient ? transcriptText(lines, r.originalRecipient, false) : null);
+    const t = transcriptText(transcript, r.finalRecipient, only) ?? (r.originalRecipient ? transcriptText(transcript, r.originalRecipient, false) : null);
     if (!t) continue;
     r.diagnosticCode = t;
     r.replyCode ??= findReplyCode(t);

@@ -1,0 +1,127 @@
+// Phrase tables of the text detectors: which sentences of a report's prose state a failure,
+// announce a list of failed addresses, say the message is only delayed, point to help, name
+// the sender, or ask a sender to prove themselves (challenge/response). One entry per phrase,
+// each with where it is documented or the families it was seen in; compiled once at load into
+// one case-insensitive matcher per table.
+//
+// Patterns are small and anchored on words: no nested or adjacent quantifiers over the same
+// characters, at most one bounded gap (`[^\n]{0,N}`) each, so that every matcher is linear in
+// the text it reads (see test/parser/linear.test.ts).
+
+export interface Phrase {
+  /** A regular-expression source, matched case-insensitively. */
+  re: string;
+  /** Where the wording is documented, or the families (several) it was seen in. */
+  source: string;
+}
+
+/** One case-insensitive matcher for a table (`g` for the tables that are scanned with exec). */
+export function compile(table: readonly Phrase[], flags = 'i'): RegExp {
+  return new RegExp(table.map((p) => `(?:${p.re})`).join('|'), flags);
+}
+
+/**
+ * Words that state a failure about an address ("unknown", "rejected", "mailbox full"): a line
+ * naming an address counts as a failure statement about it only with one of these, a reply
+ * code or a status code.
+ */
+export const FAILURE_PREDICATES: readonly Phrase[] = [
+  { re: String.raw`\bunknown\b`, source: 'RFC 3463 X.1.1 wording; Sendmail, Postfix, Exim "User unknown"' },
+  { re: String.raw`\bno such\b`, source: 'qmail "no mailbox here by that name", Exim/Courier "no such user"' },
+  { re: String.raw`\bnot (?:found|listed|known|exist|valid|available|allowed|permitted|accepted|delivered|reachable)\b`, source: 'Lotus Notes "not listed", Exchange "not found", many' },
+  { re: String.raw`\bnot (?:yet )?been (?:delivered|accepted)\b|\bhas not been delivered\b`, source: 'Exim "has not yet been delivered", delay notices "has not been delivered yet"' },
+  { re: String.raw`\b(?:does ?n[o']t|do ?n[o']t|did ?n[o']t) (?:exist|have (?:an? |any )?(?:[\w.-]+ )?(?:account|mailbox|e-?mail))`, source: 'Yahoo, Gmail "does not exist", X2/Yahoo "This user doesn\'t have a example.co.jp account"' },
+  { re: String.raw`\binvalid\b`, source: 'IMail "Invalid final delivery userid", Zoho "Invalid Address"' },
+  { re: String.raw`\breject(?:ed|s|ing)?\b|\brefused\b|\bdenied\b|\bblocked\b|\bblacklisted\b`, source: 'RFC 5321 §4.2 reply texts; Postfix "Recipient address rejected"' },
+  { re: String.raw`\bfail(?:ed|s|ure)?\b|\berrors?\b`, source: 'Sendmail "fatal errors", Exim "address(es) failed", many' },
+  { re: String.raw`\b(?:disabled|inactive|suspended|deactivated|closed|expired|locked)\b`, source: 'RFC 3463 X.2.1; Gmail, Yahoo "account disabled"' },
+  { re: String.raw`\b(?:full|over ?quota|quota|exceed(?:ed|s)?)\b`, source: 'RFC 3463 X.2.2; "Mailbox full", "quota exceeded"' },
+  { re: String.raw`\b(?:unavailable|unreachable|unroutable|unrouteable|timed? ?out)\b`, source: 'RFC 5321 550/450 texts; Exim "unrouteable address"' },
+  { re: String.raw`\b(?:could ?n[o']t|can ?n[o']t|can't|unable to|impossible to)\b`, source: 'MailFoundry, TrendMicro, Yahoo "unable to deliver"' },
+  { re: String.raw`\bundeliver(?:able|ed)\b|\bbounced?\b|\breturned\b`, source: 'Exchange "Undeliverable", many' },
+  { re: String.raw`\b(?:loop|too (?:large|big|many)|virus|spam|policy|relay(?:ing)?)\b`, source: 'RFC 3463 X.4.6, X.3.4, X.7.x subjects' },
+  { re: String.raw`\b(?:deferred|delayed|temporar(?:y|ily)|try again|retry)\b`, source: 'RFC 5321 4xx texts; Sendmail "Deferred:"' },
+  { re: String.raw`\bmoved\b|\bno forwarding\b`, source: 'RFC 3463 X.1.6 "destination mailbox has moved, no forwarding address"' },
+  { re: String.raw`\b(?:size|length|storage|space)\b[^\n]{0,30}\b(?:limit|exceed|insufficient|full)|\binsufficient (?:system )?storage\b|\blimit (?:exceeded|reached)\b|\bover (?:the )?(?:limit|quota)\b`, source: 'RFC 3463 X.2.3 "message length exceeds administrative limit", X.3.1 "mail system full"' },
+  { re: String.raw`\b(?:not )?authori[sz]ed\b|\bforbidden\b|\bprohibited\b|\bbanned\b|\bgr[ae]ylist(?:ed|ing)?\b|\bcongestion\b|\brate limit`, source: 'RFC 3463 X.7.1 "delivery not authorized", X.4.5 "mail system congestion"; greylisting, rate limits' },
+  { re: String.raw`\b(?:terminated|cancel+ed|discontinued|deleted|removed|no longer (?:active|valid|in use|exists?))\b`, source: 'RFC 3463 X.1.1 / X.2.1 wordings of providers ("account terminated", "no longer active")' },
+  { re: String.raw`\bhost unknown\b|\bunknown host\b`, source: 'Sendmail "Host unknown", smail "unknown host"' },
+  { re: String.raw`\u9001\u4fe1\u306b\u5931\u6557|\u914d\u4fe1\u3067\u304d\u307e\u305b\u3093|\u5b58\u5728\u3057\u307e\u305b\u3093|\u30a8\u30e9\u30fc|\u5c4a\u304d\u307e\u305b\u3093|\u5b9b\u5148\u4e0d\u660e`, source: 'Japanese NDRs (mFilter "送信に失敗", carriers "存在しません", "届きませんでした", "宛先不明")' },
+  // the same statements in the other languages NDRs are written in (localized Exchange /
+  // Office 365, Courier, provider templates): "could not be delivered", "unknown", "does not exist"
+  { re: String.raw`\bnicht zugestellt\b|\bunzustellbar\b|\bzustellung fehlgeschlagen\b|\bunbekannt\b|\bexistiert nicht\b|\bpostfach (?:ist )?voll\b`, source: 'German: "konnte nicht zugestellt werden", "Unzustellbar", "unbekannt"' },
+  { re: String.raw`\bpas pu (?:\u00eatre|etre) (?:remis|distribu\u00e9|distribue|d\u00e9livr\u00e9)|\bnon remis\b|\b\u00e9chec de (?:la )?(?:remise|distribution)\b|\binconnue?\b|\bn'existe pas\b`, source: 'French: "n\'a pas pu être remis", "Non remis", "inconnu"' },
+  { re: String.raw`\bno (?:se )?(?:pudo|ha podido) (?:ser )?entreg|\bno entregado\b|\bdesconocido\b|\bno existe\b`, source: 'Spanish: "no se pudo entregar", "desconocido", "no existe"' },
+  { re: String.raw`\bnon (?:\u00e8 stato possibile )?recapit|\bsconosciut[oa]\b|\bnon esiste\b`, source: 'Italian: "non recapitabile", "sconosciuto"' },
+  { re: String.raw`\bn\u00e3o (?:p\u00f4de|pode) ser entregue|\bn\u00e3o entregue\b|\bdesconhecido\b|\bn\u00e3o existe\b`, source: 'Portuguese: "não pôde ser entregue", "desconhecido"' },
+  { re: String.raw`\bniet (?:worden )?(?:bezorgd|afgeleverd)\b|\bonbestelbaar\b|\bonbekend\b`, source: 'Dutch: "kan niet worden bezorgd", "onbekend"' },
+  { re: String.raw`\u043d\u0435 (?:\u043c\u043e\u0436\u0435\u0442 \u0431\u044b\u0442\u044c )?\u0434\u043e\u0441\u0442\u0430\u0432\u043b|\u043d\u0435 \u0441\u0443\u0449\u0435\u0441\u0442\u0432\u0443\u0435\u0442`, source: 'Russian: "не может быть доставлено", "не существует"' },
+  { re: String.raw`\u65e0\u6cd5(?:\u9001\u8fbe|\u6295\u9012)|\u6295\u9012\u5931\u8d25|\u9000\u4fe1|\u4e0d\u5b58\u5728|\u7121\u6cd5\u50b3\u905e|\u50b3\u905e\u5931\u6557`, source: 'Chinese: "无法送达", "投递失败", "退信", "不存在", "無法傳遞"' },
+  { re: String.raw`\uc804\ub2ec\ub418\uc9c0 \uc54a|\ubc30\ub2ec\ub418\uc9c0 \uc54a|\uc874\uc7ac\ud558\uc9c0 \uc54a`, source: 'Korean: "전달되지 않았습니다", "존재하지 않습니다"' },
+];
+
+/**
+ * A line that announces a list of failed addresses ("The following addresses had permanent
+ * fatal errors", "Delivery to the following recipients failed permanently:"): the addresses
+ * alone on the lines below it are failed recipients.
+ */
+export const LIST_HEADINGS: readonly Phrase[] = [
+  { re: String.raw`\bfollowing (?:e-?mail |mail |recipient |destination )?(?:address(?:es|\(es\))?|recipients?\(?s?\)?|users?|destinations?)\b`, source: 'Sendmail, Exim, qmail, Exchange, Gmail, X1-X4 ("the following address(es)")' },
+  { re: String.raw`\b(?:failed|bad|invalid|unknown|undeliverable|rejected) (?:recipients?|addresses|address(?:\(es\))?)(?: follows?)?[\s:|*=-]*$`, source: 'smail "Failed addresses follow:", Courier "failed recipients"' },
+  { re: String.raw`\b(?:could not be|was not|were not|cannot be|can't be) delivered to[\s:]*$`, source: 'Domino "was not delivered to:", MailFoundry' },
+  { re: String.raw`\u4ee5\u4e0b\u306e[^\n]{0,20}(?:\u5931\u6557|\u30a8\u30e9\u30fc|\u3067\u304d\u307e\u305b\u3093)|\u4e0b\u8a18\u306e[^\n]{0,20}(?:\u5931\u6557|\u30a8\u30e9\u30fc|\u3067\u304d\u307e\u305b\u3093)`, source: 'Japanese NDRs: 以下の/下記の ... 失敗/エラー/できません (mFilter, carriers)' },
+  { re: String.raw`\bfolgenden? (?:empf\u00e4nger|adressen?)\b|\bdestinataires? suivants?\b|\bsiguientes? destinatarios?\b|\bseguenti destinatari\b|\bdestinat\u00e1rios? (?:a seguir|seguintes?)\b|\bvolgende (?:ontvangers?|adressen?)\b`, source: 'localized NDR headings: "the following recipients" in German, French, Spanish, Italian, Portuguese, Dutch' },
+  { re: String.raw`\u4ee5\u4e0b\u6536\u4ef6\u4eba|\u4e0b\u5217\u6536\u4ef6\u4eba|\u4ee5\u4e0b\u306e\u53d7\u4fe1\u8005|\u0441\u043b\u0435\u0434\u0443\u044e\u0449\u0438\u043c (?:\u043f\u043e\u043b\u0443\u0447\u0430\u0442\u0435\u043b\u044f\u043c|\u0430\u0434\u0440\u0435\u0441\u0430\u0442\u0430\u043c)`, source: 'localized NDR headings: "the following recipients" in Chinese, Japanese, Russian' },
+];
+
+/**
+ * Lines that point to help, not to a failure: an address on them is a contact, never a failed
+ * recipient ("For further assistance, please send mail to postmaster", "contact
+ * name@directory.example", a signature's "mailto:").
+ */
+export const HELP_CONTEXT: readonly Phrase[] = [
+  { re: String.raw`\bcontact\b|\bcontacting\b`, source: 'Postfix/Exchange/Notes help sentences; #13 "contact name@directory"' },
+  { re: String.raw`\bquestions?\b|\bassistance\b|\bhelp ?desk\b|\bsupport\b|\bfor (?:more )?(?:help|information|details)\b`, source: 'Postfix "For further assistance", provider footers' },
+  { re: String.raw`\bplease (?:send|write|mail|e-?mail|reply|forward|report|notify|inform|call)\b|\bsend (?:an? )?(?:e-?)?mail to\b|\bwrite to\b|\breply to\b|\breport (?:this|it)\b`, source: 'Postfix bounce(5) template, provider footers' },
+  { re: String.raw`\bmailto:|\bphone\b|\btel(?:ephone)?[.:]|\bcall us\b|\bvisit\b|https?://`, source: 'signatures and footers' },
+];
+
+/**
+ * Words right before an address that make it the sender, not a recipient ("not accepting mail
+ * from <x>", "MAIL FROM:<x>", "sent by x", "Reply-To: x").
+ */
+export const SENDER_CONTEXT: readonly Phrase[] = [
+  { re: String.raw`\bfrom[\s:<]*$`, source: '#13 "not accepting mail from ...", SMTP "MAIL FROM:<...>"' },
+  { re: String.raw`\b(?:sender|originator|envelope-from|return-path|reply-to|sent by|author|submitted by|on behalf of)(?: address)?[\s:=<]*$`, source: 'NDR summaries naming the sender' },
+];
+
+/**
+ * Sentences that say the report is a warning only: delivery is still being tried. Recipients
+ * of such a report are delayed (Action delayed), never failed, unless their own text carries a
+ * permanent (5xx) reply.
+ */
+export const DELAY_STATEMENTS: readonly Phrase[] = [
+  { re: String.raw`\bthis is a warning (?:message )?only\b|\bwarning only\b`, source: 'Sendmail and Postfix delay notices ("THIS IS A WARNING MESSAGE ONLY"), Exchange delay DSN' },
+  { re: String.raw`\byou do not need to resend\b|\bdo not need to resend your message\b`, source: 'Sendmail, Postfix, Exchange delay notices' },
+  { re: String.raw`\b(?:delivery )?attempts will continue\b|\bwill (?:continue to )?(?:re)?try(?:ing)?\b|\bwill keep trying\b|\bwill be retried\b|\bstill (?:being )?(?:trying|retried)\b`, source: '#13 "delivery attempts will continue to be made for 5 days"; Postfix "It will be retried until", Exim "Delivery attempts will continue", Gmail "will retry"' },
+  { re: String.raw`\bhas not yet been delivered\b|\bnot yet been delivered\b|\bhas been delayed\b|\b(?:is|was) delayed\b|\bdelivery (?:is |has been )?delayed\b|\bdelayed mail\b|\bdelay(?:ed)? (?:notification|warning|report)\b`, source: 'Exim "has not yet been delivered", Exchange "Delivery has been delayed", RFC 3464 delay DSN subjects' },
+  { re: String.raw`\bcould not (?:be delivered|send (?:the )?message) for (?:the )?(?:past|more than|last) \d`, source: 'Sendmail "could not send message for past 4 hours", Postfix "could not be delivered for more than 4 hour(s)"' },
+  { re: String.raw`\bno action is required on your part\b|\btemporar(?:y|ily) (?:deferred|problem|failure)\b`, source: 'Exim delay warning; Gmail "temporary problem delivering"' },
+  { re: String.raw`\bdelivery incomplete\b|\bdelivery status notification \(delay\)`, source: 'Gmail "Delivery incomplete"; Exchange/Gmail "Delivery Status Notification (Delay)"' },
+];
+
+/**
+ * Challenge/response and allow-list requests: an auto-reply asking the sender to prove they are
+ * human or to add themselves to the recipient's allowed senders. Not a failure: the message is
+ * held until the sender answers.
+ */
+export const CHALLENGE_STATEMENTS: readonly Phrase[] = [
+  { re: String.raw`\bconfirm (?:that )?you are (?:a )?(?:human|real person|person)\b|\bprove (?:that )?you are (?:a )?(?:human|real person|not a (?:robot|spammer))\b|\bverify (?:that )?you are (?:a )?(?:human|real person|not a (?:robot|spammer))\b`, source: '#13; TMDA, SpamArrest, Boxbe challenges' },
+  { re: String.raw`\b(?:approved|allowed|authori[sz]ed|trusted|accepted|safe) senders?(?: list)?\b|\bsender (?:white|allow) ?list\b|\b(?:white|allow) ?list(?:ed)?\b`, source: '#13 "add yourself to my allowed senders"; SpamArrest "list of approved senders", ChoiceMail' },
+  { re: String.raw`\b(?:confirm|verify|validate) (?:your )?(?:e-?mail|message|identity|address)\b[^\n]{0,60}\b(?:deliver|release|held|hold|receive)`, source: 'TMDA "confirm your message", Boxbe "confirm your email"' },
+  { re: String.raw`\b(?:message|e-?mail) (?:has been |is |was )?(?:held|quarantined|on hold) (?:pending|until|for) (?:your )?(?:confirmation|verification|approval|response)\b`, source: 'TMDA, Mailblocks, Bluebottle challenges' },
+  { re: String.raw`\bchallenge[- ]response\b|\bspam ?arrest\b|\bboxbe\b|\bchoicemail\b|\bmailblocks\b|\btmda\b`, source: 'vendor names of challenge/response services' },
+];
+
+/** An SMTP reply code (RFC 5321 §4.2) or enhanced status code (RFC 3463) of class 4 or 5. */
+export const CODE_IN_TEXT = /(?:^|[^\d.])[45]\d\d(?![\d.])|(?:^|[^\d.])[45]\.\d{1,3}\.\d{1,3}(?![\d.])/;

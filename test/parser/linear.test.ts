@@ -1,0 +1,583 @@
+// Linear time on anything a stranger sends (issue #14 §1). Each case builds generated inputs of
+// doubling size (long runs without separators, many addresses on one line, many recipients,
+// deep nesting, many and long header lines, many encoded words ...) and feeds them to one
+// detector through parseMessageSync, or straight to a hot helper. The case fails when time
+// grows faster than about x2.5 per doubling: the slope of log(time) over log(size), fitted over
+// five sizes (four doublings) from the median of several runs each, must stay under
+// log2(2.5). Linear code fits at about 1, quadratic code at 2. A run that takes longer than
+// RUN_BUDGET_MS stops the case at once: no linear path comes near it at these sizes.
+//
+// This is a growth-rate test, not a speed target: times are CPU times, a run repeats the call
+// until the smallest size takes about MIN_MS, so the figures hold on a fast or a slow (shared)
+// machine.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { parseMessageSync } from '../../src/parser/index.js';
+import { decodeHeaderValue, htmlToText, readMail } from '../../src/parser/mime.js';
+import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
+import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from './ndr-builders.js';
+
+// A collection before each round of runs, so that a run does not pay for the garbage of the
+// case before (the heap grows with the sizes measured). V8 exposes `gc` to a new context once
+// the flag is set.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+const DOUBLINGS = 4;
+/** A timed run repeats the call until the smallest size takes at least this long (CPU time). */
+const MIN_MS = 2;
+/** Rounds over all sizes; the median of a size's runs is its time. */
+const ROUNDS = 5;
+const RUN_BUDGET_MS = 1_500;
+const MAX_SLOPE = Math.log2(2.5);
+
+interface Growth {
+  sizes: number[];
+  medians: number[];
+  slope: number;
+  /** Calls per timed run. */
+  reps: number;
+  /** Why the case stopped early, when it did. */
+  aborted: string | null;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** Least-squares slope of log2(time) over log2(size). */
+function slopeOf(sizes: number[], times: number[]): number {
+  const xs = sizes.map(Math.log2);
+  const ys = times.map((t) => Math.log2(Math.max(t, 1e-3)));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return num / den;
+}
+
+/**
+ * One timed run of `reps` calls: the CPU time of the process (ms), not the wall clock, so that
+ * other processes competing for the cores (the test machines run several suites at once) do
+ * not count.
+ */
+function timeOnce<T>(input: T, run: (x: T) => unknown, reps: number): number {
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < reps; i++) run(input);
+  const d = process.cpuUsage(t0);
+  return (d.user + d.system) / 1000;
+}
+
+/**
+ * Times `run` on inputs of sizes n0, 2·n0, ... 16·n0. The sizes are the caller's: a detector
+ * reads a bounded prefix of the text (50-200 kB), and its growth only shows below that bound,
+ * so each case keeps its largest input under it. Short runs are repeated (`reps`, the same for
+ * every size) so that the smallest size is timed above clock and scheduling noise.
+ */
+async function growth<T>(make: (n: number) => T | Promise<T>, run: (x: T) => unknown, n0: number): Promise<Growth> {
+  const sizes = Array.from({ length: DOUBLINGS + 1 }, (_, k) => n0 * 2 ** k);
+  const inputs: T[] = [];
+  for (const size of sizes) inputs.push(await make(size));
+  // warm up the JIT on the smallest input, then find how many calls make a run of MIN_MS
+  run(inputs[0]);
+  let reps = 1;
+  for (let k = 0; k < 12; k++) {
+    collect();
+    // the least of three: the first runs still pay for compiling
+    const t = Math.min(timeOnce(inputs[0], run, reps), timeOnce(inputs[0], run, reps), timeOnce(inputs[0], run, reps));
+    if (t >= MIN_MS || t * 16 > RUN_BUDGET_MS) break;
+    reps *= 2;
+  }
+  // rounds over the sizes, smallest first: a burst of load on the machine then falls on every
+  // size alike instead of on one of them
+  const times: number[][] = sizes.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    collect();
+    for (let k = 0; k < sizes.length; k++) {
+      const t = timeOnce(inputs[k], run, reps);
+      times[k].push(t);
+      if (t > RUN_BUDGET_MS) {
+        const medians = times.slice(0, k + 1).map((ts) => median(ts));
+        const slope = k ? slopeOf(sizes.slice(0, k + 1), medians) : Infinity;
+        return { sizes: sizes.slice(0, k + 1), medians, slope, reps, aborted: `size ${sizes[k]} took ${t.toFixed(0)} ms` };
+      }
+    }
+  }
+  const medians = times.map((ts) => median(ts));
+  return { sizes, medians, slope: slopeOf(sizes, medians), reps, aborted: null };
+}
+
+function describeGrowth(g: Growth): string {
+  const ratios = g.medians.slice(1).map((t, i) => (t / g.medians[i]).toFixed(2));
+  return `sizes ${g.sizes.join(', ')} (x${g.reps}); median ms ${g.medians.map((t) => t.toFixed(2)).join(', ')}; ratios ${ratios.join(', ')}; slope ${g.slope.toFixed(2)}${g.aborted ? `; stopped: ${g.aborted}` : ''}`;
+}
+
+async function expectLinear<T>(make: (n: number) => T | Promise<T>, run: (x: T) => unknown, n0: number): Promise<void> {
+  let g = await growth(make, run, n0);
+  // a shared machine is noisy: a case that fails is measured once more and the better of the
+  // two taken (a super-linear path fails both times; a stray pause of the machine does not)
+  if (!g.aborted && g.slope > MAX_SLOPE) {
+    const again = await growth(make, run, n0);
+    if (!again.aborted && again.slope < g.slope) g = again;
+  }
+  const summary = describeGrowth(g);
+  if (process.env.LINEAR_REPORT) console.log(`${expect.getState().currentTestName}: ${summary}`);
+  expect(g.aborted, summary).toBeNull();
+  expect(g.slope, summary).toBeLessThanOrEqual(MAX_SLOPE);
+}
+
+const parse = (raw: Buffer) => parseMessageSync(raw);
+
+/** `n` distinct addresses. */
+const addrs = (n: number, domain = 'example.com') => Array.from({ length: n }, (_, i) => `user${i}@d${i % 97}.${domain}`);
+
+const POSTMASTER = { from: 'MAILER-DAEMON@mta.test (Mail Delivery System)', subject: 'Undelivered Mail Returned to Sender' };
+
+// ---------------------------------------------------------------------------------------------
+
+describe('hot helpers grow linearly', () => {
+  it('normalizeAddress: a long run without "@" and one blank', async () => {
+    await expectLinear((n) => 'x'.repeat(n) + ' y', normalizeAddress, 2_000);
+  });
+  it('normalizeAddress: "<" then many "@" and no ">"', async () => {
+    await expectLinear((n) => '<' + 'a@'.repeat(n), normalizeAddress, 1_000);
+  });
+  it('normalizeAddress: a run of closing punctuation that does not end the value', async () => {
+    await expectLinear((n) => 'a@b.example' + ').'.repeat(n) + 'x y', normalizeAddress, 1_000);
+  });
+  it('findAddresses: many distinct addresses', async () => {
+    await expectLinear((n) => addrs(n).join(', '), findAddresses, 500);
+  });
+  it('findAddresses: a long run of dots and quotes inside a local part', async () => {
+    await expectLinear((n) => 'a' + ".'-".repeat(n) + 'b@example.com', findAddresses, 1_000);
+  });
+  it('findStatusCode: many distinct status codes', async () => {
+    await expectLinear((n) => Array.from({ length: n }, (_, i) => `5.${i % 1000}.${(i / 1000) | 0}`).join(' '), findStatusCode, 1_000);
+  });
+  it('findReplyStatus: a long run of digits and dots after a reply', async () => {
+    await expectLinear((n) => '550 5.1.1' + '.1'.repeat(n), findReplyStatus, 2_000);
+  });
+  it('decodeHeaderValue: many encoded words', async () => {
+    await expectLinear((n) => '=?utf-8?B?w6TDtsO8?= =?iso-8859-1?Q?caf=E9?= '.repeat(n), decodeHeaderValue, 200);
+  });
+  it('htmlToText: many tags, and many "<" without ">"', async () => {
+    await expectLinear((n) => '<p>a <b>b</b></p><br>'.repeat(n) + '<'.repeat(n) + '<script>'.repeat(n), htmlToText, 200);
+  });
+});
+
+describe('the MIME layer grows linearly', () => {
+  const dsnOf = (text: string, headers: Record<string, string> = {}) =>
+    dsn({ ...POSTMASTER, headers, text, recipients: [{ final: 'kijitora@example.jp', diagnostic: '550 5.1.1 User unknown' }] });
+
+  it('deep multipart nesting', async () => {
+    await expectLinear((n) => {
+      let body = 'Content-Type: text/plain\n\nUser unknown: kijitora@example.jp\n';
+      for (let i = 0; i < n; i++) body = `Content-Type: multipart/mixed; boundary="b${i}"\n\n--b${i}\n${body}\n--b${i}--\n`;
+      return Buffer.from(`From: MAILER-DAEMON@mta.test\nSubject: Undelivered Mail\nMIME-Version: 1.0\n${body}`);
+    }, parse, 16);
+  });
+  it('many header lines', async () => {
+    const base = dsnOf('failed');
+    await expectLinear(async (n) => {
+      const fields = Array.from({ length: n }, (_, i) => `X-Trace-${i}: hop ${i} by relay${i}.example.net\n`).join('');
+      return Buffer.concat([Buffer.from(fields), await base]);
+    }, parse, 200);
+  });
+  it('one long, folded header line (Received)', async () => {
+    await expectLinear(async (n) => {
+      const raw = (await dsnOf('failed')).toString('latin1');
+      return Buffer.from(`Received: from relay.example.net${'\n  by relay.example.net (x) with ESMTP id abc'.repeat(n)}\n` + raw, 'latin1');
+    }, parse, 200);
+  });
+  it('many encoded words in a Subject', async () => {
+    await expectLinear(async (n) => {
+      const raw = (await dsnOf('failed')).toString('latin1');
+      return Buffer.from(`Subject: ${'=?utf-8?B?w6TDtsO8?= '.repeat(n)}\n` + raw, 'latin1');
+    }, parse, 200);
+  });
+  it('many MIME parts', async () => {
+    await expectLinear((n) => {
+      const parts = Array.from({ length: n }, (_, i) => `--p\nContent-Type: text/plain\n\npart ${i}\n`).join('');
+      return Buffer.from(`From: MAILER-DAEMON@mta.test\nSubject: Undelivered Mail\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=p\n\n${parts}--p--\n`);
+    }, parse, 100);
+  });
+  it('a pasted header block whose lines start with a long indent', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: `Delivery to kijitora@example.jp failed.\n\n${' '.repeat(n)}>From: a@example.net\n${' '.repeat(n)}>To: b@example.net\n${' '.repeat(n)}>Subject: x\n` }),
+      parse,
+      2_000,
+    );
+  });
+  it('an HTML-only notice with many tags', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, html: true, text: '<p>Delivery to <b>kijitora@example.jp</b> failed: 550 5.1.1 User unknown</p>\n'.repeat(n) }), parse, 50);
+  });
+  it('a quoted-printable and a base64 body', async () => {
+    await expectLinear((n) => {
+      const qp = 'Delivery failed =\n'.repeat(n) + '=3D\n';
+      const b64 = Buffer.from('kijitora@example.jp: 550 5.1.1 User unknown\n'.repeat(n)).toString('base64').replace(/.{76}/g, '$&\n');
+      return Buffer.from(
+        `From: MAILER-DAEMON@mta.test\nSubject: Undelivered Mail\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=p\n\n--p\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n${qp}\n--p\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n${b64}\n--p--\n`,
+      );
+    }, parse, 200);
+  });
+});
+
+describe('each detector grows linearly', () => {
+  // --- RFC 3464 -------------------------------------------------------------------------------
+  it('rfc3464: a Final-Recipient holding a long run without "@" and one blank', async () => {
+    await expectLinear((n) => dsn({ ...POSTMASTER, text: 'failed', recipients: [{ final: 'x'.repeat(n) + ' y', diagnostic: '550 5.1.1 unknown' }] }), parse, 2_000);
+  });
+  it('rfc3464: the returned message\'s Return-Path holding a long run without "@" and one blank', async () => {
+    await expectLinear(
+      (n) =>
+        dsn({
+          ...POSTMASTER,
+          text: 'failed',
+          recipients: [{ final: 'kijitora@example.jp', diagnostic: '550 5.1.1 unknown' }],
+          returned: { headers: [`Return-Path: ${'r'.repeat(n)} s`, 'From: a@example.net', 'Subject: x', 'Message-ID: <m@example.net>'], body: 'hi\n' },
+        }),
+      parse,
+      2_000,
+    );
+  });
+  const many = (n: number, diagnostic: boolean, listed: boolean) =>
+    dsn({
+      ...POSTMASTER,
+      text:
+        'This is the mail system at host mta.test.\n\n' +
+        (listed
+          ? addrs(n).map((a) => `<${a}>: host mx.example.com said: 550 5.1.1 User unknown (in reply to RCPT TO command)\n`).join('\n')
+          : 'Your message could not be delivered to one or more recipients. Please contact your system administrator.\n'.repeat(n)),
+      recipients: addrs(n).map((a): DsnRecipient => ({ final: a, original: a, ...(diagnostic ? { diagnostic: `550 5.1.1 <${a}>: User unknown` } : {}) })),
+    });
+  it('rfc3464: many recipients without Diagnostic-Code, listed in the prose', async () => {
+    await expectLinear((n) => many(n, false, true), parse, 50);
+  });
+  it('rfc3464: many recipients without Diagnostic-Code, not in the prose', async () => {
+    await expectLinear((n) => many(n, false, false), parse, 50);
+  });
+  it('rfc3464: many recipients with Diagnostic-Code', async () => {
+    await expectLinear((n) => many(n, true, true), parse, 50);
+  });
+  it('rfc3464: many recipients on one long line of prose', async () => {
+    await expectLinear(
+      (n) => dsn({ ...POSTMASTER, text: `Delivery failed for: ${addrs(n).join(' ')}\n`, recipients: addrs(n).map((a) => ({ final: a })) }),
+      parse,
+      50,
+    );
+  });
+  it('rfc3464: many blocks without a recipient before the first one', async () => {
+    await expectLinear(
+      (n) => {
+        const pre = Array.from({ length: n }, (_, i) => `X-Field-${i}: v`).join('\n\n');
+        return dsn({ ...POSTMASTER, text: 'failed', recipients: [], status: `Reporting-MTA: dns; mta.test\n\n${pre}\n\nFinal-Recipient: rfc822; a@example.com\nAction: failed\nStatus: 5.1.1\n` });
+      },
+      parse,
+      100,
+    );
+  });
+  it('sendmail: many recipients without Diagnostic-Code and a long transcript', async () => {
+    await expectLinear(
+      (n) =>
+        dsn({
+          ...POSTMASTER,
+          text:
+            'The original message was received at Mon, 23 Nov 2026 from localhost\n\n   ----- The following addresses had permanent fatal errors -----\n' +
+            addrs(n).map((a) => `<${a}>`).join('\n') +
+            '\n\n   ----- Transcript of session follows -----\n' +
+            addrs(n).map((a) => `... while talking to mx.example.com.:\n>>> RCPT To:<${a}>\n<<< 550 5.1.1 <${a}>... User unknown\n`).join(''),
+          recipients: addrs(n).map((a) => ({ final: a })),
+        }),
+      parse,
+      10,
+    );
+  });
+
+  // --- the generic fallback -------------------------------------------------------------------
+  it('fallback: many addresses on one line', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery to these recipients failed: ${addrs(n).join(', ')}: 550 5.1.1 User unknown\n` }), parse, 400);
+  });
+  it('fallback: many address lines, each with its failure', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: addrs(n).map((a) => `${a}: 550 5.1.1 User unknown\n`).join('') }), parse, 250);
+  });
+  it('fallback: many Sendmail V5 lines without a remote reply', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: addrs(n).map((a) => `554 <${a}>... Remote protocol error\n`).join('') }), parse, 200);
+  });
+  it('fallback: a long bare list under a heading, with display names', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: '---The following addresses had delivery errors---\n\n' + addrs(n).map((a, i) => (i % 2 ? `   * ${a}\n` : `Neko ${i} <${a}>\n`)).join('') }),
+      parse,
+      200,
+    );
+  });
+  it('fallback: a transcript with many accepted RCPT TO and a failed DATA', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: 'Transcript of session follows.\n' + addrs(n).map((a) => ` In:  RCPT TO:<${a}>\n Out: 250 2.1.5 Ok\n`).join('') + ' In:  DATA\n Out: 451 4.3.0 Error: queue file write error\n' }),
+      parse,
+      100,
+    );
+  });
+  it('fallback: many help and sender lines naming addresses', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: 'Delivery failed.\n' + addrs(n).map((a, i) => (i % 2 ? `For help contact ${a} or visit https://help.example.net\n` : `The server is not accepting mail from ${a}.\n`)).join('') }),
+      parse,
+      200,
+    );
+  });
+  it('fallback: a line of many "@" signs and dots', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery failed: ${'a@b.'.repeat(n)}\n` }), parse, 3_000);
+  });
+
+  // --- family detectors -----------------------------------------------------------------------
+  it('exim: many address blocks, and many bare local parts with X-Failed-Recipients', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery System <Mailer-Daemon@mta.test>',
+          subject: 'Mail delivery failed: returning message to sender',
+          headers: { 'X-Failed-Recipients': addrs(n).join(', ') },
+          text:
+            'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n' +
+            addrs(n)
+              .map((a, i) => (i % 2 ? `  ${a}\n    SMTP error from remote mail server after RCPT TO:<${a}>:\n    host mx.example.com [192.0.2.1]: 550 5.1.1 User unknown\n` : `  ${a.split('@')[0]}\n    unknown local part\n`))
+              .join('\n'),
+        }),
+      parse,
+      70,
+    );
+  });
+  it('qmail: many blocks, and an address line of many "@" without ">"', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'failure notice',
+          text:
+            "Hi. This is the qmail-send program at mta.test.\nI'm afraid I wasn't able to deliver your message to the following addresses.\nThis is a permanent error; I've given up. Sorry it didn't work out.\n\n" +
+            addrs(n).map((a) => `<${a}>:\n192.0.2.1 does not like recipient.\nRemote host said: 550 5.1.1 User unknown\nGiving up on 192.0.2.1.\n`).join('\n') +
+            `\n<${'a@'.repeat(n * 20)}\n`,
+        }),
+      parse,
+      40,
+    );
+  });
+  it('exchange2007: many recipients, a reply line with a long blank run, "<mailto:" without ">"', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.com>',
+          subject: 'Undeliverable: Newsletter',
+          text:
+            'Delivery has failed to these recipients or groups:\n\n' +
+            addrs(n).map((a) => `Neko<mailto:${a}>\nThe e-mail address you entered couldn't be found.\n`).join('\n') +
+            '\n\nDiagnostic information for administrators:\n\nGenerating server: mta.example.com\n\n' +
+            addrs(n).map((a) => `${a}\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n`).join('\n') +
+            `\nkijitora@example.jp\n#550 5.1.1 not found${' '.repeat(n * 20)}x ##\n` +
+            `\nkijitora@example.jp\nRemote Server returned '${"returned '".repeat(n)}\n` +
+            '<mailto:'.repeat(n) +
+            '\n',
+        }),
+      parse,
+      30,
+    );
+  });
+  it('exchange2003: many recipients', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'System Administrator <postmaster@example.com>',
+          subject: 'Undeliverable: Newsletter',
+          headers: { 'X-MS-Embedded-Report': '' },
+          text:
+            'Your message\n\n  To:      kijitora@example.jp\n  Subject: Newsletter\n\ndid not reach the following recipient(s):\n\n' +
+            addrs(n).map((a) => `${a} on Thu, 29 Apr 2007 16:51:51 -0500\n    The recipient name is not recognized\n    MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (000C05A6) Unknown Recipient\n`).join('\n'),
+        }),
+      parse,
+      35,
+    );
+  });
+  it('gmail (classic): many addresses', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+          subject: 'Delivery Status Notification (Failure)',
+          text:
+            'This is an automatically generated Delivery Status Notification\n\nDelivery to the following recipient failed permanently:\n\n' +
+            addrs(n).map((a) => `     ${a}\n`).join('') +
+            '\nTechnical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the server for the recipient domain example.com by mx.example.com. [192.0.2.1].\n\nThe error that the other server returned was:\n550 5.1.1 User unknown (state 14).\n',
+        }),
+      parse,
+      200,
+    );
+  });
+  it('gmail (current): many X-Failed-Recipients, a long response, "wasn\'t delivered to" many "@"', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+          subject: 'Delivery Status Notification (Failure)',
+          headers: { 'X-Failed-Recipients': addrs(n).join(', ') },
+          text:
+            `** Address not found **\n\nYour message wasn't delivered to ${'a@'.repeat(n * 10)} because the address couldn't be found.\n\nThe response was:\n\n550 5.1.1 ${'The email account that you tried to reach does not exist. '.repeat(n)}\n`,
+        }),
+      parse,
+      75,
+    );
+  });
+  it('domino: many addresses', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Router <postmaster@example.com>',
+          subject: 'DELIVERY FAILURE: User kijitora not listed in Domino Directory',
+          text: 'Your message\n\n  Subject: Newsletter\n\nwas not delivered to:\n\n' + addrs(n).map((a) => `  ${a}\n`).join('') + '\nbecause:\n\n  User kijitora (kijitora@example.jp) not listed in Domino Directory\n',
+        }),
+      parse,
+      100,
+    );
+  });
+  it('ezweb: many recipients after a long statement', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Postmaster@ezweb.ne.jp',
+          subject: 'Mail System Error - Returned Mail',
+          text: 'The user(s) account is disabled.\n'.repeat(n) + '\n' + addrs(n, 'ezweb.ne.jp').map((a) => `<${a}>: 550 user unknown (in reply to RCPT TO command)\n`).join(''),
+        }),
+      parse,
+      28,
+    );
+  });
+  it('1&1: many addresses sharing one reason', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery System <mailer-daemon@kundenserver.de>',
+          subject: 'Mail delivery failed: returning message to sender',
+          text:
+            'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of\nits recipients. This is a permanent error. The following address failed:\n\n' +
+            addrs(n).map((a) => `${a}\n`).join('') +
+            `\nFor the following reason:\n\n${'Mail size limit exceeded. '.repeat(n)}\n\n--- The header of the original message is following. ---\n`,
+        }),
+      parse,
+      120,
+    );
+  });
+  it('biglobe: many addresses', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'postmaster@biglobe.ne.jp',
+          subject: 'Returned mail: User unknown',
+          text: '   ----- The following addresses had delivery problems -----\n' + addrs(n).map((a) => `${a}\n`).join('') + `\n   ----- Non-delivered information -----\n${'The number of messages in recipient\'s mailbox exceeded the local limit. '.repeat(n)}\n`,
+        }),
+      parse,
+      30,
+    );
+  });
+  it('amazonses: many bounced recipients', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'no-reply@sns.amazonaws.com',
+          subject: 'AWS Notification Message',
+          headers: { 'x-amz-sns-message-id': 'abc' },
+          text: JSON.stringify({
+            notificationType: 'Bounce',
+            bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: addrs(n).map((a) => ({ emailAddress: a, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' })) },
+            mail: { messageId: 'x', source: 'sender@example.net', destination: addrs(n) },
+          }),
+        }),
+      parse,
+      300,
+    );
+  });
+  it('apachejames: many RCPT TO addresses', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Returned mail',
+          text: `Error: Invalid user address\n\nError message below:\n550 - Requested action not taken: no such user here\n\nMessage details:\n  Subject: Test\n  MAIL FROM: sender@example.net\n  RCPT TO: ${addrs(n).join(',\n      ')}\n  From: sender@example.net\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('fml: a paragraph of many "@" inside "<" without ">"', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'list-admin@example.org',
+          subject: 'Rejected post',
+          headers: { 'X-MLServer': 'fml [fml 8.0]' },
+          text: `You are not a member of this mailing list <${'a@'.repeat(n)}\n`,
+        }),
+      parse,
+      600,
+    );
+  });
+  it('googlegroups: many X-Failed-Recipients', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+          subject: 'Delivery Status Notification (Failure)',
+          headers: { 'X-Failed-Recipients': addrs(n).join(', ') },
+          text: "Hello sender@example.net,\n\nWe're writing to let you know that the group you tried to contact may not exist.\n\nIf you have questions visit the Help Center at https://groups.google.com/support/.\n",
+        }),
+      parse,
+      100,
+    );
+  });
+  it('dragonfly: a long error text', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          text: `This is the DragonFly Mail Agent v0.13 at df.example.jp.\n\nThere was an error delivering your mail to <kijitora@example.com>.\n\nmx.example.com [192.0.2.25] did not like our RCPT TO:\n552 5.2.2 ${'Mailbox full '.repeat(n)}\n\nMessage headers follow.\n`,
+        }),
+      parse,
+      220,
+    );
+  });
+  it('arf: many Original-Rcpt-To', async () => {
+    await expectLinear(
+      (n) => {
+        const fields = `Feedback-Type: abuse\nUser-Agent: ExampleFBL/1.0\nVersion: 1\n${addrs(n).map((a) => `Original-Rcpt-To: <${a}>`).join('\n')}\n`;
+        return Buffer.from(
+          `From: fbl@isp.example\nSubject: Complaint\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\nContent-Type: text/plain\n\nabuse report\n--b\nContent-Type: message/feedback-report\n\n${fields}\n--b--\n`,
+        );
+      },
+      parse,
+      200,
+    );
+  });
+  it('challenge-response: a long challenge', async () => {
+    await expectLinear(
+      (n) => textNdr({ from: 'Kijitora <kijitora@example.jp>', subject: 'Please confirm your message', headers: { 'Auto-Submitted': 'auto-replied' }, text: 'Please confirm that you are a human to be added to my approved senders. '.repeat(n) }),
+      parse,
+      200,
+    );
+  });
+  it('auto-reply: a long vacation notice', async () => {
+    await expectLinear(
+      (n) => textNdr({ from: 'Kijitora <kijitora@example.jp>', subject: 'Out of Office: Newsletter', headers: { 'Auto-Submitted': 'auto-replied' }, text: 'I am away until Monday. '.repeat(n) }),
+      parse,
+      200,
+    );
+  });
+});
+
+describe('the status part of a DSN reads the same as the generic builder writes', () => {
+  // guards the builder the cases above rely on
+  it('statusBody + readMail give the recipients back', async () => {
+    const raw = await dsn({ ...POSTMASTER, text: 'failed', recipients: [{ final: 'a@example.com', diagnostic: '550 5.1.1 x' }], returned: returnedTo('a@example.com') });
+    expect(readMail(raw).deliveryStatus[0]).toBe(statusBody('mta.test', [{ final: 'a@example.com', diagnostic: '550 5.1.1 x' }]));
+    expect(parse(raw).recipients.map((r) => r.finalRecipient)).toEqual(['a@example.com']);
+  });
+});

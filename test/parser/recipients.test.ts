@@ -1,0 +1,155 @@
+// Recipients only from where failures are stated (issue #13, harm classes 1, 4, 7): every failed
+// recipient of a report and no other address; reports that name none give none; challenge/
+// response requests and delay warnings are never failures. Fixtures are built by
+// fixtures/make-recipients.mjs (nodemailer's MIME builder); a few dev-part corpus messages are
+// read in place.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseMessageSync } from '../../src/parser/index.js';
+import { mailboxProblem, normalizeAddress } from '../../src/parser/smtp-text.js';
+import type { ParsedReport } from '../../src/report.js';
+import { corpusDir, fixturesDir, haveCorpus } from '../helpers/env.js';
+
+const fixture = (path: string) => parseMessageSync(readFileSync(join(fixturesDir, path)));
+
+/** `address action` per recipient (`address<alias action` when the alias differs). */
+const summary = (r: ParsedReport) =>
+  r.recipients.map((x) => `${x.finalRecipient}${x.originalRecipient && x.originalRecipient !== x.finalRecipient ? '<' + x.originalRecipient : ''} ${x.action}`);
+
+interface Case {
+  file: string;
+  kind: ParsedReport['kind'];
+  detector: string;
+  recipients: string[];
+  /** What the case shows. */
+  why: string;
+}
+
+const CASES: Case[] = [
+  // harm class 1: addresses that did not fail
+  { file: 'fallback/help-text.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.jp failed'], why: 'contact, help desk and "write to" addresses are not recipients' },
+  { file: 'fallback/signature.eml', kind: 'bounce', detector: 'fallback', recipients: ['mikeneko@example.org failed'], why: 'nothing after the "-- " signature separator' },
+  { file: 'fallback/sender-named.eml', kind: 'bounce', detector: 'fallback', recipients: ['sabatora@example.com failed'], why: '"not accepting mail from x", "mail from <x>", "sent by x" name the sender' },
+  { file: 'fallback/list-post.eml', kind: 'bounce', detector: 'fallback', recipients: ['member7@example.net failed'], why: "the list's posting, -request and -owner addresses are not members that failed" },
+  { file: 'fallback/mangled.eml', kind: 'bounce', detector: 'fallback', recipients: ['mikeneko@example.org failed'], why: '"<@mx.example.org>" and a lost opening quote are not recorded' },
+  { file: 'rfc3464/mangled-recipients.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.org failed'], why: 'an empty local part yields to Original-Recipient; a lost opening quote without one is dropped' },
+  { file: 'challenge-response/ndr-allow-list-refusal.eml', kind: 'bounce', detector: 'fallback', recipients: ['kuroneko@example.com failed'], why: 'an NDR quoting an allow-list refusal stays a failure' },
+  // harm class 4: every failed recipient
+  { file: 'fallback/address-list.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed', 'sabatora@example.co.jp failed', 'kuroneko@example.ne.jp failed', 'shironeko@example.ne.jp failed', 'hachiware@example.ne.jp failed'], why: 'a bulleted list under a heading and a list on one line' },
+  { file: 'fallback/transcript.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], why: 'a refused RCPT TO and an accepted one before a failed DATA; not the MAIL FROM sender' },
+  { file: 'rfc3464/several-records.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.jp<kiji@alias.example.jp failed', 'mikeneko@example.org failed', 'sabatora@example.com delayed'], why: 'one record per block, Original-Recipient kept as the alias' },
+  { file: 'exim/several-failures.eml', kind: 'bounce', detector: 'exim', recipients: ['kijitora@example.jp failed', 'mikeneko@example.org failed'], why: "every address block of Exim's list" },
+  { file: 'qmail/several-blocks.eml', kind: 'bounce', detector: 'qmail', recipients: ['kijitora@example.jp failed', 'mikeneko@example.org failed', 'sabatora@example.com failed'], why: 'every <address>: block' },
+  { file: 'gmail/several-failed-recipients.eml', kind: 'bounce', detector: 'gmail', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], why: 'every address of X-Failed-Recipients' },
+  { file: 'exchange2007/help-mailto.eml', kind: 'bounce', detector: 'exchange2007', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], why: "both recipients; the Service Desk's <mailto:> link is not one" },
+  // reports that name no failed recipient
+  { file: 'fallback/no-recipient-named.eml', kind: 'bounce', detector: 'fallback', recipients: [], why: "the returned message's To is not a statement that it failed" },
+  // harm class 7: non-bounces taken as failures
+  { file: 'challenge-response/confirm-human.eml', kind: 'auto_reply', detector: 'challenge-response', recipients: [], why: '"confirm that you are a human", "approved senders"' },
+  { file: 'challenge-response/tmda.eml', kind: 'auto_reply', detector: 'challenge-response', recipients: [], why: "TMDA's confirmation address" },
+  { file: 'challenge-response/allow-list.eml', kind: 'auto_reply', detector: 'challenge-response', recipients: [], why: '"add yourself to the allowed senders"' },
+  { file: 'fallback/delay-warning.eml', kind: 'delay', detector: 'fallback', recipients: ['kijitora@example.jp delayed'], why: '"warning message only", "delivery attempts will continue to be made for 5 days"' },
+  { file: 'sendmail/delay-warning.eml', kind: 'delay', detector: 'sendmail', recipients: ['kijitora@example.jp delayed'], why: "Sendmail's warning DSN (Action: delayed)" },
+  { file: 'exim/delay-warning.eml', kind: 'delay', detector: 'exim', recipients: ['kijitora@example.jp delayed'], why: "Exim's delay warning" },
+  { file: 'exchange2007/delayed.eml', kind: 'delay', detector: 'exchange2007', recipients: ['kijitora@example.net delayed'], why: '"Delivery is delayed to these recipients or groups"' },
+];
+
+describe('recipients only from where failures are stated (fixtures)', () => {
+  for (const c of CASES) {
+    it(`${c.file}: ${c.why}`, () => {
+      const r = fixture(c.file);
+      expect({ kind: r.kind, detector: r.detector, recipients: summary(r) }).toEqual({ kind: c.kind, detector: c.detector, recipients: c.recipients });
+    });
+  }
+
+  it('a challenge says why it is one; a report that names nobody says so', () => {
+    expect(fixture('challenge-response/tmda.eml').autoReply).toMatch(/^challenge-response \(From: /);
+    expect(fixture('fallback/no-recipient-named.eml').warnings).toContain('no failed recipient named in the report');
+    expect(fixture('rfc3464/mangled-recipients.eml').warnings).toEqual(
+      expect.arrayContaining([
+        'Final-Recipient "@mx.example.org" is no mailbox: Original-Recipient kijitora@example.org taken',
+        'recipient block without a usable address: "john doe"@example.org"',
+      ]),
+    );
+  });
+
+  it('a transcript gives the command the failure answered', () => {
+    const r = fixture('fallback/transcript.eml');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.status])).toEqual([
+      ['kijitora@example.com', 'RCPT', '5.1.1'],
+      ['mikeneko@example.com', 'DATA', '4.3.0'],
+    ]);
+  });
+});
+
+describe('normalizeAddress: a clear repair of what surrounds an address', () => {
+  it.each([
+    ['rfc822; <kijitora@example.jp>.', 'kijitora@example.jp'],
+    ['"Kijitora" <Kijitora@Example.JP>,', 'kijitora@example.jp'],
+    ["'kijitora@example.jp';", 'kijitora@example.jp'],
+    ['kijitora@example.jp (Kijitora Neko)', 'kijitora@example.jp'],
+    ['[kijitora@example.jp]', 'kijitora@example.jp'],
+    ['@relay.example.net:kijitora@example.jp', 'kijitora@example.jp'],
+  ])('%s', (raw, address) => {
+    expect(normalizeAddress(raw)).toBe(address);
+    expect(mailboxProblem(address)).toBeNull();
+  });
+});
+
+describe('mailboxProblem: mangled addresses are refused, never recorded as they are', () => {
+  it.each([
+    ['kijitora@example.jp', null],
+    ['"john doe"@example.org', null],
+    ['kiji..tora.@docomo.ne.jp', null],
+    ['user@[192.0.2.1]', null],
+    ['j\u00fcrgen@b\u00fccher.example', null],
+    ['@mx.example.org', 'empty local part'],
+    ['john doe"@example.org', 'character " " in local part'],
+    ['doe"@example.org', 'unbalanced quote in local part'],
+    ['kijitora@localhost', 'domain without a dot'],
+    ['kijitora@example..org', 'empty domain label'],
+    ['kijitora@-example.org', 'domain label starting or ending with "-"'],
+    ['kiji,tora@example.org', 'character "," in local part'],
+    ['kijitora', 'no @'],
+  ])('%s', (address, problem) => {
+    expect(mailboxProblem(address)).toBe(problem);
+  });
+});
+
+/** Dev part of the public corpus only (the validation part is never read by tests either). */
+const isDev = (file: string) => createHash('sha256').update('bounced-validation-v1:' + file.split('/').pop()).digest()[0] >= 86;
+const corpus = (file: string) => {
+  expect(isDev(file)).toBe(true);
+  return parseMessageSync(readFileSync(join(corpusDir, 'maildir', file)));
+};
+
+describe.skipIf(!haveCorpus)('recipient rules on dev-part corpus messages (read in place)', () => {
+  it('a Sendmail list under "The following addresses had permanent fatal errors"', () => {
+    expect(summary(corpus('bsd/lhost-activehunter-02.eml'))).toEqual(['kijitora@example.ed.jp failed']);
+  });
+  it('a Japanese list heading (mFilter: 以下のメールアドレスへの送信に失敗しました)', () => {
+    expect(summary(corpus('bsd/lhost-mfilter-03.eml'))).toEqual(['kijitora@example.org failed']);
+  });
+  it('Lotus Notes: the address right below the failure sentence', () => {
+    expect(summary(corpus('bsd/lhost-notes-03.eml'))).toEqual(['kijitora@example.com failed']);
+  });
+  it('V5 Sendmail: every "554 <address>..." line and the refused RCPT of a transcript', () => {
+    expect(summary(corpus('bsd/lhost-v5sendmail-05.eml'))).toEqual([
+      'kijitora@example.edu failed',
+      'kuroneko@example.or.jp failed',
+      'kijitora@example.org failed',
+      'mikeneko@example.co.jp failed',
+    ]);
+  });
+  it('Postfix smtpd notice: the recipient of a session whose DATA failed, with that reply', () => {
+    const r = corpus('bsd/lhost-postfix-75.eml');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.diagnosticCode])).toEqual([['kijitora@libsisimai.net', 'DATA', '451 4.3.0 Error: queue file write error']]);
+  });
+  it('an MMS NDR that does not name the recipient gives none (the returned To was a guess)', () => {
+    const r = corpus('bsd/lhost-verizon-01.eml');
+    expect(r.kind).toBe('bounce');
+    expect(r.recipients).toEqual([]);
+  });
+});
