@@ -21,16 +21,18 @@ import { readJsonl, score, scoreByPart } from '../../scripts/corpus-score.mjs';
 
 // Today's figures (main's classifier, this commit) minus a small margin for the public parts;
 // exactly today's for the generated corpus and for the harm counts (they must not get worse).
-// (measured at this commit: dev 97.8 % all three right, 99.2 % recipients; validation 97.9 %, 99.5 %)
+// (measured after the phrase tables and "recipients only where a failure is stated" (#13):
+// dev 95.8 % all three right, 97.8 % recipients; validation 95.3 %, 98.4 %. The whole-corpus
+// figures before them, 97.8 %, came from rules fitted to every file, validation included.)
 const PUBLIC = {
-  dev: { all: 97.3, recipient: 98.9 },
-  validation: { all: 97.3, recipient: 99.0 },
+  dev: { all: 95.5, recipient: 97.5 },
+  validation: { all: 95.0, recipient: 98.0 },
 };
-const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation, today's counts
-// (measured at this commit: all three right 79.6 % (456/573), recipients 99.5 %, reason 79.8 %,
-// hardbounce 94.8 %; 0 records for addresses that did not fail, 11 false hard bounces)
-const GENERATED = { all: 79.5, recipient: 99.4, reason: 79.7, hardbounce: 94.7 };
-const GENERATED_HARMS = { notFailed: 0, falseHard: 11 };
+const PUBLIC_HARMS = { notFailed: 4, falseHard: 8 }; // dev + validation, today's counts
+// (measured at this commit: all three right 88.8 % (509/573), recipients 99.5 %, reason 89.0 %,
+// hardbounce 96.3 %; 0 records for addresses that did not fail, 5 false hard bounces)
+const GENERATED = { all: 88.8, recipient: 99.4, reason: 88.9, hardbounce: 96.3 };
+const GENERATED_HARMS = { notFailed: 0, falseHard: 5 };
 const GENERATED_MIN_FILES = 450;
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
