@@ -11,8 +11,9 @@ import { LogTailer } from './logtail/tailer.js';
 import { Scheduler } from './scheduler/index.js';
 import { policyJobs, standardJobs } from './scheduler/jobs.js';
 import { Intake } from './pipeline/intake.js';
+import { ParseHost, parseHostOptions } from './pipeline/parse-host.js';
 import { Processor, summarizeSettled, type SettledSummary } from './pipeline/processor.js';
-import { PipelineWorker } from './pipeline/remote.js';
+import { IntakeThread, ProcessingThread } from './pipeline/remote.js';
 import { openPipeline } from './pipeline/open.js';
 import type { Store } from './store/types.js';
 
@@ -44,24 +45,35 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     metrics.countSettled(settled);
     webhooks.kick();
   };
-  // Received messages are stored and processed by the pipeline worker thread, so that no
-  // fsync and no parsing ever holds up an SMTP session (src/pipeline/worker.ts). With
-  // pipeline.worker off, the same Intake and Processor run on this thread.
+  // Received messages are committed by the intake thread (src/pipeline/intake-worker.ts), so
+  // that no fsync holds up an SMTP session, and processed by the processing thread
+  // (processing-worker.ts) with its own connection, so that no parse holds up a commit. Every
+  // parse runs in a parse worker within its budget (parse-host.ts). With pipeline.worker off,
+  // the intake commits and the settling run on this thread; the parse is still in its worker.
   let processor: Pipeline;
   let intake: ListenerDeps['intake'];
+  let intakeThread: IntakeThread | null = null;
   if (config.pipeline.worker) {
-    const worker = new PipelineWorker(config, log.child({ mod: 'pipeline' }), onSettled);
-    const backlog = await worker.start();
+    const processing = new ProcessingThread(config, log.child({ mod: 'pipeline' }), { onSettled, onAbandoned: metrics.countAbandoned });
+    const backlog = await processing.begin();
     if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
-    processor = worker;
-    intake = worker;
+    intakeThread = new IntakeThread(config, log.child({ mod: 'intake' }), () => processing.kick());
+    try {
+      await intakeThread.start();
+    } catch (err) {
+      await processing.stop();
+      throw err;
+    }
+    processor = processing;
+    intake = intakeThread;
   } else {
-    const localIntake: Intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
-    const local = new Processor(store, verp, log.child({ mod: 'pipeline' }), {
-      yieldTo: () => localIntake.flushPending(),
+    const pipelineLog = log.child({ mod: 'pipeline' });
+    const local = new Processor(store, verp, pipelineLog, {
+      parser: new ParseHost(parseHostOptions(config, pipelineLog, metrics.countAbandoned)),
+      maxAttempts: config.pipeline.maxAttempts,
       onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)),
     });
-    intake = localIntake;
+    intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
     // What a crash left `received` is processed first.
     const backlog = store.countMessages().received;
     if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
@@ -131,6 +143,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           // The tailer's last batch is committed with its checkpoint before the DB closes.
           await tailer?.stop();
           tailing = false;
+          await intakeThread?.stop();
           await processor.stop();
           store.close();
           log.info({ evt: 'STOPPED' }, 'bounced stopped');
@@ -142,6 +155,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     await scheduler.stop();
     await webhooks.stop();
     await tailer?.stop().catch(() => {});
+    await intakeThread?.stop();
     await processor.stop();
     store.close();
     throw err;

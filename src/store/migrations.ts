@@ -410,4 +410,19 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'bounded output and processing attempts',
+    sql: `
+      -- What was cut from a message's output (records past pipeline.maxRecordsPerMessage, a
+      -- Message-ID longer than a line) and from a record's text (pipeline.maxTextChars).
+      ALTER TABLE messages ADD COLUMN warning TEXT;
+      ALTER TABLE bounces ADD COLUMN warning TEXT;
+      -- messages.attempts (migration 1) counted settlements; from here on it counts
+      -- processing attempts begun, committed before each parse starts, and a message is
+      -- given up after pipeline.maxAttempts. A settled message had exactly one: the counts
+      -- already stored mean the same. Messages still received that were never tried: 0.
+      UPDATE messages SET attempts = 0 WHERE state = 'received';
+    `,
+  },
 ];

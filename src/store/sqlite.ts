@@ -104,6 +104,7 @@ interface MessageRow {
   processed_at: number | null;
   attempts: number;
   error: string | null;
+  warning: string | null;
   kind: string | null;
   detector: string | null;
   report_message_id: string | null;
@@ -133,10 +134,11 @@ export interface BounceRow {
   original_message_id: string | null;
   feedback_type: string | null;
   verified: number;
+  warning: string | null;
 }
 
 const SUMMARY_COLUMNS =
-  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, kind, detector, report_message_id, duplicate_of';
+  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, warning, kind, detector, report_message_id, duplicate_of';
 
 function toSummary(r: MessageRow): MessageSummary {
   return {
@@ -153,6 +155,7 @@ function toSummary(r: MessageRow): MessageSummary {
     processedAt: r.processed_at,
     attempts: r.attempts,
     error: r.error,
+    warning: r.warning ?? null,
     kind: r.kind as ReportKind | null,
     detector: r.detector,
     reportMessageId: r.report_message_id,
@@ -185,6 +188,7 @@ export function toBounce(r: BounceRow): BounceRecord {
     originalMessageId: r.original_message_id,
     feedbackType: r.feedback_type,
     verified: r.verified === 1,
+    warning: r.warning ?? null,
   };
 }
 
@@ -213,6 +217,13 @@ export class SqliteStore implements Store {
         `SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
           WHERE m.state = 'received' ORDER BY m.id LIMIT ?`,
       ),
+      pendingOne: db.prepare(
+        `SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
+          WHERE m.id = ? AND m.state = 'received'`,
+      ),
+      beginAttempt: db.prepare(`UPDATE messages SET attempts = attempts + 1 WHERE id = ? AND state = 'received'`),
+      refundAttempt: db.prepare(`UPDATE messages SET attempts = attempts - 1 WHERE id = ? AND state = 'received' AND attempts > 0`),
+      noteFailedAttempt: db.prepare(`UPDATE messages SET error = ? WHERE id = ? AND state = 'received'`),
       // One statement per key, each walking its index in id order to the first match: with
       // `sha256 = ? OR report_message_id = ?` SQLite gathers every match of both and sorts
       // them, which made a report received thousands of times quadratic.
@@ -221,16 +232,16 @@ export class SqliteStore implements Store {
       settle: db.prepare(
         `UPDATE messages SET state = @state, processed_at = @now, error = @error, kind = @kind,
                 detector = @detector, report_message_id = @rmid, duplicate_of = @duplicateOf,
-                attempts = attempts + 1
+                warning = @warning
           WHERE id = @id AND state = 'received'`,
       ),
       insertBounce: db.prepare(
         `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status,
                 reason, hardbounce, category, type, rule, detector, reply_code, diagnostic, remote_mta,
-                reporting_mta, original_message_id, feedback_type, verified)
+                reporting_mta, original_message_id, feedback_type, verified, warning)
          VALUES (@messageRow, @createdAt, @accountId, @messageId, @recipient, @kind, @action, @status,
                 @reason, @hardbounce, @category, @type, @rule, @detector, @replyCode, @diagnostic, @remoteMta,
-                @reportingMta, @originalMessageId, @feedbackType, @verified)`,
+                @reportingMta, @originalMessageId, @feedbackType, @verified, @warning)`,
       ),
       getMessage: db.prepare(`SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?`),
       counts: db.prepare(`SELECT state, count(*) AS n FROM messages GROUP BY state`),
@@ -281,6 +292,23 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  pendingMessage(id: number): StoredMessage | null {
+    const r = this.stmt.pendingOne.get(id) as MessageRow | undefined;
+    return r ? { ...toSummary(r), raw: r.raw! } : null;
+  }
+
+  beginAttempts(ids: number[]): void {
+    if (ids.length) this.withoutSync(() => ids.forEach((id) => this.stmt.beginAttempt.run(id)));
+  }
+
+  refundAttempts(ids: number[]): void {
+    if (ids.length) this.withoutSync(() => ids.forEach((id) => this.stmt.refundAttempt.run(id)));
+  }
+
+  noteFailedAttempt(id: number, error: string): void {
+    this.withoutSync(() => this.stmt.noteFailedAttempt.run(error, id));
+  }
+
   findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null {
     const bySha = this.stmt.duplicateBySha.get(sha256, id) as number | undefined;
     const byReportId = reportMessageId === null ? undefined : (this.stmt.duplicateByReportId.get(reportMessageId, id) as number | undefined);
@@ -315,11 +343,12 @@ export class SqliteStore implements Store {
           detector: outcome.state === 'processed' ? outcome.detector : null,
           rmid: outcome.state === 'unparseable' ? null : outcome.reportMessageId,
           duplicateOf: outcome.state === 'duplicate' ? outcome.duplicateOf : null,
+          warning: outcome.state === 'processed' ? (outcome.warning ?? null) : null,
         }).changes;
         // Already settled (another worker, or a replay after a crash): write nothing twice.
         if (changed === 0 || outcome.state !== 'processed') continue;
         const bounceIds = outcome.bounces.map((b) => {
-          const bounceId = Number(this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0 }).lastInsertRowid);
+          const bounceId = Number(this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0, warning: b.warning ?? null }).lastInsertRowid);
           for (const l of this.recordListeners) l({ ...b, id: bounceId, messageRow: id }, now);
           return bounceId;
         });
