@@ -108,7 +108,7 @@ export const configSchema = z
          */
         parseMaxBytes: z.number().int().min(4096).max(RAW_HEAD_BYTES).default(RAW_HEAD_BYTES),
         /** Processing budget, memory: heap of the parse worker (MB); a parse that needs more crashes it, not the daemon. */
-        parseMemoryMb: z.number().int().min(16).max(4096).default(256),
+        parseMemoryMb: z.number().int().min(8).max(4096).default(256),
         /**
          * Parses begun per message before it is given up as `unparseable`: a message whose
          * parse crashed its worker, or that was being parsed when the process died, is tried

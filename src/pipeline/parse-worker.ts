@@ -50,7 +50,19 @@ const WARM_UP = Buffer.from(
     'Final-Recipient: rfc822; nobody@example.org',
     'Action: failed',
     'Status: 5.1.1',
+    'Remote-MTA: dns; mx.example.org',
     'Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown',
+    '',
+    'Final-Recipient: rfc822; full@example.net',
+    'Original-Recipient: rfc822; full@example.net',
+    'Action: failed',
+    'Status: 5.2.2',
+    'Diagnostic-Code: smtp; 552 5.2.2 Mailbox full',
+    '',
+    'Final-Recipient: rfc822; later@example.com',
+    'Action: delayed',
+    'Status: 4.4.1',
+    'Diagnostic-Code: X-Postfix; connect to mx.example.com[192.0.2.1]:25: Connection timed out',
     '',
     '--b',
     'Content-Type: text/rfc822-headers',
@@ -71,7 +83,7 @@ if (parentPort) {
   const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
   const warmUp = async () => {
-    for (let i = 0; i < 5; i++) await decide({ id: 0, receivedAt: 0, rcptTo: [], raw: WARM_UP }, verp, 0, data.limits);
+    for (let i = 0; i < 20; i++) await decide({ id: 0, receivedAt: 0, rcptTo: [], raw: WARM_UP }, verp, 0, data.limits);
   };
 
   port.on('message', (m: ToParseWorker) => {
