@@ -69,7 +69,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   } else {
     const pipelineLog = log.child({ mod: 'pipeline' });
     const local = new Processor(store, verp, pipelineLog, {
-      parser: new ParseHost(parseHostOptions(config, pipelineLog, metrics.countAbandoned)),
+      parser: new ParseHost(parseHostOptions(config, pipelineLog, metrics.countAbandoned, true)),
       maxAttempts: config.pipeline.maxAttempts,
       onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)),
     });

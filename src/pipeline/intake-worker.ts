@@ -40,7 +40,7 @@ if (parentPort) {
   const config = (workerData as { config: Config }).config;
   const log = createLogger(config.logLevel).child({ mod: 'intake' });
   // Inserting messages fires no policy rule: the plain store, not openPipeline's.
-  const store = openStore(config);
+  const store = openStore(config, { pollLock: true });
   const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
   const post = (m: FromIntakeWorker) => port.postMessage(m);
 

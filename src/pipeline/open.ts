@@ -10,8 +10,8 @@ import { attachPolicy, type SqlitePolicyService } from '../policy/service.js';
  * records). Every edge that writes evidence (serve, ingest, tail, tick, replay) opens the
  * store through here, so none of them can forget a rule.
  */
-export function openPipeline(config: Config): { store: SqliteStore; verp: VerpCodec; policy: SqlitePolicyService } {
-  const store = openStore(config);
+export function openPipeline(config: Config, opts: { pollLock?: boolean } = {}): { store: SqliteStore; verp: VerpCodec; policy: SqlitePolicyService } {
+  const store = openStore(config, opts);
   const verp = verpCodec(config);
   // Rules that must run inside the transaction of the change they react to are attached here.
   const policy = attachPolicy(store, config, verp);

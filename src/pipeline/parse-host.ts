@@ -8,8 +8,8 @@ import { decide, DEFAULT_DECIDE_LIMITS, type DecideLimits } from './decide.js';
 import type { FromParseWorker, ParseWorkerData, ToParseWorker } from './parse-worker.js';
 import { threadUrl } from './thread-url.js';
 
-// The processing side's handle on the parse worker (./parse-worker.ts): one message at a
-// time, each within the processing budget. A parse past `budgetMs` is abandoned: the worker
+// The processing side's handle on the parse worker (./parse-worker.ts): messages in order, a
+// batch at a time, each within the processing budget. A parse past `budgetMs` is abandoned: the worker
 // is terminated (the only way to stop a running JavaScript function) and a fresh one is
 // started at once, warmed up, for the next message. A worker that dies during a parse (out
 // of memory past pipeline.parseMemoryMb, an abort) is replaced the same way; the processor
@@ -40,11 +40,18 @@ export interface ParseHostOptions {
   log: Logger;
   /** Called when a worker is given up on (budget, crash): metrics. */
   onAbandoned?: (cause: 'budget' | 'crash') => void;
+  /**
+   * Keep a second worker started and warm, so that an abandoned one is replaced at once
+   * rather than after a thread start and warm-up (about 50-300 ms): the daemon, which may
+   * meet one hostile message after another. One-shot commands need none.
+   */
+  spare?: boolean;
 }
 
 /** The parse host's options from the configuration (`pipeline.*`, the VERP secret). */
-export function parseHostOptions(config: Config, log: Logger, onAbandoned?: ParseHostOptions['onAbandoned']): ParseHostOptions {
+export function parseHostOptions(config: Config, log: Logger, onAbandoned?: ParseHostOptions['onAbandoned'], spare = false): ParseHostOptions {
   return {
+    spare,
     verp: { secret: resolveVerpSecret(config), prefix: config.verp.prefix, unsubscribePrefix: config.verp.unsubscribePrefix },
     limits: decideLimits(config),
     budgetMs: config.pipeline.parseBudgetMs,
@@ -62,17 +69,26 @@ export function decideLimits(config: Config): DecideLimits {
   };
 }
 
-interface InFlight {
+/** A message handed to the parse host, in order; `posted` once the current worker has it. */
+interface Request {
   reqId: number;
-  id: number;
+  msg: StoredMessage;
+  now: number;
   resolve: (r: ParseResult) => void;
-  timer: NodeJS.Timeout;
+  reject: (err: Error) => void;
+  posted: boolean;
 }
 
 export class ParseHost implements ParseRunner {
   private worker: Worker | null = null;
   private starting: Promise<Worker> | null = null;
-  private inFlight: InFlight | null = null;
+  /** A second worker kept warm (ParseHostOptions.spare), to replace an abandoned one at once. */
+  private spare: Promise<Worker> | null = null;
+  private spareWorker: Worker | null = null;
+  /** Requests not yet answered, oldest first; the worker answers them in this order. */
+  private queue: Request[] = [];
+  /** The budget of the request at the head of the queue. */
+  private timer: NodeJS.Timeout | null = null;
   private nextReq = 1;
   private closed = false;
   /** Workers started, the first included (tests and logs: a replacement is a new one). */
@@ -84,53 +100,107 @@ export class ParseHost implements ParseRunner {
     return this.start().then(() => undefined);
   }
 
-  async decide(msg: StoredMessage, now: number): Promise<ParseResult> {
-    if (this.inFlight) throw new Error('ParseHost: one message at a time');
-    const worker = await this.start();
-    // One copy of the bytes to parse, moved (not copied again) to the worker.
-    const len = Math.min(msg.raw.length, this.opts.limits.parseMaxBytes);
-    const raw = new Uint8Array(len);
-    raw.set(msg.raw.subarray(0, len));
-    return new Promise<ParseResult>((resolve) => {
-      const reqId = this.nextReq++;
-      const timer = setTimeout(() => this.abandon('budget', `processing budget exceeded: ${this.opts.budgetMs} ms`), this.opts.budgetMs);
-      this.inFlight = { reqId, id: msg.id, resolve, timer };
-      const request: ToParseWorker = { type: 'decide', reqId, message: { id: msg.id, receivedAt: msg.receivedAt, rcptTo: msg.rcptTo, raw }, now };
-      worker.postMessage(request, [raw.buffer]);
+  /**
+   * Queues one message. Several may be queued at once (a batch): the worker always has the
+   * next one at hand, and no message waits for a round trip between threads. Each one's
+   * budget runs from the moment the one before it is answered.
+   */
+  decide(msg: StoredMessage, now: number): Promise<ParseResult> {
+    if (this.closed) return Promise.resolve({ ok: false, cause: 'stopped', error: 'processing stopped' });
+    return new Promise<ParseResult>((resolve, reject) => {
+      this.queue.push({ reqId: this.nextReq++, msg, now, resolve, reject, posted: false });
+      if (this.worker) this.post(this.worker);
+      else this.replace();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.finish({ ok: false, cause: 'stopped', error: 'processing stopped' });
-    const pending = this.starting;
+    this.clearTimer();
+    for (const r of this.queue.splice(0)) r.resolve({ ok: false, cause: 'stopped', error: 'processing stopped' });
+    const pending = [this.starting, this.spare];
+    this.spare = null;
+    this.spareWorker = null;
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();
-    if (pending) await pending.then((late) => late.terminate(), () => {});
+    for (const p of pending) if (p) await p.then((late) => late.terminate(), () => {});
+  }
+
+  /** Hands the worker what it does not have yet, and starts the head's budget. */
+  private post(worker: Worker): void {
+    for (const r of this.queue) {
+      if (r.posted) continue;
+      // One copy of the bytes to parse, moved (not copied again) to the worker.
+      const len = Math.min(r.msg.raw.length, this.opts.limits.parseMaxBytes);
+      const raw = new Uint8Array(len);
+      raw.set(r.msg.raw.subarray(0, len));
+      const request: ToParseWorker = { type: 'decide', reqId: r.reqId, message: { id: r.msg.id, receivedAt: r.msg.receivedAt, rcptTo: r.msg.rcptTo, raw }, now: r.now };
+      worker.postMessage(request, [raw.buffer]);
+      r.posted = true;
+    }
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.timer || !this.queue[0]?.posted) return;
+    this.timer = setTimeout(() => this.abandon(), this.opts.budgetMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   private start(): Promise<Worker> {
     if (this.closed) return Promise.reject(new Error('parse host closed'));
     if (this.worker) return Promise.resolve(this.worker);
     if (this.starting) return this.starting;
+    // A spare already warm takes over at once; the next spare starts behind it.
+    const next = this.spare ?? this.spawn();
+    this.spare = null;
+    this.spareWorker = null;
+    this.starting = next
+      .then((w) => {
+        if (this.closed) {
+          void w.terminate();
+          throw new Error('parse host closed');
+        }
+        this.worker = w;
+        this.post(w);
+        return w;
+      })
+      .finally(() => {
+        this.starting = null;
+      });
+    if (this.opts.spare) {
+      const spare = this.spawn();
+      this.spare = spare;
+      spare.then(
+        (w) => {
+          if (this.spare === spare) this.spareWorker = w;
+        },
+        () => {},
+      );
+    }
+    return this.starting;
+  }
+
+  /** A new worker; resolves once it is warmed up and ready. */
+  private spawn(): Promise<Worker> {
     const data: ParseWorkerData = { verp: this.opts.verp, limits: this.opts.limits };
-    this.starting = new Promise<Worker>((resolve, reject) => {
+    const spawned = new Promise<Worker>((resolve, reject) => {
       const w = new Worker(threadUrl('parse-worker'), { workerData: data, resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb } });
       this.started++;
       let isReady = false;
       w.on('message', (m: FromParseWorker) => {
         if (m.type === 'ready') {
           isReady = true;
-          if (this.closed) {
-            void w.terminate();
-            reject(new Error('parse host closed'));
-            return;
-          }
-          this.worker = w;
           resolve(w);
-        } else if (m.type === 'decided' && this.inFlight?.reqId === m.reqId) {
-          this.finish({ ok: true, outcome: m.outcome });
+        } else if (m.type === 'decided' && this.worker === w && this.queue[0]?.reqId === m.reqId) {
+          this.clearTimer();
+          this.queue.shift()!.resolve({ ok: true, outcome: m.outcome });
+          this.armTimer();
         }
       });
       w.on('error', (err) => {
@@ -141,47 +211,60 @@ export class ParseHost implements ParseRunner {
         if (!isReady) reject(new Error(`parse worker exited (${code}) before it was ready`));
         else this.lost(w, `parse worker exited (${code})`);
       });
-    }).finally(() => {
-      this.starting = null;
     });
-    return this.starting;
+    // A spare that fails to start is simply not there: the next start spawns a worker itself.
+    spawned.catch(() => {
+      if (this.spare === spawned) this.spare = null;
+    });
+    return spawned;
   }
 
-  /** The worker died on its own (not terminated by us): the message in flight is why. */
+  /** The worker died on its own (not terminated by us): the message at the head is why. */
   private lost(w: Worker, error: string): void {
+    if (this.spareWorker === w) {
+      // The spare died idle: nobody's fault; the next start spawns one.
+      this.spare = null;
+      this.spareWorker = null;
+      return;
+    }
     if (this.worker !== w) return;
     this.worker = null;
-    const id = this.inFlight?.id;
-    if (!this.inFlight) return;
-    this.opts.log.error({ evt: 'PARSE_WORKER_CRASHED', msgRow: id, error }, 'parse worker died during a parse; replacing it');
-    this.opts.onAbandoned?.('crash');
-    this.finish({ ok: false, cause: 'crash', error });
+    this.clearTimer();
+    const head = this.queue[0]?.posted ? this.queue.shift()! : null;
+    for (const r of this.queue) r.posted = false;
+    if (head) {
+      this.opts.log.error({ evt: 'PARSE_WORKER_CRASHED', msgRow: head.msg.id, error }, 'parse worker died during a parse; replacing it');
+      this.opts.onAbandoned?.('crash');
+      head.resolve({ ok: false, cause: 'crash', error });
+    }
     this.replace();
   }
 
-  private abandon(cause: 'budget', error: string): void {
-    const id = this.inFlight?.id;
+  /** The head is past its budget: terminate the worker, answer for it, and go on with a new one. */
+  private abandon(): void {
+    this.timer = null;
+    const head = this.queue.shift();
     const w = this.worker;
     this.worker = null;
-    this.opts.log.warn({ evt: 'PARSE_BUDGET_EXCEEDED', msgRow: id, budgetMs: this.opts.budgetMs }, 'parse abandoned past its budget; replacing the parse worker');
-    this.opts.onAbandoned?.(cause);
-    this.finish({ ok: false, cause, error });
+    for (const r of this.queue) r.posted = false;
     if (w) void w.terminate();
+    if (head) {
+      this.opts.log.warn({ evt: 'PARSE_BUDGET_EXCEEDED', msgRow: head.msg.id, budgetMs: this.opts.budgetMs }, 'parse abandoned past its budget; replacing the parse worker');
+      this.opts.onAbandoned?.('budget');
+      head.resolve({ ok: false, cause: 'budget', error: `processing budget exceeded: ${this.opts.budgetMs} ms` });
+    }
     this.replace();
   }
 
-  /** A fresh worker at once, so that it is warm when the next message comes. */
+  /** A fresh worker at once, so that it is warm when the next message comes; it takes the queue. */
   private replace(): void {
     if (this.closed) return;
-    this.start().catch((err: Error) => this.opts.log.error({ evt: 'PARSE_WORKER_START_FAILED', err }, 'could not start a parse worker'));
-  }
-
-  private finish(result: ParseResult): void {
-    const f = this.inFlight;
-    if (!f) return;
-    this.inFlight = null;
-    clearTimeout(f.timer);
-    f.resolve(result);
+    this.start().catch((err: Error) => {
+      if (this.closed) return;
+      this.opts.log.error({ evt: 'PARSE_WORKER_START_FAILED', err }, 'could not start a parse worker');
+      // Not the messages' fault: they are handed back (the processor retries later).
+      for (const r of this.queue.splice(0)) r.reject(err);
+    });
   }
 }
 

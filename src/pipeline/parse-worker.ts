@@ -86,8 +86,10 @@ if (parentPort) {
     for (let i = 0; i < 20; i++) await decide({ id: 0, receivedAt: 0, rcptTo: [], raw: WARM_UP }, verp, 0, data.limits);
   };
 
-  port.on('message', (m: ToParseWorker) => {
-    if (m.type !== 'decide') return;
+  // One message at a time, in the order received: the host times each from the answer to
+  // the one before it.
+  let chain: Promise<void> = Promise.resolve();
+  const handle = (m: ToParseWorker) =>
     decide({ ...m.message, raw: asBuffer(m.message.raw) }, verp, m.now, data.limits).then(
       ({ outcome }) => port.postMessage({ type: 'decided', reqId: m.reqId, outcome } satisfies FromParseWorker),
       // decide() catches what the parser and classifier throw; anything else is still this
@@ -99,6 +101,8 @@ if (parentPort) {
           outcome: { state: 'unparseable', error: `parser failed: ${String((err as Error)?.message ?? err).slice(0, data.limits.maxTextChars)}` },
         } satisfies FromParseWorker),
     );
+  port.on('message', (m: ToParseWorker) => {
+    if (m.type === 'decide') chain = chain.then(() => handle(m));
   });
 
   void warmUp().finally(() => port.postMessage({ type: 'ready' } satisfies FromParseWorker));

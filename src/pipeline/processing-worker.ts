@@ -30,8 +30,8 @@ if (parentPort) {
   const config = (workerData as { config: Config }).config;
   const log = createLogger(config.logLevel).child({ mod: 'pipeline' });
   const post = (m: FromProcessingWorker) => port.postMessage(m);
-  const { store, verp } = openPipeline(config);
-  const parser = new ParseHost(parseHostOptions(config, log, (cause) => post({ type: 'abandoned', cause })));
+  const { store, verp } = openPipeline(config, { pollLock: true });
+  const parser = new ParseHost(parseHostOptions(config, log, (cause) => post({ type: 'abandoned', cause }), true));
   const processor = new Processor(store, verp, log, {
     parser,
     maxAttempts: config.pipeline.maxAttempts,

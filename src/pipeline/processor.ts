@@ -63,6 +63,12 @@ export class Processor {
   private readonly now: () => number;
   private readonly parser: ParseRunner;
   private readonly maxAttempts: number;
+  /**
+   * Attempts counted in the store that are still this process's own: their outcome could
+   * not be written (a store fault) and the refund failed too. The retry reuses them, so a
+   * long store fault never uses up a message's attempts.
+   */
+  private readonly openAttempts = new Set<number>();
 
   constructor(
     private readonly store: Store,
@@ -137,8 +143,9 @@ export class Processor {
       }
       if (batch.length === 0) return;
       // A message tried before and never settled goes alone; the others go together.
-      const untried = batch.findIndex((m) => m.attempts > 0);
-      batch = batch[0]!.attempts > 0 ? [batch[0]!] : untried < 0 ? batch : batch.slice(0, untried);
+      const tried = (m: StoredMessage) => this.pastAttempts(m) > 0;
+      const untried = batch.findIndex(tried);
+      batch = tried(batch[0]!) ? [batch[0]!] : untried < 0 ? batch : batch.slice(0, untried);
       if (!(await this.process(batch))) return;
     }
   }
@@ -150,25 +157,30 @@ export class Processor {
     // Past its attempts: given up without another parse.
     const toParse: StoredMessage[] = [];
     for (const msg of batch) {
-      if (msg.attempts >= this.maxAttempts) {
+      const past = this.pastAttempts(msg);
+      if (past >= this.maxAttempts) {
         const last = msg.error ? `; last: ${msg.error}` : '; the process stopped during each';
-        outcomes.push({ id: msg.id, outcome: { state: 'unparseable', error: `given up after ${msg.attempts} processing attempts${last}` } });
+        outcomes.push({ id: msg.id, outcome: { state: 'unparseable', error: `given up after ${past} processing attempts${last}` } });
       } else toParse.push(msg);
     }
     try {
-      this.store.beginAttempts(toParse.map((m) => m.id));
+      this.store.beginAttempts(toParse.filter((m) => !this.openAttempts.has(m.id)).map((m) => m.id));
     } catch (err) {
       this.scheduleRetry(err);
       return false;
     }
+    for (const m of toParse) this.openAttempts.add(m.id);
     // Duplicates inside one batch are not yet visible in the store: remember them here.
     const seen = new Map<string, number>();
     const crashed = new Set<number>();
-    for (const msg of toParse) {
+    // The whole batch is handed to the parser at once; the answers come in order.
+    const results = toParse.map((msg) => this.parser.decide(msg, now));
+    for (const r of results) r.catch(() => {});
+    for (const [i, msg] of toParse.entries()) {
       if (this.stopped) break;
       let result;
       try {
-        result = await this.parser.decide(msg, now);
+        result = await results[i]!;
       } catch (err) {
         // No parser could be started (the machine is out of threads or memory): not the
         // message's fault; what is left of the batch waits for the retry.
@@ -203,17 +215,24 @@ export class Processor {
       outcomes.push({ id: msg.id, outcome });
     }
     const settled = this.settle(outcomes, now);
+    for (const id of [...settled, ...crashed]) this.openAttempts.delete(id);
     // An attempt that was not the message's doing is taken back: its parse never ran (a
     // stop), or its outcome could not be written (a store fault). Crashes stay counted.
     const refund = toParse.filter((m) => !settled.has(m.id) && !crashed.has(m.id)).map((m) => m.id);
     if (refund.length) {
       try {
         this.store.refundAttempts(refund);
+        for (const id of refund) this.openAttempts.delete(id);
       } catch (err) {
-        this.log.warn({ evt: 'ATTEMPT_REFUND_FAILED', err, count: refund.length }, 'could not take back the attempts of messages left unsettled');
+        this.log.warn({ evt: 'ATTEMPT_REFUND_FAILED', err, count: refund.length }, 'could not take back the attempts of messages left unsettled; the retry reuses them');
       }
     }
     return settled.size === outcomes.length && refund.length === 0 && !this.stopped;
+  }
+
+  /** Attempts of a message that ended without an outcome (this process's open one not counted). */
+  private pastAttempts(m: StoredMessage): number {
+    return m.attempts - (this.openAttempts.has(m.id) ? 1 : 0);
   }
 
   /** Settles in transactions of about RECORDS_PER_SETTLE records each; returns the ids settled. */

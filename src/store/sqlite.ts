@@ -22,6 +22,11 @@ export interface SqliteOptions {
   /** FULL fsyncs the WAL at every commit: an acknowledged message survives power loss. */
   synchronous?: 'FULL' | 'NORMAL';
   busyTimeoutMs?: number;
+  /**
+   * Wait for the write lock in steps of LOCK_POLL_MS instead of SQLite's busy handler (for a
+   * connection on a worker thread, which may block). See writeTransaction.
+   */
+  pollLock?: boolean;
 }
 
 export const DB_FILE = 'bounced.db';
@@ -37,6 +42,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  if (opts.pollLock) pollingLock.set(db, opts.busyTimeoutMs ?? 5000);
   const applied = migrate(db);
   return new SqliteStore(db, applied);
 }
@@ -48,7 +54,40 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
  * the write lock at BEGIN, where busy_timeout waits for it. Nested calls become savepoints.
  */
 export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  const timeoutMs = pollingLock.get(db);
+  if (timeoutMs === undefined || db.inTransaction) return db.transaction(fn).immediate();
+  return withPolledLock(db, timeoutMs, fn);
+}
+
+/**
+ * The daemon's intake thread and processing thread write through two connections of one
+ * process. SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ms ... between tries, so a
+ * connection that finds the lock taken waits far longer than the other holds it (a commit
+ * holds it for one fsync, 1-3 ms), and under a stream of intake commits the processing side
+ * fell behind by seconds. These connections instead try BEGIN IMMEDIATE every LOCK_POLL_MS
+ * (blocking their own worker thread, nobody else) up to the same busy timeout.
+ */
+const pollingLock = new WeakMap<Database.Database, number>();
+const LOCK_POLL_MS = 0.2;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function withPolledLock<T>(db: Database.Database, timeoutMs: number, fn: () => T): T {
+  const deadline = performance.now() + timeoutMs;
+  const tx = db.transaction(fn);
+  db.pragma('busy_timeout = 0');
+  try {
+    for (;;) {
+      try {
+        return tx.immediate();
+      } catch (err) {
+        // Only a BEGIN that found the lock taken is tried again: nothing of fn has run.
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || db.inTransaction || performance.now() >= deadline) throw err;
+        Atomics.wait(sleeper, 0, 0, LOCK_POLL_MS);
+      }
+    }
+  } finally {
+    db.pragma(`busy_timeout = ${timeoutMs}`);
+  }
 }
 
 /** The earliest settled message with the same bytes, or the same report Message-ID. */
