@@ -88,8 +88,11 @@ export const configSchema = z
     pipeline: z
       .object({
         /**
-         * Store and process received messages on a worker thread (the default), so that the
-         * commit's fsync and the parsing never hold up SMTP sessions. Off: all on one thread.
+         * Commit received messages on the intake thread and process them on the processing
+         * thread (the default), so that neither the commit's fsync nor any parse holds up SMTP
+         * sessions, and no parse holds up a commit. Off: commits and settling on the SMTP
+         * thread (a commit's fsync then holds the sessions up); parses still run in a parse
+         * worker within their budget.
          */
         worker: z.boolean().default(true),
         /**

@@ -103,14 +103,17 @@ describe('processing budget: attempts', () => {
       const child = spawn(process.execPath, [CLI, 'serve'], { env: childEnv({ ...env, BOUNCED_SMTP_PORT: '0', BOUNCED_HTTP_PORT: '0' }), stdio: 'ignore' });
       const exited = new Promise((res) => child.once('exit', res));
       // Killed while the slow report's parse runs: its attempt is committed, it is not settled.
-      for (;;) {
-        const r = row.get(slowId) as { state: string; attempts: number };
-        expect(r.state).toBe('received');
-        if (r.attempts === attempt) break;
-        await new Promise((res) => setTimeout(res, 2));
+      try {
+        for (;;) {
+          const r = row.get(slowId) as { state: string; attempts: number };
+          expect(r.state).toBe('received');
+          if (r.attempts === attempt) break;
+          await new Promise((res) => setTimeout(res, 2));
+        }
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
       }
-      child.kill('SIGKILL');
-      await exited;
     }
     const last = await spawnDaemon(env);
     const deadline = Date.now() + 20_000;
