@@ -49,17 +49,14 @@ function isVerified(att: Attribution, recipients: Array<string | null>): boolean
   return recipients.some((r) => r !== null && r.toLowerCase() === want);
 }
 
-/** `kept`: the indexes of the verdicts that count (bounds.ts keepVerdicts), in that order. */
 export function toBounceRecords(
   report: ParsedReport,
   verdicts: Verdict[],
   att: Attribution,
   now: number,
-  kept: readonly number[] = [...verdicts.keys()],
 ): Omit<BounceRecord, 'messageRow' | 'id'>[] {
   const out: Omit<BounceRecord, 'messageRow' | 'id'>[] = [];
-  kept.forEach((i) => {
-    const v = verdicts[i]!;
+  verdicts.forEach((v, i) => {
     if (!RECORDED_KINDS.has(v.kind)) return;
     const block = report.recipients[i];
     const verified = isVerified(att, [v.recipient, block?.originalRecipient ?? null]);
@@ -85,7 +82,6 @@ export function toBounceRecords(
       originalMessageId: v.originalMessageId,
       feedbackType: v.feedbackType,
       verified,
-      warning: null,
     });
   });
   return out;
@@ -102,12 +98,10 @@ export function toEvidence(
   verdicts: Verdict[],
   records: Omit<BounceRecord, 'messageRow' | 'id'>[],
   att: Attribution,
-  kept: readonly number[] = [...verdicts.keys()],
 ): Array<Evidence & { bounceIndex: number | null }> {
   if (!att.signed || !att.fields) return [];
   const out: Array<Evidence & { bounceIndex: number | null }> = [];
-  kept.forEach((i) => {
-    const v = verdicts[i]!;
+  verdicts.forEach((v, i) => {
     const state = stateOfVerdict(v.reason, v.type);
     if (!state || !v.recipient) return;
     if (!isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null])) return;
@@ -198,14 +192,19 @@ export async function decide(
     return { outcome: { state: 'unparseable', error: cutText(error, limits.maxTextChars).value! }, report, attribution: attribute(msg.rcptTo, report, verp) };
   }
   const attribution = attribute(msg.rcptTo, report, verp);
-  // Bounded output: at most maxRecords verdicts count, the token's own recipient first.
+  // Bounded output: at most maxRecords verdicts count, the token's own recipient first. The
+  // records and evidence are made from those alone, as if the report had listed only them
+  // (their indexes, in evidence keys, are their places among the kept: the selection is the
+  // same each time the message is processed).
   const { kept, dropped } = keepVerdicts(
     verdicts.length,
     (i) => isVerified(attribution, [verdicts[i]!.recipient, report.recipients[i]?.originalRecipient ?? null]),
     limits.maxRecords,
   );
-  const bounces = toBounceRecords(report, verdicts, attribution, now, kept);
-  const evidence = toEvidence(msg, report, verdicts, bounces, attribution, kept);
+  const keptReport: ParsedReport = dropped || kept.some((k, j) => k !== j) ? { ...report, recipients: kept.map((i) => report.recipients[i]!) } : report;
+  const keptVerdicts = keptReport === report ? verdicts : kept.map((i) => verdicts[i]!);
+  const bounces = toBounceRecords(keptReport, keptVerdicts, attribution, now);
+  const evidence = toEvidence(msg, keptReport, keptVerdicts, bounces, attribution);
   for (const b of bounces) b.warning = cutFields(b, RECORD_TEXT_FIELDS, limits.maxTextChars);
   for (const e of evidence) cutFields(e, EVIDENCE_TEXT_FIELDS, limits.maxTextChars);
   const warnings: string[] = [];

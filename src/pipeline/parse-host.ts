@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { MessageOutcome, StoredMessage } from '../store/types.js';
@@ -85,6 +85,8 @@ export class ParseHost implements ParseRunner {
   /** A second worker kept warm (ParseHostOptions.spare), to replace an abandoned one at once. */
   private spare: Promise<Worker> | null = null;
   private spareWorker: Worker | null = null;
+  /** Where each worker's answers arrive (read synchronously when a budget runs out). */
+  private readonly answers = new WeakMap<Worker, MessagePort>();
   /** Requests not yet answered, oldest first; the worker answers them in this order. */
   private queue: Request[] = [];
   /** The budget of the request at the head of the queue. */
@@ -188,19 +190,22 @@ export class ParseHost implements ParseRunner {
 
   /** A new worker; resolves once it is warmed up and ready. */
   private spawn(): Promise<Worker> {
-    const data: ParseWorkerData = { verp: this.opts.verp, limits: this.opts.limits };
+    // Answers come on a channel of their own, so that a budget running out can first take an
+    // answer that arrived meanwhile (receiveMessageOnPort): a timer and a message that are
+    // both due are run timer first, and a busy thread would then abandon a finished parse.
+    const { port1: answers, port2 } = new MessageChannel();
+    const data: ParseWorkerData = { verp: this.opts.verp, limits: this.opts.limits, answers: port2 };
     const spawned = new Promise<Worker>((resolve, reject) => {
-      const w = new Worker(threadUrl('parse-worker'), { workerData: data, resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb } });
+      const w = new Worker(threadUrl('parse-worker'), { workerData: data, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb } });
       this.started++;
+      this.answers.set(w, answers);
       let isReady = false;
+      answers.on('message', (m: FromParseWorker) => this.answered(w, m));
+      w.once('exit', () => answers.close());
       w.on('message', (m: FromParseWorker) => {
         if (m.type === 'ready') {
           isReady = true;
           resolve(w);
-        } else if (m.type === 'decided' && this.worker === w && this.queue[0]?.reqId === m.reqId) {
-          this.clearTimer();
-          this.queue.shift()!.resolve({ ok: true, outcome: m.outcome });
-          this.armTimer();
         }
       });
       w.on('error', (err) => {
@@ -241,8 +246,21 @@ export class ParseHost implements ParseRunner {
   }
 
   /** The head is past its budget: terminate the worker, answer for it, and go on with a new one. */
+  private answered(w: Worker, m: FromParseWorker): void {
+    if (m.type === 'decided' && this.worker === w && this.queue[0]?.reqId === m.reqId) {
+      this.clearTimer();
+      this.queue.shift()!.resolve({ ok: true, outcome: m.outcome });
+      this.armTimer();
+    }
+  }
+
   private abandon(): void {
     this.timer = null;
+    // An answer that is already here is taken, not abandoned.
+    const port = this.worker && this.answers.get(this.worker);
+    const head0 = this.queue[0];
+    for (let m; port && (m = receiveMessageOnPort(port)); ) this.answered(this.worker!, m.message as FromParseWorker);
+    if (this.queue[0] !== head0) return;
     const head = this.queue.shift();
     const w = this.worker;
     this.worker = null;

@@ -6,9 +6,9 @@
 // thread with ERR_WORKER_OUT_OF_MEMORY, not the process.
 //
 // Protocol (host <-> parse worker), plain objects:
-//   host -> { type: 'decide', reqId, message, now }    worker -> { type: 'decided', reqId, outcome }
+//   host -> { type: 'decide', reqId, message, now }    worker -> { type: 'decided', reqId, outcome } (on workerData.answers)
 //                                                       worker -> { type: 'ready' } once warmed up
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { MessageOutcome, StoredMessage } from '../store/types.js';
 import { VerpCodec } from '../verp/index.js';
 import { decide, type DecideLimits } from './decide.js';
@@ -16,6 +16,8 @@ import { decide, type DecideLimits } from './decide.js';
 export interface ParseWorkerData {
   verp: { secret: string; prefix: string; unsubscribePrefix: string };
   limits: DecideLimits;
+  /** Where the answers ('decided') go; 'ready' goes to the parent port. */
+  answers: MessagePort;
 }
 
 /** What decide() reads of a stored message; `raw` is at most limits.parseMaxBytes. */
@@ -91,11 +93,11 @@ if (parentPort) {
   let chain: Promise<void> = Promise.resolve();
   const handle = (m: ToParseWorker) =>
     decide({ ...m.message, raw: asBuffer(m.message.raw) }, verp, m.now, data.limits).then(
-      ({ outcome }) => port.postMessage({ type: 'decided', reqId: m.reqId, outcome } satisfies FromParseWorker),
+      ({ outcome }) => data.answers.postMessage({ type: 'decided', reqId: m.reqId, outcome } satisfies FromParseWorker),
       // decide() catches what the parser and classifier throw; anything else is still this
       // message's fault, never a reason to lose the thread.
       (err: unknown) =>
-        port.postMessage({
+        data.answers.postMessage({
           type: 'decided',
           reqId: m.reqId,
           outcome: { state: 'unparseable', error: `parser failed: ${String((err as Error)?.message ?? err).slice(0, data.limits.maxTextChars)}` },

@@ -411,7 +411,8 @@ export const migrations: Migration[] = [
     `,
   },
   {
-    version: 7,
+    // 8, not 7: branch `security` took 7 meanwhile (duplicate keys, reported recipient).
+    version: 8,
     name: 'bounded output and processing attempts',
     sql: `
       -- What was cut from a message's output (records past pipeline.maxRecordsPerMessage, a
