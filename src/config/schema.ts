@@ -96,12 +96,12 @@ export const configSchema = z
          */
         worker: z.boolean().default(true),
         /**
-         * Processing budget, time: longest the parse and classification of one message may
-         * take. A parse past it is abandoned (its parse worker terminated and replaced) and
-         * the message settled `unparseable` with the reason. Ordinary reports take well under
-         * 1 ms, a 1 MB report of 10,000 recipients about 150 ms on one core: 2 s is room for
-         * a loaded machine, and what one hostile message can cost the processing (never the
-         * intake) at most.
+         * Processing budget, time: the CPU time the parse and classification of one message
+         * may use in the parse worker's thread (Linux; wall time elsewhere), and at most 4x
+         * that in wall time. A parse past it is abandoned (its parse worker terminated and
+         * replaced) and the message settled `unparseable` with the reason. Ordinary reports
+         * take 1-3 ms, a 1 MB report of 10,000 recipients a few hundred ms: 2 s is ample,
+         * and what one hostile message can cost the processing (never the intake) at most.
          */
         parseBudgetMs: z.number().int().positive().max(600_000).default(2_000),
         /**

@@ -6,14 +6,23 @@ import { resolveVerpSecret } from '../verp/secret.js';
 import type { VerpCodec } from '../verp/index.js';
 import { decide, DEFAULT_DECIDE_LIMITS, type DecideLimits } from './decide.js';
 import type { FromParseWorker, ParseWorkerData, ToParseWorker } from './parse-worker.js';
+import { ThreadCpuClock, TICK_MS } from './thread-cpu.js';
 import { threadUrl } from './thread-url.js';
 
-// The processing side's handle on the parse worker (./parse-worker.ts): messages in order, a
-// batch at a time, each within the processing budget. A parse past `budgetMs` is abandoned: the worker
-// is terminated (the only way to stop a running JavaScript function) and a fresh one is
-// started at once, warmed up, for the next message. A worker that dies during a parse (out
-// of memory past pipeline.parseMemoryMb, an abort) is replaced the same way; the processor
-// decides what becomes of the message (processor.ts: attempts).
+/**
+ * A parse is abandoned when its thread has used `budgetMs` of CPU time for it, or when this
+ * many times `budgetMs` of wall-clock time have passed (a thread kept from the CPU that long
+ * is not worth waiting for either; where CPU time cannot be read, the budget is wall time).
+ */
+const WALL_FACTOR = 4;
+
+// The processing side's handle on the parse worker (./parse-worker.ts): messages in order,
+// a batch at a time, each within the processing budget. A parse past its budget (WALL_FACTOR
+// above) is abandoned: the worker is terminated (the only way to stop a running JavaScript
+// function) and a spare already warmed up takes over at once, with the rest of the batch. A
+// worker that dies during a parse (out of memory past pipeline.parseMemoryMb, an abort) is
+// replaced the same way; the processor decides what becomes of the message (processor.ts:
+// attempts).
 
 /** Why a parse gave no outcome. */
 export type AbandonCause = 'budget' | 'crash' | 'stopped';
@@ -89,8 +98,11 @@ export class ParseHost implements ParseRunner {
   private readonly answers = new WeakMap<Worker, MessagePort>();
   /** Requests not yet answered, oldest first; the worker answers them in this order. */
   private queue: Request[] = [];
-  /** The budget of the request at the head of the queue. */
+  /** The budget of the request at the head of the queue: when it started, in wall and CPU time. */
   private timer: NodeJS.Timeout | null = null;
+  private headStart = { wall: 0, cpu: null as number | null };
+  /** Each worker's CPU clock (null where it cannot be read). */
+  private readonly clocks = new WeakMap<Worker, ThreadCpuClock | null>();
   private nextReq = 1;
   private closed = false;
   /** Workers started, the first included (tests and logs: a replacement is a new one). */
@@ -146,7 +158,31 @@ export class ParseHost implements ParseRunner {
 
   private armTimer(): void {
     if (this.timer || !this.queue[0]?.posted) return;
-    this.timer = setTimeout(() => this.abandon(), this.opts.budgetMs);
+    const clock = this.worker ? this.clocks.get(this.worker) : null;
+    this.headStart = { wall: performance.now(), cpu: clock?.read() ?? null };
+    this.timer = setTimeout(() => this.checkBudget(), this.opts.budgetMs);
+  }
+
+  /** The head's time is up by the wall clock: has its thread really worked that long? */
+  private checkBudget(): void {
+    this.timer = null;
+    // An answer that is already here is taken, not abandoned.
+    const w = this.worker;
+    const port = w && this.answers.get(w);
+    const head = this.queue[0];
+    for (let m; port && (m = receiveMessageOnPort(port)); ) this.answered(w!, m.message as FromParseWorker);
+    if (this.queue[0] !== head || !head) return;
+    const cpu = w ? this.clocks.get(w)?.read() : null;
+    const wall = performance.now() - this.headStart.wall;
+    if (cpu != null && this.headStart.cpu !== null && wall < this.opts.budgetMs * WALL_FACTOR) {
+      const used = cpu - this.headStart.cpu;
+      // Kept from the CPU (a loaded machine), not working: wait for the rest of its budget.
+      if (used + TICK_MS < this.opts.budgetMs) {
+        this.timer = setTimeout(() => this.checkBudget(), Math.max(this.opts.budgetMs - used, TICK_MS));
+        return;
+      }
+    }
+    this.abandon();
   }
 
   private clearTimer(): void {
@@ -205,6 +241,9 @@ export class ParseHost implements ParseRunner {
       w.on('message', (m: FromParseWorker) => {
         if (m.type === 'ready') {
           isReady = true;
+          const clock = m.tid === null ? null : new ThreadCpuClock(m.tid);
+          this.clocks.set(w, clock);
+          w.once('exit', () => clock?.close());
           resolve(w);
         }
       });
@@ -255,12 +294,6 @@ export class ParseHost implements ParseRunner {
   }
 
   private abandon(): void {
-    this.timer = null;
-    // An answer that is already here is taken, not abandoned.
-    const port = this.worker && this.answers.get(this.worker);
-    const head0 = this.queue[0];
-    for (let m; port && (m = receiveMessageOnPort(port)); ) this.answered(this.worker!, m.message as FromParseWorker);
-    if (this.queue[0] !== head0) return;
     const head = this.queue.shift();
     const w = this.worker;
     this.worker = null;

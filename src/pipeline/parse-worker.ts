@@ -7,11 +7,12 @@
 //
 // Protocol (host <-> parse worker), plain objects:
 //   host -> { type: 'decide', reqId, message, now }    worker -> { type: 'decided', reqId, outcome } (on workerData.answers)
-//                                                       worker -> { type: 'ready' } once warmed up
+//                                                       worker -> { type: 'ready', tid } once warmed up
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { MessageOutcome, StoredMessage } from '../store/types.js';
 import { VerpCodec } from '../verp/index.js';
 import { decide, type DecideLimits } from './decide.js';
+import { currentThreadId } from './thread-cpu.js';
 
 export interface ParseWorkerData {
   verp: { secret: string; prefix: string; unsubscribePrefix: string };
@@ -24,7 +25,7 @@ export interface ParseWorkerData {
 export type ParseInput = Pick<StoredMessage, 'id' | 'receivedAt' | 'rcptTo'> & { raw: Uint8Array };
 
 export type ToParseWorker = { type: 'decide'; reqId: number; message: ParseInput; now: number };
-export type FromParseWorker = { type: 'ready' } | { type: 'decided'; reqId: number; outcome: MessageOutcome };
+export type FromParseWorker = { type: 'ready'; tid: number | null } | { type: 'decided'; reqId: number; outcome: MessageOutcome };
 
 /**
  * A small RFC 3464 report parsed a few times before the worker says it is ready: the first
@@ -107,5 +108,6 @@ if (parentPort) {
     if (m.type === 'decide') chain = chain.then(() => handle(m));
   });
 
-  void warmUp().finally(() => port.postMessage({ type: 'ready' } satisfies FromParseWorker));
+  // The thread's kernel id: the host times each parse in this thread's CPU time (thread-cpu.ts).
+  void warmUp().finally(() => port.postMessage({ type: 'ready', tid: currentThreadId() } satisfies FromParseWorker));
 }

@@ -17,6 +17,7 @@ import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { ParseHost, parseHostOptions } from '../../src/pipeline/parse-host.js';
 import { Processor } from '../../src/pipeline/processor.js';
+import { currentThreadId, ThreadCpuClock } from '../../src/pipeline/thread-cpu.js';
 import { openStore } from '../../src/store/index.js';
 import { DB_FILE } from '../../src/store/sqlite.js';
 import type { IncomingMessage } from '../../src/store/types.js';
@@ -63,6 +64,24 @@ describe('processing budget: time', () => {
       expect(await metric(d, 'bounced_parse_abandoned_total', 'cause="budget"')).toBe(1);
     }, 60_000);
   }
+});
+
+describe('processing budget: CPU time of the parse thread', () => {
+  // A loaded machine keeps threads from the CPU: the budget is the parse's own work (Linux).
+  it.skipIf(currentThreadId() === null)('a thread clock advances while the thread works, not while it waits', async () => {
+    const clock = new ThreadCpuClock(currentThreadId()!);
+    const t0 = clock.read()!;
+    const until = performance.now() + 200;
+    let spins = 0;
+    while (performance.now() < until) spins++;
+    const worked = clock.read()! - t0;
+    await new Promise((r) => setTimeout(r, 200));
+    const waited = clock.read()! - t0 - worked;
+    clock.close();
+    expect(spins).toBeGreaterThan(0);
+    expect(worked).toBeGreaterThan(0);
+    expect(waited).toBeLessThan(worked);
+  });
 });
 
 describe('processing budget: attempts', () => {
