@@ -15,6 +15,7 @@ import { ParseHost, parseHostOptions } from './pipeline/parse-host.js';
 import { Processor, summarizeSettled, type SettledSummary } from './pipeline/processor.js';
 import { IntakeThread, ProcessingThread } from './pipeline/remote.js';
 import { openPipeline } from './pipeline/open.js';
+import { WriteTurn } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 
 // Wiring only: open the store, start the services, and stop them in reverse order.
@@ -37,7 +38,9 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ evt: 'STARTING', config: redactConfig(config) }, 'bounced starting');
-  const { store, verp, policy } = openPipeline(config);
+  // One write turn for every connection of this process (src/store/sqlite.ts WriteTurn).
+  const writeTurn = WriteTurn.create();
+  const { store, verp, policy } = openPipeline(config, { writeTurn });
   const apiRepo = new ApiRepo(store.db);
   const metrics = new Metrics({ suppressions: () => apiRepo.countSuppressions() });
   const webhooks = configuredDispatcher(config, apiRepo, log.child({ mod: 'webhooks' }), metrics.countWebhook);
@@ -54,10 +57,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   let intake: ListenerDeps['intake'];
   let intakeThread: IntakeThread | null = null;
   if (config.pipeline.worker) {
-    const processing = new ProcessingThread(config, log.child({ mod: 'pipeline' }), { onSettled, onAbandoned: metrics.countAbandoned });
+    const processing = new ProcessingThread(config, writeTurn.shared, log.child({ mod: 'pipeline' }), { onSettled, onAbandoned: metrics.countAbandoned });
     const backlog = await processing.begin();
     if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
-    intakeThread = new IntakeThread(config, log.child({ mod: 'intake' }), () => processing.kick());
+    intakeThread = new IntakeThread(config, writeTurn.shared, log.child({ mod: 'intake' }), () => processing.kick());
     try {
       await intakeThread.start();
     } catch (err) {

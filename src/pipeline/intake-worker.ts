@@ -13,9 +13,10 @@
 //   main  -> { type: 'stop' }                       worker -> { type: 'stopped' }
 //                                                   worker -> { type: 'ready' }
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { openStore } from '../store/index.js';
+import { WriteTurn } from '../store/sqlite.js';
+import type { PipelineWorkerData } from './remote.js';
 import type { IncomingMessage } from '../store/types.js';
 import { Intake } from './intake.js';
 
@@ -37,10 +38,10 @@ function asBuffers(raw: Uint8Array | readonly Uint8Array[]): Buffer[] {
 
 if (parentPort) {
   const port = parentPort;
-  const config = (workerData as { config: Config }).config;
+  const { config, writeTurn } = workerData as PipelineWorkerData;
   const log = createLogger(config.logLevel).child({ mod: 'intake' });
   // Inserting messages fires no policy rule: the plain store, not openPipeline's.
-  const store = openStore(config, { pollLock: true });
+  const store = openStore(config, { writeTurn: WriteTurn.from(writeTurn) });
   const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
   const post = (m: FromIntakeWorker) => port.postMessage(m);
 

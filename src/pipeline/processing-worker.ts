@@ -11,9 +11,10 @@
 //                                                   worker -> { type: 'settled', settled }
 //                                                   worker -> { type: 'abandoned', cause }
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
+import { WriteTurn } from '../store/sqlite.js';
 import { openPipeline } from './open.js';
+import type { PipelineWorkerData } from './remote.js';
 import { ParseHost, parseHostOptions } from './parse-host.js';
 import { Processor, summarizeSettled, type SettledSummary } from './processor.js';
 
@@ -27,10 +28,10 @@ export type FromProcessingWorker =
 
 if (parentPort) {
   const port = parentPort;
-  const config = (workerData as { config: Config }).config;
+  const { config, writeTurn } = workerData as PipelineWorkerData;
   const log = createLogger(config.logLevel).child({ mod: 'pipeline' });
   const post = (m: FromProcessingWorker) => port.postMessage(m);
-  const { store, verp } = openPipeline(config, { pollLock: true });
+  const { store, verp } = openPipeline(config, { writeTurn: WriteTurn.from(writeTurn) });
   const parser = new ParseHost(parseHostOptions(config, log, (cause) => post({ type: 'abandoned', cause }), true));
   const processor = new Processor(store, verp, log, {
     parser,

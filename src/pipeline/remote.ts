@@ -15,6 +15,12 @@ import { threadUrl } from './thread-url.js';
 
 type Reply = { type: string; reqId?: number };
 
+/** What both pipeline threads are started with. */
+export interface PipelineWorkerData {
+  config: Config;
+  writeTurn: SharedArrayBuffer;
+}
+
 /** One worker thread with request/reply by id, restarted if it exits unasked. */
 class ThreadHandle<To extends object, From extends Reply> {
   private worker: Worker | null = null;
@@ -25,6 +31,8 @@ class ThreadHandle<To extends object, From extends Reply> {
   constructor(
     private readonly name: 'intake-worker' | 'processing-worker',
     private readonly config: Config,
+    /** The process's write turn (WriteTurn.shared), taken before each write transaction. */
+    private readonly writeTurn: SharedArrayBuffer,
     protected readonly log: Logger,
     /** Messages that answer no request (ready, settled, ...). */
     private readonly onEvent: (m: From) => void,
@@ -33,7 +41,7 @@ class ThreadHandle<To extends object, From extends Reply> {
   /** Starts the thread; resolves with its `ready` message. */
   start(): Promise<From> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(threadUrl(this.name), { workerData: { config: this.config } });
+      const worker = new Worker(threadUrl(this.name), { workerData: { config: this.config, writeTurn: this.writeTurn } satisfies PipelineWorkerData });
       this.worker = worker;
       worker.on('message', (m: From) => {
         if (m.type === 'ready') resolve(m);
@@ -104,11 +112,12 @@ function movable(raw: Buffer | readonly Buffer[]): ArrayBuffer[] {
 export class IntakeThread extends ThreadHandle<ToIntakeWorker, FromIntakeWorker> {
   constructor(
     config: Config,
+    writeTurn: SharedArrayBuffer,
     log: Logger,
     /** Called after each message is committed (wakes the processing thread). */
     private readonly onStored: () => void = () => {},
   ) {
-    super('intake-worker', config, log, () => {});
+    super('intake-worker', config, writeTurn, log, () => {});
   }
 
   /** Resolves with the row id once the message is durably stored; rejects if it is not. */
@@ -125,8 +134,13 @@ export class IntakeThread extends ThreadHandle<ToIntakeWorker, FromIntakeWorker>
 export class ProcessingThread extends ThreadHandle<ToProcessingWorker, FromProcessingWorker> {
   private kickQueued = false;
 
-  constructor(config: Config, log: Logger, events: { onSettled?: (s: SettledSummary[]) => void; onAbandoned?: (cause: 'budget' | 'crash') => void } = {}) {
-    super('processing-worker', config, log, (m) => {
+  constructor(
+    config: Config,
+    writeTurn: SharedArrayBuffer,
+    log: Logger,
+    events: { onSettled?: (s: SettledSummary[]) => void; onAbandoned?: (cause: 'budget' | 'crash') => void } = {},
+  ) {
+    super('processing-worker', config, writeTurn, log, (m) => {
       if (m.type === 'settled') events.onSettled?.(m.settled);
       else if (m.type === 'abandoned') events.onAbandoned?.(m.cause);
     });

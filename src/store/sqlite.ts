@@ -23,10 +23,10 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL';
   busyTimeoutMs?: number;
   /**
-   * Wait for the write lock in steps of LOCK_POLL_MS instead of SQLite's busy handler (for a
-   * connection on a worker thread, which may block). See writeTransaction.
+   * A write lock shared by the connections of one process (WriteTurn.create()), taken before
+   * SQLite's: see writeTransaction.
    */
-  pollLock?: boolean;
+  writeTurn?: WriteTurn;
 }
 
 export const DB_FILE = 'bounced.db';
@@ -42,7 +42,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
-  if (opts.pollLock) pollingLock.set(db, opts.busyTimeoutMs ?? 5000);
+  if (opts.writeTurn) turns.set(db, { turn: opts.writeTurn, timeoutMs: opts.busyTimeoutMs ?? 5000 });
   const applied = migrate(db);
   return new SqliteStore(db, applied);
 }
@@ -54,41 +54,62 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
  * the write lock at BEGIN, where busy_timeout waits for it. Nested calls become savepoints.
  */
 export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
-  const timeoutMs = pollingLock.get(db);
-  if (timeoutMs === undefined || db.inTransaction) return db.transaction(fn).immediate();
-  return withPolledLock(db, timeoutMs, fn);
+  const t = turns.get(db);
+  if (!t || db.inTransaction) return db.transaction(fn).immediate();
+  const held = t.turn.take(t.timeoutMs);
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    if (held) t.turn.give();
+  }
 }
 
 /**
- * The daemon's intake thread and processing thread write through two connections of one
- * process. SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ms ... between tries, so a
- * connection that finds the lock taken waits far longer than the other holds it (a commit
- * holds it for one fsync, 1-3 ms), and under a stream of intake commits the processing side
- * fell behind by seconds. These connections instead try BEGIN IMMEDIATE every LOCK_POLL_MS
- * (blocking their own worker thread, nobody else) up to the same busy timeout.
+ * The daemon writes through three connections of one process: the intake thread's, the
+ * processing thread's and the SMTP/API thread's. When one finds SQLite's write lock taken,
+ * SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ms ... between tries, far longer than a
+ * commit holds the lock (one fsync, 1-3 ms): under a stream of intake commits the processing
+ * side fell seconds behind, and each wait delayed a 250 by whole sleeps. So these connections
+ * first take their turn here, a lock in shared memory that the holder hands on the moment it
+ * commits (Atomics.notify wakes the next at once); SQLite's own lock and busy handler then only
+ * stand between this process and others (`ingest`, the CLI). A turn not given within the busy
+ * timeout (a thread that died holding it) is taken anyway.
  */
-const pollingLock = new WeakMap<Database.Database, number>();
-const LOCK_POLL_MS = 0.2;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+export class WriteTurn {
+  private constructor(private readonly cell: Int32Array) {}
 
-function withPolledLock<T>(db: Database.Database, timeoutMs: number, fn: () => T): T {
-  const deadline = performance.now() + timeoutMs;
-  const tx = db.transaction(fn);
-  db.pragma('busy_timeout = 0');
-  try {
-    for (;;) {
-      try {
-        return tx.immediate();
-      } catch (err) {
-        // Only a BEGIN that found the lock taken is tried again: nothing of fn has run.
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || db.inTransaction || performance.now() >= deadline) throw err;
-        Atomics.wait(sleeper, 0, 0, LOCK_POLL_MS);
-      }
+  /** A new turn, to pass (its `shared` buffer) to every thread that writes. */
+  static create(): WriteTurn {
+    return new WriteTurn(new Int32Array(new SharedArrayBuffer(4)));
+  }
+
+  /** The same turn in another thread, from the buffer it was sent. */
+  static from(shared: SharedArrayBuffer): WriteTurn {
+    return new WriteTurn(new Int32Array(shared));
+  }
+
+  get shared(): SharedArrayBuffer {
+    return this.cell.buffer as SharedArrayBuffer;
+  }
+
+  /** Waits for the turn (blocking this thread); false when it was not had within `timeoutMs`. */
+  take(timeoutMs: number): boolean {
+    const deadline = performance.now() + timeoutMs;
+    while (Atomics.compareExchange(this.cell, 0, 0, 1) !== 0) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.cell, 0, 1, left);
     }
-  } finally {
-    db.pragma(`busy_timeout = ${timeoutMs}`);
+    return true;
+  }
+
+  give(): void {
+    Atomics.store(this.cell, 0, 0);
+    Atomics.notify(this.cell, 0, 1);
   }
 }
+
+const turns = new WeakMap<Database.Database, { turn: WriteTurn; timeoutMs: number }>();
 
 /** The earliest settled message with the same bytes, or the same report Message-ID. */
 export const DUPLICATE_SQL = {
