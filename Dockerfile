@@ -9,13 +9,13 @@
 # test/e2e/package.test.ts runs this file's `deps` RUN line and its ENTRYPOINT/CMD and
 # HEALTHCHECK commands outside Docker (CI has no Docker); keep them plain shell.
 
-# Node 26 is the active LTS line (better-sqlite3 12.x supports it); Debian trixie.
+# Node 26 is the active LTS line; CI runs the tests on it and on Node 22 LTS (the floor). Debian trixie.
 ARG NODE_IMAGE=node:26-trixie-slim
 
 # --- production dependencies ------------------------------------------------------------
-# better-sqlite3 is native: prebuild-install fetches a binary for this Node ABI, or node-gyp
-# compiles it (hence the toolchain). --ignore-scripts skips our own `prepare` (tsc is a dev
-# dependency); `npm rebuild` then runs better-sqlite3's install script alone.
+# better-sqlite3 is native; version 13 ships N-API prebuilds in its package (the toolchain stays
+# for an architecture without one). --ignore-scripts skips our own `prepare` (tsc is a dev
+# dependency); `npm rebuild` then runs better-sqlite3's own scripts alone.
 FROM ${NODE_IMAGE} AS deps
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \

@@ -28,6 +28,7 @@ const loadModules = async () => {
     import('./scheduler/index.js'),
     import('./scheduler/jobs.js'),
     import('./store/sqlite-lifecycle.js'),
+    import('./store/inspect.js'),
   ]);
   return Object.assign({}, ...parts) as UnionToIntersection<(typeof parts)[number]>;
 };
@@ -38,10 +39,14 @@ let M!: Awaited<ReturnType<typeof loadModules>>;
 const EX_TEMPFAIL = 75;
 const EX_CONFIG = 78;
 
+/** The package's version (package.json sits beside dist/ and src/). */
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const program = new Command();
 program
   .name('bounced')
   .description('Bounce-processing mail daemon: DSNs, NDRs, ARF complaints and auto-replies in; suppression out.')
+  .version(VERSION, '-V, --version', 'print the version')
   .option('-c, --config <file>', 'JSON config file (or BOUNCED_CONFIG)')
   .showHelpAfterError()
   .hook('preAction', async (_program, command) => {
@@ -56,6 +61,11 @@ function cliLogger(cfg: Config, quiet = true): Logger {
   // One-shot commands stay quiet on stderr unless the operator asked for more.
   const level = quiet && !process.env.BOUNCED_LOG_LEVEL ? 'warn' : cfg.logLevel;
   return M.createLogger(level);
+}
+
+/** The VERP codec for commands that do not open the store (they still warn of a new secret beside old mail). */
+function codecFor(cfg: Config) {
+  return M.verpCodec(cfg, { log: cliLogger(cfg), storeHasMessages: () => M.inspectDatabase(cfg.dataDir).hasMessages === true });
 }
 
 const format = () => new Option('--format <format>', 'output format').choices(['jsonl', 'table']).default('table');
@@ -131,7 +141,7 @@ program
     let pipeline;
     let id: number;
     try {
-      pipeline = M.openPipeline(cfg);
+      pipeline = M.openPipeline(cfg, log);
       const intake = new M.Intake(pipeline.store, log, 1);
       id = await intake.accept({
         receivedAt: Date.now(),
@@ -178,14 +188,14 @@ verp
   .action((opts: { account: string; message: string; recipient: string; domain?: string }) => {
     const cfg = config();
     const domain = opts.domain ?? cfg.bounceDomains[0]!;
-    console.log(M.verpCodec(cfg).encode({ account: opts.account, message: opts.message, recipient: opts.recipient }, domain));
+    console.log(codecFor(cfg).encode({ account: opts.account, message: opts.message, recipient: opts.recipient }, domain));
   });
 verp
   .command('decode')
   .description('print the fields of a return path as JSON; exit 1 when the signature is wrong')
   .argument('<address>')
   .action((address: string) => {
-    const result = M.verpCodec(config()).decode(address);
+    const result = codecFor(config()).decode(address);
     if (result.ok) {
       console.log(JSON.stringify(result.fields));
     } else {
@@ -231,7 +241,14 @@ configCmd
       for (const k of M.describeConfig()) console.log(`${k.path}\t${k.env}\t${JSON.stringify(k.default)}`);
       return;
     }
-    console.log(JSON.stringify(M.redactConfig(config()), null, 2));
+    const cfg = config();
+    // "//" keys are comments to the loader: the output stays a valid config file.
+    const db = M.inspectDatabase(cfg.dataDir);
+    const inUse = {
+      '// database': `${db.path}${db.exists ? (db.hasMessages ? ' (holds messages)' : db.hasMessages === false ? ' (no messages yet)' : '') : ' (does not exist yet: created on first start)'}`,
+      '// verp.secret from': M.describeVerpSecret(cfg),
+    };
+    console.log(JSON.stringify({ ...inUse, ...M.redactConfig(cfg) }, null, 2));
   });
 
 const messages = program.command('messages').description('stored messages');
@@ -275,7 +292,7 @@ program
     const path = file ?? cfg.tail.file;
     if (!path) throw new M.ConfigError('bounced tail: no file given and tail.file (BOUNCED_TAIL_FILE) is empty');
     const log = cliLogger(cfg, Boolean(opts.once));
-    const { store, verp } = M.openPipeline(cfg);
+    const { store, verp } = M.openPipeline(cfg, log);
     const tailer = new M.LogTailer({ path, store, verp, log, pollMs: cfg.tail.pollMs });
     if (opts.once) {
       try {
@@ -306,7 +323,7 @@ program
     const now = opts.now ? Date.parse(opts.now) : Date.now();
     if (Number.isNaN(now)) throw new M.ConfigError(`bounced tick: --now ${opts.now} is not a date`);
     const log = cliLogger(cfg);
-    const { store, verp, policy } = M.openPipeline(cfg);
+    const { store, verp, policy } = M.openPipeline(cfg, log);
     // The process-spool job parses in a parse worker within the budget, like the daemon.
     const processor = new M.Processor(store, verp, log, { now: () => now, parser: new M.ParseHost(M.parseHostOptions(cfg, log)), maxAttempts: cfg.pipeline.maxAttempts });
     try {
@@ -347,8 +364,17 @@ sends
     if (opts.day && !/^\d{4}-\d{2}-\d{2}$/.test(opts.day)) throw new M.ConfigError('bounced sends add: --day must be YYYY-MM-DD');
     const cfg = config();
     const store = M.openStore(cfg);
-    store.lifecycle.addSends(opts.account, opts.day ?? M.utcDay(Date.now()), opts.count);
-    store.close();
+    try {
+      // An id typed by hand must name an existing account (the account rule: src/policy/service.ts).
+      if (!new M.ApiRepo(store.db).accountExists(opts.account)) {
+        console.error(`bounced sends add: no account ${opts.account} (accounts come from \`bounced accounts create\` or from their first verified bounce)`);
+        process.exitCode = 1;
+        return;
+      }
+      store.lifecycle.addSends(opts.account, opts.day ?? M.utcDay(Date.now()), opts.count);
+    } finally {
+      store.close();
+    }
   });
 sends
   .command('list')
@@ -362,7 +388,7 @@ sends
     store.close();
   });
 
-registerPolicyCommands(program, { config, openPipeline: (c) => M.openPipeline(c) });
+registerPolicyCommands(program, { config, openPipeline: (c) => M.openPipeline(c, cliLogger(c)) });
 
 const keys = program.command('keys').description('API keys of accounts (only their sha256 is stored)');
 keys

@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from './api/app.js';
+import { buildApi, type ReadinessCheck } from './api/app.js';
 import { Metrics } from './metrics.js';
 import { ApiRepo } from './store/sqlite-api.js';
 import { configuredDispatcher } from './webhooks/dispatcher.js';
@@ -15,8 +16,10 @@ import { ParseHost, parseHostOptions } from './pipeline/parse-host.js';
 import { Processor, summarizeSettled, type SettledSummary } from './pipeline/processor.js';
 import { IntakeThread, ProcessingThread } from './pipeline/remote.js';
 import { openPipeline } from './pipeline/open.js';
-import { WriteTurn } from './store/sqlite.js';
+import { DB_FILE, WriteTurn } from './store/sqlite.js';
 import type { Store } from './store/types.js';
+import { DatabaseHealth } from './store/write-probe.js';
+import { describeVerpSecret } from './verp/secret.js';
 
 // Wiring only: open the store, start the services, and stop them in reverse order.
 
@@ -40,7 +43,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   log.info({ evt: 'STARTING', config: redactConfig(config) }, 'bounced starting');
   // One write turn for every connection of this process (src/store/sqlite.ts WriteTurn).
   const writeTurn = WriteTurn.create();
-  const { store, verp, policy } = openPipeline(config, { writeTurn });
+  const { store, verp, policy } = openPipeline(config, log.child({ mod: 'verp' }), { writeTurn });
+  // dataDir defaults to ./data of the current directory: say which database and which VERP
+  // secret this daemon uses (the secret's source, never the secret).
+  log.info({ evt: 'DATA_IN_USE', database: resolve(config.dataDir, DB_FILE), verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
   const apiRepo = new ApiRepo(store.db);
   const metrics = new Metrics({ suppressions: () => apiRepo.countSuppressions() });
   const webhooks = configuredDispatcher(config, apiRepo, log.child({ mod: 'webhooks' }), metrics.countWebhook);
@@ -96,17 +102,30 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           metrics.countTailBatch(stats);
           webhooks.kick();
         },
+        onUnread: metrics.countTailUnread,
       })
     : null;
-  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: metrics.countListener });
+  // Readiness: a real write now and then, and the outcomes of the writes of received mail.
+  const dbHealth = new DatabaseHealth(store.db);
+  const countListener: ListenerDeps['count'] = (event, error) => {
+    metrics.countListener(event);
+    if (event === 'accepted') dbHealth.noteWrite(true);
+    else if (event === 'store_failed') dbHealth.noteWrite(false, error);
+  };
+  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: countListener });
+  metrics.watchBytesInFlight(() => listener.budget.inFlight);
   let smtpListening = false;
-  let tailing = false;
+  // A tailer that cannot read its log degrades (failing, retrying), never stops the daemon.
+  const readiness = (): Record<string, ReadinessCheck> => ({
+    database: dbHealth.check(),
+    smtp: smtpListening ? { ok: true } : { ok: false, reason: 'the SMTP listener is not bound' },
+    ...(tailer ? { tailer: tailer.health() } : {}),
+  });
+  metrics.watchReadiness(readiness);
+  if (tailer) metrics.watchTailer(() => tailer.health());
   let api: FastifyInstance | null = null;
   try {
-    if (tailer) {
-      await tailer.start();
-      tailing = true;
-    }
+    await tailer?.start();
     scheduler.start(config.scheduler.tickMs);
     const smtp = await listener.listen(config.smtp.host, config.smtp.port);
     smtpListening = true;
@@ -114,13 +133,17 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       store,
       log: log.child({ mod: 'api' }),
       smtpListening: () => smtpListening,
-      tailing: tailer ? () => tailing : null,
+      tailing: tailer ? () => tailer.health().ok : null,
+      readiness,
       repo: apiRepo,
       policy,
       adminKey: config.adminKey,
       metrics,
       onEvents: () => webhooks.kick(),
+      webhookAllowPrivateDestinations: config.http.webhookAllowPrivateDestinations,
       rateLimit: { perSecond: config.http.rateLimitPerSecond, burst: config.http.rateLimitBurst },
+      clientLimits: { perSecond: config.http.ipRateLimitPerSecond, burst: config.http.ipRateLimitBurst, authFailuresPerMinute: config.http.authFailuresPerMinute },
+      trustProxy: config.http.trustProxy,
     });
     await api.listen({ host: config.http.host, port: config.http.port });
     const http = api.server.address() as { address: string; port: number };
@@ -145,7 +168,6 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           await webhooks.stop();
           // The tailer's last batch is committed with its checkpoint before the DB closes.
           await tailer?.stop();
-          tailing = false;
           await intakeThread?.stop();
           await processor.stop();
           store.close();

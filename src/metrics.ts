@@ -6,7 +6,9 @@ import type { SettledSummary } from './pipeline/processor.js';
 // Names follow bounced_<noun>_<unit|total>. Labels take values from small fixed sets
 // (states, kinds, types, Sisimai reasons, job names): never an address, account or key.
 
-export type ListenerEvent = 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed';
+export type ListenerEvent =
+  | 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'rejected_client_limit' | 'rejected_idle_commands'
+  | 'rejected_budget' | 'store_failed';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -18,7 +20,7 @@ export class Metrics {
   });
   readonly smtpRejected = new Counter({
     name: 'bounced_smtp_rejected_total',
-    help: 'SMTP refusals by cause (rcpt: not a bounce domain; size: over the limit; store_failed: 451)',
+    help: 'SMTP refusals by cause (rcpt: not a bounce domain; size: over the limit; budget: 452 4.3.1, smtp.maxBytesInFlight reached; store_failed: 451)',
     labelNames: ['cause'] as const,
     registers: [this.registry],
   });
@@ -86,6 +88,58 @@ export class Metrics {
       });
     }
     if (opts.defaults ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'bounced_' });
+  }
+
+  /** bounced_ready{check}: 1 while a readiness check passes (the same checks as /readyz), read at scrape time. */
+  watchReadiness(readiness: () => Record<string, { ok: boolean }>): void {
+    new Gauge({
+      name: 'bounced_ready',
+      help: 'Readiness checks (database, smtp, tailer): 1 passing, 0 failing (GET /readyz says why)',
+      labelNames: ['check'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [check, r] of Object.entries(readiness())) this.set({ check }, r.ok ? 1 : 0);
+      },
+    });
+  }
+
+  /** bounced_tailer_failing{code}: 1 while the tailer cannot follow its log, labelled with the error code (EACCES, ...). */
+  watchTailer(health: () => { ok: boolean; code?: string; state: string }): void {
+    new Gauge({
+      name: 'bounced_tailer_failing',
+      help: 'The log tailer cannot follow its log (1), by error code (EACCES, EISDIR, NOT_A_FILE, SQLITE_BUSY, ...); it retries with back-off',
+      labelNames: ['code'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const h = health();
+        if (h.state === 'failing') this.set({ code: h.code ?? 'ERROR' }, 1);
+      },
+    });
+  }
+
+  readonly tailUnread = new Counter({
+    name: 'bounced_log_unread_total',
+    help: 'Parts of rotated logs that could not be read while catching up (not found, damaged compressed file): their lines are not recorded',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
+  /** Tailer hook (TailerOptions.onUnread). */
+  readonly countTailUnread = (report: { file: string | null }): void => {
+    this.tailUnread.inc({ cause: report.file === null ? 'not_found' : 'damaged' });
+  };
+
+  /** bounced_smtp_bytes_in_flight: message bytes held in memory by SMTP sessions now (bounded by smtp.maxBytesInFlight). */
+  watchBytesInFlight(read: () => number): void {
+    new Gauge({
+      name: 'bounced_smtp_bytes_in_flight',
+      help: 'Message bytes held in memory by SMTP sessions until stored (at most smtp.maxBytesInFlight)',
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   /** Listener hook (ListenerDeps.count). */

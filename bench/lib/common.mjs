@@ -176,6 +176,8 @@ async function startBouncedOnce({ smtpPort, httpPort, dataDir, env = {}, nodeArg
       BOUNCED_VERP_SECRET: 'bench-secret-bench-secret-bench-secret',
       BOUNCED_LOG_LEVEL: 'info',
       BOUNCED_SMTP_MAX_CLIENTS: '200',
+      // Every load generator connects from loopback: one client to the per-client limit.
+      BOUNCED_SMTP_CLIENT_LIMIT_EXCEPTIONS: '127.0.0.0/8',
       ...env,
     },
   });

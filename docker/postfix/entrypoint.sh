@@ -7,6 +7,8 @@
 #   BOUNCED_BOUNCE_DOMAINS  (required) comma-separated, the same value bounced gets
 #   BOUNCED_SMTP            host:port of bounced's listener            (default bounced:2525)
 #   BOUNCED_VERP_PREFIX     local-part prefix of the return paths       (default b)
+#   BOUNCED_VERP_UNSUBSCRIBE_PREFIX  local-part prefix of the List-Unsubscribe mailto:
+#                           addresses                                   (default u)
 #   POSTFIX_MYNETWORKS      clients allowed to relay anywhere, e.g. the sending app's network
 #                                                                        (default loopback)
 #   POSTFIX_MAILLOG_FILE    the log bounced tails                       (default /var/log/postfix/maillog)
@@ -18,6 +20,7 @@ conf=${POSTFIX_CONFIG_DIR:-/etc/postfix}
 : "${BOUNCED_BOUNCE_DOMAINS:?set BOUNCED_BOUNCE_DOMAINS, the bounce domains (comma-separated)}"
 bounced=${BOUNCED_SMTP:-bounced:2525}
 prefix=${BOUNCED_VERP_PREFIX:-b}
+unsubscribe=${BOUNCED_VERP_UNSUBSCRIBE_PREFIX:-u}
 maillog=${POSTFIX_MAILLOG_FILE:-/var/log/postfix/maillog}
 
 # Regular expression metacharacters in a domain or prefix: only "." can occur.
@@ -33,8 +36,11 @@ for d in $(printf '%s' "$BOUNCED_BOUNCE_DOMAINS" | tr ',A-Z' ' a-z'); do
   domains="$domains${domains:+, }$d"
   # [host]:port: no MX lookup for bounced, straight to its address (config/postfix/transport)
   printf '%s\tsmtp:[%s]:%s\n' "$d" "${bounced%:*}" "${bounced##*:}" >>"$transport"
-  # Only the signed VERP shape, postmaster, abuse and fbl (config/postfix/relay_recipients.regexp)
-  printf '/^%s\\+[a-z2-7]+\\.[a-z2-7]+@%s$/\tOK\n' "$(re_escape "$prefix")" "$(re_escape "$d")" >>"$recipients"
+  # Only the signed VERP shape (return paths and List-Unsubscribe mailto: addresses),
+  # postmaster, abuse and fbl (config/postfix/relay_recipients.regexp)
+  for p in "$prefix" "$unsubscribe"; do
+    printf '/^%s\\+[a-z2-7]+\\.[a-z2-7]+@%s$/\tOK\n' "$(re_escape "$p")" "$(re_escape "$d")" >>"$recipients"
+  done
   printf '/^(postmaster|abuse|fbl)@%s$/\tOK\n' "$(re_escape "$d")" >>"$recipients"
 done
 

@@ -1,11 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
 import type { Logger } from '../log.js';
+import { repeated } from '../log-repeat.js';
 import type { Metrics } from '../metrics.js';
 import type { PolicyService } from '../policy/contract.js';
 import type { ApiStore } from '../store/sqlite-api.js';
 import type { Store } from '../store/types.js';
 import { Authenticator, RateLimiter, type Principal } from './auth.js';
 import { ApiError, errorBody, type ErrorCode } from './errors.js';
+import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
 import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bounceRoutes } from './routes/bounces.js';
@@ -16,6 +18,12 @@ import { webhookRoutes } from './routes/webhooks.js';
 
 // build(deps) returns the app without listening: tests call app.inject(), main.ts listens.
 
+export interface ReadinessCheck {
+  ok: boolean;
+  /** Why not (said by /readyz). */
+  reason?: string;
+}
+
 export interface ApiDeps {
   store: Store;
   log: Logger;
@@ -23,6 +31,8 @@ export interface ApiDeps {
   smtpListening: () => boolean;
   /** True while the log tailer runs; null when no tailing is configured. */
   tailing?: (() => boolean) | null;
+  /** The daemon's readiness checks by name (database, smtp, tailer); replaces the simple ones above. */
+  readiness?: () => Record<string, ReadinessCheck>;
   /** Keys, webhook endpoints and deliveries, bounce queries. */
   repo: ApiStore;
   /** Accounts, suppressions, health, appeals; its routes answer 503 while it is absent. */
@@ -32,8 +42,17 @@ export interface ApiDeps {
   metrics?: Metrics | null;
   /** Called after a change that wrote events (wakes the webhook dispatcher). */
   onEvents?: () => void;
+  /** Webhook URLs may name loopback and private addresses (config http.webhookAllowPrivateDestinations). */
+  webhookAllowPrivateDestinations?: boolean;
   /** Per key; perSecond 0 turns limiting off. */
   rateLimit?: { perSecond: number; burst: number };
+  /**
+   * Per client address (./rate-limit.ts): requests to routes that need no key, and failed
+   * authentications (past the limit a key is not even tried). 0 turns each off; absent: off.
+   */
+  clientLimits?: { perSecond: number; burst: number; authFailuresPerMinute: number };
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client. */
+  trustProxy?: string[];
   now?: () => number;
 }
 
@@ -100,10 +119,28 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     bodyLimit: 1024 * 1024,
     // Unknown query/body properties are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // req.ip is the client, not the proxy, only for requests from the proxies named here.
+    trustProxy: deps.trustProxy?.length ? deps.trustProxy : false,
   });
   const now = deps.now ?? Date.now;
   const auth = new Authenticator(deps.repo, deps.adminKey ?? '');
   const limiter = new RateLimiter(deps.rateLimit?.perSecond ?? 0, deps.rateLimit?.burst ?? 0);
+  const cl = deps.clientLimits;
+  const openLimiter = new ClientRateLimiter(cl?.perSecond ?? 0, cl?.burst ?? 0);
+  const failureLimiter = new ClientRateLimiter((cl?.authFailuresPerMinute ?? 0) / 60, cl?.authFailuresPerMinute ?? 0);
+  /** Takes the client's token for a route without a key; false when it answered 429. */
+  const openAllowed = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    if (!openLimiter.enabled) return true;
+    const state = openLimiter.check(req.ip, now());
+    reply.headers(rateLimitHeaders(state));
+    if (state.allowed) return true;
+    deps.metrics?.httpRateLimited.inc();
+    sendError(reply, 'rate_limited', 'Too many requests from this address; retry after the time in Retry-After');
+    return false;
+  };
+  const openHook: onRequestHookHandler = (req, reply, done) => {
+    if (openAllowed(req, reply)) done();
+  };
   const openapi = new OpenApiCollector();
   // Authentication and the rate limit, for routes that need a key. Chosen once per route when
   // it is registered (onRoute below), not per request through req.routeOptions, which builds
@@ -112,8 +149,20 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     (need: 'account' | 'admin'): onRequestHookHandler =>
     (req, reply, done) => {
       const t = now();
+      // A client past its failed authentications is not heard until its bucket refills
+      // (a key guessed meanwhile would otherwise tell itself apart from the wrong ones).
+      if (failureLimiter.enabled) {
+        const state = failureLimiter.check(req.ip, t, false);
+        if (!state.allowed) {
+          deps.metrics?.httpRateLimited.inc();
+          return void sendError(reply.headers(rateLimitHeaders(state)), 'rate_limited', 'Too many failed authentications from this address; retry after the time in Retry-After');
+        }
+      }
       const principal = auth.authenticate(req.headers.authorization, t);
-      if (!principal) return void sendError(reply, 'unauthorized');
+      if (!principal) {
+        if (failureLimiter.enabled) reply.headers(rateLimitHeaders(failureLimiter.check(req.ip, t)));
+        return void sendError(reply, 'unauthorized');
+      }
       if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
       const wait = limiter.take(principal.keyId, t);
       if (wait > 0) {
@@ -129,6 +178,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const need = route.config?.auth ?? 'none';
     // First of the route's own hooks: nothing runs for a request without a valid key.
     if (need !== 'none') route.onRequest = [authHooks[need], ...[route.onRequest ?? []].flat()];
+    else route.onRequest = [openHook, ...[route.onRequest ?? []].flat()];
     // One log line per request, except on quiet routes (the hot path, health probes).
     if (!route.config?.quiet) route.onResponse = [...[route.onResponse ?? []].flat(), logRequest];
   });
@@ -183,10 +233,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       // Malformed JSON and the like: the parser's message names no secret.
       return sendError(reply, 'validation_failed', err.message);
     }
-    deps.log.error({ evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed');
+    repeated.log(deps.log, 'error', { evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed', `HTTP_FAILED:${req.routeOptions.url}`);
     return sendError(reply, 'internal');
   });
-  app.setNotFoundHandler((_req, reply) => sendError(reply, 'not_found'));
+  app.setNotFoundHandler((req, reply) => {
+    if (openAllowed(req, reply)) sendError(reply, 'not_found');
+  });
 
   opsRoutes(app, ctx);
   suppressionRoutes(app, ctx);

@@ -8,6 +8,10 @@ export const ERRORS = {
   forbidden: { status: 403, message: 'This key may not do that (admin only)' },
   not_found: { status: 404, message: 'Not found' },
   conflict: { status: 409, message: 'Already exists' },
+  // A webhook URL the daemon will not call (http.webhookAllowPrivateDestinations): refused when
+  // it is registered, not accepted and then failing at every delivery.
+  destination_not_public: { status: 422, message: 'Webhooks go to public addresses only' },
+  destination_unresolvable: { status: 422, message: 'The webhook host name does not resolve' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported Content-Type' },
   rate_limited: { status: 429, message: 'Too many requests for this key; retry after the time in Retry-After' },

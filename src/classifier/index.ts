@@ -1,13 +1,18 @@
 // The classifier: ParsedReport -> one Verdict per recipient. PURE.
 //
-// reason    first rule of ./rules.ts that matches (text over the diagnostic, or the status),
-//           after the report kind has spoken for non-bounces.
-// status    the report's code, else one derived from reply code + reason (statusDerived).
+// reason    the first tier of ./rules.ts that answers (provider conventions, phrase tables,
+//           the status code's registered meaning), after the report kind has spoken for
+//           non-bounces. When a reply quotes an inner reply ("554 4.4.7 Message expired ...
+//           <421 4.4.2 Connection timed out>", "... -> 550 Unknown user"), the inner one is the
+//           informative one: it is decided first, the outer one only when the inner says nothing.
+// status    the report's code as reported, else one derived from reply code + reason (statusDerived).
 // hardbounce  the address itself is permanently undeliverable: userunknown, hostunknown,
 //           hasmoved (permanent by nature once the MTA gave up: Action failed), and notaccept
 //           only with a 5xx / 5.x.x failure (a 4xx "not accepting" is a host condition).
 // type      hard: failed with 5.x.x / 5xx; soft: failed with 4.x.x (expired after retries);
 //           pending: delayed or a 4xx not yet final; none: not a bounce.
+// default   nothing said why: a delayed message that never made it has expired; otherwise
+//           `onhold` when there was text, `undefined` when there was none.
 //
 // category (what senders are told), by reason:
 //   | reason                                                     | category      |
@@ -26,10 +31,11 @@
 // for the sender it behaves like spam filtering, hence `spam`. `rejected` is the sender address
 // being refused: a sender-side policy matter.
 import type { BounceType, Category, ParsedReport, Reason, RecipientReport, Verdict } from '../report.js';
-import { DERIVED_STATUS, RULES, statusMatches, type MatchContext, type Rule } from './rules.js';
+import { decide, normaliseText, type DecideInput, type RuleMatch } from './rules.js';
+import { DERIVED_STATUS } from './status.js';
 
-export { RULES } from './rules.js';
-export type { MatchContext, Rule } from './rules.js';
+export { decide, ruleEntries } from './rules.js';
+export type { DecideInput, RuleEntry, RuleMatch } from './rules.js';
 
 const CATEGORY: Partial<Record<Reason, Category>> = {
   userunknown: 'unknown_user', hostunknown: 'unknown_user', hasmoved: 'unknown_user', notaccept: 'unknown_user',
@@ -42,12 +48,6 @@ const CATEGORY: Partial<Record<Reason, Category>> = {
 };
 
 const HARD_REASONS = new Set<Reason>(['userunknown', 'hostunknown', 'hasmoved', 'notaccept']);
-
-export interface RuleMatch {
-  rule: Rule;
-  field: string;
-  text: string;
-}
 
 /**
  * The text rules read: the diagnostic with its type when that type is not plain SMTP
@@ -66,67 +66,21 @@ export function ruleText(diagnostic: string | null, diagnosticType: string | nul
   return t;
 }
 
-/**
- * A rule of the table with every condition present (null when the rule has none). The table's
- * literals come in a dozen shapes (each names only the fields it uses); reading optional fields
- * across all of them in the loop below costs more than most of the regexes it runs.
- */
-interface PreparedRule {
-  rule: Rule;
-  detector: string[] | null;
-  command: string[] | null;
-  notCommand: string[] | null;
-  host: RegExp | null;
-  vendorCategory: string[] | null;
-  status: string[] | null;
-  reply: number[] | null;
-  pattern: RegExp | null;
-}
+// An inner reply quoted by an outer one: a reply code and an enhanced status code after the
+// start of the text, behind a quoting mark ("<", "(", "[", "->", "said:", "responded:"). One
+// bounded regex, run once over the (at most 1,500 character) text.
+const INNER = /(?:<|\(|\[|->|said:|responded:|reply:) ?([45]\d\d)[ -]([45]\.\d{1,3}\.\d{1,3})?/;
 
-const PREPARED: readonly PreparedRule[] = RULES.map((rule) => ({
-  rule,
-  detector: rule.detector ?? null,
-  command: rule.command ?? null,
-  notCommand: rule.notCommand ?? null,
-  host: rule.host ?? null,
-  vendorCategory: rule.vendorCategory ?? null,
-  status: rule.status ?? null,
-  reply: rule.reply ?? null,
-  pattern: rule.pattern ?? null,
-}));
-
-/** Does `status` match one of a rule's status prefixes (see statusMatches)? */
-function statusMatchesAny(status: string | null, prefixes: string[]): boolean {
-  if (!status) return false;
-  for (const p of prefixes) if (statusMatches(status, p)) return true;
-  return false;
-}
-
-/** First rule matching the diagnostic text, the reply code or the status, in table order. */
-export function matchRule(text: string, status: string | null, replyCode: number | null = null, command: string | null = null, detector: string | null = null, ctx: MatchContext = {}): RuleMatch | null {
-  for (const p of PREPARED) {
-    const { rule } = p;
-    if (p.detector && (!detector || !p.detector.includes(detector))) continue;
-    if (p.command && (!command || !p.command.includes(command))) continue;
-    if (p.notCommand && command && p.notCommand.includes(command)) continue;
-    if (p.host && !(ctx.host && p.host.test(ctx.host))) continue;
-    if (p.vendorCategory) {
-      if (!ctx.vendorCategory || !p.vendorCategory.includes(ctx.vendorCategory)) continue;
-      if (p.status && !statusMatchesAny(status, p.status)) continue;
-      if (!p.pattern) return { rule, field: 'vendorCategory', text: ctx.vendorCategory };
-    }
-    if (p.pattern) {
-      if (!text) continue;
-      if (p.status && !statusMatchesAny(status, p.status)) continue;
-      const m = p.pattern.exec(text);
-      if (m) return { rule, field: 'diagnosticCode', text: m[0] };
-    } else if (p.reply) {
-      if (replyCode !== null && p.reply.includes(replyCode)) return { rule, field: 'replyCode', text: String(replyCode) };
-    } else if (p.status && status) {
-      if (statusMatchesAny(status, p.status)) return { rule, field: 'status', text: status };
-    }
-  }
-  return null;
+/** The inner reply of a nested one, when the text quotes a different reply after its own. */
+export function innerReply(normalised: string): { text: string; replyCode: number; status: string | null } | null {
+  const outer = /^([45]\d\d)[ -](?:#?([45]\.\d{1,3}\.\d{1,3}))?/.exec(normalised);
+  if (!outer) return null;
+  const rest = normalised.slice(outer[0].length);
+  const m = INNER.exec(rest);
+  if (!m) return null;
+  // the same reply repeated ("554 554 5.7.0 ...") is not a nested one
+  if (m[1] === outer[1] && (m[2] ?? null) === (outer[2] ?? null)) return null;
+  return { text: rest.slice(m.index + m[0].indexOf(m[1])), replyCode: Number(m[1]), status: m[2] ?? null };
 }
 
 function classOf(r: RecipientReport): 2 | 4 | 5 | null {
@@ -185,16 +139,25 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
 
   const cls = classOf(r);
   if (cls === 2) return none('delivered', 'status.2', 'status', r.status ?? String(r.replyCode));
-  const m = matchRule(ruleText(r.diagnosticCode, r.diagnosticType), r.status, r.replyCode, r.command, report.detector, {
+  const text = normaliseText(ruleText(r.diagnosticCode, r.diagnosticType));
+  const input: DecideInput = {
+    text,
+    local: /^x-unix$/i.test(r.diagnosticType ?? ''),
     host: refusingHost(r.remoteMta ?? report.reportingMta),
+    status: r.status,
+    replyCode: r.replyCode,
+    command: r.command,
+    detector: report.detector,
     vendorCategory: r.vendorCategory ?? null,
-  });
+  };
+  const inner = innerReply(text);
+  const m: RuleMatch | null = (inner && decide({ ...input, ...inner })) || decide(input);
   let reason: Reason;
   let rule: string;
   let matched: Verdict['matched'];
   if (m) {
-    reason = m.rule.reason;
-    rule = m.rule.id;
+    reason = m.reason;
+    rule = m.id;
     matched = { field: m.field, text: m.text };
   } else {
     // nothing said why: a delayed message that never made it has expired; else undecided
@@ -202,14 +165,15 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     rule = 'default.' + reason;
     matched = null;
   }
-  // "User unknown" wording is only proof of a missing mailbox when it answered RCPT TO (or
-  // MAIL) or came with x.1.1. Said after DATA, or by a gateway that does not say when (Japanese
-  // carriers, appliances), it is a recipient-side filter's refusal (Sisimai's rule as well).
-  // Only when the status does not say otherwise: none, a generic x.0.0, x.2.x (mailbox) or
-  // x.7.x (a policy layer refused: "553 ... recipient is in my badrcptto list (#5.7.1)").
-  // Vendor-fixed wordings (rules marked `fixed`) are final and exempt.
+  // User-unknown wording is proof of a missing mailbox when it answered RCPT TO or came with an
+  // addressing code (X.1.x). A refusal after DATA is, by the definition of the reason names we
+  // use (Sisimai's `filtered`: "rejected due to a header content after SMTP DATA command"), a
+  // recipient-side filter's: the server had accepted the recipient at RCPT. The same holds when
+  // the report does not say which command failed and the code says the mailbox exists (X.2.x,
+  // RFC 3463 §3.3), names no cause (none, X.0.0) or names a policy (X.7.x, qmail's "badrcptto").
+  // Provider conventions (Google, Yahoo, Microsoft ... documented wordings) are final and exempt.
   const vague = !r.status || /^\d\.(?:0\.0|2\.\d+|7\.\d+)$/.test(r.status);
-  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && !m.rule.fixed && r.command !== 'RCPT' && r.command !== 'MAIL' && vague) {
+  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && !m.fixed && r.command !== 'RCPT' && r.command !== 'MAIL' && vague) {
     reason = 'filtered';
     rule += '+not-rcpt';
   }

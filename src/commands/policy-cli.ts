@@ -165,6 +165,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
       const r = withPolicy(helpers, 'accounts review', (p) => {
         switch (action) {
           case 'hold':
+            p.requireAccount(id);
             p.store.atomically(() => p.holdForReview(id, o.actor, o.reason ?? 'held by an admin', now));
             return { ok: true as const };
           case 'submit':
@@ -192,7 +193,8 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .addOption(nowOption())
     .action((address: string, o: { account: string; campaign?: string; channel: Channel; format: 'json' | 'table'; now?: string }) => {
       const now = parseNow(o.now, 'suppressions check');
-      const d = withPolicy(helpers, 'suppressions check', (p) => p.checkSend(o.account, address, now, { campaign: o.campaign, channel: o.channel }));
+      const d = withPolicy(helpers, 'suppressions check', (p) => p.checkSendExisting(o.account, address, now, { campaign: o.campaign, channel: o.channel }));
+      if (d === null) return fail('suppressions check', `no account ${o.account}`);
       if (!d) return;
       if (o.format === 'json') return void console.log(JSON.stringify(d));
       console.log(`${d.send ? 'send' : 'do not send'}: ${d.address}`);

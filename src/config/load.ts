@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { recordOrigin } from './origin.js';
 import { configSchema, SECRET_PATHS, type Config } from './schema.js';
 
 // Defaults < config file < BOUNCED_* environment < flags. This module is the only reader
@@ -108,9 +109,18 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     // The example file documents keys with "//" entries; they are comments, not config.
     fromFile = stripComments(fromFile);
   }
-  const merged = deepMerge(deepMerge(fromFile, readEnv(env)), opts.overrides ?? {});
+  const fromEnv = readEnv(env);
+  const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(`invalid configuration:\n${formatIssues(result.error)}`);
+  // The secret itself is never said; where it came from is (start-up log, `config print`).
+  const secretFrom = [
+    [getPath(opts.overrides, 'verp.secret'), 'a command-line flag or override (verp.secret)'],
+    [env.BOUNCED_VERP_SECRET, 'BOUNCED_VERP_SECRET (environment)'],
+    [env.BOUNCED_VERP_SECRET_FILE, `BOUNCED_VERP_SECRET_FILE=${env.BOUNCED_VERP_SECRET_FILE}`],
+    [getPath(fromFile, 'verp.secret'), `config file ${file} (verp.secret)`],
+  ].find(([v]) => v !== undefined && v !== '');
+  if (secretFrom && result.data.verp.secret) recordOrigin(result.data, 'verp.secret', secretFrom[1] as string);
   return result.data;
 }
 
@@ -125,11 +135,46 @@ function stripComments(obj: Record<string, unknown>): Record<string, unknown> {
 
 function formatIssues(error: z.ZodError): string {
   return error.issues
-    .map((i) => {
+    .flatMap((i) => {
       const path = i.path.join('.');
-      return `  ${path || '(root)'} (${path ? envName(path) : 'file'}): ${i.message}`;
+      // A misspelt key would otherwise leave its setting at the default without a word
+      // (http.publicURL and the public URL that goes into real List-Unsubscribe headers).
+      if (i.code === 'unrecognized_keys') {
+        return i.keys.map((k) => {
+          const full = path ? `${path}.${k}` : k;
+          const near = nearestKey(path, k);
+          return `  ${full}: unknown key${near ? ` (did you mean ${near}?)` : ''}`;
+        });
+      }
+      return [`  ${path || '(root)'} (${path ? envName(path) : 'file'}): ${i.message}`];
     })
     .join('\n');
+}
+
+/** The known key beside `key` (same object) that it most likely misspells, if any. */
+function nearestKey(parent: string, key: string): string | null {
+  const prefix = parent ? `${parent}.` : '';
+  const siblings = describeConfig()
+    .map((d) => d.path)
+    .filter((p) => p.startsWith(prefix))
+    .map((p) => p.slice(prefix.length).split('.')[0]!);
+  let best: string | null = null;
+  let bestDistance = 3; // at most two edits, or a difference of case only
+  for (const s of new Set(siblings)) {
+    const d = s.toLowerCase() === key.toLowerCase() ? 0 : editDistance(s, key);
+    if (d < bestDistance) [best, bestDistance] = [s, d];
+  }
+  return best === null ? null : prefix + best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 /** A copy safe to print or log: secrets replaced by "[redacted]" (or "" when unset). */

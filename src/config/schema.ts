@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RAW_HEAD_BYTES } from '../store/types.js';
+import { isAddressOrRange } from '../client-address.js';
 
 // The one description of bounced's configuration. Every key has a default, so an empty
 // config file (or none) runs a loopback-only daemon on ./data. The environment name of
@@ -29,10 +30,32 @@ export const configSchema = z
         hostname: z.string().default('bounced.localhost'),
         /** SIZE limit; a larger message is refused with 552. */
         maxMessageBytes: z.number().int().positive().default(30 * 1024 * 1024),
+        /**
+         * Message bytes held in memory across all sessions until they are stored (each
+         * session holds its message whole meanwhile); past it a message gets 452 4.3.1 and is
+         * retried by its sender. At least maxMessageBytes.
+         */
+        maxBytesInFlight: z.number().int().positive().default(256 * 1024 * 1024),
         /** RCPT TO per transaction; more get 452 (RFC 5321 §4.5.3.1.8). */
         maxRecipients: z.number().int().positive().default(50),
         /** Concurrent connections; more get 421. */
         maxClients: z.number().int().positive().default(100),
+        /**
+         * Concurrent connections from one client (an IPv4 address, an IPv6 /64); more get 421,
+         * so that one client cannot hold every slot of maxClients. 0: no per-client limit.
+         */
+        maxClientsPerIp: z.number().int().min(0).default(10),
+        /**
+         * Addresses or CIDR ranges the per-client limit does not apply to: an MTA in front of
+         * bounced that relays every bounce (Postfix, way 2a), whose connections all come from one address.
+         */
+        clientLimitExceptions: z.array(z.string().refine(isAddressOrRange, 'expected an IP address or a CIDR range')).default([]),
+        /**
+         * Commands that make no progress (NOOP, RSET, HELP, VRFY, EXPN, ETRN, a repeated
+         * HELO/EHLO, or any command refused with 4xx/5xx) a session may send since its last
+         * accepted message; the next one gets 421 and the connection is closed.
+         */
+        maxIdleCommands: z.number().int().positive().default(10),
         /** Idle socket time-out. */
         socketTimeoutMs: z.number().int().positive().default(60_000),
         /**
@@ -54,6 +77,11 @@ export const configSchema = z
         tlsKeyFile: z.string().default(''),
         tlsCertFile: z.string().default(''),
       })
+      .strict()
+      .refine((s) => s.maxBytesInFlight >= s.maxMessageBytes, {
+        path: ['maxBytesInFlight'],
+        message: 'must be at least smtp.maxMessageBytes (one message of the largest size must fit)',
+      })
       .prefault({}),
     http: z
       .object({
@@ -70,7 +98,29 @@ export const configSchema = z
         rateLimitPerSecond: z.number().min(0).default(10_000),
         /** Requests a key may make at once before the per-second rate applies. */
         rateLimitBurst: z.number().int().positive().default(20_000),
+        /**
+         * Requests per second per client address (an IPv4 address, an IPv6 /64) to the routes
+         * that need no key: unsubscribe, health, metrics, the OpenAPI document. More get 429. 0: no limit.
+         */
+        ipRateLimitPerSecond: z.number().min(0).default(20),
+        /** Requests a client address may make at once to those routes. */
+        ipRateLimitBurst: z.number().int().positive().default(100),
+        /**
+         * Failed authentications (a missing, unknown or revoked key) per minute per client
+         * address, and at once; past it every keyed request from there gets 429 until time
+         * gives some back. 0: no limit.
+         */
+        authFailuresPerMinute: z.number().min(0).default(30),
+        /**
+         * Reverse proxies (addresses, CIDR ranges; `loopback` also works) whose
+         * X-Forwarded-For names the client. Behind a proxy, name it: else every request comes
+         * from the proxy's address and shares one client's limits.
+         */
+        trustProxy: z
+          .array(z.string().refine((v) => isAddressOrRange(v) || ['loopback', 'linklocal', 'uniquelocal'].includes(v), 'expected an IP address, a CIDR range, loopback, linklocal or uniquelocal'))
+          .default([]),
       })
+      .strict()
       .prefault({}),
     verp: z
       .object({
@@ -84,6 +134,7 @@ export const configSchema = z
         /** Local-part prefix of List-Unsubscribe mailto: addresses (must differ from prefix). */
         unsubscribePrefix: z.string().regex(/^[a-z0-9._-]+$/i).default('u'),
       })
+      .strict()
       .prefault({}),
     pipeline: z
       .object({
@@ -131,6 +182,7 @@ export const configSchema = z
          */
         maxTextChars: z.number().int().min(64).max(1_000_000).default(1_000),
       })
+      .strict()
       .prefault({}),
     lifecycle: z
       .object({
@@ -140,6 +192,7 @@ export const configSchema = z
          */
         pendingWindowHours: z.number().positive().default(72),
       })
+      .strict()
       .prefault({}),
     tail: z
       .object({
@@ -148,12 +201,14 @@ export const configSchema = z
         /** How often the log is polled for new lines. */
         pollMs: z.number().int().positive().default(500),
       })
+      .strict()
       .prefault({}),
     scheduler: z
       .object({
         /** How often the daemon looks for due jobs (each job has its own cadence). */
         tickMs: z.number().int().positive().default(15_000),
       })
+      .strict()
       .prefault({}),
     store: z
       .object({
@@ -166,6 +221,7 @@ export const configSchema = z
         /** How long a write waits for a lock held by another process before failing (then SMTP 451). */
         busyTimeoutMs: z.number().int().min(0).default(5000),
       })
+      .strict()
       .prefault({}),
     /** Account policy: suppression, rates, suspension (src/policy). Rates are fractions. */
     policy: z
@@ -199,6 +255,7 @@ export const configSchema = z
         /** Hold an account for review once its monthly sends pass this (0: never). */
         reviewMonthlySends: z.number().int().min(0).default(0),
       })
+      .strict()
       .prefault({}),
     /** Mail to account contacts (warnings, suspensions, appeals) through an SMTP relay. */
     notify: z
@@ -213,6 +270,7 @@ export const configSchema = z
         retryBaseMs: z.number().int().positive().default(60_000),
         retryMaxMs: z.number().int().positive().default(6 * 3_600_000),
       })
+      .strict()
       .prefault({}),
   })
   .strict();

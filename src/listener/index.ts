@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import { canonicalDomain } from '../address.js';
 import type { Config } from '../config/schema.js';
+import type { ListenerEvent } from '../metrics.js';
 import { smtpServerLogger, type Logger } from '../log.js';
 import type { IncomingMessage } from '../store/types.js';
+import { ByteBudget } from './data-budget.js';
 import { BouncedSmtpServer } from './server.js';
 
 // The inbound MX. It accepts mail for the bounce domains only, spools the raw bytes with
@@ -22,6 +25,8 @@ export const REPLIES = {
   // Our own fault is always 4xx: the sending MTA keeps the message and retries.
   storeFailed: () => reply(451, '4.3.0 Temporary local problem, please try again later'),
   badRecipient: () => reply(501, '5.1.3 Bad recipient address syntax'),
+  // RFC 3463 4.3.1 "mail system full"; RFC 1870 uses 452 for insufficient storage.
+  noStorage: () => reply(452, '4.3.1 Insufficient system storage, try again later'),
 } as const;
 
 /**
@@ -36,17 +41,20 @@ export interface ListenerDeps {
   /** Stores a message durably; resolves with its row id (Intake, or the pipeline worker). */
   intake: { accept(message: IncomingMessage): Promise<number> };
   log: Logger;
-  /** Counters hook (metrics come later); called with an event name. */
-  count?: (event: 'accepted' | 'rejected_rcpt' | 'rejected_size' | 'store_failed') => void;
+  /** Counters hook (metrics, readiness); called with an event name, and the error of a failed store. */
+  count?: (event: ListenerEvent, error?: string) => void;
 }
 
 export class Listener {
   readonly server: BouncedSmtpServer;
   private readonly domains: Set<string>;
+  /** Message bytes held across sessions until stored (smtp.maxBytesInFlight). */
+  readonly budget: ByteBudget;
 
   constructor(private readonly deps: ListenerDeps) {
     const { config } = deps;
-    this.domains = new Set(config.bounceDomains.map((d) => d.toLowerCase()));
+    this.domains = new Set(config.bounceDomains.map(canonicalDomain));
+    this.budget = new ByteBudget(config.smtp.maxBytesInFlight);
     const tls = config.smtp.tlsKeyFile && config.smtp.tlsCertFile;
     const options: SMTPServerOptions = {
       name: config.smtp.hostname,
@@ -64,10 +72,18 @@ export class Listener {
       // smtp-server formats every line (util.format) before its logger sees it: below debug,
       // hand it no logger at all rather than pay for lines that are dropped.
       logger: (deps.log.isLevelEnabled('debug') ? smtpServerLogger(deps.log) : false) as never,
+      onMailFrom: (address, _session, cb) => cb(this.checkDeclaredSize(address) ?? undefined),
       onRcptTo: (address, session, cb) => cb(this.checkRecipient(address, session) ?? undefined),
       onData: (stream, session, cb) => this.receive(stream, session, cb),
     };
-    this.server = new BouncedSmtpServer(options, config.smtp.greetingDelayMs, config.smtp.maxSessionMs);
+    this.server = new BouncedSmtpServer(options, {
+      greetingDelayMs: config.smtp.greetingDelayMs,
+      maxSessionMs: config.smtp.maxSessionMs,
+      maxClientsPerIp: config.smtp.maxClientsPerIp,
+      clientLimitExceptions: config.smtp.clientLimitExceptions,
+      maxIdleCommands: config.smtp.maxIdleCommands,
+      onLimit: (limit) => deps.count?.(`rejected_${limit}`),
+    });
     this.server.on('error', (err) => deps.log.warn({ evt: 'SMTP_ERROR', err }, 'smtp server error'));
   }
 
@@ -75,7 +91,8 @@ export class Listener {
     const rcpt = address.address.toLowerCase();
     const at = rcpt.lastIndexOf('@');
     if (at <= 0) return REPLIES.badRecipient();
-    if (!this.domains.has(rcpt.slice(at + 1))) {
+    // An SMTPUTF8 client may spell an internationalised bounce domain in Unicode.
+    if (!this.domains.has(canonicalDomain(rcpt.slice(at + 1)))) {
       this.deps.count?.('rejected_rcpt');
       return REPLIES.relayDenied();
     }
@@ -84,8 +101,25 @@ export class Listener {
     return null;
   }
 
+  /** A SIZE= (RFC 1870) that cannot be held now is refused before its bytes are sent. */
+  private checkDeclaredSize(address: SMTPServerAddress): Error | null {
+    const args = address.args;
+    const declared = args ? Number(args.SIZE ?? 0) : 0;
+    if (declared > 0 && !this.budget.fits(declared)) {
+      this.deps.count?.('rejected_budget');
+      return REPLIES.noStorage();
+    }
+    return null;
+  }
+
   private receive(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
     const max = this.deps.config.smtp.maxMessageBytes;
+    // This message's bytes count against the budget from the first chunk until it is stored
+    // (or refused, or its session ends); past the budget it is read to its end and dropped.
+    const share = this.budget.open();
+    stream.once('close', () => {
+      if (!stream.readableEnded) share.release();
+    });
     // The socket's chunks are gathered into parts of PART_BYTES as they arrive.
     let parts: Buffer[] = [];
     let chunks: Buffer[] = [];
@@ -95,10 +129,11 @@ export class Listener {
       size += chunk.length;
       // Past the limit keep reading (smtp-server must see the final dot) but hold nothing:
       // the message will be refused, so what was kept is dropped too.
-      if (size > max) {
+      if (size > max || !share.add(chunk.length)) {
         parts = [];
         chunks = [];
         held = 0;
+        share.release();
         return;
       }
       chunks.push(chunk);
@@ -109,11 +144,19 @@ export class Listener {
         held = 0;
       }
     });
-    stream.on('error', (err) => cb(err));
+    stream.on('error', (err) => {
+      share.release();
+      cb(err);
+    });
     stream.on('end', () => {
       if (stream.sizeExceeded || size > max) {
+        share.release();
         this.deps.count?.('rejected_size');
         return cb(REPLIES.tooBig(max));
+      }
+      if (share.overBudget) {
+        this.deps.count?.('rejected_budget');
+        return cb(REPLIES.noStorage());
       }
       const last = Buffer.concat(chunks, held);
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
@@ -127,6 +170,7 @@ export class Listener {
           helo: session.hostNameAppearsAs ?? null,
           raw: parts.length ? [...parts, last] : last,
         })
+        .finally(() => share.release())
         .then(
           (id) => {
             this.deps.count?.('accepted');
@@ -134,8 +178,8 @@ export class Listener {
             // which links its log line to this row.
             cb(null, `2.0.0 Ok: stored as ${id}`);
           },
-          () => {
-            this.deps.count?.('store_failed');
+          (err: Error) => {
+            this.deps.count?.('store_failed', err?.message);
             cb(REPLIES.storeFailed());
           },
         );

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { addressMatcher, clientKey } from '../client-address.js';
 
 // smtp-server 3.21 waits a fixed 100 ms before its 220 greeting so that it can refuse
 // "early talkers" (clients that send before the greeting, a spam-bot habit). There is no
@@ -13,6 +14,30 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 // Early talkers are still refused ("421 You talk too soon") whenever they send before the
 // greeting, because `_ready` is set only when the greeting is sent. Checked against
 // smtp-server 3.21.6; test/listener/greeting.test.ts fails if upstream changes under it.
+//
+// It also adds what smtp-server lacks against one client holding every slot of maxClients
+// (100 idle sessions, each with a NOOP before the idle time-out, lock every sender out):
+//  - a per-client connection limit (an IPv4 address, an IPv6 /64: ../client-address.ts),
+//    answered 421 before the greeting like smtp-server's own maxClients;
+//  - a limit on commands without progress per session, like Postfix's
+//    smtpd_junk_command_limit and smtpd_hard_error_limit together: NOOP, RSET, HELP, VRFY,
+//    EXPN, ETRN, a repeated HELO/EHLO, and every command answered 4xx/5xx count; a finished
+//    DATA (a message transmitted, whatever its answer) starts the count again. Past the
+//    limit the next command gets 421 and the connection is closed (RFC 5321 §3.8 lets a
+//    server close with 421 when it must).
+
+export interface ClientLimits {
+  greetingDelayMs: number;
+  maxSessionMs: number;
+  /** Connections per client; 0: none. */
+  maxClientsPerIp: number;
+  /** Addresses and CIDR ranges without a per-client limit (a relay in front). */
+  clientLimitExceptions: readonly string[];
+  /** Commands without progress per session before 421. */
+  maxIdleCommands: number;
+  /** Called when a limit of this module refuses or closes a session (metrics). */
+  onLimit?: (limit: 'client_limit' | 'idle_commands') => void;
+}
 
 type Internals = {
   _setListeners(cb: () => void): void;
@@ -22,8 +47,17 @@ type Internals = {
   name: string;
 };
 
+/** Commands that never move a mail transaction forward (RFC 5321 §4.1.1.5-4.1.1.9, RFC 1985 ETRN). */
+const IDLE_COMMANDS = new Set(['NOOP', 'RSET', 'HELP', 'VRFY', 'EXPN', 'ETRN']);
+
 class PromptConnection extends SMTPConnection {
   greetingDelayMs = 0;
+  maxIdleCommands = Infinity;
+  /** Set by the server when this connection is one too many for its client. */
+  overClientLimit: string | null = null;
+  onLimit: ClientLimits['onLimit'];
+  private idleCommands = 0;
+  private transactionsSeen = 0;
 
   override init(): void {
     const self = this as unknown as Internals;
@@ -32,24 +66,72 @@ class PromptConnection extends SMTPConnection {
       if (max && self._server.connections.size > max) {
         return self.send(421, `${self.name} Too many connected clients, try again in a moment`, false);
       }
+      if (this.overClientLimit) {
+        this.onLimit?.('client_limit');
+        return self.send(421, `4.7.0 ${self.name} Too many connections from your address (at most ${this.overClientLimit}), try again later`, false);
+      }
       const timer = setTimeout(() => self.connectionReady(), this.greetingDelayMs);
       timer.unref();
     });
   }
+
+  /** A message transmitted since the count began: start it again. */
+  private progressed(): void {
+    if (this._transactionCounter !== this.transactionsSeen) {
+      this.transactionsSeen = this._transactionCounter;
+      this.idleCommands = 0;
+    }
+  }
+
+  override _onCommand(command: Buffer, callback?: () => void): void {
+    // Only commands in the command phase: not AUTH continuation lines, not before the
+    // greeting (smtp-server refuses those itself), not while TLS is being set up.
+    if (this._ready && !this._nextHandler && !this._upgrading) {
+      this.progressed();
+      if (this.idleCommands >= this.maxIdleCommands) {
+        this.onLimit?.('idle_commands');
+        return this.send(421, `4.7.0 ${this.name} Too many commands without a message, closing`, false);
+      }
+      const name = (command || '').toString().split(' ', 1)[0]!.toUpperCase();
+      const reopening = (name === 'HELO' || name === 'EHLO') && this.openingCommand !== false;
+      if (IDLE_COMMANDS.has(name) || reopening) this.idleCommands++;
+    }
+    super._onCommand(command, callback);
+  }
+
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    // A refused command is no progress either (a loop of refused recipients, ...).
+    if (this._ready && code >= 400 && code !== 421) {
+      this.progressed();
+      this.idleCommands++;
+    }
+    super.send(code, data, context);
+  }
 }
 
 export class BouncedSmtpServer extends SMTPServer {
+  private readonly perClient = new Map<string, number>();
+  private readonly exempt: (address: string) => boolean;
+
   constructor(
     options: SMTPServerOptions,
-    private readonly greetingDelayMs: number,
-    private readonly maxSessionMs: number,
+    private readonly limits: ClientLimits,
   ) {
     super(options);
+    this.exempt = addressMatcher(limits.clientLimitExceptions);
+  }
+
+  /** Open connections per client (for tests and metrics). */
+  clientConnections(address: string): number {
+    return this.perClient.get(clientKey(address)) ?? 0;
   }
 
   override connect(socket: Socket, socketOptions?: unknown): void {
     const connection = new PromptConnection(this, socket, socketOptions as never);
-    connection.greetingDelayMs = this.greetingDelayMs;
+    connection.greetingDelayMs = this.limits.greetingDelayMs;
+    connection.maxIdleCommands = this.limits.maxIdleCommands;
+    connection.onLimit = this.limits.onLimit;
+    this.countClient(socket, connection);
     this.connections.add(connection);
     const events = this as unknown as { _onError(e: Error): void; _onClientConnect(d: unknown): void };
     connection.on('error', (err: Error) => events._onError(err));
@@ -61,8 +143,24 @@ export class BouncedSmtpServer extends SMTPServer {
       const c = connection as unknown as Internals & { close(): void };
       c.send(421, `${c.name} 4.4.2 Session too long, closing`, false);
       c.close();
-    }, this.maxSessionMs);
+    }, this.limits.maxSessionMs);
     limit.unref();
     socket.once('close', () => clearTimeout(limit));
+  }
+
+  /** Counts the connection for its client until its socket closes; marks it when one too many. */
+  private countClient(socket: Socket, connection: PromptConnection): void {
+    const max = this.limits.maxClientsPerIp;
+    const address = socket.remoteAddress ?? '';
+    if (max <= 0 || this.exempt(address)) return;
+    const key = clientKey(address);
+    const open = (this.perClient.get(key) ?? 0) + 1;
+    this.perClient.set(key, open);
+    socket.once('close', () => {
+      const left = (this.perClient.get(key) ?? 1) - 1;
+      if (left > 0) this.perClient.set(key, left);
+      else this.perClient.delete(key);
+    });
+    if (open > max) connection.overClientLimit = String(max);
   }
 }

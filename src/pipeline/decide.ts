@@ -5,6 +5,7 @@ import { stateOfVerdict } from '../lifecycle/state.js';
 import { RAW_HEAD_BYTES, type BounceRecord, type Evidence, type MessageOutcome, type StoredMessage } from '../store/types.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
 import { cutFields, cutText, DEFAULT_OUTPUT_LIMITS, keepVerdicts, MAX_MESSAGE_ID_CHARS, type OutputLimits } from './bounds.js';
+import { canonicalAddress } from '../address.js';
 
 // From one stored message to what should be written for it. No I/O: the parse worker
 // (./parse-worker.ts, where a time budget can stop it) and tests call this, and the
@@ -45,8 +46,9 @@ export function attribute(rcptTo: string[], report: ParsedReport | null, verp: V
  */
 function isVerified(att: Attribution, recipients: Array<string | null>): boolean {
   if (!att.signed || !att.fields) return false;
-  const want = att.fields.recipient.toLowerCase();
-  return recipients.some((r) => r !== null && r.toLowerCase() === want);
+  // One address, whatever its spelling (letter case, an IDN domain in Unicode or ASCII).
+  const want = canonicalAddress(att.fields.recipient);
+  return recipients.some((r) => r !== null && canonicalAddress(r) === want);
 }
 
 export function toBounceRecords(
@@ -60,12 +62,17 @@ export function toBounceRecords(
     if (!RECORDED_KINDS.has(v.kind)) return;
     const block = report.recipients[i];
     const verified = isVerified(att, [v.recipient, block?.originalRecipient ?? null]);
+    const reported = v.recipient === null ? null : canonicalAddress(v.recipient);
     out.push({
       createdAt: now,
       // Only a verified token may name the account: a forged one must not even attribute.
       accountId: verified ? att.fields!.account : null,
       messageId: verified ? att.fields!.message : null,
-      recipient: v.recipient?.toLowerCase() ?? null,
+      // A token matched through the Original-Recipient vouches for that address only: the
+      // Final-Recipient may be somebody else (an alias's target, or whatever a forger wrote),
+      // so a verified record is about the token's recipient; the report's stays beside it.
+      recipient: verified ? canonicalAddress(att.fields!.recipient) : reported,
+      reportedRecipient: reported,
       kind: v.kind,
       action: v.action,
       status: v.status,
@@ -101,11 +108,15 @@ export function toEvidence(
 ): Array<Evidence & { bounceIndex: number | null }> {
   if (!att.signed || !att.fields) return [];
   const out: Array<Evidence & { bounceIndex: number | null }> = [];
+  // toBounceRecords writes one record per verdict of a recorded kind, in verdict order.
+  let recordIndex = -1;
   verdicts.forEach((v, i) => {
+    const recorded = RECORDED_KINDS.has(v.kind);
+    if (recorded) recordIndex++;
     const state = stateOfVerdict(v.reason, v.type);
     if (!state || !v.recipient) return;
     if (!isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null])) return;
-    const bounceIndex = records.findIndex((r) => r.verified && r.recipient === v.recipient!.toLowerCase() && r.status === v.status && r.rule === v.rule);
+    const bounceIndex = recorded && records[recordIndex]?.verified ? recordIndex : -1;
     out.push({
       accountId: att.fields!.account,
       messageId: att.fields!.message,
@@ -128,6 +139,20 @@ export function toEvidence(
 }
 
 /**
+ * The scope in which a report's Message-ID identifies it: its verified token (account,
+ * message, recipient). Anybody can send mail with any Message-ID, so the Message-ID of
+ * unverified mail (no token, a forged one, a plain mail to postmaster@) makes nothing a
+ * duplicate, and a genuine token replayed by somebody (it names their own address) cannot
+ * cancel the report about another recipient. The same report sent again (a relay's Received
+ * line on top, a second copy) comes to the same return path: same token, same key.
+ */
+export function duplicateKey(reportMessageId: string | null, bounces: ReadonlyArray<Omit<BounceRecord, 'messageRow' | 'id'>>): string | null {
+  if (!reportMessageId) return null;
+  const v = bounces.find((b) => b.verified);
+  return v ? JSON.stringify([v.accountId, v.messageId, v.recipient, reportMessageId]) : null;
+}
+
+/**
  * How much of a message is parsed by default: its head (see RAW_HEAD_BYTES), all the store
  * reads for processing. `pipeline.parseMaxBytes` may lower it.
  */
@@ -141,7 +166,7 @@ export interface DecideLimits extends OutputLimits {
 export const DEFAULT_DECIDE_LIMITS: DecideLimits = { ...DEFAULT_OUTPUT_LIMITS, parseMaxBytes: PARSE_LIMIT };
 
 /** Record fields that carry the report's own text (the others are ours: rule, reason, ...). */
-const RECORD_TEXT_FIELDS = ['diagnostic', 'recipient', 'action', 'status', 'remoteMta', 'reportingMta', 'originalMessageId', 'feedbackType'] as const;
+const RECORD_TEXT_FIELDS = ['diagnostic', 'recipient', 'reportedRecipient', 'action', 'status', 'remoteMta', 'reportingMta', 'originalMessageId', 'feedbackType'] as const;
 const EVIDENCE_TEXT_FIELDS = ['diagnostic', 'status'] as const;
 
 export interface Decision {
@@ -222,6 +247,7 @@ export async function decide(
       kind: report.kind,
       detector: report.detector,
       reportMessageId,
+      duplicateKey: duplicateKey(reportMessageId, bounces),
       bounces,
       evidence,
       warning: warnings.length ? warnings.join('; ') : null,

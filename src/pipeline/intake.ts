@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { repeated } from '../log-repeat.js';
 import type { IncomingMessage, Store } from '../store/types.js';
 
 // Group commit. Every edge (SMTP sessions, `ingest`) hands its message here and waits for
@@ -62,7 +63,7 @@ export class Intake {
         const ids = this.store.insertMessages(batch.map((w) => w.message));
         batch.forEach((w, i) => w.resolve(ids[i]!));
       } catch (err) {
-        this.log.error({ evt: 'STORE_WRITE_FAILED', err, count: batch.length }, 'could not store received messages');
+        repeated.log(this.log, 'error', { evt: 'STORE_WRITE_FAILED', err, count: batch.length }, 'could not store received messages');
         for (const w of batch) w.reject(err as Error);
       }
     }

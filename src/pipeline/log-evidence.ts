@@ -7,6 +7,7 @@ import { findReplyCode, findStatusCode } from '../parser/smtp-text.js';
 import type { ParsedReport } from '../report.js';
 import type { Evidence, LifecycleStore } from '../store/types.js';
 import type { VerpCodec } from '../verp/index.js';
+import { canonicalAddress } from '../address.js';
 
 // From a Postfix log event to delivery evidence: the log's `status=` lines are the same
 // facts a DSN reports, often earlier (a synchronous 550 never produces a DSN to us) and
@@ -131,8 +132,8 @@ export function applyLogEvent(
   const token = verp.decode(sender);
   if (!token.ok) return 'foreign';
   // As for DSNs: the token must be for this very recipient (or the address it was sent to).
-  const want = token.fields.recipient.toLowerCase();
-  if (event.to !== want && event.origTo !== want) return 'foreign';
+  const want = canonicalAddress(token.fields.recipient);
+  if ((event.to === null || canonicalAddress(event.to) !== want) && (event.origTo === null || canonicalAddress(event.origTo) !== want)) return 'foreign';
 
   const { reason, category } = classifyLine(event.to, state, event.dsn, event.text);
   const ev: Evidence = {

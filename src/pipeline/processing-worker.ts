@@ -31,7 +31,7 @@ if (parentPort) {
   const { config, writeTurn } = workerData as PipelineWorkerData;
   const log = createLogger(config.logLevel).child({ mod: 'pipeline' });
   const post = (m: FromProcessingWorker) => port.postMessage(m);
-  const { store, verp } = openPipeline(config, { writeTurn: WriteTurn.from(writeTurn) });
+  const { store, verp } = openPipeline(config, undefined, { writeTurn: WriteTurn.from(writeTurn) });
   const parser = new ParseHost(parseHostOptions(config, log, (cause) => post({ type: 'abandoned', cause }), true));
   const processor = new Processor(store, verp, log, {
     parser,

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { repeated } from '../log-repeat.js';
 import type { MessageOutcome, StoredMessage, Store } from '../store/types.js';
 import type { VerpCodec } from '../verp/index.js';
 import { InlineParser, type ParseRunner } from './parse-host.js';
@@ -200,13 +201,14 @@ export class Processor {
         continue;
       }
       const outcome: MessageOutcome = result.ok ? result.outcome : { state: 'unparseable', error: result.error };
+      // Equal bytes, or the same report Message-ID within one verified token (decide.ts).
+      const dupKey = outcome.state === 'processed' ? (outcome.duplicateKey ?? null) : null;
       const keys = [`sha:${msg.sha256}`];
-      if (outcome.state !== 'unparseable' && outcome.reportMessageId) keys.push(`mid:${outcome.reportMessageId}`);
+      if (dupKey) keys.push(`key:${dupKey}`);
       const earlier =
         outcome.state === 'unparseable'
           ? null
-          : (keys.map((k) => seen.get(k)).find((v) => v !== undefined) ??
-            this.store.findDuplicate(msg.id, msg.sha256, outcome.state === 'processed' ? outcome.reportMessageId : null));
+          : (keys.map((k) => seen.get(k)).find((v) => v !== undefined) ?? this.store.findDuplicate(msg.id, msg.sha256, dupKey));
       if (earlier != null && outcome.state === 'processed') {
         outcomes.push({ id: msg.id, outcome: { state: 'duplicate', duplicateOf: earlier, kind: outcome.kind, reportMessageId: outcome.reportMessageId } });
         continue;
@@ -280,7 +282,7 @@ export class Processor {
 
   /** The store failed (locked, disk full) or no parser could start: keep the messages `received` and try again later. */
   private scheduleRetry(err: unknown, evt = 'PROCESS_STORE_FAILED'): void {
-    this.log.error({ evt, err }, evt === 'PROCESS_STORE_FAILED' ? 'could not read or settle messages; retrying in 5 s' : 'could not start a parse worker; retrying in 5 s');
+    repeated.log(this.log, 'error', { evt, err }, evt === 'PROCESS_STORE_FAILED' ? 'could not read or settle messages; retrying in 5 s' : 'could not start a parse worker; retrying in 5 s');
     if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

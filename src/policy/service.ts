@@ -1,3 +1,4 @@
+import { canonicalAddress } from '../address.js';
 import type { Config } from '../config/schema.js';
 import type { SqliteStore } from '../store/sqlite.js';
 import type { DeliveryChange } from '../store/sqlite-lifecycle.js';
@@ -54,10 +55,15 @@ export interface CampaignHealth {
   canaryCancels: boolean;
 }
 
+/** What an account created by its first signed evidence starts as (what the rules assumed of an unknown id). */
+export const IMPLICIT_ACCOUNT = { tier: 'free', profile: 'default' } as const satisfies { tier: Tier; profile: Profile };
+
 export class SqlitePolicyService implements PolicyService {
   readonly repo: PolicyRepo;
   private readonly cfg: PolicyConfig;
   private readonly traps: Set<string>;
+  /** Ids known to exist (accounts are never deleted): spares a read per piece of evidence. */
+  private readonly known = new Set<string>();
 
   constructor(
     readonly store: SqliteStore,
@@ -66,7 +72,7 @@ export class SqlitePolicyService implements PolicyService {
   ) {
     this.repo = new PolicyRepo(store.db);
     this.cfg = config.policy;
-    this.traps = new Set(config.policy.spamTraps);
+    this.traps = new Set(config.policy.spamTraps.map(canonicalAddress));
   }
 
   /** Attaches the in-transaction rules to the store (once per store). */
@@ -78,6 +84,39 @@ export class SqlitePolicyService implements PolicyService {
   }
 
   // ---------------------------------------------------------------------------------------
+  // The account rule: an account exists before anything is recorded for it. An admin creates
+  // it (`accounts create`, POST /v1/accounts), or its first signed evidence does: a verified
+  // bounce, log line or unsubscribe carries a token that only bounced's secret can make, so
+  // the id came from our own sending side (the application that sent for that account). Such
+  // an account starts as IMPLICIT_ACCOUNT, audited, and shows in `accounts list|health` like
+  // any other; the admin then sets its tier and contact (`accounts update`). An id typed by
+  // hand (the CLI's suppressions, sends, campaigns, abuse desk) has no such proof and must
+  // name an existing account (requireAccount): a typo is refused, never a new ghost account.
+
+  /** Creates the account of signed evidence if it does not exist yet (inside the evidence's transaction). */
+  ensureAccount(accountId: string, source: string, now: number): void {
+    if (this.known.has(accountId)) return;
+    if (this.repo.getAccount(accountId)) {
+      this.known.add(accountId);
+      return;
+    }
+    // Not remembered as known here: the transaction may yet roll back; the next read finds it.
+    const a = { id: accountId, name: null, contactEmail: null, ...IMPLICIT_ACCOUNT };
+    this.repo.insertAccount(a, now);
+    this.repo.audit(now, RULES_ACTOR, accountId, 'account.create', null, { tier: a.tier, profile: a.profile, implicit: true, source });
+    if (this.cfg.reviewNewAccounts) this.holdForReview(accountId, RULES_ACTOR, 'new account (first evidence)', now);
+  }
+
+  /** Refuses an id typed by an operator when no such account exists. */
+  requireAccount(accountId: string): void {
+    if (this.known.has(accountId)) return;
+    if (!this.repo.getAccount(accountId)) {
+      throw new PolicyError('no_account', `no account ${accountId} (accounts come from \`bounced accounts create\` or from their first verified bounce)`);
+    }
+    this.known.add(accountId);
+  }
+
+  // ---------------------------------------------------------------------------------------
   // In-transaction rules.
 
   /** A delivery changed state: failures, suppression, global bounce, canary, spam traps. */
@@ -85,7 +124,8 @@ export class SqlitePolicyService implements PolicyService {
     const ev = change.evidence;
     const now = change.now;
     const accountId = ev.accountId;
-    const recipient = ev.recipient.toLowerCase();
+    if (change.previous === null) this.ensureAccount(accountId, `delivery:${ev.source}`, now);
+    const recipient = canonicalAddress(ev.recipient);
     const ref = parseMessageRef(ev.messageId);
     // The first sign of a delivery that went out counts as a send of its campaign.
     if (change.previous === null && ev.countsAsSend && ref.campaign && ref.channel === 'marketing') {
@@ -122,6 +162,7 @@ export class SqlitePolicyService implements PolicyService {
 
   /** ARF complaints: a verified abuse report suppresses the contact and counts. */
   onRecord(record: BounceRecord, now: number): void {
+    if (record.verified && record.accountId) this.ensureAccount(record.accountId, `record:${record.kind}`, now);
     if (record.kind !== 'complaint' || !record.verified || !record.accountId || !record.recipient) return;
     if (!isSpamComplaint(record.feedbackType)) return;
     const messageId = record.messageId ?? '';
@@ -144,7 +185,8 @@ export class SqlitePolicyService implements PolicyService {
   }
 
   private applyUnsubscribe(fields: VerpFields, source: string, now: number): void {
-    const recipient = fields.recipient.toLowerCase();
+    this.ensureAccount(fields.account, `unsubscribe:${source}`, now);
+    const recipient = canonicalAddress(fields.recipient);
     const ref = parseMessageRef(fields.message);
     const fresh = this.repo.insertReport({
       accountId: fields.account, kind: 'unsubscribe', messageId: fields.message, recipient,
@@ -326,7 +368,7 @@ export class SqlitePolicyService implements PolicyService {
   }
 
   private check(accountId: string, address: string, _now: number, opts: { campaign?: string; channel?: Channel }): { accountExists: boolean; decision: SendDecision } {
-    const addr = address.trim().toLowerCase();
+    const addr = canonicalAddress(address.trim());
     const { accountExists, state, hits } = this.repo.sendCheck(accountId, addr);
     const cancelledAt = opts.campaign ? this.repo.campaignCancelledAt(accountId, opts.campaign) : null;
     const channel = opts.channel ?? 'marketing';
@@ -340,7 +382,7 @@ export class SqlitePolicyService implements PolicyService {
     const campaign = cancelledAt === null ? null : { cancelledAt };
     return this.store.atomically(() =>
       addresses.map((a) => {
-        const addr = a.trim().toLowerCase();
+        const addr = canonicalAddress(a.trim());
         return decideSend(addr, state, channel === 'marketing' ? this.repo.suppressionHits(accountId, addr) : [], campaign, channel);
       }),
     );
@@ -397,6 +439,7 @@ export class SqlitePolicyService implements PolicyService {
 
   /** Sends of a campaign made through another MTA (the log counts its own), and its declared size. */
   recordCampaignSends(accountId: string, campaign: string, count: number, planned: number | null, now: number): void {
+    this.requireAccount(accountId);
     this.store.atomically(() => {
       if (planned !== null) this.repo.setCampaignPlanned(accountId, campaign, planned, now);
       if (count > 0) this.repo.addCampaignSends(accountId, campaign, count, now);
@@ -416,10 +459,11 @@ export class SqlitePolicyService implements PolicyService {
   }
 
   addSuppressions(accountId: string, addresses: Iterable<string>, reason: 'import' | 'manual' | 'unsubscribe', actor: string, now: number): number {
+    this.requireAccount(accountId);
     return this.store.atomically(() => {
       let n = 0;
       for (const a of addresses) {
-        const addr = a.trim().toLowerCase();
+        const addr = canonicalAddress(a.trim());
         if (addr && this.repo.addSuppression(accountId, addr, reason, actor, now)) n++;
       }
       this.repo.audit(now, actor, accountId, 'suppression.add', reason, { added: n });
@@ -429,7 +473,7 @@ export class SqlitePolicyService implements PolicyService {
 
   removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): boolean {
     if (!why?.trim()) throw new PolicyError('why_required', 'say why the suppression is removed (it is audited)');
-    const addr = address.trim().toLowerCase();
+    const addr = canonicalAddress(address.trim());
     return this.store.atomically(() => {
       const removed = REMOVABLE.filter((r) => this.repo.removeSuppression(accountId, addr, r));
       if (!removed.length) return false;
@@ -445,7 +489,7 @@ export class SqlitePolicyService implements PolicyService {
     const d = this.verp.decodeUnsubscribe(token);
     if (!d.ok) return { ok: false, error: d.error };
     this.store.atomically(() => this.applyUnsubscribe(d.fields, 'one-click', now));
-    return { ok: true, accountId: d.fields.account, address: d.fields.recipient.toLowerCase() };
+    return { ok: true, accountId: d.fields.account, address: canonicalAddress(d.fields.recipient) };
   }
 
   /** The two headers to add to an outgoing marketing mail (RFC 2369, RFC 8058). */
@@ -525,6 +569,7 @@ export class SqlitePolicyService implements PolicyService {
 
   /** A direct complaint to the abuse desk, recorded by an admin; may suspend at once. */
   recordAbuseReport(accountId: string, detail: string, suspendNow: boolean, actor: string, now: number): void {
+    this.requireAccount(accountId);
     this.store.atomically(() => {
       this.repo.insertAbuseReport(accountId, actor, detail, now);
       this.repo.audit(now, actor, accountId, 'abuse.report', null, { detail, suspend: suspendNow });
@@ -534,6 +579,7 @@ export class SqlitePolicyService implements PolicyService {
 
   /** An admin suspension of one channel (e.g. one-to-one for a connected inbox's behaviour). */
   suspendChannel(accountId: string, channel: Channel, detail: string, actor: string, now: number): boolean {
+    this.requireAccount(accountId);
     return this.store.atomically(() => this.suspend(accountId, channel, 'admin', detail, actor, now));
   }
 

@@ -411,8 +411,61 @@ export const migrations: Migration[] = [
     `,
   },
   {
-    // 8, not 7: branch `security` took 7 meanwhile (duplicate keys, reported recipient).
+    version: 7,
+    name: 'duplicate reports by Message-ID only within one verified token; the reported recipient',
+    sql: `
+      -- A report's Message-ID names it only in the scope of a genuine token: anyone can send
+      -- mail with any Message-ID, so a global look-up let a forged mail turn the genuine report
+      -- that came after it into a "duplicate". duplicate_key is set only for a report with
+      -- verified records: json_array(token account, token message, token recipient, Message-ID).
+      ALTER TABLE messages ADD COLUMN duplicate_key TEXT;
+      UPDATE messages SET duplicate_key = (
+          SELECT json_array(b.account_id, b.message_id, b.recipient, messages.report_message_id)
+            FROM bounces b WHERE b.message_row = messages.id AND b.verified = 1 ORDER BY b.id LIMIT 1)
+        WHERE state = 'processed' AND report_message_id IS NOT NULL;
+      CREATE INDEX messages_duplicate_key ON messages(duplicate_key) WHERE duplicate_key IS NOT NULL;
+      DROP INDEX messages_report_message_id;
+
+      -- A verified record's recipient is the address its token was made for; what the report
+      -- itself named (its Final-Recipient, e.g. an alias's target) is kept beside it. NULL for
+      -- records written before this column.
+      ALTER TABLE bounces ADD COLUMN reported_recipient TEXT;
+
+      -- Addresses are stored in one spelling (src/address.ts: an IDN domain in ASCII), which
+      -- the pre-send check asks in. Suppressions written before in another (non-ASCII) spelling
+      -- are respelled; one whose respelled twin exists already (same account and reason) is
+      -- dropped, the twin suppresses the same address. canonical_address() is bounced's own
+      -- function, registered on the connection that migrates (migrate() in ./sqlite.ts).
+      UPDATE OR IGNORE suppressions SET address = canonical_address(address)
+        WHERE address GLOB '*[^ -~]*' AND address <> canonical_address(address);
+      DELETE FROM suppressions WHERE address GLOB '*[^ -~]*' AND address <> canonical_address(address);
+    `,
+  },
+  {
     version: 8,
+    name: 'write probe of the readiness check; first bytes of the tailed file',
+    // (Written as 7 beside the other 7; depends on nothing after version 2.)
+    sql: `
+      -- /readyz proves the database writable by writing this one row (src/store/write-probe.ts):
+      -- a held lock, read-only or immutable files and a full disk all fail a real write, and
+      -- only a real write shows them.
+      CREATE TABLE write_probe (
+        id  INTEGER PRIMARY KEY CHECK (id = 1),
+        at  INTEGER NOT NULL
+      ) STRICT;
+
+      -- The first bytes (up to 256) of the file the checkpoint is in: a rotated file that was
+      -- compressed (maillog.1.gz, a new inode) or copied away is still recognised by them.
+      ALTER TABLE tail_checkpoints ADD COLUMN head BLOB;
+    `,
+  },
+  {
+    // 9: branches `security` and `ops` took 7 and 8 meanwhile. The store contract's own
+    // migrations (src/store/sqlite/migrations.ts, 20 and 21) share user_version and are
+    // applied in version order with these, so a fresh database gets this one before them;
+    // a database already at 20 or 21 before this migration existed would skip it (only test
+    // databases ever were: acceptable).
+    version: 9,
     name: 'bounded output and processing attempts',
     sql: `
       -- What was cut from a message's output (records past pipeline.maxRecordsPerMessage, a

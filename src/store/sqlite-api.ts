@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { BounceType, Category } from '../report.js';
 import { toBounce, withoutSync, writeTransaction, type BounceRow } from './sqlite.js';
 import type { BounceRecord, EvidenceRecord } from './types.js';
+import { canonicalAddress } from '../address.js';
 
 // The HTTP API's tables (migration 5): API keys, webhook endpoints, webhook deliveries and
 // their attempts, and the read side of bounces the API needs (filters, cursor pages).
@@ -291,7 +292,7 @@ export class ApiRepo {
     if (q.since !== undefined) clauses.push('created_at >= @since');
     const rows = this.db
       .prepare(`SELECT * FROM bounces WHERE ${clauses.join(' AND ')} ORDER BY id LIMIT @limit`)
-      .all({ ...q, after: q.after ?? 0, recipient: q.recipient?.toLowerCase() }) as BounceRow[];
+      .all({ ...q, after: q.after ?? 0, recipient: q.recipient === undefined ? undefined : canonicalAddress(q.recipient) }) as BounceRow[];
     return rows.map(toBounce);
   }
 

@@ -120,9 +120,9 @@ export class LifecycleRepo {
       pruneQueue: db.prepare(`DELETE FROM log_queue WHERE seen_at < ?`),
       getCheckpoint: db.prepare(`SELECT * FROM tail_checkpoints WHERE path = ?`),
       setCheckpoint: db.prepare(
-        `INSERT INTO tail_checkpoints (path, inode, offset, lines, unparsed, updated_at) VALUES (@path, @inode, @offset, @lines, @unparsed, @now)
+        `INSERT INTO tail_checkpoints (path, inode, offset, lines, unparsed, head, updated_at) VALUES (@path, @inode, @offset, @lines, @unparsed, @head, @now)
          ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, lines = excluded.lines,
-                                          unparsed = excluded.unparsed, updated_at = excluded.updated_at`,
+                                          unparsed = excluded.unparsed, head = excluded.head, updated_at = excluded.updated_at`,
       ),
       insertEvent: db.prepare(
         `INSERT INTO events (event_id, account_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -305,11 +305,11 @@ export class LifecycleRepo {
 
   getCheckpoint(path: string): TailCheckpoint | null {
     const r = this.s.getCheckpoint.get(path) as TailCheckpoint | undefined;
-    return r ? { path: r.path, inode: r.inode, offset: r.offset, lines: r.lines, unparsed: r.unparsed } : null;
+    return r ? { path: r.path, inode: r.inode, offset: r.offset, lines: r.lines, unparsed: r.unparsed, head: r.head ?? null } : null;
   }
 
   setCheckpoint(cp: TailCheckpoint, now: number): void {
-    this.s.setCheckpoint.run({ ...cp, now });
+    this.s.setCheckpoint.run({ ...cp, head: cp.head ?? null, now });
   }
 
   getJob(name: string): { lastRunAt: number | null; nextRunAt: number; lastError: string | null } | null {

@@ -17,6 +17,7 @@ import type {
   Store,
   StoredMessage,
 } from './types.js';
+import { canonicalAddress } from '../address.js';
 
 export interface SqliteOptions {
   /** FULL fsyncs the WAL at every commit: an acknowledged message survives power loss. */
@@ -111,10 +112,13 @@ export class WriteTurn {
 
 const turns = new WeakMap<Database.Database, { turn: WriteTurn; timeoutMs: number }>();
 
-/** The earliest settled message with the same bytes, or the same report Message-ID. */
+/**
+ * The earliest settled message with the same bytes, or the same duplicate key (the report
+ * Message-ID within one verified token: see duplicateKey in src/pipeline/decide.ts).
+ */
 export const DUPLICATE_SQL = {
   bySha: `SELECT id FROM messages WHERE sha256 = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
-  byReportId: `SELECT id FROM messages WHERE report_message_id = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+  byKey: `SELECT id FROM messages WHERE duplicate_key = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
 };
 
 /**
@@ -136,6 +140,8 @@ const SYNCHRONOUS_FULL = 2;
 /** Applies the migrations newer than the database's user_version; returns the versions applied. */
 export function migrate(db: Database.Database): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
+  // Migrations that respell stored addresses call the same code as everything else.
+  db.function('canonical_address', { deterministic: true }, (a: unknown) => (typeof a === 'string' ? canonicalAddress(a) : a));
   const applied: number[] = [];
   // In version order whatever the order of the array (migrations are written concurrently).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
@@ -178,6 +184,7 @@ export interface BounceRow {
   account_id: string | null;
   message_id: string | null;
   recipient: string | null;
+  reported_recipient: string | null;
   kind: string;
   action: string | null;
   status: string | null;
@@ -232,6 +239,7 @@ export function toBounce(r: BounceRow): BounceRecord {
     accountId: r.account_id,
     messageId: r.message_id,
     recipient: r.recipient,
+    reportedRecipient: r.reported_recipient,
     kind: r.kind as ReportKind,
     action: r.action,
     status: r.status,
@@ -285,23 +293,23 @@ export class SqliteStore implements Store {
       refundAttempt: db.prepare(`UPDATE messages SET attempts = attempts - 1 WHERE id = ? AND state = 'received' AND attempts > 0`),
       noteFailedAttempt: db.prepare(`UPDATE messages SET error = ? WHERE id = ? AND state = 'received'`),
       // One statement per key, each walking its index in id order to the first match: with
-      // `sha256 = ? OR report_message_id = ?` SQLite gathers every match of both and sorts
+      // `sha256 = ? OR duplicate_key = ?` SQLite gathers every match of both and sorts
       // them, which made a report received thousands of times quadratic.
       duplicateBySha: db.prepare(DUPLICATE_SQL.bySha).pluck(),
-      duplicateByReportId: db.prepare(DUPLICATE_SQL.byReportId).pluck(),
+      duplicateByKey: db.prepare(DUPLICATE_SQL.byKey).pluck(),
       settle: db.prepare(
         `UPDATE messages SET state = @state, processed_at = @now, error = @error, kind = @kind,
-                detector = @detector, report_message_id = @rmid, duplicate_of = @duplicateOf,
+                detector = @detector, report_message_id = @rmid, duplicate_of = @duplicateOf, duplicate_key = @duplicateKey,
                 warning = @warning
           WHERE id = @id AND state = 'received'`,
       ),
       insertBounce: db.prepare(
         `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status,
                 reason, hardbounce, category, type, rule, detector, reply_code, diagnostic, remote_mta,
-                reporting_mta, original_message_id, feedback_type, verified, warning)
+                reporting_mta, original_message_id, feedback_type, verified, reported_recipient, warning)
          VALUES (@messageRow, @createdAt, @accountId, @messageId, @recipient, @kind, @action, @status,
                 @reason, @hardbounce, @category, @type, @rule, @detector, @replyCode, @diagnostic, @remoteMta,
-                @reportingMta, @originalMessageId, @feedbackType, @verified, @warning)`,
+                @reportingMta, @originalMessageId, @feedbackType, @verified, @reportedRecipient, @warning)`,
       ),
       getMessage: db.prepare(`SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?`),
       counts: db.prepare(`SELECT state, count(*) AS n FROM messages GROUP BY state`),
@@ -369,11 +377,11 @@ export class SqliteStore implements Store {
     this.withoutSync(() => this.stmt.noteFailedAttempt.run(error, id));
   }
 
-  findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null {
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): number | null {
     const bySha = this.stmt.duplicateBySha.get(sha256, id) as number | undefined;
-    const byReportId = reportMessageId === null ? undefined : (this.stmt.duplicateByReportId.get(reportMessageId, id) as number | undefined);
-    if (bySha === undefined) return byReportId ?? null;
-    return byReportId === undefined ? bySha : Math.min(bySha, byReportId);
+    const byKey = duplicateKey === null ? undefined : (this.stmt.duplicateByKey.get(duplicateKey, id) as number | undefined);
+    if (bySha === undefined) return byKey ?? null;
+    return byKey === undefined ? bySha : Math.min(bySha, byKey);
   }
 
   settleMessages(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void {
@@ -403,6 +411,7 @@ export class SqliteStore implements Store {
           detector: outcome.state === 'processed' ? outcome.detector : null,
           rmid: outcome.state === 'unparseable' ? null : outcome.reportMessageId,
           duplicateOf: outcome.state === 'duplicate' ? outcome.duplicateOf : null,
+          duplicateKey: outcome.state === 'processed' ? (outcome.duplicateKey ?? null) : null,
           warning: outcome.state === 'processed' ? (outcome.warning ?? null) : null,
         }).changes;
         // Already settled (another worker, or a replay after a crash): write nothing twice.
@@ -460,7 +469,7 @@ export class SqliteStore implements Store {
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const rows = this.db
       .prepare(`SELECT * FROM bounces ${where} ORDER BY id LIMIT @limit`)
-      .all({ ...filter, recipient: filter.recipient?.toLowerCase(), limit: filter.limit ?? 1000 }) as BounceRow[];
+      .all({ ...filter, recipient: filter.recipient === undefined ? undefined : canonicalAddress(filter.recipient), limit: filter.limit ?? 1000 }) as BounceRow[];
     return rows.map(toBounce);
   }
 
@@ -468,6 +477,11 @@ export class SqliteStore implements Store {
     const counts: Record<MessageState, number> = { received: 0, processed: 0, unparseable: 0, duplicate: 0 };
     for (const r of this.stmt.counts.all() as Array<{ state: MessageState; n: number }>) counts[r.state] = r.n;
     return counts;
+  }
+
+  /** True once any message was ever stored (cheap: the first row of the table). */
+  hasMessages(): boolean {
+    return this.db.prepare('SELECT 1 FROM messages LIMIT 1').get() !== undefined;
   }
 
   schemaVersion(): number {

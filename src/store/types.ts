@@ -73,7 +73,10 @@ export interface BounceRecord {
   createdAt: number;
   accountId: string | null;
   messageId: string | null;
+  /** Verified: the token's recipient (the address the account mailed). Else the report's. */
   recipient: string | null;
+  /** The recipient the report itself named (Final-Recipient, ...), which may differ (an alias). */
+  reportedRecipient: string | null;
   kind: ReportKind;
   action: string | null;
   status: string | null;
@@ -101,6 +104,11 @@ export type MessageOutcome =
       kind: ReportKind;
       detector: string;
       reportMessageId: string | null;
+      /**
+       * What makes a later message a duplicate of this one besides equal bytes: the report
+       * Message-ID within its verified token (null for unverified mail, which anyone can send).
+       */
+      duplicateKey?: string | null;
       bounces: Omit<BounceRecord, 'messageRow' | 'id'>[];
       /** Delivery evidence from this report; `bounceIndex` links it to its bounce record. */
       evidence: Array<Evidence & { bounceIndex: number | null }>;
@@ -110,7 +118,7 @@ export type MessageOutcome =
       warning?: string | null;
     }
   | { state: 'unparseable'; error: string }
-  /** A report already seen (same bytes or same report Message-ID): no records of its own. */
+  /** A report already seen (same bytes, or same report Message-ID and verified token): no records of its own. */
   | { state: 'duplicate'; duplicateOf: number; kind: ReportKind; reportMessageId: string | null };
 
 export interface BounceFilter {
@@ -152,8 +160,8 @@ export interface Store {
   refundAttempts(ids: number[]): void;
   /** Notes why an attempt of a still `received` message failed (its parse worker crashed). */
   noteFailedAttempt(id: number, error: string): void;
-  /** Earlier processed message with the same bytes or report Message-ID, if any. */
-  findDuplicate(id: number, sha256: string, reportMessageId: string | null): number | null;
+  /** Earlier settled message with the same bytes or the same duplicate key, if any. */
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): number | null;
   /** Writes outcomes of several messages in one transaction; a message is settled once. */
   settleMessages(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): void;
   getMessage(id: number): StoredMessage | null;
@@ -229,4 +237,6 @@ export interface TailCheckpoint {
   offset: number;
   lines: number;
   unparsed: number;
+  /** The first bytes (up to 256) of that file, to recognise it after rotation and compression. */
+  head?: Buffer | null;
 }

@@ -1,10 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { canonicalAddress } from '../address.js';
 
 // Signed VERP return paths.
 //
 //   <prefix>+<payload>.<mac>@<bounce domain>
 //
-// payload = base32(account \0 message \0 recipient), recipient lower-cased;
+// payload = base32(account \0 message \0 recipient), recipient in its canonical spelling
+//           (src/address.ts: lower case, IDN domain in ASCII);
 // mac     = base32(first 10 bytes of HMAC-SHA256(secret, "v1\0" + payload bytes)).
 //
 // Base32 (RFC 4648 alphabet, lower case, no padding) because some MTAs change the case of
@@ -81,7 +83,7 @@ function encodeFields(fields: VerpFields): Buffer {
   for (const [k, v] of Object.entries(fields)) {
     if (!v || v.includes('\0')) throw new Error(`VERP ${k} must be a non-empty string without NUL`);
   }
-  return Buffer.from(`${fields.account}\0${fields.message}\0${fields.recipient.toLowerCase()}`, 'utf8');
+  return Buffer.from(`${fields.account}\0${fields.message}\0${canonicalAddress(fields.recipient)}`, 'utf8');
 }
 
 /** Splits and checks `<payload>.<mac>` (canonical base32 only); the MAC is checked by the caller. */
@@ -94,7 +96,9 @@ function readToken(token: string): { payload: Buffer; given: Buffer; fields: Ver
   if (base32Encode(payload) !== m[1] || base32Encode(given) !== m[2]) return null;
   const parts = payload.toString('utf8').split('\0');
   if (parts.length !== 3 || parts.some((p) => !p)) return null;
-  return { payload, given, fields: { account: parts[0]!, message: parts[1]!, recipient: parts[2]! } };
+  // Tokens made before recipients were spelled canonically carry a Unicode domain: the MAC
+  // covers the bytes as they are; the recipient is handed out in today's spelling.
+  return { payload, given, fields: { account: parts[0]!, message: parts[1]!, recipient: canonicalAddress(parts[2]!) } };
 }
 
 export class VerpCodec {
@@ -144,10 +148,7 @@ export class VerpCodec {
   }
 
   encode(fields: VerpFields, domain: string): string {
-    for (const [k, v] of Object.entries(fields)) {
-      if (!v || v.includes('\0')) throw new Error(`VERP ${k} must be a non-empty string without NUL`);
-    }
-    const payload = Buffer.from(`${fields.account}\0${fields.message}\0${fields.recipient.toLowerCase()}`, 'utf8');
+    const payload = encodeFields(fields);
     return `${this.prefix}+${base32Encode(payload)}.${base32Encode(mac(this.secret, payload))}@${domain.toLowerCase()}`;
   }
 
@@ -157,20 +158,13 @@ export class VerpCodec {
     const local = (at >= 0 ? address.slice(0, at) : address).replace(/^<|>$/g, '').toLowerCase();
     const head = `${this.prefix.toLowerCase()}+`;
     if (!local.startsWith(head)) return { ok: false, error: 'not-verp' };
-    const m = /^([a-z2-7]+)\.([a-z2-7]+)$/.exec(local.slice(head.length));
-    if (!m) return { ok: false, error: 'malformed' };
-    const payload = base32Decode(m[1]!);
-    const given = base32Decode(m[2]!);
-    if (!payload || !given) return { ok: false, error: 'malformed' };
-    // Only the canonical spelling counts (unused trailing bits zero): one token, one meaning.
-    if (base32Encode(payload) !== m[1] || base32Encode(given) !== m[2]) return { ok: false, error: 'malformed' };
-    const parts = payload.toString('utf8').split('\0');
-    if (parts.length !== 3 || parts.some((p) => !p)) return { ok: false, error: 'malformed' };
-    const fields = { account: parts[0]!, message: parts[1]!, recipient: parts[2]! };
-    const expected = mac(this.secret, payload);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return { ok: false, error: 'bad-signature', fields };
+    // Only the canonical base32 spelling counts (unused trailing bits zero): one token, one meaning.
+    const t = readToken(local.slice(head.length));
+    if (!t) return { ok: false, error: 'malformed' };
+    const expected = mac(this.secret, t.payload);
+    if (t.given.length !== expected.length || !timingSafeEqual(t.given, expected)) {
+      return { ok: false, error: 'bad-signature', fields: t.fields };
     }
-    return { ok: true, fields };
+    return { ok: true, fields: t.fields };
   }
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { checkDestination, guardedFetch } from './destination.js';
+import { repeated } from '../log-repeat.js';
+import { checkDestination, guardedFetch, REFUSED_CODE } from './destination.js';
 import type { ApiStore, DueDelivery } from '../store/sqlite-api.js';
 import { signedHeaders } from './sign.js';
 
@@ -70,7 +71,7 @@ export class WebhookDispatcher {
       this.enqueue(() => {
         this.kickQueued = false;
         return this.now();
-      }).catch((err) => this.opts.log.error({ evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'));
+      }).catch((err) => repeated.log(this.opts.log, 'error', { evt: 'WEBHOOK_DISPATCH_FAILED', err }, 'webhook dispatch failed'));
     };
     const wait = this.lastKickAt + KICK_INTERVAL_MS - performance.now();
     if (wait <= 0) run();
@@ -140,9 +141,10 @@ export class WebhookDispatcher {
     const t0 = performance.now();
     let status: number | null = null;
     let error: string | null = null;
+    let refused = false;
     try {
-      const refused = this.opts.checkDestination ? await this.opts.checkDestination(d.url) : null;
-      if (refused) throw new Error(refused);
+      const refusal = this.opts.checkDestination ? await this.opts.checkDestination(d.url) : null;
+      if (refusal) throw Object.assign(new Error(refusal), { code: REFUSED_CODE });
       const res = await (this.opts.fetch ?? fetch)(d.url, {
         method: 'POST',
         headers: { ...headers, 'user-agent': 'bounced-webhooks/1' },
@@ -155,7 +157,9 @@ export class WebhookDispatcher {
       await res.body?.cancel().catch(() => {});
       if (status < 200 || status > 299) error = `HTTP ${status}`;
     } catch (err) {
-      error = ((err as Error)?.cause as Error | undefined)?.message ?? (err as Error)?.message ?? String(err);
+      const cause = (err as Error)?.cause as NodeJS.ErrnoException | undefined;
+      refused = (err as NodeJS.ErrnoException)?.code === REFUSED_CODE || cause?.code === REFUSED_CODE;
+      error = cause?.message ?? (err as Error)?.message ?? String(err);
     }
     const seconds = (performance.now() - t0) / 1000;
     const attempts = d.attempts + 1;
@@ -176,11 +180,17 @@ export class WebhookDispatcher {
     }
     this.opts.repo.recordAttempt(d.id, { at: now, status, error, durationMs: Math.round(seconds * 1000) }, outcome);
     this.opts.onAttempt?.(result, seconds);
-    // The endpoint's URL may carry a token in its query: log the delivery, not the URL.
+    // The endpoint's URL may carry a token in its query: log the delivery, not the URL. A
+    // failure is an operator's business (a receiver down, a destination refused): warn.
+    const fields = { delivery: d.id, endpoint: d.endpointId, eventId: d.eventId, attempts, status, error };
     if (result === 'gave_up') {
-      this.opts.log.warn({ evt: 'WEBHOOK_GAVE_UP', delivery: d.id, eventId: d.eventId, attempts, error }, 'webhook delivery given up');
+      this.opts.log.warn({ evt: 'WEBHOOK_GAVE_UP', ...fields, refused }, 'webhook delivery given up');
+    } else if (refused) {
+      this.opts.log.warn({ evt: 'WEBHOOK_DESTINATION_REFUSED', ...fields }, 'webhook destination is not a public address; not sent');
+    } else if (error !== null) {
+      this.opts.log.warn({ evt: 'WEBHOOK_ATTEMPT_FAILED', ...fields }, 'webhook attempt failed; will retry');
     } else {
-      this.opts.log.debug({ evt: 'WEBHOOK_ATTEMPT', delivery: d.id, eventId: d.eventId, attempts, status, error }, 'webhook attempt');
+      this.opts.log.debug({ evt: 'WEBHOOK_ATTEMPT', ...fields }, 'webhook delivered');
     }
     return { result, status };
   }

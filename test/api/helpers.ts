@@ -34,7 +34,8 @@ export async function apiFixture(overrides: Partial<ApiDeps> = {}, config: Recor
   });
   const log = createLogger('debug', sink);
   const metrics = new Metrics({ defaults: false, suppressions: () => repo.countSuppressions() });
-  const app: FastifyInstance = buildApi({ store, log, smtpListening: () => true, repo, policy, adminKey: ADMIN_KEY, metrics, ...overrides });
+  // Every webhook receiver in these tests is on loopback: allowed unless a test says otherwise.
+  const app: FastifyInstance = buildApi({ store, log, smtpListening: () => true, repo, policy, adminKey: ADMIN_KEY, metrics, webhookAllowPrivateDestinations: true, ...overrides });
   await app.ready();
   const processor = new Processor(store, codec, createLogger('silent'));
   let n = 0;

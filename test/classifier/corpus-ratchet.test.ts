@@ -1,36 +1,106 @@
-// Ratchet over the whole public corpus (read in place from ../shared/corpus): runs
-// `runClassify` and scores it with the corpus's own score.mjs. Fails when "all three right"
-// or "recipient found" drops below the figure reached; raise the thresholds as they improve.
+// Ratchets of issue #13. They fail when a figure drops below what the classifier reached;
+// raise the thresholds as the figures improve (never lower them to make a change pass).
+//
+// - generated corpus (fixtures/generated, in this repository, never skipped): the DSNs real
+//   Postfix, Exim, OpenSMTPD and Sendmail wrote for documented reply texts; expected answers
+//   from the documented meaning (fixtures/generated/README.md);
+// - public corpus (../shared/corpus/public, read in place; skipped, and said so, when absent):
+//   the dev part and the validation part, figures only (score.mjs --part both);
+// - harm-first checks on both: records for addresses that did not fail, false hard bounces
+//   (scripts/corpus-score.mjs defines them); never above today's counts.
+// `npm run corpus` prints the same figures with the dev and generated misses.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runClassify } from '../../src/commands/classify.js';
+import { readJsonl, score, scoreByPart } from '../../scripts/corpus-score.mjs';
 
-const MIN_ALL = 97.7;
-const MIN_RECIPIENT = 99.2;
-const MAX_NOT_BOUNCE_WITH_RECORDS = 1;
+// Today's figures (main's classifier, this commit) minus a small margin for the public parts;
+// exactly today's for the generated corpus and for the harm counts (they must not get worse).
+// (measured at this commit: dev 97.8 % all three right, 99.2 % recipients; validation 97.9 %, 99.5 %)
+const PUBLIC = {
+  dev: { all: 97.3, recipient: 98.9 },
+  validation: { all: 97.3, recipient: 99.0 },
+};
+const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation, today's counts
+// (measured at this commit: all three right 79.6 % (456/573), recipients 99.5 %, reason 79.8 %,
+// hardbounce 94.8 %; 0 records for addresses that did not fail, 11 false hard bounces)
+const GENERATED = { all: 79.5, recipient: 99.4, reason: 79.7, hardbounce: 94.7 };
+const GENERATED_HARMS = { notFailed: 0, falseHard: 11 };
+const GENERATED_MIN_FILES = 450;
 
-const corpus = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const generated = join(repo, 'fixtures/generated');
+const corpus = join(repo, '../shared/corpus/');
 const present = existsSync(join(corpus, 'public/expected.jsonl'));
-if (!present) console.warn(`corpus ratchet SKIPPED: ${corpus} not found (../shared is absent)`);
+if (!present) console.warn(`public corpus ratchet SKIPPED: ${corpus} not found (../shared is absent); the generated corpus ratchet still runs`);
 
-describe.skipIf(!present)('public corpus ratchet', () => {
-  it('keeps the score', async () => {
-    const chunks: string[] = [];
-    const out = new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } });
-    const code = await runClassify([join(corpus, 'public')], { format: 'jsonl', explain: false }, out);
-    expect(code).toBe(0);
-    const file = join(mkdtempSync(join(tmpdir(), 'bounced-ratchet-')), 'out.jsonl');
-    writeFileSync(file, chunks.join(''));
-    const res = spawnSync(process.execPath, [join(corpus, 'score.mjs'), join(corpus, 'public/expected.jsonl'), file, '--json'], { encoding: 'utf8' });
-    const score = JSON.parse(res.stdout);
-    console.log(`corpus: recipient found ${score.recipientFound.toFixed(1)}%, all three right ${score.all.toFixed(1)}%, extra ${score.extraRecords}`);
-    expect(score.all).toBeGreaterThanOrEqual(MIN_ALL);
-    expect(score.recipientFound).toBeGreaterThanOrEqual(MIN_RECIPIENT);
-    expect(score.notBounceWithRecords).toBeLessThanOrEqual(MAX_NOT_BOUNCE_WITH_RECORDS);
+interface Figures { files: number; rows: number; recipientFound: number; statusExact: number; reason: number; hardbounce: number; all: number; extraRecords: number; notFailedRecords: number; falseHardBounces: number }
+
+async function classifyToFile(paths: string[]): Promise<string> {
+  const chunks: string[] = [];
+  const out = new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } });
+  const code = await runClassify(paths, { format: 'jsonl', explain: false }, out);
+  expect(code).toBe(0);
+  const file = join(mkdtempSync(join(tmpdir(), 'bounced-ratchet-')), 'out.jsonl');
+  writeFileSync(file, chunks.join(''));
+  return file;
+}
+const show = (name: string, f: Figures) =>
+  console.log(`${name}: files ${f.files}, rows ${f.rows}, recipient found ${f.recipientFound.toFixed(1)}%, status ${f.statusExact.toFixed(1)}%, reason ${f.reason.toFixed(1)}%, hardbounce ${f.hardbounce.toFixed(1)}%, all three right ${f.all.toFixed(1)}%, extra ${f.extraRecords}, records for addresses that did not fail ${f.notFailedRecords}, false hard bounces ${f.falseHardBounces}`);
+
+describe('generated corpus ratchet (fixtures/generated)', () => {
+  const mtaDirs = readdirSync(generated, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(generated, d.name));
+
+  it('holds DSNs of the four MTAs', () => {
+    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['exim', 'opensmtpd', 'postfix', 'sendmail']);
+    const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
+    expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
+    // every file has its expected rows, every expected row its file
+    const expected = readJsonl(join(generated, 'expected.jsonl')) as { file: string }[];
+    const listed = new Set(expected.map((e) => e.file));
+    const onDisk = new Set(mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')).map((f) => `${d.split('/').pop()}/${f}`)));
+    expect([...onDisk].filter((f) => !listed.has(f))).toEqual([]);
+    expect([...listed].filter((f) => !onDisk.has(f))).toEqual([]);
+  });
+
+  it('keeps the score and does no more harm', async () => {
+    const out = await classifyToFile(mtaDirs);
+    const { figures } = score(readJsonl(join(generated, 'expected.jsonl')), readJsonl(out)) as { figures: Figures };
+    show('generated', figures);
+    expect(figures.all).toBeGreaterThanOrEqual(GENERATED.all);
+    expect(figures.recipientFound).toBeGreaterThanOrEqual(GENERATED.recipient);
+    expect(figures.reason).toBeGreaterThanOrEqual(GENERATED.reason);
+    expect(figures.hardbounce).toBeGreaterThanOrEqual(GENERATED.hardbounce);
+    expect(figures.notFailedRecords).toBeLessThanOrEqual(GENERATED_HARMS.notFailed);
+    expect(figures.falseHardBounces).toBeLessThanOrEqual(GENERATED_HARMS.falseHard);
+    if (present) {
+      // The in-repo scorer is score.mjs's logic: same figures on the same files.
+      const res = spawnSync(process.execPath, [join(corpus, 'score.mjs'), join(generated, 'expected.jsonl'), out, '--json'], { encoding: 'utf8' });
+      const ref = JSON.parse(res.stdout) as Figures;
+      for (const k of ['recipientFound', 'statusExact', 'reason', 'hardbounce', 'all', 'extraRecords'] as const) expect(figures[k]).toBeCloseTo(ref[k], 6);
+    }
+  });
+});
+
+describe.skipIf(!present)('public corpus ratchet: dev and validation parts (../shared/corpus)', () => {
+  it('keeps both parts and does no more harm', async () => {
+    const out = await classifyToFile([join(corpus, 'public')]);
+    const res = spawnSync(process.execPath, [join(corpus, 'score.mjs'), join(corpus, 'public/expected.jsonl'), out, '--json', '--part', 'both'], { encoding: 'utf8' });
+    const both = JSON.parse(res.stdout) as { dev: Figures; validation: Figures };
+    const parts = scoreByPart(readJsonl(join(corpus, 'public/expected.jsonl')), readJsonl(out)) as Record<'dev' | 'validation', { figures: Figures }>;
+    show('public dev', parts.dev.figures);
+    show('public validation', parts.validation.figures);
+    for (const p of ['dev', 'validation'] as const) {
+      expect(both[p].all).toBeGreaterThanOrEqual(PUBLIC[p].all);
+      expect(both[p].recipientFound).toBeGreaterThanOrEqual(PUBLIC[p].recipient);
+      expect(parts[p].figures.all).toBeCloseTo(both[p].all, 6); // same logic as score.mjs
+    }
+    expect(parts.dev.figures.notFailedRecords + parts.validation.figures.notFailedRecords).toBeLessThanOrEqual(PUBLIC_HARMS.notFailed);
+    expect(parts.dev.figures.falseHardBounces + parts.validation.figures.falseHardBounces).toBeLessThanOrEqual(PUBLIC_HARMS.falseHard);
   });
 });

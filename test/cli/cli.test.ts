@@ -1,11 +1,11 @@
 // `bounced` as operators and Postfix's pipe(8) run it: the built CLI in a child process.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../src/store/sqlite.js';
-import { childEnv, CLI } from '../helpers/child.js';
+import { childEnv, CLI, spawnDaemon } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, tmpDir } from '../helpers/env.js';
 
 function run(args: string[], env: Record<string, string>, input?: Buffer) {
@@ -72,6 +72,62 @@ describe('bounced CLI', () => {
     const bad = run(['config', 'print'], { ...e, BOUNCED_SMTP_PORT: 'not-a-port' });
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain('BOUNCED_SMTP_PORT');
+  });
+
+  it('a misspelt nested key in the config file exits 78 naming it', () => {
+    const dir = tmpDir();
+    const file = join(dir, 'bounced.json');
+    writeFileSync(file, JSON.stringify({ http: { publicURL: 'https://bounced.example.com' } }));
+    const r = run(['--config', file, 'config', 'print'], env());
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('http.publicURL: unknown key (did you mean http.publicUrl?)');
+  });
+
+  it('says which database and which VERP secret source are in use (never the secret), and warns when a new secret meets old mail', () => {
+    const dataDir = tmpDir();
+    const secretFile = join(tmpDir(), 'verp_secret');
+    writeFileSync(secretFile, 'file-held-secret\n');
+    const base = { BOUNCED_DATA_DIR: dataDir, BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN };
+    const printed = (extra: Record<string, string>) => {
+      const r = run(['config', 'print'], { ...base, ...extra });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('file-held-secret');
+      return JSON.parse(r.stdout) as Record<string, string>;
+    };
+    const db = join(dataDir, DB_FILE);
+    expect(printed({ BOUNCED_VERP_SECRET_FILE: secretFile })).toMatchObject({
+      '// database': `${db} (does not exist yet: created on first start)`,
+      '// verp.secret from': `BOUNCED_VERP_SECRET_FILE=${secretFile}`,
+    });
+    expect(printed({ BOUNCED_VERP_SECRET: 'x' })['// verp.secret from']).toBe('BOUNCED_VERP_SECRET (environment)');
+    // `config print` creates nothing, not even the secret it would generate.
+    expect(printed({})['// verp.secret from']).toBe(`none yet: one will be generated into ${join(dataDir, 'verp-secret')}`);
+    expect(existsSync(join(dataDir, 'verp-secret'))).toBe(false);
+
+    // Mail stored with the configured secret ...
+    const ok = run(['ingest', '--recipient', `postmaster@${BOUNCE_DOMAIN}`, dsnFile], { ...base, BOUNCED_VERP_SECRET_FILE: secretFile });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toContain('VERP_SECRET_GENERATED');
+    expect(printed({ BOUNCED_VERP_SECRET_FILE: secretFile })['// database']).toBe(`${db} (holds messages)`);
+    // ... then a command run without it generates a new one: loudly.
+    const tick = run(['tick'], base);
+    expect(tick.code, tick.stderr).toBe(0);
+    const warning = tick.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.evt === 'VERP_SECRET_GENERATED_WITH_DATA');
+    expect(warning).toMatchObject({ level: 40, file: join(dataDir, 'verp-secret') });
+    // Once generated it is the file's secret, and it is said so.
+    expect(printed({})['// verp.secret from']).toBe(`generated, kept in ${join(dataDir, 'verp-secret')}`);
+  });
+
+  it('serve logs the database and the VERP secret source at start', async () => {
+    const dataDir = tmpDir();
+    const secretFile = join(tmpDir(), 'verp_secret');
+    writeFileSync(secretFile, 'file-held-secret\n');
+    const d = await spawnDaemon({ BOUNCED_DATA_DIR: dataDir, BOUNCED_VERP_SECRET_FILE: secretFile, BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN });
+    d.proc.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+    const line = d.log().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.evt === 'DATA_IN_USE');
+    expect(line).toMatchObject({ database: join(dataDir, DB_FILE), verpSecret: `BOUNCED_VERP_SECRET_FILE=${secretFile}` });
+    expect(d.log()).not.toContain('file-held-secret');
   });
 
   it('migrate reports the schema version and is idempotent', () => {

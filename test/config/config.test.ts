@@ -54,6 +54,27 @@ describe('config', () => {
     }
   });
 
+  it('refuses unknown keys at every level, naming them (a typo must not leave a setting at its default)', () => {
+    const dir = tmp();
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ '// note': 'fine', http: { '// x': 'fine', publicURL: 'https://bounced.example.com' }, smtp: { maxclient: 5 }, policy: { hardBounceLimit: 0.1, unknownThing: 1 }, dataDri: '/x' }));
+    let message = '';
+    try {
+      loadConfig({ file, env: {} });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).exitCode).toBe(78);
+      message = (err as Error).message;
+    }
+    expect(message).toContain('http.publicURL: unknown key (did you mean http.publicUrl?)');
+    expect(message).toContain('smtp.maxclient: unknown key (did you mean smtp.maxClients?)');
+    expect(message).toContain('policy.unknownThing: unknown key');
+    expect(message).toContain('dataDri: unknown key (did you mean dataDir?)');
+    // Flags are checked the same way.
+    expect(() => loadConfig({ env: {}, overrides: { tail: { fiel: 'x' } } })).toThrow(/tail\.fiel: unknown key \(did you mean tail\.file\?\)/);
+  });
+
   it('derives operator-facing variable names from key paths', () => {
     expect(envName('smtp.maxClients')).toBe('BOUNCED_SMTP_MAX_CLIENTS');
     expect(envName('bounceDomains')).toBe('BOUNCED_BOUNCE_DOMAINS');

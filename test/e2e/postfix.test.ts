@@ -94,8 +94,10 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     // A 10 s delay warning (Postfix takes any time unit) and a lifetime well past the test.
     harness = startHarness(instance, { PFX_DELAY_WARNING: '10s', PFX_MAX_LIFETIME: '10m' });
 
-    // Way 2a: Postfix is the MX of relay.bounces.test; the recipient table of the docs.
-    const regexp = readFileSync(join(repoRoot, 'config/postfix/relay_recipients.regexp'), 'utf8').replaceAll('bounces\\.example\\.com', RELAY_DOMAIN.replaceAll('.', '\\.'));
+    // Ways 2a and 2b: Postfix is the MX of relay.bounces.test and pipe.bounces.test; the
+    // recipient table of the docs, for each domain.
+    const documented = readFileSync(join(repoRoot, 'config/postfix/relay_recipients.regexp'), 'utf8');
+    const regexp = [RELAY_DOMAIN, PIPE_DOMAIN].map((d) => documented.replaceAll('bounces\\.example\\.com', d.replaceAll('.', '\\.'))).join('\n');
     writeFileSync(join(harness.etc, 'relay_recipients.regexp'), regexp);
     // Way 2b: a pipe into `bounced ingest` as an unprivileged user with its own dataDir.
     nobody = { uid: Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout), gid: Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout) };
@@ -116,7 +118,7 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     writeFileSync(join(bin, 'bounced'), `#!/bin/sh\nexec ${asNobody.node} ${asNobody.cli} "$@"\n`, { mode: 0o755 });
     writeFileSync(join(pipeHome, 'bounced.json'), JSON.stringify({ dataDir, bounceDomains: [PIPE_DOMAIN], verp: { secret: TEST_SECRET } }), { mode: 0o644 });
     harness.postconf('-Me', `bounced/unix=${pipeServiceFromDocs({ user: 'nobody', path: bin, config: join(pipeHome, 'bounced.json') })}`);
-    harness.postconf('-e', `relay_domains = ${RELAY_DOMAIN}`, `relay_recipient_maps = regexp:${join(harness.etc, 'relay_recipients.regexp')}`);
+    harness.postconf('-e', `relay_domains = ${RELAY_DOMAIN}, ${PIPE_DOMAIN}`, `relay_recipient_maps = regexp:${join(harness.etc, 'relay_recipients.regexp')}`);
     appendFileSync(join(harness.etc, 'transport'), `${RELAY_DOMAIN} smtp:[127.0.0.1]:${SINK_PORT}\n${PIPE_DOMAIN} bounced:\n`);
     harness.reload();
 
@@ -184,6 +186,34 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     expect(readFileSync(harness!.maillog, 'utf8')).toMatch(/relay=bounced, .*status=sent \(delivered via bounced service\)/);
   });
 
+  it('way 2a: a List-Unsubscribe mailto: opt-out passes the recipient table, reaches bounced and suppresses the contact', async () => {
+    const address = verp.encodeUnsubscribe({ account: 'relayed', message: 'news/n-1', recipient: 'Reader@Example.org' }, RELAY_DOMAIN);
+    expect(address).toMatch(/^u\+/);
+    // What a mail client sends for the mailto: link: from the reader, any body.
+    expect(await submit({ from: 'reader@example.org', to: address, subject: 'unsubscribe' })).toMatch(/^250/);
+    const row = await waitForMail('the unsubscribe suppression', 30_000, () =>
+      daemon!.store.db.prepare(`SELECT account_id, address, reason FROM suppressions WHERE reason = 'unsubscribe'`).get() as { account_id: string; address: string } | undefined,
+    );
+    expect(row).toMatchObject({ account_id: 'relayed', address: 'reader@example.org' });
+    expect(readFileSync(harness!.maillog, 'utf8')).toMatch(new RegExp(`to=<${address.replace(/[.+]/g, '\\$&')}>, relay=127\\.0\\.0\\.1.*status=sent \\(250 2\\.0\\.0 Ok: stored as \\d+\\)`, 'i'));
+  });
+
+  it('way 2b: a mailed opt-out to the pipe domain is piped into `bounced ingest` and suppresses the contact', async () => {
+    const address = verp.encodeUnsubscribe({ account: 'piped', message: 'n-2', recipient: 'reader2@example.org' }, PIPE_DOMAIN);
+    expect(await submit({ from: 'reader2@example.org', to: address, subject: 'unsubscribe' })).toMatch(/^250/);
+    const list = () => {
+      const r = spawnSync(asNobody.node, [asNobody.cli, 'suppressions', 'list', '--account', 'piped', '--format', 'jsonl'], {
+        ...nobody,
+        env: childEnv({ BOUNCED_CONFIG: join(pipeHome, 'bounced.json') }),
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(`suppressions list exited ${r.status}: ${r.stderr}`);
+      return r.stdout.trim() ? r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { address: string; reason: string }) : [];
+    };
+    const row = await waitForMail('the piped unsubscribe', 30_000, () => list().find((r) => r.reason === 'unsubscribe'));
+    expect(row.address).toBe('reader2@example.org');
+  });
+
   it('way 1: an unreachable destination: the delay warning becomes a pending record, verified', async () => {
     const rec = await waitForMail('the delayed DSN for someone@unreachable.test', 60_000, bounceFor('someone@unreachable.test', 'pending'), 1000);
     expect(rec).toMatchObject({ accountId: 'acme', messageId: 'm-delay', kind: 'delay', type: 'pending', verified: true, action: 'delayed' });
@@ -230,6 +260,8 @@ describe.skipIf(!havePostconf && !inCI)('docker/postfix/entrypoint.sh', () => {
     const recipients = `regexp:${join(conf, 'bounced/relay_recipients.regexp')}`;
     const good = token('acme', 'm-1', 'ann@example.org', 'bounces.example.com');
     expect(q(good, recipients)).toBe('OK');
+    // The List-Unsubscribe mailto: address too (an opt-out refused here is lost).
+    expect(q(verp.encodeUnsubscribe({ account: 'acme', message: 'm-1', recipient: 'ann@example.org' }, 'b2.example.org'), recipients)).toBe('OK');
     expect(q(good.toUpperCase(), recipients), 'case-insensitive').toBe('OK');
     expect(q('postmaster@b2.example.org', recipients)).toBe('OK');
     expect(q('nobody@bounces.example.com', recipients)).toBe('');
@@ -239,6 +271,13 @@ describe.skipIf(!havePostconf && !inCI)('docker/postfix/entrypoint.sh', () => {
     expect(postconf('-h', 'relay_domains').trim()).toBe('bounces.example.com, b2.example.org');
     expect(postconf('-h', 'maillog_file').trim()).toBe('/var/log/postfix/maillog');
     expect(postconf('-F')).not.toMatch(/\/chroot = y/);
+    // Other prefixes, as bounced is configured: the same ones pass, the defaults no longer do.
+    const custom = spawnSync('sh', [join(repoRoot, 'docker/postfix/entrypoint.sh'), 'true'], { env: { ...env, BOUNCED_VERP_PREFIX: 'rp', BOUNCED_VERP_UNSUBSCRIBE_PREFIX: 'optout' }, encoding: 'utf8' });
+    expect(custom.status, custom.stderr).toBe(0);
+    const other = new VerpCodec(TEST_SECRET, 'rp', 'optout');
+    expect(q(other.encodeUnsubscribe({ account: 'acme', message: 'm-1', recipient: 'ann@example.org' }, 'bounces.example.com'), recipients)).toBe('OK');
+    expect(q(other.encode({ account: 'acme', message: 'm-1', recipient: 'ann@example.org' }, 'bounces.example.com'), recipients)).toBe('OK');
+    expect(q(good, recipients)).toBe('');
     removeInstance(conf);
   });
 });

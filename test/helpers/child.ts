@@ -26,11 +26,12 @@ process.once('exit', () => {
   for (const p of alive) p.kill('SIGKILL');
 });
 
-/** Starts `node dist/cli.js serve` and resolves once it logged READY with its ports. */
-export function spawnDaemon(env: Record<string, string>): Promise<ChildDaemon> {
+/** Starts `node dist/cli.js serve` (as another user with `as`) and resolves once it logged READY with its ports. */
+export function spawnDaemon(env: Record<string, string>, as?: { uid: number; gid: number }): Promise<ChildDaemon> {
   const proc = spawn(process.execPath, [CLI, 'serve'], {
     env: childEnv({ BOUNCED_SMTP_PORT: '0', BOUNCED_HTTP_PORT: '0', BOUNCED_LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'ignore', 'pipe'],
+    ...as,
   });
   alive.add(proc);
   proc.once('exit', () => alive.delete(proc));

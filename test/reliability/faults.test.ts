@@ -64,10 +64,22 @@ describe.skipIf(!mountable)('file-system faults', () => {
     }
     expect(refused).toBe(3);
     expect(acked.length).toBeGreaterThan(10);
+    // Not ready, and why (a tiny probe write may still fit; the refused mail counts).
+    const readyz = async () => {
+      const res = await fetch(`http://127.0.0.1:${d.httpAddress.port}/readyz`);
+      return { status: res.status, body: (await res.json()) as { problems?: { database?: string } } };
+    };
+    const full = await readyz();
+    expect(full.status).toBe(503);
+    expect(full.body.problems?.database).toMatch(/full/i);
     // The operator frees space; the very next retry is taken, no restart needed.
     remount(dir, 'size=64m');
     const retry = await sendRaw(d.smtpAddress.port, { from: '', to: [to] }, withMessageId(dsn, 'retry'));
     expect(retry.code).toBe(250);
+    // ready again within a probe interval or two (the probe runs at most every 2 s)
+    let again = await readyz();
+    for (const until = Date.now() + 6000; again.status !== 200 && Date.now() < until; again = await readyz()) await new Promise((r) => setTimeout(r, 250));
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
     await d.processor.drain();
     const ids = new Set(d.store.listMessages({ limit: 10_000 }).map((m) => m.id));
     expect(ids.size).toBe(acked.length + 1);

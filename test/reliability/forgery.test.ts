@@ -84,4 +84,37 @@ describe('forgery', () => {
     expect(d.store.lifecycle.listDeliveries({})).toHaveLength(0);
     expect(d.store.lifecycle.listEvents()).toHaveLength(0);
   });
+
+  it('a forged mail carrying the Message-ID of a coming DSN does not make the genuine DSN a duplicate', async () => {
+    const d = await startDaemon(testConfig(), createLogger('silent'));
+    daemons.push(d);
+    const port = d.smtpAddress.port;
+    const rcpt = 'rcpt-550-5.1.1@reject.test';
+    const dsn = readFileSync(join(fixturesDir, 'postfix', 's02-remote-rcpt550--failed.eml'));
+    const dsnMessageId = /^Message-Id: (<[^>]+>)/im.exec(dsn.toString('latin1'))![1]!;
+    // 1. A plain mail to postmaster@ carrying that Message-ID (no report, no token).
+    const plain = `From: someone@attacker.example\r\nTo: postmaster@${BOUNCE_DOMAIN}\r\nSubject: hello\r\nMessage-ID: ${dsnMessageId}\r\nDate: Mon, 23 Nov 2026 02:00:00 +0000\r\n\r\nhi\r\n`;
+    expect((await sendRaw(port, { from: 'someone@attacker.example', to: [`postmaster@${BOUNCE_DOMAIN}`] }, plain)).code).toBe(250);
+    // 2. A forged copy of the report with a genuine token of the same account, replayed from
+    //    the attacker's own mail (it names the attacker's address), and the same Message-ID.
+    const own = verp.encode({ account: 'acme', message: 'm-9', recipient: 'attacker@example.net' }, BOUNCE_DOMAIN);
+    const forgedReport = Buffer.from(dsn.toString('latin1').replaceAll(rcpt, 'attacker@example.net'), 'latin1');
+    expect((await sendRaw(port, { from: '', to: [own] }, forgedReport)).code).toBe(250);
+    // 3. The genuine DSN for the recipient of acme's message m-1.
+    const genuine = verp.encode({ account: 'acme', message: 'm-1', recipient: rcpt }, BOUNCE_DOMAIN);
+    expect((await sendRaw(port, { from: '', to: [genuine] }, dsn)).code).toBe(250);
+    await d.processor.drain();
+    const messages = d.store.listMessages({});
+    expect(messages.map((m) => m.state)).toEqual(['processed', 'processed', 'processed']);
+    const records = d.store.listBounces({ accountId: 'acme' }).filter((b) => b.messageId === 'm-1');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ recipient: rcpt, verified: true, type: 'hard', messageRow: messages[2]!.id });
+    expect(d.store.lifecycle.listDeliveries({ accountId: 'acme' }).find((x) => x.messageId === 'm-1')).toMatchObject({ state: 'hard', recipient: rcpt });
+    // The genuine report sent again (other bytes: a relay's Received line on top) is a duplicate.
+    const relayed = Buffer.concat([Buffer.from('Received: from relay.example by mx.example; Mon, 23 Nov 2026 02:45:00 +0000\r\n'), dsn]);
+    expect((await sendRaw(port, { from: '', to: [genuine] }, relayed)).code).toBe(250);
+    await d.processor.drain();
+    const last = d.store.listMessages({}).at(-1)!;
+    expect(last).toMatchObject({ state: 'duplicate', duplicateOf: messages[2]!.id });
+  });
 });

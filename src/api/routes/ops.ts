@@ -1,8 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from '../app.js';
+import type { ReadinessCheck, RouteContext } from '../app.js';
 import { sendError } from '../app.js';
 
 // Operations: liveness, readiness, Prometheus metrics, the OpenAPI document.
+
+/** Without the daemon's checks (tests building the app alone): the store answers, SMTP, the tailer. */
+function defaultReadiness(deps: RouteContext['deps']): Record<string, ReadinessCheck> {
+  const checks: Record<string, ReadinessCheck> = { database: { ok: deps.store.ping() }, smtp: { ok: deps.smtpListening() } };
+  if (deps.tailing) checks.tailer = { ok: deps.tailing() };
+  return checks;
+}
 
 export function opsRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { deps } = ctx;
@@ -10,12 +17,17 @@ export function opsRoutes(app: FastifyInstance, ctx: RouteContext): void {
   /** The process is up. */
   app.get('/healthz', { config: { quiet: true }, schema: { summary: 'Liveness: the process is up', tags: ['operations'] } }, async () => ({ ok: true }));
 
-  /** Ready to take mail: the database answers and is writable, SMTP is bound, the tailer runs (when configured). */
-  app.get('/readyz', { config: { quiet: true }, schema: { summary: 'Readiness: database writable, SMTP bound, tailer running (when configured); 503 otherwise', tags: ['operations'] } }, async (_req, res) => {
-    const checks: Record<string, boolean> = { database: deps.store.ping(), smtp: deps.smtpListening() };
-    if (deps.tailing) checks.tailer = deps.tailing();
+  /**
+   * Ready to take mail: the database can be written now, SMTP is bound, the tailer follows
+   * its log (when configured). `checks` says each as true/false; `problems` says why for
+   * those that fail.
+   */
+  app.get('/readyz', { config: { quiet: true }, schema: { summary: 'Readiness: database writable now (a real write, and recent writes of received mail), SMTP bound, tailer following its log (when configured); 503 otherwise, with the reasons in `problems`', tags: ['operations'] } }, async (_req, res) => {
+    const results = deps.readiness ? deps.readiness() : defaultReadiness(deps);
+    const checks = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.ok]));
+    const problems = Object.fromEntries(Object.entries(results).flatMap(([k, v]) => (v.ok ? [] : [[k, v.reason ?? 'failing']])));
     const ok = Object.values(checks).every(Boolean);
-    return res.code(ok ? 200 : 503).send({ ok, checks });
+    return res.code(ok ? 200 : 503).send(ok ? { ok, checks } : { ok, checks, problems });
   });
 
   app.get('/metrics', { config: { quiet: true }, schema: { summary: 'Prometheus metrics (text format); no addresses among the labels', tags: ['operations'], produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (_req, reply) => {

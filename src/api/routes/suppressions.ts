@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -79,6 +78,12 @@ const suppression = z.object({
 const IMPORT_BATCH = 5000;
 /** A streamed import may be large (a million rows is ~40 MB), not unbounded. */
 const IMPORT_MAX_BYTES = 1024 * 1024 * 1024;
+/**
+ * Longest line an import reads. An address is at most 320 octets (RFC 5321 §4.5.3.1: 64 + @
+ * + 255); CSV and NDJSON lines carry a few more fields. A longer line is counted invalid and
+ * its bytes are dropped as they arrive: a line without a newline is never held whole.
+ */
+export const IMPORT_MAX_LINE_BYTES = 2048;
 const ADDRESS_RE = /^[^\s@]+@[^\s@]+$/;
 
 const actorOf = (req: FastifyRequest) => `api:${req.principal!.keyId}`;
@@ -237,28 +242,21 @@ export async function importLines(
   extract: (line: string, n: number) => string | null,
   write: (batch: string[]) => number,
 ): Promise<{ added: number; lines: number; invalid: number; invalidLines: number[] }> {
-  let bytes = 0;
-  input.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > IMPORT_MAX_BYTES) input.destroy(new ApiError('payload_too_large'));
-  });
-  const rl = createInterface({ input, crlfDelay: Infinity });
   let batch: string[] = [];
   let added = 0;
   let n = 0;
   let invalid = 0;
   const invalidLines: number[] = [];
-  for await (const line of rl) {
+  for await (const line of boundedLines(input, IMPORT_MAX_LINE_BYTES, IMPORT_MAX_BYTES)) {
     n++;
-    if (line.trim() === '') continue;
-    const a = extract(line, n);
-    if (a === '') continue; // a header
+    const a = line === null ? null : line.trim() === '' ? undefined : extract(line, n);
+    if (a === undefined || a === '') continue; // an empty line, a header
     if (a === null || a.length > 320 || !ADDRESS_RE.test(a)) {
       invalid++;
       if (invalidLines.length < 20) invalidLines.push(n);
       continue;
     }
-    batch.push(a.toLowerCase());
+    batch.push(a);
     if (batch.length >= IMPORT_BATCH) {
       added += write(batch);
       batch = [];
@@ -266,6 +264,67 @@ export async function importLines(
   }
   if (batch.length) added += write(batch);
   return { added, lines: n, invalid, invalidLines };
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * The lines of a byte stream (LF, CR LF or a lone CR ends one, as readline splits them),
+ * decoded as UTF-8 once whole; `null` for a line longer than `maxLine` bytes, whose bytes are
+ * dropped as they come. Holds at most `maxLine` bytes of a line; linear in the input (each
+ * chunk is scanned once for each of the two terminators). Fails past `maxTotal` bytes.
+ */
+export async function* boundedLines(input: Readable, maxLine: number, maxTotal: number): AsyncGenerator<string | null> {
+  let parts: Buffer[] = [];
+  let held = 0;
+  let overlong = false;
+  let total = 0;
+  let afterCR = false; // the last chunk ended a line with CR: an LF opening this one belongs to it
+  const endLine = (): string | null => {
+    const line = overlong ? null : Buffer.concat(parts, held).toString('utf8');
+    parts = [];
+    held = 0;
+    overlong = false;
+    return line;
+  };
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    total += buf.length;
+    if (total > maxTotal) throw new ApiError('payload_too_large');
+    let at = afterCR && buf[0] === LF ? 1 : 0;
+    afterCR = false;
+    // Next LF and next CR from `at`, each found once per position (never rescanned).
+    let nextLF = buf.indexOf(LF, at);
+    let nextCR = buf.indexOf(CR, at);
+    while (at <= buf.length) {
+      if (nextLF !== -1 && nextLF < at) nextLF = buf.indexOf(LF, at);
+      if (nextCR !== -1 && nextCR < at) nextCR = buf.indexOf(CR, at);
+      const end = nextLF === -1 ? nextCR : nextCR === -1 ? nextLF : Math.min(nextLF, nextCR);
+      const stop = end === -1 ? buf.length : end;
+      if (!overlong && stop > at) {
+        if (held + (stop - at) > maxLine) {
+          overlong = true;
+          parts = [];
+          held = 0;
+        } else {
+          // A copy: a view would keep the whole chunk alive for a few bytes of it.
+          parts.push(Buffer.from(buf.subarray(at, stop)));
+          held += stop - at;
+        }
+      }
+      if (end === -1) break;
+      yield endLine();
+      if (buf[end] === CR) {
+        if (end + 1 < buf.length) at = buf[end + 1] === LF ? end + 2 : end + 1;
+        else {
+          afterCR = true;
+          at = end + 1;
+        }
+      } else at = end + 1;
+    }
+  }
+  if (held > 0 || overlong) yield endLine();
 }
 
 /** First CSV field (RFC 4180 quoting); '' for a header line (line 1 without an @). */

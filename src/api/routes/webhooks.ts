@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
 import type { WebhookEndpoint } from '../../store/sqlite-api.js';
+import { destinationRefusal } from '../../webhooks/destination.js';
 import { accountId, cursor, decodeCursor, encodeCursor, EVENT_TYPES, js, limit, out } from '../schemas.js';
 
 // Webhook endpoints of an account and their deliveries (every attempt is visible). An
@@ -66,8 +67,13 @@ export function webhookRoutes(app: FastifyInstance, ctx: RouteContext): void {
       body: js(createBody),
       response: { 201: out(endpoint.extend({ secret: z.string().describe('whsec_...: the HMAC-SHA256 key (base64 after the prefix)') })) },
     },
-    handler(req, reply) {
+    async handler(req, reply) {
       const account = ctx.accountFor(req, req.params.id);
+      if (!ctx.deps.webhookAllowPrivateDestinations) {
+        // The rule every delivery is held to (src/webhooks/destination.ts), said at once.
+        const refused = await destinationRefusal(req.body.url);
+        if (refused) throw new ApiError(refused.code === 'destination_invalid' ? 'validation_failed' : refused.code, refused.message, 'url');
+      }
       const { endpoint: e, secret } = repo.createEndpoint(account, req.body.url, req.body.events, ctx.now());
       return reply.code(201).send({ ...e, secret });
     },

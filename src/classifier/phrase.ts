@@ -1,0 +1,132 @@
+// Phrase tables and the matchers compiled from them at module load. PURE.
+//
+// A phrase is the wording a server writes, in lower case, one entry per wording, with where it
+// comes from (`source`). A table's phrases all mean one thing (one reason); the table compiles
+// to ONE regular expression: an alternation of escaped literals with their common beginnings
+// shared (a trie), then an anchored pass names the entry that matched. `*` in a phrase is a gap of at most GAP characters, compiled
+// as a bounded lazy `.{0,GAP}?`: no nested quantifier, no unbounded run, so a match costs at most
+// (text length x phrases x GAP) steps whatever a stranger sends.
+//
+// Matching runs over normalised text (normaliseText): lower case, typographic quotes made
+// plain, every run of white space one space. A phrase starting or ending with a word character
+// is anchored there on a word boundary ("spf" does not fire inside "despf").
+
+/** One wording of one table. */
+export interface Phrase {
+  /** Lower-case wording; `*` stands for a gap of at most GAP characters. */
+  text: string;
+  /**
+   * Why this wording means the table's reason: an RFC section, a provider's published reply
+   * reference (its title or address), or the MTA families it is seen from (two or more).
+   */
+  source: string;
+  /** A reply that must fire this entry (tests). Default: the text with each `*` as `x`. */
+  example?: string;
+}
+
+/** Gap allowed by a `*` of a phrase, in characters. */
+export const GAP = 40;
+
+/** Shorthand for a table entry: p('mailbox is full', 'seen: Sendmail, qmail'). */
+export function p(text: string, source: string, example?: string): Phrase {
+  return example === undefined ? { text, source } : { text, source, example };
+}
+
+/** Lower case, plain quotes, single spaces: the text every phrase is matched against. */
+export function normaliseText(s: string): string {
+  return s.toLowerCase().replace(/[\u2018\u2019\u0060\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ');
+}
+
+const isWordChar = (c: string): boolean => /\w/.test(c);
+const SPECIAL = new Set('.*+?^${}()|[]\\/');
+const escape = (c: string): string => (SPECIAL.has(c) ? '\\' + c : c);
+
+/** The regex atoms of one phrase: `\\b` at word edges, one escaped character each, bounded gaps. */
+function phraseAtoms(text: string): string[] {
+  const t = normaliseText(text).trim();
+  const atoms: string[] = [];
+  if (isWordChar(t[0] ?? '')) atoms.push('\\b');
+  t.split('*').map((x) => x.trim()).forEach((part, i) => {
+    if (i > 0) atoms.push(`.{0,${GAP}}?`);
+    for (const c of part) atoms.push(escape(c));
+  });
+  if (isWordChar(t[t.length - 1] ?? '')) atoms.push('\\b');
+  return atoms;
+}
+
+/** The regex source of one phrase: escaped literals, bounded gaps, word boundaries at the ends. */
+export function phraseSource(text: string): string {
+  return phraseAtoms(text).join('');
+}
+
+/**
+ * One regex source for a set of phrases, their common beginnings shared ("user (?:unknown|not
+ * found)"): the engine tests each first character once per position instead of once per phrase.
+ * It finds the same leftmost position as the flat alternation; which entry is then named by the
+ * anchored pass of compilePhrases. Built by grouping the atom lists on their k-th atom.
+ */
+function trieSource(phrases: readonly Phrase[]): string {
+  const lists = phrases.map((ph) => phraseAtoms(ph.text));
+  const emit = (group: string[][], k: number): string => {
+    // a shorter phrase ends here: whatever the longer ones add, the shorter one already matched
+    if (group.some((l) => l.length === k)) return '';
+    const byAtom = new Map<string, string[][]>();
+    for (const l of group) {
+      const g = byAtom.get(l[k]);
+      if (g) g.push(l);
+      else byAtom.set(l[k], [l]);
+    }
+    const alts: string[] = [];
+    for (const [atom, g] of byAtom) alts.push(atom + emit(g, k + 1));
+    return alts.length === 1 ? alts[0] : `(?:${alts.join('|')})`;
+  };
+  return emit(lists, 0);
+}
+
+/** A compiled table: which entry matched and the text it matched, or null. */
+export interface PhraseMatcher {
+  readonly phrases: readonly Phrase[];
+  /** Does any entry occur in the text? (one pass, no entry named) */
+  test(normalised: string): boolean;
+  match(normalised: string): { phrase: Phrase; index: number; text: string } | null;
+}
+
+/** Compiles a list of phrases into one matcher (one regex, one group per entry). */
+export function compilePhrases(phrases: readonly Phrase[]): PhraseMatcher {
+  if (!phrases.length) return { phrases, test: () => false, match: () => null };
+  for (const ph of phrases) {
+    if (ph.text !== ph.text.toLowerCase()) throw new Error(`phrase not in lower case: ${ph.text}`);
+    if (!ph.text.replace(/\*/g, '').trim()) throw new Error('empty phrase');
+    if (!ph.source.trim()) throw new Error(`phrase without a source: ${ph.text}`);
+  }
+  // one alternation without groups finds whether (and where) any entry matches; only then is
+  // the entry found, by trying each one anchored (sticky) at that position, in table order:
+  // the same answer the alternation gave, without the cost of a capture group per entry
+  const any = new RegExp(trieSource(phrases));
+  let each: RegExp[] | null = null; // built on the first hit: most tables never hit in a run
+  return {
+    phrases,
+    test: (normalised) => any.test(normalised),
+    match(normalised) {
+      const m = any.exec(normalised);
+      if (!m) return null;
+      each ??= phrases.map((ph) => new RegExp(phraseSource(ph.text), 'y'));
+      for (let i = 0; i < each.length; i++) {
+        each[i].lastIndex = m.index;
+        const e = each[i].exec(normalised);
+        if (e) return { phrase: phrases[i], index: i, text: e[0] };
+      }
+      return { phrase: phrases[0], index: 0, text: m[0] }; // unreachable: `any` is the union of `each`
+    },
+  };
+}
+
+/** The example text of an entry (its own, else the wording with each gap filled by `x`). */
+export function exampleOf(ph: Phrase): string {
+  return ph.example ?? ph.text.replace(/\s*\*\s*/g, ' x ');
+}
+
+/** A stable id for an entry within its table: its words joined by dashes (`mailbox-is-full`). */
+export function slug(text: string): string {
+  return text.replace(/\*/g, ' ').replace(/[^a-z0-9\u00c0-\uffff]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'x';
+}

@@ -1,0 +1,86 @@
+// Filtering gateways and mail services whose reply texts are documented by their vendor.
+import { p } from '../phrase.js';
+import { MESSAGELABS, MIMECAST, ZOHO } from '../sources.js';
+import type { Provider } from './provider.js';
+
+export const mimecast: Provider = {
+  id: 'mimecast',
+  name: 'Mimecast',
+  source: MIMECAST,
+  hosts: ['mimecast.com'],
+  rules: [
+    {
+      id: 'invalid-recipient', reason: 'userunknown',
+      phrases: [
+        p('invalid recipient', MIMECAST, '550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550'),
+        p('user unknown', MIMECAST),
+      ],
+    },
+    {
+      id: 'auth', reason: 'authfailure',
+      phrases: [
+        p('spf sender invalid', MIMECAST),
+        p('dkim sender invalid', MIMECAST),
+        p('dmarc sender invalid', MIMECAST),
+      ],
+    },
+    { id: 'reputation', reason: 'badreputation', phrases: [p('local ct ip reputation', MIMECAST)] },
+    {
+      id: 'sender-blocked', reason: 'rejected',
+      phrases: [
+        p('envelope blocked', MIMECAST),
+        p('administrative prohibition envelope blocked', MIMECAST),
+        p('block policy for envelope from address', MIMECAST),
+      ],
+    },
+    {
+      id: 'policy', reason: 'policyviolation',
+      phrases: [
+        p('anti-spoofing policy', MIMECAST),
+        p('content examination policy', MIMECAST),
+        p('host network not allowed', MIMECAST),
+        p('host network, not allowed', MIMECAST),
+      ],
+    },
+    { id: 'ip-blocked', reason: 'blocked', phrases: [p('ip temporarily blacklisted', MIMECAST), p('sender address blocked', MIMECAST)] },
+    { id: 'security-policies', reason: 'policyviolation', phrases: [p('email rejected due to security policies', MIMECAST)] },
+    { id: 'size', reason: 'emailtoolarge', phrases: [p('maximum email size exceeded', MIMECAST)] },
+    { id: 'relay', reason: 'norelaying', phrases: [p('open relay not allowed', MIMECAST), p('open relay is not allowed', MIMECAST)] },
+  ],
+};
+
+export const zoho: Provider = {
+  id: 'zoho',
+  name: 'Zoho Mail',
+  source: ZOHO,
+  hosts: ['zoho.com', 'zoho.eu', 'zoho.in', 'zohomail.com'],
+  rules: [
+    { id: 'no-such-user', reason: 'userunknown', phrases: [p('user does not exist', ZOHO, '550 5.1.1 User does not exist - <x@zoho.com>')] },
+    { id: 'dmarc', reason: 'authfailure', phrases: [p('email rejected per dmarc policy', ZOHO)] },
+    {
+      id: 'destination-refused', reason: 'rejected',
+      phrases: [
+        p('mail rejected by destination domain', ZOHO),
+        p('email cannot be delivered. reason: email flagged as spam', ZOHO),
+      ],
+    },
+    {
+      id: 'policy', reason: 'policyviolation',
+      phrases: [
+        p('email policy violation detected', ZOHO),
+        p('mailbox delivery restricted by policy error', ZOHO),
+      ],
+    },
+    { id: 'virus', reason: 'virusdetected', phrases: [p('detected by zoho mail', ZOHO)] },
+    { id: 'greylisted', reason: 'blocked', phrases: [p('greylisted, try again after some time', ZOHO)] },
+  ],
+};
+
+/** Symantec Email Security.cloud (MessageLabs) refuses an invalid recipient with reply 542. */
+export const messagelabs: Provider = {
+  id: 'messagelabs',
+  name: 'Symantec Email Security.cloud (MessageLabs)',
+  source: MESSAGELABS,
+  hosts: ['messagelabs.com'],
+  rules: [{ id: 'invalid-recipient-542', reason: 'userunknown', reply: [542], exampleContext: { replyCode: 542 } }],
+};

@@ -1,0 +1,75 @@
+import { p } from '../phrase.js';
+import { GOOGLE } from '../sources.js';
+import type { Provider } from './provider.js';
+
+/** Gmail and Google Workspace receivers; their wordings are unique enough to need no host. */
+export const google: Provider = {
+  id: 'google',
+  name: 'Google (Gmail, Workspace)',
+  source: GOOGLE,
+  rules: [
+    {
+      id: 'no-such-account', reason: 'userunknown',
+      phrases: [
+        p(
+          'email account that you tried to reach does not exist',
+          GOOGLE,
+          "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address",
+        ),
+      ],
+    },
+    {
+      id: 'account-disabled', reason: 'suspend', phrases: [
+        p('email account that you tried to reach is disabled', GOOGLE, '550 5.2.1 The email account that you tried to reach is disabled.'),
+        p('email account that you tried to reach is inactive', GOOGLE, '550 5.2.1 The email account that you tried to reach is inactive.'),
+      ],
+    },
+    {
+      id: 'over-quota', reason: 'mailboxfull', phrases: [
+        p(
+          "recipient's inbox is out of storage space",
+          GOOGLE + ' (OverQuotaTemp/OverQuotaPerm)',
+          "452 4.2.2 The recipient's inbox is out of storage space. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp",
+        ),
+        p('email account that you tried to reach is over quota', GOOGLE),
+        p('overquotatemp', GOOGLE),
+        p('overquotaperm', GOOGLE),
+      ],
+    },
+    {
+      id: 'receiving-rate', reason: 'ratelimited', phrases: [
+        p('is receiving mail too quickly', GOOGLE),
+        p('receiving mail at a rate that prevents additional messages from being delivered', GOOGLE),
+      ],
+    },
+    {
+      id: 'unusual-rate',
+      reason: 'blocked',
+      phrases: [
+        p('an unusual rate of unsolicited mail', GOOGLE + ' (UnsolicitedRateLimitError)'),
+        p('has detected an unusual rate of mail', GOOGLE + ' (4.7.28)'),
+      ],
+    },
+    // Gmail relaying a remote refusal ("** Message not delivered **") appends its session state:
+    // states 15, 17 and 18 are refusals answered after DATA, i.e. the remote side's filter
+    {
+      id: 'state-after-data', reason: 'filtered',
+      phrases: [
+        p('(state 18)', 'seen: Gmail NDRs relaying refusals after DATA', '554 554 5.7.0 Header error (state 18).'),
+        p('(state 17)', 'seen: Gmail NDRs relaying refusals after DATA'),
+        p('(state 15)', 'seen: Gmail NDRs relaying refusals after DATA'),
+      ],
+    },
+    // "Send mail as": an external SMTP server the sender configured for an alias failed
+    {
+      id: 'send-mail-as', reason: 'rejected',
+      phrases: [
+        p(
+          "from a different address or alias using the 'send mail as' feature",
+          GOOGLE,
+          "Smtp server does not advertise AUTH capability You're sending this from a different address or alias using the 'Send mail as' feature.",
+        ),
+      ],
+    },
+  ],
+};

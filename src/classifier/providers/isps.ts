@@ -1,0 +1,176 @@
+// Internet providers whose reply-code pages give numbered codes or fixed wordings.
+import { p } from '../phrase.js';
+import { APPLE, COMCAST, COX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import type { Provider } from './provider.js';
+
+/** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
+export const cox: Provider = {
+  id: 'cox',
+  name: 'Cox Communications',
+  source: COX,
+  codes: {
+    pattern: /\baup#([a-z]{2,6}\d{0,5})\b/,
+    codes: {
+      cxbl: 'blocked', cdrbl: 'blocked', cxdns: 'requireptr', cxsndr: 'authfailure', cxsmtp: 'rejected',
+      cxcnct: 'ratelimited', cxmxrt: 'ratelimited', cxthrt: 'securityerror', cxmj: 'securityerror',
+      ipbl0001: 'blocked', ipbl0010: 'blocked', ipbl0100: 'blocked', ipbl1000: 'blocked', ipbl00001: 'blocked',
+      urlbl011: 'spamdetected', urlbl101: 'spamdetected', urlbl110: 'spamdetected', urlbl1001: 'spamdetected',
+    },
+    example: '554 cox.net Reject. Your IP has been blocked. AUP#CXBL',
+  },
+  rules: [],
+};
+
+/** Cox wordings that are Cox's own only when a Cox server said them. */
+export const coxHosts: Provider = {
+  id: 'cox-host',
+  name: 'Cox Communications receiving servers',
+  source: COX,
+  hosts: ['cox.net'],
+  rules: [
+    {
+      id: 'recipient-rejected', reason: 'userunknown',
+      phrases: [
+        p('recipient rejected', COX + ' (not a valid Cox Email account)', '550 5.1.1 <x@cox.net> recipient rejected'),
+      ],
+    },
+    { id: 'no-rdns', reason: 'requireptr', phrases: [p('rejected - no rdns', COX)] },
+    { id: 'too-many-invalid', reason: 'blocked', phrases: [p('too many invalid recipients', COX)] },
+  ],
+};
+
+/** Spectrum (Charter): "AUP#I-1000" (incoming) and "AUP#O-1000" (outgoing) numbered codes. */
+export const spectrum: Provider = {
+  id: 'spectrum',
+  name: 'Spectrum (Charter)',
+  source: SPECTRUM,
+  codes: {
+    pattern: /\baup#[io]?-?(\d{4})\b/,
+    codes: {
+      '1000': 'blocked', '1010': 'rejected', '1090': 'systemerror', '1260': 'networkerror', '1500': 'rejected',
+      '1520': 'rejected', '1530': 'emailtoolarge', '1540': 'ratelimited', '1550': 'ratelimited',
+      '1560': 'policyviolation', '1580': 'ratelimited',
+    },
+    ranges: [
+      [1020, 1080, 'rejected'], [1100, 1150, 'requireptr'], [1160, 1190, 'policyviolation'],
+      [1200, 1250, 'blocked'], [1300, 1340, 'ratelimited'], [1350, 1490, 'ratelimited'],
+    ],
+    example: '554 5.7.1 Your IP address has been blocked. AUP#I-1000',
+  },
+  rules: [],
+};
+
+/** GoDaddy (secureserver.net): replies end with an "IBnnn" code. */
+export const godaddy: Provider = {
+  id: 'godaddy',
+  name: 'GoDaddy Workspace / Microsoft 365 from GoDaddy inbound',
+  source: GODADDY,
+  hosts: ['secureserver.net'],
+  codes: {
+    pattern: /\b(ib\d{3})\b/,
+    codes: {
+      ib401: 'securityerror', ib501: 'notcompliantrfc', ib502: 'notcompliantrfc', ib506: 'rejected', ib508: 'authfailure',
+      ib108: 'requireptr', ib212: 'spamdetected', ib705: 'virusdetected', ib605: 'ratelimited', ib007: 'ratelimited',
+      ib101: 'ratelimited', ib110: 'blocked', ib111: 'blocked', ib112: 'blocked', ib113: 'blocked', ib504: 'ratelimited',
+      ib510: 'ratelimited', ib607: 'ratelimited', ib103: 'badreputation', ib104: 'blocked', ib105: 'blocked', ib106: 'blocked',
+    },
+    example: '554 Connection refused. This IP address is listed on the Spamhaus Block List (SBL). IB104',
+  },
+  rules: [
+    { id: 'not-found', reason: 'userunknown', phrases: [p('recipient not found', GODADDY), p('account does not exist', GODADDY)] },
+    { id: 'disabled', reason: 'suspend', phrases: [p('account disabled', GODADDY)] },
+    { id: 'storage', reason: 'mailboxfull', phrases: [p('account storage limit', GODADDY)] },
+  ],
+};
+
+/** Apple iCloud Mail. */
+export const apple: Provider = {
+  id: 'apple',
+  name: 'Apple iCloud Mail',
+  source: APPLE,
+  hosts: ['icloud.com', 'me.com', 'mac.com', 'apple.com'],
+  rules: [
+    {
+      id: 'inactive-address', reason: 'userunknown',
+      phrases: [
+        p('inactive email address', APPLE, '550 5.1.1 <x@icloud.com>: inactive email address'),
+        p('unknown or illegal alias', APPLE),
+      ],
+    },
+    { id: 'moved', reason: 'hasmoved', phrases: [p('recipient no longer on server', APPLE)] },
+    { id: 'local-policy', reason: 'policyviolation', phrases: [p('due to local policy', APPLE)] },
+  ],
+};
+
+/**
+ * Orange and La Poste (France) end each reply with a code: "OFR_506", "LPN105_104",
+ * "OFR006_102"; the last three digits name the cause. The prefix is theirs alone: no host test.
+ */
+export const orange: Provider = {
+  id: 'orange',
+  name: 'Orange / Wanadoo / La Poste',
+  source: ORANGE,
+  codes: {
+    pattern: /\b(?:lpn|ofr|ouk)(?:_|\d{3}[-_]|)(\d{3})\b/,
+    codes: {
+      '102': 'blocked', '103': 'blocked', '510': 'blocked', '999': 'blocked', '401': 'authfailure', '506': 'spamdetected',
+      '104': 'ratelimited', '305': 'securityerror', '402': 'securityerror', '403': 'rejected', '405': 'rejected',
+      '415': 'rejected', '421': 'rejected', '416': 'userunknown', '418': 'userunknown', '417': 'mailboxfull',
+      '420': 'suspend', '426': 'suspend', '505': 'systemerror', '514': 'emailtoolarge',
+    },
+    example: '550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]',
+  },
+  rules: [],
+};
+
+/** Deutsche Telekom (T-Online) answers a sending IP on its block list with a fixed sentence. */
+export const tonline: Provider = {
+  id: 'tonline',
+  name: 'Deutsche Telekom T-Online',
+  source: TONLINE,
+  rules: [
+    {
+      id: 'ip-blocked',
+      reason: 'blocked',
+      phrases: [p('(ask your postmaster for help or to contact tosa@', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')],
+    },
+  ],
+};
+
+/** Yandex: "No such user!" is its reply for a recipient that does not exist (sent with 5.7.1). */
+export const yandex: Provider = {
+  id: 'yandex',
+  name: 'Yandex Mail',
+  source: YANDEX,
+  rules: [{ id: 'no-such-user', reason: 'userunknown', phrases: [p('5.7.1 no such user!', YANDEX, '550 5.7.1 No such user!')] }],
+};
+
+/** Comcast: replies carry a code (BL000000 ...) documented on its SMTP error page. */
+export const comcast: Provider = {
+  id: 'comcast',
+  name: 'Comcast (Xfinity)',
+  source: COMCAST,
+  codes: {
+    pattern: /\b(bl0000[01]\d|rl0000[01]\d)\b/,
+    codes: { bl000000: 'blocked', bl000001: 'blocked', bl000010: 'blocked', bl000011: 'blocked', rl000001: 'ratelimited', rl000010: 'ratelimited' },
+    example: '554 resimta-po-31v.sys.comcast.net comcast 192.0.2.1 Comcast block for spam. Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000',
+  },
+  rules: [{ id: 'block-for-spam', reason: 'blocked', phrases: [p('comcast block for spam', COMCAST)] }],
+};
+
+/** NetEase (163.com, 126.com): replies carry a class:code pair ("DT:SPM") explained on its help page. */
+export const netease: Provider = {
+  id: 'netease',
+  name: 'NetEase 163/126/yeah.net',
+  source: NETEASE,
+  rules: [
+    {
+      id: 'spam', reason: 'spamdetected',
+      phrases: [
+        p('dt:spm', NETEASE + ' (content judged to be spam)', '554 DT:SPM 163 mx12,QcCowEAZ_gBZiQ1nQ8SBBA--.12345S2 1712345678'),
+      ],
+    },
+    { id: 'rbl', reason: 'blocked', phrases: [p('dt:rbl', NETEASE + ' (sending IP on a block list)')] },
+    { id: 'spf', reason: 'authfailure', phrases: [p('mi:spf', NETEASE + ' (SPF check failed)')] },
+  ],
+};

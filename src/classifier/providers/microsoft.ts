@@ -1,0 +1,97 @@
+import { p } from '../phrase.js';
+import { MICROSOFT } from '../sources.js';
+import type { Provider } from './provider.js';
+
+/**
+ * Exchange Online / Outlook.com. Its three-digit status details (5.4.312, 5.7.509 ...) name one
+ * cause each and come with generic prose ("Message expired, DNS query failed"): they decide.
+ */
+export const microsoft: Provider = {
+  id: 'microsoft',
+  name: 'Microsoft (Exchange Online, Outlook.com)',
+  source: MICROSOFT,
+  rules: [
+    { id: 'dns-failed', reason: 'networkerror', status: ['x.4.312', 'x.4.311'], exampleContext: { status: '5.4.312' } },
+    { id: 'domain-missing', reason: 'hostunknown', status: ['5.4.310'], exampleContext: { status: '5.4.310' } },
+    { id: 'expired', reason: 'expired', status: ['x.4.316', 'x.4.300'], exampleContext: { status: '5.4.316' } },
+    { id: 'recipient', reason: 'userunknown', status: ['x.1.351', 'x.1.352'], exampleContext: { status: '5.1.351' } },
+    { id: 'dmarc', reason: 'authfailure', status: ['x.7.509', 'x.7.515'], exampleContext: { status: '5.7.509' } },
+    { id: 'reputation', reason: 'badreputation', status: ['x.7.650', 'x.7.651', 'x.7.652'], exampleContext: { status: '4.7.650' } },
+    { id: 'banned-ip', reason: 'blocked', statusRange: ['x.7.', 606, 649], exampleContext: { status: '5.7.606' } },
+    { id: 'blocked', reason: 'blocked', status: ['x.7.506', 'x.7.507', 'x.7.510', 'x.7.511', 'x.7.513'], exampleContext: { status: '5.7.511' } },
+    // Directory-Based Edge Blocking: the recipient is not in the tenant's directory. Elsewhere
+    // (5.7.1 from a Postfix access map) the same words are a policy refusal, not a missing mailbox.
+    {
+      id: 'dbeb-access-denied', reason: 'userunknown', status: ['x.4.1'],
+      phrases: [
+        p(
+          'recipient address rejected: access denied',
+          MICROSOFT + ' (5.4.1 Recipient address rejected: Access denied)',
+          '550 5.4.1 Recipient address rejected: Access denied. AS(201806281)',
+        ),
+      ],
+      exampleContext: { status: '5.4.1' },
+    },
+    {
+      id: 'recipient-not-found', reason: 'userunknown',
+      phrases: [
+        p(
+          'resolver.adr.recipientnotfound',
+          MICROSOFT + ' (5.1.10)',
+          '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup',
+        ),
+        p('resolver.adr.recipnotfound', MICROSOFT + ' (5.1.1)'),
+      ],
+    },
+    {
+      id: 'network-block-list', reason: 'blocked',
+      phrases: [
+        p(
+          'part of their network is on our block list',
+          MICROSOFT + ' (Outlook.com S3150)',
+          '550 5.7.1 Unfortunately, messages from [192.0.2.1] weren\'t sent. Please contact your Internet service provider since part of their network is on our block list (S3150).',
+        ),
+      ],
+    },
+  ],
+};
+
+/**
+ * Exchange 5.5/2000/2003 NDRs: "MSEXCH:IMS:<org>:<site>:<server> 0 (000C05A6) Unknown Recipient";
+ * the eight hex digits name the cause.
+ */
+export const exchangeLegacy: Provider = {
+  id: 'msexch',
+  name: 'Microsoft Exchange 5.5-2003 (IMS diagnostic codes)',
+  source: 'Microsoft KB: Exchange IMS NDR diagnostic codes',
+  rules: [
+    {
+      id: 'unknown', reason: 'userunknown',
+      phrases: [
+        p('(000c05a6)', 'Microsoft KB: 000C05A6 unknown recipient', 'MSEXCH:IMS:ORG:SITE:MX 0 (000C05A6) Unknown Recipient'),
+      ],
+    },
+    {
+      id: 'ambiguous', reason: 'filtered',
+      phrases: [
+        p('(000c0595)', 'Microsoft KB: 000C0595 ambiguous recipient', 'MSEXCH:IMS:ORG:SITE:MX 0 (000C0595) Ambiguous Recipient'),
+      ],
+    },
+    {
+      id: 'system', reason: 'systemerror',
+      phrases: [
+        p('(00010256)', 'Microsoft KB: 00010256'),
+        p('(000d06b5)', 'Microsoft KB: 000D06B5 no proxy for recipient'),
+      ],
+    },
+    { id: 'hops', reason: 'networkerror', phrases: [p('(00120270)', 'Microsoft KB: 00120270 too many hops')] },
+    {
+      id: 'conversion', reason: 'contenterror',
+      phrases: [
+        p('(00050311)', 'Microsoft KB: 00050311 conversion failed'),
+        p('(000502cc)', 'Microsoft KB: 000502CC conversion failed'),
+      ],
+    },
+    { id: 'auth', reason: 'securityerror', phrases: [p('(000b0981)', 'Microsoft KB: 000B0981 AUTH not supported')] },
+  ],
+};

@@ -1,0 +1,162 @@
+// Fixed wordings of one MTA, gateway or carrier, and the reporting MTA's own classification.
+import { p } from '../phrase.js';
+import { DOCOMO, POWERMTA } from '../sources.js';
+import type { Provider } from './provider.js';
+
+export const vendors: Provider = {
+  id: 'vendor',
+  name: 'MTA and gateway products with fixed wordings',
+  source: 'the wording of each product, seen in its NDRs',
+  rules: [
+    {
+      id: 'notes-directory', reason: 'userunknown',
+      phrases: [
+        p('not listed in domino directory', 'IBM Lotus Domino NDRs', 'User some.name (x@example.jp) not listed in Domino Directory'),
+        p('not listed in public name & address book', 'IBM Lotus Notes NDRs'),
+        p('domino ディレクトリには見つかりません', 'IBM Lotus Domino NDRs (Japanese)'),
+        p('ディレクトリのリストにありません', 'IBM Lotus Domino NDRs (Japanese)'),
+      ],
+    },
+    {
+      id: 'imail-user', reason: 'userunknown',
+      phrases: [
+        p('invalid final delivery userid:', 'Ipswitch IMail NDRs'),
+        p('unknown user: *@', 'Ipswitch IMail NDRs', 'Unknown user: kijitora@example.com'),
+      ],
+    },
+    { id: 'verizon-mms', reason: 'userunknown', phrases: [p('no valid recipients for this mm', 'Verizon Wireless MMS gateway NDRs')] },
+    {
+      id: 'trendmicro-unable', reason: 'userunknown',
+      phrases: [
+        p(
+          'reason: unable to deliver message to <',
+          'Trend Micro InterScan/Vision One NDRs',
+          'Reason: Unable to deliver message to <kijitora@example.jp> (and other recipients in the same domain).',
+        ),
+      ],
+    },
+  ],
+};
+
+/** Google Groups answers a refused post with a fixed notice listing four possible causes. */
+export const families: Provider = {
+  id: 'family',
+  name: 'report families whose failures all mean one thing',
+  source: 'the detector that read the report',
+  rules: [
+    { id: 'googlegroups-post', reason: 'rejected', detector: ['googlegroups'], exampleContext: { detector: 'googlegroups' } },
+    // au (EZweb) marks a refusal by the recipient's own reception settings with X-SPASIGN: NG
+    {
+      id: 'ezweb-spasign', reason: 'filtered', detector: ['ezweb'],
+      phrases: [
+        p(
+          'x-spasign;',
+          'KDDI au: X-SPASIGN header of its filter refusals',
+          'x-spasign; Each of the following recipients was rejected by a remote mail server.',
+        ),
+      ],
+      exampleContext: { detector: 'ezweb' },
+    },
+  ],
+};
+
+/** NTT docomo refuses by the recipient's reception settings with "550 Unknown user" to DATA. */
+export const docomo: Provider = {
+  id: 'docomo',
+  name: 'NTT docomo',
+  source: DOCOMO,
+  hosts: ['docomo.ne.jp'],
+  rules: [
+    {
+      id: 'data-refused',
+      reason: 'rejected',
+      command: ['DATA'],
+      status: ['5.0.0'],
+      phrases: [p('unknown user', DOCOMO, '550 Unknown user kijitora@docomo.ne.jp')],
+      exampleContext: { command: 'DATA', status: '5.0.0' },
+    },
+  ],
+};
+
+/**
+ * The reporting MTA's own classification (PowerMTA's X-PowerMTA-BounceCategory), made with rules
+ * tuned to the remote hosts it talks to: final. Categories naming no cause (other, unknown) fall through.
+ */
+export const powermta: Provider = {
+  id: 'category',
+  name: 'PowerMTA bounce categories',
+  source: POWERMTA,
+  rules: [
+    // "bad mailbox" with X.2.1 "mailbox disabled": the mailbox exists but is disabled
+    {
+      id: 'mailbox-disabled',
+      reason: 'suspend',
+      vendorCategory: ['powermta:bad-mailbox', 'powermta:inactive-mailbox'],
+      status: ['x.2.1'],
+      exampleContext: { vendorCategory: 'powermta:bad-mailbox', status: '5.2.1' },
+    },
+    {
+      id: 'bad-mailbox',
+      reason: 'userunknown',
+      vendorCategory: ['powermta:bad-mailbox'],
+      exampleContext: { vendorCategory: 'powermta:bad-mailbox' },
+    },
+    {
+      id: 'inactive-mailbox',
+      reason: 'suspend',
+      vendorCategory: ['powermta:inactive-mailbox'],
+      exampleContext: { vendorCategory: 'powermta:inactive-mailbox' },
+    },
+    { id: 'bad-domain', reason: 'hostunknown', vendorCategory: ['powermta:bad-domain'], exampleContext: { vendorCategory: 'powermta:bad-domain' } },
+    { id: 'quota', reason: 'mailboxfull', vendorCategory: ['powermta:quota-issues'], exampleContext: { vendorCategory: 'powermta:quota-issues' } },
+    {
+      id: 'expired',
+      reason: 'expired',
+      vendorCategory: ['powermta:message-expired'],
+      exampleContext: { vendorCategory: 'powermta:message-expired' },
+    },
+    {
+      id: 'no-answer',
+      reason: 'networkerror',
+      vendorCategory: ['powermta:no-answer-from-host', 'powermta:bad-connection'],
+      exampleContext: { vendorCategory: 'powermta:no-answer-from-host' },
+    },
+    {
+      id: 'routing',
+      reason: 'systemerror',
+      vendorCategory: ['powermta:routing-errors'],
+      exampleContext: { vendorCategory: 'powermta:routing-errors' },
+    },
+    { id: 'spam', reason: 'spamdetected', vendorCategory: ['powermta:spam-related'], exampleContext: { vendorCategory: 'powermta:spam-related' } },
+    {
+      id: 'virus',
+      reason: 'virusdetected',
+      vendorCategory: ['powermta:virus-related'],
+      exampleContext: { vendorCategory: 'powermta:virus-related' },
+    },
+    {
+      id: 'policy',
+      reason: 'policyviolation',
+      vendorCategory: ['powermta:policy-related'],
+      exampleContext: { vendorCategory: 'powermta:policy-related' },
+    },
+    {
+      id: 'content',
+      reason: 'contenterror',
+      vendorCategory: ['powermta:content-related'],
+      exampleContext: { vendorCategory: 'powermta:content-related' },
+    },
+    {
+      id: 'invalid-sender',
+      reason: 'rejected',
+      vendorCategory: ['powermta:invalid-sender'],
+      exampleContext: { vendorCategory: 'powermta:invalid-sender' },
+    },
+    {
+      id: 'relaying',
+      reason: 'norelaying',
+      vendorCategory: ['powermta:relaying-issues'],
+      exampleContext: { vendorCategory: 'powermta:relaying-issues' },
+    },
+  ],
+};

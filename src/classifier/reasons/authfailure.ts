@@ -1,0 +1,30 @@
+import { p } from '../phrase.js';
+import { APPLE, GOOGLE, MICROSOFT, RFC7208, RFC7489, YAHOO, ZOHO } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+export const authfailure: ReasonTable = {
+  id: 'text.authfailure',
+  reason: 'authfailure',
+  note: 'the message failed SPF, DKIM or DMARC (sender domain authentication)',
+  phrases: [
+    p('dmarc', RFC7489, '550 5.7.1 Email rejected: DMARC check failed'),
+    p('spf', RFC7208, '550 5.7.1 SPF check failed'),
+    p('sender policy framework', RFC7208),
+    p('dkim', 'RFC 6376 (DKIM)'),
+    p('domainkeys', 'RFC 4870 (DomainKeys)'),
+    p('is not designated by', 'seen: Gmail, Exim SPF ACLs (SPF "not designated" result)'),
+    p('not authorized to send on behalf', 'seen: Exim, Postfix policyd-spf'),
+    p('unauthenticated email from', GOOGLE),
+    p('unauthenticated email is not accepted', GOOGLE),
+    p('fails to pass authentication checks', GOOGLE),
+    p('does not have authentication information', GOOGLE),
+    p('senders to authenticate with either spf or dkim', YAHOO),
+    p("doesn't meet the required authentication level", MICROSOFT),
+    p("doesn't meet the authentication requirements", MICROSOFT),
+    p('email rejected per dmarc policy', ZOHO),
+    p("'s dmarc policy", APPLE),
+    p('sender authentication failed', 'seen: Exim, Postfix policyd-spf'),
+    p('email authentication failed', 'seen: Proofpoint, Mimecast'),
+    p('authentication-results * fail', 'seen: Exim, Postfix (quoted Authentication-Results, RFC 8601)'),
+  ],
+};

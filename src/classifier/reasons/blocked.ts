@@ -1,0 +1,85 @@
+import { p } from '../phrase.js';
+import { APPLE, GOOGLE, MICROSOFT, YAHOO } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
+const CLIENT = 'seen: Postfix smtpd_client_restrictions, Sendmail access db, qmail tcpserver';
+
+/** The sending host (its IP address or name) was refused. */
+export const blocked: ReasonTable = {
+  id: 'text.blocked',
+  reason: 'blocked',
+  note: 'the sending host (IP address or name) is refused, by a block list or a host check',
+  phrases: [
+    p('client host rejected', 'Postfix: smtpd_client_restrictions reply', '554 5.7.1 Client host rejected: Access denied'),
+    p('client host blocked', CLIENT),
+    p('client host [*] blocked', CLIENT, '554 Client host [192.0.2.1] blocked using zen.spamhaus.org'),
+    p('blocked using', 'Postfix: reject_rbl_client reply'),
+    p('listed in spamhaus', DNSBL),
+    p('listed at spamhaus', DNSBL),
+    p('listed on spamhaus', DNSBL),
+    p('spamhaus', DNSBL),
+    p('spamcop', DNSBL),
+    p('sorbs', DNSBL),
+    p('barracudacentral', 'seen: Barracuda Reputation Block List users (Postfix, Exim)'),
+    p('barracuda reputation', 'seen: Barracuda appliances, BRBL users'),
+    p('dnsbl', DNSBL),
+    p('rbl', DNSBL),
+    p('blacklisted by', DNSBL),
+    p('ip address is blacklisted', DNSBL),
+    p('ip address blacklisted', DNSBL),
+    p('blacklist', DNSBL),
+    p('black list', DNSBL),
+    p('blocklist', DNSBL),
+    p('block list', MICROSOFT),
+    p('refused to talk to me', 'Sendmail: "<host> refused to talk to me: 554 ..."'),
+    p('no access from mail server', 'seen: IIS SMTP, Sendmail access db'),
+    p('not accepting connections', APPLE),
+    p('connections not accepted from', YAHOO),
+    p('connection refused from', CLIENT),
+    p('connections will not be accepted from', YAHOO),
+    p('my name was rejected', 'qmail: "Connected to <host> but my name was rejected"'),
+    p('your ip address has been blocked', 'seen: Spectrum (AUP#1000), Cox'),
+    p('your ip has been blocked', CLIENT),
+    p('your network is blocked', CLIENT),
+    p('use the smtp server of your isp', CLIENT),
+    p('dynamic ip', 'seen: Spamhaus PBL users (Postfix, Exim)'),
+    p('dial-up', 'seen: Spamhaus PBL users (Postfix, Exim)'),
+    p('dialup', 'seen: Spamhaus PBL users (Postfix, Exim)'),
+    p('residential ip', CLIENT),
+    p('banned sending ip', MICROSOFT),
+    p('access denied, banned sender', MICROSOFT),
+    p('access denied, bad helo', MICROSOFT),
+    p('ip not in whitelist for rcpt domain', GOOGLE),
+    p('invalid ip for', CLIENT),
+    p('adresse ip source bloquee', 'Orange: postmaster error codes (OFR_102)'),
+  ],
+};
+
+/** The remote host turned the connection away itself (it refused us; it was reachable). */
+export const refusedByHost: ReasonTable = {
+  id: 'text.blocked-connection',
+  reason: 'blocked',
+  note: 'the remote host refused or dropped our connection in the SMTP session',
+  phrases: [
+    p('connection refused by', 'Sendmail: "Deferred: Connection refused by <host>"', 'Deferred: Connection refused by mx.example.jp.'),
+    p('connection reset by peer', 'seen: Sendmail, Exim (remote host reset the session)'),
+    p('connection dropped by remote host', 'seen: Sendmail, Courier'),
+  ],
+};
+
+/** Words that hint at a refused sender host: after every cause a code names precisely. */
+export const blockedHint: ReasonTable = {
+  id: 'text.blocked-hint',
+  reason: 'blocked',
+  note: 'refusal words that name no other cause (access denied, blocked, banned, refused)',
+  phrases: [
+    p('blocked', CLIENT, '550 Your host is blocked'),
+    p('access denied', 'seen: Microsoft Exchange, Sendmail access db'),
+    p('banned', CLIENT),
+    p('refused', CLIENT, '550 Service refused'),
+    p('not allowed to connect', CLIENT),
+    p('not allowed to send', CLIENT),
+    p('poor ip', CLIENT),
+  ],
+};

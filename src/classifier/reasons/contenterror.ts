@@ -1,0 +1,56 @@
+import { p } from '../phrase.js';
+import { GOOGLE, MICROSOFT, SISIMAI } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const CONTENT = 'seen: Postfix (header_checks, cleanup), Sendmail, Exim, Microsoft Exchange';
+
+/** Header and encoding problems whose words say "size exceeds" (not the message size). */
+export const contentHeader: ReasonTable = {
+  id: 'text.content-header',
+  reason: 'contenterror',
+  note: 'the headers or the encoding of the message are refused',
+  phrases: [
+    p('header size exceeds', CONTENT),
+    p('headers too large', 'Sendmail: "Headers too large"'),
+    p('header line too long', CONTENT),
+    p('header lines too long', CONTENT),
+    p('too many headers', CONTENT),
+    p('message header size', CONTENT),
+    p('exceeds google\'s message header size limit', GOOGLE),
+    p('improperly-formatted binary content', SISIMAI),
+    p('unnecessary base64 encoding', SISIMAI),
+    p('mime complexity exceeds', SISIMAI),
+  ],
+};
+
+export const contenterror: ReasonTable = {
+  id: 'text.contenterror',
+  reason: 'contenterror',
+  note: 'the content, MIME structure or attachments of the message are refused',
+  phrases: [
+    p('improper use of 8-bit data', 'Postfix: 8-bit data in message header'),
+    p('mime error', CONTENT),
+    p('mime format', CONTENT),
+    p('routing loop detected -- too many received', CONTENT),
+    p('invalid message content', MICROSOFT),
+    p('invalid content', CONTENT),
+    p('invalid header', CONTENT),
+    p('invalid mime', CONTENT),
+    p('invalid character', CONTENT),
+    p('invalid characters', MICROSOFT),
+    p('malformed message', CONTENT),
+    p('malformed header', CONTENT),
+    p('malformed mime', CONTENT),
+    p('content rejected', CONTENT),
+    p('content not allowed', CONTENT),
+    p('attachment not allowed', CONTENT),
+    p('attachment type', CONTENT),
+    p('attachment rejected', CONTENT),
+    p('prohibited attachment', CONTENT),
+    p('banned attachment', CONTENT),
+    p('banned file', CONTENT),
+    p('illegal attachment', CONTENT),
+    p('illegal characters in header', CONTENT),
+    p('line too long', CONTENT),
+  ],
+};

@@ -1,0 +1,57 @@
+import { p } from '../phrase.js';
+import { GODADDY, MICROSOFT } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const QUEUE = 'seen: Postfix (maximal_queue_lifetime), Sendmail (Timeout.queuereturn), Exim (retry rules), qmail (queuelifetime)';
+
+/** The MTA gave up after retrying for its queue lifetime (RFC 3463 X.4.7). */
+export const expired: ReasonTable = {
+  id: 'text.expired',
+  reason: 'expired',
+  note: 'the message stayed in a queue until the MTA gave up (RFC 3463 X.4.7)',
+  phrases: [
+    p('delivery time expired', QUEUE, 'Delivery time expired: giving up on delivery'),
+    p('message expired', MICROSOFT),
+    p('queue expired', MICROSOFT),
+    p('envelope expired', QUEUE),
+    p('message has expired', QUEUE),
+    p('delivery expired', QUEUE),
+    p('retry timeout exceeded', 'Exim: "retry timeout exceeded"'),
+    p('retry time not reached', 'Exim: "retry time not reached for any host"'),
+    p('retry limit exceeded', QUEUE),
+    p('queue time expired', QUEUE),
+    p('queue period expired', QUEUE),
+    p('delivery period expired', QUEUE),
+    p('giving up on', QUEUE),
+    p('gave up on', QUEUE),
+    p('gave up after', QUEUE),
+    p('giving up after', QUEUE),
+    p('could not be delivered for more than', QUEUE),
+    p('could not be delivered for too long', 'Sendmail: "Message could not be delivered for N days"'),
+    p('could not be delivered for * days', 'Sendmail: "Message could not be delivered for N days"', 'Message could not be delivered for 5 days'),
+    p('could not be delivered within', QUEUE),
+    p('was not delivered within', QUEUE),
+    p('has been in the queue too long', 'qmail: "this message has been in the queue too long"; ' + GODADDY),
+    p('too long in the queue', QUEUE),
+    p('in the queue too long', QUEUE),
+    p('queued too long', QUEUE),
+    p('message timed out', QUEUE),
+    p('delivery timeout', GODADDY),
+    p('have been failing for', 'Exim: "all hosts for <domain> have been failing for a long time"'),
+    p('has not been collected after', QUEUE),
+    p('unable to deliver message after multiple retries', QUEUE),
+    p('was not reachable within the allowed queue period', QUEUE),
+    p('could not deliver for the last', QUEUE),
+    p('failed to deliver to domain', QUEUE),
+    p('could not find a gateway for', QUEUE),
+    p('maximum time exceeded', QUEUE),
+    p('delivery failed * attempts', 'Ipswitch IMail: "Delivery failed N attempts"', 'Delivery failed 20 attempts: kijitora@example.com'),
+    p('expired after', QUEUE),
+    p('no longer retrying', QUEUE),
+    p('delivery attempts will continue to be made', 'RFC 3464 delay notices (Postfix, Sendmail, Exim wording)'),
+    p('connection timed out', MICROSOFT + ' (4.4.1 connection timed out)'),
+    p('timed out while', 'Postfix: "conversation with <host> timed out while ..."'),
+    p('did not accept our requests to connect', QUEUE),
+    p('server did not respond', QUEUE),
+  ],
+};

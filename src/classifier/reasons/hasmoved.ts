@@ -1,0 +1,26 @@
+import { p } from '../phrase.js';
+import { APPLE, SISIMAI } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const MOVED = 'seen: Sendmail (551 "User not local; please try"), Microsoft Exchange, iCloud';
+
+/** The address was valid once and is no longer (RFC 3463 X.1.6), or a new address is given. */
+export const hasmoved: ReasonTable = {
+  id: 'text.hasmoved',
+  reason: 'hasmoved',
+  note: 'the mailbox has moved; a new address may be given (RFC 3463 X.1.6, RFC 5321 551)',
+  phrases: [
+    p(' has been replaced by ', SISIMAI, '550 5.1.6 kijitora@example.jp has been replaced by neko@example.org'),
+    p('address has moved', MOVED),
+    p('address has been moved', MOVED),
+    p('address has changed', MOVED),
+    p('address has been changed', MOVED),
+    p('changed his email address', MOVED),
+    p('changed her email address', MOVED),
+    p('changed their email address', MOVED),
+    p('no longer at this address', MOVED),
+    p('no longer with this domain', MOVED),
+    p('user has moved', MOVED),
+    p('recipient no longer on server', APPLE),
+  ],
+};

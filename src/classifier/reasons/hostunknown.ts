@@ -1,0 +1,58 @@
+import { p } from '../phrase.js';
+import { SISIMAI } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const NXDOMAIN =
+  'seen: Postfix ("Host or domain name not found"), Sendmail ("Host unknown"), ' +
+  'Exim ("Unrouteable address"), qmail ("couldn\'t find any host named")';
+
+/** The domain part of the recipient address does not exist (RFC 3463 X.1.2). */
+export const hostunknown: ReasonTable = {
+  id: 'text.hostunknown',
+  reason: 'hostunknown',
+  note: 'the domain of the recipient address does not exist or has no mail route',
+  notCommand: ['MAIL'],
+  phrases: [
+    p('host unknown', NXDOMAIN, '550 5.1.2 Host unknown (Name server: example.invalid: host not found)'),
+    p('unknown host', NXDOMAIN),
+    p('host not found', NXDOMAIN),
+    p('host or domain name not found', NXDOMAIN),
+    p("couldn't find any host named", NXDOMAIN),
+    p('host * not found', NXDOMAIN, 'DNS lookup failure: host mx.example.org not found'),
+    p('unroutable address', NXDOMAIN),
+    p('unrouteable address', NXDOMAIN),
+    p('unknown domain', NXDOMAIN),
+    p('no such domain', NXDOMAIN),
+    p('domain does not exist', NXDOMAIN),
+    p("domain doesn't exist", NXDOMAIN),
+    p('domain must exist', NXDOMAIN),
+    p('domain not found', NXDOMAIN),
+    p('domain name not found', NXDOMAIN),
+    p('domain is not reachable', NXDOMAIN),
+    p('host unreachable', SISIMAI),
+    p('domain is invalid', NXDOMAIN),
+    p('domain is not valid', NXDOMAIN),
+    p('name or service not known', 'seen: Postfix, Exim (getaddrinfo EAI_NONAME)'),
+    p('nxdomain', NXDOMAIN),
+    p('mx records point to non-existent hosts', 'Exim: "all relevant MX records point to non-existent hosts"'),
+    p('no route to domain', NXDOMAIN),
+    p('illegal host/domain name found', 'Oracle Communications Messaging Server'),
+    p('mail domain mentioned in email address is unknown', SISIMAI),
+    p('account or domain may not exist', SISIMAI),
+  ],
+};
+
+/** DNS trouble that names no missing domain: a network error, before host-unknown wording. */
+export const dnsTemporary: ReasonTable = {
+  id: 'text.dns-temporary',
+  reason: 'networkerror',
+  note: 'the resolver failed for now; the domain was not found missing',
+  phrases: [
+    p('host not found, try again', 'Sendmail: temporary resolver failure (TRY_AGAIN)'),
+    p('malformed or unexpected name server reply', 'Postfix: DNS reply it cannot use'),
+    p('temporary lookup failure', 'seen: Postfix, Exim'),
+    p('unrouteable mail domain', 'Exim: sender/recipient domain it cannot route now'),
+    p('temporary dns failure', 'seen: Postfix, Exim'),
+    p('dns records for the destination computer could not be found', 'Microsoft Exchange 2007+: DNS query failed'),
+  ],
+};

@@ -1,0 +1,60 @@
+// The reason tables in the order they are consulted (first table with a matching phrase wins).
+// Order = specificity: a wording that names one cause beats one that names a broader one.
+//   STRONG   phrases that name one cause; they beat any status code, because servers send
+//            5.1.1 / 5.7.1 / 5.0.0 loosely ("user over quota (#5.1.1)").
+//   (specific status codes, see ../index.ts)
+//   WEAK     words that hint ("access denied", "blocked", "filter", "service unavailable").
+//   (generic status codes: the subject and detail of RFC 3463)
+//   LAST     wordings that name no cause by themselves ("Recipient address rejected").
+import { authfailure } from './authfailure.js';
+import { badreputation } from './badreputation.js';
+import { blocked, blockedHint, refusedByHost } from './blocked.js';
+import { contenterror, contentHeader } from './contenterror.js';
+import { emailtoolarge } from './emailtoolarge.js';
+import { expired } from './expired.js';
+import { filtered, filterWord } from './filtered.js';
+import { hasmoved } from './hasmoved.js';
+import { dnsTemporary, hostunknown } from './hostunknown.js';
+import { addressRejected, notAccepted } from './last-resort.js';
+import { mailboxfull } from './mailboxfull.js';
+import { mailererror } from './mailererror.js';
+import { networkerror, noConnection } from './networkerror.js';
+import { norelaying } from './norelaying.js';
+import { notaccept } from './notaccept.js';
+import { notcompliantrfc } from './notcompliantrfc.js';
+import { policyPhrases, policyviolation } from './policyviolation.js';
+import { ratelimited, ratePhrases } from './ratelimited.js';
+import { rejected } from './rejected.js';
+import { requireptr } from './requireptr.js';
+import { failedstarttls, securityerror } from './security.js';
+import { spamVerdict, spamWords } from './spamdetected.js';
+import { suspend } from './suspend.js';
+import { syntaxerror } from './syntaxerror.js';
+import { serviceUnavailable, systemerror } from './systemerror.js';
+import { systemfull } from './systemfull.js';
+import type { ReasonTable } from './table.js';
+import { userunknown } from './userunknown.js';
+import { virusdetected } from './virusdetected.js';
+
+export type { ReasonTable } from './table.js';
+
+export const STRONG: readonly ReasonTable[] = [
+  virusdetected, spamVerdict, authfailure, requireptr, badreputation,
+  // before blocked: qmail wraps every MAIL FROM refusal in "but sender was rejected"
+  rejected, blocked, norelaying, policyPhrases,
+  // before mailboxfull / emailtoolarge: "daily quota exceeded" (sender), "header size exceeds"
+  ratePhrases, contentHeader,
+  // before emailtoolarge: "mailbox size limit exceeded" is the mailbox, not the message
+  mailboxfull, emailtoolarge, hasmoved, notaccept, suspend,
+  // before hostunknown: "Host not found, try again" is a resolver failure, not a missing domain
+  dnsTemporary, hostunknown, userunknown, filtered, spamWords, ratelimited, failedstarttls,
+  securityerror, notcompliantrfc, contenterror, policyviolation, noConnection, expired, mailererror,
+  systemfull, refusedByHost, networkerror, systemerror, syntaxerror,
+];
+
+export const WEAK: readonly ReasonTable[] = [blockedHint, serviceUnavailable, filterWord];
+
+export const LAST: readonly ReasonTable[] = [addressRejected, notAccepted];
+
+/** Tables whose words say which mailbox or domain failed: not read in a local program's error. */
+export const ADDRESS_TABLES: ReadonlySet<ReasonTable> = new Set([userunknown, hostunknown, filtered, addressRejected]);

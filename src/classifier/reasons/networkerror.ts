@@ -1,0 +1,66 @@
+import { p } from '../phrase.js';
+import { GOOGLE, MIMECAST } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const NET = 'seen: Postfix, Sendmail, Exim, qmail (connection and DNS failures)';
+
+export const noConnection: ReasonTable = {
+  id: 'text.no-connection',
+  reason: 'networkerror',
+  note: 'no SMTP connection could be made to the destination',
+  phrases: [
+    p("wasn't able to establish an smtp connection", 'qmail: "Sorry, I wasn\'t able to establish an SMTP connection. (#4.4.1)"'),
+    p('was not able to establish an smtp connection', NET),
+    p('dns lookup * servfail', NET, 'DNS lookup of example.org failed: SERVFAIL'),
+    p('dns lookup * timed out', NET, 'DNS lookup of example.org timed out'),
+  ],
+};
+
+export const networkerror: ReasonTable = {
+  id: 'text.networkerror',
+  reason: 'networkerror',
+  note: 'a network, DNS or routing failure (RFC 3463 X.4.x)',
+  phrases: [
+    p(
+      'connect to * connection refused',
+      'Postfix: "connect to <host>[<ip>]:25: Connection refused"',
+      'connect to mx.example.org[192.0.2.25]:25: Connection refused',
+    ),
+    p('connection refused', NET),
+    p('connection reset', NET),
+    p('connection lost', NET),
+    p('lost connection', 'Postfix: "lost connection with <host> while ..."'),
+    p('connection dropped', NET),
+    p('connection closed', NET),
+    p('no route to host', NET),
+    p('network is unreachable', NET),
+    p('host is unreachable', NET),
+    p('could not connect', NET),
+    p('unable to connect', NET),
+    p("couldn't connect", NET),
+    p('dns lookup failed', NET),
+    p('dns query failed', NET),
+    p('mx lookup failed', NET),
+    p('dns failure', NET),
+    p('dns error', NET),
+    p('dns problem', NET),
+    p('dns servfail', NET),
+    p('name server failure', NET),
+    p('name server error', NET),
+    p('name server timeout', NET),
+    p('unable to resolve', NET),
+    p('host name lookup failure', 'Exim: "host lookup did not complete"/Sendmail "Host name lookup failure"'),
+    p('mail forwarding loop for', 'Postfix: "mail forwarding loop for <address>"'),
+    p('maximum forwarding loop count exceeded', NET),
+    p('message looping', NET),
+    p('message is looping', 'qmail: "This message is looping: it already has my Delivered-To line. (#5.4.6)"'),
+    p('loops back to myself', 'Postfix: "mail for <domain> loops back to myself"'),
+    p('mail for * loops back to myself', 'Postfix: "mail for <domain> loops back to myself"', 'mail for example.org loops back to myself'),
+    p('too many hops', 'RFC 5321 §6.3 (hop count); seen: Postfix, Exchange'),
+    p('hop count exceeded', 'RFC 5321 §6.3 (hop count); seen: Sendmail, Exim'),
+    p('message exceeded 50 hops', GOOGLE),
+    p('routing loop', 'RFC 3463 X.4.6 (title)'),
+    p('loop detected', NET),
+    p('mail loop detected', MIMECAST),
+  ],
+};

@@ -1,0 +1,37 @@
+import { p } from '../phrase.js';
+import { APPLE, GOOGLE, MIMECAST, YAHOO } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const RELAY = 'seen: Postfix (reject_unauth_destination), Sendmail, Exim, Microsoft Exchange';
+
+export const norelaying: ReasonTable = {
+  id: 'text.norelaying',
+  reason: 'norelaying',
+  note: 'the server is not the destination of the address and will not relay for us',
+  phrases: [
+    p('relay access denied', APPLE, '554 5.7.1 <x@example.net>: Relay access denied'),
+    p('relaying denied', YAHOO),
+    p('relay denied', RELAY),
+    p('relaying not permitted', RELAY),
+    p('relaying not allowed', RELAY),
+    p('relaying prohibited', RELAY),
+    p('relay not permitted', RELAY),
+    p('relay not allowed', RELAY),
+    p('relay prohibited', RELAY),
+    p('relaying refused', RELAY),
+    p('not permitted to relay', RELAY),
+    p('not allowed to relay', RELAY),
+    p("isn't allowed to relay", RELAY),
+    p('we do not relay', RELAY),
+    p('unable to relay', RELAY),
+    p('cannot relay', RELAY),
+    p('will not relay', RELAY),
+    p('relay not authorized', RELAY),
+    p('no relaying', RELAY),
+    p('relaying mail to * is not allowed', RELAY, '550 relaying mail to example.org is not allowed'),
+    p('not configured to relay', RELAY),
+    p('mail relay denied', GOOGLE),
+    p('open relay not allowed', MIMECAST),
+    p('email address is not verified. the following identities failed', 'Amazon SES: unverified identity'),
+  ],
+};

@@ -1,0 +1,37 @@
+import { p } from '../phrase.js';
+import { COX, GOOGLE, MICROSOFT } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const CHECKS = 'seen: Postfix reject_unknown_client_hostname, Exim ACL (verify = reverse_host_lookup), Sendmail';
+
+export const requireptr: ReasonTable = {
+  id: 'text.requireptr',
+  reason: 'requireptr',
+  note: "the sending IP address has no (matching) reverse DNS name",
+  phrases: [
+    p('cannot find your reverse hostname', 'Postfix: reject_unknown_reverse_client_hostname reply'),
+    p('cannot find your hostname', 'Postfix: reject_unknown_client_hostname reply'),
+    p("can't find your hostname", CHECKS),
+    p('reverse dns', CHECKS),
+    p('reverse lookup', CHECKS),
+    p('reverse hostname', CHECKS),
+    p('reverse host name', CHECKS),
+    p('reverse mapping', 'Sendmail: "reverse mapping checking getaddrinfo"'),
+    p('ptr record', GOOGLE),
+    p('ptr', CHECKS, '550 5.7.1 No PTR for 192.0.2.1'),
+    p('rdns', COX),
+    p('no dns pointer', CHECKS),
+    p('ip name lookup failed', CHECKS),
+    p('unresolvable relay host name', CHECKS),
+    p('unresolvable host name', CHECKS),
+    p('does not have a valid hostname', CHECKS),
+    p('forward dns entry does not point to the sending ip', GOOGLE),
+    p('must have a reverse dns record', MICROSOFT),
+    p('dns check failure - try again later', COX),
+    p('cannot resolve your address', CHECKS),
+    p('host name of your ip', CHECKS),
+    p('the ip address you are sending from has no', CHECKS),
+    p('unverifyable sending', 'Exim: "service permits N unverifyable sending IPs" (sender host checks)'),
+    p('mismatches client ip', 'Outlook.com: HELO domain does not match the client address'),
+  ],
+};

@@ -1,0 +1,77 @@
+import { p } from '../phrase.js';
+import { MIMECAST, RFC3207, RFC4954 } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const TLS = 'seen: Postfix (smtp_tls_security_level), Exim, Exchange Online, Mimecast (TLS required/failed)';
+const AUTH = 'seen: Postfix submission, Exchange, Gmail, Amazon SES (authentication needed or failed)';
+
+/** STARTTLS was required, not offered, or failed (RFC 3207, RFC 8689). */
+export const failedstarttls: ReasonTable = {
+  id: 'text.failedstarttls',
+  reason: 'failedstarttls',
+  note: 'TLS was required and could not be used',
+  phrases: [
+    p('must issue a starttls command first', RFC3207, '530 5.7.0 Must issue a STARTTLS command first'),
+    p('does not support starttls', TLS),
+    p('does not support tls', TLS),
+    p('starttls is not supported', TLS),
+    p('starttls not supported', TLS),
+    p('tls not available', TLS),
+    p('tls is not available', TLS),
+    p('starttls failed', TLS),
+    p('starttls error', TLS),
+    p('tls handshake failed', TLS),
+    p('tls negotiation failed', TLS),
+    p('cannot negotiate tls', TLS),
+    p('could not establish tls', TLS),
+    p('unable to establish tls', TLS),
+    p('tls is required but', TLS),
+    p('tls required', TLS),
+    p('encryption required', TLS),
+    p('requires a secure connection', TLS),
+    p('requires encrypted connection', TLS),
+    p('requires tls connection', TLS),
+    p('this route requires encryption', MIMECAST),
+    p('this route requires tls version', MIMECAST),
+  ],
+};
+
+/** Authentication needed or refused: the sending side's credentials or setup. */
+export const securityerror: ReasonTable = {
+  id: 'text.securityerror',
+  reason: 'securityerror',
+  note: 'SMTP authentication was needed or failed, or a security check refused (RFC 4954)',
+  phrases: [
+    p('authentication required', RFC4954 + ' (530 5.7.0)', '530 5.7.0 Authentication required'),
+    p('authentication is required', RFC4954),
+    p('authentication needed', RFC4954),
+    p('authentication failed', RFC4954 + ' (535 5.7.8)'),
+    p('authentication failure', RFC4954),
+    p('authentication credentials invalid', RFC4954 + ' (535 5.7.8)'),
+    p('must be authenticated', AUTH),
+    p('need to authenticate', AUTH),
+    p('must authenticate', AUTH),
+    p('not authenticated', AUTH),
+    p('sender requires authentication', AUTH),
+    p('submission requires authentication', AUTH),
+    p('smtp auth required', AUTH),
+    p('smtp authentication required', AUTH),
+    p('smtp auth failed', AUTH),
+    p('unauthenticated sender', AUTH),
+    p('unauthenticated senders', AUTH),
+    p('turn on smtp authentication', AUTH),
+    p('authentication turned on in your email client', AUTH),
+    p("you don't authenticate", AUTH),
+    p('login failed', AUTH),
+    p('unauthorized sender', AUTH),
+    p('unauthorized access', AUTH),
+    p('unauthorized user', AUTH),
+    p('insecure mail relay', AUTH),
+    p('security policy', AUTH),
+    p('security violation', AUTH),
+    p('security error', AUTH),
+    p('account not subscribed to ses', 'Amazon SES: account not subscribed'),
+    p('is not authorized to perform ses:', 'Amazon SES: IAM permission refusal'),
+    p('executable files are not allowed in compressed files', 'seen: Gmail, Exchange attachment security filters'),
+  ],
+};

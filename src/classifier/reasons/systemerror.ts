@@ -1,0 +1,60 @@
+import { p } from '../phrase.js';
+import { MIMECAST } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const SYS = 'seen: Postfix, Sendmail, Exim, Microsoft Exchange (server-side faults)';
+
+/** The receiving server's own fault (RFC 3463 X.3.x). */
+export const systemerror: ReasonTable = {
+  id: 'text.systemerror',
+  reason: 'systemerror',
+  note: "a fault of the receiving mail system itself (RFC 3463 X.3.0, X.3.5)",
+  phrases: [
+    p('internal error', SYS, '451 4.3.0 Internal error, please try again later'),
+    p('internal server error', SYS),
+    p('local error in processing', 'RFC 5321 §4.2.2 (451 text)'),
+    p('local configuration error', SYS),
+    p('system configuration error', SYS),
+    p('server configuration error', SYS),
+    p('mail system configuration error', SYS),
+    p('system config error', SYS),
+    p('remote server is misconfigured', SYS),
+    p('queue file write error', 'Postfix: cleanup(8) write error'),
+    p('interrupted system call', SYS),
+    p('encountered an error while being processed', SYS),
+    p('would create a mail loop', SYS),
+    p('loop was found in the mail exchanger', SYS),
+    p('aliasing/forwarding loop', SYS),
+    p("can't create user output file", 'Sendmail: local mailer cannot write the mailbox'),
+    p('timeout waiting for input', SYS),
+    p('resources temporarily unavailable', SYS),
+    p('resources unavailable', SYS),
+    p('mailbox cannot be opened', SYS),
+    p('mailbox busy', SYS),
+    p('mailbox locked', SYS),
+    p('unable to open mailbox', SYS),
+    p('unable to write mailbox', SYS),
+    p('system error', SYS),
+    p('i/o error', SYS),
+    p('upstream error', SYS),
+    p('unable to process connection at this time', MIMECAST),
+  ],
+};
+
+/** "Try later" wordings that blame the server, after every named cause. */
+export const serviceUnavailable: ReasonTable = {
+  id: 'text.service-unavailable',
+  reason: 'systemerror',
+  note: "the server says it cannot serve now (RFC 5321 421/451 texts)",
+  phrases: [
+    p('temporary local problem', 'Postfix/Exim: 451 "Temporary local problem"', '451 Temporary local problem - please try later'),
+    p('temporary local failure', SYS),
+    p('temporary local error', SYS),
+    p('service not available', 'RFC 5321 §4.2.2 (421 text)'),
+    p('service unavailable', SYS),
+    p('service temporarily unavailable', SYS),
+    p('service currently unavailable', SYS),
+    p('transaction failed', 'RFC 5321 §4.2.2 (554 text)'),
+    p('server error', SYS),
+  ],
+};

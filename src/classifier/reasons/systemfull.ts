@@ -1,0 +1,24 @@
+import { p } from '../phrase.js';
+import type { ReasonTable } from './table.js';
+
+const DISK = 'seen: Sendmail ("Insufficient disk space"), Postfix ("Insufficient system storage"), Exim (spool full)';
+
+/** The receiving system is out of storage (RFC 3463 X.3.1). */
+export const systemfull: ReasonTable = {
+  id: 'text.systemfull',
+  reason: 'systemfull',
+  note: "the receiving system's storage is full (RFC 3463 X.3.1)",
+  phrases: [
+    p('insufficient system storage', 'RFC 5321 §4.2.2 (452 text)', '452 4.3.1 Insufficient system storage'),
+    p('insufficient system resources', DISK),
+    p('insufficient disk space', DISK),
+    p('mail system full', 'RFC 3463 X.3.1 (title)'),
+    p('system is full', DISK),
+    p('disk full', DISK),
+    p('out of disk', DISK),
+    p('file system full', DISK),
+    p('queue directory full', DISK),
+    p('no space left on device', 'seen: any Unix MTA (ENOSPC)'),
+    p('server is full', DISK),
+  ],
+};

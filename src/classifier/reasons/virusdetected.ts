@@ -1,0 +1,23 @@
+import { p } from '../phrase.js';
+import { GODADDY, SISIMAI } from '../sources.js';
+import type { ReasonTable } from './table.js';
+
+const AV = 'seen: Exim (av_scanner), amavisd-new, ClamAV milter';
+
+export const virusdetected: ReasonTable = {
+  id: 'text.virusdetected',
+  reason: 'virusdetected',
+  note: 'an anti-virus scanner found malware in the message',
+  phrases: [
+    p('virus detected', AV),
+    p('virus found', AV),
+    p('virus infected message rejected', GODADDY),
+    p('infected with', AV, '550 message infected with Eicar-Test-Signature'),
+    p('contains a virus', AV),
+    p('contains virus', AV),
+    p('malware detected', AV),
+    p('malware found', AV),
+    p('message contains malicious', SISIMAI),
+    p('virus * rejected', AV, '550 5.7.0 Virus Win32.X was found and rejected'),
+  ],
+};

@@ -1,0 +1,32 @@
+// The references phrase tables cite, said once. A phrase's `source` is one of these, or
+// `seen: <MTA families>` naming two or more independent families that write the wording.
+
+/** Sisimai's public reason definitions, whose names and meanings this classifier reuses. */
+export const SISIMAI = 'Sisimai reason definitions (libsisimai.org/en/reason)';
+export const RFC3463 = 'RFC 3463 (enhanced status codes)';
+export const RFC5321 = 'RFC 5321 §4.2 (reply codes)';
+export const RFC7505 = 'RFC 7505 (null MX)';
+export const RFC7208 = 'RFC 7208 (SPF)';
+export const RFC7489 = 'RFC 7489 (DMARC)';
+export const RFC3207 = 'RFC 3207 (STARTTLS)';
+export const RFC4954 = 'RFC 4954 (SMTP AUTH)';
+export const GOOGLE = 'Google: SMTP error reference (support.google.com/a/answer/3726730)';
+export const MICROSOFT = 'Microsoft: Exchange Online NDR reference (learn.microsoft.com, non-delivery reports in Exchange Online)';
+export const YAHOO = 'Yahoo: SMTP error codes (senders.yahooinc.com/smtp-error-codes)';
+export const APPLE = 'Apple: iCloud Mail postmaster information (support.apple.com/en-us/102322)';
+export const COX = 'Cox: postmaster email administration (cox.com/residential/support/cox-postmaster-email-administration.html)';
+export const SPECTRUM = 'Spectrum: understanding email error codes (spectrumbusiness.net/support/internet/understanding-email-error-codes)';
+export const GODADDY = 'GoDaddy: fix rejected email with a bounce error (godaddy.com/help/40685)';
+export const MIMECAST = 'Mimecast: SMTP error codes (community.mimecast.com, Mimecast SMTP Error Codes)';
+export const ZOHO = 'Zoho Mail: SMTP error codes (zoho.com/mail/help)';
+export const ORANGE = 'Orange: postmaster error codes (postmaster.orange.fr, codes OFR/LPN)';
+export const POWERMTA = 'PowerMTA user guide: bounce categories (X-PowerMTA-BounceCategory)';
+export const EXCHANGE_LEGACY = 'Microsoft KB: Exchange 5.5/2000/2003 NDR diagnostic codes (000C05A6 ...)';
+export const DOCOMO = 'NTT docomo: reception settings refusals (mfsmax.docomo.ne.jp replies)';
+export const MESSAGELABS = 'Symantec Email Security.cloud (MessageLabs): SMTP reply reference';
+export const PROOFPOINT = 'Proofpoint: SMTP error reference (dnsbl-lookup and policy replies)';
+export const TONLINE = 'Deutsche Telekom T-Online: postmaster information (postmaster.t-online.de)';
+export const YANDEX = 'Yandex Mail: SMTP error replies (yandex.com/support/mail)';
+export const COMCAST = 'Comcast: SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)';
+export const QQ = 'Tencent QQ Mail: bounce help (service.mail.qq.com)';
+export const NETEASE = 'NetEase 163/126: bounce codes help (mail.163.com/help)';

@@ -1,0 +1,24 @@
+// PURE: what a received message is, as the store keeps it.
+
+/**
+ * received: stored, waiting for the pipeline; processed: records written; unparseable: kept
+ * with its error (replayable); duplicate: a report already seen, no records of its own.
+ */
+export const MESSAGE_STATES = ['received', 'processed', 'unparseable', 'duplicate'] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+/** The states a message is settled into (once, from `received`). */
+export const SETTLED_STATES = ['processed', 'unparseable', 'duplicate'] as const;
+export type SettledState = (typeof SETTLED_STATES)[number];
+
+/** How a message reached us: an SMTP session or `bounced ingest` (a Postfix pipe). */
+export const MESSAGE_SOURCES = ['smtp', 'ingest'] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+
+/**
+ * The first bytes of a message, kept in one piece: everything a report says (the
+ * notification, the delivery-status or feedback part, the returned original's headers) comes
+ * first, and what makes a bounce big is the original's attachments at its end. Processing
+ * reads only this head. (The same constant as RAW_HEAD_BYTES in src/store/types.ts.)
+ */
+export const RAW_HEAD_BYTES = 1024 * 1024;

@@ -1,0 +1,28 @@
+// PURE: who may not be mailed, and why.
+
+/**
+ * One suppression row per (address, account, reason): a contact can be both bounced and
+ * unsubscribed. In the order the pre-send check names them, most serious first.
+ */
+export const SUPPRESSION_REASONS = ['spam_trap', 'complaint', 'unsubscribe', 'hard_bounce', 'global_bounce', 'manual', 'import'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+/** Reasons an unbounce may lift: the account's own bounce and its own lists, never a contact's choice. */
+export const REMOVABLE_REASONS = ['hard_bounce', 'manual', 'import'] as const satisfies readonly SuppressionReason[];
+export type RemovableReason = (typeof REMOVABLE_REASONS)[number];
+
+/** Reasons an account (API, CLI) may add by itself. */
+export const ADDABLE_REASONS = ['import', 'manual', 'unsubscribe'] as const satisfies readonly SuppressionReason[];
+export type AddableReason = (typeof ADDABLE_REASONS)[number];
+
+/** The account id of a global suppression (every account). */
+export const GLOBAL_ACCOUNT = '*';
+
+export function isRemovable(reason: SuppressionReason): reason is RemovableReason {
+  return (REMOVABLE_REASONS as readonly string[]).includes(reason);
+}
+
+/** Addresses are kept and compared lower-cased (the local part is case-sensitive by RFC 5321, but no receiver treats it so). */
+export function normalizeAddress(address: string): string {
+  return address.trim().toLowerCase();
+}

@@ -1,0 +1,154 @@
+// Opens the SQLite implementation of the store contract on <dataDir>/bounced.db (or a file).
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { canonicalAddress } from '../../address.js';
+import type { Store, TransactionOptions, Tx } from '../contract.js';
+import { migrations as baseMigrations, type Migration } from '../migrations.js';
+import { storeMigrations } from './migrations.js';
+import { closedError, Connection, RootGate, sqliteError, TxGate, unitStatements } from './gate.js';
+import { SqliteRepositories, type Ctx } from './repos.js';
+import { prepareStatements } from './statements.js';
+
+export const DB_FILE = 'bounced.db';
+
+const isDriverError = (err: unknown): boolean =>
+  (err as Error)?.name === 'SqliteError' || (err instanceof TypeError && /database connection is not open/.test(err.message));
+
+export interface SqliteStoreOptions {
+  /** FULL fsyncs the WAL at every commit: an acknowledged message survives power loss. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How long a locked database is retried (asynchronously) before StoreError `busy`. */
+  busyTimeoutMs?: number;
+}
+
+/** Every SQLite migration, in version order: the base schema's and the store contract's (20+). */
+export function allMigrations(): Migration[] {
+  return [...baseMigrations, ...storeMigrations].sort((a, b) => a.version - b.version);
+}
+
+/**
+ * Applies the migrations newer than the database's user_version, each in one transaction
+ * with its user_version bump (a crash leaves one version or the next); returns those applied.
+ */
+export function migrateSqlite(db: Database.Database): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  // Migrations that respell stored addresses (7) call the same code as everything else.
+  db.function('canonical_address', { deterministic: true }, (a: unknown) => (typeof a === 'string' ? canonicalAddress(a) : a));
+  const applied: number[] = [];
+  for (const m of allMigrations()) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+/** Opens (creating if needed) a SQLite store: `{ dataDir }` opens <dataDir>/bounced.db, `{ file }` that file. */
+export function openSqlite(where: { dataDir: string } | { file: string }, opts: SqliteStoreOptions = {}): SqliteStore {
+  const file = 'file' in where ? where.file : join(where.dataDir, DB_FILE);
+  let db: Database.Database;
+  let applied: number[];
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    // Migrations may wait for another opener; after them, this connection never blocks its
+    // thread on a lock (see ./gate.ts): it retries asynchronously.
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    applied = migrateSqlite(db);
+    db.pragma('busy_timeout = 0');
+  } catch (err) {
+    throw sqliteError(err);
+  }
+  return new SqliteStore(db, applied, opts);
+}
+
+export class SqliteStore extends SqliteRepositories implements Store {
+  readonly dialect = 'sqlite' as const;
+  private readonly conn: Connection;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly appliedMigrations: readonly number[],
+    opts: SqliteStoreOptions,
+  ) {
+    const synchronous = opts.synchronous ?? 'FULL';
+    const conn = new Connection(db, unitStatements(db, synchronous), opts.busyTimeoutMs ?? 5000, synchronous === 'FULL');
+    const s = prepareStatements(db);
+    const cache = new Map<string, Database.Statement>();
+    const cached = (sql: string) => {
+      let st = cache.get(sql);
+      if (!st) cache.set(sql, (st = db.prepare(sql)));
+      return st;
+    };
+    super({ s, g: new RootGate(conn), cached });
+    this.conn = conn;
+    this.txCtx = (g) => ({ s, g, cached });
+  }
+
+  private readonly txCtx: (g: TxGate) => Ctx;
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    const conn = this.conn;
+    const release = await conn.mutex.acquire();
+    const lower = opts.durable === false && conn.full;
+    const gate = new TxGate();
+    try {
+      if (conn.closed) throw closedError();
+      if (lower) conn.u.syncNormal.run();
+      await conn.attempt(() => conn.u.begin.run());
+      let result: T;
+      try {
+        result = await fn(new SqliteRepositories(this.txCtx(gate)));
+        gate.open = false;
+        // A repository call failed and fn went on: the transaction still rolls back.
+        if (gate.failed) throw gate.failed;
+        conn.u.commit.run();
+      } catch (err) {
+        gate.open = false;
+        if (this.db.inTransaction) conn.u.rollback.run();
+        throw err;
+      }
+      return result;
+    } catch (err) {
+      // The caller's own errors pass through as thrown; the driver's become StoreErrors.
+      throw isDriverError(err) ? sqliteError(err) : err;
+    } finally {
+      gate.open = false;
+      if (lower && this.db.open) conn.u.syncRestore.run();
+      release();
+    }
+  }
+
+  ping(): Promise<boolean> {
+    return this.ctxGate().read(() => {
+      this.db.prepare('SELECT 1').get();
+      return !this.db.readonly;
+    }).catch(() => false);
+  }
+
+  schemaVersion(): Promise<number> {
+    return this.ctxGate().read(() => this.db.pragma('user_version', { simple: true }) as number);
+  }
+
+  private ctxGate() {
+    return this.ctx.g;
+  }
+
+  async close(): Promise<void> {
+    if (this.conn.closed) return;
+    const release = await this.conn.mutex.acquire();
+    this.conn.closed = true;
+    try {
+      if (this.db.open) this.db.close();
+    } finally {
+      release();
+    }
+  }
+}

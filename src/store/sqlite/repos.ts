@@ -1,0 +1,897 @@
+// The SQLite repositories: synchronous better-sqlite3 statements (./statements.ts) behind the
+// asynchronous contract (../contract.ts), run through a Gate (./gate.ts): on their own
+// outside a transaction, inside it when handed to `store.transaction(fn)`.
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import {
+  advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES, ZERO_FIGURES,
+  type Channel, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
+} from '../../domain/index.js';
+import type * as C from '../contract.js';
+import { failureCounts } from '../counting.js';
+import { layoutRaw } from '../raw.js';
+import * as R from '../rows.js';
+import type { Gate } from './gate.js';
+import type { Statements } from './statements.js';
+
+export interface Ctx {
+  s: Statements;
+  g: Gate;
+  /** A statement whose text depends on the filters, prepared on first use and kept. */
+  cached(sql: string): Database.Statement;
+}
+
+const lower = (s: string) => s.toLowerCase();
+
+/** Counter moves shared by the repositories that change counted rows (inside their unit). */
+function bumpChannel(s: Statements, accountId: string, month: string, channel: Channel, d: Partial<Record<'hardBounces' | 'senderFailures' | 'blocklistings' | 'complaints' | 'unsubscribes', number>>): void {
+  s.bumpChannel.run(accountId, month, channel, d.hardBounces ?? 0, d.senderFailures ?? 0, d.blocklistings ?? 0, d.complaints ?? 0, d.unsubscribes ?? 0);
+}
+
+function addSendsCounted(s: Statements, accountId: string, day: string, count: number): void {
+  s.addSends.run(accountId, day, count);
+  s.bumpMonth.run(accountId, monthOfDay(day), count, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteMessages implements C.MessageRepo {
+  constructor(private readonly c: Ctx) {}
+
+  insert(batch: readonly C.IncomingMessage[]): Promise<number[]> {
+    const { s } = this.c;
+    return this.c.g.write(() =>
+      batch.map((m) => {
+        const raw = layoutRaw(m.raw);
+        const id = Number(
+          s.insertMessage.run(m.receivedAt, m.source, lower(m.mailFrom), JSON.stringify(m.rcptTo.map(lower)), m.remoteIp, m.helo, raw.size, raw.sha256).lastInsertRowid,
+        );
+        s.insertRaw.run(id, raw.head);
+        raw.tail.forEach((bytes, seq) => s.insertRawTail.run(id, seq, bytes));
+        return id;
+      }),
+    );
+  }
+
+  claim(node: string, opts: C.ClaimOptions): Promise<C.ClaimedMessage[]> {
+    const { s } = this.c;
+    const maxBytes = opts.maxBytes ?? 32 * 1024 * 1024;
+    return this.c.g.write(() => {
+      // Rows are read one at a time, so a backlog of big messages never loads more than about
+      // maxBytes of heads at once (always at least one message).
+      const out: C.ClaimedMessage[] = [];
+      let bytes = 0;
+      for (const r of s.claimable.iterate(opts.now, opts.limit) as IterableIterator<R.Row>) {
+        out.push({ ...R.toMessage(r), raw: r.raw as Buffer });
+        bytes += (r.raw as Buffer).length;
+        if (bytes >= maxBytes) break;
+      }
+      const until = opts.now + opts.leaseMs;
+      for (const m of out) {
+        s.claimOne.run(node, until, m.id);
+        m.claimedBy = node;
+        m.claimedUntil = until;
+      }
+      return out;
+    }, false);
+  }
+
+  release(node: string): Promise<number> {
+    return this.c.g.read(() => this.c.s.release.run(node).changes);
+  }
+
+  settle(id: number, st: C.Settlement, now: number): Promise<boolean> {
+    return this.c.g.read(
+      () =>
+        this.c.s.settle.run({
+          id,
+          now,
+          state: st.state,
+          error: st.state === 'unparseable' ? st.error : null,
+          kind: st.state === 'unparseable' ? null : st.kind,
+          detector: st.state === 'processed' ? st.detector : null,
+          rmid: st.state === 'unparseable' ? null : st.reportMessageId,
+          duplicateOf: st.state === 'duplicate' ? st.duplicateOf : null,
+        }).changes === 1,
+    );
+  }
+
+  findDuplicate(id: number, sha256: string, reportMessageId: string | null): Promise<number | null> {
+    const { s } = this.c;
+    return this.c.g.read(() => {
+      const bySha = s.duplicateBySha.get(sha256, id) as number | undefined;
+      const byReportId = reportMessageId === null ? undefined : (s.duplicateByReportId.get(reportMessageId, id) as number | undefined);
+      if (bySha === undefined) return byReportId ?? null;
+      return byReportId === undefined ? bySha : Math.min(bySha, byReportId);
+    });
+  }
+
+  get(id: number): Promise<C.MessageSummary | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.getMessage.get(id) as R.Row | undefined;
+      return r ? R.toMessage(r) : null;
+    });
+  }
+
+  raw(id: number): Promise<Buffer | null> {
+    const { s } = this.c;
+    return this.c.g.read(() => {
+      const head = s.rawHead.get(id) as Buffer | undefined;
+      if (!head) return null;
+      const tail = s.rawTail.all(id) as Buffer[];
+      return tail.length ? Buffer.concat([head, ...tail]) : head;
+    });
+  }
+
+  list(f: C.MessageFilter): Promise<C.MessageSummary[]> {
+    const where = ['id > ?'];
+    const params: unknown[] = [f.after ?? 0];
+    if (f.state) {
+      where.push('state = ?');
+      params.push(f.state);
+    }
+    params.push(f.limit ?? 1000);
+    const sql = `SELECT ${R.MESSAGE_COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toMessage));
+  }
+
+  counts(): Promise<Record<MessageState, number>> {
+    return this.c.g.read(() => {
+      const counts = Object.fromEntries(MESSAGE_STATES.map((k) => [k, 0])) as Record<MessageState, number>;
+      for (const r of this.c.s.messageCounts.all() as Array<{ state: MessageState; n: number }>) counts[r.state] = r.n;
+      return counts;
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteBounces implements C.BounceRepo {
+  constructor(private readonly c: Ctx) {}
+
+  insert(messageRow: number, b: C.BounceInput): Promise<number> {
+    return this.c.g.read(() =>
+      Number(
+        this.c.s.insertBounce.run({
+          ...b,
+          messageRow,
+          recipient: b.recipient === null ? null : lower(b.recipient),
+          hardbounce: b.hardbounce ? 1 : 0,
+          verified: b.verified ? 1 : 0,
+        }).lastInsertRowid,
+      ),
+    );
+  }
+
+  get(id: number): Promise<C.BounceRecord | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.getBounce.get(id) as R.Row | undefined;
+      return r ? R.toBounce(r) : null;
+    });
+  }
+
+  list(q: C.BounceQuery): Promise<C.BounceRecord[]> {
+    const where = ['id > ?'];
+    const params: unknown[] = [q.after ?? 0];
+    const add = (clause: string, v: unknown) => {
+      where.push(clause);
+      params.push(v);
+    };
+    if (q.accountId !== undefined) add('account_id = ?', q.accountId);
+    if (q.recipient !== undefined) add('recipient = ?', lower(q.recipient));
+    if (q.type !== undefined) add('type = ?', q.type);
+    if (q.category !== undefined) add('category = ?', q.category);
+    if (q.reason !== undefined) add('reason = ?', q.reason);
+    if (q.since !== undefined) add('created_at >= ?', q.since);
+    params.push(q.limit ?? 1000);
+    const sql = `SELECT * FROM bounces WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toBounce));
+  }
+
+  evidence(bounceId: number): Promise<Array<C.EvidenceRecord & { deliveryId: number }>> {
+    return this.c.g.read(() =>
+      (this.c.s.evidenceOfBounce.all(bounceId) as R.Row[]).map((r) => ({ ...R.toEvidence(r), deliveryId: r.delivery_id as number })),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteDeliveries implements C.DeliveryRepo {
+  constructor(private readonly c: Ctx) {}
+
+  applyEvidence(ev: C.Evidence, bounceId: number | null, now: number): Promise<C.DeliveryChange | null> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      if (s.evidenceExists.get(ev.dedupKey)) return null;
+      const recipient = lower(ev.recipient);
+      const row = s.findDelivery.get(ev.accountId, ev.messageId, recipient) as R.Row | undefined;
+      const attempts = ev.source === 'window' ? 0 : 1;
+      let after: R.Row;
+      let previous: DeliveryState | null = null;
+      let sendCounted = false;
+      if (!row) {
+        sendCounted = ev.countsAsSend;
+        after = s.insertDelivery.get({
+          ...ev,
+          recipient,
+          pendingSince: ev.state === 'pending' ? ev.at : null,
+          attempts,
+          sendCounted: sendCounted ? 1 : 0,
+          now,
+        }) as R.Row;
+      } else {
+        previous = row.state as DeliveryState;
+        const state = advance(previous, ev.state);
+        const moved = state !== previous;
+        sendCounted = ev.countsAsSend && row.send_counted === 0;
+        after = s.updateDelivery.get({
+          id: row.id,
+          at: ev.at,
+          state,
+          // The window starts at the earliest deferral, whatever order the evidence came in.
+          pendingSince: ev.state === 'pending' ? Math.min(row.pending_since ?? ev.at, ev.at) : row.pending_since,
+          attempts,
+          sendCounted: sendCounted ? 1 : 0,
+          // The details shown are those of the evidence that decided the state.
+          status: moved ? ev.status : row.status,
+          reason: moved ? ev.reason : row.reason,
+          category: moved ? ev.category : row.category,
+          diagnostic: moved ? ev.diagnostic : row.diagnostic,
+          now,
+        }) as R.Row;
+      }
+      s.insertEvidence.run({ ...ev, deliveryId: after.id, bounceId });
+      if (sendCounted) addSendsCounted(s, ev.accountId, utcDay(ev.at), 1);
+      const delivery = R.toDelivery(after);
+      return { deliveryId: delivery.id, previous, state: delivery.state, sendCounted, delivery };
+    });
+  }
+
+  find(accountId: string, messageId: string, recipient: string): Promise<C.DeliveryRecord | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.findDelivery.get(accountId, messageId, lower(recipient)) as R.Row | undefined;
+      return r ? R.toDelivery(r) : null;
+    });
+  }
+
+  list(f: C.DeliveryFilter): Promise<C.DeliveryRecord[]> {
+    const where = ['d.id > ?'];
+    const params: unknown[] = [f.after ?? 0];
+    if (f.accountId !== undefined) {
+      where.push('d.account_id = ?');
+      params.push(f.accountId);
+    }
+    if (f.state !== undefined) {
+      where.push('d.state = ?');
+      params.push(f.state);
+    }
+    params.push(f.limit ?? 1000);
+    const sql = `SELECT d.*, (SELECT count(*) FROM evidence e WHERE e.delivery_id = d.id) AS evidence_count
+                   FROM deliveries d WHERE ${where.join(' AND ')} ORDER BY d.id LIMIT ?`;
+    return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toDelivery));
+  }
+
+  evidence(deliveryId: number): Promise<C.EvidenceRecord[]> {
+    return this.c.g.read(() => (this.c.s.evidenceOf.all(deliveryId) as R.Row[]).map(R.toEvidence));
+  }
+
+  duePending(cutoff: number, limit = 1000): Promise<C.DeliveryRecord[]> {
+    return this.c.g.read(() => (this.c.s.duePending.all(cutoff, limit) as R.Row[]).map(R.toDelivery));
+  }
+
+  pendingByQid(qid: string): Promise<C.DeliveryRecord[]> {
+    return this.c.g.read(() => (this.c.s.pendingByQid.all(qid) as R.Row[]).map(R.toDelivery));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteSends implements C.SendRepo {
+  constructor(private readonly c: Ctx) {}
+
+  add(accountId: string, day: string, count: number): Promise<void> {
+    return this.c.g.write(() => addSendsCounted(this.c.s, accountId, day, count));
+  }
+
+  list(accountId?: string): Promise<C.SendCount[]> {
+    const { s } = this.c;
+    return this.c.g.read(() =>
+      ((accountId === undefined ? s.listSendsAll.all() : s.listSendsOf.all(accountId)) as R.Row[]).map((r) => ({ accountId: r.account_id, day: r.day, count: r.count })),
+    );
+  }
+}
+
+export class SqliteAccounts implements C.AccountRepo {
+  constructor(private readonly c: Ctx) {}
+
+  get(id: string): Promise<C.Account | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.getAccount.get(id) as R.Row | undefined;
+      return r ? R.toAccount(r) : null;
+    });
+  }
+
+  list(): Promise<C.Account[]> {
+    return this.c.g.read(() => (this.c.s.listAccounts.all() as R.Row[]).map(R.toAccount));
+  }
+
+  exists(id: string): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.accountExists.get(id) !== undefined);
+  }
+
+  insert(a: C.NewAccount, now: number): Promise<void> {
+    return this.c.g.read(() => void this.c.s.insertAccount.run({ ...a, contactEmail: a.contactEmail === null ? null : lower(a.contactEmail), now }));
+  }
+
+  update(a: C.NewAccount, now: number): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.updateAccount.run({ ...a, contactEmail: a.contactEmail === null ? null : lower(a.contactEmail), now }).changes === 1);
+  }
+
+  state(accountId: string): Promise<C.PolicyState> {
+    return this.c.g.read(() => R.toPolicyState(this.c.s.getState.get(accountId) as R.Row | undefined));
+  }
+
+  saveState(accountId: string, st: C.PolicyState, now: number): Promise<void> {
+    return this.c.g.read(() => void this.c.s.saveState.run(R.policyStateParams(accountId, st, now)));
+  }
+}
+
+export class SqliteCampaigns implements C.CampaignRepo {
+  constructor(private readonly c: Ctx) {}
+
+  get(accountId: string, campaign: string): Promise<C.Campaign | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.getCampaign.get(accountId, campaign) as R.Row | undefined;
+      return r ? R.toCampaign(r) : null;
+    });
+  }
+
+  ensure(accountId: string, campaign: string, now: number): Promise<void> {
+    return this.c.g.read(() => void this.c.s.ensureCampaign.run(accountId, campaign, now));
+  }
+
+  addSends(accountId: string, campaign: string, count: number, now: number): Promise<void> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      s.ensureCampaign.run(accountId, campaign, now);
+      s.addCampaignSends.run(count, accountId, campaign);
+    });
+  }
+
+  setPlanned(accountId: string, campaign: string, planned: number, now: number): Promise<void> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      s.ensureCampaign.run(accountId, campaign, now);
+      s.setCampaignPlanned.run(planned, accountId, campaign);
+    });
+  }
+
+  cancel(accountId: string, campaign: string, now: number): Promise<boolean> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      if (s.cancelCampaign.run(now, accountId, campaign).changes !== 1) return false;
+      s.bumpMonth.run(accountId, monthOf(now), 0, 1);
+      return true;
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+type PreSendRow = [
+  accountExists: 0 | 1,
+  marketing: 'ok' | 'suspended' | null,
+  suspension: string | null,
+  suspendedAt: number | null,
+  oneToOne: 'ok' | 'suspended' | null,
+  oneToOneSuspension: string | null,
+  oneToOneSuspendedAt: number | null,
+  review: C.PolicyState['review'] | null,
+  updatedAt: number | null,
+  hitAccountId: string | null,
+  reason: SuppressionReason | null,
+  createdAt: number | null,
+  source: string | null,
+  campaignCancelledAt?: number | null,
+];
+
+const DEFAULT_PRESEND_STATE: C.PreSendRead['state'] = {
+  marketing: 'ok', suspension: null, suspendedAt: null, oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null, review: 'none', updatedAt: 0,
+};
+
+/** The pre-send check's rows (PRESEND_SQL) as a PreSendRead. */
+export function readPreSend(rows: PreSendRow[]): C.PreSendRead {
+  const r = rows[0]!;
+  const state =
+    r[1] === null
+      ? DEFAULT_PRESEND_STATE
+      : { marketing: r[1], suspension: r[2], suspendedAt: r[3], oneToOne: r[4]!, oneToOneSuspension: r[5], oneToOneSuspendedAt: r[6], review: r[7]!, updatedAt: r[8]! };
+  const hits: C.SuppressionHit[] = [];
+  for (const h of rows) if (h[9] !== null) hits.push({ accountId: h[9], reason: h[10]!, createdAt: h[11]!, source: h[12] });
+  return { accountExists: r[0] === 1, state, hits, campaignCancelledAt: r[13] ?? null };
+}
+
+export class SqliteSuppressions implements C.SuppressionRepo {
+  constructor(private readonly c: Ctx) {}
+
+  add(accountId: string, address: string, reason: SuppressionReason, source: string | null, now: number): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.addSuppression.run(accountId, lower(address), reason, now, source).changes === 1);
+  }
+
+  remove(accountId: string, address: string, reason: SuppressionReason): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.removeSuppression.run(lower(address), accountId, reason).changes === 1);
+  }
+
+  hits(accountId: string, address: string): Promise<C.SuppressionHit[]> {
+    return this.c.g.read(() => (this.c.s.hits.all(lower(address), accountId) as R.Row[]).map(R.toHit));
+  }
+
+  hitsMany(accountId: string, addresses: readonly string[]): Promise<C.SuppressionHit[][]> {
+    const { s } = this.c;
+    return this.c.g.read(() => addresses.map((a) => (s.hits.all(lower(a), accountId) as R.Row[]).map(R.toHit)));
+  }
+
+  preSend(accountId: string, address: string, campaign: string | null = null): Promise<C.PreSendRead> {
+    const { s } = this.c;
+    const addr = lower(address);
+    return this.c.g.read(() =>
+      readPreSend(
+        (campaign === null
+          ? s.preSend.all(accountId, accountId, addr)
+          : s.preSendCampaign.all(accountId, accountId, campaign, accountId, addr)) as PreSendRow[],
+      ),
+    );
+  }
+
+  list(f: C.SuppressionFilter): Promise<C.SuppressionRecord[]> {
+    const owners = f.scope === 'account' ? [f.accountId] : f.scope === 'global' ? [GLOBAL_ACCOUNT] : [f.accountId, GLOBAL_ACCOUNT];
+    const where = [`account_id IN (${owners.map(() => '?').join(', ')})`, 'id > ?'];
+    const params: unknown[] = [...owners, f.afterId ?? 0];
+    if (f.reason) {
+      where.push('reason = ?');
+      params.push(f.reason);
+    }
+    if (f.since !== undefined) {
+      where.push('created_at >= ?');
+      params.push(f.since);
+    }
+    params.push(f.limit);
+    const sql = `SELECT * FROM suppressions WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toSuppression));
+  }
+
+  counts(): Promise<Record<'account' | 'global', number>> {
+    return this.c.g.read(() => {
+      const counts = { account: 0, global: 0 };
+      for (const r of this.c.s.suppressionCounts.all() as Array<{ global: number; n: number }>) counts[r.global ? 'global' : 'account'] = r.n;
+      return counts;
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteFailures implements C.FailureRepo {
+  constructor(private readonly c: Ctx) {}
+
+  record(f: C.FailureInput): Promise<void> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      const old = s.getFailure.get(f.deliveryId) as R.Row | undefined;
+      const next = { ...f, recipient: lower(f.recipient) };
+      s.recordFailure.run({ ...next, addressReason: f.addressReason ? 1 : 0 });
+      if (old) moveFailure(s, R.toFailure(old), -1);
+      moveFailure(s, next, 1);
+    });
+  }
+
+  globalBounceAccounts(address: string, since: number): Promise<number> {
+    return this.c.g.read(() => this.c.s.globalAccounts.get(lower(address), since) as number);
+  }
+
+  hardOf(accountId: string): Promise<Array<{ deliveryId: number; recipient: string; category: string | null; at: number }>> {
+    return this.c.g.read(() =>
+      (this.c.s.hardFailures.all(accountId) as R.Row[]).map((r) => ({ deliveryId: r.delivery_id, recipient: r.recipient, category: r.category, at: r.at })),
+    );
+  }
+
+  list(accountId: string): Promise<C.FailureRecord[]> {
+    return this.c.g.read(() => (this.c.s.listFailures.all(accountId) as R.Row[]).map(R.toFailure));
+  }
+}
+
+/** Adds (sign 1) or takes out (sign -1) a failure row's contribution to the counters. */
+function moveFailure(s: Statements, f: C.FailureInput, sign: 1 | -1): void {
+  const n = failureCounts(f);
+  if (n.hardBounces || n.senderFailures || n.blocklistings) {
+    bumpChannel(s, f.accountId, monthOf(f.at), f.channel, { hardBounces: sign * n.hardBounces, senderFailures: sign * n.senderFailures, blocklistings: sign * n.blocklistings });
+  }
+  if (n.campaignHardBounces) s.bumpCampaign.run(f.accountId, f.campaign, sign, 0, 0);
+}
+
+export class SqliteReports implements C.ReportRepo {
+  constructor(private readonly c: Ctx) {}
+
+  add(r: C.ContactReport): Promise<boolean> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      if (s.insertReport.run({ ...r, recipient: lower(r.recipient) }).changes !== 1) return false;
+      const complaint = r.kind === 'complaint' ? 1 : 0;
+      bumpChannel(s, r.accountId, monthOf(r.at), r.channel, { complaints: complaint, unsubscribes: 1 - complaint });
+      if (r.campaign !== null) s.bumpCampaign.run(r.accountId, r.campaign, 0, complaint, 1 - complaint);
+      return true;
+    });
+  }
+
+  list(accountId: string): Promise<C.ContactReport[]> {
+    return this.c.g.read(() => (this.c.s.listReports.all(accountId) as R.Row[]).map(R.toReport));
+  }
+}
+
+type FigureRow = [number, number, number, number, number, number, number];
+const toFigures = (r: FigureRow): Figures => ({
+  sends: r[0], hardBounces: r[1], complaints: r[2], unsubscribes: r[3], senderFailures: r[4], cancelledCampaigns: r[5], blocklistings: r[6],
+});
+
+export class SqliteCounters implements C.CounterRepo {
+  constructor(private readonly c: Ctx) {}
+
+  month(accountId: string, month: string, channel: Channel): Promise<Figures> {
+    return this.c.g.read(() => toFigures(this.c.s.month.get(accountId, month, channel) as FigureRow));
+  }
+
+  campaign(accountId: string, campaign: string): Promise<{ hardBounces: number; complaints: number; unsubscribes: number }> {
+    return this.c.g.read(() => {
+      const r = this.c.s.campaignCounts.get(accountId, campaign) as R.Row | undefined;
+      return r ? { hardBounces: r.hard_bounces, complaints: r.complaints, unsubscribes: r.unsubscribes } : { hardBounces: 0, complaints: 0, unsubscribes: 0 };
+    });
+  }
+
+  activeAccounts(month: string): Promise<string[]> {
+    return this.c.g.read(() => this.c.s.activeAccounts.all(month, month) as string[]);
+  }
+
+  recount(accountId: string, month: string, channel: Channel): Promise<Figures> {
+    return this.c.g.read(() => {
+      const r = this.c.s.recount.get({ a: accountId, channel, ...monthRange(month) }) as FigureRow | undefined;
+      return r ? toFigures(r) : { ...ZERO_FIGURES };
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteAppeals implements C.AppealRepo {
+  constructor(private readonly c: Ctx) {}
+
+  file(accountId: string, channel: Channel, form: Record<string, unknown>, now: number): Promise<number> {
+    return this.c.g.read(() => Number(this.c.s.insertAppeal.run(accountId, channel, JSON.stringify(form), now).lastInsertRowid));
+  }
+
+  get(id: number): Promise<C.Appeal | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.getAppeal.get(id) as R.Row | undefined;
+      return r ? R.toAppeal(r) : null;
+    });
+  }
+
+  openOf(accountId: string): Promise<C.Appeal | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.openAppeal.get(accountId) as R.Row | undefined;
+      return r ? R.toAppeal(r) : null;
+    });
+  }
+
+  list(accountId?: string): Promise<C.Appeal[]> {
+    const { s } = this.c;
+    return this.c.g.read(() => ((accountId === undefined ? s.listAppealsAll.all() : s.listAppealsOf.all(accountId)) as R.Row[]).map(R.toAppeal));
+  }
+
+  decide(id: number, state: 'reinstated' | 'denied', actor: string, reason: string, now: number): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.decideAppeal.run(state, now, actor, reason, id).changes === 1);
+  }
+}
+
+export class SqliteAbuse implements C.AbuseRepo {
+  constructor(private readonly c: Ctx) {}
+
+  add(accountId: string, actor: string, detail: string, now: number): Promise<number> {
+    return this.c.g.read(() => Number(this.c.s.insertAbuse.run(accountId, now, actor, detail).lastInsertRowid));
+  }
+
+  list(accountId: string): Promise<C.AbuseReport[]> {
+    return this.c.g.read(() => (this.c.s.listAbuse.all(accountId) as R.Row[]).map(R.toAbuse));
+  }
+}
+
+export class SqliteAudit implements C.AuditRepo {
+  constructor(private readonly c: Ctx) {}
+
+  add(e: C.AuditEntry): Promise<void> {
+    return this.c.g.read(() => void this.c.s.audit.run(e.at, e.actor, e.accountId, e.action, e.subject, e.detail ? JSON.stringify(e.detail) : null));
+  }
+
+  lastAt(accountId: string, action: string, subject: string): Promise<number | null> {
+    return this.c.g.read(() => (this.c.s.lastAudit.get(accountId, action, subject) as number | null) ?? null);
+  }
+
+  list(accountId: string): Promise<C.AuditRecord[]> {
+    return this.c.g.read(() => (this.c.s.listAudit.all(accountId) as R.Row[]).map(R.toAudit));
+  }
+}
+
+export class SqliteNotifications implements C.NotificationRepo {
+  constructor(private readonly c: Ctx) {}
+
+  enqueue(n: C.NewNotification, now: number): Promise<number> {
+    return this.c.g.read(() => Number(this.c.s.enqueue.run(n.accountId, n.kind, n.recipient, n.subject, n.body, now, now).lastInsertRowid));
+  }
+
+  due(now: number, limit = 100): Promise<C.Notification[]> {
+    return this.c.g.read(() => (this.c.s.dueNotifications.all(now, limit) as R.Row[]).map(R.toNotification));
+  }
+
+  markSent(id: number, now: number): Promise<void> {
+    return this.c.g.read(() => void this.c.s.markSent.run(now, id));
+  }
+
+  markFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.c.g.read(() => void this.c.s.markFailed.run(nextAttemptAt, error, id));
+  }
+
+  list(accountId?: string): Promise<C.Notification[]> {
+    const { s } = this.c;
+    return this.c.g.read(() =>
+      ((accountId === undefined ? s.listNotificationsAll.all() : s.listNotificationsOf.all(accountId)) as R.Row[]).map(R.toNotification),
+    );
+  }
+}
+
+export class SqliteKeys implements C.KeyRepo {
+  constructor(private readonly c: Ctx) {}
+
+  insert(k: { id: string; accountId: string | null; hash: string; prefix: string; name: string | null }, now: number): Promise<C.ApiKeyRecord> {
+    return this.c.g.read(() => {
+      this.c.s.insertKey.run(k.id, k.accountId, k.hash, k.prefix, k.name, now);
+      return { id: k.id, accountId: k.accountId, prefix: k.prefix, name: k.name, createdAt: now, revokedAt: null };
+    });
+  }
+
+  findByHash(hash: string): Promise<(C.ApiKeyRecord & { hash: string }) | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.keyByHash.get(hash) as R.Row | undefined;
+      return r ? { ...R.toKey(r), hash: r.hash as string } : null;
+    });
+  }
+
+  list(accountId: string | null): Promise<C.ApiKeyRecord[]> {
+    return this.c.g.read(() => (this.c.s.keysOf.all(accountId) as R.Row[]).map(R.toKey));
+  }
+
+  revoke(accountId: string | null, keyId: string, now: number): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.revokeKey.run(now, keyId, accountId).changes === 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteEvents implements C.EventRepo {
+  constructor(private readonly c: Ctx) {}
+
+  add(accountId: string | null, type: EventType, payload: Record<string, unknown>, now: number): Promise<{ id: number; eventId: string }> {
+    return this.c.g.read(() => {
+      const eventId = randomUUID();
+      const id = Number(this.c.s.insertEvent.run(eventId, accountId, type, JSON.stringify(payload), now).lastInsertRowid);
+      return { id, eventId };
+    });
+  }
+
+  list(afterId = 0, limit = 1000): Promise<C.StoredEvent[]> {
+    return this.c.g.read(() => (this.c.s.listEvents.all(afterId, limit) as R.Row[]).map(R.toEvent));
+  }
+}
+
+export class SqliteWebhooks implements C.WebhookRepo {
+  constructor(private readonly c: Ctx) {}
+
+  createEndpoint(e: { id: string; accountId: string; url: string; secret: string; events: string[] }, now: number): Promise<C.WebhookEndpoint> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      const fromEventRow = s.maxEventRow.get() as number;
+      s.insertEndpoint.run(e.id, e.accountId, e.url, e.secret, JSON.stringify(e.events), fromEventRow, now);
+      return { id: e.id, accountId: e.accountId, url: e.url, events: e.events, createdAt: now, disabledAt: null };
+    });
+  }
+
+  listEndpoints(accountId: string): Promise<C.WebhookEndpoint[]> {
+    return this.c.g.read(() => (this.c.s.endpointsOf.all(accountId) as R.Row[]).map(R.toEndpoint));
+  }
+
+  getEndpoint(accountId: string, id: string): Promise<C.WebhookEndpoint | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.getEndpoint.get(id, accountId) as R.Row | undefined;
+      return r ? R.toEndpoint(r) : null;
+    });
+  }
+
+  disableEndpoint(accountId: string, id: string, now: number): Promise<boolean> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      if (s.disableEndpoint.run(now, id, accountId).changes === 0) return false;
+      s.abandonDeliveries.run(now, id);
+      return true;
+    });
+  }
+
+  /**
+   * Most calls find nothing to do (no new event, or no endpoint): reads tell without taking
+   * the write lock. The commit need not wait for the disk: lost in a power cut, the same
+   * fan-out is redone from the older cursor, and the unique (event, endpoint) keeps it single.
+   */
+  fanOut(now: number): Promise<number> {
+    const { s } = this.c;
+    return this.c.g.read(() => {
+      const cursor = (s.getCursor.get() as number | undefined) ?? 0;
+      return (s.maxEventRow.get() as number) > cursor && s.anyEndpoint.get() !== undefined;
+    }).then((work) =>
+      !work
+        ? 0
+        : this.c.g.write(() => {
+            const after = (s.getCursor.get() as number | undefined) ?? 0;
+            const upto = s.maxEventRow.get() as number;
+            if (upto <= after) return 0;
+            const n = s.fanOut.run({ after, upto, now }).changes;
+            s.setCursor.run(upto);
+            return n;
+          }, false),
+    );
+  }
+
+  claimDue(node: string, now: number, limit: number, leaseMs: number): Promise<C.DueDelivery[]> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      const due = (s.dueDeliveries.all(now, now, limit) as R.Row[]).map(R.toDue);
+      for (const d of due) s.claimDelivery.run(node, now + leaseMs, d.id);
+      return due;
+    }, false);
+  }
+
+  postpone(id: number, at: number): Promise<void> {
+    return this.c.g.read(() => void this.c.s.postpone.run(at, id));
+  }
+
+  nextDueAt(): Promise<number | null> {
+    return this.c.g.read(() => (this.c.s.nextDue.get() as number | null) ?? null);
+  }
+
+  recordAttempt(id: number, a: C.WebhookAttempt, o: C.AttemptOutcome): Promise<void> {
+    const { s } = this.c;
+    return this.c.g.write(() => {
+      s.insertAttempt.run(id, a.at, a.status, a.error, a.durationMs);
+      s.settleAttempt.run({ id, at: a.at, status: a.status, error: a.error, ...o });
+    });
+  }
+
+  listDeliveries(endpointId: string, after: number, limit: number): Promise<C.WebhookDelivery[]> {
+    return this.c.g.read(() => (this.c.s.deliveriesOf.all(endpointId, after, limit) as R.Row[]).map(R.toWebhookDelivery));
+  }
+
+  getDelivery(endpointId: string, id: number): Promise<(C.WebhookDelivery & { attemptLog: C.WebhookAttempt[] }) | null> {
+    const { s } = this.c;
+    return this.c.g.read(() => {
+      const r = s.getWebhookDelivery.get(id, endpointId) as R.Row | undefined;
+      if (!r) return null;
+      const attemptLog = (s.attemptsOf.all(id) as R.Row[]).map((a) => ({ at: a.at, status: a.status, error: a.error, durationMs: a.duration_ms }));
+      return { ...R.toWebhookDelivery(r), attemptLog };
+    });
+  }
+
+  retry(endpointId: string, id: number, now: number): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.retryNow.run(now, id, endpointId).changes === 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteJobs implements C.JobRepo {
+  constructor(private readonly c: Ctx) {}
+
+  get(name: string): Promise<C.JobState | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.getJob.get(name) as R.Row | undefined;
+      return r ? R.toJob(r) : null;
+    });
+  }
+
+  acquire(name: string, node: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.acquireJob.get({ name, node, now, until: now + leaseMs }) !== undefined);
+  }
+
+  finish(name: string, node: string, run: { lastRunAt: number; nextRunAt: number; error: string | null }): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.finishJob.run({ name, node, ...run }).changes === 1);
+  }
+
+  save(name: string, lastRunAt: number | null, nextRunAt: number, error: string | null): Promise<void> {
+    return this.c.g.read(() => void this.c.s.saveJob.run(name, lastRunAt, nextRunAt, error));
+  }
+}
+
+export class SqliteTail implements C.TailRepo {
+  constructor(private readonly c: Ctx) {}
+
+  checkpoint(path: string): Promise<C.TailCheckpoint | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.getCheckpoint.get(path) as R.Row | undefined;
+      return r ? R.toCheckpoint(r) : null;
+    });
+  }
+
+  setCheckpoint(cp: C.TailCheckpoint, now: number): Promise<void> {
+    return this.c.g.read(() => void this.c.s.setCheckpoint.run(cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, now));
+  }
+
+  rememberSender(qid: string, sender: string, at: number): Promise<void> {
+    return this.c.g.read(() => void this.c.s.rememberSender.run(qid, sender, at));
+  }
+
+  rememberMessageId(qid: string, messageId: string, at: number): Promise<void> {
+    return this.c.g.read(() => void this.c.s.rememberMessageId.run(qid, messageId, at));
+  }
+
+  lookupQueue(qid: string): Promise<{ sender: string; messageId: string | null } | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.lookupQueue.get(qid) as R.Row | undefined;
+      return r ? { sender: r.sender, messageId: r.message_id } : null;
+    });
+  }
+
+  pruneQueue(before: number): Promise<number> {
+    return this.c.g.read(() => this.c.s.pruneQueue.run(before).changes);
+  }
+}
+
+/** The repositories over one context (the store's own, or one transaction's), made on first use. */
+export class SqliteRepositories implements C.Repositories {
+  private m?: SqliteMessages;
+  private b?: SqliteBounces;
+  private d?: SqliteDeliveries;
+  private se?: SqliteSends;
+  private su?: SqliteSuppressions;
+  private a?: SqliteAccounts;
+  private ca?: SqliteCampaigns;
+  private co?: SqliteCounters;
+  private r?: SqliteReports;
+  private f?: SqliteFailures;
+  private ap?: SqliteAppeals;
+  private ab?: SqliteAbuse;
+  private au?: SqliteAudit;
+  private n?: SqliteNotifications;
+  private k?: SqliteKeys;
+  private e?: SqliteEvents;
+  private w?: SqliteWebhooks;
+  private j?: SqliteJobs;
+  private t?: SqliteTail;
+
+  constructor(protected readonly ctx: Ctx) {}
+
+  get messages() { return (this.m ??= new SqliteMessages(this.ctx)); }
+  get bounces() { return (this.b ??= new SqliteBounces(this.ctx)); }
+  get deliveries() { return (this.d ??= new SqliteDeliveries(this.ctx)); }
+  get sends() { return (this.se ??= new SqliteSends(this.ctx)); }
+  get suppressions() { return (this.su ??= new SqliteSuppressions(this.ctx)); }
+  get accounts() { return (this.a ??= new SqliteAccounts(this.ctx)); }
+  get campaigns() { return (this.ca ??= new SqliteCampaigns(this.ctx)); }
+  get counters() { return (this.co ??= new SqliteCounters(this.ctx)); }
+  get reports() { return (this.r ??= new SqliteReports(this.ctx)); }
+  get failures() { return (this.f ??= new SqliteFailures(this.ctx)); }
+  get appeals() { return (this.ap ??= new SqliteAppeals(this.ctx)); }
+  get abuse() { return (this.ab ??= new SqliteAbuse(this.ctx)); }
+  get audit() { return (this.au ??= new SqliteAudit(this.ctx)); }
+  get notifications() { return (this.n ??= new SqliteNotifications(this.ctx)); }
+  get keys() { return (this.k ??= new SqliteKeys(this.ctx)); }
+  get events() { return (this.e ??= new SqliteEvents(this.ctx)); }
+  get webhooks() { return (this.w ??= new SqliteWebhooks(this.ctx)); }
+  get jobs() { return (this.j ??= new SqliteJobs(this.ctx)); }
+  get tail() { return (this.t ??= new SqliteTail(this.ctx)); }
+}
