@@ -116,6 +116,17 @@ program
     process.exitCode = await runClassify(paths, { format: opts.format, explain: Boolean(opts.explain) }, process.stdout);
   });
 
+/**
+ * All of stdin, read through the stream. Not readFileSync(0): importing commander (an ES
+ * module importing node:process) sets a piped stdin O_NONBLOCK, and a synchronous read before
+ * the writer (Postfix's pipe(8)) has written fails with EAGAIN.
+ */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 program
   .command('ingest')
   .description('store one message from FILE or stdin (as a Postfix pipe transport passes it); exit 0 once stored, 75 on a temporary failure')
@@ -127,7 +138,7 @@ program
     const log = cliLogger(cfg);
     let raw: Buffer;
     try {
-      raw = file === '-' ? readFileSync(0) : readFileSync(file);
+      raw = file === '-' ? await readStdin() : readFileSync(file);
     } catch (err) {
       console.error(`bounced ingest: cannot read ${file}: ${(err as Error).message}`);
       process.exitCode = 66; // EX_NOINPUT

@@ -1,6 +1,6 @@
 // `bounced ingest` (Postfix's pipe(8)) stores and exits: it processes at most its own
 // message, within the processing budget, never the backlog. Real child processes.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,26 @@ describe('bounced ingest', () => {
     after.close();
     expect(messages.filter((m) => backlog.includes(m.id))).toEqual(backlog.map(() => expect.objectContaining({ state: 'received', attempts: 0 })));
     expect(messages.find((m) => !backlog.includes(m.id))).toMatchObject({ source: 'ingest', state: 'processed', kind: 'bounce', attempts: 1 });
+  }, 60_000);
+
+  it('reads a message that reaches its stdin late and in pieces (as pipe(8) may write it)', async () => {
+    // Importing commander (an ES module that imports node:process) sets stdin O_NONBLOCK: a
+    // read before the writer has written got EAGAIN, exit 66, and Postfix bounced the report.
+    const e = env();
+    const child = spawn(process.execPath, [CLI, 'ingest', '--sender', '', '--recipient', to, '-'], { env: childEnv(e), stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    await new Promise((r) => setTimeout(r, 1500));
+    const half = Math.floor(dsn.length / 2);
+    child.stdin.write(dsn.subarray(0, half));
+    await new Promise((r) => setTimeout(r, 300));
+    child.stdin.end(dsn.subarray(half));
+    expect(await exited, stderr).toBe(0);
+    const store = openStore(loadConfig({ env: e }));
+    const [m] = store.listMessages({});
+    store.close();
+    expect(m).toMatchObject({ source: 'ingest', size: dsn.length, state: 'processed', kind: 'bounce' });
   }, 60_000);
 
   it('exits 0 with its message stored as unparseable when the parse exceeds the budget', async () => {
