@@ -54,10 +54,12 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
  * writes would fail with SQLITE_BUSY_SNAPSHOT if the other wrote in between; IMMEDIATE takes
  * the write lock at BEGIN, where busy_timeout waits for it. Nested calls become savepoints.
  */
-export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
+export function writeTransaction<T>(db: Database.Database, fn: () => T, turnTimeoutMs?: number): T {
   const t = turns.get(db);
   if (!t || db.inTransaction) return db.transaction(fn).immediate();
-  const held = t.turn.take(t.timeoutMs);
+  // `turnTimeoutMs`: a caller with a shorter busy timeout of its own (the readiness probe)
+  // waits no longer for the turn than for SQLite's lock.
+  const held = t.turn.take(turnTimeoutMs ?? t.timeoutMs);
   try {
     return db.transaction(fn).immediate();
   } finally {
@@ -125,12 +127,12 @@ export const DUPLICATE_SQL = {
  * A write transaction whose commit does not wait for an fsync (synchronous=NORMAL for its
  * length); see SqliteStore.withoutSync for when that is safe.
  */
-export function withoutSync<T>(db: Database.Database, fn: () => T): T {
+export function withoutSync<T>(db: Database.Database, fn: () => T, turnTimeoutMs?: number): T {
   const level = db.pragma('synchronous', { simple: true }) as number;
-  if (level < SYNCHRONOUS_FULL) return writeTransaction(db, fn);
+  if (level < SYNCHRONOUS_FULL) return writeTransaction(db, fn, turnTimeoutMs);
   db.pragma('synchronous = NORMAL');
   try {
-    return writeTransaction(db, fn);
+    return writeTransaction(db, fn, turnTimeoutMs);
   } finally {
     db.pragma(`synchronous = ${level}`);
   }
