@@ -6,10 +6,12 @@
 //   npm run bench                    full run (about 15 minutes on 2 cores)
 //   npm run bench -- --quick         CI smoke, under a minute; writes bench/tmp/results-quick.json only
 //   npm run bench -- --only smtp,classify [--no-profile]
+//   npm run bench -- --only hostile  the intake under hostile messages (bench/hostile.mjs)
 //   npm run bench -- --render        rewrite the README table from today's results file only
 import { existsSync } from 'node:fs';
 import { runBigmsg } from './bigmsg.mjs';
 import { runClassify } from './classify.mjs';
+import { runHostile } from './hostile.mjs';
 import { CLI, fmtBytes, log, machineInfo, parseArgs, TMP } from './lib/common.mjs';
 import { loadResults, mdTable, saveSection, writeReadmeBlock } from './lib/report.mjs';
 import { runLogtail } from './logtail.mjs';
@@ -20,7 +22,7 @@ import { join } from 'node:path';
 
 const args = parseArgs();
 const quick = Boolean(args.quick);
-const only = args.only ? String(args.only).split(',') : ['smtp', 'classify', 'presend', 'logtail', 'bigmsg'];
+const only = args.only ? String(args.only).split(',') : ['smtp', 'classify', 'presend', 'logtail', 'bigmsg', 'hostile'];
 if (!existsSync(CLI)) {
   console.error('bench: dist/cli.js not found: build first (npm ci or npm run build)');
   process.exit(2);
@@ -36,7 +38,12 @@ if (args.render) {
   process.exit(0);
 }
 
-const benches = { smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg };
+const benches = { smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg, hostile: runHostile };
+const unknown = only.filter((n) => !benches[n]);
+if (unknown.length) {
+  console.error(`bench: no bench called ${unknown.join(', ')} (there are: ${Object.keys(benches).join(', ')})`);
+  process.exit(2);
+}
 const t0 = Date.now();
 let broken = 0;
 for (const name of only) {
@@ -137,6 +144,19 @@ function renderTable(doc) {
     }
   } else rows3.push(['5. big message', b?.error ? `error: ${b.error}` : '-']);
   out.push(mdTable(['bench', 'result'], rows3));
+  const h = s.hostile;
+  if (h?.ordinary250) {
+    const m = h.meta;
+    out.push(`\n### 6. Hostile messages (${m.sessions} ordinary sessions for ${m.durationMs / 1000} s, alone and then with ${m.hostileSessions} hostile sessions sending one message each every ${m.hostileIntervalMs} ms; budget ${m.budgetMs} ms)\n`);
+    const o = h.ordinary250;
+    out.push(mdTable(['ordinary sessions, 250 latency ms', 'p50', 'p99', 'max', 'messages'], [
+      ['alone', o.alone.p50, o.alone.p99, o.alone.max, o.alone.n],
+      ['with hostile senders', o.withHostile.p50, o.withHostile.p99, o.withHostile.max, o.withHostile.n],
+      ['ratio', o.ratio.p50, o.ratio.p99, o.ratio.max, ''],
+    ]));
+    const st = h.settledMs;
+    out.push(`\n250 -> settled: worst ${st.worst} ms (ordinary with hostile p50 ${st.ordinaryWithHostile.p50}, p99 ${st.ordinaryWithHostile.p99}; hostile p50 ${st.hostile.p50}, max ${st.hostile.max}; ordinary alone max ${st.ordinaryAlone.max}). Hostile messages sent: ${Object.entries(h.hostileSent).map(([k, v]) => `${k} ${v}`).join(', ')}; abandoned at the budget ${h.outcome.abandoned.budget}; records ${h.outcome.records} (at most ${h.outcome.maxRecordsPerMessage} per message); database +${h.dbGrowthMB} MB.`);
+  } else if (h?.error) out.push(`\n### 6. Hostile messages\n\nerror: ${h.error}`);
   // Targets
   const t = [];
   const sp = s.smtp?.targets?.perConnection;

@@ -17,6 +17,7 @@ const loadModules = async () => {
     import('./config/load.js'),
     import('./log.js'),
     import('./pipeline/intake.js'),
+    import('./pipeline/parse-host.js'),
     import('./pipeline/processor.js'),
     import('./store/index.js'),
     import('./store/sqlite-api.js'),
@@ -115,6 +116,17 @@ program
     process.exitCode = await runClassify(paths, { format: opts.format, explain: Boolean(opts.explain) }, process.stdout);
   });
 
+/**
+ * All of stdin, read through the stream. Not readFileSync(0): importing commander (an ES
+ * module importing node:process) sets a piped stdin O_NONBLOCK, and a synchronous read before
+ * the writer (Postfix's pipe(8)) has written fails with EAGAIN.
+ */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 program
   .command('ingest')
   .description('store one message from FILE or stdin (as a Postfix pipe transport passes it); exit 0 once stored, 75 on a temporary failure')
@@ -126,7 +138,7 @@ program
     const log = cliLogger(cfg);
     let raw: Buffer;
     try {
-      raw = file === '-' ? readFileSync(0) : readFileSync(file);
+      raw = file === '-' ? await readStdin() : readFileSync(file);
     } catch (err) {
       console.error(`bounced ingest: cannot read ${file}: ${(err as Error).message}`);
       process.exitCode = 66; // EX_NOINPUT
@@ -138,10 +150,11 @@ program
       return;
     }
     let pipeline;
+    let id: number;
     try {
       pipeline = M.openPipeline(cfg, log);
       const intake = new M.Intake(pipeline.store, log, 1);
-      const id = await intake.accept({
+      id = await intake.accept({
         receivedAt: Date.now(),
         source: 'ingest',
         mailFrom: opts.sender.replace(/^<|>$/g, ''),
@@ -157,13 +170,20 @@ program
       process.exitCode = EX_TEMPFAIL;
       return;
     }
-    // Stored: from here on the message is ours. Processing now is a courtesy; if it fails
-    // the daemon (or the next ingest) processes it from the store.
+    // Stored: from here on the message is ours. Processing it now is a courtesy, of this
+    // message only (never the backlog: Postfix may start many ingests at once, and a running
+    // daemon or the next `serve` works off the rest), in a parse worker within the budget;
+    // if it fails the daemon processes it from the store.
+    const processor = new M.Processor(pipeline.store, pipeline.verp, log, {
+      parser: new M.ParseHost(M.parseHostOptions(cfg, log)),
+      maxAttempts: cfg.pipeline.maxAttempts,
+    });
     try {
-      await new M.Processor(pipeline.store, pipeline.verp, log).drain();
+      await processor.processOnly([id]);
     } catch (err) {
       log.warn({ evt: 'INGEST_PROCESS_DEFERRED', err }, 'stored, processing deferred');
     }
+    await processor.stop();
     pipeline.store.close();
     process.exitCode = 0;
   });
@@ -253,7 +273,7 @@ messages
     const cfg = config();
     const store = M.openStore(cfg);
     const rows = store.listMessages({ state: opts.state, limit: opts.limit });
-    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'receivedAt', 'source', 'mailFrom', 'rcptTo', 'size', 'state', 'kind', 'detector', 'error']);
+    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'receivedAt', 'source', 'mailFrom', 'rcptTo', 'size', 'state', 'attempts', 'kind', 'detector', 'error', 'warning']);
     store.close();
   });
 
@@ -269,7 +289,7 @@ bounces
     const cfg = config();
     const store = M.openStore(cfg);
     const rows = store.listBounces({ accountId: opts.account, recipient: opts.recipient, limit: opts.limit });
-    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'recipient', 'type', 'reason', 'category', 'status', 'verified', 'rule']);
+    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'recipient', 'type', 'reason', 'category', 'status', 'verified', 'rule', 'warning']);
     store.close();
   });
 
@@ -315,12 +335,14 @@ program
     if (Number.isNaN(now)) throw new M.ConfigError(`bounced tick: --now ${opts.now} is not a date`);
     const log = cliLogger(cfg);
     const { store, verp, policy } = M.openPipeline(cfg, log);
+    // The process-spool job parses in a parse worker within the budget, like the daemon.
+    const processor = new M.Processor(store, verp, log, { now: () => now, parser: new M.ParseHost(M.parseHostOptions(cfg, log)), maxAttempts: cfg.pipeline.maxAttempts });
     try {
-      const processor = new M.Processor(store, verp, log, { now: () => now });
       const webhooks = M.configuredDispatcher(cfg, new M.ApiRepo(store.db), log);
       const ran = await new M.Scheduler(store.lifecycle, [...M.standardJobs(cfg, store, processor, webhooks), ...M.policyJobs(cfg, policy, log)], log).runDue(now);
       console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
     } finally {
+      await processor.stop();
       store.close();
     }
   });

@@ -12,11 +12,12 @@ import { LogTailer } from './logtail/tailer.js';
 import { Scheduler } from './scheduler/index.js';
 import { policyJobs, standardJobs } from './scheduler/jobs.js';
 import { Intake } from './pipeline/intake.js';
+import { ParseHost, parseHostOptions } from './pipeline/parse-host.js';
 import { Processor, summarizeSettled, type SettledSummary } from './pipeline/processor.js';
-import { PipelineWorker } from './pipeline/remote.js';
+import { IntakeThread, ProcessingThread } from './pipeline/remote.js';
 import { openPipeline } from './pipeline/open.js';
+import { DB_FILE, WriteTurn } from './store/sqlite.js';
 import type { Store } from './store/types.js';
-import { DB_FILE } from './store/sqlite.js';
 import { DatabaseHealth } from './store/write-probe.js';
 import { describeVerpSecret } from './verp/secret.js';
 
@@ -40,7 +41,9 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ evt: 'STARTING', config: redactConfig(config) }, 'bounced starting');
-  const { store, verp, policy } = openPipeline(config, log.child({ mod: 'verp' }));
+  // One write turn for every connection of this process (src/store/sqlite.ts WriteTurn).
+  const writeTurn = WriteTurn.create();
+  const { store, verp, policy } = openPipeline(config, log.child({ mod: 'verp' }), { writeTurn });
   // dataDir defaults to ./data of the current directory: say which database and which VERP
   // secret this daemon uses (the secret's source, never the secret).
   log.info({ evt: 'DATA_IN_USE', database: resolve(config.dataDir, DB_FILE), verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
@@ -51,24 +54,35 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     metrics.countSettled(settled);
     webhooks.kick();
   };
-  // Received messages are stored and processed by the pipeline worker thread, so that no
-  // fsync and no parsing ever holds up an SMTP session (src/pipeline/worker.ts). With
-  // pipeline.worker off, the same Intake and Processor run on this thread.
+  // Received messages are committed by the intake thread (src/pipeline/intake-worker.ts), so
+  // that no fsync holds up an SMTP session, and processed by the processing thread
+  // (processing-worker.ts) with its own connection, so that no parse holds up a commit. Every
+  // parse runs in a parse worker within its budget (parse-host.ts). With pipeline.worker off,
+  // the intake commits and the settling run on this thread; the parse is still in its worker.
   let processor: Pipeline;
   let intake: ListenerDeps['intake'];
+  let intakeThread: IntakeThread | null = null;
   if (config.pipeline.worker) {
-    const worker = new PipelineWorker(config, log.child({ mod: 'pipeline' }), onSettled);
-    const backlog = await worker.start();
+    const processing = new ProcessingThread(config, writeTurn.shared, log.child({ mod: 'pipeline' }), { onSettled, onAbandoned: metrics.countAbandoned });
+    const backlog = await processing.begin();
     if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
-    processor = worker;
-    intake = worker;
+    intakeThread = new IntakeThread(config, writeTurn.shared, log.child({ mod: 'intake' }), () => processing.kick());
+    try {
+      await intakeThread.start();
+    } catch (err) {
+      await processing.stop();
+      throw err;
+    }
+    processor = processing;
+    intake = intakeThread;
   } else {
-    const localIntake: Intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
-    const local = new Processor(store, verp, log.child({ mod: 'pipeline' }), {
-      yieldTo: () => localIntake.flushPending(),
+    const pipelineLog = log.child({ mod: 'pipeline' });
+    const local = new Processor(store, verp, pipelineLog, {
+      parser: new ParseHost(parseHostOptions(config, pipelineLog, metrics.countAbandoned, true)),
+      maxAttempts: config.pipeline.maxAttempts,
       onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)),
     });
-    intake = localIntake;
+    intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
     // What a crash left `received` is processed first.
     const backlog = store.countMessages().received;
     if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
@@ -154,6 +168,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           await webhooks.stop();
           // The tailer's last batch is committed with its checkpoint before the DB closes.
           await tailer?.stop();
+          await intakeThread?.stop();
           await processor.stop();
           store.close();
           log.info({ evt: 'STOPPED' }, 'bounced stopped');
@@ -165,6 +180,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     await scheduler.stop();
     await webhooks.stop();
     await tailer?.stop().catch(() => {});
+    await intakeThread?.stop();
     await processor.stop();
     store.close();
     throw err;

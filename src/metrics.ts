@@ -61,6 +61,12 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5],
     registers: [this.registry],
   });
+  readonly parseAbandoned = new Counter({
+    name: 'bounced_parse_abandoned_total',
+    help: 'Parses abandoned and their parse worker replaced, by cause (budget: past pipeline.parseBudgetMs; crash: the worker died)',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
   readonly httpRateLimited = new Counter({
     name: 'bounced_http_rate_limited_total',
     help: 'API requests refused with 429',
@@ -148,6 +154,11 @@ export class Metrics {
       this.messagesProcessed.inc({ state: m.state, kind: m.kind });
       for (const b of m.bounces) this.bounces.inc({ type: b.type, reason: b.reason });
     }
+  };
+
+  /** Parse host hook (ParseHostOptions.onAbandoned). */
+  readonly countAbandoned = (cause: 'budget' | 'crash'): void => {
+    this.parseAbandoned.inc({ cause });
   };
 
   /** Tailer hook (TailerOptions.onBatch). */

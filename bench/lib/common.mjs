@@ -29,6 +29,8 @@ export const PORTS = {
   profileHttp: 2652,
   tailSmtp: 2661,
   tailHttp: 2662,
+  hostileSmtp: 2671,
+  hostileHttp: 2672,
 };
 
 export const BOUNCE_DOMAIN = 'bounces.test';

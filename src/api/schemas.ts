@@ -46,6 +46,7 @@ export const bounce = z.looseObject({
   rule: z.string(),
   detector: z.string(),
   verified: z.boolean(),
+  warning: z.string().nullable().describe('what was cut from this record (pipeline.maxTextChars), e.g. "diagnostic cut to 1000 of 5234 characters"'),
 });
 
 /** Schema helpers: zod -> JSON Schema for fastify. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RAW_HEAD_BYTES } from '../store/types.js';
 import { isAddressOrRange } from '../client-address.js';
 
 // The one description of bounced's configuration. Every key has a default, so an empty
@@ -138,10 +139,48 @@ export const configSchema = z
     pipeline: z
       .object({
         /**
-         * Store and process received messages on a worker thread (the default), so that the
-         * commit's fsync and the parsing never hold up SMTP sessions. Off: all on one thread.
+         * Commit received messages on the intake thread and process them on the processing
+         * thread (the default), so that neither the commit's fsync nor any parse holds up SMTP
+         * sessions, and no parse holds up a commit. Off: commits and settling on the SMTP
+         * thread (a commit's fsync then holds the sessions up); parses still run in a parse
+         * worker within their budget.
          */
         worker: z.boolean().default(true),
+        /**
+         * Processing budget, time: the CPU time the parse and classification of one message
+         * may use in the parse worker's thread (Linux; wall time elsewhere), and at most 4x
+         * that in wall time. A parse past it is abandoned (its parse worker terminated and
+         * replaced) and the message settled `unparseable` with the reason. Ordinary reports
+         * take 1-3 ms, a 1 MB report of 10,000 recipients a few hundred ms: 2 s is ample,
+         * and what one hostile message can cost the processing (never the intake) at most.
+         */
+        parseBudgetMs: z.number().int().positive().max(600_000).default(2_000),
+        /**
+         * Processing budget, size: how much of a message is parsed (its head; the rest is
+         * stored, never parsed). Every report says what it has to say in its first bytes; what
+         * makes a bounce big is the returned original's attachments at its end.
+         */
+        parseMaxBytes: z.number().int().min(4096).max(RAW_HEAD_BYTES).default(RAW_HEAD_BYTES),
+        /** Processing budget, memory: heap of the parse worker (MB); a parse that needs more crashes it, not the daemon. */
+        parseMemoryMb: z.number().int().min(8).max(4096).default(256),
+        /**
+         * Parses begun per message before it is given up as `unparseable`: a message whose
+         * parse crashed its worker, or that was being parsed when the process died, is tried
+         * again (alone), at most this many times in all.
+         */
+        maxAttempts: z.number().int().min(1).max(100).default(3),
+        /**
+         * Bounce records (recipients) kept per message; the record of the recipient a
+         * verified VERP token names is kept first. A genuine bounce of VERP mail concerns one
+         * recipient; a report listing thousands is a list-wide forward or an attack.
+         */
+        maxRecordsPerMessage: z.number().int().min(1).max(100_000).default(100),
+        /**
+         * Longest text kept in a record's fields (the diagnostic above all; also MTA names,
+         * addresses, ids). RFC 5321 §4.5.3.1.5 limits a reply line to 512 octets: 1,000
+         * characters keeps a two-line reply. Longer text is cut and the record says so.
+         */
+        maxTextChars: z.number().int().min(64).max(1_000_000).default(1_000),
       })
       .strict()
       .prefault({}),

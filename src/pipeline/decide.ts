@@ -4,10 +4,12 @@ import type { ParsedReport, Verdict } from '../report.js';
 import { stateOfVerdict } from '../lifecycle/state.js';
 import { RAW_HEAD_BYTES, type BounceRecord, type Evidence, type MessageOutcome, type StoredMessage } from '../store/types.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
+import { cutFields, cutText, DEFAULT_OUTPUT_LIMITS, keepVerdicts, MAX_MESSAGE_ID_CHARS, type OutputLimits } from './bounds.js';
 import { canonicalAddress } from '../address.js';
 
-// From one stored message to what should be written for it. No I/O: the processor
-// (and replay, and tests) call this and hand the outcome to the store.
+// From one stored message to what should be written for it. No I/O: the parse worker
+// (./parse-worker.ts, where a time budget can stop it) and tests call this, and the
+// processor hands the outcome to the store.
 
 export interface Attribution {
   /** Which token decided (for logs). */
@@ -150,8 +152,22 @@ export function duplicateKey(reportMessageId: string | null, bounces: ReadonlyAr
   return v ? JSON.stringify([v.accountId, v.messageId, v.recipient, reportMessageId]) : null;
 }
 
-/** How much of a message is parsed: its head (see RAW_HEAD_BYTES), all the store reads for processing. */
+/**
+ * How much of a message is parsed by default: its head (see RAW_HEAD_BYTES), all the store
+ * reads for processing. `pipeline.parseMaxBytes` may lower it.
+ */
 export const PARSE_LIMIT = RAW_HEAD_BYTES;
+
+/** The processing budget's size part and the output bounds (config `pipeline.*`). */
+export interface DecideLimits extends OutputLimits {
+  parseMaxBytes: number;
+}
+
+export const DEFAULT_DECIDE_LIMITS: DecideLimits = { ...DEFAULT_OUTPUT_LIMITS, parseMaxBytes: PARSE_LIMIT };
+
+/** Record fields that carry the report's own text (the others are ours: rule, reason, ...). */
+const RECORD_TEXT_FIELDS = ['diagnostic', 'recipient', 'reportedRecipient', 'action', 'status', 'remoteMta', 'reportingMta', 'originalMessageId', 'feedbackType'] as const;
+const EVIDENCE_TEXT_FIELDS = ['diagnostic', 'status'] as const;
 
 export interface Decision {
   outcome: MessageOutcome;
@@ -160,7 +176,12 @@ export interface Decision {
 }
 
 /** Parses, classifies and attributes one stored message. Never throws on message content. */
-export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): Promise<Decision> {
+export async function decide(
+  msg: Pick<StoredMessage, 'id' | 'receivedAt' | 'rcptTo' | 'raw'>,
+  verp: VerpCodec,
+  now: number,
+  limits: DecideLimits = DEFAULT_DECIDE_LIMITS,
+): Promise<Decision> {
   // --- Account policy: List-Unsubscribe mailto: (RFC 2369 / RFC 8058) ---------------------
   // Mail to an address with the unsubscribe prefix is an unsubscribe, whatever its body
   // says, and never a bounce: no parsing, no records, no evidence. Signed tokens are handed
@@ -180,12 +201,12 @@ export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): 
   // --- end of account policy step ---------------------------------------------------------
   let report: ParsedReport;
   try {
-    report = await parseMessage(msg.raw.length > PARSE_LIMIT ? msg.raw.subarray(0, PARSE_LIMIT) : msg.raw);
+    report = await parseMessage(msg.raw.length > limits.parseMaxBytes ? msg.raw.subarray(0, limits.parseMaxBytes) : msg.raw);
   } catch (err) {
     // Anything the parser throws is the message's fault as far as the sender is concerned:
     // keep it, say why, never drop it.
     const error = err instanceof UnparseableError ? err.message : `parser failed: ${(err as Error)?.message ?? String(err)}`;
-    return { outcome: { state: 'unparseable', error }, report: null, attribution: attribute(msg.rcptTo, null, verp) };
+    return { outcome: { state: 'unparseable', error: cutText(error, limits.maxTextChars).value! }, report: null, attribution: attribute(msg.rcptTo, null, verp) };
   }
   let verdicts: Verdict[];
   try {
@@ -193,10 +214,31 @@ export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): 
   } catch (err) {
     // A classifier bug must not wedge the queue: keep the message, say why; replay later.
     const error = `classifier failed: ${(err as Error)?.message ?? String(err)}`;
-    return { outcome: { state: 'unparseable', error }, report, attribution: attribute(msg.rcptTo, report, verp) };
+    return { outcome: { state: 'unparseable', error: cutText(error, limits.maxTextChars).value! }, report, attribution: attribute(msg.rcptTo, report, verp) };
   }
   const attribution = attribute(msg.rcptTo, report, verp);
-  const bounces = toBounceRecords(report, verdicts, attribution, now);
+  // Bounded output: at most maxRecords verdicts count, the token's own recipient first. The
+  // records and evidence are made from those alone, as if the report had listed only them
+  // (their indexes, in evidence keys, are their places among the kept: the selection is the
+  // same each time the message is processed).
+  const { kept, dropped } = keepVerdicts(
+    verdicts.length,
+    (i) => isVerified(attribution, [verdicts[i]!.recipient, report.recipients[i]?.originalRecipient ?? null]),
+    limits.maxRecords,
+  );
+  const keptReport: ParsedReport = dropped || kept.some((k, j) => k !== j) ? { ...report, recipients: kept.map((i) => report.recipients[i]!) } : report;
+  const keptVerdicts = keptReport === report ? verdicts : kept.map((i) => verdicts[i]!);
+  const bounces = toBounceRecords(keptReport, keptVerdicts, attribution, now);
+  const evidence = toEvidence(msg, keptReport, keptVerdicts, bounces, attribution);
+  for (const b of bounces) b.warning = cutFields(b, RECORD_TEXT_FIELDS, limits.maxTextChars);
+  for (const e of evidence) cutFields(e, EVIDENCE_TEXT_FIELDS, limits.maxTextChars);
+  const warnings: string[] = [];
+  if (dropped > 0) warnings.push(`${verdicts.length} recipients reported, ${kept.length} kept (pipeline.maxRecordsPerMessage)`);
+  let reportMessageId = report.messageId;
+  if (reportMessageId !== null && reportMessageId.length > MAX_MESSAGE_ID_CHARS) {
+    warnings.push(`report Message-ID of ${reportMessageId.length} characters ignored`);
+    reportMessageId = null;
+  }
   return {
     report,
     attribution,
@@ -204,10 +246,11 @@ export async function decide(msg: StoredMessage, verp: VerpCodec, now: number): 
       state: 'processed',
       kind: report.kind,
       detector: report.detector,
-      reportMessageId: report.messageId,
-      duplicateKey: duplicateKey(report.messageId, bounces),
+      reportMessageId,
+      duplicateKey: duplicateKey(reportMessageId, bounces),
       bounces,
-      evidence: toEvidence(msg, report, verdicts, bounces, attribution),
+      evidence,
+      warning: warnings.length ? warnings.join('; ') : null,
     },
   };
 }

@@ -5,7 +5,8 @@ import type { IncomingMessage, Store } from '../store/types.js';
 // Group commit. Every edge (SMTP sessions, `ingest`) hands its message here and waits for
 // the id; messages that arrive while one commit is being written go into the next one, so
 // concurrent sessions share an fsync (as Postfix's queue manager would not, but a database
-// can). The caller may acknowledge (250 / exit 0) only once the promise resolves.
+// can). The caller may acknowledge (250 / exit 0) only once the promise resolves. Nothing
+// else runs on the intake's thread in the daemon (intake-worker.ts): no parse, no settling.
 
 interface Waiting {
   message: IncomingMessage;
@@ -22,7 +23,7 @@ export class Intake {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly maxBatch: number,
-    /** Called after each commit, e.g. to wake the processor. */
+    /** Called after each commit, e.g. to wake the processor (which runs elsewhere). */
     private readonly onCommitted: () => void = () => {},
     /**
      * How long the first message of a batch waits for others to join it. Each commit waits
@@ -49,12 +50,6 @@ export class Intake {
         else setImmediate(() => this.flush());
       }
     });
-  }
-
-  /** Commits what is waiting now instead of at the scheduled turn: long work on the same
-   * thread (processing) calls it between steps so that no acknowledgement waits behind it. */
-  flushPending(): void {
-    if (this.queue.length > 0) this.flush();
   }
 
   private flush(): void {

@@ -1,17 +1,24 @@
 import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
-import type { MessageOutcome, Store } from '../store/types.js';
+import type { MessageOutcome, StoredMessage, Store } from '../store/types.js';
 import type { VerpCodec } from '../verp/index.js';
-import { decide } from './decide.js';
+import { InlineParser, type ParseRunner } from './parse-host.js';
 
 // Works off the messages in state `received`: at start-up (what a crash left behind) and
-// after every intake commit. Parsing is async, so a batch is parsed first and then all its
-// outcomes are written in ONE transaction (no await inside it). Settling is idempotent:
-// a message already settled is skipped by the store, so a replay never doubles records.
+// after every intake commit. Each message is parsed in the parse worker within its budget
+// (parse-host.ts), never on this thread; a batch's outcomes are then written in short
+// transactions (no await inside, no parse while one is open). Settling is idempotent: a
+// message already settled is skipped by the store, so a replay never doubles records.
+//
+// Attempts. Before a batch is parsed its messages' attempts are counted in the store, so a
+// message whose parse crashes the parse worker, or that is being parsed when the process is
+// killed, is known at the next pass. Such a message is then tried alone (so that it alone is
+// charged if it fails again), and after `maxAttempts` it is settled `unparseable` without
+// another parse: never retried in a loop. A graceful stop refunds the attempts that never ran.
 
 /**
  * What the daemon's SMTP thread needs to know of a settled message (its metrics): what
- * crosses from the pipeline worker, rather than whole outcomes with every record.
+ * crosses from the processing thread, rather than whole outcomes with every record.
  */
 export interface SettledSummary {
   state: MessageOutcome['state'];
@@ -31,14 +38,19 @@ export function summarizeSettled(outcomes: ReadonlyArray<{ outcome: MessageOutco
   );
 }
 
+/**
+ * Bounce records written per settling transaction, about: the intake's commits wait for the
+ * write lock while one is open, so a batch of big reports is settled in several.
+ */
+const RECORDS_PER_SETTLE = 256;
+
 export interface ProcessorOptions {
   batchSize?: number;
   now?: () => number;
-  /**
-   * Called between steps of processing (each message, each settle): work on the same thread
-   * that must not wait behind processing, i.e. the intake's commits that senders wait on.
-   */
-  yieldTo?: () => void;
+  /** Where messages are parsed: a ParseHost (the daemon, ingest, tick); by default on this thread. */
+  parser?: ParseRunner;
+  /** Parses begun per message before it is given up (pipeline.maxAttempts). */
+  maxAttempts?: number;
   /** Called after a batch is settled (metrics, tests). */
   onSettled?: (outcomes: Array<{ id: number; outcome: MessageOutcome }>) => void;
 }
@@ -50,15 +62,25 @@ export class Processor {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
   private readonly now: () => number;
+  private readonly parser: ParseRunner;
+  private readonly maxAttempts: number;
+  /**
+   * Attempts counted in the store that are still this process's own: their outcome could
+   * not be written (a store fault) and the refund failed too. The retry reuses them, so a
+   * long store fault never uses up a message's attempts.
+   */
+  private readonly openAttempts = new Set<number>();
 
   constructor(
     private readonly store: Store,
-    private readonly verp: VerpCodec,
+    verp: VerpCodec,
     private readonly log: Logger,
     private readonly opts: ProcessorOptions = {},
   ) {
     this.batchSize = opts.batchSize ?? 20;
     this.now = opts.now ?? Date.now;
+    this.parser = opts.parser ?? new InlineParser(verp);
+    this.maxAttempts = opts.maxAttempts ?? 3;
   }
 
   /** Asks for a pass over the backlog; coalesces with a pass already running. */
@@ -77,22 +99,43 @@ export class Processor {
     });
   }
 
-  /** Processes until the backlog is empty (used by `ingest`, tests and shutdown). */
+  /** Processes until the backlog is empty (tests, shutdown, the process-spool job). */
   async drain(): Promise<void> {
     this.kick();
     while (this.running) await this.running;
   }
 
+  /**
+   * Processes these messages only, if still `received` (`ingest`: its own message, never
+   * the backlog). Resolves when they are settled or their attempt has failed.
+   */
+  async processOnly(ids: number[]): Promise<void> {
+    while (this.running) await this.running;
+    await this.parser.ready();
+    const batch = ids.map((id) => this.store.pendingMessage(id)).filter((m): m is StoredMessage => m !== null);
+    if (batch.length) await this.process(batch);
+  }
+
+  /** Stops after the message in hand: its parse is abandoned and its attempt refunded. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    const closing = this.parser.close();
     if (this.running) await this.running;
+    await closing;
   }
 
   private async loop(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      let batch;
+      let batch: StoredMessage[];
+      try {
+        // A parser first: a message is charged an attempt only when it can be parsed at once.
+        await this.parser.ready();
+      } catch (err) {
+        if (!this.stopped) this.scheduleRetry(err, 'PARSER_START_FAILED');
+        return;
+      }
       try {
         batch = this.store.pendingMessages(this.batchSize);
       } catch (err) {
@@ -100,41 +143,127 @@ export class Processor {
         return;
       }
       if (batch.length === 0) return;
-      const now = this.now();
-      const outcomes: Array<{ id: number; outcome: MessageOutcome }> = [];
-      // Duplicates inside one batch are not yet visible in the store: remember them here.
-      const seen = new Map<string, number>();
-      for (const msg of batch) {
-        // Parsing is CPU work: let the thread's other work (SMTP sessions without the worker,
-        // the intake's commits with it) move between messages.
-        await new Promise<void>((r) => setImmediate(r));
-        this.opts.yieldTo?.();
-        const { outcome } = await decide(msg, this.verp, now);
-        // Equal bytes, or the same report Message-ID within one verified token (decide.ts).
-        const dupKey = outcome.state === 'processed' ? (outcome.duplicateKey ?? null) : null;
-        const keys = [`sha:${msg.sha256}`];
-        if (dupKey) keys.push(`key:${dupKey}`);
-        const earlier =
-          outcome.state === 'unparseable'
-            ? null
-            : (keys.map((k) => seen.get(k)).find((v) => v !== undefined) ?? this.store.findDuplicate(msg.id, msg.sha256, dupKey));
-        if (earlier != null && outcome.state === 'processed') {
-          outcomes.push({ id: msg.id, outcome: { state: 'duplicate', duplicateOf: earlier, kind: outcome.kind, reportMessageId: outcome.reportMessageId } });
-          continue;
-        }
-        for (const k of keys) if (!seen.has(k)) seen.set(k, msg.id);
-        outcomes.push({ id: msg.id, outcome });
-      }
-      this.opts.yieldTo?.();
+      // A message tried before and never settled goes alone; the others go together.
+      const tried = (m: StoredMessage) => this.pastAttempts(m) > 0;
+      const untried = batch.findIndex(tried);
+      batch = tried(batch[0]!) ? [batch[0]!] : untried < 0 ? batch : batch.slice(0, untried);
+      if (!(await this.process(batch))) return;
+    }
+  }
+
+  /** Parses and settles one batch; false when the store failed (a retry is scheduled) or on stop. */
+  private async process(batch: StoredMessage[]): Promise<boolean> {
+    const now = this.now();
+    const outcomes: Array<{ id: number; outcome: MessageOutcome }> = [];
+    // Past its attempts: given up without another parse.
+    const toParse: StoredMessage[] = [];
+    for (const msg of batch) {
+      const past = this.pastAttempts(msg);
+      if (past >= this.maxAttempts) {
+        const last = msg.error ? `; last: ${msg.error}` : '; the process stopped during each';
+        outcomes.push({ id: msg.id, outcome: { state: 'unparseable', error: `given up after ${past} processing attempts${last}` } });
+      } else toParse.push(msg);
+    }
+    try {
+      this.store.beginAttempts(toParse.filter((m) => !this.openAttempts.has(m.id)).map((m) => m.id));
+    } catch (err) {
+      this.scheduleRetry(err);
+      return false;
+    }
+    for (const m of toParse) this.openAttempts.add(m.id);
+    // Duplicates inside one batch are not yet visible in the store: remember them here.
+    const seen = new Map<string, number>();
+    const crashed = new Set<number>();
+    // The whole batch is handed to the parser at once; the answers come in order.
+    const results = toParse.map((msg) => this.parser.decide(msg, now));
+    for (const r of results) r.catch(() => {});
+    for (const [i, msg] of toParse.entries()) {
+      if (this.stopped) break;
+      let result;
       try {
-        this.store.settleMessages(outcomes, now);
+        result = await results[i]!;
+      } catch (err) {
+        // No parser could be started (the machine is out of threads or memory): not the
+        // message's fault; what is left of the batch waits for the retry.
+        this.scheduleRetry(err, 'PARSER_START_FAILED');
+        break;
+      }
+      if (!result.ok && result.cause === 'stopped') break;
+      if (!result.ok && result.cause === 'crash') {
+        crashed.add(msg.id);
+        // Stays `received` with its attempt counted; the next pass tries it alone.
+        this.log.warn({ evt: 'PARSE_ATTEMPT_FAILED', msgRow: msg.id, attempt: msg.attempts + 1, maxAttempts: this.maxAttempts, error: result.error }, 'parse crashed; the message will be tried again alone');
+        try {
+          this.store.noteFailedAttempt(msg.id, result.error);
+        } catch {
+          // The attempt is counted already; the note is only for the operator.
+        }
+        continue;
+      }
+      const outcome: MessageOutcome = result.ok ? result.outcome : { state: 'unparseable', error: result.error };
+      // Equal bytes, or the same report Message-ID within one verified token (decide.ts).
+      const dupKey = outcome.state === 'processed' ? (outcome.duplicateKey ?? null) : null;
+      const keys = [`sha:${msg.sha256}`];
+      if (dupKey) keys.push(`key:${dupKey}`);
+      const earlier =
+        outcome.state === 'unparseable'
+          ? null
+          : (keys.map((k) => seen.get(k)).find((v) => v !== undefined) ?? this.store.findDuplicate(msg.id, msg.sha256, dupKey));
+      if (earlier != null && outcome.state === 'processed') {
+        outcomes.push({ id: msg.id, outcome: { state: 'duplicate', duplicateOf: earlier, kind: outcome.kind, reportMessageId: outcome.reportMessageId } });
+        continue;
+      }
+      for (const k of keys) if (!seen.has(k)) seen.set(k, msg.id);
+      outcomes.push({ id: msg.id, outcome });
+    }
+    const settled = this.settle(outcomes, now);
+    for (const id of [...settled, ...crashed]) this.openAttempts.delete(id);
+    // An attempt that was not the message's doing is taken back: its parse never ran (a
+    // stop), or its outcome could not be written (a store fault). Crashes stay counted.
+    const refund = toParse.filter((m) => !settled.has(m.id) && !crashed.has(m.id)).map((m) => m.id);
+    if (refund.length) {
+      try {
+        this.store.refundAttempts(refund);
+        for (const id of refund) this.openAttempts.delete(id);
+      } catch (err) {
+        this.log.warn({ evt: 'ATTEMPT_REFUND_FAILED', err, count: refund.length }, 'could not take back the attempts of messages left unsettled; the retry reuses them');
+      }
+    }
+    return settled.size === outcomes.length && refund.length === 0 && !this.stopped;
+  }
+
+  /** Attempts of a message that ended without an outcome (this process's open one not counted). */
+  private pastAttempts(m: StoredMessage): number {
+    return m.attempts - (this.openAttempts.has(m.id) ? 1 : 0);
+  }
+
+  /** Settles in transactions of about RECORDS_PER_SETTLE records each; returns the ids settled. */
+  private settle(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): Set<number> {
+    const settled = new Set<number>();
+    let from = 0;
+    while (from < outcomes.length) {
+      let to = from;
+      let records = 0;
+      do {
+        const o = outcomes[to]!.outcome;
+        records += o.state === 'processed' ? Math.max(1, o.bounces.length) : 1;
+        to++;
+      } while (to < outcomes.length && records < RECORDS_PER_SETTLE);
+      const chunk = outcomes.slice(from, to);
+      try {
+        this.store.settleMessages(chunk, now);
       } catch (err) {
         this.scheduleRetry(err);
-        return;
+        return settled;
       }
-      for (const { id, outcome } of outcomes) this.logOutcome(id, outcome);
-      this.opts.onSettled?.(outcomes);
+      for (const { id, outcome } of chunk) {
+        settled.add(id);
+        this.logOutcome(id, outcome);
+      }
+      this.opts.onSettled?.(chunk);
+      from = to;
     }
+    return settled;
   }
 
   private logOutcome(id: number, outcome: MessageOutcome): void {
@@ -145,15 +274,15 @@ export class Processor {
     } else {
       const verified = outcome.bounces.filter((b) => b.verified).length;
       this.log.info(
-        { evt: 'MESSAGE_PROCESSED', msgRow: id, kind: outcome.kind, detector: outcome.detector, records: outcome.bounces.length, verified },
+        { evt: 'MESSAGE_PROCESSED', msgRow: id, kind: outcome.kind, detector: outcome.detector, records: outcome.bounces.length, verified, warning: outcome.warning ?? undefined },
         'message processed',
       );
     }
   }
 
-  /** The store failed (locked, disk full): keep the messages `received` and try again later. */
-  private scheduleRetry(err: unknown): void {
-    repeated.log(this.log, 'error', { evt: 'PROCESS_STORE_FAILED', err }, 'could not read or settle messages; retrying in 5 s');
+  /** The store failed (locked, disk full) or no parser could start: keep the messages `received` and try again later. */
+  private scheduleRetry(err: unknown, evt = 'PROCESS_STORE_FAILED'): void {
+    repeated.log(this.log, 'error', { evt, err }, evt === 'PROCESS_STORE_FAILED' ? 'could not read or settle messages; retrying in 5 s' : 'could not start a parse worker; retrying in 5 s');
     if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

@@ -459,4 +459,24 @@ export const migrations: Migration[] = [
       ALTER TABLE tail_checkpoints ADD COLUMN head BLOB;
     `,
   },
+  {
+    // 9: branches `security` and `ops` took 7 and 8 meanwhile. The store contract's own
+    // migrations (src/store/sqlite/migrations.ts, 20 and 21) share user_version and are
+    // applied in version order with these, so a fresh database gets this one before them;
+    // a database already at 20 or 21 before this migration existed would skip it (only test
+    // databases ever were: acceptable).
+    version: 9,
+    name: 'bounded output and processing attempts',
+    sql: `
+      -- What was cut from a message's output (records past pipeline.maxRecordsPerMessage, a
+      -- Message-ID longer than a line) and from a record's text (pipeline.maxTextChars).
+      ALTER TABLE messages ADD COLUMN warning TEXT;
+      ALTER TABLE bounces ADD COLUMN warning TEXT;
+      -- messages.attempts (migration 1) counted settlements; from here on it counts
+      -- processing attempts begun, committed before each parse starts, and a message is
+      -- given up after pipeline.maxAttempts. A settled message had exactly one: the counts
+      -- already stored mean the same. Messages still received that were never tried: 0.
+      UPDATE messages SET attempts = 0 WHERE state = 'received';
+    `,
+  },
 ];

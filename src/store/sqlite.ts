@@ -23,6 +23,11 @@ export interface SqliteOptions {
   /** FULL fsyncs the WAL at every commit: an acknowledged message survives power loss. */
   synchronous?: 'FULL' | 'NORMAL';
   busyTimeoutMs?: number;
+  /**
+   * A write lock shared by the connections of one process (WriteTurn.create()), taken before
+   * SQLite's: see writeTransaction.
+   */
+  writeTurn?: WriteTurn;
 }
 
 export const DB_FILE = 'bounced.db';
@@ -38,6 +43,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  if (opts.writeTurn) turns.set(db, { turn: opts.writeTurn, timeoutMs: opts.busyTimeoutMs ?? 5000 });
   const applied = migrate(db);
   return new SqliteStore(db, applied);
 }
@@ -48,9 +54,65 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
  * writes would fail with SQLITE_BUSY_SNAPSHOT if the other wrote in between; IMMEDIATE takes
  * the write lock at BEGIN, where busy_timeout waits for it. Nested calls become savepoints.
  */
-export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
-  return db.transaction(fn).immediate();
+export function writeTransaction<T>(db: Database.Database, fn: () => T, turnTimeoutMs?: number): T {
+  const t = turns.get(db);
+  if (!t || db.inTransaction) return db.transaction(fn).immediate();
+  // `turnTimeoutMs`: a caller with a shorter busy timeout of its own (the readiness probe)
+  // waits no longer for the turn than for SQLite's lock.
+  const held = t.turn.take(turnTimeoutMs ?? t.timeoutMs);
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    if (held) t.turn.give();
+  }
 }
+
+/**
+ * The daemon writes through three connections of one process: the intake thread's, the
+ * processing thread's and the SMTP/API thread's. When one finds SQLite's write lock taken,
+ * SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ms ... between tries, far longer than a
+ * commit holds the lock (one fsync, 1-3 ms): under a stream of intake commits the processing
+ * side fell seconds behind, and each wait delayed a 250 by whole sleeps. So these connections
+ * first take their turn here, a lock in shared memory that the holder hands on the moment it
+ * commits (Atomics.notify wakes the next at once); SQLite's own lock and busy handler then only
+ * stand between this process and others (`ingest`, the CLI). A turn not given within the busy
+ * timeout (a thread that died holding it) is taken anyway.
+ */
+export class WriteTurn {
+  private constructor(private readonly cell: Int32Array) {}
+
+  /** A new turn, to pass (its `shared` buffer) to every thread that writes. */
+  static create(): WriteTurn {
+    return new WriteTurn(new Int32Array(new SharedArrayBuffer(4)));
+  }
+
+  /** The same turn in another thread, from the buffer it was sent. */
+  static from(shared: SharedArrayBuffer): WriteTurn {
+    return new WriteTurn(new Int32Array(shared));
+  }
+
+  get shared(): SharedArrayBuffer {
+    return this.cell.buffer as SharedArrayBuffer;
+  }
+
+  /** Waits for the turn (blocking this thread); false when it was not had within `timeoutMs`. */
+  take(timeoutMs: number): boolean {
+    const deadline = performance.now() + timeoutMs;
+    while (Atomics.compareExchange(this.cell, 0, 0, 1) !== 0) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.cell, 0, 1, left);
+    }
+    return true;
+  }
+
+  give(): void {
+    Atomics.store(this.cell, 0, 0);
+    Atomics.notify(this.cell, 0, 1);
+  }
+}
+
+const turns = new WeakMap<Database.Database, { turn: WriteTurn; timeoutMs: number }>();
 
 /**
  * The earliest settled message with the same bytes, or the same duplicate key (the report
@@ -65,12 +127,12 @@ export const DUPLICATE_SQL = {
  * A write transaction whose commit does not wait for an fsync (synchronous=NORMAL for its
  * length); see SqliteStore.withoutSync for when that is safe.
  */
-export function withoutSync<T>(db: Database.Database, fn: () => T): T {
+export function withoutSync<T>(db: Database.Database, fn: () => T, turnTimeoutMs?: number): T {
   const level = db.pragma('synchronous', { simple: true }) as number;
-  if (level < SYNCHRONOUS_FULL) return writeTransaction(db, fn);
+  if (level < SYNCHRONOUS_FULL) return writeTransaction(db, fn, turnTimeoutMs);
   db.pragma('synchronous = NORMAL');
   try {
-    return writeTransaction(db, fn);
+    return writeTransaction(db, fn, turnTimeoutMs);
   } finally {
     db.pragma(`synchronous = ${level}`);
   }
@@ -110,6 +172,7 @@ interface MessageRow {
   processed_at: number | null;
   attempts: number;
   error: string | null;
+  warning: string | null;
   kind: string | null;
   detector: string | null;
   report_message_id: string | null;
@@ -140,10 +203,11 @@ export interface BounceRow {
   original_message_id: string | null;
   feedback_type: string | null;
   verified: number;
+  warning: string | null;
 }
 
 const SUMMARY_COLUMNS =
-  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, kind, detector, report_message_id, duplicate_of';
+  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, warning, kind, detector, report_message_id, duplicate_of';
 
 function toSummary(r: MessageRow): MessageSummary {
   return {
@@ -160,6 +224,7 @@ function toSummary(r: MessageRow): MessageSummary {
     processedAt: r.processed_at,
     attempts: r.attempts,
     error: r.error,
+    warning: r.warning ?? null,
     kind: r.kind as ReportKind | null,
     detector: r.detector,
     reportMessageId: r.report_message_id,
@@ -193,6 +258,7 @@ export function toBounce(r: BounceRow): BounceRecord {
     originalMessageId: r.original_message_id,
     feedbackType: r.feedback_type,
     verified: r.verified === 1,
+    warning: r.warning ?? null,
   };
 }
 
@@ -221,6 +287,13 @@ export class SqliteStore implements Store {
         `SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
           WHERE m.state = 'received' ORDER BY m.id LIMIT ?`,
       ),
+      pendingOne: db.prepare(
+        `SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
+          WHERE m.id = ? AND m.state = 'received'`,
+      ),
+      beginAttempt: db.prepare(`UPDATE messages SET attempts = attempts + 1 WHERE id = ? AND state = 'received'`),
+      refundAttempt: db.prepare(`UPDATE messages SET attempts = attempts - 1 WHERE id = ? AND state = 'received' AND attempts > 0`),
+      noteFailedAttempt: db.prepare(`UPDATE messages SET error = ? WHERE id = ? AND state = 'received'`),
       // One statement per key, each walking its index in id order to the first match: with
       // `sha256 = ? OR duplicate_key = ?` SQLite gathers every match of both and sorts
       // them, which made a report received thousands of times quadratic.
@@ -229,16 +302,16 @@ export class SqliteStore implements Store {
       settle: db.prepare(
         `UPDATE messages SET state = @state, processed_at = @now, error = @error, kind = @kind,
                 detector = @detector, report_message_id = @rmid, duplicate_of = @duplicateOf, duplicate_key = @duplicateKey,
-                attempts = attempts + 1
+                warning = @warning
           WHERE id = @id AND state = 'received'`,
       ),
       insertBounce: db.prepare(
         `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status,
                 reason, hardbounce, category, type, rule, detector, reply_code, diagnostic, remote_mta,
-                reporting_mta, original_message_id, feedback_type, verified, reported_recipient)
+                reporting_mta, original_message_id, feedback_type, verified, reported_recipient, warning)
          VALUES (@messageRow, @createdAt, @accountId, @messageId, @recipient, @kind, @action, @status,
                 @reason, @hardbounce, @category, @type, @rule, @detector, @replyCode, @diagnostic, @remoteMta,
-                @reportingMta, @originalMessageId, @feedbackType, @verified, @reportedRecipient)`,
+                @reportingMta, @originalMessageId, @feedbackType, @verified, @reportedRecipient, @warning)`,
       ),
       getMessage: db.prepare(`SELECT m.*, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?`),
       counts: db.prepare(`SELECT state, count(*) AS n FROM messages GROUP BY state`),
@@ -289,6 +362,23 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  pendingMessage(id: number): StoredMessage | null {
+    const r = this.stmt.pendingOne.get(id) as MessageRow | undefined;
+    return r ? { ...toSummary(r), raw: r.raw! } : null;
+  }
+
+  beginAttempts(ids: number[]): void {
+    if (ids.length) this.withoutSync(() => ids.forEach((id) => this.stmt.beginAttempt.run(id)));
+  }
+
+  refundAttempts(ids: number[]): void {
+    if (ids.length) this.withoutSync(() => ids.forEach((id) => this.stmt.refundAttempt.run(id)));
+  }
+
+  noteFailedAttempt(id: number, error: string): void {
+    this.withoutSync(() => this.stmt.noteFailedAttempt.run(error, id));
+  }
+
   findDuplicate(id: number, sha256: string, duplicateKey: string | null): number | null {
     const bySha = this.stmt.duplicateBySha.get(sha256, id) as number | undefined;
     const byKey = duplicateKey === null ? undefined : (this.stmt.duplicateByKey.get(duplicateKey, id) as number | undefined);
@@ -324,11 +414,12 @@ export class SqliteStore implements Store {
           rmid: outcome.state === 'unparseable' ? null : outcome.reportMessageId,
           duplicateOf: outcome.state === 'duplicate' ? outcome.duplicateOf : null,
           duplicateKey: outcome.state === 'processed' ? (outcome.duplicateKey ?? null) : null,
+          warning: outcome.state === 'processed' ? (outcome.warning ?? null) : null,
         }).changes;
         // Already settled (another worker, or a replay after a crash): write nothing twice.
         if (changed === 0 || outcome.state !== 'processed') continue;
         const bounceIds = outcome.bounces.map((b) => {
-          const bounceId = Number(this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0 }).lastInsertRowid);
+          const bounceId = Number(this.stmt.insertBounce.run({ ...b, messageRow: id, hardbounce: b.hardbounce ? 1 : 0, verified: b.verified ? 1 : 0, warning: b.warning ?? null }).lastInsertRowid);
           for (const l of this.recordListeners) l({ ...b, id: bounceId, messageRow: id }, now);
           return bounceId;
         });

@@ -48,8 +48,16 @@ export interface StoredMessage extends Envelope {
   sha256: string;
   state: MessageState;
   processedAt: number | null;
+  /**
+   * Processing attempts begun: counted (committed) before each parse starts, so a message
+   * whose parse crashes its worker or takes the process down is given up after
+   * `pipeline.maxAttempts` instead of being retried for ever.
+   */
   attempts: number;
+  /** Why it is unparseable; while still `received`, what stopped its last attempt. */
   error: string | null;
+  /** Something was cut from what it produced (records past the cap, a Message-ID too long). */
+  warning: string | null;
   kind: ReportKind | null;
   detector: string | null;
   reportMessageId: string | null;
@@ -85,6 +93,8 @@ export interface BounceRecord {
   originalMessageId: string | null;
   feedbackType: string | null;
   verified: boolean;
+  /** Text of this record that was cut (pipeline.maxTextChars), e.g. "diagnostic cut to 1000 of 5234 characters". */
+  warning?: string | null;
 }
 
 /** What the pipeline decided for one stored message; written in one transaction. */
@@ -104,6 +114,8 @@ export type MessageOutcome =
       evidence: Array<Evidence & { bounceIndex: number | null }>;
       /** Signed List-Unsubscribe mailto: tokens this message was sent to (account policy). */
       unsubscribes?: Array<{ account: string; message: string; recipient: string }>;
+      /** What was cut from the output (bounds.ts), stored on the message. */
+      warning?: string | null;
     }
   | { state: 'unparseable'; error: string }
   /** A report already seen (same bytes, or same report Message-ID and verified token): no records of its own. */
@@ -137,6 +149,17 @@ export interface Store {
   insertMessages(batch: IncomingMessage[]): number[];
   /** Messages still in state `received`, oldest first, at most `limit` and about `maxBytes` of raw bytes. */
   pendingMessages(limit: number, maxBytes?: number): StoredMessage[];
+  /** One message if it is still `received`, with the head of its bytes (as pendingMessages). */
+  pendingMessage(id: number): StoredMessage | null;
+  /**
+   * Counts a processing attempt of each message, before its parse starts (a commit that
+   * needs no fsync: it must survive the process, not a power cut).
+   */
+  beginAttempts(ids: number[]): void;
+  /** Takes back attempts that never ran (a graceful stop before their parse). */
+  refundAttempts(ids: number[]): void;
+  /** Notes why an attempt of a still `received` message failed (its parse worker crashed). */
+  noteFailedAttempt(id: number, error: string): void;
   /** Earlier settled message with the same bytes or the same duplicate key, if any. */
   findDuplicate(id: number, sha256: string, duplicateKey: string | null): number | null;
   /** Writes outcomes of several messages in one transaction; a message is settled once. */

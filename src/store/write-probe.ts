@@ -72,7 +72,9 @@ export class DatabaseHealth {
     const before = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma(`busy_timeout = ${this.opts.busyTimeoutMs}`);
     try {
-      withoutSync(this.db, () => this.stmt.run(now));
+      // The process's write turn (WriteTurn) too is waited for no longer than the lock: its
+      // holder may itself be waiting seconds for a lock held by another process.
+      withoutSync(this.db, () => this.stmt.run(now), this.opts.busyTimeoutMs);
       this.busyInARow = 0;
       return { ok: true };
     } catch (err) {

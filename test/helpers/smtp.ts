@@ -1,3 +1,4 @@
+import net from 'node:net';
 import nodemailer from 'nodemailer';
 
 export interface SendResult {
@@ -30,4 +31,49 @@ export async function sendRaw(port: number, envelope: { from: string; to: string
 /** The same message made unique per n (its own Message-ID), so it is no duplicate. */
 export function withMessageId(raw: Buffer, n: number | string): Buffer {
   return Buffer.from(raw.toString('latin1').replace(/^Message-Id: <([^>]+)>/im, `Message-Id: <${n}.$1>`), 'latin1');
+}
+
+/**
+ * One message over a fresh raw SMTP connection, timing what a sender waits for its 250:
+ * from the final "." handed to the kernel to the reply. `raw` must use CRLF line ends.
+ */
+export async function sendTimed(port: number, to: string, raw: Buffer): Promise<{ code: number; ms: number }> {
+  const sock = net.connect(port, '127.0.0.1');
+  sock.setNoDelay(true);
+  let buf = '';
+  const waiting: Array<(line: string) => void> = [];
+  const ready: string[] = [];
+  sock.on('data', (d: Buffer) => {
+    buf += d.toString('latin1');
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).replace(/\r$/, '');
+      buf = buf.slice(i + 1);
+      if (line.length > 3 && line[3] === '-') continue;
+      const w = waiting.shift();
+      if (w) w(line);
+      else ready.push(line);
+    }
+  });
+  const closed = new Promise<never>((_, reject) => sock.once('close', () => reject(new Error('connection closed'))));
+  closed.catch(() => {});
+  const reply = () => Promise.race([ready.length ? Promise.resolve(ready.shift()!) : new Promise<string>((r) => waiting.push(r)), closed]);
+  const cmd = (line: string) => (sock.write(line + '\r\n'), reply());
+  try {
+    for (const [step, want] of [[reply, '220'], [() => cmd('EHLO mta.test'), '250'], [() => cmd('MAIL FROM:<>'), '250'], [() => cmd(`RCPT TO:<${to}>`), '250'], [() => cmd('DATA'), '354']] as const) {
+      const line = await step();
+      if (!line.startsWith(want)) return { code: Number(line.slice(0, 3)), ms: NaN };
+    }
+    const body = Buffer.from(raw.toString('latin1').replace(/^\./gm, '..'), 'latin1');
+    sock.write(body);
+    if (!body.subarray(-2).equals(Buffer.from('\r\n'))) sock.write('\r\n');
+    await new Promise<void>((r) => sock.write('.\r\n', () => r()));
+    const t0 = performance.now();
+    const line = await reply();
+    const ms = performance.now() - t0;
+    sock.write('QUIT\r\n');
+    return { code: Number(line.slice(0, 3)), ms };
+  } finally {
+    sock.end();
+  }
 }

@@ -1,10 +1,12 @@
-// A sender's 250 waits for its message's commit, never for the classification of a backlog
-// on the same thread: the processor lets the intake commit between its steps.
+// A sender's 250 waits for its message's commit, never for the processing of a backlog:
+// with the intake and the settling on one thread (pipeline.worker off), the parse runs in the
+// parse worker, so a commit goes through while a batch is being parsed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { Intake } from '../../src/pipeline/intake.js';
+import { ParseHost, parseHostOptions } from '../../src/pipeline/parse-host.js';
 import { Processor } from '../../src/pipeline/processor.js';
 import { openStore } from '../../src/store/index.js';
 import type { IncomingMessage } from '../../src/store/types.js';
@@ -18,26 +20,28 @@ const incoming = (n: number): IncomingMessage => ({
 });
 
 describe('intake priority over processing', () => {
-  it('a message arriving while a backlog is classified is committed before that batch is settled', async () => {
-    const store = openStore(testConfig());
+  it('a message arriving while a backlog is parsed is committed before that batch is settled', async () => {
+    const config = testConfig();
+    const store = openStore(config);
     store.insertMessages(Array.from({ length: 40 }, (_, n) => incoming(n)));
     const log = createLogger('silent');
     const settled: number[] = [];
     const intake: Intake = new Intake(store, log, 100, () => {}, 0);
     const processor = new Processor(store, new VerpCodec(TEST_SECRET, 'b'), log, {
       batchSize: 40,
-      yieldTo: () => intake.flushPending(),
+      parser: new ParseHost(parseHostOptions(config, log)),
       onSettled: (outcomes) => settled.push(...outcomes.map((o) => o.id)),
     });
     processor.kick();
     // Let the processor get into its batch of 40, then a sender's message arrives.
-    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+    while (store.listMessages({}).every((m) => m.attempts === 0)) await new Promise((r) => setTimeout(r, 1));
     const settledWhenStored = await intake.accept(incoming(1000)).then(() => settled.length);
     await processor.drain();
     expect(settledWhenStored).toBe(0);
     // ... and the newcomer is processed too, after the backlog.
     expect(settled).toHaveLength(41);
     expect(store.countMessages().received).toBe(0);
+    await processor.stop();
     store.close();
   });
 });

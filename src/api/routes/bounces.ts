@@ -78,7 +78,15 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
             bounce,
             rule: z.object({ id: z.string(), detector: z.string() }),
             evidence: z.array(z.looseObject({ id: z.number(), deliveryId: z.number(), at: z.number(), source: z.string(), state: z.string() })),
-            report: z.object({ href: z.string(), size: z.number(), receivedAt: z.number(), state: z.string() }).nullable(),
+            report: z
+              .object({
+                href: z.string(),
+                size: z.number(),
+                receivedAt: z.number(),
+                state: z.string(),
+                warning: z.string().nullable().describe('what was cut from the report\'s output, e.g. "10000 recipients reported, 100 kept (pipeline.maxRecordsPerMessage)"'),
+              })
+              .nullable(),
           }),
         ),
       },
@@ -90,7 +98,7 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
         bounce: b,
         rule: { id: b.rule, detector: b.detector },
         evidence: repo.evidenceOfBounce(b.id!),
-        report: msg ? { href: `/v1/bounces/${b.id}/report`, size: msg.size, receivedAt: msg.receivedAt, state: msg.state } : null,
+        report: msg ? { href: `/v1/bounces/${b.id}/report`, size: msg.size, receivedAt: msg.receivedAt, state: msg.state, warning: msg.warning } : null,
       };
     },
   });

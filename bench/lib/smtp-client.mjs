@@ -1,0 +1,59 @@
+// A raw SMTP client connection for the load scripts (smtp-load.mjs, hostile.mjs): one
+// command, one reply, no pipelining, replies read whole (multi-line ones included).
+import { createConnection } from 'node:net';
+
+export class Conn {
+  constructor(sock) {
+    this.sock = sock;
+    this.buf = '';
+    this.lines = [];
+    this.replies = [];
+    this.waiters = [];
+    this.closed = false;
+    sock.setNoDelay(true);
+    sock.on('data', (d) => this.onData(d));
+    sock.on('error', (e) => this.fail(e));
+    sock.on('close', () => this.fail(new Error('connection closed')));
+  }
+  onData(d) {
+    this.buf += d.toString('latin1');
+    let i;
+    while ((i = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, i).replace(/\r$/, '');
+      this.buf = this.buf.slice(i + 1);
+      this.lines.push(line);
+      // The last line of a reply has a space (or nothing) after the code.
+      if (line.length <= 3 || line[3] === ' ') {
+        const reply = { code: Number(line.slice(0, 3)), text: this.lines.join('\n') };
+        this.lines = [];
+        const w = this.waiters.shift();
+        if (w) w.resolve(reply);
+        else this.replies.push(reply);
+      }
+    }
+  }
+  fail(err) {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w.reject(err);
+  }
+  reply() {
+    if (this.replies.length) return Promise.resolve(this.replies.shift());
+    if (this.closed) return Promise.reject(new Error('connection closed'));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+  async cmd(line) {
+    this.sock.write(line + '\r\n');
+    return this.reply();
+  }
+  end() {
+    this.sock.destroy();
+  }
+}
+
+export function connectSmtp(port, host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const s = createConnection({ port, host });
+    s.once('connect', () => resolve(new Conn(s)));
+    s.once('error', reject);
+  });
+}

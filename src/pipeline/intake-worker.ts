@@ -1,0 +1,65 @@
+// The intake thread: the durable commit of received messages, and nothing else.
+//
+// Why a thread: a durable commit (synchronous=FULL) waits for an fsync, several ms on these
+// disks, and better-sqlite3 waits synchronously. On the SMTP thread that wait stops every
+// session; here it stops nobody, and the messages that arrive meanwhile queue up and share
+// the next commit: real group commit, at any load, with no timer. Why nothing else: a 250
+// waits for this thread, so no parse (processing-worker.ts) and no settling share it; the
+// only thing it can wait for is SQLite's write lock, which the processing side holds only
+// for short settling transactions, never across a parse.
+//
+// Protocol (main <-> intake worker), all plain objects:
+//   main  -> { type: 'store', reqId, message }      worker -> { type: 'stored', reqId, id } | { type: 'failed', reqId, error }
+//   main  -> { type: 'stop' }                       worker -> { type: 'stopped' }
+//                                                   worker -> { type: 'ready' }
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../log.js';
+import { openStore } from '../store/index.js';
+import { WriteTurn } from '../store/sqlite.js';
+import type { PipelineWorkerData } from './remote.js';
+import type { IncomingMessage } from '../store/types.js';
+import { Intake } from './intake.js';
+
+export type ToIntakeWorker = { type: 'store'; reqId: number; message: IncomingMessage } | { type: 'stop' };
+export type FromIntakeWorker =
+  | { type: 'ready' }
+  | { type: 'stored'; reqId: number; id: number }
+  | { type: 'failed'; reqId: number; error: string }
+  | { type: 'stopped' };
+
+/** Buffers arrive as Uint8Array (moved or cloned): view them as Buffers, no copy. */
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function asBuffers(raw: Uint8Array | readonly Uint8Array[]): Buffer[] {
+  return raw instanceof Uint8Array ? [asBuffer(raw)] : raw.map(asBuffer);
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const { config, writeTurn } = workerData as PipelineWorkerData;
+  const log = createLogger(config.logLevel).child({ mod: 'intake' });
+  // Inserting messages fires no policy rule: the plain store, not openPipeline's.
+  const store = openStore(config, { writeTurn: WriteTurn.from(writeTurn) });
+  const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
+  const post = (m: FromIntakeWorker) => port.postMessage(m);
+
+  port.on('message', (m: ToIntakeWorker) => {
+    if (m.type === 'store') {
+      intake.accept({ ...m.message, raw: asBuffers(m.message.raw) }).then(
+        (id) => post({ type: 'stored', reqId: m.reqId, id }),
+        (err: Error) => post({ type: 'failed', reqId: m.reqId, error: err.message }),
+      );
+    } else if (m.type === 'stop') {
+      // After the commit already scheduled (setImmediate, first in line) has run.
+      setImmediate(() => {
+        store.close();
+        log.flush();
+        post({ type: 'stopped' });
+        port.close();
+      });
+    }
+  });
+  post({ type: 'ready' });
+}
