@@ -1,7 +1,7 @@
 // From provider facts to evidence (src/esp/evidence.ts): the provider's type and reason hints
 // on top of the shared classifier, and the hint tables kept honest against it.
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../../src/classifier/index.js';
+import { ruleEntries } from '../../src/classifier/index.js';
 import { classifyFacts, decide, toEvidence, type EventFacts, type ReasonHint } from '../../src/esp/evidence.js';
 import { MAILGUN_FAILURE_HINTS } from '../../src/esp/mailgun.js';
 import { POSTMARK_BOUNCE_TYPES } from '../../src/esp/postmark.js';
@@ -96,13 +96,14 @@ describe('reason hints', () => {
     ];
     expect(all.length).toBeGreaterThan(20);
     for (const h of all) {
-      const rule = RULES.find((r) => r.reason === h.reason && r.pattern && !r.detector && !r.host && !r.vendorCategory && !r.command && !r.status);
+      // a phrase of the reason tables whose example needs nothing but its text
+      const rule = ruleEntries().find((r) => r.reason === h.reason && r.id.startsWith('text.') && Object.keys(r.example).length === 1);
       if (!rule) {
         // a reason no text rule names: the classifier's fallback categories
         expect(['other', 'temporary'], `${h.rule}: ${h.reason}`).toContain(h.category);
         continue;
       }
-      const v = classifyFacts(facts({ diagnostic: rule.example, providerBounceType: 'hard' }));
+      const v = classifyFacts(facts({ diagnostic: rule.example.text, providerBounceType: 'hard' }));
       expect(v.reason, `${rule.id} example`).toBe(h.reason);
       if (v.category === 'other') expect(['other', 'temporary'], h.rule).toContain(h.category);
       else expect(h.category, h.rule).toBe(v.category);

@@ -80,12 +80,12 @@ describe('SendGrid events -> evidence', () => {
     const r = await post(intake(), body, sendgridHeaders(body, keys.privateKey, TS));
     if (!r.ok) throw new Error(r.refusal.code);
     expect(r.evidence.map((e) => [e.recipient, e.kind, e.reason, e.category, e.type, e.hardbounce, e.rule])).toEqual([
-      ['nobody@example.test', 'bounce', 'userunknown', 'unknown_user', 'hard', true, 'text.user-unknown'],
+      ['nobody@example.test', 'bounce', 'userunknown', 'unknown_user', 'hard', true, 'google.no-such-account'],
       // a block: the sender's reputation, final for this message only
       ['blocked@example.test', 'bounce', 'blocked', 'policy', 'soft', false, expect.any(String)],
       // "500 unknown recipient" with 5.0.0 and no SMTP command reads as a filter; SendGrid's
       // "Invalid Address" confirms the address does not exist
-      ['vague@example.test', 'bounce', 'userunknown', 'unknown_user', 'hard', true, 'text.user-unknown+not-rcpt+esp.sendgrid.invalid-address'],
+      ['vague@example.test', 'bounce', 'userunknown', 'unknown_user', 'hard', true, 'text.userunknown:unknown-recipient+not-rcpt+esp.sendgrid.invalid-address'],
       ['dropped@example.test', 'bounce', 'suppressed', 'other', 'hard', false, 'esp.sendgrid.dropped-suppressed'],
       ['deferred@example.test', 'delay', 'mailboxfull', 'mailbox_full', 'pending', false, expect.any(String)],
       ['delivered@example.test', 'delivery', 'delivered', 'none', 'none', false, 'action.delivered'],

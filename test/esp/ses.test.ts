@@ -56,7 +56,7 @@ describe('SES bounces', () => {
         remoteMta: null,
         reportingMta: 'b224-1.smtp-out.eu-west-1.amazonses.com',
         feedbackType: null,
-        rule: 'text.user-unknown',
+        rule: 'text.userunknown:user-unknown',
         typeSource: 'provider',
       },
     ]);
@@ -65,7 +65,7 @@ describe('SES bounces', () => {
   it('Permanent/NoEmail confirms "mailbox unavailable" without an SMTP command (which alone reads as a filter)', () => {
     const [e] = run(fixture('ses-bounce-permanent-noemail.json')).evidence;
     expect(verdict(e!)).toEqual({ kind: 'bounce', reason: 'userunknown', category: 'unknown_user', type: 'hard', hardbounce: true, status: '5.0.0' });
-    expect(e!.rule).toBe('text.user-unknown+not-rcpt+esp.ses.NoEmail');
+    expect(e!.rule).toBe('text.userunknown:mailbox-unavailable+not-rcpt+esp.ses.NoEmail');
     // without SES's word, the same text is the classifier's `filtered`
     const plain = fixture('ses-bounce-permanent-noemail.json') as { bounce: { bounceSubType: string } };
     plain.bounce.bounceSubType = 'General';
