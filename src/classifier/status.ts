@@ -118,13 +118,18 @@ export const STATUS_REGISTRY: readonly StatusEntry[] = [
 ];
 
 /**
- * Class-4 codes read differently from their permanent twin. 4.4.1 "No answer from host": the
- * MTA keeps retrying a host that does not answer (refused, timed out) until its queue lifetime
- * ends, so a delay notice or a final failure with 4.4.1 is the queue's expiry (Sisimai's
- * Sisimai::SMTP::Status maps 4.4.1 to expired, and the public labels follow it for delayed and
- * failed 4.4.1); a permanent 5.4.1 stays a network error.
+ * Class-4 codes read differently from their permanent twin, as in Sisimai::SMTP::Status (the
+ * reason definitions whose labels the classifier is judged by):
+ *  - 4.4.1 "No answer from host": the MTA keeps retrying a host that does not answer (refused,
+ *    timed out) until its queue lifetime ends, so a delay notice or a final failure with 4.4.1
+ *    is the queue's expiry (the public labels: delayed and failed 4.4.1 are expired); a
+ *    permanent 5.4.1 stays a network error;
+ *  - 4.3.0, 4.7.0 "other or undefined" with a transient class say only "try again later": no
+ *    cause (Sisimai leaves them out of its map; a 451 4.3.0 "try again later" is labelled
+ *    onhold), while 5.3.0 / 5.7.0 keep their subject's reading. (4.4.0 stays a network error:
+ *    issue #13's nested example, "<421 4.4.0 Unable to lookup DNS ...>", is one.)
  */
-const TRANSIENT: Record<string, Reason> = { '4.1': 'expired' };
+const TRANSIENT: Record<string, Reason | null> = { '4.1': 'expired', '3.0': null, '7.0': null };
 
 /** What a subject says when its detail is not registered (`5.1.99`). */
 const SUBJECT_DEFAULT: Record<string, Reason | null> = {
@@ -155,7 +160,7 @@ export function reasonOfStatus(status: string | null): { reason: Reason; id: str
   const sd = subjectDetail(status);
   if (!sd) return null;
   const t = status!.charCodeAt(0) === 52 ? TRANSIENT[sd] : undefined;
-  if (t) return { reason: t, id: `status.4.${sd}` };
+  if (t !== undefined) return t ? { reason: t, id: `status.4.${sd}` } : null;
   const e = BY_CODE.get(sd);
   if (e) return e.reason ? { reason: e.reason, id: `status.x.${e.code}` } : null;
   const subject = sd.split('.')[0];

@@ -291,6 +291,15 @@ describe('round 2 of issue 13: the generated corpus families', () => {
     expect(one({ status: '4.4.7', diagnosticCode: 'Deferred: Connection refused by mx.example.org.' })).toMatchObject({ reason: 'blocked', rule: 'text.blocked-connection:connection-refused-by' });
     expect(one({ action: 'delayed', status: '4.0.0', diagnosticCode: 'Network error on destination MXs' })).toMatchObject({ reason: 'networkerror' });
   });
+  it('a transient "other or undefined" status (4.3.0, 4.7.0) names no cause; its permanent twin does', () => {
+    for (const st of ['4.3.0', '4.7.0']) expect(reasonOfStatus(st), st).toBeNull();
+    expect(reasonOfStatus('4.4.0')).toMatchObject({ reason: 'networkerror' });
+    expect(reasonOfStatus('5.3.0')).toMatchObject({ reason: 'systemerror' });
+    expect(reasonOfStatus('5.7.0')).toMatchObject({ reason: 'securityerror' });
+    expect(one({ status: '4.3.0', replyCode: 451, diagnosticCode: '451 4.3.0 This message could not be delivered. Please try again later.' })).toMatchObject({ reason: 'onhold', type: 'soft' });
+    // the text still decides when it names a cause
+    expect(one({ status: '4.3.0', replyCode: 451, diagnosticCode: '451 4.3.0 Error: queue file write error' })).toMatchObject({ reason: 'systemerror' });
+  });
   it('reputation stated as the cause is badreputation (Cisco SBRS); Spectrum AUP#1260 is its IPv6 code', () => {
     const sbrs = "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation.";
     expect(one({ replyCode: 554, diagnosticCode: sbrs })).toMatchObject({ reason: 'badreputation' });
