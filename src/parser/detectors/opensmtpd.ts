@@ -35,6 +35,8 @@ const MAX_LINES = 1000;
 
 export function detectOpenSmtpd(view: MailView): DetectorResult | null {
   const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  // (a substring test first: most messages are not OpenSMTPD's, and it costs less than the regex)
+  if (!text.includes('This is the MAILER-DAEMON')) return null;
   const intro = INTRO.exec(text);
   if (!intro) return null;
   const after = text.slice(intro.index + intro[0].length);
