@@ -91,6 +91,35 @@ function classOf(r: RecipientReport): 2 | 4 | 5 | null {
   return null;
 }
 
+const GENERIC_STATUS = /^[245]\.0\.0$/;
+
+/**
+ * Whether the failure was permanent (5) or transient (4), once the reason is known. The
+ * Status field's class, except where it says less than the rest of the report:
+ *  - a generic 5.0.0 beside a 4xx reply: the reply says it was transient (Exim writes
+ *    `Status: 5.0.0` for every address it gives up on, a 421 that expired included). Not the
+ *    other way round: a 4.0.0 beside a 5xx reply is the reporting MTA's decision to treat it
+ *    as transient (Postfix after a 5xx greeting, soft_bounce), and the labels keep it so;
+ *  - an expiry with no specific code and no permanent reply: the MTA gave up after temporary
+ *    failures, a transient failure by nature (RFC 3463 X.4.7 is class 4 in Postfix's and
+ *    Sendmail's reports).
+ */
+function failureClass(r: RecipientReport, reason: Reason): 2 | 4 | 5 | null {
+  const cls = classOf(r);
+  const reply = r.replyCode ? Math.floor(r.replyCode / 100) : null;
+  const generic = !r.status || GENERIC_STATUS.test(r.status);
+  if (r.status?.[0] === '5' && generic && reply === 4) return 4;
+  if (reason === 'expired' && generic && reply !== 5) return 4;
+  return cls;
+}
+
+/**
+ * Report families whose reports never say which SMTP command a reply answered: a missing
+ * command there says nothing about the phase. OpenSMTPD (usr.sbin/smtpd/bounce.c) lists
+ * "address: reply" lines and a generic Status (5.0.0) for RCPT and DATA refusals alike.
+ */
+const PHASE_NOT_REPORTED = new Set(['opensmtpd']);
+
 /** What the classifier decides for one recipient; the rest of a Verdict is the report's. */
 type Decision = Pick<Verdict, 'status' | 'statusDerived' | 'reason' | 'hardbounce' | 'category' | 'type' | 'rule' | 'matched'>;
 
@@ -172,8 +201,11 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
   // the report does not say which command failed and the code says the mailbox exists (X.2.x,
   // RFC 3463 §3.3), names no cause (none, X.0.0) or names a policy (X.7.x, qmail's "badrcptto").
   // Provider conventions (Google, Yahoo, Microsoft ... documented wordings) are final and exempt.
+  // A family that never reports the command (PHASE_NOT_REPORTED) gives no such evidence: there
+  // the wording is read as written.
   const vague = !r.status || /^\d\.(?:0\.0|2\.\d+|7\.\d+)$/.test(r.status);
-  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && !m.fixed && r.command !== 'RCPT' && r.command !== 'MAIL' && vague) {
+  const phaseUnknown = !r.command && PHASE_NOT_REPORTED.has(report.detector);
+  if (reason === 'userunknown' && m?.field === 'diagnosticCode' && !m.fixed && r.command !== 'RCPT' && r.command !== 'MAIL' && vague && !phaseUnknown) {
     reason = 'filtered';
     rule += '+not-rcpt';
   }
@@ -183,11 +215,12 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     rule += '+temporary';
   }
 
+  const failCls = failureClass(r, reason);
   let status = r.status;
   let statusDerived = false;
-  const permanent = cls === 5 || (cls === null && r.action !== 'delayed');
+  const permanent = failCls === 5 || (failCls === null && r.action !== 'delayed');
   if (!status) {
-    const klass = cls ?? (r.action === 'delayed' ? 4 : 5);
+    const klass = failCls ?? (r.action === 'delayed' ? 4 : 5);
     status = `${klass}.${DERIVED_STATUS[reason]}`;
     statusDerived = true;
   }

@@ -59,7 +59,7 @@ export const STATUS_REGISTRY: readonly StatusEntry[] = [
   s('3.5', 'System incorrectly configured', `${R3463} §3.4`, 'systemerror'),
   s('3.6', 'Requested priority was changed', 'RFC 6710', null),
   s('4.0', 'Other or undefined network or routing status', `${R3463} §3.5`, 'networkerror'),
-  s('4.1', 'No answer from host', `${R3463} §3.5`, 'networkerror'),
+  s('4.1', 'No answer from host', `${R3463} §3.5`, 'networkerror', 'a transient 4.4.1 is `expired`, see TRANSIENT'),
   s('4.2', 'Bad connection', `${R3463} §3.5`, 'networkerror'),
   s('4.3', 'Directory server failure', `${R3463} §3.5`, 'networkerror', 'the DNS could not be asked (the RFC names it as the example)'),
   s('4.4', 'Unable to route', `${R3463} §3.5`, 'hostunknown', 'permanent: no route to the domain exists; a 4.4.4 is a network error (see index.ts)'),
@@ -117,6 +117,20 @@ export const STATUS_REGISTRY: readonly StatusEntry[] = [
   s('7.30', 'REQUIRETLS support required', 'RFC 8689', 'failedstarttls'),
 ];
 
+/**
+ * Class-4 codes read differently from their permanent twin, as in Sisimai::SMTP::Status (the
+ * reason definitions whose labels the classifier is judged by):
+ *  - 4.4.1 "No answer from host": the MTA keeps retrying a host that does not answer (refused,
+ *    timed out) until its queue lifetime ends, so a delay notice or a final failure with 4.4.1
+ *    is the queue's expiry (the public labels: delayed and failed 4.4.1 are expired); a
+ *    permanent 5.4.1 stays a network error;
+ *  - 4.3.0, 4.7.0 "other or undefined" with a transient class say only "try again later": no
+ *    cause (Sisimai leaves them out of its map; a 451 4.3.0 "try again later" is labelled
+ *    onhold), while 5.3.0 / 5.7.0 keep their subject's reading. (4.4.0 stays a network error:
+ *    issue #13's nested example, "<421 4.4.0 Unable to lookup DNS ...>", is one.)
+ */
+const TRANSIENT: Record<string, Reason | null> = { '4.1': 'expired', '3.0': null, '7.0': null };
+
 /** What a subject says when its detail is not registered (`5.1.99`). */
 const SUBJECT_DEFAULT: Record<string, Reason | null> = {
   '0': null, '1': 'userunknown', '2': 'filtered', '3': 'systemerror', '4': 'networkerror',
@@ -145,6 +159,8 @@ export function statusEntry(status: string | null): StatusEntry | null {
 export function reasonOfStatus(status: string | null): { reason: Reason; id: string } | null {
   const sd = subjectDetail(status);
   if (!sd) return null;
+  const t = status!.charCodeAt(0) === 52 ? TRANSIENT[sd] : undefined;
+  if (t !== undefined) return t ? { reason: t, id: `status.4.${sd}` } : null;
   const e = BY_CODE.get(sd);
   if (e) return e.reason ? { reason: e.reason, id: `status.x.${e.code}` } : null;
   const subject = sd.split('.')[0];

@@ -21,18 +21,21 @@ import { readJsonl, score, scoreByPart } from '../../scripts/corpus-score.mjs';
 
 // Today's figures (main's classifier, this commit) minus a small margin for the public parts;
 // exactly today's for the generated corpus and for the harm counts (they must not get worse).
-// (measured after the phrase tables and "recipients only where a failure is stated" (#13):
-// dev 95.8 % all three right, 97.8 % recipients; validation 95.3 %, 98.4 %. The whole-corpus
-// figures before them, 97.8 %, came from rules fitted to every file, validation included.)
+// Measured with `npm run build && npm run corpus` after round 2 of #13 (Sendmail multi-line
+// replies and "Deferred:" causes, the OpenSMTPD detector, the label conventions for expiry,
+// the corrected generated expectations): dev 96.1 % all three right, 97.8 % recipients;
+// validation 95.3 %, 98.4 % (round 1: dev 95.8 %, validation 95.3 %). The whole-corpus figures
+// before round 1, 97.8 %, came from rules fitted to every file, validation included.
 const PUBLIC = {
-  dev: { all: 95.5, recipient: 97.5 },
+  dev: { all: 95.8, recipient: 97.5 },
   validation: { all: 95.0, recipient: 98.0 },
 };
-const PUBLIC_HARMS = { notFailed: 4, falseHard: 8 }; // dev + validation, today's counts
-// (measured at this commit: all three right 88.8 % (509/573), recipients 99.5 %, reason 89.0 %,
-// hardbounce 96.3 %; 0 records for addresses that did not fail, 5 false hard bounces)
-const GENERATED = { all: 88.8, recipient: 99.4, reason: 88.9, hardbounce: 96.3 };
-const GENERATED_HARMS = { notFailed: 0, falseHard: 5 };
+const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0, 3 + 3), today's counts
+// (measured at this commit: all three right 99.47 % (567/570; the 3 misses are status only),
+// recipients 100 %, reason 100 %, hardbounce 100 %; 0 records for addresses that did not
+// fail, 0 false hard bounces. Round 1: 88.8 % of 573 rows, 5 false hard bounces)
+const GENERATED = { all: 99.4, recipient: 100, reason: 100, hardbounce: 100 };
+const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
 const GENERATED_MIN_FILES = 450;
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

@@ -256,3 +256,54 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(one({ status: '5.0.0', diagnosticCode: null })).toMatchObject({ reason: 'undefined' });
   });
 });
+
+describe('round 2 of issue 13: the generated corpus families', () => {
+  const one = (fields: Partial<RecipientReport>, extra: Partial<ParsedReport> = {}) => classify({ ...report([recipient(fields)]), ...extra })[0];
+
+  it('a family that never reports the SMTP command (OpenSMTPD) keeps "user unknown" as written', () => {
+    const f = { status: '5.0.0', replyCode: 550, diagnosticCode: '550 <a@example.net>: User unknown' };
+    expect(one(f, { detector: 'opensmtpd' })).toMatchObject({ reason: 'userunknown', hardbounce: true, rule: 'text.userunknown:user-unknown' });
+    // a family that would have said RCPT: no command is the labels' filter reading
+    expect(one(f, { detector: 'rfc3464' })).toMatchObject({ reason: 'filtered', hardbounce: false });
+    // a stated DATA is a filter whatever the family
+    expect(one({ ...f, command: 'DATA' }, { detector: 'opensmtpd' })).toMatchObject({ reason: 'filtered' });
+  });
+  it("Exim's generic Status 5.0.0 beside a 421 that expired is a transient failure", () => {
+    const text = '421 resimta.example comcast 192.0.2.1 Too many sessions opened. Please see http://postmaster.comcast.net/smtp-error-codes.php#RL000001: retry timeout exceeded';
+    expect(one({ status: '5.0.0', replyCode: 421, diagnosticCode: text })).toMatchObject({ reason: 'ratelimited', type: 'soft', status: '5.0.0' });
+    // a 4.0.0 beside a 5xx stays the reporting MTA's transient reading
+    expect(one({ status: '4.0.0', replyCode: 554, diagnosticCode: '554 Blocked - see https://example.org/dnsbl' })).toMatchObject({ type: 'soft' });
+    // and a plain 5.0.0 with a 5xx reply is permanent
+    expect(one({ status: '5.0.0', replyCode: 550, diagnosticCode: '550 5.0.0 Sorry' })).toMatchObject({ type: 'hard' });
+  });
+  it('an expiry with no code and no permanent reply is transient (derived 4.4.7)', () => {
+    expect(one({ diagnosticCode: 'retry timeout exceeded' })).toMatchObject({ reason: 'expired', type: 'soft', status: '4.4.7', statusDerived: true });
+    expect(one({ status: '5.0.0', diagnosticCode: 'host 192.0.2.3 [192.0.2.3] retry timeout exceeded' })).toMatchObject({ reason: 'expired', type: 'soft' });
+  });
+  it('the cause a server names beats the expiry note after it', () => {
+    expect(one({ status: '4.3.1', replyCode: 452, diagnosticCode: '452 4.3.1 Insufficient system storage: retry timeout exceeded' })).toMatchObject({ reason: 'systemfull', rule: 'text.systemfull:insufficient-system-storage' });
+  });
+  it('a host that does not answer: 4.4.1 and a refused TCP connection are expired; "refused by <host>" is blocked', () => {
+    expect(reasonOfStatus('4.4.1')).toEqual({ reason: 'expired', id: 'status.4.4.1' });
+    expect(reasonOfStatus('5.4.1')).toMatchObject({ reason: 'networkerror' });
+    expect(one({ action: 'delayed', status: '4.4.1', diagnosticCode: 'connect to 192.0.2.2[192.0.2.2]:25: Connection refused' })).toMatchObject({ reason: 'expired', type: 'pending' });
+    expect(one({ status: '4.4.1', diagnosticCode: 'connect to 192.0.2.2[192.0.2.2]:25: Connection refused' })).toMatchObject({ reason: 'expired', type: 'soft', hardbounce: false });
+    expect(one({ status: '4.4.7', diagnosticCode: 'Deferred: Connection refused by mx.example.org.' })).toMatchObject({ reason: 'blocked', rule: 'text.blocked-connection:connection-refused-by' });
+    expect(one({ action: 'delayed', status: '4.0.0', diagnosticCode: 'Network error on destination MXs' })).toMatchObject({ reason: 'networkerror' });
+  });
+  it('a transient "other or undefined" status (4.3.0, 4.7.0) names no cause; its permanent twin does', () => {
+    for (const st of ['4.3.0', '4.7.0']) expect(reasonOfStatus(st), st).toBeNull();
+    expect(reasonOfStatus('4.4.0')).toMatchObject({ reason: 'networkerror' });
+    expect(reasonOfStatus('5.3.0')).toMatchObject({ reason: 'systemerror' });
+    expect(reasonOfStatus('5.7.0')).toMatchObject({ reason: 'securityerror' });
+    expect(one({ status: '4.3.0', replyCode: 451, diagnosticCode: '451 4.3.0 This message could not be delivered. Please try again later.' })).toMatchObject({ reason: 'onhold', type: 'soft' });
+    // the text still decides when it names a cause
+    expect(one({ status: '4.3.0', replyCode: 451, diagnosticCode: '451 4.3.0 Error: queue file write error' })).toMatchObject({ reason: 'systemerror' });
+  });
+  it('reputation stated as the cause is badreputation (Cisco SBRS); Spectrum AUP#1260 is its IPv6 code', () => {
+    const sbrs = "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation.";
+    expect(one({ replyCode: 554, diagnosticCode: sbrs })).toMatchObject({ reason: 'badreputation' });
+    expect(one({ status: '5.7.1', diagnosticCode: '554 5.7.1 - ERROR: Mail refused - <192.0.2.1> - See http://www.spamhaus.org/query/bl?ip=192.0.2.1 AUP#1260' })).toMatchObject({ reason: 'networkerror', rule: 'spectrum.code-1260' });
+    expect(one({ status: '5.7.1', diagnosticCode: '554 5.7.1 Your IP address has been blocked AUP#I-1220' })).toMatchObject({ reason: 'blocked' });
+  });
+});

@@ -535,6 +535,17 @@ describe('each detector grows linearly', () => {
       100,
     );
   });
+  it('opensmtpd: many "address: error" lines, and one long error', async () => {
+    const intro = '    Hi!\n\n    This is the MAILER-DAEMON, please DO NOT REPLY to this email.\n\n    An error has occurred while attempting to deliver a message for\n    the following list of recipients:\n\n';
+    await expectLinear(
+      (n) =>
+        textNdr({
+          text: intro + Array.from({ length: n }, (_, i) => `user${i}@example.jp: 550 5.1.1 <user${i}@example.jp>... User Unknown\n`).join('') + `last@example.jp: 550 ${'Mailbox full '.repeat(n)}\n\n    Below is a copy of the original message:\n`,
+        }),
+      parse,
+      150,
+    );
+  });
   it('dragonfly: a long error text', async () => {
     await expectLinear(
       (n) =>

@@ -26,6 +26,15 @@ const mail = (path: string) => readFileSync(mailDir + path);
 const rcpt = (finalRecipient: string, fields: Partial<RecipientReport>): RecipientReport => newRecipient(finalRecipient, { action: 'failed', ...fields });
 
 describe.skipIf(!haveCorpus)('Unix MTA NDRs (shared corpus, read in place)', () => {
+  it('opensmtpd (before 5.x: no delivery-status part): one record per "address: error" line', async () => {
+    const r = await parseMessage(mail('bsd/lhost-opensmtpd-02.eml'));
+    expect(r).toMatchObject({ detector: 'opensmtpd', kind: 'bounce' });
+    expect(r.recipients).toEqual([
+      rcpt('mailboxfull@example.jp', { status: '5.2.2', replyCode: 550, diagnosticCode: '550 5.2.2 <mailboxfull@example.jp>... Mailbox Full' }),
+      rcpt('userunknown@example.jp', { status: '5.1.1', replyCode: 550, diagnosticCode: '550 5.1.1 <userunknown@example.jp>... User Unknown' }),
+    ]);
+  });
+
   it('exim: one block per address, lead-in split into command + remote MTA', async () => {
     const r = await parseMessage(mail('bsd/lhost-exim-02.eml'));
     expect(r.detector).toBe('exim');

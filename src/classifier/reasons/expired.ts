@@ -55,3 +55,24 @@ export const expired: ReasonTable = {
     p('server did not respond', QUEUE),
   ],
 };
+
+/**
+ * A TCP connection the destination refused, in the reporting MTA's own words: the host gave
+ * no SMTP answer at all (RFC 3463 X.4.1 "No answer from host"), the MTA keeps the message and
+ * retries until its queue lifetime ends, so the notice is the expiry's (Sisimai's reading of
+ * 4.4.1). After ./blocked.ts `refusedByHost`: Sendmail's "Connection refused by <host>" is read
+ * as the host turning us away, the convention of the public labels.
+ */
+export const noAnswer: ReasonTable = {
+  id: 'text.no-answer',
+  reason: 'expired',
+  note: 'the destination refused the TCP connection: no answer from the host (RFC 3463 X.4.1)',
+  phrases: [
+    p(
+      'connect to * connection refused',
+      'Postfix: "connect to <host>[<ip>]:25: Connection refused" (dsn 4.4.1)',
+      'connect to mx.example.org[192.0.2.25]:25: Connection refused',
+    ),
+    p('connection refused', 'seen: Postfix, Exim, qmail (a refused TCP connection; RFC 3463 X.4.1)'),
+  ],
+};

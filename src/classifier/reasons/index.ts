@@ -11,7 +11,7 @@ import { badreputation } from './badreputation.js';
 import { blocked, blockedHint, refusedByHost } from './blocked.js';
 import { contenterror, contentHeader } from './contenterror.js';
 import { emailtoolarge } from './emailtoolarge.js';
-import { expired } from './expired.js';
+import { expired, noAnswer } from './expired.js';
 import { filtered, filterWord } from './filtered.js';
 import { hasmoved } from './hasmoved.js';
 import { dnsTemporary, hostunknown } from './hostunknown.js';
@@ -48,8 +48,10 @@ export const STRONG: readonly ReasonTable[] = [
   mailboxfull, emailtoolarge, hasmoved, notaccept, suspend,
   // before hostunknown: "Host not found, try again" is a resolver failure, not a missing domain
   dnsTemporary, hostunknown, userunknown, filtered, spamWords, ratelimited, failedstarttls,
-  securityerror, notcompliantrfc, contenterror, policyviolation, noConnection, expired, mailererror,
-  systemfull, refusedByHost, networkerror, systemerror, syntaxerror,
+  securityerror, notcompliantrfc, contenterror, policyviolation, noConnection,
+  // before expired: "452 4.3.1 Insufficient system storage: retry timeout exceeded" (Exim) gave
+  // up on a full system; the expiry only says the retries ended (issue #13, the inner cause)
+  systemfull, expired, mailererror, refusedByHost, noAnswer, networkerror, systemerror, syntaxerror,
 ];
 
 export const WEAK: readonly ReasonTable[] = [blockedHint, serviceUnavailable, filterWord];

@@ -21,12 +21,9 @@ export const networkerror: ReasonTable = {
   reason: 'networkerror',
   note: 'a network, DNS or routing failure (RFC 3463 X.4.x)',
   phrases: [
-    p(
-      'connect to * connection refused',
-      'Postfix: "connect to <host>[<ip>]:25: Connection refused"',
-      'connect to mx.example.org[192.0.2.25]:25: Connection refused',
-    ),
-    p('connection refused', NET),
+    // (no "connection refused": a refused TCP connection is no answer from the host, RFC 3463
+    // X.4.1, see ./expired.ts `noAnswer`; Sendmail's "Connection refused by <host>", ./blocked.ts)
+    p('network error on destination mxs', 'OpenSMTPD: mta.c failstr "Network error on destination MXs" (Sisimai networkerror example)'),
     p('connection reset', NET),
     p('connection lost', NET),
     p('lost connection', 'Postfix: "lost connection with <host> while ..."'),

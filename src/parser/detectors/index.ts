@@ -42,6 +42,7 @@ import { detectFallback } from './fallback.js';
 import { detectGmail } from './gmail.js';
 import { detectGoogleGroups } from './googlegroups.js';
 import { detectFml } from './fml.js';
+import { detectOpenSmtpd } from './opensmtpd.js';
 import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { detectSendmail } from './sendmail.js';
@@ -68,6 +69,7 @@ const FAMILIES: Detector[] = [
   { name: 'gmail', detect: detectGmail },
   { name: 'googlegroups', detect: detectGoogleGroups },
   { name: 'fml', detect: detectFml },
+  { name: 'opensmtpd', detect: detectOpenSmtpd },
   { name: 'qmail', detect: detectQmail },
   { name: 'sendmail', detect: detectSendmail },
 ];

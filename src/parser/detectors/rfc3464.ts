@@ -231,6 +231,10 @@ export function preferStatus(field: string | null, diagnostic: string | null, co
   const reply = codes ? codes.replyCode : findReplyCode(diagnostic);
   if (field && field[0] !== fromDiag[0] && reply !== null && String(reply)[0] === fromDiag[0]) return fromDiag;
   if (!field || field.endsWith('.0.0')) return fromDiag.endsWith('.0.0') && field ? field : fromDiag;
+  // X.4.7 is the reporting MTA's own "delivery time expired": the reply it kept getting until
+  // then names the cause (issue #13, nested codes), e.g. Sendmail's Status 4.4.7 for a
+  // "Deferred: 421 4.7.0 ..." recipient
+  if (/^\d\.4\.7$/.test(field)) return fromDiag;
   // both specific: the server's code wins when it names a detail (5.2.2 over a guessed 5.1.1),
   // not when it only names a subject (5.1.0 does not replace 5.1.1)
   return fromDiag.endsWith('.0') ? field : fromDiag;
@@ -349,7 +353,8 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
       let near = textNearAddress(index, r.finalRecipient) ?? (r.originalRecipient ? textNearAddress(index, r.originalRecipient) : null);
       // Sendmail lists the address under "----- The following addresses had permanent fatal
       // errors -----" and gives the reason only in the session transcript that follows
-      if (near) near = oneLine(near.replace(SECTION_LINE, ' ')) || null;
+      // (and an empty "(reason: )" after the address says nothing)
+      if (near) near = oneLine(near.replace(SECTION_LINE, ' ').replace(/\(reason:\s*\)/gi, ' ')) || null;
       if (recipients.length === 1 && (!near || near.replace(/[<>\s]/g, '') === r.finalRecipient)) near = transcriptText(view.reportText, r.finalRecipient) ?? near;
       if (near && (findStatusCode(near) || findReplyCode(near) || near.length > r.finalRecipient.length + 12)) {
         r.diagnosticCode = near;

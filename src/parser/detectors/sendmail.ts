@@ -11,6 +11,13 @@
 //   >>> RCPT To:<kijitora@example.jp>
 //   <<< 550 5.1.1 <kijitora@example.jp>... User unknown
 //   550 5.1.1 <kijitora@example.jp>... User unknown
+//  - a multi-line reply (RFC 5321 §4.2.1: `550-first line`, ..., `550 last line`) reaches the
+//    Diagnostic-Code, the "(reason: ...)" line and the `<addr>... Deferred:` line with its
+//    FIRST line only; the transcript has every line (`<<< 550-...` ... `<<< 550 ...`);
+//  - after a deferral, the Diagnostic-Code is the last reply of the session, often the answer
+//    to QUIT (`221 2.0.0 Bye`), and the cause is only on the `<addr>... Deferred:` line;
+//  - a recipient still queued ("Deferred:" in the transcript of another recipient's failure
+//    report) has no per-recipient block: it did not fail, and is not read from the transcript.
 // Everything else is left to ./rfc3464.ts, whose result this detector refines.
 import type { RecipientReport } from '../../report.js';
 import { findAddresses, findReplyCode, oneLine } from '../smtp-text.js';
@@ -30,11 +37,23 @@ function transcriptOf(view: MailView): string[] | null {
     .filter(Boolean);
 }
 
-/** A diagnostic that says nothing about the failure: empty, or a bare exit status. */
+/**
+ * A diagnostic that says nothing about the failure: empty, a bare exit status, a success reply
+ * (`221 2.0.0 Bye`: the answer to QUIT, the session's last reply), or only the address with
+ * Sendmail's empty `(reason: )`.
+ */
 function isUninformative(r: RecipientReport): boolean {
   const d = (r.diagnosticCode ?? '').trim();
-  return !d || /^\d{1,3}$/.test(d) || (r.diagnosticType === 'x-unix' && !/[a-z]{3}/i.test(d));
+  if (!d || /^\d{1,3}$/.test(d) || (r.diagnosticType === 'x-unix' && !/[a-z]{3}/i.test(d))) return true;
+  if (/^[23]\d\d[ -]/.test(d)) return true;
+  return d.length < 400 && !d.replace(/<[^<>\s]*>/g, '').replace(/\(reason:\s*\)/gi, '').trim();
 }
+
+/**
+ * The first line of a multi-line reply, `550-5.7.1 ...` (a hyphen after the code), at the start
+ * of the text or after a lead-in (`<addr>... Deferred: 421-4.7.0 ...`).
+ */
+const FIRST_OF_MANY = /(?:^|[\s:])([45]\d\d)-\S/;
 
 /**
  * The transcript read once into look-ups by address (a report can list thousands of
@@ -42,12 +61,17 @@ function isUninformative(r: RecipientReport): boolean {
  *  - `own`: sendmail's own line for an address, `<addr>... Deferred: reason` / `addr... reason`;
  *  - `reply`: the first remote reply (`<<< ...`) naming the address;
  *  - `summary`: sendmail's closing summary ("554 5.3.0 unknown mailer error 255"), else the
- *    last remote reply: the failure of a report with one recipient.
+ *    last remote reply: the failure of a report with one recipient;
+ *  - `replies`: each multi-line reply whole; `rcptRefused`: the RCPT TO commands refused.
  */
 interface Transcript {
   own: Map<string, string>;
   reply: Map<string, string>;
   summary: string | null;
+  /** Multi-line replies by their first line (one line, without `<<<`): the whole reply. */
+  replies: Map<string, string>;
+  /** Addresses whose `>>> RCPT To:<addr>` was answered with a 4xx/5xx reply. */
+  rcptRefused: Set<string>;
 }
 
 function readTranscript(lines: string[]): Transcript {
@@ -55,7 +79,35 @@ function readTranscript(lines: string[]): Transcript {
   const reply = new Map<string, string>();
   let summary: string | null = null;
   let lastReply: string | null = null;
+  const replies = new Map<string, string>();
+  let open: { first: string; code: string; parts: string[]; size: number } | null = null;
+  const rcptRefused = new Set<string>();
+  let rcpt: string | null = null; // the address of the last `>>> RCPT To:<...>`, until its reply
   for (const l of lines) {
+    if (l.startsWith('>>>')) {
+      const m = /^>>>\s*RCPT\s+TO:\s*<([^<>\s]{1,320})>/i.exec(l);
+      rcpt = m ? m[1].toLowerCase() : null;
+    } else if (rcpt && l.startsWith('<<<')) {
+      if (/^<<<\s*[45]\d\d/.test(l)) rcptRefused.add(rcpt);
+      rcpt = null;
+    }
+    // `<<< 550-...` lines continue a reply, `<<< 550 ...` ends it (RFC 5321 §4.2.1)
+    const cont = /^<<<\s*([45]\d\d)([ -])/.exec(l);
+    if (cont) {
+      const text = oneLine(l.slice(3));
+      if (open && open.code === cont[1]) {
+        if (open.size < 2000) open.parts.push(text);
+        open.size += text.length;
+      } else if (cont[2] === '-') {
+        open = { first: text, code: cont[1], parts: [text], size: text.length };
+      }
+      if (open && cont[2] === ' ') {
+        if (!replies.has(open.first)) replies.set(open.first, open.parts.join(' '));
+        open = null;
+      }
+    } else {
+      open = null;
+    }
     const dots = l.indexOf('...');
     if (dots > 0) {
       // the address alone before the dots ("<a@b>..." or "a@b..."), with a reason after them
@@ -70,7 +122,19 @@ function readTranscript(lines: string[]): Transcript {
     }
     if (/^[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\s+\S/.test(l)) summary = l;
   }
-  return { own, reply, summary: summary ?? lastReply };
+  return { own, reply, summary: summary ?? lastReply, replies, rcptRefused };
+}
+
+/**
+ * The whole reply when `text` holds only the first line of a multi-line one (the lead-in is
+ * dropped: the reply is the diagnostic), else `text`.
+ */
+function completeReply(t: Transcript, text: string): string {
+  if (!t.replies.size) return text;
+  const m = FIRST_OF_MANY.exec(text.length > 300 ? text.slice(0, 300) : text);
+  if (!m) return text;
+  const start = m.index + m[0].length - m[1].length - 2;
+  return t.replies.get(oneLine(text.slice(start))) ?? text;
 }
 
 /** The failure text the transcript gives for `address`. */
@@ -88,11 +152,21 @@ export function detectSendmail(view: MailView): DetectorResult | null {
   const only = base.recipients.length === 1;
   const transcript = readTranscript(lines);
   for (const r of base.recipients) {
-    if (!isUninformative(r)) continue;
-    const t = transcriptText(transcript, r.finalRecipient, only) ?? (r.originalRecipient ? transcriptText(transcript, r.originalRecipient, false) : null);
-    if (!t) continue;
+    // the transcript shows which RCPT TO was refused, for each address of a session
+    if (!r.command && transcript.rcptRefused.has(r.finalRecipient.toLowerCase())) r.command = 'RCPT';
+    if (!isUninformative(r)) {
+      const whole = r.diagnosticCode ? completeReply(transcript, r.diagnosticCode) : null;
+      if (whole && whole !== r.diagnosticCode) {
+        r.diagnosticCode = whole;
+        r.status = preferStatus(r.status, whole);
+      }
+      continue;
+    }
+    const found = transcriptText(transcript, r.finalRecipient, only) ?? (r.originalRecipient ? transcriptText(transcript, r.originalRecipient, false) : null);
+    if (!found) continue;
+    const t = completeReply(transcript, found);
     r.diagnosticCode = t;
-    r.replyCode ??= findReplyCode(t);
+    r.replyCode = findReplyCode(t) ?? r.replyCode;
     r.status = preferStatus(r.status, t);
   }
   return base;
