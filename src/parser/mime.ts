@@ -208,7 +208,10 @@ export function decodeHeaderValue(v: string): string {
     }
     const charset = m[1]!.replace(/\*.*$/, '').toLowerCase();
     const data = m[3]!;
-    const bytes = m[2]!.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('latin1') : decodeQuotedPrintable(data.replace(/_/g, ' '));
+    // Q (§4.2): '_' is a space and =XX a byte; no line structure, so a space that ends the word
+    // ("=?utf-8?q?Mail_System_Error_=2D_?=") is text, not the padding quoted-printable drops
+    // (issue #13 round 3, metamorphic tests: a Subject split into words lost that space)
+    const bytes = m[2]!.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('latin1') : decodeHexEscapes(data.replace(/_/g, ' '));
     if (runCharset !== null && runCharset !== charset) endRun();
     runCharset = charset;
     runBytes += bytes;
