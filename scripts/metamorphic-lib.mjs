@@ -415,6 +415,32 @@ function cp1252() {
   return cp1252Table;
 }
 
+const singleByte = new Map();
+/** For a single-byte charset (ISO-8859-x, windows-125x, KOI8-R ...): char -> byte, read off its decoder. */
+function singleByteTable(cs) {
+  if (singleByte.has(cs)) return singleByte.get(cs);
+  let table = null;
+  if (cs !== 'utf-8' && !cs.startsWith('iso-2022') && !/^(?:utf-|shift|euc|gb|big5)/.test(cs)) {
+    try {
+      const d = new TextDecoder(cs);
+      table = new Map();
+      for (let b = 0; b < 256; b++) {
+        const ch = d.decode(Buffer.from([b]));
+        if (ch.length !== 1 || ch === '\ufffd') {
+          if (b >= 0x80) continue; // an unassigned byte
+          table = null;
+          break;
+        }
+        if (!table.has(ch)) table.set(ch, String.fromCharCode(b));
+      }
+    } catch {
+      table = null;
+    }
+  }
+  singleByte.set(cs, table);
+  return table;
+}
+
 let jisTable = null;
 /** JIS X 0208 code of each character, read off the platform's ISO-2022-JP decoder. */
 function jis() {
@@ -446,6 +472,16 @@ export function encodeCharset(text, charset) {
         if (b === undefined) return null;
         out += b;
       }
+    }
+    return out;
+  }
+  const single = singleByteTable(cs);
+  if (single) {
+    let out = '';
+    for (const ch of text) {
+      const b = single.get(ch);
+      if (b === undefined) return null;
+      out += b;
     }
     return out;
   }
@@ -1407,14 +1443,21 @@ function htmlAlternative(plain, text, seed) {
 }
 
 /** The clone-recipient mutation (see MUTATIONS). */
-function cloneRecipient(ctx) {
+function cloneRecipient(ctx, given = null) {
   const root = parseEntity(ctx.text);
-  // the address copied: the DSN's first recipient, else the first address the text names on a
-  // line of its own (the family's failure block)
-  let src = null;
+  // the address copied: the given one (a recipient of the answer), else the DSN's first one
+  let src = given;
   let srcOrig = null;
   for (const e of reportLeaves(root)) {
-    if (!isStatusLeaf(e) || src) continue;
+    if (!isStatusLeaf(e) || (src && !given)) continue;
+    if (given) {
+      // the Original-Recipient of the given one's block
+      const t = leafText(e) ?? '';
+      const block = t.split(/\n[ \t]*\n/).find((b) => b.toLowerCase().includes(given));
+      const or = block && /^original-recipient[ \t]*:[ \t]*(?:[a-z0-9-]+[ \t]*;)?[ \t]*<?([A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?[ \t]*$/im.exec(block);
+      if (or && or[1].toLowerCase() !== given) srcOrig = or[1].toLowerCase();
+      continue;
+    }
     const t = leafText(e);
     // (a plain address only: a mangled one is no recipient to copy)
     const fr = t && /^final-recipient[ \t]*:[ \t]*(?:[a-z0-9-]+[ \t]*;)?[ \t]*<?([A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?[ \t]*$/im.exec(t);
@@ -1433,7 +1476,7 @@ function cloneRecipient(ctx) {
     return x;
   };
   let done = false;
-  // the DSN: a copy of the block after it
+  // the DSN: a copy of the block after it (a report without a DSN part: the text alone)
   const dsn = mapDsn(root, (segs, blocks) => {
     if (done) return null;
     const b = blocks.find((x) => isRecipientBlock(x.fields) && x.seg.lines.some((l) => l.toLowerCase().includes(src)));
@@ -1442,7 +1485,8 @@ function cloneRecipient(ctx) {
     const i = segs.indexOf(b.seg);
     return [...segs.slice(0, i + 1), '', { lines: b.seg.lines.map(swap) }, ...segs.slice(i + 1)];
   });
-  if (!dsn) return null;
+  if (!dsn && !given) return null;
+  let inText = false;
   // the human-readable part: each line naming the address (with the more indented lines after
   // it) copied for the clone
   for (const e of reportLeaves(root)) {
@@ -1451,21 +1495,42 @@ function cloneRecipient(ctx) {
     if (t === null || !t.toLowerCase().includes(src)) continue;
     const lines = t.split('\n');
     const out = [];
+    let copy = false; // past the line that starts a pasted copy of the returned message
+    // DSN fields pasted into the text (Amazon WorkMail): the whole block of fields is copied,
+    // from the blank line before it (its Action may come before its Final-Recipient)
+    const fieldLine = (l) => /^[ \t]*[A-Za-z][A-Za-z0-9-]*[ \t]*:/.test(l);
     for (let i = 0; i < lines.length; i++) {
+      if (!copy && /^[ \t]*(?:final|original)-recipient[ \t]*:/i.test(lines[i]) && lines[i].toLowerCase().includes(src)) {
+        let a = i;
+        while (a > 0 && lines[a - 1].trim() && fieldLine(lines[a - 1]) && !/^[ \t]*(?:final|original)-recipient[ \t]*:/i.test(lines[a - 1]) && !/^[ \t]*reporting-mta[ \t]*:/i.test(lines[a - 1])) a--;
+        let z = i + 1;
+        while (z < lines.length && lines[z].trim() && !(fieldLine(lines[z]) && /^[ \t]*(?:final-recipient|action|reporting-mta)[ \t]*:/i.test(lines[z]) && !lines[z].toLowerCase().includes(src))) z++;
+        const before = i - a; // the block's lines already in `out`
+        for (let k = i; k < z; k++) out.push(lines[k]);
+        out.push('', ...lines.slice(a, z).map(swap));
+        void before;
+        i = z - 1;
+        continue;
+      }
       out.push(lines[i]);
-      if (!lines[i].toLowerCase().includes(src)) continue;
-      const indent = /^[ \t]*/.exec(lines[i])[0].length;
-      // its block: the more indented lines after it, or (a session transcript, Sendmail) the
-      // "<<< " reply lines after a ">>> " command
+      // (a line that is only such a marker, decoration aside, as MTAs write it)
+      copy ||= /^[\s>|*=_-]*(?:.{0,20}copy of (?:the|your) (?:original )?message.{0,40}|(?:the )?header of the original message is following\.?|(?:original|returned|undelivered) message(?: headers?)?(?: follows| is attached| below)?|original message headers?|message headers? follows?)[\s:.*=_-]*$/i.test(lines[i]);
+      if (copy || !lines[i].toLowerCase().includes(src)) continue;
+      // its block: the lines after it up to a blank line or a line naming another address
+      // (Exim's indented reasons, qmail's reason paragraph, Postfix's continuation lines), or,
+      // in a session transcript (Sendmail), the "<<< " reply lines after its ">>> " command
       const cmd = /^[ \t]*>>> /.test(lines[i]);
+      // (a new entry: a line that starts with an address, after indentation or list marks)
+      const other = (l) => /^[\s>*<"'(\[-]*[A-Za-z0-9._%+=-]+@[A-Za-z0-9-]+\.[A-Za-z]/.test(l) && !l.toLowerCase().includes(src) && !(srcOrig && l.toLowerCase().includes(srcOrig));
       let j = i + 1;
-      while (j < lines.length && lines[j].trim() && (cmd ? /^[ \t]*<<< /.test(lines[j]) : /^[ \t]*/.exec(lines[j])[0].length > indent)) j++;
+      while (j < lines.length && lines[j].trim() && (cmd ? /^[ \t]*<<< /.test(lines[j]) : !other(lines[j]) && !/^[ \t]*>>> /.test(lines[j]))) j++;
       for (let k = i + 1; k < j; k++) out.push(lines[k]);
       for (let k = i; k < j; k++) out.push(swap(lines[k]));
       i = j - 1;
     }
-    setLeafText(e, out.join('\n'));
+    if (out.length !== lines.length && setLeafText(e, out.join('\n'))) inText = true;
   }
+  if (given && !dsn && !inText) return null;
   // X-Failed-Recipients (Exim) lists every failed address
   for (const f of root.fields) if (/^x-failed-recipients$/i.test(fieldName(f)) && f.raw.toLowerCase().includes(src)) f.raw += `,\n  ${clone}`;
   return { text: writeEntity(root), clones: [[clone, src]] };
@@ -1670,16 +1735,19 @@ export function runMetamorphic({ sources, classify, mutations = MUTATIONS, prote
 // means) where the family's report carries the remote server's reply: in the DSN's
 // Diagnostic-Code, in the human-readable text, in a session transcript. The expected answer for
 // the recipients that reply concerned is the documented meaning (reason, hard or not); every
-// other recipient keeps its answer. Only permanent replies with an enhanced code go into frames
-// whose reply was permanent, and only those whose meaning does not depend on the SMTP phase
-// (an unknown user with a 5.1.x code; any other reason): the frame's own phase stays.
+// other recipient keeps its answer. Replies with an enhanced code go into frames whose reply was
+// of the same class (a permanent one into a failure, a transient one into a delay notice or an
+// expiry), and only those whose meaning does not depend on the SMTP phase (an unknown user with
+// a 5.1.x code; any other reason): the frame's own phase stays. A reply of several lines is
+// written as the frame writes one: joined in a DSN field, one line each (with the frame's
+// prefix and indentation) in the text, every other time.
 
 const REPLY_START = /(?:^|[\s:;(\[<'"=])([45]\d\d)[ -]/;
 
 /** Replies of `cases` usable for swapping (see above), each with its filled-in text. */
 export function swapPool(cases) {
   return cases
-    .filter((c) => /^5\d\d[ -]/.test(c.lines[0]) && !c.expect.pseudo && (c.phase === 'rcpt' || c.phase === 'data') && (c.expect.reason !== 'userunknown' || c.expect.status.startsWith('5.1.')))
+    .filter((c) => /^[45]\d\d[ -]/.test(c.lines[0]) && !c.expect.pseudo && (c.phase === 'rcpt' || c.phase === 'data') && (c.expect.reason !== 'userunknown' || c.expect.status.startsWith('5.1.')))
     .map((c) => ({ id: c.id, family: c.family, phase: c.phase, lines: c.lines, expect: c.expect }));
 }
 
@@ -1708,7 +1776,7 @@ function framePhase(text, reply) {
 export function remoteReplyOf(rec) {
   const diag = rec.diagnosticCode ?? '';
   const m = REPLY_START.exec(diag);
-  if (!m || m[1][0] !== '5' || rec.action !== 'failed') return null;
+  if (!m || (rec.action !== 'failed' && rec.action !== 'delayed') || (m[1][0] === '5' && rec.action !== 'failed')) return null;
   let old = diag.slice(m.index + m[0].length - m[1].length - 1).trim();
   // Sendmail's own line for the address ("554 <a@b>... 550 Host unknown"): the remote reply is
   // after the "... "; without one there, the line is the MTA's own text
@@ -1725,14 +1793,16 @@ export function remoteReplyOf(rec) {
  * it is written; null when the frame carries no remote reply for it, or when the old reply
  * would survive somewhere (a form the swap does not know: the message would contradict itself).
  */
-export function replySwap(raw, rec, entry) {
+export function replySwap(raw, rec, entry, { multiLine = false } = {}) {
   const old = remoteReplyOf(rec);
-  if (!old) return null;
+  if (!old || old[0] !== entry.lines[0][0]) return null;
   const tokens = old.split(/\s+/).filter(Boolean);
   if (tokens.length < 3) return null;
   const esc = (t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const re = new RegExp(tokens.map(esc).join('\\s+'), 'gi');
-  const reply = entry.lines.join(' ').replace(/\{rcpt\}/g, rec.recipient).replace(/\{ip\}/g, '192.0.2.25').replace(/\{id\}/g, 'a1b2c3d4e5f6');
+  const fill = (l) => l.replace(/\{rcpt\}/g, rec.recipient).replace(/\{ip\}/g, '192.0.2.25').replace(/\{id\}/g, 'a1b2c3d4e5f6');
+  const reply = entry.lines.map(fill).join(' ');
+  const lines = entry.lines.map(fill);
   // the code the frame states for this reply: the reply's own, else (a reply without one) the
   // specific code the MTA derived from it
   const oldStatus = /^[45]\d\d[ -]#?([245]\.\d{1,3}\.\d{1,3})/.exec(old)?.[1] ?? (rec.status && !rec.status.endsWith('.0.0') && !rec.statusDerived ? rec.status : null);
@@ -1746,10 +1816,16 @@ export function replySwap(raw, rec, entry) {
   // the frame's statement about this reply: a frame that carries one is not swapped
   for (const e of reportLeaves(root)) if (isStatusLeaf(e) && /^x-[a-z]+-bouncecategory[ \t]*:/im.test(leafText(e) ?? '')) return null;
   let hits = 0;
-  mapLeafTexts(root, isTextual, (t) =>
-    t.replace(re, () => {
+  mapLeafTexts(root, isTextual, (t, e) =>
+    t.replace(re, (_, at, whole) => {
       hits++;
-      return reply;
+      if (!multiLine || lines.length < 2 || isStatusLeaf(e)) return reply;
+      // the text writes each line of the reply: after the prefix the first line has (indent,
+      // "<<< "), or indented by four (Postfix's continuation) when it starts mid-line
+      const lineStart = whole.lastIndexOf('\n', at - 1) + 1;
+      const lead = whole.slice(lineStart, at);
+      const prefix = /^[ \t]*(?:<<<[ \t]*)?$/.test(lead) ? lead : '    ';
+      return lines.join('\n' + prefix);
     }),
   );
   if (!hits) return null;
@@ -1857,8 +1933,9 @@ export function runReplySwaps({ sources, classify, pool, perRecipient = 4, seed 
       const draw = rng(hash32(`${seed}:${src.name}:${rec.recipient}`));
       const picks = new Set();
       while (picks.size < Math.min(perRecipient, pool.length)) picks.add(pool[Math.floor(draw() * pool.length)]);
+      let k = 0;
       for (const entry of picks) {
-        const sw = replySwap(raw, rec, entry);
+        const sw = replySwap(raw, rec, entry, { multiLine: k++ % 2 === 1 });
         if (!sw) continue;
         pairs++;
         const got = classify(src.name, sw.raw);
@@ -1890,4 +1967,30 @@ export function runReplySwaps({ sources, classify, pool, perRecipient = 4, seed 
     }
   }
   return { pairs, opaque, results };
+}
+
+/**
+ * One more recipient that failed the same way, for each recipient of the answer (at most
+ * `perMessage`): the lines naming it in the human-readable part (with the block below them),
+ * its DSN block and X-Failed-Recipients copied for a new address at the same domain. The new
+ * address must get the answer of the one it copies, the others keep theirs (issue #13, harm 4:
+ * every failed recipient of a report, whatever the family).
+ */
+export function runClones({ sources, classify, perMessage = 2, seed = 'c1' }) {
+  const results = [];
+  let pairs = 0;
+  for (const src of sources) {
+    const raw = readFileSync(src.file);
+    const base = classify(src.name, raw);
+    const failed = base.filter((r) => r.recipient && (r.kind === 'bounce' || r.kind === 'delay') && /^[a-z0-9._%+=-]+@[a-z0-9.-]+\.[a-z]{2,}$/.test(r.recipient));
+    for (const rec of failed.slice(0, perMessage)) {
+      const res = cloneRecipient({ text: toLf(raw), eol: lineEndOf(raw), seed: `${seed}:${src.name}:${rec.recipient}` }, rec.recipient);
+      if (!res) continue;
+      pairs++;
+      const m = { raw: fromLf(res.text, lineEndOf(raw)), mapRecipient: (x) => x, mapMessageId: (x) => x, optional: new Set(), duplicates: false, clones: res.clones };
+      const diffs = compareAnswers(base, classify(src.name, m.raw), m);
+      if (diffs.length) results.push({ source: src, mutation: 'clone-text-recipient', group: 'recipients', diffs, mutated: m.raw });
+    }
+  }
+  return { pairs, results };
 }

@@ -17,13 +17,14 @@
 //   --seed S        seed of the renamings (default m1)
 //   --dist DIR      the build to test (default dist/; e.g. main's for a before/after figure)
 //   --combos N      chains of 3 mutations per message (default 2)
+//   --clones N      one more failed recipient, copied from each of the first N (default 2)
 //   --swaps N       reply swaps per failed recipient (default 4; 0: none): the remote reply
 //                   replaced by a documented one (fixtures/generated/cases.mjs), the answer
 //                   expected is its documented meaning
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { corpusSources, expectedRows, MUTATIONS, ruleWords, runMetamorphic, runReplySwaps, swapPool } from './metamorphic-lib.mjs';
+import { corpusSources, expectedRows, MUTATIONS, ruleWords, runClones, runMetamorphic, runReplySwaps, swapPool } from './metamorphic-lib.mjs';
 import { CASES } from '../fixtures/generated/cases.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,6 +49,7 @@ const outDir = opt('--out', null);
 const seed = opt('--seed', 'm1');
 const combos = Number(opt('--combos', 2));
 const swaps = Number(opt('--swaps', 4));
+const clonesPer = Number(opt('--clones', 2));
 
 const mutations = only ? MUTATIONS.filter((m) => only.includes(m.id) || only.includes(m.group)) : MUTATIONS;
 const sources = corpusSources(root).filter((s) => !origins || origins.includes(s.origin));
@@ -63,6 +65,9 @@ const { pairs, results } = runMetamorphic({
   combos,
   classify: (name, raw) => recordsFor(name, raw, false),
 });
+// one more failed recipient, in any family's layout (the text's lines, the DSN block)
+const cloneRun = clonesPer > 0 ? runClones({ sources, classify: (name, raw) => recordsFor(name, raw, false), perMessage: clonesPer, seed }) : { pairs: 0, results: [] };
+results.push(...cloneRun.results);
 const ms = Date.now() - t0;
 
 /** Was the classifier's answer on the original already wrong for this recipient? */
@@ -127,15 +132,16 @@ for (const r of swapRun.results) {
 if (outDir) for (const r of swapRun.results) writeFileSync(join(outDir, `swap-${r.entry}--${r.source.name.replace(/[/]/g, '_')}`), r.mutated);
 
 if (asJson) {
-  console.log(JSON.stringify({ sources: sources.length, pairs, differingPairs: diffPairs, byMutation, groups: [...groups.values()], harnessErrors: errors.length, swaps: { pairs: swapRun.pairs, differing: swapRun.results.length, groups: [...swapGroups.values()].map((g) => ({ ...g, files: g.files.size })) } }, null, 1));
+  console.log(JSON.stringify({ sources: sources.length, pairs, clonePairs: cloneRun.pairs, differingPairs: diffPairs, byMutation, groups: [...groups.values()], harnessErrors: errors.length, swaps: { pairs: swapRun.pairs, differing: swapRun.results.length, groups: [...swapGroups.values()].map((g) => ({ ...g, files: g.files.size })) } }, null, 1));
 } else {
-  console.log(`sources ${sources.length} (${[...new Set(sources.map((s) => s.origin))].join(', ')}), mutations ${mutations.length}, pairs ${pairs}, in ${ms} ms`);
+  console.log(`sources ${sources.length} (${[...new Set(sources.map((s) => s.origin))].join(', ')}), mutations ${mutations.length}, pairs ${pairs} + ${cloneRun.pairs} recipient clones, in ${ms} ms`);
   console.log(`pairs with a difference: ${diffPairs}; differences where the original answer was already wrong: ${wrongFirst}`);
   if (errors.length) console.log(`harness errors: ${errors.length} (first: ${errors[0].source.name} ${errors[0].mutation}: ${errors[0].harnessError.split('\n')[0]})`);
   console.log();
   console.log('pairs with a difference, by mutation:');
   for (const m of mutations) console.log(`  ${m.id.padEnd(28)} ${byMutation[m.id] ?? 0}${m.informational ? '  (informational)' : ''}`);
   if (combos) console.log(`  ${'combo'.padEnd(28)} ${byMutation.combo ?? 0}  (${combos} chains of 3 per message)`);
+  if (clonesPer) console.log(`  ${'clone-text-recipient'.padEnd(28)} ${byMutation['clone-text-recipient'] ?? 0}  (of ${cloneRun.pairs})`);
   console.log();
   const sorted = [...groups.values()].sort((a, b) => b.n - a.n);
   for (const g of sorted) {

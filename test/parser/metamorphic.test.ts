@@ -15,14 +15,16 @@
 //   other Message-IDs and dates; optional headers added or dropped (Received, X-, trace and
 //   authentication fields, Content-Description), the Subject as RFC 2047 words (B and Q);
 //   DSN fields unfolded, folded at 20, folded with a tab and four spaces, reversed in each
-//   block, recipient blocks reversed, one dropped, one repeated, one cloned for a new address;
+//   block, recipient blocks reversed, one dropped, one repeated, one cloned for a new address
+//   (with the lines naming it in the text);
 //   the text part in format=flowed, with a help paragraph at its start or end, as a
 //   multipart/alternative with HTML; an mbox "From " line; chains of three of these; and
 //   another documented reply in the same frame (its documented meaning expected).
 //
 // Reported by the script, not asserted here (informational): the template prose translated to
-// German or Japanese, and the text part sent as HTML only (see the script's report for what
-// remains there and why).
+// German or Japanese, the text part sent as HTML only, and one more recipient copied in the text
+// of any family (several families write one report per recipient: DragonFly, Gmail, fml); see
+// the script's report for what remains there and why.
 //
 // METAMORPHIC_SEED=<s> draws another sample; METAMORPHIC_ALL=1 runs every source (slow).
 import { readFileSync } from 'node:fs';
@@ -174,6 +176,16 @@ describe('regressions found by the metamorphic tests (fixtures/metamorphic)', ()
   it('DSN fields in any order within their blocks (RFC 3464 §2.2, §2.3)', () => {
     same('metamorphic/dsn-fields-aol-order.eml', 'metamorphic/dsn-fields-rfc-order.eml');
     expect(brief('metamorphic/dsn-fields-aol-order.eml')).toEqual(['kijitora@example.net 5.4.4 hostunknown hard']);
+  });
+
+  it('a reason after a list of addresses is each one\'s (GMX "Reason:", EZweb)', () => {
+    for (const [one, two] of [['gmx-reason-after-one-address.eml', 'gmx-reason-after-two-addresses.eml'], ['ezweb-list-one-address.eml', 'ezweb-list-two-addresses.eml']]) {
+      const single = answers(`metamorphic/${one}`);
+      const both = answers(`metamorphic/${two}`);
+      expect(both).toHaveLength(2);
+      for (const r of both) expect([r.status, r.reason, r.hardbounce]).toEqual([single[0].status, single[0].reason, single[0].hardbounce]);
+    }
+    expect(brief('metamorphic/gmx-reason-after-two-addresses.eml')).toEqual(['kijitora@example.co.jp 4.4.7 expired soft', 'mikeneko@example.co.jp 4.4.7 expired soft']);
   });
 
   it("the recipient's own address is no statement: userunknown@... whose mailbox moved", () => {
