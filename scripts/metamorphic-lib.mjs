@@ -1370,7 +1370,8 @@ export const MUTATIONS = [
     apply: (ctx) =>
       withTree(ctx, (root) => {
         const e = reportLeaves(root).find((x) => x.type === 'text/plain' && x !== root);
-        if (!e) return null;
+        // (flowed text has soft line ends an HTML rendering would have to join first)
+        if (!e || /flowed/i.test(e.params.format ?? '')) return null;
         const t = leafText(e);
         if (t === null) return null;
         const html = '<html><body><div style="font-family:monospace">' + t.split('\n').map(escapeHtml).join('<br>\n') + '</div></body></html>\n';
@@ -1394,7 +1395,6 @@ export const MUTATIONS = [
     id: 'clone-recipient',
     group: 'recipients',
     why: 'A report on one more recipient that failed the same way: the DSN gets a copy of the first recipient block for a new address at the same domain (RFC 3464 §2.3), and the human-readable part the same lines for it (Exim, Sendmail, Postfix list every failed address so); the new address gets the answer of the one it copies, the others keep theirs (issue #13, harm 4).',
-    informational: true,
     apply: (ctx) => cloneRecipient(ctx),
   },
 ];
@@ -1486,6 +1486,9 @@ function cloneRecipient(ctx, given = null) {
     return [...segs.slice(0, i + 1), '', { lines: b.seg.lines.map(swap) }, ...segs.slice(i + 1)];
   });
   if (!dsn && !given) return null;
+  // a human-readable part this copier cannot write faithfully (HTML, flowed text) that names the
+  // address: the report would name the new address in its DSN only
+  if (reportLeaves(root).some((e) => (e.type === 'text/html' || /flowed/i.test(e.params.format ?? '')) && (leafText(e) ?? '').toLowerCase().includes(src))) return null;
   let inText = false;
   // the human-readable part: each line naming the address (with the more indented lines after
   // it) copied for the clone
@@ -1514,7 +1517,8 @@ function cloneRecipient(ctx, given = null) {
       }
       out.push(lines[i]);
       // (a line that is only such a marker, decoration aside, as MTAs write it)
-      copy ||= /^[\s>|*=_-]*(?:.{0,20}copy of (?:the|your) (?:original )?message.{0,40}|(?:the )?header of the original message is following\.?|(?:original|returned|undelivered) message(?: headers?)?(?: follows| is attached| below)?|original message headers?|message headers? follows?)[\s:.*=_-]*$/i.test(lines[i]);
+      // (decorated, or saying that it follows: "returned message." alone is the end of a sentence)
+      copy ||= /^[\s>|*=_-]*(?:.{0,20}copy of (?:the|your) (?:original )?message.{0,40}|(?:the )?header of the original message is following\.?|(?:original|returned|undelivered) message(?: headers?)? (?:follows|is attached|below)|original message headers?|message headers? follows?)[\s:.*=_-]*$/i.test(lines[i]) || /^[\s>|*=_]*-{2,}[\s]*(?:original|returned|undelivered) message[\s-]*$/i.test(lines[i]);
       if (copy || !lines[i].toLowerCase().includes(src)) continue;
       // its block: the lines after it up to a blank line or a line naming another address
       // (Exim's indented reasons, qmail's reason paragraph, Postfix's continuation lines), or,
