@@ -29,10 +29,16 @@ export const PORTS = {
   profileHttp: 2652,
   tailSmtp: 2661,
   tailHttp: 2662,
+  realSmtp: 2681,
+  realHttp: 2682,
+  realSink: 2683,
+  realPostfix: 2684,
 };
 
 export const BOUNCE_DOMAIN = 'bounces.test';
 export const RCPT = `postmaster@${BOUNCE_DOMAIN}`;
+/** The VERP secret every bench daemon is given by config (BOUNCED_VERP_SECRET), so bench tokens verify. */
+export const VERP_SECRET = 'bench-secret-bench-secret-bench-secret';
 
 export function parseArgs(argv = process.argv.slice(2)) {
   const out = { _: [] };
@@ -171,7 +177,7 @@ async function startBouncedOnce({ smtpPort, httpPort, dataDir, env = {}, nodeArg
       BOUNCED_HTTP_HOST: '127.0.0.1',
       BOUNCED_HTTP_PORT: String(httpPort),
       BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN,
-      BOUNCED_VERP_SECRET: 'bench-secret-bench-secret-bench-secret',
+      BOUNCED_VERP_SECRET: VERP_SECRET,
       BOUNCED_LOG_LEVEL: 'info',
       BOUNCED_SMTP_MAX_CLIENTS: '200',
       // Every load generator connects from loopback: one client to the per-client limit.
@@ -296,6 +302,77 @@ export function machineInfo() {
       perl: cmdOut('perl', ['-e', 'print $^V']),
     },
   };
+}
+
+/** utime + stime of a process in ms (its threads included), or null when it is gone. */
+export function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU of a process tree in ms: utime + stime of the root and of every live descendant, plus
+ * cutime + cstime of each (what its reaped children used). The difference of two readings is
+ * the CPU the tree used in between, children that came and went included (Postfix's smtpd,
+ * cleanup and discard processes come and go; master reaps them).
+ */
+export function treeCpuMs(rootPid) {
+  const stats = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const f = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(name), { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (!stats.has(rootPid)) return null;
+  const children = new Map();
+  for (const [pid, st] of stats) {
+    if (!children.has(st.ppid)) children.set(st.ppid, []);
+    children.get(st.ppid).push(pid);
+  }
+  let ticks = 0;
+  const todo = [rootPid];
+  while (todo.length) {
+    const pid = todo.pop();
+    ticks += stats.get(pid)?.ticks ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** The 1-minute load average, rounded (the machine is shared: every figure says it). */
+export const loadAvg = () => round(os.loadavg()[0], 1);
+
+/**
+ * Runs `fn` while holding an flock(1) on `file` (shared machine resources: Postfix), waiting at
+ * most `waitS` seconds for it; resolves `{ skipped: reason }` without running `fn` when the lock
+ * is not had in time. The lock is held by a small `flock FILE sh` child and released when it ends.
+ */
+export async function withLock(file, waitS, fn) {
+  const child = spawn('flock', ['-w', String(waitS), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const got = await new Promise((res) => {
+    child.stdout.once('data', () => res(true));
+    child.once('exit', () => res(false));
+  });
+  if (!got) return { skipped: `${file} not free within ${waitS} s` };
+  try {
+    return await fn();
+  } finally {
+    child.stdin.end();
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  }
 }
 
 export function fmtBytes(b) {
