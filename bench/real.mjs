@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   assertPortFree, cpuMs, freshDir, loadAvg, log, median, parseArgs, PORTS, procMem, ratio, round, runNodeJson, sleep,
-  startBounced, stopChild, TMP, treeCpuMs, waitPort, withLock, BENCH,
+  startBounced, stopChild, threadCpuMs, threadSplit, TMP, treeCpuMs, waitPort, withLock, BENCH,
 } from './lib/common.mjs';
 import { expectedOutcomes, planMix, SHARES } from './lib/mix.mjs';
 import { postfixAvailable, startPostfix } from './lib/postfix.mjs';
@@ -128,8 +128,10 @@ async function bouncedRun(cfg, { count, durationMs, drainTimeoutMs, keep, acks }
   const sampler = new Sampler({ pid: d.pid, dbFile: d.dbFile, everyMs: 100 }).start();
   let res;
   try {
+    const threads0 = threadCpuMs(d.pid);
     res = await runNodeJson('real-load.mjs', loadArgs(cfg, { port: PORTS.realSmtp, count, durationMs, acks }), { timeoutMs: durationMs + 3_600_000 });
     const drainedAt = await sampler.waitDrained(drainTimeoutMs);
+    res.cpuThreads = threadSplit(d.pid, threads0, threadCpuMs(d.pid), res.ok);
     const last = sampler.samples[sampler.samples.length - 1];
     const first = sampler.at(res.startedAt);
     sampler.stop();
@@ -275,7 +277,7 @@ export async function runMatrix(opts = {}) {
             `real rep ${rep} ${c.stream.padEnd(8)} ${sizeLabel(c.size).padStart(5)} ${String(c.sessions).padStart(2)} sess ${c.reuse ? 'reuse' : 'conn '} ${server.padEnd(7)} ` +
               (res.skipped ? `skipped: ${res.skipped}` : res.error ? `error: ${res.error}` :
                 `${String(res.msgsPerSec).padStart(7)} msg/s  p50 ${res.latencyMs?.p50} p99 ${res.latencyMs?.p99} ms  settle ${res.settleS} s  CPU ${res.cpuMsPerMsg} ms/msg` +
-                (server === 'bounced' ? `  RSS ${round((res.peakRss ?? 0) / 2 ** 20, 1)} MB  ${res.bytesPerMsg} B/msg  store ${res.store?.check.ok ? 'ok' : 'MISMATCH'}` : '') +
+                (server === 'bounced' ? ` (SMTP ${res.cpuThreads?.main}, worker ${res.cpuThreads?.busiest}, other ${res.cpuThreads?.rest})  RSS ${round((res.peakRss ?? 0) / 2 ** 20, 1)} MB  ${res.bytesPerMsg} B/msg  store ${res.store?.check.ok ? 'ok' : 'MISMATCH'}` : '') +
                 (res.failed ? `  failed ${res.failed} ${JSON.stringify(res.codes)}` : '')) +
               `  (load ${la})`,
           );
@@ -307,6 +309,7 @@ function summarize(runs, meta) {
       p99Ms: med((r) => r.latencyMs?.p99),
       settleS: rs.every((r) => r.settled !== false) ? med((r) => r.settleS) : null,
       cpuMsPerMsg: med((r) => r.cpuMsPerMsg),
+      cpuThreads: r0.server === 'bounced' ? { main: med((r) => r.cpuThreads?.main), busiest: med((r) => r.cpuThreads?.busiest), rest: med((r) => r.cpuThreads?.rest) } : null,
       peakRssMB: round(med((r) => r.peakRss) / 2 ** 20, 1),
       processedPerSec: med((r) => r.processedPerSec),
       bytesPerMsg: med((r) => r.bytesPerMsg),
@@ -447,17 +450,18 @@ export function renderReal(doc) {
   const r = doc?.sections?.real;
   if (!r) return 'no real-mix results';
   const mi = doc.machine;
-  const m = r.matrix;
-  const g = r.growth;
   const out = [];
-  out.push(`Figures of ${r.measuredAt.slice(0, 10)} (${doc.quick ? 'quick run' : 'full run'}; medians of ${m?.meta.reps ?? '-'} repetitions of ${(m?.meta.durationMs ?? 0) / 1000} s): ${mi.cores} cores (${mi.cpuModel}), Node ${mi.node}, bounced ${mi.versions.bounced} @ ${mi.versions.gitCommit}${mi.versions.gitDirty ? ' (src/ had uncommitted changes)' : ''}, Postfix ${mi.versions.postfix}. Load average during the runs: ${r.loadAvg.min}-${r.loadAvg.max} (median ${r.loadAvg.median}) on ${mi.cores} cores: a shared, noisy machine; compare the ratios (same run) more than the absolute figures. Command: \`${r.command}\`.`);
+  const m = r.matrix?.summary ? r.matrix : null;
+  const g = r.growth?.rows ? r.growth : null;
+  for (const [name, p] of [['matrix', r.matrix], ['growth', r.growth]]) if (p?.error) out.push(`The ${name} part failed: ${p.error}`);
+  out.unshift(`Figures of ${r.measuredAt.slice(0, 10)} (${doc.quick ? 'quick run' : 'full run'}; medians of ${m?.meta.reps ?? '-'} repetitions of ${(m?.meta.durationMs ?? 0) / 1000} s): ${mi.cores} cores (${mi.cpuModel}), Node ${mi.node}, bounced ${mi.versions.bounced} @ ${mi.versions.gitCommit}${mi.versions.gitDirty ? ' (src/ had uncommitted changes)' : ''}, Postfix ${mi.versions.postfix}. Load average during the runs: ${r.loadAvg.min}-${r.loadAvg.max} (median ${r.loadAvg.median}) on ${mi.cores} cores: a shared, noisy machine; compare the ratios (same run) more than the absolute figures. Command: \`${r.command}\`.`);
   if (m?.summary.length) {
     out.push('\n#### Ingest (msgs/s acknowledged; the 250\'s latency from the end of DATA; settled = after the load, until nothing is left to process)\n');
     const rows = m.summary
       .slice()
       .sort((a, b) => a.stream.localeCompare(b.stream) * -1 || b.size - a.size || a.sessions - b.sessions || Number(a.reuse) - Number(b.reuse) || a.server.localeCompare(b.server))
-      .map((x) => [x.stream, sizeLabel(x.size), x.sessions, x.reuse ? 'reused' : 'one per message', x.server, x.msgsPerSec, x.p50Ms, x.p99Ms, x.settleS, x.cpuMsPerMsg, x.server === 'bounced' ? x.processedPerSec : '', x.server === 'sink' ? '' : x.peakRssMB, x.server === 'bounced' ? x.bytesPerMsg : '', x.server === 'bounced' ? (x.storeOk ? 'ok' : '**no**') : '']);
-    out.push(mdTable(['stream', 'size', 'sessions', 'connections', 'server', 'msgs/s', 'p50 ms', 'p99 ms', 'settled s', 'CPU ms/msg', 'processed/s', 'peak RSS MB', 'disk B/msg', 'store check'], rows));
+      .map((x) => [x.stream, sizeLabel(x.size), x.sessions, x.reuse ? 'reused' : 'one per message', x.server, x.msgsPerSec, x.p50Ms, x.p99Ms, x.settleS, x.cpuThreads ? `${x.cpuMsPerMsg} (${x.cpuThreads.main} / ${x.cpuThreads.busiest} / ${x.cpuThreads.rest})` : x.cpuMsPerMsg, x.server === 'bounced' ? x.processedPerSec : '', x.server === 'sink' ? '' : x.peakRssMB, x.server === 'bounced' ? x.bytesPerMsg : '', x.server === 'bounced' ? (x.storeOk ? 'ok' : '**no**') : '']);
+    out.push(mdTable(['stream', 'size', 'sessions', 'connections', 'server', 'msgs/s', 'p50 ms', 'p99 ms', 'settled s', 'CPU ms/msg (bounced: SMTP thread / worker / other threads)', 'processed/s', 'peak RSS MB', 'disk B/msg', 'store check'], rows));
     out.push('\nRatios (median of the per-repetition ratios): bounced / Postfix and bounced / bare sink in msgs/s, and bounced\'s p99 / Postfix\'s.\n');
     out.push(mdTable(['stream', 'size', 'sessions', 'connections', 'b/Postfix', 'b/sink', 'p99 b/Postfix'], m.ratios
       .slice()
@@ -481,16 +485,25 @@ export async function runReal(opts = {}) {
   const quick = Boolean(opts.quick);
   const started = loadAvg();
   const command = `node bench/real.mjs ${process.argv.slice(2).join(' ')}`.trim();
-  const matrix = opts['growth-only'] ? null : await runMatrix(opts);
-  const growth = opts['no-growth'] ? null : await runGrowth(opts);
-  const las = [started, ...(matrix?.runs.map((r) => r.loadAvg) ?? []), ...(growth ? [growth.loadAvg.start, growth.loadAvg.end] : [])].filter((x) => x != null);
+  // each part on its own: a failure of one keeps the figures of the other
+  const part = async (fn) => {
+    try {
+      return await fn();
+    } catch (err) {
+      log(`real: ${err?.stack ?? err}`);
+      return { error: String(err?.message ?? err) };
+    }
+  };
+  const matrix = opts['growth-only'] ? null : await part(() => runMatrix(opts));
+  const growth = opts['no-growth'] ? null : await part(() => runGrowth(opts));
+  const las = [started, ...(matrix?.runs?.map((r) => r.loadAvg) ?? []), ...(growth?.loadAvg ? [growth.loadAvg.start, growth.loadAvg.end] : [])].filter((x) => x != null);
   return {
     command: opts.command ?? command,
     shares: SHARES,
     accounts: ACCOUNTS,
     matrix,
     growth,
-    targets: targets(matrix, growth),
+    targets: targets(matrix?.summary ? matrix : null, growth?.rows ? growth : null),
     loadAvg: { min: Math.min(...las), max: Math.max(...las), median: median(las) },
   };
 }

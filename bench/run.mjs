@@ -6,6 +6,8 @@
 //   npm run bench                    full run (about 15 minutes on 2 cores)
 //   npm run bench -- --quick         CI smoke, under a minute; writes bench/tmp/results-quick.json only
 //   npm run bench -- --only smtp,classify [--no-profile]
+//   npm run bench -- --only real     the real mix (#20; bench/real.mjs), alone: about 2 hours on
+//                                    today's main (its growth figure alone is most of it)
 //   npm run bench -- --render        rewrite the README table from today's results file only
 import { existsSync } from 'node:fs';
 import { runBigmsg } from './bigmsg.mjs';
@@ -14,13 +16,16 @@ import { CLI, fmtBytes, log, machineInfo, parseArgs, TMP } from './lib/common.mj
 import { loadResults, mdTable, saveSection, writeReadmeBlock } from './lib/report.mjs';
 import { runLogtail } from './logtail.mjs';
 import { runPresend } from './presend.mjs';
+import { renderReal, runReal } from './real.mjs';
 import { runClassifyProfile, runProfile } from './profile.mjs';
 import { runSmtp } from './smtp.mjs';
 import { join } from 'node:path';
 
 const args = parseArgs();
 const quick = Boolean(args.quick);
-const only = args.only ? String(args.only).split(',') : ['smtp', 'classify', 'presend', 'logtail', 'bigmsg'];
+const only = args.only ? String(args.only).split(',') : ['smtp', 'classify', 'presend', 'logtail', 'bigmsg', 'real'];
+// The real mix has its own block in the README (bench/real.mjs); the other benches share one.
+const mainBlock = only.some((n) => n !== 'real');
 if (!existsSync(CLI)) {
   console.error('bench: dist/cli.js not found: build first (npm ci or npm run build)');
   process.exit(2);
@@ -30,13 +35,27 @@ log(`bench: ${quick ? 'quick' : 'full'} run on ${m.cores} cores (${m.cpuModel}),
 
 if (args.render) {
   // Re-render the README table from the day's results file, running nothing.
-  const table = renderTable(loadResults(quick));
+  const doc = loadResults(quick);
+  const table = renderTable(doc);
   if (!quick) writeReadmeBlock(table);
   console.log(table);
+  if (doc?.sections?.real) {
+    const real = renderReal(doc);
+    if (!quick) writeReadmeBlock(real, 'real');
+    console.log('\n' + real);
+  }
   process.exit(0);
 }
 
-const benches = { smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg };
+const benches = {
+  smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg,
+  real: (o) => runReal({ ...o, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() }),
+};
+const unknown = only.filter((n) => !benches[n]);
+if (unknown.length) {
+  console.error(`bench: no bench named ${unknown.join(', ')} (${Object.keys(benches).join(', ')})`);
+  process.exit(2);
+}
 const t0 = Date.now();
 let broken = 0;
 for (const name of only) {
@@ -84,9 +103,16 @@ if (!quick && !args['no-profile']) {
 }
 
 const final = loadResults(quick);
-const table = renderTable(final);
-if (!quick) writeReadmeBlock(table);
-console.log('\n' + table);
+if (mainBlock) {
+  const table = renderTable(final);
+  if (!quick) writeReadmeBlock(table);
+  console.log('\n' + table);
+}
+if (only.includes('real') && final?.sections?.real) {
+  const real = renderReal(final);
+  if (!quick) writeReadmeBlock(real, 'real');
+  console.log('\n' + real);
+}
 log(`\nbench: ${quick ? 'quick' : 'full'} run done in ${Math.round((Date.now() - t0) / 1000)} s; results in ${quick ? join(TMP, 'results-quick.json') : 'bench/results/'}${quick ? '' : ' and bench/README.md'}`);
 process.exit(broken ? 1 : 0);
 

@@ -349,6 +349,41 @@ export function treeCpuMs(rootPid) {
   return (ticks * 1000) / CLK_TCK;
 }
 
+/** utime + stime per thread of a process, in ms: Map tid -> { comm, ms }. */
+export function threadCpuMs(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { comm: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')), ms: ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a process's CPU went between two threadCpuMs() readings, per message: the main thread
+ * (bounced: SMTP), the busiest other thread (bounced: the pipeline worker: commits, parsing,
+ * settling) and all the others together (V8's GC and compiler threads, libuv's pool).
+ */
+export function threadSplit(pid, before, after, messages) {
+  const d = [];
+  for (const [tid, a] of after) d.push({ tid, comm: a.comm, ms: a.ms - (before.get(tid)?.ms ?? 0) });
+  const main = d.find((t) => t.tid === pid)?.ms ?? 0;
+  const others = d.filter((t) => t.tid !== pid).sort((x, y) => y.ms - x.ms);
+  const per = (ms) => (messages ? round(ms / messages, 3) : null);
+  return { main: per(main), busiest: per(others[0]?.ms ?? 0), rest: per(others.slice(1).reduce((n, t) => n + t.ms, 0)) };
+}
+
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
