@@ -3,8 +3,8 @@
 // bench/README.md. A benchmark, not a test: it asserts no timing and exits 0 whatever the
 // figures; it exits non-zero only when a bench itself breaks (a crash, a missing dist/).
 //
-//   npm run bench                    full run (about 15 minutes on 2 cores)
-//   npm run bench -- --quick         CI smoke, under a minute; writes bench/tmp/results-quick.json only
+//   npm run bench                    full run (15 minutes on 2 cores, plus about 2 hours of the real mix)
+//   npm run bench -- --quick         CI smoke, under a minute plus under 2 of the real mix; writes bench/tmp/results-quick.json only
 //   npm run bench -- --only smtp,classify [--no-profile]
 //   npm run bench -- --only real     the real mix (#20; bench/real.mjs), alone: about 2 hours on
 //                                    today's main (its growth figure alone is most of it)
