@@ -36,9 +36,13 @@ log(`bench: ${quick ? 'quick' : 'full'} run on ${m.cores} cores (${m.cpuModel}),
 if (args.render) {
   // Re-render the README table from the day's results file, running nothing.
   const doc = loadResults(quick);
-  const table = renderTable(doc);
-  if (!quick) writeReadmeBlock(table);
-  console.log(table);
+  // the shared block only from a results file that has one of its sections (a day with only
+  // the real mix must not wipe the last figures of the others)
+  if (Object.keys(doc?.sections ?? {}).some((n) => n !== 'real')) {
+    const table = renderTable(doc);
+    if (!quick) writeReadmeBlock(table);
+    console.log(table);
+  }
   if (doc?.sections?.real) {
     const real = renderReal(doc);
     if (!quick) writeReadmeBlock(real, 'real');

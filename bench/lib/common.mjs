@@ -290,6 +290,8 @@ export function machineInfo() {
     versions: {
       bounced: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
       gitCommit: cmdOut('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+      // the last commit that changed what runs (a bench-only commit on top changes nothing)
+      srcCommit: cmdOut('git', ['-C', ROOT, 'log', '-1', '--format=%h', '--', 'src', 'package.json', 'package-lock.json']),
       gitDirty: (cmdOut('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', 'src']) ?? '') !== '',
       // Other engineers rebuild dist/ while they work: when it was built tells which code ran.
       distBuiltAt: existsSync(CLI) ? statSync(CLI).mtime.toISOString() : null,
