@@ -83,7 +83,7 @@ export async function runProfile(opts = {}) {
   if (!files.length) throw new Error(`no .cpuprofile written in ${profDir}`);
   // One profile per thread: CPU.<date>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the
   // SMTP thread, the others the pipeline worker.
-  const threadOf = (f) => Number(f.split('.')[3] ?? 0);
+  const threadOf = (f) => Number(f.split('.')[4] ?? 0);
   files.sort((a, b) => threadOf(a) - threadOf(b));
   const file = join(profDir, files[0]);
   const agg = aggregate(file, 25);
