@@ -9,9 +9,9 @@
 //        [--files LIST.json] [--rcpt ADDR] [--no-unique] [--declare-size]
 // Prints one JSON object on stdout. No pipelining (like smtp-source): one command, one reply.
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, percentile, RCPT, round, smtpMixFiles } from './lib/common.mjs';
+import { openSession } from './lib/smtp-client.mjs';
 
 const args = parseArgs();
 const port = Number(args.port ?? 2601);
@@ -70,63 +70,6 @@ function nextMessage() {
   return [head, m.before, mid, m.after];
 }
 
-// ---- one SMTP conversation over a socket ----------------------------------------------
-class Conn {
-  constructor(sock) {
-    this.sock = sock;
-    this.buf = '';
-    this.lines = [];
-    this.replies = [];
-    this.waiters = [];
-    this.closed = false;
-    sock.setNoDelay(true);
-    sock.on('data', (d) => this.onData(d));
-    sock.on('error', (e) => this.fail(e));
-    sock.on('close', () => this.fail(new Error('connection closed')));
-  }
-  onData(d) {
-    this.buf += d.toString('latin1');
-    let i;
-    while ((i = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, i).replace(/\r$/, '');
-      this.buf = this.buf.slice(i + 1);
-      this.lines.push(line);
-      // The last line of a reply has a space (or nothing) after the code.
-      if (line.length <= 3 || line[3] === ' ') {
-        const reply = { code: Number(line.slice(0, 3)), text: this.lines.join('\n') };
-        this.lines = [];
-        const w = this.waiters.shift();
-        if (w) w.resolve(reply);
-        else this.replies.push(reply);
-      }
-    }
-  }
-  fail(err) {
-    this.closed = true;
-    for (const w of this.waiters.splice(0)) w.reject(err);
-  }
-  reply() {
-    if (this.replies.length) return Promise.resolve(this.replies.shift());
-    if (this.closed) return Promise.reject(new Error('connection closed'));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-  async cmd(line) {
-    this.sock.write(line + '\r\n');
-    return this.reply();
-  }
-  end() {
-    this.sock.destroy();
-  }
-}
-
-function connect() {
-  return new Promise((resolve, reject) => {
-    const s = createConnection({ port, host });
-    s.once('connect', () => resolve(new Conn(s)));
-    s.once('error', reject);
-  });
-}
-
 // ---- load ------------------------------------------------------------------------------
 const latencies = []; // ms, end of DATA -> reply, accepted messages only
 const codes = {};
@@ -140,14 +83,7 @@ const deadline = t0 + durationMs;
 const take = () => issued < maxCount && performance.now() < deadline && (issued++, true);
 const note = (code) => (codes[code] = (codes[code] ?? 0) + 1);
 
-async function open() {
-  const c = await connect();
-  const greet = await c.reply();
-  if (greet.code !== 220) throw Object.assign(new Error(`greeting ${greet.text}`), { code: greet.code });
-  const ehlo = await c.cmd('EHLO mta.bench.test');
-  if (ehlo.code !== 250) throw Object.assign(new Error(`EHLO ${ehlo.text}`), { code: ehlo.code });
-  return c;
-}
+const open = () => openSession({ port, host });
 
 /** One transaction on an open connection; returns false when the connection is unusable. */
 async function transaction(c) {
