@@ -16,7 +16,7 @@ export const bool = (v: unknown): boolean => v === true || v === 1;
 const json = <T>(v: string | null): T | null => (v === null || v === undefined ? null : (JSON.parse(v) as T));
 
 export const MESSAGE_COLUMNS =
-  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, kind, detector, report_message_id, duplicate_of, claimed_by, claimed_until';
+  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, warning, kind, detector, report_message_id, duplicate_of, claimed_by, claimed_until';
 
 export function toMessage(r: Row): MessageSummary {
   return {
@@ -33,6 +33,7 @@ export function toMessage(r: Row): MessageSummary {
     processedAt: r.processed_at,
     attempts: r.attempts,
     error: r.error,
+    warning: r.warning ?? null,
     kind: r.kind,
     detector: r.detector,
     reportMessageId: r.report_message_id,
@@ -50,6 +51,7 @@ export function toBounce(r: Row): BounceRecord {
     accountId: r.account_id,
     messageId: r.message_id,
     recipient: r.recipient,
+    reportedRecipient: r.reported_recipient ?? null,
     kind: r.kind,
     action: r.action,
     status: r.status,
@@ -66,6 +68,7 @@ export function toBounce(r: Row): BounceRecord {
     originalMessageId: r.original_message_id,
     feedbackType: r.feedback_type,
     verified: bool(r.verified),
+    warning: r.warning ?? null,
   };
 }
 
@@ -302,4 +305,11 @@ export const toJob = (r: Row): JobState => ({
   leaseUntil: r.lease_until ?? null,
 });
 
-export const toCheckpoint = (r: Row): TailCheckpoint => ({ path: r.path, inode: r.inode, offset: r.offset, lines: r.lines, unparsed: r.unparsed });
+export const toCheckpoint = (r: Row): TailCheckpoint => ({
+  path: r.path,
+  inode: r.inode,
+  offset: r.offset,
+  lines: r.lines,
+  unparsed: r.unparsed,
+  head: r.head ? Buffer.from(r.head) : null,
+});

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BounceType, Category, ReportKind } from '../report.js';
-import { migrations } from './migrations.js';
+import { sqliteMigrations as migrations } from './sqlite/migrations.js';
 import { LifecycleRepo } from './sqlite-lifecycle.js';
 import { RAW_HEAD_BYTES } from './types.js';
 import type {

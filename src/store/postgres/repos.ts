@@ -139,9 +139,9 @@ export class PgMessages implements C.MessageRepo {
       const candidates = await all(
         q,
         `SELECT m.id, octet_length(r.raw) AS n FROM messages m JOIN message_raw r ON r.message_id = m.id
-          WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
+          WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= $1 OR m.claimed_by = $3)
           ORDER BY m.id LIMIT $2 FOR UPDATE OF m SKIP LOCKED`,
-        [opts.now, opts.limit],
+        [opts.now, opts.limit, node],
       );
       const take: number[] = [];
       let bytes = 0;
@@ -163,8 +163,58 @@ export class PgMessages implements C.MessageRepo {
     }, false);
   }
 
-  release(node: string): Promise<number> {
-    return this.c.run((q) => count(q, `UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'received'`, [node]));
+  release(node: string, only?: readonly number[]): Promise<number> {
+    if (only === undefined) {
+      return this.c.run((q) => count(q, `UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'received'`, [node]));
+    }
+    if (!only.length) return Promise.resolve(0);
+    return this.c.run((q) =>
+      count(
+        q,
+        `UPDATE messages SET claimed_by = NULL, claimed_until = NULL
+          WHERE claimed_by = $1 AND state = 'received' AND id = ANY(string_to_array($2, ',')::bigint[])`,
+        [node, ids([...only])],
+      ),
+    );
+  }
+
+  received(only: readonly number[]): Promise<C.ClaimedMessage[]> {
+    if (!only.length) return Promise.resolve([]);
+    return this.c.run(async (q) => {
+      const rows = await all(
+        q,
+        `SELECT ${R.MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
+           FROM messages m JOIN message_raw r ON r.message_id = m.id
+          WHERE m.state = 'received' AND m.id = ANY(string_to_array($1, ',')::bigint[]) ORDER BY m.id`,
+        [ids([...only])],
+      );
+      const byId = new Map(rows.map((r) => [r.id as number, { ...R.toMessage(r), raw: r.raw as Buffer }]));
+      return only.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    });
+  }
+
+  beginAttempts(only: readonly number[]): Promise<void> {
+    if (!only.length) return Promise.resolve();
+    return this.c.unit(async (q) => {
+      await all(q, `UPDATE messages SET attempts = attempts + 1 WHERE state = 'received' AND id = ANY(string_to_array($1, ',')::bigint[])`, [ids([...only])]);
+    }, false);
+  }
+
+  refundAttempts(only: readonly number[]): Promise<void> {
+    if (!only.length) return Promise.resolve();
+    return this.c.unit(async (q) => {
+      await all(
+        q,
+        `UPDATE messages SET attempts = attempts - 1 WHERE state = 'received' AND attempts > 0 AND id = ANY(string_to_array($1, ',')::bigint[])`,
+        [ids([...only])],
+      );
+    }, false);
+  }
+
+  noteFailedAttempt(id: number, error: string): Promise<void> {
+    return this.c.unit(async (q) => {
+      await all(q, `UPDATE messages SET error = $2 WHERE id = $1 AND state = 'received'`, [id, error]);
+    }, false);
   }
 
   settle(id: number, st: C.Settlement, now: number): Promise<boolean> {
@@ -172,7 +222,7 @@ export class PgMessages implements C.MessageRepo {
       (await count(
         q,
         `UPDATE messages SET state = $2, processed_at = $3, error = $4, kind = $5, detector = $6, report_message_id = $7,
-                duplicate_of = $8, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
+                duplicate_of = $8, duplicate_key = $9, warning = $10, claimed_by = NULL, claimed_until = NULL
           WHERE id = $1 AND state = 'received'`,
         [
           id,
@@ -183,20 +233,22 @@ export class PgMessages implements C.MessageRepo {
           st.state === 'processed' ? st.detector : null,
           st.state === 'unparseable' ? null : st.reportMessageId,
           st.state === 'duplicate' ? st.duplicateOf : null,
+          st.state === 'processed' ? (st.duplicateKey ?? null) : null,
+          st.state === 'processed' ? (st.warning ?? null) : null,
         ],
       )) === 1,
     );
   }
 
-  findDuplicate(id: number, sha256: string, reportMessageId: string | null): Promise<number | null> {
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null> {
     return this.c.run(async (q) => {
       const bySha = (await one(q, `SELECT id FROM messages WHERE sha256 = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [sha256, id]))?.id as number | undefined;
-      const byReportId =
-        reportMessageId === null
+      const byKey =
+        duplicateKey === null
           ? undefined
-          : ((await one(q, `SELECT id FROM messages WHERE report_message_id = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [reportMessageId, id]))?.id as number | undefined);
-      if (bySha === undefined) return byReportId ?? null;
-      return byReportId === undefined ? bySha : Math.min(bySha, byReportId);
+          : ((await one(q, `SELECT id FROM messages WHERE duplicate_key = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [duplicateKey, id]))?.id as number | undefined);
+      if (bySha === undefined) return byKey ?? null;
+      return byKey === undefined ? bySha : Math.min(bySha, byKey);
     });
   }
 
@@ -247,12 +299,14 @@ export class PgBounces implements C.BounceRepo {
       (await one(
         q,
         `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status, reason, hardbounce,
-                category, type, rule, detector, reply_code, diagnostic, remote_mta, reporting_mta, original_message_id, feedback_type, verified)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
+                category, type, rule, detector, reply_code, diagnostic, remote_mta, reporting_mta, original_message_id, feedback_type, verified,
+                reported_recipient, warning)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id`,
         [
           messageRow, b.createdAt, b.accountId, b.messageId, b.recipient === null ? null : lower(b.recipient), b.kind, b.action, b.status, b.reason,
           b.hardbounce, b.category, b.type, b.rule, b.detector, b.replyCode, b.diagnostic, b.remoteMta, b.reportingMta,
           b.originalMessageId, b.feedbackType, b.verified,
+          b.reportedRecipient === null || b.reportedRecipient === undefined ? null : lower(b.reportedRecipient), b.warning ?? null,
         ],
       ))!.id as number,
     );
@@ -1115,10 +1169,10 @@ export class PgTail implements C.TailRepo {
     return this.c.run(async (q) => {
       await all(
         q,
-        `INSERT INTO tail_checkpoints (path, inode, "offset", lines, unparsed, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO tail_checkpoints (path, inode, "offset", lines, unparsed, head, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, "offset" = excluded."offset", lines = excluded.lines,
-                                          unparsed = excluded.unparsed, updated_at = excluded.updated_at`,
-        [cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, now],
+                                          unparsed = excluded.unparsed, head = excluded.head, updated_at = excluded.updated_at`,
+        [cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, cp.head ?? null, now],
       );
     });
   }

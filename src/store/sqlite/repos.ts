@@ -61,7 +61,7 @@ export class SqliteMessages implements C.MessageRepo {
       // maxBytes of heads at once (always at least one message).
       const out: C.ClaimedMessage[] = [];
       let bytes = 0;
-      for (const r of s.claimable.iterate(opts.now, opts.limit) as IterableIterator<R.Row>) {
+      for (const r of s.claimable.iterate({ now: opts.now, node, limit: opts.limit }) as IterableIterator<R.Row>) {
         out.push({ ...R.toMessage(r), raw: r.raw as Buffer });
         bytes += (r.raw as Buffer).length;
         if (bytes >= maxBytes) break;
@@ -76,8 +76,36 @@ export class SqliteMessages implements C.MessageRepo {
     }, false);
   }
 
-  release(node: string): Promise<number> {
-    return this.c.g.read(() => this.c.s.release.run(node).changes);
+  release(node: string, ids?: readonly number[]): Promise<number> {
+    const { s } = this.c;
+    if (ids === undefined) return this.c.g.read(() => s.release.run(node).changes);
+    return this.c.g.write(() => ids.reduce((n, id) => n + s.releaseOne.run(node, id).changes, 0), false);
+  }
+
+  received(ids: readonly number[]): Promise<C.ClaimedMessage[]> {
+    const { s } = this.c;
+    return this.c.g.read(() =>
+      ids.flatMap((id) => {
+        const r = s.receivedOne.get(id) as R.Row | undefined;
+        return r ? [{ ...R.toMessage(r), raw: r.raw as Buffer }] : [];
+      }),
+    );
+  }
+
+  beginAttempts(ids: readonly number[]): Promise<void> {
+    const { s } = this.c;
+    if (!ids.length) return Promise.resolve();
+    return this.c.g.write(() => ids.forEach((id) => s.beginAttempt.run(id)), false);
+  }
+
+  refundAttempts(ids: readonly number[]): Promise<void> {
+    const { s } = this.c;
+    if (!ids.length) return Promise.resolve();
+    return this.c.g.write(() => ids.forEach((id) => s.refundAttempt.run(id)), false);
+  }
+
+  noteFailedAttempt(id: number, error: string): Promise<void> {
+    return this.c.g.write(() => void this.c.s.noteFailedAttempt.run(error, id), false);
   }
 
   settle(id: number, st: C.Settlement, now: number): Promise<boolean> {
@@ -92,17 +120,19 @@ export class SqliteMessages implements C.MessageRepo {
           detector: st.state === 'processed' ? st.detector : null,
           rmid: st.state === 'unparseable' ? null : st.reportMessageId,
           duplicateOf: st.state === 'duplicate' ? st.duplicateOf : null,
+          duplicateKey: st.state === 'processed' ? (st.duplicateKey ?? null) : null,
+          warning: st.state === 'processed' ? (st.warning ?? null) : null,
         }).changes === 1,
     );
   }
 
-  findDuplicate(id: number, sha256: string, reportMessageId: string | null): Promise<number | null> {
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null> {
     const { s } = this.c;
     return this.c.g.read(() => {
       const bySha = s.duplicateBySha.get(sha256, id) as number | undefined;
-      const byReportId = reportMessageId === null ? undefined : (s.duplicateByReportId.get(reportMessageId, id) as number | undefined);
-      if (bySha === undefined) return byReportId ?? null;
-      return byReportId === undefined ? bySha : Math.min(bySha, byReportId);
+      const byKey = duplicateKey === null ? undefined : (s.duplicateByKey.get(duplicateKey, id) as number | undefined);
+      if (bySha === undefined) return byKey ?? null;
+      return byKey === undefined ? bySha : Math.min(bySha, byKey);
     });
   }
 
@@ -156,6 +186,8 @@ export class SqliteBounces implements C.BounceRepo {
           ...b,
           messageRow,
           recipient: b.recipient === null ? null : lower(b.recipient),
+          reportedRecipient: b.reportedRecipient === null || b.reportedRecipient === undefined ? null : lower(b.reportedRecipient),
+          warning: b.warning ?? null,
           hardbounce: b.hardbounce ? 1 : 0,
           verified: b.verified ? 1 : 0,
         }).lastInsertRowid,
@@ -828,7 +860,7 @@ export class SqliteTail implements C.TailRepo {
   }
 
   setCheckpoint(cp: C.TailCheckpoint, now: number): Promise<void> {
-    return this.c.g.read(() => void this.c.s.setCheckpoint.run(cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, now));
+    return this.c.g.read(() => void this.c.s.setCheckpoint.run(cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, cp.head ?? null, now));
   }
 
   rememberSender(qid: string, sender: string, at: number): Promise<void> {

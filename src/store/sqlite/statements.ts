@@ -65,22 +65,32 @@ export function prepareStatements(db: Database.Database) {
     claimable: p(
       `SELECT ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
          FROM messages m JOIN message_raw r ON r.message_id = m.id
-        WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= ?)
-        ORDER BY m.id LIMIT ?`,
+        WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= @now OR m.claimed_by = @node)
+        ORDER BY m.id LIMIT @limit`,
+    ),
+    receivedOne: p(
+      `SELECT ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
+         FROM messages m JOIN message_raw r ON r.message_id = m.id
+        WHERE m.id = ? AND m.state = 'received'`,
     ),
     claimOne: p(`UPDATE messages SET claimed_by = ?, claimed_until = ? WHERE id = ?`),
     release: p(`UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'received'`),
+    releaseOne: p(`UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND id = ? AND state = 'received'`),
+    beginAttempt: p(`UPDATE messages SET attempts = attempts + 1 WHERE id = ? AND state = 'received'`),
+    refundAttempt: p(`UPDATE messages SET attempts = attempts - 1 WHERE id = ? AND state = 'received' AND attempts > 0`),
+    noteFailedAttempt: p(`UPDATE messages SET error = ? WHERE id = ? AND state = 'received'`),
+    // attempts: counted before each parse (beginAttempt), not here.
     settle: p(
       `UPDATE messages SET state = @state, processed_at = @now, error = @error, kind = @kind, detector = @detector,
-              report_message_id = @rmid, duplicate_of = @duplicateOf, attempts = attempts + 1,
+              report_message_id = @rmid, duplicate_of = @duplicateOf, duplicate_key = @duplicateKey, warning = @warning,
               claimed_by = NULL, claimed_until = NULL
         WHERE id = @id AND state = 'received'`,
     ),
     // One statement per key, each walking its index in id order to the first match (an OR
     // gathers and sorts every match of both: quadratic for a report received thousands of times).
     duplicateBySha: p(`SELECT id FROM messages WHERE sha256 = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`).pluck(),
-    duplicateByReportId: p(
-      `SELECT id FROM messages WHERE report_message_id = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+    duplicateByKey: p(
+      `SELECT id FROM messages WHERE duplicate_key = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
     ).pluck(),
     getMessage: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
     messageCounts: p(`SELECT state, count(*) AS n FROM messages GROUP BY state`),
@@ -89,10 +99,10 @@ export function prepareStatements(db: Database.Database) {
     insertBounce: p(
       `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status,
               reason, hardbounce, category, type, rule, detector, reply_code, diagnostic, remote_mta,
-              reporting_mta, original_message_id, feedback_type, verified)
+              reporting_mta, original_message_id, feedback_type, verified, reported_recipient, warning)
        VALUES (@messageRow, @createdAt, @accountId, @messageId, @recipient, @kind, @action, @status,
               @reason, @hardbounce, @category, @type, @rule, @detector, @replyCode, @diagnostic, @remoteMta,
-              @reportingMta, @originalMessageId, @feedbackType, @verified)`,
+              @reportingMta, @originalMessageId, @feedbackType, @verified, @reportedRecipient, @warning)`,
     ),
     getBounce: p(`SELECT * FROM bounces WHERE id = ?`),
     evidenceOfBounce: p(`SELECT * FROM evidence WHERE bounce_id = ? ORDER BY id`),
@@ -330,9 +340,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     getCheckpoint: p(`SELECT * FROM tail_checkpoints WHERE path = ?`),
     setCheckpoint: p(
-      `INSERT INTO tail_checkpoints (path, inode, offset, lines, unparsed, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO tail_checkpoints (path, inode, offset, lines, unparsed, head, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, lines = excluded.lines,
-                                        unparsed = excluded.unparsed, updated_at = excluded.updated_at`,
+                                        unparsed = excluded.unparsed, head = excluded.head, updated_at = excluded.updated_at`,
     ),
     rememberSender: p(
       `INSERT INTO log_queue (qid, sender, seen_at) VALUES (?, ?, ?) ON CONFLICT (qid) DO UPDATE SET sender = excluded.sender, seen_at = excluded.seen_at`,
@@ -342,6 +352,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     lookupQueue: p(`SELECT sender, message_id FROM log_queue WHERE qid = ?`),
     pruneQueue: p(`DELETE FROM log_queue WHERE seen_at < ?`),
+
+    // -- readiness --------------------------------------------------------------------------
+    probe: p(`INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`),
   };
 }
 
