@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import type { Channel, Profile, SuppressionReason, Tier } from '../policy/contract.js';
-import { PROFILES, TIERS } from '../policy/contract.js';
+import { ADDABLE_REASONS, CHANNELS, PROFILES, TIERS } from '../domain/index.js';
 import type { SqlitePolicyService } from '../policy/service.js';
 import type { openPipeline } from '../pipeline/open.js';
 import { printRows } from './print.js';
@@ -141,7 +141,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .command('suspend')
     .description('suspend one channel of an account (admin), e.g. one-to-one for a connected inbox')
     .argument('<id>')
-    .addOption(new Option('--channel <channel>', 'channel').choices(['marketing', 'one_to_one']).default('one_to_one'))
+    .addOption(new Option('--channel <channel>', 'channel').choices(CHANNELS).default('one_to_one'))
     .requiredOption('--reason <text>', 'why (audited, mailed to the contact)')
     .addOption(nowOption())
     .addOption(actorOption())
@@ -188,7 +188,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .argument('<address>')
     .requiredOption('--account <id>', 'account id')
     .option('--campaign <id>', 'the campaign the mail belongs to')
-    .addOption(new Option('--channel <channel>', 'channel').choices(['marketing', 'one_to_one']).default('marketing'))
+    .addOption(new Option('--channel <channel>', 'channel').choices(CHANNELS).default('marketing'))
     .addOption(jsonOrTable())
     .addOption(nowOption())
     .action((address: string, o: { account: string; campaign?: string; channel: Channel; format: 'json' | 'table'; now?: string }) => {
@@ -220,7 +220,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .description('suppress addresses for an account (an imported opt-out list, a manual block)')
     .argument('<addresses...>')
     .requiredOption('--account <id>', 'account id')
-    .addOption(new Option('--reason <reason>', 'why').choices(['import', 'manual', 'unsubscribe']).default('manual'))
+    .addOption(new Option('--reason <reason>', 'why').choices(ADDABLE_REASONS).default('manual'))
     .addOption(nowOption())
     .addOption(actorOption())
     .action((addresses: string[], o: { account: string; reason: 'import' | 'manual' | 'unsubscribe'; now?: string; actor: string }) => {
@@ -254,7 +254,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .option('--mailed-within-year', 'every contact was mailed within the last year')
     .option('--contacts-source <text>', 'where the contacts come from')
     .option('--message <text>', 'anything else the reviewer should know')
-    .addOption(new Option('--channel <channel>', 'which suspension').choices(['marketing', 'one_to_one']).default('marketing'))
+    .addOption(new Option('--channel <channel>', 'which suspension').choices(CHANNELS).default('marketing'))
     .addOption(nowOption())
     .action((o: { account: string; importedOptOutList?: boolean; cleanedLists?: boolean; mailedWithinYear?: boolean; contactsSource?: string; message?: string; channel: Channel; now?: string }) => {
       const now = parseNow(o.now, 'appeals file');

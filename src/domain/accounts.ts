@@ -1,6 +1,5 @@
 // PURE: accounts as the policy sees them: plans, policy profiles, channels, the states of a
 // channel, of a review and of an appeal, and what a VERP message id says.
-// (src/policy/contract.ts and src/api/routes/accounts.ts spell TIERS and PROFILES today.)
 
 export const TIERS = [
   'free', 'trial', 'starter', 'professional', 'enterprise',
@@ -18,6 +17,10 @@ export type Channel = (typeof CHANNELS)[number];
 
 export const CHANNEL_STATES = ['ok', 'suspended'] as const;
 export type ChannelState = (typeof CHANNEL_STATES)[number];
+
+/** What the health of an account (or of one channel) says: the banner's colour. */
+export const HEALTH_STATUSES = ['ok', 'warning', 'suspended'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export const REVIEW_STATES = ['none', 'required', 'submitted', 'approved', 'denied'] as const;
 export type ReviewState = (typeof REVIEW_STATES)[number];

@@ -1,7 +1,7 @@
 import { classify } from '../classifier/index.js';
 import { parseMessage, UnparseableError } from '../parser/index.js';
 import type { ParsedReport, Verdict } from '../report.js';
-import { stateOfVerdict } from '../lifecycle/state.js';
+import { stateOfVerdict } from '../domain/index.js';
 import { RAW_HEAD_BYTES, type BounceRecord, type Evidence, type MessageOutcome, type StoredMessage } from '../store/types.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
 import { cutFields, cutText, DEFAULT_OUTPUT_LIMITS, keepVerdicts, MAX_MESSAGE_ID_CHARS, type OutputLimits } from './bounds.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { classifyRecipient } from '../classifier/index.js';
-import type { DeliveryState } from '../lifecycle/state.js';
+import type { DeliveryState } from '../domain/index.js';
 import type { LogEvent } from '../logtail/parse.js';
 import { newRecipient } from '../parser/detectors/types.js';
 import { findReplyCode, findStatusCode } from '../parser/smtp-text.js';

@@ -8,17 +8,9 @@
 //     [o2o:]<campaign>/<message>    or    [o2o:]<message>
 // `o2o:` marks the one-to-one (sales/CRM) channel; without it a message is marketing.
 
-export type Tier =
-  | 'free' | 'trial' | 'starter' | 'professional' | 'enterprise'
-  | 'legacy-basic' | 'legacy-professional' | 'legacy-enterprise';
-export type Profile = 'default' | 'conservative';
+import type { Channel, HealthStatus, Profile, SuppressionReason, Tier } from '../domain/index.js';
 
-export const TIERS: Tier[] = ['free', 'trial', 'starter', 'professional', 'enterprise', 'legacy-basic', 'legacy-professional', 'legacy-enterprise'];
-export const PROFILES: Profile[] = ['default', 'conservative'];
-export type Channel = 'marketing' | 'one_to_one';
-export type HealthStatus = 'ok' | 'warning' | 'suspended';
-
-export type SuppressionReason = 'hard_bounce' | 'global_bounce' | 'complaint' | 'unsubscribe' | 'import' | 'manual' | 'spam_trap';
+export type { Channel, HealthStatus, Profile, SuppressionReason, Tier };
 
 export interface Account {
   id: string;

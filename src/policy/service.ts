@@ -19,8 +19,7 @@ import {
 // ./rules.ts; this file reads records, asks them, and writes the outcome, its audit row,
 // its event and its notification in one transaction.
 
-import { PROFILES, TIERS } from './contract.js';
-export { PROFILES, TIERS };
+import { PROFILES, TIERS } from '../domain/index.js';
 
 /** A caller's mistake (unknown tier, duplicate account, missing reason): a stable code. */
 export class PolicyError extends Error {

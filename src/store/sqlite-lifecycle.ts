@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { advance } from '../lifecycle/state.js';
+import { advance } from '../domain/index.js';
 import type { DeliveryFilter, DeliveryRecord, DeliveryState, Evidence, EvidenceRecord, TailCheckpoint } from './types.js';
 
 // The lifecycle tables: deliveries and their evidence, sends, the Postfix queue-id memory,

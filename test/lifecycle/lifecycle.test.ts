@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { advance } from '../../src/lifecycle/state.js';
+import { advance } from '../../src/domain/index.js';
 import { createLogger } from '../../src/log.js';
 import { Intake } from '../../src/pipeline/intake.js';
 import { applyLogEvent } from '../../src/pipeline/log-evidence.js';

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { utcDay } from '../../store/sqlite-lifecycle.js';
+import { PROFILES, TIERS, utcDay } from '../../domain/index.js';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
-import { accountId, js, out } from '../schemas.js';
+import { accountId, channel, js, out } from '../schemas.js';
 
 // Accounts (the admin creates and changes them), their health and profile, send counts,
 // appeals, and API keys. A path with an account id answers 404 to another account's key.
-
-const TIERS = ['free', 'trial', 'starter', 'professional', 'enterprise', 'legacy-basic', 'legacy-professional', 'legacy-enterprise'] as const;
 
 const account = z.object({
   id: z.string(),
@@ -24,7 +22,7 @@ const createBody = z
     id: accountId,
     name: z.string().max(200).optional(),
     tier: z.enum(TIERS),
-    profile: z.enum(['default', 'conservative']).optional(),
+    profile: z.enum(PROFILES).optional(),
     contactEmail: z.string().max(320).optional(),
   })
   .strict();
@@ -34,7 +32,7 @@ const patchBody = z
   .object({
     name: z.string().max(200).optional(),
     tier: z.enum(TIERS).optional(),
-    profile: z.enum(['default', 'conservative']).optional(),
+    profile: z.enum(PROFILES).optional(),
     contactEmail: z.string().max(320).optional(),
   })
   .strict();
@@ -53,7 +51,7 @@ type SendsBody = z.infer<typeof sendsBody>;
 
 const appealBody = z
   .object({
-    channel: z.enum(['marketing', 'one_to_one']).default('marketing'),
+    channel: channel.default('marketing'),
     importedOptOutList: z.boolean().describe('the opt-out list of the previous provider was imported (must be true)'),
     cleanedLists: z.boolean().describe('the lists were cleaned of bounced and unengaged contacts (must be true)'),
     mailedWithinYear: z.boolean().describe('every contact was mailed within the last year (must be true)'),

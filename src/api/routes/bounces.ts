@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { BOUNCE_TYPES, CATEGORIES } from '../../domain/index.js';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
 import type { BounceRecord } from '../../store/types.js';
@@ -13,8 +14,8 @@ const listQuery = z
   .object({
     account: accountId.optional().describe('admin: filter by account; an account key sees only its own'),
     recipient: z.string().max(320).optional(),
-    type: z.enum(['hard', 'soft', 'pending', 'none']).optional(),
-    category: z.enum(['unknown_user', 'mailbox_full', 'content', 'spam', 'policy', 'other', 'temporary', 'none']).optional(),
+    type: z.enum(BOUNCE_TYPES).optional(),
+    category: z.enum(CATEGORIES).optional(),
     reason: z.string().max(64).optional().describe('Sisimai reason (userunknown, mailboxfull, ...)'),
     since: since.optional(),
     cursor: cursor.optional(),

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
-import { accountId, address, cursor, js, limit, out, parseSince, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
+import { ADDABLE_REASONS } from '../../domain/index.js';
+import { accountId, address, channel, cursor, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
 
 // The pre-send check (the hot path) and the account's suppression list. Every route acts for
 // one account: an account key for its own, the admin key for the one it names.
@@ -12,7 +13,7 @@ const checkQuery = z
   .object({
     account: accountId.optional().describe('required with the admin key; an account key may omit it'),
     campaign: z.string().max(200).optional(),
-    channel: z.enum(['marketing', 'one_to_one']).optional(),
+    channel: channel.optional(),
   })
   .strict();
 type CheckQuery = z.infer<typeof checkQuery>;
@@ -22,7 +23,7 @@ const batchBody = z
     account: accountId.optional(),
     addresses: z.array(address).min(1).max(1000),
     campaign: z.string().max(200).optional(),
-    channel: z.enum(['marketing', 'one_to_one']).optional(),
+    channel: channel.optional(),
   })
   .strict();
 type BatchBody = z.infer<typeof batchBody>;
@@ -31,7 +32,7 @@ const listQuery = z
   .object({
     account: accountId.optional(),
     reason: z.enum(SUPPRESSION_REASONS).optional(),
-    scope: z.enum(['account', 'global']).optional(),
+    scope: scope.optional(),
     since: since.optional(),
     cursor: z.string().max(512).optional(),
     limit,
@@ -43,7 +44,7 @@ const addBody = z
   .object({
     account: accountId.optional(),
     addresses: z.array(address).min(1).max(10_000),
-    reason: z.enum(['import', 'manual', 'unsubscribe']).default('manual'),
+    reason: z.enum(ADDABLE_REASONS).default('manual'),
   })
   .strict();
 type AddBody = z.infer<typeof addBody>;
@@ -51,7 +52,7 @@ type AddBody = z.infer<typeof addBody>;
 const importQuery = z
   .object({
     account: accountId.optional(),
-    reason: z.enum(['import', 'manual', 'unsubscribe']).default('import'),
+    reason: z.enum(ADDABLE_REASONS).default('import'),
   })
   .strict();
 type ImportQuery = z.infer<typeof importQuery>;
