@@ -1,5 +1,6 @@
 // PURE: accounts as the policy sees them: plans, policy profiles, channels, the states of a
-// channel, of a review and of an appeal, and what a VERP message id says.
+// channel, of a review and of an appeal, an account's policy state, and what a VERP message id says.
+import type { Figures } from './figures.js';
 
 export const TIERS = [
   'free', 'trial', 'starter', 'professional', 'enterprise',
@@ -34,6 +35,29 @@ export type SuspensionCause = (typeof SUSPENSION_CAUSES)[number];
 export const WARNING_CAUSES = ['hard_bounce_rate', 'complaint_rate', 'unsubscribe_rate', 'campaign_cancelled', 'blocklisted'] as const;
 export type WarningCause = (typeof WARNING_CAUSES)[number];
 
+/** The sending state of an account (a default one until its first change). */
+export interface PolicyState {
+  marketing: ChannelState;
+  suspension: string | null;
+  suspensionDetail: string | null;
+  suspendedAt: number | null;
+  oneToOne: ChannelState;
+  oneToOneSuspension: string | null;
+  oneToOneSuspendedAt: number | null;
+  review: ReviewState;
+  reviewForm: Record<string, unknown> | null;
+  /** Counts at the last reinstatement, for that month. */
+  baseline: { month: string; figures: Figures } | null;
+  /** Warnings already announced in a month. */
+  warned: { month: string; causes: string[] } | null;
+  updatedAt: number;
+}
+
+export const DEFAULT_POLICY_STATE: Readonly<PolicyState> = Object.freeze({
+  marketing: 'ok', suspension: null, suspensionDetail: null, suspendedAt: null,
+  oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null,
+  review: 'none', reviewForm: null, baseline: null, warned: null, updatedAt: 0,
+});
 export const CAMPAIGN_STATES = ['active', 'cancelled'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 

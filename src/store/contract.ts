@@ -44,10 +44,12 @@
 // reports, events, audit rows and notifications; counters follow by themselves.
 
 import type {
-  AppealState, BounceType, CampaignCounts, CampaignState, Category, Channel, ChannelState, ContactReportKind,
-  DeliveryState, EventType, EvidenceSource, FailedState, Figures, MessageSource, MessageState, Profile, ReportKind,
-  ReviewState, SuppressionReason, Tier,
+  AppealState, BounceType, CampaignCounts, CampaignState, Category, Channel, ContactReportKind,
+  DeliveryState, EventType, EvidenceSource, FailedState, Figures, MessageSource, MessageState, PolicyState, Profile, ReportKind,
+  SuppressionReason, Tier,
 } from '../domain/index.js';
+
+export { DEFAULT_POLICY_STATE, type PolicyState } from '../domain/index.js';
 
 export { StoreError, STORE_ERROR_CODES, TEMPORARY_STORE_ERRORS, isStoreError, type StoreErrorCode } from './store-error.js';
 
@@ -354,30 +356,6 @@ export interface Account {
 }
 
 export type NewAccount = Omit<Account, 'createdAt'>;
-
-/** The sending state of an account (a default one until its first change). */
-export interface PolicyState {
-  marketing: ChannelState;
-  suspension: string | null;
-  suspensionDetail: string | null;
-  suspendedAt: number | null;
-  oneToOne: ChannelState;
-  oneToOneSuspension: string | null;
-  oneToOneSuspendedAt: number | null;
-  review: ReviewState;
-  reviewForm: Record<string, unknown> | null;
-  /** Counts at the last reinstatement, for that month. */
-  baseline: { month: string; figures: Figures } | null;
-  /** Warnings already announced in a month. */
-  warned: { month: string; causes: string[] } | null;
-  updatedAt: number;
-}
-
-export const DEFAULT_POLICY_STATE: Readonly<PolicyState> = Object.freeze({
-  marketing: 'ok', suspension: null, suspensionDetail: null, suspendedAt: null,
-  oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null,
-  review: 'none', reviewForm: null, baseline: null, warned: null, updatedAt: 0,
-});
 
 export interface AccountRepo {
   get(id: string): Promise<Account | null>;

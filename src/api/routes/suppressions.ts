@@ -93,7 +93,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
   app.route<{ Params: { address: string }; Querystring: CheckQuery }>({
     method: 'GET',
     url: '/v1/suppressions/:address',
-    // The hot path: no request log line, a response schema (fast serialisation), a sync handler.
+    // The hot path: no request log line, a response schema (fast serialisation), one read.
     config: { auth: 'account', quiet: true },
     schema: {
       summary: 'Pre-send check: may this account mail this address now, and if not, why',
@@ -102,14 +102,14 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       querystring: js(checkQuery),
       response: { 200: out(sendDecision) },
     },
-    handler(req) {
+    async handler(req) {
       const q = req.query;
       const policy = ctx.policy();
       const opts = q.campaign || q.channel ? { campaign: q.campaign, channel: q.channel } : undefined;
       // The admin key names an account that must exist: the check reads that in the same statement.
-      const account = ctx.accountFor(req, q.account, { existenceCheckedByCaller: true });
+      const account = ctx.accountNamed(req, q.account);
       if (!req.principal!.admin) return policy.checkSend(account, req.params.address, ctx.now(), opts);
-      const decision = policy.checkSendExisting(account, req.params.address, ctx.now(), opts);
+      const decision = await policy.checkSendExisting(account, req.params.address, ctx.now(), opts);
       if (!decision) throw new ApiError('not_found', 'No such account');
       return decision;
     },
@@ -125,11 +125,11 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       body: js(batchBody),
       response: { 200: out(z.object({ results: z.array(sendDecision) })) },
     },
-    handler(req) {
+    async handler(req) {
       const b = req.body;
-      const account = ctx.accountFor(req, b.account);
+      const account = await ctx.accountFor(req, b.account);
       const opts = b.campaign || b.channel ? { campaign: b.campaign, channel: b.channel } : undefined;
-      return { results: ctx.policy().checkSendBatch(account, b.addresses, ctx.now(), opts) };
+      return { results: await ctx.policy().checkSendBatch(account, b.addresses, ctx.now(), opts) };
     },
   });
 
@@ -143,9 +143,9 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       querystring: js(listQuery),
       response: { 200: out(z.object({ items: z.array(suppression), next: z.string().nullable() })) },
     },
-    handler(req) {
+    async handler(req) {
       const q = req.query;
-      const account = ctx.accountFor(req, q.account);
+      const account = await ctx.accountFor(req, q.account);
       return ctx.policy().listSuppressions({
         accountId: account,
         reason: q.reason,
@@ -167,10 +167,10 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       body: js(addBody),
       response: { 200: out(z.object({ added: z.number() })) },
     },
-    handler(req) {
+    async handler(req) {
       const b = req.body;
-      const account = ctx.accountFor(req, b.account);
-      const added = ctx.policy().addSuppressions(account, b.addresses, b.reason, actorOf(req), ctx.now());
+      const account = await ctx.accountFor(req, b.account);
+      const added = await ctx.policy().addSuppressions(account, b.addresses, b.reason, actorOf(req), ctx.now());
       ctx.deps.onEvents?.();
       return { added };
     },
@@ -203,7 +203,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       },
       async handler(req) {
         const q = req.query;
-        const account = ctx.accountFor(req, q.account);
+        const account = await ctx.accountFor(req, q.account);
         const policy = ctx.policy();
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (typeof (req.body as Readable | undefined)?.pipe !== 'function') throw new ApiError('unsupported_media_type');
@@ -227,9 +227,9 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       querystring: js(removeQuery),
       response: { 204: { type: 'null', description: 'Removed' } },
     },
-    handler(req, reply) {
-      const account = ctx.accountFor(req, req.query.account);
-      const removed = ctx.policy().removeSuppression(account, req.params.address, actorOf(req), req.query.note, ctx.now());
+    async handler(req, reply) {
+      const account = await ctx.accountFor(req, req.query.account);
+      const removed = await ctx.policy().removeSuppression(account, req.params.address, actorOf(req), req.query.note, ctx.now());
       if (!removed) throw new ApiError('not_found', 'The account does not suppress this address');
       ctx.deps.onEvents?.();
       return reply.code(204).send();
@@ -241,7 +241,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
 export async function importLines(
   input: Readable,
   extract: (line: string, n: number) => string | null,
-  write: (batch: string[]) => number,
+  write: (batch: string[]) => Promise<number>,
 ): Promise<{ added: number; lines: number; invalid: number; invalidLines: number[] }> {
   let batch: string[] = [];
   let added = 0;
@@ -259,11 +259,11 @@ export async function importLines(
     }
     batch.push(a);
     if (batch.length >= IMPORT_BATCH) {
-      added += write(batch);
+      added += await write(batch);
       batch = [];
     }
   }
-  if (batch.length) added += write(batch);
+  if (batch.length) added += await write(batch);
   return { added, lines: n, invalid, invalidLines };
 }
 

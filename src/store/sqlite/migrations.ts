@@ -487,7 +487,7 @@ export const sqliteMigrations: Migration[] = [
   {
     version: 20,
     name: 'counters: account months, channels and campaigns, kept in the transaction of each change',
-    // Backfilled from the rows (the same figures src/store/sqlite-policy.ts sums today; a NULL
+    // Backfilled from the rows (the same figures the policy summed before the counters; a NULL
     // category or reason counts as no match, hence the coalesce):
     // sends by the month of their day; failures and reports by the UTC month of `at`;
     // cancelled campaigns by the month of cancelled_at. After this the store keeps them.
