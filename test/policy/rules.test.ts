@@ -1,9 +1,9 @@
 // The pure policy decisions, without SQLite: plain records and `now` in, decisions out.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { DEFAULT_POLICY_STATE as DEFAULT_STATE, monthOf, monthRange, parseMessageRef, ZERO_FIGURES, type Figures } from '../../src/domain/index.js';
 import {
-  appealAllowed, assess, canaryCancels, canarySize, decideSend, DEFAULT_STATE, monthOf, monthRange, parseMessageRef,
-  readAppealForm, retryDelay, suppressesRecipient, viewHealth, ZERO_FIGURES, type Figures,
+  appealAllowed, assess, canaryCancels, canarySize, decideSend, readAppealForm, retryDelay, suppressesRecipient, viewHealth,
 } from '../../src/policy/rules.js';
 
 const cfg = loadConfig({ env: {} }).policy;
