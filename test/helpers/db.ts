@@ -3,6 +3,9 @@
 // store under test. The code under test never does this (no driver handle leaves src/store).
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Config } from '../../src/config/schema.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
+import type { Store } from '../../src/store/contract.js';
 import { DB_FILE } from '../../src/store/sqlite/open.js';
 
 /** <dataDir>/bounced.db */
@@ -21,4 +24,9 @@ export function readRows<T = Record<string, unknown>>(dataDir: string, sql: stri
 /** Another process's connection to the database under `dataDir` (holding its write lock, ...). */
 export function otherConnection(dataDir: string): Database.Database {
   return new Database(dbFile(dataDir));
+}
+
+/** The store under `config` as every command opens it (pipeline/build.ts); closing it closes everything. */
+export async function openStore(config: Config): Promise<Store> {
+  return (await buildPipeline(config)).store;
 }

@@ -11,6 +11,7 @@ import {
   advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES,
   type Channel, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
 } from '../../domain/index.js';
+import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
 import { failureCounts } from '../counting.js';
 import { layoutRaw } from '../raw.js';
@@ -71,6 +72,8 @@ const count = async (q: Q, text: string, params: unknown[] = []): Promise<number
   ((await q.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as { count: number }).count;
 
 const lower = (s: string) => s.toLowerCase();
+/** Addresses in the one spelling bounced stores and compares (src/address.ts: IDNA domain, lower case). */
+const addr = canonicalAddress;
 const ids = (xs: number[]) => xs.join(',');
 
 // ---------------------------------------------------------------------------------------
@@ -303,10 +306,10 @@ export class PgBounces implements C.BounceRepo {
                 reported_recipient, warning)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id`,
         [
-          messageRow, b.createdAt, b.accountId, b.messageId, b.recipient === null ? null : lower(b.recipient), b.kind, b.action, b.status, b.reason,
+          messageRow, b.createdAt, b.accountId, b.messageId, b.recipient === null ? null : addr(b.recipient), b.kind, b.action, b.status, b.reason,
           b.hardbounce, b.category, b.type, b.rule, b.detector, b.replyCode, b.diagnostic, b.remoteMta, b.reportingMta,
           b.originalMessageId, b.feedbackType, b.verified,
-          b.reportedRecipient === null || b.reportedRecipient === undefined ? null : lower(b.reportedRecipient), b.warning ?? null,
+          b.reportedRecipient === null || b.reportedRecipient === undefined ? null : addr(b.reportedRecipient), b.warning ?? null,
         ],
       ))!.id as number,
     );
@@ -328,7 +331,7 @@ export class PgBounces implements C.BounceRepo {
               AND ($4::text IS NULL OR type = $4) AND ($5::text IS NULL OR category = $5) AND ($6::text IS NULL OR reason = $6)
               AND ($7::bigint IS NULL OR created_at >= $7)
             ORDER BY id LIMIT $8`,
-          [b.after ?? 0, b.accountId ?? null, b.recipient === undefined ? null : lower(b.recipient), b.type ?? null, b.category ?? null, b.reason ?? null, b.since ?? null, b.limit ?? 1000],
+          [b.after ?? 0, b.accountId ?? null, b.recipient === undefined ? null : addr(b.recipient), b.type ?? null, b.category ?? null, b.reason ?? null, b.since ?? null, b.limit ?? 1000],
         )
       ).map(R.toBounce),
     );
@@ -349,7 +352,7 @@ export class PgDeliveries implements C.DeliveryRepo {
   applyEvidence(ev: C.Evidence, bounceId: number | null, now: number): Promise<C.DeliveryChange | null> {
     return this.c.unit(async (q) => {
       if (await one(q, `SELECT 1 FROM evidence WHERE dedup_key = $1`, [ev.dedupKey])) return null;
-      const recipient = lower(ev.recipient);
+      const recipient = addr(ev.recipient);
       const attempts = ev.source === 'window' ? 0 : 1;
       let after = await one(
         q,
@@ -401,7 +404,7 @@ export class PgDeliveries implements C.DeliveryRepo {
 
   find(accountId: string, messageId: string, recipient: string): Promise<C.DeliveryRecord | null> {
     return this.c.run(async (q) => {
-      const r = await one(q, `SELECT * FROM deliveries WHERE account_id = $1 AND message_id = $2 AND recipient = $3`, [accountId, messageId, lower(recipient)]);
+      const r = await one(q, `SELECT * FROM deliveries WHERE account_id = $1 AND message_id = $2 AND recipient = $3`, [accountId, messageId, addr(recipient)]);
       return r ? R.toDelivery(r) : null;
     });
   }
@@ -591,13 +594,13 @@ export class PgSuppressions implements C.SuppressionRepo {
           q,
           `INSERT INTO suppressions (account_id, address, reason, created_at, source) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (address, account_id, reason) DO NOTHING`,
-          [accountId, lower(address), reason, now, source],
+          [accountId, addr(address), reason, now, source],
         )) === 1,
     );
   }
 
   remove(accountId: string, address: string, reason: SuppressionReason): Promise<boolean> {
-    return this.c.run(async (q) => (await count(q, `DELETE FROM suppressions WHERE address = $1 AND account_id = $2 AND reason = $3`, [lower(address), accountId, reason])) === 1);
+    return this.c.run(async (q) => (await count(q, `DELETE FROM suppressions WHERE address = $1 AND account_id = $2 AND reason = $3`, [addr(address), accountId, reason])) === 1);
   }
 
   hits(accountId: string, address: string): Promise<C.SuppressionHit[]> {
@@ -626,7 +629,7 @@ export class PgSuppressions implements C.SuppressionRepo {
 
   preSend(accountId: string, address: string, campaign: string | null = null): Promise<C.PreSendRead> {
     return this.c.run(async (q) => {
-      const rows = await all(q, PG_PRESEND_SQL, [accountId, lower(address), campaign]);
+      const rows = await all(q, PG_PRESEND_SQL, [accountId, addr(address), campaign]);
       const r = rows[0]!;
       const state: C.PreSendRead['state'] =
         r.marketing === null
@@ -665,7 +668,7 @@ export class PgSuppressions implements C.SuppressionRepo {
 }
 
 async function hitsOf(q: Q, accountId: string, address: string): Promise<C.SuppressionHit[]> {
-  return (await all(q, `SELECT account_id, reason, created_at, source FROM suppressions WHERE address = $1 AND account_id IN ($2, '*')`, [lower(address), accountId])).map(R.toHit);
+  return (await all(q, `SELECT account_id, reason, created_at, source FROM suppressions WHERE address = $1 AND account_id IN ($2, '*')`, [addr(address), accountId])).map(R.toHit);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -674,7 +677,7 @@ export class PgFailures implements C.FailureRepo {
   constructor(private readonly c: PgCtx) {}
 
   record(f: C.FailureInput): Promise<void> {
-    const next = { ...f, recipient: lower(f.recipient) };
+    const next = { ...f, recipient: addr(f.recipient) };
     const params = [next.deliveryId, next.accountId, next.recipient, next.channel, next.campaign, next.state, next.reason, next.category, next.addressReason, next.at];
     return this.c.unit(async (q) => {
       const inserted = await one(
@@ -704,7 +707,7 @@ export class PgFailures implements C.FailureRepo {
         q,
         `SELECT count(DISTINCT account_id) AS n FROM delivery_failures
           WHERE recipient = $1 AND address_reason AND state = 'hard' AND channel = 'marketing' AND at >= $2`,
-        [lower(address), since],
+        [addr(address), since],
       ))!.n as number,
     );
   }
@@ -736,7 +739,7 @@ export class PgReports implements C.ReportRepo {
         q,
         `INSERT INTO contact_reports (account_id, kind, message_id, recipient, channel, campaign, at, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (account_id, kind, message_id, recipient) DO NOTHING RETURNING id`,
-        [r.accountId, r.kind, r.messageId, lower(r.recipient), r.channel, r.campaign, r.at, r.source],
+        [r.accountId, r.kind, r.messageId, addr(r.recipient), r.channel, r.campaign, r.at, r.source],
       );
       if (!inserted) return false;
       const complaint = r.kind === 'complaint' ? 1 : 0;

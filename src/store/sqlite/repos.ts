@@ -7,6 +7,7 @@ import {
   advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES, ZERO_FIGURES,
   type Channel, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
 } from '../../domain/index.js';
+import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
 import { failureCounts } from '../counting.js';
 import { layoutRaw } from '../raw.js';
@@ -22,6 +23,8 @@ export interface Ctx {
 }
 
 const lower = (s: string) => s.toLowerCase();
+/** Addresses in the one spelling bounced stores and compares (src/address.ts: IDNA domain, lower case). */
+const addr = canonicalAddress;
 
 /** Counter moves shared by the repositories that change counted rows (inside their unit). */
 function bumpChannel(s: Statements, accountId: string, month: string, channel: Channel, d: Partial<Record<'hardBounces' | 'senderFailures' | 'blocklistings' | 'complaints' | 'unsubscribes', number>>): void {
@@ -185,8 +188,8 @@ export class SqliteBounces implements C.BounceRepo {
         this.c.s.insertBounce.run({
           ...b,
           messageRow,
-          recipient: b.recipient === null ? null : lower(b.recipient),
-          reportedRecipient: b.reportedRecipient === null || b.reportedRecipient === undefined ? null : lower(b.reportedRecipient),
+          recipient: b.recipient === null ? null : addr(b.recipient),
+          reportedRecipient: b.reportedRecipient === null || b.reportedRecipient === undefined ? null : addr(b.reportedRecipient),
           warning: b.warning ?? null,
           hardbounce: b.hardbounce ? 1 : 0,
           verified: b.verified ? 1 : 0,
@@ -210,7 +213,7 @@ export class SqliteBounces implements C.BounceRepo {
       params.push(v);
     };
     if (q.accountId !== undefined) add('account_id = ?', q.accountId);
-    if (q.recipient !== undefined) add('recipient = ?', lower(q.recipient));
+    if (q.recipient !== undefined) add('recipient = ?', addr(q.recipient));
     if (q.type !== undefined) add('type = ?', q.type);
     if (q.category !== undefined) add('category = ?', q.category);
     if (q.reason !== undefined) add('reason = ?', q.reason);
@@ -236,7 +239,7 @@ export class SqliteDeliveries implements C.DeliveryRepo {
     const { s } = this.c;
     return this.c.g.write(() => {
       if (s.evidenceExists.get(ev.dedupKey)) return null;
-      const recipient = lower(ev.recipient);
+      const recipient = addr(ev.recipient);
       const row = s.findDelivery.get(ev.accountId, ev.messageId, recipient) as R.Row | undefined;
       const attempts = ev.source === 'window' ? 0 : 1;
       let after: R.Row;
@@ -282,7 +285,7 @@ export class SqliteDeliveries implements C.DeliveryRepo {
 
   find(accountId: string, messageId: string, recipient: string): Promise<C.DeliveryRecord | null> {
     return this.c.g.read(() => {
-      const r = this.c.s.findDelivery.get(accountId, messageId, lower(recipient)) as R.Row | undefined;
+      const r = this.c.s.findDelivery.get(accountId, messageId, addr(recipient)) as R.Row | undefined;
       return r ? R.toDelivery(r) : null;
     });
   }
@@ -448,30 +451,30 @@ export class SqliteSuppressions implements C.SuppressionRepo {
   constructor(private readonly c: Ctx) {}
 
   add(accountId: string, address: string, reason: SuppressionReason, source: string | null, now: number): Promise<boolean> {
-    return this.c.g.read(() => this.c.s.addSuppression.run(accountId, lower(address), reason, now, source).changes === 1);
+    return this.c.g.read(() => this.c.s.addSuppression.run(accountId, addr(address), reason, now, source).changes === 1);
   }
 
   remove(accountId: string, address: string, reason: SuppressionReason): Promise<boolean> {
-    return this.c.g.read(() => this.c.s.removeSuppression.run(lower(address), accountId, reason).changes === 1);
+    return this.c.g.read(() => this.c.s.removeSuppression.run(addr(address), accountId, reason).changes === 1);
   }
 
   hits(accountId: string, address: string): Promise<C.SuppressionHit[]> {
-    return this.c.g.read(() => (this.c.s.hits.all(lower(address), accountId) as R.Row[]).map(R.toHit));
+    return this.c.g.read(() => (this.c.s.hits.all(addr(address), accountId) as R.Row[]).map(R.toHit));
   }
 
   hitsMany(accountId: string, addresses: readonly string[]): Promise<C.SuppressionHit[][]> {
     const { s } = this.c;
-    return this.c.g.read(() => addresses.map((a) => (s.hits.all(lower(a), accountId) as R.Row[]).map(R.toHit)));
+    return this.c.g.read(() => addresses.map((a) => (s.hits.all(addr(a), accountId) as R.Row[]).map(R.toHit)));
   }
 
   preSend(accountId: string, address: string, campaign: string | null = null): Promise<C.PreSendRead> {
     const { s } = this.c;
-    const addr = lower(address);
+    const a = addr(address);
     return this.c.g.read(() =>
       readPreSend(
         (campaign === null
-          ? s.preSend.all(accountId, accountId, addr)
-          : s.preSendCampaign.all(accountId, accountId, campaign, accountId, addr)) as PreSendRow[],
+          ? s.preSend.all(accountId, accountId, a)
+          : s.preSendCampaign.all(accountId, accountId, campaign, accountId, a)) as PreSendRow[],
       ),
     );
   }
@@ -511,7 +514,7 @@ export class SqliteFailures implements C.FailureRepo {
     const { s } = this.c;
     return this.c.g.write(() => {
       const old = s.getFailure.get(f.deliveryId) as R.Row | undefined;
-      const next = { ...f, recipient: lower(f.recipient) };
+      const next = { ...f, recipient: addr(f.recipient) };
       s.recordFailure.run({ ...next, addressReason: f.addressReason ? 1 : 0 });
       if (old) moveFailure(s, R.toFailure(old), -1);
       moveFailure(s, next, 1);
@@ -519,7 +522,7 @@ export class SqliteFailures implements C.FailureRepo {
   }
 
   globalBounceAccounts(address: string, since: number): Promise<number> {
-    return this.c.g.read(() => this.c.s.globalAccounts.get(lower(address), since) as number);
+    return this.c.g.read(() => this.c.s.globalAccounts.get(addr(address), since) as number);
   }
 
   hardOf(accountId: string): Promise<Array<{ deliveryId: number; recipient: string; category: string | null; at: number }>> {
@@ -548,7 +551,7 @@ export class SqliteReports implements C.ReportRepo {
   add(r: C.ContactReport): Promise<boolean> {
     const { s } = this.c;
     return this.c.g.write(() => {
-      if (s.insertReport.run({ ...r, recipient: lower(r.recipient) }).changes !== 1) return false;
+      if (s.insertReport.run({ ...r, recipient: addr(r.recipient) }).changes !== 1) return false;
       const complaint = r.kind === 'complaint' ? 1 : 0;
       bumpChannel(s, r.accountId, monthOf(r.at), r.channel, { complaints: complaint, unsubscribes: 1 - complaint });
       if (r.campaign !== null) s.bumpCampaign.run(r.accountId, r.campaign, 0, complaint, 1 - complaint);
