@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import type { Channel, Profile, SuppressionReason, Tier } from '../policy/contract.js';
-import { ADDABLE_REASONS, CHANNELS, PROFILES, TIERS } from '../domain/index.js';
+import { ADDABLE_REASONS, CHANNELS, PROFILES, TIERS, type AddableReason } from '../domain/index.js';
 import type { Built } from '../pipeline/build.js';
 import type { PolicyService } from '../policy/service.js';
 import { printRows } from './print.js';
@@ -213,7 +213,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .addOption(new Option('--reason <reason>', 'why').choices(ADDABLE_REASONS).default('manual'))
     .addOption(nowOption())
     .addOption(actorOption())
-    .action(async (addresses: string[], o: { account: string; reason: 'import' | 'manual' | 'unsubscribe'; now?: string; actor: string }) => {
+    .action(async (addresses: string[], o: { account: string; reason: AddableReason; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'suppressions add');
       const n = await withPolicy(helpers, 'suppressions add', (p) => p.addSuppressions(o.account, addresses, o.reason, o.actor, now));
       if (n !== undefined) console.log(JSON.stringify({ added: n }));

@@ -8,7 +8,7 @@
 //     [o2o:]<campaign>/<message>    or    [o2o:]<message>
 // `o2o:` marks the one-to-one (sales/CRM) channel; without it a message is marketing.
 
-import type { Channel, HealthStatus, Profile, SuppressionReason, Tier } from '../domain/index.js';
+import type { AddableReason, Channel, HealthStatus, Profile, SuppressionReason, Tier } from '../domain/index.js';
 
 export type { Channel, HealthStatus, Profile, SuppressionReason, Tier };
 
@@ -83,7 +83,7 @@ export interface PolicyService {
   health(accountId: string, now: number): Promise<Health | null>;
 
   listSuppressions(filter: { accountId: string; reason?: SuppressionReason; scope?: 'account' | 'global'; since?: number; cursor?: string; limit?: number }): Promise<{ items: SuppressionRecord[]; next: string | null }>;
-  addSuppressions(accountId: string, addresses: Iterable<string>, reason: 'import' | 'manual' | 'unsubscribe', actor: string, now: number): Promise<number>;
+  addSuppressions(accountId: string, addresses: Iterable<string>, reason: AddableReason, actor: string, now: number): Promise<number>;
   /** Unbounce: lifts the account's own suppression of the address (never a global one); audited. */
   removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): Promise<boolean>;
 

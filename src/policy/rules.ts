@@ -6,7 +6,7 @@
 import {
   DAY_MS, eventOfDeliveryChange, isAddressCategory, isSpamFeedback, parseMessageRef, subtractFigures, SUPPRESSION_REASONS,
   type Channel, type ContactReportKind, type DeliveryState, type EventType, type FailedState, type Figures, type HealthStatus,
-  type PolicyState, type Profile, type SuspensionCause, type SuppressionReason, type Tier, type WarningCause,
+  type NotificationKind, type PolicyState, type Profile, type SuspensionCause, type SuppressionReason, type Tier, type WarningCause,
 } from '../domain/index.js';
 import type { SendDecision } from './contract.js';
 
@@ -193,7 +193,7 @@ export function rates(f: Figures, cfg: PolicyConfig): { hardBounce: Rate; compla
 export interface Assessment {
   warnings: WarningCause[];
   /** Set when the figures call for a suspension (the caller suspends unless already). */
-  suspend: { cause: Extract<SuspensionCause, 'rates' | 'campaigns' | 'blocklist'>; detail: string } | null;
+  suspend: { cause: SuspensionCause; detail: string } | null;
 }
 
 const EPS = 1e-12;
@@ -542,7 +542,7 @@ export function heldState(state: PolicyState): PolicyState | null {
 // What the account's contact is told (the notifications outbox).
 
 export interface Notice {
-  kind: 'warning' | 'suspension' | 'appeal_received' | 'decision' | 'outreach' | 'review';
+  kind: NotificationKind;
   subject: string;
   body: string;
 }

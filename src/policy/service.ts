@@ -1,8 +1,8 @@
 import { canonicalAddress } from '../address.js';
 import type { Config } from '../config/schema.js';
 import {
-  ADDABLE_REASONS, monthOf, PROFILES, REMOVABLE_REASONS, RULES_ACTOR, TIERS, type AddableReason, type Channel, type Profile,
-  type SuppressionReason, type Tier,
+  ADDABLE_REASONS, monthOf, PROFILES, REMOVABLE_REASONS, RULES_ACTOR, TIERS, type AddableReason, type CampaignState, type Channel,
+  type Profile, type SuppressionReason, type Tier,
 } from '../domain/index.js';
 import type { Account, Appeal, Notification, Store } from '../store/contract.js';
 import type { VerpCodec } from '../verp/index.js';
@@ -35,7 +35,7 @@ export { RULES_ACTOR };
 export interface CampaignHealth {
   accountId: string;
   campaign: string;
-  state: 'active' | 'cancelled';
+  state: CampaignState;
   cancelledAt: number | null;
   planned: number | null;
   sends: number;

@@ -7,7 +7,13 @@ import type {
   SuppressionHit, SuppressionRecord, TailCheckpoint, WebhookDelivery, WebhookEndpoint,
 } from './contract.js';
 import { DEFAULT_POLICY_STATE } from './contract.js';
-import { GLOBAL_ACCOUNT } from '../domain/index.js';
+import { BLOCKLIST_REASONS, GLOBAL_ACCOUNT, SENDER_SIDE_CATEGORIES } from '../domain/index.js';
+
+/** A domain list as the SQL of an IN (...) (its members are plain words: no quoting to escape). */
+const sqlList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+/** The categories and reasons the counters count (domain/classification.ts), for the recount's SQL. */
+export const SQL_SENDER_SIDE_CATEGORIES = sqlList(SENDER_SIDE_CATEGORIES);
+export const SQL_BLOCKLIST_REASONS = sqlList(BLOCKLIST_REASONS);
 
 // Rows are plain objects from the drivers; fields are read by name.
 export type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

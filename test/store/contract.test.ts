@@ -866,7 +866,7 @@ describe.each(backends)('store contract on $name', (backend) => {
       let kept: Parameters<Parameters<Store['transaction']>[0]>[0] | null = null;
       await s.transaction(async (tx) => {
         kept = tx;
-        await tx.tail.setCheckpoint({ path: 'p', inode: 1, offset: 2, lines: 3, unparsed: 0 }, JAN);
+        await tx.tail.setCheckpoint({ path: 'p', inode: 1, offset: 2, lines: 3, unparsed: 0, head: null }, JAN);
       }, { durable: false });
       expect((await rejects(kept!.accounts.get('x'))).code).toBe('invalid');
       expect(await other.tail.checkpoint('p')).toMatchObject({ offset: 2 });

@@ -804,8 +804,8 @@ export class PgCounters implements C.CounterRepo {
                   f.hard_bounces, f.sender_failures, f.blocklistings, rp.complaints, rp.unsubscribes,
                   (SELECT count(*) FROM campaigns WHERE account_id = $1 AND state = 'cancelled' AND cancelled_at >= $4 AND cancelled_at < $5) AS cancelled_campaigns
              FROM (SELECT count(*) FILTER (WHERE state = 'hard') AS hard_bounces,
-                          count(*) FILTER (WHERE state = 'hard' AND category IN ('content', 'spam', 'policy')) AS sender_failures,
-                          count(*) FILTER (WHERE reason IN ('blocked', 'badreputation')) AS blocklistings
+                          count(*) FILTER (WHERE state = 'hard' AND category IN (${R.SQL_SENDER_SIDE_CATEGORIES})) AS sender_failures,
+                          count(*) FILTER (WHERE reason IN (${R.SQL_BLOCKLIST_REASONS})) AS blocklistings
                      FROM delivery_failures WHERE account_id = $1 AND at >= $4 AND at < $5 AND channel = $6) AS f,
                   (SELECT count(*) FILTER (WHERE kind = 'complaint') AS complaints, count(*) FILTER (WHERE kind = 'unsubscribe') AS unsubscribes
                      FROM contact_reports WHERE account_id = $1 AND at >= $4 AND at < $5 AND channel = $6) AS rp`,

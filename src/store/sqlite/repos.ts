@@ -5,11 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES, ZERO_FIGURES,
-  type Channel, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
+  type Channel, type ChannelState, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
 } from '../../domain/index.js';
 import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
-import { failureCounts } from '../counting.js';
+import { failureCounts, type ChannelDelta } from '../counting.js';
 import { layoutRaw } from '../raw.js';
 import * as R from '../rows.js';
 import type { Gate } from './gate.js';
@@ -27,7 +27,7 @@ const lower = (s: string) => s.toLowerCase();
 const addr = canonicalAddress;
 
 /** Counter moves shared by the repositories that change counted rows (inside their unit). */
-function bumpChannel(s: Statements, accountId: string, month: string, channel: Channel, d: Partial<Record<'hardBounces' | 'senderFailures' | 'blocklistings' | 'complaints' | 'unsubscribes', number>>): void {
+function bumpChannel(s: Statements, accountId: string, month: string, channel: Channel, d: Partial<Omit<ChannelDelta, 'accountId' | 'month' | 'channel'>>): void {
   s.bumpChannel.run(accountId, month, channel, d.hardBounces ?? 0, d.senderFailures ?? 0, d.blocklistings ?? 0, d.complaints ?? 0, d.unsubscribes ?? 0);
 }
 
@@ -416,10 +416,10 @@ export class SqliteCampaigns implements C.CampaignRepo {
 
 type PreSendRow = [
   accountExists: 0 | 1,
-  marketing: 'ok' | 'suspended' | null,
+  marketing: ChannelState | null,
   suspension: string | null,
   suspendedAt: number | null,
-  oneToOne: 'ok' | 'suspended' | null,
+  oneToOne: ChannelState | null,
   oneToOneSuspension: string | null,
   oneToOneSuspendedAt: number | null,
   review: C.PolicyState['review'] | null,

@@ -1,7 +1,7 @@
 // Every statement of the SQLite repositories, prepared once per connection. Statements whose
 // text depends on the filters given (listings) are prepared on first use and kept (./open.ts).
 import type Database from 'better-sqlite3';
-import { MESSAGE_COLUMNS, DUE_DELIVERY_COLUMNS, WEBHOOK_DELIVERY_COLUMNS } from '../rows.js';
+import { MESSAGE_COLUMNS, DUE_DELIVERY_COLUMNS, WEBHOOK_DELIVERY_COLUMNS, SQL_BLOCKLIST_REASONS, SQL_SENDER_SIDE_CATEGORIES } from '../rows.js';
 
 /**
  * The pre-send check (the hot path) in one statement: whether the account exists, its state
@@ -43,13 +43,23 @@ const MONTH_SQL = `SELECT coalesce(m.sends, 0), coalesce(c.hard_bounces, 0), coa
 const RECOUNT_SQL = `SELECT s.sends, f.hardBounces, r.complaints, r.unsubscribes, f.senderFailures, c.cancelledCampaigns, f.blocklistings
      FROM (SELECT coalesce(sum(count), 0) AS sends FROM sends WHERE account_id = @a AND day >= @firstDay AND day < @nextFirstDay) AS s,
           (SELECT coalesce(sum(state = 'hard'), 0) AS hardBounces,
-                  coalesce(sum(state = 'hard' AND category IN ('content', 'spam', 'policy')), 0) AS senderFailures,
-                  coalesce(sum(reason IN ('blocked', 'badreputation')), 0) AS blocklistings
+                  coalesce(sum(state = 'hard' AND category IN (${SQL_SENDER_SIDE_CATEGORIES})), 0) AS senderFailures,
+                  coalesce(sum(reason IN (${SQL_BLOCKLIST_REASONS})), 0) AS blocklistings
              FROM delivery_failures WHERE account_id = @a AND at >= @start AND at < @end AND channel = @channel) AS f,
           (SELECT coalesce(sum(kind = 'complaint'), 0) AS complaints, coalesce(sum(kind = 'unsubscribe'), 0) AS unsubscribes
              FROM contact_reports WHERE account_id = @a AND at >= @start AND at < @end AND channel = @channel) AS r,
           (SELECT count(*) AS cancelledCampaigns FROM campaigns
             WHERE account_id = @a AND state = 'cancelled' AND cancelled_at >= @start AND cancelled_at < @end) AS c`;
+
+/**
+ * The earliest settled message with the same bytes, or the same duplicate key: one statement
+ * per key, each walking its index in id order to the first match (an OR gathers and sorts
+ * every match of both: quadratic for a report received thousands of times).
+ */
+export const DUPLICATE_SQL = {
+  bySha: `SELECT id FROM messages WHERE sha256 = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+  byKey: `SELECT id FROM messages WHERE duplicate_key = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+};
 
 export function prepareStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
@@ -87,12 +97,8 @@ export function prepareStatements(db: Database.Database) {
               claimed_by = NULL, claimed_until = NULL
         WHERE id = @id AND state = 'received'`,
     ),
-    // One statement per key, each walking its index in id order to the first match (an OR
-    // gathers and sorts every match of both: quadratic for a report received thousands of times).
-    duplicateBySha: p(`SELECT id FROM messages WHERE sha256 = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`).pluck(),
-    duplicateByKey: p(
-      `SELECT id FROM messages WHERE duplicate_key = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
-    ).pluck(),
+    duplicateBySha: p(DUPLICATE_SQL.bySha).pluck(),
+    duplicateByKey: p(DUPLICATE_SQL.byKey).pluck(),
     getMessage: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
     messageCounts: p(`SELECT state, count(*) AS n FROM messages GROUP BY state`),
 
