@@ -36,7 +36,8 @@
 //   claimed with a lease (`webhooks.claimDue`); an expired lease is taken over.
 // - Errors are StoreError with a stable code (./store-error.ts); the edges map `temporary`
 //   codes to SMTP 451 4.3.0, HTTP 503 and exit 75.
-// - Addresses are lower-cased by the store on the way in; times are integer ms (UTC).
+// - Addresses are kept in one spelling by the store (src/address.ts: the domain in ASCII, lower
+//   case), whatever spelling it is given; times are integer ms (UTC).
 //
 // Everything one message's settling needs fits one transaction: read the delivery
 // (applyEvidence returns the change), the account's policy state and profile, its month's
