@@ -11,7 +11,7 @@ import type { NodeId, Store } from '../store/contract.js';
 import type { WriteTurn } from '../store/sqlite/write-turn.js';
 import type { VerpCodec } from '../verp/index.js';
 import { verpCodec } from '../verp/secret.js';
-import { Processor, type ProcessorOptions } from './processor.js';
+import { DEFAULT_BATCH, Processor, type ProcessorOptions } from './processor.js';
 import { Settler } from './settle.js';
 
 export interface BuildOptions {
@@ -41,6 +41,15 @@ export interface Built {
   /** A processor of stored messages over this store, settling through `settler`. */
   processor(log: Logger, opts?: Omit<ProcessorOptions, 'node' | 'settler'>): Processor;
   close(): Promise<void>;
+}
+
+/**
+ * How long a claim of a batch holds against other nodes: a minute plus the wall-clock bound of
+ * parsing the whole batch (4 x pipeline.parseBudgetMs per message, parse-host.ts), so that a
+ * slow but live node never has its batch taken over.
+ */
+export function claimLeaseMs(config: Config, batchSize = DEFAULT_BATCH): number {
+  return 60_000 + batchSize * 4 * config.pipeline.parseBudgetMs;
 }
 
 /** The node id of a process in `role` on this host. */
@@ -74,7 +83,7 @@ export async function buildPipeline(config: Config, opts: BuildOptions = {}): Pr
     policy,
     settler,
     node,
-    processor: (log, popts = {}) => new Processor(store, verp, log, { ...popts, node, settler }),
+    processor: (log, popts = {}) => new Processor(store, verp, log, { leaseMs: claimLeaseMs(config, popts.batchSize), ...popts, node, settler }),
     close: () => store.close(),
   };
 }

@@ -48,6 +48,9 @@ export function summarizeSettled(outcomes: ReadonlyArray<SettleItem>): SettledSu
  */
 const RECORDS_PER_SETTLE = 256;
 
+/** Messages claimed and parsed at a time. */
+export const DEFAULT_BATCH = 20;
+
 /** What writes a batch's outcomes (settle.ts Settler): one transaction; the ids settled now. */
 export interface SettleStep {
   settle(items: readonly SettleItem[], now: number): Promise<number[]>;
@@ -61,8 +64,8 @@ export interface ProcessorOptions {
   batchSize?: number;
   /**
    * How long a claim holds messages against other nodes. This node takes back its own at any
-   * time; another node takes them over after it (this one died). Default: 60 s plus the wall
-   * budget of a whole batch.
+   * time; another node takes them over after it (this one died). pipeline/build.ts sets it
+   * from the parse budget (claimLeaseMs); the default assumes the default budget.
    */
   leaseMs?: number;
   now?: () => number;
@@ -99,7 +102,7 @@ export class Processor {
     private readonly log: Logger,
     private readonly opts: ProcessorOptions,
   ) {
-    this.batchSize = opts.batchSize ?? 20;
+    this.batchSize = opts.batchSize ?? DEFAULT_BATCH;
     this.leaseMs = opts.leaseMs ?? 60_000 + this.batchSize * 4 * 2_000;
     this.now = opts.now ?? Date.now;
     this.parser = opts.parser ?? new InlineParser(verp);

@@ -20,8 +20,6 @@ import {
   viewHealth, warnedState, warningNotice, type ContactReportInput, type Evaluation, type Notice, type PolicyConfig,
 } from './rules.js';
 
-export { RULES_ACTOR };
-
 /** What an account created by its first signed evidence starts as (what the rules assumed of an unknown id). */
 export const IMPLICIT_ACCOUNT = { tier: 'free', profile: 'default' } as const satisfies { tier: Tier; profile: Profile };
 

@@ -620,8 +620,3 @@ export function replayProfile(
   }
   return out;
 }
-
-/** Which account-level state a health view shows for a channel. */
-export function channelStatus(state: Pick<PolicyState, 'oneToOne'>): HealthStatus {
-  return state.oneToOne === 'suspended' ? 'suspended' : 'ok';
-}

@@ -30,8 +30,6 @@ export class PolicyError extends Error {
   }
 }
 
-export { RULES_ACTOR };
-
 export interface CampaignHealth {
   accountId: string;
   campaign: string;
