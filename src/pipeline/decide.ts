@@ -1,8 +1,11 @@
 import { classify } from '../classifier/index.js';
 import { parseMessage, UnparseableError } from '../parser/index.js';
 import type { ParsedReport, Verdict } from '../report.js';
-import { stateOfVerdict } from '../domain/index.js';
-import { RAW_HEAD_BYTES, RECORDED_KINDS } from '../domain/index.js';
+// The domain's modules themselves, not its index: this runs in the parse worker, whose heap
+// (pipeline.parseMemoryMb) should hold the parser and little else.
+import { RECORDED_KINDS } from '../domain/classification.js';
+import { stateOfVerdict } from '../domain/delivery.js';
+import { RAW_HEAD_BYTES } from '../domain/messages.js';
 import type { BounceInput, Evidence } from '../store/contract.js';
 import type { MessageOutcome, PendingMessage } from './outcome.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
