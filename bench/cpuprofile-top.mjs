@@ -5,10 +5,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, round } from './lib/common.mjs';
 
-/** Returns { totalMs, functions: [{ name, where, selfMs, pct }], modules: [...] }. */
+/**
+ * Returns { totalMs, functions: [{ name, selfMs, pct }], modules: [...], inclusive: [...] }:
+ * self time per function and per module, and the inclusive time per function (its own and
+ * its callees', each sample counted once per function however deep the recursion): where a
+ * native call (an SQLite statement, a write(2)) spends its time shows under the function of
+ * ours that made it.
+ */
 export function aggregate(file, top = 25) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   // Self time per node from the samples and their time deltas (µs).
   const self = new Map();
   prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
@@ -25,12 +33,29 @@ export function aggregate(file, top = 25) {
     const m = moduleOf(url, cf.functionName);
     mod.set(m, (mod.get(m) ?? 0) + us);
   }
+  const keyOf = (id) => {
+    const { callFrame: cf } = byId.get(id);
+    const url = cf.url.replace(/^file:\/\//, '');
+    return `${cf.functionName || (url ? '(anonymous)' : '(program)')} ${url ? `${shorten(url)}:${cf.lineNumber + 1}` : ''}`;
+  };
+  const incl = new Map();
+  for (const [id, us] of self) {
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const k = keyOf(cur);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      incl.set(k, (incl.get(k) ?? 0) + us);
+    }
+  }
+  // the root and the idle/program pseudo-frames say nothing
+  for (const k of [...incl.keys()]) if (/^\((?:root|program|idle|garbage collector)\) $/.test(k)) incl.delete(k);
   const rows = (map) =>
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([k, us]) => ({ name: k, selfMs: round(us / 1000, 1), pct: round((100 * us) / total, 1) }));
-  return { totalMs: round(total / 1000, 1), functions: rows(fn), modules: rows(mod) };
+  return { totalMs: round(total / 1000, 1), functions: rows(fn), modules: rows(mod), inclusive: rows(incl) };
 }
 
 function shorten(url) {
@@ -63,5 +88,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     for (const f of r.functions) console.log(`${String(f.selfMs).padStart(9)} ms ${String(f.pct).padStart(5)} %  ${f.name}`);
     console.log('\nself time by module:');
     for (const m of r.modules) console.log(`${String(m.selfMs).padStart(9)} ms ${String(m.pct).padStart(5)} %  ${m.name}`);
+    console.log('\ninclusive time by function (own + callees):');
+    for (const f of r.inclusive) console.log(`${String(f.selfMs).padStart(9)} ms ${String(f.pct).padStart(5)} %  ${f.name}`);
   }
 }

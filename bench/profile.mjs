@@ -6,6 +6,10 @@
 // while mostly idle is waiting (fsync, timers), one at 100 % is computing.
 //
 //   node bench/profile.mjs [--quick] [--sessions 10] [--reuse] [--duration MS] [--env K=V,K=V]
+//        [--stream verified|mix [--size 20480] [--accounts 1000] [--count N]]
+//        --stream sends the real mix (bench/real-load.mjs: distinct verified DSNs, ...) instead
+//        of the corpus mix to postmaster@ (bench/smtp-load.mjs), and waits until the backlog is
+//        settled before stopping, so the profile covers the settling too
 //   node bench/profile.mjs --target classify [--dir DIR]   (profiles `bounced classify` instead)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -60,20 +64,32 @@ export async function runProfile(opts = {}) {
   const sampler = new Sampler({ pid: d.pid, dbFile: d.dbFile, everyMs: 200 }).start();
   const c0 = cpuTicks(d.pid);
   const t0 = Date.now();
-  const load = await runNodeJson('smtp-load.mjs', [
-    '--port', String(PORTS.profileSmtp), '--sessions', String(sessions), '--duration', String(durationMs), '--count', '100000', ...(reuse ? ['--reuse'] : []),
-  ]);
+  const load = opts.stream
+    ? await runNodeJson('real-load.mjs', [
+        '--port', String(PORTS.profileSmtp), '--sessions', String(sessions), '--duration', String(durationMs), '--stream', String(opts.stream),
+        '--size', String(opts.size ?? 20480), '--count', String(opts.count ?? 12000), '--accounts', String(opts.accounts ?? 1000),
+        '--big-share', String(opts.stream === 'mix' ? 0.5 : 0), ...(reuse ? ['--reuse'] : []),
+      ])
+    : await runNodeJson('smtp-load.mjs', [
+        '--port', String(PORTS.profileSmtp), '--sessions', String(sessions), '--duration', String(durationMs), '--count', '100000', ...(reuse ? ['--reuse'] : []),
+      ]);
   const c1 = cpuTicks(d.pid);
   const t1 = Date.now();
-  const drainedAt = await sampler.waitDrained(60000);
+  const drainedAt = await sampler.waitDrained(opts.stream ? 600000 : 60000);
   sampler.close();
   await d.stop();
   await sleep(200);
   const files = existsSync(profDir) ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')) : [];
   if (!files.length) throw new Error(`no .cpuprofile written in ${profDir}`);
+  // One profile per thread: CPU.<date>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the
+  // SMTP thread, the others the pipeline worker.
+  const threadOf = (f) => Number(f.split('.')[4] ?? 0);
+  files.sort((a, b) => threadOf(a) - threadOf(b));
   const file = join(profDir, files[0]);
   const agg = aggregate(file, 25);
+  const threads = files.map((f) => ({ thread: threadOf(f) === 0 ? 'main (SMTP)' : `worker ${threadOf(f)} (pipeline)`, profile: join(profDir, f), ...aggregate(join(profDir, f), 25) }));
   return {
+    threads,
     sessions, reuse, durationMs, env,
     msgsPerSec: load.msgsPerSec, latencyMs: load.latencyMs, ok: load.ok,
     daemonCpuPct: c0 != null && c1 != null ? round(((c1 - c0) / 100 / ((t1 - t0) / 1000)) * 100, 0) : null,
@@ -95,10 +111,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(0);
   }
   const r = await runProfile(args);
-  log(`profile: ${r.msgsPerSec} msg/s, DATA->250 p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms, daemon CPU ${r.daemonCpuPct} % of one core over the load`);
-  log(`profile written to ${r.profile}; self time (of ${r.totalMs} ms sampled):`);
-  for (const f of r.functions) log(`${String(f.selfMs).padStart(9)} ms ${String(f.pct).padStart(5)} %  ${f.name}`);
-  log('by module:');
-  for (const m of r.modules.slice(0, 12)) log(`${String(m.selfMs).padStart(9)} ms ${String(m.pct).padStart(5)} %  ${m.name}`);
+  log(`profile: ${r.msgsPerSec} msg/s, DATA->250 p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms, daemon CPU ${r.daemonCpuPct} % of one core over the load; settled ${r.drainS} s after it`);
+  for (const t of r.threads) {
+    log(`\n== ${t.thread}: ${t.profile}; self time (of ${t.totalMs} ms sampled):`);
+    for (const f of t.functions.slice(0, 15)) log(`${String(f.selfMs).padStart(9)} ms ${String(f.pct).padStart(5)} %  ${f.name}`);
+    log('by module:');
+    for (const m of t.modules.slice(0, 10)) log(`${String(m.selfMs).padStart(9)} ms ${String(m.pct).padStart(5)} %  ${m.name}`);
+    log('inclusive (own + callees):');
+    for (const f of t.inclusive.slice(0, 25)) log(`${String(f.selfMs).padStart(9)} ms ${String(f.pct).padStart(5)} %  ${f.name}`);
+  }
   console.log(JSON.stringify(r));
 }

@@ -3,10 +3,12 @@
 // bench/README.md. A benchmark, not a test: it asserts no timing and exits 0 whatever the
 // figures; it exits non-zero only when a bench itself breaks (a crash, a missing dist/).
 //
-//   npm run bench                    full run (about 15 minutes on 2 cores)
-//   npm run bench -- --quick         CI smoke, under a minute; writes bench/tmp/results-quick.json only
+//   npm run bench                    full run (15 minutes on 2 cores, plus about 2 hours of the real mix)
+//   npm run bench -- --quick         CI smoke, under a minute plus under 2 of the real mix; writes bench/tmp/results-quick.json only
 //   npm run bench -- --only smtp,classify [--no-profile]
 //   npm run bench -- --only hostile  the intake under hostile messages (bench/hostile.mjs)
+//   npm run bench -- --only real     the real mix (#20; bench/real.mjs), alone: about 2 hours on
+//                                    today's main (its growth figure alone is most of it)
 //   npm run bench -- --render        rewrite the README table from today's results file only
 import { existsSync } from 'node:fs';
 import { runBigmsg } from './bigmsg.mjs';
@@ -16,13 +18,16 @@ import { CLI, fmtBytes, log, machineInfo, parseArgs, TMP } from './lib/common.mj
 import { loadResults, mdTable, saveSection, writeReadmeBlock } from './lib/report.mjs';
 import { runLogtail } from './logtail.mjs';
 import { runPresend } from './presend.mjs';
+import { renderReal, runReal } from './real.mjs';
 import { runClassifyProfile, runProfile } from './profile.mjs';
 import { runSmtp } from './smtp.mjs';
 import { join } from 'node:path';
 
 const args = parseArgs();
 const quick = Boolean(args.quick);
-const only = args.only ? String(args.only).split(',') : ['smtp', 'classify', 'presend', 'logtail', 'bigmsg', 'hostile'];
+const only = args.only ? String(args.only).split(',') : ['smtp', 'classify', 'presend', 'logtail', 'bigmsg', 'hostile', 'real'];
+// The real mix has its own block in the README (bench/real.mjs); the other benches share one.
+const mainBlock = only.some((n) => n !== 'real');
 if (!existsSync(CLI)) {
   console.error('bench: dist/cli.js not found: build first (npm ci or npm run build)');
   process.exit(2);
@@ -32,16 +37,29 @@ log(`bench: ${quick ? 'quick' : 'full'} run on ${m.cores} cores (${m.cpuModel}),
 
 if (args.render) {
   // Re-render the README table from the day's results file, running nothing.
-  const table = renderTable(loadResults(quick));
-  if (!quick) writeReadmeBlock(table);
-  console.log(table);
+  const doc = loadResults(quick);
+  // the shared block only from a results file that has one of its sections (a day with only
+  // the real mix must not wipe the last figures of the others)
+  if (Object.keys(doc?.sections ?? {}).some((n) => n !== 'real')) {
+    const table = renderTable(doc);
+    if (!quick) writeReadmeBlock(table);
+    console.log(table);
+  }
+  if (doc?.sections?.real) {
+    const real = renderReal(doc);
+    if (!quick) writeReadmeBlock(real, 'real');
+    console.log('\n' + real);
+  }
   process.exit(0);
 }
 
-const benches = { smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg, hostile: runHostile };
+const benches = {
+  smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg, hostile: runHostile,
+  real: (o) => runReal({ ...o, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() }),
+};
 const unknown = only.filter((n) => !benches[n]);
 if (unknown.length) {
-  console.error(`bench: no bench called ${unknown.join(', ')} (there are: ${Object.keys(benches).join(', ')})`);
+  console.error(`bench: no bench named ${unknown.join(', ')} (${Object.keys(benches).join(', ')})`);
   process.exit(2);
 }
 const t0 = Date.now();
@@ -91,9 +109,16 @@ if (!quick && !args['no-profile']) {
 }
 
 const final = loadResults(quick);
-const table = renderTable(final);
-if (!quick) writeReadmeBlock(table);
-console.log('\n' + table);
+if (mainBlock) {
+  const table = renderTable(final);
+  if (!quick) writeReadmeBlock(table);
+  console.log('\n' + table);
+}
+if (only.includes('real') && final?.sections?.real) {
+  const real = renderReal(final);
+  if (!quick) writeReadmeBlock(real, 'real');
+  console.log('\n' + real);
+}
 log(`\nbench: ${quick ? 'quick' : 'full'} run done in ${Math.round((Date.now() - t0) / 1000)} s; results in ${quick ? join(TMP, 'results-quick.json') : 'bench/results/'}${quick ? '' : ' and bench/README.md'}`);
 process.exit(broken ? 1 : 0);
 

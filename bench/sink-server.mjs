@@ -29,7 +29,9 @@ const options = {
   },
 };
 
-const server = mode === 'stock' ? new SMTPServer(options) : new BouncedSmtpServer(options, 0, 600000);
+// No per-client limit and no idle-command limit: the load comes from one loopback client.
+const limits = { greetingDelayMs: 0, maxSessionMs: 600000, maxClientsPerIp: 0, clientLimitExceptions: [], maxIdleCommands: Infinity };
+const server = mode === 'stock' ? new SMTPServer(options) : new BouncedSmtpServer(options, limits);
 server.on('error', (err) => process.stderr.write(`sink: ${err.message}\n`));
 server.listen(port, '127.0.0.1', () => process.stdout.write(`READY ${mode} ${port}\n`));
 const stop = () => server.close(() => process.exit(0));

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, percentile, RCPT, round, smtpMixFiles } from './lib/common.mjs';
-import { connectSmtp } from './lib/smtp-client.mjs';
+import { openSession } from './lib/smtp-client.mjs';
 
 const args = parseArgs();
 const port = Number(args.port ?? 2601);
@@ -83,14 +83,7 @@ const deadline = t0 + durationMs;
 const take = () => issued < maxCount && performance.now() < deadline && (issued++, true);
 const note = (code) => (codes[code] = (codes[code] ?? 0) + 1);
 
-async function open() {
-  const c = await connectSmtp(port, host);
-  const greet = await c.reply();
-  if (greet.code !== 220) throw Object.assign(new Error(`greeting ${greet.text}`), { code: greet.code });
-  const ehlo = await c.cmd('EHLO mta.bench.test');
-  if (ehlo.code !== 250) throw Object.assign(new Error(`EHLO ${ehlo.text}`), { code: ehlo.code });
-  return c;
-}
+const open = () => openSession({ port, host });
 
 /** One transaction on an open connection; returns false when the connection is unusable. */
 async function transaction(c) {

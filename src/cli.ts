@@ -5,7 +5,7 @@ import { runClassify } from './commands/classify.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { printRows } from './commands/print.js';
-import type { DeliveryState } from './store/types.js';
+import type { DeliveryState, MessageState } from './domain/index.js';
 import { registerPolicyCommands } from './commands/policy-cli.js';
 
 // Every command but `classify` needs the configuration (zod), logs (pino) and mostly the
@@ -18,16 +18,15 @@ const loadModules = async () => {
     import('./log.js'),
     import('./pipeline/intake.js'),
     import('./pipeline/parse-host.js'),
-    import('./pipeline/processor.js'),
-    import('./store/index.js'),
-    import('./store/sqlite-api.js'),
+    import('./pipeline/build.js'),
     import('./webhooks/dispatcher.js'),
-    import('./pipeline/open.js'),
     import('./verp/secret.js'),
     import('./logtail/tailer.js'),
     import('./scheduler/index.js'),
     import('./scheduler/jobs.js'),
-    import('./store/sqlite-lifecycle.js'),
+    import('./domain/time.js'),
+    import('./api/auth.js'),
+    import('./address.js'),
     import('./store/inspect.js'),
   ]);
   return Object.assign({}, ...parts) as UnionToIntersection<(typeof parts)[number]>;
@@ -61,6 +60,27 @@ function cliLogger(cfg: Config, quiet = true): Logger {
   // One-shot commands stay quiet on stderr unless the operator asked for more.
   const level = quiet && !process.env.BOUNCED_LOG_LEVEL ? 'warn' : cfg.logLevel;
   return M.createLogger(level);
+}
+
+/**
+ * Opens the pipeline (pipeline/build.ts: store, VERP codec, policy) for a command, runs `fn`,
+ * closes it. A policy mistake (PolicyError: no such account, a bad tier) is the operator's:
+ * its message and exit 1.
+ */
+async function withPipeline<T>(cfg: Config, name: string, fn: (p: Awaited<ReturnType<typeof M.buildPipeline>>) => Promise<T>, opts: { log?: Logger; role?: string } = {}): Promise<T | undefined> {
+  const p = await M.buildPipeline(cfg, { log: opts.log ?? cliLogger(cfg), role: opts.role });
+  try {
+    return await fn(p);
+  } catch (err) {
+    if ((err as Error)?.name === 'PolicyError') {
+      console.error(`bounced ${name}: ${(err as Error).message}`);
+      process.exitCode = 1;
+      return undefined;
+    }
+    throw err;
+  } finally {
+    await p.close();
+  }
 }
 
 /** The VERP codec for commands that do not open the store (they still warn of a new secret beside old mail). */
@@ -149,10 +169,10 @@ program
       process.exitCode = 69; // EX_UNAVAILABLE: a permanent refusal, Postfix bounces it
       return;
     }
-    let pipeline;
+    let pipeline: Awaited<ReturnType<typeof M.buildPipeline>> | undefined;
     let id: number;
     try {
-      pipeline = M.openPipeline(cfg, log);
+      pipeline = await M.buildPipeline(cfg, { log, role: 'ingest' });
       const intake = new M.Intake(pipeline.store, log, 1);
       id = await intake.accept({
         receivedAt: Date.now(),
@@ -166,7 +186,7 @@ program
       log.info({ evt: 'INGESTED', msgRow: id }, 'message stored');
     } catch (err) {
       console.error(`bounced ingest: could not store the message (will be retried): ${(err as Error).message}`);
-      pipeline?.store.close();
+      await pipeline?.close().catch(() => {});
       process.exitCode = EX_TEMPFAIL;
       return;
     }
@@ -174,7 +194,7 @@ program
     // message only (never the backlog: Postfix may start many ingests at once, and a running
     // daemon or the next `serve` works off the rest), in a parse worker within the budget;
     // if it fails the daemon processes it from the store.
-    const processor = new M.Processor(pipeline.store, pipeline.verp, log, {
+    const processor = pipeline.processor(log, {
       parser: new M.ParseHost(M.parseHostOptions(cfg, log)),
       maxAttempts: cfg.pipeline.maxAttempts,
     });
@@ -184,7 +204,7 @@ program
       log.warn({ evt: 'INGEST_PROCESS_DEFERRED', err }, 'stored, processing deferred');
     }
     await processor.stop();
-    pipeline.store.close();
+    await pipeline.close().catch(() => {});
     process.exitCode = 0;
   });
 
@@ -218,12 +238,12 @@ verp
 program
   .command('migrate')
   .description('create the database or bring its schema up to date')
-  .action(() => {
+  .action(async () => {
     const cfg = config();
-    const store = M.openStore(cfg);
-    const applied = store.appliedMigrations;
-    console.log(`schema at version ${store.schemaVersion()}${applied.length ? ` (applied now: ${applied.join(', ')})` : ' (up to date)'}`);
-    store.close();
+    await withPipeline(cfg, 'migrate', async ({ store }) => {
+      const applied = store.appliedMigrations;
+      console.log(`schema at version ${await store.schemaVersion()}${applied.length ? ` (applied now: ${applied.join(', ')})` : ' (up to date)'}`);
+    });
   });
 
 program
@@ -269,12 +289,11 @@ messages
   .option('--state <state>', 'received | processed | unparseable | duplicate')
   .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
   .addOption(format())
-  .action((opts: { state?: 'received'; limit: number; format: 'jsonl' | 'table' }) => {
-    const cfg = config();
-    const store = M.openStore(cfg);
-    const rows = store.listMessages({ state: opts.state, limit: opts.limit });
-    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'receivedAt', 'source', 'mailFrom', 'rcptTo', 'size', 'state', 'attempts', 'kind', 'detector', 'error', 'warning']);
-    store.close();
+  .action(async (opts: { state?: MessageState; limit: number; format: 'jsonl' | 'table' }) => {
+    await withPipeline(config(), 'messages list', async ({ store }) => {
+      const rows = await store.messages.list({ state: opts.state, limit: opts.limit });
+      printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'receivedAt', 'source', 'mailFrom', 'rcptTo', 'size', 'state', 'attempts', 'kind', 'detector', 'error', 'warning']);
+    });
   });
 
 const bounces = program.command('bounces').description('bounce records');
@@ -285,12 +304,12 @@ bounces
   .option('--recipient <address>', 'only this recipient')
   .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
   .addOption(format())
-  .action((opts: { account?: string; recipient?: string; limit: number; format: 'jsonl' | 'table' }) => {
-    const cfg = config();
-    const store = M.openStore(cfg);
-    const rows = store.listBounces({ accountId: opts.account, recipient: opts.recipient, limit: opts.limit });
-    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'recipient', 'type', 'reason', 'category', 'status', 'verified', 'rule', 'warning']);
-    store.close();
+  .action(async (opts: { account?: string; recipient?: string; limit: number; format: 'jsonl' | 'table' }) => {
+    await withPipeline(config(), 'bounces list', async ({ store }) => {
+      const recipient = opts.recipient === undefined ? undefined : M.canonicalAddress(opts.recipient);
+      const rows = await store.bounces.list({ accountId: opts.account, recipient, limit: opts.limit });
+      printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'recipient', 'type', 'reason', 'category', 'status', 'verified', 'rule', 'warning']);
+    });
   });
 
 program
@@ -303,23 +322,25 @@ program
     const path = file ?? cfg.tail.file;
     if (!path) throw new M.ConfigError('bounced tail: no file given and tail.file (BOUNCED_TAIL_FILE) is empty');
     const log = cliLogger(cfg, Boolean(opts.once));
-    const { store, verp } = M.openPipeline(cfg, log);
-    const tailer = new M.LogTailer({ path, store, verp, log, pollMs: cfg.tail.pollMs });
+    const built = await M.buildPipeline(cfg, { log });
+    const tailer = new M.LogTailer({ path, store: built.store, rules: built.rules, verp: built.verp, log, pollMs: cfg.tail.pollMs });
     if (opts.once) {
       try {
         const stats = await tailer.runOnce();
         console.log(JSON.stringify(stats));
       } finally {
-        store.close();
+        await built.close();
       }
       return;
     }
     await tailer.start();
     const stop = () => {
-      tailer.stop().then(() => {
-        store.close();
-        process.exitCode = 0;
-      });
+      void tailer
+        .stop()
+        .then(() => built.close())
+        .then(() => {
+          process.exitCode = 0;
+        });
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
@@ -334,17 +355,23 @@ program
     const now = opts.now ? Date.parse(opts.now) : Date.now();
     if (Number.isNaN(now)) throw new M.ConfigError(`bounced tick: --now ${opts.now} is not a date`);
     const log = cliLogger(cfg);
-    const { store, verp, policy } = M.openPipeline(cfg, log);
-    // The process-spool job parses in a parse worker within the budget, like the daemon.
-    const processor = new M.Processor(store, verp, log, { now: () => now, parser: new M.ParseHost(M.parseHostOptions(cfg, log)), maxAttempts: cfg.pipeline.maxAttempts });
-    try {
-      const webhooks = M.configuredDispatcher(cfg, new M.ApiRepo(store.db), log);
-      const ran = await new M.Scheduler(store.lifecycle, [...M.standardJobs(cfg, store, processor, webhooks), ...M.policyJobs(cfg, policy, log)], log).runDue(now);
-      console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
-    } finally {
-      await processor.stop();
-      store.close();
-    }
+    await withPipeline(
+      cfg,
+      'tick',
+      async (built) => {
+        // The process-spool job parses in a parse worker within the budget, like the daemon.
+        const processor = built.processor(log, { now: () => now, parser: new M.ParseHost(M.parseHostOptions(cfg, log)), maxAttempts: cfg.pipeline.maxAttempts });
+        try {
+          const webhooks = M.configuredDispatcher(cfg, { webhooks: built.store.webhooks, node: built.node }, log);
+          const jobs = [...M.standardJobs(cfg, built, processor, webhooks), ...M.policyJobs(cfg, built.policy, built.store, log)];
+          const ran = await new M.Scheduler(built.store.jobs, jobs, log).runDue(now);
+          console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
+        } finally {
+          await processor.stop();
+        }
+      },
+      { log, role: 'tick' },
+    );
   });
 
 const deliveries = program.command('deliveries').description('delivery records: one outcome per (account, message, recipient)');
@@ -355,12 +382,11 @@ deliveries
   .option('--state <state>', 'pending | delivered | soft | hard')
   .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
   .addOption(format())
-  .action((opts: { account?: string; state?: DeliveryState; limit: number; format: 'jsonl' | 'table' }) => {
-    const cfg = config();
-    const store = M.openStore(cfg);
-    const rows = store.lifecycle.listDeliveries({ accountId: opts.account, state: opts.state, limit: opts.limit });
-    printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'messageId', 'recipient', 'state', 'attempts', 'evidenceCount', 'reason', 'status']);
-    store.close();
+  .action(async (opts: { account?: string; state?: DeliveryState; limit: number; format: 'jsonl' | 'table' }) => {
+    await withPipeline(config(), 'deliveries list', async ({ store }) => {
+      const rows = await store.deliveries.list({ accountId: opts.account, state: opts.state, limit: opts.limit });
+      printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'messageId', 'recipient', 'state', 'attempts', 'evidenceCount', 'reason', 'status']);
+    });
   });
 
 const sends = program.command('sends').description('send counts per account and day (the denominator of the rates)');
@@ -370,36 +396,27 @@ sends
   .requiredOption('--account <id>', 'account id')
   .requiredOption('--count <n>', 'how many', (v) => parseInt(v, 10))
   .option('--day <YYYY-MM-DD>', 'the day (UTC); default: today')
-  .action((opts: { account: string; count: number; day?: string }) => {
+  .action(async (opts: { account: string; count: number; day?: string }) => {
     if (!Number.isInteger(opts.count) || opts.count < 0) throw new M.ConfigError('bounced sends add: --count must be a whole number >= 0');
     if (opts.day && !/^\d{4}-\d{2}-\d{2}$/.test(opts.day)) throw new M.ConfigError('bounced sends add: --day must be YYYY-MM-DD');
-    const cfg = config();
-    const store = M.openStore(cfg);
-    try {
-      // An id typed by hand must name an existing account (the account rule: src/policy/service.ts).
-      if (!new M.ApiRepo(store.db).accountExists(opts.account)) {
-        console.error(`bounced sends add: no account ${opts.account} (accounts come from \`bounced accounts create\` or from their first verified bounce)`);
-        process.exitCode = 1;
-        return;
-      }
-      store.lifecycle.addSends(opts.account, opts.day ?? M.utcDay(Date.now()), opts.count);
-    } finally {
-      store.close();
-    }
+    await withPipeline(config(), 'sends add', async ({ store, policy }) => {
+      // An id typed by hand must name an existing account (the account rule: src/policy/apply.ts).
+      await policy.requireAccount(opts.account);
+      await store.sends.add(opts.account, opts.day ?? M.utcDay(Date.now()), opts.count);
+    });
   });
 sends
   .command('list')
   .description('send counts per account and day')
   .option('--account <id>', 'only this account')
   .addOption(format())
-  .action((opts: { account?: string; format: 'jsonl' | 'table' }) => {
-    const cfg = config();
-    const store = M.openStore(cfg);
-    printRows(store.lifecycle.listSends(opts.account) as unknown as Record<string, unknown>[], opts.format, ['accountId', 'day', 'count']);
-    store.close();
+  .action(async (opts: { account?: string; format: 'jsonl' | 'table' }) => {
+    await withPipeline(config(), 'sends list', async ({ store }) => {
+      printRows((await store.sends.list(opts.account)) as unknown as Record<string, unknown>[], opts.format, ['accountId', 'day', 'count']);
+    });
   });
 
-registerPolicyCommands(program, { config, openPipeline: (c) => M.openPipeline(c, cliLogger(c)) });
+registerPolicyCommands(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
 
 const keys = program.command('keys').description('API keys of accounts (only their sha256 is stored)');
 keys
@@ -407,42 +424,36 @@ keys
   .description('create an API key for an account and print it (the only time it is shown)')
   .requiredOption('--account <id>', 'account id')
   .option('--name <name>', 'a label for the key')
-  .action((opts: { account: string; name?: string }) => {
-    const store = M.openStore(config());
-    try {
-      const repo = new M.ApiRepo(store.db);
-      if (!repo.accountExists(opts.account)) {
+  .action(async (opts: { account: string; name?: string }) => {
+    await withPipeline(config(), 'keys create', async ({ store }) => {
+      if (!(await store.accounts.exists(opts.account))) {
         console.error(`bounced keys create: no account ${opts.account} (create it first: POST /v1/accounts)`);
         process.exitCode = 1;
         return;
       }
-      const { record, key } = repo.createKey(opts.account, opts.name ?? null, Date.now());
+      const { record, key } = await M.createApiKey(store.keys, opts.account, opts.name ?? null, Date.now());
       console.error(`created ${record.id} for account ${opts.account}; store the key now, it is not shown again:`);
       console.log(key);
-    } finally {
-      store.close();
-    }
+    });
   });
 keys
   .command('list')
   .description("an account's keys: id, prefix, created, revoked")
   .requiredOption('--account <id>', 'account id')
   .addOption(format())
-  .action((opts: { account: string; format: 'jsonl' | 'table' }) => {
-    const store = M.openStore(config());
-    printRows(new M.ApiRepo(store.db).listKeys(opts.account) as unknown as Record<string, unknown>[], opts.format, ['id', 'prefix', 'name', 'createdAt', 'revokedAt']);
-    store.close();
+  .action(async (opts: { account: string; format: 'jsonl' | 'table' }) => {
+    await withPipeline(config(), 'keys list', async ({ store }) => {
+      printRows((await store.keys.list(opts.account)) as unknown as Record<string, unknown>[], opts.format, ['id', 'prefix', 'name', 'createdAt', 'revokedAt']);
+    });
   });
 keys
   .command('revoke')
   .description('revoke a key (a running daemon refuses it within 30 s; DELETE /v1/accounts/:id/keys/:keyId at once)')
   .argument('<keyId>', 'key id (key_...)')
   .requiredOption('--account <id>', 'account id')
-  .action((keyId: string, opts: { account: string }) => {
-    const store = M.openStore(config());
-    const ok = new M.ApiRepo(store.db).revokeKey(opts.account, keyId, Date.now());
-    store.close();
-    if (!ok) {
+  .action(async (keyId: string, opts: { account: string }) => {
+    const ok = await withPipeline(config(), 'keys revoke', ({ store }) => store.keys.revoke(opts.account, keyId, Date.now()));
+    if (ok === false) {
       console.error(`bounced keys revoke: no active key ${keyId} for account ${opts.account}`);
       process.exitCode = 1;
     }

@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, type ReadinessCheck } from './api/app.js';
 import { Metrics } from './metrics.js';
-import { ApiRepo } from './store/sqlite-api.js';
 import { configuredDispatcher } from './webhooks/dispatcher.js';
 import { redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -11,13 +10,14 @@ import { Listener, type ListenerDeps } from './listener/index.js';
 import { LogTailer } from './logtail/tailer.js';
 import { Scheduler } from './scheduler/index.js';
 import { policyJobs, standardJobs } from './scheduler/jobs.js';
+import { buildPipeline } from './pipeline/build.js';
 import { Intake } from './pipeline/intake.js';
 import { ParseHost, parseHostOptions } from './pipeline/parse-host.js';
-import { Processor, summarizeSettled, type SettledSummary } from './pipeline/processor.js';
+import { summarizeSettled, type SettledSummary } from './pipeline/processor.js';
 import { IntakeThread, ProcessingThread } from './pipeline/remote.js';
-import { openPipeline } from './pipeline/open.js';
-import { DB_FILE, WriteTurn } from './store/sqlite.js';
-import type { Store } from './store/types.js';
+import type { Store } from './store/contract.js';
+import { DB_FILE } from './store/sqlite/open.js';
+import { WriteTurn } from './store/sqlite/write-turn.js';
 import { DatabaseHealth } from './store/write-probe.js';
 import { describeVerpSecret } from './verp/secret.js';
 
@@ -41,15 +41,15 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ evt: 'STARTING', config: redactConfig(config) }, 'bounced starting');
-  // One write turn for every connection of this process (src/store/sqlite.ts WriteTurn).
+  // One write turn for every connection of this process (src/store/sqlite/write-turn.ts).
   const writeTurn = WriteTurn.create();
-  const { store, verp, policy } = openPipeline(config, log.child({ mod: 'verp' }), { writeTurn });
+  const built = await buildPipeline(config, { log: log.child({ mod: 'verp' }), writeTurn });
+  const { store, verp, policy, rules } = built;
   // dataDir defaults to ./data of the current directory: say which database and which VERP
   // secret this daemon uses (the secret's source, never the secret).
   log.info({ evt: 'DATA_IN_USE', database: resolve(config.dataDir, DB_FILE), verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
-  const apiRepo = new ApiRepo(store.db);
-  const metrics = new Metrics({ suppressions: () => apiRepo.countSuppressions() });
-  const webhooks = configuredDispatcher(config, apiRepo, log.child({ mod: 'webhooks' }), metrics.countWebhook);
+  const metrics = new Metrics({ suppressions: () => store.suppressions.counts() });
+  const webhooks = configuredDispatcher(config, { webhooks: store.webhooks, node: built.node }, log.child({ mod: 'webhooks' }), metrics.countWebhook);
   const onSettled = (settled: SettledSummary[]) => {
     metrics.countSettled(settled);
     webhooks.kick();
@@ -71,30 +71,32 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       await intakeThread.start();
     } catch (err) {
       await processing.stop();
+      await store.close();
       throw err;
     }
     processor = processing;
     intake = intakeThread;
   } else {
     const pipelineLog = log.child({ mod: 'pipeline' });
-    const local = new Processor(store, verp, pipelineLog, {
+    const local = built.processor(pipelineLog, {
       parser: new ParseHost(parseHostOptions(config, pipelineLog, metrics.countAbandoned, true)),
       maxAttempts: config.pipeline.maxAttempts,
       onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)),
     });
     intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
     // What a crash left `received` is processed first.
-    const backlog = store.countMessages().received;
+    const backlog = (await store.messages.counts()).received;
     if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');
     local.kick();
     processor = local;
   }
 
-  const scheduler = new Scheduler(store.lifecycle, [...standardJobs(config, store, processor, webhooks), ...policyJobs(config, policy, log.child({ mod: 'notify' }))], log.child({ mod: 'scheduler' }), metrics.observeJob);
+  const scheduler = new Scheduler(store.jobs, [...standardJobs(config, built, processor, webhooks), ...policyJobs(config, policy, store, log.child({ mod: 'notify' }))], log.child({ mod: 'scheduler' }), metrics.observeJob);
   const tailer = config.tail.file
     ? new LogTailer({
         path: config.tail.file,
         store,
+        rules,
         verp,
         log: log.child({ mod: 'logtail' }),
         pollMs: config.tail.pollMs,
@@ -106,7 +108,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       })
     : null;
   // Readiness: a real write now and then, and the outcomes of the writes of received mail.
-  const dbHealth = new DatabaseHealth(store.db);
+  const dbHealth = new DatabaseHealth(store);
   const countListener: ListenerDeps['count'] = (event, error) => {
     metrics.countListener(event);
     if (event === 'accepted') dbHealth.noteWrite(true);
@@ -116,8 +118,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   metrics.watchBytesInFlight(() => listener.budget.inFlight);
   let smtpListening = false;
   // A tailer that cannot read its log degrades (failing, retrying), never stops the daemon.
-  const readiness = (): Record<string, ReadinessCheck> => ({
-    database: dbHealth.check(),
+  const readiness = async (): Promise<Record<string, ReadinessCheck>> => ({
+    database: await dbHealth.check(),
     smtp: smtpListening ? { ok: true } : { ok: false, reason: 'the SMTP listener is not bound' },
     ...(tailer ? { tailer: tailer.health() } : {}),
   });
@@ -135,7 +137,6 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       smtpListening: () => smtpListening,
       tailing: tailer ? () => tailer.health().ok : null,
       readiness,
-      repo: apiRepo,
       policy,
       adminKey: config.adminKey,
       metrics,
@@ -170,7 +171,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           await tailer?.stop();
           await intakeThread?.stop();
           await processor.stop();
-          store.close();
+          await store.close();
           log.info({ evt: 'STOPPED' }, 'bounced stopped');
         })()),
     };
@@ -182,7 +183,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     await tailer?.stop().catch(() => {});
     await intakeThread?.stop();
     await processor.stop();
-    store.close();
+    await store.close();
     throw err;
   }
 }

@@ -74,7 +74,7 @@ export class Metrics {
   });
 
   /** `suppressions` answers the current number of suppressions (by scope) at scrape time. */
-  constructor(opts: { suppressions?: () => Record<string, number>; defaults?: boolean } = {}) {
+  constructor(opts: { suppressions?: () => Promise<Record<string, number>>; defaults?: boolean } = {}) {
     if (opts.suppressions) {
       const count = opts.suppressions;
       new Gauge({
@@ -82,8 +82,8 @@ export class Metrics {
         help: 'Suppressed addresses, by scope (account, global)',
         labelNames: ['scope'] as const,
         registers: [this.registry],
-        collect() {
-          for (const [scope, n] of Object.entries(count())) this.set({ scope }, n);
+        async collect() {
+          for (const [scope, n] of Object.entries(await count())) this.set({ scope }, n);
         },
       });
     }
@@ -91,14 +91,14 @@ export class Metrics {
   }
 
   /** bounced_ready{check}: 1 while a readiness check passes (the same checks as /readyz), read at scrape time. */
-  watchReadiness(readiness: () => Record<string, { ok: boolean }>): void {
+  watchReadiness(readiness: () => Promise<Record<string, { ok: boolean }>>): void {
     new Gauge({
       name: 'bounced_ready',
       help: 'Readiness checks (database, smtp, tailer): 1 passing, 0 failing (GET /readyz says why)',
       labelNames: ['check'] as const,
       registers: [this.registry],
-      collect() {
-        for (const [check, r] of Object.entries(readiness())) this.set({ check }, r.ok ? 1 : 0);
+      async collect() {
+        for (const [check, r] of Object.entries(await readiness())) this.set({ check }, r.ok ? 1 : 0);
       },
     });
   }

@@ -2,13 +2,11 @@
 //   parser      Buffer        -> ParsedReport
 //   classifier  ParsedReport  -> Verdict[]   (one per recipient)
 // Nothing here does I/O. Keep these types small and stable: the store, the API and
-// `bounced classify` all speak them.
+// `bounced classify` all speak them. Their vocabularies (kinds, actions, reasons, categories,
+// types) are said once, in src/domain/classification.ts.
+import type { BounceType, Category, DsnAction, Reason, ReportKind } from './domain/classification.js';
 
-/** What a received message is, as a whole. */
-export type ReportKind = 'bounce' | 'delay' | 'delivered' | 'complaint' | 'auto_reply' | 'unknown';
-
-/** RFC 3464 §2.3.3 action values (lower case). */
-export type DsnAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded';
+export type { BounceType, Category, DsnAction, Reason, ReportKind };
 
 /** One recipient block of a report (RFC 3464 per-recipient fields, or what a detector found). */
 export interface RecipientReport {
@@ -85,21 +83,6 @@ export interface ParsedReport {
   /** Non-fatal oddities met while parsing (unknown charset, bad block, ...). */
   warnings: string[];
 }
-
-/** Sisimai 5.6+ reason names, plus delivered/feedback/vacation for non-bounces. */
-export type Reason =
-  | 'userunknown' | 'hostunknown' | 'hasmoved' | 'notaccept' | 'mailboxfull' | 'emailtoolarge'
-  | 'contenterror' | 'spamdetected' | 'filtered' | 'securityerror' | 'virusdetected'
-  | 'policyviolation' | 'authfailure' | 'blocked' | 'badreputation' | 'requireptr' | 'rejected'
-  | 'norelaying' | 'notcompliantrfc' | 'ratelimited' | 'networkerror' | 'systemerror'
-  | 'systemfull' | 'mailererror' | 'suspend' | 'expired' | 'failedstarttls' | 'syntaxerror'
-  | 'suppressed' | 'onhold' | 'undefined' | 'delivered' | 'feedback' | 'vacation';
-
-/** The user-facing reason shown to senders. */
-export type Category =
-  | 'unknown_user' | 'mailbox_full' | 'content' | 'spam' | 'policy' | 'other' | 'temporary' | 'none';
-
-export type BounceType = 'hard' | 'soft' | 'pending' | 'none';
 
 /** The classifier's answer for one recipient of one report. */
 export interface Verdict {

@@ -31,10 +31,16 @@ export const PORTS = {
   tailHttp: 2662,
   hostileSmtp: 2671,
   hostileHttp: 2672,
+  realSmtp: 2681,
+  realHttp: 2682,
+  realSink: 2683,
+  realPostfix: 2684,
 };
 
 export const BOUNCE_DOMAIN = 'bounces.test';
 export const RCPT = `postmaster@${BOUNCE_DOMAIN}`;
+/** The VERP secret every bench daemon is given by config (BOUNCED_VERP_SECRET), so bench tokens verify. */
+export const VERP_SECRET = 'bench-secret-bench-secret-bench-secret';
 
 export function parseArgs(argv = process.argv.slice(2)) {
   const out = { _: [] };
@@ -173,7 +179,7 @@ async function startBouncedOnce({ smtpPort, httpPort, dataDir, env = {}, nodeArg
       BOUNCED_HTTP_HOST: '127.0.0.1',
       BOUNCED_HTTP_PORT: String(httpPort),
       BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN,
-      BOUNCED_VERP_SECRET: 'bench-secret-bench-secret-bench-secret',
+      BOUNCED_VERP_SECRET: VERP_SECRET,
       BOUNCED_LOG_LEVEL: 'info',
       BOUNCED_SMTP_MAX_CLIENTS: '200',
       // Every load generator connects from loopback: one client to the per-client limit.
@@ -286,6 +292,8 @@ export function machineInfo() {
     versions: {
       bounced: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
       gitCommit: cmdOut('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+      // the last commit that changed what runs (a bench-only commit on top changes nothing)
+      srcCommit: cmdOut('git', ['-C', ROOT, 'log', '-1', '--format=%h', '--', 'src', 'package.json', 'package-lock.json']),
       gitDirty: (cmdOut('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', 'src']) ?? '') !== '',
       // Other engineers rebuild dist/ while they work: when it was built tells which code ran.
       distBuiltAt: existsSync(CLI) ? statSync(CLI).mtime.toISOString() : null,
@@ -298,6 +306,112 @@ export function machineInfo() {
       perl: cmdOut('perl', ['-e', 'print $^V']),
     },
   };
+}
+
+/** utime + stime of a process in ms (its threads included), or null when it is gone. */
+export function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU of a process tree in ms: utime + stime of the root and of every live descendant, plus
+ * cutime + cstime of each (what its reaped children used). The difference of two readings is
+ * the CPU the tree used in between, children that came and went included (Postfix's smtpd,
+ * cleanup and discard processes come and go; master reaps them).
+ */
+export function treeCpuMs(rootPid) {
+  const stats = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const f = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(name), { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (!stats.has(rootPid)) return null;
+  const children = new Map();
+  for (const [pid, st] of stats) {
+    if (!children.has(st.ppid)) children.set(st.ppid, []);
+    children.get(st.ppid).push(pid);
+  }
+  let ticks = 0;
+  const todo = [rootPid];
+  while (todo.length) {
+    const pid = todo.pop();
+    ticks += stats.get(pid)?.ticks ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+
+/** utime + stime per thread of a process, in ms: Map tid -> { comm, ms }. */
+export function threadCpuMs(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { comm: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')), ms: ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a process's CPU went between two threadCpuMs() readings, per message: the main thread
+ * (bounced: SMTP), the busiest other thread (bounced: the pipeline worker: commits, parsing,
+ * settling) and all the others together (V8's GC and compiler threads, libuv's pool).
+ */
+export function threadSplit(pid, before, after, messages) {
+  const d = [];
+  for (const [tid, a] of after) d.push({ tid, comm: a.comm, ms: a.ms - (before.get(tid)?.ms ?? 0) });
+  const main = d.find((t) => t.tid === pid)?.ms ?? 0;
+  const others = d.filter((t) => t.tid !== pid).sort((x, y) => y.ms - x.ms);
+  const per = (ms) => (messages ? round(ms / messages, 3) : null);
+  return { main: per(main), busiest: per(others[0]?.ms ?? 0), rest: per(others.slice(1).reduce((n, t) => n + t.ms, 0)) };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** The 1-minute load average, rounded (the machine is shared: every figure says it). */
+export const loadAvg = () => round(os.loadavg()[0], 1);
+
+/**
+ * Runs `fn` while holding an flock(1) on `file` (shared machine resources: Postfix), waiting at
+ * most `waitS` seconds for it; resolves `{ skipped: reason }` without running `fn` when the lock
+ * is not had in time. The lock is held by a small `flock FILE sh` child and released when it ends.
+ */
+export async function withLock(file, waitS, fn) {
+  const child = spawn('flock', ['-w', String(waitS), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const got = await new Promise((res) => {
+    child.stdout.once('data', () => res(true));
+    child.once('exit', () => res(false));
+  });
+  if (!got) return { skipped: `${file} not free within ${waitS} s` };
+  try {
+    return await fn();
+  } finally {
+    child.stdin.end();
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  }
 }
 
 export function fmtBytes(b) {

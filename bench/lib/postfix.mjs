@@ -4,7 +4,7 @@
 // before the 250, like bounced's synchronous=FULL commit) and then delivered to discard(8).
 // Needs root (Postfix starts as root and drops to mail_owner) and `bench/setup.sh`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOUNCE_DOMAIN, TMP } from './common.mjs';
 
@@ -87,11 +87,10 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 `;
 }
 
-/** Creates (anew) and starts the instance; returns a handle whose stop() stops it. */
-export function startPostfix(port) {
+/** Creates (anew) and starts the instance (in `dir`); returns a handle whose stop() stops it. */
+export function startPostfix(port, dir = POSTFIX_DIR) {
   const why = postfixAvailable();
   if (why) throw new Error(why);
-  const dir = POSTFIX_DIR;
   stopPostfixDir(dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'etc'), { recursive: true });
@@ -114,7 +113,35 @@ export function startPostfix(port) {
       const m = /in (\d+) Request/.exec(r.out);
       return m ? Number(m[1]) : 0;
     },
+    /** Queue files not yet delivered (maildrop, incoming, active, deferred, hold): cheap, no postqueue. */
+    queueFiles: () => ['maildrop', 'incoming', 'active', 'deferred', 'hold'].reduce((n, q) => n + countFiles(join(dir, 'queue', q)), 0),
+    /** The master's pid (its children are smtpd, cleanup, qmgr, discard, ...). */
+    masterPid: () => {
+      try {
+        return Number(readFileSync(join(dir, 'queue', 'pid', 'master.pid'), 'utf8').trim()) || null;
+      } catch {
+        return null;
+      }
+    },
   };
+}
+
+function countFiles(d) {
+  let n = 0;
+  let names;
+  try {
+    names = readdirSync(d);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    try {
+      n += statSync(join(d, name)).isDirectory() ? countFiles(join(d, name)) : 1;
+    } catch {
+      // moved to the next queue meanwhile
+    }
+  }
+  return n;
 }
 
 export function stopPostfixDir(dir = POSTFIX_DIR) {

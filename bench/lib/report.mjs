@@ -35,11 +35,13 @@ export function mdTable(header, rows) {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-const START = '<!-- bench:results:start -->';
-const END = '<!-- bench:results:end -->';
-
-/** Replaces the generated block of bench/README.md (between the markers) with `text`. */
-export function writeReadmeBlock(text) {
+/**
+ * Replaces a generated block of bench/README.md (between `<!-- bench:NAME:start -->` and
+ * `<!-- bench:NAME:end -->`; NAME `results` by default) with `text`.
+ */
+export function writeReadmeBlock(text, name = 'results') {
+  const START = `<!-- bench:${name}:start -->`;
+  const END = `<!-- bench:${name}:end -->`;
   const file = join(BENCH, 'README.md');
   const cur = existsSync(file) ? readFileSync(file, 'utf8') : `# bench\n\n${START}\n${END}\n`;
   const a = cur.indexOf(START);

@@ -2,14 +2,14 @@
 // (messages received but not yet classified) from its SQLite file, opened read-only.
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { procMem } from './common.mjs';
+import { cpuMs, procMem } from './common.mjs';
 
 export class Sampler {
   constructor({ pid, dbFile, everyMs = 100 }) {
     this.pid = pid;
     this.dbFile = dbFile;
     this.everyMs = everyMs;
-    this.samples = []; // { t (epoch ms), backlog, total, rss, hwm }
+    this.samples = []; // { t (epoch ms), backlog, total, rss, hwm, cpu (ms of CPU so far) }
     this.db = null;
     this.timer = null;
   }
@@ -24,6 +24,7 @@ export class Sampler {
 
   sample() {
     const mem = procMem(this.pid);
+    const cpu = cpuMs(this.pid);
     let backlog = null;
     let total = null;
     try {
@@ -34,7 +35,7 @@ export class Sampler {
     } catch {
       // busy for a moment (checkpoint): skip this sample
     }
-    const s = { t: Date.now(), backlog, total, rss: mem?.rss ?? null, hwm: mem?.hwm ?? null };
+    const s = { t: Date.now(), backlog, total, rss: mem?.rss ?? null, hwm: mem?.hwm ?? null, cpu };
     this.samples.push(s);
     return s;
   }
@@ -69,6 +70,13 @@ export class Sampler {
 
   peakHwm() {
     return this.samples.reduce((m, s) => Math.max(m, s.hwm ?? 0), 0) || null;
+  }
+
+  /** The last sample taken at or before epoch ms `t` (the first one if none). */
+  at(t) {
+    let best = this.samples[0] ?? null;
+    for (const s of this.samples) if (s.t <= t) best = s;
+    return best;
   }
 
   peakBacklog() {

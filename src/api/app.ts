@@ -3,8 +3,7 @@ import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
 import type { Metrics } from '../metrics.js';
 import type { PolicyService } from '../policy/contract.js';
-import type { ApiStore } from '../store/sqlite-api.js';
-import type { Store } from '../store/types.js';
+import { isStoreError, type Store } from '../store/contract.js';
 import { Authenticator, RateLimiter, type Principal } from './auth.js';
 import { ApiError, errorBody, type ErrorCode } from './errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
@@ -32,9 +31,7 @@ export interface ApiDeps {
   /** True while the log tailer runs; null when no tailing is configured. */
   tailing?: (() => boolean) | null;
   /** The daemon's readiness checks by name (database, smtp, tailer); replaces the simple ones above. */
-  readiness?: () => Record<string, ReadinessCheck>;
-  /** Keys, webhook endpoints and deliveries, bounce queries. */
-  repo: ApiStore;
+  readiness?: () => Promise<Record<string, ReadinessCheck>>;
   /** Accounts, suppressions, health, appeals; its routes answer 503 while it is absent. */
   policy?: PolicyService | null;
   /** The admin key (config adminKey); empty: no admin access. */
@@ -87,13 +84,16 @@ export interface RouteContext {
   policy(): PolicyService;
   /**
    * The account a request acts for. An account key acts for its own account only: naming
-   * another answers 404 (as if it did not exist). The admin key must name an existing one;
-   * `existenceCheckedByCaller` leaves that check to a caller that reads the account anyway
-   * and answers 404 itself when it is missing (the pre-send check: one read instead of two).
+   * another answers 404 (as if it did not exist). The admin key must name an existing one.
    */
-  accountFor(req: FastifyRequest, requested: string | undefined, opts?: { existenceCheckedByCaller?: true }): string;
-  /** True when the account exists (policy service, else the accounts table). */
-  accountExists(id: string): boolean;
+  accountFor(req: FastifyRequest, requested: string | undefined): Promise<string>;
+  /**
+   * The same without the admin's existence check (the caller reads the account anyway and
+   * answers 404 itself when it is missing: the pre-send check, one read instead of two).
+   */
+  accountNamed(req: FastifyRequest, requested: string | undefined): string;
+  /** True when the account exists. */
+  accountExists(id: string): Promise<boolean>;
 }
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message?: string, field?: string): FastifyReply {
@@ -123,7 +123,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     trustProxy: deps.trustProxy?.length ? deps.trustProxy : false,
   });
   const now = deps.now ?? Date.now;
-  const auth = new Authenticator(deps.repo, deps.adminKey ?? '');
+  const auth = new Authenticator(deps.store.keys, deps.adminKey ?? '');
   const limiter = new RateLimiter(deps.rateLimit?.perSecond ?? 0, deps.rateLimit?.burst ?? 0);
   const cl = deps.clientLimits;
   const openLimiter = new ClientRateLimiter(cl?.perSecond ?? 0, cl?.burst ?? 0);
@@ -158,19 +158,24 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           return void sendError(reply.headers(rateLimitHeaders(state)), 'rate_limited', 'Too many failed authentications from this address; retry after the time in Retry-After');
         }
       }
-      const principal = auth.authenticate(req.headers.authorization, t);
-      if (!principal) {
-        if (failureLimiter.enabled) reply.headers(rateLimitHeaders(failureLimiter.check(req.ip, t)));
-        return void sendError(reply, 'unauthorized');
-      }
-      if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
-      const wait = limiter.take(principal.keyId, t);
-      if (wait > 0) {
-        deps.metrics?.httpRateLimited.inc();
-        return void sendError(reply.header('retry-after', String(wait)), 'rate_limited');
-      }
-      req.principal = principal;
-      done();
+      const authorized = (principal: Principal | null) => {
+        if (!principal) {
+          if (failureLimiter.enabled) reply.headers(rateLimitHeaders(failureLimiter.check(req.ip, t)));
+          return void sendError(reply, 'unauthorized');
+        }
+        if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
+        const wait = limiter.take(principal.keyId, t);
+        if (wait > 0) {
+          deps.metrics?.httpRateLimited.inc();
+          return void sendError(reply.header('retry-after', String(wait)), 'rate_limited');
+        }
+        req.principal = principal;
+        done();
+      };
+      // A key seen lately is answered from memory (the hot path: no promise); else one read.
+      const known = auth.cached(req.headers.authorization, t);
+      if (known !== undefined) return authorized(known);
+      auth.authenticate(req.headers.authorization, t).then(authorized, (err: unknown) => done(err as Error));
     };
   const authHooks = { account: authHook('account'), admin: authHook('admin') };
   app.addHook('onRoute', (route) => {
@@ -184,7 +189,16 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   app.decorateRequest('principal', null);
 
-  const accountExists = (id: string): boolean => (deps.policy ? deps.policy.getAccount(id) !== null : deps.repo.accountExists(id));
+  const accountExists = (id: string): Promise<boolean> => deps.store.accounts.exists(id);
+  const accountNamed = (req: FastifyRequest, requested: string | undefined): string => {
+    const p = req.principal!;
+    if (!p.admin) {
+      if (requested !== undefined && requested !== p.accountId) throw new ApiError('not_found');
+      return p.accountId!;
+    }
+    if (requested === undefined) throw new ApiError('validation_failed', 'account is required with an admin key', 'account');
+    return requested;
+  };
   const ctx: RouteContext = {
     deps,
     auth,
@@ -194,15 +208,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       if (!deps.policy) throw new ApiError('policy_unavailable');
       return deps.policy;
     },
-    accountFor(req, requested, opts) {
-      const p = req.principal!;
-      if (!p.admin) {
-        if (requested !== undefined && requested !== p.accountId) throw new ApiError('not_found');
-        return p.accountId!;
-      }
-      if (requested === undefined) throw new ApiError('validation_failed', 'account is required with an admin key', 'account');
-      if (!opts?.existenceCheckedByCaller && !accountExists(requested)) throw new ApiError('not_found', 'No such account');
-      return requested;
+    accountNamed,
+    async accountFor(req, requested) {
+      const id = accountNamed(req, requested);
+      if (req.principal!.admin && !(await accountExists(id))) throw new ApiError('not_found', 'No such account');
+      return id;
     },
     accountExists,
   };
@@ -232,6 +242,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       // Malformed JSON and the like: the parser's message names no secret.
       return sendError(reply, 'validation_failed', err.message);
+    }
+    if (isStoreError(err) && err.temporary) {
+      // Locked past the busy timeout, unreachable, read-only, full: the same request may work later.
+      repeated.log(deps.log, 'warn', { evt: 'HTTP_STORE_UNAVAILABLE', route: req.routeOptions.url, code: err.code, err }, 'the store could not answer; 503', `HTTP_STORE_UNAVAILABLE:${err.code}`);
+      return sendError(reply.header('retry-after', '1'), 'store_unavailable');
     }
     repeated.log(deps.log, 'error', { evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed', `HTTP_FAILED:${req.routeOptions.url}`);
     return sendError(reply, 'internal');

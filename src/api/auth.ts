@@ -1,11 +1,12 @@
 // A namespace import: crypto.hash is looked up at run time (a named import of it would not link on Node < 20.12).
 import * as crypto from 'node:crypto';
-import type { ApiStore } from '../store/sqlite-api.js';
+import type { ApiKeyRecord, KeyRepo } from '../store/contract.js';
 
 // API keys: `Authorization: Bearer <key>`. The admin key comes from config (adminKey); account
-// keys are random 32-byte keys stored as their sha256. A presented key is hashed and looked
-// up by its hash, then the hashes are compared in constant time; results are kept in a small
-// LRU (hash -> principal) so the hot path does no SQL for auth. Revoking through the API
+// keys are random 32-byte keys stored as their sha256 (newKey, hashKey: made here, never by the
+// store). A presented key is hashed and looked up by its hash, then the hashes are compared in
+// constant time; results are kept in a small LRU (hash -> principal) so the hot path does no
+// SQL (and no promise) for auth. Revoking through the API
 // clears the cache; an entry is also looked up again after CACHE_TTL_MS, so a key revoked by
 // another process (`bounced keys revoke`) stops working within that time.
 
@@ -23,20 +24,45 @@ const sha256: (s: string) => Buffer =
   typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'buffer') : (s) => crypto.createHash('sha256').update(s).digest();
 export const CACHE_TTL_MS = 30_000;
 
+/** sha256 (hex) of an API key: what is stored and looked up. */
+export function hashKey(key: string): string {
+  return sha256(key).toString('hex');
+}
+
+/** A new API key: `bnd_` + 32 random bytes (base64url). */
+export function newKey(): string {
+  return `bnd_${crypto.randomBytes(32).toString('base64url')}`;
+}
+
+/** The part of a key stored to tell keys apart in listings (never enough to use it). */
+const KEY_PREFIX_CHARS = 12;
+
+/** Creates an API key for an account (or an admin key: null); the key itself is returned here and never again. */
+export async function createApiKey(keys: Pick<KeyRepo, 'insert'>, accountId: string | null, name: string | null, now: number): Promise<{ record: ApiKeyRecord; key: string }> {
+  const key = newKey();
+  const id = `key_${crypto.randomBytes(8).toString('hex')}`;
+  const record = await keys.insert({ id, accountId, hash: hashKey(key), prefix: key.slice(0, KEY_PREFIX_CHARS), name }, now);
+  return { record, key };
+}
+
 export class Authenticator {
   private readonly adminHash: Buffer | null;
   private readonly cache = new Map<string, { principal: Principal; at: number }>();
 
   constructor(
-    private readonly repo: ApiStore,
+    private readonly keys: Pick<KeyRepo, 'findByHash'>,
     adminKey: string,
     private readonly cacheSize = 10_000,
   ) {
     this.adminHash = adminKey ? sha256(adminKey) : null;
   }
 
-  /** The principal of an Authorization header, or null (missing, malformed, unknown, revoked). */
-  authenticate(header: string | undefined, now = Date.now()): Principal | null {
+  /**
+   * The principal of an Authorization header when it is known without a read: null for a
+   * missing or malformed header, the admin, a key seen within CACHE_TTL_MS; undefined when
+   * the store must be asked (authenticate).
+   */
+  cached(header: string | undefined, now = Date.now()): Principal | null | undefined {
     if (!header || header.length > 512 || !header.startsWith('Bearer ')) return null;
     const key = header.slice(7).trim();
     if (!key) return null;
@@ -51,8 +77,17 @@ export class Authenticator {
       this.cache.set(hex, hit);
       return hit.principal;
     }
+    return undefined;
+  }
+
+  /** The principal of an Authorization header, or null (missing, malformed, unknown, revoked). */
+  async authenticate(header: string | undefined, now = Date.now()): Promise<Principal | null> {
+    const known = this.cached(header, now);
+    if (known !== undefined) return known;
+    const hash = sha256(header!.slice(7).trim());
+    const hex = hash.toString('hex');
     this.cache.delete(hex);
-    const row = this.repo.findKeyByHash(hex);
+    const row = await this.keys.findByHash(hex);
     if (!row || row.revokedAt !== null || !crypto.timingSafeEqual(Buffer.from(row.hash, 'hex'), hash)) return null;
     const principal: Principal = { keyId: row.id, accountId: row.accountId, admin: row.accountId === null };
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNELS, EVENT_TYPES, SUPPRESSION_REASONS } from '../domain/index.js';
 import { ApiError } from './errors.js';
 import { jsonSchema } from './openapi.js';
 
@@ -11,12 +12,12 @@ export const limit = z.number().int().min(1).max(1000).default(100).describe('pa
 export const cursor = z.string().max(64).describe('the `next` of the previous page');
 export const since = z.string().max(40).describe('epoch milliseconds or an ISO 8601 date');
 
-export const EVENT_TYPES = [
-  'bounce.hard', 'bounce.soft', 'bounce.pending', 'delivery.resolved', 'complaint', 'unsubscribe',
-  'suppression.global', 'account.warning', 'account.suspended', 'account.reinstated',
-] as const;
-
-export const SUPPRESSION_REASONS = ['hard_bounce', 'global_bounce', 'complaint', 'unsubscribe', 'import', 'manual', 'spam_trap'] as const;
+/** The vocabularies the routes validate against, said once in src/domain/. */
+export { EVENT_TYPES, SUPPRESSION_REASONS };
+export const channel = z.enum(CHANNELS);
+/** Whose suppression: the account's own or a global one. */
+const SCOPES = ['account', 'global'] as const;
+export const scope = z.enum(SCOPES);
 
 export const sendDecision = z.object({
   send: z.boolean(),
@@ -24,7 +25,7 @@ export const sendDecision = z.object({
   reasons: z.array(
     z.object({
       code: z.string().describe('account_suspended, account_under_review, campaign_cancelled, or a suppression reason'),
-      scope: z.enum(['account', 'global']),
+      scope,
       since: z.number(),
       detail: z.string().optional(),
     }),

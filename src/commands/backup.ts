@@ -10,10 +10,10 @@
 // half-written or damaged backup never sits under the name an operator will restore from.
 import { chmodSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
-import { openStore } from '../store/index.js';
-import { DB_FILE } from '../store/sqlite.js';
+import { buildPipeline } from '../pipeline/build.js';
+import { finishCopy } from '../store/sqlite/backup.js';
+import { DB_FILE, SqliteStore } from '../store/sqlite/open.js';
 
 /** sysexits.h EX_CANTCREAT: the output file cannot be created. */
 export const EX_CANTCREAT = 73;
@@ -44,28 +44,21 @@ export async function runBackup(config: Config, file: string, opts: BackupOption
   if (existsSync(target) && !opts.force) return refuse(`${target} exists (--force replaces it)`);
 
   const tmp = `${target}.tmp-${process.pid}`;
-  const store = openStore(config);
+  const { store, close } = await buildPipeline(config);
   try {
-    const progress = await store.db.backup(tmp, { progress: () => 0x7fffffff });
-    const copy = new Database(tmp);
-    let schemaVersion: number;
-    try {
-      copy.pragma('journal_mode = DELETE');
-      const check = copy.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw new Error(`the copy failed quick_check: ${String(check)}`);
-      schemaVersion = copy.pragma('user_version', { simple: true }) as number;
-    } finally {
-      copy.close();
-    }
+    // SQLite's file; a PostgreSQL database is copied with its own tools (or `bounced store copy`, phase B2).
+    if (!(store instanceof SqliteStore)) return { ok: false, error: 'backup copies the SQLite database; this one is PostgreSQL (use pg_dump)', exitCode: EX_CANTCREAT };
+    const pages = await store.backup(tmp);
+    const { schemaVersion } = finishCopy(tmp);
     // The messages are personal data: the copy is for its owner only.
     chmodSync(tmp, 0o600);
     renameSync(tmp, target);
-    return { ok: true, file: target, bytes: statSync(target).size, pages: progress.totalPages, schemaVersion, migrated: store.appliedMigrations };
+    return { ok: true, file: target, bytes: statSync(target).size, pages, schemaVersion, migrated: [...store.appliedMigrations] };
   } catch (err) {
     rmSync(tmp, { force: true });
     rmSync(`${tmp}-journal`, { force: true });
     throw err;
   } finally {
-    store.close();
+    await close();
   }
 }

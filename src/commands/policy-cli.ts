@@ -3,9 +3,9 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import type { Channel, Profile, SuppressionReason, Tier } from '../policy/contract.js';
-import { PROFILES, TIERS } from '../policy/contract.js';
-import type { SqlitePolicyService } from '../policy/service.js';
-import type { openPipeline } from '../pipeline/open.js';
+import { ADDABLE_REASONS, CHANNELS, PROFILES, TIERS, type AddableReason } from '../domain/index.js';
+import type { Built } from '../pipeline/build.js';
+import type { PolicyService } from '../policy/service.js';
 import { printRows } from './print.js';
 
 // The account policy from the command line: accounts, health, suppressions, appeals,
@@ -13,8 +13,11 @@ import { printRows } from './print.js';
 
 export interface PolicyCliHelpers {
   config: () => Config;
-  /** The store with its rules (passed in so that this module loads nothing heavy itself). */
-  openPipeline: typeof openPipeline;
+  /**
+   * Opens the pipeline (pipeline/build.ts), runs fn, closes; a PolicyError is printed and exits 1
+   * (undefined). Passed in so that this module loads nothing heavy itself.
+   */
+  withPipeline: <T>(config: Config, name: string, fn: (p: Built) => Promise<T>) => Promise<T | undefined>;
 }
 
 const actorDefault = (): string => {
@@ -37,21 +40,9 @@ const listFormat = () => new Option('--format <format>', 'output format').choice
 const nowOption = () => new Option('--now <time>', 'the instant (ISO 8601); default: now');
 const actorOption = () => new Option('--actor <who>', 'who does this (audited)').default(actorDefault());
 
-/** Opens the store with the rules attached, runs fn, closes; PolicyError -> exit 1 with its message. */
-function withPolicy<T>(helpers: PolicyCliHelpers, name: string, fn: (policy: SqlitePolicyService) => T): T | undefined {
-  const { store, policy } = helpers.openPipeline(helpers.config());
-  try {
-    return fn(policy);
-  } catch (err) {
-    if ((err as Error)?.name === 'PolicyError') {
-      console.error(`bounced ${name}: ${(err as Error).message}`);
-      process.exitCode = 1;
-      return undefined;
-    }
-    throw err;
-  } finally {
-    store.close();
-  }
+/** Runs fn with the policy service; PolicyError -> exit 1 with its message (undefined). */
+function withPolicy<T>(helpers: PolicyCliHelpers, name: string, fn: (policy: PolicyService) => Promise<T>): Promise<T | undefined> {
+  return helpers.withPipeline(helpers.config(), name, (p) => fn(p.policy));
 }
 
 function fail(name: string, error: string): void {
@@ -72,9 +63,9 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .option('--contact <email>', 'primary contact: warnings, suspensions and decisions are mailed here')
     .addOption(nowOption())
     .addOption(actorOption())
-    .action((o: { id: string; tier: Tier; profile: Profile; name?: string; contact?: string; now?: string; actor: string }) => {
+    .action(async (o: { id: string; tier: Tier; profile: Profile; name?: string; contact?: string; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'accounts create');
-      const a = withPolicy(helpers, 'accounts create', (p) =>
+      const a = await withPolicy(helpers, 'accounts create', (p) =>
         p.createAccount({ id: o.id, tier: o.tier, profile: o.profile, name: o.name, contactEmail: o.contact }, o.actor, now),
       );
       if (a) console.log(JSON.stringify(a));
@@ -89,9 +80,9 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .option('--contact <email>', 'primary contact')
     .addOption(nowOption())
     .addOption(actorOption())
-    .action((id: string, o: { tier?: Tier; profile?: Profile; name?: string; contact?: string; now?: string; actor: string }) => {
+    .action(async (id: string, o: { tier?: Tier; profile?: Profile; name?: string; contact?: string; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'accounts update');
-      const a = withPolicy(helpers, 'accounts update', (p) => p.updateAccount(id, { tier: o.tier, profile: o.profile, name: o.name, contactEmail: o.contact }, o.actor, now));
+      const a = await withPolicy(helpers, 'accounts update', (p) => p.updateAccount(id, { tier: o.tier, profile: o.profile, name: o.name, contactEmail: o.contact }, o.actor, now));
       if (a === null) fail('accounts update', `no account ${id}`);
       else if (a) console.log(JSON.stringify(a));
     });
@@ -99,8 +90,8 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .command('list')
     .description('list accounts')
     .addOption(listFormat())
-    .action((o: { format: 'jsonl' | 'table' }) => {
-      const rows = withPolicy(helpers, 'accounts list', (p) => p.listAccounts()) ?? [];
+    .action(async (o: { format: 'jsonl' | 'table' }) => {
+      const rows = (await withPolicy(helpers, 'accounts list', (p) => p.listAccounts())) ?? [];
       printRows(rows as unknown as Record<string, unknown>[], o.format, ['id', 'tier', 'profile', 'contactEmail', 'name']);
     });
   accounts
@@ -109,9 +100,9 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .argument('<id>')
     .addOption(jsonOrTable())
     .addOption(nowOption())
-    .action((id: string, o: { format: 'json' | 'table'; now?: string }) => {
+    .action(async (id: string, o: { format: 'json' | 'table'; now?: string }) => {
       const now = parseNow(o.now, 'accounts health');
-      const h = withPolicy(helpers, 'accounts health', (p) => p.health(id, now));
+      const h = await withPolicy(helpers, 'accounts health', (p) => p.health(id, now));
       if (h === null) return fail('accounts health', `no account ${id}`);
       if (!h) return;
       if (o.format === 'json') return void console.log(JSON.stringify(h, null, 2));
@@ -133,21 +124,21 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .option('--suspend', 'suspend marketing now')
     .addOption(nowOption())
     .addOption(actorOption())
-    .action((id: string, o: { detail: string; suspend?: boolean; now?: string; actor: string }) => {
+    .action(async (id: string, o: { detail: string; suspend?: boolean; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'accounts abuse');
-      withPolicy(helpers, 'accounts abuse', (p) => p.recordAbuseReport(id, o.detail, Boolean(o.suspend), o.actor, now));
+      await withPolicy(helpers, 'accounts abuse', (p) => p.recordAbuseReport(id, o.detail, Boolean(o.suspend), o.actor, now));
     });
   accounts
     .command('suspend')
     .description('suspend one channel of an account (admin), e.g. one-to-one for a connected inbox')
     .argument('<id>')
-    .addOption(new Option('--channel <channel>', 'channel').choices(['marketing', 'one_to_one']).default('one_to_one'))
+    .addOption(new Option('--channel <channel>', 'channel').choices(CHANNELS).default('one_to_one'))
     .requiredOption('--reason <text>', 'why (audited, mailed to the contact)')
     .addOption(nowOption())
     .addOption(actorOption())
-    .action((id: string, o: { channel: Channel; reason: string; now?: string; actor: string }) => {
+    .action(async (id: string, o: { channel: Channel; reason: string; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'accounts suspend');
-      const changed = withPolicy(helpers, 'accounts suspend', (p) => p.suspendChannel(id, o.channel, o.reason, o.actor, now));
+      const changed = await withPolicy(helpers, 'accounts suspend', (p) => p.suspendChannel(id, o.channel, o.reason, o.actor, now));
       if (changed === false) console.error('bounced accounts suspend: already suspended');
     });
   accounts
@@ -160,13 +151,12 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .option('--email-purpose <text>', 'submit: the email the account wants to send')
     .addOption(nowOption())
     .addOption(actorOption())
-    .action((action: string, id: string, o: { reason?: string; contactsSource?: string; emailPurpose?: string; now?: string; actor: string }) => {
+    .action(async (action: string, id: string, o: { reason?: string; contactsSource?: string; emailPurpose?: string; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'accounts review');
-      const r = withPolicy(helpers, 'accounts review', (p) => {
+      const r = await withPolicy(helpers, 'accounts review', async (p): Promise<{ ok: true } | { ok: false; error: string }> => {
         switch (action) {
           case 'hold':
-            p.requireAccount(id);
-            p.store.atomically(() => p.holdForReview(id, o.actor, o.reason ?? 'held by an admin', now));
+            await p.holdForReview(id, o.actor, o.reason ?? 'held by an admin', now);
             return { ok: true as const };
           case 'submit':
             return p.submitReview(id, { contactsSource: o.contactsSource, emailPurpose: o.emailPurpose }, now);
@@ -188,12 +178,12 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .argument('<address>')
     .requiredOption('--account <id>', 'account id')
     .option('--campaign <id>', 'the campaign the mail belongs to')
-    .addOption(new Option('--channel <channel>', 'channel').choices(['marketing', 'one_to_one']).default('marketing'))
+    .addOption(new Option('--channel <channel>', 'channel').choices(CHANNELS).default('marketing'))
     .addOption(jsonOrTable())
     .addOption(nowOption())
-    .action((address: string, o: { account: string; campaign?: string; channel: Channel; format: 'json' | 'table'; now?: string }) => {
+    .action(async (address: string, o: { account: string; campaign?: string; channel: Channel; format: 'json' | 'table'; now?: string }) => {
       const now = parseNow(o.now, 'suppressions check');
-      const d = withPolicy(helpers, 'suppressions check', (p) => p.checkSendExisting(o.account, address, now, { campaign: o.campaign, channel: o.channel }));
+      const d = await withPolicy(helpers, 'suppressions check', (p) => p.checkSendExisting(o.account, address, now, { campaign: o.campaign, channel: o.channel }));
       if (d === null) return fail('suppressions check', `no account ${o.account}`);
       if (!d) return;
       if (o.format === 'json') return void console.log(JSON.stringify(d));
@@ -209,8 +199,8 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
     .option('--cursor <cursor>', 'continue after this cursor (printed on stderr when there is more)')
     .addOption(listFormat())
-    .action((o: { account: string; reason?: SuppressionReason; scope?: 'account' | 'global'; limit: number; cursor?: string; format: 'jsonl' | 'table' }) => {
-      const page = withPolicy(helpers, 'suppressions list', (p) => p.listSuppressions({ accountId: o.account, reason: o.reason, scope: o.scope, limit: o.limit, cursor: o.cursor }));
+    .action(async (o: { account: string; reason?: SuppressionReason; scope?: 'account' | 'global'; limit: number; cursor?: string; format: 'jsonl' | 'table' }) => {
+      const page = await withPolicy(helpers, 'suppressions list', (p) => p.listSuppressions({ accountId: o.account, reason: o.reason, scope: o.scope, limit: o.limit, cursor: o.cursor }));
       if (!page) return;
       printRows(page.items as unknown as Record<string, unknown>[], o.format, ['address', 'accountId', 'reason', 'createdAt', 'source']);
       if (page.next) console.error(`more: --cursor ${page.next}`);
@@ -220,12 +210,12 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .description('suppress addresses for an account (an imported opt-out list, a manual block)')
     .argument('<addresses...>')
     .requiredOption('--account <id>', 'account id')
-    .addOption(new Option('--reason <reason>', 'why').choices(['import', 'manual', 'unsubscribe']).default('manual'))
+    .addOption(new Option('--reason <reason>', 'why').choices(ADDABLE_REASONS).default('manual'))
     .addOption(nowOption())
     .addOption(actorOption())
-    .action((addresses: string[], o: { account: string; reason: 'import' | 'manual' | 'unsubscribe'; now?: string; actor: string }) => {
+    .action(async (addresses: string[], o: { account: string; reason: AddableReason; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'suppressions add');
-      const n = withPolicy(helpers, 'suppressions add', (p) => p.addSuppressions(o.account, addresses, o.reason, o.actor, now));
+      const n = await withPolicy(helpers, 'suppressions add', (p) => p.addSuppressions(o.account, addresses, o.reason, o.actor, now));
       if (n !== undefined) console.log(JSON.stringify({ added: n }));
     });
   suppressions
@@ -236,9 +226,9 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .requiredOption('--why <text>', 'why (e.g. "contact allowlisted our IPs")')
     .addOption(nowOption())
     .addOption(actorOption())
-    .action((address: string, o: { account: string; why: string; now?: string; actor: string }) => {
+    .action(async (address: string, o: { account: string; why: string; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'suppressions remove');
-      const removed = withPolicy(helpers, 'suppressions remove', (p) => p.removeSuppression(o.account, address, o.actor, o.why, now));
+      const removed = await withPolicy(helpers, 'suppressions remove', (p) => p.removeSuppression(o.account, address, o.actor, o.why, now));
       if (removed === false) fail('suppressions remove', `no removable suppression of ${address} for ${o.account}`);
       else if (removed) console.log(JSON.stringify({ removed: true }));
     });
@@ -254,11 +244,11 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .option('--mailed-within-year', 'every contact was mailed within the last year')
     .option('--contacts-source <text>', 'where the contacts come from')
     .option('--message <text>', 'anything else the reviewer should know')
-    .addOption(new Option('--channel <channel>', 'which suspension').choices(['marketing', 'one_to_one']).default('marketing'))
+    .addOption(new Option('--channel <channel>', 'which suspension').choices(CHANNELS).default('marketing'))
     .addOption(nowOption())
-    .action((o: { account: string; importedOptOutList?: boolean; cleanedLists?: boolean; mailedWithinYear?: boolean; contactsSource?: string; message?: string; channel: Channel; now?: string }) => {
+    .action(async (o: { account: string; importedOptOutList?: boolean; cleanedLists?: boolean; mailedWithinYear?: boolean; contactsSource?: string; message?: string; channel: Channel; now?: string }) => {
       const now = parseNow(o.now, 'appeals file');
-      const r = withPolicy(helpers, 'appeals file', (p) =>
+      const r = await withPolicy(helpers, 'appeals file', (p) =>
         p.fileAppeal(o.account, {
           channel: o.channel,
           importedOptOutList: Boolean(o.importedOptOutList),
@@ -280,9 +270,9 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .requiredOption('--reason <text>', 'why (mailed to the account)')
     .addOption(nowOption())
     .addOption(actorOption())
-    .action((appealId: number, o: { decision: 'reinstate' | 'deny'; reason: string; now?: string; actor: string }) => {
+    .action(async (appealId: number, o: { decision: 'reinstate' | 'deny'; reason: string; now?: string; actor: string }) => {
       const now = parseNow(o.now, 'appeals decide');
-      const r = withPolicy(helpers, 'appeals decide', (p) => p.decideAppeal(appealId, o.decision, o.reason, o.actor, now));
+      const r = await withPolicy(helpers, 'appeals decide', (p) => p.decideAppeal(appealId, o.decision, o.reason, o.actor, now));
       if (!r) return;
       if (!r.ok) return fail('appeals decide', r.error);
       console.log(JSON.stringify(r));
@@ -292,8 +282,8 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .description('appeals, open and decided')
     .option('--account <id>', 'only this account')
     .addOption(listFormat())
-    .action((o: { account?: string; format: 'jsonl' | 'table' }) => {
-      const rows = withPolicy(helpers, 'appeals list', (p) => p.repo.listAppeals(o.account)) ?? [];
+    .action(async (o: { account?: string; format: 'jsonl' | 'table' }) => {
+      const rows = (await withPolicy(helpers, 'appeals list', (p) => p.listAppeals(o.account))) ?? [];
       printRows(rows as unknown as Record<string, unknown>[], o.format, ['id', 'accountId', 'channel', 'state', 'filedAt', 'decidedBy', 'decisionReason']);
     });
 
@@ -307,18 +297,18 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .option('--count <n>', 'sends to add', (v) => parseInt(v, 10), 0)
     .option('--planned <n>', 'the campaign\'s total size (the canary is a fraction of it)', (v) => parseInt(v, 10))
     .addOption(nowOption())
-    .action((o: { account: string; campaign: string; count: number; planned?: number; now?: string }) => {
+    .action(async (o: { account: string; campaign: string; count: number; planned?: number; now?: string }) => {
       if (!Number.isInteger(o.count) || o.count < 0) throw new ConfigError('bounced campaigns sends: --count must be a whole number >= 0');
       const now = parseNow(o.now, 'campaigns sends');
-      withPolicy(helpers, 'campaigns sends', (p) => p.recordCampaignSends(o.account, o.campaign, o.count, o.planned ?? null, now));
+      await withPolicy(helpers, 'campaigns sends', (p) => p.recordCampaignSends(o.account, o.campaign, o.count, o.planned ?? null, now));
     });
   campaigns
     .command('show')
     .description('a campaign\'s sends, hard bounces, rate and state')
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--campaign <id>', 'campaign id')
-    .action((o: { account: string; campaign: string }) => {
-      const c = withPolicy(helpers, 'campaigns show', (p) => p.campaignHealth(o.account, o.campaign));
+    .action(async (o: { account: string; campaign: string }) => {
+      const c = await withPolicy(helpers, 'campaigns show', (p) => p.campaignHealth(o.account, o.campaign));
       if (c === null) return fail('campaigns show', 'no such campaign');
       if (c) console.log(JSON.stringify(c));
     });
@@ -330,8 +320,8 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .requiredOption('--message <id>', 'message id ([o2o:][<campaign>/]<message>)')
     .requiredOption('--recipient <address>', 'recipient address')
     .option('--domain <domain>', 'bounce domain (default: the first configured)')
-    .action((o: { account: string; message: string; recipient: string; domain?: string }) => {
-      const h = withPolicy(helpers, 'unsubscribe-headers', (p) => p.unsubscribeHeaders(o.account, o.message, o.recipient, o.domain));
+    .action(async (o: { account: string; message: string; recipient: string; domain?: string }) => {
+      const h = await withPolicy(helpers, 'unsubscribe-headers', async (p) => p.unsubscribeHeaders(o.account, o.message, o.recipient, o.domain));
       if (h) for (const [k, v] of Object.entries(h)) console.log(`${k}: ${v}`);
     });
 
@@ -341,8 +331,8 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .description('queued and sent notifications')
     .option('--account <id>', 'only this account')
     .addOption(listFormat())
-    .action((o: { account?: string; format: 'jsonl' | 'table' }) => {
-      const rows = withPolicy(helpers, 'notifications list', (p) => p.repo.listNotifications(o.account)) ?? [];
+    .action(async (o: { account?: string; format: 'jsonl' | 'table' }) => {
+      const rows = (await withPolicy(helpers, 'notifications list', (p) => p.listNotifications(o.account))) ?? [];
       printRows(rows as unknown as Record<string, unknown>[], o.format, ['id', 'accountId', 'kind', 'recipient', 'subject', 'attempts', 'sentAt', 'lastError']);
     });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RAW_HEAD_BYTES } from '../store/types.js';
+import { RAW_HEAD_BYTES } from '../domain/index.js';
 import { isAddressOrRange } from '../client-address.js';
 
 // The one description of bounced's configuration. Every key has a default, so an empty

@@ -1,6 +1,6 @@
 // PURE: accounts as the policy sees them: plans, policy profiles, channels, the states of a
-// channel, of a review and of an appeal, and what a VERP message id says.
-// (src/policy/contract.ts and src/api/routes/accounts.ts spell TIERS and PROFILES today.)
+// channel, of a review and of an appeal, an account's policy state, and what a VERP message id says.
+import type { Figures } from './figures.js';
 
 export const TIERS = [
   'free', 'trial', 'starter', 'professional', 'enterprise',
@@ -19,6 +19,10 @@ export type Channel = (typeof CHANNELS)[number];
 export const CHANNEL_STATES = ['ok', 'suspended'] as const;
 export type ChannelState = (typeof CHANNEL_STATES)[number];
 
+/** What the health of an account (or of one channel) says: the banner's colour. */
+export const HEALTH_STATUSES = ['ok', 'warning', 'suspended'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
 export const REVIEW_STATES = ['none', 'required', 'submitted', 'approved', 'denied'] as const;
 export type ReviewState = (typeof REVIEW_STATES)[number];
 
@@ -31,6 +35,29 @@ export type SuspensionCause = (typeof SUSPENSION_CAUSES)[number];
 export const WARNING_CAUSES = ['hard_bounce_rate', 'complaint_rate', 'unsubscribe_rate', 'campaign_cancelled', 'blocklisted'] as const;
 export type WarningCause = (typeof WARNING_CAUSES)[number];
 
+/** The sending state of an account (a default one until its first change). */
+export interface PolicyState {
+  marketing: ChannelState;
+  suspension: string | null;
+  suspensionDetail: string | null;
+  suspendedAt: number | null;
+  oneToOne: ChannelState;
+  oneToOneSuspension: string | null;
+  oneToOneSuspendedAt: number | null;
+  review: ReviewState;
+  reviewForm: Record<string, unknown> | null;
+  /** Counts at the last reinstatement, for that month. */
+  baseline: { month: string; figures: Figures } | null;
+  /** Warnings already announced in a month. */
+  warned: { month: string; causes: string[] } | null;
+  updatedAt: number;
+}
+
+export const DEFAULT_POLICY_STATE: Readonly<PolicyState> = Object.freeze({
+  marketing: 'ok', suspension: null, suspensionDetail: null, suspendedAt: null,
+  oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null,
+  review: 'none', reviewForm: null, baseline: null, warned: null, updatedAt: 0,
+});
 export const CAMPAIGN_STATES = ['active', 'cancelled'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 

@@ -1,5 +1,4 @@
-// PURE: the classifier's vocabulary (said once; src/report.ts spells the same unions today
-// and imports them from here once callers move, in phase B of issue #15).
+// PURE: the classifier's vocabulary, said once (src/report.ts, the store and the API import it).
 
 /** What a received message is, as a whole. */
 export const REPORT_KINDS = ['bounce', 'delay', 'delivered', 'complaint', 'auto_reply', 'unknown'] as const;

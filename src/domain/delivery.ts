@@ -14,8 +14,6 @@
 // or hard failure beats delivered (Postfix's `status=sent` means "handed to the next hop",
 // which can still bounce later); hard beats soft (a permanent answer is the stronger one).
 // The state never moves backwards.
-//
-// (src/lifecycle/state.ts says the same today; it re-exports from here once callers move.)
 
 /** In the order of `advance`: a later state beats an earlier one. */
 export const DELIVERY_STATES = ['pending', 'delivered', 'soft', 'hard'] as const;

@@ -1,6 +1,4 @@
 // PURE: the events outbox's vocabulary: what a sending application may hear about (webhooks).
-// (src/api/schemas.ts spells the list today; src/store/sqlite-lifecycle.ts and
-// src/policy/service.ts write the names inline.)
 import type { DeliveryState } from './delivery.js';
 
 export const EVENT_TYPES = [

@@ -1,7 +1,6 @@
 // PURE: what happened in one account's month (per channel): the inputs of the policy's rates,
 // warnings and suspensions. The store keeps them as counters updated in the transaction of
 // each change, so reading a month is one indexed read whatever its volume (issue #20).
-// (src/policy/rules.ts defines the same Figures today; it imports this one in phase B.)
 
 export const FIGURES = ['sends', 'hardBounces', 'complaints', 'unsubscribes', 'senderFailures', 'cancelledCampaigns', 'blocklistings'] as const;
 export type Figure = (typeof FIGURES)[number];

@@ -19,6 +19,6 @@ export type MessageSource = (typeof MESSAGE_SOURCES)[number];
  * The first bytes of a message, kept in one piece: everything a report says (the
  * notification, the delivery-status or feedback part, the returned original's headers) comes
  * first, and what makes a bounce big is the original's attachments at its end. Processing
- * reads only this head. (The same constant as RAW_HEAD_BYTES in src/store/types.ts.)
+ * reads only this head.
  */
 export const RAW_HEAD_BYTES = 1024 * 1024;

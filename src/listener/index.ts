@@ -5,7 +5,7 @@ import { canonicalDomain } from '../address.js';
 import type { Config } from '../config/schema.js';
 import type { ListenerEvent } from '../metrics.js';
 import { smtpServerLogger, type Logger } from '../log.js';
-import type { IncomingMessage } from '../store/types.js';
+import type { IncomingMessage } from '../store/contract.js';
 import { ByteBudget } from './data-budget.js';
 import { BouncedSmtpServer } from './server.js';
 

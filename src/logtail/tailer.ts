@@ -7,7 +7,8 @@ import TailFile from '@logdna/tail-file';
 import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
 import { applyLogEvent, type LogOutcome } from '../pipeline/log-evidence.js';
-import type { Store, TailCheckpoint } from '../store/types.js';
+import type { PolicyRules } from '../policy/apply.js';
+import type { Store, TailCheckpoint } from '../store/contract.js';
 import type { VerpCodec } from '../verp/index.js';
 import { parseLogLine } from './parse.js';
 
@@ -60,6 +61,8 @@ export interface TailerHealth {
 export interface TailerOptions {
   path: string;
   store: Store;
+  /** The account policy: the log's evidence goes through it as a DSN's does. */
+  rules: PolicyRules;
   verp: VerpCodec;
   log: Logger;
   /** Lines per transaction. */
@@ -84,7 +87,8 @@ const emptyStats = (): TailStats => ({
 /** Thrown inside a read that a failure (or stop) has made stale: already handled. */
 class Superseded extends Error {}
 
-const codeOf = (err: unknown): string => String((err as { code?: unknown })?.code ?? 'ERROR');
+/** A failure's code: the file system's (EACCES, ...), or the database driver's under a StoreError (SQLITE_BUSY, ...). */
+const codeOf = (err: unknown): string => String((err as { driverCode?: unknown })?.driverCode ?? (err as { code?: unknown })?.code ?? 'ERROR');
 
 function notAFile(path: string): Error {
   return Object.assign(new Error(`${path} is not a regular file`), { code: 'NOT_A_FILE' });
@@ -341,7 +345,7 @@ export class LogTailer {
     const st = await stat(path);
     if (!st.isFile()) throw notAFile(path);
     const currentHead = await readHead(path, HEAD_BYTES);
-    const cp = this.opts.store.lifecycle.getCheckpoint(path);
+    const cp = await this.opts.store.tail.checkpoint(path);
     let resumeAt = 0;
     if (cp && cp.inode === st.ino && sameStart(cp.head, currentHead) && cp.offset <= st.size) {
       // Same file: go on where we were.
@@ -352,7 +356,7 @@ export class LogTailer {
       // Done with the rotated files (or with reporting what could not be read of them): the
       // checkpoint moves to the start of the log now, not with its first line, so that a
       // restart before that line neither reads nor reports them again.
-      this.moveCheckpoint(st.ino, 0, currentHead);
+      await this.moveCheckpoint(st.ino, 0, currentHead);
     }
     this.inode = st.ino;
     this.offset = resumeAt;
@@ -503,7 +507,7 @@ export class LogTailer {
           end = nl < 0 ? buf.length : nl + 1;
           n++;
         }
-        this.commit(buf.subarray(pos, end), end === buf.length ? virtual : 0);
+        await this.commit(buf.subarray(pos, end), end === buf.length ? virtual : 0);
         pos = end;
         // Let SMTP sessions and timers run between batches of a big catch-up.
         await new Promise<void>((r) => setImmediate(r));
@@ -511,16 +515,17 @@ export class LogTailer {
     }
   }
 
-  private moveCheckpoint(inode: number, offset: number, head: Buffer): void {
+  private async moveCheckpoint(inode: number, offset: number, head: Buffer): Promise<void> {
     const { store, path } = this.opts;
-    store.withoutSync(() => {
-      const prev = store.lifecycle.getCheckpoint(path);
-      store.lifecycle.setCheckpoint({ path, inode, offset, lines: prev?.lines ?? 0, unparsed: prev?.unparsed ?? 0, head }, this.now());
-    });
+    const now = this.now();
+    await store.transaction(async (tx) => {
+      const prev = await tx.tail.checkpoint(path);
+      await tx.tail.setCheckpoint({ path, inode, offset, lines: prev?.lines ?? 0, unparsed: prev?.unparsed ?? 0, head }, now);
+    }, { durable: false });
   }
 
-  private commit(chunk: Buffer, virtual: number): void {
-    const { store, verp, log } = this.opts;
+  private async commit(chunk: Buffer, virtual: number): Promise<void> {
+    const { store, rules, verp, log } = this.opts;
     const now = this.now();
     const stats = emptyStats();
     const bytes = chunk.length - virtual;
@@ -534,7 +539,7 @@ export class LogTailer {
         : this.head;
     // Evidence is keyed by line and the checkpoint only moves forward with it: if a power cut
     // loses this commit, the lines are read again and change nothing twice.
-    store.withoutSync(() => {
+    await rules.transaction(store, now, async (policy) => {
       for (const raw of lines) {
         const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         stats.lines++;
@@ -544,10 +549,10 @@ export class LogTailer {
           log.debug({ evt: 'TAIL_LINE_UNPARSED', line: line.slice(0, 200) }, 'log line not understood');
           continue;
         }
-        stats.outcomes[applyLogEvent(event, line, { lifecycle: store.lifecycle, verp, now })]++;
+        stats.outcomes[await applyLogEvent(event, line, { policy, verp })]++;
       }
-      const prev = store.lifecycle.getCheckpoint(this.opts.path);
-      store.lifecycle.setCheckpoint(
+      const prev = await policy.tx.tail.checkpoint(this.opts.path);
+      await policy.tx.tail.setCheckpoint(
         {
           path: this.opts.path,
           inode: this.inode,
@@ -558,7 +563,7 @@ export class LogTailer {
         },
         now,
       );
-    });
+    }, { durable: false });
     this.offset += bytes;
     this.head = head;
     this.totals.lines += stats.lines;

@@ -1,8 +1,13 @@
 import { classify } from '../classifier/index.js';
 import { parseMessage, UnparseableError } from '../parser/index.js';
 import type { ParsedReport, Verdict } from '../report.js';
-import { stateOfVerdict } from '../lifecycle/state.js';
-import { RAW_HEAD_BYTES, type BounceRecord, type Evidence, type MessageOutcome, type StoredMessage } from '../store/types.js';
+// The domain's modules themselves, not its index: this runs in the parse worker, whose heap
+// (pipeline.parseMemoryMb) should hold the parser and little else.
+import { RECORDED_KINDS } from '../domain/classification.js';
+import { stateOfVerdict } from '../domain/delivery.js';
+import { RAW_HEAD_BYTES } from '../domain/messages.js';
+import type { BounceInput, Evidence } from '../store/contract.js';
+import type { MessageOutcome, PendingMessage } from './outcome.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
 import { cutFields, cutText, DEFAULT_OUTPUT_LIMITS, keepVerdicts, MAX_MESSAGE_ID_CHARS, type OutputLimits } from './bounds.js';
 import { canonicalAddress } from '../address.js';
@@ -19,8 +24,8 @@ export interface Attribution {
   signed: boolean;
 }
 
-/** Kinds that become bounce records; delivered notices and auto-replies never do. */
-const RECORDED_KINDS = new Set(['bounce', 'delay', 'complaint']);
+/** Kinds that become bounce records (domain RECORDED_KINDS): delivered notices and auto-replies never do. */
+const RECORDED = new Set<string>(RECORDED_KINDS);
 
 /**
  * Finds the signed VERP token. The envelope recipient (our bounce address) is authoritative;
@@ -56,10 +61,10 @@ export function toBounceRecords(
   verdicts: Verdict[],
   att: Attribution,
   now: number,
-): Omit<BounceRecord, 'messageRow' | 'id'>[] {
-  const out: Omit<BounceRecord, 'messageRow' | 'id'>[] = [];
+): BounceInput[] {
+  const out: BounceInput[] = [];
   verdicts.forEach((v, i) => {
-    if (!RECORDED_KINDS.has(v.kind)) return;
+    if (!RECORDED.has(v.kind)) return;
     const block = report.recipients[i];
     const verified = isVerified(att, [v.recipient, block?.originalRecipient ?? null]);
     const reported = v.recipient === null ? null : canonicalAddress(v.recipient);
@@ -89,6 +94,7 @@ export function toBounceRecords(
       originalMessageId: v.originalMessageId,
       feedbackType: v.feedbackType,
       verified,
+      warning: null,
     });
   });
   return out;
@@ -100,10 +106,10 @@ export function toBounceRecords(
  * delivery. `bounceIndex` points into the records of toBounceRecords().
  */
 export function toEvidence(
-  msg: Pick<StoredMessage, 'id' | 'receivedAt'>,
+  msg: Pick<PendingMessage, 'id' | 'receivedAt'>,
   report: ParsedReport,
   verdicts: Verdict[],
-  records: Omit<BounceRecord, 'messageRow' | 'id'>[],
+  records: BounceInput[],
   att: Attribution,
 ): Array<Evidence & { bounceIndex: number | null }> {
   if (!att.signed || !att.fields) return [];
@@ -111,7 +117,7 @@ export function toEvidence(
   // toBounceRecords writes one record per verdict of a recorded kind, in verdict order.
   let recordIndex = -1;
   verdicts.forEach((v, i) => {
-    const recorded = RECORDED_KINDS.has(v.kind);
+    const recorded = RECORDED.has(v.kind);
     if (recorded) recordIndex++;
     const state = stateOfVerdict(v.reason, v.type);
     if (!state || !v.recipient) return;
@@ -146,7 +152,7 @@ export function toEvidence(
  * cancel the report about another recipient. The same report sent again (a relay's Received
  * line on top, a second copy) comes to the same return path: same token, same key.
  */
-export function duplicateKey(reportMessageId: string | null, bounces: ReadonlyArray<Omit<BounceRecord, 'messageRow' | 'id'>>): string | null {
+export function duplicateKey(reportMessageId: string | null, bounces: ReadonlyArray<BounceInput>): string | null {
   if (!reportMessageId) return null;
   const v = bounces.find((b) => b.verified);
   return v ? JSON.stringify([v.accountId, v.messageId, v.recipient, reportMessageId]) : null;
@@ -177,7 +183,7 @@ export interface Decision {
 
 /** Parses, classifies and attributes one stored message. Never throws on message content. */
 export async function decide(
-  msg: Pick<StoredMessage, 'id' | 'receivedAt' | 'rcptTo' | 'raw'>,
+  msg: Pick<PendingMessage, 'id' | 'receivedAt' | 'rcptTo' | 'raw'>,
   verp: VerpCodec,
   now: number,
   limits: DecideLimits = DEFAULT_DECIDE_LIMITS,
@@ -185,7 +191,7 @@ export async function decide(
   // --- Account policy: List-Unsubscribe mailto: (RFC 2369 / RFC 8058) ---------------------
   // Mail to an address with the unsubscribe prefix is an unsubscribe, whatever its body
   // says, and never a bounce: no parsing, no records, no evidence. Signed tokens are handed
-  // to the policy rule (store.onSettle) in the settling transaction; forged ones do nothing.
+  // to the policy (the settle step, settle.ts) in the settling transaction; forged ones do nothing.
   const unsubscribeRcpts = msg.rcptTo.filter((r) => verp.isUnsubscribeAddress(r));
   if (unsubscribeRcpts.length) {
     const unsubscribes = unsubscribeRcpts.flatMap((r) => {

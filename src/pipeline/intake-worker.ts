@@ -14,10 +14,10 @@
 //                                                   worker -> { type: 'ready' }
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
-import { openStore } from '../store/index.js';
-import { WriteTurn } from '../store/sqlite.js';
+import type { IncomingMessage } from '../store/contract.js';
+import { WriteTurn } from '../store/sqlite/write-turn.js';
+import { buildPipeline } from './build.js';
 import type { PipelineWorkerData } from './remote.js';
-import type { IncomingMessage } from '../store/types.js';
 import { Intake } from './intake.js';
 
 export type ToIntakeWorker = { type: 'store'; reqId: number; message: IncomingMessage } | { type: 'stop' };
@@ -40,8 +40,8 @@ if (parentPort) {
   const port = parentPort;
   const { config, writeTurn } = workerData as PipelineWorkerData;
   const log = createLogger(config.logLevel).child({ mod: 'intake' });
-  // Inserting messages fires no policy rule: the plain store, not openPipeline's.
-  const store = openStore(config, { writeTurn: WriteTurn.from(writeTurn) });
+  // Only the store is used here: inserting messages settles nothing.
+  const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn) });
   const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
   const post = (m: FromIntakeWorker) => port.postMessage(m);
 
@@ -54,10 +54,11 @@ if (parentPort) {
     } else if (m.type === 'stop') {
       // After the commit already scheduled (setImmediate, first in line) has run.
       setImmediate(() => {
-        store.close();
-        log.flush();
-        post({ type: 'stopped' });
-        port.close();
+        void store.close().finally(() => {
+          log.flush();
+          post({ type: 'stopped' });
+          port.close();
+        });
       });
     }
   });

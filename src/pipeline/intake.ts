@@ -1,12 +1,13 @@
 import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
-import type { IncomingMessage, Store } from '../store/types.js';
+import type { IncomingMessage, Store } from '../store/contract.js';
 
 // Group commit. Every edge (SMTP sessions, `ingest`) hands its message here and waits for
 // the id; messages that arrive while one commit is being written go into the next one, so
 // concurrent sessions share an fsync (as Postfix's queue manager would not, but a database
 // can). The caller may acknowledge (250 / exit 0) only once the promise resolves. Nothing
 // else runs on the intake's thread in the daemon (intake-worker.ts): no parse, no settling.
+// One commit is in flight at a time; what arrives meanwhile goes into the next.
 
 interface Waiting {
   message: IncomingMessage;
@@ -17,6 +18,7 @@ interface Waiting {
 export class Intake {
   private queue: Waiting[] = [];
   private scheduled = false;
+  private flushing = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -38,6 +40,8 @@ export class Intake {
   accept(message: IncomingMessage): Promise<number> {
     return new Promise((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
+      // A commit in flight takes what is queued when it ends.
+      if (this.flushing) return;
       if (this.queue.length >= this.maxBatch) {
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
@@ -52,20 +56,25 @@ export class Intake {
     });
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.scheduled = false;
-    if (this.queue.length === 0) return;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        const ids = this.store.insertMessages(batch.map((w) => w.message));
-        batch.forEach((w, i) => w.resolve(ids[i]!));
-      } catch (err) {
-        repeated.log(this.log, 'error', { evt: 'STORE_WRITE_FAILED', err, count: batch.length }, 'could not store received messages');
-        for (const w of batch) w.reject(err as Error);
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const ids = await this.store.messages.insert(batch.map((w) => w.message));
+          batch.forEach((w, i) => w.resolve(ids[i]!));
+        } catch (err) {
+          repeated.log(this.log, 'error', { evt: 'STORE_WRITE_FAILED', err, count: batch.length }, 'could not store received messages');
+          for (const w of batch) w.reject(err as Error);
+        }
       }
+    } finally {
+      this.flushing = false;
     }
     this.onCommitted();
   }

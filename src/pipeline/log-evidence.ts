@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { classifyRecipient } from '../classifier/index.js';
-import type { DeliveryState } from '../lifecycle/state.js';
+import type { DeliveryState } from '../domain/index.js';
 import type { LogEvent } from '../logtail/parse.js';
 import { newRecipient } from '../parser/detectors/types.js';
 import { findReplyCode, findStatusCode } from '../parser/smtp-text.js';
+import type { PolicyTx } from '../policy/apply.js';
 import type { ParsedReport } from '../report.js';
-import type { Evidence, LifecycleStore } from '../store/types.js';
+import type { Evidence } from '../store/contract.js';
 import type { VerpCodec } from '../verp/index.js';
 import { canonicalAddress } from '../address.js';
 
@@ -13,7 +14,8 @@ import { canonicalAddress } from '../address.js';
 // facts a DSN reports, often earlier (a synchronous 550 never produces a DSN to us) and
 // always for every attempt. Correlation is by queue id: qmgr's `from=<...>` line names the
 // envelope sender, which is the signed VERP return path (account, message, recipient).
-// Must run inside the caller's transaction (with the tail checkpoint).
+// Runs inside the caller's transaction (with the tail checkpoint); the evidence goes through
+// the same policy step as a DSN's (src/policy/apply.ts recordEvidence).
 
 export type LogOutcome =
   /** Evidence recorded (or a correlation fact kept). */
@@ -74,18 +76,15 @@ export function lineKey(line: string): string {
   return 'log:' + createHash('sha1').update(line).digest('base64url');
 }
 
-export function applyLogEvent(
-  event: LogEvent,
-  line: string,
-  deps: { lifecycle: LifecycleStore; verp: VerpCodec; now: number },
-): LogOutcome {
-  const { lifecycle, verp, now } = deps;
+export async function applyLogEvent(event: LogEvent, line: string, deps: { policy: PolicyTx; verp: VerpCodec }): Promise<LogOutcome> {
+  const { policy, verp } = deps;
+  const tail = policy.tx.tail;
   switch (event.type) {
     case 'from':
-      lifecycle.rememberSender(event.qid, event.from, event.time);
+      await tail.rememberSender(event.qid, event.from, event.time);
       return 'matched';
     case 'message-id':
-      lifecycle.rememberMessageId(event.qid, event.messageId, event.time);
+      await tail.rememberMessageId(event.qid, event.messageId, event.time);
       return 'matched';
     case 'ndr':
     case 'removed':
@@ -102,7 +101,7 @@ export function applyLogEvent(
   // A whole-message `status=expired`: every recipient still pending in that queue file.
   if (event.to === null) {
     if (event.status !== 'expired') return 'ignored';
-    const pending = lifecycle.pendingByQid(event.qid);
+    const pending = await policy.tx.deliveries.pendingByQid(event.qid);
     if (!pending.length) return 'unmatched';
     let any = false;
     for (const d of pending) {
@@ -121,12 +120,12 @@ export function applyLogEvent(
         dedupKey: `${key}:${d.id}`,
         countsAsSend: false,
       };
-      if (lifecycle.applyEvidence(ev, null, now)) any = true;
+      if (await policy.recordEvidence(ev, null)) any = true;
     }
     return any ? 'matched' : 'duplicate';
   }
 
-  const queued = lifecycle.lookupQueue(event.qid);
+  const queued = await tail.lookupQueue(event.qid);
   const sender = event.from ?? queued?.sender;
   if (!sender) return 'unmatched';
   const token = verp.decode(sender);
@@ -152,5 +151,5 @@ export function applyLogEvent(
     // Every attempt line proves the mail was sent; the first one per delivery counts.
     countsAsSend: true,
   };
-  return lifecycle.applyEvidence(ev, null, now) ? 'matched' : 'duplicate';
+  return (await policy.recordEvidence(ev, null)) ? 'matched' : 'duplicate';
 }

@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { MessageOutcome, StoredMessage } from '../store/types.js';
+import type { MessageOutcome, PendingMessage } from './outcome.js';
 import { resolveVerpSecret } from '../verp/secret.js';
 import type { VerpCodec } from '../verp/index.js';
 import { decide, DEFAULT_DECIDE_LIMITS, type DecideLimits } from './decide.js';
@@ -34,7 +34,7 @@ export interface ParseRunner {
   /** Resolves once a parser can take a message (starting one if needed); rejects if none can start. */
   ready(): Promise<void>;
   /** Parses, classifies and attributes one message; never rejects for the message's content. */
-  decide(msg: StoredMessage, now: number): Promise<ParseResult>;
+  decide(msg: PendingMessage, now: number): Promise<ParseResult>;
   /** Stops the parser; a parse in flight resolves with cause `stopped`. */
   close(): Promise<void>;
 }
@@ -81,7 +81,7 @@ export function decideLimits(config: Config): DecideLimits {
 /** A message handed to the parse host, in order; `posted` once the current worker has it. */
 interface Request {
   reqId: number;
-  msg: StoredMessage;
+  msg: PendingMessage;
   now: number;
   resolve: (r: ParseResult) => void;
   reject: (err: Error) => void;
@@ -119,7 +119,7 @@ export class ParseHost implements ParseRunner {
    * next one at hand, and no message waits for a round trip between threads. Each one's
    * budget runs from the moment the one before it is answered.
    */
-  decide(msg: StoredMessage, now: number): Promise<ParseResult> {
+  decide(msg: PendingMessage, now: number): Promise<ParseResult> {
     if (this.closed) return Promise.resolve({ ok: false, cause: 'stopped', error: 'processing stopped' });
     return new Promise<ParseResult>((resolve, reject) => {
       this.queue.push({ reqId: this.nextReq++, msg, now, resolve, reject, posted: false });
@@ -333,7 +333,7 @@ export class InlineParser implements ParseRunner {
     return Promise.resolve();
   }
 
-  async decide(msg: StoredMessage, now: number): Promise<ParseResult> {
+  async decide(msg: PendingMessage, now: number): Promise<ParseResult> {
     return { ok: true, outcome: (await decide(msg, this.verp, now, this.limits)).outcome };
   }
 

@@ -9,7 +9,7 @@
 //   host -> { type: 'decide', reqId, message, now }    worker -> { type: 'decided', reqId, outcome } (on workerData.answers)
 //                                                       worker -> { type: 'ready', tid } once warmed up
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { MessageOutcome, StoredMessage } from '../store/types.js';
+import type { MessageOutcome, PendingMessage } from './outcome.js';
 import { VerpCodec } from '../verp/index.js';
 import { decide, type DecideLimits } from './decide.js';
 import { currentThreadId } from './thread-cpu.js';
@@ -22,7 +22,7 @@ export interface ParseWorkerData {
 }
 
 /** What decide() reads of a stored message; `raw` is at most limits.parseMaxBytes. */
-export type ParseInput = Pick<StoredMessage, 'id' | 'receivedAt' | 'rcptTo'> & { raw: Uint8Array };
+export type ParseInput = Pick<PendingMessage, 'id' | 'receivedAt' | 'rcptTo'> & { raw: Uint8Array };
 
 export type ToParseWorker = { type: 'decide'; reqId: number; message: ParseInput; now: number };
 export type FromParseWorker = { type: 'ready'; tid: number | null } | { type: 'decided'; reqId: number; outcome: MessageOutcome };

@@ -12,11 +12,11 @@
 //                                                   worker -> { type: 'abandoned', cause }
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
-import { WriteTurn } from '../store/sqlite.js';
-import { openPipeline } from './open.js';
+import { WriteTurn } from '../store/sqlite/write-turn.js';
+import { buildPipeline } from './build.js';
 import type { PipelineWorkerData } from './remote.js';
 import { ParseHost, parseHostOptions } from './parse-host.js';
-import { Processor, summarizeSettled, type SettledSummary } from './processor.js';
+import { summarizeSettled, type SettledSummary } from './processor.js';
 
 export type ToProcessingWorker = { type: 'kick' } | { type: 'drain'; reqId: number } | { type: 'stop' };
 export type FromProcessingWorker =
@@ -31,9 +31,9 @@ if (parentPort) {
   const { config, writeTurn } = workerData as PipelineWorkerData;
   const log = createLogger(config.logLevel).child({ mod: 'pipeline' });
   const post = (m: FromProcessingWorker) => port.postMessage(m);
-  const { store, verp } = openPipeline(config, undefined, { writeTurn: WriteTurn.from(writeTurn) });
+  const built = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn) });
   const parser = new ParseHost(parseHostOptions(config, log, (cause) => post({ type: 'abandoned', cause }), true));
-  const processor = new Processor(store, verp, log, {
+  const processor = built.processor(log, {
     parser,
     maxAttempts: config.pipeline.maxAttempts,
     onSettled: (outcomes) => post({ type: 'settled', settled: summarizeSettled(outcomes) }),
@@ -48,16 +48,18 @@ if (parentPort) {
         processor.drain().then(() => post({ type: 'drained', reqId: m.reqId }));
         break;
       case 'stop':
-        processor.stop().then(() => {
-          store.close();
-          log.flush();
-          post({ type: 'stopped' });
-          port.close();
-        });
+        void processor
+          .stop()
+          .then(() => built.close())
+          .finally(() => {
+            log.flush();
+            post({ type: 'stopped' });
+            port.close();
+          });
         break;
     }
   });
 
-  post({ type: 'ready', backlog: store.countMessages().received });
+  post({ type: 'ready', backlog: (await built.store.messages.counts()).received });
   processor.kick();
 }

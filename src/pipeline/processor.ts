@@ -1,14 +1,18 @@
 import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
-import type { MessageOutcome, StoredMessage, Store } from '../store/types.js';
+import type { NodeId, Store } from '../store/contract.js';
 import type { VerpCodec } from '../verp/index.js';
+import type { MessageOutcome, PendingMessage } from './outcome.js';
 import { InlineParser, type ParseRunner } from './parse-host.js';
+import type { SettleItem } from './settle.js';
 
 // Works off the messages in state `received`: at start-up (what a crash left behind) and
-// after every intake commit. Each message is parsed in the parse worker within its budget
-// (parse-host.ts), never on this thread; a batch's outcomes are then written in short
-// transactions (no await inside, no parse while one is open). Settling is idempotent: a
-// message already settled is skipped by the store, so a replay never doubles records.
+// after every intake commit. Messages are claimed for this node (store.messages.claim: no
+// other node takes them while the lease runs; this node takes back its own after a restart).
+// Each message is parsed in the parse worker within its budget (parse-host.ts), never on this
+// thread; a batch's outcomes are then settled (settle.ts) in short transactions (no parse while
+// one is open). Settling is idempotent: a message already settled is skipped by the store, so
+// a replay never doubles records.
 //
 // Attempts. Before a batch is parsed its messages' attempts are counted in the store, so a
 // message whose parse crashes the parse worker, or that is being parsed when the process is
@@ -26,7 +30,7 @@ export interface SettledSummary {
   bounces: Array<{ type: string; reason: string }>;
 }
 
-export function summarizeSettled(outcomes: ReadonlyArray<{ outcome: MessageOutcome }>): SettledSummary[] {
+export function summarizeSettled(outcomes: ReadonlyArray<SettleItem>): SettledSummary[] {
   return outcomes.map(({ outcome }) =>
     outcome.state === 'unparseable'
       ? { state: outcome.state, kind: 'unknown', bounces: [] }
@@ -44,15 +48,33 @@ export function summarizeSettled(outcomes: ReadonlyArray<{ outcome: MessageOutco
  */
 const RECORDS_PER_SETTLE = 256;
 
+/** Messages claimed and parsed at a time. */
+export const DEFAULT_BATCH = 20;
+
+/** What writes a batch's outcomes (settle.ts Settler): one transaction; the ids settled now. */
+export interface SettleStep {
+  settle(items: readonly SettleItem[], now: number): Promise<number[]>;
+}
+
 export interface ProcessorOptions {
+  /** The node claiming messages (store.messages.claim); one processor per node. */
+  node: NodeId;
+  /** The settle step (pipeline/build.ts makes it). */
+  settler: SettleStep;
   batchSize?: number;
+  /**
+   * How long a claim holds messages against other nodes. This node takes back its own at any
+   * time; another node takes them over after it (this one died). pipeline/build.ts sets it
+   * from the parse budget (claimLeaseMs); the default assumes the default budget.
+   */
+  leaseMs?: number;
   now?: () => number;
   /** Where messages are parsed: a ParseHost (the daemon, ingest, tick); by default on this thread. */
   parser?: ParseRunner;
   /** Parses begun per message before it is given up (pipeline.maxAttempts). */
   maxAttempts?: number;
   /** Called after a batch is settled (metrics, tests). */
-  onSettled?: (outcomes: Array<{ id: number; outcome: MessageOutcome }>) => void;
+  onSettled?: (outcomes: SettleItem[]) => void;
 }
 
 export class Processor {
@@ -61,9 +83,12 @@ export class Processor {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
+  private readonly leaseMs: number;
   private readonly now: () => number;
   private readonly parser: ParseRunner;
   private readonly maxAttempts: number;
+  /** Whether this processor claimed messages (released on stop). */
+  private claimed = false;
   /**
    * Attempts counted in the store that are still this process's own: their outcome could
    * not be written (a store fault) and the refund failed too. The retry reuses them, so a
@@ -75,9 +100,10 @@ export class Processor {
     private readonly store: Store,
     verp: VerpCodec,
     private readonly log: Logger,
-    private readonly opts: ProcessorOptions = {},
+    private readonly opts: ProcessorOptions,
   ) {
-    this.batchSize = opts.batchSize ?? 20;
+    this.batchSize = opts.batchSize ?? DEFAULT_BATCH;
+    this.leaseMs = opts.leaseMs ?? 60_000 + this.batchSize * 4 * 2_000;
     this.now = opts.now ?? Date.now;
     this.parser = opts.parser ?? new InlineParser(verp);
     this.maxAttempts = opts.maxAttempts ?? 3;
@@ -112,23 +138,31 @@ export class Processor {
   async processOnly(ids: number[]): Promise<void> {
     while (this.running) await this.running;
     await this.parser.ready();
-    const batch = ids.map((id) => this.store.pendingMessage(id)).filter((m): m is StoredMessage => m !== null);
+    let batch: PendingMessage[];
+    try {
+      batch = await this.store.messages.received(ids);
+    } catch (err) {
+      this.log.warn({ evt: 'PROCESS_STORE_FAILED', err }, 'could not read the messages to process; they stay received');
+      return;
+    }
     if (batch.length) await this.process(batch);
   }
 
-  /** Stops after the message in hand: its parse is abandoned and its attempt refunded. */
+  /** Stops after the message in hand: its parse is abandoned, its attempt refunded, its claim released. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const closing = this.parser.close();
     if (this.running) await this.running;
     await closing;
+    // Claims on messages left unsettled go back, so that another node need not wait for the lease.
+    if (this.claimed) await this.store.messages.release(this.opts.node).catch(() => {});
   }
 
   private async loop(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      let batch: StoredMessage[];
+      let claimed: PendingMessage[];
       try {
         // A parser first: a message is charged an attempt only when it can be parsed at once.
         await this.parser.ready();
@@ -136,27 +170,38 @@ export class Processor {
         if (!this.stopped) this.scheduleRetry(err, 'PARSER_START_FAILED');
         return;
       }
+      if (this.stopped) return;
       try {
-        batch = this.store.pendingMessages(this.batchSize);
+        claimed = await this.store.messages.claim(this.opts.node, { limit: this.batchSize, leaseMs: this.leaseMs, now: this.now() });
+        this.claimed ||= claimed.length > 0;
       } catch (err) {
         this.scheduleRetry(err);
         return;
       }
-      if (batch.length === 0) return;
+      if (claimed.length === 0) return;
       // A message tried before and never settled goes alone; the others go together.
-      const tried = (m: StoredMessage) => this.pastAttempts(m) > 0;
-      const untried = batch.findIndex(tried);
-      batch = tried(batch[0]!) ? [batch[0]!] : untried < 0 ? batch : batch.slice(0, untried);
+      const tried = (m: PendingMessage) => this.pastAttempts(m) > 0;
+      const untried = claimed.findIndex(tried);
+      const batch = tried(claimed[0]!) ? [claimed[0]!] : untried < 0 ? claimed : claimed.slice(0, untried);
+      if (batch.length < claimed.length) {
+        // The rest is claimed again in the next pass (or by another node meanwhile).
+        try {
+          await this.store.messages.release(this.opts.node, claimed.slice(batch.length).map((m) => m.id));
+        } catch (err) {
+          this.scheduleRetry(err);
+          return;
+        }
+      }
       if (!(await this.process(batch))) return;
     }
   }
 
   /** Parses and settles one batch; false when the store failed (a retry is scheduled) or on stop. */
-  private async process(batch: StoredMessage[]): Promise<boolean> {
+  private async process(batch: PendingMessage[]): Promise<boolean> {
     const now = this.now();
-    const outcomes: Array<{ id: number; outcome: MessageOutcome }> = [];
+    const outcomes: SettleItem[] = [];
     // Past its attempts: given up without another parse.
-    const toParse: StoredMessage[] = [];
+    const toParse: PendingMessage[] = [];
     for (const msg of batch) {
       const past = this.pastAttempts(msg);
       if (past >= this.maxAttempts) {
@@ -165,7 +210,7 @@ export class Processor {
       } else toParse.push(msg);
     }
     try {
-      this.store.beginAttempts(toParse.filter((m) => !this.openAttempts.has(m.id)).map((m) => m.id));
+      await this.store.messages.beginAttempts(toParse.filter((m) => !this.openAttempts.has(m.id)).map((m) => m.id));
     } catch (err) {
       this.scheduleRetry(err);
       return false;
@@ -193,11 +238,8 @@ export class Processor {
         crashed.add(msg.id);
         // Stays `received` with its attempt counted; the next pass tries it alone.
         this.log.warn({ evt: 'PARSE_ATTEMPT_FAILED', msgRow: msg.id, attempt: msg.attempts + 1, maxAttempts: this.maxAttempts, error: result.error }, 'parse crashed; the message will be tried again alone');
-        try {
-          this.store.noteFailedAttempt(msg.id, result.error);
-        } catch {
-          // The attempt is counted already; the note is only for the operator.
-        }
+        // The attempt is counted already; the note is only for the operator.
+        await this.store.messages.noteFailedAttempt(msg.id, result.error).catch(() => {});
         continue;
       }
       const outcome: MessageOutcome = result.ok ? result.outcome : { state: 'unparseable', error: result.error };
@@ -205,10 +247,19 @@ export class Processor {
       const dupKey = outcome.state === 'processed' ? (outcome.duplicateKey ?? null) : null;
       const keys = [`sha:${msg.sha256}`];
       if (dupKey) keys.push(`key:${dupKey}`);
-      const earlier =
-        outcome.state === 'unparseable'
-          ? null
-          : (keys.map((k) => seen.get(k)).find((v) => v !== undefined) ?? this.store.findDuplicate(msg.id, msg.sha256, dupKey));
+      let earlier: number | null | undefined = null;
+      if (outcome.state !== 'unparseable') {
+        earlier = keys.map((k) => seen.get(k)).find((v) => v !== undefined);
+        if (earlier === undefined) {
+          try {
+            earlier = await this.store.messages.findDuplicate(msg.id, msg.sha256, dupKey);
+          } catch (err) {
+            // Settled without knowing would be a second set of records: leave it for the retry.
+            this.scheduleRetry(err);
+            break;
+          }
+        }
+      }
       if (earlier != null && outcome.state === 'processed') {
         outcomes.push({ id: msg.id, outcome: { state: 'duplicate', duplicateOf: earlier, kind: outcome.kind, reportMessageId: outcome.reportMessageId } });
         continue;
@@ -216,14 +267,14 @@ export class Processor {
       for (const k of keys) if (!seen.has(k)) seen.set(k, msg.id);
       outcomes.push({ id: msg.id, outcome });
     }
-    const settled = this.settle(outcomes, now);
+    const settled = await this.settle(outcomes, now);
     for (const id of [...settled, ...crashed]) this.openAttempts.delete(id);
     // An attempt that was not the message's doing is taken back: its parse never ran (a
     // stop), or its outcome could not be written (a store fault). Crashes stay counted.
     const refund = toParse.filter((m) => !settled.has(m.id) && !crashed.has(m.id)).map((m) => m.id);
     if (refund.length) {
       try {
-        this.store.refundAttempts(refund);
+        await this.store.messages.refundAttempts(refund);
         for (const id of refund) this.openAttempts.delete(id);
       } catch (err) {
         this.log.warn({ evt: 'ATTEMPT_REFUND_FAILED', err, count: refund.length }, 'could not take back the attempts of messages left unsettled; the retry reuses them');
@@ -233,12 +284,12 @@ export class Processor {
   }
 
   /** Attempts of a message that ended without an outcome (this process's open one not counted). */
-  private pastAttempts(m: StoredMessage): number {
+  private pastAttempts(m: PendingMessage): number {
     return m.attempts - (this.openAttempts.has(m.id) ? 1 : 0);
   }
 
   /** Settles in transactions of about RECORDS_PER_SETTLE records each; returns the ids settled. */
-  private settle(outcomes: Array<{ id: number; outcome: MessageOutcome }>, now: number): Set<number> {
+  private async settle(outcomes: SettleItem[], now: number): Promise<Set<number>> {
     const settled = new Set<number>();
     let from = 0;
     while (from < outcomes.length) {
@@ -251,7 +302,7 @@ export class Processor {
       } while (to < outcomes.length && records < RECORDS_PER_SETTLE);
       const chunk = outcomes.slice(from, to);
       try {
-        this.store.settleMessages(chunk, now);
+        await this.opts.settler.settle(chunk, now);
       } catch (err) {
         this.scheduleRetry(err);
         return settled;

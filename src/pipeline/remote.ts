@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { IncomingMessage } from '../store/types.js';
+import type { IncomingMessage } from '../store/contract.js';
 import type { FromIntakeWorker, ToIntakeWorker } from './intake-worker.js';
 import type { FromProcessingWorker, ToProcessingWorker } from './processing-worker.js';
 import type { SettledSummary } from './processor.js';

@@ -1,33 +1,19 @@
-// The policy service's contract: what the API, the CLI and the pipeline may ask of the
-// account policy (suppression, global bounces, complaints, unsubscribes, rates, suspension,
-// appeals). The implementation is src/policy/service.ts; pure decision functions live beside
-// it and take plain records and `now`.
+// The policy service's contract: what the API and the CLI may ask of the account policy
+// (suppression, global bounces, complaints, unsubscribes, rates, suspension, appeals). The
+// implementation is src/policy/service.ts; the pure decisions are ./rules.ts; what evidence
+// does to an account is written by the settle step through ./apply.ts.
 //
 // Message references: the VERP `message` field is the sender's message id, optionally
 // carrying a channel and a campaign:
 //     [o2o:]<campaign>/<message>    or    [o2o:]<message>
 // `o2o:` marks the one-to-one (sales/CRM) channel; without it a message is marketing.
 
-export type Tier =
-  | 'free' | 'trial' | 'starter' | 'professional' | 'enterprise'
-  | 'legacy-basic' | 'legacy-professional' | 'legacy-enterprise';
-export type Profile = 'default' | 'conservative';
+import type { AddableReason, Channel, HealthStatus, Profile, SuppressionReason, Tier } from '../domain/index.js';
 
-export const TIERS: Tier[] = ['free', 'trial', 'starter', 'professional', 'enterprise', 'legacy-basic', 'legacy-professional', 'legacy-enterprise'];
-export const PROFILES: Profile[] = ['default', 'conservative'];
-export type Channel = 'marketing' | 'one_to_one';
-export type HealthStatus = 'ok' | 'warning' | 'suspended';
+export type { Channel, HealthStatus, Profile, SuppressionReason, Tier };
 
-export type SuppressionReason = 'hard_bounce' | 'global_bounce' | 'complaint' | 'unsubscribe' | 'import' | 'manual' | 'spam_trap';
-
-export interface Account {
-  id: string;
-  name: string | null;
-  tier: Tier;
-  profile: Profile;
-  contactEmail: string | null;
-  createdAt: number;
-}
+export type { Account } from '../store/contract.js';
+import type { Account } from '../store/contract.js';
 
 export interface SendDecision {
   send: boolean;
@@ -81,28 +67,29 @@ export interface SuppressionRecord {
   source: string | null;
 }
 
+/** Every method is asynchronous: it reads and writes through the store (src/store/contract.ts). */
 export interface PolicyService {
-  createAccount(input: { id: string; name?: string; tier: Tier; profile?: Profile; contactEmail?: string }, actor: string, now: number): Account;
-  updateAccount(id: string, patch: Partial<Pick<Account, 'name' | 'tier' | 'profile' | 'contactEmail'>>, actor: string, now: number): Account | null;
-  getAccount(id: string): Account | null;
-  listAccounts(): Account[];
+  createAccount(input: { id: string; name?: string; tier: Tier; profile?: Profile; contactEmail?: string }, actor: string, now: number): Promise<Account>;
+  updateAccount(id: string, patch: Partial<Pick<Account, 'name' | 'tier' | 'profile' | 'contactEmail'>>, actor: string, now: number): Promise<Account | null>;
+  getAccount(id: string): Promise<Account | null>;
+  listAccounts(): Promise<Account[]>;
 
   /** The hot path: may this account mail this address now? */
-  checkSend(accountId: string, address: string, now: number, opts?: { campaign?: string; channel?: Channel }): SendDecision;
+  checkSend(accountId: string, address: string, now: number, opts?: { campaign?: string; channel?: Channel }): Promise<SendDecision>;
   /** checkSend for an account that must exist: null when there is no such account (the same single read). */
-  checkSendExisting(accountId: string, address: string, now: number, opts?: { campaign?: string; channel?: Channel }): SendDecision | null;
-  checkSendBatch(accountId: string, addresses: string[], now: number, opts?: { campaign?: string; channel?: Channel }): SendDecision[];
+  checkSendExisting(accountId: string, address: string, now: number, opts?: { campaign?: string; channel?: Channel }): Promise<SendDecision | null>;
+  checkSendBatch(accountId: string, addresses: string[], now: number, opts?: { campaign?: string; channel?: Channel }): Promise<SendDecision[]>;
 
-  health(accountId: string, now: number): Health | null;
+  health(accountId: string, now: number): Promise<Health | null>;
 
-  listSuppressions(filter: { accountId: string; reason?: SuppressionReason; scope?: 'account' | 'global'; since?: number; cursor?: string; limit?: number }): { items: SuppressionRecord[]; next: string | null };
-  addSuppressions(accountId: string, addresses: Iterable<string>, reason: 'import' | 'manual' | 'unsubscribe', actor: string, now: number): number;
+  listSuppressions(filter: { accountId: string; reason?: SuppressionReason; scope?: 'account' | 'global'; since?: number; cursor?: string; limit?: number }): Promise<{ items: SuppressionRecord[]; next: string | null }>;
+  addSuppressions(accountId: string, addresses: Iterable<string>, reason: AddableReason, actor: string, now: number): Promise<number>;
   /** Unbounce: lifts the account's own suppression of the address (never a global one); audited. */
-  removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): boolean;
+  removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): Promise<boolean>;
 
   /** RFC 8058 one-click and mailto unsubscribes, from a signed token. */
-  unsubscribe(token: string, now: number): { ok: true; accountId: string; address: string } | { ok: false; error: string };
+  unsubscribe(token: string, now: number): Promise<{ ok: true; accountId: string; address: string } | { ok: false; error: string }>;
 
-  fileAppeal(accountId: string, form: Record<string, unknown>, now: number): { ok: true; appealId: number } | { ok: false; error: string };
-  decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): { ok: true } | { ok: false; error: string };
+  fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | { ok: false; error: string }>;
+  decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | { ok: false; error: string }>;
 }

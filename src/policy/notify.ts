@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { PolicyRepo } from '../store/sqlite-policy.js';
+import type { NotificationRepo } from '../store/contract.js';
 import { retryDelay } from './rules.js';
 
 // Sends the notifications outbox through the configured SMTP relay. Each mail is marked
@@ -14,10 +14,10 @@ export interface NotifyResult {
   failed: number;
 }
 
-export async function sendDueNotifications(repo: PolicyRepo, config: Config, now: number, log?: Logger): Promise<NotifyResult> {
+export async function sendDueNotifications(repo: NotificationRepo, config: Config, now: number, log?: Logger): Promise<NotifyResult> {
   const result: NotifyResult = { sent: 0, failed: 0 };
   if (!config.notify.enabled) return result;
-  const due = repo.dueNotifications(now);
+  const due = await repo.due(now);
   if (!due.length) return result;
   const transport = nodemailer.createTransport({
     host: config.notify.relayHost,
@@ -29,13 +29,21 @@ export async function sendDueNotifications(repo: PolicyRepo, config: Config, now
   });
   try {
     for (const n of due) {
+      let sent: boolean;
+      let error = '';
       try {
         await transport.sendMail({ from: config.notify.from, to: n.recipient, subject: n.subject, text: n.body, headers: { 'Auto-Submitted': 'auto-generated' } });
-        repo.markNotificationSent(n.id, now);
-        result.sent++;
+        sent = true;
       } catch (err) {
-        const error = (err as Error)?.message ?? String(err);
-        repo.markNotificationFailed(n.id, now + retryDelay(n.attempts + 1, config.notify.retryBaseMs, config.notify.retryMaxMs), error);
+        sent = false;
+        error = (err as Error)?.message ?? String(err);
+      }
+      // A store fault here is the job's failure (retried at its next run), not the relay's.
+      if (sent) {
+        await repo.markSent(n.id, now);
+        result.sent++;
+      } else {
+        await repo.markFailed(n.id, now + retryDelay(n.attempts + 1, config.notify.retryBaseMs, config.notify.retryMaxMs), error);
         log?.warn({ evt: 'NOTIFY_FAILED', notification: n.id, attempts: n.attempts + 1, error }, 'notification not sent; will retry');
         result.failed++;
       }

@@ -1,8 +1,14 @@
 // PURE: the account policy's decisions over plain records. No SQL, no clock: `now` is passed
-// in. The service (./service.ts) reads the records, asks these functions, and writes what
-// they decide in the same transaction.
+// in. The settle step (src/pipeline/settle.ts) and the service (./service.ts) read what a
+// decision needs in their transaction, ask these functions, and write what they decide
+// (./apply.ts) in the same transaction. Nothing here reads or writes.
 
-import type { Channel, HealthStatus, Profile, SendDecision, SuppressionReason, Tier } from './contract.js';
+import {
+  DAY_MS, eventOfDeliveryChange, isAddressCategory, isSpamFeedback, parseMessageRef, subtractFigures, SUPPRESSION_REASONS,
+  type Channel, type ContactReportKind, type DeliveryState, type EventType, type FailedState, type Figures, type HealthStatus,
+  type NotificationKind, type PolicyState, type Profile, type SuspensionCause, type SuppressionReason, type Tier, type WarningCause,
+} from '../domain/index.js';
+import type { SendDecision } from './contract.js';
 
 export type PolicyConfig = {
   hardBounceLimit: number;
@@ -21,80 +27,19 @@ export type PolicyConfig = {
   reviewMonthlySends: number;
 };
 
-export const DAY_MS = 86_400_000;
-
-// ---------------------------------------------------------------------------------------
-// Message references: [o2o:]<campaign>/<message> or [o2o:]<message> (see contract.ts).
-
-export interface MessageRef {
-  channel: Channel;
-  campaign: string | null;
-  message: string;
-}
-
-export function parseMessageRef(messageId: string): MessageRef {
-  let rest = messageId;
-  let channel: Channel = 'marketing';
-  if (rest.toLowerCase().startsWith('o2o:')) {
-    channel = 'one_to_one';
-    rest = rest.slice(4);
-  }
-  const slash = rest.indexOf('/');
-  if (slash > 0 && slash < rest.length - 1) return { channel, campaign: rest.slice(0, slash), message: rest.slice(slash + 1) };
-  return { channel, campaign: null, message: rest };
-}
-
-// ---------------------------------------------------------------------------------------
-// Months: calendar months in UTC, like the `sends` days.
-
-export function monthOf(t: number): string {
-  return new Date(t).toISOString().slice(0, 7);
-}
-
-/** [start, end) of a YYYY-MM month in ms, and its first and next day as YYYY-MM-DD. */
-export function monthRange(month: string): { start: number; end: number; firstDay: string; nextFirstDay: string } {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const start = Date.UTC(y, m - 1, 1);
-  const end = Date.UTC(y, m, 1);
-  return { start, end, firstDay: new Date(start).toISOString().slice(0, 10), nextFirstDay: new Date(end).toISOString().slice(0, 10) };
-}
-
 // ---------------------------------------------------------------------------------------
 // Which failures do what.
 
 /**
- * Address reasons: the recipient itself is gone (unknown user, host, moved, not accepting)
- * or its mailbox is full for good. These are the reasons that count toward a global bounce
- * and the only ones the conservative profile suppresses on.
- */
-export function isAddressReason(category: string | null): boolean {
-  return category === 'unknown_user' || category === 'mailbox_full';
-}
-
-/** Bounces that say the sender (its IP or domain) is on a blocklist. */
-export function isBlocklisting(reason: string | null): boolean {
-  return reason === 'blocked' || reason === 'badreputation';
-}
-
-/** Content, spam and policy failures: the sender's fault, not the recipient's. */
-export function isSenderSide(category: string | null): boolean {
-  return category === 'content' || category === 'spam' || category === 'policy';
-}
-
-/**
  * Does this final failure suppress the recipient for the account's marketing mail?
- * default: every permanent failure (hard) does. conservative: only address reasons; the
- * content, spam and policy failures count against the account's health instead.
- * Soft and pending never suppress; one-to-one mail never suppresses marketing.
+ * default: every permanent failure (hard) does. conservative: only address reasons (the
+ * recipient itself is gone, or its mailbox full for good); the content, spam and policy
+ * failures count against the account's health instead. Soft and pending never suppress;
+ * one-to-one mail never suppresses marketing.
  */
 export function suppressesRecipient(profile: Profile, f: { state: string; category: string | null; channel: Channel }): boolean {
   if (f.state !== 'hard' || f.channel !== 'marketing') return false;
-  return profile === 'default' ? true : isAddressReason(f.category);
-}
-
-/** ARF feedback types that are a spam complaint (RFC 5965 §7.3; not-spam is the opposite). */
-export function isSpamComplaint(feedbackType: string | null): boolean {
-  return feedbackType === 'abuse';
+  return profile === 'default' ? true : isAddressCategory(f.category);
 }
 
 /** Enough distinct accounts hard-bounced the address within the window: suppress it for all. */
@@ -102,30 +47,126 @@ export function isGlobalBounce(distinctAccounts: number, cfg: Pick<PolicyConfig,
   return distinctAccounts >= cfg.globalBounceAccounts;
 }
 
-// ---------------------------------------------------------------------------------------
-// Rates, warnings and suspension.
-
-/** What happened in one month (or since a reinstatement): the inputs of the decisions. */
-export interface Figures {
-  sends: number;
-  hardBounces: number;
-  complaints: number;
-  unsubscribes: number;
-  /** Hard bounces that were content, spam or policy failures (the sender's side). */
-  senderFailures: number;
-  cancelledCampaigns: number;
-  blocklistings: number;
+/** Since when hard bounces of other accounts count toward a global bounce at `now`. */
+export function globalBounceSince(now: number, cfg: Pick<PolicyConfig, 'globalBounceDays'>): number {
+  return now - cfg.globalBounceDays * DAY_MS;
 }
 
-export const ZERO_FIGURES: Figures = {
-  sends: 0, hardBounces: 0, complaints: 0, unsubscribes: 0, senderFailures: 0, cancelledCampaigns: 0, blocklistings: 0,
-};
+// ---------------------------------------------------------------------------------------
+// A delivery that changed state, a complaint, an unsubscribe: what each calls for.
 
-export function subtractFigures(a: Figures, b: Figures | null): Figures {
-  if (!b) return a;
-  const out = { ...a };
-  for (const k of Object.keys(out) as Array<keyof Figures>) out[k] = Math.max(0, a[k] - (b[k] ?? 0));
-  return out;
+/** A delivery's failure as the policy keeps it (once per delivery; the store counts it). */
+export interface Failure {
+  deliveryId: number;
+  accountId: string;
+  recipient: string;
+  channel: Channel;
+  campaign: string | null;
+  state: FailedState;
+  reason: string | null;
+  category: string | null;
+  /** Unknown user / mailbox full, hard: counts toward a global bounce. */
+  addressReason: boolean;
+  at: number;
+}
+
+export interface DeliveryChangeInput {
+  deliveryId: number;
+  /** The state before; null for a delivery this evidence created. */
+  previous: DeliveryState | null;
+  state: DeliveryState;
+  /** This evidence counted the delivery's send (its first attempt line). */
+  sendCounted: boolean;
+  evidence: { accountId: string; messageId: string; recipient: string; at: number; reason: string | null; category: string | null };
+}
+
+/** What a delivery's change calls for; the settle step carries it out in the change's transaction. */
+export interface DeliveryEffects {
+  /** The event announcing the change (webhooks), or null (a plain delivery, no move). */
+  event: EventType | null;
+  /** The delivery's send was counted and it belongs to a marketing campaign: one send of that campaign. */
+  campaignSend: string | null;
+  /** The failure to record (soft or hard), or null. */
+  failure: Failure | null;
+  /**
+   * What else depends on the failure: suppress the recipient (by the account's profile, read
+   * only then), check the address for a global bounce, check the campaign's canary. All false
+   * but for a hard marketing failure.
+   */
+  hardMarketing: { addressReason: boolean; campaign: string | null } | null;
+  /** Re-evaluate the account's month (a failure counted). */
+  evaluate: boolean;
+}
+
+/**
+ * What a delivery's change of state calls for. `recipient` is the canonical address. A spam
+ * trap is a separate question (spamTrapHit): it needs the configuration's list.
+ */
+export function deliveryEffects(c: DeliveryChangeInput): DeliveryEffects {
+  const ref = parseMessageRef(c.evidence.messageId);
+  const moved = c.state !== c.previous;
+  const campaignSend = c.sendCounted && ref.campaign !== null && ref.channel === 'marketing' ? ref.campaign : null;
+  if (!moved || (c.state !== 'soft' && c.state !== 'hard')) {
+    return { event: eventOfDeliveryChange(c.previous, c.state), campaignSend, failure: null, hardMarketing: null, evaluate: false };
+  }
+  const addressReason = c.state === 'hard' && isAddressCategory(c.evidence.category);
+  const failure: Failure = {
+    deliveryId: c.deliveryId,
+    accountId: c.evidence.accountId,
+    recipient: c.evidence.recipient,
+    channel: ref.channel,
+    campaign: ref.campaign,
+    state: c.state,
+    reason: c.evidence.reason,
+    category: c.evidence.category,
+    addressReason,
+    at: c.evidence.at,
+  };
+  const hardMarketing = c.state === 'hard' && ref.channel === 'marketing' ? { addressReason, campaign: ref.campaign } : null;
+  return { event: eventOfDeliveryChange(c.previous, c.state), campaignSend, failure, hardMarketing, evaluate: true };
+}
+
+/** A new delivery to a spam-trap address (canonical): the list is harvested; suspend for fraud. */
+export function spamTrapHit(c: Pick<DeliveryChangeInput, 'previous'>, recipient: string, traps: ReadonlySet<string>): boolean {
+  return c.previous === null && traps.has(recipient);
+}
+
+/** A contact's report about one mail, as the policy keeps it (once per account, kind, message, recipient). */
+export interface ContactReportInput {
+  accountId: string;
+  kind: ContactReportKind;
+  messageId: string;
+  recipient: string;
+  channel: Channel;
+  campaign: string | null;
+  at: number;
+  source: string;
+}
+
+/**
+ * The complaint a verified ARF record makes (RFC 5965 feedback type `abuse`), or null: an
+ * unverified one names nobody we may act on; `not-spam` is the opposite of a complaint.
+ */
+export function complaintOf(
+  record: { kind: string; verified: boolean; accountId: string | null; recipient: string | null; messageId: string | null; feedbackType: string | null },
+  now: number,
+): ContactReportInput | null {
+  if (record.kind !== 'complaint' || !record.verified || !record.accountId || !record.recipient) return null;
+  if (!isSpamFeedback(record.feedbackType)) return null;
+  const messageId = record.messageId ?? '';
+  const ref = parseMessageRef(messageId);
+  return { accountId: record.accountId, kind: 'complaint', messageId, recipient: record.recipient, channel: ref.channel, campaign: ref.campaign, at: now, source: 'arf' };
+}
+
+/** The unsubscribe a signed token makes (List-Unsubscribe mailto: or one-click); `recipient` canonical. */
+export function unsubscribeOf(fields: { account: string; message: string }, recipient: string, source: string, now: number): ContactReportInput {
+  const ref = parseMessageRef(fields.message);
+  return { accountId: fields.account, kind: 'unsubscribe', messageId: fields.message, recipient, channel: ref.channel, campaign: ref.campaign, at: now, source };
+}
+
+/** The suppression a contact report makes. */
+export function suppressionOfReport(kind: ContactReportKind): SuppressionReason {
+  return kind === 'complaint' ? 'complaint' : 'unsubscribe';
 }
 
 export interface Rate {
@@ -148,9 +189,6 @@ export function rates(f: Figures, cfg: PolicyConfig): { hardBounce: Rate; compla
     unsubscribe: rate(f.unsubscribes, f.sends, cfg.unsubscribeLimit, cfg),
   };
 }
-
-export type WarningCause = 'hard_bounce_rate' | 'complaint_rate' | 'unsubscribe_rate' | 'campaign_cancelled' | 'blocklisted';
-export type SuspensionCause = 'rates' | 'fraud' | 'campaigns' | 'blocklist' | 'abuse';
 
 export interface Assessment {
   warnings: WarningCause[];
@@ -218,24 +256,10 @@ export function canaryCancels(c: { hardBounces: number; sends: number; planned: 
 // ---------------------------------------------------------------------------------------
 // The pre-send check.
 
-export interface AccountState {
-  marketing: 'ok' | 'suspended';
-  suspension: string | null;
-  suspendedAt: number | null;
-  oneToOne: 'ok' | 'suspended';
-  oneToOneSuspension: string | null;
-  oneToOneSuspendedAt: number | null;
-  review: 'none' | 'required' | 'submitted' | 'approved' | 'denied';
-  updatedAt: number;
-}
+/** The part of an account's state the pre-send check needs (what its one read returns). */
+export type AccountState = Pick<PolicyState, 'marketing' | 'suspension' | 'suspendedAt' | 'oneToOne' | 'oneToOneSuspension' | 'oneToOneSuspendedAt' | 'review' | 'updatedAt'>;
 
-export const DEFAULT_STATE: AccountState = {
-  marketing: 'ok', suspension: null, suspendedAt: null,
-  oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null,
-  review: 'none', updatedAt: 0,
-};
-
-export function underReview(s: AccountState): boolean {
+export function underReview(s: Pick<PolicyState, 'review'>): boolean {
   return s.review === 'required' || s.review === 'submitted' || s.review === 'denied';
 }
 
@@ -247,7 +271,6 @@ export interface SuppressionHit {
   source: string | null;
 }
 
-const REASON_ORDER: SuppressionReason[] = ['spam_trap', 'complaint', 'unsubscribe', 'hard_bounce', 'global_bounce', 'manual', 'import'];
 
 /**
  * May the account mail the address? Account-level refusals first (suspension, review,
@@ -276,7 +299,8 @@ export function decideSend(
   }
   if (underReview(state)) reasons.push({ code: 'account_under_review', scope: 'account', since: state.updatedAt, detail: state.review });
   if (campaign) reasons.push({ code: 'campaign_cancelled', scope: 'account', since: campaign.cancelledAt });
-  const sorted = [...hits].sort((a, b) => REASON_ORDER.indexOf(a.reason) - REASON_ORDER.indexOf(b.reason));
+  // SUPPRESSION_REASONS is in the order the check names them, most serious first.
+  const sorted = [...hits].sort((a, b) => SUPPRESSION_REASONS.indexOf(a.reason) - SUPPRESSION_REASONS.indexOf(b.reason));
   for (const h of sorted) {
     reasons.push({ code: h.reason, scope: h.accountId === '*' ? 'global' : 'account', since: h.createdAt, ...(h.source ? { detail: h.source } : {}) });
   }
@@ -311,6 +335,7 @@ const RECOMMENDATIONS: Record<WarningCause | SuspensionCause | 'review' | 'sende
   blocklist: ['Too many bounces say you are blocklisted: get delisted and check SPF, DKIM and DMARC, then file an appeal.'],
   fraud: ['Mail reached spam-trap addresses: your list contains harvested or very old addresses. Contact the deliverability team.'],
   abuse: ['The abuse desk received a direct complaint about your mail. Contact the deliverability team.'],
+  admin: ['An administrator suspended this sending. Contact the deliverability team.'],
   review: ['Tell us where your contacts come from and what you want to send (review form); marketing stays locked until it is approved.'],
 };
 
@@ -338,7 +363,7 @@ export function appealTier(tier: Tier): 'form' | 'none' | 'team' {
 
 export function viewHealth(input: {
   tier: Tier;
-  state: AccountState;
+  state: Pick<PolicyState, 'marketing' | 'suspension' | 'review'>;
   warnings: WarningCause[];
   figures: Figures;
   openAppeal: boolean;
@@ -360,7 +385,8 @@ export function viewHealth(input: {
           ? ' Your appeal is being reviewed.'
           : ' You can file an appeal.';
   if (suspended) {
-    add((state.suspension as SuspensionCause) ?? 'rates');
+    const cause = state.suspension as SuspensionCause | null;
+    add(cause && cause in RECOMMENDATIONS ? cause : 'rates');
     for (const w of warnings) add(w);
     return {
       status: 'suspended',
@@ -442,4 +468,155 @@ export function appealAllowed(
 /** Backoff of the notification outbox: base, 2 x base, 4 x base, ... capped. */
 export function retryDelay(attempts: number, baseMs: number, maxMs: number): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+// ---------------------------------------------------------------------------------------
+// The account's month and state: evaluation, suspension, reinstatement, review.
+
+export interface Evaluation {
+  figures: Figures;
+  assessment: Assessment;
+  /** Hold the account for review (its monthly sends passed reviewMonthlySends): why; null: no. */
+  hold: string | null;
+  /** Suspend marketing now (it is not yet): the cause and the words. */
+  suspend: Assessment['suspend'];
+  /** Warnings not yet announced this month, to announce now (marketing not suspended, none now). */
+  announce: WarningCause[];
+}
+
+/**
+ * What the month's figures call for, given the account's state: a review by volume, a
+ * suspension (once: not when already suspended), warnings not yet announced this month (not
+ * when suspended, or suspending now). The figures since a reinstatement this month decide a new
+ * suspension, so the failures that suspended it do not suspend it again at once.
+ */
+export function evaluateMonth(state: PolicyState, figures: Figures, month: string, cfg: PolicyConfig): Evaluation {
+  const since = state.baseline?.month === month ? subtractFigures(figures, state.baseline.figures) : figures;
+  const assessment = assess(figures, since, cfg);
+  const hold =
+    cfg.reviewMonthlySends > 0 && state.review === 'none' && figures.sends >= cfg.reviewMonthlySends ? `monthly sends passed ${cfg.reviewMonthlySends}` : null;
+  const suspend = assessment.suspend && state.marketing === 'ok' ? assessment.suspend : null;
+  const announced = state.warned?.month === month ? state.warned.causes : [];
+  const announce = !suspend && state.marketing === 'ok' ? assessment.warnings.filter((w) => !announced.includes(w)) : [];
+  return { figures, assessment, hold, suspend, announce };
+}
+
+/** The state with these warnings recorded as announced this month. */
+export function warnedState(state: PolicyState, month: string, causes: WarningCause[]): PolicyState {
+  const announced = state.warned?.month === month ? state.warned.causes : [];
+  return { ...state, warned: { month, causes: [...announced, ...causes] } };
+}
+
+/** The state after suspending a channel (or both: fraud); null when nothing changes (already suspended). */
+export function suspendedState(state: PolicyState, channel: Channel | 'both', cause: string, detail: string, now: number): PolicyState | null {
+  const next = { ...state };
+  let changed = false;
+  if ((channel === 'marketing' || channel === 'both') && state.marketing === 'ok') {
+    Object.assign(next, { marketing: 'suspended', suspension: cause, suspensionDetail: detail, suspendedAt: now });
+    changed = true;
+  }
+  if ((channel === 'one_to_one' || channel === 'both') && state.oneToOne === 'ok') {
+    Object.assign(next, { oneToOne: 'suspended', oneToOneSuspension: cause, oneToOneSuspendedAt: now });
+    changed = true;
+  }
+  return changed ? next : null;
+}
+
+/**
+ * The state after lifting a channel's suspension. For marketing the month's figures so far
+ * become the baseline: the rates that suspended the account do not suspend it again at
+ * once; new failures this month do.
+ */
+export function reinstatedState(state: PolicyState, channel: Channel, month: string, figures: Figures): PolicyState {
+  if (channel === 'one_to_one') return { ...state, oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null };
+  return { ...state, marketing: 'ok', suspension: null, suspensionDetail: null, suspendedAt: null, baseline: { month, figures } };
+}
+
+/** The state held for review; null when it is held already (required or submitted). */
+export function heldState(state: PolicyState): PolicyState | null {
+  if (state.review === 'required' || state.review === 'submitted') return null;
+  return { ...state, review: 'required' };
+}
+
+// ---------------------------------------------------------------------------------------
+// What the account's contact is told (the notifications outbox).
+
+export interface Notice {
+  kind: NotificationKind;
+  subject: string;
+  body: string;
+}
+
+export function suspensionNotice(tier: Tier, channel: Channel | 'both', detail: string): Notice {
+  const how = appealTier(tier);
+  const next =
+    how === 'form' ? 'You can file an appeal once you have cleaned your lists.'
+      : how === 'team' ? 'The deliverability team will contact you about the next steps.'
+        : 'Free accounts cannot appeal: marketing stays locked; the other functions keep working.';
+  const what = channel === 'one_to_one' ? 'Sending from your connected inbox (one-to-one mail)' : 'Marketing sending';
+  return { kind: 'suspension', subject: `${what} is suspended`, body: `${what} is suspended: ${detail}.\n\n${next}\n` };
+}
+
+export function warningNotice(view: Pick<HealthView, 'banner' | 'recommendations'>): Notice {
+  return { kind: 'warning', subject: 'Warning about your sending', body: `${view.banner}\n\n${view.recommendations.map((x) => `- ${x}`).join('\n')}\n` };
+}
+
+export const REVIEW_NOTICE: Notice = {
+  kind: 'review',
+  subject: 'Your account is held for review',
+  body: 'Before your marketing mail goes out, tell us about your contacts and the mail you want to send (review form). Marketing is locked until an admin approves it.\n',
+};
+
+export const OUTREACH_NOTICE: Notice = {
+  kind: 'outreach',
+  subject: 'About your suspended sending',
+  body: 'Your plan does not include the appeal form: a member of the deliverability team will write to you about the suspension and the next steps.\n',
+};
+
+export function appealReceivedNotice(appealId: number): Notice {
+  return { kind: 'appeal_received', subject: 'We received your appeal', body: `We received your appeal (number ${appealId}). A reviewer will decide; you will hear from us by email.\n` };
+}
+
+export function appealDecisionNotice(appealId: number, decision: 'reinstate' | 'deny', reason: string): Notice {
+  const body =
+    decision === 'reinstate'
+      ? `Your appeal ${appealId} was accepted: sending is reinstated. Contacts that bounced, unsubscribed or complained stay suppressed.\n\nReason: ${reason}\n`
+      : `Your appeal ${appealId} was denied: sending stays suspended.\n\nReason: ${reason}\n`;
+  return { kind: 'decision', subject: `Decision on your appeal ${appealId}`, body };
+}
+
+export function reviewDecisionNotice(decision: 'approve' | 'deny', reason: string): Notice {
+  return {
+    kind: 'decision',
+    subject: `Review ${decision === 'approve' ? 'approved' : 'not approved'}`,
+    body: decision === 'approve' ? `Your account review was approved: marketing is unlocked.\n\n${reason}\n` : `Your account review was not approved: marketing stays locked.\n\n${reason}\n`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// A profile change replays the stored hard failures.
+
+/**
+ * Which recipients a profile suppresses, from the account's stored hard marketing failures
+ * (the classifier's category, kept per delivery: no re-parsing). An unbounce stays in force for
+ * the failures older than it. Returns, per recipient, the delivery that suppresses it or null.
+ */
+export function replayProfile(
+  profile: Profile,
+  failures: ReadonlyArray<{ deliveryId: number; recipient: string; category: string | null; at: number }>,
+  unbouncedAt: (recipient: string) => number | null,
+): Map<string, number | null> {
+  const byRecipient = new Map<string, Array<{ deliveryId: number; category: string | null; at: number }>>();
+  for (const f of failures) {
+    const list = byRecipient.get(f.recipient) ?? [];
+    list.push(f);
+    byRecipient.set(f.recipient, list);
+  }
+  const out = new Map<string, number | null>();
+  for (const [recipient, list] of byRecipient) {
+    const since = unbouncedAt(recipient) ?? -Infinity;
+    const wanting = list.filter((f) => f.at > since && suppressesRecipient(profile, { state: 'hard', category: f.category, channel: 'marketing' }));
+    out.set(recipient, wanting.length ? wanting[0]!.deliveryId : null);
+  }
+  return out;
 }

@@ -1,26 +1,23 @@
 import { canonicalAddress } from '../address.js';
 import type { Config } from '../config/schema.js';
-import type { SqliteStore } from '../store/sqlite.js';
-import type { DeliveryChange } from '../store/sqlite-lifecycle.js';
-import { GLOBAL, PolicyRepo, type StoredState } from '../store/sqlite-policy.js';
-import type { BounceRecord, MessageOutcome } from '../store/types.js';
-import type { VerpCodec, VerpFields } from '../verp/index.js';
-import type {
-  Account, Channel, Health, PolicyService, Profile, SendDecision, SuppressionReason, SuppressionRecord, Tier,
-} from './contract.js';
 import {
-  appealAllowed, appealTier, assess, canaryCancels, DAY_MS, decideSend, isAddressReason, isGlobalBounce, isSpamComplaint,
-  monthOf, parseMessageRef, rates, readAppealForm, subtractFigures, suppressesRecipient, viewHealth,
-  type Assessment, type Figures, type PolicyConfig, type SuspensionCause,
+  ADDABLE_REASONS, monthOf, PROFILES, REMOVABLE_REASONS, RULES_ACTOR, TIERS, type AddableReason, type CampaignState, type Channel,
+  type Profile, type SuppressionReason, type Tier,
+} from '../domain/index.js';
+import type { Account, Appeal, Notification, Store } from '../store/contract.js';
+import type { VerpCodec } from '../verp/index.js';
+import { PolicyRules, type PolicyTx } from './apply.js';
+import type { Health, PolicyService as PolicyContract, SendDecision, SuppressionRecord } from './contract.js';
+import {
+  appealAllowed, appealDecisionNotice, appealReceivedNotice, canaryCancels, decideSend, OUTREACH_NOTICE, rates, readAppealForm,
+  reinstatedState, replayProfile, reviewDecisionNotice, viewHealth,
 } from './rules.js';
 
-// The account policy over the store: the in-transaction rules (attached by openPipeline),
-// and what the API and the CLI ask (contract.ts). Decisions are the pure functions of
-// ./rules.ts; this file reads records, asks them, and writes the outcome, its audit row,
-// its event and its notification in one transaction.
-
-import { PROFILES, TIERS } from './contract.js';
-export { PROFILES, TIERS };
+// The account policy as the API and the CLI ask it (contract.ts): accounts, the pre-send
+// check, health, suppressions, unsubscribes, appeals, reviews, the abuse desk. Each change is
+// one transaction (./apply.ts: the writes, with their audit row, event and notification); the
+// decisions are the pure functions of ./rules.ts. What evidence does to an account is the
+// settle step's (src/pipeline/settle.ts), through the same ./apply.ts.
 
 /** A caller's mistake (unknown tier, duplicate account, missing reason): a stable code. */
 export class PolicyError extends Error {
@@ -33,16 +30,10 @@ export class PolicyError extends Error {
   }
 }
 
-/** The actor recorded for changes the rules make by themselves. */
-export const RULES_ACTOR = 'policy';
-
-/** Reasons an unbounce may lift: the account's own bounce and its own lists, never a contact's choice. */
-const REMOVABLE: SuppressionReason[] = ['hard_bounce', 'manual', 'import'];
-
 export interface CampaignHealth {
   accountId: string;
   campaign: string;
-  state: 'active' | 'cancelled';
+  state: CampaignState;
   cancelledAt: number | null;
   planned: number | null;
   sends: number;
@@ -55,269 +46,65 @@ export interface CampaignHealth {
   canaryCancels: boolean;
 }
 
-/** What an account created by its first signed evidence starts as (what the rules assumed of an unknown id). */
-export const IMPLICIT_ACCOUNT = { tier: 'free', profile: 'default' } as const satisfies { tier: Tier; profile: Profile };
+type CheckOptions = { campaign?: string; channel?: Channel };
 
-export class SqlitePolicyService implements PolicyService {
-  readonly repo: PolicyRepo;
-  private readonly cfg: PolicyConfig;
-  private readonly traps: Set<string>;
-  /** Ids known to exist (accounts are never deleted): spares a read per piece of evidence. */
-  private readonly known = new Set<string>();
-
+export class PolicyService implements PolicyContract {
   constructor(
-    readonly store: SqliteStore,
+    readonly store: Store,
     private readonly config: Config,
     private readonly verp: VerpCodec,
-  ) {
-    this.repo = new PolicyRepo(store.db);
-    this.cfg = config.policy;
-    this.traps = new Set(config.policy.spamTraps.map(canonicalAddress));
+    readonly rules: PolicyRules = new PolicyRules(config.policy),
+  ) {}
+
+  private get cfg() {
+    return this.rules.cfg;
   }
 
-  /** Attaches the in-transaction rules to the store (once per store). */
-  attach(): this {
-    this.store.lifecycle.onDeliveryChange((c) => this.onDeliveryChange(c));
-    this.store.onRecord((r, now) => this.onRecord(r, now));
-    this.store.onSettle((row, outcome, now) => this.onSettle(row, outcome, now));
-    return this;
+  /** One transaction with the policy's writes bound to it. */
+  private run<T>(now: number, fn: (p: PolicyTx) => Promise<T>): Promise<T> {
+    return this.rules.transaction(this.store, now, fn);
   }
 
-  // ---------------------------------------------------------------------------------------
-  // The account rule: an account exists before anything is recorded for it. An admin creates
-  // it (`accounts create`, POST /v1/accounts), or its first signed evidence does: a verified
-  // bounce, log line or unsubscribe carries a token that only bounced's secret can make, so
-  // the id came from our own sending side (the application that sent for that account). Such
-  // an account starts as IMPLICIT_ACCOUNT, audited, and shows in `accounts list|health` like
-  // any other; the admin then sets its tier and contact (`accounts update`). An id typed by
-  // hand (the CLI's suppressions, sends, campaigns, abuse desk) has no such proof and must
-  // name an existing account (requireAccount): a typo is refused, never a new ghost account.
-
-  /** Creates the account of signed evidence if it does not exist yet (inside the evidence's transaction). */
-  ensureAccount(accountId: string, source: string, now: number): void {
-    if (this.known.has(accountId)) return;
-    if (this.repo.getAccount(accountId)) {
-      this.known.add(accountId);
-      return;
-    }
-    // Not remembered as known here: the transaction may yet roll back; the next read finds it.
-    const a = { id: accountId, name: null, contactEmail: null, ...IMPLICIT_ACCOUNT };
-    this.repo.insertAccount(a, now);
-    this.repo.audit(now, RULES_ACTOR, accountId, 'account.create', null, { tier: a.tier, profile: a.profile, implicit: true, source });
-    if (this.cfg.reviewNewAccounts) this.holdForReview(accountId, RULES_ACTOR, 'new account (first evidence)', now);
-  }
-
-  /** Refuses an id typed by an operator when no such account exists. */
-  requireAccount(accountId: string): void {
-    if (this.known.has(accountId)) return;
-    if (!this.repo.getAccount(accountId)) {
+  /** Refuses an id typed by an operator when no such account exists (see the account rule in ./apply.ts). */
+  async requireAccount(accountId: string): Promise<void> {
+    if (this.rules.known.has(accountId)) return;
+    if (!(await this.store.accounts.exists(accountId))) {
       throw new PolicyError('no_account', `no account ${accountId} (accounts come from \`bounced accounts create\` or from their first verified bounce)`);
     }
-    this.known.add(accountId);
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // In-transaction rules.
-
-  /** A delivery changed state: failures, suppression, global bounce, canary, spam traps. */
-  onDeliveryChange(change: DeliveryChange): void {
-    const ev = change.evidence;
-    const now = change.now;
-    const accountId = ev.accountId;
-    if (change.previous === null) this.ensureAccount(accountId, `delivery:${ev.source}`, now);
-    const recipient = canonicalAddress(ev.recipient);
-    const ref = parseMessageRef(ev.messageId);
-    // The first sign of a delivery that went out counts as a send of its campaign.
-    if (change.previous === null && ev.countsAsSend && ref.campaign && ref.channel === 'marketing') {
-      this.repo.addCampaignSends(accountId, ref.campaign, 1, now);
-    }
-    if (change.previous === null && this.traps.has(recipient)) {
-      this.repo.addSuppression(accountId, recipient, 'spam_trap', `delivery:${change.deliveryId}`, now);
-      this.suspend(accountId, 'both', 'fraud', `mail to a spam-trap address (delivery ${change.deliveryId})`, RULES_ACTOR, now);
-    }
-    if (change.state !== 'soft' && change.state !== 'hard') return;
-    const addressReason = change.state === 'hard' && isAddressReason(ev.category);
-    this.repo.recordFailure({
-      deliveryId: change.deliveryId,
-      accountId,
-      recipient,
-      channel: ref.channel,
-      campaign: ref.campaign,
-      state: change.state,
-      reason: ev.reason,
-      category: ev.category,
-      addressReason,
-      at: ev.at,
-    });
-    if (change.state === 'hard' && ref.channel === 'marketing') {
-      const profile = this.repo.getAccount(accountId)?.profile ?? 'default';
-      if (suppressesRecipient(profile, { state: 'hard', category: ev.category, channel: ref.channel })) {
-        this.repo.addSuppression(accountId, recipient, 'hard_bounce', `delivery:${change.deliveryId}`, now);
-      }
-      if (addressReason) this.checkGlobal(recipient, now);
-      if (ref.campaign) this.checkCanary(accountId, ref.campaign, now);
-    }
-    this.evaluate(accountId, now, RULES_ACTOR);
-  }
-
-  /** ARF complaints: a verified abuse report suppresses the contact and counts. */
-  onRecord(record: BounceRecord, now: number): void {
-    if (record.verified && record.accountId) this.ensureAccount(record.accountId, `record:${record.kind}`, now);
-    if (record.kind !== 'complaint' || !record.verified || !record.accountId || !record.recipient) return;
-    if (!isSpamComplaint(record.feedbackType)) return;
-    const messageId = record.messageId ?? '';
-    const ref = parseMessageRef(messageId);
-    const fresh = this.repo.insertReport({
-      accountId: record.accountId, kind: 'complaint', messageId, recipient: record.recipient,
-      channel: ref.channel, campaign: ref.campaign, at: now, source: 'arf',
-    });
-    if (!fresh) return;
-    this.repo.addSuppression(record.accountId, record.recipient, 'complaint', record.id ? `bounce:${record.id}` : 'arf', now);
-    this.store.lifecycle.emitEvent(record.accountId, 'complaint', {
-      accountId: record.accountId, messageId, recipient: record.recipient, feedbackType: record.feedbackType, at: now,
-    }, now);
-    this.evaluate(record.accountId, now, RULES_ACTOR);
-  }
-
-  /** Mail to a List-Unsubscribe mailto: address (the pipeline found the tokens). */
-  onSettle(_row: number, outcome: Extract<MessageOutcome, { state: 'processed' }>, now: number): void {
-    for (const u of outcome.unsubscribes ?? []) this.applyUnsubscribe(u, 'mailto', now);
-  }
-
-  private applyUnsubscribe(fields: VerpFields, source: string, now: number): void {
-    this.ensureAccount(fields.account, `unsubscribe:${source}`, now);
-    const recipient = canonicalAddress(fields.recipient);
-    const ref = parseMessageRef(fields.message);
-    const fresh = this.repo.insertReport({
-      accountId: fields.account, kind: 'unsubscribe', messageId: fields.message, recipient,
-      channel: ref.channel, campaign: ref.campaign, at: now, source,
-    });
-    this.repo.addSuppression(fields.account, recipient, 'unsubscribe', source, now);
-    if (!fresh) return;
-    this.store.lifecycle.emitEvent(fields.account, 'unsubscribe', { accountId: fields.account, messageId: fields.message, recipient, source, at: now }, now);
-    this.evaluate(fields.account, now, RULES_ACTOR);
-  }
-
-  private checkGlobal(address: string, now: number): void {
-    const n = this.repo.globalBounceAccounts(address, now - this.cfg.globalBounceDays * DAY_MS);
-    if (!isGlobalBounce(n, this.cfg)) return;
-    if (!this.repo.addSuppression(GLOBAL, address, 'global_bounce', `${n} accounts`, now)) return;
-    this.repo.audit(now, RULES_ACTOR, null, 'suppression.global', address, { accounts: n, days: this.cfg.globalBounceDays });
-    this.store.lifecycle.emitEvent(null, 'suppression.global', { address, accounts: n, at: now }, now);
-  }
-
-  private checkCanary(accountId: string, campaign: string, now: number): void {
-    const c = this.repo.getCampaign(accountId, campaign);
-    if (!c) {
-      this.repo.ensureCampaign(accountId, campaign, now);
-      return this.checkCanary(accountId, campaign, now);
-    }
-    if (c.state !== 'active' || !canaryCancels(c, this.cfg)) return;
-    this.repo.cancelCampaign(accountId, campaign, now);
-    this.repo.audit(now, RULES_ACTOR, accountId, 'campaign.cancel', campaign, { hardBounces: c.hardBounces, sends: c.sends, planned: c.planned });
-  }
-
-  /**
-   * Re-reads the month's figures and applies what they call for: a suspension (once), new
-   * warnings (announced once a month each), a review by volume. Idempotent; call inside a
-   * transaction.
-   */
-  evaluate(accountId: string, now: number, actor: string): { state: StoredState; figures: Figures; assessment: Assessment } {
-    const month = monthOf(now);
-    const state = this.repo.getState(accountId);
-    const figures = this.repo.figures(accountId, month);
-    const since = state.baseline?.month === month ? subtractFigures(figures, state.baseline.figures) : figures;
-    const assessment = assess(figures, since, this.cfg);
-    if (this.cfg.reviewMonthlySends > 0 && state.review === 'none' && figures.sends >= this.cfg.reviewMonthlySends) {
-      this.holdForReview(accountId, actor, `monthly sends passed ${this.cfg.reviewMonthlySends}`, now);
-    }
-    if (assessment.suspend && state.marketing === 'ok') {
-      this.suspend(accountId, 'marketing', assessment.suspend.cause, assessment.suspend.detail, actor, now);
-    }
-    const fresh = this.repo.getState(accountId);
-    const announced = fresh.warned?.month === month ? fresh.warned.causes : [];
-    const newCauses = assessment.warnings.filter((w) => !announced.includes(w));
-    if (newCauses.length && fresh.marketing === 'ok') {
-      fresh.warned = { month, causes: [...announced, ...newCauses] };
-      this.repo.saveState(accountId, fresh, now);
-      const r = rates(figures, this.cfg);
-      const payload = { accountId, causes: newCauses, month, rates: r };
-      this.repo.audit(now, actor, accountId, 'account.warning', null, payload);
-      this.store.lifecycle.emitEvent(accountId, 'account.warning', payload, now);
-      const view = viewHealth({ tier: this.tierOf(accountId), state: fresh, warnings: assessment.warnings, figures, openAppeal: false, cfg: this.cfg });
-      this.notify(accountId, 'warning', 'Warning about your sending', `${view.banner}\n\n${view.recommendations.map((x) => `- ${x}`).join('\n')}\n`, now);
-    }
-    return { state: this.repo.getState(accountId), figures, assessment };
-  }
-
-  private tierOf(accountId: string): Tier {
-    return this.repo.getAccount(accountId)?.tier ?? 'free';
-  }
-
-  /** Suspends a channel (or both: fraud). Does nothing when already suspended. */
-  suspend(accountId: string, channel: Channel | 'both', cause: SuspensionCause | string, detail: string, actor: string, now: number): boolean {
-    const s = this.repo.getState(accountId);
-    let changed = false;
-    if ((channel === 'marketing' || channel === 'both') && s.marketing === 'ok') {
-      Object.assign(s, { marketing: 'suspended', suspension: cause, suspensionDetail: detail, suspendedAt: now });
-      changed = true;
-    }
-    if ((channel === 'one_to_one' || channel === 'both') && s.oneToOne === 'ok') {
-      Object.assign(s, { oneToOne: 'suspended', oneToOneSuspension: cause, oneToOneSuspendedAt: now });
-      changed = true;
-    }
-    if (!changed) return false;
-    this.repo.saveState(accountId, s, now);
-    const payload = { accountId, channel, cause, detail };
-    this.repo.audit(now, actor, accountId, 'account.suspend', channel, payload);
-    this.store.lifecycle.emitEvent(accountId, 'account.suspended', payload, now);
-    const tier = this.tierOf(accountId);
-    const how = appealTier(tier);
-    const next =
-      how === 'form' ? 'You can file an appeal once you have cleaned your lists.'
-        : how === 'team' ? 'The deliverability team will contact you about the next steps.'
-          : 'Free accounts cannot appeal: marketing stays locked; the other functions keep working.';
-    const what = channel === 'one_to_one' ? 'Sending from your connected inbox (one-to-one mail)' : 'Marketing sending';
-    this.notify(accountId, 'suspension', `${what} is suspended`, `${what} is suspended: ${detail}.\n\n${next}\n`, now);
-    return true;
-  }
-
-  private notify(accountId: string, kind: string, subject: string, body: string, now: number): void {
-    const to = this.repo.getAccount(accountId)?.contactEmail;
-    if (!to) return;
-    this.repo.enqueueNotification({ accountId, kind, recipient: to, subject: `[bounced] ${subject}`, body }, now);
+    this.rules.known.add(accountId);
   }
 
   // ---------------------------------------------------------------------------------------
   // Accounts.
 
-  createAccount(input: { id: string; name?: string; tier: Tier; profile?: Profile; contactEmail?: string }, actor: string, now: number): Account {
+  async createAccount(input: { id: string; name?: string; tier: Tier; profile?: Profile; contactEmail?: string }, actor: string, now: number): Promise<Account> {
     if (!input.id || !/^[^\s\0]{1,200}$/.test(input.id)) throw new PolicyError('invalid_id', 'account id must be 1 to 200 characters without spaces');
     if (!TIERS.includes(input.tier)) throw new PolicyError('invalid_tier', `tier must be one of ${TIERS.join(', ')}`);
     const profile = input.profile ?? 'default';
     if (!PROFILES.includes(profile)) throw new PolicyError('invalid_profile', `profile must be one of ${PROFILES.join(', ')}`);
-    return this.store.atomically(() => {
-      if (this.repo.getAccount(input.id)) throw new PolicyError('account_exists', `account ${input.id} exists`);
+    return this.run(now, async (p) => {
+      if (await p.tx.accounts.exists(input.id)) throw new PolicyError('account_exists', `account ${input.id} exists`);
       const a = { id: input.id, name: input.name ?? null, tier: input.tier, profile, contactEmail: input.contactEmail?.toLowerCase() ?? null };
-      this.repo.insertAccount(a, now);
-      this.repo.audit(now, actor, a.id, 'account.create', null, { tier: a.tier, profile: a.profile });
-      if (this.cfg.reviewNewAccounts) this.holdForReview(a.id, actor, 'new account', now);
-      return this.repo.getAccount(a.id)!;
+      await p.tx.accounts.insert(a, now);
+      await p.audit(actor, a.id, 'account.create', null, { tier: a.tier, profile: a.profile });
+      if (this.cfg.reviewNewAccounts) await p.holdForReview(a.id, actor, 'new account');
+      return (await p.account(a.id))!;
     });
   }
 
-  updateAccount(id: string, patch: Partial<Pick<Account, 'name' | 'tier' | 'profile' | 'contactEmail'>>, actor: string, now: number): Account | null {
+  async updateAccount(id: string, patch: Partial<Pick<Account, 'name' | 'tier' | 'profile' | 'contactEmail'>>, actor: string, now: number): Promise<Account | null> {
     if (patch.tier !== undefined && !TIERS.includes(patch.tier)) throw new PolicyError('invalid_tier', `tier must be one of ${TIERS.join(', ')}`);
     if (patch.profile !== undefined && !PROFILES.includes(patch.profile)) throw new PolicyError('invalid_profile', `profile must be one of ${PROFILES.join(', ')}`);
-    return this.store.atomically(() => {
-      const a = this.repo.getAccount(id);
+    return this.run(now, async (p) => {
+      const a = await p.account(id);
       if (!a) return null;
       const next = { ...a, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Account;
       if (next.contactEmail) next.contactEmail = next.contactEmail.toLowerCase();
-      this.repo.updateAccount(next, now);
-      this.repo.audit(now, actor, id, 'account.update', null, { before: a, after: next });
-      if (next.profile !== a.profile) this.replayProfile(id, next.profile, actor, now);
-      return this.repo.getAccount(id);
+      await p.tx.accounts.update(next, now);
+      p.forget(id);
+      await p.audit(actor, id, 'account.update', null, { before: a, after: next });
+      if (next.profile !== a.profile) await this.replayProfile(p, id, next.profile, actor);
+      return p.account(id);
     });
   }
 
@@ -326,77 +113,78 @@ export class SqlitePolicyService implements PolicyService {
    * failures (the classifier's reason and category, kept per delivery): no re-parsing. An
    * unbounce stays in force for failures older than it.
    */
-  private replayProfile(accountId: string, profile: Profile, actor: string, now: number): void {
-    const byRecipient = new Map<string, Array<{ deliveryId: number; category: string | null; at: number }>>();
-    for (const f of this.repo.hardFailures(accountId)) {
-      const list = byRecipient.get(f.recipient) ?? [];
-      list.push(f);
-      byRecipient.set(f.recipient, list);
-    }
+  private async replayProfile(p: PolicyTx, accountId: string, profile: Profile, actor: string): Promise<void> {
+    const failures = await p.tx.failures.hardOf(accountId);
+    const unbounced = new Map<string, number | null>();
+    for (const r of new Set(failures.map((f) => f.recipient))) unbounced.set(r, await p.tx.audit.lastAt(accountId, 'suppression.unbounce', r));
     let added = 0;
     let removed = 0;
-    for (const [recipient, failures] of byRecipient) {
-      const unbouncedAt = this.repo.lastAuditAt(accountId, 'suppression.unbounce', recipient) ?? -Infinity;
-      const wanting = failures.filter((f) => f.at > unbouncedAt && suppressesRecipient(profile, { state: 'hard', category: f.category, channel: 'marketing' }));
-      if (wanting.length) {
-        if (this.repo.addSuppression(accountId, recipient, 'hard_bounce', `delivery:${wanting[0]!.deliveryId}`, now)) added++;
-      } else if (this.repo.removeSuppression(accountId, recipient, 'hard_bounce')) {
+    for (const [recipient, deliveryId] of replayProfile(profile, failures, (r) => unbounced.get(r) ?? null)) {
+      if (deliveryId !== null) {
+        if (await p.tx.suppressions.add(accountId, recipient, 'hard_bounce', `delivery:${deliveryId}`, p.now)) added++;
+      } else if (await p.tx.suppressions.remove(accountId, recipient, 'hard_bounce')) {
         removed++;
       }
     }
-    this.repo.audit(now, actor, accountId, 'account.profile.replay', profile, { added, removed });
+    await p.audit(actor, accountId, 'account.profile.replay', profile, { added, removed });
   }
 
-  getAccount(id: string): Account | null {
-    return this.repo.getAccount(id);
+  getAccount(id: string): Promise<Account | null> {
+    return this.store.accounts.get(id);
   }
 
-  listAccounts(): Account[] {
-    return this.repo.listAccounts();
+  listAccounts(): Promise<Account[]> {
+    return this.store.accounts.list();
   }
 
   // ---------------------------------------------------------------------------------------
-  // The pre-send check: one read for the account's state and the suppressions (plus the campaign).
+  // The pre-send check (the hot path): one read for the account, its state, the address's
+  // suppressions and the campaign (store.suppressions.preSend), then the pure decision.
 
-  checkSend(accountId: string, address: string, now: number, opts: { campaign?: string; channel?: Channel } = {}): SendDecision {
-    return this.check(accountId, address, now, opts).decision;
+  async checkSend(accountId: string, address: string, _now: number, opts: CheckOptions = {}): Promise<SendDecision> {
+    return (await this.check(accountId, address, opts)).decision;
   }
 
-  checkSendExisting(accountId: string, address: string, now: number, opts: { campaign?: string; channel?: Channel } = {}): SendDecision | null {
-    const r = this.check(accountId, address, now, opts);
+  async checkSendExisting(accountId: string, address: string, _now: number, opts: CheckOptions = {}): Promise<SendDecision | null> {
+    const r = await this.check(accountId, address, opts);
     return r.accountExists ? r.decision : null;
   }
 
-  private check(accountId: string, address: string, _now: number, opts: { campaign?: string; channel?: Channel }): { accountExists: boolean; decision: SendDecision } {
+  private async check(accountId: string, address: string, opts: CheckOptions): Promise<{ accountExists: boolean; decision: SendDecision }> {
     const addr = canonicalAddress(address.trim());
-    const { accountExists, state, hits } = this.repo.sendCheck(accountId, addr);
-    const cancelledAt = opts.campaign ? this.repo.campaignCancelledAt(accountId, opts.campaign) : null;
+    const { accountExists, state, hits, campaignCancelledAt } = await this.store.suppressions.preSend(accountId, addr, opts.campaign ?? null);
     const channel = opts.channel ?? 'marketing';
-    return { accountExists, decision: decideSend(addr, state, channel === 'marketing' ? hits : [], cancelledAt === null ? null : { cancelledAt }, channel) };
+    const campaign = campaignCancelledAt === null ? null : { cancelledAt: campaignCancelledAt };
+    return { accountExists, decision: decideSend(addr, state, channel === 'marketing' ? hits : [], campaign, channel) };
   }
 
-  checkSendBatch(accountId: string, addresses: string[], _now: number, opts: { campaign?: string; channel?: Channel } = {}): SendDecision[] {
-    const state = this.repo.getState(accountId);
-    const cancelledAt = opts.campaign ? this.repo.campaignCancelledAt(accountId, opts.campaign) : null;
+  async checkSendBatch(accountId: string, addresses: string[], _now: number, opts: CheckOptions = {}): Promise<SendDecision[]> {
+    const addrs = addresses.map((a) => canonicalAddress(a.trim()));
     const channel = opts.channel ?? 'marketing';
-    const campaign = cancelledAt === null ? null : { cancelledAt };
-    return this.store.atomically(() =>
-      addresses.map((a) => {
-        const addr = canonicalAddress(a.trim());
-        return decideSend(addr, state, channel === 'marketing' ? this.repo.suppressionHits(accountId, addr) : [], campaign, channel);
-      }),
-    );
+    const [state, campaign, hits] = await Promise.all([
+      this.store.accounts.state(accountId),
+      opts.campaign ? this.store.campaigns.get(accountId, opts.campaign) : Promise.resolve(null),
+      channel === 'marketing' ? this.store.suppressions.hitsMany(accountId, addrs) : Promise.resolve(addrs.map(() => [])),
+    ]);
+    const cancelled = campaign?.state === 'cancelled' && campaign.cancelledAt !== null ? { cancelledAt: campaign.cancelledAt } : null;
+    return addrs.map((addr, i) => decideSend(addr, state, hits[i]!, cancelled, channel));
   }
 
   // ---------------------------------------------------------------------------------------
   // Health.
 
-  health(accountId: string, now: number): Health | null {
-    const account = this.repo.getAccount(accountId);
-    if (!account) return null;
-    const { state, figures, assessment } = this.store.atomically(() => this.evaluate(accountId, now, RULES_ACTOR));
-    const openAppeal = this.repo.openAppeal(accountId);
-    const view = viewHealth({ tier: account.tier, state, warnings: assessment.warnings, figures, openAppeal: openAppeal !== null, cfg: this.cfg });
+  async health(accountId: string, now: number): Promise<Health | null> {
+    const result = await this.run(now, async (p) => {
+      const account = await p.account(accountId);
+      if (!account) return null;
+      const e = await p.evaluate(accountId, RULES_ACTOR);
+      const openAppeal = await p.tx.appeals.openOf(accountId);
+      return { account, e, openAppeal };
+    });
+    if (!result) return null;
+    const { account, e, openAppeal } = result;
+    const { state, figures } = e;
+    const view = viewHealth({ tier: account.tier, state, warnings: e.assessment.warnings, figures, openAppeal: openAppeal !== null, cfg: this.cfg });
     const r = rates(figures, this.cfg);
     return {
       accountId,
@@ -422,62 +210,64 @@ export class SqlitePolicyService implements PolicyService {
     };
   }
 
-  /** Rates of one campaign (all time), and whether the canary cancelled it. */
-  campaignHealth(accountId: string, campaign: string): CampaignHealth | null {
-    const c = this.repo.getCampaign(accountId, campaign);
+  /** Rates of one campaign (all time, from its counters), and whether the canary cancels it. */
+  async campaignHealth(accountId: string, campaign: string): Promise<CampaignHealth | null> {
+    const c = await this.store.campaigns.get(accountId, campaign);
     if (!c) return null;
-    const r = this.repo.campaignReports(accountId, campaign);
-    const of = (n: number) => (c.sends > 0 ? n / c.sends : 0);
+    const n = await this.store.counters.campaign(accountId, campaign);
+    const of = (x: number) => (c.sends > 0 ? x / c.sends : 0);
     return {
       accountId, campaign, state: c.state, cancelledAt: c.cancelledAt, planned: c.planned, sends: c.sends,
-      hardBounces: c.hardBounces, hardBounceRate: of(c.hardBounces),
-      complaints: r.complaints, complaintRate: of(r.complaints),
-      unsubscribes: r.unsubscribes, unsubscribeRate: of(r.unsubscribes),
-      canaryCancels: canaryCancels(c, this.cfg),
+      hardBounces: n.hardBounces, hardBounceRate: of(n.hardBounces),
+      complaints: n.complaints, complaintRate: of(n.complaints),
+      unsubscribes: n.unsubscribes, unsubscribeRate: of(n.unsubscribes),
+      canaryCancels: canaryCancels({ hardBounces: n.hardBounces, sends: c.sends, planned: c.planned }, this.cfg),
     };
   }
 
   /** Sends of a campaign made through another MTA (the log counts its own), and its declared size. */
-  recordCampaignSends(accountId: string, campaign: string, count: number, planned: number | null, now: number): void {
-    this.requireAccount(accountId);
-    this.store.atomically(() => {
-      if (planned !== null) this.repo.setCampaignPlanned(accountId, campaign, planned, now);
-      if (count > 0) this.repo.addCampaignSends(accountId, campaign, count, now);
+  async recordCampaignSends(accountId: string, campaign: string, count: number, planned: number | null, now: number): Promise<void> {
+    await this.requireAccount(accountId);
+    await this.store.transaction(async (tx) => {
+      if (planned !== null) await tx.campaigns.setPlanned(accountId, campaign, planned, now);
+      if (count > 0) await tx.campaigns.addSends(accountId, campaign, count, now);
     });
   }
 
   // ---------------------------------------------------------------------------------------
   // Suppressions.
 
-  listSuppressions(filter: { accountId: string; reason?: SuppressionReason; scope?: 'account' | 'global'; since?: number; cursor?: string; limit?: number }): { items: SuppressionRecord[]; next: string | null } {
+  async listSuppressions(filter: { accountId: string; reason?: SuppressionReason; scope?: 'account' | 'global'; since?: number; cursor?: string; limit?: number }): Promise<{ items: SuppressionRecord[]; next: string | null }> {
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
     const afterId = filter.cursor ? Number(filter.cursor) || 0 : 0;
-    const rows = this.repo.listSuppressions({ ...filter, afterId, limit: limit + 1 });
+    const rows = await this.store.suppressions.list({ accountId: filter.accountId, reason: filter.reason, scope: filter.scope, since: filter.since, afterId, limit: limit + 1 });
     const items = rows.slice(0, limit);
     const next = rows.length > limit ? String(items[items.length - 1]!.id) : null;
     return { items: items.map(({ id: _id, ...r }) => r), next };
   }
 
-  addSuppressions(accountId: string, addresses: Iterable<string>, reason: 'import' | 'manual' | 'unsubscribe', actor: string, now: number): number {
-    this.requireAccount(accountId);
-    return this.store.atomically(() => {
+  async addSuppressions(accountId: string, addresses: Iterable<string>, reason: AddableReason, actor: string, now: number): Promise<number> {
+    if (!ADDABLE_REASONS.includes(reason)) throw new PolicyError('invalid_reason', `reason must be one of ${ADDABLE_REASONS.join(', ')}`);
+    await this.requireAccount(accountId);
+    return this.run(now, async (p) => {
       let n = 0;
       for (const a of addresses) {
         const addr = canonicalAddress(a.trim());
-        if (addr && this.repo.addSuppression(accountId, addr, reason, actor, now)) n++;
+        if (addr && (await p.tx.suppressions.add(accountId, addr, reason, actor, now))) n++;
       }
-      this.repo.audit(now, actor, accountId, 'suppression.add', reason, { added: n });
+      await p.audit(actor, accountId, 'suppression.add', reason, { added: n });
       return n;
     });
   }
 
-  removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): boolean {
+  async removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): Promise<boolean> {
     if (!why?.trim()) throw new PolicyError('why_required', 'say why the suppression is removed (it is audited)');
     const addr = canonicalAddress(address.trim());
-    return this.store.atomically(() => {
-      const removed = REMOVABLE.filter((r) => this.repo.removeSuppression(accountId, addr, r));
+    return this.run(now, async (p) => {
+      const removed: SuppressionReason[] = [];
+      for (const r of REMOVABLE_REASONS) if (await p.tx.suppressions.remove(accountId, addr, r)) removed.push(r);
       if (!removed.length) return false;
-      this.repo.audit(now, actor, accountId, 'suppression.unbounce', addr, { why: why.trim(), reasons: removed });
+      await p.audit(actor, accountId, 'suppression.unbounce', addr, { why: why.trim(), reasons: removed });
       return true;
     });
   }
@@ -485,10 +275,10 @@ export class SqlitePolicyService implements PolicyService {
   // ---------------------------------------------------------------------------------------
   // Unsubscribes.
 
-  unsubscribe(token: string, now: number): { ok: true; accountId: string; address: string } | { ok: false; error: string } {
+  async unsubscribe(token: string, now: number): Promise<{ ok: true; accountId: string; address: string } | { ok: false; error: string }> {
     const d = this.verp.decodeUnsubscribe(token);
     if (!d.ok) return { ok: false, error: d.error };
-    this.store.atomically(() => this.applyUnsubscribe(d.fields, 'one-click', now));
+    await this.run(now, (p) => p.unsubscribe(d.fields, 'one-click'));
     return { ok: true, accountId: d.fields.account, address: canonicalAddress(d.fields.recipient) };
   }
 
@@ -505,132 +295,118 @@ export class SqlitePolicyService implements PolicyService {
   // ---------------------------------------------------------------------------------------
   // Appeals, review, abuse desk.
 
-  fileAppeal(accountId: string, form: Record<string, unknown>, now: number): { ok: true; appealId: number } | { ok: false; error: string } {
-    const account = this.repo.getAccount(accountId);
-    if (!account) return { ok: false, error: 'no such account' };
+  async fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | { ok: false; error: string }> {
     const read = readAppealForm(form);
-    return this.store.atomically(() => {
-      const state = this.repo.getState(accountId);
+    return this.run(now, async (p): Promise<{ ok: true; appealId: number } | { ok: false; error: string }> => {
+      const account = await p.account(accountId);
+      if (!account) return { ok: false, error: 'no such account' };
+      const state = await p.state(accountId);
       const channel = read.ok ? read.form.channel : ((form.channel as Channel | undefined) ?? 'marketing');
       const suspended = channel === 'one_to_one' ? state.oneToOne === 'suspended' : state.marketing === 'suspended';
-      const allowed = appealAllowed(account.tier, suspended, this.repo.openAppeal(accountId) !== null);
+      const allowed = appealAllowed(account.tier, suspended, (await p.tx.appeals.openOf(accountId)) !== null);
       if (!allowed.ok) {
-        if (allowed.code === 'legacy_tier' && suspended && this.repo.lastAuditAt(accountId, 'appeal.outreach', channel) === null) {
-          this.repo.audit(now, RULES_ACTOR, accountId, 'appeal.outreach', channel, { tier: account.tier });
-          this.notify(accountId, 'outreach', 'About your suspended sending', 'Your plan does not include the appeal form: a member of the deliverability team will write to you about the suspension and the next steps.\n', now);
+        if (allowed.code === 'legacy_tier' && suspended && (await p.tx.audit.lastAt(accountId, 'appeal.outreach', channel)) === null) {
+          await p.audit(RULES_ACTOR, accountId, 'appeal.outreach', channel, { tier: account.tier });
+          await p.notify(accountId, OUTREACH_NOTICE);
         }
         return { ok: false, error: allowed.error };
       }
       if (!read.ok) return { ok: false, error: read.error };
-      const id = this.repo.insertAppeal(accountId, channel, read.form as unknown as Record<string, unknown>, now);
-      this.repo.audit(now, `account:${accountId}`, accountId, 'appeal.file', String(id), { channel });
-      this.notify(accountId, 'appeal_received', 'We received your appeal', `We received your appeal (number ${id}). A reviewer will decide; you will hear from us by email.\n`, now);
+      const id = await p.tx.appeals.file(accountId, channel, read.form as unknown as Record<string, unknown>, now);
+      await p.audit(`account:${accountId}`, accountId, 'appeal.file', String(id), { channel });
+      await p.notify(accountId, appealReceivedNotice(id));
       return { ok: true, appealId: id };
     });
   }
 
-  decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): { ok: true } | { ok: false; error: string } {
+  async decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | { ok: false; error: string }> {
     if (decision !== 'reinstate' && decision !== 'deny') return { ok: false, error: 'decision must be reinstate or deny' };
     if (!reason?.trim()) return { ok: false, error: 'a reason is required' };
-    return this.store.atomically(() => {
-      const appeal = this.repo.getAppeal(appealId);
+    const why = reason.trim();
+    return this.run(now, async (p): Promise<{ ok: true } | { ok: false; error: string }> => {
+      const appeal = await p.tx.appeals.get(appealId);
       if (!appeal) return { ok: false, error: 'no such appeal' };
       if (appeal.state !== 'open') return { ok: false, error: `appeal already decided (${appeal.state})` };
-      this.repo.decideAppeal(appealId, decision === 'reinstate' ? 'reinstated' : 'denied', actor, reason.trim(), now);
-      this.repo.audit(now, actor, appeal.accountId, 'appeal.decide', String(appealId), { decision, reason: reason.trim() });
-      if (decision === 'reinstate') this.reinstate(appeal.accountId, appeal.channel, actor, reason.trim(), now);
-      const text =
-        decision === 'reinstate'
-          ? `Your appeal ${appealId} was accepted: sending is reinstated. Contacts that bounced, unsubscribed or complained stay suppressed.\n\nReason: ${reason.trim()}\n`
-          : `Your appeal ${appealId} was denied: sending stays suspended.\n\nReason: ${reason.trim()}\n`;
-      this.notify(appeal.accountId, 'decision', `Decision on your appeal ${appealId}`, text, now);
+      await p.tx.appeals.decide(appealId, decision === 'reinstate' ? 'reinstated' : 'denied', actor, why, now);
+      await p.audit(actor, appeal.accountId, 'appeal.decide', String(appealId), { decision, reason: why });
+      if (decision === 'reinstate') await this.reinstate(p, appeal.accountId, appeal.channel, actor, why);
+      await p.notify(appeal.accountId, appealDecisionNotice(appealId, decision, why));
       return { ok: true };
     });
   }
 
-  /**
-   * Lifts a suspension. Suppressions are untouched. The month's counts so far become the
-   * baseline: the rates that suspended the account do not suspend it again at once, new
-   * failures this month do.
-   */
-  reinstate(accountId: string, channel: Channel, actor: string, reason: string, now: number): void {
-    const s = this.repo.getState(accountId);
-    if (channel === 'one_to_one') {
-      Object.assign(s, { oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null });
-    } else {
-      const month = monthOf(now);
-      Object.assign(s, { marketing: 'ok', suspension: null, suspensionDetail: null, suspendedAt: null, baseline: { month, figures: this.repo.figures(accountId, month) } });
-    }
-    this.repo.saveState(accountId, s, now);
+  /** Lifts a suspension. Suppressions are untouched; the month so far becomes the baseline (rules.reinstatedState). */
+  private async reinstate(p: PolicyTx, accountId: string, channel: Channel, actor: string, reason: string): Promise<void> {
+    const month = monthOf(p.now);
+    const figures = await p.tx.counters.month(accountId, month, 'marketing');
+    await p.saveState(accountId, reinstatedState(await p.state(accountId), channel, month, figures));
     const payload = { accountId, channel, reason };
-    this.repo.audit(now, actor, accountId, 'account.reinstate', channel, payload);
-    this.store.lifecycle.emitEvent(accountId, 'account.reinstated', payload, now);
+    await p.audit(actor, accountId, 'account.reinstate', channel, payload);
+    await p.event(accountId, 'account.reinstated', payload);
   }
 
   /** A direct complaint to the abuse desk, recorded by an admin; may suspend at once. */
-  recordAbuseReport(accountId: string, detail: string, suspendNow: boolean, actor: string, now: number): void {
-    this.requireAccount(accountId);
-    this.store.atomically(() => {
-      this.repo.insertAbuseReport(accountId, actor, detail, now);
-      this.repo.audit(now, actor, accountId, 'abuse.report', null, { detail, suspend: suspendNow });
-      if (suspendNow) this.suspend(accountId, 'marketing', 'abuse', detail, actor, now);
+  async recordAbuseReport(accountId: string, detail: string, suspendNow: boolean, actor: string, now: number): Promise<void> {
+    await this.requireAccount(accountId);
+    await this.run(now, async (p) => {
+      await p.tx.abuse.add(accountId, actor, detail, now);
+      await p.audit(actor, accountId, 'abuse.report', null, { detail, suspend: suspendNow });
+      if (suspendNow) await p.suspend(accountId, 'marketing', 'abuse', detail, actor);
     });
   }
 
   /** An admin suspension of one channel (e.g. one-to-one for a connected inbox's behaviour). */
-  suspendChannel(accountId: string, channel: Channel, detail: string, actor: string, now: number): boolean {
-    this.requireAccount(accountId);
-    return this.store.atomically(() => this.suspend(accountId, channel, 'admin', detail, actor, now));
+  async suspendChannel(accountId: string, channel: Channel, detail: string, actor: string, now: number): Promise<boolean> {
+    await this.requireAccount(accountId);
+    return this.run(now, (p) => p.suspend(accountId, channel, 'admin', detail, actor));
   }
 
-  holdForReview(accountId: string, actor: string, why: string, now: number): void {
-    const s = this.repo.getState(accountId);
-    if (s.review === 'required' || s.review === 'submitted') return;
-    s.review = 'required';
-    this.repo.saveState(accountId, s, now);
-    this.repo.audit(now, actor, accountId, 'review.hold', null, { why });
-    this.notify(accountId, 'review', 'Your account is held for review', 'Before your marketing mail goes out, tell us about your contacts and the mail you want to send (review form). Marketing is locked until an admin approves it.\n', now);
+  /** Holds an existing account for review (an admin's decision). */
+  async holdForReview(accountId: string, actor: string, why: string, now: number): Promise<void> {
+    await this.requireAccount(accountId);
+    await this.run(now, (p) => p.holdForReview(accountId, actor, why));
   }
 
-  submitReview(accountId: string, form: Record<string, unknown>, now: number): { ok: true } | { ok: false; error: string } {
+  async submitReview(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true } | { ok: false; error: string }> {
     if (typeof form.contactsSource !== 'string' || typeof form.emailPurpose !== 'string') {
       return { ok: false, error: 'the review form needs contactsSource and emailPurpose' };
     }
-    return this.store.atomically(() => {
-      const s = this.repo.getState(accountId);
+    return this.run(now, async (p): Promise<{ ok: true } | { ok: false; error: string }> => {
+      const s = await p.state(accountId);
       if (s.review !== 'required' && s.review !== 'denied') return { ok: false, error: 'the account is not held for review' };
-      s.review = 'submitted';
-      s.reviewForm = form;
-      this.repo.saveState(accountId, s, now);
-      this.repo.audit(now, `account:${accountId}`, accountId, 'review.submit', null, null);
+      await p.saveState(accountId, { ...s, review: 'submitted', reviewForm: form });
+      await p.audit(`account:${accountId}`, accountId, 'review.submit', null, null);
       return { ok: true };
     });
   }
 
-  decideReview(accountId: string, decision: 'approve' | 'deny', reason: string, actor: string, now: number): { ok: true } | { ok: false; error: string } {
+  async decideReview(accountId: string, decision: 'approve' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | { ok: false; error: string }> {
     if (!reason?.trim()) return { ok: false, error: 'a reason is required' };
-    return this.store.atomically(() => {
-      const s = this.repo.getState(accountId);
+    return this.run(now, async (p): Promise<{ ok: true } | { ok: false; error: string }> => {
+      const s = await p.state(accountId);
       if (s.review !== 'submitted' && s.review !== 'required') return { ok: false, error: 'no review to decide' };
-      s.review = decision === 'approve' ? 'approved' : 'denied';
-      this.repo.saveState(accountId, s, now);
-      this.repo.audit(now, actor, accountId, 'review.decide', null, { decision, reason });
-      this.notify(accountId, 'decision', `Review ${decision === 'approve' ? 'approved' : 'not approved'}`,
-        decision === 'approve' ? `Your account review was approved: marketing is unlocked.\n\n${reason}\n` : `Your account review was not approved: marketing stays locked.\n\n${reason}\n`, now);
+      await p.saveState(accountId, { ...s, review: decision === 'approve' ? 'approved' : 'denied' });
+      await p.audit(actor, accountId, 'review.decide', null, { decision, reason });
+      await p.notify(accountId, reviewDecisionNotice(decision, reason));
       return { ok: true };
     });
   }
 
-  /** Re-evaluates every account active this month (the scheduler's evaluate-policy job). */
-  evaluateAll(now: number): number {
-    const month = monthOf(now);
-    const ids = this.repo.activeAccounts(Date.parse(`${month}-01T00:00:00Z`));
-    for (const id of ids) this.store.atomically(() => this.evaluate(id, now, RULES_ACTOR));
+  /** Re-evaluates every account active this month (the scheduler's evaluate-policy job), one transaction each. */
+  async evaluateAll(now: number): Promise<number> {
+    const ids = await this.store.counters.activeAccounts(monthOf(now));
+    for (const id of ids) await this.run(now, (p) => p.evaluate(id, RULES_ACTOR));
     return ids.length;
   }
-}
 
-/** The policy service over an opened store, with its rules attached. */
-export function attachPolicy(store: SqliteStore, config: Config, verp: VerpCodec): SqlitePolicyService {
-  return new SqlitePolicyService(store, config, verp).attach();
+  // ---------------------------------------------------------------------------------------
+  // Listings (CLI).
+
+  listAppeals(accountId?: string): Promise<Appeal[]> {
+    return this.store.appeals.list(accountId);
+  }
+
+  listNotifications(accountId?: string): Promise<Notification[]> {
+    return this.store.notifications.list(accountId);
+  }
 }

@@ -1,8 +1,8 @@
 import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
-import type { LifecycleStore } from '../store/types.js';
+import type { JobRepo } from '../store/contract.js';
 
-// Jobs with a cadence; each one's last and next run live in SQLite, so a restart neither
+// Jobs with a cadence; each one's last and next run live in the store, so a restart neither
 // skips a job that was due nor repeats one that just ran. Every job takes `now`: the daemon
 // passes the clock, `bounced tick --now T` and tests pass T. The daemon's cadence itself is
 // kept on the monotonic clock (see Scheduler.ranAt): wall-clock jumps and `tick --now` in the
@@ -36,7 +36,7 @@ export class Scheduler {
   private readonly ranAt = new Map<string, number>();
 
   constructor(
-    private readonly lifecycle: LifecycleStore,
+    private readonly jobStates: Pick<JobRepo, 'get' | 'save'>,
     private readonly jobs: Job[],
     private readonly log: Logger,
     /** Called after every run (metrics). */
@@ -46,22 +46,22 @@ export class Scheduler {
 
   /** Runs every job due at `now` (by the stored state) once, in order; returns the names of those that ran. */
   runDue(now: number): Promise<string[]> {
-    return this.runWhere(now, (job) => dueByStoredState(this.lifecycle.getJob(job.name), job.cadenceMs, now));
+    return this.runWhere(now, async (job) => dueByStoredState(await this.jobStates.get(job.name), job.cadenceMs, now));
   }
 
   /** The daemon's tick: a job this process ran before is due by the monotonic clock. */
   private runOnCadence(now: number): Promise<string[]> {
-    return this.runWhere(now, (job) => {
+    return this.runWhere(now, async (job) => {
       const last = this.ranAt.get(job.name);
       if (last !== undefined) return this.monotonic() - last >= job.cadenceMs;
-      return dueByStoredState(this.lifecycle.getJob(job.name), job.cadenceMs, now);
+      return dueByStoredState(await this.jobStates.get(job.name), job.cadenceMs, now);
     });
   }
 
-  private async runWhere(now: number, due: (job: Job) => boolean): Promise<string[]> {
+  private async runWhere(now: number, due: (job: Job) => Promise<boolean>): Promise<string[]> {
     const ran: string[] = [];
     for (const job of this.jobs) {
-      if (!due(job)) continue;
+      if (!(await due(job))) continue;
       const t0 = performance.now();
       let error: string | null = null;
       try {
@@ -72,7 +72,7 @@ export class Scheduler {
       }
       // A failed job is tried again at its next cadence, not in a tight loop.
       this.ranAt.set(job.name, this.monotonic());
-      this.lifecycle.saveJob(job.name, now, now + job.cadenceMs, error);
+      await this.jobStates.save(job.name, now, now + job.cadenceMs, error);
       this.onRan?.(job.name, (performance.now() - t0) / 1000, error);
       this.log.debug({ evt: 'JOB_RAN', job: job.name, ms: Math.round(performance.now() - t0), error }, 'job ran');
       ran.push(job.name);

@@ -1,19 +1,27 @@
 import type { Config } from '../config/schema.js';
-import type { Store } from '../store/types.js';
-import type { Job } from './index.js';
+import { HOUR_MS } from '../domain/index.js';
 import type { Logger } from '../log.js';
+import type { PolicyRules } from '../policy/apply.js';
 import { sendDueNotifications } from '../policy/notify.js';
-import type { SqlitePolicyService } from '../policy/service.js';
+import type { PolicyService } from '../policy/service.js';
+import type { Store } from '../store/contract.js';
+import type { Job } from './index.js';
 
-/** Pending deliveries whose window has run out at `now` become soft bounces. Returns how many. */
-export function expirePending(store: Store, windowMs: number, now: number): number {
+/** Deliveries expired per transaction. */
+const EXPIRE_BATCH = 1000;
+
+/**
+ * Pending deliveries whose window has run out at `now` become soft bounces, through the same
+ * policy step as any other evidence (failures, the month). Returns how many.
+ */
+export async function expirePending(store: Store, rules: PolicyRules, windowMs: number, now: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const due = store.lifecycle.duePending(now - windowMs);
+    const due = await store.deliveries.duePending(now - windowMs, EXPIRE_BATCH);
     if (!due.length) return total;
-    store.atomically(() => {
+    await rules.transaction(store, now, async (p) => {
       for (const d of due) {
-        store.lifecycle.applyEvidence(
+        await p.recordEvidence(
           {
             accountId: d.accountId,
             messageId: d.messageId,
@@ -31,7 +39,6 @@ export function expirePending(store: Store, windowMs: number, now: number): numb
             countsAsSend: false,
           },
           null,
-          now,
         );
       }
     });
@@ -39,16 +46,21 @@ export function expirePending(store: Store, windowMs: number, now: number): numb
   }
 }
 
-export const QUEUE_ID_MEMORY_MS = 7 * 86_400_000;
+export const QUEUE_ID_MEMORY_MS = 7 * 24 * HOUR_MS;
 
-export function standardJobs(config: Config, store: Store, processor: { drain(): Promise<void> }, webhooks?: { run(now: number): Promise<unknown> }): Job[] {
-  const windowMs = config.lifecycle.pendingWindowHours * 3_600_000;
+export function standardJobs(
+  config: Config,
+  p: { store: Store; rules: PolicyRules },
+  processor: { drain(): Promise<void> },
+  webhooks?: { run(now: number): Promise<unknown> },
+): Job[] {
+  const windowMs = config.lifecycle.pendingWindowHours * HOUR_MS;
   return [
     // The processor is woken by every commit; this catches what a fault left behind.
     { name: 'process-spool', cadenceMs: 60_000, run: () => processor.drain() },
-    { name: 'expire-pending', cadenceMs: 5 * 60_000, run: (now) => void expirePending(store, windowMs, now) },
+    { name: 'expire-pending', cadenceMs: 5 * 60_000, run: (now) => expirePending(p.store, p.rules, windowMs, now).then(() => undefined) },
     // Postfix reuses short queue ids: forget them once no status line can still come.
-    { name: 'prune-queue-ids', cadenceMs: 3_600_000, run: (now) => void store.lifecycle.pruneQueue(now - QUEUE_ID_MEMORY_MS) },
+    { name: 'prune-queue-ids', cadenceMs: 3_600_000, run: (now) => p.store.tail.pruneQueue(now - QUEUE_ID_MEMORY_MS).then(() => undefined) },
     // Fans new events out to webhook endpoints and sends what is due (retries included);
     // commits also kick the dispatcher at once, this catches the rest.
     ...(webhooks ? [{ name: 'deliver-webhooks', cadenceMs: 10_000, run: (now: number) => webhooks.run(now).then(() => undefined) }] : []),
@@ -56,11 +68,11 @@ export function standardJobs(config: Config, store: Store, processor: { drain():
 }
 
 /** The account policy's jobs (appended to standardJobs by the daemon and `bounced tick`). */
-export function policyJobs(config: Config, policy: SqlitePolicyService, log?: Logger): Job[] {
+export function policyJobs(config: Config, policy: PolicyService, store: Store, log?: Logger): Job[] {
   return [
     // Sends counted after the bounces (bounced sends add, POST /v1/sends) can change a rate.
-    { name: 'evaluate-policy', cadenceMs: 5 * 60_000, run: (now) => void policy.evaluateAll(now) },
+    { name: 'evaluate-policy', cadenceMs: 5 * 60_000, run: (now) => policy.evaluateAll(now).then(() => undefined) },
     // The notifications outbox (warnings, suspensions, appeals) to the configured relay.
-    { name: 'send-notifications', cadenceMs: 60_000, run: (now) => sendDueNotifications(policy.repo, config, now, log).then(() => undefined) },
+    { name: 'send-notifications', cadenceMs: 60_000, run: (now) => sendDueNotifications(store.notifications, config, now, log).then(() => undefined) },
   ];
 }

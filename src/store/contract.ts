@@ -36,7 +36,8 @@
 //   claimed with a lease (`webhooks.claimDue`); an expired lease is taken over.
 // - Errors are StoreError with a stable code (./store-error.ts); the edges map `temporary`
 //   codes to SMTP 451 4.3.0, HTTP 503 and exit 75.
-// - Addresses are lower-cased by the store on the way in; times are integer ms (UTC).
+// - Addresses are kept in one spelling by the store (src/address.ts: the domain in ASCII, lower
+//   case), whatever spelling it is given; times are integer ms (UTC).
 //
 // Everything one message's settling needs fits one transaction: read the delivery
 // (applyEvidence returns the change), the account's policy state and profile, its month's
@@ -44,10 +45,12 @@
 // reports, events, audit rows and notifications; counters follow by themselves.
 
 import type {
-  AppealState, BounceType, CampaignCounts, CampaignState, Category, Channel, ChannelState, ContactReportKind,
-  DeliveryState, EventType, EvidenceSource, FailedState, Figures, MessageSource, MessageState, Profile, ReportKind,
-  ReviewState, SuppressionReason, Tier,
+  AppealState, BounceType, CampaignCounts, CampaignState, Category, Channel, ContactReportKind,
+  DeliveryState, EventType, EvidenceSource, FailedState, Figures, MessageSource, MessageState, PolicyState, Profile, ReportKind,
+  SuppressionReason, Tier,
 } from '../domain/index.js';
+
+export { DEFAULT_POLICY_STATE, type PolicyState } from '../domain/index.js';
 
 export { StoreError, STORE_ERROR_CODES, TEMPORARY_STORE_ERRORS, isStoreError, type StoreErrorCode } from './store-error.js';
 
@@ -77,8 +80,16 @@ export interface MessageSummary extends Envelope {
   sha256: string;
   state: MessageState;
   processedAt: number | null;
+  /**
+   * Processing attempts begun: counted (committed) before each parse starts
+   * (`beginAttempts`), so a message whose parse crashes its worker or takes the process down
+   * is given up after `pipeline.maxAttempts` instead of being retried for ever.
+   */
   attempts: number;
+  /** Why it is unparseable; while still `received`, what stopped its last attempt. */
   error: string | null;
+  /** What was cut from what it produced (records past the cap, a Message-ID too long). */
+  warning: string | null;
   kind: ReportKind | null;
   detector: string | null;
   reportMessageId: string | null;
@@ -95,7 +106,20 @@ export interface ClaimedMessage extends MessageSummary {
 
 /** How a message was settled: written once, from `received`. */
 export type Settlement =
-  | { state: 'processed'; kind: ReportKind; detector: string; reportMessageId: string | null }
+  | {
+      state: 'processed';
+      kind: ReportKind;
+      detector: string;
+      reportMessageId: string | null;
+      /**
+       * What makes a later message a duplicate of this one besides equal bytes: the report
+       * Message-ID within its verified token (src/pipeline/decide.ts duplicateKey); null for
+       * unverified mail, whose Message-ID anyone can choose.
+       */
+      duplicateKey?: string | null;
+      /** What was cut from its output (src/pipeline/bounds.ts). */
+      warning?: string | null;
+    }
   | { state: 'unparseable'; error: string }
   | { state: 'duplicate'; duplicateOf: number; kind: ReportKind; reportMessageId: string | null };
 
@@ -116,21 +140,42 @@ export interface ClaimOptions {
   maxBytes?: number;
 }
 
+/** A node that processes messages: the daemon's processing thread, `bounced tick`, ... */
+export type NodeId = string;
+
 export interface MessageRepo {
   /** Stores messages (and their bytes) and returns their ids, in order; one commit for the batch. */
   insert(batch: readonly IncomingMessage[]): Promise<number[]>;
   /**
-   * Takes unprocessed messages (state `received`, unclaimed or with a lapsed claim), oldest
+   * Takes unprocessed messages (state `received`, unclaimed, with a lapsed claim, or claimed
+   * by `node` itself: a node restarted, or retrying after a fault, takes back its own), oldest
    * first, for `node` until `now + leaseMs`. Two claimers never get the same message while a
-   * lease runs (PostgreSQL: FOR UPDATE SKIP LOCKED).
+   * lease runs (PostgreSQL: FOR UPDATE SKIP LOCKED). A node runs one claimer at a time.
    */
-  claim(node: string, opts: ClaimOptions): Promise<ClaimedMessage[]>;
-  /** Drops the claims `node` holds on messages not yet settled (a clean stop); returns how many. */
-  release(node: string): Promise<number>;
-  /** Settles a `received` message; false when it was already settled (by this node or another): write nothing for it. */
+  claim(node: NodeId, opts: ClaimOptions): Promise<ClaimedMessage[]>;
+  /** Drops the claims `node` holds on messages not yet settled (all, or these); returns how many. */
+  release(node: NodeId, ids?: readonly number[]): Promise<number>;
+  /**
+   * These messages, those still `received`, with the head of their bytes, without claiming
+   * them (`bounced ingest` processing the message it has just stored).
+   */
+  received(ids: readonly number[]): Promise<ClaimedMessage[]>;
+  /**
+   * Counts a processing attempt of each (still `received`) message, before its parse starts.
+   * The commit need not wait for the disk: it must survive the process, not a power cut.
+   */
+  beginAttempts(ids: readonly number[]): Promise<void>;
+  /** Takes back attempts that never ran (a stop before their parse, an outcome not written). */
+  refundAttempts(ids: readonly number[]): Promise<void>;
+  /** Notes why an attempt of a still `received` message failed (its parse worker crashed). */
+  noteFailedAttempt(id: number, error: string): Promise<void>;
+  /**
+   * Settles a `received` message (its claim ends; its attempts are what beginAttempts
+   * counted); false when it was already settled (by this node or another): write nothing for it.
+   */
   settle(id: number, settlement: Settlement, now: number): Promise<boolean>;
-  /** The earliest other settled message with the same bytes or the same report Message-ID. */
-  findDuplicate(id: number, sha256: string, reportMessageId: string | null): Promise<number | null>;
+  /** The earliest other settled message with the same bytes or the same duplicate key (Settlement.duplicateKey). */
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null>;
   get(id: number): Promise<MessageSummary | null>;
   /** The whole message as received. */
   raw(id: number): Promise<Buffer | null>;
@@ -147,7 +192,10 @@ export interface BounceInput {
   createdAt: number;
   accountId: string | null;
   messageId: string | null;
+  /** Verified: the token's recipient (the address the account mailed). Else the report's. */
   recipient: string | null;
+  /** The recipient the report itself named (Final-Recipient, ...), which may differ (an alias). */
+  reportedRecipient: string | null;
   kind: ReportKind;
   action: string | null;
   status: string | null;
@@ -164,6 +212,8 @@ export interface BounceInput {
   originalMessageId: string | null;
   feedbackType: string | null;
   verified: boolean;
+  /** Text of this record that was cut (pipeline.maxTextChars), e.g. "diagnostic cut to 1000 of 5234 characters". */
+  warning: string | null;
 }
 
 export interface BounceRecord extends BounceInput {
@@ -307,30 +357,6 @@ export interface Account {
 }
 
 export type NewAccount = Omit<Account, 'createdAt'>;
-
-/** The sending state of an account (a default one until its first change). */
-export interface PolicyState {
-  marketing: ChannelState;
-  suspension: string | null;
-  suspensionDetail: string | null;
-  suspendedAt: number | null;
-  oneToOne: ChannelState;
-  oneToOneSuspension: string | null;
-  oneToOneSuspendedAt: number | null;
-  review: ReviewState;
-  reviewForm: Record<string, unknown> | null;
-  /** Counts at the last reinstatement, for that month. */
-  baseline: { month: string; figures: Figures } | null;
-  /** Warnings already announced in a month. */
-  warned: { month: string; causes: string[] } | null;
-  updatedAt: number;
-}
-
-export const DEFAULT_POLICY_STATE: Readonly<PolicyState> = Object.freeze({
-  marketing: 'ok', suspension: null, suspensionDetail: null, suspendedAt: null,
-  oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null,
-  review: 'none', reviewForm: null, baseline: null, warned: null, updatedAt: 0,
-});
 
 export interface AccountRepo {
   get(id: string): Promise<Account | null>;
@@ -716,6 +742,8 @@ export interface TailCheckpoint {
   offset: number;
   lines: number;
   unparsed: number;
+  /** The first bytes (up to 256) of that file, to recognise it after rotation and compression. */
+  head: Buffer | null;
 }
 
 export interface TailRepo {
@@ -774,8 +802,15 @@ export interface Store extends Repositories {
   readonly appliedMigrations: readonly number[];
   /** Runs `fn` in one transaction with repositories bound to it; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
-  /** True when the database answers and takes writes (readiness). */
+  /** True when the database answers and takes writes. */
   ping(): Promise<boolean>;
+  /**
+   * Readiness: a real write of one row (table write_probe), without waiting for the disk and
+   * for a lock no longer than `timeoutMs`: a lock held by another process, read-only or
+   * immutable files and a full disk all leave a read working, only a write shows them.
+   * Throws the StoreError (busy, readonly, full, unavailable, ...).
+   */
+  probeWrite(now: number, timeoutMs: number): Promise<void>;
   /** The dialect's schema version (its highest migration applied). */
   schemaVersion(): Promise<number>;
   /** Waits for the transaction in progress, then closes. */

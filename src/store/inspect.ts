@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { DB_FILE } from './sqlite.js';
+import { DB_FILE } from './sqlite/open.js';
 
 export interface DatabaseInfo {
   /** Absolute path of the database file. */

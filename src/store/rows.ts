@@ -7,7 +7,13 @@ import type {
   SuppressionHit, SuppressionRecord, TailCheckpoint, WebhookDelivery, WebhookEndpoint,
 } from './contract.js';
 import { DEFAULT_POLICY_STATE } from './contract.js';
-import { GLOBAL_ACCOUNT } from '../domain/index.js';
+import { BLOCKLIST_REASONS, GLOBAL_ACCOUNT, SENDER_SIDE_CATEGORIES } from '../domain/index.js';
+
+/** A domain list as the SQL of an IN (...) (its members are plain words: no quoting to escape). */
+const sqlList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+/** The categories and reasons the counters count (domain/classification.ts), for the recount's SQL. */
+export const SQL_SENDER_SIDE_CATEGORIES = sqlList(SENDER_SIDE_CATEGORIES);
+export const SQL_BLOCKLIST_REASONS = sqlList(BLOCKLIST_REASONS);
 
 // Rows are plain objects from the drivers; fields are read by name.
 export type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -16,7 +22,7 @@ export const bool = (v: unknown): boolean => v === true || v === 1;
 const json = <T>(v: string | null): T | null => (v === null || v === undefined ? null : (JSON.parse(v) as T));
 
 export const MESSAGE_COLUMNS =
-  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, kind, detector, report_message_id, duplicate_of, claimed_by, claimed_until';
+  'id, received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256, state, processed_at, attempts, error, warning, kind, detector, report_message_id, duplicate_of, claimed_by, claimed_until';
 
 export function toMessage(r: Row): MessageSummary {
   return {
@@ -33,6 +39,7 @@ export function toMessage(r: Row): MessageSummary {
     processedAt: r.processed_at,
     attempts: r.attempts,
     error: r.error,
+    warning: r.warning ?? null,
     kind: r.kind,
     detector: r.detector,
     reportMessageId: r.report_message_id,
@@ -50,6 +57,7 @@ export function toBounce(r: Row): BounceRecord {
     accountId: r.account_id,
     messageId: r.message_id,
     recipient: r.recipient,
+    reportedRecipient: r.reported_recipient ?? null,
     kind: r.kind,
     action: r.action,
     status: r.status,
@@ -66,6 +74,7 @@ export function toBounce(r: Row): BounceRecord {
     originalMessageId: r.original_message_id,
     feedbackType: r.feedback_type,
     verified: bool(r.verified),
+    warning: r.warning ?? null,
   };
 }
 
@@ -302,4 +311,11 @@ export const toJob = (r: Row): JobState => ({
   leaseUntil: r.lease_until ?? null,
 });
 
-export const toCheckpoint = (r: Row): TailCheckpoint => ({ path: r.path, inode: r.inode, offset: r.offset, lines: r.lines, unparsed: r.unparsed });
+export const toCheckpoint = (r: Row): TailCheckpoint => ({
+  path: r.path,
+  inode: r.inode,
+  offset: r.offset,
+  lines: r.lines,
+  unparsed: r.unparsed,
+  head: r.head ? Buffer.from(r.head) : null,
+});

@@ -1,11 +1,11 @@
-import type Database from 'better-sqlite3';
-import { withoutSync } from './sqlite.js';
+import type { Store } from './contract.js';
+import { isStoreError } from './store-error.js';
 
 // Readiness of the database means "can write now", which no read shows: a write lock held
 // by another process, read-only or immutable files and a full disk all leave SELECT 1
-// working. So the check is a real write of one row (table write_probe), rate-limited, with
-// a short busy timeout, no fsync (synchronous=NORMAL for its length: durability is not what
-// it tests) and never waiting long on the thread that serves SMTP.
+// working. So the check is a real write of one row (store.probeWrite: table write_probe),
+// rate-limited, with a short lock timeout, no fsync (durability is not what it tests) and
+// never waiting long on the thread that serves SMTP.
 //
 // A tiny write can still succeed on a full disk (SQLite reuses the WAL file's space after a
 // checkpoint) while a received message cannot be stored, so the outcomes of the real writes
@@ -21,7 +21,7 @@ export interface Check {
 export interface WriteProbeOptions {
   /** At most one probe write per interval; between them the last answer stands. */
   intervalMs?: number;
-  /** How long the probe waits for another writer's lock. */
+  /** How long the probe waits for another writer's lock (and for the process's write turn). */
   busyTimeoutMs?: number;
   /** A lock must be seen on this many probes in a row: a long commit of the pipeline is no fault. */
   busyProbes?: number;
@@ -33,18 +33,17 @@ export interface WriteProbeOptions {
 export class DatabaseHealth {
   private lastProbeAt = -Infinity;
   private probe: Check = { ok: true };
+  private probing: Promise<Check> | null = null;
   private busyInARow = 0;
   private lastFailure: { at: number; error: string } | null = null;
   private lastSuccessAt = -Infinity;
-  private readonly stmt;
   private readonly opts: Required<WriteProbeOptions>;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly store: Pick<Store, 'probeWrite'>,
     opts: WriteProbeOptions = {},
   ) {
     this.opts = { intervalMs: 2000, busyTimeoutMs: 100, busyProbes: 2, failureMemoryMs: 60_000, now: Date.now, ...opts };
-    this.stmt = db.prepare(`INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`);
   }
 
   /** The outcome of a write of received mail (the listener's commits). */
@@ -54,12 +53,14 @@ export class DatabaseHealth {
     else this.lastFailure = { at: now, error: error ?? 'unknown error' };
   }
 
-  check(): Check {
+  async check(): Promise<Check> {
     const now = this.opts.now();
-    if (now - this.lastProbeAt >= this.opts.intervalMs) {
+    if (now - this.lastProbeAt >= this.opts.intervalMs && !this.probing) {
       this.lastProbeAt = now;
-      this.probe = this.runProbe(now);
+      this.probing = this.runProbe(now).finally(() => (this.probing = null));
     }
+    // Concurrent checks (a /readyz and a metrics scrape) share the probe in flight.
+    if (this.probing) this.probe = await this.probing;
     if (!this.probe.ok) return this.probe;
     const f = this.lastFailure;
     if (f && f.at > this.lastSuccessAt && now - f.at < this.opts.failureMemoryMs) {
@@ -68,27 +69,21 @@ export class DatabaseHealth {
     return { ok: true };
   }
 
-  private runProbe(now: number): Check {
-    const before = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma(`busy_timeout = ${this.opts.busyTimeoutMs}`);
+  private async runProbe(now: number): Promise<Check> {
     try {
-      // The process's write turn (WriteTurn) too is waited for no longer than the lock: its
-      // holder may itself be waiting seconds for a lock held by another process.
-      withoutSync(this.db, () => this.stmt.run(now), this.opts.busyTimeoutMs);
+      await this.store.probeWrite(now, this.opts.busyTimeoutMs);
       this.busyInARow = 0;
       return { ok: true };
     } catch (err) {
-      const code = (err as { code?: string }).code ?? 'ERROR';
+      const code = isStoreError(err) ? (err.driverCode ?? err.code) : ((err as { code?: string }).code ?? 'ERROR');
       const reason = `write probe failed: ${code}: ${(err as Error).message}`;
-      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      if (isStoreError(err) && err.code === 'busy') {
         // Another writer holds the lock: a fault only when it lasts.
         this.busyInARow++;
         return this.busyInARow >= this.opts.busyProbes ? { ok: false, reason: `${reason} (another process holds the write lock)` } : this.probe;
       }
       this.busyInARow = 0;
       return { ok: false, reason };
-    } finally {
-      this.db.pragma(`busy_timeout = ${before}`);
     }
   }
 }

@@ -2,13 +2,13 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
 import { checkDestination, guardedFetch, REFUSED_CODE } from './destination.js';
-import type { ApiStore, DueDelivery } from '../store/sqlite-api.js';
+import type { DueDelivery, NodeId, WebhookRepo } from '../store/contract.js';
 import { signedHeaders } from './sign.js';
 
 // Webhook delivery from the events outbox. Events are written in the transaction of the
-// change they report (store.lifecycle.emitEvent); this dispatcher fans each new event out to
-// its account's endpoints (one `webhook_deliveries` row per event and endpoint, itself in one
-// transaction with the cursor) and POSTs the due ones. A 2xx marks a delivery done; anything
+// change they report (events.add); this dispatcher fans each new event out to its account's
+// endpoints (one `webhook_deliveries` row per event and endpoint, a unique key) and POSTs the
+// due ones, each claimed for this node while it is attempted (webhooks.claimDue). A 2xx marks a delivery done; anything
 // else is retried with exponential backoff until `retryForMs` after the event (72 h by
 // default, never less than 24 h), so a receiver that is down for a day loses nothing.
 // Delivery is at least once: a crash between the receiver's 2xx and our commit sends that
@@ -26,8 +26,13 @@ export function retryDelayMs(attempts: number): number {
 
 export type AttemptResult = 'delivered' | 'failed' | 'gave_up';
 
+/** How long a claimed delivery is this node's: longer than a pass's attempts of it take. */
+export const CLAIM_LEASE_MS = 5 * 60_000;
+
 export interface DispatcherOptions {
-  repo: ApiStore;
+  webhooks: WebhookRepo;
+  /** This node (claims). */
+  node: NodeId;
   log: Logger;
   now?: () => number;
   /** How long after an event its delivery is still tried (>= 24 h). */
@@ -100,7 +105,7 @@ export class WebhookDispatcher {
 
   private async pass(now: number): Promise<{ fannedOut: number; attempted: number; delivered: number }> {
     if (this.stopped) return { fannedOut: 0, attempted: 0, delivered: 0 };
-    const fannedOut = this.opts.repo.fanOut(now);
+    const fannedOut = await this.opts.webhooks.fanOut(now);
     let attempted = 0;
     let delivered = 0;
     const concurrency = this.opts.concurrency ?? 8;
@@ -111,14 +116,16 @@ export class WebhookDispatcher {
     // Every attempt moves its delivery past `now` (or settles it), so this loop ends.
     for (;;) {
       if (this.stopped) break;
-      const due = this.opts.repo.dueDeliveries(now, 100);
+      const due = await this.opts.webhooks.claimDue(this.opts.node, now, 100, CLAIM_LEASE_MS);
       if (!due.length) break;
-      for (let i = 0; i < due.length && !this.stopped; i += concurrency) {
-        const batch = due.slice(i, i + concurrency).filter((d) => {
-          if (!unreachable.has(d.endpointId)) return true;
-          this.opts.repo.postponeDelivery(d.id, now + FIRST_RETRY_MS);
-          return false;
-        });
+      for (let i = 0; i < due.length; i += concurrency) {
+        const batch: DueDelivery[] = [];
+        for (const d of due.slice(i, i + concurrency)) {
+          // Stopping, or its endpoint did not answer: it waits, uncounted (and unclaimed).
+          if (this.stopped) await this.opts.webhooks.postpone(d.id, now);
+          else if (unreachable.has(d.endpointId)) await this.opts.webhooks.postpone(d.id, now + FIRST_RETRY_MS);
+          else batch.push(d);
+        }
         const results = await Promise.all(batch.map((d) => this.attempt(d, now)));
         attempted += results.length;
         results.forEach((r, k) => {
@@ -178,7 +185,7 @@ export class WebhookDispatcher {
         outcome = { deliveredAt: null, nextAttemptAt: next, failedAt: null };
       }
     }
-    this.opts.repo.recordAttempt(d.id, { at: now, status, error, durationMs: Math.round(seconds * 1000) }, outcome);
+    await this.opts.webhooks.recordAttempt(d.id, { at: now, status, error, durationMs: Math.round(seconds * 1000) }, outcome);
     this.opts.onAttempt?.(result, seconds);
     // The endpoint's URL may carry a token in its query: log the delivery, not the URL. A
     // failure is an operator's business (a receiver down, a destination refused): warn.
@@ -199,12 +206,13 @@ export class WebhookDispatcher {
 /** The dispatcher as the daemon and `bounced tick` run it: the configured destination rule. */
 export function configuredDispatcher(
   config: Pick<Config, 'http'>,
-  repo: ApiStore,
+  p: { webhooks: WebhookRepo; node: NodeId },
   log: Logger,
   onAttempt?: DispatcherOptions['onAttempt'],
 ): WebhookDispatcher {
   return new WebhookDispatcher({
-    repo,
+    webhooks: p.webhooks,
+    node: p.node,
     log,
     onAttempt,
     ...(config.http.webhookAllowPrivateDestinations ? {} : { checkDestination, fetch: guardedFetch }),

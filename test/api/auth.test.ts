@@ -2,6 +2,7 @@
 // secret in logs or error bodies.
 import { afterEach, describe, expect, it } from 'vitest';
 import { admin, ADMIN_KEY, apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { readRows } from '../helpers/db.js';
 
 let fx: Fixture;
 afterEach(async () => fx?.close());
@@ -47,7 +48,7 @@ describe('API keys', () => {
     fx = await apiFixture();
     const { acme } = await withAccounts(fx, 'acme');
     expect(acme).toMatch(/^bnd_[A-Za-z0-9_-]{43}$/);
-    const rows = fx.store.db.prepare('SELECT * FROM api_keys').all() as Array<Record<string, unknown>>;
+    const rows = readRows(fx.config.dataDir, 'SELECT * FROM api_keys');
     expect(JSON.stringify(rows)).not.toContain(acme);
     const list = await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/keys', headers: bearer(acme) });
     expect(list.statusCode).toBe(200);
@@ -75,7 +76,7 @@ describe('API keys', () => {
     fx = await apiFixture();
     const { acme } = await withAccounts(fx, 'acme');
     expect((await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme', headers: bearer(acme) })).statusCode).toBe(200);
-    const [key] = fx.repo.listKeys('acme');
+    const [key] = await fx.store.keys.list('acme');
     const del = await fx.app.inject({ method: 'DELETE', url: `/v1/accounts/acme/keys/${key!.id}`, headers: bearer(acme) });
     expect(del.statusCode).toBe(204);
     expect((await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme', headers: bearer(acme) })).statusCode).toBe(401);

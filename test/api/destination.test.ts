@@ -59,10 +59,10 @@ describe('webhook destinations', () => {
   it('the dispatcher records a refused destination as a failed attempt and sends nothing', async () => {
     const { port, hits, close } = await localReceiver();
     const recorded: Array<{ error: string | null }> = [];
-    const repo = {
-      recordAttempt: (_id: number, attempt: { error: string | null }) => recorded.push(attempt),
-    } as unknown as ConstructorParameters<typeof WebhookDispatcher>[0]['repo'];
-    const dispatcher = new WebhookDispatcher({ repo, log: createLogger('silent'), checkDestination });
+    const webhooks = {
+      recordAttempt: async (_id: number, attempt: { error: string | null }) => void recorded.push(attempt),
+    } as unknown as ConstructorParameters<typeof WebhookDispatcher>[0]['webhooks'];
+    const dispatcher = new WebhookDispatcher({ webhooks, node: 'test', log: createLogger('silent'), checkDestination });
     const due = { id: 1, url: `http://127.0.0.1:${port}/hook`, secret: 'whsec_x', eventId: 'e1', eventType: 'bounce.hard', eventCreatedAt: 0, payload: '{}', attempts: 0, createdAt: 0 };
     await (dispatcher as unknown as { attempt(d: unknown, now: number): Promise<unknown> }).attempt(due, 1000);
     close();
@@ -138,7 +138,7 @@ describe('webhook registration', () => {
       const { Writable } = await import('node:stream');
       const log = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }));
       // The operator turns private destinations off; the endpoint stays registered.
-      const dispatcher = configuredDispatcher(testConfig({ http: { webhookAllowPrivateDestinations: false } }), fx.repo, log);
+      const dispatcher = configuredDispatcher(testConfig({ http: { webhookAllowPrivateDestinations: false } }), { webhooks: fx.store.webhooks, node: 'test' }, log);
       const r = await dispatcher.run(Date.now());
       expect(r).toMatchObject({ attempted: 1, delivered: 0 });
       expect(hits()).toBe(0);

@@ -4,10 +4,9 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, type ApiDeps } from '../../src/api/app.js';
 import { createLogger } from '../../src/log.js';
+import { createApiKey } from '../../src/api/auth.js';
 import { Metrics } from '../../src/metrics.js';
-import { openPipeline } from '../../src/pipeline/open.js';
-import { Processor } from '../../src/pipeline/processor.js';
-import { ApiRepo } from '../../src/store/sqlite-api.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
 import { withMessageId } from '../helpers/smtp.js';
@@ -23,8 +22,8 @@ export type Fixture = Awaited<ReturnType<typeof apiFixture>>;
 /** The app over a real store and policy service in a temp dir; its log lines are kept in `logs`. */
 export async function apiFixture(overrides: Partial<ApiDeps> = {}, config: Record<string, unknown> = {}) {
   const cfg = testConfig({ adminKey: ADMIN_KEY, ...config });
-  const { store, verp: codec, policy } = openPipeline(cfg);
-  const repo = new ApiRepo(store.db);
+  const built = await buildPipeline(cfg);
+  const { store, policy } = built;
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -33,32 +32,38 @@ export async function apiFixture(overrides: Partial<ApiDeps> = {}, config: Recor
     },
   });
   const log = createLogger('debug', sink);
-  const metrics = new Metrics({ defaults: false, suppressions: () => repo.countSuppressions() });
+  const metrics = new Metrics({ defaults: false, suppressions: () => store.suppressions.counts() });
   // Every webhook receiver in these tests is on loopback: allowed unless a test says otherwise.
-  const app: FastifyInstance = buildApi({ store, log, smtpListening: () => true, repo, policy, adminKey: ADMIN_KEY, metrics, webhookAllowPrivateDestinations: true, ...overrides });
+  const app: FastifyInstance = buildApi({ store, log, smtpListening: () => true, policy, adminKey: ADMIN_KEY, metrics, webhookAllowPrivateDestinations: true, ...overrides });
   await app.ready();
-  const processor = new Processor(store, codec, createLogger('silent'));
+  const processor = built.processor(createLogger('silent'));
   let n = 0;
   return {
     app,
+    config: cfg,
     store,
-    repo,
+    built,
     policy,
     metrics,
     logs: () => lines.join(''),
     /** Stores and processes the s02 hard bounce for `recipient`'s VERP token of `account`; returns its bounce id. */
     async bounce(account: string, message = `m-${++n}`): Promise<number> {
       const to = verp.encode({ account, message, recipient: S02_RCPT }, BOUNCE_DOMAIN);
-      store.insertMessages([
+      await store.messages.insert([
         { receivedAt: Date.now(), source: 'smtp', mailFrom: '', rcptTo: [to], remoteIp: '127.0.0.1', helo: 'test', raw: withMessageId(s02, `${account}.${message}`) },
       ]);
       await processor.drain();
-      const all = store.listBounces({ accountId: account });
-      return all[all.length - 1]!.id!;
+      const all = await store.bounces.list({ accountId: account });
+      return all[all.length - 1]!.id;
+    },
+    /** Creates an API key for an account (what POST /v1/accounts/:id/keys does). */
+    createKey(accountId: string | null, name: string | null = 'test') {
+      return createApiKey(store.keys, accountId, name, Date.now());
     },
     async close() {
       await app.close();
-      store.close();
+      await processor.stop();
+      await built.close();
     },
   };
 }
@@ -70,8 +75,8 @@ export const admin = bearer(ADMIN_KEY);
 export async function withAccounts(fx: Fixture, ...ids: string[]): Promise<Record<string, string>> {
   const keys: Record<string, string> = {};
   for (const id of ids) {
-    fx.policy.createAccount({ id, tier: 'professional' }, 'test', Date.now());
-    keys[id] = fx.repo.createKey(id, 'test', Date.now()).key;
+    await fx.policy.createAccount({ id, tier: 'professional' }, 'test', Date.now());
+    keys[id] = (await fx.createKey(id)).key;
   }
   return keys;
 }

@@ -14,9 +14,9 @@ beforeAll(async () => {
   const webhookA = (await fx.app.inject({ method: 'POST', url: '/v1/accounts/acme/webhooks', headers: bearer(keys.acme!), payload: { url: 'http://127.0.0.1:9/a' } })).json().id;
   const webhookB = (await fx.app.inject({ method: 'POST', url: '/v1/accounts/beta/webhooks', headers: bearer(keys.beta!), payload: { url: 'http://127.0.0.1:9/b' } })).json().id;
   const bounceB = await fx.bounce('beta');
-  fx.repo.fanOut(Date.now());
-  const deliveryB = fx.repo.listDeliveries(webhookB, 0, 10)[0]!.id;
-  ids = { bounceB, keyB: fx.repo.listKeys('beta')[0]!.id, webhookA, webhookB, deliveryB };
+  await fx.store.webhooks.fanOut(Date.now());
+  const deliveryB = (await fx.store.webhooks.listDeliveries(webhookB, 0, 10))[0]!.id;
+  ids = { bounceB, keyB: (await fx.store.keys.list('beta'))[0]!.id, webhookA, webhookB, deliveryB };
 });
 afterAll(async () => fx.close());
 

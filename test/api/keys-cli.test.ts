@@ -3,17 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/app.js';
 import { createLogger } from '../../src/log.js';
-import { openPipeline } from '../../src/pipeline/open.js';
-import { ApiRepo } from '../../src/store/sqlite-api.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { testConfig } from '../helpers/env.js';
 
 describe('bounced keys', () => {
   it('creates a key for an existing account, prints it once, lists it by prefix, revokes it', async () => {
     const cfg = testConfig();
-    const { store, policy } = openPipeline(cfg);
-    policy.createAccount({ id: 'acme', tier: 'starter' }, 'test', Date.now());
-    store.close();
+    const first = await buildPipeline(cfg);
+    await first.policy.createAccount({ id: 'acme', tier: 'starter' }, 'test', Date.now());
+    await first.close();
     const env = childEnv({ BOUNCED_DATA_DIR: cfg.dataDir, BOUNCED_LOG_LEVEL: 'silent' });
     const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'keys', ...args], { env, encoding: 'utf8' });
 
@@ -26,12 +25,12 @@ describe('bounced keys', () => {
     const key = created.stdout.trim();
     expect(key).toMatch(/^bnd_/);
 
-    const { store: s2, policy: p2 } = openPipeline(cfg);
-    const app = buildApi({ store: s2, log: createLogger('silent'), smtpListening: () => true, repo: new ApiRepo(s2.db), policy: p2 });
+    const second = await buildPipeline(cfg);
+    const app = buildApi({ store: second.store, log: createLogger('silent'), smtpListening: () => true, policy: second.policy });
     const r = await app.inject({ method: 'GET', url: '/v1/accounts/acme', headers: { authorization: `Bearer ${key}` } });
     expect(r.statusCode).toBe(200);
     await app.close();
-    s2.close();
+    await second.close();
 
     const list = run('list', '--account', 'acme', '--format', 'jsonl');
     expect(list.stdout).toContain(key.slice(0, 12));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
-import { ApiRepo } from '../../src/store/sqlite-api.js';
+import { createApiKey } from '../../src/api/auth.js';
 import { BOUNCE_DOMAIN, fixturesDir, testConfig } from '../helpers/env.js';
 import { sendRaw } from '../helpers/smtp.js';
 import { ADMIN_KEY, S02_RCPT, verp } from './helpers.js';
@@ -29,8 +29,7 @@ describe('daemon HTTP API on a real socket', () => {
     const base = `http://127.0.0.1:${daemon.httpAddress.port}`;
     const smtp = daemon.smtpAddress.port;
     // A webhook receiver on loopback for acme, registered before the traffic.
-    const store = (daemon as unknown as { store: { db: ConstructorParameters<typeof ApiRepo>[0] } }).store;
-    const repo = new ApiRepo(store.db);
+    const store = daemon.store;
     const got: Array<{ type: string; id: string }> = [];
     const receiver = createServer((req, res) => {
       let body = '';
@@ -41,7 +40,7 @@ describe('daemon HTTP API on a real socket', () => {
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-    repo.createEndpoint('acme', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, [], Date.now());
+    await store.webhooks.createEndpoint({ id: 'wh_test', accountId: 'acme', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, secret: 'whsec_dGVzdA==', events: [] }, Date.now());
 
     const raw = readFileSync(join(fixturesDir, 'postfix', 's02-remote-rcpt550--failed.eml'));
     const to = verp.encode({ account: 'acme', message: 'm-1', recipient: S02_RCPT }, BOUNCE_DOMAIN);
@@ -70,7 +69,7 @@ describe('daemon HTTP API on a real socket', () => {
     await new Promise<void>((r) => receiver.close(() => r()));
 
     // The hot path over the socket, with an account key made for acme.
-    const { key } = repo.createKey('acme', null, Date.now());
+    const { key } = await createApiKey(store.keys, 'acme', null, Date.now());
     const check = await fetch(`${base}/v1/suppressions/${encodeURIComponent(S02_RCPT)}`, { headers: { authorization: `Bearer ${key}` } });
     expect(check.status).toBe(200);
     expect(await check.json()).toMatchObject({ send: false, reasons: [{ code: 'hard_bounce' }] });

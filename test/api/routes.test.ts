@@ -117,7 +117,7 @@ describe('suppressions', () => {
     const r2 = await fx.app.inject({ method: 'POST', url: '/v1/suppressions/import', headers: { ...acme, 'content-type': 'text/plain' }, payload: body });
     expect(r2.statusCode, r2.body).toBe(200);
     expect(r2.json()).toMatchObject({ added: N, lines: N, invalid: 0 });
-    expect(fx.repo.countSuppressions().account).toBe(N + 2);
+    expect((await fx.store.suppressions.counts()).account).toBe(N + 2);
   });
 
   it("unbounces the account's own suppression (audited), never a global one", async () => {
@@ -128,7 +128,7 @@ describe('suppressions', () => {
     const del = await fx.app.inject({ method: 'DELETE', url: `/v1/suppressions/${S02_RCPT}?note=${encodeURIComponent('fixed the typo')}`, headers: acme });
     expect(del.statusCode).toBe(204);
     expect((await fx.app.inject({ method: 'GET', url: `/v1/suppressions/${S02_RCPT}`, headers: acme })).json().send).toBe(true);
-    const audit = fx.store.db.prepare(`SELECT * FROM policy_audit WHERE account_id = 'acme'`).all() as Array<Record<string, unknown>>;
+    const audit = await fx.store.audit.list('acme');
     expect(JSON.stringify(audit)).toContain('fixed the typo');
     const again = await fx.app.inject({ method: 'DELETE', url: `/v1/suppressions/${S02_RCPT}?note=x`, headers: acme });
     expect(again.statusCode).toBe(404);
@@ -157,7 +157,7 @@ describe('bounces', () => {
     expect(raw.statusCode).toBe(200);
     expect(raw.headers['content-type']).toBe('message/rfc822');
     expect(raw.headers['content-disposition']).toContain(`bounce-${id}.eml`);
-    expect(raw.rawPayload.equals(fx.store.getMessage(one.bounce.messageRow)!.raw)).toBe(true);
+    expect(raw.rawPayload.equals((await fx.store.messages.raw(one.bounce.messageRow))!)).toBe(true);
     expect((await fx.app.inject({ method: 'GET', url: '/v1/bounces/999999', headers: admin })).statusCode).toBe(404);
   });
 
@@ -199,7 +199,7 @@ describe('accounts', () => {
 
   it('takes an appeal from a suspended account and lets the admin decide it', async () => {
     const { acme } = await setup();
-    fx.policy.suspend('acme', 'marketing', 'abuse', 'test suspension', 'test', Date.now());
+    await fx.built.rules.transaction(fx.store, Date.now(), (p) => p.suspend('acme', 'marketing', 'abuse', 'test suspension', 'test'));
     const filed = await fx.app.inject({ method: 'POST', url: '/v1/accounts/acme/appeals', headers: acme, payload: APPEAL });
     expect(filed.statusCode, filed.body).toBe(201);
     const incomplete = await fx.app.inject({ method: 'POST', url: '/v1/accounts/acme/appeals', headers: acme, payload: { ...APPEAL, message: undefined } });

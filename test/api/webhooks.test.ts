@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { retryDelayMs, WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { sign, verify } from '../../src/webhooks/sign.js';
+import { otherConnection, readRows } from '../helpers/db.js';
 import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
 
 let fx: Fixture;
@@ -66,15 +67,15 @@ describe('webhook delivery', () => {
     await fx.bounce('acme');
     await fx.bounce('beta');
     const t0 = Date.now();
-    const extra = fx.store.atomically(() => [
-      fx.store.lifecycle.emitEvent('acme', 'complaint', { recipient: 'x@example.org' }, t0),
-      fx.store.lifecycle.emitEvent('acme', 'account.warning', { rate: 0.04 }, t0),
+    const extra = await fx.store.transaction(async (tx) => [
+      (await tx.events.add('acme', 'complaint', { recipient: 'x@example.org' }, t0)).eventId,
+      (await tx.events.add('acme', 'account.warning', { rate: 0.04 }, t0)).eventId,
     ]);
-    const expected = fx.store.lifecycle.listEvents(0).filter((e) => e.accountId === 'acme');
+    const expected = (await fx.store.events.list(0)).filter((e) => e.accountId === 'acme');
     expect(expected.map((e) => e.type)).toEqual(['bounce.hard', 'complaint', 'account.warning']);
     expect(expected.map((e) => e.eventId).slice(1)).toEqual(extra);
 
-    const dispatcher = new WebhookDispatcher({ repo: fx.repo, log: silent });
+    const dispatcher = new WebhookDispatcher({ webhooks: fx.store.webhooks, node: 'test', log: silent });
     // 1st attempt: nothing listens (connection refused).
     let r = await dispatcher.run(t0);
     expect(r).toMatchObject({ fannedOut: 3, attempted: 3, delivered: 0 });
@@ -130,13 +131,14 @@ describe('webhook delivery', () => {
     const keys = await withAccounts(fx, 'acme');
     const created = (await fx.app.inject({ method: 'POST', url: '/v1/accounts/acme/webhooks', headers: bearer(keys.acme!), payload: { url: 'http://127.0.0.1:9/x', events: ['complaint'] } })).json();
     const t0 = Date.now();
-    fx.store.atomically(() => {
-      fx.store.lifecycle.emitEvent('acme', 'complaint', {}, t0);
-      fx.store.lifecycle.emitEvent('acme', 'bounce.soft', {}, t0); // not subscribed
+    await fx.store.transaction(async (tx) => {
+      await tx.events.add('acme', 'complaint', {}, t0);
+      await tx.events.add('acme', 'bounce.soft', {}, t0); // not subscribed
     });
     const times: number[] = [];
     const dispatcher = new WebhookDispatcher({
-      repo: fx.repo,
+      webhooks: fx.store.webhooks,
+      node: 'test',
       log: silent,
       fetch: (async () => {
         throw new Error('down');
@@ -146,11 +148,11 @@ describe('webhook delivery', () => {
     for (let i = 0; i < 100; i++) {
       const r = await dispatcher.run(now);
       if (r.attempted) times.push(now);
-      const next = fx.repo.nextDueAt();
+      const next = await fx.store.webhooks.nextDueAt();
       if (next === null) break;
       now = next;
     }
-    const [d] = fx.repo.listDeliveries(created.id, 0, 10);
+    const [d] = await fx.store.webhooks.listDeliveries(created.id, 0, 10);
     expect(d).toMatchObject({ eventType: 'complaint', deliveredAt: null, nextAttemptAt: null });
     expect(d!.failedAt).not.toBeNull();
     const span = times[times.length - 1]! - times[0]!;
@@ -162,7 +164,7 @@ describe('webhook delivery', () => {
 
     const retry = await fx.app.inject({ method: 'POST', url: `/v1/accounts/acme/webhooks/${created.id}/deliveries/${d!.id}/retry`, headers: bearer(keys.acme!) });
     expect(retry.statusCode).toBe(202);
-    expect(fx.repo.nextDueAt()).not.toBeNull();
+    expect(await fx.store.webhooks.nextDueAt()).not.toBeNull();
   });
 
   it('does not spend a pass on a dead receiver: its backlog waits while other receivers get theirs', async () => {
@@ -171,10 +173,10 @@ describe('webhook delivery', () => {
     const dead = (await fx.app.inject({ method: 'POST', url: '/v1/accounts/acme/webhooks', headers: bearer(keys.acme!), payload: { url: 'http://127.0.0.1:9/dead' } })).json();
     await fx.app.inject({ method: 'POST', url: '/v1/accounts/beta/webhooks', headers: bearer(keys.beta!), payload: { url: 'http://127.0.0.1:9/alive' } });
     const t0 = Date.now();
-    fx.store.atomically(() => {
+    await fx.store.transaction(async (tx) => {
       for (let i = 0; i < 5; i++) {
-        fx.store.lifecycle.emitEvent('acme', 'complaint', { i }, t0);
-        fx.store.lifecycle.emitEvent('beta', 'complaint', { i }, t0);
+        await tx.events.add('acme', 'complaint', { i }, t0);
+        await tx.events.add('beta', 'complaint', { i }, t0);
       }
     });
     const calls: string[] = [];
@@ -183,11 +185,11 @@ describe('webhook delivery', () => {
       if (url.endsWith('/dead')) throw new TypeError('fetch failed', { cause: new Error('connect ETIMEDOUT') });
       return new Response(null, { status: 200 });
     }) as unknown as typeof fetch;
-    const r = await new WebhookDispatcher({ repo: fx.repo, log: silent, fetch: fakeFetch, concurrency: 1 }).run(t0);
+    const r = await new WebhookDispatcher({ webhooks: fx.store.webhooks, node: 'test', log: silent, fetch: fakeFetch, concurrency: 1 }).run(t0);
     expect(calls.filter((c) => c === '/dead')).toHaveLength(1);
     expect(calls.filter((c) => c === '/alive')).toHaveLength(5);
     expect(r).toMatchObject({ attempted: 6, delivered: 5 });
-    const waiting = fx.repo.listDeliveries(dead.id, 0, 10);
+    const waiting = await fx.store.webhooks.listDeliveries(dead.id, 0, 10);
     expect(waiting.map((d) => d.attempts).sort()).toEqual([0, 0, 0, 0, 1]);
     expect(waiting.every((d) => d.nextAttemptAt !== null && d.nextAttemptAt > t0)).toBe(true);
     expect(waiting.find((d) => d.attempts === 1)!.lastError).toBe('connect ETIMEDOUT');
@@ -196,31 +198,40 @@ describe('webhook delivery', () => {
   it('sends only the events after an endpoint was created, and none after it is removed', async () => {
     fx = await apiFixture();
     const keys = await withAccounts(fx, 'acme');
-    fx.store.atomically(() => fx.store.lifecycle.emitEvent('acme', 'complaint', {}, Date.now()));
+    await fx.store.events.add('acme', 'complaint', {}, Date.now());
     const created = (await fx.app.inject({ method: 'POST', url: '/v1/accounts/acme/webhooks', headers: bearer(keys.acme!), payload: { url: 'http://127.0.0.1:9/x' } })).json();
-    expect(fx.repo.fanOut(Date.now())).toBe(0);
-    fx.store.atomically(() => fx.store.lifecycle.emitEvent('acme', 'complaint', {}, Date.now()));
-    expect(fx.repo.fanOut(Date.now())).toBe(1);
+    expect(await fx.store.webhooks.fanOut(Date.now())).toBe(0);
+    await fx.store.events.add('acme', 'complaint', {}, Date.now());
+    expect(await fx.store.webhooks.fanOut(Date.now())).toBe(1);
     // An event of no account goes only to endpoints that asked for its type by name.
     const named = (await fx.app.inject({ method: 'POST', url: '/v1/accounts/acme/webhooks', headers: bearer(keys.acme!), payload: { url: 'http://127.0.0.1:9/y', events: ['suppression.global'] } })).json();
-    fx.store.atomically(() => fx.store.lifecycle.emitEvent(null, 'suppression.global', { address: 'gone@example.org' }, Date.now()));
-    expect(fx.repo.fanOut(Date.now())).toBe(1);
-    expect(fx.repo.listDeliveries(named.id, 0, 10).map((d) => d.eventType)).toEqual(['suppression.global']);
-    expect(fx.repo.listDeliveries(created.id, 0, 10).map((d) => d.eventType)).toEqual(['complaint']);
+    await fx.store.events.add(null, 'suppression.global', { address: 'gone@example.org' }, Date.now());
+    expect(await fx.store.webhooks.fanOut(Date.now())).toBe(1);
+    expect((await fx.store.webhooks.listDeliveries(named.id, 0, 10)).map((d) => d.eventType)).toEqual(['suppression.global']);
+    expect((await fx.store.webhooks.listDeliveries(created.id, 0, 10)).map((d) => d.eventType)).toEqual(['complaint']);
     const del = await fx.app.inject({ method: 'DELETE', url: `/v1/accounts/acme/webhooks/${created.id}`, headers: bearer(keys.acme!) });
     expect(del.statusCode).toBe(204);
-    expect(fx.repo.listDeliveries(created.id, 0, 10)).toEqual([expect.objectContaining({ nextAttemptAt: null, lastError: 'endpoint removed' })]);
-    fx.store.atomically(() => fx.store.lifecycle.emitEvent('acme', 'complaint', {}, Date.now()));
-    expect(fx.repo.fanOut(Date.now())).toBe(0);
+    expect(await fx.store.webhooks.listDeliveries(created.id, 0, 10)).toEqual([expect.objectContaining({ nextAttemptAt: null, lastError: 'endpoint removed' })]);
+    await fx.store.events.add('acme', 'complaint', {}, Date.now());
+    expect(await fx.store.webhooks.fanOut(Date.now())).toBe(0);
   });
 
   it('fans out without writing anything while no endpoint exists (no write lock on the SMTP thread)', async () => {
-    fx = await apiFixture();
+    // A store that gives up on a held lock after 200 ms: a fan-out that wrote would fail below.
+    fx = await apiFixture({}, { store: { busyTimeoutMs: 200 } });
     await withAccounts(fx, 'acme');
-    fx.store.atomically(() => fx.store.lifecycle.emitEvent('acme', 'complaint', {}, Date.now()));
-    const changes = () => fx.store.db.prepare('SELECT total_changes()').pluck().get() as number;
-    const before = changes();
-    expect(fx.repo.fanOut(Date.now())).toBe(0);
-    expect(changes()).toBe(before);
+    await fx.store.events.add('acme', 'complaint', {}, Date.now());
+    const tables = () => readRows(fx.config.dataDir, `SELECT (SELECT count(*) FROM webhook_deliveries) AS d, (SELECT count(*) FROM webhook_cursor) AS c`);
+    const before = tables();
+    // Another process holds the write lock: the fan-out, which has nothing to do, never asks for it.
+    const other = otherConnection(fx.config.dataDir);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      expect(await fx.store.webhooks.fanOut(Date.now())).toBe(0);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(tables()).toEqual(before);
   });
 });

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DB_FILE } from '../../src/store/sqlite.js';
+import { DB_FILE } from '../../src/store/sqlite/open.js';
 import { childEnv, CLI, spawnDaemon } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, tmpDir } from '../helpers/env.js';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../helpers/db.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { buildDsn } from '../helpers/dsn.js';
@@ -26,16 +26,16 @@ describe('bounced ingest', () => {
   it('processes its own message only: a backlog stays for the daemon', async () => {
     const e = env();
     // What the daemon has not processed yet (it may be down, or busy with a slow report).
-    const store = openStore(loadConfig({ env: e }));
-    const backlog = store.insertMessages(
+    const store = await openStore(loadConfig({ env: e }));
+    const backlog = await store.messages.insert(
       [1, 2, 3].map((n) => ({ receivedAt: Date.now(), source: 'smtp' as const, mailFrom: '', rcptTo: [`postmaster@${BOUNCE_DOMAIN}`], remoteIp: null, helo: null, raw: Buffer.from(dsn.toString('latin1').replace(/^Message-Id: <([^>]+)>/im, `Message-Id: <${n}.$1>`), 'latin1') })),
     );
-    store.close();
+    await store.close();
     const r = ingest(e, dsn);
     expect(r.code, r.stderr).toBe(0);
-    const after = openStore(loadConfig({ env: e }));
-    const messages = after.listMessages({});
-    after.close();
+    const after = await openStore(loadConfig({ env: e }));
+    const messages = await after.messages.list({});
+    await after.close();
     expect(messages.filter((m) => backlog.includes(m.id))).toEqual(backlog.map(() => expect.objectContaining({ state: 'received', attempts: 0 })));
     expect(messages.find((m) => !backlog.includes(m.id))).toMatchObject({ source: 'ingest', state: 'processed', kind: 'bounce', attempts: 1 });
   }, 60_000);
@@ -54,9 +54,9 @@ describe('bounced ingest', () => {
     await new Promise((r) => setTimeout(r, 300));
     child.stdin.end(dsn.subarray(half));
     expect(await exited, stderr).toBe(0);
-    const store = openStore(loadConfig({ env: e }));
-    const [m] = store.listMessages({});
-    store.close();
+    const store = await openStore(loadConfig({ env: e }));
+    const [m] = await store.messages.list({});
+    await store.close();
     expect(m).toMatchObject({ source: 'ingest', size: dsn.length, state: 'processed', kind: 'bounce' });
   }, 60_000);
 
@@ -65,9 +65,9 @@ describe('bounced ingest', () => {
     const slow = await buildDsn({ recipients: 10_000, diagnostic: () => null, messageId: '<slow@mx.example.org>' });
     const r = ingest(e, slow);
     expect(r.code, r.stderr).toBe(0);
-    const store = openStore(loadConfig({ env: e }));
-    const [m] = store.listMessages({});
-    store.close();
+    const store = await openStore(loadConfig({ env: e }));
+    const [m] = await store.messages.list({});
+    await store.close();
     expect(m).toMatchObject({ source: 'ingest', size: slow.length, state: 'unparseable', error: 'processing budget exceeded: 25 ms' });
   }, 60_000);
 });

@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { expirePending } from '../../src/scheduler/jobs.js';
-import type { BounceRecord } from '../../src/store/types.js';
+import { PolicyRules } from '../../src/policy/apply.js';
+import type { BounceRecord } from '../../src/store/contract.js';
+import { readRows } from '../helpers/db.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, repoRoot, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
@@ -49,6 +51,7 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
   const instance = tmpDir('bounced-pfx-');
   const pipeHome = tmpDir('bounced-pipe-');
   let daemon: Daemon | undefined;
+  let daemonConfig!: ReturnType<typeof testConfig>;
   let harness: Harness | undefined;
   let nobody: { uid: number; gid: number };
   let asNobody = { node: process.execPath, cli: CLI };
@@ -63,7 +66,7 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
   };
 
   /** waitFor, with the end of Postfix's log and its queue in the error: what CI shows. */
-  const waitForMail = async <T,>(what: string, ms: number, probe: () => T | undefined, everyMs?: number): Promise<T> => {
+  const waitForMail = async <T,>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>, everyMs?: number): Promise<T> => {
     try {
       return await waitFor(what, ms, probe, everyMs);
     } catch (err) {
@@ -72,9 +75,10 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     }
   };
 
-  const bounceFor = (recipient: string, type: BounceRecord['type']) => () =>
-    daemon!.store.listBounces({ recipient }).find((r) => r.type === type && r.accountId !== null) ??
-    daemon!.store.listBounces({ recipient }).find((r) => r.type === type);
+  const bounceFor = (recipient: string, type: BounceRecord['type']) => async () => {
+    const records = await daemon!.store.bounces.list({ recipient });
+    return records.find((r) => r.type === type && r.accountId !== null) ?? records.find((r) => r.type === type);
+  };
 
   beforeAll(async () => {
     if (missing) throw new Error(`CI runs the Postfix end-to-end tests, but: ${missing}. .ci/run installs Postfix.`);
@@ -83,12 +87,12 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
 
     // bounced takes the harness's sink port itself: the harness delivers bounces.test there.
     daemon = await startDaemon(
-      testConfig({
+      (daemonConfig = testConfig({
         bounceDomains: [BOUNCE_DOMAIN, RELAY_DOMAIN],
         smtp: { host: '127.0.0.1', port: SINK_PORT },
         // Way 3: the harness's maillog_file (it does not exist yet: bounced waits for it).
         tail: { file: join(instance, 'maillog'), pollMs: 100 },
-      }),
+      })),
       createLogger(process.env.E2E_LOG_LEVEL ?? 'silent'),
     );
     // A 10 s delay warning (Postfix takes any time unit) and a lifetime well past the test.
@@ -144,7 +148,7 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     const rec = await waitForMail('the DSN for nosuchuser@mta.test', 30_000, bounceFor('nosuchuser@mta.test', 'hard'));
     expect(rec).toMatchObject({ accountId: 'acme', messageId: 'm-local', type: 'hard', verified: true, reason: 'userunknown', kind: 'bounce' });
     expect(rec.status).toMatch(/^5\.1\.1$/);
-    const msg = daemon!.store.getMessage(rec.messageRow)!;
+    const msg = (await daemon!.store.messages.get(rec.messageRow))!;
     expect(msg).toMatchObject({ source: 'smtp', mailFrom: '', rcptTo: [sent.local], remoteIp: '127.0.0.1' });
     // Way 3 reads this line: Postfix logs bounced's 250 text, so the two logs link up.
     const maillog = readFileSync(harness!.maillog, 'utf8');
@@ -152,8 +156,8 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
   });
 
   it('way 1: the remote MX refuses with 550 5.1.1: hard, verified, userunknown', async () => {
-    const rec = await waitForMail('the DSN for rcpt-550-5.1.1@reject.test', 30_000, () =>
-      daemon!.store.listBounces({ recipient: 'rcpt-550-5.1.1@reject.test' }).find((r) => r.messageId === 'm-remote'),
+    const rec = await waitForMail('the DSN for rcpt-550-5.1.1@reject.test', 30_000, async () =>
+      (await daemon!.store.bounces.list({ recipient: 'rcpt-550-5.1.1@reject.test' })).find((r) => r.messageId === 'm-remote'),
     );
     expect(rec).toMatchObject({ accountId: 'acme', type: 'hard', verified: true, reason: 'userunknown', hardbounce: true, status: '5.1.1' });
     expect(rec.diagnostic).toContain('550 5.1.1');
@@ -166,9 +170,9 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     expect(refused.response).toContain('relay recipient table');
     const accepted = await sendRaw(SUBMISSION_PORT, { from: '', to: [sent.relayed] }, dsn);
     expect(accepted.code, accepted.response).toBe(250);
-    const rec = await waitForMail('the relayed DSN', 30_000, () => daemon!.store.listBounces({ accountId: 'relayed' })[0]);
+    const rec = await waitForMail('the relayed DSN', 30_000, async () => (await daemon!.store.bounces.list({ accountId: 'relayed' }))[0]);
     expect(rec).toMatchObject({ messageId: 'm-relay', recipient: 'rcpt-550-5.1.1@reject.test', type: 'hard', verified: true });
-    expect(daemon!.store.getMessage(rec.messageRow)!.rcptTo).toEqual([sent.relayed]);
+    expect((await daemon!.store.messages.get(rec.messageRow))!.rcptTo).toEqual([sent.relayed]);
   });
 
   it('way 2b: Postfix pipes the DSN into `bounced ingest` (pipe(8), unprivileged user)', async () => {
@@ -192,7 +196,7 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
     // What a mail client sends for the mailto: link: from the reader, any body.
     expect(await submit({ from: 'reader@example.org', to: address, subject: 'unsubscribe' })).toMatch(/^250/);
     const row = await waitForMail('the unsubscribe suppression', 30_000, () =>
-      daemon!.store.db.prepare(`SELECT account_id, address, reason FROM suppressions WHERE reason = 'unsubscribe'`).get() as { account_id: string; address: string } | undefined,
+      readRows<{ account_id: string; address: string }>(daemonConfig.dataDir, `SELECT account_id, address, reason FROM suppressions WHERE reason = 'unsubscribe'`)[0],
     );
     expect(row).toMatchObject({ account_id: 'relayed', address: 'reader@example.org' });
     expect(readFileSync(harness!.maillog, 'utf8')).toMatch(new RegExp(`to=<${address.replace(/[.+]/g, '\\$&')}>, relay=127\\.0\\.0\\.1.*status=sent \\(250 2\\.0\\.0 Ok: stored as \\d+\\)`, 'i'));
@@ -223,24 +227,25 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
   }, 75_000);
 
   it('way 3: the tailed log and the DSNs make one delivery record per recipient', async () => {
-    const deliveries = () => new Map(daemon!.store.lifecycle.listDeliveries({ accountId: 'acme' }).map((d) => [d.messageId, d]));
+    const deliveries = async () => new Map((await daemon!.store.deliveries.list({ accountId: 'acme' })).map((d) => [d.messageId, d]));
     // Postfix's own status=bounced lines (local and at RCPT) and the DSNs: one hard record each.
-    const local = await waitForMail('two pieces of evidence for m-local', 30_000, () => {
-      const d = deliveries().get('m-local');
+    const local = await waitForMail('two pieces of evidence for m-local', 30_000, async () => {
+      const d = (await deliveries()).get('m-local');
       return d && d.evidenceCount >= 2 ? d : undefined;
     });
     expect(local).toMatchObject({ recipient: 'nosuchuser@mta.test', state: 'hard', status: '5.1.1', reason: 'userunknown' });
-    expect(daemon!.store.lifecycle.evidenceOf(local.id).map((e) => e.source).sort()).toEqual(['dsn', 'log']);
-    expect(deliveries().get('m-remote')).toMatchObject({ state: 'hard', recipient: 'rcpt-550-5.1.1@reject.test' });
+    expect((await daemon!.store.deliveries.evidence(local.id)).map((e) => e.source).sort()).toEqual(['dsn', 'log']);
+    expect((await deliveries()).get('m-remote')).toMatchObject({ state: 'hard', recipient: 'rcpt-550-5.1.1@reject.test' });
     // The unreachable one: status=deferred lines and the delayed DSN, tracked as one pending record...
-    const delayed = deliveries().get('m-delay')!;
+    const delayed = (await deliveries()).get('m-delay')!;
     expect(delayed).toMatchObject({ state: 'pending', recipient: 'someone@unreachable.test' });
-    expect(daemon!.store.lifecycle.evidenceOf(delayed.id).map((e) => e.source)).toEqual(expect.arrayContaining(['dsn', 'log']));
+    expect((await daemon!.store.deliveries.evidence(delayed.id)).map((e) => e.source)).toEqual(expect.arrayContaining(['dsn', 'log']));
     // ...that becomes soft once our 72 h window has passed (the scheduler's job, time passed in).
-    expect(expirePending(daemon!.store, 72 * 3_600_000, delayed.pendingSince! + 72 * 3_600_000)).toBe(1);
-    expect(deliveries().get('m-delay')!.state).toBe('soft');
+    const rules = new PolicyRules(daemonConfig.policy);
+    expect(await expirePending(daemon!.store, rules, 72 * 3_600_000, delayed.pendingSince! + 72 * 3_600_000)).toBe(1);
+    expect((await deliveries()).get('m-delay')!.state).toBe('soft');
     // Sends counted from the log, once per (message, recipient).
-    expect(daemon!.store.lifecycle.listSends('acme').reduce((a, r) => a + r.count, 0)).toBe(3);
+    expect((await daemon!.store.sends.list('acme')).reduce((a, r) => a + r.count, 0)).toBe(3);
   });
 });
 

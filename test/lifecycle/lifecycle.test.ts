@@ -4,15 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { advance } from '../../src/lifecycle/state.js';
+import { advance } from '../../src/domain/index.js';
 import { createLogger } from '../../src/log.js';
 import { Intake } from '../../src/pipeline/intake.js';
+import { buildPipeline, type Built } from '../../src/pipeline/build.js';
 import { applyLogEvent } from '../../src/pipeline/log-evidence.js';
-import { Processor } from '../../src/pipeline/processor.js';
 import { parseLogLine } from '../../src/logtail/parse.js';
 import { expirePending } from '../../src/scheduler/jobs.js';
-import { openStore } from '../../src/store/index.js';
-import type { SqliteStore } from '../../src/store/sqlite.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
@@ -24,10 +22,13 @@ const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-23T02:44:00Z');
 const WINDOW = 72 * HOUR;
 
-let stores: SqliteStore[] = [];
-afterEach(() => {
-  for (const s of stores) s.close();
-  stores = [];
+let built: Array<{ b: Built; stop: () => Promise<void> }> = [];
+afterEach(async () => {
+  for (const { b, stop } of built) {
+    await stop();
+    await b.close();
+  }
+  built = [];
 });
 
 // Scenario s05 of the Postfix capture: a recipient whose server answers 452 4.2.2 (mailbox
@@ -38,12 +39,13 @@ const ADDRESS = verp.encode({ account: 'acme', message: 'm-5', recipient: RCPT }
 
 type Step = 'delayed-dsn' | 'failed-dsn' | 'deferred-log' | 'sent-log' | 'bounced-log';
 
-function world() {
+async function world() {
   const config = testConfig();
-  const store = openStore(config);
-  stores.push(store);
+  const b = await buildPipeline(config);
+  const { store } = b;
   let clock = T0;
-  const processor = new Processor(store, verp, log, { now: () => clock });
+  const processor = b.processor(log, { now: () => clock });
+  built.push({ b, stop: () => processor.stop() });
   const intake = new Intake(store, log, 10);
   let seq = 0;
   const qmgr = `Nov 23 02:44:41 mta postfix/qmgr[1]: 02B79216999: from=<${ADDRESS}>, size=2126, nrcpt=1 (queue active)`;
@@ -53,11 +55,11 @@ function world() {
     'bounced-log': `Nov 23 03:20:00 mta postfix/smtp[2]: 02B79216999: to=<${RCPT}>, relay=127.0.0.1[127.0.0.1]:2527, delay=2100, delays=2100/0/0/0.1, dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <${RCPT}>: User unknown (in reply to RCPT TO command))`,
   };
   const logNow = new Date(2026, 10, 23, 12).getTime();
-  const feedLine = (line: string) =>
-    store.atomically(() => applyLogEvent(parseLogLine(line, logNow)!, line, { lifecycle: store.lifecycle, verp, now: logNow }));
-  feedLine(qmgr);
+  const feedLine = (line: string) => b.rules.transaction(store, logNow, (p) => applyLogEvent(parseLogLine(line, logNow)!, line, { policy: p, verp }));
+  await feedLine(qmgr);
   return {
     store,
+    expire: (now: number) => expirePending(store, b.rules, WINDOW, now),
     setClock: (t: number) => (clock = t),
     async step(s: Step) {
       if (s.endsWith('-dsn')) {
@@ -65,11 +67,11 @@ function world() {
         await intake.accept({ receivedAt: clock, source: 'smtp', mailFrom: '', rcptTo: [ADDRESS], remoteIp: null, helo: null, raw: withMessageId(dsn(file), ++seq) });
         await processor.drain();
       } else {
-        feedLine(lines[s]!);
+        await feedLine(lines[s]!);
       }
     },
-    delivery: () => {
-      const all = store.lifecycle.listDeliveries({});
+    delivery: async () => {
+      const all = await store.deliveries.list({});
       expect(all).toHaveLength(1);
       return all[0]!;
     },
@@ -91,70 +93,70 @@ describe('delivery lifecycle', () => {
   });
 
   it('a delayed DSN makes a pending record, tracked with its evidence', async () => {
-    const w = world();
+    const w = await world();
     await w.step('delayed-dsn');
-    expect(w.delivery()).toMatchObject({ accountId: 'acme', messageId: 'm-5', recipient: RCPT, state: 'pending', reason: 'mailboxfull', attempts: 1 });
+    expect(await w.delivery()).toMatchObject({ accountId: 'acme', messageId: 'm-5', recipient: RCPT, state: 'pending', reason: 'mailboxfull', attempts: 1 });
   });
 
   it('pending -> delivered when the log says sent, in either order', async () => {
     for (const order of permutations<Step>(['delayed-dsn', 'deferred-log', 'sent-log'])) {
-      const w = world();
+      const w = await world();
       for (const s of order) await w.step(s);
-      expect(w.delivery().state, order.join(',')).toBe('delivered');
-      expect(w.delivery().evidenceCount).toBe(3);
+      expect((await w.delivery()).state, order.join(',')).toBe('delivered');
+      expect((await w.delivery()).evidenceCount).toBe(3);
       // Delivered within the window: the window job leaves it alone.
-      expect(expirePending(w.store, WINDOW, T0 + 100 * HOUR)).toBe(0);
-      expect(w.delivery().state).toBe('delivered');
+      expect(await w.expire(T0 + 100 * HOUR)).toBe(0);
+      expect((await w.delivery()).state).toBe('delivered');
     }
   });
 
   it('pending -> hard on a permanent failure, in every order of the evidence', async () => {
     for (const order of permutations<Step>(['delayed-dsn', 'deferred-log', 'bounced-log'])) {
-      const w = world();
+      const w = await world();
       for (const s of order) await w.step(s);
-      expect(w.delivery(), order.join(',')).toMatchObject({ state: 'hard', status: '5.1.1', reason: 'userunknown' });
+      expect(await w.delivery(), order.join(',')).toMatchObject({ state: 'hard', status: '5.1.1', reason: 'userunknown' });
     }
   });
 
   it('pending -> soft when the MTA gives up with 4.x.x, whatever came first', async () => {
     for (const order of permutations<Step>(['delayed-dsn', 'failed-dsn', 'deferred-log'])) {
-      const w = world();
+      const w = await world();
       for (const s of order) await w.step(s);
-      expect(w.delivery(), order.join(',')).toMatchObject({ state: 'soft', status: '4.2.2' });
+      expect(await w.delivery(), order.join(',')).toMatchObject({ state: 'soft', status: '4.2.2' });
     }
   });
 
   it('pending -> soft after the 72 h window, not a moment before', async () => {
-    const w = world();
+    const w = await world();
     await w.step('delayed-dsn');
-    expect(expirePending(w.store, WINDOW, T0 + WINDOW - 1)).toBe(0);
-    expect(w.delivery().state).toBe('pending');
-    expect(expirePending(w.store, WINDOW, T0 + WINDOW)).toBe(1);
-    expect(w.delivery()).toMatchObject({ state: 'soft', reason: 'mailboxfull' });
+    expect(await w.expire(T0 + WINDOW - 1)).toBe(0);
+    expect((await w.delivery()).state).toBe('pending');
+    expect(await w.expire(T0 + WINDOW)).toBe(1);
+    expect(await w.delivery()).toMatchObject({ state: 'soft', reason: 'mailboxfull' });
     // Late evidence cannot reopen it; a later permanent failure still makes it hard.
     await w.step('delayed-dsn');
-    expect(w.delivery().state).toBe('soft');
+    expect((await w.delivery()).state).toBe('soft');
     await w.step('bounced-log');
-    expect(w.delivery().state).toBe('hard');
+    expect((await w.delivery()).state).toBe('hard');
   });
 
   it('a duplicate DSN or log line counts once', async () => {
-    const w = world();
+    const w = await world();
     await w.step('deferred-log');
     await w.step('deferred-log');
-    expect(w.delivery().attempts).toBe(1);
-    expect(w.store.lifecycle.listSends('acme')[0]!.count).toBe(1);
+    expect((await w.delivery()).attempts).toBe(1);
+    expect((await w.store.sends.list('acme'))[0]!.count).toBe(1);
   });
 
   it('`bounced tick --now` runs the due jobs once and turns an expired pending record soft', async () => {
     const config = testConfig();
-    const store = openStore(config);
-    store.lifecycle.applyEvidence(
+    const { store, close } = await buildPipeline(config);
+    await store.deliveries.applyEvidence(
       { accountId: 'acme', messageId: 'm-1', recipient: 'a@example.org', at: Date.parse('2026-01-01T00:00:00Z'), source: 'log', state: 'pending', status: '4.4.1', reason: 'networkerror', category: 'temporary', diagnostic: 'connect refused', qid: 'AAAAAA', dedupKey: 'k1', countsAsSend: true },
       null,
       Date.now(),
     );
-    store.close();
+    await close();
     const env = childEnv({ BOUNCED_DATA_DIR: config.dataDir, BOUNCED_VERP_SECRET: TEST_SECRET });
     const tick = (at: string) => {
       const r = spawnSync(process.execPath, [CLI, 'tick', '--now', at], { env });

@@ -7,8 +7,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
-import { DB_FILE } from '../../src/store/sqlite.js';
-import { RAW_HEAD_BYTES } from '../../src/store/types.js';
+import { DB_FILE } from '../../src/store/sqlite/open.js';
+import { RAW_HEAD_BYTES } from '../../src/domain/index.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
 import { sendRaw, withMessageId } from '../helpers/smtp.js';
@@ -42,9 +42,9 @@ describe('SMTP listener', () => {
     expect(res).toMatchObject({ ok: true, code: 250 });
     expect(res.response).toMatch(/stored as \d+/);
     await d.processor.drain();
-    const [msg] = d.store.listMessages({});
+    const [msg] = await d.store.messages.list({});
     expect(msg).toMatchObject({ state: 'processed', source: 'smtp', mailFrom: '', rcptTo: [to], kind: 'bounce' });
-    const bounces = d.store.listBounces({});
+    const bounces = await d.store.bounces.list({});
     expect(bounces).toHaveLength(1);
     expect(bounces[0]).toMatchObject({
       accountId: 'acme',
@@ -68,7 +68,7 @@ describe('SMTP listener', () => {
     expect((await sendRaw(port, { from: '', to: [replayed] }, withMessageId(s02(), 2))).code).toBe(250);
     expect((await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, withMessageId(s02(), 3))).code).toBe(250);
     await d.processor.drain();
-    const bounces = d.store.listBounces({});
+    const bounces = await d.store.bounces.list({});
     expect(bounces).toHaveLength(3);
     for (const b of bounces) expect(b).toMatchObject({ verified: false, accountId: null, recipient: s02Rcpt, type: 'hard' });
   });
@@ -78,7 +78,7 @@ describe('SMTP listener', () => {
     const res = await sendRaw(port, { from: 'someone@example.org', to: ['victim@example.com'] }, s02());
     expect(res.ok).toBe(false);
     expect(res.code).toBe(550);
-    expect(d.store.countMessages().received + d.store.countMessages().processed).toBe(0);
+    expect((await d.store.messages.counts()).received + (await d.store.messages.counts()).processed).toBe(0);
   });
 
   it('refuses a message over the size limit with 552 and stores nothing', async () => {
@@ -87,7 +87,7 @@ describe('SMTP listener', () => {
     const huge = Buffer.concat([big, Buffer.alloc(20_000, 'y')]);
     const res = await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, huge);
     expect(res.code).toBe(552);
-    expect(d.store.listMessages({})).toHaveLength(0);
+    expect(await d.store.messages.list({})).toHaveLength(0);
   });
 
   for (const worker of [true, false]) {
@@ -100,9 +100,9 @@ describe('SMTP listener', () => {
       const res = await sendRaw(port, { from: '', to: [to] }, raw);
       expect(res.code).toBe(250);
       await d.processor.drain();
-      const [summary] = d.store.listMessages({});
+      const [summary] = await d.store.messages.list({});
       expect(summary).toMatchObject({ state: 'processed', size: raw.length, sha256: createHash('sha256').update(raw).digest('hex') });
-      expect(d.store.getMessage(summary!.id)!.raw.equals(raw)).toBe(true);
+      expect((await d.store.messages.raw(summary!.id))!.equals(raw)).toBe(true);
       // Only the head is kept in one piece; the rest follows in parts.
       const db = new Database(join(config.dataDir, DB_FILE), { readonly: true });
       const head = db.prepare('SELECT length(raw) FROM message_raw WHERE message_id = ?').pluck().get(summary!.id);
@@ -110,7 +110,7 @@ describe('SMTP listener', () => {
       db.close();
       expect(head).toBe(RAW_HEAD_BYTES);
       expect(tail).toBeGreaterThanOrEqual(3);
-      expect(d.store.listBounces({})).toMatchObject([{ recipient: s02Rcpt, accountId: 'acme', verified: true, hardbounce: true }]);
+      expect(await d.store.bounces.list({})).toMatchObject([{ recipient: s02Rcpt, accountId: 'acme', verified: true, hardbounce: true }]);
     });
   }
 
@@ -132,7 +132,7 @@ describe('SMTP listener', () => {
     const res = await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, withMessageId(s02(), 'after-cut'));
     expect(res.code).toBe(250);
     await d.processor.drain();
-    expect(d.store.listMessages({})).toMatchObject([{ state: 'processed', size: withMessageId(s02(), 'after-cut').length }]);
+    expect(await d.store.messages.list({})).toMatchObject([{ state: 'processed', size: withMessageId(s02(), 'after-cut').length }]);
   });
 
   it('answers 452 past the recipient limit', async () => {
@@ -141,7 +141,7 @@ describe('SMTP listener', () => {
     // The first two are taken; the third is refused with 452 and the message goes to two.
     expect(res.rejected).toEqual([{ address: 'c@bounces.test', code: 452 }]);
     await d.processor.drain();
-    expect(d.store.listMessages({})[0]!.rcptTo).toEqual(['a@bounces.test', 'b@bounces.test']);
+    expect((await d.store.messages.list({}))[0]!.rcptTo).toEqual(['a@bounces.test', 'b@bounces.test']);
   });
 
   it('answers 451 when the store cannot write, loses nothing, and takes the retry', async () => {
@@ -158,8 +158,8 @@ describe('SMTP listener', () => {
     const retried = await sendRaw(port, { from: '', to: [to] }, s02());
     expect(retried.code).toBe(250);
     await d.processor.drain();
-    expect(d.store.listMessages({})).toHaveLength(1);
-    expect(d.store.listBounces({})).toHaveLength(1);
+    expect(await d.store.messages.list({})).toHaveLength(1);
+    expect(await d.store.bounces.list({})).toHaveLength(1);
   });
 
   it('gives one set of records for a report received twice (same bytes, or same Message-ID)', async () => {
@@ -171,10 +171,10 @@ describe('SMTP listener', () => {
     const relayed = Buffer.concat([Buffer.from('Received: from relay.example by mx.example; Mon, 23 Nov 2026 02:45:00 +0000\r\n'), s02()]);
     expect((await sendRaw(port, { from: '', to: [to] }, relayed)).code).toBe(250);
     await d.processor.drain();
-    const messages = d.store.listMessages({});
+    const messages = await d.store.messages.list({});
     expect(messages.map((m) => m.state)).toEqual(['processed', 'duplicate', 'duplicate']);
     expect(messages[1]!.duplicateOf).toBe(messages[0]!.id);
-    expect(d.store.listBounces({})).toHaveLength(1);
+    expect(await d.store.bounces.list({})).toHaveLength(1);
   });
 
   it('stores garbage bytes and marks them unparseable with the error', async () => {
@@ -183,11 +183,11 @@ describe('SMTP listener', () => {
     const res = await sendRaw(port, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, garbage);
     expect(res.code).toBe(250);
     await d.processor.drain();
-    const [msg] = d.store.listMessages({});
+    const [msg] = await d.store.messages.list({});
     expect(msg!.state).toBe('unparseable');
     expect(msg!.error).toBeTruthy();
-    expect(d.store.getMessage(msg!.id)!.raw.length).toBeGreaterThan(0);
-    expect(d.store.listBounces({})).toHaveLength(0);
+    expect((await d.store.messages.raw(msg!.id))!.length).toBeGreaterThan(0);
+    expect(await d.store.bounces.list({})).toHaveLength(0);
   });
 
   it('keeps refusing early talkers while the greeting delay is configurable', async () => {

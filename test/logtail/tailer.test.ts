@@ -3,17 +3,15 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon } from '../../src/main.js';
 import { LogTailer } from '../../src/logtail/tailer.js';
-import { openStore } from '../../src/store/index.js';
-import type { SqliteStore } from '../../src/store/sqlite.js';
+import { buildPipeline, type Built } from '../../src/pipeline/build.js';
 import { VerpCodec } from '../../src/verp/index.js';
-import { DB_FILE } from '../../src/store/sqlite.js';
 import { spawnDaemon } from '../helpers/child.js';
+import { otherConnection, readRows } from '../helpers/db.js';
 import { sendRaw } from '../helpers/smtp.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
 import { signedMaillog } from '../helpers/maillog.js';
@@ -23,16 +21,20 @@ const log = createLogger('silent');
 // The capture's lines are from 2026-11-23 02:44..02:47 local time.
 const now = () => new Date(2026, 10, 23, 12, 0, 0).getTime();
 
-let stores: SqliteStore[] = [];
-afterEach(() => {
-  for (const s of stores) s.close();
+let stores: Built[] = [];
+afterEach(async () => {
+  for (const s of stores) await s.close();
   stores = [];
 });
-function store(overrides: Record<string, unknown> = {}) {
-  const s = openStore(testConfig(overrides));
+/** The store, the policy and the codec the tailer is given, as the daemon builds them. */
+async function store(overrides: Record<string, unknown> = {}) {
+  const s = await buildPipeline(testConfig(overrides));
   stores.push(s);
   return s;
 }
+/** The checkpoint's line count, read from the database file (another process's view). */
+const checkpointLines = (dataDir: string, file: string): number =>
+  readRows<{ lines: number }>(dataDir, 'SELECT lines FROM tail_checkpoints WHERE path = ?', file)[0]?.lines ?? 0;
 
 /** Synthetic but Postfix-shaped lines for message n: qmgr from=, then a sent status line. */
 function messageLines(n: number): string {
@@ -55,15 +57,15 @@ async function until(cond: () => boolean, ms = 15_000): Promise<void> {
 
 describe('log tailer', () => {
   it('turns a real Postfix log into one delivery per (message, recipient) with the right outcome', async () => {
-    const s = store();
+    const s = await store();
     const file = join(tmpDir(), 'maillog');
     const { text, scenarios } = signedMaillog();
     writeFileSync(file, text);
-    const stats = await new LogTailer({ path: file, store: s, verp, log, now }).runOnce();
+    const stats = await new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now }).runOnce();
     expect(stats.lines).toBe(text.trim().split('\n').length);
     expect(stats.unparsed).toBe(0);
 
-    const byMessage = new Map(s.lifecycle.listDeliveries({}).map((d) => [d.messageId, d]));
+    const byMessage = new Map((await s.store.deliveries.list({})).map((d) => [d.messageId, d]));
     // Every scenario's first recipient got exactly one delivery record.
     expect([...byMessage.keys()].sort()).toEqual([...scenarios.keys()].sort());
     expect(byMessage.get('s01-local-unknown')).toMatchObject({ recipient: 'nosuchuser@mta.test', state: 'hard', status: '5.1.1', reason: 'userunknown' });
@@ -75,32 +77,34 @@ describe('log tailer', () => {
     expect(byMessage.get('s06-unreachable')!.attempts).toBeGreaterThan(2);
     expect(byMessage.get('s08-success-notify')).toMatchObject({ state: 'delivered' });
     // Sends: once per delivery that the log saw attempted.
-    const sent = s.lifecycle.listSends('acme').reduce((a, r) => a + r.count, 0);
+    const sent = (await s.store.sends.list('acme')).reduce((a, r) => a + r.count, 0);
     expect(sent).toBe(byMessage.size);
   });
 
   it('reading the same lines again changes nothing', async () => {
-    const s = store();
+    const s = await store();
     const file = join(tmpDir(), 'maillog');
     writeFileSync(file, signedMaillog().text);
-    await new LogTailer({ path: file, store: s, verp, log, now }).runOnce();
-    const before = JSON.stringify(s.lifecycle.listDeliveries({}));
+    await new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now }).runOnce();
+    const before = JSON.stringify(await s.store.deliveries.list({}));
     // A lost checkpoint (e.g. restored backup): every line is read again.
-    s.db.exec('DELETE FROM tail_checkpoints');
-    const again = await new LogTailer({ path: file, store: s, verp, log, now }).runOnce();
+    const db = otherConnection(s.config.dataDir);
+    db.exec('DELETE FROM tail_checkpoints');
+    db.close();
+    const again = await new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now }).runOnce();
     expect(again.outcomes.matched).toBeLessThan(again.lines);
     expect(again.outcomes.duplicate).toBeGreaterThan(0);
-    expect(JSON.stringify(s.lifecycle.listDeliveries({}))).toBe(before);
+    expect(JSON.stringify(await s.store.deliveries.list({}))).toBe(before);
     // And with the checkpoint in place, nothing is read at all.
-    expect((await new LogTailer({ path: file, store: s, verp, log, now }).runOnce()).lines).toBe(0);
+    expect((await new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now }).runOnce()).lines).toBe(0);
   });
 
   it('follows rotation by rename and by copy-truncate while lines are written: nothing lost or doubled', async () => {
-    const s = store();
+    const s = await store();
     const dir = tmpDir();
     const file = join(dir, 'maillog');
     writeFileSync(file, '');
-    const tailer = new LogTailer({ path: file, store: s, verp, log, now, pollMs: 20, batchLines: 7 });
+    const tailer = new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now, pollMs: 20, batchLines: 7 });
     await tailer.start();
     let n = 0;
     const write = (count: number) => {
@@ -125,17 +129,17 @@ describe('log tailer', () => {
     await until(() => tailer.totals.lines >= 2 * n);
     await tailer.stop();
     expect(tailer.totals.lines).toBe(2 * n);
-    const deliveries = s.lifecycle.listDeliveries({ limit: 10_000 });
+    const deliveries = await s.store.deliveries.list({ limit: 10_000 });
     expect(deliveries).toHaveLength(n);
     expect(deliveries.every((d) => d.state === 'delivered' && d.attempts === 1)).toBe(true);
-    expect(s.lifecycle.listSends('acme')[0]!.count).toBe(n);
+    expect((await s.store.sends.list('acme'))[0]!.count).toBe(n);
   });
 
   it('survives the log file disappearing and reappearing', async () => {
-    const s = store();
+    const s = await store();
     const file = join(tmpDir(), 'maillog');
     writeFileSync(file, messageLines(0));
-    const tailer = new LogTailer({ path: file, store: s, verp, log, now, pollMs: 20 });
+    const tailer = new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now, pollMs: 20 });
     await tailer.start();
     await until(() => tailer.totals.lines >= 2);
     rmSync(file);
@@ -143,7 +147,7 @@ describe('log tailer', () => {
     writeFileSync(file, messageLines(1) + messageLines(2));
     await until(() => tailer.totals.lines >= 6);
     await tailer.stop();
-    expect(s.lifecycle.listDeliveries({}).map((d) => d.messageId).sort()).toEqual(['m0', 'm1', 'm2']);
+    expect((await s.store.deliveries.list({})).map((d) => d.messageId).sort()).toEqual(['m0', 'm1', 'm2']);
   });
 
   it('after SIGKILL of the daemon while it tails, every line is counted exactly once', async () => {
@@ -171,26 +175,21 @@ describe('log tailer', () => {
 
     const second = await spawnDaemon(env);
     const cfg = testConfig({ dataDir });
-    await until(() => {
-      const s = openStore(cfg);
-      const cp = s.lifecycle.getCheckpoint(file);
-      s.close();
-      return (cp?.lines ?? 0) >= 2 * n;
-    }, 30_000);
+    await until(() => checkpointLines(dataDir, file) >= 2 * n, 30_000);
     second.proc.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-    const s = openStore(cfg);
+    const s = await buildPipeline(cfg);
     stores.push(s);
-    expect(s.lifecycle.getCheckpoint(file)!.lines).toBe(2 * n);
-    const deliveries = s.lifecycle.listDeliveries({ limit: 100_000 });
+    expect((await s.store.tail.checkpoint(file))!.lines).toBe(2 * n);
+    const deliveries = await s.store.deliveries.list({ limit: 100_000 });
     expect(deliveries).toHaveLength(n);
-    expect(s.lifecycle.listSends('acme')[0]!.count).toBe(n);
+    expect((await s.store.sends.list('acme'))[0]!.count).toBe(n);
   });
 });
 
 describe('log tailer faults: degrade, retry, resume from the checkpoint', () => {
   it('the log replaced by a directory: failing with the error, then caught up exactly once when a file is back', async () => {
-    const s = store();
+    const s = await store();
     const dir = tmpDir();
     const file = join(dir, 'maillog');
     let n = 0;
@@ -199,7 +198,7 @@ describe('log tailer faults: degrade, retry, resume from the checkpoint', () => 
     };
     writeFileSync(file, '');
     write(file, 10);
-    const tailer = new LogTailer({ path: file, store: s, verp, log, now, pollMs: 20, retryBaseMs: 50, retryMaxMs: 200 });
+    const tailer = new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now, pollMs: 20, retryBaseMs: 50, retryMaxMs: 200 });
     await tailer.start();
     await until(() => tailer.totals.lines >= 20);
     expect(tailer.health()).toMatchObject({ state: 'following', ok: true });
@@ -223,22 +222,22 @@ describe('log tailer faults: degrade, retry, resume from the checkpoint', () => 
     await until(() => tailer.totals.lines >= 2 * n);
     await tailer.stop();
     expect(tailer.totals.lines).toBe(2 * n);
-    const deliveries = s.lifecycle.listDeliveries({ limit: 10_000 });
+    const deliveries = await s.store.deliveries.list({ limit: 10_000 });
     expect(deliveries).toHaveLength(n);
     expect(deliveries.every((d) => d.state === 'delivered' && d.attempts === 1)).toBe(true);
-    expect(s.lifecycle.getCheckpoint(file)!.lines).toBe(2 * n);
+    expect((await s.store.tail.checkpoint(file))!.lines).toBe(2 * n);
   });
 
   it('a store fault (write lock held elsewhere) fails the tailer, not the process; the lines are committed once it clears', async () => {
-    const s = store({ store: { busyTimeoutMs: 20 } });
+    const s = await store({ store: { busyTimeoutMs: 20 } });
     const file = join(tmpDir(), 'maillog');
     let n = 0;
     writeFileSync(file, '');
-    const tailer = new LogTailer({ path: file, store: s, verp, log, now, pollMs: 20, retryBaseMs: 50, retryMaxMs: 200 });
+    const tailer = new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now, pollMs: 20, retryBaseMs: 50, retryMaxMs: 200 });
     await tailer.start();
     for (let i = 0; i < 5; i++) appendFileSync(file, messageLines(n++));
     await until(() => tailer.totals.lines >= 2 * n);
-    const other = new Database(s.db.name);
+    const other = otherConnection(s.config.dataDir);
     other.exec('BEGIN IMMEDIATE');
     try {
       for (let i = 0; i < 5; i++) appendFileSync(file, messageLines(n++));
@@ -252,8 +251,8 @@ describe('log tailer faults: degrade, retry, resume from the checkpoint', () => 
     await until(() => tailer.health().ok && tailer.totals.lines >= 2 * n);
     await tailer.stop();
     expect(tailer.totals.lines).toBe(2 * n);
-    expect(s.lifecycle.listDeliveries({ limit: 10_000 })).toHaveLength(n);
-    expect(s.lifecycle.getCheckpoint(file)!.lines).toBe(2 * n);
+    expect(await s.store.deliveries.list({ limit: 10_000 })).toHaveLength(n);
+    expect((await s.store.tail.checkpoint(file))!.lines).toBe(2 * n);
   });
 });
 
@@ -286,14 +285,7 @@ describe.skipIf(!asRoot)('the daemon (as nobody) when its log becomes unreadable
       BOUNCED_TAIL_FILE: file,
       BOUNCED_TAIL_POLL_MS: '20',
     };
-    const checkpointLines = () => {
-      const db = new Database(join(dataDir, DB_FILE), { readonly: true });
-      try {
-        return (db.prepare('SELECT lines FROM tail_checkpoints WHERE path = ?').pluck().get(file) as number | undefined) ?? 0;
-      } finally {
-        db.close();
-      }
-    };
+    const lines = () => checkpointLines(dataDir, file);
     const get = async (port: number, path: string) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
       return { status: res.status, text: await res.text() };
@@ -302,7 +294,7 @@ describe.skipIf(!asRoot)('the daemon (as nobody) when its log becomes unreadable
 
     const d = await spawnDaemon(env, NOBODY);
     write(20);
-    await until(() => checkpointLines() >= 2 * n);
+    await until(() => lines() >= 2 * n);
     // `postfix logrotate` before 3.9: rename, and a new log 0600 root that Postfix writes on.
     renameSync(file, `${file}.1`);
     write(2, `${file}.1`);
@@ -324,7 +316,7 @@ describe.skipIf(!asRoot)('the daemon (as nobody) when its log becomes unreadable
     write(5);
     // The operator fixes the mode (maillog_file_permissions = 0644): caught up, exactly once.
     chmodSync(file, 0o644);
-    await until(() => checkpointLines() >= 2 * n, 20_000);
+    await until(() => lines() >= 2 * n, 20_000);
     let readyAgain = await get(d.httpPort, '/readyz');
     for (let i = 0; i < 50 && readyAgain.status !== 200; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -344,17 +336,17 @@ describe.skipIf(!asRoot)('the daemon (as nobody) when its log becomes unreadable
     expect(JSON.parse(r.text).problems.tailer).toMatch(/^EACCES/);
     expect((await sendRaw(again.smtpPort, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, dsn)).code).toBe(250);
     chmodSync(file, 0o644);
-    await until(() => checkpointLines() >= 2 * n, 20_000);
+    await until(() => lines() >= 2 * n, 20_000);
     again.proc.kill('SIGTERM');
     expect(await again.exited).toBe(0);
 
-    const s = openStore(testConfig({ dataDir }));
+    const s = await buildPipeline(testConfig({ dataDir }));
     stores.push(s);
-    expect(s.lifecycle.getCheckpoint(file)!.lines).toBe(2 * n);
-    const deliveries = s.lifecycle.listDeliveries({ limit: 100_000 });
+    expect((await s.store.tail.checkpoint(file))!.lines).toBe(2 * n);
+    const deliveries = await s.store.deliveries.list({ limit: 100_000 });
     expect(deliveries).toHaveLength(n);
     expect(deliveries.every((x) => x.attempts === 1)).toBe(true);
-    expect(s.lifecycle.listSends('acme')[0]!.count).toBe(n);
+    expect((await s.store.sends.list('acme'))[0]!.count).toBe(n);
   }, 60_000);
 });
 
@@ -362,8 +354,8 @@ describe.skipIf(!asRoot)('the daemon (as nobody) when its log becomes unreadable
 // file becomes maillog.1.gz, a new inode, so the checkpoint's inode is nowhere to be found.
 describe('rotation while stopped, with compressed rotated logs (a real gzip)', () => {
   const gzip = (f: string) => execFileSync('gzip', [f]);
-  const setup = () => {
-    const s = store();
+  const setup = async () => {
+    const s = await store();
     const dir = tmpDir();
     const file = join(dir, 'maillog');
     let n = 0;
@@ -371,7 +363,7 @@ describe('rotation while stopped, with compressed rotated logs (a real gzip)', (
       for (let i = 0; i < count; i++) appendFileSync(to, messageLines(n++));
     };
     const unread: Array<{ file: string | null; reason: string }> = [];
-    const once = () => new LogTailer({ path: file, store: s, verp, log, now, onUnread: (r) => unread.push(r) }).runOnce();
+    const once = () => new LogTailer({ path: file, store: s.store, rules: s.rules, verp, log, now, onUnread: (r) => unread.push(r) }).runOnce();
     /** Sets a file's mtime `hoursAgo` hours back (logrotate rotates daily; gzip keeps the mtime). */
     const age = (f: string, hoursAgo: number) => {
       const t = new Date(Date.now() - hoursAgo * 3_600_000);
@@ -381,7 +373,7 @@ describe('rotation while stopped, with compressed rotated logs (a real gzip)', (
   };
 
   it('compress: the unread end of maillog.1.gz is read (gunzipped), then the new log; each line once', async () => {
-    const { s, file, write, once, unread, age, count } = setup();
+    const { s, file, write, once, unread, age, count } = await setup();
     write(20);
     await once();
     write(4); // written after our last read, before the rotation
@@ -393,13 +385,13 @@ describe('rotation while stopped, with compressed rotated logs (a real gzip)', (
     expect(stats.lines).toBe(2 * 10);
     expect(unread).toEqual([]);
     const n = count();
-    expect(s.lifecycle.getCheckpoint(file)!.lines).toBe(2 * n);
-    expect(s.lifecycle.listDeliveries({ limit: 10_000 })).toHaveLength(n);
-    expect(s.lifecycle.listSends('acme')[0]!.count).toBe(n);
+    expect((await s.store.tail.checkpoint(file))!.lines).toBe(2 * n);
+    expect(await s.store.deliveries.list({ limit: 10_000 })).toHaveLength(n);
+    expect((await s.store.sends.list('acme'))[0]!.count).toBe(n);
   });
 
   it('delaycompress, stopped across two rotations: maillog.2.gz from the checkpoint, maillog.1 whole, then the log', async () => {
-    const { s, file, write, once, unread, age, count } = setup();
+    const { s, file, write, once, unread, age, count } = await setup();
     write(10);
     await once();
     write(3);
@@ -415,8 +407,8 @@ describe('rotation while stopped, with compressed rotated logs (a real gzip)', (
     expect(stats.lines).toBe(2 * (3 + 7 + 5));
     expect(unread).toEqual([]);
     const n = count();
-    expect(s.lifecycle.getCheckpoint(file)!.lines).toBe(2 * n);
-    const deliveries = s.lifecycle.listDeliveries({ limit: 10_000 });
+    expect((await s.store.tail.checkpoint(file))!.lines).toBe(2 * n);
+    const deliveries = await s.store.deliveries.list({ limit: 10_000 });
     expect(deliveries).toHaveLength(n);
     expect(deliveries.every((d) => d.attempts === 1)).toBe(true);
     // Read again (a checkpoint now at the end): nothing new.
@@ -424,7 +416,7 @@ describe('rotation while stopped, with compressed rotated logs (a real gzip)', (
   });
 
   it('a compressed file cut short: what it holds is read, the rest is counted and reported (log event, metric)', async () => {
-    const { s, file, write, once, age, count } = setup();
+    const { s, file, write, once, age, count } = await setup();
     write(10);
     await once();
     for (let i = 0; i < 400; i++) write(1); // ~100 KB after the checkpoint
@@ -442,8 +434,8 @@ describe('rotation while stopped, with compressed rotated logs (a real gzip)', (
         cb();
       },
     });
-    const dataDir = (s as unknown as { db: { name: string } }).db.name.replace(/\/bounced\.db$/, '');
-    s.close();
+    const dataDir = s.config.dataDir;
+    await s.close();
     stores = stores.filter((x) => x !== s);
     const d = await startDaemon(testConfig({ dataDir, tail: { file, pollMs: 20 } }), createLogger('info', sink as never));
     try {
@@ -452,17 +444,17 @@ describe('rotation while stopped, with compressed rotated logs (a real gzip)', (
       expect(metrics).toMatch(/bounced_log_unread_total\{cause="damaged"\} 1/);
       expect(lines.find((l) => l.evt === 'TAIL_UNREAD')).toMatchObject({ level: 40, file: gz, reason: expect.stringMatching(/damaged/) });
       // The readable part of the damaged file was recorded, and the new log whole.
-      const read = d.store.lifecycle.listDeliveries({ limit: 10_000 }).length;
+      const read = (await d.store.deliveries.list({ limit: 10_000 })).length;
       expect(read).toBeGreaterThan(10 + 5);
       expect(read).toBeLessThan(count());
-      expect(d.store.lifecycle.listDeliveries({ limit: 10_000 }).filter((x) => x.messageId === `m${count() - 1}`)).toHaveLength(1);
+      expect((await d.store.deliveries.list({ limit: 10_000 })).filter((x) => x.messageId === `m${count() - 1}`)).toHaveLength(1);
     } finally {
       await d.stop();
     }
   });
 
   it('a rotated file that is gone is reported, not silently skipped', async () => {
-    const { file, write, once, unread } = setup();
+    const { file, write, once, unread } = await setup();
     write(10);
     await once();
     write(3);

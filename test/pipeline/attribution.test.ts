@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { openPipeline } from '../../src/pipeline/open.js';
-import { Processor } from '../../src/pipeline/processor.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
 import { BOUNCE_DOMAIN, fixturesDir, testConfig } from '../helpers/env.js';
 
 const s02 = readFileSync(join(fixturesDir, 'postfix', 's02-remote-rcpt550--failed.eml')).toString('latin1');
@@ -19,30 +18,32 @@ const withOriginalRecipient = (orcpt: string) =>
 
 describe('the recipient of a verified record', () => {
   it('is the token recipient, with the Final-Recipient kept as reportedRecipient', async () => {
-    const { store, verp, policy } = openPipeline(testConfig());
-    policy.createAccount({ id: 'acme', tier: 'professional' }, 'test', Date.now());
+    const built = await buildPipeline(testConfig());
+    const { store, verp, policy } = built;
+    await policy.createAccount({ id: 'acme', tier: 'professional' }, 'test', Date.now());
     const alias = 'list-alias@example.org';
     const to = verp.encode({ account: 'acme', message: 'm-1', recipient: alias }, BOUNCE_DOMAIN);
-    store.insertMessages([{ receivedAt: Date.now(), source: 'smtp', mailFrom: '', rcptTo: [to], remoteIp: '127.0.0.1', helo: 'mta.test', raw: withOriginalRecipient(alias) }]);
-    await new Processor(store, verp, createLogger('silent')).drain();
+    await store.messages.insert([{ receivedAt: Date.now(), source: 'smtp', mailFrom: '', rcptTo: [to], remoteIp: '127.0.0.1', helo: 'mta.test', raw: withOriginalRecipient(alias) }]);
+    await built.processor(createLogger('silent')).drain();
 
-    const records = store.listBounces({});
+    const records = await store.bounces.list({});
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ verified: true, accountId: 'acme', recipient: alias, reportedRecipient: FINAL, type: 'hard' });
     // Nothing verified, suppressed or delivered names the Final-Recipient.
-    expect(store.listBounces({ recipient: FINAL })).toHaveLength(0);
-    expect(store.lifecycle.listDeliveries({}).map((d) => d.recipient)).toEqual([alias]);
-    expect(policy.checkSend('acme', FINAL, Date.now()).send).toBe(true);
-    expect(policy.checkSend('acme', alias, Date.now()).send).toBe(false);
-    store.close();
+    expect(await store.bounces.list({ recipient: FINAL })).toHaveLength(0);
+    expect((await store.deliveries.list({})).map((d) => d.recipient)).toEqual([alias]);
+    expect((await policy.checkSend('acme', FINAL, Date.now())).send).toBe(true);
+    expect((await policy.checkSend('acme', alias, Date.now())).send).toBe(false);
+    await built.close();
   });
 
   it('an unverified record keeps the address the report names', async () => {
-    const { store, verp } = openPipeline(testConfig());
+    const built = await buildPipeline(testConfig());
+    const { store, verp } = built;
     const other = verp.encode({ account: 'acme', message: 'm-1', recipient: 'someone@example.org' }, BOUNCE_DOMAIN);
-    store.insertMessages([{ receivedAt: Date.now(), source: 'smtp', mailFrom: '', rcptTo: [other], remoteIp: '127.0.0.1', helo: 'mta.test', raw: Buffer.from(s02, 'latin1') }]);
-    await new Processor(store, verp, createLogger('silent')).drain();
-    expect(store.listBounces({})[0]).toMatchObject({ verified: false, accountId: null, recipient: FINAL, reportedRecipient: FINAL });
-    store.close();
+    await store.messages.insert([{ receivedAt: Date.now(), source: 'smtp', mailFrom: '', rcptTo: [other], remoteIp: '127.0.0.1', helo: 'mta.test', raw: Buffer.from(s02, 'latin1') }]);
+    await built.processor(createLogger('silent')).drain();
+    expect((await store.bounces.list({}))[0]).toMatchObject({ verified: false, accountId: null, recipient: FINAL, reportedRecipient: FINAL });
+    await built.close();
   });
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon } from '../../src/main.js';
 import { cutFields, cutText, keepVerdicts } from '../../src/pipeline/bounds.js';
-import { DB_FILE } from '../../src/store/sqlite.js';
+import { DB_FILE } from '../../src/store/sqlite/open.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { buildDsn } from '../helpers/dsn.js';
@@ -63,16 +63,16 @@ describe('bounded output per message', () => {
       await d.processor.drain();
       const growth = size() - before;
 
-      const [msg] = d.store.listMessages({});
+      const [msg] = await d.store.messages.list({});
       expect(msg).toMatchObject({ state: 'processed', warning: '10000 recipients reported, 100 kept (pipeline.maxRecordsPerMessage)' });
-      const records = d.store.listBounces({ limit: 100_000 });
+      const records = await d.store.bounces.list({ limit: 100_000 });
       expect(records).toHaveLength(100);
       expect(records[0]).toMatchObject({ recipient: victim, verified: true, accountId: 'acme', messageId: 'm-big', type: 'hard' });
       expect(records[0]!.diagnostic).toHaveLength(1_000);
       expect(records[0]!.warning).toMatch(/^diagnostic cut to 1000 of \d{4} characters; reportingMta cut to 1000 of 2015 characters$/);
       expect(records.slice(1).every((r) => !r.verified && r.reportingMta!.length === 1_000)).toBe(true);
       expect(records[1]!.recipient).toBe('user0@example.com');
-      const [delivery] = d.store.lifecycle.listDeliveries({});
+      const [delivery] = await d.store.deliveries.list({});
       expect(delivery).toMatchObject({ accountId: 'acme', recipient: victim, state: 'hard' });
       expect(delivery!.diagnostic!.length).toBeLessThanOrEqual(1_000);
       // The message's own bytes are stored whole; what it produced is bounded.

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DB_FILE } from '../../src/store/sqlite.js';
+import { DB_FILE } from '../../src/store/sqlite/open.js';
 import { spawnDaemon, type ChildDaemon } from '../helpers/child.js';
 import { buildDsn } from '../helpers/dsn.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, tmpDir } from '../helpers/env.js';

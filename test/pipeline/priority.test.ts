@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { Intake } from '../../src/pipeline/intake.js';
 import { ParseHost, parseHostOptions } from '../../src/pipeline/parse-host.js';
-import { Processor } from '../../src/pipeline/processor.js';
-import { openStore } from '../../src/store/index.js';
-import type { IncomingMessage } from '../../src/store/types.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
+import type { IncomingMessage } from '../../src/store/contract.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
 import { withMessageId } from '../helpers/smtp.js';
@@ -22,26 +21,27 @@ const incoming = (n: number): IncomingMessage => ({
 describe('intake priority over processing', () => {
   it('a message arriving while a backlog is parsed is committed before that batch is settled', async () => {
     const config = testConfig();
-    const store = openStore(config);
-    store.insertMessages(Array.from({ length: 40 }, (_, n) => incoming(n)));
+    const built = await buildPipeline(config);
+    const { store } = built;
+    await store.messages.insert(Array.from({ length: 40 }, (_, n) => incoming(n)));
     const log = createLogger('silent');
     const settled: number[] = [];
     const intake: Intake = new Intake(store, log, 100, () => {}, 0);
-    const processor = new Processor(store, new VerpCodec(TEST_SECRET, 'b'), log, {
+    const processor = built.processor(log, {
       batchSize: 40,
       parser: new ParseHost(parseHostOptions(config, log)),
       onSettled: (outcomes) => settled.push(...outcomes.map((o) => o.id)),
     });
     processor.kick();
     // Let the processor get into its batch of 40, then a sender's message arrives.
-    while (store.listMessages({}).every((m) => m.attempts === 0)) await new Promise((r) => setTimeout(r, 1));
+    while ((await store.messages.list({})).every((m) => m.attempts === 0)) await new Promise((r) => setTimeout(r, 1));
     const settledWhenStored = await intake.accept(incoming(1000)).then(() => settled.length);
     await processor.drain();
     expect(settledWhenStored).toBe(0);
     // ... and the newcomer is processed too, after the backlog.
     expect(settled).toHaveLength(41);
-    expect(store.countMessages().received).toBe(0);
+    expect((await store.messages.counts()).received).toBe(0);
     await processor.stop();
-    store.close();
+    await store.close();
   });
 });

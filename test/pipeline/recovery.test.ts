@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { startDaemon } from '../../src/main.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../helpers/db.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { spawnDaemon } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
@@ -21,15 +21,15 @@ describe('recovery', () => {
   it('processes at start what was stored but not processed before a stop', async () => {
     const config = testConfig();
     // Exactly the state a crash after the commit (after the 250) leaves behind.
-    const store = openStore(config);
-    store.insertMessages([1, 2, 3].map((n) => ({ receivedAt: Date.now(), source: 'smtp' as const, mailFrom: '', rcptTo: [`postmaster@${BOUNCE_DOMAIN}`], remoteIp: '127.0.0.1', helo: 'mta.test', raw: uniqueDsn(n) })));
-    expect(store.countMessages().received).toBe(3);
-    store.close();
+    const store = await openStore(config);
+    await store.messages.insert([1, 2, 3].map((n) => ({ receivedAt: Date.now(), source: 'smtp' as const, mailFrom: '', rcptTo: [`postmaster@${BOUNCE_DOMAIN}`], remoteIp: '127.0.0.1', helo: 'mta.test', raw: uniqueDsn(n) })));
+    expect((await store.messages.counts()).received).toBe(3);
+    await store.close();
 
     const d = await startDaemon(config, createLogger('silent'));
     await d.processor.drain();
-    expect(d.store.countMessages()).toMatchObject({ received: 0, processed: 3 });
-    expect(d.store.listBounces({})).toHaveLength(3);
+    expect(await d.store.messages.counts()).toMatchObject({ received: 0, processed: 3 });
+    expect(await d.store.bounces.list({})).toHaveLength(3);
     await d.stop();
   });
 
@@ -62,19 +62,19 @@ describe('recovery', () => {
     const cfg = loadConfig({ env: { BOUNCED_DATA_DIR: dataDir } });
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const s = openStore(cfg);
-      const received = s.countMessages().received;
-      s.close();
+      const s = await openStore(cfg);
+      const received = (await s.messages.counts()).received;
+      await s.close();
       if (received === 0 || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     again.proc.kill('SIGTERM');
     expect(await again.exited).toBe(0);
 
-    const store = openStore(cfg);
-    const messages = store.listMessages({});
-    const bounces = store.listBounces({});
-    store.close();
+    const store = await openStore(cfg);
+    const messages = await store.messages.list({});
+    const bounces = await store.bounces.list({});
+    await store.close();
     // Every 250 is stored and processed...
     const storedIds = new Set(bounces.map((b) => b.messageId));
     for (const n of acked) expect(storedIds.has(`m-${n}`), `m-${n}`).toBe(true);

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
+import { readRows } from '../helpers/db.js';
 import { BOUNCE_DOMAIN, TEST_SECRET } from '../helpers/env.js';
 import { dsn } from './mail.js';
 import { world, type World } from './world.js';
@@ -23,18 +24,18 @@ describe('the account rule', () => {
   it('a verified bounce for an account nobody created creates it (free, default, audited); accounts health shows it', async () => {
     const w = await open();
     await w.bounce('newco', 'm-1', 'gone@example.org');
-    expect(w.policy.getAccount('newco')).toMatchObject({ id: 'newco', tier: 'free', profile: 'default', contactEmail: null });
-    const h = w.policy.health('newco', Date.now());
+    expect(await w.policy.getAccount('newco')).toMatchObject({ id: 'newco', tier: 'free', profile: 'default', contactEmail: null });
+    const h = await w.policy.health('newco', Date.now());
     expect(h).not.toBeNull();
     expect(h!.rates.hardBounce.count).toBe(1);
-    expect(w.policy.listSuppressions({ accountId: 'newco' }).items).toEqual([expect.objectContaining({ address: 'gone@example.org', reason: 'hard_bounce' })]);
-    const audit = w.store.db.prepare(`SELECT actor, action, detail FROM policy_audit WHERE account_id = 'newco' AND action = 'account.create'`).all() as Array<{ actor: string; detail: string }>;
+    expect((await w.policy.listSuppressions({ accountId: 'newco' })).items).toEqual([expect.objectContaining({ address: 'gone@example.org', reason: 'hard_bounce' })]);
+    const audit = readRows<{ actor: string; detail: string }>(w.config.dataDir, `SELECT actor, action, detail FROM policy_audit WHERE account_id = 'newco' AND action = 'account.create'`);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toBe('policy');
     expect(JSON.parse(audit[0]!.detail)).toMatchObject({ implicit: true, tier: 'free' });
     // More evidence changes nothing about the account.
     await w.bounce('newco', 'm-2', 'gone2@example.org');
-    expect(w.policy.listAccounts().filter((a) => a.id === 'newco')).toHaveLength(1);
+    expect((await w.policy.listAccounts()).filter((a) => a.id === 'newco')).toHaveLength(1);
   });
 
   it('an unverified (forged) bounce creates no account', async () => {
@@ -42,17 +43,17 @@ describe('the account rule', () => {
     const forger = new VerpCodec('not-our-secret', 'b');
     const rp = forger.encode({ account: 'victim', message: 'm-1', recipient: 'ann@example.org' }, BOUNCE_DOMAIN);
     await w.deliver(rp, await dsn({ returnPath: rp, recipient: 'ann@example.org', failure: 'unknown_user', n: 1 }));
-    expect(w.store.listBounces({}).map((b) => b.verified)).toEqual([false]);
-    expect(w.policy.getAccount('victim')).toBeNull();
-    expect(w.policy.listAccounts()).toEqual([]);
+    expect((await w.store.bounces.list({})).map((b) => b.verified)).toEqual([false]);
+    expect(await w.policy.getAccount('victim')).toBeNull();
+    expect(await w.policy.listAccounts()).toEqual([]);
   });
 
   it('an unsubscribe (one-click or mailto) for an unknown account creates it', async () => {
     const w = await open();
     const token = w.verp.unsubscribeToken({ account: 'optco', message: 'news-1', recipient: 'reader@example.org' });
-    expect(w.policy.unsubscribe(token, Date.now())).toMatchObject({ ok: true, accountId: 'optco' });
-    expect(w.policy.getAccount('optco')).toMatchObject({ tier: 'free' });
-    expect(w.policy.health('optco', Date.now())!.rates.unsubscribe.count).toBe(1);
+    expect(await w.policy.unsubscribe(token, Date.now())).toMatchObject({ ok: true, accountId: 'optco' });
+    expect(await w.policy.getAccount('optco')).toMatchObject({ tier: 'free' });
+    expect((await w.policy.health('optco', Date.now()))!.rates.unsubscribe.count).toBe(1);
   });
 
   it('the CLI refuses data typed for an account that does not exist (exit 1, nothing written), and takes it once it exists', async () => {
@@ -77,7 +78,7 @@ describe('the account rule', () => {
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.err, args.join(' ')).toMatch(/no account acmee/);
     }
-    const count = (sql: string) => (w.store.db.prepare(sql).pluck().get() as number);
+    const count = (sql: string) => Object.values(readRows(w.config.dataDir, sql)[0]!)[0] as number;
     expect(count(`SELECT count(*) FROM accounts`)).toBe(0);
     expect(count(`SELECT count(*) FROM suppressions`)).toBe(0);
     expect(count(`SELECT count(*) FROM sends`)).toBe(0);

@@ -17,8 +17,8 @@ function bounced(...args: string[]) {
 beforeAll(async () => {
   const w = await world();
   env = childEnv({ BOUNCED_DATA_DIR: w.config.dataDir, BOUNCED_VERP_SECRET: TEST_SECRET, BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN });
-  w.policy.createAccount({ id: 'acme', tier: 'free' }, 'test', Date.now());
-  w.sends('acme', 1000);
+  await w.policy.createAccount({ id: 'acme', tier: 'free' }, 'test', Date.now());
+  await w.sends('acme', 1000);
   await w.bounces('acme', 51);
   await w.close();
 }, 60_000);

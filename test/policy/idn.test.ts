@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrations } from '../../src/store/migrations.js';
-import { migrate } from '../../src/store/sqlite.js';
+import { migrateSqlite } from '../../src/store/sqlite/open.js';
+import { sqliteMigrations as migrations } from '../../src/store/sqlite/migrations.js';
 import { tmpDir } from '../helpers/env.js';
 import { apiFixture, bearer, withAccounts, type Fixture } from '../api/helpers.js';
 
@@ -21,14 +21,14 @@ describe('suppressions and IDN', () => {
   it('an address added in one spelling is suppressed in the other (service and CLI path)', async () => {
     fx = await apiFixture();
     await withAccounts(fx, 'acme');
-    expect(fx.policy.addSuppressions('acme', [UNICODE], 'manual', 'test', Date.now())).toBe(1);
+    expect(await fx.policy.addSuppressions('acme', [UNICODE], 'manual', 'test', Date.now())).toBe(1);
     // The other spelling is the same row, not a new one.
-    expect(fx.policy.addSuppressions('acme', [ASCII, 'ANNA@Bücher.DE'], 'manual', 'test', Date.now())).toBe(0);
-    for (const a of [UNICODE, ASCII, 'Anna@BÜCHER.de']) expect(fx.policy.checkSend('acme', a, Date.now()).send, a).toBe(false);
-    expect(fx.policy.checkSendBatch('acme', [ASCII, UNICODE, 'bob@bücher.de'], Date.now()).map((d) => d.send)).toEqual([false, false, true]);
-    expect(fx.policy.listSuppressions({ accountId: 'acme' }).items.map((s) => s.address)).toEqual([ASCII]);
-    expect(fx.policy.removeSuppression('acme', 'ANNA@xn--bcher-kva.de', 'test', 'asked', Date.now())).toBe(true);
-    expect(fx.policy.checkSend('acme', UNICODE, Date.now()).send).toBe(true);
+    expect(await fx.policy.addSuppressions('acme', [ASCII, 'ANNA@Bücher.DE'], 'manual', 'test', Date.now())).toBe(0);
+    for (const a of [UNICODE, ASCII, 'Anna@BÜCHER.de']) expect((await fx.policy.checkSend('acme', a, Date.now())).send, a).toBe(false);
+    expect((await fx.policy.checkSendBatch('acme', [ASCII, UNICODE, 'bob@bücher.de'], Date.now())).map((d) => d.send)).toEqual([false, false, true]);
+    expect((await fx.policy.listSuppressions({ accountId: 'acme' })).items.map((s) => s.address)).toEqual([ASCII]);
+    expect(await fx.policy.removeSuppression('acme', 'ANNA@xn--bcher-kva.de', 'test', 'asked', Date.now())).toBe(true);
+    expect((await fx.policy.checkSend('acme', UNICODE, Date.now())).send).toBe(true);
   });
 
   it('a streamed import in one spelling answers the pre-send check in the other (API)', async () => {
@@ -55,7 +55,7 @@ describe('suppressions and IDN', () => {
     add.run('beta', UNICODE, 'import');
     add.run('beta', ASCII, 'import'); // both spellings already: one row stays
     add.run('acme', 'plain@example.org', 'manual');
-    migrate(db);
+    migrateSqlite(db);
     const rows = db.prepare(`SELECT account_id AS a, address, reason FROM suppressions ORDER BY account_id, address`).all();
     expect(rows).toEqual([
       { a: 'acme', address: ASCII, reason: 'manual' },

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { openPipeline } from '../../src/pipeline/open.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
 import { Scheduler } from '../../src/scheduler/index.js';
 import { policyJobs } from '../../src/scheduler/jobs.js';
 import { testConfig } from '../helpers/env.js';
@@ -58,28 +58,28 @@ describe('notifications outbox', () => {
   it('a relay outage loses nothing: queued in SQLite, retried with backoff, delivered once the relay is up', async () => {
     const port = await freePort();
     const config = testConfig({ notify: { enabled: true, relayPort: port, retryBaseMs: 60_000, retryMaxMs: 600_000 } });
-    const { store, policy } = openPipeline(config);
-    cleanups.push(() => store.close());
+    const { store, policy, close } = await buildPipeline(config);
+    cleanups.push(close);
     const T0 = Date.parse('2026-11-23T10:00:00Z');
 
-    policy.createAccount({ id: 'acme', tier: 'starter', contactEmail: 'owner@acme.example' }, 'test', T0);
-    policy.recordAbuseReport('acme', 'complaint forwarded by an ISP', true, 'admin:kim', T0);
-    const filed = policy.fileAppeal('acme', {
+    await policy.createAccount({ id: 'acme', tier: 'starter', contactEmail: 'owner@acme.example' }, 'test', T0);
+    await policy.recordAbuseReport('acme', 'complaint forwarded by an ISP', true, 'admin:kim', T0);
+    const filed = await policy.fileAppeal('acme', {
       importedOptOutList: true, cleanedLists: true, mailedWithinYear: true, contactsSource: 'shop sign-ups', message: 'sorry',
     }, T0);
     expect(filed.ok).toBe(true);
-    expect(policy.repo.listNotifications('acme').map((n) => n.kind)).toEqual(['suspension', 'appeal_received']);
+    expect((await policy.listNotifications('acme')).map((n) => n.kind)).toEqual(['suspension', 'appeal_received']);
 
-    const scheduler = new Scheduler(store.lifecycle, policyJobs(config, policy, log), log);
+    const scheduler = new Scheduler(store.jobs, policyJobs(config, policy, store, log), log);
     // Relay down: both attempts fail, both stay queued with their next attempt a minute on.
     expect(await scheduler.runDue(T0)).toContain('send-notifications');
-    let queued = policy.repo.listNotifications('acme');
+    let queued = await policy.listNotifications('acme');
     expect(queued.every((n) => n.sentAt === null && n.attempts === 1 && n.nextAttemptAt === T0 + 60_000)).toBe(true);
     expect(queued[0]!.lastError).toMatch(/ECONNREFUSED|connect/i);
 
     // Still down at the next run: the backoff doubles.
     await scheduler.runDue(T0 + 60_000);
-    queued = policy.repo.listNotifications('acme');
+    queued = await policy.listNotifications('acme');
     expect(queued.map((n) => [n.attempts, n.nextAttemptAt])).toEqual([[2, T0 + 180_000], [2, T0 + 180_000]]);
 
     // The relay comes up; nothing is due before the retry time, everything after it.
@@ -92,7 +92,7 @@ describe('notifications outbox', () => {
     expect(relay.received.map((r) => r.to)).toEqual([['owner@acme.example'], ['owner@acme.example']]);
     expect(relay.received[0]!.from).toBe('deliverability@bounced.localhost');
     expect(relay.received[0]!.raw).toMatch(/Subject: \[bounced\] Marketing sending is suspended/);
-    expect(policy.repo.listNotifications('acme').every((n) => n.sentAt === T0 + 180_000)).toBe(true);
+    expect((await policy.listNotifications('acme')).every((n) => n.sentAt === T0 + 180_000)).toBe(true);
 
     // Sent once: the next runs send nothing again.
     await scheduler.runDue(T0 + 3_600_000);
@@ -101,11 +101,11 @@ describe('notifications outbox', () => {
 
   it('disabled: notifications are queued, not sent', async () => {
     const config = testConfig();
-    const { store, policy } = openPipeline(config);
-    cleanups.push(() => store.close());
-    policy.createAccount({ id: 'acme', tier: 'free', contactEmail: 'owner@acme.example' }, 'test', 1);
-    policy.recordAbuseReport('acme', 'x', true, 'admin', 1);
-    await new Scheduler(store.lifecycle, policyJobs(config, policy, log), log).runDue(2);
-    expect(policy.repo.listNotifications('acme')).toEqual([expect.objectContaining({ kind: 'suspension', attempts: 0, sentAt: null })]);
+    const { store, policy, close } = await buildPipeline(config);
+    cleanups.push(close);
+    await policy.createAccount({ id: 'acme', tier: 'free', contactEmail: 'owner@acme.example' }, 'test', 1);
+    await policy.recordAbuseReport('acme', 'x', true, 'admin', 1);
+    await new Scheduler(store.jobs, policyJobs(config, policy, store, log), log).runDue(2);
+    expect(await policy.listNotifications('acme')).toEqual([expect.objectContaining({ kind: 'suspension', attempts: 0, sentAt: null })]);
   });
 });

@@ -1,9 +1,10 @@
 // The pure policy decisions, without SQLite: plain records and `now` in, decisions out.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { DEFAULT_POLICY_STATE as DEFAULT_STATE, monthOf, monthRange, parseMessageRef, ZERO_FIGURES, type Figures } from '../../src/domain/index.js';
 import {
-  appealAllowed, assess, canaryCancels, canarySize, decideSend, DEFAULT_STATE, monthOf, monthRange, parseMessageRef,
-  readAppealForm, retryDelay, suppressesRecipient, viewHealth, ZERO_FIGURES, type Figures,
+  appealAllowed, assess, canaryCancels, canarySize, complaintOf, decideSend, deliveryEffects, evaluateMonth, heldState, readAppealForm,
+  reinstatedState, replayProfile, retryDelay, spamTrapHit, suppressesRecipient, suspendedState, unsubscribeOf, viewHealth, warnedState,
 } from '../../src/policy/rules.js';
 
 const cfg = loadConfig({ env: {} }).policy;
@@ -120,5 +121,119 @@ describe('appeals', () => {
 describe('notification backoff', () => {
   it('doubles from the base up to the cap', () => {
     expect([1, 2, 3, 4, 10].map((n) => retryDelay(n, 60_000, 600_000))).toEqual([60_000, 120_000, 240_000, 480_000, 600_000]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The decisions the settle step asks (they lived in the service's listeners and in SQL).
+
+describe('what a delivery change calls for', () => {
+  const ev = { accountId: 'acme', messageId: 'spring/m-1', recipient: 'ann@example.org', at: 5, reason: 'userunknown', category: 'unknown_user' };
+  const change = (over: Partial<Parameters<typeof deliveryEffects>[0]> = {}) =>
+    deliveryEffects({ deliveryId: 7, previous: null, state: 'hard', sendCounted: false, evidence: ev, ...over });
+
+  it('a new hard marketing failure: its event, the failure (an address reason), suppression, global and canary checks, the month', () => {
+    expect(change()).toEqual({
+      event: 'bounce.hard',
+      campaignSend: null,
+      failure: { deliveryId: 7, accountId: 'acme', recipient: 'ann@example.org', channel: 'marketing', campaign: 'spring', state: 'hard', reason: 'userunknown', category: 'unknown_user', addressReason: true, at: 5 },
+      hardMarketing: { addressReason: true, campaign: 'spring' },
+      evaluate: true,
+    });
+    expect(change({ evidence: { ...ev, category: 'policy' } }).hardMarketing).toEqual({ addressReason: false, campaign: 'spring' });
+  });
+
+  it('a soft or one-to-one failure is recorded and counted but suppresses nothing', () => {
+    expect(change({ previous: 'pending', state: 'soft' })).toMatchObject({ event: 'bounce.soft', failure: { state: 'soft', addressReason: false }, hardMarketing: null, evaluate: true });
+    expect(change({ evidence: { ...ev, messageId: 'o2o:crm-1' } })).toMatchObject({ failure: { channel: 'one_to_one', campaign: null }, hardMarketing: null, evaluate: true });
+  });
+
+  it('no move, or a move to pending or delivered: no failure, no evaluation; a counted send of a campaign counts for it', () => {
+    expect(change({ previous: 'hard', state: 'hard' })).toEqual({ event: null, campaignSend: null, failure: null, hardMarketing: null, evaluate: false });
+    expect(change({ previous: 'hard', state: 'hard', sendCounted: true })).toMatchObject({ campaignSend: 'spring', failure: null });
+    expect(change({ previous: 'pending', state: 'delivered', sendCounted: true })).toMatchObject({ event: 'delivery.resolved', campaignSend: 'spring', failure: null, evaluate: false });
+    expect(change({ previous: null, state: 'delivered' })).toMatchObject({ event: null, failure: null });
+    expect(change({ state: 'pending', sendCounted: true, evidence: { ...ev, messageId: 'm-9' } })).toMatchObject({ event: 'bounce.pending', campaignSend: null });
+    // One-to-one mail has no campaign sends to count.
+    expect(change({ sendCounted: true, evidence: { ...ev, messageId: 'o2o:seq/crm-1' } }).campaignSend).toBeNull();
+  });
+
+  it('a spam trap is hit by a new delivery only', () => {
+    const traps = new Set(['trap@example.net']);
+    expect(spamTrapHit({ previous: null }, 'trap@example.net', traps)).toBe(true);
+    expect(spamTrapHit({ previous: 'pending' }, 'trap@example.net', traps)).toBe(false);
+    expect(spamTrapHit({ previous: null }, 'ann@example.org', traps)).toBe(false);
+  });
+});
+
+describe('complaints and unsubscribes', () => {
+  const arf = { kind: 'complaint', verified: true, accountId: 'acme', recipient: 'ann@example.org', messageId: 'o2o:seq/m-1', feedbackType: 'abuse' };
+  it('a verified ARF abuse report is a complaint of its channel and campaign; anything else is none', () => {
+    expect(complaintOf(arf, 9)).toEqual({ accountId: 'acme', kind: 'complaint', messageId: 'o2o:seq/m-1', recipient: 'ann@example.org', channel: 'one_to_one', campaign: 'seq', at: 9, source: 'arf' });
+    expect(complaintOf({ ...arf, verified: false }, 9)).toBeNull();
+    expect(complaintOf({ ...arf, feedbackType: 'not-spam' }, 9)).toBeNull();
+    expect(complaintOf({ ...arf, kind: 'bounce' }, 9)).toBeNull();
+    expect(complaintOf({ ...arf, recipient: null }, 9)).toBeNull();
+    expect(complaintOf({ ...arf, messageId: null }, 9)).toMatchObject({ messageId: '', channel: 'marketing', campaign: null });
+  });
+  it('an unsubscribe token names its report', () => {
+    expect(unsubscribeOf({ account: 'acme', message: 'news/n-1' }, 'ann@example.org', 'mailto', 3)).toEqual({
+      accountId: 'acme', kind: 'unsubscribe', messageId: 'news/n-1', recipient: 'ann@example.org', channel: 'marketing', campaign: 'news', at: 3, source: 'mailto',
+    });
+  });
+});
+
+describe("the account's month and state", () => {
+  const base = { ...DEFAULT_STATE };
+  it('suspends once when the rates pass their limit; announces each warning once a month, never while suspending', () => {
+    const bad = month({ sends: 1000, hardBounces: 51 });
+    expect(evaluateMonth(base, bad, '2026-11', cfg)).toMatchObject({ suspend: { cause: 'rates' }, announce: [], hold: null });
+    expect(evaluateMonth({ ...base, marketing: 'suspended' }, bad, '2026-11', cfg)).toMatchObject({ suspend: null, announce: [] });
+    const warned = month({ sends: 1000, hardBounces: 45, blocklistings: 1 });
+    expect(evaluateMonth(base, warned, '2026-11', cfg).announce).toEqual(['hard_bounce_rate', 'blocklisted']);
+    const after = warnedState(base, '2026-11', ['hard_bounce_rate']);
+    expect(evaluateMonth(after, warned, '2026-11', cfg).announce).toEqual(['blocklisted']);
+    // A new month announces again.
+    expect(evaluateMonth(after, warned, '2026-12', cfg).announce).toEqual(['hard_bounce_rate', 'blocklisted']);
+    expect(warnedState(after, '2026-11', ['blocklisted']).warned).toEqual({ month: '2026-11', causes: ['hard_bounce_rate', 'blocklisted'] });
+  });
+
+  it('after a reinstatement the month so far is the baseline: only new failures suspend', () => {
+    const m = month({ sends: 1000, hardBounces: 60 });
+    const reinstated = reinstatedState({ ...base, marketing: 'suspended', suspension: 'rates', suspendedAt: 1 }, 'marketing', '2026-11', m);
+    expect(reinstated).toMatchObject({ marketing: 'ok', suspension: null, suspendedAt: null, baseline: { month: '2026-11', figures: m } });
+    expect(evaluateMonth(reinstated, m, '2026-11', cfg).suspend).toBeNull();
+    expect(evaluateMonth(reinstated, month({ sends: 2000, hardBounces: 170 }), '2026-11', cfg).suspend).toMatchObject({ cause: 'rates' });
+    expect(reinstatedState({ ...base, oneToOne: 'suspended', oneToOneSuspension: 'admin', oneToOneSuspendedAt: 1 }, 'one_to_one', '2026-11', m)).toMatchObject({ oneToOne: 'ok', baseline: null });
+  });
+
+  it('holds for review past the monthly sends (once), and a held account is not held again', () => {
+    const c = { ...cfg, reviewMonthlySends: 500 };
+    expect(evaluateMonth(base, month({ sends: 500 }), '2026-11', c).hold).toBe('monthly sends passed 500');
+    expect(evaluateMonth({ ...base, review: 'approved' }, month({ sends: 5000 }), '2026-11', c).hold).toBeNull();
+    expect(heldState(base)).toMatchObject({ review: 'required' });
+    expect(heldState({ ...base, review: 'submitted' })).toBeNull();
+  });
+
+  it('suspends a channel or both, once', () => {
+    const both = suspendedState(base, 'both', 'fraud', 'trap', 7)!;
+    expect(both).toMatchObject({ marketing: 'suspended', suspension: 'fraud', suspensionDetail: 'trap', suspendedAt: 7, oneToOne: 'suspended', oneToOneSuspension: 'fraud', oneToOneSuspendedAt: 7 });
+    expect(suspendedState(both, 'marketing', 'rates', 'x', 8)).toBeNull();
+    expect(suspendedState(base, 'one_to_one', 'admin', 'x', 8)).toMatchObject({ marketing: 'ok', oneToOne: 'suspended' });
+  });
+});
+
+describe('a profile change replays the stored hard failures', () => {
+  const failures = [
+    { deliveryId: 1, recipient: 'ann@example.org', category: 'policy', at: 10 },
+    { deliveryId: 2, recipient: 'bob@example.org', category: 'unknown_user', at: 10 },
+    { deliveryId: 3, recipient: 'carl@example.org', category: 'spam', at: 10 },
+    { deliveryId: 4, recipient: 'carl@example.org', category: 'mailbox_full', at: 30 },
+  ];
+  it('conservative keeps address reasons only; default all; an unbounce lifts the failures before it', () => {
+    expect([...replayProfile('conservative', failures, () => null)]).toEqual([['ann@example.org', null], ['bob@example.org', 2], ['carl@example.org', 4]]);
+    expect([...replayProfile('default', failures, () => null)]).toEqual([['ann@example.org', 1], ['bob@example.org', 2], ['carl@example.org', 3]]);
+    const unbounced = (r: string) => (r === 'carl@example.org' ? 20 : r === 'bob@example.org' ? 50 : null);
+    expect([...replayProfile('default', failures, unbounced)]).toEqual([['ann@example.org', 1], ['bob@example.org', null], ['carl@example.org', 4]]);
   });
 });

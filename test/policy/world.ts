@@ -1,13 +1,12 @@
-// A bounced for policy scenarios: real SQLite (openPipeline, so every rule is attached as in
-// the daemon), a real SMTP listener on loopback, the real pipeline. Reports are sent with
-// nodemailer; each call waits until the pipeline has settled what it sent.
+// A bounced for policy scenarios: real SQLite (buildPipeline: the store, the policy and the
+// settle step as in the daemon), a real SMTP listener on loopback, the real pipeline. Reports
+// are sent with nodemailer; each call waits until the pipeline has settled what it sent.
 import { expect } from 'vitest';
 import { Listener } from '../../src/listener/index.js';
 import { createLogger } from '../../src/log.js';
+import { utcDay } from '../../src/domain/index.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
 import { Intake } from '../../src/pipeline/intake.js';
-import { openPipeline } from '../../src/pipeline/open.js';
-import { Processor } from '../../src/pipeline/processor.js';
-import { utcDay } from '../../src/store/sqlite-lifecycle.js';
 import { BOUNCE_DOMAIN, testConfig } from '../helpers/env.js';
 import { sendRaw } from '../helpers/smtp.js';
 import { arf, dsn, type Failure } from './mail.js';
@@ -18,8 +17,9 @@ export async function world(overrides: Record<string, unknown> = {}) {
   // NORMAL: these scenarios test the policy, not fsync (the listener tests keep FULL).
   const config = testConfig({ store: { synchronous: 'NORMAL' }, ...overrides });
   const log = createLogger('silent');
-  const { store, verp, policy } = openPipeline(config);
-  const processor = new Processor(store, verp, log);
+  const built = await buildPipeline(config);
+  const { store, verp, policy } = built;
+  const processor = built.processor(log);
   const intake = new Intake(store, log, 64, () => processor.kick());
   const listener = new Listener({ config, intake, log });
   const { port } = await listener.listen('127.0.0.1', 0);
@@ -34,6 +34,7 @@ export async function world(overrides: Record<string, unknown> = {}) {
 
   return {
     config,
+    built,
     store,
     policy,
     verp,
@@ -64,16 +65,22 @@ export async function world(overrides: Record<string, unknown> = {}) {
     async complaint(account: string, message: string, recipient: string, feedbackType: 'abuse' | 'not-spam' = 'abuse'): Promise<void> {
       await deliver(`fbl@${BOUNCE_DOMAIN}`, await arf({ returnPath: returnPath(account, message, recipient), recipient, feedbackType, n: ++seq }));
     },
-    sends(account: string, count: number, at = Date.now()): void {
-      store.lifecycle.addSends(account, utcDay(at), count);
+    sends(account: string, count: number, at = Date.now()): Promise<void> {
+      return store.sends.add(account, utcDay(at), count);
     },
-    events(type?: string) {
-      return store.lifecycle.listEvents(0, 100_000).filter((e) => !type || e.type === type);
+    async events(type?: string) {
+      return (await store.events.list(0, 100_000)).filter((e) => !type || e.type === type);
+    },
+    audit(account: string) {
+      return store.audit.list(account);
+    },
+    notifications(account?: string) {
+      return store.notifications.list(account);
     },
     async close(): Promise<void> {
       await listener.close();
       await processor.stop();
-      store.close();
+      await built.close();
     },
   };
 }

@@ -8,7 +8,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore } from '../helpers/db.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI, spawnDaemon } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, tmpDir } from '../helpers/env.js';
@@ -30,9 +30,9 @@ async function waitDrained(dataDir: string, ms = 20_000): Promise<void> {
   const cfg = loadConfig({ env: { BOUNCED_DATA_DIR: dataDir } });
   const end = Date.now() + ms;
   for (;;) {
-    const s = openStore(cfg);
-    const left = s.countMessages().received;
-    s.close();
+    const s = await openStore(cfg);
+    const left = (await s.messages.counts()).received;
+    await s.close();
     if (left === 0) return;
     if (Date.now() > end) throw new Error(`${left} messages still unprocessed`);
     await new Promise((r) => setTimeout(r, 100));
@@ -72,11 +72,11 @@ describe('crash safety', () => {
     last.proc.kill('SIGTERM');
     expect(await last.exited).toBe(0);
 
-    const s = openStore(loadConfig({ env: { BOUNCED_DATA_DIR: dataDir } }));
-    const messages = s.listMessages({ limit: 1_000_000 });
-    const bounces = s.listBounces({ limit: 1_000_000 });
-    const deliveries = s.lifecycle.listDeliveries({ limit: 1_000_000 });
-    s.close();
+    const s = await openStore(loadConfig({ env: { BOUNCED_DATA_DIR: dataDir } }));
+    const messages = await s.messages.list({ limit: 1_000_000 });
+    const bounces = await s.bounces.list({ limit: 1_000_000 });
+    const deliveries = await s.deliveries.list({ limit: 1_000_000 });
+    await s.close();
     const recorded = new Set(bounces.map((b) => Number(b.messageId!.slice(2))));
     for (const id of acked) expect(recorded.has(id), `m-${id} got a 250`).toBe(true);
     expect(messages.every((m) => m.state === 'processed')).toBe(true);
@@ -105,10 +105,10 @@ describe('crash safety', () => {
     await waitDrained(dataDir);
     last.proc.kill('SIGTERM');
     await last.exited;
-    const s = openStore(loadConfig({ env: { BOUNCED_DATA_DIR: dataDir } }));
-    const ids = new Set(s.listBounces({ limit: 100_000 }).map((b) => b.messageId));
-    const messages = s.listMessages({ limit: 100_000 });
-    s.close();
+    const s = await openStore(loadConfig({ env: { BOUNCED_DATA_DIR: dataDir } }));
+    const ids = new Set((await s.bounces.list({ limit: 100_000 })).map((b) => b.messageId));
+    const messages = await s.messages.list({ limit: 100_000 });
+    await s.close();
     for (const i of ok) expect(ids.has(`i-${i}`), `i-${i} exited 0`).toBe(true);
     expect(messages.every((m) => m.state === 'processed')).toBe(true);
     expect(ids.size).toBe(messages.length);

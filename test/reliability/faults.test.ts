@@ -81,9 +81,9 @@ describe.skipIf(!mountable)('file-system faults', () => {
     for (const until = Date.now() + 6000; again.status !== 200 && Date.now() < until; again = await readyz()) await new Promise((r) => setTimeout(r, 250));
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     await d.processor.drain();
-    const ids = new Set(d.store.listMessages({ limit: 10_000 }).map((m) => m.id));
+    const ids = new Set((await d.store.messages.list({ limit: 10_000 })).map((m) => m.id));
     expect(ids.size).toBe(acked.length + 1);
-    expect(d.store.countMessages().received).toBe(0);
+    expect((await d.store.messages.counts()).received).toBe(0);
   });
 
   it('database files made read-only under the daemon: SMTP 451 and ingest exit 75; both succeed once writable again', async () => {
@@ -109,7 +109,7 @@ describe.skipIf(!mountable)('file-system faults', () => {
       spawnSync('chattr', ['-i', ...files]);
     }
     await d.processor.drain();
-    expect(d.store.countMessages()).toMatchObject({ received: 0, processed: 3 });
+    expect(await d.store.messages.counts()).toMatchObject({ received: 0, processed: 3 });
   });
 });
 

@@ -87,7 +87,7 @@ describe('floods', () => {
     expect((await silentClosed) - t1).toBeLessThan(5000);
   });
 
-  it('refuses a 100 MB message at the size limit without buffering it', async () => {
+  it('refuses a 300 MB message at the size limit without buffering it', async () => {
     const child = await spawnDaemon({
       BOUNCED_DATA_DIR: tmpDir(),
       BOUNCED_VERP_SECRET: TEST_SECRET,
@@ -113,9 +113,9 @@ describe('floods', () => {
         else if (step === 2) sock.write(`RCPT TO:<postmaster@${BOUNCE_DOMAIN}>\r\n`);
         else if (step === 3) sock.write('DATA\r\n');
         else if (step === 4) {
-          // 100 MB, written with back-pressure, then the final dot.
+          // 300 MB, written with back-pressure, then the final dot.
           sock.write('Subject: big\r\n\r\n');
-          for (let i = 0; i < 100; i++) if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
+          for (let i = 0; i < 300; i++) if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
           sock.write('\r\n.\r\n');
         } else return resolve(last);
         step++;
@@ -124,12 +124,13 @@ describe('floods', () => {
     });
     expect(reply).toMatch(/^552 /);
     const grownMb = (vmHwmKb(pid) - before) / 1024;
-    // Whatever it held stays far below the 100 MB sent: up to the 10 MB limit in 1 MB parts,
+    // Whatever it held stays far below the 300 MB sent: up to the 10 MB limit in 1 MB parts,
     // then nothing. What it does not hold still shows until a GC: smtp-server copies every
-    // chunk, and V8 collects such external buffers after about 64 MB of them, so the peak
-    // moves between ~35 and ~62 MB from run to run (measured over 10 runs); buffering the
-    // message would show 100 MB and more.
-    console.log(`100 MB refused: peak RSS grew ${grownMb.toFixed(1)} MB`);
-    expect(grownMb).toBeLessThan(75);
+    // chunk, and V8 collects such external buffers only after some tens of MB of them. That
+    // threshold depends on the Node: the peak grew ~35 MB on Node 22 and 100-111 MB on Node 26,
+    // the same whether 100 or 300 MB were sent (measured 2026-12-03), so the message is sent
+    // three times larger than Node 26's garbage peak; buffering it would show 300 MB and more.
+    console.log(`300 MB refused: peak RSS grew ${grownMb.toFixed(1)} MB`);
+    expect(grownMb).toBeLessThan(150);
   });
 });

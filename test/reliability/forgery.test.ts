@@ -63,7 +63,7 @@ describe('forgery', () => {
       expect(res.code).toBe(250);
     }
     await d.processor.drain();
-    const records = d.store.listBounces({});
+    const records = await d.store.bounces.list({});
     expect(records).toHaveLength(4);
     expect(records.map((r) => [r.kind, r.feedbackType, r.recipient, r.verified, r.accountId])).toEqual([
       ['complaint', 'abuse', ann, true, 'acme'],
@@ -80,9 +80,9 @@ describe('forgery', () => {
     const forged = verp.encode({ account: 'victim', message: 'm', recipient: 'someone-else@mta.test' }, BOUNCE_DOMAIN);
     expect((await sendRaw(d.smtpAddress.port, { from: '', to: [forged] }, dsn)).code).toBe(250);
     await d.processor.drain();
-    expect(d.store.listBounces({})[0]).toMatchObject({ recipient: 'nosuchuser@mta.test', type: 'hard', verified: false, accountId: null });
-    expect(d.store.lifecycle.listDeliveries({})).toHaveLength(0);
-    expect(d.store.lifecycle.listEvents()).toHaveLength(0);
+    expect((await d.store.bounces.list({}))[0]).toMatchObject({ recipient: 'nosuchuser@mta.test', type: 'hard', verified: false, accountId: null });
+    expect(await d.store.deliveries.list({})).toHaveLength(0);
+    expect(await d.store.events.list()).toHaveLength(0);
   });
 
   it('a forged mail carrying the Message-ID of a coming DSN does not make the genuine DSN a duplicate', async () => {
@@ -104,17 +104,17 @@ describe('forgery', () => {
     const genuine = verp.encode({ account: 'acme', message: 'm-1', recipient: rcpt }, BOUNCE_DOMAIN);
     expect((await sendRaw(port, { from: '', to: [genuine] }, dsn)).code).toBe(250);
     await d.processor.drain();
-    const messages = d.store.listMessages({});
+    const messages = await d.store.messages.list({});
     expect(messages.map((m) => m.state)).toEqual(['processed', 'processed', 'processed']);
-    const records = d.store.listBounces({ accountId: 'acme' }).filter((b) => b.messageId === 'm-1');
+    const records = (await d.store.bounces.list({ accountId: 'acme' })).filter((b) => b.messageId === 'm-1');
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ recipient: rcpt, verified: true, type: 'hard', messageRow: messages[2]!.id });
-    expect(d.store.lifecycle.listDeliveries({ accountId: 'acme' }).find((x) => x.messageId === 'm-1')).toMatchObject({ state: 'hard', recipient: rcpt });
+    expect((await d.store.deliveries.list({ accountId: 'acme' })).find((x) => x.messageId === 'm-1')).toMatchObject({ state: 'hard', recipient: rcpt });
     // The genuine report sent again (other bytes: a relay's Received line on top) is a duplicate.
     const relayed = Buffer.concat([Buffer.from('Received: from relay.example by mx.example; Mon, 23 Nov 2026 02:45:00 +0000\r\n'), dsn]);
     expect((await sendRaw(port, { from: '', to: [genuine] }, relayed)).code).toBe(250);
     await d.processor.drain();
-    const last = d.store.listMessages({}).at(-1)!;
+    const last = (await d.store.messages.list({})).at(-1)!;
     expect(last).toMatchObject({ state: 'duplicate', duplicateOf: messages[2]!.id });
   });
 });

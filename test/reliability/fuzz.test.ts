@@ -164,9 +164,9 @@ describe('hostile input', () => {
       else expect(res.code, res.response).toBe(552);
     }
     await daemon.processor.drain();
-    const counts = daemon.store.countMessages();
+    const counts = await daemon.store.messages.counts();
     expect(counts.received).toBe(0);
     expect(counts.processed + counts.unparseable + counts.duplicate).toBe(accepted);
-    for (const m of daemon.store.listMessages({ state: 'unparseable', limit: 100_000 })) expect(m.error).toBeTruthy();
+    for (const m of await daemon.store.messages.list({ state: 'unparseable', limit: 100_000 })) expect(m.error).toBeTruthy();
   }, 600_000);
 });

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
-import { DB_FILE } from '../../src/store/sqlite.js';
+import { DB_FILE } from '../../src/store/sqlite/open.js';
 import { spawnDaemon, type ChildDaemon } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
 import { sendRaw, withMessageId } from '../helpers/smtp.js';
@@ -66,10 +66,11 @@ const events = (d: ChildDaemon) =>
 
 describe('a write lock held by another process', () => {
   it('/readyz says 503 with the reason while the lock is held, 200 again once it is released', async () => {
-    const d = await startDaemon(testConfig(), createLogger('silent'));
+    const config = testConfig();
+    const d = await startDaemon(config, createLogger('silent'));
     inProcess.push(d);
     expect((await readyz(d)).status).toBe(200);
-    const other = new Database(join(d.store.db.name));
+    const other = new Database(join(config.dataDir, DB_FILE));
     other.exec('BEGIN IMMEDIATE');
     let during;
     try {
@@ -89,10 +90,11 @@ describe('a write lock held by another process', () => {
   });
 
   it('/readyz answers at once while a commit of received mail waits for the lock (the probe waits no longer for its write turn than for the lock)', async () => {
-    const d = await startDaemon(testConfig(), createLogger('silent'));
+    const config = testConfig();
+    const d = await startDaemon(config, createLogger('silent'));
     inProcess.push(d);
     expect((await readyz(d)).status).toBe(200);
-    const other = new Database(join(d.store.db.name));
+    const other = new Database(join(config.dataDir, DB_FILE));
     other.exec('BEGIN IMMEDIATE');
     let ms;
     let sent;
@@ -143,11 +145,12 @@ describe('a write lock held by another process', () => {
 
 describe.skipIf(!chattr)('database files made immutable (as a read-only file system)', () => {
   it('/readyz says 503 with the reason, and 200 once they are writable again; a failed write of mail counts too', async () => {
-    const d = await startDaemon(testConfig(), createLogger('silent'));
+    const config = testConfig();
+    const d = await startDaemon(config, createLogger('silent'));
     inProcess.push(d);
     expect((await sendRaw(d.smtpAddress.port, { from: '', to: [to] }, withMessageId(dsn, 1))).code).toBe(250);
     await d.processor.drain();
-    const dir = join(d.store.db.name, '..');
+    const dir = config.dataDir;
     const files = [DB_FILE, `${DB_FILE}-wal`].map((f) => join(dir, f));
     execFileSync('chattr', ['+i', ...files]);
     let during;

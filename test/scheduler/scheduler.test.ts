@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { dueByStoredState, Scheduler } from '../../src/scheduler/index.js';
-import { openStore } from '../../src/store/index.js';
-import type { SqliteStore } from '../../src/store/sqlite.js';
+import { openStore } from '../helpers/db.js';
+import type { Store } from '../../src/store/contract.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, TEST_SECRET, testConfig } from '../helpers/env.js';
 
@@ -14,12 +14,12 @@ const log = createLogger('silent');
 const YEAR = 365 * 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let stores: SqliteStore[] = [];
+let stores: Store[] = [];
 let daemons: Daemon[] = [];
 afterEach(async () => {
   for (const d of daemons) await d.stop().catch(() => {});
   daemons = [];
-  for (const s of stores) s.close();
+  for (const s of stores) await s.close();
   stores = [];
 });
 
@@ -35,12 +35,12 @@ describe('scheduler', () => {
   });
 
   it('in the daemon, a job runs on its cadence through a forward and a backward wall-clock jump', async () => {
-    const store = openStore(testConfig());
+    const store = await openStore(testConfig());
     stores.push(store);
     const runs: Array<{ mono: number; now: number }> = [];
     const job = { name: 'counted', cadenceMs: 100, run: (now: number) => void runs.push({ mono: performance.now(), now }) };
     let offset = 0;
-    const scheduler = new Scheduler(store.lifecycle, [job], log);
+    const scheduler = new Scheduler(store.jobs, [job], log);
     scheduler.start(10, () => Date.now() + offset);
     await sleep(450);
     const beforeJump = runs.length;
@@ -78,21 +78,21 @@ describe('scheduler', () => {
     daemons.push(d);
     await sleep(300);
     for (const name of ['process-spool', 'expire-pending', 'prune-queue-ids', 'deliver-webhooks', 'evaluate-policy', 'send-notifications']) {
-      const job = d.store.lifecycle.getJob(name)!;
+      const job = (await d.store.jobs.get(name))!;
       expect(job.lastRunAt, name).toBeGreaterThanOrEqual(t0);
       expect(job.lastRunAt, name).toBeLessThanOrEqual(Date.now());
     }
 
     // `tick --now` in the future again, this time under the running daemon: its next
     // deliver-webhooks run (10 s cadence) still comes 10 s after its last.
-    const before = d.store.lifecycle.getJob('deliver-webhooks')!.lastRunAt!;
+    const before = (await d.store.jobs.get('deliver-webhooks'))!.lastRunAt!;
     tick();
-    expect(d.store.lifecycle.getJob('deliver-webhooks')!.lastRunAt).toBe(Date.parse('2099-01-01T00:00:00Z'));
+    expect((await d.store.jobs.get('deliver-webhooks'))!.lastRunAt).toBe(Date.parse('2099-01-01T00:00:00Z'));
     const end = Date.now() + 15_000;
-    let last = d.store.lifecycle.getJob('deliver-webhooks')!.lastRunAt!;
+    let last = (await d.store.jobs.get('deliver-webhooks'))!.lastRunAt!;
     while (last > Date.now() && Date.now() < end) {
       await sleep(200);
-      last = d.store.lifecycle.getJob('deliver-webhooks')!.lastRunAt!;
+      last = (await d.store.jobs.get('deliver-webhooks'))!.lastRunAt!;
     }
     expect(last).toBeLessThanOrEqual(Date.now());
     expect(last - before).toBeGreaterThanOrEqual(9_000);

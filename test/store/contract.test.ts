@@ -63,7 +63,7 @@ beforeAll(async () => {
   // Every test's database is a copy of one migrated template (CREATE DATABASE ... TEMPLATE).
   const url = await server.createDatabase('migrated');
   const s = await openPostgres(url);
-  expect(s.appliedMigrations).toEqual([1]);
+  expect(s.appliedMigrations).toEqual([1, 2]);
   await s.close();
 }, 120_000);
 afterAll(() => server?.stop());
@@ -146,7 +146,7 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect(ids).toHaveLength(2);
       expect(ids[1]).toBeGreaterThan(ids[0]!);
       const m = (await s.messages.get(ids[0]!))!;
-      expect(m).toMatchObject({ mailFrom: 'mailer-daemon@mx.example', rcptTo: ['b+token@bounces.test'], state: 'received', size: 27, attempts: 0, claimedBy: null });
+      expect(m).toMatchObject({ mailFrom: 'mailer-daemon@mx.example', rcptTo: ['b+token@bounces.test'], state: 'received', size: 27, attempts: 0, claimedBy: null, warning: null });
       expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect((await s.messages.raw(ids[1]!))!.equals(big)).toBe(true);
       expect((await s.messages.get(ids[1]!))!.size).toBe(big.length);
@@ -160,15 +160,22 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect(claimed.map((c) => c.raw.length)).toEqual([27, 1024 * 1024]);
     });
 
-    it('settles a message once; finds the earliest duplicate by bytes or report Message-ID', async () => {
+    it('settles a message once; finds the earliest duplicate by bytes or duplicate key', async () => {
       await fresh();
       const [a, b, c, d] = await s.messages.insert([msg(), msg(), msg({ raw: Buffer.from('other') }), msg({ raw: Buffer.from('third') })]);
       expect(await s.messages.findDuplicate(b!, (await s.messages.get(b!))!.sha256, null)).toBeNull(); // a is not settled yet
-      expect(await s.messages.settle(a!, { state: 'processed', kind: 'bounce', detector: 'rfc3464', reportMessageId: '<r1@mx>' }, JAN)).toBe(true);
+      const key = JSON.stringify(['acme', 'm1', 'r@x', '<r1@mx>']);
+      expect(
+        await s.messages.settle(a!, { state: 'processed', kind: 'bounce', detector: 'rfc3464', reportMessageId: '<r1@mx>', duplicateKey: key, warning: '3 recipients reported, 2 kept' }, JAN),
+      ).toBe(true);
       expect(await s.messages.settle(a!, { state: 'unparseable', error: 'late' }, JAN)).toBe(false);
-      expect((await s.messages.get(a!))!).toMatchObject({ state: 'processed', kind: 'bounce', detector: 'rfc3464', reportMessageId: '<r1@mx>', attempts: 1, processedAt: JAN });
+      // Settling counts no attempt: beginAttempts does, before each parse.
+      expect((await s.messages.get(a!))!).toMatchObject({ state: 'processed', kind: 'bounce', detector: 'rfc3464', reportMessageId: '<r1@mx>', attempts: 0, processedAt: JAN, warning: '3 recipients reported, 2 kept' });
       expect(await s.messages.findDuplicate(b!, (await s.messages.get(b!))!.sha256, null)).toBe(a);
-      expect(await s.messages.findDuplicate(c!, (await s.messages.get(c!))!.sha256, '<r1@mx>')).toBe(a);
+      expect(await s.messages.findDuplicate(c!, (await s.messages.get(c!))!.sha256, key)).toBe(a);
+      // The report Message-ID alone makes nothing a duplicate (anyone can send any Message-ID).
+      expect(await s.messages.findDuplicate(c!, (await s.messages.get(c!))!.sha256, '<r1@mx>')).toBeNull();
+      expect(await s.messages.findDuplicate(c!, (await s.messages.get(c!))!.sha256, JSON.stringify(['other', 'm1', 'r@x', '<r1@mx>']))).toBeNull();
       expect(await s.messages.settle(b!, { state: 'duplicate', duplicateOf: a!, kind: 'bounce', reportMessageId: '<r1@mx>' }, JAN)).toBe(true);
       expect(await s.messages.settle(d!, { state: 'unparseable', error: 'no report' }, JAN)).toBe(true);
       expect((await s.messages.get(d!))!).toMatchObject({ state: 'unparseable', error: 'no report', kind: null });
@@ -197,6 +204,51 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect((await s.messages.claim('node-d', { limit: 5, leaseMs: 1000, now: JAN + 60_001 })).map((m) => m.id)).toEqual(ids.slice(0, 5));
     });
 
+    it('attempts: counted before each parse, taken back, noted; a failure note stays with the message', async () => {
+      await fresh();
+      const [a, b] = await s.messages.insert([msg(), msg({ raw: Buffer.from('b') })]);
+      await s.messages.beginAttempts([a!, b!]);
+      await s.messages.beginAttempts([a!]);
+      await s.messages.refundAttempts([b!]);
+      await s.messages.refundAttempts([b!]); // never below 0
+      await s.messages.noteFailedAttempt(a!, 'parse worker crashed (exit 134)');
+      expect(await s.messages.get(a!)).toMatchObject({ attempts: 2, error: 'parse worker crashed (exit 134)', state: 'received' });
+      expect(await s.messages.get(b!)).toMatchObject({ attempts: 0, error: null });
+      await s.messages.settle(a!, { state: 'unparseable', error: 'given up after 2 processing attempts' }, JAN);
+      // A settled message's attempts and error no longer move.
+      await s.messages.beginAttempts([a!]);
+      await s.messages.noteFailedAttempt(a!, 'late');
+      expect(await s.messages.get(a!)).toMatchObject({ attempts: 2, error: 'given up after 2 processing attempts', state: 'unparseable' });
+      await s.messages.beginAttempts([]);
+      await s.messages.refundAttempts([]);
+    });
+
+    it('received(ids): the messages still received, with their heads, claimed or not, unclaimed by it', async () => {
+      await fresh();
+      const [a, b, c] = await s.messages.insert([msg(), msg({ raw: Buffer.from('b') }), msg({ raw: Buffer.from('c') })]);
+      await s.messages.settle(b!, { state: 'unparseable', error: 'x' }, JAN);
+      await other.messages.claim('node-a', { limit: 1, leaseMs: 60_000, now: JAN });
+      const got = await s.messages.received([c!, b!, a!, 9999]);
+      expect(got.map((m) => m.id)).toEqual([c, a]);
+      expect(got[1]!.raw.toString()).toBe('Subject: a report\r\n\r\nbody\r\n');
+      expect(got[1]!.claimedBy).toBe('node-a');
+      expect(await s.messages.received([])).toEqual([]);
+    });
+
+    it('claims: a node takes back its own claims (a restart, a retry); release gives back some or all', async () => {
+      await fresh();
+      const ids = await s.messages.insert(Array.from({ length: 4 }, (_, i) => msg({ raw: Buffer.from(`m${i}`) })));
+      expect((await s.messages.claim('node-a', { limit: 3, leaseMs: 60_000, now: JAN })).map((m) => m.id)).toEqual(ids.slice(0, 3));
+      // Another node gets only what is left; node-a itself gets its own again.
+      expect((await other.messages.claim('node-b', { limit: 10, leaseMs: 60_000, now: JAN + 1 })).map((m) => m.id)).toEqual([ids[3]]);
+      expect((await s.messages.claim('node-a', { limit: 10, leaseMs: 60_000, now: JAN + 2 })).map((m) => m.id)).toEqual(ids.slice(0, 3));
+      expect(await s.messages.release('node-a', [ids[0]!, ids[3]!])).toBe(1); // ids[3] is node-b's
+      expect(await s.messages.release('node-a', [])).toBe(0);
+      expect((await other.messages.claim('node-c', { limit: 10, leaseMs: 60_000, now: JAN + 3 })).map((m) => m.id)).toEqual([ids[0]]);
+      expect(await s.messages.release('node-a')).toBe(2);
+      expect(await s.messages.release('node-b')).toBe(1);
+    });
+
     it('claims about maxBytes of heads, always at least one message', async () => {
       await fresh();
       await s.messages.insert([msg({ raw: Buffer.alloc(600) }), msg({ raw: Buffer.alloc(600) }), msg({ raw: Buffer.alloc(600) })]);
@@ -213,21 +265,23 @@ describe.each(backends)('store contract on $name', (backend) => {
         createdAt: JAN, accountId: 'acme', messageId: 'spring/m1', kind: 'bounce' as const, action: 'failed', status: '5.1.1',
         reason: 'userunknown', hardbounce: true, category: 'unknown_user' as const, type: 'hard' as const, rule: 'status.5.1.1',
         detector: 'rfc3464', replyCode: 550, diagnostic: '550 no', remoteMta: 'mx.example', reportingMta: 'mta.test',
-        originalMessageId: '<o@x>', feedbackType: null, verified: true,
+        originalMessageId: '<o@x>', feedbackType: null, verified: true, reportedRecipient: null, warning: null,
       };
       const b1 = await s.bounces.insert(m!, { ...base, recipient: 'One@Example.com' });
+      const b3 = await s.bounces.insert(m!, { ...base, recipient: 'Alias@Example.com', reportedRecipient: 'Target@Example.ORG', warning: 'diagnostic cut to 1000 of 5234 characters', createdAt: FEB - 1 });
+      expect(await s.bounces.get(b3)).toMatchObject({ recipient: 'alias@example.com', reportedRecipient: 'target@example.org', warning: 'diagnostic cut to 1000 of 5234 characters' });
       const b2 = await s.bounces.insert(m!, { ...base, recipient: 'two@example.com', accountId: null, messageId: null, verified: false, type: 'soft', category: 'temporary', reason: 'expired', hardbounce: false, createdAt: FEB });
       expect(await s.bounces.get(b1)).toEqual({ ...base, id: b1, messageRow: m, recipient: 'one@example.com' });
       expect(await s.bounces.get(9999)).toBeNull();
       const ids = async (q: Parameters<Store['bounces']['list']>[0]) => (await s.bounces.list(q)).map((b) => b.id);
-      expect(await ids({})).toEqual([b1, b2]);
-      expect(await ids({ accountId: 'acme' })).toEqual([b1]);
+      expect(await ids({})).toEqual([b1, b3, b2]);
+      expect(await ids({ accountId: 'acme' })).toEqual([b1, b3]);
       expect(await ids({ recipient: 'ONE@example.com' })).toEqual([b1]);
       expect(await ids({ type: 'soft' })).toEqual([b2]);
-      expect(await ids({ category: 'unknown_user' })).toEqual([b1]);
+      expect(await ids({ category: 'unknown_user' })).toEqual([b1, b3]);
       expect(await ids({ reason: 'expired' })).toEqual([b2]);
       expect(await ids({ since: FEB })).toEqual([b2]);
-      expect(await ids({ after: b1 })).toEqual([b2]);
+      expect(await ids({ after: b3 })).toEqual([b2]);
       expect(await ids({ limit: 1 })).toEqual([b1]);
       const change = (await s.deliveries.applyEvidence(ev(), b1, JAN))!;
       const evs = await s.bounces.evidence(b1);
@@ -736,9 +790,10 @@ describe.each(backends)('store contract on $name', (backend) => {
     it('checkpoints and the Postfix queue-id memory', async () => {
       await fresh();
       expect(await s.tail.checkpoint('/var/log/mail.log')).toBeNull();
-      await s.tail.setCheckpoint({ path: '/var/log/mail.log', inode: 42, offset: 1000, lines: 10, unparsed: 1 }, JAN);
-      await s.tail.setCheckpoint({ path: '/var/log/mail.log', inode: 43, offset: 20, lines: 11, unparsed: 1 }, JAN);
-      expect(await s.tail.checkpoint('/var/log/mail.log')).toEqual({ path: '/var/log/mail.log', inode: 43, offset: 20, lines: 11, unparsed: 1 });
+      await s.tail.setCheckpoint({ path: '/var/log/mail.log', inode: 42, offset: 1000, lines: 10, unparsed: 1, head: Buffer.from('Nov 23 02:44:40 mta') }, JAN);
+      expect((await s.tail.checkpoint('/var/log/mail.log'))!.head).toEqual(Buffer.from('Nov 23 02:44:40 mta'));
+      await s.tail.setCheckpoint({ path: '/var/log/mail.log', inode: 43, offset: 20, lines: 11, unparsed: 1, head: null }, JAN);
+      expect(await s.tail.checkpoint('/var/log/mail.log')).toEqual({ path: '/var/log/mail.log', inode: 43, offset: 20, lines: 11, unparsed: 1, head: null });
       await s.tail.rememberSender('4Q1', 'bounces+tok@bounces.test', JAN);
       await s.tail.rememberMessageId('4Q1', '<m@x>', JAN + 1);
       await s.tail.rememberMessageId('4Q2', '<n@x>', JAN + 5);
@@ -811,7 +866,7 @@ describe.each(backends)('store contract on $name', (backend) => {
       let kept: Parameters<Parameters<Store['transaction']>[0]>[0] | null = null;
       await s.transaction(async (tx) => {
         kept = tx;
-        await tx.tail.setCheckpoint({ path: 'p', inode: 1, offset: 2, lines: 3, unparsed: 0 }, JAN);
+        await tx.tail.setCheckpoint({ path: 'p', inode: 1, offset: 2, lines: 3, unparsed: 0, head: null }, JAN);
       }, { durable: false });
       expect((await rejects(kept!.accounts.get('x'))).code).toBe('invalid');
       expect(await other.tail.checkpoint('p')).toMatchObject({ offset: 2 });
@@ -931,12 +986,16 @@ describe.each(backends)('store contract on $name', (backend) => {
       await fresh();
       expect(s.dialect).toBe(backend.name);
       expect(await s.ping()).toBe(true);
-      expect(await s.schemaVersion()).toBe(backend.name === 'sqlite' ? 21 : 1);
+      expect(await s.schemaVersion()).toBe(backend.name === 'sqlite' ? 21 : 2);
+      // The readiness probe: a real write.
+      await s.probeWrite(JAN, 100);
+      await other.probeWrite(JAN + 1, 100);
       await s.close();
       await s.close();
       expect((await rejects(s.accounts.get('x'))).code).toBe('unavailable');
       expect((await rejects(s.transaction(async () => 1))).code).toBe('unavailable');
       expect(await s.ping()).toBe(false);
+      expect((await rejects(s.probeWrite(JAN, 100))).code).toBe('unavailable');
     });
   });
 });
@@ -993,13 +1052,14 @@ describe('store contract: opening, and a database that goes away', () => {
 async function scenario(s: Store): Promise<unknown> {
   const out: Record<string, unknown> = {};
   const [m1, m2] = await s.messages.insert([msg(), msg({ raw: Buffer.from('second'), rcptTo: ['A@x', 'B@y'] })]);
-  await s.messages.settle(m1!, { state: 'processed', kind: 'bounce', detector: 'rfc3464', reportMessageId: '<r@x>' }, JAN);
+  await s.messages.beginAttempts([m1!, m2!]);
+  await s.messages.settle(m1!, { state: 'processed', kind: 'bounce', detector: 'rfc3464', reportMessageId: '<r@x>', duplicateKey: 'k', warning: 'cut' }, JAN);
   await s.transaction(async (tx) => {
     await tx.accounts.insert(account('acme'), JAN);
     const b = await tx.bounces.insert(m1!, {
       createdAt: JAN, accountId: 'acme', messageId: 'spring/m1', recipient: 'R@x', kind: 'bounce', action: 'failed', status: '5.1.1', reason: 'userunknown',
       hardbounce: true, category: 'unknown_user', type: 'hard', rule: 'r', detector: 'rfc3464', replyCode: 550, diagnostic: 'no', remoteMta: null,
-      reportingMta: null, originalMessageId: null, feedbackType: null, verified: true,
+      reportingMta: null, originalMessageId: null, feedbackType: null, verified: true, reportedRecipient: 'Alias@X', warning: 'w',
     });
     const c = (await tx.deliveries.applyEvidence(ev({ recipient: 'R@x', dedupKey: 'dsn:1:0', countsAsSend: true, source: 'log' }), b, JAN))!;
     await tx.failures.record(failure(c.deliveryId, { recipient: 'r@x' }));
@@ -1016,7 +1076,7 @@ async function scenario(s: Store): Promise<unknown> {
   await s.appeals.file('acme', 'marketing', { x: [1, 2] }, JAN);
   await s.abuse.add('acme', 'admin', 'd', JAN);
   await s.jobs.acquire('j', 'n', JAN, 10);
-  await s.tail.setCheckpoint({ path: 'p', inode: 1, offset: 5, lines: 2, unparsed: 0 }, JAN);
+  await s.tail.setCheckpoint({ path: 'p', inode: 1, offset: 5, lines: 2, unparsed: 0, head: Buffer.from([0x1f, 0x8b, 0]) }, JAN);
   await s.tail.rememberSender('Q9', 's@x', JAN);
   await s.webhooks.createEndpoint({ id: 'wh', accountId: 'acme', url: 'http://127.0.0.1:9/', secret: 'whsec', events: [] }, JAN);
   await s.events.add('acme', 'bounce.hard', { k: 'v' }, JAN);
@@ -1027,6 +1087,8 @@ async function scenario(s: Store): Promise<unknown> {
   out.message2 = await s.messages.get(m2!);
   out.raw = (await s.messages.raw(m2!))!.toString('hex');
   out.counts = await s.messages.counts();
+  out.received = (await s.messages.received([m2!, m1!])).map((m) => ({ ...m, raw: m.raw.toString('hex') }));
+  out.duplicate = await s.messages.findDuplicate(m2!, 'nope', 'k');
   out.claim = (await s.messages.claim('n', { limit: 5, leaseMs: 5, now: JAN })).map((m) => ({ ...m, raw: m.raw.toString('hex') }));
   out.bounces = await s.bounces.list({});
   out.bounceEvidence = await s.bounces.evidence(1);

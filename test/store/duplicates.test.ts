@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { duplicateKey } from '../../src/pipeline/decide.js';
-import { openStore } from '../../src/store/index.js';
-import { migrations } from '../../src/store/migrations.js';
-import { DUPLICATE_SQL, migrate } from '../../src/store/sqlite.js';
-import type { IncomingMessage, MessageOutcome } from '../../src/store/types.js';
+import { settlementOf, type MessageOutcome } from '../../src/pipeline/outcome.js';
+import type { IncomingMessage } from '../../src/store/contract.js';
+import { sqliteMigrations as migrations } from '../../src/store/sqlite/migrations.js';
+import { migrateSqlite as migrate } from '../../src/store/sqlite/open.js';
+import { DUPLICATE_SQL } from '../../src/store/sqlite/statements.js';
+import { openStore, otherConnection } from '../helpers/db.js';
 import { BOUNCE_DOMAIN, fixturesDir, testConfig, tmpDir } from '../helpers/env.js';
 import { withMessageId } from '../helpers/smtp.js';
 
@@ -19,27 +21,30 @@ const incoming = (n: number): IncomingMessage => ({
 const record = (verified: boolean) => ({
   createdAt: 0, accountId: verified ? 'acme' : null, messageId: verified ? 'm-1' : null, recipient: 'ann@example.org', reportedRecipient: 'ann@example.org', kind: 'bounce' as const,
   action: 'failed', status: '5.1.1', reason: 'userunknown', hardbounce: true, category: 'unknown_user' as const, type: 'hard' as const,
-  rule: 'r', detector: 'test', replyCode: 550, diagnostic: null, remoteMta: null, reportingMta: null, originalMessageId: null, feedbackType: null, verified,
+  rule: 'r', detector: 'test', replyCode: 550, diagnostic: null, remoteMta: null, reportingMta: null, originalMessageId: null, feedbackType: null, verified, warning: null,
 });
 
 describe('duplicate look-up', () => {
-  it('walks one index in id order to the first match (no sort of every earlier copy)', () => {
-    const store = openStore(testConfig());
-    const plan = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('x', 1) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+  it('walks one index in id order to the first match (no sort of every earlier copy)', async () => {
+    const config = testConfig();
+    const store = await openStore(config);
+    const db = otherConnection(config.dataDir);
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('x', 1) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
     expect(plan(DUPLICATE_SQL.bySha)).toBe('SEARCH messages USING INDEX messages_sha256 (sha256=?)');
     expect(plan(DUPLICATE_SQL.byKey)).toBe('SEARCH messages USING INDEX messages_duplicate_key (duplicate_key=?)');
+    db.close();
     // The earliest copy wins, whichever key matched it.
-    const ids = store.insertMessages([1, 2, 3].map((n) => incoming(n)));
+    const ids = await store.messages.insert([1, 2, 3].map((n) => incoming(n)));
     const settled = (id: number): MessageOutcome => ({ state: 'processed', kind: 'bounce', detector: 'test', reportMessageId: `r-${id}`, duplicateKey: `k-${id}`, bounces: [], evidence: [] });
-    store.settleMessages(ids.map((id) => ({ id, outcome: settled(id) })), Date.now());
+    for (const id of ids) await store.messages.settle(id, settlementOf(settled(id)), Date.now());
     const [first, second] = ids as [number, number, number];
-    const shaOfSecond = store.getMessage(second)!.sha256;
-    expect(store.findDuplicate(9999, shaOfSecond, `k-${first}`)).toBe(first);
-    expect(store.findDuplicate(9999, shaOfSecond, null)).toBe(second);
-    expect(store.findDuplicate(second, shaOfSecond, null)).toBeNull();
+    const shaOfSecond = (await store.messages.get(second))!.sha256;
+    expect(await store.messages.findDuplicate(9999, shaOfSecond, `k-${first}`)).toBe(first);
+    expect(await store.messages.findDuplicate(9999, shaOfSecond, null)).toBe(second);
+    expect(await store.messages.findDuplicate(second, shaOfSecond, null)).toBeNull();
     // The bare report Message-ID is no key: anybody can send mail that carries it.
-    expect(store.findDuplicate(9999, 'no-such-sha', `r-${first}`)).toBeNull();
-    store.close();
+    expect(await store.messages.findDuplicate(9999, 'no-such-sha', `r-${first}`)).toBeNull();
+    await store.close();
   });
 
   it('a report Message-ID counts only within a verified token', () => {

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalAddress, canonicalDomain } from '../../src/address.js';
 import { createLogger } from '../../src/log.js';
-import { openPipeline } from '../../src/pipeline/open.js';
-import { Processor } from '../../src/pipeline/processor.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
 import { base32Encode, VerpCodec } from '../../src/verp/index.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
 
@@ -57,16 +56,17 @@ describe('VERP and IDN', () => {
   });
 
   it('a DSN naming anna@xn--bcher-kva.de for a token signed as anna@bücher.de is a verified hard bounce, and suppresses both spellings', async () => {
-    const { store, verp, policy } = openPipeline(testConfig());
-    policy.createAccount({ id: 'acme', tier: 'professional' }, 'test', Date.now());
+    const built = await buildPipeline(testConfig());
+    const { store, verp, policy } = built;
+    await policy.createAccount({ id: 'acme', tier: 'professional' }, 'test', Date.now());
     const to = verp.encode({ account: 'acme', message: 'm-1', recipient: UNICODE }, BOUNCE_DOMAIN);
-    store.insertMessages([{ receivedAt: Date.now(), source: 'smtp', mailFrom: '', rcptTo: [to], remoteIp: '127.0.0.1', helo: 'mta.test', raw: dsnFor(ASCII) }]);
-    await new Processor(store, verp, createLogger('silent')).drain();
-    expect(store.listBounces({})).toMatchObject([{ verified: true, accountId: 'acme', recipient: ASCII, type: 'hard' }]);
-    expect(store.lifecycle.listDeliveries({})).toMatchObject([{ recipient: ASCII, state: 'hard' }]);
+    await store.messages.insert([{ receivedAt: Date.now(), source: 'smtp', mailFrom: '', rcptTo: [to], remoteIp: '127.0.0.1', helo: 'mta.test', raw: dsnFor(ASCII) }]);
+    await built.processor(createLogger('silent')).drain();
+    expect(await store.bounces.list({})).toMatchObject([{ verified: true, accountId: 'acme', recipient: ASCII, type: 'hard' }]);
+    expect(await store.deliveries.list({})).toMatchObject([{ recipient: ASCII, state: 'hard' }]);
     // Either spelling finds the record and is suppressed.
-    expect(store.listBounces({ recipient: UNICODE })).toHaveLength(1);
-    for (const a of [UNICODE, ASCII, 'Anna@BÜCHER.DE']) expect(policy.checkSend('acme', a, Date.now()).send, a).toBe(false);
-    store.close();
+    expect(await store.bounces.list({ recipient: UNICODE })).toHaveLength(1);
+    for (const a of [UNICODE, ASCII, 'Anna@BÜCHER.DE']) expect((await policy.checkSend('acme', a, Date.now())).send, a).toBe(false);
+    await store.close();
   });
 });

@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { utcDay } from '../../store/sqlite-lifecycle.js';
+import { PROFILES, TIERS, utcDay } from '../../domain/index.js';
 import type { RouteContext } from '../app.js';
+import { createApiKey } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { accountId, js, out } from '../schemas.js';
+import { accountId, channel, js, out } from '../schemas.js';
 
 // Accounts (the admin creates and changes them), their health and profile, send counts,
 // appeals, and API keys. A path with an account id answers 404 to another account's key.
-
-const TIERS = ['free', 'trial', 'starter', 'professional', 'enterprise', 'legacy-basic', 'legacy-professional', 'legacy-enterprise'] as const;
 
 const account = z.object({
   id: z.string(),
@@ -24,7 +23,7 @@ const createBody = z
     id: accountId,
     name: z.string().max(200).optional(),
     tier: z.enum(TIERS),
-    profile: z.enum(['default', 'conservative']).optional(),
+    profile: z.enum(PROFILES).optional(),
     contactEmail: z.string().max(320).optional(),
   })
   .strict();
@@ -34,7 +33,7 @@ const patchBody = z
   .object({
     name: z.string().max(200).optional(),
     tier: z.enum(TIERS).optional(),
-    profile: z.enum(['default', 'conservative']).optional(),
+    profile: z.enum(PROFILES).optional(),
     contactEmail: z.string().max(320).optional(),
   })
   .strict();
@@ -53,7 +52,7 @@ type SendsBody = z.infer<typeof sendsBody>;
 
 const appealBody = z
   .object({
-    channel: z.enum(['marketing', 'one_to_one']).default('marketing'),
+    channel: channel.default('marketing'),
     importedOptOutList: z.boolean().describe('the opt-out list of the previous provider was imported (must be true)'),
     cleanedLists: z.boolean().describe('the lists were cleaned of bounced and unengaged contacts (must be true)'),
     mailedWithinYear: z.boolean().describe('every contact was mailed within the last year (must be true)'),
@@ -81,7 +80,7 @@ function outcomeCode(error: string): 'not_found' | 'validation_failed' | 'confli
 }
 
 export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  const { repo, store } = ctx.deps;
+  const { store } = ctx.deps;
   const actor = (keyId: string) => `api:${keyId}`;
 
   app.route<{ Body: CreateBody }>({
@@ -89,10 +88,10 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts',
     config: { auth: 'admin' },
     schema: { summary: 'Create an account (admin)', tags: ['accounts'], body: js(createBody), response: { 201: out(account) } },
-    handler(req, reply) {
+    async handler(req, reply) {
       const policy = ctx.policy();
-      if (policy.getAccount(req.body.id)) throw new ApiError('conflict', 'An account with this id exists', 'id');
-      const created = policy.createAccount(req.body, actor(req.principal!.keyId), ctx.now());
+      if (await policy.getAccount(req.body.id)) throw new ApiError('conflict', 'An account with this id exists', 'id');
+      const created = await policy.createAccount(req.body, actor(req.principal!.keyId), ctx.now());
       ctx.deps.onEvents?.();
       return reply.code(201).send(created);
     },
@@ -103,8 +102,8 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts',
     config: { auth: 'admin' },
     schema: { summary: 'Every account (admin)', tags: ['accounts'], response: { 200: out(z.object({ items: z.array(account) })) } },
-    handler() {
-      return { items: ctx.policy().listAccounts() };
+    async handler() {
+      return { items: await ctx.policy().listAccounts() };
     },
   });
 
@@ -113,9 +112,9 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id',
     config: { auth: 'account' },
     schema: { summary: 'The account profile', tags: ['accounts'], params: js(idParams), response: { 200: out(account) } },
-    handler(req) {
-      const id = ctx.accountFor(req, req.params.id);
-      const a = ctx.policy().getAccount(id);
+    async handler(req) {
+      const id = ctx.accountNamed(req, req.params.id);
+      const a = await ctx.policy().getAccount(id);
       if (!a) throw new ApiError('not_found', 'No such account');
       return a;
     },
@@ -126,8 +125,8 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id',
     config: { auth: 'admin' },
     schema: { summary: 'Change an account (admin)', tags: ['accounts'], params: js(idParams), body: js(patchBody), response: { 200: out(account) } },
-    handler(req) {
-      const a = ctx.policy().updateAccount(req.params.id, req.body, actor(req.principal!.keyId), ctx.now());
+    async handler(req) {
+      const a = await ctx.policy().updateAccount(req.params.id, req.body, actor(req.principal!.keyId), ctx.now());
       if (!a) throw new ApiError('not_found', 'No such account');
       ctx.deps.onEvents?.();
       return a;
@@ -143,9 +142,9 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
       tags: ['accounts'],
       params: js(idParams),
     },
-    handler(req) {
-      const id = ctx.accountFor(req, req.params.id);
-      const h = ctx.policy().health(id, ctx.now());
+    async handler(req) {
+      const id = ctx.accountNamed(req, req.params.id);
+      const h = await ctx.policy().health(id, ctx.now());
       if (!h) throw new ApiError('not_found', 'No such account');
       return h;
     },
@@ -162,11 +161,11 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
       body: js(sendsBody),
       response: { 200: out(z.object({ accountId: z.string(), day: z.string(), count: z.number() })) },
     },
-    handler(req) {
-      const id = ctx.accountFor(req, req.params.id);
+    async handler(req) {
+      const id = await ctx.accountFor(req, req.params.id);
       const day = req.body.day ?? utcDay(ctx.now());
-      store.lifecycle.addSends(id, day, req.body.count);
-      return store.lifecycle.listSends(id).find((s) => s.day === day)!;
+      await store.sends.add(id, day, req.body.count);
+      return (await store.sends.list(id)).find((s) => s.day === day)!;
     },
   });
 
@@ -180,9 +179,9 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
       params: js(idParams),
       response: { 200: out(z.object({ items: z.array(z.object({ day: z.string(), count: z.number() })) })) },
     },
-    handler(req) {
-      const id = ctx.accountFor(req, req.params.id);
-      return { items: store.lifecycle.listSends(id).map(({ day, count }) => ({ day, count })) };
+    async handler(req) {
+      const id = await ctx.accountFor(req, req.params.id);
+      return { items: (await store.sends.list(id)).map(({ day, count }) => ({ day, count })) };
     },
   });
 
@@ -197,9 +196,9 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
       body: js(appealBody),
       response: { 201: out(z.object({ appealId: z.number() })) },
     },
-    handler(req, reply) {
-      const id = ctx.accountFor(req, req.params.id);
-      const r = ctx.policy().fileAppeal(id, req.body, ctx.now());
+    async handler(req, reply) {
+      const id = await ctx.accountFor(req, req.params.id);
+      const r = await ctx.policy().fileAppeal(id, req.body, ctx.now());
       if (!r.ok) throw new ApiError(outcomeCode(r.error), r.error);
       ctx.deps.onEvents?.();
       return reply.code(201).send({ appealId: r.appealId });
@@ -217,8 +216,8 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
       body: js(decisionBody),
       response: { 200: out(z.object({ ok: z.boolean() })) },
     },
-    handler(req) {
-      const r = ctx.policy().decideAppeal(req.params.appealId, req.body.decision, req.body.reason, actor(req.principal!.keyId), ctx.now());
+    async handler(req) {
+      const r = await ctx.policy().decideAppeal(req.params.appealId, req.body.decision, req.body.reason, actor(req.principal!.keyId), ctx.now());
       if (!r.ok) throw new ApiError(outcomeCode(r.error), r.error);
       ctx.deps.onEvents?.();
       return { ok: true };
@@ -243,9 +242,9 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
       req.body ??= {};
       done();
     },
-    handler(req, reply) {
-      const id = ctx.accountFor(req, req.params.id);
-      const { record, key } = repo.createKey(id, req.body.name ?? null, ctx.now());
+    async handler(req, reply) {
+      const id = await ctx.accountFor(req, req.params.id);
+      const { record, key } = await createApiKey(store.keys, id, req.body.name ?? null, ctx.now());
       return reply.code(201).send({ ...record, key });
     },
   });
@@ -260,8 +259,8 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
       params: js(idParams),
       response: { 200: out(z.object({ items: z.array(apiKey) })) },
     },
-    handler(req) {
-      return { items: repo.listKeys(ctx.accountFor(req, req.params.id)) };
+    async handler(req) {
+      return { items: await store.keys.list(await ctx.accountFor(req, req.params.id)) };
     },
   });
 
@@ -270,9 +269,9 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/keys/:keyId',
     config: { auth: 'account' },
     schema: { summary: 'Revoke a key', tags: ['keys'], params: js(keyParams), response: { 204: { type: 'null', description: 'Revoked' } } },
-    handler(req, reply) {
-      const id = ctx.accountFor(req, req.params.id);
-      if (!repo.revokeKey(id, req.params.keyId, ctx.now())) throw new ApiError('not_found', 'No such key');
+    async handler(req, reply) {
+      const id = await ctx.accountFor(req, req.params.id);
+      if (!(await store.keys.revoke(id, req.params.keyId, ctx.now()))) throw new ApiError('not_found', 'No such key');
       ctx.auth.invalidate();
       return reply.code(204).send();
     },

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { BOUNCE_TYPES, CATEGORIES } from '../../domain/index.js';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
-import type { BounceRecord } from '../../store/types.js';
+import { canonicalAddress } from '../../address.js';
+import type { BounceRecord } from '../../store/contract.js';
 import { accountId, bounce, cursor, decodeCursor, encodeCursor, js, limit, out, parseSince, since } from '../schemas.js';
 
 // Bounce records: list and filter, one with its evidence and the rule that decided, and the
@@ -13,8 +15,8 @@ const listQuery = z
   .object({
     account: accountId.optional().describe('admin: filter by account; an account key sees only its own'),
     recipient: z.string().max(320).optional(),
-    type: z.enum(['hard', 'soft', 'pending', 'none']).optional(),
-    category: z.enum(['unknown_user', 'mailbox_full', 'content', 'spam', 'policy', 'other', 'temporary', 'none']).optional(),
+    type: z.enum(BOUNCE_TYPES).optional(),
+    category: z.enum(CATEGORIES).optional(),
     reason: z.string().max(64).optional().describe('Sisimai reason (userunknown, mailboxfull, ...)'),
     since: since.optional(),
     cursor: cursor.optional(),
@@ -26,11 +28,11 @@ type ListQuery = z.infer<typeof listQuery>;
 const idParams = z.object({ id: z.number().int().min(1) }).strict();
 
 export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  const { repo } = ctx.deps;
+  const { store } = ctx.deps;
 
   /** The bounce, only when the request's key may see it (else 404, never 403). */
-  const visible = (req: FastifyRequest, id: number): BounceRecord => {
-    const b = repo.getBounce(id);
+  const visible = async (req: FastifyRequest, id: number): Promise<BounceRecord> => {
+    const b = await store.bounces.get(id);
     const p = req.principal!;
     if (!b || (!p.admin && b.accountId !== p.accountId)) throw new ApiError('not_found', 'No such bounce');
     return b;
@@ -46,13 +48,14 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
       querystring: js(listQuery),
       response: { 200: out(z.object({ items: z.array(bounce), next: z.string().nullable() })) },
     },
-    handler(req) {
+    async handler(req) {
       const q = req.query;
       const p = req.principal!;
-      const account = p.admin ? q.account : ctx.accountFor(req, q.account);
-      const items = repo.listBounces({
+      const account = p.admin ? q.account : ctx.accountNamed(req, q.account);
+      const items = await store.bounces.list({
         accountId: account,
-        recipient: q.recipient,
+        // The canonical spelling the records are kept in (an IDN domain in ASCII).
+        recipient: q.recipient === undefined ? undefined : canonicalAddress(q.recipient),
         type: q.type,
         category: q.category,
         reason: q.reason,
@@ -60,7 +63,7 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
         after: decodeCursor(q.cursor),
         limit: q.limit,
       });
-      return { items, next: items.length === q.limit ? encodeCursor(items[items.length - 1]!.id!) : null };
+      return { items, next: items.length === q.limit ? encodeCursor(items[items.length - 1]!.id) : null };
     },
   });
 
@@ -91,13 +94,13 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
         ),
       },
     },
-    handler(req) {
-      const b = visible(req, req.params.id);
-      const msg = ctx.deps.store.getMessage(b.messageRow);
+    async handler(req) {
+      const b = await visible(req, req.params.id);
+      const msg = await store.messages.get(b.messageRow);
       return {
         bounce: b,
         rule: { id: b.rule, detector: b.detector },
-        evidence: repo.evidenceOfBounce(b.id!),
+        evidence: await store.bounces.evidence(b.id),
         report: msg ? { href: `/v1/bounces/${b.id}/report`, size: msg.size, receivedAt: msg.receivedAt, state: msg.state, warning: msg.warning } : null,
       };
     },
@@ -114,14 +117,14 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
       produces: ['message/rfc822'],
       response: { 200: { type: 'string', description: 'The message, byte for byte as received' } },
     },
-    handler(req, reply) {
-      const b = visible(req, req.params.id);
-      const msg = ctx.deps.store.getMessage(b.messageRow);
-      if (!msg) throw new ApiError('not_found', 'The report is no longer stored');
+    async handler(req, reply) {
+      const b = await visible(req, req.params.id);
+      const raw = await store.messages.raw(b.messageRow);
+      if (!raw) throw new ApiError('not_found', 'The report is no longer stored');
       return reply
         .type('message/rfc822')
         .header('content-disposition', `attachment; filename="bounce-${b.id}.eml"`)
-        .send(msg.raw);
+        .send(raw);
     },
   });
 }

@@ -5,8 +5,8 @@ import { sendError } from '../app.js';
 // Operations: liveness, readiness, Prometheus metrics, the OpenAPI document.
 
 /** Without the daemon's checks (tests building the app alone): the store answers, SMTP, the tailer. */
-function defaultReadiness(deps: RouteContext['deps']): Record<string, ReadinessCheck> {
-  const checks: Record<string, ReadinessCheck> = { database: { ok: deps.store.ping() }, smtp: { ok: deps.smtpListening() } };
+async function defaultReadiness(deps: RouteContext['deps']): Promise<Record<string, ReadinessCheck>> {
+  const checks: Record<string, ReadinessCheck> = { database: { ok: await deps.store.ping() }, smtp: { ok: deps.smtpListening() } };
   if (deps.tailing) checks.tailer = { ok: deps.tailing() };
   return checks;
 }
@@ -23,7 +23,7 @@ export function opsRoutes(app: FastifyInstance, ctx: RouteContext): void {
    * those that fail.
    */
   app.get('/readyz', { config: { quiet: true }, schema: { summary: 'Readiness: database writable now (a real write, and recent writes of received mail), SMTP bound, tailer following its log (when configured); 503 otherwise, with the reasons in `problems`', tags: ['operations'] } }, async (_req, res) => {
-    const results = deps.readiness ? deps.readiness() : defaultReadiness(deps);
+    const results = deps.readiness ? await deps.readiness() : await defaultReadiness(deps);
     const checks = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.ok]));
     const problems = Object.fromEntries(Object.entries(results).flatMap(([k, v]) => (v.ok ? [] : [[k, v.reason ?? 'failing']])));
     const ok = Object.values(checks).every(Boolean);

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
-import { accountId, address, cursor, js, limit, out, parseSince, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
+import { ADDABLE_REASONS } from '../../domain/index.js';
+import { accountId, address, channel, cursor, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
 
 // The pre-send check (the hot path) and the account's suppression list. Every route acts for
 // one account: an account key for its own, the admin key for the one it names.
@@ -12,7 +13,7 @@ const checkQuery = z
   .object({
     account: accountId.optional().describe('required with the admin key; an account key may omit it'),
     campaign: z.string().max(200).optional(),
-    channel: z.enum(['marketing', 'one_to_one']).optional(),
+    channel: channel.optional(),
   })
   .strict();
 type CheckQuery = z.infer<typeof checkQuery>;
@@ -22,7 +23,7 @@ const batchBody = z
     account: accountId.optional(),
     addresses: z.array(address).min(1).max(1000),
     campaign: z.string().max(200).optional(),
-    channel: z.enum(['marketing', 'one_to_one']).optional(),
+    channel: channel.optional(),
   })
   .strict();
 type BatchBody = z.infer<typeof batchBody>;
@@ -31,7 +32,7 @@ const listQuery = z
   .object({
     account: accountId.optional(),
     reason: z.enum(SUPPRESSION_REASONS).optional(),
-    scope: z.enum(['account', 'global']).optional(),
+    scope: scope.optional(),
     since: since.optional(),
     cursor: z.string().max(512).optional(),
     limit,
@@ -43,7 +44,7 @@ const addBody = z
   .object({
     account: accountId.optional(),
     addresses: z.array(address).min(1).max(10_000),
-    reason: z.enum(['import', 'manual', 'unsubscribe']).default('manual'),
+    reason: z.enum(ADDABLE_REASONS).default('manual'),
   })
   .strict();
 type AddBody = z.infer<typeof addBody>;
@@ -51,7 +52,7 @@ type AddBody = z.infer<typeof addBody>;
 const importQuery = z
   .object({
     account: accountId.optional(),
-    reason: z.enum(['import', 'manual', 'unsubscribe']).default('import'),
+    reason: z.enum(ADDABLE_REASONS).default('import'),
   })
   .strict();
 type ImportQuery = z.infer<typeof importQuery>;
@@ -92,7 +93,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
   app.route<{ Params: { address: string }; Querystring: CheckQuery }>({
     method: 'GET',
     url: '/v1/suppressions/:address',
-    // The hot path: no request log line, a response schema (fast serialisation), a sync handler.
+    // The hot path: no request log line, a response schema (fast serialisation), one read.
     config: { auth: 'account', quiet: true },
     schema: {
       summary: 'Pre-send check: may this account mail this address now, and if not, why',
@@ -101,14 +102,14 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       querystring: js(checkQuery),
       response: { 200: out(sendDecision) },
     },
-    handler(req) {
+    async handler(req) {
       const q = req.query;
       const policy = ctx.policy();
       const opts = q.campaign || q.channel ? { campaign: q.campaign, channel: q.channel } : undefined;
       // The admin key names an account that must exist: the check reads that in the same statement.
-      const account = ctx.accountFor(req, q.account, { existenceCheckedByCaller: true });
+      const account = ctx.accountNamed(req, q.account);
       if (!req.principal!.admin) return policy.checkSend(account, req.params.address, ctx.now(), opts);
-      const decision = policy.checkSendExisting(account, req.params.address, ctx.now(), opts);
+      const decision = await policy.checkSendExisting(account, req.params.address, ctx.now(), opts);
       if (!decision) throw new ApiError('not_found', 'No such account');
       return decision;
     },
@@ -124,11 +125,11 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       body: js(batchBody),
       response: { 200: out(z.object({ results: z.array(sendDecision) })) },
     },
-    handler(req) {
+    async handler(req) {
       const b = req.body;
-      const account = ctx.accountFor(req, b.account);
+      const account = await ctx.accountFor(req, b.account);
       const opts = b.campaign || b.channel ? { campaign: b.campaign, channel: b.channel } : undefined;
-      return { results: ctx.policy().checkSendBatch(account, b.addresses, ctx.now(), opts) };
+      return { results: await ctx.policy().checkSendBatch(account, b.addresses, ctx.now(), opts) };
     },
   });
 
@@ -142,9 +143,9 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       querystring: js(listQuery),
       response: { 200: out(z.object({ items: z.array(suppression), next: z.string().nullable() })) },
     },
-    handler(req) {
+    async handler(req) {
       const q = req.query;
-      const account = ctx.accountFor(req, q.account);
+      const account = await ctx.accountFor(req, q.account);
       return ctx.policy().listSuppressions({
         accountId: account,
         reason: q.reason,
@@ -166,10 +167,10 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       body: js(addBody),
       response: { 200: out(z.object({ added: z.number() })) },
     },
-    handler(req) {
+    async handler(req) {
       const b = req.body;
-      const account = ctx.accountFor(req, b.account);
-      const added = ctx.policy().addSuppressions(account, b.addresses, b.reason, actorOf(req), ctx.now());
+      const account = await ctx.accountFor(req, b.account);
+      const added = await ctx.policy().addSuppressions(account, b.addresses, b.reason, actorOf(req), ctx.now());
       ctx.deps.onEvents?.();
       return { added };
     },
@@ -202,7 +203,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       },
       async handler(req) {
         const q = req.query;
-        const account = ctx.accountFor(req, q.account);
+        const account = await ctx.accountFor(req, q.account);
         const policy = ctx.policy();
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (typeof (req.body as Readable | undefined)?.pipe !== 'function') throw new ApiError('unsupported_media_type');
@@ -226,9 +227,9 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       querystring: js(removeQuery),
       response: { 204: { type: 'null', description: 'Removed' } },
     },
-    handler(req, reply) {
-      const account = ctx.accountFor(req, req.query.account);
-      const removed = ctx.policy().removeSuppression(account, req.params.address, actorOf(req), req.query.note, ctx.now());
+    async handler(req, reply) {
+      const account = await ctx.accountFor(req, req.query.account);
+      const removed = await ctx.policy().removeSuppression(account, req.params.address, actorOf(req), req.query.note, ctx.now());
       if (!removed) throw new ApiError('not_found', 'The account does not suppress this address');
       ctx.deps.onEvents?.();
       return reply.code(204).send();
@@ -240,7 +241,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
 export async function importLines(
   input: Readable,
   extract: (line: string, n: number) => string | null,
-  write: (batch: string[]) => number,
+  write: (batch: string[]) => Promise<number>,
 ): Promise<{ added: number; lines: number; invalid: number; invalidLines: number[] }> {
   let batch: string[] = [];
   let added = 0;
@@ -258,11 +259,11 @@ export async function importLines(
     }
     batch.push(a);
     if (batch.length >= IMPORT_BATCH) {
-      added += write(batch);
+      added += await write(batch);
       batch = [];
     }
   }
-  if (batch.length) added += write(batch);
+  if (batch.length) added += await write(batch);
   return { added, lines: n, invalid, invalidLines };
 }
 

@@ -63,8 +63,8 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: RouteContext): void
         produces: ['text/html'],
         response: { 200: { type: 'string' } },
       },
-      handler(req, reply) {
-        const r = ctx.policy().unsubscribe(req.params.token, ctx.now());
+      async handler(req, reply) {
+        const r = await ctx.policy().unsubscribe(req.params.token, ctx.now());
         ctx.deps.onEvents?.();
         reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
         // The reason a token failed is not for the public: forged, expired and unknown look alike.

@@ -6,7 +6,7 @@ import type { MailView } from '../mime.js';
 export type { MailView };
 
 export interface DetectorResult {
-  /** 'bounce' | 'delay' | 'delivered' | 'complaint' | 'auto_reply' (never 'unknown': return null). */
+  /** Any ReportKind but `unknown` (a detector that cannot tell returns null instead). */
   kind: ReportKind;
   /** One entry per recipient block / failed address; never merge two addresses. */
   recipients: RecipientReport[];

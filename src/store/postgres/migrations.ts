@@ -1,7 +1,8 @@
 // PostgreSQL migrations, numbered for this dialect (schema_migrations keeps which ran; each
 // runs in one transaction under an advisory lock, so nodes starting together migrate once).
-// Version 1 is the whole schema SQLite reaches through its migrations 1-6, 20 and 21, with the
-// same tables, columns, unique keys and partial indexes:
+// Version 1 is the whole schema SQLite reaches through its migrations 1-6, 20 and 21, and
+// version 2 what SQLite's 7-9 added, with the same tables, columns, unique keys and partial
+// indexes:
 // - times are BIGINT milliseconds (UTC), row ids BIGINT identities, addresses lower-cased by
 //   the store; JSON is kept as text (the webhook body is sent byte for byte as stored);
 // - raw bytes are BYTEA in their own tables (message_raw, message_raw_tail), as in SQLite;
@@ -382,6 +383,29 @@ export const pgMigrations: PgMigration[] = [
         unsubscribes  BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (account_id, campaign)
       );
+    `,
+  },
+  {
+    version: 2,
+    name: 'the columns SQLite gained in its migrations 7-9: duplicate keys, the reported recipient, bounded output, the write probe, the tailed file\'s head',
+    sql: `
+      -- A report's Message-ID names it only within its verified token (SQLite 7): the key a
+      -- later copy is found by; the global report_message_id index goes as it did there.
+      ALTER TABLE messages ADD COLUMN duplicate_key TEXT;
+      CREATE INDEX messages_duplicate_key ON messages(duplicate_key) WHERE duplicate_key IS NOT NULL;
+      DROP INDEX messages_report_message_id;
+      -- What was cut from a message's output and from a record's text (SQLite 9).
+      ALTER TABLE messages ADD COLUMN warning TEXT;
+      ALTER TABLE bounces ADD COLUMN warning TEXT;
+      -- The recipient the report itself named beside the token's (SQLite 7).
+      ALTER TABLE bounces ADD COLUMN reported_recipient TEXT;
+      -- The readiness check's real write (SQLite 8).
+      CREATE TABLE write_probe (
+        id  INTEGER PRIMARY KEY CHECK (id = 1),
+        at  BIGINT NOT NULL
+      );
+      -- The first bytes of the tailed file, to recognise it after rotation (SQLite 8).
+      ALTER TABLE tail_checkpoints ADD COLUMN head BYTEA;
     `,
   },
 ];

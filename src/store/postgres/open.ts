@@ -112,6 +112,20 @@ export class PgStore extends PgRepositories implements Store {
     }
   }
 
+  async probeWrite(now: number, timeoutMs: number): Promise<void> {
+    if (this.closed) throw new StoreError('unavailable', 'the store is closed');
+    try {
+      await this.sql.begin(async (t) => {
+        // Durability is not what it tests; a lock held elsewhere is waited for at most timeoutMs.
+        await t.unsafe('SET LOCAL synchronous_commit = off');
+        await t.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+        await t.unsafe(`INSERT INTO write_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at`, [now]);
+      });
+    } catch (err) {
+      throw pgError(err);
+    }
+  }
+
   async schemaVersion(): Promise<number> {
     try {
       const r = await all(this.sql, `SELECT coalesce(max(version), 0) AS v FROM schema_migrations`);

@@ -11,6 +11,7 @@ import {
   advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES,
   type Channel, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
 } from '../../domain/index.js';
+import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
 import { failureCounts } from '../counting.js';
 import { layoutRaw } from '../raw.js';
@@ -71,6 +72,8 @@ const count = async (q: Q, text: string, params: unknown[] = []): Promise<number
   ((await q.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as { count: number }).count;
 
 const lower = (s: string) => s.toLowerCase();
+/** Addresses in the one spelling bounced stores and compares (src/address.ts: IDNA domain, lower case). */
+const addr = canonicalAddress;
 const ids = (xs: number[]) => xs.join(',');
 
 // ---------------------------------------------------------------------------------------
@@ -139,9 +142,9 @@ export class PgMessages implements C.MessageRepo {
       const candidates = await all(
         q,
         `SELECT m.id, octet_length(r.raw) AS n FROM messages m JOIN message_raw r ON r.message_id = m.id
-          WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
+          WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= $1 OR m.claimed_by = $3)
           ORDER BY m.id LIMIT $2 FOR UPDATE OF m SKIP LOCKED`,
-        [opts.now, opts.limit],
+        [opts.now, opts.limit, node],
       );
       const take: number[] = [];
       let bytes = 0;
@@ -163,8 +166,58 @@ export class PgMessages implements C.MessageRepo {
     }, false);
   }
 
-  release(node: string): Promise<number> {
-    return this.c.run((q) => count(q, `UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'received'`, [node]));
+  release(node: string, only?: readonly number[]): Promise<number> {
+    if (only === undefined) {
+      return this.c.run((q) => count(q, `UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'received'`, [node]));
+    }
+    if (!only.length) return Promise.resolve(0);
+    return this.c.run((q) =>
+      count(
+        q,
+        `UPDATE messages SET claimed_by = NULL, claimed_until = NULL
+          WHERE claimed_by = $1 AND state = 'received' AND id = ANY(string_to_array($2, ',')::bigint[])`,
+        [node, ids([...only])],
+      ),
+    );
+  }
+
+  received(only: readonly number[]): Promise<C.ClaimedMessage[]> {
+    if (!only.length) return Promise.resolve([]);
+    return this.c.run(async (q) => {
+      const rows = await all(
+        q,
+        `SELECT ${R.MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
+           FROM messages m JOIN message_raw r ON r.message_id = m.id
+          WHERE m.state = 'received' AND m.id = ANY(string_to_array($1, ',')::bigint[]) ORDER BY m.id`,
+        [ids([...only])],
+      );
+      const byId = new Map(rows.map((r) => [r.id as number, { ...R.toMessage(r), raw: r.raw as Buffer }]));
+      return only.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    });
+  }
+
+  beginAttempts(only: readonly number[]): Promise<void> {
+    if (!only.length) return Promise.resolve();
+    return this.c.unit(async (q) => {
+      await all(q, `UPDATE messages SET attempts = attempts + 1 WHERE state = 'received' AND id = ANY(string_to_array($1, ',')::bigint[])`, [ids([...only])]);
+    }, false);
+  }
+
+  refundAttempts(only: readonly number[]): Promise<void> {
+    if (!only.length) return Promise.resolve();
+    return this.c.unit(async (q) => {
+      await all(
+        q,
+        `UPDATE messages SET attempts = attempts - 1 WHERE state = 'received' AND attempts > 0 AND id = ANY(string_to_array($1, ',')::bigint[])`,
+        [ids([...only])],
+      );
+    }, false);
+  }
+
+  noteFailedAttempt(id: number, error: string): Promise<void> {
+    return this.c.unit(async (q) => {
+      await all(q, `UPDATE messages SET error = $2 WHERE id = $1 AND state = 'received'`, [id, error]);
+    }, false);
   }
 
   settle(id: number, st: C.Settlement, now: number): Promise<boolean> {
@@ -172,7 +225,7 @@ export class PgMessages implements C.MessageRepo {
       (await count(
         q,
         `UPDATE messages SET state = $2, processed_at = $3, error = $4, kind = $5, detector = $6, report_message_id = $7,
-                duplicate_of = $8, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
+                duplicate_of = $8, duplicate_key = $9, warning = $10, claimed_by = NULL, claimed_until = NULL
           WHERE id = $1 AND state = 'received'`,
         [
           id,
@@ -183,20 +236,22 @@ export class PgMessages implements C.MessageRepo {
           st.state === 'processed' ? st.detector : null,
           st.state === 'unparseable' ? null : st.reportMessageId,
           st.state === 'duplicate' ? st.duplicateOf : null,
+          st.state === 'processed' ? (st.duplicateKey ?? null) : null,
+          st.state === 'processed' ? (st.warning ?? null) : null,
         ],
       )) === 1,
     );
   }
 
-  findDuplicate(id: number, sha256: string, reportMessageId: string | null): Promise<number | null> {
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null> {
     return this.c.run(async (q) => {
       const bySha = (await one(q, `SELECT id FROM messages WHERE sha256 = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [sha256, id]))?.id as number | undefined;
-      const byReportId =
-        reportMessageId === null
+      const byKey =
+        duplicateKey === null
           ? undefined
-          : ((await one(q, `SELECT id FROM messages WHERE report_message_id = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [reportMessageId, id]))?.id as number | undefined);
-      if (bySha === undefined) return byReportId ?? null;
-      return byReportId === undefined ? bySha : Math.min(bySha, byReportId);
+          : ((await one(q, `SELECT id FROM messages WHERE duplicate_key = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [duplicateKey, id]))?.id as number | undefined);
+      if (bySha === undefined) return byKey ?? null;
+      return byKey === undefined ? bySha : Math.min(bySha, byKey);
     });
   }
 
@@ -247,12 +302,14 @@ export class PgBounces implements C.BounceRepo {
       (await one(
         q,
         `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status, reason, hardbounce,
-                category, type, rule, detector, reply_code, diagnostic, remote_mta, reporting_mta, original_message_id, feedback_type, verified)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
+                category, type, rule, detector, reply_code, diagnostic, remote_mta, reporting_mta, original_message_id, feedback_type, verified,
+                reported_recipient, warning)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id`,
         [
-          messageRow, b.createdAt, b.accountId, b.messageId, b.recipient === null ? null : lower(b.recipient), b.kind, b.action, b.status, b.reason,
+          messageRow, b.createdAt, b.accountId, b.messageId, b.recipient === null ? null : addr(b.recipient), b.kind, b.action, b.status, b.reason,
           b.hardbounce, b.category, b.type, b.rule, b.detector, b.replyCode, b.diagnostic, b.remoteMta, b.reportingMta,
           b.originalMessageId, b.feedbackType, b.verified,
+          b.reportedRecipient === null || b.reportedRecipient === undefined ? null : addr(b.reportedRecipient), b.warning ?? null,
         ],
       ))!.id as number,
     );
@@ -274,7 +331,7 @@ export class PgBounces implements C.BounceRepo {
               AND ($4::text IS NULL OR type = $4) AND ($5::text IS NULL OR category = $5) AND ($6::text IS NULL OR reason = $6)
               AND ($7::bigint IS NULL OR created_at >= $7)
             ORDER BY id LIMIT $8`,
-          [b.after ?? 0, b.accountId ?? null, b.recipient === undefined ? null : lower(b.recipient), b.type ?? null, b.category ?? null, b.reason ?? null, b.since ?? null, b.limit ?? 1000],
+          [b.after ?? 0, b.accountId ?? null, b.recipient === undefined ? null : addr(b.recipient), b.type ?? null, b.category ?? null, b.reason ?? null, b.since ?? null, b.limit ?? 1000],
         )
       ).map(R.toBounce),
     );
@@ -295,7 +352,7 @@ export class PgDeliveries implements C.DeliveryRepo {
   applyEvidence(ev: C.Evidence, bounceId: number | null, now: number): Promise<C.DeliveryChange | null> {
     return this.c.unit(async (q) => {
       if (await one(q, `SELECT 1 FROM evidence WHERE dedup_key = $1`, [ev.dedupKey])) return null;
-      const recipient = lower(ev.recipient);
+      const recipient = addr(ev.recipient);
       const attempts = ev.source === 'window' ? 0 : 1;
       let after = await one(
         q,
@@ -347,7 +404,7 @@ export class PgDeliveries implements C.DeliveryRepo {
 
   find(accountId: string, messageId: string, recipient: string): Promise<C.DeliveryRecord | null> {
     return this.c.run(async (q) => {
-      const r = await one(q, `SELECT * FROM deliveries WHERE account_id = $1 AND message_id = $2 AND recipient = $3`, [accountId, messageId, lower(recipient)]);
+      const r = await one(q, `SELECT * FROM deliveries WHERE account_id = $1 AND message_id = $2 AND recipient = $3`, [accountId, messageId, addr(recipient)]);
       return r ? R.toDelivery(r) : null;
     });
   }
@@ -537,13 +594,13 @@ export class PgSuppressions implements C.SuppressionRepo {
           q,
           `INSERT INTO suppressions (account_id, address, reason, created_at, source) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (address, account_id, reason) DO NOTHING`,
-          [accountId, lower(address), reason, now, source],
+          [accountId, addr(address), reason, now, source],
         )) === 1,
     );
   }
 
   remove(accountId: string, address: string, reason: SuppressionReason): Promise<boolean> {
-    return this.c.run(async (q) => (await count(q, `DELETE FROM suppressions WHERE address = $1 AND account_id = $2 AND reason = $3`, [lower(address), accountId, reason])) === 1);
+    return this.c.run(async (q) => (await count(q, `DELETE FROM suppressions WHERE address = $1 AND account_id = $2 AND reason = $3`, [addr(address), accountId, reason])) === 1);
   }
 
   hits(accountId: string, address: string): Promise<C.SuppressionHit[]> {
@@ -572,7 +629,7 @@ export class PgSuppressions implements C.SuppressionRepo {
 
   preSend(accountId: string, address: string, campaign: string | null = null): Promise<C.PreSendRead> {
     return this.c.run(async (q) => {
-      const rows = await all(q, PG_PRESEND_SQL, [accountId, lower(address), campaign]);
+      const rows = await all(q, PG_PRESEND_SQL, [accountId, addr(address), campaign]);
       const r = rows[0]!;
       const state: C.PreSendRead['state'] =
         r.marketing === null
@@ -611,7 +668,7 @@ export class PgSuppressions implements C.SuppressionRepo {
 }
 
 async function hitsOf(q: Q, accountId: string, address: string): Promise<C.SuppressionHit[]> {
-  return (await all(q, `SELECT account_id, reason, created_at, source FROM suppressions WHERE address = $1 AND account_id IN ($2, '*')`, [lower(address), accountId])).map(R.toHit);
+  return (await all(q, `SELECT account_id, reason, created_at, source FROM suppressions WHERE address = $1 AND account_id IN ($2, '*')`, [addr(address), accountId])).map(R.toHit);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -620,7 +677,7 @@ export class PgFailures implements C.FailureRepo {
   constructor(private readonly c: PgCtx) {}
 
   record(f: C.FailureInput): Promise<void> {
-    const next = { ...f, recipient: lower(f.recipient) };
+    const next = { ...f, recipient: addr(f.recipient) };
     const params = [next.deliveryId, next.accountId, next.recipient, next.channel, next.campaign, next.state, next.reason, next.category, next.addressReason, next.at];
     return this.c.unit(async (q) => {
       const inserted = await one(
@@ -650,7 +707,7 @@ export class PgFailures implements C.FailureRepo {
         q,
         `SELECT count(DISTINCT account_id) AS n FROM delivery_failures
           WHERE recipient = $1 AND address_reason AND state = 'hard' AND channel = 'marketing' AND at >= $2`,
-        [lower(address), since],
+        [addr(address), since],
       ))!.n as number,
     );
   }
@@ -682,7 +739,7 @@ export class PgReports implements C.ReportRepo {
         q,
         `INSERT INTO contact_reports (account_id, kind, message_id, recipient, channel, campaign, at, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (account_id, kind, message_id, recipient) DO NOTHING RETURNING id`,
-        [r.accountId, r.kind, r.messageId, lower(r.recipient), r.channel, r.campaign, r.at, r.source],
+        [r.accountId, r.kind, r.messageId, addr(r.recipient), r.channel, r.campaign, r.at, r.source],
       );
       if (!inserted) return false;
       const complaint = r.kind === 'complaint' ? 1 : 0;
@@ -747,8 +804,8 @@ export class PgCounters implements C.CounterRepo {
                   f.hard_bounces, f.sender_failures, f.blocklistings, rp.complaints, rp.unsubscribes,
                   (SELECT count(*) FROM campaigns WHERE account_id = $1 AND state = 'cancelled' AND cancelled_at >= $4 AND cancelled_at < $5) AS cancelled_campaigns
              FROM (SELECT count(*) FILTER (WHERE state = 'hard') AS hard_bounces,
-                          count(*) FILTER (WHERE state = 'hard' AND category IN ('content', 'spam', 'policy')) AS sender_failures,
-                          count(*) FILTER (WHERE reason IN ('blocked', 'badreputation')) AS blocklistings
+                          count(*) FILTER (WHERE state = 'hard' AND category IN (${R.SQL_SENDER_SIDE_CATEGORIES})) AS sender_failures,
+                          count(*) FILTER (WHERE reason IN (${R.SQL_BLOCKLIST_REASONS})) AS blocklistings
                      FROM delivery_failures WHERE account_id = $1 AND at >= $4 AND at < $5 AND channel = $6) AS f,
                   (SELECT count(*) FILTER (WHERE kind = 'complaint') AS complaints, count(*) FILTER (WHERE kind = 'unsubscribe') AS unsubscribes
                      FROM contact_reports WHERE account_id = $1 AND at >= $4 AND at < $5 AND channel = $6) AS rp`,
@@ -1115,10 +1172,10 @@ export class PgTail implements C.TailRepo {
     return this.c.run(async (q) => {
       await all(
         q,
-        `INSERT INTO tail_checkpoints (path, inode, "offset", lines, unparsed, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO tail_checkpoints (path, inode, "offset", lines, unparsed, head, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, "offset" = excluded."offset", lines = excluded.lines,
-                                          unparsed = excluded.unparsed, updated_at = excluded.updated_at`,
-        [cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, now],
+                                          unparsed = excluded.unparsed, head = excluded.head, updated_at = excluded.updated_at`,
+        [cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, cp.head ?? null, now],
       );
     });
   }

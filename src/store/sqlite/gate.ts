@@ -15,6 +15,7 @@
 // session and, with two connections on one thread, the transaction holding the lock.)
 import type Database from 'better-sqlite3';
 import { StoreError, type StoreErrorCode } from '../store-error.js';
+import type { WriteTurn } from './write-turn.js';
 
 /** Maps what better-sqlite3 throws to a StoreError (already-mapped errors pass through). */
 export function sqliteError(err: unknown): StoreError {
@@ -97,8 +98,11 @@ export interface Gate {
 }
 
 export class Connection {
+  /** Orders the units of work that write (transactions, multi-row writes) on this connection. */
   readonly mutex = new Mutex();
   closed = false;
+  /** Transactions asked for and not yet ended (store.transaction): calls outside wait for them. */
+  transactions = 0;
 
   constructor(
     readonly db: Database.Database,
@@ -106,20 +110,34 @@ export class Connection {
     readonly busyTimeoutMs: number,
     /** True when the connection commits with synchronous=FULL (durable:false lowers it). */
     readonly full: boolean,
+    /** The process's write turn (./write-turn.ts), taken before SQLite's write lock; null: none. */
+    readonly turn: WriteTurn | null = null,
   ) {}
 
-  /** Runs `fn` now; a SQLITE_BUSY is retried asynchronously until busyTimeoutMs. */
-  attempt<T>(fn: () => T): Promise<T> {
+  /** Runs `fn` with the process's write turn held (waiting for it at most `timeoutMs`, then going on without it). */
+  async withTurn<T>(fn: () => Promise<T>, timeoutMs = this.busyTimeoutMs): Promise<T> {
+    const turn = this.turn;
+    if (!turn) return fn();
+    const held = turn.tryTake() || (await turn.take(timeoutMs));
+    try {
+      return await fn();
+    } finally {
+      if (held) turn.give();
+    }
+  }
+
+  /** Runs `fn` now; a SQLITE_BUSY is retried asynchronously until `timeoutMs` (default busyTimeoutMs). */
+  attempt<T>(fn: () => T, timeoutMs = this.busyTimeoutMs): Promise<T> {
     try {
       return Promise.resolve(fn());
     } catch (err) {
       if (!isBusy(err)) return Promise.reject(sqliteError(err));
-      return this.retry(fn, err);
+      return this.retry(fn, err, timeoutMs);
     }
   }
 
-  private async retry<T>(fn: () => T, first: unknown): Promise<T> {
-    const deadline = Date.now() + this.busyTimeoutMs;
+  private async retry<T>(fn: () => T, first: unknown, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
     let last = first;
     for (let i = 0; Date.now() < deadline; i++) {
       await sleep(BACKOFF_MS[Math.min(i, BACKOFF_MS.length - 1)]!);
@@ -155,20 +173,30 @@ export class Connection {
   }
 }
 
-/** The gate of calls made outside a transaction: each is its own unit; waits while one is open. */
+/**
+ * The gate of calls made outside a transaction: each is its own unit. A read (or a one-statement
+ * write) runs at once unless a transaction was asked for on the connection (then after it: it
+ * would join it, or read before what was asked first); a unit of several writes queues with the
+ * transactions and takes the write turn.
+ */
 export class RootGate implements Gate {
   constructor(private readonly c: Connection) {}
 
   read<T>(fn: () => T): Promise<T> {
-    if (this.c.mutex.held > 0) return this.c.mutex.idle().then(() => this.read(fn));
+    if (this.c.transactions > 0) return this.c.mutex.idle().then(() => this.read(fn));
     if (this.c.closed) return Promise.reject(closedError());
     return this.c.attempt(fn);
   }
 
-  write<T>(fn: () => T, durable = true): Promise<T> {
-    if (this.c.mutex.held > 0) return this.c.mutex.idle().then(() => this.write(fn, durable));
-    if (this.c.closed) return Promise.reject(closedError());
-    return this.c.attempt(() => this.c.ownTransaction(fn, durable));
+  async write<T>(fn: () => T, durable = true): Promise<T> {
+    const c = this.c;
+    const release = await c.mutex.acquire();
+    try {
+      if (c.closed) throw closedError();
+      return await c.withTurn(() => c.attempt(() => c.ownTransaction(fn, durable)));
+    } finally {
+      release();
+    }
   }
 }
 

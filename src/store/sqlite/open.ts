@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalAddress } from '../../address.js';
 import type { Store, TransactionOptions, Tx } from '../contract.js';
-import { migrations as baseMigrations, type Migration } from '../migrations.js';
-import { storeMigrations } from './migrations.js';
+import { sqliteMigrations, type Migration } from './migrations.js';
 import { closedError, Connection, RootGate, sqliteError, TxGate, unitStatements } from './gate.js';
 import { SqliteRepositories, type Ctx } from './repos.js';
 import { prepareStatements } from './statements.js';
+import type { WriteTurn } from './write-turn.js';
 
 export const DB_FILE = 'bounced.db';
 
@@ -20,11 +20,16 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How long a locked database is retried (asynchronously) before StoreError `busy`. */
   busyTimeoutMs?: number;
+  /**
+   * The process's write turn (./write-turn.ts), shared by the connections of its threads that
+   * write: taken before SQLite's write lock by every transaction and unit of writes.
+   */
+  writeTurn?: WriteTurn;
 }
 
-/** Every SQLite migration, in version order: the base schema's and the store contract's (20+). */
+/** Every SQLite migration, in version order. */
 export function allMigrations(): Migration[] {
-  return [...baseMigrations, ...storeMigrations].sort((a, b) => a.version - b.version);
+  return [...sqliteMigrations].sort((a, b) => a.version - b.version);
 }
 
 /**
@@ -79,7 +84,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
     opts: SqliteStoreOptions,
   ) {
     const synchronous = opts.synchronous ?? 'FULL';
-    const conn = new Connection(db, unitStatements(db, synchronous), opts.busyTimeoutMs ?? 5000, synchronous === 'FULL');
+    const conn = new Connection(db, unitStatements(db, synchronous), opts.busyTimeoutMs ?? 5000, synchronous === 'FULL', opts.writeTurn ?? null);
     const s = prepareStatements(db);
     const cache = new Map<string, Database.Statement>();
     const cached = (sql: string) => {
@@ -96,32 +101,77 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     const conn = this.conn;
+    conn.transactions++;
     const release = await conn.mutex.acquire();
     const lower = opts.durable === false && conn.full;
     const gate = new TxGate();
     try {
       if (conn.closed) throw closedError();
-      if (lower) conn.u.syncNormal.run();
-      await conn.attempt(() => conn.u.begin.run());
-      let result: T;
-      try {
-        result = await fn(new SqliteRepositories(this.txCtx(gate)));
-        gate.open = false;
-        // A repository call failed and fn went on: the transaction still rolls back.
-        if (gate.failed) throw gate.failed;
-        conn.u.commit.run();
-      } catch (err) {
-        gate.open = false;
-        if (this.db.inTransaction) conn.u.rollback.run();
-        throw err;
-      }
-      return result;
+      return await conn.withTurn(async () => {
+        if (lower) conn.u.syncNormal.run();
+        try {
+          await conn.attempt(() => conn.u.begin.run());
+          let result: T;
+          try {
+            result = await fn(new SqliteRepositories(this.txCtx(gate)));
+            gate.open = false;
+            // A repository call failed and fn went on: the transaction still rolls back.
+            if (gate.failed) throw gate.failed;
+            conn.u.commit.run();
+          } catch (err) {
+            gate.open = false;
+            if (this.db.inTransaction) conn.u.rollback.run();
+            throw err;
+          }
+          return result;
+        } finally {
+          if (lower && this.db.open) conn.u.syncRestore.run();
+        }
+      });
     } catch (err) {
       // The caller's own errors pass through as thrown; the driver's become StoreErrors.
       throw isDriverError(err) ? sqliteError(err) : err;
     } finally {
       gate.open = false;
-      if (lower && this.db.open) conn.u.syncRestore.run();
+      conn.transactions--;
+      release();
+    }
+  }
+
+  async probeWrite(now: number, timeoutMs: number): Promise<void> {
+    const conn = this.conn;
+    const release = await conn.mutex.acquire();
+    try {
+      if (conn.closed) throw closedError();
+      // The write turn too is waited for no longer than the lock: its holder may itself be
+      // waiting seconds for a lock held by another process.
+      await conn.withTurn(() => conn.attempt(() => conn.ownTransaction(() => this.ctx.s.probe.run(now), false), timeoutMs), timeoutMs);
+    } catch (err) {
+      throw sqliteError(err);
+    } finally {
+      release();
+    }
+  }
+
+  /** The database file (SQLite only: the daemon names it in its log, `backup` refuses to copy onto it). */
+  get file(): string {
+    return this.db.name;
+  }
+
+  /**
+   * An online copy into `file` (SQLite only: `bounced backup`): SQLite's backup API copies the
+   * pages from one read snapshot in one step, so a daemon writing meanwhile (WAL) never makes
+   * it restart. Returns the number of pages copied.
+   */
+  async backup(file: string): Promise<number> {
+    const release = await this.conn.mutex.acquire();
+    try {
+      if (this.conn.closed) throw closedError();
+      const progress = await this.db.backup(file, { progress: () => 0x7fffffff });
+      return progress.totalPages;
+    } catch (err) {
+      throw isDriverError(err) ? sqliteError(err) : err;
+    } finally {
       release();
     }
   }

@@ -5,10 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES, ZERO_FIGURES,
-  type Channel, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
+  type Channel, type ChannelState, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
 } from '../../domain/index.js';
+import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
-import { failureCounts } from '../counting.js';
+import { failureCounts, type ChannelDelta } from '../counting.js';
 import { layoutRaw } from '../raw.js';
 import * as R from '../rows.js';
 import type { Gate } from './gate.js';
@@ -22,9 +23,11 @@ export interface Ctx {
 }
 
 const lower = (s: string) => s.toLowerCase();
+/** Addresses in the one spelling bounced stores and compares (src/address.ts: IDNA domain, lower case). */
+const addr = canonicalAddress;
 
 /** Counter moves shared by the repositories that change counted rows (inside their unit). */
-function bumpChannel(s: Statements, accountId: string, month: string, channel: Channel, d: Partial<Record<'hardBounces' | 'senderFailures' | 'blocklistings' | 'complaints' | 'unsubscribes', number>>): void {
+function bumpChannel(s: Statements, accountId: string, month: string, channel: Channel, d: Partial<Omit<ChannelDelta, 'accountId' | 'month' | 'channel'>>): void {
   s.bumpChannel.run(accountId, month, channel, d.hardBounces ?? 0, d.senderFailures ?? 0, d.blocklistings ?? 0, d.complaints ?? 0, d.unsubscribes ?? 0);
 }
 
@@ -61,7 +64,7 @@ export class SqliteMessages implements C.MessageRepo {
       // maxBytes of heads at once (always at least one message).
       const out: C.ClaimedMessage[] = [];
       let bytes = 0;
-      for (const r of s.claimable.iterate(opts.now, opts.limit) as IterableIterator<R.Row>) {
+      for (const r of s.claimable.iterate({ now: opts.now, node, limit: opts.limit }) as IterableIterator<R.Row>) {
         out.push({ ...R.toMessage(r), raw: r.raw as Buffer });
         bytes += (r.raw as Buffer).length;
         if (bytes >= maxBytes) break;
@@ -76,8 +79,36 @@ export class SqliteMessages implements C.MessageRepo {
     }, false);
   }
 
-  release(node: string): Promise<number> {
-    return this.c.g.read(() => this.c.s.release.run(node).changes);
+  release(node: string, ids?: readonly number[]): Promise<number> {
+    const { s } = this.c;
+    if (ids === undefined) return this.c.g.read(() => s.release.run(node).changes);
+    return this.c.g.write(() => ids.reduce((n, id) => n + s.releaseOne.run(node, id).changes, 0), false);
+  }
+
+  received(ids: readonly number[]): Promise<C.ClaimedMessage[]> {
+    const { s } = this.c;
+    return this.c.g.read(() =>
+      ids.flatMap((id) => {
+        const r = s.receivedOne.get(id) as R.Row | undefined;
+        return r ? [{ ...R.toMessage(r), raw: r.raw as Buffer }] : [];
+      }),
+    );
+  }
+
+  beginAttempts(ids: readonly number[]): Promise<void> {
+    const { s } = this.c;
+    if (!ids.length) return Promise.resolve();
+    return this.c.g.write(() => ids.forEach((id) => s.beginAttempt.run(id)), false);
+  }
+
+  refundAttempts(ids: readonly number[]): Promise<void> {
+    const { s } = this.c;
+    if (!ids.length) return Promise.resolve();
+    return this.c.g.write(() => ids.forEach((id) => s.refundAttempt.run(id)), false);
+  }
+
+  noteFailedAttempt(id: number, error: string): Promise<void> {
+    return this.c.g.write(() => void this.c.s.noteFailedAttempt.run(error, id), false);
   }
 
   settle(id: number, st: C.Settlement, now: number): Promise<boolean> {
@@ -92,17 +123,19 @@ export class SqliteMessages implements C.MessageRepo {
           detector: st.state === 'processed' ? st.detector : null,
           rmid: st.state === 'unparseable' ? null : st.reportMessageId,
           duplicateOf: st.state === 'duplicate' ? st.duplicateOf : null,
+          duplicateKey: st.state === 'processed' ? (st.duplicateKey ?? null) : null,
+          warning: st.state === 'processed' ? (st.warning ?? null) : null,
         }).changes === 1,
     );
   }
 
-  findDuplicate(id: number, sha256: string, reportMessageId: string | null): Promise<number | null> {
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null> {
     const { s } = this.c;
     return this.c.g.read(() => {
       const bySha = s.duplicateBySha.get(sha256, id) as number | undefined;
-      const byReportId = reportMessageId === null ? undefined : (s.duplicateByReportId.get(reportMessageId, id) as number | undefined);
-      if (bySha === undefined) return byReportId ?? null;
-      return byReportId === undefined ? bySha : Math.min(bySha, byReportId);
+      const byKey = duplicateKey === null ? undefined : (s.duplicateByKey.get(duplicateKey, id) as number | undefined);
+      if (bySha === undefined) return byKey ?? null;
+      return byKey === undefined ? bySha : Math.min(bySha, byKey);
     });
   }
 
@@ -155,7 +188,9 @@ export class SqliteBounces implements C.BounceRepo {
         this.c.s.insertBounce.run({
           ...b,
           messageRow,
-          recipient: b.recipient === null ? null : lower(b.recipient),
+          recipient: b.recipient === null ? null : addr(b.recipient),
+          reportedRecipient: b.reportedRecipient === null || b.reportedRecipient === undefined ? null : addr(b.reportedRecipient),
+          warning: b.warning ?? null,
           hardbounce: b.hardbounce ? 1 : 0,
           verified: b.verified ? 1 : 0,
         }).lastInsertRowid,
@@ -178,7 +213,7 @@ export class SqliteBounces implements C.BounceRepo {
       params.push(v);
     };
     if (q.accountId !== undefined) add('account_id = ?', q.accountId);
-    if (q.recipient !== undefined) add('recipient = ?', lower(q.recipient));
+    if (q.recipient !== undefined) add('recipient = ?', addr(q.recipient));
     if (q.type !== undefined) add('type = ?', q.type);
     if (q.category !== undefined) add('category = ?', q.category);
     if (q.reason !== undefined) add('reason = ?', q.reason);
@@ -204,7 +239,7 @@ export class SqliteDeliveries implements C.DeliveryRepo {
     const { s } = this.c;
     return this.c.g.write(() => {
       if (s.evidenceExists.get(ev.dedupKey)) return null;
-      const recipient = lower(ev.recipient);
+      const recipient = addr(ev.recipient);
       const row = s.findDelivery.get(ev.accountId, ev.messageId, recipient) as R.Row | undefined;
       const attempts = ev.source === 'window' ? 0 : 1;
       let after: R.Row;
@@ -250,7 +285,7 @@ export class SqliteDeliveries implements C.DeliveryRepo {
 
   find(accountId: string, messageId: string, recipient: string): Promise<C.DeliveryRecord | null> {
     return this.c.g.read(() => {
-      const r = this.c.s.findDelivery.get(accountId, messageId, lower(recipient)) as R.Row | undefined;
+      const r = this.c.s.findDelivery.get(accountId, messageId, addr(recipient)) as R.Row | undefined;
       return r ? R.toDelivery(r) : null;
     });
   }
@@ -381,10 +416,10 @@ export class SqliteCampaigns implements C.CampaignRepo {
 
 type PreSendRow = [
   accountExists: 0 | 1,
-  marketing: 'ok' | 'suspended' | null,
+  marketing: ChannelState | null,
   suspension: string | null,
   suspendedAt: number | null,
-  oneToOne: 'ok' | 'suspended' | null,
+  oneToOne: ChannelState | null,
   oneToOneSuspension: string | null,
   oneToOneSuspendedAt: number | null,
   review: C.PolicyState['review'] | null,
@@ -416,30 +451,30 @@ export class SqliteSuppressions implements C.SuppressionRepo {
   constructor(private readonly c: Ctx) {}
 
   add(accountId: string, address: string, reason: SuppressionReason, source: string | null, now: number): Promise<boolean> {
-    return this.c.g.read(() => this.c.s.addSuppression.run(accountId, lower(address), reason, now, source).changes === 1);
+    return this.c.g.read(() => this.c.s.addSuppression.run(accountId, addr(address), reason, now, source).changes === 1);
   }
 
   remove(accountId: string, address: string, reason: SuppressionReason): Promise<boolean> {
-    return this.c.g.read(() => this.c.s.removeSuppression.run(lower(address), accountId, reason).changes === 1);
+    return this.c.g.read(() => this.c.s.removeSuppression.run(addr(address), accountId, reason).changes === 1);
   }
 
   hits(accountId: string, address: string): Promise<C.SuppressionHit[]> {
-    return this.c.g.read(() => (this.c.s.hits.all(lower(address), accountId) as R.Row[]).map(R.toHit));
+    return this.c.g.read(() => (this.c.s.hits.all(addr(address), accountId) as R.Row[]).map(R.toHit));
   }
 
   hitsMany(accountId: string, addresses: readonly string[]): Promise<C.SuppressionHit[][]> {
     const { s } = this.c;
-    return this.c.g.read(() => addresses.map((a) => (s.hits.all(lower(a), accountId) as R.Row[]).map(R.toHit)));
+    return this.c.g.read(() => addresses.map((a) => (s.hits.all(addr(a), accountId) as R.Row[]).map(R.toHit)));
   }
 
   preSend(accountId: string, address: string, campaign: string | null = null): Promise<C.PreSendRead> {
     const { s } = this.c;
-    const addr = lower(address);
+    const a = addr(address);
     return this.c.g.read(() =>
       readPreSend(
         (campaign === null
-          ? s.preSend.all(accountId, accountId, addr)
-          : s.preSendCampaign.all(accountId, accountId, campaign, accountId, addr)) as PreSendRow[],
+          ? s.preSend.all(accountId, accountId, a)
+          : s.preSendCampaign.all(accountId, accountId, campaign, accountId, a)) as PreSendRow[],
       ),
     );
   }
@@ -479,7 +514,7 @@ export class SqliteFailures implements C.FailureRepo {
     const { s } = this.c;
     return this.c.g.write(() => {
       const old = s.getFailure.get(f.deliveryId) as R.Row | undefined;
-      const next = { ...f, recipient: lower(f.recipient) };
+      const next = { ...f, recipient: addr(f.recipient) };
       s.recordFailure.run({ ...next, addressReason: f.addressReason ? 1 : 0 });
       if (old) moveFailure(s, R.toFailure(old), -1);
       moveFailure(s, next, 1);
@@ -487,7 +522,7 @@ export class SqliteFailures implements C.FailureRepo {
   }
 
   globalBounceAccounts(address: string, since: number): Promise<number> {
-    return this.c.g.read(() => this.c.s.globalAccounts.get(lower(address), since) as number);
+    return this.c.g.read(() => this.c.s.globalAccounts.get(addr(address), since) as number);
   }
 
   hardOf(accountId: string): Promise<Array<{ deliveryId: number; recipient: string; category: string | null; at: number }>> {
@@ -516,7 +551,7 @@ export class SqliteReports implements C.ReportRepo {
   add(r: C.ContactReport): Promise<boolean> {
     const { s } = this.c;
     return this.c.g.write(() => {
-      if (s.insertReport.run({ ...r, recipient: lower(r.recipient) }).changes !== 1) return false;
+      if (s.insertReport.run({ ...r, recipient: addr(r.recipient) }).changes !== 1) return false;
       const complaint = r.kind === 'complaint' ? 1 : 0;
       bumpChannel(s, r.accountId, monthOf(r.at), r.channel, { complaints: complaint, unsubscribes: 1 - complaint });
       if (r.campaign !== null) s.bumpCampaign.run(r.accountId, r.campaign, 0, complaint, 1 - complaint);
@@ -828,7 +863,7 @@ export class SqliteTail implements C.TailRepo {
   }
 
   setCheckpoint(cp: C.TailCheckpoint, now: number): Promise<void> {
-    return this.c.g.read(() => void this.c.s.setCheckpoint.run(cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, now));
+    return this.c.g.read(() => void this.c.s.setCheckpoint.run(cp.path, cp.inode, cp.offset, cp.lines, cp.unparsed, cp.head ?? null, now));
   }
 
   rememberSender(qid: string, sender: string, at: number): Promise<void> {

@@ -1,7 +1,7 @@
 // Every statement of the SQLite repositories, prepared once per connection. Statements whose
 // text depends on the filters given (listings) are prepared on first use and kept (./open.ts).
 import type Database from 'better-sqlite3';
-import { MESSAGE_COLUMNS, DUE_DELIVERY_COLUMNS, WEBHOOK_DELIVERY_COLUMNS } from '../rows.js';
+import { MESSAGE_COLUMNS, DUE_DELIVERY_COLUMNS, WEBHOOK_DELIVERY_COLUMNS, SQL_BLOCKLIST_REASONS, SQL_SENDER_SIDE_CATEGORIES } from '../rows.js';
 
 /**
  * The pre-send check (the hot path) in one statement: whether the account exists, its state
@@ -9,9 +9,10 @@ import { MESSAGE_COLUMNS, DUE_DELIVERY_COLUMNS, WEBHOOK_DELIVERY_COLUMNS } from 
  * or one row without a hit. Each statement outside a transaction takes and drops SQLite's
  * read locks (fcntl calls), so one statement instead of three. The suppressions are one range
  * read of the unique (address, account_id, reason) index by address, the account filtered on
- * the way: the unary + keeps SQLite from making the IN list two seeks from the root. The same
- * text as SEND_CHECK_SQL in ../sqlite-policy.ts. Parameters (positional, bound faster than
- * named): account, account, address. Rows come as arrays, in PRESEND_COLUMNS order.
+ * the way: the unary + keeps SQLite from making the IN list two seeks from the root (a fifth
+ * of the statement's time on 1 M rows); an address has one row per account suppressing it and
+ * reason, a few. Parameters (positional, bound faster than named): account, account, address.
+ * Rows come as arrays (raw: no object per row), in PreSendRow order (./repos.ts).
  */
 export const PRESEND_SQL = `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ?) AS account_exists,
           p.marketing, p.suspension, p.suspended_at, p.one_to_one, p.one_to_one_suspension,
@@ -38,17 +39,27 @@ const MONTH_SQL = `SELECT coalesce(m.sends, 0), coalesce(c.hard_bounces, 0), coa
      LEFT JOIN account_months AS m ON m.account_id = k.a AND m.month = k.mo
      LEFT JOIN account_month_channels AS c ON c.account_id = k.a AND c.month = k.mo AND c.channel = k.ch`;
 
-/** The same figures summed from the rows (what src/store/sqlite-policy.ts computes today). */
+/** The same figures summed from the rows (checks and repairs; before migration 20 every read was this). */
 const RECOUNT_SQL = `SELECT s.sends, f.hardBounces, r.complaints, r.unsubscribes, f.senderFailures, c.cancelledCampaigns, f.blocklistings
      FROM (SELECT coalesce(sum(count), 0) AS sends FROM sends WHERE account_id = @a AND day >= @firstDay AND day < @nextFirstDay) AS s,
           (SELECT coalesce(sum(state = 'hard'), 0) AS hardBounces,
-                  coalesce(sum(state = 'hard' AND category IN ('content', 'spam', 'policy')), 0) AS senderFailures,
-                  coalesce(sum(reason IN ('blocked', 'badreputation')), 0) AS blocklistings
+                  coalesce(sum(state = 'hard' AND category IN (${SQL_SENDER_SIDE_CATEGORIES})), 0) AS senderFailures,
+                  coalesce(sum(reason IN (${SQL_BLOCKLIST_REASONS})), 0) AS blocklistings
              FROM delivery_failures WHERE account_id = @a AND at >= @start AND at < @end AND channel = @channel) AS f,
           (SELECT coalesce(sum(kind = 'complaint'), 0) AS complaints, coalesce(sum(kind = 'unsubscribe'), 0) AS unsubscribes
              FROM contact_reports WHERE account_id = @a AND at >= @start AND at < @end AND channel = @channel) AS r,
           (SELECT count(*) AS cancelledCampaigns FROM campaigns
             WHERE account_id = @a AND state = 'cancelled' AND cancelled_at >= @start AND cancelled_at < @end) AS c`;
+
+/**
+ * The earliest settled message with the same bytes, or the same duplicate key: one statement
+ * per key, each walking its index in id order to the first match (an OR gathers and sorts
+ * every match of both: quadratic for a report received thousands of times).
+ */
+export const DUPLICATE_SQL = {
+  bySha: `SELECT id FROM messages WHERE sha256 = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+  byKey: `SELECT id FROM messages WHERE duplicate_key = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
+};
 
 export function prepareStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
@@ -65,23 +76,29 @@ export function prepareStatements(db: Database.Database) {
     claimable: p(
       `SELECT ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
          FROM messages m JOIN message_raw r ON r.message_id = m.id
-        WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= ?)
-        ORDER BY m.id LIMIT ?`,
+        WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= @now OR m.claimed_by = @node)
+        ORDER BY m.id LIMIT @limit`,
+    ),
+    receivedOne: p(
+      `SELECT ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
+         FROM messages m JOIN message_raw r ON r.message_id = m.id
+        WHERE m.id = ? AND m.state = 'received'`,
     ),
     claimOne: p(`UPDATE messages SET claimed_by = ?, claimed_until = ? WHERE id = ?`),
     release: p(`UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'received'`),
+    releaseOne: p(`UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND id = ? AND state = 'received'`),
+    beginAttempt: p(`UPDATE messages SET attempts = attempts + 1 WHERE id = ? AND state = 'received'`),
+    refundAttempt: p(`UPDATE messages SET attempts = attempts - 1 WHERE id = ? AND state = 'received' AND attempts > 0`),
+    noteFailedAttempt: p(`UPDATE messages SET error = ? WHERE id = ? AND state = 'received'`),
+    // attempts: counted before each parse (beginAttempt), not here.
     settle: p(
       `UPDATE messages SET state = @state, processed_at = @now, error = @error, kind = @kind, detector = @detector,
-              report_message_id = @rmid, duplicate_of = @duplicateOf, attempts = attempts + 1,
+              report_message_id = @rmid, duplicate_of = @duplicateOf, duplicate_key = @duplicateKey, warning = @warning,
               claimed_by = NULL, claimed_until = NULL
         WHERE id = @id AND state = 'received'`,
     ),
-    // One statement per key, each walking its index in id order to the first match (an OR
-    // gathers and sorts every match of both: quadratic for a report received thousands of times).
-    duplicateBySha: p(`SELECT id FROM messages WHERE sha256 = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`).pluck(),
-    duplicateByReportId: p(
-      `SELECT id FROM messages WHERE report_message_id = ? AND id <> ? AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`,
-    ).pluck(),
+    duplicateBySha: p(DUPLICATE_SQL.bySha).pluck(),
+    duplicateByKey: p(DUPLICATE_SQL.byKey).pluck(),
     getMessage: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
     messageCounts: p(`SELECT state, count(*) AS n FROM messages GROUP BY state`),
 
@@ -89,10 +106,10 @@ export function prepareStatements(db: Database.Database) {
     insertBounce: p(
       `INSERT INTO bounces (message_row, created_at, account_id, message_id, recipient, kind, action, status,
               reason, hardbounce, category, type, rule, detector, reply_code, diagnostic, remote_mta,
-              reporting_mta, original_message_id, feedback_type, verified)
+              reporting_mta, original_message_id, feedback_type, verified, reported_recipient, warning)
        VALUES (@messageRow, @createdAt, @accountId, @messageId, @recipient, @kind, @action, @status,
               @reason, @hardbounce, @category, @type, @rule, @detector, @replyCode, @diagnostic, @remoteMta,
-              @reportingMta, @originalMessageId, @feedbackType, @verified)`,
+              @reportingMta, @originalMessageId, @feedbackType, @verified, @reportedRecipient, @warning)`,
     ),
     getBounce: p(`SELECT * FROM bounces WHERE id = ?`),
     evidenceOfBounce: p(`SELECT * FROM evidence WHERE bounce_id = ? ORDER BY id`),
@@ -330,9 +347,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     getCheckpoint: p(`SELECT * FROM tail_checkpoints WHERE path = ?`),
     setCheckpoint: p(
-      `INSERT INTO tail_checkpoints (path, inode, offset, lines, unparsed, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO tail_checkpoints (path, inode, offset, lines, unparsed, head, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, lines = excluded.lines,
-                                        unparsed = excluded.unparsed, updated_at = excluded.updated_at`,
+                                        unparsed = excluded.unparsed, head = excluded.head, updated_at = excluded.updated_at`,
     ),
     rememberSender: p(
       `INSERT INTO log_queue (qid, sender, seen_at) VALUES (?, ?, ?) ON CONFLICT (qid) DO UPDATE SET sender = excluded.sender, seen_at = excluded.seen_at`,
@@ -342,6 +359,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     lookupQueue: p(`SELECT sender, message_id FROM log_queue WHERE qid = ?`),
     pruneQueue: p(`DELETE FROM log_queue WHERE seen_at < ?`),
+
+    // -- readiness --------------------------------------------------------------------------
+    probe: p(`INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`),
   };
 }
 

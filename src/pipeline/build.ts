@@ -1,0 +1,89 @@
+// The one builder of the pipeline and its services: the daemon (its SMTP/API thread and its
+// intake and processing threads), every CLI command and the tests open the store and make
+// the VERP codec, the account policy and the settle step here, from the configuration.
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { PolicyRules } from '../policy/apply.js';
+import { PolicyService } from '../policy/service.js';
+import { connectStore } from '../store/connect.js';
+import type { NodeId, Store } from '../store/contract.js';
+import type { WriteTurn } from '../store/sqlite/write-turn.js';
+import type { VerpCodec } from '../verp/index.js';
+import { verpCodec } from '../verp/secret.js';
+import { DEFAULT_BATCH, Processor, type ProcessorOptions } from './processor.js';
+import { Settler } from './settle.js';
+
+export interface BuildOptions {
+  /** Hears of a VERP secret generated now (and warns if the database already has mail). */
+  log?: Logger;
+  /** The process's write turn (SQLite), shared by its threads' connections. */
+  writeTurn?: WriteTurn;
+  /**
+   * Who claims messages: the daemon is its host (its node, which takes back its own claims
+   * after a restart); any other process that processes (`bounced tick`) names itself apart.
+   */
+  role?: 'daemon' | string;
+}
+
+export interface Built {
+  config: Config;
+  store: Store;
+  verp: VerpCodec;
+  /** The account policy's configuration and memory (src/policy/apply.ts). */
+  rules: PolicyRules;
+  /** What the API and the CLI ask of the policy. */
+  policy: PolicyService;
+  /** The settle step (settle.ts): a batch of outcomes in one transaction. */
+  settler: Settler;
+  /** This process's node id for claims and leases. */
+  node: NodeId;
+  /** A processor of stored messages over this store, settling through `settler`. */
+  processor(log: Logger, opts?: Omit<ProcessorOptions, 'node' | 'settler'>): Processor;
+  close(): Promise<void>;
+}
+
+/**
+ * How long a claim of a batch holds against other nodes: a minute plus the wall-clock bound of
+ * parsing the whole batch (4 x pipeline.parseBudgetMs per message, parse-host.ts), so that a
+ * slow but live node never has its batch taken over.
+ */
+export function claimLeaseMs(config: Config, batchSize = DEFAULT_BATCH): number {
+  return 60_000 + batchSize * 4 * config.pipeline.parseBudgetMs;
+}
+
+/** The node id of a process in `role` on this host. */
+export function nodeId(role: BuildOptions['role'] = 'daemon'): NodeId {
+  return role === 'daemon' ? hostname() : `${hostname()}/${role}-${process.pid}`;
+}
+
+export async function buildPipeline(config: Config, opts: BuildOptions = {}): Promise<Built> {
+  const store = await connectStore({
+    dataDir: config.dataDir,
+    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, writeTurn: opts.writeTurn },
+  });
+  let verp: VerpCodec;
+  try {
+    // Whether the database holds mail is asked only when a secret was just generated.
+    const hasMessages = (await store.messages.list({ limit: 1 })).length > 0;
+    verp = verpCodec(config, { log: opts.log, storeHasMessages: () => hasMessages });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const rules = new PolicyRules(config.policy);
+  const policy = new PolicyService(store, config, verp, rules);
+  const settler = new Settler(store, rules);
+  const node = nodeId(opts.role);
+  return {
+    config,
+    store,
+    verp,
+    rules,
+    policy,
+    settler,
+    node,
+    processor: (log, popts = {}) => new Processor(store, verp, log, { leaseMs: claimLeaseMs(config, popts.batchSize), ...popts, node, settler }),
+    close: () => store.close(),
+  };
+}
