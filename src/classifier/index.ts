@@ -157,6 +157,19 @@ function refusingHost(v: string | null): string | null {
   return h || null;
 }
 
+/**
+ * The text with the recipient's own address made neutral (`x@x.x`): an address is a name, not a
+ * statement. "550 5.1.6 <userunknown@example.jp>: Recipient mailbox has moved" says the mailbox
+ * moved whatever it is called, and a local part such as "nouser", "full" or "spamtrap" must not
+ * decide a reason (issue #13 round 3, metamorphic tests: another reply in the same frame).
+ */
+function withoutRecipient(text: string, r: RecipientReport): string {
+  for (const a of [r.finalRecipient, r.originalRecipient]) {
+    if (a && a.length > 2 && text.includes(a)) text = text.split(a).join('x@x.x');
+  }
+  return text;
+}
+
 /** Classifies one recipient of a report. */
 export function classifyRecipient(report: ParsedReport, r: RecipientReport): Verdict {
   const none = (reason: Reason, rule: string, field: string, text: string): Verdict =>
@@ -168,7 +181,7 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
 
   const cls = classOf(r);
   if (cls === 2) return none('delivered', 'status.2', 'status', r.status ?? String(r.replyCode));
-  const text = normaliseText(ruleText(r.diagnosticCode, r.diagnosticType));
+  const text = withoutRecipient(normaliseText(ruleText(r.diagnosticCode, r.diagnosticType)), r);
   const input: DecideInput = {
     text,
     local: /^x-unix$/i.test(r.diagnosticType ?? ''),

@@ -208,7 +208,10 @@ export function decodeHeaderValue(v: string): string {
     }
     const charset = m[1]!.replace(/\*.*$/, '').toLowerCase();
     const data = m[3]!;
-    const bytes = m[2]!.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('latin1') : decodeQuotedPrintable(data.replace(/_/g, ' '));
+    // Q (§4.2): '_' is a space and =XX a byte; no line structure, so a space that ends the word
+    // ("=?utf-8?q?Mail_System_Error_=2D_?=") is text, not the padding quoted-printable drops
+    // (issue #13 round 3, metamorphic tests: a Subject split into words lost that space)
+    const bytes = m[2]!.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('latin1') : decodeHexEscapes(data.replace(/_/g, ' '));
     if (runCharset !== null && runCharset !== charset) endRun();
     runCharset = charset;
     runBytes += bytes;
@@ -311,13 +314,20 @@ function endWithoutPadding(s: string, start: number, end: number): number {
   return end;
 }
 
+/**
+ * A part's octets from its transfer encoding, with LF line ends. Text in base64 (and often in
+ * quoted-printable, as =0D=0A) carries the canonical CRLF line breaks of RFC 2045 §6.8 / RFC
+ * 2046 §4.1.1, while a 7bit/8bit body had its line ends made LF with the whole message: the
+ * same text must read the same whichever encoding carried it (issue #13 round 3, metamorphic
+ * tests: Exim's text in base64 lost every reason, its regexes stopping at the CR).
+ */
 function decodeTransfer(body: string, cte: string | null): string {
   const enc = (cte ?? '').trim().toLowerCase();
   if (enc === 'base64') {
     // Buffer's decoder skips white space and stops at garbage; never throws
-    return Buffer.from(body.replace(/[^A-Za-z0-9+/=_-]/g, ''), 'base64').toString('latin1');
+    return normalizeLineEnds(Buffer.from(body.replace(/[^A-Za-z0-9+/=_-]/g, ''), 'base64').toString('latin1'));
   }
-  if (enc === 'quoted-printable') return decodeQuotedPrintable(body);
+  if (enc === 'quoted-printable') return normalizeLineEnds(decodeQuotedPrintable(body));
   return body;
 }
 
@@ -357,13 +367,21 @@ function decodeUtf7(s: string): string {
   });
 }
 
-/** HTML -> plain text, enough for reading an NDR's sentences (no layout). */
+/**
+ * HTML -> plain text, enough for reading an NDR's sentences and lines. HTML white space rules
+ * (HTML Living Standard, "white-space: normal"): a run of spaces, tabs and line ends in the
+ * source is one space (the source's line ends are not line breaks), except inside <pre>; line
+ * breaks come from <br> and the ends of blocks; &nbsp; is a space that does not collapse (how
+ * converters keep a text's indentation). The same report sent as text/plain and as text/html
+ * then reads as the same lines (issue #13 round 3, metamorphic tests: an HTML-only report had
+ * every source line end doubled, which cut Postfix's "(in reply to / RCPT TO command)").
+ */
 export function htmlToText(html: string): string {
   // `<[^<>]...>`, not `<[^>]...>`: a run of '<' without '>' must not rescan 2,000 chars each
-  return dropHtmlBlocks(html)
-    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d|table)>/gi, '\n')
+  return collapseOutsidePre(dropHtmlBlocks(html))
+    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d|table|pre)>/gi, '\n')
     .replace(/<[^<>]{0,2000}>/g, ' ')
-    .replace(/&nbsp;/gi, ' ')
+    .replace(/&nbsp;/gi, '\u00a0')
     .replace(/&lt;/gi, '<')
     .replace(/&gt;/gi, '>')
     .replace(/&quot;/gi, '"')
@@ -372,8 +390,29 @@ export function htmlToText(html: string): string {
     .replace(/&#x([0-9a-f]{1,6});/gi, (_, n: string) => safeFromCodePoint(parseInt(n, 16)))
     .replace(/&amp;/gi, '&')
     .replace(/[ \t]+/g, ' ')
-    .replace(/\n[ \t]+/g, '\n')
+    .replace(/\n /g, '\n')
+    .replace(/ \n/g, '\n')
+    .replace(/\u00a0/g, ' ')
     .replace(/\n{3,}/g, '\n\n');
+}
+
+/**
+ * Source white space (line ends included) collapsed to one space, except inside <pre>
+ * elements, whose line ends are the text's. One scan with indexOf (as dropHtmlBlocks).
+ */
+function collapseOutsidePre(html: string): string {
+  const lower = /<pre/i.test(html) ? html.toLowerCase() : null;
+  if (!lower) return html.replace(/[ \t\r\n\f]+/g, ' ');
+  let out = '';
+  let pos = 0;
+  for (;;) {
+    const open = lower.indexOf('<pre', pos);
+    const close = open < 0 ? -1 : lower.indexOf('</pre', open);
+    if (close < 0) break;
+    out += html.slice(pos, open).replace(/[ \t\r\n\f]+/g, ' ') + html.slice(open, close);
+    pos = close;
+  }
+  return out + html.slice(pos).replace(/[ \t\r\n\f]+/g, ' ');
 }
 
 /**
@@ -414,7 +453,8 @@ function safeFromCodePoint(n: number): string {
 
 interface WalkState {
   parts: MimePart[];
-  htmlParts: string[];
+  /** text/html parts that are an alternative to a text/plain one (RFC 2046 §5.1.4). */
+  htmlAlternatives: Set<MimePart>;
   deliveryStatus: string[];
   feedbackReports: string[];
   original: OriginalView | null;
@@ -425,7 +465,7 @@ interface WalkState {
 const ORIGINAL_TYPES = new Set(['message/rfc822', 'message/global', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global-headers']);
 const STATUS_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
 
-function walk(ent: Entity, depth: number, st: WalkState, parentType: string): void {
+function walk(ent: Entity, depth: number, st: WalkState, parentType: string, plainAlternative = false): void {
   if (++st.count > MAX_PARTS) {
     if (st.count === MAX_PARTS + 1) st.warnings.push('too many MIME parts; rest ignored');
     return;
@@ -438,7 +478,11 @@ function walk(ent: Entity, depth: number, st: WalkState, parentType: string): vo
     const boundary = ct.params['boundary'];
     const children = boundary ? splitMultipart(ent.body, boundary) : null;
     if (children) {
-      for (const c of children) walk(splitEntity(c, false), depth + 1, st, ct.type);
+      const ents = children.map((c) => splitEntity(c, false));
+      // RFC 2046 §5.1.4: the parts of a multipart/alternative are versions of one content; with
+      // a text/plain version there, the others (HTML) are the same text again
+      const alt = plainAlternative || (ct.type === 'multipart/alternative' && ents.some((e) => parseContentType(headerValue(e.headers, 'content-type')).type === 'text/plain'));
+      for (const e of ents) walk(e, depth + 1, st, ct.type, alt);
       return;
     }
     st.warnings.push(boundary ? `boundary "${boundary}" not found` : 'multipart without boundary');
@@ -475,16 +519,56 @@ function walk(ent: Entity, depth: number, st: WalkState, parentType: string): vo
     return;
   }
   if (ct.type.startsWith('text/') || ct.type === 'message/partial') {
-    const text = latin1ToText(decodeTransfer(ent.body, cte), ct.params['charset'], st.warnings);
-    addText(st, ent, ct, depth, text);
+    let text = latin1ToText(decodeTransfer(ent.body, cte), ct.params['charset'], st.warnings);
+    if (ct.type === 'text/plain' && (ct.params['format'] ?? '').trim().toLowerCase() === 'flowed') {
+      text = unflow(text, (ct.params['delsp'] ?? '').trim().toLowerCase() === 'yes');
+    }
+    addText(st, ent, ct, depth, text, plainAlternative);
     return;
   }
   st.parts.push({ contentType: ct.type, params: ct.params, headers: ent.headers, text: '', depth });
 }
 
-function addText(st: WalkState, ent: Entity, ct: ContentType, depth: number, text: string): void {
-  if (ct.type === 'text/html') st.htmlParts.push(text);
-  st.parts.push({ contentType: ct.type, params: ct.params, headers: ent.headers, text, depth });
+/**
+ * RFC 3676 format=flowed text with its soft line breaks undone: a line that ends in a space
+ * (not the signature separator "-- ", §4.3) continues on the next line of the same quote depth
+ * (§4.2, §4.5); DelSp=yes drops that space (§4.2); one space at the start of a line, after the
+ * quote marks, is space-stuffing (§4.4) and goes. A report sent flowed (Yahoo! JAPAN's) reads
+ * as the same sentences as one sent with hard breaks (issue #13 round 3, metamorphic tests: the
+ * reply text cut over two lines lost its reason, the returned headers their Message-ID).
+ * One pass over the lines.
+ */
+export function unflow(text: string, delsp: boolean): string {
+  if (text.indexOf(' \n') < 0 && text.indexOf('\n ') < 0 && text.charCodeAt(0) !== 32) return text;
+  const out: string[] = [];
+  let cur: string | null = null;
+  let curDepth = 0;
+  for (const line of text.split('\n')) {
+    let depth = 0;
+    while (line.charCodeAt(depth) === 62) depth++; // '>'
+    let content = depth ? line.slice(depth) : line;
+    if (content.charCodeAt(0) === 32) content = content.slice(1);
+    const soft = content.charCodeAt(content.length - 1) === 32 && content !== '-- ';
+    if (cur !== null && depth !== curDepth) {
+      out.push(cur);
+      cur = null;
+    }
+    const piece = soft && delsp ? content.slice(0, -1) : content;
+    cur = cur === null ? (depth ? '>'.repeat(depth) + ' ' : '') + piece : cur + piece;
+    curDepth = depth;
+    if (!soft) {
+      out.push(cur);
+      cur = null;
+    }
+  }
+  if (cur !== null) out.push(cur);
+  return out.join('\n');
+}
+
+function addText(st: WalkState, ent: Entity, ct: ContentType, depth: number, text: string, plainAlternative = false): void {
+  const part: MimePart = { contentType: ct.type, params: ct.params, headers: ent.headers, text, depth };
+  if (ct.type === 'text/html' && plainAlternative) st.htmlAlternatives.add(part);
+  st.parts.push(part);
 }
 
 /**
@@ -643,6 +727,33 @@ export function latin1WithLf(raw: Buffer): string {
 const CONTROL_BYTES = /[\x00-\x08\x0b-\x1a\x1c-\x1f]/g;
 
 /**
+ * The human-readable text: the text parts outside the returned original, in document order
+ * (text/plain, oddly labeled text/* such as test/plain or text/x-..., and text/html reduced to
+ * text), each part once: an HTML version of a text/plain part (multipart/alternative) only when
+ * the plain versions say nothing, and an HTML file attached (Content-Disposition: attachment,
+ * RFC 2183) never beside a plain text. A report whose human-readable part is HTML only reads as
+ * its plain twin, whatever other text parts the message carries (issue #13 round 3,
+ * metamorphic tests: an HTML-only first part was dropped when a later part was text/plain).
+ */
+function readableText(st: WalkState): string {
+  const out: string[] = [];
+  const alternatives: string[] = [];
+  const attachedHtml: string[] = [];
+  for (const p of st.parts) {
+    if (p.contentType === 'text/html') {
+      const t = htmlToText(p.text);
+      if (st.htmlAlternatives.has(p)) alternatives.push(t);
+      else if (/^\s*attachment/i.test(headerValue(p.headers, 'content-disposition') ?? '')) attachedHtml.push(t);
+      else out.push(t);
+    } else if (p.contentType === 'text/plain' || p.contentType === 'message/partial' || /^te[sx]t\//.test(p.contentType)) {
+      out.push(p.text);
+    }
+  }
+  if (out.every((t) => !t.trim())) out.push(...alternatives, ...attachedHtml);
+  return out.join('\n');
+}
+
+/**
  * Reads raw message bytes into a MailView. Throws UnparseableError when there is no header
  * block to read (empty input, binary garbage): everything else yields a view, however odd.
  */
@@ -663,17 +774,10 @@ export function readMail(raw: Buffer): MailView {
     throw new UnparseableError('binary data (control bytes in the header block): not a mail message');
   }
 
-  const st: WalkState = { parts: [], htmlParts: [], deliveryStatus: [], feedbackReports: [], original: null, warnings: [], count: 0 };
+  const st: WalkState = { parts: [], htmlAlternatives: new Set(), deliveryStatus: [], feedbackReports: [], original: null, warnings: [], count: 0 };
   walk(ent, 0, st, '');
   const top = parseContentType(headerValue(ent.headers, 'content-type'));
-
-  const plain = st.parts.filter((p) => p.contentType === 'text/plain' || p.contentType === 'message/partial').map((p) => p.text);
-  // some texts are labeled text/* oddly (test/plain, text/x-...): use them when there is no plain
-  const otherText = st.parts.filter((p) => /^te[sx]t\//.test(p.contentType) && p.contentType !== 'text/plain' && p.contentType !== 'text/html').map((p) => p.text);
-  let textParts = plain.length ? plain.concat(otherText) : otherText;
-  if (!textParts.length && st.htmlParts.length) textParts = st.htmlParts.map(htmlToText);
-  else if (st.htmlParts.length && plain.every((t) => !t.trim())) textParts = textParts.concat(st.htmlParts.map(htmlToText));
-  const text = textParts.join('\n');
+  const text = readableText(st);
 
   let reportText = text;
   let original = st.original;

@@ -14,7 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { parseMessageSync } from '../../src/parser/index.js';
-import { decodeHeaderValue, htmlToText, readMail } from '../../src/parser/mime.js';
+import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
 import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
 import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from './ndr-builders.js';
 
@@ -169,6 +169,12 @@ describe('hot helpers grow linearly', () => {
   it('htmlToText: many tags, and many "<" without ">"', async () => {
     await expectLinear((n) => '<p>a <b>b</b></p><br>'.repeat(n) + '<'.repeat(n) + '<script>'.repeat(n), htmlToText, 200);
   });
+  it('htmlToText: many <pre> blocks, many "<pre" without "</pre", runs of white space and &nbsp;', async () => {
+    await expectLinear((n) => '<pre>a\n  b</pre>\n\n'.repeat(n) + '<pre>'.repeat(n) + ' \n\t'.repeat(n) + '&nbsp;'.repeat(n), htmlToText, 200);
+  });
+  it('unflow: many soft line breaks, quote marks and stuffed lines (RFC 3676)', async () => {
+    await expectLinear((n) => 'a soft line \n>> quoted \n stuffed \n'.repeat(n) + 'x '.repeat(n), (t: string) => unflow(t, true), 500);
+  });
 });
 
 describe('the MIME layer grows linearly', () => {
@@ -225,6 +231,16 @@ describe('the MIME layer grows linearly', () => {
         `From: MAILER-DAEMON@mta.test\nSubject: Undelivered Mail\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=p\n\n--p\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n${qp}\n--p\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n${b64}\n--p--\n`,
       );
     }, parse, 200);
+  });
+  it('a base64 body with CRLF line breaks, a flowed part, and many HTML parts beside a plain one', async () => {
+    await expectLinear((n) => {
+      const b64 = Buffer.from('kijitora@example.jp: 550 5.1.1 User unknown\r\n'.repeat(n)).toString('base64').replace(/.{76}/g, '$&\n');
+      const flowed = 'kijitora@example.jp: host mx.example.jp said: 550 \n 5.1.1 User \nunknown\n'.repeat(n);
+      const html = `--p\nContent-Type: text/html\n\n<p>Delivery to<br>\n&nbsp;&nbsp;a${n}@example.jp failed</p>\n`.repeat(Math.max(1, n >> 4));
+      return Buffer.from(
+        `From: MAILER-DAEMON@mta.test\nSubject: Undelivered Mail\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=p\n\n--p\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n${b64}\n--p\nContent-Type: text/plain; format=flowed; delsp=yes\n\n${flowed}\n${html}--p--\n`,
+      );
+    }, parse, 100);
   });
 });
 
@@ -326,6 +342,13 @@ describe('each detector grows linearly', () => {
   it('fallback: many help and sender lines naming addresses', async () => {
     await expectLinear(
       (n) => textNdr({ ...POSTMASTER, text: 'Delivery failed.\n' + addrs(n).map((a, i) => (i % 2 ? `For help contact ${a} or visit https://help.example.net\n` : `The server is not accepting mail from ${a}.\n`)).join('') }),
+      parse,
+      200,
+    );
+  });
+  it('fallback: many addresses on one line before a long reply with help wording', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: `Delivery to these recipients failed: ${addrs(n).join(', ')}: 552-5.3.4 ${'For more information, go to https://support.example.com/x '.repeat(n)}\n` }),
       parse,
       200,
     );

@@ -193,4 +193,10 @@ describe('RFC 2047 encoded words split inside a character', () => {
     // Different charsets are still decoded word by word.
     expect(decodeHeaderValue('=?utf-8?Q?caf=C3=A9?= =?iso-8859-1?Q?caf=E9?=')).toBe('cafécafé');
   });
+
+  it('keeps a space that ends a Q word (RFC 2047 §4.2: "_" is text, no padding to drop), and =5F is "_"', async () => {
+    const { decodeHeaderValue } = await import('../../src/parser/mime.js');
+    expect(decodeHeaderValue('=?utf-8?q?Mail_System_Error_=2D_?=\n =?utf-8?q?Returned_Mail?='.replace('\n', ''))).toBe('Mail System Error - Returned Mail');
+    expect(decodeHeaderValue('=?utf-8?Q?Undeliverable:_?= =?utf-8?Q?a=5Fb?=')).toBe('Undeliverable: a_b');
+  });
 });

@@ -12,7 +12,10 @@
 //   visit http://postmaster.1and1.com/en/...
 //
 // In the second shape the remote server's reply follows "reason:" and "for <X> command" names
-// the SMTP phase (1&1 says TEXT for the message content, i.e. DATA).
+// the SMTP phase (1&1 says TEXT for the message content, i.e. DATA). GMX writes the first shape
+// with "Reason:" for "For the following reason:". A reason after a list of several addresses
+// is each one's (issue #13 round 3, metamorphic tests: with one more address listed, the first
+// lost its reason to the last).
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
 import { codeReader, normalizeAddress, oneLine } from '../smtp-text.js';
@@ -22,7 +25,9 @@ const OPENING = /This message was created automatically by mail delivery softwar
 const HEADER_MARKER = /^-{2,}[ \t]*The header of the original message is following\.?[ \t]*-{2,}/im;
 const SENDER = /@(?:[\w-]+\.)*(?:kundenserver\.de|1und1\.de|1and1\.(?:com|de|co\.uk|es|fr|mx)|ionos\.(?:com|de|co\.uk|es|fr|mx))\b/i;
 const FAILED_HEAD = /the following address(?:\(es\)|es)?\s+failed\s*:/i;
-const REASON_HEAD = /^[ \t]*For the following reason:?[ \t]*$/im;
+// "For the following reason:" (1&1) or "Reason:" alone on its line (GMX, web.de): the text after
+// it is the reason of every address listed before it that has none of its own
+const REASON_HEAD = /^[ \t]*(?:For the following reason|Reason)[ \t]*:?[ \t]*$/im;
 const ADDRESS_LINE = /^[ \t]*<?([^\s<>@]{1,256}@[^\s<>:]{1,256})>?:?[ \t]*$/;
 const COMMANDS: Record<string, string> = { TEXT: 'DATA', DATA: 'DATA', RCPT: 'RCPT', MAIL: 'MAIL', HELO: 'HELO', EHLO: 'EHLO' };
 

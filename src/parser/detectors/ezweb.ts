@@ -50,6 +50,8 @@ interface Block {
   address: string;
   lines: string[];
   command: string | null;
+  /** The address line carried text of its own ("<a>: 550 ..."). */
+  inline: boolean;
 }
 
 export function detectEzweb(view: MailView): DetectorResult | null {
@@ -69,8 +71,8 @@ export function detectEzweb(view: MailView): DetectorResult | null {
     const m = RECIPIENT_LINE.exec(line);
     const a = m ? normalizeAddress(m[1]) : null;
     if (m && a && a.includes('@')) {
-      const b: Block = { address: a, lines: [], command: null };
-      if (m[2].trim()) b.lines.push(m[2].trim());
+      const b: Block = { address: a, lines: [], command: null, inline: !!m[2].trim() };
+      if (b.inline) b.lines.push(m[2].trim());
       blocks.push(b);
       continue;
     }
@@ -87,6 +89,17 @@ export function detectEzweb(view: MailView): DetectorResult | null {
       continue;
     }
     cur.lines.push(line.replace(/^<<<[ \t]*/, ''));
+  }
+  // bare addresses listed one after the other ("<a>" / "<b>" then "Each of the following
+  // recipients was rejected ..."): the text after the list is each one's (issue #13 round 3,
+  // metamorphic tests: with one more address listed, the first lost the text to the last)
+  for (let i = blocks.length - 2; i >= 0; i--) {
+    const b = blocks[i];
+    const next = blocks[i + 1];
+    if (!b.lines.length && !b.command && !next.inline) {
+      b.lines = next.lines;
+      b.command = next.command;
+    }
   }
   // EZweb's statement is a sentence or two; it is repeated in every recipient's diagnostic, so a
   // longer one is cut

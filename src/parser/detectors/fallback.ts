@@ -204,7 +204,12 @@ class Lines {
     const reason = trimmed ? REASON_LINE.exec(clipLine(line)) : null;
     const talking = trimmed.length < 300 ? TALKING_TO.exec(line) : null;
     const words = spans.length ? withoutAddresses(clipped) : clipped;
-    const help = HELP.test(words);
+    // help wording inside a remote server's reply quoted on the line ("a@b: 552-5.3.4 ... For
+    // more information, go to https://support.google.com/...") is the server's, not the
+    // report's: the line is judged up to the reply (issue #13 round 3, metamorphic reply swaps:
+    // the recipients of a fallback-shaped report were lost when the reply carried a link)
+    const reply = REPLY_IN_LEAD.exec(words);
+    const help = HELP.test(reply ? words.slice(0, reply.index) : words);
     const first = spans[0];
     f = {
       spans,

@@ -131,6 +131,15 @@ const KNOWN_FIELDS = new Set([
   'x-postfix-queue-id', 'x-postfix-sender', 'x-original-message-id',
 ]);
 
+/**
+ * The first line that is a DSN field: prose before it is skipped. Any field of RFC 3464 §2.2 /
+ * §2.3, not only the ones that usually come first: the fields of a block are in no prescribed
+ * order, and a block that starts "Diagnostic-Code: ... / Status: ... / Action: ... /
+ * Final-Recipient: ..." (AOL, McAfee) lost all but its last fields when only Reporting-MTA or a
+ * recipient field counted as a start (issue #13 round 3, metamorphic tests: fields reordered).
+ */
+const FIRST_FIELD = new RegExp(`^[ \\t]*(?:${[...KNOWN_FIELDS].join('|')})[ \\t]*:`, 'im');
+
 function isDsnFieldName(n: string): boolean {
   return KNOWN_FIELDS.has(n) || n.startsWith('x-');
 }
@@ -330,7 +339,7 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
   let arrivalDate: string | null = null;
   for (const t of texts) {
     // when the fields were pasted into prose, parse from the first field on
-    const start = t.search(/^[ \t]*(?:Reporting-MTA|Final-Recipient|Original-Recipient|Arrival-Date|Received-From-MTA)[ \t]*:/im);
+    const start = t.search(FIRST_FIELD);
     const { perMessage, perRecipient } = parseDsnFields(start > 0 ? t.slice(start) : t);
     reportingMta ??= perMessage.get('reporting-mta')?.value || null;
     arrivalDate ??= perMessage.get('arrival-date')?.value || null;

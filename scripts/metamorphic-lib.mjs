@@ -1,0 +1,2000 @@
+// Metamorphic robustness testing of the parser + classifier (issue #13, round 3).
+//
+// A bounce of a known MTA family that we have never seen differs from the files we have in
+// details that must not change the answer: line ends, header folding, transfer encodings,
+// charsets, the case of field names, addresses, Message-IDs, dates, optional headers, the
+// number and order of recipient blocks ... Each MUTATION below makes one such change to a
+// message we may read and says, in its `why`, the RFC rule that keeps the meaning. The answer
+// expected for the mutated message is the classifier's own answer on the original, with the
+// renaming the mutation did applied to it: any other answer is a robustness bug.
+//
+// Shared by scripts/metamorphic.mjs (the report) and test/parser/metamorphic.test.ts (a seeded
+// sample). Plain ESM with no dependency: the mutations do their own small MIME surgery on the
+// raw text (never through src/parser, whose bugs they are meant to find), and every tree they
+// read writes back to the same bytes (tested).
+//
+// The corpus rule of the project holds here: `corpusSources` lists the public corpus's DEV part
+// only, filtering by the fixed hash before any file is read; validation files are never read
+// or mutated.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+// =============================================================================================
+// sources
+
+/** The part of the public corpus a file belongs to (the same hash as ../shared/corpus/score.mjs). */
+export function corpusPart(file) {
+  const base = String(file).replace(/\\/g, '/').split('/').pop();
+  return createHash('sha256').update('bounced-validation-v1:' + base).digest()[0] < 86 ? 'validation' : 'dev';
+}
+
+function walkEml(dir) {
+  const out = [];
+  let names;
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    if (n.startsWith('.')) continue;
+    const p = join(dir, n);
+    const st = statSync(p);
+    if (st.isDirectory()) out.push(...walkEml(p));
+    else if (n.endsWith('.eml')) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The messages the harness may read: the public corpus's dev part (validation filtered out by
+ * name before reading), fixtures/generated and the other fixtures. `origin` names the set.
+ */
+export function corpusSources(repoRoot) {
+  const out = [];
+  const pub = join(repoRoot, '../shared/corpus/public');
+  for (const f of walkEml(pub)) {
+    if (corpusPart(f) !== 'dev') continue; // never read a validation message
+    out.push({ file: f, name: 'public/' + relative(pub, f), origin: 'public-dev' });
+  }
+  const fx = join(repoRoot, 'fixtures');
+  for (const f of walkEml(fx)) {
+    const rel = relative(fx, f);
+    out.push({ file: f, name: 'fixtures/' + rel, origin: rel.startsWith('generated/') ? 'generated' : 'fixtures' });
+  }
+  return out;
+}
+
+/**
+ * Expected rows of the sources that have them (public dev, generated), keyed by source name:
+ * used only to tell "the original answer was already wrong" apart. Rows of the validation part
+ * are dropped as each line is read, never kept or shown.
+ */
+export function expectedRows(repoRoot) {
+  const out = new Map();
+  const add = (name, row) => {
+    const list = out.get(name);
+    if (list) list.push(row);
+    else out.set(name, [row]);
+  };
+  const read = (path, prefix, filter) => {
+    let text;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return;
+    }
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const row = JSON.parse(line);
+      if (!filter(row.file)) continue;
+      add(prefix + row.file, row);
+    }
+  };
+  read(join(repoRoot, '../shared/corpus/public/expected.jsonl'), 'public/', (f) => corpusPart(f) === 'dev');
+  read(join(repoRoot, 'fixtures/generated/expected.jsonl'), 'fixtures/generated/', () => true);
+  return out;
+}
+
+/**
+ * Words the rules read (from the examples of every table entry, `ruleEntries()` of the
+ * classifier): a local part equal to one is not renamed (T-Online's "contact tosa@...").
+ */
+export function ruleWords(entries) {
+  const words = new Set();
+  for (const e of entries) for (const w of String(e.example.text ?? '').split(/[^a-z0-9_-]+/)) if (w.length >= 4) words.add(w);
+  return words;
+}
+
+// =============================================================================================
+// small helpers
+
+/** A stable 32-bit hash of a string (FNV-1a), for names and seeded choices. */
+export function hash32(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** A seeded PRNG (mulberry32). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const b36 = (n, len) => n.toString(36).padStart(len, '0').slice(-len);
+
+/** The dominant line end of raw bytes (CRLF, CR or LF). */
+export function lineEndOf(raw) {
+  const s = raw.toString('latin1');
+  if (s.includes('\r\n')) return '\r\n';
+  if (s.includes('\r')) return '\r';
+  return '\n';
+}
+
+/** Raw bytes -> latin1 string with LF line ends (what every mutation works on). */
+export function toLf(raw) {
+  return raw.toString('latin1').replace(/\r\n?/g, '\n');
+}
+
+/** LF string -> bytes with the given line end. */
+export function fromLf(s, eol) {
+  return Buffer.from(eol === '\n' ? s : s.replace(/\n/g, eol), 'latin1');
+}
+
+// =============================================================================================
+// the MIME tree (raw text, round-trips exactly)
+//
+// An entity is { fields: [{raw}], sep, body, kind, ... }: `raw` is a header field as written
+// (name, colon, value, folds; no final LF), `sep` the text between the last field and the body
+// (normally the LF ending the last field plus the empty line). A multipart's body is held as
+// segments (strings: preamble, delimiter lines, epilogue; entities: the parts) joined by LF; a
+// message/rfc822 part holds its message as `inner`.
+
+const FIELD_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
+
+export function fieldName(f) {
+  return f.raw.slice(0, f.raw.indexOf(':')).trim();
+}
+
+/** A field's value, unfolded (RFC 5322 §2.2.3: remove the CRLF before WSP) and trimmed. */
+export function fieldValue(f) {
+  return f.raw.slice(f.raw.indexOf(':') + 1).replace(/\n(?=[ \t])/g, '').trim();
+}
+
+export function getField(ent, name) {
+  const n = name.toLowerCase();
+  return ent.fields.find((f) => fieldName(f).toLowerCase() === n) ?? null;
+}
+
+/** Content-Type: `type/subtype` (lower case) and parameters (names lower case). */
+export function contentTypeOf(ent, fallback = 'text/plain') {
+  const f = getField(ent, 'content-type');
+  const params = {};
+  if (!f) return { type: fallback, params };
+  const v = fieldValue(f);
+  const semi = v.indexOf(';');
+  let type = (semi < 0 ? v : v.slice(0, semi)).replace(/\s+/g, '').toLowerCase();
+  if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type)) type = fallback;
+  const re = /;\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g;
+  let m;
+  while ((m = re.exec(v))) {
+    const k = m[1].toLowerCase();
+    if (!(k in params)) params[k] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3];
+  }
+  return { type, params };
+}
+
+export function cteOf(ent) {
+  const f = getField(ent, 'content-transfer-encoding');
+  return f ? fieldValue(f).toLowerCase() : '';
+}
+
+/** Parses entity text (LF) into a tree. At the top, an mbox "From " line is kept as `prefix`. */
+export function parseEntity(s, parentType = '') {
+  const ent = { lead: '', prefix: null, fields: [], sep: '', body: '', kind: 'leaf', hadFields: false };
+  let pos = 0;
+  if (parentType === 'message') {
+    // a returned message often starts with empty lines before its header (readers skip them)
+    while (s.charCodeAt(pos) === 10) pos++;
+    ent.lead = s.slice(0, pos);
+  }
+  if (parentType === '' && (s.startsWith('From ') || s.startsWith('>From ')) && s.includes('\n')) {
+    const nl = s.indexOf('\n');
+    ent.prefix = s.slice(0, nl);
+    pos = nl + 1;
+  }
+  let cur = null;
+  let fieldsEnd = pos; // where the last field (with its folds) ends, before its LF
+  while (pos < s.length) {
+    let nl = s.indexOf('\n', pos);
+    if (nl < 0) nl = s.length;
+    const line = s.slice(pos, nl);
+    const c = line.charCodeAt(0);
+    if ((c === 32 || c === 9) && cur && line.trim()) {
+      cur.raw += '\n' + line;
+    } else if (FIELD_LINE.test(line)) {
+      cur = { raw: line };
+      ent.fields.push(cur);
+    } else break;
+    fieldsEnd = nl;
+    pos = nl + 1;
+  }
+  ent.hadFields = ent.fields.length > 0;
+  // the body starts after the last field's LF and one blank line (a part without header fields
+  // starts with the blank line)
+  let bodyStart = ent.fields.length ? Math.min(fieldsEnd + 1, s.length) : fieldsEnd;
+  const blank = /[ \t]*\n/y;
+  blank.lastIndex = bodyStart;
+  if (blank.exec(s)) bodyStart = blank.lastIndex;
+  ent.sep = s.slice(fieldsEnd, bodyStart);
+  ent.body = s.slice(bodyStart);
+  typeEntity(ent, parentType);
+  return ent;
+}
+
+function typeEntity(ent, parentType) {
+  const ct = contentTypeOf(ent, parentType === 'multipart/digest' ? 'message/rfc822' : 'text/plain');
+  ent.type = ct.type;
+  ent.params = ct.params;
+  if (ct.type.startsWith('multipart/') && ct.params.boundary) {
+    const segs = splitMultipart(ent.body, ct.params.boundary, ct.type);
+    if (segs) {
+      ent.kind = 'multipart';
+      ent.segments = segs;
+      ent.body = '';
+    }
+    return;
+  }
+  const cte = cteOf(ent);
+  if ((ct.type === 'message/rfc822' || ct.type === 'message/global') && (cte === '' || cte === '7bit' || cte === '8bit' || cte === 'binary')) {
+    ent.kind = 'message';
+    ent.inner = parseEntity(ent.body, 'message');
+    ent.body = '';
+  }
+}
+
+function splitMultipart(body, boundary, type) {
+  const lines = body.split('\n');
+  const dash = '--' + boundary;
+  const segs = [];
+  let buf = [];
+  let inPart = false;
+  let closed = false;
+  let found = false;
+  const flush = () => {
+    if (inPart) segs.push(parseEntity(buf.join('\n'), type));
+    else if (buf.length) segs.push(buf.join('\n'));
+    buf = [];
+  };
+  for (const line of lines) {
+    if (!closed && line.startsWith(dash)) {
+      const rest = line.slice(dash.length);
+      const isClose = rest.startsWith('--') && /^[ \t]*$/.test(rest.slice(2));
+      if (isClose || /^[ \t]*$/.test(rest)) {
+        flush();
+        segs.push(line);
+        found = true;
+        inPart = !isClose;
+        closed = isClose;
+        continue;
+      }
+    }
+    buf.push(line);
+  }
+  // the rest: a part without a closing delimiter, or the epilogue
+  if (inPart) segs.push(parseEntity(buf.join('\n'), type));
+  else if (buf.length) segs.push(buf.join('\n'));
+  return found ? segs : null;
+}
+
+/** Writes a tree back to text (LF). */
+export function writeEntity(ent) {
+  let out = ent.lead + (ent.prefix !== null ? ent.prefix + '\n' : '');
+  out += ent.fields.map((f) => f.raw).join('\n');
+  // fields added to a part that had none: the part's blank line still has to follow them
+  out += ent.fields.length && !ent.hadFields ? '\n' + (ent.sep || '\n') : ent.sep;
+  if (ent.kind === 'multipart') out += ent.segments.map((s) => (typeof s === 'string' ? s : writeEntity(s))).join('\n');
+  else if (ent.kind === 'message') out += writeEntity(ent.inner);
+  else out += ent.body;
+  return out;
+}
+
+/** Every entity of a tree, depth first (inner messages included when `inner`). */
+export function entities(ent, inner = true, out = []) {
+  out.push(ent);
+  if (ent.kind === 'multipart') for (const s of ent.segments) if (typeof s !== 'string') entities(s, inner, out);
+  if (ent.kind === 'message' && inner) entities(ent.inner, inner, out);
+  return out;
+}
+
+/** Leaf entities of the report (outside returned messages), depth first. */
+export function reportLeaves(ent) {
+  return entities(ent, false).filter((e) => e.kind === 'leaf');
+}
+
+// =============================================================================================
+// transfer encodings and charsets
+
+export function decodeCte(body, cte) {
+  if (cte === 'base64') return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64').toString('latin1');
+  if (cte === 'quoted-printable') {
+    return body
+      .replace(/[ \t]+$/gm, '')
+      .replace(/=\n/g, '')
+      .replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  }
+  return body;
+}
+
+/**
+ * Encodes text bytes (latin1 string, LF line breaks) in a transfer encoding (RFC 2045 §6).
+ * base64 encodes the canonical form of text, CRLF line breaks (§6.8); quoted-printable keeps
+ * line breaks as line breaks, escapes '=', bytes >= 0x80 and white space before a break
+ * (§6.7 rules 1-3) and breaks lines longer than `width` with a soft break '=' (rule 5).
+ */
+export function encodeCte(bytes, cte, width = 76) {
+  if (cte === 'base64') {
+    const b64 = Buffer.from(bytes.replace(/\r?\n/g, '\r\n'), 'latin1').toString('base64');
+    const lines = [];
+    for (let i = 0; i < b64.length; i += width) lines.push(b64.slice(i, i + width));
+    return lines.join('\n') + '\n';
+  }
+  if (cte === 'quoted-printable') {
+    const out = [];
+    for (const line of bytes.split('\n')) {
+      let enc = '';
+      for (let i = 0; i < line.length; i++) {
+        const c = line.charCodeAt(i);
+        const last = i === line.length - 1;
+        const lit = (c >= 33 && c <= 126 && c !== 61) || ((c === 32 || c === 9) && !last);
+        enc += lit ? line[i] : '=' + c.toString(16).toUpperCase().padStart(2, '0');
+      }
+      // soft breaks: at most width-1 characters and the '=', never inside an =XX
+      let rest = enc;
+      while (rest.length > width) {
+        let cut = width - 1;
+        const eq = rest.lastIndexOf('=', cut - 1);
+        if (eq >= cut - 2 && eq >= 0) cut = eq;
+        out.push(rest.slice(0, cut) + '=');
+        rest = rest.slice(cut);
+      }
+      out.push(rest);
+    }
+    return out.join('\n');
+  }
+  return bytes;
+}
+
+const decoders = new Map();
+function decoderFor(cs) {
+  if (!decoders.has(cs)) {
+    try {
+      decoders.set(cs, new TextDecoder(cs, { fatal: true }));
+    } catch {
+      decoders.set(cs, null);
+    }
+  }
+  return decoders.get(cs);
+}
+
+/** Text bytes in `charset` -> a string, or null when the bytes are not valid in it. */
+export function decodeCharset(bytes, charset) {
+  const cs = normCharset(charset);
+  if (!/[\x80-\xff\x1b]/.test(bytes)) return bytes;
+  const d = decoderFor(cs);
+  if (!d) return null;
+  try {
+    return d.decode(Buffer.from(bytes, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+function normCharset(c) {
+  const cs = String(c ?? 'us-ascii').trim().toLowerCase().replace(/^["']|["']$/g, '');
+  return cs === '' || cs === 'ascii' || cs === 'us-ascii' ? 'us-ascii' : cs === 'utf8' ? 'utf-8' : cs;
+}
+
+let cp1252Table = null;
+function cp1252() {
+  if (cp1252Table) return cp1252Table;
+  cp1252Table = new Map();
+  const d = new TextDecoder('windows-1252');
+  for (let b = 0x80; b < 0xa0; b++) cp1252Table.set(d.decode(Buffer.from([b])), String.fromCharCode(b));
+  return cp1252Table;
+}
+
+const singleByte = new Map();
+/** For a single-byte charset (ISO-8859-x, windows-125x, KOI8-R ...): char -> byte, read off its decoder. */
+function singleByteTable(cs) {
+  if (singleByte.has(cs)) return singleByte.get(cs);
+  let table = null;
+  if (cs !== 'utf-8' && !cs.startsWith('iso-2022') && !/^(?:utf-|shift|euc|gb|big5)/.test(cs)) {
+    try {
+      const d = new TextDecoder(cs);
+      table = new Map();
+      for (let b = 0; b < 256; b++) {
+        const ch = d.decode(Buffer.from([b]));
+        if (ch.length !== 1 || ch === '\ufffd') {
+          if (b >= 0x80) continue; // an unassigned byte
+          table = null;
+          break;
+        }
+        if (!table.has(ch)) table.set(ch, String.fromCharCode(b));
+      }
+    } catch {
+      table = null;
+    }
+  }
+  singleByte.set(cs, table);
+  return table;
+}
+
+let jisTable = null;
+/** JIS X 0208 code of each character, read off the platform's ISO-2022-JP decoder. */
+function jis() {
+  if (jisTable) return jisTable;
+  jisTable = new Map();
+  const d = new TextDecoder('iso-2022-jp');
+  for (let a = 0x21; a <= 0x7e; a++) {
+    for (let b = 0x21; b <= 0x7e; b++) {
+      const ch = d.decode(Buffer.from([0x1b, 0x24, 0x42, a, b, 0x1b, 0x28, 0x42]));
+      if (ch.length === 1 && ch !== '\ufffd' && !jisTable.has(ch)) jisTable.set(ch, String.fromCharCode(a, b));
+    }
+  }
+  return jisTable;
+}
+
+/** A string -> bytes (latin1 string) in `charset`, or null when it cannot be written in it. */
+export function encodeCharset(text, charset) {
+  const cs = normCharset(charset);
+  if (cs === 'utf-8') return Buffer.from(text, 'utf8').toString('latin1');
+  if (cs === 'us-ascii') return /[^\x00-\x7f]/.test(text) ? null : text;
+  if (cs === 'iso-8859-1' || cs === 'latin1' || cs === 'windows-1252') {
+    // WHATWG decoders read iso-8859-1 as windows-1252: write back what they read
+    let out = '';
+    for (const ch of text) {
+      const c = ch.charCodeAt(0);
+      if (ch.length === 1 && (c < 0x80 || (c >= 0xa0 && c <= 0xff))) out += ch;
+      else {
+        const b = cp1252().get(ch);
+        if (b === undefined) return null;
+        out += b;
+      }
+    }
+    return out;
+  }
+  const single = singleByteTable(cs);
+  if (single) {
+    let out = '';
+    for (const ch of text) {
+      const b = single.get(ch);
+      if (b === undefined) return null;
+      out += b;
+    }
+    return out;
+  }
+  if (cs === 'iso-2022-jp') {
+    // RFC 1468: ASCII between ESC ( B, JIS X 0208 between ESC $ B; back to ASCII before each
+    // line end
+    const t = jis();
+    let out = '';
+    let kanji = false;
+    for (const ch of text) {
+      if (ch.charCodeAt(0) < 0x80 && ch.length === 1) {
+        if (kanji) out += '\x1b(B';
+        kanji = false;
+        out += ch;
+      } else {
+        const code = t.get(ch);
+        if (!code) return null;
+        if (!kanji) out += '\x1b$B';
+        kanji = true;
+        out += code;
+      }
+    }
+    if (kanji) out += '\x1b(B';
+    return out;
+  }
+  return null;
+}
+
+// =============================================================================================
+// editing helpers
+
+/** Replaces a field's value, keeping its name as written. */
+function setValue(f, value) {
+  const colon = f.raw.indexOf(':');
+  f.raw = f.raw.slice(0, colon + 1) + ' ' + value;
+}
+
+function setField(ent, name, value) {
+  const f = getField(ent, name);
+  if (f) setValue(f, value);
+  else ent.fields.push({ raw: `${name}: ${value}` });
+}
+
+function removeField(ent, name) {
+  const n = name.toLowerCase();
+  ent.fields = ent.fields.filter((f) => fieldName(f).toLowerCase() !== n);
+}
+
+/**
+ * The charset a leaf's octets are in: its label, except that 8-bit octets under no label or
+ * us-ascii are what the parser takes them for (UTF-8 when valid, RFC 6532; else Latin-1).
+ */
+function effectiveCharset(ent, bytes) {
+  const cs = normCharset(ent.params.charset);
+  if (cs !== 'us-ascii' || !/[\x80-\xff]/.test(bytes)) return cs;
+  return decodeCharset(bytes, 'utf-8') !== null ? 'utf-8' : 'iso-8859-1';
+}
+
+/** The decoded text of a leaf (charset applied), or null when it cannot be decoded. */
+function leafText(ent) {
+  // text in base64 is in canonical form (CRLF); keep LF inside the model
+  const bytes = decodeCte(ent.body, cteOf(ent)).replace(/\r\n/g, '\n');
+  return decodeCharset(bytes, effectiveCharset(ent, bytes));
+}
+
+/** Writes `text` into a leaf with the given charset and transfer encoding (null: cannot). */
+function setLeafText(ent, text, { charset = null, cte = cteOf(ent) || '7bit', width = 76 } = {}) {
+  const was = decodeCte(ent.body, cteOf(ent)).replace(/\r\n/g, '\n');
+  const bytes = encodeCharset(text, charset ?? effectiveCharset(ent, was));
+  if (bytes === null) return false;
+  let enc = cte;
+  if (enc === '7bit' || enc === '8bit' || enc === 'binary' || enc === '') {
+    // 7bit/8bit bodies are lines of at most 998 octets (RFC 5322 §2.1.1, RFC 2045 §2.7/2.8)
+    if (bytes.split('\n').some((l) => l.length > 998)) return false;
+    enc = /[\x80-\xff]/.test(bytes) ? '8bit' : '7bit';
+  }
+  const trailing = ent.body.endsWith('\n') || enc === 'base64';
+  let body = encodeCte(bytes, enc, width);
+  if (trailing && !body.endsWith('\n')) body += '\n';
+  ent.body = body;
+  if (enc !== (cteOf(ent) || '7bit')) setField(ent, 'Content-Transfer-Encoding', enc);
+  if (charset && normCharset(charset) !== normCharset(ent.params.charset)) setContentTypeParam(ent, 'charset', charset);
+  return true;
+}
+
+function setContentTypeParam(ent, name, value) {
+  const f = getField(ent, 'content-type');
+  if (!f) {
+    ent.fields.push({ raw: `Content-Type: ${ent.type}; ${name}=${value}` });
+  } else {
+    const v = fieldValue(f);
+    const re = new RegExp(`;\\s*${name}\\s*=\\s*(?:"[^"]*"|[^;\\s]*)`, 'i');
+    setValue(f, re.test(v) ? v.replace(re, `; ${name}=${value}`) : `${v}; ${name}=${value}`);
+  }
+  ent.params[name] = value;
+}
+
+// what a reader takes as text: text/*, message/* bodies, and a multipart whose boundary never
+// occurs (read as plain text)
+const isTextual = (e) => e.kind === 'leaf' && (e.type.startsWith('text/') || e.type.startsWith('message/') || e.type.startsWith('multipart/'));
+const isTextLeaf = (e) => e.kind === 'leaf' && e.type.startsWith('text/');
+const isStatusLeaf = (e) => e.kind === 'leaf' && (e.type === 'message/delivery-status' || e.type === 'message/global-delivery-status');
+
+/** Applies `fn(text) -> text` to the decoded text of each leaf that `which` selects. */
+function mapLeafTexts(root, which, fn) {
+  let changed = false;
+  for (const e of entities(root)) {
+    if (e.kind !== 'leaf' || !which(e)) continue;
+    const t = leafText(e);
+    const n = t === null ? null : fn(t, e);
+    if (t !== null && n === t) continue;
+    if (n !== null && setLeafText(e, n)) {
+      changed = true;
+      continue;
+    }
+    // a charset we cannot write: edit the octets where that is safe (ASCII-compatible charsets;
+    // the edits are ASCII)
+    const cs = normCharset(e.params.charset);
+    if (/^(?:utf-16|utf-7|utf-32)/.test(cs)) continue;
+    const cte = cteOf(e);
+    const bytes = decodeCte(e.body, cte);
+    // ISO-2022 (RFC 1468): only the runs in ASCII mode hold ASCII text
+    const nb = cs.startsWith('iso-2022') ? mapAsciiRuns(bytes, (x) => fn(x, e)) : fn(bytes, e);
+    if (nb === bytes) continue;
+    e.body = cte === 'base64' || cte === 'quoted-printable' ? encodeCte(nb.replace(/\r\n/g, '\n'), cte) : nb;
+    changed = true;
+  }
+  return changed;
+}
+
+/** Applies fn to the runs of ISO-2022 text in ASCII (or JIS-Roman) mode, keeps the others. */
+function mapAsciiRuns(bytes, fn) {
+  const parts = bytes.split(/(\x1b[$(][@A-Z])/);
+  let ascii = true;
+  let out = '';
+  for (const p of parts) {
+    if (p.startsWith('\x1b')) {
+      ascii = p === '\x1b(B' || p === '\x1b(J';
+      out += p;
+    } else out += ascii ? fn(p) : p;
+  }
+  return out;
+}
+
+/** Applies `fn(raw field) -> raw field` to every header field of every entity. */
+function mapFields(root, fn) {
+  for (const e of entities(root)) for (const f of e.fields) f.raw = fn(f.raw, e);
+}
+
+// =============================================================================================
+// the DSN part's blocks (RFC 3464 §2.1: blocks of header-like fields separated by blank lines)
+
+/** Splits a delivery-status text into blocks: { lines[] } and the blank-line runs between. */
+function dsnBlocks(text) {
+  const lines = text.split('\n');
+  const out = [];
+  let cur = null;
+  for (const l of lines) {
+    if (/^[ \t]*$/.test(l)) {
+      cur = null;
+      out.push(l);
+    } else {
+      if (!cur) {
+        cur = { lines: [] };
+        out.push(cur);
+      }
+      cur.lines.push(l);
+    }
+  }
+  return out;
+}
+
+const joinBlocks = (segs) => segs.map((s) => (typeof s === 'string' ? s : s.lines.join('\n'))).join('\n');
+
+/** A block's fields: each a field line plus its continuation lines; null when it is not fields. */
+function blockFields(b) {
+  const fields = [];
+  for (const l of b.lines) {
+    if (/^[ \t]/.test(l) && fields.length) fields[fields.length - 1] += '\n' + l;
+    else if (/^[A-Za-z][A-Za-z0-9-]*[ \t]*:/.test(l)) fields.push(l);
+    else return null;
+  }
+  return fields;
+}
+
+const isRecipientBlock = (fields) => fields.some((f) => /^(?:final|original)-recipient[ \t]*:/i.test(f));
+
+/** Applies `fn(blocks) -> blocks | null` to each delivery-status part; false when none changed. */
+function mapDsn(root, fn) {
+  let changed = false;
+  for (const e of reportLeaves(root)) {
+    if (!isStatusLeaf(e)) continue;
+    const t = leafText(e);
+    if (t === null) continue;
+    const segs = dsnBlocks(t);
+    const blocks = segs.filter((s) => typeof s !== 'string').map((s) => ({ seg: s, fields: blockFields(s) }));
+    if (blocks.some((b) => !b.fields)) continue; // prose or indented blocks: not ours to edit
+    const res = fn(segs, blocks);
+    if (!res) continue;
+    const n = joinBlocks(res);
+    if (n !== t && setLeafText(e, n)) changed = true;
+  }
+  return changed;
+}
+
+// =============================================================================================
+// addresses
+
+// The ASCII address forms we rename. Quoted or non-ASCII local parts are left alone.
+const ADDRESS = /(?<![A-Za-z0-9._%+=-])([A-Za-z0-9_%+=-][A-Za-z0-9._%+=-]*)@((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,})(?![A-Za-z0-9-]|\.[A-Za-z0-9])/g;
+
+// Domains that name a provider or family the rules and detectors know (src/classifier/providers,
+// src/parser/detectors: host suffixes and gates): a bounce from them is another message if
+// they are renamed. Parents count (mx.google.com is google.com's).
+const KNOWN_DOMAINS = [
+  'google.com', 'googlemail.com', 'gmail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com',
+  'microsoft.com', 'office365.com', 'yahoo.com', 'yahoo.co.jp', 'yahoodns.net', 'yahooinc.com', 'aol.com',
+  'icloud.com', 'me.com', 'mac.com', 'apple.com', 'comcast.net', 'cox.net', 'cox.com', 'charter.net',
+  'rr.com', 'spectrum.net', 'spectrumbusiness.net', 'att.net', 'sbcglobal.net', 'bellsouth.net',
+  'gmx.de', 'gmx.net', 'gmx.com', 'web.de', 'orange.fr', 'wanadoo.fr', 't-online.de', 'mimecast.com',
+  'pphosted.com', 'barracudanetworks.com', 'iphmx.com', 'messagelabs.com', 'zoho.com', 'zoho.eu',
+  'zoho.in', 'zohomail.com', 'yandex.ru', 'yandex.com', 'yandex.net', 'mail.ru', '163.com', '126.com',
+  'yeah.net', 'qq.com', 'docomo.ne.jp', 'ezweb.ne.jp', 'au.com', 'softbank.ne.jp', 'i.softbank.jp',
+  'vodafone.ne.jp', 'biglobe.ne.jp', 'amazonses.com', 'amazonaws.com', 'kundenserver.de', '1and1.com',
+  '1und1.de', 'secureserver.net', 'godaddy.com', 'spamhaus.org', 'fml.org', 'spamarrest.com',
+  'sanebox.com', 'mailblocks.com', 'choicemail.com', 'boxbe.com', 'bluebottle.com', 'verizon.net',
+  'vtext.com', 'vzwpix.com', 'dion.ne.jp', 'nifty.com', 'ocn.ne.jp', 'auone-net.jp', 'libsisimai.org',
+  'googlegroups.com', 'facebook.com', 'mailchimp.com', 'sendgrid.net', 'mx.aol.com',
+];
+const isKnownDomain = (d) => KNOWN_DOMAINS.some((k) => d === k || d.endsWith('.' + k));
+
+// Local parts that are roles the detectors read (the sender of an NDR, a list's owner ...).
+// (fml's list addresses are <list>-admin and <list>-ctl; lists answer from -help, -owner, -request)
+const ROLE_LOCALS = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|nobody|double-bounce|bounces?|daemon|mail|mailer|majordomo|listserv|admin|hostmaster|webmaster|owner-.*|.*-(?:request|owner|admin|ctl|help))$/i;
+
+/**
+ * A consistent renaming of a message's addresses: each local part and each domain (not a known
+ * provider's) gets a new name from the seed. Returned as a text function, applied to every
+ * header, text and DSN field of the message and to the expected answer's recipients alike.
+ * Domains are renamed wherever they occur (host names, Message-IDs), local parts wherever they
+ * occur as an address and, when they are not words the rules read, as a bare token
+ * ("kijitora... User unknown").
+ */
+export function addressRenamer(allText, seed, protectedWords = new Set()) {
+  const locals = new Map();
+  const domains = new Map();
+  ADDRESS.lastIndex = 0;
+  let m;
+  while ((m = ADDRESS.exec(allText))) {
+    const local = m[1].toLowerCase();
+    const domain = m[2].toLowerCase();
+    // a local part the rules read (T-Online's fixed "contact tosa@...") belongs to the wording
+    if (!ROLE_LOCALS.test(local) && !protectedWords.has(local) && !locals.has(local)) locals.set(local, 'u' + b36(hash32(seed + ':l:' + local), 7));
+    if (!isKnownDomain(domain) && !domains.has(domain)) {
+      const tld = domain.slice(domain.lastIndexOf('.') + 1);
+      domains.set(domain, 'd' + b36(hash32(seed + ':d:' + domain), 6) + '.' + tld);
+    }
+  }
+  if (!locals.size && !domains.size) return null;
+  const domList = [...domains.keys()].sort((a, b) => b.length - a.length).map((d) => d.replace(/[.\-]/g, '\\$&'));
+  const domRe = domList.length ? new RegExp(`(?<![A-Za-z0-9-])(?:${domList.join('|')})(?![A-Za-z0-9-]|\\.[A-Za-z0-9])`, 'gi') : null;
+  // A bare local part is renamed where MTAs write one for a local recipient: "<kijitora>",
+  // Sendmail's "kijitora... User unknown", or anywhere when it cannot be a word (a digit, '.',
+  // '_' or '-' in it). A plain word ("complaint", "info") is left alone outside those forms.
+  const bare = [...locals.keys()].filter((l) => l.length >= 4 && /^[a-z0-9._-]+$/.test(l) && !protectedWords.has(l) && !/^\d+$/.test(l));
+  const esc = (l) => l.replace(/[.-]/g, '\\$&');
+  const distinctive = bare.filter((l) => /[0-9._-]/.test(l));
+  const alts = [];
+  if (bare.length) alts.push(`(?<=<)(?:${bare.map(esc).join('|')})(?=>)`, `(?<![A-Za-z0-9._%+=@-])(?:${bare.map(esc).join('|')})(?=\\.\\.\\.)`);
+  if (distinctive.length) alts.push(`(?<![A-Za-z0-9._%+=@-])(?:${distinctive.map(esc).join('|')})(?![A-Za-z0-9_%+=@-]|\\.[A-Za-z0-9])`);
+  const bareRe = alts.length ? new RegExp(alts.join('|'), 'gi') : null;
+  const fn = (text) => {
+    let t = text.replace(ADDRESS, (all, local, domain) => {
+      const l = locals.get(local.toLowerCase()) ?? local;
+      const d = domains.get(domain.toLowerCase()) ?? domain;
+      return `${l}@${d}`;
+    });
+    if (domRe) t = t.replace(domRe, (d) => domains.get(d.toLowerCase()) ?? d);
+    if (bareRe) t = t.replace(bareRe, (l) => locals.get(l.toLowerCase()) ?? l);
+    return t;
+  };
+  return { fn, locals, domains };
+}
+
+// =============================================================================================
+// the mutations
+//
+// Each: { id, group, why, apply(ctx) } where ctx = { text (LF), eol, seed, protectedWords } and
+// apply returns null when the mutation does not apply to the message, else { text, eol?,
+// mapRecipient?, mapMessageId?, optional?: Set<recipient> (recipients whose presence is not
+// asserted), duplicates?: true }.
+
+/** Folds an unfolded header value at white space so lines stay within `width` where possible. */
+function fold(name, value, width, indent) {
+  const head = name + ':';
+  const words = splitWords(value);
+  let line = head;
+  const lines = [];
+  let firstWord = true;
+  for (const w of words) {
+    if (!firstWord && line.length + w.length > width && line.trim() !== head) {
+      lines.push(line);
+      line = indent === null ? w : indent + w.replace(/^[ \t]+/, '');
+    } else line += w;
+    firstWord = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/**
+ * A value cut before each run of white space outside a quoted string: each word keeps the
+ * white space before it. Inside quotes (a MIME parameter, a display name) nothing is folded.
+ */
+function splitWords(value) {
+  const words = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    // cut at the start of a run of white space only: a folded line is never white space alone
+    // (RFC 5322 §3.2.2)
+    if ((c === ' ' || c === '\t') && !quoted && cur && value[i - 1] !== ' ' && value[i - 1] !== '\t') {
+      words.push(cur);
+      cur = '';
+    }
+    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
+    cur += c;
+  }
+  if (cur || !words.length) words.push(cur);
+  return words;
+}
+
+/** Splits a raw field into name part (up to and including ':') and the value as written. */
+function splitRaw(raw) {
+  const colon = raw.indexOf(':');
+  return [raw.slice(0, colon), raw.slice(colon + 1)];
+}
+
+/** Re-folds every header field of the message at `width` (null indent: fold before the existing WSP). */
+function refoldAll(root, width, indent, keep = () => false) {
+  mapFields(root, (raw) => {
+    if (keep(raw)) return raw;
+    const [name, v] = splitRaw(raw);
+    const value = v.replace(/\n(?=[ \t])/g, ''); // unfold (RFC 5322 §2.2.3)
+    return fold(name, value.replace(/^(?=[^ \t])/, ' '), width, indent);
+  });
+}
+
+/** Case transformations of a name (e.g. `Final-Recipient`). */
+const CASES = {
+  lower: (s) => s.toLowerCase(),
+  upper: (s) => s.toUpperCase(),
+  mixed: (s) => s.replace(/[A-Za-z]/g, (c, i) => (i % 2 ? c.toLowerCase() : c.toUpperCase())),
+};
+
+const OPTIONAL_TRACE = /^(?:dkim-signature|arc-[a-z-]+|authentication-results|received-spf|x-google-dkim-signature|x-gm-message-state|x-ms-exchange-[a-z-]+|x-spam-[a-z-]+|x-virus-scanned)$/i;
+
+/** RFC 5322 date-time of `d` in a given zone offset (minutes). */
+function rfc5322Date(d, offsetMin) {
+  const t = new Date(d.getTime() + offsetMin * 60000);
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p2 = (n) => String(n).padStart(2, '0');
+  const sign = offsetMin < 0 ? '-' : '+';
+  const a = Math.abs(offsetMin);
+  return `${days[t.getUTCDay()]}, ${t.getUTCDate()} ${months[t.getUTCMonth()]} ${t.getUTCFullYear()} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())} ${sign}${p2(Math.floor(a / 60))}${p2(a % 60)}`;
+}
+
+const DATE_FIELDS = /^(?:date|arrival-date|last-attempt-date|will-retry-until|resent-date)$/i;
+
+function shiftDate(value) {
+  const d = new Date(value.replace(/\([^()]*\)/g, ' ').trim());
+  if (Number.isNaN(d.getTime())) return null;
+  return rfc5322Date(new Date(d.getTime() + 37 * 86400000 + 3 * 3600000), -7 * 60);
+}
+
+/** Encodes a header's text as RFC 2047 encoded words (UTF-8), in words of at most 30 chars. */
+function encodedWords(text, enc) {
+  const out = [];
+  const chars = [...text];
+  for (let i = 0; i < chars.length; i += 20) {
+    const piece = chars.slice(i, i + 20).join('');
+    const bytes = Buffer.from(piece, 'utf8');
+    if (enc === 'B') out.push(`=?UTF-8?B?${bytes.toString('base64')}?=`);
+    else {
+      let q = '';
+      for (const b of bytes) q += (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) ? String.fromCharCode(b) : b === 32 ? '_' : '=' + b.toString(16).toUpperCase().padStart(2, '0');
+      out.push(`=?utf-8?q?${q}?=`);
+    }
+  }
+  return out.join('\n ');
+}
+
+// a boundary may hold anything: renaming inside Content-Type could break the MIME structure
+const IS_CONTENT_TYPE = /^content-type[ \t]*:/i;
+
+const withTree = (ctx, fn) => {
+  const root = parseEntity(ctx.text);
+  const res = fn(root);
+  if (!res) return null;
+  return { ...res, text: writeEntity(root) };
+};
+
+export const MUTATIONS = [
+  // --- line ends ---------------------------------------------------------------------------
+  ...['\r\n', '\n', '\r'].map((eol) => ({
+    id: `eol-${eol === '\r\n' ? 'crlf' : eol === '\n' ? 'lf' : 'cr'}`,
+    group: 'line-ends',
+    why: 'RFC 5322 §2.1/§2.3: lines end in CRLF on the wire; a store or a relay writes LF (Unix mbox/maildir) or CR (old Mac). The bytes between the line ends are the same message.',
+    apply: (ctx) => (ctx.eol === eol ? null : { text: ctx.text, eol }),
+  })),
+
+  // --- header folding ----------------------------------------------------------------------
+  {
+    id: 'fold-headers-unfolded',
+    group: 'header-folding',
+    why: 'RFC 5322 §2.2.3: folding is a CRLF inserted before white space, unfolding removes it; a folded field and its unfolded form are the same field (lines up to 998 octets are legal).',
+    apply: (ctx) => withTree(ctx, (root) => (refoldAll(root, 998, null), {})),
+  },
+  {
+    id: 'fold-headers-30',
+    group: 'header-folding',
+    why: 'RFC 5322 §2.2.3: a field may be folded at any white space; width 30 folds most fields, before the existing space.',
+    apply: (ctx) => withTree(ctx, (root) => (refoldAll(root, 30, null), {})),
+  },
+  {
+    id: 'fold-headers-tab',
+    group: 'header-folding',
+    why: 'RFC 5322 §2.2.3 / §3.2.2: a fold is CRLF WSP and a run of white space is one FWS; a tab instead of the folded space at width 50 is the same field.',
+    apply: (ctx) => withTree(ctx, (root) => (refoldAll(root, 50, '\t'), {})),
+  },
+
+  // --- transfer encodings of the text parts ----------------------------------------------------
+  ...[
+    ['cte-base64', 'base64', 76],
+    ['cte-qp', 'quoted-printable', 76],
+    ['cte-qp-short', 'quoted-printable', 30],
+    ['cte-8bit', '8bit', 76],
+  ].map(([id, cte, width]) => ({
+    id,
+    group: 'transfer-encoding',
+    why: `RFC 2045 §6: the Content-Transfer-Encoding only carries the part's octets; re-encoding a text part as ${cte}${width !== 76 ? ` (soft line breaks every ${width} characters, §6.7 rule 5)` : ''} with the right header gives the same decoded text.`,
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let changed = false;
+        for (const e of entities(root)) {
+          if (!isTextLeaf(e)) continue;
+          const was = cteOf(e) || '7bit';
+          if (cte === '8bit' ? was !== 'base64' && was !== 'quoted-printable' : was === cte && width === 76) continue;
+          const bytes = decodeCte(e.body, was).replace(/\r\n/g, '\n');
+          if (decodeCharset(bytes, e.params.charset) === null) continue;
+          let body = encodeCte(bytes, cte === '8bit' ? (/[\x80-\xff]/.test(bytes) ? '8bit' : '7bit') : cte, width);
+          if (cte === '8bit' && bytes.split('\n').some((l) => l.length > 998)) continue;
+          if (!body.endsWith('\n')) body += '\n';
+          e.body = body;
+          setField(e, 'Content-Transfer-Encoding', cte === '8bit' ? (/[\x80-\xff]/.test(bytes) ? '8bit' : '7bit') : cte);
+          changed = true;
+        }
+        return changed ? {} : null;
+      }),
+  })),
+
+  // --- charsets ------------------------------------------------------------------------------
+  ...['utf-8', 'iso-8859-1', 'iso-2022-jp'].map((charset) => ({
+    id: `charset-${charset}`,
+    group: 'charset',
+    why: `RFC 2045 §5.1 / RFC 2046 §4.1.2: the charset parameter names how the octets map to characters; the same characters written in ${charset} with that label are the same text (parts whose text cannot be written in it are left alone).`,
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let changed = false;
+        for (const e of entities(root)) {
+          if (!isTextLeaf(e) || e.type === 'text/html') continue;
+          if (normCharset(e.params.charset) === charset) continue;
+          const t = leafText(e);
+          if (t === null) continue;
+          if (charset === 'iso-2022-jp' && !/[\u3000-\u9fff\uff00-\uffef]/.test(t)) continue; // only where relevant
+          if (setLeafText(e, t, { charset })) changed = true;
+        }
+        return changed ? {} : null;
+      }),
+  })),
+
+  // --- case of names ---------------------------------------------------------------------------
+  ...Object.keys(CASES).map((k) => ({
+    id: `case-header-names-${k}`,
+    group: 'name-case',
+    why: 'RFC 5322 §1.2.2 / RFC 2045 §5.1: header field names (and MIME parameter names) are case-insensitive.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        mapFields(root, (raw) => {
+          const [name, v] = splitRaw(raw);
+          return CASES[k](name) + ':' + v;
+        });
+        return {};
+      }),
+  })),
+  ...Object.keys(CASES).map((k) => ({
+    id: `case-dsn-fields-${k}`,
+    group: 'name-case',
+    why: 'RFC 3464 §2.1: DSN fields follow RFC 822 header syntax, whose field names are case-insensitive; so are the address and MTA types (`rfc822;`, `dns;`, `smtp;`, RFC 3464 §2.1.2 ABNF strings) and the action values.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const ok = mapDsn(root, (segs, blocks) => {
+          for (const b of blocks) {
+            b.seg.lines = b.fields
+              .map((f) => {
+                const [name, v] = splitRaw(f);
+                let value = v.replace(/^([ \t]*)(rfc822|dns|smtp|x-[a-z-]+|utf-8)([ \t]*;)/i, (_, a, t, c) => a + CASES[k](t) + c);
+                if (/^action$/i.test(name.trim())) value = CASES[k](value);
+                return CASES[k](name) + ':' + value;
+              })
+              .join('\n')
+              .split('\n');
+          }
+          return segs;
+        });
+        return ok ? {} : null;
+      }),
+  })),
+  {
+    id: 'case-mime-values',
+    group: 'name-case',
+    why: 'RFC 2045 §5.1: the media type, subtype and parameter names are case-insensitive (`Multipart/Report; Report-Type=...`), as are transfer-encoding names (§6.1).',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        mapFields(root, (raw) => {
+          const [name, v] = splitRaw(raw);
+          const n = name.trim().toLowerCase();
+          if (n === 'content-type') {
+            return name + ':' + v.replace(/^([ \t]*)([^;\s]+)/, (_, a, t) => a + t.toUpperCase()).replace(/;(\s*)([A-Za-z-]+)(\s*=)/g, (_, s, p, e) => ';' + s + CASES.mixed(p) + e);
+          }
+          if (n === 'content-transfer-encoding') return name + ':' + v.toUpperCase();
+          return raw;
+        });
+        return {};
+      }),
+  },
+
+  // --- addresses, ids, dates -------------------------------------------------------------------
+  {
+    id: 'rename-addresses',
+    group: 'addresses',
+    why: 'Another sender, recipient and domain are another message of the same family: the report reads the same with every address (local part and domain, wherever it occurs) renamed consistently; the expected recipients are renamed alike. Provider domains the rules know are kept (renaming them would change the family).',
+    apply: (ctx) => {
+      const root = parseEntity(ctx.text);
+      // everything the renaming reads: headers and decoded texts
+      const texts = [];
+      for (const e of entities(root)) {
+        for (const f of e.fields) texts.push(f.raw);
+        if (isTextual(e)) texts.push(leafText(e) ?? e.body);
+      }
+      const ren = addressRenamer(texts.join('\n'), ctx.seed, ctx.protectedWords);
+      if (!ren) return null;
+      mapFields(root, (raw) => (IS_CONTENT_TYPE.test(raw) ? raw : ren.fn(raw)));
+      mapLeafTexts(root, isTextual, (t) => ren.fn(t));
+      return { text: writeEntity(root), mapRecipient: ren.fn, mapMessageId: ren.fn };
+    },
+  },
+  {
+    id: 'message-ids',
+    group: 'ids-dates',
+    why: 'RFC 5322 §3.6.4: a Message-ID is an opaque unique token; another value (the same everywhere it is quoted: References, In-Reply-To, the returned headers) is another message of the same kind.',
+    apply: (ctx) => {
+      const ids = new Map();
+      const re = /^(?:message-id|x-original-message-id|original-message-id|resent-message-id)[ \t]*:[ \t]*(?:\n[ \t]+)?<([^<>\s]+)>/gim;
+      let m;
+      while ((m = re.exec(ctx.text))) if (!ids.has(m[1])) ids.set(m[1], `m${b36(hash32(ctx.seed + m[1]), 8)}.${ids.size}@ids.mutated.example`);
+      if (!ids.size) return null;
+      const list = [...ids.keys()].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+      const idRe = new RegExp(list.join('|'), 'g');
+      const fn = (s) => s.replace(idRe, (x) => ids.get(x) ?? x);
+      return withTree(ctx, (root) => {
+        mapFields(root, (raw) => (IS_CONTENT_TYPE.test(raw) ? raw : fn(raw)));
+        mapLeafTexts(root, isTextual, fn);
+        return { mapMessageId: fn };
+      });
+    },
+  },
+  {
+    id: 'dates',
+    group: 'ids-dates',
+    why: 'RFC 5322 §3.3 / RFC 3464 §2.2.5, §2.3.7: another date-time (another day, zone and offset) in Date, Arrival-Date, Last-Attempt-Date and Will-Retry-Until is another message of the same kind.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let changed = false;
+        for (const e of entities(root)) {
+          for (const f of e.fields) {
+            if (!DATE_FIELDS.test(fieldName(f))) continue;
+            const d = shiftDate(fieldValue(f));
+            if (d) {
+              setValue(f, d);
+              changed = true;
+            }
+          }
+        }
+        const dsn = mapDsn(root, (segs, blocks) => {
+          let any = false;
+          for (const b of blocks) {
+            b.seg.lines = b.fields
+              .map((f) => {
+                const [name, v] = splitRaw(f);
+                if (!DATE_FIELDS.test(name.trim())) return f;
+                const d = shiftDate(v.replace(/\n/g, ''));
+                if (!d) return f;
+                any = true;
+                return `${name}: ${d}`;
+              })
+              .join('\n')
+              .split('\n');
+          }
+          return any ? segs : null;
+        });
+        return changed || dsn ? {} : null;
+      }),
+  },
+
+  // --- optional headers ------------------------------------------------------------------------
+  {
+    id: 'add-received',
+    group: 'optional-headers',
+    why: 'RFC 5321 §4.4: every relay on the way prepends a Received trace field; one more hop (our MX behind a relay) is the same report.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        root.fields.unshift({ raw: 'Received: from relay.mutated.example (relay.mutated.example [192.0.2.25])\n\tby mx.mutated.example with ESMTPS id 4Xq2Lm0Zz1;\n\tMon, 2 Mar 2026 10:11:12 +0100 (CET)' });
+        return {};
+      }),
+  },
+  {
+    id: 'add-x-header',
+    group: 'optional-headers',
+    why: 'RFC 5322 §3.6.8: optional fields (X-..., Comments, Authentication-Results) say nothing about the report; a receiving filter adds them.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const at = Math.max(1, Math.floor(root.fields.length / 2));
+        root.fields.splice(at, 0, { raw: 'X-Spam-Status: No, score=-0.1 required=5.0 tests=BAYES_00' }, { raw: 'Authentication-Results: mx.mutated.example; spf=none smtp.helo=relay.mutated.example' }, { raw: 'Comments: scanned' });
+        return {};
+      }),
+  },
+  {
+    id: 'drop-trace-auth',
+    group: 'optional-headers',
+    why: 'RFC 6376 / RFC 8601 / RFC 8617: DKIM signatures, Authentication-Results, ARC sets and spam-filter stamps are optional trace fields; without them the report is the same.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const e of entities(root, false)) {
+          const before = e.fields.length;
+          e.fields = e.fields.filter((f) => !OPTIONAL_TRACE.test(fieldName(f)));
+          n += before - e.fields.length;
+        }
+        return n ? {} : null;
+      }),
+  },
+  {
+    id: 'add-part-header',
+    group: 'optional-headers',
+    why: 'RFC 2045 §8 / RFC 2183: Content-Description and Content-Disposition: inline only describe how to show a part; adding them to the report\'s parts changes nothing in it.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const e of reportLeaves(root)) {
+          if (e === root) continue;
+          if (!getField(e, 'content-description')) {
+            e.fields.push({ raw: 'Content-Description: part' });
+            n++;
+          }
+        }
+        return n ? {} : null;
+      }),
+  },
+  ...['B', 'Q'].map((enc) => ({
+    id: `subject-2047-${enc.toLowerCase()}`,
+    group: 'optional-headers',
+    why: `RFC 2047 §2, §5(1): an unstructured field such as Subject may carry its text as encoded words (${enc} encoding, UTF-8), folded between the words; decoded it is the same text.`,
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const f = getField(root, 'subject');
+        if (!f) return null;
+        const v = fieldValue(f);
+        if (!v || v.includes('=?')) return null;
+        const text = /[\x80-\xff]/.test(v) ? decodeCharset(v, 'utf-8') : v;
+        if (text === null) return null;
+        setValue(f, encodedWords(text, enc));
+        return {};
+      }),
+  })),
+
+  // --- the DSN's recipient blocks --------------------------------------------------------------
+  {
+    id: 'dsn-unfold',
+    group: 'dsn-folding',
+    why: 'RFC 3464 §2.1: DSN fields follow RFC 822 header syntax; a folded Diagnostic-Code and its unfolded form are the same field.',
+    apply: (ctx) => withTree(ctx, (root) => (dsnRefold(root, 998, null) ? {} : null)),
+  },
+  {
+    id: 'dsn-fold-20',
+    group: 'dsn-folding',
+    why: 'RFC 3464 §2.1 + RFC 5322 §2.2.3: a DSN field may be folded at any white space; width 20 folds every long value.',
+    apply: (ctx) => withTree(ctx, (root) => (dsnRefold(root, 20, null) ? {} : null)),
+  },
+  {
+    id: 'dsn-fold-indent',
+    group: 'dsn-folding',
+    why: 'RFC 3464 §2.1 + RFC 5322 §3.2.2: a fold is CRLF followed by white space, and a run of white space is one FWS (Postfix writes four spaces, Exchange a tab): folding at 40 with a tab and with four spaces is the same field.',
+    apply: (ctx) => withTree(ctx, (root) => (dsnRefold(root, 40, '\t') && dsnRefold(root, 60, '    ') ? {} : null)),
+  },
+  {
+    id: 'dsn-reorder-fields',
+    group: 'dsn-blocks',
+    why: 'RFC 3464 §2.2, §2.3: the fields of a block are a set, no order is prescribed; the fields of each recipient block in reverse order are the same block.',
+    apply: (ctx) =>
+      withTree(ctx, (root) =>
+        mapDsn(root, (segs, blocks) => {
+          let any = false;
+          for (const b of blocks) {
+            if (!isRecipientBlock(b.fields) || b.fields.length < 2) continue;
+            b.seg.lines = [...b.fields].reverse().join('\n').split('\n');
+            any = true;
+          }
+          return any ? segs : null;
+        })
+          ? {}
+          : null,
+      ),
+  },
+  {
+    id: 'dsn-reverse-recipients',
+    group: 'dsn-blocks',
+    why: 'RFC 3464 §2.1: the per-recipient blocks follow the per-message block in no prescribed order; each is read on its own.',
+    apply: (ctx) =>
+      withTree(ctx, (root) =>
+        mapDsn(root, (segs, blocks) => {
+          const rb = blocks.filter((b) => isRecipientBlock(b.fields));
+          if (rb.length < 2) return null;
+          const lines = rb.map((b) => b.seg.lines).reverse();
+          rb.forEach((b, i) => (b.seg.lines = lines[i]));
+          return segs;
+        })
+          ? {}
+          : null,
+      ),
+  },
+  {
+    id: 'dsn-drop-recipient',
+    group: 'dsn-blocks',
+    why: 'A report on fewer recipients: without the first recipient block (RFC 3464 §2.3 blocks are independent), the answer for every other recipient is the same.',
+    apply: (ctx) => {
+      let dropped = null;
+      const res = withTree(ctx, (root) =>
+        mapDsn(root, (segs, blocks) => {
+          const rb = blocks.filter((b) => isRecipientBlock(b.fields));
+          if (rb.length < 2 || dropped) return null;
+          dropped = recipientsOfBlock(rb[0].fields);
+          const i = segs.indexOf(rb[0].seg);
+          // the block and the blank line after it
+          return segs.filter((s, k) => k !== i && k !== i + 1);
+        })
+          ? {}
+          : null,
+      );
+      return res && dropped ? { ...res, optional: new Set(dropped) } : null;
+    },
+  },
+  {
+    id: 'dsn-duplicate-recipient',
+    group: 'dsn-blocks',
+    why: 'A recipient block repeated (a gateway that merges reports): the same statement twice about the same recipient gives the same answer.',
+    apply: (ctx) =>
+      withTree(ctx, (root) =>
+        mapDsn(root, (segs, blocks) => {
+          const rb = blocks.find((b) => isRecipientBlock(b.fields));
+          if (!rb) return null;
+          const i = segs.indexOf(rb.seg);
+          const copy = { lines: [...rb.seg.lines] };
+          return [...segs.slice(0, i + 1), '', copy, ...segs.slice(i + 1)];
+        })
+          ? { duplicates: true }
+          : null,
+      ),
+  },
+
+  // --- the human-readable part -------------------------------------------------------------------
+  {
+    id: 'text-flowed',
+    group: 'text-wrapping',
+    why: 'RFC 3676 §4.2: in format=flowed text a line ending in a space is a soft break, joined to the next on reading (space-stuffing, §4.4, undone); the same text flowed at 40 columns reads the same (Yahoo! JAPAN sends its reports so).',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const e of reportLeaves(root)) {
+          if (e.type !== 'text/plain' || /flowed/i.test(e.params.format ?? '')) continue;
+          const t = leafText(e);
+          if (t === null || !t.split('\n').some((l) => l.length > 40)) continue;
+          if (!setLeafText(e, toFlowed(t, 40))) continue;
+          setContentTypeParam(e, 'format', 'flowed');
+          n++;
+        }
+        return n ? {} : null;
+      }),
+  },
+  ...['end', 'start'].map((where) => ({
+    id: `help-text-${where}`,
+    group: 'human-text',
+    why: `RFC 3464 §2.1 / RFC 6522 §3: the first part is free text for a person; a site that adds a help paragraph (with its help desk's address and a link) at the ${where} of it sends the same report, and that address is no recipient (issue #13, harm 1).`,
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const e = reportLeaves(root).find((x) => x.type === 'text/plain');
+        if (!e) return null;
+        const t = leafText(e);
+        if (t === null) return null;
+        const help = 'If you need help, please contact our help desk at helpdesk@support-desk.example.net\nor see https://support-desk.example.net/ndr?ref=4711 (ticket support-4711@support-desk.example.net).';
+        const n = where === 'end' ? t.replace(/\n*$/, '') + '\n\n' + help + '\n' : help + '\n\n' + t;
+        return setLeafText(e, n) ? {} : null;
+      }),
+  })),
+  {
+    id: 'html-alternative',
+    group: 'human-text',
+    why: 'RFC 2046 §5.1.4 / RFC 6522 §3: the human-readable part may be a multipart/alternative of the same text in text/plain and text/html (Exchange, Gmail); the plain version is the same text.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const parent of entities(root, false)) {
+          if (parent.kind !== 'multipart' || parent.type === 'multipart/alternative') continue;
+          parent.segments = parent.segments.map((seg) => {
+            if (typeof seg === 'string' || seg.kind !== 'leaf' || seg.type !== 'text/plain' || n) return seg;
+            const t = leafText(seg);
+            if (t === null) return seg;
+            n++;
+            return htmlAlternative(seg, t, ctx.seed);
+          });
+        }
+        return n ? {} : null;
+      }),
+  },
+  ...[
+    ['de', 'utf-8', ['Dies ist eine automatisch erzeugte Nachricht des Mailsystems.', 'Ihre Nachricht konnte nicht an alle Empfänger zugestellt werden.', 'Die technischen Einzelheiten finden Sie weiter unten.']],
+    ['ja', 'iso-2022-jp', ['このメールはメールシステムから自動的に送信されています。', 'お送りいただいたメッセージは次の宛先に配信できませんでした。', '詳細は以下をご覧ください。']],
+  ].map(([lang, charset, sentences]) => ({
+    id: `prose-${lang}`,
+    group: 'language',
+    why: `The same MTA in another language (${lang}): its bounce template's fixed prose translated (Postfix bounce(5) templates, Exim's bounce_message_file, localized Exchange), while what it generates per recipient (the address lines, the remote reply, the session transcript) and the DSN part stay as they are. The DSN states each failure, so the answer is the same.`,
+    informational: true,
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const leaves = reportLeaves(root);
+        // only reports whose DSN states every failure (a Diagnostic-Code in each recipient block)
+        const dsn = leaves.find(isStatusLeaf);
+        const dt = dsn ? leafText(dsn) : null;
+        if (!dt) return null;
+        const blocks = dt.split(/\n[ \t]*\n/).filter((b) => /^(?:final|original)-recipient[ \t]*:/im.test(b));
+        if (!blocks.length || !blocks.every((b) => /^diagnostic-code[ \t]*:/im.test(b))) return null;
+        const e = leaves.find((x) => x.type === 'text/plain');
+        if (!e) return null;
+        const t = leafText(e);
+        if (t === null) return null;
+        const out = [];
+        let k = 0;
+        let keepIndented = false;
+        for (const line of t.split('\n')) {
+          // what the MTA generates, not its template: address lines, replies, transcripts, and
+          // the section rules Sendmail and Exim print in fixed English ("----- Transcript of
+          // session follows -----")
+          const generated = /@/.test(line) || /^\s*(?:[45]\d\d[ -]|<<<|>>>|\.\.\.|\(reason:|-{3,}.*-{3,}\s*$)/i.test(line) || (keepIndented && /^[ \t]+\S/.test(line));
+          if (!line.trim()) {
+            out.push(line);
+            keepIndented = false;
+          } else if (generated) {
+            out.push(line);
+            keepIndented = true;
+          } else if (!out.length || out[out.length - 1] !== sentences[Math.min(k, sentences.length) - 1]) {
+            // one translated sentence per run of prose lines
+            out.push(sentences[Math.min(k++, sentences.length - 1)]);
+            keepIndented = false;
+          }
+        }
+        return setLeafText(e, out.join('\n'), { charset, cte: charset === 'utf-8' ? 'quoted-printable' : '7bit' }) ? {} : null;
+      }),
+  })),
+  {
+    id: 'html-only',
+    group: 'human-text',
+    why: 'RFC 2046 §4.1 / RFC 6522 §3: the human-readable part is free text in any text type; the same text sent as text/html only (one <br> per line, as Exchange and webmail services write it) reads the same.',
+    informational: true,
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const e = reportLeaves(root).find((x) => x.type === 'text/plain' && x !== root);
+        // (flowed text has soft line ends an HTML rendering would have to join first)
+        if (!e || /flowed/i.test(e.params.format ?? '')) return null;
+        const t = leafText(e);
+        if (t === null) return null;
+        const html = '<html><body><div style="font-family:monospace">' + t.split('\n').map(escapeHtml).join('<br>\n') + '</div></body></html>\n';
+        const ctf = getField(e, 'content-type');
+        if (ctf) setValue(ctf, 'text/html; charset=utf-8');
+        else e.fields.push({ raw: 'Content-Type: text/html; charset=utf-8' });
+        e.type = 'text/html';
+        e.params = { charset: 'utf-8' };
+        return setLeafText(e, html, { charset: 'utf-8', cte: 'quoted-printable' }) ? {} : null;
+      }),
+  },
+  {
+    id: 'mbox-from-line',
+    group: 'storage',
+    why: 'RFC 4155: a message stored in an mbox starts with a "From sender date" envelope line that is no part of the message.',
+    apply: (ctx) => (/^>?From /.test(ctx.text) ? null : { text: 'From MAILER-DAEMON  Mon Mar  2 10:11:12 2026\n' + ctx.text }),
+  },
+
+  // --- more recipients -----------------------------------------------------------------------------
+  {
+    id: 'clone-recipient',
+    group: 'recipients',
+    why: 'A report on one more recipient that failed the same way: the DSN gets a copy of the first recipient block for a new address at the same domain (RFC 3464 §2.3), and the human-readable part the same lines for it (Exim, Sendmail, Postfix list every failed address so); the new address gets the answer of the one it copies, the others keep theirs (issue #13, harm 4).',
+    apply: (ctx) => cloneRecipient(ctx),
+  },
+];
+
+/** Text in format=flowed (RFC 3676 §4.2, §4.4): long lines cut after a space, space-stuffed. */
+export function toFlowed(text, width) {
+  const out = [];
+  const stuff = (l) => (/^(?: |>|From )/.test(l) ? ' ' + l : l);
+  for (const raw of text.split('\n')) {
+    if (raw === '-- ') {
+      out.push(raw); // the signature separator stays a hard line (§4.3)
+      continue;
+    }
+    // a space before a hard break would read as a soft one (§4.1: trailing spaces are trimmed)
+    let rest = raw.replace(/ +$/, '');
+    while (rest.length > width) {
+      const cut = rest.lastIndexOf(' ', width - 1);
+      if (cut <= 0) break;
+      out.push(stuff(rest.slice(0, cut + 1)));
+      rest = rest.slice(cut + 1);
+    }
+    out.push(stuff(rest));
+  }
+  return out.join('\n');
+}
+
+/** A line of text as HTML: markup escaped, its indentation and inner runs of spaces kept as &nbsp; (HTML collapses white space). */
+const escapeHtml = (t) =>
+  t
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/^[ \t]+| {2,}/g, (w) => '&nbsp;'.repeat(w.replace(/\t/g, '    ').length));
+
+/** multipart/alternative of a text/plain leaf and the same text in HTML (one <br> per line). */
+function htmlAlternative(plain, text, seed) {
+  const boundary = `alt-${b36(hash32(seed + ':alt'), 8)}`;
+  const html = '<html><body><div style="font-family:monospace">' + text.split('\n').map(escapeHtml).join('<br>\n') + '</div></body></html>\n';
+  const bytes = Buffer.from(html, 'utf8').toString('latin1');
+  const htmlPart = parseEntity(`Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n${encodeCte(bytes, 'quoted-printable')}\n`, 'multipart/alternative');
+  const alt = parseEntity(`Content-Type: multipart/alternative; boundary="${boundary}"\n\n`, 'multipart/mixed');
+  alt.kind = 'multipart';
+  alt.type = 'multipart/alternative';
+  alt.segments = [`--${boundary}`, plain, `--${boundary}`, htmlPart, `--${boundary}--`, ''];
+  return alt;
+}
+
+/** The clone-recipient mutation (see MUTATIONS). */
+function cloneRecipient(ctx, given = null) {
+  const root = parseEntity(ctx.text);
+  // the address copied: the given one (a recipient of the answer), else the DSN's first one
+  let src = given;
+  let srcOrig = null;
+  for (const e of reportLeaves(root)) {
+    if (!isStatusLeaf(e) || (src && !given)) continue;
+    if (given) {
+      // the Original-Recipient of the given one's block
+      const t = leafText(e) ?? '';
+      const block = t.split(/\n[ \t]*\n/).find((b) => b.toLowerCase().includes(given));
+      const or = block && /^original-recipient[ \t]*:[ \t]*(?:[a-z0-9-]+[ \t]*;)?[ \t]*<?([A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?[ \t]*$/im.exec(block);
+      if (or && or[1].toLowerCase() !== given) srcOrig = or[1].toLowerCase();
+      continue;
+    }
+    const t = leafText(e);
+    // (a plain address only: a mangled one is no recipient to copy)
+    const fr = t && /^final-recipient[ \t]*:[ \t]*(?:[a-z0-9-]+[ \t]*;)?[ \t]*<?([A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?[ \t]*$/im.exec(t);
+    if (fr) src = fr[1].toLowerCase();
+    const or = t && /^original-recipient[ \t]*:[ \t]*(?:[a-z0-9-]+[ \t]*;)?[ \t]*<?([A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?[ \t]*$/im.exec(t);
+    if (or && or[1].toLowerCase() !== src) srcOrig = or[1].toLowerCase();
+  }
+  if (!src) return null;
+  const at = src.lastIndexOf('@');
+  const clone = `clone${b36(hash32(ctx.seed + ':clone'), 5)}${src.slice(at)}`;
+  const cloneOrig = srcOrig ? `clone${b36(hash32(ctx.seed + ':clone-orig'), 5)}${srcOrig.slice(srcOrig.lastIndexOf('@'))}` : null;
+  const esc = (a) => a.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const swap = (t) => {
+    let x = t.replace(new RegExp(`(?<![A-Za-z0-9._%+=-])${esc(src)}(?![A-Za-z0-9-]|\\.[A-Za-z0-9])`, 'gi'), clone);
+    if (srcOrig) x = x.replace(new RegExp(`(?<![A-Za-z0-9._%+=-])${esc(srcOrig)}(?![A-Za-z0-9-]|\\.[A-Za-z0-9])`, 'gi'), cloneOrig);
+    return x;
+  };
+  let done = false;
+  // the DSN: a copy of the block after it (a report without a DSN part: the text alone)
+  const dsn = mapDsn(root, (segs, blocks) => {
+    if (done) return null;
+    const b = blocks.find((x) => isRecipientBlock(x.fields) && x.seg.lines.some((l) => l.toLowerCase().includes(src)));
+    if (!b) return null;
+    done = true;
+    const i = segs.indexOf(b.seg);
+    return [...segs.slice(0, i + 1), '', { lines: b.seg.lines.map(swap) }, ...segs.slice(i + 1)];
+  });
+  if (!dsn && !given) return null;
+  // a human-readable part this copier cannot write faithfully (HTML, flowed text) that names the
+  // address: the report would name the new address in its DSN only
+  if (reportLeaves(root).some((e) => (e.type === 'text/html' || /flowed/i.test(e.params.format ?? '')) && (leafText(e) ?? '').toLowerCase().includes(src))) return null;
+  let inText = false;
+  // the human-readable part: each line naming the address (with the more indented lines after
+  // it) copied for the clone
+  for (const e of reportLeaves(root)) {
+    if (e.type !== 'text/plain') continue;
+    const t = leafText(e);
+    if (t === null || !t.toLowerCase().includes(src)) continue;
+    const lines = t.split('\n');
+    const out = [];
+    let copy = false; // past the line that starts a pasted copy of the returned message
+    // DSN fields pasted into the text (Amazon WorkMail): the whole block of fields is copied,
+    // from the blank line before it (its Action may come before its Final-Recipient)
+    const fieldLine = (l) => /^[ \t]*[A-Za-z][A-Za-z0-9-]*[ \t]*:/.test(l);
+    for (let i = 0; i < lines.length; i++) {
+      if (!copy && /^[ \t]*(?:final|original)-recipient[ \t]*:/i.test(lines[i]) && lines[i].toLowerCase().includes(src)) {
+        let a = i;
+        while (a > 0 && lines[a - 1].trim() && fieldLine(lines[a - 1]) && !/^[ \t]*(?:final|original)-recipient[ \t]*:/i.test(lines[a - 1]) && !/^[ \t]*reporting-mta[ \t]*:/i.test(lines[a - 1])) a--;
+        let z = i + 1;
+        while (z < lines.length && lines[z].trim() && !(fieldLine(lines[z]) && /^[ \t]*(?:final-recipient|action|reporting-mta)[ \t]*:/i.test(lines[z]) && !lines[z].toLowerCase().includes(src))) z++;
+        const before = i - a; // the block's lines already in `out`
+        for (let k = i; k < z; k++) out.push(lines[k]);
+        out.push('', ...lines.slice(a, z).map(swap));
+        void before;
+        i = z - 1;
+        continue;
+      }
+      out.push(lines[i]);
+      // (a line that is only such a marker, decoration aside, as MTAs write it)
+      // (decorated, or saying that it follows: "returned message." alone is the end of a sentence)
+      copy ||= /^[\s>|*=_-]*(?:.{0,20}copy of (?:the|your) (?:original )?message.{0,40}|(?:the )?header of the original message is following\.?|(?:original|returned|undelivered) message(?: headers?)? (?:follows|is attached|below)|original message headers?|message headers? follows?)[\s:.*=_-]*$/i.test(lines[i]) || /^[\s>|*=_]*-{2,}[\s]*(?:original|returned|undelivered) message[\s-]*$/i.test(lines[i]);
+      if (copy || !lines[i].toLowerCase().includes(src)) continue;
+      // its block: the lines after it up to a blank line or a line naming another address
+      // (Exim's indented reasons, qmail's reason paragraph, Postfix's continuation lines), or,
+      // in a session transcript (Sendmail), the "<<< " reply lines after its ">>> " command
+      const cmd = /^[ \t]*>>> /.test(lines[i]);
+      // (a new entry: a line that starts with an address, after indentation or list marks)
+      const other = (l) => /^[\s>*<"'(\[-]*[A-Za-z0-9._%+=-]+@[A-Za-z0-9-]+\.[A-Za-z]/.test(l) && !l.toLowerCase().includes(src) && !(srcOrig && l.toLowerCase().includes(srcOrig));
+      let j = i + 1;
+      while (j < lines.length && lines[j].trim() && (cmd ? /^[ \t]*<<< /.test(lines[j]) : !other(lines[j]) && !/^[ \t]*>>> /.test(lines[j]))) j++;
+      for (let k = i + 1; k < j; k++) out.push(lines[k]);
+      for (let k = i; k < j; k++) out.push(swap(lines[k]));
+      i = j - 1;
+    }
+    if (out.length !== lines.length && setLeafText(e, out.join('\n'))) inText = true;
+  }
+  if (given && !dsn && !inText) return null;
+  // X-Failed-Recipients (Exim) lists every failed address
+  for (const f of root.fields) if (/^x-failed-recipients$/i.test(fieldName(f)) && f.raw.toLowerCase().includes(src)) f.raw += `,\n  ${clone}`;
+  return { text: writeEntity(root), clones: [[clone, src]] };
+}
+
+/** The addresses a recipient block names (Final-Recipient and Original-Recipient), lower case. */
+function recipientsOfBlock(fields) {
+  const out = [];
+  for (const f of fields) {
+    if (!/^(?:final|original)-recipient[ \t]*:/i.test(f)) continue;
+    const v = f.slice(f.indexOf(':') + 1).replace(/\n/g, '').trim().replace(/^[A-Za-z0-9-]+[ \t]*;[ \t]*/, '');
+    const m = /<?([^<>\s]+@[^<>\s]+?)>?$/.exec(v.trim());
+    out.push((m ? m[1] : v).toLowerCase());
+  }
+  return out;
+}
+
+/** Re-folds the DSN fields (unfold, then fold at `width`); false when there is none. */
+function dsnRefold(root, width, indent) {
+  return mapDsn(root, (segs, blocks) => {
+    let any = false;
+    for (const b of blocks) {
+      const lines = [];
+      for (const f of b.fields) {
+        const [name, v] = splitRaw(f);
+        const value = v.replace(/\n(?=[ \t])/g, '');
+        const nf = fold(name, value.replace(/^(?=[^ \t])/, ' '), width, indent);
+        if (nf !== f) any = true;
+        lines.push(...nf.split('\n'));
+      }
+      b.seg.lines = lines;
+    }
+    return any ? segs : null;
+  });
+}
+
+/**
+ * Applies one mutation to raw bytes. Returns null when it does not apply, else the mutated bytes
+ * and how to map the original answer.
+ */
+export function mutate(raw, mutation, seed, protectedWords) {
+  const ctx = { text: toLf(raw), eol: lineEndOf(raw), seed: String(seed), protectedWords };
+  const res = mutation.apply(ctx);
+  if (!res) return null;
+  const out = fromLf(res.text, res.eol ?? ctx.eol);
+  if (out.equals(raw)) return null;
+  return { raw: out, mapRecipient: res.mapRecipient ?? ((x) => x), mapMessageId: res.mapMessageId ?? ((x) => x), optional: res.optional ?? new Set(), duplicates: !!res.duplicates, clones: res.clones ?? [] };
+}
+
+/**
+ * Several mutations one after the other (a message that differs in several details at once):
+ * the renamings compose. Null when none of them applied.
+ */
+export function mutateChain(raw, mutations, seed, protectedWords) {
+  let text = toLf(raw);
+  let eol = lineEndOf(raw);
+  let mapRecipient = (x) => x;
+  let mapMessageId = (x) => x;
+  let optional = new Set();
+  let clones = [];
+  let duplicates = false;
+  let applied = 0;
+  mutations.forEach((mu, i) => {
+    const res = mu.apply({ text, eol, seed: `${seed}:${i}`, protectedWords });
+    if (!res) return;
+    applied++;
+    text = res.text;
+    eol = res.eol ?? eol;
+    const r0 = mapRecipient;
+    const m0 = mapMessageId;
+    if (res.mapRecipient) mapRecipient = (x) => res.mapRecipient(r0(x));
+    if (res.mapMessageId) mapMessageId = (x) => res.mapMessageId(m0(x));
+    if (res.mapRecipient) optional = new Set([...optional].map(res.mapRecipient));
+    for (const o of res.optional ?? []) optional.add(o);
+    clones = clones.map(([c, src]) => [res.mapRecipient ? res.mapRecipient(c) : c, src]).concat(res.clones ?? []);
+    duplicates ||= !!res.duplicates;
+  });
+  if (!applied) return null;
+  const out = fromLf(text, eol);
+  if (out.equals(raw)) return null;
+  // optional and cloned addresses are kept in the final names (mapped through the later steps)
+  return { raw: out, mapRecipient, mapMessageId, optional, duplicates, clones, optionalMapped: true };
+}
+
+// =============================================================================================
+// comparing answers
+
+/** The fields of a record that make the answer (and the link to the sent message). */
+export const ANSWER_FIELDS = ['kind', 'action', 'status', 'reason', 'hardbounce', 'type', 'originalMessageId'];
+
+/**
+ * Differences between the answer on the original (mapped through the mutation's renaming) and
+ * the answer on the mutated message: lost and gained recipients, changed fields. `records` are
+ * `bounced classify` records ({recipient, kind, status, reason, ...}).
+ */
+export function compareAnswers(orig, mutated, m) {
+  const key = (r) => r.recipient ?? '(none)';
+  const byRcpt = (rs, map) => {
+    const out = new Map();
+    for (const r of rs) {
+      const k = r.recipient ? map(r.recipient) : '(none)';
+      const list = out.get(k);
+      if (list) list.push(r);
+      else out.set(k, [r]);
+    }
+    return out;
+  };
+  const a = byRcpt(orig, (x) => m.mapRecipient(x));
+  // a cloned recipient is expected to get the answer of the one it copies
+  for (const [clone, src] of m.clones ?? []) {
+    const from = a.get(m.mapRecipient(src));
+    if (from) a.set(clone, from.map((r) => ({ ...r, recipient: clone, cloneOf: r.recipient })));
+  }
+  const b = byRcpt(mutated, (x) => x);
+  const diffs = [];
+  const optional = new Set([...m.optional].map((x) => (m.optionalMapped ? x : m.mapRecipient(x))));
+  for (const [k, ra] of a) {
+    const rb = b.get(k);
+    // a recipient whose block was dropped: what is said of it elsewhere is not asserted
+    if (optional.has(k)) continue;
+    if (!rb) {
+      if (!optional.has(k)) diffs.push({ type: k === '(none)' ? 'now-has-recipients' : 'recipient-lost', recipient: k, origRecipient: ra[0].recipient, was: summary(ra[0], m), now: null });
+      continue;
+    }
+    const x = ra[0];
+    const y = rb[0];
+    const fields = [];
+    for (const f of ANSWER_FIELDS) {
+      let vx = x[f] ?? null;
+      const vy = y[f] ?? null;
+      if (f === 'originalMessageId' && vx) vx = m.mapMessageId(vx);
+      if (vx !== vy) fields.push(f);
+    }
+    if (x.error || y.error) if ((x.error ?? null) !== (y.error ?? null)) fields.push('error');
+    if (fields.length) diffs.push({ type: 'changed', recipient: k, origRecipient: x.recipient, fields, was: summary(x, m), now: summary(y) });
+    if (!m.duplicates && ra.length !== rb.length) diffs.push({ type: 'record-count', recipient: k, was: ra.length, now: rb.length });
+  }
+  for (const [k, rb] of b) {
+    if (a.has(k)) continue;
+    // every recipient of the original was dropped: a report that names nobody is right
+    if (k === '(none)' && [...a.keys()].every((x) => optional.has(x))) continue;
+    diffs.push({ type: k === '(none)' ? 'recipients-lost-all' : 'recipient-gained', recipient: k, was: null, now: summary(rb[0]) });
+  }
+  void key;
+  return diffs;
+}
+
+function summary(r, m) {
+  const o = {};
+  for (const f of ANSWER_FIELDS) o[f] = f === 'originalMessageId' && m && r[f] ? m.mapMessageId(r[f]) : r[f] ?? null;
+  o.detector = r.detector ?? null;
+  o.rule = r.rule ?? null;
+  if (r.error) o.error = r.error;
+  return o;
+}
+
+/**
+ * Runs every mutation over every source: returns the pairs and their differences. `classify`
+ * maps (name, bytes) to records. `pick(source, mutation)` may skip pairs (sampling).
+ */
+export function runMetamorphic({ sources, classify, mutations = MUTATIONS, protectedWords, pick = () => true, seed = 'm1', combos = 0, comboSize = 3 }) {
+  const results = [];
+  let pairs = 0;
+  const pool = mutations.filter((m) => !m.informational);
+  for (const src of sources) {
+    const raw = readFileSync(src.file);
+    const base = classify(src.name, raw);
+    const runs = mutations.filter((mu) => pick(src, mu)).map((mu) => ({ id: mu.id, group: mu.group, informational: !!mu.informational, make: (s) => mutate(raw, mu, s, protectedWords) }));
+    // chains: `comboSize` different mutations drawn (seeded by the file's name) from the pool
+    const draw = rng(hash32(`${seed}:combo:${src.name}`));
+    for (let c = 0; c < combos && pool.length >= comboSize; c++) {
+      const chosen = [];
+      while (chosen.length < comboSize) {
+        const mu = pool[Math.floor(draw() * pool.length)];
+        if (!chosen.includes(mu) && !chosen.some((x) => x.group === mu.group)) chosen.push(mu);
+      }
+      runs.push({ id: `combo(${chosen.map((x) => x.id).join('+')})`, group: 'combo', informational: false, make: (s) => mutateChain(raw, chosen, s, protectedWords) });
+    }
+    for (const run of runs) {
+      let m;
+      try {
+        m = run.make(`${seed}:${src.name}`);
+      } catch (err) {
+        results.push({ source: src, mutation: run.id, group: run.group, harnessError: String(err?.stack ?? err) });
+        continue;
+      }
+      if (!m) continue;
+      pairs++;
+      const got = classify(src.name, m.raw);
+      const diffs = compareAnswers(base, got, m);
+      if (diffs.length) results.push({ source: src, mutation: run.id, group: run.group, informational: run.informational, diffs, mutated: m.raw });
+    }
+  }
+  return { pairs, results };
+}
+
+// =============================================================================================
+// another reply in the same frame
+//
+// Unseen bounces of a known family carry other replies from other servers. A reply-swap puts a
+// documented reply (fixtures/generated/cases.mjs: the reply, where it is documented and what it
+// means) where the family's report carries the remote server's reply: in the DSN's
+// Diagnostic-Code, in the human-readable text, in a session transcript. The expected answer for
+// the recipients that reply concerned is the documented meaning (reason, hard or not); every
+// other recipient keeps its answer. Replies with an enhanced code go into frames whose reply was
+// of the same class (a permanent one into a failure, a transient one into a delay notice or an
+// expiry), and only those whose meaning does not depend on the SMTP phase (an unknown user with
+// a 5.1.x code; any other reason): the frame's own phase stays. A reply of several lines is
+// written as the frame writes one: joined in a DSN field, one line each (with the frame's
+// prefix and indentation) in the text, every other time.
+
+const REPLY_START = /(?:^|[\s:;(\[<'"=])([45]\d\d)[ -]/;
+
+/** Replies of `cases` usable for swapping (see above), each with its filled-in text. */
+export function swapPool(cases) {
+  return cases
+    .filter((c) => /^[45]\d\d[ -]/.test(c.lines[0]) && !c.expect.pseudo && (c.phase === 'rcpt' || c.phase === 'data') && (c.expect.reason !== 'userunknown' || c.expect.status.startsWith('5.1.')))
+    .map((c) => ({ id: c.id, family: c.family, phase: c.phase, lines: c.lines, expect: c.expect }));
+}
+
+const wsNorm = (s) => s.replace(/\s+/g, ' ').trim().toLowerCase();
+
+/** 'mail', 'rcpt', 'data' when the text names the SMTP command just before the reply; else null. */
+function framePhase(text, reply) {
+  const flat = text.replace(/\s+/g, ' ');
+  const firstWords = reply.split(/\s+/).slice(0, 3).join(' ');
+  // the command named last before each place the reply is written (a transcript's ">>> MAIL
+  // From:" before "<<< 552 ..."); a MAIL FROM anywhere wins
+  let phase = null;
+  for (let at = flat.indexOf(firstWords), n = 0; at >= 0 && n < 10; at = flat.indexOf(firstWords, at + 1), n++) {
+    const before = flat.slice(Math.max(0, at - 300), at).toLowerCase();
+    const cmds = [...before.matchAll(/\b(mail from|rcpt to|end of data|data command|after data|>>> data|>>> mail|>>> rcpt)\b/g)];
+    if (!cmds.length) continue;
+    const c = cmds[cmds.length - 1][1];
+    const p = c.includes('mail') ? 'mail' : c.includes('rcpt') ? 'rcpt' : 'data';
+    if (p === 'mail') return p;
+    phase ??= p;
+  }
+  return phase;
+}
+
+/** The permanent remote reply in a failed record's diagnostic, or null. */
+export function remoteReplyOf(rec) {
+  const diag = rec.diagnosticCode ?? '';
+  const m = REPLY_START.exec(diag);
+  if (!m || (rec.action !== 'failed' && rec.action !== 'delayed') || (m[1][0] === '5' && rec.action !== 'failed')) return null;
+  let old = diag.slice(m.index + m[0].length - m[1].length - 1).trim();
+  // Sendmail's own line for the address ("554 <a@b>... 550 Host unknown"): the remote reply is
+  // after the "... "; without one there, the line is the MTA's own text
+  const own = /^[45]\d\d[ -]\S*\.\.\.\s+/.exec(old);
+  if (own) {
+    old = old.slice(own[0].length);
+    if (!/^[45]\d\d[ -]/.test(old)) return null;
+  }
+  return old.split(/\s+/).length >= 3 ? old : null;
+}
+
+/**
+ * The message with the remote reply of record `rec` replaced by the pool entry `entry` wherever
+ * it is written; null when the frame carries no remote reply for it, or when the old reply
+ * would survive somewhere (a form the swap does not know: the message would contradict itself).
+ */
+export function replySwap(raw, rec, entry, { multiLine = false } = {}) {
+  const old = remoteReplyOf(rec);
+  if (!old || old[0] !== entry.lines[0][0]) return null;
+  const tokens = old.split(/\s+/).filter(Boolean);
+  if (tokens.length < 3) return null;
+  const esc = (t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const re = new RegExp(tokens.map(esc).join('\\s+'), 'gi');
+  const fill = (l) => l.replace(/\{rcpt\}/g, rec.recipient).replace(/\{ip\}/g, '192.0.2.25').replace(/\{id\}/g, 'a1b2c3d4e5f6');
+  const reply = entry.lines.map(fill).join(' ');
+  const lines = entry.lines.map(fill);
+  // the code the frame states for this reply: the reply's own, else (a reply without one) the
+  // specific code the MTA derived from it
+  const oldStatus = /^[45]\d\d[ -]#?([245]\.\d{1,3}\.\d{1,3})/.exec(old)?.[1] ?? (rec.status && !rec.status.endsWith('.0.0') && !rec.statusDerived ? rec.status : null);
+  if (rec.recipient && old.toLowerCase().includes(rec.recipient) && !entry.lines.join(' ').includes('{rcpt}')) return null; // the frame names the address only inside the reply
+  // the phase the frame names before the reply: a MAIL FROM refusal is the sender's (the frame
+  // speaks for it); a reply of the other phase would make a report no server sends
+  const phase = framePhase(toLf(raw), old);
+  if (phase === 'mail' || (phase !== null && phase !== entry.phase)) return null;
+  const root = parseEntity(toLf(raw));
+  // the sending MTA's own classification of the failure (PowerMTA's bounce category) is part of
+  // the frame's statement about this reply: a frame that carries one is not swapped
+  for (const e of reportLeaves(root)) if (isStatusLeaf(e) && /^x-[a-z]+-bouncecategory[ \t]*:/im.test(leafText(e) ?? '')) return null;
+  let hits = 0;
+  mapLeafTexts(root, isTextual, (t, e) =>
+    t.replace(re, (_, at, whole) => {
+      hits++;
+      if (!multiLine || lines.length < 2 || isStatusLeaf(e)) return reply;
+      // the text writes each line of the reply: after the prefix the first line has (indent,
+      // "<<< "), or indented by four (Postfix's continuation) when it starts mid-line
+      const lineStart = whole.lastIndexOf('\n', at - 1) + 1;
+      const lead = whole.slice(lineStart, at);
+      const prefix = /^[ \t]*(?:<<<[ \t]*)?$/.test(lead) ? lead : '    ';
+      return lines.join('\n' + prefix);
+    }),
+  );
+  if (!hits) return null;
+  // the DSN's Status of the blocks that carried the reply follows it (MTAs copy the reply's
+  // enhanced code), unless it was the MTA's own (Exim's 5.0.0)
+  if (oldStatus && rec.status === oldStatus) {
+    mapDsn(root, (segs, blocks) => {
+      let any = false;
+      for (const b of blocks) {
+        if (!b.seg.lines.some((l) => l.includes(reply) || l.toLowerCase().includes(rec.recipient))) continue;
+        b.seg.lines = b.seg.lines.map((l) => {
+          const sm = /^(status[ \t]*:[ \t]*)([245]\.\d{1,3}\.\d{1,3})/i.exec(l);
+          if (!sm || sm[2] !== oldStatus) return l;
+          any = true;
+          return sm[1] + entry.expect.status + l.slice(sm[0].length);
+        });
+      }
+      return any ? segs : null;
+    });
+  }
+  // nothing of the old reply may be left (its text past the code, as written)
+  const probe = wsNorm(old.slice(old.search(/\s/) + 1)).slice(0, 40);
+  const rest = [];
+  for (const e of entities(root)) if (isTextual(e)) rest.push(wsNorm(leafText(e) ?? ''));
+  if (probe.length >= 12 && rest.some((t) => t.includes(probe))) return null;
+  // nor the old reply's specific code where the frame states it on its own (a Status field the
+  // swap did not recognise, a JSON "status")
+  if (oldStatus && !oldStatus.endsWith('.0.0') && oldStatus !== entry.expect.status) {
+    const codeRe = new RegExp(`(?<![\\d.])${oldStatus.replace(/\./g, '\\.')}(?![\\d]|\\.\\d)`);
+    if (rest.some((t) => codeRe.test(t))) return null;
+  }
+  return { raw: fromLf(writeEntity(root), lineEndOf(raw)), old, reply };
+}
+
+/**
+ * Runs the reply swaps: for each source and each of its failed recipients with a remote reply,
+ * `perRecipient` pool entries (seeded). Returns the pairs and the differences: a recipient whose
+ * reply was swapped must get the entry's documented reason and hard/soft; the others keep theirs.
+ */
+/**
+ * A neutral frame for a reply: a plain RFC 3464 report (Postfix's layout) of one recipient
+ * refused with it at RCPT TO. What the classifier answers there is what the reply says by itself.
+ */
+export function neutralReport(reply, recipient = 'someone@example.net') {
+  const st = /^[45]\d\d[ -]#?([245]\.\d{1,3}\.\d{1,3})/.exec(reply)?.[1] ?? `${reply[0]}.0.0`;
+  return Buffer.from(
+    [
+      'From: MAILER-DAEMON@mta.example.org (Mail Delivery System)',
+      'To: sender@example.org',
+      'Subject: Undelivered Mail Returned to Sender',
+      'Date: Mon, 2 Mar 2026 10:11:12 +0000',
+      'Message-ID: <neutral.1@mta.example.org>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="n"',
+      '',
+      '--n',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      `<${recipient}>: host mx.example.net[192.0.2.7] said: ${reply} (in reply to RCPT TO command)`,
+      '',
+      '--n',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mta.example.org',
+      '',
+      `Final-Recipient: rfc822; ${recipient}`,
+      `Action: ${reply[0] === '5' ? 'failed' : 'delayed'}`,
+      `Status: ${st}`,
+      'Remote-MTA: dns; mx.example.net',
+      `Diagnostic-Code: smtp; ${reply}`,
+      '',
+      '--n--',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+export function runReplySwaps({ sources, classify, pool, perRecipient = 4, seed = 'r1' }) {
+  const results = [];
+  let pairs = 0;
+  let opaque = 0;
+  const neutralCache = new Map();
+  const neutral = (reply, rcpt) => {
+    const key = reply + '\0' + rcpt;
+    if (!neutralCache.has(key)) neutralCache.set(key, classify('neutral.eml', neutralReport(reply, rcpt)).find((r) => r.recipient === rcpt) ?? null);
+    return neutralCache.get(key);
+  };
+  for (const src of sources) {
+    const raw = readFileSync(src.file);
+    const base = classify(src.name, raw);
+    const seen = new Set();
+    for (const rec of base) {
+      if (!rec.recipient || seen.has(rec.diagnosticCode)) continue;
+      seen.add(rec.diagnosticCode);
+      // a frame that reads more into the reply than the reply says (a phase, its own cause:
+      // "sender was rejected", "my name was rejected", a local program) is not transparent: a
+      // swapped reply would rightly be read through it
+      const old = remoteReplyOf(rec);
+      if (!old) continue;
+      const n0 = neutral(old, rec.recipient);
+      if (!n0 || n0.reason !== rec.reason || n0.hardbounce !== rec.hardbounce) {
+        opaque++;
+        continue;
+      }
+      const draw = rng(hash32(`${seed}:${src.name}:${rec.recipient}`));
+      const picks = new Set();
+      while (picks.size < Math.min(perRecipient, pool.length)) picks.add(pool[Math.floor(draw() * pool.length)]);
+      let k = 0;
+      for (const entry of picks) {
+        const sw = replySwap(raw, rec, entry, { multiLine: k++ % 2 === 1 });
+        if (!sw) continue;
+        pairs++;
+        const got = classify(src.name, sw.raw);
+        const diffs = [];
+        const byR = new Map(got.map((g) => [g.recipient, g]));
+        for (const o of base) {
+          if (!o.recipient) continue;
+          const g = byR.get(o.recipient);
+          const swapped = o.diagnosticCode === rec.diagnosticCode || (o.diagnosticCode ?? '').toLowerCase().includes(sw.old.toLowerCase());
+          if (!g) {
+            diffs.push({ type: 'recipient-lost', recipient: o.recipient, swapped });
+            continue;
+          }
+          if (swapped) {
+            const want = { reason: entry.expect.reason, hardbounce: !!entry.expect.hard };
+            if (g.reason !== want.reason || g.hardbounce !== want.hardbounce) diffs.push({ type: 'swapped', recipient: o.recipient, want, got: { reason: g.reason, hardbounce: g.hardbounce, status: g.status, rule: g.rule, detector: g.detector, diagnosticCode: g.diagnosticCode } });
+          } else {
+            const fields = ANSWER_FIELDS.filter((f) => (o[f] ?? null) !== (g[f] ?? null));
+            if (fields.length) diffs.push({ type: 'other-changed', recipient: o.recipient, fields });
+          }
+        }
+        for (const g of got) if (g.recipient && !base.some((o) => o.recipient === g.recipient)) diffs.push({ type: 'recipient-gained', recipient: g.recipient });
+        // the reply by itself (neutral frame) against its documented meaning: a difference there
+        // is a rule's, not the frame's
+        const n1 = neutral(sw.reply, rec.recipient);
+        const ruleGap = !n1 || n1.reason !== entry.expect.reason || n1.hardbounce !== !!entry.expect.hard;
+        if (diffs.length) results.push({ source: src, entry: entry.id, family: entry.family, detector: rec.detector, diffs, ruleGap, mutated: sw.raw, old: sw.old, reply: sw.reply });
+      }
+    }
+  }
+  return { pairs, opaque, results };
+}
+
+/**
+ * One more recipient that failed the same way, for each recipient of the answer (at most
+ * `perMessage`): the lines naming it in the human-readable part (with the block below them),
+ * its DSN block and X-Failed-Recipients copied for a new address at the same domain. The new
+ * address must get the answer of the one it copies, the others keep theirs (issue #13, harm 4:
+ * every failed recipient of a report, whatever the family).
+ */
+export function runClones({ sources, classify, perMessage = 2, seed = 'c1' }) {
+  const results = [];
+  let pairs = 0;
+  for (const src of sources) {
+    const raw = readFileSync(src.file);
+    const base = classify(src.name, raw);
+    const failed = base.filter((r) => r.recipient && (r.kind === 'bounce' || r.kind === 'delay') && /^[a-z0-9._%+=-]+@[a-z0-9.-]+\.[a-z]{2,}$/.test(r.recipient));
+    for (const rec of failed.slice(0, perMessage)) {
+      const res = cloneRecipient({ text: toLf(raw), eol: lineEndOf(raw), seed: `${seed}:${src.name}:${rec.recipient}` }, rec.recipient);
+      if (!res) continue;
+      pairs++;
+      const m = { raw: fromLf(res.text, lineEndOf(raw)), mapRecipient: (x) => x, mapMessageId: (x) => x, optional: new Set(), duplicates: false, clones: res.clones };
+      const diffs = compareAnswers(base, classify(src.name, m.raw), m);
+      if (diffs.length) results.push({ source: src, mutation: 'clone-text-recipient', group: 'recipients', diffs, mutated: m.raw });
+    }
+  }
+  return { pairs, results };
+}
