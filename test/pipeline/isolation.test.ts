@@ -91,8 +91,11 @@ describe('intake never waits for parsing', () => {
       // to get its own 250, so they were processed by the time the small ones came).
       expect(slowLeft(dataDir)).toBeGreaterThan(0);
 
+      // Waiting for the parses would put seconds into each 250 (a ratio in the hundreds). What
+      // remains is the parse worker's share of the cores: 6.0x was measured in CI on a machine
+      // at load 18 on 2 cores (2026-12-03), where the bound of 5 failed.
       const ratio = median(busy) / median(baseline);
-      expect(ratio, `median 250 latency busy ${median(busy).toFixed(2)} ms vs idle ${median(baseline).toFixed(2)} ms`).toBeLessThan(5);
+      expect(ratio, `median 250 latency busy ${median(busy).toFixed(2)} ms vs idle ${median(baseline).toFixed(2)} ms`).toBeLessThan(10);
       expect(await drained(dataDir)).toEqual({ processed: 152 });
     }, 120_000);
   }
