@@ -8,6 +8,7 @@ import {
   type Channel, type ContactReportKind, type DeliveryState, type EventType, type FailedState, type Figures, type HealthStatus,
   type NotificationKind, type PolicyState, type Profile, type SuspensionCause, type SuppressionReason, type Tier, type WarningCause,
 } from '../domain/index.js';
+import type { FailureInput } from '../store/contract.js';
 import type { SendDecision } from './contract.js';
 
 export type PolicyConfig = {
@@ -56,19 +57,7 @@ export function globalBounceSince(now: number, cfg: Pick<PolicyConfig, 'globalBo
 // A delivery that changed state, a complaint, an unsubscribe: what each calls for.
 
 /** A delivery's failure as the policy keeps it (once per delivery; the store counts it). */
-export interface Failure {
-  deliveryId: number;
-  accountId: string;
-  recipient: string;
-  channel: Channel;
-  campaign: string | null;
-  state: FailedState;
-  reason: string | null;
-  category: string | null;
-  /** Unknown user / mailbox full, hard: counts toward a global bounce. */
-  addressReason: boolean;
-  at: number;
-}
+export type Failure = FailureInput;
 
 export interface DeliveryChangeInput {
   deliveryId: number;
