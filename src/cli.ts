@@ -274,9 +274,12 @@ configCmd
     }
     const cfg = config();
     // "//" keys are comments to the loader: the output stays a valid config file.
-    const db = M.inspectDatabase(cfg.dataDir);
+    const db = cfg.database.url ? null : M.inspectDatabase(cfg.dataDir);
     const inUse = {
-      '// database': `${db.path}${db.exists ? (db.hasMessages ? ' (holds messages)' : db.hasMessages === false ? ' (no messages yet)' : '') : ' (does not exist yet: created on first start)'}`,
+      '// database': db
+        ? `${db.path}${db.exists ? (db.hasMessages ? ' (holds messages)' : db.hasMessages === false ? ' (no messages yet)' : '') : ' (does not exist yet: created on first start)'}`
+        : `PostgreSQL ${M.maskUrlPassword(cfg.database.url)}${cfg.database.readUrl ? `; pre-send reads from ${M.maskUrlPassword(cfg.database.readUrl)}` : ''}`,
+      '// node': M.nodeId(cfg),
       '// verp.secret from': M.describeVerpSecret(cfg),
     };
     console.log(JSON.stringify({ ...inUse, ...M.redactConfig(cfg) }, null, 2));
@@ -364,7 +367,7 @@ program
         try {
           const webhooks = M.configuredDispatcher(cfg, { webhooks: built.store.webhooks, node: built.node }, log);
           const jobs = [...M.standardJobs(cfg, built, processor, webhooks), ...M.policyJobs(cfg, built.policy, built.store, log)];
-          const ran = await new M.Scheduler(built.store.jobs, jobs, log).runDue(now);
+          const ran = await new M.Scheduler(built.store.jobs, jobs, log, { node: built.node }).runDue(now);
           console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
         } finally {
           await processor.stop();
