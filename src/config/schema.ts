@@ -239,6 +239,12 @@ export const configSchema = z
         passwordFile: z.string().default(''),
         /** Connections per pool (the daemon has three: SMTP/API, intake, processing). */
         poolSize: z.number().int().positive().max(100).default(10),
+        /**
+         * How long a node's claim of a batch of received messages holds against the other
+         * nodes (a node killed mid-batch leaves its messages to them after this). 0: a minute
+         * plus the batch's parse bound (src/pipeline/build.ts claimLeaseMs), never cut short.
+         */
+        claimLeaseMs: z.number().int().min(0).default(0),
       })
       .strict()
       .prefault({}),

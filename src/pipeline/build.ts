@@ -54,6 +54,7 @@ export interface Built {
  * slow but live node never has its batch taken over.
  */
 export function claimLeaseMs(config: Config, batchSize = DEFAULT_BATCH): number {
+  if (config.database.claimLeaseMs > 0) return config.database.claimLeaseMs;
   return 60_000 + batchSize * 4 * config.pipeline.parseBudgetMs;
 }
 

@@ -11,7 +11,7 @@ import type { JobRepo, NodeId } from '../store/contract.js';
 // Several nodes on one database (issue #15): a due job is taken with a lease
 // (jobs.acquire: only when the stored next run has come and no other node holds an unexpired
 // lease), run, and given back with its next run (jobs.finish): one node runs each due job
-// once. A node that dies mid-job leaves the lease to lapse (JOB_LEASE_MS at least), then
+// once. A node that dies mid-job leaves the lease to lapse (jobLeaseMs), then
 // another node takes the job; the node itself, restarted under the same id, at once.
 
 export interface Job {
@@ -31,8 +31,18 @@ export function dueByStoredState(state: { nextRunAt: number } | null, cadenceMs:
   return state.nextRunAt <= now || state.nextRunAt > now + cadenceMs;
 }
 
-/** A job's lease lasts this long at least (longer for a job of a longer cadence). */
-export const JOB_LEASE_MS = 10 * 60_000;
+/**
+ * How long a job's lease holds: two cadences, at least a minute, at most ten. A node that
+ * dies mid-job holds it that long; a run longer than its lease may overlap another node's
+ * run of the same job, which every job tolerates (each works through claims and transactions
+ * of its own), and finish() then says so (JOB_LEASE_LOST).
+ */
+export function jobLeaseMs(cadenceMs: number): number {
+  return Math.min(10 * 60_000, Math.max(60_000, 2 * cadenceMs));
+}
+
+/** How far apart the nodes' clocks may be (NTP keeps them within milliseconds). */
+export const CLOCK_SKEW_MS = 60_000;
 
 export interface SchedulerOptions {
   /** This node (job leases); default: this process. */
@@ -51,6 +61,12 @@ export class Scheduler {
    * a backward one stops nothing). Before its first run here, the stored state decides.
    */
   private readonly ranAt = new Map<string, number>();
+  /**
+   * Jobs running in this process now: a tick never starts one again while it runs (a job
+   * longer than the tick; `runDue` called beside the daemon's ticks). The store's lease
+   * cannot tell, as a node may always take its own lease back (after a restart).
+   */
+  private readonly inProgress = new Set<string>();
 
   private readonly node: NodeId;
   private readonly onRan?: SchedulerOptions['onRan'];
@@ -84,38 +100,50 @@ export class Scheduler {
   private async runWhere(now: number, due: (job: Job) => Promise<boolean>): Promise<string[]> {
     const ran: string[] = [];
     for (const job of this.jobs) {
-      if (!(await due(job))) continue;
-      if (!(await this.take(job, now))) continue;
-      const t0 = performance.now();
-      let error: string | null = null;
+      if (this.inProgress.has(job.name)) continue;
+      this.inProgress.add(job.name);
       try {
-        await job.run(now);
-      } catch (err) {
-        error = (err as Error)?.message ?? String(err);
-        repeated.log(this.log, 'error', { evt: 'JOB_FAILED', job: job.name, err }, 'job failed', `JOB_FAILED:${job.name}`);
+        if (!(await due(job)) || !(await this.take(job, now))) continue;
+        ran.push(await this.runOne(job, now));
+      } finally {
+        this.inProgress.delete(job.name);
       }
-      // A failed job is tried again at its next cadence, not in a tight loop.
-      this.ranAt.set(job.name, this.monotonic());
-      const held = await this.jobStates.finish(job.name, this.node, { lastRunAt: now, nextRunAt: now + job.cadenceMs, error });
-      // Its lease lapsed while it ran and another node took the job: that node records its own run.
-      if (!held) this.log.warn({ evt: 'JOB_LEASE_LOST', job: job.name, node: this.node }, 'job ran past its lease; another node took it');
-      this.onRan?.(job.name, (performance.now() - t0) / 1000, error);
-      this.log.debug({ evt: 'JOB_RAN', job: job.name, ms: Math.round(performance.now() - t0), error }, 'job ran');
-      ran.push(job.name);
     }
     return ran;
   }
 
+  /** Runs a job whose lease this node holds, records the run and gives the lease back. */
+  private async runOne(job: Job, now: number): Promise<string> {
+    const t0 = performance.now();
+    let error: string | null = null;
+    try {
+      await job.run(now);
+    } catch (err) {
+      error = (err as Error)?.message ?? String(err);
+      repeated.log(this.log, 'error', { evt: 'JOB_FAILED', job: job.name, err }, 'job failed', `JOB_FAILED:${job.name}`);
+    }
+    // A failed job is tried again at its next cadence, not in a tight loop.
+    this.ranAt.set(job.name, this.monotonic());
+    const held = await this.jobStates.finish(job.name, this.node, { lastRunAt: now, nextRunAt: now + job.cadenceMs, error });
+    // Its lease lapsed while it ran and another node took the job: that node records its own run.
+    if (!held) this.log.warn({ evt: 'JOB_LEASE_LOST', job: job.name, node: this.node }, 'job ran past its lease; another node took it');
+    this.onRan?.(job.name, (performance.now() - t0) / 1000, error);
+    this.log.debug({ evt: 'JOB_RAN', job: job.name, ms: Math.round(performance.now() - t0), error }, 'job ran');
+    return job.name;
+  }
+
   /**
-   * Takes the job's lease for this node. A stored next run further than one cadence away
-   * (dueByStoredState: the clock was set back, `tick --now` in the future) is first brought
+   * Takes the job's lease for this node. A stored next run further than one cadence (and the
+   * clocks' skew) away (the clock was set back, `tick --now` in the future) is first brought
    * back to `now`, as it would otherwise keep the lease from being taken until then.
    */
   private async take(job: Job, now: number): Promise<boolean> {
-    const leaseMs = Math.max(JOB_LEASE_MS, job.cadenceMs);
+    const leaseMs = jobLeaseMs(job.cadenceMs);
     if (await this.jobStates.acquire(job.name, this.node, now, leaseMs)) return true;
     const state = await this.jobStates.get(job.name);
-    if (!state || state.nextRunAt <= now + job.cadenceMs) return false; // not due, or another node holds it
+    // Another node's clock may run ahead of ours by a little: only a next run further away than
+    // that is a clock set back (else the job would run again at once on the slower node).
+    if (!state || state.nextRunAt <= now + job.cadenceMs + CLOCK_SKEW_MS) return false; // not due, or another node holds it
     if (state.leaseHolder && state.leaseHolder !== this.node && state.leaseUntil !== null && state.leaseUntil > now) return false;
     await this.jobStates.save(job.name, state.lastRunAt, now, state.lastError);
     return this.jobStates.acquire(job.name, this.node, now, leaseMs);
