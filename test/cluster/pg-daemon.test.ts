@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { VerpCodec } from '../../src/verp/index.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
+import { testConfig } from '../helpers/env.js';
 import { childEnv, CLI, spawnDaemon, type ChildDaemon } from '../helpers/child.js';
 import { buildDsn } from '../helpers/dsn.js';
 import { BOUNCE_DOMAIN, TEST_SECRET, tmpDir } from '../helpers/env.js';
@@ -134,4 +136,27 @@ describe.skipIf(missing && !inCI)('bounced serve on PostgreSQL', () => {
     expect(await counts()).toEqual({ messages: 2, bounces: 2, received: 0, deliveries: 2 });
     expect(daemon.log()).toMatch(/STORE_WRITE_FAILED/);
   }, 180_000);
+
+  it('reads the pre-send check from database.readUrl (a replica) and writes to database.url', async () => {
+    // A second database stands in for the replica: what only it holds is what the check sees.
+    const primaryUrl = await server!.createDatabase('primary');
+    const replicaUrl = await server!.createDatabase('replica');
+    const built = await buildPipeline(testConfig({ database: { url: primaryUrl, readUrl: replicaUrl } }));
+    const standIn = await buildPipeline(testConfig({ database: { url: replicaUrl } }));
+    try {
+      expect(built.presend).not.toBe(built.store.suppressions);
+      await built.policy.createAccount({ id: 'acme', tier: 'starter' }, 'test', 1);
+      // The account is on the primary only: the check, reading the replica, does not know it.
+      expect(await built.policy.checkSendExisting('acme', 'ann@example.org', 2)).toBeNull();
+      // Once the replica holds it (and a suppression the primary lacks), the check says so.
+      await standIn.policy.createAccount({ id: 'acme', tier: 'starter' }, 'test', 1);
+      await standIn.store.suppressions.add('acme', 'ann@example.org', 'hard_bounce', 'test', 2);
+      expect(await built.store.suppressions.hits('acme', 'ann@example.org')).toEqual([]);
+      const decision = await built.policy.checkSendExisting('acme', 'ann@example.org', 3);
+      expect(decision).toMatchObject({ send: false, reasons: [{ code: 'hard_bounce', scope: 'account' }] });
+    } finally {
+      await built.close();
+      await standIn.close();
+    }
+  });
 });
