@@ -135,6 +135,11 @@ describe.skipIf(missing && !inCI)('bounced serve on PostgreSQL', () => {
     await sleep(1500);
     expect(await counts()).toEqual({ messages: 2, bounces: 2, received: 0, deliveries: 2 });
     expect(daemon.log()).toMatch(/STORE_WRITE_FAILED/);
+
+    // `bounced migrate` on PostgreSQL: the daemon brought the schema up to date already.
+    const migrate = spawnSync(process.execPath, [CLI, 'migrate'], { env: childEnv(env({ BOUNCED_DATA_DIR: tmpDir('b2-pgm-') })), encoding: 'utf8', timeout: 60_000 });
+    expect(migrate.status, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toMatch(/^schema at version \d+ \(up to date\)$/m);
   }, 180_000);
 
   it('reads the pre-send check from database.readUrl (a replica) and writes to database.url', async () => {
