@@ -120,8 +120,8 @@ async function sqliteSource(spec: string): Promise<Source | string> {
   };
 }
 
-async function pgSource(url: string, password?: string): Promise<Source> {
-  const sql = postgres(url, { ...pgOptions({ max: 2, password }), prepare: false });
+async function pgSource(url: string): Promise<Source> {
+  const sql = postgres(url, { ...pgOptions({ max: 2 }), prepare: false });
   return {
     describe: () => url,
     async count(t) {
@@ -190,7 +190,8 @@ export async function copyStore(from: string, to: string, opts: CopyOptions = {}
   if (!isPostgresUrl(to)) return { ok: false, code: 'target_not_postgres', error: `--to must be a postgres:// URL (got ${String(to).replace(/:[^:@/]*@/, ':***@')})` };
   // The target's schema first (migrations), then a plain connection for the copy.
   await (await openPostgres(to, { max: 1, password: opts.password })).close();
-  const source = isPostgresUrl(from) ? await pgSource(from, opts.password) : await sqliteSource(from);
+  // The password file is the target's; a PostgreSQL source carries its own in its URL (or PGPASSWORD).
+  const source = isPostgresUrl(from) ? await pgSource(from) : await sqliteSource(from);
   if (typeof source === 'string') return { ok: false, code: 'source_missing', error: source };
   const sql = postgres(to, pgOptions({ max: 2, password: opts.password }));
   try {

@@ -125,5 +125,13 @@ describe.skipIf(missing && !inCI)('bounced store copy', () => {
     const items = (await api(pg, '/v1/bounces?account=acme&limit=100')).body.items as Array<{ id: number; messageId: string }>;
     expect(items.at(-1)!.messageId).toBe('m9');
     expect(items.at(-1)!.id).toBeGreaterThan(Math.max(...before.bounces.items.map((b: { id: number }) => b.id)));
+
+    // PostgreSQL to PostgreSQL too (another server, a new cluster): the same rows.
+    await pg.stop();
+    const url2 = await server!.createDatabase('copy2');
+    const onward = copy('--from', url, '--to', url2);
+    expect(onward.status, onward.stderr).toBe(0);
+    expect(onward.stdout).toMatch(/^messages\t9 rows\t9 inserted\t9 in the target$/m);
+    expect(onward.stdout).toMatch(/^events\t\d+ rows\t\d+ inserted\t\d+ in the target$/m);
   }, 180_000);
 });
