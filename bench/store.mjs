@@ -85,7 +85,10 @@ async function presend() {
 
 // -- settle --------------------------------------------------------------------------------
 const raw = Buffer.from('From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered\r\n\r\nreport\r\n');
-const envelope = (i) => ({ receivedAt: NOW, source: 'smtp', mailFrom: '', rcptTo: [`b+${i}@bounces.test`], remoteIp: '127.0.0.1', helo: 'mx', raw });
+// Distinct bytes per message: equal ones would be settled as duplicates of the first (the
+// settling transaction checks again, src/store/*/repos.ts settle), writing nothing.
+let rawSeq = 0;
+const envelope = (i) => ({ receivedAt: NOW, source: 'smtp', mailFrom: '', rcptTo: [`b+${i}@bounces.test`], remoteIp: '127.0.0.1', helo: 'mx', raw: Buffer.concat([raw, Buffer.from(`${++rawSeq}\r\n`)]) });
 let seq = 0;
 const bounceOf = (account, i) => ({
   createdAt: NOW, accountId: account, messageId: `spring/m${i}`, recipient: `r${i}@example.net`, reportedRecipient: `r${i}@example.net`, kind: 'bounce',

@@ -262,6 +262,34 @@ program
     console.log(`wrote ${r.file}: ${r.bytes} bytes, ${r.pages} pages, schema version ${r.schemaVersion}, quick_check ok`);
   });
 
+// `store copy` (issue #15 part 2): an installation's SQLite database into PostgreSQL (src/store/copy.ts).
+const storeCmd = program.command('store').description('the database as a whole');
+storeCmd
+  .command('copy')
+  .description('copy every row of a database (SQLite file or directory, or postgres://) into PostgreSQL; counts checked; stop the daemon first')
+  .requiredOption('--from <source>', 'sqlite:PATH, a bounced.db file or its directory, or postgres://...')
+  .requiredOption('--to <url>', 'postgres://... (migrated first)')
+  .option('--resume', 'finish a copy that stopped: rows already in the target are kept')
+  .option('--force', 'empty the target first')
+  .action(async (opts: { from: string; to: string; resume?: boolean; force?: boolean }) => {
+    const cfg = config();
+    const { copyStore } = await import('./store/copy.js');
+    const { storeTarget } = await import('./pipeline/build.js');
+    const r = await copyStore(opts.from, opts.to, {
+      resume: Boolean(opts.resume),
+      force: Boolean(opts.force),
+      password: storeTarget(cfg).postgres?.password,
+      onTable: (t) => console.log(`${t.table}\t${t.source} rows\t${t.inserted} inserted\t${t.target} in the target`),
+    });
+    if (!r.ok) {
+      console.error(`bounced store copy: ${r.error}`);
+      process.exitCode = r.code === 'target_not_empty' || r.code === 'counts_differ' ? 1 : 66; // EX_NOINPUT: no such source
+      return;
+    }
+    const total = r.tables.reduce((n, t) => n + t.source, 0);
+    console.log(`copied ${r.tables.length} tables, ${total} rows; counts equal on both sides`);
+  });
+
 const configCmd = program.command('config').description('configuration');
 configCmd
   .command('print')
@@ -274,9 +302,12 @@ configCmd
     }
     const cfg = config();
     // "//" keys are comments to the loader: the output stays a valid config file.
-    const db = M.inspectDatabase(cfg.dataDir);
+    const db = cfg.database.url ? null : M.inspectDatabase(cfg.dataDir);
     const inUse = {
-      '// database': `${db.path}${db.exists ? (db.hasMessages ? ' (holds messages)' : db.hasMessages === false ? ' (no messages yet)' : '') : ' (does not exist yet: created on first start)'}`,
+      '// database': db
+        ? `${db.path}${db.exists ? (db.hasMessages ? ' (holds messages)' : db.hasMessages === false ? ' (no messages yet)' : '') : ' (does not exist yet: created on first start)'}`
+        : `PostgreSQL ${M.maskUrlPassword(cfg.database.url)}${cfg.database.readUrl ? `; pre-send reads from ${M.maskUrlPassword(cfg.database.readUrl)}` : ''}`,
+      '// node': M.nodeId(cfg),
       '// verp.secret from': M.describeVerpSecret(cfg),
     };
     console.log(JSON.stringify({ ...inUse, ...M.redactConfig(cfg) }, null, 2));
@@ -364,7 +395,7 @@ program
         try {
           const webhooks = M.configuredDispatcher(cfg, { webhooks: built.store.webhooks, node: built.node }, log);
           const jobs = [...M.standardJobs(cfg, built, processor, webhooks), ...M.policyJobs(cfg, built.policy, built.store, log)];
-          const ran = await new M.Scheduler(built.store.jobs, jobs, log).runDue(now);
+          const ran = await new M.Scheduler(built.store.jobs, jobs, log, { node: built.node }).runDue(now);
           console.log(JSON.stringify({ now: new Date(now).toISOString(), ran }));
         } finally {
           await processor.stop();

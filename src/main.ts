@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi, type ReadinessCheck } from './api/app.js';
 import { Metrics } from './metrics.js';
 import { configuredDispatcher } from './webhooks/dispatcher.js';
-import { redactConfig } from './config/load.js';
+import { maskUrlPassword, redactConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { Listener, type ListenerDeps } from './listener/index.js';
@@ -47,7 +47,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const { store, verp, policy, rules } = built;
   // dataDir defaults to ./data of the current directory: say which database and which VERP
   // secret this daemon uses (the secret's source, never the secret).
-  log.info({ evt: 'DATA_IN_USE', database: resolve(config.dataDir, DB_FILE), verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
+  const database = config.database.url ? maskUrlPassword(config.database.url) : resolve(config.dataDir, DB_FILE);
+  log.info({ evt: 'DATA_IN_USE', database, node: built.node, verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
   const metrics = new Metrics({ suppressions: () => store.suppressions.counts() });
   const webhooks = configuredDispatcher(config, { webhooks: store.webhooks, node: built.node }, log.child({ mod: 'webhooks' }), metrics.countWebhook);
   const onSettled = (settled: SettledSummary[]) => {
@@ -91,7 +92,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     processor = local;
   }
 
-  const scheduler = new Scheduler(store.jobs, [...standardJobs(config, built, processor, webhooks), ...policyJobs(config, policy, store, log.child({ mod: 'notify' }))], log.child({ mod: 'scheduler' }), metrics.observeJob);
+  const scheduler = new Scheduler(store.jobs, [...standardJobs(config, built, processor, webhooks), ...policyJobs(config, policy, store, log.child({ mod: 'notify' }))], log.child({ mod: 'scheduler' }), { node: built.node, onRan: metrics.observeJob });
   const tailer = config.tail.file
     ? new LogTailer({
         path: config.tail.file,

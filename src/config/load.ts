@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { recordOrigin } from './origin.js';
-import { configSchema, SECRET_PATHS, type Config } from './schema.js';
+import { configSchema, SECRET_PATHS, URL_SECRET_PATHS, type Config } from './schema.js';
 
 // Defaults < config file < BOUNCED_* environment < flags. This module is the only reader
 // of process.env in bounced (the env is passed in, so tests give their own).
@@ -177,11 +177,30 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** A copy safe to print or log: secrets replaced by "[redacted]" (or "" when unset). */
+/** A copy safe to print or log: secrets replaced by "[redacted]" (or "" when unset); URLs keep all but their password. */
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
-  for (const path of SECRET_PATHS) if (getPath(copy, path)) setPath(copy, path, '[redacted]');
+  for (const path of SECRET_PATHS) {
+    const value = getPath(copy, path);
+    if (value) setPath(copy, path, URL_SECRET_PATHS.includes(path) ? maskUrlPassword(String(value)) : '[redacted]');
+  }
   return copy as unknown as Config;
+}
+
+/**
+ * postgres://user:secret@host/db -> postgres://user:***@host/db; a URL that does not parse is
+ * redacted whole (it may still hold the password somewhere).
+ */
+export function maskUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    // A password may also ride in the query string (?password=...).
+    for (const k of [...u.searchParams.keys()]) if (/pass/i.test(k)) u.searchParams.set(k, '***');
+    return u.toString();
+  } catch {
+    return '[redacted]';
+  }
 }
 
 /** Every key with its environment name and default: the README's reference table. */

@@ -223,6 +223,37 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The shared database of several nodes (issue #15): a postgres:// URL selects PostgreSQL;
+     * empty keeps the embedded SQLite in dataDir. The URL may hold the password; a password
+     * file keeps it out of the URL and the environment (both never logged: `config print`
+     * masks it). The read URL, when set, serves the pre-send check (a read replica).
+     */
+    database: z
+      .object({
+        /** postgres://user@host:port/db (or postgresql://); empty: SQLite in dataDir. */
+        url: z.string().refine((u) => u === '' || /^postgres(ql)?:\/\//i.test(u), 'expected postgres://... or empty (SQLite)').default(''),
+        /** postgres://... of a read replica for the pre-send check; empty: the primary. */
+        readUrl: z.string().refine((u) => u === '' || /^postgres(ql)?:\/\//i.test(u), 'expected postgres://... or empty').default(''),
+        /** A file holding the password (its first line), for both URLs unless they carry one. */
+        passwordFile: z.string().default(''),
+        /** Connections per pool (the daemon has three: SMTP/API, intake, processing). */
+        poolSize: z.number().int().positive().max(100).default(10),
+        /**
+         * How long a node's claim of a batch of received messages holds against the other
+         * nodes (a node killed mid-batch leaves its messages to them after this). 0: a minute
+         * plus the batch's parse bound (src/pipeline/build.ts claimLeaseMs), never cut short.
+         */
+        claimLeaseMs: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * This daemon's name among the nodes on one database: claims of messages, webhook
+     * deliveries and job leases are held under it, and a restarted node takes back its own.
+     * Empty: the host name and a hash of the resolved dataDir (src/pipeline/build.ts nodeId).
+     */
+    nodeId: z.string().regex(/^[A-Za-z0-9._:@-]{0,100}$/, 'letters, digits and . _ : @ - (at most 100)').default(''),
     /** Account policy: suppression, rates, suspension (src/policy). Rates are fractions. */
     policy: z
       .object({
@@ -278,4 +309,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Paths whose values are secrets: redacted in `config print` and logs; *_FILE accepted. */
-export const SECRET_PATHS = ['adminKey', 'verp.secret'] as const;
+export const SECRET_PATHS = ['adminKey', 'verp.secret', 'database.url', 'database.readUrl'] as const;
+
+/** Secret paths that are URLs: printed with the password masked, not redacted whole. */
+export const URL_SECRET_PATHS: readonly string[] = ['database.url', 'database.readUrl'];

@@ -82,6 +82,8 @@ export class Processor {
   private again = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Wakes this processor when another node's claim lapses (several nodes on one database). */
+  private leaseTimer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly now: () => number;
@@ -152,6 +154,7 @@ export class Processor {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
     const closing = this.parser.close();
     if (this.running) await this.running;
     await closing;
@@ -178,7 +181,10 @@ export class Processor {
         this.scheduleRetry(err);
         return;
       }
-      if (claimed.length === 0) return;
+      if (claimed.length === 0) {
+        await this.watchOthersClaims();
+        return;
+      }
       // A message tried before and never settled goes alone; the others go together.
       const tried = (m: PendingMessage) => this.pastAttempts(m) > 0;
       const untried = claimed.findIndex(tried);
@@ -329,6 +335,29 @@ export class Processor {
         'message processed',
       );
     }
+  }
+
+  /**
+   * Nothing to claim, yet messages may wait under another node's claim: a node that died
+   * mid-batch holds them until its lease lapses, and nothing else would wake this processor
+   * then (no new mail here, the process-spool job a minute later at best). So when the oldest
+   * unsettled message is claimed by another node, a pass is asked for just after its lease.
+   */
+  private async watchOthersClaims(): Promise<void> {
+    if (this.stopped || this.leaseTimer) return;
+    let first;
+    try {
+      [first] = await this.store.messages.list({ state: 'received', limit: 1 });
+    } catch {
+      return; // the next pass (a kick, the process-spool job) asks again
+    }
+    if (!first || first.claimedBy === null || first.claimedBy === this.opts.node || first.claimedUntil === null) return;
+    const wait = Math.min(Math.max(first.claimedUntil - this.now(), 0), this.leaseMs) + 100;
+    this.leaseTimer = setTimeout(() => {
+      this.leaseTimer = null;
+      this.kick();
+    }, wait);
+    this.leaseTimer.unref();
   }
 
   /** The store failed (locked, disk full) or no parser could start: keep the messages `received` and try again later. */

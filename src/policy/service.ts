@@ -4,7 +4,7 @@ import {
   ADDABLE_REASONS, monthOf, PROFILES, REMOVABLE_REASONS, RULES_ACTOR, TIERS, type AddableReason, type CampaignState, type Channel,
   type Profile, type SuppressionReason, type Tier,
 } from '../domain/index.js';
-import type { Account, Appeal, Notification, Store } from '../store/contract.js';
+import type { Account, Appeal, Notification, Store, SuppressionRepo } from '../store/contract.js';
 import type { VerpCodec } from '../verp/index.js';
 import { PolicyRules, type PolicyTx } from './apply.js';
 import type { Health, PolicyService as PolicyContract, SendDecision, SuppressionRecord } from './contract.js';
@@ -54,6 +54,8 @@ export class PolicyService implements PolicyContract {
     private readonly config: Config,
     private readonly verp: VerpCodec,
     readonly rules: PolicyRules = new PolicyRules(config.policy),
+    /** The pre-send check's reads: a read replica (database.readUrl), else the store. */
+    private readonly presend: Pick<SuppressionRepo, 'preSend' | 'hitsMany'> = store.suppressions,
   ) {}
 
   private get cfg() {
@@ -152,7 +154,7 @@ export class PolicyService implements PolicyContract {
 
   private async check(accountId: string, address: string, opts: CheckOptions): Promise<{ accountExists: boolean; decision: SendDecision }> {
     const addr = canonicalAddress(address.trim());
-    const { accountExists, state, hits, campaignCancelledAt } = await this.store.suppressions.preSend(accountId, addr, opts.campaign ?? null);
+    const { accountExists, state, hits, campaignCancelledAt } = await this.presend.preSend(accountId, addr, opts.campaign ?? null);
     const channel = opts.channel ?? 'marketing';
     const campaign = campaignCancelledAt === null ? null : { cancelledAt: campaignCancelledAt };
     return { accountExists, decision: decideSend(addr, state, channel === 'marketing' ? hits : [], campaign, channel) };
@@ -164,7 +166,7 @@ export class PolicyService implements PolicyContract {
     const [state, campaign, hits] = await Promise.all([
       this.store.accounts.state(accountId),
       opts.campaign ? this.store.campaigns.get(accountId, opts.campaign) : Promise.resolve(null),
-      channel === 'marketing' ? this.store.suppressions.hitsMany(accountId, addrs) : Promise.resolve(addrs.map(() => [])),
+      channel === 'marketing' ? this.presend.hitsMany(accountId, addrs) : Promise.resolve(addrs.map(() => [])),
     ]);
     const cancelled = campaign?.state === 'cancelled' && campaign.cancelledAt !== null ? { cancelledAt: campaign.cancelledAt } : null;
     return addrs.map((addr, i) => decideSend(addr, state, hits[i]!, cancelled, channel));

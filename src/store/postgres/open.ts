@@ -20,6 +20,8 @@ export interface PgStoreOptions {
   idleTimeoutS?: number;
   /** Skip migrations (a read replica, or a node that must not change the schema). */
   migrate?: boolean;
+  /** The password when the URL carries none (database.passwordFile); never logged. */
+  password?: string;
 }
 
 /** A key for pg_advisory_xact_lock: nodes that start together migrate one at a time. */
@@ -39,6 +41,7 @@ export function pgOptions(opts: PgStoreOptions = {}): postgres.Options<Record<st
       int8number: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
     },
     transform: { undefined: null },
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
   };
 }
 
@@ -59,9 +62,18 @@ export async function migratePg(sql: postgres.Sql): Promise<number[]> {
   return applied;
 }
 
+function urlHasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** Connects to PostgreSQL at `url` and brings the schema up to date. */
 export async function openPostgres(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
-  const sql = postgres(url, pgOptions(opts));
+  // A password in the URL is the operator's explicit choice: the password file does not override it.
+  const sql = postgres(url, pgOptions(urlHasPassword(url) ? { ...opts, password: undefined } : opts));
   try {
     const applied = opts.migrate === false ? [] : await migratePg(sql);
     return new PgStore(sql, applied);

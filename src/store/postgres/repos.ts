@@ -221,6 +221,7 @@ export class PgMessages implements C.MessageRepo {
   }
 
   settle(id: number, st: C.Settlement, now: number): Promise<boolean> {
+    if (st.state === 'processed') return this.settleProcessed(id, st, now);
     return this.c.run(async (q) =>
       (await count(
         q,
@@ -233,26 +234,65 @@ export class PgMessages implements C.MessageRepo {
           now,
           st.state === 'unparseable' ? st.error : null,
           st.state === 'unparseable' ? null : st.kind,
-          st.state === 'processed' ? st.detector : null,
+          null, // detector: processed only
           st.state === 'unparseable' ? null : st.reportMessageId,
           st.state === 'duplicate' ? st.duplicateOf : null,
-          st.state === 'processed' ? (st.duplicateKey ?? null) : null,
-          st.state === 'processed' ? (st.warning ?? null) : null,
+          null, // duplicate_key, warning: processed only
+          null,
         ],
       )) === 1,
     );
   }
 
-  findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null> {
-    return this.c.run(async (q) => {
-      const bySha = (await one(q, `SELECT id FROM messages WHERE sha256 = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [sha256, id]))?.id as number | undefined;
-      const byKey =
-        duplicateKey === null
-          ? undefined
-          : ((await one(q, `SELECT id FROM messages WHERE duplicate_key = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [duplicateKey, id]))?.id as number | undefined);
-      if (bySha === undefined) return byKey ?? null;
-      return byKey === undefined ? bySha : Math.min(bySha, byKey);
+  /**
+   * Two nodes may settle copies of one report at once (the same DSN sent to both MX hosts):
+   * the processor's duplicate check ran before this transaction, so it is made again here,
+   * under transaction-level advisory locks on the report's identity (its bytes, its duplicate
+   * key), which the other copy's transaction waits for until this one commits. The later
+   * copy is settled as the duplicate of the earlier and false says "write nothing for it".
+   */
+  private settleProcessed(id: number, st: Extract<C.Settlement, { state: 'processed' }>, now: number): Promise<boolean> {
+    return this.c.unit(async (q) => {
+      const m = await one(q, `SELECT sha256 FROM messages WHERE id = $1 AND state = 'received'`, [id]);
+      if (!m) return false;
+      const key = st.duplicateKey ?? null;
+      // Always the bytes first, then the key: one order, fewer deadlocks (PostgreSQL breaks any, 40P01 -> busy, retried).
+      await all(q, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`bounced:dup:sha:${m.sha256 as string}`]);
+      if (key !== null) await all(q, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`bounced:dup:key:${key}`]);
+      const earlier = await this.duplicateOf(q, id, m.sha256 as string, key);
+      if (earlier !== null) {
+        await all(
+          q,
+          `UPDATE messages SET state = 'duplicate', processed_at = $2, kind = $3, report_message_id = $4, duplicate_of = $5, claimed_by = NULL, claimed_until = NULL
+            WHERE id = $1 AND state = 'received'`,
+          [id, now, st.kind, st.reportMessageId, earlier],
+        );
+        return false;
+      }
+      return (
+        (await count(
+          q,
+          `UPDATE messages SET state = 'processed', processed_at = $2, error = NULL, kind = $3, detector = $4, report_message_id = $5,
+                  duplicate_of = NULL, duplicate_key = $6, warning = $7, claimed_by = NULL, claimed_until = NULL
+            WHERE id = $1 AND state = 'received'`,
+          [id, now, st.kind, st.detector, st.reportMessageId, key, st.warning ?? null],
+        )) === 1
+      );
     });
+  }
+
+  private async duplicateOf(q: Q, id: number, sha256: string, duplicateKey: string | null): Promise<number | null> {
+    const bySha = (await one(q, `SELECT id FROM messages WHERE sha256 = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [sha256, id]))?.id as number | undefined;
+    const byKey =
+      duplicateKey === null
+        ? undefined
+        : ((await one(q, `SELECT id FROM messages WHERE duplicate_key = $1 AND id <> $2 AND state IN ('processed', 'duplicate') ORDER BY id LIMIT 1`, [duplicateKey, id]))?.id as number | undefined);
+    if (bySha === undefined) return byKey ?? null;
+    return byKey === undefined ? bySha : Math.min(bySha, byKey);
+  }
+
+  findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null> {
+    return this.c.run(async (q) => this.duplicateOf(q, id, sha256, duplicateKey));
   }
 
   get(id: number): Promise<C.MessageSummary | null> {

@@ -112,9 +112,23 @@ export class SqliteMessages implements C.MessageRepo {
   }
 
   settle(id: number, st: C.Settlement, now: number): Promise<boolean> {
-    return this.c.g.read(
-      () =>
-        this.c.s.settle.run({
+    const { s } = this.c;
+    return this.c.g.read(() => {
+      // The duplicate check again, in the settling transaction (PostgreSQL's settleProcessed
+      // says why): a copy settled meanwhile by another process makes this one its duplicate.
+      if (st.state === 'processed') {
+        const sha = s.receivedSha.get(id) as string | undefined;
+        if (sha === undefined) return false;
+        const bySha = s.duplicateBySha.get(sha, id) as number | undefined;
+        const byKey = st.duplicateKey ? (s.duplicateByKey.get(st.duplicateKey, id) as number | undefined) : undefined;
+        const earlier = bySha === undefined ? byKey : byKey === undefined ? bySha : Math.min(bySha, byKey);
+        if (earlier !== undefined) {
+          s.settle.run({ id, now, state: 'duplicate', error: null, kind: st.kind, detector: null, rmid: st.reportMessageId, duplicateOf: earlier, duplicateKey: null, warning: null });
+          return false;
+        }
+      }
+      return (
+        s.settle.run({
           id,
           now,
           state: st.state,
@@ -125,8 +139,9 @@ export class SqliteMessages implements C.MessageRepo {
           duplicateOf: st.state === 'duplicate' ? st.duplicateOf : null,
           duplicateKey: st.state === 'processed' ? (st.duplicateKey ?? null) : null,
           warning: st.state === 'processed' ? (st.warning ?? null) : null,
-        }).changes === 1,
-    );
+        }).changes === 1
+      );
+    });
   }
 
   findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null> {

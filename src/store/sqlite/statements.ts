@@ -97,6 +97,7 @@ export function prepareStatements(db: Database.Database) {
               claimed_by = NULL, claimed_until = NULL
         WHERE id = @id AND state = 'received'`,
     ),
+    receivedSha: p(`SELECT sha256 FROM messages WHERE id = ? AND state = 'received'`).pluck(),
     duplicateBySha: p(DUPLICATE_SQL.bySha).pluck(),
     duplicateByKey: p(DUPLICATE_SQL.byKey).pluck(),
     getMessage: p(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
