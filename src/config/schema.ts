@@ -257,6 +257,29 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Connected inboxes (issue #17): bounces of one-to-one mail found over IMAP (src/inbox). */
+    inboxes: z
+      .object({
+        /**
+         * The key that encrypts inbox credentials at rest (AES-256-GCM): 64 hex digits or the
+         * base64 of 32 bytes. Empty: inboxes cannot be added and none is synced.
+         */
+        credentialKey: z.string().default(''),
+        /** Keys the credentials may still be stored with while the key is rotated (read only). */
+        previousCredentialKeys: z.array(z.string()).default([]),
+        /** How far back a gateway notice may refer to a sent message. */
+        windowHours: z.number().positive().max(24 * 60).default(72),
+        /** How often each inbox is synced (the scheduler's inbox-sync job looks every 15 s). */
+        pollIntervalSeconds: z.number().int().min(5).default(60),
+        /** Bytes of one message fetched and parsed (a report's head; the rest is attachments). */
+        maxMessageBytes: z.number().int().min(64 * 1024).max(16 * 1024 * 1024).default(1024 * 1024),
+        /** UIDs read per folder per sync: a large mailbox is caught up over several syncs. */
+        maxMessagesPerSync: z.number().int().positive().default(2000),
+        /** A sync stops at the next checkpoint once it has run this long. */
+        syncTimeSeconds: z.number().int().positive().default(60),
+      })
+      .strict()
+      .prefault({}),
     /** Mail to account contacts (warnings, suspensions, appeals) through an SMTP relay. */
     notify: z
       .object({
@@ -278,4 +301,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Paths whose values are secrets: redacted in `config print` and logs; *_FILE accepted. */
-export const SECRET_PATHS = ['adminKey', 'verp.secret'] as const;
+export const SECRET_PATHS = ['adminKey', 'verp.secret', 'inboxes.credentialKey'] as const;
