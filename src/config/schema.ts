@@ -254,6 +254,10 @@ export const configSchema = z
         reviewNewAccounts: z.boolean().default(false),
         /** Hold an account for review once its monthly sends pass this (0: never). */
         reviewMonthlySends: z.number().int().min(0).default(0),
+        /** One-to-one mail (connected inboxes, issue #17): monthly hard bounces / sends that suspends it. */
+        oneToOneHardBounceLimit: z.number().positive().max(1).default(0.1),
+        /** One-to-one sends in the month before its rate counts. */
+        oneToOneMinimumVolume: z.number().int().min(0).default(20),
       })
       .strict()
       .prefault({}),

@@ -633,6 +633,8 @@ export const sqliteMigrations: Migration[] = [
         PRIMARY KEY (inbox_id, recipient, sent_at, message_key)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX inbox_sent_time ON inbox_sent(inbox_id, sent_at);
+      -- the one-to-one channel's sends of a month (InboxRepo.sendsOf)
+      CREATE INDEX inbox_sent_recipients_time ON inbox_sent_recipients(inbox_id, sent_at);
 
       -- A bounce found in an inbox: once per (inbox, dedupe key) whatever UIDVALIDITY does; the
       -- message row it was stored as (source imap), found again by (inbox, folder, UIDVALIDITY, UID).
