@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RAW_HEAD_BYTES } from '../domain/index.js';
 import { isAddressOrRange } from '../client-address.js';
+import { parseCredentialKey } from '../inbox/credentials.js';
 
 // The one description of bounced's configuration. Every key has a default, so an empty
 // config file (or none) runs a loopback-only daemon on ./data. The environment name of
@@ -8,6 +9,15 @@ import { isAddressOrRange } from '../client-address.js';
 // Keys listed in SECRET_PATHS may also be read from a file named by <NAME>_FILE.
 
 const port = z.number().int().min(0).max(65535);
+const CREDENTIAL_KEY_FORMAT = 'expected 64 hex digits or the base64 of 32 bytes';
+function isCredentialKey(v: string): boolean {
+  try {
+    parseCredentialKey(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export const configSchema = z
@@ -268,9 +278,9 @@ export const configSchema = z
          * The key that encrypts inbox credentials at rest (AES-256-GCM): 64 hex digits or the
          * base64 of 32 bytes. Empty: inboxes cannot be added and none is synced.
          */
-        credentialKey: z.string().default(''),
+        credentialKey: z.string().refine((v) => v === '' || isCredentialKey(v), CREDENTIAL_KEY_FORMAT).default(''),
         /** Keys the credentials may still be stored with while the key is rotated (read only). */
-        previousCredentialKeys: z.array(z.string()).default([]),
+        previousCredentialKeys: z.array(z.string().refine(isCredentialKey, CREDENTIAL_KEY_FORMAT)).default([]),
         /** How far back a gateway notice may refer to a sent message. */
         windowHours: z.number().positive().max(24 * 60).default(72),
         /** How often each inbox is synced (the scheduler's inbox-sync job looks every 15 s). */

@@ -163,8 +163,14 @@ export class InboxService {
     return [...this.held.values()].map((h) => h.watcher.status());
   }
 
+  /**
+   * Stops: no new sync; those running are cut at once (their connections closed; what they
+   * recorded stays, the next sync resumes at their last checkpoint), so shutdown stays within
+   * a container's grace period whatever an IMAP server does.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const id of this.inFlight.keys()) this.held.get(id)?.watcher.abort();
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
@@ -228,6 +234,8 @@ export class InboxService {
           lastSyncAt: st.lastSyncAt ?? i.status.lastSyncAt,
           counters: { ...st.counters, pendingUids: st.pendingUids },
         };
+    // cut by stop(): not the inbox's fault, its status stays as it was
+    if (!outcome.ok && this.stopped) return outcome;
     // a removed inbox's status is not written back (the UPDATE finds no row)
     await this.o.store.inboxes.setStatus(i.id, status);
     const found = Object.values(st.counters.bounces).reduce((a, b) => a + b, 0) - (before ? Object.values(before.counters.bounces).reduce((a, b) => a + b, 0) : 0);

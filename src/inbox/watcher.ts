@@ -167,6 +167,15 @@ export class InboxWatcher {
   }
 
   /**
+   * Ends a syncOnce() in progress at once (shutdown): its connection is closed, so it returns
+   * an error; what it recorded stays, and the next sync resumes from its last checkpoint.
+   */
+  abort(): void {
+    this.deadline = 0;
+    this.client?.close();
+  }
+
+  /**
    * One connection, one sync of Sent and the inbox, logout: `bounced inboxes sync --once` and
    * the daemon's scheduled sync. `timeBudgetMs`: stop at the next checkpoint once it has run
    * that long (the rest is read by the next sync).

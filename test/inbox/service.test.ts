@@ -3,6 +3,7 @@
 // become one-to-one records of the account; a restart records nothing twice; a wrong
 // password is the inbox's status, with its back-off.
 import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,5 +148,35 @@ describe.skipIf(Boolean(missing))('connected inboxes in the daemon (store, intak
     const due = (await built.store.inboxes.list()).filter((i) => svc.isDue(i, later)).map((i) => i.user);
     expect(due).toEqual(['alice', 'alice']);
     expect(logText).toContain('"evt":"INBOX_AUTH_FAILED"');
+  });
+
+  it('stop() cuts a sync in progress at once (a server that never greets), and leaves its status as it was', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((sock) => void sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const r = await registerInbox(built.store, credentialKeys(config.inboxes), { accountId: 'acme', host: '127.0.0.1', port, tls: 'none', user: 'x', secret: { kind: 'password', password: 'y' } }, Date.now());
+      if (!r.ok) throw new Error(r.message);
+      const svc = service(built);
+      expect(await svc.kick(Date.now())).toBeGreaterThanOrEqual(1);
+      // connected, waiting for a greeting that never comes (imapflow waits 16 s for it)
+      for (let i = 0; i < 100 && sockets.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+      expect(sockets.length).toBe(1);
+      const t0 = Date.now();
+      await svc.stop();
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect((await built.store.inboxes.get(r.inbox.id))!.status.state).toBe('new');
+      // stopped: it starts nothing more
+      expect(await svc.kick(Date.now())).toBe(0);
+    } finally {
+      for (const sck of sockets) sck.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('a credential key that is not 32 bytes is a configuration error', () => {
+    expect(() => testConfig({ inboxes: { credentialKey: 'abc' } })).toThrow(/inboxes\.credentialKey/);
+    expect(() => testConfig({ inboxes: { credentialKey: KEY, previousCredentialKeys: ['zz'] } })).toThrow(/previousCredentialKeys/);
   });
 });
