@@ -180,7 +180,10 @@ function editDistance(a: string, b: string): number {
 /** A copy safe to print or log: secrets replaced by "[redacted]" (or "" when unset). */
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
-  for (const path of SECRET_PATHS) if (getPath(copy, path)) setPath(copy, path, '[redacted]');
+  for (const path of SECRET_PATHS) {
+    const v = getPath(copy, path);
+    if (Array.isArray(v) ? v.length : v) setPath(copy, path, Array.isArray(v) ? v.map(() => '[redacted]') : '[redacted]');
+  }
   return copy as unknown as Config;
 }
 

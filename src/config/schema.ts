@@ -315,4 +315,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Paths whose values are secrets: redacted in `config print` and logs; *_FILE accepted. */
-export const SECRET_PATHS = ['adminKey', 'verp.secret', 'inboxes.credentialKey'] as const;
+export const SECRET_PATHS = ['adminKey', 'verp.secret', 'inboxes.credentialKey', 'inboxes.previousCredentialKeys'] as const;

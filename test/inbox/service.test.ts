@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf } from '../../src/domain/index.js';
+import { redactConfig } from '../../src/config/load.js';
 import { credentialKeys, InboxService, registerInbox } from '../../src/inbox/service.js';
 import { buildPipeline, type Built } from '../../src/pipeline/build.js';
 import type { Config } from '../../src/config/schema.js';
@@ -178,5 +179,11 @@ describe.skipIf(Boolean(missing))('connected inboxes in the daemon (store, intak
   it('a credential key that is not 32 bytes is a configuration error', () => {
     expect(() => testConfig({ inboxes: { credentialKey: 'abc' } })).toThrow(/inboxes\.credentialKey/);
     expect(() => testConfig({ inboxes: { credentialKey: KEY, previousCredentialKeys: ['zz'] } })).toThrow(/previousCredentialKeys/);
+    // and the keys are secrets: `config print` and the daemon's start-up line show none
+    const old = randomBytes(32).toString('base64');
+    const shown = JSON.stringify(redactConfig(testConfig({ inboxes: { credentialKey: KEY, previousCredentialKeys: [old] } })).inboxes);
+    expect(shown).not.toContain(KEY);
+    expect(shown).not.toContain(old);
+    expect(redactConfig(testConfig({ inboxes: { credentialKey: KEY, previousCredentialKeys: [old] } })).inboxes).toMatchObject({ credentialKey: '[redacted]', previousCredentialKeys: ['[redacted]'] });
   });
 });
