@@ -88,6 +88,36 @@ export async function registerInbox(store: Store, keys: readonly Buffer[], input
   }
 }
 
+export interface UpdateInput {
+  /** A new password or access token (an OAuth2 token renewed by the application). */
+  secret?: InboxSecret;
+  enabled?: boolean;
+  sentFolder?: string | null;
+  moveTo?: string | null;
+  windowHours?: number | null;
+}
+
+export type UpdateResult = { ok: true; inbox: InboxRecord } | { ok: false; code: 'invalid_inbox' | 'not_found' | 'no_credential_key'; message: string };
+
+/** Changes an account's inbox; a new secret is encrypted (bound to the inbox id) and tried at the next run. */
+export async function updateInbox(store: Store, keys: readonly Buffer[], accountId: string, id: string, input: UpdateInput): Promise<UpdateResult> {
+  const bad = (message: string): UpdateResult => ({ ok: false, code: 'invalid_inbox', message });
+  for (const [name, v] of [['sentFolder', input.sentFolder], ['moveTo', input.moveTo]] as const) {
+    if (v !== undefined && v !== null && (typeof v !== 'string' || !v || v.length > FOLDER_MAX || /[\r\n\0]/.test(v))) return bad(`${name} must be a folder path of 1-${FOLDER_MAX} characters`);
+  }
+  if (input.windowHours !== undefined && input.windowHours !== null && !(input.windowHours > 0 && input.windowHours <= 24 * 60)) return bad('windowHours must be in (0, 1440]');
+  let secret: { auth: InboxSecret['kind']; credentials: string } | undefined;
+  if (input.secret) {
+    if (!keys.length) return { ok: false, code: 'no_credential_key', message: 'inboxes.credentialKey is not configured' };
+    const text = input.secret.kind === 'password' ? input.secret.password : input.secret.accessToken;
+    if (typeof text !== 'string' || !text || text.length > 16_384 || /[\r\n\0]/.test(text)) return bad('the password or token must be 1-16384 characters, no line breaks');
+    secret = { auth: input.secret.kind, credentials: encryptSecret(input.secret, keys[0]!, id) };
+  }
+  const { secret: _s, ...rest } = input;
+  if (!(await store.inboxes.update(accountId, id, { ...rest, ...(secret ? { secret } : {}) }))) return { ok: false, code: 'not_found', message: 'No such inbox' };
+  return { ok: true, inbox: (await store.inboxes.get(id))! };
+}
+
 export interface InboxServiceOptions {
   store: Store;
   rules: PolicyRules;

@@ -817,6 +817,16 @@ export interface NewInbox {
   windowHours: number | null;
 }
 
+/** What may change on a registered inbox (the server, port and login make another inbox). */
+export interface InboxPatch {
+  /** The new secret, encrypted, with its kind. */
+  secret?: { auth: InboxAuth; credentials: string };
+  enabled?: boolean;
+  sentFolder?: string | null;
+  moveTo?: string | null;
+  windowHours?: number | null;
+}
+
 export interface InboxSent {
   /** Message-ID without angle brackets, as the message had it (looked up case-insensitively). */
   messageId: string;
@@ -848,6 +858,11 @@ export interface InboxRepo {
   list(accountId?: string): Promise<InboxRecord[]>;
   /** The encrypted secret (never the clear one; never in InboxRecord). */
   credentials(id: string): Promise<string | null>;
+  /**
+   * Changes an account's inbox; false when it has no such inbox. A new secret (credentials
+   * and auth together) also clears the back-off, so the next run tries it at once.
+   */
+  update(accountId: string, id: string, patch: InboxPatch): Promise<boolean>;
   /** Forgets an inbox and its state (checkpoints, sent index, found keys); the bounce records stay. */
   remove(accountId: string, id: string): Promise<boolean>;
   setStatus(id: string, status: InboxSyncStatus): Promise<void>;

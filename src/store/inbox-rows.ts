@@ -1,5 +1,5 @@
 // Connected inboxes' rows (both backends: the same columns) -> the contract's records.
-import type { InboxBounceRow, InboxRecord, InboxSent } from './contract.js';
+import type { InboxBounceRow, InboxPatch, InboxRecord, InboxSent } from './contract.js';
 import type { Row } from './rows.js';
 
 /** The columns of an inbox record: every one but `credentials` (read only by InboxRepo.credentials). */
@@ -55,3 +55,27 @@ export function toInboxBounce(r: Row): InboxBounceRow {
 
 /** Message-IDs and addresses as the sent index keys them. */
 export const sentKey = (messageId: string): string => messageId.toLowerCase();
+
+/**
+ * The SET list of an inbox update, in a fixed column order (so each backend's statement text
+ * is one of few, prepared once); `param` names the next placeholder (`?` or `$n`). A new
+ * secret clears the back-off and the failure count.
+ */
+export function patchSql(p: InboxPatch, param: () => string): { sets: string[]; values: unknown[] } {
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  const set = (col: string, v: unknown) => {
+    sets.push(`${col} = ${param()}`);
+    values.push(v);
+  };
+  if (p.secret) {
+    set('auth', p.secret.auth);
+    set('credentials', p.secret.credentials);
+    sets.push('next_attempt_at = NULL', 'failures = 0');
+  }
+  if (p.enabled !== undefined) set('enabled', p.enabled);
+  if (p.sentFolder !== undefined) set('sent_folder', p.sentFolder);
+  if (p.moveTo !== undefined) set('move_to', p.moveTo);
+  if (p.windowHours !== undefined) set('window_hours', p.windowHours);
+  return { sets, values };
+}

@@ -70,6 +70,16 @@ describe('connected inbox routes', () => {
     ]);
     const bad = await fx.app.inject({ method: 'POST', url: `/v1/accounts/acme/inboxes/${id}/sends`, headers: bearer(acme), payload: { sends: [{ messageId: 'x@y', recipients: ['not an address'], sentAt: 1 }] } });
     expect(bad.statusCode).toBe(400);
+    // a renewed secret (write-only), disabled
+    const NEW = `tok-${randomBytes(8).toString('hex')}`;
+    const patched = await fx.app.inject({ method: 'PATCH', url: `/v1/accounts/acme/inboxes/${id}`, headers: bearer(acme), payload: { accessToken: NEW, enabled: false } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.body).not.toContain(NEW);
+    expect(patched.json()).toMatchObject({ auth: 'xoauth2', enabled: false });
+    expect(decryptSecret((await fx.store.inboxes.credentials(id))!, KEY, id)).toEqual({ kind: 'xoauth2', accessToken: NEW });
+    expect((await fx.app.inject({ method: 'PATCH', url: `/v1/accounts/acme/inboxes/${id}`, headers: bearer(acme), payload: { password: 'a', accessToken: 'b' } })).statusCode).toBe(400);
+    expect((await fx.app.inject({ method: 'PATCH', url: `/v1/accounts/acme/inboxes/${id}`, headers: bearer(acme), payload: { host: 'x' } })).statusCode).toBe(400);
+    expect(fx.logs()).not.toContain(NEW);
     // sync needs the daemon's service
     expect((await fx.app.inject({ method: 'POST', url: `/v1/accounts/acme/inboxes/${id}/sync`, headers: bearer(acme) })).statusCode).toBe(503);
     expect((await fx.app.inject({ method: 'DELETE', url: `/v1/accounts/acme/inboxes/${id}`, headers: bearer(acme) })).statusCode).toBe(204);

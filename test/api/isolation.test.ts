@@ -48,6 +48,8 @@ const cases: Case[] = [
   ['GET', '/v1/accounts/{id}/inboxes', () => '/v1/accounts/beta/inboxes'],
   ['GET', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/beta/inboxes/${ids.inboxB}`],
   ['GET', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/acme/inboxes/${ids.inboxB}`],
+  ['PATCH', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/acme/inboxes/${ids.inboxB}`, { enabled: false }],
+  ['PATCH', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/beta/inboxes/${ids.inboxB}`, { enabled: false }],
   ['DELETE', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/acme/inboxes/${ids.inboxB}`],
   ['DELETE', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/beta/inboxes/${ids.inboxB}`],
   ['POST', '/v1/accounts/{id}/inboxes/{inboxId}/sync', () => `/v1/accounts/acme/inboxes/${ids.inboxB}/sync`],
@@ -86,6 +88,7 @@ describe('cross-account isolation', () => {
     expect((await fx.app.inject({ method: 'GET', url: `/v1/bounces/${ids.bounceB}`, headers: b })).statusCode).toBe(200);
     const inbox = (await fx.app.inject({ method: 'GET', url: `/v1/accounts/beta/inboxes/${ids.inboxB}`, headers: b })).json();
     expect(inbox.id).toBe(ids.inboxB);
+    expect(inbox.enabled).toBe(true);
     expect(await fx.store.inboxes.sentByMessageId(ids.inboxB, ['m@x.test'])).toEqual([]);
   });
 

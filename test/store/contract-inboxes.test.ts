@@ -132,6 +132,16 @@ describe.each(backends)('store contract: inboxes on $name', (backend) => {
       counters: { scanned: 4 },
     });
 
+    // changes: only the account's own; a new secret clears the back-off
+    expect(await s.inboxes.update('other', 'in1', { enabled: false })).toBe(false);
+    expect(await s.inboxes.update('acme', 'nope', { enabled: false })).toBe(false);
+    expect(await s.inboxes.update('acme', 'in1', { enabled: false, moveTo: 'Bounces', windowHours: null })).toBe(true);
+    expect(await s.inboxes.get('in1')).toMatchObject({ enabled: false, moveTo: 'Bounces', sentFolder: 'Sent Items', windowHours: null, status: { nextAttemptAt: JAN + 900_000, failures: 2 } });
+    expect(await s.inboxes.update('acme', 'in1', { secret: { auth: 'xoauth2', credentials: 'v1.new.blob.x' }, enabled: true })).toBe(true);
+    expect(await s.inboxes.get('in1')).toMatchObject({ enabled: true, auth: 'xoauth2', status: { state: 'error', nextAttemptAt: null, failures: 0 } });
+    expect(await s.inboxes.credentials('in1')).toBe('v1.new.blob.x');
+    expect(await s.inboxes.update('acme', 'in1', {})).toBe(true);
+    expect(await s.inboxes.update('other', 'in1', {})).toBe(false);
     // another account's id does not remove it
     expect(await s.inboxes.remove('other', 'in1')).toBe(false);
     await s.inboxes.saveCheckpoint('in1', 'INBOX', { uidValidity: 1, lastUid: 9 }, JAN);

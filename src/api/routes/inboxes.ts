@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
-import { registerInbox, type InboxService, type RegisterErrorCode } from '../../inbox/service.js';
+import { registerInbox, updateInbox, type InboxService, type RegisterErrorCode } from '../../inbox/service.js';
 import { TLS_MODES } from '../../inbox/types.js';
 import type { InboxRecord } from '../../store/contract.js';
 import { accountId, address, js, out } from '../schemas.js';
@@ -59,6 +59,18 @@ const createBody = z
   })
   .strict();
 type CreateBody = z.infer<typeof createBody>;
+
+const patchBody = z
+  .object({
+    password: z.string().min(1).max(16384).optional().describe('a new password; write-only'),
+    accessToken: z.string().min(1).max(16384).optional().describe('a new OAuth2 access token (a renewed one); write-only'),
+    enabled: z.boolean().optional().describe('false: not synced (kept with its state)'),
+    sentFolder: folder.nullable().optional(),
+    moveTo: folder.nullable().optional(),
+    windowHours: z.number().positive().max(1440).nullable().optional(),
+  })
+  .strict();
+type PatchBody = z.infer<typeof patchBody>;
 
 const sendsBody = z
   .object({
@@ -146,6 +158,29 @@ export function inboxRoutes(app: FastifyInstance, ctx: RouteContext): void {
     schema: { summary: 'One connected inbox and its sync status', tags: ['inboxes'], params: js(inboxParams), response: { 200: out(inboxView) } },
     async handler(req) {
       return inboxOf(await ctx.accountFor(req, req.params.id), req.params.inboxId);
+    },
+  });
+
+  app.route<{ Params: InboxParams; Body: PatchBody }>({
+    method: 'PATCH',
+    url: '/v1/accounts/:id/inboxes/:inboxId',
+    config: { auth: 'account' },
+    schema: {
+      summary: 'Change an inbox: a new password or access token (tried at once), enabled, folders, window',
+      tags: ['inboxes'],
+      params: js(inboxParams),
+      body: js(patchBody),
+      response: { 200: out(inboxView) },
+    },
+    async handler(req) {
+      const account = await ctx.accountFor(req, req.params.id);
+      const b = req.body;
+      if (b.password !== undefined && b.accessToken !== undefined) throw new ApiError('validation_failed', 'give at most one of password and accessToken', 'password');
+      const secret = b.password !== undefined ? { kind: 'password' as const, password: b.password } : b.accessToken !== undefined ? { kind: 'xoauth2' as const, accessToken: b.accessToken } : undefined;
+      const r = await updateInbox(store, deps().keys, account, req.params.inboxId, { secret, enabled: b.enabled, sentFolder: b.sentFolder, moveTo: b.moveTo, windowHours: b.windowHours });
+      if (!r.ok) throw new ApiError(r.code === 'not_found' ? 'not_found' : r.code === 'no_credential_key' ? 'inboxes_unavailable' : 'validation_failed', r.message);
+      if (secret) void deps().service?.kick(ctx.now());
+      return r.inbox;
     },
   });
 

@@ -3,7 +3,7 @@
 // whichever node writes them first.
 import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
-import { INBOX_COLUMNS, sentKey, toInbox, toInboxBounce, toInboxSent } from '../inbox-rows.js';
+import { INBOX_COLUMNS, patchSql, sentKey, toInbox, toInboxBounce, toInboxSent } from '../inbox-rows.js';
 import { all, type PgCtx, type Q } from './repos.js';
 
 const one = async (q: Q, text: string, params: unknown[] = []) => (await all(q, text, params))[0];
@@ -41,6 +41,13 @@ export class PgInboxes implements C.InboxRepo {
 
   credentials(id: string): Promise<string | null> {
     return this.c.run(async (q) => (await one(q, `SELECT credentials FROM inboxes WHERE id = $1`, [id]))?.credentials ?? null);
+  }
+
+  update(accountId: string, id: string, p: C.InboxPatch): Promise<boolean> {
+    let n = 0;
+    const { sets, values } = patchSql(p, () => `$${++n}`);
+    if (!sets.length) return this.get(id).then((i) => i !== null && i.accountId === accountId);
+    return this.c.run(async (q) => (await all(q, `UPDATE inboxes SET ${sets.join(', ')} WHERE id = $${++n} AND account_id = $${++n} RETURNING id`, [...values, id, accountId])).length === 1);
   }
 
   remove(accountId: string, id: string): Promise<boolean> {

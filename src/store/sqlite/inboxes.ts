@@ -2,7 +2,7 @@
 // (Ctx.cached) and kept with the connection.
 import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
-import { INBOX_COLUMNS, sentKey, toInbox, toInboxBounce, toInboxSent } from '../inbox-rows.js';
+import { INBOX_COLUMNS, patchSql, sentKey, toInbox, toInboxBounce, toInboxSent } from '../inbox-rows.js';
 import type { Row } from '../rows.js';
 import type { Ctx } from './repos.js';
 
@@ -42,6 +42,12 @@ export class SqliteInboxes implements C.InboxRepo {
 
   credentials(id: string): Promise<string | null> {
     return this.c.g.read(() => (this.c.cached(`SELECT credentials FROM inboxes WHERE id = ?`).get(id) as Row | undefined)?.credentials ?? null);
+  }
+
+  update(accountId: string, id: string, p: C.InboxPatch): Promise<boolean> {
+    const { sets, values } = patchSql(p, () => '?');
+    if (!sets.length) return this.get(id).then((i) => i !== null && i.accountId === accountId);
+    return this.c.g.read(() => this.c.cached(`UPDATE inboxes SET ${sets.join(', ')} WHERE id = ? AND account_id = ?`).run(...values.map((v) => (typeof v === 'boolean' ? Number(v) : v)), id, accountId).changes === 1);
   }
 
   remove(accountId: string, id: string): Promise<boolean> {
