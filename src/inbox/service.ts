@@ -232,7 +232,7 @@ export class InboxService {
       },
       state: this.state,
       sink: async (b, raw) => {
-        const r = await takeFoundBounce(this.o.store, this.o.rules, { id: i.id, accountId: i.accountId, user: i.user }, b, raw, this.clock());
+        const r = await takeFoundBounce(this.o.store, this.o.rules, { id: i.id, accountId: i.accountId, user: i.user }, b, raw, this.clock(), { durable: Boolean(i.moveTo) });
         if (r.recorded) this.o.log.info({ evt: 'INBOX_BOUNCE_RECORDED', inbox: i.id, bounceId: r.bounceId, messageRow: r.messageRow, method: b.method }, 'one-to-one bounce recorded');
       },
       log: this.o.log,

@@ -1,7 +1,7 @@
 // A bounce found in a connected inbox (src/inbox/, issue #17) enters the store as any other
 // report does: the message is stored (source `imap`) and settled through the settle step's
-// writeOutcome, with the policy, in ONE durable transaction, before the watcher moves it or
-// checkpoints past it. The watcher has already parsed and classified it with the shared
+// writeOutcome, with the policy, in ONE transaction, on disk before the watcher moves it or
+// checkpoints past it (see takeFoundBounce). The watcher has already parsed and classified it with the shared
 // parser and classifier (src/inbox/detect.ts), and tied it to a sent message: the record is
 // the account's (the inbox is the account's), on the one-to-one channel (the `o2o:` message
 // reference, domain/accounts.ts parseMessageRef), so it never suppresses marketing mail and
@@ -99,11 +99,18 @@ export function inboxOutcome(inbox: IntakeInbox, b: FoundBounce, now: number): E
 }
 
 /**
- * Stores and settles one found bounce in one durable transaction (the watcher moves the
- * message, or checkpoints past it, only after this resolved). A bounce already recorded
- * (the same dedupe key) writes nothing.
+ * Stores and settles one found bounce in one transaction (the watcher moves the message, or
+ * checkpoints past it, only after this resolved). A bounce already recorded (the same dedupe
+ * key) writes nothing.
+ *
+ * `durable`: the commit waits for the disk. Needed when the message is then moved out of the
+ * folder (`moveTo`): a power cut must not lose a record whose message is gone from INBOX.
+ * Without a move the record only has to be on disk before the checkpoint passes its UID, and
+ * the checkpoint is a durable commit of the same database after it (SQLite's WAL and
+ * PostgreSQL's log keep commits in order): one disk sync per batch instead of one per bounce,
+ * on the thread that also serves SMTP and the API.
  */
-export async function takeFoundBounce(store: Store, rules: PolicyRules, inbox: IntakeInbox, b: FoundBounce, raw: Buffer, now: number): Promise<IntakeResult> {
+export async function takeFoundBounce(store: Store, rules: PolicyRules, inbox: IntakeInbox, b: FoundBounce, raw: Buffer, now: number, opts: { durable?: boolean } = {}): Promise<IntakeResult> {
   const outcome = inboxOutcome(inbox, b, now);
   return rules.transaction(store, now, async (p): Promise<IntakeResult> => {
     const tx = p.tx;
@@ -119,5 +126,5 @@ export async function takeFoundBounce(store: Store, rules: PolicyRules, inbox: I
       now,
     );
     return { recorded: true, messageRow: row!, bounceId: bounceId! };
-  });
+  }, { durable: opts.durable ?? true });
 }
