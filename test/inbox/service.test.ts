@@ -20,7 +20,7 @@ const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox service tests: ${missing}`);
 if (missing && inCI) throw new Error(`CI must run the inbox service tests: ${missing}`);
 
-const USERS: DovecotUser[] = ['alice', 'bob'].map((name) => ({ name, password: `pw-${name}-${randomBytes(6).toString('hex')}` }));
+const USERS: DovecotUser[] = ['alice', 'bob', 'carol'].map((name) => ({ name, password: `pw-${name}-${randomBytes(6).toString('hex')}` }));
 const KEY = randomBytes(32).toString('hex');
 const SEED = [
   ...SENT_FILES.map((f) => ({ folder: 'Sent', raw: inboxFixture(f), date: dateOf(inboxFixture(f)) })),
@@ -133,6 +133,22 @@ describe.skipIf(Boolean(missing))('connected inboxes in the daemon (store, intak
     expect((await built.store.inboxes.bounces(r.inbox.id)).length).toBe(4);
   });
 
+  it('moveTo: the found bounces are recorded (durably), then moved; nothing else moves', async () => {
+    await dovecot.append(USERS[2]!, SEED);
+    const r = await registerInbox(built.store, credentialKeys(config.inboxes), { accountId: 'acme', host: '127.0.0.1', port: dovecot.port, tls: 'none', user: 'carol', secret: { kind: 'password', password: USERS[2]!.password }, moveTo: 'Bounces' }, Date.now());
+    if (!r.ok) throw new Error(r.message);
+    expect((await service(built).syncNow(r.inbox.id))?.ok).toBe(true);
+    expect((await built.store.inboxes.bounces(r.inbox.id)).length).toBe(4);
+    expect((await built.store.inboxes.get(r.inbox.id))!.status.counters).toMatchObject({ moved: 4 });
+    const c = await dovecot.connect(USERS[2]!);
+    try {
+      expect((await c.mailboxOpen('Bounces', { readOnly: true })).exists).toBe(4);
+      expect((await c.mailboxOpen('INBOX', { readOnly: true })).exists).toBe(INBOX_FILES.length - 4);
+    } finally {
+      await c.logout();
+    }
+  });
+
   it('a wrong password: the inbox shows auth_failed with its back-off, the service goes on, nothing crashes', async () => {
     const r = await registerInbox(built.store, credentialKeys(config.inboxes), { accountId: 'acme', host: '127.0.0.1', port: dovecot.port, tls: 'none', user: 'bob', secret: { kind: 'password', password: 'not-the-password' } }, Date.now());
     if (!r.ok) throw new Error(r.message);
@@ -147,7 +163,7 @@ describe.skipIf(Boolean(missing))('connected inboxes in the daemon (store, intak
     // the scheduled run starts only what is due: the good inbox when its interval passes, never the bad one before its back-off
     const later = Date.now() + config.inboxes.pollIntervalSeconds * 1000 + 1;
     const due = (await built.store.inboxes.list()).filter((i) => svc.isDue(i, later)).map((i) => i.user);
-    expect(due).toEqual(['alice', 'alice']);
+    expect(due).toEqual(['alice', 'alice', 'carol']);
     expect(logText).toContain('"evt":"INBOX_AUTH_FAILED"');
   });
 
