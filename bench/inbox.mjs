@@ -9,6 +9,11 @@
 // reading at all. Runs alternate; medians are reported. Needs root (Dovecot drops privileges
 // itself) and `npm run build`.
 //
+// Phase B adds a third variant per run: the daemon's path (`dist/inbox/service.js`): the same
+// first sync on a new SQLite store: the sent index, checkpoints and found-bounce keys in the
+// database, each found bounce stored and settled in its own durable transaction (one-to-one
+// records, policy included), no bound on the sync (maxMessagesPerSync, syncTimeSeconds).
+//
 //   node bench/inbox.mjs [--messages 10000] [--runs 3]
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +29,10 @@ const SENT = 300;
 const { dovecotMissing, startDovecot } = await import(join(ROOT, 'test/helpers/dovecot.ts'));
 const { InboxWatcher } = await import(join(ROOT, 'dist/inbox/watcher.js'));
 const { MemoryInboxState } = await import(join(ROOT, 'dist/inbox/memory-state.js'));
+const { InboxService, registerInbox } = await import(join(ROOT, 'dist/inbox/service.js'));
+const { buildPipeline } = await import(join(ROOT, 'dist/pipeline/build.js'));
+const { loadConfig } = await import(join(ROOT, 'dist/config/load.js'));
+const { mkdtempSync, rmSync } = await import('node:fs');
 
 const missing = dovecotMissing();
 if (missing) {
@@ -101,6 +110,8 @@ try {
   const account = { id: 'bench', host: '127.0.0.1', port: dovecot.port, tls: 'none', user: user.name };
   const syncRates = [];
   const fetchRates = [];
+  const storeRates = [];
+  let storeRecords = 0;
   let last = null;
   for (let run = 0; run < RUNS; run++) {
     // the watcher: a first sync with an empty state (every message read, parsed, decided)
@@ -125,12 +136,33 @@ try {
     }
     fetchRates.push(n / ((performance.now() - b) / 1000));
     await c.logout();
-    log(`run ${run + 1}: sync ${round(syncRates.at(-1))} msgs/s, fetch-only ${round(fetchRates.at(-1))} msgs/s`);
+
+    // the daemon's path: a new SQLite store, the inbox registered, one unbounded sync
+    mkdirSync(TMP, { recursive: true });
+    const dir = mkdtempSync(join(TMP, 'inbox-store-'));
+    const config = loadConfig({ env: {}, overrides: { dataDir: dir, logLevel: 'silent', verp: { secret: 'bench' }, inboxes: { credentialKey: 'ab'.repeat(32), maxMessagesPerSync: 1e9, syncTimeSeconds: 3600 } } });
+    const built = await buildPipeline(config);
+    try {
+      await built.store.accounts.insert({ id: 'bench', name: null, tier: 'starter', profile: 'default', contactEmail: null }, Date.now());
+      const reg = await registerInbox(built.store, [Buffer.from('ab'.repeat(32), 'hex')], { accountId: 'bench', host: '127.0.0.1', port: dovecot.port, tls: 'none', user: user.name, secret: { kind: 'password', password: user.password } }, Date.now());
+      if (!reg.ok) throw new Error(reg.message);
+      const svc = new InboxService({ store: built.store, rules: built.rules, log: quiet, config: config.inboxes });
+      const d = performance.now();
+      const out = await svc.syncNow(reg.inbox.id);
+      const storeS = (performance.now() - d) / 1000;
+      if (!out?.ok) throw new Error(`store sync failed: ${out?.error.code} ${out?.error.message}`);
+      storeRates.push(out.status.counters.scanned / storeS);
+      storeRecords = (await built.store.bounces.list({ accountId: 'bench', limit: 1000 })).length;
+    } finally {
+      await built.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    log(`run ${run + 1}: sync ${round(syncRates.at(-1))} msgs/s, fetch-only ${round(fetchRates.at(-1))} msgs/s, with the store ${round(storeRates.at(-1))} msgs/s`);
   }
 
   const c = last.status.counters;
   const expected = { dsn_message_id: mix.dsn + mix.ndr, reply_reference: 0, gateway_notice: mix.gateway };
-  const ok = JSON.stringify(c.bounces) === JSON.stringify(expected) && c.skipped.auto_reply === mix.auto && c.scanned === N;
+  const ok = JSON.stringify(c.bounces) === JSON.stringify(expected) && c.skipped.auto_reply === mix.auto && c.scanned === N && storeRecords === mix.dsn + mix.ndr + mix.gateway;
   const result = {
     messages: N,
     megabytes: round(bytes / 1048576),
@@ -138,7 +170,10 @@ try {
     syncMsgsPerSec: round(median(syncRates)),
     fetchOnlyMsgsPerSec: round(median(fetchRates)),
     syncOverFetch: round(median(syncRates) / median(fetchRates), 2),
-    runs: syncRates.map((s, i) => ({ sync: round(s), fetchOnly: round(fetchRates[i]) })),
+    storeSyncMsgsPerSec: round(median(storeRates)),
+    storeOverSync: round(median(storeRates) / median(syncRates), 2),
+    storeRecords,
+    runs: syncRates.map((s, i) => ({ sync: round(s), fetchOnly: round(fetchRates[i]), store: round(storeRates[i]) })),
     found: c.bounces,
     autoRepliesSkipped: c.skipped.auto_reply,
     correct: ok,

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { CREDENTIAL_REDACT_PATHS } from './inbox/credentials.js';
 
 export type { Logger };
 
@@ -20,6 +21,10 @@ const REDACT = [
   '*.secret',
   '*.token',
   '*.authorization',
+  // Connected inboxes' passwords and OAuth2 tokens (issue #17).
+  'config.inboxes.credentialKey',
+  'inboxes.credentialKey',
+  ...CREDENTIAL_REDACT_PATHS,
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -27,7 +32,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       base: { svc: 'bounced' },
-      redact: { paths: REDACT, censor: '[redacted]' },
+      redact: { paths: [...new Set(REDACT)], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination ?? pino.destination({ dest: 2, sync: false }),

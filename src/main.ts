@@ -20,6 +20,8 @@ import { DB_FILE } from './store/sqlite/open.js';
 import { WriteTurn } from './store/sqlite/write-turn.js';
 import { DatabaseHealth } from './store/write-probe.js';
 import { describeVerpSecret } from './verp/secret.js';
+import { credentialKeys, InboxService } from './inbox/service.js';
+import { InboxMetrics, inboxJob, inboxReadiness } from './inbox/daemon.js';
 
 // Wiring only: open the store, start the services, and stop them in reverse order.
 
@@ -92,7 +94,15 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     processor = local;
   }
 
-  const scheduler = new Scheduler(store.jobs, [...standardJobs(config, built, processor, webhooks), ...policyJobs(config, policy, store, log.child({ mod: 'notify' }))], log.child({ mod: 'scheduler' }), { node: built.node, onRan: metrics.observeJob });
+  // Connected inboxes (issue #17): synced by the scheduler's inbox-sync job.
+  const inboxMetrics = new InboxMetrics(metrics.registry, store);
+  const inboxes = new InboxService({ store, rules, log: log.child({ mod: 'inbox' }), config: config.inboxes, onRecorded: () => webhooks.kick(), onSynced: inboxMetrics.synced });
+  const scheduler = new Scheduler(
+    store.jobs,
+    [...standardJobs(config, built, processor, webhooks), ...policyJobs(config, policy, store, log.child({ mod: 'notify' })), ...inboxJob(inboxes)],
+    log.child({ mod: 'scheduler' }),
+    { node: built.node, onRan: metrics.observeJob },
+  );
   const tailer = config.tail.file
     ? new LogTailer({
         path: config.tail.file,
@@ -123,6 +133,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     database: await dbHealth.check(),
     smtp: smtpListening ? { ok: true } : { ok: false, reason: 'the SMTP listener is not bound' },
     ...(tailer ? { tailer: tailer.health() } : {}),
+    ...(inboxes.configured ? { inboxes: await inboxReadiness(store) } : {}),
   });
   metrics.watchReadiness(readiness);
   if (tailer) metrics.watchTailer(() => tailer.health());
@@ -146,6 +157,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       rateLimit: { perSecond: config.http.rateLimitPerSecond, burst: config.http.rateLimitBurst },
       clientLimits: { perSecond: config.http.ipRateLimitPerSecond, burst: config.http.ipRateLimitBurst, authFailuresPerMinute: config.http.authFailuresPerMinute },
       trustProxy: config.http.trustProxy,
+      inboxes: { keys: credentialKeys(config.inboxes), service: inboxes },
     });
     await api.listen({ host: config.http.host, port: config.http.port });
     const http = api.server.address() as { address: string; port: number };
@@ -167,6 +179,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           smtpListening = false;
           await api?.close();
           await scheduler.stop();
+          await inboxes.stop();
           await webhooks.stop();
           // The tailer's last batch is committed with its checkpoint before the DB closes.
           await tailer?.stop();
@@ -180,6 +193,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     await listener.close().catch(() => {});
     await api?.close().catch(() => {});
     await scheduler.stop();
+    await inboxes.stop();
     await webhooks.stop();
     await tailer?.stop().catch(() => {});
     await intakeThread?.stop();

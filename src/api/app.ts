@@ -14,6 +14,7 @@ import { opsRoutes } from './routes/ops.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { inboxRoutes, type InboxApiDeps } from './routes/inboxes.js';
 
 // build(deps) returns the app without listening: tests call app.inject(), main.ts listens.
 
@@ -21,6 +22,8 @@ export interface ReadinessCheck {
   ok: boolean;
   /** Why not (said by /readyz). */
   reason?: string;
+  /** What /readyz shows of a check besides ok (e.g. the connected inboxes in error). */
+  detail?: Record<string, unknown>;
 }
 
 export interface ApiDeps {
@@ -34,6 +37,8 @@ export interface ApiDeps {
   readiness?: () => Promise<Record<string, ReadinessCheck>>;
   /** Accounts, suppressions, health, appeals; its routes answer 503 while it is absent. */
   policy?: PolicyService | null;
+  /** Connected inboxes (issue #17): the credential keys and the syncing service; absent: 503. */
+  inboxes?: InboxApiDeps | null;
   /** The admin key (config adminKey); empty: no admin access. */
   adminKey?: string;
   metrics?: Metrics | null;
@@ -260,6 +265,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   bounceRoutes(app, ctx);
   accountRoutes(app, ctx);
   webhookRoutes(app, ctx);
+  inboxRoutes(app, ctx);
   unsubscribeRoutes(app, ctx);
   return app;
 }

@@ -17,6 +17,8 @@ export const ERRORS = {
   rate_limited: { status: 429, message: 'Too many requests for this key; retry after the time in Retry-After' },
   internal: { status: 500, message: 'Internal error' },
   policy_unavailable: { status: 503, message: 'The policy service is not available' },
+  // Connected inboxes need inboxes.credentialKey (credentials are stored encrypted only).
+  inboxes_unavailable: { status: 503, message: 'Connected inboxes are not configured (inboxes.credentialKey)' },
   // The database cannot be reached or written now (a StoreError with a temporary code): retry.
   store_unavailable: { status: 503, message: 'The database is not available right now; retry later' },
 } as const;

@@ -181,8 +181,10 @@ function editDistance(a: string, b: string): number {
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
   for (const path of SECRET_PATHS) {
-    const value = getPath(copy, path);
-    if (value) setPath(copy, path, URL_SECRET_PATHS.includes(path) ? maskUrlPassword(String(value)) : '[redacted]');
+    const v = getPath(copy, path);
+    if (Array.isArray(v) ? v.length : v) {
+      setPath(copy, path, Array.isArray(v) ? v.map(() => '[redacted]') : URL_SECRET_PATHS.includes(path) ? maskUrlPassword(String(v)) : '[redacted]');
+    }
   }
   return copy as unknown as Config;
 }

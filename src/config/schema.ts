@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RAW_HEAD_BYTES } from '../domain/index.js';
 import { isAddressOrRange } from '../client-address.js';
+import { parseCredentialKey } from '../inbox/credentials.js';
 
 // The one description of bounced's configuration. Every key has a default, so an empty
 // config file (or none) runs a loopback-only daemon on ./data. The environment name of
@@ -8,6 +9,15 @@ import { isAddressOrRange } from '../client-address.js';
 // Keys listed in SECRET_PATHS may also be read from a file named by <NAME>_FILE.
 
 const port = z.number().int().min(0).max(65535);
+const CREDENTIAL_KEY_FORMAT = 'expected 64 hex digits or the base64 of 32 bytes';
+function isCredentialKey(v: string): boolean {
+  try {
+    parseCredentialKey(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export const configSchema = z
@@ -285,6 +295,33 @@ export const configSchema = z
         reviewNewAccounts: z.boolean().default(false),
         /** Hold an account for review once its monthly sends pass this (0: never). */
         reviewMonthlySends: z.number().int().min(0).default(0),
+        /** One-to-one mail (connected inboxes, issue #17): monthly hard bounces / sends that suspends it. */
+        oneToOneHardBounceLimit: z.number().positive().max(1).default(0.1),
+        /** One-to-one sends in the month before its rate counts. */
+        oneToOneMinimumVolume: z.number().int().min(0).default(20),
+      })
+      .strict()
+      .prefault({}),
+    /** Connected inboxes (issue #17): bounces of one-to-one mail found over IMAP (src/inbox). */
+    inboxes: z
+      .object({
+        /**
+         * The key that encrypts inbox credentials at rest (AES-256-GCM): 64 hex digits or the
+         * base64 of 32 bytes. Empty: inboxes cannot be added and none is synced.
+         */
+        credentialKey: z.string().refine((v) => v === '' || isCredentialKey(v), CREDENTIAL_KEY_FORMAT).default(''),
+        /** Keys the credentials may still be stored with while the key is rotated (read only). */
+        previousCredentialKeys: z.array(z.string().refine(isCredentialKey, CREDENTIAL_KEY_FORMAT)).default([]),
+        /** How far back a gateway notice may refer to a sent message. */
+        windowHours: z.number().positive().max(24 * 60).default(72),
+        /** How often each inbox is synced (the scheduler's inbox-sync job looks every 15 s). */
+        pollIntervalSeconds: z.number().int().min(5).default(60),
+        /** Bytes of one message fetched and parsed (a report's head; the rest is attachments). */
+        maxMessageBytes: z.number().int().min(64 * 1024).max(16 * 1024 * 1024).default(1024 * 1024),
+        /** UIDs read per folder per sync: a large mailbox is caught up over several syncs. */
+        maxMessagesPerSync: z.number().int().positive().default(2000),
+        /** A sync stops at the next checkpoint once it has run this long. */
+        syncTimeSeconds: z.number().int().positive().default(60),
       })
       .strict()
       .prefault({}),
@@ -309,7 +346,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Paths whose values are secrets: redacted in `config print` and logs; *_FILE accepted. */
-export const SECRET_PATHS = ['adminKey', 'verp.secret', 'database.url', 'database.readUrl'] as const;
+export const SECRET_PATHS = ['adminKey', 'verp.secret', 'database.url', 'database.readUrl', 'inboxes.credentialKey', 'inboxes.previousCredentialKeys'] as const;
 
 /** Secret paths that are URLs: printed with the password masked, not redacted whole. */
 export const URL_SECRET_PATHS: readonly string[] = ['database.url', 'database.readUrl'];

@@ -180,5 +180,7 @@ export interface InboxStatus {
   lastSyncAt: number | null;
   /** The Sent folder in use, null when none was found (only the API-reported sends then). */
   sentFolder: string | null;
+  /** INBOX UIDs not read yet as of the last sync (a bounded sync leaves the rest for the next): the lag. */
+  pendingUids: number;
   counters: InboxCounters;
 }

@@ -51,6 +51,11 @@ export interface WatcherOptions {
   chunkBytes?: number;
   /** Use polling even where IDLE is offered. */
   forcePolling?: boolean;
+  /**
+   * UIDs read per folder in one sync (the rest waits for the next one; a checkpoint marks
+   * where it stopped). Default: no limit.
+   */
+  maxMessagesPerSync?: number;
   onStatus?: (status: InboxStatus) => void;
   /** [0, 1) source for the back-off jitter (tests pass a fixed one). */
   random?: () => number;
@@ -107,6 +112,8 @@ export class InboxWatcher {
   private moveSupported = false;
   /** The Sent folder was looked for once (its absence is then said once, not at every sync). */
   private sentLooked = false;
+  /** syncOnce({ timeBudgetMs }): a sync stops at the next checkpoint after this (ms, Date.now()). */
+  private deadline = Infinity;
 
   constructor(opts: WatcherOptions) {
     validateAccount(opts.account);
@@ -118,6 +125,7 @@ export class InboxWatcher {
       maxMessageBytes: 1024 * 1024,
       chunkBytes: 8 * 1024 * 1024,
       forcePolling: false,
+      maxMessagesPerSync: Number.MAX_SAFE_INTEGER,
       random: Math.random,
       ...opts,
     };
@@ -132,6 +140,7 @@ export class InboxWatcher {
       nextRetryAt: null,
       lastSyncAt: null,
       sentFolder: null,
+      pendingUids: 0,
       counters: zeroCounters(),
     };
   }
@@ -157,10 +166,24 @@ export class InboxWatcher {
     this.setState('stopped');
   }
 
-  /** One connection, one sync of Sent and the inbox, logout: `bounced inboxes sync --once`. */
-  async syncOnce(): Promise<SyncOutcome> {
+  /**
+   * Ends a syncOnce() in progress at once (shutdown): its connection is closed, so it returns
+   * an error; what it recorded stays, and the next sync resumes from its last checkpoint.
+   */
+  abort(): void {
+    this.deadline = 0;
+    this.client?.close();
+  }
+
+  /**
+   * One connection, one sync of Sent and the inbox, logout: `bounced inboxes sync --once` and
+   * the daemon's scheduled sync. `timeBudgetMs`: stop at the next checkpoint once it has run
+   * that long (the rest is read by the next sync).
+   */
+  async syncOnce(opts: { timeBudgetMs?: number } = {}): Promise<SyncOutcome> {
     if (this.running) throw new Error('syncOnce() while the watcher runs');
     let client: ImapFlow | null = null;
+    this.deadline = opts.timeBudgetMs === undefined ? Infinity : Date.now() + opts.timeBudgetMs;
     try {
       this.setState('starting');
       client = await this.connect();
@@ -207,7 +230,7 @@ export class InboxWatcher {
   }
 
   /** Exponential back-off with jitter (half fixed, half random), capped; credential errors wait long. */
-  private retryDelay(code: string): number {
+  retryDelay(code: string): number {
     if (CREDENTIAL_ERRORS.has(code)) return this.backoff.credentialsRetryMs;
     const exp = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** Math.min(this.st.failures - 1, 30));
     return Math.round(exp / 2 + (exp / 2) * this.o.random());
@@ -353,8 +376,9 @@ export class InboxWatcher {
 
   private async syncSent(client: ImapFlow, folder: string): Promise<void> {
     const { uidValidity, from, uidNext } = await this.open(client, folder, true);
-    for (let lo = from; lo < uidNext; lo += this.o.batchSize) {
-      const hi = Math.min(lo + this.o.batchSize - 1, uidNext - 1);
+    const end = Math.min(uidNext, from + this.o.maxMessagesPerSync);
+    for (let lo = from; lo < end && Date.now() < this.deadline; lo += this.o.batchSize) {
+      const hi = Math.min(lo + this.o.batchSize - 1, end - 1);
       const batch: SentMessage[] = [];
       for (const m of await client.fetchAll(`${lo}:${hi}`, { uid: true, envelope: true, internalDate: true }, { uid: true })) {
         if (m.uid < lo || m.uid > hi) continue; // `n:m` never widens, but a server's extra answers are ignored
@@ -386,11 +410,14 @@ export class InboxWatcher {
     const { uidValidity, from, uidNext } = await this.open(client, INBOX, !moving);
     // what arrived before this SELECT is read now (up to its UIDNEXT); a later EXISTS wakes us again
     this.pendingWake = false;
+    // at most maxMessagesPerSync UIDs this time: UIDs are at least as many as messages
+    const end = Math.min(uidNext, from + this.o.maxMessagesPerSync);
+    this.st.pendingUids = Math.max(0, uidNext - from);
     const fetchChunk = (uids: number[]) =>
       uids.length ? client.fetchAll(uids.join(','), { uid: true, internalDate: true, source: { maxLength: this.o.maxMessageBytes } }, { uid: true }) : Promise.resolve([]);
     // One chunk ahead: the server sends the next chunk while this one is parsed (at most two
     // chunks held). imapflow runs commands in order, so a MOVE simply follows that FETCH.
-    const plan = this.chunks(client, from, uidNext);
+    const plan = this.chunks(client, from, end);
     let cur = await plan.next();
     let curData = cur.done ? null : fetchChunk(cur.value.uids);
     while (!cur.done) {
@@ -407,7 +434,12 @@ export class InboxWatcher {
         this.st.counters.moved += toMove.length;
       }
       const batchEnd = cur.value.batchEnd;
-      if (batchEnd !== null) await stage('state_failed', () => this.o.state.saveCheckpoint(this.o.account.id, INBOX, { uidValidity, lastUid: batchEnd }));
+      if (batchEnd !== null) {
+        await stage('state_failed', () => this.o.state.saveCheckpoint(this.o.account.id, INBOX, { uidValidity, lastUid: batchEnd }));
+        this.st.pendingUids = Math.max(0, uidNext - 1 - batchEnd);
+        // out of time: stop here, at a checkpoint (a chunk already asked for is dropped)
+        if (Date.now() >= this.deadline) break;
+      }
       cur = next;
       curData = nextData;
     }

@@ -22,19 +22,30 @@ export async function settleMessages(p: PolicyTx, items: readonly SettleItem[]):
   for (const { id, outcome } of items) {
     if (!(await p.tx.messages.settle(id, settlementOf(outcome), p.now))) continue;
     settled.push(id);
-    if (outcome.state !== 'processed') continue;
-    const bounceIds: number[] = [];
-    for (const b of outcome.bounces) {
-      const bounceId = await p.tx.bounces.insert(id, b);
-      bounceIds.push(bounceId);
-      await p.recordWritten(b, bounceId);
-    }
-    for (const { bounceIndex, ...ev } of outcome.evidence) {
-      await p.recordEvidence(ev, bounceIndex === null ? null : (bounceIds[bounceIndex] ?? null));
-    }
-    for (const u of outcome.unsubscribes ?? []) await p.unsubscribe(u, 'mailto');
+    if (outcome.state === 'processed') await writeOutcome(p, id, outcome);
   }
   return settled;
+}
+
+/**
+ * What a processed message produces: its bounce records (each one's account and complaint
+ * handled as it is written), its delivery evidence with what each delivery's change calls
+ * for, its unsubscribes. Returns the records' ids in order. settleMessages calls it once per
+ * message it settles; the inbox intake (./inbox-intake.ts) also for the further bounces one
+ * inbox message holds.
+ */
+export async function writeOutcome(p: PolicyTx, id: number, outcome: Extract<MessageOutcome, { state: 'processed' }>): Promise<number[]> {
+  const bounceIds: number[] = [];
+  for (const b of outcome.bounces) {
+    const bounceId = await p.tx.bounces.insert(id, b);
+    bounceIds.push(bounceId);
+    await p.recordWritten(b, bounceId);
+  }
+  for (const { bounceIndex, ...ev } of outcome.evidence) {
+    await p.recordEvidence(ev, bounceIndex === null ? null : (bounceIds[bounceIndex] ?? null));
+  }
+  for (const u of outcome.unsubscribes ?? []) await p.unsubscribe(u, 'mailto');
+  return bounceIds;
 }
 
 /** Settles batches of messages, each in one transaction (the processor's store side). */

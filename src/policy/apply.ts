@@ -9,13 +9,13 @@
 
 import { canonicalAddress } from '../address.js';
 import {
-  GLOBAL_ACCOUNT, monthOf, RULES_ACTOR, type Channel, type DeliveryState, type EventType, type PolicyState, type Profile,
+  GLOBAL_ACCOUNT, monthOf, monthRange, RULES_ACTOR, type WarningCause, type Channel, type DeliveryState, type EventType, type PolicyState, type Profile,
   type Tier,
 } from '../domain/index.js';
 import type { Account, BounceInput, DeliveryChange, Evidence, Store, TransactionOptions, Tx } from '../store/contract.js';
 import type { VerpFields } from '../verp/index.js';
 import {
-  canaryCancels, complaintOf, deliveryEffects, evaluateMonth, globalBounceSince, heldState, isGlobalBounce, rates,
+  canaryCancels, complaintOf, deliveryEffects, evaluateMonth, evaluateOneToOne, ONE_TO_ONE_WARNING, oneToOneWarningNotice, globalBounceSince, heldState, isGlobalBounce, rates,
   REVIEW_NOTICE, spamTrapHit, suppressesRecipient, suppressionOfReport, suspendedState, suspensionNotice, unsubscribeOf,
   viewHealth, warnedState, warningNotice, type ContactReportInput, type Evaluation, type Notice, type PolicyConfig,
 } from './rules.js';
@@ -222,7 +222,34 @@ export class PolicyTx {
       const tier = (await this.account(accountId))?.tier ?? 'free';
       await this.notify(accountId, warningNotice(viewHealth({ tier, state, warnings: e.assessment.warnings, figures, openAppeal: false, cfg: this.cfg })));
     }
+    await this.evaluateOneToOne(accountId, actor, month);
     return { ...e, state: await this.state(accountId) };
+  }
+
+  /**
+   * The one-to-one channel's month (issue #17): its hard bounces (the counters) over the
+   * sends of the account's connected inboxes; warns, then suspends one-to-one sending. Reads
+   * the sends only when the month has one-to-one hard bounces.
+   */
+  async evaluateOneToOne(accountId: string, actor: string, month = monthOf(this.now)): Promise<void> {
+    const state = await this.state(accountId);
+    if (state.oneToOne !== 'ok') return;
+    const { hardBounces } = await this.tx.counters.month(accountId, month, 'one_to_one');
+    if (hardBounces === 0) return;
+    const { start, end } = monthRange(month);
+    const sends = await this.tx.inboxes.sendsOf(accountId, start, end);
+    const reinstatedAt = await this.tx.audit.lastAt(accountId, 'account.reinstate', 'one_to_one');
+    const e = evaluateOneToOne(state, { hardBounces, sends }, month, this.cfg, reinstatedAt !== null && monthOf(reinstatedAt) === month);
+    if (e.suspend) {
+      await this.suspend(accountId, 'one_to_one', e.suspend.cause, e.suspend.detail, actor);
+      return;
+    }
+    if (!e.warn) return;
+    await this.saveState(accountId, warnedState(state, month, [ONE_TO_ONE_WARNING as WarningCause]));
+    const payload = { accountId, channel: 'one_to_one', causes: [ONE_TO_ONE_WARNING], month, rates: { hardBounce: e.rate } };
+    await this.audit(actor, accountId, 'account.warning', 'one_to_one', payload);
+    await this.event(accountId, 'account.warning', payload);
+    await this.notify(accountId, oneToOneWarningNotice(e.rate));
   }
 
   /** Suspends a channel (or both: fraud). False when already suspended. */

@@ -26,6 +26,10 @@ export type PolicyConfig = {
   spamTraps: string[];
   reviewNewAccounts: boolean;
   reviewMonthlySends: number;
+  /** The one-to-one channel's own limit (issue #17): its hard bounces / its sends in a month. Default 0.1. */
+  oneToOneHardBounceLimit?: number;
+  /** One-to-one sends in the month before its rate counts. Default 20. */
+  oneToOneMinimumVolume?: number;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -608,4 +612,57 @@ export function replayProfile(
     out.set(recipient, wanting.length ? wanting[0]!.deliveryId : null);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The one-to-one channel's own health (issue #17): bounces found in connected inboxes over
+// the sends of those inboxes (their Sent folders and the sends reported through the API), per
+// UTC month. Marketing figures never enter it, nor it theirs.
+
+/** The warning cause of the one-to-one channel (announced once a month, as marketing's are). */
+export const ONE_TO_ONE_WARNING = 'one_to_one_hard_bounce_rate';
+
+export interface OneToOneMonth {
+  hardBounces: number;
+  sends: number;
+}
+
+export interface OneToOneEvaluation {
+  rate: Rate;
+  /** Suspend one-to-one sending now: the words. */
+  suspend: { cause: SuspensionCause; detail: string } | null;
+  /** Announce the warning now (not yet this month, nothing suspended). */
+  warn: boolean;
+}
+
+/**
+ * What the one-to-one month calls for. A rate counts from oneToOneMinimumVolume sends; it
+ * warns from warnFraction of its limit and suspends one-to-one sending once past (>) it,
+ * unless the channel was reinstated this month (an appeal granted: the month's bounces that
+ * suspended it do not suspend it again; it still warns, and the next month counts afresh).
+ */
+export function evaluateOneToOne(state: PolicyState, m: OneToOneMonth, month: string, cfg: PolicyConfig, reinstatedThisMonth: boolean): OneToOneEvaluation {
+  const limit = cfg.oneToOneHardBounceLimit ?? 0.1;
+  const minimumVolume = cfg.oneToOneMinimumVolume ?? 20;
+  const r = rate(m.hardBounces, m.sends, limit, { warnFraction: cfg.warnFraction, minimumVolume });
+  const counts = r.sends >= minimumVolume && r.sends > 0;
+  if (state.oneToOne !== 'ok' || !counts) return { rate: r, suspend: null, warn: false };
+  const suspend =
+    r.rate > r.limit + EPS && !reinstatedThisMonth
+      ? { cause: 'rates' as const, detail: `one-to-one hard-bounce rate ${pct(r.rate)} (${r.count} of ${r.sends} sends) passed the limit of ${pct(r.limit)}` }
+      : null;
+  const announced = state.warned?.month === month && state.warned.causes.includes(ONE_TO_ONE_WARNING);
+  const warn = !suspend && !announced && r.count > 0 && r.rate >= r.warnAt - EPS;
+  return { rate: r, suspend, warn };
+}
+
+export function oneToOneWarningNotice(r: Rate): Notice {
+  return {
+    kind: 'warning',
+    subject: 'Warning about the mail sent from your connected inboxes',
+    body:
+      `The hard-bounce rate of the mail sent from your connected inboxes (one-to-one mail) is ${pct(r.rate)} this month ` +
+      `(${r.count} of ${r.sends} sends); one-to-one sending is suspended past ${pct(r.limit)}.\n\n` +
+      '- Check the addresses before writing: a typo or an old contact bounces.\n- Remove contacts whose mail bounced.\n',
+  };
 }

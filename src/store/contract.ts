@@ -50,6 +50,8 @@ import type {
   SuppressionReason, Tier,
 } from '../domain/index.js';
 
+import type { InboxSecret, TlsMode } from '../inbox/types.js';
+
 export { DEFAULT_POLICY_STATE, type PolicyState } from '../domain/index.js';
 
 export { StoreError, STORE_ERROR_CODES, TEMPORARY_STORE_ERRORS, isStoreError, type StoreErrorCode } from './store-error.js';
@@ -759,6 +761,130 @@ export interface TailRepo {
 }
 
 // ---------------------------------------------------------------------------------------
+// Connected inboxes (issue #17): one-to-one mail's bounces, found over IMAP (src/inbox/)
+
+/** A connected inbox as registered. Its secret (the encrypted `v1.` blob) is read apart: `credentials()`. */
+export interface InboxRecord {
+  id: string;
+  accountId: string;
+  host: string;
+  port: number;
+  tls: InboxTls;
+  user: string;
+  /** What the stored secret is: a password, or an OAuth2 access token (SASL XOAUTH2). */
+  auth: InboxAuth;
+  sentFolder: string | null;
+  moveTo: string | null;
+  /** The gateway-notice window in hours; null: the configured default. */
+  windowHours: number | null;
+  enabled: boolean;
+  createdAt: number;
+  status: InboxSyncStatus;
+}
+
+/** The vocabulary is src/inbox/types.ts's. */
+export type InboxTls = TlsMode;
+export type InboxAuth = InboxSecret['kind'];
+
+/** What the daemon last saw of an inbox (written after each sync attempt). */
+export interface InboxSyncStatus {
+  /** `new` until the first attempt; then `ok` or `error`. */
+  state: 'new' | 'ok' | 'error';
+  errorCode: string | null;
+  errorMessage: string | null;
+  errorAt: number | null;
+  /** Consecutive failed attempts since the last good sync. */
+  failures: number;
+  /** Not tried again before this (back-off), ms; null: at the next run. */
+  nextAttemptAt: number | null;
+  lastSyncAt: number | null;
+  /** The watcher's counters as of the last attempt (src/inbox/types.ts InboxCounters), or null. */
+  counters: Record<string, unknown> | null;
+}
+
+export interface NewInbox {
+  id: string;
+  accountId: string;
+  host: string;
+  port: number;
+  tls: InboxTls;
+  user: string;
+  auth: InboxAuth;
+  /** The secret encrypted (src/inbox/credentials.ts `v1.<iv>.<ct>.<tag>`): the store never sees it in clear. */
+  credentials: string;
+  sentFolder: string | null;
+  moveTo: string | null;
+  windowHours: number | null;
+}
+
+/** What may change on a registered inbox (the server, port and login make another inbox). */
+export interface InboxPatch {
+  /** The new secret, encrypted, with its kind. */
+  secret?: { auth: InboxAuth; credentials: string };
+  enabled?: boolean;
+  sentFolder?: string | null;
+  moveTo?: string | null;
+  windowHours?: number | null;
+}
+
+export interface InboxSent {
+  /** Message-ID without angle brackets, as the message had it (looked up case-insensitively). */
+  messageId: string;
+  recipients: string[];
+  subject: string | null;
+  sentAt: number;
+}
+
+/** A found bounce's row: unique per (inbox, dedupe key); the message row it was stored as. */
+export interface InboxBounceRow {
+  inboxId: string;
+  dedupeKey: string;
+  folder: string;
+  uidValidity: number;
+  uid: number;
+  method: string;
+  sentMessageId: string;
+  recipient: string;
+  messageRow: number;
+  bounceId: number | null;
+  receivedAt: number;
+}
+
+export interface InboxRepo {
+  /** StoreError `conflict` for an id already used. */
+  add(inbox: NewInbox, now: number): Promise<InboxRecord>;
+  get(id: string): Promise<InboxRecord | null>;
+  /** All inboxes, or an account's. */
+  list(accountId?: string): Promise<InboxRecord[]>;
+  /** The encrypted secret (never the clear one; never in InboxRecord). */
+  credentials(id: string): Promise<string | null>;
+  /**
+   * Changes an account's inbox; false when it has no such inbox. A new secret (credentials
+   * and auth together) also clears the back-off, so the next run tries it at once.
+   */
+  update(accountId: string, id: string, patch: InboxPatch): Promise<boolean>;
+  /** Forgets an inbox and its state (checkpoints, sent index, found keys); the bounce records stay. */
+  remove(accountId: string, id: string): Promise<boolean>;
+  setStatus(id: string, status: InboxSyncStatus): Promise<void>;
+  /** Where the watcher is in a folder (UIDVALIDITY, last UID handled). */
+  checkpoint(inboxId: string, folder: string): Promise<{ uidValidity: number; lastUid: number } | null>;
+  saveCheckpoint(inboxId: string, folder: string, cp: { uidValidity: number; lastUid: number }, now: number): Promise<void>;
+  /** Adds to the sent index (one entry per Message-ID, case-insensitive; the first one stays). */
+  addSent(inboxId: string, messages: readonly InboxSent[], source: 'imap' | 'api'): Promise<number>;
+  sentByMessageId(inboxId: string, messageIds: readonly string[]): Promise<InboxSent[]>;
+  /** Sent messages to any of these addresses within [since, until] ms. */
+  sentToRecipients(inboxId: string, recipients: readonly string[], since: number, until: number): Promise<InboxSent[]>;
+  /** One-to-one sends of an account's inboxes in [since, until) ms: recipients of the sent index (the channel's send count). */
+  sendsOf(accountId: string, since: number, until: number): Promise<number>;
+  hasBounce(inboxId: string, dedupeKey: string): Promise<boolean>;
+  /** The message row already stored for this inbox message (folder, UIDVALIDITY, UID), or null. */
+  messageOf(inboxId: string, folder: string, uidValidity: number, uid: number): Promise<number | null>;
+  /** True when new; false (nothing written) when (inbox, dedupe key) is already recorded. */
+  recordBounce(row: InboxBounceRow, now: number): Promise<boolean>;
+  bounces(inboxId: string, limit?: number): Promise<InboxBounceRow[]>;
+}
+
+// ---------------------------------------------------------------------------------------
 // The store
 
 export interface Repositories {
@@ -781,6 +907,7 @@ export interface Repositories {
   readonly webhooks: WebhookRepo;
   readonly jobs: JobRepo;
   readonly tail: TailRepo;
+  readonly inboxes: InboxRepo;
 }
 
 /** The repositories bound to one transaction (valid only while its function runs). */

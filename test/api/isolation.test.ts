@@ -6,7 +6,7 @@ import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
 
 let fx: Fixture;
 let keys: Record<string, string>;
-let ids: { bounceB: number; keyB: string; webhookA: string; webhookB: string; deliveryB: number };
+let ids: { bounceB: number; keyB: string; webhookA: string; webhookB: string; deliveryB: number; inboxB: string };
 
 beforeAll(async () => {
   fx = await apiFixture();
@@ -16,7 +16,10 @@ beforeAll(async () => {
   const bounceB = await fx.bounce('beta');
   await fx.store.webhooks.fanOut(Date.now());
   const deliveryB = (await fx.store.webhooks.listDeliveries(webhookB, 0, 10))[0]!.id;
-  ids = { bounceB, keyB: (await fx.store.keys.list('beta'))[0]!.id, webhookA, webhookB, deliveryB };
+  // beta's connected inbox (the store's own: the credentials blob is never read here)
+  const inboxB = 'ibx_beta';
+  await fx.store.inboxes.add({ id: inboxB, accountId: 'beta', host: '127.0.0.1', port: 1143, tls: 'none', user: 'b', auth: 'password', credentials: 'v1.x.y.z', sentFolder: null, moveTo: null, windowHours: null }, Date.now());
+  ids = { bounceB, keyB: (await fx.store.keys.list('beta'))[0]!.id, webhookA, webhookB, deliveryB, inboxB };
 });
 afterAll(async () => fx.close());
 
@@ -41,6 +44,16 @@ const cases: Case[] = [
   ['GET', '/v1/accounts/{id}/keys', () => '/v1/accounts/beta/keys'],
   ['DELETE', '/v1/accounts/{id}/keys/{keyId}', () => `/v1/accounts/beta/keys/${ids.keyB}`],
   ['DELETE', '/v1/accounts/{id}/keys/{keyId}', () => `/v1/accounts/acme/keys/${ids.keyB}`],
+  ['POST', '/v1/accounts/{id}/inboxes', () => '/v1/accounts/beta/inboxes', { host: '127.0.0.1', port: 1143, tls: 'none', user: 'x', password: 'y' }],
+  ['GET', '/v1/accounts/{id}/inboxes', () => '/v1/accounts/beta/inboxes'],
+  ['GET', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/beta/inboxes/${ids.inboxB}`],
+  ['GET', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/acme/inboxes/${ids.inboxB}`],
+  ['PATCH', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/acme/inboxes/${ids.inboxB}`, { enabled: false }],
+  ['PATCH', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/beta/inboxes/${ids.inboxB}`, { enabled: false }],
+  ['DELETE', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/acme/inboxes/${ids.inboxB}`],
+  ['DELETE', '/v1/accounts/{id}/inboxes/{inboxId}', () => `/v1/accounts/beta/inboxes/${ids.inboxB}`],
+  ['POST', '/v1/accounts/{id}/inboxes/{inboxId}/sync', () => `/v1/accounts/acme/inboxes/${ids.inboxB}/sync`],
+  ['POST', '/v1/accounts/{id}/inboxes/{inboxId}/sends', () => `/v1/accounts/acme/inboxes/${ids.inboxB}/sends`, { sends: [{ messageId: '<m@x.test>', recipients: [A], sentAt: 1 }] }],
   ['POST', '/v1/accounts/{id}/webhooks', () => '/v1/accounts/beta/webhooks', { url: 'http://127.0.0.1:9/x' }],
   ['GET', '/v1/accounts/{id}/webhooks', () => '/v1/accounts/beta/webhooks'],
   ['DELETE', '/v1/accounts/{id}/webhooks/{webhookId}', () => `/v1/accounts/beta/webhooks/${ids.webhookB}`],
@@ -73,6 +86,10 @@ describe('cross-account isolation', () => {
     expect((await fx.app.inject({ method: 'GET', url: '/v1/accounts/beta/sends', headers: b })).json().items).toEqual([]);
     expect((await fx.app.inject({ method: 'GET', url: `/v1/suppressions/${A}`, headers: b })).json().send).toBe(true);
     expect((await fx.app.inject({ method: 'GET', url: `/v1/bounces/${ids.bounceB}`, headers: b })).statusCode).toBe(200);
+    const inbox = (await fx.app.inject({ method: 'GET', url: `/v1/accounts/beta/inboxes/${ids.inboxB}`, headers: b })).json();
+    expect(inbox.id).toBe(ids.inboxB);
+    expect(inbox.enabled).toBe(true);
+    expect(await fx.store.inboxes.sentByMessageId(ids.inboxB, ['m@x.test'])).toEqual([]);
   });
 
   it('covers every route that takes an id or an account', async () => {

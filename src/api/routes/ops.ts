@@ -27,7 +27,9 @@ export function opsRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const checks = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.ok]));
     const problems = Object.fromEntries(Object.entries(results).flatMap(([k, v]) => (v.ok ? [] : [[k, v.reason ?? 'failing']])));
     const ok = Object.values(checks).every(Boolean);
-    return res.code(ok ? 200 : 503).send(ok ? { ok, checks } : { ok, checks, problems });
+    const details = Object.fromEntries(Object.entries(results).flatMap(([k, v]) => (v.detail ? [[k, v.detail]] : [])));
+    const body = { ok, checks, ...(ok ? {} : { problems }), ...(Object.keys(details).length ? { details } : {}) };
+    return res.code(ok ? 200 : 503).send(body);
   });
 
   app.get('/metrics', { config: { quiet: true }, schema: { summary: 'Prometheus metrics (text format); no addresses among the labels', tags: ['operations'], produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (_req, reply) => {

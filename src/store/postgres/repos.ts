@@ -18,6 +18,7 @@ import { layoutRaw } from '../raw.js';
 import * as R from '../rows.js';
 import { StoreError } from '../store-error.js';
 import { pgError } from './errors.js';
+import { PgInboxes } from './inboxes.js';
 
 export type Q = postgres.Sql | postgres.TransactionSql;
 
@@ -1265,6 +1266,7 @@ export class PgRepositories implements C.Repositories {
   private w?: PgWebhooks;
   private j?: PgJobs;
   private t?: PgTail;
+  private ib?: PgInboxes;
 
   constructor(protected readonly ctx: PgCtx) {}
 
@@ -1287,4 +1289,5 @@ export class PgRepositories implements C.Repositories {
   get webhooks() { return (this.w ??= new PgWebhooks(this.ctx)); }
   get jobs() { return (this.j ??= new PgJobs(this.ctx)); }
   get tail() { return (this.t ??= new PgTail(this.ctx)); }
+  get inboxes() { return (this.ib ??= new PgInboxes(this.ctx)); }
 }

@@ -571,4 +571,90 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX log_queue_seen ON log_queue(seen_at);
     `,
   },
+  {
+    version: 22,
+    name: 'connected inboxes (issue #17): inboxes, folder checkpoints, the sent index, found bounces',
+    sql: `
+      -- An account's connected inbox. credentials: the secret AES-256-GCM encrypted
+      -- (src/inbox/credentials.ts, bound to the id); never returned by the API, never logged.
+      CREATE TABLE inboxes (
+        id               TEXT PRIMARY KEY,
+        account_id       TEXT NOT NULL REFERENCES accounts(id),
+        host             TEXT NOT NULL,
+        port             INTEGER NOT NULL,
+        tls              TEXT NOT NULL CHECK (tls IN ('implicit', 'starttls', 'none')),
+        username         TEXT NOT NULL,
+        auth             TEXT NOT NULL CHECK (auth IN ('password', 'xoauth2')),
+        credentials      TEXT NOT NULL,
+        sent_folder      TEXT,
+        move_to          TEXT,
+        window_hours     INTEGER,
+        enabled          INTEGER NOT NULL DEFAULT 1,
+        created_at       INTEGER NOT NULL,
+        -- the last sync attempt: new | ok | error, why, back-off, counters (JSON)
+        state            TEXT NOT NULL DEFAULT 'new',
+        error_code       TEXT,
+        error_message    TEXT,
+        error_at         INTEGER,
+        failures         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  INTEGER,
+        last_sync_at     INTEGER,
+        counters         TEXT
+      ) STRICT;
+      CREATE INDEX inboxes_account ON inboxes(account_id);
+
+      -- Where a watcher is in a folder: UIDs mean something only within one UIDVALIDITY (RFC 3501 2.3.1.1).
+      CREATE TABLE inbox_checkpoints (
+        inbox_id      TEXT NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+        folder        TEXT NOT NULL,
+        uid_validity  INTEGER NOT NULL,
+        last_uid      INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        PRIMARY KEY (inbox_id, folder)
+      ) STRICT, WITHOUT ROWID;
+
+      -- The sent index: what went to whom (the Sent folder, or sends reported through the API).
+      -- message_key: the Message-ID lower-cased, the lookup key.
+      CREATE TABLE inbox_sent (
+        inbox_id     TEXT NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+        message_key  TEXT NOT NULL,
+        message_id   TEXT NOT NULL,
+        subject      TEXT,
+        sent_at      INTEGER NOT NULL,
+        recipients   TEXT NOT NULL,
+        source       TEXT NOT NULL CHECK (source IN ('imap', 'api')),
+        PRIMARY KEY (inbox_id, message_key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE inbox_sent_recipients (
+        inbox_id     TEXT NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+        recipient    TEXT NOT NULL,
+        sent_at      INTEGER NOT NULL,
+        message_key  TEXT NOT NULL,
+        PRIMARY KEY (inbox_id, recipient, sent_at, message_key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX inbox_sent_time ON inbox_sent(inbox_id, sent_at);
+      -- the one-to-one channel's sends of a month (InboxRepo.sendsOf)
+      CREATE INDEX inbox_sent_recipients_time ON inbox_sent_recipients(inbox_id, sent_at);
+
+      -- A bounce found in an inbox: once per (inbox, dedupe key) whatever UIDVALIDITY does; the
+      -- message row it was stored as (source imap), found again by (inbox, folder, UIDVALIDITY, UID).
+      CREATE TABLE inbox_bounces (
+        id               INTEGER PRIMARY KEY,
+        inbox_id         TEXT NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+        dedupe_key       TEXT NOT NULL,
+        folder           TEXT NOT NULL,
+        uid_validity     INTEGER NOT NULL,
+        uid              INTEGER NOT NULL,
+        method           TEXT NOT NULL,
+        sent_message_id  TEXT NOT NULL,
+        recipient        TEXT NOT NULL,
+        message_row      INTEGER NOT NULL REFERENCES messages(id),
+        bounce_id        INTEGER,
+        received_at      INTEGER NOT NULL,
+        created_at       INTEGER NOT NULL,
+        UNIQUE (inbox_id, dedupe_key)
+      ) STRICT;
+      CREATE INDEX inbox_bounces_uid ON inbox_bounces(inbox_id, folder, uid_validity, uid);
+    `,
+  },
 ];

@@ -14,6 +14,7 @@ import { layoutRaw } from '../raw.js';
 import * as R from '../rows.js';
 import type { Gate } from './gate.js';
 import type { Statements } from './statements.js';
+import { SqliteInboxes } from './inboxes.js';
 
 export interface Ctx {
   s: Statements;
@@ -922,6 +923,7 @@ export class SqliteRepositories implements C.Repositories {
   private w?: SqliteWebhooks;
   private j?: SqliteJobs;
   private t?: SqliteTail;
+  private ib?: SqliteInboxes;
 
   constructor(protected readonly ctx: Ctx) {}
 
@@ -944,4 +946,5 @@ export class SqliteRepositories implements C.Repositories {
   get webhooks() { return (this.w ??= new SqliteWebhooks(this.ctx)); }
   get jobs() { return (this.j ??= new SqliteJobs(this.ctx)); }
   get tail() { return (this.t ??= new SqliteTail(this.ctx)); }
+  get inboxes() { return (this.ib ??= new SqliteInboxes(this.ctx)); }
 }
