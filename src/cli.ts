@@ -460,7 +460,7 @@ keys
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if ((err as Error)?.name === 'ConfigError') {
+  if ((err as Error)?.name === 'ConfigError' || (err as Error)?.name === 'EspConfigError') {
     console.error(`bounced: ${(err as Error).message}`);
     process.exit(EX_CONFIG);
   }

@@ -20,6 +20,11 @@ const REDACT = [
   '*.secret',
   '*.token',
   '*.authorization',
+  // Sending providers' endpoint secrets (esp.endpoints; config printing redacts them too).
+  'config.esp.endpoints[*].publicKey',
+  'config.esp.endpoints[*].signingKey',
+  'config.esp.endpoints[*].password',
+  'config.esp.endpoints[*].secret',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { recordOrigin } from './origin.js';
 import { configSchema, SECRET_PATHS, type Config } from './schema.js';
+import { redactEspEndpoints } from './esp.js';
 
 // Defaults < config file < BOUNCED_* environment < flags. This module is the only reader
 // of process.env in bounced (the env is passed in, so tests give their own).
@@ -181,6 +182,7 @@ function editDistance(a: string, b: string): number {
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
   for (const path of SECRET_PATHS) if (getPath(copy, path)) setPath(copy, path, '[redacted]');
+  (copy.esp as Config['esp']).endpoints = redactEspEndpoints(config.esp.endpoints);
   return copy as unknown as Config;
 }
 

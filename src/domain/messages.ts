@@ -11,8 +11,11 @@ export type MessageState = (typeof MESSAGE_STATES)[number];
 export const SETTLED_STATES = ['processed', 'unparseable', 'duplicate'] as const;
 export type SettledState = (typeof SETTLED_STATES)[number];
 
-/** How a message reached us: an SMTP session or `bounced ingest` (a Postfix pipe). */
-export const MESSAGE_SOURCES = ['smtp', 'ingest'] as const;
+/**
+ * How a message reached us: an SMTP session, `bounced ingest` (a Postfix pipe), or a sending
+ * provider's signed HTTP event (src/esp: the request body is kept as the report).
+ */
+export const MESSAGE_SOURCES = ['smtp', 'ingest', 'esp'] as const;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 
 /**

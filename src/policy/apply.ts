@@ -153,10 +153,13 @@ export class PolicyTx {
     if (effects.evaluate) await this.evaluate(accountId, RULES_ACTOR);
   }
 
-  /** A bounce record written: its account, when verified; a verified ARF abuse report is a complaint. */
-  async recordWritten(record: Pick<BounceInput, 'kind' | 'verified' | 'accountId' | 'recipient' | 'messageId' | 'feedbackType'>, bounceId: number): Promise<void> {
+  /**
+   * A bounce record written: its account, when verified; a verified ARF abuse report (or a
+   * provider's complaint event: `source` esp) is a complaint.
+   */
+  async recordWritten(record: Pick<BounceInput, 'kind' | 'verified' | 'accountId' | 'recipient' | 'messageId' | 'feedbackType'>, bounceId: number, source: 'arf' | 'esp' = 'arf'): Promise<void> {
     if (record.verified && record.accountId) await this.ensureAccount(record.accountId, `record:${record.kind}`);
-    const complaint = complaintOf(record, this.now);
+    const complaint = complaintOf(record, this.now, source);
     if (!complaint) return;
     if (!(await this.tx.reports.add(complaint))) return;
     await this.tx.suppressions.add(complaint.accountId, complaint.recipient, suppressionOfReport('complaint'), `bounce:${bounceId}`, this.now);
@@ -166,8 +169,8 @@ export class PolicyTx {
     await this.evaluate(complaint.accountId, RULES_ACTOR);
   }
 
-  /** A signed unsubscribe token (List-Unsubscribe mailto: or one-click): suppressed at once, counted once. */
-  async unsubscribe(fields: VerpFields, source: 'mailto' | 'one-click'): Promise<void> {
+  /** A signed unsubscribe token (List-Unsubscribe mailto: or one-click), or a provider's verified unsubscribe event: suppressed at once, counted once. */
+  async unsubscribe(fields: VerpFields, source: 'mailto' | 'one-click' | 'esp'): Promise<void> {
     await this.ensureAccount(fields.account, `unsubscribe:${source}`);
     const report: ContactReportInput = unsubscribeOf(fields, canonicalAddress(fields.recipient), source, this.now);
     const fresh = await this.tx.reports.add(report);

@@ -150,12 +150,13 @@ export interface ContactReportInput {
 export function complaintOf(
   record: { kind: string; verified: boolean; accountId: string | null; recipient: string | null; messageId: string | null; feedbackType: string | null },
   now: number,
+  source = 'arf',
 ): ContactReportInput | null {
   if (record.kind !== 'complaint' || !record.verified || !record.accountId || !record.recipient) return null;
   if (!isSpamFeedback(record.feedbackType)) return null;
   const messageId = record.messageId ?? '';
   const ref = parseMessageRef(messageId);
-  return { accountId: record.accountId, kind: 'complaint', messageId, recipient: record.recipient, channel: ref.channel, campaign: ref.campaign, at: now, source: 'arf' };
+  return { accountId: record.accountId, kind: 'complaint', messageId, recipient: record.recipient, channel: ref.channel, campaign: ref.campaign, at: now, source };
 }
 
 /** The unsubscribe a signed token makes (List-Unsubscribe mailto: or one-click); `recipient` canonical. */

@@ -711,6 +711,53 @@ export interface WebhookRepo {
 }
 
 // ---------------------------------------------------------------------------------------
+// Sending providers' events (issue #19: SES, SendGrid, Mailgun, Postmark)
+
+/** One provider event about one recipient, as recorded (src/esp EspEvidence, its identity and place). */
+export interface EspEventInput {
+  /** ses | sendgrid | mailgun | postmark (src/esp/types.ts PROVIDERS). */
+  provider: string;
+  /** The provider's id of the event (per recipient). Unique with the provider. */
+  eventId: string;
+  endpointId: string;
+  accountId: string;
+  /** bounce | complaint | delivery | delay | unsubscribe (src/esp/types.ts ESP_EVENT_KINDS). */
+  kind: string;
+  recipient: string;
+  messageId: string | null;
+  at: number;
+  receivedAt: number;
+  /** The message row holding the request body. */
+  messageRow: number;
+}
+
+export interface EspEventRecord extends EspEventInput {
+  id: number;
+}
+
+export interface EspEventQuery {
+  accountId?: string;
+  provider?: string;
+  kind?: string;
+  /** Received at or after (ms). */
+  since?: number;
+  /** Received before (ms). */
+  until?: number;
+  /** Events with an id greater than this (the previous page's last id). */
+  after?: number;
+  limit?: number;
+}
+
+export interface EspEventRepo {
+  /**
+   * Records an event once per (provider, eventId): false when it is already recorded (a
+   * provider's retry, a replay, another node): write nothing else for it.
+   */
+  add(e: EspEventInput): Promise<boolean>;
+  list(q: EspEventQuery): Promise<EspEventRecord[]>;
+}
+
+// ---------------------------------------------------------------------------------------
 // Scheduler jobs, log tailing
 
 export interface JobState {
@@ -781,6 +828,7 @@ export interface Repositories {
   readonly webhooks: WebhookRepo;
   readonly jobs: JobRepo;
   readonly tail: TailRepo;
+  readonly espEvents: EspEventRepo;
 }
 
 /** The repositories bound to one transaction (valid only while its function runs). */

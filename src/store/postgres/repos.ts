@@ -18,6 +18,7 @@ import { layoutRaw } from '../raw.js';
 import * as R from '../rows.js';
 import { StoreError } from '../store-error.js';
 import { pgError } from './errors.js';
+import { PgEspEvents } from './esp-events.js';
 
 export type Q = postgres.Sql | postgres.TransactionSql;
 
@@ -1247,4 +1248,6 @@ export class PgRepositories implements C.Repositories {
   get webhooks() { return (this.w ??= new PgWebhooks(this.ctx)); }
   get jobs() { return (this.j ??= new PgJobs(this.ctx)); }
   get tail() { return (this.t ??= new PgTail(this.ctx)); }
+  private es?: PgEspEvents;
+  get espEvents() { return (this.es ??= new PgEspEvents(this.ctx)); }
 }

@@ -571,4 +571,53 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX log_queue_seen ON log_queue(seen_at);
     `,
   },
+  {
+    version: 23,
+    name: 'ESP events (issue #19): esp_events, unique per (provider, event id); evidence from a provider',
+    sql: `
+      -- One row per provider event and recipient that was recorded: the store's idempotency
+      -- for SNS and Mailgun retries, SendGrid replays within its window and two nodes taking
+      -- the same event (a second insert conflicts: nothing else is written for it).
+      CREATE TABLE esp_events (
+        id           INTEGER PRIMARY KEY,
+        provider     TEXT NOT NULL,              -- ses | sendgrid | mailgun | postmark
+        event_id     TEXT NOT NULL,              -- the provider's id (src/esp/README.md "Event ids")
+        endpoint_id  TEXT NOT NULL,
+        account_id   TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('bounce', 'complaint', 'delivery', 'delay', 'unsubscribe')),
+        recipient    TEXT NOT NULL,
+        message_id   TEXT,                       -- the sender's message reference, else <provider>:<its id>
+        at           INTEGER NOT NULL,           -- when the provider says it happened
+        received_at  INTEGER NOT NULL,
+        message_row  INTEGER NOT NULL REFERENCES messages(id),  -- the request body, kept as the report
+        UNIQUE (provider, event_id)
+      ) STRICT;
+      CREATE INDEX esp_events_account ON esp_events(account_id, id);
+      CREATE INDEX esp_events_received ON esp_events(received_at);
+
+      -- evidence.source gains 'esp': SQLite changes a CHECK only by rebuilding the table
+      -- (https://sqlite.org/lang_altertable.html, "other kinds of table schema changes"). No
+      -- table references evidence, so the copy keeps every id and the foreign keys hold.
+      CREATE TABLE evidence_new (
+        id            INTEGER PRIMARY KEY,
+        delivery_id   INTEGER NOT NULL REFERENCES deliveries(id),
+        at            INTEGER NOT NULL,
+        source        TEXT NOT NULL CHECK (source IN ('dsn', 'log', 'window', 'esp')),
+        state         TEXT NOT NULL,
+        status        TEXT,
+        reason        TEXT,
+        diagnostic    TEXT,
+        bounce_id     INTEGER REFERENCES bounces(id),
+        qid           TEXT,
+        dedup_key     TEXT NOT NULL UNIQUE
+      ) STRICT;
+      INSERT INTO evidence_new (id, delivery_id, at, source, state, status, reason, diagnostic, bounce_id, qid, dedup_key)
+        SELECT id, delivery_id, at, source, state, status, reason, diagnostic, bounce_id, qid, dedup_key FROM evidence;
+      DROP TABLE evidence;
+      ALTER TABLE evidence_new RENAME TO evidence;
+      CREATE INDEX evidence_delivery ON evidence(delivery_id);
+      CREATE INDEX evidence_qid ON evidence(qid) WHERE qid IS NOT NULL;
+      CREATE INDEX evidence_bounce ON evidence(bounce_id) WHERE bounce_id IS NOT NULL;
+    `,
+  },
 ];

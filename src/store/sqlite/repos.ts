@@ -14,6 +14,7 @@ import { layoutRaw } from '../raw.js';
 import * as R from '../rows.js';
 import type { Gate } from './gate.js';
 import type { Statements } from './statements.js';
+import { SqliteEspEvents } from './esp-events.js';
 
 export interface Ctx {
   s: Statements;
@@ -929,4 +930,6 @@ export class SqliteRepositories implements C.Repositories {
   get webhooks() { return (this.w ??= new SqliteWebhooks(this.ctx)); }
   get jobs() { return (this.j ??= new SqliteJobs(this.ctx)); }
   get tail() { return (this.t ??= new SqliteTail(this.ctx)); }
+  private es?: SqliteEspEvents;
+  get espEvents() { return (this.es ??= new SqliteEspEvents(this.ctx)); }
 }
