@@ -11,6 +11,7 @@ import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bounceRoutes } from './routes/bounces.js';
 import { espRoutes, type EspDeps } from './routes/esp.js';
+import { softLimitRoutes } from './routes/soft-limits.js';
 import { opsRoutes } from './routes/ops.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
@@ -269,5 +270,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   webhookRoutes(app, ctx);
   unsubscribeRoutes(app, ctx);
   espRoutes(app, ctx);
+  softLimitRoutes(app, ctx);
   return app;
 }

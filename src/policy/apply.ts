@@ -10,13 +10,13 @@
 import { canonicalAddress } from '../address.js';
 import {
   GLOBAL_ACCOUNT, monthOf, RULES_ACTOR, type Channel, type DeliveryState, type EventType, type PolicyState, type Profile,
-  type Tier,
+  type SoftBounceLimit, type Tier,
 } from '../domain/index.js';
 import type { Account, BounceInput, DeliveryChange, Evidence, Store, TransactionOptions, Tx } from '../store/contract.js';
 import type { VerpFields } from '../verp/index.js';
 import {
   canaryCancels, complaintOf, deliveryEffects, evaluateMonth, globalBounceSince, heldState, isGlobalBounce, rates,
-  REVIEW_NOTICE, spamTrapHit, suppressesRecipient, suppressionOfReport, suspendedState, suspensionNotice, unsubscribeOf,
+  REVIEW_NOTICE, softBounceDecision, softBounceSince, spamTrapHit, suppressesRecipient, suppressionOfReport, suspendedState, suspensionNotice, unsubscribeOf,
   viewHealth, warnedState, warningNotice, type ContactReportInput, type Evaluation, type Notice, type PolicyConfig,
 } from './rules.js';
 
@@ -52,6 +52,7 @@ export class PolicyRules {
 export class PolicyTx {
   private readonly accounts = new Map<string, Account | null>();
   private readonly states = new Map<string, PolicyState>();
+  private readonly softLimits = new Map<string, SoftBounceLimit | null>();
   /** Accounts this transaction found existing (PolicyRules.transaction remembers them after the commit). */
   readonly found = new Set<string>();
 
@@ -140,6 +141,7 @@ export class PolicyTx {
       await this.suspend(accountId, 'both', 'fraud', `mail to a spam-trap address (delivery ${change.deliveryId})`, RULES_ACTOR);
     }
     if (effects.failure) await this.tx.failures.record(effects.failure);
+    if (effects.failure?.state === 'soft' && effects.failure.channel === 'marketing') await this.checkSoftLimit(accountId, recipient);
     const hm = effects.hardMarketing;
     if (hm) {
       // The account is read only here: its profile decides the suppression.
@@ -178,6 +180,18 @@ export class PolicyTx {
     if (!fresh) return;
     await this.event(report.accountId, 'unsubscribe', { accountId: report.accountId, messageId: report.messageId, recipient: report.recipient, source, at: this.now });
     await this.evaluate(report.accountId, RULES_ACTOR);
+  }
+
+  /** The account's soft-bounce limit (issue #19 §2): read once per transaction, and only on a soft failure. */
+  private async checkSoftLimit(accountId: string, address: string): Promise<void> {
+    if (!this.softLimits.has(accountId)) this.softLimits.set(accountId, await this.tx.accounts.softBounceLimit(accountId));
+    const limit = this.softLimits.get(accountId) ?? null;
+    if (!limit) return;
+    const since = softBounceSince(this.now, limit, await this.tx.deliveries.lastDeliveredAt(accountId, address));
+    const decision = softBounceDecision(await this.tx.failures.softSince(accountId, address, since), limit, this.now);
+    if (!decision) return;
+    if (!(await this.tx.suppressions.add(accountId, address, decision.reason, decision.source, this.now))) return;
+    await this.audit(RULES_ACTOR, accountId, 'suppression.add', address, { reason: decision.reason, detail: decision.source, until: decision.until });
   }
 
   private async checkGlobal(address: string): Promise<void> {

@@ -47,7 +47,7 @@
 import type {
   AppealState, BounceType, CampaignCounts, CampaignState, Category, Channel, ContactReportKind,
   DeliveryState, EventType, EvidenceSource, FailedState, Figures, MessageSource, MessageState, PolicyState, Profile, ReportKind,
-  SuppressionReason, Tier,
+  SoftBounceLimit, SuppressionReason, Tier,
 } from '../domain/index.js';
 
 export { DEFAULT_POLICY_STATE, type PolicyState } from '../domain/index.js';
@@ -327,6 +327,8 @@ export interface DeliveryRepo {
   duePending(cutoff: number, limit?: number): Promise<DeliveryRecord[]>;
   /** Pending deliveries with log evidence from this Postfix queue id. */
   pendingByQid(qid: string): Promise<DeliveryRecord[]>;
+  /** The latest evidence time of the account's delivered deliveries to the address; null: none (the soft-bounce limit's reset). */
+  lastDeliveredAt(accountId: string, recipient: string): Promise<number | null>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -369,6 +371,10 @@ export interface AccountRepo {
   /** The account's policy state (the default one when it never changed; any account id). */
   state(accountId: string): Promise<PolicyState>;
   saveState(accountId: string, state: PolicyState, now: number): Promise<void>;
+  /** The account's soft-bounce limit (issue #19 §2); null: none (soft bounces never suppress). */
+  softBounceLimit(accountId: string): Promise<SoftBounceLimit | null>;
+  /** Sets (or, with null, removes) the account's soft-bounce limit. */
+  setSoftBounceLimit(accountId: string, limit: SoftBounceLimit | null, now: number): Promise<void>;
 }
 
 export interface Campaign {
@@ -444,6 +450,11 @@ export interface SuppressionRepo {
   preSend(accountId: string, address: string, campaign?: string | null): Promise<PreSendRead>;
   list(filter: SuppressionFilter): Promise<SuppressionRecord[]>;
   counts(): Promise<Record<'account' | 'global', number>>;
+  /**
+   * Lifts soft_bounce_limit suppressions older than their account's suppressDays at `now`
+   * (at most `limit`); returns them (the caller audits).
+   */
+  expireSoftLimits(now: number, limit?: number): Promise<Array<{ accountId: string; address: string }>>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -478,6 +489,8 @@ export interface FailureRepo {
   /** The account's hard marketing failures (the profile replay). */
   hardOf(accountId: string): Promise<Array<{ deliveryId: number; recipient: string; category: string | null; at: number }>>;
   list(accountId: string): Promise<FailureRecord[]>;
+  /** The account's soft failures of the address at or after `since` (the soft-bounce limit's count). */
+  softSince(accountId: string, recipient: string, since: number): Promise<number>;
 }
 
 export interface ContactReport {

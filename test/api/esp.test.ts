@@ -274,3 +274,26 @@ describe('the daemon', () => {
     await expect(startDaemon(bad, createLogger('silent'))).rejects.toMatchObject({ name: 'EspConfigError' });
   });
 });
+
+describe('repeated soft bounces through provider events', () => {
+  it('the account sets its soft-bounce limit over the API; the Nth transient SES bounce of an address suppresses it', async () => {
+    const bad = await app.inject({ method: 'PUT', url: '/v1/accounts/acme/soft-bounce-limit', headers: admin, payload: { bounces: 1, windowDays: 30, suppressDays: 30 } });
+    expect(bad.statusCode).toBe(400);
+    const put = await app.inject({ method: 'PUT', url: '/v1/accounts/acme/soft-bounce-limit', headers: admin, payload: { bounces: 2, windowDays: 30, suppressDays: 30 } });
+    expect(put.statusCode).toBe(200);
+    expect((await get('/v1/accounts/acme/soft-bounce-limit')).json).toEqual({ softBounceLimit: { bounces: 2, windowDays: 30, suppressDays: 30 } });
+    const message = fixture('ses-bounce-transient-mailboxfull.json') as { bounce: { feedbackId: string }; mail: { messageId: string } };
+    for (const n of [1, 2]) {
+      message.bounce.feedbackId = `feedback-soft-${n}`;
+      message.mail.messageId = `message-soft-${n}`;
+      const r = await post('/v1/esp/ses/ses-acme', notification(message, certUrl, signer.keyPem, '2', { MessageId: `sns-soft-${n}` }), { 'content-type': 'text/plain' });
+      expect(r.json).toEqual({ accepted: 1, duplicates: 0, skipped: [] });
+      expect((await bouncesOf(`recipient=full@example.test`)).map((b) => b.type)).toEqual(Array(n).fill('soft'));
+      expect(await suppressed('full@example.test')).toEqual(n === 1 ? [] : ['soft_bounce_limit']);
+    }
+    // The pre-send check says why, in the contact's explanation.
+    const check = await get('/v1/suppressions/full@example.test?account=acme');
+    expect(check.json).toMatchObject({ send: false, reasons: [{ code: 'soft_bounce_limit', scope: 'account' }] });
+    expect(check.json.reasons[0].detail).toMatch(/^2 soft bounces within 30 days, no delivery between; suppressed for 30 days/);
+  });
+});

@@ -1,5 +1,7 @@
-// The store contract's ESP part (issue #19): esp_events once per (provider, event id), listed
-// by filter and page, and evidence from a provider (source `esp`), on SQLite and PostgreSQL.
+// The store contract's part for issue #19: esp_events once per (provider, event id), listed by
+// filter and page, evidence from a provider (source `esp`), and what the soft-bounce limit reads
+// and writes (the limit, soft failures since a time, the last delivery, the expiry), on SQLite
+// and PostgreSQL.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,5 +135,49 @@ describe.each(backends)('store contract (ESP events) on $name', (backend) => {
     );
     expect(change?.state).toBe('soft');
     expect((await s.deliveries.evidence(change!.deliveryId)).map((e) => e.source)).toEqual(['esp']);
+  });
+
+  it('soft-bounce limits: set, replace, remove; soft failures since a time; the last delivery; expiry after suppressDays', async () => {
+    const { a: s } = await backend.fresh();
+    expect(await s.accounts.softBounceLimit('acme')).toBeNull();
+    await s.accounts.setSoftBounceLimit('acme', { bounces: 3, windowDays: 7, suppressDays: 30 }, T0);
+    await s.accounts.setSoftBounceLimit('acme', { bounces: 4, windowDays: 7, suppressDays: 1 }, T0);
+    expect(await s.accounts.softBounceLimit('acme')).toEqual({ bounces: 4, windowDays: 7, suppressDays: 1 });
+    await s.accounts.setSoftBounceLimit('gone', { bounces: 2, windowDays: 1, suppressDays: 1 }, T0);
+    await s.accounts.setSoftBounceLimit('gone', null, T0);
+    expect(await s.accounts.softBounceLimit('gone')).toBeNull();
+
+    let k = 0;
+    const apply = (state: 'soft' | 'hard' | 'delivered', at: number, recipient = 'Rcpt@Example.COM', accountId = 'acme') =>
+      s.deliveries.applyEvidence(
+        { accountId, messageId: `m${++k}`, recipient, at, source: 'esp', state, status: null, reason: null, category: null, diagnostic: null, qid: null, dedupKey: `d${k}`, countsAsSend: false },
+        null,
+        at,
+      );
+    const fail = async (state: 'soft' | 'hard', at: number, recipient?: string, accountId = 'acme') => {
+      const c = (await apply(state, at, recipient, accountId))!;
+      await s.failures.record({ deliveryId: c.deliveryId, accountId, recipient: recipient ?? 'rcpt@example.com', channel: 'marketing', campaign: null, state, reason: null, category: null, addressReason: false, at });
+    };
+    await fail('soft', T0);
+    await fail('soft', T0 + 10);
+    await fail('hard', T0 + 20);
+    await fail('soft', T0 + 30, 'other@example.com');
+    await fail('soft', T0 + 40, undefined, 'other');
+    expect(await s.failures.softSince('acme', 'RCPT@example.com', T0)).toBe(2);
+    expect(await s.failures.softSince('acme', 'rcpt@example.com', T0 + 1)).toBe(1);
+    expect(await s.deliveries.lastDeliveredAt('acme', 'rcpt@example.com')).toBeNull();
+    await apply('delivered', T0 + 50);
+    await apply('delivered', T0 + 70);
+    await apply('delivered', T0 + 60, 'rcpt@example.com', 'other');
+    expect(await s.deliveries.lastDeliveredAt('acme', 'Rcpt@example.com')).toBe(T0 + 70);
+
+    await s.suppressions.add('acme', 'rcpt@example.com', 'soft_bounce_limit', '4 soft bounces', T0);
+    await s.suppressions.add('acme', 'rcpt@example.com', 'hard_bounce', null, T0);
+    await s.suppressions.add('other', 'rcpt@example.com', 'soft_bounce_limit', 'no limit any more', T0);
+    expect(await s.suppressions.expireSoftLimits(T0 + 86_400_000 - 1)).toEqual([]);
+    expect(await s.suppressions.expireSoftLimits(T0 + 86_400_000)).toEqual([{ accountId: 'acme', address: 'rcpt@example.com' }]);
+    expect((await s.suppressions.hits('acme', 'rcpt@example.com')).map((h) => h.reason)).toEqual(['hard_bounce']);
+    // An account without a limit (removed since) keeps its suppression: no expiry is known.
+    expect((await s.suppressions.hits('other', 'rcpt@example.com')).map((h) => h.reason)).toEqual(['soft_bounce_limit']);
   });
 });
