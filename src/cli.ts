@@ -7,7 +7,7 @@ import type { Logger } from './log.js';
 import { printRows } from './commands/print.js';
 import type { DeliveryState, MessageState } from './domain/index.js';
 import { registerPolicyCommands } from './commands/policy-cli.js';
-import { registerEspCommands } from './commands/esp-cli.js';
+import { registerEspCommands, registerExportCommand } from './commands/esp-cli.js';
 
 // Every command but `classify` needs the configuration (zod), logs (pino) and mostly the
 // store (better-sqlite3) and the policy: loaded once, just before such a command runs, so
@@ -419,6 +419,7 @@ sends
 
 registerPolicyCommands(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
 registerEspCommands(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
+registerExportCommand(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
 
 const keys = program.command('keys').description('API keys of accounts (only their sha256 is stored)');
 keys

@@ -12,6 +12,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { bounceRoutes } from './routes/bounces.js';
 import { espRoutes, type EspDeps } from './routes/esp.js';
 import { softLimitRoutes } from './routes/soft-limits.js';
+import { exportRoutes } from './routes/exports.js';
 import { opsRoutes } from './routes/ops.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
@@ -271,5 +272,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   unsubscribeRoutes(app, ctx);
   espRoutes(app, ctx);
   softLimitRoutes(app, ctx);
+  exportRoutes(app, ctx);
   return app;
 }

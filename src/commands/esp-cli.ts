@@ -1,7 +1,13 @@
 // Issue #19's commands: an account's soft-bounce limit (`bounced accounts soft-limit`) and the
 // exports (`bounced export`). Registered beside the policy commands (src/cli.ts).
-import type { Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
+import { createWriteStream } from 'node:fs';
 import { userInfo } from 'node:os';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { ConfigError } from '../config/errors.js';
+import { checkExportFilter, EXPORT_FORMATS, EXPORT_KINDS, exportChunks, ExportError, type ExportFormat, type ExportKind } from '../exports/index.js';
+import { PROVIDERS } from '../esp/types.js';
 import { checkSoftBounceLimit } from '../policy/rules.js';
 import type { PolicyCliHelpers } from './policy-cli.js';
 
@@ -39,6 +45,54 @@ export function registerEspCommands(program: Command, helpers: PolicyCliHelpers)
           });
         }
         console.log(JSON.stringify({ account: o.account, softBounceLimit: await store.accounts.softBounceLimit(o.account) }));
+      });
+    });
+}
+
+function time(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(t)) throw new ConfigError(`bounced export: ${flag} ${value} is not epoch milliseconds or an ISO 8601 date`);
+  return t;
+}
+
+/** Writes chunks to `out`, waiting whenever it asks to (a slow pipe holds one page, not the export). */
+async function writeAll(chunks: AsyncIterable<string>, out: Writable): Promise<number> {
+  let bytes = 0;
+  for await (const c of chunks) {
+    bytes += Buffer.byteLength(c);
+    if (!out.write(c)) await once(out, 'drain');
+  }
+  return bytes;
+}
+
+export function registerExportCommand(program: Command, helpers: PolicyCliHelpers): void {
+  program
+    .command('export')
+    .description('export bounces, suppressions or provider events as CSV or JSON lines (streamed a page at a time)')
+    .addArgument(new Argument('<kind>', 'what to export').choices(EXPORT_KINDS))
+    .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('csv'))
+    .option('--account <id>', 'only this account (required for suppressions)')
+    .option('--since <time>', 'created (events: received) at or after: epoch ms or ISO 8601')
+    .option('--until <time>', '... and before')
+    .option('--category <c>', 'bounces: category; suppressions: reason; events: kind')
+    .addOption(new Option('--provider <p>', 'events only').choices(PROVIDERS))
+    .option('--out <file>', 'write here instead of stdout')
+    .action(async (kind: ExportKind, o: { format: ExportFormat; account?: string; since?: string; until?: string; category?: string; provider?: (typeof PROVIDERS)[number]; out?: string }) => {
+      const f = { accountId: o.account, since: time(o.since, '--since'), until: time(o.until, '--until'), category: o.category, provider: o.provider };
+      try {
+        checkExportFilter(kind, f);
+      } catch (err) {
+        if (err instanceof ExportError) return fail('export', err.message);
+        throw err;
+      }
+      await helpers.withPipeline(helpers.config(), 'export', async ({ store }) => {
+        const out = o.out ? createWriteStream(o.out) : process.stdout;
+        await writeAll(exportChunks(store, kind, o.format, f), out);
+        if (o.out) {
+          out.end();
+          await once(out, 'finish');
+        }
       });
     });
 }

@@ -228,6 +228,8 @@ export interface BounceQuery {
   category?: Category;
   reason?: string;
   since?: number;
+  /** Created before this (ms): with `since`, a date range (exports). */
+  until?: number;
   /** Bounces with an id greater than this (the previous page's last id). */
   after?: number;
   limit?: number;
@@ -434,6 +436,8 @@ export interface SuppressionFilter {
   /** account: its own; global: the global ones; neither: both. */
   scope?: 'account' | 'global';
   since?: number;
+  /** Created before this (ms). */
+  until?: number;
   afterId?: number;
   limit: number;
 }

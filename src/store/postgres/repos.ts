@@ -330,9 +330,9 @@ export class PgBounces implements C.BounceRepo {
           q,
           `SELECT * FROM bounces WHERE id > $1 AND ($2::text IS NULL OR account_id = $2) AND ($3::text IS NULL OR recipient = $3)
               AND ($4::text IS NULL OR type = $4) AND ($5::text IS NULL OR category = $5) AND ($6::text IS NULL OR reason = $6)
-              AND ($7::bigint IS NULL OR created_at >= $7)
+              AND ($7::bigint IS NULL OR created_at >= $7) AND ($9::bigint IS NULL OR created_at < $9)
             ORDER BY id LIMIT $8`,
-          [b.after ?? 0, b.accountId ?? null, b.recipient === undefined ? null : addr(b.recipient), b.type ?? null, b.category ?? null, b.reason ?? null, b.since ?? null, b.limit ?? 1000],
+          [b.after ?? 0, b.accountId ?? null, b.recipient === undefined ? null : addr(b.recipient), b.type ?? null, b.category ?? null, b.reason ?? null, b.since ?? null, b.limit ?? 1000, b.until ?? null],
         )
       ).map(R.toBounce),
     );
@@ -679,8 +679,8 @@ export class PgSuppressions implements C.SuppressionRepo {
         await all(
           q,
           `SELECT * FROM suppressions WHERE account_id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) AND id > $2 AND ($3::text IS NULL OR reason = $3)
-              AND ($4::bigint IS NULL OR created_at >= $4) ORDER BY id LIMIT $5`,
-          [owners, f.afterId ?? 0, f.reason ?? null, f.since ?? null, f.limit],
+              AND ($4::bigint IS NULL OR created_at >= $4) AND ($6::bigint IS NULL OR created_at < $6) ORDER BY id LIMIT $5`,
+          [owners, f.afterId ?? 0, f.reason ?? null, f.since ?? null, f.limit, f.until ?? null],
         )
       ).map(R.toSuppression),
     );

@@ -219,6 +219,7 @@ export class SqliteBounces implements C.BounceRepo {
     if (q.category !== undefined) add('category = ?', q.category);
     if (q.reason !== undefined) add('reason = ?', q.reason);
     if (q.since !== undefined) add('created_at >= ?', q.since);
+    if (q.until !== undefined) add('created_at < ?', q.until);
     params.push(q.limit ?? 1000);
     const sql = `SELECT * FROM bounces WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
     return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toBounce));
@@ -511,6 +512,10 @@ export class SqliteSuppressions implements C.SuppressionRepo {
     if (f.since !== undefined) {
       where.push('created_at >= ?');
       params.push(f.since);
+    }
+    if (f.until !== undefined) {
+      where.push('created_at < ?');
+      params.push(f.until);
     }
     params.push(f.limit);
     const sql = `SELECT * FROM suppressions WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
