@@ -12,6 +12,7 @@ import { createLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { buildPipeline, type Built } from '../../src/pipeline/build.js';
 import { buildEsp } from '../../src/pipeline/esp-settle.js';
+import { otherConnection } from '../helpers/db.js';
 import { testConfig } from '../helpers/env.js';
 import { ADMIN_KEY, admin } from './helpers.js';
 import {
@@ -40,6 +41,8 @@ beforeAll(async () => {
   certUrl = `https://${sns.host}/SimpleNotificationService-test.pem`;
   const cfg = testConfig({
     adminKey: ADMIN_KEY,
+    // A lock held by another process fails a write after this (the 503 test), not after 5 s.
+    store: { busyTimeoutMs: 300 },
     esp: {
       endpoints: [
         { id: 'ses-acme', provider: 'ses', account: 'acme', topics: [TOPIC], certHosts: [sns.host] },
@@ -205,6 +208,25 @@ describe('Mailgun', () => {
     const again = await post('/v1/esp/mailgun/mg-acme', body);
     expect(again.status).toBe(403);
     expect(again.json!.error.code).toBe('replayed');
+  });
+
+  it('a store that cannot write answers 503 and forgets the token: the provider\'s retry is recorded, not refused as a replay', async () => {
+    const body = mailgunBody({ ...fixture('mailgun-failed-permanent.json'), id: 'locked-event', recipient: 'locked@example.test' }, MG_KEY, Math.floor(Date.now() / 1000));
+    const other = otherConnection(built.config.dataDir);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const r = await post('/v1/esp/mailgun/mg-acme', body);
+      expect(r.status).toBe(503);
+      expect(r.json!.error.code).toBe('store_unavailable');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await bouncesOf('recipient=locked@example.test')).toEqual([]);
+    const retry = await post('/v1/esp/mailgun/mg-acme', body);
+    expect(retry.status).toBe(200);
+    expect(retry.json!.accepted).toBe(1);
+    expect((await bouncesOf('recipient=locked@example.test'))[0]).toMatchObject({ detector: 'esp-mailgun', type: 'hard' });
   });
 
   it('a body over the provider limit is 413, counted', async () => {
