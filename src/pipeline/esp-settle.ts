@@ -12,8 +12,8 @@
 //   delivery           -> evidence only (as a DSN's `delivered` notice: never a bounce record)
 //   unsubscribe        -> a contact report and the suppression (as a signed unsubscribe token)
 //
-// A request whose every event is a duplicate (or that recorded nothing) rolls back: a retry
-// stores no second copy of its body.
+// A request whose every event is a duplicate writes nothing: a retry stores no second copy of
+// its body.
 import { stateOfVerdict, type ReportKind } from '../domain/index.js';
 import { resolveEspSecrets } from '../config/esp.js';
 import type { Config } from '../config/schema.js';
@@ -96,30 +96,39 @@ export function espBounceInput(e: EspEvidence, now: number): BounceInput {
   };
 }
 
-class NothingRecorded extends Error {}
-
-/** Writes one request in the transaction of `p` (see the top of this file). */
+/**
+ * Writes one request in the transaction of `p` (see the top of this file). The body's message
+ * row is written with the first new event: a request of duplicates only writes nothing.
+ */
 export async function settleEspRequest(p: PolicyTx, req: EspRequest): Promise<EspSettled> {
   const { tx, now } = p;
-  const [messageRow] = await tx.messages.insert([
-    { receivedAt: req.receivedAt, source: 'esp', mailFrom: '', rcptTo: [], remoteIp: req.remoteIp, helo: `esp:${req.endpointId}`, raw: req.body },
-  ]);
+  let messageRow: number | null = null;
   const recorded: EspEvidence[] = [];
   const duplicates: EspEvidence[] = [];
   for (const e of req.evidence) {
+    if (await tx.espEvents.has(e.provider, e.eventId)) {
+      duplicates.push(e);
+      continue;
+    }
+    messageRow ??= (await tx.messages.insert([
+      { receivedAt: req.receivedAt, source: 'esp', mailFrom: '', rcptTo: [], remoteIp: req.remoteIp, helo: `esp:${req.endpointId}`, raw: req.body },
+    ]))[0]!;
+    // Another node may have recorded it since the read: the unique key decides.
     const fresh = await tx.espEvents.add({
       provider: e.provider, eventId: e.eventId, endpointId: e.endpointId, accountId: e.account, kind: e.kind,
-      recipient: e.recipient, messageId: e.messageId, at: e.at, receivedAt: req.receivedAt, messageRow: messageRow!,
+      recipient: e.recipient, messageId: e.messageId, at: e.at, receivedAt: req.receivedAt, messageRow,
     });
     if (!fresh) {
       duplicates.push(e);
       continue;
     }
     recorded.push(e);
-    await recordEvent(p, e, messageRow!);
+    await recordEvent(p, e, messageRow);
   }
-  await tx.messages.settle(messageRow!, { state: 'processed', kind: reportKindOf(recorded), detector: espDetector(req.provider), reportMessageId: null }, now);
-  return { messageRow: messageRow!, recorded, duplicates };
+  if (messageRow !== null) {
+    await tx.messages.settle(messageRow, { state: 'processed', kind: reportKindOf(recorded), detector: espDetector(req.provider), reportMessageId: null }, now);
+  }
+  return { messageRow, recorded, duplicates };
 }
 
 async function recordEvent(p: PolicyTx, e: EspEvidence, messageRow: number): Promise<void> {
@@ -157,24 +166,66 @@ async function recordEvent(p: PolicyTx, e: EspEvidence, messageRow: number): Pro
   );
 }
 
-/** One transaction per accepted request (durable: the provider is told 200 only after it). */
+interface Waiting {
+  req: EspRequest;
+  now: number;
+  resolve: (s: EspSettled) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Settles accepted requests durably (the provider is told 200 only after the commit), with
+ * group commit: requests that arrive while a transaction commits wait for it and go together
+ * into the next one (at most `maxBatch`), so that one fsync serves many (SNS posts one event a
+ * request, several at once). A batch that fails is retried one request at a time, so that a
+ * request that cannot be written fails alone and the others are recorded.
+ */
 export class EspSettler {
+  private readonly queue: Waiting[] = [];
+  private running = false;
+
   constructor(
     private readonly store: Store,
     private readonly rules: PolicyRules,
+    private readonly maxBatch = 64,
   ) {}
 
-  async settle(req: EspRequest, now: number): Promise<EspSettled> {
-    const held: { out: EspSettled | null } = { out: null };
+  settle(req: EspRequest, now: number): Promise<EspSettled> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, now, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
     try {
-      return await this.rules.transaction(this.store, now, async (p) => {
-        const out = (held.out = await settleEspRequest(p, req));
-        if (out.recorded.length === 0) throw new NothingRecorded();
-        return out;
-      });
-    } catch (err) {
-      if (!(err instanceof NothingRecorded)) throw err;
-      return { messageRow: null, recorded: [], duplicates: held.out!.duplicates };
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        const now = Math.max(...batch.map((w) => w.now));
+        try {
+          const results = await this.rules.transaction(this.store, now, async (p) => {
+            const out: EspSettled[] = [];
+            for (const w of batch) out.push(await settleEspRequest(p, w.req));
+            return out;
+          });
+          batch.forEach((w, i) => w.resolve(results[i]!));
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(err);
+            continue;
+          }
+          for (const w of batch) {
+            try {
+              w.resolve(await this.rules.transaction(this.store, w.now, (p) => settleEspRequest(p, w.req)));
+            } catch (e) {
+              w.reject(e);
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = false;
     }
   }
 }

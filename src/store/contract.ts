@@ -771,6 +771,8 @@ export interface EspEventRepo {
    * provider's retry, a replay, another node): write nothing else for it.
    */
   add(e: EspEventInput): Promise<boolean>;
+  /** Whether the event is recorded (a read: add() still decides under a race). */
+  has(provider: string, eventId: string): Promise<boolean>;
   list(q: EspEventQuery): Promise<EspEventRecord[]>;
 }
 

@@ -319,3 +319,14 @@ describe('repeated soft bounces through provider events', () => {
     expect(check.json.reasons[0].detail).toMatch(/^2 soft bounces within 30 days, no delivery between; suppressed for 30 days/);
   });
 });
+
+describe('group commit', () => {
+  it('requests posted at once are each answered for their own events, in a shared commit; a duplicate inside the group is one', async () => {
+    const events = Array.from({ length: 12 }, (_, i) => [{ email: `group${i}@example.test`, event: 'bounce', type: 'bounce', reason: '550 5.1.1 user unknown', sg_event_id: `group-${i}`, timestamp: 1795161600 }]);
+    const answers = await Promise.all([...events, events[0]!].map((ev) => sendgridPost('sg-acme', ev)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(answers.reduce((n, a) => n + a.json!.accepted, 0)).toBe(12);
+    expect(answers.reduce((n, a) => n + a.json!.duplicates, 0)).toBe(1);
+    for (let i = 0; i < 12; i++) expect(await bouncesOf(`recipient=group${i}@example.test`)).toHaveLength(1);
+  });
+});

@@ -85,6 +85,8 @@ describe.each(backends)('store contract (ESP events) on $name', (backend) => {
     const row = await bodyRow(s);
     expect(await s.espEvents.add(event(row))).toBe(true);
     expect(await s.espEvents.add(event(row))).toBe(false);
+    expect(await s.espEvents.has('sendgrid', 'sg-1')).toBe(true);
+    expect(await s.espEvents.has('mailgun', 'sg-1')).toBe(false);
     // The same id from another provider is another event.
     expect(await s.espEvents.add(event(row, { provider: 'mailgun', kind: 'delivery', receivedAt: T0 + 10 }))).toBe(true);
     expect(await s.espEvents.add(event(row, { eventId: 'sg-2', accountId: 'other', kind: 'complaint', receivedAt: T0 + 20 }))).toBe(true);

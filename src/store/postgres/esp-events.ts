@@ -21,6 +21,10 @@ export class PgEspEvents implements C.EspEventRepo {
     });
   }
 
+  has(provider: string, eventId: string): Promise<boolean> {
+    return this.c.run(async (q) => (await all(q, `SELECT 1 FROM esp_events WHERE provider = $1 AND event_id = $2`, [provider, eventId])).length > 0);
+  }
+
   list(q: C.EspEventQuery): Promise<C.EspEventRecord[]> {
     const { where, params } = espEventWhere(q, (i) => `$${i}`);
     return this.c.run(async (qq) =>

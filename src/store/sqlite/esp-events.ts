@@ -19,6 +19,11 @@ export class SqliteEspEvents implements C.EspEventRepo {
     );
   }
 
+  has(provider: string, eventId: string): Promise<boolean> {
+    const sql = `SELECT 1 FROM esp_events WHERE provider = ? AND event_id = ?`;
+    return this.c.g.read(() => this.c.cached(sql).get(provider, eventId) !== undefined);
+  }
+
   list(q: C.EspEventQuery): Promise<C.EspEventRecord[]> {
     const { where, params } = espEventWhere(q, () => '?');
     const sql = `SELECT * FROM esp_events WHERE ${where} ORDER BY id LIMIT ?`;
