@@ -16,7 +16,7 @@ import { otherConnection } from '../helpers/db.js';
 import { testConfig } from '../helpers/env.js';
 import { ADMIN_KEY, admin } from './helpers.js';
 import {
-  basicAuth, fixture, fixtureText, mailgunBody, notification, selfSigned, sendgridHeaders, sendgridKeys, startFakeSns, TOPIC,
+  basicAuth, fixture, fixtureText, mailgunBody, notification, selfSigned, sendgridHeaders, sendgridKeys, snsEnvelope, startFakeSns, TOPIC,
   type FakeSns, type SelfSigned,
 } from '../esp/helpers.js';
 
@@ -142,11 +142,25 @@ describe('SES through SNS', () => {
     expect(await metric('bounced_esp_cert_fetches_total', 'result="ok"')).toBe(1);
   });
 
-  it('refuses a notification signed by another key (403) and records nothing', async () => {
+  it('a SubscriptionConfirmation is verified and its SubscribeURL visited (on the loopback SNS); 200, counted, logged', async () => {
+    const token = '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92';
+    const subscribeUrl = `https://${sns.host}/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(TOPIC)}&Token=${token}`;
+    const env = snsEnvelope({ Type: 'SubscriptionConfirmation', Message: `You have chosen to subscribe to the topic ${TOPIC}.`, SubscribeURL: subscribeUrl, Token: token, SigningCertURL: certUrl }, signer.keyPem, '2');
+    const before = sns.requests.filter((p) => p.includes('ConfirmSubscription')).length;
+    const r = await post('/v1/esp/ses/ses-acme', JSON.stringify(env), { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'SubscriptionConfirmation' });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ accepted: 0, duplicates: 0, skipped: [] });
+    expect(sns.requests.filter((p) => p.includes('ConfirmSubscription')).length - before).toBe(1);
+    expect(await metric('bounced_esp_subscriptions_total', 'result="confirmed"')).toBe(1);
+    expect(lines.join('')).toContain('"evt":"ESP_SUBSCRIPTION_CONFIRMED"');
+  });
+
+  it('refuses a notification signed by another key (401) and records nothing', async () => {
     const intruder = selfSigned('intruder');
     const body = notification(fixture('ses-bounce-permanent-noemail.json'), certUrl, intruder.keyPem, '1');
     const r = await post('/v1/esp/ses/ses-acme', body, { 'content-type': 'text/plain' });
-    expect(r.status).toBe(403);
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toBe('Signature realm="bounced", provider="ses"');
     expect(r.json!.error.code).toBe('signature_invalid');
     expect(await metric('bounced_esp_refused_total', 'provider="ses",code="signature_invalid"')).toBeGreaterThanOrEqual(1);
     expect(lines.join('')).toContain('"evt":"ESP_REFUSED"');
@@ -181,12 +195,12 @@ describe('SendGrid', () => {
     expect(again.json).toMatchObject({ accepted: 0, duplicates: r.json!.accepted });
   });
 
-  it('a bad signature is 403 and records nothing; a shared endpoint without tags is 403 no_account', async () => {
+  it('a bad signature is 401 and records nothing; a shared endpoint without tags is 403 no_account', async () => {
     const events = [{ email: 'forged@example.test', event: 'bounce', type: 'bounce', reason: '550 5.1.1 user unknown', sg_event_id: 'forged-1', timestamp: 1795161600 }];
     const body = Buffer.from(JSON.stringify(events));
     const headers = sendgridHeaders(Buffer.from('[]'), sg.privateKey, Math.floor(Date.now() / 1000));
     const r = await post('/v1/esp/sendgrid/sg-acme', body, headers);
-    expect(r.status).toBe(403);
+    expect(r.status).toBe(401);
     expect(r.json!.error.code).toBe('signature_invalid');
     expect(await bouncesOf('recipient=forged@example.test')).toEqual([]);
 

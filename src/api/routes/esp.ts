@@ -31,7 +31,10 @@ const STATUS: Record<RequestRefusalCode | 'no_account', number> = {
   unsupported_type: 400,
   unsupported_signature_version: 400,
   auth_failed: 401,
-  signature_invalid: 403,
+  // A request that does not carry a valid signature is unauthenticated (the brief of phase B:
+  // "bad signature 401"); the other verification failures (a good signature that is stale,
+  // replayed or for another topic, a certificate from elsewhere) stay 403.
+  signature_invalid: 401,
   timestamp_out_of_window: 403,
   replayed: 403,
   topic_not_allowed: 403,
@@ -76,7 +79,9 @@ export function espRoutes(app: FastifyInstance, ctx: RouteContext): void {
     // Our own temporary fault is no mark against the client.
     if (code !== 'cert_unavailable' && refusals.enabled) reply.headers(rateLimitHeaders(refusals.check(req.ip, ctx.now())));
     repeated.log(log, 'info', { evt: 'ESP_REFUSED', provider, endpoint: endpointId.slice(0, 64), code, detail }, 'provider event request refused', `ESP_REFUSED:${provider}:${code}`);
+    // RFC 9110 §15.5.2: a 401 names a challenge: Postmark's basic auth, or the provider's signature.
     if (code === 'auth_failed') reply.header('www-authenticate', 'Basic realm="bounced"');
+    if (code === 'signature_invalid') reply.header('www-authenticate', `Signature realm="bounced", provider="${provider}"`);
     if (code === 'cert_unavailable') reply.header('retry-after', '60');
     return reply.code(STATUS[code]).send({ error: { code, message: detail } });
   };
@@ -175,8 +180,8 @@ export function espRoutes(app: FastifyInstance, ctx: RouteContext): void {
             response: {
               200: out(accepted),
               400: out(refusal.describe('malformed, unsupported_type, unsupported_signature_version')),
-              401: out(refusal.describe('auth_failed (Postmark)')),
-              403: out(refusal.describe('signature_invalid, timestamp_out_of_window, replayed, topic_not_allowed, cert_url_not_allowed, subscribe_url_not_allowed, cert_invalid, no_account')),
+              401: out(refusal.describe('auth_failed (Postmark), signature_invalid')),
+              403: out(refusal.describe('timestamp_out_of_window, replayed, topic_not_allowed, cert_url_not_allowed, subscribe_url_not_allowed, cert_invalid, no_account')),
               404: out(refusal.describe('unknown_endpoint')),
               413: out(refusal.describe('payload_too_large')),
               503: out(refusal.describe('cert_unavailable; store_unavailable')),
