@@ -1,5 +1,6 @@
-// The settle step of a sending provider's events (issue #19, src/esp): one verified request,
-// one transaction. The request body is kept as a message (source `esp`, detector
+// The settle step of a sending provider's events (issue #19, src/esp): verified requests,
+// each written whole in a durable transaction (several at once share one: EspSettler's group
+// commit). The request body is kept as a message (source `esp`, detector
 // `esp-<provider>`, the endpoint id in its envelope) so that every record links to a report;
 // each event is recorded once by (provider, event id) in esp_events, and a conflict there is a
 // duplicate (an SNS or Mailgun retry, a SendGrid replay, another node): nothing else is
@@ -36,7 +37,7 @@ export interface EspRequest {
 }
 
 export interface EspSettled {
-  /** The message row holding the body; null when nothing was recorded (rolled back). */
+  /** The message row holding the body; null when no event was new (nothing written). */
   messageRow: number | null;
   /** Events recorded now. */
   recorded: EspEvidence[];
