@@ -8,6 +8,7 @@ import { printRows } from './commands/print.js';
 import type { DeliveryState, MessageState } from './domain/index.js';
 import { registerPolicyCommands } from './commands/policy-cli.js';
 import { registerInboxCommands } from './commands/inboxes-cli.js';
+import { registerEspCommands, registerExportCommand } from './commands/esp-cli.js';
 
 // Every command but `classify` needs the configuration (zod), logs (pino) and mostly the
 // store (better-sqlite3) and the policy: loaded once, just before such a command runs, so
@@ -451,6 +452,8 @@ sends
 registerPolicyCommands(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
 // Connected inboxes (issue #17).
 registerInboxCommands(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
+registerEspCommands(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
+registerExportCommand(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
 
 const keys = program.command('keys').description('API keys of accounts (only their sha256 is stored)');
 keys
@@ -494,7 +497,7 @@ keys
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if ((err as Error)?.name === 'ConfigError') {
+  if ((err as Error)?.name === 'ConfigError' || (err as Error)?.name === 'EspConfigError') {
     console.error(`bounced: ${(err as Error).message}`);
     process.exit(EX_CONFIG);
   }

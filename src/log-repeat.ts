@@ -12,7 +12,7 @@ import type { Logger } from './log.js';
 
 export const REPEAT_WINDOW_MS = 10_000;
 
-type Level = 'error' | 'warn';
+type Level = 'error' | 'warn' | 'info';
 type Fields = { evt: string } & Record<string, unknown>;
 
 interface Track {

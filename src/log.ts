@@ -25,6 +25,11 @@ const REDACT = [
   'config.inboxes.credentialKey',
   'inboxes.credentialKey',
   ...CREDENTIAL_REDACT_PATHS,
+  // Sending providers' endpoint secrets (esp.endpoints; config printing redacts them too).
+  'config.esp.endpoints[*].publicKey',
+  'config.esp.endpoints[*].signingKey',
+  'config.esp.endpoints[*].password',
+  'config.esp.endpoints[*].secret',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -11,6 +11,7 @@ import { LogTailer } from './logtail/tailer.js';
 import { Scheduler } from './scheduler/index.js';
 import { policyJobs, standardJobs } from './scheduler/jobs.js';
 import { buildPipeline } from './pipeline/build.js';
+import { buildEsp } from './pipeline/esp-settle.js';
 import { Intake } from './pipeline/intake.js';
 import { ParseHost, parseHostOptions } from './pipeline/parse-host.js';
 import { summarizeSettled, type SettledSummary } from './pipeline/processor.js';
@@ -47,6 +48,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const writeTurn = WriteTurn.create();
   const built = await buildPipeline(config, { log: log.child({ mod: 'verp' }), writeTurn });
   const { store, verp, policy, rules } = built;
+  // Sending providers' signed events (issue #19): a bad endpoint stops the start (exit 78).
+  let esp: ReturnType<typeof buildEsp>;
+  try {
+    esp = buildEsp(config, verp, store, rules);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   // dataDir defaults to ./data of the current directory: say which database and which VERP
   // secret this daemon uses (the secret's source, never the secret).
   const database = config.database.url ? maskUrlPassword(config.database.url) : resolve(config.dataDir, DB_FILE);
@@ -158,6 +167,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       clientLimits: { perSecond: config.http.ipRateLimitPerSecond, burst: config.http.ipRateLimitBurst, authFailuresPerMinute: config.http.authFailuresPerMinute },
       trustProxy: config.http.trustProxy,
       inboxes: { keys: credentialKeys(config.inboxes), service: inboxes },
+      esp,
     });
     await api.listen({ host: config.http.host, port: config.http.port });
     const http = api.server.address() as { address: string; port: number };

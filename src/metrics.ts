@@ -73,6 +73,58 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // -- Sending providers' events (issue #19, src/api/routes/esp.ts). Labels: provider, code,
+  // kind, result: small fixed sets (never an endpoint, account or address).
+  readonly espRequests = new Counter({
+    name: 'bounced_esp_requests_total',
+    help: 'Provider event requests (SES/SNS, SendGrid, Mailgun, Postmark) by provider and result (accepted, refused)',
+    labelNames: ['provider', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly espRefused = new Counter({
+    name: 'bounced_esp_refused_total',
+    help: 'Provider event requests refused, by provider and code (signature_invalid, replayed, auth_failed, ...; src/esp/types.ts)',
+    labelNames: ['provider', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly espEvents = new Counter({
+    name: 'bounced_esp_events_total',
+    help: 'Provider events recorded, by provider and kind (bounce, complaint, delivery, delay, unsubscribe)',
+    labelNames: ['provider', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly espSkipped = new Counter({
+    name: 'bounced_esp_skipped_total',
+    help: 'Events of verified requests not recorded, by provider and code (unsupported_type, no_account, ...)',
+    labelNames: ['provider', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly espDuplicates = new Counter({
+    name: 'bounced_esp_duplicates_total',
+    help: 'Provider events already recorded (retries, replays, another node): nothing written',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+  readonly espCertFetches = new Counter({
+    name: 'bounced_esp_cert_fetches_total',
+    help: 'SNS signing certificate fetches by result (ok, unavailable, invalid)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly espSubscriptions = new Counter({
+    name: 'bounced_esp_subscriptions_total',
+    help: 'SNS subscription confirmations by result (confirmed, failed, not_visited)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly espRequestSeconds = new Histogram({
+    name: 'bounced_esp_request_seconds',
+    help: 'Provider event request time: verification, mapping and recording',
+    labelNames: ['provider'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
   /** `suppressions` answers the current number of suppressions (by scope) at scrape time. */
   constructor(opts: { suppressions?: () => Promise<Record<string, number>>; defaults?: boolean } = {}) {
     if (opts.suppressions) {

@@ -10,6 +10,9 @@ import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
 import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bounceRoutes } from './routes/bounces.js';
+import { espRoutes, type EspDeps } from './routes/esp.js';
+import { softLimitRoutes } from './routes/soft-limits.js';
+import { exportRoutes } from './routes/exports.js';
 import { opsRoutes } from './routes/ops.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
@@ -55,6 +58,8 @@ export interface ApiDeps {
   clientLimits?: { perSecond: number; burst: number; authFailuresPerMinute: number };
   /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client. */
   trustProxy?: string[];
+  /** Sending providers' signed events (issue #19); absent: every endpoint answers 404. */
+  esp?: EspDeps | null;
   now?: () => number;
 }
 
@@ -72,8 +77,11 @@ declare module 'fastify' {
     produces?: string[];
   }
   interface FastifyContextConfig {
-    /** Who may call the route: nobody needs a key (none), any key (account), the admin. */
-    auth?: 'none' | 'account' | 'admin';
+    /**
+     * Who may call the route: nobody needs a key (none), any key (account), the admin; a
+     * sending provider (provider: verified by the route itself, which limits its refusals).
+     */
+    auth?: 'none' | 'account' | 'admin' | 'provider';
     /** No request log line (the hot path). */
     quiet?: boolean;
   }
@@ -187,7 +195,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     openapi.add(route);
     const need = route.config?.auth ?? 'none';
     // First of the route's own hooks: nothing runs for a request without a valid key.
-    if (need !== 'none') route.onRequest = [authHooks[need], ...[route.onRequest ?? []].flat()];
+    if (need === 'account' || need === 'admin') route.onRequest = [authHooks[need], ...[route.onRequest ?? []].flat()];
+    else if (need === 'provider') route.onRequest = [route.onRequest ?? []].flat();
     else route.onRequest = [openHook, ...[route.onRequest ?? []].flat()];
     // One log line per request, except on quiet routes (the hot path, health probes).
     if (!route.config?.quiet) route.onResponse = [...[route.onResponse ?? []].flat(), logRequest];
@@ -267,5 +276,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   webhookRoutes(app, ctx);
   inboxRoutes(app, ctx);
   unsubscribeRoutes(app, ctx);
+  espRoutes(app, ctx);
+  softLimitRoutes(app, ctx);
+  exportRoutes(app, ctx);
   return app;
 }

@@ -30,7 +30,7 @@ interface CollectedRoute {
   method: string;
   url: string;
   schema: RouteSchema;
-  auth: 'none' | 'account' | 'admin';
+  auth: 'none' | 'account' | 'admin' | 'provider';
 }
 
 export class OpenApiCollector {
@@ -66,7 +66,7 @@ export class OpenApiCollector {
         summary: r.schema.summary,
         ...(r.schema.description ? { description: r.schema.description } : {}),
         tags: r.schema.tags ?? [],
-        ...(r.auth === 'none' ? { security: [] } : { security: [{ bearer: [] }] }),
+        ...(r.auth === 'none' || r.auth === 'provider' ? { security: [] } : { security: [{ bearer: [] }] }),
         ...(r.auth === 'admin' ? { 'x-admin-only': true } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(r.schema.body || r.schema.consumes

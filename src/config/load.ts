@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { recordOrigin } from './origin.js';
 import { configSchema, SECRET_PATHS, URL_SECRET_PATHS, type Config } from './schema.js';
+import { redactEspEndpoints } from './esp.js';
 
 // Defaults < config file < BOUNCED_* environment < flags. This module is the only reader
 // of process.env in bounced (the env is passed in, so tests give their own).
@@ -186,6 +187,7 @@ export function redactConfig(config: Config): Config {
       setPath(copy, path, Array.isArray(v) ? v.map(() => '[redacted]') : URL_SECRET_PATHS.includes(path) ? maskUrlPassword(String(v)) : '[redacted]');
     }
   }
+  (copy.esp as Config['esp']).endpoints = redactEspEndpoints(config.esp.endpoints);
   return copy as unknown as Config;
 }
 

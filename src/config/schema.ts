@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RAW_HEAD_BYTES } from '../domain/index.js';
 import { isAddressOrRange } from '../client-address.js';
 import { parseCredentialKey } from '../inbox/credentials.js';
+import { espConfigSchema } from './esp.js';
 
 // The one description of bounced's configuration. Every key has a default, so an empty
 // config file (or none) runs a loopback-only daemon on ./data. The environment name of
@@ -340,6 +341,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Sending providers' signed bounce and complaint events (issue #19): ./esp.ts. */
+    esp: espConfigSchema,
   })
   .strict();
 

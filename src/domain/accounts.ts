@@ -66,7 +66,7 @@ export const CONTACT_REPORT_KINDS = ['complaint', 'unsubscribe'] as const;
 export type ContactReportKind = (typeof CONTACT_REPORT_KINDS)[number];
 
 /** Where a contact report came from. */
-export const CONTACT_REPORT_SOURCES = ['arf', 'mailto', 'one-click', 'api'] as const;
+export const CONTACT_REPORT_SOURCES = ['arf', 'mailto', 'one-click', 'api', 'esp'] as const;
 export type ContactReportSource = (typeof CONTACT_REPORT_SOURCES)[number];
 
 /** The actor recorded for changes the rules make by themselves. */

@@ -23,8 +23,8 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
 export const FAILED_STATES = ['soft', 'hard'] as const;
 export type FailedState = (typeof FAILED_STATES)[number];
 
-/** Where a piece of evidence came from: a DSN, a Postfix log line, the pending window running out. */
-export const EVIDENCE_SOURCES = ['dsn', 'log', 'window'] as const;
+/** Where a piece of evidence came from: a DSN, a Postfix log line, the pending window running out, a sending provider's event. */
+export const EVIDENCE_SOURCES = ['dsn', 'log', 'window', 'esp'] as const;
 export type EvidenceSource = (typeof EVIDENCE_SOURCES)[number];
 
 const RANK: Record<DeliveryState, number> = { pending: 0, delivered: 1, soft: 2, hard: 3 };

@@ -12,10 +12,11 @@ export const SETTLED_STATES = ['processed', 'unparseable', 'duplicate'] as const
 export type SettledState = (typeof SETTLED_STATES)[number];
 
 /**
- * How a message reached us: an SMTP session, `bounced ingest` (a Postfix pipe), or a bounce
- * found in a connected inbox over IMAP (issue #17).
+ * How a message reached us: an SMTP session, `bounced ingest` (a Postfix pipe), a bounce found
+ * in a connected inbox over IMAP (issue #17), or a sending provider's signed HTTP event
+ * (src/esp: the request body is kept as the report).
  */
-export const MESSAGE_SOURCES = ['smtp', 'ingest', 'imap'] as const;
+export const MESSAGE_SOURCES = ['smtp', 'ingest', 'imap', 'esp'] as const;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 
 /**

@@ -4,11 +4,11 @@
  * One suppression row per (address, account, reason): a contact can be both bounced and
  * unsubscribed. In the order the pre-send check names them, most serious first.
  */
-export const SUPPRESSION_REASONS = ['spam_trap', 'complaint', 'unsubscribe', 'hard_bounce', 'global_bounce', 'manual', 'import'] as const;
+export const SUPPRESSION_REASONS = ['spam_trap', 'complaint', 'unsubscribe', 'hard_bounce', 'global_bounce', 'soft_bounce_limit', 'manual', 'import'] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 /** Reasons an unbounce may lift: the account's own bounce and its own lists, never a contact's choice. */
-export const REMOVABLE_REASONS = ['hard_bounce', 'manual', 'import'] as const satisfies readonly SuppressionReason[];
+export const REMOVABLE_REASONS = ['hard_bounce', 'soft_bounce_limit', 'manual', 'import'] as const satisfies readonly SuppressionReason[];
 export type RemovableReason = (typeof REMOVABLE_REASONS)[number];
 
 /** Reasons an account (API, CLI) may add by itself. */
@@ -25,4 +25,16 @@ export function isRemovable(reason: SuppressionReason): reason is RemovableReaso
 /** Addresses are kept and compared lower-cased (the local part is case-sensitive by RFC 5321, but no receiver treats it so). */
 export function normalizeAddress(address: string): string {
   return address.trim().toLowerCase();
+}
+
+/**
+ * An account's choice for repeated soft bounces (issue #19 §2): `bounces` soft bounces of one
+ * address within `windowDays`, with no delivery in between, suppress it (reason
+ * soft_bounce_limit) for `suppressDays`. Accounts without one keep HubSpot's rule: a soft
+ * bounce leaves the contact eligible.
+ */
+export interface SoftBounceLimit {
+  bounces: number;
+  windowDays: number;
+  suppressDays: number;
 }

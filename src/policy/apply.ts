@@ -10,13 +10,13 @@
 import { canonicalAddress } from '../address.js';
 import {
   GLOBAL_ACCOUNT, monthOf, monthRange, RULES_ACTOR, type WarningCause, type Channel, type DeliveryState, type EventType, type PolicyState, type Profile,
-  type Tier,
+  type SoftBounceLimit, type Tier,
 } from '../domain/index.js';
 import type { Account, BounceInput, DeliveryChange, Evidence, Store, TransactionOptions, Tx } from '../store/contract.js';
 import type { VerpFields } from '../verp/index.js';
 import {
   canaryCancels, complaintOf, deliveryEffects, evaluateMonth, evaluateOneToOne, ONE_TO_ONE_WARNING, oneToOneWarningNotice, globalBounceSince, heldState, isGlobalBounce, rates,
-  REVIEW_NOTICE, spamTrapHit, suppressesRecipient, suppressionOfReport, suspendedState, suspensionNotice, unsubscribeOf,
+  REVIEW_NOTICE, softBounceDecision, softBounceSince, spamTrapHit, suppressesRecipient, suppressionOfReport, suspendedState, suspensionNotice, unsubscribeOf,
   viewHealth, warnedState, warningNotice, type ContactReportInput, type Evaluation, type Notice, type PolicyConfig,
 } from './rules.js';
 
@@ -52,6 +52,7 @@ export class PolicyRules {
 export class PolicyTx {
   private readonly accounts = new Map<string, Account | null>();
   private readonly states = new Map<string, PolicyState>();
+  private readonly softLimits = new Map<string, SoftBounceLimit | null>();
   /** Accounts this transaction found existing (PolicyRules.transaction remembers them after the commit). */
   readonly found = new Set<string>();
 
@@ -140,6 +141,7 @@ export class PolicyTx {
       await this.suspend(accountId, 'both', 'fraud', `mail to a spam-trap address (delivery ${change.deliveryId})`, RULES_ACTOR);
     }
     if (effects.failure) await this.tx.failures.record(effects.failure);
+    if (effects.failure?.state === 'soft' && effects.failure.channel === 'marketing') await this.checkSoftLimit(accountId, recipient);
     const hm = effects.hardMarketing;
     if (hm) {
       // The account is read only here: its profile decides the suppression.
@@ -153,10 +155,13 @@ export class PolicyTx {
     if (effects.evaluate) await this.evaluate(accountId, RULES_ACTOR);
   }
 
-  /** A bounce record written: its account, when verified; a verified ARF abuse report is a complaint. */
-  async recordWritten(record: Pick<BounceInput, 'kind' | 'verified' | 'accountId' | 'recipient' | 'messageId' | 'feedbackType'>, bounceId: number): Promise<void> {
+  /**
+   * A bounce record written: its account, when verified; a verified ARF abuse report (or a
+   * provider's complaint event: `source` esp) is a complaint.
+   */
+  async recordWritten(record: Pick<BounceInput, 'kind' | 'verified' | 'accountId' | 'recipient' | 'messageId' | 'feedbackType'>, bounceId: number, source: 'arf' | 'esp' = 'arf'): Promise<void> {
     if (record.verified && record.accountId) await this.ensureAccount(record.accountId, `record:${record.kind}`);
-    const complaint = complaintOf(record, this.now);
+    const complaint = complaintOf(record, this.now, source);
     if (!complaint) return;
     if (!(await this.tx.reports.add(complaint))) return;
     await this.tx.suppressions.add(complaint.accountId, complaint.recipient, suppressionOfReport('complaint'), `bounce:${bounceId}`, this.now);
@@ -166,8 +171,8 @@ export class PolicyTx {
     await this.evaluate(complaint.accountId, RULES_ACTOR);
   }
 
-  /** A signed unsubscribe token (List-Unsubscribe mailto: or one-click): suppressed at once, counted once. */
-  async unsubscribe(fields: VerpFields, source: 'mailto' | 'one-click'): Promise<void> {
+  /** A signed unsubscribe token (List-Unsubscribe mailto: or one-click), or a provider's verified unsubscribe event: suppressed at once, counted once. */
+  async unsubscribe(fields: VerpFields, source: 'mailto' | 'one-click' | 'esp'): Promise<void> {
     await this.ensureAccount(fields.account, `unsubscribe:${source}`);
     const report: ContactReportInput = unsubscribeOf(fields, canonicalAddress(fields.recipient), source, this.now);
     const fresh = await this.tx.reports.add(report);
@@ -175,6 +180,18 @@ export class PolicyTx {
     if (!fresh) return;
     await this.event(report.accountId, 'unsubscribe', { accountId: report.accountId, messageId: report.messageId, recipient: report.recipient, source, at: this.now });
     await this.evaluate(report.accountId, RULES_ACTOR);
+  }
+
+  /** The account's soft-bounce limit (issue #19 §2): read once per transaction, and only on a soft failure. */
+  private async checkSoftLimit(accountId: string, address: string): Promise<void> {
+    if (!this.softLimits.has(accountId)) this.softLimits.set(accountId, await this.tx.accounts.softBounceLimit(accountId));
+    const limit = this.softLimits.get(accountId) ?? null;
+    if (!limit) return;
+    const since = softBounceSince(this.now, limit, await this.tx.deliveries.lastDeliveredAt(accountId, address));
+    const decision = softBounceDecision(await this.tx.failures.softSince(accountId, address, since), limit, this.now);
+    if (!decision) return;
+    if (!(await this.tx.suppressions.add(accountId, address, decision.reason, decision.source, this.now))) return;
+    await this.audit(RULES_ACTOR, accountId, 'suppression.add', address, { reason: decision.reason, detail: decision.source, until: decision.until });
   }
 
   private async checkGlobal(address: string): Promise<void> {

@@ -6,7 +6,7 @@
 import {
   DAY_MS, eventOfDeliveryChange, isAddressCategory, isSpamFeedback, parseMessageRef, subtractFigures, SUPPRESSION_REASONS,
   type Channel, type ContactReportKind, type DeliveryState, type EventType, type FailedState, type Figures, type HealthStatus,
-  type NotificationKind, type PolicyState, type Profile, type SuspensionCause, type SuppressionReason, type Tier, type WarningCause,
+  type NotificationKind, type PolicyState, type Profile, type SoftBounceLimit, type SuspensionCause, type SuppressionReason, type Tier, type WarningCause,
 } from '../domain/index.js';
 import type { FailureInput } from '../store/contract.js';
 import type { SendDecision } from './contract.js';
@@ -45,6 +45,37 @@ export type PolicyConfig = {
 export function suppressesRecipient(profile: Profile, f: { state: string; category: string | null; channel: Channel }): boolean {
   if (f.state !== 'hard' || f.channel !== 'marketing') return false;
   return profile === 'default' ? true : isAddressCategory(f.category);
+}
+
+// Repeated soft bounces (issue #19 §2). HubSpot's rule stays the default: a soft bounce
+// leaves the contact eligible. An account that chose a SoftBounceLimit has an address
+// suppressed (reason soft_bounce_limit) once `bounces` of its marketing deliveries to it
+// failed soft within `windowDays` with no delivery in between; a delivery resets the count
+// (the window starts again after it), and the suppression is lifted after `suppressDays`.
+
+/** Since when soft bounces count at `now`: the window, cut at the last delivery to the address. */
+export function softBounceSince(now: number, limit: SoftBounceLimit, lastDeliveredAt: number | null): number {
+  const windowStart = now - limit.windowDays * DAY_MS;
+  return lastDeliveredAt === null ? windowStart : Math.max(windowStart, lastDeliveredAt + 1);
+}
+
+/** What `softBounces` counted since softBounceSince() call for: null (nothing), or the suppression and its explanation. */
+export function softBounceDecision(softBounces: number, limit: SoftBounceLimit | null, now: number): { reason: 'soft_bounce_limit'; source: string; until: number } | null {
+  if (!limit || softBounces < limit.bounces) return null;
+  const until = now + limit.suppressDays * DAY_MS;
+  return {
+    reason: 'soft_bounce_limit',
+    source: `${softBounces} soft bounces within ${limit.windowDays} days, no delivery between; suppressed for ${limit.suppressDays} days (until ${new Date(until).toISOString().slice(0, 10)})`,
+    until,
+  };
+}
+
+/** A limit an account may choose (null: fine): whole numbers; at least 2 bounces (one soft bounce stays HubSpot's "eligible"). */
+export function checkSoftBounceLimit(l: SoftBounceLimit): string | null {
+  if (!Number.isInteger(l.bounces) || l.bounces < 2 || l.bounces > 1000) return 'bounces must be a whole number from 2 to 1000';
+  if (!Number.isInteger(l.windowDays) || l.windowDays < 1 || l.windowDays > 365) return 'windowDays must be a whole number from 1 to 365';
+  if (!Number.isInteger(l.suppressDays) || l.suppressDays < 1 || l.suppressDays > 3650) return 'suppressDays must be a whole number from 1 to 3650';
+  return null;
 }
 
 /** Enough distinct accounts hard-bounced the address within the window: suppress it for all. */
@@ -143,12 +174,13 @@ export interface ContactReportInput {
 export function complaintOf(
   record: { kind: string; verified: boolean; accountId: string | null; recipient: string | null; messageId: string | null; feedbackType: string | null },
   now: number,
+  source = 'arf',
 ): ContactReportInput | null {
   if (record.kind !== 'complaint' || !record.verified || !record.accountId || !record.recipient) return null;
   if (!isSpamFeedback(record.feedbackType)) return null;
   const messageId = record.messageId ?? '';
   const ref = parseMessageRef(messageId);
-  return { accountId: record.accountId, kind: 'complaint', messageId, recipient: record.recipient, channel: ref.channel, campaign: ref.campaign, at: now, source: 'arf' };
+  return { accountId: record.accountId, kind: 'complaint', messageId, recipient: record.recipient, channel: ref.channel, campaign: ref.campaign, at: now, source };
 }
 
 /** The unsubscribe a signed token makes (List-Unsubscribe mailto: or one-click); `recipient` canonical. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { HOUR_MS } from '../domain/index.js';
+import { HOUR_MS, RULES_ACTOR } from '../domain/index.js';
 import type { Logger } from '../log.js';
 import type { PolicyRules } from '../policy/apply.js';
 import { sendDueNotifications } from '../policy/notify.js';
@@ -48,6 +48,23 @@ export async function expirePending(store: Store, rules: PolicyRules, windowMs: 
 
 export const QUEUE_ID_MEMORY_MS = 7 * 24 * HOUR_MS;
 
+/**
+ * Lifts the soft_bounce_limit suppressions whose account's suppressDays have passed (issue
+ * #19 §2), each audited in the transaction that lifts it. Returns how many.
+ */
+export async function expireSoftLimits(store: Store, now: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const lifted = await store.transaction(async (tx) => {
+      const rows = await tx.suppressions.expireSoftLimits(now, EXPIRE_BATCH);
+      for (const r of rows) await tx.audit.add({ at: now, actor: RULES_ACTOR, accountId: r.accountId, action: 'suppression.unbounce', subject: r.address, detail: { reason: 'soft_bounce_limit', expired: true } });
+      return rows.length;
+    });
+    total += lifted;
+    if (lifted < EXPIRE_BATCH) return total;
+  }
+}
+
 export function standardJobs(
   config: Config,
   p: { store: Store; rules: PolicyRules },
@@ -60,6 +77,8 @@ export function standardJobs(
     { name: 'process-spool', cadenceMs: 60_000, run: () => processor.drain() },
     { name: 'expire-pending', cadenceMs: 5 * 60_000, run: (now) => expirePending(p.store, p.rules, windowMs, now).then(() => undefined) },
     // Postfix reuses short queue ids: forget them once no status line can still come.
+    // A soft-bounce limit suppresses for a time (the pre-send check sees it until this runs).
+    { name: 'expire-soft-limits', cadenceMs: 60_000, run: (now) => expireSoftLimits(p.store, now).then(() => undefined) },
     { name: 'prune-queue-ids', cadenceMs: 3_600_000, run: (now) => p.store.tail.pruneQueue(now - QUEUE_ID_MEMORY_MS).then(() => undefined) },
     // Fans new events out to webhook endpoints and sends what is due (retries included);
     // commits also kick the dispatcher at once, this catches the rest.

@@ -47,7 +47,7 @@
 import type {
   AppealState, BounceType, CampaignCounts, CampaignState, Category, Channel, ContactReportKind,
   DeliveryState, EventType, EvidenceSource, FailedState, Figures, MessageSource, MessageState, PolicyState, Profile, ReportKind,
-  SuppressionReason, Tier,
+  SoftBounceLimit, SuppressionReason, Tier,
 } from '../domain/index.js';
 
 import type { InboxSecret, TlsMode } from '../inbox/types.js';
@@ -230,6 +230,8 @@ export interface BounceQuery {
   category?: Category;
   reason?: string;
   since?: number;
+  /** Created before this (ms): with `since`, a date range (exports). */
+  until?: number;
   /** Bounces with an id greater than this (the previous page's last id). */
   after?: number;
   limit?: number;
@@ -329,6 +331,8 @@ export interface DeliveryRepo {
   duePending(cutoff: number, limit?: number): Promise<DeliveryRecord[]>;
   /** Pending deliveries with log evidence from this Postfix queue id. */
   pendingByQid(qid: string): Promise<DeliveryRecord[]>;
+  /** The latest evidence time of the account's delivered deliveries to the address; null: none (the soft-bounce limit's reset). */
+  lastDeliveredAt(accountId: string, recipient: string): Promise<number | null>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -371,6 +375,10 @@ export interface AccountRepo {
   /** The account's policy state (the default one when it never changed; any account id). */
   state(accountId: string): Promise<PolicyState>;
   saveState(accountId: string, state: PolicyState, now: number): Promise<void>;
+  /** The account's soft-bounce limit (issue #19 §2); null: none (soft bounces never suppress). */
+  softBounceLimit(accountId: string): Promise<SoftBounceLimit | null>;
+  /** Sets (or, with null, removes) the account's soft-bounce limit. */
+  setSoftBounceLimit(accountId: string, limit: SoftBounceLimit | null, now: number): Promise<void>;
 }
 
 export interface Campaign {
@@ -430,6 +438,8 @@ export interface SuppressionFilter {
   /** account: its own; global: the global ones; neither: both. */
   scope?: 'account' | 'global';
   since?: number;
+  /** Created before this (ms). */
+  until?: number;
   afterId?: number;
   limit: number;
 }
@@ -446,6 +456,11 @@ export interface SuppressionRepo {
   preSend(accountId: string, address: string, campaign?: string | null): Promise<PreSendRead>;
   list(filter: SuppressionFilter): Promise<SuppressionRecord[]>;
   counts(): Promise<Record<'account' | 'global', number>>;
+  /**
+   * Lifts soft_bounce_limit suppressions older than their account's suppressDays at `now`
+   * (at most `limit`); returns them (the caller audits).
+   */
+  expireSoftLimits(now: number, limit?: number): Promise<Array<{ accountId: string; address: string }>>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -480,6 +495,8 @@ export interface FailureRepo {
   /** The account's hard marketing failures (the profile replay). */
   hardOf(accountId: string): Promise<Array<{ deliveryId: number; recipient: string; category: string | null; at: number }>>;
   list(accountId: string): Promise<FailureRecord[]>;
+  /** The account's soft failures of the address at or after `since` (the soft-bounce limit's count). */
+  softSince(accountId: string, recipient: string, since: number): Promise<number>;
 }
 
 export interface ContactReport {
@@ -713,6 +730,55 @@ export interface WebhookRepo {
 }
 
 // ---------------------------------------------------------------------------------------
+// Sending providers' events (issue #19: SES, SendGrid, Mailgun, Postmark)
+
+/** One provider event about one recipient, as recorded (src/esp EspEvidence, its identity and place). */
+export interface EspEventInput {
+  /** ses | sendgrid | mailgun | postmark (src/esp/types.ts PROVIDERS). */
+  provider: string;
+  /** The provider's id of the event (per recipient). Unique with the provider. */
+  eventId: string;
+  endpointId: string;
+  accountId: string;
+  /** bounce | complaint | delivery | delay | unsubscribe (src/esp/types.ts ESP_EVENT_KINDS). */
+  kind: string;
+  recipient: string;
+  messageId: string | null;
+  at: number;
+  receivedAt: number;
+  /** The message row holding the request body. */
+  messageRow: number;
+}
+
+export interface EspEventRecord extends EspEventInput {
+  id: number;
+}
+
+export interface EspEventQuery {
+  accountId?: string;
+  provider?: string;
+  kind?: string;
+  /** Received at or after (ms). */
+  since?: number;
+  /** Received before (ms). */
+  until?: number;
+  /** Events with an id greater than this (the previous page's last id). */
+  after?: number;
+  limit?: number;
+}
+
+export interface EspEventRepo {
+  /**
+   * Records an event once per (provider, eventId): false when it is already recorded (a
+   * provider's retry, a replay, another node): write nothing else for it.
+   */
+  add(e: EspEventInput): Promise<boolean>;
+  /** Whether the event is recorded (a read: add() still decides under a race). */
+  has(provider: string, eventId: string): Promise<boolean>;
+  list(q: EspEventQuery): Promise<EspEventRecord[]>;
+}
+
+// ---------------------------------------------------------------------------------------
 // Scheduler jobs, log tailing
 
 export interface JobState {
@@ -908,6 +974,7 @@ export interface Repositories {
   readonly jobs: JobRepo;
   readonly tail: TailRepo;
   readonly inboxes: InboxRepo;
+  readonly espEvents: EspEventRepo;
 }
 
 /** The repositories bound to one transaction (valid only while its function runs). */

@@ -2,6 +2,7 @@
 // PostgreSQL) and the records the contract hands out. Booleans are 0/1 in SQLite and
 // true/false in PostgreSQL; JSON columns are text in both (the webhook body is sent as stored).
 import type {
+  EspEventRecord,
   AbuseReport, Account, ApiKeyRecord, Appeal, AuditRecord, BounceRecord, Campaign, ContactReport, DeliveryRecord,
   DueDelivery, EvidenceRecord, FailureRecord, JobState, MessageSummary, Notification, PolicyState, StoredEvent,
   SuppressionHit, SuppressionRecord, TailCheckpoint, WebhookDelivery, WebhookEndpoint,
@@ -318,4 +319,18 @@ export const toCheckpoint = (r: Row): TailCheckpoint => ({
   lines: r.lines,
   unparsed: r.unparsed,
   head: r.head ? Buffer.from(r.head) : null,
+});
+
+export const toEspEvent = (r: Row): EspEventRecord => ({
+  id: r.id,
+  provider: r.provider,
+  eventId: r.event_id,
+  endpointId: r.endpoint_id,
+  accountId: r.account_id,
+  kind: r.kind,
+  recipient: r.recipient,
+  messageId: r.message_id,
+  at: r.at,
+  receivedAt: r.received_at,
+  messageRow: r.message_row,
 });

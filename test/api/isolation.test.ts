@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => fx.close());
 
-type Case = [method: 'GET' | 'POST' | 'DELETE' | 'PATCH', template: string, url: () => string, body?: unknown, contentType?: string];
+type Case = [method: 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'PUT', template: string, url: () => string, body?: unknown, contentType?: string];
 
 const A = 'nobody@example.org';
 const cases: Case[] = [
@@ -34,6 +34,11 @@ const cases: Case[] = [
   ['POST', '/v1/suppressions', () => '/v1/suppressions', { account: 'beta', addresses: [A] }],
   ['POST', '/v1/suppressions/import', () => '/v1/suppressions/import?account=beta', `${A}\n`, 'text/plain'],
   ['GET', '/v1/bounces', () => '/v1/bounces?account=beta'],
+  ['GET', '/v1/accounts/{id}/soft-bounce-limit', () => '/v1/accounts/beta/soft-bounce-limit'],
+  ['PUT', '/v1/accounts/{id}/soft-bounce-limit', () => '/v1/accounts/beta/soft-bounce-limit', { bounces: 2, windowDays: 1, suppressDays: 1 }],
+  ['DELETE', '/v1/accounts/{id}/soft-bounce-limit', () => '/v1/accounts/beta/soft-bounce-limit'],
+  ['GET', '/v1/exports/{kind}', () => '/v1/exports/bounces?account=beta'],
+  ['GET', '/v1/exports/{kind}', () => '/v1/exports/suppressions?account=beta'],
   ['GET', '/v1/bounces/{id}', () => `/v1/bounces/${ids.bounceB}`],
   ['GET', '/v1/bounces/{id}/report', () => `/v1/bounces/${ids.bounceB}/report`],
   ['GET', '/v1/accounts/{id}', () => '/v1/accounts/beta'],

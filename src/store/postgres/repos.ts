@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import {
   advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES,
-  type Channel, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
+  type Channel, type DeliveryState, type EventType, type Figures, type MessageState, type SoftBounceLimit, type SuppressionReason,
 } from '../../domain/index.js';
 import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
@@ -19,6 +19,7 @@ import * as R from '../rows.js';
 import { StoreError } from '../store-error.js';
 import { pgError } from './errors.js';
 import { PgInboxes } from './inboxes.js';
+import { PgEspEvents } from './esp-events.js';
 
 export type Q = postgres.Sql | postgres.TransactionSql;
 
@@ -370,9 +371,9 @@ export class PgBounces implements C.BounceRepo {
           q,
           `SELECT * FROM bounces WHERE id > $1 AND ($2::text IS NULL OR account_id = $2) AND ($3::text IS NULL OR recipient = $3)
               AND ($4::text IS NULL OR type = $4) AND ($5::text IS NULL OR category = $5) AND ($6::text IS NULL OR reason = $6)
-              AND ($7::bigint IS NULL OR created_at >= $7)
+              AND ($7::bigint IS NULL OR created_at >= $7) AND ($9::bigint IS NULL OR created_at < $9)
             ORDER BY id LIMIT $8`,
-          [b.after ?? 0, b.accountId ?? null, b.recipient === undefined ? null : addr(b.recipient), b.type ?? null, b.category ?? null, b.reason ?? null, b.since ?? null, b.limit ?? 1000],
+          [b.after ?? 0, b.accountId ?? null, b.recipient === undefined ? null : addr(b.recipient), b.type ?? null, b.category ?? null, b.reason ?? null, b.since ?? null, b.limit ?? 1000, b.until ?? null],
         )
       ).map(R.toBounce),
     );
@@ -474,6 +475,13 @@ export class PgDeliveries implements C.DeliveryRepo {
     );
   }
 
+  lastDeliveredAt(accountId: string, recipient: string): Promise<number | null> {
+    return this.c.run(async (q) => {
+      const r = await one(q, `SELECT max(last_at) AS at FROM deliveries WHERE account_id = $1 AND recipient = $2 AND state = 'delivered'`, [accountId, addr(recipient)]);
+      return r?.at ?? null;
+    });
+  }
+
   pendingByQid(qid: string): Promise<C.DeliveryRecord[]> {
     return this.c.run(async (q) =>
       (
@@ -540,6 +548,26 @@ export class PgAccounts implements C.AccountRepo {
 
   state(accountId: string): Promise<C.PolicyState> {
     return this.c.run(async (q) => R.toPolicyState(await one(q, `SELECT * FROM account_policy WHERE account_id = $1`, [accountId])));
+  }
+
+  softBounceLimit(accountId: string): Promise<SoftBounceLimit | null> {
+    return this.c.run(async (q) => {
+      const r = await one(q, `SELECT bounces, window_days, suppress_days FROM account_soft_limits WHERE account_id = $1`, [accountId]);
+      return r ? { bounces: r.bounces, windowDays: r.window_days, suppressDays: r.suppress_days } : null;
+    });
+  }
+
+  setSoftBounceLimit(accountId: string, limit: SoftBounceLimit | null, now: number): Promise<void> {
+    return this.c.run(async (q) => {
+      if (!limit) await all(q, `DELETE FROM account_soft_limits WHERE account_id = $1`, [accountId]);
+      else
+        await all(
+          q,
+          `INSERT INTO account_soft_limits (account_id, bounces, window_days, suppress_days, updated_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (account_id) DO UPDATE SET bounces = excluded.bounces, window_days = excluded.window_days, suppress_days = excluded.suppress_days, updated_at = excluded.updated_at`,
+          [accountId, limit.bounces, limit.windowDays, limit.suppressDays, now],
+        );
+    });
   }
 
   saveState(accountId: string, st: C.PolicyState, now: number): Promise<void> {
@@ -692,10 +720,25 @@ export class PgSuppressions implements C.SuppressionRepo {
         await all(
           q,
           `SELECT * FROM suppressions WHERE account_id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) AND id > $2 AND ($3::text IS NULL OR reason = $3)
-              AND ($4::bigint IS NULL OR created_at >= $4) ORDER BY id LIMIT $5`,
-          [owners, f.afterId ?? 0, f.reason ?? null, f.since ?? null, f.limit],
+              AND ($4::bigint IS NULL OR created_at >= $4) AND ($6::bigint IS NULL OR created_at < $6) ORDER BY id LIMIT $5`,
+          [owners, f.afterId ?? 0, f.reason ?? null, f.since ?? null, f.limit, f.until ?? null],
         )
       ).map(R.toSuppression),
+    );
+  }
+
+  expireSoftLimits(now: number, limit = 1000): Promise<Array<{ accountId: string; address: string }>> {
+    return this.c.run(async (q) =>
+      (
+        await all(
+          q,
+          `DELETE FROM suppressions WHERE id IN (
+             SELECT s.id FROM suppressions s JOIN account_soft_limits l ON l.account_id = s.account_id
+              WHERE s.reason = 'soft_bounce_limit' AND s.created_at + l.suppress_days * 86400000::bigint <= $1 LIMIT $2 FOR UPDATE OF s SKIP LOCKED)
+           RETURNING account_id, address`,
+          [now, limit],
+        )
+      ).map((r) => ({ accountId: r.account_id, address: r.address })),
     );
   }
 
@@ -764,6 +807,13 @@ export class PgFailures implements C.FailureRepo {
         )
       ).map((r) => ({ deliveryId: r.delivery_id, recipient: r.recipient, category: r.category, at: r.at })),
     );
+  }
+
+  softSince(accountId: string, recipient: string, since: number): Promise<number> {
+    return this.c.run(async (q) => {
+      const r = await one(q, `SELECT count(*) AS n FROM delivery_failures WHERE account_id = $1 AND recipient = $2 AND state = 'soft' AND at >= $3`, [accountId, addr(recipient), since]);
+      return Number(r?.n ?? 0);
+    });
   }
 
   list(accountId: string): Promise<C.FailureRecord[]> {
@@ -1290,4 +1340,6 @@ export class PgRepositories implements C.Repositories {
   get jobs() { return (this.j ??= new PgJobs(this.ctx)); }
   get tail() { return (this.t ??= new PgTail(this.ctx)); }
   get inboxes() { return (this.ib ??= new PgInboxes(this.ctx)); }
+  private es?: PgEspEvents;
+  get espEvents() { return (this.es ??= new PgEspEvents(this.ctx)); }
 }

@@ -657,4 +657,86 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX inbox_bounces_uid ON inbox_bounces(inbox_id, folder, uid_validity, uid);
     `,
   },
+  {
+    version: 23,
+    name: 'ESP events and repeated soft bounces (issue #19): esp_events, evidence from a provider, soft-bounce limits',
+    sql: `
+      -- One row per provider event and recipient that was recorded: the store's idempotency
+      -- for SNS and Mailgun retries, SendGrid replays within its window and two nodes taking
+      -- the same event (a second insert conflicts: nothing else is written for it).
+      CREATE TABLE esp_events (
+        id           INTEGER PRIMARY KEY,
+        provider     TEXT NOT NULL,              -- ses | sendgrid | mailgun | postmark
+        event_id     TEXT NOT NULL,              -- the provider's id (src/esp/README.md "Event ids")
+        endpoint_id  TEXT NOT NULL,
+        account_id   TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('bounce', 'complaint', 'delivery', 'delay', 'unsubscribe')),
+        recipient    TEXT NOT NULL,
+        message_id   TEXT,                       -- the sender's message reference, else <provider>:<its id>
+        at           INTEGER NOT NULL,           -- when the provider says it happened
+        received_at  INTEGER NOT NULL,
+        message_row  INTEGER NOT NULL REFERENCES messages(id),  -- the request body, kept as the report
+        UNIQUE (provider, event_id)
+      ) STRICT;
+      CREATE INDEX esp_events_account ON esp_events(account_id, id);
+      CREATE INDEX esp_events_received ON esp_events(received_at);
+
+      -- evidence.source gains 'esp': SQLite changes a CHECK only by rebuilding the table
+      -- (https://sqlite.org/lang_altertable.html, "other kinds of table schema changes"). No
+      -- table references evidence, so the copy keeps every id and the foreign keys hold.
+      CREATE TABLE evidence_new (
+        id            INTEGER PRIMARY KEY,
+        delivery_id   INTEGER NOT NULL REFERENCES deliveries(id),
+        at            INTEGER NOT NULL,
+        source        TEXT NOT NULL CHECK (source IN ('dsn', 'log', 'window', 'esp')),
+        state         TEXT NOT NULL,
+        status        TEXT,
+        reason        TEXT,
+        diagnostic    TEXT,
+        bounce_id     INTEGER REFERENCES bounces(id),
+        qid           TEXT,
+        dedup_key     TEXT NOT NULL UNIQUE
+      ) STRICT;
+      INSERT INTO evidence_new (id, delivery_id, at, source, state, status, reason, diagnostic, bounce_id, qid, dedup_key)
+        SELECT id, delivery_id, at, source, state, status, reason, diagnostic, bounce_id, qid, dedup_key FROM evidence;
+      DROP TABLE evidence;
+      ALTER TABLE evidence_new RENAME TO evidence;
+      CREATE INDEX evidence_delivery ON evidence(delivery_id);
+      CREATE INDEX evidence_qid ON evidence(qid) WHERE qid IS NOT NULL;
+      CREATE INDEX evidence_bounce ON evidence(bounce_id) WHERE bounce_id IS NOT NULL;
+
+      -- Repeated soft bounces (issue #19 §2): an account may choose that N soft bounces of one
+      -- address within D days, with no delivery in between, suppress it for S days.
+      CREATE TABLE account_soft_limits (
+        account_id     TEXT PRIMARY KEY,
+        bounces        INTEGER NOT NULL CHECK (bounces >= 1),
+        window_days    INTEGER NOT NULL CHECK (window_days >= 1),
+        suppress_days  INTEGER NOT NULL CHECK (suppress_days >= 1),
+        updated_at     INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      -- The rule's two reads: an address's soft failures since a time, its last delivery.
+      CREATE INDEX delivery_failures_soft ON delivery_failures(account_id, recipient, at) WHERE state = 'soft';
+      CREATE INDEX deliveries_delivered ON deliveries(account_id, recipient, last_at) WHERE state = 'delivered';
+
+      -- suppressions.reason gains 'soft_bounce_limit' (a rebuild, as evidence above; nothing
+      -- references suppressions). Ids, rows and the unique key are kept.
+      CREATE TABLE suppressions_new (
+        id          INTEGER PRIMARY KEY,
+        account_id  TEXT NOT NULL,
+        address     TEXT NOT NULL,
+        reason      TEXT NOT NULL CHECK (reason IN ('hard_bounce', 'global_bounce', 'complaint', 'unsubscribe',
+                                                    'import', 'manual', 'spam_trap', 'soft_bounce_limit')),
+        created_at  INTEGER NOT NULL,
+        source      TEXT,
+        UNIQUE (address, account_id, reason)
+      ) STRICT;
+      INSERT INTO suppressions_new (id, account_id, address, reason, created_at, source)
+        SELECT id, account_id, address, reason, created_at, source FROM suppressions;
+      DROP TABLE suppressions;
+      ALTER TABLE suppressions_new RENAME TO suppressions;
+      CREATE INDEX suppressions_account ON suppressions(account_id, id);
+      -- The expiry job's read: soft-limit suppressions by age.
+      CREATE INDEX suppressions_soft ON suppressions(created_at) WHERE reason = 'soft_bounce_limit';
+    `,
+  },
 ];

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES, ZERO_FIGURES,
-  type Channel, type ChannelState, type DeliveryState, type EventType, type Figures, type MessageState, type SuppressionReason,
+  type Channel, type ChannelState, type DeliveryState, type EventType, type Figures, type MessageState, type SoftBounceLimit, type SuppressionReason,
 } from '../../domain/index.js';
 import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
@@ -15,6 +15,7 @@ import * as R from '../rows.js';
 import type { Gate } from './gate.js';
 import type { Statements } from './statements.js';
 import { SqliteInboxes } from './inboxes.js';
+import { SqliteEspEvents } from './esp-events.js';
 
 export interface Ctx {
   s: Statements;
@@ -234,6 +235,7 @@ export class SqliteBounces implements C.BounceRepo {
     if (q.category !== undefined) add('category = ?', q.category);
     if (q.reason !== undefined) add('reason = ?', q.reason);
     if (q.since !== undefined) add('created_at >= ?', q.since);
+    if (q.until !== undefined) add('created_at < ?', q.until);
     params.push(q.limit ?? 1000);
     const sql = `SELECT * FROM bounces WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
     return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toBounce));
@@ -331,6 +333,11 @@ export class SqliteDeliveries implements C.DeliveryRepo {
     return this.c.g.read(() => (this.c.s.duePending.all(cutoff, limit) as R.Row[]).map(R.toDelivery));
   }
 
+  lastDeliveredAt(accountId: string, recipient: string): Promise<number | null> {
+    const sql = `SELECT max(last_at) FROM deliveries WHERE account_id = ? AND recipient = ? AND state = 'delivered'`;
+    return this.c.g.read(() => (this.c.cached(sql).pluck().get(accountId, addr(recipient)) as number | null) ?? null);
+  }
+
   pendingByQid(qid: string): Promise<C.DeliveryRecord[]> {
     return this.c.g.read(() => (this.c.s.pendingByQid.all(qid) as R.Row[]).map(R.toDelivery));
   }
@@ -381,6 +388,21 @@ export class SqliteAccounts implements C.AccountRepo {
 
   state(accountId: string): Promise<C.PolicyState> {
     return this.c.g.read(() => R.toPolicyState(this.c.s.getState.get(accountId) as R.Row | undefined));
+  }
+
+  softBounceLimit(accountId: string): Promise<SoftBounceLimit | null> {
+    const sql = `SELECT bounces, window_days, suppress_days FROM account_soft_limits WHERE account_id = ?`;
+    return this.c.g.read(() => {
+      const r = this.c.cached(sql).get(accountId) as R.Row | undefined;
+      return r ? { bounces: r.bounces, windowDays: r.window_days, suppressDays: r.suppress_days } : null;
+    });
+  }
+
+  setSoftBounceLimit(accountId: string, limit: SoftBounceLimit | null, now: number): Promise<void> {
+    if (!limit) return this.c.g.write(() => void this.c.cached(`DELETE FROM account_soft_limits WHERE account_id = ?`).run(accountId));
+    const sql = `INSERT INTO account_soft_limits (account_id, bounces, window_days, suppress_days, updated_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (account_id) DO UPDATE SET bounces = excluded.bounces, window_days = excluded.window_days, suppress_days = excluded.suppress_days, updated_at = excluded.updated_at`;
+    return this.c.g.write(() => void this.c.cached(sql).run(accountId, limit.bounces, limit.windowDays, limit.suppressDays, now));
   }
 
   saveState(accountId: string, st: C.PolicyState, now: number): Promise<void> {
@@ -507,9 +529,22 @@ export class SqliteSuppressions implements C.SuppressionRepo {
       where.push('created_at >= ?');
       params.push(f.since);
     }
+    if (f.until !== undefined) {
+      where.push('created_at < ?');
+      params.push(f.until);
+    }
     params.push(f.limit);
     const sql = `SELECT * FROM suppressions WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
     return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toSuppression));
+  }
+
+  expireSoftLimits(now: number, limit = 1000): Promise<Array<{ accountId: string; address: string }>> {
+    // An account that dropped its limit keeps its suppressions until an unbounce (no expiry known).
+    const sql = `DELETE FROM suppressions WHERE id IN (
+        SELECT s.id FROM suppressions s JOIN account_soft_limits l ON l.account_id = s.account_id
+         WHERE s.reason = 'soft_bounce_limit' AND s.created_at + l.suppress_days * 86400000 <= ? LIMIT ?)
+      RETURNING account_id, address`;
+    return this.c.g.write(() => (this.c.cached(sql).all(now, limit) as R.Row[]).map((r) => ({ accountId: r.account_id, address: r.address })));
   }
 
   counts(): Promise<Record<'account' | 'global', number>> {
@@ -545,6 +580,11 @@ export class SqliteFailures implements C.FailureRepo {
     return this.c.g.read(() =>
       (this.c.s.hardFailures.all(accountId) as R.Row[]).map((r) => ({ deliveryId: r.delivery_id, recipient: r.recipient, category: r.category, at: r.at })),
     );
+  }
+
+  softSince(accountId: string, recipient: string, since: number): Promise<number> {
+    const sql = `SELECT count(*) FROM delivery_failures WHERE account_id = ? AND recipient = ? AND state = 'soft' AND at >= ?`;
+    return this.c.g.read(() => this.c.cached(sql).pluck().get(accountId, addr(recipient), since) as number);
   }
 
   list(accountId: string): Promise<C.FailureRecord[]> {
@@ -947,4 +987,6 @@ export class SqliteRepositories implements C.Repositories {
   get jobs() { return (this.j ??= new SqliteJobs(this.ctx)); }
   get tail() { return (this.t ??= new SqliteTail(this.ctx)); }
   get inboxes() { return (this.ib ??= new SqliteInboxes(this.ctx)); }
+  private es?: SqliteEspEvents;
+  get espEvents() { return (this.es ??= new SqliteEspEvents(this.ctx)); }
 }

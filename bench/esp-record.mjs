@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+// 7b. ESP events verified AND recorded (issue #19 phase B): signed requests posted over HTTP
+// to the API on 127.0.0.1 (dist/api/app.js, the routes of src/api/routes/esp.ts), each one
+// verified, mapped, and settled in its own durable SQLite transaction (message row, esp_events,
+// bounce record, delivery evidence, policy), against baselines measured in the same run:
+//   verifyOnly  the signature verification alone (node:crypto on the same bytes)
+//   intakeOnly  src/esp's receive() in-process (verification + mapping, nothing stored)
+//
+//   SNS       SES Bounce notifications, one recipient each, SignatureVersion 2 (RSA-2048),
+//             the certificate in the cache after the first request (an in-process fetcher)
+//   SendGrid  ECDSA P-256 signed requests of 1 event, and of 100 events
+//
+// A fresh data directory per run; `--concurrency` requests in flight (a provider posts
+// several at once). Medians of the runs. synchronous=FULL (the default): a commit per request.
+//
+//   npm run build && node bench/esp-record.mjs [--events 2000] [--runs 3] [--concurrency 8]
+import { execFileSync } from 'node:child_process';
+import { createPublicKey, createSign, createVerify, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ROOT, TMP, median, parseArgs, round } from './lib/common.mjs';
+
+const args = parseArgs();
+const N = Number(args.events ?? 2000);
+const RUNS = Number(args.runs ?? 3);
+const CONCURRENCY = Number(args.concurrency ?? 8);
+
+const { EspIntake } = await import(join(ROOT, 'dist/esp/intake.js'));
+const { snsStringToSign } = await import(join(ROOT, 'dist/esp/sns.js'));
+const { EspSettler } = await import(join(ROOT, 'dist/pipeline/esp-settle.js'));
+const { buildPipeline } = await import(join(ROOT, 'dist/pipeline/build.js'));
+const { buildApi } = await import(join(ROOT, 'dist/api/app.js'));
+const { loadConfig } = await import(join(ROOT, 'dist/config/load.js'));
+const { createLogger } = await import(join(ROOT, 'dist/log.js'));
+
+// ---- keys -------------------------------------------------------------------------------
+const keyDir = mkdtempSync(join(tmpdir(), 'esp-record-bench-'));
+execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(keyDir, 'k.pem'), '-out', join(keyDir, 'c.pem'), '-days', '2', '-subj', '/CN=sns.amazonaws.com'], { stdio: 'ignore' });
+const snsKey = readFileSync(join(keyDir, 'k.pem'), 'utf8');
+const snsCert = readFileSync(join(keyDir, 'c.pem'), 'utf8');
+rmSync(keyDir, { recursive: true, force: true });
+const snsPublic = createPublicKey(snsCert);
+const sg = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const sgPublic = sg.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ses-bounces';
+const CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-bench.pem';
+const endpoints = [
+  { id: 'ses', provider: 'ses', account: 'acme', topics: [TOPIC] },
+  { id: 'sg', provider: 'sendgrid', account: 'acme', publicKey: sgPublic, replayWindowSeconds: 86_400 },
+];
+const intakeOf = () => new EspIntake({ endpoints, tags: null, fetchCert: async () => snsCert });
+
+// ---- requests (signed before timing) -----------------------------------------------------
+const fx = (name) => JSON.parse(readFileSync(join(ROOT, 'fixtures/esp', name), 'utf8'));
+const sesBounce = fx('ses-bounce-permanent-general.json');
+const sgBounce = fx('sendgrid-events.json')[0];
+const ts = Math.floor(Date.now() / 1000);
+
+const snsRequests = (tag) =>
+  Array.from({ length: N }, (_, i) => {
+    const ev = structuredClone(sesBounce);
+    ev.bounce.feedbackId = `${tag}-${i}`;
+    ev.bounce.bouncedRecipients[0].emailAddress = `user${i}@example.test`;
+    ev.mail.messageId = `${tag}-msg-${i}`;
+    const env = { Type: 'Notification', MessageId: `${tag}-${i}`, TopicArn: TOPIC, Message: JSON.stringify(ev), Timestamp: new Date().toISOString(), SignatureVersion: '2', SigningCertURL: CERT_URL };
+    const s = createSign('RSA-SHA256');
+    s.update(snsStringToSign(env), 'utf8');
+    env.Signature = s.sign(snsKey, 'base64');
+    return { path: '/v1/esp/ses/ses', body: Buffer.from(JSON.stringify(env)), headers: { 'content-type': 'text/plain; charset=UTF-8' }, toSign: snsStringToSign(env), sig: Buffer.from(env.Signature, 'base64'), events: 1 };
+  });
+
+function sgRequest(events) {
+  const body = Buffer.from(JSON.stringify(events));
+  const signed = Buffer.concat([Buffer.from(String(ts)), body]);
+  const sig = sign('sha256', signed, sg.privateKey);
+  return {
+    path: '/v1/esp/sendgrid/sg',
+    body,
+    headers: { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': sig.toString('base64'), 'x-twilio-email-event-webhook-timestamp': String(ts) },
+    signed,
+    sig,
+    events: events.length,
+  };
+}
+const sgEvent = (tag, i) => ({ ...sgBounce, sg_event_id: `${tag}-${i}`, sg_message_id: `${tag}-m-${i}`, email: `user${i}@example.test` });
+const sgSingles = (tag) => Array.from({ length: N }, (_, i) => sgRequest([sgEvent(tag, i)]));
+const sgBatches = (tag) => Array.from({ length: Math.max(10, Math.floor(N / 100)) }, (_, b) => sgRequest(Array.from({ length: 100 }, (_, k) => sgEvent(tag, b * 100 + k))));
+
+// ---- measuring -----------------------------------------------------------------------------
+function verifyOnly(fn, requests) {
+  for (const r of requests.slice(0, 20)) fn(r);
+  const t0 = performance.now();
+  for (const r of requests) if (!fn(r)) throw new Error('baseline did not verify');
+  return requests.reduce((n, r) => n + r.events, 0) / ((performance.now() - t0) / 1000);
+}
+const rsaVerify = (r) => createVerify('RSA-SHA256').update(r.toSign, 'utf8').verify(snsPublic, r.sig);
+const ecVerify = (r) => verify('sha256', r.signed, sg.publicKey, r.sig);
+
+async function intakeOnly(provider, endpoint, requests) {
+  const intake = intakeOf();
+  await intake.receive(provider, endpoint, requests[0], Date.now());
+  const t0 = performance.now();
+  for (const r of requests) if (!(await intake.receive(provider, endpoint, r, Date.now())).ok) throw new Error('refused');
+  return requests.reduce((n, r) => n + r.events, 0) / ((performance.now() - t0) / 1000);
+}
+
+/** Posts every request to a fresh daemon API; events recorded per second (checked in the store). */
+async function recorded(requests) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'esp-record-data-'));
+  const config = loadConfig({ env: {}, overrides: { dataDir, logLevel: 'silent', verp: { secret: 'bench-secret' }, http: { port: 0 } } });
+  const built = await buildPipeline(config);
+  const esp = { intake: intakeOf(), settler: new EspSettler(built.store, built.rules) };
+  const app = buildApi({ store: built.store, log: createLogger('silent'), smtpListening: () => true, policy: built.policy, esp });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${app.server.address().port}`;
+  const post = async (r) => {
+    const res = await fetch(base + r.path, { method: 'POST', body: r.body, headers: r.headers });
+    const j = await res.json();
+    if (res.status !== 200 || j.accepted !== r.events) throw new Error(`${res.status} ${JSON.stringify(j)}`);
+  };
+  await post(requests[0]); // warm: the certificate, the JIT
+  const rest = requests.slice(1);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < rest.length) await post(rest[next++]);
+  }));
+  const s = (performance.now() - t0) / 1000;
+  const events = rest.reduce((n, r) => n + r.events, 0);
+  const stored = (await built.store.espEvents.list({ limit: 1_000_000 })).length;
+  if (stored !== events + requests[0].events) throw new Error(`stored ${stored}, expected ${events + requests[0].events}`);
+  await app.close();
+  await built.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return events / s;
+}
+
+const runs = [];
+for (let run = 1; run <= RUNS; run++) {
+  const tag = `r${run}`;
+  const sns = snsRequests(tag);
+  const sg1 = sgSingles(tag);
+  const sg100 = sgBatches(tag);
+  const row = {
+    snsVerifyOnly: verifyOnly(rsaVerify, sns),
+    snsIntakeOnly: await intakeOnly('ses', 'ses', sns),
+    snsRecorded: await recorded(sns),
+    sg1VerifyOnly: verifyOnly(ecVerify, sg1),
+    sg1IntakeOnly: await intakeOnly('sendgrid', 'sg', sg1),
+    sg1Recorded: await recorded(sg1),
+    sg100IntakeOnly: await intakeOnly('sendgrid', 'sg', sg100),
+    sg100Recorded: await recorded(sg100),
+  };
+  runs.push(row);
+  console.log(`run ${run}: ${Object.entries(row).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
+}
+
+const med = (k) => median(runs.map((r) => r[k]));
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  events: N,
+  runs: RUNS,
+  concurrency: CONCURRENCY,
+  medians: {
+    snsRecordedPerSecond: Math.round(med('snsRecorded')),
+    snsIntakeOnlyPerSecond: Math.round(med('snsIntakeOnly')),
+    snsRsaVerifyOnlyPerSecond: Math.round(med('snsVerifyOnly')),
+    snsRecordedShareOfVerify: round(med('snsRecorded') / med('snsVerifyOnly'), 3),
+    sendgrid1RecordedPerSecond: Math.round(med('sg1Recorded')),
+    sendgrid1IntakeOnlyPerSecond: Math.round(med('sg1IntakeOnly')),
+    sendgrid1EcdsaVerifyOnlyPerSecond: Math.round(med('sg1VerifyOnly')),
+    sendgrid1RecordedShareOfVerify: round(med('sg1Recorded') / med('sg1VerifyOnly'), 3),
+    sendgrid100RecordedPerSecond: Math.round(med('sg100Recorded')),
+    sendgrid100IntakeOnlyPerSecond: Math.round(med('sg100IntakeOnly')),
+  },
+  all: runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v)]))),
+};
+console.log(JSON.stringify(result.medians, null, 2));
+mkdirSync(TMP, { recursive: true });
+writeFileSync(join(TMP, 'esp-record.json'), JSON.stringify(result, null, 2));

@@ -1,0 +1,248 @@
+// The settle step of a sending provider's events (issue #19, src/esp): verified requests,
+// each written whole in a durable transaction (several at once share one: EspSettler's group
+// commit). The request body is kept as a message (source `esp`, detector
+// `esp-<provider>`, the endpoint id in its envelope) so that every record links to a report;
+// each event is recorded once by (provider, event id) in esp_events, and a conflict there is a
+// duplicate (an SNS or Mailgun retry, a SendGrid replay, another node): nothing else is
+// written for it. A new event then takes the path of a DSN's recipient: a bounce record
+// (verified: the provider's signature stands for the VERP token), its delivery evidence
+// (source `esp`), the lifecycle and the policy (src/policy/apply.ts), the events outbox.
+//
+//   bounce, delay      -> a bounce record + evidence (hard/soft/pending from the provider's type)
+//   complaint          -> a bounce record (kind complaint) -> a contact report when spam feedback
+//   delivery           -> evidence only (as a DSN's `delivered` notice: never a bounce record)
+//   unsubscribe        -> a contact report and the suppression (as a signed unsubscribe token)
+//
+// A request whose every event is a duplicate writes nothing: a retry stores no second copy of
+// its body.
+import { stateOfVerdict, type ReportKind } from '../domain/index.js';
+import { resolveEspSecrets } from '../config/esp.js';
+import type { Config } from '../config/schema.js';
+import { httpsCertFetcher, httpsVisitor, type HttpsGetOptions } from '../esp/https-get.js';
+import { EspIntake } from '../esp/intake.js';
+import { tagVerifier } from '../esp/tag.js';
+import type { EspEvidence, Provider } from '../esp/types.js';
+import type { VerpCodec } from '../verp/index.js';
+import type { PolicyRules, PolicyTx } from '../policy/apply.js';
+import type { BounceInput, Store } from '../store/contract.js';
+
+/** One verified request's evidence, as the route hands it over. */
+export interface EspRequest {
+  provider: Provider;
+  endpointId: string;
+  body: Buffer;
+  remoteIp: string | null;
+  receivedAt: number;
+  evidence: readonly EspEvidence[];
+}
+
+export interface EspSettled {
+  /** The message row holding the body; null when no event was new (nothing written). */
+  messageRow: number | null;
+  /** Events recorded now. */
+  recorded: EspEvidence[];
+  /** Events recorded before (by this node or another): nothing written for them. */
+  duplicates: EspEvidence[];
+}
+
+/** The report kind a request's message is settled as: the most telling of its recorded events. */
+const KIND_ORDER: ReadonlyArray<[EspEvidence['kind'], ReportKind]> = [
+  ['bounce', 'bounce'],
+  ['complaint', 'complaint'],
+  ['delay', 'delay'],
+  ['delivery', 'delivered'],
+  ['unsubscribe', 'unknown'],
+];
+
+export function reportKindOf(recorded: readonly EspEvidence[]): ReportKind {
+  for (const [kind, report] of KIND_ORDER) if (recorded.some((e) => e.kind === kind)) return report;
+  return 'unknown';
+}
+
+/** The detector of a provider's records (bounces.detector, messages.detector). */
+export const espDetector = (provider: Provider): string => `esp-${provider}`;
+
+/** The delivery's message id: the sender's reference (a tag), else the provider's id of the message. */
+export function espMessageId(e: EspEvidence): string {
+  return e.messageId ?? `${e.provider}:${e.providerMessageId ?? e.eventId}`;
+}
+
+/** The bounce record of a bounce, delay or complaint event. */
+export function espBounceInput(e: EspEvidence, now: number): BounceInput {
+  const kind: ReportKind = e.kind === 'complaint' ? 'complaint' : e.kind === 'delay' ? 'delay' : 'bounce';
+  return {
+    createdAt: now,
+    accountId: e.account,
+    messageId: espMessageId(e),
+    recipient: e.recipient,
+    reportedRecipient: e.recipient,
+    kind,
+    // RFC 3464 §2.3.3 words, as a DSN would say it.
+    action: e.kind === 'delay' ? 'delayed' : e.kind === 'bounce' ? 'failed' : null,
+    status: e.status,
+    reason: e.reason ?? (e.kind === 'complaint' ? 'feedback' : 'undefined'),
+    hardbounce: e.hardbounce,
+    category: e.category,
+    type: e.type,
+    rule: e.rule,
+    detector: espDetector(e.provider),
+    replyCode: e.replyCode,
+    diagnostic: e.diagnostic,
+    remoteMta: e.remoteMta,
+    reportingMta: e.reportingMta,
+    originalMessageId: e.providerMessageId,
+    feedbackType: e.feedbackType,
+    verified: true,
+    warning: null,
+  };
+}
+
+/**
+ * Writes one request in the transaction of `p` (see the top of this file). The body's message
+ * row is written with the first new event: a request of duplicates only writes nothing.
+ */
+export async function settleEspRequest(p: PolicyTx, req: EspRequest): Promise<EspSettled> {
+  const { tx, now } = p;
+  let messageRow: number | null = null;
+  const recorded: EspEvidence[] = [];
+  const duplicates: EspEvidence[] = [];
+  for (const e of req.evidence) {
+    if (await tx.espEvents.has(e.provider, e.eventId)) {
+      duplicates.push(e);
+      continue;
+    }
+    messageRow ??= (await tx.messages.insert([
+      { receivedAt: req.receivedAt, source: 'esp', mailFrom: '', rcptTo: [], remoteIp: req.remoteIp, helo: `esp:${req.endpointId}`, raw: req.body },
+    ]))[0]!;
+    // Another node may have recorded it since the read: the unique key decides.
+    const fresh = await tx.espEvents.add({
+      provider: e.provider, eventId: e.eventId, endpointId: e.endpointId, accountId: e.account, kind: e.kind,
+      recipient: e.recipient, messageId: e.messageId, at: e.at, receivedAt: req.receivedAt, messageRow,
+    });
+    if (!fresh) {
+      duplicates.push(e);
+      continue;
+    }
+    recorded.push(e);
+    await recordEvent(p, e, messageRow);
+  }
+  if (messageRow !== null) {
+    await tx.messages.settle(messageRow, { state: 'processed', kind: reportKindOf(recorded), detector: espDetector(req.provider), reportMessageId: null }, now);
+  }
+  return { messageRow, recorded, duplicates };
+}
+
+async function recordEvent(p: PolicyTx, e: EspEvidence, messageRow: number): Promise<void> {
+  if (e.kind === 'unsubscribe') {
+    await p.unsubscribe({ account: e.account, message: espMessageId(e), recipient: e.recipient }, 'esp');
+    return;
+  }
+  let bounceId: number | null = null;
+  if (e.kind !== 'delivery') {
+    const b = espBounceInput(e, p.now);
+    bounceId = await p.tx.bounces.insert(messageRow, b);
+    await p.recordWritten(b, bounceId, 'esp');
+  }
+  if (e.kind === 'complaint') return;
+  const state = e.kind === 'delivery' ? 'delivered' : stateOfVerdict(e.reason ?? 'undefined', e.type);
+  if (!state) return;
+  await p.recordEvidence(
+    {
+      accountId: e.account,
+      messageId: espMessageId(e),
+      recipient: e.recipient,
+      at: e.at,
+      source: 'esp',
+      state,
+      status: e.status,
+      reason: e.reason,
+      category: e.category,
+      diagnostic: e.diagnostic,
+      qid: null,
+      dedupKey: `esp:${e.provider}:${e.eventId}`,
+      // ESP mail is not in the Postfix log: its sends come from POST /v1/accounts/:id/sends.
+      countsAsSend: false,
+    },
+    bounceId,
+  );
+}
+
+interface Waiting {
+  req: EspRequest;
+  now: number;
+  resolve: (s: EspSettled) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Settles accepted requests durably (the provider is told 200 only after the commit), with
+ * group commit: requests that arrive while a transaction commits wait for it and go together
+ * into the next one (at most `maxBatch`), so that one fsync serves many (SNS posts one event a
+ * request, several at once). A batch that fails is retried one request at a time, so that a
+ * request that cannot be written fails alone and the others are recorded.
+ */
+export class EspSettler {
+  private readonly queue: Waiting[] = [];
+  private running = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly rules: PolicyRules,
+    private readonly maxBatch = 64,
+  ) {}
+
+  settle(req: EspRequest, now: number): Promise<EspSettled> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, now, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        const now = Math.max(...batch.map((w) => w.now));
+        try {
+          const results = await this.rules.transaction(this.store, now, async (p) => {
+            const out: EspSettled[] = [];
+            for (const w of batch) out.push(await settleEspRequest(p, w.req));
+            return out;
+          });
+          batch.forEach((w, i) => w.resolve(results[i]!));
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(err);
+            continue;
+          }
+          for (const w of batch) {
+            try {
+              w.resolve(await this.rules.transaction(this.store, w.now, (p) => settleEspRequest(p, w.req)));
+            } catch (e) {
+              w.reject(e);
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/** The intake of the configured endpoints and the settle step, as the API takes them (main.ts). Throws EspConfigError / ConfigError. */
+export function buildEsp(config: Config, verp: VerpCodec, store: Store, rules: PolicyRules, https: HttpsGetOptions = {}): { intake: EspIntake; settler: EspSettler } {
+  const e = config.esp;
+  const intake = new EspIntake({
+    endpoints: resolveEspSecrets(e.endpoints),
+    tags: tagVerifier(verp, config.verp.prefix),
+    tagName: e.tagName,
+    tagHeader: e.tagHeader,
+    fetchCert: httpsCertFetcher(https),
+    certCache: { maxEntries: e.certCacheEntries, ttlMs: e.certCacheTtlMs },
+    visitSubscribeUrl: httpsVisitor(https),
+    maxTokens: e.maxTokens,
+  });
+  return { intake, settler: new EspSettler(store, rules) };
+}
