@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
 import { ADDABLE_REASONS } from '../../domain/index.js';
-import { accountId, address, channel, cursor, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
+import { accountId, address, channel, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
 
 // The pre-send check (the hot path) and the account's suppression list. Every route acts for
 // one account: an account key for its own, the admin key for the one it names.
