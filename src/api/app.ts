@@ -5,7 +5,8 @@ import type { Metrics } from '../metrics.js';
 import type { PolicyService } from '../policy/contract.js';
 import { isStoreError, type Store } from '../store/contract.js';
 import { Authenticator, RateLimiter, type Principal } from './auth.js';
-import { ApiError, errorBody, type ErrorCode } from './errors.js';
+import { ApiError, errorBody, policyApiError, type ErrorCode } from './errors.js';
+import type { PolicyError } from '../policy/errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
 import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -221,8 +222,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (err instanceof ApiError) return sendError(reply, err.code, err.message, err.field);
     if (err.name === 'PolicyError') {
       // The policy service's stable codes (account_exists, invalid_tier, ...): the caller's mistake.
-      const code = (err as Error & { code: string }).code;
-      return sendError(reply, /exists/.test(code) ? 'conflict' : /not_found|no_such|unknown/.test(code) ? 'not_found' : 'validation_failed', err.message);
+      const mapped = policyApiError(err as PolicyError);
+      return sendError(reply, mapped.code, mapped.message);
     }
     if (err.validation) {
       const [first] = err.validation as Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PROFILES, TIERS, utcDay } from '../../domain/index.js';
 import type { RouteContext } from '../app.js';
 import { createApiKey } from '../auth.js';
-import { ApiError } from '../errors.js';
+import { ApiError, policyApiError } from '../errors.js';
 import { accountId, channel, js, out } from '../schemas.js';
 
 // Accounts (the admin creates and changes them), their health and profile, send counts,
@@ -71,13 +71,6 @@ const apiKey = z.object({
   createdAt: z.number(),
   revokedAt: z.number().nullable(),
 });
-
-/** The policy answers refusals in words: unknown things are 404, a bad form 400, the rest (not suspended, already decided) 409. */
-function outcomeCode(error: string): 'not_found' | 'validation_failed' | 'conflict' {
-  if (/no such|not found|unknown/i.test(error)) return 'not_found';
-  if (/needs|must|required/i.test(error)) return 'validation_failed';
-  return 'conflict';
-}
 
 export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store } = ctx.deps;
@@ -199,7 +192,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     async handler(req, reply) {
       const id = await ctx.accountFor(req, req.params.id);
       const r = await ctx.policy().fileAppeal(id, req.body, ctx.now());
-      if (!r.ok) throw new ApiError(outcomeCode(r.error), r.error);
+      if (!r.ok) throw policyApiError(r);
       ctx.deps.onEvents?.();
       return reply.code(201).send({ appealId: r.appealId });
     },
@@ -218,7 +211,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
     async handler(req) {
       const r = await ctx.policy().decideAppeal(req.params.appealId, req.body.decision, req.body.reason, actor(req.principal!.keyId), ctx.now());
-      if (!r.ok) throw new ApiError(outcomeCode(r.error), r.error);
+      if (!r.ok) throw policyApiError(r);
       ctx.deps.onEvents?.();
       return { ok: true };
     },
