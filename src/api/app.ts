@@ -66,6 +66,10 @@ declare module 'fastify' {
     hide?: boolean;
     consumes?: string[];
     produces?: string[];
+    /** The OpenAPI operationId (default: derived from the method and path, ./openapi.ts). */
+    operationId?: string;
+    /** Error codes the route answers beyond those of every route of its kind (./openapi.ts). */
+    errors?: ErrorCode[];
   }
   interface FastifyContextConfig {
     /** Who may call the route: nobody needs a key (none), any key (account), the admin. */

@@ -9,6 +9,7 @@ import { ERRORS, POLICY_ERROR_STATUS, type ErrorCode } from '../../src/api/error
 import { POLICY_ERROR_CODES } from '../../src/policy/errors.js';
 import { repoRoot } from '../helpers/env.js';
 import { admin, apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { operationFor, type OpenApiDoc } from './openapi-doc.js';
 
 let fx: Fixture | undefined;
 afterEach(async () => {
@@ -49,10 +50,15 @@ describe('what the routes answer', () => {
     await fx.policy.createAccount({ id: 'freebie', tier: 'free' }, 'test', Date.now());
     const acme = bearer(keys.acme!);
     const seen = new Set<ErrorCode>();
+    const doc = (await fx.app.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenApiDoc;
+    /** The answer is the one wanted, and the route's OpenAPI operation documents its status. */
     const expectCode = async (want: ErrorCode, req: InjectOptions) => {
       const res = await fx!.app.inject(req);
       const code = codeOf(res);
       expect(code, JSON.stringify(req)).toBe(want);
+      const found = operationFor(doc, req.method as string, req.url as string);
+      if (found) expect(Object.keys(found.op.responses), `${req.method} ${found.template}`).toContain(String(res.statusCode));
+      else expect(code, `${req.method} ${req.url} is no route`).toBe('not_found');
       seen.add(code);
     };
     await expectCode('unauthorized', { method: 'GET', url: '/v1/suppressions/a@example.org' });

@@ -97,6 +97,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account', quiet: true },
     schema: {
       summary: 'Pre-send check: may this account mail this address now, and if not, why',
+      operationId: 'checkSuppression',
       tags: ['suppressions'],
       params: js(addressParams),
       querystring: js(checkQuery),
@@ -121,6 +122,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account', quiet: true },
     schema: {
       summary: 'Pre-send check of up to 1,000 addresses at once (answers in the same order)',
+      operationId: 'checkSuppressions',
       tags: ['suppressions'],
       body: js(batchBody),
       response: { 200: out(z.object({ results: z.array(sendDecision) })) },
@@ -139,6 +141,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account' },
     schema: {
       summary: 'The suppressions that apply to the account (its own and global), a page at a time',
+      operationId: 'listSuppressions',
       tags: ['suppressions'],
       querystring: js(listQuery),
       response: { 200: out(z.object({ items: z.array(suppression), next: z.string().nullable() })) },
@@ -163,6 +166,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account' },
     schema: {
       summary: 'Suppress addresses for the account (up to 10,000; use /v1/suppressions/import for files)',
+      operationId: 'addSuppressions',
       tags: ['suppressions'],
       body: js(addBody),
       response: { 200: out(z.object({ added: z.number() })) },
@@ -187,6 +191,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       config: { auth: 'account' },
       schema: {
         summary: 'Import an opt-out list, streamed: CSV (address in the first column, optional header), NDJSON ("a@b" or {"address": "a@b"} per line) or plain text (one address per line)',
+        operationId: 'importSuppressions',
         tags: ['suppressions'],
         querystring: js(importQuery),
         consumes: ['text/csv', 'application/x-ndjson', 'text/plain'],
@@ -222,6 +227,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account' },
     schema: {
       summary: "Unbounce: lift the account's own suppression of an address (global ones stay); audited",
+      operationId: 'removeSuppression',
       tags: ['suppressions'],
       params: js(addressParams),
       querystring: js(removeQuery),
