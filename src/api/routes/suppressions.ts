@@ -18,10 +18,14 @@ const checkQuery = z
   .strict();
 type CheckQuery = z.infer<typeof checkQuery>;
 
+// Each entry is checked on its own: one malformed address marks its own answer invalid
+// instead of failing the whole batch with a 400 (a sender's list always holds a few). The
+// entries are still bounded (an address is at most 320 octets, RFC 5321 §4.5.3.1; a longer
+// string is answered invalid without being read further).
 const batchBody = z
   .object({
     account: accountId.optional(),
-    addresses: z.array(address).min(1).max(1000),
+    addresses: z.array(z.string().max(2048)).min(1).max(1000),
     campaign: z.string().max(200).optional(),
     channel: channel.optional(),
   })
@@ -66,6 +70,11 @@ const removeQuery = z
 type RemoveQuery = z.infer<typeof removeQuery>;
 
 const addressParams = z.object({ address }).strict();
+
+const batchDecision = sendDecision.extend({
+  valid: z.boolean().describe('false: the entry is not an email address (see error); it was not checked'),
+  error: z.object({ code: z.literal('validation_failed'), message: z.string() }).optional(),
+});
 
 const suppression = z.object({
   accountId: z.string().nullable(),
@@ -121,17 +130,26 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     url: '/v1/suppressions/check',
     config: { auth: 'account', quiet: true },
     schema: {
-      summary: 'Pre-send check of up to 1,000 addresses at once (answers in the same order)',
+      summary: 'Pre-send check of up to 1,000 addresses at once (answers in the same order; a malformed address is answered invalid on its own)',
       operationId: 'checkSuppressions',
       tags: ['suppressions'],
       body: js(batchBody),
-      response: { 200: out(z.object({ results: z.array(sendDecision) })) },
+      response: { 200: out(z.object({ results: z.array(batchDecision) })) },
     },
     async handler(req) {
       const b = req.body;
       const account = await ctx.accountFor(req, b.account);
       const opts = b.campaign || b.channel ? { campaign: b.campaign, channel: b.channel } : undefined;
-      return { results: await ctx.policy().checkSendBatch(account, b.addresses, ctx.now(), opts) };
+      const valid = b.addresses.map((a) => address.safeParse(a).success);
+      const checked = await ctx.policy().checkSendBatch(account, b.addresses.filter((_, i) => valid[i]), ctx.now(), opts);
+      let next = 0;
+      const results = b.addresses.map((a, i) =>
+        valid[i]
+          ? { valid: true, ...checked[next++]! }
+          : // Not sendable: nobody can mail a malformed address, and saying `send: false` keeps a client that reads only `send` safe.
+            { valid: false, send: false, address: a.slice(0, 320), reasons: [], error: { code: 'validation_failed' as const, message: 'not an email address' } },
+      );
+      return { results };
     },
   });
 
