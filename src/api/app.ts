@@ -169,10 +169,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           return void sendError(reply, 'unauthorized');
         }
         if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
-        const wait = limiter.take(principal.keyId, t);
-        if (wait > 0) {
+        // The key's bucket in the RateLimit-* fields of every answer, refused or not.
+        const state = limiter.takeState(principal.keyId, t);
+        if (state) reply.headers(rateLimitHeaders(state));
+        if (state && !state.allowed) {
           deps.metrics?.httpRateLimited.inc();
-          return void sendError(reply.header('retry-after', String(wait)), 'rate_limited');
+          return void sendError(reply, 'rate_limited');
         }
         req.principal = principal;
         done();
