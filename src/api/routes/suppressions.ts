@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
+import { CsvAddressReader } from '../csv-addresses.js';
 import { ApiError } from '../errors.js';
 import { ADDABLE_REASONS } from '../../domain/index.js';
 import { accountId, address, channel, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
@@ -208,7 +209,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       url: '/v1/suppressions/import',
       config: { auth: 'account' },
       schema: {
-        summary: 'Import an opt-out list, streamed: CSV (address in the first column, optional header), NDJSON ("a@b" or {"address": "a@b"} per line) or plain text (one address per line)',
+        summary: 'Import an opt-out list, streamed: CSV (RFC 4180 quoting; the address column found by its header: email, e-mail, email address, address, ...; without a header the first column holding an @), NDJSON ("a@b" or {"address": "a@b"} per line) or plain text (one address per line)',
         operationId: 'importSuppressions',
         tags: ['suppressions'],
         querystring: js(importQuery),
@@ -230,8 +231,13 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
         const policy = ctx.policy();
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (typeof (req.body as Readable | undefined)?.pipe !== 'function') throw new ApiError('unsupported_media_type');
-        const result = await importLines(req.body as Readable, type === 'text/csv' ? csvAddress : type === 'application/x-ndjson' ? ndjsonAddress : plainAddress, (batch) =>
-          policy.addSuppressions(account, batch, q.reason, actorOf(req), ctx.now()),
+        const csv = type === 'text/csv' ? new CsvAddressReader(IMPORT_MAX_LINE_BYTES) : null;
+        const extract = csv ? (line: string) => csv.line(line) : type === 'application/x-ndjson' ? ndjsonAddress : plainAddress;
+        const result = await importLines(
+          req.body as Readable,
+          extract,
+          (batch) => policy.addSuppressions(account, batch, q.reason, actorOf(req), ctx.now()),
+          csv ? { dropped: () => csv.lineDropped(), end: () => csv.end() } : undefined,
         );
         ctx.deps.onEvents?.();
         return result;
@@ -261,11 +267,16 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
   });
 }
 
-/** Reads lines, keeps the valid addresses, and hands them over in batches. */
+/**
+ * Reads lines, keeps the valid addresses, and hands them over in batches. `hooks` tell a
+ * reader whose records span lines (CSV) that a line was dropped, and ask it at the end
+ * whether a record was left open (counted invalid at the last line).
+ */
 export async function importLines(
   input: Readable,
   extract: (line: string, n: number) => string | null,
   write: (batch: string[]) => Promise<number>,
+  hooks?: { dropped?: () => void; end?: () => boolean },
 ): Promise<{ added: number; lines: number; invalid: number; invalidLines: number[] }> {
   let batch: string[] = [];
   let added = 0;
@@ -274,7 +285,9 @@ export async function importLines(
   const invalidLines: number[] = [];
   for await (const line of boundedLines(input, IMPORT_MAX_LINE_BYTES, IMPORT_MAX_BYTES)) {
     n++;
-    const a = line === null ? null : line.trim() === '' ? undefined : extract(line, n);
+    if (line === null) hooks?.dropped?.();
+    // An empty line is skipped, except by a record reader (it may sit inside a quoted CSV field).
+    const a = line === null ? null : line.trim() === '' && !hooks ? undefined : extract(line, n);
     if (a === undefined || a === '') continue; // an empty line, a header
     if (a === null || a.length > 320 || !ADDRESS_RE.test(a)) {
       invalid++;
@@ -288,6 +301,10 @@ export async function importLines(
     }
   }
   if (batch.length) added += await write(batch);
+  if (hooks?.end?.()) {
+    invalid++;
+    if (invalidLines.length < 20) invalidLines.push(n);
+  }
   return { added, lines: n, invalid, invalidLines };
 }
 
@@ -350,29 +367,6 @@ export async function* boundedLines(input: Readable, maxLine: number, maxTotal: 
     }
   }
   if (held > 0 || overlong) yield endLine();
-}
-
-/** First CSV field (RFC 4180 quoting); '' for a header line (line 1 without an @). */
-export function csvAddress(line: string, n: number): string | null {
-  let field: string;
-  if (line.startsWith('"')) {
-    let i = 1;
-    field = '';
-    for (; i < line.length; i++) {
-      if (line[i] === '"') {
-        if (line[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else break;
-      } else field += line[i];
-    }
-  } else {
-    const comma = line.search(/[,;\t]/);
-    field = comma === -1 ? line : line.slice(0, comma);
-  }
-  field = field.trim();
-  if (n === 1 && !field.includes('@')) return '';
-  return field;
 }
 
 export function ndjsonAddress(line: string): string | null {
