@@ -48,7 +48,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   // dataDir defaults to ./data of the current directory: say which database and which VERP
   // secret this daemon uses (the secret's source, never the secret).
   log.info({ evt: 'DATA_IN_USE', database: resolve(config.dataDir, DB_FILE), verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
-  const metrics = new Metrics({ suppressions: () => store.suppressions.counts() });
+  const metrics = new Metrics({ suppressions: () => store.suppressions.counts(), messages: () => store.messages.counts() });
   const webhooks = configuredDispatcher(config, { webhooks: store.webhooks, node: built.node }, log.child({ mod: 'webhooks' }), metrics.countWebhook);
   const onSettled = (settled: SettledSummary[]) => {
     metrics.countSettled(settled);
@@ -124,7 +124,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     ...(tailer ? { tailer: tailer.health() } : {}),
   });
   metrics.watchReadiness(readiness);
-  if (tailer) metrics.watchTailer(() => tailer.health());
+  if (tailer) {
+    metrics.watchTailer(() => tailer.health());
+    metrics.watchTailerLag(() => tailer.lagBytes());
+  }
   let api: FastifyInstance | null = null;
   try {
     await tailer?.start();
