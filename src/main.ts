@@ -114,7 +114,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     if (event === 'accepted') dbHealth.noteWrite(true);
     else if (event === 'store_failed') dbHealth.noteWrite(false, error);
   };
-  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: countListener });
+  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: countListener, timeData: metrics.observeSmtpData });
   metrics.watchBytesInFlight(() => listener.budget.inFlight);
   let smtpListening = false;
   // A tailer that cannot read its log degrades (failing, retrying), never stops the daemon.

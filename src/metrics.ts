@@ -74,6 +74,13 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [this.registry],
   });
+  readonly smtpData = new Histogram({
+    name: 'bounced_smtp_data_seconds',
+    help: 'SMTP DATA transaction time, from its first byte to the final reply (the message stored before a 250), by result',
+    labelNames: ['result'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'bounced_http_request_duration_seconds',
     help: 'HTTP API request time until the answer is sent, by route pattern (never the URL), method and status class',
@@ -224,5 +231,10 @@ export class Metrics {
   /** HTTP hook (api/app.ts, on every response of a route). */
   readonly observeHttp = (route: string, method: string, status: number, seconds: number): void => {
     this.httpDuration.observe({ route, method, status: `${Math.floor(status / 100)}xx` }, seconds);
+  };
+
+  /** Listener hook (ListenerDeps.timeData). */
+  readonly observeSmtpData = (result: 'accepted' | 'refused', seconds: number): void => {
+    this.smtpData.observe({ result }, seconds);
   };
 }

@@ -90,6 +90,8 @@ describe('daemon HTTP API on a real socket', () => {
     expect(metric(after, 'bounced_message_processing_seconds_count', 'state="processed"')).toBe(1);
     expect(metric(after, 'bounced_message_processing_seconds_sum', 'state="processed"')).toBeGreaterThan(0);
     expect(metric(after, 'bounced_messages_backlog')).toBe(0);
+    // The two SMTP transactions: the 550 came at RCPT, so only one reached DATA.
+    expect(metric(after, 'bounced_smtp_data_seconds_count', 'result="accepted"')).toBe(1);
     expect(after).not.toMatch(/@|acme|reject\.test/);
   });
 
