@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { runClassify } from './commands/classify.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
-import { printRows } from './commands/print.js';
+import { formatOption, printRows, type ListFormat } from './commands/print.js';
+import { exitForCommander, parseInstant, UsageError, wholeNumber } from './commands/usage.js';
 import type { DeliveryState, MessageState } from './domain/index.js';
 import { registerPolicyCommands } from './commands/policy-cli.js';
 import { registerInboxCommands } from './commands/inboxes-cli.js';
@@ -50,6 +51,9 @@ program
   .version(VERSION, '-V, --version', 'print the version')
   .option('-c, --config <file>', 'JSON config file (or BOUNCED_CONFIG)')
   .showHelpAfterError()
+  // Usage errors exit 64 (EX_USAGE), help and --version 0 (commands/usage.ts); set before the
+  // subcommands are added, which inherit it.
+  .exitOverride(exitForCommander)
   .hook('preAction', async (_program, command) => {
     if (command.name() !== 'classify') M ??= await loadModules();
   });
@@ -90,7 +94,6 @@ function codecFor(cfg: Config) {
   return M.verpCodec(cfg, { log: cliLogger(cfg), storeHasMessages: () => M.inspectDatabase(cfg.dataDir).hasMessages === true });
 }
 
-const format = () => new Option('--format <format>', 'output format').choices(['jsonl', 'table']).default('table');
 
 program
   .command('serve')
@@ -132,10 +135,13 @@ program
   .command('classify')
   .description('parse and classify message files (folders are walked recursively); prints one line per recipient')
   .argument('<paths...>', 'files or folders')
-  .addOption(format().default('jsonl'))
+  .addOption(formatOption('jsonl'))
   .option('--explain', 'add which detector and rule decided, on which text')
-  .action(async (paths: string[], opts: { format: 'jsonl' | 'table'; explain?: boolean }) => {
-    process.exitCode = await runClassify(paths, { format: opts.format, explain: Boolean(opts.explain) }, process.stdout);
+  .option('--progress', 'a progress line on stderr (default: when stderr is a terminal)')
+  .option('--no-progress', 'no progress line')
+  .action(async (paths: string[], opts: { format: ListFormat; explain?: boolean; progress?: boolean }) => {
+    const progress = opts.progress ?? Boolean(process.stderr.isTTY);
+    process.exitCode = await runClassify(paths, { format: opts.format, explain: Boolean(opts.explain), progress: progress ? { out: process.stderr, always: opts.progress === true } : undefined }, process.stdout);
   });
 
 /**
@@ -320,9 +326,9 @@ messages
   .command('list')
   .description('list stored messages with their processing state and error')
   .option('--state <state>', 'received | processed | unparseable | duplicate')
-  .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
-  .addOption(format())
-  .action(async (opts: { state?: MessageState; limit: number; format: 'jsonl' | 'table' }) => {
+  .option('--limit <n>', 'at most this many', wholeNumber(1), 1000)
+  .addOption(formatOption())
+  .action(async (opts: { state?: MessageState; limit: number; format: ListFormat }) => {
     await withPipeline(config(), 'messages list', async ({ store }) => {
       const rows = await store.messages.list({ state: opts.state, limit: opts.limit });
       printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'receivedAt', 'source', 'mailFrom', 'rcptTo', 'size', 'state', 'attempts', 'kind', 'detector', 'error', 'warning']);
@@ -335,9 +341,9 @@ bounces
   .description('list bounce records')
   .option('--account <id>', 'only this account')
   .option('--recipient <address>', 'only this recipient')
-  .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
-  .addOption(format())
-  .action(async (opts: { account?: string; recipient?: string; limit: number; format: 'jsonl' | 'table' }) => {
+  .option('--limit <n>', 'at most this many', wholeNumber(1), 1000)
+  .addOption(formatOption())
+  .action(async (opts: { account?: string; recipient?: string; limit: number; format: ListFormat }) => {
     await withPipeline(config(), 'bounces list', async ({ store }) => {
       const recipient = opts.recipient === undefined ? undefined : M.canonicalAddress(opts.recipient);
       const rows = await store.bounces.list({ accountId: opts.account, recipient, limit: opts.limit });
@@ -385,8 +391,7 @@ program
   .option('--now <time>', 'the instant (ISO 8601); default: now')
   .action(async (opts: { now?: string }) => {
     const cfg = config();
-    const now = opts.now ? Date.parse(opts.now) : Date.now();
-    if (Number.isNaN(now)) throw new M.ConfigError(`bounced tick: --now ${opts.now} is not a date`);
+    const now = parseInstant(opts.now, 'tick');
     const log = cliLogger(cfg);
     await withPipeline(
       cfg,
@@ -413,9 +418,9 @@ deliveries
   .description('list delivery records with state, times, attempts and evidence count')
   .option('--account <id>', 'only this account')
   .option('--state <state>', 'pending | delivered | soft | hard')
-  .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
-  .addOption(format())
-  .action(async (opts: { account?: string; state?: DeliveryState; limit: number; format: 'jsonl' | 'table' }) => {
+  .option('--limit <n>', 'at most this many', wholeNumber(1), 1000)
+  .addOption(formatOption())
+  .action(async (opts: { account?: string; state?: DeliveryState; limit: number; format: ListFormat }) => {
     await withPipeline(config(), 'deliveries list', async ({ store }) => {
       const rows = await store.deliveries.list({ accountId: opts.account, state: opts.state, limit: opts.limit });
       printRows(rows as unknown as Record<string, unknown>[], opts.format, ['id', 'accountId', 'messageId', 'recipient', 'state', 'attempts', 'evidenceCount', 'reason', 'status']);
@@ -427,11 +432,10 @@ sends
   .command('add')
   .description('count sends made through another MTA')
   .requiredOption('--account <id>', 'account id')
-  .requiredOption('--count <n>', 'how many', (v) => parseInt(v, 10))
+  .requiredOption('--count <n>', 'how many', wholeNumber(0))
   .option('--day <YYYY-MM-DD>', 'the day (UTC); default: today')
   .action(async (opts: { account: string; count: number; day?: string }) => {
-    if (!Number.isInteger(opts.count) || opts.count < 0) throw new M.ConfigError('bounced sends add: --count must be a whole number >= 0');
-    if (opts.day && !/^\d{4}-\d{2}-\d{2}$/.test(opts.day)) throw new M.ConfigError('bounced sends add: --day must be YYYY-MM-DD');
+    if (opts.day && !/^\d{4}-\d{2}-\d{2}$/.test(opts.day)) throw new UsageError('bounced sends add: --day must be YYYY-MM-DD');
     await withPipeline(config(), 'sends add', async ({ store, policy }) => {
       // An id typed by hand must name an existing account (the account rule: src/policy/apply.ts).
       await policy.requireAccount(opts.account);
@@ -442,8 +446,8 @@ sends
   .command('list')
   .description('send counts per account and day')
   .option('--account <id>', 'only this account')
-  .addOption(format())
-  .action(async (opts: { account?: string; format: 'jsonl' | 'table' }) => {
+  .addOption(formatOption())
+  .action(async (opts: { account?: string; format: ListFormat }) => {
     await withPipeline(config(), 'sends list', async ({ store }) => {
       printRows((await store.sends.list(opts.account)) as unknown as Record<string, unknown>[], opts.format, ['accountId', 'day', 'count']);
     });
@@ -477,8 +481,8 @@ keys
   .command('list')
   .description("an account's keys: id, prefix, created, revoked")
   .requiredOption('--account <id>', 'account id')
-  .addOption(format())
-  .action(async (opts: { account: string; format: 'jsonl' | 'table' }) => {
+  .addOption(formatOption())
+  .action(async (opts: { account: string; format: ListFormat }) => {
     await withPipeline(config(), 'keys list', async ({ store }) => {
       printRows((await store.keys.list(opts.account)) as unknown as Record<string, unknown>[], opts.format, ['id', 'prefix', 'name', 'createdAt', 'revokedAt']);
     });
@@ -497,6 +501,10 @@ keys
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(err.message);
+    process.exit(err.exitCode);
+  }
   if ((err as Error)?.name === 'ConfigError' || (err as Error)?.name === 'EspConfigError') {
     console.error(`bounced: ${(err as Error).message}`);
     process.exit(EX_CONFIG);

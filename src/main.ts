@@ -60,7 +60,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   // secret this daemon uses (the secret's source, never the secret).
   const database = config.database.url ? maskUrlPassword(config.database.url) : resolve(config.dataDir, DB_FILE);
   log.info({ evt: 'DATA_IN_USE', database, node: built.node, verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
-  const metrics = new Metrics({ suppressions: () => store.suppressions.counts() });
+  const metrics = new Metrics({ suppressions: () => store.suppressions.counts(), messages: () => store.messages.counts() });
   const webhooks = configuredDispatcher(config, { webhooks: store.webhooks, node: built.node }, log.child({ mod: 'webhooks' }), metrics.countWebhook);
   const onSettled = (settled: SettledSummary[]) => {
     metrics.countSettled(settled);
@@ -134,7 +134,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     if (event === 'accepted') dbHealth.noteWrite(true);
     else if (event === 'store_failed') dbHealth.noteWrite(false, error);
   };
-  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: countListener });
+  const listener = new Listener({ config, intake, log: log.child({ mod: 'listener' }), count: countListener, timeData: metrics.observeSmtpData });
   metrics.watchBytesInFlight(() => listener.budget.inFlight);
   let smtpListening = false;
   // A tailer that cannot read its log degrades (failing, retrying), never stops the daemon.
@@ -145,7 +145,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     ...(inboxes.configured ? { inboxes: await inboxReadiness(store) } : {}),
   });
   metrics.watchReadiness(readiness);
-  if (tailer) metrics.watchTailer(() => tailer.health());
+  if (tailer) {
+    metrics.watchTailer(() => tailer.health());
+    metrics.watchTailerLag(() => tailer.lagBytes());
+  }
   let api: FastifyInstance | null = null;
   try {
     await tailer?.start();

@@ -67,6 +67,27 @@ export class Metrics {
     labelNames: ['cause'] as const,
     registers: [this.registry],
   });
+  readonly messageProcessing = new Histogram({
+    name: 'bounced_message_processing_seconds',
+    help: 'Parse and decision time of one stored message (its turn in the parse worker), by outcome state',
+    labelNames: ['state'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly smtpData = new Histogram({
+    name: 'bounced_smtp_data_seconds',
+    help: 'SMTP DATA transaction time, from its first byte to the final reply (the message stored before a 250), by result',
+    labelNames: ['result'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'bounced_http_request_duration_seconds',
+    help: 'HTTP API request time until the answer is sent, by route pattern (never the URL), method and status class',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
   readonly httpRateLimited = new Counter({
     name: 'bounced_http_rate_limited_total',
     help: 'API requests refused with 429',
@@ -125,8 +146,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** `suppressions` answers the current number of suppressions (by scope) at scrape time. */
-  constructor(opts: { suppressions?: () => Promise<Record<string, number>>; defaults?: boolean } = {}) {
+  /**
+   * `suppressions` answers the current number of suppressions (by scope) at scrape time;
+   * `messages` the stored messages by state (the backlog is `received`: stored, not yet processed).
+   */
+  constructor(opts: { suppressions?: () => Promise<Record<string, number>>; messages?: () => Promise<Record<string, number>>; defaults?: boolean } = {}) {
+    if (opts.messages) {
+      const counts = opts.messages;
+      new Gauge({
+        name: 'bounced_messages_backlog',
+        help: 'Stored messages not yet processed (received, waiting for the pipeline): should stay near 0',
+        registers: [this.registry],
+        async collect() {
+          this.set((await counts()).received ?? 0);
+        },
+      });
+    }
     if (opts.suppressions) {
       const count = opts.suppressions;
       new Gauge({
@@ -182,6 +217,20 @@ export class Metrics {
     this.tailUnread.inc({ cause: report.file === null ? 'not_found' : 'damaged' });
   };
 
+  /** bounced_tailer_lag_bytes: bytes of the followed log not read yet (null: not known now, e.g. the file is gone). */
+  watchTailerLag(lag: () => number | null): void {
+    new Gauge({
+      name: 'bounced_tailer_lag_bytes',
+      help: 'Bytes of the followed Postfix log written but not yet read by the tailer (its size minus the read offset)',
+      registers: [this.registry],
+      collect() {
+        const n = lag();
+        if (n === null) this.reset();
+        else this.set(n);
+      },
+    });
+  }
+
   /** bounced_smtp_bytes_in_flight: message bytes held in memory by SMTP sessions now (bounded by smtp.maxBytesInFlight). */
   watchBytesInFlight(read: () => number): void {
     new Gauge({
@@ -204,6 +253,7 @@ export class Metrics {
   readonly countSettled = (settled: SettledSummary[]): void => {
     for (const m of settled) {
       this.messagesProcessed.inc({ state: m.state, kind: m.kind });
+      if (m.parseSeconds !== undefined) this.messageProcessing.observe({ state: m.state }, m.parseSeconds);
       for (const b of m.bounces) this.bounces.inc({ type: b.type, reason: b.reason });
     }
   };
@@ -228,5 +278,15 @@ export class Metrics {
   readonly countWebhook = (result: string, seconds: number): void => {
     this.webhookDeliveries.inc({ result });
     this.webhookDuration.observe(seconds);
+  };
+
+  /** HTTP hook (api/app.ts, on every response of a route). */
+  readonly observeHttp = (route: string, method: string, status: number, seconds: number): void => {
+    this.httpDuration.observe({ route, method, status: `${Math.floor(status / 100)}xx` }, seconds);
+  };
+
+  /** Listener hook (ListenerDeps.timeData). */
+  readonly observeSmtpData = (result: 'accepted' | 'refused', seconds: number): void => {
+    this.smtpData.observe({ result }, seconds);
   };
 }

@@ -5,7 +5,8 @@ import type { Metrics } from '../metrics.js';
 import type { PolicyService } from '../policy/contract.js';
 import { isStoreError, type Store } from '../store/contract.js';
 import { Authenticator, RateLimiter, type Principal } from './auth.js';
-import { ApiError, errorBody, type ErrorCode } from './errors.js';
+import { ApiError, errorBody, policyApiError, type ErrorCode } from './errors.js';
+import type { PolicyError } from '../policy/errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
 import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -75,6 +76,10 @@ declare module 'fastify' {
     hide?: boolean;
     consumes?: string[];
     produces?: string[];
+    /** The OpenAPI operationId (default: derived from the method and path, ./openapi.ts). */
+    operationId?: string;
+    /** Error codes the route answers beyond those of every route of its kind (./openapi.ts). */
+    errors?: ErrorCode[];
   }
   interface FastifyContextConfig {
     /**
@@ -177,10 +182,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           return void sendError(reply, 'unauthorized');
         }
         if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
-        const wait = limiter.take(principal.keyId, t);
-        if (wait > 0) {
+        // The key's bucket in the RateLimit-* fields of every answer, refused or not.
+        const state = limiter.takeState(principal.keyId, t);
+        if (state) reply.headers(rateLimitHeaders(state));
+        if (state && !state.allowed) {
           deps.metrics?.httpRateLimited.inc();
-          return void sendError(reply.header('retry-after', String(wait)), 'rate_limited');
+          return void sendError(reply, 'rate_limited');
         }
         req.principal = principal;
         done();
@@ -191,8 +198,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       auth.authenticate(req.headers.authorization, t).then(authorized, (err: unknown) => done(err as Error));
     };
   const authHooks = { account: authHook('account'), admin: authHook('admin') };
+  const observe = deps.metrics?.observeHttp;
   app.addHook('onRoute', (route) => {
     openapi.add(route);
+    // The request time of every route (the hot path too), labelled with its pattern fixed here.
+    if (observe) {
+      const url = route.url;
+      const timed = (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        observe(url, req.method, reply.statusCode, reply.elapsedTime / 1000);
+        done();
+      };
+      route.onResponse = [...[route.onResponse ?? []].flat(), timed];
+    }
     const need = route.config?.auth ?? 'none';
     // First of the route's own hooks: nothing runs for a request without a valid key.
     if (need === 'account' || need === 'admin') route.onRequest = [authHooks[need], ...[route.onRequest ?? []].flat()];
@@ -235,8 +252,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (err instanceof ApiError) return sendError(reply, err.code, err.message, err.field);
     if (err.name === 'PolicyError') {
       // The policy service's stable codes (account_exists, invalid_tier, ...): the caller's mistake.
-      const code = (err as Error & { code: string }).code;
-      return sendError(reply, /exists/.test(code) ? 'conflict' : /not_found|no_such|unknown/.test(code) ? 'not_found' : 'validation_failed', err.message);
+      const mapped = policyApiError(err as PolicyError);
+      return sendError(reply, mapped.code, mapped.message);
     }
     if (err.validation) {
       const [first] = err.validation as Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>;

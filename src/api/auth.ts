@@ -1,6 +1,7 @@
 // A namespace import: crypto.hash is looked up at run time (a named import of it would not link on Node < 20.12).
 import * as crypto from 'node:crypto';
 import type { ApiKeyRecord, KeyRepo } from '../store/contract.js';
+import type { BucketState } from './rate-limit.js';
 
 // API keys: `Authorization: Bearer <key>`. The admin key comes from config (adminKey); account
 // keys are random 32-byte keys stored as their sha256 (newKey, hashKey: made here, never by the
@@ -114,7 +115,15 @@ export class RateLimiter {
 
   /** Takes one token; returns 0 when allowed, else the seconds to wait. */
   take(keyId: string, now: number): number {
-    if (this.perSecond <= 0) return 0;
+    return this.takeState(keyId, now)?.retryAfterSeconds ?? 0;
+  }
+
+  /**
+   * Takes one token and says the bucket's state (for the RateLimit-* fields of every answer:
+   * ./rate-limit.ts); null while limiting is off.
+   */
+  takeState(keyId: string, now: number): BucketState | null {
+    if (this.perSecond <= 0) return null;
     let b = this.buckets.get(keyId);
     if (!b) {
       b = { tokens: this.burst, at: now };
@@ -123,10 +132,14 @@ export class RateLimiter {
       b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perSecond) / 1000);
       b.at = now;
     }
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
+    const allowed = b.tokens >= 1;
+    if (allowed) b.tokens -= 1;
+    return {
+      allowed,
+      limit: this.burst,
+      remaining: Math.floor(b.tokens),
+      resetSeconds: Math.ceil((this.burst - b.tokens) / this.perSecond),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond)),
+    };
   }
 }

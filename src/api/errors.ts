@@ -1,6 +1,10 @@
 // The API's errors: one stable code per kind, the HTTP status it maps to, and a default
 // message. Bodies are always { error: { code, message, field? } }; a message never carries a
-// key, token, secret or stack.
+// key, token, secret or stack. This file is the one table: routes throw ApiError(code) and the
+// app's error handler answers ERRORS[code].status; the policy's own codes map onto these in
+// POLICY_ERROR_STATUS below (never by matching message text). test/api/errors.test.ts checks
+// the routes' answers and the README's list against it.
+import type { PolicyErrorCode } from '../policy/errors.js';
 
 export const ERRORS = {
   validation_failed: { status: 400, message: 'The request is not valid' },
@@ -62,3 +66,34 @@ export const errorSchema = {
   },
   required: ['error'],
 } as const;
+
+/**
+ * The policy's refusal codes (src/policy/errors.ts) as API errors: what does not exist is 404,
+ * a malformed request 400, a request the current state refuses 409. A mapped type, so a new
+ * policy code does not compile until it has its row here.
+ */
+export const POLICY_ERROR_STATUS: { readonly [C in PolicyErrorCode]: ErrorCode } = {
+  no_account: 'not_found',
+  no_appeal: 'not_found',
+  no_review: 'not_found',
+  invalid_id: 'validation_failed',
+  invalid_tier: 'validation_failed',
+  invalid_profile: 'validation_failed',
+  invalid_reason: 'validation_failed',
+  invalid_decision: 'validation_failed',
+  invalid_form: 'validation_failed',
+  why_required: 'validation_failed',
+  reason_required: 'validation_failed',
+  account_exists: 'conflict',
+  appeal_decided: 'conflict',
+  appeal_open: 'conflict',
+  free_tier: 'conflict',
+  legacy_tier: 'conflict',
+  not_suspended: 'conflict',
+  not_held_for_review: 'conflict',
+};
+
+/** The ApiError for a policy refusal or PolicyError. */
+export function policyApiError(r: { code: PolicyErrorCode; error?: string; message?: string }): ApiError {
+  return new ApiError(POLICY_ERROR_STATUS[r.code], r.error ?? r.message);
+}

@@ -1,10 +1,17 @@
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
-import { errorSchema } from './errors.js';
+import { ERRORS, errorSchema, type ErrorCode } from './errors.js';
 
 // The OpenAPI document is generated from the routes' own schemas (the ones that validate
 // requests), so it cannot describe an API other than the one served. A copy is kept in the
 // repository (openapi.json); test/api/openapi.test.ts fails when they differ.
+//
+// Client generators name methods after `operationId` and type failures from the documented
+// responses, so every operation has both: the id a route gives (schema.operationId) or one
+// derived from its method and path, and the 4xx answers it can give, derived from what the
+// app does to every route (./app.ts: validation 400, key 401, admin 403, the per-key and
+// per-client limits 429, an unknown id 404, body limits 413/415) plus the ones a route
+// names itself (schema.errors: conflict, destination_not_public, ...).
 
 /** A zod schema as the JSON Schema (draft-07) that fastify's ajv validates with. */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
@@ -24,6 +31,9 @@ interface RouteSchema {
   consumes?: string[];
   produces?: string[];
   response?: Record<string, Record<string, unknown>>;
+  operationId?: string;
+  /** Error codes this route answers beyond the ones every route of its kind does. */
+  errors?: ErrorCode[];
 }
 
 interface CollectedRoute {
@@ -31,6 +41,12 @@ interface CollectedRoute {
   url: string;
   schema: RouteSchema;
   auth: 'none' | 'account' | 'admin' | 'provider';
+}
+
+/** `{ error: { code, message } }`, the body of every error answer (components.schemas.Error). */
+function isErrorBody(schema: Record<string, unknown>): boolean {
+  const error = (schema.properties as Record<string, { properties?: Record<string, unknown> }> | undefined)?.error;
+  return !!error?.properties && 'code' in error.properties && 'message' in error.properties;
 }
 
 export class OpenApiCollector {
@@ -58,11 +74,16 @@ export class OpenApiCollector {
         const types = r.schema.produces ?? ['application/json'];
         responses[status] = {
           description: (schema.description as string | undefined) ?? (status.startsWith('2') ? 'OK' : 'Error'),
-          content: Object.fromEntries(types.map((t) => [t, { schema }])),
+          // a route's own error answer in the shared error shape is documented as that shape
+          content: Object.fromEntries(types.map((t) => [t, { schema: !status.startsWith('2') && isErrorBody(schema) ? { $ref: '#/components/schemas/Error' } : schema }])),
         };
+      }
+      for (const [status, codes] of errorResponses(r)) {
+        responses[status] ??= { description: codes.join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
       }
       responses.default = { description: 'Error (see the error codes)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
       const op: Record<string, unknown> = {
+        operationId: r.schema.operationId ?? operationIdOf(r.method, r.url),
         summary: r.schema.summary,
         ...(r.schema.description ? { description: r.schema.description } : {}),
         tags: r.schema.tags ?? [],
@@ -88,6 +109,9 @@ export class OpenApiCollector {
     }
     return {
       openapi: '3.1.0',
+      // Relative: the API is wherever this document was fetched from (http.host/http.port, or
+      // http.publicUrl behind a proxy).
+      servers: [{ url: '/', description: 'this bounced daemon (the document is served at /openapi.json)' }],
       info: {
         title: 'bounced',
         version: '1',
@@ -112,4 +136,42 @@ function params(where: 'path' | 'query', schema: RouteSchema['params']): Array<R
     ...(s.description ? { description: s.description } : {}),
     schema: s,
   }));
+}
+
+/** `GET /v1/accounts/:id/health` -> `getAccountsByIdHealth`: unique per method and path. */
+export function operationIdOf(method: string, url: string): string {
+  const words = url
+    .split('/')
+    .filter((s) => s && s !== 'v1')
+    .map((s) => (s.startsWith(':') ? `by-${s.slice(1)}` : s))
+    .join('-')
+    .split(/[-_.]/)
+    .filter(Boolean);
+  return [method.toLowerCase(), ...words.map((w) => w[0]!.toUpperCase() + w.slice(1))].join('');
+}
+
+/** The 4xx answers of a route, by status, with the error codes behind each. */
+function errorResponses(r: CollectedRoute): Array<[string, ErrorCode[]]> {
+  const codes = new Set<ErrorCode>();
+  const s = r.schema;
+  const takesInput = Boolean(s.params?.properties || s.querystring?.properties || s.body || s.consumes);
+  const namesAccount = Boolean(s.querystring?.properties?.account || (s.body as { properties?: Record<string, unknown> } | undefined)?.properties?.account);
+  if (takesInput) codes.add('validation_failed');
+  if (r.auth !== 'none') codes.add('unauthorized');
+  if (r.auth === 'admin') codes.add('forbidden');
+  // A path id that may not exist (or belongs to another account), or an account named in the request.
+  if (s.params?.properties || namesAccount) codes.add('not_found');
+  if (s.body || s.consumes) {
+    codes.add('payload_too_large');
+    codes.add('unsupported_media_type');
+  }
+  codes.add('rate_limited');
+  for (const c of s.errors ?? []) codes.add(c);
+  const byStatus = new Map<string, ErrorCode[]>();
+  for (const c of codes) {
+    const status = String(ERRORS[c].status);
+    if (!status.startsWith('4')) continue;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), c]);
+  }
+  return [...byStatus.entries()].sort(([a], [b]) => Number(a) - Number(b));
 }

@@ -153,7 +153,7 @@ function verdictOf(report: ParsedReport, r: RecipientReport, d: Decision): Verdi
 
 /** `mx.example.jp.` / `mx.example.jp (192.0.2.1)` -> `mx.example.jp`. */
 function refusingHost(v: string | null): string | null {
-  const h = v?.trim().split(/[\s\[(]/)[0].replace(/\.+$/, '').toLowerCase();
+  const h = v?.trim().split(/[\s[(]/)[0].replace(/\.+$/, '').toLowerCase();
   return h || null;
 }
 

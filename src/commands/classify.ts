@@ -1,6 +1,8 @@
 // `bounced classify PATH...`: parse + classify message files, print one record per
 // (file, recipient). Never throws on a file: unreadable or unparseable files become a record
 // with an `error` field. Exit code: 0, or 1 when a path does not exist.
+// Formats as every listing command: jsonl (default: one record a line, streamable), json (one
+// array), table. A progress line goes to stderr, never stdout, so piped output stays clean.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { classify } from '../classifier/index.js';
@@ -8,8 +10,49 @@ import { parseMessageSync, UnparseableError } from '../parser/index.js';
 import type { ParsedReport, Verdict } from '../report.js';
 
 export interface ClassifyOptions {
-  format: 'jsonl' | 'table';
+  format: 'json' | 'jsonl' | 'table';
   explain: boolean;
+  /** Where a progress line goes (cli.ts: stderr when it is a terminal, or --progress). */
+  progress?: ProgressOptions;
+}
+
+export interface ProgressOptions {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Print even a short run's closing line (--progress); else only runs past `afterMs`. */
+  always: boolean;
+  now?: () => number;
+}
+
+/** A run shorter than this prints no progress on a terminal; then a line at most every 500 ms. */
+const PROGRESS_AFTER_MS = 1000;
+const PROGRESS_EVERY_MS = 500;
+
+/**
+ * The progress line: `classify: 1200/5000 files (24 %)`. On a terminal it is rewritten in
+ * place (CR, then erase to the end of the line, ECMA-48 EL); elsewhere one line each time.
+ */
+function progressReporter(total: number, opts: ProgressOptions | undefined) {
+  if (!opts) return { update: (_done: number) => {}, end: (_done: number) => {} };
+  const now = opts.now ?? Date.now;
+  const started = now();
+  let last = 0;
+  let shown = false;
+  const line = (done: number) => `bounced classify: ${done}/${total} files (${total ? Math.floor((done * 100) / total) : 100} %)`;
+  const write = (s: string, final: boolean) => {
+    opts.out.write(opts.out.isTTY ? `\r${s}\x1b[K${final ? '\n' : ''}` : `${s}\n`);
+    shown = true;
+  };
+  return {
+    update(done: number) {
+      const t = now();
+      if (t - started < PROGRESS_AFTER_MS || t - last < PROGRESS_EVERY_MS) return;
+      last = t;
+      write(line(done), false);
+    },
+    end(done: number) {
+      if (shown || opts.always || now() - started >= PROGRESS_AFTER_MS) write(`${line(done)}, ${((now() - started) / 1000).toFixed(1)} s`, true);
+    },
+  };
 }
 
 export interface ClassifyRecord {
@@ -146,7 +189,10 @@ const OUTPUT_CHUNK = 64 * 1024;
 export async function runClassify(paths: string[], opts: ClassifyOptions, out: NodeJS.WritableStream): Promise<number> {
   const missing: string[] = [];
   const files = listFiles(paths, missing);
-  let pending = opts.format === 'table' ? TABLE_COLUMNS.map(([, h]) => h).join('\t') + '\n' : '';
+  let pending = opts.format === 'table' ? TABLE_COLUMNS.map(([, h]) => h).join('\t') + '\n' : opts.format === 'json' ? '[' : '';
+  let first = true;
+  const progress = progressReporter(files.length, opts.progress);
+  let done = 0;
   for (const file of files) {
     let recs: ClassifyRecord[];
     try {
@@ -154,13 +200,22 @@ export async function runClassify(paths: string[], opts: ClassifyOptions, out: N
     } catch (err) {
       recs = [errorRecord(file, `cannot read: ${(err as Error)?.message ?? String(err)}`)];
     }
-    for (const r of recs) pending += (opts.format === 'jsonl' ? JSON.stringify(r) : tableRow(r, opts.explain)) + '\n';
+    for (const r of recs) {
+      if (opts.format === 'json') {
+        // One JSON array, written as it goes (never held whole): a record a line inside it.
+        pending += (first ? '\n' : ',\n') + JSON.stringify(r);
+        first = false;
+      } else pending += (opts.format === 'jsonl' ? JSON.stringify(r) : tableRow(r, opts.explain)) + '\n';
+    }
+    progress.update(++done);
     if (pending.length >= OUTPUT_CHUNK) {
       await write(out, pending);
       pending = '';
     }
   }
+  if (opts.format === 'json') pending += first ? ']\n' : '\n]\n';
   if (pending) await write(out, pending);
+  progress.end(done);
   for (const m of missing) process.stderr.write(`bounced classify: no such file or directory: ${m}\n`);
   return missing.length ? 1 : 0;
 }

@@ -1,12 +1,16 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
-import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import type { Channel, Profile, SuppressionReason, Tier } from '../policy/contract.js';
 import { ADDABLE_REASONS, CHANNELS, PROFILES, TIERS, type AddableReason } from '../domain/index.js';
 import type { Built } from '../pipeline/build.js';
 import type { PolicyService } from '../policy/service.js';
-import { printRows } from './print.js';
+import { formatOption, printRows, type ListFormat } from './print.js';
+import { parseInstant, wholeNumber } from './usage.js';
+
+/** sysexits.h: input data was incorrect; the user named does not exist. */
+const EX_DATAERR = 65;
+const EX_NOUSER = 67;
 
 // The account policy from the command line: accounts, health, suppressions, appeals,
 // unsubscribe headers. Every command that depends on time takes --now (ISO 8601).
@@ -28,15 +32,10 @@ const actorDefault = (): string => {
   }
 };
 
-function parseNow(value: string | undefined, cmd: string): number {
-  if (!value) return Date.now();
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new ConfigError(`bounced ${cmd}: --now ${value} is not a date`);
-  return t;
-}
+const parseNow = parseInstant;
 
 const jsonOrTable = () => new Option('--format <format>', 'output format').choices(['json', 'table']).default('table');
-const listFormat = () => new Option('--format <format>', 'output format').choices(['jsonl', 'table']).default('table');
+const listFormat = () => formatOption();
 const nowOption = () => new Option('--now <time>', 'the instant (ISO 8601); default: now');
 const actorOption = () => new Option('--actor <who>', 'who does this (audited)').default(actorDefault());
 
@@ -90,7 +89,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .command('list')
     .description('list accounts')
     .addOption(listFormat())
-    .action(async (o: { format: 'jsonl' | 'table' }) => {
+    .action(async (o: { format: ListFormat }) => {
       const rows = (await withPolicy(helpers, 'accounts list', (p) => p.listAccounts())) ?? [];
       printRows(rows as unknown as Record<string, unknown>[], o.format, ['id', 'tier', 'profile', 'contactEmail', 'name']);
     });
@@ -174,7 +173,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
   const suppressions = program.command('suppressions').description('who an account may not mail, and why');
   suppressions
     .command('check')
-    .description('may ACCOUNT mail ADDRESS now? (send or not, and why)')
+    .description('may ACCOUNT mail ADDRESS now? (send or not, and why); exit 0: send, 1: do not send, 67: no such account, 65: bad input')
     .argument('<address>')
     .requiredOption('--account <id>', 'account id')
     .option('--campaign <id>', 'the campaign the mail belongs to')
@@ -183,9 +182,22 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .addOption(nowOption())
     .action(async (address: string, o: { account: string; campaign?: string; channel: Channel; format: 'json' | 'table'; now?: string }) => {
       const now = parseNow(o.now, 'suppressions check');
-      const d = await withPolicy(helpers, 'suppressions check', (p) => p.checkSendExisting(o.account, address, now, { campaign: o.campaign, channel: o.channel }));
-      if (d === null) return fail('suppressions check', `no account ${o.account}`);
-      if (!d) return;
+      // Scripts test the answer by the exit status, as with test(1) or grep: 0 send, 1 do not
+      // send. Anything else is not an answer, so it never exits 1: no such account is
+      // sysexits EX_NOUSER (67), input the policy refuses EX_DATAERR (65).
+      const d = await helpers.withPipeline(helpers.config(), 'suppressions check', (p) =>
+        p.policy.checkSendExisting(o.account, address, now, { campaign: o.campaign, channel: o.channel }).catch((err: unknown) => {
+          if ((err as Error)?.name !== 'PolicyError') throw err;
+          console.error(`bounced suppressions check: ${(err as Error).message}`);
+          return 'refused' as const;
+        }),
+      );
+      if (d === 'refused' || d === undefined) return void (process.exitCode = EX_DATAERR);
+      if (d === null) {
+        console.error(`bounced suppressions check: no account ${o.account}`);
+        return void (process.exitCode = EX_NOUSER);
+      }
+      process.exitCode = d.send ? 0 : 1;
       if (o.format === 'json') return void console.log(JSON.stringify(d));
       console.log(`${d.send ? 'send' : 'do not send'}: ${d.address}`);
       for (const r of d.reasons) console.log(`  ${r.code} (${r.scope}) since ${new Date(r.since).toISOString()}${r.detail ? `: ${r.detail}` : ''}`);
@@ -196,10 +208,10 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .requiredOption('--account <id>', 'account id')
     .option('--reason <reason>', 'only this reason')
     .addOption(new Option('--scope <scope>', 'account or global').choices(['account', 'global']))
-    .option('--limit <n>', 'at most this many', (v) => parseInt(v, 10), 1000)
+    .option('--limit <n>', 'at most this many', wholeNumber(1), 1000)
     .option('--cursor <cursor>', 'continue after this cursor (printed on stderr when there is more)')
     .addOption(listFormat())
-    .action(async (o: { account: string; reason?: SuppressionReason; scope?: 'account' | 'global'; limit: number; cursor?: string; format: 'jsonl' | 'table' }) => {
+    .action(async (o: { account: string; reason?: SuppressionReason; scope?: 'account' | 'global'; limit: number; cursor?: string; format: ListFormat }) => {
       const page = await withPolicy(helpers, 'suppressions list', (p) => p.listSuppressions({ accountId: o.account, reason: o.reason, scope: o.scope, limit: o.limit, cursor: o.cursor }));
       if (!page) return;
       printRows(page.items as unknown as Record<string, unknown>[], o.format, ['address', 'accountId', 'reason', 'createdAt', 'source']);
@@ -265,7 +277,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
   appeals
     .command('decide')
     .description('decide an appeal (admin): reinstate or deny, with a reason; suppressions stay either way')
-    .argument('<appealId>', 'appeal id', (v) => parseInt(v, 10))
+    .argument('<appealId>', 'appeal id', wholeNumber(1))
     .addOption(new Option('--decision <decision>', 'reinstate or deny').choices(['reinstate', 'deny']).makeOptionMandatory())
     .requiredOption('--reason <text>', 'why (mailed to the account)')
     .addOption(nowOption())
@@ -282,7 +294,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .description('appeals, open and decided')
     .option('--account <id>', 'only this account')
     .addOption(listFormat())
-    .action(async (o: { account?: string; format: 'jsonl' | 'table' }) => {
+    .action(async (o: { account?: string; format: ListFormat }) => {
       const rows = (await withPolicy(helpers, 'appeals list', (p) => p.listAppeals(o.account))) ?? [];
       printRows(rows as unknown as Record<string, unknown>[], o.format, ['id', 'accountId', 'channel', 'state', 'filedAt', 'decidedBy', 'decisionReason']);
     });
@@ -294,11 +306,10 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .description('count sends of a campaign made through another MTA, and/or declare its size')
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--campaign <id>', 'campaign id')
-    .option('--count <n>', 'sends to add', (v) => parseInt(v, 10), 0)
-    .option('--planned <n>', 'the campaign\'s total size (the canary is a fraction of it)', (v) => parseInt(v, 10))
+    .option('--count <n>', 'sends to add', wholeNumber(0), 0)
+    .option('--planned <n>', 'the campaign\'s total size (the canary is a fraction of it)', wholeNumber(1))
     .addOption(nowOption())
     .action(async (o: { account: string; campaign: string; count: number; planned?: number; now?: string }) => {
-      if (!Number.isInteger(o.count) || o.count < 0) throw new ConfigError('bounced campaigns sends: --count must be a whole number >= 0');
       const now = parseNow(o.now, 'campaigns sends');
       await withPolicy(helpers, 'campaigns sends', (p) => p.recordCampaignSends(o.account, o.campaign, o.count, o.planned ?? null, now));
     });
@@ -331,7 +342,7 @@ export function registerPolicyCommands(program: Command, helpers: PolicyCliHelpe
     .description('queued and sent notifications')
     .option('--account <id>', 'only this account')
     .addOption(listFormat())
-    .action(async (o: { account?: string; format: 'jsonl' | 'table' }) => {
+    .action(async (o: { account?: string; format: ListFormat }) => {
       const rows = (await withPolicy(helpers, 'notifications list', (p) => p.listNotifications(o.account))) ?? [];
       printRows(rows as unknown as Record<string, unknown>[], o.format, ['id', 'accountId', 'kind', 'recipient', 'subject', 'attempts', 'sentAt', 'lastError']);
     });

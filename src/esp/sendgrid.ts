@@ -69,7 +69,7 @@ export function verifySendgrid(
   if (!/^\d{1,12}$/.test(timestamp)) return refuse('signature_invalid', 'the timestamp header is not Unix seconds');
   if (Math.abs(now / 1000 - Number(timestamp)) > replayWindowSeconds) return refuse('timestamp_out_of_window', `signed ${Math.round(now / 1000 - Number(timestamp))} s ago`);
   const sig = signature.length <= 256 ? Buffer.from(signature, 'base64') : Buffer.alloc(0);
-  let good = false;
+  let good: boolean;
   try {
     good = sig.length > 0 && cryptoVerify('sha256', Buffer.concat([Buffer.from(timestamp, 'utf8'), body]), key, sig);
   } catch {

@@ -175,7 +175,8 @@ export class InboxService {
     if (this.stopped || !this.configured) return 0;
     const due = (await this.o.store.inboxes.list()).filter((i) => this.isDue(i, now) && !this.inFlight.has(i.id));
     const room = Math.max(0, (this.o.concurrency ?? 4) - this.inFlight.size);
-    for (const i of due.slice(0, room)) this.start(i);
+    // not awaited: start() catches its own failures; stop() waits for what is in flight
+    for (const i of due.slice(0, room)) void this.start(i);
     return Math.min(due.length, room);
   }
 

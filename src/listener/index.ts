@@ -43,6 +43,8 @@ export interface ListenerDeps {
   log: Logger;
   /** Counters hook (metrics, readiness); called with an event name, and the error of a failed store. */
   count?: (event: ListenerEvent, error?: string) => void;
+  /** The DATA transaction's time, from its first byte to our final reply (storage included). */
+  timeData?: (result: 'accepted' | 'refused', seconds: number) => void;
 }
 
 export class Listener {
@@ -112,7 +114,12 @@ export class Listener {
     return null;
   }
 
-  private receive(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
+  private receive(stream: SMTPServerDataStream, session: SMTPServerSession, done: (err?: Error | null, message?: string) => void): void {
+    const started = performance.now();
+    const cb = (err?: Error | null, message?: string) => {
+      this.deps.timeData?.(err ? 'refused' : 'accepted', (performance.now() - started) / 1000);
+      done(err, message);
+    };
     const max = this.deps.config.smtp.maxMessageBytes;
     // This message's bytes count against the budget from the first chunk until it is stored
     // (or refused, or its session ends); past the budget it is read to its end and dropped.

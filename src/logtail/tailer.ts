@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -153,6 +153,21 @@ export class LogTailer {
     this.started = true;
     this.mode = 'follow';
     await this.resume();
+  }
+
+  /**
+   * Bytes of the log written and not read yet: its size minus the offset read to, while the
+   * file at the path is the one being read. While a rotated file is being caught up the
+   * whole current file is unread. Null when the log cannot be looked at (not there yet).
+   */
+  lagBytes(): number | null {
+    let st;
+    try {
+      st = statSync(this.opts.path);
+    } catch {
+      return null;
+    }
+    return st.ino === this.inode ? Math.max(0, st.size - this.offset) : st.size;
   }
 
   /** Following, waiting for the file to appear, or failing (with why and when it retries). */

@@ -54,8 +54,7 @@ function innerReport(view: MailView, depth: number): MailView | null {
 /** Parses a view (exported for detector tests that build views directly). */
 export function parseView(view: MailView, depth = 0): ParsedReport {
   const outcome = runDetectors(view);
-  let { result } = outcome;
-  const { warnings } = outcome;
+  const { result, warnings } = outcome;
   // a forwarded bounce: the outer message only wraps it, the report is inside
   if (!result || result.detector === 'fallback') {
     const inner = innerReport(view, depth);

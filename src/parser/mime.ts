@@ -335,10 +335,12 @@ const decoders = new Map<string, TextDecoder | null>();
 
 /** Bytes held in a latin1 string -> text in `charset`; unknown charsets fall back to UTF-8/latin1. */
 export function latin1ToText(s: string, charset: string | undefined, warnings?: string[]): string {
+  // eslint-disable-next-line no-control-regex -- ESC (0x1b) opens an ISO-2022-JP shift sequence (RFC 1468)
   if (!/[\x80-\xff\x1b+]/.test(s)) return s; // pure ASCII (iso-2022-jp uses ESC, utf-7 uses '+')
   let cs = (charset ?? 'utf-8').trim().toLowerCase().replace(/^["']|["']$/g, '');
   if (cs === 'utf8' || cs === 'uft-8' || cs === '' || cs === 'us-ascii' || cs === 'ascii') cs = 'utf-8';
   if (cs === 'utf-7' || cs === 'unicode-1-1-utf-7') return decodeUtf7(s);
+  // eslint-disable-next-line no-control-regex -- as above: ESC marks ISO-2022-JP
   if (!/[\x80-\xff\x1b]/.test(s)) return s;
   let d = decoders.get(cs);
   if (d === undefined) {
@@ -724,6 +726,7 @@ export function latin1WithLf(raw: Buffer): string {
 }
 
 /** Control bytes that never occur in a mail header block (TAB, LF and ESC do; CR is gone). */
+// eslint-disable-next-line no-control-regex -- matching control bytes is the point
 const CONTROL_BYTES = /[\x00-\x08\x0b-\x1a\x1c-\x1f]/g;
 
 /**

@@ -7,7 +7,7 @@
  * Guarded on both sides so IP addresses (10.5.1.1), versions (5.1.1.2) and dates do not match;
  * `#5.1.1` (Exchange), `(5.1.1)`, `[5.1.1]` and `<5.1.1>` are accepted.
  */
-const STATUS_RE = /(?:^|[\s#(\[<:;,='"-])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)(?!\.?\d)/g;
+const STATUS_RE = /(?:^|[\s#([<:;,='"-])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)(?!\.?\d)/g;
 
 /** Enhanced status codes found in `text`, in order (deduplicated). */
 export function findStatusCodes(text: string): string[] {
@@ -40,7 +40,7 @@ export function findStatusCode(text: string | null | undefined): string | null {
  */
 export function findReplyStatus(text: string | null | undefined): string | null {
   if (!text) return null;
-  const m = /(?:^|[^\d.])[45]\d\d[ -]['"#(\[]?([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)/.exec(text);
+  const m = /(?:^|[^\d.])[45]\d\d[ -]['"#([]?([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)/.exec(text);
   if (m) {
     const code = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
     if (!code.endsWith('.0.0')) return code;
@@ -53,7 +53,7 @@ export function findReplyStatus(text: string | null | undefined): string | null 
  * lead-ins (`said:`, `host ... said:`, `SMTP error from remote mail server after RCPT TO:...:`).
  * Only 4xx and 5xx are taken: a 2xx/3xx in a failure report is never the failure.
  */
-const REPLY_RE = /(?:^|[\s:;(\[<'"=])([45][0-7]\d)(?![\d.])(?=[ -]|\s|$)/m;
+const REPLY_RE = /(?:^|[\s:;([<'"=])([45][0-7]\d)(?![\d.])(?=[ -]|\s|$)/m;
 
 export function findReplyCode(text: string | null | undefined): number | null {
   if (!text) return null;
@@ -395,7 +395,7 @@ export function mailboxProblem(address: string): string | null {
       if (c < 0x80 && !ATEXT.has(c)) return c === 34 ? 'unbalanced quote in local part' : `character "${local[i]}" in local part`;
     }
   }
-  if (domain.charCodeAt(0) === 91) return /^\[[^\[\]\s]+\]$/.test(domain) ? null : 'broken address literal';
+  if (domain.charCodeAt(0) === 91) return /^\[[^[\]\s]+\]$/.test(domain) ? null : 'broken address literal';
   const labels = domain.split('.');
   if (labels.length < 2) return 'domain without a dot';
   for (const l of labels) {

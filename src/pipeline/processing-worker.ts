@@ -45,7 +45,15 @@ if (parentPort) {
         processor.kick();
         break;
       case 'drain':
-        processor.drain().then(() => post({ type: 'drained', reqId: m.reqId }));
+        // Answered either way: the host waits for it. What a failed drain left undone stays
+        // in the store as received, and the next kick (or start) works it off.
+        processor.drain().then(
+          () => post({ type: 'drained', reqId: m.reqId }),
+          (err: unknown) => {
+            log.error({ evt: 'PIPELINE_DRAIN_FAILED', err }, 'draining the backlog failed; the messages stay stored');
+            post({ type: 'drained', reqId: m.reqId });
+          },
+        );
         break;
       case 'stop':
         void processor

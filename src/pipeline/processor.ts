@@ -28,18 +28,21 @@ export interface SettledSummary {
   state: MessageOutcome['state'];
   kind: string;
   bounces: Array<{ type: string; reason: string }>;
+  /** Parse and decision time (absent when it was given up without a parse). */
+  parseSeconds?: number;
 }
 
 export function summarizeSettled(outcomes: ReadonlyArray<SettleItem>): SettledSummary[] {
-  return outcomes.map(({ outcome }) =>
-    outcome.state === 'unparseable'
+  return outcomes.map(({ outcome, parseSeconds }) => ({
+    ...(outcome.state === 'unparseable'
       ? { state: outcome.state, kind: 'unknown', bounces: [] }
       : {
           state: outcome.state,
           kind: outcome.kind,
           bounces: outcome.state === 'processed' ? outcome.bounces.map((b) => ({ type: b.type, reason: b.reason })) : [],
-        },
-  );
+        }),
+    ...(parseSeconds !== undefined ? { parseSeconds } : {}),
+  }));
 }
 
 /**
@@ -228,11 +231,18 @@ export class Processor {
     // The whole batch is handed to the parser at once; the answers come in order.
     const results = toParse.map((msg) => this.parser.decide(msg, now));
     for (const r of results) r.catch(() => {});
+    // The parser answers in order, one message at a time: a message's time is from the
+    // previous answer (or the batch's start) to its own.
+    let mark = performance.now();
     for (const [i, msg] of toParse.entries()) {
       if (this.stopped) break;
       let result;
+      let parseSeconds: number;
       try {
         result = await results[i]!;
+        const t = performance.now();
+        parseSeconds = (t - mark) / 1000;
+        mark = t;
       } catch (err) {
         // No parser could be started (the machine is out of threads or memory): not the
         // message's fault; what is left of the batch waits for the retry.
@@ -267,11 +277,11 @@ export class Processor {
         }
       }
       if (earlier != null && outcome.state === 'processed') {
-        outcomes.push({ id: msg.id, outcome: { state: 'duplicate', duplicateOf: earlier, kind: outcome.kind, reportMessageId: outcome.reportMessageId } });
+        outcomes.push({ id: msg.id, outcome: { state: 'duplicate', duplicateOf: earlier, kind: outcome.kind, reportMessageId: outcome.reportMessageId }, parseSeconds });
         continue;
       }
       for (const k of keys) if (!seen.has(k)) seen.set(k, msg.id);
-      outcomes.push({ id: msg.id, outcome });
+      outcomes.push({ id: msg.id, outcome, parseSeconds });
     }
     const settled = await this.settle(outcomes, now);
     for (const id of [...settled, ...crashed]) this.openAttempts.delete(id);

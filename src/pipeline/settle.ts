@@ -14,6 +14,8 @@ import { settlementOf, type MessageOutcome } from './outcome.js';
 export interface SettleItem {
   id: number;
   outcome: MessageOutcome;
+  /** Seconds its parse and decision took (its turn in the parse worker); for the metrics. */
+  parseSeconds?: number;
 }
 
 /** Settles the messages in the transaction of `p`; returns the ids settled now (the others were already). */

@@ -13,6 +13,7 @@ import type { AddableReason, Channel, HealthStatus, Profile, SuppressionReason, 
 export type { Channel, HealthStatus, Profile, SuppressionReason, Tier };
 
 export type { Account } from '../store/contract.js';
+import type { PolicyRefusal } from './errors.js';
 import type { Account } from '../store/contract.js';
 
 export interface SendDecision {
@@ -90,6 +91,6 @@ export interface PolicyService {
   /** RFC 8058 one-click and mailto unsubscribes, from a signed token. */
   unsubscribe(token: string, now: number): Promise<{ ok: true; accountId: string; address: string } | { ok: false; error: string }>;
 
-  fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | { ok: false; error: string }>;
-  decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | { ok: false; error: string }>;
+  fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | PolicyRefusal>;
+  decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | PolicyRefusal>;
 }

@@ -5,7 +5,7 @@
 
 import {
   DAY_MS, eventOfDeliveryChange, isAddressCategory, isSpamFeedback, parseMessageRef, subtractFigures, SUPPRESSION_REASONS,
-  type Channel, type ContactReportKind, type DeliveryState, type EventType, type FailedState, type Figures, type HealthStatus,
+  type Channel, type ContactReportKind, type DeliveryState, type EventType, type Figures, type HealthStatus,
   type NotificationKind, type PolicyState, type Profile, type SoftBounceLimit, type SuspensionCause, type SuppressionReason, type Tier, type WarningCause,
 } from '../domain/index.js';
 import type { FailureInput } from '../store/contract.js';

@@ -7,6 +7,7 @@ import {
 import type { Account, Appeal, Notification, Store, SuppressionRepo } from '../store/contract.js';
 import type { VerpCodec } from '../verp/index.js';
 import { PolicyRules, type PolicyTx } from './apply.js';
+import { PolicyError, refuse, type PolicyRefusal } from './errors.js';
 import type { Health, PolicyService as PolicyContract, SendDecision, SuppressionRecord } from './contract.js';
 import {
   appealAllowed, appealDecisionNotice, appealReceivedNotice, canaryCancels, decideSend, OUTREACH_NOTICE, rates, readAppealForm,
@@ -19,16 +20,7 @@ import {
 // decisions are the pure functions of ./rules.ts. What evidence does to an account is the
 // settle step's (src/pipeline/settle.ts), through the same ./apply.ts.
 
-/** A caller's mistake (unknown tier, duplicate account, missing reason): a stable code. */
-export class PolicyError extends Error {
-  override name = 'PolicyError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { PolicyError } from './errors.js';
 
 export interface CampaignHealth {
   accountId: string;
@@ -297,11 +289,11 @@ export class PolicyService implements PolicyContract {
   // ---------------------------------------------------------------------------------------
   // Appeals, review, abuse desk.
 
-  async fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | { ok: false; error: string }> {
+  async fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | PolicyRefusal> {
     const read = readAppealForm(form);
-    return this.run(now, async (p): Promise<{ ok: true; appealId: number } | { ok: false; error: string }> => {
+    return this.run(now, async (p): Promise<{ ok: true; appealId: number } | PolicyRefusal> => {
       const account = await p.account(accountId);
-      if (!account) return { ok: false, error: 'no such account' };
+      if (!account) return refuse('no_account', 'no such account');
       const state = await p.state(accountId);
       const channel = read.ok ? read.form.channel : ((form.channel as Channel | undefined) ?? 'marketing');
       const suspended = channel === 'one_to_one' ? state.oneToOne === 'suspended' : state.marketing === 'suspended';
@@ -311,9 +303,9 @@ export class PolicyService implements PolicyContract {
           await p.audit(RULES_ACTOR, accountId, 'appeal.outreach', channel, { tier: account.tier });
           await p.notify(accountId, OUTREACH_NOTICE);
         }
-        return { ok: false, error: allowed.error };
+        return refuse(allowed.code, allowed.error);
       }
-      if (!read.ok) return { ok: false, error: read.error };
+      if (!read.ok) return refuse('invalid_form', read.error);
       const id = await p.tx.appeals.file(accountId, channel, read.form as unknown as Record<string, unknown>, now);
       await p.audit(`account:${accountId}`, accountId, 'appeal.file', String(id), { channel });
       await p.notify(accountId, appealReceivedNotice(id));
@@ -321,14 +313,14 @@ export class PolicyService implements PolicyContract {
     });
   }
 
-  async decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | { ok: false; error: string }> {
-    if (decision !== 'reinstate' && decision !== 'deny') return { ok: false, error: 'decision must be reinstate or deny' };
-    if (!reason?.trim()) return { ok: false, error: 'a reason is required' };
+  async decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | PolicyRefusal> {
+    if (decision !== 'reinstate' && decision !== 'deny') return refuse('invalid_decision', 'decision must be reinstate or deny');
+    if (!reason?.trim()) return refuse('reason_required', 'a reason is required');
     const why = reason.trim();
-    return this.run(now, async (p): Promise<{ ok: true } | { ok: false; error: string }> => {
+    return this.run(now, async (p): Promise<{ ok: true } | PolicyRefusal> => {
       const appeal = await p.tx.appeals.get(appealId);
-      if (!appeal) return { ok: false, error: 'no such appeal' };
-      if (appeal.state !== 'open') return { ok: false, error: `appeal already decided (${appeal.state})` };
+      if (!appeal) return refuse('no_appeal', 'no such appeal');
+      if (appeal.state !== 'open') return refuse('appeal_decided', `appeal already decided (${appeal.state})`);
       await p.tx.appeals.decide(appealId, decision === 'reinstate' ? 'reinstated' : 'denied', actor, why, now);
       await p.audit(actor, appeal.accountId, 'appeal.decide', String(appealId), { decision, reason: why });
       if (decision === 'reinstate') await this.reinstate(p, appeal.accountId, appeal.channel, actor, why);
@@ -369,24 +361,24 @@ export class PolicyService implements PolicyContract {
     await this.run(now, (p) => p.holdForReview(accountId, actor, why));
   }
 
-  async submitReview(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true } | { ok: false; error: string }> {
+  async submitReview(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true } | PolicyRefusal> {
     if (typeof form.contactsSource !== 'string' || typeof form.emailPurpose !== 'string') {
-      return { ok: false, error: 'the review form needs contactsSource and emailPurpose' };
+      return refuse('invalid_form', 'the review form needs contactsSource and emailPurpose');
     }
-    return this.run(now, async (p): Promise<{ ok: true } | { ok: false; error: string }> => {
+    return this.run(now, async (p): Promise<{ ok: true } | PolicyRefusal> => {
       const s = await p.state(accountId);
-      if (s.review !== 'required' && s.review !== 'denied') return { ok: false, error: 'the account is not held for review' };
+      if (s.review !== 'required' && s.review !== 'denied') return refuse('not_held_for_review', 'the account is not held for review');
       await p.saveState(accountId, { ...s, review: 'submitted', reviewForm: form });
       await p.audit(`account:${accountId}`, accountId, 'review.submit', null, null);
       return { ok: true };
     });
   }
 
-  async decideReview(accountId: string, decision: 'approve' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | { ok: false; error: string }> {
-    if (!reason?.trim()) return { ok: false, error: 'a reason is required' };
-    return this.run(now, async (p): Promise<{ ok: true } | { ok: false; error: string }> => {
+  async decideReview(accountId: string, decision: 'approve' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | PolicyRefusal> {
+    if (!reason?.trim()) return refuse('reason_required', 'a reason is required');
+    return this.run(now, async (p): Promise<{ ok: true } | PolicyRefusal> => {
       const s = await p.state(accountId);
-      if (s.review !== 'submitted' && s.review !== 'required') return { ok: false, error: 'no review to decide' };
+      if (s.review !== 'submitted' && s.review !== 'required') return refuse('no_review', 'no review to decide');
       await p.saveState(accountId, { ...s, review: decision === 'approve' ? 'approved' : 'denied' });
       await p.audit(actor, accountId, 'review.decide', null, { decision, reason });
       await p.notify(accountId, reviewDecisionNotice(decision, reason));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/env.js';
 import { apiFixture, type Fixture } from './helpers.js';
+import { serverRoutes, type OpenApiDoc } from './openapi-doc.js';
 
 let fx: Fixture;
 afterAll(async () => fx?.close());
@@ -26,4 +27,23 @@ describe('OpenAPI document', () => {
     const doc = (await fx.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { summary?: string }>> };
     for (const [path, ops] of Object.entries(doc.paths)) for (const [m, op] of Object.entries(ops)) expect(op.summary, `${m} ${path}`).toBeTruthy();
   });
+
+  it('every route the server answers has an operation with a unique operationId, its 4xx answers, and a server', async () => {
+    const doc = (await fx.app.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenApiDoc;
+    expect(doc.servers?.length).toBeGreaterThan(0);
+    const routes = serverRoutes(fx.app.printRoutes({ commonPrefix: false }));
+    expect(routes.length).toBeGreaterThan(30);
+    const ids = new Set<string>();
+    for (const { method, path } of routes) {
+      const op = doc.paths[path]?.[method.toLowerCase()];
+      expect(op, `${method} ${path} has no operation`).toBeDefined();
+      expect(op!.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(ids.has(op!.operationId!), `operationId ${op!.operationId} twice`).toBe(false);
+      ids.add(op!.operationId!);
+      const errors = Object.keys(op!.responses).filter((s) => s.startsWith('4'));
+      expect(errors, `${method} ${path}`).toContain('429');
+      for (const status of errors) expect(op!.responses[status]!.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    }
+  });
 });
+

@@ -36,6 +36,21 @@ describe('per-client limits of the HTTP API', () => {
     expect((await get('/healthz')).statusCode).toBe(429);
   });
 
+  it('answers with a key carry the key bucket in RateLimit-* too, success or 429 (issue #18)', async () => {
+    fx = await apiFixture({ now, rateLimit: { perSecond: 1, burst: 2 } });
+    const { acme } = await withAccounts(fx, 'acme');
+    const check = () => fx!.app.inject({ method: 'GET', url: '/v1/suppressions/a@example.org', headers: bearer(acme!) });
+    const first = await check();
+    expect(first.statusCode).toBe(200);
+    expect(first.headers).toMatchObject({ 'ratelimit-limit': '2', 'ratelimit-remaining': '1', 'ratelimit-reset': '1' });
+    expect((await check()).headers['ratelimit-remaining']).toBe('0');
+    const refused = await check();
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers).toMatchObject({ 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'retry-after': '1' });
+    clock += 1000;
+    expect((await check()).statusCode).toBe(200);
+  });
+
   it('limits the unsubscribe routes (no key) per client', async () => {
     fx = await apiFixture({ now, clientLimits: { perSecond: 0.5, burst: 2, authFailuresPerMinute: 0 } });
     await withAccounts(fx, 'acme');

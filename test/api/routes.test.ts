@@ -52,6 +52,21 @@ describe('pre-send check', () => {
     expect(ok.json().results).toHaveLength(1000);
   });
 
+  it('answers a batch per address: a malformed entry is marked invalid, the others are checked (issue #18)', async () => {
+    const { acme } = await setup();
+    await fx.app.inject({ method: 'POST', url: '/v1/suppressions', headers: acme, payload: { addresses: ['b@example.org'], reason: 'manual' } });
+    const r = await fx.app.inject({ method: 'POST', url: '/v1/suppressions/check', headers: acme, payload: { addresses: ['a@example.org', 'not an address', 'B@example.org', '', 'x'.repeat(2000)] } });
+    expect(r.statusCode, r.body).toBe(200);
+    const results = r.json().results as Array<{ valid: boolean; send: boolean; address: string; error?: { code: string } }>;
+    expect(results.map((d) => [d.valid, d.send])).toEqual([[true, true], [false, false], [true, false], [false, false], [false, false]]);
+    expect(results[1]).toMatchObject({ address: 'not an address', reasons: [], error: { code: 'validation_failed' } });
+    expect(results[2]).toMatchObject({ address: 'b@example.org', reasons: [{ code: 'manual' }] });
+    expect(results[4]!.address).toHaveLength(320);
+    // Past the bound of an entry, the request itself is refused.
+    const huge = await fx.app.inject({ method: 'POST', url: '/v1/suppressions/check', headers: acme, payload: { addresses: ['y'.repeat(3000)] } });
+    expect(huge.statusCode).toBe(400);
+  });
+
   it('answers 400 naming the field for a bad address, query or unknown property', async () => {
     const { acme } = await setup();
     const bad = await fx.app.inject({ method: 'GET', url: '/v1/suppressions/not-an-address', headers: acme });

@@ -71,7 +71,7 @@ describe.skipIf(missing !== null && !inCI)('bounced beside a real Postfix', () =
       return await waitFor(what, ms, probe, everyMs);
     } catch (err) {
       const log = readFileSync(harness!.maillog, 'utf8').split('\n').slice(-40).join('\n');
-      throw new Error(`${(err as Error).message}\n--- maillog (last 40 lines)\n${log}\n--- queue\n${harness!.queue()}`);
+      throw new Error(`${(err as Error).message}\n--- maillog (last 40 lines)\n${log}\n--- queue\n${harness!.queue()}`, { cause: err });
     }
   };
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import nodemailer, { type TransportOptions } from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientKey } from '../../src/client-address.js';
 import { createLogger } from '../../src/log.js';
@@ -63,7 +63,7 @@ async function session(port: number, from: string) {
 
 /** One message through nodemailer from a given source address. */
 async function deliver(port: number, from: string): Promise<number> {
-  const t = nodemailer.createTransport({ host: '127.0.0.1', port, localAddress: from, ignoreTLS: true } as nodemailer.TransportOptions);
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port, localAddress: from, ignoreTLS: true } as TransportOptions);
   try {
     await t.sendMail({ envelope: { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, raw: dsn });
     return 250;

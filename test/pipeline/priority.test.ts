@@ -9,8 +9,7 @@ import { Intake } from '../../src/pipeline/intake.js';
 import { ParseHost, parseHostOptions } from '../../src/pipeline/parse-host.js';
 import { buildPipeline } from '../../src/pipeline/build.js';
 import type { IncomingMessage } from '../../src/store/contract.js';
-import { VerpCodec } from '../../src/verp/index.js';
-import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
+import { BOUNCE_DOMAIN, fixturesDir, testConfig } from '../helpers/env.js';
 import { withMessageId } from '../helpers/smtp.js';
 
 const dsn = readFileSync(join(fixturesDir, 'postfix', 's07-multi--failed.eml'));

@@ -1,7 +1,7 @@
 // The policy commands of `bounced` (dist/cli.js, built by the global setup) over a database
 // that real SMTP bounces filled.
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, CLI } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, TEST_SECRET } from '../helpers/env.js';
 import { world } from './world.js';

@@ -341,7 +341,7 @@ describe('appeals', () => {
 
   it('a free account\'s appeal is refused; its marketing stays locked', async () => {
     const w = await suspended('free');
-    expect(await w.policy.fileAppeal('acme', APPEAL, Date.now())).toEqual({ ok: false, error: expect.stringMatching(/free accounts cannot appeal/) });
+    expect(await w.policy.fileAppeal('acme', APPEAL, Date.now())).toEqual({ ok: false, code: 'free_tier', error: expect.stringMatching(/free accounts cannot appeal/) });
     const h = (await w.policy.health('acme', Date.now()))!;
     expect(h.canAppeal).toBe(false);
     expect(h.banner).toMatch(/Free accounts cannot appeal/);
@@ -349,22 +349,22 @@ describe('appeals', () => {
 
   it('a legacy plan is not offered the form: its primary contact gets a mail from the deliverability team', async () => {
     const w = await suspended('legacy-basic');
-    expect(await w.policy.fileAppeal('acme', APPEAL, Date.now())).toMatchObject({ ok: false, error: expect.stringMatching(/legacy/) });
+    expect(await w.policy.fileAppeal('acme', APPEAL, Date.now())).toMatchObject({ ok: false, code: 'legacy_tier', error: expect.stringMatching(/legacy/) });
     expect((await w.notifications('acme')).map((n) => n.kind)).toContain('outreach');
   });
 
   it('a paid account\'s appeal, reinstated, keeps its suppressions; one appeal at a time; all audited', async () => {
     const w = await suspended('starter');
     const now = Date.now();
-    expect(await w.policy.fileAppeal('acme', { ...APPEAL, cleanedLists: false }, now)).toMatchObject({ ok: false, error: expect.stringMatching(/cleanedLists/) });
+    expect(await w.policy.fileAppeal('acme', { ...APPEAL, cleanedLists: false }, now)).toMatchObject({ ok: false, code: 'invalid_form', error: expect.stringMatching(/cleanedLists/) });
     const filed = await w.policy.fileAppeal('acme', APPEAL, now);
     expect(filed.ok).toBe(true);
-    expect(await w.policy.fileAppeal('acme', APPEAL, now)).toMatchObject({ ok: false, error: expect.stringMatching(/already open/) });
+    expect(await w.policy.fileAppeal('acme', APPEAL, now)).toMatchObject({ ok: false, code: 'appeal_open', error: expect.stringMatching(/already open/) });
     expect((await w.policy.health('acme', now))!.banner).toMatch(/being reviewed/);
     const id = (filed as { appealId: number }).appealId;
-    expect(await w.policy.decideAppeal(id, 'reinstate', '', 'admin:kim', now)).toMatchObject({ ok: false });
+    expect(await w.policy.decideAppeal(id, 'reinstate', '', 'admin:kim', now)).toMatchObject({ ok: false, code: 'reason_required' });
     expect(await w.policy.decideAppeal(id, 'reinstate', 'lists cleaned, opt-outs imported', 'admin:kim', now + 1)).toEqual({ ok: true });
-    expect(await w.policy.decideAppeal(id, 'deny', 'changed my mind', 'admin:kim', now + 2)).toMatchObject({ ok: false });
+    expect(await w.policy.decideAppeal(id, 'deny', 'changed my mind', 'admin:kim', now + 2)).toMatchObject({ ok: false, code: 'appeal_decided' });
 
     const h = (await w.policy.health('acme', now + 3))!;
     expect(h.status).not.toBe('suspended');

@@ -49,7 +49,7 @@ describe('crash safety', () => {
     for (let cycle = 0; cycle < (SOAK ? 50 : 5); cycle++) {
       const child = await spawnDaemon(env);
       let alive = true;
-      child.exited.then(() => (alive = false));
+      void child.exited.then(() => (alive = false));
       const killAt = Date.now() + 50 + r() * 400;
       const timer = setTimeout(() => child.proc.kill('SIGKILL'), killAt - Date.now());
       // Ten concurrent senders, each sending until the daemon is gone.

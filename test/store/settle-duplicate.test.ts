@@ -40,16 +40,16 @@ async function pair(kind: 'sqlite' | 'postgres'): Promise<[Store, Store]> {
 const msg = (): IncomingMessage => ({
   receivedAt: 1, source: 'smtp', mailFrom: '', rcptTo: ['b+x@bounces.test'], remoteIp: '127.0.0.1', helo: 'mx', raw: Buffer.from('Subject: the same report\r\n\r\nbody\r\n'),
 });
-const processed: Settlement = { state: 'processed', kind: 'dsn', detector: 'rfc3464', reportMessageId: '<r@x>', duplicateKey: 'tok:<r@x>' };
+const processed: Settlement = { state: 'processed', kind: 'bounce', detector: 'rfc3464', reportMessageId: '<r@x>', duplicateKey: 'tok:<r@x>' };
 
-const kinds = ['sqlite', ...(pgMissing && !inCI ? [] : ['postgres'])] as const;
+const kinds: Array<'sqlite' | 'postgres'> = ['sqlite', ...(pgMissing && !inCI ? [] : ['postgres' as const])];
 describe.each(kinds)('%s: settling two copies of one report', (kind) => {
   it('one after the other: the second becomes the duplicate of the first and writes nothing', async () => {
     const [a, b] = await pair(kind);
     const [first, second] = await a.messages.insert([msg(), msg()]);
     expect(await a.transaction((tx) => tx.messages.settle(first!, processed, 10))).toBe(true);
     expect(await b.transaction((tx) => tx.messages.settle(second!, processed, 11))).toBe(false);
-    expect(await a.messages.get(second!)).toMatchObject({ state: 'duplicate', duplicateOf: first, kind: 'dsn' });
+    expect(await a.messages.get(second!)).toMatchObject({ state: 'duplicate', duplicateOf: first, kind: 'bounce' });
     expect(await a.messages.get(first!)).toMatchObject({ state: 'processed', duplicateOf: null });
   });
 

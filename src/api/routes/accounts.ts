@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PROFILES, TIERS, utcDay } from '../../domain/index.js';
 import type { RouteContext } from '../app.js';
 import { createApiKey } from '../auth.js';
-import { ApiError } from '../errors.js';
+import { ApiError, policyApiError } from '../errors.js';
 import { accountId, channel, js, out } from '../schemas.js';
 
 // Accounts (the admin creates and changes them), their health and profile, send counts,
@@ -72,13 +72,6 @@ const apiKey = z.object({
   revokedAt: z.number().nullable(),
 });
 
-/** The policy answers refusals in words: unknown things are 404, a bad form 400, the rest (not suspended, already decided) 409. */
-function outcomeCode(error: string): 'not_found' | 'validation_failed' | 'conflict' {
-  if (/no such|not found|unknown/i.test(error)) return 'not_found';
-  if (/needs|must|required/i.test(error)) return 'validation_failed';
-  return 'conflict';
-}
-
 export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store } = ctx.deps;
   const actor = (keyId: string) => `api:${keyId}`;
@@ -87,7 +80,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     method: 'POST',
     url: '/v1/accounts',
     config: { auth: 'admin' },
-    schema: { summary: 'Create an account (admin)', tags: ['accounts'], body: js(createBody), response: { 201: out(account) } },
+    schema: { summary: 'Create an account (admin)', operationId: 'createAccount', tags: ['accounts'], body: js(createBody), errors: ['conflict'], response: { 201: out(account) } },
     async handler(req, reply) {
       const policy = ctx.policy();
       if (await policy.getAccount(req.body.id)) throw new ApiError('conflict', 'An account with this id exists', 'id');
@@ -101,7 +94,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     method: 'GET',
     url: '/v1/accounts',
     config: { auth: 'admin' },
-    schema: { summary: 'Every account (admin)', tags: ['accounts'], response: { 200: out(z.object({ items: z.array(account) })) } },
+    schema: { operationId: 'listAccounts', summary: 'Every account (admin)', tags: ['accounts'], response: { 200: out(z.object({ items: z.array(account) })) } },
     async handler() {
       return { items: await ctx.policy().listAccounts() };
     },
@@ -111,7 +104,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     method: 'GET',
     url: '/v1/accounts/:id',
     config: { auth: 'account' },
-    schema: { summary: 'The account profile', tags: ['accounts'], params: js(idParams), response: { 200: out(account) } },
+    schema: { operationId: 'getAccount', summary: 'The account profile', tags: ['accounts'], params: js(idParams), response: { 200: out(account) } },
     async handler(req) {
       const id = ctx.accountNamed(req, req.params.id);
       const a = await ctx.policy().getAccount(id);
@@ -124,7 +117,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     method: 'PATCH',
     url: '/v1/accounts/:id',
     config: { auth: 'admin' },
-    schema: { summary: 'Change an account (admin)', tags: ['accounts'], params: js(idParams), body: js(patchBody), response: { 200: out(account) } },
+    schema: { operationId: 'updateAccount', summary: 'Change an account (admin)', tags: ['accounts'], params: js(idParams), body: js(patchBody), response: { 200: out(account) } },
     async handler(req) {
       const a = await ctx.policy().updateAccount(req.params.id, req.body, actor(req.principal!.keyId), ctx.now());
       if (!a) throw new ApiError('not_found', 'No such account');
@@ -138,6 +131,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/health',
     config: { auth: 'account' },
     schema: {
+      operationId: 'getAccountHealth',
       summary: "The account's status, this month's rates against its limits, banner and recommendations",
       tags: ['accounts'],
       params: js(idParams),
@@ -155,6 +149,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/sends',
     config: { auth: 'account' },
     schema: {
+      operationId: 'addSends',
       summary: 'Count sends made through another MTA (the denominator of the rates)',
       tags: ['accounts'],
       params: js(idParams),
@@ -174,6 +169,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/sends',
     config: { auth: 'account' },
     schema: {
+      operationId: 'listSends',
       summary: 'Send counts per day',
       tags: ['accounts'],
       params: js(idParams),
@@ -191,7 +187,9 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     config: { auth: 'account' },
     schema: {
       summary: 'Appeal a suspension (the admin decides)',
+      operationId: 'fileAppeal',
       tags: ['accounts'],
+      errors: ['conflict'],
       params: js(idParams),
       body: js(appealBody),
       response: { 201: out(z.object({ appealId: z.number() })) },
@@ -199,7 +197,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     async handler(req, reply) {
       const id = await ctx.accountFor(req, req.params.id);
       const r = await ctx.policy().fileAppeal(id, req.body, ctx.now());
-      if (!r.ok) throw new ApiError(outcomeCode(r.error), r.error);
+      if (!r.ok) throw policyApiError(r);
       ctx.deps.onEvents?.();
       return reply.code(201).send({ appealId: r.appealId });
     },
@@ -211,14 +209,16 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     config: { auth: 'admin' },
     schema: {
       summary: 'Decide an appeal: reinstate or deny (admin)',
+      operationId: 'decideAppeal',
       tags: ['accounts'],
+      errors: ['conflict'],
       params: js(z.object({ appealId: z.number().int().min(1) }).strict()),
       body: js(decisionBody),
       response: { 200: out(z.object({ ok: z.boolean() })) },
     },
     async handler(req) {
       const r = await ctx.policy().decideAppeal(req.params.appealId, req.body.decision, req.body.reason, actor(req.principal!.keyId), ctx.now());
-      if (!r.ok) throw new ApiError(outcomeCode(r.error), r.error);
+      if (!r.ok) throw policyApiError(r);
       ctx.deps.onEvents?.();
       return { ok: true };
     },
@@ -231,6 +231,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/keys',
     config: { auth: 'admin' },
     schema: {
+      operationId: 'createKey',
       summary: 'Create an API key for the account (admin); the key is in this answer only',
       tags: ['keys'],
       params: js(idParams),
@@ -254,6 +255,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/keys',
     config: { auth: 'account' },
     schema: {
+      operationId: 'listKeys',
       summary: "The account's keys (prefixes only)",
       tags: ['keys'],
       params: js(idParams),
@@ -268,7 +270,7 @@ export function accountRoutes(app: FastifyInstance, ctx: RouteContext): void {
     method: 'DELETE',
     url: '/v1/accounts/:id/keys/:keyId',
     config: { auth: 'account' },
-    schema: { summary: 'Revoke a key', tags: ['keys'], params: js(keyParams), response: { 204: { type: 'null', description: 'Revoked' } } },
+    schema: { operationId: 'revokeKey', summary: 'Revoke a key', tags: ['keys'], params: js(keyParams), response: { 204: { type: 'null', description: 'Revoked' } } },
     async handler(req, reply) {
       const id = await ctx.accountFor(req, req.params.id);
       if (!(await store.keys.revoke(id, req.params.keyId, ctx.now()))) throw new ApiError('not_found', 'No such key');

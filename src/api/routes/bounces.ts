@@ -43,6 +43,7 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/bounces',
     config: { auth: 'account' },
     schema: {
+      operationId: 'listBounces',
       summary: 'Bounce records, oldest first, a page at a time',
       tags: ['bounces'],
       querystring: js(listQuery),
@@ -72,6 +73,7 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/bounces/:id',
     config: { auth: 'account' },
     schema: {
+      operationId: 'getBounce',
       summary: 'One bounce with its delivery evidence, the rule that decided, and where to get the report',
       tags: ['bounces'],
       params: js(idParams),
@@ -111,6 +113,7 @@ export function bounceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/bounces/:id/report',
     config: { auth: 'account' },
     schema: {
+      operationId: 'getBounceReport',
       summary: 'The stored report (the raw message the bounce was read from), for download',
       tags: ['bounces'],
       params: js(idParams),

@@ -2,9 +2,10 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
+import { CsvAddressReader } from '../csv-addresses.js';
 import { ApiError } from '../errors.js';
 import { ADDABLE_REASONS } from '../../domain/index.js';
-import { accountId, address, channel, cursor, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
+import { accountId, address, channel, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
 
 // The pre-send check (the hot path) and the account's suppression list. Every route acts for
 // one account: an account key for its own, the admin key for the one it names.
@@ -18,10 +19,14 @@ const checkQuery = z
   .strict();
 type CheckQuery = z.infer<typeof checkQuery>;
 
+// Each entry is checked on its own: one malformed address marks its own answer invalid
+// instead of failing the whole batch with a 400 (a sender's list always holds a few). The
+// entries are still bounded (an address is at most 320 octets, RFC 5321 §4.5.3.1; a longer
+// string is answered invalid without being read further).
 const batchBody = z
   .object({
     account: accountId.optional(),
-    addresses: z.array(address).min(1).max(1000),
+    addresses: z.array(z.string().max(2048)).min(1).max(1000),
     campaign: z.string().max(200).optional(),
     channel: channel.optional(),
   })
@@ -67,6 +72,11 @@ type RemoveQuery = z.infer<typeof removeQuery>;
 
 const addressParams = z.object({ address }).strict();
 
+const batchDecision = sendDecision.extend({
+  valid: z.boolean().describe('false: the entry is not an email address (see error); it was not checked'),
+  error: z.object({ code: z.literal('validation_failed'), message: z.string() }).optional(),
+});
+
 const suppression = z.object({
   accountId: z.string().nullable(),
   address: z.string(),
@@ -97,6 +107,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account', quiet: true },
     schema: {
       summary: 'Pre-send check: may this account mail this address now, and if not, why',
+      operationId: 'checkSuppression',
       tags: ['suppressions'],
       params: js(addressParams),
       querystring: js(checkQuery),
@@ -120,16 +131,26 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     url: '/v1/suppressions/check',
     config: { auth: 'account', quiet: true },
     schema: {
-      summary: 'Pre-send check of up to 1,000 addresses at once (answers in the same order)',
+      summary: 'Pre-send check of up to 1,000 addresses at once (answers in the same order; a malformed address is answered invalid on its own)',
+      operationId: 'checkSuppressions',
       tags: ['suppressions'],
       body: js(batchBody),
-      response: { 200: out(z.object({ results: z.array(sendDecision) })) },
+      response: { 200: out(z.object({ results: z.array(batchDecision) })) },
     },
     async handler(req) {
       const b = req.body;
       const account = await ctx.accountFor(req, b.account);
       const opts = b.campaign || b.channel ? { campaign: b.campaign, channel: b.channel } : undefined;
-      return { results: await ctx.policy().checkSendBatch(account, b.addresses, ctx.now(), opts) };
+      const valid = b.addresses.map((a) => address.safeParse(a).success);
+      const checked = await ctx.policy().checkSendBatch(account, b.addresses.filter((_, i) => valid[i]), ctx.now(), opts);
+      let next = 0;
+      const results = b.addresses.map((a, i) =>
+        valid[i]
+          ? { valid: true, ...checked[next++]! }
+          : // Not sendable: nobody can mail a malformed address, and saying `send: false` keeps a client that reads only `send` safe.
+            { valid: false, send: false, address: a.slice(0, 320), reasons: [], error: { code: 'validation_failed' as const, message: 'not an email address' } },
+      );
+      return { results };
     },
   });
 
@@ -139,6 +160,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account' },
     schema: {
       summary: 'The suppressions that apply to the account (its own and global), a page at a time',
+      operationId: 'listSuppressions',
       tags: ['suppressions'],
       querystring: js(listQuery),
       response: { 200: out(z.object({ items: z.array(suppression), next: z.string().nullable() })) },
@@ -163,6 +185,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account' },
     schema: {
       summary: 'Suppress addresses for the account (up to 10,000; use /v1/suppressions/import for files)',
+      operationId: 'addSuppressions',
       tags: ['suppressions'],
       body: js(addBody),
       response: { 200: out(z.object({ added: z.number() })) },
@@ -186,7 +209,8 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
       url: '/v1/suppressions/import',
       config: { auth: 'account' },
       schema: {
-        summary: 'Import an opt-out list, streamed: CSV (address in the first column, optional header), NDJSON ("a@b" or {"address": "a@b"} per line) or plain text (one address per line)',
+        summary: 'Import an opt-out list, streamed: CSV (RFC 4180 quoting; the address column found by its header: email, e-mail, email address, address, ...; without a header the first column holding an @), NDJSON ("a@b" or {"address": "a@b"} per line) or plain text (one address per line)',
+        operationId: 'importSuppressions',
         tags: ['suppressions'],
         querystring: js(importQuery),
         consumes: ['text/csv', 'application/x-ndjson', 'text/plain'],
@@ -207,8 +231,13 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
         const policy = ctx.policy();
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (typeof (req.body as Readable | undefined)?.pipe !== 'function') throw new ApiError('unsupported_media_type');
-        const result = await importLines(req.body as Readable, type === 'text/csv' ? csvAddress : type === 'application/x-ndjson' ? ndjsonAddress : plainAddress, (batch) =>
-          policy.addSuppressions(account, batch, q.reason, actorOf(req), ctx.now()),
+        const csv = type === 'text/csv' ? new CsvAddressReader(IMPORT_MAX_LINE_BYTES) : null;
+        const extract = csv ? (line: string) => csv.line(line) : type === 'application/x-ndjson' ? ndjsonAddress : plainAddress;
+        const result = await importLines(
+          req.body as Readable,
+          extract,
+          (batch) => policy.addSuppressions(account, batch, q.reason, actorOf(req), ctx.now()),
+          csv ? { dropped: () => csv.lineDropped(), end: () => csv.end() } : undefined,
         );
         ctx.deps.onEvents?.();
         return result;
@@ -222,6 +251,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     config: { auth: 'account' },
     schema: {
       summary: "Unbounce: lift the account's own suppression of an address (global ones stay); audited",
+      operationId: 'removeSuppression',
       tags: ['suppressions'],
       params: js(addressParams),
       querystring: js(removeQuery),
@@ -237,11 +267,16 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
   });
 }
 
-/** Reads lines, keeps the valid addresses, and hands them over in batches. */
+/**
+ * Reads lines, keeps the valid addresses, and hands them over in batches. `hooks` tell a
+ * reader whose records span lines (CSV) that a line was dropped, and ask it at the end
+ * whether a record was left open (counted invalid at the last line).
+ */
 export async function importLines(
   input: Readable,
   extract: (line: string, n: number) => string | null,
   write: (batch: string[]) => Promise<number>,
+  hooks?: { dropped?: () => void; end?: () => boolean },
 ): Promise<{ added: number; lines: number; invalid: number; invalidLines: number[] }> {
   let batch: string[] = [];
   let added = 0;
@@ -250,7 +285,9 @@ export async function importLines(
   const invalidLines: number[] = [];
   for await (const line of boundedLines(input, IMPORT_MAX_LINE_BYTES, IMPORT_MAX_BYTES)) {
     n++;
-    const a = line === null ? null : line.trim() === '' ? undefined : extract(line, n);
+    if (line === null) hooks?.dropped?.();
+    // An empty line is skipped, except by a record reader (it may sit inside a quoted CSV field).
+    const a = line === null ? null : line.trim() === '' && !hooks ? undefined : extract(line, n);
     if (a === undefined || a === '') continue; // an empty line, a header
     if (a === null || a.length > 320 || !ADDRESS_RE.test(a)) {
       invalid++;
@@ -264,6 +301,10 @@ export async function importLines(
     }
   }
   if (batch.length) added += await write(batch);
+  if (hooks?.end?.()) {
+    invalid++;
+    if (invalidLines.length < 20) invalidLines.push(n);
+  }
   return { added, lines: n, invalid, invalidLines };
 }
 
@@ -326,29 +367,6 @@ export async function* boundedLines(input: Readable, maxLine: number, maxTotal: 
     }
   }
   if (held > 0 || overlong) yield endLine();
-}
-
-/** First CSV field (RFC 4180 quoting); '' for a header line (line 1 without an @). */
-export function csvAddress(line: string, n: number): string | null {
-  let field: string;
-  if (line.startsWith('"')) {
-    let i = 1;
-    field = '';
-    for (; i < line.length; i++) {
-      if (line[i] === '"') {
-        if (line[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else break;
-      } else field += line[i];
-    }
-  } else {
-    const comma = line.search(/[,;\t]/);
-    field = comma === -1 ? line : line.slice(0, comma);
-  }
-  field = field.trim();
-  if (n === 1 && !field.includes('@')) return '';
-  return field;
 }
 
 export function ndjsonAddress(line: string): string | null {

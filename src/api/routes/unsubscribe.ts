@@ -30,6 +30,7 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: RouteContext): void
       url: '/v1/unsubscribe/:token',
       config: { auth: 'none' },
       schema: {
+        operationId: 'showUnsubscribe',
         summary: 'Unsubscribe confirmation page (does not unsubscribe by itself)',
         tags: ['unsubscribe'],
         params: js(tokenParams),
@@ -56,6 +57,7 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: RouteContext): void
       url: '/v1/unsubscribe/:token',
       config: { auth: 'none' },
       schema: {
+        operationId: 'unsubscribeOneClick',
         summary: 'RFC 8058 one-click unsubscribe (also the confirmation page\'s button)',
         tags: ['unsubscribe'],
         params: js(tokenParams),

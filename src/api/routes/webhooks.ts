@@ -63,7 +63,9 @@ export function webhookRoutes(app: FastifyInstance, ctx: RouteContext): void {
     config: { auth: 'account' },
     schema: {
       summary: 'Add a webhook endpoint; its signing secret is in this answer only',
+      operationId: 'createWebhook',
       tags: ['webhooks'],
+      errors: ['destination_not_public', 'destination_unresolvable'],
       params: js(idParams),
       body: js(createBody),
       response: { 201: out(endpoint.extend({ secret: z.string().describe('whsec_...: the HMAC-SHA256 key (base64 after the prefix)') })) },
@@ -86,7 +88,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: RouteContext): void {
     method: 'GET',
     url: '/v1/accounts/:id/webhooks',
     config: { auth: 'account' },
-    schema: { summary: "The account's webhook endpoints", tags: ['webhooks'], params: js(idParams), response: { 200: out(z.object({ items: z.array(endpoint) })) } },
+    schema: { operationId: 'listWebhooks', summary: "The account's webhook endpoints", tags: ['webhooks'], params: js(idParams), response: { 200: out(z.object({ items: z.array(endpoint) })) } },
     async handler(req) {
       return { items: await webhooks.listEndpoints(await ctx.accountFor(req, req.params.id)) };
     },
@@ -97,6 +99,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/webhooks/:webhookId',
     config: { auth: 'account' },
     schema: {
+      operationId: 'deleteWebhook',
       summary: 'Remove a webhook endpoint (its pending deliveries stop; their history stays)',
       tags: ['webhooks'],
       params: js(endpointParams),
@@ -114,6 +117,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/webhooks/:webhookId/deliveries',
     config: { auth: 'account' },
     schema: {
+      operationId: 'listWebhookDeliveries',
       summary: "An endpoint's deliveries, oldest first: attempts, last answer, next attempt",
       tags: ['webhooks'],
       params: js(endpointParams),
@@ -132,6 +136,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/webhooks/:webhookId/deliveries/:deliveryId',
     config: { auth: 'account' },
     schema: {
+      operationId: 'getWebhookDelivery',
       summary: 'One delivery with every attempt',
       tags: ['webhooks'],
       params: js(deliveryParams),
@@ -152,6 +157,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/accounts/:id/webhooks/:webhookId/deliveries/:deliveryId/retry',
     config: { auth: 'account' },
     schema: {
+      operationId: 'retryWebhookDelivery',
       summary: 'Send a delivery that is not yet delivered again now (also one given up)',
       tags: ['webhooks'],
       params: js(deliveryParams),

@@ -108,11 +108,11 @@ const RCPT_LEAD = /(?:>>>|\bIn:)\s*RCPT TO:\s*<?$/i;
 /** Shape 4: a failure sentence ending in the word that takes the address as its object. */
 const OBJECT_LEAD = /(?:\bto|:|\brecipients?|\brcpt|\buser(?:id| ?name)?|\baddress(?:ee)?|\bfor|\bmailbox|\baccount|\bdestination)[\s<("'[]*$/i;
 /** Shape 2: an SMTP reply code (RFC 5321 §4.2) earlier on the line: the address is inside a reply. */
-const REPLY_IN_LEAD = /(?:^|[\s:;>(\[])[45]\d\d(?:[ -](?=[<A-Za-z#"'(\[])|[ -][245]\.\d{1,3}\.\d)/;
+const REPLY_IN_LEAD = /(?:^|[\s:;>([])[45]\d\d(?:[ -](?=[<A-Za-z#"'([])|[ -][245]\.\d{1,3}\.\d)/;
 /** Shape 4: "the mailbox <address> is full": a recipient noun, the failure after the address. */
 const NOUN_LEAD = /\b(?:user|recipient|mailbox|address|addressee|account|e-?mail(?: address)?|destination|rcpt)[\s<("'[:]*$/i;
 /** Shape 4: "User unknown (<address>)": the failure, then the address in brackets. */
-const BRACKETED_LEAD = /[(\[<"']\s*$/;
+const BRACKETED_LEAD = /[([<"']\s*$/;
 /** Shape 4: "your message to <address> could not be delivered": the failure follows the address. */
 const MESSAGE_TO_LEAD = /\b(?:message|mail|e-?mail|delivery|sent|sending|addressed|delivering) to[\s<("'[]*$/i;
 /** Shape 5: a recipient label. */

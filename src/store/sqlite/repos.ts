@@ -262,7 +262,7 @@ export class SqliteDeliveries implements C.DeliveryRepo {
       const attempts = ev.source === 'window' ? 0 : 1;
       let after: R.Row;
       let previous: DeliveryState | null = null;
-      let sendCounted = false;
+      let sendCounted: boolean;
       if (!row) {
         sendCounted = ev.countsAsSend;
         after = s.insertDelivery.get({
