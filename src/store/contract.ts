@@ -614,6 +614,39 @@ export interface KeyRepo {
 }
 
 // ---------------------------------------------------------------------------------------
+// Dashboard sessions (issue #16): an API key exchanged for a cookie
+
+/**
+ * One signed-in dashboard session. The cookie's value is never stored, only its sha256
+ * (`idHash`), as API keys are: a copy of the database signs nobody in.
+ */
+export interface DashboardSession {
+  /** The key it was opened with: an api_keys id, or `admin:<fingerprint>` for the config's admin key. */
+  keyId: string;
+  /** null: an admin session. */
+  accountId: string | null;
+  /** The token state-changing requests must echo in X-CSRF-Token. */
+  csrf: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionRepo {
+  /** StoreError `conflict` for an idHash already stored. */
+  insert(idHash: string, session: DashboardSession): Promise<void>;
+  /**
+   * The session while it runs: null when unknown, expired (`expiresAt <= now`) or opened with
+   * an account key that has since been revoked (by the API or `bounced keys revoke` on
+   * another process: the session ends with its key).
+   */
+  find(idHash: string, now: number): Promise<DashboardSession | null>;
+  /** Sign-out; false when there was no such session. */
+  delete(idHash: string): Promise<boolean>;
+  /** Drops the expired sessions; returns how many. */
+  prune(now: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------
 // Events outbox and webhooks
 
 export interface StoredEvent {
@@ -777,6 +810,7 @@ export interface Repositories {
   readonly audit: AuditRepo;
   readonly notifications: NotificationRepo;
   readonly keys: KeyRepo;
+  readonly sessions: SessionRepo;
   readonly events: EventRepo;
   readonly webhooks: WebhookRepo;
   readonly jobs: JobRepo;

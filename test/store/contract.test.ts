@@ -63,7 +63,7 @@ beforeAll(async () => {
   // Every test's database is a copy of one migrated template (CREATE DATABASE ... TEMPLATE).
   const url = await server.createDatabase('migrated');
   const s = await openPostgres(url);
-  expect(s.appliedMigrations).toEqual([1, 2]);
+  expect(s.appliedMigrations).toEqual([1, 2, 6]);
   await s.close();
 }, 120_000);
 afterAll(() => server?.stop());
@@ -986,7 +986,7 @@ describe.each(backends)('store contract on $name', (backend) => {
       await fresh();
       expect(s.dialect).toBe(backend.name);
       expect(await s.ping()).toBe(true);
-      expect(await s.schemaVersion()).toBe(backend.name === 'sqlite' ? 21 : 2);
+      expect(await s.schemaVersion()).toBe(backend.name === 'sqlite' ? 24 : 6);
       // The readiness probe: a real write.
       await s.probeWrite(JAN, 100);
       await other.probeWrite(JAN + 1, 100);

@@ -83,7 +83,7 @@ describe('SQLite: an existing database upgraded to the store contract', () => {
 
     const s = openSqlite({ dataDir: dir });
     try {
-      expect(s.appliedMigrations).toEqual([20, 21]);
+      expect(s.appliedMigrations).toEqual([20, 21, 24]);
       let nonZero = 0;
       for (const a of ['acct0', 'acct1', 'acct2']) {
         for (const m of ['2026-01', '2026-02', '2026-03']) {
@@ -109,7 +109,7 @@ describe('SQLite: an existing database upgraded to the store contract', () => {
     // Opened again: nothing left to apply.
     const again = openSqlite({ dataDir: dir });
     expect(again.appliedMigrations).toEqual([]);
-    expect(await again.schemaVersion()).toBe(21);
+    expect(await again.schemaVersion()).toBe(24);
     await again.close();
   });
 });

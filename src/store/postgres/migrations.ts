@@ -408,4 +408,19 @@ export const pgMigrations: PgMigration[] = [
       ALTER TABLE tail_checkpoints ADD COLUMN head BYTEA;
     `,
   },
+  {
+    version: 6,
+    name: 'dashboard sessions (issue #16; SQLite 24)',
+    sql: `
+      CREATE TABLE dashboard_sessions (
+        id_hash     TEXT PRIMARY KEY,
+        key_id      TEXT NOT NULL,
+        account_id  TEXT,
+        csrf        TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        expires_at  BIGINT NOT NULL
+      );
+      CREATE INDEX dashboard_sessions_expires ON dashboard_sessions(expires_at);
+    `,
+  },
 ];

@@ -946,6 +946,41 @@ export class PgKeys implements C.KeyRepo {
 
 // ---------------------------------------------------------------------------------------
 
+export class PgSessions implements C.SessionRepo {
+  constructor(private readonly c: PgCtx) {}
+
+  insert(idHash: string, x: C.DashboardSession): Promise<void> {
+    return this.c.run(async (q) => {
+      await all(q, `INSERT INTO dashboard_sessions (id_hash, key_id, account_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        idHash, x.keyId, x.accountId, x.csrf, x.createdAt, x.expiresAt,
+      ]);
+    });
+  }
+
+  find(idHash: string, now: number): Promise<C.DashboardSession | null> {
+    return this.c.run(async (q) => {
+      // An account session lives only while its key does (admin sessions have no api_keys row).
+      const r = await one(
+        q,
+        `SELECT s.* FROM dashboard_sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+          WHERE s.id_hash = $1 AND s.expires_at > $2 AND (s.account_id IS NULL OR (k.id IS NOT NULL AND k.revoked_at IS NULL))`,
+        [idHash, now],
+      );
+      return r ? R.toSession(r) : null;
+    });
+  }
+
+  delete(idHash: string): Promise<boolean> {
+    return this.c.run(async (q) => (await count(q, `DELETE FROM dashboard_sessions WHERE id_hash = $1`, [idHash])) === 1);
+  }
+
+  prune(now: number): Promise<number> {
+    return this.c.run((q) => count(q, `DELETE FROM dashboard_sessions WHERE expires_at <= $1`, [now]));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
 export class PgEvents implements C.EventRepo {
   constructor(private readonly c: PgCtx) {}
 
@@ -1221,6 +1256,7 @@ export class PgRepositories implements C.Repositories {
   private au?: PgAudit;
   private n?: PgNotifications;
   private k?: PgKeys;
+  private ss?: PgSessions;
   private e?: PgEvents;
   private w?: PgWebhooks;
   private j?: PgJobs;
@@ -1243,6 +1279,7 @@ export class PgRepositories implements C.Repositories {
   get audit() { return (this.au ??= new PgAudit(this.ctx)); }
   get notifications() { return (this.n ??= new PgNotifications(this.ctx)); }
   get keys() { return (this.k ??= new PgKeys(this.ctx)); }
+  get sessions() { return (this.ss ??= new PgSessions(this.ctx)); }
   get events() { return (this.e ??= new PgEvents(this.ctx)); }
   get webhooks() { return (this.w ??= new PgWebhooks(this.ctx)); }
   get jobs() { return (this.j ??= new PgJobs(this.ctx)); }

@@ -571,4 +571,22 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX log_queue_seen ON log_queue(seen_at);
     `,
   },
+  {
+    version: 24,
+    name: 'dashboard sessions (issue #16)',
+    sql: `
+      -- A signed-in dashboard: an API key exchanged for a cookie. Only the sha256 of the
+      -- cookie's value is kept (as for api_keys); key_id ties the session to its key, so a
+      -- revoked key ends its sessions (SessionRepo.find joins api_keys).
+      CREATE TABLE dashboard_sessions (
+        id_hash     TEXT PRIMARY KEY,            -- sha256 (hex) of the cookie value
+        key_id      TEXT NOT NULL,               -- api_keys.id, or admin:<fingerprint of the config's key>
+        account_id  TEXT,                        -- NULL: an admin session
+        csrf        TEXT NOT NULL,               -- echoed in X-CSRF-Token by state-changing requests
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX dashboard_sessions_expires ON dashboard_sessions(expires_at);
+    `,
+  },
 ];

@@ -711,6 +711,33 @@ export class SqliteKeys implements C.KeyRepo {
 
 // ---------------------------------------------------------------------------------------
 
+export class SqliteSessions implements C.SessionRepo {
+  constructor(private readonly c: Ctx) {}
+
+  insert(idHash: string, x: C.DashboardSession): Promise<void> {
+    return this.c.g.read(() => {
+      this.c.s.insertSession.run(idHash, x.keyId, x.accountId, x.csrf, x.createdAt, x.expiresAt);
+    });
+  }
+
+  find(idHash: string, now: number): Promise<C.DashboardSession | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.findSession.get(idHash, now) as R.Row | undefined;
+      return r ? R.toSession(r) : null;
+    });
+  }
+
+  delete(idHash: string): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.deleteSession.run(idHash).changes === 1);
+  }
+
+  prune(now: number): Promise<number> {
+    return this.c.g.read(() => this.c.s.pruneSessions.run(now).changes);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
 export class SqliteEvents implements C.EventRepo {
   constructor(private readonly c: Ctx) {}
 
@@ -903,6 +930,7 @@ export class SqliteRepositories implements C.Repositories {
   private au?: SqliteAudit;
   private n?: SqliteNotifications;
   private k?: SqliteKeys;
+  private ss?: SqliteSessions;
   private e?: SqliteEvents;
   private w?: SqliteWebhooks;
   private j?: SqliteJobs;
@@ -925,6 +953,7 @@ export class SqliteRepositories implements C.Repositories {
   get audit() { return (this.au ??= new SqliteAudit(this.ctx)); }
   get notifications() { return (this.n ??= new SqliteNotifications(this.ctx)); }
   get keys() { return (this.k ??= new SqliteKeys(this.ctx)); }
+  get sessions() { return (this.ss ??= new SqliteSessions(this.ctx)); }
   get events() { return (this.e ??= new SqliteEvents(this.ctx)); }
   get webhooks() { return (this.w ??= new SqliteWebhooks(this.ctx)); }
   get jobs() { return (this.j ??= new SqliteJobs(this.ctx)); }

@@ -265,6 +265,16 @@ export function prepareStatements(db: Database.Database) {
     keysOf: p(`SELECT * FROM api_keys WHERE account_id IS ? ORDER BY created_at, id`),
     revokeKey: p(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id IS ? AND revoked_at IS NULL`),
 
+    // -- dashboard sessions ---------------------------------------------------------------------
+    insertSession: p(`INSERT INTO dashboard_sessions (id_hash, key_id, account_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
+    // An account session lives only while its key does (admin sessions have no api_keys row).
+    findSession: p(
+      `SELECT s.* FROM dashboard_sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+        WHERE s.id_hash = ? AND s.expires_at > ? AND (s.account_id IS NULL OR (k.id IS NOT NULL AND k.revoked_at IS NULL))`,
+    ),
+    deleteSession: p(`DELETE FROM dashboard_sessions WHERE id_hash = ?`),
+    pruneSessions: p(`DELETE FROM dashboard_sessions WHERE expires_at <= ?`),
+
     // -- events and webhooks ----------------------------------------------------------------
     insertEvent: p(`INSERT INTO events (event_id, account_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`),
     listEvents: p(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`),

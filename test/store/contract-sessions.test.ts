@@ -1,0 +1,106 @@
+// The store contract for dashboard sessions (issue #16), on SQLite and on a real PostgreSQL
+// (test/helpers/postgres.ts; fails rather than skips in CI): found by the hash of the cookie
+// while unexpired, ended by sign-out, by expiry, and by revoking the key they were opened with.
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DashboardSession, Store } from '../../src/store/contract.js';
+import { StoreError } from '../../src/store/contract.js';
+import { openPostgres } from '../../src/store/postgres/open.js';
+import { openSqlite } from '../../src/store/sqlite/open.js';
+import { tmpDir } from '../helpers/env.js';
+import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+
+const opened: Store[] = [];
+const dirs: string[] = [];
+let server: PgServer | null = null;
+let dbs = 0;
+const pgMissing = postgresMissing();
+if (pgMissing && !inCI) console.warn(`SKIPPED: the PostgreSQL half of test/store/contract-sessions.test.ts: ${pgMissing}`);
+
+const backends: Array<{ name: string; fresh: () => Promise<Store> }> = [
+  {
+    name: 'sqlite',
+    async fresh() {
+      const dir = tmpDir('dash-sessions-');
+      dirs.push(dir);
+      const s = openSqlite({ dataDir: dir });
+      opened.push(s);
+      return s;
+    },
+  },
+  ...(pgMissing && !inCI
+    ? []
+    : [
+        {
+          name: 'postgres',
+          async fresh() {
+            const s = await openPostgres(await server!.createDatabase(`s${++dbs}`), { max: 2 });
+            opened.push(s);
+            return s;
+          },
+        },
+      ]),
+];
+
+beforeAll(async () => {
+  if (backends.length > 1) server = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  for (const s of opened) await s.close().catch(() => {});
+  await server?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const T = Date.UTC(2026, 11, 3, 12);
+const HOUR = 3_600_000;
+const session = (over: Partial<DashboardSession> = {}): DashboardSession => ({
+  keyId: 'key_1',
+  accountId: 'acme',
+  csrf: 'csrf-token',
+  createdAt: T,
+  expiresAt: T + 8 * HOUR,
+  ...over,
+});
+
+describe.each(backends)('dashboard sessions on $name', (backend) => {
+  it('found by hash until it expires; sign-out ends it once; a hash is unique', async () => {
+    const s = await backend.fresh();
+    await s.keys.insert({ id: 'key_1', accountId: 'acme', hash: 'kh1', prefix: 'bnd_x', name: null }, T);
+    await s.sessions.insert('h1', session());
+    expect(await s.sessions.find('h1', T + HOUR)).toEqual(session());
+    expect(await s.sessions.find('h2', T + HOUR)).toBeNull();
+    expect(await s.sessions.find('h1', T + 8 * HOUR)).toBeNull();
+    const err = await s.sessions.insert('h1', session()).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('conflict');
+    expect(await s.sessions.delete('h1')).toBe(true);
+    expect(await s.sessions.delete('h1')).toBe(false);
+    expect(await s.sessions.find('h1', T)).toBeNull();
+  });
+
+  it('an account session ends with its key; an admin session has no key row', async () => {
+    const s = await backend.fresh();
+    await s.keys.insert({ id: 'key_1', accountId: 'acme', hash: 'kh1', prefix: 'bnd_x', name: null }, T);
+    await s.sessions.insert('acct', session());
+    await s.sessions.insert('ghost', session({ keyId: 'key_never_stored' }));
+    await s.sessions.insert('adm', session({ keyId: 'admin:abcd', accountId: null }));
+    expect(await s.sessions.find('ghost', T)).toBeNull();
+    expect((await s.sessions.find('adm', T))?.accountId).toBeNull();
+    expect(await s.sessions.find('acct', T)).not.toBeNull();
+    expect(await s.keys.revoke('acme', 'key_1', T + 1)).toBe(true);
+    expect(await s.sessions.find('acct', T + 2)).toBeNull();
+  });
+
+  it('prune drops the expired sessions only', async () => {
+    const s = await backend.fresh();
+    await s.sessions.insert('old', session({ keyId: 'admin:x', accountId: null, expiresAt: T + HOUR }));
+    await s.sessions.insert('new', session({ keyId: 'admin:x', accountId: null, expiresAt: T + 3 * HOUR }));
+    expect(await s.sessions.prune(T + HOUR)).toBe(1);
+    expect(await s.sessions.prune(T + HOUR)).toBe(0);
+    expect(await s.sessions.find('new', T + 2 * HOUR)).not.toBeNull();
+    expect(await s.sessions.delete('old')).toBe(false);
+  });
+});
