@@ -1,0 +1,697 @@
+// The bounced dashboard (issue #16): screens over the /v1 API, no logic of its own. Every
+// figure, banner, recommendation and permission comes from the daemon's policy service; the
+// server, not this page, decides what an account may see (an account session asking for
+// another account's data gets 404).
+import './style.css';
+import { REMOVABLE_REASONS, SUPPRESSION_REASONS } from '../../src/domain/suppressions.js';
+import { api, ApiFailure, current, q, resume, signIn, signOut, whenSignedOut } from './api.js';
+import { fmtTime, h, mount, pct, type Child } from './dom.js';
+
+// ---------------------------------------------------------------------------------------
+// The API's answers (its wire format, openapi.json)
+
+interface RateFigure {
+  count: number;
+  sends: number;
+  rate: number;
+  limit: number;
+  warnAt: number;
+}
+interface Health {
+  accountId: string;
+  status: 'ok' | 'warning' | 'suspended';
+  suspension: string | null;
+  channel: { marketing: string; oneToOne: string };
+  month: string;
+  rates: { hardBounce: RateFigure; complaint: RateFigure; unsubscribe: RateFigure };
+  banner: string | null;
+  recommendations: string[];
+  canAppeal: boolean;
+  suspensionDetail?: string | null;
+  tier?: string;
+  review?: string;
+  openAppealId?: number | null;
+  figures?: { sends: number; senderFailures: number; blocklistings: number; cancelledCampaigns: number };
+}
+interface Account {
+  id: string;
+  name: string | null;
+  tier: string;
+  profile: string;
+}
+interface Bounce {
+  id: number;
+  createdAt: number;
+  recipient: string | null;
+  messageId: string | null;
+  type: string;
+  category: string;
+  reason: string;
+  rule: string;
+  detector: string;
+  status?: string | null;
+  diagnostic?: string | null;
+  remoteMta?: string | null;
+  replyCode?: number | null;
+}
+interface Suppression {
+  accountId: string | null;
+  address: string;
+  reason: string;
+  createdAt: number;
+  source: string | null;
+}
+interface Appeal {
+  id: number;
+  accountId: string;
+  channel: string;
+  state: string;
+  form: Record<string, unknown>;
+  filedAt: number;
+  decidedAt: number | null;
+  decisionReason: string | null;
+}
+
+const $ = (id: string) => document.getElementById(id)!;
+const main = () => $('main');
+
+// ---------------------------------------------------------------------------------------
+// Routing: #/login, #/a/<account>/<page>[/<id>], #/admin
+
+function go(hash: string): void {
+  if (location.hash === hash) void route();
+  else location.hash = hash;
+}
+
+function home(): string {
+  const s = current();
+  if (!s) return '#/login';
+  return s.admin ? '#/admin' : `#/a/${encodeURIComponent(s.accountId!)}/health`;
+}
+
+async function route(): Promise<void> {
+  const s = current();
+  const parts = location.hash.replace(/^#\/?/, '').split('?')[0]!.split('/').map(decodeURIComponent);
+  renderTop();
+  if (!s) {
+    mount($('banner'));
+    return loginPage();
+  }
+  try {
+    if (parts[0] === 'admin' && s.admin) return await adminPage();
+    if (parts[0] === 'a' && parts[1]) {
+      const account = parts[1];
+      const health = await showBanner(account);
+      renderTop(account);
+      switch (parts[2]) {
+        case 'bounces':
+          return await bouncesPage(account, parts[3]);
+        case 'bounce':
+          return await bouncePage(account, Number(parts[3]));
+        case 'suppressions':
+          return await suppressionsPage(account);
+        case 'appeal':
+          return await appealPage(account, health);
+        default:
+          return healthPage(account, health);
+      }
+    }
+    go(home());
+  } catch (err) {
+    mount($('banner'));
+    mount(main(), h('h1', {}, 'Not available'), errorBox(err));
+  }
+}
+
+function errorBox(err: unknown): HTMLElement {
+  const text = err instanceof ApiFailure ? `${err.message} (${err.code})` : String(err);
+  return h('p', { class: 'error', role: 'alert' }, text);
+}
+
+function title(text: string): void {
+  document.title = `${text} · bounced`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Header, navigation, banner
+
+function renderTop(account?: string): void {
+  const s = current();
+  const link = (href: string, text: string) => h('a', { href, 'aria-current': location.hash === href ? 'page' : null }, text);
+  const nav: Child[] = [];
+  if (s?.admin) nav.push(link('#/admin', 'Accounts & appeals'));
+  if (account) {
+    const a = encodeURIComponent(account);
+    nav.push(
+      link(`#/a/${a}/health`, 'Health'),
+      link(`#/a/${a}/bounces`, 'Bounces'),
+      link(`#/a/${a}/suppressions`, 'Suppressions'),
+      link(`#/a/${a}/appeal`, 'Appeal'),
+    );
+  }
+  mount(
+    $('top'),
+    h('span', { class: 'brand' }, 'bounced'),
+    s ? h('span', { class: 'who' }, s.admin ? 'Deliverability team (admin)' : `Account ${s.accountId}`) : null,
+    nav.length ? h('nav', { 'aria-label': 'Pages' }, nav) : null,
+    s
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            onclick: async () => {
+              await signOut().catch(() => {});
+              go('#/login');
+            },
+          },
+          'Sign out',
+        )
+      : null,
+  );
+}
+
+const STATUS_WORDS: Record<string, string> = { ok: '✓ OK', warning: '⚠ Warning', suspended: '⛔ Suspended', review: '⏸ Under review' };
+
+/** The health state of an account, on every page of it. */
+async function showBanner(account: string): Promise<Health> {
+  const health = await api<Health>('GET', `/v1/accounts/${encodeURIComponent(account)}/health`);
+  const state = health.suspension === 'review' ? 'review' : health.status;
+  const trigger = triggeringRate(health);
+  mount(
+    $('banner'),
+    h(
+      'section',
+      { class: `banner state-${state}`, role: 'status', 'aria-label': 'Account health' },
+      h('strong', { class: 'state' }, STATUS_WORDS[state] ?? state),
+      ' ',
+      h('span', { class: 'text' }, health.banner ?? 'Sending is healthy: every rate is below its warning level.'),
+      trigger ? h('p', { class: 'trigger' }, `Triggered by the ${trigger}.`) : null,
+      health.suspensionDetail ? h('p', {}, health.suspensionDetail) : null,
+      health.recommendations.length ? h('ul', { class: 'recs' }, health.recommendations.map((r) => h('li', {}, r))) : null,
+      health.canAppeal ? h('p', {}, h('a', { href: `#/a/${encodeURIComponent(account)}/appeal` }, 'Submit an appeal →')) : null,
+    ),
+  );
+  return health;
+}
+
+const RATE_NAMES = { hardBounce: 'hard-bounce rate', complaint: 'complaint rate', unsubscribe: 'unsubscribe rate' } as const;
+
+/** The first rate at or past its limit, else at or past its warning level, in words. */
+function triggeringRate(health: Health): string | null {
+  const entries = Object.entries(health.rates) as Array<[keyof typeof RATE_NAMES, RateFigure]>;
+  const over = entries.find(([, r]) => r.rate >= r.limit) ?? entries.find(([, r]) => r.rate >= r.warnAt && r.rate > 0);
+  if (!over || health.status === 'ok') return null;
+  const [k, r] = over;
+  return `${RATE_NAMES[k]}: ${pct(r.rate)} against a limit of ${pct(r.limit, 1)} (${r.count} of ${r.sends} sends)`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign-in
+
+function loginPage(): void {
+  title('Sign in');
+  const input = h('input', { id: 'key', name: 'key', type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' });
+  const msg = h('p', { role: 'alert', class: 'error', hidden: true });
+  const form = h(
+    'form',
+    {
+      class: 'card narrow',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        msg.hidden = true;
+        try {
+          await signIn(input.value.trim());
+          input.value = '';
+          go(home());
+        } catch (err) {
+          mount(msg, err instanceof ApiFailure && err.status === 401 ? 'That key is unknown or revoked.' : errorBox(err).textContent);
+          msg.hidden = false;
+        }
+      },
+    },
+    h('h1', {}, 'Sign in'),
+    h('p', {}, 'Use your account API key, or the admin key of the deliverability team. The key is exchanged for a session; this browser does not keep it.'),
+    h('label', { for: 'key' }, 'API key'),
+    input,
+    h('button', { type: 'submit' }, 'Sign in'),
+    msg,
+  );
+  mount(main(), form);
+  input.focus();
+}
+
+// ---------------------------------------------------------------------------------------
+// Account health: this month's rates against their limits
+
+function rateBar(name: string, r: RateFigure): HTMLElement {
+  // The scale runs to the limit; the warning level is a mark on it. Words say the same as the
+  // colour (ok / warning / over the limit), so the meaning survives without colour.
+  const level = r.rate >= r.limit ? 'over' : r.rate >= r.warnAt && r.rate > 0 ? 'warn' : 'ok';
+  const words = { ok: 'below the warning level', warn: 'past the warning level', over: 'past the limit' }[level];
+  const width = Math.min(100, r.limit > 0 ? (r.rate / r.limit) * 100 : 0);
+  const bar = h('div', { class: `bar ${level}`, role: 'img', 'aria-label': `${name}: ${pct(r.rate)}, limit ${pct(r.limit, 1)}, ${words}` }, h('div', { class: 'fill' }), h('div', { class: 'mark' }));
+  (bar.firstChild as HTMLElement).style.width = `${width}%`;
+  (bar.lastChild as HTMLElement).style.left = `${r.limit > 0 ? Math.min(100, (r.warnAt / r.limit) * 100) : 0}%`;
+  return h(
+    'div',
+    { class: 'rate' },
+    h('div', { class: 'rate-head' }, h('span', {}, name), h('strong', { class: 'rate-value' }, pct(r.rate))),
+    bar,
+    h('p', { class: 'small' }, `${r.count} of ${r.sends} sends · warning at ${pct(r.warnAt, 1)} · limit ${pct(r.limit, 1)} · ${words}`),
+  );
+}
+
+function healthPage(account: string, health: Health): void {
+  title(`Health of ${account}`);
+  const f = health.figures;
+  mount(
+    main(),
+    h('h1', {}, `Account health: ${account}`),
+    h('p', {}, `This month (${health.month}, UTC). Rates count the marketing channel; marketing is suspended when a rate passes its limit.`),
+    h(
+      'section',
+      { class: 'card rates', 'aria-label': 'Rates' },
+      rateBar('Hard bounces', health.rates.hardBounce),
+      rateBar('Complaints', health.rates.complaint),
+      rateBar('Unsubscribes', health.rates.unsubscribe),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-label': 'Channels' },
+      h('h2', {}, 'Channels'),
+      h(
+        'dl',
+        { class: 'pairs' },
+        h('dt', {}, 'Marketing'),
+        h('dd', {}, STATUS_WORDS[health.channel.marketing] ?? health.channel.marketing),
+        h('dt', {}, 'One-to-one'),
+        h('dd', {}, STATUS_WORDS[health.channel.oneToOne] ?? health.channel.oneToOne),
+        h('dt', {}, 'Plan'),
+        h('dd', {}, health.tier ?? '—'),
+        f ? [h('dt', {}, 'Sends this month'), h('dd', {}, f.sends), h('dt', {}, 'Cancelled campaigns'), h('dd', {}, f.cancelledCampaigns)] : null,
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Bounces: this month's, a page at a time; one bounce with its explanation and raw report
+
+async function bouncesPage(account: string, cursor?: string): Promise<void> {
+  title(`Bounces of ${account}`);
+  const monthStart = new Date();
+  monthStart.setUTCDate(1);
+  monthStart.setUTCHours(0, 0, 0, 0);
+  const page = await api<{ items: Bounce[]; next: string | null }>(
+    'GET',
+    `/v1/bounces${q({ account, since: monthStart.getTime(), limit: 50, cursor })}`,
+  );
+  const a = encodeURIComponent(account);
+  mount(
+    main(),
+    h('h1', {}, `Bounces: ${account}`),
+    h('p', {}, 'This month, oldest first. Choose a recipient for the explanation.'),
+    page.items.length === 0
+      ? h('p', { class: 'empty' }, 'No bounces this month.')
+      : h(
+          'div',
+          { class: 'scroll' },
+          h(
+            'table',
+            {},
+            h('caption', {}, 'Bounced recipients'),
+            h('thead', {}, h('tr', {}, ['When', 'Recipient', 'Type', 'Category', 'Reason', 'Message'].map((t) => h('th', { scope: 'col' }, t)))),
+            h(
+              'tbody',
+              {},
+              page.items.map((b) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, fmtTime(b.createdAt)),
+                  h('td', {}, h('a', { href: `#/a/${a}/bounce/${b.id}` }, b.recipient ?? '(unknown)')),
+                  h('td', {}, h('span', { class: `tag ${b.type}` }, b.type)),
+                  h('td', {}, b.category.replace(/_/g, ' ')),
+                  h('td', {}, b.reason),
+                  h('td', { class: 'small' }, b.messageId ?? ''),
+                ),
+              ),
+            ),
+          ),
+        ),
+    page.next ? h('p', {}, h('a', { href: `#/a/${a}/bounces/${encodeURIComponent(page.next)}` }, 'Next page →')) : null,
+  );
+}
+
+async function bouncePage(account: string, id: number): Promise<void> {
+  const d = await api<{ bounce: Bounce; rule: { id: string; detector: string }; evidence: Array<{ at: number; source: string; state: string; status?: string | null; diagnostic?: string | null }>; report: { href: string; size: number } | null }>(
+    'GET',
+    `/v1/bounces/${id}`,
+  );
+  const b = d.bounce;
+  title(`Bounce ${b.recipient ?? id}`);
+  const raw = h('pre', { class: 'raw', tabindex: 0, 'aria-label': 'Raw report' }, 'Loading the report…');
+  mount(
+    main(),
+    h('h1', {}, `Why ${b.recipient ?? 'this recipient'} bounced`),
+    h(
+      'dl',
+      { class: 'pairs card' },
+      h('dt', {}, 'When'),
+      h('dd', {}, fmtTime(b.createdAt)),
+      h('dt', {}, 'Type'),
+      h('dd', {}, b.type),
+      h('dt', {}, 'Category'),
+      h('dd', {}, b.category.replace(/_/g, ' ')),
+      h('dt', {}, 'Reason'),
+      h('dd', {}, b.reason),
+      h('dt', {}, 'Status'),
+      h('dd', {}, b.status ?? '—'),
+      h('dt', {}, "Remote server's reply"),
+      h('dd', {}, b.diagnostic ?? '—'),
+      h('dt', {}, 'Remote server'),
+      h('dd', {}, b.remoteMta ?? '—'),
+      h('dt', {}, 'Rule that decided'),
+      h('dd', {}, `${d.rule.id} (${d.rule.detector})`),
+      h('dt', {}, 'Message'),
+      h('dd', {}, b.messageId ?? '—'),
+    ),
+    h('h2', {}, 'Timeline'),
+    h('ol', { class: 'timeline' }, d.evidence.map((e) => h('li', {}, `${fmtTime(e.at)} · ${e.source} · ${e.state}${e.status ? ` · ${e.status}` : ''}${e.diagnostic ? ` · ${e.diagnostic}` : ''}`))),
+    h('p', {}, h('a', { href: `#/a/${encodeURIComponent(account)}/suppressions?address=${encodeURIComponent(b.recipient ?? '')}` }, 'See its suppressions →')),
+    h('h2', {}, 'The report as received'),
+    raw,
+  );
+  if (d.report) {
+    // Shown as text (textContent): nothing in it is markup here.
+    raw.textContent = (await api<string>('GET', d.report.href, undefined, true)).slice(0, 200_000);
+  } else raw.textContent = 'The report is no longer stored.';
+}
+
+// ---------------------------------------------------------------------------------------
+// Suppressions: search one address, list by reason and scope, unbounce with a note
+
+const NOT_REMOVABLE: Record<string, string> = {
+  complaint: 'the contact complained: it is never lifted',
+  unsubscribe: 'the contact unsubscribed: only the contact can change that',
+  spam_trap: 'a spam trap: it is never lifted',
+  global_bounce: 'a global bounce (every account): the deliverability team manages it',
+};
+
+function removable(s: { reason: string; accountId: string | null }): boolean {
+  return s.accountId !== null && (REMOVABLE_REASONS as readonly string[]).includes(s.reason);
+}
+
+async function suppressionsPage(account: string): Promise<void> {
+  title(`Suppressions of ${account}`);
+  const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  const result = h('div', { 'aria-live': 'polite' });
+  const status = h('p', { role: 'status', class: 'small' });
+
+  const addr = h('input', { id: 'addr', type: 'search', name: 'address', value: params.get('address') ?? '', placeholder: 'name@example.com' });
+  const search = h(
+    'form',
+    {
+      class: 'card row',
+      role: 'search',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        await showAddress(addr.value.trim());
+      },
+    },
+    h('label', { for: 'addr' }, 'Search an address'),
+    addr,
+    h('button', { type: 'submit' }, 'Search'),
+  );
+
+  const reasonSel = h('select', { id: 'reason' }, h('option', { value: '' }, 'any reason'), SUPPRESSION_REASONS.map((r) => h('option', { value: r }, r.replace(/_/g, ' '))));
+  const scopeSel = h('select', { id: 'scope' }, h('option', { value: '' }, 'account and global'), h('option', { value: 'account' }, 'this account'), h('option', { value: 'global' }, 'global'));
+  const filter = h(
+    'form',
+    {
+      class: 'card row',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        await list();
+      },
+    },
+    h('label', { for: 'reason' }, 'Reason'),
+    reasonSel,
+    h('label', { for: 'scope' }, 'Scope'),
+    scopeSel,
+    h('button', { type: 'submit' }, 'List'),
+  );
+
+  const row = (s: Suppression) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, s.address),
+      h('td', {}, s.reason.replace(/_/g, ' ')),
+      h('td', {}, s.accountId === null ? 'global' : 'this account'),
+      h('td', {}, fmtTime(s.createdAt)),
+      h('td', {}, removable(s) ? h('button', { type: 'button', onclick: () => unbounce(s.address) }, `Unbounce ${s.address}`) : h('span', { class: 'small' }, `Not offered: ${NOT_REMOVABLE[s.reason] ?? s.reason}`)),
+    );
+  const table = (items: Suppression[]) =>
+    h(
+      'div',
+      { class: 'scroll' },
+      h(
+        'table',
+        {},
+        h('caption', {}, 'Suppressions'),
+        h('thead', {}, h('tr', {}, ['Address', 'Reason', 'Scope', 'Since', 'Action'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, items.map(row)),
+      ),
+    );
+
+  async function list(cursor?: string): Promise<void> {
+    const page = await api<{ items: Suppression[]; next: string | null }>(
+      'GET',
+      `/v1/suppressions${q({ account, reason: reasonSel.value, scope: scopeSel.value, limit: 50, cursor })}`,
+    );
+    mount(
+      result,
+      page.items.length ? table(page.items) : h('p', { class: 'empty' }, 'No suppressions match.'),
+      page.next ? h('button', { type: 'button', onclick: () => list(page.next!) }, 'Next page') : null,
+    );
+  }
+
+  async function showAddress(address: string): Promise<void> {
+    if (!address) return list();
+    const d = await api<{ send: boolean; reasons: Array<{ code: string; scope: string; since: number; detail?: string }> }>(
+      'GET',
+      `/v1/suppressions/${encodeURIComponent(address)}${q({ account })}`,
+    );
+    const sup = d.reasons.filter((r) => (SUPPRESSION_REASONS as readonly string[]).includes(r.code));
+    mount(
+      result,
+      h('h2', {}, address),
+      h('p', {}, d.send ? 'May be mailed now: no suppression applies.' : `May not be mailed now (${d.reasons.map((r) => r.code.replace(/_/g, ' ')).join(', ')}).`),
+      sup.length ? table(sup.map((r) => ({ address, reason: r.code, accountId: r.scope === 'global' ? null : account, createdAt: r.since, source: r.detail ?? null }))) : null,
+    );
+  }
+
+  async function unbounce(address: string): Promise<void> {
+    const note = h('textarea', { id: 'note', required: true, maxlength: 500, rows: 3 });
+    const dialog = h(
+      'dialog',
+      { 'aria-labelledby': 'unbounce-title' },
+      h(
+        'form',
+        { method: 'dialog' },
+        h('h2', { id: 'unbounce-title' }, `Unbounce ${address}?`),
+        h('p', {}, 'The account may mail this address again. Say why: the note is kept in the audit record.'),
+        h('label', { for: 'note' }, 'Note (required)'),
+        note,
+        h('div', { class: 'row' }, h('button', { type: 'submit', value: 'ok' }, 'Unbounce'), h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel')),
+      ),
+    );
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    note.focus();
+    const answer = await new Promise<string>((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue), { once: true }));
+    dialog.remove();
+    if (answer !== 'ok') return;
+    try {
+      await api('DELETE', `/v1/suppressions/${encodeURIComponent(address)}${q({ account, note: note.value.trim() })}`);
+      status.textContent = `${address} was unbounced.`;
+      await showAddress(address);
+    } catch (err) {
+      mount(status, errorBox(err));
+    }
+  }
+
+  mount(main(), h('h1', {}, `Suppressions: ${account}`), search, filter, status, result);
+  await (params.get('address') ? showAddress(params.get('address')!) : list());
+}
+
+// ---------------------------------------------------------------------------------------
+// Appeal: the form where the plan allows it, and the status of those filed
+
+async function appealPage(account: string, health: Health): Promise<void> {
+  title(`Appeal for ${account}`);
+  const appeals = (await api<{ items: Appeal[] }>('GET', `/v1/appeals${q({ account })}`)).items;
+  const status = h('p', { role: 'status' });
+  const box = (id: string, text: string) => h('div', { class: 'check' }, h('input', { type: 'checkbox', id, name: id, required: true }), h('label', { for: id }, text));
+  const form = health.canAppeal
+    ? h(
+        'form',
+        {
+          class: 'card',
+          onsubmit: async (e: Event) => {
+            e.preventDefault();
+            const f = e.target as HTMLFormElement;
+            const v = (n: string) => (f.elements.namedItem(n) as HTMLInputElement | HTMLTextAreaElement);
+            try {
+              const r = await api<{ appealId: number }>('POST', `/v1/accounts/${encodeURIComponent(account)}/appeals`, {
+                importedOptOutList: (v('importedOptOutList') as HTMLInputElement).checked,
+                cleanedLists: (v('cleanedLists') as HTMLInputElement).checked,
+                mailedWithinYear: (v('mailedWithinYear') as HTMLInputElement).checked,
+                contactsSource: v('contactsSource').value.trim(),
+                message: v('message').value.trim(),
+              });
+              status.textContent = `Appeal ${r.appealId} filed. The deliverability team will decide.`;
+              await route();
+            } catch (err) {
+              mount(status, errorBox(err));
+            }
+          },
+        },
+        h('h2', {}, 'Appeal the suspension'),
+        box('importedOptOutList', 'I imported the opt-out list of my previous provider'),
+        box('cleanedLists', 'I cleaned my lists of bounced and unengaged contacts'),
+        box('mailedWithinYear', 'Every contact was mailed within the last year'),
+        h('label', { for: 'contactsSource' }, 'Where did the contacts come from?'),
+        h('textarea', { id: 'contactsSource', name: 'contactsSource', required: true, maxlength: 2000, rows: 3 }),
+        h('label', { for: 'message' }, 'What happened, and what changed?'),
+        h('textarea', { id: 'message', name: 'message', required: true, maxlength: 10000, rows: 5 }),
+        h('button', { type: 'submit' }, 'Submit the appeal'),
+      )
+    : h('p', { class: 'card' }, health.status === 'suspended' ? (health.banner ?? 'No appeal can be filed now.') : 'Marketing is not suspended: there is nothing to appeal.');
+  mount(main(), h('h1', {}, `Appeal: ${account}`), form, status, h('h2', {}, 'Appeals filed'), appealsTable(appeals, false));
+}
+
+function appealsTable(items: Appeal[], admin: boolean, decide?: (a: Appeal, d: 'reinstate' | 'deny', reason: string) => Promise<void>): HTMLElement {
+  if (!items.length) return h('p', { class: 'empty' }, admin ? 'No open appeals.' : 'None.');
+  return h(
+    'div',
+    { class: 'scroll' },
+    h(
+      'table',
+      {},
+      h('caption', {}, 'Appeals'),
+      h('thead', {}, h('tr', {}, [...(admin ? ['Account'] : []), 'Filed', 'State', 'Where the contacts came from', 'Message', admin ? 'Decision' : 'Reason'].map((t) => h('th', { scope: 'col' }, t)))),
+      h(
+        'tbody',
+        {},
+        items.map((a) => {
+          let last: Node = h('span', {}, a.decisionReason ?? '');
+          if (admin && decide) {
+            const id = `reason-${a.id}`;
+            const reason = h('input', { id, type: 'text', required: true, maxlength: 2000 });
+            const act = (d: 'reinstate' | 'deny') => async () => {
+              if (!reason.value.trim()) {
+                reason.setCustomValidity('Give a reason');
+                reason.reportValidity();
+                return;
+              }
+              await decide(a, d, reason.value.trim());
+            };
+            last = h('div', { class: 'decide' }, h('label', { for: id }, `Reason for ${a.accountId}`), reason, h('button', { type: 'button', onclick: act('reinstate') }, `Reinstate ${a.accountId}`), h('button', { type: 'button', onclick: act('deny') }, `Deny ${a.accountId}`));
+          }
+          return h(
+            'tr',
+            {},
+            admin ? h('td', {}, h('a', { href: `#/a/${encodeURIComponent(a.accountId)}/health` }, a.accountId)) : null,
+            h('td', {}, fmtTime(a.filedAt)),
+            h('td', {}, a.state),
+            h('td', {}, String(a.form.contactsSource ?? '')),
+            h('td', {}, String(a.form.message ?? '')),
+            h('td', {}, last),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Admin: accounts by health, open appeals, accounts held for review
+
+async function adminPage(): Promise<void> {
+  title('Accounts');
+  mount($('banner'));
+  const accounts = (await api<{ items: Account[] }>('GET', '/v1/accounts')).items;
+  const healths = await Promise.all(accounts.map((a) => api<Health>('GET', `/v1/accounts/${encodeURIComponent(a.id)}/health`).catch(() => null)));
+  const order = { suspended: 0, warning: 1, ok: 2 } as Record<string, number>;
+  const rows = accounts.map((a, i) => ({ a, hl: healths[i] })).sort((x, y) => (order[x.hl?.status ?? 'ok'] ?? 3) - (order[y.hl?.status ?? 'ok'] ?? 3) || x.a.id.localeCompare(y.a.id));
+  const open = (await api<{ items: Appeal[] }>('GET', '/v1/appeals?state=open')).items;
+  const status = h('p', { role: 'status' });
+  const decide = async (a: Appeal, decision: 'reinstate' | 'deny', reason: string) => {
+    try {
+      await api('POST', `/v1/appeals/${a.id}/decision`, { decision, reason });
+      await adminPage();
+      $('admin-status').textContent = `Appeal ${a.id} of ${a.accountId}: ${decision === 'reinstate' ? 'reinstated' : 'denied'}.`;
+    } catch (err) {
+      mount(status, errorBox(err));
+    }
+  };
+  status.id = 'admin-status';
+  const reviews = rows.filter((r) => r.hl?.review === 'submitted' || r.hl?.review === 'required');
+  mount(
+    main(),
+    h('h1', {}, 'Accounts by health'),
+    status,
+    h(
+      'div',
+      { class: 'scroll' },
+      h(
+        'table',
+        {},
+        h('caption', {}, 'Accounts, those in trouble first'),
+        h('thead', {}, h('tr', {}, ['Account', 'Plan', 'Health', 'Hard bounces', 'Complaints', 'Unsubscribes', 'Review'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'tbody',
+          {},
+          rows.map(({ a, hl }) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, h('a', { href: `#/a/${encodeURIComponent(a.id)}/health` }, a.name ? `${a.id} (${a.name})` : a.id)),
+              h('td', {}, a.tier),
+              h('td', {}, hl ? (STATUS_WORDS[hl.suspension === 'review' ? 'review' : hl.status] ?? hl.status) : '—'),
+              h('td', {}, hl ? pct(hl.rates.hardBounce.rate) : '—'),
+              h('td', {}, hl ? pct(hl.rates.complaint.rate, 3) : '—'),
+              h('td', {}, hl ? pct(hl.rates.unsubscribe.rate) : '—'),
+              h('td', {}, hl?.review && hl.review !== 'none' ? hl.review : ''),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h('h2', {}, 'Open appeals'),
+    appealsTable(open, true, decide),
+    h('h2', {}, 'Accounts held for review'),
+    reviews.length ? h('ul', {}, reviews.map((r) => h('li', {}, h('a', { href: `#/a/${encodeURIComponent(r.a.id)}/health` }, r.a.id), ` — review ${r.hl!.review}`))) : h('p', { class: 'empty' }, 'None.'),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+
+whenSignedOut(() => go('#/login'));
+// The skip link moves focus only: the hash belongs to the router.
+document.querySelector('.skip')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  main().focus();
+});
+window.addEventListener('hashchange', () => void route());
+void (async () => {
+  await resume();
+  if (!current() || location.hash === '' || location.hash === '#/login') {
+    if (current()) return go(home());
+    if (location.hash !== '#/login') history.replaceState(null, '', '#/login');
+  }
+  await route();
+})();
