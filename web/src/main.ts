@@ -171,13 +171,13 @@ function renderTop(account?: string): void {
   );
 }
 
-const STATUS_WORDS: Record<string, string> = { ok: '✓ OK', warning: '⚠ Warning', suspended: '⛔ Suspended', review: '⏸ Under review' };
+// A symbol and a word for each state: the meaning does not rest on the colour.
+const STATUS_WORDS: Record<string, string> = { ok: '✓ OK', warning: '⚠ Warning', suspended: '✖ Suspended', review: '⊘ Under review' };
 
 /** The health state of an account, on every page of it. */
 async function showBanner(account: string): Promise<Health> {
   const health = await api<Health>('GET', `/v1/accounts/${encodeURIComponent(account)}/health`);
   const state = health.suspension === 'review' ? 'review' : health.status;
-  const trigger = triggeringRate(health);
   mount(
     $('banner'),
     h(
@@ -186,24 +186,12 @@ async function showBanner(account: string): Promise<Health> {
       h('strong', { class: 'state' }, STATUS_WORDS[state] ?? state),
       ' ',
       h('span', { class: 'text' }, health.banner ?? 'Sending is healthy: every rate is below its warning level.'),
-      trigger ? h('p', { class: 'trigger' }, `Triggered by the ${trigger}.`) : null,
       health.suspensionDetail ? h('p', {}, health.suspensionDetail) : null,
       health.recommendations.length ? h('ul', { class: 'recs' }, health.recommendations.map((r) => h('li', {}, r))) : null,
       health.canAppeal ? h('p', {}, h('a', { href: `#/a/${encodeURIComponent(account)}/appeal` }, 'Submit an appeal →')) : null,
     ),
   );
   return health;
-}
-
-const RATE_NAMES = { hardBounce: 'hard-bounce rate', complaint: 'complaint rate', unsubscribe: 'unsubscribe rate' } as const;
-
-/** The first rate at or past its limit, else at or past its warning level, in words. */
-function triggeringRate(health: Health): string | null {
-  const entries = Object.entries(health.rates) as Array<[keyof typeof RATE_NAMES, RateFigure]>;
-  const over = entries.find(([, r]) => r.rate >= r.limit) ?? entries.find(([, r]) => r.rate >= r.warnAt && r.rate > 0);
-  if (!over || health.status === 'ok') return null;
-  const [k, r] = over;
-  return `${RATE_NAMES[k]}: ${pct(r.rate)} against a limit of ${pct(r.limit, 1)} (${r.count} of ${r.sends} sends)`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -244,13 +232,16 @@ function loginPage(): void {
 // ---------------------------------------------------------------------------------------
 // Account health: this month's rates against their limits
 
+const EPS = 1e-9;
+
 function rateBar(name: string, r: RateFigure): HTMLElement {
   // The scale runs to the limit; the warning level is a mark on it. Words say the same as the
   // colour (ok / warning / over the limit), so the meaning survives without colour.
-  const level = r.rate >= r.limit ? 'over' : r.rate >= r.warnAt && r.rate > 0 ? 'warn' : 'ok';
+  // The policy's comparisons, with its tolerance for rates like 8/200 against 0.05 * 0.8.
+  const level = r.rate > r.limit + EPS ? 'over' : r.rate >= r.warnAt - EPS && r.count > 0 ? 'warn' : 'ok';
   const words = { ok: 'below the warning level', warn: 'past the warning level', over: 'past the limit' }[level];
   const width = Math.min(100, r.limit > 0 ? (r.rate / r.limit) * 100 : 0);
-  const bar = h('div', { class: `bar ${level}`, role: 'img', 'aria-label': `${name}: ${pct(r.rate)}, limit ${pct(r.limit, 1)}, ${words}` }, h('div', { class: 'fill' }), h('div', { class: 'mark' }));
+  const bar = h('div', { class: `bar ${level}`, role: 'img', 'aria-label': `${name}: ${pct(r.rate)}, limit ${pct(r.limit)}, ${words}` }, h('div', { class: 'fill' }), h('div', { class: 'mark' }));
   (bar.firstChild as HTMLElement).style.width = `${width}%`;
   (bar.lastChild as HTMLElement).style.left = `${r.limit > 0 ? Math.min(100, (r.warnAt / r.limit) * 100) : 0}%`;
   return h(
@@ -258,7 +249,7 @@ function rateBar(name: string, r: RateFigure): HTMLElement {
     { class: 'rate' },
     h('div', { class: 'rate-head' }, h('span', {}, name), h('strong', { class: 'rate-value' }, pct(r.rate))),
     bar,
-    h('p', { class: 'small' }, `${r.count} of ${r.sends} sends · warning at ${pct(r.warnAt, 1)} · limit ${pct(r.limit, 1)} · ${words}`),
+    h('p', { class: 'small' }, `${r.count} of ${r.sends} sends · warning at ${pct(r.warnAt)} · limit ${pct(r.limit)} · ${words}`),
   );
 }
 
@@ -663,7 +654,7 @@ async function adminPage(): Promise<void> {
               h('td', {}, a.tier),
               h('td', {}, hl ? (STATUS_WORDS[hl.suspension === 'review' ? 'review' : hl.status] ?? hl.status) : '—'),
               h('td', {}, hl ? pct(hl.rates.hardBounce.rate) : '—'),
-              h('td', {}, hl ? pct(hl.rates.complaint.rate, 3) : '—'),
+              h('td', {}, hl ? pct(hl.rates.complaint.rate) : '—'),
               h('td', {}, hl ? pct(hl.rates.unsubscribe.rate) : '—'),
               h('td', {}, hl?.review && hl.review !== 'none' ? hl.review : ''),
             ),
