@@ -31,6 +31,10 @@ const cases: Case[] = [
   ['POST', '/v1/suppressions', () => '/v1/suppressions', { account: 'beta', addresses: [A] }],
   ['POST', '/v1/suppressions/import', () => '/v1/suppressions/import?account=beta', `${A}\n`, 'text/plain'],
   ['GET', '/v1/bounces', () => '/v1/bounces?account=beta'],
+  ['GET', '/v1/appeals', () => '/v1/appeals?account=beta'],
+  // The dashboard's session routes act on the request's own session only: a key has none.
+  ['GET', '/v1/session', () => '/v1/session'],
+  ['DELETE', '/v1/session', () => '/v1/session'],
   ['GET', '/v1/bounces/{id}', () => `/v1/bounces/${ids.bounceB}`],
   ['GET', '/v1/bounces/{id}/report', () => `/v1/bounces/${ids.bounceB}/report`],
   ['GET', '/v1/accounts/{id}', () => '/v1/accounts/beta'],

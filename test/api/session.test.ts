@@ -116,6 +116,7 @@ describe('dashboard sessions', () => {
     await fx.policy.addSuppressions('acme', ['y@example.org'], 'manual', 'test', Date.now());
     expect((await fx.app.inject({ method: 'DELETE', url: '/v1/suppressions/y@example.org?note=ok', headers: bearer(acme!) })).statusCode).toBe(204);
     expect((await fx.app.inject({ method: 'GET', url: '/v1/session', headers: bearer(acme!) })).statusCode).toBe(404);
+    expect((await fx.app.inject({ method: 'DELETE', url: '/v1/session', headers: bearer(acme!) })).statusCode).toBe(404);
   });
 
   it('serves the dashboard under /dashboard/ with a strict Content-Security-Policy', async () => {

@@ -5,7 +5,7 @@
 // width, go to test/screenshots/. Without /usr/bin/chromium the file skips, except in CI
 // (CI set), where it fails (like the Postfix tests).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,10 +191,29 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     expect(audit[0]!.detail).toContain('typo fixed in the CRM');
     // The list by reason: still-suppressed addresses offer Unbounce.
     await page.getByLabel('Reason').selectOption('hard_bounce');
-    await page.getByRole('button', { name: 'List' }).click();
+    await page.getByRole('button', { name: 'List', exact: true }).click();
     await page.getByRole('button', { name: 'Unbounce gone6@reject.test' }).waitFor();
     expect(await page.getByRole('button', { name: 'Unbounce gone5@reject.test' }).count()).toBe(0);
     await shot(page, 'suppressions');
+    await context.close();
+  });
+
+  it('imports an opt-out list from a file and exports the suppressions as CSV', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, keys.acme!);
+    await page.getByRole('link', { name: 'Suppressions' }).click();
+    const csv = ['email,name', 'optout1@example.org,One', 'optout2@example.org,Two', 'not-an-address,Three', ''].join('\r\n');
+    await page.getByLabel('Import an opt-out list').setInputFiles({ name: 'optout.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect.poll(() => page.locator('main').textContent()).toContain('Imported optout.csv: 2 new suppressions from 4 lines; 1 invalid (lines 4).');
+    expect((await adminApi<{ send: boolean }>('GET', '/v1/suppressions/optout2@example.org?account=acme')).send).toBe(false);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('suppressions-acme.csv');
+    const text = readFileSync((await download.path())!, 'utf8');
+    const rows = text.trim().split('\r\n');
+    expect(rows[0]).toBe('address,reason,scope,created_at');
+    expect(rows.filter((r) => r.startsWith('optout1@example.org,import,account,'))).toHaveLength(1);
+    expect(rows.filter((r) => /^gone\d+@reject\.test,hard_bounce,account,/.test(r)).length).toBeGreaterThanOrEqual(7);
     await context.close();
   });
 

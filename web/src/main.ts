@@ -514,9 +514,85 @@ async function suppressionsPage(account: string): Promise<void> {
     }
   }
 
-  mount(main(), h('h1', {}, `Suppressions: ${account}`), search, filter, status, result);
+  mount(main(), h('h1', {}, `Suppressions: ${account}`), search, filter, importExport(account, status), status, result);
   await (params.get('address') ? showAddress(params.get('address')!) : list());
 }
+
+/**
+ * Import an opt-out list (streamed to POST /v1/suppressions/import, with the upload's progress)
+ * and export the list as CSV (the API's pages, 1,000 at a time, joined in the browser).
+ */
+function importExport(account: string, status: HTMLElement): HTMLElement {
+  const file = h('input', { id: 'optout', type: 'file', accept: '.csv,.txt,.ndjson,text/csv,text/plain,application/x-ndjson' });
+  const progress = h('progress', { max: 100, value: 0, hidden: true, 'aria-label': 'Upload progress' });
+  const importForm = h(
+    'form',
+    {
+      class: 'row',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const f = file.files?.[0];
+        if (!f) return;
+        const type = /\.csv$/i.test(f.name) ? 'text/csv' : /\.ndjson$/i.test(f.name) ? 'application/x-ndjson' : 'text/plain';
+        // XMLHttpRequest, not fetch: only it reports an upload's progress.
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', `/v1/suppressions/import${q({ account })}`);
+        xhr.setRequestHeader('content-type', type);
+        xhr.setRequestHeader('x-csrf-token', current()?.csrf ?? '');
+        progress.hidden = false;
+        progress.value = 0;
+        xhr.upload.onprogress = (p) => {
+          if (p.lengthComputable) progress.value = Math.round((p.loaded / p.total) * 100);
+        };
+        xhr.onload = () => {
+          progress.hidden = true;
+          try {
+            const r = JSON.parse(xhr.responseText) as { added?: number; lines?: number; invalid?: number; invalidLines?: number[]; error?: { message: string; code: string } };
+            status.textContent = r.error
+              ? `Import refused: ${r.error.message} (${r.error.code})`
+              : `Imported ${f.name}: ${r.added} new suppressions from ${r.lines} lines; ${r.invalid} invalid${r.invalidLines?.length ? ` (lines ${r.invalidLines.join(', ')})` : ''}.`;
+          } catch {
+            status.textContent = `Import failed (HTTP ${xhr.status}).`;
+          }
+        };
+        xhr.onerror = () => {
+          progress.hidden = true;
+          status.textContent = 'Import failed: the connection broke.';
+        };
+        xhr.send(f);
+      },
+    },
+    h('label', { for: 'optout' }, 'Import an opt-out list (CSV, NDJSON or one address per line)'),
+    file,
+    h('button', { type: 'submit' }, 'Import'),
+    progress,
+  );
+  const exportButton = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        const lines = ['address,reason,scope,created_at'];
+        let cursor: string | undefined;
+        do {
+          const page = await api<{ items: Suppression[]; next: string | null }>('GET', `/v1/suppressions${q({ account, limit: 1000, cursor })}`);
+          for (const s of page.items) lines.push([csvField(s.address), s.reason, s.accountId === null ? 'global' : 'account', new Date(s.createdAt).toISOString()].join(','));
+          cursor = page.next ?? undefined;
+          status.textContent = `Exporting: ${lines.length - 1} rows…`;
+        } while (cursor);
+        const a = h('a', { href: URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' })), download: `suppressions-${account}.csv` });
+        a.click();
+        URL.revokeObjectURL(a.href);
+        status.textContent = `Exported ${lines.length - 1} suppressions.`;
+      },
+    },
+    'Export CSV',
+  );
+  return h('section', { class: 'card', 'aria-label': 'Import and export' }, importForm, exportButton);
+}
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 // ---------------------------------------------------------------------------------------
 // Appeal: the form where the plan allows it, and the status of those filed

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
-import { SESSION_TTL_MS, sessionCookie, sessionIdFrom } from '../session.js';
+import { SESSION_TTL_MS, sessionCookie } from '../session.js';
 import { js, out } from '../schemas.js';
 
 // The dashboard's sign-in (issue #16): an API key (an account's or the admin's) in a POST
@@ -64,8 +64,10 @@ export function sessionRoutes(app: FastifyInstance, ctx: RouteContext): void {
     config: { auth: 'account' },
     schema: { summary: 'Dashboard sign-out (needs X-CSRF-Token)', tags: ['session'], response: { 204: { type: 'null', description: 'Signed out' } } },
     async handler(req, reply) {
-      const id = req.dashSession?.id ?? sessionIdFrom(req.headers.cookie);
-      if (id) await ctx.sessions.close(id);
+      // Only the request's own session: a bearer key has none (404, as for GET).
+      const id = req.dashSession?.id;
+      if (!id) throw new ApiError('not_found', 'This request carries no dashboard session (an API key needs none)');
+      await ctx.sessions.close(id);
       reply.header('set-cookie', sessionCookie('', 0, req.protocol === 'https'));
       return reply.code(204).send();
     },
