@@ -174,6 +174,8 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'Suppressions' }).click();
     await page.getByLabel('Search an address').fill('gone5@reject.test');
     await page.getByRole('button', { name: 'Search' }).click();
+    // One contact: its suppressions and its bounces for this account, each linking to its explanation.
+    await page.getByRole('link', { name: / · hard · unknown user · userunknown$/ }).waitFor();
     await page.getByRole('button', { name: 'Unbounce gone5@reject.test' }).click();
     const dialog = page.getByRole('dialog');
     // No note: the form does not submit (the note is required).

@@ -476,11 +476,19 @@ async function suppressionsPage(account: string): Promise<void> {
       `/v1/suppressions/${encodeURIComponent(address)}${q({ account })}`,
     );
     const sup = d.reasons.filter((r) => (SUPPRESSION_REASONS as readonly string[]).includes(r.code));
+    // The contact's bounces for this account (the first page, oldest first).
+    const bounces = (await api<{ items: Bounce[] }>('GET', `/v1/bounces${q({ account, recipient: address, limit: 100 })}`)).items;
+    const own = sup.some((r) => r.scope !== 'global');
+    const a = encodeURIComponent(account);
     mount(
       result,
       h('h2', {}, address),
       h('p', {}, d.send ? 'May be mailed now: no suppression applies.' : `May not be mailed now (${d.reasons.map((r) => r.code.replace(/_/g, ' ')).join(', ')}).`),
       sup.length ? table(sup.map((r) => ({ address, reason: r.code, accountId: r.scope === 'global' ? null : account, createdAt: r.since, source: r.detail ?? null }))) : null,
+      h('h3', {}, 'Its bounces for this account'),
+      bounces.length
+        ? h('ul', {}, bounces.map((b) => h('li', {}, h('a', { href: `#/a/${a}/bounce/${b.id}` }, `${fmtTime(b.createdAt)} · ${b.type} · ${b.category.replace(/_/g, ' ')} · ${b.reason}`))))
+        : h('p', { class: 'empty' }, !own && sup.length ? 'None: it never bounced for this account; it is suppressed globally only, so it has no hard-bounce reason here.' : 'None.'),
     );
   }
 

@@ -410,7 +410,7 @@ export const pgMigrations: PgMigration[] = [
   },
   {
     version: 6,
-    name: 'dashboard sessions (issue #16; SQLite 24)',
+    name: 'dashboard sessions (issue #16; SQLite 24); bounces by account in id order',
     sql: `
       CREATE TABLE dashboard_sessions (
         id_hash     TEXT PRIMARY KEY,
@@ -421,6 +421,8 @@ export const pgMigrations: PgMigration[] = [
         expires_at  BIGINT NOT NULL
       );
       CREATE INDEX dashboard_sessions_expires ON dashboard_sessions(expires_at);
+      -- An account's bounces a page at a time (GET /v1/bounces?account=...), as in SQLite 24.
+      CREATE INDEX bounces_account_id ON bounces(account_id, id);
     `,
   },
 ];
