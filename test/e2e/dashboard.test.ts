@@ -34,6 +34,9 @@ const keys: Record<string, string> = {};
 /** Every URL any page asked for: none may leave 127.0.0.1. */
 const requested: string[] = [];
 let dsnSeq = 0;
+const pageErrors: string[] = [];
+/** Run in every page before its own scripts: a CSP refusal becomes a console error the test sees. */
+const REPORT_CSP = `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + (e.blockedURI || 'inline')));`;
 
 async function adminApi<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const r = await fetch(`${base}${path}`, {
@@ -66,8 +69,14 @@ async function bounce(account: string, recipients: string[]): Promise<void> {
 
 async function newPage(viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport, baseURL: base });
+  await context.addInitScript(REPORT_CSP);
   const page = await context.newPage();
   page.on('request', (r) => requested.push(r.url()));
+  // A script error, or anything the Content-Security-Policy refused, is a failure.
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of (401|403|404)/.test(m.text())) pageErrors.push(m.text());
+  });
   return { context, page };
 }
 
@@ -294,6 +303,30 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await admin.page.getByLabel('API key').waitFor();
     expect(await admin.context.cookies()).toEqual([]);
     await admin.context.close();
+  });
+
+  it('the browser enforces the Content-Security-Policy: an injected inline script does not run', async () => {
+    // Its own context, without the page-error listener: the refusal is what this test wants.
+    const context = await browser.newContext({ baseURL: base });
+    await context.addInitScript(REPORT_CSP);
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => refused.push(m.text()));
+    const res = await page.goto('/dashboard/');
+    expect(res!.headers()['content-security-policy']).toContain("script-src 'self'");
+    const ran = await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.injected = 1';
+      document.body.appendChild(s);
+      return (window as unknown as { injected?: number }).injected === 1;
+    });
+    expect(ran).toBe(false);
+    await expect.poll(() => refused.join('\n')).toMatch(/CSP violation: script-src-elem inline/);
+    await context.close();
+  });
+
+  it('met no script error and nothing refused by the Content-Security-Policy', () => {
+    expect(pageErrors).toEqual([]);
   });
 
   it('asked for nothing outside 127.0.0.1', () => {
