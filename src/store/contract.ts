@@ -233,8 +233,22 @@ export interface BounceQuery {
   limit?: number;
 }
 
+/** Bounces of one UTC day, of one type and category (the dashboard's trends, issue #16). */
+export interface BounceDay {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  type: BounceType;
+  category: Category;
+  count: number;
+}
+
 export interface BounceRepo {
   insert(messageRow: number, bounce: BounceInput): Promise<number>;
+  /**
+   * The account's bounces since `since`, counted per UTC day, type and category, days in order
+   * (at most days x types x categories rows, whatever the volume).
+   */
+  daily(accountId: string, since: number): Promise<BounceDay[]>;
   get(id: number): Promise<BounceRecord | null>;
   list(query: BounceQuery): Promise<BounceRecord[]>;
   /** The delivery evidence recorded from this bounce. */

@@ -30,7 +30,12 @@ describe('bounces of one account, by page', () => {
     expect(first.map((b) => b.createdAt)).toEqual(Array.from({ length: 50 }, (_, i) => T + 30 + i * 3));
     const next = await s.bounces.list({ accountId: 'acme', since: T + 30, after: first.at(-1)!.id, limit: 50 });
     expect(next[0]!.createdAt).toBe(T + 180);
+    // Per UTC day, type and category, for the trends chart.
+    expect(await s.bounces.daily('acme', T + 30)).toEqual([{ day: '2026-12-01', type: 'hard', category: 'unknown_user', count: 190 }]);
+    expect(await s.bounces.daily('nobody', 0)).toEqual([]);
     await s.close();
+    const daily = readRows<{ detail: string }>(dir, `EXPLAIN QUERY PLAN SELECT count(*) FROM bounces WHERE account_id = ? AND created_at >= ? GROUP BY type`, 'acme', T);
+    expect(daily.map((p) => p.detail).join('; ')).toMatch(/USING (COVERING )?INDEX bounces_account_created \(account_id=\? AND created_at>\?\)/);
     for (const where of ['id > ? AND account_id = ?', 'id > ? AND account_id = ? AND created_at >= ?']) {
       const params = [0, 'acme', ...(where.includes('created_at') ? [T] : [])];
       const plan = readRows<{ detail: string }>(dir, `EXPLAIN QUERY PLAN SELECT * FROM bounces WHERE ${where} ORDER BY id LIMIT ?`, ...params, 50);

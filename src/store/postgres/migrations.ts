@@ -423,6 +423,9 @@ export const pgMigrations: PgMigration[] = [
       CREATE INDEX dashboard_sessions_expires ON dashboard_sessions(expires_at);
       -- An account's bounces a page at a time (GET /v1/bounces?account=...), as in SQLite 24.
       CREATE INDEX bounces_account_id ON bounces(account_id, id);
+      -- The dashboard's trends: an account's bounces of the last days, counted per day
+      -- (BounceRepo.daily reads that range only, not the account's whole history).
+      CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
 ];

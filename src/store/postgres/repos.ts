@@ -337,6 +337,19 @@ export class PgBounces implements C.BounceRepo {
     );
   }
 
+  daily(accountId: string, since: number): Promise<C.BounceDay[]> {
+    return this.c.run(async (q) =>
+      (
+        await all(
+          q,
+          `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, type, category, count(*)::int AS n
+             FROM bounces WHERE account_id = $1 AND created_at >= $2 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+          [accountId, since],
+        )
+      ).map((r) => ({ day: r.day as string, type: r.type as C.BounceDay['type'], category: r.category as C.BounceDay['category'], count: Number(r.n) })),
+    );
+  }
+
   evidence(bounceId: number): Promise<Array<C.EvidenceRecord & { deliveryId: number }>> {
     return this.c.run(async (q) =>
       (await all(q, `SELECT * FROM evidence WHERE bounce_id = $1 ORDER BY id`, [bounceId])).map((r) => ({ ...R.toEvidence(r), deliveryId: r.delivery_id as number })),

@@ -591,6 +591,9 @@ export const sqliteMigrations: Migration[] = [
       -- bounces page): without it SQLite read every bounce of the account through
       -- bounces_account_recipient and sorted them (476 ms for the first 50 of 100,000; 0.5 ms with it).
       CREATE INDEX bounces_account_id ON bounces(account_id, id);
+      -- The dashboard's trends: an account's bounces of the last days, counted per day
+      -- (BounceRepo.daily reads that range only, not the account's whole history).
+      CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
 ];

@@ -223,6 +223,17 @@ export class SqliteBounces implements C.BounceRepo {
     return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toBounce));
   }
 
+  daily(accountId: string, since: number): Promise<C.BounceDay[]> {
+    return this.c.g.read(() =>
+      (this.c.s.bouncesDaily.all(accountId, since) as Array<{ day: string; type: C.BounceDay['type']; category: C.BounceDay['category']; n: number }>).map((r) => ({
+        day: r.day,
+        type: r.type,
+        category: r.category,
+        count: r.n,
+      })),
+    );
+  }
+
   evidence(bounceId: number): Promise<Array<C.EvidenceRecord & { deliveryId: number }>> {
     return this.c.g.read(() =>
       (this.c.s.evidenceOfBounce.all(bounceId) as R.Row[]).map((r) => ({ ...R.toEvidence(r), deliveryId: r.delivery_id as number })),

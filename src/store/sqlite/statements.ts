@@ -265,6 +265,12 @@ export function prepareStatements(db: Database.Database) {
     keysOf: p(`SELECT * FROM api_keys WHERE account_id IS ? ORDER BY created_at, id`),
     revokeKey: p(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id IS ? AND revoked_at IS NULL`),
 
+    // -- the dashboard's trends: an account's bounces per UTC day, type and category (a range of bounces_account_created)
+    bouncesDaily: p(
+      `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, type, category, count(*) AS n
+         FROM bounces WHERE account_id = ? AND created_at >= ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    ),
+
     // -- dashboard sessions ---------------------------------------------------------------------
     insertSession: p(`INSERT INTO dashboard_sessions (id_hash, key_id, account_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
     // An account session lives only while its key does (admin sessions have no api_keys row).

@@ -1,6 +1,7 @@
-// The store contract for dashboard sessions (issue #16), on SQLite and on a real PostgreSQL
-// (test/helpers/postgres.ts; fails rather than skips in CI): found by the hash of the cookie
-// while unexpired, ended by sign-out, by expiry, and by revoking the key they were opened with.
+// The store contract for what the dashboard adds (issue #16), on SQLite and on a real
+// PostgreSQL (test/helpers/postgres.ts; fails rather than skips in CI): sessions found by the
+// hash of the cookie while unexpired, ended by sign-out, by expiry, and by revoking the key they
+// were opened with; an account's bounces counted per UTC day, type and category.
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardSession, Store } from '../../src/store/contract.js';
@@ -15,7 +16,7 @@ const dirs: string[] = [];
 let server: PgServer | null = null;
 let dbs = 0;
 const pgMissing = postgresMissing();
-if (pgMissing && !inCI) console.warn(`SKIPPED: the PostgreSQL half of test/store/contract-sessions.test.ts: ${pgMissing}`);
+if (pgMissing && !inCI) console.warn(`SKIPPED: the PostgreSQL half of test/store/contract-dashboard.test.ts: ${pgMissing}`);
 
 const backends: Array<{ name: string; fresh: () => Promise<Store> }> = [
   {
@@ -102,5 +103,30 @@ describe.each(backends)('dashboard sessions on $name', (backend) => {
     expect(await s.sessions.prune(T + HOUR)).toBe(0);
     expect(await s.sessions.find('new', T + 2 * HOUR)).not.toBeNull();
     expect(await s.sessions.delete('old')).toBe(false);
+  });
+
+  it('counts an account\'s bounces per UTC day, type and category, from `since`, days in order', async () => {
+    const s = await backend.fresh();
+    const [row] = await s.messages.insert([{ receivedAt: T, source: 'smtp', mailFrom: '', rcptTo: ['b@bounces.test'], remoteIp: null, helo: null, raw: Buffer.from('x\r\n') }]);
+    const DAY = 24 * HOUR;
+    const day0 = Date.UTC(2026, 10, 30);
+    const add = (at: number, accountId: string, type: 'hard' | 'soft', category: 'unknown_user' | 'mailbox_full') =>
+      s.bounces.insert(row!, {
+        createdAt: at, accountId, messageId: 'm', recipient: 'r@example.org', reportedRecipient: null, kind: 'bounce', action: 'failed',
+        status: null, reason: 'x', hardbounce: type === 'hard', category, type, rule: 't', detector: 't', replyCode: null, diagnostic: null,
+        remoteMta: null, reportingMta: null, originalMessageId: null, feedbackType: null, verified: true, warning: null,
+      });
+    await add(day0 - 1, 'acme', 'hard', 'unknown_user'); // before `since`
+    await add(day0, 'acme', 'hard', 'unknown_user');
+    await add(day0 + DAY - 1, 'acme', 'hard', 'unknown_user'); // the last ms of the same UTC day
+    await add(day0 + 5 * HOUR, 'acme', 'soft', 'mailbox_full');
+    await add(day0 + DAY, 'acme', 'hard', 'unknown_user');
+    await add(day0 + DAY, 'other', 'hard', 'unknown_user');
+    expect(await s.bounces.daily('acme', day0)).toEqual([
+      { day: '2026-11-30', type: 'hard', category: 'unknown_user', count: 2 },
+      { day: '2026-11-30', type: 'soft', category: 'mailbox_full', count: 1 },
+      { day: '2026-12-01', type: 'hard', category: 'unknown_user', count: 1 },
+    ]);
+    expect(await s.bounces.daily('nobody', 0)).toEqual([]);
   });
 });
