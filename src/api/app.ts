@@ -11,6 +11,7 @@ import { CSRF_HEADER, sessionIdFrom, Sessions } from './session.js';
 import { appealRoutes } from './routes/appeals.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { sessionRoutes } from './routes/session.js';
+import { trendRoutes } from './routes/trends.js';
 import type { DashboardSession } from '../store/contract.js';
 import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -312,6 +313,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   // Issue #16: the dashboard's sign-in, the admin's appeals list, the static app.
   sessionRoutes(app, ctx);
   appealRoutes(app, ctx);
+  trendRoutes(app, ctx);
   dashboardRoutes(app, ctx);
   return app;
 }

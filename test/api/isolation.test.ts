@@ -32,6 +32,7 @@ const cases: Case[] = [
   ['POST', '/v1/suppressions/import', () => '/v1/suppressions/import?account=beta', `${A}\n`, 'text/plain'],
   ['GET', '/v1/bounces', () => '/v1/bounces?account=beta'],
   ['GET', '/v1/appeals', () => '/v1/appeals?account=beta'],
+  ['GET', '/v1/accounts/{id}/trends', () => '/v1/accounts/beta/trends'],
   // The dashboard's session routes act on the request's own session only: a key has none.
   ['GET', '/v1/session', () => '/v1/session'],
   ['DELETE', '/v1/session', () => '/v1/session'],
