@@ -177,6 +177,30 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await context.close();
   });
 
+  it('draws the trends chart from the seeded numbers, with the same numbers in a table', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, keys.acme!);
+    await page.getByRole('link', { name: 'Trends' }).click();
+    const chart = page.getByRole('img', { name: /^Daily sends and bounces over the last 90 days/ });
+    const canvas = chart.locator('canvas');
+    await canvas.waitFor();
+    expect((await canvas.boundingBox())!.width).toBeGreaterThan(500);
+    // The chart's legend (uPlot) gives the values under the cursor: today's, at the right end.
+    const box = (await page.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    await expect.poll(() => chart.locator('.u-legend').textContent()).toMatch(/sends\s*200.*hard\s*8.*soft\s*0/);
+    await page.getByText('The numbers, day by day').click();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await page.getByRole('table', { name: 'Daily figures' }).getByRole('row').filter({ hasText: today }).textContent()).toBe(`${today}200800`);
+    expect(await page.getByRole('table', { name: 'Bounces by category' }).textContent()).toContain('unknown user8100.0 %');
+    await shot(page, 'trends');
+    await page.setViewportSize(PHONE);
+    await page.reload();
+    await canvas.waitFor();
+    await shot(page, 'trends-phone');
+    await context.close();
+  });
+
   it('unbounces a suppression with a confirmation and a required note; the audit keeps the note', async () => {
     const { context, page } = await newPage();
     await signIn(page, keys.acme!);

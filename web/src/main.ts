@@ -4,6 +4,8 @@
 // another account's data gets 404).
 import './style.css';
 import { REMOVABLE_REASONS, SUPPRESSION_REASONS } from '../../src/domain/suppressions.js';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import { api, ApiFailure, current, q, resume, signIn, signOut, whenSignedOut } from './api.js';
 import { fmtTime, h, mount, pct, type Child } from './dom.js';
 
@@ -104,6 +106,8 @@ async function route(): Promise<void> {
       const health = await showBanner(account);
       renderTop(account);
       switch (parts[2]) {
+        case 'trends':
+          return await trendsPage(account);
         case 'bounces':
           return await bouncesPage(account, parts[3]);
         case 'bounce':
@@ -144,6 +148,7 @@ function renderTop(account?: string): void {
     const a = encodeURIComponent(account);
     nav.push(
       link(`#/a/${a}/health`, 'Health'),
+      link(`#/a/${a}/trends`, 'Trends'),
       link(`#/a/${a}/bounces`, 'Bounces'),
       link(`#/a/${a}/suppressions`, 'Suppressions'),
       link(`#/a/${a}/appeal`, 'Appeal'),
@@ -283,6 +288,80 @@ function healthPage(account: string, health: Health): void {
         f ? [h('dt', {}, 'Sends this month'), h('dd', {}, f.sends), h('dt', {}, 'Cancelled campaigns'), h('dd', {}, f.cancelledCampaigns)] : null,
       ),
     ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Trends: 90 days of sends and bounces (uPlot), bounces by category
+
+interface Trends {
+  days: string[];
+  sends: number[];
+  bounces: { hard: number[]; soft: number[]; pending: number[] };
+  categories: Record<string, number>;
+}
+
+async function trendsPage(account: string): Promise<void> {
+  title(`Trends of ${account}`);
+  const t = await api<Trends>('GET', `/v1/accounts/${encodeURIComponent(account)}/trends?days=90`);
+  const chart = h('div', { class: 'chart', role: 'img', 'aria-label': `Daily sends and bounces over the last ${t.days.length} days; the numbers are in the table below` });
+  const total = Object.values(t.categories).reduce((a, b) => a + b, 0);
+  const active = t.days.map((d, i) => ({ d, i })).filter(({ i }) => t.sends[i]! + t.bounces.hard[i]! + t.bounces.soft[i]! + t.bounces.pending[i]! > 0);
+  mount(
+    main(),
+    h('h1', {}, `Trends: ${account}`),
+    h('p', {}, `The last ${t.days.length} days (UTC): sends on the left axis, bounces on the right one.`),
+    h('section', { class: 'card' }, chart),
+    h('h2', {}, 'Bounces by category'),
+    total === 0
+      ? h('p', { class: 'empty' }, 'No bounces in this period.')
+      : h(
+          'table',
+          {},
+          h('caption', {}, 'Bounces by category'),
+          h('thead', {}, h('tr', {}, ['Category', 'Bounces', 'Share'].map((x) => h('th', { scope: 'col' }, x)))),
+          h(
+            'tbody',
+            {},
+            Object.entries(t.categories)
+              .filter(([, n]) => n > 0)
+              .sort((a, b) => b[1] - a[1])
+              .map(([c, n]) => h('tr', {}, h('td', {}, c.replace(/_/g, ' ')), h('td', {}, n), h('td', {}, pct(n / total, 1)))),
+          ),
+        ),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'The numbers, day by day'),
+      active.length === 0
+        ? h('p', { class: 'empty' }, 'Nothing sent or bounced in this period.')
+        : h(
+            'table',
+            {},
+            h('caption', {}, 'Daily figures'),
+            h('thead', {}, h('tr', {}, ['Day', 'Sends', 'Hard', 'Soft', 'Pending'].map((x) => h('th', { scope: 'col' }, x)))),
+            h('tbody', {}, active.map(({ d, i }) => h('tr', {}, h('td', {}, d), h('td', {}, t.sends[i]!), h('td', {}, t.bounces.hard[i]!), h('td', {}, t.bounces.soft[i]!), h('td', {}, t.bounces.pending[i]!)))),
+          ),
+    ),
+  );
+  // uPlot draws on a canvas; each series has its own dash as well as its own colour.
+  const width = Math.max(280, chart.clientWidth);
+  new uPlot(
+    {
+      width,
+      height: width < 500 ? 220 : 300,
+      scales: { x: { time: true }, n: {}, b: {} },
+      axes: [{}, { scale: 'n', label: 'sends' }, { scale: 'b', side: 1, label: 'bounces', grid: { show: false } }],
+      series: [
+        { label: 'day' },
+        { label: 'sends', scale: 'n', stroke: '#0a58ca', width: 2 },
+        { label: 'hard', scale: 'b', stroke: '#cf222e', width: 2, dash: [8, 4] },
+        { label: 'soft', scale: 'b', stroke: '#9a6700', width: 2, dash: [2, 3] },
+        { label: 'pending', scale: 'b', stroke: '#57606a', width: 1, dash: [12, 3, 2, 3] },
+      ],
+    },
+    [t.days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), t.sends, t.bounces.hard, t.bounces.soft, t.bounces.pending],
+    chart,
   );
 }
 
