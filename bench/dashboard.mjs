@@ -1,6 +1,6 @@
 // The dashboard's time to first render (issue #16): how long after navigation Chromium shows
-// the health page (banner and rate bars drawn from the API's answers), the bounces page and the
-// suppressions page, on an empty store (the baseline, measured in the same run) and on one
+// the health page (banner and rate bars drawn from the API's answers), the trends chart, the
+// bounces page and the suppressions page, on an empty store (the baseline, measured in the same run) and on one
 // holding 1 M suppressions and 100 k bounces for the account. Medians of --runs loads each; the
 // ratio seeded / baseline is the figure (a benchmark, nothing asserted). Also the page weight.
 //
@@ -73,6 +73,7 @@ async function measure(browser, base, key) {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   const pages = {
     health: [`/dashboard/#/a/${ACCOUNT}/health`, () => page.getByRole('img', { name: /^Hard bounces:/ }).waitFor()],
+    trends: [`/dashboard/#/a/${ACCOUNT}/trends`, () => page.locator('main canvas').waitFor()],
     bounces: [`/dashboard/#/a/${ACCOUNT}/bounces`, () => page.getByRole('heading', { name: `Bounces: ${ACCOUNT}` }).waitFor()],
     suppressions: [`/dashboard/#/a/${ACCOUNT}/suppressions`, () => page.locator('main table, main .empty').first().waitFor()],
   };
