@@ -492,6 +492,11 @@ export interface FailureRepo {
   /** The account's hard marketing failures (the profile replay). */
   hardOf(accountId: string): Promise<Array<{ deliveryId: number; recipient: string; category: string | null; at: number }>>;
   list(accountId: string): Promise<FailureRecord[]>;
+  /**
+   * A campaign's failed recipients (the dashboard's "Campaign recipients -> Bounced"), by
+   * delivery id, a page at a time: those after `afterDeliveryId`, at most `limit`.
+   */
+  ofCampaign(accountId: string, campaign: string, afterDeliveryId: number, limit: number): Promise<FailureRecord[]>;
 }
 
 export interface ContactReport {

@@ -129,4 +129,28 @@ describe.each(backends)('dashboard sessions on $name', (backend) => {
     ]);
     expect(await s.bounces.daily('nobody', 0)).toEqual([]);
   });
+
+  it("pages a campaign's failed recipients by delivery id", async () => {
+    const s = await backend.fresh();
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const change = await s.deliveries.applyEvidence(
+        { accountId: 'acme', messageId: `spring/m${i}`, recipient: `r${i}@example.org`, at: T, source: 'dsn', state: 'hard', status: '5.1.1', reason: 'userunknown', category: 'unknown_user', diagnostic: null, qid: null, dedupKey: `d${i}`, countsAsSend: false },
+        null,
+        T,
+      );
+      ids.push(change!.deliveryId);
+      await s.failures.record({
+        deliveryId: change!.deliveryId, accountId: 'acme', recipient: `r${i}@example.org`, channel: 'marketing', campaign: i === 4 ? 'other' : 'spring',
+        state: i === 1 ? 'soft' : 'hard', reason: 'userunknown', category: 'unknown_user', addressReason: true, at: T,
+      });
+    }
+    const first = await s.failures.ofCampaign('acme', 'spring', 0, 2);
+    expect(first.map((f) => f.recipient)).toEqual(['r0@example.org', 'r1@example.org']);
+    expect(first[1]).toMatchObject({ state: 'soft', campaign: 'spring', deliveryId: ids[1] });
+    const next = await s.failures.ofCampaign('acme', 'spring', first[1]!.deliveryId, 2);
+    expect(next.map((f) => f.recipient)).toEqual(['r2@example.org', 'r3@example.org']);
+    expect(await s.failures.ofCampaign('acme', 'spring', next[1]!.deliveryId, 2)).toEqual([]);
+    expect(await s.failures.ofCampaign('beta', 'spring', 0, 10)).toEqual([]);
+  });
 });

@@ -741,6 +741,16 @@ export class PgFailures implements C.FailureRepo {
   list(accountId: string): Promise<C.FailureRecord[]> {
     return this.c.run(async (q) => (await all(q, `SELECT * FROM delivery_failures WHERE account_id = $1 ORDER BY delivery_id`, [accountId])).map(R.toFailure));
   }
+
+  ofCampaign(accountId: string, campaign: string, afterDeliveryId: number, limit: number): Promise<C.FailureRecord[]> {
+    return this.c.run(async (q) =>
+      (
+        await all(q, `SELECT * FROM delivery_failures WHERE account_id = $1 AND campaign = $2 AND delivery_id > $3 ORDER BY delivery_id LIMIT $4`, [
+          accountId, campaign, afterDeliveryId, limit,
+        ])
+      ).map(R.toFailure),
+    );
+  }
 }
 
 export class PgReports implements C.ReportRepo {

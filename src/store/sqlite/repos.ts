@@ -545,6 +545,10 @@ export class SqliteFailures implements C.FailureRepo {
   list(accountId: string): Promise<C.FailureRecord[]> {
     return this.c.g.read(() => (this.c.s.listFailures.all(accountId) as R.Row[]).map(R.toFailure));
   }
+
+  ofCampaign(accountId: string, campaign: string, afterDeliveryId: number, limit: number): Promise<C.FailureRecord[]> {
+    return this.c.g.read(() => (this.c.s.campaignFailures.all(accountId, campaign, afterDeliveryId, limit) as R.Row[]).map(R.toFailure));
+  }
 }
 
 /** Adds (sign 1) or takes out (sign -1) a failure row's contribution to the counters. */

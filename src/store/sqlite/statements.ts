@@ -271,6 +271,9 @@ export function prepareStatements(db: Database.Database) {
          FROM bounces WHERE account_id = ? AND created_at >= ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
     ),
 
+    // A campaign's failures by page: a range of delivery_failures_campaign (its rowid is the delivery id).
+    campaignFailures: p(`SELECT * FROM delivery_failures WHERE account_id = ? AND campaign = ? AND delivery_id > ? ORDER BY delivery_id LIMIT ?`),
+
     // -- dashboard sessions ---------------------------------------------------------------------
     insertSession: p(`INSERT INTO dashboard_sessions (id_hash, key_id, account_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
     // An account session lives only while its key does (admin sessions have no api_keys row).
