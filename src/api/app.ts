@@ -12,6 +12,7 @@ import { appealRoutes } from './routes/appeals.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { sessionRoutes } from './routes/session.js';
 import { trendRoutes } from './routes/trends.js';
+import { campaignRoutes } from './routes/campaigns.js';
 import type { DashboardSession } from '../store/contract.js';
 import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -314,6 +315,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   sessionRoutes(app, ctx);
   appealRoutes(app, ctx);
   trendRoutes(app, ctx);
+  campaignRoutes(app, ctx);
   dashboardRoutes(app, ctx);
   return app;
 }

@@ -33,6 +33,7 @@ const cases: Case[] = [
   ['GET', '/v1/bounces', () => '/v1/bounces?account=beta'],
   ['GET', '/v1/appeals', () => '/v1/appeals?account=beta'],
   ['GET', '/v1/accounts/{id}/trends', () => '/v1/accounts/beta/trends'],
+  ['GET', '/v1/accounts/{id}/campaigns/{campaign}/bounced', () => '/v1/accounts/beta/campaigns/spring/bounced'],
   // The dashboard's session routes act on the request's own session only: a key has none.
   ['GET', '/v1/session', () => '/v1/session'],
   ['DELETE', '/v1/session', () => '/v1/session'],

@@ -1,5 +1,6 @@
-// GET /v1/accounts/:id/trends (issue #16): daily sends and bounces by type, and bounces by
-// category, from bounces made by the real pipeline (the s02 Postfix DSN, 550 5.1.1).
+// The dashboard's reads (issue #16), over bounces made by the real pipeline (the s02 Postfix
+// DSN, 550 5.1.1): GET /v1/accounts/:id/trends (daily sends and bounces by type, bounces by
+// category) and GET /v1/accounts/:id/campaigns/:campaign/bounced (a campaign's recipients).
 import { afterEach, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/domain/index.js';
 import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
@@ -36,5 +37,19 @@ describe('trends', () => {
     // Bounds: 1 to 366 days.
     expect((await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/trends?days=367', headers: bearer(acme!) })).statusCode).toBe(400);
     expect((await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/trends', headers: bearer(acme!) })).json().days).toHaveLength(90);
+  });
+
+  it("lists a campaign's bounced recipients with type, reason and category, by page", async () => {
+    fx = await apiFixture();
+    const { acme } = await withAccounts(fx, 'acme');
+    await fx.bounce('acme', 'spring/m-1');
+    await fx.bounce('acme', 'autumn/m-2');
+    const r = await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/campaigns/spring/bounced?limit=1', headers: bearer(acme!) });
+    expect(r.statusCode, r.body).toBe(200);
+    const page = r.json() as { items: Array<Record<string, unknown>>; next: string | null };
+    expect(page.items).toEqual([{ recipient: 'rcpt-550-5.1.1@reject.test', type: 'hard', reason: 'userunknown', category: 'unknown_user', at: expect.any(Number), channel: 'marketing' }]);
+    const next = await fx.app.inject({ method: 'GET', url: `/v1/accounts/acme/campaigns/spring/bounced?limit=1&cursor=${page.next}`, headers: bearer(acme!) });
+    expect(next.json()).toEqual({ items: [], next: null });
+    expect((await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/campaigns/winter/bounced', headers: bearer(acme!) })).json()).toEqual({ items: [], next: null });
   });
 });
