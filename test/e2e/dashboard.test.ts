@@ -174,6 +174,18 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await expect.poll(() => raw.textContent()).toContain('Final-Recipient: rfc822; gone3@reject.test');
     expect(await page.locator('dl').textContent()).toContain('550 5.1.1 <gone3@reject.test>: Recipient address rejected: User unknown');
     await shot(page, 'bounce-explained');
+    // Campaign recipients -> Bounced -> one contact -> its explanation.
+    await page.getByRole('link', { name: 'Bounces' }).click();
+    await page.getByLabel('Campaign recipients → Bounced: campaign').fill('spring');
+    await page.getByRole('button', { name: 'Show bounced recipients' }).click();
+    const recipients = page.getByRole('table', { name: 'Bounced recipients of spring' });
+    await recipients.waitFor();
+    expect(await recipients.getByRole('row').count()).toBe(9); // the heading and the 8 bounced
+    expect(await recipients.getByRole('row').filter({ hasText: 'gone7@reject.test' }).textContent()).toMatch(/hardunknown useruserunknown/);
+    await shot(page, 'campaign-bounced');
+    await recipients.getByRole('link', { name: 'gone7@reject.test' }).click();
+    await page.getByRole('link', { name: / · hard · unknown user · userunknown$/ }).click();
+    await page.getByRole('heading', { name: 'Why gone7@reject.test bounced' }).waitFor();
     await context.close();
   });
 

@@ -112,6 +112,8 @@ async function route(): Promise<void> {
           return await bouncesPage(account, parts[3]);
         case 'bounce':
           return await bouncePage(account, Number(parts[3]));
+        case 'campaign':
+          return await campaignPage(account, parts[3] ?? '');
         case 'suppressions':
           return await suppressionsPage(account);
         case 'appeal':
@@ -378,9 +380,24 @@ async function bouncesPage(account: string, cursor?: string): Promise<void> {
     `/v1/bounces${q({ account, since: monthStart.getTime(), limit: 50, cursor })}`,
   );
   const a = encodeURIComponent(account);
+  const campaign = h('input', { id: 'campaign', type: 'text', name: 'campaign', required: true, maxlength: 200 });
+  const campaignForm = h(
+    'form',
+    {
+      class: 'card row',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        go(`#/a/${a}/campaign/${encodeURIComponent(campaign.value.trim())}`);
+      },
+    },
+    h('label', { for: 'campaign' }, 'Campaign recipients → Bounced: campaign'),
+    campaign,
+    h('button', { type: 'submit' }, 'Show bounced recipients'),
+  );
   mount(
     main(),
     h('h1', {}, `Bounces: ${account}`),
+    campaignForm,
     h('p', {}, 'This month, oldest first. Choose a recipient for the explanation.'),
     page.items.length === 0
       ? h('p', { class: 'empty' }, 'No bounces this month.')
@@ -404,13 +421,58 @@ async function bouncesPage(account: string, cursor?: string): Promise<void> {
                   h('td', {}, h('span', { class: `tag ${b.type}` }, b.type)),
                   h('td', {}, b.category.replace(/_/g, ' ')),
                   h('td', {}, b.reason),
-                  h('td', { class: 'small' }, b.messageId ?? ''),
+                  h('td', { class: 'small' }, campaignLink(a, b.messageId)),
                 ),
               ),
             ),
           ),
         ),
     page.next ? h('p', {}, h('a', { href: `#/a/${a}/bounces/${encodeURIComponent(page.next)}` }, 'Next page →')) : null,
+  );
+}
+
+/** The message reference `[o2o:]<campaign>/<message>` with its campaign linked to the campaign's bounced recipients. */
+function campaignLink(a: string, messageId: string | null): Child {
+  const m = messageId ? /^(?:o2o:)?([^/]+)\/(.+)$/.exec(messageId) : null;
+  if (!m) return messageId ?? '';
+  return [h('a', { href: `#/a/${a}/campaign/${encodeURIComponent(m[1]!)}` }, m[1]!), `/${m[2]}`];
+}
+
+/** A campaign's bounced recipients, as the sending tool's Recipients tab shows them; each opens the contact. */
+async function campaignPage(account: string, campaign: string, cursor?: string): Promise<void> {
+  title(`Campaign ${campaign}`);
+  const page = await api<{ items: Array<{ recipient: string; type: string; reason: string | null; category: string | null; at: number }>; next: string | null }>(
+    'GET',
+    `/v1/accounts/${encodeURIComponent(account)}/campaigns/${encodeURIComponent(campaign)}/bounced${q({ limit: 100, cursor })}`,
+  );
+  const a = encodeURIComponent(account);
+  mount(
+    main(),
+    h('h1', {}, `Campaign ${campaign}: bounced recipients`),
+    page.items.length === 0
+      ? h('p', { class: 'empty' }, 'No recipient of this campaign bounced.')
+      : h(
+          'table',
+          {},
+          h('caption', {}, `Bounced recipients of ${campaign}`),
+          h('thead', {}, h('tr', {}, ['Recipient', 'Type', 'Category', 'Reason', 'When'].map((t) => h('th', { scope: 'col' }, t)))),
+          h(
+            'tbody',
+            {},
+            page.items.map((r) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, h('a', { href: `#/a/${a}/suppressions?address=${encodeURIComponent(r.recipient)}` }, r.recipient)),
+                h('td', {}, h('span', { class: `tag ${r.type}` }, r.type)),
+                h('td', {}, (r.category ?? '').replace(/_/g, ' ')),
+                h('td', {}, r.reason ?? ''),
+                h('td', {}, fmtTime(r.at)),
+              ),
+            ),
+          ),
+        ),
+    page.next ? h('p', {}, h('button', { type: 'button', onclick: () => campaignPage(account, campaign, page.next!) }, 'Next page')) : null,
   );
 }
 
