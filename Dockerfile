@@ -30,6 +30,8 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
+# The dashboard (issue #16): Vite builds web/ into dist/dashboard.
+COPY web ./web
 RUN npm run build
 
 # --- runtime ----------------------------------------------------------------------------------

@@ -8,6 +8,13 @@ import { Authenticator, RateLimiter, type Principal } from './auth.js';
 import { ApiError, errorBody, policyApiError, type ErrorCode } from './errors.js';
 import type { PolicyError } from '../policy/errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
+import { CSRF_HEADER, sessionIdFrom, Sessions } from './session.js';
+import { appealRoutes } from './routes/appeals.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { sessionRoutes } from './routes/session.js';
+import { trendRoutes } from './routes/trends.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import type { DashboardSession } from '../store/contract.js';
 import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bounceRoutes } from './routes/bounces.js';
@@ -67,6 +74,8 @@ export interface ApiDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** Set when the request was authenticated by the dashboard's session cookie (src/api/session.ts). */
+    dashSession: { id: string; session: DashboardSession } | null;
   }
   /** OpenAPI fields beside the validation schemas (src/api/openapi.ts reads them). */
   interface FastifySchema {
@@ -112,6 +121,13 @@ export interface RouteContext {
   accountNamed(req: FastifyRequest, requested: string | undefined): string;
   /** True when the account exists. */
   accountExists(id: string): Promise<boolean>;
+  /** Dashboard sessions (cookie sign-in). */
+  sessions: Sessions;
+  /**
+   * The per-client limit on failed authentications, for routes that check a key themselves
+   * (sign-in): `blocked` answers 429 and returns true past the limit; `failed` counts one.
+   */
+  authFailures: { blocked(req: FastifyRequest, reply: FastifyReply): boolean; failed(req: FastifyRequest, reply: FastifyReply): void };
 }
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message?: string, field?: string): FastifyReply {
@@ -192,6 +208,24 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         req.principal = principal;
         done();
       };
+      // The dashboard: no Authorization header but the session cookie (its own CSRF check).
+      if (req.headers.authorization === undefined) {
+        const sid = sessionIdFrom(req.headers.cookie);
+        if (sid !== null) {
+          sessions.check(sid, req.method, req.headers[CSRF_HEADER], t).then((r) => {
+            if (r.ok) {
+              req.dashSession = { id: sid, session: r.session };
+              return authorized(r.principal);
+            }
+            if (r.code === 'csrf_rejected') {
+              deps.log.warn({ evt: 'HTTP_CSRF_REJECTED', method: req.method, route: req.routeOptions.url }, 'state-changing dashboard request without its CSRF token');
+              return void sendError(reply, 'csrf_rejected');
+            }
+            authorized(null);
+          }, (err: unknown) => done(err as Error));
+          return;
+        }
+      }
       // A key seen lately is answered from memory (the hot path: no promise); else one read.
       const known = auth.cached(req.headers.authorization, t);
       if (known !== undefined) return authorized(known);
@@ -219,6 +253,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (!route.config?.quiet) route.onResponse = [...[route.onResponse ?? []].flat(), logRequest];
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('dashSession', null);
+  const sessions = new Sessions(deps.store.sessions, deps.adminKey ?? '');
 
   const accountExists = (id: string): Promise<boolean> => deps.store.accounts.exists(id);
   const accountNamed = (req: FastifyRequest, requested: string | undefined): string => {
@@ -246,6 +282,20 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       return id;
     },
     accountExists,
+    sessions,
+    authFailures: {
+      blocked(req, reply) {
+        if (!failureLimiter.enabled) return false;
+        const state = failureLimiter.check(req.ip, now(), false);
+        if (state.allowed) return false;
+        deps.metrics?.httpRateLimited.inc();
+        sendError(reply.headers(rateLimitHeaders(state)), 'rate_limited', 'Too many failed authentications from this address; retry after the time in Retry-After');
+        return true;
+      },
+      failed(req, reply) {
+        if (failureLimiter.enabled) reply.headers(rateLimitHeaders(failureLimiter.check(req.ip, now())));
+      },
+    },
   };
 
   app.setErrorHandler((err: Error & { validation?: unknown; validationContext?: string; statusCode?: number; code?: string }, req, reply) => {
@@ -296,5 +346,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   espRoutes(app, ctx);
   softLimitRoutes(app, ctx);
   exportRoutes(app, ctx);
+  // Issue #16: the dashboard's sign-in, the admin's appeals list, the static app.
+  sessionRoutes(app, ctx);
+  appealRoutes(app, ctx);
+  trendRoutes(app, ctx);
+  campaignRoutes(app, ctx);
+  dashboardRoutes(app, ctx);
   return app;
 }

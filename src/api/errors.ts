@@ -10,6 +10,9 @@ export const ERRORS = {
   validation_failed: { status: 400, message: 'The request is not valid' },
   unauthorized: { status: 401, message: 'Missing or unknown API key (send Authorization: Bearer <key>)' },
   forbidden: { status: 403, message: 'This key may not do that (admin only)' },
+  // A cookie-borne (dashboard) request that changes something without the session's
+  // X-CSRF-Token (src/api/session.ts).
+  csrf_rejected: { status: 403, message: 'Missing or wrong X-CSRF-Token for this session' },
   not_found: { status: 404, message: 'Not found' },
   conflict: { status: 409, message: 'Already exists' },
   // A webhook URL the daemon will not call (http.webhookAllowPrivateDestinations): refused when
@@ -20,6 +23,8 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: 'Unsupported Content-Type' },
   rate_limited: { status: 429, message: 'Too many requests for this key; retry after the time in Retry-After' },
   internal: { status: 500, message: 'Internal error' },
+  // The dashboard's files were not built (npm run build makes dist/dashboard).
+  dashboard_unavailable: { status: 503, message: 'The dashboard is not built (npm run build)' },
   policy_unavailable: { status: 503, message: 'The policy service is not available' },
   // Connected inboxes need inboxes.credentialKey (credentials are stored encrypted only).
   inboxes_unavailable: { status: 503, message: 'Connected inboxes are not configured (inboxes.credentialKey)' },

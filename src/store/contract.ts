@@ -237,8 +237,22 @@ export interface BounceQuery {
   limit?: number;
 }
 
+/** Bounces of one UTC day, of one type and category (the dashboard's trends, issue #16). */
+export interface BounceDay {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  type: BounceType;
+  category: Category;
+  count: number;
+}
+
 export interface BounceRepo {
   insert(messageRow: number, bounce: BounceInput): Promise<number>;
+  /**
+   * The account's bounces since `since`, counted per UTC day, type and category, days in order
+   * (at most days x types x categories rows, whatever the volume).
+   */
+  daily(accountId: string, since: number): Promise<BounceDay[]>;
   get(id: number): Promise<BounceRecord | null>;
   list(query: BounceQuery): Promise<BounceRecord[]>;
   /** The delivery evidence recorded from this bounce. */
@@ -497,6 +511,11 @@ export interface FailureRepo {
   list(accountId: string): Promise<FailureRecord[]>;
   /** The account's soft failures of the address at or after `since` (the soft-bounce limit's count). */
   softSince(accountId: string, recipient: string, since: number): Promise<number>;
+  /**
+   * A campaign's failed recipients (the dashboard's "Campaign recipients -> Bounced"), by
+   * delivery id, a page at a time: those after `afterDeliveryId`, at most `limit`.
+   */
+  ofCampaign(accountId: string, campaign: string, afterDeliveryId: number, limit: number): Promise<FailureRecord[]>;
 }
 
 export interface ContactReport {
@@ -630,6 +649,39 @@ export interface KeyRepo {
   findByHash(hash: string): Promise<(ApiKeyRecord & { hash: string }) | null>;
   list(accountId: string | null): Promise<ApiKeyRecord[]>;
   revoke(accountId: string | null, keyId: string, now: number): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Dashboard sessions (issue #16): an API key exchanged for a cookie
+
+/**
+ * One signed-in dashboard session. The cookie's value is never stored, only its sha256
+ * (`idHash`), as API keys are: a copy of the database signs nobody in.
+ */
+export interface DashboardSession {
+  /** The key it was opened with: an api_keys id, or `admin:<fingerprint>` for the config's admin key. */
+  keyId: string;
+  /** null: an admin session. */
+  accountId: string | null;
+  /** The token state-changing requests must echo in X-CSRF-Token. */
+  csrf: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionRepo {
+  /** StoreError `conflict` for an idHash already stored. */
+  insert(idHash: string, session: DashboardSession): Promise<void>;
+  /**
+   * The session while it runs: null when unknown, expired (`expiresAt <= now`) or opened with
+   * an account key that has since been revoked (by the API or `bounced keys revoke` on
+   * another process: the session ends with its key).
+   */
+  find(idHash: string, now: number): Promise<DashboardSession | null>;
+  /** Sign-out; false when there was no such session. */
+  delete(idHash: string): Promise<boolean>;
+  /** Drops the expired sessions; returns how many. */
+  prune(now: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -969,6 +1021,7 @@ export interface Repositories {
   readonly audit: AuditRepo;
   readonly notifications: NotificationRepo;
   readonly keys: KeyRepo;
+  readonly sessions: SessionRepo;
   readonly events: EventRepo;
   readonly webhooks: WebhookRepo;
   readonly jobs: JobRepo;

@@ -3,7 +3,7 @@
 // true/false in PostgreSQL; JSON columns are text in both (the webhook body is sent as stored).
 import type {
   EspEventRecord,
-  AbuseReport, Account, ApiKeyRecord, Appeal, AuditRecord, BounceRecord, Campaign, ContactReport, DeliveryRecord,
+  AbuseReport, Account, ApiKeyRecord, Appeal, DashboardSession, AuditRecord, BounceRecord, Campaign, ContactReport, DeliveryRecord,
   DueDelivery, EvidenceRecord, FailureRecord, JobState, MessageSummary, Notification, PolicyState, StoredEvent,
   SuppressionHit, SuppressionRecord, TailCheckpoint, WebhookDelivery, WebhookEndpoint,
 } from './contract.js';
@@ -249,6 +249,14 @@ export const toKey = (r: Row): ApiKeyRecord => ({
   name: r.name,
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
+});
+
+export const toSession = (r: Row): DashboardSession => ({
+  keyId: r.key_id,
+  accountId: r.account_id,
+  csrf: r.csrf,
+  createdAt: Number(r.created_at),
+  expiresAt: Number(r.expires_at),
 });
 
 export const toEvent = (r: Row): StoredEvent => ({

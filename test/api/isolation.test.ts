@@ -39,6 +39,12 @@ const cases: Case[] = [
   ['DELETE', '/v1/accounts/{id}/soft-bounce-limit', () => '/v1/accounts/beta/soft-bounce-limit'],
   ['GET', '/v1/exports/{kind}', () => '/v1/exports/bounces?account=beta'],
   ['GET', '/v1/exports/{kind}', () => '/v1/exports/suppressions?account=beta'],
+  ['GET', '/v1/appeals', () => '/v1/appeals?account=beta'],
+  ['GET', '/v1/accounts/{id}/trends', () => '/v1/accounts/beta/trends'],
+  ['GET', '/v1/accounts/{id}/campaigns/{campaign}/bounced', () => '/v1/accounts/beta/campaigns/spring/bounced'],
+  // The dashboard's session routes act on the request's own session only: a key has none.
+  ['GET', '/v1/session', () => '/v1/session'],
+  ['DELETE', '/v1/session', () => '/v1/session'],
   ['GET', '/v1/bounces/{id}', () => `/v1/bounces/${ids.bounceB}`],
   ['GET', '/v1/bounces/{id}/report', () => `/v1/bounces/${ids.bounceB}/report`],
   ['GET', '/v1/accounts/{id}', () => '/v1/accounts/beta'],

@@ -532,4 +532,24 @@ export const pgMigrations: PgMigration[] = [
       CREATE INDEX suppressions_soft ON suppressions(created_at) WHERE reason = 'soft_bounce_limit';
     `,
   },
+  {
+    version: 6,
+    name: 'dashboard sessions (issue #16; SQLite 24); bounces by account in id order',
+    sql: `
+      CREATE TABLE dashboard_sessions (
+        id_hash     TEXT PRIMARY KEY,
+        key_id      TEXT NOT NULL,
+        account_id  TEXT,
+        csrf        TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        expires_at  BIGINT NOT NULL
+      );
+      CREATE INDEX dashboard_sessions_expires ON dashboard_sessions(expires_at);
+      -- An account's bounces a page at a time (GET /v1/bounces?account=...), as in SQLite 24.
+      CREATE INDEX bounces_account_id ON bounces(account_id, id);
+      -- The dashboard's trends: an account's bounces of the last days, counted per day
+      -- (BounceRepo.daily reads that range only, not the account's whole history).
+      CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
+    `,
+  },
 ];

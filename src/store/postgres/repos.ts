@@ -379,6 +379,19 @@ export class PgBounces implements C.BounceRepo {
     );
   }
 
+  daily(accountId: string, since: number): Promise<C.BounceDay[]> {
+    return this.c.run(async (q) =>
+      (
+        await all(
+          q,
+          `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, type, category, count(*)::int AS n
+             FROM bounces WHERE account_id = $1 AND created_at >= $2 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+          [accountId, since],
+        )
+      ).map((r) => ({ day: r.day as string, type: r.type as C.BounceDay['type'], category: r.category as C.BounceDay['category'], count: Number(r.n) })),
+    );
+  }
+
   evidence(bounceId: number): Promise<Array<C.EvidenceRecord & { deliveryId: number }>> {
     return this.c.run(async (q) =>
       (await all(q, `SELECT * FROM evidence WHERE bounce_id = $1 ORDER BY id`, [bounceId])).map((r) => ({ ...R.toEvidence(r), deliveryId: r.delivery_id as number })),
@@ -819,6 +832,16 @@ export class PgFailures implements C.FailureRepo {
   list(accountId: string): Promise<C.FailureRecord[]> {
     return this.c.run(async (q) => (await all(q, `SELECT * FROM delivery_failures WHERE account_id = $1 ORDER BY delivery_id`, [accountId])).map(R.toFailure));
   }
+
+  ofCampaign(accountId: string, campaign: string, afterDeliveryId: number, limit: number): Promise<C.FailureRecord[]> {
+    return this.c.run(async (q) =>
+      (
+        await all(q, `SELECT * FROM delivery_failures WHERE account_id = $1 AND campaign = $2 AND delivery_id > $3 ORDER BY delivery_id LIMIT $4`, [
+          accountId, campaign, afterDeliveryId, limit,
+        ])
+      ).map(R.toFailure),
+    );
+  }
 }
 
 export class PgReports implements C.ReportRepo {
@@ -1032,6 +1055,41 @@ export class PgKeys implements C.KeyRepo {
     return this.c.run(
       async (q) => (await count(q, `UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id IS NOT DISTINCT FROM $1 AND revoked_at IS NULL`, [accountId, keyId, now])) === 1,
     );
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class PgSessions implements C.SessionRepo {
+  constructor(private readonly c: PgCtx) {}
+
+  insert(idHash: string, x: C.DashboardSession): Promise<void> {
+    return this.c.run(async (q) => {
+      await all(q, `INSERT INTO dashboard_sessions (id_hash, key_id, account_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        idHash, x.keyId, x.accountId, x.csrf, x.createdAt, x.expiresAt,
+      ]);
+    });
+  }
+
+  find(idHash: string, now: number): Promise<C.DashboardSession | null> {
+    return this.c.run(async (q) => {
+      // An account session lives only while its key does (admin sessions have no api_keys row).
+      const r = await one(
+        q,
+        `SELECT s.* FROM dashboard_sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+          WHERE s.id_hash = $1 AND s.expires_at > $2 AND (s.account_id IS NULL OR (k.id IS NOT NULL AND k.revoked_at IS NULL))`,
+        [idHash, now],
+      );
+      return r ? R.toSession(r) : null;
+    });
+  }
+
+  delete(idHash: string): Promise<boolean> {
+    return this.c.run(async (q) => (await count(q, `DELETE FROM dashboard_sessions WHERE id_hash = $1`, [idHash])) === 1);
+  }
+
+  prune(now: number): Promise<number> {
+    return this.c.run((q) => count(q, `DELETE FROM dashboard_sessions WHERE expires_at <= $1`, [now]));
   }
 }
 
@@ -1312,6 +1370,7 @@ export class PgRepositories implements C.Repositories {
   private au?: PgAudit;
   private n?: PgNotifications;
   private k?: PgKeys;
+  private ss?: PgSessions;
   private e?: PgEvents;
   private w?: PgWebhooks;
   private j?: PgJobs;
@@ -1335,6 +1394,7 @@ export class PgRepositories implements C.Repositories {
   get audit() { return (this.au ??= new PgAudit(this.ctx)); }
   get notifications() { return (this.n ??= new PgNotifications(this.ctx)); }
   get keys() { return (this.k ??= new PgKeys(this.ctx)); }
+  get sessions() { return (this.ss ??= new PgSessions(this.ctx)); }
   get events() { return (this.e ??= new PgEvents(this.ctx)); }
   get webhooks() { return (this.w ??= new PgWebhooks(this.ctx)); }
   get jobs() { return (this.j ??= new PgJobs(this.ctx)); }

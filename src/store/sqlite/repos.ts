@@ -241,6 +241,17 @@ export class SqliteBounces implements C.BounceRepo {
     return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toBounce));
   }
 
+  daily(accountId: string, since: number): Promise<C.BounceDay[]> {
+    return this.c.g.read(() =>
+      (this.c.s.bouncesDaily.all(accountId, since) as Array<{ day: string; type: C.BounceDay['type']; category: C.BounceDay['category']; n: number }>).map((r) => ({
+        day: r.day,
+        type: r.type,
+        category: r.category,
+        count: r.n,
+      })),
+    );
+  }
+
   evidence(bounceId: number): Promise<Array<C.EvidenceRecord & { deliveryId: number }>> {
     return this.c.g.read(() =>
       (this.c.s.evidenceOfBounce.all(bounceId) as R.Row[]).map((r) => ({ ...R.toEvidence(r), deliveryId: r.delivery_id as number })),
@@ -590,6 +601,10 @@ export class SqliteFailures implements C.FailureRepo {
   list(accountId: string): Promise<C.FailureRecord[]> {
     return this.c.g.read(() => (this.c.s.listFailures.all(accountId) as R.Row[]).map(R.toFailure));
   }
+
+  ofCampaign(accountId: string, campaign: string, afterDeliveryId: number, limit: number): Promise<C.FailureRecord[]> {
+    return this.c.g.read(() => (this.c.s.campaignFailures.all(accountId, campaign, afterDeliveryId, limit) as R.Row[]).map(R.toFailure));
+  }
 }
 
 /** Adds (sign 1) or takes out (sign -1) a failure row's contribution to the counters. */
@@ -762,6 +777,33 @@ export class SqliteKeys implements C.KeyRepo {
 
   revoke(accountId: string | null, keyId: string, now: number): Promise<boolean> {
     return this.c.g.read(() => this.c.s.revokeKey.run(now, keyId, accountId).changes === 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class SqliteSessions implements C.SessionRepo {
+  constructor(private readonly c: Ctx) {}
+
+  insert(idHash: string, x: C.DashboardSession): Promise<void> {
+    return this.c.g.read(() => {
+      this.c.s.insertSession.run(idHash, x.keyId, x.accountId, x.csrf, x.createdAt, x.expiresAt);
+    });
+  }
+
+  find(idHash: string, now: number): Promise<C.DashboardSession | null> {
+    return this.c.g.read(() => {
+      const r = this.c.s.findSession.get(idHash, now) as R.Row | undefined;
+      return r ? R.toSession(r) : null;
+    });
+  }
+
+  delete(idHash: string): Promise<boolean> {
+    return this.c.g.read(() => this.c.s.deleteSession.run(idHash).changes === 1);
+  }
+
+  prune(now: number): Promise<number> {
+    return this.c.g.read(() => this.c.s.pruneSessions.run(now).changes);
   }
 }
 
@@ -959,6 +1001,7 @@ export class SqliteRepositories implements C.Repositories {
   private au?: SqliteAudit;
   private n?: SqliteNotifications;
   private k?: SqliteKeys;
+  private ss?: SqliteSessions;
   private e?: SqliteEvents;
   private w?: SqliteWebhooks;
   private j?: SqliteJobs;
@@ -982,6 +1025,7 @@ export class SqliteRepositories implements C.Repositories {
   get audit() { return (this.au ??= new SqliteAudit(this.ctx)); }
   get notifications() { return (this.n ??= new SqliteNotifications(this.ctx)); }
   get keys() { return (this.k ??= new SqliteKeys(this.ctx)); }
+  get sessions() { return (this.ss ??= new SqliteSessions(this.ctx)); }
   get events() { return (this.e ??= new SqliteEvents(this.ctx)); }
   get webhooks() { return (this.w ??= new SqliteWebhooks(this.ctx)); }
   get jobs() { return (this.j ??= new SqliteJobs(this.ctx)); }

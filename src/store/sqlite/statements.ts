@@ -266,6 +266,25 @@ export function prepareStatements(db: Database.Database) {
     keysOf: p(`SELECT * FROM api_keys WHERE account_id IS ? ORDER BY created_at, id`),
     revokeKey: p(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id IS ? AND revoked_at IS NULL`),
 
+    // -- the dashboard's trends: an account's bounces per UTC day, type and category (a range of bounces_account_created)
+    bouncesDaily: p(
+      `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, type, category, count(*) AS n
+         FROM bounces WHERE account_id = ? AND created_at >= ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    ),
+
+    // A campaign's failures by page: a range of delivery_failures_campaign (its rowid is the delivery id).
+    campaignFailures: p(`SELECT * FROM delivery_failures WHERE account_id = ? AND campaign = ? AND delivery_id > ? ORDER BY delivery_id LIMIT ?`),
+
+    // -- dashboard sessions ---------------------------------------------------------------------
+    insertSession: p(`INSERT INTO dashboard_sessions (id_hash, key_id, account_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
+    // An account session lives only while its key does (admin sessions have no api_keys row).
+    findSession: p(
+      `SELECT s.* FROM dashboard_sessions s LEFT JOIN api_keys k ON k.id = s.key_id
+        WHERE s.id_hash = ? AND s.expires_at > ? AND (s.account_id IS NULL OR (k.id IS NOT NULL AND k.revoked_at IS NULL))`,
+    ),
+    deleteSession: p(`DELETE FROM dashboard_sessions WHERE id_hash = ?`),
+    pruneSessions: p(`DELETE FROM dashboard_sessions WHERE expires_at <= ?`),
+
     // -- events and webhooks ----------------------------------------------------------------
     insertEvent: p(`INSERT INTO events (event_id, account_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`),
     listEvents: p(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`),
