@@ -24,6 +24,8 @@ export interface BuildOptions {
    * after a restart); any other process that processes (`bounced tick`) names itself apart.
    */
   role?: 'daemon' | string;
+  /** SQLite: WAL pages before a commit of this connection checkpoints (SqliteStoreOptions). */
+  walAutocheckpointPages?: number;
 }
 
 export interface Built {
@@ -60,7 +62,7 @@ export function nodeId(role: BuildOptions['role'] = 'daemon'): NodeId {
 export async function buildPipeline(config: Config, opts: BuildOptions = {}): Promise<Built> {
   const store = await connectStore({
     dataDir: config.dataDir,
-    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, writeTurn: opts.writeTurn },
+    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, writeTurn: opts.writeTurn, walAutocheckpointPages: opts.walAutocheckpointPages },
   });
   let verp: VerpCodec;
   try {

@@ -25,6 +25,14 @@ export interface SqliteStoreOptions {
    * write: taken before SQLite's write lock by every transaction and unit of writes.
    */
   writeTurn?: WriteTurn;
+  /**
+   * WAL pages after which a commit of this connection runs a checkpoint (SQLite's
+   * wal_autocheckpoint; its default 1000 pages, 4 MB). The commit that crosses it copies the
+   * WAL into the database file and fsyncs it before it returns: the daemon's intake connection,
+   * whose commits hold up 250s, sets it high (a backstop) and leaves checkpoints to the
+   * processing connection, whose commits hold up nobody (issue #20: the 250's p99).
+   */
+  walAutocheckpointPages?: number;
 }
 
 /** Every SQLite migration, in version order. */
@@ -63,6 +71,7 @@ export function openSqlite(where: { dataDir: string } | { file: string }, opts: 
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     db.pragma('foreign_keys = ON');
+    if (opts.walAutocheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.walAutocheckpointPages))}`);
     // Migrations may wait for another opener; after them, this connection never blocks its
     // thread on a lock (see ./gate.ts): it retries asynchronously.
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
