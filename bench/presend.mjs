@@ -22,7 +22,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { aggregate } from './cpuprofile-top.mjs';
-import { BENCH, freshDir, log, median, parseArgs, percentile, PORTS, round, startBounced, stopChild, TMP, waitPort } from './lib/common.mjs';
+import { BENCH, freshDir, log, median, parseArgs, percentile, PORTS, round, startBounced, stopChild, threadCpuMs, TMP, waitPort } from './lib/common.mjs';
 import { saveSection } from './lib/report.mjs';
 
 const N_SUPPRESSIONS = 1_000_000;
@@ -252,6 +252,7 @@ async function measure(d, { seconds, dir, n, nRuns, warmupS, reused, seededMarke
       // The daemon's CPU time per request (all its threads): a figure the other load on a shared
       // machine moves much less than req/s and p99, so it tells whether a change made the path cheaper.
       const c0 = cpuTicks(d.pid);
+      const th0 = threadCpuMs(d.pid);
       const t0 = performance.now();
       const r = haveWrk ? await runWrk(PORTS.presendHttp, seconds, dir) : await runNodeClient(PORTS.presendHttp, seconds);
       const c1 = cpuTicks(d.pid);
@@ -259,9 +260,16 @@ async function measure(d, { seconds, dir, n, nRuns, warmupS, reused, seededMarke
       if (c0 !== null && c1 !== null && r.reqPerSec) {
         r.daemonCpuPct = round(((c1 - c0) / 100 / wallS) * 100, 0);
         r.daemonCpuUsPerReq = round(((c1 - c0) * 10_000) / (r.reqPerSec * seconds), 0);
+        // Which thread spends it: the HTTP (main) thread, and every other one together.
+        const th1 = threadCpuMs(d.pid);
+        const us = (tid, a) => ((a.ms - (th0.get(tid)?.ms ?? 0)) * 1000) / (r.reqPerSec * seconds);
+        let main = 0;
+        let others = 0;
+        for (const [tid, a] of th1) tid === d.pid ? (main += us(tid, a)) : (others += us(tid, a));
+        r.daemonCpuUsPerReqThreads = { main: round(main, 0), others: round(others, 0) };
       }
       r.loadAvg1 = round(os.loadavg()[0], 2);
-      log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions); daemon CPU ${r.daemonCpuPct} % of a core, ${r.daemonCpuUsPerReq} µs per request; load average ${r.loadAvg1}${r.non2xx ? `; ${r.non2xx} answers were not 2xx: the figures are not valid` : ''}`);
+      log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions); daemon CPU ${r.daemonCpuPct} % of a core, ${r.daemonCpuUsPerReq} µs per request (HTTP thread ${r.daemonCpuUsPerReqThreads?.main}, other threads ${r.daemonCpuUsPerReqThreads?.others}); load average ${r.loadAvg1}${r.non2xx ? `; ${r.non2xx} answers were not 2xx: the figures are not valid` : ''}`);
       // The baseline right after, under the same load of the machine.
       const k0 = cpuTicks(constant.pid);
       const b = haveWrk ? await runWrk(PORTS.presendConstant, seconds, dir) : await runNodeClient(PORTS.presendConstant, seconds);
