@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildPipeline } from '../../src/pipeline/build.js';
+import { admin, apiFixture, bearer, withAccounts } from '../api/helpers.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { readRows } from '../helpers/db.js';
 import { TEST_SECRET, testConfig } from '../helpers/env.js';
@@ -56,5 +57,26 @@ describe('retention: prune-raw', () => {
     // 40 days after January's: kept at 45 days.
     expect(tick(dataDir, '2026-02-19T00:00:00Z', { BOUNCED_RETENTION_RAW_DAYS: '45' })).toContain('prune-raw');
     expect(withBytes(dataDir)).toEqual([jan, feb]);
+  });
+
+  it('a pruned message keeps its record: the API shows the bounce and answers 404 not_found for its report', async () => {
+    const fx = await apiFixture();
+    try {
+      const keys = await withAccounts(fx, 'acme');
+      const acme = bearer(keys.acme!);
+      const id = await fx.bounce('acme');
+      const href = `/v1/bounces/${id}/report`;
+      expect((await fx.app.inject({ method: 'GET', url: href, headers: acme })).statusCode).toBe(200);
+      // A cut after it: its bytes go (the fixture's message is settled).
+      expect(await fx.store.messages.pruneRaw(Date.now() + 1000, 10)).toBe(1);
+      const gone = await fx.app.inject({ method: 'GET', url: href, headers: acme });
+      expect(gone.statusCode).toBe(404);
+      expect(gone.json().error).toMatchObject({ code: 'not_found', message: 'The report is no longer stored' });
+      const one = await fx.app.inject({ method: 'GET', url: `/v1/bounces/${id}`, headers: admin });
+      expect(one.statusCode).toBe(200);
+      expect(one.json().bounce).toMatchObject({ id, accountId: 'acme', type: 'hard' });
+    } finally {
+      await fx.close();
+    }
   });
 });
