@@ -6,7 +6,8 @@
 // the main (SMTP) thread, V8's platform threads (GC helpers), then the pipeline's worker threads
 // (processing, its parse worker, intake). Less moved by the machine's other load than a rate.
 //
-//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--size 20480] [--node-args "--flag ..."]
+//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--size 20480] [--node-args="--flag --flag"]
+// (--node-args with `=`: a value starting with -- would read as a flag of its own)
 import { join } from 'node:path';
 import { freshDir, parseArgs, runNodeJson, startBounced, threadCpuMs } from './lib/common.mjs';
 import { Sampler } from './lib/sampler.mjs';
