@@ -16,7 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
 import type { IncomingMessage } from '../store/contract.js';
 import { WriteTurn } from '../store/sqlite/write-turn.js';
-import { buildPipeline } from './build.js';
+import { buildPipeline, WAL_BACKSTOP_PAGES } from './build.js';
 import type { PipelineWorkerData } from './remote.js';
 import { Intake } from './intake.js';
 
@@ -36,17 +36,14 @@ function asBuffers(raw: Uint8Array | readonly Uint8Array[]): Buffer[] {
   return raw instanceof Uint8Array ? [asBuffer(raw)] : raw.map(asBuffer);
 }
 
-/** WAL pages (4 KiB) past which an intake commit checkpoints after all: 64 MiB. */
-const INTAKE_WAL_BACKSTOP_PAGES = 16_384;
-
 if (parentPort) {
   const port = parentPort;
   const { config, writeTurn } = workerData as PipelineWorkerData;
   const log = createLogger(config.logLevel).child({ mod: 'intake' });
   // Only the store is used here: inserting messages settles nothing. Its commits hold up
-  // 250s, so they leave the WAL's checkpoints to the processing thread's commits (which run
-  // after every intake commit); 64 MB of WAL is the backstop should that thread be stuck.
-  const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: INTAKE_WAL_BACKSTOP_PAGES });
+  // 250s, so they leave the WAL's checkpoints to the processing thread (build.ts
+  // CHECKPOINT_EVERY_MS); 64 MiB of WAL is the backstop should that thread be stuck.
+  const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: WAL_BACKSTOP_PAGES });
   const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
   const post = (m: FromIntakeWorker) => port.postMessage(m);
 

@@ -1,7 +1,9 @@
-// The intake connection leaves WAL checkpoints to others (SqliteStoreOptions.walAutocheckpointPages,
-// issue #20): a commit that crosses SQLite's threshold copies the WAL into the database file and
-// fsyncs it before it returns, and the intake's commits hold up 250s. What shows it: the
-// database file itself only grows when a checkpoint copies pages into it.
+// Who checkpoints the WAL in the daemon (SqliteStoreOptions.walAutocheckpointPages and
+// checkpointEveryMs, src/pipeline/build.ts, issue #20): a commit that crosses SQLite's threshold
+// copies the WAL into the database file and fsyncs it before it returns, holding the write turn
+// the intake's commits (and 250s) wait for; the processing connection checkpoints after its
+// transactions instead. What shows it: the database file only grows when a checkpoint copies
+// pages into it.
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,13 +29,19 @@ const msg = (i: number): IncomingMessage => ({
   raw: Buffer.alloc(MB, 0x61 + (i % 26)),
 });
 
-/** Writes 8 MiB of messages, 1 MiB per commit, through a store opened with `opts`; the file sizes after. */
-async function write8(opts: { walAutocheckpointPages?: number }): Promise<{ db: number; wal: number }> {
+/**
+ * Writes 8 MiB of messages, 1 MiB per commit, through a store opened with `opts` (as units of
+ * their own, or in store.transaction: `inTransactions`); the file sizes after.
+ */
+async function write8(opts: { walAutocheckpointPages?: number; checkpointEveryMs?: number }, inTransactions = false): Promise<{ db: number; wal: number }> {
   const dir = tmpDir('store-ckpt-');
   dirs.push(dir);
   const s = openSqlite({ dataDir: dir }, opts);
   opened.push(s);
-  for (let i = 0; i < 8; i++) await s.messages.insert([msg(i)]);
+  for (let i = 0; i < 8; i++) {
+    if (inTransactions) await s.transaction((tx) => tx.messages.insert([msg(i)]), { durable: false });
+    else await s.messages.insert([msg(i)]);
+  }
   const size = (f: string) => statSync(join(dir, f)).size;
   return { db: size('bounced.db'), wal: size('bounced.db-wal') };
 }
@@ -46,5 +54,14 @@ describe('SQLite: who checkpoints the WAL', () => {
     const byDefault = await write8({});
     // SQLite's default (1000 pages, about 4 MB): at least one commit checkpointed.
     expect(byDefault.db).toBeGreaterThan(3 * MB);
+  });
+
+  it('checkpointEveryMs: the processing connection copies the WAL after its transactions, the backstop notwithstanding', async () => {
+    // Without it, transactions under the backstop leave everything in the WAL too.
+    const none = await write8({ walAutocheckpointPages: 16_384 }, true);
+    expect(none.db).toBeLessThan(1 * MB);
+    const after = await write8({ walAutocheckpointPages: 16_384, checkpointEveryMs: 0 }, true);
+    // Every transaction's bytes are in the database file once it is over (the last one's too).
+    expect(after.db).toBeGreaterThan(8 * MB);
   });
 });
