@@ -42,7 +42,7 @@ if (parentPort) {
   const log = createLogger(config.logLevel).child({ mod: 'intake' });
   // Only the store is used here: inserting messages settles nothing. Its commits hold up
   // 250s, so they leave the WAL's checkpoints to the processing thread (build.ts
-  // CHECKPOINT_EVERY_MS); 64 MiB of WAL is the backstop should that thread be stuck.
+  // CHECKPOINT_EVERY_MS); 16 MiB of WAL is the backstop.
   const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: WAL_BACKSTOP_PAGES });
   const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
   const post = (m: FromIntakeWorker) => port.postMessage(m);
