@@ -3,6 +3,9 @@
 // clients (wrk -c10; a small Node client when wrk is absent): requests/s and p99.
 // When the daemon answers Fastify's own
 // "Route GET:... not found" 404 the bench prints "skipped: API route not present yet".
+// Baseline (issue #20: ">= 0.7x a constant fastify route in the same run"): after each run on
+// the daemon, the same load on bench/constant-route.mjs (the same fastify, the same URL shape,
+// a constant answer, its own process); each run's ratio and their median are reported.
 //
 //   node bench/presend.mjs [--quick] [--duration S] [--runs N] [--warmup S] [--reuse] [--cpu-prof]
 //
@@ -19,7 +22,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { aggregate } from './cpuprofile-top.mjs';
-import { freshDir, log, median, parseArgs, percentile, PORTS, round, startBounced, TMP } from './lib/common.mjs';
+import { BENCH, freshDir, log, median, parseArgs, percentile, PORTS, round, startBounced, stopChild, threadCpuMs, TMP, waitPort } from './lib/common.mjs';
 import { saveSection } from './lib/report.mjs';
 
 const N_SUPPRESSIONS = 1_000_000;
@@ -108,6 +111,15 @@ request = function()
   return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. key, ["X-Api-Key"] = key })
 end
 `;
+}
+
+/** Starts the constant route (bench/constant-route.mjs) and warms it up for 1 s (discarded): the daemon had its seeding. */
+async function startConstant() {
+  const child = spawn(process.execPath, [join(BENCH, 'constant-route.mjs'), '--port', String(PORTS.presendConstant)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitPort(PORTS.presendConstant);
+  const until = performance.now() + 1000;
+  while (performance.now() < until) await (await fetch(`http://127.0.0.1:${PORTS.presendConstant}/v1/suppressions/a%40b.example`)).arrayBuffer();
+  return { child, pid: child.pid };
 }
 
 function toMs(s) {
@@ -233,28 +245,51 @@ async function measure(d, { seconds, dir, n, nRuns, warmupS, reused, seededMarke
     const w = haveWrk ? await runWrk(PORTS.presendHttp, warmupS, dir) : await runNodeClient(PORTS.presendHttp, warmupS);
     log(`presend: warm-up ${warmupS} s (discarded): ${w.reqPerSec} req/s, p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms`);
   }
+  const constant = await startConstant();
   const runs = [];
-  for (let i = 0; i < nRuns; i++) {
-    // The daemon's CPU time per request (all its threads): a figure the other load on a shared
-    // machine moves much less than req/s and p99, so it tells whether a change made the path cheaper.
-    const c0 = cpuTicks(d.pid);
-    const t0 = performance.now();
-    const r = haveWrk ? await runWrk(PORTS.presendHttp, seconds, dir) : await runNodeClient(PORTS.presendHttp, seconds);
-    const c1 = cpuTicks(d.pid);
-    const wallS = (performance.now() - t0) / 1000;
-    if (c0 !== null && c1 !== null && r.reqPerSec) {
-      r.daemonCpuPct = round(((c1 - c0) / 100 / wallS) * 100, 0);
-      r.daemonCpuUsPerReq = round(((c1 - c0) * 10_000) / (r.reqPerSec * seconds), 0);
+  try {
+    for (let i = 0; i < nRuns; i++) {
+      // The daemon's CPU time per request (all its threads): a figure the other load on a shared
+      // machine moves much less than req/s and p99, so it tells whether a change made the path cheaper.
+      const c0 = cpuTicks(d.pid);
+      const th0 = threadCpuMs(d.pid);
+      const t0 = performance.now();
+      const r = haveWrk ? await runWrk(PORTS.presendHttp, seconds, dir) : await runNodeClient(PORTS.presendHttp, seconds);
+      const c1 = cpuTicks(d.pid);
+      const wallS = (performance.now() - t0) / 1000;
+      if (c0 !== null && c1 !== null && r.reqPerSec) {
+        r.daemonCpuPct = round(((c1 - c0) / 100 / wallS) * 100, 0);
+        r.daemonCpuUsPerReq = round(((c1 - c0) * 10_000) / (r.reqPerSec * seconds), 0);
+        // Which thread spends it: the HTTP (main) thread, and every other one together.
+        const th1 = threadCpuMs(d.pid);
+        const us = (tid, a) => ((a.ms - (th0.get(tid)?.ms ?? 0)) * 1000) / (r.reqPerSec * seconds);
+        let main = 0;
+        let others = 0;
+        for (const [tid, a] of th1) tid === d.pid ? (main += us(tid, a)) : (others += us(tid, a));
+        r.daemonCpuUsPerReqThreads = { main: round(main, 0), others: round(others, 0) };
+      }
+      r.loadAvg1 = round(os.loadavg()[0], 2);
+      log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions); daemon CPU ${r.daemonCpuPct} % of a core, ${r.daemonCpuUsPerReq} µs per request (HTTP thread ${r.daemonCpuUsPerReqThreads?.main}, other threads ${r.daemonCpuUsPerReqThreads?.others}); load average ${r.loadAvg1}${r.non2xx ? `; ${r.non2xx} answers were not 2xx: the figures are not valid` : ''}`);
+      // The baseline right after, under the same load of the machine.
+      const k0 = cpuTicks(constant.pid);
+      const b = haveWrk ? await runWrk(PORTS.presendConstant, seconds, dir) : await runNodeClient(PORTS.presendConstant, seconds);
+      const k1 = cpuTicks(constant.pid);
+      r.constant = { reqPerSec: b.reqPerSec, p50Ms: b.p50Ms, p99Ms: b.p99Ms, cpuUsPerReq: k0 !== null && k1 !== null && b.reqPerSec ? round(((k1 - k0) * 10_000) / (b.reqPerSec * seconds), 0) : null };
+      r.overConstant = r.reqPerSec && b.reqPerSec ? round(r.reqPerSec / b.reqPerSec, 2) : null;
+      log(`presend: constant fastify route: ${b.reqPerSec} req/s, p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms, ${r.constant.cpuUsPerReq} µs CPU per request; bounced / constant ${r.overConstant}`);
+      runs.push(r);
     }
-    r.loadAvg1 = round(os.loadavg()[0], 2);
-    log(`presend: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (${r.client}, ${seed.seeded} suppressions); daemon CPU ${r.daemonCpuPct} % of a core, ${r.daemonCpuUsPerReq} µs per request; load average ${r.loadAvg1}${r.non2xx ? `; ${r.non2xx} answers were not 2xx: the figures are not valid` : ''}`);
-    runs.push(r);
+  } finally {
+    await stopChild(constant.child);
   }
   if (nRuns === 1) return { probe: p, seeded: seed.seeded, seedNote: seed.note, seconds, warmupS, ...runs[0] };
   // Several runs against the same daemon: the medians are the result, each run is kept.
   const med = (k) => median(runs.map((r) => r[k]));
-  const m = { reqPerSec: med('reqPerSec'), p50Ms: med('p50Ms'), p99Ms: med('p99Ms'), daemonCpuUsPerReq: med('daemonCpuUsPerReq'), non2xx: runs.reduce((a, r) => a + r.non2xx, 0) };
-  log(`presend: median of ${nRuns} runs: ${m.reqPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.daemonCpuUsPerReq} µs CPU per request`);
+  const m = {
+    reqPerSec: med('reqPerSec'), p50Ms: med('p50Ms'), p99Ms: med('p99Ms'), daemonCpuUsPerReq: med('daemonCpuUsPerReq'), non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    overConstant: med('overConstant'), constantReqPerSec: median(runs.map((r) => r.constant.reqPerSec)), constantCpuUsPerReq: median(runs.map((r) => r.constant.cpuUsPerReq)),
+  };
+  log(`presend: median of ${nRuns} runs: ${m.reqPerSec} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.daemonCpuUsPerReq} µs CPU per request; constant route ${m.constantReqPerSec} req/s, ${m.constantCpuUsPerReq} µs; bounced / constant ${m.overConstant} (target >= 0.7)`);
   return { probe: p, seeded: seed.seeded, seedNote: seed.note, seconds, warmupS, client: runs[0].client, ...m, runs: runs.map(({ raw, ...r }) => r) };
 }
 

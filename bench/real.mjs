@@ -122,7 +122,7 @@ function checkStore(expected, found) {
   return { ok: mismatches.length === 0, mismatches, got };
 }
 
-async function bouncedRun(cfg, { count, durationMs, drainTimeoutMs, keep, acks }) {
+async function bouncedRun(cfg, { count, durationMs, drainTimeoutMs, keep, acks, cpuSeries = false }) {
   const dataDir = freshDir('real', `bounced-${cfg.tag}`);
   const d = await startBounced({ smtpPort: PORTS.realSmtp, httpPort: PORTS.realHttp, dataDir });
   const sampler = new Sampler({ pid: d.pid, dbFile: d.dbFile, everyMs: 100 }).start();
@@ -147,6 +147,8 @@ async function bouncedRun(cfg, { count, durationMs, drainTimeoutMs, keep, acks }
       cpuMsPerMsg: cpu === null || !res.ok ? null : round(cpu / res.ok, 3),
       cpuWindowS: round(((last?.t ?? 0) - (first?.t ?? 0)) / 1000, 2),
       backlogSeries: sampler.series(res.startedAt, 30),
+      // The growth figure's CPU per window (runGrowth): every sample's time and CPU ms.
+      ...(cpuSeries ? { cpuSeries: sampler.samples.filter((s) => s.cpu != null).map((s) => [s.t, s.cpu]) } : {}),
     });
   } finally {
     sampler.close();
@@ -356,6 +358,32 @@ function windowRate(sorted, end, w) {
   return t1 > t0 ? round(w / ((t1 - t0) / 1000), 1) : null;
 }
 
+/** The daemon's CPU ms at epoch ms `t`, linear between the samples around it. */
+function cpuAt(series, t) {
+  let i = 0;
+  while (i < series.length && series[i][0] <= t) i++;
+  if (i === 0 || i === series.length) return null;
+  const [t0, c0] = series[i - 1];
+  const [t1, c1] = series[i];
+  return c0 + ((c1 - c0) * (t - t0)) / Math.max(1, t1 - t0);
+}
+
+/**
+ * The daemon's CPU per message over the window of `w` reports processed ending with the
+ * `end`-th (all its threads, from the time the one before the window was processed to the time
+ * its last was): less moved by the machine's other load than a rate. While the load runs the
+ * daemon also takes in about as many messages as it settles; once it stopped, only settling
+ * is left (the last window may read lower).
+ */
+function windowCpu(series, procSorted, startedAt, end, w) {
+  if (procSorted.length < end || !series.length) return null;
+  const t0 = startedAt + (end - w - 1 >= 0 ? procSorted[end - w - 1] : 0);
+  const t1 = startedAt + procSorted[end - 1];
+  const c0 = cpuAt(series, t0);
+  const c1 = cpuAt(series, t1);
+  return c0 === null || c1 === null ? null : round((c1 - c0) / w, 3);
+}
+
 export async function runGrowth(opts = {}) {
   const quick = Boolean(opts.quick);
   const count = Number(opts['growth-count'] ?? (quick ? 10_000 : 100_000));
@@ -370,7 +398,9 @@ export async function runGrowth(opts = {}) {
   const la0 = loadAvg();
   log(`real growth: ${count} distinct verified DSNs of ${sizeLabel(size)} for one account, ${sessions} sessions, reused connections (load ${la0})`);
   const dataDir = join(TMP, 'real', 'bounced-growth');
-  const res = await bouncedRun(cfg, { count, durationMs: capMs, drainTimeoutMs: capMs, keep: true, acks });
+  const res = await bouncedRun(cfg, { count, durationMs: capMs, drainTimeoutMs: capMs, keep: true, acks, cpuSeries: true });
+  const cpuSeries = res.cpuSeries ?? [];
+  delete res.cpuSeries;
   // accepted: the client's reply times; processed: processed_at of each message (the store's clock)
   const buf = readFileSync(acks);
   const ackAt = new Float64Array(buf.buffer, buf.byteOffset, count);
@@ -386,6 +416,7 @@ export async function runGrowth(opts = {}) {
       reports: m,
       acceptedPerSec: windowRate(ackSorted, m, window),
       processedPerSec: windowRate(proc, m, window),
+      cpuMsPerMsg: windowCpu(cpuSeries, proc, res.startedAt, m, window),
       p99Ms: l.length ? round(l[Math.min(l.length - 1, Math.ceil(0.99 * l.length) - 1)], 1) : null,
     };
   });
@@ -404,7 +435,7 @@ export async function runGrowth(opts = {}) {
     lastReports: last?.reports ?? null,
     loadAvg: { start: la0, end: loadAvg() },
   };
-  for (const r of rows) log(`real growth: at ${String(r.reports).padStart(7)} reports: accepted ${r.acceptedPerSec} msgs/s, processed ${r.processedPerSec} msgs/s, p99 ${r.p99Ms} ms`);
+  for (const r of rows) log(`real growth: at ${String(r.reports).padStart(7)} reports: accepted ${r.acceptedPerSec} msgs/s, processed ${r.processedPerSec} msgs/s, p99 ${r.p99Ms} ms, daemon CPU ${r.cpuMsPerMsg} ms/msg`);
   log(`real growth: last/first accepted ${out.acceptedLastOverFirst}, processed ${out.processedLastOverFirst}; settled ${out.settleS} s after the load; ${out.cpuMsPerMsg} ms CPU/msg; ${out.bytesPerMsg} B/msg on disk (load ${out.loadAvg.end})`);
   return out;
 }
@@ -470,7 +501,7 @@ export function renderReal(doc) {
   }
   if (g) {
     out.push(`\n#### Growth: one account's month, ${g.ok} distinct verified DSNs of ${sizeLabel(g.size)}, ${g.sessions} sessions, reused connections (rates over the ${g.window} reports ending at each mark)\n`);
-    out.push(mdTable(['reports', 'accepted msgs/s', 'processed msgs/s', '250 p99 ms'], g.rows.map((x) => [x.reports.toLocaleString('en'), x.acceptedPerSec, x.processedPerSec, x.p99Ms])));
+    out.push(mdTable(['reports', 'accepted msgs/s', 'processed msgs/s', '250 p99 ms', 'daemon CPU ms per message processed'], g.rows.map((x) => [x.reports.toLocaleString('en'), x.acceptedPerSec, x.processedPerSec, x.p99Ms, x.cpuMsPerMsg ?? '-'])));
     out.push(`\nLast / first: accepted ${g.acceptedLastOverFirst}, processed ${g.processedLastOverFirst}. Settled ${g.settleS ?? 'not'} s after the load (whole run ${g.elapsedS} s); ${g.cpuMsPerMsg} ms CPU per message; peak RSS ${g.peakRssMB} MB. **Database bytes per message**: ${g.bytesPerMsg} (bounced.db + -wal after a checkpoint, ${g.ok} messages of ${sizeLabel(g.size)}; ${g.overheadBytesPerMsg} beyond the raw message). Store check: ${g.storeOk ? 'ok' : `**${g.storeMismatches.join('; ')}**`}.`);
   }
   const ts = r.targets ?? [];

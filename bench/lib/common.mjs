@@ -25,6 +25,7 @@ export const PORTS = {
   bigHttp: 2632,
   presendSmtp: 2641,
   presendHttp: 2642,
+  presendConstant: 2643,
   profileSmtp: 2651,
   profileHttp: 2652,
   tailSmtp: 2661,

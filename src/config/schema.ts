@@ -205,6 +205,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // Retention (issue #20): how long what a sender sent is kept beside what was made of it.
+    retention: z
+      .object({
+        /**
+         * Days the raw bytes of a settled message are kept (from its arrival); then the
+         * `prune-raw` job drops them. The message row (envelope, size, sha256, state) and
+         * every record, delivery, suppression and event made from it stay. 0: kept forever.
+         */
+        rawDays: z.number().min(0).default(30),
+      })
+      .strict()
+      .prefault({}),
     tail: z
       .object({
         /** Postfix log to follow (maillog_file); empty: no tailing. */

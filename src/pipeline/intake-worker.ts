@@ -16,7 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
 import type { IncomingMessage } from '../store/contract.js';
 import { WriteTurn } from '../store/sqlite/write-turn.js';
-import { buildPipeline } from './build.js';
+import { buildPipeline, WAL_BACKSTOP_PAGES } from './build.js';
 import type { PipelineWorkerData } from './remote.js';
 import { Intake } from './intake.js';
 
@@ -40,8 +40,10 @@ if (parentPort) {
   const port = parentPort;
   const { config, writeTurn } = workerData as PipelineWorkerData;
   const log = createLogger(config.logLevel).child({ mod: 'intake' });
-  // Only the store is used here: inserting messages settles nothing.
-  const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn) });
+  // Only the store is used here: inserting messages settles nothing. Its commits hold up
+  // 250s, so they leave the WAL's checkpoints to the processing thread (build.ts
+  // CHECKPOINT_EVERY_MS); 16 MiB of WAL is the backstop.
+  const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: WAL_BACKSTOP_PAGES });
   const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
   const post = (m: FromIntakeWorker) => port.postMessage(m);
 

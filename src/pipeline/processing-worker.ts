@@ -13,7 +13,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log.js';
 import { WriteTurn } from '../store/sqlite/write-turn.js';
-import { buildPipeline } from './build.js';
+import { buildPipeline, CHECKPOINT_EVERY_MS, WAL_BACKSTOP_PAGES } from './build.js';
 import type { PipelineWorkerData } from './remote.js';
 import { ParseHost, parseHostOptions } from './parse-host.js';
 import { summarizeSettled, type SettledSummary } from './processor.js';
@@ -31,7 +31,8 @@ if (parentPort) {
   const { config, writeTurn } = workerData as PipelineWorkerData;
   const log = createLogger(config.logLevel).child({ mod: 'pipeline' });
   const post = (m: FromProcessingWorker) => port.postMessage(m);
-  const built = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn) });
+  // The WAL's checkpoints are made here, after settling, outside the write turn (build.ts).
+  const built = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: WAL_BACKSTOP_PAGES, checkpointEveryMs: CHECKPOINT_EVERY_MS });
   const parser = new ParseHost(parseHostOptions(config, log, (cause) => post({ type: 'abandoned', cause }), true));
   const processor = built.processor(log, {
     parser,

@@ -65,6 +65,24 @@ export async function expireSoftLimits(store: Store, now: number): Promise<numbe
   }
 }
 
+/** Messages whose bytes are dropped per unit (a short write: intake commits go between). */
+const PRUNE_BATCH = 200;
+
+/**
+ * Retention (config retention.rawDays): drops the bytes of settled messages received more
+ * than `days` days before `now`, in short units, oldest first; records stay. Returns how many.
+ */
+export async function pruneRawMessages(store: Store, days: number, now: number): Promise<number> {
+  if (!(days > 0)) return 0;
+  const before = now - days * 24 * HOUR_MS;
+  let total = 0;
+  for (;;) {
+    const n = await store.messages.pruneRaw(before, PRUNE_BATCH);
+    total += n;
+    if (n < PRUNE_BATCH) return total;
+  }
+}
+
 export function standardJobs(
   config: Config,
   p: { store: Store; rules: PolicyRules },
@@ -80,6 +98,10 @@ export function standardJobs(
     // A soft-bounce limit suppresses for a time (the pre-send check sees it until this runs).
     { name: 'expire-soft-limits', cadenceMs: 60_000, run: (now) => expireSoftLimits(p.store, now).then(() => undefined) },
     { name: 'prune-queue-ids', cadenceMs: 3_600_000, run: (now) => p.store.tail.pruneQueue(now - QUEUE_ID_MEMORY_MS).then(() => undefined) },
+    // Retention: the raw bytes of old settled messages (records stay).
+    ...(config.retention.rawDays > 0
+      ? [{ name: 'prune-raw', cadenceMs: 3_600_000, run: (now: number) => pruneRawMessages(p.store, config.retention.rawDays, now).then(() => undefined) }]
+      : []),
     // Fans new events out to webhook endpoints and sends what is due (retries included);
     // commits also kick the dispatcher at once, this catches the rest.
     ...(webhooks ? [{ name: 'deliver-webhooks', cadenceMs: 10_000, run: (now: number) => webhooks.run(now).then(() => undefined) }] : []),

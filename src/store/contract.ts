@@ -179,8 +179,18 @@ export interface MessageRepo {
   /** The earliest other settled message with the same bytes or the same duplicate key (Settlement.duplicateKey). */
   findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null>;
   get(id: number): Promise<MessageSummary | null>;
-  /** The whole message as received. */
+  /** The whole message as received; null when unknown or its bytes were pruned (pruneRaw). */
   raw(id: number): Promise<Buffer | null>;
+  /**
+   * Retention (issue #20): drops the bytes (head and tail) of at most `limit` settled messages
+   * received before `before`, oldest first; the message row (envelope, size, sha256, state) and
+   * every record made from it stay. A message still `received` keeps its bytes whatever its
+   * age (it has yet to be processed). Walks the messages that still have bytes in id order and
+   * stops at the first one received at or after `before` (ids follow arrival; after a clock set
+   * back a few are pruned late, never early). Returns how many were pruned: call again while
+   * it returns `limit`.
+   */
+  pruneRaw(before: number, limit: number): Promise<number>;
   list(filter: MessageFilter): Promise<MessageSummary[]>;
   /** Counts by state: the backlog and its fate. */
   counts(): Promise<Record<MessageState, number>>;

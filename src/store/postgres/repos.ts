@@ -313,6 +313,37 @@ export class PgMessages implements C.MessageRepo {
     });
   }
 
+  pruneRaw(before: number, limit: number): Promise<number> {
+    // The walk of the SQLite store (pruneWalk), in pages: the settled messages received before
+    // `before`, oldest first, until the first newer one. A deletion that another node made
+    // meanwhile deletes nothing here: pruning is idempotent.
+    return this.c.unit(async (q) => {
+      const take: number[] = [];
+      let after = 0;
+      let visited = 0;
+      walk: for (;;) {
+        const rows = await all(
+          q,
+          `SELECT r.message_id AS id, m.received_at AS at, m.state FROM message_raw r JOIN messages m ON m.id = r.message_id
+            WHERE r.message_id > $1 ORDER BY r.message_id LIMIT $2`,
+          [after, Math.min(256, limit * 4)],
+        );
+        if (!rows.length) break;
+        for (const r of rows) {
+          if (Number(r.at) >= before) break walk;
+          after = Number(r.id);
+          if (r.state !== 'received') take.push(after);
+          if (take.length >= limit || ++visited >= limit * 4) break walk;
+        }
+      }
+      if (take.length) {
+        await all(q, `DELETE FROM message_raw_tail WHERE message_id = ANY(string_to_array($1, ',')::bigint[])`, [ids(take)]);
+        await all(q, `DELETE FROM message_raw WHERE message_id = ANY(string_to_array($1, ',')::bigint[])`, [ids(take)]);
+      }
+      return take.length;
+    }, false);
+  }
+
   list(f: C.MessageFilter): Promise<C.MessageSummary[]> {
     return this.c.run(async (q) =>
       (

@@ -25,6 +25,22 @@ export interface SqliteStoreOptions {
    * write: taken before SQLite's write lock by every transaction and unit of writes.
    */
   writeTurn?: WriteTurn;
+  /**
+   * WAL pages after which a commit of this connection runs a checkpoint (SQLite's
+   * wal_autocheckpoint; its default 1000 pages, 4 MB). The commit that crosses it copies the
+   * WAL into the database file and fsyncs it before it returns, still holding the process's
+   * write turn: an intake commit waits for it either way. The daemon's intake and processing
+   * connections set it high (a backstop) and the processing connection checkpoints on its own
+   * (checkpointEveryMs), after its transactions, outside the write turn (issue #20: the 250's p99).
+   */
+  walAutocheckpointPages?: number;
+  /**
+   * After a transaction, once at most this often: a PASSIVE checkpoint (copies what it can of
+   * the WAL without waiting for, or blocking, readers and writers), run after the process's write
+   * turn and this connection's mutex are given back, so that no commit of any thread waits for
+   * it. Unset: SQLite's own checkpoints only.
+   */
+  checkpointEveryMs?: number;
 }
 
 /** Every SQLite migration, in version order. */
@@ -63,6 +79,7 @@ export function openSqlite(where: { dataDir: string } | { file: string }, opts: 
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     db.pragma('foreign_keys = ON');
+    if (opts.walAutocheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.walAutocheckpointPages))}`);
     // Migrations may wait for another opener; after them, this connection never blocks its
     // thread on a lock (see ./gate.ts): it retries asynchronously.
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
@@ -95,9 +112,31 @@ export class SqliteStore extends SqliteRepositories implements Store {
     super({ s, g: new RootGate(conn), cached });
     this.conn = conn;
     this.txCtx = (g) => ({ s, g, cached });
+    this.checkpointEveryMs = opts.checkpointEveryMs ?? null;
   }
 
   private readonly txCtx: (g: TxGate) => Ctx;
+  private readonly checkpointEveryMs: number | null;
+  private lastCheckpoint = 0;
+
+  /**
+   * The checkpoint of checkpointEveryMs: called right after a transaction has given back the
+   * write turn and the mutex, in the same turn of the event loop (no other transaction of this
+   * connection can have begun). PASSIVE never waits: frames a reader still needs stay for the
+   * next one. A failure (a busy checkpointer elsewhere, a full disk) is left to the next one
+   * and to SQLite's own backstop: the WAL keeps every commit meanwhile.
+   */
+  private checkpointAfterTransaction(): void {
+    if (this.checkpointEveryMs === null || this.conn.closed || this.db.inTransaction) return;
+    const now = Date.now();
+    if (now - this.lastCheckpoint < this.checkpointEveryMs) return;
+    this.lastCheckpoint = now;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // see above
+    }
+  }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     const conn = this.conn;
@@ -135,6 +174,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
       gate.open = false;
       conn.transactions--;
       release();
+      this.checkpointAfterTransaction();
     }
   }
 

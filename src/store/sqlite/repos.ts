@@ -38,6 +38,38 @@ function addSendsCounted(s: Statements, accountId: string, day: string, count: n
   s.bumpMonth.run(accountId, monthOfDay(day), count, 0);
 }
 
+/** A message that still has bytes, as the retention walk sees it. */
+interface RawWalkRow {
+  id: number;
+  at: number;
+  state: string;
+}
+
+/**
+ * The retention walk (PostgreSQL's pruneRaw does the same): pages of messages with bytes in id order,
+ * from the first; prunes the settled ones received before `before`, skips those still
+ * `received`, stops at the first received at or after `before`, after `limit` pruned, or after
+ * visiting 4 x `limit` (a short unit whatever is in the way). Returns how many were pruned.
+ */
+function pruneWalk(limit: number, page: (after: number, n: number) => RawWalkRow[], before: number, prune: (id: number) => void): number {
+  let pruned = 0;
+  let visited = 0;
+  let after = 0;
+  for (;;) {
+    const rows = page(after, Math.min(256, limit * 4));
+    if (!rows.length) return pruned;
+    for (const r of rows) {
+      if (Number(r.at) >= before) return pruned;
+      after = Number(r.id);
+      if (r.state !== 'received') {
+        prune(after);
+        if (++pruned >= limit) return pruned;
+      }
+      if (++visited >= limit * 4) return pruned;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 
 export class SqliteMessages implements C.MessageRepo {
@@ -171,6 +203,16 @@ export class SqliteMessages implements C.MessageRepo {
       const tail = s.rawTail.all(id) as Buffer[];
       return tail.length ? Buffer.concat([head, ...tail]) : head;
     });
+  }
+
+  pruneRaw(before: number, limit: number): Promise<number> {
+    const { s } = this.c;
+    // Derived from the policy of retention, not from a sender: a commit lost to a power cut is
+    // pruned again by the next run, so it need not wait for the disk.
+    return this.c.g.write(() => pruneWalk(limit, (after, n) => s.rawWalk.all(after, n) as RawWalkRow[], before, (id) => {
+      s.deleteRawTail.run(id);
+      s.deleteRaw.run(id);
+    }), false);
   }
 
   list(f: C.MessageFilter): Promise<C.MessageSummary[]> {

@@ -73,6 +73,15 @@ export function prepareStatements(db: Database.Database) {
     insertRawTail: p(`INSERT INTO message_raw_tail (message_id, seq, bytes) VALUES (?, ?, ?)`),
     rawHead: p(`SELECT raw FROM message_raw WHERE message_id = ?`).pluck(),
     rawTail: p(`SELECT bytes FROM message_raw_tail WHERE message_id = ? ORDER BY seq`).pluck(),
+    // Retention: the messages that still have bytes, in id order (CROSS JOIN keeps message_raw
+    // the outer loop, walked by its primary key: pruned messages are never visited again).
+    rawWalk: p(
+      `SELECT r.message_id AS id, m.received_at AS at, m.state AS state
+         FROM message_raw r CROSS JOIN messages m ON m.id = r.message_id
+        WHERE r.message_id > ? ORDER BY r.message_id LIMIT ?`,
+    ),
+    deleteRaw: p(`DELETE FROM message_raw WHERE message_id = ?`),
+    deleteRawTail: p(`DELETE FROM message_raw_tail WHERE message_id = ?`),
     claimable: p(
       `SELECT ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
          FROM messages m JOIN message_raw r ON r.message_id = m.id

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Where bounced's CPU goes per message, thread by thread (issue #20): `bounced serve` (dist/) on a
+// fresh data dir takes N distinct verified 20 KB DSNs (bench/real-load.mjs, 10 sessions), and
+// the CPU time of each of its threads (/proc/<pid>/task/*/stat, utime+stime) from before the
+// load until the backlog is settled is printed per message, in the order the threads started:
+// the main (SMTP) thread, V8's platform threads (GC helpers), then the pipeline's worker threads
+// (processing, its parse worker, intake). Less moved by the machine's other load than a rate.
+//
+//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--size 20480] [--node-args="--flag --flag"]
+// (--node-args with `=`: a value starting with -- would read as a flag of its own)
+import { join } from 'node:path';
+import { freshDir, parseArgs, runNodeJson, startBounced, threadCpuMs } from './lib/common.mjs';
+import { Sampler } from './lib/sampler.mjs';
+
+const args = parseArgs();
+const count = Number(args.count ?? 4000);
+const size = Number(args.size ?? 20480);
+const nodeArgs = typeof args['node-args'] === 'string' ? args['node-args'].split(' ').filter(Boolean) : [];
+// Ports of the profile bench (bench/profile.mjs): the two are never run together.
+const [SMTP, HTTP] = [2651, 2652];
+const dataDir = freshDir('real', 'thread-cpu');
+const d = await startBounced({ smtpPort: SMTP, httpPort: HTTP, dataDir, nodeArgs });
+const sampler = new Sampler({ pid: d.pid, dbFile: join(dataDir, 'bounced.db'), everyMs: 100 }).start();
+let res;
+let t0;
+let t1;
+try {
+  t0 = threadCpuMs(d.pid);
+  res = await runNodeJson('real-load.mjs', [
+    '--port', String(SMTP), '--sessions', '10', '--stream', 'verified', '--size', String(size), '--count', String(count), '--duration', '0',
+    '--accounts', '1000', '--big-share', '0', '--seed', '1', '--run-tag', 'tc', ...(args.reuse ? ['--reuse'] : []),
+  ], { timeoutMs: 600_000 });
+  await sampler.waitDrained(120_000);
+  t1 = threadCpuMs(d.pid);
+} finally {
+  sampler.close();
+  await d.stop();
+}
+const threads = [...t1].sort(([a], [b]) => a - b).map(([tid, a]) => ({ tid, main: tid === d.pid, msPerMsg: Math.round(((a.ms - (t0.get(tid)?.ms ?? 0)) / res.ok) * 1000) / 1000 }));
+const total = Math.round(threads.reduce((n, t) => n + t.msPerMsg, 0) * 1000) / 1000;
+console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, reuse: Boolean(args.reuse), size, nodeArgs, cpuMsPerMsg: total, threads: threads.filter((t) => t.msPerMsg > 0.005) }));
