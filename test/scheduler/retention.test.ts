@@ -10,7 +10,7 @@ import { readRows } from '../helpers/db.js';
 import { TEST_SECRET, testConfig } from '../helpers/env.js';
 
 const JAN = Date.parse('2026-01-10T00:00:00Z');
-const processed = { state: 'processed' as const, kind: 'dsn' as const, detector: 'rfc3464', reportMessageId: null };
+const processed = { state: 'processed' as const, kind: 'bounce' as const, detector: 'rfc3464', reportMessageId: null };
 
 async function seed(dataDir: string): Promise<number[]> {
   const { store, close } = await buildPipeline(testConfig({ dataDir }));

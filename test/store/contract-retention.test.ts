@@ -66,7 +66,7 @@ const msg = (receivedAt: number, raw: Buffer | Buffer[], over: Partial<IncomingM
   ...over,
 });
 
-const processed = { state: 'processed' as const, kind: 'dsn' as const, detector: 'rfc3464', reportMessageId: null };
+const processed = { state: 'processed' as const, kind: 'bounce' as const, detector: 'rfc3464', reportMessageId: null };
 
 describe.each(backends)('messages.pruneRaw on $name', (backend) => {
   it('drops the bytes (head and tail) of settled messages received before the cut, oldest first; rows and received messages stay', async () => {
