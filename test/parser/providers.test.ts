@@ -314,10 +314,12 @@ describe('provider detectors on hostile input', () => {
       ('Recipient Address: r@example.net\n').repeat(5_000),
     ].join('\n');
     const view = readMail(Buffer.from(junk));
-    const t0 = performance.now();
+    // CPU time of this process, not the wall clock: a loaded machine's preemption is not a hang
+    const t0 = process.cpuUsage();
     for (const d of [detectAmazonSes, detectBiglobe, detectEinsUndEins, detectExchange2003, detectExchange2007, detectEzweb, detectGmail, detectGoogleGroups]) {
       expect(() => d(view)).not.toThrow();
     }
-    expect(performance.now() - t0).toBeLessThan(1_000);
+    const used = process.cpuUsage(t0);
+    expect((used.user + used.system) / 1000).toBeLessThan(1_000);
   });
 });
