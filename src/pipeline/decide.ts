@@ -56,6 +56,27 @@ function isVerified(att: Attribution, recipients: Array<string | null>): boolean
   return recipients.some((r) => r !== null && canonicalAddress(r) === want);
 }
 
+/** What a bounce record keeps of a recipient's verdict (every intake path: SMTP, ingest, inboxes). */
+export function verdictFields(v: Verdict) {
+  return {
+    kind: v.kind,
+    action: v.action,
+    status: v.status,
+    reason: v.reason,
+    hardbounce: v.hardbounce,
+    category: v.category,
+    type: v.type,
+    rule: v.rule,
+    detector: v.detector,
+    replyCode: v.replyCode,
+    diagnostic: v.diagnosticCode,
+    remoteMta: v.remoteMta,
+    reportingMta: v.reportingMta,
+    originalMessageId: v.originalMessageId,
+    feedbackType: v.feedbackType,
+  } satisfies Partial<BounceInput>;
+}
+
 export function toBounceRecords(
   report: ParsedReport,
   verdicts: Verdict[],
@@ -78,21 +99,7 @@ export function toBounceRecords(
       // so a verified record is about the token's recipient; the report's stays beside it.
       recipient: verified ? canonicalAddress(att.fields!.recipient) : reported,
       reportedRecipient: reported,
-      kind: v.kind,
-      action: v.action,
-      status: v.status,
-      reason: v.reason,
-      hardbounce: v.hardbounce,
-      category: v.category,
-      type: v.type,
-      rule: v.rule,
-      detector: v.detector,
-      replyCode: v.replyCode,
-      diagnostic: v.diagnosticCode,
-      remoteMta: v.remoteMta,
-      reportingMta: v.reportingMta,
-      originalMessageId: v.originalMessageId,
-      feedbackType: v.feedbackType,
+      ...verdictFields(v),
       verified,
       warning: null,
     });

@@ -17,6 +17,7 @@ import type { FoundBounce } from '../inbox/types.js';
 import type { PolicyRules } from '../policy/apply.js';
 import type { BounceInput, Evidence, Store } from '../store/contract.js';
 import { cutFields, DEFAULT_OUTPUT_LIMITS, MAX_MESSAGE_ID_CHARS } from './bounds.js';
+import { verdictFields } from './decide.js';
 import { settlementOf, type MessageOutcome } from './outcome.js';
 import { writeOutcome } from './settle.js';
 
@@ -52,21 +53,7 @@ export function inboxOutcome(inbox: IntakeInbox, b: FoundBounce, now: number): E
     messageId,
     recipient,
     reportedRecipient: v.recipient === null ? null : canonicalAddress(v.recipient),
-    kind: v.kind,
-    action: v.action,
-    status: v.status,
-    reason: v.reason,
-    hardbounce: v.hardbounce,
-    category: v.category,
-    type: v.type,
-    rule: v.rule,
-    detector: v.detector,
-    replyCode: v.replyCode,
-    diagnostic: v.diagnosticCode,
-    remoteMta: v.remoteMta,
-    reportingMta: v.reportingMta,
-    originalMessageId: v.originalMessageId,
-    feedbackType: v.feedbackType,
+    ...verdictFields(v),
     // Attributed by the account's own mailbox and sent index, not by a signed VERP token:
     // the account is known (it registered the inbox), so the record is its own.
     verified: true,
