@@ -2,55 +2,12 @@
 // PostgreSQL (test/helpers/postgres.ts; fails rather than skips in CI): sessions found by the
 // hash of the cookie while unexpired, ended by sign-out, by expiry, and by revoking the key they
 // were opened with; an account's bounces counted per UTC day, type and category.
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DashboardSession, Store } from '../../src/store/contract.js';
+import { describe, expect, it } from 'vitest';
+import type { DashboardSession } from '../../src/store/contract.js';
 import { StoreError } from '../../src/store/contract.js';
-import { openPostgres } from '../../src/store/postgres/open.js';
-import { openSqlite } from '../../src/store/sqlite/open.js';
-import { tmpDir } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { storeBackends } from '../helpers/store-backends.js';
 
-const opened: Store[] = [];
-const dirs: string[] = [];
-let server: PgServer | null = null;
-let dbs = 0;
-const pgMissing = postgresMissing();
-if (pgMissing && !inCI) console.warn(`SKIPPED: the PostgreSQL half of test/store/contract-dashboard.test.ts: ${pgMissing}`);
-
-const backends: Array<{ name: string; fresh: () => Promise<Store> }> = [
-  {
-    name: 'sqlite',
-    async fresh() {
-      const dir = tmpDir('dash-sessions-');
-      dirs.push(dir);
-      const s = openSqlite({ dataDir: dir });
-      opened.push(s);
-      return s;
-    },
-  },
-  ...(pgMissing && !inCI
-    ? []
-    : [
-        {
-          name: 'postgres',
-          async fresh() {
-            const s = await openPostgres(await server!.createDatabase(`s${++dbs}`), { max: 2 });
-            opened.push(s);
-            return s;
-          },
-        },
-      ]),
-];
-
-beforeAll(async () => {
-  if (backends.length > 1) server = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  for (const s of opened) await s.close().catch(() => {});
-  await server?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const backends = storeBackends('test/store/contract-dashboard.test.ts');
 
 const T = Date.UTC(2026, 11, 3, 12);
 const HOUR = 3_600_000;

@@ -2,59 +2,11 @@
 // filter and page, evidence from a provider (source `esp`), and what the soft-bounce limit reads
 // and writes (the limit, soft failures since a time, the last delivery, the expiry), on SQLite
 // and PostgreSQL.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EspEventInput, Store } from '../../src/store/contract.js';
-import { openPostgres } from '../../src/store/postgres/open.js';
-import { openSqlite } from '../../src/store/sqlite/open.js';
-import { tmpDir } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { storeBackends } from '../helpers/store-backends.js';
 
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  fresh(): Promise<{ a: Store; b: Store }>;
-}
-
-const opened: Store[] = [];
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const s of opened) await s.close().catch(() => {});
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const sqlite: Backend = {
-  name: 'sqlite',
-  async fresh() {
-    const dir = tmpDir('store-esp-');
-    dirs.push(dir);
-    const a = openSqlite({ dataDir: dir }, { busyTimeoutMs: 10_000 });
-    const b = openSqlite({ file: join(dir, 'bounced.db') }, { busyTimeoutMs: 10_000 });
-    opened.push(a, b);
-    return { a, b };
-  },
-};
-
-const pgMissing = postgresMissing();
-if (pgMissing && !inCI) console.warn(`SKIPPED: the PostgreSQL half of test/store/contract-esp.test.ts: ${pgMissing}`);
-let server: PgServer | null = null;
-let dbs = 0;
-const postgresBackend: Backend = {
-  name: 'postgres',
-  async fresh() {
-    const url = await server!.createDatabase(`e${++dbs}`);
-    const a = await openPostgres(url, { max: 4 });
-    const b = await openPostgres(url, { max: 4, migrate: false });
-    opened.push(a, b);
-    return { a, b };
-  },
-};
-const backends: Backend[] = [sqlite, ...(pgMissing && !inCI ? [] : [postgresBackend])];
-
-beforeAll(async () => {
-  if (backends.includes(postgresBackend)) server = await startPostgres();
-}, 120_000);
-afterAll(() => server?.stop());
+const backends = storeBackends('test/store/contract-esp.test.ts');
 
 const T0 = Date.UTC(2026, 10, 20, 8);
 
@@ -81,7 +33,7 @@ const event = (messageRow: number, over: Partial<EspEventInput> = {}): EspEventI
 
 describe.each(backends)('store contract (ESP events) on $name', (backend) => {
   it('records an event once per (provider, event id); lists by account, provider, kind, time and page', async () => {
-    const { a: s } = await backend.fresh();
+    const { a: s } = await backend.pair();
     const row = await bodyRow(s);
     expect(await s.espEvents.add(event(row))).toBe(true);
     expect(await s.espEvents.add(event(row))).toBe(false);
@@ -108,7 +60,7 @@ describe.each(backends)('store contract (ESP events) on $name', (backend) => {
   });
 
   it('a rolled-back transaction records no event; two connections racing on one event: exactly one wins', async () => {
-    const { a, b } = await backend.fresh();
+    const { a, b } = await backend.pair();
     const row = await bodyRow(a);
     await expect(
       a.transaction(async (tx) => {
@@ -126,7 +78,7 @@ describe.each(backends)('store contract (ESP events) on $name', (backend) => {
   });
 
   it('takes delivery evidence from a provider (source esp)', async () => {
-    const { a: s } = await backend.fresh();
+    const { a: s } = await backend.pair();
     const change = await s.deliveries.applyEvidence(
       {
         accountId: 'acme', messageId: 'spring/m1', recipient: 'rcpt@example.com', at: T0, source: 'esp', state: 'soft', status: '4.2.2',
@@ -140,7 +92,7 @@ describe.each(backends)('store contract (ESP events) on $name', (backend) => {
   });
 
   it('soft-bounce limits: set, replace, remove; soft failures since a time; the last delivery; expiry after suppressDays', async () => {
-    const { a: s } = await backend.fresh();
+    const { a: s } = await backend.pair();
     expect(await s.accounts.softBounceLimit('acme')).toBeNull();
     await s.accounts.setSoftBounceLimit('acme', { bounces: 3, windowDays: 7, suppressDays: 30 }, T0);
     await s.accounts.setSoftBounceLimit('acme', { bounces: 4, windowDays: 7, suppressDays: 1 }, T0);

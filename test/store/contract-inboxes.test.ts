@@ -1,56 +1,11 @@
 // The store contract's connected inboxes (InboxRepo, issue #17) on SQLite and a real
 // PostgreSQL: the same assertions on both.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InboxBounceRow, NewInbox, Store } from '../../src/store/contract.js';
 import { StoreError } from '../../src/store/contract.js';
-import { openPostgres } from '../../src/store/postgres/open.js';
-import { openSqlite } from '../../src/store/sqlite/open.js';
-import { tmpDir } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { storeBackends } from '../helpers/store-backends.js';
 
-const opened: Store[] = [];
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const s of opened) await s.close().catch(() => {});
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const pgMissing = postgresMissing();
-if (pgMissing && !inCI) console.warn(`SKIPPED: the PostgreSQL half of test/store/contract-inboxes.test.ts: ${pgMissing}`);
-let server: PgServer | null = null;
-let dbs = 0;
-
-const backends = [
-  {
-    name: 'sqlite',
-    async fresh(): Promise<Store> {
-      const dir = tmpDir('store-inboxes-');
-      dirs.push(dir);
-      const s = openSqlite({ file: join(dir, 'bounced.db') }, { busyTimeoutMs: 10_000 });
-      opened.push(s);
-      return s;
-    },
-  },
-  ...(pgMissing && !inCI
-    ? []
-    : [
-        {
-          name: 'postgres',
-          async fresh(): Promise<Store> {
-            const s = await openPostgres(await server!.createDatabase(`i${++dbs}`), { max: 4 });
-            opened.push(s);
-            return s;
-          },
-        },
-      ]),
-];
-
-beforeAll(async () => {
-  if (backends.length > 1) server = await startPostgres();
-}, 120_000);
-afterAll(() => server?.stop());
+const backends = storeBackends('test/store/contract-inboxes.test.ts');
 
 const JAN = Date.UTC(2026, 0, 10, 12);
 const DAY = 24 * 3600_000;

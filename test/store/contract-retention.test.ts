@@ -2,58 +2,14 @@
 // on a real PostgreSQL (test/helpers/postgres.ts). The bytes of old settled messages go; the
 // message rows, their state and what was made of them stay; a message still `received` keeps
 // its bytes whatever its age.
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IncomingMessage, Store } from '../../src/store/contract.js';
-import { openPostgres } from '../../src/store/postgres/open.js';
-import { openSqlite } from '../../src/store/sqlite/open.js';
-import { tmpDir } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import type { IncomingMessage } from '../../src/store/contract.js';
+import { storeBackends } from '../helpers/store-backends.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 30, 12);
 
-const opened: Store[] = [];
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const s of opened) await s.close().catch(() => {});
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const pgMissing = postgresMissing();
-if (pgMissing && !inCI) console.warn(`SKIPPED: the PostgreSQL half of test/store/contract-retention.test.ts: ${pgMissing}`);
-let server: PgServer | null = null;
-let dbs = 0;
-
-const backends: Array<{ name: string; fresh(): Promise<Store> }> = [
-  {
-    name: 'sqlite',
-    async fresh() {
-      const dir = tmpDir('store-retention-');
-      dirs.push(dir);
-      const s = openSqlite({ dataDir: dir });
-      opened.push(s);
-      return s;
-    },
-  },
-  ...(pgMissing && !inCI
-    ? []
-    : [
-        {
-          name: 'postgres',
-          async fresh() {
-            const s = await openPostgres(await server!.createDatabase(`r${++dbs}`));
-            opened.push(s);
-            return s;
-          },
-        },
-      ]),
-];
-
-beforeAll(async () => {
-  if (backends.length > 1) server = await startPostgres();
-}, 120_000);
-afterAll(() => server?.stop());
+const backends = storeBackends('test/store/contract-retention.test.ts');
 
 const msg = (receivedAt: number, raw: Buffer | Buffer[], over: Partial<IncomingMessage> = {}): IncomingMessage => ({
   receivedAt,
