@@ -10,7 +10,7 @@
 import { canonicalAddress } from '../address.js';
 import {
   GLOBAL_ACCOUNT, monthOf, monthRange, RULES_ACTOR, type WarningCause, type Channel, type DeliveryState, type EventType, type PolicyState, type Profile,
-  type SoftBounceLimit, type Tier,
+  type ContactReportSource, type SoftBounceLimit, type Tier,
 } from '../domain/index.js';
 import type { Account, BounceInput, DeliveryChange, Evidence, Store, TransactionOptions, Tx } from '../store/contract.js';
 import type { VerpFields } from '../verp/index.js';
@@ -172,7 +172,7 @@ export class PolicyTx {
   }
 
   /** A signed unsubscribe token (List-Unsubscribe mailto: or one-click), or a provider's verified unsubscribe event: suppressed at once, counted once. */
-  async unsubscribe(fields: VerpFields, source: 'mailto' | 'one-click' | 'esp'): Promise<void> {
+  async unsubscribe(fields: VerpFields, source: Exclude<ContactReportSource, 'arf' | 'api'>): Promise<void> {
     await this.ensureAccount(fields.account, `unsubscribe:${source}`);
     const report: ContactReportInput = unsubscribeOf(fields, canonicalAddress(fields.recipient), source, this.now);
     const fresh = await this.tx.reports.add(report);
