@@ -39,27 +39,29 @@ describe('smtp.maxBytesInFlight', () => {
       BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN,
       BOUNCED_SMTP_MAX_MESSAGE_BYTES: String(20 * MB + MB),
       BOUNCED_SMTP_MAX_BYTES_IN_FLIGHT: String(48 * MB),
-      // 12 sessions from one address: above the per-client limit, which is not what is tested here
+      // 32 sessions from one address: above the per-client limit, which is not what is tested here
       BOUNCED_SMTP_MAX_CLIENTS_PER_IP: '0',
       BOUNCED_STORE_SYNCHRONOUS: 'NORMAL',
     });
     daemons.push(d);
     await new Promise((r) => setTimeout(r, 300));
     const before = memory(d.proc.pid!);
-    const messages = Array.from({ length: 12 }, (_, i) => bigMessage(20 * MB, i));
+    const COUNT = 32;
+    const messages = Array.from({ length: COUNT }, (_, i) => bigMessage(20 * MB, i));
     const results = await Promise.all(messages.map((m) => sendRaw(d.smtpPort, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, m)));
     const after = memory(d.proc.pid!);
     const codes = results.map((r) => r.code);
     const deferred = results.filter((r) => r.code === 452);
-    console.log(`12 concurrent 20 MB messages, budget 48 MB: ${codes.filter((c) => c === 250).length} stored, ${deferred.length} deferred (452); daemon RSS ${before.rss.toFixed(0)} MB before, peak ${after.peak.toFixed(0)} MB`);
+    console.log(`${COUNT} concurrent 20 MB messages, budget 48 MB: ${codes.filter((c) => c === 250).length} stored, ${deferred.length} deferred (452); daemon RSS ${before.rss.toFixed(0)} MB before, peak ${after.peak.toFixed(0)} MB`);
     expect(codes.every((c) => c === 250 || c === 452), codes.join(',')).toBe(true);
     expect(codes.filter((c) => c === 250).length).toBeGreaterThanOrEqual(1);
     expect(deferred.length).toBeGreaterThanOrEqual(1);
     for (const r of deferred) expect(r.response).toMatch(/^452 4\.3\.1 Insufficient system storage/);
-    // Unbounded, the 12 x 20 MB were held at once (measured: peak +283 MB over the start); with
-    // the budget at most 48 MB of messages are (measured: +107..119 MB, with the copies made
-    // while storing and the dropped chunks not yet collected). Generous: 3.5 budgets.
-    expect(after.peak - before.rss).toBeLessThan(3.5 * 48);
+    // Unbounded, the 32 x 20 MB would be held at once (640 MB; 12 of them measured +283 MB over
+    // the start); with the budget at most 48 MB of messages are, plus the copies made while
+    // storing and the dropped chunks not yet collected, which Node 26 collects much later than
+    // Node 22 (12 messages: +107..119 MB on Node 22, +192 on Node 26). Bound: half of holding them.
+    expect(after.peak - before.rss).toBeLessThan((COUNT * 20) / 2);
     // Once the messages in flight are stored, a deferred one is taken (the sender's retry).
     expect((await sendRaw(d.smtpPort, { from: '', to: [`postmaster@${BOUNCE_DOMAIN}`] }, messages[0]!)).code).toBe(250);
     const metrics = await (await fetch(`http://127.0.0.1:${d.httpPort}/metrics`)).text();
