@@ -9,8 +9,12 @@
 //   npm run bench -- --only hostile  the intake under hostile messages (bench/hostile.mjs)
 //   npm run bench -- --only real     the real mix (#20; bench/real.mjs), alone: about 2 hours on
 //                                    today's main (its growth figure alone is most of it)
+//   npm run bench -- --only storepg,smtppg   PostgreSQL beside SQLite (#15; bench/store-pg.mjs,
+//                                    bench/smtp-pg.mjs; a real PostgreSQL from Debian's binaries);
+//                                    not in the default list: each takes several minutes
 //   npm run bench -- --render        rewrite the README table from today's results file only
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { runBigmsg } from './bigmsg.mjs';
 import { runClassify } from './classify.mjs';
 import { runHostile } from './hostile.mjs';
@@ -53,7 +57,19 @@ if (args.render) {
   process.exit(0);
 }
 
+/** A bench that runs as its own script and writes its figures as JSON (--json FILE). */
+function scriptBench(script, quickArgs) {
+  return ({ quick }) => {
+    const out = join(TMP, `${script.replace(/\W+/g, '-')}.json`);
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, script), ...(quick ? quickArgs : []), '--json', out], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`${script} exited ${r.status ?? r.signal}`);
+    return JSON.parse(readFileSync(out, 'utf8'));
+  };
+}
+
 const benches = {
+  storepg: scriptBench('store-pg.mjs', ['--suppressions', '20000', '--rounds', '1', '--presend', '2000', '--settles', '100', '--intake', '20']),
+  smtppg: scriptBench('smtp-pg.mjs', ['--rounds', '1', '--duration', '3000']),
   smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg, hostile: runHostile,
   real: (o) => runReal({ ...o, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() }),
 };
