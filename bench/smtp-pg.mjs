@@ -8,9 +8,10 @@
 // database per round; its CPU seconds (postmaster and backends) during the load are printed.
 //
 //   node bench/smtp-pg.mjs [--sessions 10] [--duration 8000] [--rounds 3] [--reuse] [--json FILE]
-// Ports 41100-41199 (this bench's own).
+// Ports: free loopback ports the kernel chooses per run (freePort below).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -39,12 +40,27 @@ async function freshDb() {
   return pg.url(name);
 }
 
-function serve(port, env) {
+/**
+ * A loopback port free now (the kernel's choice). Fixed ports in the ephemeral range collided
+ * with the local ends of PostgreSQL connections (EADDRINUSE on a quiet run).
+ */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function serve(port, httpPort, env) {
   const dir = mkdtempSync(join(tmpdir(), 'smtp-pg-node-'));
   const proc = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], {
     env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BOUNCED_'))),
-      BOUNCED_DATA_DIR: dir, BOUNCED_SMTP_PORT: String(port), BOUNCED_HTTP_PORT: String(port + 50), BOUNCED_VERP_SECRET: 'bench-secret-bench-secret-bench-secret',
+      BOUNCED_DATA_DIR: dir, BOUNCED_SMTP_PORT: String(port), BOUNCED_HTTP_PORT: String(httpPort), BOUNCED_VERP_SECRET: 'bench-secret-bench-secret-bench-secret',
       BOUNCED_BOUNCE_DOMAINS: 'bounces.test', BOUNCED_SMTP_MAX_CLIENTS_PER_IP: '0', BOUNCED_LOG_LEVEL: 'warn', BOUNCED_NODE_ID: `bench-${port}`, ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -75,11 +91,13 @@ function load(port, sessions) {
 async function round(kind, r) {
   const url = kind === 'sqlite' ? null : await freshDb();
   const env = url ? { BOUNCED_DATABASE_URL: url } : {};
-  const nodes = kind === 'two-nodes' ? [serve(41100 + r * 4, env), serve(41101 + r * 4, env)] : [serve(41100 + r * 4, env)];
+  const ports = [];
+  for (let i = 0; i < (kind === 'two-nodes' ? 2 : 1); i++) ports.push(await freePort());
+  const nodes = [];
+  for (const p of ports) nodes.push(serve(p, await freePort(), env));
   await Promise.all(nodes.map((n) => n.ready));
   const c0 = cpuSecondsOfTree(pg.pid);
   const t0 = Date.now();
-  const ports = nodes.length === 2 ? [41100 + r * 4, 41101 + r * 4] : [41100 + r * 4];
   const outs = await Promise.all(ports.map((p) => load(p, Math.max(1, Math.round(SESSIONS / ports.length)))));
   const wall = (Date.now() - t0) / 1000;
   const pgCpu = cpuSecondsOfTree(pg.pid) - c0;
