@@ -8,7 +8,7 @@ import {
   type Channel, type ContactReportKind, type DeliveryState, type EventType, type Figures, type HealthStatus,
   type NotificationKind, type PolicyState, type Profile, type SoftBounceLimit, type SuspensionCause, type SuppressionReason, type Tier, type WarningCause,
 } from '../domain/index.js';
-import type { FailureInput } from '../store/contract.js';
+import type { ContactReport, FailureInput } from '../store/contract.js';
 import type { SendDecision } from './contract.js';
 
 export type PolicyConfig = {
@@ -156,16 +156,7 @@ export function spamTrapHit(c: Pick<DeliveryChangeInput, 'previous'>, recipient:
 }
 
 /** A contact's report about one mail, as the policy keeps it (once per account, kind, message, recipient). */
-export interface ContactReportInput {
-  accountId: string;
-  kind: ContactReportKind;
-  messageId: string;
-  recipient: string;
-  channel: Channel;
-  campaign: string | null;
-  at: number;
-  source: string;
-}
+export type ContactReportInput = ContactReport;
 
 /**
  * The complaint a verified ARF record makes (RFC 5965 feedback type `abuse`), or null: an
