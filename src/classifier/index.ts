@@ -170,6 +170,17 @@ function withoutRecipient(text: string, r: RecipientReport): string {
   return text;
 }
 
+/**
+ * The frames in which MTAs report a local delivery program's failure when they write no
+ * `x-unix` diagnostic type (plain-text reports): Postfix pipe(8) and local(8) "Command died
+ * with status N" / "Command output:", Exim's pipe transport "Child process of <transport>
+ * transport returned N" and "pipe to |<command>", Sendmail's prog mailer "unknown mailer error
+ * N". What the program printed ("procmail: Unknown user") is its own output, not a remote
+ * server's statement about the mailbox: the address tables are not read for it (issue #13,
+ * false hard bounces). Anchored phrases, one bounded pass.
+ */
+const LOCAL_PROGRAM = /\bcommand died with status \d|\bcommand output: |\bchild process of \S{1,64} transport returned \d|\bpipe to \||\bunknown mailer error \d/;
+
 /** Classifies one recipient of a report. */
 export function classifyRecipient(report: ParsedReport, r: RecipientReport): Verdict {
   const none = (reason: Reason, rule: string, field: string, text: string): Verdict =>
@@ -184,7 +195,7 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
   const text = withoutRecipient(normaliseText(ruleText(r.diagnosticCode, r.diagnosticType)), r);
   const input: DecideInput = {
     text,
-    local: /^x-unix$/i.test(r.diagnosticType ?? ''),
+    local: /^x-unix$/i.test(r.diagnosticType ?? '') || LOCAL_PROGRAM.test(text),
     host: refusingHost(r.remoteMta ?? report.reportingMta),
     status: r.status,
     replyCode: r.replyCode,

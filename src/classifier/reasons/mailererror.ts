@@ -22,6 +22,7 @@ export const mailererror: ReasonTable = {
     p('program died', LOCAL),
     p('program failed', LOCAL),
     p('program exited', LOCAL),
+    p('child process of * transport returned', 'Exim specification, "The pipe transport": "Child process of <transport> transport returned <n>"', 'Child process of address_pipe transport returned 67 from command: /usr/bin/filter'),
     p('pipe to |', 'Exim: pipe transport ("pipe to |/path")', 'pipe to |/usr/local/bin/filter kijitora@example.com'),
     p('pipe died', LOCAL),
     p('pipe failed', LOCAL),
