@@ -30,6 +30,7 @@ export const norelaying: ReasonTable = {
     p('no relaying', RELAY),
     p('relaying mail to * is not allowed', RELAY, '550 relaying mail to example.org is not allowed'),
     p('not configured to relay', RELAY),
+    p("isn't in my list of allowed rcpthosts", 'qmail-smtpd(8): control/rcpthosts, "envelope recipient address with a domain not listed in rcpthosts" is refused (not a domain it relays for)', "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"),
     p('mail relay denied', GOOGLE),
     p('open relay not allowed', MIMECAST),
     p('email address is not verified. the following identities failed', 'Amazon SES: unverified identity'),

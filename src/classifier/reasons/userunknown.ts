@@ -54,6 +54,7 @@ export const userunknown: ReasonTable = {
     p('rcpt * does not exist', COMMON, '550 RCPT <kijitora@example.jp> does not exist'),
     p('user * does not exist', COMMON, '550 user kijitora does not exist'),
     p('mailbox * does not exist', COMMON, '550 mailbox kijitora does not exist'),
+    p('address * does not exist', COMMON, '550 Address kijitora@example.jp does not exist'),
     p('user not found', COMMON),
     p('address unknown', COMMON),
     p('users unknown', COMMON),
