@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { mailboxProblem, normalizeAddress } from '../../src/parser/smtp-text.js';
 import type { ParsedReport } from '../../src/report.js';
@@ -37,6 +38,7 @@ const CASES: Case[] = [
   { file: 'rfc3464/mangled-recipients.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.org failed'], why: 'an empty local part yields to Original-Recipient; a lost opening quote without one is dropped' },
   { file: 'challenge-response/ndr-allow-list-refusal.eml', kind: 'bounce', detector: 'fallback', recipients: ['kuroneko@example.com failed'], why: 'an NDR quoting an allow-list refusal stays a failure' },
   // harm class 4: every failed recipient
+  { file: 'fallback/list-and-transcript.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed', 'sabatora@example.co.jp failed'], why: "a list under a heading, each address's reason in the transcript below" },
   { file: 'fallback/address-list.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed', 'sabatora@example.co.jp failed', 'kuroneko@example.ne.jp failed', 'shironeko@example.ne.jp failed', 'hachiware@example.ne.jp failed'], why: 'a bulleted list under a heading and a list on one line' },
   { file: 'fallback/transcript.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], why: 'a refused RCPT TO and an accepted one before a failed DATA; not the MAIL FROM sender' },
   { file: 'rfc3464/several-records.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.jp<kiji@alias.example.jp failed', 'mikeneko@example.org failed', 'sabatora@example.com delayed'], why: 'one record per block, Original-Recipient kept as the alias' },
@@ -64,6 +66,16 @@ describe('recipients only from where failures are stated (fixtures)', () => {
     });
   }
 
+  it("each listed address takes its own transcript reply; a local program's output is not an unknown user", () => {
+    const v = classify(fixture('fallback/list-and-transcript.eml')).map((x) => [x.recipient, x.status, x.reason, x.hardbounce]);
+    expect(v).toEqual([
+      ['kijitora@example.co.jp', '5.1.1', 'userunknown', true],
+      ['mikeneko@example.co.jp', '5.2.2', 'mailboxfull', false],
+      ['sabatora@example.co.jp', '5.7.1', 'norelaying', false],
+    ]);
+    const [local] = classify(fixture('fallback/local-program.eml'));
+    expect(local).toMatchObject({ recipient: 'kijitora@mta.example.net', reason: 'mailererror', hardbounce: false });
+  });
   it('a challenge says why it is one; a report that names nobody says so', () => {
     expect(fixture('challenge-response/tmda.eml').autoReply).toMatch(/^challenge-response \(From: /);
     expect(fixture('fallback/no-recipient-named.eml').warnings).toContain('no failed recipient named in the report');

@@ -563,6 +563,19 @@ function statementOf(
   return null;
 }
 
+/** The line of each address's first transcript RCPT TO command (">>> RCPT To:<a>", "In:  RCPT TO:<a>"). */
+function transcriptRcptLines(lines: Lines, end: number): Map<string, number> {
+  const at = new Map<string, number>();
+  for (let i = 0; i < end; i++) {
+    const line = lines.lines[i];
+    if (line.indexOf('@') < 0 || !/rcpt to/i.test(line)) continue;
+    for (const sp of lines.of(i).spans) {
+      if (!at.has(sp.address) && RCPT_LEAD.test(line.slice(Math.max(0, sp.start - LEAD_CHARS), sp.start))) at.set(sp.address, i);
+    }
+  }
+  return at;
+}
+
 export function detectFallback(view: MailView): DetectorResult | null {
   if (!looksLikeFailure(view)) return null;
   let text = view.reportText.length > 200_000 ? view.reportText.slice(0, 200_000) : view.reportText;
@@ -618,6 +631,17 @@ export function detectFallback(view: MailView): DetectorResult | null {
     return null;
   }
 
+  // A list entry says only that the address failed; a session transcript in the same report
+  // may say how, per address (Sendmail's "permanent fatal errors" list, then ">>> RCPT To:<a>"
+  // / "<<< 550 ..." for each): each address takes its own reply, not the report's last one.
+  if (cands.some((c) => c.shape === 'list')) {
+    const rcptAt = transcriptRcptLines(lines, end);
+    for (const c of cands) {
+      const at = c.shape === 'list' ? rcptAt.get(c.address) : undefined;
+      const failed = at === undefined ? null : transcriptFailure(lines, at, c.address);
+      if (failed) Object.assign(c, { shape: 'transcript', text: failed.reply, command: failed.command });
+    }
+  }
   for (const c of cands) if (c.shape !== 'transcript') c.text = withReasonLine(lines, c.line, sessionReply(lines, c, c.text));
   // (a list entry's previous address shares its text and command)
 
