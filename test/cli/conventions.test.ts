@@ -2,13 +2,13 @@
 // every listing command takes --format json|jsonl|table, tables show times as ISO 8601,
 // `suppressions check` answers by its exit status, and `classify` reports progress on
 // stderr only. The built CLI (dist/cli.js) in child processes, over a store that real SMTP
-// bounces filled (test/policy/world.ts).
+// bounces filled (test/helpers/world.ts).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, CLI } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET } from '../helpers/env.js';
-import { world } from '../policy/world.js';
+import { world } from '../helpers/world.js';
 
 let env: NodeJS.ProcessEnv;
 

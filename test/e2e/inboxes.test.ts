@@ -12,7 +12,7 @@ import { childEnv, CLI, spawnDaemon, type ChildDaemon } from '../helpers/child.j
 import { dovecotMissing, inCI, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
 import { tmpDir } from '../helpers/env.js';
 import { waitFor } from '../helpers/postfix.js';
-import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from '../inbox/fixtures.js';
+import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from '../helpers/inbox-fixtures.js';
 
 const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox end-to-end tests: ${missing}`);

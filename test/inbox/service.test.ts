@@ -14,7 +14,7 @@ import { buildPipeline, type Built } from '../../src/pipeline/build.js';
 import type { Config } from '../../src/config/schema.js';
 import { dovecotMissing, inCI, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
 import { testConfig } from '../helpers/env.js';
-import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from './fixtures.js';
+import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from '../helpers/inbox-fixtures.js';
 
 const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox service tests: ${missing}`);

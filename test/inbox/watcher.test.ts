@@ -11,7 +11,7 @@ import type { FoundBounce, InboxAccount, InboxSecret, InboxStatus } from '../../
 import { InboxWatcher, type WatcherOptions } from '../../src/inbox/watcher.js';
 import { dovecotMissing, freePort, inCI, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
 import { waitFor } from '../helpers/postfix.js';
-import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from './fixtures.js';
+import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from '../helpers/inbox-fixtures.js';
 
 const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox watcher tests: ${missing}`);

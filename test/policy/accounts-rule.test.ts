@@ -6,8 +6,8 @@ import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { readRows } from '../helpers/db.js';
 import { BOUNCE_DOMAIN, TEST_SECRET } from '../helpers/env.js';
-import { dsn } from './mail.js';
-import { world, type World } from './world.js';
+import { dsn } from '../helpers/policy-mail.js';
+import { world, type World } from '../helpers/world.js';
 
 let worlds: World[] = [];
 afterEach(async () => {

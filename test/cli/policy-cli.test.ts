@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, CLI } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, TEST_SECRET } from '../helpers/env.js';
-import { world } from './world.js';
+import { world } from '../helpers/world.js';
 
 let env: NodeJS.ProcessEnv;
 const NOW = new Date().toISOString();

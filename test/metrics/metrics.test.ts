@@ -16,7 +16,7 @@ import { startDaemon, type Daemon } from '../../src/main.js';
 import { createApiKey } from '../../src/api/auth.js';
 import { BOUNCE_DOMAIN, fixturesDir, testConfig } from '../helpers/env.js';
 import { sendRaw } from '../helpers/smtp.js';
-import { ADMIN_KEY, S02_RCPT, verp } from './helpers.js';
+import { ADMIN_KEY, S02_RCPT, verp } from '../helpers/api.js';
 
 let daemon: Daemon | null = null;
 afterEach(async () => {

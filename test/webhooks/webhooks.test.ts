@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log.js';
 import { retryDelayMs, WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { sign, verify } from '../../src/webhooks/sign.js';
 import { otherConnection, readRows } from '../helpers/db.js';
-import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 let fx: Fixture;
 let server: Server | null = null;

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixturesDir } from '../helpers/env.js';
+import { fixturesDir } from './env.js';
 import { snsStringToSign, type SnsEnvelope } from '../../src/esp/sns.js';
 
 export const FIXTURES = join(fixturesDir, 'esp');
