@@ -39,11 +39,8 @@ export type { HeaderMap, MailView, MimePart, OriginalView } from './mime/types.j
 export { UnparseableError } from './mime/types.js';
 export { headerValue, headerValues } from './mime/headers.js';
 export { decodeHeaderValue } from './mime/encoded-words.js';
-export { parseContentType, type ContentType } from './mime/content-type.js';
 export { decodeQuotedPrintable } from './mime/transfer.js';
-export { latin1ToText } from './mime/charset.js';
 export { htmlToText } from './mime/html.js';
 export { unflow } from './mime/flowed.js';
-export { findInlineOriginal } from './mime/inline-original.js';
 export { latin1WithLf, normalizeLineEnds } from './mime/line-ends.js';
 export { readMail } from './mime/read-mail.js';
