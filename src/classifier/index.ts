@@ -54,7 +54,7 @@ const HARD_REASONS = new Set<Reason>(['userunknown', 'hostunknown', 'hasmoved', 
  * (`x-unix; 255` says "local mailer"), and with the reply-code prefixes of multi-line replies
  * removed ("550-5.7.1 Messages with multiple 550 5.7.1 addresses in From:").
  */
-export function ruleText(diagnostic: string | null, diagnosticType: string | null = null): string {
+function ruleText(diagnostic: string | null, diagnosticType: string | null = null): string {
   if (!diagnostic) return '';
   let t = diagnostic.length > 1500 ? diagnostic.slice(0, 1500) : diagnostic;
   const first = /^\s*([45]\d\d)[ -]/.exec(t);

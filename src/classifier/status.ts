@@ -146,12 +146,6 @@ export function subjectDetail(status: string | null): string | null {
   return m ? m[1] : null;
 }
 
-/** The registered entry of a status, or null (an unregistered detail, a vendor's own code). */
-export function statusEntry(status: string | null): StatusEntry | null {
-  const sd = subjectDetail(status);
-  return sd ? (BY_CODE.get(sd) ?? null) : null;
-}
-
 /**
  * The reason a status implies and the id of the registry line that said it: the registered
  * detail, else its subject's default. Null when the code names no cause (X.0.0, X.5.0).

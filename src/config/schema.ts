@@ -80,7 +80,7 @@ export const configSchema = z
         /**
          * smtp-server waits 100 ms before its 220 greeting to catch early talkers (clients
          * that send before the greeting, a spam-bot habit). With one bounce per connection
-         * that caps throughput at ~10 msgs/s per concurrent connection (MEASURED.md), so the
+         * that caps throughput at ~10 msgs/s per concurrent connection (bench/smtp.mjs), so the
          * default is to greet at once; early talkers are still refused if they send first.
          */
         greetingDelayMs: z.number().int().min(0).max(10_000).default(0),

@@ -35,15 +35,6 @@ export function advance(current: DeliveryState | null, argued: DeliveryState): D
   return RANK[argued] > RANK[current] ? argued : current;
 }
 
-export function isFailedState(s: DeliveryState): s is FailedState {
-  return s === 'soft' || s === 'hard';
-}
-
-/** Whether a pending delivery's window has run out at `now`. */
-export function windowExpired(pendingSince: number, windowMs: number, now: number): boolean {
-  return now >= pendingSince + windowMs;
-}
-
 /** The evidence a classifier verdict argues for (null: not delivery evidence). */
 export function stateOfVerdict(reason: string, type: string): DeliveryState | null {
   if (reason === 'delivered') return 'delivered';

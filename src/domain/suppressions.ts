@@ -22,11 +22,6 @@ export function isRemovable(reason: SuppressionReason): reason is RemovableReaso
   return (REMOVABLE_REASONS as readonly string[]).includes(reason);
 }
 
-/** Addresses are kept and compared lower-cased (the local part is case-sensitive by RFC 5321, but no receiver treats it so). */
-export function normalizeAddress(address: string): string {
-  return address.trim().toLowerCase();
-}
-
 /**
  * An account's choice for repeated soft bounces (issue #19 §2): `bounces` soft bounces of one
  * address within `windowDays`, with no delivery in between, suppress it (reason

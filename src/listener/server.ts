@@ -6,14 +6,16 @@ import { addressMatcher, clientKey } from '../client-address.js';
 // smtp-server 3.21 waits a fixed 100 ms before its 220 greeting so that it can refuse
 // "early talkers" (clients that send before the greeting, a spam-bot habit). There is no
 // option for it, and with one bounce per connection (the usual way MTAs deliver DSNs) it
-// caps the server at ~10 messages/s per concurrent connection (../shared/MEASURED.md).
+// caps the server at ~10 messages/s per concurrent connection (bench/smtp.mjs measures it:
+// `sink-stock` against `sink-prompt`, see bench/README.md).
 //
 // This subclass makes the delay configurable. It replaces exactly two methods:
 //  - SMTPServer.connect(): identical to upstream but constructs our connection class;
 //  - SMTPConnection.init(): identical to upstream but with `greetingDelayMs` for the 100.
 // Early talkers are still refused ("421 You talk too soon") whenever they send before the
 // greeting, because `_ready` is set only when the greeting is sent. Checked against
-// smtp-server 3.21.6; test/listener/greeting.test.ts fails if upstream changes under it.
+// smtp-server 3.21.6; test/listener/smtp.test.ts checks that early talkers are still refused
+// with a delay configured.
 //
 // It also adds what smtp-server lacks against one client holding every slot of maxClients
 // (100 idle sessions, each with a NOOP before the idle time-out, lock every sender out):

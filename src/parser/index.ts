@@ -23,7 +23,7 @@ function joinValues(vs: string[]): string {
   return vs.length === 1 ? vs[0] : vs.join('\n');
 }
 
-export function toOriginalMessage(o: OriginalView | null): OriginalMessage | null {
+function toOriginalMessage(o: OriginalView | null): OriginalMessage | null {
   if (!o) return null;
   const headers: Record<string, string> = {};
   for (const k in o.headers) headers[k] = joinValues(o.headers[k]);
@@ -52,7 +52,7 @@ function innerReport(view: MailView, depth: number): MailView | null {
 }
 
 /** Parses a view (exported for detector tests that build views directly). */
-export function parseView(view: MailView, depth = 0): ParsedReport {
+function parseView(view: MailView, depth = 0): ParsedReport {
   const outcome = runDetectors(view);
   const { result, warnings } = outcome;
   // a forwarded bounce: the outer message only wraps it, the report is inside

@@ -10,7 +10,7 @@
 const STATUS_RE = /(?:^|[\s#([<:;,='"-])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)(?!\.?\d)/g;
 
 /** Enhanced status codes found in `text`, in order (deduplicated). */
-export function findStatusCodes(text: string): string[] {
+function findStatusCodes(text: string): string[] {
   const out = new Set<string>();
   if (!text) return [];
   STATUS_RE.lastIndex = 0;
@@ -126,7 +126,7 @@ const LEADING_PUNCT = new Set([34, 39, 60, 91]); // " ' < [
 const TRAILING_PUNCT = new Set([34, 39, 62, 93, 41, 46, 44, 59, 58]); // " ' > ] ) . , ; :
 
 /** `s` without the leading and trailing characters in the two sets (no regex: `[...]+$` rescans). */
-export function stripEnds(s: string, leading: Set<number>, trailing: Set<number>): string {
+function stripEnds(s: string, leading: Set<number>, trailing: Set<number>): string {
   let a = 0;
   let b = s.length;
   while (a < b && leading.has(s.charCodeAt(a))) a++;

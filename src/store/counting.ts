@@ -33,6 +33,3 @@ export interface ChannelDelta {
   complaints: number;
   unsubscribes: number;
 }
-
-export const isZeroDelta = (d: Omit<ChannelDelta, 'accountId' | 'month' | 'channel'>): boolean =>
-  d.hardBounces === 0 && d.senderFailures === 0 && d.blocklistings === 0 && d.complaints === 0 && d.unsubscribes === 0;

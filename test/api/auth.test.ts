@@ -1,7 +1,7 @@
 // API keys: bearer auth, admin-only routes, revocation, rate limiting, and no key, token or
 // secret in logs or error bodies.
 import { afterEach, describe, expect, it } from 'vitest';
-import { admin, ADMIN_KEY, apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { admin, ADMIN_KEY, apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 import { readRows } from '../helpers/db.js';
 
 let fx: Fixture;

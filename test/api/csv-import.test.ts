@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CsvAddressReader, splitRecord } from '../../src/api/csv-addresses.js';
 import { IMPORT_MAX_LINE_BYTES } from '../../src/api/routes/suppressions.js';
-import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 /** Every line through a fresh reader: what each gives, and whether a record was left open. */
 function read(text: string, max = IMPORT_MAX_LINE_BYTES) {

@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ERRORS, POLICY_ERROR_STATUS, type ErrorCode } from '../../src/api/errors.js';
 import { POLICY_ERROR_CODES } from '../../src/policy/errors.js';
 import { repoRoot } from '../helpers/env.js';
-import { admin, apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
-import { operationFor, type OpenApiDoc } from './openapi-doc.js';
+import { admin, apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
+import { operationFor, type OpenApiDoc } from '../helpers/openapi-doc.js';
 
 let fx: Fixture | undefined;
 afterEach(async () => {

@@ -14,11 +14,11 @@ import { buildPipeline, type Built } from '../../src/pipeline/build.js';
 import { buildEsp } from '../../src/pipeline/esp-settle.js';
 import { otherConnection } from '../helpers/db.js';
 import { testConfig } from '../helpers/env.js';
-import { ADMIN_KEY, admin } from './helpers.js';
+import { ADMIN_KEY, admin } from '../helpers/api.js';
 import {
   basicAuth, fixture, fixtureText, mailgunBody, notification, selfSigned, sendgridHeaders, sendgridKeys, snsEnvelope, startFakeSns, TOPIC,
   type FakeSns, type SelfSigned,
-} from '../esp/helpers.js';
+} from '../helpers/esp.js';
 
 const sg = sendgridKeys();
 const MG_KEY = 'mailgun-signing-key-0123456789';

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IMPORT_MAX_LINE_BYTES } from '../../src/api/routes/suppressions.js';
-import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 let fx: Fixture | null = null;
 afterEach(async () => {

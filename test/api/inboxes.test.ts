@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decryptSecret } from '../../src/inbox/credentials.js';
-import { admin, apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { admin, apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 let fx: Fixture | null = null;
 afterEach(async () => {

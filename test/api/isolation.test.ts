@@ -2,7 +2,7 @@
 // account) answers 404 for another account's data, exactly as for data that does not exist,
 // and changes nothing. The table must name every such route of the OpenAPI document.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 let fx: Fixture;
 let keys: Record<string, string>;

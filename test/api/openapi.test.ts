@@ -4,8 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/env.js';
-import { apiFixture, type Fixture } from './helpers.js';
-import { serverRoutes, type OpenApiDoc } from './openapi-doc.js';
+import { apiFixture, type Fixture } from '../helpers/api.js';
+import { serverRoutes, type OpenApiDoc } from '../helpers/openapi-doc.js';
 
 let fx: Fixture;
 afterAll(async () => fx?.close());

@@ -1,7 +1,7 @@
 // Routes without a key and failed authentications are limited per client address, with
 // the RateLimit-* fields on every answer and 429 + Retry-After past the limit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { verp, apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { verp, apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 let fx: Fixture | null = null;
 afterEach(async () => {

@@ -3,7 +3,7 @@
 // error registry (400 with the field, 413, 415).
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { admin, apiFixture, bearer, S02_RCPT, withAccounts, type Fixture } from './helpers.js';
+import { admin, apiFixture, bearer, S02_RCPT, withAccounts, type Fixture } from '../helpers/api.js';
 
 let fx: Fixture;
 afterEach(async () => fx?.close());

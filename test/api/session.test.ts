@@ -2,7 +2,7 @@
 // cookie; state-changing requests need the session's CSRF token; sign-out and revocation end
 // the session; an account's session reaches only its own account. Over the real store.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { ADMIN_KEY, apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 import { readRows } from '../helpers/db.js';
 
 let fx: Fixture;

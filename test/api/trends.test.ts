@@ -3,7 +3,7 @@
 // category) and GET /v1/accounts/:id/campaigns/:campaign/bounced (a campaign's recipients).
 import { afterEach, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/domain/index.js';
-import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 let fx: Fixture;
 afterEach(async () => fx?.close());

@@ -10,14 +10,14 @@
 //   (scripts/corpus-score.mjs defines them); never above today's counts.
 // `npm run corpus` prints the same figures with the dev and generated misses.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runClassify } from '../../src/commands/classify.js';
 import { readJsonl, score, scoreByPart } from '../../scripts/corpus-score.mjs';
+import { tmpDir } from '../helpers/env.js';
 
 // Today's figures (main's classifier, this commit) minus a small margin for the public parts;
 // exactly today's for the generated corpus and for the harm counts (they must not get worse).
@@ -51,7 +51,7 @@ async function classifyToFile(paths: string[]): Promise<string> {
   const out = new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } });
   const code = await runClassify(paths, { format: 'jsonl', explain: false }, out);
   expect(code).toBe(0);
-  const file = join(mkdtempSync(join(tmpdir(), 'bounced-ratchet-')), 'out.jsonl');
+  const file = join(tmpDir('bounced-ratchet-'), 'out.jsonl');
   writeFileSync(file, chunks.join(''));
   return file;
 }

@@ -2,20 +2,16 @@
 // every listing command takes --format json|jsonl|table, tables show times as ISO 8601,
 // `suppressions check` answers by its exit status, and `classify` reports progress on
 // stderr only. The built CLI (dist/cli.js) in child processes, over a store that real SMTP
-// bounces filled (test/policy/world.ts).
-import { spawnSync } from 'node:child_process';
+// bounces filled (test/helpers/world.ts).
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, CLI } from '../helpers/child.js';
+import { childEnv, runCli } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET } from '../helpers/env.js';
-import { world } from '../policy/world.js';
+import { world } from '../helpers/world.js';
 
 let env: NodeJS.ProcessEnv;
 
-function bounced(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const bounced = (...args: string[]) => runCli(env, args, 30_000);
 
 const ISO = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\b/;
 

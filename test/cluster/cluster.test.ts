@@ -12,16 +12,16 @@ import { openPostgres } from '../../src/store/postgres/open.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { spawnDaemon, type ChildDaemon } from '../helpers/child.js';
 import { buildDsn } from '../helpers/dsn.js';
-import { BOUNCE_DOMAIN, TEST_SECRET, tmpDir } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { BOUNCE_DOMAIN, inCI, TEST_SECRET, tmpDir } from '../helpers/env.js';
+import { postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
 import { sendRaw } from '../helpers/smtp.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const missing = postgresMissing();
 if (missing && !inCI) console.warn(`SKIPPED: test/cluster/cluster.test.ts: ${missing}`);
 const ADMIN = 'b2-cluster-admin';
 const LEASE_MS = 4000;
 const verp = new VerpCodec(TEST_SECRET, 'b');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let server: PgServer | null = null;
 let url = '';
@@ -82,15 +82,9 @@ async function api(d: ChildDaemon, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+/** waitFor over a probe that answers a falsy value until it is done; every 200 ms. */
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> =>
+  waitFor(what, ms, async () => (await fn()) || undefined, 200);
 
 async function report(n: string) {
   const who = `${n}@example.org`;

@@ -7,18 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { VerpCodec } from '../../src/verp/index.js';
 import { buildPipeline } from '../../src/pipeline/build.js';
-import { testConfig } from '../helpers/env.js';
+import { inCI, testConfig } from '../helpers/env.js';
 import { childEnv, CLI, spawnDaemon, type ChildDaemon } from '../helpers/child.js';
 import { buildDsn } from '../helpers/dsn.js';
 import { BOUNCE_DOMAIN, TEST_SECRET, tmpDir } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
 import { sendRaw } from '../helpers/smtp.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const missing = postgresMissing();
 if (missing && !inCI) console.warn(`SKIPPED: test/cluster/pg-daemon.test.ts: ${missing}`);
 const ADMIN = 'b2-admin-key';
 const verp = new VerpCodec(TEST_SECRET, 'b');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let server: PgServer | null = null;
 let url = '';
@@ -50,15 +50,9 @@ async function api(path: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
+/** waitFor over a probe that answers a falsy value, or throws, until it is done; every 150 ms. */
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> =>
+  waitFor(what, ms, async () => (await fn().catch(() => null)) || undefined, 150);
 
 /** A verified DSN for acme's message `n` to `who`: its return path is the signed token. */
 async function report(n: string, who: string) {

@@ -4,8 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, tmpDir } from '../helpers/env.js';
-import { inCI } from '../helpers/postgres.js';
+import { inCI, repoRoot, tmpDir } from '../helpers/env.js';
 
 const havePostconf = spawnSync('sh', ['-c', 'command -v postconf && test -f /etc/postfix/master.cf']).status === 0;
 if (!havePostconf && !inCI) console.warn('SKIPPED: test/cluster/postfix-hops.test.ts: needs postconf and /etc/postfix/master.cf');

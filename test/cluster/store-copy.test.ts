@@ -9,8 +9,8 @@ import { startDaemon, type Daemon } from '../../src/main.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { buildDsn } from '../helpers/dsn.js';
-import { BOUNCE_DOMAIN, TEST_SECRET, testConfig } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { BOUNCE_DOMAIN, inCI, TEST_SECRET, testConfig } from '../helpers/env.js';
+import { postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
 import { sendRaw } from '../helpers/smtp.js';
 
 const missing = postgresMissing();

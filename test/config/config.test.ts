@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envName, loadConfig, redactConfig } from '../../src/config/load.js';
+import { tmpDir } from '../helpers/env.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'bounced-config-'));
+const tmp = () => tmpDir('bounced-config-');
 
 describe('config', () => {
   it('has defaults that run a loopback daemon on ./data', () => {

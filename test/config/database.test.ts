@@ -1,15 +1,16 @@
 // The database keys (issue #15 part 2): a postgres:// URL from the config, the environment or
 // a file; its password never printed; the node id.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, maskUrlPassword, redactConfig } from '../../src/config/load.js';
 import { nodeId, storeTarget } from '../../src/pipeline/build.js';
 import { childEnv, CLI } from '../helpers/child.js';
+import { tmpDir } from '../helpers/env.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'b2-config-'));
+const tmp = () => tmpDir('b2-config-');
 
 describe('database configuration', () => {
   it('has no URL by default: SQLite in dataDir', () => {

@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerpCodec } from '../../src/verp/index.js';
 import { spawnDaemon, type ChildDaemon } from '../helpers/child.js';
 import { buildDsn } from '../helpers/dsn.js';
-import { BOUNCE_DOMAIN, repoRoot, TEST_SECRET, tmpDir } from '../helpers/env.js';
-import { inCI } from '../helpers/postfix.js';
+import { BOUNCE_DOMAIN, inCI, repoRoot, TEST_SECRET, tmpDir } from '../helpers/env.js';
 import { readRows } from '../helpers/db.js';
 import { sendRaw } from '../helpers/smtp.js';
 

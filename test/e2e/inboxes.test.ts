@@ -9,10 +9,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, CLI, spawnDaemon, type ChildDaemon } from '../helpers/child.js';
-import { dovecotMissing, inCI, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
-import { tmpDir } from '../helpers/env.js';
-import { waitFor } from '../helpers/postfix.js';
-import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from '../inbox/fixtures.js';
+import { dovecotMissing, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
+import { inCI, tmpDir } from '../helpers/env.js';
+import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from '../helpers/inbox-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox end-to-end tests: ${missing}`);

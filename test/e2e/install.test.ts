@@ -8,8 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv } from '../helpers/child.js';
-import { repoRoot, tmpDir } from '../helpers/env.js';
-import { inCI } from '../helpers/postfix.js';
+import { inCI, repoRoot, tmpDir } from '../helpers/env.js';
 
 const run = process.env.BOUNCED_TEST_PACKAGE === '1' || inCI;
 if (!run) console.warn('SKIPPED: host-install test (test/e2e/install.test.ts): runs in CI or with BOUNCED_TEST_PACKAGE=1 (npm pack + npm install -g)');

@@ -8,12 +8,11 @@
 // BOUNCED_TEST_PACKAGE=1; elsewhere it skips and says so.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv } from '../helpers/child.js';
-import { repoRoot, tmpDir } from '../helpers/env.js';
-import { inCI } from '../helpers/postfix.js';
+import { inCI, repoRoot, tmpDir } from '../helpers/env.js';
+import { freePort } from '../helpers/net.js';
 
 interface Instruction {
   stage: string;
@@ -39,17 +38,6 @@ export function readDockerfile(text: string): Instruction[] {
 
 const run = process.env.BOUNCED_TEST_PACKAGE === '1' || inCI;
 if (!run) console.warn('SKIPPED: production-install test (test/e2e/package.test.ts): runs in CI or with BOUNCED_TEST_PACKAGE=1 (a production npm install)');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!run)('the Docker image, without Docker', () => {
   const docker = readDockerfile(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));

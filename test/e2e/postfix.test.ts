@@ -21,9 +21,11 @@ import type { BounceRecord } from '../../src/store/contract.js';
 import { readRows } from '../helpers/db.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI } from '../helpers/child.js';
-import { BOUNCE_DOMAIN, fixturesDir, repoRoot, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
-import { busyPorts, inCI, postfixMissing, REMOTE_PORT, removeInstance, SINK_PORT, startHarness, submit, SUBMISSION_PORT, waitFor, type Harness } from '../helpers/postfix.js';
+import { BOUNCE_DOMAIN, fixturesDir, inCI, repoRoot, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
+import { postfixMissing, REMOTE_PORT, removeInstance, SINK_PORT, startHarness, submit, SUBMISSION_PORT, type Harness } from '../helpers/postfix.js';
 import { sendRaw, withMessageId } from '../helpers/smtp.js';
+import { busyPorts } from '../helpers/net.js';
+import { waitFor } from '../helpers/wait.js';
 
 const RELAY_DOMAIN = 'relay.bounces.test';
 const PIPE_DOMAIN = 'pipe.bounces.test';

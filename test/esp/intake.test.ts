@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { EspIntake, type EndpointConfig } from '../../src/esp/intake.js';
 import { EspConfigError } from '../../src/esp/types.js';
-import { basicAuth, fixture, fixtureText, mailgunBody, sendgridHeaders, sendgridKeys, TOPIC } from './helpers.js';
+import { basicAuth, fixture, fixtureText, mailgunBody, sendgridHeaders, sendgridKeys, TOPIC } from '../helpers/esp.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const TS = Math.floor(NOW / 1000);

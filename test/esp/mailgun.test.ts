@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EspIntake, type IntakeResult } from '../../src/esp/intake.js';
 import { TokenMemory } from '../../src/esp/mailgun.js';
-import { fixture, mailgunBody } from './helpers.js';
+import { fixture, mailgunBody } from '../helpers/esp.js';
 
 const KEY = 'key-3ax6xnjp29jd6fds4gc373sgvjxteol0';
 const NOW = Date.parse('2026-11-23T12:00:00Z');

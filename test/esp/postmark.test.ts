@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EspIntake, type IntakeResult, type PostmarkEndpointConfig } from '../../src/esp/intake.js';
 import { EspConfigError } from '../../src/esp/types.js';
-import { basicAuth, fixture, fixtureText } from './helpers.js';
+import { basicAuth, fixture, fixtureText } from '../helpers/esp.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const SECRET = 'pm-secret-7f3a9c1e5b2d4a6f';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EspIntake, type IntakeResult } from '../../src/esp/intake.js';
 import { sendgridPublicKey } from '../../src/esp/sendgrid.js';
 import { EspConfigError } from '../../src/esp/types.js';
-import { fixtureText, sendgridHeaders, sendgridKeys } from './helpers.js';
+import { fixtureText, sendgridHeaders, sendgridKeys } from '../helpers/esp.js';
 
 let keys: ReturnType<typeof sendgridKeys>;
 let other: ReturnType<typeof sendgridKeys>;

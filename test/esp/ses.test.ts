@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { toEvidence } from '../../src/esp/evidence.js';
 import { mapSesEvent } from '../../src/esp/ses.js';
 import type { EspEvidence, EventSkip } from '../../src/esp/types.js';
-import { fixture } from './helpers.js';
+import { fixture } from '../helpers/esp.js';
 
 const NOW = Date.parse('2026-11-23T00:00:00Z');
 const NAMES = { tag: 'bounced_tag', header: 'X-Bounced-Tag' };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsCertFetcher, httpsVisitor } from '../../src/esp/https-get.js';
 import { EspIntake, type IntakeResult } from '../../src/esp/intake.js';
 import { checkCertUrl, compileHostPatterns, DEFAULT_SNS_HOSTS, snsStringToSign, SnsCertCache, type SnsEnvelope } from '../../src/esp/sns.js';
-import { fixture, notification, selfSigned, snsEnvelope, startFakeSns, TOPIC, type FakeSns, type SelfSigned } from './helpers.js';
+import { fixture, notification, selfSigned, snsEnvelope, startFakeSns, TOPIC, type FakeSns, type SelfSigned } from '../helpers/esp.js';
 
 let sns: FakeSns;
 let signer: SelfSigned;

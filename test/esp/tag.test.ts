@@ -8,7 +8,7 @@ import { mapSesEvent } from '../../src/esp/ses.js';
 import { tagVerifier } from '../../src/esp/tag.js';
 import { EspConfigError } from '../../src/esp/types.js';
 import { VerpCodec } from '../../src/verp/index.js';
-import { basicAuth, fixture, mailgunBody, sendgridHeaders, sendgridKeys } from './helpers.js';
+import { basicAuth, fixture, mailgunBody, sendgridHeaders, sendgridKeys } from '../helpers/esp.js';
 
 const codec = new VerpCodec('esp-test-verp-secret', 'b');
 const tags = tagVerifier(codec, 'b');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './env.js';
 
@@ -17,6 +17,12 @@ export interface ChildDaemon {
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BOUNCED_')));
   return { ...clean, ...env };
+}
+
+/** Runs `node dist/cli.js <args>` to its end (as `timeoutMs` allows): exit code, stdout, stderr. */
+export function runCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs?: number): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 // A test that fails before it stops its daemon must not leave it running (it would hold

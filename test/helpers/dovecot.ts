@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 
 // Nothing relative is imported here, so that bench/inbox.mjs can load this file as it is (Node's
-// type stripping); hence the CI rule of ./postfix.ts, said again: CI must run, elsewhere skip.
-export const inCI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
+// type stripping, which does not map './net.js' to net.ts): freePort below is ./net.ts's, said
+// again for that reason. Tests take inCI from ./env.ts and freePort from ./net.ts.
 
 const DOVECOT = '/usr/sbin/dovecot';
 const DOVEADM = '/usr/bin/doveadm';
@@ -38,7 +38,7 @@ export function dovecotMissing(): string | null {
 }
 
 /** A free loopback port (the kernel's choice; released at once for Dovecot to bind). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -4,7 +4,6 @@
 // harness itself), and stops only what it started.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import { repoRoot } from './env.js';
@@ -14,9 +13,6 @@ export const SUBMISSION_PORT = 2526;
 /** Where the harness delivers bounces.test; bounced listens here itself (PFX_SINK=0). */
 export const SINK_PORT = 2525;
 export const REMOTE_PORT = 2527;
-
-/** CI must run the Postfix tests; elsewhere they skip when they cannot run. */
-export const inCI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
 
 function which(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }).status === 0;
@@ -29,20 +25,6 @@ export function postfixMissing(): string | null {
   if (spawnSync('/usr/bin/python3', ['-c', 'import aiosmtpd']).status !== 0) return 'python3-aiosmtpd is not installed (harness.sh install)';
   if (process.getuid?.() !== 0) return 'Postfix must be started as root';
   return null;
-}
-
-/** Resolves with the ports of `ports` that something already listens on. */
-export async function busyPorts(ports: number[]): Promise<number[]> {
-  const busy: number[] = [];
-  for (const port of ports) {
-    const inUse = await new Promise<boolean>((done) => {
-      const srv = createServer();
-      srv.once('error', () => done(true));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => done(false)));
-    });
-    if (inUse) busy.push(port);
-  }
-  return busy;
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
@@ -109,16 +91,5 @@ export async function submit(opts: { from: string; to: string; subject: string; 
     return info.response;
   } finally {
     transport.close();
-  }
-}
-
-/** Polls `probe` until it returns a value (not undefined) or the time is up. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -8,12 +8,10 @@
 // In CI (CI=true) a missing PostgreSQL fails the run; elsewhere the tests skip and say why.
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-
-export { inCI } from './postfix.js';
+import { freePort } from './net.js';
 
 /** The newest /usr/lib/postgresql/<version>/bin with initdb and pg_ctl (or $BOUNCED_PG_BIN). */
 export function postgresBin(): string | null {
@@ -48,17 +46,6 @@ function runAsUser(): { name: string; uid: number; gid: number } | null {
     if (id) return { name, ...id };
   }
   return null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PgServer {

@@ -8,8 +8,8 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '../../src/store/contract.js';
 import { openPostgres } from '../../src/store/postgres/open.js';
 import { DB_FILE, openSqlite } from '../../src/store/sqlite/open.js';
-import { tmpDir } from './env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from './postgres.js';
+import { inCI, tmpDir } from './env.js';
+import { postgresMissing, startPostgres, type PgServer } from './postgres.js';
 
 export interface StoreBackend {
   name: 'sqlite' | 'postgres';

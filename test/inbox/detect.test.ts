@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseMessage, decide, dedupeKey, lookupKeys, type Decision } from '../../src/inbox/detect.js';
 import type { SentMessage } from '../../src/inbox/types.js';
-import { dateOf, inboxFixture, SENT_FILES, sentOf } from './fixtures.js';
+import { dateOf, inboxFixture, SENT_FILES, sentOf } from '../helpers/inbox-fixtures.js';
 
 const DAY = 24 * 3600_000;
 const SENT = SENT_FILES.map(sentOf);

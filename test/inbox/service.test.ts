@@ -12,9 +12,9 @@ import { redactConfig } from '../../src/config/load.js';
 import { credentialKeys, InboxService, registerInbox } from '../../src/inbox/service.js';
 import { buildPipeline, type Built } from '../../src/pipeline/build.js';
 import type { Config } from '../../src/config/schema.js';
-import { dovecotMissing, inCI, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
-import { testConfig } from '../helpers/env.js';
-import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from './fixtures.js';
+import { dovecotMissing, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
+import { inCI, testConfig } from '../helpers/env.js';
+import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from '../helpers/inbox-fixtures.js';
 
 const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox service tests: ${missing}`);

@@ -9,9 +9,11 @@ import { encryptSecret, decryptSecret } from '../../src/inbox/credentials.js';
 import { MemoryInboxState } from '../../src/inbox/memory-state.js';
 import type { FoundBounce, InboxAccount, InboxSecret, InboxStatus } from '../../src/inbox/types.js';
 import { InboxWatcher, type WatcherOptions } from '../../src/inbox/watcher.js';
-import { dovecotMissing, freePort, inCI, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
-import { waitFor } from '../helpers/postfix.js';
-import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from './fixtures.js';
+import { dovecotMissing, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
+import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from '../helpers/inbox-fixtures.js';
+import { freePort } from '../helpers/net.js';
+import { inCI } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 
 const missing = dovecotMissing();
 if (missing && !inCI) console.warn(`SKIPPED: inbox watcher tests: ${missing}`);

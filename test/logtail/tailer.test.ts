@@ -15,6 +15,7 @@ import { otherConnection, readRows } from '../helpers/db.js';
 import { sendRaw } from '../helpers/smtp.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
 import { signedMaillog } from '../helpers/maillog.js';
+import { waitFor } from '../helpers/wait.js';
 
 const verp = new VerpCodec(TEST_SECRET, 'b');
 const log = createLogger('silent');
@@ -47,13 +48,10 @@ function messageLines(n: number): string {
   );
 }
 
-async function until(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** waitFor over a condition, polled every 50 ms. */
+const until = async (cond: () => boolean, ms = 15_000): Promise<void> => {
+  await waitFor('the condition', ms, () => cond() || undefined, 50);
+};
 
 describe('log tailer', () => {
   it('turns a real Postfix log into one delivery per (message, recipient) with the right outcome', async () => {

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
 import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
-import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from './ndr-builders.js';
+import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from '../helpers/ndr-builders.js';
 
 // A collection before each round of runs, so that a run does not pay for the garbage of the
 // case before (the heap grows with the sizes measured). V8 exposes `gc` to a new context once

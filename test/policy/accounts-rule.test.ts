@@ -1,13 +1,12 @@
 // One rule for accounts (src/policy/service.ts, "The account rule"): signed evidence creates
 // its account, which then shows everywhere; an id typed by hand must name an existing one.
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VerpCodec } from '../../src/verp/index.js';
-import { childEnv, CLI } from '../helpers/child.js';
+import { childEnv, runCli } from '../helpers/child.js';
 import { readRows } from '../helpers/db.js';
 import { BOUNCE_DOMAIN, TEST_SECRET } from '../helpers/env.js';
-import { dsn } from './mail.js';
-import { world, type World } from './world.js';
+import { dsn } from '../helpers/policy-mail.js';
+import { world, type World } from '../helpers/world.js';
 
 let worlds: World[] = [];
 afterEach(async () => {
@@ -59,10 +58,7 @@ describe('the account rule', () => {
   it('the CLI refuses data typed for an account that does not exist (exit 1, nothing written), and takes it once it exists', async () => {
     const w = await open();
     const env = childEnv({ BOUNCED_DATA_DIR: w.config.dataDir, BOUNCED_VERP_SECRET: TEST_SECRET, BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN });
-    const bounced = (...args: string[]) => {
-      const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
-      return { code: r.status, err: r.stderr };
-    };
+    const bounced = (...args: string[]) => runCli(env, args);
     const typed = [
       ['suppressions', 'add', 'a@example.org', '--account', 'acmee'],
       ['sends', 'add', '--account', 'acmee', '--count', '10'],

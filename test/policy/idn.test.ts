@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrateSqlite } from '../../src/store/sqlite/open.js';
 import { sqliteMigrations as migrations } from '../../src/store/sqlite/migrations.js';
 import { tmpDir } from '../helpers/env.js';
-import { apiFixture, bearer, withAccounts, type Fixture } from '../api/helpers.js';
+import { apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 const UNICODE = 'anna@bücher.de';
 const ASCII = 'anna@xn--bcher-kva.de';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessage } from '../../src/parser/index.js';
-import { arf, dsn, FAILURES, type Failure } from './mail.js';
+import { arf, dsn, FAILURES, type Failure } from '../helpers/policy-mail.js';
 
 // The synthetic reports the scenarios use are read as intended (so a scenario failure is
 // a policy failure, not a fixture one).

@@ -1,7 +1,6 @@
 // Notifications go through a real SMTP relay (a local smtp-server). The relay is down at
 // first, then up: the outbox keeps every mail and the scheduler's send-notifications job
 // delivers it once its retry is due. Time is passed in; nothing sleeps.
-import { createServer, type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -9,21 +8,13 @@ import { buildPipeline } from '../../src/pipeline/build.js';
 import { Scheduler } from '../../src/scheduler/index.js';
 import { policyJobs } from '../../src/scheduler/jobs.js';
 import { testConfig } from '../helpers/env.js';
+import { freePort } from '../helpers/net.js';
 
 const log = createLogger('silent');
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** A loopback port nobody listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 interface Received {
   from: string;

@@ -3,7 +3,7 @@
 // attached by openPipeline. Time is the wall clock for the reports and passed in (`now`)
 // for the questions; nothing sleeps.
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextMonth, world, type World } from './world.js';
+import { nextMonth, world, type World } from '../helpers/world.js';
 
 let worlds: World[] = [];
 afterEach(async () => {
@@ -165,7 +165,7 @@ describe('suppression', () => {
     // A forged token: right shape, wrong MAC.
     const genuine = w.returnPath('acme', 'm-1', 'victim@example.org');
     const forged = genuine.replace(/\.([a-z2-7])/, (_m, c: string) => `.${c === 'a' ? 'b' : 'a'}`);
-    const { dsn } = await import('./mail.js');
+    const { dsn } = await import('../helpers/policy-mail.js');
     await w.deliver(forged, await dsn({ returnPath: forged, recipient: 'victim@example.org', failure: 'unknown_user', n: 'forged' }));
     expect(await w.store.bounces.list({ recipient: 'victim@example.org' })).toEqual([expect.objectContaining({ verified: false, accountId: null })]);
     expect((await w.policy.checkSend('acme', 'victim@example.org', Date.now())).send).toBe(true);

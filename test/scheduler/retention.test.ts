@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildPipeline } from '../../src/pipeline/build.js';
-import { admin, apiFixture, bearer, withAccounts } from '../api/helpers.js';
+import { admin, apiFixture, bearer, withAccounts } from '../helpers/api.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { readRows } from '../helpers/db.js';
 import { TEST_SECRET, testConfig } from '../helpers/env.js';

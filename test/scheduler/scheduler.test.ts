@@ -9,10 +9,10 @@ import { openStore } from '../helpers/db.js';
 import type { Store } from '../../src/store/contract.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, TEST_SECRET, testConfig } from '../helpers/env.js';
+import { sleep } from '../helpers/wait.js';
 
 const log = createLogger('silent');
 const YEAR = 365 * 86_400_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let stores: Store[] = [];
 let daemons: Daemon[] = [];

@@ -14,8 +14,8 @@ import { pgMigrations } from '../../src/store/postgres/migrations.js';
 import { openPostgres } from '../../src/store/postgres/open.js';
 import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
-import { tmpDir } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { inCI, tmpDir } from '../helpers/env.js';
+import { postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
 
 interface Backend {
   name: 'sqlite' | 'postgres';

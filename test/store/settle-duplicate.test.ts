@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage, Settlement, Store } from '../../src/store/contract.js';
 import { openPostgres } from '../../src/store/postgres/open.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
-import { tmpDir } from '../helpers/env.js';
-import { inCI, postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { inCI, tmpDir } from '../helpers/env.js';
+import { postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
 
 const pgMissing = postgresMissing();
 if (pgMissing && !inCI) console.warn(`SKIPPED: the PostgreSQL half of test/store/settle-duplicate.test.ts: ${pgMissing}`);

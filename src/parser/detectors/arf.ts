@@ -14,7 +14,7 @@ import { findAddresses, normalizeAddress } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** Reads `Name: value` fields of a feedback report; repeated fields keep every value. */
-export function parseFeedbackFields(text: string): Map<string, string[]> {
+function parseFeedbackFields(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let name = '';
   let value = '';

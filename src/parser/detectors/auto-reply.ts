@@ -42,7 +42,7 @@ function looksLikeBounce(view: MailView): boolean {
 }
 
 /** Why the message is an auto-reply (the header or subject that said so), or null. */
-export function autoReplySignal(view: MailView): string | null {
+function autoReplySignal(view: MailView): string | null {
   const h = view.headers;
   const as = headerValue(h, 'auto-submitted');
   if (as && /^auto-replied\b/i.test(as.trim())) return `Auto-Submitted: ${as.trim()}`;

@@ -66,7 +66,7 @@ function addressLine(l: string): { address: string; rest: string } | null {
  * Reads `<address>:` blocks (each up to the next blank line or the next `<address>:` line).
  * The text after the colon on the address line, if any, is the first line of the block.
  */
-export function readQmailBlocks(text: string): QmailBlock[] {
+function readQmailBlocks(text: string): QmailBlock[] {
   const blocks: QmailBlock[] = [];
   let cur: QmailBlock | null = null;
   for (const raw of text.split('\n')) {
@@ -95,13 +95,13 @@ export function readQmailBlocks(text: string): QmailBlock[] {
 }
 
 /** The SMTP command a qmail-remote sentence names, or one written out ("after RCPT TO"). */
-export function qmailCommand(text: string): string | null {
+function qmailCommand(text: string): string | null {
   for (const [re, c] of COMMANDS) if (re.test(text)) return c;
   return findCommand(text);
 }
 
 /** One RecipientReport per block (duplicates dropped). */
-export function qmailRecipients(blocks: QmailBlock[]): RecipientReport[] {
+function qmailRecipients(blocks: QmailBlock[]): RecipientReport[] {
   const out: RecipientReport[] = [];
   const seen = new Set<string>();
   for (const b of blocks) {

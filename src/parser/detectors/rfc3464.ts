@@ -256,7 +256,7 @@ export function preferStatus(field: string | null, diagnostic: string | null, co
  * taken is a bounded window (see lineWindow), so a report with thousands of recipients on one
  * line stays linear.
  */
-export function textNearAddress(index: AddressIndex, address: string): string | null {
+function textNearAddress(index: AddressIndex, address: string): string | null {
   const text = index.text;
   const i = index.indexOf(address);
   if (i < 0) return null;
@@ -286,7 +286,7 @@ const SECTION_LINE = /(?<!-)-{3,}[ \t]*[A-Za-z][^\n-]{0,80}?[ \t]*-{3,}/g;
  * its lines up to the next section, without our own commands (">>> RCPT To:<...>") and the
  * "... while talking to host:" lead-ins. Null when there is no transcript.
  */
-export function transcriptText(text: string, address: string): string | null {
+function transcriptText(text: string, address: string): string | null {
   const m = /^[ \t]*-{3,}[ \t]*transcript of (?:the )?session follows[ \t]*-{3,}[ \t]*$/im.exec(text);
   if (!m) return null;
   const lines = text.slice(m.index + m[0].length, m.index + m[0].length + 20_000).split('\n', 60);
@@ -311,7 +311,7 @@ export function transcriptText(text: string, address: string): string | null {
 }
 
 /** Kind of a report from its recipients' actions (RFC 3464 §2.3.3). */
-export function kindFromActions(rs: RecipientReport[]): 'bounce' | 'delay' | 'delivered' {
+function kindFromActions(rs: RecipientReport[]): 'bounce' | 'delay' | 'delivered' {
   if (rs.some((r) => r.action === 'failed' || r.action === null)) return 'bounce';
   if (rs.some((r) => r.action === 'delayed')) return 'delay';
   return 'delivered';

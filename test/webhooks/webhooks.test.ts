@@ -2,13 +2,13 @@
 // attempts still gets every event exactly once (by webhook-id), each correctly signed; the
 // attempts are visible through the API; retries go on for at least 24 h, then stop.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { retryDelayMs, WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { sign, verify } from '../../src/webhooks/sign.js';
 import { otherConnection, readRows } from '../helpers/db.js';
-import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
+import { freePort } from '../helpers/net.js';
 
 let fx: Fixture;
 let server: Server | null = null;
@@ -25,15 +25,6 @@ const readBody = (req: IncomingMessage) =>
     req.on('data', (c: Buffer) => (s += c.toString()));
     req.on('end', () => resolve(s));
   });
-
-/** A free loopback port (bound, then released: nothing listens there yet). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('webhook signatures', () => {
   it('follows the Standard Webhooks scheme: base64 HMAC-SHA256 of id.timestamp.body with the whsec_ key', () => {

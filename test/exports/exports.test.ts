@@ -11,7 +11,7 @@ import type { BounceInput, Store } from '../../src/store/contract.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { childEnv, CLI } from '../helpers/child.js';
 import { TEST_SECRET, tmpDir } from '../helpers/env.js';
-import { admin, apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { admin, apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 const JAN = Date.UTC(2026, 0, 10);
 const FEB = Date.UTC(2026, 1, 10);

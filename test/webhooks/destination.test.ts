@@ -6,7 +6,7 @@ import { checkDestination, guardedFetch, guardedLookup, isPrivateAddress, nonPub
 import { configuredDispatcher, WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { createLogger } from '../../src/log.js';
 import { testConfig } from '../helpers/env.js';
-import { apiFixture, bearer, withAccounts, type Fixture } from './helpers.js';
+import { apiFixture, bearer, withAccounts, type Fixture } from '../helpers/api.js';
 
 /** A receiver on loopback that counts the requests it gets. */
 async function localReceiver(): Promise<{ port: number; hits: () => number; close: () => void }> {

@@ -8,8 +8,8 @@ import { createApiKey } from '../../src/api/auth.js';
 import { Metrics } from '../../src/metrics.js';
 import { buildPipeline } from '../../src/pipeline/build.js';
 import { VerpCodec } from '../../src/verp/index.js';
-import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
-import { withMessageId } from '../helpers/smtp.js';
+import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from './env.js';
+import { withMessageId } from './smtp.js';
 
 export const ADMIN_KEY = 'admin-key-for-tests-0123456789';
 export const verp = new VerpCodec(TEST_SECRET, 'b');

@@ -1,18 +1,14 @@
 // The policy commands of `bounced` (dist/cli.js, built by the global setup) over a database
 // that real SMTP bounces filled.
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, CLI } from '../helpers/child.js';
+import { childEnv, runCli } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, TEST_SECRET } from '../helpers/env.js';
-import { world } from './world.js';
+import { world } from '../helpers/world.js';
 
 let env: NodeJS.ProcessEnv;
 const NOW = new Date().toISOString();
 
-function bounced(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const bounced = (...args: string[]) => runCli(env, args);
 
 beforeAll(async () => {
   const w = await world();

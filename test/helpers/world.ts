@@ -7,9 +7,9 @@ import { createLogger } from '../../src/log.js';
 import { utcDay } from '../../src/domain/index.js';
 import { buildPipeline } from '../../src/pipeline/build.js';
 import { Intake } from '../../src/pipeline/intake.js';
-import { BOUNCE_DOMAIN, testConfig } from '../helpers/env.js';
-import { sendRaw } from '../helpers/smtp.js';
-import { arf, dsn, type Failure } from './mail.js';
+import { BOUNCE_DOMAIN, testConfig } from './env.js';
+import { sendRaw } from './smtp.js';
+import { arf, dsn, type Failure } from './policy-mail.js';
 
 export type World = Awaited<ReturnType<typeof world>>;
 

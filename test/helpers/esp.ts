@@ -3,12 +3,11 @@
 // way their documentation describes, so that the verifiers meet the real algorithms.
 import { execFileSync } from 'node:child_process';
 import { createHmac, createSign, generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixturesDir } from '../helpers/env.js';
+import { fixturesDir, tmpDir } from './env.js';
 import { snsStringToSign, type SnsEnvelope } from '../../src/esp/sns.js';
 
 export const FIXTURES = join(fixturesDir, 'esp');
@@ -28,7 +27,7 @@ export interface SelfSigned {
 }
 
 export function selfSigned(cn: string, san: string | null = null, days = 2, keyType: 'rsa' | 'ec' = 'rsa'): SelfSigned {
-  const dir = mkdtempSync(join(tmpdir(), 'esp-cert-'));
+  const dir = tmpDir('esp-cert-');
   try {
     const newkey = keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
     const args = ['req', '-x509', ...newkey, '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', String(days), '-subj', `/CN=${cn}`];

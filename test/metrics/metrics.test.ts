@@ -1,7 +1,6 @@
 // The daemon over real sockets: after real SMTP traffic /metrics counts what happened (no
 // address among the labels), and the pre-send check answers over HTTP.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,9 +13,9 @@ import { summarizeSettled } from '../../src/pipeline/processor.js';
 import { withMessageId } from '../helpers/smtp.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { createApiKey } from '../../src/api/auth.js';
-import { BOUNCE_DOMAIN, fixturesDir, testConfig } from '../helpers/env.js';
+import { BOUNCE_DOMAIN, fixturesDir, testConfig, tmpDir } from '../helpers/env.js';
 import { sendRaw } from '../helpers/smtp.js';
-import { ADMIN_KEY, S02_RCPT, verp } from './helpers.js';
+import { ADMIN_KEY, S02_RCPT, verp } from '../helpers/api.js';
 
 let daemon: Daemon | null = null;
 afterEach(async () => {
@@ -96,7 +95,7 @@ describe('daemon HTTP API on a real socket', () => {
   });
 
   it('bounced_messages_backlog counts stored messages not yet processed; bounced_tailer_lag_bytes the unread log', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kept-metrics-'));
+    const dir = tmpDir('kept-metrics-');
     const logFile = join(dir, 'mail.log');
     writeFileSync(logFile, 'Dec  3 17:00:00 mta postfix/qmgr[1]: 4ABC: removed\n'.repeat(10));
     daemon = await startDaemon(testConfig({ http: { port: 0 }, tail: { file: logFile, pollMs: 50 } }), createLogger('silent'));

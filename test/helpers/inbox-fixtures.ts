@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { headerValue, readMail } from '../../src/parser/mime.js';
 import { findAddresses } from '../../src/parser/smtp-text.js';
 import type { SentMessage } from '../../src/inbox/types.js';
-import { fixturesDir } from '../helpers/env.js';
+import { fixturesDir } from './env.js';
 
 export const inboxFixture = (name: string): Buffer => readFileSync(join(fixturesDir, 'inbox', name));
 

@@ -1,0 +1,86 @@
+// The inline original: non-standard NDRs paste the returned message into their text instead of
+// attaching it as message/rfc822; its header block is found there and the report's own text
+// cut before it.
+
+import { splitEntity } from './headers.js';
+import { MAX_ORIGINAL_BODY } from './limits.js';
+import { endWithoutPadding } from './scan.js';
+import type { HeaderMap } from './types.js';
+
+/** Header names that show a block of lines is a message's header, not an NDR's prose. */
+const ORIGINAL_FIELDS = new Set([
+  'message-id', 'received', 'return-path', 'from', 'to', 'subject', 'date', 'mime-version',
+  'content-type', 'x-mailer', 'dkim-signature', 'reply-to', 'cc', 'delivered-to', 'sender',
+  'content-transfer-encoding', 'list-unsubscribe', 'x-originating-ip', 'references', 'in-reply-to',
+]);
+
+/**
+ * A line that marks the start of the returned copy (Exim, qmail, Sendmail, Courier, Exchange...).
+ * Anchored on whole lines made of the phrase and decoration, so prose does not match.
+ */
+export const COPY_MARKER =
+  /^[ \t>|*=_-]*(?:this is a copy of the message|below this line is a copy of the message|(?:the )?(?:original|returned|unsent|undelivered) message(?: headers?)?(?: (?:follows|is attached|below))?|original message headers?|message headers? follows?|the header of the original message is following|(?:original|returned) (?:message|mail|headers)\b[^\n]{0,40}|headers of the original message|content-type: message\/rfc822|included is a copy of the (?:original )?message)[ \t:.*=_-]*$/im;
+
+interface InlineOriginal {
+  start: number;
+  headers: HeaderMap;
+  body: string;
+}
+
+/**
+ * Looks for the header block of a returned message inside NDR prose. A run of at least two
+ * consecutive field lines (optionally indented or quoted with '>') with at least one typical
+ * message header; the first run carrying a Message-ID wins, else the first with From/To/Subject.
+ */
+export function findInlineOriginal(text: string): InlineOriginal | null {
+  const lines = text.length > 512 * 1024 ? text.slice(0, 512 * 1024).split('\n') : text.split('\n');
+  let best: InlineOriginal | null = null;
+  let offset = 0;
+  const offsets: number[] = [];
+  for (const l of lines) {
+    offsets.push(offset);
+    offset += l.length + 1;
+  }
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([ \t]*(?:>[ \t]?)*)([A-Za-z][A-Za-z0-9-]*)[ \t]*:/.exec(lines[i]);
+    if (!m || !ORIGINAL_FIELDS.has(m[2].toLowerCase())) continue;
+    const prefix = m[1];
+    // lines of the run start with the prefix, give or take its trailing white space (an index
+    // scan: /[ \t]+$/ retries every blank of a long indent)
+    const quote = prefix.slice(0, endWithoutPadding(prefix, 0, prefix.length));
+    // collect the run
+    const block: string[] = [];
+    let j = i;
+    let known = 0;
+    let hasId = false;
+    let hasAddr = false;
+    let hasFrom = false;
+    for (; j < lines.length; j++) {
+      let l = lines[j];
+      if (!l.startsWith(quote)) break;
+      l = l.slice(prefix.length);
+      const fm = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/.exec(l);
+      if (fm) {
+        const n = fm[1].toLowerCase();
+        if (ORIGINAL_FIELDS.has(n)) known++;
+        if (n === 'message-id') hasId = true;
+        if (n === 'from' || n === 'to' || n === 'subject') hasAddr = true;
+        if (n === 'from' || n === 'received' || n === 'return-path') hasFrom = true;
+        block.push(l);
+      } else if (block.length && /^[ \t]+\S/.test(l)) {
+        block.push(l);
+      } else break;
+    }
+    // a Message-ID, or a real header block (From plus Date/Received/Subject, 3+ fields): an
+    // NDR's own summary ("To: x / Subject: y / Sent: z", Exchange) is not the original
+    if (hasId ? known >= 2 : known >= 3 && hasFrom && hasAddr && !best) {
+      const ent = splitEntity(block.join('\n') + '\n\n', false);
+      const bodyStart = j < lines.length ? offsets[j] : text.length;
+      const cand = { start: offsets[i], headers: ent.headers, body: text.slice(bodyStart, bodyStart + MAX_ORIGINAL_BODY) };
+      if (hasId) return cand;
+      best ??= cand;
+    }
+    i = Math.max(i, j - 1);
+  }
+  return best;
+}
