@@ -37,7 +37,10 @@ describe('the error table', () => {
 
   it('docs/http-api.md lists every code with the status the table gives it', () => {
     const readme = readFileSync(join(repoRoot, 'docs/http-api.md'), 'utf8');
-    const para = readme.slice(readme.indexOf('Errors are `{"error"'), readme.indexOf('### Endpoints'));
+    const [from, to] = [readme.indexOf('Errors are `{"error"'), readme.indexOf('## Endpoints')];
+    expect(from, 'the error table\'s paragraph').toBeGreaterThan(0);
+    expect(to, 'the Endpoints heading after it').toBeGreaterThan(from);
+    const para = readme.slice(from, to);
     const listed = new Map([...para.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
     expect(Object.fromEntries(listed)).toEqual(Object.fromEntries(Object.entries(ERRORS).map(([c, e]) => [c, e.status])));
   });
