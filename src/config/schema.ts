@@ -367,6 +367,11 @@ export const configSchema = z
         retryMaxMs: z.number().int().positive().default(6 * 3_600_000),
       })
       .strict()
+      // Said at start (exit 78), not as a login refused at every retry.
+      .refine((n) => !n.enabled || n.relayUser === '' || n.relayPassword !== '', {
+        path: ['relayPassword'],
+        message: 'empty while notify.relayUser is set (BOUNCED_NOTIFY_RELAY_PASSWORD_FILE names a file holding it)',
+      })
       .prefault({}),
     /** Sending providers' signed bounce and complaint events (issue #19): ./esp.ts. */
     esp: espConfigSchema,

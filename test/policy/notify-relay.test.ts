@@ -171,6 +171,13 @@ describe('notification relay: AUTH and TLS', () => {
     expect((await policy.listNotifications('acme'))[0]!.lastError).toMatch(/^tls_failed: .*STARTTLS/);
   });
 
+  it('a user without a password is a configuration error naming the key (exit 78 at start), not a login refused at each retry', () => {
+    const empty = join(dir, 'empty-password');
+    writeFileSync(empty, '\n');
+    expect(() => relayConfig(25, { BOUNCED_NOTIFY_RELAY_PASSWORD_FILE: empty })).toThrow(/notify\.relayPassword.*empty while notify\.relayUser is set/);
+    expect(relayConfig(25, { BOUNCED_NOTIFY_RELAY_PASSWORD_FILE: empty, BOUNCED_NOTIFY_ENABLED: 'false' }).notify.relayUser).toBe(USER);
+  });
+
   it('relayOptions: an unreadable relayCaFile is a clear error naming the key', () => {
     const config = relayConfig(25, { BOUNCED_NOTIFY_RELAY_CA_FILE: join(dir, 'nope.pem') });
     expect(() => relayOptions(config.notify)).toThrow(/notify\.relayCaFile: cannot read .*nope\.pem/);
