@@ -3,7 +3,7 @@
 // key, token, secret or stack. This file is the one table: routes throw ApiError(code) and the
 // app's error handler answers ERRORS[code].status; the policy's own codes map onto these in
 // POLICY_ERROR_STATUS below (never by matching message text). test/api/errors.test.ts checks
-// the routes' answers and the README's list against it.
+// the routes' answers and the list in docs/http-api.md against it.
 import type { PolicyErrorCode } from '../policy/errors.js';
 
 export const ERRORS = {

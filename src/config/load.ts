@@ -207,7 +207,7 @@ export function maskUrlPassword(url: string): string {
   }
 }
 
-/** Every key with its environment name and default: the README's reference table. */
+/** Every key with its environment name and default: the reference table in docs/operations.md. */
 export function describeConfig(): Array<{ path: string; env: string; default: Leaf }> {
   const defaults = configSchema.parse({}) as unknown as Record<string, unknown>;
   return leaves(defaults).map(([path, def]) => ({ path, env: envName(path), default: def }));

@@ -10,6 +10,8 @@ import { espConfigSchema } from './esp.js';
 // Keys listed in SECRET_PATHS may also be read from a file named by <NAME>_FILE.
 
 const port = z.number().int().min(0).max(65535);
+/** How the notification relay's connection is protected (notify.relayTls). */
+export const NOTIFY_RELAY_TLS = ['opportunistic', 'starttls', 'implicit', 'none'] as const;
 const CREDENTIAL_KEY_FORMAT = 'expected 64 hex digits or the base64 of 32 bytes';
 function isCredentialKey(v: string): boolean {
   try {
@@ -345,6 +347,19 @@ export const configSchema = z
         enabled: z.boolean().default(false),
         relayHost: z.string().default('127.0.0.1'),
         relayPort: port.default(25),
+        /** SMTP AUTH (RFC 4954) user at the relay: a submission service's login. Empty: no AUTH. */
+        relayUser: z.string().default(''),
+        /** Its password; BOUNCED_NOTIFY_RELAY_PASSWORD_FILE reads it from a file. Never logged. */
+        relayPassword: z.string().default(''),
+        /**
+         * How the connection to the relay is protected (src/policy/notify.ts): `implicit` TLS from
+         * the first byte (port 465, RFC 8314), `starttls` required (port 587), `opportunistic`
+         * STARTTLS when offered (required as soon as a user is set: a password never goes in
+         * clear), or `none` (a relay on loopback). The certificate is always verified.
+         */
+        relayTls: z.enum(NOTIFY_RELAY_TLS).default('opportunistic'),
+        /** PEM file of the CA(s) that sign the relay's certificate, trusted beside the system's. */
+        relayCaFile: z.string().default(''),
         /** From: of the notifications (the deliverability team). */
         from: z.string().default('deliverability@bounced.localhost'),
         /** First retry after a failed attempt; doubles up to retryMaxMs. */
@@ -352,6 +367,11 @@ export const configSchema = z
         retryMaxMs: z.number().int().positive().default(6 * 3_600_000),
       })
       .strict()
+      // Said at start (exit 78), not as a login refused at every retry.
+      .refine((n) => !n.enabled || n.relayUser === '' || n.relayPassword !== '', {
+        path: ['relayPassword'],
+        message: 'empty while notify.relayUser is set (BOUNCED_NOTIFY_RELAY_PASSWORD_FILE names a file holding it)',
+      })
       .prefault({}),
     /** Sending providers' signed bounce and complaint events (issue #19): ./esp.ts. */
     esp: espConfigSchema,
@@ -361,7 +381,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Paths whose values are secrets: redacted in `config print` and logs; *_FILE accepted. */
-export const SECRET_PATHS = ['adminKey', 'verp.secret', 'database.url', 'database.readUrl', 'inboxes.credentialKey', 'inboxes.previousCredentialKeys'] as const;
+export const SECRET_PATHS = ['adminKey', 'verp.secret', 'database.url', 'database.readUrl', 'inboxes.credentialKey', 'inboxes.previousCredentialKeys', 'notify.relayPassword'] as const;
 
 /** Secret paths that are URLs: printed with the password masked, not redacted whole. */
 export const URL_SECRET_PATHS: readonly string[] = ['database.url', 'database.readUrl'];

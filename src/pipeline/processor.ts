@@ -371,7 +371,7 @@ export class Processor {
   }
 
   /** The store failed (locked, disk full) or no parser could start: keep the messages `received` and try again later. */
-  private scheduleRetry(err: unknown, evt = 'PROCESS_STORE_FAILED'): void {
+  private scheduleRetry(err: unknown, evt: 'PROCESS_STORE_FAILED' | 'PARSER_START_FAILED' = 'PROCESS_STORE_FAILED'): void {
     repeated.log(this.log, 'error', { evt, err }, evt === 'PROCESS_STORE_FAILED' ? 'could not read or settle messages; retrying in 5 s' : 'could not start a parse worker; retrying in 5 s');
     if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {

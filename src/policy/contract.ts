@@ -89,6 +89,8 @@ export interface PolicyService {
   removeSuppression(accountId: string, address: string, actor: string, why: string, now: number): Promise<boolean>;
 
   /** RFC 8058 one-click and mailto unsubscribes, from a signed token. */
+  /** Whether an unsubscribe token verifies, changing nothing (the confirmation page). */
+  unsubscribeTokenValid(token: string): boolean;
   unsubscribe(token: string, now: number): Promise<{ ok: true; accountId: string; address: string } | { ok: false; error: string }>;
 
   fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | PolicyRefusal>;

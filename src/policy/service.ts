@@ -269,6 +269,11 @@ export class PolicyService implements PolicyContract {
   // ---------------------------------------------------------------------------------------
   // Unsubscribes.
 
+  /** Whether an unsubscribe token verifies (MAC and shape), with no change: the confirmation page's check. */
+  unsubscribeTokenValid(token: string): boolean {
+    return this.verp.decodeUnsubscribe(token).ok;
+  }
+
   async unsubscribe(token: string, now: number): Promise<{ ok: true; accountId: string; address: string } | { ok: false; error: string }> {
     const d = this.verp.decodeUnsubscribe(token);
     if (!d.ok) return { ok: false, error: d.error };

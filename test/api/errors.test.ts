@@ -1,6 +1,6 @@
 // Errors as data (issue #18): one table of stable codes and their HTTP statuses
 // (src/api/errors.ts), the policy's own codes mapped onto it by code (never by message text),
-// every route's error answer as that table says, and the README's list the same table.
+// every route's error answer as that table says, and docs/http-api.md's list the same table.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
@@ -35,9 +35,12 @@ describe('the error table', () => {
     for (const code of Object.values(POLICY_ERROR_STATUS)) expect(Object.keys(ERRORS)).toContain(code);
   });
 
-  it('the README lists every code with the status the table gives it', () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-    const para = readme.slice(readme.indexOf('Errors are `{"error"'), readme.indexOf('### Endpoints'));
+  it('docs/http-api.md lists every code with the status the table gives it', () => {
+    const readme = readFileSync(join(repoRoot, 'docs/http-api.md'), 'utf8');
+    const [from, to] = [readme.indexOf('Errors are `{"error"'), readme.indexOf('## Endpoints')];
+    expect(from, 'the error table\'s paragraph').toBeGreaterThan(0);
+    expect(to, 'the Endpoints heading after it').toBeGreaterThan(from);
+    const para = readme.slice(from, to);
     const listed = new Map([...para.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
     expect(Object.fromEntries(listed)).toEqual(Object.fromEntries(Object.entries(ERRORS).map(([c, e]) => [c, e.status])));
   });

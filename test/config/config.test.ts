@@ -98,11 +98,11 @@ describe('config/bounced.example.json', () => {
   });
 });
 
-describe('README configuration table', () => {
+describe('the configuration table (docs/operations.md)', () => {
   it('names every key and its variable', async () => {
     const { describeConfig } = await import('../../src/config/load.js');
     const { readFileSync } = await import('node:fs');
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
     for (const key of describeConfig()) {
       expect(readme, key.path).toContain(key.path.split('.').pop()!);
       expect(readme, key.env).toContain(`\`${key.env}\``);

@@ -12,11 +12,22 @@ import { js } from '../schemas.js';
 
 const tokenParams = z.object({ token: z.string().min(1).max(1024) }).strict();
 
+// A person opens these links in a browser, so every answer of ours is an HTML page, the
+// "not valid" one included (OpenAPI says text/html for the 404 too). Only a malformed
+// request (400) and a rate limit (429), answered before the route runs, are JSON.
+const html = { type: 'string' } as const;
+const responses = {
+  200: html,
+  404: { ...html, description: 'not_found: an HTML page "Link not valid" (forged, expired and unknown tokens look alike)' },
+};
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
   `<meta name="robots" content="noindex"><title>${escape(title)}</title></head>` +
   `<body style="font-family:sans-serif;max-width:32em;margin:3em auto"><h1>${escape(title)}</h1>${body}</body></html>`;
+
+const invalidPage = () => page('Link not valid', '<p>This unsubscribe link is not valid.</p>');
 
 export function unsubscribeRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.register(async (scope) => {
@@ -35,20 +46,20 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: RouteContext): void
         tags: ['unsubscribe'],
         params: js(tokenParams),
         produces: ['text/html'],
-        response: { 200: { type: 'string' } },
+        response: responses,
       },
       handler(req, reply) {
+        reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+        // Said at once, before a button that could not work (nothing is changed either way).
+        if (!ctx.policy().unsubscribeTokenValid(req.params.token)) return reply.code(404).send(invalidPage());
         const action = `/v1/unsubscribe/${encodeURIComponent(req.params.token)}`;
-        return reply
-          .type('text/html; charset=utf-8')
-          .header('cache-control', 'no-store')
-          .send(
-            page(
-              'Unsubscribe',
-              `<p>Stop receiving these emails?</p><form method="post" action="${escape(action)}">` +
-                `<input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
-            ),
-          );
+        return reply.send(
+          page(
+            'Unsubscribe',
+            `<p>Stop receiving these emails?</p><form method="post" action="${escape(action)}">` +
+              `<input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+          ),
+        );
       },
     });
 
@@ -63,14 +74,14 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: RouteContext): void
         params: js(tokenParams),
         consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
         produces: ['text/html'],
-        response: { 200: { type: 'string' } },
+        response: responses,
       },
       async handler(req, reply) {
         const r = await ctx.policy().unsubscribe(req.params.token, ctx.now());
         ctx.deps.onEvents?.();
         reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
         // The reason a token failed is not for the public: forged, expired and unknown look alike.
-        if (!r.ok) return reply.code(404).send(page('Link not valid', '<p>This unsubscribe link is not valid.</p>'));
+        if (!r.ok) return reply.code(404).send(invalidPage());
         return reply.send(page('Unsubscribed', '<p>You will not receive these emails any more.</p>'));
       },
     });
