@@ -2,8 +2,8 @@
 // is an HTML page, the "not valid" 404 included, and the OpenAPI document says so (issue #18:
 // it said application/json for that 404 while the route answered HTML).
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiFixture, withAccounts, type Fixture } from './helpers.js';
-import { operationFor, type OpenApiDoc } from './openapi-doc.js';
+import { apiFixture, withAccounts, type Fixture } from '../helpers/api.js';
+import { operationFor, type OpenApiDoc } from '../helpers/openapi-doc.js';
 
 let fx: Fixture;
 afterEach(async () => fx?.close());
