@@ -10,8 +10,17 @@
 //             the certificate in the cache after the first request (an in-process fetcher)
 //   SendGrid  ECDSA P-256 signed requests of 1 event, and of 100 events
 //
+//   constant  the same requests, client and concurrency against a constant fastify route
+//             (POST, the body read as a Buffer, a constant answer through a response schema, no
+//             verification, no SQL): what HTTP on this machine and Node costs at best, in the
+//             same process as the client like the daemon's runs. The figure to compare across
+//             machines and loads is recorded / constant.
+//
 // A fresh data directory per run; `--concurrency` requests in flight (a provider posts
-// several at once). Medians of the runs. synchronous=FULL (the default): a commit per request.
+// several at once). Medians of the runs. synchronous=FULL (the default): requests that arrive
+// together share a commit (the settle step's group commit); `perCommit` is the events per commit.
+// `--cpu-prof`-style profiling: run the script under `node --cpu-prof` and read the profile with
+// bench/cpuprofile-top.mjs (how the one-transaction-per-request cause of issue #19 was found).
 //
 //   npm run build && node bench/esp-record.mjs [--events 2000] [--runs 3] [--concurrency 8]
 import { execFileSync } from 'node:child_process';
@@ -34,6 +43,7 @@ const { buildPipeline } = await import(join(ROOT, 'dist/pipeline/build.js'));
 const { buildApi } = await import(join(ROOT, 'dist/api/app.js'));
 const { loadConfig } = await import(join(ROOT, 'dist/config/load.js'));
 const { createLogger } = await import(join(ROOT, 'dist/log.js'));
+const { default: Fastify } = await import('fastify');
 
 // ---- keys -------------------------------------------------------------------------------
 const keyDir = mkdtempSync(join(tmpdir(), 'esp-record-bench-'));
@@ -106,6 +116,36 @@ async function intakeOnly(provider, endpoint, requests) {
   return requests.reduce((n, r) => n + r.events, 0) / ((performance.now() - t0) / 1000);
 }
 
+/** Posts the requests with `CONCURRENCY` in flight after one warm-up request; seconds taken. */
+async function postAll(base, requests, check) {
+  const post = async (r) => {
+    const res = await fetch(base + r.path, { method: 'POST', body: r.body, headers: r.headers });
+    const j = await res.json();
+    if (res.status !== 200 || (check && j.accepted !== r.events)) throw new Error(`${res.status} ${JSON.stringify(j)}`);
+  };
+  await post(requests[0]); // warm: the certificate, the JIT
+  const rest = requests.slice(1);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < rest.length) await post(rest[next++]);
+  }));
+  return (performance.now() - t0) / 1000;
+}
+
+/** The baseline: the same posts to a constant fastify route; requests per second x events per request. */
+async function constant(requests) {
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const answer = { type: 'object', properties: { accepted: { type: 'number' }, duplicates: { type: 'number' }, skipped: { type: 'array' } } };
+  app.post('/v1/esp/:provider/:endpointId', { schema: { response: { 200: answer } } }, async () => ({ accepted: 1, duplicates: 0, skipped: [] }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const s = await postAll(`http://127.0.0.1:${app.server.address().port}`, requests, false);
+  await app.close();
+  return requests.slice(1).reduce((n, r) => n + r.events, 0) / s;
+}
+
 /** Posts every request to a fresh daemon API; events recorded per second (checked in the store). */
 async function recorded(requests) {
   const dataDir = mkdtempSync(join(tmpdir(), 'esp-record-data-'));
@@ -115,20 +155,9 @@ async function recorded(requests) {
   const app = buildApi({ store: built.store, log: createLogger('silent'), smtpListening: () => true, policy: built.policy, esp });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${app.server.address().port}`;
-  const post = async (r) => {
-    const res = await fetch(base + r.path, { method: 'POST', body: r.body, headers: r.headers });
-    const j = await res.json();
-    if (res.status !== 200 || j.accepted !== r.events) throw new Error(`${res.status} ${JSON.stringify(j)}`);
-  };
-  await post(requests[0]); // warm: the certificate, the JIT
-  const rest = requests.slice(1);
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < rest.length) await post(rest[next++]);
-  }));
-  const s = (performance.now() - t0) / 1000;
-  const events = rest.reduce((n, r) => n + r.events, 0);
+  const s = await postAll(base, requests, true);
+  const events = requests.slice(1).reduce((n, r) => n + r.events, 0);
+  perCommit.push(events / esp.settler.commits);
   const stored = (await built.store.espEvents.list({ limit: 1_000_000 })).length;
   if (stored !== events + requests[0].events) throw new Error(`stored ${stored}, expected ${events + requests[0].events}`);
   await app.close();
@@ -138,6 +167,7 @@ async function recorded(requests) {
 }
 
 const runs = [];
+const perCommit = [];
 for (let run = 1; run <= RUNS; run++) {
   const tag = `r${run}`;
   const sns = snsRequests(tag);
@@ -147,9 +177,11 @@ for (let run = 1; run <= RUNS; run++) {
     snsVerifyOnly: verifyOnly(rsaVerify, sns),
     snsIntakeOnly: await intakeOnly('ses', 'ses', sns),
     snsRecorded: await recorded(sns),
+    snsConstant: await constant(sns),
     sg1VerifyOnly: verifyOnly(ecVerify, sg1),
     sg1IntakeOnly: await intakeOnly('sendgrid', 'sg', sg1),
     sg1Recorded: await recorded(sg1),
+    sg1Constant: await constant(sg1),
     sg100IntakeOnly: await intakeOnly('sendgrid', 'sg', sg100),
     sg100Recorded: await recorded(sg100),
   };
@@ -169,12 +201,17 @@ const result = {
     snsIntakeOnlyPerSecond: Math.round(med('snsIntakeOnly')),
     snsRsaVerifyOnlyPerSecond: Math.round(med('snsVerifyOnly')),
     snsRecordedShareOfVerify: round(med('snsRecorded') / med('snsVerifyOnly'), 3),
+    snsConstantRoutePerSecond: Math.round(med('snsConstant')),
+    snsRecordedOverConstant: round(median(runs.map((r) => r.snsRecorded / r.snsConstant)), 3),
     sendgrid1RecordedPerSecond: Math.round(med('sg1Recorded')),
     sendgrid1IntakeOnlyPerSecond: Math.round(med('sg1IntakeOnly')),
     sendgrid1EcdsaVerifyOnlyPerSecond: Math.round(med('sg1VerifyOnly')),
     sendgrid1RecordedShareOfVerify: round(med('sg1Recorded') / med('sg1VerifyOnly'), 3),
+    sendgrid1ConstantRoutePerSecond: Math.round(med('sg1Constant')),
+    sendgrid1RecordedOverConstant: round(median(runs.map((r) => r.sg1Recorded / r.sg1Constant)), 3),
     sendgrid100RecordedPerSecond: Math.round(med('sg100Recorded')),
     sendgrid100IntakeOnlyPerSecond: Math.round(med('sg100IntakeOnly')),
+    eventsPerCommit: round(median(perCommit), 1),
   },
   all: runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v)]))),
 };

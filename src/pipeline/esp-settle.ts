@@ -180,6 +180,13 @@ interface Waiting {
  * into the next one (at most `maxBatch`), so that one fsync serves many (SNS posts one event a
  * request, several at once). A batch that fails is retried one request at a time, so that a
  * request that cannot be written fails alone and the others are recorded.
+ *
+ * Each batch is taken only after turns of the event loop (setImmediate, after the poll phase;
+ * see gather()): a SQLite transaction never gives the loop a turn (its awaits are microtasks,
+ * its commit a synchronous fsync), so without them the requests in flight never met in one
+ * queue and every request committed alone: one fsync per event, ~100-350 events/s whatever the
+ * concurrency (issue #19, found with `node --cpu-prof bench/esp-record.mjs`: one transaction
+ * per request, the commit the largest self time). The wait costs loop turns, not a timer.
  */
 export class EspSettler {
   private readonly queue: Waiting[] = [];
@@ -191,16 +198,36 @@ export class EspSettler {
     private readonly maxBatch = 64,
   ) {}
 
+  /** Transactions committed (batches, and the retries of a failed batch one by one). */
+  commits = 0;
+
   settle(req: EspRequest, now: number): Promise<EspSettled> {
     return new Promise((resolve, reject) => {
       this.queue.push({ req, now, resolve, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        this.running = true;
+        void this.drain();
+      }
     });
   }
 
+  /**
+   * Lets the requests already readable join the batch (see above): turns of the event loop
+   * while the queue still grows (a request's body, its verification and the route's hooks take
+   * a turn or two after its first bytes), at most `GATHER_TURNS` of them, none once the batch
+   * is full. A lone request waits two turns: microseconds on an idle loop.
+   */
+  private async gather(): Promise<void> {
+    let seen = -1;
+    for (let turn = 0; turn < GATHER_TURNS && this.queue.length !== seen && this.queue.length < this.maxBatch; turn++) {
+      seen = this.queue.length;
+      await nextTurn();
+    }
+  }
+
   private async drain(): Promise<void> {
-    this.running = true;
     try {
+      await this.gather();
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         const now = Math.max(...batch.map((w) => w.now));
@@ -210,6 +237,7 @@ export class EspSettler {
             for (const w of batch) out.push(await settleEspRequest(p, w.req));
             return out;
           });
+          this.commits++;
           batch.forEach((w, i) => w.resolve(results[i]!));
         } catch (err) {
           if (batch.length === 1) {
@@ -219,17 +247,23 @@ export class EspSettler {
           for (const w of batch) {
             try {
               w.resolve(await this.rules.transaction(this.store, w.now, (p) => settleEspRequest(p, w.req)));
+              this.commits++;
             } catch (e) {
               w.reject(e);
             }
           }
         }
+        // The requests read while this batch committed join the next one.
+        await this.gather();
       }
     } finally {
       this.running = false;
     }
   }
 }
+
+const GATHER_TURNS = 8;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The intake of the configured endpoints and the settle step, as the API takes them (main.ts). Throws EspConfigError / ConfigError. */
 export function buildEsp(config: Config, verp: VerpCodec, store: Store, rules: PolicyRules, https: HttpsGetOptions = {}): { intake: EspIntake; settler: EspSettler } {
