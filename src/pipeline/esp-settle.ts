@@ -12,10 +12,23 @@
 //   complaint          -> a bounce record (kind complaint) -> a contact report when spam feedback
 //   delivery           -> evidence only (as a DSN's `delivered` notice: never a bounce record)
 //   unsubscribe        -> a contact report and the suppression (as a signed unsubscribe token)
+//   send               -> nothing but the send it proves (below)
+//
+// Sends (the rates' denominator; ESP mail is not in the Postfix log): an event that proves the
+// provider sent the message to the recipient counts one send of its account (and of its
+// marketing campaign), once per (provider, message, recipient), whichever of those events
+// comes first: SES Send / SendGrid processed / Mailgun accepted, or else the delivery, the
+// deferral or the bounce (Postmark has no send event; a sender may not subscribe to sends).
+// So SendGrid's processed and delivered of one message count one send, not two. A bounce the
+// provider made without trying (its own suppression list: SES Suppressed and
+// OnAccountSuppressionList, SendGrid dropped, Mailgun suppress-*) proves no send. The once is a
+// row of esp_events, kind `send`, event id `sent:<provider's message id>/<recipient>`. An
+// account whose provider mail is also counted through POST /v1/accounts/:id/sends counts it
+// twice: report those sends one way only.
 //
 // A request whose every event is a duplicate writes nothing: a retry stores no second copy of
 // its body.
-import { stateOfVerdict, type ReportKind } from '../domain/index.js';
+import { parseMessageRef, stateOfVerdict, utcDay, type ReportKind } from '../domain/index.js';
 import { resolveEspSecrets } from '../config/esp.js';
 import type { Config } from '../config/schema.js';
 import { httpsCertFetcher, httpsVisitor, type HttpsGetOptions } from '../esp/https-get.js';
@@ -43,6 +56,8 @@ export interface EspSettled {
   recorded: EspEvidence[];
   /** Events recorded before (by this node or another): nothing written for them. */
   duplicates: EspEvidence[];
+  /** Sends counted now (see the top of this file). */
+  sends: number;
 }
 
 /** The report kind a request's message is settled as: the most telling of its recorded events. */
@@ -52,6 +67,7 @@ const KIND_ORDER: ReadonlyArray<[EspEvidence['kind'], ReportKind]> = [
   ['delay', 'delay'],
   ['delivery', 'delivered'],
   ['unsubscribe', 'unknown'],
+  ['send', 'unknown'],
 ];
 
 export function reportKindOf(recorded: readonly EspEvidence[]): ReportKind {
@@ -97,6 +113,34 @@ export function espBounceInput(e: EspEvidence, now: number): BounceInput {
   };
 }
 
+/** Bounces a provider made without trying to deliver (its own suppression lists): no send. */
+const NOT_SENT = [/^Bounce\/Permanent\/(?:Suppressed|OnAccountSuppressionList)$/, /^dropped\//, /^failed\/[^/]*\/suppress-/];
+
+/** Whether the event proves that the provider sent the message to the recipient (see the top of this file). PURE. */
+export function provesSend(e: Pick<EspEvidence, 'kind' | 'providerType'>): boolean {
+  if (e.kind === 'send' || e.kind === 'delivery' || e.kind === 'delay') return true;
+  return e.kind === 'bounce' && !NOT_SENT.some((re) => re.test(e.providerType));
+}
+
+/** The esp_events key that counts a message's send to a recipient once (the provider's message id, else the event's). */
+export function sendKey(e: Pick<EspEvidence, 'providerMessageId' | 'messageId' | 'eventId' | 'recipient'>): string {
+  return `sent:${e.providerMessageId ?? e.messageId ?? e.eventId}/${e.recipient.toLowerCase()}`;
+}
+
+/** Counts the send an event proves, once per (provider, message, recipient); true when counted now. */
+async function countSend(p: PolicyTx, e: EspEvidence, req: EspRequest, messageRow: number): Promise<boolean> {
+  const fresh = await p.tx.espEvents.add({
+    provider: e.provider, eventId: sendKey(e), endpointId: e.endpointId, accountId: e.account, kind: 'send',
+    recipient: e.recipient, messageId: e.messageId, at: e.at, receivedAt: req.receivedAt, messageRow,
+  });
+  if (!fresh) return false;
+  await p.ensureAccount(e.account, `esp:send`);
+  await p.tx.sends.add(e.account, utcDay(e.at), 1);
+  const ref = parseMessageRef(espMessageId(e));
+  if (ref.channel === 'marketing' && ref.campaign !== null) await p.tx.campaigns.addSends(e.account, ref.campaign, 1, p.now);
+  return true;
+}
+
 /**
  * Writes one request in the transaction of `p` (see the top of this file). The body's message
  * row is written with the first new event: a request of duplicates only writes nothing.
@@ -106,6 +150,7 @@ export async function settleEspRequest(p: PolicyTx, req: EspRequest): Promise<Es
   let messageRow: number | null = null;
   const recorded: EspEvidence[] = [];
   const duplicates: EspEvidence[] = [];
+  let sends = 0;
   for (const e of req.evidence) {
     if (await tx.espEvents.has(e.provider, e.eventId)) {
       duplicates.push(e);
@@ -125,14 +170,16 @@ export async function settleEspRequest(p: PolicyTx, req: EspRequest): Promise<Es
     }
     recorded.push(e);
     await recordEvent(p, e, messageRow);
+    if (provesSend(e) && (await countSend(p, e, req, messageRow))) sends++;
   }
   if (messageRow !== null) {
     await tx.messages.settle(messageRow, { state: 'processed', kind: reportKindOf(recorded), detector: espDetector(req.provider), reportMessageId: null }, now);
   }
-  return { messageRow, recorded, duplicates };
+  return { messageRow, recorded, duplicates, sends };
 }
 
 async function recordEvent(p: PolicyTx, e: EspEvidence, messageRow: number): Promise<void> {
+  if (e.kind === 'send') return;
   if (e.kind === 'unsubscribe') {
     await p.unsubscribe({ account: e.account, message: espMessageId(e), recipient: e.recipient }, 'esp');
     return;
@@ -160,7 +207,7 @@ async function recordEvent(p: PolicyTx, e: EspEvidence, messageRow: number): Pro
       diagnostic: e.diagnostic,
       qid: null,
       dedupKey: `esp:${e.provider}:${e.eventId}`,
-      // ESP mail is not in the Postfix log: its sends come from POST /v1/accounts/:id/sends.
+      // Counted by countSend, once per provider message and recipient (the top of this file).
       countsAsSend: false,
     },
     bounceId,

@@ -802,7 +802,7 @@ export interface EspEventInput {
   eventId: string;
   endpointId: string;
   accountId: string;
-  /** bounce | complaint | delivery | delay | unsubscribe (src/esp/types.ts ESP_EVENT_KINDS). */
+  /** bounce | complaint | delivery | delay | unsubscribe | send (src/esp/types.ts ESP_EVENT_KINDS). */
   kind: string;
   recipient: string;
   messageId: string | null;
