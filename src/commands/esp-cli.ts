@@ -69,13 +69,13 @@ async function writeAll(chunks: AsyncIterable<string>, out: Writable): Promise<n
 export function registerExportCommand(program: Command, helpers: PolicyCliHelpers): void {
   program
     .command('export')
-    .description('export bounces, suppressions or provider events as CSV or JSON lines (streamed a page at a time)')
+    .description('export bounces, deliveries, suppressions or provider events as CSV or JSON lines (streamed a page at a time)')
     .addArgument(new Argument('<kind>', 'what to export').choices(EXPORT_KINDS))
     .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('csv'))
     .option('--account <id>', 'only this account (required for suppressions)')
-    .option('--since <time>', 'created (events: received) at or after: epoch ms or ISO 8601')
+    .option('--since <time>', 'created (deliveries: first evidence; events: received) at or after: epoch ms or ISO 8601')
     .option('--until <time>', '... and before')
-    .option('--category <c>', 'bounces: category; suppressions: reason; events: kind')
+    .option('--category <c>', 'bounces: category; deliveries: state; suppressions: reason; events: kind')
     .addOption(new Option('--provider <p>', 'events only').choices(PROVIDERS))
     .option('--out <file>', 'write here instead of stdout')
     .action(async (kind: ExportKind, o: { format: ExportFormat; account?: string; since?: string; until?: string; category?: string; provider?: (typeof PROVIDERS)[number]; out?: string }) => {

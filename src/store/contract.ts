@@ -337,6 +337,10 @@ export interface DeliveryChange {
 export interface DeliveryFilter {
   accountId?: string;
   state?: DeliveryState;
+  /** First evidence (firstAt) at or after, ms. */
+  since?: number;
+  /** ... and before, ms. */
+  until?: number;
   after?: number;
   limit?: number;
 }

@@ -327,6 +327,11 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect(listed).toHaveLength(1);
       expect(listed[0]).toMatchObject({ id: first.deliveryId, state: 'hard', evidenceCount: 6 });
       expect(await s.deliveries.list({ state: 'pending' })).toEqual([]);
+      // since / until select by the first evidence's time (the exports' date filter)
+      expect((await s.deliveries.list({ since: listed[0]!.firstAt })).map((d) => d.id)).toContain(first.deliveryId);
+      expect((await s.deliveries.list({ since: listed[0]!.firstAt + 1 })).map((d) => d.id)).not.toContain(first.deliveryId);
+      expect((await s.deliveries.list({ until: listed[0]!.firstAt + 1 })).map((d) => d.id)).toContain(first.deliveryId);
+      expect((await s.deliveries.list({ until: listed[0]!.firstAt })).map((d) => d.id)).not.toContain(first.deliveryId);
       expect((await s.deliveries.find('acme', 'spring/m1', 'RCPT@example.com'))!.id).toBe(first.deliveryId);
       expect(await s.deliveries.find('acme', 'spring/m2', 'rcpt@example.com')).toBeNull();
     });

@@ -502,8 +502,9 @@ export class PgDeliveries implements C.DeliveryRepo {
           q,
           `SELECT d.*, (SELECT count(*) FROM evidence e WHERE e.delivery_id = d.id) AS evidence_count
              FROM deliveries d WHERE d.id > $1 AND ($2::text IS NULL OR d.account_id = $2) AND ($3::text IS NULL OR d.state = $3)
+              AND ($5::bigint IS NULL OR d.first_at >= $5) AND ($6::bigint IS NULL OR d.first_at < $6)
             ORDER BY d.id LIMIT $4`,
-          [f.after ?? 0, f.accountId ?? null, f.state ?? null, f.limit ?? 1000],
+          [f.after ?? 0, f.accountId ?? null, f.state ?? null, f.limit ?? 1000, f.since ?? null, f.until ?? null],
         )
       ).map(R.toDelivery),
     );

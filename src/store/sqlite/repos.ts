@@ -372,6 +372,14 @@ export class SqliteDeliveries implements C.DeliveryRepo {
       where.push('d.state = ?');
       params.push(f.state);
     }
+    if (f.since !== undefined) {
+      where.push('d.first_at >= ?');
+      params.push(f.since);
+    }
+    if (f.until !== undefined) {
+      where.push('d.first_at < ?');
+      params.push(f.until);
+    }
     params.push(f.limit ?? 1000);
     const sql = `SELECT d.*, (SELECT count(*) FROM evidence e WHERE e.delivery_id = d.id) AS evidence_count
                    FROM deliveries d WHERE ${where.join(' AND ')} ORDER BY d.id LIMIT ?`;
