@@ -395,6 +395,14 @@ export class PgBounces implements C.BounceRepo {
     });
   }
 
+  ofMessage(messageRow: number): Promise<C.BounceRecord[]> {
+    return this.c.run(async (q) => (await all(q, `SELECT * FROM bounces WHERE message_row = $1 ORDER BY id`, [messageRow])).map(R.toBounce));
+  }
+
+  reclassify(id: number, c: C.BounceClassification): Promise<boolean> {
+    return this.c.run(async (q) => (await count(q, `UPDATE bounces SET reason = $1, category = $2, type = $3, hardbounce = $4, rule = $5 WHERE id = $6`, [c.reason, c.category, c.type, c.hardbounce, c.rule, id])) > 0);
+  }
+
   list(b: C.BounceQuery): Promise<C.BounceRecord[]> {
     return this.c.run(async (q) =>
       (

@@ -264,6 +264,17 @@ export class SqliteBounces implements C.BounceRepo {
     });
   }
 
+  ofMessage(messageRow: number): Promise<C.BounceRecord[]> {
+    return this.c.g.read(() => (this.c.cached('SELECT * FROM bounces WHERE message_row = ? ORDER BY id').all(messageRow) as R.Row[]).map(R.toBounce));
+  }
+
+  reclassify(id: number, c: C.BounceClassification): Promise<boolean> {
+    return this.c.g.write(
+      () =>
+        this.c.cached('UPDATE bounces SET reason = ?, category = ?, type = ?, hardbounce = ?, rule = ? WHERE id = ?').run(c.reason, c.category, c.type, c.hardbounce ? 1 : 0, c.rule, id).changes > 0,
+    );
+  }
+
   list(q: C.BounceQuery): Promise<C.BounceRecord[]> {
     const where = ['id > ?'];
     const params: unknown[] = [q.after ?? 0];
