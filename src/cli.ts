@@ -9,7 +9,7 @@ import { exitForCommander, parseInstant, UsageError, wholeNumber } from './comma
 import type { DeliveryState, MessageState } from './domain/index.js';
 import { registerPolicyCommands } from './commands/policy-cli.js';
 import { registerInboxCommands } from './commands/inboxes-cli.js';
-import { registerEspCommands, registerExportCommand } from './commands/esp-cli.js';
+import { registerEspCommands, registerExportCommand, registerReclassifyCommand } from './commands/esp-cli.js';
 
 // Every command but `classify` needs the configuration (zod), logs (pino) and mostly the
 // store (better-sqlite3) and the policy: loaded once, just before such a command runs, so
@@ -458,6 +458,7 @@ registerPolicyCommands(program, { config, withPipeline: (c, name, fn) => withPip
 registerInboxCommands(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
 registerEspCommands(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
 registerExportCommand(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
+registerReclassifyCommand(program, { config, withPipeline: (c, name, fn) => withPipeline(c, name, fn) });
 
 const keys = program.command('keys').description('API keys of accounts (only their sha256 is stored)');
 keys

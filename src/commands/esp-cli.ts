@@ -1,5 +1,5 @@
 // Issue #19's commands: an account's soft-bounce limit (`bounced accounts soft-limit`) and the
-// exports (`bounced export`). Registered beside the policy commands (src/cli.ts).
+// exports (`bounced export`) and `bounced reclassify`. Registered beside the policy commands (src/cli.ts).
 import { Argument, Option, type Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -69,13 +69,13 @@ async function writeAll(chunks: AsyncIterable<string>, out: Writable): Promise<n
 export function registerExportCommand(program: Command, helpers: PolicyCliHelpers): void {
   program
     .command('export')
-    .description('export bounces, suppressions or provider events as CSV or JSON lines (streamed a page at a time)')
+    .description('export bounces, deliveries, suppressions or provider events as CSV or JSON lines (streamed a page at a time)')
     .addArgument(new Argument('<kind>', 'what to export').choices(EXPORT_KINDS))
     .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('csv'))
     .option('--account <id>', 'only this account (required for suppressions)')
-    .option('--since <time>', 'created (events: received) at or after: epoch ms or ISO 8601')
+    .option('--since <time>', 'created (deliveries: first evidence; events: received) at or after: epoch ms or ISO 8601')
     .option('--until <time>', '... and before')
-    .option('--category <c>', 'bounces: category; suppressions: reason; events: kind')
+    .option('--category <c>', 'bounces: category; deliveries: state; suppressions: reason; events: kind')
     .addOption(new Option('--provider <p>', 'events only').choices(PROVIDERS))
     .option('--out <file>', 'write here instead of stdout')
     .action(async (kind: ExportKind, o: { format: ExportFormat; account?: string; since?: string; until?: string; category?: string; provider?: (typeof PROVIDERS)[number]; out?: string }) => {
@@ -100,4 +100,36 @@ export function registerExportCommand(program: Command, helpers: PolicyCliHelper
 function fail(name: string, error: string): void {
   console.error(`bounced ${name}: ${error}`);
   process.exitCode = 1;
+}
+
+export function registerReclassifyCommand(program: Command, helpers: PolicyCliHelpers): void {
+  program
+    .command('reclassify')
+    .description('after a classifier change: classify the stored reports of bounce records again and rewrite the records whose classification changed (audited; evidence, rates, events and suppressions stay as they were)')
+    .option('--account <id>', 'only this account\'s records')
+    .option('--since <time>', 'records created at or after: epoch ms or ISO 8601')
+    .option('--until <time>', '... and before')
+    .option('--detector <name>', 'only records of this detector (postfix, exim, ...)')
+    .option('--dry-run', 'count what would change; write nothing')
+    .option('--verbose', 'print each change (JSON line) before the summary')
+    .action(async (o: { account?: string; since?: string; until?: string; detector?: string; dryRun?: boolean; verbose?: boolean }) => {
+      const f = { accountId: o.account, since: time(o.since, '--since'), until: time(o.until, '--until'), detector: o.detector };
+      const cfg = helpers.config();
+      await helpers.withPipeline(cfg, 'reclassify', async ({ store }) => {
+        // The parse worker with its budget, as for new mail: a stored report is still a stranger's.
+        const [{ ParseHost, parseHostOptions }, { reclassify }, { createLogger }] = await Promise.all([
+          import('../pipeline/parse-host.js'),
+          import('../pipeline/reclassify.js'),
+          import('../log.js'),
+        ]);
+        const parser = new ParseHost(parseHostOptions(cfg, createLogger(cfg.logLevel)));
+        try {
+          const onChange = o.verbose ? (c: unknown) => console.log(JSON.stringify(c)) : undefined;
+          const r = await reclassify(store, parser, f, { now: Date.now(), actor: actor(), dryRun: o.dryRun, onChange });
+          console.log(JSON.stringify({ dryRun: Boolean(o.dryRun), ...r }));
+        } finally {
+          await parser.close();
+        }
+      });
+    });
 }

@@ -78,8 +78,8 @@ function splitDiagnostic(d: string | null, max: number): { type: string | null; 
   return { type: m ? m[1]!.toLowerCase() : null, text: text || null };
 }
 
-const ACTION: Record<EspEventKind, DsnAction | null> = { bounce: 'failed', delay: 'delayed', delivery: 'delivered', complaint: null, unsubscribe: null };
-const REPORT_KIND: Record<EspEventKind, ReportKind> = { bounce: 'bounce', delay: 'delay', delivery: 'delivered', complaint: 'complaint', unsubscribe: 'unknown' };
+const ACTION: Record<EspEventKind, DsnAction | null> = { bounce: 'failed', delay: 'delayed', delivery: 'delivered', complaint: null, unsubscribe: null, send: null };
+const REPORT_KIND: Record<EspEventKind, ReportKind> = { bounce: 'bounce', delay: 'delay', delivery: 'delivered', complaint: 'complaint', unsubscribe: 'unknown', send: 'unknown' };
 
 /** Bounces and delays: the kinds the provider's type and hints speak about. */
 function isFailure(kind: EspEventKind): boolean {
@@ -204,9 +204,9 @@ export function toEvidence(f: EventFacts, ctx: EvidenceContext): EvidenceOutcome
     kind: f.kind,
     providerType: f.providerType,
   };
-  if (f.kind === 'unsubscribe') {
-    // a contact's wish, not a delivery outcome: nothing for the classifier
-    const rule = `esp.${f.provider}.unsubscribe`;
+  if (f.kind === 'unsubscribe' || f.kind === 'send') {
+    // a contact's wish, or the provider's word that it sent: no delivery outcome, nothing for the classifier
+    const rule = `esp.${f.provider}.${f.kind}`;
     return {
       ok: true,
       evidence: { ...base, reason: null, category: 'none', type: 'none', hardbounce: false, status: null, statusDerived: false, replyCode: null, diagnostic: null, remoteMta: null, reportingMta: f.reportingMta, feedbackType: null, rule, typeSource: 'classifier' },

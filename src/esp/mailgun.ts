@@ -23,7 +23,8 @@
 // | delivered                             | delivery    | none                                 | -                      |
 // | complained                            | complaint   | none; feedback type abuse            | -                      |
 // | unsubscribed                          | unsubscribe | -                                    | -                      |
-// | accepted, opened, clicked, stored, ...| skipped: unsupported_type                                                   |
+// | accepted                              | send        | none (a send of the rates' denominator) | -                   |
+// | opened, clicked, stored, ...          | skipped: unsupported_type                                                   |
 //
 // delivery-status: `code` is the SMTP reply code (Mailgun's own 6xx codes, e.g. 605 "not
 // delivering to a previously bounced address", are not SMTP and are dropped), `message` the
@@ -115,7 +116,7 @@ export function mapMailgunEvent(ed: Json, tagName: string, now: number, limits: 
   const skip = (code: EventSkip['code'], detail: string, providerType = event): MailgunItem => ({ skip: { code, eventId, providerType, detail } });
   if (!eventId) return skip('malformed', 'an event without id');
   const recipient = str(ed['recipient'], limits.maxAddressChars);
-  if (!recipient && event && ['failed', 'delivered', 'complained', 'unsubscribed'].includes(event)) return skip('malformed', 'an event without recipient');
+  if (!recipient && event && ['failed', 'delivered', 'complained', 'unsubscribed', 'accepted'].includes(event)) return skip('malformed', 'an event without recipient');
   const message = obj(ed['message']);
   const headers = obj(message?.['headers']);
   const messageId = str(headers?.['message-id'], limits.maxIdChars);
@@ -156,6 +157,8 @@ export function mapMailgunEvent(ed: Json, tagName: string, now: number, limits: 
       return { facts: { ...base, kind: 'complaint', providerType: 'complained', status: null, diagnostic: null, replyCode: null, feedbackType: 'abuse' } };
     case 'unsubscribed':
       return { facts: { ...base, kind: 'unsubscribe', providerType: 'unsubscribed' } };
+    case 'accepted':
+      return { facts: { ...base, kind: 'send', providerType: 'accepted', status: null, diagnostic: null, replyCode: null, remoteMta: null } };
     default:
       return skip('unsupported_type', event ? `Mailgun event ${event}` : 'no event field');
   }

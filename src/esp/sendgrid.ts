@@ -24,7 +24,8 @@
 // | delivered (response)             | delivery    | none                                | -                                   |
 // | spamreport                       | complaint   | none; feedback type abuse           | -                                   |
 // | unsubscribe, group_unsubscribe   | unsubscribe | -                                   | -                                   |
-// | processed, open, click, group_resubscribe, anything else | skipped: unsupported_type            |
+// | processed                        | send        | none (a send of the rates' denominator) | -                               |
+// | open, click, group_resubscribe, anything else | skipped: unsupported_type               |
 //
 // Event id: sg_event_id (unique per event). Events without one (old accounts' dropped
 // events) get `sha256:` of their identifying fields, so a replay still finds the same key.
@@ -170,6 +171,8 @@ export function mapSendgridEvent(item: unknown, tagName: string, now: number, li
     case 'unsubscribe':
     case 'group_unsubscribe':
       return facts({ kind: 'unsubscribe', providerType: event });
+    case 'processed':
+      return facts({ kind: 'send', providerType: 'processed' });
     default:
       return skip('unsupported_type', event ? `SendGrid event ${event}` : 'no event field');
   }

@@ -20,7 +20,8 @@
 // | Delivery                            | delivery    | none (delivered)                          | -                                |
 // | DeliveryDelay (delayType)           | delay       | pending (SES retries)                     | MailboxFull, SpamDetected, IPFailure, TransientCommunicationFailure, RecipientServerError |
 // | Subscription, unsubscribeAll: true, one destination | unsubscribe | -                          | -                                |
-// | Send, Reject, Open, Click, Rendering Failure, Subscription to a topic, anything else | skipped: unsupported_type |
+// | Send (mail.destination)             | send        | none (a send of the rates' denominator)   | -                                |
+// | Reject, Open, Click, Rendering Failure, Subscription to a topic, anything else | skipped: unsupported_type |
 //
 // A hint decides only when the remote server's text names no cause (src/esp/evidence.ts).
 //
@@ -28,7 +29,9 @@
 // per feedback, several recipients each): `<feedbackId>/<recipient>`. Deliveries have none:
 // one delivery per (message, recipient), so `<mail.messageId>/delivery/<recipient>`; a
 // delivery can be delayed several times, so delays add their timestamp. A Subscription event:
-// `<mail.messageId>/unsubscribe/<recipient>`. SNS retries carry the same event, so the same ids.
+// `<mail.messageId>/unsubscribe/<recipient>`. A Send: `<mail.messageId>/send/<recipient>`, one
+// per destination (SES sends one message to all of them). SNS retries carry the same event, so
+// the same ids.
 import { arr, cut, idOf, obj, str, timeOf, type Json } from './json.js';
 import type { EventFacts, ReasonHint } from './evidence.js';
 import { DEFAULT_LIMITS, type EspLimits, type EventSkip } from './types.js';
@@ -214,6 +217,14 @@ export function mapSesEvent(ev: Json, names: SesTagNames, now: number, limits: E
           },
         };
       });
+      return out;
+    }
+    case 'Send': {
+      if (!messageId) return [skip('malformed', 'Send', 'a send without mail.messageId')];
+      const at = timeOf(mail?.['timestamp'], now);
+      each(arr(mail?.['destination']), (_item, address) => ({
+        facts: { ...base, eventId: `${messageId}/send/${address.toLowerCase()}`, providerType: 'Send', kind: 'send', recipient: address, at, status: null, diagnostic: null, reportingMta: null, providerBounceType: null, hint: null },
+      }));
       return out;
     }
     case 'Subscription': {

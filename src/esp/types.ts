@@ -9,7 +9,7 @@ export const PROVIDERS = ['ses', 'sendgrid', 'mailgun', 'postmark'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 /** What one provider event says about one recipient. */
-export const ESP_EVENT_KINDS = ['bounce', 'complaint', 'delivery', 'delay', 'unsubscribe'] as const;
+export const ESP_EVENT_KINDS = ['bounce', 'complaint', 'delivery', 'delay', 'unsubscribe', 'send'] as const;
 export type EspEventKind = (typeof ESP_EVENT_KINDS)[number];
 
 /**

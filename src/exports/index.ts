@@ -1,13 +1,13 @@
-// Exports (issue #19 §3): bounces, suppressions and provider events as CSV or JSON lines,
+// Exports (issue #19 §3): bounces, deliveries, suppressions and provider events as CSV or JSON lines,
 // filtered like the list endpoints, read a page at a time by id (the store's cursor) and
 // yielded page by page, so that what is held at once is one page whatever the export's size:
 // the API streams the generator into the response, the CLI into stdout, each waiting for the
 // consumer (backpressure) before the next page is read.
-import { CATEGORIES, SUPPRESSION_REASONS } from '../domain/index.js';
+import { CATEGORIES, DELIVERY_STATES, SUPPRESSION_REASONS, type DeliveryState } from '../domain/index.js';
 import { ESP_EVENT_KINDS, PROVIDERS } from '../esp/types.js';
-import type { BounceRecord, EspEventRecord, Repositories, SuppressionRecord } from '../store/contract.js';
+import type { BounceRecord, DeliveryRecord, EspEventRecord, Repositories, SuppressionRecord } from '../store/contract.js';
 
-export const EXPORT_KINDS = ['bounces', 'suppressions', 'events'] as const;
+export const EXPORT_KINDS = ['bounces', 'deliveries', 'suppressions', 'events'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
@@ -15,9 +15,10 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const CONTENT_TYPES: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson' };
 
-/** What `category` filters per kind: a bounce's category, a suppression's reason, an event's kind. */
+/** What `category` filters per kind: a bounce's category, a delivery's state, a suppression's reason, an event's kind. */
 export const CATEGORY_VALUES: Record<ExportKind, readonly string[]> = {
   bounces: CATEGORIES,
+  deliveries: DELIVERY_STATES,
   suppressions: SUPPRESSION_REASONS,
   events: ESP_EVENT_KINDS,
 };
@@ -25,7 +26,7 @@ export const CATEGORY_VALUES: Record<ExportKind, readonly string[]> = {
 export interface ExportFilter {
   /** Required for suppressions (an account's own and the global ones); else all accounts. */
   accountId?: string;
-  /** Created (events: received) at or after, ms. */
+  /** Created (deliveries: first evidence; events: received) at or after, ms. */
   since?: number;
   /** ... and before, ms. */
   until?: number;
@@ -50,6 +51,12 @@ const BOUNCE_COLUMNS: Column<BounceRecord>[] = [
   ['category', (r) => r.category], ['reason', (r) => r.reason], ['status', (r) => r.status], ['reply_code', (r) => r.replyCode],
   ['diagnostic', (r) => r.diagnostic], ['detector', (r) => r.detector], ['rule', (r) => r.rule], ['remote_mta', (r) => r.remoteMta],
   ['reporting_mta', (r) => r.reportingMta], ['feedback_type', (r) => r.feedbackType], ['verified', (r) => r.verified],
+];
+const DELIVERY_COLUMNS: Column<DeliveryRecord>[] = [
+  ['id', (r) => r.id], ['first_at', (r) => iso(r.firstAt)], ['last_at', (r) => iso(r.lastAt)], ['account_id', (r) => r.accountId],
+  ['message_id', (r) => r.messageId], ['recipient', (r) => r.recipient], ['state', (r) => r.state], ['pending_since', (r) => iso(r.pendingSince)],
+  ['attempts', (r) => r.attempts], ['evidence_count', (r) => r.evidenceCount], ['status', (r) => r.status], ['reason', (r) => r.reason],
+  ['category', (r) => r.category], ['diagnostic', (r) => r.diagnostic], ['updated_at', (r) => iso(r.updatedAt)],
 ];
 const SUPPRESSION_COLUMNS: Column<SuppressionRecord>[] = [
   ['id', (r) => r.id], ['created_at', (r) => iso(r.createdAt)], ['scope', (r) => (r.accountId === null ? 'global' : 'account')],
@@ -98,19 +105,29 @@ export function checkExportFilter(kind: ExportKind, f: ExportFilter): void {
   if (f.provider !== undefined && kind !== 'events') throw new ExportError('provider filters events only');
 }
 
+/** One page of a kind's rows after id `after`, the filter applied by the store. */
+function readPage(store: Repositories, kind: ExportKind, f: ExportFilter, after: number, limit: number): Promise<Array<{ id: number }>> {
+  const { accountId, since, until } = f;
+  switch (kind) {
+    case 'bounces':
+      return store.bounces.list({ accountId, since, until, category: f.category as BounceRecord['category'] | undefined, after, limit });
+    case 'deliveries':
+      return store.deliveries.list({ accountId, since, until, state: f.category as DeliveryState | undefined, after, limit });
+    case 'suppressions':
+      return store.suppressions.list({ accountId: accountId!, since, until, reason: f.category as SuppressionRecord['reason'] | undefined, afterId: after, limit });
+    case 'events':
+      return store.espEvents.list({ accountId, since, until, kind: f.category, provider: f.provider, after, limit });
+  }
+}
+
 /** The export as chunks of text (the CSV header, then about 64 KB at a time, a page of rows read at a time). Throws ExportError on a bad filter. */
 export async function* exportChunks(store: Repositories, kind: ExportKind, format: ExportFormat, f: ExportFilter, page = EXPORT_PAGE): AsyncGenerator<string> {
   checkExportFilter(kind, f);
-  const columns = { bounces: BOUNCE_COLUMNS, suppressions: SUPPRESSION_COLUMNS, events: EVENT_COLUMNS }[kind] as Column<unknown>[];
+  const columns = { bounces: BOUNCE_COLUMNS, deliveries: DELIVERY_COLUMNS, suppressions: SUPPRESSION_COLUMNS, events: EVENT_COLUMNS }[kind] as Column<unknown>[];
   if (format === 'csv') yield `${columns.map(([name]) => name).join(',')}\r\n`;
   let after = 0;
   for (;;) {
-    const rows: Array<{ id: number }> =
-      kind === 'bounces'
-        ? await store.bounces.list({ accountId: f.accountId, since: f.since, until: f.until, category: f.category as BounceRecord['category'] | undefined, after, limit: page })
-        : kind === 'suppressions'
-          ? await store.suppressions.list({ accountId: f.accountId!, since: f.since, until: f.until, reason: f.category as SuppressionRecord['reason'] | undefined, afterId: after, limit: page })
-          : await store.espEvents.list({ accountId: f.accountId, since: f.since, until: f.until, kind: f.category, provider: f.provider, after, limit: page });
+    const rows = await readPage(store, kind, f, after, page);
     if (rows.length === 0) return;
     yield* render(rows, columns, format);
     if (rows.length < page) return;

@@ -267,7 +267,14 @@ export interface BounceRepo {
   list(query: BounceQuery): Promise<BounceRecord[]>;
   /** The delivery evidence recorded from this bounce. */
   evidence(bounceId: number): Promise<Array<EvidenceRecord & { deliveryId: number }>>;
+  /** The records made from one stored message, in id order (the order they were written). */
+  ofMessage(messageRow: number): Promise<BounceRecord[]>;
+  /** Sets a record's classification (`bounced reclassify`); false when there is no such record. */
+  reclassify(id: number, c: BounceClassification): Promise<boolean>;
 }
+
+/** What the classifier decides of a record (`bounced reclassify` rewrites these, nothing else). */
+export type BounceClassification = Pick<BounceInput, 'reason' | 'category' | 'type' | 'hardbounce' | 'rule'>;
 
 // ---------------------------------------------------------------------------------------
 // Deliveries and their evidence
@@ -337,6 +344,10 @@ export interface DeliveryChange {
 export interface DeliveryFilter {
   accountId?: string;
   state?: DeliveryState;
+  /** First evidence (firstAt) at or after, ms. */
+  since?: number;
+  /** ... and before, ms. */
+  until?: number;
   after?: number;
   limit?: number;
 }
@@ -802,7 +813,7 @@ export interface EspEventInput {
   eventId: string;
   endpointId: string;
   accountId: string;
-  /** bounce | complaint | delivery | delay | unsubscribe (src/esp/types.ts ESP_EVENT_KINDS). */
+  /** bounce | complaint | delivery | delay | unsubscribe | send (src/esp/types.ts ESP_EVENT_KINDS). */
   kind: string;
   recipient: string;
   messageId: string | null;

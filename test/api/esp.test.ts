@@ -32,6 +32,7 @@ let built: Built;
 let app: FastifyInstance;
 let base: string;
 let metrics: Metrics;
+let esp: ReturnType<typeof buildEsp>;
 const lines: string[] = [];
 
 beforeAll(async () => {
@@ -54,7 +55,7 @@ beforeAll(async () => {
     },
   });
   built = await buildPipeline(cfg);
-  const esp = buildEsp(cfg, built.verp, built.store, built.rules, { ca: sns.tlsCert });
+  esp = buildEsp(cfg, built.verp, built.store, built.rules, { ca: sns.tlsCert });
   metrics = new Metrics({ defaults: false });
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -168,7 +169,7 @@ describe('SES through SNS', () => {
 });
 
 describe('SendGrid', () => {
-  it('records a signed batch: bounces, a deferral, a delivery, a complaint, unsubscribes; skips opens and sends', async () => {
+  it('records a signed batch: bounces, a deferral, a delivery, a complaint, unsubscribes, a send; skips opens', async () => {
     const events = fixture('sendgrid-events.json') as unknown as Array<Record<string, unknown>>;
     const r = await sendgridPost('sg-acme', events);
     expect(r.status).toBe(200);
@@ -188,7 +189,8 @@ describe('SendGrid', () => {
     expect(await suppressed('deferred@example.test')).toEqual([]);
     expect(await bouncesOf('recipient=delivered@example.test')).toEqual([]);
     expect(await bouncesOf('recipient=opener@example.test')).toEqual([]);
-    expect(await metric('bounced_esp_skipped_total', 'provider="sendgrid",code="unsupported_type"')).toBeGreaterThanOrEqual(2);
+    expect(await metric('bounced_esp_skipped_total', 'provider="sendgrid",code="unsupported_type"')).toBeGreaterThanOrEqual(1);
+    expect(await metric('bounced_esp_events_total', 'provider="sendgrid",kind="send"')).toBeGreaterThanOrEqual(1);
 
     // A replay within the window verifies again and is a duplicate throughout.
     const again = await sendgridPost('sg-acme', events);
@@ -337,10 +339,70 @@ describe('repeated soft bounces through provider events', () => {
 describe('group commit', () => {
   it('requests posted at once are each answered for their own events, in a shared commit; a duplicate inside the group is one', async () => {
     const events = Array.from({ length: 12 }, (_, i) => [{ email: `group${i}@example.test`, event: 'bounce', type: 'bounce', reason: '550 5.1.1 user unknown', sg_event_id: `group-${i}`, timestamp: 1795161600 }]);
+    const commitsBefore = esp.settler.commits;
     const answers = await Promise.all([...events, events[0]!].map((ev) => sendgridPost('sg-acme', ev)));
     expect(answers.every((a) => a.status === 200)).toBe(true);
+    // Requests read in the same turn of the event loop share a transaction (one fsync); before
+    // the settler waited a loop turn for them, each of these 13 requests committed alone.
+    expect(esp.settler.commits - commitsBefore).toBeLessThan(13);
     expect(answers.reduce((n, a) => n + a.json!.accepted, 0)).toBe(12);
     expect(answers.reduce((n, a) => n + a.json!.duplicates, 0)).toBe(1);
     for (let i = 0; i < 12; i++) expect(await bouncesOf(`recipient=group${i}@example.test`)).toHaveLength(1);
+  });
+});
+
+describe('sends (the rates\' denominator)', () => {
+  const sends = async () => (await built.store.sends.list('acme')).reduce((n, s) => n + s.count, 0);
+  const sg = (event: string, email: string, id: string, extra: Record<string, unknown> = {}) => ({ email, event, sg_event_id: id, sg_message_id: `sendsmsg.${email}.filter0001.1.0`, timestamp: 1795161600, ...extra });
+  const pmPost = (record: unknown) =>
+    post(`/v1/esp/postmark/pm-acme/${PM.secret}`, JSON.stringify(record), { authorization: basicAuth(PM.username, PM.password) });
+
+  it('SendGrid processed then delivered of one message to one recipient is one send; a replay none; dropped none; a bounce alone one', async () => {
+    const before = await sends();
+    const processed = sg('processed', 'sends1@example.test', 'sends-p1');
+    expect((await sendgridPost('sg-acme', [processed])).json).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await sends()).toBe(before + 1);
+    expect((await sendgridPost('sg-acme', [sg('delivered', 'sends1@example.test', 'sends-d1')])).json).toMatchObject({ accepted: 1 });
+    expect(await sends()).toBe(before + 1);
+    expect((await sendgridPost('sg-acme', [processed])).json).toMatchObject({ accepted: 0, duplicates: 1 });
+    // SendGrid never tried a dropped message (its own suppression list): no send.
+    await sendgridPost('sg-acme', [sg('dropped', 'sends2@example.test', 'sends-x2', { reason: 'Bounced Address' })]);
+    expect(await sends()).toBe(before + 1);
+    // A sender who does not subscribe to processed: the bounce proves the send.
+    await sendgridPost('sg-acme', [sg('bounce', 'sends3@example.test', 'sends-b3', { type: 'bounce', reason: '550 5.1.1 user unknown' })]);
+    expect(await sends()).toBe(before + 2);
+    // the send is a recorded event of its own kind, not a bounce record or a delivery
+    expect(await bouncesOf('recipient=sends1@example.test')).toEqual([]);
+    const rows = await built.store.espEvents.list({ accountId: 'acme', kind: 'send', limit: 1000 });
+    expect(rows.filter((r) => r.recipient === 'sends1@example.test').map((r) => r.eventId).sort()).toEqual(['sends-p1', 'sent:sendsmsg.sends1@example.test/sends1@example.test']);
+  });
+
+  it('SES Send counts each destination once; its Delivery after it adds none', async () => {
+    const before = await sends();
+    const send = { ...fixture('ses-send.json'), mail: { timestamp: '2026-11-20T05:02:16.645Z', messageId: '0102018c40030000-msg-delivered-000000', destination: ['happy@example.test', 'glad@example.test'] } };
+    const r = await post('/v1/esp/ses/ses-acme', notification(send, certUrl, signer.keyPem, '2', { MessageId: `sns-${randomBytes(4).toString('hex')}` }), { 'content-type': 'text/plain' });
+    expect(r.json).toMatchObject({ accepted: 2 });
+    expect(await sends()).toBe(before + 2);
+    const d = await post('/v1/esp/ses/ses-acme', notification(fixture('ses-delivery.json'), certUrl, signer.keyPem, '2', { MessageId: `sns-${randomBytes(4).toString('hex')}` }), { 'content-type': 'text/plain' });
+    expect(d.json).toMatchObject({ accepted: 2 });
+    expect(await sends()).toBe(before + 2);
+    // the day of the send is the provider's time
+    expect((await built.store.sends.list('acme')).find((s) => s.day === '2026-11-20')!.count).toBeGreaterThanOrEqual(2);
+  });
+
+  it('Mailgun accepted then delivered is one send; Postmark (no send event) counts its Delivery once', async () => {
+    const before = await sends();
+    const ts = Math.floor(Date.now() / 1000);
+    const accepted = { ...fixture('mailgun-delivered.json'), event: 'accepted', id: 'sends-accepted-1', recipient: 'mgsend@example.test' };
+    expect((await post('/v1/esp/mailgun/mg-acme', mailgunBody(accepted, MG_KEY, ts))).json).toMatchObject({ accepted: 1 });
+    expect(await sends()).toBe(before + 1);
+    const delivered = { ...fixture('mailgun-delivered.json'), id: 'sends-delivered-1', recipient: 'mgsend@example.test' };
+    expect((await post('/v1/esp/mailgun/mg-acme', mailgunBody(delivered, MG_KEY, ts))).json).toMatchObject({ accepted: 1 });
+    expect(await sends()).toBe(before + 1);
+
+    const delivery = { ...fixture('postmark-delivery.json'), MessageID: 'a1b2c3d4-0000-4000-8000-0000000000aa', Recipient: 'pmsend@example.test' };
+    expect((await pmPost(delivery)).json).toMatchObject({ accepted: 1 });
+    expect((await pmPost(delivery)).json).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(await sends()).toBe(before + 2);
   });
 });

@@ -92,11 +92,10 @@ describe('SendGrid events -> evidence', () => {
       ['spam@example.test', 'complaint', 'feedback', 'none', 'none', false, 'kind.complaint'],
       ['unsub@example.test', 'unsubscribe', null, 'none', 'none', false, 'esp.sendgrid.unsubscribe'],
       ['group@example.test', 'unsubscribe', null, 'none', 'none', false, 'esp.sendgrid.unsubscribe'],
+      // processed: SendGrid took the message for this recipient, a send of the rates' denominator
+      ['processed@example.test', 'send', null, 'none', 'none', false, 'esp.sendgrid.send'],
     ]);
-    expect(r.skipped.map((s) => [s.code, s.providerType, s.eventId])).toEqual([
-      ['unsupported_type', 'processed', 'sg-processed-0010'],
-      ['unsupported_type', 'open', 'sg-open-0011'],
-    ]);
+    expect(r.skipped.map((s) => [s.code, s.providerType, s.eventId])).toEqual([['unsupported_type', 'open', 'sg-open-0011']]);
     const first = r.evidence[0]!;
     expect(first).toMatchObject({ eventId: 'sg-bounce-0001', account: 'acme', providerMessageId: '14c5d75ce93.dfd.64b469', messageId: '14c5d75ce93.dfd.64b469', at: 1795161600_000, status: '5.1.1', replyCode: 550, providerType: 'bounce/bounce/Invalid Address' });
     expect(r.evidence.find((e) => e.kind === 'complaint')!.feedbackType).toBe('abuse');

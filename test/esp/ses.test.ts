@@ -184,8 +184,17 @@ describe('SES complaints, deliveries, delays, unsubscribes', () => {
     expect(run(several).skipped.map((s) => s.code)).toEqual(['malformed']);
   });
 
-  it('Send, Open, unknown types: unsupported_type, never evidence', () => {
-    expect(run(fixture('ses-send.json'))).toEqual({ evidence: [], skipped: [expect.objectContaining({ code: 'unsupported_type', providerType: 'Send' })] });
+  it('a Send is one send per destination; Open and unknown types are unsupported_type, never evidence', () => {
+    const ev = fixture('ses-send.json') as { mail: { destination: string[] } };
+    const one = run(ev);
+    expect(one.skipped).toEqual([]);
+    expect(one.evidence.map((e) => [e.kind, e.recipient, e.eventId, e.providerType, e.type, e.rule])).toEqual([
+      ['send', 'anyone@example.test', '0102018c40060000-msg-send-000000/send/anyone@example.test', 'Send', 'none', 'esp.ses.send'],
+    ]);
+    expect(one.evidence[0]!.at).toBe(Date.parse('2026-11-20T05:02:16.645Z'));
+    ev.mail.destination = ['a@example.test', 'B <b@example.test>', 'a@example.test'];
+    expect(run(ev).evidence.map((e) => e.recipient)).toEqual(['a@example.test', 'b@example.test']);
+    expect(run({ eventType: 'Send', mail: { destination: ['x@example.test'] } }).skipped[0]!.code).toBe('malformed');
     expect(run({ eventType: 'Open', mail: {} }).skipped[0]!.code).toBe('unsupported_type');
     expect(run({ nothing: true }).skipped[0]!.code).toBe('unsupported_type');
   });

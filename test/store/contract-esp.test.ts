@@ -57,6 +57,10 @@ describe.each(backends)('store contract (ESP events) on $name', (backend) => {
     const page = await s.espEvents.list({ limit: 2 });
     expect(page.length).toBe(2);
     expect((await s.espEvents.list({ after: page[1]!.id })).map((e) => e.eventId)).toEqual(['sg-2']);
+    // A provider's send (SQLite 27, PostgreSQL 9) and the row that counts it once; another kind is refused.
+    expect(await s.espEvents.add(event(row, { eventId: 'sent:m1/rcpt@example.com', kind: 'send', receivedAt: T0 + 30 }))).toBe(true);
+    expect((await s.espEvents.list({ kind: 'send' })).map((e) => e.eventId)).toEqual(['sent:m1/rcpt@example.com']);
+    await expect(s.espEvents.add(event(row, { eventId: 'x-1', kind: 'open' }))).rejects.toThrow();
   });
 
   it('a rolled-back transaction records no event; two connections racing on one event: exactly one wins', async () => {

@@ -275,6 +275,16 @@ describe.each(backends)('store contract on $name', (backend) => {
       const b2 = await s.bounces.insert(m!, { ...base, recipient: 'two@example.com', accountId: null, messageId: null, verified: false, type: 'soft', category: 'temporary', reason: 'expired', hardbounce: false, createdAt: FEB });
       expect(await s.bounces.get(b1)).toEqual({ ...base, id: b1, messageRow: m, recipient: 'one@example.com' });
       expect(await s.bounces.get(9999)).toBeNull();
+      // A message's records in the order written; a record's classification rewritten (reclassify), nothing else.
+      expect((await s.bounces.ofMessage(m!)).map((b) => b.id)).toEqual([b1, b3, b2]);
+      expect(await s.bounces.ofMessage(9999)).toEqual([]);
+      const to = { reason: 'mailboxfull', category: 'mailbox_full', type: 'soft', hardbounce: false, rule: 'new.rule' } as const;
+      expect(await s.bounces.reclassify(b3, to)).toBe(true);
+      expect(await s.bounces.reclassify(9999, to)).toBe(false);
+      const b3now = (await s.bounces.get(b3))!;
+      expect(b3now).toMatchObject(to);
+      expect(b3now).toMatchObject({ recipient: 'alias@example.com', warning: 'diagnostic cut to 1000 of 5234 characters', createdAt: FEB - 1 });
+      await s.bounces.reclassify(b3, { reason: base.reason, category: base.category, type: base.type, hardbounce: base.hardbounce, rule: base.rule });
       const ids = async (q: Parameters<Store['bounces']['list']>[0]) => (await s.bounces.list(q)).map((b) => b.id);
       expect(await ids({})).toEqual([b1, b3, b2]);
       expect(await ids({ accountId: 'acme' })).toEqual([b1, b3]);
@@ -327,6 +337,11 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect(listed).toHaveLength(1);
       expect(listed[0]).toMatchObject({ id: first.deliveryId, state: 'hard', evidenceCount: 6 });
       expect(await s.deliveries.list({ state: 'pending' })).toEqual([]);
+      // since / until select by the first evidence's time (the exports' date filter)
+      expect((await s.deliveries.list({ since: listed[0]!.firstAt })).map((d) => d.id)).toContain(first.deliveryId);
+      expect((await s.deliveries.list({ since: listed[0]!.firstAt + 1 })).map((d) => d.id)).not.toContain(first.deliveryId);
+      expect((await s.deliveries.list({ until: listed[0]!.firstAt + 1 })).map((d) => d.id)).toContain(first.deliveryId);
+      expect((await s.deliveries.list({ until: listed[0]!.firstAt })).map((d) => d.id)).not.toContain(first.deliveryId);
       expect((await s.deliveries.find('acme', 'spring/m1', 'RCPT@example.com'))!.id).toBe(first.deliveryId);
       expect(await s.deliveries.find('acme', 'spring/m2', 'rcpt@example.com')).toBeNull();
     });

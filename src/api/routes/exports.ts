@@ -7,7 +7,7 @@ import type { RouteContext } from '../app.js';
 import { ApiError } from '../errors.js';
 import { accountId, js, parseSince, since } from '../schemas.js';
 
-// Exports (issue #19 §3): GET /v1/exports/{bounces,suppressions,events}?format=csv|jsonl,
+// Exports (issue #19 §3): GET /v1/exports/{bounces,deliveries,suppressions,events}?format=csv|jsonl,
 // streamed a page at a time (src/exports): a million rows never sit in memory. An account key
 // exports its own account; the admin names one (suppressions) or exports every account.
 
@@ -16,9 +16,9 @@ const query = z
   .object({
     format: z.enum(EXPORT_FORMATS).default('csv'),
     account: accountId.optional().describe('admin: the account (required for suppressions; else every account); an account key: its own'),
-    since: since.optional().describe('created (events: received) at or after: epoch ms or ISO 8601'),
+    since: since.optional().describe('created (deliveries: first evidence; events: received) at or after: epoch ms or ISO 8601'),
     until: since.optional().describe('... and before'),
-    category: z.string().max(64).optional().describe('bounces: category (unknown_user, ...); suppressions: reason; events: kind'),
+    category: z.string().max(64).optional().describe('bounces: category (unknown_user, ...); deliveries: state (pending, delivered, soft, hard); suppressions: reason; events: kind'),
     provider: z.enum(PROVIDERS).optional().describe('events only'),
   })
   .strict();
@@ -31,7 +31,7 @@ export function exportRoutes(app: FastifyInstance, ctx: RouteContext): void {
     url: '/v1/exports/:kind',
     config: { auth: 'account' },
     schema: {
-      summary: 'Export bounces, suppressions or provider events as CSV or JSON lines, streamed',
+      summary: 'Export bounces, deliveries, suppressions or provider events as CSV or JSON lines, streamed',
       tags: ['exports'],
       params: js(params),
       querystring: js(query),

@@ -552,4 +552,12 @@ export const pgMigrations: PgMigration[] = [
       CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
+  {
+    version: 9,
+    name: 'ESP sends (issue #19; SQLite 27): esp_events.kind gains send',
+    sql: `
+      ALTER TABLE esp_events DROP CONSTRAINT esp_events_kind_check;
+      ALTER TABLE esp_events ADD CONSTRAINT esp_events_kind_check CHECK (kind IN ('bounce', 'complaint', 'delivery', 'delay', 'unsubscribe', 'send'));
+    `,
+  },
 ];

@@ -395,6 +395,14 @@ export class PgBounces implements C.BounceRepo {
     });
   }
 
+  ofMessage(messageRow: number): Promise<C.BounceRecord[]> {
+    return this.c.run(async (q) => (await all(q, `SELECT * FROM bounces WHERE message_row = $1 ORDER BY id`, [messageRow])).map(R.toBounce));
+  }
+
+  reclassify(id: number, c: C.BounceClassification): Promise<boolean> {
+    return this.c.run(async (q) => (await count(q, `UPDATE bounces SET reason = $1, category = $2, type = $3, hardbounce = $4, rule = $5 WHERE id = $6`, [c.reason, c.category, c.type, c.hardbounce, c.rule, id])) > 0);
+  }
+
   list(b: C.BounceQuery): Promise<C.BounceRecord[]> {
     return this.c.run(async (q) =>
       (
@@ -502,8 +510,9 @@ export class PgDeliveries implements C.DeliveryRepo {
           q,
           `SELECT d.*, (SELECT count(*) FROM evidence e WHERE e.delivery_id = d.id) AS evidence_count
              FROM deliveries d WHERE d.id > $1 AND ($2::text IS NULL OR d.account_id = $2) AND ($3::text IS NULL OR d.state = $3)
+              AND ($5::bigint IS NULL OR d.first_at >= $5) AND ($6::bigint IS NULL OR d.first_at < $6)
             ORDER BY d.id LIMIT $4`,
-          [f.after ?? 0, f.accountId ?? null, f.state ?? null, f.limit ?? 1000],
+          [f.after ?? 0, f.accountId ?? null, f.state ?? null, f.limit ?? 1000, f.since ?? null, f.until ?? null],
         )
       ).map(R.toDelivery),
     );

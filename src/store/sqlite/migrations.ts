@@ -764,4 +764,34 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
+  {
+    version: 27,
+    name: 'ESP sends (issue #19): esp_events.kind gains send',
+    sql: `
+      -- A provider's send (SES Send, SendGrid processed, Mailgun accepted) is recorded like its
+      -- other events, and each (provider, message, recipient) counts one send of the rates'
+      -- denominator once: a row of kind 'send' whose event_id is 'sent:<message>/<recipient>'
+      -- (src/pipeline/esp-settle.ts). SQLite changes a CHECK only by rebuilding the table
+      -- (https://sqlite.org/lang_altertable.html); no table references esp_events.
+      CREATE TABLE esp_events_new (
+        id           INTEGER PRIMARY KEY,
+        provider     TEXT NOT NULL,
+        event_id     TEXT NOT NULL,
+        endpoint_id  TEXT NOT NULL,
+        account_id   TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('bounce', 'complaint', 'delivery', 'delay', 'unsubscribe', 'send')),
+        recipient    TEXT NOT NULL,
+        message_id   TEXT,
+        at           INTEGER NOT NULL,
+        received_at  INTEGER NOT NULL,
+        message_row  INTEGER NOT NULL REFERENCES messages(id),
+        UNIQUE (provider, event_id)
+      ) STRICT;
+      INSERT INTO esp_events_new SELECT id, provider, event_id, endpoint_id, account_id, kind, recipient, message_id, at, received_at, message_row FROM esp_events;
+      DROP TABLE esp_events;
+      ALTER TABLE esp_events_new RENAME TO esp_events;
+      CREATE INDEX esp_events_account ON esp_events(account_id, id);
+      CREATE INDEX esp_events_received ON esp_events(received_at);
+    `,
+  },
 ];

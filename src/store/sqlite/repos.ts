@@ -264,6 +264,17 @@ export class SqliteBounces implements C.BounceRepo {
     });
   }
 
+  ofMessage(messageRow: number): Promise<C.BounceRecord[]> {
+    return this.c.g.read(() => (this.c.cached('SELECT * FROM bounces WHERE message_row = ? ORDER BY id').all(messageRow) as R.Row[]).map(R.toBounce));
+  }
+
+  reclassify(id: number, c: C.BounceClassification): Promise<boolean> {
+    return this.c.g.write(
+      () =>
+        this.c.cached('UPDATE bounces SET reason = ?, category = ?, type = ?, hardbounce = ?, rule = ? WHERE id = ?').run(c.reason, c.category, c.type, c.hardbounce ? 1 : 0, c.rule, id).changes > 0,
+    );
+  }
+
   list(q: C.BounceQuery): Promise<C.BounceRecord[]> {
     const where = ['id > ?'];
     const params: unknown[] = [q.after ?? 0];
@@ -371,6 +382,14 @@ export class SqliteDeliveries implements C.DeliveryRepo {
     if (f.state !== undefined) {
       where.push('d.state = ?');
       params.push(f.state);
+    }
+    if (f.since !== undefined) {
+      where.push('d.first_at >= ?');
+      params.push(f.since);
+    }
+    if (f.until !== undefined) {
+      where.push('d.first_at < ?');
+      params.push(f.until);
     }
     params.push(f.limit ?? 1000);
     const sql = `SELECT d.*, (SELECT count(*) FROM evidence e WHERE e.delivery_id = d.id) AS evidence_count
