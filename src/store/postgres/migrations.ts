@@ -552,4 +552,13 @@ export const pgMigrations: PgMigration[] = [
       CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
+  {
+    version: 10,
+    name: 'big messages in spool files (issue #20; SQLite 28)',
+    sql: `
+      -- Used only when spool.dir names storage every node shares (src/spool/dir.ts).
+      ALTER TABLE message_raw ADD COLUMN spool_file TEXT;
+      CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
+    `,
+  },
 ];

@@ -764,4 +764,15 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
+  {
+    version: 28,
+    name: 'big messages in spool files (issue #20)',
+    sql: `
+      -- A message past spool.aboveBytes keeps its head here and names the spool file that
+      -- holds it whole (src/spool); no message_raw_tail rows. Pruning its bytes deletes this
+      -- row and then the file. The orphan sweep asks by name: one unique index.
+      ALTER TABLE message_raw ADD COLUMN spool_file TEXT;
+      CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
+    `,
+  },
 ];
