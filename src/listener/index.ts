@@ -10,6 +10,7 @@ import { RAW_HEAD_BYTES } from '../domain/index.js';
 import { spoolAbove, spoolDirOf } from '../spool/dir.js';
 import { SpoolWriter } from '../spool/writer.js';
 import { ByteBudget } from './data-budget.js';
+import { dataGcHint } from './gc-hint.js';
 import { MessageBytes, type SpoolPlan } from './message-bytes.js';
 import { BouncedSmtpServer } from './server.js';
 
@@ -52,6 +53,8 @@ export class Listener {
   readonly budget: ByteBudget;
   /** Where messages past spool.aboveBytes go (null: held in memory whatever their size). */
   private readonly spool: SpoolPlan | null;
+  /** Frees the memory of DATA chunks already spooled or dropped (./gc-hint.ts). */
+  private readonly gcHint = dataGcHint();
 
   constructor(private readonly deps: ListenerDeps) {
     const { config } = deps;
@@ -142,6 +145,7 @@ export class Listener {
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      this.gcHint(chunk.length);
       // Past the limit keep reading (smtp-server must see the final dot) but hold nothing:
       // the message will be refused, so what was kept is dropped too.
       if (size > max) return bytes.drop();
