@@ -199,13 +199,12 @@ export class Listener {
             cb(null, `2.0.0 Ok: stored as ${id}`);
           },
           (err: Error & { spoolFull?: boolean }) => {
-            if (err.spoolFull) {
-              this.deps.count?.('rejected_budget');
-              return cb(REPLIES.noStorage());
-            }
+            // Counted as a failed store either way: a full spool disk is a fault the
+            // operator must see (readiness, bounced_smtp_rejected_total{cause="store_failed"}).
+            this.deps.count?.('store_failed', err?.message);
+            if (err.spoolFull) return cb(REPLIES.noStorage());
             // A spool file whose commit failed stays for the orphan sweep: the commit may have
             // happened after all (a thread that died after it), and a row never loses its file.
-            this.deps.count?.('store_failed', err?.message);
             cb(REPLIES.storeFailed());
           },
         );

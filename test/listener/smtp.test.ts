@@ -1,6 +1,6 @@
 // The inbound MX over real SMTP on loopback, nodemailer as the sending MTA, real SQLite.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -167,6 +167,23 @@ describe('SMTP listener', () => {
     expect(await d.store.messages.list({})).toMatchObject([{ state: 'processed', size: withMessageId(s02(), 'after-cut').length }]);
     // The cut message had gone to a spool file (past 1 MiB): removed with its session.
     expect(readdirSync(join(config.dataDir, 'spool'))).toEqual([]);
+  });
+
+  it('answers 451 when a spool file cannot be written, stores nothing, and takes the retry', async () => {
+    const { d, port, config } = await start({ pipeline: { worker: true } });
+    const spoolDir = join(config.dataDir, 'spool');
+    // The spool directory gone (a failed mount, a careless clean-up): the file cannot be created.
+    rmSync(spoolDir, { recursive: true });
+    const raw = bigDsn();
+    const to = verp.encode({ account: 'acme', message: 'big-1', recipient: s02Rcpt }, BOUNCE_DOMAIN);
+    const refused = await sendRaw(port, { from: '', to: [to] }, raw);
+    expect(refused.code).toBe(451);
+    expect(refused.response).toMatch(/^451 4\.3\.0/);
+    expect(await d.store.messages.list({})).toEqual([]);
+    mkdirSync(spoolDir);
+    expect((await sendRaw(port, { from: '', to: [to] }, raw)).code).toBe(250);
+    await d.processor.drain();
+    expect(await d.store.messages.list({})).toMatchObject([{ state: 'processed', size: raw.length }]);
   });
 
   it('answers 452 past the recipient limit', async () => {
