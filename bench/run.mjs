@@ -7,6 +7,7 @@
 //   npm run bench -- --quick         CI smoke, under a minute plus under 2 of the real mix; writes bench/tmp/results-quick.json only
 //   npm run bench -- --only smtp,classify [--no-profile]
 //   npm run bench -- --only hostile  the intake under hostile messages (bench/hostile.mjs)
+//   npm run bench -- --only spool    RSS growth with big messages, spooled and held (bench/spool.mjs)
 //   npm run bench -- --only real     the real mix (#20; bench/real.mjs), alone: about 2 hours on
 //                                    today's main (its growth figure alone is most of it)
 //   npm run bench -- --only storepg,smtppg   PostgreSQL beside SQLite (#15; bench/store-pg.mjs,
@@ -16,6 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { runBigmsg } from './bigmsg.mjs';
+import { runSpool } from './spool.mjs';
 import { runClassify } from './classify.mjs';
 import { runHostile } from './hostile.mjs';
 import { CLI, fmtBytes, log, machineInfo, parseArgs, TMP } from './lib/common.mjs';
@@ -71,6 +73,8 @@ const benches = {
   storepg: scriptBench('store-pg.mjs', ['--suppressions', '20000', '--rounds', '1', '--presend', '2000', '--settles', '100', '--intake', '20']),
   smtppg: scriptBench('smtp-pg.mjs', ['--rounds', '1', '--duration', '3000']),
   smtp: runSmtp, classify: runClassify, presend: runPresend, logtail: runLogtail, bigmsg: runBigmsg, hostile: runHostile,
+  // Big messages and the spool (#20; bench/spool.mjs): opt-in, a few minutes (20 x 30 MB twice).
+  spool: runSpool,
   real: (o) => runReal({ ...o, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() }),
 };
 const unknown = only.filter((n) => !benches[n]);

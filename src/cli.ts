@@ -268,6 +268,8 @@ program
     }
     if (r.migrated.length) console.error(`bounced backup: note: migrations ${r.migrated.join(', ')} were applied before the copy`);
     console.log(`wrote ${r.file}: ${r.bytes} bytes, ${r.pages} pages, schema version ${r.schemaVersion}, quick_check ok`);
+    // Big messages' spool files (issue #20), restored as <dataDir>/spool beside bounced.db.
+    if (r.spool?.files) console.log(`copied ${r.spool.files} spool files (${r.spool.bytes} bytes) to ${r.spool.dir}`);
   });
 
 // `store copy` (issue #15 part 2): an installation's SQLite database into PostgreSQL (src/store/copy.ts).

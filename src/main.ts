@@ -12,6 +12,10 @@ import { Scheduler } from './scheduler/index.js';
 import { policyJobs, standardJobs } from './scheduler/jobs.js';
 import { buildPipeline } from './pipeline/build.js';
 import { buildEsp } from './pipeline/esp-settle.js';
+import { isPostgresUrl } from './store/connect.js';
+import { spoolDirOf } from './spool/dir.js';
+import { orphanAgeMs, sweepSpool } from './spool/sweep.js';
+import { SpoolWriter } from './spool/writer.js';
 import { Intake } from './pipeline/intake.js';
 import { ParseHost, parseHostOptions } from './pipeline/parse-host.js';
 import { summarizeSettled, type SettledSummary } from './pipeline/processor.js';
@@ -60,6 +64,21 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   // secret this daemon uses (the secret's source, never the secret).
   const database = config.database.url ? maskUrlPassword(config.database.url) : resolve(config.dataDir, DB_FILE);
   log.info({ evt: 'DATA_IN_USE', database, node: built.node, verpSecret: describeVerpSecret(config) }, 'database and VERP secret in use');
+  // Big messages' spool (issue #20): the directory exists before the first session, and what a
+  // crash left unnamed is removed before any session can be writing (a node-local spool; a
+  // shared one only of files older than any session: other nodes are writing theirs).
+  const spoolDir = spoolDirOf(config);
+  if (spoolDir !== null) {
+    try {
+      SpoolWriter.prepare(spoolDir);
+      const shared = isPostgresUrl(config.database.url);
+      const swept = await sweepSpool(store.messages, spoolDir, shared ? Date.now() - orphanAgeMs(config) : Date.now() + 1);
+      log.info({ evt: 'SPOOL_IN_USE', dir: spoolDir, files: swept.kept, orphansRemoved: swept.removed.length }, 'spool directory in use');
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const metrics = new Metrics({ suppressions: () => store.suppressions.counts(), messages: () => store.messages.counts() });
   const webhooks = configuredDispatcher(config, { webhooks: store.webhooks, node: built.node }, log.child({ mod: 'webhooks' }), metrics.countWebhook);
   const onSettled = (settled: SettledSummary[]) => {

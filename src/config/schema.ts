@@ -207,6 +207,24 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // Big messages go to a spool file (issue #20), as Postfix's queue files do.
+    spool: z
+      .object({
+        /**
+         * Where the bytes of big messages are written as they arrive (one file per message,
+         * fsynced with the directory before the 250). Empty: <dataDir>/spool with SQLite; with
+         * PostgreSQL (several nodes) no spool: big messages' bytes go into the database as
+         * before, unless this names storage every node reads and writes (a shared mount).
+         */
+        dir: z.string().default(''),
+        /**
+         * A message past this many bytes streams to a spool file; its first RAW_HEAD_BYTES
+         * (what processing reads) are also kept in the database. 0: never spool.
+         */
+        aboveBytes: z.number().int().min(0).default(RAW_HEAD_BYTES),
+      })
+      .strict()
+      .prefault({}),
     // Retention (issue #20): how long what a sender sent is kept beside what was made of it.
     retention: z
       .object({

@@ -6,12 +6,17 @@ import type { Config } from '../config/schema.js';
 import type { ListenerEvent } from '../metrics.js';
 import { smtpServerLogger, type Logger } from '../log.js';
 import type { IncomingMessage } from '../store/contract.js';
+import { RAW_HEAD_BYTES } from '../domain/index.js';
+import { spoolAbove, spoolDirOf } from '../spool/dir.js';
+import { SpoolWriter } from '../spool/writer.js';
 import { ByteBudget } from './data-budget.js';
+import { dataGcHint } from './gc-hint.js';
+import { MessageBytes, type SpoolPlan } from './message-bytes.js';
 import { BouncedSmtpServer } from './server.js';
 
 // The inbound MX. It accepts mail for the bounce domains only, spools the raw bytes with
-// their envelope through the intake (durable before the 250), and knows nothing of MIME
-// or SQL. Every refusal goes through `reply()` so the codes live in one place.
+// their envelope through the intake (durable before the 250; a big message's bytes in a
+// spool file, synced before that), and knows nothing of MIME or SQL. Every refusal goes through `reply()` so the codes live in one place.
 
 /** An error that smtp-server turns into the SMTP reply `code text`. */
 export function reply(code: number, text: string): Error & { responseCode: number } {
@@ -29,12 +34,6 @@ export const REPLIES = {
   noStorage: () => reply(452, '4.3.1 Insufficient system storage, try again later'),
 } as const;
 
-/**
- * A big message is kept in parts of this size, never joined into one buffer: each part is a
- * buffer of its own, which the pipeline worker takes over without a copy, and the store
- * writes as it is (the first as the message's head).
- */
-export const PART_BYTES = 1024 * 1024;
 
 export interface ListenerDeps {
   config: Config;
@@ -52,11 +51,19 @@ export class Listener {
   private readonly domains: Set<string>;
   /** Message bytes held across sessions until stored (smtp.maxBytesInFlight). */
   readonly budget: ByteBudget;
+  /** Where messages past spool.aboveBytes go (null: held in memory whatever their size). */
+  private readonly spool: SpoolPlan | null;
+  /** Frees the memory of DATA chunks already spooled or dropped (./gc-hint.ts). */
+  private readonly gcHint = dataGcHint();
 
   constructor(private readonly deps: ListenerDeps) {
     const { config } = deps;
     this.domains = new Set(config.bounceDomains.map(canonicalDomain));
     this.budget = new ByteBudget(config.smtp.maxBytesInFlight);
+    const spoolDir = spoolDirOf(config);
+    const above = spoolAbove(config);
+    this.spool = spoolDir !== null && above !== null ? { dir: spoolDir, above } : null;
+    if (this.spool) SpoolWriter.prepare(this.spool.dir);
     const tls = config.smtp.tlsKeyFile && config.smtp.tlsCertFile;
     const options: SMTPServerOptions = {
       name: config.smtp.hostname,
@@ -107,7 +114,9 @@ export class Listener {
   private checkDeclaredSize(address: SMTPServerAddress): Error | null {
     const args = address.args;
     const declared = args ? Number(args.SIZE ?? 0) : 0;
-    if (declared > 0 && !this.budget.fits(declared)) {
+    // A message that will be spooled holds only its head in memory.
+    const held = this.spool ? Math.min(declared, Math.max(this.spool.above, RAW_HEAD_BYTES)) : declared;
+    if (declared > 0 && !this.budget.fits(held)) {
       this.deps.count?.('rejected_budget');
       return REPLIES.noStorage();
     }
@@ -121,62 +130,66 @@ export class Listener {
       done(err, message);
     };
     const max = this.deps.config.smtp.maxMessageBytes;
-    // This message's bytes count against the budget from the first chunk until it is stored
-    // (or refused, or its session ends); past the budget it is read to its end and dropped.
+    // This message's bytes in memory count against the budget from the first chunk until it
+    // is stored (or refused, or its session ends); past the budget it is read to its end and
+    // dropped. Past spool.aboveBytes the bytes go to a spool file instead (spool.ts): then
+    // only its head stays in memory (and counts).
     const share = this.budget.open();
+    const bytes = new MessageBytes(this.spool, share, (paused) => (paused ? stream.pause() : stream.resume()));
     stream.once('close', () => {
-      if (!stream.readableEnded) share.release();
+      if (!stream.readableEnded) {
+        share.release();
+        void bytes.discard();
+      }
     });
-    // The socket's chunks are gathered into parts of PART_BYTES as they arrive.
-    let parts: Buffer[] = [];
-    let chunks: Buffer[] = [];
-    let held = 0;
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      this.gcHint(chunk.length);
       // Past the limit keep reading (smtp-server must see the final dot) but hold nothing:
       // the message will be refused, so what was kept is dropped too.
-      if (size > max || !share.add(chunk.length)) {
-        parts = [];
-        chunks = [];
-        held = 0;
-        share.release();
-        return;
-      }
-      chunks.push(chunk);
-      held += chunk.length;
-      if (held >= PART_BYTES) {
-        parts.push(Buffer.concat(chunks, held));
-        chunks = [];
-        held = 0;
-      }
+      if (size > max) return bytes.drop();
+      bytes.add(chunk);
     });
     stream.on('error', (err) => {
       share.release();
+      void bytes.discard();
       cb(err);
     });
     stream.on('end', () => {
       if (stream.sizeExceeded || size > max) {
         share.release();
+        void bytes.discard();
         this.deps.count?.('rejected_size');
         return cb(REPLIES.tooBig(max));
       }
       if (share.overBudget) {
+        void bytes.discard();
         this.deps.count?.('rejected_budget');
         return cb(REPLIES.noStorage());
       }
-      const last = Buffer.concat(chunks, held);
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      this.deps.intake
-        .accept({
-          receivedAt: Date.now(),
-          source: 'smtp',
-          mailFrom,
-          rcptTo: session.envelope.rcptTo.map((r) => r.address),
-          remoteIp: session.remoteAddress ?? null,
-          helo: session.hostNameAppearsAs ?? null,
-          raw: parts.length ? [...parts, last] : last,
-        })
+      bytes
+        .finish()
+        .then(
+          (held) =>
+            this.deps.intake.accept({
+              receivedAt: Date.now(),
+              source: 'smtp',
+              mailFrom,
+              rcptTo: session.envelope.rcptTo.map((r) => r.address),
+              remoteIp: session.remoteAddress ?? null,
+              helo: session.hostNameAppearsAs ?? null,
+              ...held,
+            }),
+          (err: NodeJS.ErrnoException) => {
+            // The spool file could not be written or synced: a full disk is 452 4.3.1 (RFC 3463
+            // "mail system full"), anything else our fault, 451. The sender retries either way.
+            this.deps.log.warn({ evt: 'SPOOL_WRITE_FAILED', err }, 'could not write a spool file');
+            void bytes.discard();
+            throw Object.assign(err, { spoolFull: err.code === 'ENOSPC' || err.code === 'EDQUOT' });
+          },
+        )
         .finally(() => share.release())
         .then(
           (id) => {
@@ -185,8 +198,13 @@ export class Listener {
             // which links its log line to this row.
             cb(null, `2.0.0 Ok: stored as ${id}`);
           },
-          (err: Error) => {
+          (err: Error & { spoolFull?: boolean }) => {
+            // Counted as a failed store either way: a full spool disk is a fault the
+            // operator must see (readiness, bounced_smtp_rejected_total{cause="store_failed"}).
             this.deps.count?.('store_failed', err?.message);
+            if (err.spoolFull) return cb(REPLIES.noStorage());
+            // A spool file whose commit failed stays for the orphan sweep: the commit may have
+            // happened after all (a thread that died after it), and a row never loses its file.
             cb(REPLIES.storeFailed());
           },
         );

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { PolicyRules } from '../policy/apply.js';
 import { PolicyService } from '../policy/service.js';
+import { spoolDirOf } from '../spool/dir.js';
 import { connectStore, isPostgresUrl, type StoreTarget } from '../store/connect.js';
 import type { NodeId, Store, SuppressionRepo } from '../store/contract.js';
 import type { WriteTurn } from '../store/sqlite/write-turn.js';
@@ -91,8 +92,8 @@ export function storeTarget(config: Config, opts: Pick<BuildOptions, 'writeTurn'
   return {
     url: config.database.url || null,
     dataDir: config.dataDir,
-    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, writeTurn: opts.writeTurn, walAutocheckpointPages: opts.walAutocheckpointPages, checkpointEveryMs: opts.checkpointEveryMs },
-    postgres: { max: config.database.poolSize, password: readPassword(config) },
+    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, writeTurn: opts.writeTurn, walAutocheckpointPages: opts.walAutocheckpointPages, checkpointEveryMs: opts.checkpointEveryMs, spoolDir: spoolDirOf(config) },
+    postgres: { max: config.database.poolSize, password: readPassword(config), spoolDir: spoolDirOf(config) },
   };
 }
 

@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.js';
+import { spoolDirOf } from '../spool/dir.js';
+import { orphanAgeMs, sweepSpool } from '../spool/sweep.js';
 import { HOUR_MS, RULES_ACTOR } from '../domain/index.js';
 import type { Logger } from '../log.js';
 import type { PolicyRules } from '../policy/apply.js';
@@ -101,6 +103,11 @@ export function standardJobs(
     // Retention: the raw bytes of old settled messages (records stay).
     ...(config.retention.rawDays > 0
       ? [{ name: 'prune-raw', cadenceMs: 3_600_000, run: (now: number) => pruneRawMessages(p.store, config.retention.rawDays, now).then(() => undefined) }]
+      : []),
+    // Spool files that no row names (a crash between a file's fsync and its commit, a failed
+    // commit): removed once older than any session could be (src/spool/sweep.ts).
+    ...(spoolDirOf(config) !== null
+      ? [{ name: 'sweep-spool', cadenceMs: 3_600_000, run: (now: number) => sweepSpool(p.store.messages, spoolDirOf(config)!, now - orphanAgeMs(config)).then(() => undefined) }]
       : []),
     // Fans new events out to webhook endpoints and sends what is due (retries included);
     // commits also kick the dispatcher at once, this catches the rest.

@@ -72,7 +72,17 @@ export interface Envelope {
 
 /** A message as accepted at the edge. A big message's bytes may come as its parts in order. */
 export interface IncomingMessage extends Envelope {
+  /** The whole message; with `spool`, its head only (at most RAW_HEAD_BYTES, what processing reads). */
   raw: Buffer | readonly Buffer[];
+  /** The whole message is in this spool file, durable before the insert (issue #20: src/spool). */
+  spool?: SpooledBytes;
+}
+
+/** A message's bytes in a spool file: its name in the spool directory, its size and sha256. */
+export interface SpooledBytes {
+  file: string;
+  size: number;
+  sha256: string;
 }
 
 export interface MessageSummary extends Envelope {
@@ -179,8 +189,16 @@ export interface MessageRepo {
   /** The earliest other settled message with the same bytes or the same duplicate key (Settlement.duplicateKey). */
   findDuplicate(id: number, sha256: string, duplicateKey: string | null): Promise<number | null>;
   get(id: number): Promise<MessageSummary | null>;
-  /** The whole message as received; null when unknown or its bytes were pruned (pruneRaw). */
+  /**
+   * The whole message as received; null when unknown or its bytes were pruned (pruneRaw). A
+   * spooled message is read from its file (StoreError `internal` when the file is missing).
+   */
   raw(id: number): Promise<Buffer | null>;
+  /**
+   * Of these spool file names, those a message row names (the orphan sweep keeps them and
+   * removes the others: src/spool/sweep.ts).
+   */
+  spooledFiles(files: readonly string[]): Promise<Set<string>>;
   /**
    * Retention (issue #20): drops the bytes (head and tail) of at most `limit` settled messages
    * received before `before`, oldest first; the message row (envelope, size, sha256, state) and
@@ -188,7 +206,8 @@ export interface MessageRepo {
    * age (it has yet to be processed). Walks the messages that still have bytes in id order and
    * stops at the first one received at or after `before` (ids follow arrival; after a clock set
    * back a few are pruned late, never early). Returns how many were pruned: call again while
-   * it returns `limit`.
+   * it returns `limit`. A spooled message's file is removed after the commit (a crash
+   * in between leaves an orphan file for the sweep, never a row without its file).
    */
   pruneRaw(before: number, limit: number): Promise<number>;
   list(filter: MessageFilter): Promise<MessageSummary[]>;

@@ -13,8 +13,8 @@ import { postgresMissing, startPostgres, type PgServer } from './postgres.js';
 
 export interface StoreBackend {
   name: 'sqlite' | 'postgres';
-  /** A store on a new, migrated database. */
-  fresh(): Promise<Store>;
+  /** A store on a new, migrated database (with spooled messages' files in `spoolDir`). */
+  fresh(opts?: { spoolDir?: string }): Promise<Store>;
   /** Two stores (two connections or pools) on one new database. */
   pair(): Promise<{ a: Store; b: Store }>;
 }
@@ -32,8 +32,8 @@ export function storeBackends(testFile: string): StoreBackend[] {
   };
   const sqlite: StoreBackend = {
     name: 'sqlite',
-    async fresh() {
-      const s = openSqlite({ dataDir: newDir() }, { busyTimeoutMs: 10_000 });
+    async fresh(opts = {}) {
+      const s = openSqlite({ dataDir: newDir() }, { busyTimeoutMs: 10_000, spoolDir: opts.spoolDir });
       keep(s);
       return s;
     },
@@ -47,8 +47,8 @@ export function storeBackends(testFile: string): StoreBackend[] {
   };
   const postgres: StoreBackend = {
     name: 'postgres',
-    async fresh() {
-      const s = await openPostgres(await server!.createDatabase(`db${++dbs}`), { max: 4 });
+    async fresh(opts = {}) {
+      const s = await openPostgres(await server!.createDatabase(`db${++dbs}`), { max: 4, spoolDir: opts.spoolDir });
       keep(s);
       return s;
     },

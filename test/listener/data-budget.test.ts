@@ -42,6 +42,8 @@ describe('smtp.maxBytesInFlight', () => {
       // 32 sessions from one address: above the per-client limit, which is not what is tested here
       BOUNCED_SMTP_MAX_CLIENTS_PER_IP: '0',
       BOUNCED_STORE_SYNCHRONOUS: 'NORMAL',
+      // Held in memory (spooled messages hold only their head: test/listener/spool.test.ts).
+      BOUNCED_SPOOL_ABOVE_BYTES: '0',
     });
     daemons.push(d);
     await new Promise((r) => setTimeout(r, 300));
@@ -76,6 +78,7 @@ describe('smtp.maxBytesInFlight', () => {
       BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN,
       BOUNCED_SMTP_MAX_MESSAGE_BYTES: String(2 * MB),
       BOUNCED_SMTP_MAX_BYTES_IN_FLIGHT: String(3 * MB),
+      BOUNCED_SPOOL_ABOVE_BYTES: '0',
     });
     daemons.push(d);
     // Session A holds 2 MB in the middle of its DATA ...

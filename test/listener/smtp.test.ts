@@ -1,6 +1,6 @@
 // The inbound MX over real SMTP on loopback, nodemailer as the sending MTA, real SQLite.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -90,12 +90,26 @@ describe('SMTP listener', () => {
     expect(await d.store.messages.list({})).toHaveLength(0);
   });
 
+  // The DSN, then 3.5 MB of base64-like lines: what a returned attachment looks like.
+  const bigDsn = () => {
+    const line = Buffer.from('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n');
+    return Buffer.concat([s02(), ...Array.from({ length: Math.ceil(3.5 * 2 ** 20 / line.length) }, () => line)]);
+  };
+  const rawRows = (dataDir: string, id: number) => {
+    const db = new Database(join(dataDir, DB_FILE), { readonly: true });
+    try {
+      const head = db.prepare('SELECT length(raw) AS length, spool_file AS file FROM message_raw WHERE message_id = ?').get(id) as { length: number; file: string | null };
+      const tail = db.prepare('SELECT count(*) FROM message_raw_tail WHERE message_id = ?').pluck().get(id) as number;
+      return { ...head, tail };
+    } finally {
+      db.close();
+    }
+  };
+
   for (const worker of [true, false]) {
-    it(`stores a 3.5 MB bounce whole and processes its head (${worker ? 'its parts moved to the pipeline worker' : 'in-process intake'})`, async () => {
-      const { d, port, config } = await start({ pipeline: { worker } });
-      // The DSN, then 3.5 MB of base64-like lines: what a returned attachment looks like.
-      const line = Buffer.from('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n');
-      const raw = Buffer.concat([s02(), ...Array.from({ length: Math.ceil(3.5 * 2 ** 20 / line.length) }, () => line)]);
+    it(`stores a 3.5 MB bounce whole in memory parts when not spooling, and processes its head (${worker ? 'its parts moved to the pipeline worker' : 'in-process intake'})`, async () => {
+      const { d, port, config } = await start({ pipeline: { worker }, spool: { aboveBytes: 0 } });
+      const raw = bigDsn();
       const to = verp.encode({ account: 'acme', message: 'big-1', recipient: s02Rcpt }, BOUNCE_DOMAIN);
       const res = await sendRaw(port, { from: '', to: [to] }, raw);
       expect(res.code).toBe(250);
@@ -104,18 +118,36 @@ describe('SMTP listener', () => {
       expect(summary).toMatchObject({ state: 'processed', size: raw.length, sha256: createHash('sha256').update(raw).digest('hex') });
       expect((await d.store.messages.raw(summary!.id))!.equals(raw)).toBe(true);
       // Only the head is kept in one piece; the rest follows in parts.
-      const db = new Database(join(config.dataDir, DB_FILE), { readonly: true });
-      const head = db.prepare('SELECT length(raw) FROM message_raw WHERE message_id = ?').pluck().get(summary!.id);
-      const tail = db.prepare('SELECT count(*) FROM message_raw_tail WHERE message_id = ?').pluck().get(summary!.id);
-      db.close();
-      expect(head).toBe(RAW_HEAD_BYTES);
-      expect(tail).toBeGreaterThanOrEqual(3);
+      const rows = rawRows(config.dataDir, summary!.id);
+      expect(rows.length).toBe(RAW_HEAD_BYTES);
+      expect(rows.file).toBeNull();
+      expect(rows.tail).toBeGreaterThanOrEqual(3);
+      expect(readdirSync(join(config.dataDir, 'spool'))).toEqual([]);
+      expect(await d.store.bounces.list({})).toMatchObject([{ recipient: s02Rcpt, accountId: 'acme', verified: true, hardbounce: true }]);
+    });
+
+    it(`spools a 3.5 MB bounce to a file (head in the database) and processes its head (${worker ? 'pipeline worker' : 'in-process intake'})`, async () => {
+      const { d, port, config } = await start({ pipeline: { worker } });
+      const raw = bigDsn();
+      const to = verp.encode({ account: 'acme', message: 'big-1', recipient: s02Rcpt }, BOUNCE_DOMAIN);
+      const res = await sendRaw(port, { from: '', to: [to] }, raw);
+      expect(res.code).toBe(250);
+      await d.processor.drain();
+      const [summary] = await d.store.messages.list({});
+      expect(summary).toMatchObject({ state: 'processed', size: raw.length, sha256: createHash('sha256').update(raw).digest('hex') });
+      const rows = rawRows(config.dataDir, summary!.id);
+      expect(rows).toMatchObject({ length: RAW_HEAD_BYTES, tail: 0 });
+      const spoolDir = join(config.dataDir, 'spool');
+      expect(readdirSync(spoolDir)).toEqual([rows.file]);
+      expect(readFileSync(join(spoolDir, rows.file!)).equals(raw)).toBe(true);
+      expect(statSync(join(spoolDir, rows.file!)).mode & 0o777, 'owner only').toBe(0o600);
+      expect((await d.store.messages.raw(summary!.id))!.equals(raw)).toBe(true);
       expect(await d.store.bounces.list({})).toMatchObject([{ recipient: s02Rcpt, accountId: 'acme', verified: true, hardbounce: true }]);
     });
   }
 
   it('stores nothing of a big message whose session is cut mid-DATA, and serves the next', async () => {
-    const { d, port } = await start({ pipeline: { worker: true } });
+    const { d, port, config } = await start({ pipeline: { worker: true } });
     const sock = net.connect(port, '127.0.0.1');
     const replies: string[] = [];
     sock.on('data', (b) => replies.push(b.toString()));
@@ -133,6 +165,25 @@ describe('SMTP listener', () => {
     expect(res.code).toBe(250);
     await d.processor.drain();
     expect(await d.store.messages.list({})).toMatchObject([{ state: 'processed', size: withMessageId(s02(), 'after-cut').length }]);
+    // The cut message had gone to a spool file (past 1 MiB): removed with its session.
+    expect(readdirSync(join(config.dataDir, 'spool'))).toEqual([]);
+  });
+
+  it('answers 451 when a spool file cannot be written, stores nothing, and takes the retry', async () => {
+    const { d, port, config } = await start({ pipeline: { worker: true } });
+    const spoolDir = join(config.dataDir, 'spool');
+    // The spool directory gone (a failed mount, a careless clean-up): the file cannot be created.
+    rmSync(spoolDir, { recursive: true });
+    const raw = bigDsn();
+    const to = verp.encode({ account: 'acme', message: 'big-1', recipient: s02Rcpt }, BOUNCE_DOMAIN);
+    const refused = await sendRaw(port, { from: '', to: [to] }, raw);
+    expect(refused.code).toBe(451);
+    expect(refused.response).toMatch(/^451 4\.3\.0/);
+    expect(await d.store.messages.list({})).toEqual([]);
+    mkdirSync(spoolDir);
+    expect((await sendRaw(port, { from: '', to: [to] }, raw)).code).toBe(250);
+    await d.processor.drain();
+    expect(await d.store.messages.list({})).toMatchObject([{ state: 'processed', size: raw.length }]);
   });
 
   it('answers 452 past the recipient limit', async () => {

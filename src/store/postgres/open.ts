@@ -22,6 +22,8 @@ export interface PgStoreOptions {
   migrate?: boolean;
   /** The password when the URL carries none (database.passwordFile); never logged. */
   password?: string;
+  /** Where spooled messages' files are: storage every node shares (spool.dir), or unset (none). */
+  spoolDir?: string | null;
 }
 
 /** A key for pg_advisory_xact_lock: nodes that start together migrate one at a time. */
@@ -76,7 +78,7 @@ export async function openPostgres(url: string, opts: PgStoreOptions = {}): Prom
   const sql = postgres(url, pgOptions(urlHasPassword(url) ? { ...opts, password: undefined } : opts));
   try {
     const applied = opts.migrate === false ? [] : await migratePg(sql);
-    return new PgStore(sql, applied);
+    return new PgStore(sql, applied, opts.spoolDir ?? null);
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => {});
     throw pgError(err);
@@ -90,8 +92,9 @@ export class PgStore extends PgRepositories implements Store {
   constructor(
     private readonly sql: postgres.Sql,
     readonly appliedMigrations: readonly number[],
+    private readonly spoolDir: string | null = null,
   ) {
-    super(new PgCtx(sql, null));
+    super(new PgCtx(sql, null, spoolDir));
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
@@ -101,7 +104,7 @@ export class PgStore extends PgRepositories implements Store {
       return (await this.sql.begin(async (t) => {
         if (opts.durable === false) await t.unsafe('SET LOCAL synchronous_commit = off');
         try {
-          const result = await fn(new PgRepositories(new PgCtx(t, state)));
+          const result = await fn(new PgRepositories(new PgCtx(t, state, this.spoolDir)));
           // A repository call failed and fn went on: the transaction still rolls back.
           if (state.failed) throw state.failed;
           return result;

@@ -14,7 +14,7 @@ import {
 import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
 import { failureCounts } from '../counting.js';
-import { layoutRaw } from '../raw.js';
+import { layoutRaw, layoutSpooled, readSpooled, removeSpooled } from '../raw.js';
 import * as R from '../rows.js';
 import { StoreError } from '../store-error.js';
 import { pgError } from './errors.js';
@@ -35,6 +35,8 @@ export class PgCtx {
     readonly q: Q,
     /** null: the pool (each call its own unit); otherwise the transaction's state. */
     readonly tx: TxState | null,
+    /** Where spooled messages' files are (shared storage, spool.dir); null: none. */
+    readonly spoolDir: string | null = null,
   ) {}
 
   async run<T>(fn: (q: Q) => Promise<T>): Promise<T> {
@@ -119,7 +121,7 @@ export class PgMessages implements C.MessageRepo {
     return this.c.unit(async (q) => {
       const out: number[] = [];
       for (const m of batch) {
-        const raw = layoutRaw(m.raw);
+        const raw = m.spool ? layoutSpooled(m.raw, m.spool, this.c.spoolDir) : layoutRaw(m.raw);
         const r = await one(
           q,
           `INSERT INTO messages (received_at, source, mail_from, rcpt_to, remote_ip, helo, size, sha256)
@@ -127,7 +129,7 @@ export class PgMessages implements C.MessageRepo {
           [m.receivedAt, m.source, lower(m.mailFrom), JSON.stringify(m.rcptTo.map(lower)), m.remoteIp, m.helo, raw.size, raw.sha256],
         );
         const id = r!.id as number;
-        await all(q, `INSERT INTO message_raw (message_id, raw) VALUES ($1, $2)`, [id, raw.head]);
+        await all(q, `INSERT INTO message_raw (message_id, raw, spool_file) VALUES ($1, $2, $3)`, [id, raw.head, 'file' in raw ? raw.file : null]);
         for (let seq = 0; seq < raw.tail.length; seq++) {
           await all(q, `INSERT INTO message_raw_tail (message_id, seq, bytes) VALUES ($1, $2, $3)`, [id, seq, raw.tail[seq]]);
         }
@@ -306,14 +308,32 @@ export class PgMessages implements C.MessageRepo {
 
   raw(id: number): Promise<Buffer | null> {
     return this.c.run(async (q) => {
-      const head = await one(q, `SELECT raw FROM message_raw WHERE message_id = $1`, [id]);
+      const head = await one(q, `SELECT raw, spool_file FROM message_raw WHERE message_id = $1`, [id]);
       if (!head) return null;
+      if (head.spool_file !== null) return readSpooled(this.c.spoolDir, head.spool_file as string);
       const tail = await all(q, `SELECT bytes FROM message_raw_tail WHERE message_id = $1 ORDER BY seq`, [id]);
       return tail.length ? Buffer.concat([head.raw as Buffer, ...tail.map((t) => t.bytes as Buffer)]) : (head.raw as Buffer);
     });
   }
 
-  pruneRaw(before: number, limit: number): Promise<number> {
+  spooledFiles(files: readonly string[]): Promise<Set<string>> {
+    if (!files.length) return Promise.resolve(new Set());
+    return this.c.run(async (q) => {
+      const rows = await all(q, `SELECT spool_file FROM message_raw WHERE spool_file = ANY($1::text[])`, [files as string[]]);
+      return new Set(rows.map((r) => r.spool_file as string));
+    });
+  }
+
+  async pruneRaw(before: number, limit: number): Promise<number> {
+    const files: string[] = [];
+    const n = await this.pruneRows(before, limit, files);
+    // After the commit; inside a caller's transaction the files are left to the orphan sweep
+    // (src/spool/sweep.ts), since that commit may still roll back.
+    if (this.c.tx === null) await removeSpooled(this.c.spoolDir, files);
+    return n;
+  }
+
+  private pruneRows(before: number, limit: number, files: string[]): Promise<number> {
     // The walk of the SQLite store (pruneWalk), in pages: the settled messages received before
     // `before`, oldest first, until the first newer one. A deletion that another node made
     // meanwhile deletes nothing here: pruning is idempotent.
@@ -337,6 +357,8 @@ export class PgMessages implements C.MessageRepo {
         }
       }
       if (take.length) {
+        const spooled = await all(q, `SELECT spool_file FROM message_raw WHERE message_id = ANY(string_to_array($1, ',')::bigint[]) AND spool_file IS NOT NULL`, [ids(take)]);
+        files.push(...spooled.map((r) => r.spool_file as string));
         await all(q, `DELETE FROM message_raw_tail WHERE message_id = ANY(string_to_array($1, ',')::bigint[])`, [ids(take)]);
         await all(q, `DELETE FROM message_raw WHERE message_id = ANY(string_to_array($1, ',')::bigint[])`, [ids(take)]);
       }

@@ -24,3 +24,38 @@ export function finishCopy(file: string): { schemaVersion: number } {
     copy.close();
   }
 }
+
+/** The spool files a copy's rows name (`bounced backup` copies them beside it). */
+export function spooledFilesOf(file: string): string[] {
+  const copy = new Database(file, { readonly: true });
+  try {
+    return copy.prepare('SELECT spool_file FROM message_raw WHERE spool_file IS NOT NULL ORDER BY message_id').pluck().all() as string[];
+  } finally {
+    copy.close();
+  }
+}
+
+/**
+ * Drops from a copy the bytes of spooled messages whose file is gone: pruned (retention) after
+ * the copy's snapshot was taken, before its file could be copied. As after a prune, the rows
+ * stay and their bytes are no longer stored; no row of the copy names a missing file.
+ */
+export function dropSpooled(file: string, missing: readonly string[]): void {
+  if (!missing.length) return;
+  const copy = new Database(file);
+  try {
+    const get = copy.prepare('SELECT message_id FROM message_raw WHERE spool_file = ?').pluck();
+    const delTail = copy.prepare('DELETE FROM message_raw_tail WHERE message_id = ?');
+    const del = copy.prepare('DELETE FROM message_raw WHERE message_id = ?');
+    copy.transaction(() => {
+      for (const f of missing) {
+        const id = get.get(f);
+        if (id === undefined) continue;
+        delTail.run(id);
+        del.run(id);
+      }
+    })();
+  } finally {
+    copy.close();
+  }
+}

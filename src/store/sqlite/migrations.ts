@@ -792,6 +792,17 @@ export const sqliteMigrations: Migration[] = [
       ALTER TABLE esp_events_new RENAME TO esp_events;
       CREATE INDEX esp_events_account ON esp_events(account_id, id);
       CREATE INDEX esp_events_received ON esp_events(received_at);
-    `,
-  },
+      `,
+    },
+    {
+      version: 28,
+      name: 'big messages in spool files (issue #20)',
+      sql: `
+        -- A message past spool.aboveBytes keeps its head here and names the spool file that
+        -- holds it whole (src/spool); no message_raw_tail rows. Pruning its bytes deletes this
+        -- row and then the file. The orphan sweep asks by name: one unique index.
+        ALTER TABLE message_raw ADD COLUMN spool_file TEXT;
+        CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
+      `,
+    },
 ];

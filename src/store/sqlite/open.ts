@@ -41,6 +41,8 @@ export interface SqliteStoreOptions {
    * it. Unset: SQLite's own checkpoints only.
    */
   checkpointEveryMs?: number;
+  /** Where spooled messages' files are (src/spool/dir.ts spoolDirOf); unset: none. */
+  spoolDir?: string | null;
 }
 
 /** Every SQLite migration, in version order. */
@@ -109,9 +111,10 @@ export class SqliteStore extends SqliteRepositories implements Store {
       if (!st) cache.set(sql, (st = db.prepare(sql)));
       return st;
     };
-    super({ s, g: new RootGate(conn), cached });
+    const spoolDir = opts.spoolDir ?? null;
+    super({ s, g: new RootGate(conn), cached, spoolDir });
     this.conn = conn;
-    this.txCtx = (g) => ({ s, g, cached });
+    this.txCtx = (g) => ({ s, g, cached, spoolDir });
     this.checkpointEveryMs = opts.checkpointEveryMs ?? null;
   }
 

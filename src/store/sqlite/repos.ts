@@ -10,9 +10,9 @@ import {
 import { canonicalAddress } from '../../address.js';
 import type * as C from '../contract.js';
 import { failureCounts, type ChannelDelta } from '../counting.js';
-import { layoutRaw } from '../raw.js';
+import { layoutRaw, layoutSpooled, readSpooled, removeSpooled } from '../raw.js';
 import * as R from '../rows.js';
-import type { Gate } from './gate.js';
+import { TxGate, type Gate } from './gate.js';
 import type { Statements } from './statements.js';
 import { SqliteInboxes } from './inboxes.js';
 import { SqliteEspEvents } from './esp-events.js';
@@ -22,6 +22,8 @@ export interface Ctx {
   g: Gate;
   /** A statement whose text depends on the filters, prepared on first use and kept. */
   cached(sql: string): Database.Statement;
+  /** Where spooled messages' files are (src/spool/dir.ts); null: none. */
+  spoolDir: string | null;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -79,11 +81,12 @@ export class SqliteMessages implements C.MessageRepo {
     const { s } = this.c;
     return this.c.g.write(() =>
       batch.map((m) => {
-        const raw = layoutRaw(m.raw);
+        const raw = m.spool ? layoutSpooled(m.raw, m.spool, this.c.spoolDir) : layoutRaw(m.raw);
         const id = Number(
           s.insertMessage.run(m.receivedAt, m.source, lower(m.mailFrom), JSON.stringify(m.rcptTo.map(lower)), m.remoteIp, m.helo, raw.size, raw.sha256).lastInsertRowid,
         );
-        s.insertRaw.run(id, raw.head);
+        if ('file' in raw) s.insertRawSpooled.run(id, raw.head, raw.file);
+        else s.insertRaw.run(id, raw.head);
         raw.tail.forEach((bytes, seq) => s.insertRawTail.run(id, seq, bytes));
         return id;
       }),
@@ -195,24 +198,39 @@ export class SqliteMessages implements C.MessageRepo {
     });
   }
 
-  raw(id: number): Promise<Buffer | null> {
+  async raw(id: number): Promise<Buffer | null> {
     const { s } = this.c;
-    return this.c.g.read(() => {
-      const head = s.rawHead.get(id) as Buffer | undefined;
+    const found = await this.c.g.read(() => {
+      const head = s.rawHead.get(id) as { raw: Buffer; spoolFile: string | null } | undefined;
       if (!head) return null;
+      if (head.spoolFile !== null) return head.spoolFile;
       const tail = s.rawTail.all(id) as Buffer[];
-      return tail.length ? Buffer.concat([head, ...tail]) : head;
+      return tail.length ? Buffer.concat([head.raw, ...tail]) : head.raw;
     });
+    // A spooled message: read from its file, outside the gate (no file I/O holds the connection).
+    return typeof found === 'string' ? readSpooled(this.c.spoolDir, found) : found;
   }
 
-  pruneRaw(before: number, limit: number): Promise<number> {
+  spooledFiles(files: readonly string[]): Promise<Set<string>> {
     const { s } = this.c;
+    return this.c.g.read(() => new Set(files.filter((f) => s.spooledFile.get(f) !== undefined)));
+  }
+
+  async pruneRaw(before: number, limit: number): Promise<number> {
+    const { s } = this.c;
+    const files: string[] = [];
     // Derived from the policy of retention, not from a sender: a commit lost to a power cut is
     // pruned again by the next run, so it need not wait for the disk.
-    return this.c.g.write(() => pruneWalk(limit, (after, n) => s.rawWalk.all(after, n) as RawWalkRow[], before, (id) => {
+    const n = await this.c.g.write(() => pruneWalk(limit, (after, n) => s.rawWalk.all(after, n) as RawWalkRow[], before, (id) => {
+      const file = s.rawSpoolFile.get(id) as string | null | undefined;
+      if (file) files.push(file);
       s.deleteRawTail.run(id);
       s.deleteRaw.run(id);
     }), false);
+    // The files go after the commit. Inside a caller's transaction the commit is still to
+    // come (and may roll back): the files are left to the orphan sweep (src/spool/sweep.ts).
+    if (!(this.c.g instanceof TxGate)) await removeSpooled(this.c.spoolDir, files);
+    return n;
   }
 
   list(f: C.MessageFilter): Promise<C.MessageSummary[]> {

@@ -71,7 +71,10 @@ export function prepareStatements(db: Database.Database) {
     ),
     insertRaw: p(`INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`),
     insertRawTail: p(`INSERT INTO message_raw_tail (message_id, seq, bytes) VALUES (?, ?, ?)`),
-    rawHead: p(`SELECT raw FROM message_raw WHERE message_id = ?`).pluck(),
+    insertRawSpooled: p(`INSERT INTO message_raw (message_id, raw, spool_file) VALUES (?, ?, ?)`),
+    rawHead: p(`SELECT raw, spool_file AS spoolFile FROM message_raw WHERE message_id = ?`),
+    rawSpoolFile: p(`SELECT spool_file FROM message_raw WHERE message_id = ?`).pluck(),
+    spooledFile: p(`SELECT 1 FROM message_raw WHERE spool_file = ?`).pluck(),
     rawTail: p(`SELECT bytes FROM message_raw_tail WHERE message_id = ? ORDER BY seq`).pluck(),
     // Retention: the messages that still have bytes, in id order (CROSS JOIN keeps message_raw
     // the outer loop, walked by its primary key: pruned messages are never visited again).

@@ -1,0 +1,118 @@
+// One SMTP message's bytes while its DATA arrives: in memory up to spool.aboveBytes, then in a
+// spool file (issue #20) with only the head (RAW_HEAD_BYTES, all that processing reads) kept
+// in memory for the database row. Memory-held bytes count against the global ByteBudget.
+import { RAW_HEAD_BYTES } from '../domain/index.js';
+import type { SpooledBytes } from '../store/contract.js';
+import { SpoolWriter } from '../spool/writer.js';
+import type { MessageShare } from './data-budget.js';
+
+/**
+ * A message held in memory is kept in parts of this size, never joined into one buffer: each
+ * part is a buffer of its own, which the pipeline worker takes over without a copy, and the
+ * store writes as it is (the first as the message's head).
+ */
+export const PART_BYTES = 1024 * 1024;
+
+/** Where and past what size messages are spooled. */
+export interface SpoolPlan {
+  dir: string;
+  above: number;
+}
+
+/** What the intake is given: the whole message in memory, or its head and its spool file. */
+export type HeldBytes = { raw: Buffer | Buffer[]; spool?: SpooledBytes };
+
+export class MessageBytes {
+  private parts: Buffer[] = [];
+  private chunks: Buffer[] = [];
+  private held = 0;
+  private total = 0;
+  private writer: SpoolWriter | null = null;
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private dropped = false;
+
+  constructor(
+    private readonly spool: SpoolPlan | null,
+    private readonly share: MessageShare,
+    /** Stops (true) or resumes (false) reading the session while the disk catches up. */
+    private readonly pause: (paused: boolean) => void,
+  ) {}
+
+  /** Whether the bytes go to a spool file. */
+  get spooling(): boolean {
+    return this.writer !== null;
+  }
+
+  add(chunk: Buffer): void {
+    if (this.dropped) return;
+    this.total += chunk.length;
+    if (this.writer) {
+      this.keepHead(chunk);
+      this.writer.write(chunk);
+      return;
+    }
+    if (!this.share.add(chunk.length)) return this.drop();
+    this.chunks.push(chunk);
+    this.held += chunk.length;
+    if (this.held >= PART_BYTES) {
+      this.parts.push(Buffer.concat(this.chunks, this.held));
+      this.chunks = [];
+      this.held = 0;
+    }
+    if (this.spool && this.total > this.spool.above) this.startSpool(this.spool.dir);
+  }
+
+  /** From now on to a file: what memory holds is written first, and only the head stays. */
+  private startSpool(dir: string): void {
+    const writer = new SpoolWriter(dir, this.pause);
+    this.writer = writer;
+    const before = [...this.parts, ...this.chunks];
+    this.parts = [];
+    this.chunks = [];
+    this.held = 0;
+    for (const b of before) {
+      this.keepHead(b);
+      writer.write(b);
+    }
+    // The budget now counts the head alone (the rest waits for the disk, bounded by the writer).
+    this.share.release();
+    this.share.add(this.headLen);
+  }
+
+  /** Copies what is still missing of the head (a copy: the chunk itself is freed once written). */
+  private keepHead(chunk: Buffer): void {
+    const take = Math.min(chunk.length, RAW_HEAD_BYTES - this.headLen);
+    if (take <= 0) return;
+    this.head.push(Buffer.from(chunk.subarray(0, take)));
+    this.headLen += take;
+  }
+
+  /** Holds nothing more (the message will be refused); a spool file is removed. */
+  drop(): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    this.parts = [];
+    this.chunks = [];
+    this.held = 0;
+    this.head = [];
+    this.share.release();
+    if (this.writer) void this.writer.discard();
+  }
+
+  /** The bytes for the intake; a spooled message's file is durable (file and directory synced) first. */
+  async finish(): Promise<HeldBytes> {
+    if (this.writer) {
+      const spool = await this.writer.finish();
+      return { raw: Buffer.concat(this.head, this.headLen), spool };
+    }
+    const last = Buffer.concat(this.chunks, this.held);
+    return { raw: this.parts.length ? [...this.parts, last] : last };
+  }
+
+  /** The message is refused or its session broke: drop it, remove its file. Never throws. */
+  async discard(): Promise<void> {
+    this.drop();
+    await this.writer?.discard();
+  }
+}
