@@ -552,4 +552,12 @@ export const pgMigrations: PgMigration[] = [
       CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
+  {
+    version: 7,
+    name: 'inbox watch leases (issue #17; SQLite 25): one node watches an inbox at a time',
+    sql: `
+      ALTER TABLE inboxes ADD COLUMN lease_holder TEXT;
+      ALTER TABLE inboxes ADD COLUMN lease_until BIGINT;
+    `,
+  },
 ];

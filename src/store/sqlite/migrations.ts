@@ -764,4 +764,15 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
+  {
+    version: 25,
+    name: 'inbox watch leases (issue #17): one node watches an inbox at a time',
+    sql: `
+      -- Several nodes on one database: the node that watches (or syncs) an inbox holds its
+      -- lease, renewed while it watches; another node takes it over once it has lapsed (a
+      -- node that died). NULL: nobody holds it. As jobs.lease_holder / lease_until.
+      ALTER TABLE inboxes ADD COLUMN lease_holder TEXT;
+      ALTER TABLE inboxes ADD COLUMN lease_until INTEGER;
+    `,
+  },
 ];
