@@ -335,6 +335,12 @@ export const configSchema = z
         maxMessagesPerSync: z.number().int().positive().default(2000),
         /** A sync stops at the next checkpoint once it has run this long. */
         syncTimeSeconds: z.number().int().positive().default(60),
+        /**
+         * IMAP connections this node holds at most. Each watched inbox holds one (IDLE, RFC 2177,
+         * where the server offers it; a poll on it otherwise); with more inboxes than that, one
+         * connection is kept to sync the others in turn, every pollIntervalSeconds.
+         */
+        maxConnections: z.number().int().min(1).max(10_000).default(50),
       })
       .strict()
       .prefault({}),
