@@ -114,11 +114,13 @@ export class InboxMetrics {
   }
 
   /** InboxService's onInboxes: drops the series of inboxes no longer registered. */
-  readonly keepOnly = (ids: ReadonlySet<string>): void => {
-    for (const inbox of [...this.known]) {
-      if (ids.has(inbox)) continue;
-      this.known.delete(inbox);
-      for (const m of [this.syncs, this.scanned, this.sentIndexed, this.bounces, this.errors] as Counter<string>[]) m.remove({ inbox });
+  readonly keepOnly = async (ids: ReadonlySet<string>): Promise<void> => {
+    const gone = [...this.known].filter((inbox) => !ids.has(inbox));
+    if (!gone.length) return;
+    for (const inbox of gone) this.known.delete(inbox);
+    // remove() takes a series' whole label set: each series of those inboxes, whatever its other labels
+    for (const m of [this.syncs, this.scanned, this.sentIndexed, this.bounces, this.errors] as Counter<string>[]) {
+      for (const v of (await m.get()).values) if (typeof v.labels.inbox === 'string' && gone.includes(v.labels.inbox)) m.remove(v.labels as Record<string, string>);
     }
   };
 

@@ -137,7 +137,7 @@ export interface InboxServiceOptions {
   /** After every sync: the watcher's status before and after, the outcome (metrics). */
   onSynced?: (before: InboxStatus | null, after: InboxStatus, outcome: SyncOutcome) => void;
   /** After every reconcile: the ids of the registered inboxes (metrics drop the others' series). */
-  onInboxes?: (ids: ReadonlySet<string>) => void;
+  onInboxes?: (ids: ReadonlySet<string>) => void | Promise<void>;
   /** Tests: back-off, batch sizes, IDLE renewal, polling. */
   watcher?: Partial<Pick<WatcherOptions, 'backoff' | 'batchSize' | 'chunkBytes' | 'random' | 'idleRenewMs' | 'forcePolling'>>;
   /** Bounded syncs at once (syncNow, kick) of a service that does not watch. Default 4. */
@@ -310,7 +310,7 @@ export class InboxService {
   private async reconcileOnce(now: number): Promise<void> {
     if (this.stopped) return;
     const all = await this.o.store.inboxes.list();
-    this.o.onInboxes?.(new Set(all.map((i) => i.id)));
+    await this.o.onInboxes?.(new Set(all.map((i) => i.id)));
     const byId = new Map(all.map((i) => [i.id, i]));
     const leaseMs = this.o.leaseMs ?? LEASE_MS;
     // 1. watchers no longer wanted here: removed, disabled, changed, lease lost, credentials refused

@@ -313,7 +313,8 @@ export class InboxWatcher {
   /** Waits for new mail in INBOX (IDLE's EXISTS), the renewal/poll timer, a closed connection, or stop(). */
   private async waitForChange(client: ImapFlow): Promise<void> {
     if (!this.running) return;
-    if (this.pendingWake) {
+    // a sync asked for (requestSync) or new mail announced during the last one: no wait
+    if (this.pendingWake || this.waiters.length) {
       this.pendingWake = false;
       return;
     }
@@ -325,7 +326,8 @@ export class InboxWatcher {
       idling = client.idle().catch(() => undefined);
     }
     this.setState(idle ? 'idle' : 'polling');
-    await this.sleep(idle ? this.o.idleRenewMs : this.o.pollIntervalMs);
+    // a wake while IDLE was being entered (no await between this test and the sleep's start)
+    if (!this.pendingWake && !this.waiters.length) await this.sleep(idle ? this.o.idleRenewMs : this.o.pollIntervalMs);
     this.pendingWake = false;
     if (!client.usable && this.running) throw Object.assign(new Error('the server closed the connection'), { code: 'EConnectionClosed' });
     if (idling && this.running) await client.noop().then(() => idling);

@@ -156,6 +156,13 @@ describe.skipIf(Boolean(missing))('the inbox service watching (IDLE, connections
     expect(out?.ok).toBe(true);
     expect(r.total).toBe(1);
     expect((await built.store.inboxes.get(id))!.status.counters).toMatchObject({ syncs: out!.status.counters.syncs });
+    // asked again while a sync runs: answered by the next one, not left waiting for an IDLE renewal (10 min)
+    const first = svc.syncNow(id);
+    await waitFor('syncing', 2000, () => (statusOf(svc, id)?.state === 'syncing' ? true : undefined), 1);
+    const t1 = Date.now();
+    const [o1, o2] = await Promise.all([first, svc.syncNow(id)]);
+    expect(Date.now() - t1).toBeLessThan(3000);
+    expect(o2!.status.counters.syncs).toBeGreaterThan(o1!.status.counters.syncs);
     await svc.stop();
     await waitFor('closed', 1000, () => (r.open === 0 ? true : undefined), 10);
     // stopped: the lease is given back, for another node to take at once
