@@ -140,6 +140,8 @@ export class InboxWatcher {
       random: Math.random,
       ...opts,
     };
+    // RFC 2177: a server may log a client out after 30 minutes of IDLE; re-issued before 29 whatever was asked
+    this.o.idleRenewMs = Math.min(this.o.idleRenewMs, 29 * 60_000);
     this.backoff = { baseMs: 1000, maxMs: 5 * 60_000, credentialsRetryMs: 15 * 60_000, ...opts.backoff };
     this.log = opts.log.child({ mod: 'inbox', inbox: opts.account.id });
     this.st = {

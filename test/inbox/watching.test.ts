@@ -282,4 +282,21 @@ describe.skipIf(Boolean(missing))('the inbox service watching (IDLE, connections
     await waitFor('closed', 1000, () => (relays.every((r) => r.open === 0) ? true : undefined), 10);
     for (const id of ids) expect((await built.store.inboxes.get(id))!.lease).toBeNull();
   });
+
+  it('IDLE is renewed on its timer (RFC 2177: before 29 minutes) on the same connection', async () => {
+    const carol = (await built.store.inboxes.list()).find((i) => i.user === 'carol')!;
+    for (const i of await built.store.inboxes.list()) await built.store.inboxes.update('acme', i.id, { enabled: i.id === carol.id });
+    const r = relays.find((x) => x.port === carol.port)!;
+    const before = r.total;
+    const svc = service({ watcher: { idleRenewMs: 200 } });
+    svc.start();
+    await waitFor('idle', 10_000, () => (statusOf(svc, carol.id)?.state === 'idle' ? true : undefined), 20);
+    const syncs = statusOf(svc, carol.id)!.counters.syncs;
+    await new Promise((res) => setTimeout(res, 1500));
+    // left IDLE (DONE), re-synced (which also reads new Sent mail), entered IDLE again: several times, one connection
+    expect(statusOf(svc, carol.id)!.counters.syncs - syncs).toBeGreaterThanOrEqual(3);
+    expect(r.total - before).toBe(1);
+    expect(statusOf(svc, carol.id)!.error).toBeNull();
+    await svc.stop();
+  });
 });
