@@ -7,7 +7,6 @@
 // and gives its connection back; two nodes on one store: one watches, the other takes over
 // once the first dies and its lease lapses; stop() closes every IDLE connection at once.
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { buildPipeline, type Built } from '../../src/pipeline/build.js';
 import type { Config } from '../../src/config/schema.js';
 import { dovecotMissing, inCI, startDovecot, type Dovecot, type DovecotUser } from '../helpers/dovecot.js';
 import { testConfig } from '../helpers/env.js';
+import { relay, type Relay } from '../helpers/imap-relay.js';
 import { waitFor } from '../helpers/postfix.js';
 import { dateOf, inboxFixture, INBOX_FILES, SENT_FILES } from './fixtures.js';
 
@@ -34,47 +34,6 @@ const anotherDsn = (tag: string) => Buffer.from(inboxFixture('dsn-postfix.eml').
 
 let logText = '';
 const log = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => ((logText += c), cb()) }));
-
-/** A TCP relay to the IMAP server that counts its connections: open now, the most at once, all so far. */
-interface Relay {
-  port: number;
-  open: number;
-  peak: number;
-  total: number;
-  close(): Promise<void>;
-}
-
-async function relay(targetHost: string, targetPort: number, all: Relay[]): Promise<Relay> {
-  const sockets = new Set<Socket>();
-  const r: Relay = { port: 0, open: 0, peak: 0, total: 0, close: async () => {} };
-  const server: Server = createServer((client) => {
-    r.open++;
-    r.total++;
-    r.peak = Math.max(r.peak, r.open);
-    const upstream = connect(targetPort, targetHost);
-    sockets.add(client).add(upstream);
-    let closed = false;
-    const done = () => {
-      if (closed) return;
-      closed = true;
-      r.open--;
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', done).on('close', done);
-    upstream.on('error', done).on('close', done);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  r.port = (server.address() as { port: number }).port;
-  r.close = () => {
-    for (const s of sockets) s.destroy();
-    return new Promise((res) => server.close(() => res()));
-  };
-  all.push(r);
-  return r;
-}
 
 /** The most connections open at once over all relays, sampled every 5 ms while `fn` runs. */
 async function peakOver(relays: Relay[], fn: () => Promise<void>): Promise<number> {
