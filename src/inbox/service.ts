@@ -387,6 +387,9 @@ export class InboxService {
     } catch (err) {
       this.o.log.error({ evt: 'INBOX_SYNC_FAILED', inbox: i.id, err: { code: (err as { code?: string })?.code, message: (err as Error)?.message } }, 'inbox status not stored');
     }
+    // credentials refused: its connection slot and lease go now, not at the next reconcile
+    // (not awaited: the reconcile stops this watcher, whose loop is waiting for this call)
+    if (!outcome.ok && CREDENTIAL_CODES.has(outcome.error.code) && this.timer) void this.reconcile();
   }
 
   // ---- bounded syncs ---------------------------------------------------------------------

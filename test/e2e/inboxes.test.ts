@@ -155,6 +155,8 @@ describe.skipIf(Boolean(missing))('connected inboxes end to end: bounced serve +
     expect(list.status, list.stderr).toBe(0);
     const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((x) => [x.user, x.state, x.error])).toEqual([['alice', 'ok', null], ['bob', 'error', 'auth_failed']]);
+    // the good one is watched by the daemon (its lease), the bad one by nobody (it waits for its back-off)
+    expect(rows.map((x) => x.watchedBy === null)).toEqual([false, true]);
     expect(list.stdout).not.toContain('credentials');
     const once = spawnSync(process.execPath, [CLI, 'inboxes', 'sync', bad, '--once'], { env: cliEnv, encoding: 'utf8' });
     expect(once.status).toBe(77);
