@@ -26,7 +26,7 @@ import { WriteTurn } from './store/sqlite/write-turn.js';
 import { DatabaseHealth } from './store/write-probe.js';
 import { describeVerpSecret } from './verp/secret.js';
 import { credentialKeys, InboxService } from './inbox/service.js';
-import { InboxMetrics, inboxJob, inboxReadiness } from './inbox/daemon.js';
+import { InboxMetrics, inboxReadiness } from './inbox/daemon.js';
 
 // Wiring only: open the store, start the services, and stop them in reverse order.
 
@@ -122,12 +122,16 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     processor = local;
   }
 
-  // Connected inboxes (issue #17): synced by the scheduler's inbox-sync job.
-  const inboxMetrics = new InboxMetrics(metrics.registry, store);
-  const inboxes = new InboxService({ store, rules, log: log.child({ mod: 'inbox' }), config: config.inboxes, onRecorded: () => webhooks.kick(), onSynced: inboxMetrics.synced });
+  // Connected inboxes (issue #17): watched (IDLE or polling) under a lease per inbox, from start-up.
+  // (the connections gauge is read at scrape time, once `inboxes` exists)
+  const inboxMetrics: InboxMetrics = new InboxMetrics(metrics.registry, store, Date.now, (): number => inboxes.connections());
+  const inboxes: InboxService = new InboxService({
+    store, rules, log: log.child({ mod: 'inbox' }), config: config.inboxes, node: built.node,
+    onRecorded: () => webhooks.kick(), onSynced: inboxMetrics.synced, onInboxes: inboxMetrics.keepOnly,
+  });
   const scheduler = new Scheduler(
     store.jobs,
-    [...standardJobs(config, built, processor, webhooks), ...policyJobs(config, policy, store, log.child({ mod: 'notify' })), ...inboxJob(inboxes)],
+    [...standardJobs(config, built, processor, webhooks), ...policyJobs(config, policy, store, log.child({ mod: 'notify' }))],
     log.child({ mod: 'scheduler' }),
     { node: built.node, onRan: metrics.observeJob },
   );
@@ -172,6 +176,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   try {
     await tailer?.start();
     scheduler.start(config.scheduler.tickMs);
+    inboxes.start();
     const smtp = await listener.listen(config.smtp.host, config.smtp.port);
     smtpListening = true;
     api = buildApi({

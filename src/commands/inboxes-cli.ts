@@ -91,9 +91,11 @@ export function registerInboxCommands(program: Command, h: InboxCliHelpers): voi
             lastSyncAt: i.status.lastSyncAt === null ? null : new Date(i.status.lastSyncAt).toISOString(),
             scanned: c.scanned ?? 0,
             bounces: Object.values(c.bounces ?? {}).reduce((a, b) => a + b, 0),
+            // the node watching (or syncing) it, while its lease runs
+            watchedBy: i.lease && i.lease.until > Date.now() ? i.lease.node : null,
           };
         });
-        printRows(rows, o.format, ['id', 'accountId', 'host', 'port', 'tls', 'user', 'state', 'error', 'lastSyncAt', 'scanned', 'bounces']);
+        printRows(rows, o.format, ['id', 'accountId', 'host', 'port', 'tls', 'user', 'state', 'error', 'lastSyncAt', 'scanned', 'bounces', 'watchedBy']);
       });
     });
 

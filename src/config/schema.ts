@@ -347,7 +347,7 @@ export const configSchema = z
         previousCredentialKeys: z.array(z.string().refine(isCredentialKey, CREDENTIAL_KEY_FORMAT)).default([]),
         /** How far back a gateway notice may refer to a sent message. */
         windowHours: z.number().positive().max(24 * 60).default(72),
-        /** How often each inbox is synced (the scheduler's inbox-sync job looks every 15 s). */
+        /** Without IDLE: how often a watched inbox is polled on its connection, and an inbox beyond maxConnections synced in turn. */
         pollIntervalSeconds: z.number().int().min(5).default(60),
         /** Bytes of one message fetched and parsed (a report's head; the rest is attachments). */
         maxMessageBytes: z.number().int().min(64 * 1024).max(16 * 1024 * 1024).default(1024 * 1024),
@@ -355,6 +355,12 @@ export const configSchema = z
         maxMessagesPerSync: z.number().int().positive().default(2000),
         /** A sync stops at the next checkpoint once it has run this long. */
         syncTimeSeconds: z.number().int().positive().default(60),
+        /**
+         * IMAP connections this node holds at most. Each watched inbox holds one (IDLE, RFC 2177,
+         * where the server offers it; a poll on it otherwise); with more inboxes than that, one
+         * connection is kept to sync the others in turn, every pollIntervalSeconds.
+         */
+        maxConnections: z.number().int().min(1).max(10_000).default(50),
       })
       .strict()
       .prefault({}),

@@ -1,22 +1,16 @@
-// The daemon's wiring of connected inboxes: the scheduler's job, the metrics, the readiness
-// note. Labels come from fixed vocabularies (methods, skip reasons, error codes): never an
-// inbox id, an address or an account (per-inbox figures are in the API and `inboxes list`).
+// The daemon's wiring of connected inboxes: the metrics and the readiness note (the watching
+// itself is InboxService.start()).
+//
+// Metric labels: the per-inbox figures the issue asks for (messages scanned, bounces by
+// method, errors, syncs, up) carry the inbox's id, an opaque `ibx_<uuid>`: never its user,
+// host or account, which may name a person and grow without bound. The label set is bounded
+// by the registered inboxes: a removed inbox's series go at the next reconcile (`keepOnly`).
+// The other labels come from fixed vocabularies (methods, skip reasons, error codes).
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ReadinessCheck } from '../api/app.js';
-import type { Job } from '../scheduler/index.js';
 import type { Store } from '../store/contract.js';
-import type { InboxService } from './service.js';
 import { DETECTION_METHODS, SKIP_REASONS, type InboxCounters, type InboxStatus } from './types.js';
 import type { SyncOutcome } from './watcher.js';
-
-/** How often the scheduler looks for inboxes due (each has its own interval, inboxes.pollIntervalSeconds). */
-export const INBOX_SYNC_CADENCE_MS = 15_000;
-
-/** The inbox-sync job (only where inboxes are configured): starts due syncs and returns. */
-export function inboxJob(service: InboxService): Job[] {
-  if (!service.configured) return [];
-  return [{ name: 'inbox-sync', cadenceMs: INBOX_SYNC_CADENCE_MS, run: (now) => service.kick(now).then(() => undefined) }];
-}
 
 /** Most inboxes named in /readyz. */
 const READY_LIST_MAX = 50;
@@ -36,24 +30,25 @@ export async function inboxReadiness(store: Pick<Store, 'inboxes'>): Promise<Rea
 }
 
 export class InboxMetrics {
-  private readonly syncs: Counter<'result'>;
-  private readonly scanned: Counter;
-  private readonly sentIndexed: Counter;
-  private readonly bounces: Counter<'method'>;
+  private readonly syncs: Counter<'inbox' | 'result'>;
+  private readonly scanned: Counter<'inbox'>;
+  private readonly sentIndexed: Counter<'inbox'>;
+  private readonly bounces: Counter<'inbox' | 'method'>;
   private readonly skipped: Counter<'reason'>;
   private readonly duplicates: Counter;
-  private readonly errors: Counter<'code'>;
+  private readonly errors: Counter<'inbox' | 'code'>;
+  /** Inbox ids with series now (removed with the inbox). */
+  private readonly known = new Set<string>();
 
-  constructor(registry: Registry, store: Pick<Store, 'inboxes'>, now: () => number = Date.now) {
+  constructor(registry: Registry, store: Pick<Store, 'inboxes'>, now: () => number = Date.now, connections?: () => number) {
     const registers = [registry];
-    this.syncs = new Counter({ name: 'bounced_inbox_syncs_total', help: 'Inbox syncs by result (ok, error)', labelNames: ['result'] as const, registers });
-    this.scanned = new Counter({ name: 'bounced_inbox_messages_scanned_total', help: 'Inbox messages fetched and read', registers });
-    this.sentIndexed = new Counter({ name: 'bounced_inbox_sent_indexed_total', help: 'Sent-folder messages added to the sent index', registers });
-    this.bounces = new Counter({ name: 'bounced_inbox_bounces_total', help: 'Bounces found and recorded, by detection method', labelNames: ['method'] as const, registers });
-    this.skipped = new Counter({ name: 'bounced_inbox_skipped_total', help: 'Inbox messages not taken for a bounce, by reason', labelNames: ['reason'] as const, registers });
+    this.syncs = new Counter({ name: 'bounced_inbox_syncs_total', help: 'Inbox syncs by inbox id and result (ok, error)', labelNames: ['inbox', 'result'] as const, registers });
+    this.scanned = new Counter({ name: 'bounced_inbox_messages_scanned_total', help: 'Inbox messages fetched and read, by inbox id', labelNames: ['inbox'] as const, registers });
+    this.sentIndexed = new Counter({ name: 'bounced_inbox_sent_indexed_total', help: 'Sent-folder messages added to the sent index, by inbox id', labelNames: ['inbox'] as const, registers });
+    this.bounces = new Counter({ name: 'bounced_inbox_bounces_total', help: 'Bounces found and recorded, by inbox id and detection method', labelNames: ['inbox', 'method'] as const, registers });
+    this.skipped = new Counter({ name: 'bounced_inbox_skipped_total', help: 'Inbox messages not taken for a bounce, by reason (all inboxes)', labelNames: ['reason'] as const, registers });
     this.duplicates = new Counter({ name: 'bounced_inbox_duplicates_total', help: 'Bounces found again (restart, UIDVALIDITY change) and not recorded twice', registers });
-    this.errors = new Counter({ name: 'bounced_inbox_errors_total', help: 'Failed inbox syncs by error code', labelNames: ['code'] as const, registers });
-    for (const m of DETECTION_METHODS) this.bounces.inc({ method: m }, 0);
+    this.errors = new Counter({ name: 'bounced_inbox_errors_total', help: 'Failed inbox syncs and connection attempts, by inbox id and error code', labelNames: ['inbox', 'code'] as const, registers });
     for (const r of SKIP_REASONS) this.skipped.inc({ reason: r }, 0);
     new Gauge({
       name: 'bounced_inboxes',
@@ -66,6 +61,26 @@ export class InboxMetrics {
         for (const [state, n] of Object.entries(by)) this.set({ state }, n);
       },
     });
+    new Gauge({
+      name: 'bounced_inbox_up',
+      help: 'Per enabled inbox id: 1 when its last sync succeeded (or none was tried yet), 0 while it is in error',
+      labelNames: ['inbox'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const i of await store.inboxes.list()) if (i.enabled) this.set({ inbox: i.id }, i.status.state === 'error' ? 0 : 1);
+      },
+    });
+    if (connections) {
+      new Gauge({
+        name: 'bounced_inbox_connections',
+        help: 'IMAP connections this node holds or is opening (watched inboxes, syncs in turn); at most inboxes.maxConnections',
+        registers,
+        collect() {
+          this.set(connections());
+        },
+      });
+    }
     new Gauge({
       name: 'bounced_inbox_lag_seconds',
       help: 'The longest time since an enabled inbox was last synced successfully (since it was added, if never)',
@@ -89,16 +104,38 @@ export class InboxMetrics {
     });
   }
 
+  /** The series of an inbox seen for the first time, at 0 (so rate() sees its first bounce). */
+  private see(inbox: string): void {
+    if (this.known.has(inbox)) return;
+    this.known.add(inbox);
+    this.scanned.inc({ inbox }, 0);
+    this.sentIndexed.inc({ inbox }, 0);
+    for (const method of DETECTION_METHODS) this.bounces.inc({ inbox, method }, 0);
+  }
+
+  /** InboxService's onInboxes: drops the series of inboxes no longer registered. */
+  readonly keepOnly = async (ids: ReadonlySet<string>): Promise<void> => {
+    const gone = [...this.known].filter((inbox) => !ids.has(inbox));
+    if (!gone.length) return;
+    for (const inbox of gone) this.known.delete(inbox);
+    // remove() takes a series' whole label set: each series of those inboxes, whatever its other labels
+    for (const m of [this.syncs, this.scanned, this.sentIndexed, this.bounces, this.errors] as Counter<string>[]) {
+      for (const v of (await m.get()).values) if (typeof v.labels.inbox === 'string' && gone.includes(v.labels.inbox)) m.remove(v.labels as Record<string, string>);
+    }
+  };
+
   /** InboxService's onSynced: what the sync added to the watcher's counters. */
   readonly synced = (before: InboxStatus | null, after: InboxStatus, outcome: SyncOutcome): void => {
+    const inbox = after.inboxId;
+    this.see(inbox);
     const b: InboxCounters | null = before?.counters ?? null;
     const a = after.counters;
-    this.syncs.inc({ result: outcome.ok ? 'ok' : 'error' });
-    if (!outcome.ok) this.errors.inc({ code: outcome.error.code });
-    this.scanned.inc(a.scanned - (b?.scanned ?? 0));
-    this.sentIndexed.inc(a.sentIndexed - (b?.sentIndexed ?? 0));
+    this.syncs.inc({ inbox, result: outcome.ok ? 'ok' : 'error' });
+    if (!outcome.ok) this.errors.inc({ inbox, code: outcome.error.code });
+    this.scanned.inc({ inbox }, a.scanned - (b?.scanned ?? 0));
+    this.sentIndexed.inc({ inbox }, a.sentIndexed - (b?.sentIndexed ?? 0));
     this.duplicates.inc(a.duplicates - (b?.duplicates ?? 0));
-    for (const m of DETECTION_METHODS) this.bounces.inc({ method: m }, a.bounces[m] - (b?.bounces[m] ?? 0));
+    for (const m of DETECTION_METHODS) this.bounces.inc({ inbox, method: m }, a.bounces[m] - (b?.bounces[m] ?? 0));
     for (const r of SKIP_REASONS) this.skipped.inc({ reason: r }, a.skipped[r] - (b?.skipped[r] ?? 0));
   };
 }

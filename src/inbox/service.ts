@@ -1,21 +1,28 @@
 // The daemon's side of connected inboxes: registering one (validated, its secret encrypted
-// before it reaches the store), and syncing them on the scheduler's `inbox-sync` job. Each
-// due inbox gets one bounded sync (messages per folder, bytes per message, time) on its own
-// connection, in the background so no other job waits for an IMAP server; its outcome
-// becomes the inbox's stored status, with the back-off of its error (credentials: 15
-// minutes, the user must act; others exponential from 1 s to 5 min). One bad inbox is its
-// own status, never the daemon's readiness.
+// before it reaches the store), and watching them. Every few seconds the service looks at the
+// registered inboxes (reconcile): each enabled one it can lease (several nodes on one
+// database: one node watches an inbox at a time) gets a watcher of its own on a connection
+// held open, waiting in IDLE (RFC 2177) where the server offers it, polling on it otherwise,
+// so a new bounce is found within seconds. At most `inboxes.maxConnections` connections: with
+// more inboxes than that, one connection is kept to give the others a bounded sync (messages
+// per folder, bytes per message, time) in turn, each every pollIntervalSeconds, under a lease
+// held for that sync only. Each outcome becomes the inbox's stored status, with the back-off
+// of its error (credentials: 15 minutes, the user must act, and the inbox gives its
+// connection back meanwhile; others exponential from 1 s to 5 min). One bad inbox is its own
+// status, never the daemon's readiness.
 //
-// Why scheduled syncs and not a watcher per inbox held in IDLE: the scheduler is what every
-// periodic piece of the daemon runs on (a cadence, a stored last run, one place to stop),
-// and a sync bounded in time and size cannot hold a connection or memory for long. IDLE's
-// seconds of latency do not matter for bounce statistics; the poll interval is configurable.
+// Leases: a watched inbox's lease (leaseMs, 60 s) is renewed at every reconcile (10 s); a node
+// that dies holds it until it lapses, then the next node to reconcile takes the inbox over. A
+// node that finds its lease taken (it was stalled past it) stops its watcher. A manual sync
+// (`inboxes sync --once`, POST .../sync on a node that does not watch the inbox) takes no
+// lease: it is an operator's explicit act, and the found bounces' dedupe keys make a sync
+// beside a watcher harmless.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { PolicyRules } from '../policy/apply.js';
 import { takeFoundBounce } from '../pipeline/inbox-intake.js';
-import type { InboxRecord, InboxSyncStatus, Store } from '../store/contract.js';
+import type { InboxRecord, InboxSyncStatus, NodeId, Store } from '../store/contract.js';
 import { isStoreError } from '../store/contract.js';
 import { CredentialError, decryptSecret, encryptSecret, parseCredentialKey } from './credentials.js';
 import { InboxConfigError, validateAccount } from './imap.js';
@@ -123,16 +130,29 @@ export interface InboxServiceOptions {
   rules: PolicyRules;
   log: Logger;
   config: InboxesConfig;
+  /** This node (watch leases); default: this process. */
+  node?: NodeId;
   /** After a sync that recorded bounces (wakes the webhook dispatcher). */
   onRecorded?: () => void;
   /** After every sync: the watcher's status before and after, the outcome (metrics). */
   onSynced?: (before: InboxStatus | null, after: InboxStatus, outcome: SyncOutcome) => void;
-  /** Tests: back-off, batch sizes. */
-  watcher?: Partial<Pick<WatcherOptions, 'backoff' | 'batchSize' | 'chunkBytes' | 'random'>>;
-  /** Syncs at once across inboxes. Default 4. */
+  /** After every reconcile: the ids of the registered inboxes (metrics drop the others' series). */
+  onInboxes?: (ids: ReadonlySet<string>) => void | Promise<void>;
+  /** Tests: back-off, batch sizes, IDLE renewal, polling. */
+  watcher?: Partial<Pick<WatcherOptions, 'backoff' | 'batchSize' | 'chunkBytes' | 'random' | 'idleRenewMs' | 'forcePolling'>>;
+  /** Bounded syncs at once (syncNow, kick) of a service that does not watch. Default 4. */
   concurrency?: number;
+  /** Watching: how often the inboxes are reconciled and the leases renewed. Default 10 s. */
+  reconcileMs?: number;
+  /** Watching: a lease's length. Default 60 s (six renewals). */
+  leaseMs?: number;
   clock?: () => number;
 }
+
+/** How often the watching service looks at the inboxes and renews its leases. */
+export const RECONCILE_MS = 10_000;
+/** A watch lease: a node that died gives its inboxes up this long after its last renewal. */
+export const LEASE_MS = 60_000;
 
 interface Held {
   watcher: InboxWatcher;
@@ -140,22 +160,45 @@ interface Held {
   shape: string;
 }
 
+interface Watched extends Held {
+  /** The watcher's status at its last sync (the metrics count the difference). */
+  last: InboxStatus | null;
+  /** Failures stored so far (the status's count goes on across watchers). */
+  failures: number;
+}
+
+const CREDENTIAL_CODES = new Set(['auth_failed', 'token_rejected', 'credentials_unreadable']);
+
+const shapeOf = (i: InboxRecord): string => JSON.stringify([i.host, i.port, i.tls, i.user, i.auth, i.sentFolder, i.moveTo, i.windowHours, i.accountId]);
+
 export class InboxService {
   private readonly held = new Map<string, Held>();
   private readonly inFlight = new Map<string, Promise<SyncOutcome | null>>();
+  /** Inboxes watched here (a connection held, IDLE or poll), under this node's lease. */
+  private readonly watched = new Map<string, Watched>();
   private readonly keys: Buffer[];
   private readonly state: StoreInboxState;
   private readonly clock: () => number;
+  private readonly node: NodeId;
   private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private reconciling: Promise<void> | null = null;
+  private again = false;
 
   constructor(private readonly o: InboxServiceOptions) {
     this.keys = credentialKeys(o.config);
     this.clock = o.clock ?? Date.now;
     this.state = new StoreInboxState(o.store, this.clock);
+    this.node = o.node ?? `inbox-${process.pid}`;
   }
 
   get configured(): boolean {
     return this.keys.length > 0;
+  }
+
+  /** Whether this service watches (start() called, stop() not yet). */
+  get watching(): boolean {
+    return this.timer !== null;
   }
 
   /** Whether an inbox is due at `now` by its stored status: never synced, poll interval passed, back-off over. */
@@ -167,45 +210,191 @@ export class InboxService {
     return now - s.lastSyncAt >= this.o.config.pollIntervalSeconds * 1000;
   }
 
+  /** The daemon: watches the inboxes until stop() (a reconcile now, then every reconcileMs). */
+  start(): void {
+    if (this.timer || this.stopped || !this.configured) return;
+    this.timer = setInterval(() => void this.reconcile(), this.o.reconcileMs ?? RECONCILE_MS);
+    this.timer.unref();
+    void this.reconcile();
+  }
+
   /**
-   * The scheduler's job: starts a sync of every due inbox not already syncing, at most
+   * Something changed (an inbox added, a secret replaced): a watching service reconciles now;
+   * one that does not starts a bounded sync of every due inbox not already syncing, at most
    * `concurrency` at once, and returns without waiting for them (stop() does).
    */
   async kick(now: number): Promise<number> {
     if (this.stopped || !this.configured) return 0;
+    if (this.timer) {
+      await this.reconcile();
+      return 0;
+    }
     const due = (await this.o.store.inboxes.list()).filter((i) => this.isDue(i, now) && !this.inFlight.has(i.id));
     const room = Math.max(0, (this.o.concurrency ?? 4) - this.inFlight.size);
     // not awaited: start() catches its own failures; stop() waits for what is in flight
-    for (const i of due.slice(0, room)) void this.start(i);
+    for (const i of due.slice(0, room)) void this.startSync(i);
     return Math.min(due.length, room);
   }
 
   /** Syncs one inbox now, whatever its back-off (`inboxes sync --once`, POST .../sync); null: no such inbox. */
   async syncNow(id: string): Promise<SyncOutcome | null> {
+    const w = this.watched.get(id);
+    if (w?.watcher.watching) return w.watcher.requestSync();
     const running = this.inFlight.get(id);
     if (running) return running;
     const i = await this.o.store.inboxes.get(id);
     if (!i) return null;
-    return this.start(i);
+    return this.startSync(i);
   }
 
   /** The watchers' statuses (metrics, readiness). */
   statuses(): InboxStatus[] {
-    return [...this.held.values()].map((h) => h.watcher.status());
+    return [...this.held.values(), ...this.watched.values()].map((h) => h.watcher.status());
+  }
+
+  /** IMAP connections this node holds now or is opening: watchers not in a back-off, and bounded syncs. */
+  connections(): number {
+    let n = this.inFlight.size;
+    for (const w of this.watched.values()) if (w.watcher.status().state !== 'error') n++;
+    return n;
   }
 
   /**
-   * Stops: no new sync; those running are cut at once (their connections closed; what they
-   * recorded stays, the next sync resumes at their last checkpoint), so shutdown stays within
-   * a container's grace period whatever an IMAP server does.
+   * Stops: no new sync; the watchers' connections (IDLE or not) and the syncs running are cut
+   * at once (what they recorded stays, the next sync resumes at their last checkpoint), so
+   * shutdown stays within a container's grace period whatever an IMAP server does; the leases
+   * are given back, so another node takes the inboxes over at its next reconcile.
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     for (const id of this.inFlight.keys()) this.held.get(id)?.watcher.abort();
-    await Promise.allSettled([...this.inFlight.values()]);
+    const watched = [...this.watched.keys()];
+    await Promise.allSettled([this.reconciling, ...watched.map((id) => this.unwatch(id, true)), ...this.inFlight.values()]);
   }
 
-  private start(i: InboxRecord): Promise<SyncOutcome | null> {
+  /**
+   * Stops without giving the leases back, as a node that dies would (tests of the takeover):
+   * the connections close, the leases lapse on their own.
+   */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([this.reconciling, ...[...this.watched.keys()].map((id) => this.unwatch(id, false))]);
+  }
+
+  // ---- watching ------------------------------------------------------------------------
+
+  /** One reconcile at a time; one asked for meanwhile runs after it. */
+  private reconcile(): Promise<void> {
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.reconcileOnce(this.clock());
+        } catch (err) {
+          // the store failed: said, and tried again at the next reconcile
+          this.o.log.error({ evt: 'INBOX_RECONCILE_FAILED', err: { code: (err as { code?: string })?.code, message: (err as Error)?.message } }, 'inbox reconcile failed');
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.reconciling = null));
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(now: number): Promise<void> {
+    if (this.stopped) return;
+    const all = await this.o.store.inboxes.list();
+    await this.o.onInboxes?.(new Set(all.map((i) => i.id)));
+    const byId = new Map(all.map((i) => [i.id, i]));
+    const leaseMs = this.o.leaseMs ?? LEASE_MS;
+    // 1. watchers no longer wanted here: removed, disabled, changed, lease lost, credentials refused
+    for (const [id, w] of this.watched) {
+      const i = byId.get(id);
+      if (!i || !i.enabled || shapeOf(i) !== w.shape) {
+        await this.unwatch(id, true);
+        continue;
+      }
+      const st = w.watcher.status();
+      if (st.state === 'error' && st.error && CREDENTIAL_CODES.has(st.error.code)) {
+        // the user must act: the connection slot goes to others; the stored back-off brings it back
+        this.o.log.info({ evt: 'INBOX_UNWATCHED', inbox: id, why: st.error.code }, 'inbox no longer watched until its credentials are fixed');
+        await this.unwatch(id, true);
+        continue;
+      }
+      if (!(await this.o.store.inboxes.acquireLease(id, this.node, now, leaseMs))) {
+        this.o.log.warn({ evt: 'INBOX_LEASE_LOST', inbox: id, node: this.node }, 'another node took over the inbox');
+        await this.unwatch(id, false);
+      }
+    }
+    if (this.stopped) return;
+    // 2. inboxes this node may take: enabled, not watched here, not leased by another node
+    const mine = (i: InboxRecord) => i.lease === null || i.lease.until <= now || i.lease.node === this.node;
+    const free = all.filter((i) => i.enabled && !this.watched.has(i.id) && mine(i));
+    const max = this.o.config.maxConnections;
+    // more than fit: one connection stays for the others' syncs in turn
+    const cap = this.watched.size + free.length <= max ? max : max - 1;
+    while (this.watched.size > cap) await this.unwatch([...this.watched.keys()].pop()!, true);
+    for (const i of free) {
+      if (this.watched.size >= cap || this.watched.size + this.inFlight.size >= max) break;
+      if (this.inFlight.has(i.id)) continue;
+      // an inbox in its back-off (a refused password) waits for it to end
+      if (i.status.nextAttemptAt !== null && i.status.nextAttemptAt > now) continue;
+      if (!(await this.o.store.inboxes.acquireLease(i.id, this.node, now, leaseMs))) continue;
+      this.watch(i);
+    }
+    // 3. the rest: a bounded sync each when due, in turn, on what connections are left
+    for (const i of free) {
+      if (this.stopped || this.watched.has(i.id) || this.inFlight.has(i.id) || !this.isDue(i, now)) continue;
+      if (this.watched.size + this.inFlight.size >= max) break;
+      // held for the sync only (its time budget and a margin): the inbox stays free for a node with room to watch it
+      if (!(await this.o.store.inboxes.acquireLease(i.id, this.node, now, this.o.config.syncTimeSeconds * 1000 + leaseMs))) continue;
+      void this.startSync(i).finally(() => void this.o.store.inboxes.releaseLease(i.id, this.node).catch(() => undefined));
+    }
+  }
+
+  private watch(i: InboxRecord): void {
+    this.held.delete(i.id);
+    const entry: Watched = { watcher: null as unknown as InboxWatcher, shape: shapeOf(i), last: null, failures: i.status.failures };
+    entry.watcher = this.makeWatcher(i, (outcome) => this.watcherSynced(i, entry, outcome));
+    this.watched.set(i.id, entry);
+    entry.watcher.start();
+    this.o.log.info({ evt: 'INBOX_WATCHING', inbox: i.id, node: this.node }, 'watching inbox');
+  }
+
+  private async unwatch(id: string, release: boolean): Promise<void> {
+    const w = this.watched.get(id);
+    if (!w) return;
+    this.watched.delete(id);
+    await w.watcher.stop();
+    if (release) await this.o.store.inboxes.releaseLease(id, this.node).catch(() => false);
+  }
+
+  /** A watcher's sync round or failed attempt: the stored status, the log line, the metrics. */
+  private async watcherSynced(i: InboxRecord, w: Watched, outcome: SyncOutcome): Promise<void> {
+    const before = w.last;
+    w.last = outcome.status;
+    if (!outcome.ok) w.failures++;
+    else w.failures = 0;
+    const nextAttemptAt = outcome.ok ? null : (outcome.status.nextRetryAt ?? this.clock());
+    try {
+      await this.report(i, before, outcome, { failures: w.failures, nextAttemptAt });
+    } catch (err) {
+      this.o.log.error({ evt: 'INBOX_SYNC_FAILED', inbox: i.id, err: { code: (err as { code?: string })?.code, message: (err as Error)?.message } }, 'inbox status not stored');
+    }
+    // credentials refused: its connection slot and lease go now, not at the next reconcile
+    // (not awaited: the reconcile stops this watcher, whose loop is waiting for this call)
+    if (!outcome.ok && CREDENTIAL_CODES.has(outcome.error.code) && this.timer) void this.reconcile();
+  }
+
+  // ---- bounded syncs ---------------------------------------------------------------------
+
+  private startSync(i: InboxRecord): Promise<SyncOutcome | null> {
     const p = this.syncRecord(i)
       .catch((err) => {
         // the store itself failed (the status could not be written): said once per sync, tried again next time
@@ -217,13 +406,10 @@ export class InboxService {
     return p;
   }
 
-  private watcherFor(i: InboxRecord): InboxWatcher {
-    const shape = JSON.stringify([i.host, i.port, i.tls, i.user, i.auth, i.sentFolder, i.moveTo, i.windowHours, i.accountId]);
-    const had = this.held.get(i.id);
-    if (had && had.shape === shape) return had.watcher;
+  private makeWatcher(i: InboxRecord, onSync?: (o: SyncOutcome) => Promise<void>): InboxWatcher {
     const account: InboxAccount = { id: i.id, host: i.host, port: i.port, tls: i.tls, user: i.user, sentFolder: i.sentFolder, moveTo: i.moveTo };
     const cfg = this.o.config;
-    const watcher = new InboxWatcher({
+    return new InboxWatcher({
       account,
       // read and decrypted at each connection: a replaced secret is picked up, a rotated key too
       secret: async () => {
@@ -240,8 +426,17 @@ export class InboxService {
       windowMs: (i.windowHours ?? cfg.windowHours) * 3600_000,
       maxMessageBytes: cfg.maxMessageBytes,
       maxMessagesPerSync: cfg.maxMessagesPerSync,
+      pollIntervalMs: cfg.pollIntervalSeconds * 1000,
+      ...(onSync ? { onSync } : {}),
       ...this.o.watcher,
     });
+  }
+
+  private watcherFor(i: InboxRecord): InboxWatcher {
+    const shape = shapeOf(i);
+    const had = this.held.get(i.id);
+    if (had && had.shape === shape) return had.watcher;
+    const watcher = this.makeWatcher(i);
     this.held.set(i.id, { watcher, shape });
     return watcher;
   }
@@ -249,10 +444,18 @@ export class InboxService {
   private async syncRecord(i: InboxRecord): Promise<SyncOutcome> {
     const w = this.watcherFor(i);
     const before = w.status();
-    const t0 = this.clock();
     const outcome = await w.syncOnce({ timeBudgetMs: this.o.config.syncTimeSeconds * 1000 });
+    // cut by stop(): not the inbox's fault, its status stays as it was
+    if (!outcome.ok && this.stopped) return outcome;
     const st = outcome.status;
-    const now = this.clock();
+    const failures = outcome.ok ? 0 : Math.max(st.failures, i.status.failures + 1);
+    await this.report(i, before, outcome, { failures, nextAttemptAt: outcome.ok ? null : this.clock() + w.retryDelay(outcome.error.code) });
+    return outcome;
+  }
+
+  /** An outcome as the inbox's stored status; the log line; the metrics; the webhook kick. */
+  private async report(i: InboxRecord, before: InboxStatus | null, outcome: SyncOutcome, at: { failures: number; nextAttemptAt: number | null }): Promise<void> {
+    const st = outcome.status;
     const status: InboxSyncStatus = outcome.ok
       ? { state: 'ok', errorCode: null, errorMessage: null, errorAt: null, failures: 0, nextAttemptAt: null, lastSyncAt: st.lastSyncAt, counters: { ...st.counters, pendingUids: st.pendingUids } }
       : {
@@ -260,27 +463,25 @@ export class InboxService {
           errorCode: outcome.error.code,
           errorMessage: outcome.error.message,
           errorAt: outcome.error.at,
-          failures: Math.max(st.failures, i.status.failures + 1),
-          nextAttemptAt: now + w.retryDelay(outcome.error.code),
+          failures: at.failures,
+          nextAttemptAt: at.nextAttemptAt,
           lastSyncAt: st.lastSyncAt ?? i.status.lastSyncAt,
           counters: { ...st.counters, pendingUids: st.pendingUids },
         };
-    // cut by stop(): not the inbox's fault, its status stays as it was
-    if (!outcome.ok && this.stopped) return outcome;
     // a removed inbox's status is not written back (the UPDATE finds no row)
     await this.o.store.inboxes.setStatus(i.id, status);
     const found = Object.values(st.counters.bounces).reduce((a, b) => a + b, 0) - (before ? Object.values(before.counters.bounces).reduce((a, b) => a + b, 0) : 0);
     this.o.log.info(
-      { evt: outcome.ok ? 'INBOX_SYNCED' : 'INBOX_SYNC_ERROR', inbox: i.id, ms: now - t0, found, pendingUids: st.pendingUids, ...(outcome.ok ? {} : { code: outcome.error.code, retryAt: status.nextAttemptAt }) },
+      { evt: outcome.ok ? 'INBOX_SYNCED' : 'INBOX_SYNC_ERROR', inbox: i.id, mode: st.mode, found, pendingUids: st.pendingUids, ...(outcome.ok ? {} : { code: outcome.error.code, retryAt: status.nextAttemptAt }) },
       outcome.ok ? 'inbox synced' : 'inbox sync failed',
     );
     if (found > 0) this.o.onRecorded?.();
     this.o.onSynced?.(before, st, outcome);
-    return outcome;
   }
 
-  /** Forgets a removed inbox's watcher. */
+  /** Forgets a removed inbox: its watcher stopped, its metric series dropped (a reconcile now). */
   forget(id: string): void {
     this.held.delete(id);
+    if (this.timer) void this.reconcile();
   }
 }

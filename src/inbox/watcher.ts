@@ -57,6 +57,12 @@ export interface WatcherOptions {
    */
   maxMessagesPerSync?: number;
   onStatus?: (status: InboxStatus) => void;
+  /**
+   * While watching (start()): the outcome of each sync round, or of each failed attempt (its
+   * status then carries the back-off's `nextRetryAt`). The daemon writes it to the store; the
+   * loop waits for that (so requestSync() answers once the status is stored), never fails by it.
+   */
+  onSync?: (outcome: SyncOutcome) => void | Promise<void>;
   /** [0, 1) source for the back-off jitter (tests pass a fixed one). */
   random?: () => number;
 }
@@ -99,7 +105,7 @@ async function stage<T>(code: 'state_failed' | 'sink_failed', fn: () => Promise<
 }
 
 export class InboxWatcher {
-  private readonly o: Required<Omit<WatcherOptions, 'onStatus' | 'backoff'>> & Pick<WatcherOptions, 'onStatus'>;
+  private readonly o: Required<Omit<WatcherOptions, 'onStatus' | 'onSync' | 'backoff'>> & Pick<WatcherOptions, 'onStatus' | 'onSync'>;
   private readonly backoff: { baseMs: number; maxMs: number; credentialsRetryMs: number };
   private readonly log: Logger;
   private readonly st: InboxStatus;
@@ -114,6 +120,11 @@ export class InboxWatcher {
   private sentLooked = false;
   /** syncOnce({ timeBudgetMs }): a sync stops at the next checkpoint after this (ms, Date.now()). */
   private deadline = Infinity;
+  /** A folder stopped at maxMessagesPerSync in the last sync: the loop goes on without waiting. */
+  private more = false;
+  /** Watching: attempts (connect or sync round) started so far; requestSync() waits for a later one. */
+  private round = 0;
+  private waiters: { after: number; resolve: (o: SyncOutcome) => void }[] = [];
 
   constructor(opts: WatcherOptions) {
     validateAccount(opts.account);
@@ -129,6 +140,8 @@ export class InboxWatcher {
       random: Math.random,
       ...opts,
     };
+    // RFC 2177: a server may log a client out after 30 minutes of IDLE; re-issued before 29 whatever was asked
+    this.o.idleRenewMs = Math.min(this.o.idleRenewMs, 29 * 60_000);
     this.backoff = { baseMs: 1000, maxMs: 5 * 60_000, credentialsRetryMs: 15 * 60_000, ...opts.backoff };
     this.log = opts.log.child({ mod: 'inbox', inbox: opts.account.id });
     this.st = {
@@ -156,6 +169,7 @@ export class InboxWatcher {
     this.loop = this.run();
   }
 
+  /** Stops watching: the connection (in IDLE or not) is closed at once, a back-off cut short. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
@@ -164,6 +178,40 @@ export class InboxWatcher {
     await this.loop;
     this.loop = null;
     this.setState('stopped');
+    // nobody will sync for them now: they get the last state there is
+    this.settle(this.st.error ? { ok: false, error: this.st.error, status: this.status() } : { ok: true, status: this.status() }, Infinity);
+  }
+
+  /** Whether start() runs (until stop()). */
+  get watching(): boolean {
+    return this.running;
+  }
+
+  /**
+   * While watching: a sync as soon as possible (a back-off cut short), and its outcome (POST
+   * .../sync, `inboxes sync` against a daemon). A sync in progress does not count: what
+   * arrived before the request may not be in it.
+   */
+  requestSync(): Promise<SyncOutcome> {
+    if (!this.running) return Promise.reject(new Error('requestSync() while the watcher is not running'));
+    const p = new Promise<SyncOutcome>((resolve) => this.waiters.push({ after: this.round, resolve }));
+    this.wake();
+    return p;
+  }
+
+  private async reportSync(outcome: SyncOutcome): Promise<void> {
+    try {
+      await this.o.onSync?.(outcome);
+    } catch (err) {
+      this.log.error({ evt: 'INBOX_SYNC_REPORT_FAILED', err: { message: (err as Error)?.message } }, 'sync outcome not taken');
+    }
+  }
+
+  /** Hands the outcome of attempt `round` to onSync and to the requestSync() callers waiting for it. */
+  private settle(outcome: SyncOutcome, round: number): void {
+    const ready = this.waiters.filter((w) => w.after < round);
+    this.waiters = this.waiters.filter((w) => w.after >= round);
+    for (const w of ready) w.resolve(outcome);
   }
 
   /**
@@ -205,6 +253,7 @@ export class InboxWatcher {
     while (this.running) {
       let client: ImapFlow | null = null;
       let delay = 0;
+      let round = ++this.round;
       try {
         // after a failure the inbox stays `error` (with its reason) until a sync succeeds
         if (!this.st.error) this.setState('starting');
@@ -212,7 +261,12 @@ export class InboxWatcher {
         while (this.running) {
           await this.syncAll(client);
           this.succeeded();
-          await this.waitForChange(client);
+          const outcome: SyncOutcome = { ok: true, status: this.status() };
+          await this.reportSync(outcome);
+          this.settle(outcome, round);
+          // a large folder is read maxMessagesPerSync UIDs at a time, without waiting in between
+          if (!this.more) await this.waitForChange(client);
+          round = ++this.round;
         }
       } catch (err) {
         if (!this.running) break;
@@ -220,6 +274,9 @@ export class InboxWatcher {
         delay = Math.max(this.retryDelay(error.code), classifyError(err, this.secretKind).retryAfterMs ?? 0);
         this.st.nextRetryAt = Date.now() + delay;
         this.emit();
+        const outcome: SyncOutcome = { ok: false, error, status: this.status() };
+        await this.reportSync(outcome);
+        this.settle(outcome, round);
       } finally {
         await this.disconnect(client);
       }
@@ -258,7 +315,8 @@ export class InboxWatcher {
   /** Waits for new mail in INBOX (IDLE's EXISTS), the renewal/poll timer, a closed connection, or stop(). */
   private async waitForChange(client: ImapFlow): Promise<void> {
     if (!this.running) return;
-    if (this.pendingWake) {
+    // a sync asked for (requestSync) or new mail announced during the last one: no wait
+    if (this.pendingWake || this.waiters.length) {
       this.pendingWake = false;
       return;
     }
@@ -270,7 +328,8 @@ export class InboxWatcher {
       idling = client.idle().catch(() => undefined);
     }
     this.setState(idle ? 'idle' : 'polling');
-    await this.sleep(idle ? this.o.idleRenewMs : this.o.pollIntervalMs);
+    // a wake while IDLE was being entered (no await between this test and the sleep's start)
+    if (!this.pendingWake && !this.waiters.length) await this.sleep(idle ? this.o.idleRenewMs : this.o.pollIntervalMs);
     this.pendingWake = false;
     if (!client.usable && this.running) throw Object.assign(new Error('the server closed the connection'), { code: 'EConnectionClosed' });
     if (idling && this.running) await client.noop().then(() => idling);
@@ -350,6 +409,7 @@ export class InboxWatcher {
 
   private async syncAll(client: ImapFlow): Promise<void> {
     this.setState('syncing');
+    this.more = false;
     const sent = findSentFolder(await client.list(), this.o.account.sentFolder);
     if (sent !== this.st.sentFolder || !this.sentLooked) {
       this.sentLooked = true;
@@ -377,6 +437,7 @@ export class InboxWatcher {
   private async syncSent(client: ImapFlow, folder: string): Promise<void> {
     const { uidValidity, from, uidNext } = await this.open(client, folder, true);
     const end = Math.min(uidNext, from + this.o.maxMessagesPerSync);
+    if (end < uidNext) this.more = true;
     for (let lo = from; lo < end && Date.now() < this.deadline; lo += this.o.batchSize) {
       const hi = Math.min(lo + this.o.batchSize - 1, end - 1);
       const batch: SentMessage[] = [];
@@ -413,6 +474,7 @@ export class InboxWatcher {
     // at most maxMessagesPerSync UIDs this time: UIDs are at least as many as messages
     const end = Math.min(uidNext, from + this.o.maxMessagesPerSync);
     this.st.pendingUids = Math.max(0, uidNext - from);
+    if (end < uidNext) this.more = true;
     const fetchChunk = (uids: number[]) =>
       uids.length ? client.fetchAll(uids.join(','), { uid: true, internalDate: true, source: { maxLength: this.o.maxMessageBytes } }, { uid: true }) : Promise.resolve([]);
     // One chunk ahead: the server sends the next chunk while this one is parsed (at most two

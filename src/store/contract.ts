@@ -938,6 +938,8 @@ export interface InboxRecord {
   enabled: boolean;
   createdAt: number;
   status: InboxSyncStatus;
+  /** The node watching it while its lease runs (several nodes, one database); null: nobody. */
+  lease: { node: NodeId; until: number } | null;
 }
 
 /** The vocabulary is src/inbox/types.ts's. */
@@ -1040,6 +1042,15 @@ export interface InboxRepo {
   /** True when new; false (nothing written) when (inbox, dedupe key) is already recorded. */
   recordBounce(row: InboxBounceRow, now: number): Promise<boolean>;
   bounces(inboxId: string, limit?: number): Promise<InboxBounceRow[]>;
+  /**
+   * Takes or renews the inbox's watch lease for `node` until `now + leaseMs`: true when `node`
+   * holds it now (it was free, had lapsed, or was its own already); false when another node's
+   * lease runs, or there is no such inbox. One node watches or syncs an inbox at a time; a
+   * node that dies holds it until it lapses, then another takes it over.
+   */
+  acquireLease(id: string, node: NodeId, now: number, leaseMs: number): Promise<boolean>;
+  /** Gives the lease back (shutdown, the inbox disabled or no longer watched here); false when `node` did not hold it. */
+  releaseLease(id: string, node: NodeId): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import type { Row } from './rows.js';
 
 /** The columns of an inbox record: every one but `credentials` (read only by InboxRepo.credentials). */
 export const INBOX_COLUMNS = `id, account_id, host, port, tls, username, auth, sent_folder, move_to, window_hours, enabled, created_at,
-  state, error_code, error_message, error_at, failures, next_attempt_at, last_sync_at, counters`;
+  state, error_code, error_message, error_at, failures, next_attempt_at, last_sync_at, counters, lease_holder, lease_until`;
 
 export function toInbox(r: Row): InboxRecord {
   return {
@@ -30,6 +30,7 @@ export function toInbox(r: Row): InboxRecord {
       lastSyncAt: r.last_sync_at === null ? null : Number(r.last_sync_at),
       counters: r.counters ? (JSON.parse(r.counters) as Record<string, unknown>) : null,
     },
+    lease: r.lease_holder === null || r.lease_holder === undefined ? null : { node: r.lease_holder, until: Number(r.lease_until) },
   };
 }
 

@@ -47,8 +47,11 @@ describe.skipIf(Boolean(missing))('connected inboxes end to end: bounced serve +
   const bounces = async () => (await api('GET', '/v1/bounces?account=acme')).json.items as Array<{ recipient: string; messageId: string; type: string }>;
   const stopDaemon = async () => {
     if (!daemon) return;
+    const t0 = Date.now();
     daemon.proc.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
+    // the watchers' IDLE connections closed at once: well within a container's 10 s grace
+    expect(Date.now() - t0).toBeLessThan(5000);
     logs.push(daemon.log());
     daemon = null;
   };
@@ -98,10 +101,15 @@ describe.skipIf(Boolean(missing))('connected inboxes end to end: bounced serve +
     expect(inbox.status).toMatchObject({ state: 'ok', errorCode: null });
     // marketing is untouched: the pre-send check of a bounced address still says send
     expect((await api('GET', '/v1/suppressions/bob@customer.test?account=acme')).json.send).toBe(true);
-    // the metrics say it
+    // the metrics say it, per inbox id (never its user or host)
     const m = await (await fetch(`http://127.0.0.1:${daemon!.httpPort}/metrics`)).text();
-    expect(m).toMatch(/bounced_inbox_bounces_total\{method="dsn_message_id"\} 2/);
-    expect(m).toMatch(/bounced_inbox_messages_scanned_total 8/);
+    expect(m).toContain(`bounced_inbox_bounces_total{inbox="${good}",method="dsn_message_id"} 2`);
+    expect(m).toContain(`bounced_inbox_bounces_total{inbox="${good}",method="gateway_notice"} 1`);
+    expect(m).toContain(`bounced_inbox_messages_scanned_total{inbox="${good}"} 8`);
+    expect(m).toContain(`bounced_inbox_up{inbox="${good}"} 1`);
+    expect(m).toMatch(/^bounced_inbox_connections 1$/m);
+    expect(m).not.toContain('alice');
+    expect(m).not.toMatch(/inbox="[^"]*127\.0\.0\.1/);
   });
 
   it('after a restart and a new sync, the same message is not recorded twice', async () => {
@@ -131,6 +139,9 @@ describe.skipIf(Boolean(missing))('connected inboxes end to end: bounced serve +
     const inbox = (await api('GET', `/v1/accounts/acme/inboxes/${bad}`)).json;
     expect(inbox.status).toMatchObject({ state: 'error', errorCode: 'auth_failed', failures: 1 });
     expect(inbox.status.nextAttemptAt).toBeGreaterThan(Date.now() + 10 * 60_000);
+    const metrics = async () => (await fetch(`http://127.0.0.1:${daemon!.httpPort}/metrics`)).text();
+    await waitFor('the error counted', 10_000, async () => ((await metrics()).includes(`bounced_inbox_errors_total{inbox="${bad}",code="auth_failed"} 1`) ? true : undefined));
+    expect(await metrics()).toContain(`bounced_inbox_up{inbox="${bad}"} 0`);
     const ready = await fetch(`http://127.0.0.1:${daemon!.httpPort}/readyz`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { ok: boolean; checks: Record<string, boolean>; details?: { inboxes?: { inboxes: Array<{ id: string; code: string }> } } };
@@ -144,6 +155,8 @@ describe.skipIf(Boolean(missing))('connected inboxes end to end: bounced serve +
     expect(list.status, list.stderr).toBe(0);
     const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((x) => [x.user, x.state, x.error])).toEqual([['alice', 'ok', null], ['bob', 'error', 'auth_failed']]);
+    // the good one is watched by the daemon (its lease), the bad one by nobody (it waits for its back-off)
+    expect(rows.map((x) => x.watchedBy === null)).toEqual([false, true]);
     expect(list.stdout).not.toContain('credentials');
     const once = spawnSync(process.execPath, [CLI, 'inboxes', 'sync', bad, '--once'], { env: cliEnv, encoding: 'utf8' });
     expect(once.status).toBe(77);
@@ -154,6 +167,9 @@ describe.skipIf(Boolean(missing))('connected inboxes end to end: bounced serve +
     // removed: gone from the list, its records stay
     expect((await api('DELETE', `/v1/accounts/acme/inboxes/${bad}`)).status).toBe(204);
     expect((await api('GET', '/v1/accounts/acme/inboxes')).json.items.map((i: { id: string }) => i.id)).toEqual([good]);
+    // and its metric series with it: the label set stays the registered inboxes
+    await waitFor('the removed inbox gone from /metrics', 10_000, async () => (!(await metrics()).includes(bad) ? true : undefined));
+    expect(await metrics()).toContain(`bounced_inbox_messages_scanned_total{inbox="${good}"}`);
     expect((await bounces()).length).toBe(5);
   });
 });

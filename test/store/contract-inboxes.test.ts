@@ -65,6 +65,7 @@ describe.each(backends)('store contract: inboxes on $name', (backend) => {
       id: 'in1', accountId: 'acme', host: '127.0.0.1', port: 1143, tls: 'none', user: 'alice', auth: 'password', sentFolder: 'Sent Items', moveTo: null,
       windowHours: 48, enabled: true, createdAt: JAN,
       status: { state: 'new', errorCode: null, errorMessage: null, errorAt: null, failures: 0, nextAttemptAt: null, lastSyncAt: null, counters: null },
+      lease: null,
     });
     // the record never carries the secret; only credentials() reads it
     expect(JSON.stringify(rec)).not.toContain('secret-in1');

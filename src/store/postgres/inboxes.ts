@@ -174,4 +174,21 @@ export class PgInboxes implements C.InboxRepo {
   bounces(inboxId: string, limit = 100): Promise<C.InboxBounceRow[]> {
     return this.c.run(async (q) => (await all(q, `SELECT * FROM inbox_bounces WHERE inbox_id = $1 ORDER BY id LIMIT $2`, [inboxId, limit])).map(toInboxBounce));
   }
+
+  acquireLease(id: string, node: string, now: number, leaseMs: number): Promise<boolean> {
+    // one statement: the row lock makes two nodes' takes of a lapsed lease one after the other
+    return this.c.run(
+      async (q) =>
+        (await all(
+          q,
+          `UPDATE inboxes SET lease_holder = $2, lease_until = $4
+            WHERE id = $1 AND (lease_holder IS NULL OR lease_until <= $3 OR lease_holder = $2) RETURNING id`,
+          [id, node, now, now + leaseMs],
+        )).length === 1,
+    );
+  }
+
+  releaseLease(id: string, node: string): Promise<boolean> {
+    return this.c.run(async (q) => (await all(q, `UPDATE inboxes SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2 RETURNING id`, [id, node])).length === 1);
+  }
 }

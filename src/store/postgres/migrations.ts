@@ -553,20 +553,28 @@ export const pgMigrations: PgMigration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'inbox watch leases (issue #17; SQLite 25): one node watches an inbox at a time',
+    sql: `
+      ALTER TABLE inboxes ADD COLUMN lease_holder TEXT;
+      ALTER TABLE inboxes ADD COLUMN lease_until BIGINT;
+    `,
+  },
+  {
     version: 9,
     name: 'ESP sends (issue #19; SQLite 27): esp_events.kind gains send',
     sql: `
       ALTER TABLE esp_events DROP CONSTRAINT esp_events_kind_check;
       ALTER TABLE esp_events ADD CONSTRAINT esp_events_kind_check CHECK (kind IN ('bounce', 'complaint', 'delivery', 'delay', 'unsubscribe', 'send'));
       `,
-    },
-    {
-      version: 10,
-      name: 'big messages in spool files (issue #20; SQLite 28)',
-      sql: `
-        -- Used only when spool.dir names storage every node shares (src/spool/dir.ts).
-        ALTER TABLE message_raw ADD COLUMN spool_file TEXT;
-        CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
-      `,
-    },
+  },
+  {
+    version: 10,
+    name: 'big messages in spool files (issue #20; SQLite 28)',
+    sql: `
+      -- Used only when spool.dir names storage every node shares (src/spool/dir.ts).
+      ALTER TABLE message_raw ADD COLUMN spool_file TEXT;
+      CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
+    `,
+  },
 ];

@@ -9,6 +9,10 @@ import type { Ctx } from './repos.js';
 const STATUS_SQL = `UPDATE inboxes SET state = ?, error_code = ?, error_message = ?, error_at = ?, failures = ?, next_attempt_at = ?,
   last_sync_at = ?, counters = ? WHERE id = ?`;
 
+// Free, lapsed or already ours: taken (or renewed) in one statement, so two nodes never both win.
+const LEASE_SET = `lease_holder = @node, lease_until = @until
+  WHERE id = @id AND (lease_holder IS NULL OR lease_until <= @now OR lease_holder = @node)`;
+
 export class SqliteInboxes implements C.InboxRepo {
   constructor(private readonly c: Ctx) {}
 
@@ -166,5 +170,15 @@ export class SqliteInboxes implements C.InboxRepo {
 
   bounces(inboxId: string, limit = 100): Promise<C.InboxBounceRow[]> {
     return this.c.g.read(() => (this.c.cached(`SELECT * FROM inbox_bounces WHERE inbox_id = ? ORDER BY id LIMIT ?`).all(inboxId, limit) as Row[]).map(toInboxBounce));
+  }
+
+  acquireLease(id: string, node: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.c.g.read(
+      () => this.c.cached(`UPDATE inboxes SET ${LEASE_SET}`).run({ id, node, now, until: now + leaseMs }).changes === 1,
+    );
+  }
+
+  releaseLease(id: string, node: string): Promise<boolean> {
+    return this.c.g.read(() => this.c.cached(`UPDATE inboxes SET lease_holder = NULL, lease_until = NULL WHERE id = ? AND lease_holder = ?`).run(id, node).changes === 1);
   }
 }

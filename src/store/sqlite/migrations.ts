@@ -765,6 +765,17 @@ export const sqliteMigrations: Migration[] = [
     `,
   },
   {
+    version: 25,
+    name: 'inbox watch leases (issue #17): one node watches an inbox at a time',
+    sql: `
+      -- Several nodes on one database: the node that watches (or syncs) an inbox holds its
+      -- lease, renewed while it watches; another node takes it over once it has lapsed (a
+      -- node that died). NULL: nobody holds it. As jobs.lease_holder / lease_until.
+      ALTER TABLE inboxes ADD COLUMN lease_holder TEXT;
+      ALTER TABLE inboxes ADD COLUMN lease_until INTEGER;
+    `,
+  },
+  {
     version: 27,
     name: 'ESP sends (issue #19): esp_events.kind gains send',
     sql: `
@@ -793,16 +804,16 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX esp_events_account ON esp_events(account_id, id);
       CREATE INDEX esp_events_received ON esp_events(received_at);
       `,
-    },
-    {
-      version: 28,
-      name: 'big messages in spool files (issue #20)',
-      sql: `
-        -- A message past spool.aboveBytes keeps its head here and names the spool file that
-        -- holds it whole (src/spool); no message_raw_tail rows. Pruning its bytes deletes this
-        -- row and then the file. The orphan sweep asks by name: one unique index.
-        ALTER TABLE message_raw ADD COLUMN spool_file TEXT;
-        CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
-      `,
-    },
+  },
+  {
+    version: 28,
+    name: 'big messages in spool files (issue #20)',
+    sql: `
+      -- A message past spool.aboveBytes keeps its head here and names the spool file that
+      -- holds it whole (src/spool); no message_raw_tail rows. Pruning its bytes deletes this
+      -- row and then the file. The orphan sweep asks by name: one unique index.
+      ALTER TABLE message_raw ADD COLUMN spool_file TEXT;
+      CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
+    `,
+  },
 ];
