@@ -552,4 +552,12 @@ export const pgMigrations: PgMigration[] = [
       CREATE INDEX bounces_account_created ON bounces(account_id, created_at);
     `,
   },
+  {
+    version: 8,
+    name: 'dashboard (issue #16; SQLite 26): suppressions by account and reason; failing webhook deliveries',
+    sql: `
+      CREATE INDEX suppressions_account_reason ON suppressions(account_id, reason, id);
+      CREATE INDEX webhook_deliveries_failing ON webhook_deliveries(id) WHERE delivered_at IS NULL AND attempts > 0;
+    `,
+  },
 ];

@@ -759,16 +759,32 @@ export class PgSuppressions implements C.SuppressionRepo {
 
   list(f: C.SuppressionFilter): Promise<C.SuppressionRecord[]> {
     const owners = f.scope === 'account' ? [f.accountId] : f.scope === 'global' ? [GLOBAL_ACCOUNT] : [f.accountId, GLOBAL_ACCOUNT];
-    return this.c.run(async (q) =>
-      (
-        await all(
-          q,
-          `SELECT * FROM suppressions WHERE account_id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) AND id > $2 AND ($3::text IS NULL OR reason = $3)
-              AND ($4::bigint IS NULL OR created_at >= $4) AND ($6::bigint IS NULL OR created_at < $6) ORDER BY id LIMIT $5`,
-          [owners, f.afterId ?? 0, f.reason ?? null, f.since ?? null, f.limit, f.until ?? null],
-        )
-      ).map(R.toSuppression),
-    );
+    // As in SQLite: one page per owner read in index order and cut at the limit, then merged.
+    // Each page is written so that only its index gives its order: with `account_id = $o ...
+    // ORDER BY id` the planner may walk the primary key instead, filtering, and where an
+    // owner's rows come late in id order that read every other row first (200-700 ms a page
+    // at 1 M rows, bench/suppression-filter.mjs). A row comparison starts the index scan at the
+    // cursor; the upper bound on the leading column(s) ends it. The limit is a literal (a
+    // checked integer) so the planner knows the page is small.
+    const limit = Math.max(1, Math.trunc(Number(f.limit)) || 1);
+    const params: unknown[] = [f.afterId ?? 0];
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const extra: string[] = [];
+    if (f.since !== undefined) extra.push(`created_at >= ${bind(f.since)}`);
+    if (f.until !== undefined) extra.push(`created_at < ${bind(f.until)}`);
+    const page = (owner: string) => {
+      const o = bind(owner);
+      const where = f.reason
+        ? (() => {
+            const r = bind(f.reason);
+            return [`account_id = ${o}`, `(reason, id) > (${r}, $1)`, `reason <= ${r}`];
+          })()
+        : [`(account_id, id) > (${o}, $1)`, `account_id <= ${o}`];
+      const order = f.reason ? 'reason, id' : 'account_id, id';
+      return `(SELECT * FROM suppressions WHERE ${[...where, ...extra].join(' AND ')} ORDER BY ${order} LIMIT ${limit})`;
+    };
+    const sql = owners.length === 1 ? page(owners[0]!) : `SELECT * FROM (${owners.map(page).join(' UNION ALL ')}) s ORDER BY id LIMIT ${limit}`;
+    return this.c.run(async (q) => (await all(q, sql, params)).map(R.toSuppression));
   }
 
   expireSoftLimits(now: number, limit = 1000): Promise<Array<{ accountId: string; address: string }>> {

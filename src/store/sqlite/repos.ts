@@ -572,22 +572,27 @@ export class SqliteSuppressions implements C.SuppressionRepo {
 
   list(f: C.SuppressionFilter): Promise<C.SuppressionRecord[]> {
     const owners = f.scope === 'account' ? [f.accountId] : f.scope === 'global' ? [GLOBAL_ACCOUNT] : [f.accountId, GLOBAL_ACCOUNT];
-    const where = [`account_id IN (${owners.map(() => '?').join(', ')})`, 'id > ?'];
-    const params: unknown[] = [...owners, f.afterId ?? 0];
+    // One page per owner, each read in id order from suppressions_account_reason (or
+    // suppressions_account) and cut at the limit, then merged: `account_id IN (a, '*') AND
+    // reason = ?` read the account's every row in id order and kept the few of a rare reason
+    // (211 ms for the first page of complaints among 1 M rows; bench/suppression-filter.mjs).
+    const where = ['account_id = ?', 'id > ?'];
+    const tail: unknown[] = [f.afterId ?? 0];
     if (f.reason) {
       where.push('reason = ?');
-      params.push(f.reason);
+      tail.push(f.reason);
     }
     if (f.since !== undefined) {
       where.push('created_at >= ?');
-      params.push(f.since);
+      tail.push(f.since);
     }
     if (f.until !== undefined) {
       where.push('created_at < ?');
-      params.push(f.until);
+      tail.push(f.until);
     }
-    params.push(f.limit);
-    const sql = `SELECT * FROM suppressions WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    const one = `SELECT * FROM (SELECT * FROM suppressions WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?)`;
+    const sql = `${owners.map(() => one).join(' UNION ALL ')} ORDER BY id LIMIT ?`;
+    const params = [...owners.flatMap((o) => [o, ...tail, f.limit]), f.limit];
     return this.c.g.read(() => (this.c.cached(sql).all(...params) as R.Row[]).map(R.toSuppression));
   }
 
