@@ -93,4 +93,8 @@ export interface PolicyService {
 
   fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | PolicyRefusal>;
   decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | PolicyRefusal>;
+  /** The account's review form (contactsSource, emailPurpose); refused unless it is held for review. */
+  submitReview(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true } | PolicyRefusal>;
+  /** Approves (marketing unlocked) or denies a review; audited, the account notified. */
+  decideReview(accountId: string, decision: 'approve' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | PolicyRefusal>;
 }
