@@ -17,7 +17,10 @@ describe('the account review', () => {
     // Not held: the form is refused, and nothing is listed.
     expect((await post('/v1/accounts/acme/review', bearer(acme!), form)).statusCode).toBe(409);
     expect((await fx.app.inject({ method: 'GET', url: '/v1/reviews', headers: bearer(acme!) })).json()).toEqual({ items: [] });
-    await fx.policy.holdForReview('acme', 'test', 'new account', Date.now());
+    expect((await post('/v1/accounts/acme/review/hold', bearer(acme!), { reason: 'me' })).statusCode).toBe(403);
+    const held = await post('/v1/accounts/acme/review/hold', admin, { reason: 'new account' });
+    expect(held.statusCode, held.body).toBe(200);
+    expect((await fx.store.audit.list('acme')).some((a) => a.action === 'review.hold')).toBe(true);
     const health = (await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/health', headers: bearer(acme!) })).json();
     expect(health).toMatchObject({ review: 'required', suspension: 'review' });
     // The fields are checked before the policy sees them.

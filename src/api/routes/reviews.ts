@@ -98,6 +98,26 @@ export function reviewRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
   });
 
+  app.route<{ Params: { id: string }; Body: { reason: string } }>({
+    method: 'POST',
+    url: '/v1/accounts/:id/review/hold',
+    config: { auth: 'admin' },
+    schema: {
+      summary: 'Hold an account for review (admin): marketing locked until its form is approved; audited, the account is told',
+      operationId: 'holdForReview',
+      tags: ['accounts'],
+      params: js(idParams),
+      body: js(z.object({ reason: z.string().trim().min(1).max(2000) }).strict()),
+      response: { 200: out(z.object({ ok: z.boolean() })) },
+    },
+    async handler(req) {
+      const id = await ctx.accountFor(req, req.params.id);
+      await ctx.policy().holdForReview(id, `api:${req.principal!.keyId}`, req.body.reason, ctx.now());
+      ctx.deps.onEvents?.();
+      return { ok: true };
+    },
+  });
+
   app.route<{ Params: { id: string }; Body: DecisionBody }>({
     method: 'POST',
     url: '/v1/accounts/:id/review/decision',
