@@ -414,8 +414,8 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
   });
 
   it('the admin sees the global suppressions and the webhook deliveries that failed', async () => {
-    // A webhook of globex to a closed loopback port: each event's delivery fails and is retried.
-    await adminApi('POST', '/v1/accounts/globex/webhooks', { url: 'http://127.0.0.1:9/bounced-hook', events: [] });
+    // A webhook of globex to a closed loopback port (this helper's range): each event's delivery fails and is retried.
+    await adminApi('POST', '/v1/accounts/globex/webhooks', { url: 'http://127.0.0.1:44999/bounced-hook', events: [] });
     // Three accounts hard-bounce one address: a global bounce (policy.globalBounceAccounts, 3).
     await adminApi('POST', '/v1/accounts', { id: 'hooli', tier: 'professional' });
     for (const a of ['globex', 'initech', 'hooli']) await bounce(a, ['everyone-gone@reject.test']);
@@ -435,10 +435,10 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#global-results').textContent()).toBe('nobody@reject.test is not globally suppressed.');
     await page.getByRole('link', { name: 'Webhook failures' }).click();
     const failures = page.getByRole('table', { name: 'Failed webhook deliveries' });
-    const row = failures.getByRole('row').filter({ hasText: 'http://127.0.0.1:9/bounced-hook' }).first();
+    const row = failures.getByRole('row').filter({ hasText: 'http://127.0.0.1:44999/bounced-hook' }).first();
     await row.waitFor();
     const text = (await row.textContent())!;
-    expect(text).toMatch(/^globexhttp:\/\/127\.0\.0\.1:9\/bounced-hook[a-z_.]+\d+/);
+    expect(text).toMatch(/^globexhttp:\/\/127\.0\.0\.1:44999\/bounced-hook[a-z_.]+\d+/);
     expect(text).toMatch(/no answer.*(retrying|given up)/);
     await shot(page, 'admin-webhook-failures');
     await page.setViewportSize(PHONE);
