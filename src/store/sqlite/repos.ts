@@ -295,8 +295,11 @@ export class SqliteBounces implements C.BounceRepo {
   }
 
   domains(accountId: string, since: number, limit: number): Promise<Array<{ domain: string; count: number }>> {
-    // The range of bounces_account_created; the domain after the last @ (a local part may hold one, quoted).
-    const sql = `SELECT lower(substr(recipient, length(rtrim(recipient, replace(recipient, '@', ''))) + 1)) AS domain, count(*) AS n
+    // The range of bounces_account_created; the domain after the last @. After the first @
+    // almost always (one instr); a quoted local part may hold another @ (RFC 5321 4.1.2), then
+    // the slower rtrim() finds the last one.
+    const sql = `SELECT lower(CASE WHEN instr(substr(recipient, instr(recipient, '@') + 1), '@') = 0 THEN substr(recipient, instr(recipient, '@') + 1)
+                              ELSE substr(recipient, length(rtrim(recipient, replace(recipient, '@', ''))) + 1) END) AS domain, count(*) AS n
                    FROM bounces WHERE account_id = ? AND created_at >= ? AND recipient IS NOT NULL AND instr(recipient, '@') > 0
                   GROUP BY 1 ORDER BY n DESC, domain LIMIT ?`;
     return this.c.g.read(() => (this.c.cached(sql).all(accountId, since, limit) as Array<{ domain: string; n: number }>).map((r) => ({ domain: r.domain, count: r.n })));
