@@ -353,7 +353,7 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     const one = await fetch(`${base}/v1/unsubscribe/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(one.status).toBeLessThan(300);
     await bounce('globex', ['someone@gmail.test']);
-    await expect.poll(async () => (await adminApi<{ complaints: number[] }>('GET', '/v1/accounts/globex/trends?days=1')).complaints[0], { timeout: 20_000 }).toBe(1);
+    await expect.poll(async () => (await adminApi<{ complaints: number[] }>('GET', '/v1/accounts/globex/trends?days=1')).complaints[0], { timeout: 40_000 }).toBe(1);
     const { context, page } = await newPage();
     await signIn(page, keys.globex!);
     await page.getByRole('link', { name: 'Trends' }).click();
@@ -374,7 +374,7 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await page.setViewportSize(PHONE);
     await shot(page, 'trends-complaints-phone');
     await context.close();
-  });
+  }, 120_000);
 
   it('an account held for review files the form; the admin approves it with a reason', async () => {
     await adminApi('POST', '/v1/accounts', { id: 'initech', name: 'Initech', tier: 'professional' });
@@ -419,8 +419,8 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     // Three accounts hard-bounce one address: a global bounce (policy.globalBounceAccounts, 3).
     await adminApi('POST', '/v1/accounts', { id: 'hooli', tier: 'professional' });
     for (const a of ['globex', 'initech', 'hooli']) await bounce(a, ['everyone-gone@reject.test']);
-    await expect.poll(async () => (await adminApi<{ items: unknown[] }>('GET', '/v1/global-suppressions?address=everyone-gone@reject.test')).items.length, { timeout: 20_000 }).toBe(1);
-    await expect.poll(async () => (await adminApi<{ items: unknown[] }>('GET', '/v1/webhook-failures')).items.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await adminApi<{ items: unknown[] }>('GET', '/v1/global-suppressions?address=everyone-gone@reject.test')).items.length, { timeout: 40_000 }).toBe(1);
+    await expect.poll(async () => (await adminApi<{ items: unknown[] }>('GET', '/v1/webhook-failures')).items.length, { timeout: 40_000 }).toBeGreaterThan(0);
     const { context, page } = await newPage();
     await signIn(page, ADMIN_KEY);
     await page.getByRole('link', { name: 'Global suppressions' }).click();
@@ -444,7 +444,7 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await page.setViewportSize(PHONE);
     await shot(page, 'admin-webhook-failures-phone');
     await context.close();
-  });
+  }, 120_000); // three DSNs through the pipeline, a global bounce and a webhook attempt: slow on a loaded machine
 
   it('the browser enforces the Content-Security-Policy: an injected inline script does not run', async () => {
     // Its own context, without the page-error listener: the refusal is what this test wants.
