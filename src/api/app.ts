@@ -10,6 +10,9 @@ import type { PolicyError } from '../policy/errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
 import { CSRF_HEADER, sessionIdFrom, Sessions } from './session.js';
 import { appealRoutes } from './routes/appeals.js';
+// Issue #16, the dashboard's second round: reviews and the admin's views.
+import { adminRoutes } from './routes/admin.js';
+import { reviewRoutes } from './routes/reviews.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { sessionRoutes } from './routes/session.js';
 import { trendRoutes } from './routes/trends.js';
@@ -351,6 +354,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   appealRoutes(app, ctx);
   trendRoutes(app, ctx);
   campaignRoutes(app, ctx);
+  // Issue #16, second round: the account review, the admin's global suppressions, webhook failures, accounts with health.
+  reviewRoutes(app, ctx);
+  adminRoutes(app, ctx);
   dashboardRoutes(app, ctx);
   return app;
 }

@@ -95,4 +95,10 @@ export interface PolicyService {
 
   fileAppeal(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true; appealId: number } | PolicyRefusal>;
   decideAppeal(appealId: number, decision: 'reinstate' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | PolicyRefusal>;
+  /** Holds the account for review (marketing locked until approved); nothing when it is held already. */
+  holdForReview(accountId: string, actor: string, why: string, now: number): Promise<void>;
+  /** The account's review form (contactsSource, emailPurpose); refused unless it is held for review. */
+  submitReview(accountId: string, form: Record<string, unknown>, now: number): Promise<{ ok: true } | PolicyRefusal>;
+  /** Approves (marketing unlocked) or denies a review; audited, the account notified. */
+  decideReview(accountId: string, decision: 'approve' | 'deny', reason: string, actor: string, now: number): Promise<{ ok: true } | PolicyRefusal>;
 }

@@ -282,6 +282,12 @@ export interface BounceRepo {
    * (at most days x types x categories rows, whatever the volume).
    */
   daily(accountId: string, since: number): Promise<BounceDay[]>;
+  /**
+   * The account's bounces since `since` counted per receiving domain (the recipient's part
+   * after the last @), the `limit` largest first (ties by domain); the rest is the caller's
+   * "other" (the total from daily() less these).
+   */
+  domains(accountId: string, since: number, limit: number): Promise<Array<{ domain: string; count: number }>>;
   get(id: number): Promise<BounceRecord | null>;
   list(query: BounceQuery): Promise<BounceRecord[]>;
   /** The delivery evidence recorded from this bounce. */
@@ -429,6 +435,8 @@ export interface AccountRepo {
   /** The account's policy state (the default one when it never changed; any account id). */
   state(accountId: string): Promise<PolicyState>;
   saveState(accountId: string, state: PolicyState, now: number): Promise<void>;
+  /** The accounts held for review whose review is one of `states` (the admin's open reviews), oldest change first. */
+  reviews(states: readonly string[]): Promise<Array<{ accountId: string; review: string; reviewForm: Record<string, unknown> | null; updatedAt: number }>>;
   /** The account's soft-bounce limit (issue #19 §2); null: none (soft bounces never suppress). */
   softBounceLimit(accountId: string): Promise<SoftBounceLimit | null>;
   /** Sets (or, with null, removes) the account's soft-bounce limit. */
@@ -573,6 +581,8 @@ export interface ReportRepo {
   /** True when new (one per account, kind, message, recipient); the counters follow. */
   add(report: ContactReport): Promise<boolean>;
   list(accountId: string): Promise<ContactReport[]>;
+  /** The account's complaints and unsubscribes since `since`, counted per UTC day and kind, days in order. */
+  daily(accountId: string, since: number): Promise<Array<{ day: string; kind: ContactReportKind; count: number }>>;
 }
 
 export interface CounterRepo {
@@ -767,6 +777,12 @@ export interface WebhookDelivery {
   failedAt: number | null;
 }
 
+/** A delivery that did not go through (WebhookRepo.failures): where it was going and why not. */
+export interface WebhookFailure extends WebhookDelivery {
+  accountId: string;
+  url: string;
+}
+
 export interface WebhookAttempt {
   at: number;
   status: number | null;
@@ -817,6 +833,12 @@ export interface WebhookRepo {
   recordAttempt(id: number, attempt: WebhookAttempt, outcome: AttemptOutcome): Promise<void>;
   listDeliveries(endpointId: string, after: number, limit: number): Promise<WebhookDelivery[]>;
   getDelivery(endpointId: string, id: number): Promise<(WebhookDelivery & { attemptLog: WebhookAttempt[] }) | null>;
+  /**
+   * Deliveries tried and not delivered (retrying, or given up: failedAt set), newest first:
+   * those with an id below `beforeId` (the previous page's last), at most `limit`; one
+   * account's only when `accountId` is given. With the endpoint's account and URL.
+   */
+  failures(f: { accountId?: string; beforeId?: number; limit: number }): Promise<WebhookFailure[]>;
   /** Schedules a delivery that is not yet delivered for an attempt now (also after giving up). */
   retry(endpointId: string, id: number, now: number): Promise<boolean>;
 }

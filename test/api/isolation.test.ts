@@ -41,6 +41,8 @@ const cases: Case[] = [
   ['GET', '/v1/exports/{kind}', () => '/v1/exports/suppressions?account=beta'],
   ['GET', '/v1/appeals', () => '/v1/appeals?account=beta'],
   ['GET', '/v1/accounts/{id}/trends', () => '/v1/accounts/beta/trends'],
+  ['GET', '/v1/reviews', () => '/v1/reviews?account=beta'],
+  ['POST', '/v1/accounts/{id}/review', () => '/v1/accounts/beta/review', { contactsSource: 'x', emailPurpose: 'y' }],
   ['GET', '/v1/accounts/{id}/campaigns/{campaign}/bounced', () => '/v1/accounts/beta/campaigns/spring/bounced'],
   // The dashboard's session routes act on the request's own session only: a key has none.
   ['GET', '/v1/session', () => '/v1/session'],

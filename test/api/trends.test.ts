@@ -39,6 +39,35 @@ describe('trends', () => {
     expect((await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/trends', headers: bearer(acme!) })).json().days).toHaveLength(90);
   });
 
+  it('gives complaints and unsubscribes per day, and bounces by receiving domain with the rest as other', async () => {
+    fx = await apiFixture();
+    const { acme } = await withAccounts(fx, 'acme', 'beta');
+    await fx.bounce('acme'); // rcpt-550-5.1.1@reject.test
+    await fx.bounce('acme');
+    await fx.bounce('beta');
+    const now = Date.now();
+    const today = utcDay(now);
+    // An unsubscribe through the one-click link (RFC 8058), as a mail client sends it.
+    const link = fx.policy.unsubscribeHeaders('acme', 'spring/m-1', 'reader@example.org')['List-Unsubscribe'];
+    const path = /<https?:\/\/[^/]+(\/v1\/unsubscribe\/[^>]+)>/.exec(link)![1]!;
+    const one = await fx.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+    expect(one.statusCode, one.body).toBeLessThan(300);
+    // Complaints as the pipeline records them from feedback reports: yesterday's two, and one of another account.
+    const report = (accountId: string, n: number, at: number) =>
+      fx.store.reports.add({ accountId, kind: 'complaint', messageId: `spring/m-${n}`, recipient: `c${n}@example.org`, channel: 'marketing', campaign: 'spring', at, source: 'arf' });
+    await report('acme', 1, now - 86_400_000);
+    await report('acme', 2, now - 86_400_000);
+    await report('beta', 3, now);
+    const r = await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/trends?days=7&domains=1', headers: bearer(acme!) });
+    expect(r.statusCode, r.body).toBe(200);
+    const t = r.json() as { days: string[]; complaints: number[]; unsubscribes: number[]; domains: { top: Array<{ domain: string; count: number }>; other: number } };
+    expect(t.days.at(-1)).toBe(today);
+    expect(t.complaints).toEqual([0, 0, 0, 0, 0, 2, 0]);
+    expect(t.unsubscribes).toEqual([0, 0, 0, 0, 0, 0, 1]);
+    expect(t.domains).toEqual({ top: [{ domain: 'reject.test', count: 2 }], other: 0 });
+    expect((await fx.app.inject({ method: 'GET', url: '/v1/accounts/acme/trends?domains=51', headers: bearer(acme!) })).statusCode).toBe(400);
+  });
+
   it("lists a campaign's bounced recipients with type, reason and category, by page", async () => {
     fx = await apiFixture();
     const { acme } = await withAccounts(fx, 'acme');

@@ -15,6 +15,7 @@ import { buildDsn } from '../helpers/dsn.js';
 import { BOUNCE_DOMAIN, inCI, repoRoot, TEST_SECRET, tmpDir } from '../helpers/env.js';
 import { readRows } from '../helpers/db.js';
 import { sendRaw } from '../helpers/smtp.js';
+import { arf } from '../helpers/policy-mail.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -106,6 +107,8 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
       BOUNCED_VERP_SECRET: TEST_SECRET,
       BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN,
       BOUNCED_ADMIN_KEY: ADMIN_KEY,
+      // The webhook failures screen: an endpoint on a closed loopback port.
+      BOUNCED_HTTP_WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: 'true',
     });
     base = `http://127.0.0.1:${daemon.httpPort}`;
     for (const id of ['acme', 'globex']) {
@@ -192,7 +195,7 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     const { context, page } = await newPage();
     await signIn(page, keys.acme!);
     await page.getByRole('link', { name: 'Trends' }).click();
-    const chart = page.getByRole('img', { name: /^Daily sends and bounces over the last 90 days/ });
+    const chart = page.getByRole('img', { name: /^Daily sends, bounces, complaints and unsubscribes over the last 90 days/ });
     const canvas = chart.locator('canvas');
     await canvas.waitFor();
     expect((await canvas.boundingBox())!.width).toBeGreaterThan(500);
@@ -202,7 +205,7 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await expect.poll(() => chart.locator('.u-legend').textContent()).toMatch(/sends\s*200.*hard\s*8.*soft\s*0/);
     await page.getByText('The numbers, day by day').click();
     const today = new Date().toISOString().slice(0, 10);
-    expect(await page.getByRole('table', { name: 'Daily figures' }).getByRole('row').filter({ hasText: today }).textContent()).toBe(`${today}200800`);
+    expect(await page.getByRole('table', { name: 'Daily figures' }).getByRole('row').filter({ hasText: today }).textContent()).toBe(`${today}20080000`);
     expect(await page.getByRole('table', { name: 'Bounces by category' }).textContent()).toContain('unknown user8100.0 %');
     await shot(page, 'trends');
     await page.setViewportSize(PHONE);
@@ -339,6 +342,108 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     expect(await admin.context.cookies()).toEqual([]);
     await admin.context.close();
   });
+
+  it("globex's trends: complaints and unsubscribes per day beside sends and bounces, bounces by receiving domain", async () => {
+    // A complaint (an RFC 5965 feedback report over SMTP) and a one-click unsubscribe (RFC 8058), both for globex.
+    const to = verp.encode({ account: 'globex', message: 'spring/c-1', recipient: 'reader@example.org' }, BOUNCE_DOMAIN);
+    const sent = await sendRaw(daemon.smtpPort, { from: '', to: [to] }, await arf({ returnPath: to, recipient: 'reader@example.org', feedbackType: 'abuse', n: 1 }));
+    expect(sent.ok, sent.response).toBe(true);
+    const token = verp.unsubscribeToken({ account: 'globex', message: 'spring/u-1', recipient: 'leaver@example.org' });
+    const one = await fetch(`${base}/v1/unsubscribe/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(one.status).toBeLessThan(300);
+    await bounce('globex', ['someone@gmail.test']);
+    await expect.poll(async () => (await adminApi<{ complaints: number[] }>('GET', '/v1/accounts/globex/trends?days=1')).complaints[0], { timeout: 40_000 }).toBe(1);
+    const { context, page } = await newPage();
+    await signIn(page, keys.globex!);
+    await page.getByRole('link', { name: 'Trends' }).click();
+    const chart = page.getByRole('img', { name: /^Daily sends, bounces, complaints and unsubscribes over the last 90 days/ });
+    await chart.locator('canvas').waitFor();
+    const box = (await page.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    await expect.poll(() => chart.locator('.u-legend').textContent()).toMatch(/hard\s*2.*complaints\s*1.*unsubscribes\s*1/);
+    await page.getByText('The numbers, day by day').click();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await page.getByRole('table', { name: 'Daily figures' }).getByRole('row').filter({ hasText: today }).textContent()).toBe(`${today}20020011`);
+    const domains = page.getByRole('table', { name: 'Bounces by receiving domain' });
+    // Three records: the two hard bounces, and the feedback report (a record of kind complaint, to reader@example.org).
+    expect(await domains.getByRole('row').filter({ hasText: 'reject.test' }).textContent()).toBe('reject.test133.3 %');
+    expect(await domains.getByRole('row').filter({ hasText: 'gmail.test' }).textContent()).toBe('gmail.test133.3 %');
+    expect(await domains.getByRole('row').filter({ hasText: 'example.org' }).textContent()).toBe('example.org133.3 %');
+    await shot(page, 'trends-complaints');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'trends-complaints-phone');
+    await context.close();
+  }, 120_000);
+
+  it('an account held for review files the form; the admin approves it with a reason', async () => {
+    await adminApi('POST', '/v1/accounts', { id: 'initech', name: 'Initech', tier: 'professional' });
+    keys.initech = (await adminApi<{ key: string }>('POST', '/v1/accounts/initech/keys', { name: 'dashboard test' })).key;
+    await adminApi('POST', '/v1/accounts/initech/review/hold', { reason: 'new account' });
+    const { context, page } = await newPage();
+    await signIn(page, keys.initech!);
+    const banner = page.getByRole('status', { name: 'Account health' });
+    await expect.poll(() => banner.textContent()).toContain('Under review');
+    await banner.getByRole('link', { name: 'Fill in the review form →' }).click();
+    await page.getByLabel('Where do your contacts come from?').fill('Sign-ups on our site, double opt-in');
+    await page.getByLabel('What mail will you send, and how often?').fill('A monthly product letter');
+    await shot(page, 'review-form');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'review-form-phone');
+    await page.setViewportSize(DESKTOP);
+    await page.getByRole('button', { name: 'Submit the review form' }).click();
+    const status = page.getByRole('region', { name: 'Review status' });
+    await expect.poll(() => status.textContent()).toContain('submitted');
+    expect(await page.locator('dl.review-form').textContent()).toContain('A monthly product letter');
+    await shot(page, 'review-submitted');
+    await context.close();
+
+    const admin = await newPage();
+    await signIn(admin.page, ADMIN_KEY);
+    const reviews = admin.page.getByRole('table', { name: 'Accounts held for review' });
+    expect(await reviews.getByRole('row').filter({ hasText: 'initech' }).textContent()).toContain('Sign-ups on our site, double opt-in');
+    await admin.page.getByLabel('Review reason for initech').fill('Double opt-in confirmed');
+    await shot(admin.page, 'admin-reviews');
+    await admin.page.getByRole('button', { name: 'Approve initech' }).click();
+    await expect.poll(() => admin.page.locator('#admin-status').textContent()).toBe('Review of initech: approved.');
+    expect(await admin.page.getByText('No open reviews.').count()).toBe(1);
+    expect((await adminApi<{ review: string }>('GET', '/v1/accounts/initech/health')).review).toBe('approved');
+    const audit = readRows<{ detail: string }>(dataDir, `SELECT detail FROM policy_audit WHERE account_id = 'initech' AND action = 'review.decide'`);
+    expect(audit.map((a) => JSON.parse(a.detail))).toEqual([{ decision: 'approve', reason: 'Double opt-in confirmed' }]);
+    await admin.context.close();
+  });
+
+  it('the admin sees the global suppressions and the webhook deliveries that failed', async () => {
+    // A webhook of globex to a closed loopback port (this helper's range): each event's delivery fails and is retried.
+    await adminApi('POST', '/v1/accounts/globex/webhooks', { url: 'http://127.0.0.1:44999/bounced-hook', events: [] });
+    // Three accounts hard-bounce one address: a global bounce (policy.globalBounceAccounts, 3).
+    await adminApi('POST', '/v1/accounts', { id: 'hooli', tier: 'professional' });
+    for (const a of ['globex', 'initech', 'hooli']) await bounce(a, ['everyone-gone@reject.test']);
+    await expect.poll(async () => (await adminApi<{ items: unknown[] }>('GET', '/v1/global-suppressions?address=everyone-gone@reject.test')).items.length, { timeout: 40_000 }).toBe(1);
+    await expect.poll(async () => (await adminApi<{ items: unknown[] }>('GET', '/v1/webhook-failures')).items.length, { timeout: 40_000 }).toBeGreaterThan(0);
+    const { context, page } = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await page.getByRole('link', { name: 'Global suppressions' }).click();
+    const list = page.getByRole('table', { name: 'Global suppressions' });
+    expect(await list.getByRole('row').filter({ hasText: 'everyone-gone@reject.test' }).textContent()).toMatch(/everyone-gone@reject\.testglobal bounce/);
+    await page.getByLabel('Look up an address (empty: list)').fill('Everyone-Gone@reject.test');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('table', { name: 'Global suppressions of Everyone-Gone@reject.test' }).waitFor();
+    await shot(page, 'admin-global-suppressions');
+    await page.getByLabel('Look up an address (empty: list)').fill('nobody@reject.test');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('#global-results').textContent()).toBe('nobody@reject.test is not globally suppressed.');
+    await page.getByRole('link', { name: 'Webhook failures' }).click();
+    const failures = page.getByRole('table', { name: 'Failed webhook deliveries' });
+    const row = failures.getByRole('row').filter({ hasText: 'http://127.0.0.1:44999/bounced-hook' }).first();
+    await row.waitFor();
+    const text = (await row.textContent())!;
+    expect(text).toMatch(/^globexhttp:\/\/127\.0\.0\.1:44999\/bounced-hook[a-z_.]+\d+/);
+    expect(text).toMatch(/no answer.*(retrying|given up)/);
+    await shot(page, 'admin-webhook-failures');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'admin-webhook-failures-phone');
+    await context.close();
+  }, 120_000); // three DSNs through the pipeline, a global bounce and a webhook attempt: slow on a loaded machine
 
   it('the browser enforces the Content-Security-Policy: an injected inline script does not run', async () => {
     // Its own context, without the page-error listener: the refusal is what this test wants.

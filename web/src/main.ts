@@ -6,16 +6,17 @@
 import './style.css';
 import { api, ApiFailure, current, resume, signIn, signOut, whenSignedOut } from './api.js';
 import { h, mount, type Child } from './dom.js';
-import { adminPage } from './pages/admin.js';
+import { adminPage, globalSuppressionsPage, webhookFailuresPage } from './pages/admin.js';
 import { appealPage } from './pages/appeal.js';
 import { bouncePage, bouncesPage, campaignPage } from './pages/bounces.js';
 import { $, errorBox, go, main, STATUS_WORDS, title, type Health } from './pages/common.js';
 import { healthPage } from './pages/health.js';
+import { reviewPage } from './pages/review.js';
 import { suppressionsPage } from './pages/suppressions.js';
 import { trendsPage } from './pages/trends.js';
 
 // ---------------------------------------------------------------------------------------
-// Routing: #/login, #/a/<account>/<page>[/<id>], #/admin
+// Routing: #/login, #/a/<account>/<page>[/<id>], #/admin[/suppressions|/webhooks]
 
 function home(): string {
   const s = current();
@@ -32,11 +33,15 @@ async function route(): Promise<void> {
     return loginPage();
   }
   try {
-    if (parts[0] === 'admin' && s.admin) return await adminPage();
+    if (parts[0] === 'admin' && s.admin) {
+      if (parts[1] === 'suppressions') return await globalSuppressionsPage();
+      if (parts[1] === 'webhooks') return await webhookFailuresPage();
+      return await adminPage();
+    }
     if (parts[0] === 'a' && parts[1]) {
       const account = parts[1];
       const health = await showBanner(account);
-      renderTop(account);
+      renderTop(account, health);
       switch (parts[2]) {
         case 'trends':
           return await trendsPage(account);
@@ -50,6 +55,8 @@ async function route(): Promise<void> {
           return await suppressionsPage(account);
         case 'appeal':
           return await appealPage(account, health);
+        case 'review':
+          return await reviewPage(account, health);
         default:
           return healthPage(account, health);
       }
@@ -64,11 +71,11 @@ async function route(): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // Header, navigation, banner
 
-function renderTop(account?: string): void {
+function renderTop(account?: string, health?: Health): void {
   const s = current();
   const link = (href: string, text: string) => h('a', { href, 'aria-current': location.hash === href ? 'page' : null }, text);
   const nav: Child[] = [];
-  if (s?.admin) nav.push(link('#/admin', 'Accounts & appeals'));
+  if (s?.admin) nav.push(link('#/admin', 'Accounts & appeals'), link('#/admin/suppressions', 'Global suppressions'), link('#/admin/webhooks', 'Webhook failures'));
   if (account) {
     const a = encodeURIComponent(account);
     nav.push(
@@ -78,6 +85,8 @@ function renderTop(account?: string): void {
       link(`#/a/${a}/suppressions`, 'Suppressions'),
       link(`#/a/${a}/appeal`, 'Appeal'),
     );
+    // The review page, only while the account is (or was) held for review.
+    if (health?.review && health.review !== 'none') nav.push(link(`#/a/${a}/review`, 'Review'));
   }
   mount(
     $('top'),
@@ -117,6 +126,7 @@ async function showBanner(account: string): Promise<Health> {
       health.suspensionDetail ? h('p', {}, health.suspensionDetail) : null,
       health.recommendations.length ? h('ul', { class: 'recs' }, health.recommendations.map((r) => h('li', {}, r))) : null,
       health.canAppeal ? h('p', {}, h('a', { href: `#/a/${encodeURIComponent(account)}/appeal` }, 'Submit an appeal →')) : null,
+      health.review === 'required' || health.review === 'denied' ? h('p', {}, h('a', { href: `#/a/${encodeURIComponent(account)}/review` }, 'Fill in the review form →')) : null,
     ),
   );
   return health;

@@ -561,6 +561,14 @@ export const pgMigrations: PgMigration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'dashboard (issue #16; SQLite 26): suppressions by account and reason; failing webhook deliveries',
+    sql: `
+      CREATE INDEX suppressions_account_reason ON suppressions(account_id, reason, id);
+      CREATE INDEX webhook_deliveries_failing ON webhook_deliveries(id) WHERE delivered_at IS NULL AND attempts > 0;
+    `,
+  },
+  {
     version: 9,
     name: 'ESP sends (issue #19; SQLite 27): esp_events.kind gains send',
     sql: `

@@ -776,6 +776,18 @@ export const sqliteMigrations: Migration[] = [
     `,
   },
   {
+    version: 26,
+    name: 'dashboard (issue #16): suppressions by account and reason; failing webhook deliveries',
+    sql: `
+      -- An account's suppressions of one reason, a page at a time (the dashboard's reason
+      -- filter, GET /v1/suppressions?reason=): read in id order from the reason's rows only.
+      CREATE INDEX suppressions_account_reason ON suppressions(account_id, reason, id);
+      -- The admin's webhook failures: deliveries tried and not delivered (retrying or given up),
+      -- newest first, without reading the delivered ones.
+      CREATE INDEX webhook_deliveries_failing ON webhook_deliveries(id) WHERE delivered_at IS NULL AND attempts > 0;
+    `,
+  },
+  {
     version: 27,
     name: 'ESP sends (issue #19): esp_events.kind gains send',
     sql: `
