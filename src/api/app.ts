@@ -1,11 +1,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
-import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
-import type { Metrics } from '../metrics.js';
-import type { PolicyService } from '../policy/contract.js';
-import { isStoreError, type Store } from '../store/contract.js';
+import { isStoreError } from '../store/contract.js';
 import { Authenticator, RateLimiter, type Principal } from './auth.js';
-import { ApiError, errorBody, policyApiError, type ErrorCode } from './errors.js';
+import { ApiError, policyApiError } from './errors.js';
+import { sendError, type ApiDeps, type RouteContext } from './context.js';
 import type { PolicyError } from '../policy/errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
 import { CSRF_HEADER, sessionIdFrom, Sessions } from './session.js';
@@ -17,126 +15,22 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { sessionRoutes } from './routes/session.js';
 import { trendRoutes } from './routes/trends.js';
 import { campaignRoutes } from './routes/campaigns.js';
-import type { DashboardSession } from '../store/contract.js';
 import { OpenApiCollector } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bounceRoutes } from './routes/bounces.js';
-import { espRoutes, type EspDeps } from './routes/esp.js';
+import { espRoutes } from './routes/esp.js';
 import { softLimitRoutes } from './routes/soft-limits.js';
 import { exportRoutes } from './routes/exports.js';
 import { opsRoutes } from './routes/ops.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { webhookRoutes } from './routes/webhooks.js';
-import { inboxRoutes, type InboxApiDeps } from './routes/inboxes.js';
+import { inboxRoutes } from './routes/inboxes.js';
 
 // build(deps) returns the app without listening: tests call app.inject(), main.ts listens.
 
-export interface ReadinessCheck {
-  ok: boolean;
-  /** Why not (said by /readyz). */
-  reason?: string;
-  /** What /readyz shows of a check besides ok (e.g. the connected inboxes in error). */
-  detail?: Record<string, unknown>;
-}
-
-export interface ApiDeps {
-  store: Store;
-  log: Logger;
-  /** True while the SMTP listener is bound. */
-  smtpListening: () => boolean;
-  /** True while the log tailer runs; null when no tailing is configured. */
-  tailing?: (() => boolean) | null;
-  /** The daemon's readiness checks by name (database, smtp, tailer); replaces the simple ones above. */
-  readiness?: () => Promise<Record<string, ReadinessCheck>>;
-  /** Accounts, suppressions, health, appeals; its routes answer 503 while it is absent. */
-  policy?: PolicyService | null;
-  /** Connected inboxes (issue #17): the credential keys and the syncing service; absent: 503. */
-  inboxes?: InboxApiDeps | null;
-  /** The admin key (config adminKey); empty: no admin access. */
-  adminKey?: string;
-  metrics?: Metrics | null;
-  /** Called after a change that wrote events (wakes the webhook dispatcher). */
-  onEvents?: () => void;
-  /** Webhook URLs may name loopback and private addresses (config http.webhookAllowPrivateDestinations). */
-  webhookAllowPrivateDestinations?: boolean;
-  /** Per key; perSecond 0 turns limiting off. */
-  rateLimit?: { perSecond: number; burst: number };
-  /**
-   * Per client address (./rate-limit.ts): requests to routes that need no key, and failed
-   * authentications (past the limit a key is not even tried). 0 turns each off; absent: off.
-   */
-  clientLimits?: { perSecond: number; burst: number; authFailuresPerMinute: number };
-  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client. */
-  trustProxy?: string[];
-  /** Sending providers' signed events (issue #19); absent: every endpoint answers 404. */
-  esp?: EspDeps | null;
-  now?: () => number;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null;
-    /** Set when the request was authenticated by the dashboard's session cookie (src/api/session.ts). */
-    dashSession: { id: string; session: DashboardSession } | null;
-  }
-  /** OpenAPI fields beside the validation schemas (src/api/openapi.ts reads them). */
-  interface FastifySchema {
-    summary?: string;
-    description?: string;
-    tags?: string[];
-    hide?: boolean;
-    consumes?: string[];
-    produces?: string[];
-    /** The OpenAPI operationId (default: derived from the method and path, ./openapi.ts). */
-    operationId?: string;
-    /** Error codes the route answers beyond those of every route of its kind (./openapi.ts). */
-    errors?: ErrorCode[];
-  }
-  interface FastifyContextConfig {
-    /**
-     * Who may call the route: nobody needs a key (none), any key (account), the admin; a
-     * sending provider (provider: verified by the route itself, which limits its refusals).
-     */
-    auth?: 'none' | 'account' | 'admin' | 'provider';
-    /** No request log line (the hot path). */
-    quiet?: boolean;
-  }
-}
-
-/** What route modules get: the deps and the request helpers every route shares. */
-export interface RouteContext {
-  deps: ApiDeps;
-  auth: Authenticator;
-  now: () => number;
-  openapi: OpenApiCollector;
-  /** The policy service, or a 503 when it is not wired. */
-  policy(): PolicyService;
-  /**
-   * The account a request acts for. An account key acts for its own account only: naming
-   * another answers 404 (as if it did not exist). The admin key must name an existing one.
-   */
-  accountFor(req: FastifyRequest, requested: string | undefined): Promise<string>;
-  /**
-   * The same without the admin's existence check (the caller reads the account anyway and
-   * answers 404 itself when it is missing: the pre-send check, one read instead of two).
-   */
-  accountNamed(req: FastifyRequest, requested: string | undefined): string;
-  /** True when the account exists. */
-  accountExists(id: string): Promise<boolean>;
-  /** Dashboard sessions (cookie sign-in). */
-  sessions: Sessions;
-  /**
-   * The per-client limit on failed authentications, for routes that check a key themselves
-   * (sign-in): `blocked` answers 429 and returns true past the limit; `failed` counts one.
-   */
-  authFailures: { blocked(req: FastifyRequest, reply: FastifyReply): boolean; failed(req: FastifyRequest, reply: FastifyReply): void };
-}
-
-export function sendError(reply: FastifyReply, code: ErrorCode, message?: string, field?: string): FastifyReply {
-  const err = new ApiError(code, message, field);
-  return reply.code(err.status).send(errorBody(code, err.message, field));
-}
+export type { ApiDeps, ReadinessCheck, RouteContext } from './context.js';
+export { sendError } from './context.js';
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const logRequest = (req: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -7,7 +7,7 @@
 // by the registered inboxes: a removed inbox's series go at the next reconcile (`keepOnly`).
 // The other labels come from fixed vocabularies (methods, skip reasons, error codes).
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ReadinessCheck } from '../api/app.js';
+import type { ReadinessCheck } from '../api/context.js';
 import type { Store } from '../store/contract.js';
 import { DETECTION_METHODS, SKIP_REASONS, type InboxCounters, type InboxStatus } from './types.js';
 import type { SyncOutcome } from './watcher.js';

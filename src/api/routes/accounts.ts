@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PROFILES, TIERS, utcDay } from '../../domain/index.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { createApiKey } from '../auth.js';
 import { ApiError, policyApiError } from '../errors.js';
 import { accountId, channel, js, out } from '../schemas.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { canonicalAddress } from '../../address.js';
 import { GLOBAL_ACCOUNT } from '../../domain/index.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { accountId, address, cursor, decodeCursor, encodeCursor, js, limit, out, SUPPRESSION_REASONS } from '../schemas.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { APPEAL_STATES } from '../../domain/index.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { accountId, js } from '../schemas.js';
 
 // The appeals waiting for the deliverability team (issue #16's admin screen), and an

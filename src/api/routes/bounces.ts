@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BOUNCE_TYPES, CATEGORIES } from '../../domain/index.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { canonicalAddress } from '../../address.js';
 import type { BounceRecord } from '../../store/contract.js';

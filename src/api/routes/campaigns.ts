@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { accountId, cursor, decodeCursor, encodeCursor, js, limit, out } from '../schemas.js';
 
 // A campaign's bounced recipients (issue #16's "Campaign recipients -> Bounced", as in the

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from '../app.js';
-import { sendError } from '../app.js';
+import type { RouteContext } from '../context.js';
+import { sendError } from '../context.js';
 
 // The web dashboard (issue #16): the static files Vite builds from web/ into dist/dashboard
 // (npm run build), served on the API's port under /dashboard/. The app has no logic of its

@@ -4,7 +4,7 @@ import type { EspIntake, IntakeResult } from '../../esp/intake.js';
 import { DEFAULT_LIMITS, PROVIDERS, type EventSkipCode, type Provider, type RequestRefusalCode } from '../../esp/types.js';
 import { repeated } from '../../log-repeat.js';
 import type { EspSettler } from '../../pipeline/esp-settle.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { errorBody } from '../errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from '../rate-limit.js';
 import { js, out } from '../schemas.js';

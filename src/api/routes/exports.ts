@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkExportFilter, CONTENT_TYPES, EXPORT_FORMATS, EXPORT_KINDS, exportChunks, ExportError, type ExportFilter, type ExportKind } from '../../exports/index.js';
 import { PROVIDERS } from '../../esp/types.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { accountId, js, parseSince, since } from '../schemas.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { registerInbox, updateInbox, type InboxService, type RegisterErrorCode } from '../../inbox/service.js';
 import { TLS_MODES } from '../../inbox/types.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { ReadinessCheck, RouteContext } from '../app.js';
-import { sendError } from '../app.js';
+import type { ReadinessCheck, RouteContext } from '../context.js';
+import { sendError } from '../context.js';
 
 // Operations: liveness, readiness, Prometheus metrics, the OpenAPI document.
 

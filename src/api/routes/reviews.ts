@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { REVIEW_STATES } from '../../domain/index.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { policyApiError } from '../errors.js';
 import { accountId, js, out } from '../schemas.js';
 

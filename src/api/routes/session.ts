@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { SESSION_TTL_MS, sessionCookie } from '../session.js';
 import { js, out } from '../schemas.js';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { CsvAddressReader } from '../csv-addresses.js';
 import { ApiError } from '../errors.js';
 import { ADDABLE_REASONS } from '../../domain/index.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BOUNCE_TYPES, CATEGORIES, utcDay } from '../../domain/index.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { accountId, js, out } from '../schemas.js';
 
 // The dashboard's trends (issue #16): an account's daily sends, bounces by type, complaints

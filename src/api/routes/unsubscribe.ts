@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { js } from '../schemas.js';
 
 // Unsubscribe links. RFC 8058 one-click: the mail carries

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import type { WebhookEndpoint } from '../../store/contract.js';
