@@ -16,6 +16,7 @@ import { BOUNCE_DOMAIN, inCI, repoRoot, TEST_SECRET, tmpDir } from '../helpers/e
 import { readRows } from '../helpers/db.js';
 import { sendRaw } from '../helpers/smtp.js';
 import { arf } from '../helpers/policy-mail.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -277,7 +278,8 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     expect(r.status).toBe(403);
     expect(r.body).toContain('csrf_rejected');
     expect((await adminApi<{ send: boolean }>('GET', '/v1/suppressions/gone6@reject.test?account=acme')).send).toBe(false);
-    expect(daemon.log()).toContain('"evt":"HTTP_CSRF_REJECTED"');
+    // the daemon's log reaches this process through a pipe, after the 403 it wrote
+    await waitFor('the HTTP_CSRF_REJECTED log line', 5000, () => (daemon.log().includes('"evt":"HTTP_CSRF_REJECTED"') ? true : undefined), 50);
     await context.close();
   });
 

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import {
-  advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES,
+  advance, CONTACT_REPORT_KINDS, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES,
   type Channel, type ContactReportKind, type DeliveryState, type EventType, type Figures, type MessageState, type SoftBounceLimit, type SuppressionReason,
 } from '../../domain/index.js';
 import { canonicalAddress } from '../../address.js';
@@ -20,6 +20,9 @@ import { StoreError } from '../store-error.js';
 import { pgError } from './errors.js';
 import { PgInboxes } from './inboxes.js';
 import { PgEspEvents } from './esp-events.js';
+
+/** The contact-report kinds as an SQL list (the daily counts read both ranges of one index). */
+const REPORT_KINDS = CONTACT_REPORT_KINDS.map((k) => `'${k}'`).join(', ');
 
 export type Q = postgres.Sql | postgres.TransactionSql;
 
@@ -975,7 +978,7 @@ export class PgReports implements C.ReportRepo {
         await all(
           q,
           `SELECT to_char(to_timestamp(at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, kind, count(*)::int AS n
-             FROM contact_reports WHERE account_id = $1 AND kind IN ('complaint', 'unsubscribe') AND at >= $2 GROUP BY 1, 2 ORDER BY 1, 2`,
+             FROM contact_reports WHERE account_id = $1 AND kind IN (${REPORT_KINDS}) AND at >= $2 GROUP BY 1, 2 ORDER BY 1, 2`,
           [accountId, since],
         )
       ).map((r) => ({ day: r.day as string, kind: r.kind as ContactReportKind, count: Number(r.n) })),

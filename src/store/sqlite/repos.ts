@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
-  advance, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES, ZERO_FIGURES,
+  advance, CONTACT_REPORT_KINDS, GLOBAL_ACCOUNT, monthOf, monthOfDay, monthRange, utcDay, MESSAGE_STATES, ZERO_FIGURES,
   type Channel, type ChannelState, type ContactReportKind, type DeliveryState, type EventType, type Figures, type MessageState, type SoftBounceLimit, type SuppressionReason,
 } from '../../domain/index.js';
 import { canonicalAddress } from '../../address.js';
@@ -16,6 +16,9 @@ import { TxGate, type Gate } from './gate.js';
 import type { Statements } from './statements.js';
 import { SqliteInboxes } from './inboxes.js';
 import { SqliteEspEvents } from './esp-events.js';
+
+/** The contact-report kinds as an SQL list (the daily counts read both ranges of one index). */
+const REPORT_KINDS = CONTACT_REPORT_KINDS.map((k) => `'${k}'`).join(', ');
 
 export interface Ctx {
   s: Statements;
@@ -743,7 +746,7 @@ export class SqliteReports implements C.ReportRepo {
   daily(accountId: string, since: number): Promise<Array<{ day: string; kind: ContactReportKind; count: number }>> {
     // Two ranges of contact_reports_account_at (account, kind, at).
     const sql = `SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, kind, count(*) AS n
-                   FROM contact_reports WHERE account_id = ? AND kind IN ('complaint', 'unsubscribe') AND at >= ? GROUP BY 1, 2 ORDER BY 1, 2`;
+                   FROM contact_reports WHERE account_id = ? AND kind IN (${REPORT_KINDS}) AND at >= ? GROUP BY 1, 2 ORDER BY 1, 2`;
     return this.c.g.read(() => (this.c.cached(sql).all(accountId, since) as Array<{ day: string; kind: ContactReportKind; n: number }>).map((r) => ({ day: r.day, kind: r.kind, count: r.n })));
   }
 }
