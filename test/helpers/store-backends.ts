@@ -4,8 +4,9 @@
 // server started before its tests, every store closed and every directory removed after.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Store } from '../../src/store/contract.js';
+import { StoreError } from '../../src/store/contract.js';
 import { openPostgres } from '../../src/store/postgres/open.js';
 import { DB_FILE, openSqlite } from '../../src/store/sqlite/open.js';
 import { inCI, tmpDir } from './env.js';
@@ -72,4 +73,15 @@ export function storeBackends(testFile: string): StoreBackend[] {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   return backends;
+}
+
+/** The StoreError a store call must fail with (the contract says errors as data: its code). */
+export async function rejects(p: Promise<unknown>): Promise<StoreError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(StoreError);
+    return err as StoreError;
+  }
+  throw new Error('expected a StoreError');
 }

@@ -2,8 +2,7 @@
 // PostgreSQL: the same assertions on both.
 import { describe, expect, it } from 'vitest';
 import type { InboxBounceRow, NewInbox, Store } from '../../src/store/contract.js';
-import { StoreError } from '../../src/store/contract.js';
-import { storeBackends } from '../helpers/store-backends.js';
+import { rejects, storeBackends } from '../helpers/store-backends.js';
 
 const backends = storeBackends('test/store/contract-inboxes.test.ts');
 
@@ -39,16 +38,6 @@ const bounceRow = (over: Partial<InboxBounceRow> = {}): InboxBounceRow => ({
   receivedAt: JAN,
   ...over,
 });
-
-async function rejects(p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  }
-  throw new Error('expected a StoreError');
-}
 
 describe.each(backends)('store contract: inboxes on $name', (backend) => {
   let s: Store;

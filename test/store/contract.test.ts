@@ -16,6 +16,7 @@ import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { inCI, tmpDir } from '../helpers/env.js';
 import { postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
+import { rejects } from '../helpers/store-backends.js';
 
 interface Backend {
   name: 'sqlite' | 'postgres';
@@ -120,16 +121,6 @@ const failure = (deliveryId: number, over: Partial<FailureInput> = {}): FailureI
 });
 
 const account = (id: string) => ({ id, name: `Account ${id}`, tier: 'starter' as const, profile: 'default' as const, contactEmail: `Ops@${id}.Example` });
-
-async function rejects(p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  }
-  throw new Error('expected a StoreError');
-}
 
 // ---------------------------------------------------------------------------------------
 
