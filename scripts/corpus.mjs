@@ -7,7 +7,9 @@
 //      documented reply texts, scored the same way (scripts/corpus-score.mjs);
 //   3. harm-first checks for each part: records for addresses that did not fail, and false
 //      hard bounces. Counts for every part; file names only for dev and generated, never for
-//      validation (its messages stand for the unseen mail and are never read by a person).
+//      validation (its messages stand for the unseen mail and are never read by a person);
+//   4. the rule tables: how many entries, and on what ground each stands (a documented
+//      reference, or `seen:` in two or more families; a `seen:` naming fewer is listed).
 //
 // Runs dist/ (`npm run build` first). --json prints the figures as one JSON object.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -95,6 +97,16 @@ say('-- harm-first checks, generated corpus');
 harmLine('generated', gen);
 listHarms('generated', gen);
 
+// --- rule tables -----------------------------------------------------------------------------
+say();
+say('== rule tables (src/classifier: providers, reasons; src/parser/phrases.ts; status registry)');
+result.rules = await ruleInventory();
+const ri = result.rules;
+say(`classifier entries ${ri.classifier.total}: documented ${ri.classifier.documented}, seen in 2+ families ${ri.classifier.seen}, seen in fewer ${ri.classifier.thin.length}`);
+say(`parser phrases     ${ri.parser.total}: documented ${ri.parser.documented}, seen in 2+ families ${ri.parser.seen}, seen in fewer ${ri.parser.thin.length}`);
+say(`status codes       ${ri.statusCodes} (RFC 3463 / RFC 5248 registry)`);
+for (const t of [...ri.classifier.thin, ...ri.parser.thin]) say(`thin\t${t.id}\t${t.source}`);
+
 if (asJson) console.log(JSON.stringify(result));
 rmSync(tmp, { recursive: true, force: true });
 
@@ -105,4 +117,35 @@ function harmLine(name, s) {
 function listHarms(name, s) {
   for (const h of s.harms.notFailed) say(`not-failed\t${name}\t${h.file}\t${h.recipient}\t${h.kind}\t${h.rule ?? ''}`);
   for (const h of s.harms.falseHard) say(`false-hard\t${name}\t${h.file}\t${h.recipient}\tgot ${h.got}; expected ${h.expected}`);
+}
+
+/**
+ * Counts the table entries by their ground. A source is "seen" when it starts with `seen:`; it
+ * names two or more families when the list after the colon (parenthesised remarks left out) has
+ * a comma, " and " or a slash in it.
+ */
+async function ruleInventory() {
+  const { ruleEntries } = await import(join(root, 'dist/classifier/rules.js'));
+  const { STATUS_REGISTRY } = await import(join(root, 'dist/classifier/status.js'));
+  const phrases = await import(join(root, 'dist/parser/phrases.js'));
+  const tally = (entries) => {
+    const out = { total: 0, documented: 0, seen: 0, thin: [] };
+    for (const e of entries) {
+      out.total++;
+      const src = e.source.trim();
+      if (!/^seen:/i.test(src)) { out.documented++; continue; }
+      const families = src.slice(5).replace(/\([^)]*\)/g, '');
+      if (/,| and |\//.test(families)) out.seen++;
+      else out.thin.push({ id: e.id, source: src });
+    }
+    return out;
+  };
+  const parserEntries = Object.entries(phrases)
+    .filter(([, v]) => Array.isArray(v) && v.every((x) => x && typeof x.re === 'string' && typeof x.source === 'string'))
+    .flatMap(([name, list]) => list.map((x, i) => ({ id: `parser.${name}[${i}]`, source: x.source })));
+  return {
+    classifier: tally(ruleEntries()),
+    parser: tally(parserEntries),
+    statusCodes: STATUS_REGISTRY.length,
+  };
 }
