@@ -87,6 +87,13 @@ const CASES: Case[] = [
     rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.org', 'mailboxfull', false)],
     source: `bounce(8) text without its DSN part, quoted-printable: each "<address>: ... said:" block; ${UNKNOWN}; 452 4.2.2 mailbox full`,
   },
+  {
+    file: 'postfix/domain-size-auth.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [f('kijitora@nxdomain.example.jp', 'hostunknown', true), f('mikeneko@example.org', 'emailtoolarge', false), f('sabatora@gmail.example.com', 'authfailure', false)],
+    source: 'smtp(8) "Host or domain name not found" 5.4.4 (hostunknown); RFC 3463 X.3.4 message too big (emailtoolarge); Google 5.7.26 unauthenticated sender (authfailure)',
+  },
   { file: 'postfix/smtputf8-global-dsn.eml', kind: 'bounce', detector: 'rfc3464', rows: [f('j\u00fcrgen@b\u00fccher.example', 'userunknown', true)], source: `RFC 6533 message/global-delivery-status, utf-8 address type; ${UNKNOWN}` },
 
   // Sendmail
@@ -171,6 +178,13 @@ const CASES: Case[] = [
     source: 'Microsoft: 550 5.4.1 "Recipient address rejected: Access denied" (directory-based edge blocking: no such recipient)',
   },
   {
+    file: 'exchange2007/relay-denied.eml',
+    kind: 'bounce',
+    detector: 'exchange2007',
+    rows: [f('kijitora@example.jp', 'norelaying', false), f('mikeneko@example.org', 'userunknown', true)],
+    source: 'Microsoft: 5.7.54 "Unable to relay recipient in non-accepted domain" (norelaying, the sending side); 550 5.1.1 User unknown; the remote host named on its own line or before "#550"',
+  },
+  {
     file: 'exchange2007/queue-expired.eml',
     kind: 'bounce',
     detector: 'exchange2007',
@@ -211,7 +225,29 @@ const CASES: Case[] = [
   },
   { file: 'messagingserver/delayed.eml', kind: 'delay', detector: 'rfc3464', rows: [d('kijitora@example.jp')], source: '"Delivery has been delayed", Action: delayed' },
 
-  // fallback
+  // fallback: MTAs without a detector of their own
+  {
+    file: 'fallback/hmailserver.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'mailboxfull', false)],
+    source: `hMailServer: each address with its "Remote server replied:" reply (${UNKNOWN}; ${FULL}); the returned To is not a failure`,
+  },
+  {
+    file: 'fallback/mdaemon-transcript.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true)],
+    source: `MDaemon's session transcript: the refused "RCPT To:" (${UNKNOWN}); not the MAIL From sender, not postmaster in the help text`,
+  },
+  { file: 'fallback/kerio.eml', kind: 'bounce', detector: 'fallback', rows: [f('kijitora@example.jp', 'userunknown', true)], source: `Kerio Connect: the address, then "Remote server replied: 550 5.1.1 No such user" (${UNKNOWN})` },
+  {
+    file: 'fallback/quoted-original.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true)],
+    source: `an unknown MTA's "address: reply" line (${UNKNOWN}); the "> " quoted From/To/Cc of the original are not failures (#13 class 1)`,
+  },
   {
     file: 'fallback/windows-smtp-bare-list.eml',
     kind: 'bounce',

@@ -39,7 +39,9 @@ const MAILTO_LINE = /<mailto:([^\s<>@]{1,256}@[^\s<>]{1,256})>[ \t]*$/i;
 /** A line holding one address and nothing else (the administrators' section). */
 const BARE_ADDRESS = /^[ \t]*<?([^\s<>@]{1,256}@[^\s<>]{1,256}?)>?[ \t]*$/;
 /** The reply line after it. */
-const REPLY_LINE = /^[ \t]*(?:#?[245]\d\d[ -]|#[245]\.\d|Remote Server returned '|.{0,80}\bServer at .{1,255} returned ')/i;
+const REPLY_LINE = /^[ \t]*(?:[\w.-]{1,255}[ \t]+(?=#[245]))?(?:#?[245]\d\d[ -]|#[245]\.\d|Remote Server returned '|.{0,80}\bServer at .{1,255} returned ')/i;
+/** A host or domain name alone on its line (the remote server Exchange talked to). */
+const HOST_LINE = /^[ \t]*[a-z0-9](?:[a-z0-9-]{0,62}\.){1,20}[a-z0-9-]{1,63}\.?[ \t]*$/i;
 
 function isExchange(view: MailView): boolean {
   const h = view.headers;
@@ -75,8 +77,11 @@ function replyText(line: string): string {
     const rest = t.slice(q.index + q[0].length).trimEnd();
     return (rest.endsWith("'") ? rest.slice(0, -1) : rest).trim();
   }
-  const hashes = t.indexOf('##', 1);
-  return (hashes < 0 ? t : t.slice(0, hashes)).replace(/^#/, '').trim();
+  // "mx.example.jp #550 5.7.1 ... ##": the host before the code is not the reply
+  const hash = t.indexOf('#');
+  const from = hash > 0 && !/\s/.test(t.slice(0, hash).trim()) ? hash : 0;
+  const hashes = t.indexOf('##', from + 1);
+  return (hashes < 0 ? t.slice(from) : t.slice(from, hashes)).replace(/^#/, '').trim();
 }
 
 export function detectExchange2007(view: MailView): DetectorResult | null {
@@ -119,6 +124,10 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
     if (!a || !a.includes('@') || replies.has(a)) continue;
     let k = i + 1;
     while (k < lines.length && !lines[k].trim()) k++;
+    // Exchange 2010+ names the remote host (or the domain) on a line of its own between the
+    // address and "Remote Server returned '...'", or before the reply on the same line
+    // ("mx.example.jp #550 5.7.1 ... ##")
+    if (k + 1 < lines.length && HOST_LINE.test(lines[k]) && REPLY_LINE.test(lines[k + 1])) k++;
     if (k >= lines.length || !REPLY_LINE.test(lines[k])) continue;
     // Office 365 lists attempts newest first: the first one is the final answer
     replies.set(a, oneLine(replyText(lines[k])));
