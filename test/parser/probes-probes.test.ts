@@ -94,6 +94,20 @@ const CASES: Case[] = [
     rows: [f('kijitora@nxdomain.example.jp', 'hostunknown', true), f('mikeneko@example.org', 'emailtoolarge', false), f('sabatora@gmail.example.com', 'authfailure', false)],
     source: 'smtp(8) "Host or domain name not found" 5.4.4 (hostunknown); RFC 3463 X.3.4 message too big (emailtoolarge); Google 5.7.26 unauthenticated sender (authfailure)',
   },
+  {
+    file: 'postfix/dovecot-lmtp.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [f('kijitora@example.jp', 'mailboxfull', false), f('mikeneko@example.jp', 'userunknown', true)],
+    source: `Dovecot LMTP behind Postfix: 552 5.2.2 "Quota exceeded (mailbox for user is full)" at end of DATA (${FULL}); 550 5.1.1 "User doesn't exist" (${UNKNOWN})`,
+  },
+  {
+    file: 'postfix/no-enhanced-code.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.org', 'userunknown', true), f('sabatora@example.com', 'filtered', false)],
+    source: 'Status 5.0.0 with the command only in the text: "550 User unknown" / "Invalid recipient" at RCPT TO is a missing mailbox; the same words after end of DATA are a filter\'s (docs/classification.md: Sisimai\'s filtered)',
+  },
   { file: 'postfix/smtputf8-global-dsn.eml', kind: 'bounce', detector: 'rfc3464', rows: [f('j\u00fcrgen@b\u00fccher.example', 'userunknown', true)], source: `RFC 6533 message/global-delivery-status, utf-8 address type; ${UNKNOWN}` },
 
   // Sendmail
@@ -103,6 +117,20 @@ const CASES: Case[] = [
     detector: 'sendmail',
     rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'mailboxfull', false)],
     source: `${UNKNOWN}; 552 5.2.2 "Mailbox quota exceeded" (${FULL}); the returned To names one more address that did not fail`,
+  },
+  {
+    file: 'sendmail/local-user-and-host-unknown.eml',
+    kind: 'bounce',
+    detector: 'sendmail',
+    rows: [f('kijitora@sm.example.net', 'userunknown', true), f('mikeneko@nxdomain.example.jp', 'hostunknown', true)],
+    source: 'no Diagnostic-Code: Status 5.1.1 and sendmail\'s "User unknown" line; 5.1.2 "Host unknown (Name server: ...: host not found)" (RFC 3463 X.1.2)',
+  },
+  {
+    file: 'sendmail/sender-domain-refused.eml',
+    kind: 'bounce',
+    detector: 'sendmail',
+    rows: [f('kijitora@example.jp', 'rejected', false)],
+    source: 'RFC 3463 X.1.8 "bad sender\'s system address" at MAIL FROM (rejected, not hard); the sender named in the transcript is no recipient',
   },
   { file: 'sendmail/expired.eml', kind: 'bounce', detector: 'sendmail', rows: [f('kijitora@example.jp', 'expired', false)], source: `Status 4.4.7, "Deferred: Connection timed out", "could not be delivered for 5 days" (${NO_ANSWER})` },
   { file: 'sendmail/blocklisted.eml', kind: 'bounce', detector: 'sendmail', rows: [f('kijitora@example.jp', 'blocked', false)], source: `550 5.7.1 "listed at zen.spamhaus.org": ${DNSBL}` },
@@ -131,6 +159,13 @@ const CASES: Case[] = [
     source: 'Exim: "retry timeout exceeded" (expired); "Unrouteable address" and "all relevant MX records point to non-existent hosts" (RFC 3463 X.1.2, hostunknown)',
   },
   {
+    file: 'exim/lmtp-and-multiline-dsn.eml',
+    kind: 'bounce',
+    detector: 'exim',
+    rows: [f('kijitora@example.jp', 'mailboxfull', false), f('mikeneko@gmail.example.com', 'userunknown', true)],
+    source: `Exim's LMTP error "552 5.2.2 Quota exceeded" (${FULL}); Google's multi-line 550-5.1.1 beside the DSN part's generic 5.0.0`,
+  },
+  {
     file: 'exim/quota-retry-timeout.eml',
     kind: 'bounce',
     detector: 'exim',
@@ -140,6 +175,13 @@ const CASES: Case[] = [
   { file: 'exim/delay-two.eml', kind: 'delay', detector: 'exim', rows: [d('kijitora@example.jp'), d('mikeneko@example.org')], source: 'Exim\'s "has not yet been delivered" warning: both addresses delayed, none failed (#13 class 7)' },
 
   // qmail
+  {
+    file: 'qmail/ldap-quota-vpopmail.eml',
+    kind: 'bounce',
+    detector: 'qmail',
+    rows: [f('kijitora@mx.example.net', 'mailboxfull', false), f('mikeneko@mx.example.net', 'userunknown', true)],
+    source: 'qmail-ldap "mailfolder is over the allowed quota (#5.2.2)"; vpopmail "no mailbox here by that name (#5.1.1)"',
+  },
   {
     file: 'qmail/local-remote-dns.eml',
     kind: 'bounce',
@@ -200,6 +242,14 @@ const CASES: Case[] = [
     source: 'Exchange 2003 "<host #5.1.1>" and "#5.2.2"; the summary\'s To line names an address that did not fail',
   },
 
+  {
+    file: 'exchange2003/quoted-names.eml',
+    kind: 'bounce',
+    detector: 'exchange2003',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'mailboxfull', false)],
+    source: "Exchange 2003 \"'address' on date\" lines, \"<host #5.1.1 smtp;550 ...>\" and #5.2.2",
+  },
+
   // Domino, Courier, Messaging Server
   {
     file: 'domino/two-sections.eml',
@@ -223,9 +273,46 @@ const CASES: Case[] = [
     rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@ms.example.com', 'mailboxfull', false, 'mikeneko@example.com')],
     source: `${UNKNOWN}; "Over quota" 5.2.2 (${FULL}) with the rewritten address's Original-recipient as alias; the quoted header fields' addresses are not failures`,
   },
+  {
+    file: 'messagingserver/text-only.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.com', 'mailboxfull', false)],
+    source: `Messaging Server's text without its DSN part: each "Recipient address:" block with its "Diagnostic code:" (${UNKNOWN}; ${FULL}); the quoted To line is not a failure`,
+  },
+  {
+    file: 'courier/text-only.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'mailboxfull', false)],
+    source: `Courier's text without its DSN part: each "<address>:" block and its reply (${UNKNOWN}; ${FULL})`,
+  },
   { file: 'messagingserver/delayed.eml', kind: 'delay', detector: 'rfc3464', rows: [d('kijitora@example.jp')], source: '"Delivery has been delayed", Action: delayed' },
 
+  // RFC 3464 as gateways write it
+  {
+    file: 'rfc3464/base64-status-bracketed.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'mailboxfull', false)],
+    source: `a base64 delivery-status part, "<address>" and "Name <address>" Final-Recipients, a commented Status (${UNKNOWN}; ${FULL})`,
+  },
+  {
+    file: 'rfc3464/status-as-text-plain.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [f('kijitora@example.jp', 'userunknown', true), d('mikeneko@example.jp')],
+    source: 'the status fields in a text/plain part of multipart/report; one record failed, the other delayed (RFC 3464 Action per record)',
+  },
+
   // fallback: MTAs without a detector of their own
+  {
+    file: 'fallback/communigate.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'mailboxfull', false)],
+    source: `CommuniGate Pro "Failed to deliver to '<address>'" blocks: the SMTP module's 550 5.1.1 (${UNKNOWN}); the LOCAL module's "account is full (quota exceeded)"`,
+  },
   {
     file: 'fallback/hmailserver.eml',
     kind: 'bounce',
