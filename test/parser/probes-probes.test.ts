@@ -289,6 +289,36 @@ const CASES: Case[] = [
   },
   { file: 'messagingserver/delayed.eml', kind: 'delay', detector: 'rfc3464', rows: [d('kijitora@example.jp')], source: '"Delivery has been delayed", Action: delayed' },
 
+  // filters and appliances in front of the MTAs
+  {
+    file: 'amavis/spam-and-virus.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [f('kijitora@example.jp', 'spamdetected', false), f('mikeneko@example.jp', 'virusdetected', false)],
+    source: 'amavisd-new\'s responses "Reject, id=... - spam" and "- INFECTED: <virus>" (README.customize): the content, never the mailbox',
+  },
+  {
+    file: 'mailmarshal/affected-recipients.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'userunknown', true)],
+    source: `MailMarshal: every address under "The following recipients were affected:" with the reply above (${UNKNOWN}); the From and "Original Sender" are the sender, no recipient`,
+  },
+  {
+    file: 'surfcontrol/transcript.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'filtered', false)],
+    source: 'SurfControl: "550 <address>... No such user" with neither the SMTP command nor an enhanced code: by the label convention of docs/classification.md (Sisimai\'s filtered) not a proven missing mailbox; the returned To\'s other address is no recipient',
+  },
+  {
+    file: 'apachejames/message-details.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true)],
+    source: `Apache James: the address under "Failed recipient(s):" with its "Error message:" (${UNKNOWN}); the returned Cc is no recipient`,
+  },
+
   // RFC 3464 as gateways write it
   {
     file: 'rfc3464/base64-status-bracketed.eml',
