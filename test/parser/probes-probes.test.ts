@@ -108,6 +108,19 @@ const CASES: Case[] = [
     rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.org', 'userunknown', true), f('sabatora@example.com', 'filtered', false)],
     source: 'Status 5.0.0 with the command only in the text: "550 User unknown" / "Invalid recipient" at RCPT TO is a missing mailbox; the same words after end of DATA are a filter\'s (docs/classification.md: Sisimai\'s filtered)',
   },
+  {
+    file: 'postfix/policy-not-mailbox.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [
+      f('kijitora@example.jp', 'onhold|norelaying|rejected', false),
+      f('mikeneko@example.org', 'blocked|rejected|policyviolation|securityerror', false),
+      f('sabatora@example.com', 'norelaying', false),
+      f('neko@mta.example.net', 'mailererror', false),
+    ],
+    source:
+      '#13 class 2, never hard: a bare 551 names no forward path (RFC 5321 §3.4, no moved mailbox); X.7.1 "Access denied" is a policy (RFC 3463 §3.8); "Relay access denied" is norelaying; a local program\'s output (x-unix) is mailererror',
+  },
   { file: 'postfix/smtputf8-global-dsn.eml', kind: 'bounce', detector: 'rfc3464', rows: [f('j\u00fcrgen@b\u00fccher.example', 'userunknown', true)], source: `RFC 6533 message/global-delivery-status, utf-8 address type; ${UNKNOWN}` },
 
   // Sendmail
@@ -131,6 +144,13 @@ const CASES: Case[] = [
     detector: 'sendmail',
     rows: [f('kijitora@example.jp', 'rejected', false)],
     source: 'RFC 3463 X.1.8 "bad sender\'s system address" at MAIL FROM (rejected, not hard); the sender named in the transcript is no recipient',
+  },
+  {
+    file: 'sendmail/prog-mailer.eml',
+    kind: 'bounce',
+    detector: 'sendmail',
+    rows: [f('kijitora@sm.example.net', 'mailererror', false)],
+    source: 'prog mailer: X-Unix exit status 67 and "unknown mailer error 67"; the program\'s "Unknown user" is its output (#13 class 2)',
   },
   { file: 'sendmail/expired.eml', kind: 'bounce', detector: 'sendmail', rows: [f('kijitora@example.jp', 'expired', false)], source: `Status 4.4.7, "Deferred: Connection timed out", "could not be delivered for 5 days" (${NO_ANSWER})` },
   { file: 'sendmail/blocklisted.eml', kind: 'bounce', detector: 'sendmail', rows: [f('kijitora@example.jp', 'blocked', false)], source: `550 5.7.1 "listed at zen.spamhaus.org": ${DNSBL}` },
@@ -165,6 +185,7 @@ const CASES: Case[] = [
     rows: [f('kijitora@example.jp', 'mailboxfull', false), f('mikeneko@gmail.example.com', 'userunknown', true)],
     source: `Exim's LMTP error "552 5.2.2 Quota exceeded" (${FULL}); Google's multi-line 550-5.1.1 beside the DSN part's generic 5.0.0`,
   },
+  { file: 'exim/pipe-failed.eml', kind: 'bounce', detector: 'exim', rows: [f('kijitora@example.jp', 'mailererror', false)], source: 'Exim\'s pipe transport: "procmail: Unknown user" is the program\'s output, not a mailbox statement (#13 class 2)' },
   {
     file: 'exim/quota-retry-timeout.eml',
     kind: 'bounce',
