@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
+import { mailboxProblem } from '../../src/parser/smtp-text.js';
 import type { ParsedReport } from '../../src/report.js';
 import { fixturesDir } from '../helpers/env.js';
 
@@ -248,6 +249,13 @@ const CASES: Case[] = [
     source: 'Microsoft: 5.7.54 "Unable to relay recipient in non-accepted domain" (norelaying, the sending side); 550 5.1.1 User unknown; the remote host named on its own line or before "#550"',
   },
   {
+    file: 'exchange2007/imceaex-final-recipient.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [f('kijitora@example.com', 'userunknown', true)],
+    source: 'Microsoft: 5.1.1 RESOLVER.ADR.ExRecipNotFound; the IMCEAEX-encapsulated legacy DN in Final-Recipient is no mailbox: the Original-Recipient is the failed address (#13 class 1, mangled addresses)',
+  },
+  {
     file: 'exchange2007/queue-expired.eml',
     kind: 'bounce',
     detector: 'exchange2007',
@@ -414,4 +422,19 @@ describe('probes of the MTA families (fixtures/probes, fixtures/make-probes.mjs)
       if (c.kind === 'delay') expect(verdicts.every((v) => v.type === 'pending' && !v.hardbounce)).toBe(true);
     });
   }
+});
+
+describe('mailboxProblem: an IMCEA-encapsulated address is no mailbox (Exchange)', () => {
+  it.each([
+    ['imceaex-_o=exchangelabs_ou=exchange+20administrative+20group_cn=recipients_cn=0a1b-kijitora@jpnprd01.prod.outlook.com', 'an IMCEA-encapsulated non-SMTP address (Exchange)'],
+    ['imceax400-c=us;a=+20;p=example;o=mail;s=neko;@example.com', 'an IMCEA-encapsulated non-SMTP address (Exchange)'],
+    ['imceainvalid-kijitora@example.com', 'an IMCEA-encapsulated non-SMTP address (Exchange)'],
+    ['imcea@example.com', null],
+    ['imceaex@example.com', null],
+  ])('%s', (address, problem) => {
+    expect(mailboxProblem(address)).toBe(problem);
+  });
+  it('the Original-Recipient takes its place, with a warning', () => {
+    expect(probe('exchange2007/imceaex-final-recipient.eml').warnings.some((w) => w.includes('IMCEA') && w.includes('kijitora@example.com'))).toBe(true);
+  });
 });
