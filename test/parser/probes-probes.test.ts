@@ -186,6 +186,20 @@ const CASES: Case[] = [
     rows: [f('kijitora@example.jp', 'mailboxfull', false), f('mikeneko@gmail.example.com', 'userunknown', true)],
     source: `Exim's LMTP error "552 5.2.2 Quota exceeded" (${FULL}); Google's multi-line 550-5.1.1 beside the DSN part's generic 5.0.0`,
   },
+  {
+    file: 'exim/router-and-retry-texts.eml',
+    kind: 'bounce',
+    detector: 'exim',
+    rows: [f('kijitora@mx.example.net', 'hostunknown', true), f('mikeneko@example.org', 'expired', false), f('sabatora@example.com', 'expired', false)],
+    source: 'Exim: "Unrouteable address" (RFC 3463 X.1.2, hostunknown); "have been failing for a long time" and "retry time not reached ... after a long failure period" (gave up on unanswered hosts: expired)',
+  },
+  {
+    file: 'exim/unknown-local-part.eml',
+    kind: 'bounce',
+    detector: 'exim',
+    rows: [f('kijitora@example.jp', 'hostunknown', true), f('mikeneko@example.jp', 'userunknown', true)],
+    source: 'a remote Exim\'s answers to RCPT TO: "550 Unrouteable address" (hostunknown, as its own report says) and its router\'s "unknown local-part ... in domain ..." (userunknown)',
+  },
   { file: 'exim/pipe-failed.eml', kind: 'bounce', detector: 'exim', rows: [f('kijitora@example.jp', 'mailererror', false)], source: 'Exim\'s pipe transport: "procmail: Unknown user" is the program\'s output, not a mailbox statement (#13 class 2)' },
   {
     file: 'exim/quota-retry-timeout.eml',
