@@ -26,7 +26,7 @@ const probe = (path: string) => parseMessageSync(readFileSync(join(fixturesDir, 
  */
 interface Row {
   rcpt: string;
-  action: 'failed' | 'delayed';
+  action: 'failed' | 'delayed' | 'delivered' | 'relayed';
   reason: string;
   hard: boolean;
   alias?: string;
@@ -42,6 +42,8 @@ interface Case {
 
 const f = (rcpt: string, reason: string, hard: boolean, alias?: string): Row => ({ rcpt, action: 'failed', reason, hard, ...(alias ? { alias } : {}) });
 const d = (rcpt: string): Row => ({ rcpt, action: 'delayed', reason: '-', hard: false });
+/** A recipient the report says was delivered or relayed (RFC 3464 §2.3.3): no failure. */
+const ok = (rcpt: string, action: 'delivered' | 'relayed'): Row => ({ rcpt, action, reason: 'delivered', hard: false });
 
 const UNKNOWN = 'RFC 3463 X.1.1 "bad destination mailbox address" (userunknown, hard)';
 const FULL = 'RFC 3463 X.2.2 "mailbox full" (mailboxfull, not hard)';
@@ -152,6 +154,13 @@ const CASES: Case[] = [
     detector: 'sendmail',
     rows: [f('kijitora@sm.example.net', 'mailererror', false)],
     source: 'prog mailer: X-Unix exit status 67 and "unknown mailer error 67"; the program\'s "Unknown user" is its output (#13 class 2)',
+  },
+  {
+    file: 'sendmail/failed-beside-delivered.eml',
+    kind: 'bounce',
+    detector: 'sendmail',
+    rows: [f('kijitora@example.jp', 'userunknown', true), ok('mikeneko@sm.example.net', 'delivered'), ok('sabatora@example.org', 'relayed')],
+    source: `${UNKNOWN}; the delivered and relayed records (RFC 3464 §2.3.3 Action, NOTIFY=SUCCESS of RFC 3461) are no failures`,
   },
   { file: 'sendmail/expired.eml', kind: 'bounce', detector: 'sendmail', rows: [f('kijitora@example.jp', 'expired', false)], source: `Status 4.4.7, "Deferred: Connection timed out", "could not be delivered for 5 days" (${NO_ANSWER})` },
   { file: 'sendmail/blocklisted.eml', kind: 'bounce', detector: 'sendmail', rows: [f('kijitora@example.jp', 'blocked', false)], source: `550 5.7.1 "listed at zen.spamhaus.org": ${DNSBL}` },
@@ -434,6 +443,8 @@ describe('probes of the MTA families (fixtures/probes, fixtures/make-probes.mjs)
       expect(got).toEqual(c.rows);
       // a delay notice is never a failure (#13 class 7)
       if (c.kind === 'delay') expect(verdicts.every((v) => v.type === 'pending' && !v.hardbounce)).toBe(true);
+      // nor is a delivered or relayed record
+      expect(verdicts.filter((v) => v.action === 'delivered' || v.action === 'relayed').every((v) => v.type === 'none')).toBe(true);
     });
   }
 });
