@@ -279,6 +279,13 @@ const CASES: Case[] = [
     source: 'Microsoft: 5.1.1 RESOLVER.ADR.ExRecipNotFound; the IMCEAEX-encapsulated legacy DN in Final-Recipient is no mailbox: the Original-Recipient is the failed address (#13 class 1, mangled addresses)',
   },
   {
+    file: 'exchange2007/restricted-group.eml',
+    kind: 'bounce',
+    detector: 'exchange2007',
+    rows: [f('allstaff@corp.example.com', 'securityerror|rejected|blocked|policyviolation', false)],
+    source: 'Microsoft: 5.7.1 RESOLVER.RST.AuthRequired, a group open only to its organization or allowed senders: a refusal of the sender, no missing mailbox, no challenge',
+  },
+  {
     file: 'exchange2007/queue-expired.eml',
     kind: 'bounce',
     detector: 'exchange2007',
@@ -388,6 +395,13 @@ const CASES: Case[] = [
   },
 
   // fallback: MTAs without a detector of their own
+  {
+    file: 'fallback/allowed-senders-refusal.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('allstaff@example.com', 'blocked|rejected|securityerror|policyviolation', false)],
+    source: 'a 550 5.7.1 refusal naming the "allowed senders list": a failure (RFC 3463 X.7.1 policy), never a challenge/response request (#13 class 7 read the other way)',
+  },
   {
     file: 'fallback/communigate.eml',
     kind: 'bounce',
