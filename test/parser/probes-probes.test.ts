@@ -403,6 +403,13 @@ const CASES: Case[] = [
     source: 'a 550 5.7.1 refusal naming the "allowed senders list": a failure (RFC 3463 X.7.1 policy), never a challenge/response request (#13 class 7 read the other way)',
   },
   {
+    file: 'fallback/reason-for-the-problem.eml',
+    kind: 'bounce',
+    detector: 'fallback',
+    rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'mailboxfull', false)],
+    source: `"The following message to <address> was undeliverable. The reason for the problem:" with the remote reply quoted (${UNKNOWN}; ${FULL})`,
+  },
+  {
     file: 'fallback/communigate.eml',
     kind: 'bounce',
     detector: 'fallback',
