@@ -30,3 +30,4 @@ export const YANDEX = 'Yandex Mail: SMTP error replies (yandex.com/support/mail)
 export const COMCAST = 'Comcast: SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)';
 export const QQ = 'Tencent QQ Mail: bounce help (service.mail.qq.com)';
 export const NETEASE = 'NetEase 163/126: bounce codes help (mail.163.com/help)';
+export const AMAVIS = 'amavisd-new: the SMTP responses of its destiny settings ("554 5.7.0 Reject, id=<id> - INFECTED: <virus name>", README.customize)';

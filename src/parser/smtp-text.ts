@@ -362,6 +362,9 @@ export function codeReader(): (text: string | null | undefined) => FailureCodes 
   };
 }
 
+/** Exchange's encapsulation prefix of a non-SMTP address: IMCEA + the address type + '-'. */
+const IMCEA = /^imcea[a-z0-9]{1,12}-/i;
+
 /** RFC 5322 §3.2.3 atext, plus '.' (dot-atom); non-ASCII is allowed separately (RFC 6531). */
 const ATEXT = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~.".split('').map((c) => c.charCodeAt(0)));
 
@@ -378,6 +381,11 @@ const ATEXT = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
  *   domain       two or more labels of letters, digits, '-' or UTF-8, no empty label, no
  *                label starting or ending with '-'; or an address literal `[...]` (RFC 5321
  *                §4.1.3)
+ *   not          an IMCEA-encapsulated address (`IMCEAEX-_o=...-name@host`, `IMCEAX400-...`,
+ *                `IMCEAINVALID-...`): Exchange wraps a non-SMTP address (a legacy Exchange DN,
+ *                X.400, Notes) in this form to carry it over SMTP; it is an internal name,
+ *                not a mailbox anyone mailed (Exchange NDRs put it in Final-Recipient, beside
+ *                the Original-Recipient the sender used)
  */
 export function mailboxProblem(address: string): string | null {
   const at = address.lastIndexOf('@');
@@ -386,6 +394,7 @@ export function mailboxProblem(address: string): string | null {
   if (address.length > 320) return 'longer than 320 characters';
   const local = address.slice(0, at);
   const domain = address.slice(at + 1);
+  if (IMCEA.test(local)) return 'an IMCEA-encapsulated non-SMTP address (Exchange)';
   if (local.charCodeAt(0) === 34) {
     // a quoted string: one pair of quotes, nothing after the closing one
     if (local.length < 3 || local.charCodeAt(local.length - 1) !== 34 || /(?<!\\)"/.test(local.slice(1, -1))) return 'broken quoted local part';

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GODADDY, SISIMAI } from '../sources.js';
+import { AMAVIS, GODADDY, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const AV = 'seen: Exim (av_scanner), amavisd-new, ClamAV milter';
@@ -19,5 +19,6 @@ export const virusdetected: ReasonTable = {
     p('malware found', AV),
     p('message contains malicious', SISIMAI),
     p('virus * rejected', AV, '550 5.7.0 Virus Win32.X was found and rejected'),
+    p('reject, id=* - infected:', AMAVIS, '554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature'),
   ],
 };

@@ -442,6 +442,22 @@ function proseDiagnostic(prose: Prose, address: string): string | null {
 }
 
 /**
+ * The report's one remote reply on a line of its own ("550 5.1.1 User unknown": an RFC 5321
+ * reply code of class 4 or 5 leading the line), before the returned copy; null when it has
+ * none or several (then no single line speaks for every address). Bounded: the first 400 lines.
+ */
+function soleReplyLine(lines: Lines, end: number): string | null {
+  let found: string | null = null;
+  for (let i = 0; i < end && i < 400; i++) {
+    const l = lines.lines[i];
+    if (!/^[ \t]*[45]\d\d[ -][ \t]*\S/.test(l.length > 1000 ? l.slice(0, 1000) : l)) continue;
+    if (found !== null) return null;
+    found = oneLine(l.length > 1000 ? l.slice(0, 1000) : l);
+  }
+  return found;
+}
+
+/**
  * Form-style notices put the cause on a labelled line of the same block as the address
  * ("reject reason: Mailbox full" above "target mail address: x@y"). When the address's own
  * text carries no SMTP code, the block's reason line (up to 3 lines either side, no blank line
@@ -646,10 +662,14 @@ export function detectFallback(view: MailView): DetectorResult | null {
   // (a list entry's previous address shares its text and command)
 
   let prose: Prose | null = null;
+  let sole: string | null | undefined;
   const recipients: RecipientReport[] = cands.map((c) => {
-    // a list entry says only that the address failed: the report's prose may say why
+    // a list entry says only that the address failed: the report's one reply line says why
+    // (MailMarshal: "Could not be delivered because of" / "550 5.1.1 User unknown" above "The
+    // following recipients were affected:"), else the report's prose may
     const stated = c.text && statesFailure(c.text) ? c.text : null;
-    const diag = stated ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
+    if (!stated && sole === undefined) sole = soleReplyLine(lines, end);
+    const diag = stated ?? sole ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
       action: delayed && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
       status: findStatusCode(diag),
