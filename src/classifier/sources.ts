@@ -30,3 +30,6 @@ export const YANDEX = 'Yandex Mail: SMTP error replies (yandex.com/support/mail)
 export const COMCAST = 'Comcast: SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)';
 export const QQ = 'Tencent QQ Mail: bounce help (service.mail.qq.com)';
 export const NETEASE = 'NetEase 163/126: bounce codes help (mail.163.com/help)';
+// Round 5 (issue #13, providers)
+export const OUTLOOKCOM = 'Outlook.com postmaster: troubleshooting and error codes (sendersupport.olc.protection.outlook.com/pm/troubleshooting.aspx)';
+export const GMX = 'GMX / WEB.DE postmaster: error messages (postmaster.gmx.net/en/error-messages)';

@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, COMCAST, COX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import { APPLE, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -172,5 +172,18 @@ export const netease: Provider = {
     },
     { id: 'rbl', reason: 'blocked', phrases: [p('dt:rbl', NETEASE + ' (sending IP on a block list)')] },
     { id: 'spf', reason: 'authfailure', phrases: [p('mi:spf', NETEASE + ' (SPF check failed)')] },
+  ],
+};
+
+/** GMX and WEB.DE (1&1 mail): "554-Transaction failed / 554-Reject due to policy restrictions." */
+export const gmx: Provider = {
+  id: 'gmx',
+  name: 'GMX / WEB.DE',
+  source: GMX,
+  rules: [
+    {
+      id: 'policy', reason: 'policyviolation',
+      phrases: [p('reject due to policy restrictions', GMX, '554-Transaction failed 554-Reject due to policy restrictions.')],
+    },
   ],
 };
