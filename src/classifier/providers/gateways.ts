@@ -84,3 +84,26 @@ export const messagelabs: Provider = {
   hosts: ['messagelabs.com'],
   rules: [{ id: 'invalid-recipient-542', reason: 'userunknown', reply: [542], exampleContext: { replyCode: 542 } }],
 };
+
+/**
+ * Mimecast wordings no other product writes: they speak for Mimecast wherever the reply is
+ * quoted (an NDR of a relaying server names no Mimecast host). "Envelope blocked" refuses the
+ * sender's address by a block policy.
+ */
+export const mimecastWording: Provider = {
+  id: 'mimecast-wording',
+  name: 'Mimecast (its own wordings, any host)',
+  source: MIMECAST,
+  rules: [
+    {
+      id: 'envelope-blocked', reason: 'rejected',
+      phrases: [
+        p(
+          'administrative prohibition - envelope blocked',
+          MIMECAST + ' (550 envelope blocked)',
+          '550 Administrative prohibition - envelope blocked - https://community.mimecast.com/docs/DOC-1369#550',
+        ),
+      ],
+    },
+  ],
+};

@@ -4,7 +4,7 @@ import { google } from './google.js';
 import { exchangeLegacy, microsoft, outlookcom } from './microsoft.js';
 import { aol, yahoo, yahooHosts } from './yahoo.js';
 import { apple, comcast, cox, coxHosts, gmx, godaddy, netease, orange, spectrum, tonline, yandex } from './isps.js';
-import { messagelabs, mimecast, zoho } from './gateways.js';
+import { messagelabs, mimecast, mimecastWording, zoho } from './gateways.js';
 import { docomo, families, powermta, vendors } from './vendors.js';
 import type { Provider } from './provider.js';
 
@@ -14,5 +14,5 @@ export const PROVIDERS: readonly Provider[] = [
   powermta, families, vendors, exchangeLegacy, microsoft, google, yahoo, yahooHosts, aol, apple, cox, coxHosts, spectrum,
   godaddy, orange, comcast, tonline, yandex, netease, mimecast, zoho, messagelabs, docomo,
   // round 5 (issue #13)
-  outlookcom, gmx,
+  outlookcom, gmx, mimecastWording,
 ];

@@ -183,7 +183,8 @@ export const gmx: Provider = {
   rules: [
     {
       id: 'policy', reason: 'policyviolation',
-      phrases: [p('reject due to policy restrictions', GMX, '554-Transaction failed 554-Reject due to policy restrictions.')],
+      // without "Reject": OpenSMTPD glues a multi-line reply's lines ("failedReject due to ...")
+      phrases: [p('due to policy restrictions', GMX, '554-Transaction failed 554-Reject due to policy restrictions.')],
     },
   ],
 };
