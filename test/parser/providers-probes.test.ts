@@ -55,6 +55,27 @@ const PROBES: Probe[] = [
     records: ['kijitora@example.net delayed expired soft'],
     why: '"** Delivery incomplete **", Action: delayed (RFC 3464): a delay, never a failure',
   },
+  {
+    file: 'gmail-current-domain-not-found.eml', kind: 'bounce', detector: 'gmail',
+    records: ['kijitora@nonexistent.example failed hostunknown hard'],
+    why: 'the address only in "wasn\'t delivered to X because the domain ... couldn\'t be found"; NXDOMAIN is an unknown host (RFC 3463 X.1.2)',
+  },
+  {
+    file: 'gmail-current-message-blocked.eml', kind: 'bounce', detector: 'gmail',
+    records: ['kijitora@example.net failed spamdetected soft'],
+    why: '"** Message blocked **": the remote refusal of the content as spam; the address is not bad',
+  },
+  {
+    file: 'gmail-classic-dns-error.eml', kind: 'bounce', detector: 'gmail',
+    records: ['kijitora@nonexistent.example failed hostunknown hard'],
+    why: 'a tab-indented address; Google\'s own "DNS Error: ... Domain name not found" is an unknown host',
+  },
+  // Zoho Mail
+  {
+    file: 'zoho-two-invalid.eml', kind: 'bounce', detector: 'fallback',
+    records: ['kijitora@example.co.jp failed filtered soft', 'mikeneko@example.co.jp failed mailboxfull soft'],
+    why: 'each "<address> Invalid Address, ERROR_CODE" line, not the returned To/Cc below it; a bare "mailbox unavailable" naming no command is filtered (the labels\' convention, docs/classification.md), 5.2.2 is full',
+  },
   // Google Groups
   {
     file: 'googlegroups-post-refused.eml', kind: 'bounce', detector: 'googlegroups',
@@ -120,6 +141,21 @@ const PROBES: Probe[] = [
     file: 'auto-reply-not-monitored.eml', kind: 'auto_reply', detector: 'auto-reply',
     records: ['support@example.net - vacation soft'],
     why: 'X-Autoreply: "no longer monitored" is still an auto-reply, not a dead mailbox; the help address is no record',
+  },
+  {
+    file: 'auto-reply-mailbox-full-words.eml', kind: 'auto_reply', detector: 'auto-reply',
+    records: ['kijitora@example.com - vacation soft'],
+    why: '"Automatic reply:" from a person whose text says "my mailbox is full": the person\'s words, not an MTA\'s (RFC 3834)',
+  },
+  {
+    file: 'auto-reply-subject-rejected.eml', kind: 'auto_reply', detector: 'auto-reply',
+    records: ['kijitora@example.com - vacation soft'],
+    why: '"Automatic reply: Your payment was rejected": the rest of the subject is the original\'s (RFC 3834 §3.1.5)',
+  },
+  {
+    file: 'auto-reply-german.eml', kind: 'auto_reply', detector: 'auto-reply',
+    records: ['kijitora@example.de - vacation soft'],
+    why: '"Abwesenheitsnotiz", ISO-8859-1 quoted-printable, no Auto-Submitted field',
   },
 ];
 
