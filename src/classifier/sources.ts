@@ -33,3 +33,5 @@ export const NETEASE = 'NetEase 163/126: bounce codes help (mail.163.com/help)';
 // Round 5 (issue #13, providers)
 export const OUTLOOKCOM = 'Outlook.com postmaster: troubleshooting and error codes (sendersupport.olc.protection.outlook.com/pm/troubleshooting.aspx)';
 export const GMX = 'GMX / WEB.DE postmaster: error messages (postmaster.gmx.net/en/error-messages)';
+export const MAILRU = 'Mail.ru postmaster: SMTP replies (help.mail.ru/developers/mailing_rules/smtp)';
+export const ATT = 'AT&T postmaster: error codes and block notices (abuse_rbl@abuse-att.net)';

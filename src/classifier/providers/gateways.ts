@@ -45,6 +45,8 @@ export const mimecast: Provider = {
     { id: 'ip-blocked', reason: 'blocked', phrases: [p('ip temporarily blacklisted', MIMECAST), p('sender address blocked', MIMECAST)] },
     { id: 'security-policies', reason: 'policyviolation', phrases: [p('email rejected due to security policies', MIMECAST)] },
     { id: 'size', reason: 'emailtoolarge', phrases: [p('maximum email size exceeded', MIMECAST)] },
+    // round 5 (issue #13): Mimecast's own temporary fault
+    { id: 'internal', reason: 'systemerror', phrases: [p('internal resources are temporarily unavailable', MIMECAST)] },
     { id: 'relay', reason: 'norelaying', phrases: [p('open relay not allowed', MIMECAST), p('open relay is not allowed', MIMECAST)] },
   ],
 };
