@@ -35,3 +35,4 @@ export const OUTLOOKCOM = 'Outlook.com postmaster: troubleshooting and error cod
 export const GMX = 'GMX / WEB.DE postmaster: error messages (postmaster.gmx.net/en/error-messages)';
 export const MAILRU = 'Mail.ru postmaster: SMTP replies (help.mail.ru/developers/mailing_rules/smtp)';
 export const ATT = 'AT&T postmaster: error codes and block notices (abuse_rbl@abuse-att.net)';
+export const AMAZONSES = 'Amazon SES Developer Guide: notification contents (bounce types and sub-types, delayType)';

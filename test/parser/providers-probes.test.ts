@@ -114,6 +114,21 @@ const PROBES: Probe[] = [
     records: ['mikeneko@example.net - feedback soft'],
     why: 'complainedRecipients only, not the other destination',
   },
+  {
+    file: 'ses-bounce-subtypes.eml', kind: 'bounce', detector: 'amazonses',
+    records: ['kijitora@example.com failed suppressed soft'],
+    why: 'bounceSubType Suppressed: SES sent nothing, the address is on its suppression list (SES Developer Guide, bounce types); its note "history of bouncing as an invalid address" is no remote refusal',
+  },
+  {
+    file: 'ses-bounce-noemail.eml', kind: 'bounce', detector: 'amazonses',
+    records: ['kijitora@example.com failed userunknown hard'],
+    why: 'Permanent/NoEmail with no remote text: SES says the address does not exist (as the ESP intake reads it, src/esp/ses.ts)',
+  },
+  {
+    file: 'ses-bounce-transient-mailboxfull.eml', kind: 'bounce', detector: 'amazonses',
+    records: ['kijitora@example.com failed mailboxfull soft'],
+    why: 'Transient/MailboxFull with no remote text: mailbox full, the address stays',
+  },
   // Mail.ru
   {
     file: 'mailru-two-failed.eml', kind: 'bounce', detector: 'fallback',
@@ -125,6 +140,17 @@ const PROBES: Probe[] = [
     file: 'gmx-two-own-reasons.eml', kind: 'bounce', detector: 'einsundeins',
     records: ['kijitora@example.de failed userunknown hard', 'mikeneko@example.de failed spamdetected soft'],
     why: "each address with its own reply; the returned header block's Cc is no failure",
+  },
+  // KDDI au (EZweb), BIGLOBE
+  {
+    file: 'ezweb-two-recipients.eml', kind: 'bounce', detector: 'ezweb',
+    records: ['kijitora@ezweb.ne.jp failed userunknown hard', 'mikeneko@ezweb.ne.jp failed userunknown hard'],
+    why: 'each "Recipient:" block with its RCPT transcript; not the returned Cc',
+  },
+  {
+    file: 'biglobe-two-addresses.eml', kind: 'bounce', detector: 'biglobe',
+    records: ['kijitora@mxr.biglobe.ne.jp failed mailboxfull soft', 'mikeneko@mxr.biglobe.ne.jp failed mailboxfull soft'],
+    why: 'every listed address shares the one "Non-delivered information" (mailbox over its limit)',
   },
   // ARF (RFC 5965) and auto-replies (RFC 3834)
   {

@@ -137,14 +137,17 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
         }
         diag = oneLine(diag) || null;
       }
+      const remoteText = !!diag;
       if (!diag && (bounceType || subType)) {
         // no remote text (suppression list, SES's own verdict): SES's classification is all there is
         diagType = 'x-amazonses';
         diag = `${bounceType ?? 'Undetermined'} bounce: ${subType ?? 'Undetermined'}`;
       }
       const action: DsnAction = str(r['action'])?.toLowerCase() === 'delayed' ? 'delayed' : 'failed';
+      const category = sesCategory('bounce', subType, remoteText);
       recipients.push(
         newRecipient(addr, {
+          ...(category ? { vendorCategory: category } : {}),
           action,
           status: parseStatus(str(r['status'])) ?? findStatusCode(diag),
           replyCode: findReplyCode(diag),
@@ -206,12 +209,15 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
         }
         diag = oneLine(diag) || null;
       }
+      const remoteText = !!diag;
       if (!diag && delayType) {
         diagType = 'x-amazonses';
         diag = `Delivery delay: ${delayType}`;
       }
+      const category = sesCategory('delay', delayType, remoteText);
       recipients.push(
         newRecipient(addr, {
+          ...(category ? { vendorCategory: category } : {}),
           action: 'delayed',
           status: parseStatus(str(r['status'])) ?? findStatusCode(diag),
           replyCode: findReplyCode(diag),
@@ -248,6 +254,19 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
   // of mail.destination for failed ones (issue #13, harm class 1).
   if (SES_OTHER_EVENTS.has(type)) return { kind: 'unknown', recipients: [], original };
   return null;
+}
+
+/**
+ * SES's own classification as a vendor category (`amazonses:noemail`, `amazonses-delay:ipfailure`;
+ * the classifier's table is providers/amazon.ts): given when the remote server's words are
+ * missing, and always for the suppression lists (SES sent nothing: its verdict is the only one).
+ */
+function sesCategory(event: 'bounce' | 'delay', subType: string | null, remoteText: boolean): string | null {
+  if (!subType) return null;
+  const t = subType.toLowerCase();
+  const suppression = event === 'bounce' && (t === 'suppressed' || t === 'onaccountsuppressionlist');
+  if (remoteText && !suppression) return null;
+  return `${event === 'bounce' ? 'amazonses' : 'amazonses-delay'}:${t}`;
 }
 
 const SES_OTHER_EVENTS = new Set(['send', 'reject', 'open', 'click', 'rendering failure', 'renderingfailure', 'subscription']);
