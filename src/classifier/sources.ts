@@ -36,3 +36,4 @@ export const GMX = 'GMX / WEB.DE postmaster: error messages (postmaster.gmx.net/
 export const MAILRU = 'Mail.ru postmaster: SMTP replies (help.mail.ru/developers/mailing_rules/smtp)';
 export const ATT = 'AT&T postmaster: error codes and block notices (abuse_rbl@abuse-att.net)';
 export const AMAZONSES = 'Amazon SES Developer Guide: notification contents (bounce types and sub-types, delayType)';
+export const FACEBOOK = 'Facebook postmaster: SMTP response codes (postmaster.facebook.com/response_codes)';

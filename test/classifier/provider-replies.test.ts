@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import {
-  APPLE, ATT, COMCAST, COX, DOCOMO, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
+  APPLE, ATT, COMCAST, COX, DOCOMO, FACEBOOK, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
   PROOFPOINT, QQ, SPECTRUM, TONLINE, YAHOO, YANDEX, ZOHO,
 } from '../../src/classifier/sources.js';
 import { parseMessageSync } from '../../src/parser/index.js';
@@ -193,6 +193,13 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [APPLE, 'userunknown', '5.1.1', 'mx.icloud.com', "550 5.1.1 unknown or illegal alias: kijitora@icloud.com"],
   [YAHOO, 'blocked', '5.7.1', 'mta7.am0.yahoodns.net', "553 5.7.1 [BL22] Connections not accepted from IP addresses on Spamhaus PBL; see https://postmaster.yahooinc.com/error-codes"],
   [YAHOO, 'userunknown', '5.1.1', 'mta7.am0.yahoodns.net', "550 5.1.1 <kijitora@yahoo.com>: Recipient address rejected: User unknown"],
+  [FACEBOOK, 'userunknown', '5.1.1', 'mx.facebook.com', "550 5.1.1 RCP-P1 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#rcp"],
+  [FACEBOOK, 'filtered', '5.1.1', 'mx.facebook.com', "550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#rcp"],
+  [FACEBOOK, 'suspend', '4.2.1', 'mx.facebook.com', "450 4.2.1 RCP-T4 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#rcp"],
+  [FACEBOOK, 'blocked', '5.7.1', 'mx.facebook.com', "554 5.7.1 POL-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#pol"],
+  [FACEBOOK, 'requireptr', '5.7.1', 'mx.facebook.com', "550 5.7.1 DNS-P3 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#dns"],
+  [FACEBOOK, 'ratelimited', '4.7.1', 'mx.facebook.com', "421 4.7.1 CON-T3 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#con"],
+  [FACEBOOK, 'emailtoolarge', '5.3.4', 'mx.facebook.com', "552 5.3.4 MSG-P1 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#msg"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

@@ -1,6 +1,7 @@
 // The provider convention tables, in the order they are consulted: the reporting MTA's own
 // classification first, then fixed product wordings, then receiving providers.
 import { amazonses } from './amazon.js';
+import { facebook } from './facebook.js';
 import { google } from './google.js';
 import { exchangeLegacy, microsoft, outlookcom } from './microsoft.js';
 import { aol, yahoo, yahooHosts } from './yahoo.js';
@@ -15,5 +16,5 @@ export const PROVIDERS: readonly Provider[] = [
   powermta, families, vendors, exchangeLegacy, microsoft, google, yahoo, yahooHosts, aol, apple, cox, coxHosts, spectrum,
   godaddy, orange, comcast, tonline, yandex, netease, mimecast, zoho, messagelabs, docomo,
   // round 5 (issue #13)
-  outlookcom, gmx, mimecastWording, amazonses,
+  outlookcom, gmx, mimecastWording, amazonses, facebook,
 ];
