@@ -76,6 +76,11 @@ const PROBES: Probe[] = [
     records: ['kijitora@example.co.jp failed filtered soft', 'mikeneko@example.co.jp failed mailboxfull soft'],
     why: 'each "<address> Invalid Address, ERROR_CODE" line, not the returned To/Cc below it; a bare "mailbox unavailable" naming no command is filtered (the labels\' convention, docs/classification.md), 5.2.2 is full',
   },
+  {
+    file: 'gmail-current-delay-text-only.eml', kind: 'delay', detector: 'gmail',
+    records: ['kijitora@example.net delayed mailboxfull soft'],
+    why: 'a delay notice naming the address only in "temporary problem delivering your message to X."; the reply (Google OverQuotaTemp, 4.2.2) is the cause; before, the text fallback read it as expired',
+  },
   // Google Groups
   {
     file: 'googlegroups-post-refused.eml', kind: 'bounce', detector: 'googlegroups',
