@@ -31,3 +31,10 @@ export const COMCAST = 'Comcast: SMTP error codes (postmaster.comcast.net/smtp-e
 export const QQ = 'Tencent QQ Mail: bounce help (service.mail.qq.com)';
 export const NETEASE = 'NetEase 163/126: bounce codes help (mail.163.com/help)';
 export const AMAVIS = 'amavisd-new: the SMTP responses of its destiny settings ("554 5.7.0 Reject, id=<id> - INFECTED: <virus name>", README.customize)';
+// Round 5 (issue #13, providers)
+export const OUTLOOKCOM = 'Outlook.com postmaster: troubleshooting and error codes (sendersupport.olc.protection.outlook.com/pm/troubleshooting.aspx)';
+export const GMX = 'GMX / WEB.DE postmaster: error messages (postmaster.gmx.net/en/error-messages)';
+export const MAILRU = 'Mail.ru postmaster: SMTP replies (help.mail.ru/developers/mailing_rules/smtp)';
+export const ATT = 'AT&T postmaster: error codes and block notices (abuse_rbl@abuse-att.net)';
+export const AMAZONSES = 'Amazon SES Developer Guide: notification contents (bounce types and sub-types, delayType)';
+export const FACEBOOK = 'Facebook postmaster: SMTP response codes (postmaster.facebook.com/response_codes)';

@@ -169,6 +169,9 @@ export function reasonOfStatus(status: string | null): { reason: Reason; id: str
 const PRECISE = new Set([
   '1.1', '1.2', '1.6', '1.10', '2.2', '2.3', '3.4', '4.7', '7.13', '7.17', '7.18',
   '7.20', '7.21', '7.22', '7.23', '7.24', '7.25', '7.26', '7.28', '7.29', '7.30',
+  // the sender's own address (RFC 3463 X.1.7, X.1.8): "550 5.1.8 Access denied, bad outbound
+  // sender" (Microsoft's NDR reference) is the sender refused, not a block of its IP
+  '1.7', '1.8',
 ]);
 
 /** True when the status is one of the precise codes above. */

@@ -34,9 +34,14 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // (measured at this commit: all three right 99.47 % (567/570; the 3 misses are status only),
 // recipients 100 %, reason 100 %, hardbounce 100 %; 0 records for addresses that did not
 // fail, 0 false hard bounces. Round 1: 88.8 % of 573 rows, 5 false hard bounces)
-const GENERATED = { all: 99.4, recipient: 100, reason: 100, hardbounce: 100 };
+// Round 5 (providers helper): regenerated with 15 more documented replies (637 rows, 561
+// files): 99.37 % (633/637), the 4 misses status only (Sendmail's "Status: 4.2.0" on delay
+// notices for a 421 to MAIL FROM, now 3 rows of the old kind and 1 of the new TLS-required case;
+// Sendmail's 5.1.1 for Cisco's "#5.1.0"). Letting the server's subject beat Sendmail's X.2.0 in
+// preferStatus fixed them but lost a validation row: left alone.
+const GENERATED = { all: 99.3, recipient: 100, reason: 100, hardbounce: 100 };
 const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
-const GENERATED_MIN_FILES = 450;
+const GENERATED_MIN_FILES = 520;
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const generated = join(repo, 'fixtures/generated');

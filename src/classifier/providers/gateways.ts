@@ -45,6 +45,8 @@ export const mimecast: Provider = {
     { id: 'ip-blocked', reason: 'blocked', phrases: [p('ip temporarily blacklisted', MIMECAST), p('sender address blocked', MIMECAST)] },
     { id: 'security-policies', reason: 'policyviolation', phrases: [p('email rejected due to security policies', MIMECAST)] },
     { id: 'size', reason: 'emailtoolarge', phrases: [p('maximum email size exceeded', MIMECAST)] },
+    // round 5 (issue #13): Mimecast's own temporary fault
+    { id: 'internal', reason: 'systemerror', phrases: [p('internal resources are temporarily unavailable', MIMECAST)] },
     { id: 'relay', reason: 'norelaying', phrases: [p('open relay not allowed', MIMECAST), p('open relay is not allowed', MIMECAST)] },
   ],
 };
@@ -83,4 +85,27 @@ export const messagelabs: Provider = {
   source: MESSAGELABS,
   hosts: ['messagelabs.com'],
   rules: [{ id: 'invalid-recipient-542', reason: 'userunknown', reply: [542], exampleContext: { replyCode: 542 } }],
+};
+
+/**
+ * Mimecast wordings no other product writes: they speak for Mimecast wherever the reply is
+ * quoted (an NDR of a relaying server names no Mimecast host). "Envelope blocked" refuses the
+ * sender's address by a block policy.
+ */
+export const mimecastWording: Provider = {
+  id: 'mimecast-wording',
+  name: 'Mimecast (its own wordings, any host)',
+  source: MIMECAST,
+  rules: [
+    {
+      id: 'envelope-blocked', reason: 'rejected',
+      phrases: [
+        p(
+          'administrative prohibition - envelope blocked',
+          MIMECAST + ' (550 envelope blocked)',
+          '550 Administrative prohibition - envelope blocked - https://community.mimecast.com/docs/DOC-1369#550',
+        ),
+      ],
+    },
+  ],
 };

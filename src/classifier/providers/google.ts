@@ -71,5 +71,35 @@ export const google: Provider = {
         ),
       ],
     },
+    // Round 5 (issue #13): further replies of Google's SMTP error reference
+    {
+      id: 'tls-required', reason: 'failedstarttls',
+      phrases: [
+        p(
+          'senders to use tls/ssl for smtp',
+          GOOGLE + ' (4.7.29/5.7.29: bulk senders must use TLS)',
+          "421 4.7.29 Your email has been rate limited because this message wasn't sent over a TLS connection. Gmail requires all bulk email senders to use TLS/SSL for SMTP connections.",
+        ),
+      ],
+    },
+    {
+      id: 'relay-credentials', reason: 'norelaying',
+      phrases: [p('invalid credentials for relay', GOOGLE + ' (SMTP relay service: 5.7.1 invalid credentials for relay)', '550 5.7.1 Invalid credentials for relay [192.0.2.1].')],
+    },
+    {
+      id: 'not-rfc5322', reason: 'notcompliantrfc',
+      phrases: [
+        p('not rfc 5322 compliant because', GOOGLE + ' (RfcMessageNonCompliant)', '550-5.7.1 This message is not RFC 5322 compliant because it has duplicate headers.'),
+        p('mail message is malformed', GOOGLE + ' (5.6.0 RfcMessageNonCompliant)', '554 5.6.0 Mail message is malformed. Not accepted.'),
+      ],
+    },
+    { id: 'timeout', reason: 'expired', phrases: [p('timeout - closing connection', GOOGLE + ' (4.4.2)', '451 4.4.2 Timeout - closing connection.')] },
+    {
+      id: 'temporarily-rejected', reason: 'systemerror',
+      phrases: [
+        p('mail server temporarily rejected message', GOOGLE + ' (4.3.0)', '451 4.3.0 Mail server temporarily rejected message.'),
+        p('multiple destination domains per transaction is unsupported', GOOGLE + ' (4.3.0)'),
+      ],
+    },
   ],
 };

@@ -1,10 +1,12 @@
 // The provider convention tables, in the order they are consulted: the reporting MTA's own
 // classification first, then fixed product wordings, then receiving providers.
+import { amazonses } from './amazon.js';
+import { facebook } from './facebook.js';
 import { google } from './google.js';
-import { exchangeLegacy, microsoft } from './microsoft.js';
+import { exchangeLegacy, microsoft, outlookcom } from './microsoft.js';
 import { aol, yahoo, yahooHosts } from './yahoo.js';
-import { apple, comcast, cox, coxHosts, godaddy, netease, orange, spectrum, tonline, yandex } from './isps.js';
-import { messagelabs, mimecast, zoho } from './gateways.js';
+import { apple, comcast, cox, coxHosts, gmx, godaddy, netease, orange, spectrum, tonline, yandex } from './isps.js';
+import { messagelabs, mimecast, mimecastWording, zoho } from './gateways.js';
 import { docomo, families, powermta, vendors } from './vendors.js';
 import type { Provider } from './provider.js';
 
@@ -13,4 +15,6 @@ export type { Provider, ProviderRule, RuleContext, CodeTable } from './provider.
 export const PROVIDERS: readonly Provider[] = [
   powermta, families, vendors, exchangeLegacy, microsoft, google, yahoo, yahooHosts, aol, apple, cox, coxHosts, spectrum,
   godaddy, orange, comcast, tonline, yandex, netease, mimecast, zoho, messagelabs, docomo,
+  // round 5 (issue #13)
+  outlookcom, gmx, mimecastWording, amazonses, facebook,
 ];

@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, COMCAST, COX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import { APPLE, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -132,7 +132,9 @@ export const tonline: Provider = {
     {
       id: 'ip-blocked',
       reason: 'blocked',
-      phrases: [p('(ask your postmaster for help or to contact tosa@', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')],
+      // "(Ask your postmaster ... tosa@...)" ends every T-Online refusal: only the block reply
+      // says nothing before it but "A problem occurred." ("too many connections" is a rate limit)
+      phrases: [p('a problem occurred. (ask your postmaster for help or to contact tosa@', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')],
     },
   ],
 };
@@ -172,5 +174,19 @@ export const netease: Provider = {
     },
     { id: 'rbl', reason: 'blocked', phrases: [p('dt:rbl', NETEASE + ' (sending IP on a block list)')] },
     { id: 'spf', reason: 'authfailure', phrases: [p('mi:spf', NETEASE + ' (SPF check failed)')] },
+  ],
+};
+
+/** GMX and WEB.DE (1&1 mail): "554-Transaction failed / 554-Reject due to policy restrictions." */
+export const gmx: Provider = {
+  id: 'gmx',
+  name: 'GMX / WEB.DE',
+  source: GMX,
+  rules: [
+    {
+      id: 'policy', reason: 'policyviolation',
+      // without "Reject": OpenSMTPD glues a multi-line reply's lines ("failedReject due to ...")
+      phrases: [p('due to policy restrictions', GMX, '554-Transaction failed 554-Reject due to policy restrictions.')],
+    },
   ],
 };

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { MICROSOFT } from '../sources.js';
+import { MICROSOFT, OUTLOOKCOM } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /**
@@ -19,6 +19,16 @@ export const microsoft: Provider = {
     { id: 'reputation', reason: 'badreputation', status: ['x.7.650', 'x.7.651', 'x.7.652'], exampleContext: { status: '4.7.650' } },
     { id: 'banned-ip', reason: 'blocked', statusRange: ['x.7.', 606, 649], exampleContext: { status: '5.7.606' } },
     { id: 'blocked', reason: 'blocked', status: ['x.7.506', 'x.7.507', 'x.7.510', 'x.7.511', 'x.7.513'], exampleContext: { status: '5.7.511' } },
+    // Round 5 (issue #13): the limits and sender restrictions of the same NDR reference
+    {
+      id: 'limits', reason: 'ratelimited', status: ['x.1.90', 'x.2.121', 'x.2.122', 'x.7.508'],
+      exampleContext: { status: '5.2.122' },
+    },
+    { id: 'rfc5322', reason: 'notcompliantrfc', status: ['x.7.512'], exampleContext: { status: '5.7.512' } },
+    // 5.7.124 the sender is not in a group's allowed senders; 5.7.133-5.7.136 the group,
+    // mailbox, public folder or mail user takes mail from authenticated (internal) senders only
+    { id: 'sender-restricted', reason: 'rejected', status: ['x.7.124'], exampleContext: { status: '5.7.124' } },
+    { id: 'sender-not-authenticated', reason: 'rejected', statusRange: ['x.7.', 133, 136], exampleContext: { status: '5.7.133' } },
     // Directory-Based Edge Blocking: the recipient is not in the tenant's directory. Elsewhere
     // (5.7.1 from a Postfix access map) the same words are a policy refusal, not a missing mailbox.
     {
@@ -54,6 +64,26 @@ export const microsoft: Provider = {
       ],
     },
   ],
+};
+
+/**
+ * Outlook.com (Hotmail) consumer codes: "550 SC-001 (BAY004-MC1F57) ...", "421 RP-001 ...".
+ * SC (sending IP blocked), DY (dynamic or compromised IP), OU (refused for policy, reputation)
+ * name a block of the sending server; RP the rate limits of connections and messages.
+ */
+export const outlookcom: Provider = {
+  id: 'outlookcom',
+  name: 'Outlook.com (Hotmail) consumer mail',
+  source: OUTLOOKCOM,
+  codes: {
+    pattern: /\b((?:sc|dy|ou|rp)-00[1-4])\b/,
+    codes: {
+      'sc-001': 'blocked', 'sc-002': 'blocked', 'sc-003': 'blocked', 'sc-004': 'blocked', 'dy-001': 'blocked', 'dy-002': 'blocked',
+      'ou-001': 'blocked', 'ou-002': 'blocked', 'rp-001': 'ratelimited', 'rp-002': 'ratelimited', 'rp-003': 'ratelimited',
+    },
+    example: '550 SC-002 (COL004-MC1F12) Mail rejected by Outlook.com for policy reasons.',
+  },
+  rules: [],
 };
 
 /**

@@ -36,6 +36,8 @@ export const yahoo: Provider = {
         p('this mailbox is disabled (554.30)', YAHOO),
       ],
     },
+    // Round 5 (issue #13): a sender over Yahoo's per-connection message limit
+    { id: 'per-connection', reason: 'ratelimited', phrases: [p('max message per connection exceeded', YAHOO, '421 Max message per connection exceeded, try again later.')] },
   ],
 };
 

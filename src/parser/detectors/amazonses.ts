@@ -12,8 +12,10 @@
 //            "headers":[{"name":"Message-ID","value":"<...>"}, ...], ...}}
 //
 // "Complaint" events (complainedRecipients, complaintFeedbackType) are complaints, "Delivery"
-// events (delivery.recipients, smtpResponse "250 2.6.0 ...") deliveries. The current event
-// publishing format says "eventType" instead of "notificationType"; both are read.
+// events (delivery.recipients, smtpResponse "250 2.6.0 ...") deliveries, "DeliveryDelay"
+// events (deliveryDelay.delayedRecipients, delayType) delays; the other event types name no
+// recipient that failed. The current event publishing format says "eventType" instead of
+// "notificationType"; both are read.
 //
 // Transport damage seen in the wild: lines longer than 990 octets were broken by a relay with
 // "!" + newline + space (sendmail's line-length fix). JSON never holds a raw newline inside a
@@ -135,14 +137,17 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
         }
         diag = oneLine(diag) || null;
       }
+      const remoteText = !!diag;
       if (!diag && (bounceType || subType)) {
         // no remote text (suppression list, SES's own verdict): SES's classification is all there is
         diagType = 'x-amazonses';
         diag = `${bounceType ?? 'Undetermined'} bounce: ${subType ?? 'Undetermined'}`;
       }
       const action: DsnAction = str(r['action'])?.toLowerCase() === 'delayed' ? 'delayed' : 'failed';
+      const category = sesCategory('bounce', subType, remoteText);
       recipients.push(
         newRecipient(addr, {
+          ...(category ? { vendorCategory: category } : {}),
           action,
           status: parseStatus(str(r['status'])) ?? findStatusCode(diag),
           replyCode: findReplyCode(diag),
@@ -181,6 +186,51 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     return { kind: 'complaint', recipients: addrs.map((a) => newRecipient(a)), feedback, arrivalDate: feedback.arrivalDate, original };
   }
 
+  if (type === 'deliverydelay') {
+    // Event publishing's DeliveryDelay: SES keeps retrying these recipients until expirationTime;
+    // nothing has failed yet. delayType (MailboxFull, SpamDetected, IPFailure, ...) is SES's own
+    // reading, the only cause when the remote server's words are missing.
+    const d = isObject(ev['deliveryDelay']) ? ev['deliveryDelay'] : {};
+    const delayType = str(d['delayType']);
+    const seen = new Set<string>();
+    const recipients: RecipientReport[] = [];
+    for (const r of arr(d['delayedRecipients'])) {
+      if (!isObject(r)) continue;
+      const addr = normalizeAddress(str(r['emailAddress']));
+      if (!addr || !addr.includes('@') || seen.has(addr)) continue;
+      seen.add(addr);
+      let diagType: string | null = null;
+      let diag = str(r['diagnosticCode']);
+      if (diag) {
+        const m = /^([A-Za-z][\w-]{0,30})\s*;\s*/.exec(diag);
+        if (m) {
+          diagType = m[1].toLowerCase();
+          diag = diag.slice(m[0].length);
+        }
+        diag = oneLine(diag) || null;
+      }
+      const remoteText = !!diag;
+      if (!diag && delayType) {
+        diagType = 'x-amazonses';
+        diag = `Delivery delay: ${delayType}`;
+      }
+      const category = sesCategory('delay', delayType, remoteText);
+      recipients.push(
+        newRecipient(addr, {
+          ...(category ? { vendorCategory: category } : {}),
+          action: 'delayed',
+          status: parseStatus(str(r['status'])) ?? findStatusCode(diag),
+          replyCode: findReplyCode(diag),
+          diagnosticType: diagType,
+          diagnosticCode: diag,
+          command: findCommand(diag),
+        }),
+      );
+    }
+    if (!recipients.length) return null;
+    return { kind: 'delay', recipients, reportingMta: withoutType(str(d['reportingMTA'])), arrivalDate: str(mail?.['timestamp']), original };
+  }
+
   if (type === 'delivery') {
     const d = isObject(ev['delivery']) ? ev['delivery'] : {};
     const resp = str(d['smtpResponse']);
@@ -199,5 +249,24 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     );
     return { kind: 'delivered', recipients, reportingMta: withoutType(str(d['reportingMTA'])), original };
   }
+  // Send, Reject, Open, Click, Rendering Failure, Subscription: events about the sending, not
+  // about a recipient's mailbox. Known as SES's own, so no other reader may take the addresses
+  // of mail.destination for failed ones (issue #13, harm class 1).
+  if (SES_OTHER_EVENTS.has(type)) return { kind: 'unknown', recipients: [], original };
   return null;
 }
+
+/**
+ * SES's own classification as a vendor category (`amazonses:noemail`, `amazonses-delay:ipfailure`;
+ * the classifier's table is providers/amazon.ts): given when the remote server's words are
+ * missing, and always for the suppression lists (SES sent nothing: its verdict is the only one).
+ */
+function sesCategory(event: 'bounce' | 'delay', subType: string | null, remoteText: boolean): string | null {
+  if (!subType) return null;
+  const t = subType.toLowerCase();
+  const suppression = event === 'bounce' && (t === 'suppressed' || t === 'onaccountsuppressionlist');
+  if (remoteText && !suppression) return null;
+  return `${event === 'bounce' ? 'amazonses' : 'amazonses-delay'}:${t}`;
+}
+
+const SES_OTHER_EVENTS = new Set(['send', 'reject', 'open', 'click', 'rendering failure', 'renderingfailure', 'subscription']);

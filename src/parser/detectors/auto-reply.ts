@@ -37,7 +37,14 @@ const BOUNCE_TEXT =
 function looksLikeBounce(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
   const subject = headerValue(view.headers, 'subject') ?? '';
-  if (BOUNCE_FROM.test(from) || BOUNCE_SUBJECT.test(subject)) return true;
+  if (BOUNCE_FROM.test(from)) return true;
+  // "Automatic reply: <the original subject>" from a person: the rest of the subject is the
+  // original's ("... payment rejected") and the text is the person's ("my mailbox is full"),
+  // neither an MTA's statement of a failure (RFC 3834 §3.1.5: the reply's subject carries the
+  // original's)
+  const vacation = VACATION_SUBJECT.exec(subject);
+  if (vacation && vacation.index === subject.length - subject.trimStart().length) return false;
+  if (BOUNCE_SUBJECT.test(subject)) return true;
   return BOUNCE_TEXT.test(view.reportText.slice(0, 8000));
 }
 

@@ -162,8 +162,11 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
   if (!addresses.length) {
     // "Your message wasn't delivered to kijitora@example.com because ..." (the token, then a
     // check for '@': /(\S+@\S+?)[ \t]+because/ backtracks over every '@' of a long token)
-    const m = /wasn't delivered to (\S+)[ \t]+because/i.exec(text);
-    const a = m && /^[^@]+@./.test(m[1]) ? normalizeAddress(m[1]) : null;
+    // ... or, in a delay notice, "There was a temporary problem delivering your message to
+    // kijitora@example.net. Gmail will retry ..." (the sentence's full stop is not the address's)
+    const m = /wasn't delivered to (\S+)[ \t]+because/i.exec(text) ?? /temporary problem delivering your message to (\S+)/i.exec(text);
+    const token = m ? m[1].replace(/[.,;:]+$/, '') : null;
+    const a = token && /^[^@]+@./.test(token) ? normalizeAddress(token) : null;
     if (a) addresses = [a];
   }
   addresses = [...new Set(addresses)];

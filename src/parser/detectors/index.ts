@@ -131,7 +131,8 @@ export function runDetectors(view: MailView, detectors: readonly Detector[] = DE
     const recipients = mailboxesOnly(r.recipients, warnings);
     // Object.assign, not `{ ...r, detector }`: that spread costs V8 (Node 20) about a microsecond
     const named = Object.assign({}, r, { detector: r.detector ?? d.name, recipients });
-    if (recipients.length || r.kind === 'auto_reply' || r.kind === 'complaint') return { result: named, warnings };
+    // 'unknown': a detector that knows the message as its family's non-bounce (an SES send event)
+    if (recipients.length || r.kind === 'auto_reply' || r.kind === 'complaint' || r.kind === 'unknown') return { result: named, warnings };
     weak ??= named;
   }
   return { result: weak, warnings };

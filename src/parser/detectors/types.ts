@@ -6,7 +6,10 @@ import type { MailView } from '../mime.js';
 export type { MailView };
 
 export interface DetectorResult {
-  /** Any ReportKind but `unknown` (a detector that cannot tell returns null instead). */
+  /**
+   * Any ReportKind. A detector that cannot tell returns null; `unknown` says "mine, and no
+   * report about a recipient" (an SES send event), so no later detector reads it.
+   */
   kind: ReportKind;
   /** One entry per recipient block / failed address; never merge two addresses. */
   recipients: RecipientReport[];
