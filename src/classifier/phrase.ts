@@ -101,14 +101,16 @@ export function compilePhrases(phrases: readonly Phrase[]): PhraseMatcher {
   }
   // one alternation without groups finds whether (and where) any entry matches; only then is
   // the entry found, by trying each one anchored (sticky) at that position, in table order:
-  // the same answer the alternation gave, without the cost of a capture group per entry
-  const any = new RegExp(trieSource(phrases));
+  // the same answer the alternation gave, without the cost of a capture group per entry.
+  // Both are built on first use, not at load: `bounced classify` on one file reads a few
+  // tables, and building every table's source cost most of its start-up (issue #20).
+  let any: RegExp | null = null;
   let each: RegExp[] | null = null; // built on the first hit: most tables never hit in a run
   return {
     phrases,
-    test: (normalised) => any.test(normalised),
+    test: (normalised) => (any ??= new RegExp(trieSource(phrases))).test(normalised),
     match(normalised) {
-      const m = any.exec(normalised);
+      const m = (any ??= new RegExp(trieSource(phrases))).exec(normalised);
       if (!m) return null;
       each ??= phrases.map((ph) => new RegExp(phraseSource(ph.text), 'y'));
       for (let i = 0; i < each.length; i++) {
