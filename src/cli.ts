@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { runClassify } from './commands/classify.js';
 import type { Config } from './config/schema.js';
@@ -139,9 +140,13 @@ program
   .option('--explain', 'add which detector and rule decided, on which text')
   .option('--progress', 'a progress line on stderr (default: when stderr is a terminal)')
   .option('--no-progress', 'no progress line')
-  .action(async (paths: string[], opts: { format: ListFormat; explain?: boolean; progress?: boolean }) => {
+  .option('--jobs <n>', 'threads that classify at once, for runs of many files (default: the cores available less one)', wholeNumber(1))
+  .action(async (paths: string[], opts: { format: ListFormat; explain?: boolean; progress?: boolean; jobs?: number }) => {
     const progress = opts.progress ?? Boolean(process.stderr.isTTY);
-    process.exitCode = await runClassify(paths, { format: opts.format, explain: Boolean(opts.explain), progress: progress ? { out: process.stderr, always: opts.progress === true } : undefined }, process.stdout);
+    // A classifying thread keeps V8's own helper threads (JIT compilation, GC) busy about a
+    // third of a core (measured, bench/README.md): one thread per core would oversubscribe.
+    const jobs = opts.jobs ?? Math.max(1, availableParallelism() - 1);
+    process.exitCode = await runClassify(paths, { format: opts.format, explain: Boolean(opts.explain), jobs, progress: progress ? { out: process.stderr, always: opts.progress === true } : undefined }, process.stdout);
   });
 
 /**
