@@ -4,11 +4,12 @@
 // instead of about 110 (resolving, reading and compiling each cost most of classify's
 // start-up, issue #20). Built by Vite (a dev dependency; its Rolldown bundles) from tsc's
 // output of the sources, so it is always what the sources say; never committed.
+// The phrase tables' regex sources are computed here and shipped in it (see below).
 // Kept as separate modules: Node's built-ins and the dynamic imports (the --jobs threads,
 // commands/classify-threads.js, which start dist/commands/classify-worker.js).
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'vite';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -19,10 +20,26 @@ if (!existsSync(entry)) {
 }
 const out = join(dist, '.classify-bundle');
 
+// The phrase tables' regex sources, computed here once by the classifier's own code (every
+// table compiled at the load of dist/classifier/rules.js), shipped in the bundle keyed by the
+// tables' wordings (src/classifier/phrase.ts PREBUILT_SOURCES).
+await import(pathToFileURL(join(dist, 'classifier/rules.js')).href);
+const { compiledSources } = await import(pathToFileURL(join(dist, 'classifier/phrase.js')).href);
+const sources = compiledSources();
+const PLACEHOLDER = 'const PREBUILT_SOURCES = null;';
+
 await build({
   configFile: false,
   logLevel: 'warn',
   plugins: [
+    {
+      name: 'prebuilt-phrase-sources',
+      transform(code, id) {
+        if (!id.endsWith(join('classifier', 'phrase.js'))) return null;
+        if (!code.includes(PLACEHOLDER)) throw new Error(`bundle-classify: ${PLACEHOLDER} not found in ${id}`);
+        return code.replace(PLACEHOLDER, `const PREBUILT_SOURCES = new Map(JSON.parse(${JSON.stringify(JSON.stringify(sources))}));`);
+      },
+    },
     {
       // a dynamic import stays a module of its own, named relative to the bundle (dist/)
       name: 'keep-dynamic-imports',

@@ -3,7 +3,7 @@
 // scripts/bundle-classify.mjs as `npm run build` does), everything else the whole command line
 // (dist/cli.js). Both must answer alike: same output, same errors, same exit codes.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/child.js';
@@ -28,6 +28,23 @@ describe('dist/bin.js', () => {
     const staticImports = [...src.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
     expect(staticImports.length).toBeGreaterThan(0);
     expect(staticImports.every((s) => s!.startsWith('node:')), staticImports.join(' ')).toBe(true);
+  });
+
+  it('the bundle carries the regex source of every phrase table: none is built at run time', () => {
+    // a copy whose trie builder throws: a table not prebuilt would turn into error records
+    const src = readFileSync(join(repoRoot, 'dist/classify-main.js'), 'utf8');
+    const sabotaged = src.replace(/^function trieSource\(phrases\) \{/m, '$& throw new Error("built at run time");');
+    expect(sabotaged).not.toBe(src);
+    const copy = join(repoRoot, 'dist/.classify-main-test.js');
+    writeFileSync(copy, sabotaged);
+    try {
+      const r = spawnSync(process.execPath, [copy, 'classify', fixturesDir], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('built at run time');
+      expect(r.stdout).toBe(viaCli('classify', fixturesDir).out);
+    } finally {
+      rmSync(copy, { force: true });
+    }
   });
 
   it('classify prints what dist/cli.js prints, in every format, with --explain', () => {
