@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// 2. Classification: `bounced classify --format jsonl` against Sisimai 4.25 (Debian's
+// 2. Classification: `bounced classify --format jsonl` (dist/bin.js, the installed command) against Sisimai 4.25 (Debian's
 // libsisimai-perl, bench/sisimai-classify.pl) on the same files in the same run: the public
 // corpus's messages copied 20 times into bench/tmp (about 10,000 files; --quick: once).
 // One process each, start-up included; peak RSS from GNU time -v. Runs alternate.
@@ -13,10 +13,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BENCH, CLI, CORPUS, ROOT, freshDir, listFiles, log, median, parseArgs, ratio, round } from './lib/common.mjs';
+import { BENCH, CORPUS, ROOT, freshDir, listFiles, log, median, parseArgs, ratio, round } from './lib/common.mjs';
 import { saveSection } from './lib/report.mjs';
 
 const TIME = '/usr/bin/time';
+// what `bounced` runs once installed (package.json "bin"): classify from its single-file build
+const BIN = join(ROOT, 'dist', 'bin.js');
 
 /** Runs argv under `/usr/bin/time -v`, stdout to `outFile`; returns wall seconds and peak RSS. */
 function timed(argv, outFile) {
@@ -70,7 +72,7 @@ export function runStartup(opts = {}) {
   const haveSisimai = spawnSync('perl', ['-MSisimai', '-e', '1']).status === 0;
   const tools = [
     ['node -e 0', [process.execPath, '-e', '0']],
-    ['bounced', [process.execPath, CLI, 'classify', STARTUP_FILE]],
+    ['bounced', [process.execPath, BIN, 'classify', STARTUP_FILE]],
     ...(opts.cli ? [['bounced (--cli)', [process.execPath, String(opts.cli), 'classify', STARTUP_FILE]]] : []),
     ...(haveSisimai ? [['sisimai', ['perl', join(BENCH, 'sisimai-classify.pl'), STARTUP_FILE]]] : []),
   ];
@@ -123,7 +125,9 @@ export async function runClassify(opts = {}) {
   const runs = [];
   for (let rep = 0; rep < reps; rep++) {
     const tools = [
-      ['bounced', [process.execPath, CLI, 'classify', '--format', 'jsonl', ...jobsArgs, dir]],
+      ['bounced', [process.execPath, BIN, 'classify', '--format', 'jsonl', ...jobsArgs, dir]],
+      // the one-thread figure beside a threaded run
+      ...(opts.jobs !== undefined && Number(opts.jobs) !== 1 ? [['bounced-1thread', [process.execPath, BIN, 'classify', '--format', 'jsonl', '--jobs', '1', dir]]] : []),
       ...(opts.cli ? [['bounced-cli', [process.execPath, String(opts.cli), 'classify', '--format', 'jsonl', dir]]] : []),
       ...(haveSisimai ? [['sisimai', ['perl', join(BENCH, 'sisimai-classify.pl'), dir]]] : []),
     ];
@@ -149,6 +153,7 @@ export async function runClassify(opts = {}) {
     bounced: { msgsPerSec: pick('bounced', 'msgsPerSec'), peakRssMB: pick('bounced', 'peakRssMB'), wallS: pick('bounced', 'wallS') },
     sisimai: haveSisimai ? { msgsPerSec: pick('sisimai', 'msgsPerSec'), peakRssMB: pick('sisimai', 'peakRssMB'), wallS: pick('sisimai', 'wallS') } : null,
     bouncedOverSisimai: median(perRep),
+    ...(opts.jobs !== undefined && Number(opts.jobs) !== 1 ? { oneThread: { msgsPerSec: pick('bounced-1thread', 'msgsPerSec'), wallS: pick('bounced-1thread', 'wallS'), overSisimai: median([...new Set(runs.map((r) => r.rep))].map((rep) => ratio(runs.find((r) => r.rep === rep && r.tool === 'bounced-1thread')?.msgsPerSec, runs.find((r) => r.rep === rep && r.tool === 'sisimai')?.msgsPerSec))) } } : {}),
     ...(opts.cli ? { cli: { path: String(opts.cli), msgsPerSec: pick('bounced-cli', 'msgsPerSec'), peakRssMB: pick('bounced-cli', 'peakRssMB'), wallS: pick('bounced-cli', 'wallS') } } : {}),
     jobs: opts.jobs ?? null,
   };
