@@ -58,7 +58,8 @@ await build({
     minify: false,
     sourcemap: false,
     target: 'node22',
-    rolldownOptions: { output: { format: 'esm', entryFileNames: 'classify-main.js', codeSplitting: false } },
+    // no comments: a fifth less to read and compile at every start (the sources keep them)
+    rolldownOptions: { output: { comments: false, format: 'esm', entryFileNames: 'classify-main.js', codeSplitting: false } },
   },
 });
 
