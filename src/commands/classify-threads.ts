@@ -1,7 +1,8 @@
 // `bounced classify --jobs N`: many files (./classify.ts PARALLEL_MIN_FILES) classified on N threads (this one and N-1 workers,
 // ./classify-worker.ts), printed in input order. The files go out in batches of BATCH_FILES,
 // handed to whichever thread is free (a file can take 50 times another's time); each worker
-// holds at most IN_FLIGHT batches, so the results waiting for an earlier batch stay bounded.
+// holds at most IN_FLIGHT batches, and no batch is handed out more than WINDOW batches past the
+// first one not yet printed, so the results waiting for a slow earlier batch stay bounded.
 // Every thread runs the same pure parse + classify on its own files: the output is the
 // sequential run's, byte for byte.
 import { Worker } from 'node:worker_threads';
@@ -41,6 +42,7 @@ export async function classifyInThreads(
   const batches: string[][] = [];
   for (let i = 0; i < files.length; i += BATCH_FILES) batches.push(files.slice(i, i + BATCH_FILES));
   const results = new Map<number, string[]>();
+  const window = jobs * IN_FLIGHT * 2;
   const retry: number[] = []; // batches of a worker that failed: done here
   let next = 0; // the next batch nobody has taken
   let written = 0; // batches emitted so far
@@ -50,12 +52,14 @@ export async function classifyInThreads(
     wake = null;
   };
 
+  const room = () => next < batches.length && next - written < window;
+  const feeders: (() => void)[] = [];
   const workers = Array.from({ length: jobs - 1 }, () => {
     const worker = new Worker(threadUrl('classify-worker', 'commands'));
     const held = new Set<number>();
     let dead = false;
     const feed = () => {
-      while (!dead && held.size < IN_FLIGHT && next < batches.length) {
+      while (!dead && held.size < IN_FLIGHT && room()) {
         const id = next++;
         held.add(id);
         worker.postMessage({ id, files: batches[id], format: opts.format, explain: opts.explain } satisfies BatchRequest);
@@ -79,6 +83,7 @@ export async function classifyInThreads(
     };
     worker.on('error', (err) => fail(err?.message ?? String(err)));
     worker.on('exit', (code) => fail(`exit ${code}`));
+    feeders.push(feed);
     feed();
     return worker;
   });
@@ -92,9 +97,10 @@ export async function classifyInThreads(
         await emit(lines, batches[written].length);
         written++;
       }
+      for (const feed of feeders) feed(); // the window moved on
       if (written >= batches.length) break;
       // then one batch here, if any is left; else wait for a worker's answer
-      const id = retry.length ? retry.shift()! : next < batches.length ? next++ : -1;
+      const id = retry.length ? retry.shift()! : room() ? next++ : -1;
       if (id >= 0) {
         results.set(id, classifyHere(batches[id]));
         // let the workers' answers in (and hand them their next batches) between batches

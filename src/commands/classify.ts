@@ -15,7 +15,7 @@ export interface ClassifyOptions {
   /** Where a progress line goes (cli.ts: stderr when it is a terminal, or --progress). */
   progress?: ProgressOptions;
   /**
-   * Threads that classify at once (--jobs; default 1 here, the CLI passes the cores). Output
+   * Threads that classify at once (--jobs; default 1 here, the CLI passes the cores less one). Output
    * stays in input order whatever the number. Used only for runs of many files: see
    * PARALLEL_MIN_FILES.
    */
