@@ -241,7 +241,7 @@ export async function runClassify(paths: string[], opts: ClassifyOptions, out: N
       pending = '';
     }
   };
-  const jobs = Math.max(1, Math.min(opts.jobs ?? 1, Math.ceil(files.length / PARALLEL_MIN_FILES)));
+  const jobs = Math.max(1, Math.min(opts.jobs ?? 1, Math.floor(files.length / PARALLEL_MIN_FILES)));
   if (jobs > 1) await (await import('./classify-threads.js')).classifyInThreads(files, opts, jobs, (batch) => classifyFiles(batch, opts.format, opts.explain), emit);
   else for (const file of files) await emit(classifyFiles([file], opts.format, opts.explain), 1);
   if (opts.format === 'json') pending += first ? ']\n' : '\n]\n';
