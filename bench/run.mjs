@@ -215,6 +215,7 @@ function renderTable(doc) {
   if (ct) {
     t.push(['classify rate / Sisimai', ct.rateOverSisimai.target, `${ct.rateOverSisimai.value} (${mark(ct.rateOverSisimai)})`, '']);
     t.push(['classify peak RSS (MB)', ct.peakRssMB.target, `${ct.peakRssMB.value} (${mark(ct.peakRssMB)})`, '']);
+    if (ct.startupS) t.push(['classify start-up, one file (s)', ct.startupS.target, `${ct.startupS.value} (${mark(ct.startupS)})`, '']);
   }
   const bt = b?.targets;
   if (bt) t.push(['25 MB message: RSS growth / size', bt.rssGrowthOverSize.target, `${bt.rssGrowthOverSize.value} (${mark(bt.rssGrowthOverSize)})`, '']);

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { runClassify } from './commands/classify.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { formatOption, printRows, type ListFormat } from './commands/print.js';
-import { exitForCommander, parseInstant, UsageError, wholeNumber } from './commands/usage.js';
+import { parseInstant, UsageError, wholeNumber } from './commands/usage.js';
+import { bouncedProgram, runProgram } from './commands/program.js';
+import { registerClassifyCommand } from './commands/classify-cli.js';
 import type { DeliveryState, MessageState } from './domain/index.js';
 import { registerPolicyCommands } from './commands/policy-cli.js';
 import { registerInboxCommands } from './commands/inboxes-cli.js';
@@ -39,21 +39,10 @@ let M!: Awaited<ReturnType<typeof loadModules>>;
 
 // sysexits.h codes that Postfix's pipe(8) understands: 75 means "try again later".
 const EX_TEMPFAIL = 75;
-const EX_CONFIG = 78;
 
-/** The package's version (package.json sits beside dist/ and src/). */
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-const program = new Command();
+// name, version, global options, exit codes: commands/program.ts (shared with classify-main.ts)
+const program = bouncedProgram();
 program
-  .name('bounced')
-  .description('Bounce-processing mail daemon: DSNs, NDRs, ARF complaints and auto-replies in; suppression out.')
-  .version(VERSION, '-V, --version', 'print the version')
-  .option('-c, --config <file>', 'JSON config file (or BOUNCED_CONFIG)')
-  .showHelpAfterError()
-  // Usage errors exit 64 (EX_USAGE), help and --version 0 (commands/usage.ts); set before the
-  // subcommands are added, which inherit it.
-  .exitOverride(exitForCommander)
   .hook('preAction', async (_program, command) => {
     if (command.name() !== 'classify') M ??= await loadModules();
   });
@@ -131,18 +120,8 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
   });
 
-program
-  .command('classify')
-  .description('parse and classify message files (folders are walked recursively); prints one line per recipient')
-  .argument('<paths...>', 'files or folders')
-  .addOption(formatOption('jsonl'))
-  .option('--explain', 'add which detector and rule decided, on which text')
-  .option('--progress', 'a progress line on stderr (default: when stderr is a terminal)')
-  .option('--no-progress', 'no progress line')
-  .action(async (paths: string[], opts: { format: ListFormat; explain?: boolean; progress?: boolean }) => {
-    const progress = opts.progress ?? Boolean(process.stderr.isTTY);
-    process.exitCode = await runClassify(paths, { format: opts.format, explain: Boolean(opts.explain), progress: progress ? { out: process.stderr, always: opts.progress === true } : undefined }, process.stdout);
-  });
+// the same definition as the single-file build's (classify-main.ts, started by bin.ts)
+registerClassifyCommand(program);
 
 /**
  * All of stdin, read through the stream. Not readFileSync(0): importing commander (an ES
@@ -503,15 +482,4 @@ keys
     }
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof UsageError) {
-    console.error(err.message);
-    process.exit(err.exitCode);
-  }
-  if ((err as Error)?.name === 'ConfigError' || (err as Error)?.name === 'EspConfigError') {
-    console.error(`bounced: ${(err as Error).message}`);
-    process.exit(EX_CONFIG);
-  }
-  console.error(`bounced: ${(err as Error)?.stack ?? String(err)}`);
-  process.exit(1);
-});
+runProgram(program);

@@ -83,6 +83,27 @@ function trieSource(phrases: readonly Phrase[]): string {
   return emit(lists, 0);
 }
 
+/** The key of a table's prebuilt source: its wordings, one a line (all trieSource reads). */
+const keyOf = (phrases: readonly Phrase[]): string => phrases.map((ph) => ph.text).join('\n');
+
+/**
+ * Regex sources computed at build time from these very wordings, by trieSource itself: the
+ * single-file build of `bounced classify` (scripts/bundle-classify.mjs) puts them here, as
+ * building them is most of what classifying one file costs (issue #20). Keyed by the wordings,
+ * so a table edited since is simply not found and built here; null outside that build.
+ */
+const PREBUILT_SOURCES = null as ReadonlyMap<string, string> | null;
+
+const sourceOf = (phrases: readonly Phrase[]): string => PREBUILT_SOURCES?.get(keyOf(phrases)) ?? trieSource(phrases);
+
+/** Every table compiled in this process (the build's list for PREBUILT_SOURCES). */
+const compiledTables: (readonly Phrase[])[] = [];
+
+/** The key and regex source of every table compiled so far (scripts/bundle-classify.mjs). */
+export function compiledSources(): [string, string][] {
+  return compiledTables.map((phrases) => [keyOf(phrases), trieSource(phrases)]);
+}
+
 /** A compiled table: which entry matched and the text it matched, or null. */
 export interface PhraseMatcher {
   readonly phrases: readonly Phrase[];
@@ -101,14 +122,17 @@ export function compilePhrases(phrases: readonly Phrase[]): PhraseMatcher {
   }
   // one alternation without groups finds whether (and where) any entry matches; only then is
   // the entry found, by trying each one anchored (sticky) at that position, in table order:
-  // the same answer the alternation gave, without the cost of a capture group per entry
-  const any = new RegExp(trieSource(phrases));
+  // the same answer the alternation gave, without the cost of a capture group per entry.
+  // Both are built on first use, not at load: `bounced classify` on one file reads a few
+  // tables, and building every table's source cost most of its start-up (issue #20).
+  compiledTables.push(phrases);
+  let any: RegExp | null = null;
   let each: RegExp[] | null = null; // built on the first hit: most tables never hit in a run
   return {
     phrases,
-    test: (normalised) => any.test(normalised),
+    test: (normalised) => (any ??= new RegExp(sourceOf(phrases))).test(normalised),
     match(normalised) {
-      const m = any.exec(normalised);
+      const m = (any ??= new RegExp(sourceOf(phrases))).exec(normalised);
       if (!m) return null;
       each ??= phrases.map((ph) => new RegExp(phraseSource(ph.text), 'y'));
       for (let i = 0; i < each.length; i++) {

@@ -19,9 +19,12 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...clean, ...env };
 }
 
-/** Runs `node dist/cli.js <args>` to its end (as `timeoutMs` allows): exit code, stdout, stderr. */
+/**
+ * Runs `node dist/cli.js <args>` to its end (as `timeoutMs` allows): exit code, stdout, stderr.
+ * Output up to 64 MiB (spawnSync's default, 1 MiB, kills a `classify` over a few thousand files).
+ */
 export function runCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs?: number): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
