@@ -84,6 +84,22 @@ function replyText(line: string): string {
   return (hashes < 0 ? t.slice(from) : t.slice(from, hashes)).replace(/^#/, '').trim();
 }
 
+const REPLY_MAX_LINES = 8;
+
+/** Line k, joined with the lines that continue a `#...##` reply not closed on it. */
+function hashReply(lines: readonly string[], k: number): string {
+  const first = lines[k];
+  const hash = first.indexOf('#');
+  if (hash < 0 || first.indexOf('##', hash + 1) >= 0 || /returned '/i.test(first)) return first;
+  const parts = [first];
+  for (let j = k + 1; j < lines.length && j <= k + REPLY_MAX_LINES; j++) {
+    if (!lines[j].trim()) break;
+    parts.push(lines[j].trim());
+    if (lines[j].includes('##')) return parts.join(' ');
+  }
+  return first;
+}
+
 export function detectExchange2007(view: MailView): DetectorResult | null {
   if (deliveryStatusTexts(view).some((t) => /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im.test(t))) return null;
   const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
@@ -129,8 +145,10 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
     // ("mx.example.jp #550 5.7.1 ... ##")
     if (k + 1 < lines.length && HOST_LINE.test(lines[k]) && REPLY_LINE.test(lines[k + 1])) k++;
     if (k >= lines.length || !REPLY_LINE.test(lines[k])) continue;
-    // Office 365 lists attempts newest first: the first one is the final answer
-    replies.set(a, oneLine(replyText(lines[k])));
+    // Office 365 lists attempts newest first: the first one is the final answer. A "#550 ... ##"
+    // reply runs to its "##": a multi-line reply, or a long one re-wrapped by a gateway,
+    // continues on the next lines (at most REPLY_MAX_LINES, never past a blank line).
+    replies.set(a, oneLine(replyText(hashReply(lines, k))));
   }
 
   // 3. the Office 365 layout of 2017+: "Recipient Address: a@b" and "Reported error: 550 ..."
