@@ -101,7 +101,7 @@ export function prepareStatements(db: Database.Database) {
     claimable: p(
       `SELECT ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
          FROM messages m JOIN message_raw r ON r.message_id = m.id
-        WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= @now OR m.claimed_by = @node)
+        WHERE m.state = 'received' AND (m.claimed_until IS NULL OR m.claimed_until <= +@now OR m.claimed_by = +@node)
         ORDER BY m.id LIMIT +@limit`, // + : see P above (a bound LIMIT is planned with its value too)
     ),
     receivedOne: p(
