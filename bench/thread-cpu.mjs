@@ -6,7 +6,11 @@
 // the main (SMTP) thread, V8's platform threads (GC helpers), then the pipeline's worker threads
 // (processing, its parse worker, intake). Less moved by the machine's other load than a rate.
 //
-//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--size 20480] [--node-args="--flag --flag"]
+//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--size 20480] [--node-args="--flag --flag"] [--env K=V,K=V]
+//        [--warmup N]
+// --warmup N sends N other messages first, settled before the measured ones, so that V8's
+// one-time work (its optimizing compiler runs on the platform threads for the first few
+// thousand messages) is left out: the steady state of a daemon that has been up a while.
 // (--node-args with `=`: a value starting with -- would read as a flag of its own)
 import { join } from 'node:path';
 import { freshDir, parseArgs, runNodeJson, startBounced, threadCpuMs } from './lib/common.mjs';
@@ -14,28 +18,37 @@ import { Sampler } from './lib/sampler.mjs';
 
 const args = parseArgs();
 const count = Number(args.count ?? 4000);
+const warmup = Number(args.warmup ?? 0);
 const size = Number(args.size ?? 20480);
 const nodeArgs = typeof args['node-args'] === 'string' ? args['node-args'].split(' ').filter(Boolean) : [];
+// Extra environment for the daemon (an A/B of a setting in the same build), as bench/profile.mjs.
+const env = Object.fromEntries(String(args.env ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 // Ports of the profile bench (bench/profile.mjs): the two are never run together.
 const [SMTP, HTTP] = [2651, 2652];
 const dataDir = freshDir('real', 'thread-cpu');
-const d = await startBounced({ smtpPort: SMTP, httpPort: HTTP, dataDir, nodeArgs });
+const d = await startBounced({ smtpPort: SMTP, httpPort: HTTP, dataDir, nodeArgs, env });
 const sampler = new Sampler({ pid: d.pid, dbFile: join(dataDir, 'bounced.db'), everyMs: 100 }).start();
 let res;
 let t0;
 let t1;
-try {
-  t0 = threadCpuMs(d.pid);
-  res = await runNodeJson('real-load.mjs', [
-    '--port', String(SMTP), '--sessions', '10', '--stream', 'verified', '--size', String(size), '--count', String(count), '--duration', '0',
-    '--accounts', '1000', '--big-share', '0', '--seed', '1', '--run-tag', 'tc', ...(args.reuse ? ['--reuse'] : []),
+const load = (n, seed, tag) =>
+  runNodeJson('real-load.mjs', [
+    '--port', String(SMTP), '--sessions', '10', '--stream', 'verified', '--size', String(size), '--count', String(n), '--duration', '0',
+    '--accounts', '1000', '--big-share', '0', '--seed', String(seed), '--run-tag', tag, ...(args.reuse ? ['--reuse'] : []),
   ], { timeoutMs: 600_000 });
+try {
+  if (warmup > 0) {
+    await load(warmup, 2, 'tcw');
+    await sampler.waitDrained(120_000);
+  }
+  t0 = threadCpuMs(d.pid);
+  res = await load(count, 1, 'tc');
   await sampler.waitDrained(120_000);
   t1 = threadCpuMs(d.pid);
 } finally {
   sampler.close();
   await d.stop();
 }
-const threads = [...t1].sort(([a], [b]) => a - b).map(([tid, a]) => ({ tid, main: tid === d.pid, msPerMsg: Math.round(((a.ms - (t0.get(tid)?.ms ?? 0)) / res.ok) * 1000) / 1000 }));
+const threads = [...t1].sort(([a], [b]) => a - b).map(([tid, a]) => ({ tid, comm: a.comm, main: tid === d.pid, msPerMsg: Math.round(((a.ms - (t0.get(tid)?.ms ?? 0)) / res.ok) * 1000) / 1000 }));
 const total = Math.round(threads.reduce((n, t) => n + t.msPerMsg, 0) * 1000) / 1000;
-console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, reuse: Boolean(args.reuse), size, nodeArgs, cpuMsPerMsg: total, threads: threads.filter((t) => t.msPerMsg > 0.005) }));
+console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, reuse: Boolean(args.reuse), warmup, size, nodeArgs, env, cpuMsPerMsg: total, threads: threads.filter((t) => t.msPerMsg > 0.005) }));
