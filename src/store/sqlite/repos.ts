@@ -567,6 +567,8 @@ export class SqliteCampaigns implements C.CampaignRepo {
 
 // ---------------------------------------------------------------------------------------
 
+type HitsManyRow = [address: string, accountId: string, reason: SuppressionReason, createdAt: number, source: string | null];
+
 /** What a row of the pre-send statement (PRESEND_SQL in ./statements.ts) holds: its first column. */
 const PRESEND_ROW = { policy: 0, account: 1, hit: 2, campaign: 3 } as const;
 
@@ -632,7 +634,20 @@ export class SqliteSuppressions implements C.SuppressionRepo {
 
   hitsMany(accountId: string, addresses: readonly string[]): Promise<C.SuppressionHit[][]> {
     const { s } = this.c;
-    return this.c.g.read(() => addresses.map((a) => (s.hits.all(addr(a), accountId) as R.Row[]).map(R.toHit)));
+    const wanted = addresses.map(addr);
+    // One set-based statement for the whole list (HITS_MANY_SQL): 2.7 us an address against 4.6
+    // for one statement per address, at 1 M suppressions (issue #20, the batch check).
+    return this.c.g.read(() => {
+      const by = new Map<string, C.SuppressionHit[]>();
+      for (const r of s.hitsMany.all(JSON.stringify(wanted), accountId) as HitsManyRow[]) {
+        const hit = { accountId: r[1], reason: r[2], createdAt: r[3], source: r[4] };
+        const list = by.get(r[0]);
+        if (list) list.push(hit);
+        else by.set(r[0], [hit]);
+      }
+      // A fresh array per entry: an address asked twice gets two lists, as before.
+      return wanted.map((a) => by.get(a)?.slice() ?? []);
+    });
   }
 
   preSend(accountId: string, address: string, campaign: string | null = null): Promise<C.PreSendRead> {

@@ -37,6 +37,16 @@ export const PRESEND_CAMPAIGN_SQL = `${PRESEND_POLICY}
      FROM campaigns WHERE account_id = ? AND campaign = ? AND state = 'cancelled'
    ${PRESEND_HITS}`;
 
+/**
+ * The suppressions of a list of addresses (the batch pre-send check), in one statement: the
+ * addresses come as one JSON array (json_each), SQLite sorts them into a temporary index and
+ * seeks the unique (address, account_id, reason) index once for each, in order. The account
+ * is filtered on the way (the unary +, as in PRESEND_SQL). Parameters: the JSON array of
+ * canonical addresses, the account. Rows as arrays: address, account, reason, created_at, source.
+ */
+export const HITS_MANY_SQL = `SELECT address, account_id, reason, created_at, source FROM suppressions
+    WHERE address IN (SELECT value FROM json_each(?)) AND +account_id IN (?, '*')`;
+
 /** The month's figures from the counters: one row of each counters table, by primary key. */
 const MONTH_SQL = `SELECT coalesce(m.sends, 0), coalesce(c.hard_bounces, 0), coalesce(c.complaints, 0), coalesce(c.unsubscribes, 0),
           coalesce(c.sender_failures, 0), coalesce(m.cancelled_campaigns, 0), coalesce(c.blocklistings, 0)
@@ -224,6 +234,7 @@ export function prepareStatements(db: Database.Database) {
     preSend: p(PRESEND_SQL).raw(true),
     preSendCampaign: p(PRESEND_CAMPAIGN_SQL).raw(true),
     hits: p(`SELECT account_id, reason, created_at, source FROM suppressions WHERE address = ? AND account_id IN (?, '*')`),
+    hitsMany: p(HITS_MANY_SQL).raw(true),
     addSuppression: p(
       `INSERT INTO suppressions (account_id, address, reason, created_at, source) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (address, account_id, reason) DO NOTHING`,
