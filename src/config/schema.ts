@@ -263,6 +263,13 @@ export const configSchema = z
         groupCommitWindowMs: z.number().min(0).max(100).default(2),
         /** How long a write waits for a lock held by another process before failing (then SMTP 451). */
         busyTimeoutMs: z.number().int().min(0).default(5000),
+        /**
+         * SQLite only: bytes of the database file each connection reads through mmap(2)
+         * (SQLite's mmap_size) instead of read(2) into its page cache; 0 (SQLite's default): none.
+         * Issue #20: the pre-send check's page reads at 5 M suppressions. An I/O error on a
+         * mapped page ends the process (SIGBUS) instead of failing one statement.
+         */
+        mmapBytes: z.number().int().min(0).max(2 ** 40).default(0),
       })
       .strict()
       .prefault({}),

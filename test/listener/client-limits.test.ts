@@ -130,5 +130,8 @@ describe('per-client limits', () => {
     expect(clientKey('2001:db8:1:2::1')).not.toBe(clientKey('2001:db8:1:3::1'));
     expect(clientKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
     expect(clientKey('192.0.2.7')).toBe('192.0.2.7');
+    // The same address asked again (remembered) and others in between: each still gets its own key.
+    const asked = ['2001:db8:1:2::1', '2001:db8:1:2::1', '192.0.2.9', '2001:db8:1:2::1', 'not an address', 'not an address', '::ffff:192.0.2.9'];
+    expect(asked.map(clientKey)).toEqual(['2001:db8:1:2::/64', '2001:db8:1:2::/64', '192.0.2.9', '2001:db8:1:2::/64', 'not an address', 'not an address', '192.0.2.9']);
   });
 });

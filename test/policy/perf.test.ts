@@ -3,7 +3,7 @@
 // reason) index. Its speed target (>= 5,000/s) is measured by bench/presend.mjs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPipeline, type Built } from '../../src/pipeline/build.js';
-import { PRESEND_SQL } from '../../src/store/sqlite/statements.js';
+import { PRESEND_CAMPAIGN_SQL, PRESEND_SQL } from '../../src/store/sqlite/statements.js';
 import { otherConnection } from '../helpers/db.js';
 import { testConfig } from '../helpers/env.js';
 
@@ -85,11 +85,15 @@ describe('checkSend cost as the suppressions grow', () => {
     expect(plan(`SELECT account_id, reason, created_at, source FROM suppressions WHERE address = ? AND account_id IN (?, '*')`, 'a', 'b')).toMatch(/USING INDEX sqlite_autoindex_suppressions_1 \(address=\? AND account_id=\?\)/);
     expect(plan(`SELECT * FROM account_policy WHERE account_id = ? OR account_id = ?`, 'a', 'b')).toMatch(/INDEX|PRIMARY KEY/);
     // The statement checkSend runs: one range read by address, point lookups for the rest.
-    const check = plan(PRESEND_SQL, 'a', 'a', 'b');
+    const check = plan(PRESEND_SQL, 'a', 'a', 'b', 'a');
+    const withCampaign = plan(PRESEND_CAMPAIGN_SQL, 'a', 'a', 'a', 'c', 'b', 'a');
     db.close();
-    expect(check).toMatch(/SEARCH s USING INDEX sqlite_autoindex_suppressions_1 \(address=\?\)/);
-    expect(check).toMatch(/SEARCH p USING INDEX sqlite_autoindex_account_policy_1 \(account_id=\?\)/);
-    expect(check).toMatch(/SEARCH accounts USING COVERING INDEX sqlite_autoindex_accounts_1 \(id=\?\)/);
-    expect(check).not.toMatch(/SCAN (s|p|accounts|suppressions)\b/);
+    for (const p of [check, withCampaign]) {
+      expect(p).toMatch(/SEARCH suppressions USING INDEX sqlite_autoindex_suppressions_1 \(address=\?\)/);
+      expect(p).toMatch(/SEARCH account_policy USING INDEX sqlite_autoindex_account_policy_1 \(account_id=\?\)/);
+      expect(p).toMatch(/SEARCH accounts USING COVERING INDEX sqlite_autoindex_accounts_1 \(id=\?\)/);
+      expect(p).not.toMatch(/SCAN /);
+    }
+    expect(withCampaign).toMatch(/SEARCH campaigns USING PRIMARY KEY \(account_id=\? AND campaign=\?\)/);
   });
 });

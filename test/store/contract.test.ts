@@ -434,6 +434,12 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect(hits.find((h) => h.reason === 'hard_bounce')).toEqual({ accountId: 'acme', reason: 'hard_bounce', createdAt: JAN, source: 'delivery:1' });
       const many = await s.suppressions.hitsMany('other', ['x@example.com', 'nobody@example.com', 'X@example.com']);
       expect(many.map((h) => h.map((x) => x.reason).sort())).toEqual([['global_bounce', 'manual'], [], ['global_bounce', 'manual']]);
+      // The list travels as one JSON array in SQLite (HITS_MANY_SQL): characters JSON escapes arrive as they were.
+      const odd = ['quo"te\\back@example.com', 'tab\tand/slash@example.com', 'ünï@exämple.com'];
+      for (const a of odd) expect(await s.suppressions.add('other', a, 'manual', null, JAN)).toBe(true);
+      const oddHits = await s.suppressions.hitsMany('other', [...odd, 'quo"te@example.com']);
+      expect(oddHits.map((h) => h.map((x) => x.reason))).toEqual([['manual'], ['manual'], ['manual'], []]);
+      await Promise.all(odd.map((a) => s.suppressions.remove('other', a, 'manual')));
       expect(await s.suppressions.remove('acme', 'X@example.com', 'hard_bounce')).toBe(true);
       expect(await s.suppressions.remove('acme', 'x@example.com', 'hard_bounce')).toBe(false);
       expect(await s.suppressions.counts()).toEqual({ account: 2, global: 1 });

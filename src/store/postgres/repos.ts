@@ -781,7 +781,7 @@ export class PgSuppressions implements C.SuppressionRepo {
   hitsMany(accountId: string, addresses: readonly string[]): Promise<C.SuppressionHit[][]> {
     return this.c.run(async (q) => {
       if (!addresses.length) return [];
-      const wanted = addresses.map(lower);
+      const wanted = addresses.map(addr);
       const rows = await all(
         q,
         `SELECT address, account_id, reason, created_at, source FROM suppressions

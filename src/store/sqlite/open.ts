@@ -41,6 +41,12 @@ export interface SqliteStoreOptions {
    * it. Unset: SQLite's own checkpoints only.
    */
   checkpointEveryMs?: number;
+  /**
+   * Bytes of the file read through mmap(2) (SQLite's mmap_size; config store.mmapBytes): a page
+   * read is then a memory access, not a pread(2) into SQLite's page cache and a copy. Unset or 0:
+   * SQLite's default (none). Writes still go through write(2) (SQLITE_MMAP_READWRITE is not set).
+   */
+  mmapBytes?: number;
   /** Where spooled messages' files are (src/spool/dir.ts spoolDirOf); unset: none. */
   spoolDir?: string | null;
 }
@@ -81,6 +87,7 @@ export function openSqlite(where: { dataDir: string } | { file: string }, opts: 
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     db.pragma('foreign_keys = ON');
+    if (opts.mmapBytes) db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapBytes))}`);
     if (opts.walAutocheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.walAutocheckpointPages))}`);
     // Migrations may wait for another opener; after them, this connection never blocks its
     // thread on a lock (see ./gate.ts): it retries asynchronously.

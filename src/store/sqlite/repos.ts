@@ -567,22 +567,26 @@ export class SqliteCampaigns implements C.CampaignRepo {
 
 // ---------------------------------------------------------------------------------------
 
-type PreSendRow = [
-  accountExists: 0 | 1,
-  marketing: ChannelState | null,
-  suspension: string | null,
-  suspendedAt: number | null,
-  oneToOne: ChannelState | null,
-  oneToOneSuspension: string | null,
-  oneToOneSuspendedAt: number | null,
-  review: C.PolicyState['review'] | null,
-  updatedAt: number | null,
-  hitAccountId: string | null,
-  reason: SuppressionReason | null,
-  createdAt: number | null,
-  source: string | null,
-  campaignCancelledAt?: number | null,
-];
+type HitsManyRow = [address: string, accountId: string, reason: SuppressionReason, createdAt: number, source: string | null];
+
+/** What a row of the pre-send statement (PRESEND_SQL in ./statements.ts) holds: its first column. */
+const PRESEND_ROW = { policy: 0, account: 1, hit: 2, campaign: 3 } as const;
+
+type PreSendRow =
+  | [
+      kind: typeof PRESEND_ROW.policy,
+      marketing: ChannelState,
+      suspension: string | null,
+      suspendedAt: number | null,
+      oneToOne: ChannelState,
+      oneToOneSuspension: string | null,
+      oneToOneSuspendedAt: number | null,
+      review: C.PolicyState['review'],
+      updatedAt: number,
+    ]
+  | [kind: typeof PRESEND_ROW.account, ...unused: null[]]
+  | [kind: typeof PRESEND_ROW.hit, accountId: string, reason: SuppressionReason, createdAt: number, source: string | null, ...unused: null[]]
+  | [kind: typeof PRESEND_ROW.campaign, cancelledAt: number | null, ...unused: null[]];
 
 const DEFAULT_PRESEND_STATE: C.PreSendRead['state'] = {
   marketing: 'ok', suspension: null, suspendedAt: null, oneToOne: 'ok', oneToOneSuspension: null, oneToOneSuspendedAt: null, review: 'none', updatedAt: 0,
@@ -590,14 +594,27 @@ const DEFAULT_PRESEND_STATE: C.PreSendRead['state'] = {
 
 /** The pre-send check's rows (PRESEND_SQL) as a PreSendRead. */
 export function readPreSend(rows: PreSendRow[]): C.PreSendRead {
-  const r = rows[0]!;
-  const state =
-    r[1] === null
-      ? DEFAULT_PRESEND_STATE
-      : { marketing: r[1], suspension: r[2], suspendedAt: r[3], oneToOne: r[4]!, oneToOneSuspension: r[5], oneToOneSuspendedAt: r[6], review: r[7]!, updatedAt: r[8]! };
+  let state = DEFAULT_PRESEND_STATE;
+  let accountExists = false;
+  let campaignCancelledAt: number | null = null;
   const hits: C.SuppressionHit[] = [];
-  for (const h of rows) if (h[9] !== null) hits.push({ accountId: h[9], reason: h[10]!, createdAt: h[11]!, source: h[12] });
-  return { accountExists: r[0] === 1, state, hits, campaignCancelledAt: r[13] ?? null };
+  for (const r of rows) {
+    switch (r[0]) {
+      case PRESEND_ROW.policy:
+        state = { marketing: r[1], suspension: r[2], suspendedAt: r[3], oneToOne: r[4], oneToOneSuspension: r[5], oneToOneSuspendedAt: r[6], review: r[7], updatedAt: r[8] };
+        break;
+      case PRESEND_ROW.account:
+        accountExists = true;
+        break;
+      case PRESEND_ROW.hit:
+        hits.push({ accountId: r[1], reason: r[2], createdAt: r[3], source: r[4] });
+        break;
+      case PRESEND_ROW.campaign:
+        campaignCancelledAt = r[1];
+        break;
+    }
+  }
+  return { accountExists, state, hits, campaignCancelledAt };
 }
 
 export class SqliteSuppressions implements C.SuppressionRepo {
@@ -617,7 +634,20 @@ export class SqliteSuppressions implements C.SuppressionRepo {
 
   hitsMany(accountId: string, addresses: readonly string[]): Promise<C.SuppressionHit[][]> {
     const { s } = this.c;
-    return this.c.g.read(() => addresses.map((a) => (s.hits.all(addr(a), accountId) as R.Row[]).map(R.toHit)));
+    const wanted = addresses.map(addr);
+    // One set-based statement for the whole list (HITS_MANY_SQL): 2.7 us an address against 4.6
+    // for one statement per address, at 1 M suppressions (issue #20, the batch check).
+    return this.c.g.read(() => {
+      const by = new Map<string, C.SuppressionHit[]>();
+      for (const r of s.hitsMany.all(JSON.stringify(wanted), accountId) as HitsManyRow[]) {
+        const hit = { accountId: r[1], reason: r[2], createdAt: r[3], source: r[4] };
+        const list = by.get(r[0]);
+        if (list) list.push(hit);
+        else by.set(r[0], [hit]);
+      }
+      // A fresh array per entry: an address asked twice gets two lists, as before.
+      return wanted.map((a) => by.get(a)?.slice() ?? []);
+    });
   }
 
   preSend(accountId: string, address: string, campaign: string | null = null): Promise<C.PreSendRead> {
@@ -626,8 +656,8 @@ export class SqliteSuppressions implements C.SuppressionRepo {
     return this.c.g.read(() =>
       readPreSend(
         (campaign === null
-          ? s.preSend.all(accountId, accountId, a)
-          : s.preSendCampaign.all(accountId, accountId, campaign, accountId, a)) as PreSendRow[],
+          ? s.preSend.all(accountId, accountId, a, accountId)
+          : s.preSendCampaign.all(accountId, accountId, accountId, campaign, a, accountId)) as PreSendRow[],
       ),
     );
   }

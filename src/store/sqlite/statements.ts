@@ -5,32 +5,47 @@ import { MESSAGE_COLUMNS, DUE_DELIVERY_COLUMNS, WEBHOOK_DELIVERY_COLUMNS, SQL_BL
 
 /**
  * The pre-send check (the hot path) in one statement: whether the account exists, its state
- * (account_policy) and its own and the global suppressions of the address; one row per hit,
- * or one row without a hit. Each statement outside a transaction takes and drops SQLite's
- * read locks (fcntl calls), so one statement instead of three. The suppressions are one range
- * read of the unique (address, account_id, reason) index by address, the account filtered on
- * the way: the unary + keeps SQLite from making the IN list two seeks from the root (a fifth
- * of the statement's time on 1 M rows); an address has one row per account suppressing it and
- * reason, a few. Parameters (positional, bound faster than named): account, account, address.
- * Rows come as arrays (raw: no object per row), in PreSendRow order (./repos.ts).
+ * (account_policy), its own and the global suppressions of the address, and (the campaign
+ * form) the campaign's cancellation. Each statement outside a transaction takes and drops
+ * SQLite's read locks (fcntl calls), so one statement instead of three.
+ *
+ * A UNION ALL of point and range reads, one row per thing found, its kind first (PRESEND_ROW in
+ * ./repos.ts), never a join: SQLite re-prepares a statement on every new binding when a bound
+ * parameter reaches a join's ON clause (here `(SELECT ? AS id) AS a LEFT JOIN ... ON ... = a.id`,
+ * which the query flattener turns into a parameter: the planner then asks for the value and
+ * marks the statement to be planned again, sqlite3VdbeReprepareOnBind). That re-parse was two
+ * thirds of the statement's time: 20 us against 5 for this form on 1 M suppressions
+ * (issue #20; bench/README.md, "Pre-send check, round 5").
+ *
+ * The suppressions are one range read of the unique (address, account_id, reason) index by
+ * address, the account filtered on the way: the unary + keeps SQLite from making the IN list two
+ * seeks from the root; an address has one row per account suppressing it and reason, a few.
+ * Parameters (positional, bound faster than named): account, account, address, account.
+ * Rows come as arrays (raw: no object per row).
  */
-export const PRESEND_SQL = `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ?) AS account_exists,
-          p.marketing, p.suspension, p.suspended_at, p.one_to_one, p.one_to_one_suspension,
-          p.one_to_one_suspended_at, p.review, p.updated_at,
-          s.account_id, s.reason, s.created_at, s.source
-     FROM (SELECT ? AS id) AS a
-     LEFT JOIN account_policy AS p ON p.account_id = a.id
-     LEFT JOIN suppressions AS s ON s.address = ? AND +s.account_id IN (a.id, '*')`;
+const PRESEND_POLICY = `SELECT 0, marketing, suspension, suspended_at, one_to_one, one_to_one_suspension, one_to_one_suspended_at, review, updated_at
+     FROM account_policy WHERE account_id = ?
+   UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM accounts WHERE id = ?`;
+const PRESEND_HITS = `UNION ALL SELECT 2, account_id, reason, created_at, source, NULL, NULL, NULL, NULL
+     FROM suppressions WHERE address = ? AND +account_id IN (?, '*')`;
+export const PRESEND_SQL = `${PRESEND_POLICY}
+   ${PRESEND_HITS}`;
 
-/** PRESEND_SQL with the campaign's cancellation as a last column. Parameters: account, account, address, account, campaign. */
-export const PRESEND_CAMPAIGN_SQL = `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ?) AS account_exists,
-          p.marketing, p.suspension, p.suspended_at, p.one_to_one, p.one_to_one_suspension,
-          p.one_to_one_suspended_at, p.review, p.updated_at,
-          s.account_id, s.reason, s.created_at, s.source,
-          (SELECT cancelled_at FROM campaigns WHERE account_id = ? AND campaign = ? AND state = 'cancelled') AS campaign_cancelled_at
-     FROM (SELECT ? AS id) AS a
-     LEFT JOIN account_policy AS p ON p.account_id = a.id
-     LEFT JOIN suppressions AS s ON s.address = ? AND +s.account_id IN (a.id, '*')`;
+/** PRESEND_SQL with the campaign's cancellation. Parameters: account, account, account, campaign, address, account. */
+export const PRESEND_CAMPAIGN_SQL = `${PRESEND_POLICY}
+   UNION ALL SELECT 3, cancelled_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     FROM campaigns WHERE account_id = ? AND campaign = ? AND state = 'cancelled'
+   ${PRESEND_HITS}`;
+
+/**
+ * The suppressions of a list of addresses (the batch pre-send check), in one statement: the
+ * addresses come as one JSON array (json_each), SQLite sorts them into a temporary index and
+ * seeks the unique (address, account_id, reason) index once for each, in order. The account
+ * is filtered on the way (the unary +, as in PRESEND_SQL). Parameters: the JSON array of
+ * canonical addresses, the account. Rows as arrays: address, account, reason, created_at, source.
+ */
+export const HITS_MANY_SQL = `SELECT address, account_id, reason, created_at, source FROM suppressions
+    WHERE address IN (SELECT value FROM json_each(?)) AND +account_id IN (?, '*')`;
 
 /** The month's figures from the counters: one row of each counters table, by primary key. */
 const MONTH_SQL = `SELECT coalesce(m.sends, 0), coalesce(c.hard_bounces, 0), coalesce(c.complaints, 0), coalesce(c.unsubscribes, 0),
@@ -232,6 +247,7 @@ export function prepareStatements(db: Database.Database) {
     preSend: p(PRESEND_SQL).raw(true),
     preSendCampaign: p(PRESEND_CAMPAIGN_SQL).raw(true),
     hits: p(`SELECT account_id, reason, created_at, source FROM suppressions WHERE address = ? AND account_id IN (?, '*')`),
+    hitsMany: p(HITS_MANY_SQL).raw(true),
     addSuppression: p(
       `INSERT INTO suppressions (account_id, address, reason, created_at, source) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (address, account_id, reason) DO NOTHING`,
