@@ -38,3 +38,7 @@ export const MAILRU = 'Mail.ru postmaster: SMTP replies (help.mail.ru/developers
 export const ATT = 'AT&T postmaster: error codes and block notices (abuse_rbl@abuse-att.net)';
 export const AMAZONSES = 'Amazon SES Developer Guide: notification contents (bounce types and sub-types, delayType)';
 export const FACEBOOK = 'Facebook postmaster: SMTP response codes (postmaster.facebook.com/response_codes)';
+// Round 5: entries that stood on `seen:` in fewer than two families, grounded where a reference exists
+export const BARRACUDA_BRBL = 'Barracuda Networks: Barracuda Reputation Block List (barracudacentral.org/rbl), the list refusals cite';
+export const SPAMHAUS_PBL = 'Spamhaus: Policy Block List (spamhaus.org/pbl): end-user and dynamic IP ranges that should not send direct';
+export const POSIX_ENOSPC = 'POSIX errno ENOSPC, strerror text "No space left on device" (IEEE Std 1003.1, <errno.h>)';

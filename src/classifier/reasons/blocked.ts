@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GOOGLE, MICROSOFT, YAHOO } from '../sources.js';
+import { APPLE, BARRACUDA_BRBL, GOOGLE, MICROSOFT, SPAMHAUS_PBL, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
@@ -21,7 +21,7 @@ export const blocked: ReasonTable = {
     p('spamhaus', DNSBL),
     p('spamcop', DNSBL),
     p('sorbs', DNSBL),
-    p('barracudacentral', 'seen: Barracuda Reputation Block List users (Postfix, Exim)'),
+    p('barracudacentral', BARRACUDA_BRBL),
     p('barracuda reputation', 'seen: Barracuda appliances, BRBL users'),
     p('dnsbl', DNSBL),
     p('rbl', DNSBL),
@@ -43,9 +43,9 @@ export const blocked: ReasonTable = {
     p('your ip has been blocked', CLIENT),
     p('your network is blocked', CLIENT),
     p('use the smtp server of your isp', CLIENT),
-    p('dynamic ip', 'seen: Spamhaus PBL users (Postfix, Exim)'),
-    p('dial-up', 'seen: Spamhaus PBL users (Postfix, Exim)'),
-    p('dialup', 'seen: Spamhaus PBL users (Postfix, Exim)'),
+    p('dynamic ip', SPAMHAUS_PBL),
+    p('dial-up', SPAMHAUS_PBL),
+    p('dialup', SPAMHAUS_PBL),
     p('residential ip', CLIENT),
     p('banned sending ip', MICROSOFT),
     p('access denied, banned sender', MICROSOFT),

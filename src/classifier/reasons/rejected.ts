@@ -65,7 +65,7 @@ export const rejected: ReasonTable = {
     p('null sender is not allowed', NULL_SENDER),
     p('no third-party dsns', NULL_SENDER),
     p('returned mail not accepted here', NULL_SENDER),
-    p('unsigned dsn for', 'seen: BATV-checking gateways (SonicWall, Barracuda)'),
+    p('unsigned dsn for', 'seen: SonicWall, Barracuda (BATV-checking gateways)'),
     p('batv failed to verify', 'seen: SonicWall, Barracuda (BATV)'),
     p('batv validation failure', 'seen: SonicWall, Barracuda (BATV)'),
     p('rejected by batv defense', 'seen: SonicWall, Barracuda (BATV)'),

@@ -1,4 +1,5 @@
 import { p } from '../phrase.js';
+import { POSIX_ENOSPC } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const DISK = 'seen: Sendmail ("Insufficient disk space"), Postfix ("Insufficient system storage"), Exim (spool full)';
@@ -18,7 +19,7 @@ export const systemfull: ReasonTable = {
     p('out of disk', DISK),
     p('file system full', DISK),
     p('queue directory full', DISK),
-    p('no space left on device', 'seen: any Unix MTA (ENOSPC)'),
+    p('no space left on device', POSIX_ENOSPC),
     p('server is full', DISK),
   ],
 };

@@ -156,7 +156,7 @@ export const userunknown: ReasonTable = {
     p('validrcptto', 'qmail: validrcptto patch (accepted recipient list)'),
     p('dest address were unknown', SISIMAI),
     p('destination addresses were unknown', SISIMAI),
-    p('utilisateur inconnu', 'seen: French providers (Orange, Free)'),
+    p('utilisateur inconnu', 'seen: Orange, Free (French providers)'),
     p('destinataire invalide', 'Orange: postmaster error codes (416)'),
     p('usuario desconocido', 'seen: Spanish-language MTAs'),
     p('usuario no existe', 'seen: Spanish-language MTAs'),
