@@ -75,7 +75,11 @@ const RECOUNT_SQL = `SELECT s.sends, f.hardBounces, r.complaints, r.unsubscribes
  * statement: each execution parses and plans the SQL again (sqlite3Reprepare: 4 of the 5 µs
  * of the duplicate look-up, 7 of the 9 of the global-bounce count). The + hides the parameter
  * from that check (sqlite3ExprIsInteger stops at TK_UPLUS). Used on the statements every
- * received message runs; bench/README.md "Round 5" has the profile.
+ * received message runs (bench/README.md "Round 5" has the profile) and, written `= +?`,
+ * `<= +?`, `LIMIT +?`, on every other statement that was re-prepared each run (the scheduler's
+ * due look-ups, the API's lists, the log tail's `pendingByQid`): `node
+ * bench/sqlite-reprepare.mjs` lists none now, and EXPLAIN QUERY PLAN gives the same plan for
+ * each with and without the +.
  */
 const P = '+?';
 
@@ -103,13 +107,13 @@ export function prepareStatements(db: Database.Database) {
     rawHead: p(`SELECT raw, spool_file AS spoolFile FROM message_raw WHERE message_id = ?`),
     rawSpoolFile: p(`SELECT spool_file FROM message_raw WHERE message_id = ?`).pluck(),
     spooledFile: p(`SELECT 1 FROM message_raw WHERE spool_file = ?`).pluck(),
-    rawTail: p(`SELECT bytes FROM message_raw_tail WHERE message_id = ? ORDER BY seq`).pluck(),
+    rawTail: p(`SELECT bytes FROM message_raw_tail WHERE message_id = +? ORDER BY seq`).pluck(),
     // Retention: the messages that still have bytes, in id order (CROSS JOIN keeps message_raw
     // the outer loop, walked by its primary key: pruned messages are never visited again).
     rawWalk: p(
       `SELECT r.message_id AS id, m.received_at AS at, m.state AS state
          FROM message_raw r CROSS JOIN messages m ON m.id = r.message_id
-        WHERE r.message_id > ? ORDER BY r.message_id LIMIT ?`,
+        WHERE r.message_id > ? ORDER BY r.message_id LIMIT +?`,
     ),
     deleteRaw: p(`DELETE FROM message_raw WHERE message_id = ?`),
     deleteRawTail: p(`DELETE FROM message_raw_tail WHERE message_id = ?`),
@@ -122,7 +126,7 @@ export function prepareStatements(db: Database.Database) {
     receivedOne: p(
       `SELECT ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}, r.raw
          FROM messages m JOIN message_raw r ON r.message_id = m.id
-        WHERE m.id = ? AND m.state = 'received'`,
+        WHERE m.id = +? AND m.state = 'received'`,
     ),
     claimOne: p(`UPDATE messages SET claimed_by = ?, claimed_until = ? WHERE id = ?`),
     release: p(`UPDATE messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'received'`),
@@ -153,7 +157,7 @@ export function prepareStatements(db: Database.Database) {
               @reportingMta, @originalMessageId, @feedbackType, @verified, @reportedRecipient, @warning)`,
     ),
     getBounce: p(`SELECT * FROM bounces WHERE id = ?`),
-    evidenceOfBounce: p(`SELECT * FROM evidence WHERE bounce_id = ? ORDER BY id`),
+    evidenceOfBounce: p(`SELECT * FROM evidence WHERE bounce_id = +? ORDER BY id`),
 
     // -- deliveries -------------------------------------------------------------------------
     evidenceExists: p(`SELECT 1 FROM evidence WHERE dedup_key = ?`).pluck(),
@@ -176,10 +180,10 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO evidence (delivery_id, at, source, state, status, reason, diagnostic, bounce_id, qid, dedup_key)
        VALUES (@deliveryId, @at, @source, @state, @status, @reason, @diagnostic, @bounceId, @qid, @dedupKey)`,
     ),
-    evidenceOf: p(`SELECT * FROM evidence WHERE delivery_id = ? ORDER BY id`),
-    duePending: p(`SELECT * FROM deliveries WHERE state = 'pending' AND pending_since <= ? ORDER BY id LIMIT ?`),
+    evidenceOf: p(`SELECT * FROM evidence WHERE delivery_id = +? ORDER BY id`),
+    duePending: p(`SELECT * FROM deliveries WHERE state = 'pending' AND pending_since <= +? ORDER BY id LIMIT +?`),
     pendingByQid: p(
-      `SELECT DISTINCT d.* FROM evidence e JOIN deliveries d ON d.id = e.delivery_id WHERE e.qid = ? AND d.state = 'pending' ORDER BY d.id`,
+      `SELECT DISTINCT d.* FROM evidence e JOIN deliveries d ON d.id = e.delivery_id WHERE e.qid = +? AND d.state = 'pending' ORDER BY d.id`,
     ),
 
     // -- sends and counters -----------------------------------------------------------------
@@ -188,7 +192,7 @@ export function prepareStatements(db: Database.Database) {
        ON CONFLICT (account_id, day) DO UPDATE SET count = count + excluded.count`,
     ),
     listSendsAll: p(`SELECT account_id, day, count FROM sends ORDER BY account_id, day`),
-    listSendsOf: p(`SELECT account_id, day, count FROM sends WHERE account_id = ? ORDER BY day`),
+    listSendsOf: p(`SELECT account_id, day, count FROM sends WHERE account_id = +? ORDER BY day`),
     bumpMonth: p(
       `INSERT INTO account_months (account_id, month, sends, cancelled_campaigns) VALUES (?, ?, ?, ?)
        ON CONFLICT (account_id, month) DO UPDATE SET sends = sends + excluded.sends,
@@ -210,7 +214,7 @@ export function prepareStatements(db: Database.Database) {
     recount: p(RECOUNT_SQL).raw(true),
     campaignCounts: p(`SELECT hard_bounces, complaints, unsubscribes FROM campaign_counts WHERE account_id = ? AND campaign = ?`),
     activeAccounts: p(
-      `SELECT account_id FROM account_months WHERE month = ? UNION SELECT account_id FROM account_month_channels WHERE month = ? ORDER BY 1`,
+      `SELECT account_id FROM account_months WHERE month = +? UNION SELECT account_id FROM account_month_channels WHERE month = +? ORDER BY 1`,
     ).pluck(),
 
     // -- accounts, state, campaigns ---------------------------------------------------------
@@ -270,36 +274,36 @@ export function prepareStatements(db: Database.Database) {
     ).pluck(),
     hardFailures: p(
       `SELECT delivery_id, recipient, category, at FROM delivery_failures
-        WHERE account_id = ? AND state = 'hard' AND channel = 'marketing' ORDER BY delivery_id`,
+        WHERE account_id = +? AND state = 'hard' AND channel = 'marketing' ORDER BY delivery_id`,
     ),
-    listFailures: p(`SELECT * FROM delivery_failures WHERE account_id = ? ORDER BY delivery_id`),
+    listFailures: p(`SELECT * FROM delivery_failures WHERE account_id = +? ORDER BY delivery_id`),
     insertReport: p(
       `INSERT INTO contact_reports (account_id, kind, message_id, recipient, channel, campaign, at, source)
        VALUES (@accountId, @kind, @messageId, @recipient, @channel, @campaign, @at, @source)
        ON CONFLICT (account_id, kind, message_id, recipient) DO NOTHING`,
     ),
-    listReports: p(`SELECT * FROM contact_reports WHERE account_id = ? ORDER BY id`),
+    listReports: p(`SELECT * FROM contact_reports WHERE account_id = +? ORDER BY id`),
 
     // -- appeals, abuse, audit, notifications -----------------------------------------------
     insertAppeal: p(`INSERT INTO appeals (account_id, channel, state, form, filed_at) VALUES (?, ?, 'open', ?, ?)`),
     getAppeal: p(`SELECT * FROM appeals WHERE id = ?`),
     openAppeal: p(`SELECT * FROM appeals WHERE account_id = ? AND state = 'open'`),
     listAppealsAll: p(`SELECT * FROM appeals ORDER BY id`),
-    listAppealsOf: p(`SELECT * FROM appeals WHERE account_id = ? ORDER BY id`),
+    listAppealsOf: p(`SELECT * FROM appeals WHERE account_id = +? ORDER BY id`),
     decideAppeal: p(`UPDATE appeals SET state = ?, decided_at = ?, decided_by = ?, decision_reason = ? WHERE id = ? AND state = 'open'`),
     insertAbuse: p(`INSERT INTO abuse_reports (account_id, at, actor, detail) VALUES (?, ?, ?, ?)`),
-    listAbuse: p(`SELECT * FROM abuse_reports WHERE account_id = ? ORDER BY id`),
+    listAbuse: p(`SELECT * FROM abuse_reports WHERE account_id = +? ORDER BY id`),
     audit: p(`INSERT INTO policy_audit (at, actor, account_id, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)`),
-    lastAudit: p(`SELECT max(at) FROM policy_audit WHERE account_id = ? AND action = ? AND subject = ?`).pluck(),
-    listAudit: p(`SELECT * FROM policy_audit WHERE account_id = ? ORDER BY id`),
+    lastAudit: p(`SELECT max(at) FROM policy_audit WHERE account_id = +? AND action = +? AND subject = +?`).pluck(),
+    listAudit: p(`SELECT * FROM policy_audit WHERE account_id = +? ORDER BY id`),
     enqueue: p(
       `INSERT INTO notifications (account_id, kind, recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    dueNotifications: p(`SELECT * FROM notifications WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
+    dueNotifications: p(`SELECT * FROM notifications WHERE sent_at IS NULL AND next_attempt_at <= +? ORDER BY id LIMIT +?`),
     markSent: p(`UPDATE notifications SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`),
     markFailed: p(`UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`),
     listNotificationsAll: p(`SELECT * FROM notifications ORDER BY id`),
-    listNotificationsOf: p(`SELECT * FROM notifications WHERE account_id = ? ORDER BY id`),
+    listNotificationsOf: p(`SELECT * FROM notifications WHERE account_id = +? ORDER BY id`),
 
     // -- keys -------------------------------------------------------------------------------
     insertKey: p(`INSERT INTO api_keys (id, account_id, hash, prefix, name, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -310,30 +314,30 @@ export function prepareStatements(db: Database.Database) {
     // -- the dashboard's trends: an account's bounces per UTC day, type and category (a range of bounces_account_created)
     bouncesDaily: p(
       `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, type, category, count(*) AS n
-         FROM bounces WHERE account_id = ? AND created_at >= ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+         FROM bounces WHERE account_id = +? AND created_at >= +? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
     ),
 
     // A campaign's failures by page: a range of delivery_failures_campaign (its rowid is the delivery id).
-    campaignFailures: p(`SELECT * FROM delivery_failures WHERE account_id = ? AND campaign = ? AND delivery_id > ? ORDER BY delivery_id LIMIT ?`),
+    campaignFailures: p(`SELECT * FROM delivery_failures WHERE account_id = +? AND campaign = +? AND delivery_id > ? ORDER BY delivery_id LIMIT +?`),
 
     // -- dashboard sessions ---------------------------------------------------------------------
     insertSession: p(`INSERT INTO dashboard_sessions (id_hash, key_id, account_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
     // An account session lives only while its key does (admin sessions have no api_keys row).
     findSession: p(
       `SELECT s.* FROM dashboard_sessions s LEFT JOIN api_keys k ON k.id = s.key_id
-        WHERE s.id_hash = ? AND s.expires_at > ? AND (s.account_id IS NULL OR (k.id IS NOT NULL AND k.revoked_at IS NULL))`,
+        WHERE s.id_hash = +? AND s.expires_at > ? AND (s.account_id IS NULL OR (k.id IS NOT NULL AND k.revoked_at IS NULL))`,
     ),
     deleteSession: p(`DELETE FROM dashboard_sessions WHERE id_hash = ?`),
     pruneSessions: p(`DELETE FROM dashboard_sessions WHERE expires_at <= ?`),
 
     // -- events and webhooks ----------------------------------------------------------------
     insertEvent: p(`INSERT INTO events (event_id, account_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`),
-    listEvents: p(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`),
+    listEvents: p(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT +?`),
     maxEventRow: p(`SELECT coalesce(max(id), 0) FROM events`).pluck(),
     insertEndpoint: p(
       `INSERT INTO webhook_endpoints (id, account_id, url, secret, events, from_event_row, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    endpointsOf: p(`SELECT * FROM webhook_endpoints WHERE account_id = ? AND disabled_at IS NULL ORDER BY created_at, id`),
+    endpointsOf: p(`SELECT * FROM webhook_endpoints WHERE account_id = +? AND disabled_at IS NULL ORDER BY created_at, id`),
     getEndpoint: p(`SELECT * FROM webhook_endpoints WHERE id = ? AND account_id = ?`),
     disableEndpoint: p(`UPDATE webhook_endpoints SET disabled_at = ? WHERE id = ? AND account_id = ? AND disabled_at IS NULL`),
     abandonDeliveries: p(
@@ -361,8 +365,8 @@ export function prepareStatements(db: Database.Database) {
          FROM webhook_deliveries d
          JOIN webhook_endpoints w ON w.id = d.endpoint_id
          JOIN events e ON e.id = d.event_row
-        WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until <= ?)
-        ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+        WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= +? AND (d.claimed_until IS NULL OR d.claimed_until <= +?)
+        ORDER BY d.next_attempt_at, d.id LIMIT +?`,
     ),
     claimDelivery: p(`UPDATE webhook_deliveries SET claimed_by = ?, claimed_until = ? WHERE id = ?`),
     postpone: p(
@@ -378,12 +382,12 @@ export function prepareStatements(db: Database.Database) {
     ),
     deliveriesOf: p(
       `SELECT ${WEBHOOK_DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN events e ON e.id = d.event_row
-        WHERE d.endpoint_id = ? AND d.id > ? ORDER BY d.id LIMIT ?`,
+        WHERE d.endpoint_id = +? AND d.id > ? ORDER BY d.id LIMIT +?`,
     ),
     getWebhookDelivery: p(
-      `SELECT ${WEBHOOK_DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN events e ON e.id = d.event_row WHERE d.id = ? AND d.endpoint_id = ?`,
+      `SELECT ${WEBHOOK_DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN events e ON e.id = d.event_row WHERE d.id = +? AND d.endpoint_id = +?`,
     ),
-    attemptsOf: p(`SELECT at, status, error, duration_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY id`),
+    attemptsOf: p(`SELECT at, status, error, duration_ms FROM webhook_attempts WHERE delivery_id = +? ORDER BY id`),
     retryNow: p(
       `UPDATE webhook_deliveries SET next_attempt_at = ?, failed_at = NULL, claimed_by = NULL, claimed_until = NULL
         WHERE id = ? AND endpoint_id = ? AND delivered_at IS NULL`,
