@@ -103,6 +103,13 @@ function withoutType(v: string | null): string | null {
   return v ? v.replace(/^(?:dns|dsn)\s*;\s*/i, '') : null;
 }
 
+/** A recipient's `diagnosticCode` ("smtp; 550 5.1.1 ...") as its type and its one-line text. */
+function splitDiagnostic(raw: string | null): { type: string | null; text: string | null } {
+  if (!raw) return { type: null, text: null };
+  const m = /^([A-Za-z][\w-]{0,30})\s*;\s*/.exec(raw);
+  return { type: m ? m[1].toLowerCase() : null, text: oneLine(m ? raw.slice(m[0].length) : raw) || null };
+}
+
 export function detectAmazonSes(view: MailView): DetectorResult | null {
   const from = headerValue(view.headers, 'from') ?? '';
   const snsHeader = !!view.headers['x-amz-sns-message-id'] || !!view.headers['x-amz-sns-subscription-arn'];
@@ -127,16 +134,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
       const addr = normalizeAddress(str(r['emailAddress']));
       if (!addr || !addr.includes('@') || seen.has(addr)) continue;
       seen.add(addr);
-      let diagType: string | null = null;
-      let diag = str(r['diagnosticCode']);
-      if (diag) {
-        const m = /^([A-Za-z][\w-]{0,30})\s*;\s*/.exec(diag);
-        if (m) {
-          diagType = m[1].toLowerCase();
-          diag = diag.slice(m[0].length);
-        }
-        diag = oneLine(diag) || null;
-      }
+      let { type: diagType, text: diag } = splitDiagnostic(str(r['diagnosticCode']));
       const remoteText = !!diag;
       if (!diag && (bounceType || subType)) {
         // no remote text (suppression list, SES's own verdict): SES's classification is all there is
@@ -199,16 +197,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
       const addr = normalizeAddress(str(r['emailAddress']));
       if (!addr || !addr.includes('@') || seen.has(addr)) continue;
       seen.add(addr);
-      let diagType: string | null = null;
-      let diag = str(r['diagnosticCode']);
-      if (diag) {
-        const m = /^([A-Za-z][\w-]{0,30})\s*;\s*/.exec(diag);
-        if (m) {
-          diagType = m[1].toLowerCase();
-          diag = diag.slice(m[0].length);
-        }
-        diag = oneLine(diag) || null;
-      }
+      let { type: diagType, text: diag } = splitDiagnostic(str(r['diagnosticCode']));
       const remoteText = !!diag;
       if (!diag && delayType) {
         diagType = 'x-amazonses';
