@@ -42,3 +42,4 @@ export const FACEBOOK = 'Facebook postmaster: SMTP response codes (postmaster.fa
 export const BARRACUDA_BRBL = 'Barracuda Networks: Barracuda Reputation Block List (barracudacentral.org/rbl), the list refusals cite';
 export const SPAMHAUS_PBL = 'Spamhaus: Policy Block List (spamhaus.org/pbl): end-user and dynamic IP ranges that should not send direct';
 export const POSIX_ENOSPC = 'POSIX errno ENOSPC, strerror text "No space left on device" (IEEE Std 1003.1, <errno.h>)';
+export const POSTFIX_VERIFY = 'Postfix: ADDRESS_VERIFICATION_README (450 4.1.1 "unverified address: Address verification in progress" while its probe is pending; the probe\'s own reply once it is known)';

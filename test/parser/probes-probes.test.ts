@@ -76,6 +76,14 @@ const CASES: Case[] = [
     source: 'issue #13 class 8: "554 4.4.7 Message expired ... <421 4.4.2 Connection timed out>" is decided by the inner time-out (expired, not hard)',
   },
   {
+    file: 'postfix/verify-pending-and-known.eml',
+    kind: 'bounce',
+    detector: 'rfc3464',
+    rows: [f('kijitora@example.jp', 'onhold', false), f('mikeneko@example.jp', 'userunknown', true)],
+    source:
+      'Postfix ADDRESS_VERIFICATION_README: 450 4.1.1 "Address verification in progress" while the probe is out names no cause (onhold, never hard, #13 class 2); a finished probe is quoted ("unverified address: host ... said: 550 5.1.1 ... User unknown") and decides (userunknown)',
+  },
+  {
     file: 'postfix/multiline-and-blocklist-base64.eml',
     kind: 'bounce',
     detector: 'rfc3464',

@@ -1,6 +1,6 @@
 // Fixed wordings of one MTA, gateway or carrier, and the reporting MTA's own classification.
 import { p } from '../phrase.js';
-import { DOCOMO, POWERMTA } from '../sources.js';
+import { DOCOMO, POSTFIX_VERIFY, POWERMTA } from '../sources.js';
 import type { Provider } from './provider.js';
 
 export const vendors: Provider = {
@@ -23,6 +23,13 @@ export const vendors: Provider = {
         p('invalid final delivery userid:', 'Ipswitch IMail NDRs'),
         p('unknown user: *@', 'Ipswitch IMail NDRs', 'Unknown user: kijitora@example.com'),
       ],
+    },
+    // Postfix's recipient verification answers 450 4.1.1 while its probe is still out: nothing
+    // is known about the mailbox yet, whatever the X.1.1 says (a known result is quoted instead:
+    // "unverified address: host ... said: 550 5.1.1 ...", read by the inner reply).
+    {
+      id: 'postfix-verify-pending', reason: 'onhold',
+      phrases: [p('address verification in progress', POSTFIX_VERIFY, '450 4.1.1 <kijitora@example.jp>: Recipient address rejected: unverified address: Address verification in progress')],
     },
     { id: 'verizon-mms', reason: 'userunknown', phrases: [p('no valid recipients for this mm', 'Verizon Wireless MMS gateway NDRs')] },
     {
