@@ -110,6 +110,38 @@ function splitDiagnostic(raw: string | null): { type: string | null; text: strin
   return { type: m ? m[1].toLowerCase() : null, text: oneLine(m ? raw.slice(m[0].length) : raw) || null };
 }
 
+/**
+ * The recipients of an SES event's list (bouncedRecipients, delayedRecipients), each once. A
+ * recipient without the remote server's reply gets SES's own verdict (`verdict`) as its
+ * diagnostic, typed x-amazonses; a bounce's recipient may say it is only delayed (`action`).
+ */
+function sesRecipients(list: unknown, event: 'bounce' | 'delay', subType: string | null, verdict: string | null): RecipientReport[] {
+  const out: RecipientReport[] = [];
+  const seen = new Set<string>();
+  for (const r of arr(list)) {
+    if (!isObject(r)) continue;
+    const addr = normalizeAddress(str(r['emailAddress']));
+    if (!addr || !addr.includes('@') || seen.has(addr)) continue;
+    seen.add(addr);
+    const remote = splitDiagnostic(str(r['diagnosticCode']));
+    const diag = remote.text ?? verdict;
+    const action: DsnAction = event === 'delay' || str(r['action'])?.toLowerCase() === 'delayed' ? 'delayed' : 'failed';
+    const category = sesCategory(event, subType, !!remote.text);
+    out.push(
+      newRecipient(addr, {
+        ...(category ? { vendorCategory: category } : {}),
+        action,
+        status: parseStatus(str(r['status'])) ?? findStatusCode(diag),
+        replyCode: findReplyCode(diag),
+        diagnosticType: remote.text || !verdict ? remote.type : 'x-amazonses',
+        diagnosticCode: diag,
+        command: findCommand(diag),
+      }),
+    );
+  }
+  return out;
+}
+
 export function detectAmazonSes(view: MailView): DetectorResult | null {
   const from = headerValue(view.headers, 'from') ?? '';
   const snsHeader = !!view.headers['x-amz-sns-message-id'] || !!view.headers['x-amz-sns-subscription-arn'];
@@ -127,34 +159,9 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     const b = isObject(ev['bounce']) ? ev['bounce'] : {};
     const bounceType = str(b['bounceType']);
     const subType = str(b['bounceSubType']);
-    const recipients: RecipientReport[] = [];
-    const seen = new Set<string>();
-    for (const r of arr(b['bouncedRecipients'])) {
-      if (!isObject(r)) continue;
-      const addr = normalizeAddress(str(r['emailAddress']));
-      if (!addr || !addr.includes('@') || seen.has(addr)) continue;
-      seen.add(addr);
-      let { type: diagType, text: diag } = splitDiagnostic(str(r['diagnosticCode']));
-      const remoteText = !!diag;
-      if (!diag && (bounceType || subType)) {
-        // no remote text (suppression list, SES's own verdict): SES's classification is all there is
-        diagType = 'x-amazonses';
-        diag = `${bounceType ?? 'Undetermined'} bounce: ${subType ?? 'Undetermined'}`;
-      }
-      const action: DsnAction = str(r['action'])?.toLowerCase() === 'delayed' ? 'delayed' : 'failed';
-      const category = sesCategory('bounce', subType, remoteText);
-      recipients.push(
-        newRecipient(addr, {
-          ...(category ? { vendorCategory: category } : {}),
-          action,
-          status: parseStatus(str(r['status'])) ?? findStatusCode(diag),
-          replyCode: findReplyCode(diag),
-          diagnosticType: diagType,
-          diagnosticCode: diag,
-          command: findCommand(diag),
-        }),
-      );
-    }
+    // no remote text (suppression list, SES's own verdict): SES's classification is all there is
+    const verdict = bounceType || subType ? `${bounceType ?? 'Undetermined'} bounce: ${subType ?? 'Undetermined'}` : null;
+    const recipients = sesRecipients(b['bouncedRecipients'], 'bounce', subType, verdict);
     if (!recipients.length) return null;
     return {
       kind: recipients.every((r) => r.action === 'delayed') ? 'delay' : 'bounce',
@@ -190,32 +197,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     // reading, the only cause when the remote server's words are missing.
     const d = isObject(ev['deliveryDelay']) ? ev['deliveryDelay'] : {};
     const delayType = str(d['delayType']);
-    const seen = new Set<string>();
-    const recipients: RecipientReport[] = [];
-    for (const r of arr(d['delayedRecipients'])) {
-      if (!isObject(r)) continue;
-      const addr = normalizeAddress(str(r['emailAddress']));
-      if (!addr || !addr.includes('@') || seen.has(addr)) continue;
-      seen.add(addr);
-      let { type: diagType, text: diag } = splitDiagnostic(str(r['diagnosticCode']));
-      const remoteText = !!diag;
-      if (!diag && delayType) {
-        diagType = 'x-amazonses';
-        diag = `Delivery delay: ${delayType}`;
-      }
-      const category = sesCategory('delay', delayType, remoteText);
-      recipients.push(
-        newRecipient(addr, {
-          ...(category ? { vendorCategory: category } : {}),
-          action: 'delayed',
-          status: parseStatus(str(r['status'])) ?? findStatusCode(diag),
-          replyCode: findReplyCode(diag),
-          diagnosticType: diagType,
-          diagnosticCode: diag,
-          command: findCommand(diag),
-        }),
-      );
-    }
+    const recipients = sesRecipients(d['delayedRecipients'], 'delay', delayType, delayType ? `Delivery delay: ${delayType}` : null);
     if (!recipients.length) return null;
     return { kind: 'delay', recipients, reportingMta: withoutType(str(d['reportingMTA'])), arrivalDate: str(mail?.['timestamp']), original };
   }
