@@ -15,7 +15,11 @@ export const CORPUS = resolve(ROOT, '..', 'shared', 'corpus', 'public');
 export const POSTFIX_FIXTURES = join(ROOT, 'fixtures', 'postfix');
 
 // Port plan: the bench uses 2600-2699 only (2525-2527 and 8025 belong to the tests).
-export const PORTS = {
+// BENCH_PORT_OFFSET=N moves every one of them by N, so that two checkouts can run benches at
+// the same time on one machine (e.g. a long growth run beside another engineer's runs).
+const PORT_OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 0);
+if (!Number.isInteger(PORT_OFFSET) || PORT_OFFSET < 0 || PORT_OFFSET > 60_000) throw new Error(`BENCH_PORT_OFFSET must be an integer 0-60000, not ${process.env.BENCH_PORT_OFFSET}`);
+const BASE_PORTS = {
   bouncedSmtp: 2601,
   bouncedHttp: 2602,
   sinkPrompt: 2611,
@@ -37,6 +41,7 @@ export const PORTS = {
   realSink: 2683,
   realPostfix: 2684,
 };
+export const PORTS = Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + PORT_OFFSET]));
 
 export const BOUNCE_DOMAIN = 'bounces.test';
 export const RCPT = `postmaster@${BOUNCE_DOMAIN}`;
