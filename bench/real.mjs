@@ -543,10 +543,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = parseArgs();
   const quick = Boolean(args.quick);
   const result = await runReal(args);
-  const file = saveSection('real', result, { quick });
+  // --no-readme: not a run of record, so neither the README nor bench/results/ is touched.
+  const scratch = Boolean(args['no-readme']);
+  const file = saveSection('real', result, { quick, scratch });
   const { loadResults } = await import('./lib/report.mjs');
-  const text = renderReal(loadResults(quick));
-  if (!quick && !args['no-readme']) writeReadmeBlock(text, 'real');
+  const text = renderReal(loadResults(quick, scratch));
+  if (!quick && !scratch) writeReadmeBlock(text, 'real');
   console.log(text);
   log(`real: results in ${file}`);
 }

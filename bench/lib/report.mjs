@@ -1,19 +1,21 @@
 // Where results go. A full run merges its sections into bench/results/<YYYY-MM-DD>.json and
 // rewrites the figures table in bench/README.md; a --quick run (the CI smoke) writes only
-// bench/tmp/results-quick.json, so it never changes tracked files.
+// bench/tmp/results-quick.json, so it never changes tracked files; a run that is not one of record
+// (`--no-readme`: one part of the matrix, an A/B comparison) writes bench/tmp/results-scratch.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH, machineInfo, TMP } from './common.mjs';
 
-export function resultsFile(quick) {
+export function resultsFile(quick, scratch = false) {
   if (quick) return join(TMP, 'results-quick.json');
+  if (scratch) return join(TMP, 'results-scratch.json');
   const day = new Date().toISOString().slice(0, 10);
   return join(BENCH, 'results', `${day}.json`);
 }
 
 /** Merges one section (smtp, classify, ...) into the day's results file; returns its path. */
-export function saveSection(name, data, { quick }) {
-  const file = resultsFile(quick);
+export function saveSection(name, data, { quick, scratch = false }) {
+  const file = resultsFile(quick, scratch);
   mkdirSync(join(file, '..'), { recursive: true });
   const doc = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   doc.machine = machineInfo();
@@ -24,8 +26,8 @@ export function saveSection(name, data, { quick }) {
   return file;
 }
 
-export function loadResults(quick) {
-  const file = resultsFile(quick);
+export function loadResults(quick, scratch = false) {
+  const file = resultsFile(quick, scratch);
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
 }
 
