@@ -64,6 +64,39 @@ class PromptConnection extends SMTPConnection {
   onLimit: ClientLimits['onLimit'];
   private idleCommands = 0;
   private transactionsSeen = 0;
+  /** The session's time is up, but a received message's reply was still owed (sessionTimeUp). */
+  private closeAfterReply = false;
+
+  /**
+   * The whole-session cap. A message already received whole (its final dot read) is being
+   * stored, and the sender is owed its reply: closing now would drop a 250 for a message
+   * that is kept, and the sender would send it again (RFC 1047, duplicate messages). So the
+   * 421 waits for that reply; the wait is the store's own, bounded by its time-outs. A
+   * message still arriving, or no transaction at all, is cut at once, whatever it sends.
+   */
+  sessionTimeUp(): void {
+    const data = this._dataStream;
+    if (data && data.readableEnded) {
+      this.closeAfterReply = true;
+      return;
+    }
+    this.closeForTime();
+  }
+
+  private closeForTime(): void {
+    const self = this as unknown as Internals & { close(): void };
+    self.send(421, `${self.name} 4.4.2 Session too long, closing`, false);
+    self.close();
+  }
+
+  /** Called by smtp-server once a transaction's reply has been sent (and on RSET, MAIL, ...). */
+  override _resetSession(): void {
+    super._resetSession();
+    if (this.closeAfterReply) {
+      this.closeAfterReply = false;
+      this.closeForTime();
+    }
+  }
 
   /** Upstream's parser wiring, with FastDataStream for SMTPStream. */
   override _createParser(): SMTPStream {
@@ -155,11 +188,7 @@ export class BouncedSmtpServer extends SMTPServer {
     connection.init();
     // A hard cap on the session's length, whatever it sends: smtp-server only has an idle
     // time-out, which a client trickling a byte at a time never trips.
-    const limit = setTimeout(() => {
-      const c = connection as unknown as Internals & { close(): void };
-      c.send(421, `${c.name} 4.4.2 Session too long, closing`, false);
-      c.close();
-    }, this.limits.maxSessionMs);
+    const limit = setTimeout(() => connection.sessionTimeUp(), this.limits.maxSessionMs);
     limit.unref();
     socket.once('close', () => clearTimeout(limit));
   }
