@@ -43,3 +43,6 @@ export const BARRACUDA_BRBL = 'Barracuda Networks: Barracuda Reputation Block Li
 export const SPAMHAUS_PBL = 'Spamhaus: Policy Block List (spamhaus.org/pbl): end-user and dynamic IP ranges that should not send direct';
 export const POSIX_ENOSPC = 'POSIX errno ENOSPC, strerror text "No space left on device" (IEEE Std 1003.1, <errno.h>)';
 export const POSTFIX_VERIFY = 'Postfix: ADDRESS_VERIFICATION_README (450 4.1.1 "unverified address: Address verification in progress" while its probe is pending; the probe\'s own reply once it is known)';
+// Round 6 (issue #13, providers2)
+export const CISCO = 'Cisco Secure Email (IronPort AsyncOS) user guide: the default SMTP responses of its SPF and DMARC verification profiles ("550 #5.7.1 SPF unauthorized mail is prohibited.", "550 #5.7.1 DMARC unauthenticated mail is prohibited."), mail flow policy limits (452 too many recipients), LDAP accept queries (550 #5.1.0 Address rejected) and SenderBase reputation filtering (554 "sending MTA\'s poor reputation", Cisco tech note 200436)';
+export const CHARTER = 'Charter (Spectrum) postmaster services (charter.com support article 1953): mail its anti-spam system flags is refused with "550 Message Rejected"';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import {
-  APPLE, ATT, COMCAST, COX, DOCOMO, FACEBOOK, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
+  APPLE, ATT, BARRACUDA_BRBL, CHARTER, CISCO, COMCAST, COX, DOCOMO, FACEBOOK, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
   PROOFPOINT, QQ, SPECTRUM, TONLINE, YAHOO, YANDEX, ZOHO,
 } from '../../src/classifier/sources.js';
 import { parseMessageSync } from '../../src/parser/index.js';
@@ -200,6 +200,36 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [FACEBOOK, 'requireptr', '5.7.1', 'mx.facebook.com', "550 5.7.1 DNS-P3 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#dns"],
   [FACEBOOK, 'ratelimited', '4.7.1', 'mx.facebook.com', "421 4.7.1 CON-T3 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#con"],
   [FACEBOOK, 'emailtoolarge', '5.3.4', 'mx.facebook.com', "552 5.3.4 MSG-P1 http://postmaster.facebook.com/response_codes?ip=192.0.2.54#msg"],
+  // Round 6 (issue #13, providers2): Cisco, Barracuda, and more documented replies of the thin providers
+  [CISCO, 'authfailure', '5.7.1', 'mx1.hc1234-56.iphmx.com', "550 #5.7.1 SPF unauthorized mail is prohibited."],
+  [CISCO, 'authfailure', '5.7.1', 'mx1.hc1234-56.iphmx.com', "550 #5.7.1 DMARC unauthenticated mail is prohibited."],
+  [CISCO, 'userunknown', '5.1.0', 'mx1.hc1234-56.iphmx.com', "550 #5.1.0 Address rejected."],
+  [CISCO, 'badreputation', '5.0.0', 'mx1.hc1234-56.iphmx.com', "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation. If you believe that this failure is in error, please contact the intended recipient via alternate means."],
+  [CISCO, 'ratelimited', '4.0.0', 'mx1.hc1234-56.iphmx.com', "452 Too many recipients"],
+  [BARRACUDA_BRBL, 'blocked', '5.0.0', 'd123456a.ess.barracudanetworks.com', "554 Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation; http://www.barracudanetworks.com/reputation/?pr=1&ip=192.0.2.1"],
+  [MICROSOFT, 'userunknown', '5.4.1', 'mail.protection.outlook.com', "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [BN1NAM02FT022.eop-nam02.prod.protection.outlook.com]"],
+  [MICROSOFT, 'userunknown', '5.1.10', 'mail.protection.outlook.com', "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient kijitora@example.com not found by SMTP address lookup"],
+  [MICROSOFT, 'authfailure', '5.7.509', 'mail.protection.outlook.com', "550 5.7.509 Access denied, sending domain [EXAMPLE.ORG] does not pass DMARC verification and has a DMARC policy of reject."],
+  [MICROSOFT, 'blocked', '5.7.708', 'mail.protection.outlook.com', "550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653 AS(7230)"],
+  [MICROSOFT, 'blocked', '5.7.511', 'mail.protection.outlook.com', "550 5.7.511 Access denied, banned sender[192.0.2.1]. To request removal from this list, forward this message to delist@microsoft.com. For more information, go to https://go.microsoft.com/fwlink/?LinkId=526653."],
+  [MICROSOFT, 'emailtoolarge', '5.2.3', 'mail.protection.outlook.com', "552 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient"],
+  [MICROSOFT, 'notcompliantrfc', '5.6.11', 'mail.protection.outlook.com', "554 5.6.11 SMTPSEND.BareLinefeedsAreIllegal; message contains bare linefeeds, which cannot be sent via DATA"],
+  [MICROSOFT, 'hostunknown', '5.4.4', 'mail.protection.outlook.com', "550 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain"],
+  [MICROSOFT, 'rejected', '5.7.12', 'mail.protection.outlook.com', "550 5.7.12 RESOLVER.RST.SenderNotAuthenticated; Sender was not authenticated by organization"],
+  [MICROSOFT, 'mailboxfull', '4.2.2', 'mail.protection.outlook.com', "452 4.2.2 The recipient's mailbox is full and can't accept messages now. Please try resending this message later, or contact the recipient directly."],
+  [YAHOO, 'blocked', '5.7.2', 'mta7.am0.yahoodns.net', "553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes"],
+  [YAHOO, 'policyviolation', '5.7.9', 'mta7.am0.yahoodns.net', "554 5.7.9 Message not accepted for policy reasons.  See https://postmaster.yahooinc.com/error-codes"],
+  [YAHOO, 'userunknown', '5.0.0', 'mta7.am0.yahoodns.net', "552 1 Requested mail action aborted, mailbox not found"],
+  [APPLE, 'policyviolation', '5.7.1', 'mx01.mail.icloud.com', "550 5.7.1 [CS01] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137"],
+  [APPLE, 'ratelimited', '4.7.1', 'mx01.mail.icloud.com', "421 4.7.1 Messages to kijitora@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137"],
+  [APPLE, 'userunknown', '5.1.1', 'mx01.mail.icloud.com', "550 5.1.1 <kijitora@icloud.com>: user does not exist"],
+  [SPECTRUM, 'userunknown', '5.1.1', 'mx.charter.net', "550 5.1.1 <kijitora@charter.net> recipient rejected"],
+  [CHARTER, 'spamdetected', '5.0.0', 'mx.charter.net', "550 Message Rejected"],
+  [ORANGE, 'blocked', '4.7.0', 'smtp-in.orange.fr', "421 mwinf5c10 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR_999 [999]"],
+  [ORANGE, 'spamdetected', '5.2.0', 'smtp-in.orange.fr', "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]"],
+  [GMX, 'userunknown', '5.0.0', 'mx-in.gmx.net', "550 Requested action not taken: mailbox unavailable"],
+  [GMX, 'mailboxfull', '5.2.2', 'mx-in.gmx.net', "552 5.2.2 Mailbox size limit exceeded"],
+  [MIMECAST, 'policyviolation', '5.7.1', 'us-smtp-inbound-1.mimecast.com', "554 Email rejected due to security policies - https://community.mimecast.com/docs/DOC-1369#554"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import { APPLE, CHARTER, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -187,6 +187,38 @@ export const gmx: Provider = {
       id: 'policy', reason: 'policyviolation',
       // without "Reject": OpenSMTPD glues a multi-line reply's lines ("failedReject due to ...")
       phrases: [p('due to policy restrictions', GMX, '554-Transaction failed 554-Reject due to policy restrictions.')],
+    },
+  ],
+};
+
+// Round 6 (issue #13, providers2)
+
+/** Charter (Spectrum) receiving servers: mail its anti-spam system flags gets "550 Message Rejected". */
+export const charterHosts: Provider = {
+  id: 'charter-host',
+  name: 'Charter (Spectrum) receiving servers',
+  source: CHARTER,
+  hosts: ['charter.net', 'charter.com'],
+  rules: [
+    // the bare reply only: a longer text after it names its own cause
+    { id: 'spam-rejected', reason: 'spamdetected', phrases: [p('550 message rejected', CHARTER, '550 Message Rejected')] },
+  ],
+};
+
+/**
+ * GMX / WEB.DE receiving servers: "550 Requested action not taken: mailbox unavailable" is their
+ * reply for an address that has no mailbox, with or without a 5.1.1 (RFC 5321's wording alone
+ * also covers policy refusals, hence only at their hosts).
+ */
+export const gmxHosts: Provider = {
+  id: 'gmx-host',
+  name: 'GMX / WEB.DE receiving servers',
+  source: GMX,
+  hosts: ['gmx.net', 'gmx.de', 'gmx.com', 'web.de'],
+  rules: [
+    {
+      id: 'mailbox-unavailable', reason: 'userunknown',
+      phrases: [p('requested action not taken: mailbox unavailable', GMX, '550 Requested action not taken: mailbox unavailable')],
     },
   ],
 };
