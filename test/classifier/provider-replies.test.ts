@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import {
-  APPLE, ATT, BARRACUDA_BRBL, CHARTER, CISCO, COMCAST, COX, DOCOMO, FACEBOOK, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
-  PROOFPOINT, QQ, SPECTRUM, TONLINE, YAHOO, YANDEX, ZOHO,
+  APPLE, ATT, ATT_BELLSOUTH, BARRACUDA_BRBL, CHARTER, CISCO, COMCAST, COX, DOCOMO, FACEBOOK, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
+  PROOFPOINT, PROOFPOINT_ESSENTIALS, QQ, SPECTRUM, TONLINE, YAHOO, YAHOO_TS03, YANDEX, ZOHO,
 } from '../../src/classifier/sources.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import type { Reason } from '../../src/report.js';
@@ -230,6 +230,13 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [GMX, 'userunknown', '5.0.0', 'mx-in.gmx.net', "550 Requested action not taken: mailbox unavailable"],
   [GMX, 'mailboxfull', '5.2.2', 'mx-in.gmx.net', "552 5.2.2 Mailbox size limit exceeded"],
   [MIMECAST, 'policyviolation', '5.7.1', 'us-smtp-inbound-1.mimecast.com', "554 Email rejected due to security policies - https://community.mimecast.com/docs/DOC-1369#554"],
+  [YAHOO_TS03, 'blocked', '4.7.1', 'mta7.am0.yahoodns.net', "421 4.7.1 [TS03] All messages from 192.0.2.1 permanently deferred"],
+  [ATT_BELLSOUTH, 'requireptr', '4.0.0', 'mx00.mail.bellsouth.net', "421-failure in DNS look-up."],
+  [ATT_BELLSOUTH, 'blocked', '5.0.0', 'mx00.mail.bellsouth.net', "521 <192.0.2.1> is blocked"],
+  [ATT_BELLSOUTH, 'suspend', '5.0.0', 'mx00.mail.bellsouth.net', "550 [suspend] Mailbox currently suspended--Please contact correspondent directly."],
+  [ATT_BELLSOUTH, 'blocked', '5.0.0', 'mx00.mail.bellsouth.net', "550 unauthorized interface for <192.0.2.1>"],
+  [ATT_BELLSOUTH, 'blocked', '5.0.0', 'mx00.mail.bellsouth.net', "550 <192.0.2.1> blocked by ldap:ou=rblmx,dc=bellsouth,dc=net"],
+  [PROOFPOINT_ESSENTIALS, 'userunknown', '5.7.1', 'mx1-us1.ppe-hosted.com', "550 5.7.1 <kijitora@example.com>: Recipient address rejected: User email address is marked as invalid"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

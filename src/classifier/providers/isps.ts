@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, CHARTER, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import { APPLE, ATT_BELLSOUTH, CHARTER, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -219,6 +219,26 @@ export const gmxHosts: Provider = {
     {
       id: 'mailbox-unavailable', reason: 'userunknown',
       phrases: [p('requested action not taken: mailbox unavailable', GMX, '550 Requested action not taken: mailbox unavailable')],
+    },
+  ],
+};
+
+/**
+ * AT&T's BellSouth receiving servers: their block inquiry page explains each refusal. "421-failure
+ * in DNS look-up" is the sending IP's missing reverse DNS there (elsewhere the same words may be
+ * the receiver's own resolver trouble); "550 unauthorized interface for <IP>" refuses a source
+ * that is not a registered mail system.
+ */
+export const attHosts: Provider = {
+  id: 'att-host',
+  name: 'AT&T (BellSouth, prodigy.net) receiving servers',
+  source: ATT_BELLSOUTH,
+  hosts: ['bellsouth.net', 'att.net', 'prodigy.net'],
+  rules: [
+    { id: 'no-reverse-dns', reason: 'requireptr', phrases: [p('failure in dns look-up', ATT_BELLSOUTH, '421-failure in DNS look-up.')] },
+    {
+      id: 'unauthorized-interface', reason: 'blocked',
+      phrases: [p('unauthorized interface for', ATT_BELLSOUTH, '550 unauthorized interface for <192.0.2.1>')],
     },
   ],
 };
