@@ -237,6 +237,20 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [ATT_BELLSOUTH, 'blocked', '5.0.0', 'mx00.mail.bellsouth.net', "550 unauthorized interface for <192.0.2.1>"],
   [ATT_BELLSOUTH, 'blocked', '5.0.0', 'mx00.mail.bellsouth.net', "550 <192.0.2.1> blocked by ldap:ou=rblmx,dc=bellsouth,dc=net"],
   [PROOFPOINT_ESSENTIALS, 'userunknown', '5.7.1', 'mx1-us1.ppe-hosted.com', "550 5.7.1 <kijitora@example.com>: Recipient address rejected: User email address is marked as invalid"],
+  [NETEASE, 'blocked', '4.0.0', '163mx01.mxmail.netease.com', "421 HL:REP 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'ratelimited', '4.0.0', '163mx01.mxmail.netease.com', "421 HL:ICC 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'ratelimited', '4.0.0', '163mx01.mxmail.netease.com', "421 HL:IFC 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'blocked', '4.0.0', '163mx01.mxmail.netease.com', "421 HL:MEP 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'ratelimited', '4.0.0', '163mx01.mxmail.netease.com', "451 MI:DMC 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'ratelimited', '4.0.0', '163mx01.mxmail.netease.com', "450 RP:DRC 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'ratelimited', '4.0.0', '163mx01.mxmail.netease.com', "451 MI:SFQ 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'blocked', '4.0.0', '163mx01.mxmail.netease.com', "450 WM:BLI 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'rejected', '4.0.0', '163mx01.mxmail.netease.com', "450 WM:BLU 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'blocked', '4.0.0', '163mx01.mxmail.netease.com', "450 DT:RBL 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [NETEASE, 'spamdetected', '4.0.0', '163mx01.mxmail.netease.com', "451 DT:SPM 163 mx12,QcCowEAZ_gBZiQ1nQ8SBBA--.12345S2 1712345678, please try again"],
+  [GOOGLE, 'suspend', '5.2.1', 'gmail-smtp-in.l.google.com', "550-5.2.1 The email account that you tried to reach is disabled. For more information, go to https://support.google.com/mail/?p=DisabledUser - gsmtp"],
+  [GOOGLE, 'ratelimited', '4.2.1', 'gmail-smtp-in.l.google.com', "450-4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. Please resend your message at a later time. - gsmtp"],
+  [GOOGLE, 'blocked', '4.7.0', 'gmail-smtp-in.l.google.com', "421-4.7.0 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily blocked. - gsmtp"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

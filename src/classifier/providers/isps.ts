@@ -165,6 +165,18 @@ export const netease: Provider = {
   id: 'netease',
   name: 'NetEase 163/126/yeah.net',
   source: NETEASE,
+  // Round 6 (issue #13, providers2): the other class:code pairs of NetEase's bounce-code table
+  // ("退信代码说明"): HL the sending IP's behaviour, MI/RP limits per connection or sender, WM its
+  // allow lists. Codes the table does not explain (or the rules below read) fall through.
+  codes: {
+    pattern: /\b((?:dt|hl|mi|rp|wm):[a-z]{3})\b/,
+    codes: {
+      'hl:rep': 'blocked', 'hl:mep': 'blocked', 'hl:icc': 'ratelimited', 'hl:ifc': 'ratelimited',
+      'mi:dmc': 'ratelimited', 'rp:drc': 'ratelimited', 'mi:sfq': 'ratelimited',
+      'wm:bli': 'blocked', 'wm:blu': 'rejected',
+    },
+    example: '421 HL:ICC 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1',
+  },
   rules: [
     {
       id: 'spam', reason: 'spamdetected',
