@@ -251,6 +251,15 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [GOOGLE, 'suspend', '5.2.1', 'gmail-smtp-in.l.google.com', "550-5.2.1 The email account that you tried to reach is disabled. For more information, go to https://support.google.com/mail/?p=DisabledUser - gsmtp"],
   [GOOGLE, 'ratelimited', '4.2.1', 'gmail-smtp-in.l.google.com', "450-4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. Please resend your message at a later time. - gsmtp"],
   [GOOGLE, 'blocked', '4.7.0', 'gmail-smtp-in.l.google.com', "421-4.7.0 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily blocked. - gsmtp"],
+  [COMCAST, 'blocked', '5.0.0', 'mx.comcast.net', "554 resimta-po-31v.sys.comcast.net comcast 192.0.2.1 found on one or more DNSBLs, see http://postmaster.comcast.net/smtp-error-codes.php#BL000100"],
+  [COMCAST, 'blocked', '5.0.0', 'mx.comcast.net', "554 resimta-po-31v.sys.comcast.net comcast 192.0.2.1 Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000111"],
+  [COMCAST, 'blocked', '5.0.0', 'mx.comcast.net', "554 resimta-po-31v.sys.comcast.net comcast 192.0.2.1 Please see http://postmaster.comcast.net/smtp-error-codes.php#ES000001"],
+  [COMCAST, 'blocked', '5.0.0', 'mx.comcast.net', "554 resimta-po-31v.sys.comcast.net comcast 192.0.2.1 Please see http://postmaster.comcast.net/smtp-error-codes.php#ES000010"],
+  [QQ, 'filtered', '5.0.0', 'mx1.qq.com', "550 Mail is rejected by recipients"],
+  [QQ, 'ratelimited', '5.0.0', 'mx1.qq.com', "550 Mailbox unavailable or access denied"],
+  [QQ, 'ratelimited', '5.0.0', 'mx1.qq.com', "550 Sender frequency limited. http://service.exmail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000723"],
+  [QQ, 'ratelimited', '5.0.0', 'mx1.qq.com', "550 Domain frequency limited"],
+  [QQ, 'ratelimited', '5.0.0', 'mx1.qq.com', "550 Connection frequency limited"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

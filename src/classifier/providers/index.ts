@@ -5,7 +5,7 @@ import { facebook } from './facebook.js';
 import { google } from './google.js';
 import { exchangeLegacy, microsoft, outlookcom } from './microsoft.js';
 import { aol, yahoo, yahooHosts } from './yahoo.js';
-import { apple, attHosts, charterHosts, comcast, cox, coxHosts, gmx, gmxHosts, godaddy, netease, orange, spectrum, tonline, yandex } from './isps.js';
+import { apple, attHosts, charterHosts, comcast, cox, coxHosts, gmx, gmxHosts, godaddy, netease, orange, qqHosts, spectrum, tonline, yandex } from './isps.js';
 import { messagelabs, mimecast, mimecastWording, proofpointEssentials, zoho } from './gateways.js';
 import { docomo, families, powermta, vendors } from './vendors.js';
 import type { Provider } from './provider.js';
@@ -18,5 +18,5 @@ export const PROVIDERS: readonly Provider[] = [
   // round 5 (issue #13)
   outlookcom, gmx, mimecastWording, amazonses, facebook,
   // round 6 (issue #13, providers2)
-  charterHosts, gmxHosts, attHosts, proofpointEssentials,
+  charterHosts, gmxHosts, attHosts, proofpointEssentials, qqHosts,
 ];

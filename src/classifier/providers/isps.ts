@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, ATT_BELLSOUTH, CHARTER, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import { APPLE, ATT_BELLSOUTH, CHARTER, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, QQ, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -153,8 +153,10 @@ export const comcast: Provider = {
   name: 'Comcast (Xfinity)',
   source: COMCAST,
   codes: {
-    pattern: /\b(bl0000[01]\d|rl0000[01]\d)\b/,
-    codes: { bl000000: 'blocked', bl000001: 'blocked', bl000010: 'blocked', bl000011: 'blocked', rl000001: 'ratelimited', rl000010: 'ratelimited' },
+    pattern: /\b((?:bl|rl|es)000[01][01][01])\b/,
+    codes: { bl000000: 'blocked', bl000001: 'blocked', bl000010: 'blocked', bl000011: 'blocked', rl000001: 'ratelimited', rl000010: 'ratelimited',
+      // round 6 (issue #13): the rest of its list; ES: sent from dynamic / residential IP space, BL0001xx: SenderScore (with Spamhaus, Cloudmark)
+      bl000100: 'blocked', bl000101: 'blocked', bl000110: 'blocked', bl000111: 'blocked', es000001: 'blocked', es000010: 'blocked' },
     example: '554 resimta-po-31v.sys.comcast.net comcast 192.0.2.1 Comcast block for spam. Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000',
   },
   rules: [{ id: 'block-for-spam', reason: 'blocked', phrases: [p('comcast block for spam', COMCAST)] }],
@@ -251,6 +253,29 @@ export const attHosts: Provider = {
     {
       id: 'unauthorized-interface', reason: 'blocked',
       phrases: [p('unauthorized interface for', ATT_BELLSOUTH, '550 unauthorized interface for <192.0.2.1>')],
+    },
+  ],
+};
+
+/**
+ * Tencent QQ Mail / Exmail receiving servers. Its bounce help explains "550 Mailbox unavailable or
+ * access denied" as the recipient receiving too much mail in a short time (sending to it is held
+ * off for a while: no verdict on the mailbox), and "550 Mail is rejected by recipients" as the
+ * recipient's own block list or filter.
+ */
+export const qqHosts: Provider = {
+  id: 'qq-host',
+  name: 'Tencent QQ Mail / Exmail receiving servers',
+  source: QQ,
+  hosts: ['qq.com'],
+  rules: [
+    {
+      id: 'recipient-flooded', reason: 'ratelimited',
+      phrases: [p('mailbox unavailable or access denied', QQ + ' (the recipient receives too much mail in a short time)', '550 Mailbox unavailable or access denied')],
+    },
+    {
+      id: 'recipient-filter', reason: 'filtered',
+      phrases: [p('mail is rejected by recipients', QQ + " (the recipient's block list or filter)", '550 Mail is rejected by recipients')],
     },
   ],
 };
