@@ -260,6 +260,10 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [QQ, 'ratelimited', '5.0.0', 'mx1.qq.com', "550 Sender frequency limited. http://service.exmail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000723"],
   [QQ, 'ratelimited', '5.0.0', 'mx1.qq.com', "550 Domain frequency limited"],
   [QQ, 'ratelimited', '5.0.0', 'mx1.qq.com', "550 Connection frequency limited"],
+  [YANDEX, 'suspend', '5.7.1', 'mx.yandex.ru', "550 5.7.1 Policy rejection on the target address"],
+  [YANDEX, 'userunknown', '5.1.3', 'mx.yandex.ru', "501 5.1.3 Bad recipient address syntax"],
+  [YANDEX, 'mailboxfull', '5.2.2', 'mx.yandex.ru', "552 5.2.2 Mailbox size exceeded"],
+  [MAILRU, 'authfailure', '5.7.1', 'mxs.mail.ru', "550 5.7.1 This message was not accepted due to domain (example.org) owner DMARC policy (RFC 7489) https://help.mail.ru/mail-help/postmaster/dmarc"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

@@ -144,7 +144,15 @@ export const yandex: Provider = {
   id: 'yandex',
   name: 'Yandex Mail',
   source: YANDEX,
-  rules: [{ id: 'no-such-user', reason: 'userunknown', phrases: [p('5.7.1 no such user!', YANDEX, '550 5.7.1 No such user!')] }],
+  rules: [
+    { id: 'no-such-user', reason: 'userunknown', phrases: [p('5.7.1 no such user!', YANDEX, '550 5.7.1 No such user!')] },
+    // round 6 (issue #13): Yandex's non-delivery help: the recipient's account is blocked for
+    // breaking its user agreement (the mailbox exists, disabled: not a policy refusal of the sender)
+    {
+      id: 'target-blocked', reason: 'suspend',
+      phrases: [p('policy rejection on the target address', YANDEX + ' (recipient account blocked)', '550 5.7.1 Policy rejection on the target address')],
+    },
+  ],
 };
 
 /** Comcast: replies carry a code (BL000000 ...) documented on its SMTP error page. */
