@@ -264,6 +264,12 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [YANDEX, 'userunknown', '5.1.3', 'mx.yandex.ru', "501 5.1.3 Bad recipient address syntax"],
   [YANDEX, 'mailboxfull', '5.2.2', 'mx.yandex.ru', "552 5.2.2 Mailbox size exceeded"],
   [MAILRU, 'authfailure', '5.7.1', 'mxs.mail.ru', "550 5.7.1 This message was not accepted due to domain (example.org) owner DMARC policy (RFC 7489) https://help.mail.ru/mail-help/postmaster/dmarc"],
+  [MICROSOFT, 'blocked', '5.7.1', 'mail.protection.outlook.com', "550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus. To request removal from this list see https://www.spamhaus.org/query/lookup/ (AS3130)"],
+  [MICROSOFT, 'norelaying', '5.4.1', 'mail.protection.outlook.com', "550 5.4.1 Relay Access Denied ATTR35"],
+  [MICROSOFT, 'contenterror', '5.6.211', 'mail.protection.outlook.com', "554 5.6.211 Invalid MIME Content: Single text value size (32768) limit exceeded"],
+  [MICROSOFT, 'expired', '5.4.300', 'mail.protection.outlook.com', "550 5.4.300 Message expired"],
+  [ZOHO, 'virusdetected', '5.7.1', 'mx.zoho.com', "552 5.7.1 virus Win.Test.EICAR_HDB-1 detected by Zoho Mail"],
+  [ZOHO, 'systemerror', '4.3.1', 'mx.zoho.com', "452 4.3.1 Temporary System Error"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {
