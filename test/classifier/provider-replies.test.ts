@@ -270,6 +270,10 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [MICROSOFT, 'expired', '5.4.300', 'mail.protection.outlook.com', "550 5.4.300 Message expired"],
   [ZOHO, 'virusdetected', '5.7.1', 'mx.zoho.com', "552 5.7.1 virus Win.Test.EICAR_HDB-1 detected by Zoho Mail"],
   [ZOHO, 'systemerror', '4.3.1', 'mx.zoho.com', "452 4.3.1 Temporary System Error"],
+  [COX, 'blocked', '5.0.0', 'mx.cox.net', "554 cox.net cmsmtp 192.0.2.1 Refer to Error Codes section at https://www.cox.com/internet/support/email-error-codes.html for more information. AUP#IPBL0001"],
+  [COX, 'blocked', '5.0.0', 'mx.cox.net', "554 cox.net cmsmtp 192.0.2.1 Refer to Error Codes section at https://www.cox.com/internet/support/email-error-codes.html for more information. AUP#IPBL0011"],
+  [COX, 'blocked', '5.0.0', 'mx.cox.net', "554 cox.net cmsmtp 192.0.2.1 Refer to Error Codes section at https://www.cox.com/internet/support/email-error-codes.html for more information. AUP#IPBL0111"],
+  [COX, 'blocked', '4.0.0', 'mx.cox.net', "421 cox.net cmsmtp 192.0.2.1 Refer to Error Codes section at https://www.cox.com/internet/support/email-error-codes.html for more information. AUP#CDRBL"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

@@ -15,6 +15,8 @@ export const cox: Provider = {
       cxcnct: 'ratelimited', cxmxrt: 'ratelimited', cxthrt: 'securityerror', cxmj: 'securityerror',
       ipbl0001: 'blocked', ipbl0010: 'blocked', ipbl0100: 'blocked', ipbl1000: 'blocked', ipbl00001: 'blocked',
       urlbl011: 'spamdetected', urlbl101: 'spamdetected', urlbl110: 'spamdetected', urlbl1001: 'spamdetected',
+      // round 6 (issue #13): the IP on two or three of the lists its page names (Spamhaus Zen, Return Path, ivmSIP)
+      ipbl0011: 'blocked', ipbl0101: 'blocked', ipbl0110: 'blocked', ipbl0111: 'blocked',
     },
     example: '554 cox.net Reject. Your IP has been blocked. AUP#CXBL',
   },
