@@ -274,6 +274,10 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [COX, 'blocked', '5.0.0', 'mx.cox.net', "554 cox.net cmsmtp 192.0.2.1 Refer to Error Codes section at https://www.cox.com/internet/support/email-error-codes.html for more information. AUP#IPBL0011"],
   [COX, 'blocked', '5.0.0', 'mx.cox.net', "554 cox.net cmsmtp 192.0.2.1 Refer to Error Codes section at https://www.cox.com/internet/support/email-error-codes.html for more information. AUP#IPBL0111"],
   [COX, 'blocked', '4.0.0', 'mx.cox.net', "421 cox.net cmsmtp 192.0.2.1 Refer to Error Codes section at https://www.cox.com/internet/support/email-error-codes.html for more information. AUP#CDRBL"],
+  [GODADDY, 'mailboxfull', '5.0.0', 'p3plibsmtp01-01.prod.phx3.secureserver.net', "552 kijitora@example.com Account storage limit"],
+  [GODADDY, 'userunknown', '5.0.0', 'p3plibsmtp01-01.prod.phx3.secureserver.net', "550 kijitora@example.com Account does not exist"],
+  [GODADDY, 'suspend', '5.0.0', 'p3plibsmtp01-01.prod.phx3.secureserver.net', "550 kijitora@example.com Account disabled"],
+  [GODADDY, 'spamdetected', '5.2.0', 'p3plibsmtp01-01.prod.phx3.secureserver.net', "552 5.2.0 This message has been rejected due to content judged to be spam by the internet community IB212"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {
