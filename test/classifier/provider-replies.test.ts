@@ -278,6 +278,9 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [GODADDY, 'userunknown', '5.0.0', 'p3plibsmtp01-01.prod.phx3.secureserver.net', "550 kijitora@example.com Account does not exist"],
   [GODADDY, 'suspend', '5.0.0', 'p3plibsmtp01-01.prod.phx3.secureserver.net', "550 kijitora@example.com Account disabled"],
   [GODADDY, 'spamdetected', '5.2.0', 'p3plibsmtp01-01.prod.phx3.secureserver.net', "552 5.2.0 This message has been rejected due to content judged to be spam by the internet community IB212"],
+  [GMX, 'blocked', '5.0.0', 'mx00.gmx.net', "554-gmx.net (mxgmx104) Nemesis ESMTP Service not available 554-No SMTP service 554-IP address is block listed. 554 For explanation visit https://postmaster.gmx.net/en/case?c=r0201&i=ip&v=192.0.2.1&r=1MNcgj-1ue23t3pyV-00S2YR"],
+  [GMX, 'userunknown', '5.0.0', 'mx00.gmx.net', "550 Unknown user"],
+  [GMX, 'mailboxfull', '5.0.0', 'mx00.gmx.net', "550 User has too many messages on server"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

@@ -230,9 +230,10 @@ export const charterHosts: Provider = {
 };
 
 /**
- * GMX / WEB.DE receiving servers: "550 Requested action not taken: mailbox unavailable" is their
- * reply for an address that has no mailbox, with or without a 5.1.1 (RFC 5321's wording alone
- * also covers policy refusals, hence only at their hosts).
+ * GMX / WEB.DE receiving servers: "550 Requested action not taken: mailbox unavailable" and "Unknown
+ * user" are their replies for an address that has no mailbox. GMX writes no enhanced status codes
+ * (its error-messages page), so no X.1.1 says it; RFC 5321's wording alone also covers policy
+ * refusals, hence only at their hosts.
  */
 export const gmxHosts: Provider = {
   id: 'gmx-host',
@@ -242,7 +243,11 @@ export const gmxHosts: Provider = {
   rules: [
     {
       id: 'mailbox-unavailable', reason: 'userunknown',
-      phrases: [p('requested action not taken: mailbox unavailable', GMX, '550 Requested action not taken: mailbox unavailable')],
+      phrases: [
+        p('requested action not taken: mailbox unavailable', GMX, '550 Requested action not taken: mailbox unavailable'),
+        // GMX's help names "Unknown user" beside it for a misspelt address
+        p('unknown user', GMX + ' (help: email returned as undeliverable)', '550 Unknown user'),
+      ],
     },
   ],
 };
