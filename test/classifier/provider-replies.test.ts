@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import {
-  APPLE, ATT, ATT_BELLSOUTH, BARRACUDA_BRBL, CHARTER, CISCO, COMCAST, COX, DOCOMO, FACEBOOK, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
+  APPLE, ATT, ATT_BELLSOUTH, BARRACUDA_BRBL, BROADCOM_NDR, CHARTER, CISCO, COMCAST, COX, DOCOMO, FACEBOOK, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
   PROOFPOINT, PROOFPOINT_ESSENTIALS, QQ, SPECTRUM, TONLINE, YAHOO, YAHOO_TS03, YANDEX, ZOHO,
 } from '../../src/classifier/sources.js';
 import { parseMessageSync } from '../../src/parser/index.js';
@@ -281,6 +281,14 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [GMX, 'blocked', '5.0.0', 'mx00.gmx.net', "554-gmx.net (mxgmx104) Nemesis ESMTP Service not available 554-No SMTP service 554-IP address is block listed. 554 For explanation visit https://postmaster.gmx.net/en/case?c=r0201&i=ip&v=192.0.2.1&r=1MNcgj-1ue23t3pyV-00S2YR"],
   [GMX, 'userunknown', '5.0.0', 'mx00.gmx.net', "550 Unknown user"],
   [GMX, 'mailboxfull', '5.0.0', 'mx00.gmx.net', "550 User has too many messages on server"],
+  [BROADCOM_NDR, 'emailtoolarge', '5.0.0', 'mail.example.net', "552 Message size exceeds fixed limit"],
+  [BROADCOM_NDR, 'mailboxfull', '5.0.0', 'mail.example.net', "552 Mailbox is full"],
+  [BROADCOM_NDR, 'mailboxfull', '5.0.0', 'mail.example.net', "552 Requested mail action aborted: exceeded storage allocation"],
+  [BROADCOM_NDR, 'norelaying', '5.7.1', 'mail.example.net', "550 5.7.1 Unable to Relay"],
+  [BROADCOM_NDR, 'spamdetected', '5.7.1', 'mail.example.net', "550 5.7.1 Message rejected as spam by Content Filtering."],
+  [BROADCOM_NDR, 'rejected', '5.0.0', 'mail.example.net', "553 Envelope sender rejected"],
+  [BROADCOM_NDR, 'authfailure', '5.0.0', 'mail.example.net', "550 SPF check failed. Sender not authorized"],
+  [BROADCOM_NDR, 'expired', '5.4.7', 'cluster1.eu.messagelabs.com', "554 5.4.7 [internal] exceeded max time without delivery"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {
