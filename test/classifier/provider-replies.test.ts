@@ -289,6 +289,7 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [BROADCOM_NDR, 'rejected', '5.0.0', 'mail.example.net', "553 Envelope sender rejected"],
   [BROADCOM_NDR, 'authfailure', '5.0.0', 'mail.example.net', "550 SPF check failed. Sender not authorized"],
   [BROADCOM_NDR, 'expired', '5.4.7', 'cluster1.eu.messagelabs.com', "554 5.4.7 [internal] exceeded max time without delivery"],
+  [ORANGE, 'ratelimited', '4.0.0', 'smtp-in.orange.fr', "421 mwinf5c79 ME Trop de connexions, veuillez verifier votre configuration. Too many connections, slow down. OFR004_104 [104]"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {
