@@ -290,6 +290,8 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [BROADCOM_NDR, 'authfailure', '5.0.0', 'mail.example.net', "550 SPF check failed. Sender not authorized"],
   [BROADCOM_NDR, 'expired', '5.4.7', 'cluster1.eu.messagelabs.com', "554 5.4.7 [internal] exceeded max time without delivery"],
   [ORANGE, 'ratelimited', '4.0.0', 'smtp-in.orange.fr', "421 mwinf5c79 ME Trop de connexions, veuillez verifier votre configuration. Too many connections, slow down. OFR004_104 [104]"],
+  // Spectrum's own community forum, answered by a Spectrum employee: "AUP #1020 means there is a block on the email address due to suspicious activity", not an IP block list
+  [SPECTRUM, 'rejected', '4.0.0', 'mx0.charter.net', "554 impin004.msg.chrl.nc.charter.net cmsmtp blocked. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1020"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

@@ -47,7 +47,8 @@ export const spectrum: Provider = {
   name: 'Spectrum (Charter)',
   source: SPECTRUM,
   codes: {
-    pattern: /\baup#[io]?-?(\d{4})\b/,
+    // round 6: its servers also write the direction as a word, "AUP#In-1020" (Spectrum's community answer)
+    pattern: /\baup#(?:in|out|[io])?-?(\d{4})\b/,
     codes: {
       '1000': 'blocked', '1010': 'rejected', '1090': 'systemerror', '1260': 'networkerror', '1500': 'rejected',
       '1520': 'rejected', '1530': 'emailtoolarge', '1540': 'ratelimited', '1550': 'ratelimited',
