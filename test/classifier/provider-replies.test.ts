@@ -292,6 +292,11 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [ORANGE, 'ratelimited', '4.0.0', 'smtp-in.orange.fr', "421 mwinf5c79 ME Trop de connexions, veuillez verifier votre configuration. Too many connections, slow down. OFR004_104 [104]"],
   // Spectrum's own community forum, answered by a Spectrum employee: "AUP #1020 means there is a block on the email address due to suspicious activity", not an IP block list
   [SPECTRUM, 'rejected', '4.0.0', 'mx0.charter.net', "554 impin004.msg.chrl.nc.charter.net cmsmtp blocked. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1020"],
+  [GOOGLE, 'ratelimited', '5.7.1', 'smtp-relay.gmail.com', "550 5.7.1 Email quota exceeded. - gsmtp"],
+  [GOOGLE, 'systemerror', '4.3.0', 'gmail-smtp-in.l.google.com', "421 4.3.0 Temporary System Problem. Try again later. - gsmtp"],
+  [GOOGLE, 'ratelimited', '5.2.1', 'gmail-smtp-in.l.google.com', "550-5.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. - gsmtp"],
+  [GOOGLE, 'authfailure', '5.7.1', 'gmail-smtp-in.l.google.com', "550 5.7.1 Unauthenticated email is not accepted from this domain. - gsmtp"],
+  [GOOGLE, 'ratelimited', '4.2.1', 'smtp-relay.gmail.com', "450 4.2.1 Peak SMTP relay limit exceeded for customer. - gsmtp"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

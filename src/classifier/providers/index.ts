@@ -2,7 +2,7 @@
 // classification first, then fixed product wordings, then receiving providers.
 import { amazonses } from './amazon.js';
 import { facebook } from './facebook.js';
-import { google } from './google.js';
+import { google, googleHosts } from './google.js';
 import { exchangeLegacy, microsoft, outlookcom } from './microsoft.js';
 import { aol, yahoo, yahooHosts } from './yahoo.js';
 import { apple, attHosts, charterHosts, comcast, cox, coxHosts, gmx, gmxHosts, godaddy, netease, orange, qqHosts, spectrum, tonline, yandex } from './isps.js';
@@ -18,5 +18,5 @@ export const PROVIDERS: readonly Provider[] = [
   // round 5 (issue #13)
   outlookcom, gmx, mimecastWording, amazonses, facebook,
   // round 6 (issue #13, providers2)
-  charterHosts, gmxHosts, attHosts, proofpointEssentials, qqHosts,
+  charterHosts, gmxHosts, attHosts, proofpointEssentials, qqHosts, googleHosts,
 ];
