@@ -43,3 +43,10 @@ export const BARRACUDA_BRBL = 'Barracuda Networks: Barracuda Reputation Block Li
 export const SPAMHAUS_PBL = 'Spamhaus: Policy Block List (spamhaus.org/pbl): end-user and dynamic IP ranges that should not send direct';
 export const POSIX_ENOSPC = 'POSIX errno ENOSPC, strerror text "No space left on device" (IEEE Std 1003.1, <errno.h>)';
 export const POSTFIX_VERIFY = 'Postfix: ADDRESS_VERIFICATION_README (450 4.1.1 "unverified address: Address verification in progress" while its probe is pending; the probe\'s own reply once it is known)';
+// Round 6 (issue #13, providers2)
+export const CISCO = 'Cisco Secure Email (IronPort AsyncOS) user guide: the default SMTP responses of its SPF and DMARC verification profiles ("550 #5.7.1 SPF unauthorized mail is prohibited.", "550 #5.7.1 DMARC unauthenticated mail is prohibited."), mail flow policy limits (452 too many recipients), LDAP accept queries (550 #5.1.0 Address rejected) and SenderBase reputation filtering (554 "sending MTA\'s poor reputation", Cisco tech note 200436)';
+export const CHARTER = 'Charter (Spectrum) postmaster services (charter.com support article 1953): mail its anti-spam system flags is refused with "550 Message Rejected"';
+export const YAHOO_TS03 = 'Yahoo Help SLN3436: "421 4.7.1 [TS03] All messages from <IP> permanently deferred" (a volume from the IP characteristic of unsolicited bulk mail: do not resend)';
+export const ATT_BELLSOUTH = 'AT&T (BellSouth) mail block inquiry: error message summary (rbl.att.net/block_enduser.html): 421 DNS look-up failure, 521 <IP> is blocked, 550 [suspend], 550 unauthorized interface, 550 blocked by ldap:ou=rblmx';
+export const PROOFPOINT_ESSENTIALS = 'Proofpoint Essentials SMTP Discovery (partner FAQs: Spambrella "Common email delivery error codes", GoDaddy help 24676): an address marked invalid is refused with "550 5.7.1 Recipient address rejected: User email address is marked as invalid"';
+export const BROADCOM_NDR = 'Broadcom KB 162445 (Symantec Email Security.cloud / MessageLabs): remote refusals quoted in its NDRs, listed by cause (size, mailbox full, relaying, spam content, sender refused, SPF, expiry)';

@@ -1,6 +1,6 @@
 // Filtering gateways and mail services whose reply texts are documented by their vendor.
 import { p } from '../phrase.js';
-import { MESSAGELABS, MIMECAST, ZOHO } from '../sources.js';
+import { MESSAGELABS, MIMECAST, PROOFPOINT_ESSENTIALS, ZOHO } from '../sources.js';
 import type { Provider } from './provider.js';
 
 export const mimecast: Provider = {
@@ -104,6 +104,29 @@ export const mimecastWording: Provider = {
           'administrative prohibition - envelope blocked',
           MIMECAST + ' (550 envelope blocked)',
           '550 Administrative prohibition - envelope blocked - https://community.mimecast.com/docs/DOC-1369#550',
+        ),
+      ],
+    },
+  ],
+};
+
+/**
+ * Proofpoint Essentials refuses an address its SMTP Discovery marked invalid with a 5.7.1 and its
+ * own words: the mailbox does not exist there, whatever the X.7.1 says. No other product writes
+ * them, so they speak wherever the reply is quoted (round 6, issue #13).
+ */
+export const proofpointEssentials: Provider = {
+  id: 'proofpoint-essentials',
+  name: 'Proofpoint Essentials',
+  source: PROOFPOINT_ESSENTIALS,
+  rules: [
+    {
+      id: 'marked-invalid', reason: 'userunknown',
+      phrases: [
+        p(
+          'user email address is marked as invalid',
+          PROOFPOINT_ESSENTIALS,
+          '550 5.7.1 <x@example.com>: Recipient address rejected: User email address is marked as invalid',
         ),
       ],
     },

@@ -99,7 +99,27 @@ export const google: Provider = {
       phrases: [
         p('mail server temporarily rejected message', GOOGLE + ' (4.3.0)', '451 4.3.0 Mail server temporarily rejected message.'),
         p('multiple destination domains per transaction is unsupported', GOOGLE + ' (4.3.0)'),
+        // round 6 (issue #13)
+        p('temporary system problem. try again later', GOOGLE + ' (421 4.3.0)', '421 4.3.0 Temporary System Problem. Try again later.'),
       ],
+    },
+  ],
+};
+
+/**
+ * Rules that hold only when a Google server refused (round 6, issue #13). Its SMTP relay service
+ * answers a Workspace sender over its sending quota with "550 5.7.1 Email quota exceeded.": the
+ * sender's limit, not the recipient's mailbox (elsewhere the same words may be a full mailbox).
+ */
+export const googleHosts: Provider = {
+  id: 'google-host',
+  name: 'Google receiving and relay servers',
+  source: GOOGLE,
+  hosts: ['google.com', 'gmail.com', 'googlemail.com'],
+  rules: [
+    {
+      id: 'sender-quota', reason: 'ratelimited',
+      phrases: [p('email quota exceeded', GOOGLE + ' (SMTP relay: 550 5.7.1 the sending user over quota)', '550 5.7.1 Email quota exceeded.')],
     },
   ],
 };

@@ -2,11 +2,11 @@
 // classification first, then fixed product wordings, then receiving providers.
 import { amazonses } from './amazon.js';
 import { facebook } from './facebook.js';
-import { google } from './google.js';
+import { google, googleHosts } from './google.js';
 import { exchangeLegacy, microsoft, outlookcom } from './microsoft.js';
 import { aol, yahoo, yahooHosts } from './yahoo.js';
-import { apple, comcast, cox, coxHosts, gmx, godaddy, netease, orange, spectrum, tonline, yandex } from './isps.js';
-import { messagelabs, mimecast, mimecastWording, zoho } from './gateways.js';
+import { apple, attHosts, charterHosts, comcast, cox, coxHosts, gmx, gmxHosts, godaddy, netease, orange, qqHosts, spectrum, tonline, yandex } from './isps.js';
+import { messagelabs, mimecast, mimecastWording, proofpointEssentials, zoho } from './gateways.js';
 import { docomo, families, powermta, vendors } from './vendors.js';
 import type { Provider } from './provider.js';
 
@@ -17,4 +17,6 @@ export const PROVIDERS: readonly Provider[] = [
   godaddy, orange, comcast, tonline, yandex, netease, mimecast, zoho, messagelabs, docomo,
   // round 5 (issue #13)
   outlookcom, gmx, mimecastWording, amazonses, facebook,
+  // round 6 (issue #13, providers2)
+  charterHosts, gmxHosts, attHosts, proofpointEssentials, qqHosts, googleHosts,
 ];

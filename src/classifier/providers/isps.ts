@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import { APPLE, ATT_BELLSOUTH, CHARTER, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, QQ, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -15,6 +15,8 @@ export const cox: Provider = {
       cxcnct: 'ratelimited', cxmxrt: 'ratelimited', cxthrt: 'securityerror', cxmj: 'securityerror',
       ipbl0001: 'blocked', ipbl0010: 'blocked', ipbl0100: 'blocked', ipbl1000: 'blocked', ipbl00001: 'blocked',
       urlbl011: 'spamdetected', urlbl101: 'spamdetected', urlbl110: 'spamdetected', urlbl1001: 'spamdetected',
+      // round 6 (issue #13): the IP on two or three of the lists its page names (Spamhaus Zen, Return Path, ivmSIP)
+      ipbl0011: 'blocked', ipbl0101: 'blocked', ipbl0110: 'blocked', ipbl0111: 'blocked',
     },
     example: '554 cox.net Reject. Your IP has been blocked. AUP#CXBL',
   },
@@ -45,7 +47,8 @@ export const spectrum: Provider = {
   name: 'Spectrum (Charter)',
   source: SPECTRUM,
   codes: {
-    pattern: /\baup#[io]?-?(\d{4})\b/,
+    // round 6: its servers also write the direction as a word, "AUP#In-1020" (Spectrum's community answer)
+    pattern: /\baup#(?:in|out|[io])?-?(\d{4})\b/,
     codes: {
       '1000': 'blocked', '1010': 'rejected', '1090': 'systemerror', '1260': 'networkerror', '1500': 'rejected',
       '1520': 'rejected', '1530': 'emailtoolarge', '1540': 'ratelimited', '1550': 'ratelimited',
@@ -144,7 +147,15 @@ export const yandex: Provider = {
   id: 'yandex',
   name: 'Yandex Mail',
   source: YANDEX,
-  rules: [{ id: 'no-such-user', reason: 'userunknown', phrases: [p('5.7.1 no such user!', YANDEX, '550 5.7.1 No such user!')] }],
+  rules: [
+    { id: 'no-such-user', reason: 'userunknown', phrases: [p('5.7.1 no such user!', YANDEX, '550 5.7.1 No such user!')] },
+    // round 6 (issue #13): Yandex's non-delivery help: the recipient's account is blocked for
+    // breaking its user agreement (the mailbox exists, disabled: not a policy refusal of the sender)
+    {
+      id: 'target-blocked', reason: 'suspend',
+      phrases: [p('policy rejection on the target address', YANDEX + ' (recipient account blocked)', '550 5.7.1 Policy rejection on the target address')],
+    },
+  ],
 };
 
 /** Comcast: replies carry a code (BL000000 ...) documented on its SMTP error page. */
@@ -153,8 +164,10 @@ export const comcast: Provider = {
   name: 'Comcast (Xfinity)',
   source: COMCAST,
   codes: {
-    pattern: /\b(bl0000[01]\d|rl0000[01]\d)\b/,
-    codes: { bl000000: 'blocked', bl000001: 'blocked', bl000010: 'blocked', bl000011: 'blocked', rl000001: 'ratelimited', rl000010: 'ratelimited' },
+    pattern: /\b((?:bl|rl|es)000[01][01][01])\b/,
+    codes: { bl000000: 'blocked', bl000001: 'blocked', bl000010: 'blocked', bl000011: 'blocked', rl000001: 'ratelimited', rl000010: 'ratelimited',
+      // round 6 (issue #13): the rest of its list; ES: sent from dynamic / residential IP space, BL0001xx: SenderScore (with Spamhaus, Cloudmark)
+      bl000100: 'blocked', bl000101: 'blocked', bl000110: 'blocked', bl000111: 'blocked', es000001: 'blocked', es000010: 'blocked' },
     example: '554 resimta-po-31v.sys.comcast.net comcast 192.0.2.1 Comcast block for spam. Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000',
   },
   rules: [{ id: 'block-for-spam', reason: 'blocked', phrases: [p('comcast block for spam', COMCAST)] }],
@@ -165,6 +178,18 @@ export const netease: Provider = {
   id: 'netease',
   name: 'NetEase 163/126/yeah.net',
   source: NETEASE,
+  // Round 6 (issue #13, providers2): the other class:code pairs of NetEase's bounce-code table
+  // ("退信代码说明"): HL the sending IP's behaviour, MI/RP limits per connection or sender, WM its
+  // allow lists. Codes the table does not explain (or the rules below read) fall through.
+  codes: {
+    pattern: /\b((?:dt|hl|mi|rp|wm):[a-z]{3})\b/,
+    codes: {
+      'hl:rep': 'blocked', 'hl:mep': 'blocked', 'hl:icc': 'ratelimited', 'hl:ifc': 'ratelimited',
+      'mi:dmc': 'ratelimited', 'rp:drc': 'ratelimited', 'mi:sfq': 'ratelimited',
+      'wm:bli': 'blocked', 'wm:blu': 'rejected',
+    },
+    example: '421 HL:ICC 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1',
+  },
   rules: [
     {
       id: 'spam', reason: 'spamdetected',
@@ -187,6 +212,86 @@ export const gmx: Provider = {
       id: 'policy', reason: 'policyviolation',
       // without "Reject": OpenSMTPD glues a multi-line reply's lines ("failedReject due to ...")
       phrases: [p('due to policy restrictions', GMX, '554-Transaction failed 554-Reject due to policy restrictions.')],
+    },
+  ],
+};
+
+// Round 6 (issue #13, providers2)
+
+/** Charter (Spectrum) receiving servers: mail its anti-spam system flags gets "550 Message Rejected". */
+export const charterHosts: Provider = {
+  id: 'charter-host',
+  name: 'Charter (Spectrum) receiving servers',
+  source: CHARTER,
+  hosts: ['charter.net', 'charter.com'],
+  rules: [
+    // the bare reply only: a longer text after it names its own cause
+    { id: 'spam-rejected', reason: 'spamdetected', phrases: [p('550 message rejected', CHARTER, '550 Message Rejected')] },
+  ],
+};
+
+/**
+ * GMX / WEB.DE receiving servers: "550 Requested action not taken: mailbox unavailable" and "Unknown
+ * user" are their replies for an address that has no mailbox. GMX writes no enhanced status codes
+ * (its error-messages page), so no X.1.1 says it; RFC 5321's wording alone also covers policy
+ * refusals, hence only at their hosts.
+ */
+export const gmxHosts: Provider = {
+  id: 'gmx-host',
+  name: 'GMX / WEB.DE receiving servers',
+  source: GMX,
+  hosts: ['gmx.net', 'gmx.de', 'gmx.com', 'web.de'],
+  rules: [
+    {
+      id: 'mailbox-unavailable', reason: 'userunknown',
+      phrases: [
+        p('requested action not taken: mailbox unavailable', GMX, '550 Requested action not taken: mailbox unavailable'),
+        // GMX's help names "Unknown user" beside it for a misspelt address
+        p('unknown user', GMX + ' (help: email returned as undeliverable)', '550 Unknown user'),
+      ],
+    },
+  ],
+};
+
+/**
+ * AT&T's BellSouth receiving servers: their block inquiry page explains each refusal. "421-failure
+ * in DNS look-up" is the sending IP's missing reverse DNS there (elsewhere the same words may be
+ * the receiver's own resolver trouble); "550 unauthorized interface for <IP>" refuses a source
+ * that is not a registered mail system.
+ */
+export const attHosts: Provider = {
+  id: 'att-host',
+  name: 'AT&T (BellSouth, prodigy.net) receiving servers',
+  source: ATT_BELLSOUTH,
+  hosts: ['bellsouth.net', 'att.net', 'prodigy.net'],
+  rules: [
+    { id: 'no-reverse-dns', reason: 'requireptr', phrases: [p('failure in dns look-up', ATT_BELLSOUTH, '421-failure in DNS look-up.')] },
+    {
+      id: 'unauthorized-interface', reason: 'blocked',
+      phrases: [p('unauthorized interface for', ATT_BELLSOUTH, '550 unauthorized interface for <192.0.2.1>')],
+    },
+  ],
+};
+
+/**
+ * Tencent QQ Mail / Exmail receiving servers. Its bounce help explains "550 Mailbox unavailable or
+ * access denied" as the recipient receiving too much mail in a short time (sending to it is held
+ * off for a while: no verdict on the mailbox), and "550 Mail is rejected by recipients" as the
+ * recipient's own block list or filter.
+ */
+export const qqHosts: Provider = {
+  id: 'qq-host',
+  name: 'Tencent QQ Mail / Exmail receiving servers',
+  source: QQ,
+  hosts: ['qq.com'],
+  rules: [
+    {
+      id: 'recipient-flooded', reason: 'ratelimited',
+      phrases: [p('mailbox unavailable or access denied', QQ + ' (the recipient receives too much mail in a short time)', '550 Mailbox unavailable or access denied')],
+    },
+    {
+      id: 'recipient-filter', reason: 'filtered',
+      phrases: [p('mail is rejected by recipients', QQ + " (the recipient's block list or filter)", '550 Mail is rejected by recipients')],
     },
   ],
 };

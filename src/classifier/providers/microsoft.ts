@@ -53,6 +53,22 @@ export const microsoft: Provider = {
         p('resolver.adr.recipnotfound', MICROSOFT + ' (5.1.1)'),
       ],
     },
+    // Round 6 (issue #13, providers2). 5.6.11: the message has bare line feeds, which RFC 5322
+    // §2.3 forbids (CR and LF only as a pair). 5.7.12 is RFC 4954's "password transition needed"
+    // in the IANA registry: only Microsoft's own words say "sender not authenticated for this
+    // recipient" (the authenticated-senders-only restriction of 5.7.133-5.7.136).
+    { id: 'bare-linefeeds', reason: 'notcompliantrfc', status: ['x.6.11'], exampleContext: { status: '5.6.11' } },
+    {
+      id: 'sender-not-authenticated-org', reason: 'rejected',
+      phrases: [
+        p(
+          'resolver.rst.sendernotauthenticated',
+          MICROSOFT + ' (5.7.12 the sender was not authenticated by the organization)',
+          '550 5.7.12 RESOLVER.RST.SenderNotAuthenticated; Sender was not authenticated by organization',
+        ),
+        p('sender was not authenticated by organization', MICROSOFT + ' (5.7.12)'),
+      ],
+    },
     {
       id: 'network-block-list', reason: 'blocked',
       phrases: [

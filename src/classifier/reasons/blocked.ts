@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, BARRACUDA_BRBL, GOOGLE, MICROSOFT, SPAMHAUS_PBL, YAHOO } from '../sources.js';
+import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, SPAMHAUS_PBL, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
@@ -32,6 +32,8 @@ export const blocked: ReasonTable = {
     p('black list', DNSBL),
     p('blocklist', DNSBL),
     p('block list', MICROSOFT),
+    // round 6 (issue #13): 'block list' ends on a word boundary, so it does not read 'block listed'
+    p('block listed', GMX + ' ("554-IP address is block listed.", its case r0201)', '554-IP address is block listed.'),
     p('refused to talk to me', 'Sendmail: "<host> refused to talk to me: 554 ..."'),
     p('no access from mail server', 'seen: IIS SMTP, Sendmail access db'),
     p('not accepting connections', APPLE),
