@@ -53,7 +53,7 @@ export class Listener {
   readonly budget: ByteBudget;
   /** Where messages past spool.aboveBytes go (null: held in memory whatever their size). */
   private readonly spool: SpoolPlan | null;
-  /** Frees the memory of DATA chunks already spooled or dropped (./gc-hint.ts). */
+  /** Frees the memory of big messages' DATA chunks once spooled or dropped (./gc-hint.ts). */
   private readonly gcHint = dataGcHint();
 
   constructor(private readonly deps: ListenerDeps) {
@@ -145,11 +145,11 @@ export class Listener {
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      this.gcHint(chunk.length);
       // Past the limit keep reading (smtp-server must see the final dot) but hold nothing:
       // the message will be refused, so what was kept is dropped too.
-      if (size > max) return bytes.drop();
-      bytes.add(chunk);
+      if (size > max) bytes.drop();
+      else bytes.add(chunk);
+      if (!bytes.heldInMemory) this.gcHint(chunk.length);
     });
     stream.on('error', (err) => {
       share.release();
