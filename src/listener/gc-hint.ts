@@ -1,17 +1,18 @@
-// The SMTP thread's share of ../gc-hint.ts: the DATA of big messages, the bytes that pass
-// through a session once it spools (or once its message is refused and dropped). Small
-// messages are left to V8: they make enough JS objects for its own collections, and a full
-// collection costs the SMTP thread several ms (its heap holds the API and the metrics too).
+// The SMTP thread's share of ../gc-hint.ts: the DATA chunks of every session.
 //
 // Two collections, for the two ways a chunk dies:
 //  - young: with few sessions at once a chunk is written (or dropped) before it has outlived
-//    two scavenges, and a scavenge every MINOR_EVERY bytes (~1 ms: only young objects) frees
-//    it; measured, a refused 25 MB message then grows RSS by 1-2 MB, a spooled one by 8;
+//    two scavenges, and a scavenge every MINOR_EVERY bytes of DATA (~1 ms: only young
+//    objects) frees it; measured, a refused 25 MB message then grows RSS by 1-2 MB, a spooled
+//    one by 6-8;
 //  - promoted: with many sessions a chunk waits behind the others' (20 sessions hold about
 //    9 MB in their streams and spool writes), outlives those scavenges and is promoted; only a
-//    full collection frees it. One every MAJOR_EVERY bytes keeps that garbage under about
-//    2 x MAJOR_EVERY (each byte is garbage twice: the socket's read and smtp-server's
-//    unescaped copy), where V8 by itself waited for 64 MB more each time.
+//    full collection frees it. One every MAJOR_EVERY bytes of big messages (spooled, or
+//    dropped) keeps that garbage under about 2 x MAJOR_EVERY (each byte is garbage twice: the
+//    socket's read and smtp-server's unescaped copy), where V8 by itself waited for 64 MB more
+//    each time. Small messages do not count there: a full collection costs the SMTP thread
+//    several ms (its heap holds the API and the metrics too), and their own JS objects bring
+//    V8's collections often enough.
 import { v8Gc } from '../gc-hint.js';
 
 /** Big-message DATA bytes between two scavenges. */
@@ -19,14 +20,15 @@ export const MINOR_EVERY = 1024 * 1024;
 /** Big-message DATA bytes between two full collections (about as many as V8 made by itself). */
 export const MAJOR_EVERY = 16 * 1024 * 1024;
 
-export function dataGcHint(minorEvery = MINOR_EVERY, majorEvery = MAJOR_EVERY): (bytes: number) => void {
+/** Counts DATA bytes (all sessions); `big`: they belong to a message that is spooled or dropped. */
+export function dataGcHint(minorEvery = MINOR_EVERY, majorEvery = MAJOR_EVERY): (bytes: number, big: boolean) => void {
   const gc = v8Gc();
   if (!gc) return () => {};
   let minor = 0;
   let major = 0;
-  return (bytes) => {
+  return (bytes, big) => {
     minor += bytes;
-    major += bytes;
+    if (big) major += bytes;
     if (major >= majorEvery) {
       major = 0;
       minor = 0;

@@ -53,7 +53,7 @@ export class Listener {
   readonly budget: ByteBudget;
   /** Where messages past spool.aboveBytes go (null: held in memory whatever their size). */
   private readonly spool: SpoolPlan | null;
-  /** Frees the memory of big messages' DATA chunks once spooled or dropped (./gc-hint.ts). */
+  /** Frees the memory of DATA chunks already spooled or dropped (./gc-hint.ts). */
   private readonly gcHint = dataGcHint();
 
   constructor(private readonly deps: ListenerDeps) {
@@ -149,7 +149,7 @@ export class Listener {
       // the message will be refused, so what was kept is dropped too.
       if (size > max) bytes.drop();
       else bytes.add(chunk);
-      if (!bytes.heldInMemory) this.gcHint(chunk.length);
+      this.gcHint(chunk.length, !bytes.heldInMemory);
     });
     stream.on('error', (err) => {
       share.release();
