@@ -14,10 +14,14 @@
 //
 // So each place that drops big buffers counts their bytes and asks for a collection each time
 // `every` more have been dropped: the garbage of a thread stays under about `every`, whatever
-// the number of sessions (./listener/gc-hint.ts for the SMTP thread's DATA). The hook is V8's own `gc` function (what --expose-gc
-// installs), taken once through v8.setFlagsFromString and a fresh context, as Node's
-// documentation of setFlagsFromString shows; where it cannot be had, nothing is done (only
-// memory is at stake, never a message).
+// the number of sessions (./listener/gc-hint.ts for the SMTP thread's DATA). A full collection
+// asked for this way is atomic (V8's own are incremental and concurrent): a few ms on a
+// worker's ~10 MB heap, more on the SMTP thread's (bench/README.md "Round 6" has the cost).
+//
+// The hook is V8's own `gc` function (what --expose-gc installs), taken once per thread
+// through v8.setFlagsFromString and a fresh context, as Node's documentation of
+// setFlagsFromString shows; where it cannot be had, nothing is done (only memory is at stake,
+// never a message).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 

@@ -15,9 +15,9 @@
 //    V8's collections often enough.
 import { v8Gc } from '../gc-hint.js';
 
-/** Big-message DATA bytes between two scavenges. */
+/** DATA bytes (all sessions, all messages) between two scavenges. */
 export const MINOR_EVERY = 1024 * 1024;
-/** Big-message DATA bytes between two full collections (about as many as V8 made by itself). */
+/** DATA bytes of spooled or dropped messages between two full collections. */
 export const MAJOR_EVERY = 16 * 1024 * 1024;
 
 /** Counts DATA bytes (all sessions); `big`: they belong to a message that is spooled or dropped. */
