@@ -16,7 +16,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBigBounce } from './bigmsg.mjs';
-import { freshDir, log, parseArgs, POSTFIX_FIXTURES, procMem, round, runNodeJson, sleep, startBounced } from './lib/common.mjs';
+import { cpuMs, freshDir, loadAvg, log, parseArgs, POSTFIX_FIXTURES, procMem, round, runNodeJson, sleep, startBounced } from './lib/common.mjs';
 import { saveSection } from './lib/report.mjs';
 import { Sampler } from './lib/sampler.mjs';
 
@@ -50,6 +50,7 @@ async function oneCase({ name, file, size, sessions = 1, env, dir, warm }) {
       reset = false;
     }
     const before = procMem(d.pid);
+    const cpuBefore = cpuMs(d.pid);
     sampler.start();
     const list = join(dir, 'big.json');
     writeFileSync(list, JSON.stringify([file]));
@@ -57,6 +58,8 @@ async function oneCase({ name, file, size, sessions = 1, env, dir, warm }) {
     // The peak up to the last reply: taking the messages (the 250s wait for the spool's fsync
     // and the commit); what follows is processing (their heads parsed).
     const atLastReply = procMem(d.pid);
+    // The daemon's CPU (all threads) from the first byte sent to the last reply.
+    const intakeCpuMs = cpuMs(d.pid) - cpuBefore;
     await sampler.waitDrained(120000);
     await sleep(300);
     sampler.sample();
@@ -90,6 +93,8 @@ async function oneCase({ name, file, size, sessions = 1, env, dir, warm }) {
       perSessionAboveHeadMB: round(growth / MB / sessions - 1, 2),
       intakePerSessionAboveHeadMB: round(((atLastReply?.hwm ?? 0) - (before?.rss ?? 0)) / MB / sessions - 1, 2),
       hwmReset: reset,
+      intakeCpuMs: Math.round(intakeCpuMs),
+      load: loadAvg(),
     };
   } finally {
     await d.stop();
@@ -127,7 +132,7 @@ export async function runSpool(opts = {}) {
     log(
       `spool ${c.name.padEnd(24)} ${c.sessions} x ${round(c.messageBytes / MB, 1)} MB: replies ${JSON.stringify(c.codes)}, RSS ${c.rssBeforeMB} -> peak ${c.peakRssMB} MB ` +
         `(growth ${c.growthMB} MB = ${c.growthOverBytes} x the bytes ${c.accepted ? 'committed' : 'refused'}; ${c.perSessionAboveHeadMB} MB per session above the head; ` +
-        `until the last reply ${c.intakeGrowthMB} MB, ${c.intakePerSessionAboveHeadMB} per session), spool files ${c.spoolFiles}`,
+        `until the last reply ${c.intakeGrowthMB} MB, ${c.intakePerSessionAboveHeadMB} per session; CPU ${c.intakeCpuMs} ms), spool files ${c.spoolFiles}, load ${c.load}`,
     );
   }
   const by = Object.fromEntries(cases.map((c) => [c.name, c]));

@@ -1,47 +1,41 @@
-// Keeps the garbage of big DATA transfers from piling up (issue #20: RSS growth ≤ 1× an
-// accepted message, ≤ 0.1× a refused one).
+// The SMTP thread's share of ../gc-hint.ts: the DATA chunks of every session.
 //
-// Each socket read is a Buffer whose memory lies outside V8's heap (64 KiB, malloc'ed), and
-// smtp-server copies it once more while it unescapes the DATA's dot-stuffing. Once a chunk is
-// spooled or dropped, only its small JS wrapper is garbage, and V8 frees the memory behind it
-// when a GC finds the wrapper dead. A transfer makes few JS objects, so no young-generation GC
-// comes on its own; V8 then waits for tens of MB of external memory (measured: a refused 25 MB
-// message grew RSS by 31 MB with nothing held, a spooled one by 39 MB) before it collects.
-// Asking for a young-generation GC (a scavenge: ~1 ms, only the young objects) after every
-// EVERY_BYTES of DATA bounds that garbage to about EVERY_BYTES, whatever the size of messages.
-//
-// The hook is V8's own `gc` function (what --expose-gc installs), taken once at start-up
-// through v8.setFlagsFromString and a fresh context, as Node's documentation of
-// setFlagsFromString shows; where it cannot be had, nothing is done (only memory is at stake).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+// Two collections, for the two ways a chunk dies:
+//  - young: with few sessions at once a chunk is written (or dropped) before it has outlived
+//    two scavenges, and a scavenge every MINOR_EVERY bytes of DATA (~1 ms: only young
+//    objects) frees it; measured, a refused 25 MB message then grows RSS by 1-2 MB, a spooled
+//    one by 6-8;
+//  - promoted: with many sessions a chunk waits behind the others' (20 sessions hold about
+//    9 MB in their streams and spool writes), outlives those scavenges and is promoted; only a
+//    full collection frees it. One every MAJOR_EVERY bytes of big messages (spooled, or
+//    dropped) keeps that garbage under about 2 x MAJOR_EVERY (each byte is garbage twice: the
+//    socket's read and smtp-server's unescaped copy), where V8 by itself waited for 64 MB more
+//    each time. Small messages do not count there: a full collection costs the SMTP thread
+//    several ms (its heap holds the API and the metrics too), and their own JS objects bring
+//    V8's collections often enough.
+import { v8Gc } from '../gc-hint.js';
 
-/** DATA bytes between two young-generation collections. */
-export const EVERY_BYTES = 1024 * 1024;
+/** DATA bytes (all sessions, all messages) between two scavenges. */
+export const MINOR_EVERY = 1024 * 1024;
+/** DATA bytes of spooled or dropped messages between two full collections. */
+export const MAJOR_EVERY = 16 * 1024 * 1024;
 
-type GcFn = (opts?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
-
-function v8Gc(): GcFn | null {
-  const existing = (globalThis as { gc?: GcFn }).gc;
-  if (typeof existing === 'function') return existing;
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as GcFn) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Counts DATA bytes (all sessions); runs a scavenge each time `every` more have passed. */
-export function dataGcHint(every = EVERY_BYTES): (bytes: number) => void {
+/** Counts DATA bytes (all sessions); `big`: they belong to a message that is spooled or dropped. */
+export function dataGcHint(minorEvery = MINOR_EVERY, majorEvery = MAJOR_EVERY): (bytes: number, big: boolean) => void {
   const gc = v8Gc();
   if (!gc) return () => {};
-  let since = 0;
-  return (bytes) => {
-    since += bytes;
-    if (since < every) return;
-    since = 0;
-    gc({ type: 'minor' });
+  let minor = 0;
+  let major = 0;
+  return (bytes, big) => {
+    minor += bytes;
+    if (big) major += bytes;
+    if (major >= majorEvery) {
+      major = 0;
+      minor = 0;
+      gc({ type: 'major' });
+    } else if (minor >= minorEvery) {
+      minor = 0;
+      gc({ type: 'minor' });
+    }
   };
 }

@@ -145,11 +145,11 @@ export class Listener {
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      this.gcHint(chunk.length);
       // Past the limit keep reading (smtp-server must see the final dot) but hold nothing:
       // the message will be refused, so what was kept is dropped too.
-      if (size > max) return bytes.drop();
-      bytes.add(chunk);
+      if (size > max) bytes.drop();
+      else bytes.add(chunk);
+      this.gcHint(chunk.length, !bytes.heldInMemory);
     });
     stream.on('error', (err) => {
       share.release();

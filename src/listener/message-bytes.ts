@@ -28,7 +28,13 @@ export class MessageBytes {
   private held = 0;
   private total = 0;
   private writer: SpoolWriter | null = null;
-  private head: Buffer[] = [];
+  /**
+   * A spooled message's head: one buffer of RAW_HEAD_BYTES, filled as the DATA arrives. One
+   * allocation, not a copy per chunk joined at the end (which held the head twice, and left
+   * 1 MiB of garbage per message for the collector), and a buffer of its own, which the
+   * intake thread takes over without a copy (src/pipeline/remote.ts movable()).
+   */
+  private head: Buffer | null = null;
   private headLen = 0;
   private dropped = false;
 
@@ -38,6 +44,11 @@ export class MessageBytes {
     /** Stops (true) or resumes (false) reading the session while the disk catches up. */
     private readonly pause: (paused: boolean) => void,
   ) {}
+
+  /** Whether the chunks stay in memory until the message is stored (false: spooled, or dropped). */
+  get heldInMemory(): boolean {
+    return this.writer === null && !this.dropped;
+  }
 
   /** Whether the bytes go to a spool file. */
   get spooling(): boolean {
@@ -55,12 +66,13 @@ export class MessageBytes {
     if (!this.share.add(chunk.length)) return this.drop();
     this.chunks.push(chunk);
     this.held += chunk.length;
+    // Spooling starts before the chunks are joined into a part: the file takes them as they are.
+    if (this.spool && this.total > this.spool.above) return this.startSpool(this.spool.dir);
     if (this.held >= PART_BYTES) {
       this.parts.push(Buffer.concat(this.chunks, this.held));
       this.chunks = [];
       this.held = 0;
     }
-    if (this.spool && this.total > this.spool.above) this.startSpool(this.spool.dir);
   }
 
   /** From now on to a file: what memory holds is written first, and only the head stays. */
@@ -75,16 +87,18 @@ export class MessageBytes {
       this.keepHead(b);
       writer.write(b);
     }
-    // The budget now counts the head alone (the rest waits for the disk, bounded by the writer).
+    // The budget now counts the head buffer alone (the rest waits for the disk, bounded by the writer).
     this.share.release();
-    this.share.add(this.headLen);
+    this.share.add(this.head ? this.head.length : 0);
   }
 
   /** Copies what is still missing of the head (a copy: the chunk itself is freed once written). */
   private keepHead(chunk: Buffer): void {
     const take = Math.min(chunk.length, RAW_HEAD_BYTES - this.headLen);
     if (take <= 0) return;
-    this.head.push(Buffer.from(chunk.subarray(0, take)));
+    // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
+    this.head ??= Buffer.allocUnsafeSlow(RAW_HEAD_BYTES);
+    chunk.copy(this.head, this.headLen, 0, take);
     this.headLen += take;
   }
 
@@ -95,7 +109,7 @@ export class MessageBytes {
     this.parts = [];
     this.chunks = [];
     this.held = 0;
-    this.head = [];
+    this.head = null;
     this.share.release();
     if (this.writer) void this.writer.discard();
   }
@@ -104,10 +118,16 @@ export class MessageBytes {
   async finish(): Promise<HeldBytes> {
     if (this.writer) {
       const spool = await this.writer.finish();
-      return { raw: Buffer.concat(this.head, this.headLen), spool };
+      return { raw: this.headBytes(), spool };
     }
     const last = Buffer.concat(this.chunks, this.held);
     return { raw: this.parts.length ? [...this.parts, last] : last };
+  }
+
+  /** The head as stored: the whole buffer when full (spool.aboveBytes >= the head: always), else a copy of its bytes. */
+  private headBytes(): Buffer {
+    const head = this.head ?? Buffer.alloc(0);
+    return this.headLen === head.length ? head : Buffer.from(head.subarray(0, this.headLen));
   }
 
   /** The message is refused or its session broke: drop it, remove its file. Never throws. */

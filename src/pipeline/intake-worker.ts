@@ -13,6 +13,7 @@
 //   main  -> { type: 'stop' }                       worker -> { type: 'stopped' }
 //                                                   worker -> { type: 'ready' }
 import { parentPort, workerData } from 'node:worker_threads';
+import { bigBufferHint } from '../gc-hint.js';
 import { createLogger } from '../log.js';
 import type { IncomingMessage } from '../store/contract.js';
 import { WriteTurn } from '../store/sqlite/write-turn.js';
@@ -46,13 +47,19 @@ if (parentPort) {
   const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: WAL_BACKSTOP_PAGES });
   const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
   const post = (m: FromIntakeWorker) => port.postMessage(m);
+  // A stored (or failed) message's bytes are garbage here: a spooled one's head is 1 MiB (../gc-hint.ts).
+  const dropped = bigBufferHint();
 
   port.on('message', (m: ToIntakeWorker) => {
     if (m.type === 'store') {
-      intake.accept({ ...m.message, raw: asBuffers(m.message.raw) }).then(
-        (id) => post({ type: 'stored', reqId: m.reqId, id }),
-        (err: Error) => post({ type: 'failed', reqId: m.reqId, error: err.message }),
-      );
+      const raw = asBuffers(m.message.raw);
+      intake
+        .accept({ ...m.message, raw })
+        .then(
+          (id) => post({ type: 'stored', reqId: m.reqId, id }),
+          (err: Error) => post({ type: 'failed', reqId: m.reqId, error: err.message }),
+        )
+        .finally(() => dropped(raw));
     } else if (m.type === 'stop') {
       // After the commit already scheduled (setImmediate, first in line) has run.
       setImmediate(() => {

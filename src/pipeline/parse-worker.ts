@@ -13,6 +13,7 @@ import type { MessageOutcome, PendingMessage } from './outcome.js';
 import { VerpCodec } from '../verp/index.js';
 import { decide, type DecideLimits } from './decide.js';
 import { currentThreadId } from './thread-cpu.js';
+import { bigBufferHint } from '../gc-hint.js';
 
 export interface ParseWorkerData {
   verp: { secret: string; prefix: string; unsubscribePrefix: string };
@@ -92,8 +93,12 @@ if (parentPort) {
   // One message at a time, in the order received: the host times each from the answer to
   // the one before it.
   let chain: Promise<void> = Promise.resolve();
+  // A parsed head is garbage here once decided (../gc-hint.ts).
+  const dropped = bigBufferHint();
   const handle = (m: ToParseWorker) =>
-    decide({ ...m.message, raw: asBuffer(m.message.raw) }, verp, m.now, data.limits).then(
+    decide({ ...m.message, raw: asBuffer(m.message.raw) }, verp, m.now, data.limits)
+      .finally(() => dropped([m.message.raw]))
+      .then(
       ({ outcome }) => data.answers.postMessage({ type: 'decided', reqId: m.reqId, outcome } satisfies FromParseWorker),
       // decide() catches what the parser and classifier throw; anything else is still this
       // message's fault, never a reason to lose the thread.

@@ -1,3 +1,4 @@
+import { bigBufferHint } from '../gc-hint.js';
 import type { Logger } from '../log.js';
 import { repeated } from '../log-repeat.js';
 import type { NodeId, Store } from '../store/contract.js';
@@ -54,6 +55,14 @@ const RECORDS_PER_SETTLE = 256;
 /** Messages claimed and parsed at a time. */
 export const DEFAULT_BATCH = 20;
 
+/**
+ * Bytes of heads one batch claims at most (always at least one message). A batch's heads are
+ * held here and once more in the parse worker's queue: 20 big messages stored at once would be
+ * 2 x 20 MiB (issue #20: <= 2 MB per concurrent session above the parse head). Ordinary reports
+ * (a batch of 20 x 20 KB) are far under it; big ones go a few at a time.
+ */
+export const BATCH_HEAD_BYTES = 4 * 1024 * 1024;
+
 /** What writes a batch's outcomes (settle.ts Settler): one transaction; the ids settled now. */
 export interface SettleStep {
   settle(items: readonly SettleItem[], now: number): Promise<number[]>;
@@ -100,6 +109,7 @@ export class Processor {
    * long store fault never uses up a message's attempts.
    */
   private readonly openAttempts = new Set<number>();
+  private readonly dropped = bigBufferHint();
 
   constructor(
     private readonly store: Store,
@@ -178,7 +188,7 @@ export class Processor {
       }
       if (this.stopped) return;
       try {
-        claimed = await this.store.messages.claim(this.opts.node, { limit: this.batchSize, leaseMs: this.leaseMs, now: this.now() });
+        claimed = await this.store.messages.claim(this.opts.node, { limit: this.batchSize, maxBytes: BATCH_HEAD_BYTES, leaseMs: this.leaseMs, now: this.now() });
         this.claimed ||= claimed.length > 0;
       } catch (err) {
         this.scheduleRetry(err);
@@ -201,7 +211,10 @@ export class Processor {
           return;
         }
       }
-      if (!(await this.process(batch))) return;
+      const done = await this.process(batch);
+      // The batch's heads are garbage now (../gc-hint.ts): a big message's is 1 MiB.
+      this.dropped(batch.map((m) => m.raw));
+      if (!done) return;
     }
   }
 
