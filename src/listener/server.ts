@@ -68,15 +68,16 @@ class PromptConnection extends SMTPConnection {
   private closeAfterReply = false;
 
   /**
-   * The whole-session cap. A message already received whole (its final dot read) is being
-   * stored, and the sender is owed its reply: closing now would drop a 250 for a message
+   * The whole-session cap. A message received whole (the parser has read its final dot: the
+   * data stream's writable side has ended, smtp-server's own test of "received in full") is
+   * being stored, and the sender is owed its reply: closing now would drop a 250 for a message
    * that is kept, and the sender would send it again (RFC 1047, duplicate messages). So the
-   * 421 waits for that reply; the wait is the store's own, bounded by its time-outs. A
-   * message still arriving, or no transaction at all, is cut at once, whatever it sends.
+   * 421 waits for that reply; the wait is the store's own, bounded by its time-outs. A message
+   * still arriving, or no transaction at all, is cut at once, whatever the client sends.
    */
   sessionTimeUp(): void {
     const data = this._dataStream;
-    if (data && data.readableEnded) {
+    if (data && data.writableEnded) {
       this.closeAfterReply = true;
       return;
     }
@@ -85,6 +86,14 @@ class PromptConnection extends SMTPConnection {
 
   private closeForTime(): void {
     const self = this as unknown as Internals & { close(): void };
+    // A message cut off before its end is abandoned now, as smtp-server does when the client
+    // goes away mid-message: the parser must not finish it (an escaped line's rest is fed on
+    // the next turn of the event loop) and have it stored after the 421 went out.
+    const data = this._dataStream;
+    if (data && !data.writableEnded && !data.destroyed) {
+      const err = Object.assign(new Error('Session too long: closed before the message was received in full'), { code: 'ECONNECTION' });
+      data.destroy(data.listenerCount('error') ? err : undefined);
+    }
     self.send(421, `${self.name} 4.4.2 Session too long, closing`, false);
     self.close();
   }

@@ -244,6 +244,29 @@ describe('SMTP listener', () => {
     expect(await d.store.messages.list({})).toHaveLength(1);
   });
 
+  it('at the whole-session limit, cuts a message still arriving and stores none of it', async () => {
+    const { d, port } = await start({ smtp: { port: 0, maxSessionMs: 800 } });
+    const sock = net.connect(port, '127.0.0.1');
+    let said = '';
+    const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
+    sock.on('data', (b) => (said += b.toString()));
+    sock.on('error', () => {});
+    const saw = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(said); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(said).toMatch(re);
+    };
+    await saw(/^220 /m);
+    sock.write(`EHLO mx.example.org\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster@${BOUNCE_DOMAIN}>\r\nDATA\r\n`);
+    await saw(/^354 /m);
+    // Most of the message, with a dot-stuffed line, and no final dot.
+    sock.write(Buffer.concat([s02(), Buffer.from('\r\n..a stuffed line\r\n')]));
+    await closed;
+    expect(said).toMatch(/^421 .*Session too long/m);
+    expect(said).not.toMatch(/^250 2\.0\.0/m);
+    await d.processor.drain();
+    expect(await d.store.messages.list({})).toHaveLength(0);
+  });
+
   it('gives one set of records for a report received twice (same bytes, or same Message-ID)', async () => {
     const { d, port } = await start();
     const to = verp.encode({ account: 'acme', message: 'm-3', recipient: s02Rcpt }, BOUNCE_DOMAIN);
