@@ -52,4 +52,4 @@ try {
 }
 const threads = [...t1].sort(([a], [b]) => a - b).map(([tid, a]) => ({ tid, comm: a.comm, main: tid === d.pid, msPerMsg: Math.round(((a.ms - (t0.get(tid)?.ms ?? 0)) / res.ok) * 1000) / 1000 }));
 const total = Math.round(threads.reduce((n, t) => n + t.msPerMsg, 0) * 1000) / 1000;
-console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, reuse: Boolean(args.reuse), sessions, warmup, size, nodeArgs, env, cpuMsPerMsg: total, threads: threads.filter((t) => t.msPerMsg > 0.005) }));
+console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, latencyMs: res.latencyMs, reuse: Boolean(args.reuse), sessions, warmup, size, nodeArgs, env, cpuMsPerMsg: total, threads: threads.filter((t) => t.msPerMsg > 0.005) }));
