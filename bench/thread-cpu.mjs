@@ -6,7 +6,7 @@
 // the main (SMTP) thread, V8's platform threads (GC helpers), then the pipeline's worker threads
 // (processing, its parse worker, intake). Less moved by the machine's other load than a rate.
 //
-//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--size 20480] [--node-args="--flag --flag"] [--env K=V,K=V]
+//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--sessions 10] [--size 20480] [--node-args="--flag --flag"] [--env K=V,K=V]
 //        [--warmup N]
 // --warmup N sends N other messages first, settled before the measured ones, so that V8's
 // one-time work (its optimizing compiler runs on the platform threads for the first few
@@ -20,6 +20,7 @@ const args = parseArgs();
 const count = Number(args.count ?? 4000);
 const warmup = Number(args.warmup ?? 0);
 const size = Number(args.size ?? 20480);
+const sessions = Number(args.sessions ?? 10);
 const nodeArgs = typeof args['node-args'] === 'string' ? args['node-args'].split(' ').filter(Boolean) : [];
 // Extra environment for the daemon (an A/B of a setting in the same build), as bench/profile.mjs.
 const env = Object.fromEntries(String(args.env ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
@@ -33,7 +34,7 @@ let t0;
 let t1;
 const load = (n, seed, tag) =>
   runNodeJson('real-load.mjs', [
-    '--port', String(SMTP), '--sessions', '10', '--stream', 'verified', '--size', String(size), '--count', String(n), '--duration', '0',
+    '--port', String(SMTP), '--sessions', String(sessions), '--stream', 'verified', '--size', String(size), '--count', String(n), '--duration', '0',
     '--accounts', '1000', '--big-share', '0', '--seed', String(seed), '--run-tag', tag, ...(args.reuse ? ['--reuse'] : []),
   ], { timeoutMs: 600_000 });
 try {
@@ -51,4 +52,4 @@ try {
 }
 const threads = [...t1].sort(([a], [b]) => a - b).map(([tid, a]) => ({ tid, comm: a.comm, main: tid === d.pid, msPerMsg: Math.round(((a.ms - (t0.get(tid)?.ms ?? 0)) / res.ok) * 1000) / 1000 }));
 const total = Math.round(threads.reduce((n, t) => n + t.msPerMsg, 0) * 1000) / 1000;
-console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, reuse: Boolean(args.reuse), warmup, size, nodeArgs, env, cpuMsPerMsg: total, threads: threads.filter((t) => t.msPerMsg > 0.005) }));
+console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, latencyMs: res.latencyMs, reuse: Boolean(args.reuse), sessions, warmup, size, nodeArgs, env, cpuMsPerMsg: total, threads: threads.filter((t) => t.msPerMsg > 0.005) }));

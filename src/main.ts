@@ -112,6 +112,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     const local = built.processor(pipelineLog, {
       parser: new ParseHost(parseHostOptions(config, pipelineLog, metrics.countAbandoned, true)),
       maxAttempts: config.pipeline.maxAttempts,
+      windowMs: config.pipeline.processWindowMs,
       onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)),
     });
     intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);

@@ -183,6 +183,14 @@ export const configSchema = z
          */
         maxAttempts: z.number().int().min(1).max(100).default(3),
         /**
+         * How long the processing side waits, once a message is stored and no pass is running,
+         * before it claims: the messages stored meanwhile are claimed, parsed and settled
+         * together (one claim, one settling transaction, one parse worker wake-up). One at a
+         * time (a single SMTP session) each message paid for all of these alone. Delays records,
+         * never a 250; under load passes follow each other without waiting. 0: at once.
+         */
+        processWindowMs: z.number().int().min(0).max(1000).default(25),
+        /**
          * Bounce records (recipients) kept per message; the record of the recipient a
          * verified VERP token names is kept first. A genuine bounce of VERP mail concerns one
          * recipient; a report listing thousands is a list-wide forward or an attack.

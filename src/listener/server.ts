@@ -13,7 +13,8 @@ import { FastDataStream } from './data-stream.js';
 //
 // This subclass makes the delay configurable. It replaces exactly two methods:
 //  - SMTPServer.connect(): identical to upstream but constructs our connection class;
-//  - SMTPConnection.init(): identical to upstream but with `greetingDelayMs` for the 100.
+//  - SMTPConnection.init(): identical to upstream but with `greetingDelayMs` for the 100 (and
+//    no timer at all for 0: see init()).
 // (And SMTPConnection._createParser(), identical to upstream but with ./data-stream.ts's
 // parser, which finds the end of DATA with a native search instead of a loop over every byte.)
 // Early talkers are still refused ("421 You talk too soon") whenever they send before the
@@ -127,6 +128,13 @@ class PromptConnection extends SMTPConnection {
       if (this.overClientLimit) {
         this.onLimit?.('client_limit');
         return self.send(421, `4.7.0 ${self.name} Too many connections from your address (at most ${this.overClientLimit}), try again later`, false);
+      }
+      // No delay: greet in this turn of the event loop (setImmediate), not from a timer: Node
+      // makes setTimeout(fn, 0) a 1 ms timer, up to a millisecond on every connection's path
+      // (with one message per connection, the usual way DSNs come, on every message's).
+      if (this.greetingDelayMs <= 0) {
+        setImmediate(() => self.connectionReady());
+        return;
       }
       const timer = setTimeout(() => self.connectionReady(), this.greetingDelayMs);
       timer.unref();

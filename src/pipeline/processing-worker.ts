@@ -37,6 +37,7 @@ if (parentPort) {
   const processor = built.processor(log, {
     parser,
     maxAttempts: config.pipeline.maxAttempts,
+    windowMs: config.pipeline.processWindowMs,
     onSettled: (outcomes) => post({ type: 'settled', settled: summarizeSettled(outcomes) }),
   });
 

@@ -52,16 +52,28 @@ export function summarizeSettled(outcomes: ReadonlyArray<SettleItem>): SettledSu
  */
 const RECORDS_PER_SETTLE = 256;
 
-/** Messages claimed and parsed at a time. */
-export const DEFAULT_BATCH = 20;
-
 /**
- * Bytes of heads one batch claims at most (always at least one message). A batch's heads are
- * held here and once more in the parse worker's queue: 20 big messages stored at once would be
- * 2 x 20 MiB (issue #20: <= 2 MB per concurrent session above the parse head). Ordinary reports
- * (a batch of 20 x 20 KB) are far under it; big ones go a few at a time.
+ * Bytes of heads one batch claims at most (ClaimOptions.maxBytes; always at least one message).
+ * A batch's heads are held here and once more in the parse worker's queue: 20 big messages
+ * stored at once would be 2 x 20 MiB (issue #20: <= 2 MB per concurrent session above the parse
+ * head). Ordinary reports (a batch of 20 x 20 KB) are far under it; big ones go a few at a time.
  */
 export const BATCH_HEAD_BYTES = 4 * 1024 * 1024;
+
+/** A batch split before its parse: the messages to parse, and those given up after their attempts. */
+interface BatchPlan {
+  toParse: PendingMessage[];
+  givenUp: SettleItem[];
+}
+
+/** What one claim took: its plan, and whether it took everything claimable then. */
+interface ClaimStep {
+  plan: BatchPlan;
+  exhausted: boolean;
+}
+
+/** Messages claimed and parsed at a time. */
+export const DEFAULT_BATCH = 20;
 
 /** What writes a batch's outcomes (settle.ts Settler): one transaction; the ids settled now. */
 export interface SettleStep {
@@ -85,6 +97,12 @@ export interface ProcessorOptions {
   parser?: ParseRunner;
   /** Parses begun per message before it is given up (pipeline.maxAttempts). */
   maxAttempts?: number;
+  /**
+   * How long a kick waits before its pass when none is running, so that the messages stored
+   * meanwhile share one claim and one settling transaction (pipeline.processWindowMs). 0: at
+   * once. A pass already running takes what arrives without waiting.
+   */
+  windowMs?: number;
   /** Called after a batch is settled (metrics, tests). */
   onSettled?: (outcomes: SettleItem[]) => void;
 }
@@ -96,6 +114,11 @@ export class Processor {
   private retryTimer: NodeJS.Timeout | null = null;
   /** Wakes this processor when another node's claim lapses (several nodes on one database). */
   private leaseTimer: NodeJS.Timeout | null = null;
+  /** A kick waiting for its window to close (windowMs). */
+  private windowTimer: NodeJS.Timeout | null = null;
+  private readonly windowMs: number;
+  /** Full collections once big heads are dropped (../gc-hint.ts): a big message's is 1 MiB. */
+  private readonly dropped = bigBufferHint();
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly now: () => number;
@@ -109,7 +132,6 @@ export class Processor {
    * long store fault never uses up a message's attempts.
    */
   private readonly openAttempts = new Set<number>();
-  private readonly dropped = bigBufferHint();
 
   constructor(
     private readonly store: Store,
@@ -122,10 +144,33 @@ export class Processor {
     this.now = opts.now ?? Date.now;
     this.parser = opts.parser ?? new InlineParser(verp);
     this.maxAttempts = opts.maxAttempts ?? 3;
+    this.windowMs = opts.windowMs ?? 0;
   }
 
-  /** Asks for a pass over the backlog; coalesces with a pass already running. */
+  /**
+   * Asks for a pass over the backlog; coalesces with a pass already running, or with the
+   * others of its window (windowMs) when none is.
+   */
   kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.windowMs > 0) {
+      if (!this.windowTimer) {
+        this.windowTimer = setTimeout(() => this.start(), this.windowMs);
+        this.windowTimer.unref();
+      }
+      return;
+    }
+    this.start();
+  }
+
+  /** Starts a pass now (or marks one to follow the pass running). */
+  private start(): void {
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.windowTimer = null;
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -140,10 +185,13 @@ export class Processor {
     });
   }
 
-  /** Processes until the backlog is empty (tests, shutdown, the process-spool job). */
+  /** Processes until the backlog is empty (tests, shutdown, the process-spool job): no window. */
   async drain(): Promise<void> {
-    this.kick();
-    while (this.running) await this.running;
+    this.start();
+    while (this.running || this.windowTimer) {
+      if (this.running) await this.running;
+      else this.start();
+    }
   }
 
   /**
@@ -160,7 +208,16 @@ export class Processor {
       this.log.warn({ evt: 'PROCESS_STORE_FAILED', err }, 'could not read the messages to process; they stay received');
       return;
     }
-    if (batch.length) await this.process(batch);
+    if (!batch.length) return;
+    const plan = this.plan(batch);
+    try {
+      await this.store.messages.beginAttempts(plan.toParse.filter((m) => !this.openAttempts.has(m.id)).map((m) => m.id));
+    } catch (err) {
+      this.scheduleRetry(err);
+      return;
+    }
+    for (const m of plan.toParse) this.openAttempts.add(m.id);
+    await this.process(plan);
   }
 
   /** Stops after the message in hand: its parse is abandoned, its attempt refunded, its claim released. */
@@ -168,6 +225,8 @@ export class Processor {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.windowTimer = null;
     const closing = this.parser.close();
     if (this.running) await this.running;
     await closing;
@@ -178,7 +237,6 @@ export class Processor {
   private async loop(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      let claimed: PendingMessage[];
       try {
         // A parser first: a message is charged an attempt only when it can be parsed at once.
         await this.parser.ready();
@@ -187,57 +245,84 @@ export class Processor {
         return;
       }
       if (this.stopped) return;
+      let step: ClaimStep | null;
       try {
-        claimed = await this.store.messages.claim(this.opts.node, { limit: this.batchSize, maxBytes: BATCH_HEAD_BYTES, leaseMs: this.leaseMs, now: this.now() });
-        this.claimed ||= claimed.length > 0;
+        step = await this.claimBatch();
       } catch (err) {
         this.scheduleRetry(err);
         return;
       }
-      if (claimed.length === 0) {
+      if (!step) {
         await this.watchOthersClaims();
         return;
       }
-      // A message tried before and never settled goes alone; the others go together.
-      const tried = (m: PendingMessage) => this.pastAttempts(m) > 0;
-      const untried = claimed.findIndex(tried);
-      const batch = tried(claimed[0]!) ? [claimed[0]!] : untried < 0 ? claimed : claimed.slice(0, untried);
-      if (batch.length < claimed.length) {
-        // The rest is claimed again in the next pass (or by another node meanwhile).
-        try {
-          await this.store.messages.release(this.opts.node, claimed.slice(batch.length).map((m) => m.id));
-        } catch (err) {
-          this.scheduleRetry(err);
-          return;
-        }
-      }
-      const done = await this.process(batch);
+      for (const m of step.plan.toParse) this.openAttempts.add(m.id);
+      const result = await this.process(step.plan);
       // The batch's heads are garbage now (../gc-hint.ts): a big message's is 1 MiB.
-      this.dropped(batch.map((m) => m.raw));
-      if (!done) return;
+      this.dropped(step.plan.toParse.map((m) => m.raw));
+      if (result === 'failed') return;
+      // Everything claimable was in this claim (fewer than a batch, none left out, not cut at
+      // the byte limit) and settled: a message stored since comes with a kick of its own (the
+      // intake kicks after its commit), so another claim now would find nothing. At one
+      // message at a time that empty claim was a write transaction per message. (A crashed
+      // parse leaves its message received, to be tried again alone at once: claim again.)
+      if (step.exhausted && result === 'settled') {
+        await this.watchOthersClaims();
+        return;
+      }
     }
   }
 
-  /** Parses and settles one batch; false when the store failed (a retry is scheduled) or on stop. */
-  private async process(batch: PendingMessage[]): Promise<boolean> {
-    const now = this.now();
-    const outcomes: SettleItem[] = [];
-    // Past its attempts: given up without another parse.
+  /**
+   * Claims the next batch and counts its attempts, in one transaction (one commit, one write
+   * turn, instead of three: the claim, the release of what waits for another pass, the
+   * attempts). Null when nothing is claimable.
+   */
+  private claimBatch(): Promise<ClaimStep | null> {
+    return this.store.transaction(
+      async (tx) => {
+        const claimed = await tx.messages.claim(this.opts.node, { limit: this.batchSize, leaseMs: this.leaseMs, now: this.now(), maxBytes: BATCH_HEAD_BYTES });
+        if (claimed.length === 0) return null;
+        // A message tried before and never settled goes alone; the others go together.
+        const tried = (m: PendingMessage) => this.pastAttempts(m) > 0;
+        const untried = claimed.findIndex(tried);
+        const batch = tried(claimed[0]!) ? [claimed[0]!] : untried < 0 ? claimed : claimed.slice(0, untried);
+        // The rest is claimed again in the next pass (or by another node meanwhile).
+        if (batch.length < claimed.length) await tx.messages.release(this.opts.node, claimed.slice(batch.length).map((m) => m.id));
+        const plan = this.plan(batch);
+        await tx.messages.beginAttempts(plan.toParse.filter((m) => !this.openAttempts.has(m.id)).map((m) => m.id));
+        this.claimed = true;
+        const bytes = claimed.reduce((n, m) => n + m.raw.length, 0);
+        return { plan, exhausted: batch.length === claimed.length && claimed.length < this.batchSize && bytes < BATCH_HEAD_BYTES };
+      },
+      // Claims and attempts must survive the process, not a power cut (MessageRepo.beginAttempts).
+      { durable: false },
+    );
+  }
+
+  /** Splits a batch: past its attempts, a message is given up without another parse. */
+  private plan(batch: readonly PendingMessage[]): BatchPlan {
+    const givenUp: SettleItem[] = [];
     const toParse: PendingMessage[] = [];
     for (const msg of batch) {
       const past = this.pastAttempts(msg);
       if (past >= this.maxAttempts) {
         const last = msg.error ? `; last: ${msg.error}` : '; the process stopped during each';
-        outcomes.push({ id: msg.id, outcome: { state: 'unparseable', error: `given up after ${past} processing attempts${last}` } });
+        givenUp.push({ id: msg.id, outcome: { state: 'unparseable', error: `given up after ${past} processing attempts${last}` } });
       } else toParse.push(msg);
     }
-    try {
-      await this.store.messages.beginAttempts(toParse.filter((m) => !this.openAttempts.has(m.id)).map((m) => m.id));
-    } catch (err) {
-      this.scheduleRetry(err);
-      return false;
-    }
-    for (const m of toParse) this.openAttempts.add(m.id);
+    return { givenUp, toParse };
+  }
+
+  /**
+   * Parses and settles one batch (its attempts counted): 'failed' when the store failed (a
+   * retry is scheduled) or on stop, 'crashed' when a parse crashed (its message stays
+   * received, to be tried again alone), else 'settled'.
+   */
+  private async process(plan: BatchPlan): Promise<'settled' | 'crashed' | 'failed'> {
+    const now = this.now();
+    const outcomes: SettleItem[] = [...plan.givenUp];
+    const toParse = plan.toParse;
     // Duplicates inside one batch are not yet visible in the store: remember them here.
     const seen = new Map<string, number>();
     const crashed = new Set<number>();
@@ -309,7 +394,8 @@ export class Processor {
         this.log.warn({ evt: 'ATTEMPT_REFUND_FAILED', err, count: refund.length }, 'could not take back the attempts of messages left unsettled; the retry reuses them');
       }
     }
-    return settled.size === outcomes.length && refund.length === 0 && !this.stopped;
+    if (settled.size !== outcomes.length || refund.length > 0 || this.stopped) return 'failed';
+    return crashed.size > 0 ? 'crashed' : 'settled';
   }
 
   /** Attempts of a message that ended without an outcome (this process's open one not counted). */
