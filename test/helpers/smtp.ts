@@ -77,3 +77,37 @@ export async function sendTimed(port: number, to: string, raw: Buffer): Promise<
     sock.end();
   }
 }
+
+/** Resolves with the first line (without its CRLF) that arrives on a socket. */
+export function firstLine(sock: net.Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (b: Buffer) => {
+      buf += b.toString();
+      const i = buf.indexOf('\r\n');
+      if (i < 0) return;
+      sock.off('data', onData);
+      resolve(buf.slice(0, i));
+    };
+    sock.on('data', onData);
+    sock.once('error', reject);
+  });
+}
+
+/**
+ * A raw SMTP session over loopback, driven by hand (for what a client library would not do:
+ * stop mid-message, outlive a limit): everything the server said, a wait for a reply line
+ * matching, and the moment the server closed.
+ */
+export function rawSession(port: number): { sock: net.Socket; said: () => string; saw: (re: RegExp) => Promise<void>; closed: Promise<void> } {
+  const sock = net.connect(port, '127.0.0.1');
+  let said = '';
+  sock.on('data', (b) => (said += b.toString()));
+  sock.on('error', () => {});
+  const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
+  const saw = async (re: RegExp) => {
+    for (let i = 0; i < 200 && !re.test(said); i++) await new Promise((r) => setTimeout(r, 10));
+    if (!re.test(said)) throw new Error(`no reply matching ${re} in: ${JSON.stringify(said)}`);
+  };
+  return { sock, said: () => said, saw, closed };
+}

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BouncedSmtpServer, type ClientLimits } from '../../src/listener/server.js';
+import { firstLine } from '../helpers/smtp.js';
 
 const limits = (greetingDelayMs: number): ClientLimits => ({ greetingDelayMs, maxSessionMs: 60_000, maxClientsPerIp: 0, clientLimitExceptions: [], maxIdleCommands: 10 });
 
@@ -22,24 +23,9 @@ async function listen(greetingDelayMs: number): Promise<number> {
 }
 
 /** The first line the server sends, or null if none came before `until` resolved. */
-function firstLine(port: number, until: Promise<void>): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let buf = '';
-    sock.on('data', (b) => {
-      buf += b.toString();
-      const i = buf.indexOf('\r\n');
-      if (i >= 0) {
-        sock.destroy();
-        resolve(buf.slice(0, i));
-      }
-    });
-    sock.once('error', reject);
-    void until.then(() => {
-      sock.destroy();
-      resolve(null);
-    });
-  });
+function greetingBefore(port: number, until: Promise<void>): Promise<string | null> {
+  const sock = net.connect(port, '127.0.0.1');
+  return Promise.race([firstLine(sock), until.then(() => null)]).finally(() => sock.destroy());
 }
 
 /** Resolves after n turns of the event loop (setImmediate is not faked). */
@@ -53,12 +39,12 @@ describe('greeting', () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     // Loopback needs a few turns of both loops (connect, accept, write, read); 10,000 is
     // far more than that and still never lets a faked timer fire.
-    expect(await firstLine(port, turns(10_000))).toMatch(/^220 mx\.test/);
+    expect(await greetingBefore(port, turns(10_000))).toMatch(/^220 mx\.test/);
   });
 
   it('with a delay configured, greets only once its timer has fired', async () => {
     const port = await listen(50);
     vi.useFakeTimers({ toFake: ['setTimeout'] });
-    expect(await firstLine(port, turns(2_000))).toBeNull();
+    expect(await greetingBefore(port, turns(2_000))).toBeNull();
   });
 });

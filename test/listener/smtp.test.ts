@@ -11,7 +11,7 @@ import { DB_FILE } from '../../src/store/sqlite/open.js';
 import { RAW_HEAD_BYTES } from '../../src/domain/index.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig } from '../helpers/env.js';
-import { sendRaw, withMessageId } from '../helpers/smtp.js';
+import { rawSession, sendRaw, withMessageId } from '../helpers/smtp.js';
 
 const verp = new VerpCodec(TEST_SECRET, 'b');
 const postfix = (name: string) => readFileSync(join(fixturesDir, 'postfix', name));
@@ -220,14 +220,7 @@ describe('SMTP listener', () => {
     const { d, config, port } = await start({ smtp: { port: 0, maxSessionMs: 800 }, store: { busyTimeoutMs: 10_000 } });
     const other = new Database(join(config.dataDir, DB_FILE));
     other.exec('BEGIN EXCLUSIVE');
-    const sock = net.connect(port, '127.0.0.1');
-    let said = '';
-    const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
-    sock.on('data', (b) => (said += b.toString()));
-    const saw = async (re: RegExp) => {
-      for (let i = 0; i < 200 && !re.test(said); i++) await new Promise((r) => setTimeout(r, 10));
-      expect(said).toMatch(re);
-    };
+    const { sock, said, saw, closed } = rawSession(port);
     await saw(/^220 /m);
     sock.write('EHLO mx.example.org\r\n');
     await saw(/^250 /m);
@@ -236,33 +229,25 @@ describe('SMTP listener', () => {
     sock.write(Buffer.concat([s02(), Buffer.from('\r\n.\r\n')]));
     // Past the session's limit while the commit still waits for the lock.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(said).not.toMatch(/^421 /m);
+    expect(said()).not.toMatch(/^421 /m);
     other.exec('ROLLBACK');
     other.close();
     await closed;
-    expect(said).toMatch(/^250 2\.0\.0 Ok: stored as \d+\r\n421 .*Session too long/m);
+    expect(said()).toMatch(/^250 2\.0\.0 Ok: stored as \d+\r\n421 .*Session too long/m);
     expect(await d.store.messages.list({})).toHaveLength(1);
   });
 
   it('at the whole-session limit, cuts a message still arriving and stores none of it', async () => {
     const { d, port } = await start({ smtp: { port: 0, maxSessionMs: 800 } });
-    const sock = net.connect(port, '127.0.0.1');
-    let said = '';
-    const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
-    sock.on('data', (b) => (said += b.toString()));
-    sock.on('error', () => {});
-    const saw = async (re: RegExp) => {
-      for (let i = 0; i < 200 && !re.test(said); i++) await new Promise((r) => setTimeout(r, 10));
-      expect(said).toMatch(re);
-    };
+    const { sock, said, saw, closed } = rawSession(port);
     await saw(/^220 /m);
     sock.write(`EHLO mx.example.org\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster@${BOUNCE_DOMAIN}>\r\nDATA\r\n`);
     await saw(/^354 /m);
     // Most of the message, with a dot-stuffed line, and no final dot.
     sock.write(Buffer.concat([s02(), Buffer.from('\r\n..a stuffed line\r\n')]));
     await closed;
-    expect(said).toMatch(/^421 .*Session too long/m);
-    expect(said).not.toMatch(/^250 2\.0\.0/m);
+    expect(said()).toMatch(/^421 .*Session too long/m);
+    expect(said()).not.toMatch(/^250 2\.0\.0/m);
     await d.processor.drain();
     expect(await d.store.messages.list({})).toHaveLength(0);
   });

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { spawnDaemon, type ChildDaemon } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, testConfig, tmpDir } from '../helpers/env.js';
-import { sendRaw } from '../helpers/smtp.js';
+import { firstLine, sendRaw } from '../helpers/smtp.js';
 
 const dsn = readFileSync(join(fixturesDir, 'postfix', 's02-remote-rcpt550--failed.eml'));
 let daemons: Daemon[] = [];
@@ -21,17 +21,9 @@ afterEach(async () => {
 });
 
 /** Opens a connection and resolves with the first line the server sends. */
-function firstLine(port: number): Promise<{ sock: net.Socket; line: string }> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let buf = '';
-    sock.on('data', (b) => {
-      buf += b.toString();
-      const i = buf.indexOf('\r\n');
-      if (i >= 0) resolve({ sock, line: buf.slice(0, i) });
-    });
-    sock.on('error', reject);
-  });
+async function connectFirstLine(port: number): Promise<{ sock: net.Socket; line: string }> {
+  const sock = net.connect(port, '127.0.0.1');
+  return { sock, line: await firstLine(sock) };
 }
 
 function vmHwmKb(pid: number): number {
@@ -44,9 +36,9 @@ describe('floods', () => {
     const d = await startDaemon(testConfig({ smtp: { port: 0, maxClients: 3 } }), createLogger('silent'));
     daemons.push(d);
     const port = d.smtpAddress.port;
-    const held = await Promise.all([1, 2, 3].map(() => firstLine(port)));
+    const held = await Promise.all([1, 2, 3].map(() => connectFirstLine(port)));
     expect(held.map((h) => h.line.slice(0, 4))).toEqual(['220 ', '220 ', '220 ']);
-    const extra = await firstLine(port);
+    const extra = await connectFirstLine(port);
     expect(extra.line).toMatch(/^421 /);
     extra.sock.destroy();
     // A held session still works end to end.
@@ -66,7 +58,7 @@ describe('floods', () => {
     const d = await startDaemon(testConfig({ smtp: { port: 0, maxSessionMs: 1500, socketTimeoutMs: 1000 } }), createLogger('silent'));
     daemons.push(d);
     const port = d.smtpAddress.port;
-    const trickle = await firstLine(port);
+    const trickle = await connectFirstLine(port);
     let closed = false;
     let said = '';
     trickle.sock.on('data', (b) => (said += b.toString()));
@@ -81,7 +73,7 @@ describe('floods', () => {
     expect(closed).toBe(true);
     expect(said).toMatch(/421 .*Session too long/);
 
-    const silent = await firstLine(port);
+    const silent = await connectFirstLine(port);
     const silentClosed = new Promise<number>((resolve) => silent.sock.on('close', () => resolve(Date.now())));
     const t1 = Date.now();
     expect((await silentClosed) - t1).toBeLessThan(5000);
