@@ -368,6 +368,9 @@ export function prepareStatements(db: Database.Database) {
         WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= +? AND (d.claimed_until IS NULL OR d.claimed_until <= +?)
         ORDER BY d.next_attempt_at, d.id LIMIT +?`,
     ),
+    anyDue: p(
+      `SELECT 1 FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= +? AND (claimed_until IS NULL OR claimed_until <= +?) LIMIT 1`,
+    ).pluck(),
     claimDelivery: p(`UPDATE webhook_deliveries SET claimed_by = ?, claimed_until = ? WHERE id = ?`),
     postpone: p(
       `UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND next_attempt_at IS NOT NULL`,
