@@ -27,3 +27,18 @@ describe('fallback: a labelled reason line in the address\'s block', () => {
     expect(own.recipients[0].diagnosticCode).toBe('<kijitora@example.de>: 550 5.1.1 User unknown');
   });
 });
+
+describe('fallback: a ruler ends the address\'s entry', () => {
+  it('smail\'s "|--- Message text follows: ---|" and a "--- End Transcript ---" line are not the reason', async () => {
+    const smail = await parseMessage(
+      await build(
+        '|------------------------- Failed addresses follow: ---------------------|\n <jdoe@example.net> ... unknown host\n|------------------------- Message text follows: ------------------------|\nFrom: news@example.com\n',
+      ),
+    );
+    expect(smail.recipients.map((x) => [x.finalRecipient, x.diagnosticCode])).toEqual([['jdoe@example.net', '<jdoe@example.net> ... unknown host']]);
+    const transcript = await parseMessage(
+      await build('Delivery failed.\n\n<kijitora@example.de>: 550 5.1.1 User unknown\n--- End Transcript ---\n'),
+    );
+    expect(transcript.recipients[0].diagnosticCode).toBe('<kijitora@example.de>: 550 5.1.1 User unknown');
+  });
+});

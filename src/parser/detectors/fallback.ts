@@ -310,6 +310,8 @@ function statesFailure(text: string): boolean {
   return CODE_IN_TEXT.test(words) || FAILURE.test(words);
 }
 
+const RULER = /^\s*[|+]?\s*(?:-{3,}|={3,}|_{3,}|\*{3,})/;
+
 /**
  * The failure text belonging to the address at `span` of line `li`: that line (a window of it
  * when it is long), plus the following lines while they are indented or continue the
@@ -329,6 +331,9 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
       break;
     }
     if (!f.indented && namesAnother(f, address)) break;
+    // A ruler ("----- Original message -----", smail's "|----- Message text follows: -----|",
+    // qmail's "--- Below this line ...") bounds a report's sections: the entry ends above it.
+    if (RULER.test(lines.lines[k]!)) break;
     // Sendmail's one-line entries ("554 <a@x>... reason" then "550 host (smtp)... reason"):
     // a new reply line starts a new entry
     if (f.reply && here.reply) break;
