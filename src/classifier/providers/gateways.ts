@@ -45,8 +45,13 @@ export const mimecast: Provider = {
     { id: 'ip-blocked', reason: 'blocked', phrases: [p('ip temporarily blacklisted', MIMECAST), p('sender address blocked', MIMECAST)] },
     { id: 'security-policies', reason: 'policyviolation', phrases: [p('email rejected due to security policies', MIMECAST)] },
     { id: 'size', reason: 'emailtoolarge', phrases: [p('maximum email size exceeded', MIMECAST)] },
-    // round 5 (issue #13): Mimecast's own temporary fault
-    { id: 'internal', reason: 'systemerror', phrases: [p('internal resources are temporarily unavailable', MIMECAST)] },
+    // Mimecast's code list: "451 Internal resource temporarily unavailable" means the sending
+    // server is being greylisted, or its IP has a poor reputation: a deferral of the sender's
+    // host, read as `blocked` like Zoho's greylisting (round 5 read it as Mimecast's own fault).
+    {
+      id: 'greylisted', reason: 'blocked',
+      phrases: [p('internal resource temporarily unavailable', MIMECAST), p('internal resources are temporarily unavailable', MIMECAST)],
+    },
     { id: 'relay', reason: 'norelaying', phrases: [p('open relay not allowed', MIMECAST), p('open relay is not allowed', MIMECAST)] },
   ],
 };
