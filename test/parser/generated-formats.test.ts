@@ -1,5 +1,5 @@
 // Report formats of real MTAs, read in place from the generated corpus (fixtures/generated:
-// DSNs that Debian's Sendmail and OpenSMTPD wrote for documented replies). Each test names the
+// DSNs and bounces that Debian's Sendmail, OpenSMTPD and dma wrote for documented replies). Each test names the
 // quirk of the format and asserts every field the parser takes from it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,5 +92,28 @@ describe('OpenSMTPD (bounce.c): "address: error" lines, a generic Status, no SMT
     const r = parse('opensmtpd/149-net-timeout--delayed.eml');
     expect(r).toMatchObject({ detector: 'opensmtpd', kind: 'delay' });
     expect(r.recipients).toEqual([newRecipient('chen.larsen5540@slow.example.net', { action: 'delayed', status: '4.0.0', diagnosticCode: 'Network error on destination MXs' })]);
+  });
+});
+
+describe('DragonFly Mail Agent (mail.c bounce(), net.c): one plain-text bounce per recipient', () => {
+  it('"did not like our final DATA": the reply to the end of the data is a DATA refusal, read whole', () => {
+    const r = parse('dma/081-multi-data-2--failed.eml');
+    expect(r).toMatchObject({ detector: 'dragonfly', kind: 'bounce' });
+    expect(r.recipients).toEqual([
+      newRecipient('liam.costa3627@mail.example.com', {
+        action: 'failed',
+        status: '5.3.4',
+        replyCode: 552,
+        command: 'DATA',
+        remoteMta: '127.0.0.1',
+        diagnosticCode: "552-5.3.4 Your message exceeded Google's message size limits. For more 552 5.3.4 information, go to https://support.google.com/mail/?p=MaxSizeError MX8SBP4U4V - gsmtp",
+      }),
+    ]);
+  });
+  it('"did not like our RCPT TO": the refused address only, never the returned To:/Cc: or the sender', () => {
+    // the message went to four addresses (To: and Cc: of the returned headers); dma reports
+    // each refused one in a bounce of its own
+    const r = parse('dma/052-multi-1--failed.eml');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.replyCode, x.status])).toEqual([['amelia.silva7730@example.com', 'RCPT', 550, '5.1.1']]);
   });
 });
