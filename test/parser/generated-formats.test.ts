@@ -1,7 +1,7 @@
 // Report formats of real MTAs, read in place from the generated corpus (fixtures/generated:
-// DSNs and bounces that Debian's Sendmail, OpenSMTPD and dma wrote for documented replies). Each test names the
+// DSNs and bounces that Debian's Sendmail, OpenSMTPD, dma and Courier wrote for documented replies). Each test names the
 // quirk of the format and asserts every field the parser takes from it.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -115,5 +115,39 @@ describe('DragonFly Mail Agent (mail.c bounce(), net.c): one plain-text bounce p
     // each refused one in a bounce of its own
     const r = parse('dma/052-multi-1--failed.eml');
     expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.replyCode, x.status])).toEqual([['amelia.silva7730@example.com', 'RCPT', 550, '5.1.1']]);
+  });
+});
+
+describe('Courier (courierdsn): each recipient\'s block of the text part holds the last exchange', () => {
+  it('a delay notice: the earlier attempt\'s "<command failed>" is no reply; the reply to MAIL FROM names the cause and its code beats 4.0.0', () => {
+    const r = parse('courier/096-yahoo-tss04-defer--delayed.eml');
+    expect(r).toMatchObject({ detector: 'courier', kind: 'delay', reportingMta: 'mta-courier.example.org' });
+    expect(r.recipients).toEqual([
+      newRecipient('elijah1569@d04.example.net', {
+        action: 'delayed',
+        status: '4.7.0',
+        replyCode: 421,
+        command: 'MAIL',
+        diagnosticCode: '421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
+        willRetryUntil: 'Fri, 04 Dec 2026 09:41:41 +0000',
+      }),
+    ]);
+  });
+  it('">>> RCPT TO:<addr> NOTIFY=..." says the bare 550 answered RCPT: Status 5.0.0 stays (the reply has no enhanced code)', () => {
+    const r = only('courier/011-rfc-550-bare-unknown--failed.eml');
+    expect(r).toMatchObject({ action: 'failed', status: '5.0.0', replyCode: 550, command: 'RCPT', diagnosticCode: '550 <jonas2572@mail.example.com>: User unknown' });
+  });
+  it('two refused recipients of one message: one record each with its own reply, none for the returned To:/Cc:', () => {
+    const r = parse('courier/084-multi-7--failed.eml');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.replyCode])).toEqual([
+      ['atanaka4088@mail.example.com', 'RCPT', 550],
+      ['zoe8917@example.net', 'RCPT', 550],
+    ]);
+  });
+  it('a multi-line reply after DATA is read whole from the "<<<" lines', () => {
+    const file = readdirSync(join(dir, 'courier')).find((f) => f.endsWith('-google-spam--failed.eml'));
+    const r = only(`courier/${file}`);
+    expect(r).toMatchObject({ status: '5.7.1', replyCode: 550, command: 'DATA' });
+    expect(r.diagnosticCode).toMatch(/^550-5\.7\.1 \[127\.0\.0\.1\] Our system has detected .* 550 5\.7\.1 https:\/\/support\.google\.com\/mail\/\?p=UnsolicitedMessageError \S+ - gsmtp$/);
   });
 });

@@ -31,6 +31,7 @@ import { detectArf } from './arf.js';
 import { detectAutoReply } from './auto-reply.js';
 import { detectBiglobe } from './biglobe.js';
 import { detectChallengeResponse } from './challenge-response.js';
+import { detectCourier } from './courier.js';
 import { detectDomino } from './domino.js';
 import { detectDragonfly } from './dragonfly.js';
 import { detectEinsUndEins } from './einsundeins.js';
@@ -59,6 +60,7 @@ const FAMILIES: Detector[] = [
   { name: 'amazonses', detect: detectAmazonSes },
   { name: 'apachejames', detect: detectApacheJames },
   { name: 'biglobe', detect: detectBiglobe },
+  { name: 'courier', detect: detectCourier },
   { name: 'domino', detect: detectDomino },
   { name: 'dragonfly', detect: detectDragonfly },
   { name: 'einsundeins', detect: detectEinsUndEins },
