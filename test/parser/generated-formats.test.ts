@@ -1,11 +1,14 @@
 // Report formats of real MTAs, read in place from the generated corpus (fixtures/generated:
-// DSNs and bounces that Debian's Sendmail, OpenSMTPD, dma and Courier wrote for documented replies). Each test names the
+// DSNs and bounces that Debian's Sendmail, OpenSMTPD, dma and Courier wrote for documented replies,
+// and what Dovecot's delivery agent sent back for mailboxes). Each test names the
 // quirk of the format and asserts every field the parser takes from it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
+import { toBounceRecords } from '../../src/pipeline/decide.js';
 import { newRecipient } from '../../src/parser/detectors/types.js';
 import type { RecipientReport } from '../../src/report.js';
 
@@ -149,5 +152,36 @@ describe('Courier (courierdsn): each recipient\'s block of the text part holds t
     const r = only(`courier/${file}`);
     expect(r).toMatchObject({ status: '5.7.1', replyCode: 550, command: 'DATA' });
     expect(r.diagnosticCode).toMatch(/^550-5\.7\.1 \[127\.0\.0\.1\] Our system has detected .* 550 5\.7\.1 https:\/\/support\.google\.com\/mail\/\?p=UnsolicitedMessageError \S+ - gsmtp$/);
+  });
+});
+
+describe('Dovecot LDA with Pigeonhole Sieve (mail_send_rejection, RFC 5429, RFC 5230): the mailbox side', () => {
+  it('a Sieve reject is an MDN "deleted" (RFC 5429 §2.1): the Final-Recipient failed, the script\'s text is the diagnostic', () => {
+    // the message went to three mailboxes (the returned To:/Cc:); this notice is one's
+    const r = parse('dovecot/009-multi-mailbox-2--failed.eml');
+    expect(r).toMatchObject({ detector: 'mdn-reject', kind: 'bounce' });
+    expect(r.recipients).toEqual([
+      newRecipient('ivan_okafor@mbox.example.org', {
+        action: 'failed',
+        diagnosticCode: 'I do not accept messages from this address. Your message has been refused by my mail filter.',
+      }),
+    ]);
+    // the recipient's own filter refused the message (RFC 5429), whatever its text: not hard
+    expect(classify(r)).toMatchObject([{ reason: 'filtered', hardbounce: false, rule: 'family.mdn-reject' }]);
+  });
+  it('an over-quota mailbox with quota_full_tempfail = no: Dovecot\'s DSN says Status 5.2.2 for the mailbox only', () => {
+    const r = parse('dovecot/010-multi-mailbox-2--failed.eml');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.action, x.status])).toEqual([['ivan.meyer5126@mbox.example.org', 'failed', '5.2.2']]);
+    expect(classify(r)).toMatchObject([{ reason: 'mailboxfull', hardbounce: false }]);
+  });
+  it('a Sieve vacation answer (RFC 5230, Auto-Submitted: auto-replied) is an auto-reply: no bounce record', () => {
+    for (const f of ['dovecot/005-sieve-vacation--autoreply.eml', 'dovecot/008-multi-mailbox-1--autoreply.eml']) {
+      const r = parse(f);
+      expect(r.kind).toBe('auto_reply');
+      const verdicts = classify(r);
+      expect(verdicts.map((v) => [v.kind, v.type])).toEqual([['auto_reply', 'none']]);
+      // the pipeline's step from verdicts to stored records (src/pipeline/decide.ts) keeps none
+      expect(toBounceRecords(r, verdicts, { source: 'none', fields: null, signed: false }, 0)).toEqual([]);
+    }
   });
 });

@@ -50,36 +50,57 @@ interface Exchange {
   reply: string;
 }
 
-/** Each "<addr>:" block of the text part, reduced to its last exchange. One pass, bounded. */
+/**
+ * Each "<addr>:" block of the text part, reduced to its last exchange. Header lines that follow
+ * each other with no exchange between them head one log together (each gets it); an exchange
+ * whose "RCPT TO:<addr>" names one of them is that one's alone; a block with no exchange falls
+ * back on an exchange elsewhere whose "RCPT TO:<addr>" names it. One pass, bounded.
+ */
 function recipientBlocks(text: string): Map<string, Exchange> {
-  const out = new Map<string, Exchange>();
-  let addr: string | null = null;
+  const lastOfBlock = new Map<string, Exchange>();
+  const byRcpt = new Map<string, Exchange>();
+  let group: string[] = [];
+  let exchanged = false; // the group has had an exchange: a new header starts a new group
   let sent: string | null = null;
+  let owner: string | null = null;
   let reply: string[] = [];
   let n = 0;
-  const close = () => {
-    if (addr && reply.length && !out.has(addr)) out.set(addr, { sent, reply: oneLine(reply.join(' ')) });
-    addr = null;
+  const commit = () => {
+    if (reply.length) {
+      const ex = { sent, reply: oneLine(reply.join(' ')) };
+      if (owner && group.includes(owner)) lastOfBlock.set(owner, ex);
+      else for (const a of group) lastOfBlock.set(a, ex);
+      if (owner) byRcpt.set(owner, ex);
+      exchanged = true;
+    }
     sent = null;
+    owner = null;
     reply = [];
+  };
+  const close = () => {
+    commit();
+    group = [];
+    exchanged = false;
     n = 0;
   };
   for (const line of text.split('\n')) {
     const head = /^<([^<>\s]{3,320})>:\s*$/.exec(line);
     if (head) {
-      close();
-      addr = normalizeAddress(head[1]);
+      if (exchanged || sent !== null) close();
+      const a = normalizeAddress(head[1]);
+      if (a && !lastOfBlock.has(a) && group.length < 100) group.push(a); // (a second block for it: the first counts)
       continue;
     }
-    if (!addr) continue;
+    if (!group.length) continue;
     if (!line.trim() || /^-{10,}/.test(line) || ++n > MAX_BLOCK_LINES) {
       close();
       continue;
     }
     const t = line.trim();
     if (t.startsWith('>>>')) {
+      commit();
       sent = t.slice(3).trim();
-      reply = [];
+      owner = normalizeAddress(/^RCPT TO:\s*<([^<>\s]{3,320})>/i.exec(sent)?.[1]);
     } else if (t.startsWith('<<<')) {
       const said = t.slice(3).trim();
       // "<command failed>" is Courier's note that the command got no usable answer (a reused
@@ -88,7 +109,8 @@ function recipientBlocks(text: string): Map<string, Exchange> {
     }
   }
   close();
-  return out;
+  for (const [a, ex] of byRcpt) if (!lastOfBlock.has(a)) lastOfBlock.set(a, ex);
+  return lastOfBlock;
 }
 
 function applyExchange(r: RecipientReport, ex: Exchange): void {

@@ -43,6 +43,7 @@ import { detectFallback } from './fallback.js';
 import { detectGmail } from './gmail.js';
 import { detectGoogleGroups } from './googlegroups.js';
 import { detectFml } from './fml.js';
+import { detectMdnReject } from './mdn-reject.js';
 import { detectOpenSmtpd } from './opensmtpd.js';
 import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
@@ -71,6 +72,7 @@ const FAMILIES: Detector[] = [
   { name: 'gmail', detect: detectGmail },
   { name: 'googlegroups', detect: detectGoogleGroups },
   { name: 'fml', detect: detectFml },
+  { name: 'mdn-reject', detect: detectMdnReject },
   { name: 'opensmtpd', detect: detectOpenSmtpd },
   { name: 'qmail', detect: detectQmail },
   { name: 'sendmail', detect: detectSendmail },
