@@ -28,7 +28,7 @@ const DELETED = /^Disposition[ \t]*:[ \t]*automatic-action[ \t]*\/[ \t]*MDN-sent
 const FINAL = /^Final-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;)?[ \t]*(\S{3,320})[ \t]*$/im;
 const ORIGINAL = /^Original-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;)?[ \t]*(\S{3,320})[ \t]*$/im;
 /** Dovecot's rejection_reason sentence, before its %r. */
-const SENTENCE = /\bwas automatically rejected:?[ \t]*\n?/i;
+const SENTENCE = /\bwas automatically rejected:[ \t]*\n?/i;
 const MAX_REASON = 1000;
 
 export function detectMdnReject(view: MailView): DetectorResult | null {
