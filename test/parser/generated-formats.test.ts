@@ -172,6 +172,8 @@ describe('Dovecot LDA with Pigeonhole Sieve (mail_send_rejection, RFC 5429, RFC 
   it('an over-quota mailbox with quota_full_tempfail = no: Dovecot\'s DSN says Status 5.2.2 for the mailbox only', () => {
     const r = parse('dovecot/010-multi-mailbox-2--failed.eml');
     expect(r.recipients.map((x) => [x.finalRecipient, x.action, x.status])).toEqual([['ivan.meyer5126@mbox.example.org', 'failed', '5.2.2']]);
+    // no Diagnostic-Code: the text's sentence ends in a colon and its reason is the next line
+    expect(r.recipients[0].diagnosticCode).toBe('Your message to <ivan.meyer5126@mbox.example.org> was automatically rejected: Quota exceeded (mailbox for user is full)');
     expect(classify(r)).toMatchObject([{ reason: 'mailboxfull', hardbounce: false }]);
   });
   it('a Sieve vacation answer (RFC 5230, Auto-Submitted: auto-replied) is an auto-reply: no bounce record', () => {
