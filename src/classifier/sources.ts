@@ -50,3 +50,5 @@ export const YAHOO_TS03 = 'Yahoo Help SLN3436: "421 4.7.1 [TS03] All messages fr
 export const ATT_BELLSOUTH = 'AT&T (BellSouth) mail block inquiry: error message summary (rbl.att.net/block_enduser.html): 421 DNS look-up failure, 521 <IP> is blocked, 550 [suspend], 550 unauthorized interface, 550 blocked by ldap:ou=rblmx';
 export const PROOFPOINT_ESSENTIALS = 'Proofpoint Essentials SMTP Discovery (partner FAQs: Spambrella "Common email delivery error codes", GoDaddy help 24676): an address marked invalid is refused with "550 5.7.1 Recipient address rejected: User email address is marked as invalid"';
 export const BROADCOM_NDR = 'Broadcom KB 162445 (Symantec Email Security.cloud / MessageLabs): remote refusals quoted in its NDRs, listed by cause (size, mailbox full, relaying, spam content, sender refused, SPF, expiry)';
+/** Dovecot's quota plugin: its quota_exceeded_message default, sent in the LDA's/LMTP's rejection. */
+export const DOVECOT_QUOTA = 'Dovecot: quota plugin, quota_exceeded_message default "Quota exceeded (mailbox for user is full)" (doc.dovecot.org, Quota configuration)';

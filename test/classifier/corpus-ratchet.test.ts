@@ -1,9 +1,9 @@
 // Ratchets of issue #13. They fail when a figure drops below what the classifier reached;
 // raise the thresholds as the figures improve (never lower them to make a change pass).
 //
-// - generated corpus (fixtures/generated, in this repository, never skipped): the DSNs real
-//   Postfix, Exim, OpenSMTPD and Sendmail wrote for documented reply texts; expected answers
-//   from the documented meaning (fixtures/generated/README.md);
+// - generated corpus (fixtures/generated, in this repository, never skipped): the reports real
+//   Postfix, Exim, OpenSMTPD, Sendmail, the DragonFly Mail Agent and Courier wrote for documented
+//   reply texts, and Dovecot's delivery agent for full and filtering mailboxes; expected answers from the documented meaning (fixtures/generated/README.md);
 // - public corpus (../shared/corpus/public, read in place; skipped, and said so, when absent):
 //   the dev part and the validation part, figures only (score.mjs --part both);
 // - harm-first checks on both: records for addresses that did not fail, false hard bounces
@@ -39,9 +39,15 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // notices for a 421 to MAIL FROM, now 3 rows of the old kind and 1 of the new TLS-required case;
 // Sendmail's 5.1.1 for Cisco's "#5.1.0"). Letting the server's subject beat Sendmail's X.2.0 in
 // preferStatus fixed them but lost a validation row: left alone.
-const GENERATED = { all: 99.3, recipient: 100, reason: 100, hardbounce: 100 };
+// Round 7 (gen2): the DragonFly Mail Agent's bounces added (83 files, 83 rows: its permanent
+// refusals at RCPT and after DATA), 99.44 % (716/720), dma 83/83; the 4 misses as before.
+// Then Courier's (127 files, 144 rows; the courier detector reads each recipient's last
+// exchange): 99.54 % (860/864), courier 144/144 (122/145 with the generic RFC 3464 reader).
+// Then Dovecot LDA's (10 files: 7 rows, 3 vacation answers with `recipient: null` rows, which no
+// record may come out of): 99.54 % (867/871), dovecot 7/7 (4/7 before the mdn-reject detector).
+const GENERATED = { all: 99.5, recipient: 100, reason: 100, hardbounce: 100 };
 const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
-const GENERATED_MIN_FILES = 520;
+const GENERATED_MIN_FILES = 720;
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const generated = join(repo, 'fixtures/generated');
@@ -66,8 +72,8 @@ const show = (name: string, f: Figures) =>
 describe('generated corpus ratchet (fixtures/generated)', () => {
   const mtaDirs = readdirSync(generated, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(generated, d.name));
 
-  it('holds DSNs of the four MTAs', () => {
-    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['exim', 'opensmtpd', 'postfix', 'sendmail']);
+  it('holds the reports of every MTA the generator runs', () => {
+    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'dma', 'dovecot', 'exim', 'opensmtpd', 'postfix', 'sendmail']);
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
     // every file has its expected rows, every expected row its file

@@ -1,11 +1,14 @@
 // Report formats of real MTAs, read in place from the generated corpus (fixtures/generated:
-// DSNs that Debian's Sendmail and OpenSMTPD wrote for documented replies). Each test names the
+// DSNs and bounces that Debian's Sendmail, OpenSMTPD, dma and Courier wrote for documented replies,
+// and what Dovecot's delivery agent sent back for mailboxes). Each test names the
 // quirk of the format and asserts every field the parser takes from it.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
+import { toBounceRecords } from '../../src/pipeline/decide.js';
 import { newRecipient } from '../../src/parser/detectors/types.js';
 import type { RecipientReport } from '../../src/report.js';
 
@@ -92,5 +95,95 @@ describe('OpenSMTPD (bounce.c): "address: error" lines, a generic Status, no SMT
     const r = parse('opensmtpd/149-net-timeout--delayed.eml');
     expect(r).toMatchObject({ detector: 'opensmtpd', kind: 'delay' });
     expect(r.recipients).toEqual([newRecipient('chen.larsen5540@slow.example.net', { action: 'delayed', status: '4.0.0', diagnosticCode: 'Network error on destination MXs' })]);
+  });
+});
+
+describe('DragonFly Mail Agent (mail.c bounce(), net.c): one plain-text bounce per recipient', () => {
+  it('"did not like our final DATA": the reply to the end of the data is a DATA refusal, read whole', () => {
+    const r = parse('dma/081-multi-data-2--failed.eml');
+    expect(r).toMatchObject({ detector: 'dragonfly', kind: 'bounce' });
+    expect(r.recipients).toEqual([
+      newRecipient('liam.costa3627@mail.example.com', {
+        action: 'failed',
+        status: '5.3.4',
+        replyCode: 552,
+        command: 'DATA',
+        remoteMta: '127.0.0.1',
+        diagnosticCode: "552-5.3.4 Your message exceeded Google's message size limits. For more 552 5.3.4 information, go to https://support.google.com/mail/?p=MaxSizeError MX8SBP4U4V - gsmtp",
+      }),
+    ]);
+  });
+  it('"did not like our RCPT TO": the refused address only, never the returned To:/Cc: or the sender', () => {
+    // the message went to four addresses (To: and Cc: of the returned headers); dma reports
+    // each refused one in a bounce of its own
+    const r = parse('dma/052-multi-1--failed.eml');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.replyCode, x.status])).toEqual([['amelia.silva7730@example.com', 'RCPT', 550, '5.1.1']]);
+  });
+});
+
+describe('Courier (courierdsn): each recipient\'s block of the text part holds the last exchange', () => {
+  it('a delay notice: the earlier attempt\'s "<command failed>" is no reply; the reply to MAIL FROM names the cause and its code beats 4.0.0', () => {
+    const r = parse('courier/096-yahoo-tss04-defer--delayed.eml');
+    expect(r).toMatchObject({ detector: 'courier', kind: 'delay', reportingMta: 'mta-courier.example.org' });
+    expect(r.recipients).toEqual([
+      newRecipient('elijah1569@d04.example.net', {
+        action: 'delayed',
+        status: '4.7.0',
+        replyCode: 421,
+        command: 'MAIL',
+        diagnosticCode: '421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
+        willRetryUntil: 'Fri, 04 Dec 2026 09:41:41 +0000',
+      }),
+    ]);
+  });
+  it('">>> RCPT TO:<addr> NOTIFY=..." says the bare 550 answered RCPT: Status 5.0.0 stays (the reply has no enhanced code)', () => {
+    const r = only('courier/011-rfc-550-bare-unknown--failed.eml');
+    expect(r).toMatchObject({ action: 'failed', status: '5.0.0', replyCode: 550, command: 'RCPT', diagnosticCode: '550 <jonas2572@mail.example.com>: User unknown' });
+  });
+  it('two refused recipients of one message: one record each with its own reply, none for the returned To:/Cc:', () => {
+    const r = parse('courier/084-multi-7--failed.eml');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.replyCode])).toEqual([
+      ['atanaka4088@mail.example.com', 'RCPT', 550],
+      ['zoe8917@example.net', 'RCPT', 550],
+    ]);
+  });
+  it('a multi-line reply after DATA is read whole from the "<<<" lines', () => {
+    const file = readdirSync(join(dir, 'courier')).find((f) => f.endsWith('-google-spam--failed.eml'));
+    const r = only(`courier/${file}`);
+    expect(r).toMatchObject({ status: '5.7.1', replyCode: 550, command: 'DATA' });
+    expect(r.diagnosticCode).toMatch(/^550-5\.7\.1 \[127\.0\.0\.1\] Our system has detected .* 550 5\.7\.1 https:\/\/support\.google\.com\/mail\/\?p=UnsolicitedMessageError \S+ - gsmtp$/);
+  });
+});
+
+describe('Dovecot LDA with Pigeonhole Sieve (mail_send_rejection, RFC 5429, RFC 5230): the mailbox side', () => {
+  it('a Sieve reject is an MDN "deleted" (RFC 5429 §2.1): the Final-Recipient failed, the script\'s text is the diagnostic', () => {
+    // the message went to three mailboxes (the returned To:/Cc:); this notice is one's
+    const r = parse('dovecot/009-multi-mailbox-2--failed.eml');
+    expect(r).toMatchObject({ detector: 'mdn-reject', kind: 'bounce' });
+    expect(r.recipients).toEqual([
+      newRecipient('ivan_okafor@mbox.example.org', {
+        action: 'failed',
+        diagnosticCode: 'I do not accept messages from this address. Your message has been refused by my mail filter.',
+      }),
+    ]);
+    // the recipient's own filter refused the message (RFC 5429), whatever its text: not hard
+    expect(classify(r)).toMatchObject([{ reason: 'filtered', hardbounce: false, rule: 'family.mdn-reject' }]);
+  });
+  it('an over-quota mailbox with quota_full_tempfail = no: Dovecot\'s DSN says Status 5.2.2 for the mailbox only', () => {
+    const r = parse('dovecot/010-multi-mailbox-2--failed.eml');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.action, x.status])).toEqual([['ivan.meyer5126@mbox.example.org', 'failed', '5.2.2']]);
+    // no Diagnostic-Code: the text's sentence ends in a colon and its reason is the next line
+    expect(r.recipients[0].diagnosticCode).toBe('Your message to <ivan.meyer5126@mbox.example.org> was automatically rejected: Quota exceeded (mailbox for user is full)');
+    expect(classify(r)).toMatchObject([{ reason: 'mailboxfull', hardbounce: false }]);
+  });
+  it('a Sieve vacation answer (RFC 5230, Auto-Submitted: auto-replied) is an auto-reply: no bounce record', () => {
+    for (const f of ['dovecot/005-sieve-vacation--autoreply.eml', 'dovecot/008-multi-mailbox-1--autoreply.eml']) {
+      const r = parse(f);
+      expect(r.kind).toBe('auto_reply');
+      const verdicts = classify(r);
+      expect(verdicts.map((v) => [v.kind, v.type])).toEqual([['auto_reply', 'none']]);
+      // the pipeline's step from verdicts to stored records (src/pipeline/decide.ts) keeps none
+      expect(toBounceRecords(r, verdicts, { source: 'none', fields: null, signed: false }, 0)).toEqual([]);
+    }
   });
 });

@@ -579,6 +579,28 @@ describe('each detector grows linearly', () => {
       220,
     );
   });
+  it('courier: many recipient blocks, headers without a log between them, long replies', async () => {
+    const head = 'This is a delivery status notification from mta.example.jp,\nrunning the Courier mail server, version 1.0.16.\n\nYour message to the following recipients cannot be delivered:\n\n';
+    await expectLinear(
+      (n) => {
+        const rs = addrs(n);
+        const blocks = rs.map((a, i) => (i % 3 === 0 ? `<${a}>:\n` : `<${a}>:\n     mx.example.jp [192.0.2.25]:\n >>> RCPT TO:<${a}>\n <<< 550 5.1.1 ${'User unknown '.repeat(i % 7)}\n\n`)).join('');
+        return dsn({ ...POSTMASTER, text: head + blocks + `<last@example.jp>:\n >>> DATA\n${' <<< 554 5.7.1 spam\n'.repeat(n)}\n`, recipients: [...rs, 'last@example.jp'].map((final) => ({ final, status: '5.0.0' })) });
+      },
+      parse,
+      60,
+    );
+  });
+  it('mdn-reject: a long reason and many fields', async () => {
+    await expectLinear(
+      (n) =>
+        Buffer.from(
+          `From: Postmaster <postmaster@mx.example.jp>\nSubject: Rejected: x\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n--b\nContent-Type: text/plain\n\nYour message to <kijitora@example.jp> was automatically rejected:\n${'I do not accept mail. '.repeat(n)}\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mx.example.jp; Dovecot Mail Delivery Agent\n${'X-Field: v\n'.repeat(n)}Final-Recipient: rfc822; kijitora@example.jp\nDisposition: automatic-action/MDN-sent-automatically; deleted\n--b--\n`,
+        ),
+      parse,
+      400,
+    );
+  });
   it('arf: many Original-Rcpt-To', async () => {
     await expectLinear(
       (n) => {

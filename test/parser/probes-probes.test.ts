@@ -309,11 +309,11 @@ const CASES: Case[] = [
   {
     file: 'courier/two-records.eml',
     kind: 'bounce',
-    detector: 'rfc3464',
+    detector: 'courier',
     rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'mailboxfull', false)],
     source: `Courier's generic Status 5.0.0 yields to the reply's 5.1.1 / 5.2.2 (${UNKNOWN}; ${FULL})`,
   },
-  { file: 'courier/delayed.eml', kind: 'delay', detector: 'rfc3464', rows: [d('kijitora@example.jp')], source: 'Courier "DELAYED MAIL", Action: delayed' },
+  { file: 'courier/delayed.eml', kind: 'delay', detector: 'courier', rows: [d('kijitora@example.jp')], source: 'Courier "DELAYED MAIL", Action: delayed' },
   {
     file: 'messagingserver/two-recipients.eml',
     kind: 'bounce',

@@ -1,6 +1,6 @@
 // Fixed wordings of one MTA, gateway or carrier, and the reporting MTA's own classification.
 import { p } from '../phrase.js';
-import { DOCOMO, POSTFIX_VERIFY, POWERMTA } from '../sources.js';
+import { DOCOMO, DOVECOT_QUOTA, POSTFIX_VERIFY, POWERMTA } from '../sources.js';
 import type { Provider } from './provider.js';
 
 export const vendors: Provider = {
@@ -64,6 +64,16 @@ export const families: Provider = {
       ],
       exampleContext: { detector: 'ezweb' },
     },
+    // An MDN "deleted" by automatic action (RFC 5429 §2.1, Sieve reject; Dovecot's
+    // mail_send_rejection sends its LDA/LMTP refusals so too): the recipient's own filter
+    // refused the message, whatever the script's text says; only the delivery agent's own
+    // over-quota refusal (Dovecot before 2.3 sent it as such an MDN) is the mailbox's state
+    {
+      id: 'mdn-reject-quota', reason: 'mailboxfull', detector: ['mdn-reject'],
+      phrases: [p('quota exceeded (mailbox for user is full)', DOVECOT_QUOTA, 'Your message to <kijitora@example.jp> was automatically rejected: Quota exceeded (mailbox for user is full)')],
+      exampleContext: { detector: 'mdn-reject' },
+    },
+    { id: 'mdn-reject', reason: 'filtered', detector: ['mdn-reject'], exampleContext: { detector: 'mdn-reject' } },
   ],
 };
 

@@ -7,6 +7,10 @@
 //   mx.example.com [192.0.2.25] did not like our RCPT TO:       <- net.c: host, step
 //   552 5.2.2 <kijitora@example.com>: Recipient address rejected: Mailbox full
 //
+// The step is net.c's deliver_to_host() `when` of expect_response(): "MAIL FROM", "RCPT TO",
+// "DATA" (the 354 to DATA) or "final DATA" (the reply to the end of the message data, i.e.
+// after DATA). The reply follows on the next lines, every line of a multi-line one.
+//
 //   Message headers follow.
 //
 // Errors dma writes itself have no reply line ("DNS lookup failure: host x not found",
@@ -30,10 +34,11 @@ export function detectDragonfly(view: MailView): DetectorResult | null {
   let diag = oneLine(rest);
   let command: string | null = null;
   let remoteMta: string | null = null;
-  const step = /^(\S+) \[[^\]\s]*\] did not like our ([A-Z]+(?: [A-Z]+)?):?\s*/.exec(diag);
+  const step = /^(\S+) \[[^\]\s]*\] did not like our ((?:final )?[A-Z]+(?: [A-Z]+)?):?\s*/.exec(diag);
   if (step) {
     remoteMta = step[1];
-    command = findCommand('after ' + step[2]) ?? step[2].split(' ')[0];
+    const when = step[2].replace(/^final /, '');
+    command = findCommand('after ' + when) ?? when.split(' ')[0];
     diag = diag.slice(step[0].length).trim() || diag;
   }
   const recipient = newRecipient(addr, {

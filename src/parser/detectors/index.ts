@@ -31,6 +31,7 @@ import { detectArf } from './arf.js';
 import { detectAutoReply } from './auto-reply.js';
 import { detectBiglobe } from './biglobe.js';
 import { detectChallengeResponse } from './challenge-response.js';
+import { detectCourier } from './courier.js';
 import { detectDomino } from './domino.js';
 import { detectDragonfly } from './dragonfly.js';
 import { detectEinsUndEins } from './einsundeins.js';
@@ -42,6 +43,7 @@ import { detectFallback } from './fallback.js';
 import { detectGmail } from './gmail.js';
 import { detectGoogleGroups } from './googlegroups.js';
 import { detectFml } from './fml.js';
+import { detectMdnReject } from './mdn-reject.js';
 import { detectOpenSmtpd } from './opensmtpd.js';
 import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
@@ -59,6 +61,7 @@ const FAMILIES: Detector[] = [
   { name: 'amazonses', detect: detectAmazonSes },
   { name: 'apachejames', detect: detectApacheJames },
   { name: 'biglobe', detect: detectBiglobe },
+  { name: 'courier', detect: detectCourier },
   { name: 'domino', detect: detectDomino },
   { name: 'dragonfly', detect: detectDragonfly },
   { name: 'einsundeins', detect: detectEinsUndEins },
@@ -69,6 +72,7 @@ const FAMILIES: Detector[] = [
   { name: 'gmail', detect: detectGmail },
   { name: 'googlegroups', detect: detectGoogleGroups },
   { name: 'fml', detect: detectFml },
+  { name: 'mdn-reject', detect: detectMdnReject },
   { name: 'opensmtpd', detect: detectOpenSmtpd },
   { name: 'qmail', detect: detectQmail },
   { name: 'sendmail', detect: detectSendmail },

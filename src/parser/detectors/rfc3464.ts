@@ -269,7 +269,9 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
     const nw = lineWindow(text, pos);
     const next = text.slice(nw.start, nw.end);
     if (!next.trim()) break;
-    if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2) break;
+    // (a line ending in a colon announces the next one: Dovecot's "Your message to <addr> was
+    // automatically rejected:" then its reason, lib-lda rejection_reason "...rejected:%n%r")
+    if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2 && !(k === 0 && /:[ \t]*$/.test(out))) break;
     out += ' ' + next.trim();
     pos = nw.endsLine ? nw.end + 1 : -1;
   }

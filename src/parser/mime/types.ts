@@ -9,7 +9,7 @@ export interface MimePart {
   /** Content-Type parameters, names lower-cased. */
   params: Record<string, string>;
   headers: HeaderMap;
-  /** Decoded text for textual parts (text/*, message/*-status, feedback-report); '' otherwise. */
+  /** Decoded text for textual parts (text/*, message/*-status, feedback-report, disposition-notification); '' otherwise. */
   text: string;
   /** Nesting depth (0 = the top-level entity). */
   depth: number;

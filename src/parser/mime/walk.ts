@@ -82,6 +82,13 @@ export function walk(ent: Entity, depth: number, st: WalkState, parentType: stri
     st.parts.push({ contentType: ct.type, params: ct.params, headers: ent.headers, text, depth });
     return;
   }
+  if (ct.type === 'message/disposition-notification') {
+    // RFC 8098 §3: the MDN's fields (Final-Recipient, Disposition), ASCII; kept as the part's
+    // text for the detectors (a Sieve reject, RFC 5429 §2.1, is such a notice)
+    const text = latin1ToText(decodeTransfer(ent.body, cte), 'utf-8', st.warnings);
+    st.parts.push({ contentType: ct.type, params: ct.params, headers: ent.headers, text, depth });
+    return;
+  }
   if (ct.type.startsWith('text/') || ct.type === 'message/partial') {
     let text = latin1ToText(decodeTransfer(ent.body, cte), ct.params['charset'], st.warnings);
     if (ct.type === 'text/plain' && (ct.params['format'] ?? '').trim().toLowerCase() === 'flowed') {

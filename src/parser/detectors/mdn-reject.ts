@@ -1,0 +1,48 @@
+// A message refused at delivery and reported as a message disposition notification (RFC 8098)
+// whose disposition is "deleted" by automatic action: the form RFC 5429 §2.1 gives the Sieve
+// `reject` action, and the one Dovecot's delivery agents (dovecot-lda, LMTP) use for their
+// rejections (lib-lda mail-send.c, mail_send_rejection(); Pigeonhole's reject goes through it):
+//
+//   Content-Type: multipart/report; report-type=disposition-notification
+//   Subject: Rejected: <the original subject>                    (rejection_subject)
+//
+//   Your message to <kijitora@example.jp> was automatically      (rejection_reason default:
+//   rejected:                                                     "Your message to <%t> was
+//   <the reason: the Sieve script's text, or the agent's own>     automatically rejected:%n%r")
+//
+//   Content-Type: message/disposition-notification
+//   Reporting-UA: mx.example.jp; Dovecot Mail Delivery Agent
+//   Final-Recipient: rfc822; kijitora@example.jp                  (RFC 8098 §3.2.4)
+//   Original-Message-ID: <...>
+//   Disposition: automatic-action/MDN-sent-automatically; deleted (RFC 8098 §3.2.6)
+//
+// One failed recipient, the Final-Recipient; its diagnostic is the reason text (after the
+// "was automatically rejected:" sentence when there is one). A read receipt or any other
+// disposition (displayed, dispatched, processed; or deleted by a person, manual-action) is no
+// failure: not this detector's.
+import { findAddresses, normalizeAddress, oneLine } from '../smtp-text.js';
+import { newRecipient, type DetectorResult, type MailView } from './types.js';
+
+/** RFC 8098 §3.2.6: disposition-mode "automatic-action/...", disposition-type "deleted". */
+const DELETED = /^Disposition[ \t]*:[ \t]*automatic-action[ \t]*\/[ \t]*MDN-sent-automatically[ \t]*;[ \t]*deleted\b/im;
+const FINAL = /^Final-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;)?[ \t]*(\S{3,320})[ \t]*$/im;
+const ORIGINAL = /^Original-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;)?[ \t]*(\S{3,320})[ \t]*$/im;
+/** Dovecot's rejection_reason sentence, before its %r. */
+const SENTENCE = /\bwas automatically rejected:[ \t]*\n?/i;
+const MAX_REASON = 1000;
+
+export function detectMdnReject(view: MailView): DetectorResult | null {
+  if (view.contentParams['report-type']?.toLowerCase() !== 'disposition-notification') return null;
+  const mdn = view.parts.find((p) => p.contentType === 'message/disposition-notification' && DELETED.test(p.text));
+  if (!mdn) return null;
+  const text = view.reportText.length > 20_000 ? view.reportText.slice(0, 20_000) : view.reportText;
+  const addr = normalizeAddress(FINAL.exec(mdn.text)?.[1]) ?? findAddresses(text.slice(0, 2000))[0] ?? null;
+  if (!addr) return null;
+  const original = normalizeAddress(ORIGINAL.exec(mdn.text)?.[1]);
+  const s = SENTENCE.exec(text);
+  const reason = oneLine((s ? text.slice(s.index + s[0].length) : text).slice(0, MAX_REASON)) || null;
+  return {
+    kind: 'bounce',
+    recipients: [newRecipient(addr, { originalRecipient: original && original !== addr ? original : null, action: 'failed', diagnosticCode: reason })],
+  };
+}
