@@ -34,6 +34,7 @@ describe('MDN refusals at delivery (fixtures/gen2/mdn, fixtures/make-gen2.mjs)',
   it.each([
     ['read-receipt.eml', 'RFC 8098 §3.2.6 "displayed": a read receipt'],
     ['deleted-by-person.eml', 'RFC 8098 §3.2.6 "deleted" by manual-action: a person\'s choice'],
+    ['not-read-automatic.eml', 'a client\'s own "Not read" receipt, "deleted" by automatic-action: no refusal is stated'],
   ])('%s is no failure (%s): no record for anybody', (file) => {
     const r = probe('mdn/' + file);
     expect(r.kind).not.toBe('bounce');

@@ -19,7 +19,12 @@
 // One failed recipient, the Final-Recipient; its diagnostic is the reason text (after the
 // "was automatically rejected:" sentence when there is one). A read receipt or any other
 // disposition (displayed, dispatched, processed; or deleted by a person, manual-action) is no
-// failure: not this detector's.
+// failure: not this detector's. Nor is a "Not read" receipt that a client sends by itself when
+// its user deletes a message that asked for one (also "automatic-action ... deleted"): a
+// refusal says that it rejected the message (Dovecot: "Rejected: <subject>", "was automatically
+// rejected"; Cyrus and other Sieve agents: "automatically rejected"), so the subject or the
+// notice's first lines must.
+import { headerValue } from '../mime.js';
 import { findAddresses, normalizeAddress, oneLine } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -30,12 +35,15 @@ const ORIGINAL = /^Original-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;)?[ \t]
 /** Dovecot's rejection_reason sentence, before its %r. */
 const SENTENCE = /\bwas automatically rejected:[ \t]*\n?/i;
 const MAX_REASON = 1000;
+/** The refusal's own word (see above). */
+const REJECTED = /\breject(?:ed|ion)?\b/i;
 
 export function detectMdnReject(view: MailView): DetectorResult | null {
   if (view.contentParams['report-type']?.toLowerCase() !== 'disposition-notification') return null;
   const mdn = view.parts.find((p) => p.contentType === 'message/disposition-notification' && DELETED.test(p.text));
   if (!mdn) return null;
   const text = view.reportText.length > 20_000 ? view.reportText.slice(0, 20_000) : view.reportText;
+  if (!REJECTED.test(headerValue(view.headers, 'subject') ?? '') && !REJECTED.test(text.slice(0, 2000))) return null;
   const addr = normalizeAddress(FINAL.exec(mdn.text)?.[1]) ?? findAddresses(text.slice(0, 2000))[0] ?? null;
   if (!addr) return null;
   const original = normalizeAddress(ORIGINAL.exec(mdn.text)?.[1]);
