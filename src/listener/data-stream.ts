@@ -41,6 +41,15 @@ const LF = 0x0a;
  */
 export const DATA_HIGH_WATER = 16 * 1024;
 
+/**
+ * The socket's read buffer and the parser's write buffer (smtp-server pipes the one into the
+ * other), the same bound for the same reason: Node's default, 64 KiB each, lets a session whose
+ * DATA waits for the disk hold up to four socket reads there. Reads still take up to 64 KiB
+ * from the kernel at a time (libuv's size); this only sets when reading stops while the
+ * parser is behind. Commands are far shorter.
+ */
+export const SOCKET_HIGH_WATER = 16 * 1024;
+
 type Done = (err?: Error | null) => void;
 
 export class FastDataStream extends SMTPStream {
