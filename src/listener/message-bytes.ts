@@ -23,6 +23,23 @@ export const PART_BYTES = 1024 * 1024;
  */
 export const HEAD_FROM_BYTES = 64 * 1024;
 
+/**
+ * A head buffer: 1 MiB of its own (never a slice of Node's shared pool), whose memory comes from
+ * V8's page allocator (mmap) rather than from malloc. An ArrayBuffer with a maxByteLength (a
+ * resizable one, ES2024) is reserved and committed by V8 itself; an ordinary one is malloc'd,
+ * and glibc gives each thread its own arena: a head that the SMTP thread allocates and the
+ * intake thread frees left its MiB resident in the SMTP thread's arena, to be reused only by
+ * that thread, while the worker threads' own allocations came on top (bench/README.md "Round
+ * 7": 20 concurrent 30 MB messages grew RSS by 51 MB instead of 59, five pairs of runs). Its
+ * pages are unmapped once it is collected, in whichever thread, and only those written to
+ * are ever resident. It stays the same size (never resized), and moves to the intake thread
+ * like any other ArrayBuffer (src/pipeline/remote.ts movable()).
+ */
+function newHeadBuffer(): Buffer {
+  const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+  return Buffer.from(new Resizable(RAW_HEAD_BYTES, { maxByteLength: RAW_HEAD_BYTES }));
+}
+
 /** Where and past what size messages are spooled. */
 export interface SpoolPlan {
   dir: string;
@@ -133,8 +150,7 @@ export class MessageBytes {
   private keepHead(chunk: Buffer): void {
     const take = Math.min(chunk.length, RAW_HEAD_BYTES - this.headLen);
     if (take <= 0) return;
-    // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
-    this.head ??= Buffer.allocUnsafeSlow(RAW_HEAD_BYTES);
+    this.head ??= newHeadBuffer();
     chunk.copy(this.head, this.headLen, 0, take);
     this.headLen += take;
   }

@@ -44,6 +44,8 @@ describe('message bytes', () => {
       // Its own ArrayBuffer, whole: movable to the intake thread (src/pipeline/remote.ts).
       expect(head.byteOffset).toBe(0);
       expect(head.buffer.byteLength).toBe(head.length);
+      // One V8 maps itself (a maxByteLength), not one from malloc's per-thread arenas.
+      expect((head.buffer as ArrayBuffer & { maxByteLength: number }).maxByteLength).toBe(RAW_HEAD_BYTES);
       expect(held.spool).toEqual({ file: held.spool!.file, size: message.length, sha256: createHash('sha256').update(message).digest('hex') });
       expect(readFileSync(join(dir, held.spool!.file)).equals(message)).toBe(true);
     });
