@@ -1,9 +1,13 @@
 // FastDataStream (src/listener/data-stream.ts) against smtp-server's own SMTPStream: the same
 // bytes, cut into chunks in every way, must give the same message, the same commands after it
 // and the same byte counts. The original is the oracle: it runs here, unchanged.
+import { connect, type Socket } from 'node:net';
 import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import { describe, expect, it } from 'vitest';
-import { DATA_HIGH_WATER, FastDataStream } from '../../src/listener/data-stream.js';
+import { Listener } from '../../src/listener/index.js';
+import { createLogger } from '../../src/log.js';
+import { testConfig } from '../helpers/env.js';
+import { DATA_HIGH_WATER, FastDataStream, SOCKET_HIGH_WATER } from '../../src/listener/data-stream.js';
 
 interface Result {
   message: string;
@@ -135,5 +139,21 @@ describe('FastDataStream without copies', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(accepted).toBe(8);
     expect(read).toBe(8 * 65536 - 4);
+  });
+});
+
+describe('the SMTP socket', () => {
+  it('is read through a buffer of SOCKET_HIGH_WATER (net.createServer highWaterMark), not Node’s default', async () => {
+    // No message is sent: the intake is never called.
+    const listener = new Listener({ config: testConfig({}), intake: { accept: async () => 1 }, log: createLogger('silent') });
+    const seen = new Promise<number>((resolve) => listener.server.server.once('connection', (s: Socket) => resolve(s.readableHighWaterMark)));
+    const { port } = await listener.listen('127.0.0.1', 0);
+    const client = connect(port, '127.0.0.1');
+    try {
+      expect(await seen).toBe(SOCKET_HIGH_WATER);
+    } finally {
+      client.destroy();
+      await listener.close();
+    }
   });
 });
