@@ -3,7 +3,7 @@
 //
 // A Buffer's bytes lie outside V8's heap; V8 frees them only when a collection finds the
 // Buffer dead. Big messages make many such bytes and few JS objects: a spooled message's DATA
-// chunks (64 KiB socket reads, and smtp-server's copy of each), its 1 MiB head as it moves
+// chunks (64 KiB socket reads, written to the spool file as they are), its 1 MiB head as it moves
 // from the SMTP thread to the intake thread, the processing thread and the parse worker. A
 // chunk waits in the session's streams and its spool write long enough to outlive two
 // young-generation collections, so it is promoted, and only a full (mark-compact) collection

@@ -5,11 +5,11 @@
 //    two scavenges, and a scavenge every MINOR_EVERY bytes of DATA (~1 ms: only young
 //    objects) frees it; measured, a refused 25 MB message then grows RSS by 1-2 MB, a spooled
 //    one by 6-8;
-//  - promoted: with many sessions a chunk waits behind the others' (20 sessions hold about
-//    9 MB in their streams and spool writes), outlives those scavenges and is promoted; only a
-//    full collection frees it. One every MAJOR_EVERY bytes of big messages (spooled, or
-//    dropped) keeps that garbage under about 2 x MAJOR_EVERY (each byte is garbage twice: the
-//    socket's read and smtp-server's unescaped copy), where V8 by itself waited for 64 MB more
+//  - promoted: with many sessions a chunk waits behind the others' (each session holds a few
+//    socket reads in its streams and spool write), outlives those scavenges and is promoted;
+//    only a full collection frees it. One every MAJOR_EVERY bytes of big messages (spooled, or
+//    dropped) keeps that garbage under about MAJOR_EVERY (each byte is garbage once, the
+//    socket's read: ./data-stream.ts makes no copy of it), where V8 by itself waited for 64 MB more
 //    each time. Small messages do not count there: a full collection costs the SMTP thread
 //    several ms (its heap holds the API and the metrics too), and their own JS objects bring
 //    V8's collections often enough.

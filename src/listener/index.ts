@@ -10,6 +10,7 @@ import { RAW_HEAD_BYTES } from '../domain/index.js';
 import { spoolAbove, spoolDirOf } from '../spool/dir.js';
 import { SpoolWriter } from '../spool/writer.js';
 import { ByteBudget } from './data-budget.js';
+import { SOCKET_HIGH_WATER } from './data-stream.js';
 import { dataGcHint } from './gc-hint.js';
 import { MessageBytes, type SpoolPlan } from './message-bytes.js';
 import { BouncedSmtpServer } from './server.js';
@@ -78,6 +79,8 @@ export class Listener {
       closeTimeout: config.smtp.closeTimeoutMs,
       // The default PTR look-up costs up to 1.5 s per connection and tells us nothing we use.
       disableReverseLookup: true,
+      // Passed on to net.createServer: each socket's read buffer (./data-stream.ts).
+      highWaterMark: SOCKET_HIGH_WATER,
       // smtp-server formats every line (util.format) before its logger sees it: below debug,
       // hand it no logger at all rather than pay for lines that are dropped.
       logger: (deps.log.isLevelEnabled('debug') ? smtpServerLogger(deps.log) : false) as never,

@@ -13,6 +13,33 @@ import type { MessageShare } from './data-budget.js';
  */
 export const PART_BYTES = 1024 * 1024;
 
+/**
+ * Past this many bytes a message that may be spooled (spool.aboveBytes at most the head) is
+ * gathered straight into its head buffer, chunk by chunk, instead of holding the chunks: so
+ * when it is spooled, nothing but the head is in memory. Holding the chunks until the switch
+ * and copying them into the head then held each message's first MiB twice, and 20 sessions
+ * reaching their first MiB together made 40 MiB at once (bench/README.md "Round 7"). Below it
+ * (most reports are a few KiB) a message is its chunks, without a 1 MiB buffer of its own.
+ */
+export const HEAD_FROM_BYTES = 64 * 1024;
+
+/**
+ * A head buffer: 1 MiB of its own (never a slice of Node's shared pool), whose memory comes from
+ * V8's page allocator (mmap) rather than from malloc. An ArrayBuffer with a maxByteLength (a
+ * resizable one, ES2024) is reserved and committed by V8 itself; an ordinary one is malloc'd,
+ * and glibc gives each thread its own arena: a head that the SMTP thread allocates and the
+ * intake thread frees left its MiB resident in the SMTP thread's arena, to be reused only by
+ * that thread, while the worker threads' own allocations came on top (bench/README.md "Round
+ * 7": 20 concurrent 30 MB messages grew RSS by 51 MB instead of 59, five pairs of runs). Its
+ * pages are unmapped once it is collected, in whichever thread, and only those written to
+ * are ever resident. It stays the same size (never resized), and moves to the intake thread
+ * like any other ArrayBuffer (src/pipeline/remote.ts movable()).
+ */
+function newHeadBuffer(): Buffer {
+  const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+  return Buffer.from(new Resizable(RAW_HEAD_BYTES, { maxByteLength: RAW_HEAD_BYTES }));
+}
+
 /** Where and past what size messages are spooled. */
 export interface SpoolPlan {
   dir: string;
@@ -63,11 +90,19 @@ export class MessageBytes {
       this.writer.write(chunk);
       return;
     }
+    if (this.head) {
+      // Gathering into the head (the chunk is garbage at once): spooled past spool.aboveBytes.
+      const before = this.headLen;
+      this.keepHead(chunk);
+      if (this.total > this.spool!.above) this.startSpool(this.spool!.dir, before, chunk);
+      return;
+    }
     if (!this.share.add(chunk.length)) return this.drop();
     this.chunks.push(chunk);
     this.held += chunk.length;
     // Spooling starts before the chunks are joined into a part: the file takes them as they are.
     if (this.spool && this.total > this.spool.above) return this.startSpool(this.spool.dir);
+    if (this.spool && this.spool.above <= RAW_HEAD_BYTES && this.total > HEAD_FROM_BYTES) return this.startHead();
     if (this.held >= PART_BYTES) {
       this.parts.push(Buffer.concat(this.chunks, this.held));
       this.chunks = [];
@@ -75,10 +110,29 @@ export class MessageBytes {
     }
   }
 
-  /** From now on to a file: what memory holds is written first, and only the head stays. */
-  private startSpool(dir: string): void {
+  /** From here on the bytes go into the head buffer (which now counts against the budget in their place). */
+  private startHead(): void {
+    this.share.release();
+    if (!this.share.add(RAW_HEAD_BYTES)) return this.drop();
+    for (const b of this.chunks) this.keepHead(b);
+    this.chunks = [];
+    this.held = 0;
+  }
+
+  /**
+   * From now on to a file, and only the head stays in memory. What memory holds is written
+   * first: the chunks, or (gathered into the head) its first `headBytes` bytes and then `chunk`
+   * whole (its start is in the head too when the head was not full).
+   */
+  private startSpool(dir: string, headBytes = 0, chunk?: Buffer): void {
     const writer = new SpoolWriter(dir, this.pause);
     this.writer = writer;
+    if (chunk) {
+      // The head's bytes up to headBytes are never changed again: keepHead() only appends.
+      if (headBytes > 0) writer.write(this.head!.subarray(0, headBytes));
+      writer.write(chunk);
+      return;
+    }
     const before = [...this.parts, ...this.chunks];
     this.parts = [];
     this.chunks = [];
@@ -96,8 +150,7 @@ export class MessageBytes {
   private keepHead(chunk: Buffer): void {
     const take = Math.min(chunk.length, RAW_HEAD_BYTES - this.headLen);
     if (take <= 0) return;
-    // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
-    this.head ??= Buffer.allocUnsafeSlow(RAW_HEAD_BYTES);
+    this.head ??= newHeadBuffer();
     chunk.copy(this.head, this.headLen, 0, take);
     this.headLen += take;
   }
@@ -120,6 +173,8 @@ export class MessageBytes {
       const spool = await this.writer.finish();
       return { raw: this.headBytes(), spool };
     }
+    // Gathered into the head and not spooled: its bytes (a copy of their length, unless full).
+    if (this.head) return { raw: this.headBytes() };
     const last = Buffer.concat(this.chunks, this.held);
     return { raw: this.parts.length ? [...this.parts, last] : last };
   }

@@ -3,7 +3,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import { addressMatcher, clientKey } from '../client-address.js';
-import { FastDataStream } from './data-stream.js';
+import { FastDataStream, SOCKET_HIGH_WATER } from './data-stream.js';
 
 // smtp-server 3.21 waits a fixed 100 ms before its 220 greeting so that it can refuse
 // "early talkers" (clients that send before the greeting, a spam-bot habit). There is no
@@ -108,10 +108,10 @@ class PromptConnection extends SMTPConnection {
     }
   }
 
-  /** Upstream's parser wiring, with FastDataStream for SMTPStream. */
+  /** Upstream's parser wiring, with FastDataStream for SMTPStream (and its small buffer: ./data-stream.ts). */
   override _createParser(): SMTPStream {
     const self = this as unknown as Internals & { _server: { options: SMTPServerOptions & { maxCommandLength?: number } } };
-    const parser = new FastDataStream({ maxCommandLength: self._server.options.maxCommandLength });
+    const parser = new FastDataStream({ maxCommandLength: self._server.options.maxCommandLength, highWaterMark: SOCKET_HIGH_WATER });
     parser.oncommand = (command, callback) => this._onCommand(command, callback);
     // As upstream: a parser error (a command line too long) ends the session with 421.
     parser.on('error', (err: Error) => self.send(421, 'Error: ' + err.message));

@@ -1,9 +1,13 @@
 // FastDataStream (src/listener/data-stream.ts) against smtp-server's own SMTPStream: the same
 // bytes, cut into chunks in every way, must give the same message, the same commands after it
 // and the same byte counts. The original is the oracle: it runs here, unchanged.
+import { connect, type Socket } from 'node:net';
 import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import { describe, expect, it } from 'vitest';
-import { FastDataStream } from '../../src/listener/data-stream.js';
+import { Listener } from '../../src/listener/index.js';
+import { createLogger } from '../../src/log.js';
+import { testConfig } from '../helpers/env.js';
+import { DATA_HIGH_WATER, FastDataStream, SOCKET_HIGH_WATER } from '../../src/listener/data-stream.js';
 
 interface Result {
   message: string;
@@ -81,5 +85,75 @@ describe('FastDataStream', () => {
     const want = await feed(SMTPStream, chunks);
     expect(want.message).toContain('\r\n.line 7\r\n');
     expect(await feed(FastDataStream, chunks)).toEqual(want);
+  });
+});
+
+describe('FastDataStream without copies', () => {
+  it('writes out slices of the socket reads themselves, and only the held-back bytes on their own', async () => {
+    const body = Buffer.alloc(3 * 65536, 'x');
+    for (let i = 100; i < body.length; i += 1000) body.write('\r\n', i, 'latin1');
+    const input = Buffer.concat([body, Buffer.from('\r\n.\r\nQUIT\r\n')]);
+    // Socket reads: each its own ArrayBuffer, as Node hands them over.
+    const reads: Buffer[] = [];
+    for (let o = 0; o < input.length; o += 65536) {
+      const piece = input.subarray(o, o + 65536);
+      const read = Buffer.allocUnsafeSlow(piece.length);
+      piece.copy(read);
+      reads.push(read);
+    }
+    const parser = new FastDataStream();
+    parser.oncommand = (_c, next) => next?.();
+    const data = parser.startDataMode();
+    const out: Buffer[] = [];
+    data.on('data', (b: Buffer) => out.push(b));
+    const ended = new Promise((resolve) => data.on('end', resolve));
+    // smtp-server calls continue() once the message is handled; the parser then reads on.
+    data.on('end', () => parser.continue());
+    for (const r of reads) await new Promise<void>((resolve) => parser.write(r, () => resolve()));
+    await ended;
+    expect(Buffer.concat(out).equals(Buffer.concat([body, Buffer.from('\r\n')]))).toBe(true);
+    // Every byte comes from a socket read itself, but the 4 held back at the end of each read.
+    const copies = out.filter((b) => !reads.some((r) => r.buffer === b.buffer));
+    for (const b of copies) expect(b.length).toBeLessThanOrEqual(4);
+    expect(copies.reduce((n, b) => n + b.length, 0)).toBe(4 * (reads.length - 1));
+    expect(out.filter((b) => b.length > 4).length).toBe(3);
+  });
+
+  it('holds the socket back while the DATA stream is not read: at most its small buffer and the chunk at hand wait', async () => {
+    const parser = new FastDataStream();
+    parser.oncommand = (_c, next) => next?.();
+    const data = parser.startDataMode();
+    expect(data.writableHighWaterMark).toBe(DATA_HIGH_WATER);
+    expect(data.readableHighWaterMark).toBe(DATA_HIGH_WATER);
+    data.pause();
+    const chunk = Buffer.alloc(65536, 'y');
+    let accepted = 0;
+    for (let i = 0; i < 8; i++) parser.write(Buffer.from(chunk), () => accepted++);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first chunk passed into the stream's buffer; the parser then waits for 'drain'.
+    expect(accepted).toBeLessThanOrEqual(1);
+    expect(data.readableLength + data.writableLength).toBeLessThanOrEqual(2 * 65536);
+    let read = 0;
+    data.on('data', (b: Buffer) => (read += b.length));
+    data.resume();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(accepted).toBe(8);
+    expect(read).toBe(8 * 65536 - 4);
+  });
+});
+
+describe('the SMTP socket', () => {
+  it('is read through a buffer of SOCKET_HIGH_WATER (net.createServer highWaterMark), not Node’s default', async () => {
+    // No message is sent: the intake is never called.
+    const listener = new Listener({ config: testConfig({}), intake: { accept: async () => 1 }, log: createLogger('silent') });
+    const seen = new Promise<number>((resolve) => listener.server.server.once('connection', (s: Socket) => resolve(s.readableHighWaterMark)));
+    const { port } = await listener.listen('127.0.0.1', 0);
+    const client = connect(port, '127.0.0.1');
+    try {
+      expect(await seen).toBe(SOCKET_HIGH_WATER);
+    } finally {
+      client.destroy();
+      await listener.close();
+    }
   });
 });

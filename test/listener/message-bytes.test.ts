@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RAW_HEAD_BYTES } from '../../src/domain/index.js';
 import { ByteBudget } from '../../src/listener/data-budget.js';
-import { MessageBytes } from '../../src/listener/message-bytes.js';
+import { HEAD_FROM_BYTES, MessageBytes } from '../../src/listener/message-bytes.js';
 import { SpoolWriter } from '../../src/spool/writer.js';
 import { tmpDir } from '../helpers/env.js';
 
@@ -44,6 +44,8 @@ describe('message bytes', () => {
       // Its own ArrayBuffer, whole: movable to the intake thread (src/pipeline/remote.ts).
       expect(head.byteOffset).toBe(0);
       expect(head.buffer.byteLength).toBe(head.length);
+      // One V8 maps itself (a maxByteLength), not one from malloc's per-thread arenas.
+      expect((head.buffer as ArrayBuffer & { maxByteLength: number }).maxByteLength).toBe(RAW_HEAD_BYTES);
       expect(held.spool).toEqual({ file: held.spool!.file, size: message.length, sha256: createHash('sha256').update(message).digest('hex') });
       expect(readFileSync(join(dir, held.spool!.file)).equals(message)).toBe(true);
     });
@@ -84,5 +86,42 @@ describe('message bytes', () => {
     expect(budget.inFlight).toBe(0);
     await bytes.discard();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a message between HEAD_FROM_BYTES and spool.aboveBytes is gathered in its head buffer: its exact bytes, in a buffer of its own, no file', async () => {
+    const dir = spoolDir();
+    const budget = new ByteBudget(64 * MB);
+    const bytes = new MessageBytes({ dir, above: MB }, budget.open(), () => {});
+    const message = randomBytes(HEAD_FROM_BYTES * 5 + 3);
+    feed(bytes, message.subarray(0, HEAD_FROM_BYTES), 4000);
+    // Up to HEAD_FROM_BYTES a message is its chunks, counted by their size.
+    expect(budget.inFlight).toBe(HEAD_FROM_BYTES);
+    feed(bytes, message.subarray(HEAD_FROM_BYTES), 65536);
+    // Then the head buffer counts, whatever the message's size up to it.
+    expect(budget.inFlight).toBe(RAW_HEAD_BYTES);
+    expect(bytes.heldInMemory).toBe(true);
+    expect(bytes.spooling).toBe(false);
+    const held = await bytes.finish();
+    const raw = held.raw as Buffer;
+    expect(held.spool).toBeUndefined();
+    expect(raw.equals(message)).toBe(true);
+    expect(raw.byteOffset).toBe(0);
+    expect(raw.buffer.byteLength).toBe(message.length);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a message gathered in its head and then spooled lands in its file whole, whatever the chunk at the switch', async () => {
+    for (const chunk of [65536, 65535, 333_333]) {
+      const dir = spoolDir();
+      const budget = new ByteBudget(64 * MB);
+      const bytes = new MessageBytes({ dir, above: 700_000 }, budget.open(), () => {});
+      const message = randomBytes(2 * MB + 17);
+      feed(bytes, message, chunk);
+      expect(bytes.spooling).toBe(true);
+      expect(budget.inFlight).toBe(RAW_HEAD_BYTES);
+      const held = await bytes.finish();
+      expect((held.raw as Buffer).equals(message.subarray(0, RAW_HEAD_BYTES))).toBe(true);
+      expect(readFileSync(join(dir, held.spool!.file)).equals(message)).toBe(true);
+    }
   });
 });
