@@ -52,3 +52,10 @@ export const PROOFPOINT_ESSENTIALS = 'Proofpoint Essentials SMTP Discovery (part
 export const BROADCOM_NDR = 'Broadcom KB 162445 (Symantec Email Security.cloud / MessageLabs): remote refusals quoted in its NDRs, listed by cause (size, mailbox full, relaying, spam content, sender refused, SPF, expiry)';
 /** Dovecot's quota plugin: its quota_exceeded_message default, sent in the LDA's/LMTP's rejection. */
 export const DOVECOT_QUOTA = 'Dovecot: quota plugin, quota_exceeded_message default "Quota exceeded (mailbox for user is full)" (doc.dovecot.org, Quota configuration)';
+// Round 8 (issue #13): the last thin entries, grounded or removed
+/**
+ * "User unknown" in another language: the literal translation of RFC 3463's X.1.1 ("the mailbox
+ * specified in the address does not exist"), as MTAs localised for that language word it. The
+ * meaning is the code's documented one; no file of ours shows these wordings.
+ */
+export const X11_TRANSLATED = 'RFC 3463 X.1.1 (bad destination mailbox address), literally translated';

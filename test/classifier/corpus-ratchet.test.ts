@@ -26,9 +26,14 @@ import { tmpDir } from '../helpers/env.js';
 // the corrected generated expectations): dev 96.1 % all three right, 97.8 % recipients;
 // validation 95.3 %, 98.4 % (round 1: dev 95.8 %, validation 95.3 %). The whole-corpus figures
 // before round 1, 97.8 %, came from rules fitted to every file, validation included.
+// Round 8: the last rules that rested on one file were removed (Gmail's "(state 15/17/18)" as
+// filtered, AOL's malformed-MX reply as notaccept), as the issue demands: dev 95.8 %, validation
+// 94.8 %, one row each. The validation row is no evidence of generality: the rule was written
+// when every file, validation included, was in view. The floors below were lowered once, for
+// that, and for nothing else.
 const PUBLIC = {
-  dev: { all: 95.8, recipient: 97.5 },
-  validation: { all: 95.0, recipient: 98.0 },
+  dev: { all: 95.5, recipient: 97.5 },
+  validation: { all: 94.5, recipient: 98.0 },
 };
 const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0, 3 + 3), today's counts
 // (measured at this commit: all three right 99.47 % (567/570; the 3 misses are status only),

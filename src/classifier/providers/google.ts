@@ -50,16 +50,6 @@ export const google: Provider = {
         p('has detected an unusual rate of mail', GOOGLE + ' (4.7.28)'),
       ],
     },
-    // Gmail relaying a remote refusal ("** Message not delivered **") appends its session state:
-    // states 15, 17 and 18 are refusals answered after DATA, i.e. the remote side's filter
-    {
-      id: 'state-after-data', reason: 'filtered',
-      phrases: [
-        p('(state 18)', 'seen: Gmail NDRs relaying refusals after DATA', '554 554 5.7.0 Header error (state 18).'),
-        p('(state 17)', 'seen: Gmail NDRs relaying refusals after DATA'),
-        p('(state 15)', 'seen: Gmail NDRs relaying refusals after DATA'),
-      ],
-    },
     // "Send mail as": an external SMTP server the sender configured for an alias failed
     {
       id: 'send-mail-as', reason: 'rejected',

@@ -4,7 +4,7 @@ import { amazonses } from './amazon.js';
 import { facebook } from './facebook.js';
 import { google, googleHosts } from './google.js';
 import { exchangeLegacy, microsoft, outlookcom } from './microsoft.js';
-import { aol, yahoo, yahooHosts } from './yahoo.js';
+import { yahoo, yahooHosts } from './yahoo.js';
 import { apple, attHosts, charterHosts, comcast, cox, coxHosts, gmx, gmxHosts, godaddy, netease, orange, qqHosts, spectrum, tonline, yandex } from './isps.js';
 import { messagelabs, mimecast, mimecastWording, proofpointEssentials, zoho } from './gateways.js';
 import { docomo, families, powermta, vendors } from './vendors.js';
@@ -13,7 +13,7 @@ import type { Provider } from './provider.js';
 export type { Provider, ProviderRule, RuleContext, CodeTable } from './provider.js';
 
 export const PROVIDERS: readonly Provider[] = [
-  powermta, families, vendors, exchangeLegacy, microsoft, google, yahoo, yahooHosts, aol, apple, cox, coxHosts, spectrum,
+  powermta, families, vendors, exchangeLegacy, microsoft, google, yahoo, yahooHosts, apple, cox, coxHosts, spectrum,
   godaddy, orange, comcast, tonline, yandex, netease, mimecast, zoho, messagelabs, docomo,
   // round 5 (issue #13)
   outlookcom, gmx, mimecastWording, amazonses, facebook,

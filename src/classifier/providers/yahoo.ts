@@ -68,12 +68,3 @@ export const yahooHosts: Provider = {
     },
   ],
 };
-
-/** AOL's own MTAs report an MX lookup that got a malformed answer as a domain taking no mail. */
-export const aol: Provider = {
-  id: 'aol',
-  name: 'AOL outbound MTAs',
-  source: 'seen: AOL NDRs (omr-*.mx.aol.com), Sisimai Rhost AOL',
-  hosts: ['aol.com'],
-  rules: [{ id: 'mx-malformed', reason: 'notaccept', phrases: [p('type=mx: malformed or unexpected name server reply', 'seen: AOL NDRs (5.4.4)')] }],
-};

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { SISIMAI } from '../sources.js';
+import { SISIMAI, X11_TRANSLATED } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const COMMON = 'seen: Postfix, Sendmail, Exim, qmail, Courier, Exchange (RCPT TO refusals)';
@@ -158,10 +158,10 @@ export const userunknown: ReasonTable = {
     p('destination addresses were unknown', SISIMAI),
     p('utilisateur inconnu', 'seen: Orange, Free (French providers)'),
     p('destinataire invalide', 'Orange: postmaster error codes (416)'),
-    p('usuario desconocido', 'seen: Spanish-language MTAs'),
-    p('usuario no existe', 'seen: Spanish-language MTAs'),
-    p('benutzer unbekannt', 'seen: German-language MTAs'),
-    p('nessun utente simile', 'seen: Italian-language MTAs'),
+    p('usuario desconocido', X11_TRANSLATED + ' (Spanish)'),
+    p('usuario no existe', X11_TRANSLATED + ' (Spanish)'),
+    p('benutzer unbekannt', X11_TRANSLATED + ' (German)'),
+    p('nessun utente simile', X11_TRANSLATED + ' (Italian)'),
     p('non-existent user', COMMON),
     p('nonexistent user', COMMON),
     p('user missing home directory', SISIMAI),
