@@ -3,7 +3,8 @@
 //
 //   1. ../shared/corpus/public (when present): `bounced classify` over it, then the corpus's own
 //      score.mjs --part both (dev misses, dev and validation figures side by side);
-//   2. fixtures/generated (always): the reports of real Postfix, Exim, OpenSMTPD, Sendmail, dma, Courier and Dovecot for
+//   2. fixtures/generated (always): the reports of real Postfix, Exim, OpenSMTPD, Sendmail, dma,
+//      Courier, Dovecot, nullmailer and Haraka (Postfix and Exim also with operators' texts) for
 //      documented reply texts, scored the same way (scripts/corpus-score.mjs);
 //   3. harm-first checks for each part: records for addresses that did not fail, and false
 //      hard bounces. Counts for every part; file names only for dev and generated, never for

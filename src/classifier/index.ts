@@ -116,9 +116,12 @@ function failureClass(r: RecipientReport, reason: Reason): 2 | 4 | 5 | null {
 /**
  * Report families whose reports never say which SMTP command a reply answered: a missing
  * command there says nothing about the phase. OpenSMTPD (usr.sbin/smtpd/bounce.c) lists
- * "address: reply" lines and a generic Status (5.0.0) for RCPT and DATA refusals alike.
+ * "address: reply" lines and a generic Status (5.0.0) for RCPT and DATA refusals alike;
+ * nullmailer (nullmailer-dsn: the smtp module's reply as the Diagnostic-Code, Status 5.0.0
+ * for a reply without an enhanced code) and Haraka (outbound/hmail.js: the reply as the
+ * Diagnostic-Code) do the same in RFC 3464 fields.
  */
-const PHASE_NOT_REPORTED = new Set(['opensmtpd']);
+const PHASE_NOT_REPORTED = new Set(['opensmtpd', 'nullmailer', 'haraka']);
 
 /** What the classifier decides for one recipient; the rest of a Verdict is the report's. */
 type Decision = Pick<Verdict, 'status' | 'statusDerived' | 'reason' | 'hardbounce' | 'category' | 'type' | 'rule' | 'matched'>;

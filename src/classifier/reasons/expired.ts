@@ -47,6 +47,10 @@ export const expired: ReasonTable = {
     p('maximum time exceeded', QUEUE),
     p('delivery failed * attempts', 'Ipswitch IMail: "Delivery failed N attempts"', 'Delivery failed 20 attempts: kijitora@example.com'),
     p('expired after', QUEUE),
+    // Haraka outbound: once the retries of temp_fail_intervals / maxTempFailures ran out the
+    // message bounces (docs/Outbound.md) with the reason "Too many failures (<last error>)"
+    // (outbound/hmail.js)
+    p('too many failures (', 'Haraka, docs/Outbound.md (maxTempFailures: "Maximum temp-fail retries before the message bounces") and outbound/hmail.js ("Too many failures (<last error>)")', 'Too many failures (Tried all MXs)'),
     p('no longer retrying', QUEUE),
     p('delivery attempts will continue to be made', 'RFC 3464 delay notices (Postfix, Sendmail, Exim wording)'),
     p('connection timed out', MICROSOFT + ' (4.4.1 connection timed out)'),

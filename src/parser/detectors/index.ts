@@ -42,8 +42,10 @@ import { detectEzweb } from './ezweb.js';
 import { detectFallback } from './fallback.js';
 import { detectGmail } from './gmail.js';
 import { detectGoogleGroups } from './googlegroups.js';
+import { detectHaraka } from './haraka.js';
 import { detectFml } from './fml.js';
 import { detectMdnReject } from './mdn-reject.js';
+import { detectNullmailer } from './nullmailer.js';
 import { detectOpenSmtpd } from './opensmtpd.js';
 import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
@@ -71,8 +73,11 @@ const FAMILIES: Detector[] = [
   { name: 'ezweb', detect: detectEzweb },
   { name: 'gmail', detect: detectGmail },
   { name: 'googlegroups', detect: detectGoogleGroups },
+  // (before qmail: Haraka's default bounce text copies qmail's "Hi. This is the ... program")
+  { name: 'haraka', detect: detectHaraka },
   { name: 'fml', detect: detectFml },
   { name: 'mdn-reject', detect: detectMdnReject },
+  { name: 'nullmailer', detect: detectNullmailer },
   { name: 'opensmtpd', detect: detectOpenSmtpd },
   { name: 'qmail', detect: detectQmail },
   { name: 'sendmail', detect: detectSendmail },
