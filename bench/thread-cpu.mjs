@@ -13,7 +13,7 @@
 // thousand messages) is left out: the steady state of a daemon that has been up a while.
 // (--node-args with `=`: a value starting with -- would read as a flag of its own)
 import { join } from 'node:path';
-import { freshDir, parseArgs, runNodeJson, startBounced, threadCpuMs } from './lib/common.mjs';
+import { freshDir, parseArgs, PORTS, runNodeJson, startBounced, threadCpuMs } from './lib/common.mjs';
 import { Sampler } from './lib/sampler.mjs';
 
 const args = parseArgs();
@@ -24,8 +24,8 @@ const sessions = Number(args.sessions ?? 10);
 const nodeArgs = typeof args['node-args'] === 'string' ? args['node-args'].split(' ').filter(Boolean) : [];
 // Extra environment for the daemon (an A/B of a setting in the same build), as bench/profile.mjs.
 const env = Object.fromEntries(String(args.env ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-// Ports of the profile bench (bench/profile.mjs): the two are never run together.
-const [SMTP, HTTP] = [2651, 2652];
+// Ports of the profile bench (bench/profile.mjs): the two are never run together. BENCH_PORT_OFFSET moves them.
+const [SMTP, HTTP] = [PORTS.profileSmtp, PORTS.profileHttp];
 const dataDir = freshDir('real', 'thread-cpu');
 const d = await startBounced({ smtpPort: SMTP, httpPort: HTTP, dataDir, nodeArgs, env });
 const sampler = new Sampler({ pid: d.pid, dbFile: join(dataDir, 'bounced.db'), everyMs: 100 }).start();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
@@ -17,6 +18,8 @@ import { FastDataStream, SOCKET_HIGH_WATER } from './data-stream.js';
 //    no timer at all for 0: see init()).
 // (And SMTPConnection._createParser(), identical to upstream but with ./data-stream.ts's
 // parser, which finds the end of DATA with a native search instead of a loop over every byte.)
+// (And SMTPServer._handleProxy(), for a socket that sends no PROXY header: identical to upstream
+// but with the session id from sessionIds() below, which the connection then takes as its own.)
 // Early talkers are still refused ("421 You talk too soon") whenever they send before the
 // greeting, because `_ready` is set only when the greeting is sent. Checked against
 // smtp-server 3.21.6; test/listener/smtp.test.ts checks that early talkers are still refused
@@ -175,9 +178,25 @@ class PromptConnection extends SMTPConnection {
   }
 }
 
+/**
+ * Session ids (smtp-server's `session.id`, its log lines' `cid`): 16 base32 characters like
+ * upstream's, but upstream draws 80 random bits for each connection, twice (once before the
+ * PROXY header, once more in the connection when none was passed on): two CSPRNG calls per
+ * connection, about 3 % of the SMTP thread's CPU with one message per connection (bench/README.md
+ * "Round 8"). The id only tells sessions apart in logs, so a random prefix drawn once per process
+ * and a counter do: unique within the process (2^40 sessions), and apart across processes and
+ * restarts with the odds of 40 random bits.
+ */
+export function sessionIds(): () => string {
+  const prefix = BigInt('0x' + randomBytes(5).toString('hex')).toString(32).padStart(8, '0');
+  let next = 0;
+  return () => prefix + (next++).toString(32).padStart(8, '0');
+}
+
 export class BouncedSmtpServer extends SMTPServer {
   private readonly perClient = new Map<string, number>();
   private readonly exempt: (address: string) => boolean;
+  private readonly nextSessionId = sessionIds();
 
   constructor(
     options: SMTPServerOptions,
@@ -208,6 +227,18 @@ export class BouncedSmtpServer extends SMTPServer {
     const limit = setTimeout(() => connection.sessionTimeUp(), this.limits.maxSessionMs);
     limit.unref();
     socket.once('close', () => clearTimeout(limit));
+  }
+
+  /**
+   * Upstream's, for a socket without a PROXY header (useProxy off, or not from a listed proxy):
+   * the socket options `connect()` gets, on the next turn of the event loop as upstream, with
+   * an id from sessionIds(). A socket that sends a PROXY header goes through upstream's own.
+   */
+  override _handleProxy(socket: Socket, callback: Parameters<SMTPServer['_handleProxy']>[1]): void {
+    if (this._expectsProxyHeader(socket)) return super._handleProxy(socket, callback);
+    const ignored = (this.options as SMTPServerOptions & { ignoredHosts?: string[] }).ignoredHosts;
+    const socketOptions = { id: this.nextSessionId(), ignore: ignored ? ignored.includes(socket.remoteAddress ?? '') : undefined };
+    setImmediate(() => callback(null, socketOptions));
   }
 
   /** Counts the connection for its client until its socket closes; marks it when one too many. */
