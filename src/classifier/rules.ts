@@ -168,6 +168,22 @@ function matchStatus(inp: DecideInput): RuleMatch | null {
   return { id: r.id, reason: r.reason, fixed: false, field: 'status', text: inp.status as string };
 }
 
+// RFC 5321 §4.2.3 gives a few basic reply codes one meaning of their own. When neither the
+// text nor the enhanced status names a cause, such a code decides, as the status would (the
+// issue's "honest defaults"). Only codes whose meaning is not overloaded in practice: 451 is
+// "Requested action aborted: local error in processing" (a greylisting 451 says so in its
+// text or its 4.7.x status, and is decided before this); 452, 552 and 554 are left out, as
+// servers send them for too many recipients, a too large message and any refusal.
+const REPLY_MEANING: Readonly<Record<number, Reason>> = { 451: 'systemerror' };
+
+function matchReplyCode(inp: DecideInput): RuleMatch | null {
+  // An enhanced code with a subject refines the basic code (RFC 3463 §2) and has been read
+  // already, even where it deliberately names no cause (a transient 4.3.0: "try again later")
+  if (inp.status && !/^\d\.0\.0$/.test(inp.status)) return null;
+  const reason = inp.replyCode == null ? undefined : REPLY_MEANING[inp.replyCode];
+  return reason ? { id: `reply.${inp.replyCode}`, reason, fixed: false, field: 'replyCode', text: String(inp.replyCode) } : null;
+}
+
 /** The first answer of the tiers, or null when neither the text nor the codes say why. */
 export function decide(inp: DecideInput): RuleMatch | null {
   return (
@@ -177,7 +193,8 @@ export function decide(inp: DecideInput): RuleMatch | null {
     matchTables(C_WEAK, inp) ??
     (inp.command === 'MAIL' && inp.text ? { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' } : null) ??
     matchStatus(inp) ??
-    matchTables(C_LAST, inp)
+    matchTables(C_LAST, inp) ??
+    matchReplyCode(inp)
   );
 }
 

@@ -224,6 +224,18 @@ describe('harms of issue 13 that live in the classifier', () => {
     const fwd = one({ replyCode: 551, command: 'RCPT', diagnosticCode: '551 User not local; please try <neko@example.org>' });
     expect(fwd).toMatchObject({ reason: 'hasmoved', rule: 'reply.551-forward-path', hardbounce: true });
   });
+  it('(5) a 451 whose text and enhanced code name no cause is a local error in processing (RFC 5321 §4.2.3)', () => {
+    const drd = '451 Could not load DRD for domain (example.com) rcpt (a@example.com)';
+    expect(one({ replyCode: 451, status: '4.0.0', command: 'RCPT', diagnosticCode: drd })).toMatchObject({ reason: 'systemerror', rule: 'reply.451', hardbounce: false, type: 'soft' });
+    expect(one({ replyCode: 451, status: null, diagnosticCode: drd })).toMatchObject({ reason: 'systemerror', rule: 'reply.451' });
+    // the enhanced code speaks first: a transient 4.3.0 "try again later" names no cause
+    expect(one({ replyCode: 451, status: '4.3.0', diagnosticCode: '451 4.3.0 Please try again later' }).reason).toBe('onhold');
+    // greylisting says so in its text or its 4.7.x code, and is read before the basic code
+    expect(one({ replyCode: 451, status: '4.7.1', diagnosticCode: '451 4.7.1 Greylisting in action, please come back later' }).reason).not.toBe('systemerror');
+    expect(one({ replyCode: 451, status: '4.0.0', diagnosticCode: '451 Greylisted, please try again in 300 seconds' }).reason).not.toBe('systemerror');
+    // other basic codes are overloaded in practice and decide nothing alone
+    expect(one({ replyCode: 554, status: '5.0.0', diagnosticCode: '554 Could not load DRD' }).reason).toBe('onhold');
+  });
   it('(2) a policy refusal at RCPT is not an unknown mailbox; Microsoft DBEB (5.4.1) is', () => {
     const policy = one({ status: '5.7.1', command: 'RCPT', diagnosticCode: '554 5.7.1 <a@example.net>: Recipient address rejected: Access denied' });
     expect(policy).toMatchObject({ reason: 'blocked', hardbounce: false });

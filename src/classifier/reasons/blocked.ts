@@ -4,6 +4,13 @@ import type { ReasonTable } from './table.js';
 
 const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
 const CLIENT = 'seen: Postfix smtpd_client_restrictions, Sendmail access db, qmail tcpserver';
+/**
+ * Greylisting: a first delivery from an unknown sending host is deferred with a 4xx until it
+ * retries. postgrey(8) documents its reply ("--greylist-text", default "Greylisted, see
+ * <help URL>"); Zoho and Mimecast document theirs (../providers). A deferral of the sending
+ * host, read like Zoho's.
+ */
+const GREYLIST = 'postgrey(8) --greylist-text (default "Greylisted, see ..."), Zoho and Mimecast greylisting replies';
 
 /** The sending host (its IP address or name) was refused. */
 export const blocked: ReasonTable = {
@@ -12,6 +19,10 @@ export const blocked: ReasonTable = {
   note: 'the sending host (IP address or name) is refused, by a block list or a host check',
   phrases: [
     p('client host rejected', 'Postfix: smtpd_client_restrictions reply', '554 5.7.1 Client host rejected: Access denied'),
+    p('greylisted', GREYLIST, '451 4.7.1 Recipient address rejected: Greylisted, see http://postgrey.example/help/example.com.html'),
+    p('greylisting', GREYLIST, '451 4.7.1 Greylisting in action, please come back later'),
+    p('graylisted', GREYLIST),
+    p('graylisting', GREYLIST),
     p('client host blocked', CLIENT),
     p('client host [*] blocked', CLIENT, '554 Client host [192.0.2.1] blocked using zen.spamhaus.org'),
     p('blocked using', 'Postfix: reject_rbl_client reply'),
