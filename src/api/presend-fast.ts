@@ -171,9 +171,19 @@ export function presendFastPath(d: FastPathDeps): (req: IncomingMessage, res: Se
     refuse,
   };
   const failed = (p: Pending, err: unknown) => {
+    if (p.res.headersSent) return;
     const a = d.errorAnswer(err, CHECK_ROUTE);
     if (a.headers) Object.assign(p.headers, a.headers);
     refuse(p, a.code, a.message, a.field);
+  };
+  const answer = (p: Pending, decision: SendDecision) => {
+    let body: string;
+    try {
+      body = decisionJson(decision);
+    } catch (err) {
+      return failed(p, err);
+    }
+    send(p, 200, body);
   };
 
   return (req, res) => {
@@ -186,24 +196,28 @@ export function presendFastPath(d: FastPathDeps): (req: IncomingMessage, res: Se
     const t = d.now();
     // req.ip as fastify gives it without trustProxy (the fast path is off with it).
     const ip = req.socket.remoteAddress!;
-    if (d.keys.blocked(ip, t, p, sink)) return true;
     const go = (found: Principal | null) => {
-      const principal = d.keys.admit(found, 'account', ip, t, p, sink);
-      if (principal === null) return;
-      let pending: Promise<SendDecision>;
+      // What fastify's hook runner and reply would catch becomes the same 500 here, never an
+      // uncaught exception or an unhandled rejection.
       try {
-        pending = d.check(principal, parsed.address, parsed.query);
+        const principal = d.keys.admit(found, 'account', ip, t, p, sink);
+        if (principal === null) return;
+        d.check(principal, parsed.address, parsed.query).then(
+          (decision) => answer(p, decision),
+          (err: unknown) => failed(p, err),
+        );
       } catch (err) {
-        return failed(p, err);
+        failed(p, err);
       }
-      pending.then(
-        (decision) => send(p, 200, decisionJson(decision)),
-        (err: unknown) => failed(p, err),
-      );
     };
-    const known = d.auth.cached(header, t);
-    if (known !== undefined) go(known);
-    else d.auth.authenticate(header, t).then(go, (err: unknown) => failed(p, err));
+    try {
+      if (d.keys.blocked(ip, t, p, sink)) return true;
+      const known = d.auth.cached(header, t);
+      if (known !== undefined) go(known);
+      else d.auth.authenticate(header, t).then(go, (err: unknown) => failed(p, err));
+    } catch (err) {
+      failed(p, err);
+    }
     return true;
   };
 }

@@ -195,3 +195,37 @@ describe('parseCheckUrl', () => {
     }
   });
 });
+
+describe('the pre-send fast path when the check fails', () => {
+  it('answers 503 like fastify when the policy service is absent or the store closed', async () => {
+    const f = await apiFixture();
+    const { acme } = await withAccounts(f, 'acme');
+    const apps: FastifyInstance[] = [];
+    const portsOf = async (policy: Fixture['policy'] | null) => {
+      const deps = { store: f.store, log: createLogger('silent'), smtpListening: () => true, policy, adminKey: ADMIN_KEY, now };
+      const pair = [buildApi({ ...deps, presendFastPath: false }), buildApi(deps)];
+      apps.push(...pair);
+      for (const a of pair) await a.listen({ host: '127.0.0.1', port: 0 });
+      return pair.map((a) => (a.server.address() as AddressInfo).port);
+    };
+    try {
+      const [slowNone, fastNone] = await portsOf(null);
+      const [slowUp, fastUp] = await portsOf(f.policy);
+      const noPolicy = [await send(slowNone!, 'GET', '/v1/suppressions/a@example.org', bearer(acme!)), await send(fastNone!, 'GET', '/v1/suppressions/a@example.org', bearer(acme!))];
+      expect(noPolicy[0]!.status).toBe(503);
+      expect(noPolicy[1]).toEqual(noPolicy[0]);
+      // Warm the key cache of both, then close the store under them: the check's read fails.
+      expect((await send(slowUp!, 'GET', '/v1/suppressions/a@example.org', bearer(acme!))).status).toBe(200);
+      expect((await send(fastUp!, 'GET', '/v1/suppressions/a@example.org', bearer(acme!))).status).toBe(200);
+      await f.store.close();
+      for (const [path, headers] of [['/v1/suppressions/a@example.org', bearer(acme!)], ['/v1/suppressions/a@example.org?account=acme', bearer(ADMIN_KEY)]] as const) {
+        const viaFastify = await send(slowUp!, 'GET', path, headers);
+        expect(viaFastify.status).toBe(503);
+        expect(await send(fastUp!, 'GET', path, headers)).toEqual(viaFastify);
+      }
+    } finally {
+      for (const a of apps) await a.close();
+      await f.close().catch(() => undefined);
+    }
+  });
+});
