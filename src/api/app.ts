@@ -281,7 +281,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       keys,
       now,
       check: (principal, address, query) => presendCheck(ctx, principal, address, query),
-      errorAnswer: (err, route) => errorAnswer(err as Error, route),
+      // fastify hands its error handler an Error whatever was thrown; so does this.
+      errorAnswer: (err, route) => errorAnswer(err instanceof Error ? err : new Error(String(err)), route),
       observe,
     });
     app.addHook('onReady', (done) => {
