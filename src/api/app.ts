@@ -1,8 +1,11 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
 import { repeated } from '../log-repeat.js';
 import { isStoreError } from '../store/contract.js';
 import { Authenticator, RateLimiter, type Principal } from './auth.js';
-import { ApiError, policyApiError } from './errors.js';
+import { ApiError, policyApiError, type ErrorCode } from './errors.js';
+import { KeyCheck, type Sink } from './key-check.js';
+import { presendFastPath, type ErrorAnswer } from './presend-fast.js';
 import { sendError, type ApiDeps, type RouteContext } from './context.js';
 import type { PolicyError } from '../policy/errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
@@ -22,7 +25,7 @@ import { espRoutes } from './routes/esp.js';
 import { softLimitRoutes } from './routes/soft-limits.js';
 import { exportRoutes } from './routes/exports.js';
 import { opsRoutes } from './routes/ops.js';
-import { suppressionRoutes } from './routes/suppressions.js';
+import { presendCheck, suppressionRoutes } from './routes/suppressions.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { inboxRoutes } from './routes/inboxes.js';
@@ -41,7 +44,24 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     );
     done();
   };
+  // The pre-send check's fast path (./presend-fast.ts) sees each request before fastify's
+  // handler; set once the routes are built, off behind a trusted proxy (req.ip would need
+  // fastify's X-Forwarded-For reading) and while the app closes (fastify answers 503).
+  let fast: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
   const app = Fastify({
+    // Fastify's own server (lib/server.js, HTTP/1), with the fast path in front of its handler.
+    serverFactory: (handler, opts) => {
+      const server = createServer(opts.http ?? {}, (req, res) => {
+        if (fast === null || !fast(req, res)) handler(req, res);
+      });
+      // What fastify sets on the server it makes (its defaults filled in before this call).
+      const o = opts as { keepAliveTimeout?: unknown; requestTimeout?: unknown; connectionTimeout?: unknown; maxRequestsPerSocket?: unknown };
+      if (typeof o.keepAliveTimeout === 'number') server.keepAliveTimeout = o.keepAliveTimeout;
+      if (typeof o.requestTimeout === 'number') server.requestTimeout = o.requestTimeout;
+      if (typeof o.connectionTimeout === 'number') server.setTimeout(o.connectionTimeout);
+      if (typeof o.maxRequestsPerSocket === 'number' && o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+      return server;
+    },
     loggerInstance: deps.log as FastifyBaseLogger,
     // Our own log line per request (logRequest), without the URL: it can hold an address or a token.
     logController: new LogController({ disableRequestLogging: true }),
@@ -59,6 +79,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const cl = deps.clientLimits;
   const openLimiter = new ClientRateLimiter(cl?.perSecond ?? 0, cl?.burst ?? 0);
   const failureLimiter = new ClientRateLimiter((cl?.authFailuresPerMinute ?? 0) / 60, cl?.authFailuresPerMinute ?? 0);
+  const keys = new KeyCheck(limiter, failureLimiter, deps.metrics);
+  /** How the key check answers through fastify's reply. */
+  const replySink: Sink<FastifyReply> = {
+    headers: (reply, h) => void reply.headers(h),
+    refuse: (reply, code: ErrorCode, message?: string) => void sendError(reply, code, message),
+  };
   /** Takes the client's token for a route without a key; false when it answered 429. */
   const openAllowed = (req: FastifyRequest, reply: FastifyReply): boolean => {
     if (!openLimiter.enabled) return true;
@@ -80,28 +106,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     (need: 'account' | 'admin'): onRequestHookHandler =>
     (req, reply, done) => {
       const t = now();
-      // A client past its failed authentications is not heard until its bucket refills
-      // (a key guessed meanwhile would otherwise tell itself apart from the wrong ones).
-      if (failureLimiter.enabled) {
-        const state = failureLimiter.check(req.ip, t, false);
-        if (!state.allowed) {
-          deps.metrics?.httpRateLimited.inc();
-          return void sendError(reply.headers(rateLimitHeaders(state)), 'rate_limited', 'Too many failed authentications from this address; retry after the time in Retry-After');
-        }
-      }
-      const authorized = (principal: Principal | null) => {
-        if (!principal) {
-          if (failureLimiter.enabled) reply.headers(rateLimitHeaders(failureLimiter.check(req.ip, t)));
-          return void sendError(reply, 'unauthorized');
-        }
-        if (need === 'admin' && !principal.admin) return void sendError(reply, 'forbidden');
-        // The key's bucket in the RateLimit-* fields of every answer, refused or not.
-        const state = limiter.takeState(principal.keyId, t);
-        if (state) reply.headers(rateLimitHeaders(state));
-        if (state && !state.allowed) {
-          deps.metrics?.httpRateLimited.inc();
-          return void sendError(reply, 'rate_limited');
-        }
+      if (keys.blocked(req.ip, t, reply, replySink)) return;
+      const authorized = (found: Principal | null) => {
+        const principal = keys.admit(found, need, req.ip, t, reply, replySink);
+        if (principal === null) return;
         req.principal = principal;
         done();
       };
@@ -154,8 +162,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const sessions = new Sessions(deps.store.sessions, deps.adminKey ?? '');
 
   const accountExists = (id: string): Promise<boolean> => deps.store.accounts.exists(id);
-  const accountNamed = (req: FastifyRequest, requested: string | undefined): string => {
-    const p = req.principal!;
+  const accountOf = (p: Principal, requested: string | undefined): string => {
     if (!p.admin) {
       if (requested !== undefined && requested !== p.accountId) throw new ApiError('not_found');
       return p.accountId!;
@@ -163,6 +170,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (requested === undefined) throw new ApiError('validation_failed', 'account is required with an admin key', 'account');
     return requested;
   };
+  const accountNamed = (req: FastifyRequest, requested: string | undefined): string => accountOf(req.principal!, requested);
   const ctx: RouteContext = {
     deps,
     auth,
@@ -173,6 +181,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       return deps.policy;
     },
     accountNamed,
+    accountOf,
     async accountFor(req, requested) {
       const id = accountNamed(req, requested);
       if (req.principal!.admin && !(await accountExists(id))) throw new ApiError('not_found', 'No such account');
@@ -195,12 +204,20 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     },
   };
 
-  app.setErrorHandler((err: Error & { validation?: unknown; validationContext?: string; statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof ApiError) return sendError(reply, err.code, err.message, err.field);
+  /**
+   * The answer to an error a route threw (or its hooks passed on): ours and the policy's by
+   * their codes, ajv's as validation_failed naming the field, the store's temporary ones 503
+   * (logged), anything else 500 (logged). Shared with the pre-send fast path.
+   */
+  const errorAnswer = (
+    err: Error & { validation?: unknown; validationContext?: string; statusCode?: number; code?: string },
+    route: string | undefined,
+  ): ErrorAnswer => {
+    if (err instanceof ApiError) return { code: err.code, message: err.message, field: err.field };
     if (err.name === 'PolicyError') {
       // The policy service's stable codes (account_exists, invalid_tier, ...): the caller's mistake.
       const mapped = policyApiError(err as PolicyError);
-      return sendError(reply, mapped.code, mapped.message);
+      return { code: mapped.code, message: mapped.message };
     }
     if (err.validation) {
       const [first] = err.validation as Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>;
@@ -209,25 +226,30 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         .join('.');
       const field = [err.validationContext === 'body' ? '' : err.validationContext, path].filter(Boolean).join('.') || err.validationContext;
       const what = first?.params?.additionalProperty ? 'is not a known field' : (first?.message ?? 'is not valid');
-      return sendError(reply, 'validation_failed', `${field} ${what}`, field);
+      return { code: 'validation_failed', message: `${field} ${what}`, field };
     }
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendError(reply, 'payload_too_large');
+        return { code: 'payload_too_large' };
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return sendError(reply, 'unsupported_media_type');
+        return { code: 'unsupported_media_type' };
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       // Malformed JSON and the like: the parser's message names no secret.
-      return sendError(reply, 'validation_failed', err.message);
+      return { code: 'validation_failed', message: err.message };
     }
     if (isStoreError(err) && err.temporary) {
       // Locked past the busy timeout, unreachable, read-only, full: the same request may work later.
-      repeated.log(deps.log, 'warn', { evt: 'HTTP_STORE_UNAVAILABLE', route: req.routeOptions.url, code: err.code, err }, 'the store could not answer; 503', `HTTP_STORE_UNAVAILABLE:${err.code}`);
-      return sendError(reply.header('retry-after', '1'), 'store_unavailable');
+      repeated.log(deps.log, 'warn', { evt: 'HTTP_STORE_UNAVAILABLE', route, code: err.code, err }, 'the store could not answer; 503', `HTTP_STORE_UNAVAILABLE:${err.code}`);
+      return { code: 'store_unavailable', headers: { 'retry-after': '1' } };
     }
-    repeated.log(deps.log, 'error', { evt: 'HTTP_FAILED', route: req.routeOptions.url, err }, 'request failed', `HTTP_FAILED:${req.routeOptions.url}`);
-    return sendError(reply, 'internal');
+    repeated.log(deps.log, 'error', { evt: 'HTTP_FAILED', route, err }, 'request failed', `HTTP_FAILED:${route}`);
+    return { code: 'internal' };
+  };
+  app.setErrorHandler((err: Error, req, reply) => {
+    const a = errorAnswer(err, req.routeOptions.url);
+    if (a.headers) reply.headers(a.headers);
+    return sendError(reply, a.code, a.message, a.field);
   });
   app.setNotFoundHandler((req, reply) => {
     if (openAllowed(req, reply)) sendError(reply, 'not_found');
@@ -252,5 +274,25 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   reviewRoutes(app, ctx);
   adminRoutes(app, ctx);
   dashboardRoutes(app, ctx);
+
+  if (deps.presendFastPath !== false && !deps.trustProxy?.length) {
+    const fastPath = presendFastPath({
+      auth,
+      keys,
+      now,
+      check: (principal, address, query) => presendCheck(ctx, principal, address, query),
+      // fastify hands its error handler an Error whatever was thrown; so does this.
+      errorAnswer: (err, route) => errorAnswer(err instanceof Error ? err : new Error(String(err)), route),
+      observe,
+    });
+    app.addHook('onReady', (done) => {
+      fast = fastPath;
+      done();
+    });
+    app.addHook('preClose', (done) => {
+      fast = null;
+      done();
+    });
+  }
   return app;
 }

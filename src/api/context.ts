@@ -54,6 +54,11 @@ export interface ApiDeps {
   /** Sending providers' signed events (issue #19); absent: every endpoint answers 404. */
   esp?: EspDeps | null;
   now?: () => number;
+  /**
+   * The pre-send check's fast path in front of fastify (./presend-fast.ts); false: every
+   * request goes through fastify (tests compare the two). On by default; off behind trustProxy.
+   */
+  presendFastPath?: boolean;
 }
 
 declare module 'fastify' {
@@ -104,6 +109,8 @@ export interface RouteContext {
    * answers 404 itself when it is missing: the pre-send check, one read instead of two).
    */
   accountNamed(req: FastifyRequest, requested: string | undefined): string;
+  /** accountNamed for a principal (the pre-send fast path has no fastify request). */
+  accountOf(principal: Principal, requested: string | undefined): string;
   /** True when the account exists. */
   accountExists(id: string): Promise<boolean>;
   /** Dashboard sessions (cookie sign-in). */
