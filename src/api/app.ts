@@ -5,7 +5,7 @@ import { isStoreError } from '../store/contract.js';
 import { Authenticator, RateLimiter, type Principal } from './auth.js';
 import { ApiError, policyApiError, type ErrorCode } from './errors.js';
 import { KeyCheck, type Sink } from './key-check.js';
-import { presendFastPath, type ErrorAnswer } from './presend-fast.js';
+import { presendFastPath, ROUTER_MAX_PARAM_LENGTH, type ErrorAnswer } from './presend-fast.js';
 import { sendError, type ApiDeps, type RouteContext } from './context.js';
 import type { PolicyError } from '../policy/errors.js';
 import { ClientRateLimiter, rateLimitHeaders } from './rate-limit.js';
@@ -68,6 +68,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     // No child logger per request (nothing logs through req.log): one allocation less on the hot path.
     childLoggerFactory: (logger) => logger,
     bodyLimit: 1024 * 1024,
+    // a path parameter may be a whole address, percent-encoded (./presend-fast.ts)
+    routerOptions: { maxParamLength: ROUTER_MAX_PARAM_LENGTH },
     // Unknown query/body properties are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     // req.ip is the client, not the proxy, only for requests from the proxies named here.

@@ -25,8 +25,14 @@ import type { KeyCheck, Sink } from './key-check.js';
 export const CHECK_ROUTE = '/v1/suppressions/:address';
 const PREFIX = '/v1/suppressions/';
 const JSON_TYPE = 'application/json; charset=utf-8';
-/** find-my-way's maxParamLength (fastify's default): a longer address finds no route (404). */
-const MAX_PARAM_LENGTH = 100;
+/**
+ * The router's maxParamLength (./app.ts; fastify's default of 100 refused valid addresses with
+ * a 414): an address is at most 320 octets (RFC 5321 §4.5.3.1), 960 characters percent-encoded.
+ * A longer path segment finds no route (414).
+ */
+export const ROUTER_MAX_PARAM_LENGTH = 1024;
+/** schemas.ts `address`: at most 320 characters (a longer one is fastify's 400). */
+const MAX_ADDRESS_LENGTH = 320;
 
 export interface CheckQuery {
   account?: string;
@@ -95,7 +101,7 @@ export function parseCheckUrl(url: string): CheckRequest | null {
   address += url.slice(from, end);
   // schemas.ts address: 3 to 320 characters, /^[^\s@]+@[^\s@]+$/ (one '@', text either side).
   const at = address.indexOf('@');
-  if (address.length < 3 || address.length > MAX_PARAM_LENGTH || at <= 0 || at === address.length - 1 || address.indexOf('@', at + 1) !== -1) return null;
+  if (address.length < 3 || address.length > MAX_ADDRESS_LENGTH || at <= 0 || at === address.length - 1 || address.indexOf('@', at + 1) !== -1) return null;
   const query: CheckQuery = {};
   if (q !== -1 && q + 1 < url.length) {
     let p = q + 1;
