@@ -828,4 +828,27 @@ export const sqliteMigrations: Migration[] = [
       CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
     `,
   },
+  {
+    version: 29,
+    name: 'fewer indexes written per settled report (issue #20)',
+    sql: `
+      -- Every settled report inserts a delivery and a bounce; each index on those tables is one
+      -- more B-tree insert, and an index keyed by the recipient (in no order of arrival) dirties
+      -- a leaf page of its own per row: about one more WAL frame per message, written again by
+      -- the checkpoint. These two no statement needs (EXPLAIN QUERY PLAN of every statement the
+      -- store prepares; test/store/index-plans.test.ts):
+      --
+      -- No statement looks deliveries up by recipient without the account: the listing filters
+      -- by account, state and time; the one by recipient (lastDeliveredAt) reads the partial
+      -- deliveries_delivered (account_id, recipient, last_at); the rest go by the unique
+      -- (account_id, message_id, recipient) or by id.
+      DROP INDEX IF EXISTS deliveries_recipient;
+      -- An account's bounces go by bounces_account_id (account_id, id) since version 24, its
+      -- trends by bounces_account_created. Left for this one was the listing filtered by account
+      -- and recipient; it reads bounces_recipient (recipient, rowid) instead, in id order, the
+      -- account checked on each row: one address's bounces in all accounts, few, never the
+      -- account's whole history.
+      DROP INDEX IF EXISTS bounces_account_recipient;
+    `,
+  },
 ];
