@@ -120,6 +120,12 @@ describe('SQLite indexes (migration 29)', () => {
       // An account's deliveries still by an index on the account.
       const deliveries = [...seen].find((q) => /FROM deliveries d WHERE d\.id > \? AND d\.account_id = \? ORDER BY/.test(q));
       expect(plan(after, deliveries!)).toMatch(/SEARCH d USING INDEX \w+ \(account_id=\?/);
+      // The pending-expiry job reads only the pending rows due, through the partial index (with
+      // ORDER BY id it walked the whole deliveries table in id order on every run).
+      const due = [...seen].find((q) => /FROM deliveries WHERE state = 'pending' AND pending_since <=/.test(q));
+      expect(due).toBeDefined();
+      expect(plan(after, due!)).toMatch(/SEARCH deliveries USING INDEX deliveries_pending \(pending_since<\?\)/);
+      expect(plan(after, due!)).not.toContain('TEMP B-TREE');
     } finally {
       before.close();
       after.close();

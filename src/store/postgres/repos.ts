@@ -564,7 +564,7 @@ export class PgDeliveries implements C.DeliveryRepo {
 
   duePending(cutoff: number, limit = 1000): Promise<C.DeliveryRecord[]> {
     return this.c.run(async (q) =>
-      (await all(q, `SELECT * FROM deliveries WHERE state = 'pending' AND pending_since <= $1 ORDER BY id LIMIT $2`, [cutoff, limit])).map(R.toDelivery),
+      (await all(q, `SELECT * FROM deliveries WHERE state = 'pending' AND pending_since <= $1 ORDER BY pending_since, id LIMIT $2`, [cutoff, limit])).map(R.toDelivery),
     );
   }
 

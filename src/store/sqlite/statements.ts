@@ -181,7 +181,9 @@ export function prepareStatements(db: Database.Database) {
        VALUES (@deliveryId, @at, @source, @state, @status, @reason, @diagnostic, @bounceId, @qid, @dedupKey)`,
     ),
     evidenceOf: p(`SELECT * FROM evidence WHERE delivery_id = +? ORDER BY id`),
-    duePending: p(`SELECT * FROM deliveries WHERE state = 'pending' AND pending_since <= +? ORDER BY id LIMIT +?`),
+    // oldest first, in the partial index's own order (pending_since, then rowid): with ORDER BY id
+    // the planner walked the whole table in id order to skip a sort, every run of the job
+    duePending: p(`SELECT * FROM deliveries WHERE state = 'pending' AND pending_since <= +? ORDER BY pending_since, id LIMIT +?`),
     pendingByQid: p(
       `SELECT DISTINCT d.* FROM evidence e JOIN deliveries d ON d.id = e.delivery_id WHERE e.qid = +? AND d.state = 'pending' ORDER BY d.id`,
     ),
