@@ -76,7 +76,7 @@ describe('SQLite indexes (migration 29)', () => {
       }
       await s.bounces.ofMessage(1);
       await s.bounces.domains('a', T, 10);
-      for (const f of [{}, { accountId: 'a' }, { accountId: 'a', state: 'failed' as const }, { accountId: 'a', since: T, until: T + 1 }, { state: 'pending' as const }]) {
+      for (const f of [{}, { accountId: 'a' }, { accountId: 'a', state: 'hard' as const }, { accountId: 'a', since: T, until: T + 1 }, { state: 'pending' as const }]) {
         await s.deliveries.list({ ...f, limit: 10 });
       }
       await s.deliveries.lastDeliveredAt('a', 'r@x.test');
