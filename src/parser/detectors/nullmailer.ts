@@ -11,6 +11,7 @@
 // the reply (5.0.0 when it has no enhanced code). The SMTP command the reply answered is
 // never stated: the classifier must not read "not at RCPT" into its silence (PHASE_NOT_REPORTED
 // in ../../classifier/index.ts). The fields themselves are read by the RFC 3464 detector.
+import { findAddresses } from '../smtp-text.js';
 import { detectRfc3464 } from './rfc3464.js';
 import type { DetectorResult, MailView } from './types.js';
 
@@ -20,5 +21,27 @@ const INTRO = /^This is the nullmailer delivery system\./m;
 export function detectNullmailer(view: MailView): DetectorResult | null {
   const head = view.reportText.length > 4000 ? view.reportText.slice(0, 4000) : view.reportText;
   if (!INTRO.test(head)) return null;
-  return detectRfc3464(view);
+  const result = detectRfc3464(view);
+  if (result) result.recipients = refusedOnly(result.recipients);
+  return result;
+}
+
+/**
+ * nullmailer's smtp module gives up the whole message at the first refused RCPT, and
+ * nullmailer-dsn writes that one reply as the Diagnostic-Code of every recipient of the message
+ * (nullmailer-send(8), nullmailer-dsn(1) --diagnostic-code). When that shared reply names some
+ * of the report's recipients and not others (Postfix's "<addr>: Recipient address rejected",
+ * Sendmail's "<addr>... User unknown"), it answered the named ones: the others were never
+ * refused, and recording them would suppress addresses that did not fail (issue #13, harm 1).
+ * A shared reply that names none of them (a refusal after DATA, "550 5.1.1 The email account
+ * ... does not exist") cannot be attributed: every recipient keeps it, as the report says.
+ * fixtures/nullmailer (real nullmailer-dsn output), test/parser/nullmailer-refused.test.ts.
+ */
+function refusedOnly<R extends { finalRecipient: string; diagnosticCode: string | null }>(recipients: R[]): R[] {
+  if (recipients.length < 2) return recipients;
+  const diag = recipients[0].diagnosticCode;
+  if (!diag || recipients.some((r) => r.diagnosticCode !== diag)) return recipients;
+  const named = new Set(findAddresses(diag));
+  const kept = recipients.filter((r) => named.has(r.finalRecipient.toLowerCase()));
+  return kept.length > 0 ? kept : recipients;
 }
