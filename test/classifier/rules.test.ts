@@ -236,6 +236,16 @@ describe('harms of issue 13 that live in the classifier', () => {
     // other basic codes are overloaded in practice and decide nothing alone
     expect(one({ replyCode: 554, status: '5.0.0', diagnosticCode: '554 Could not load DRD' }).reason).toBe('onhold');
   });
+  it('"Service unavailable" (RFC 5321 §4.2.2 texts) decides only what the command and the enhanced code leave open', () => {
+    // a refusal of our MAIL FROM, and a policy code: both name the cause before the stock words
+    const mail = one({ status: '5.7.1', command: 'MAIL', diagnosticCode: '550 5.7.1 Service unavailable; we do not accept mail from news@sender.example' });
+    expect(mail).toMatchObject({ reason: 'rejected', rule: 'command.mail' });
+    const policy = one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Service unavailable' });
+    expect(policy.reason).toBe('blocked');
+    // with nothing else said, the server's own words are all there is
+    expect(one({ status: null, diagnosticCode: '421 Service unavailable, closing transmission channel' }).reason).toBe('systemerror');
+    expect(one({ status: '4.0.0', diagnosticCode: '451 4.0.0 Service temporarily unavailable' }).reason).toBe('systemerror');
+  });
   it('(2) a policy refusal at RCPT is not an unknown mailbox; Microsoft DBEB (5.4.1) is', () => {
     const policy = one({ status: '5.7.1', command: 'RCPT', diagnosticCode: '554 5.7.1 <a@example.net>: Recipient address rejected: Access denied' });
     expect(policy).toMatchObject({ reason: 'blocked', hardbounce: false });

@@ -54,9 +54,12 @@ export const STRONG: readonly ReasonTable[] = [
   systemfull, expired, mailererror, refusedByHost, noAnswer, networkerror, systemerror, syntaxerror,
 ];
 
-export const WEAK: readonly ReasonTable[] = [blockedHint, serviceUnavailable, filterWord];
+export const WEAK: readonly ReasonTable[] = [blockedHint, filterWord];
 
-export const LAST: readonly ReasonTable[] = [addressRejected, notAccepted];
+// After the command's and the enhanced code's defaults (rules.ts decide): "Service unavailable"
+// is RFC 5321's stock text for 421 and 554 and says nothing a 5.7.1 or a refused MAIL FROM
+// has not said better; it decides only when they are silent.
+export const LAST: readonly ReasonTable[] = [addressRejected, notAccepted, serviceUnavailable];
 
 /** Tables whose words say which mailbox or domain failed: not read in a local program's error. */
 export const ADDRESS_TABLES: ReadonlySet<ReasonTable> = new Set([userunknown, hostunknown, filtered, addressRejected]);

@@ -41,7 +41,7 @@ export const systemerror: ReasonTable = {
   ],
 };
 
-/** "Try later" wordings that blame the server, after every named cause. */
+/** "Try later" wordings that blame the server: read last, after the command and the enhanced code (./index.ts LAST). */
 export const serviceUnavailable: ReasonTable = {
   id: 'text.service-unavailable',
   reason: 'systemerror',
