@@ -147,7 +147,12 @@ export function normalizeAddress(v: string | null | undefined): string | null {
   if (s.includes('(')) s = s.replace(/\([^()]*\)/g, ' ').trim();
   const angle = firstBracketedAddress(s);
   if (angle !== null) s = angle;
-  s = stripEnds(s.trim(), LEADING_PUNCT, TRAILING_PUNCT).trim();
+  s = s.trim();
+  // a quoted local part (RFC 5321 §4.1.2 Quoted-string: `"john smith"@example.org`) keeps its
+  // quotes, which the next step would strip from one end only
+  const quoted = quotedAddress(s);
+  if (quoted !== null) return quoted.toLowerCase();
+  s = stripEnds(s, LEADING_PUNCT, TRAILING_PUNCT).trim();
   // a quoted local part is kept as is; an address in RFC 6533 utf-8 form may be xtext-encoded
   if (s.includes('\\x{')) s = s.replace(/\\x\{([0-9A-Fa-f]{1,6})\}/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16)));
   if (/\s/.test(s)) {
@@ -159,6 +164,35 @@ export function normalizeAddress(v: string | null | undefined): string | null {
   if (s.charCodeAt(0) === 64) s = s.replace(/^@[^:]*:/, '');
   return s.toLowerCase() || null;
 }
+
+/**
+ * `"local"@domain` at the start of `s` (after which only trailing punctuation may follow), or
+ * null. One pass: a backslash escapes the next character (RFC 5321 quoted-pairSMTP); the
+ * domain is one run of label characters, dots and an address literal's brackets.
+ */
+function quotedAddress(s: string): string | null {
+  if (s.charCodeAt(0) !== 34) return null;
+  let i = 1;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 34) break;
+    else if (c === 10 || c === 13) return null;
+  }
+  if (i >= s.length || i === 1 || i > 66 || s.charCodeAt(i + 1) !== 64) return null;
+  let e = i + 2;
+  while (e < s.length && (isLabelChar(s.charCodeAt(e)) || s.charCodeAt(e) === 46 || s.charCodeAt(e) === 91 || s.charCodeAt(e) === 93 || s.charCodeAt(e) === 58)) e++;
+  if (e === i + 2) return null;
+  const rest = stripEnds(s.slice(e), new Set(), TRAILING_PUNCT).trim();
+  if (rest !== '') return null;
+  const address = stripEnds(s.slice(0, e), new Set(), new Set([46, 58])); // a sentence's final '.' or ':'
+  // `"john.smith"@x` is john.smith@x (RFC 5321 §4.1.2: a local part that can be a Dot-string
+  // is the same mailbox written either way): one spelling, as suppressions are keyed by it
+  const local = s.slice(1, i);
+  return DOT_STRING.test(local) ? local + address.slice(i + 1) : address;
+}
+
+const DOT_STRING = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 
 const LOCAL_CHARS = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".split('').map((c) => c.charCodeAt(0)));
 

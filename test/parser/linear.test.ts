@@ -151,6 +151,9 @@ describe('hot helpers grow linearly', () => {
   it('normalizeAddress: a run of closing punctuation that does not end the value', async () => {
     await expectLinear((n) => 'a@b.example' + ').'.repeat(n) + 'x y', normalizeAddress, 1_000);
   });
+  it('normalizeAddress: an opening quote, then a long run of escaped characters', async () => {
+    await expectLinear((n) => 'rfc822; "' + '\\a'.repeat(n) + '@example.org', normalizeAddress, 1_000);
+  });
   it('findAddresses: many distinct addresses', async () => {
     await expectLinear((n) => addrs(n).join(', '), findAddresses, 500);
   });

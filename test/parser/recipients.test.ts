@@ -12,6 +12,7 @@ import { parseMessageSync } from '../../src/parser/index.js';
 import { mailboxProblem, normalizeAddress } from '../../src/parser/smtp-text.js';
 import type { ParsedReport } from '../../src/report.js';
 import { corpusDir, fixturesDir, haveCorpus } from '../helpers/env.js';
+import { dsn } from '../helpers/ndr-builders.js';
 
 const fixture = (path: string) => parseMessageSync(readFileSync(join(fixturesDir, path)));
 
@@ -104,9 +105,32 @@ describe('normalizeAddress: a clear repair of what surrounds an address', () => 
     ['kijitora@example.jp (Kijitora Neko)', 'kijitora@example.jp'],
     ['[kijitora@example.jp]', 'kijitora@example.jp'],
     ['@relay.example.net:kijitora@example.jp', 'kijitora@example.jp'],
+    // a quoted local part keeps both its quotes (RFC 5321 §4.1.2), lower-cased like the rest
+    ['rfc822; "John Smith"@example.org', '"john smith"@example.org'],
+    ['<"john smith"@example.org>:', '"john smith"@example.org'],
+    ['rfc822; "a\\"b"@example.org', '"a\\"b"@example.org'],
+    // ... unless it is a plain dot-string in quotes: the same mailbox as without them
+    ['rfc822; "John.Smith"@example.org', 'john.smith@example.org'],
   ])('%s', (raw, address) => {
     expect(normalizeAddress(raw)).toBe(address);
     expect(mailboxProblem(address)).toBeNull();
+  });
+});
+
+describe('a quoted local part in a DSN is a recipient like any other (RFC 5321 §4.1.2)', () => {
+  it('Final-Recipient "john smith"@example.org gives its record, quotes kept', async () => {
+    const raw = await dsn({
+      text: 'Delivery failed.',
+      recipients: [
+        { final: '"John Smith"@example.org', status: '5.1.1', diagnostic: 'smtp; 550 5.1.1 <"John Smith"@example.org>: Recipient address rejected: User unknown' },
+        { final: 'ava@example.org', status: '5.2.2', diagnostic: 'smtp; 552 5.2.2 Mailbox full' },
+      ],
+    });
+    const verdicts = classify(parseMessageSync(raw)).map((v) => [v.recipient, v.reason]);
+    expect(verdicts).toEqual([
+      ['"john smith"@example.org', 'userunknown'],
+      ['ava@example.org', 'mailboxfull'],
+    ]);
   });
 });
 
