@@ -106,6 +106,11 @@ export class PresendMemory {
     return this.mark !== null;
   }
 
+  /** A catch-up is scheduled or running (tests wait for it to end). */
+  get catchingUp(): boolean {
+    return this.busy;
+  }
+
   /** Bytes held by the filter (the accounts' maps are small beside it). */
   get filterBytes(): number {
     return this.filter?.bits.byteLength ?? 0;
