@@ -58,27 +58,29 @@ function otherProcess(sql: string): void {
 
 const ADDRESSES = Array.from({ length: 40 }, (_, i) => `user${i}@example.org`);
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'presend-memory-'));
-  ref = openSqlite({ dataDir: dir }, { presendMemory: false });
-  mem = openSqlite({ dataDir: dir }, { presendMemory: { sliceRows: 7 } });
-  for (const id of ['acme', 'beta']) await ref.accounts.insert({ id, name: null, tier: 'professional', profile: 'default', contactEmail: null }, T);
-  for (let i = 0; i < 40; i += 3) await ref.suppressions.add('acme', ADDRESSES[i]!, 'hard_bounce', `delivery:${i}`, T + i);
-  for (let i = 0; i < 40; i += 5) await ref.suppressions.add('acme', ADDRESSES[i]!, 'unsubscribe', null, T + i);
-  for (let i = 1; i < 40; i += 4) await ref.suppressions.add('beta', ADDRESSES[i]!, 'complaint', null, T + i);
-  for (let i = 2; i < 40; i += 7) await ref.suppressions.add('*', ADDRESSES[i]!, 'global_bounce', null, T + i);
-  otherProcess(`INSERT INTO campaigns (account_id, campaign, created_at) VALUES ('acme', 'spring', ${T}), ('acme', 'summer', ${T});
-    UPDATE campaigns SET state = 'cancelled', cancelled_at = ${T + 7} WHERE campaign = 'spring'`);
-  await caughtUp();
-});
+// With the WAL index header's shortcut (presend-memory.ts WAL_HEADER_BYTES) and without it:
+// the mark read in a read transaction on every check.
+describe.each([true, false])('pre-send memory (WAL header shortcut %s)', (shm) => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'presend-memory-'));
+    ref = openSqlite({ dataDir: dir }, { presendMemory: false });
+    mem = openSqlite({ dataDir: dir }, { presendMemory: { sliceRows: 7, shm } });
+    for (const id of ['acme', 'beta']) await ref.accounts.insert({ id, name: null, tier: 'professional', profile: 'default', contactEmail: null }, T);
+    for (let i = 0; i < 40; i += 3) await ref.suppressions.add('acme', ADDRESSES[i]!, 'hard_bounce', `delivery:${i}`, T + i);
+    for (let i = 0; i < 40; i += 5) await ref.suppressions.add('acme', ADDRESSES[i]!, 'unsubscribe', null, T + i);
+    for (let i = 1; i < 40; i += 4) await ref.suppressions.add('beta', ADDRESSES[i]!, 'complaint', null, T + i);
+    for (let i = 2; i < 40; i += 7) await ref.suppressions.add('*', ADDRESSES[i]!, 'global_bounce', null, T + i);
+    otherProcess(`INSERT INTO campaigns (account_id, campaign, created_at) VALUES ('acme', 'spring', ${T}), ('acme', 'summer', ${T});
+      UPDATE campaigns SET state = 'cancelled', cancelled_at = ${T + 7} WHERE campaign = 'spring'`);
+    await caughtUp();
+  });
 
-afterAll(async () => {
-  await mem?.close();
-  await ref?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await mem?.close();
+    await ref?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-describe('pre-send memory', () => {
   it('decides every check as the statement does, and answers from memory where it may', async () => {
     const before = { ...mem.presend!.counts };
     for (const account of ['acme', 'beta', 'ghost']) {
