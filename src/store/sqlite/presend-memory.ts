@@ -34,9 +34,13 @@ const sameMark = (a: Mark, b: Mark) => a[0] === b[0] && a[1] === b[1] && a[2] ==
 const wentBack = (now: Mark, was: Mark) => now[1] < was[1] || now[2] < was[2] || now[3] < was[3] || now[4] < was[4];
 
 /** Rows read per slice of a (re)build: each slice is one read transaction and one turn of the event loop. */
-export const SLICE_ROWS = 20_000;
-/** Bits a key when the filter is sized; it is built again bigger once under half of that. */
-const BITS_PER_KEY = 12;
+export const SLICE_ROWS = 10_000;
+/**
+ * Bits a key at least when the filter is sized (rounded up to a power of two: 10-20 bits, 0.8 %
+ * to 0.01 % false "maybe"); it is built again bigger once under half of that (new rows).
+ * 2 MiB at 1 M suppressions, 8 MiB at 5 M.
+ */
+const BITS_PER_KEY = 10;
 
 /**
  * The WAL index header (the first 96 bytes of <db>-shm: two copies of SQLite's WalIndexHdr,
@@ -287,8 +291,8 @@ export class PresendMemory {
       if (incremental) {
         this.build = { filter: this.filter!, from: mine[2], generation, reused, full: false };
       } else {
-        // Sized for the ids there are (the highest is a bound on the rows) and what comes next.
-        const bits = this.fixedBits ?? Math.max(this.minBits, Math.ceil(high * 1.25) * BITS_PER_KEY);
+        // Sized for the ids there are (the highest is a bound on the rows); the power of two above leaves room for more.
+        const bits = this.fixedBits ?? Math.max(this.minBits, high * BITS_PER_KEY);
         this.build = { filter: new BloomFilter(bits), from: 0, generation, reused, full: true };
         this.counts.rebuilds++;
       }
