@@ -198,6 +198,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       esp,
     });
     await api.listen({ host: config.http.host, port: config.http.port });
+    // The pre-send memory is read in slices beside the first requests, not before readiness.
+    store.startPresendMemory?.();
     const http = api.server.address() as { address: string; port: number };
     log.info({ evt: 'READY', smtp: `${smtp.address}:${smtp.port}`, http: `${http.address}:${http.port}` }, 'bounced ready');
 

@@ -278,6 +278,13 @@ export const configSchema = z
          * mapped page ends the process (SIGBUS) instead of failing one statement.
          */
         mmapBytes: z.number().int().min(0).max(2 ** 40).default(0),
+        /**
+         * SQLite only: the pre-send check answers "not suppressed" from memory (the accounts and
+         * a Bloom filter of the suppression keys, ~1.5 bytes a suppression) while nothing it
+         * reads has changed, checked on every request (src/store/sqlite/presend-memory.ts).
+         * Issue #20. false: every check runs the statement.
+         */
+        presendMemory: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

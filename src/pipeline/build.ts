@@ -92,7 +92,7 @@ export function storeTarget(config: Config, opts: Pick<BuildOptions, 'writeTurn'
   return {
     url: config.database.url || null,
     dataDir: config.dataDir,
-    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, mmapBytes: config.store.mmapBytes, writeTurn: opts.writeTurn, walAutocheckpointPages: opts.walAutocheckpointPages, checkpointEveryMs: opts.checkpointEveryMs, spoolDir: spoolDirOf(config) },
+    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, mmapBytes: config.store.mmapBytes, presendMemory: config.store.presendMemory, writeTurn: opts.writeTurn, walAutocheckpointPages: opts.walAutocheckpointPages, checkpointEveryMs: opts.checkpointEveryMs, spoolDir: spoolDirOf(config) },
     postgres: { max: config.database.poolSize, password: readPassword(config), spoolDir: spoolDirOf(config) },
   };
 }

@@ -1125,6 +1125,12 @@ export interface Store extends Repositories {
   /** True when the database answers and takes writes. */
   ping(): Promise<boolean>;
   /**
+   * Starts reading what the pre-send check answers from memory (SQLite's store.presendMemory;
+   * otherwise the first check starts it), in slices, the statement answering meanwhile. The
+   * daemon calls it once its API listens. Absent: the store has no such memory.
+   */
+  startPresendMemory?(): void;
+  /**
    * Readiness: a real write of one row (table write_probe), without waiting for the disk and
    * for a lock no longer than `timeoutMs`: a lock held by another process, read-only or
    * immutable files and a full disk all leave a read working, only a write shows them.

@@ -53,7 +53,7 @@ export type CopyErrorCode = 'source_missing' | 'target_not_postgres' | 'target_n
 export type CopyOutcome = { ok: true; tables: TableCopy[] } | { ok: false; code: CopyErrorCode; error: string; tables?: TableCopy[] };
 
 /** Tables that are not copied: each database's own. */
-const NOT_COPIED = new Set(['write_probe', 'schema_migrations', 'webhook_cursor']);
+const NOT_COPIED = new Set(['write_probe', 'schema_migrations', 'webhook_cursor', 'presend_changes']);
 /** Columns that belong to the process that held them, set to NULL in the copy. */
 const NOT_COPIED_COLUMNS: Record<string, readonly string[]> = {
   messages: ['claimed_by', 'claimed_until'],

@@ -101,7 +101,15 @@ describe('SQLite indexes (migration 29)', () => {
         if (!/^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)/i.test(sql)) continue;
         const a = plan(after, sql);
         planned++;
-        const was = new Set(scanned(plan(before, sql)));
+        let then: string;
+        try {
+          then = plan(before, sql);
+        } catch (err) {
+          // A statement of a table added after 28 (presend_changes, 30) had no plan to compare with.
+          if (/no such table: presend_changes/.test(String((err as Error).message))) continue;
+          throw err;
+        }
+        const was = new Set(scanned(then));
         const now = scanned(a).filter((t) => !was.has(t));
         if (now.length) worse.push(`${sql.replace(/\s+/g, ' ').slice(0, 120)} -> ${a}`);
       }

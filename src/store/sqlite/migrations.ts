@@ -851,4 +851,87 @@ export const sqliteMigrations: Migration[] = [
       DROP INDEX IF EXISTS bounces_account_recipient;
     `,
   },
+  {
+    version: 30,
+    name: 'the pre-send check answered from memory: what changed, kept by triggers (issue #20)',
+    sql: `
+      -- The API's process keeps the accounts, their policy state, the cancelled campaigns and a
+      -- Bloom filter of the suppression keys in memory (src/store/sqlite/presend-memory.ts) and
+      -- answers "not suppressed" from them while this one row is what it was when they were
+      -- read. Triggers keep it, so every writer is seen: the processing thread, the API, the
+      -- CLI in another process, a migration. One row, read by its key on each check.
+      --   generation: random per database; a restored file of another history differs.
+      --   accounts: bumped by every change the check reads of accounts, account_policy (its
+      --     deciding columns) and campaigns (their cancellation).
+      --   high: the highest suppressions id ever inserted (ids are rowids, reused when the
+      --     highest rows are deleted): new rows are those above the high mark last read...
+      --   reused: ...unless an insert took an id at or below it, or a row's key changed: then
+      --     the memory reads the table again.
+      --   deleted: suppressions deleted. The filter needs nothing for them (it only ever says
+      --     "maybe" and the statement decides), but every column only grows: a row that went
+      --     back (an older copy of this database put in place) makes the memory read it all again.
+      -- A migration that rebuilds one of these tables must create its triggers again.
+      CREATE TABLE presend_changes (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        generation  INTEGER NOT NULL,
+        accounts    INTEGER NOT NULL DEFAULT 0,
+        high        INTEGER NOT NULL DEFAULT 0,
+        reused      INTEGER NOT NULL DEFAULT 0,
+        deleted     INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      INSERT INTO presend_changes (id, generation, high) VALUES (1, random(), coalesce((SELECT max(id) FROM suppressions), 0));
+
+      CREATE TRIGGER presend_suppressions_insert AFTER INSERT ON suppressions BEGIN
+        UPDATE presend_changes SET reused = reused + (NEW.id <= high), high = max(high, NEW.id) WHERE id = 1;
+      END;
+      CREATE TRIGGER presend_suppressions_delete AFTER DELETE ON suppressions BEGIN
+        UPDATE presend_changes SET deleted = deleted + 1 WHERE id = 1;
+      END;
+      CREATE TRIGGER presend_suppressions_key AFTER UPDATE OF id, account_id, address ON suppressions
+        WHEN OLD.id IS NOT NEW.id OR OLD.account_id IS NOT NEW.account_id OR OLD.address IS NOT NEW.address BEGIN
+        UPDATE presend_changes SET reused = reused + 1 WHERE id = 1;
+      END;
+
+      CREATE TRIGGER presend_accounts_insert AFTER INSERT ON accounts BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+      CREATE TRIGGER presend_accounts_delete AFTER DELETE ON accounts BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+      CREATE TRIGGER presend_accounts_id AFTER UPDATE OF id ON accounts WHEN OLD.id IS NOT NEW.id BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+
+      CREATE TRIGGER presend_policy_insert AFTER INSERT ON account_policy BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+      CREATE TRIGGER presend_policy_delete AFTER DELETE ON account_policy BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+      -- Not updated_at alone: the settle step saves the state on every evaluation. The memory
+      -- answers only for an account whose state decides nothing (not suspended, not under
+      -- review), where updated_at is never part of an answer.
+      CREATE TRIGGER presend_policy_update AFTER UPDATE ON account_policy
+        WHEN OLD.account_id IS NOT NEW.account_id OR OLD.marketing IS NOT NEW.marketing OR OLD.suspension IS NOT NEW.suspension
+          OR OLD.suspended_at IS NOT NEW.suspended_at OR OLD.one_to_one IS NOT NEW.one_to_one
+          OR OLD.one_to_one_suspension IS NOT NEW.one_to_one_suspension OR OLD.one_to_one_suspended_at IS NOT NEW.one_to_one_suspended_at
+          OR OLD.review IS NOT NEW.review BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+
+      -- Only cancelled campaigns are remembered: creating an active one (every logged send
+      -- may) changes nothing the check reads.
+      CREATE TRIGGER presend_campaigns_insert AFTER INSERT ON campaigns WHEN NEW.state = 'cancelled' BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+      CREATE TRIGGER presend_campaigns_delete AFTER DELETE ON campaigns WHEN OLD.state = 'cancelled' BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+      CREATE TRIGGER presend_campaigns_update AFTER UPDATE ON campaigns
+        WHEN OLD.state IS NOT NEW.state OR OLD.cancelled_at IS NOT NEW.cancelled_at
+          OR OLD.account_id IS NOT NEW.account_id OR OLD.campaign IS NOT NEW.campaign BEGIN
+        UPDATE presend_changes SET accounts = accounts + 1 WHERE id = 1;
+      END;
+    `,
+  },
 ];

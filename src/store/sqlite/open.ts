@@ -8,6 +8,7 @@ import { sqliteMigrations, type Migration } from './migrations.js';
 import { closedError, Connection, RootGate, sqliteError, TxGate, unitStatements } from './gate.js';
 import { SqliteRepositories, type Ctx } from './repos.js';
 import { prepareStatements } from './statements.js';
+import { PresendMemory, type PresendMemoryOptions } from './presend-memory.js';
 import type { WriteTurn } from './write-turn.js';
 
 export const DB_FILE = 'bounced.db';
@@ -49,6 +50,12 @@ export interface SqliteStoreOptions {
   mmapBytes?: number;
   /** Where spooled messages' files are (src/spool/dir.ts spoolDirOf); unset: none. */
   spoolDir?: string | null;
+  /**
+   * The pre-send check answered from memory when nothing it reads changed (config
+   * store.presendMemory; ./presend-memory.ts). Built on the first check (or `startPresendMemory`),
+   * in slices, on the connection that serves checks. Unset: on; false: off; an object: on, sized.
+   */
+  presendMemory?: boolean | PresendMemoryOptions;
 }
 
 /** Every SQLite migration, in version order. */
@@ -119,13 +126,23 @@ export class SqliteStore extends SqliteRepositories implements Store {
       return st;
     };
     const spoolDir = opts.spoolDir ?? null;
-    super({ s, g: new RootGate(conn), cached, spoolDir });
+    const g = new RootGate(conn);
+    const presend = opts.presendMemory === false ? null : new PresendMemory(db, (fn) => g.read(fn), typeof opts.presendMemory === 'object' ? opts.presendMemory : {});
+    super({ s, g, cached, spoolDir, presend });
     this.conn = conn;
+    this.presend = presend;
     this.txCtx = (g) => ({ s, g, cached, spoolDir });
     this.checkpointEveryMs = opts.checkpointEveryMs ?? null;
   }
 
   private readonly txCtx: (g: TxGate) => Ctx;
+  /** The pre-send memory of this connection; null: off. */
+  readonly presend: PresendMemory | null;
+
+  /** Starts building the pre-send memory now rather than at the first check (the daemon's API). */
+  startPresendMemory(): void {
+    this.presend?.start();
+  }
   private readonly checkpointEveryMs: number | null;
   private lastCheckpoint = 0;
 
@@ -243,6 +260,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   async close(): Promise<void> {
     if (this.conn.closed) return;
+    this.presend?.stop();
     const release = await this.conn.mutex.acquire();
     this.conn.closed = true;
     try {
