@@ -59,6 +59,12 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // multi-recipient bounces, no longer planned, README) and 2 false hard bounces (Haraka's
 // expiry). The one new miss is a reason: nullmailer keeps only the first line of Gmail's
 // multi-line spam reply ("...this message is likely"), 5.7.1 alone reads as blocked.
+// Round 9 (gen4): real receiving servers (a Postfix with Dovecot LMTP and postgrey, an Exim with
+// its default ACL) refusing mail from Postfix, Exim, Sendmail and OpenSMTPD: 128 rows. First run
+// of the Postfix receiver's 66 rows (three senders): 46/66 right (Postfix's access(5) "Recipient
+// address rejected: Access denied" read as blocked, its local(8) "x-unix; input/output error"
+// 5.2.2 as mailererror); after the two rules, all 128 right: 99.66 % (1473/1478), the 5 misses
+// as before.
 const GENERATED = { all: 99.6, recipient: 100, reason: 99.9, hardbounce: 100 };
 const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
 const GENERATED_MIN_FILES = 1200;
@@ -87,7 +93,10 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
   const mtaDirs = readdirSync(generated, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(generated, d.name));
 
   it('holds the reports of every MTA the generator runs', () => {
-    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail']);
+    // (Round 9: <sender>-to-postfix, <sender>-to-exim: the real receiving servers' refusals)
+    const senders = ['exim', 'opensmtpd', 'postfix', 'sendmail'];
+    const recv = ['exim', 'postfix'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
+    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
     // every file has its expected rows, every expected row its file
