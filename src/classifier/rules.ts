@@ -6,7 +6,8 @@
 //
 //   1. PROVIDER   the reporting MTA's own category, fixed product wordings, receiving providers'
 //                 documented replies and codes (./providers). Final.
-//   2. STRONG     reason phrases that name one cause (./reasons STRONG).
+//   2. STRONG     reason phrases that name one cause (./reasons STRONG); before them, a local
+//                 delivery agent's X.2.2 (mailbox full, see matchLocalMailboxFull).
 //   3. PRECISE    status codes that name one cause (5.1.1, 5.2.2, 5.7.26 ...), a 551 reply that
 //                 gives the forward path (RFC 5321 §3.4), 5.4.1 with "rejected".
 //   4. WEAK       hinting words (./reasons WEAK).
@@ -184,10 +185,21 @@ function matchReplyCode(inp: DecideInput): RuleMatch | null {
   return reason ? { id: `reply.${inp.replyCode}`, reason, fixed: false, field: 'replyCode', text: String(inp.replyCode) } : null;
 }
 
+// A local delivery agent that reports X.2.2 says the mailbox is full: Postfix local(8) and
+// virtual(8) write a failed append as diagnostic type x-unix with EX_IOERR's text ("x-unix;
+// input/output error") and the status of mbox_dsn(), which is 5.2.2 for EDQUOT and EFBIG (a
+// file-system quota, mailbox_size_limit / virtual_mailbox_limit). The x-unix type alone would
+// read as a failed delivery program (mailererror).
+function matchLocalMailboxFull(inp: DecideInput): RuleMatch | null {
+  if (!inp.local || !inp.status || !statusMatches(inp.status, 'x.2.2')) return null;
+  return { id: 'status.x.2.2-local', reason: 'mailboxfull', fixed: false, field: 'status', text: inp.status };
+}
+
 /** The first answer of the tiers, or null when neither the text nor the codes say why. */
 export function decide(inp: DecideInput): RuleMatch | null {
   return (
     matchProviders(inp) ??
+    matchLocalMailboxFull(inp) ??
     matchTables(C_STRONG, inp) ??
     matchPrecise(inp) ??
     matchTables(C_WEAK, inp) ??

@@ -59,7 +59,19 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // multi-recipient bounces, no longer planned, README) and 2 false hard bounces (Haraka's
 // expiry). The one new miss is a reason: nullmailer keeps only the first line of Gmail's
 // multi-line spam reply ("...this message is likely"), 5.7.1 alone reads as blocked.
-const GENERATED = { all: 99.6, recipient: 100, reason: 99.9, hardbounce: 100 };
+// Round 9 (gen4): real receiving servers (a Postfix with Dovecot LMTP and postgrey, an Exim with
+// its default ACL) refusing mail from Postfix, Exim, Sendmail and OpenSMTPD: 128 rows. First run
+// of the Postfix receiver's 66 rows (three senders): 46/66 right (Postfix's access(5) "Recipient
+// address rejected: Access denied" read as blocked, its local(8) "x-unix; input/output error"
+// 5.2.2 as mailererror); after the two rules, all 128 right: 99.66 % (1473/1478), the 5 misses
+// as before. Then the real receiving Sendmail (40 rows): 25/40; the 15 misses are one wording,
+// Sendmail's relay refusal "550 5.7.1 <a>... Relaying denied. IP name lookup failed [ip]"
+// (cf/m4/proto.m4: the relaying is refused; expected norelaying), read as requireptr for its
+// note on the client's name. A rule reading it as the relay refusal took them all but lost a
+// public validation row (94.8 -> 94.2 %): not kept, the 15 stay misses (README, Round 9).
+// Whole generated corpus 98.68 % (1498/1518); the floors below are that, the rows of the
+// earlier rounds unchanged.
+const GENERATED = { all: 98.6, recipient: 100, reason: 98.9, hardbounce: 100 };
 const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
 const GENERATED_MIN_FILES = 1200;
 
@@ -87,7 +99,10 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
   const mtaDirs = readdirSync(generated, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(generated, d.name));
 
   it('holds the reports of every MTA the generator runs', () => {
-    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail']);
+    // (Round 9: <sender>-to-postfix, -to-exim, -to-sendmail: the real receiving servers' refusals)
+    const senders = ['exim', 'opensmtpd', 'postfix', 'sendmail'];
+    const recv = ['exim', 'postfix', 'sendmail'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
+    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
     // every file has its expected rows, every expected row its file

@@ -247,14 +247,22 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(one({ status: '4.0.0', diagnosticCode: '451 4.0.0 Service temporarily unavailable' }).reason).toBe('systemerror');
   });
   it('(2) a policy refusal at RCPT is not an unknown mailbox; Microsoft DBEB (5.4.1) is', () => {
+    // Postfix access(5) on the recipient: per-recipient filtering (RFC 3463 X.7.1), not the
+    // sending host (that check says "Client host rejected"); DEFER gives 450 4.7.1, the same
     const policy = one({ status: '5.7.1', command: 'RCPT', diagnosticCode: '554 5.7.1 <a@example.net>: Recipient address rejected: Access denied' });
-    expect(policy).toMatchObject({ reason: 'blocked', hardbounce: false });
+    expect(policy).toMatchObject({ reason: 'filtered', hardbounce: false });
+    expect(one({ status: '4.7.1', command: 'RCPT', diagnosticCode: '450 4.7.1 <a@example.net>: Recipient address rejected: Access denied' })).toMatchObject({ reason: 'filtered', hardbounce: false });
+    expect(one({ status: '5.7.1', command: 'RCPT', diagnosticCode: '554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied' }).reason).toBe('blocked');
     const dbeb = one({ status: '5.4.1', command: 'RCPT', diagnosticCode: '550 5.4.1 Recipient address rejected: Access denied. AS(201806281)' });
     expect(dbeb).toMatchObject({ reason: 'userunknown', rule: 'microsoft.dbeb-access-denied', hardbounce: true });
   });
   it('(2) a local delivery program\'s error is a mailer error, never an unknown user', () => {
     const v = one({ status: '5.1.1', diagnosticType: 'x-unix', diagnosticCode: 'Command died with status 67: "/usr/bin/procmail". Command output: User unknown' });
     expect(v).toMatchObject({ reason: 'mailererror', hardbounce: false });
+    // Postfix local(8) over mailbox_size_limit (EFBIG): x-unix with EX_IOERR's text, mbox_dsn()'s 5.2.2
+    expect(one({ status: '5.2.2', diagnosticType: 'x-unix', diagnosticCode: 'input/output error' })).toMatchObject({ reason: 'mailboxfull', rule: 'status.x.2.2-local', hardbounce: false });
+    // the same text without the mailbox-full code stays a local mailer's failure
+    expect(one({ status: '5.3.0', diagnosticType: 'x-unix', diagnosticCode: 'input/output error' }).reason).toBe('mailererror');
   });
   it('(3) documented unknown-user wordings of large providers are unknown users, whatever the command', () => {
     const gmail = one({ status: '5.0.0', diagnosticCode: "550-5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address" });

@@ -124,12 +124,12 @@ const CASES: Case[] = [
     detector: 'rfc3464',
     rows: [
       f('kijitora@example.jp', 'onhold|norelaying|rejected', false),
-      f('mikeneko@example.org', 'blocked|rejected|policyviolation|securityerror', false),
+      f('mikeneko@example.org', 'blocked|rejected|policyviolation|securityerror|filtered', false),
       f('sabatora@example.com', 'norelaying', false),
       f('neko@mta.example.net', 'mailererror', false),
     ],
     source:
-      '#13 class 2, never hard: a bare 551 names no forward path (RFC 5321 §3.4, no moved mailbox); X.7.1 "Access denied" is a policy (RFC 3463 §3.8); "Relay access denied" is norelaying; a local program\'s output (x-unix) is mailererror',
+      '#13 class 2, never hard: a bare 551 names no forward path (RFC 5321 §3.4, no moved mailbox); X.7.1 "Access denied" is a policy (RFC 3463 §3.8: "per-host or per-recipient filtering"; Postfix\'s "Recipient address rejected: Access denied" is its access(5) text on the recipient); "Relay access denied" is norelaying; a local program\'s output (x-unix) is mailererror',
   },
   { file: 'postfix/smtputf8-global-dsn.eml', kind: 'bounce', detector: 'rfc3464', rows: [f('j\u00fcrgen@b\u00fccher.example', 'userunknown', true)], source: `RFC 6533 message/global-delivery-status, utf-8 address type; ${UNKNOWN}` },
 

@@ -37,6 +37,15 @@ export const filtered: ReasonTable = {
     p('due to extended inactivity new mail', SISIMAI),
     p('not found recipient account', SISIMAI),
     p('is not accepting any mail', SISIMAI),
+    // Postfix's generic text for an access(5) REJECT or DEFER that gives none of its own, on
+    // the recipient (check_recipient_access): the receiving site filters mail for this address,
+    // RFC 3463 X.7.1 "per-host or per-recipient filtering". The host check of the same table
+    // says "Client host rejected" (blocked); Microsoft's 5.4.1 of these words is DBEB (../providers)
+    p(
+      'recipient address rejected: access denied',
+      'Postfix access(5) REJECT/DEFER without text, check_recipient_access; RFC 3463 X.7.1 (per-recipient filtering)',
+      '554 5.7.1 <a@example.net>: Recipient address rejected: Access denied',
+    ),
   ],
 };
 
