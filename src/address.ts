@@ -17,9 +17,15 @@ import { domainToASCII } from 'node:url';
 //   non-ASCII local part is also put in Unicode NFC (RFC 6530 §10.1 asks senders for it),
 //   so a composed and a decomposed ü are one mailbox. No other folding (dots, +tags):
 //   those are one provider's rules, not the address's.
+// - A quoted local part that could be written unquoted (`"john.smith"@x`: its inside is a
+//   Dot-string) is written unquoted: RFC 5321 §4.1.2 makes both spellings one mailbox and
+//   asks senders for the unquoted one. Any other quoted local part (`"john smith"@x`) keeps
+//   its quotes, the only way to write it.
 
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 const PLAIN_DOMAIN = /^[a-z0-9.-]*$/;
+/** RFC 5321 Dot-string, with RFC 6531's non-ASCII characters: atoms joined by single dots. */
+const DOT_STRING = /^[a-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+)*$/;
 
 /** A domain in its ASCII (A-label) form, lower case; kept lower-cased as given when IDNA refuses it. */
 export function canonicalDomain(domain: string): string {
@@ -38,6 +44,9 @@ export function canonicalAddress(address: string): string {
 }
 
 function localPart(local: string): string {
-  const lower = local.toLowerCase();
+  let lower = local.toLowerCase();
+  if (lower.length > 2 && lower.charCodeAt(0) === 34 && lower.charCodeAt(lower.length - 1) === 34 && DOT_STRING.test(lower.slice(1, -1))) {
+    lower = lower.slice(1, -1);
+  }
   return PLAIN_ASCII.test(lower) ? lower : lower.normalize('NFC');
 }

@@ -99,7 +99,8 @@ export function parseCheckUrl(url: string): CheckRequest | null {
     }
   }
   address += url.slice(from, end);
-  // schemas.ts address: 3 to 320 characters, /^[^\s@]+@[^\s@]+$/ (one '@', text either side).
+  // schemas.ts address: 3 to 320 characters, one '@' with text either side (a quoted local
+  // part, whose '"' is percent-encoded, has already gone the long way above).
   const at = address.indexOf('@');
   if (address.length < 3 || address.length > MAX_ADDRESS_LENGTH || at <= 0 || at === address.length - 1 || address.indexOf('@', at + 1) !== -1) return null;
   const query: CheckQuery = {};

@@ -67,6 +67,32 @@ describe('pre-send check', () => {
     expect(huge.statusCode).toBe(400);
   });
 
+  it('takes a quoted local part (RFC 5321 §4.1.2), which may hold a space or an @, everywhere an address goes', async () => {
+    const { acme } = await setup();
+    const spaced = '"John Smith"@example.org';
+    const add = await fx.app.inject({ method: 'POST', url: '/v1/suppressions', headers: acme, payload: { addresses: [spaced, '"a@b"@example.org'], reason: 'manual' } });
+    expect(add.statusCode, add.body).toBeLessThan(300);
+    const one = await fx.app.inject({ method: 'GET', url: `/v1/suppressions/${encodeURIComponent(spaced)}`, headers: acme });
+    expect(one.statusCode, one.body).toBe(200);
+    expect(one.json()).toMatchObject({ send: false, address: '"john smith"@example.org', reasons: [{ code: 'manual' }] });
+    // "john.smith"@ is john.smith@: one mailbox, one suppression.
+    await fx.app.inject({ method: 'POST', url: '/v1/suppressions', headers: acme, payload: { addresses: ['"Jane.Doe"@example.org'], reason: 'manual' } });
+    const batch = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/suppressions/check',
+      headers: acme,
+      payload: { addresses: ['"a@b"@example.org', 'jane.doe@example.org', '"unclosed@example.org', '"x y"z@example.org', '"john smith"@example.org'] },
+    });
+    expect(batch.json().results.map((d: { valid: boolean; send: boolean }) => [d.valid, d.send])).toEqual([[true, false], [true, false], [false, false], [false, false], [true, false]]);
+    const lines = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/suppressions/import',
+      headers: { ...acme, 'content-type': 'text/plain' },
+      payload: '"Anna Maria"@example.org\n"broken@example.org\n',
+    });
+    expect(lines.json()).toMatchObject({ added: 1, invalid: 1 });
+  });
+
   it('answers 400 naming the field for a bad address, query or unknown property', async () => {
     const { acme } = await setup();
     const bad = await fx.app.inject({ method: 'GET', url: '/v1/suppressions/not-an-address', headers: acme });

@@ -34,6 +34,15 @@ describe('canonical addresses', () => {
     expect(canonicalAddress('x@[192.0.2.1]')).toBe('x@[192.0.2.1]');
     expect(canonicalAddress('no-at-sign')).toBe('no-at-sign');
   });
+
+  it('writes a quoted local part unquoted when it can be (RFC 5321 §4.1.2), and keeps the quotes when it cannot', () => {
+    expect(canonicalAddress('"John.Smith"@Example.org')).toBe('john.smith@example.org');
+    expect(canonicalAddress('"jürgen"@bücher.de')).toBe('jürgen@xn--bcher-kva.de');
+    expect(canonicalAddress('"John Smith"@Example.org')).toBe('"john smith"@example.org');
+    expect(canonicalAddress('"a@b"@example.org')).toBe('"a@b"@example.org');
+    expect(canonicalAddress('"john..smith"@example.org')).toBe('"john..smith"@example.org');
+    expect(canonicalAddress('""@example.org')).toBe('""@example.org');
+  });
 });
 
 describe('VERP and IDN', () => {

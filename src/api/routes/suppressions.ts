@@ -7,7 +7,7 @@ import type { SendDecision } from '../../policy/contract.js';
 import { CsvAddressReader } from '../csv-addresses.js';
 import { ApiError } from '../errors.js';
 import { ADDABLE_REASONS } from '../../domain/index.js';
-import { accountId, address, channel, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
+import { accountId, address, ADDRESS_PATTERN, channel, js, limit, out, parseSince, scope, sendDecision, since, SUPPRESSION_REASONS } from '../schemas.js';
 
 // The pre-send check (the hot path) and the account's suppression list. Every route acts for
 // one account: an account key for its own, the admin key for the one it names.
@@ -97,7 +97,6 @@ const IMPORT_MAX_BYTES = 1024 * 1024 * 1024;
  * its bytes are dropped as they arrive: a line without a newline is never held whole.
  */
 export const IMPORT_MAX_LINE_BYTES = 2048;
-const ADDRESS_RE = /^[^\s@]+@[^\s@]+$/;
 
 const actorOf = (req: FastifyRequest) => `api:${req.principal!.keyId}`;
 
@@ -297,7 +296,7 @@ export async function importLines(
     // An empty line is skipped, except by a record reader (it may sit inside a quoted CSV field).
     const a = line === null ? null : line.trim() === '' && !hooks ? undefined : extract(line, n);
     if (a === undefined || a === '') continue; // an empty line, a header
-    if (a === null || a.length > 320 || !ADDRESS_RE.test(a)) {
+    if (a === null || a.length > 320 || !ADDRESS_PATTERN.test(a)) {
       invalid++;
       if (invalidLines.length < 20) invalidLines.push(n);
       continue;
