@@ -227,7 +227,8 @@ export function findAddressSpans(text: string): AddressSpan[] {
   for (let at = text.indexOf('@', from); at >= 0; at = text.indexOf('@', Math.max(from, at + 1))) {
     let b = at;
     while (b > from && isLocalChar(text.charCodeAt(b - 1))) b--;
-    if (b === at) continue;
+    if (b === at) b = quotedLocalStart(text, at, from);
+    if (b < 0 || b === at) continue;
     let e = at + 1;
     while (e < text.length && isLabelChar(text.charCodeAt(e))) e++;
     if (e === at + 1) continue;
@@ -243,9 +244,37 @@ export function findAddressSpans(text: string): AddressSpan[] {
     while (s < at && TOKEN_PUNCT.has(text.charCodeAt(s))) s++;
     if (s === at) continue;
     while (TOKEN_PUNCT.has(text.charCodeAt(e - 1))) e--;
-    out.push({ address: text.slice(s, e).toLowerCase(), start: s, end: e });
+    const token = text.slice(s, e).toLowerCase();
+    out.push({ address: text.charCodeAt(s) === 34 ? unquoteDotString(token) : token, start: s, end: e });
   }
   return out;
+}
+
+/**
+ * Where the quoted local part ending just before `at` starts (`"john smith"@example.org`,
+ * RFC 5321 §4.1.2), or -1: the opening quote within 66 characters on the same line, after
+ * `from`, not itself escaped, and not glued to a preceding local-part character (`x"y"@z` is
+ * no address). A bounded backward scan: the whole search stays linear.
+ */
+function quotedLocalStart(text: string, at: number, from: number): number {
+  if (at - 1 <= from || text.charCodeAt(at - 1) !== 34) return -1;
+  const stop = Math.max(from, at - 67);
+  for (let i = at - 2; i >= stop; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return -1;
+    if (c !== 34 || (i > 0 && text.charCodeAt(i - 1) === 92)) continue;
+    if (i === at - 2) return -1; // "" is no local part
+    if (i > from && isLocalChar(text.charCodeAt(i - 1))) return -1;
+    return i;
+  }
+  return -1;
+}
+
+/** `"john.smith"@x` is john.smith@x (see quotedAddress); any other quoted local part keeps its quotes. */
+function unquoteDotString(address: string): string {
+  const close = address.lastIndexOf('"@');
+  const local = address.slice(1, close);
+  return DOT_STRING.test(local) ? local + address.slice(close + 1) : address;
 }
 
 /** Email-address-looking tokens in `text`, lower-cased, deduplicated, in order (see findAddressSpans). */

@@ -157,6 +157,9 @@ describe('hot helpers grow linearly', () => {
   it('findAddresses: many distinct addresses', async () => {
     await expectLinear((n) => addrs(n).join(', '), findAddresses, 500);
   });
+  it('findAddresses: many quoted local parts, closed and unclosed, in one line', async () => {
+    await expectLinear((n) => '"a b"@example.com x"@y.org "'.repeat(n) + '"@z.org', findAddresses, 500);
+  });
   it('findAddresses: a long run of dots and quotes inside a local part', async () => {
     await expectLinear((n) => 'a' + ".'-".repeat(n) + 'b@example.com', findAddresses, 1_000);
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
-import { mailboxProblem, normalizeAddress } from '../../src/parser/smtp-text.js';
+import { findAddressSpans, mailboxProblem, normalizeAddress } from '../../src/parser/smtp-text.js';
 import type { ParsedReport } from '../../src/report.js';
 import { corpusDir, fixturesDir, haveCorpus } from '../helpers/env.js';
 import { dsn } from '../helpers/ndr-builders.js';
@@ -131,6 +131,31 @@ describe('a quoted local part in a DSN is a recipient like any other (RFC 5321 ย
       ['"john smith"@example.org', 'userunknown'],
       ['ava@example.org', 'mailboxfull'],
     ]);
+  });
+});
+
+describe('a quoted local part in the text of a report (RFC 5321 ยง4.1.2)', () => {
+  it('is one address token in prose; a dot-string one is written unquoted; a lost or glued quote is none', () => {
+    const spans = (t: string) => findAddressSpans(t).map((s) => s.address);
+    expect(spans('Delivery to "John Smith"@Example.org failed: 550 user unknown')).toEqual(['"john smith"@example.org']);
+    expect(spans('delivery to "john.smith"@example.org.')).toEqual(['john.smith@example.org']);
+    expect(spans('to john smith"@example.org failed')).toEqual([]);
+    expect(spans('x"y"@example.org and ""@example.org')).toEqual([]);
+    expect(spans('an "escaped \\" quote"@example.org')).toEqual(['"escaped \\" quote"@example.org']);
+  });
+
+  // Real bounces of families whose failure block is not a DSN field (dma, Courier) and of the
+  // others, with the recipient's local part changed to a quoted one with a space in it.
+  const QUOTED = '"John Smith"';
+  const FILES = ['dma/001-rfc-5.1.1-unknown--failed.eml', 'courier/001-rfc-5.1.1-unknown--failed.eml', 'exim/002-tonline-nouser--failed.eml', 'postfix/001-rfc-5.1.1-unknown--failed.eml', 'sendmail/001-rfc-5.1.1-unknown--failed.eml', 'haraka/001-rfc-5.1.1-unknown--failed.eml'];
+  it.each(FILES)('%s names the quoted recipient, quotes kept', (file) => {
+    const raw = readFileSync(join(fixturesDir, 'generated', file), 'latin1');
+    const before = parseMessageSync(Buffer.from(raw, 'latin1')).recipients.map((r) => r.finalRecipient);
+    expect(before).toHaveLength(1);
+    const [local, domain] = before[0]!.split('@') as [string, string];
+    const changed = raw.replace(new RegExp(local.replace(/[.+]/g, '\\$&') + '@', 'gi'), QUOTED + '@');
+    const after = parseMessageSync(Buffer.from(changed, 'latin1')).recipients.map((r) => r.finalRecipient);
+    expect(after).toEqual([`"john smith"@${domain}`]);
   });
 });
 

@@ -84,7 +84,7 @@ function recipientBlocks(text: string): Map<string, Exchange> {
     n = 0;
   };
   for (const line of text.split('\n')) {
-    const head = /^<([^<>\s]{3,320})>:\s*$/.exec(line);
+    const head = /^<([^<>\r\n]{3,320})>:\s*$/.exec(line); // a quoted local part may hold spaces
     if (head) {
       if (exchanged || sent !== null) close();
       const a = normalizeAddress(head[1]);
@@ -100,7 +100,7 @@ function recipientBlocks(text: string): Map<string, Exchange> {
     if (t.startsWith('>>>')) {
       commit();
       sent = t.slice(3).trim();
-      owner = normalizeAddress(/^RCPT TO:\s*<([^<>\s]{3,320})>/i.exec(sent)?.[1]);
+      owner = normalizeAddress(/^RCPT TO:\s*<([^<>\r\n]{3,320})>/i.exec(sent)?.[1]);
     } else if (t.startsWith('<<<')) {
       const said = t.slice(3).trim();
       // "<command failed>" is Courier's note that the command got no usable answer (a reused

@@ -19,7 +19,8 @@ import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine 
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const INTRO = /^This is the DragonFly Mail Agent\b/m;
-const RECIPIENT = /^There was an error delivering your mail to <([^<>\s]+)>\.?[ \t]*$/m;
+// (inside the brackets: any address, a quoted local part with its spaces too, RFC 5321 §4.1.2)
+const RECIPIENT = /^There was an error delivering your mail to <([^<>\r\n]{1,320})>\.?[ \t]*$/m;
 
 export function detectDragonfly(view: MailView): DetectorResult | null {
   const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;

@@ -85,7 +85,7 @@ function readTranscript(lines: string[]): Transcript {
   let rcpt: string | null = null; // the address of the last `>>> RCPT To:<...>`, until its reply
   for (const l of lines) {
     if (l.startsWith('>>>')) {
-      const m = /^>>>\s*RCPT\s+TO:\s*<([^<>\s]{1,320})>/i.exec(l);
+      const m = /^>>>\s*RCPT\s+TO:\s*<([^<>\r\n]{1,320})>/i.exec(l);
       rcpt = m ? m[1].toLowerCase() : null;
     } else if (rcpt && l.startsWith('<<<')) {
       if (/^<<<\s*[45]\d\d/.test(l)) rcptRefused.add(rcpt);
