@@ -426,7 +426,12 @@ describe.skipIf(!haveChromium && !inCI)('the dashboard in Chromium', () => {
     await signIn(page, ADMIN_KEY);
     await page.getByRole('link', { name: 'Global suppressions' }).click();
     const list = page.getByRole('table', { name: 'Global suppressions' });
-    expect(await list.getByRole('row').filter({ hasText: 'everyone-gone@reject.test' }).textContent()).toMatch(/everyone-gone@reject\.testglobal bounce/);
+    const globalRow = list.getByRole('row').filter({ hasText: 'everyone-gone@reject.test' });
+    // (This wait failed once in CI, at stop 27, with the API already listing the row: say what the page showed.)
+    await globalRow.waitFor({ timeout: 30_000 }).catch(async (e: unknown) => {
+      throw new Error(`no row for everyone-gone@reject.test; #global-results shows: ${JSON.stringify(await page.locator('#global-results').textContent())}`, { cause: e });
+    });
+    expect(await globalRow.textContent()).toMatch(/everyone-gone@reject\.testglobal bounce/);
     await page.getByLabel('Look up an address (empty: list)').fill('Everyone-Gone@reject.test');
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByRole('table', { name: 'Global suppressions of Everyone-Gone@reject.test' }).waitFor();
