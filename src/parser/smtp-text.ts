@@ -299,7 +299,7 @@ export function findCommand(text: string | null | undefined): string | null {
   const m =
     /\b(?:after|in reply to(?: the)?|reply to|response to|during|at|most progress was)\s+(?:end of\s+)?(RCPT(?:[ _]TO)?|MAIL(?:[ _]FROM)?|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data|initial connection|greeting)\b/i.exec(text) ??
     /\[(RCPT_TO|MAIL_FROM|DATA)\]/.exec(text) ??
-    /^>>> (RCPT|MAIL|DATA|HELO|EHLO)\b/im.exec(text);
+    /^[ \t]*>>> (RCPT|MAIL|DATA|HELO|EHLO)\b/im.exec(text);
   if (!m) return null;
   return commandName(m[1]);
 }
@@ -315,15 +315,34 @@ function commandName(v: string): string {
 
 /**
  * The last command of a Sendmail-style session transcript (`>>> RCPT To:<...>` then
- * `<<< 550 ...`) in `text`, the one the failure answered.
+ * `<<< 550 ...`) in `text`, the one the failure answered. Courier indents its transcript by a
+ * space (` >>> RCPT TO:<...>`, module.esmtp): the lines may start with blanks.
  */
 export function findTranscriptCommand(text: string | null | undefined): string | null {
   if (!text) return null;
-  const re = /^>>>\s*(RCPT|MAIL|DATA|HELO|EHLO)\b/gim;
+  const re = /^[ \t]*>>>\s*(RCPT|MAIL|DATA|HELO|EHLO)\b/gim;
   let last: string | null = null;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) last = m[1];
   return last ? commandName(last) : null;
+}
+
+/**
+ * The recipients a session transcript shows refused at RCPT: a `>>> RCPT TO:<a>` line (the
+ * command sent, any ESMTP parameters after it) whose next line is the server's `<<< 4xx` or
+ * `<<< 5xx` (Sendmail's and Courier's transcripts; Courier indents both by a space). One pass
+ * over the text, each attempt anchored at a line start and bounded by that line and the next.
+ */
+export function transcriptRefusedRcpts(text: string | null | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!text || !text.includes('>>>')) return out;
+  const re = /^[ \t]*>>>[ \t]*RCPT TO:[ \t]*<([^<>\r\n]{1,320})>[^\r\n]*\r?\n[ \t]*<<<[ \t]*[45]\d\d(?![0-9])/gim;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const a = normalizeAddress(m[1]);
+    if (a) out.add(a);
+  }
+  return out;
 }
 
 /**

@@ -15,7 +15,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
-import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
+import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
 import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from '../helpers/ndr-builders.js';
 
 // A collection before each round of runs, so that a run does not pay for the garbage of the
@@ -156,6 +156,9 @@ describe('hot helpers grow linearly', () => {
   });
   it('findAddresses: many distinct addresses', async () => {
     await expectLinear((n) => addrs(n).join(', '), findAddresses, 500);
+  });
+  it('transcriptRefusedRcpts: many RCPT lines, answered or not, and one long unanswered line', async () => {
+    await expectLinear((n) => ' >>> RCPT TO:<a@b.example> X\n <<< 550 no\n>>> RCPT TO:<c@d.example>\n'.repeat(n) + '>>> RCPT TO:<' + 'x'.repeat(n * 10), transcriptRefusedRcpts, 500);
   });
   it('findAddresses: many quoted local parts, closed and unclosed, in one line', async () => {
     await expectLinear((n) => '"a b"@example.com x"@y.org "'.repeat(n) + '"@z.org', findAddresses, 500);

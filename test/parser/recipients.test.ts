@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
-import { findAddressSpans, mailboxProblem, normalizeAddress } from '../../src/parser/smtp-text.js';
+import { findAddressSpans, findTranscriptCommand, mailboxProblem, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
 import type { ParsedReport } from '../../src/report.js';
 import { corpusDir, fixturesDir, haveCorpus } from '../helpers/env.js';
 import { dsn } from '../helpers/ndr-builders.js';
@@ -93,6 +93,44 @@ describe('recipients only from where failures are stated (fixtures)', () => {
     expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.status])).toEqual([
       ['kijitora@example.com', 'RCPT', '5.1.1'],
       ['mikeneko@example.com', 'DATA', '4.3.0'],
+    ]);
+  });
+});
+
+describe('a session transcript says which recipients were refused at RCPT', () => {
+  it('reads indented (Courier) and plain (Sendmail) ">>> RCPT TO:<a>" lines answered by a 4xx/5xx, not accepted ones', () => {
+    const text = [
+      ' >>> RCPT TO:<Ann@Example.org> NOTIFY=FAILURE,DELAY',
+      ' <<< 550 No such user (ann@example.org)',
+      '>>> RCPT To:<bob@example.org>',
+      '<<< 250 2.1.5 Ok',
+      '>>> RCPT To:<cy@example.org>',
+      '<<< 452 4.2.2 Over quota',
+      '>>> RCPT TO:<dee@example.org>',
+      '',
+      '<<< 550 too late: not the next line',
+    ].join('\n');
+    expect([...transcriptRefusedRcpts(text)]).toEqual(['ann@example.org', 'cy@example.org']);
+    expect(findTranscriptCommand(' >>> DATA\n <<< 554 5.7.1 rejected')).toBe('DATA');
+  });
+
+  // Courier's report templates (dsnheader.txt ...) are an operator's to change or translate;
+  // its transcript is protocol. With the English template gone, the RFC 3464 reader must still
+  // see that each unknown user was refused at RCPT (not after DATA, which would read filtered).
+  it('a Courier report with a translated template: each refused RCPT is an unknown user', () => {
+    const raw = readFileSync(join(fixturesDir, 'generated/courier/084-multi-7--failed.eml'), 'latin1')
+      .replace('This is a delivery status notification from', 'Dies ist eine Zustellbenachrichtigung von')
+      .replace('running the Courier mail server, version', 'Mailserver Courier, Version')
+      .replace('Your message to the following recipients cannot be delivered:', 'Ihre Nachricht konnte nicht zugestellt werden an:');
+    const r = parseMessageSync(Buffer.from(raw, 'latin1'));
+    expect(r.detector).toBe('rfc3464');
+    expect(r.recipients.map((x) => [x.finalRecipient, x.command])).toEqual([
+      ['atanaka4088@mail.example.com', 'RCPT'],
+      ['zoe8917@example.net', 'RCPT'],
+    ]);
+    expect(classify(r).map((v) => [v.reason, v.hardbounce])).toEqual([
+      ['userunknown', true],
+      ['userunknown', true],
     ]);
   });
 });

@@ -9,7 +9,7 @@
 // quirks (vendors that put the fields in text/plain, or a generic Status with the real code in
 // the human-readable part).
 import type { DsnAction, RecipientReport } from '../../report.js';
-import { AddressIndex, type FailureCodes, findCommand, mailboxProblem, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, lineWindow, normalizeAddress, oneLine } from '../smtp-text.js';
+import { AddressIndex, type FailureCodes, findCommand, mailboxProblem, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, lineWindow, normalizeAddress, oneLine, transcriptRefusedRcpts } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** One field: lower-cased name, the `type` before ';' when present, the value after it. */
@@ -359,6 +359,7 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
   }
   // fill missing diagnostic text / status from the human-readable part
   const index = new AddressIndex(view.reportText);
+  let refusedAtRcpt: Set<string> | null = null; // read once, when a recipient needs it
   for (const r of recipients) {
     if (!r.diagnosticCode) {
       let near = textNearAddress(index, r.finalRecipient) ?? (r.originalRecipient ? textNearAddress(index, r.originalRecipient) : null);
@@ -379,6 +380,9 @@ export function detectRfc3464(view: MailView): DetectorResult | null {
       // shows a session transcript (">>> RCPT To:<...>" / "<<< 550 ...")
       const near = textNearAddress(index, r.finalRecipient);
       r.command = findCommand(near) ?? (recipients.length === 1 ? findTranscriptCommand(view.reportText) : null);
+      // several recipients (Courier's blocks): the transcript line that sent this one's RCPT
+      // TO and got the refusal on the next line
+      if (!r.command && (refusedAtRcpt ??= transcriptRefusedRcpts(view.reportText)).has(r.finalRecipient)) r.command = 'RCPT';
     }
   }
   return { kind: kindFromActions(recipients), recipients, reportingMta, arrivalDate, ...(warnings.length ? { warnings } : {}) };
