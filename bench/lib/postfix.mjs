@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { postfixMasterCf } from '../../scripts/postfix-master.mjs';
 import { BOUNCE_DOMAIN, TMP } from './common.mjs';
 
 export const POSTFIX_DIR = join(TMP, 'postfix');
@@ -58,35 +59,6 @@ multi_instance_enable = no
 `;
 }
 
-function masterCf(port) {
-  // No chroot anywhere: the instance lives in a scratch dir.
-  return `# service type  private unpriv  chroot  wakeup  maxproc command
-127.0.0.1:${port} inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-`;
-}
-
 /** Creates (anew) and starts the instance (in `dir`); returns a handle whose stop() stops it. */
 export function startPostfix(port, dir = POSTFIX_DIR) {
   const why = postfixAvailable();
@@ -97,7 +69,7 @@ export function startPostfix(port, dir = POSTFIX_DIR) {
   mkdirSync(join(dir, 'queue'), { recursive: true });
   mkdirSync(join(dir, 'data'), { recursive: true });
   writeFileSync(join(dir, 'etc', 'main.cf'), mainCf(dir, port));
-  writeFileSync(join(dir, 'etc', 'master.cf'), masterCf(port));
+  writeFileSync(join(dir, 'etc', 'master.cf'), postfixMasterCf(`127.0.0.1:${port}`));
   const etc = join(dir, 'etc');
   run('chown', ['postfix:postfix', join(dir, 'data')]);
   // `check` creates the queue sub-directories with Postfix's own owners and modes.
