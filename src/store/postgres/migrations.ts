@@ -585,4 +585,19 @@ export const pgMigrations: PgMigration[] = [
       CREATE UNIQUE INDEX message_raw_spool_file ON message_raw(spool_file) WHERE spool_file IS NOT NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'a quoted local part that can be written without its quotes is stored without them (SQLite 31)',
+    sql: `
+      -- "john.smith"@x is john.smith@x (src/address.ts; RFC 5321 §4.1.2). The quoted
+      -- Dot-string of canonical addresses: atoms of atext (or non-ASCII) joined by single dots.
+      -- A suppression in the quoted spelling is respelled, or dropped when its twin exists.
+      UPDATE suppressions s SET address = regexp_replace(s.address, '^"([^"]*)"@', '\\1@')
+        WHERE s.address ~ '^"(?:[a-z0-9!#$%&''*+/=?^_\`{|}~-]|[^\\x01-\\x7f])+(?:\\.(?:[a-z0-9!#$%&''*+/=?^_\`{|}~-]|[^\\x01-\\x7f])+)*"@'
+          AND NOT EXISTS (SELECT 1 FROM suppressions t WHERE t.account_id = s.account_id AND t.reason = s.reason
+                            AND t.address = regexp_replace(s.address, '^"([^"]*)"@', '\\1@'));
+      DELETE FROM suppressions
+        WHERE address ~ '^"(?:[a-z0-9!#$%&''*+/=?^_\`{|}~-]|[^\\x01-\\x7f])+(?:\\.(?:[a-z0-9!#$%&''*+/=?^_\`{|}~-]|[^\\x01-\\x7f])+)*"@';
+    `,
+  },
 ];

@@ -934,4 +934,17 @@ export const sqliteMigrations: Migration[] = [
       END;
     `,
   },
+  {
+    version: 31,
+    name: 'a quoted local part that can be written without its quotes is stored without them',
+    sql: `
+      -- src/address.ts writes "john.smith"@x as john.smith@x (RFC 5321 §4.1.2: a quoted local
+      -- part that is a Dot-string is the same mailbox, and the unquoted spelling is the one to
+      -- use); the pre-send check asks in that spelling. A suppression stored before in the quoted
+      -- one is respelled; one whose twin exists already (same account and reason) is dropped.
+      UPDATE OR IGNORE suppressions SET address = canonical_address(address)
+        WHERE address GLOB '"*' AND address <> canonical_address(address);
+      DELETE FROM suppressions WHERE address GLOB '"*' AND address <> canonical_address(address);
+    `,
+  },
 ];
