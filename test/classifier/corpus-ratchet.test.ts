@@ -69,10 +69,16 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // (cf/m4/proto.m4: the relaying is refused; expected norelaying), read as requireptr for its
 // note on the client's name. A rule reading it as the relay refusal took them all but lost a
 // public validation row (94.8 -> 94.2 %): not kept, the 15 stay misses (README, Round 9).
-// Whole generated corpus 98.68 % (1498/1518); the floors below are that, the rows of the
-// earlier rounds unchanged.
-const GENERATED = { all: 98.6, recipient: 100, reason: 98.9, hardbounce: 100 };
-const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
+// Whole generated corpus 98.68 % (1498/1518), the rows of the earlier rounds unchanged.
+// Round 10 (gen5): the filters in front of the receiving Postfix (policyd-spf, rspamd, OpenDMARC)
+// and a real receiving OpenSMTPD, four senders each: 112 rows, 85 right at first (rspamd's
+// "554 5.7.1 Gtube pattern" read as blocked); after the GTUBE rule (spamdetected) 97/112. The
+// 15 left are OpenSMTPD's relay refusal, worded exactly as its unknown user ("550 Invalid
+// recipient: <a>", no enhanced code: no rule can tell them apart), expected norelaying by its
+// documented meaning (smtpd.conf(5): no match rule), read as a hard userunknown: honest misses,
+// and the 15 false hard bounces below (README, Round 10). Whole corpus 97.85 % (1595/1630).
+const GENERATED = { all: 97.8, recipient: 100, reason: 98.0, hardbounce: 99.0 };
+const GENERATED_HARMS = { notFailed: 0, falseHard: 15 };
 const GENERATED_MIN_FILES = 1200;
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -101,7 +107,9 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
   it('holds the reports of every MTA the generator runs', () => {
     // (Round 9: <sender>-to-postfix, -to-exim, -to-sendmail: the real receiving servers' refusals)
     const senders = ['exim', 'opensmtpd', 'postfix', 'sendmail'];
-    const recv = ['exim', 'postfix', 'sendmail'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
+    // (Round 10: <sender>-to-filters, the filters in front of the receiving Postfix, and
+    // <sender>-to-opensmtpd, the real receiving OpenSMTPD)
+    const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
     expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
