@@ -2,7 +2,7 @@
 // fixtures/generated: refusals written by the filters in front of a real receiving Postfix
 // (policyd-spf, rspamd as a milter, OpenDMARC as a milter) and by a real receiving OpenSMTPD,
 // quoted by the senders' DSNs. Expected answers: the documented meaning of each refusal
-// (fixtures/generated/recv-cases.mjs), never what bounced answered.
+// (fixtures/generated/recv-cases.mjs), never what bounced answered. And a real receiving Courier.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,24 @@ describe('the receiving OpenSMTPD, in its stock words', () => {
   it.each(['exim', 'sendmail'])('its size limit after DATA (%s): "554 5.3.4 Message too big for system" is too large, never hard', (s) => {
     const file = one(`${s}-to-opensmtpd`, 'recv-os-size-limit');
     expect(raw(file)).toMatch(/Message too big for system/);
+    expect(verdict(file)).toMatchObject({ reason: 'emailtoolarge', hardbounce: false });
+  });
+});
+
+describe('the receiving Courier, in its stock words', () => {
+  it.each(SENDERS)('an unknown account of its local domain (%s): "550 User <user> unknown" is an unknown user, hard', (s) => {
+    const file = one(`${s}-to-courier`, 'recv-courier-unknown-user');
+    expect(raw(file)).toMatch(/550 User <[^>]+> unknown/);
+    expect(verdict(file)).toMatchObject({ reason: 'userunknown', hardbounce: true });
+  });
+  it.each(SENDERS)('a domain it does not serve (%s): "513 Relaying denied." is no relaying, never hard', (s) => {
+    const file = one(`${s}-to-courier`, 'recv-courier-relay-denied');
+    expect(raw(file)).toMatch(/513 Relaying denied/);
+    expect(verdict(file)).toMatchObject({ reason: 'norelaying', hardbounce: false });
+  });
+  it('its size limit after DATA (OpenSMTPD, which sends no SIZE=): "523 Message length (N bytes) exceeds administrative limit" is too large', () => {
+    const file = one('opensmtpd-to-courier', 'recv-courier-size-limit');
+    expect(raw(file)).toMatch(/523 Message length \(\d+ bytes\) exceeds administrative limit/);
     expect(verdict(file)).toMatchObject({ reason: 'emailtoolarge', hardbounce: false });
   });
 });
