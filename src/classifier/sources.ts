@@ -16,6 +16,8 @@ export const YAHOO = 'Yahoo: SMTP error codes (senders.yahooinc.com/smtp-error-c
 export const APPLE = 'Apple: iCloud Mail postmaster information (support.apple.com/en-us/102322)';
 export const COX = 'Cox: postmaster email administration (cox.com/residential/support/cox-postmaster-email-administration.html)';
 export const SPECTRUM = 'Spectrum: understanding email error codes (spectrumbusiness.net/support/internet/understanding-email-error-codes)';
+/** GTUBE: the documented spam test string, e.g. rspamd's reply to it is "554 5.7.1 Gtube pattern". */
+export const GTUBE = 'GTUBE, the Generic Test for Unsolicited Bulk Email (SpamAssassin docs: a message carrying it is spam; rspamd refuses it with "Gtube pattern", rspamd_check_gtube)';
 export const GODADDY = 'GoDaddy: fix rejected email with a bounce error (godaddy.com/help/40685)';
 export const MIMECAST = 'Mimecast: SMTP error codes (community.mimecast.com, Mimecast SMTP Error Codes)';
 export const ZOHO = 'Zoho Mail: SMTP error codes (zoho.com/mail/help)';

@@ -17,6 +17,8 @@ export const emailtoolarge: ReasonTable = {
     p('message is too big', SIZE),
     p('message was too large', SIZE),
     p('message length exceeds', SIZE),
+    // (Courier writes the length between the words: "523 Message length (N bytes) exceeds administrative limit(N).")
+    p('message length * exceeds administrative limit', 'RFC 3463 X.2.3 (title: "Message length exceeds administrative limit")', '523 Message length (20550 bytes) exceeds administrative limit(20480).'),
     p('message exceeds', SIZE),
     p('email is too large', SIZE),
     p('mail too large', SIZE),

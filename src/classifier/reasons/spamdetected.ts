@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GODADDY, GOOGLE, SISIMAI } from '../sources.js';
+import { GODADDY, GOOGLE, GTUBE, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const FILTERS = 'seen: SpamAssassin (spamass-milter, Exim), Barracuda, Proofpoint';
@@ -35,6 +35,8 @@ export const spamVerdict: ReasonTable = {
     p('rejecting banned content', 'seen: amavisd-new, Exim'),
     p('temporarily blocked by our filter', SISIMAI),
     p('recurrent pattern detection system', 'seen: Cyren/Commtouch RPD engine (in several gateways)'),
+    // (the filter names the test string it found: its documented meaning is "this is spam")
+    p('gtube pattern', GTUBE, '554 5.7.1 Gtube pattern'),
   ],
 };
 

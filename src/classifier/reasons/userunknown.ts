@@ -89,6 +89,8 @@ export const userunknown: ReasonTable = {
     p('address not found', COMMON),
     p('account not found', COMMON),
     p('user * was not found', COMMON, '550 user kijitora was not found'),
+    // (the account name in angle brackets between the words: "user unknown" does not match it)
+    p('user <*> unknown', 'Courier submit(8): an address that no account, alias or module accepts gets its "User unknown" error, written "550 User <user> unknown"', '550 User <kijitora> unknown'),
     p(
       'recipient * was not found in',
       'Microsoft Exchange: "Recipient ... was not found in the directory"',
