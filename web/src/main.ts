@@ -9,7 +9,7 @@ import { h, mount, type Child } from './dom.js';
 import { adminPage, globalSuppressionsPage, webhookFailuresPage } from './pages/admin.js';
 import { appealPage } from './pages/appeal.js';
 import { bouncePage, bouncesPage, campaignPage } from './pages/bounces.js';
-import { $, errorBox, go, main, STATUS_WORDS, title, type Health } from './pages/common.js';
+import { $, errorBox, freshMain, go, main, STATUS_WORDS, title, type Health } from './pages/common.js';
 import { healthPage } from './pages/health.js';
 import { reviewPage } from './pages/review.js';
 import { suppressionsPage } from './pages/suppressions.js';
@@ -25,6 +25,7 @@ function home(): string {
 }
 
 async function route(): Promise<void> {
+  const view = freshMain();
   const s = current();
   const parts = location.hash.replace(/^#\/?/, '').split('?')[0]!.split('/').map(decodeURIComponent);
   renderTop();
@@ -41,6 +42,7 @@ async function route(): Promise<void> {
     if (parts[0] === 'a' && parts[1]) {
       const account = parts[1];
       const health = await showBanner(account);
+      if (view !== main()) return; // a newer navigation has begun: its page is drawn, not this one
       renderTop(account, health);
       switch (parts[2]) {
         case 'trends':
@@ -63,8 +65,9 @@ async function route(): Promise<void> {
     }
     go(home());
   } catch (err) {
+    if (view !== main()) return;
     mount($('banner'));
-    mount(main(), h('h1', {}, 'Not available'), errorBox(err));
+    mount(view, h('h1', {}, 'Not available'), errorBox(err));
   }
 }
 

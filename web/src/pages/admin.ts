@@ -33,6 +33,7 @@ function decision(id: string, label: string, verbs: Array<[string, string]>, act
 }
 
 export async function adminPage(cursor?: string): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title('Accounts');
   mount($('banner'));
   const page = await api<Page<{ account: Account; health: Health }>>('GET', `/v1/account-health${q({ limit: 50, cursor })}`);
@@ -62,7 +63,7 @@ export async function adminPage(cursor?: string): Promise<void> {
     }
   };
   mount(
-    main(),
+    view,
     h('h1', {}, 'Accounts by health'),
     status,
     h(
@@ -135,6 +136,7 @@ interface GlobalSuppression {
 
 /** The global suppressions: by reason, a page at a time, or one address. */
 export async function globalSuppressionsPage(): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title('Global suppressions');
   mount($('banner'));
   const results = h('div', { id: 'global-results' });
@@ -162,7 +164,7 @@ export async function globalSuppressionsPage(): Promise<void> {
     }
   };
   mount(
-    main(),
+    view,
     h('h1', {}, 'Global suppressions'),
     h('p', {}, 'Addresses no account may mail: global bounces (several accounts hard-bounced them), spam traps, and other global entries.'),
     h(
@@ -202,11 +204,12 @@ interface WebhookFailure {
 
 /** Webhook deliveries tried and not delivered, newest first. */
 export async function webhookFailuresPage(cursor?: string): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title('Webhook failures');
   mount($('banner'));
   const page = await api<Page<WebhookFailure>>('GET', `/v1/webhook-failures${q({ limit: 50, cursor })}`);
   mount(
-    main(),
+    view,
     h('h1', {}, 'Webhook delivery failures'),
     h('p', {}, 'Deliveries that were tried and did not go through: still retried, or given up after the retry period.'),
     page.items.length

@@ -4,6 +4,7 @@ import { fmtTime, h, mount } from '../dom.js';
 import { errorBox, go, main, title, type Appeal, type Health } from './common.js';
 
 export async function appealPage(account: string, health: Health): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title(`Appeal for ${account}`);
   const appeals = (await api<{ items: Appeal[] }>('GET', `/v1/appeals${q({ account })}`)).items;
   const status = h('p', { role: 'status' });
@@ -43,7 +44,7 @@ export async function appealPage(account: string, health: Health): Promise<void>
         h('button', { type: 'submit' }, 'Submit the appeal'),
       )
     : h('p', { class: 'card' }, health.status === 'suspended' ? (health.banner ?? 'No appeal can be filed now.') : 'Marketing is not suspended: there is nothing to appeal.');
-  mount(main(), h('h1', {}, `Appeal: ${account}`), form, status, h('h2', {}, 'Appeals filed'), appealsTable(appeals, false));
+  mount(view, h('h1', {}, `Appeal: ${account}`), form, status, h('h2', {}, 'Appeals filed'), appealsTable(appeals, false));
 }
 
 export function appealsTable(items: Appeal[], admin: boolean, decide?: (a: Appeal, d: 'reinstate' | 'deny', reason: string) => Promise<void>): HTMLElement {

@@ -5,6 +5,7 @@ import { fmtTime, h, mount, type Child } from '../dom.js';
 import { go, main, title, type Bounce } from './common.js';
 
 export async function bouncesPage(account: string, cursor?: string): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title(`Bounces of ${account}`);
   const monthStart = new Date();
   monthStart.setUTCDate(1);
@@ -29,7 +30,7 @@ export async function bouncesPage(account: string, cursor?: string): Promise<voi
     h('button', { type: 'submit' }, 'Show bounced recipients'),
   );
   mount(
-    main(),
+    view,
     h('h1', {}, `Bounces: ${account}`),
     campaignForm,
     h('p', {}, 'This month, oldest first. Choose a recipient for the explanation.'),
@@ -74,6 +75,7 @@ function campaignLink(a: string, messageId: string | null): Child {
 
 /** A campaign's bounced recipients, as the sending tool's Recipients tab shows them; each opens the contact. */
 export async function campaignPage(account: string, campaign: string, cursor?: string): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title(`Campaign ${campaign}`);
   const page = await api<{ items: Array<{ recipient: string; type: string; reason: string | null; category: string | null; at: number }>; next: string | null }>(
     'GET',
@@ -81,7 +83,7 @@ export async function campaignPage(account: string, campaign: string, cursor?: s
   );
   const a = encodeURIComponent(account);
   mount(
-    main(),
+    view,
     h('h1', {}, `Campaign ${campaign}: bounced recipients`),
     page.items.length === 0
       ? h('p', { class: 'empty' }, 'No recipient of this campaign bounced.')
@@ -111,6 +113,7 @@ export async function campaignPage(account: string, campaign: string, cursor?: s
 }
 
 export async function bouncePage(account: string, id: number): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   const d = await api<{ bounce: Bounce; rule: { id: string; detector: string }; evidence: Array<{ at: number; source: string; state: string; status?: string | null; diagnostic?: string | null }>; report: { href: string; size: number } | null }>(
     'GET',
     `/v1/bounces/${id}`,
@@ -119,7 +122,7 @@ export async function bouncePage(account: string, id: number): Promise<void> {
   title(`Bounce ${b.recipient ?? id}`);
   const raw = h('pre', { class: 'raw', tabindex: 0, 'aria-label': 'Raw report' }, 'Loading the report…');
   mount(
-    main(),
+    view,
     h('h1', {}, `Why ${b.recipient ?? 'this recipient'} bounced`),
     h(
       'dl',

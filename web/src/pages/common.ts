@@ -66,7 +66,21 @@ export interface Appeal {
 }
 
 export const $ = (id: string) => document.getElementById(id)!;
+/** The <main> the current navigation draws into (a page takes it once, before its first await). */
 export const main = () => $('main');
+
+/**
+ * Gives a navigation a <main> of its own (route() in ../main.ts calls it first): the element is
+ * replaced by an empty copy. A page of an earlier navigation whose API calls are still running
+ * holds the old, now detached element and draws there, never over the page shown now (the
+ * admin's home, slow to load, drawn over the global suppressions clicked meanwhile).
+ */
+export function freshMain(): HTMLElement {
+  const old = main();
+  const fresh = old.cloneNode(false) as HTMLElement;
+  old.replaceWith(fresh);
+  return fresh;
+}
 
 /** Goes to a hash route; the same route again is shown again (a hashchange event of our own). */
 export function go(hash: string): void {

@@ -24,10 +24,11 @@ function rateBar(name: string, r: RateFigure): HTMLElement {
 }
 
 export function healthPage(account: string, health: Health): void {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title(`Health of ${account}`);
   const f = health.figures;
   mount(
-    main(),
+    view,
     h('h1', {}, `Account health: ${account}`),
     h('p', {}, `This month (${health.month}, UTC). Rates count the marketing channel; marketing is suspended when a rate passes its limit.`),
     h(

@@ -21,6 +21,7 @@ export const REVIEW_WORDS: Record<string, string> = {
 };
 
 export async function reviewPage(account: string, health: Health): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title(`Review of ${account}`);
   const mine = (await api<{ items: Review[] }>('GET', `/v1/reviews${q({ account })}`)).items[0] ?? null;
   const state = health.review ?? 'none';
@@ -55,7 +56,7 @@ export async function reviewPage(account: string, health: Health): Promise<void>
       )
     : null;
   mount(
-    main(),
+    view,
     h('h1', {}, `Review: ${account}`),
     h('section', { class: 'card', 'aria-label': 'Review status' }, h('h2', {}, 'Status'), h('p', {}, h('strong', {}, state), ' — ', REVIEW_WORDS[state] ?? state), mine?.updatedAt ? h('p', {}, `Last change: ${fmtTime(mine.updatedAt)}`) : null),
     form,

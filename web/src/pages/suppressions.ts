@@ -17,6 +17,7 @@ function removable(s: { reason: string; accountId: string | null }): boolean {
 }
 
 export async function suppressionsPage(account: string): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title(`Suppressions of ${account}`);
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
   const result = h('div', { 'aria-live': 'polite' });
@@ -144,7 +145,7 @@ export async function suppressionsPage(account: string): Promise<void> {
     }
   }
 
-  mount(main(), h('h1', {}, `Suppressions: ${account}`), search, filter, importExport(account, status), status, result);
+  mount(view, h('h1', {}, `Suppressions: ${account}`), search, filter, importExport(account, status), status, result);
   await (params.get('address') ? showAddress(params.get('address')!) : list());
 }
 

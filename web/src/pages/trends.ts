@@ -17,6 +17,7 @@ interface Trends {
 }
 
 export async function trendsPage(account: string): Promise<void> {
+  const view = main(); // this navigation's own <main>, taken before any await (common.ts)
   title(`Trends of ${account}`);
   const t = await api<Trends>('GET', `/v1/accounts/${encodeURIComponent(account)}/trends?days=90`);
   const chart = h('div', { class: 'chart', role: 'img', 'aria-label': `Daily sends, bounces, complaints and unsubscribes over the last ${t.days.length} days; the numbers are in the table below` });
@@ -32,7 +33,7 @@ export async function trendsPage(account: string): Promise<void> {
       h('tbody', {}, rows.map(([name, n]) => h('tr', {}, h('td', {}, name), h('td', {}, n), h('td', {}, pct(n / total, 1))))),
     );
   mount(
-    main(),
+    view,
     h('h1', {}, `Trends: ${account}`),
     h('p', {}, `The last ${t.days.length} days (UTC): sends on the left axis; bounces, complaints and unsubscribes on the right one.`),
     h('section', { class: 'card' }, chart),
