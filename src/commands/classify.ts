@@ -7,6 +7,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync, type Dirent } fro
 import { join } from 'node:path';
 import { classify } from '../classifier/index.js';
 import { parseMessageSync, UnparseableError } from '../parser/index.js';
+import { FileReadAhead, type ReadResult } from './classify-reader.js';
 import type { ParsedReport, Verdict } from '../report.js';
 
 export interface ClassifyOptions {
@@ -253,6 +254,18 @@ export function classifyFiles(files: readonly string[], format: ClassifyOptions[
   return lines;
 }
 
+/** classifyFiles for one file whose bytes were read already (or whose reading failed). */
+function classifyRead(file: string, read: ReadResult, format: ClassifyOptions['format'], explain: boolean): string[] {
+  let recs: ClassifyRecord[];
+  try {
+    if (read.error !== null) throw new Error(read.error);
+    recs = recordsFor(file, read.bytes, explain);
+  } catch (err) {
+    recs = [errorRecord(file, `cannot read: ${(err as Error)?.message ?? String(err)}`)];
+  }
+  return recs.map((r) => formatRecord(r, format, explain));
+}
+
 /**
  * Below this many files per thread no worker thread is started: a thread loads the parser and
  * the classifier (about 50 ms of CPU) before its first file, and a file takes about 0.15 ms.
@@ -284,7 +297,15 @@ export async function runClassify(paths: string[], opts: ClassifyOptions, out: N
   };
   const jobs = Math.max(1, Math.min(opts.jobs ?? 1, Math.floor(files.length / PARALLEL_MIN_FILES)));
   if (jobs > 1) await (await import('./classify-threads.js')).classifyInThreads(files, opts, jobs, (batch) => classifyFiles(batch, opts.format, opts.explain), emit);
-  else for (const file of files) await emit(classifyFiles([file], opts.format, opts.explain), 1);
+  else if (files.length >= PARALLEL_MIN_FILES) {
+    // one thread classifies; another reads the files ahead (./classify-reader.ts)
+    const ahead = new FileReadAhead(files, readFileReused);
+    try {
+      for (let i = 0; i < files.length; i++) await emit(classifyRead(files[i], await ahead.take(i), opts.format, opts.explain), 1);
+    } finally {
+      await ahead.close();
+    }
+  } else for (const file of files) await emit(classifyFiles([file], opts.format, opts.explain), 1);
   if (opts.format === 'json') pending += first ? ']\n' : '\n]\n';
   if (pending) await write(out, pending);
   progress.end(done);
