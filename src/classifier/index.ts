@@ -49,6 +49,18 @@ const CATEGORY: Partial<Record<Reason, Category>> = {
 
 const HARD_REASONS = new Set<Reason>(['userunknown', 'hostunknown', 'hasmoved', 'notaccept']);
 
+/** The reply-code prefixes of a multi-line reply with this code, one regex per code (at most 200). */
+const REPLY_PREFIX = new Map<string, RegExp>();
+function replyPrefix(code: string): RegExp {
+  let re = REPLY_PREFIX.get(code);
+  if (!re) {
+    // global: String.prototype.replace starts it at 0 and leaves it so, whoever used it last
+    re = new RegExp(`\\s${code}[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s)?`, 'g');
+    REPLY_PREFIX.set(code, re);
+  }
+  return re;
+}
+
 /**
  * The text rules read: the diagnostic with its type when that type is not plain SMTP
  * (`x-unix; 255` says "local mailer"), and with the reply-code prefixes of multi-line replies
@@ -59,8 +71,7 @@ function ruleText(diagnostic: string | null, diagnosticType: string | null = nul
   let t = diagnostic.length > 1500 ? diagnostic.slice(0, 1500) : diagnostic;
   const first = /^\s*([45]\d\d)[ -]/.exec(t);
   if (first) {
-    const again = new RegExp(`\\s${first[1]}[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s)?`, 'g');
-    t = t.slice(0, first[0].length) + t.slice(first[0].length).replace(again, ' ');
+    t = t.slice(0, first[0].length) + t.slice(first[0].length).replace(replyPrefix(first[1]), ' ');
   }
   if (diagnosticType && diagnosticType !== 'smtp') t = `${diagnosticType}; ${t}`;
   return t;

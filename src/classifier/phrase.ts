@@ -54,6 +54,18 @@ function phraseAtoms(text: string): string[] {
   return atoms;
 }
 
+/**
+ * The character a match of the phrase must start with, or null when it can start with any (a
+ * phrase opening with a gap). The first atom after a leading `\\b` is that character, escaped
+ * when special (phraseAtoms).
+ */
+function firstChar(text: string): number | null {
+  const atoms = phraseAtoms(text);
+  const a = atoms[0] === '\\b' ? atoms[1] : atoms[0];
+  if (a === undefined || a.startsWith('.{')) return null;
+  return (a.length === 2 && a[0] === '\\' ? a[1] : a).charCodeAt(0);
+}
+
 /** The regex source of one phrase: escaped literals, bounded gaps, word boundaries at the ends. */
 export function phraseSource(text: string): string {
   return phraseAtoms(text).join('');
@@ -128,6 +140,9 @@ export function compilePhrases(phrases: readonly Phrase[]): PhraseMatcher {
   compiledTables.push(phrases);
   let any: RegExp | null = null;
   let each: RegExp[] | null = null; // built on the first hit: most tables never hit in a run
+  // the character each entry's match starts with (null: any): the entries that cannot start
+  // at the hit are passed over without running their regex
+  let first: (number | null)[] | null = null;
   return {
     phrases,
     test: (normalised) => (any ??= new RegExp(sourceOf(phrases))).test(normalised),
@@ -135,7 +150,11 @@ export function compilePhrases(phrases: readonly Phrase[]): PhraseMatcher {
       const m = (any ??= new RegExp(sourceOf(phrases))).exec(normalised);
       if (!m) return null;
       each ??= phrases.map((ph) => new RegExp(phraseSource(ph.text), 'y'));
+      first ??= phrases.map((ph) => firstChar(ph.text));
+      const at = normalised.charCodeAt(m.index);
       for (let i = 0; i < each.length; i++) {
+        const c = first[i];
+        if (c !== null && c !== at) continue;
         each[i].lastIndex = m.index;
         const e = each[i].exec(normalised);
         if (e) return { phrase: phrases[i], index: i, text: e[0] };

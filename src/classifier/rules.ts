@@ -54,6 +54,8 @@ interface CompiledTable {
 interface CompiledProvider {
   provider: Provider;
   rules: { rule: ProviderRule; matcher: PhraseMatcher | null }[];
+  /** The rules without wordings, in order: all that can answer when the text has no provider wording. */
+  plainRules: { rule: ProviderRule; matcher: PhraseMatcher | null }[];
 }
 
 const compileTables = (ts: readonly ReasonTable[]): CompiledTable[] =>
@@ -62,10 +64,10 @@ const compileTables = (ts: readonly ReasonTable[]): CompiledTable[] =>
 const C_STRONG = compileTables(STRONG);
 const C_WEAK = compileTables(WEAK);
 const C_LAST = compileTables(LAST);
-const C_PROVIDERS: CompiledProvider[] = PROVIDERS.map((provider) => ({
-  provider,
-  rules: provider.rules.map((rule) => ({ rule, matcher: rule.phrases ? compilePhrases(rule.phrases) : null })),
-}));
+const C_PROVIDERS: CompiledProvider[] = PROVIDERS.map((provider) => {
+  const rules = provider.rules.map((rule) => ({ rule, matcher: rule.phrases ? compilePhrases(rule.phrases) : null }));
+  return { provider, rules, plainRules: rules.filter((r) => !r.matcher) };
+});
 
 // Every provider wording in one matcher: most replies carry none, and one pass over the text
 // then spares the per-rule passes (the rules are still walked in order when it hits).
@@ -84,11 +86,12 @@ function statusInRange(status: string, [prefix, lo, hi]: [string, number, number
 
 function matchProviders(inp: DecideInput): RuleMatch | null {
   const anyPhrase = !!inp.text && ANY_PROVIDER_PHRASE.test(inp.text);
-  for (const { provider, rules } of C_PROVIDERS) {
+  for (const { provider, rules, plainRules } of C_PROVIDERS) {
     if (provider.hosts && !hostIs(inp.host, provider.hosts)) continue;
     const code = provider.codes ? matchCode(provider, inp.text) : null;
     if (code) return code;
-    const m = matchProviderRules(provider, rules, inp, anyPhrase);
+    // (most replies carry no provider wording: then only the rules without wordings are walked)
+    const m = matchProviderRules(provider, anyPhrase ? rules : plainRules, inp, anyPhrase);
     if (m) return m;
   }
   return null;

@@ -30,7 +30,7 @@
 //    unfolded (headers.ts); RFC 2047 encoded words and raw UTF-8 decoded (encoded-words.ts);
 //  - a missing closing boundary ends the part at the end of input (multipart.ts);
 //  - message/rfc822, message/global (RFC 6532) and text/rfc822-headers are the returned
-//    original: kept apart (headers + body) so its text never pollutes the report's text;
+//    original: kept apart (its header block) so its text never pollutes the report's text;
 //    message/delivery-status, message/global-delivery-status (RFC 6533) and
 //    message/feedback-report (RFC 5965) bodies are kept as decoded strings (walk.ts).
 // Hostile input: depth and part count are capped (limits.ts), no regex here can backtrack badly.

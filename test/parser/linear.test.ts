@@ -210,6 +210,15 @@ describe('the MIME layer grows linearly', () => {
       return Buffer.from(`Received: from relay.example.net${'\n  by relay.example.net (x) with ESMTP id abc'.repeat(n)}\n` + raw, 'latin1');
     }, parse, 200);
   });
+  it('header lines read in place: a long field name without a colon, long blank-looking lines', async () => {
+    // splitEntity scans each line in the message string (fieldColon, blankLine): a name run
+    // that never reaches a colon, and lines of blanks that end in one printable character
+    await expectLinear(async (n) => {
+      const raw = (await dsnOf('failed')).toString('latin1');
+      const lines = `X-A: 1\n${' '.repeat(n)}x\n${'\t '.repeat(n)}y\n`;
+      return Buffer.from(lines + `${'N'.repeat(n)} \t\n` + raw, 'latin1');
+    }, parse, 2000);
+  });
   it('many encoded words in a Subject', async () => {
     await expectLinear(async (n) => {
       const raw = (await dsnOf('failed')).toString('latin1');

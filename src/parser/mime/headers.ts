@@ -7,20 +7,40 @@ import { endWithoutPadding } from './scan.js';
 import type { Entity, HeaderMap } from './types.js';
 
 /**
- * Where the colon after a field name at the start of `line` is, or -1 when the line is no
- * field. RFC 5322 field name: printable US-ASCII except ':' (we tolerate spaces and tabs before
- * the colon). A scan: the regex /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/ ran on every header line.
+ * Where the colon after a field name starting at `pos` (a line start) is, or -1 when the line,
+ * which ends at `eol`, is no field. RFC 5322 field name: printable US-ASCII except ':' (we
+ * tolerate spaces and tabs before the colon). A scan over the message string itself: no copy of
+ * the line is made for a line that is no field.
  */
-function fieldColon(line: string): number {
-  let i = 0;
-  while (i < line.length && isFieldNameChar(line.charCodeAt(i))) i++;
-  if (i === 0) return -1;
-  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
-  return line.charCodeAt(i) === 58 ? i : -1;
+function fieldColon(s: string, pos: number, eol: number): number {
+  let i = pos;
+  while (i < eol && isFieldNameChar(s.charCodeAt(i))) i++;
+  if (i === pos) return -1;
+  while (i < eol && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  return i < eol && s.charCodeAt(i) === 58 ? i : -1;
 }
 
 function isFieldNameChar(c: number): boolean {
   return c >= 0x21 && c <= 0x7e && c !== 0x3a;
+}
+
+/** Whether s[pos, eol) is empty or spaces and tabs only (the blank line ending a header block). */
+function blankLine(s: string, pos: number, eol: number): boolean {
+  for (let i = pos; i < eol; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/** One field added to the map: name lower-cased, value trimmed and decoded. */
+function addField(headers: HeaderMap, name: string, value: string): void {
+  const n = name.toLowerCase();
+  const v = decodeHeaderValue(value.trim());
+  // `[v]`, not `[]` then push: an empty array grows to 17 slots on its first push
+  const list = headers[n];
+  if (list) list.push(v);
+  else headers[n] = [v];
 }
 
 export function headerValue(h: HeaderMap, name: string): string | null {
@@ -48,40 +68,35 @@ export function splitEntity(s: string, top: boolean): Entity {
     const nl = s.indexOf('\n', pos);
     pos = nl < 0 ? s.length : nl + 1;
   }
+  // the field being read: its name, and its value so far (continuation lines appended)
   let name = '';
   let value = '';
-  const flush = () => {
-    if (!name) return;
-    const n = name.toLowerCase();
-    const v = decodeHeaderValue(value.trim());
-    // `[v]`, not `[]` then push: an empty array grows to 17 slots on its first push
-    const list = headers[n];
-    if (list) list.push(v);
-    else headers[n] = [v];
-    fieldCount++;
-    name = '';
-  };
   while (pos < s.length) {
     let nl = s.indexOf('\n', pos);
     if (nl < 0) nl = s.length;
-    const line = s.slice(pos, nl);
-    if (line === '' || /^[ \t]+$/.test(line)) {
+    if (blankLine(s, pos, nl)) {
       pos = nl + 1;
       break;
     }
-    const c = line.charCodeAt(0);
+    const c = s.charCodeAt(pos);
     if ((c === 32 || c === 9) && name) {
       // folded continuation: RFC 5322 §2.2.3 unfolding removes only the CRLF
-      value += ' ' + line.trim();
+      value += ' ' + s.slice(pos, nl).trim();
     } else {
-      const colon = fieldColon(line);
+      const colon = fieldColon(s, pos, nl);
       if (colon < 0) break; // not a header line: the body starts here (no blank line was sent)
-      flush();
-      name = line.slice(0, endWithoutPadding(line, 0, colon));
-      value = line.slice(colon + 1);
+      if (name) {
+        addField(headers, name, value);
+        fieldCount++;
+      }
+      name = s.slice(pos, endWithoutPadding(s, pos, colon));
+      value = s.slice(colon + 1, nl);
     }
     pos = nl + 1;
   }
-  flush();
+  if (name) {
+    addField(headers, name, value);
+    fieldCount++;
+  }
   return { headers, body: pos < s.length ? s.slice(pos) : '', fieldCount };
 }

@@ -3,7 +3,6 @@
 // cut before it.
 
 import { splitEntity } from './headers.js';
-import { MAX_ORIGINAL_BODY } from './limits.js';
 import { endWithoutPadding } from './scan.js';
 import type { HeaderMap } from './types.js';
 
@@ -24,7 +23,6 @@ export const COPY_MARKER =
 interface InlineOriginal {
   start: number;
   headers: HeaderMap;
-  body: string;
 }
 
 /**
@@ -75,8 +73,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     // NDR's own summary ("To: x / Subject: y / Sent: z", Exchange) is not the original
     if (hasId ? known >= 2 : known >= 3 && hasFrom && hasAddr && !best) {
       const ent = splitEntity(block.join('\n') + '\n\n', false);
-      const bodyStart = j < lines.length ? offsets[j] : text.length;
-      const cand = { start: offsets[i], headers: ent.headers, body: text.slice(bodyStart, bodyStart + MAX_ORIGINAL_BODY) };
+      const cand = { start: offsets[i], headers: ent.headers };
       if (hasId) return cand;
       best ??= cand;
     }

@@ -45,7 +45,7 @@ export function readMail(raw: Buffer): MailView {
     const inline = findInlineOriginal(marker ? text.slice(marker.index) : text);
     if (inline) {
       const base = marker ? marker.index : 0;
-      original = { source: 'inline', headers: inline.headers, body: inline.body };
+      original = { source: 'inline', headers: inline.headers };
       reportText = text.slice(0, marker ? marker.index : base + inline.start);
     } else if (marker) {
       reportText = text.slice(0, marker.index);

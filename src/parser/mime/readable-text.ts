@@ -15,18 +15,20 @@ import type { WalkState } from './walk.js';
  */
 export function readableText(st: WalkState): string {
   const out: string[] = [];
+  // the HTML read only when the rest says nothing: reduced to text then, not before (an HTML
+  // alternative beside a text/plain one is most of some NDRs, and reducing it the costliest
+  // step of reading them)
   const alternatives: string[] = [];
   const attachedHtml: string[] = [];
   for (const p of st.parts) {
     if (p.contentType === 'text/html') {
-      const t = htmlToText(p.text);
-      if (st.htmlAlternatives.has(p)) alternatives.push(t);
-      else if (/^\s*attachment/i.test(headerValue(p.headers, 'content-disposition') ?? '')) attachedHtml.push(t);
-      else out.push(t);
+      if (st.htmlAlternatives.has(p)) alternatives.push(p.text);
+      else if (/^\s*attachment/i.test(headerValue(p.headers, 'content-disposition') ?? '')) attachedHtml.push(p.text);
+      else out.push(htmlToText(p.text));
     } else if (p.contentType === 'text/plain' || p.contentType === 'message/partial' || /^te[sx]t\//.test(p.contentType)) {
       out.push(p.text);
     }
   }
-  if (out.every((t) => !t.trim())) out.push(...alternatives, ...attachedHtml);
+  if (out.every((t) => !t.trim())) for (const html of [...alternatives, ...attachedHtml]) out.push(htmlToText(html));
   return out.join('\n');
 }

@@ -20,8 +20,6 @@ export interface OriginalView {
   /** Where it came from: `message/rfc822`, `message/global`, `text/rfc822-headers`, `inline`. */
   source: string;
   headers: HeaderMap;
-  /** Its decoded body text when one was returned (capped), '' otherwise. */
-  body: string;
   /** The whole returned message (latin1, LF) for message/rfc822 parts, capped at 1 MiB. */
   raw?: string;
 }

@@ -1,7 +1,7 @@
 // The multipart walk: every entity of the message visited once, in document order, each leaf
 // decoded by its type. Quirks handled here, once:
 //  - message/rfc822, message/global (RFC 6532) and text/rfc822-headers are the returned
-//    original: kept apart (headers + body) so its text never pollutes the report's text;
+//    original: kept apart (its header block) so its text never pollutes the report's text;
 //  - message/delivery-status and message/global-delivery-status (RFC 6533; UTF-8, maybe
 //    base64) and message/feedback-report (RFC 5965) bodies are kept as decoded strings.
 // Depth and part count are capped (limits.ts).
@@ -10,7 +10,7 @@ import { latin1ToText } from './charset.js';
 import { parseContentType, type ContentType } from './content-type.js';
 import { unflow } from './flowed.js';
 import { headerValue, splitEntity } from './headers.js';
-import { MAX_DEPTH, MAX_ORIGINAL_BODY, MAX_PARTS } from './limits.js';
+import { MAX_DEPTH, MAX_PARTS } from './limits.js';
 import { splitMultipart } from './multipart.js';
 import { decodeTransfer } from './transfer.js';
 import type { Entity, MimePart, OriginalView } from './types.js';
@@ -58,11 +58,12 @@ export function walk(ent: Entity, depth: number, st: WalkState, parentType: stri
   if (ORIGINAL_TYPES.has(ct.type)) {
     const raw = decodeTransfer(ent.body, cte);
     if (st.original === null) {
+      // its header block only: what a report says about the returned message is in its
+      // headers (Message-ID, From, To ...); its body is not decoded (no one reads it)
       const inner = splitEntity(raw, false);
       st.original = {
         source: ct.type === 'message/rfc822-headers' ? 'text/rfc822-headers' : ct.type.replace('message/global-headers', 'text/rfc822-headers'),
         headers: inner.headers,
-        body: latin1ToText(inner.body.slice(0, MAX_ORIGINAL_BODY), 'utf-8', st.warnings),
       };
       if (ct.type !== 'text/rfc822-headers' && ct.type !== 'message/rfc822-headers') st.original.raw = raw.slice(0, 1024 * 1024);
     }
