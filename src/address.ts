@@ -25,7 +25,20 @@ import { domainToASCII } from 'node:url';
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 const PLAIN_DOMAIN = /^[a-z0-9.-]*$/;
 /** RFC 5321 Dot-string, with RFC 6531's non-ASCII characters: atoms joined by single dots. */
-const DOT_STRING = /^[a-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+)*$/;
+const DOT_STRING = /^[a-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uffff-]+)*$/i;
+
+/**
+ * `"john.smith"@x` as john.smith@x: an address whose quoted local part is a Dot-string (RFC 5321
+ * §4.1.2, the same mailbox either way), unquoted; any other address as given. The one rule for
+ * it: the canonical spelling below and the report parser (../parser/smtp-text.ts) both use it.
+ */
+export function unquoteDotString(address: string): string {
+  if (address.charCodeAt(0) !== 34) return address;
+  const close = address.lastIndexOf('"@');
+  if (close < 2) return address;
+  const local = address.slice(1, close);
+  return DOT_STRING.test(local) ? local + address.slice(close + 1) : address;
+}
 
 /** A domain in its ASCII (A-label) form, lower case; kept lower-cased as given when IDNA refuses it. */
 export function canonicalDomain(domain: string): string {
@@ -37,16 +50,14 @@ export function canonicalDomain(domain: string): string {
 }
 
 /** The canonical spelling of an address (see above). Does not trim: callers decide what white space means. */
-export function canonicalAddress(address: string): string {
+export function canonicalAddress(given: string): string {
+  const address = unquoteDotString(given);
   const at = address.lastIndexOf('@');
   if (at < 0) return localPart(address);
   return `${localPart(address.slice(0, at))}@${canonicalDomain(address.slice(at + 1))}`;
 }
 
 function localPart(local: string): string {
-  let lower = local.toLowerCase();
-  if (lower.length > 2 && lower.charCodeAt(0) === 34 && lower.charCodeAt(lower.length - 1) === 34 && DOT_STRING.test(lower.slice(1, -1))) {
-    lower = lower.slice(1, -1);
-  }
+  const lower = local.toLowerCase();
   return PLAIN_ASCII.test(lower) ? lower : lower.normalize('NFC');
 }

@@ -1,6 +1,7 @@
 // Shared helpers for reading SMTP reply text and addresses out of NDR prose. Family detectors
 // (Exim, qmail, Exchange, ...) reuse these so status/reply-code extraction behaves the same
 // everywhere. All functions are pure and linear-time on their input.
+import { unquoteDotString } from '../address.js';
 
 /**
  * RFC 3463 enhanced status code: class.subject.detail, class 2/4/5, subject 0-999, detail 0-999.
@@ -186,13 +187,9 @@ function quotedAddress(s: string): string | null {
   const rest = stripEnds(s.slice(e), new Set(), TRAILING_PUNCT).trim();
   if (rest !== '') return null;
   const address = stripEnds(s.slice(0, e), new Set(), new Set([46, 58])); // a sentence's final '.' or ':'
-  // `"john.smith"@x` is john.smith@x (RFC 5321 §4.1.2: a local part that can be a Dot-string
-  // is the same mailbox written either way): one spelling, as suppressions are keyed by it
-  const local = s.slice(1, i);
-  return DOT_STRING.test(local) ? local + address.slice(i + 1) : address;
+  // `"john.smith"@x` is john.smith@x: one spelling, as suppressions are keyed by it
+  return unquoteDotString(address);
 }
-
-const DOT_STRING = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 
 const LOCAL_CHARS = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".split('').map((c) => c.charCodeAt(0)));
 
@@ -245,7 +242,7 @@ export function findAddressSpans(text: string): AddressSpan[] {
     if (s === at) continue;
     while (TOKEN_PUNCT.has(text.charCodeAt(e - 1))) e--;
     const token = text.slice(s, e).toLowerCase();
-    out.push({ address: text.charCodeAt(s) === 34 ? unquoteDotString(token) : token, start: s, end: e });
+    out.push({ address: unquoteDotString(token), start: s, end: e });
   }
   return out;
 }
@@ -270,12 +267,6 @@ function quotedLocalStart(text: string, at: number, from: number): number {
   return -1;
 }
 
-/** `"john.smith"@x` is john.smith@x (see quotedAddress); any other quoted local part keeps its quotes. */
-function unquoteDotString(address: string): string {
-  const close = address.lastIndexOf('"@');
-  const local = address.slice(1, close);
-  return DOT_STRING.test(local) ? local + address.slice(close + 1) : address;
-}
 
 /** Email-address-looking tokens in `text`, lower-cased, deduplicated, in order (see findAddressSpans). */
 export function findAddresses(text: string): string[] {

@@ -177,6 +177,8 @@ describe('a quoted local part in the text of a report (RFC 5321 §4.1.2)', () =>
     const spans = (t: string) => findAddressSpans(t).map((s) => s.address);
     expect(spans('Delivery to "John Smith"@Example.org failed: 550 user unknown')).toEqual(['"john smith"@example.org']);
     expect(spans('delivery to "john.smith"@example.org.')).toEqual(['john.smith@example.org']);
+    // the same rule as the canonical spelling (src/address.ts), non-ASCII atoms included
+    expect(spans('delivery to "jürgen.weiß"@example.org')).toEqual(['jürgen.weiß@example.org']);
     expect(spans('to john smith"@example.org failed')).toEqual([]);
     expect(spans('x"y"@example.org and ""@example.org')).toEqual([]);
     expect(spans('an "escaped \\" quote"@example.org')).toEqual(['"escaped \\" quote"@example.org']);
