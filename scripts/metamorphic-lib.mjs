@@ -1442,8 +1442,18 @@ function htmlAlternative(plain, text, seed) {
   return alt;
 }
 
+/**
+ * Reports that write one reply for the whole message as every recipient's (nullmailer-dsn:
+ * nullmailer-send gives the message up at the first refused RCPT, nullmailer-send(8)). There
+ * one more recipient is not "one more that failed the same way": a reply refusing one mailbox
+ * and naming none of them can no longer be laid on either (src/classifier `sharedReply`), so a
+ * copied recipient or a mailbox reply swapped into a frame of several changes the meaning.
+ */
+const SHARED_REPLY_FRAME = /^This is the nullmailer delivery system\./m;
+
 /** The clone-recipient mutation (see MUTATIONS). */
 function cloneRecipient(ctx, given = null) {
+  if (SHARED_REPLY_FRAME.test(ctx.text)) return null;
   const root = parseEntity(ctx.text);
   // the address copied: the given one (a recipient of the answer), else the DSN's first one
   let src = given;
@@ -1921,6 +1931,7 @@ export function runReplySwaps({ sources, classify, pool, perRecipient = 4, seed 
     const raw = readFileSync(src.file);
     const base = classify(src.name, raw);
     const seen = new Set();
+    const shared = SHARED_REPLY_FRAME.test(raw.toString('latin1')) && new Set(base.map((o) => o.recipient).filter(Boolean)).size > 1;
     for (const rec of base) {
       if (!rec.recipient || seen.has(rec.diagnosticCode)) continue;
       seen.add(rec.diagnosticCode);
@@ -1930,7 +1941,7 @@ export function runReplySwaps({ sources, classify, pool, perRecipient = 4, seed 
       const old = remoteReplyOf(rec);
       if (!old) continue;
       const n0 = neutral(old, rec.recipient);
-      if (!n0 || n0.reason !== rec.reason || n0.hardbounce !== rec.hardbounce) {
+      if (shared || !n0 || n0.reason !== rec.reason || n0.hardbounce !== rec.hardbounce) {
         opaque++;
         continue;
       }

@@ -37,6 +37,12 @@ export interface RecipientReport {
    * the report carries one. Optional: absent or null when there is none.
    */
   vendorCategory?: string | null;
+  /**
+   * True when the report wrote one reply for the whole message as every recipient's (nullmailer
+   * gives up a message at its first refused RCPT) and that reply names none of them: which
+   * recipient it answered is not known. Optional: absent when the reply is the recipient's own.
+   */
+  sharedReply?: boolean;
 }
 
 /** RFC 5965 feedback report fields. */

@@ -195,6 +195,21 @@ function withoutRecipient(text: string, r: RecipientReport): string {
  */
 const LOCAL_PROGRAM = /\bcommand died with status \d|\bcommand output: |\bchild process of \S{1,64} transport returned \d|\bpipe to \||\bunknown mailer error \d/;
 
+/** Reasons that speak of one mailbox: a reply saying one of them answered one recipient only. */
+const MAILBOX_REASONS = new Set<Reason>(['userunknown', 'hasmoved', 'mailboxfull', 'suspend']);
+/** Reasons that speak of the recipient's whole domain. */
+const DOMAIN_REASONS = new Set<Reason>(['hostunknown', 'notaccept']);
+
+/** Can a shared reply giving this reason not be laid on every recipient of the report? */
+function unattributable(report: ParsedReport, reason: Reason): boolean {
+  const addresses = new Set(report.recipients.map((x) => x.finalRecipient));
+  if (addresses.size < 2) return false;
+  if (MAILBOX_REASONS.has(reason)) return true;
+  if (!DOMAIN_REASONS.has(reason)) return false;
+  const domains = new Set([...addresses].map((a) => a.slice(a.lastIndexOf('@') + 1)));
+  return domains.size > 1;
+}
+
 /** Classifies one recipient of a report. */
 export function classifyRecipient(report: ParsedReport, r: RecipientReport): Verdict {
   const none = (reason: Reason, rule: string, field: string, text: string): Verdict =>
@@ -253,6 +268,18 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     rule += '+temporary';
   }
 
+  // One reply written as every recipient's that names none of them (nullmailer: the first
+  // refused RCPT ends the whole message, `sharedReply`): a refusal of one mailbox answered one
+  // of them, and the report does not say which. Read as each one's it would suppress addresses
+  // that did not fail (issue #13, harm 1), so none of them is taken to have failed for its own
+  // sake: the reason stays undecided and the failure not final (soft), for the next message to
+  // that address to tell. A refusal of a whole domain is every recipient's when they share it.
+  const unattributed = r.sharedReply === true && unattributable(report, reason);
+  if (unattributed) {
+    reason = 'onhold';
+    rule += '+unattributed';
+  }
+
   const failCls = failureClass(r, reason);
   let status = r.status;
   let statusDerived = false;
@@ -268,6 +295,8 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
   else if (permanent) type = 'hard';
   else if (r.action === 'failed') type = 'soft';
   else type = 'pending';
+
+  if (unattributed && type === 'hard') type = 'soft';
 
   const hardbounce = r.action !== 'delayed' && HARD_REASONS.has(reason) && (reason !== 'notaccept' || permanent);
   const category: Category = CATEGORY[reason] ?? (type === 'hard' ? 'other' : 'temporary');

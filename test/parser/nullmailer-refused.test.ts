@@ -13,6 +13,7 @@ const verdicts = (name: string) => {
   expect(report.detector).toBe('nullmailer');
   return classify(report).map((v) => [v.recipient, v.reason, v.hardbounce]);
 };
+const RECIPIENTS = ['ava.stone@example.com', 'liam.khan@example.net', 'mia.larsen@example.org'];
 
 describe('nullmailer: one reply written for every recipient', () => {
   it('a reply naming the refused recipient (Postfix wording) gives that recipient only', () => {
@@ -27,5 +28,41 @@ describe('nullmailer: one reply written for every recipient', () => {
     const v = verdicts('data-refused.eml');
     expect(v.map((x) => x[0])).toEqual(['ava.stone@example.com', 'liam.khan@example.net', 'mia.larsen@example.org']);
     for (const x of v) expect(x.slice(1)).toEqual(['spamdetected', false]);
+  });
+
+  it('a refusal of one mailbox that names nobody is laid on no one: undecided, soft, never a hard bounce', () => {
+    for (const name of ['rcpt-unnamed-unknown.eml', 'rcpt-unnamed-full.eml']) {
+      const raw = readFileSync(new URL(`../../fixtures/nullmailer/${name}`, import.meta.url));
+      const report = parseMessageSync(raw);
+      expect(report.recipients.every((r) => r.sharedReply === true)).toBe(true);
+      const v = classify(report);
+      expect(v.map((x) => x.recipient)).toEqual(RECIPIENTS);
+      for (const x of v) {
+        expect([x.reason, x.hardbounce, x.type, x.category]).toEqual(['onhold', false, 'soft', 'temporary']);
+        expect(x.rule).toMatch(/\+unattributed$/);
+      }
+    }
+  });
+
+  it('the same reply with one recipient is that recipient\'s own: a hard unknown user', () => {
+    const raw = readFileSync(new URL('../../fixtures/nullmailer/rcpt-unnamed-unknown.eml', import.meta.url));
+    const report = parseMessageSync(raw);
+    report.recipients = report.recipients.slice(0, 1);
+    const [v] = classify(report);
+    expect([v.recipient, v.reason, v.hardbounce, v.type]).toEqual([RECIPIENTS[0], 'userunknown', true, 'hard']);
+  });
+
+  it('a refusal of a whole domain holds for every recipient when they share it, for none when not', () => {
+    const raw = readFileSync(new URL('../../fixtures/nullmailer/rcpt-unnamed-unknown.eml', import.meta.url));
+    const report = parseMessageSync(raw);
+    for (const r of report.recipients) r.diagnosticCode = 'SMTP; 550 5.1.2 Host unknown';
+    for (const r of report.recipients) r.status = '5.1.2';
+    expect(classify(report).map((x) => x.reason)).toEqual(['onhold', 'onhold', 'onhold']);
+    for (const r of report.recipients) r.finalRecipient = r.finalRecipient.replace(/@.*/, '@example.com');
+    expect(classify(report).map((x) => [x.reason, x.hardbounce])).toEqual([
+      ['hostunknown', true],
+      ['hostunknown', true],
+      ['hostunknown', true],
+    ]);
   });
 });

@@ -34,14 +34,17 @@ export function detectNullmailer(view: MailView): DetectorResult | null {
  * Sendmail's "<addr>... User unknown"), it answered the named ones: the others were never
  * refused, and recording them would suppress addresses that did not fail (issue #13, harm 1).
  * A shared reply that names none of them (a refusal after DATA, "550 5.1.1 The email account
- * ... does not exist") cannot be attributed: every recipient keeps it, as the report says.
+ * ... does not exist") cannot be attributed: every recipient keeps it, as the report says, marked
+ * `sharedReply` so that the classifier does not read one mailbox's refusal as every one's.
  * fixtures/nullmailer (real nullmailer-dsn output), test/parser/nullmailer-refused.test.ts.
  */
-function refusedOnly<R extends { finalRecipient: string; diagnosticCode: string | null }>(recipients: R[]): R[] {
+function refusedOnly<R extends { finalRecipient: string; diagnosticCode: string | null; sharedReply?: boolean }>(recipients: R[]): R[] {
   if (recipients.length < 2) return recipients;
   const diag = recipients[0].diagnosticCode;
   if (!diag || recipients.some((r) => r.diagnosticCode !== diag)) return recipients;
   const named = new Set(findAddresses(diag));
   const kept = recipients.filter((r) => named.has(r.finalRecipient.toLowerCase()));
-  return kept.length > 0 ? kept : recipients;
+  if (kept.length > 0) return kept;
+  for (const r of recipients) r.sharedReply = true;
+  return recipients;
 }
