@@ -1499,6 +1499,9 @@ function cloneRecipient(ctx, given = null) {
   // a human-readable part this copier cannot write faithfully (HTML, flowed text) that names the
   // address: the report would name the new address in its DSN only
   if (reportLeaves(root).some((e) => (e.type === 'text/html' || /flowed/i.test(e.params.format ?? '')) && (leafText(e) ?? '').toLowerCase().includes(src))) return null;
+  // nor a text part that is a JSON document (an Amazon SNS notification mailed as it is): a line
+  // copied into it would make it no JSON at all, not a report on one more recipient
+  if (reportLeaves(root).some((e) => e.type === 'text/plain' && /^\s*\{/.test(leafText(e) ?? '') && (leafText(e) ?? '').toLowerCase().includes(src))) return null;
   let inText = false;
   // the human-readable part: each line naming the address (with the more indented lines after
   // it) copied for the clone
