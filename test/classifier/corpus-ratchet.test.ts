@@ -115,8 +115,9 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
     const senders = ['exim', 'opensmtpd', 'postfix', 'sendmail'];
     // (Round 10: <sender>-to-filters, the filters in front of the receiving Postfix, and
     // <sender>-to-opensmtpd, -to-courier, the real receiving OpenSMTPD and Courier)
-    const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
-    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
+    // (Round 11: <sender>-to-filters2, greylisting and the other SPF results; <sender>-to-opensmtpd-virtual)
+    const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier', 'filters2', 'opensmtpd-virtual'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
+    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'courier-to-courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
     // every file has its expected rows, every expected row its file
