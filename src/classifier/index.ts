@@ -210,6 +210,28 @@ function unattributable(report: ParsedReport, reason: Reason): boolean {
   return domains.size > 1;
 }
 
+/**
+ * Exim writes its expiry note after the last reply a host gave ("451 4.7.1 Try again later:
+ * retry timeout exceeded"). The reply is the cause the server named; the note only says the
+ * retries have ended (as "452 4.3.1 Insufficient system storage: retry timeout exceeded" is a
+ * full system, reasons/index.ts). So when that reply carries an enhanced code, the reply alone
+ * is read first, and it decides when its words or its code name a cause; a reply that names
+ * none (4.3.0, 4.7.0: "try again later") leaves the note to decide: expired (issue #13, round
+ * 11: rspamd's greylisting "451 4.7.1 Try again later", read as the other senders read it).
+ */
+const EXPIRY_NOTE = /(?:^|\s)([45]\d\d)[ -]([45]\.\d{1,3}\.\d{1,3}) ([^]{0,1000}?):? retry timeout exceeded$/;
+
+function beforeExpiryNote(input: DecideInput): RuleMatch | null {
+  const t = input.text.trimEnd();
+  if (!t.endsWith('retry timeout exceeded')) return null;
+  const n = EXPIRY_NOTE.exec(t.slice(-1200));
+  if (!n) return null;
+  const reply = `${n[1]} ${n[2]} ${n[3]}`;
+  const m = decide({ ...input, text: reply, replyCode: Number(n[1]), status: n[2] });
+  // (not the basic reply code's default, nor a refused MAIL FROM: those say less than the note)
+  return m && (m.field === 'diagnosticCode' || m.field === 'status') ? m : null;
+}
+
 /** Classifies one recipient of a report. */
 export function classifyRecipient(report: ParsedReport, r: RecipientReport): Verdict {
   const none = (reason: Reason, rule: string, field: string, text: string): Verdict =>
@@ -233,7 +255,7 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     vendorCategory: r.vendorCategory ?? null,
   };
   const inner = innerReply(text);
-  const m: RuleMatch | null = (inner && decide({ ...input, ...inner })) || decide(input);
+  const m: RuleMatch | null = beforeExpiryNote(input) ?? ((inner && decide({ ...input, ...inner })) || decide(input));
   let reason: Reason;
   let rule: string;
   let matched: Verdict['matched'];

@@ -50,7 +50,11 @@ export const STATUS_REGISTRY: readonly StatusEntry[] = [
   s('2.1', 'Mailbox disabled, not accepting messages', `${R3463} §3.3`, 'suspend'),
   s('2.2', 'Mailbox full', `${R3463} §3.3`, 'mailboxfull'),
   s('2.3', 'Message length exceeds administrative limit', `${R3463} §3.3`, 'emailtoolarge'),
-  s('2.4', 'Mailing list expansion problem', `${R3463} §3.3`, 'filtered', 'the list (a recipient-side mailbox) refused to expand it'),
+  // (issue #13, round 11) was filtered ("the list refused to expand it"); the registered text
+  // says the list "was unable to be expanded" (an error, "permanent or persistent transient"),
+  // not a refusal. OpenSMTPD sends it for an address its virtual table cannot expand ("524
+  // 5.2.4 Mailing list expansion problem"), Sympa for its internal server error
+  s('2.4', 'Mailing list expansion problem', `${R3463} §3.3`, 'systemerror', 'the receiving system could not expand the list or alias: an error on its side, not a refusal of the message'),
   s('3.0', 'Other or undefined mail system status', `${R3463} §3.4`, 'systemerror'),
   s('3.1', 'Mail system full', `${R3463} §3.4`, 'systemfull'),
   s('3.2', 'System not accepting network messages', `${R3463} §3.4`, 'notaccept'),

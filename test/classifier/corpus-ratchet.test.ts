@@ -83,6 +83,12 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // exceeds administrative limit" as onhold (1); two rules (Courier submit(8)'s "User unknown";
 // RFC 3463 X.2.3's title with the lengths between the words): 36/36. Whole corpus after the
 // merge 99.70 % (1661/1666), reason 99.94 %: the floors below.
+// Round 11 (gen6): rspamd's greylisting, policyd-spf's SoftFail / PermError / TempError,
+// OpenSMTPD's virtual-user table and its expiry report, Courier to Courier: 115 rows, 84 right at
+// first (OpenSMTPD's "524 5.2.4 Mailing list expansion problem" read as filtered, 28; Exim's
+// "451 4.7.1 Try again later: retry timeout exceeded" as expired, 3); after X.2.4 as systemerror
+// and the reply before Exim's expiry note, 115/115: 99.72 % (1776/1781), the 5 older misses.
+// Public dev and validation unchanged. Floors left as they are.
 const GENERATED = { all: 99.6, recipient: 100, reason: 99.8, hardbounce: 100 };
 const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
 const GENERATED_MIN_FILES = 1200;
@@ -115,8 +121,9 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
     const senders = ['exim', 'opensmtpd', 'postfix', 'sendmail'];
     // (Round 10: <sender>-to-filters, the filters in front of the receiving Postfix, and
     // <sender>-to-opensmtpd, -to-courier, the real receiving OpenSMTPD and Courier)
-    const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
-    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
+    // (Round 11: <sender>-to-filters2, greylisting and the other SPF results; <sender>-to-opensmtpd-virtual)
+    const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier', 'filters2', 'opensmtpd-virtual'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
+    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'courier-to-courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
     // every file has its expected rows, every expected row its file

@@ -357,3 +357,34 @@ describe('round 2 of issue 13: the generated corpus families', () => {
     expect(one({ status: '5.7.1', diagnosticCode: '554 5.7.1 Your IP address has been blocked AUP#I-1220' })).toMatchObject({ reason: 'blocked' });
   });
 });
+
+describe('round 11 of issue 13: deferrals, the other SPF results, a virtual table', () => {
+  const one = (fields: Partial<RecipientReport>, extra: Partial<ParsedReport> = {}) => classify({ ...report([recipient(fields)]), ...extra })[0];
+  it('X.2.4, a list or alias the receiver could not expand, is an error on its side (systemerror), not a refusal', () => {
+    expect(reasonOfStatus('5.2.4')).toEqual({ reason: 'systemerror', id: 'status.x.2.4' });
+    // OpenSMTPD's reply for an address its virtual table has no entry for
+    const v = one({ status: '5.2.4', command: 'RCPT', diagnosticCode: '524 5.2.4 Mailing list expansion problem: <a@virtual.example.net>' });
+    expect(v).toMatchObject({ reason: 'systemerror', hardbounce: false });
+    // a transient one is never hard either
+    expect(one({ action: 'delayed', status: '4.2.4', diagnosticCode: '450 4.2.4 Mailing list expansion problem' })).toMatchObject({ reason: 'systemerror', hardbounce: false });
+  });
+  it('policyd-spf\'s SoftFail, PermError and TempError replies are authentication failures, never hard', () => {
+    const url = 'Please see http://www.openspf.net/Why?s=mfrom;id=b@softfail.example.org;ip=192.0.2.1;r=a.example.net';
+    expect(one({ status: '5.7.23', diagnosticCode: `550 5.7.23 <a@a.example.net>: Recipient address rejected: Message rejected due to: domain owner discourages use of this host. ${url}` })).toMatchObject({ reason: 'authfailure', hardbounce: false });
+    expect(one({ status: '5.7.24', diagnosticCode: `550 5.7.24 <a@a.example.net>: Recipient address rejected: Message rejected due to: SPF Permanent Error: Unknown mechanism found: inlcude:_spf.example.org. ${url}` })).toMatchObject({ reason: 'authfailure', hardbounce: false });
+    expect(one({ action: 'delayed', status: '4.7.24', diagnosticCode: `450 4.7.24 <a@a.example.net>: Recipient address rejected: Message deferred due to: SPF Temporary Error: DNS Timeout. ${url}` })).toMatchObject({ reason: 'authfailure', hardbounce: false });
+    // Exim's delay notice keeps only the first words of the reply: the code alone decides
+    expect(one({ action: 'delayed', status: '4.7.24', diagnosticCode: '450 4.7.24 <a@a.example.net>: R' })).toMatchObject({ reason: 'authfailure' });
+  });
+  it('Exim\'s expiry note after a reply with an enhanced code: the reply decides when it names a cause', () => {
+    // rspamd's greylisting, given up on by Exim: 4.7.1 (X.7.1) is the cause, as Postfix's report of the same reply reads
+    expect(one({ status: '5.0.0', replyCode: 451, diagnosticCode: '451 4.7.1 Try again later: retry timeout exceeded' })).toMatchObject({ reason: 'blocked', hardbounce: false });
+    expect(one({ status: '5.0.0', replyCode: 450, diagnosticCode: '450 4.7.24 <a@a.example.net>: Recipient address rejected: Message deferred due to: SPF Temporary Error: DNS Timeout: retry timeout exceeded' })).toMatchObject({ reason: 'authfailure' });
+    // a reply that names no cause (4.3.0, 4.7.0 "try again later") leaves the note to decide
+    expect(one({ status: '5.0.0', replyCode: 451, diagnosticCode: '451 4.3.0 Please try again later: retry timeout exceeded' })).toMatchObject({ reason: 'expired', hardbounce: false });
+    expect(one({ status: '5.0.0', replyCode: 421, diagnosticCode: '421 4.7.0 Try again later, closing connection: retry timeout exceeded' })).toMatchObject({ reason: 'expired' });
+    // without an enhanced code the basic reply code does not outweigh the note
+    expect(one({ status: '5.0.0', replyCode: 451, diagnosticCode: '451 Try again later: retry timeout exceeded' })).toMatchObject({ reason: 'expired' });
+    expect(one({ status: '5.0.0', diagnosticCode: 'host 192.0.2.3 [192.0.2.3]: retry timeout exceeded' })).toMatchObject({ reason: 'expired' });
+  });
+});
