@@ -2000,6 +2000,9 @@ export function runClones({ sources, classify, perMessage = 2, seed = 'c1' }) {
   for (const src of sources) {
     const raw = readFileSync(src.file);
     const base = classify(src.name, raw);
+    // DragonFly Mail Agent writes one bounce per failed recipient (dma's bounce() is given one
+    // queue item): a second recipient in its text is a shape dma never writes
+    if (base.some((r) => r.detector === 'dragonfly')) continue;
     const failed = base.filter((r) => r.recipient && (r.kind === 'bounce' || r.kind === 'delay') && /^[a-z0-9._%+=-]+@[a-z0-9.-]+\.[a-z]{2,}$/.test(r.recipient));
     for (const rec of failed.slice(0, perMessage)) {
       const res = cloneRecipient({ text: toLf(raw), eol: lineEndOf(raw), seed: `${seed}:${src.name}:${rec.recipient}` }, rec.recipient);
