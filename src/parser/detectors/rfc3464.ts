@@ -66,9 +66,12 @@ export function parseDsnFields(text: string): DsnFields {
   let cur: DsnBlock | null = null;
   let lastName = '';
   let lastRaw = '';
+  /** The code of a Diagnostic-Code's reply whose last line so far was "<code>-" (more follow). */
+  let openReply: string | null = null;
   const flush = () => {
     if (cur && lastName) cur.set(lastName, parseField(lastName, lastRaw));
     lastName = '';
+    openReply = null;
   };
   const lines = text.split('\n');
   for (const line of lines) {
@@ -87,7 +90,18 @@ export function parseDsnFields(text: string): DsnFields {
       }
     }
     const m = FIELD.exec(line.trim());
-    if (!m) continue; // prose inside the part: ignore
+    if (!m) {
+      // An SMTP reply of several lines written into Diagnostic-Code without folding (nullmailer
+      // does): "550-5.7.1 ..." then "550-5.7.1 ..." up to "550 5.7.1 ..." at the left margin.
+      // RFC 5321 §4.2.1: every line but the last is "<code>-", the last "<code> ", all with the
+      // same code; such a line continues the reply, anything else is prose and is ignored.
+      const next: RegExpExecArray | null = openReply ? /^([2-5]\d\d)([- ])/.exec(line) : null;
+      if (next && next[1] === openReply) {
+        lastRaw += ' ' + line.trim();
+        openReply = next[2] === '-' ? openReply : null;
+      }
+      continue;
+    }
     flush();
     const name = m[1].toLowerCase();
     cur ??= new Map();
@@ -98,6 +112,7 @@ export function parseDsnFields(text: string): DsnFields {
     }
     lastName = name;
     lastRaw = m[2];
+    openReply = name === 'diagnostic-code' ? (/^(?:[\w-]+[ \t]*;[ \t]*)?([2-5]\d\d)-/.exec(m[2])?.[1] ?? null) : null;
   }
   flush();
   if (cur && (cur as DsnBlock).size) blocks.push(cur);
