@@ -7,7 +7,7 @@
 //   	<kijitora@example.com>
 //
 // and whose message/delivery-status part carries, per recipient, the reply the smtp module
-// got (`Diagnostic-Code: SMTP; 550 ...`, only the reply's first line) and a Status taken from
+// got (`Diagnostic-Code: SMTP; 550 ...`, a multi-line reply's lines unfolded) and a Status taken from
 // the reply (5.0.0 when it has no enhanced code). The SMTP command the reply answered is
 // never stated: the classifier must not read "not at RCPT" into its silence (PHASE_NOT_REPORTED
 // in ../../classifier/index.ts). The fields themselves are read by the RFC 3464 detector.
@@ -21,7 +21,8 @@ const INTRO = /^This is the nullmailer delivery system\./m;
 export function detectNullmailer(view: MailView): DetectorResult | null {
   const head = view.reportText.length > 4000 ? view.reportText.slice(0, 4000) : view.reportText;
   if (!INTRO.test(head)) return null;
-  const result = detectRfc3464(view);
+  // (nullmailer-dsn writes the smtp module's multi-line reply as it came, without folding)
+  const result = detectRfc3464(view, { unfoldedReplies: true });
   if (result) result.recipients = refusedOnly(result.recipients);
   return result;
 }
