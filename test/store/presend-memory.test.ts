@@ -60,11 +60,16 @@ const ADDRESSES = Array.from({ length: 40 }, (_, i) => `user${i}@example.org`);
 
 // With the WAL index header's shortcut (presend-memory.ts WAL_HEADER_BYTES) and without it:
 // the mark read in a read transaction on every check.
-describe.each([true, false])('pre-send memory (WAL header shortcut %s)', (shm) => {
+// The first build in a worker thread (presend-worker.ts) with the shortcut, in slices on the
+// store's own thread without it.
+describe.each([
+  [true, true],
+  [false, false],
+])('pre-send memory (WAL header shortcut %s, build in a worker %s)', (shm, worker) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'presend-memory-'));
     ref = openSqlite({ dataDir: dir }, { presendMemory: false });
-    mem = openSqlite({ dataDir: dir }, { presendMemory: { sliceRows: 7, shm } });
+    mem = openSqlite({ dataDir: dir }, { presendMemory: { sliceRows: 7, shm, worker } });
     for (const id of ['acme', 'beta']) await ref.accounts.insert({ id, name: null, tier: 'professional', profile: 'default', contactEmail: null }, T);
     for (let i = 0; i < 40; i += 3) await ref.suppressions.add('acme', ADDRESSES[i]!, 'hard_bounce', `delivery:${i}`, T + i);
     for (let i = 0; i < 40; i += 5) await ref.suppressions.add('acme', ADDRESSES[i]!, 'unsubscribe', null, T + i);
@@ -89,6 +94,9 @@ describe.each([true, false])('pre-send memory (WAL header shortcut %s)', (shm) =
       }
     }
     const after = mem.presend!.counts;
+    // The first build ran in a worker thread (presend-worker.ts), or in slices on this one.
+    expect(after.workerBuilds).toBe(worker ? 1 : 0);
+    expect(after.rebuilds).toBe(1);
     // Most addresses are not suppressed for a given account: those come from memory.
     expect(after.memory - before.memory).toBeGreaterThan(200);
     expect(after.statement - before.statement).toBeGreaterThan(50);

@@ -38,11 +38,19 @@ export class BloomFilter {
   private readonly h = new Uint32Array(2);
 
   /** A filter of at least `minBits` bits (rounded up to a power of two, at least 32), k probes. */
-  constructor(minBits: number, readonly k = 7) {
+  constructor(minBits: number, readonly k = 7, given?: Uint32Array) {
     let m = 32;
     while (m < minBits && m < 2 ** 31) m *= 2;
-    this.bits = new Uint32Array(m / 32);
+    if (given && given.length * 32 !== m) throw new Error(`a Bloom filter of ${given.length * 32} bits is not a power of two`);
+    this.bits = given ?? new Uint32Array(m / 32);
     this.mask = m - 1;
+  }
+
+  /** The filter whose bits another thread filled (./presend-worker.ts; taken, not copied), with its count of keys. */
+  static of(bits: Uint32Array, added: number, k = 7): BloomFilter {
+    const f = new BloomFilter(bits.length * 32, k, bits);
+    f.added = added;
+    return f;
   }
 
   /** Bits in the filter. */

@@ -21,13 +21,15 @@
 // An account that is suspended or under review is always answered by the statement: the
 // policy row's updated_at (the review's "since") changes without a trigger.
 import { openSync, readSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { GLOBAL_ACCOUNT, type ChannelState } from '../../domain/index.js';
 import type * as C from '../contract.js';
+import { threadUrl } from '../../pipeline/thread-url.js';
 import { BloomFilter } from './bloom.js';
 
 /** presend_changes' row (migration 30). */
-type Mark = [generation: number, accounts: number, high: number, reused: number, deleted: number];
+export type Mark = [generation: number, accounts: number, high: number, reused: number, deleted: number];
 
 const sameMark = (a: Mark, b: Mark) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3] && a[4] === b[4];
 /** Every column but the generation only grows: one that went back is another copy of the database. */
@@ -95,6 +97,22 @@ export interface PresendMemoryOptions {
   bits?: number;
   /** Rows a slice (tests make several slices from few rows). */
   sliceRows?: number;
+  /**
+   * A build from nothing (the first, and after a restore or a reused id) runs in a worker
+   * thread on a read-only connection of its own (./presend-worker.ts), so the thread that
+   * answers checks does not spend the build's CPU (7 s at 5 M suppressions) in slices between
+   * requests; catching up on new rows stays here. Default true; file databases only. If the
+   * worker cannot run, the build runs here in slices as before.
+   */
+  worker?: boolean;
+}
+
+/** What a build read: the memory at one mark, as a worker hands it over (structured clone). */
+export interface PresendSnapshot {
+  mark: Mark;
+  bits: Uint32Array;
+  added: number;
+  accounts: Accounts;
 }
 
 type PolicyRow = C.PreSendRead['state'];
@@ -107,7 +125,7 @@ const CLEAN_STATE: PolicyRow = {
 const clean = (s: PolicyRow) => s.marketing === 'ok' && s.oneToOne === 'ok' && (s.review === 'none' || s.review === 'approved');
 
 /** What the accounts part answers, read whole. */
-interface Accounts {
+export interface Accounts {
   exists: Set<string>;
   policy: Map<string, PolicyRow>;
   /** account + '\n' + campaign -> cancelled_at */
@@ -138,8 +156,13 @@ export class PresendMemory {
   /** A catch-up is scheduled or running. */
   private busy = false;
   private stopped = false;
-  /** Checks answered from memory, and by the statement (readiness, changes, "maybe"). */
-  readonly counts = { memory: 0, statement: 0, rebuilds: 0 };
+  /** Checks answered from memory, and by the statement (readiness, changes, "maybe"); builds from nothing, and of those by a worker. */
+  readonly counts = { memory: 0, statement: 0, rebuilds: 0, workerBuilds: 0 };
+  /** Builds from nothing go to a worker (opts.worker, a file database); false once one failed to run. */
+  private useWorker: boolean;
+  private worker: Worker | null = null;
+  /** This instance is a worker's (snapshotNow): slices run back to back. */
+  private inWorker = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -158,7 +181,11 @@ export class PresendMemory {
     this.fixedBits = opts.bits ?? null;
     this.shm = opts.shm === false ? null : undefined;
     this.sliceRows = opts.sliceRows ?? SLICE_ROWS;
+    this.useWorker = opts.worker !== false && !db.memory && db.name !== '' && db.name !== ':memory:';
+    this.workerOptions = { minBits: opts.minBits, bits: opts.bits, sliceRows: opts.sliceRows };
   }
+
+  private readonly workerOptions: PresendMemoryOptions;
 
   /** True when the memory answers (tests and the bench wait for it). */
   get ready(): boolean {
@@ -245,6 +272,7 @@ export class PresendMemory {
 
   stop(): void {
     this.stopped = true;
+    void this.worker?.terminate();
   }
 
   private schedule(): void {
@@ -261,9 +289,13 @@ export class PresendMemory {
     try {
       for (;;) {
         if (this.stopped) return;
+        if (this.useWorker && !this.build && (await this.read(() => this.needsRebuild()))) {
+          if (await this.buildInWorker()) continue;
+        }
         const done = await this.read(() => this.db.transaction(() => this.slice())());
         if (done) return;
-        await new Promise<void>((r) => setImmediate(r).unref());
+        // (a worker's build has nothing else to let run; an unref'd turn would end its thread)
+        if (!this.inWorker) await new Promise<void>((r) => setImmediate(r).unref());
       }
     } catch {
       // The connection closed, or the database is busy being restored: the statement answers
@@ -272,6 +304,71 @@ export class PresendMemory {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Whether the next slice would build from nothing (a read of the mark). */
+  private needsRebuild(): boolean {
+    const m = this.markStmt.get() as Mark | undefined;
+    return m !== undefined && !this.canContinue(m);
+  }
+
+  /** Whether the memory can be brought to mark `m` by reading the rows added since its own mark. */
+  private canContinue(m: Mark): boolean {
+    const mine = this.mark;
+    return (
+      mine !== null && this.filter !== null && mine[0] === m[0] && mine[3] === m[3] && !wentBack(m, mine) &&
+      (this.fixedBits !== null || this.filter.added * (BITS_PER_KEY / 2) <= this.filter.size)
+    );
+  }
+
+  /**
+   * A build from nothing in a worker thread (./presend-worker.ts: this class on a read-only
+   * connection of its own, slicing as here). Its memory is taken as it comes: it is the
+   * database's state at the worker's mark, whichever connection read it, and the next check
+   * compares that mark with the row as usual (a catch-up here reads what came since). False:
+   * the worker did not deliver (then the build runs here, and no worker is tried again).
+   */
+  private async buildInWorker(): Promise<boolean> {
+    let snapshot: PresendSnapshot | null;
+    try {
+      const worker = new Worker(threadUrl('presend-worker', 'store/sqlite'), { workerData: { file: this.db.name, options: this.workerOptions } });
+      this.worker = worker;
+      // A CLI command that checks once ends when done, as with the slices' unref'd turns.
+      worker.unref();
+      snapshot = await new Promise<PresendSnapshot | null>((resolve) => {
+        worker.once('message', (m: PresendSnapshot | null) => resolve(m));
+        worker.once('error', () => resolve(null));
+        worker.once('exit', () => resolve(null));
+      });
+      void worker.terminate();
+    } catch {
+      snapshot = null;
+    } finally {
+      this.worker = null;
+    }
+    if (this.stopped) return true;
+    if (!snapshot) {
+      this.useWorker = false;
+      return false;
+    }
+    this.filter = BloomFilter.of(snapshot.bits, snapshot.added);
+    this.accounts = snapshot.accounts;
+    this.mark = snapshot.mark;
+    this.verified = null;
+    this.build = null;
+    this.counts.rebuilds++;
+    this.counts.workerBuilds++;
+    return true;
+  }
+
+  /** Builds from nothing here, at once (the worker's side of buildInWorker): the memory at the mark it reached, or null. */
+  async snapshotNow(): Promise<PresendSnapshot | null> {
+    this.useWorker = false;
+    this.inWorker = true;
+    this.busy = true;
+    await this.catchUp();
+    if (!this.mark || !this.filter || !this.accounts) return null;
+    return { mark: this.mark, bits: this.filter.bits, added: this.filter.added, accounts: this.accounts };
   }
 
   /**
@@ -290,10 +387,7 @@ export class PresendMemory {
     if (!this.build || this.build.generation !== generation || this.build.reused !== reused) {
       // From where the memory stands when nothing but new rows came (and the filter is not
       // too full); from nothing otherwise.
-      const incremental =
-        mine !== null && this.filter !== null && mine[0] === generation && mine[3] === reused && !wentBack(m, mine) &&
-        (this.fixedBits !== null || this.filter.added * (BITS_PER_KEY / 2) <= this.filter.size);
-      if (incremental) {
+      if (mine !== null && this.canContinue(m)) {
         this.build = { filter: this.filter!, from: mine[2], generation, reused, full: false };
       } else {
         // Sized for the ids there are (the highest is a bound on the rows); the power of two above leaves room for more.
