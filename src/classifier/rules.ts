@@ -7,7 +7,8 @@
 //   1. PROVIDER   the reporting MTA's own category, fixed product wordings, receiving providers'
 //                 documented replies and codes (./providers). Final.
 //   2. STRONG     reason phrases that name one cause (./reasons STRONG); before them, a local
-//                 delivery agent's X.2.2 (mailbox full, see matchLocalMailboxFull).
+//                 delivery agent's X.2.2 (mailbox full, see matchLocalMailboxFull) and X.1.1
+//                 (EX_NOUSER, no such user: matchLocalUserUnknown).
 //   3. PRECISE    status codes that name one cause (5.1.1, 5.2.2, 5.7.26 ...), a 551 reply that
 //                 gives the forward path (RFC 5321 §3.4), 5.4.1 with "rejected".
 //   4. WEAK       hinting words (./reasons WEAK).
@@ -15,7 +16,8 @@
 //   6. STATUS     the subject and detail of any other registered code (./status.ts).
 //   7. LAST       wordings that name no cause by themselves (./reasons LAST).
 // A local program's error (diagnostic type x-unix) names no remote mailbox: the address tables
-// (user/host unknown, filtered) are not read for it; it falls to mailererror.
+// (user/host unknown, filtered) are not read for it; it falls to mailererror, unless its status
+// is the one its MTA gives EX_NOUSER (X.1.1).
 import type { Reason } from '../report.js';
 import { compilePhrases, exampleOf, normaliseText, slug, type Phrase, type PhraseMatcher } from './phrase.js';
 import { PROVIDERS, type Provider, type ProviderRule, type RuleContext } from './providers/index.js';
@@ -198,11 +200,22 @@ function matchLocalMailboxFull(inp: DecideInput): RuleMatch | null {
   return { id: 'status.x.2.2-local', reason: 'mailboxfull', fixed: false, field: 'status', text: inp.status };
 }
 
+// A local delivery agent that reports X.1.1 says the addressee has no account: a delivery
+// program that exits EX_NOUSER (sysexits.h 67, "addressee unknown": procmail -d, maildrop -d,
+// mailutils' mda for a user with no account) is reported by Postfix pipe(8)/local(8) with the
+// 5.1.1 of its sys_exits table ("user unknown") and by Sendmail's prog mailer likewise. Any other
+// exit status gets another code (5.3.0, 5.2.0, 4.3.0 ...) and stays a failed program (mailererror).
+function matchLocalUserUnknown(inp: DecideInput): RuleMatch | null {
+  if (!inp.local || !inp.status || !statusMatches(inp.status, 'x.1.1')) return null;
+  return { id: 'status.x.1.1-local', reason: 'userunknown', fixed: false, field: 'status', text: inp.status };
+}
+
 /** The first answer of the tiers, or null when neither the text nor the codes say why. */
 export function decide(inp: DecideInput): RuleMatch | null {
   return (
     matchProviders(inp) ??
     matchLocalMailboxFull(inp) ??
+    matchLocalUserUnknown(inp) ??
     matchTables(C_STRONG, inp) ??
     matchPrecise(inp) ??
     matchTables(C_WEAK, inp) ??

@@ -89,6 +89,15 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // "451 4.7.1 Try again later: retry timeout exceeded" as expired, 3); after X.2.4 as systemerror
 // and the reply before Exim's expiry note, 115/115: 99.72 % (1776/1781), the 5 older misses.
 // Public dev and validation unchanged. Floors left as they are.
+// Round 12 (gen7): local delivery programs behind the receiving Postfix (pipe(8): procmail,
+// maildrop, mailutils' mda and putmail) and the receiving Exim (pipe transports), vacation(1)'s
+// answers, ClamAV's clamav-milter with its stock reply: 80 rows (recv-mda 60, recv-clamav 16,
+// autoreply 4 recipient-null). 52/80 right at first: the 28 EX_NOUSER rows (Postfix's 5.1.1
+// "user unknown" for procmail -d, maildrop -d, mailutils mda) read as mailererror; a local
+// delivery agent's X.1.1 is now userunknown (sysexits.h EX_NOUSER; Postfix sys_exits.c), as its
+// X.2.2 was mailboxfull: 80/80. Whole corpus 99.73 % (1852/1857; 98.2 % before the rule), the 5
+// older misses; public dev and validation unchanged (96.1 % / 94.8 %, classify output identical).
+// Floors left as they are.
 const GENERATED = { all: 99.6, recipient: 100, reason: 99.8, hardbounce: 100 };
 const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
 const GENERATED_MIN_FILES = 1200;
@@ -122,7 +131,8 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
     // (Round 10: <sender>-to-filters, the filters in front of the receiving Postfix, and
     // <sender>-to-opensmtpd, -to-courier, the real receiving OpenSMTPD and Courier)
     // (Round 11: <sender>-to-filters2, greylisting and the other SPF results; <sender>-to-opensmtpd-virtual)
-    const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier', 'filters2', 'opensmtpd-virtual'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
+    // (Round 12: <sender>-to-mda, local delivery programs and vacation; <sender>-to-clamav)
+    const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier', 'filters2', 'opensmtpd-virtual', 'mda', 'clamav'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
     expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'courier-to-courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);

@@ -257,8 +257,20 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(dbeb).toMatchObject({ reason: 'userunknown', rule: 'microsoft.dbeb-access-denied', hardbounce: true });
   });
   it('(2) a local delivery program\'s error is a mailer error, never an unknown user', () => {
-    const v = one({ status: '5.1.1', diagnosticType: 'x-unix', diagnosticCode: 'Command died with status 67: "/usr/bin/procmail". Command output: User unknown' });
+    // a program's own words "user unknown" with any exit status but EX_NOUSER (here 1: 5.3.0)
+    const v = one({ status: '5.3.0', diagnosticType: 'x-unix', diagnosticCode: 'Command died with status 1: "/usr/bin/procmail". Command output: User unknown' });
     expect(v).toMatchObject({ reason: 'mailererror', hardbounce: false });
+    // (gen7) EX_NOUSER 67 is the program's documented "addressee unknown" (sysexits.h): Postfix
+    // pipe(8)/local(8) report it as 5.1.1 "user unknown" (sys_exits.c), as the receiving Postfix
+    // of fixtures/generated/*-to-mda/ does for procmail -d, maildrop -d and mailutils' mda
+    const nouser = one({ status: '5.1.1', diagnosticType: 'x-unix', diagnosticCode: 'procmail: Unknown user "omar5122"' });
+    expect(nouser).toMatchObject({ reason: 'userunknown', rule: 'status.x.1.1-local', hardbounce: true });
+    // a program that could not create the mailbox (EX_CANTCREAT, 5.2.0) or is unavailable (EX_UNAVAILABLE, 5.3.0) stays a mailer error
+    expect(one({ status: '5.2.0', diagnosticType: 'x-unix', diagnosticCode: 'procmail: Error while writing to "/var/mail/x"' }).reason).toBe('mailererror');
+    expect(one({ status: '5.3.0', diagnosticType: 'x-unix', diagnosticCode: 'putmail: cannot open mailbox maildir:/srv/mail/x: No such file or directory' })).toMatchObject({ reason: 'mailererror', hardbounce: false });
+    // the receiving Exim's bounce for a failed pipe transport says only "local delivery failed"
+    // (5.0.0), whatever the status: a mailer error (fixtures/generated/*-to-mda, recv-exim-mda-*)
+    expect(one({ status: '5.0.0', diagnosticCode: 'local delivery failed' })).toMatchObject({ reason: 'mailererror', hardbounce: false });
     // Postfix local(8) over mailbox_size_limit (EFBIG): x-unix with EX_IOERR's text, mbox_dsn()'s 5.2.2
     expect(one({ status: '5.2.2', diagnosticType: 'x-unix', diagnosticCode: 'input/output error' })).toMatchObject({ reason: 'mailboxfull', rule: 'status.x.2.2-local', hardbounce: false });
     // the same text without the mailbox-full code stays a local mailer's failure
