@@ -67,7 +67,9 @@ interface Run {
 async function loadAndCut(shim: string, seed: number, atAck: boolean, extra: Record<string, string>): Promise<Run> {
   const dataDir = realpathSync(tmpDir());
   const logFile = join(tmpDir('bounced-powercut-log-'), 'log');
-  const env = { BOUNCED_DATA_DIR: dataDir, BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN, BOUNCED_VERP_SECRET: TEST_SECRET, BOUNCED_SPOOL_ABOVE_BYTES: String(SPOOL_ABOVE), ...extra };
+  // A fixed node id: the image is this node after its power cut, in another directory (the
+  // default id hashes the path), and takes back the claims it held.
+  const env = { BOUNCED_DATA_DIR: dataDir, BOUNCED_BOUNCE_DOMAINS: BOUNCE_DOMAIN, BOUNCED_VERP_SECRET: TEST_SECRET, BOUNCED_SPOOL_ABOVE_BYTES: String(SPOOL_ABOVE), BOUNCED_NODE_ID: 'powercut', ...extra };
   const first = await spawnDaemon(env);
   first.proc.kill('SIGTERM');
   expect(await first.exited).toBe(0);
@@ -175,7 +177,14 @@ async function settles(dir: string, env: Record<string, string>): Promise<void> 
     const left = (await s.messages.counts()).received;
     await s.close();
     if (left === 0) break;
-    if (Date.now() > end) throw new Error(`${left} messages still unprocessed on the power-cut image`);
+    if (Date.now() > end) {
+      const s2 = await openStore(cfg);
+      const stuck = (await s2.messages.list({ limit: 1_000_000 })).filter((m) => m.state === 'received');
+      await s2.close();
+      child.proc.kill('SIGTERM');
+      await child.exited;
+      throw new Error(`${left} messages still unprocessed on the power-cut image ${dir}: ${JSON.stringify(stuck.slice(0, 3).map(({ id, size, attempts, error, state }) => ({ id, size, attempts, error, state })))}\n${child.log().slice(-3000)}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   child.proc.kill('SIGTERM');
