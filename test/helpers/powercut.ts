@@ -19,6 +19,9 @@
 //   uncovered change is applied or not at random, in log order. A file whose name did not
 //   survive is gone with its contents, as after a crash before the directory reached the disk.
 // - syncfs covers everything logged before it.
+// - A write counts from the moment it returned (the shim's D record): a sync that began
+//   earlier does not cover it. Writes in flight at the cut (W without D) are never covered;
+//   mode pages may keep their pages like any other unsynced write.
 //
 // What is not: a write torn inside one 4 KiB page (disks write a sector, 512 B or 4 KiB,
 // atomically; SQLite's WAL checksums detect torn frames anyway); an uncovered ftruncate
@@ -34,12 +37,13 @@ const dirname = (p: string): string => (pathDirname(p) === '.' ? '' : pathDirnam
 
 export type LogRecord =
   | { k: 'O'; ino: number; created: boolean; path: string }
-  | { k: 'W'; ino: number; off: number; data: Buffer }
+  | { k: 'W'; id: number; ino: number; off: number; data: Buffer }
+  | { k: 'D'; id: number; rc: number }
   | { k: 'T'; ino: number; len: number }
   | { k: 'A'; ino: number; mode: number; off: number; len: number }
   | { k: 'S'; seq: number; ino: number }
   | { k: 'E'; seq: number; ino: number; rc: number }
-  | { k: 'N' | 'U' | 'D'; path: string }
+  | { k: 'N' | 'U' | 'X'; path: string }
   | { k: 'R'; from: string; to: string };
 
 /** Parses the shim's log; a record cut short by the SIGKILL (the last one) is dropped. */
@@ -61,12 +65,15 @@ export function parseLog(buf: Buffer): LogRecord[] {
         break;
       }
       case 'W': {
-        const len = f[2]!;
+        const len = f[3]!;
         if (at + len > buf.length) return out;
-        out.push({ k, ino: f[0]!, off: f[1]!, data: buf.subarray(at, at + len) });
+        out.push({ k, id: f[0]!, ino: f[1]!, off: f[2]!, data: buf.subarray(at, at + len) });
         at += len;
         break;
       }
+      case 'D':
+        out.push({ k, id: f[0]!, rc: f[1]! });
+        break;
       case 'T':
         out.push({ k, ino: f[0]!, len: f[1]! });
         break;
@@ -81,7 +88,7 @@ export function parseLog(buf: Buffer): LogRecord[] {
         break;
       case 'N':
       case 'U':
-      case 'D':
+      case 'X':
         out.push({ k, path: rest });
         break;
       case 'R': {
@@ -159,7 +166,7 @@ export interface Image {
  * which must equal the directory as the killed process left it (the test's check that no
  * change escaped the shim).
  */
-export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'none' | 'pages' | 'all', seed = 1): Image {
+export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'none' | 'pages' | 'all', seed = 1, opts: { inFlight?: boolean } = {}): Image {
   const root = snap.dir;
   const rel = (p: string) => relative(root, p);
   const random = rng(seed);
@@ -180,6 +187,8 @@ export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'no
   const starts = new Map<number, number>();
   let writes = 0;
   let syncs = 0;
+  // Writes logged (W) and not yet returned (D): at the end, those in flight at the cut.
+  const begun = new Map<number, Extract<LogRecord, { k: 'W' }>>();
 
   log.forEach((r, idx) => {
     switch (r.k) {
@@ -198,12 +207,23 @@ export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'no
         break;
       }
       case 'W':
+        begun.set(r.id, r);
+        break;
+      case 'D':
       case 'T':
       case 'A': {
-        const obj = byIno.get(r.ino);
-        if (!obj) throw new Error(`powercut: a change to inode ${r.ino}, never opened`);
-        obj.ops.push({ idx, r });
-        if (r.k === 'W') writes++;
+        let op: FileOp['r'];
+        if (r.k === 'D') {
+          const w = begun.get(r.id)!;
+          begun.delete(r.id);
+          if (r.rc <= 0) break;
+          // A write counts from its return: a sync that began before that may not hold it.
+          op = { ...w, data: w.data.subarray(0, r.rc) };
+          writes++;
+        } else op = r;
+        const obj = byIno.get(op.ino);
+        if (!obj) throw new Error(`powercut: a change to inode ${op.ino}, never opened`);
+        obj.ops.push({ idx, r: op });
         break;
       }
       case 'S':
@@ -232,7 +252,7 @@ export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'no
         break;
       }
       case 'U':
-      case 'D': {
+      case 'X': {
         const p = rel(r.path);
         live.delete(p);
         nameOps.push({ idx, dir: dirname(p), kind: 'unlink', name: p });
@@ -249,6 +269,13 @@ export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'no
       }
     }
   });
+
+  // Writes in flight at the cut: they may have reached the page cache or not. Never covered;
+  // in mode all, applied when `inFlight` (the test compares the directory with both replays).
+  for (const w of begun.values()) {
+    const obj = byIno.get(w.ino);
+    if (obj && (mode !== 'all' || opts.inFlight)) obj.ops.push({ idx: Infinity, r: w });
+  }
 
   // The names: the snapshot's, then each covered change (and in mode pages some others), in order.
   const names = new Map(objOfName);
@@ -272,13 +299,21 @@ export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'no
     const done = contents.get(obj);
     if (done) return done;
     const below = mode === 'all' ? Infinity : Math.max(obj.coveredBelow, allCoveredBelow);
+    // The file's bytes are buf[0, size); the buffer doubles as the file grows (a WAL grows
+    // by thousands of frames: copying it at each would be quadratic).
     let buf = Buffer.from(obj.base);
+    let size = buf.length;
     const grow = (len: number) => {
-      if (len > buf.length) buf = Buffer.concat([buf, Buffer.alloc(len - buf.length)]);
+      if (len > buf.length) {
+        const bigger = Buffer.alloc(Math.max(len, buf.length * 2));
+        buf.copy(bigger, 0, 0, size);
+        buf = bigger;
+      }
+      size = Math.max(size, len);
     };
     const rest: FileOp[] = [];
     for (const op of obj.ops) {
-      if (op.idx >= below) {
+      if (mode !== 'all' && op.idx >= below) {
         rest.push(op);
         continue;
       }
@@ -287,7 +322,9 @@ export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'no
         grow(r.off + r.data.length);
         r.data.copy(buf, r.off);
       } else if (r.k === 'T') {
-        buf = r.len <= buf.length ? Buffer.from(buf.subarray(0, r.len)) : Buffer.concat([buf, Buffer.alloc(r.len - buf.length)]);
+        if (r.len < size) buf.fill(0, r.len, size);
+        grow(r.len);
+        size = r.len;
       } else if ((r.mode & 1) === 0) grow(r.off + r.len); // not FALLOC_FL_KEEP_SIZE
     }
     const pending = rest.filter((op): op is FileOp & { r: { k: 'W' } } => op.r.k === 'W') as Array<{ idx: number; r: Extract<LogRecord, { k: 'W' }> }>;
@@ -313,8 +350,9 @@ export function reconstruct(snap: Snapshot, log: readonly LogRecord[], mode: 'no
         }
       }
     }
-    contents.set(obj, buf);
-    return buf;
+    const bytes = buf.subarray(0, size);
+    contents.set(obj, bytes);
+    return bytes;
   };
 
   const files = new Map<string, Buffer | null>();

@@ -9,12 +9,18 @@
 //
 // Log records: one text line, then for W the bytes written.
 //   O <ino> <new> <path>         an open of a file or directory under the dir (new: O_CREAT made it)
-//   W <ino> <offset> <len>       followed by <len> raw bytes
+//   W <id> <ino> <offset> <len>  a write about to be made, followed by its <len> raw bytes
+//   D <id> <rc>                  what that write returned (bytes written, or -1)
 //   T <ino> <len>                ftruncate
 //   A <ino> <mode> <off> <len>   fallocate
 //   S <seq> <ino>                a sync (fsync, fdatasync, sync_file_range) begins (syncfs: ino 0)
 //   E <seq> <ino> <rc>           it returned rc (only rc 0 covers anything)
-//   N <path> / U <path> / R <old>\t<new> / D <path>   mkdir, unlink, rename, rmdir (after success)
+//   N <path> / U <path> / R <old>\t<new> / X <path>   mkdir, unlink, rename, rmdir (after success)
+//
+// POWERCUT_SYNC_DELAY_US (optional): each logged sync sleeps this long after its S record and
+// before the real call, a slow disk: it widens the window in which a commit can land while a
+// sync that began before it runs (a 250 that waited for that sync would be lost: the test must
+// see it).
 //
 // Why these choices:
 // - fds are resolved to paths once, at open time (readlink of /proc/self/fd/N), and kept in a
@@ -25,10 +31,13 @@
 // - Every record is written with raw syscalls (no stdio, no malloc, nothing interposed here)
 //   under one mutex: SQLite's threads, libuv's pool and the daemon's worker threads all write,
 //   and one record must not interleave with another.
-// - A write is logged after it returned (what it wrote is then in the page cache); a sync is
-//   logged when it begins and when it ends, so that the reconstructor counts as covered only
-//   the writes logged before the sync began (a write racing with a sync may or may not be in it:
-//   treated as not).
+// - A write is logged before the call and again (D) when it returned; a sync is logged when
+//   it begins and when it ends, so that the reconstructor counts as covered only the writes
+//   that had returned before the sync began (a write racing with a sync may or may not be in
+//   it: treated as not).
+// - Opens, truncations and name changes are logged after they succeeded: a SIGKILL between the
+//   call and its record loses the record (a window of microseconds; the test's replay check
+//   tolerates only an empty file created there).
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -43,6 +52,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_FD 65536
@@ -53,6 +63,7 @@ static char dir[4096];
 static size_t dir_len;
 static int log_fd = -1;
 static unsigned long sync_seq;
+static long sync_delay_us;
 // fd -> inode of a file under the dir (0: not one of ours).
 static ino_t fd_ino[MAX_FD];
 
@@ -62,6 +73,8 @@ static void init(void) {
   if (!d || !l || strlen(d) >= sizeof dir) return;
   strcpy(dir, d);
   dir_len = strlen(dir);
+  const char *delay = getenv("POWERCUT_SYNC_DELAY_US");
+  sync_delay_us = delay ? atol(delay) : 0;
   log_fd = (int)syscall(SYS_openat, AT_FDCWD, l, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   // Far from the daemon's fds: a low number could be taken for stdin/stdout by a child.
   if (log_fd >= 0) {
@@ -229,88 +242,113 @@ int __open64_2(const char *path, int flags) {
   return open(path, flags);
 }
 
-static void log_write(ino_t ino, off_t off, const struct iovec *iov, int iovcnt, ssize_t done) {
-  if (done <= 0) return;
+// A write is logged twice: W with its bytes before the call, D with what it returned after.
+// A SIGKILL can land between a call and its record; with both, the reconstructor knows which
+// writes were in flight (they may or may not have reached the page cache) rather than missing
+// one that did.
+static unsigned long write_seq;
+
+static unsigned long log_write(ino_t ino, off_t off, const struct iovec *iov, int iovcnt) {
+  size_t len = 0;
+  for (int i = 0; i < iovcnt; i++) len += iov[i].iov_len;
   pthread_mutex_lock(&lock);
-  line("W %lu %lld %lld\n", (unsigned long)ino, (long long)off, (long long)done);
-  size_t left = (size_t)done;
-  for (int i = 0; i < iovcnt && left > 0; i++) {
-    size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
-    put(iov[i].iov_base, n);
-    left -= n;
-  }
+  unsigned long id = ++write_seq;
+  line("W %lu %lu %lld %zu\n", id, (unsigned long)ino, (long long)off, len);
+  for (int i = 0; i < iovcnt; i++) put(iov[i].iov_base, iov[i].iov_len);
   pthread_mutex_unlock(&lock);
+  return id;
 }
 
-// Where a write at the file position began: the position after it, less what it wrote (right
-// for O_APPEND too). Writes of two threads through one fd at its position are not ordered here;
-// neither SQLite (pwrite) nor libuv's fs.write at a position does that.
-static off_t start_of(int fd, ssize_t done) {
-  return done > 0 ? (off_t)syscall(SYS_lseek, fd, 0, SEEK_CUR) - done : 0;
+static void log_done(unsigned long id, ssize_t r) {
+  int saved = errno;
+  pthread_mutex_lock(&lock);
+  line("D %lu %lld\n", id, (long long)(r < 0 ? -1 : r));
+  pthread_mutex_unlock(&lock);
+  errno = saved;
+}
+
+// Where a write at the file position will begin: the position, or the end with O_APPEND.
+// Writes of two threads through one fd at its position are not ordered here; neither SQLite
+// (pwrite) nor libuv (its fs.write at the position, one at a time per file) does that.
+static off_t position_of(int fd) {
+  int fl = (int)syscall(SYS_fcntl, fd, F_GETFL);
+  if (fl >= 0 && (fl & O_APPEND)) {
+    struct stat st;
+    return syscall(SYS_fstat, fd, &st) == 0 ? st.st_size : 0;
+  }
+  return (off_t)syscall(SYS_lseek, fd, 0, SEEK_CUR);
 }
 
 ssize_t write(int fd, const void *buf, size_t n) {
   REAL(write);
   ino_t ino = tracked(fd);
+  if (!ino) return real_write(fd, buf, n);
+  struct iovec v = {(void *)buf, n};
+  unsigned long id = log_write(ino, position_of(fd), &v, 1);
   ssize_t r = real_write(fd, buf, n);
-  if (ino) {
-    struct iovec v = {(void *)buf, n};
-    log_write(ino, start_of(fd, r), &v, 1, r);
-  }
+  log_done(id, r);
   return r;
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
   REAL(pwrite);
   ino_t ino = tracked(fd);
+  if (!ino) return real_pwrite(fd, buf, n, off);
+  struct iovec v = {(void *)buf, n};
+  unsigned long id = log_write(ino, off, &v, 1);
   ssize_t r = real_pwrite(fd, buf, n, off);
-  if (ino) {
-    struct iovec v = {(void *)buf, n};
-    log_write(ino, off, &v, 1, r);
-  }
+  log_done(id, r);
   return r;
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) {
   REAL(pwrite64);
   ino_t ino = tracked(fd);
+  if (!ino) return real_pwrite64(fd, buf, n, off);
+  struct iovec v = {(void *)buf, n};
+  unsigned long id = log_write(ino, off, &v, 1);
   ssize_t r = real_pwrite64(fd, buf, n, off);
-  if (ino) {
-    struct iovec v = {(void *)buf, n};
-    log_write(ino, off, &v, 1, r);
-  }
+  log_done(id, r);
   return r;
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int cnt) {
   REAL(writev);
   ino_t ino = tracked(fd);
+  if (!ino) return real_writev(fd, iov, cnt);
+  unsigned long id = log_write(ino, position_of(fd), iov, cnt);
   ssize_t r = real_writev(fd, iov, cnt);
-  if (ino) log_write(ino, start_of(fd, r), iov, cnt, r);
+  log_done(id, r);
   return r;
 }
 
 ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off) {
   REAL(pwritev);
   ino_t ino = tracked(fd);
+  if (!ino) return real_pwritev(fd, iov, cnt, off);
+  unsigned long id = log_write(ino, off, iov, cnt);
   ssize_t r = real_pwritev(fd, iov, cnt, off);
-  if (ino) log_write(ino, off, iov, cnt, r);
+  log_done(id, r);
   return r;
 }
 
 ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off64_t off) {
   REAL(pwritev64);
   ino_t ino = tracked(fd);
+  if (!ino) return real_pwritev64(fd, iov, cnt, off);
+  unsigned long id = log_write(ino, off, iov, cnt);
   ssize_t r = real_pwritev64(fd, iov, cnt, off);
-  if (ino) log_write(ino, off, iov, cnt, r);
+  log_done(id, r);
   return r;
 }
 
 ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags) {
   REAL(pwritev2);
   ino_t ino = tracked(fd);
+  if (!ino) return real_pwritev2(fd, iov, cnt, off, flags);
+  unsigned long id = log_write(ino, off < 0 ? position_of(fd) : off, iov, cnt);
   ssize_t r = real_pwritev2(fd, iov, cnt, off, flags);
-  if (ino) log_write(ino, off < 0 ? start_of(fd, r) : off, iov, cnt, r);
+  log_done(id, r);
   return r;
 }
 
@@ -377,6 +415,10 @@ static int logged_sync(int fd, ino_t ino, int (*call)(void)) {
   unsigned long seq = ++sync_seq;
   line("S %lu %lu\n", seq, (unsigned long)ino);
   pthread_mutex_unlock(&lock);
+  if (sync_delay_us > 0) {
+    struct timespec ts = {sync_delay_us / 1000000, (sync_delay_us % 1000000) * 1000};
+    syscall(SYS_nanosleep, &ts, NULL);
+  }
   sync_fd = fd;
   int r = call();
   int saved = errno;
@@ -461,7 +503,7 @@ int unlink(const char *p) {
 int rmdir(const char *p) {
   REAL(rmdir);
   int r = real_rmdir(p);
-  if (r == 0) name_op('D', p, NULL);
+  if (r == 0) name_op('X', p, NULL);
   return r;
 }
 

@@ -87,7 +87,7 @@ async function loadAndCut(shim: string, seed: number, atAck: boolean, extra: Rec
   const timer = setTimeout(() => {
     if (atAck) cutAfterNextAck = true;
     else child.proc.kill('SIGKILL');
-  }, 400 + r() * 800);
+  }, 1000 + r() * 1000);
   let n = 0;
   await Promise.all(
     Array.from({ length: SENDERS }, async () => {
@@ -124,6 +124,27 @@ function listing(dir: string): Map<string, Buffer | null> {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * Every logged change replayed equals the directory as the SIGKILL left it: each file equals the
+ * replay with or without the writes that were in flight at the kill (logged, not yet returned).
+ * A name created in the microseconds between an open and its record is an empty file missing
+ * from the replay: tolerated, nothing else.
+ */
+function replayMatches(run: Run): void {
+  const without = reconstruct(run.snap, run.log, 'all', 0, { inFlight: false }).files;
+  const withIt = reconstruct(run.snap, run.log, 'all', 0, { inFlight: true }).files;
+  const left = listing(run.dataDir);
+  for (const [p, bytes] of left) {
+    if (!without.has(p)) {
+      expect(bytes?.length, `${p}: in the directory, not in the log`).toBe(0);
+      continue;
+    }
+    if (bytes === null) expect(without.get(p), p).toBe(null);
+    else expect(bytes.equals(without.get(p)!) || bytes.equals(withIt.get(p)!), `${p}: the replay differs from the file`).toBe(true);
+  }
+  for (const p of without.keys()) expect(left.has(p), `${p}: in the log, not in the directory`).toBe(true);
 }
 
 interface Verdict {
@@ -198,20 +219,19 @@ const cleanup = (run: Run, dirs: string[]) => {
 describe.skipIf(!haveGcc)('power-cut safety (LD_PRELOAD shim, reconstructed disk images)', () => {
   const shim = haveGcc ? buildShim() : '';
 
-  // Cut once right after an acknowledgement, once at an arbitrary moment.
-  for (const [seed, atAck] of [[7, true], [9, false]] as const) {
-    it(`every acknowledged message survives a power cut ${atAck ? 'right after a 250' : 'at a random moment'} mid-load`, async () => {
-      const run = await loadAndCut(shim, seed, atAck, {});
+  // Cut once right after an acknowledgement, on a slow disk (each sync 20 ms longer: a commit
+  // that joined a sync begun before it would be acknowledged unsynced, and lost here), once at
+  // an arbitrary moment.
+  for (const [seed, atAck, syncDelayUs] of [[7, true, 20_000], [9, false, 0]] as const) {
+    it(`every acknowledged message survives a power cut ${atAck ? 'right after a 250 (slow syncs)' : 'at a random moment'} mid-load`, async () => {
+      const run = await loadAndCut(shim, seed, atAck, { POWERCUT_SYNC_DELAY_US: String(syncDelayUs) });
       const spooled = [...run.acked.values()].filter((b) => b.length > SPOOL_ABOVE).length;
-      expect(run.acked.size).toBeGreaterThan(40);
+      expect(run.acked.size).toBeGreaterThan(30);
       expect(spooled).toBeGreaterThan(3);
 
       // The harness's own check: replaying every logged change gives the directory the killed
       // process left, byte for byte. A change that escaped the shim would show here.
-      const all = reconstruct(run.snap, run.log, 'all').files;
-      const left = listing(run.dataDir);
-      expect([...all.keys()].sort()).toEqual([...left.keys()].sort());
-      for (const [p, bytes] of left) expect(bytes === null ? bytes : bytes.equals(all.get(p)!), p).toBe(bytes === null ? null : true);
+      replayMatches(run);
 
       const dirs: string[] = [];
       const images: Array<[string, Image]> = [['none', reconstruct(run.snap, run.log, 'none')], ...SEEDS.map((s): [string, Image] => [`pages seed ${s}`, reconstruct(run.snap, run.log, 'pages', s)])];
@@ -229,7 +249,7 @@ describe.skipIf(!haveGcc)('power-cut safety (LD_PRELOAD shim, reconstructed disk
 
   it('negative control: commits not synced (store.synchronous=NORMAL) lose acknowledged messages', async () => {
     const run = await loadAndCut(shim, 8, true, { BOUNCED_STORE_SYNCHRONOUS: 'NORMAL' });
-    expect(run.acked.size).toBeGreaterThan(40);
+    expect(run.acked.size).toBeGreaterThan(30);
     const { dir, verdict } = await judge(reconstruct(run.snap, run.log, 'none'), run);
     console.log(`powercut negative control: ${run.acked.size} acked, lost ${verdict.lost.length}, integrity ${verdict.integrity}`);
     // The image is a consistent database (SQLite's WAL guarantees that much at NORMAL) ...
