@@ -32,8 +32,6 @@ export interface BuildOptions {
   walAutocheckpointPages?: number;
   /** SQLite: a PASSIVE checkpoint after transactions, outside the write turn, at most this often (SqliteStoreOptions). */
   checkpointEveryMs?: number;
-  /** SQLite at FULL: durable commits sync the WAL after the write turn is given back (SqliteStoreOptions; the intake). */
-  syncWalAfterCommit?: boolean;
 }
 
 export interface Built {
@@ -90,11 +88,11 @@ function readPassword(config: Config): string | undefined {
 }
 
 /** Where the configuration puts the store: database.url (PostgreSQL), else SQLite in dataDir. */
-export function storeTarget(config: Config, opts: Pick<BuildOptions, 'writeTurn' | 'walAutocheckpointPages' | 'checkpointEveryMs' | 'syncWalAfterCommit'> = {}): StoreTarget {
+export function storeTarget(config: Config, opts: Pick<BuildOptions, 'writeTurn' | 'walAutocheckpointPages' | 'checkpointEveryMs'> = {}): StoreTarget {
   return {
     url: config.database.url || null,
     dataDir: config.dataDir,
-    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, mmapBytes: config.store.mmapBytes, presendMemory: config.store.presendMemory, writeTurn: opts.writeTurn, walAutocheckpointPages: opts.walAutocheckpointPages, checkpointEveryMs: opts.checkpointEveryMs, syncWalAfterCommit: opts.syncWalAfterCommit, spoolDir: spoolDirOf(config) },
+    sqlite: { synchronous: config.store.synchronous, busyTimeoutMs: config.store.busyTimeoutMs, mmapBytes: config.store.mmapBytes, presendMemory: config.store.presendMemory, writeTurn: opts.writeTurn, walAutocheckpointPages: opts.walAutocheckpointPages, checkpointEveryMs: opts.checkpointEveryMs, spoolDir: spoolDirOf(config) },
     postgres: { max: config.database.poolSize, password: readPassword(config), spoolDir: spoolDirOf(config) },
   };
 }

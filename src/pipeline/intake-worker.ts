@@ -1,8 +1,7 @@
 // The intake thread: the durable commit of received messages, and nothing else.
 //
-// Why a thread: a durable commit waits for an fsync, several ms on these disks, and
-// better-sqlite3 waits synchronously (at synchronous=FULL; with syncWalAfterCommit, below, the
-// commit does not, but the WAL's fdatasync then runs on this thread's libuv pool). On the SMTP thread that wait stops every
+// Why a thread: a durable commit (synchronous=FULL) waits for an fsync, several ms on these
+// disks, and better-sqlite3 waits synchronously. On the SMTP thread that wait stops every
 // session; here it stops nobody, and the messages that arrive meanwhile queue up and share
 // the next commit: real group commit, at any load, with no timer. Why nothing else: a 250
 // waits for this thread, so no parse (processing-worker.ts) and no settling share it; the
@@ -45,14 +44,8 @@ if (parentPort) {
   // Only the store is used here: inserting messages settles nothing. Its commits hold up
   // 250s, so they leave the WAL's checkpoints to the processing thread (build.ts
   // CHECKPOINT_EVERY_MS); 16 MiB of WAL is the backstop.
-  // syncWalAfterCommit: at store.synchronous FULL the commit itself runs at NORMAL and the WAL
-  // is fdatasynced after the write turn is given back (src/store/sqlite/wal-sync.ts), so the
-  // settling runs during the sync instead of waiting for it.
-  const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: WAL_BACKSTOP_PAGES, syncWalAfterCommit: true });
-  // Two batches in flight when the store syncs after its commits (SQLite at FULL): the second
-  // commits during the first one's sync (intake.ts). PostgreSQL, and SQLite at NORMAL, as before.
-  const syncsAfterCommit = !config.database.url && config.store.synchronous === 'FULL';
-  const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0, syncsAfterCommit ? 2 : 1);
+  const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: WAL_BACKSTOP_PAGES });
+  const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
   const post = (m: FromIntakeWorker) => port.postMessage(m);
   // A stored (or failed) message's bytes are garbage here: a spooled one's head is 1 MiB (../gc-hint.ts).
   const dropped = bigBufferHint();

@@ -7,14 +7,7 @@ import type { IncomingMessage, Store } from '../store/contract.js';
 // concurrent sessions share an fsync (as Postfix's queue manager would not, but a database
 // can). The caller may acknowledge (250 / exit 0) only once the promise resolves. Nothing
 // else runs on the intake's thread in the daemon (intake-worker.ts): no parse, no settling.
-// `maxInFlight` batches are in flight at a time (1 unless the store syncs after its commits);
-// what arrives meanwhile goes into the next.
-//
-// Why two in the daemon: its intake store commits, gives the write turn back, and only then
-// waits for the WAL's fdatasync (src/store/sqlite/wal-sync.ts). A second batch then commits
-// while the first one's sync runs, and its own sync begins as soon as that one ends: the disk
-// and the commits overlap, as in a database's group commit. The store's mutex keeps the
-// commits in order; with one batch in flight the sync would stand between every two commits.
+// One commit is in flight at a time; what arrives meanwhile goes into the next.
 
 interface Waiting {
   message: IncomingMessage;
@@ -25,7 +18,7 @@ interface Waiting {
 export class Intake {
   private queue: Waiting[] = [];
   private scheduled = false;
-  private inFlight = 0;
+  private flushing = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -41,16 +34,14 @@ export class Intake {
      * the same commit. 0: commit as soon as the current I/O has been handled.
      */
     private readonly windowMs = 0,
-    /** Batches handed to the store and not yet answered, at most. */
-    private readonly maxInFlight = 1,
   ) {}
 
   /** Resolves with the message's row id once it is durably stored; rejects if the store fails. */
   accept(message: IncomingMessage): Promise<number> {
     return new Promise((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
-      // With every slot taken, the first batch to end takes what is queued.
-      if (this.inFlight >= this.maxInFlight) return;
+      // A commit in flight takes what is queued when it ends.
+      if (this.flushing) return;
       if (this.queue.length >= this.maxBatch) {
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
@@ -65,28 +56,26 @@ export class Intake {
     });
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.scheduled = false;
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      this.inFlight++;
-      void this.commit(this.queue.splice(0, this.maxBatch)).finally(() => {
-        this.inFlight--;
-        this.onCommitted();
-        // What arrived while every slot was taken.
-        this.flush();
-      });
-    }
-  }
-
-  private async commit(batch: Waiting[]): Promise<void> {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
     try {
-      const ids = await this.store.messages.insert(batch.map((w) => w.message));
-      batch.forEach((w, i) => w.resolve(ids[i]!));
-    } catch (err) {
-      repeated.log(this.log, 'error', { evt: 'STORE_WRITE_FAILED', err, count: batch.length }, 'could not store received messages');
-      for (const w of batch) w.reject(err as Error);
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const ids = await this.store.messages.insert(batch.map((w) => w.message));
+          batch.forEach((w, i) => w.resolve(ids[i]!));
+        } catch (err) {
+          repeated.log(this.log, 'error', { evt: 'STORE_WRITE_FAILED', err, count: batch.length }, 'could not store received messages');
+          for (const w of batch) w.reject(err as Error);
+        }
+      }
+    } finally {
+      this.flushing = false;
     }
+    this.onCommitted();
   }
 }

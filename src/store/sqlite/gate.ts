@@ -16,7 +16,6 @@
 import type Database from 'better-sqlite3';
 import { StoreError, type StoreErrorCode } from '../store-error.js';
 import type { WriteTurn } from './write-turn.js';
-import type { WalSync } from './wal-sync.js';
 
 /** Maps what better-sqlite3 throws to a StoreError (already-mapped errors pass through). */
 export function sqliteError(err: unknown): StoreError {
@@ -113,11 +112,6 @@ export class Connection {
     readonly full: boolean,
     /** The process's write turn (./write-turn.ts), taken before SQLite's write lock; null: none. */
     readonly turn: WriteTurn | null = null,
-    /**
-     * The WAL's own sync (./wal-sync.ts), awaited by durable units after the turn and the mutex
-     * are given back; null: durable commits sync inside SQLite (FULL) or not at all (NORMAL).
-     */
-    readonly walSync: WalSync | null = null,
   ) {}
 
   /** Runs `fn` with the process's write turn held (waiting for it at most `timeoutMs`, then going on without it). */
@@ -197,16 +191,12 @@ export class RootGate implements Gate {
   async write<T>(fn: () => T, durable = true): Promise<T> {
     const c = this.c;
     const release = await c.mutex.acquire();
-    let result: T;
     try {
       if (c.closed) throw closedError();
-      result = await c.withTurn(() => c.attempt(() => c.ownTransaction(fn, durable)));
+      return await c.withTurn(() => c.attempt(() => c.ownTransaction(fn, durable)));
     } finally {
       release();
     }
-    // Outside the write turn and the mutex: the next unit commits during the sync.
-    if (durable && c.walSync) await c.walSync.sync();
-    return result;
   }
 }
 

@@ -10,7 +10,6 @@ import { SqliteRepositories, type Ctx } from './repos.js';
 import { prepareStatements } from './statements.js';
 import { PresendMemory, type PresendMemoryOptions } from './presend-memory.js';
 import type { WriteTurn } from './write-turn.js';
-import { WalSync } from './wal-sync.js';
 
 export const DB_FILE = 'bounced.db';
 
@@ -49,13 +48,6 @@ export interface SqliteStoreOptions {
    * SQLite's default (none). Writes still go through write(2) (SQLITE_MMAP_READWRITE is not set).
    */
   mmapBytes?: number;
-  /**
-   * With synchronous FULL: durable commits run at NORMAL and wait, after the write turn and the
-   * connection's mutex are given back, for this connection's own fdatasync of the WAL
-   * (./wal-sync.ts: why that is as durable). The daemon's intake connection sets it (issue #20):
-   * other writers no longer wait for the disk behind its commits. Ignored at NORMAL.
-   */
-  syncWalAfterCommit?: boolean;
   /** Where spooled messages' files are (src/spool/dir.ts spoolDirOf); unset: none. */
   spoolDir?: string | null;
   /**
@@ -91,11 +83,6 @@ export function migrateSqlite(db: Database.Database): number[] {
   return applied;
 }
 
-/** The level SQLite commits at: NORMAL when the WAL is synced after the commit instead of in it. */
-const syncLevel = (opts: SqliteStoreOptions): 'FULL' | 'NORMAL' => (opts.syncWalAfterCommit ? 'NORMAL' : (opts.synchronous ?? 'FULL'));
-const walSyncOf = (db: Database.Database, opts: SqliteStoreOptions): WalSync | null =>
-  opts.syncWalAfterCommit && (opts.synchronous ?? 'FULL') === 'FULL' ? new WalSync(db.name) : null;
-
 /** Opens (creating if needed) a SQLite store: `{ dataDir }` opens <dataDir>/bounced.db, `{ file }` that file. */
 export function openSqlite(where: { dataDir: string } | { file: string }, opts: SqliteStoreOptions = {}): SqliteStore {
   const file = 'file' in where ? where.file : join(where.dataDir, DB_FILE);
@@ -105,7 +92,7 @@ export function openSqlite(where: { dataDir: string } | { file: string }, opts: 
     mkdirSync(dirname(file), { recursive: true });
     db = new Database(file);
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${syncLevel(opts)}`);
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     db.pragma('foreign_keys = ON');
     if (opts.mmapBytes) db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapBytes))}`);
     if (opts.walAutocheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.walAutocheckpointPages))}`);
@@ -129,8 +116,8 @@ export class SqliteStore extends SqliteRepositories implements Store {
     readonly appliedMigrations: readonly number[],
     opts: SqliteStoreOptions,
   ) {
-    const synchronous = syncLevel(opts);
-    const conn = new Connection(db, unitStatements(db, synchronous), opts.busyTimeoutMs ?? 5000, synchronous === 'FULL', opts.writeTurn ?? null, walSyncOf(db, opts));
+    const synchronous = opts.synchronous ?? 'FULL';
+    const conn = new Connection(db, unitStatements(db, synchronous), opts.busyTimeoutMs ?? 5000, synchronous === 'FULL', opts.writeTurn ?? null);
     const s = prepareStatements(db);
     const cache = new Map<string, Database.Statement>();
     const cached = (sql: string) => {
@@ -179,13 +166,6 @@ export class SqliteStore extends SqliteRepositories implements Store {
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
-    const result = await this.unsyncedTransaction(fn, opts);
-    // Outside the write turn and the mutex: the next transaction commits during the sync.
-    if (opts.durable !== false && this.conn.walSync) await this.conn.walSync.sync();
-    return result;
-  }
-
-  private async unsyncedTransaction<T>(fn: (tx: Tx) => Promise<T>, opts: TransactionOptions): Promise<T> {
     const conn = this.conn;
     conn.transactions++;
     const release = await conn.mutex.acquire();
@@ -287,7 +267,6 @@ export class SqliteStore extends SqliteRepositories implements Store {
       if (this.db.open) this.db.close();
     } finally {
       release();
-      await this.conn.walSync?.close();
     }
   }
 }
