@@ -12,9 +12,9 @@
 // its images must lose acknowledged messages, or the harness proves nothing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { VerpCodec } from '../../src/verp/index.js';
 import { spawnDaemon } from '../helpers/child.js';
@@ -107,7 +107,9 @@ async function loadAndCut(shim: string, seed: number, atAck: boolean, extra: Rec
   );
   clearTimeout(timer);
   await child.exited;
-  return { snap, dataDir, log: parseLog(readFileSync(logFile)), acked, env };
+  const log = parseLog(readFileSync(logFile));
+  rmSync(dirname(logFile), { recursive: true, force: true });
+  return { snap, dataDir, log, acked, env };
 }
 
 /** Every file of `dir` but SQLite's -shm: relative path -> bytes (directories: null). */
@@ -218,6 +220,9 @@ const cleanup = (run: Run, dirs: string[]) => {
 
 describe.skipIf(!haveGcc)('power-cut safety (LD_PRELOAD shim, reconstructed disk images)', () => {
   const shim = haveGcc ? buildShim() : '';
+  afterAll(() => {
+    if (shim) rmSync(dirname(shim), { recursive: true, force: true });
+  });
 
   // Cut once right after an acknowledgement, on a slow disk (each sync 20 ms longer: a commit
   // that joined a sync begun before it would be acknowledged unsynced, and lost here), once at
