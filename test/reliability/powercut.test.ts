@@ -193,25 +193,27 @@ async function judge(img: Image, run: Run): Promise<{ dir: string; verdict: Verd
 
 async function settles(dir: string, env: Record<string, string>): Promise<void> {
   const child = await spawnDaemon({ ...env, BOUNCED_DATA_DIR: dir });
-  const cfg = loadConfig({ env: { BOUNCED_DATA_DIR: dir } });
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const s = await openStore(cfg);
-    const left = (await s.messages.counts()).received;
-    await s.close();
-    if (left === 0) break;
-    if (Date.now() > end) {
-      const s2 = await openStore(cfg);
-      const stuck = (await s2.messages.list({ limit: 1_000_000 })).filter((m) => m.state === 'received');
-      await s2.close();
-      child.proc.kill('SIGTERM');
-      await child.exited;
-      throw new Error(`${left} messages still unprocessed on the power-cut image ${dir}: ${JSON.stringify(stuck.slice(0, 3).map(({ id, size, attempts, error, state }) => ({ id, size, attempts, error, state })))}\n${child.log().slice(-3000)}`);
+  try {
+    const cfg = loadConfig({ env: { BOUNCED_DATA_DIR: dir } });
+    const end = Date.now() + 20_000;
+    for (;;) {
+      const s = await openStore(cfg);
+      const left = (await s.messages.counts()).received;
+      const stuck = left > 0 && Date.now() > end ? (await s.messages.list({ limit: 1_000_000 })).filter((m) => m.state === 'received') : [];
+      await s.close();
+      if (left === 0) break;
+      if (stuck.length > 0) {
+        const some = stuck.slice(0, 3).map(({ id, size, attempts, error, state }) => ({ id, size, attempts, error, state }));
+        throw new Error(`${left} messages still unprocessed on the power-cut image ${dir}: ${JSON.stringify(some)}\n${child.log().slice(-3000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+    child.proc.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  } finally {
+    // Never left running by a failed check.
+    child.proc.kill('SIGKILL');
   }
-  child.proc.kill('SIGTERM');
-  expect(await child.exited).toBe(0);
 }
 
 const cleanup = (run: Run, dirs: string[]) => {
