@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { rng } from './prng.mjs';
 
 // =============================================================================================
 // sources
@@ -120,17 +121,7 @@ export function hash32(s) {
   return h >>> 0;
 }
 
-/** A seeded PRNG (mulberry32). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const b36 = (n, len) => n.toString(36).padStart(len, '0').slice(-len);
 

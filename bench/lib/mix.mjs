@@ -27,6 +27,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { VerpCodec } from '../../dist/verp/index.js';
 import { BOUNCE_DOMAIN, VERP_SECRET } from './common.mjs';
+import { rng } from '../../scripts/prng.mjs';
 
 /** Shares of the `mix` stream, in percent of all messages (sum 100). */
 export const SHARES = {
@@ -48,17 +49,6 @@ const DUP_DISTANCE = 200;
 
 const verp = new VerpCodec(VERP_SECRET, 'b', 'u');
 
-/** mulberry32: a small seeded PRNG, so a plan is the same in the harness and in the client. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ['anna', 'ben', 'chloe', 'david', 'emma', 'felix', 'grace', 'hugo', 'iris', 'jonas', 'kim', 'lena', 'max', 'nora', 'omar', 'pia'];
 const DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example', 'post.example', 'web.example', 'inbox.example', 'corp.example'];
@@ -70,7 +60,7 @@ const DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example', 'p
  * accounts, bigShare, seed).
  */
 export function planMix({ stream = 'mix', count, accounts = 1000, bigShare = 0, seed = 1 }) {
-  const rnd = prng(seed);
+  const rnd = rng(seed);
   const shares = stream === 'verified' ? { failed: 100 } : SHARES;
   const cum = [];
   let total = 0;
@@ -146,7 +136,7 @@ const PH = /zz([a-z]+)zz/g;
 /** Deterministic newsletter prose, lines of at most 70 characters. */
 function prose(bytes, seed) {
   const words = 'the of and to our new this week offer your now free more shop store season sale order delivery collection autumn winter spring summer colour size style update news members exclusive price today online guide tips story'.split(' ');
-  const rnd = prng(seed);
+  const rnd = rng(seed);
   const lines = [];
   let line = '';
   let n = 0;

@@ -31,6 +31,10 @@
 // check). SQLite's -shm is not in the image: it is rebuilt from the WAL on open.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname as pathDirname, join, relative } from 'node:path';
+import { rng } from '../../scripts/prng.mjs';
+
+/** A seeded generator (mulberry32): the same seed, the same image. */
+export { rng };
 
 // Directories are named relative to the data directory, which itself is ''.
 const dirname = (p: string): string => (pathDirname(p) === '.' ? '' : pathDirname(p));
@@ -127,17 +131,6 @@ export function snapshot(dir: string): Snapshot {
   return { dir, entries };
 }
 
-/** A seeded generator (mulberry32): the same seed, the same image. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type FileOp = { idx: number; r: Extract<LogRecord, { k: 'W' | 'T' | 'A' }> };
 interface FileObj {
