@@ -16,7 +16,7 @@ import { isPostgresUrl } from './store/connect.js';
 import { spoolDirOf } from './spool/dir.js';
 import { orphanAgeMs, sweepSpool } from './spool/sweep.js';
 import { SpoolWriter } from './spool/writer.js';
-import { Intake } from './pipeline/intake.js';
+import { Intake, commitsInFlight } from './pipeline/intake.js';
 import { ParseHost, parseHostOptions } from './pipeline/parse-host.js';
 import { summarizeSettled, type SettledSummary } from './pipeline/processor.js';
 import { IntakeThread, ProcessingThread } from './pipeline/remote.js';
@@ -115,7 +115,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       windowMs: config.pipeline.processWindowMs,
       onSettled: (outcomes) => onSettled(summarizeSettled(outcomes)),
     });
-    intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs);
+    intake = new Intake(store, log.child({ mod: 'intake' }), config.store.groupCommitMax, () => local.kick(), config.store.groupCommitWindowMs, commitsInFlight(store, config.store.commitsInFlight));
     // What a crash left `received` is processed first.
     const backlog = (await store.messages.counts()).received;
     if (backlog > 0) log.info({ evt: 'RECOVERING_BACKLOG', count: backlog }, 'processing messages stored before the last stop');

@@ -269,6 +269,11 @@ export const configSchema = z
         groupCommitMax: z.number().int().positive().default(64),
         /** How long a received message waits for others to share its commit (fsync). */
         groupCommitWindowMs: z.number().min(0).max(100).default(2),
+        /**
+         * PostgreSQL only: group commits of received messages in flight at once per node (each
+         * on its own connection of the pool). SQLite takes one writer at a time: always 1 there.
+         */
+        commitsInFlight: z.number().int().min(1).max(8).default(4),
         /** How long a write waits for a lock held by another process before failing (then SMTP 451). */
         busyTimeoutMs: z.number().int().min(0).default(5000),
         /**

@@ -19,7 +19,7 @@ import type { IncomingMessage } from '../store/contract.js';
 import { WriteTurn } from '../store/sqlite/write-turn.js';
 import { buildPipeline, WAL_BACKSTOP_PAGES } from './build.js';
 import type { PipelineWorkerData } from './remote.js';
-import { Intake } from './intake.js';
+import { Intake, commitsInFlight } from './intake.js';
 
 export type ToIntakeWorker = { type: 'store'; reqId: number; message: IncomingMessage } | { type: 'stop' };
 export type FromIntakeWorker =
@@ -45,7 +45,7 @@ if (parentPort) {
   // 250s, so they leave the WAL's checkpoints to the processing thread (build.ts
   // CHECKPOINT_EVERY_MS); 16 MiB of WAL is the backstop.
   const { store } = await buildPipeline(config, { writeTurn: WriteTurn.from(writeTurn), walAutocheckpointPages: WAL_BACKSTOP_PAGES });
-  const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0);
+  const intake = new Intake(store, log, config.store.groupCommitMax, () => {}, 0, commitsInFlight(store, config.store.commitsInFlight));
   const post = (m: FromIntakeWorker) => port.postMessage(m);
   // A stored (or failed) message's bytes are garbage here: a spooled one's head is 1 MiB (../gc-hint.ts).
   const dropped = bigBufferHint();

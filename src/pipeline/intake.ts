@@ -7,7 +7,17 @@ import type { IncomingMessage, Store } from '../store/contract.js';
 // concurrent sessions share an fsync (as Postfix's queue manager would not, but a database
 // can). The caller may acknowledge (250 / exit 0) only once the promise resolves. Nothing
 // else runs on the intake's thread in the daemon (intake-worker.ts): no parse, no settling.
-// One commit is in flight at a time; what arrives meanwhile goes into the next.
+// Up to `maxInFlight` commits are in flight at a time; what arrives meanwhile goes into the
+// next. SQLite takes one writer at a time, so a second commit there would only wait for the
+// write turn: 1. PostgreSQL commits in parallel on separate connections, and each commit is
+// round trips plus a WAL flush during which this node would otherwise send nothing: several
+// (intakeCommitsInFlight). Ids are not committed in their order then; nothing reads them as a
+// high-water mark (messages are claimed by state, `messages.claim`).
+
+/** Commits in flight for a store: the configured number on PostgreSQL, 1 on SQLite (one writer). */
+export function commitsInFlight(store: Store, configured: number): number {
+  return store.dialect === 'postgres' ? configured : 1;
+}
 
 interface Waiting {
   message: IncomingMessage;
@@ -18,7 +28,7 @@ interface Waiting {
 export class Intake {
   private queue: Waiting[] = [];
   private scheduled = false;
-  private flushing = false;
+  private inFlight = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -34,14 +44,16 @@ export class Intake {
      * the same commit. 0: commit as soon as the current I/O has been handled.
      */
     private readonly windowMs = 0,
+    /** Commits in flight at once (intakeCommitsInFlight: 1 on SQLite). */
+    private readonly maxInFlight = 1,
   ) {}
 
   /** Resolves with the message's row id once it is durably stored; rejects if the store fails. */
   accept(message: IncomingMessage): Promise<number> {
     return new Promise((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
-      // A commit in flight takes what is queued when it ends.
-      if (this.flushing) return;
+      // With every commit slot taken, the first commit to end takes what is queued.
+      if (this.inFlight >= this.maxInFlight) return;
       if (this.queue.length >= this.maxBatch) {
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
@@ -56,26 +68,27 @@ export class Intake {
     });
   }
 
-  private async flush(): Promise<void> {
+  private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.scheduled = false;
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) void this.commit(this.queue.splice(0, this.maxBatch));
+  }
+
+  private async commit(batch: Waiting[]): Promise<void> {
+    this.inFlight++;
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          const ids = await this.store.messages.insert(batch.map((w) => w.message));
-          batch.forEach((w, i) => w.resolve(ids[i]!));
-        } catch (err) {
-          repeated.log(this.log, 'error', { evt: 'STORE_WRITE_FAILED', err, count: batch.length }, 'could not store received messages');
-          for (const w of batch) w.reject(err as Error);
-        }
-      }
+      const ids = await this.store.messages.insert(batch.map((w) => w.message));
+      batch.forEach((w, i) => w.resolve(ids[i]!));
+    } catch (err) {
+      repeated.log(this.log, 'error', { evt: 'STORE_WRITE_FAILED', err, count: batch.length }, 'could not store received messages');
+      for (const w of batch) w.reject(err as Error);
     } finally {
-      this.flushing = false;
+      this.inFlight--;
     }
-    this.onCommitted();
+    // What queued meanwhile goes now, without waiting for a turn of the event loop (as one
+    // commit after another did); once nothing is queued, the processor is told.
+    if (this.queue.length > 0) this.flush();
+    else this.onCommitted();
   }
 }
