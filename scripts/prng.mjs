@@ -1,6 +1,7 @@
 // mulberry32: a small seeded PRNG. The same seed gives the same sequence, so a mutation, a
 // benchmark's plan or a power-cut image can be made again (scripts/metamorphic-lib.mjs,
-// bench/lib/mix.mjs, test/helpers/powercut.ts).
+// bench/lib/mix.mjs, test/helpers/powercut.ts, and the seeded tests: test/parser/fuzz.test.ts,
+// test/reliability/fuzz.test.ts and crash.test.ts, the store contract's random sequence).
 
 /** A generator of numbers in [0, 1) from a 32-bit seed. */
 export function rng(seed) {

@@ -17,18 +17,10 @@ import { corpusSources } from '../../scripts/metamorphic-lib.mjs';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync, UnparseableError } from '../../src/parser/index.js';
 import { repoRoot } from '../helpers/env.js';
+import { rng } from '../../scripts/prng.mjs';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
-
-/** A small deterministic generator (an LCG): the same seed damages the same bytes. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 0x1_0000_0000;
-  };
-}
 
 const FRAGMENTS = [
   '\r\n', '\n\n', '--', '\n--b\n', 'Content-Type: multipart/mixed; boundary="b"\n', 'Content-Type: message/delivery-status\n\n',

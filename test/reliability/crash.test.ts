@@ -13,18 +13,12 @@ import { VerpCodec } from '../../src/verp/index.js';
 import { childEnv, CLI, spawnDaemon } from '../helpers/child.js';
 import { BOUNCE_DOMAIN, fixturesDir, TEST_SECRET, tmpDir } from '../helpers/env.js';
 import { sendRaw, withMessageId } from '../helpers/smtp.js';
+import { rng } from '../../scripts/prng.mjs';
 
 const SOAK = process.env.SOAK === '1';
 const verp = new VerpCodec(TEST_SECRET, 'b');
 const dsn = readFileSync(join(fixturesDir, 'postfix', 's02-remote-rcpt550--failed.eml'));
 const RCPT = 'rcpt-550-5.1.1@reject.test';
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
 
 async function waitDrained(dataDir: string, ms = 20_000): Promise<void> {
   const cfg = loadConfig({ env: { BOUNCED_DATA_DIR: dataDir } });

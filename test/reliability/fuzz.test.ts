@@ -11,21 +11,12 @@ import { startDaemon, type Daemon } from '../../src/main.js';
 import { parseMessage, UnparseableError } from '../../src/parser/index.js';
 import { BOUNCE_DOMAIN, corpusDir, fixturesDir, haveCorpus, testConfig } from '../helpers/env.js';
 import { sendRaw } from '../helpers/smtp.js';
+import { rng } from '../../scripts/prng.mjs';
 
 const SOAK = process.env.SOAK === '1';
 const CASES = SOAK ? 100_000 : 3_000;
 /** A message must finish well within this; it is a hang guard, not a speed target. */
 const PER_MESSAGE_MS = 3_000;
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seeds(): Buffer[] {
   const out: Buffer[] = [];

@@ -17,6 +17,7 @@ import { openSqlite } from '../../src/store/sqlite/open.js';
 import { inCI, tmpDir } from '../helpers/env.js';
 import { postgresMissing, startPostgres, type PgServer } from '../helpers/postgres.js';
 import { rejects } from '../helpers/store-backends.js';
+import { rng } from '../../scripts/prng.mjs';
 
 interface Backend {
   name: 'sqlite' | 'postgres';
@@ -550,14 +551,8 @@ describe.each(backends)('store contract on $name', (backend) => {
 
     it('counters equal a recomputation from the rows after a random sequence of changes (rolled-back ones included)', async () => {
       await fresh();
-      // mulberry32: a small seeded generator with 32-bit integer arithmetic (Math.imul).
-      let seed = 20260415;
-      const rnd = (n: number) => {
-        seed = (seed + 0x6d2b79f5) | 0;
-        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
-      };
+      const next = rng(20260415);
+      const rnd = (n: number) => Math.floor(next() * n);
       const tally = new Map<string, number>();
       const count = (k: string) => tally.set(k, (tally.get(k) ?? 0) + 1);
       const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
