@@ -59,8 +59,5 @@ export const networkerror: ReasonTable = {
     p('routing loop', 'RFC 3463 X.4.6 (title)'),
     p('loop detected', NET),
     p('mail loop detected', MIMECAST),
-    // Exim's refusal (and bounce) once a message carries more Received: headers than
-    // received_headers_max (30): the Exim FAQ (Q0061) explains it as a mail routing loop
-    p('suspected mail loop', 'Exim: received_headers_max exceeded, "Too many \"Received\" headers - suspected mail loop" (Exim FAQ Q0061: a mail routing loop; RFC 5321 §6.3)', '550 Too many "Received" headers - suspected mail loop'),
   ],
 };
