@@ -32,6 +32,11 @@ export const contenterror: ReasonTable = {
     p('mime error', CONTENT),
     p('mime format', CONTENT),
     p('routing loop detected -- too many received', CONTENT),
+    // Exim's limits on the header block (header_line_maxsize, header_maxsize): the message's
+    // header refused, a content error by the reason definitions we reuse ("rejected due to a
+    // header format of the email")
+    p('a message header line is too long', SISIMAI + ' (ContentError: the header format); Exim: header_line_maxsize, "552 A message header line is too long" (exim4 4.96)', '552 A message header line is too long'),
+    p('message header is ridiculously long', SISIMAI + ' (ContentError: the header format); Exim: header_maxsize, "552 Message header is ridiculously long" (exim4 4.96)', '552 Message header is ridiculously long'),
     // Exim's refusal (and bounce) once a message carries more Received: headers than
     // received_headers_max (30), a loop by the Exim FAQ (Q0061); the reason definitions we
     // reuse file "too many Received headers" under content errors (the header block refused),
