@@ -78,6 +78,9 @@ export const refusedByHost: ReasonTable = {
     p('connection refused by', 'Sendmail: "Deferred: Connection refused by <host>"', 'Deferred: Connection refused by mx.example.jp.'),
     p('connection reset by peer', 'seen: Sendmail, Exim (remote host reset the session)'),
     p('connection dropped by remote host', 'seen: Sendmail, Courier'),
+    // Exim's words when the remote host hangs up right after a command of ours (its answer to
+    // that command, as "connection dropped by remote host" above)
+    p('remote host closed connection in response to', 'Exim: smtp transport, "Remote host closed connection in response to <command>" (exim4 4.96)', 'Remote host closed connection in response to RCPT TO:<a@example.net>'),
   ],
 };
 

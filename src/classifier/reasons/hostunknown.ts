@@ -35,6 +35,9 @@ export const hostunknown: ReasonTable = {
     p('name or service not known', 'seen: Postfix, Exim (getaddrinfo EAI_NONAME)'),
     p('nxdomain', NXDOMAIN),
     p('mx records point to non-existent hosts', 'Exim: "all relevant MX records point to non-existent hosts"'),
+    // (Exim's smtp transport before 4.9x, when every host of the domain has no address record:
+    // no route to the domain, RFC 3463 X.4.4)
+    p('all host address lookups failed permanently', 'Exim 4.x transports/smtp.c, every host\'s address lookup failed permanently (RFC 3463 X.4.4 unable to route)', 'all host address lookups failed permanently'),
     p('no route to domain', NXDOMAIN),
     p('illegal host/domain name found', 'Oracle Communications Messaging Server'),
     p('mail domain mentioned in email address is unknown', SISIMAI),

@@ -47,6 +47,7 @@ export const networkerror: ReasonTable = {
     p('name server timeout', NET),
     p('unable to resolve', NET),
     p('host name lookup failure', 'Exim: "host lookup did not complete"/Sendmail "Host name lookup failure"'),
+    p('host lookup did not complete', 'Exim: "host lookup did not complete", "host lookup for <h> did not complete (DNS timeout?)" (exim4 4.96): the DNS gave no answer', 'host lookup did not complete'),
     p('mail forwarding loop for', 'Postfix: "mail forwarding loop for <address>"'),
     p('maximum forwarding loop count exceeded', NET),
     p('message looping', NET),

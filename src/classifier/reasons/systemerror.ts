@@ -25,6 +25,10 @@ export const systemerror: ReasonTable = {
     p('would create a mail loop', SYS),
     p('loop was found in the mail exchanger', SYS),
     p('aliasing/forwarding loop', SYS),
+    // Exim: a redirection (alias, .forward) asked for delivery to a file or a pipe that the
+    // router does not allow: the receiving system's configuration refused it
+    p('delivery to file forbidden', 'Exim: redirect router without allow_filter/allow_file, "delivery to file forbidden" (exim4 4.96)', 'delivery to file forbidden'),
+    p('delivery to pipe forbidden', 'Exim: redirect router without allow_pipe, "delivery to pipe forbidden" (exim4 4.96)', 'delivery to pipe forbidden'),
     p("can't create user output file", 'Sendmail: local mailer cannot write the mailbox'),
     p('timeout waiting for input', SYS),
     p('resources temporarily unavailable', SYS),
