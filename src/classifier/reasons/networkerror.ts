@@ -3,6 +3,7 @@ import { GOOGLE, MIMECAST } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const NET = 'seen: Postfix, Sendmail, Exim, qmail (connection and DNS failures)';
+const OSMTPD_MTA = 'OpenSMTPD: its mta\'s reasons for an unreachable destination (smtpd 6.8, mta.c), as its bounces quote them';
 
 export const noConnection: ReasonTable = {
   id: 'text.no-connection',
@@ -38,6 +39,15 @@ export const networkerror: ReasonTable = {
     p('dns lookup failed', NET),
     p('dns query failed', NET),
     p('mx lookup failed', NET),
+    // OpenSMTPD's own reasons for a destination it could not reach (its mta gives them when no
+    // route, address or MX answer is usable; smtpd 6.8): the network side, not the recipient
+    p('temporary failure in mx lookup', OSMTPD_MTA, 'Temporary failure in MX lookup'),
+    p('no valid route to remote mx', OSMTPD_MTA, 'No valid route to remote MX'),
+    p('no valid route to destination', OSMTPD_MTA, 'No valid route to destination'),
+    p('address family mismatch on destination mxs', OSMTPD_MTA, 'Address family mismatch on destination MXs'),
+    p('could not retrieve source address', OSMTPD_MTA, 'Could not retrieve source address'),
+    // (its own route blocking after repeated errors, not a refusal by the destination)
+    p('all routes to destination blocked', OSMTPD_MTA, 'All routes to destination blocked'),
     p('dns failure', NET),
     p('dns error', NET),
     p('dns problem', NET),
@@ -56,6 +66,7 @@ export const networkerror: ReasonTable = {
     p('mail for * loops back to myself', 'Postfix: "mail for <domain> loops back to myself"', 'mail for example.org loops back to myself'),
     p('too many hops', 'RFC 5321 §6.3 (hop count); seen: Postfix, Exchange'),
     p('hop count exceeded', 'RFC 5321 §6.3 (hop count); seen: Sendmail, Exim'),
+    p('exceeded maximum hop count', 'RFC 5321 §6.3 (hop count); seen: Lotus Notes ("Message has exceeded maximum hop count")', 'Message has exceeded maximum hop count'),
     p('message exceeded 50 hops', GOOGLE),
     p('routing loop', 'RFC 3463 X.4.6 (title)'),
     p('loop detected', NET),
