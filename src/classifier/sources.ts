@@ -39,6 +39,8 @@ export const GMX = 'GMX / WEB.DE postmaster: error messages (postmaster.gmx.net/
 export const MAILRU = 'Mail.ru postmaster: SMTP replies (help.mail.ru/developers/mailing_rules/smtp)';
 export const ATT = 'AT&T postmaster: error codes and block notices (abuse_rbl@abuse-att.net)';
 export const AMAZONSES = 'Amazon SES Developer Guide: notification contents (bounce types and sub-types, delayType)';
+/** i.ua (Ukraine): every refusal links its error page, mail.i.ua/err/<n>/, one page per cause. */
+export const IUA = 'i.ua (Ukraine) mail: the error pages its refusals link, mail.i.ua/err/<n>/ (1 relaying through it, 2 no such user, 3 mailbox unused 3 months, 4 mailbox full, 5 sending limit, 6 use your provider\'s SMTP, 7 bad HELO, 8 sender not verifiable, 9 sender IP listed, 10 not on the recipient\'s allowed list)';
 export const FACEBOOK = 'Facebook postmaster: SMTP response codes (postmaster.facebook.com/response_codes)';
 // Round 5: entries that stood on `seen:` in fewer than two families, grounded where a reference exists
 export const BARRACUDA_BRBL = 'Barracuda Networks: Barracuda Reputation Block List (barracudacentral.org/rbl), the list refusals cite';

@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, ATT_BELLSOUTH, CHARTER, COMCAST, COX, GMX, GODADDY, NETEASE, ORANGE, QQ, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import { APPLE, ATT_BELLSOUTH, CHARTER, COMCAST, COX, GMX, GODADDY, IUA, NETEASE, ORANGE, QQ, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -122,6 +122,25 @@ export const orange: Provider = {
       '420': 'suspend', '426': 'suspend', '505': 'systemerror', '514': 'emailtoolarge',
     },
     example: '550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]',
+  },
+  rules: [],
+};
+
+/**
+ * i.ua (Ukraine) ends each refusal with the address of the page that explains it,
+ * "http://mail.i.ua/err/2/": the number names the cause.
+ */
+export const iua: Provider = {
+  id: 'iua',
+  name: 'i.ua',
+  source: IUA,
+  codes: {
+    pattern: /\bi\.ua\/err\/(\d{1,2})\b/,
+    codes: {
+      '1': 'norelaying', '2': 'userunknown', '3': 'suspend', '4': 'mailboxfull', '5': 'ratelimited', '6': 'norelaying',
+      '7': 'blocked', '8': 'rejected', '9': 'blocked', '10': 'filtered',
+    },
+    example: '550 Mailbox is full (http://mail.i.ua/err/4/)',
   },
   rules: [],
 };
