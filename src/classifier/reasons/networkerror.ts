@@ -39,6 +39,8 @@ export const networkerror: ReasonTable = {
     p('dns lookup failed', NET),
     p('dns query failed', NET),
     p('mx lookup failed', NET),
+    p('dns lookup failure', 'seen: Haraka (outbound, "DNS lookup failure: <domain>"), Courier ("417 DNS lookup failure:")', 'DNS lookup failure: example.net'),
+    p('mx lookup for * failed', 'Haraka: outbound, "MX Lookup for <domain> failed: <error>"', 'MX Lookup for example.net failed: Error: queryMx ESERVFAIL example.net'),
     // OpenSMTPD's own reasons for a destination it could not reach (its mta gives them when no
     // route, address or MX answer is usable; smtpd 6.8): the network side, not the recipient
     p('temporary failure in mx lookup', OSMTPD_MTA, 'Temporary failure in MX lookup'),

@@ -28,6 +28,7 @@ export const failedstarttls: ReasonTable = {
     p('tls is required but', TLS),
     // Postfix's smtp(8) when its TLS policy (encrypt, verify, secure) cannot be met: "TLS is
     // required, but was not offered by host <h>" and "... but host <h> refused to start TLS"
+    p('failed tls verification', 'Haraka: outbound, "Host failed TLS verification required by configuration." (tls.ini: a destination whose certificate must verify)', 'Host failed TLS verification required by configuration.'),
     p('tls is required, but', 'Postfix: smtp(8) with smtp_tls_security_level encrypt or stronger (TLS_README), "TLS is required, but was not offered by host <host>" (postfix 3.7)', 'TLS is required, but was not offered by host mx.example.net[192.0.2.1]'),
     p('tls required', TLS),
     p('encryption required', TLS),
