@@ -2,6 +2,7 @@ import { p } from '../phrase.js';
 import { COX, GOOGLE, MICROSOFT } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
+const SM_RDNS = "Sendmail 8.17: cf/m4/proto.m4, the relay check and FEATURE(`require_rdns') on ${client_resolve} (FORGED: \"IP name possibly forged\", \"Possibly forged hostname for\"; TEMP: \"Client IP address <ip> does not resolve\", \"Cannot resolve PTR record for\")";
 const CHECKS = 'seen: Postfix reject_unknown_client_hostname, Exim ACL (verify = reverse_host_lookup), Sendmail';
 
 export const requireptr: ReasonTable = {
@@ -22,6 +23,12 @@ export const requireptr: ReasonTable = {
     p('rdns', COX),
     p('no dns pointer', CHECKS),
     p('ip name lookup failed', CHECKS),
+    // Sendmail's rulesets for a client whose reverse DNS failed or does not match
+    // (${client_resolve} TEMP, FORGED), in its relay check and in FEATURE(`require_rdns')
+    p('ip name possibly forged', SM_RDNS, '550 5.7.1 Relaying denied. IP name possibly forged [192.0.2.1]'),
+    p('possibly forged hostname for', SM_RDNS, '451 4.1.8 Possibly forged hostname for 192.0.2.1'),
+    p('client ip address * does not resolve', SM_RDNS, '451 4.1.8 Client IP address 192.0.2.1 does not resolve'),
+    p('cannot resolve ptr record for', SM_RDNS, '450 4.4.0 Relaying temporarily denied. Cannot resolve PTR record for 192.0.2.1'),
     p('unresolvable relay host name', CHECKS),
     p('unresolvable host name', CHECKS),
     p('does not have a valid hostname', CHECKS),
