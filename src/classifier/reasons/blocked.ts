@@ -63,6 +63,10 @@ export const blocked: ReasonTable = {
     p('banned sending ip', MICROSOFT),
     p('access denied, banned sender', MICROSOFT),
     p('access denied, bad helo', MICROSOFT),
+    // Postfix's smtpd_helo_restrictions refuse the sending host's HELO name ("Host not found",
+    // "need fully-qualified hostname", "Invalid name"): about the client, never the recipient's
+    // domain (its "Host not found" is the HELO name's, not a hostunknown)
+    p('helo command rejected', 'postconf(5): smtpd_helo_restrictions (reject_unknown_helo_hostname, reject_non_fqdn_helo_hostname, reject_invalid_helo_hostname), "<helo>: Helo command rejected: <why>"', '550 5.7.1 <mta.example.org>: Helo command rejected: Host not found'),
     p('ip not in whitelist for rcpt domain', GOOGLE),
     p('invalid ip for', CLIENT),
     p('adresse ip source bloquee', 'Orange: postmaster error codes (OFR_102)'),
