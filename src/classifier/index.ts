@@ -82,6 +82,16 @@ function ruleText(diagnostic: string | null, diagnosticType: string | null = nul
 // bounded regex, run once over the (at most 1,500 character) text.
 const INNER = /(?:<|\(|\[|->|said:|responded:|reply:) ?([45]\d\d)[ -]([45]\.\d{1,3}\.\d{1,3})?/;
 
+/**
+ * An outer reply about the sender: its enhanced code says so (RFC 3463 X.1.7 bad sender's
+ * mailbox address, X.1.8 bad sender's system address), or its words do (Postfix's
+ * smtpd_sender_restrictions, "<sender>: Sender address rejected: ..."). The reply it quotes is
+ * then the answer about the sender (Postfix's reject_unverified_sender quotes its probe of the
+ * sender's own server: "... said: 550 5.1.1 User unknown"), never about the recipient.
+ */
+const ABOUT_SENDER = /^[45]\.1\.[78]$/;
+const SENDER_WORDS = /sender address rejected|sender verify failed/;
+
 /** The inner reply of a nested one, when the text quotes a different reply after its own. */
 export function innerReply(normalised: string): { text: string; replyCode: number; status: string | null } | null {
   const outer = /^([45]\d\d)[ -](?:#?([45]\.\d{1,3}\.\d{1,3}))?/.exec(normalised);
@@ -91,6 +101,7 @@ export function innerReply(normalised: string): { text: string; replyCode: numbe
   if (!m) return null;
   // the same reply repeated ("554 554 5.7.0 ...") is not a nested one
   if (m[1] === outer[1] && (m[2] ?? null) === (outer[2] ?? null)) return null;
+  if ((outer[2] && ABOUT_SENDER.test(outer[2])) || SENDER_WORDS.test(rest.slice(0, m.index))) return null;
   return { text: rest.slice(m.index + m[0].indexOf(m[1])), replyCode: Number(m[1]), status: m[2] ?? null };
 }
 

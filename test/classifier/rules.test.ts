@@ -115,6 +115,22 @@ describe('classifier decisions', () => {
     const [u] = classify(report([recipient({ replyCode: 550, command: 'RCPT', diagnosticCode: '550 no such user here' })]));
     expect(u).toMatchObject({ status: '5.1.1', statusDerived: true, reason: 'userunknown', hardbounce: true, type: 'hard' });
   });
+  it('a quoted reply about the sender never makes the recipient unknown (issue #13, harm 2)', () => {
+    // Postfix's reject_unverified_sender quotes its probe of the sender's own server
+    const [v] = classify(report([recipient({ status: '4.1.7', command: 'RCPT', diagnosticCode: '450 4.1.7 <bounce@sender.example>: Sender address rejected: unverified address: host mx.sender.example[192.0.2.9] said: 550 5.1.1 <bounce@sender.example>: User unknown (in reply to RCPT TO command)' })]));
+    expect(v).toMatchObject({ reason: 'rejected', hardbounce: false });
+    // the same by the outer code alone (X.1.8: bad sender's system address)
+    const [w] = classify(report([recipient({ status: '5.1.8', command: 'MAIL', diagnosticCode: '553 5.1.8 <bounce@sender.example>: refused: host mx.sender.example said: 550 5.1.2 Host unknown' })]));
+    expect(w).toMatchObject({ hardbounce: false });
+    expect(w.reason).not.toBe('hostunknown');
+    // a recipient's own verification still reads the inner reply
+    const [x] = classify(report([recipient({ status: '4.1.1', command: 'RCPT', diagnosticCode: '450 4.1.1 <a@example.net>: Recipient address rejected: unverified address: host mx.example.net[192.0.2.1] said: 550 5.1.1 <a@example.net>: User unknown (in reply to RCPT TO command)' })]));
+    expect(x).toMatchObject({ reason: 'userunknown' });
+  });
+  it('a HELO refusal is about the sending host, not the recipient domain', () => {
+    const [v] = classify(report([recipient({ status: '5.7.1', command: 'RCPT', diagnosticCode: '550 5.7.1 <mta.example.org>: Helo command rejected: Host not found' })]));
+    expect(v).toMatchObject({ reason: 'blocked', hardbounce: false });
+  });
   it('"user unknown" answered to DATA is a filter', () => {
     const [v] = classify(report([recipient({ status: '5.0.0', command: 'DATA', diagnosticCode: '550 Unknown user x@example.jp' })]));
     expect(v).toMatchObject({ reason: 'filtered', hardbounce: false, category: 'spam' });
