@@ -1916,6 +1916,7 @@ export function runReplySwaps({ sources, classify, pool, perRecipient = 4, seed 
   let pairs = 0;
   let opaque = 0;
   const neutralCache = new Map();
+  const probe = pool.find((e) => e.id === 'rfc-5.1.1-unknown') ?? null;
   const neutral = (reply, rcpt) => {
     const key = reply + '\0' + rcpt;
     if (!neutralCache.has(key)) neutralCache.set(key, classify('neutral.eml', neutralReport(reply, rcpt)).find((r) => r.recipient === rcpt) ?? null);
@@ -1938,6 +1939,17 @@ export function runReplySwaps({ sources, classify, pool, perRecipient = 4, seed 
       if (shared || !n0 || n0.reason !== rec.reason || n0.hardbounce !== rec.hardbounce) {
         opaque++;
         continue;
+      }
+      // nor is a frame whose phase changes what an addressing reply means: to MAIL FROM, "user
+      // unknown" is the sender's (src/classifier/rules.ts decide). Probed with a plain 5.1.1.
+      if (probe) {
+        const ps = replySwap(raw, rec, probe, { multiLine: false });
+        const pg = ps && classify(src.name, ps.raw).find((g) => g.recipient === rec.recipient);
+        const pn = ps && neutral(ps.reply, rec.recipient);
+        if (ps && (!pg || !pn || pg.reason !== pn.reason || pg.hardbounce !== pn.hardbounce)) {
+          opaque++;
+          continue;
+        }
       }
       const draw = rng(hash32(`${seed}:${src.name}:${rec.recipient}`));
       const picks = new Set();

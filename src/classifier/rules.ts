@@ -210,8 +210,24 @@ function matchLocalUserUnknown(inp: DecideInput): RuleMatch | null {
   return { id: 'status.x.1.1-local', reason: 'userunknown', fixed: false, field: 'status', text: inp.status };
 }
 
+/**
+ * Reasons that name the recipient's mailbox or domain. A refusal of MAIL FROM cannot mean them:
+ * no recipient has been named yet (RFC 5321 §3.3), so an X.1.1 / X.1.2 or a "user unknown" there
+ * is about the sender (RFC 3463's own codes for it are X.1.7 and X.1.8): `rejected`, never a
+ * hard bounce of the recipient (issue #13, harm 2).
+ */
+const RECIPIENT_ADDRESS_REASONS: ReadonlySet<Reason> = new Set(['userunknown', 'hostunknown', 'hasmoved']);
+
 /** The first answer of the tiers, or null when neither the text nor the codes say why. */
 export function decide(inp: DecideInput): RuleMatch | null {
+  const m = decideAny(inp);
+  if (m && !m.fixed && inp.command === 'MAIL' && RECIPIENT_ADDRESS_REASONS.has(m.reason)) {
+    return { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' };
+  }
+  return m;
+}
+
+function decideAny(inp: DecideInput): RuleMatch | null {
   return (
     matchProviders(inp) ??
     matchLocalMailboxFull(inp) ??

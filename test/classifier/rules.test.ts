@@ -127,6 +127,15 @@ describe('classifier decisions', () => {
     const [x] = classify(report([recipient({ status: '4.1.1', command: 'RCPT', diagnosticCode: '450 4.1.1 <a@example.net>: Recipient address rejected: unverified address: host mx.example.net[192.0.2.1] said: 550 5.1.1 <a@example.net>: User unknown (in reply to RCPT TO command)' })]));
     expect(x).toMatchObject({ reason: 'userunknown' });
   });
+  it('a refusal of MAIL FROM is about the sender, whatever addressing code it carries', () => {
+    for (const [status, text] of [['5.1.1', '550 5.1.1 User unknown'], ['5.1.2', '550 5.1.2 Host unknown'], ['5.1.1', '550 5.1.1 Mailbox does not exist']]) {
+      const [v] = classify(report([recipient({ status, command: 'MAIL', diagnosticCode: text })]));
+      expect(v).toMatchObject({ reason: 'rejected', hardbounce: false, rule: 'command.mail' });
+    }
+    // the same codes to RCPT TO are the recipient's
+    const [r] = classify(report([recipient({ status: '5.1.1', command: 'RCPT', diagnosticCode: '550 5.1.1 User unknown' })]));
+    expect(r).toMatchObject({ reason: 'userunknown', hardbounce: true });
+  });
   it('a HELO refusal is about the sending host, not the recipient domain', () => {
     const [v] = classify(report([recipient({ status: '5.7.1', command: 'RCPT', diagnosticCode: '550 5.7.1 <mta.example.org>: Helo command rejected: Host not found' })]));
     expect(v).toMatchObject({ reason: 'blocked', hardbounce: false });
