@@ -133,6 +133,8 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
     // (Round 11: <sender>-to-filters2, greylisting and the other SPF results; <sender>-to-opensmtpd-virtual)
     // (Round 12: <sender>-to-mda, local delivery programs and vacation; <sender>-to-clamav)
     const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier', 'filters2', 'opensmtpd-virtual', 'mda', 'clamav'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
+    // (Round 13a: <sender>-to-round13a, Cyrus LMTP, signal-killed programs, clamd down, qpsmtpd, Haraka)
+    recv.push(...senders.map((m) => `${m}-to-round13a`));
     expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'courier-to-courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
