@@ -98,6 +98,10 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // X.2.2 was mailboxfull: 80/80. Whole corpus 99.73 % (1852/1857; 98.2 % before the rule), the 5
 // older misses; public dev and validation unchanged (96.1 % / 94.8 %, classify output identical).
 // Floors left as they are.
+// Round 13a (gen8: Cyrus lmtpd, pipe(8) programs killed by a signal, clamd down, qpsmtpd, Haraka):
+// 81 rows, 66/81 at first (Haraka's and qpsmtpd's words unknown: onhold, and 2 false hard bounces
+// from Sendmail's own 5.1.1 for a bare 550), 81/81 after four documented phrases; whole corpus
+// 99.8 % (1934/1938), public dev and validation unchanged. Floors left as they are.
 const GENERATED = { all: 99.6, recipient: 100, reason: 99.8, hardbounce: 100 };
 const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
 const GENERATED_MIN_FILES = 1200;
@@ -133,6 +137,8 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
     // (Round 11: <sender>-to-filters2, greylisting and the other SPF results; <sender>-to-opensmtpd-virtual)
     // (Round 12: <sender>-to-mda, local delivery programs and vacation; <sender>-to-clamav)
     const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier', 'filters2', 'opensmtpd-virtual', 'mda', 'clamav'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
+    // (Round 13a: <sender>-to-round13a, Cyrus LMTP, signal-killed programs, clamd down, qpsmtpd, Haraka)
+    recv.push(...senders.map((m) => `${m}-to-round13a`));
     expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'courier-to-courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);

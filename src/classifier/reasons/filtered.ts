@@ -37,6 +37,7 @@ export const filtered: ReasonTable = {
     p('due to extended inactivity new mail', SISIMAI),
     p('not found recipient account', SISIMAI),
     p('is not accepting any mail', SISIMAI),
+    p('that recipient is not allowed', 'Haraka: haraka-plugin-access README, [deny_msg] rcpt default "That recipient is not allowed", its reply to a recipient on the receiving site\'s rcpt_to.access blacklist', '550 x@example.net That recipient is not allowed'),
     // Postfix's generic text for an access(5) REJECT or DEFER that gives none of its own, on
     // the recipient (check_recipient_access): the receiving site filters mail for this address,
     // RFC 3463 X.7.1 "per-host or per-recipient filtering". The host check of the same table

@@ -32,6 +32,9 @@ export const norelaying: ReasonTable = {
     p('not configured to relay', RELAY),
     p("isn't in my list of allowed rcpthosts", 'qmail-smtpd(8): control/rcpthosts, "envelope recipient address with a domain not listed in rcpthosts" is refused (not a domain it relays for)', "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"),
     p('mail relay denied', GOOGLE),
+    // (Haraka's core reply to a recipient no rcpt plugin accepted; its default rcpt plugin,
+    // rcpt_to.in_host_list, accepts only the domains it lists: a domain it does not serve)
+    p('i cannot deliver mail for', 'Haraka: docs/Plugins.md, the rcpt hook ("a rcpt plugin MUST return next(OK) or the sender will receive the error message \'I cannot deliver for that user\'. The default rcpt plugin is rcpt_to.in_host_list, which lists the domains for which to accept email"; connection.js words it "I cannot deliver mail for <addr>")', '550 I cannot deliver mail for <x@example.net>'),
     p('open relay not allowed', MIMECAST),
     p('email address is not verified. the following identities failed', 'Amazon SES: unverified identity'),
   ],

@@ -51,6 +51,8 @@ export const rejected: ReasonTable = {
     p('sender unknown', VERIFY),
     p('unknown sender', VERIFY),
     p('sender was rejected', 'qmail: "Connected to <host> but sender was rejected"'),
+    p('envelope sender is in my badmailfrom list', 'qmail-smtpd(8) control/badmailfrom ("unacceptable envelope sender addresses": every recipient is refused), its reply "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)"; qpsmtpd\'s check_badmailfrom gives the same words', '550 Your envelope sender is in my badmailfrom list'),
+    p('that sender cannot send mail here', 'Haraka: haraka-plugin-access README, [deny_msg] mail default "That sender cannot send mail here", its reply to a sender on the mail_from.access blacklist', '550 <s@example.org> That sender cannot send mail here'),
     p('sender is on the user denylist', SISIMAI),
     p('sender is in my black list', SISIMAI),
     p('sender not pre-approved', SISIMAI),
