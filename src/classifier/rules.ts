@@ -217,12 +217,15 @@ function matchLocalUserUnknown(inp: DecideInput): RuleMatch | null {
  * hard bounce of the recipient (issue #13, harm 2).
  */
 const RECIPIENT_ADDRESS_REASONS: ReadonlySet<Reason> = new Set(['userunknown', 'hostunknown', 'hasmoved']);
+/** The session refused before MAIL FROM (its greeting, HELO/EHLO): the sending host was refused. */
+const BEFORE_MAIL = new Set(['CONNECT', 'HELO', 'EHLO']);
 
 /** The first answer of the tiers, or null when neither the text nor the codes say why. */
 export function decide(inp: DecideInput): RuleMatch | null {
   const m = decideAny(inp);
-  if (m && !m.fixed && inp.command === 'MAIL' && RECIPIENT_ADDRESS_REASONS.has(m.reason)) {
-    return { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' };
+  if (m && !m.fixed && RECIPIENT_ADDRESS_REASONS.has(m.reason)) {
+    if (inp.command === 'MAIL') return { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' };
+    if (inp.command && BEFORE_MAIL.has(inp.command)) return { id: `command.${inp.command.toLowerCase()}`, reason: 'blocked', fixed: false, field: 'command', text: inp.command };
   }
   return m;
 }

@@ -291,6 +291,8 @@ export function findCommand(text: string | null | undefined): string | null {
     /\b(?:after|in reply to(?: the)?|reply to|response to|during|at|most progress was)\s+(?:end of\s+)?(RCPT(?:[ _]TO)?|MAIL(?:[ _]FROM)?|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data|initial connection|greeting)\b/i.exec(text) ??
     /\[(RCPT_TO|MAIL_FROM|DATA)\]/.exec(text) ??
     /^[ \t]*>>> (RCPT|MAIL|DATA|HELO|EHLO)\b/im.exec(text);
+  // Postfix smtp(8) words a refused greeting "host <h> refused to talk to me: <reply>"
+  if (!m && /\brefused to talk to me\b/i.test(text)) return 'CONNECT';
   if (!m) return null;
   return commandName(m[1]);
 }

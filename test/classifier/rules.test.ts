@@ -132,6 +132,11 @@ describe('classifier decisions', () => {
       const [v] = classify(report([recipient({ status, command: 'MAIL', diagnosticCode: text })]));
       expect(v).toMatchObject({ reason: 'rejected', hardbounce: false, rule: 'command.mail' });
     }
+    // before MAIL FROM (the greeting, HELO/EHLO) the sending host was refused
+    const [c] = classify(report([recipient({ status: '5.1.2', command: 'CONNECT', diagnosticCode: '554 5.1.2 Host unknown' })]));
+    expect(c).toMatchObject({ reason: 'blocked', hardbounce: false, rule: 'command.connect' });
+    const [h] = classify(report([recipient({ status: '5.1.1', command: 'EHLO', diagnosticCode: '550 5.1.1 User unknown' })]));
+    expect(h).toMatchObject({ reason: 'blocked', hardbounce: false });
     // the same codes to RCPT TO are the recipient's
     const [r] = classify(report([recipient({ status: '5.1.1', command: 'RCPT', diagnosticCode: '550 5.1.1 User unknown' })]));
     expect(r).toMatchObject({ reason: 'userunknown', hardbounce: true });

@@ -125,4 +125,11 @@ describe('Postfix DSNs (fixtures/postfix)', () => {
     expect(r.kind).toBe('bounce');
     expect(r.recipients[0]).toMatchObject({ finalRecipient: 'jürgen@mta.test', status: '5.1.1', diagnosticCode: 'unknown user: "jürgen"' });
   });
+
+  it('a refused greeting ("refused to talk to me") is the CONNECT phase, before any recipient', async () => {
+    const raw = readFileSync(new URL('../../fixtures/generated/postfix/144-barracuda-brbl--failed.eml', import.meta.url));
+    const r = await parseMessage(raw);
+    expect(r.recipients.length).toBeGreaterThan(0);
+    for (const x of r.recipients) expect(x.command).toBe('CONNECT');
+  });
 });
