@@ -32,7 +32,7 @@ export const YANDEX = 'Yandex Mail: SMTP error replies (yandex.com/support/mail)
 export const COMCAST = 'Comcast: SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)';
 export const QQ = 'Tencent QQ Mail: bounce help (service.mail.qq.com)';
 export const NETEASE = 'NetEase 163/126: bounce codes help (mail.163.com/help)';
-export const AMAVIS = 'amavisd-new: the SMTP responses of its destiny settings ("554 5.7.0 Reject, id=<id> - INFECTED: <virus name>", README.customize)';
+export const AMAVIS = 'amavisd-new: the SMTP responses of its destiny settings ("554 5.7.0 Reject, id=<id> - INFECTED: <virus name>", README.customize; "- BANNED: <part>", "- spam": Amavis/Conf.pm %smtp_reason_by_ccat)';
 // Round 5 (issue #13, providers)
 export const OUTLOOKCOM = 'Outlook.com postmaster: troubleshooting and error codes (sendersupport.olc.protection.outlook.com/pm/troubleshooting.aspx)';
 export const GMX = 'GMX / WEB.DE postmaster: error messages (postmaster.gmx.net/en/error-messages)';

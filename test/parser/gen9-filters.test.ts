@@ -1,0 +1,45 @@
+// Formats of the gen9 round of the generated corpus (issue #13, Round 13b), read in place from
+// fixtures/generated: the senders' bounces for mail refused by the stock filters of self-hosted
+// stacks in front of the receiving Postfix: amavisd-new as a before-queue proxy (its own reply
+// to DATA). Expected answers: the documented meaning of each filter's stock reply
+// (fixtures/generated/recv-cases-gen9.mjs), never what bounced answered.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
+import { parseMessageSync } from '../../src/parser/index.js';
+
+const dir = fileURLToPath(new URL('../../fixtures/generated/', import.meta.url));
+const SENDERS = ['postfix', 'exim', 'sendmail'];
+const filesOf = (mta: string, caseId: string) =>
+  existsSync(join(dir, mta)) ? readdirSync(join(dir, mta)).filter((f) => f.includes(`-${caseId}--failed.eml`)).map((f) => `${mta}/${f}`) : [];
+const raw = (file: string) => readFileSync(join(dir, file)).toString('latin1').replace(/\s+/g, ' ');
+const verdicts = (file: string) => classify(parseMessageSync(readFileSync(join(dir, file))));
+// the case's own message (one recipient) and the message to three recipients that carried the same content
+const rows = () => JSON.parse(`[${readFileSync(join(dir, 'expected.jsonl'), 'utf8').trim().split('\n').join(',')}]`) as { file: string; recipient: string; case: string }[];
+
+describe('amavisd-new before the receiving Postfix (smtpd_proxy_filter): its reply to DATA', () => {
+  it.each(SENDERS)('"Reject, id=... - BANNED: <part>" (%s-to-amavis): the site\'s banned file names, a policy, not a block of the host', (m) => {
+    const f = filesOf(`${m}-to-amavis`, 'recv-amavis-banned');
+    expect(f).toHaveLength(1);
+    expect(raw(f[0])).toMatch(/554 5\.7\.0 Reject, id=\d+-\d+ - BANNED: .*invoice-2026-0142\.exe/);
+    expect(verdicts(f[0])).toHaveLength(1);
+    expect(verdicts(f[0])[0]).toMatchObject({ status: '5.7.0', reason: 'policyviolation', hardbounce: false });
+  });
+  it.each(SENDERS)('"Reject, id=... - spam" (%s-to-amavis): SpamAssassin\'s verdict through amavis', (m) => {
+    const f = filesOf(`${m}-to-amavis`, 'recv-amavis-spam');
+    expect(f).toHaveLength(1);
+    expect(raw(f[0])).toMatch(/554 5\.7\.0 Reject, id=\d+-\d+ - spam/);
+    expect(verdicts(f[0])[0]).toMatchObject({ status: '5.7.0', reason: 'spamdetected', hardbounce: false });
+  });
+  it('a banned message to three recipients: one record per recipient, each the policy', () => {
+    const multi = rows().filter((r) => /-to-amavis\/.*recv-multi-data/.test(r.file) && r.case === 'recv-amavis-banned');
+    expect(multi.length).toBeGreaterThanOrEqual(6);
+    for (const file of new Set(multi.map((r) => r.file))) {
+      const got = verdicts(file);
+      expect(got.map((v) => v.recipient).sort()).toEqual(multi.filter((r) => r.file === file).map((r) => r.recipient).sort());
+      for (const v of got) expect(v).toMatchObject({ reason: 'policyviolation', hardbounce: false });
+    }
+  });
+});
