@@ -1,7 +1,7 @@
 // Formats of the gen9 round of the generated corpus (issue #13, Round 13b), read in place from
 // fixtures/generated: the senders' bounces for mail refused by the stock filters of self-hosted
 // stacks in front of the receiving Postfix: amavisd-new as a before-queue proxy (its own reply
-// to DATA). Expected answers: the documented meaning of each filter's stock reply
+// to DATA), spamass-milter with spamd, Postfix's own header_checks / body_checks. Expected answers: the documented meaning of each filter's stock reply
 // (fixtures/generated/recv-cases-gen9.mjs), never what bounced answered.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +40,23 @@ describe('amavisd-new before the receiving Postfix (smtpd_proxy_filter): its rep
       const got = verdicts(file);
       expect(got.map((v) => v.recipient).sort()).toEqual(multi.filter((r) => r.file === file).map((r) => r.recipient).sort());
       for (const v of got) expect(v).toMatchObject({ reason: 'policyviolation', hardbounce: false });
+    }
+  });
+});
+
+describe('spamass-milter and Postfix\'s own content checks on the receiving Postfix', () => {
+  it.each(SENDERS)('spamass-milter -r 15 on GTUBE (%s-to-pfchecks): its stock "5.7.1 Blocked by SpamAssassin" is spam', (m) => {
+    const f = filesOf(`${m}-to-pfchecks`, 'recv-spamass-gtube');
+    expect(f).toHaveLength(1);
+    expect(raw(f[0])).toMatch(/550 5\.7\.1 Blocked by SpamAssassin/);
+    expect(verdicts(f[0])[0]).toMatchObject({ status: '5.7.1', reason: 'spamdetected', hardbounce: false });
+  });
+  it.each(SENDERS)('header_checks and body_checks REJECT without text (%s-to-pfchecks): cleanup\'s "5.7.1 message content rejected"', (m) => {
+    for (const id of ['recv-pf-header-check', 'recv-pf-body-check']) {
+      const f = filesOf(`${m}-to-pfchecks`, id);
+      expect(f).toHaveLength(1);
+      expect(raw(f[0])).toMatch(/550 5\.7\.1 message content rejected/);
+      expect(verdicts(f[0])[0]).toMatchObject({ status: '5.7.1', reason: 'spamdetected', hardbounce: false });
     }
   });
 });
