@@ -1,7 +1,8 @@
 // Formats of the gen9 round of the generated corpus (issue #13, Round 13b), read in place from
 // fixtures/generated: the senders' bounces for mail refused by the stock filters of self-hosted
 // stacks in front of the receiving Postfix: amavisd-new as a before-queue proxy (its own reply
-// to DATA), spamass-milter with spamd, Postfix's own header_checks / body_checks. Expected answers: the documented meaning of each filter's stock reply
+// to DATA), spamass-milter with spamd, Postfix's own header_checks / body_checks,
+// postscreen's DNSBL check. Expected answers: the documented meaning of each filter's stock reply
 // (fixtures/generated/recv-cases-gen9.mjs), never what bounced answered.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,6 +58,19 @@ describe('spamass-milter and Postfix\'s own content checks on the receiving Post
       expect(f).toHaveLength(1);
       expect(raw(f[0])).toMatch(/550 5\.7\.1 message content rejected/);
       expect(verdicts(f[0])[0]).toMatchObject({ status: '5.7.1', reason: 'spamdetected', hardbounce: false });
+    }
+  });
+});
+
+describe('postscreen in front of the receiving smtpd (postscreen_dnsbl_action = enforce)', () => {
+  it.each(SENDERS)('its 550 at each RCPT (%s-to-postscreen): "Service unavailable; client [ip] blocked using <zone>", the sending host is listed', (m) => {
+    const all = rows().filter((r) => r.file.startsWith(`${m}-to-postscreen/`));
+    expect(all.length).toBe(6);
+    for (const file of new Set(all.map((r) => r.file))) {
+      expect(raw(file)).toMatch(/550 5\.7\.1 Service unavailable; client \[127\.0\.2\.1\] blocked using bl\.dnsbl\.test/);
+      const got = verdicts(file);
+      expect(got.map((v) => v.recipient).sort()).toEqual(all.filter((r) => r.file === file).map((r) => r.recipient).sort());
+      for (const v of got) expect(v).toMatchObject({ status: '5.7.1', reason: 'blocked', hardbounce: false });
     }
   });
 });
