@@ -44,6 +44,7 @@ export const FACEBOOK = 'Facebook postmaster: SMTP response codes (postmaster.fa
 export const BARRACUDA_BRBL = 'Barracuda Networks: Barracuda Reputation Block List (barracudacentral.org/rbl), the list refusals cite';
 export const SPAMHAUS_PBL = 'Spamhaus: Policy Block List (spamhaus.org/pbl): end-user and dynamic IP ranges that should not send direct';
 export const POSIX_ENOSPC = 'POSIX errno ENOSPC, strerror text "No space left on device" (IEEE Std 1003.1, <errno.h>)';
+export const POSTFIX_ANVIL = 'Postfix: smtpd(8) with anvil(8), postconf(5) smtpd_client_message_rate_limit ("the maximal number of message delivery requests that any client is allowed to make to this service per time unit"); its deferral at MAIL FROM, "450 4.7.1 Error: too much mail from <client>" (src/smtpd/smtpd.c)';
 export const POSTFIX_VERIFY = 'Postfix: ADDRESS_VERIFICATION_README (450 4.1.1 "unverified address: Address verification in progress" while its probe is pending; the probe\'s own reply once it is known)';
 // Round 6 (issue #13, providers2)
 export const CISCO = 'Cisco Secure Email (IronPort AsyncOS) user guide: the default SMTP responses of its SPF and DMARC verification profiles ("550 #5.7.1 SPF unauthorized mail is prohibited.", "550 #5.7.1 DMARC unauthenticated mail is prohibited."), mail flow policy limits (452 too many recipients), LDAP accept queries (550 #5.1.0 Address rejected) and SenderBase reputation filtering (554 "sending MTA\'s poor reputation", Cisco tech note 200436)';
