@@ -2,7 +2,7 @@
 // fixtures/generated: the senders' bounces for mail refused by the stock filters of self-hosted
 // stacks in front of the receiving Postfix: amavisd-new as a before-queue proxy (its own reply
 // to DATA), spamass-milter with spamd, Postfix's own header_checks / body_checks,
-// postscreen's DNSBL check. Expected answers: the documented meaning of each filter's stock reply
+// postscreen's DNSBL check, anvil's client message rate limit. Expected answers: the documented meaning of each filter's stock reply
 // (fixtures/generated/recv-cases-gen9.mjs), never what bounced answered.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +27,12 @@ describe('amavisd-new before the receiving Postfix (smtpd_proxy_filter): its rep
     expect(raw(f[0])).toMatch(/554 5\.7\.0 Reject, id=\d+-\d+ - BANNED: .*invoice-2026-0142\.exe/);
     expect(verdicts(f[0])).toHaveLength(1);
     expect(verdicts(f[0])[0]).toMatchObject({ status: '5.7.0', reason: 'policyviolation', hardbounce: false });
+  });
+  it.each(SENDERS)('"Reject, id=... - INFECTED: <name>" (%s-to-amavis): the virus scanner\'s find, whatever the name', (m) => {
+    const f = filesOf(`${m}-to-amavis`, 'recv-amavis-virus');
+    expect(f).toHaveLength(1);
+    expect(raw(f[0])).toMatch(/554 5\.7\.0 Reject, id=\d+-\d+ - INFECTED: Bounced\.Test\.Attachment\.UNOFFICIAL/);
+    expect(verdicts(f[0])[0]).toMatchObject({ status: '5.7.0', reason: 'virusdetected', hardbounce: false });
   });
   it.each(SENDERS)('"Reject, id=... - spam" (%s-to-amavis): SpamAssassin\'s verdict through amavis', (m) => {
     const f = filesOf(`${m}-to-amavis`, 'recv-amavis-spam');
@@ -72,5 +78,22 @@ describe('postscreen in front of the receiving smtpd (postscreen_dnsbl_action = 
       expect(got.map((v) => v.recipient).sort()).toEqual(all.filter((r) => r.file === file).map((r) => r.recipient).sort());
       for (const v of got) expect(v).toMatchObject({ status: '5.7.1', reason: 'blocked', hardbounce: false });
     }
+  });
+});
+
+describe('anvil\'s client message rate limit (smtpd_client_message_rate_limit): smtpd\'s deferral at MAIL FROM', () => {
+  it('"450 4.7.1 Error: too much mail from <client>", on delay notices and on the final failures: a rate limit, never hard', () => {
+    const all = rows().filter((r) => /^(postfix|exim|sendmail)-to-pfrate\//.test(r.file));
+    // (which messages the limit let through depends on their order: at least one sender's files)
+    expect(all.length).toBeGreaterThan(0);
+    const kinds = new Set<string>();
+    for (const file of new Set(all.map((r) => r.file))) {
+      expect(raw(file)).toMatch(/450 4\.7\.1 Error: too much mail from 127\.0\.2\.1/);
+      kinds.add(file.replace(/^.*--/, ''));
+      const got = verdicts(file);
+      expect(got.map((v) => v.recipient).sort()).toEqual(all.filter((r) => r.file === file).map((r) => r.recipient).sort());
+      for (const v of got) expect(v).toMatchObject({ status: '4.7.1', reason: 'ratelimited', hardbounce: false });
+    }
+    expect([...kinds].sort()).toEqual(['delayed.eml', 'failed.eml']);
   });
 });
