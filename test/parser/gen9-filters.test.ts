@@ -2,7 +2,7 @@
 // fixtures/generated: the senders' bounces for mail refused by the stock filters of self-hosted
 // stacks in front of the receiving Postfix: amavisd-new as a before-queue proxy (its own reply
 // to DATA), spamass-milter with spamd, Postfix's own header_checks / body_checks,
-// postscreen's DNSBL check, anvil's client message rate limit. Expected answers: the documented meaning of each filter's stock reply
+// postscreen's DNSBL check, anvil's client message rate limit, reject_unknown_sender_domain. Expected answers: the documented meaning of each filter's stock reply
 // (fixtures/generated/recv-cases-gen9.mjs), never what bounced answered.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,6 +93,22 @@ describe('anvil\'s client message rate limit (smtpd_client_message_rate_limit): 
       const got = verdicts(file);
       expect(got.map((v) => v.recipient).sort()).toEqual(all.filter((r) => r.file === file).map((r) => r.recipient).sort());
       for (const v of got) expect(v).toMatchObject({ status: '4.7.1', reason: 'ratelimited', hardbounce: false });
+    }
+    expect([...kinds].sort()).toEqual(['delayed.eml', 'failed.eml']);
+  });
+});
+
+describe('reject_unknown_sender_domain: the ENVELOPE SENDER\'s domain does not resolve', () => {
+  it('"450 4.1.8 <sender>: Sender address rejected: Domain not found": the sender refused, never an unknown host of the recipient, never hard', () => {
+    const all = rows().filter((r) => /^(postfix|exim|sendmail)-to-pfsender\//.test(r.file));
+    expect(all.length).toBeGreaterThan(0);
+    const kinds = new Set<string>();
+    for (const file of new Set(all.map((r) => r.file))) {
+      expect(raw(file)).toMatch(/450 4\.1\.8 <bounces\+[a-z]+-to-pfsender-\d+@sink\.test>: Sender address rejected: Domain not found/);
+      kinds.add(file.replace(/^.*--/, ''));
+      const got = verdicts(file);
+      expect(got.map((v) => v.recipient).sort()).toEqual(all.filter((r) => r.file === file).map((r) => r.recipient).sort());
+      for (const v of got) expect(v).toMatchObject({ status: '4.1.8', reason: 'rejected', hardbounce: false });
     }
     expect([...kinds].sort()).toEqual(['delayed.eml', 'failed.eml']);
   });
