@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, SPAMHAUS_PBL, YAHOO } from '../sources.js';
+import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, POSTFIX_HELO, SPAMHAUS_PBL, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
@@ -19,6 +19,9 @@ export const blocked: ReasonTable = {
   note: 'the sending host (IP address or name) is refused, by a block list or a host check',
   phrases: [
     p('client host rejected', 'Postfix: smtpd_client_restrictions reply', '554 5.7.1 Client host rejected: Access denied'),
+    // (the name that does not resolve, "Host not found", is the sending host's HELO name: before
+    // hostunknown, which would read it as the recipient's domain)
+    p('helo command rejected', POSTFIX_HELO, '450 4.7.1 <mta.example.org>: Helo command rejected: Host not found'),
     p('greylisted', GREYLIST, '451 4.7.1 Recipient address rejected: Greylisted, see http://postgrey.example/help/example.com.html'),
     p('greylisting', GREYLIST, '451 4.7.1 Greylisting in action, please come back later'),
     p('graylisted', GREYLIST),
