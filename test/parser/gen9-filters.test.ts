@@ -2,7 +2,8 @@
 // fixtures/generated: the senders' bounces for mail refused by the stock filters of self-hosted
 // stacks in front of the receiving Postfix: amavisd-new as a before-queue proxy (its own reply
 // to DATA), spamass-milter with spamd, Postfix's own header_checks / body_checks,
-// postscreen's DNSBL check, anvil's client message rate limit, reject_unknown_sender_domain. Expected answers: the documented meaning of each filter's stock reply
+// postscreen's DNSBL check, anvil's client message rate limit, reject_unknown_sender_domain,
+// reject_unknown_helo_hostname. Expected answers: the documented meaning of each filter's stock reply
 // (fixtures/generated/recv-cases-gen9.mjs), never what bounced answered.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,6 +110,22 @@ describe('reject_unknown_sender_domain: the ENVELOPE SENDER\'s domain does not r
       const got = verdicts(file);
       expect(got.map((v) => v.recipient).sort()).toEqual(all.filter((r) => r.file === file).map((r) => r.recipient).sort());
       for (const v of got) expect(v).toMatchObject({ status: '4.1.8', reason: 'rejected', hardbounce: false });
+    }
+    expect([...kinds].sort()).toEqual(['delayed.eml', 'failed.eml']);
+  });
+});
+
+describe('reject_unknown_helo_hostname: the sending host\'s HELO name does not resolve', () => {
+  it('"450 4.7.1 <helo name>: Helo command rejected: Host not found": the sending host refused, not the recipient\'s domain unknown, never hard', () => {
+    const all = rows().filter((r) => /^(postfix|exim|sendmail)-to-pfhelo\//.test(r.file));
+    expect(all.length).toBeGreaterThan(0);
+    const kinds = new Set<string>();
+    for (const file of new Set(all.map((r) => r.file))) {
+      expect(raw(file)).toMatch(/450 4\.7\.1 <mta-[a-z]+\.example\.org>: Helo command rejected: Host not found/);
+      kinds.add(file.replace(/^.*--/, ''));
+      const got = verdicts(file);
+      expect(got.map((v) => v.recipient).sort()).toEqual(all.filter((r) => r.file === file).map((r) => r.recipient).sort());
+      for (const v of got) expect(v).toMatchObject({ status: '4.7.1', reason: 'blocked', hardbounce: false });
     }
     expect([...kinds].sort()).toEqual(['delayed.eml', 'failed.eml']);
   });
