@@ -32,7 +32,7 @@ export const YANDEX = 'Yandex Mail: SMTP error replies (yandex.com/support/mail)
 export const COMCAST = 'Comcast: SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)';
 export const QQ = 'Tencent QQ Mail: bounce help (service.mail.qq.com)';
 export const NETEASE = 'NetEase 163/126: bounce codes help (mail.163.com/help)';
-export const AMAVIS = 'amavisd-new: the SMTP responses of its destiny settings ("554 5.7.0 Reject, id=<id> - INFECTED: <virus name>", README.customize)';
+export const AMAVIS = 'amavisd-new: the SMTP responses of its destiny settings ("554 5.7.0 Reject, id=<id> - INFECTED: <virus name>", README.customize; "- BANNED: <part>", "- spam": Amavis/Conf.pm %smtp_reason_by_ccat)';
 // Round 5 (issue #13, providers)
 export const OUTLOOKCOM = 'Outlook.com postmaster: troubleshooting and error codes (sendersupport.olc.protection.outlook.com/pm/troubleshooting.aspx)';
 export const GMX = 'GMX / WEB.DE postmaster: error messages (postmaster.gmx.net/en/error-messages)';
@@ -46,6 +46,8 @@ export const FACEBOOK = 'Facebook postmaster: SMTP response codes (postmaster.fa
 export const BARRACUDA_BRBL = 'Barracuda Networks: Barracuda Reputation Block List (barracudacentral.org/rbl), the list refusals cite';
 export const SPAMHAUS_PBL = 'Spamhaus: Policy Block List (spamhaus.org/pbl): end-user and dynamic IP ranges that should not send direct';
 export const POSIX_ENOSPC = 'POSIX errno ENOSPC, strerror text "No space left on device" (IEEE Std 1003.1, <errno.h>)';
+export const POSTFIX_ANVIL = 'Postfix: smtpd(8) with anvil(8), postconf(5) smtpd_client_message_rate_limit ("the maximal number of message delivery requests that any client is allowed to make to this service per time unit"); its deferral at MAIL FROM, "450 4.7.1 Error: too much mail from <client>" (src/smtpd/smtpd.c)';
+export const POSTFIX_HELO = 'Postfix: postconf(5) smtpd_helo_restrictions, the refusal of the HELO/EHLO hostname the client gave ("<name>: Helo command rejected: Host not found" for reject_unknown_helo_hostname, "Invalid name", "need fully-qualified hostname"); the reason definitions we reuse file a refusal of "the parameter of HELO/EHLO command" under Blocked';
 export const POSTFIX_VERIFY = 'Postfix: ADDRESS_VERIFICATION_README (450 4.1.1 "unverified address: Address verification in progress" while its probe is pending; the probe\'s own reply once it is known)';
 // Round 6 (issue #13, providers2)
 export const CISCO = 'Cisco Secure Email (IronPort AsyncOS) user guide: the default SMTP responses of its SPF and DMARC verification profiles ("550 #5.7.1 SPF unauthorized mail is prohibited.", "550 #5.7.1 DMARC unauthenticated mail is prohibited."), mail flow policy limits (452 too many recipients), LDAP accept queries (550 #5.1.0 Address rejected) and SenderBase reputation filtering (554 "sending MTA\'s poor reputation", Cisco tech note 200436)';

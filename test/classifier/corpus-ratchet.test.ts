@@ -139,7 +139,10 @@ describe('generated corpus ratchet (fixtures/generated)', () => {
     const recv = ['exim', 'postfix', 'sendmail', 'filters', 'opensmtpd', 'courier', 'filters2', 'opensmtpd-virtual', 'mda', 'clamav'].flatMap((r) => senders.map((m) => `${m}-to-${r}`));
     // (Round 13a: <sender>-to-round13a, Cyrus LMTP, signal-killed programs, clamd down, qpsmtpd, Haraka)
     recv.push(...senders.map((m) => `${m}-to-round13a`));
-    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'courier-to-courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv].sort());
+    // (Round 13b: <sender>-to-amavis, -to-pfchecks, -to-postscreen, -to-pfrate, -to-pfsender, -to-pfhelo, the stock filters of self-hosted
+    // stacks; no OpenSMTPD sender there: its compiled-in queue, /var/spool/smtpd, was another run's)
+    const gen9 = ['amavis', 'pfchecks', 'postscreen', 'pfrate', 'pfsender', 'pfhelo'].flatMap((r) => ['exim', 'postfix', 'sendmail'].map((m) => `${m}-to-${r}`));
+    expect(mtaDirs.map((d) => d.split('/').pop()).sort()).toEqual(['courier', 'courier-to-courier', 'dma', 'dovecot', 'exim', 'exim-corp', 'exim-de', 'haraka', 'nullmailer', 'opensmtpd', 'postfix', 'postfix-corp', 'postfix-de', 'postfix-fr', 'sendmail', ...recv, ...gen9].sort());
     const files = mtaDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.eml')));
     expect(files.length).toBeGreaterThanOrEqual(GENERATED_MIN_FILES);
     // every file has its expected rows, every expected row its file

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, SPAMHAUS_PBL, YAHOO } from '../sources.js';
+import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, POSTFIX_HELO, SPAMHAUS_PBL, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
@@ -19,6 +19,9 @@ export const blocked: ReasonTable = {
   note: 'the sending host (IP address or name) is refused, by a block list or a host check',
   phrases: [
     p('client host rejected', 'Postfix: smtpd_client_restrictions reply', '554 5.7.1 Client host rejected: Access denied'),
+    // (the name that does not resolve, "Host not found", is the sending host's HELO name: before
+    // hostunknown, which would read it as the recipient's domain)
+    p('helo command rejected', POSTFIX_HELO, '450 4.7.1 <mta.example.org>: Helo command rejected: Host not found'),
     p('greylisted', GREYLIST, '451 4.7.1 Recipient address rejected: Greylisted, see http://postgrey.example/help/example.com.html'),
     p('greylisting', GREYLIST, '451 4.7.1 Greylisting in action, please come back later'),
     p('graylisted', GREYLIST),
@@ -63,10 +66,6 @@ export const blocked: ReasonTable = {
     p('banned sending ip', MICROSOFT),
     p('access denied, banned sender', MICROSOFT),
     p('access denied, bad helo', MICROSOFT),
-    // Postfix's smtpd_helo_restrictions refuse the sending host's HELO name ("Host not found",
-    // "need fully-qualified hostname", "Invalid name"): about the client, never the recipient's
-    // domain (its "Host not found" is the HELO name's, not a hostunknown)
-    p('helo command rejected', 'postconf(5): smtpd_helo_restrictions (reject_unknown_helo_hostname, reject_non_fqdn_helo_hostname, reject_invalid_helo_hostname), "<helo>: Helo command rejected: <why>"', '550 5.7.1 <mta.example.org>: Helo command rejected: Host not found'),
     p('ip not in whitelist for rcpt domain', GOOGLE),
     p('invalid ip for', CLIENT),
     p('adresse ip source bloquee', 'Orange: postmaster error codes (OFR_102)'),

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GOOGLE, MIMECAST, SISIMAI, YAHOO, ZOHO } from '../sources.js';
+import { AMAVIS, APPLE, GOOGLE, MIMECAST, SISIMAI, YAHOO, ZOHO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const POLICY = 'seen: Microsoft Exchange transport rules, Proofpoint, Mimecast, Barracuda';
@@ -23,6 +23,11 @@ export const policyPhrases: ReasonTable = {
     p('anti-spoofing policy', MIMECAST),
     p('content examination policy', MIMECAST),
     p('email policy violation detected', ZOHO),
+    // amavisd-new's reply for banned contents (Amavis/Conf.pm %smtp_reason_by_ccat CC_BANNED,
+    // "id=%n - BANNED: %F"): a part's name or type is on the site's banned_filename_re list,
+    // the site's stated content-type policy (the reason definitions file an attachment policy,
+    // "not accepting mail with attachments", under PolicyViolation); before blocked's "banned"
+    p('reject, id=* - banned:', AMAVIS, '554 5.7.0 Reject, id=28021-02 - BANNED: application/octet-stream,.asc,invoice.exe'),
   ],
 };
 

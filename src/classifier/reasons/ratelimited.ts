@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, COX, GODADDY, GOOGLE, MIMECAST, SISIMAI, YAHOO } from '../sources.js';
+import { APPLE, COX, GODADDY, GOOGLE, MIMECAST, POSTFIX_ANVIL, SISIMAI, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const RATE = 'seen: Postfix (anvil), Exim (ratelimit ACL), Microsoft Exchange, Gmail';
@@ -26,6 +26,8 @@ export const ratePhrases: ReasonTable = {
     p('too many sessions from', COX),
     p('sent too many messages this hour', GODADDY),
     p('exceeding outbound thread limit', MIMECAST),
+    // (Postfix's message rate limit names the client, not a rate: before the MAIL FROM default)
+    p('too much mail from', POSTFIX_ANVIL, '450 4.7.1 Error: too much mail from 192.0.2.1'),
   ],
 };
 
