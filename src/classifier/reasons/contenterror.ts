@@ -41,7 +41,7 @@ export const contenterror: ReasonTable = {
     // received_headers_max (30), a loop by the Exim FAQ (Q0061); the reason definitions we
     // reuse file "too many Received headers" under content errors (the header block refused),
     // as Courier's "Routing loop detected -- too many Received: headers" above
-    p('too many "received" headers', SISIMAI + ' (ContentError: "Too many Received headers"); Exim: received_headers_max, "Too many \"Received\" headers - suspected mail loop" (Exim FAQ Q0061)', '550 Too many "Received" headers - suspected mail loop'),
+    p('too many "received" headers', SISIMAI + ' (ContentError: "Too many Received headers"); Exim: received_headers_max, "Too many "Received" headers - suspected mail loop" (Exim FAQ Q0061)', '550 Too many "Received" headers - suspected mail loop'),
     p('invalid message content', MICROSOFT),
     p('invalid content', CONTENT),
     p('invalid header', CONTENT),
