@@ -141,6 +141,12 @@ describe('classifier decisions', () => {
     const [r] = classify(report([recipient({ status: '5.1.1', command: 'RCPT', diagnosticCode: '550 5.1.1 User unknown' })]));
     expect(r).toMatchObject({ reason: 'userunknown', hardbounce: true });
   });
+  it('"does not accept mail from <sender>" refuses the sender; "does not accept mail" alone is the host', () => {
+    const [v] = classify(report([recipient({ status: '5.7.1', command: 'RCPT', diagnosticCode: '550 5.7.1 Host does not accept mail from this sender' })]));
+    expect(v).toMatchObject({ reason: 'rejected', hardbounce: false });
+    const [w] = classify(report([recipient({ status: '5.3.2', command: 'RCPT', diagnosticCode: '550 5.3.2 Host does not accept mail' })]));
+    expect(w).toMatchObject({ reason: 'notaccept', hardbounce: true });
+  });
   it('a HELO refusal is about the sending host, not the recipient domain', () => {
     const [v] = classify(report([recipient({ status: '5.7.1', command: 'RCPT', diagnosticCode: '550 5.7.1 <mta.example.org>: Helo command rejected: Host not found' })]));
     expect(v).toMatchObject({ reason: 'blocked', hardbounce: false });
@@ -269,7 +275,7 @@ describe('harms of issue 13 that live in the classifier', () => {
   it('"Service unavailable" (RFC 5321 §4.2.2 texts) decides only what the command and the enhanced code leave open', () => {
     // a refusal of our MAIL FROM, and a policy code: both name the cause before the stock words
     const mail = one({ status: '5.7.1', command: 'MAIL', diagnosticCode: '550 5.7.1 Service unavailable; we do not accept mail from news@sender.example' });
-    expect(mail).toMatchObject({ reason: 'rejected', rule: 'command.mail' });
+    expect(mail).toMatchObject({ reason: 'rejected', rule: 'text.rejected:not-accept-mail-from', hardbounce: false });
     const policy = one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Service unavailable' });
     expect(policy.reason).toBe('blocked');
     // with nothing else said, the server's own words are all there is

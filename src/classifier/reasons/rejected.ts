@@ -79,6 +79,11 @@ export const rejected: ReasonTable = {
     p('mail from not owned by user', SISIMAI),
     p('you are not allowed to send mail', SISIMAI),
     p('this server does not accept mail from', SISIMAI),
+    // any "... not accept mail from <ip / domain / sender>" refuses the sending side, not all
+    // mail, as the entry above: before notaccept, whose "does not accept mail" (a null MX, RFC
+    // 7505; RFC 3463 X.3.2 "not accepting network messages") would make it a hard bounce
+    p('not accept mail from', SISIMAI + ' ("this server does not accept mail from", above); RFC 7505 / RFC 3463 X.3.2 name a host that accepts no mail at all, which "from <sender>" is not', '550 Our system will not accept mail from your IP'),
+    p('not accept email from', SISIMAI + ' ("this server does not accept mail from", above); RFC 7505 / RFC 3463 X.3.2 name a host that accepts no mail at all, which "from <sender>" is not', '550 5.7.1 We do not accept email from your network'),
     p('not allowed to post to this list', LISTS),
     p('not allowed to post to this mailing list', LISTS),
     p('not a member of this list', LISTS),
