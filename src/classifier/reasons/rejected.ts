@@ -32,6 +32,11 @@ export const rejected: ReasonTable = {
     p('envelope sender verification failed', VERIFY),
     p('sender domain must exist', VERIFY),
     p('sender domain does not exist', VERIFY),
+    // the same words for the sender's domain, before hostunknown's "domain not found" / "domain
+    // does not exist", which would make them the recipient's domain and a hard bounce
+    p('sender domain not found', 'RFC 3463 X.1.8 (bad sender\'s system address: the words name the sender\'s domain)', '550 5.1.8 Sender domain not found'),
+    p('sender domain unknown', 'RFC 3463 X.1.8 (bad sender\'s system address: the words name the sender\'s domain)', '550 Sender domain unknown'),
+    p('your domain does not exist', 'RFC 3463 X.1.8 (bad sender\'s system address: "your" is the sending side\'s domain)', '550 Your domain does not exist'),
     p('sender domain is invalid', VERIFY),
     p('from domain does not exist', VERIFY),
     p(
