@@ -7,7 +7,7 @@
 // The phrase tables' regex sources are computed here and shipped in it (see below).
 // Kept as separate modules: Node's built-ins and the dynamic imports (the --jobs threads,
 // commands/classify-threads.js, which start dist/commands/classify-worker.js).
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'vite';
@@ -66,3 +66,8 @@ await build({
 renameSync(join(out, 'classify-main.js'), entry);
 rmSync(join(dist, 'classify-main.js.map'), { force: true });
 rmSync(out, { recursive: true, force: true });
+
+// The `bounced` command (package.json "bin") runs by its shebang: `npx bounced` in a clone runs
+// dist/bin.js itself, and tsc writes new files without the execute bit (a fresh clone's
+// `npx bounced` then failed with "Permission denied" whenever npm did not link the bin itself).
+chmodSync(join(dist, 'bin.js'), 0o755);

@@ -3,7 +3,7 @@
 // scripts/bundle-classify.mjs as `npm run build` does), everything else the whole command line
 // (dist/cli.js). Both must answer alike: same output, same errors, same exit codes.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/child.js';
@@ -23,6 +23,18 @@ beforeAll(() => {
 }, 120_000);
 
 describe('dist/bin.js', () => {
+  it('the build leaves it executable: `npx bounced` in a clone runs it by its shebang', () => {
+    // as tsc leaves a file it creates; the build's bundle step must set the execute bits
+    chmodSync(BIN, 0o644);
+    const b = spawnSync(process.execPath, [join(repoRoot, 'scripts/bundle-classify.mjs')], { encoding: 'utf8', timeout: 120_000 });
+    expect(b.status, b.stderr).toBe(0);
+    expect(statSync(BIN).mode & 0o111).toBe(0o111);
+    const r = spawnSync(BIN, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  }, 120_000);
+
   it('classify runs one bundled module holding commander, the parser and the classifier', () => {
     const src = readFileSync(join(repoRoot, 'dist/classify-main.js'), 'utf8');
     const staticImports = [...src.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
