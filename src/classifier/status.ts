@@ -39,7 +39,7 @@ export const STATUS_REGISTRY: readonly StatusEntry[] = [
   s('1.1', 'Bad destination mailbox address', `${R3463} §3.2`, 'userunknown'),
   s('1.2', 'Bad destination system address', `${R3463} §3.2`, 'hostunknown'),
   s('1.3', 'Bad destination mailbox address syntax', `${R3463} §3.2`, 'userunknown', 'the address cannot name a mailbox'),
-  s('1.4', 'Destination mailbox address ambiguous', `${R3463} §3.2`, 'userunknown', 'the address does not name one mailbox'),
+  s('1.4', 'Destination mailbox address ambiguous', `${R3463} §3.2`, 'filtered', 'the address matches more than one mailbox: mailboxes exist and the destination will not choose (not a missing one; Sisimai\'s status map files it under filtered)'),
   s('1.5', 'Destination address valid', `${R3463} §3.2`, null),
   s('1.6', 'Destination mailbox has moved, No forwarding address', `${R3463} §3.2`, 'hasmoved'),
   s('1.7', "Bad sender's mailbox address syntax", `${R3463} §3.2`, 'rejected'),

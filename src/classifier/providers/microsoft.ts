@@ -69,6 +69,50 @@ export const microsoft: Provider = {
         p('sender was not authenticated by organization', MICROSOFT + ' (5.7.12)'),
       ],
     },
+    // Exchange's transport component codes (RESOLVER.*, SMTPSEND.*, QUEUE.*) stand after the
+    // enhanced code in every NDR, whatever the language of the prose around them
+    // (Exchange Server's NDR reference: the "Enhanced status code" and "Description" tables).
+    {
+      id: 'transport-codes-recipient-side', reason: 'systemerror',
+      phrases: [
+        // the recipient object exists but its directory entry cannot be used: the primary
+        // address is invalid, the address is not valid in SMTP, or it matches several objects
+        p('resolver.adr.badprimary', MICROSOFT + ' (5.2.0 RESOLVER.ADR.BadPrimary: the recipient\'s primary SMTP address is invalid)', '550 5.2.0 RESOLVER.ADR.BadPrimary; recipient primary SMTP address is invalid'),
+        p('resolver.adr.invalidinsmtp', MICROSOFT + ' (5.1.0 RESOLVER.ADR.InvalidInSmtp: the recipient address is not valid for SMTP)'),
+        p('resolver.adr.ambiguous', MICROSOFT + ' (5.1.4 RESOLVER.ADR.Ambiguous: the address matches more than one recipient object)'),
+      ],
+    },
+    {
+      id: 'transport-codes-auth-required', reason: 'securityerror',
+      phrases: [p('resolver.rst.authrequired', MICROSOFT + ' (5.7.1 RESOLVER.RST.AuthRequired: the recipient accepts mail from authenticated senders only)', '550 5.7.1 RESOLVER.RST.AuthRequired; authentication required')],
+    },
+    {
+      // the sender is not among those the recipient or group accepts (delivery restrictions),
+      // as 5.7.124 above
+      id: 'transport-codes-not-authorized', reason: 'rejected',
+      phrases: [p('resolver.rst.notauthorized', MICROSOFT + ' (5.7.1 RESOLVER.RST.NotAuthorized: delivery restrictions on the recipient refuse this sender)', '550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized')],
+    },
+    {
+      id: 'transport-codes-size', reason: 'emailtoolarge',
+      phrases: [p('resolver.rst.recipsizelimit', MICROSOFT + ' (5.2.3 RESOLVER.RST.RecipSizeLimit: the message is larger than the recipient accepts)')],
+    },
+    {
+      id: 'transport-codes-recipient-limit', reason: 'ratelimited',
+      phrases: [p('resolver.adr.reciplimit', MICROSOFT + ' (5.5.3 RESOLVER.ADR.RecipLimit: too many recipients)')],
+    },
+    {
+      // the domain's MX points back at the sending server: a routing loop, not a missing host
+      id: 'transport-codes-mx-loopback', reason: 'networkerror',
+      phrases: [p('smtpsend.dns.mxloopback', MICROSOFT + ' (5.4.4 SMTPSEND.DNS.MxLoopback: the MX record points to the sending server itself)', '554 5.4.4 SMTPSEND.DNS.MxLoopback; DNS records for the destination domain are misconfigured to loop back')],
+    },
+    {
+      id: 'transport-codes-no-domain', reason: 'hostunknown',
+      phrases: [p('smtpsend.dns.nonexistentdomain', MICROSOFT + ' (5.4.4 SMTPSEND.DNS.NonExistentDomain: the recipient\'s domain does not exist)')],
+    },
+    {
+      id: 'transport-codes-expired', reason: 'expired',
+      phrases: [p('queue.expired', MICROSOFT + ' (4.4.7 / 5.4.7 QUEUE.Expired: the message stayed in the queue past its expiry)')],
+    },
     {
       id: 'network-block-list', reason: 'blocked',
       phrases: [

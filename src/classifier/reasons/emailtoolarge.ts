@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GOOGLE, MICROSOFT, MIMECAST } from '../sources.js';
+import { GOOGLE, MICROSOFT, MIMECAST, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const SIZE = 'seen: Postfix (message_size_limit), Sendmail (MaxMessageSize), Exim (message_size_limit), Exchange';
@@ -9,6 +9,7 @@ export const emailtoolarge: ReasonTable = {
   reason: 'emailtoolarge',
   note: 'the message is larger than the receiver accepts (RFC 3463 X.3.4, X.2.3)',
   phrases: [
+    p('max message size exceeded', SISIMAI),
     p('message size exceeds fixed maximum message size', MICROSOFT + '; Sendmail'),
     p('message size exceeds', SIZE),
     p('message too large', SIZE),

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GODADDY, GOOGLE, MICROSOFT, RFC5321 } from '../sources.js';
+import { APPLE, GODADDY, GOOGLE, MICROSOFT, RFC5321, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const FULL = 'seen: Sendmail, Postfix local/virtual, Dovecot LDA/LMTP, Exim appendfile, qmail, Courier';
@@ -11,6 +11,11 @@ export const mailboxfull: ReasonTable = {
   reason: 'mailboxfull',
   note: "the recipient's mailbox is over quota or out of space (RFC 3463 X.2.2)",
   phrases: [
+    p('account is exceeding their quota', SISIMAI),
+    // vpopmail's vdelivermail: the user's or the whole domain's maildir quota
+    p('maildir delivery failed: userdisk quota', SISIMAI),
+    p('maildir delivery failed: domaindisk quota', SISIMAI),
+    p('user mailbox exceeds allowed size', 'Ipswitch IMail Server: its delivery failure text for a mailbox over its size limit ("User mailbox exceeds allowed size: <address>", as Sisimai::Lhost::IMailServer reads it)'),
     p('mailbox full', FULL, '552 5.2.2 <x@example.jp>... Mailbox Full'),
     p('mailbox is full', FULL),
     p('mailbox * is full', FULL, '552 Mailbox of kijitora@example.org is FULL'),

@@ -12,6 +12,8 @@ export const mailererror: ReasonTable = {
   reason: 'mailererror',
   note: 'a local delivery program (pipe, procmail, script) failed',
   phrases: [
+    // a local delivery program whose #! interpreter cannot be run (bash: execute_cmd.c)
+    p('bad interpreter', 'bash(1): a script whose #! interpreter cannot be executed fails with "<script>: <interpreter>: bad interpreter: <strerror>"', '/home/u/.qmail: /usr/local/bin/filter: /usr/bin/perl: bad interpreter: No such file or directory'),
     p('x-unix;', 'RFC 3464 §2.3.6 diagnostic type of a local (Unix) mailer', 'x-unix; /usr/bin/procmail: command died with status 1'),
     p('mailer error', LOCAL),
     p('unknown mailer error', LOCAL),

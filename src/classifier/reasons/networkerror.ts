@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GOOGLE, MIMECAST } from '../sources.js';
+import { GOOGLE, MIMECAST, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const NET = 'seen: Postfix, Sendmail, Exim, qmail (connection and DNS failures)';
@@ -22,6 +22,7 @@ export const networkerror: ReasonTable = {
   reason: 'networkerror',
   note: 'a network, DNS or routing failure (RFC 3463 X.4.x)',
   phrases: [
+    p('malformed name server reply', SISIMAI),
     // (no "connection refused": a refused TCP connection is no answer from the host, RFC 3463
     // X.4.1, see ./expired.ts `noAnswer`; Sendmail's "Connection refused by <host>", ./blocked.ts)
     p('network error on destination mxs', 'OpenSMTPD: mta.c failstr "Network error on destination MXs" (Sisimai networkerror example)'),

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GOOGLE, MIMECAST, YAHOO } from '../sources.js';
+import { APPLE, GOOGLE, MIMECAST, SISIMAI, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const RELAY = 'seen: Postfix (reject_unauth_destination), Sendmail, Exim, Microsoft Exchange';
@@ -9,6 +9,9 @@ export const norelaying: ReasonTable = {
   reason: 'norelaying',
   note: 'the server is not the destination of the address and will not relay for us',
   phrases: [
+    p('not an open relay', SISIMAI, '550 This is not an open relay, so get lost'),
+    p('not a gateway', SISIMAI),
+    p('requires authentication when attempting to send to a non-local e-mail address', SISIMAI),
     p('relay access denied', APPLE, '554 5.7.1 <x@example.net>: Relay access denied'),
     p('relaying denied', YAHOO),
     p('relay denied', RELAY),

@@ -12,6 +12,8 @@ export const rejected: ReasonTable = {
   reason: 'rejected',
   note: "the envelope sender address or its domain was refused",
   phrases: [
+    p('sender email address rejected', SISIMAI),
+    p('without a valid sender domain', SISIMAI, '550 Connections not accepted from servers without a valid sender domain'),
     p(
       'sender address rejected',
       'Postfix: smtpd sender restrictions reply',

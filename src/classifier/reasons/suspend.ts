@@ -10,6 +10,7 @@ export const suspend: ReasonTable = {
   reason: 'suspend',
   note: 'the account exists but is disabled, suspended or inactive',
   phrases: [
+    p('the user(s) account is temporarily limited', 'au by KDDI (EZweb): its refusal notices for a restricted contract ("The user(s) account is disabled." / "... is temporarily limited."; au support Q&A 3429203, cited by Sisimai::Lhost::EZweb)'),
     p('this mailbox is disabled', YAHOO),
     p('is currently suspended', DISABLED),
     p('has been suspended', DISABLED),

@@ -8,6 +8,9 @@ export const syntaxerror: ReasonTable = {
   reason: 'syntaxerror',
   note: 'a command or its arguments were not understood (RFC 5321 500-504)',
   phrases: [
+    // Exim's address parser (a redirected or rewritten address it cannot read)
+    p('angle-brackets nested too deep', 'Exim: parse.c, "angle-brackets nested too deep" (exim4 4.96)'),
+    p('domain missing in source-routed address', 'Exim: parse.c, "domain missing in source-routed address" (exim4 4.96)'),
     p('syntax error', RFC5321 + ' (500/501 texts)', '501 5.5.2 Syntax error in parameters or arguments'),
     p('bad sequence of commands', RFC5321 + ' (503 text)'),
     p('improper sequence of commands', RFC5321),

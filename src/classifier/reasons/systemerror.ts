@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { MIMECAST } from '../sources.js';
+import { AMAVIS, MIMECAST } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const SYS = 'seen: Postfix, Sendmail, Exim, Microsoft Exchange (server-side faults)';
@@ -10,6 +10,10 @@ export const systemerror: ReasonTable = {
   reason: 'systemerror',
   note: "a fault of the receiving mail system itself (RFC 3463 X.3.0, X.3.5)",
   phrases: [
+    // Courier's esmtp client: the destination's MX records break RFC 1035 (an MX naming an address or an alias)
+    p("this domain's dns violates rfc 1035", 'Courier: courieresmtp, hard_error "This domain\'s DNS violates RFC 1035." (courier 1.1)'),
+    // HCL (Lotus) Domino: the name matches several person documents (RFC 3463 X.1.4, an ambiguous address)
+    p('several matches found in domino directory', 'HCL Domino router: "Several matches found in Domino Directory" (RFC 3463 X.1.4: the address matches more than one recipient)'),
     p('internal error', SYS, '451 4.3.0 Internal error, please try again later'),
     p('internal server error', SYS),
     p('local error in processing', 'RFC 5321 §4.2.2 (451 text)'),
@@ -60,5 +64,21 @@ export const serviceUnavailable: ReasonTable = {
     p('service currently unavailable', SYS),
     p('transaction failed', 'RFC 5321 §4.2.2 (554 text)'),
     p('server error', SYS),
+  ],
+};
+
+/**
+ * amavisd-new could not hand a checked message back to its MTA (its CC_MTA category, status 5.3.5
+ * or 4.x): a fault of the receiving system's filter chain. Read before norelaying, whose "unable
+ * to relay" these wordings contain.
+ */
+export const amavisRelayFailure: ReasonTable = {
+  id: 'text.amavis-relay',
+  reason: 'systemerror',
+  note: "amavisd-new's own failure to pass the message on to the MTA",
+  phrases: [
+    p('unable to relay message back to mta', AMAVIS + '; CC_MTA: "id=<id> - Unable to relay message back to MTA"', '550 5.3.5 Reject, id=12345-01 - Unable to relay message back to MTA'),
+    p('temporary mta failure on relaying', AMAVIS + '; CC_MTA: "Temporary MTA failure on relaying"'),
+    p('rejected by next-hop mta on relaying', AMAVIS + '; CC_MTA: "Rejected by next-hop MTA on relaying"'),
   ],
 };
