@@ -309,6 +309,16 @@ export const qqHosts: Provider = {
       phrases: [p('mailbox unavailable or access denied', QQ + ' (the recipient receives too much mail in a short time)', '550 Mailbox unavailable or access denied')],
     },
     {
+      // the same help page: the address does not exist at QQ Mail (a bare 550 whose status says
+      // nothing about the phase; at qq.com the wording is the convention for a missing mailbox)
+      id: 'mailbox-not-found', reason: 'userunknown',
+      phrases: [p('mailbox not found', QQ + ' (the address does not exist)', '550 Mailbox not found')],
+    },
+    {
+      id: 'spam-ip', reason: 'blocked',
+      phrases: [p('suspected spam ip', QQ + " (the sending IP's reputation: refused before the content is read)", '550 Suspected spam ip')],
+    },
+    {
       id: 'recipient-filter', reason: 'filtered',
       phrases: [p('mail is rejected by recipients', QQ + " (the recipient's block list or filter)", '550 Mail is rejected by recipients')],
     },
