@@ -30,7 +30,7 @@ import { failedstarttls, securityerror } from './security.js';
 import { spamVerdict, spamWords } from './spamdetected.js';
 import { suspend } from './suspend.js';
 import { syntaxerror } from './syntaxerror.js';
-import { amavisRelayFailure, serviceUnavailable, systemerror } from './systemerror.js';
+import { serviceUnavailable, systemerror, systemFaultWordings } from './systemerror.js';
 import { systemfull } from './systemfull.js';
 import type { ReasonTable } from './table.js';
 import { userunknown } from './userunknown.js';
@@ -41,7 +41,7 @@ export type { ReasonTable } from './table.js';
 export const STRONG: readonly ReasonTable[] = [
   virusdetected, spamVerdict, authfailure, requireptr, badreputation,
   // before blocked: qmail wraps every MAIL FROM refusal in "but sender was rejected"
-  rejected, blocked, amavisRelayFailure, norelaying, policyPhrases,
+  rejected, blocked, systemFaultWordings, norelaying, policyPhrases,
   // before mailboxfull / emailtoolarge: "daily quota exceeded" (sender), "header size exceeds"
   ratePhrases, contentHeader,
   // before emailtoolarge: "mailbox size limit exceeded" is the mailbox, not the message

@@ -68,17 +68,23 @@ export const serviceUnavailable: ReasonTable = {
 };
 
 /**
- * amavisd-new could not hand a checked message back to its MTA (its CC_MTA category, status 5.3.5
- * or 4.x): a fault of the receiving system's filter chain. Read before norelaying, whose "unable
- * to relay" these wordings contain.
+ * Faults of the receiving system whose wording holds another reason's words ("unable to relay",
+ * "invalid user"): read early, before norelaying and userunknown.
+ *   - amavisd-new could not hand a checked message back to its MTA (its CC_MTA category, status
+ *     5.3.5 or 4.x): a fault of the receiving system's filter chain;
+ *   - Dovecot's LDA/LMTP could not read the user's own settings or look the user up: the mailbox
+ *     exists, the server's configuration or user database failed.
  */
-export const amavisRelayFailure: ReasonTable = {
-  id: 'text.amavis-relay',
+export const systemFaultWordings: ReasonTable = {
+  id: 'text.system-fault',
   reason: 'systemerror',
-  note: "amavisd-new's own failure to pass the message on to the MTA",
+  note: "the receiving system's own fault, worded with another reason's words",
   phrases: [
     p('unable to relay message back to mta', AMAVIS + '; CC_MTA: "id=<id> - Unable to relay message back to MTA"', '550 5.3.5 Reject, id=12345-01 - Unable to relay message back to MTA'),
     p('temporary mta failure on relaying', AMAVIS + '; CC_MTA: "Temporary MTA failure on relaying"'),
     p('rejected by next-hop mta on relaying', AMAVIS + '; CC_MTA: "Rejected by next-hop MTA on relaying"'),
+    p('temporary user lookup failure', 'Dovecot LMTP: the user database lookup failed for now ("451 4.3.0 <address> Temporary user lookup failure", lmtp, dovecot 2.3.19)', '451 4.3.0 <kijitora@example.jp> Temporary user lookup failure'),
+    p('invalid user settings', 'Dovecot LDA/LMTP 2.0-2.2: the user\'s settings (userdb fields, mail location) could not be used ("Invalid user settings. Refer to server log for more information.", lib-storage mail-storage-service); 2.3 says "Invalid userdb input"', '550 5.3.5 <kijitora@example.jp> Invalid user settings. Refer to server log for more information.'),
+    p('invalid userdb input', 'Dovecot 2.3 lib-storage: a user database field it cannot use ("Invalid userdb input <field>: <error>", libdovecot-storage, dovecot 2.3.19)'),
   ],
 };
