@@ -219,12 +219,21 @@ function matchLocalUserUnknown(inp: DecideInput): RuleMatch | null {
 const RECIPIENT_ADDRESS_REASONS: ReadonlySet<Reason> = new Set(['userunknown', 'hostunknown', 'hasmoved']);
 /** The session refused before MAIL FROM (its greeting, HELO/EHLO): the sending host was refused. */
 const BEFORE_MAIL = new Set(['CONNECT', 'HELO', 'EHLO']);
+/** X.1.7 (bad sender's mailbox address syntax) and X.1.8 (bad sender's system address). */
+const SENDER_ADDRESS_STATUS = /^[45]\.1\.[78]$/;
 
 /** The first answer of the tiers, or null when neither the text nor the codes say why. */
 export function decide(inp: DecideInput): RuleMatch | null {
   const m = decideAny(inp);
   if (m && !m.fixed && RECIPIENT_ADDRESS_REASONS.has(m.reason)) {
     if (inp.command === 'MAIL') return { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' };
+    // RFC 3463 X.1.7 / X.1.8 name the sender's mailbox or system: an addressing wording beside
+    // them ("sender mailbox unavailable", "the domain of the sender address does not exist")
+    // is about the sender, never the recipient's missing mailbox or domain
+    if (inp.status && SENDER_ADDRESS_STATUS.test(inp.status)) return { id: 'status.sender-address', reason: 'rejected', fixed: false, field: 'status', text: inp.status };
+    // RFC 4954's 535 (authentication credentials invalid) and 530 (authentication required)
+    // answer AUTH, not RCPT: "unknown user or bad password" is the sending account's login
+    if (inp.replyCode === 535 || inp.replyCode === 530) return { id: `reply.${inp.replyCode}`, reason: 'securityerror', fixed: false, field: 'replyCode', text: String(inp.replyCode) };
     if (inp.command && BEFORE_MAIL.has(inp.command)) return { id: `command.${inp.command.toLowerCase()}`, reason: 'blocked', fixed: false, field: 'command', text: inp.command };
   }
   return m;

@@ -141,6 +141,27 @@ describe('classifier decisions', () => {
     const [r] = classify(report([recipient({ status: '5.1.1', command: 'RCPT', diagnosticCode: '550 5.1.1 User unknown' })]));
     expect(r).toMatchObject({ reason: 'userunknown', hardbounce: true });
   });
+  it('X.1.7 / X.1.8 name the sender: an addressing wording beside them is the sender\'s (issue #13, harm 2)', () => {
+    // no command reported, and a wording the recipient's tables know ("mailbox unavailable")
+    const [v] = classify(report([recipient({ status: '5.1.8', diagnosticCode: '550 5.1.8 Mailbox unavailable' })]));
+    expect(v).toMatchObject({ reason: 'rejected', hardbounce: false, rule: 'status.sender-address' });
+    const [w] = classify(report([recipient({ status: '5.1.7', diagnosticCode: '553 5.1.7 Address does not exist' })]));
+    expect(w).toMatchObject({ reason: 'rejected', hardbounce: false });
+    // the words alone, with a recipient's code
+    for (const text of ["550 5.1.1 The sender's mailbox does not exist", '550 5.1.2 The domain of the sender address does not exist', "550 The sender's domain does not exist"]) {
+      const [x] = classify(report([recipient({ status: text.includes('5.1.2') ? '5.1.2' : '5.1.1', command: 'RCPT', diagnosticCode: text })]));
+      expect(x, text).toMatchObject({ reason: 'rejected', hardbounce: false });
+    }
+    // the same wordings with a recipient's code are the recipient's
+    const [y] = classify(report([recipient({ status: '5.1.1', command: 'RCPT', diagnosticCode: '550 5.1.1 Mailbox unavailable' })]));
+    expect(y).toMatchObject({ reason: 'userunknown', hardbounce: true });
+  });
+  it('535 / 530 answer AUTH: "unknown user or bad password" is the sending account, not a recipient', () => {
+    const [v] = classify(report([recipient({ replyCode: 535, diagnosticCode: '535 Authentication failed: unknown user or bad password' })]));
+    expect(v).toMatchObject({ reason: 'securityerror', hardbounce: false, rule: 'reply.535' });
+    const [w] = classify(report([recipient({ replyCode: 550, command: 'RCPT', diagnosticCode: '550 unknown user' })]));
+    expect(w).toMatchObject({ reason: 'userunknown' });
+  });
   it('"does not accept mail from <sender>" refuses the sender; "does not accept mail" alone is the host', () => {
     const [v] = classify(report([recipient({ status: '5.7.1', command: 'RCPT', diagnosticCode: '550 5.7.1 Host does not accept mail from this sender' })]));
     expect(v).toMatchObject({ reason: 'rejected', hardbounce: false });

@@ -2,6 +2,8 @@ import { p } from '../phrase.js';
 import { GOOGLE, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
+const SENDER_WORDS = 'RFC 3463 X.1.7 / X.1.8 (bad sender\'s mailbox / system address), in words that name the sender';
+
 const VERIFY = 'seen: Exim (sender verify), Postfix (reject_unknown_sender_domain, reject_unverified_sender)';
 const NULL_SENDER = 'seen: IMail, SpamWall, McAfee (refusing the empty envelope sender of a bounce)';
 const LISTS = 'seen: Mailman, Google Groups, Sympa (posting refused to non-members)';
@@ -38,6 +40,15 @@ export const rejected: ReasonTable = {
     // does not exist", which would make them the recipient's domain and a hard bounce
     p('sender domain not found', 'RFC 3463 X.1.8 (bad sender\'s system address: the words name the sender\'s domain)', '550 5.1.8 Sender domain not found'),
     p('sender domain unknown', 'RFC 3463 X.1.8 (bad sender\'s system address: the words name the sender\'s domain)', '550 Sender domain unknown'),
+    // the sender's mailbox or domain named as the one that does not exist or cannot be used:
+    // RFC 3463's X.1.7 / X.1.8 in words, ahead of the recipient's "mailbox unavailable",
+    // "address does not exist", "domain does not exist"
+    p("sender's domain does not exist", SENDER_WORDS, "550 The sender's domain does not exist"),
+    p('domain of the sender address', SENDER_WORDS, '550 5.1.2 The domain of the sender address does not exist'),
+    p('bad sender address', SENDER_WORDS, '550 Bad sender address: mailbox unavailable'),
+    p('sender mailbox unavailable', SENDER_WORDS, '550 Sender mailbox unavailable'),
+    p("sender's mailbox does not exist", SENDER_WORDS, "550 The sender's mailbox does not exist"),
+    p('sender mailbox does not exist', SENDER_WORDS),
     p('your domain does not exist', 'RFC 3463 X.1.8 (bad sender\'s system address: "your" is the sending side\'s domain)', '550 Your domain does not exist'),
     p('sender domain is invalid', VERIFY),
     p('from domain does not exist', VERIFY),
