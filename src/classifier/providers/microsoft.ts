@@ -69,6 +69,54 @@ export const microsoft: Provider = {
         p('sender was not authenticated by organization', MICROSOFT + ' (5.7.12)'),
       ],
     },
+    // Round 14: the rest of the NDR reference's fixed wordings, where a generic phrase or the
+    // code's class gave another reading
+    {
+      // the sender's own submission limit, not the recipient's mailbox quota
+      id: 'submission-quota', reason: 'ratelimited',
+      phrases: [p('submission quota exceeded', MICROSOFT + ' (5.2.2 Submission quota exceeded: the sender went past its sending limits)', '550 5.2.2 Submission quota exceeded')],
+    },
+    {
+      // Exchange Online's outbound TLS and DANE checks of the destination (5.7.321-5.7.325)
+      id: 'tls-required', reason: 'failedstarttls',
+      phrases: [
+        p('starttls-not-supported', MICROSOFT + ' (5.7.321: the destination must support TLS)', '550 5.7.321 starttls-not-supported: Destination mail server must support TLS to receive mail.'),
+        p('certificate-expired', MICROSOFT + " (5.7.322: the destination's certificate has expired)"),
+        p('tlsa-invalid', MICROSOFT + ' (5.7.323: the domain failed DANE validation)'),
+        p('certificate-host-mismatch', MICROSOFT + ' (5.7.325: the certificate does not name the host, DANE)'),
+      ],
+    },
+    {
+      id: 'dnssec-invalid', reason: 'networkerror',
+      phrases: [p('dnssec-invalid', MICROSOFT + ' (5.7.324: the destination domain returned invalid DNSSEC records)')],
+    },
+    {
+      // the address can never name a mailbox: a domain RFC 2606 reserves, a single-label domain
+      id: 'address-never-valid', reason: 'userunknown',
+      phrases: [
+        p('reserved by rfc 2606', MICROSOFT + ' (5.1.4 Recipient address reserved by RFC 2606)', '550 5.1.4 Recipient address reserved by RFC 2606'),
+        p('single label domains not accepted', MICROSOFT + ' (5.1.6 Recipient addresses in single label domains not accepted)', '550 5.1.6 Recipient addresses in single label domains not accepted'),
+      ],
+    },
+    {
+      id: 'system-faults', reason: 'systemerror',
+      phrases: [
+        p('misconfigured forwarding address', MICROSOFT + " (5.2.14: the recipient's forwarding is misconfigured)", '550 5.2.14 Misconfigured forwarding address'),
+        p('message failed to be replicated', MICROSOFT + ' (4.4.24-4.4.28: shadow redundancy could not replicate the message)'),
+        p('temporary server error. please try again later', MICROSOFT + ' (4.4.3 Temporary server error. Please try again later ATTR...)'),
+        p('pfa agent busy', MICROSOFT + ' (4.7.700 PFA agent busy, please try again)'),
+      ],
+    },
+    {
+      id: 'content-filter-quarantine', reason: 'spamdetected',
+      phrases: [p('content filter agent quarantined', MICROSOFT + ' (5.2.1 Content Filter agent quarantined this message)', '550 5.2.1 Content Filter agent quarantined this message')],
+    },
+    {
+      // 5.7.13 and 5.7.133-5.7.136 in words: the group, mailbox or public folder takes mail
+      // from authenticated (internal) senders only
+      id: 'sender-not-authenticated-for', reason: 'rejected',
+      phrases: [p('sender was not authenticated for', MICROSOFT + ' (5.7.13 / 5.7.133-5.7.136)', '550 5.7.13 Sender was not authenticated for public folder')],
+    },
     // Exchange's transport component codes (RESOLVER.*, SMTPSEND.*, QUEUE.*) stand after the
     // enhanced code in every NDR, whatever the language of the prose around them
     // (Exchange Server's NDR reference: the "Enhanced status code" and "Description" tables).
