@@ -179,8 +179,10 @@ function matchStatus(inp: DecideInput): RuleMatch | null {
 // issue's "honest defaults"). Only codes whose meaning is not overloaded in practice: 451 is
 // "Requested action aborted: local error in processing" (a greylisting 451 says so in its
 // text or its 4.7.x status, and is decided before this); 452, 552 and 554 are left out, as
-// servers send them for too many recipients, a too large message and any refusal.
-const REPLY_MEANING: Readonly<Record<number, Reason>> = { 451: 'systemerror' };
+// servers send them for too many recipients, a too large message and any refusal. RFC 4954
+// §6 gives AUTH its own: 530 "authentication required", 535 "authentication credentials
+// invalid" (the sending MTA's login to a relay failed).
+const REPLY_MEANING: Readonly<Record<number, Reason>> = { 451: 'systemerror', 530: 'securityerror', 535: 'securityerror' };
 
 function matchReplyCode(inp: DecideInput): RuleMatch | null {
   // An enhanced code with a subject refines the basic code (RFC 3463 §2) and has been read

@@ -161,6 +161,9 @@ describe('classifier decisions', () => {
     expect(v).toMatchObject({ reason: 'securityerror', hardbounce: false, rule: 'reply.535' });
     const [w] = classify(report([recipient({ replyCode: 550, command: 'RCPT', diagnosticCode: '550 unknown user' })]));
     expect(w).toMatchObject({ reason: 'userunknown' });
+    // the code alone, with words that name no cause
+    const [x] = classify(report([recipient({ replyCode: 530, diagnosticCode: '530 Please try again' })]));
+    expect(x).toMatchObject({ reason: 'securityerror', hardbounce: false, rule: 'reply.530' });
   });
   it('"does not accept mail from <sender>" refuses the sender; "does not accept mail" alone is the host', () => {
     const [v] = classify(report([recipient({ status: '5.7.1', command: 'RCPT', diagnosticCode: '550 5.7.1 Host does not accept mail from this sender' })]));

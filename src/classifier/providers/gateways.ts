@@ -31,6 +31,9 @@ export const mimecast: Provider = {
         p('envelope blocked', MIMECAST),
         p('administrative prohibition envelope blocked', MIMECAST),
         p('block policy for envelope from address', MIMECAST),
+        // its header-based block lists: the From header's sender is on a blocked-senders list
+        p('rejected by header-based manually blocked senders', MIMECAST),
+        p('rejected by header-based blocked senders', MIMECAST),
       ],
     },
     {
@@ -51,6 +54,11 @@ export const mimecast: Provider = {
     {
       id: 'greylisted', reason: 'blocked',
       phrases: [p('internal resource temporarily unavailable', MIMECAST), p('internal resources are temporarily unavailable', MIMECAST)],
+    },
+    {
+      // a route that requires TLS, or stronger TLS than the sender offered
+      id: 'tls', reason: 'failedstarttls',
+      phrases: [p('this route requires high-strength ciphers', MIMECAST), p('configuration is invalid for this certificate', MIMECAST)],
     },
     { id: 'relay', reason: 'norelaying', phrases: [p('open relay not allowed', MIMECAST), p('open relay is not allowed', MIMECAST)] },
   ],

@@ -52,6 +52,7 @@ export const securityerror: ReasonTable = {
     p('authentication failed', RFC4954 + ' (535 5.7.8)'),
     p('authentication failure', RFC4954),
     p('authentication credentials invalid', RFC4954 + ' (535 5.7.8)'),
+    p('incorrect authentication data', 'Exim: its AUTH failure reply, "535 Incorrect authentication data" (exim4 4.96)', '535 Incorrect authentication data'),
     p('must be authenticated', AUTH),
     p('need to authenticate', AUTH),
     p('must authenticate', AUTH),
