@@ -93,6 +93,18 @@ export const google: Provider = {
         p('temporary system problem. try again later', GOOGLE + ' (421 4.3.0)', '421 4.3.0 Temporary System Problem. Try again later.'),
       ],
     },
+    // Round 14: the reference's AUTH refusals (a sending MTA that logs in to Gmail or the SMTP
+    // relay; 534/535 with a 5.7.x code that would otherwise read as a block). Its "421 4.7.0 Try
+    // again later, closing connection" (a denial of service at HELO) names no cause in its words
+    // and stays so (an expiry after it is an expiry: test/classifier/rules.test.ts, round 11).
+    {
+      id: 'auth', reason: 'securityerror',
+      phrases: [
+        p('application-specific password required', GOOGLE + ' (534 5.7.9 / 535 5.7.1)', '534 5.7.9 Application-specific password required.'),
+        p('please log in with your web browser and then try again', GOOGLE + ' (534 5.7.14 / 535 5.7.1)'),
+        p('username and password not accepted', GOOGLE + ' (535 5.7.8 / 535 5.7.1)', '535 5.7.8 Username and Password not accepted.'),
+      ],
+    },
   ],
 };
 
