@@ -12,7 +12,9 @@ export const systemerror: ReasonTable = {
   phrases: [
     // Courier's esmtp client: the destination's MX records break RFC 1035 (an MX naming an address or an alias)
     p("this domain's dns violates rfc 1035", 'Courier: courieresmtp, hard_error "This domain\'s DNS violates RFC 1035." (courier 1.1)'),
-    // HCL (Lotus) Domino: the name matches several person documents (RFC 3463 X.1.4, an ambiguous address)
+    // HCL (Lotus) Domino: the name matches several person documents (RFC 3463 X.1.4, an ambiguous
+    // address). Worded as the directory's failure it is the system's, as Exchange's
+    // RESOLVER.ADR.Ambiguous; a bare X.1.4 code says less and reads `filtered` (status.ts)
     p('several matches found in domino directory', 'HCL Domino router: "Several matches found in Domino Directory" (RFC 3463 X.1.4: the address matches more than one recipient)'),
     p('internal error', SYS, '451 4.3.0 Internal error, please try again later'),
     p('internal server error', SYS),
