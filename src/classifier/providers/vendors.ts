@@ -15,6 +15,8 @@ export const vendors: Provider = {
         p('not listed in public name & address book', 'IBM Lotus Notes NDRs'),
         p('domino ディレクトリには見つかりません', 'IBM Lotus Domino NDRs (Japanese)'),
         p('ディレクトリのリストにありません', 'IBM Lotus Domino NDRs (Japanese)'),
+        // Domino's French localization of "not listed in Domino Directory"
+        p("non répertorié dans l'annuaire domino", 'IBM Lotus Domino NDRs (French)', "Utilisateur kijitora (kijitora@example.jp) non répertorié dans l'annuaire Domino"),
       ],
     },
     {

@@ -16,6 +16,8 @@ export const systemerror: ReasonTable = {
     // address). Worded as the directory's failure it is the system's, as Exchange's
     // RESOLVER.ADR.Ambiguous; a bare X.1.4 code says less and reads `filtered` (status.ts)
     p('several matches found in domino directory', 'HCL Domino router: "Several matches found in Domino Directory" (RFC 3463 X.1.4: the address matches more than one recipient)'),
+    // fml (the mailing-list manager) refuses a Message-ID it has already distributed: its loop guard
+    p('duplicated message-id', 'fml: its loop check refuses a posting whose Message-ID it has seen ("Duplicated Message-ID"), an error of the list system, not of the member'),
     p('internal error', SYS, '451 4.3.0 Internal error, please try again later'),
     p('internal server error', SYS),
     p('local error in processing', 'RFC 5321 §4.2.2 (451 text)'),
