@@ -49,7 +49,8 @@ import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const GOOGLE_DAEMON = /mailer-daemon@(?:googlemail|google|gmail)\.com/i;
 
-const CLASSIC_START = /^[ \t]*Delivery to the following recipients? (failed permanently|has been delayed|failed)[ \t]*:?[ \t]*$/im;
+// ("failed." with a full stop in some versions)
+const CLASSIC_START = /^[ \t]*Delivery to the following recipients? (failed permanently|has been delayed|failed)[ \t]*[:.]?[ \t]*$/im;
 const DETAILS = /^[ \t]*Technical details of (?:permanent|temporary) failure[ \t]*:?/im;
 // (Gmail hyphenated its wrapped lines: "The error that the other server re-" / "turned was:")
 const RETURNED = /The error that the other server re(?:-[ \t]*\n?[ \t]*)?turned was[ \t]*:?/i;
