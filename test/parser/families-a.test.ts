@@ -44,8 +44,8 @@ const CASES: Case[] = [
   { name: 'interscan-transcript', detector: 'fallback', recipients: ['kijitora@example.co.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 <kijitora@example.co.jp>... user unknown'] },
   { name: 'interscan-japanese', detector: 'fallback', recipients: ['mikeneko@example.co.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 <mikeneko@example.co.jp>... User unknown'] },
   { name: 'interscan-unable', detector: 'fallback', recipients: ['sabatora@neko.example.jp failed'] },
-  { name: 'kddi-mailbox-full', detector: 'fallback', recipients: ['kijitora@ezweb.example.jp failed'], verdicts: [['mailboxfull', false]] },
-  { name: 'kddi-relay-error', detector: 'fallback', recipients: ['mikeneko@au.example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 <mikeneko@au.example.jp>... User unknown'] },
+  { name: 'kddi-mailbox-full', detector: 'ezweb', recipients: ['kijitora@ezweb.example.jp failed'], verdicts: [['mailboxfull', false]] },
+  { name: 'kddi-relay-error', detector: 'ezweb', recipients: ['mikeneko@au.example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 <mikeneko@au.example.jp>... User unknown'] },
   // "No such user here" without a code or command: filtered here, userunknown for Sisimai (a label question)
   { name: 'mailfoundry-reason-below', detector: 'fallback', recipients: ['kijitora@example.org failed'], diagnostic: ['550 <kijitora@example.org> No such user here'] },
   { name: 'mailmarshal-two-recipients', detector: 'fallback', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], verdicts: [['userunknown', true], ['userunknown', true]] },
@@ -99,6 +99,29 @@ const CASES: Case[] = [
   { name: 'gmail-classic-folded', detector: 'gmail', recipients: ['kijitora@example.jp failed'], verdicts: [['mailboxfull', false]], diagnostic: ['550 550 5.2.2 <kijitora@example.jp>... Mailbox Full'] },
   { name: 'gmail-classic-delayed', detector: 'gmail', kind: 'delay', recipients: ['mikeneko@example.jp delayed'], verdicts: [['expired', false]] },
   { name: 'googlegroups-two-groups', detector: 'googlegroups', recipients: ['neko-group@example.org failed', 'tora-group@example.org failed'], verdicts: [['rejected', false], ['rejected', false]] },
+
+  // round 2
+  // "Remote Server returned '...'" and a "#550 ... ##" reply cut with "=" inside a word
+  {
+    name: 'exchange2007-two-admin-blocks',
+    detector: 'exchange2007',
+    recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'],
+    verdicts: [['userunknown', true], ['mailboxfull', false]],
+    diagnostic: ['550 5.1.1 RESOLVER.ADR.RecipNotFound; not found', 'recipient mailbox is full, the message was rejected'],
+  },
+  { name: 'exchange2003-could-not-be-reached', detector: 'exchange2003', recipients: ['kijitora@example.net failed', 'mikeneko@example.net failed'], verdicts: [['userunknown', true], ['mailboxfull', false]] },
+  { name: 'courier-delayed-text-only', detector: 'fallback', kind: 'delay', recipients: ['sabatora@example.co.jp delayed'], diagnostic: ['451 4.3.0 Temporary lookup failure'] },
+  // "account is disabled" over "550 user unknown": suspend here (EZweb's statement), userunknown for Sisimai (a label question)
+  { name: 'ezweb-account-disabled', detector: 'ezweb', recipients: ['kuroneko@example.ne.jp failed'], diagnostic: ['550 user unknown (in reply to RCPT TO command)'] },
+  // KDDI's notice with X-SPASIGN: NG: the recipient's own filter settings refused it
+  { name: 'kddi-spasign', detector: 'ezweb', recipients: ['hachiware@au.example.jp failed'], verdicts: [['filtered', false]] },
+  { name: 'gmx-two-addresses', detector: 'einsundeins', recipients: ['kijitora@example.jp failed', 'mikeneko@example.org failed'], verdicts: [['userunknown', true], ['mailboxfull', false]] },
+  { name: 'mailmarshal-multiline-reason', detector: 'fallback', recipients: ['sabatora@example.com failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 5.2.2 Mailbox full'] },
+  { name: 'interscan-two-recipients', detector: 'fallback', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed'], verdicts: [['userunknown', true], ['mailboxfull', false]] },
+  { name: 'domino-with-dsn', detector: 'domino', recipients: ['kijitora@example.net failed'], verdicts: [['userunknown', true]] },
+  // "Delivery to the following recipients failed." (a full stop): Gmail's own DNS error for both
+  { name: 'gmail-classic-dns-error', detector: 'gmail', recipients: ['kijitora@nxdomain.example.jp failed', 'mikeneko@nxdomain.example.jp failed'], verdicts: [['hostunknown', true], ['hostunknown', true]], diagnostic: ['DNS Error: Domain name not found', 'DNS Error: Domain name not found'] },
+  { name: 'amazonses-json-transient', detector: 'amazonses', recipients: ['kijitora@example.jp failed', 'mikeneko@example.jp failed'], verdicts: [['mailboxfull', false], ['mailboxfull', false]] },
 ];
 
 describe('families A–M: the other variants of their layouts (issue #13)', () => {

@@ -638,6 +638,31 @@ describe('each detector grows linearly', () => {
       100,
     );
   });
+  it('ezweb (KDDI notice): many recipients, a long indented reason', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'no-reply@app.dion.ne.jp',
+          subject: 'Mail Delivery Failure',
+          text: `Your mail sent on: Fri, 04 Dec 2026 11:04:47 +0900\n${addrs(n).map((a) => `    Could not be delivered to: <${a}>\n    As their mailbox is full.`).join('\n')}\n    ${'x '.repeat(n * 10)}\n    Could not be delivered to: <${'a@'.repeat(n)}\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('exchange2007: a "#550 ... ##" reply cut with "=" on many lines', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Microsoft Exchange <postmaster@exch.example.com>',
+          subject: 'Undeliverable: Letter',
+          headers: { 'Content-Language': 'en-US' },
+          text: 'Delivery has failed to these recipients or groups:\n\nDiagnostic information for administrators:\n\nGenerating server: exch.example.com\n\n' + addrs(n).map((a) => `${a}\n#550 5.2.2 ${'x'.repeat(30)}=\n${'y'.repeat(30)}=\n${'z'.repeat(30)} ##\n`).join('\n') + '\n',
+        }),
+      parse,
+      100,
+    );
+  });
   it('googlegroups: many X-Failed-Recipients', async () => {
     await expectLinear(
       (n) =>
