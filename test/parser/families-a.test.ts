@@ -48,7 +48,7 @@ const CASES: Case[] = [
   { name: 'kddi-relay-error', detector: 'ezweb', recipients: ['mikeneko@au.example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 <mikeneko@au.example.jp>... User unknown'] },
   // "No such user here" without a code or command: filtered here, userunknown for Sisimai (a label question)
   { name: 'mailfoundry-reason-below', detector: 'fallback', recipients: ['kijitora@example.org failed'], diagnostic: ['550 <kijitora@example.org> No such user here'] },
-  { name: 'mailmarshal-two-recipients', detector: 'fallback', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], verdicts: [['userunknown', true], ['userunknown', true]] },
+  { name: 'mailmarshal-two-recipients', detector: 'mailmarshal', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'], verdicts: [['userunknown', true], ['userunknown', true]] },
   // the text's "(User unknown ...)" with Status 5.0.0: a label question (filtered here)
   { name: 'mcafee-text-reason', detector: 'rfc3464', recipients: ['kijitora@example.co.jp failed'], diagnostic: ['User unknown kijitora@example.co.jp'] },
   { name: 'mxlogic-one-line', detector: 'exim', recipients: ['kijitora@example.co.jp failed'], verdicts: [['userunknown', true]] },
@@ -116,12 +116,22 @@ const CASES: Case[] = [
   // KDDI's notice with X-SPASIGN: NG: the recipient's own filter settings refused it
   { name: 'kddi-spasign', detector: 'ezweb', recipients: ['hachiware@au.example.jp failed'], verdicts: [['filtered', false]] },
   { name: 'gmx-two-addresses', detector: 'einsundeins', recipients: ['kijitora@example.jp failed', 'mikeneko@example.org failed'], verdicts: [['userunknown', true], ['mailboxfull', false]] },
-  { name: 'mailmarshal-multiline-reason', detector: 'fallback', recipients: ['sabatora@example.com failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 5.2.2 Mailbox full'] },
+    // the reason over two lines, whole (the fallback kept its first line)
+  { name: 'mailmarshal-multiline-reason', detector: 'mailmarshal', recipients: ['sabatora@example.com failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 5.2.2 Mailbox full: the recipient has exceeded the storage allocation'] },
   { name: 'interscan-two-recipients', detector: 'fallback', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed'], verdicts: [['userunknown', true], ['mailboxfull', false]] },
   { name: 'domino-with-dsn', detector: 'domino', recipients: ['kijitora@example.net failed'], verdicts: [['userunknown', true]] },
   // "Delivery to the following recipients failed." (a full stop): Gmail's own DNS error for both
   { name: 'gmail-classic-dns-error', detector: 'gmail', recipients: ['kijitora@nxdomain.example.jp failed', 'mikeneko@nxdomain.example.jp failed'], verdicts: [['hostunknown', true], ['hostunknown', true]], diagnostic: ['DNS Error: Domain name not found', 'DNS Error: Domain name not found'] },
   { name: 'amazonses-json-transient', detector: 'amazonses', recipients: ['kijitora@example.jp failed', 'mikeneko@example.jp failed'], verdicts: [['mailboxfull', false], ['mailboxfull', false]] },
+
+  // round 3
+  // fml's loop check: a label question (systemerror for Sisimai; no entry here yet)
+  { name: 'fml-duplicated-message-id', detector: 'fml', recipients: ['neko-nyaan@lists.example.org failed'], diagnostic: ['Duplicated Message-ID in <neko-nyaan@lists.example.org>.'] },
+  { name: 'einsundeins-size-limit', detector: 'einsundeins', recipients: ['general@example.eu failed'], diagnostic: ['Mail size limit exceeded.'] },
+  { name: 'exim-retry-time-not-reached', detector: 'exim', recipients: ['kuroneko@example.net failed'], verdicts: [['expired', false]] },
+  { name: 'amavis-banned', detector: 'rfc3464', recipients: ['shironeko@example.jp failed'], diagnostic: ['BANNED: .exe,letter.exe'] },
+  // "550 Unknown user" with Status 5.0.0 and no command: a label question (filtered here)
+  { name: 'mcafee-two-recipients', detector: 'rfc3464', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed'] },
 ];
 
 describe('families A–M: the other variants of their layouts (issue #13)', () => {

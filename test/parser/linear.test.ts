@@ -663,6 +663,17 @@ describe('each detector grows linearly', () => {
       100,
     );
   });
+  it('mailmarshal: many recipients, a long reason', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Undeliverable Mail: "Letter"',
+          text: `Your message:\n   From:    sender@example.net\n\nCould not be delivered because of\n\n550 5.1.1 ${'User unknown '.repeat(n)}\n\nThe following recipients were affected:\n${addrs(n).map((a) => `    ${a}`).join('\n')}\n`,
+        }),
+      parse,
+      100,
+    );
+  });
   it('googlegroups: many X-Failed-Recipients', async () => {
     await expectLinear(
       (n) =>

@@ -348,7 +348,7 @@ const CASES: Case[] = [
   {
     file: 'mailmarshal/affected-recipients.eml',
     kind: 'bounce',
-    detector: 'fallback',
+    detector: 'mailmarshal',
     rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'userunknown', true)],
     source: `MailMarshal: every address under "The following recipients were affected:" with the reply above (${UNKNOWN}); the From and "Original Sender" are the sender, no recipient`,
   },

@@ -45,6 +45,7 @@ import { detectGoogleGroups } from './googlegroups.js';
 import { detectHaraka } from './haraka.js';
 import { detectImailServer } from './imailserver.js';
 import { detectFml } from './fml.js';
+import { detectMailMarshal } from './mailmarshal.js';
 import { detectMdnReject } from './mdn-reject.js';
 import { detectMessagingServer } from './messagingserver.js';
 import { detectNullmailer } from './nullmailer.js';
@@ -79,6 +80,7 @@ const FAMILIES: Detector[] = [
   { name: 'haraka', detect: detectHaraka },
   { name: 'imailserver', detect: detectImailServer },
   { name: 'fml', detect: detectFml },
+  { name: 'mailmarshal', detect: detectMailMarshal },
   { name: 'mdn-reject', detect: detectMdnReject },
   { name: 'messagingserver', detect: detectMessagingServer },
   { name: 'nullmailer', detect: detectNullmailer },
