@@ -132,6 +132,21 @@ const CASES: Case[] = [
   { name: 'amavis-banned', detector: 'rfc3464', recipients: ['shironeko@example.jp failed'], diagnostic: ['BANNED: .exe,letter.exe'] },
   // "550 Unknown user" with Status 5.0.0 and no command: a label question (filtered here)
   { name: 'mcafee-two-recipients', detector: 'rfc3464', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed'] },
+
+  // round 4
+  {
+    name: 'mailfoundry-two-recipients',
+    detector: 'fallback',
+    recipients: ['kijitora@example.org failed', 'mikeneko@example.org failed'],
+    verdicts: [['userunknown', true], ['mailboxfull', false]],
+    diagnostic: ['550 5.1.1 <kijitora@example.org> No such user here', '552 5.2.2 <mikeneko@example.org> Mailbox full'],
+  },
+  // the list names a local part only: X-Failed-Recipients gives the address
+  { name: 'mailru-local-address', detector: 'exim', recipients: ['sabatora@corp.mail.example.ru failed'], diagnostic: ['local delivery failed'] },
+  { name: 'mxlogic-delay-warning', detector: 'exim', kind: 'delay', recipients: ['kuroneko@example.net delayed'], diagnostic: ['451 4.3.0 Temporary failure, please try again later'] },
+  // "Mail Delivery Failed... User unknown" without a code: filtered here as for Sisimai (a label question)
+  { name: 'biglobe-user-unknown', detector: 'biglobe', recipients: ['sabatora@mxr.example.ne.jp failed'] },
+  { name: 'amazonses-email-undeliverable', detector: 'rfc3464', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]] },
 ];
 
 describe('families A–M: the other variants of their layouts (issue #13)', () => {
