@@ -210,4 +210,12 @@ describe('families A–M: the other variants of their layouts (issue #13)', () =
       diag: '550 5.1.1 <kijitora@example.com>: Recipient address rejected',
     });
   });
+  it('IMail: a one-word label or a sender label before an address is no cause', async () => {
+    const raw = await textNdr({
+      subject: 'Undeliverable Mail',
+      headers: { 'X-Mailer': '<SMTP32 v8.22>' },
+      text: 'From: news@sender.example.org\nOriginal Sender: news@sender.example.org\nUnknown user: kijitora@example.com\n',
+    });
+    expect(summary(parseMessageSync(raw))).toEqual(['kijitora@example.com failed']);
+  });
 });

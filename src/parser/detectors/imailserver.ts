@@ -33,8 +33,13 @@ const HEADINGS: ReadonlyArray<[RegExp, string | null]> = [
   [/^DATA command generated response:/i, 'DATA'],
   [/^Body of message generated response:/i, 'DATA'],
 ];
-/** "Unknown user: a@b": a few words of cause, a colon, the address alone. */
-const CAUSE_LINE = /^([A-Za-z][A-Za-z0-9 ,.'/-]{2,80}):[ \t]*<?([^\s<>@]+@[^\s<>@]+?)>?$/;
+/**
+ * "Unknown user: a@b": two or more words of cause (as IMail writes them: "Unknown user",
+ * "Delivery failed 3 attempts"), a colon, the address alone. One word ("From: a@b") or a
+ * label of the sender ("Original Sender: a@b") is no cause.
+ */
+const CAUSE_LINE = /^([A-Za-z][A-Za-z0-9,.'/-]*[ \t][A-Za-z0-9 ,.'/-]{1,78}):[ \t]*<?([^\s<>@]+@[^\s<>@]+?)>?$/;
+const NOT_A_CAUSE = /\b(?:sender|from|reply[ -]to|return[ -]path|mail from|cc|bcc)$/i;
 const UNDELIVERABLE = /^undeliverable to[ \t]+(\S+)$/i;
 
 /** A reply is read up to this length (it is copied to each address it belongs to). */
@@ -70,7 +75,8 @@ export function detectImailServer(view: MailView): DetectorResult | null {
       pending = reading;
       continue;
     }
-    const cause = UNDELIVERABLE.exec(line) ? null : CAUSE_LINE.exec(line);
+    let cause = UNDELIVERABLE.exec(line) ? null : CAUSE_LINE.exec(line);
+    if (cause && NOT_A_CAUSE.test(cause[1].trim())) cause = null;
     const address = normalizeAddress(cause ? cause[2] : UNDELIVERABLE.exec(line)?.[1]);
     if (address && address.includes('@')) {
       reading = null;
