@@ -563,6 +563,117 @@ describe('each detector grows linearly', () => {
       600,
     );
   });
+  it('fml: many lines, each naming a list address', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'list-admin@example.org',
+          subject: 'Rejected post',
+          headers: { 'X-MLServer': 'fml [fml 8.0]' },
+          text: addrs(n).map((a) => `You are not a member of this mailing list <${a}>.`).join('\n') + '\n',
+        }),
+      parse,
+      100,
+    );
+  });
+  it('apachejames: many RCPT TO lines', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: '[BOUNCE]',
+          text: `Error message below:\n550 - Requested action not taken: no such user here\n\nMessage details:\n  Subject: Test\n${addrs(n).map((a) => `  RCPT TO: ${a}`).join('\n')}\n  From: sender@example.net\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('messagingserver: many recipient blocks, a long label value of spaces', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Delivery Notification: Delivery has failed',
+          text:
+            'This report relates to a message you sent with the following header fields:\n\n  To: sender@example.net\n\nYour message cannot be delivered to the following recipients:\n\n' +
+            addrs(n).map((a) => `  Recipient address: ${a}\n  Original address: alias-${a}\n  Reason: ${' '.repeat(20)}Remote SMTP server has rejected address${' '.repeat(20)}x\n  Diagnostic code: smtp;550 5.1.1 <${a}>... User Unknown\n  Remote system: dns;mx.example.com (TCP|192.0.2.1|25)\n`).join('\n') +
+            `\n  Reason: ${' '.repeat(n * 20)}x\nYour message ${'x '.repeat(n * 10)}\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('imailserver: many cause lines, a long reply', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Undeliverable Mail',
+          headers: { 'X-Mailer': '<SMTP32 v8.22>' },
+          text: `Body of message generated response:\n552 5.2.2 ${'Mailbox quota exceeded '.repeat(n)}\n\n` + addrs(n).map((a) => `Unknown user: ${a}\nundeliverable to ${a}`).join('\n') + `\nUnknown user:${' '.repeat(n * 10)}x\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('gmail (with a DSN): many bare reply codes, the text without a matching reply line', async () => {
+    await expectLinear(
+      (n) =>
+        dsn({
+          from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+          subject: 'Delivery Status Notification (Failure)',
+          text: `Die Nachricht konnte nicht zugestellt werden.\n\n${'550x '.repeat(n * 10)}\n${addrs(n).map((a) => `  ${a}`).join('\n')}\n`,
+          recipients: addrs(n).map((a, i) => ({ final: a, status: '5.0.0', diagnostic: String(500 + (i % 50)) })),
+        }),
+      parse,
+      50,
+    );
+  });
+  it('rfc3464: status fields pasted into an HTML-only report', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          html: true,
+          subject: 'Delivery Status Notification (Failure)',
+          text: '<html><body>Technical report:<br>\n<br>\n' + addrs(n).map((a) => `Action: failed<br>\nFinal-Recipient: rfc822; ${a}<br>\nStatus: 5.1.1<br>\n<br>\n`).join('') + '</body></html>\n',
+        }),
+      parse,
+      100,
+    );
+  });
+  it('ezweb (KDDI notice): many recipients, a long indented reason', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'no-reply@app.dion.ne.jp',
+          subject: 'Mail Delivery Failure',
+          text: `Your mail sent on: Fri, 04 Dec 2026 11:04:47 +0900\n${addrs(n).map((a) => `    Could not be delivered to: <${a}>\n    As their mailbox is full.`).join('\n')}\n    ${'x '.repeat(n * 10)}\n    Could not be delivered to: <${'a@'.repeat(n)}\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('exchange2007: a "#550 ... ##" reply cut with "=" on many lines', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Microsoft Exchange <postmaster@exch.example.com>',
+          subject: 'Undeliverable: Letter',
+          headers: { 'Content-Language': 'en-US' },
+          text: 'Delivery has failed to these recipients or groups:\n\nDiagnostic information for administrators:\n\nGenerating server: exch.example.com\n\n' + addrs(n).map((a) => `${a}\n#550 5.2.2 ${'x'.repeat(30)}=\n${'y'.repeat(30)}=\n${'z'.repeat(30)} ##\n`).join('\n') + '\n',
+        }),
+      parse,
+      100,
+    );
+  });
+  it('mailmarshal: many recipients, a long reason', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Undeliverable Mail: "Letter"',
+          text: `Your message:\n   From:    sender@example.net\n\nCould not be delivered because of\n\n550 5.1.1 ${'User unknown '.repeat(n)}\n\nThe following recipients were affected:\n${addrs(n).map((a) => `    ${a}`).join('\n')}\n`,
+        }),
+      parse,
+      100,
+    );
+  });
   it('googlegroups: many X-Failed-Recipients', async () => {
     await expectLinear(
       (n) =>

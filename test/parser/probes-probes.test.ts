@@ -324,7 +324,7 @@ const CASES: Case[] = [
   {
     file: 'messagingserver/text-only.eml',
     kind: 'bounce',
-    detector: 'fallback',
+    detector: 'messagingserver',
     rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.com', 'mailboxfull', false)],
     source: `Messaging Server's text without its DSN part: each "Recipient address:" block with its "Diagnostic code:" (${UNKNOWN}; ${FULL}); the quoted To line is not a failure`,
   },
@@ -348,7 +348,7 @@ const CASES: Case[] = [
   {
     file: 'mailmarshal/affected-recipients.eml',
     kind: 'bounce',
-    detector: 'fallback',
+    detector: 'mailmarshal',
     rows: [f('kijitora@example.jp', 'userunknown', true), f('mikeneko@example.jp', 'userunknown', true)],
     source: `MailMarshal: every address under "The following recipients were affected:" with the reply above (${UNKNOWN}); the From and "Original Sender" are the sender, no recipient`,
   },

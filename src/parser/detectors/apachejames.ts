@@ -20,10 +20,13 @@ export function detectApacheJames(view: MailView): DetectorResult | null {
   const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
   const details = /^Message details:[ \t]*$/m.exec(text);
   if (!details || !/^Error message below:[ \t]*$/m.test(text)) return null;
-  const rcpt = /^[ \t]*RCPT TO:[ \t]*(.*(?:\n[ \t]{4,}\S.*)*)/m.exec(text.slice(details.index));
-  if (!rcpt) return null;
-  const addrs = findAddresses(rcpt[1]);
-  if (!addrs.length) return null;
+  // every "RCPT TO:" line of the details (with its continuation lines): one per recipient or
+  // one comma-separated list, as the James version writes it
+  const addrs = new Set<string>();
+  for (const rcpt of text.slice(details.index).matchAll(/^[ \t]*RCPT TO:[ \t]*(.*(?:\n[ \t]{4,}\S.*)*)/gm)) {
+    for (const a of findAddresses(rcpt[1])) addrs.add(a);
+  }
+  if (!addrs.size) return null;
   const below = /^Error message below:[ \t]*\n([\s\S]*?)(?:\n[ \t]*\n|$)/m.exec(text);
   const summary = /^Error:[ \t]*(.+)$/m.exec(text);
   const diag = (below && oneLine(below[1])) || (summary && oneLine(summary[1])) || null;

@@ -91,11 +91,13 @@ function hashReply(lines: readonly string[], k: number): string {
   const first = lines[k];
   const hash = first.indexOf('#');
   if (hash < 0 || first.indexOf('##', hash + 1) >= 0 || /returned '/i.test(first)) return first;
-  const parts = [first];
+  let joined = first;
   for (let j = k + 1; j < lines.length && j <= k + REPLY_MAX_LINES; j++) {
     if (!lines[j].trim()) break;
-    parts.push(lines[j].trim());
-    if (lines[j].includes('##')) return parts.join(' ');
+    // a line ending in "=" was cut inside a word (a quoted-printable soft break left in the text,
+    // as Sisimai's Exchange2007 module notes): its next line continues the word
+    joined = joined.endsWith('=') ? joined.slice(0, -1) + lines[j].trim() : `${joined} ${lines[j].trim()}`;
+    if (lines[j].includes('##')) return joined;
   }
   return first;
 }

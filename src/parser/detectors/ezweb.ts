@@ -54,8 +54,64 @@ interface Block {
   inline: boolean;
 }
 
+// au by KDDI's other notice (au one net / dion.ne.jp, From: no-reply@...dion.ne.jp), read here
+// because it is the same operator's and carries the same X-SPASIGN verdict (Sisimai 4.25's KDDI
+// module documents the layout):
+//
+//   Your mail sent on: Thu, 29 Apr 2010 11:04:47 +0900   (or: "Your mail attempted to be
+//       Could not be delivered to: <kijitora@example.jp>     delivered on: ...")
+//       As their mailbox is full.                          <- the indented lines: the reason
+//
+// The fallback read the address but not the X-SPASIGN header (a filter refusal, issue #13).
+function isKddi(view: MailView): boolean {
+  const h = view.headers;
+  if (/no-reply@(?:[\w-]+\.)*dion\.ne\.jp/i.test(headerValue(h, 'from') ?? '')) return true;
+  if (/^\s*no-reply@app\.auone-net\.jp\s*$/i.test(headerValue(h, 'reply-to') ?? '')) return true;
+  return headerValues(h, 'received').some((r) => /ezweb\.ne\.jp \(|\.au\.com \(/i.test(r));
+}
+
+const KDDI_MARKER = /^[ \t]*Your mail (?:sent on|attempted to be delivered on):?[ \t]/i;
+const KDDI_RECIPIENT = /^[ \t]+Could not be delivered to:[ \t]*<?([^\s<>@]{1,256}@[^\s<>]{1,256})>?[ \t]*$/i;
+
+function readKddi(view: MailView): DetectorResult | null {
+  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const spasign = /^\s*NG\b/i.test(headerValue(view.headers, 'x-spasign') ?? '');
+  const recipients: RecipientReport[] = [];
+  const seen = new Set<string>();
+  let started = false;
+  let cur: { address: string; lines: string[] } | null = null;
+  const close = () => {
+    if (cur && !seen.has(cur.address) && recipients.length < 1000) {
+      seen.add(cur.address);
+      const diag = oneLine(cur.lines.join(' ')) || null;
+      recipients.push(newRecipient(cur.address, { action: 'failed', status: findStatusCode(diag), replyCode: findReplyCode(diag), diagnosticType: spasign ? 'x-spasign' : null, diagnosticCode: diag, command: findCommand(diag) }));
+    }
+    cur = null;
+  };
+  for (const line of text.split('\n')) {
+    if (KDDI_MARKER.test(line)) {
+      close();
+      started = true;
+      continue;
+    }
+    if (!started) continue;
+    const m = KDDI_RECIPIENT.exec(line);
+    const a = m ? normalizeAddress(m[1]) : null;
+    if (a && a.includes('@')) {
+      close();
+      cur = { address: a, lines: [] };
+    } else if (cur && /^[ \t]+\S/.test(line) && cur.lines.length < 20) {
+      cur.lines.push(line.trim());
+    } else if (cur && line.trim()) {
+      close();
+    }
+  }
+  close();
+  return recipients.length ? { kind: 'bounce', recipients } : null;
+}
+
 export function detectEzweb(view: MailView): DetectorResult | null {
-  if (!isEzweb(view)) return null;
+  if (!isEzweb(view)) return isKddi(view) ? readKddi(view) : null;
   let text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
   // a line of dashes separates the report from the returned headers
   const cut = /^-{20,}[ \t]*$/m.exec(text);

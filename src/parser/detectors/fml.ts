@@ -18,13 +18,17 @@ export function detectFml(view: MailView): DetectorResult | null {
   const seen = new Set<string>();
   const paragraphs = text.split(/\n[ \t]*\n/);
   for (const p of paragraphs) {
-    // the sentence naming the list: "... mailing list <ml@example.org>." / "in <ml@example.org>"
-    const m = firstBracketedAddress(p, true);
-    if (!m) continue;
-    const addr = normalizeAddress(m);
-    if (!addr || seen.has(addr)) continue;
-    seen.add(addr);
-    recipients.push(newRecipient(addr, { action: 'failed', diagnosticCode: oneLine(p) }));
+    // the sentence naming the list: "... mailing list <ml@example.org>." / "in <ml@example.org>";
+    // each line may name one (Sisimai's FML module reads every "<address>." line end)
+    const diag = oneLine(p);
+    for (const line of p.split('\n')) {
+      const m = firstBracketedAddress(line, true);
+      if (!m) continue;
+      const addr = normalizeAddress(m);
+      if (!addr || seen.has(addr) || recipients.length >= 100) continue;
+      seen.add(addr);
+      recipients.push(newRecipient(addr, { action: 'failed', diagnosticCode: diag }));
+    }
   }
   if (!recipients.length) return null;
   return { kind: 'bounce', recipients };

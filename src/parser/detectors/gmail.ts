@@ -44,14 +44,16 @@
 import type { DsnAction, RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { clipLine, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
-import { deliveryStatusTexts, detectRfc3464 } from './rfc3464.js';
+import { deliveryStatusTexts, detectRfc3464, preferStatus } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const GOOGLE_DAEMON = /mailer-daemon@(?:googlemail|google|gmail)\.com/i;
 
-const CLASSIC_START = /^[ \t]*Delivery to the following recipients? (failed permanently|has been delayed|failed)[ \t]*:?[ \t]*$/im;
+// ("failed." with a full stop in some versions)
+const CLASSIC_START = /^[ \t]*Delivery to the following recipients? (failed permanently|has been delayed|failed)[ \t]*[:.]?[ \t]*$/im;
 const DETAILS = /^[ \t]*Technical details of (?:permanent|temporary) failure[ \t]*:?/im;
-const RETURNED = /The error that the other server returned was[ \t]*:?/i;
+// (Gmail hyphenated its wrapped lines: "The error that the other server re-" / "turned was:")
+const RETURNED = /The error that the other server re(?:-[ \t]*\n?[ \t]*)?turned was[ \t]*:?/i;
 /** "(state 14)." at the end of the reply: Gmail's SMTP client state. */
 const STATE = /\(state (\d{1,2})\)\.?\s*$/;
 const STATE_COMMAND: Record<string, string> = {
@@ -137,15 +139,63 @@ function withExplanation(diag: string | null, explanation: string | null): strin
   return `${diag} ${explanation}`;
 }
 
+/** The paragraph after "The response (from the remote server) was:", on one line. */
+function responseOf(rest: string): string | null {
+  const resp = NEW_RESPONSE.exec(rest);
+  if (!resp) return null;
+  const after = rest.slice(resp.index + resp[0].length).replace(/^\s*\n/, '');
+  return oneLine(after.split(/\n[ \t]*\n/)[0]) || null;
+}
+
+/** A Diagnostic-Code that is a reply code and nothing else ("smtp; 550"): says no cause. */
+const BARE_REPLY = /^\s*[45]\d\d\s*$/;
+
+/**
+ * The text's lines that start with a reply code and say more ("550 #5.1.0 Address rejected."),
+ * each with the lines after it up to a blank line, by code (the first of each): where a DSN's
+ * bare code came from when the heading above it is not "The response ... was:" (a localized
+ * report). One scan for all codes.
+ */
+function replyParagraphs(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (!/^[45]\d\d[ -]\S/.test(t) || out.has(t.slice(0, 3))) continue;
+    let j = i + 1;
+    while (j < lines.length && lines[j].trim() && j - i < 20) j++;
+    out.set(t.slice(0, 3), oneLine(clipLine(lines.slice(i, j).join(' '))));
+  }
+  return out;
+}
+
 /** A Google report with a delivery-status part naming the recipients. */
 function readWithDsn(view: MailView, text: string): DetectorResult | null {
   const dsn = detectRfc3464(view);
   if (!dsn || !dsn.recipients.length) return null;
   const heading = NEW_HEADING.exec(text);
-  if (!heading) return dsn;
-  const explanation = explanationOf(text.slice(heading.index + heading[0].length));
-  const rcpt = addressNotFound(heading[0], explanation);
+  const rest = heading ? text.slice(heading.index + heading[0].length) : text;
+  const explanation = heading ? explanationOf(rest) : null;
+  const rcpt = heading ? addressNotFound(heading[0], explanation) : false;
+  // G Suite relays write "Status: 5.0.0" and "Diagnostic-Code: smtp; 550": the remote server's
+  // words are then only in the text, under "The response from the remote server was:"
+  // (Sisimai's GSuite module reads them from there too), or, in a report whose prose is in
+  // another language, on the text's line that starts with that code. Read once per code.
+  let under: string | null | undefined; // the paragraph under "The response ... was:" (read once)
+  let byCode: Map<string, string> | null = null;
+  const responseFor = (code: string) => {
+    if (under === undefined) under = heading ? responseOf(rest) : null;
+    if (under?.startsWith(code)) return under;
+    return (byCode ??= replyParagraphs(rest)).get(code) ?? under;
+  };
   for (const r of dsn.recipients) {
+    const bare = r.diagnosticCode ? BARE_REPLY.exec(r.diagnosticCode) : null;
+    const response = bare ? responseFor(bare[0].trim()) : null;
+    if (response) {
+      r.diagnosticCode = response;
+      r.status = preferStatus(r.status, response);
+      r.replyCode ??= findReplyCode(response);
+    }
     r.diagnosticCode = withExplanation(r.diagnosticCode, explanation);
     if (rcpt && r.action === 'failed') r.command ??= 'RCPT';
   }
@@ -172,17 +222,10 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
   addresses = [...new Set(addresses)];
   if (!addresses.length) return null;
   const rest = text.slice(heading.index + heading[0].length);
-  const resp = NEW_RESPONSE.exec(rest);
   const explanation = explanationOf(rest);
-  let diag: string | null;
-  if (resp) {
-    // the reply is the paragraph after "The response was:"
-    const after = rest.slice(resp.index + resp[0].length).replace(/^\s*\n/, '');
-    const para = after.split(/\n[ \t]*\n/)[0];
-    diag = withExplanation(oneLine(para) || null, explanation);
-  } else {
-    diag = explanation;
-  }
+  // the reply is the paragraph after "The response was:"
+  const response = responseOf(rest);
+  const diag = response ? withExplanation(response, explanation) : explanation;
   const rcpt = addressNotFound(heading[0], explanation);
   const delayed = /delivery incomplete|delayed|will (?:keep trying|retry)/i.test(heading[0] + ' ' + (headerValue(view.headers, 'subject') ?? ''));
   // one failure text for every address: read it once

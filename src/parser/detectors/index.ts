@@ -43,8 +43,11 @@ import { detectFallback } from './fallback.js';
 import { detectGmail } from './gmail.js';
 import { detectGoogleGroups } from './googlegroups.js';
 import { detectHaraka } from './haraka.js';
+import { detectImailServer } from './imailserver.js';
 import { detectFml } from './fml.js';
+import { detectMailMarshal } from './mailmarshal.js';
 import { detectMdnReject } from './mdn-reject.js';
+import { detectMessagingServer } from './messagingserver.js';
 import { detectNullmailer } from './nullmailer.js';
 import { detectOpenSmtpd } from './opensmtpd.js';
 import { detectQmail } from './qmail.js';
@@ -75,8 +78,11 @@ const FAMILIES: Detector[] = [
   { name: 'googlegroups', detect: detectGoogleGroups },
   // (before qmail: Haraka's default bounce text copies qmail's "Hi. This is the ... program")
   { name: 'haraka', detect: detectHaraka },
+  { name: 'imailserver', detect: detectImailServer },
   { name: 'fml', detect: detectFml },
+  { name: 'mailmarshal', detect: detectMailMarshal },
   { name: 'mdn-reject', detect: detectMdnReject },
+  { name: 'messagingserver', detect: detectMessagingServer },
   { name: 'nullmailer', detect: detectNullmailer },
   { name: 'opensmtpd', detect: detectOpenSmtpd },
   { name: 'qmail', detect: detectQmail },

@@ -349,11 +349,16 @@ export function deliveryStatusTexts(view: MailView): string[] {
   if (view.deliveryStatus.length) return view.deliveryStatus;
   // a report-type=delivery-status whose status part was mislabeled (text/plain, no type)
   const texts: string[] = [];
+  const pasted = (t: string) => /^(?:[ \t]*)(?:Final|Original)-Recipient[ \t]*:/im.test(t) && /^[ \t]*(?:Action|Status)[ \t]*:/im.test(t);
+  let html = false;
   for (const p of view.parts) {
-    if (p.text && /^(?:[ \t]*)(?:Final|Original)-Recipient[ \t]*:/im.test(p.text) && /^[ \t]*(?:Action|Status)[ \t]*:/im.test(p.text)) {
-      texts.push(p.text);
-    }
+    // (HTML markup is no field syntax: "Status: 5.1.1<br>"; its text is read below)
+    if (p.contentType === 'text/html') html = true;
+    else if (p.text && pasted(p.text)) texts.push(p.text);
   }
+  // ... or into the only human-readable text, an HTML one (Amazon WorkMail's "Technical report:"
+  // fields, in a report sent as HTML): `text` is then that HTML reduced to text
+  if (!texts.length && html && !view.parts.some((p) => p.contentType === 'text/plain' && p.text.trim()) && pasted(view.text)) texts.push(view.text);
   return texts;
 }
 
