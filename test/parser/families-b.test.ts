@@ -146,6 +146,16 @@ const CASES: Case[] = [
   },
   { file: 'qmail-ldap-disabled.eml', kind: 'bounce', detector: 'qmail', recipients: ['kuroneko@example.net failed'], reasons: [['suspend', false]] },
   { file: 'qmail-connected-mail-from.eml', kind: 'bounce', detector: 'qmail', recipients: ['kijitora@example.jp failed'], reasons: [['rejected', false]] },
+  { file: 'qmail-host-and-connection.eml', kind: 'bounce', detector: 'qmail', recipients: ['kijitora@nohost.example.org failed', 'mikeneko@example.jp failed'], reasons: [['hostunknown', true], ['networkerror', false]] },
+  // qmail clones (X4): the Spanish banner; "Unfortunately, your mail was not delivered"
+  { file: 'x4-spanish.eml', kind: 'bounce', detector: 'qmail', recipients: ['kijitora@example.es failed'], reasons: [['userunknown', true]] },
+  { file: 'x4-unfortunately.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.com failed'], reasons: [['mailboxfull', false]] },
+  // ARF and JMRP: the complained-about recipients, never the reported message's To when named
+  { file: 'arf-jmrp-hmxmr.eml', kind: 'complaint', detector: 'arf-jmrp', recipients: ['reader7@example.com null'], reasons: [['feedback', false]] },
+  { file: 'arf-two-rcpt.eml', kind: 'complaint', detector: 'arf', recipients: ['reader1@example.net null', 'reader2@example.net null'] },
+  { file: 'arf-in-mixed.eml', kind: 'complaint', detector: 'arf', recipients: ['reader3@example.net null'] },
+  // RFC 3834 / vendor auto-replies: Apple's X-Apple-Action: vacation under a plain "Re:" subject
+  { file: 'autoreply-apple-vacation.eml', kind: 'auto_reply', detector: 'auto-reply', recipients: ['kuroneko@example.jp null'], reasons: [['vacation', false]] },
   // loose RFC 3464: no multipart/report wrapper; Original-Recipient only
   { file: 'rfc3464-no-wrapper.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.org failed'], reasons: [['userunknown', true]] },
   { file: 'rfc3464-original-only.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['mikeneko@example.org failed'], reasons: [['mailboxfull', false]] },
