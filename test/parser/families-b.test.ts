@@ -8,13 +8,14 @@
 // From/To/Cc never failed), and the reason where the text names it with a documented meaning.
 // Where our answer is a label question (the lead's reason tables), only the recipients are
 // stated; see the `reasons` left out below.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import type { ParsedReport } from '../../src/report.js';
-import { fixturesDir } from '../helpers/env.js';
+import { corpusDir, fixturesDir, haveCorpus } from '../helpers/env.js';
 
 const fixture = (name: string) => parseMessageSync(readFileSync(join(fixturesDir, 'families-b', name)));
 
@@ -88,6 +89,8 @@ const CASES: Case[] = [
   },
   { file: 'receivingses-quoted-status.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.jp failed'], reasons: [['userunknown', true]] },
   { file: 'sendgrid-empty-status.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.jp failed'], reasons: [['userunknown', true]] },
+  // SendGrid's "Action: expired": its final failure after the retry period, not a delay
+  { file: 'sendgrid-action-expired.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['mikeneko@example.jp failed'], reasons: [['expired', false]] },
   // Sendmail: text only, each listed address with its own reason; a warning with a Deferred line
   {
     file: 'sendmail-text-two-transcript.eml', kind: 'bounce', detector: 'fallback',
@@ -190,5 +193,18 @@ describe('family layout variants, modules N-Z (issue #13)', () => {
   it('Lotus Notes: each address takes the reason above it, not the next address\'s', () => {
     const r = fixture('notes-two-reasons.eml');
     expect(r.recipients[0].diagnosticCode).not.toContain('hop count');
+  });
+});
+
+/** Dev part of the public corpus only (the validation part is never read by tests either). */
+const isDev = (file: string) => createHash('sha256').update('bounced-validation-v1:' + file.split('/').pop()).digest()[0] >= 86;
+
+describe.skipIf(!haveCorpus)('family variants on dev-part corpus messages (read in place)', () => {
+  it('SendGrid "Action: expired" is a failed delivery (a soft bounce), not one still pending', () => {
+    const file = 'bsd/lhost-sendgrid-03.eml';
+    expect(isDev(file)).toBe(true);
+    const r = parseMessageSync(readFileSync(join(corpusDir, 'maildir', file)));
+    expect(r.recipients.map((x) => x.action)).toEqual(['failed']);
+    expect(classify(r).map((v) => [v.reason, v.type])).toEqual([['expired', 'soft']]);
   });
 });

@@ -169,8 +169,10 @@ function isDsnFieldName(n: string): boolean {
   return KNOWN_FIELDS.has(n) || n.startsWith('x-');
 }
 
+// (beyond RFC 3464 §2.3.3: the words vendors write; SendGrid's "expired" is its final failure
+// after the retry period)
 const ACTIONS: Record<string, DsnAction> = {
-  failed: 'failed', failure: 'failed', fail: 'failed', bounced: 'failed', error: 'failed',
+  failed: 'failed', failure: 'failed', fail: 'failed', bounced: 'failed', error: 'failed', expired: 'failed',
   delayed: 'delayed', delay: 'delayed', delivered: 'delivered', deliverable: 'delivered',
   relayed: 'relayed', expanded: 'expanded',
 };
