@@ -162,6 +162,12 @@ const CASES: Case[] = [
   // loose RFC 3464: no multipart/report wrapper; Original-Recipient only
   { file: 'rfc3464-no-wrapper.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.org failed'], reasons: [['userunknown', true]] },
   { file: 'rfc3464-original-only.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['mikeneko@example.org failed'], reasons: [['mailboxfull', false]] },
+  // loose fields: a Status holding the reply; an Action with a comment and a program as X-Actual-Recipient
+  {
+    file: 'rfc3464-status-is-reply.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.org failed'],
+    reasons: [['emailtoolarge', false]], diagnostics: ['553 Exceeded maximum inbound message size'],
+  },
+  { file: 'rfc3464-loose-fields.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['mikeneko@example.org failed'], reasons: [['userunknown', true]] },
 ];
 
 describe('family layout variants, modules N-Z (issue #13)', () => {

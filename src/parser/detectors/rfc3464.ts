@@ -220,7 +220,14 @@ export function recipientFromBlock(b: DsnBlock, warnings?: string[]): RecipientR
     diagText = statusComment[1].trim();
     diagType = null;
   }
-  const status = preferStatus(parseStatus(b.get('status')?.value), diagText);
+  // no Diagnostic-Code and a Status that holds the remote reply instead of a code ("Status: 553
+  // Exceeded maximum inbound message size", a loose generator): that reply is the explanation
+  const statusValue = b.get('status')?.value ?? '';
+  if (!diagText && /^[45]\d\d[ \t]+\S/.test(statusValue)) {
+    diagText = statusValue.trim();
+    diagType = null;
+  }
+  const status = preferStatus(parseStatus(statusValue), diagText);
   const r = newRecipient(finalAddr, {
     originalRecipient: origAddr,
     action: parseAction(b.get('action')?.value),
