@@ -121,6 +121,7 @@ const CASES: Case[] = [
   },
   { file: 'x3-routing.eml', kind: 'bounce', detector: 'fallback', recipients: ['mikeneko@example.co.jp failed'], diagnostics: ['Routing: Could not find a gateway for mikeneko@example.co.jp'] },
   { file: 'x4-reply-next-line.eml', kind: 'bounce', detector: 'qmail', recipients: ['kijitora@example.net failed'], reasons: [['userunknown', true]] },
+  { file: 'x5-nested-report.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.jp failed'], reasons: [['userunknown', true]] },
   { file: 'x6-folded.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.jp failed'], reasons: [['userunknown', true]], diagnostics: ['[550 5.1.1 User unknown]'] },
   { file: 'x6-permanent-errors.eml', kind: 'bounce', detector: 'fallback', recipients: ['mikeneko@example.jp failed'] },
   // Yahoo: "Remote host said:" alone, the reply below it
@@ -189,6 +190,10 @@ describe('family layout variants, modules N-Z (issue #13)', () => {
   it('m-FILTER: a reply that names one listed address is not the other\'s diagnostic', () => {
     const r = fixture('mfilter-two.eml');
     expect(r.recipients[1].diagnosticCode ?? '').not.toMatch(/^550 5\.1\.1 unknown user <kijitora@example\.jp>$/);
+  });
+
+  it('X5: the forwarded report is read, and the returned message is the one the sender sent', () => {
+    expect(fixture('x5-nested-report.eml').original?.messageId).toBe('orig-b1@sender.example.org');
   });
 
   it('X3: a listed address takes its reply from the technical details, not the framed prose', () => {
