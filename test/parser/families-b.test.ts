@@ -97,6 +97,12 @@ const CASES: Case[] = [
     recipients: ['kijitora@example.jp failed', 'mikeneko@example.jp failed'],
     reasons: [['userunknown', true], ['mailboxfull', false]],
   },
+  // a local program failed: the listed entry is the program, the address is its "(expanded from: <a>)"
+  {
+    file: 'sendmail-mailer-error-expanded.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.jp failed'],
+    reasons: [['mailererror', false]], diagnostics: ['554 5.3.0 unknown mailer error 255'],
+  },
+  { file: 'sendmail-too-long.eml', kind: 'bounce', detector: 'fallback', recipients: ['mikeneko@example.co.jp failed'], reasons: [['expired', false]] },
   { file: 'sendmail-deferred-nameserver.eml', kind: 'delay', detector: 'fallback', recipients: ['sabatora@example.co.jp delayed'], diagnostics: ['host name lookup failure'] },
   // SurfControl: "Addressed To:" and the dated transcript line (reason: a label question)
   { file: 'surfcontrol-transcript.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.com failed'], diagnostics: ['550 kijitora@example.com... No such user'] },

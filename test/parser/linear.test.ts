@@ -396,6 +396,13 @@ describe('each detector grows linearly', () => {
       150,
     );
   });
+  it('fallback: many program entries, each with its "(expanded from: <a>)" line', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: '   ----- The following addresses had permanent fatal errors -----\n' + addrs(n).map((a, i) => `"|/usr/bin/deliver ${i}"\n    (reason: 255)\n    (expanded from: <${a}>)\n`).join('') + '\n554 5.3.0 unknown mailer error 255\n' }),
+      parse,
+      150,
+    );
+  });
   it('fallback: a line of many "@" signs and dots', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery failed: ${'a@b.'.repeat(n)}\n` }), parse, 3_000);
   });

@@ -589,6 +589,9 @@ function statementOf(
   }
   // 3. the next address of a list on one line ("a@b, c@d: 550 ...")
   if (previous && LIST_GAP.test(line.slice(previous.span.end, span.start))) return { shape: previous.c.shape, text: previous.c.text, command: previous.c.command };
+  // 3. Sendmail's "(expanded from: <a>)" under a list entry that is a program or a file ("|/usr/
+  //    bin/deliver", "/var/mail/a"): a was the address expanded to it, the recipient that failed
+  if (EXPANDED_LEAD.test(lead)) return expandedEntry(lines, li);
   if (f.help || SENDER.test(lead)) return null;
   // 2. the address inside a quoted reply ("Remote host said: 550 5.1.1 <a@b>... User unknown",
   //    "550 Mailbox a@b is full")
@@ -607,6 +610,27 @@ function statementOf(
   // 5. a labelled address ("target mail address:", "Recipient:") in a notice that states the
   //    failure in the address's block or in its opening prose
   if (LABEL_LEAD.test(lead) && (blockStatesFailure(lines, li) || opening.failed)) return { shape: 'label', text: around() };
+  return null;
+}
+
+/** Sendmail's alias note below a list entry: "    (expanded from: <a@b>)". */
+const EXPANDED_LEAD = /^[ \t]+\(\s*expanded from:?\s*<?$/i;
+
+/**
+ * The list entry an "(expanded from: <a>)" line `li` belongs to: the entry line above it (at
+ * most three lines up, past its indented "(reason: ...)" lines), when it is listed under a
+ * failure heading; the entry's block is the address's text.
+ */
+function expandedEntry(lines: Lines, li: number): { shape: Shape; text: string } | null {
+  for (let k = li - 1; k >= 0 && k >= li - 3; k--) {
+    const up = lines.of(k);
+    if (up.blank) return null;
+    if (up.indented) continue;
+    if (lines.headingOf(k) < 0 || !lines.of(lines.headingOf(k)).heading) return null;
+    let text = '';
+    for (let i = k; i <= li; i++) text += ' ' + lines.of(i).clipped;
+    return { shape: 'list', text: oneLine(text) };
+  }
   return null;
 }
 
