@@ -371,6 +371,38 @@ describe('each detector grows linearly', () => {
       200,
     );
   });
+  it('fallback: many Notes entries, each under its own reason line (the reason above the address)', async () => {
+    await expectLinear(
+      (n) => textNdr({ from: 'Postmaster <postmaster@notes.test>', subject: 'Undeliverable message', text: '------- Failure Reasons  --------\n\n' + addrs(n).map((a, i) => (i % 3 ? `${a}\n` : `User not listed in public Name & Address Book\n${a}\n`)).join('') }),
+      parse,
+      200,
+    );
+  });
+  it('fallback: a long bare list, each address named again later in its own reply (X3 technical details)', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          ...POSTMASTER,
+          text: 'Delivery to the following recipients failed permanently:\n\n' + addrs(n).map((a) => `  * ${a}\n`).join('') + '\nTechnical details:\n\n' + addrs(n).map((a) => `SMTP:RCPT host 192.0.2.8: 553 5.3.0 <${a}>... No such user here\n`).join(''),
+        }),
+      parse,
+      150,
+    );
+  });
+  it('fallback: a long bare list named again many times without a reply, and one reply naming another address', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: 'The following addresses failed:\n' + addrs(n).map((a) => `${a}\n`).join('') + '\n' + addrs(n).map((a) => `See ${a}.\n`).join('') + '550 5.1.1 unknown user <other@example.org>\n' }),
+      parse,
+      150,
+    );
+  });
+  it('fallback: many program entries, each with its "(expanded from: <a>)" line', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: '   ----- The following addresses had permanent fatal errors -----\n' + addrs(n).map((a, i) => `"|/usr/bin/deliver ${i}"\n    (reason: 255)\n    (expanded from: <${a}>)\n`).join('') + '\n554 5.3.0 unknown mailer error 255\n' }),
+      parse,
+      150,
+    );
+  });
   it('fallback: a line of many "@" signs and dots', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery failed: ${'a@b.'.repeat(n)}\n` }), parse, 3_000);
   });
@@ -545,6 +577,18 @@ describe('each detector grows linearly', () => {
         textNdr({
           subject: 'Returned mail',
           text: `Error: Invalid user address\n\nError message below:\n550 - Requested action not taken: no such user here\n\nMessage details:\n  Subject: Test\n  MAIL FROM: sender@example.net\n  RCPT TO: ${addrs(n).join(',\n      ')}\n  From: sender@example.net\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('verizon: an MMS notice whose summary To holds many addresses, and a long Error line', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'MMSC NDR Administrator <sysadmin@mms.example.com>',
+          subject: 'Undeliverable Message',
+          text: `Message could not be delivered to mobile.\nError: ${'No valid recipients '.repeat(n)}\n\nOriginal Message:\nFrom: sender@example.net\nTo: ${addrs(n, 'mms.example.com').map((a) => a.replace(/@.*/, '@mms.example.com')).join(',\n ')}\nSubject: x\n`,
         }),
       parse,
       100,

@@ -4,7 +4,8 @@
 // message/feedback-report fields (Feedback-Type, User-Agent, Version, Original-Mail-From,
 // Original-Rcpt-To (repeatable), Arrival-Date, Reporting-MTA, Source-IP, Reported-Domain...),
 // and the reported message (message/rfc822 or text/rfc822-headers). The complained-about
-// recipient is Original-Rcpt-To, else the To of the reported message.
+// recipient is Original-Rcpt-To, else (JMRP) the reported message's X-HmXmrOriginalRecipient,
+// else the To of the reported message.
 //
 // Also accepted: the older Microsoft JMRP style (multipart/mixed with the reported message
 // attached and a "complaint about message from <ip>" subject, no feedback-report part).
@@ -78,6 +79,12 @@ export function detectArf(view: MailView): DetectorResult | null {
   };
 
   let addrs = [...new Set(rcptTo)];
+  // Microsoft's JMRP names the mailbox that complained in the reported message's
+  // X-HmXmrOriginalRecipient; that message's To may be another address (Bcc, a list)
+  if (!addrs.length && view.original) {
+    const hm = normalizeAddress(headerValue(view.original.headers, 'x-hmxmroriginalrecipient'));
+    if (hm && hm.includes('@')) addrs.push(hm);
+  }
   if (!addrs.length && view.original) {
     for (const to of headerValues(view.original.headers, 'to')) addrs.push(...findAddresses(to));
     addrs = [...new Set(addrs)];

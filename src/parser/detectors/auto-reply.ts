@@ -59,6 +59,9 @@ function autoReplySignal(view: MailView): string | null {
     const v = headerValue(h, name);
     if (v !== null && !/^(?:no|false|0)$/i.test(v.trim())) return `${name}: ${v.trim()}`;
   }
+  // Apple's iCloud vacation responder marks its replies so (their subject is a plain "Re:")
+  const apple = headerValue(h, 'x-apple-action');
+  if (apple && /^vacation\b/i.test(apple.trim())) return `X-Apple-Action: ${apple.trim()}`;
   const subject = headerValue(h, 'subject') ?? '';
   const m = VACATION_SUBJECT.exec(subject);
   if (m) return `Subject: ${subject.trim()}`;

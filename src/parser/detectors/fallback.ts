@@ -304,6 +304,12 @@ function namesAnother(f: LineFacts, address: string): boolean {
   return f.distinct === 2 || (f.distinct === 1 && f.only !== address);
 }
 
+/** The text names an address and not `address`. */
+function namesOther(text: string, address: string): boolean {
+  const named = findAddresses(text);
+  return named.length > 0 && !named.includes(address);
+}
+
 /** The text states a failure about something: a 4xx/5xx code or a failure predicate. */
 function statesFailure(text: string): boolean {
   const words = withoutAddresses(text);
@@ -311,6 +317,18 @@ function statesFailure(text: string): boolean {
 }
 
 const RULER = /^\s*[|+]?\s*(?:-{3,}|={3,}|_{3,}|\*{3,})/;
+
+/**
+ * Line `li` is a bare list entry whose own reason stands above it: a failure sentence that
+ * names no address and announces no list, right above the entry or above the list of entries
+ * it belongs to (Lotus Notes' "------- Failure Reasons" section).
+ */
+function reasonAbove(lines: Lines, li: number): boolean {
+  if (!lines.of(li).bareEntry) return false;
+  // (the list's first line up: several addresses may share the reason above them)
+  const h = lines.headingOf(li);
+  return h >= 0 && !lines.of(h).heading;
+}
 
 /**
  * The failure text belonging to the address at `span` of line `li`: that line (a window of it
@@ -331,6 +349,11 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
       break;
     }
     if (!f.indented && namesAnother(f, address)) break;
+    // Lotus Notes writes each entry's reason ABOVE its address ("User not listed in public
+    // Name & Address Book" / "a@x" / "Message has exceeded maximum hop count" / "b@x"): when
+    // this entry's own reason is the line above it, a sentence followed by another address
+    // alone on its line is that address's reason, not this one's
+    if (k === li + 1 && reasonAbove(lines, li) && !f.indented && f.spans.length === 0 && k + 1 < lines.length && lines.of(k + 1).bareEntry && namesAnother(lines.of(k + 1), address)) break;
     // A ruler ("----- Original message -----", smail's "|----- Message text follows: -----|",
     // qmail's "--- Below this line ...") bounds a report's sections: the entry ends above it.
     if (RULER.test(lines.lines[k]!)) break;
@@ -549,7 +572,10 @@ function statementOf(
   if (span.start < LEAD_CHARS && leadsLine(lead, f.help)) {
     const t = around();
     if (statesFailure(t)) return { shape: 'leading', text: t };
-    if (f.bareEntry && lines.headingOf(li) >= 0) return { shape: 'list', text: t };
+    const h = f.bareEntry ? lines.headingOf(li) : -1;
+    // (a failure sentence right above the list, not a heading announcing it, is the entries'
+    // reason: Lotus Notes' "User not listed in public Name & Address Book" over the address)
+    if (h >= 0) return { shape: 'list', text: lines.of(h).heading ? t : oneLine(`${t} ${lines.of(h).clipped}`) };
     // an address alone, its failure in the block below it ("kijitora@example.jp" then, after
     // a blank line, "Reason: mailbox full")
     const below = f.bareEntry ? failureBelow(lines, li) : null;
@@ -563,6 +589,9 @@ function statementOf(
   }
   // 3. the next address of a list on one line ("a@b, c@d: 550 ...")
   if (previous && LIST_GAP.test(line.slice(previous.span.end, span.start))) return { shape: previous.c.shape, text: previous.c.text, command: previous.c.command };
+  // 3. Sendmail's "(expanded from: <a>)" under a list entry that is a program or a file ("|/usr/
+  //    bin/deliver", "/var/mail/a"): a was the address expanded to it, the recipient that failed
+  if (EXPANDED_LEAD.test(lead)) return expandedEntry(lines, li);
   if (f.help || SENDER.test(lead)) return null;
   // 2. the address inside a quoted reply ("Remote host said: 550 5.1.1 <a@b>... User unknown",
   //    "550 Mailbox a@b is full")
@@ -581,6 +610,27 @@ function statementOf(
   // 5. a labelled address ("target mail address:", "Recipient:") in a notice that states the
   //    failure in the address's block or in its opening prose
   if (LABEL_LEAD.test(lead) && (blockStatesFailure(lines, li) || opening.failed)) return { shape: 'label', text: around() };
+  return null;
+}
+
+/** Sendmail's alias note below a list entry: "    (expanded from: <a@b>)". */
+const EXPANDED_LEAD = /^[ \t]+\(\s*expanded from:?\s*<?$/i;
+
+/**
+ * The list entry an "(expanded from: <a>)" line `li` belongs to: the entry line above it (at
+ * most three lines up, past its indented "(reason: ...)" lines), when it is listed under a
+ * failure heading; the entry's block is the address's text.
+ */
+function expandedEntry(lines: Lines, li: number): { shape: Shape; text: string } | null {
+  for (let k = li - 1; k >= 0 && k >= li - 3; k--) {
+    const up = lines.of(k);
+    if (up.blank) return null;
+    if (up.indented) continue;
+    if (lines.headingOf(k) < 0 || !lines.of(lines.headingOf(k)).heading) return null;
+    let text = '';
+    for (let i = k; i <= li; i++) text += ' ' + lines.of(i).clipped;
+    return { shape: 'list', text: oneLine(text) };
+  }
   return null;
 }
 
@@ -627,6 +677,14 @@ export function detectFallback(view: MailView): DetectorResult | null {
       }
       const known = found.get(a);
       if (known) {
+        // a list entry says only that the address failed; a later section may quote the
+        // remote reply that names it (X3's "Technical details:" / "SMTP:RCPT host ...: 553
+        // 5.3.0 <a>... No such user here", m-FILTER's "-------server message"): that reply
+        // is this address's reason, not the report's prose. Once stated, no further look.
+        if (known.shape === 'list' && !statesFailure(known.text)) {
+          const st = statementOf(lines, i, sp, null, opening);
+          if (st && (st.shape === 'reply' || st.shape === 'sentence') && statesFailure(st.text)) Object.assign(known, { text: st.text, line: i, shape: st.shape, command: st.command });
+        }
         previous = { span: sp, c: known };
         continue;
       }
@@ -674,7 +732,9 @@ export function detectFallback(view: MailView): DetectorResult | null {
     // following recipients were affected:"), else the report's prose may
     const stated = c.text && statesFailure(c.text) ? c.text : null;
     if (!stated && sole === undefined) sole = soleReplyLine(lines, end);
-    const diag = stated ?? sole ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
+    // (a reply naming another address is that address's: m-FILTER lists two, quotes one reply)
+    const soleHere = sole && namesOther(sole, c.address) ? null : sole;
+    const diag = stated ?? soleHere ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
       action: delayed && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
       status: findStatusCode(diag),

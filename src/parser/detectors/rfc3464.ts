@@ -169,8 +169,10 @@ function isDsnFieldName(n: string): boolean {
   return KNOWN_FIELDS.has(n) || n.startsWith('x-');
 }
 
+// (beyond RFC 3464 §2.3.3: the words vendors write; SendGrid's "expired" is its final failure
+// after the retry period)
 const ACTIONS: Record<string, DsnAction> = {
-  failed: 'failed', failure: 'failed', fail: 'failed', bounced: 'failed', error: 'failed',
+  failed: 'failed', failure: 'failed', fail: 'failed', bounced: 'failed', error: 'failed', expired: 'failed',
   delayed: 'delayed', delay: 'delayed', delivered: 'delivered', deliverable: 'delivered',
   relayed: 'relayed', expanded: 'expanded',
 };
@@ -218,7 +220,14 @@ export function recipientFromBlock(b: DsnBlock, warnings?: string[]): RecipientR
     diagText = statusComment[1].trim();
     diagType = null;
   }
-  const status = preferStatus(parseStatus(b.get('status')?.value), diagText);
+  // no Diagnostic-Code and a Status that holds the remote reply instead of a code ("Status: 553
+  // Exceeded maximum inbound message size", a loose generator): that reply is the explanation
+  const statusValue = b.get('status')?.value ?? '';
+  if (!diagText && /^[45]\d\d[ \t]+\S/.test(statusValue)) {
+    diagText = statusValue.trim();
+    diagType = null;
+  }
+  const status = preferStatus(parseStatus(statusValue), diagText);
   const r = newRecipient(finalAddr, {
     originalRecipient: origAddr,
     action: parseAction(b.get('action')?.value),

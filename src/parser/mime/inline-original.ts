@@ -16,9 +16,11 @@ const ORIGINAL_FIELDS = new Set([
 /**
  * A line that marks the start of the returned copy (Exim, qmail, Sendmail, Courier, Exchange...).
  * Anchored on whole lines made of the phrase and decoration, so prose does not match.
+ * Not "Original Message Details": Office 365 heads its summary of the failed delivery so
+ * (Created Date / Sender Address / Recipient Address), the recipient is named there.
  */
 export const COPY_MARKER =
-  /^[ \t>|*=_-]*(?:this is a copy of the message|below this line is a copy of the message|(?:the )?(?:original|returned|unsent|undelivered) message(?: headers?)?(?: (?:follows|is attached|below))?|original message headers?|message headers? follows?|the header of the original message is following|(?:original|returned) (?:message|mail|headers)\b[^\n]{0,40}|headers of the original message|content-type: message\/rfc822|included is a copy of the (?:original )?message)[ \t:.*=_-]*$/im;
+  /^[ \t>|*=_-]*(?:this is a copy of the message|below this line is a copy of the message|(?:the )?(?:original|returned|unsent|undelivered) message(?: headers?)?(?: (?:follows|is attached|below))?|original message headers?|message headers? follows?|the header of the original message is following|(?:original|returned) (?:message|mail|headers)\b(?! details)[^\n]{0,40}|headers of the original message|content-type: message\/rfc822|included is a copy of the (?:original )?message)[ \t:.*=_-]*$/im;
 
 interface InlineOriginal {
   start: number;
