@@ -111,13 +111,8 @@ const CASES: Case[] = [
     recipients: ['kijitora@example.org failed', 'mikeneko@example.org failed'],
     reasons: [['userunknown', true], ['userunknown', true]],
   },
-  // Verizon: vtext (Apache James's layout) and the MMS gateway's summary of the original
+  // Verizon: vtext (Apache James's layout)
   { file: 'verizon-vtext-details.eml', kind: 'bounce', detector: 'apachejames', recipients: ['5555550123@sms.example.com failed'] },
-  {
-    file: 'verizon-mms-two.eml', kind: 'bounce', detector: 'verizon',
-    recipients: ['5555550123@mms.example.com failed', '5555550124@mms.example.com failed'],
-    reasons: [['userunknown', true], ['userunknown', true]], diagnostics: ['No valid recipients for this MM', 'No valid recipients for this MM'],
-  },
   // X1-X6
   { file: 'x1-two-brackets.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed'], diagnostics: ['[User unknown]', '[Mailbox full]'] },
   { file: 'x2-two-recipients.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'] },

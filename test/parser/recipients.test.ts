@@ -248,11 +248,9 @@ describe.skipIf(!haveCorpus)('recipient rules on dev-part corpus messages (read 
     const r = corpus('bsd/lhost-postfix-75.eml');
     expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.diagnosticCode])).toEqual([['kijitora@libsisimai.net', 'DATA', '451 4.3.0 Error: queue file write error']]);
   });
-  it("an MMS gateway's notice: the handset of its own domain in the original's summary (src/parser/detectors/verizon.ts)", () => {
-    // (was: none, the returned To taken for a guess; the vzwpix notice names its recipient
-    // nowhere else, and only the To addresses of the gateway's own domain are taken)
+  it('an MMS NDR that does not name the recipient gives none (the returned To was a guess)', () => {
     const r = corpus('bsd/lhost-verizon-01.eml');
-    expect(r.detector).toBe('verizon');
-    expect(summary(r)).toEqual(['0000000000@vzwpix.com failed']);
+    expect(r.kind).toBe('bounce');
+    expect(r.recipients).toEqual([]);
   });
 });

@@ -53,7 +53,6 @@ import { detectOpenSmtpd } from './opensmtpd.js';
 import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { detectSendmail } from './sendmail.js';
-import { detectVerizon } from './verizon.js';
 import type { RecipientReport } from '../../report.js';
 import { mailboxProblem } from '../smtp-text.js';
 import type { Detector, DetectorResult } from './types.js';
@@ -88,7 +87,6 @@ const FAMILIES: Detector[] = [
   { name: 'opensmtpd', detect: detectOpenSmtpd },
   { name: 'qmail', detect: detectQmail },
   { name: 'sendmail', detect: detectSendmail },
-  { name: 'verizon', detect: detectVerizon },
 ];
 
 export const DETECTORS: readonly Detector[] = [
