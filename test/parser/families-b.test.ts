@@ -113,6 +113,9 @@ const CASES: Case[] = [
   },
   // Verizon: vtext (Apache James's layout)
   { file: 'verizon-vtext-details.eml', kind: 'bounce', detector: 'apachejames', recipients: ['5555550123@sms.example.com failed'] },
+  // the MMS gateway's notice names its handsets only as the To of the original's summary: a
+  // returned message's header names no failed recipient (issue #13, harm 1), so none
+  { file: 'verizon-mms-two.eml', kind: 'bounce', detector: 'fallback', recipients: [] },
   // X1-X6
   { file: 'x1-two-brackets.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed'], diagnostics: ['[User unknown]', '[Mailbox full]'] },
   { file: 'x2-two-recipients.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.com failed', 'mikeneko@example.com failed'] },
