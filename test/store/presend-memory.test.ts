@@ -197,3 +197,32 @@ describe.each([
     }
   });
 });
+
+// Terminating a thread while it loads better-sqlite3 aborts the whole process on Node 26
+// (napi_get_last_error_info: a CI run lost a test file's worker to it when a daemon stopped
+// right after its start). The worker says when its connection is open; a store closed before
+// that waits for the word before it ends the thread. Many stores closed at varying moments of
+// their first build: this test file's process must live through them all.
+describe('pre-send memory closed while its worker starts', () => {
+  it('a store closed at any moment of the first build in a worker never takes the process down', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'presend-stop-'));
+    try {
+      const seed = openSqlite({ dataDir: d }, { presendMemory: false });
+      await seed.accounts.insert({ id: 'acme', name: null, tier: 'professional', profile: 'default', contactEmail: null }, T);
+      for (let i = 0; i < 40; i++) await seed.suppressions.add('acme', ADDRESSES[i % ADDRESSES.length]!.replace('@', `+${i}@`), 'hard_bounce', null, T + i);
+      await seed.close();
+      let workers = 0;
+      for (let i = 0; i < 40; i++) {
+        const s = openSqlite({ dataDir: d }, { presendMemory: { worker: true } });
+        s.startPresendMemory();
+        await new Promise((r) => setTimeout(r, i % 10));
+        workers += s.presend!.counts.workerBuilds;
+        await s.close();
+      }
+      // (some closed before their worker delivered, some after: both paths ran)
+      expect(workers).toBeLessThan(40);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -161,6 +161,8 @@ export class PresendMemory {
   /** Builds from nothing go to a worker (opts.worker, a file database); false once one failed to run. */
   private useWorker: boolean;
   private worker: Worker | null = null;
+  /** The worker has opened its connection (loaded better-sqlite3): terminating it is safe. */
+  private workerReady = false;
   /** This instance is a worker's (snapshotNow): slices run back to back. */
   private inWorker = false;
 
@@ -272,7 +274,11 @@ export class PresendMemory {
 
   stop(): void {
     this.stopped = true;
-    void this.worker?.terminate();
+    // Not while the thread is still loading better-sqlite3: terminating a thread inside a native
+    // module's registration aborts the whole process (napi_get_last_error_info, seen on Node 26
+    // when a daemon stopped right after its start). The thread says when it has its connection;
+    // until then the stop waits for that word (buildInWorker).
+    if (this.workerReady) void this.worker?.terminate();
   }
 
   private schedule(): void {
@@ -333,18 +339,26 @@ export class PresendMemory {
     try {
       const worker = new Worker(threadUrl('presend-worker', 'store/sqlite'), { workerData: { file: this.db.name, options: this.workerOptions } });
       this.worker = worker;
+      this.workerReady = false;
       // A CLI command that checks once ends when done, as with the slices' unref'd turns.
       worker.unref();
       snapshot = await new Promise<PresendSnapshot | null>((resolve) => {
-        worker.once('message', (m: PresendSnapshot | null) => resolve(m));
+        worker.on('message', (m: PresendSnapshot | 'ready' | null) => {
+          if (m !== 'ready') return resolve(m);
+          // its connection is open (the native module loaded): from now on it may be terminated
+          this.workerReady = true;
+          if (this.stopped) resolve(null);
+        });
         worker.once('error', () => resolve(null));
         worker.once('exit', () => resolve(null));
       });
-      void worker.terminate();
+      // (an error or exit before 'ready' means the thread is gone or ending on its own)
+      if (this.workerReady) void worker.terminate();
     } catch {
       snapshot = null;
     } finally {
       this.worker = null;
+      this.workerReady = false;
     }
     if (this.stopped) return true;
     if (!snapshot) {

@@ -9,6 +9,8 @@ import { PresendMemory, type PresendMemoryOptions } from './presend-memory.js';
 
 const { file, options } = workerData as { file: string; options: PresendMemoryOptions };
 const db = new Database(file, { readonly: true, fileMustExist: true });
+// the native module is loaded: the API thread may terminate this thread from now on
+parentPort!.postMessage('ready');
 try {
   db.pragma('busy_timeout = 5000');
   const memory = new PresendMemory(db, async (fn) => fn(), { ...options, worker: false, shm: false });
