@@ -6,11 +6,11 @@
 // finish() makes the file durable before the 250: fsync of the file, then of its directory
 // (a new name is durable only once the directory is synced, as Postfix does for queue files).
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpooledBytes } from '../store/contract.js';
 import { newSpoolName, syncDir } from './dir.js';
+import { makeDirs } from '../make-dirs.js';
 
 /**
  * Bytes waiting for the disk before the session is paused; it resumes once they are written.
@@ -35,7 +35,7 @@ export class SpoolWriter {
 
   /** Creates the directory when missing (owner only: the messages are personal data). */
   static prepare(dir: string): void {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir, 0o700);
   }
 
   constructor(

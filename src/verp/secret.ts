@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { originOf } from '../config/origin.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { VerpCodec } from './index.js';
+import { makeDirs } from '../make-dirs.js';
 
 export const SECRET_FILE = 'verp-secret';
 
@@ -27,7 +28,7 @@ export function loadVerpSecret(config: Config): VerpSecret {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  makeDirs(config.dataDir);
   const secret = randomBytes(32).toString('base64url');
   // 'wx': if another process created it meanwhile, fail and read theirs instead.
   try {

@@ -1,5 +1,4 @@
 // Opens the SQLite implementation of the store contract on <dataDir>/bounced.db (or a file).
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalAddress } from '../../address.js';
@@ -10,6 +9,7 @@ import { SqliteRepositories, type Ctx } from './repos.js';
 import { prepareStatements } from './statements.js';
 import { PresendMemory, type PresendMemoryOptions } from './presend-memory.js';
 import type { WriteTurn } from './write-turn.js';
+import { makeDirs } from '../../make-dirs.js';
 
 export const DB_FILE = 'bounced.db';
 
@@ -89,7 +89,7 @@ export function openSqlite(where: { dataDir: string } | { file: string }, opts: 
   let db: Database.Database;
   let applied: number[];
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirs(dirname(file));
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
