@@ -3,7 +3,8 @@
 // scripts/bundle-classify.mjs as `npm run build` does), everything else the whole command line
 // (dist/cli.js). Both must answer alike: same output, same errors, same exit codes.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/child.js';
@@ -97,4 +98,42 @@ describe('dist/bin.js', () => {
     expect(help.out).toMatch(/\bserve\b/);
     expect(viaBin('frobnicate').code).toBe(64);
   });
+});
+
+describe('the compile cache (V8 code of our modules kept between runs)', () => {
+  const FILE = join(fixturesDir, 'postfix/s01-local-unknown--failed.eml');
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [BIN, 'classify', '--format', 'jsonl', FILE], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_COMPILE_CACHE: '', ...env } });
+
+  it('is kept in the user cache folder, private, and changes no answer; BOUNCED_COMPILE_CACHE=off keeps none', () => {
+    const home = mkdtempSync(join(tmpdir(), 'bounced-cc-'));
+    try {
+      const off = run({ XDG_CACHE_HOME: join(home, 'off'), BOUNCED_COMPILE_CACHE: 'off' });
+      expect(off.status, off.stderr).toBe(0);
+      expect(existsSync(join(home, 'off'))).toBe(false);
+      const first = run({ XDG_CACHE_HOME: join(home, 'on') });
+      const second = run({ XDG_CACHE_HOME: join(home, 'on') });
+      for (const r of [first, second]) {
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toBe(off.stdout);
+      }
+      expect(off.stdout).toContain('"recipient":');
+      const dir = join(home, 'on', 'bounced', 'compile');
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      const versions = readdirSync(dir);
+      expect(versions.length).toBe(1);
+      expect(readdirSync(join(dir, versions[0]!)).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a cache folder that cannot be made costs only the gain: the run neither fails nor hangs', () => {
+    // under /proc a mkdir fails with ENOENT below a parent that exists, where Node 22's
+    // recursive mkdir spins for ever (the spawn's timeout would end the run with a signal)
+    const r = run({ XDG_CACHE_HOME: '/proc/bounced-compile-cache-test' });
+    expect(r.signal).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(run({ BOUNCED_COMPILE_CACHE: 'off' }).stdout);
+  }, 120_000);
 });
