@@ -140,7 +140,7 @@ const CASES: Case[] = [
     file: 'zoho-two-qp.eml', kind: 'bounce', detector: 'fallback',
     recipients: ['kijitora@example.co.jp failed', 'mikeneko@example.co.jp failed'], diagnostics: ['ERROR_CODE :5.1.1 <kijitora@example.co.jp>... User Unknown', 'mailbox unavailable'],
   },
-  { file: 'zoho-status-expired.eml', kind: 'bounce', detector: 'fallback', recipients: ['sabatora@example.co.jp failed'], diagnostics: ['Host not reachable'] },
+  { file: 'zoho-status-expired.eml', kind: 'bounce', detector: 'fallback', recipients: ['sabatora@example.co.jp failed'], diagnostics: ['Host not reachable'], reasons: [['expired', false]] },
   // m-FILTER: two listed, one server reply that names the first
   {
     file: 'mfilter-two.eml', kind: 'bounce', detector: 'fallback',

@@ -11,6 +11,10 @@ export const expired: ReasonTable = {
   note: 'the message stayed in a queue until the MTA gave up (RFC 3463 X.4.7)',
   phrases: [
     p('delivery time expired', QUEUE, 'Delivery time expired: giving up on delivery'),
+    // Zoho Mail's notice once its retries end: "[Status: Error, Address: <a>, ResponseCode 421,
+    // , Host not reachable.]" under "This is a permanent error" (the family's format, Sisimai's
+    // Lhost::Zoho, files it under expired: the host stayed unreachable until it gave up)
+    p('host not reachable', 'Zoho Mail: the notice after its retries, "ResponseCode 421, , Host not reachable." (Sisimai Lhost::Zoho: expired)', 'Host not reachable'),
     p('message expired', MICROSOFT),
     p('queue expired', MICROSOFT),
     p('envelope expired', QUEUE),
