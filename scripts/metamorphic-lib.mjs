@@ -1510,8 +1510,16 @@ function cloneRecipient(ctx, given = null) {
       if (!copy && /^[ \t]*(?:final|original)-recipient[ \t]*:/i.test(lines[i]) && lines[i].toLowerCase().includes(src)) {
         let a = i;
         while (a > 0 && lines[a - 1].trim() && fieldLine(lines[a - 1]) && !/^[ \t]*(?:final|original)-recipient[ \t]*:/i.test(lines[a - 1]) && !/^[ \t]*reporting-mta[ \t]*:/i.test(lines[a - 1])) a--;
+        // its end: a blank line, the next block's Final-Recipient or Reporting-MTA, or a second
+        // Action (the next block's, when it comes before its Final-Recipient); an Action after
+        // the address is the block's own (RFC 3464 §2.3: its fields come in any order)
         let z = i + 1;
-        while (z < lines.length && lines[z].trim() && !(fieldLine(lines[z]) && /^[ \t]*(?:final-recipient|action|reporting-mta)[ \t]*:/i.test(lines[z]) && !lines[z].toLowerCase().includes(src))) z++;
+        let hasAction = lines.slice(a, i).some((l) => /^[ \t]*action[ \t]*:/i.test(l));
+        const ends = (l) => fieldLine(l) && !l.toLowerCase().includes(src) && (/^[ \t]*(?:final-recipient|reporting-mta)[ \t]*:/i.test(l) || (hasAction && /^[ \t]*action[ \t]*:/i.test(l)));
+        while (z < lines.length && lines[z].trim() && !ends(lines[z])) {
+          hasAction ||= /^[ \t]*action[ \t]*:/i.test(lines[z]);
+          z++;
+        }
         const before = i - a; // the block's lines already in `out`
         for (let k = i; k < z; k++) out.push(lines[k]);
         out.push('', ...lines.slice(a, z).map(swap));
