@@ -1487,6 +1487,9 @@ export function cloneRecipient(ctx, given = null) {
     return [...segs.slice(0, i + 1), '', { lines: b.seg.lines.map(swap) }, ...segs.slice(i + 1)];
   });
   if (!dsn && !given) return null;
+  // a DSN part naming the address that this copier cannot edit (CRs inside a base64 part, prose
+  // among its fields): a clone in the text alone would be a report its own DSN contradicts
+  if (!dsn && reportLeaves(root).some((e) => isStatusLeaf(e) && (leafText(e) ?? '').toLowerCase().includes(src))) return null;
   // a human-readable part this copier cannot write faithfully (HTML, flowed text) that names the
   // address: the report would name the new address in its DSN only
   if (reportLeaves(root).some((e) => (e.type === 'text/html' || /flowed/i.test(e.params.format ?? '')) && (leafText(e) ?? '').toLowerCase().includes(src))) return null;
