@@ -93,3 +93,12 @@ export function runReplySwaps(opts: {
   perRecipient?: number;
   seed?: string;
 }): { pairs: number; opaque: number; results: SwapResult[] };
+export function lineEndOf(raw: Buffer): string;
+/** One more failed recipient copied from `given` (else the DSN's first): null when not writable. */
+export function cloneRecipient(ctx: { text: string; eol: string; seed: string }, given?: string | null): { text: string; clones: [string, string][] } | null;
+export function runClones(opts: {
+  sources: Source[];
+  classify: (name: string, raw: Buffer) => AnswerRecord[];
+  perMessage?: number;
+  seed?: string;
+}): { pairs: number; results: MetamorphicResult[] };

@@ -1442,8 +1442,14 @@ function htmlAlternative(plain, text, seed) {
  */
 const SHARED_REPLY_FRAME = /^This is the nullmailer delivery system\./m;
 
+/** Gmail's current one-address sentences (see cloneRecipient). */
+const GMAIL_SENTENCE = /^(?:Your message wasn't delivered to|There was a temporary problem delivering your(?:[ \t]*=?\n)?[ \t]*message to) /m;
+
+/** Lotus Notes' heading of its failed addresses (Sisimai's Lhost/Notes.pm). */
+const NOTES_REASONS = /^-{7} Failure Reasons /m;
+
 /** The clone-recipient mutation (see MUTATIONS). */
-function cloneRecipient(ctx, given = null) {
+export function cloneRecipient(ctx, given = null) {
   if (SHARED_REPLY_FRAME.test(ctx.text)) return null;
   const root = parseEntity(ctx.text);
   // the address copied: the given one (a recipient of the answer), else the DSN's first one
@@ -1487,6 +1493,18 @@ function cloneRecipient(ctx, given = null) {
     return [...segs.slice(0, i + 1), '', { lines: b.seg.lines.map(swap) }, ...segs.slice(i + 1)];
   });
   if (!dsn && !given) return null;
+  // a DSN part naming the address that this copier cannot edit (CRs inside a base64 part, prose
+  // among its fields): a clone in the text alone would be a report its own DSN contradicts
+  if (!dsn && reportLeaves(root).some((e) => isStatusLeaf(e) && (leafText(e) ?? '').toLowerCase().includes(src))) return null;
+  // Gmail's current notice is a sentence about one address ("Your message wasn't delivered to
+  // <address> because ...", "There was a temporary problem delivering your message to
+  // <address>."; every such notice in the public dev corpus names one, as the classic "Delivery
+  // to the following recipient" of Sisimai's Lhost/Gmail.pm did): the sentence said twice is no
+  // Gmail notice, and without a DSN part there is nothing else to copy
+  if (!dsn && GMAIL_SENTENCE.test(ctx.text)) return null;
+  // nor one whose DSN names its recipients otherwise (Domino's Final-Recipient is the address
+  // after its own routing): its text would name one more failed address than its DSN has blocks
+  if (!dsn && reportLeaves(root).some((e) => isStatusLeaf(e) && /^(?:final|original)-recipient[ \t]*:/im.test(leafText(e) ?? ''))) return null;
   // a human-readable part this copier cannot write faithfully (HTML, flowed text) that names the
   // address: the report would name the new address in its DSN only
   if (reportLeaves(root).some((e) => (e.type === 'text/html' || /flowed/i.test(e.params.format ?? '')) && (leafText(e) ?? '').toLowerCase().includes(src))) return null;
@@ -1503,6 +1521,10 @@ function cloneRecipient(ctx, given = null) {
     const lines = t.split('\n');
     const out = [];
     let copy = false; // past the line that starts a pasted copy of the returned message
+    // (a line that is only such a marker, decoration aside, as MTAs write it)
+    // (decorated, or saying that it follows: "returned message." alone is the end of a sentence;
+    // smail's "|---- Message text follows: ----|" comes right after its failed addresses)
+    const startsCopy = (l) => /^[\s>|*=_-]*(?:.{0,20}copy of (?:the|your) (?:original )?message.{0,40}|(?:the )?header of the original message is following\.?|(?:original|returned|undelivered) message(?: headers?)? (?:follows|is attached|below)|original message headers?|message headers? follows?|message text follows)[\s:.*=_|-]*$/i.test(l) || /^[\s>|*=_]*-{2,}[\s]*(?:original|returned|undelivered) message[\s-]*$/i.test(l);
     // DSN fields pasted into the text (Amazon WorkMail): the whole block of fields is copied,
     // from the blank line before it (its Action may come before its Final-Recipient)
     const fieldLine = (l) => /^[ \t]*[A-Za-z][A-Za-z0-9-]*[ \t]*:/.test(l);
@@ -1510,8 +1532,16 @@ function cloneRecipient(ctx, given = null) {
       if (!copy && /^[ \t]*(?:final|original)-recipient[ \t]*:/i.test(lines[i]) && lines[i].toLowerCase().includes(src)) {
         let a = i;
         while (a > 0 && lines[a - 1].trim() && fieldLine(lines[a - 1]) && !/^[ \t]*(?:final|original)-recipient[ \t]*:/i.test(lines[a - 1]) && !/^[ \t]*reporting-mta[ \t]*:/i.test(lines[a - 1])) a--;
+        // its end: a blank line, the next block's Final-Recipient or Reporting-MTA, or a second
+        // Action (the next block's, when it comes before its Final-Recipient); an Action after
+        // the address is the block's own (RFC 3464 §2.3: its fields come in any order)
         let z = i + 1;
-        while (z < lines.length && lines[z].trim() && !(fieldLine(lines[z]) && /^[ \t]*(?:final-recipient|action|reporting-mta)[ \t]*:/i.test(lines[z]) && !lines[z].toLowerCase().includes(src))) z++;
+        let hasAction = lines.slice(a, i).some((l) => /^[ \t]*action[ \t]*:/i.test(l));
+        const ends = (l) => fieldLine(l) && !l.toLowerCase().includes(src) && (/^[ \t]*(?:final-recipient|reporting-mta)[ \t]*:/i.test(l) || (hasAction && /^[ \t]*action[ \t]*:/i.test(l)));
+        while (z < lines.length && lines[z].trim() && !ends(lines[z])) {
+          hasAction ||= /^[ \t]*action[ \t]*:/i.test(lines[z]);
+          z++;
+        }
         const before = i - a; // the block's lines already in `out`
         for (let k = i; k < z; k++) out.push(lines[k]);
         out.push('', ...lines.slice(a, z).map(swap));
@@ -1520,9 +1550,7 @@ function cloneRecipient(ctx, given = null) {
         continue;
       }
       out.push(lines[i]);
-      // (a line that is only such a marker, decoration aside, as MTAs write it)
-      // (decorated, or saying that it follows: "returned message." alone is the end of a sentence)
-      copy ||= /^[\s>|*=_-]*(?:.{0,20}copy of (?:the|your) (?:original )?message.{0,40}|(?:the )?header of the original message is following\.?|(?:original|returned|undelivered) message(?: headers?)? (?:follows|is attached|below)|original message headers?|message headers? follows?)[\s:.*=_-]*$/i.test(lines[i]) || /^[\s>|*=_]*-{2,}[\s]*(?:original|returned|undelivered) message[\s-]*$/i.test(lines[i]);
+      copy ||= startsCopy(lines[i]);
       if (copy || !lines[i].toLowerCase().includes(src)) continue;
       // its block: the lines after it up to a blank line or a line naming another address
       // (Exim's indented reasons, qmail's reason paragraph, Postfix's continuation lines), or,
@@ -1531,9 +1559,38 @@ function cloneRecipient(ctx, given = null) {
       // (a new entry: a line that starts with an address, after indentation or list marks)
       const other = (l) => /^[\s>*<"'(\[-]*[A-Za-z0-9._%+=-]+@[A-Za-z0-9-]+\.[A-Za-z]/.test(l) && !l.toLowerCase().includes(src) && !(srcOrig && l.toLowerCase().includes(srcOrig));
       let j = i + 1;
-      while (j < lines.length && lines[j].trim() && (cmd ? /^[ \t]*<<< /.test(lines[j]) : !other(lines[j]) && !/^[ \t]*>>> /.test(lines[j]))) j++;
+      while (j < lines.length && lines[j].trim() && !startsCopy(lines[j]) && (cmd ? /^[ \t]*<<< /.test(lines[j]) : !other(lines[j]) && !/^[ \t]*>>> /.test(lines[j]))) j++;
+      let s = i; // the entry's first line
+      let sep = []; // lines between the entry and its copy
+      // (Exim names an address made by a router under the entry it failed as: "pipe to |...",
+      // then an indented "generated by <address>"; the entry, not its second line, is copied)
+      const indent = (l) => /^[ \t]*/.exec(l)[0].length;
+      if (/^[ \t]+generated by /i.test(lines[i]) && i > 0 && lines[i - 1].trim() && indent(lines[i - 1]) < indent(lines[i])) s = i - 1;
+      // (Lotus Notes writes each failure reason on the line above its address, Sisimai's
+      // Lhost/Notes.pm: "User not listed in public Name & Address Book" then the address)
+      if (NOTES_REASONS.test(t) && i > 0 && lines[i - 1].trim() && !lines[i - 1].includes('@') && !lines[i - 1].startsWith('-')) {
+        s = i - 1;
+        j = i + 1;
+      }
+      // (Domino writes a section per failed address, Sisimai's Lhost/Domino.pm: "was not
+      // delivered to:", the address, "because:", the reason, each after a blank line)
+      let p = i - 1;
+      while (p > 0 && p > i - 3 && !lines[p].trim()) p--;
+      if (p >= 0 && /^was not delivered to:$/.test(lines[p].trim())) {
+        s = p;
+        let k = i + 1;
+        while (k < lines.length && k < i + 3 && !lines[k].trim()) k++;
+        if (k < lines.length && lines[k].trim() === 'because:') {
+          const lim = ++k + 3;
+          while (k < lines.length && k < lim && !lines[k].trim()) k++;
+          while (k < lines.length && lines[k].trim()) k++;
+          j = k;
+          sep = [''];
+        }
+      }
       for (let k = i + 1; k < j; k++) out.push(lines[k]);
-      for (let k = i; k < j; k++) out.push(swap(lines[k]));
+      out.push(...sep);
+      for (let k = s; k < j; k++) out.push(swap(lines[k]));
       i = j - 1;
     }
     if (out.length !== lines.length && setLeafText(e, out.join('\n'))) inText = true;
@@ -2006,6 +2063,11 @@ export function runClones({ sources, classify, perMessage = 2, seed = 'c1' }) {
     // DragonFly Mail Agent writes one bounce per failed recipient (dma's bounce() is given one
     // queue item): a second recipient in its text is a shape dma never writes
     if (base.some((r) => r.detector === 'dragonfly')) continue;
+    // a rejection sent as an MDN is about one recipient: RFC 8098 §3.1 gives the
+    // disposition-notification one Final-Recipient field, and Dovecot's LDA/LMTP (its
+    // mail_send_rejection, "Your message to <%t> was automatically rejected") writes one
+    // message per rejected recipient; a second recipient in it is no shape either writes
+    if (base.some((r) => r.detector === 'mdn-reject')) continue;
     const failed = base.filter((r) => r.recipient && (r.kind === 'bounce' || r.kind === 'delay') && /^[a-z0-9._%+=-]+@[a-z0-9.-]+\.[a-z]{2,}$/.test(r.recipient));
     for (const rec of failed.slice(0, perMessage)) {
       const res = cloneRecipient({ text: toLf(raw), eol: lineEndOf(raw), seed: `${seed}:${src.name}:${rec.recipient}` }, rec.recipient);

@@ -403,6 +403,13 @@ describe('each detector grows linearly', () => {
       150,
     );
   });
+  it('fallback: a long indented list, entries back to back, each with its error below (Exim layout)', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: 'Die folgenden Adressen sind fehlgeschlagen:\n\n' + addrs(n).map((a, i) => (i % 3 ? `  ${a}\n    host mx.example.net [192.0.2.1]: 550 5.1.1 <${a}>... User unknown\n` : `  ${a},\n`)).join('') }),
+      parse,
+      150,
+    );
+  });
   it('fallback: a line of many "@" signs and dots', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery failed: ${'a@b.'.repeat(n)}\n` }), parse, 3_000);
   });

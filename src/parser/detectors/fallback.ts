@@ -143,6 +143,10 @@ interface LineFacts {
   /** Starts with white space; with at least two spaces or tabs then text. */
   indented: boolean;
   deepIndented: boolean;
+  /** Leading spaces and tabs (each one column), up to 64. */
+  indent: number;
+  /** Its first address starts the line, only decoration before it (an entry of a list). */
+  leadsEntry: boolean;
   /** Starts with an SMTP reply code and a space ("554 <a@b>... reason"). */
   reply: boolean;
   /** The cause of a labelled reason line. */
@@ -218,6 +222,8 @@ class Lines {
       blank: !trimmed,
       indented: c === 32 || c === 9,
       deepIndented: /^[ \t]{2,}\S/.test(line.length > 4096 ? line.slice(0, 4096) : line),
+      indent: /^[ \t]{0,64}/.exec(line)![0].length,
+      leadsEntry: !!first && first.start < LEAD_CHARS && leadsLine(line.slice(0, first.start), help),
       reply: /^[45]\d\d /.test(line),
       reason: reason ? reason[1].trim() : null,
       talkingTo: talking ? talking[1].toLowerCase() : null,
@@ -341,6 +347,7 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
   const w = lineWindow(line, span.start);
   let out = line.slice(w.start, w.end);
   const here = lines.of(li);
+  let own = false; // a line of this entry's own below its address (not another list entry)
   for (let k = li + 1; k < lines.length && k <= li + 6; k++) {
     const f = lines.of(k);
     if (f.blank) {
@@ -349,6 +356,11 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
       break;
     }
     if (!f.indented && namesAnother(f, address)) break;
+    // the next entry of an indented list, once this one has its own lines: Exim writes each
+    // failed address at two spaces and its error at four, with no blank line between entries
+    // (deliver.c; Sisimai's Lhost/Exim.pm), a layout its translated or relayed reports keep.
+    // (Addresses listed before their shared reason, "  a@x,\n  b@x\n    reason", read on.)
+    if (own && f.leadsEntry && f.indent <= here.indent && namesAnother(f, address)) break;
     // Lotus Notes writes each entry's reason ABOVE its address ("User not listed in public
     // Name & Address Book" / "a@x" / "Message has exceeded maximum hop count" / "b@x"): when
     // this entry's own reason is the line above it, a sentence followed by another address
@@ -361,6 +373,7 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
     // a new reply line starts a new entry
     if (f.reply && here.reply) break;
     out += '\n' + clipLine(lines.lines[k]);
+    own ||= !f.bareEntry;
   }
   return oneLine(out);
 }
