@@ -145,7 +145,7 @@ const ALLOWED: Allowed[] = [
   { file: 'parser table LIST_HEADINGS', source: '', prefix: true, bound: 'PENDING', why: 'fuzz timeout' },
 ];
 
-const MS_AUTOMATON = 2_000;
+const MS_AUTOMATON = 1_000;
 const MS_FUZZ = 10_000;
 
 interface Result {
