@@ -176,9 +176,14 @@ function verdictOf(report: ParsedReport, r: RecipientReport, d: Decision): Verdi
   };
 }
 
-/** `mx.example.jp.` / `mx.example.jp (192.0.2.1)` -> `mx.example.jp`. */
+/**
+ * `mx.example.jp.` / `mx.example.jp (192.0.2.1)` -> `mx.example.jp`. The trailing dots are
+ * matched only from the first dot of a run (the look-behind): a plain /\.+$/ rescans a long run
+ * of dots from each of its dots when the run does not end the value, quadratic in a Remote-MTA
+ * field a stranger writes (test/security/redos.test.ts).
+ */
 function refusingHost(v: string | null): string | null {
-  const h = v?.trim().split(/[\s[(]/)[0].replace(/\.+$/, '').toLowerCase();
+  const h = v?.trim().split(/[\s[(]/)[0].replace(/(?<!\.)\.+$/, '').toLowerCase();
   return h || null;
 }
 

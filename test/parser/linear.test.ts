@@ -13,6 +13,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
 import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
@@ -793,6 +794,111 @@ describe('each detector grows linearly', () => {
       (n) => textNdr({ from: 'Kijitora <kijitora@example.jp>', subject: 'Out of Office: Newsletter', headers: { 'Auto-Submitted': 'auto-replied' }, text: 'I am away until Monday. '.repeat(n) }),
       parse,
       200,
+    );
+  });
+});
+
+// Regexes test/security/redos.test.ts (recheck) found super-linear, on the path where they
+// run, with recheck's attack shape: each case fails without its fix.
+describe('regexes fixed after the ReDoS check grow linearly on their path', () => {
+  it('classify: a Remote-MTA of a long run of dots that does not end the value (refusingHost)', async () => {
+    await expectLinear(
+      (n) => dsn({ ...POSTMASTER, text: 'failed', recipients: [{ final: 'kijitora@example.jp', diagnostic: '550 5.1.1 User unknown', remoteMta: `mx${'.'.repeat(n)}x.` }] }),
+      (raw: Buffer) => classify(parse(raw)),
+      2_000,
+    );
+  });
+  it('gmail (current): "wasn\'t delivered to" a token with a long run of commas inside', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+          subject: 'Delivery Status Notification (Failure)',
+          text: `** Address not found **\n\nYour message wasn't delivered to kijitora@example.jp${','.repeat(n)}x, because the address couldn't be found.\n\nThe response was:\n\n550 5.1.1 User unknown\n`,
+        }),
+      parse,
+      2_000,
+    );
+  });
+  it('domino: many lines of blanks before "Your message" (a run of white space across lines)', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Router <postmaster@example.com>',
+          subject: 'DELIVERY FAILURE: User kijitora not listed in Domino Directory',
+          text: `x\n${' \n'.repeat(n)}Your message x\n\nwas not delivered to:\n\n  kijitora@example.jp\n\nbecause:\n\n  User kijitora (kijitora@example.jp) not listed in Domino Directory\n`,
+        }),
+      parse,
+      1_000,
+    );
+  });
+  it('1&1: a "Reason" line with a long run of blanks that is not a heading', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery System <mailer-daemon@kundenserver.de>',
+          subject: 'Mail delivery failed: returning message to sender',
+          text:
+            'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of\nits recipients. This is a permanent error. The following address failed:\n\nkijitora@example.jp\n\n' +
+            `Reason${' '.repeat(n)}x\nFor the following reason:\n\nMail size limit exceeded.\n\n--- The header of the original message is following. ---\n`,
+        }),
+      parse,
+      2_000,
+    );
+  });
+  it('gmail (classic): a heading line followed by a long run of blanks and a word', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+          subject: 'Delivery Status Notification (Failure)',
+          text:
+            `This is an automatically generated Delivery Status Notification\n\nDelivery to the following recipient failed permanently${'\t'.repeat(n)}x\nDelivery to the following recipient failed permanently:\n\n     kijitora@example.com\n` +
+            '\nTechnical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the server for the recipient domain example.com by mx.example.com. [192.0.2.1].\n\nThe error that the other server returned was:\n550 5.1.1 User unknown (state 14).\n',
+        }),
+      parse,
+      2_000,
+    );
+  });
+  it('mdn-reject: a Final-Recipient line of a long run of blanks', async () => {
+    await expectLinear(
+      (n) =>
+        Buffer.from(
+          `From: Postmaster <postmaster@mx.example.jp>\nSubject: Rejected: x\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n--b\nContent-Type: text/plain\n\nYour message to <kijitora@example.jp> was automatically rejected:\nI do not accept mail.\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mx.example.jp; Dovecot Mail Delivery Agent\nOriginal-Recipient:${'\t'.repeat(n)}\nFinal-Recipient:${'\t'.repeat(n)}\nFinal-Recipient: rfc822; kijitora@example.jp\nDisposition: automatic-action/MDN-sent-automatically; deleted\n--b--\n`,
+        ),
+      parse,
+      2_000,
+    );
+  });
+  it('exchange2007: a "Recipient Address:" line of many "@" and a trailing word', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.com>',
+          subject: 'Undeliverable: Newsletter',
+          text:
+            'Delivery has failed to these recipients or groups:\n\nkijitora@example.jp\nThe e-mail address you entered couldn\'t be found.\n\nDiagnostic information for administrators:\n\nGenerating server: mta.example.com\n\n' +
+            `Recipient Address: ${'a@'.repeat(n)} x\nRecipient Address: kijitora@example.jp\nReported error: 550 5.1.1 RESOLVER.ADR.RecipNotFound; not found\n`,
+        }),
+      parse,
+      1_000,
+    );
+  });
+  it('challenge-response: a From display name of many "-confirm-" and no "@" after them', async () => {
+    await expectLinear(
+      (n) =>
+        Buffer.from(
+          `From: ${'x-confirm-'.repeat(n)} <kijitora@example.jp>\nSubject: Please confirm your message\nAuto-Submitted: auto-replied\nMIME-Version: 1.0\nContent-Type: text/plain\n\nPlease confirm that you are a human to be added to my approved senders.\n`,
+        ),
+      parse,
+      1_000,
+    );
+  });
+  it('fallback: a line of a long run of blanks and a word below an entry (not a ruler)', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: `The following address failed:\n\nkijitora@example.jp\n${'\t'.repeat(n)}x\n\n550 5.1.1 User unknown\n` }),
+      parse,
+      2_000,
     );
   });
 });

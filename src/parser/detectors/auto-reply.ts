@@ -13,7 +13,7 @@ import { normalizeAddress } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** Vacation / out-of-office subjects in the languages we meet (anchored loosely). */
-const VACATION_SUBJECT = new RegExp(
+export const VACATION_SUBJECT = new RegExp(
   [
     'out of (?:the )?office', 'auto(?:matic|matische|matisk|matyczna|matikus)?[ -]?(?:reply|response|answer|antwort|svar|odpowied\u017a|v\u00e1lasz)',
     'auto:', 'autoreply', 'autoresponder', 'auto-?respon', 'vacation', 'on holiday', 'away from (?:my|the) ',

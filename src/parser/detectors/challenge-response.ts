@@ -30,7 +30,10 @@ const SYSTEM_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system|
 const CHALLENGE_SUBJECT =
   /\bplease confirm\b|\bconfirm(?:ation)? (?:required|request|needed)\b|\bverify your (?:e-?mail|message|address)\b|\bsender verification\b|\bchallenge\b|\b(?:approval|authori[sz]ation) (?:required|request)\b|\bspam ?(?:arrest|blocker)\b|\bboxbe\b/i;
 /** Vendors' sending domains and TMDA's confirmation address (`user-confirm-<cookie>@`). */
-const CHALLENGE_FROM = /@(?:[\w-]+\.)*(?:spamarrest\.com|boxbe\.com|choicemail\.com|mailblocks\.com|sanebox\.com|bluebottle\.com)\b|-confirm-[\w.+-]*@/i;
+// (the "-confirm-" address is found from its "@", looking back, the "@" first so that the look
+// behind runs at an "@" only: read forward, every "-confirm-" of a long run without an "@"
+// scanned the rest of the run; only whether it matches is used)
+const CHALLENGE_FROM = /@(?:[\w-]+\.)*(?:spamarrest\.com|boxbe\.com|choicemail\.com|mailblocks\.com|sanebox\.com|bluebottle\.com)\b|@(?<=-confirm-[\w.+-]*@)/i;
 /** An SMTP reply with an enhanced status code: the text quotes a refusal. */
 const SMTP_REFUSAL = /\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b/;
 

@@ -45,7 +45,9 @@ export function detectDomino(view: MailView): DetectorResult | null {
   const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
   if (!NOT_DELIVERED.test(text)) return null;
   const subject = headerValue(view.headers, 'subject') ?? '';
-  if (!/^\s*Your message\s*$/im.test(text) && !/^DELIVERY[ _]FAILURE:/i.test(subject)) return null;
+  // (white space within the line only: a \s* run crosses lines and rescans every blank line
+  // below each line start; the same lines match, since ^ and $ hold at every line's edges)
+  if (!/^[^\S\n\r\u2028\u2029]*Your message[^\S\n\r\u2028\u2029]*$/im.test(text) && !/^DELIVERY[ _]FAILURE:/i.test(subject)) return null;
 
   const dsn: RecipientReport[] = [];
   // address (final or original) -> its DSN block: one look-up per recipient

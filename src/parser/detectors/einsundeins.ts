@@ -27,7 +27,9 @@ const SENDER = /@(?:[\w-]+\.)*(?:kundenserver\.de|1und1\.de|1and1\.(?:com|de|co\
 const FAILED_HEAD = /the following address(?:\(es\)|es)?\s+failed\s*:/i;
 // "For the following reason:" (1&1) or "Reason:" alone on its line (GMX, web.de): the text after
 // it is the reason of every address listed before it that has none of its own
-const REASON_HEAD = /^[ \t]*(?:For the following reason|Reason)[ \t]*:?[ \t]*$/im;
+// (the blanks after the colon only when there is one: two runs of blanks side by side try every
+// split of a long run between them)
+const REASON_HEAD = /^[ \t]*(?:For the following reason|Reason)[ \t]*(?::[ \t]*)?$/im;
 const ADDRESS_LINE = /^[ \t]*<?([^\s<>@]{1,256}@[^\s<>:]{1,256})>?:?[ \t]*$/;
 const COMMANDS: Record<string, string> = { TEXT: 'DATA', DATA: 'DATA', RCPT: 'RCPT', MAIL: 'MAIL', HELO: 'HELO', EHLO: 'EHLO' };
 

@@ -167,7 +167,9 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   const isListed = new Set<string>();
   let head = 0; // pending[head..] have no error yet
   for (const l of details) {
-    const m = /^[ \t]*Recipient Address:[ \t]*(\S+@\S+)[ \t]*$/i.exec(l);
+    // (one token holding an "@" with a character on each side: the look-ahead finds the "@" once;
+    // /(\S+@\S+)[ \t]*$/ tries every "@" of a long token again for each way the match fails)
+    const m = /^[ \t]*Recipient Address:[ \t]*(\S(?=\S*@\S)\S*)[ \t]*$/i.exec(l);
     if (m) {
       const a = normalizeAddress(m[1]);
       if (a && !replies.has(a) && !isListed.has(a) && pending.length < 1000) {

@@ -322,7 +322,9 @@ function statesFailure(text: string): boolean {
   return CODE_IN_TEXT.test(words) || FAILURE.test(words);
 }
 
-const RULER = /^\s*[|+]?\s*(?:-{3,}|={3,}|_{3,}|\*{3,})/;
+// (the blanks after "|" or "+" only when there is one: two runs of blanks side by side try
+// every split of a long blank line between them)
+const RULER = /^\s*(?:[|+]\s*)?(?:-{3,}|={3,}|_{3,}|\*{3,})/;
 
 /**
  * Line `li` is a bare list entry whose own reason stands above it: a failure sentence that

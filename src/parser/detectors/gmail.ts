@@ -50,7 +50,7 @@ import { newRecipient, type DetectorResult, type MailView } from './types.js';
 const GOOGLE_DAEMON = /mailer-daemon@(?:googlemail|google|gmail)\.com/i;
 
 // ("failed." with a full stop in some versions)
-const CLASSIC_START = /^[ \t]*Delivery to the following recipients? (failed permanently|has been delayed|failed)[ \t]*[:.]?[ \t]*$/im;
+const CLASSIC_START = /^[ \t]*Delivery to the following recipients? (failed permanently|has been delayed|failed)[ \t]*(?:[:.][ \t]*)?$/im;
 const DETAILS = /^[ \t]*Technical details of (?:permanent|temporary) failure[ \t]*:?/im;
 // (Gmail hyphenated its wrapped lines: "The error that the other server re-" / "turned was:")
 const RETURNED = /The error that the other server re(?:-[ \t]*\n?[ \t]*)?turned was[ \t]*:?/i;
@@ -215,7 +215,9 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
     // ... or, in a delay notice, "There was a temporary problem delivering your message to
     // kijitora@example.net. Gmail will retry ..." (the sentence's full stop is not the address's)
     const m = /wasn't delivered to (\S+)[ \t]+because/i.exec(text) ?? /temporary problem delivering your message to (\S+)/i.exec(text);
-    const token = m ? m[1].replace(/[.,;:]+$/, '') : null;
+    // (trailing punctuation matched from the first mark of a run only: /[.,;:]+$/ alone rescans a
+    // long run of marks inside the token from each of its marks)
+    const token = m ? m[1].replace(/(?<![.,;:])[.,;:]+$/, '') : null;
     const a = token && /^[^@]+@./.test(token) ? normalizeAddress(token) : null;
     if (a) addresses = [a];
   }

@@ -30,8 +30,10 @@ import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** RFC 8098 §3.2.6: disposition-mode "automatic-action/...", disposition-type "deleted". */
 const DELETED = /^Disposition[ \t]*:[ \t]*automatic-action[ \t]*\/[ \t]*MDN-sent-automatically[ \t]*;[ \t]*deleted\b/im;
-const FINAL = /^Final-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;)?[ \t]*(\S{3,320})[ \t]*$/im;
-const ORIGINAL = /^Original-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;)?[ \t]*(\S{3,320})[ \t]*$/im;
+// (the blanks after the address type belong to the type: two runs of blanks side by side, as
+// in ":[ \t]*(?:type;)?[ \t]*", try every split of a long run between them)
+const FINAL = /^Final-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;[ \t]*)?(\S{3,320})[ \t]*$/im;
+const ORIGINAL = /^Original-Recipient[ \t]*:[ \t]*(?:[A-Za-z0-9-]+[ \t]*;[ \t]*)?(\S{3,320})[ \t]*$/im;
 /** Dovecot's rejection_reason sentence, before its %r. */
 const SENTENCE = /\bwas automatically rejected:[ \t]*\n?/i;
 const MAX_REASON = 1000;

@@ -163,7 +163,7 @@ const KNOWN_FIELDS = new Set([
  * Final-Recipient: ..." (AOL, McAfee) lost all but its last fields when only Reporting-MTA or a
  * recipient field counted as a start (issue #13 round 3, metamorphic tests: fields reordered).
  */
-const FIRST_FIELD = new RegExp(`^[ \\t]*(?:${[...KNOWN_FIELDS].join('|')})[ \\t]*:`, 'im');
+export const FIRST_FIELD = new RegExp(`^[ \\t]*(?:${[...KNOWN_FIELDS].join('|')})[ \\t]*:`, 'im');
 
 function isDsnFieldName(n: string): boolean {
   return KNOWN_FIELDS.has(n) || n.startsWith('x-');
