@@ -3,7 +3,9 @@
 // `classify` runs the single-file build of that command (./classify-main.ts), which starts in
 // about half the time of the whole command line; everything else runs ./cli.ts. Both define
 // `classify` with the same code (commands/classify-cli.ts) and answer alike.
-import { enableCompileCache } from 'node:module';
+// (the namespace, not the name: Node before 22.1 has no enableCompileCache, and a named import
+// of it would stop the program there before it can say which Node it needs)
+import * as nodeModule from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { makeDirs } from './make-dirs.js';
@@ -32,7 +34,7 @@ if (cacheDir) {
     // made here first, private, and not by Node's recursive mkdir (which its compile cache
     // uses): that one spins for ever on a path under /proc (see make-dirs.ts)
     makeDirs(cacheDir, 0o700);
-    enableCompileCache(cacheDir);
+    nodeModule.enableCompileCache?.(cacheDir);
   } catch {
     // no cache folder: the run only costs the gain
   }
