@@ -433,6 +433,22 @@ describe('each detector grows linearly', () => {
       70,
     );
   });
+  it('exim: an address line of a long run of blanks before a U+2028', async () => {
+    // `.*` stops at a U+2028 (a JS line terminator, left in a decoded line), and the blanks
+    // before it were tried split every way between the message and the trailing blanks
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery System <Mailer-Daemon@mta.test>',
+          subject: 'Mail delivery failed: returning message to sender',
+          text:
+            'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n' +
+            `  kijitora@example.jp: x${' '.repeat(n)}\u2028x\n    host mx.example.com [192.0.2.1]: 550 5.1.1 User unknown\n`,
+        }),
+      parse,
+      2_000,
+    );
+  });
   it('qmail: many blocks, and an address line of many "@" without ">"', async () => {
     await expectLinear(
       (n) =>

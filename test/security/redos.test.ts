@@ -131,10 +131,6 @@ const ALLOWED: Allowed[] = [
   // regexes ending in (.*)$: they backtrack only when the line holds a line terminator that "."
   // does not cross other than "\n" (CR, U+2028, U+2029); arf measured linear on its path with
   // both (x1.3, x1.1). To fix or bound next.
-  { file: 'src/parser/detectors/arf.ts', source: String.raw`^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$`, bound: 'PENDING: per line', why: 'needs a CR / U+2028 inside a line' },
-  { file: 'src/parser/detectors/exim.ts', source: String.raw`^ {2}(?! )(\S+?)(?: <([^<>\s]+)>)?(?::(?: (.*))?)?[ \t]*$`, bound: 'PENDING: per line', why: 'needs a CR / U+2028 inside a line' },
-  { file: 'src/parser/detectors/ezweb.ts', source: String.raw`^[ \t]*(?:Recipient:[ \t]*)?<([^\s<>@]{1,256}@[^\s<>]{1,256})>:?[ \t]*(.*)$`, bound: 'PENDING: per line', why: 'needs a CR / U+2028 inside a line' },
-  { file: 'src/parser/detectors/ezweb.ts', source: String.raw`^>>>[ \t]*(.*)$`, bound: 'PENDING: per line', why: 'needs a CR / U+2028 inside a line' },
   { file: 'src/parser/detectors/fallback.ts', source: String.raw`^[45]\d\d <?[^\s<>]+>?\.\.\.\s*(.*)$`, bound: 'PENDING: one candidate text', why: 'needs a line terminator inside the text' },
   { file: 'src/logtail/parse.ts', source: String.raw`^([0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9A-Za-z]+): (.*)$`, bound: 'PENDING: one log line', why: 'Postfix log lines, written by the local Postfix' },
   { file: 'src/logtail/parse.ts', source: String.raw`^status=(sent|deferred|bounced|expired)\b\s*(.*)$`, bound: 'PENDING: one log line', why: 'Postfix log lines, written by the local Postfix' },

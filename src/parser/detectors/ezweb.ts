@@ -41,7 +41,8 @@ function isEzweb(view: MailView): boolean {
 }
 
 /** `<addr>`, `<addr>: text`, `Recipient: <addr>`. */
-const RECIPIENT_LINE = /^[ \t]*(?:Recipient:[ \t]*)?<([^\s<>@]{1,256}@[^\s<>]{1,256})>:?[ \t]*(.*)$/;
+// (`[^]*` reads a line as `.*` would, without its quadratic retries at a U+2028: see exim.ts ADDRESS_LINE)
+const RECIPIENT_LINE = /^[ \t]*(?:Recipient:[ \t]*)?<([^\s<>@]{1,256}@[^\s<>]{1,256})>:?[ \t]*([^]*)$/;
 
 /** Characters of EZweb's statement kept (its sentences are well under 100). */
 const MAX_PREFACE = 500;
@@ -138,7 +139,7 @@ export function detectEzweb(view: MailView): DetectorResult | null {
       statement.push(line);
       continue;
     }
-    const cmd = /^>>>[ \t]*(.*)$/.exec(line);
+    const cmd = /^>>>[ \t]*([^]*)$/.exec(line);
     if (cmd) {
       const c = /^(RCPT|MAIL|DATA|HELO|EHLO|STARTTLS)\b/i.exec(cmd[1].trim());
       cur.command = c ? c[1].toUpperCase() : cur.command;

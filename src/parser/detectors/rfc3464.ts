@@ -38,7 +38,8 @@ const TYPED_FIELDS = new Set([
 /** Fields where (comments) are noise, not text (Diagnostic-Code keeps its parentheses). */
 const STRIP_COMMENTS = new Set(['action', 'status', 'reporting-mta', 'remote-mta', 'final-recipient', 'original-recipient', 'received-from-mta', 'dsn-gateway']);
 
-const FIELD = /^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;
+// (`[^]*` reads a line as `.*` would, without its quadratic retries at a U+2028: see exim.ts ADDRESS_LINE)
+const FIELD = /^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*([^]*)$/;
 
 function parseField(name: string, raw: string): DsnField {
   const whole = oneLine(raw);
