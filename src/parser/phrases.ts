@@ -123,5 +123,9 @@ export const CHALLENGE_STATEMENTS: readonly Phrase[] = [
   { re: String.raw`\bchallenge[- ]response\b|\bspam ?arrest\b|\bboxbe\b|\bchoicemail\b|\bmailblocks\b|\btmda\b`, source: 'vendor names of challenge/response services' },
 ];
 
-/** An SMTP reply code (RFC 5321 §4.2) or enhanced status code (RFC 3463) of class 4 or 5. */
-export const CODE_IN_TEXT = /(?:^|[^\d.])[45]\d\d(?![\d.])|(?:^|[^\d.])[45]\.\d{1,3}\.\d{1,3}(?![\d.])/;
+/**
+ * An SMTP reply code (RFC 5321 §4.2) or enhanced status code (RFC 3463) of class 4 or 5. A reply
+ * code is followed by its text, a hyphen or an enhanced status code, never by another group of
+ * digits: "call +1 555 0100" in a help line is a telephone number.
+ */
+export const CODE_IN_TEXT = /(?:^|[^\d.])[45]\d\d(?![\d.]|[ \t]+\d(?!\.\d))|(?:^|[^\d.])[45]\.\d{1,3}\.\d{1,3}(?![\d.])/;

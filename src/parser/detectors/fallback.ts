@@ -215,6 +215,9 @@ class Lines {
     const reply = REPLY_IN_LEAD.exec(words);
     const help = HELP.test(reply ? words.slice(0, reply.index) : words);
     const first = spans[0];
+    // after the line's first address, its addresses blanked: "(Jane Doe)" leaves the entry
+    // bare (an RFC 822 comment naming the person), "(user not found)" states its failure
+    const rest = first ? withoutAddresses(clipLine(line.slice(first.end))) : '';
     f = {
       spans,
       distinct,
@@ -231,7 +234,7 @@ class Lines {
       failure: FAILURE.test(words) || CODE_IN_TEXT.test(words),
       help,
       heading: !help && (HEADING.test(words) || (FAILURE.test(words) && /:\s*$/.test(words))),
-      bareEntry: !!first && first.start < LEAD_CHARS && leadsLine(line.slice(0, first.start), help) && isBareRest(withoutAddresses(clipLine(line.slice(first.end)))),
+      bareEntry: !!first && first.start < LEAD_CHARS && leadsLine(line.slice(0, first.start), help) && isBareRest(rest) && !(CODE_IN_TEXT.test(rest) || FAILURE.test(rest)),
     };
     this.facts[i] = f;
     return f;
@@ -349,7 +352,9 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
   const w = lineWindow(line, span.start);
   let out = line.slice(w.start, w.end);
   const here = lines.of(li);
-  let own = false; // a line of this entry's own below its address (not another list entry)
+  // this entry has text of its own: on its address's line ("  a@x: 550 5.1.1 User unknown",
+  // "  a@x (user not found)") or, once read, below it (not another list entry)
+  let own = here.leadsEntry && !here.bareEntry;
   for (let k = li + 1; k < lines.length && k <= li + 6; k++) {
     const f = lines.of(k);
     if (f.blank) {
@@ -537,9 +542,47 @@ function blockStatesFailure(lines: Lines, li: number): boolean {
   return false;
 }
 
-/** The rest of the sentence after the address (at most 200 characters), its addresses blanked. */
-function sentenceAfter(line: string, span: AddressSpan): string {
-  return withoutAddresses(line.slice(span.end, span.end + 200).split(/[.!?](?:\s|$)/)[0]);
+/**
+ * The rest of the sentence after the address (at most 200 characters), its addresses blanked.
+ * Reports are wrapped at 72-78 columns, so a sentence that the line leaves open ("Your message
+ * to a@x was" / "not delivered: 550 5.1.1 ...") reads on into the next line when that line is
+ * neither blank nor a new entry naming another address.
+ */
+function sentenceAfter(lines: Lines, li: number, span: AddressSpan): string {
+  const line = lines.lines[li];
+  let rest = line.slice(span.end, span.end + 200);
+  if (rest.length < 200 && !SENTENCE_END.test(rest) && li + 1 < lines.length) {
+    const next = lines.of(li + 1);
+    if (!next.blank && !next.leadsEntry) rest += ' ' + next.clipped.slice(0, 200 - rest.length);
+  }
+  return withoutAddresses(rest.split(SENTENCE_END)[0]);
+}
+
+const SENTENCE_END = /[.!?](?:\s|$)/;
+
+/**
+ * The role the line above gives an address that opens its line, when the line above leaves
+ * its sentence open: a wrapped help sentence ("If you need help, please contact our help desk
+ * at" / "helpdesk@x or call ..."), or the sender ("... because the sender" / "news@x is not
+ * allowed to ..."). Such an address is never a failed recipient. A help clause counts only as
+ * the last clause of the line above (after its last , ; . ! ?), and only when the address's
+ * own line states no failure; the sender, whatever its line says.
+ */
+function carriedRole(lines: Lines, li: number): 'help' | 'sender' | null {
+  if (li === 0) return null;
+  const above = lines.of(li - 1);
+  // (a list entry above is another entry, not a sentence leading into this line)
+  if (above.blank || above.leadsEntry) return null;
+  const text = above.clipped;
+  if (/[.!?]$/.test(text)) return null;
+  let tail = withoutAddresses(text.slice(Math.max(0, text.length - LEAD_CHARS)));
+  if (SENDER.test(tail)) return 'sender';
+  // (help wording inside a remote server's quoted reply is the server's, as on the line itself)
+  const reply = REPLY_IN_LEAD.exec(tail);
+  if (reply) tail = tail.slice(0, reply.index);
+  const clauses = tail.split(/[,;.!?](?:\s|$)/);
+  if (HELP.test(clauses[clauses.length - 1]) && !lines.of(li).failure) return 'help';
+  return null;
 }
 
 /** The last sentence of a lead. */
@@ -583,6 +626,8 @@ function statementOf(
   const around = () => textAround(lines, li, span);
   // 2. a reply line naming the address as its subject
   if (REPLY_LEAD.test(lead)) return { shape: 'reply', text: around() };
+  // an address opening a line that continues the sentence above as its help or its sender
+  if (span.start < LEAD_CHARS && LEADS.test(lead) && carriedRole(lines, li)) return null;
   // 1. the address leads the line (3: a bare entry of a list under a failure heading)
   if (span.start < LEAD_CHARS && leadsLine(lead, f.help)) {
     const t = around();
@@ -619,7 +664,7 @@ function statementOf(
   const before = lastSentence(withoutAddresses(lead));
   if (BRACKETED_LEAD.test(lead) && FAILURE.test(before)) return { shape: 'sentence', text: around() };
   if (OBJECT_LEAD.test(lead) || NOUN_LEAD.test(lead) || MESSAGE_TO_LEAD.test(lead)) {
-    const after = sentenceAfter(line, span);
+    const after = sentenceAfter(lines, li, span);
     if (FAILURE.test(before) || (FAILURE.test(after) && !/\b(?:deliver(?:ed|y)?|sent|forwarded|relayed) to\b/i.test(after))) return { shape: 'sentence', text: around() };
   }
   // 5. a labelled address ("target mail address:", "Recipient:") in a notice that states the

@@ -1,0 +1,58 @@
+// Sentences about an address wrapped over two lines, and lists whose entries carry their reason
+// on their own line (issue #13 harms 1, 3 and 4). Fixtures built by fixtures/make-wrapped.mjs:
+// relays' and list servers' own notices, wrapped at 72-78 columns as their templates are; the
+// returned messages name addresses that did not fail.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
+import { parseMessageSync } from '../../src/parser/index.js';
+import { fixturesDir } from '../helpers/env.js';
+
+/** `address action status reason` per recipient, and each one's diagnostic. */
+function read(file: string) {
+  const report = parseMessageSync(readFileSync(join(fixturesDir, 'wrapped', file)));
+  return classify(report).map((v) => ({ line: `${v.recipient} ${v.action} ${v.status} ${v.reason}`, diagnostic: v.diagnosticCode ?? '' }));
+}
+
+describe('a sentence wrapped over two lines', () => {
+  it('the address that opens the line after "please contact our help desk at" is help, not a failure', () => {
+    // (its "+1 555 0100" is a telephone number, not a reply code)
+    expect(read('help-address-wrapped.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+  });
+
+  it('the address that opens the line after "because the sender" is the sender: no record', () => {
+    expect(read('sender-wrapped.eml').map((g) => g.line)).toEqual([]);
+  });
+
+  it('"Your message to a@x was" reads on into "not delivered: 550 5.1.1 ..." on the next line', () => {
+    const got = read('failure-next-line.eml');
+    expect(got.map((g) => g.line)).toEqual(['omar.haddad@example.net failed 5.1.1 userunknown']);
+    expect(got[0].diagnostic).toContain('not delivered: 550 5.1.1 user unknown');
+  });
+});
+
+describe('list entries with their reason on their own line, back to back', () => {
+  it('"  a@x: 550 ..." entries: each address keeps its own reply', () => {
+    const got = read('indented-own-lines.eml');
+    expect(got.map((g) => g.line)).toEqual([
+      'alice.moreau@example.com failed 5.1.1 userunknown',
+      'bruno.silva@example.net failed 5.2.2 mailboxfull',
+      'chen.wei@example.org failed 5.7.1 norelaying',
+    ]);
+    expect(got[0].diagnostic).not.toContain('bruno');
+    expect(got[1].diagnostic).not.toContain('chen');
+  });
+
+  it('"  a@x (reason)" entries end at the next address; "(Chen Wei)" names the person, the reason is below', () => {
+    const got = read('comment-entries.eml');
+    expect(got.map((g) => g.line)).toEqual([
+      'alice.moreau@example.com failed 5.2.2 mailboxfull',
+      'bruno.silva@example.net failed 5.1.1 userunknown',
+      'chen.wei@example.org failed 5.1.1 userunknown',
+    ]);
+    expect(got[0].diagnostic).not.toContain('bruno');
+    expect(got[1].diagnostic).not.toContain('chen');
+    expect(got[2].diagnostic).toContain('550 5.1.1 no such user');
+  });
+});
