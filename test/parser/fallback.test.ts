@@ -19,10 +19,13 @@ describe('fallback: a labelled reason line in the address\'s block', () => {
     expect(r.recipients.map((x) => [x.finalRecipient, x.diagnosticCode])).toEqual([['kijitora@example.de', 'reject reason: Mailbox full target mail address: kijitora@example.de']]);
     expect(classify(r)[0]).toMatchObject({ reason: 'mailboxfull' });
   });
-  it('a reason line after a blank line is not glued to the address; the prose is the diagnostic; a text with its own SMTP reply is left alone', async () => {
-    // the address's block says no reason: the notice's prose (which names it) is the text
+  it('a reason line one blank line below the address\'s block is its reason, the next block\'s is not; a text with its own SMTP reply is left alone', async () => {
+    // the address's block says no reason: the labelled reason set apart below it is the block's
     const apart = await parseMessage(await build('Delivery failed.\n\ntarget mail address: kijitora@example.de\n\nreason: Mailbox full\n'));
-    expect(apart.recipients[0].diagnosticCode).toBe('Delivery failed. target mail address: kijitora@example.de reason: Mailbox full');
+    expect(apart.recipients[0].diagnosticCode).toBe('reason: Mailbox full target mail address: kijitora@example.de');
+    // two blank lines, or a line between, and it is not: the notice's prose is the text
+    const far = await parseMessage(await build('Delivery failed.\n\ntarget mail address: kijitora@example.de\n\n\nreason: Mailbox full\n'));
+    expect(far.recipients[0].diagnosticCode).toBe('Delivery failed. target mail address: kijitora@example.de reason: Mailbox full');
     const own = await parseMessage(await build('Delivery failed.\n\nreason: Mailbox full\n<kijitora@example.de>: 550 5.1.1 User unknown\n'));
     expect(own.recipients[0].diagnosticCode).toBe('<kijitora@example.de>: 550 5.1.1 User unknown');
   });

@@ -55,4 +55,12 @@ describe('list entries with their reason on their own line, back to back', () =>
     expect(got[1].diagnostic).not.toContain('chen');
     expect(got[2].diagnostic).toContain('550 5.1.1 no such user');
   });
+
+  it('"Failed for: a, b" then, one blank line below, "Reason: ...": the reason of that block, not of the next', () => {
+    expect(read('reason-set-apart.eml').map((g) => g.line)).toEqual([
+      'alice.moreau@example.com failed 5.1.1 userunknown',
+      'bruno.silva@example.net failed 5.1.1 userunknown',
+      'chen.wei@example.org failed 5.2.2 mailboxfull',
+    ]);
+  });
 });

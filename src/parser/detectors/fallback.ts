@@ -517,14 +517,25 @@ function withReasonLine(lines: Lines, li: number, text: string): string {
   return reason?.reason && !text.includes(reason.reason) ? oneLine(`${reason.clipped} ${text}`) : text;
 }
 
-/** The labelled reason line of line `li`'s block (up to 3 lines either side, no blank between). */
+/**
+ * The labelled reason line of line `li`'s block (up to 3 lines either side, no blank between);
+ * else the block's first line after one blank line below it, when that line is a labelled
+ * reason naming no address ("Failed for: a@x, b@y" / "" / "Reason: 550 5.1.1 ...": the block's
+ * reason set apart, not the next entry's, which would name its address first).
+ */
 function reasonLineOf(lines: Lines, li: number): LineFacts | null {
+  let end = li;
   for (const dir of [-1, 1]) {
     for (let k = li + dir; k >= 0 && k < lines.length && Math.abs(k - li) <= 3; k += dir) {
       const f = lines.of(k);
       if (f.blank) break;
       if (f.reason) return f;
+      if (dir === 1) end = k;
     }
+  }
+  if (end + 2 < lines.length && end - li < 3 && lines.of(end + 1).blank) {
+    const f = lines.of(end + 2);
+    if (f.reason && f.spans.length === 0) return f;
   }
   return null;
 }
