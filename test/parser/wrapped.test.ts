@@ -32,6 +32,18 @@ describe('a sentence wrapped over two lines', () => {
   });
 });
 
+describe('help after a remote reply', () => {
+  it('"a@x: 550 5.1.1 mailbox closed. Please write to b@y instead.": b@y is help', () => {
+    expect(read('help-after-reply.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+  });
+});
+
+describe('the message replied to, quoted below a reply attribution', () => {
+  it('"On <date>, <name> wrote:" then quoted lines: no address of the quote is recorded', () => {
+    expect(read('quoted-original.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+  });
+});
+
 describe('list entries with their reason on their own line, back to back', () => {
   it('"  a@x: 550 ..." entries: each address keeps its own reply', () => {
     const got = read('indented-own-lines.eml');

@@ -87,6 +87,40 @@ const HEADER_LIKE = /^[ \t>]*(?:from|to|cc|bcc|reply-to|return-path|sender|messa
 /** RFC 3676 §4.3 signature separator ("-- "): what follows is a signature. */
 const SIGNATURE = /^-- ?$/;
 
+/**
+ * A mail client's reply attribution ("On <date>, <name> <address> wrote:", and the same line
+ * of the clients' other languages), then quoted lines: what follows is the message replied to,
+ * quoted, not what this report says. Plain string tests on one trimmed line (at most 300
+ * characters): the line opens with the word the language's template opens with and ends with
+ * its verb and a colon.
+ */
+const ATTRIBUTIONS: readonly { open: string; verb: string }[] = [
+  { open: 'on ', verb: ' wrote' }, // English (Gmail, Apple Mail, Thunderbird)
+  { open: 'le ', verb: ' a écrit' }, // French
+  { open: 'am ', verb: ' schrieb' }, // German ("Am <date> schrieb <name>:": the verb inside)
+  { open: 'el ', verb: ' escribió' }, // Spanish
+  { open: 'op ', verb: ' schreef' }, // Dutch (the verb inside, as in German)
+  { open: 'em ', verb: ' escreveu' }, // Portuguese
+  { open: 'il ', verb: ' ha scritto' }, // Italian
+];
+
+function quotesBelow(lines: Lines, i: number): boolean {
+  if (i >= lines.length) return false;
+  const line = lines.lines[i];
+  if (line.length > 300) return false;
+  // (itself quoted in a reply to a reply: "> On ... wrote:")
+  const t = line.replace(/^[\s>]+/, '').trimEnd().toLowerCase();
+  if (!t.endsWith(':')) return false;
+  const body = t.slice(0, -1).trimEnd();
+  if (!ATTRIBUTIONS.some((a) => body.startsWith(a.open) && body.includes(a.verb))) return false;
+  for (let k = i + 1; k < lines.length && k <= i + 2; k++) {
+    const next = lines.lines[k];
+    if (next.trim() === '') continue;
+    return /^[ \t]*>/.test(next);
+  }
+  return false;
+}
+
 /** `^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:`: a labelled cause line ("reject reason: Mailbox full"). */
 const REASON_LINE = /^[ \t]*(?:[a-z]+[ \t]+)?reason[ \t]*:[ \t]*(\S.*)$/i;
 /** Old Sendmail's session heading: "... while talking to mx.example.org.:" */
@@ -664,6 +698,10 @@ function statementOf(
   //    bin/deliver", "/var/mail/a"): a was the address expanded to it, the recipient that failed
   if (EXPANDED_LEAD.test(lead)) return expandedEntry(lines, li);
   if (f.help || SENDER.test(lead)) return null;
+  // help wording in the address's own sentence, even after a quoted reply ("550 5.1.1 user
+  // unknown. Please write to new.desk@x instead"): the line's help test stops at the reply
+  const own = lastSentence(withoutAddresses(lead));
+  if (HELP.test(own)) return null;
   // 2. the address inside a quoted reply ("Remote host said: 550 5.1.1 <a@b>... User unknown",
   //    "550 Mailbox a@b is full")
   if (REPLY_IN_LEAD.test(lead)) return { shape: 'reply', text: around() };
@@ -672,7 +710,7 @@ function statementOf(
   //    brackets after it ("User unknown (a@b)"): the failure in the same sentence, before or
   //    after the address, unless it has an object of its own ("your message to list@x could not
   //    be delivered to a member")
-  const before = lastSentence(withoutAddresses(lead));
+  const before = own;
   if (BRACKETED_LEAD.test(lead) && FAILURE.test(before)) return { shape: 'sentence', text: around() };
   if (OBJECT_LEAD.test(lead) || NOUN_LEAD.test(lead) || MESSAGE_TO_LEAD.test(lead)) {
     const after = sentenceAfter(lines, li, span);
@@ -723,10 +761,10 @@ export function detectFallback(view: MailView): DetectorResult | null {
   let text = view.reportText.length > 200_000 ? view.reportText.slice(0, 200_000) : view.reportText;
   const own = ownAddresses(view);
   const lines = new Lines(text);
-  // a signature ends what the report says
+  // a signature, or a reply attribution over quoted lines, ends what the report says
   let end = lines.length;
   for (let i = 0; i < lines.length; i++) {
-    if (SIGNATURE.test(lines.lines[i])) {
+    if (SIGNATURE.test(lines.lines[i]) || quotesBelow(lines, i)) {
       end = i;
       text = lines.lines.slice(0, i).join('\n');
       break;
