@@ -96,6 +96,16 @@ export const SENDER_CONTEXT: readonly Phrase[] = [
 ];
 
 /**
+ * Words right before an address that make it the recipient's new or forwarding address, not a
+ * failed one ("User not local; please try <x>", "has moved to x", "has been replaced by x").
+ */
+export const NEW_ADDRESS_CONTEXT: readonly Phrase[] = [
+  { re: String.raw`\bplease try[\s:<]*$|\bwill forward to[\s:<]*$`, source: 'RFC 5321 §3.4: 551 "User not local; please try <forward-path>", 251 "User not local; will forward to <forward-path>"' },
+  { re: String.raw`\bhas been replaced by[\s:<]*$`, source: "Sisimai 4.25 Reason/HasMoved.pm (the text that defines hasmoved)" },
+  { re: String.raw`\b(?:moved|changed|forwarded|redirected) to[\s:<("'[]*$|\bnew (?:e-?mail )?address(?: is)?[\s:<("'[]*$`, source: 'RFC 5321 §3.4 251/551 (a changed address and where mail goes now), in the words of relays\' own notices' },
+];
+
+/**
  * Sentences that say the report is a warning only: delivery is still being tried. Recipients
  * of such a report are delayed (Action delayed), never failed, unless their own text carries a
  * permanent (5xx) reply.

@@ -38,6 +38,12 @@ describe('help after a remote reply', () => {
   });
 });
 
+describe('the new address of a recipient who moved', () => {
+  it('"has moved to b@y (551 User not local)", on the line and wrapped onto the next: b@y is where mail goes now', () => {
+    expect(read('moved-to.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.6 hasmoved', 'omar.haddad@example.net failed 5.1.6 hasmoved']);
+  });
+});
+
 describe('the message replied to, quoted below a reply attribution', () => {
   it('"On <date>, <name> wrote:" then quoted lines: no address of the quote is recorded', () => {
     expect(read('quoted-original.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);

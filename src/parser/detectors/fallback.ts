@@ -33,7 +33,7 @@
 // so ordinary mail that mentions addresses is never turned into a bounce.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, SENDER_CONTEXT } from '../phrases.js';
+import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { clipLine, findAddressSpans, findAddresses, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, type AddressSpan } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -48,6 +48,7 @@ const FAILURE = compile(FAILURE_PREDICATES);
 const HEADING = compile(LIST_HEADINGS);
 const HELP = compile(HELP_CONTEXT);
 const SENDER = compile(SENDER_CONTEXT);
+const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
 const DELAY = compile(DELAY_STATEMENTS);
 
 function looksLikeFailure(view: MailView): boolean {
@@ -614,6 +615,7 @@ const SENTENCE_END = /[.!?](?:\s|$)/;
  * own line states no failure; the sender, whatever its line says.
  */
 function carriedRole(lines: Lines, li: number): 'help' | 'sender' | null {
+  // ('sender' stands for the new address too: "... please try" / "<b@y>")
   if (li === 0) return null;
   const above = lines.of(li - 1);
   // (a list entry above is another entry, not a sentence leading into this line)
@@ -621,7 +623,7 @@ function carriedRole(lines: Lines, li: number): 'help' | 'sender' | null {
   const text = above.clipped;
   if (/[.!?]$/.test(text)) return null;
   let tail = withoutAddresses(text.slice(Math.max(0, text.length - LEAD_CHARS)));
-  if (SENDER.test(tail)) return 'sender';
+  if (SENDER.test(tail) || NEW_ADDRESS.test(tail)) return 'sender';
   // (help wording inside a remote server's quoted reply is the server's, as on the line itself)
   const reply = REPLY_IN_LEAD.exec(tail);
   if (reply) tail = tail.slice(0, reply.index);
@@ -697,7 +699,7 @@ function statementOf(
   // 3. Sendmail's "(expanded from: <a>)" under a list entry that is a program or a file ("|/usr/
   //    bin/deliver", "/var/mail/a"): a was the address expanded to it, the recipient that failed
   if (EXPANDED_LEAD.test(lead)) return expandedEntry(lines, li);
-  if (f.help || SENDER.test(lead)) return null;
+  if (f.help || SENDER.test(lead) || NEW_ADDRESS.test(lead)) return null;
   // help wording in the address's own sentence, even after a quoted reply ("550 5.1.1 user
   // unknown. Please write to new.desk@x instead"): the line's help test stops at the reply
   const own = lastSentence(withoutAddresses(lead));
