@@ -84,6 +84,13 @@ export const HELP_CONTEXT: readonly Phrase[] = [
   { re: String.raw`\bquestions?\b|\bassistance\b|\bhelp ?desk\b|\bsupport\b|\bfor (?:more )?(?:help|information|details)\b`, source: 'Postfix "For further assistance", provider footers' },
   { re: String.raw`\bplease (?:send|write|mail|e-?mail|reply|forward|report|notify|inform|call)\b|\bsend (?:an? )?(?:e-?)?mail to\b|\bwrite to\b|\breply to\b|\breport (?:this|it)\b`, source: 'Postfix bounce(5) template, provider footers' },
   { re: String.raw`\bmailto:|\bphone\b|\btel(?:ephone)?[.:]|\bcall us\b|\bvisit\b|https?://`, source: 'signatures and footers' },
+  // the same help sentences in the other languages of the failure predicates above
+  { re: String.raw`\bwenden sie sich\b|\bkontaktieren\b|\bbei fragen\b|\bhilfe\b`, source: 'German: "wenden Sie sich bitte an", "kontaktieren Sie", "Bei Fragen"' },
+  { re: String.raw`\bcontacte[rz]\b|\bpour toute question\b|\bassistance\b|\baide\b`, source: 'French: "contactez", "veuillez contacter", "Pour toute question"' },
+  { re: String.raw`\bcontact[eo]\b|\bcontactar\b|\bp\u00f3ngase en contacto\b|\bsi tiene (?:preguntas|dudas)\b|\bayuda\b|\bsoporte\b`, source: 'Spanish: "contacte con", "póngase en contacto", "si tiene preguntas"' },
+  { re: String.raw`\bcontatt(?:are|i|ate)\b|\bper (?:domande|assistenza)\b|\bassistenza\b`, source: 'Italian: "contattare", "per assistenza"' },
+  { re: String.raw`\bentre em contato\b|\bcontate\b|\bd\u00favidas\b|\bsuporte\b|\bajuda\b`, source: 'Portuguese: "entre em contato", "dúvidas"' },
+  { re: String.raw`\bneem contact op\b|\bcontact opnemen\b|\bvragen\b`, source: 'Dutch: "neem contact op", "vragen"' },
 ];
 
 /**
@@ -93,6 +100,7 @@ export const HELP_CONTEXT: readonly Phrase[] = [
 export const SENDER_CONTEXT: readonly Phrase[] = [
   { re: String.raw`\bfrom[\s:<]*$`, source: '#13 "not accepting mail from ...", SMTP "MAIL FROM:<...>"' },
   { re: String.raw`\b(?:sender|originator|envelope-from|return-path|reply-to|sent by|author|submitted by|on behalf of)(?: address)?[\s:=<]*$`, source: 'NDR summaries naming the sender' },
+  { re: String.raw`(?:\babsender|exp\u00e9diteur|\bexpediteur|\bremitente|\bmittente|\bremetente|\bafzender)(?:adresse| address| adresse| dirección| indirizzo| endereço)?[\s:=<]*$`, source: 'the same summaries in German, French, Spanish, Italian, Portuguese, Dutch (Absender, expéditeur, remitente, mittente, remetente, afzender)' },
 ];
 
 /**

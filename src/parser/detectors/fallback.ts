@@ -149,7 +149,8 @@ const NOUN_LEAD = /\b(?:user|recipient|mailbox|address|addressee|account|e-?mail
 /** Shape 4: "User unknown (<address>)": the failure, then the address in brackets. */
 const BRACKETED_LEAD = /[([<"']\s*$/;
 /** Shape 4: "your message to <address> could not be delivered": the failure follows the address. */
-const MESSAGE_TO_LEAD = /\b(?:message|mail|e-?mail|delivery|sent|sending|addressed|delivering) to[\s<("'[]*$/i;
+const MESSAGE_TO_LEAD =
+  /(?:\b(?:message|mail|e-?mail|delivery|sent|sending|addressed|delivering) to|\b(?:nachricht|e-?mail|mail) an|\b(?:message|courriel|e-?mail|mail) (?:\u00e0|a)|\b(?:mensaje|correo|messaggio|mensagem|e-?mail) (?:a|para|per)|\b(?:bericht|e-?mail) aan)[\s<("'[]*$/i;
 /** Shape 5: a recipient label. */
 const LABEL_LEAD =
   /(?:^|[^\w-])(?:(?:failed|final|original|target|intended|invalid|unknown|bad|the)[ \t]+)?(?:recipient(?:'s|s)?|rcpt|e-?mail|mail|destination|address(?:ee)?|empf\u00e4nger|destinataire|destinatario|destinat\u00e1rio)(?:[ \t]+(?:address(?:es)?|addr|name|e-?mail))?[ \t]*:[\s<"']*$/i;

@@ -1,7 +1,8 @@
-// Sentences about an address wrapped over two lines, and lists whose entries carry their reason
-// on their own line (issue #13 harms 1, 3 and 4). Fixtures built by fixtures/make-wrapped.mjs:
-// relays' and list servers' own notices, wrapped at 72-78 columns as their templates are; the
-// returned messages name addresses that did not fail.
+// The prose of relays' own notices (issue #13 harms 1, 3 and 4): sentences about an address
+// wrapped over two lines, list entries with their reason on their own line, addresses in other
+// roles (help, the sender, a new address, the message replied to), the same in other languages.
+// Fixtures built by fixtures/make-prose.mjs; the returned messages name addresses that did not
+// fail.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { fixturesDir } from '../helpers/env.js';
 
 /** `address action status reason` per recipient, and each one's diagnostic. */
 function read(file: string) {
-  const report = parseMessageSync(readFileSync(join(fixturesDir, 'wrapped', file)));
+  const report = parseMessageSync(readFileSync(join(fixturesDir, 'prose', file)));
   return classify(report).map((v) => ({ line: `${v.recipient} ${v.action} ${v.status} ${v.reason}`, diagnostic: v.diagnosticCode ?? '' }));
 }
 
@@ -42,6 +43,14 @@ describe('the new address of a recipient who moved', () => {
   it('"has moved to b@y (551 User not local)", on the line and wrapped onto the next: b@y is where mail goes now', () => {
     expect(read('moved-to.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.6 hasmoved', 'omar.haddad@example.net failed 5.1.6 hasmoved']);
   });
+});
+
+describe('the same sentences in German, French and Spanish', () => {
+  for (const lang of ['de', 'fr', 'es']) {
+    it(`${lang}: the failed recipient from "message to a@x", not the help desk's address after the error number`, () => {
+      expect(read(`localized-${lang}.eml`).map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+    });
+  }
 });
 
 describe('the message replied to, quoted below a reply attribution', () => {
