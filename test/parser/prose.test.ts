@@ -53,6 +53,12 @@ describe('the same sentences in German, French and Spanish', () => {
   }
 });
 
+describe("Sendmail's entry expanded from an alias", () => {
+  it('"<a@x>" / "(expanded from: <team@x>)": a@x failed, the alias did not', () => {
+    expect(read('sendmail-expanded-alias.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+  });
+});
+
 describe('the message replied to, quoted below a reply attribution', () => {
   it('"On <date>, <name> wrote:" then quoted lines: no address of the quote is recorded', () => {
     expect(read('quoted-original.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);

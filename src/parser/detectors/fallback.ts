@@ -738,6 +738,11 @@ function expandedEntry(lines: Lines, li: number): { shape: Shape; text: string }
     const up = lines.of(k);
     if (up.blank) return null;
     if (up.indented) continue;
+    // an entry that is an address was expanded from an alias or a list the sender wrote
+    // ("<jane@x>" / "(expanded from: <team@y>)"): jane@x failed, team@y did not (as RFC 3464's
+    // Original-Recipient beside the Final-Recipient); only a program, a file or a local user
+    // name has no address of its own to stand for
+    if (up.spans.length > 0) return null;
     if (lines.headingOf(k) < 0 || !lines.of(lines.headingOf(k)).heading) return null;
     let text = '';
     for (let i = k; i <= li; i++) text += ' ' + lines.of(i).clipped;
