@@ -53,6 +53,12 @@ describe('the same sentences in German, French and Spanish', () => {
   }
 });
 
+describe('labelled blocks of delivered recipients', () => {
+  it('"Delivery Status: DELIVERED" / "Recipient: b@y" / "Status: 250 2.0.0 OK": b@y did not fail', () => {
+    expect(read('labelled-blocks-delivered.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+  });
+});
+
 describe("Sendmail's entry expanded from an alias", () => {
   it('"<a@x>" / "(expanded from: <team@x>)": a@x failed, the alias did not', () => {
     expect(read('sendmail-expanded-alias.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);

@@ -590,6 +590,29 @@ function blockStatesFailure(lines: Lines, li: number): boolean {
 }
 
 /**
+ * A line of line `li`'s block (up to 3 lines either side, no blank between) says delivery
+ * succeeded, and none says it failed: a 2xx reply or 2.x.x status (RFC 5321 §4.2.1, RFC 3463
+ * class 2), "delivered", "successful". A notice that reports every recipient in such blocks
+ * ("Delivery Status: DELIVERED" / "Recipient: b@y" / "Status: 250 OK") names the ones that
+ * were delivered as well as the ones that failed.
+ */
+function blockStatesSuccess(lines: Lines, li: number): boolean {
+  let success = false;
+  for (const dir of [-1, 0, 1]) {
+    for (let k = li + dir; k >= 0 && k < lines.length && Math.abs(k - li) <= 3; k += dir) {
+      const f = lines.of(k);
+      if (f.blank) break;
+      if (f.failure) return false;
+      success ||= SUCCESS.test(withoutAddresses(f.clipped));
+      if (dir === 0) break;
+    }
+  }
+  return success;
+}
+
+const SUCCESS = /(?:^|[\s:;(])2\d\d(?:[ -]|$)|(?:^|[^\d.])2\.\d{1,3}\.\d{1,3}(?![\d.])|\bdelivered\b|\bsuccess(?:ful(?:ly)?)?\b/i;
+
+/**
  * The rest of the sentence after the address (at most 200 characters), its addresses blanked.
  * Reports are wrapped at 72-78 columns, so a sentence that the line leaves open ("Your message
  * to a@x was" / "not delivered: 550 5.1.1 ...") reads on into the next line when that line is
@@ -721,7 +744,7 @@ function statementOf(
   }
   // 5. a labelled address ("target mail address:", "Recipient:") in a notice that states the
   //    failure in the address's block or in its opening prose
-  if (LABEL_LEAD.test(lead) && (blockStatesFailure(lines, li) || opening.failed)) return { shape: 'label', text: around() };
+  if (LABEL_LEAD.test(lead) && (blockStatesFailure(lines, li) || (opening.failed && !blockStatesSuccess(lines, li)))) return { shape: 'label', text: around() };
   return null;
 }
 
