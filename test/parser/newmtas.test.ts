@@ -60,12 +60,17 @@ const CASES: Case[] = [
   { name: 'stalwart-delay', detector: 'rfc3464', kind: 'delay', recipients: ['kuroneko@example.net delayed'], diagnostic: ['451 Temporary lookup failure, try again later'] },
   // the delivered recipient is a "delivered" record, never a failure
   { name: 'stalwart-partial', detector: 'rfc3464', recipients: ['hachiware@example.org delivered', 'kijitora@example.jp failed'], verdicts: [['delivered', false], ['userunknown', true]], diagnostic: ['', '550 User unknown'] },
+  // no reply at all: the cause only in the text part, read for the recipient
+  { name: 'stalwart-connection-failed', detector: 'rfc3464', kind: 'delay', recipients: ['shironeko@example.net delayed'], diagnostic: ["connection to 'mx.example.net' failed: Connection refused"] },
   { name: 'stalwart-status-from-code', detector: 'rfc3464', recipients: ['mikeneko@example.com failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 Mailbox full'] },
 
   // maddy: X-Maddy-Sender names the sender; the header block is message/rfc822-headers
   { name: 'maddy-one-failed', detector: 'rfc3464', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 mx.example.jp. said: <kijitora@example.jp>: Recipient address rejected: User unknown'] },
   // a recipient whose retries ran out keeps Action: failed and its last transient code
   { name: 'maddy-two-failed', detector: 'rfc3464', recipients: ['kijitora@example.jp failed', 'mikeneko@example.org failed'], verdicts: [['userunknown', true], ['mailboxfull', false]], diagnostic: ['550 5.1.1 mx.example.jp. said: User unknown', '452 4.2.2 mx.example.org. said: Mailbox full, try again later'] },
+
+  // SMTPUTF8: the address type "utf8", message/global-delivery-status and message/global-headers
+  { name: 'maddy-utf8', detector: 'rfc3464', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 mx.example.jp. said: User unknown'] },
 
   // chasquid: Status 5.0.0 / 4.0.0 whatever the cause, the reply after "MAIL+RCPT"
   {
