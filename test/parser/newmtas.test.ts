@@ -1,6 +1,6 @@
 // Non-delivery reports of open-source MTAs no bounce library models (issue #13): fixtures built
 // by fixtures/make-newmtas.mjs, one per layout variant each MTA's source code documents
-// (hMailServer, Stalwart, maddy, chasquid, mox, Postal, ZoneMTA). Each returned message or header
+// (hMailServer, Stalwart, maddy, chasquid, mox, Postal, ZoneMTA, XMail). Each returned message or header
 // block names addresses that did not fail (a second To, a Cc, the sender), and some reports name
 // the sender in a status field of their own: the recipients must be exactly the failed ones. The
 // reason is stated where the reply's code or text documents it (RFC 3463 codes, the MTA's own
@@ -93,6 +93,11 @@ const CASES: Case[] = [
 
   // ZoneMTA: Status 5.0.0, the cause in Diagnostic-Code; X-ZoneMTA-Sender names the sender
   { name: 'zonemta-failed', detector: 'rfc3464', recipients: ['mikeneko@example.org failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 5.2.2 <mikeneko@example.org>: Mailbox full'] },
+
+  // XMail: one queued recipient per notice; "Mail From:" names the sender, the start of the message is pasted
+  { name: 'xmail-user-unknown', detector: 'fallback', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 <kijitora@example.jp>... User unknown'] },
+  // XMail's own reason when the attempts ran out (QueueUtils.cpp)
+  { name: 'xmail-attempts-exhausted', detector: 'fallback', recipients: ['mikeneko@example.jp failed'], verdicts: [['expired', false]], diagnostic: ['The maximum number of delivery attempts has been reached'] },
 ];
 
 describe('open-source MTAs no bounce library models (issue #13)', () => {
