@@ -51,6 +51,8 @@ const CASES: Case[] = [
   // hMailServer's own words for a domain without mail servers (ExternalDelivery.cpp)
   { name: 'hmailserver-no-mx', detector: 'fallback', recipients: ['shironeko@nxdomain.example.com failed'], verdicts: [['hostunknown', true]], diagnostic: ["No mail servers appear to exists for the recipient's address."] },
   { name: 'hmailserver-inbox-full', detector: 'fallback', recipients: ['mikeneko@example.com failed'], verdicts: [['mailboxfull', false]], diagnostic: ['Inbox is full'] },
+  // a translated notice: the program's lines under each address stay English
+  { name: 'hmailserver-localized-template', detector: 'fallback', recipients: ['kijitora@example.jp failed', 'mikeneko@example.org failed'], verdicts: [['userunknown', true], ['mailboxfull', false]] },
   { name: 'hmailserver-original-header', detector: 'fallback', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]] },
 
   // Stalwart: RFC 3464 with "dns;" and "rfc822;" unspaced, the enhanced code only in Status
