@@ -2068,6 +2068,9 @@ export function runClones({ sources, classify, perMessage = 2, seed = 'c1' }) {
     // mail_send_rejection, "Your message to <%t> was automatically rejected") writes one
     // message per rejected recipient; a second recipient in it is no shape either writes
     if (base.some((r) => r.detector === 'mdn-reject')) continue;
+    // Postal's bounce is about one queued message of its message DB, which has one rcpt_to (the
+    // route's address): app/models/bounce_message.rb writes one "Rcpt To:" per report
+    if (base.some((r) => r.detector === 'postal')) continue;
     const failed = base.filter((r) => r.recipient && (r.kind === 'bounce' || r.kind === 'delay') && /^[a-z0-9._%+=-]+@[a-z0-9.-]+\.[a-z]{2,}$/.test(r.recipient));
     for (const rec of failed.slice(0, perMessage)) {
       const res = cloneRecipient({ text: toLf(raw), eol: lineEndOf(raw), seed: `${seed}:${src.name}:${rec.recipient}` }, rec.recipient);

@@ -290,7 +290,10 @@ export function findCommand(text: string | null | undefined): string | null {
   const m =
     /\b(?:after|in reply to(?: the)?|reply to|response to|during|at|most progress was)\s+(?:end of\s+)?(RCPT(?:[ _]TO)?|MAIL(?:[ _]FROM)?|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data|initial connection|greeting)\b/i.exec(text) ??
     /\[(RCPT_TO|MAIL_FROM|DATA)\]/.exec(text) ??
-    /^[ \t]*>>> (RCPT|MAIL|DATA|HELO|EHLO)\b/im.exec(text);
+    /^[ \t]*>>> (RCPT|MAIL|DATA|HELO|EHLO)\b/im.exec(text) ??
+    // hMailServer quotes the last command it sent above the reply (SMTPClientConnection.cpp:
+    // "hMailServer sent: RCPT TO:<a@b>", "Remote server replied: 550 ..."); the command as sent, upper case
+    /\b[Ss]ent: (RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|AUTH)\b/.exec(text);
   // Postfix smtp(8) words a refused greeting "host <h> refused to talk to me: <reply>"
   if (!m && /\brefused to talk to me\b/i.test(text)) return 'CONNECT';
   if (!m) return null;

@@ -55,6 +55,9 @@ export const expired: ReasonTable = {
     // message bounces (docs/Outbound.md) with the reason "Too many failures (<last error>)"
     // (outbound/hmail.js)
     p('too many failures (', 'Haraka, docs/Outbound.md (maxTempFailures: "Maximum temp-fail retries before the message bounces") and outbound/hmail.js ("Too many failures (<last error>)")', 'Too many failures (Tried all MXs)'),
+    // XMail: the reason it gives once the spool file expired (QueueUtils.cpp, QueUtResendMessage on
+    // ERR_SPOOL_FILE_EXPIRED), in "[<00>] XMail bounce: Rcpt=[a];Error=[...]" and "[<02>]"
+    p('the maximum number of delivery attempts has been reached', "XMail source (QueueUtils.cpp, QueUtResendMessage): its reason once the spool file's retries expired", 'The maximum number of delivery attempts has been reached'),
     p('no longer retrying', QUEUE),
     p('delivery attempts will continue to be made', 'RFC 3464 delay notices (Postfix, Sendmail, Exim wording)'),
     p('connection timed out', MICROSOFT + ' (4.4.1 connection timed out)'),

@@ -37,6 +37,9 @@ export const hostunknown: ReasonTable = {
     p('mx records point to non-existent hosts', 'Exim: "all relevant MX records point to non-existent hosts"'),
     // (Exim's smtp transport before 4.9x, when every host of the domain has no address record:
     // no route to the domain, RFC 3463 X.4.4)
+    // hMailServer's own text when the recipient domain has neither an MX nor an address record
+    // (ExternalDelivery.cpp, _HandleNoRecipientServers, spelt as it writes it)
+    p('no mail servers appear to exists', "hMailServer source (ExternalDelivery.cpp): the look-up of the recipient domain's mail servers found none (RFC 3463 X.1.2 / X.4.4)", "Error Description: No mail servers appear to exists for the recipient's address."),
     p('all host address lookups failed permanently', 'Exim 4.x transports/smtp.c, every host\'s address lookup failed permanently (RFC 3463 X.4.4 unable to route)', 'all host address lookups failed permanently'),
     p('no route to domain', NXDOMAIN),
     p('illegal host/domain name found', 'Oracle Communications Messaging Server'),

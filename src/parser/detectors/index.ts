@@ -50,6 +50,7 @@ import { detectMdnReject } from './mdn-reject.js';
 import { detectMessagingServer } from './messagingserver.js';
 import { detectNullmailer } from './nullmailer.js';
 import { detectOpenSmtpd } from './opensmtpd.js';
+import { detectPostal } from './postal.js';
 import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { detectSendmail } from './sendmail.js';
@@ -85,6 +86,7 @@ const FAMILIES: Detector[] = [
   { name: 'messagingserver', detect: detectMessagingServer },
   { name: 'nullmailer', detect: detectNullmailer },
   { name: 'opensmtpd', detect: detectOpenSmtpd },
+  { name: 'postal', detect: detectPostal },
   { name: 'qmail', detect: detectQmail },
   { name: 'sendmail', detect: detectSendmail },
 ];

@@ -228,7 +228,8 @@ export function recipientFromBlock(b: DsnBlock, warnings?: string[]): RecipientR
     diagText = statusValue.trim();
     diagType = null;
   }
-  const status = preferStatus(parseStatus(statusValue), diagText);
+  const field = parseStatus(statusValue);
+  const status = preferStatus(field && digitsOfReply(field, diagText) ? null : field, diagText);
   const r = newRecipient(finalAddr, {
     originalRecipient: origAddr,
     action: parseAction(b.get('action')?.value),
@@ -244,6 +245,22 @@ export function recipientFromBlock(b: DsnBlock, warnings?: string[]): RecipientR
   const category = vendorCategoryOf(b);
   if (category) r.vendorCategory = category;
   return r;
+}
+
+/**
+ * A Status that only spells out the basic reply code's three digits ("552 Mailbox full" with
+ * "Status: 5.5.2") when the reply carries no enhanced code of its own: Stalwart writes that for
+ * such a reply (crates/smtp/src/queue/dsn.rs, write_dsn_status: code/100, code/10%10, code%10).
+ * It is no RFC 3463 status of the remote server's (5.5.2 would be a syntax error, 4.2.1 a disabled
+ * mailbox, 5.5.3 too many recipients), so the reply's own meaning decides. A generator that has
+ * no code writes X.0.0 (Postfix, Sendmail); an enhanced code in the reply is kept as it is.
+ */
+function digitsOfReply(field: string, diagnostic: string | null): boolean {
+  if (!diagnostic || findReplyStatus(diagnostic)) return false;
+  const code = findReplyCode(diagnostic);
+  // (X.Y.0 from an X.Y.0-class reply is kept: Exchange writes "Status: 5.5.0" for a bare "550",
+  // and a subject-only status claims no detail)
+  return code !== null && code % 10 !== 0 && field === String(code).split('').join('.');
 }
 
 /**
