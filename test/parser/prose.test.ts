@@ -59,6 +59,12 @@ describe('labelled blocks of delivered recipients', () => {
   });
 });
 
+describe('X-Failed-Recipients when the text names no address', () => {
+  it('the field names who failed, with the text as the reason; the returned copy names nobody', () => {
+    expect(read('x-failed-recipients.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+  });
+});
+
 describe("Sendmail's entry expanded from an alias", () => {
   it('"<a@x>" / "(expanded from: <team@x>)": a@x failed, the alias did not', () => {
     expect(read('sendmail-expanded-alias.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);

@@ -841,6 +841,15 @@ export function detectFallback(view: MailView): DetectorResult | null {
   const subject = headerValue(view.headers, 'subject') ?? '';
   const delayed = DELAY.test(subject) || DELAY.test(text.slice(0, 4000));
   const cands = [...found.values()];
+  // the report's own X-Failed-Recipients field (Exim's, which Gmail and other generators copy)
+  // states which addresses failed when the text names none of them
+  if (!cands.length) {
+    for (const v of headerValues(view.headers, 'x-failed-recipients')) {
+      for (const a of findAddresses(v.length > 4096 ? v.slice(0, 4096) : v)) {
+        if (!own.has(a) && !SERVICE_LOCAL.test(a) && !cands.some((c) => c.address === a)) cands.push({ address: a, text: '', line: -1, shape: 'list' });
+      }
+    }
+  }
   if (!cands.length) {
     // a failure notice that names no failed address: a bounce, but nobody to record
     const from = headerValue(view.headers, 'from') ?? '';
