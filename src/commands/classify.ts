@@ -66,6 +66,8 @@ export interface ClassifyRecord {
   file: string;
   kind: string;
   recipient: string | null;
+  /** The report's Original-Recipient (the address the sender wrote), when it is not `recipient`. */
+  alias?: string;
   action: string | null;
   status: string | null;
   reason: string | null;
@@ -171,11 +173,13 @@ export function recordsFor(file: string, raw: Buffer, explain: boolean): Classif
     if (explain) rec.explain = { detector: report.detector, rule: null, field: null, text: null };
     return [rec];
   }
-  return verdicts.map((v) => {
+  return verdicts.map((v, i) => {
+    const alias = report.recipients[i]?.originalRecipient;
     const rec: ClassifyRecord = {
       file,
       kind: v.kind,
       recipient: v.recipient,
+      ...(alias && v.recipient && alias.toLowerCase() !== v.recipient.toLowerCase() ? { alias } : {}),
       action: v.action,
       status: v.status,
       reason: v.reason,
