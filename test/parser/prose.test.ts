@@ -65,6 +65,12 @@ describe('X-Failed-Recipients when the text names no address', () => {
   });
 });
 
+describe('a Final-Recipient that is a bare local part', () => {
+  it('completed from the one address with that local part in its own Diagnostic-Code; never guessed', () => {
+    expect(read('local-part-final-recipient.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+  });
+});
+
 describe("Sendmail's entry expanded from an alias", () => {
   it('"<a@x>" / "(expanded from: <team@x>)": a@x failed, the alias did not', () => {
     expect(read('sendmail-expanded-alias.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);

@@ -24,7 +24,7 @@
 // quirks of a standard-looking report), then plain RFC 3464, then challenge/response requests
 // and auto-replies (they must not swallow NDRs, which also carry Auto-Submitted), then the
 // generic text fallback.
-import type { MailView } from '../mime.js';
+import { headerValues, type MailView } from '../mime.js';
 import { detectAmazonSes } from './amazonses.js';
 import { detectApacheJames } from './apachejames.js';
 import { detectArf } from './arf.js';
@@ -55,7 +55,7 @@ import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { detectSendmail } from './sendmail.js';
 import type { RecipientReport } from '../../report.js';
-import { mailboxProblem } from '../smtp-text.js';
+import { findAddresses, mailboxProblem } from '../smtp-text.js';
 import type { Detector, DetectorResult } from './types.js';
 
 export type { Detector, DetectorResult, DetectFn } from './types.js';
@@ -106,14 +106,14 @@ export const DETECTORS: readonly Detector[] = [
  * detector's addresses are checked. A mangled Final-Recipient with a usable Original-Recipient
  * becomes that address; any other mangled address is dropped with a warning, never recorded.
  */
-function mailboxesOnly(rs: RecipientReport[], warnings: string[]): RecipientReport[] {
+function mailboxesOnly(rs: RecipientReport[], warnings: string[], view: MailView): RecipientReport[] {
   let out: RecipientReport[] | null = null;
   for (let i = 0; i < rs.length; i++) {
     const r = rs[i];
     const problem = mailboxProblem(r.finalRecipient);
     let keep: RecipientReport | null = r;
     if (problem) {
-      const orig = r.originalRecipient && !mailboxProblem(r.originalRecipient) ? r.originalRecipient : null;
+      const orig = (r.originalRecipient && !mailboxProblem(r.originalRecipient) ? r.originalRecipient : null) ?? (problem === 'no @' ? completed(r, view) : null);
       keep = orig ? { ...r, finalRecipient: orig } : null;
       if (warnings.length < 20) warnings.push(`recipient "${r.finalRecipient.slice(0, 100)}" ${orig ? `replaced by ${orig}` : 'dropped'}: ${problem}`);
     }
@@ -121,6 +121,25 @@ function mailboxesOnly(rs: RecipientReport[], warnings: string[]): RecipientRepo
     if (out && keep) out.push(keep);
   }
   return out ?? rs;
+}
+
+/**
+ * A Final-Recipient that is a bare local part ("rfc822; jane.doe": GroupWise, some Exchange and
+ * LDAP-routed set-ups) completed from what the same report states about it: the one address
+ * with that local part in the recipient's own Diagnostic-Code ("550 5.1.1 <jane.doe@x>: ...")
+ * or in the report's X-Failed-Recipients. Null unless exactly one such address is named.
+ */
+function completed(r: RecipientReport, view: MailView): string | null {
+  const local = r.finalRecipient.trim().toLowerCase();
+  if (!local || local.length > 64) return null;
+  const named = new Set<string>();
+  const texts = [r.diagnosticCode ?? '', ...headerValues(view.headers, 'x-failed-recipients')];
+  for (const t of texts) {
+    for (const a of findAddresses(t.length > 4096 ? t.slice(0, 4096) : t)) {
+      if (a.slice(0, a.lastIndexOf('@')).toLowerCase() === local && !mailboxProblem(a)) named.add(a.toLowerCase());
+    }
+  }
+  return named.size === 1 ? [...named][0] : null;
 }
 
 export interface DetectionOutcome {
@@ -145,7 +164,7 @@ export function runDetectors(view: MailView, detectors: readonly Detector[] = DE
       continue;
     }
     if (!r) continue;
-    const recipients = mailboxesOnly(r.recipients, warnings);
+    const recipients = mailboxesOnly(r.recipients, warnings, view);
     // Object.assign, not `{ ...r, detector }`: that spread costs V8 (Node 20) about a microsecond
     const named = Object.assign({}, r, { detector: r.detector ?? d.name, recipients });
     // 'unknown': a detector that knows the message as its family's non-bounce (an SES send event)
