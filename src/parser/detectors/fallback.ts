@@ -253,7 +253,8 @@ class Lines {
     const first = spans[0];
     // after the line's first address, its addresses blanked: "(Jane Doe)" leaves the entry
     // bare (an RFC 822 comment naming the person), "(user not found)" states its failure
-    const rest = first ? withoutAddresses(clipLine(line.slice(first.end))) : '';
+    const leads = !!first && first.start < LEAD_CHARS && leadsLine(line.slice(0, first.start), help);
+    const rest = leads ? withoutAddresses(clipLine(line.slice(first.end))) : '';
     f = {
       spans,
       distinct,
@@ -262,7 +263,7 @@ class Lines {
       indented: c === 32 || c === 9,
       deepIndented: /^[ \t]{2,}\S/.test(line.length > 4096 ? line.slice(0, 4096) : line),
       indent: /^[ \t]{0,64}/.exec(line)![0].length,
-      leadsEntry: !!first && first.start < LEAD_CHARS && leadsLine(line.slice(0, first.start), help),
+      leadsEntry: leads,
       reply: /^[45]\d\d /.test(line),
       reason: reason ? reason[1].trim() : null,
       talkingTo: talking ? talking[1].toLowerCase() : null,
@@ -270,7 +271,7 @@ class Lines {
       failure: FAILURE.test(words) || CODE_IN_TEXT.test(words),
       help,
       heading: !help && (HEADING.test(words) || (FAILURE.test(words) && /:\s*$/.test(words))),
-      bareEntry: !!first && first.start < LEAD_CHARS && leadsLine(line.slice(0, first.start), help) && isBareRest(rest) && !(CODE_IN_TEXT.test(rest) || FAILURE.test(rest)),
+      bareEntry: leads && isBareRest(rest) && !(CODE_IN_TEXT.test(rest) || FAILURE.test(rest)),
     };
     this.facts[i] = f;
     return f;
