@@ -16,6 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
+import { parseLogLine, readStatus } from '../../src/logtail/parse.js';
+import { sendmailOwnText } from '../../src/parser/detectors/fallback.js';
 import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
 import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from '../helpers/ndr-builders.js';
 
@@ -916,6 +918,39 @@ describe('regexes fixed after the ReDoS check grow linearly on their path', () =
       parse,
       2_000,
     );
+  });
+});
+
+describe('the PENDING regexes of the ReDoS check grow linearly (helper and path)', () => {
+  // sendmailOwnText is the first step of the fallback's sessionReply. On that path the text is
+  // a candidate's text, made one line by oneLine: no line break reaches it, so the path case
+  // below is linear with the earlier regex too; the helper case is what the earlier regex
+  // (`\s*(.*)$` after the dots) failed: every split of the dots and blanks retried.
+  it('sendmailOwnText: a long run of dots and blanks, then a line break', async () => {
+    await expectLinear((n) => '550 a' + '...'.repeat(n) + ' '.repeat(n) + 'x\u2028', sendmailOwnText, 1_000);
+  });
+  it('fallback: Sendmail V5 lines with long runs of dots and blanks, and a U+2028', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: `554 <kijitora@example.jp${'...'.repeat(n)}>...${' '.repeat(n)}x\u2028y\n554 kijitora@example.jp${'.'.repeat(n)} Remote protocol error\n` }),
+      parse,
+      1_000,
+    );
+  });
+  // bounced tail: each line of the local Postfix's log. A remote server's reply can be in a
+  // line (after status=), and anything that writes to the mail log can write a line.
+  const maillog = (message: string) => `Nov 23 02:44:41 mta postfix/smtp[23810]: ${message}`;
+  const now = new Date(2026, 10, 23, 12, 0, 0).getTime();
+  it('logtail: a line whose message starts with a long run of z (the long queue id form)', async () => {
+    // recheck's attack on QID_RE: every 'z' of the run was tried as the id's separator
+    await expectLinear((n) => maillog('00GGG0GGz0' + 'zz'.repeat(n)), (line: string) => parseLogLine(line, now), 1_000);
+  });
+  it('logtail: a status= line with a long run of blanks before its text', async () => {
+    await expectLinear((n) => maillog(`EED1F2168D3: to=<kijitora@example.jp>, relay=none, dsn=5.1.1, status=bounced${'\t'.repeat(n)}u x`), (line: string) => parseLogLine(line, now), 2_000);
+  });
+  it('readStatus: a long run of blanks, then a line break', async () => {
+    // recheck's attack on the earlier form; parseLogLine never passes a line break (its stamp
+    // pattern takes the message with (.*)$), readStatus keeps the same answer without it
+    await expectLinear((n) => 'status=sent\t' + '\t'.repeat(n) + 'u\n', readStatus, 2_000);
   });
 });
 
