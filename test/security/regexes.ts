@@ -122,6 +122,9 @@ async function parserTables(): Promise<FoundRegex[]> {
     if (!Array.isArray(value) || !value.every((e) => typeof e?.re === 'string')) continue;
     const re = m.compile(value) as RegExp; // every call site uses the default flags ('i')
     out.push(compiled(`parser table ${name}`, re.source, re.flags));
+    // and each entry alone: the table's regex is their top-level alternation, which backtracks
+    // at most as much as its alternatives together (redos.test.ts decides a large table so)
+    value.forEach((e: { re: string }, k: number) => out.push(compiled(`parser table ${name} entry ${k + 1}`, `(?:${e.re})`, re.flags)));
   }
   return out;
 }
