@@ -47,7 +47,20 @@ const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4,
 const SYSLOG_RE = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (\S+) (\S+?)(?:\[\d+\])?: (.*)$/;
 const RFC3339_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (\S+) (\S+?)(?:\[\d+\])?: (.*)$/;
 // Short ids: 6+ upper-case hex. Long ids (enable_long_queue_ids): 10+ chars of [0-9A-Za-z] with a 'z' separator.
-const QID_RE = /^([0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9A-Za-z]+): (.*)$/;
+// The long form is read up to its first 'z' past the tenth character ([...]{10} then the
+// class without 'z'): `{10,}z` gave every 'z' of a run a try as the separator, and each try
+// read the rest of the run again (quadratic in a run of z's). Both accept the same ids.
+export const QID_RE = /^([0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10}[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]*z[0-9A-Za-z]+): (.*)$/;
+// The status and the text after it (white space skipped). The text is read with [^]* and a line
+// break looked for after: `\s*(.*)$` retried every split of a run of blanks before a line
+// break that `.` does not cross (quadratic); both give the same result on every line.
+const STATUS_RE = /^status=(sent|deferred|bounced|expired)\b\s*([^]*)$/;
+
+/** `status=bounced (host ...)` -> the status and the rest of the line; null when not one. */
+export function readStatus(tail: string): { status: DeliveryStatus; rest: string } | null {
+  const st = STATUS_RE.exec(tail);
+  return st && !/[\n\r\u2028\u2029]/.test(st[2]!) ? { status: st[1] as DeliveryStatus, rest: st[2]! } : null;
+}
 
 function syslogTime(mon: string, day: string, h: string, m: string, s: string, now: number): number {
   const month = MONTHS[mon.toLowerCase()];
@@ -112,10 +125,10 @@ export function parseLogLine(line: string, now: number): LogEvent | null {
   if (at >= 0) {
     const head = at === 0 ? '' : body.slice(0, at);
     const tail = body.slice(at === 0 ? 0 : at + 2);
-    const st = /^status=(sent|deferred|bounced|expired)\b\s*(.*)$/.exec(tail);
+    const st = readStatus(tail);
     if (!st) return { type: 'other', time, service };
     const fields = parseFields(head);
-    let text: string | null = st[2]!.replace(/^,\s*/, '').trim() || null;
+    let text: string | null = st.rest.replace(/^,\s*/, '').trim() || null;
     if (text && text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1);
     return {
       type: 'delivery',
@@ -127,7 +140,7 @@ export function parseLogLine(line: string, now: number): LogEvent | null {
       from: fields.from !== undefined ? unbracket(fields.from)!.toLowerCase() : null,
       relay: fields.relay ?? null,
       dsn: fields.dsn ?? null,
-      status: st[1] as DeliveryStatus,
+      status: st.status,
       text,
     };
   }

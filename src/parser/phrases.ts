@@ -30,7 +30,9 @@ export const FAILURE_PREDICATES: readonly Phrase[] = [
   { re: String.raw`\bno such\b`, source: 'qmail "no mailbox here by that name", Exim/Courier "no such user"' },
   { re: String.raw`\bnot (?:found|listed|known|exist|valid|available|allowed|permitted|accepted|delivered|reachable)\b`, source: 'Lotus Notes "not listed", Exchange "not found", many' },
   { re: String.raw`\bnot (?:yet )?been (?:delivered|accepted)\b|\bhas not been delivered\b`, source: 'Exim "has not yet been delivered", delay notices "has not been delivered yet"' },
-  { re: String.raw`\b(?:does ?n[o']t|do ?n[o']t|did ?n[o']t) (?:exist|have (?:an? |any )?(?:[\w.-]+ )?(?:account|mailbox|e-?mail))`, source: 'Yahoo, Gmail "does not exist", X2/Yahoo "This user doesn\'t have a example.co.jp account"' },
+  // (the word before "account" is a provider's or a domain's name: a domain name is at most 255
+  // octets, RFC 1035 §2.3.4; bounded, recheck's automaton checker decides the entry at once)
+  { re: String.raw`\b(?:does ?n[o']t|do ?n[o']t|did ?n[o']t) (?:exist|have (?:an? |any )?(?:[\w.-]{1,255} )?(?:account|mailbox|e-?mail))`, source: 'Yahoo, Gmail "does not exist", X2/Yahoo "This user doesn\'t have a example.co.jp account"' },
   { re: String.raw`\binvalid\b`, source: 'IMail "Invalid final delivery userid", Zoho "Invalid Address"' },
   { re: String.raw`\breject(?:ed|s|ing)?\b|\brefused\b|\bdenied\b|\bblocked\b|\bblacklisted\b`, source: 'RFC 5321 §4.2 reply texts; Postfix "Recipient address rejected"' },
   { re: String.raw`\bfail(?:ed|s|ure)?\b|\berrors?\b`, source: 'Sendmail "fatal errors", Exim "address(es) failed", many' },

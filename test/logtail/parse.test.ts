@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLogLine, type LogEvent } from '../../src/logtail/parse.js';
+import { parseLogLine, QID_RE, readStatus, type LogEvent } from '../../src/logtail/parse.js';
+import { allStrings } from '../helpers/strings.js';
 import { fixturesDir } from '../helpers/env.js';
 
 const now = new Date(2026, 10, 23, 12, 0, 0).getTime(); // local time, like the log
@@ -76,5 +77,43 @@ describe('Postfix log line parser', () => {
     expect(parseLogLine('Nov 23 02:44:41 mta sshd[1]: Accepted publickey for root', now)).toBeNull();
     expect(parseLogLine('', now)).toBeNull();
     expect(parseLogLine('garbage \u0000\u00ff'.repeat(1000), now)).toBeNull();
+  });
+});
+
+describe('the queue id and status patterns read as their earlier (quadratic) forms did', () => {
+  // the forms before the linear rewrite, as references: same matches and same groups on every
+  // short string over the characters that decide them (line breaks included)
+  const OLD_QID = /^([0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9A-Za-z]+): (.*)$/;
+  const OLD_STATUS = /^status=(sent|deferred|bounced|expired)\b\s*(.*)$/;
+
+  it('queue ids: the same id and rest', () => {
+    const wrong: string[] = [];
+    let n = 0;
+    // a 9-character long-id head, then every string of up to 6 over the deciding characters
+    for (const prefix of ['BCDFG0123', 'ABC12', '']) {
+      for (const s of allStrings(['z', 'B', 'a', 'A', ':', ' ', '\r', '\u2028'], prefix ? 6 : 4, prefix)) {
+        const old = OLD_QID.exec(s);
+        const got = QID_RE.exec(s);
+        if (String(old && [...old]) !== String(got && [...got]) || !old !== !got) wrong.push(s);
+        n++;
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(n).toBeGreaterThan(300_000);
+  });
+
+  it('status: the same status and rest, and no match where the rest holds a line break', () => {
+    const wrong: string[] = [];
+    let n = 0;
+    for (const prefix of ['status=sent', 'status=bounced']) {
+      for (const s of allStrings([' ', '\t', 'x', '\n', '\r', '\u2028', '\u2029', ','], 6, prefix)) {
+        const old = OLD_STATUS.exec(s);
+        const got = readStatus(s);
+        if (!old !== !got || (old && got && (old[1] !== got.status || old[2] !== got.rest))) wrong.push(s);
+        n++;
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(n).toBeGreaterThan(500_000);
   });
 });

@@ -3,6 +3,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessage } from '../../src/parser/index.js';
+import { sendmailOwnText } from '../../src/parser/detectors/fallback.js';
+import { allStrings } from '../helpers/strings.js';
 
 const build = (text: string) =>
   new MailComposer({ from: 'postmaster@example.de', to: 'bounce+x@example.net', subject: 'email bounce notification', text, headers: { 'Auto-Submitted': 'auto-replied' } })
@@ -43,5 +45,29 @@ describe('fallback: a ruler ends the address\'s entry', () => {
       await build('Delivery failed.\n\n<kijitora@example.de>: 550 5.1.1 User unknown\n--- End Transcript ---\n'),
     );
     expect(transcript.recipients[0].diagnosticCode).toBe('<kijitora@example.de>: 550 5.1.1 User unknown');
+  });
+});
+
+describe('fallback: the text after a Sendmail entry line', () => {
+  it('reads "554 <a@b>... reason" as before its linear form', () => {
+    expect(sendmailOwnText('554 <kijitora@example.jp>... Remote protocol error')).toBe('Remote protocol error');
+    expect(sendmailOwnText('550 kijitora@example.jp...   User unknown')).toBe('User unknown');
+    // one line only
+    expect(sendmailOwnText('550 <kijitora@example.jp>... User\nunknown')).toBeNull();
+    expect(sendmailOwnText('550 <kijitora@example.jp>...\nUser unknown')).toBe('User unknown');
+  });
+  it('gives what the earlier (quadratic) regex gave on every short text', () => {
+    // the form before the linear rewrite, as the reference: the same rest, or no match, on
+    // every string of up to 7 characters over those that decide it (line breaks included)
+    const OLD = /^[45]\d\d <?[^\s<>]+>?\.\.\.\s*(.*)$/;
+    const wrong: string[] = [];
+    let n = 0;
+    for (const s of allStrings(['<', '>', '.', 'a', ' ', '\n', '\u2028'], 7, '550 ')) {
+      const old = OLD.exec(s);
+      if ((old ? old[1] : null) !== sendmailOwnText(s)) wrong.push(s);
+      n++;
+    }
+    expect(wrong).toEqual([]);
+    expect(n).toBeGreaterThan(900_000);
   });
 });

@@ -16,6 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
+import { parseLogLine, readStatus } from '../../src/logtail/parse.js';
+import { sendmailOwnText } from '../../src/parser/detectors/fallback.js';
 import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
 import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from '../helpers/ndr-builders.js';
 
@@ -916,6 +918,99 @@ describe('regexes fixed after the ReDoS check grow linearly on their path', () =
       parse,
       2_000,
     );
+  });
+});
+
+describe('the PENDING regexes of the ReDoS check grow linearly (helper and path)', () => {
+  // sendmailOwnText is the first step of the fallback's sessionReply. On that path the text is
+  // a candidate's text, made one line by oneLine: no line break reaches it, so the path case
+  // below is linear with the earlier regex too; the helper case is what the earlier regex
+  // (`\s*(.*)$` after the dots) failed: every split of the dots and blanks retried.
+  it('sendmailOwnText: a long run of dots and blanks, then a line break', async () => {
+    await expectLinear((n) => '550 a' + '...'.repeat(n) + ' '.repeat(n) + 'x\u2028', sendmailOwnText, 1_000);
+  });
+  it('fallback: Sendmail V5 lines with long runs of dots and blanks, and a U+2028', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: `554 <kijitora@example.jp${'...'.repeat(n)}>...${' '.repeat(n)}x\u2028y\n554 kijitora@example.jp${'.'.repeat(n)} Remote protocol error\n` }),
+      parse,
+      1_000,
+    );
+  });
+  // bounced tail: each line of the local Postfix's log. A remote server's reply can be in a
+  // line (after status=), and anything that writes to the mail log can write a line.
+  const maillog = (message: string) => `Nov 23 02:44:41 mta postfix/smtp[23810]: ${message}`;
+  const now = new Date(2026, 10, 23, 12, 0, 0).getTime();
+  it('logtail: a line whose message starts with a long run of z (the long queue id form)', async () => {
+    // recheck's attack on QID_RE: every 'z' of the run was tried as the id's separator
+    await expectLinear((n) => maillog('00GGG0GGz0' + 'zz'.repeat(n)), (line: string) => parseLogLine(line, now), 1_000);
+  });
+  it('logtail: a status= line with a long run of blanks before its text', async () => {
+    await expectLinear((n) => maillog(`EED1F2168D3: to=<kijitora@example.jp>, relay=none, dsn=5.1.1, status=bounced${'\t'.repeat(n)}u x`), (line: string) => parseLogLine(line, now), 2_000);
+  });
+  it('readStatus: a long run of blanks, then a line break', async () => {
+    // recheck's attack on the earlier form; parseLogLine never passes a line break (its stamp
+    // pattern takes the message with (.*)$), readStatus keeps the same answer without it
+    await expectLinear((n) => 'status=sent\t' + '\t'.repeat(n) + 'u\n', readStatus, 2_000);
+  });
+});
+
+describe('regexes recheck could not decide grow linearly on their path (adversarial inputs)', () => {
+  // Exim's lead-in (splitLeadIn): an attempt starts only at "SMTP error from remote" / "LMTP
+  // error"; its unbounded parts stop at the next ':' (the parameters after MAIL FROM:<...>, a
+  // command's [A-Z]+ words) or the next '<' / '>' (the address), each retried against the
+  // bounded gap [^:]{0,80} before the ':'
+  const eximNdr = (block: string) =>
+    textNdr({
+      from: 'Mail Delivery System <Mailer-Daemon@mta.test>',
+      subject: 'Mail delivery failed: returning message to sender',
+      text:
+        'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n' +
+        `  kijitora@example.jp\n    host mx.example.com [192.0.2.1]\n    ${block}\n`,
+    });
+  const LEAD = 'SMTP error from remote mail server after';
+  it('exim: a lead-in whose MAIL FROM parameters run on without a colon', async () => {
+    await expectLinear((n) => eximNdr(`${LEAD} MAIL FROM:<a@b.example>${' SIZE=1'.repeat(n)}`), parse, 1_000);
+  });
+  it('exim: a lead-in with a command of a long run of capitals and no colon', async () => {
+    await expectLinear((n) => eximNdr(`${LEAD} XXXX ${'A'.repeat(n)} B`), parse, 4_000);
+  });
+  it('exim: a lead-in whose address has no closing ">"', async () => {
+    await expectLinear((n) => eximNdr(`${LEAD} RCPT TO:<${'a'.repeat(n)} x`), parse, 4_000);
+  });
+  it('exim: many lead-ins on one line, each a near miss of an alternative', async () => {
+    await expectLinear(
+      (n) => eximNdr(`${LEAD} MAIL FROM:<a ${LEAD} RCPT TO:<a> x ${LEAD} DATA x LMTP error after RCPT TO:<a> LMTP error from remote mailer after end of data x `.repeat(n) + 'y'),
+      parse,
+      50,
+    );
+  });
+  // the inline original's copy marker (readMail): an anchored attempt per line; a leading run
+  // of marks, then one of the phrases (literals), then at most 40 characters and a trailing run
+  // of marks to the end of the line
+  const marked = (line: string) => textNdr({ ...POSTMASTER, text: `The following address failed:\n\n  kijitora@example.jp: 550 5.1.1 User unknown\n\n${line}\n` });
+  it('copy marker: "original message" then a long run of marks that does not end the line', async () => {
+    await expectLinear((n) => marked(`original message${'-='.repeat(n)}x`), parse, 2_000);
+  });
+  it('copy marker: a long run of leading marks before no phrase', async () => {
+    await expectLinear((n) => marked(`${'>-'.repeat(n)}original massage`), parse, 2_000);
+  });
+  it('copy marker: many lines, each a near miss of a phrase ("Original Message Details", "returned mail" and a long tail)', async () => {
+    await expectLinear(
+      (n) => marked('----- Original Message Details -----\n>> returned mail: see the transcript below for what happened -x\n== the original message follows? ==\nthis is a copy of the messages\n'.repeat(n)),
+      parse,
+      100,
+    );
+  });
+  // the fallback's phrase tables (a line's failure words and list headings): each entry is
+  // decided linear by recheck on its own; near misses of every entry, on many lines
+  it('fallback: many lines of near misses of the failure predicates and list headings', async () => {
+    const near =
+      'unknowns no suchs not founds not yet been delivere doesn\'t have a example.jp accoun invalids rejecte fail errorsx disable fulls unreachabl could nots undeliverabl loops deferre moved size limi authorize terminate host unknow ' +
+      'followin addresse failed recipient follow could not be delivered to x folgenden empfange nicht zugestell unbekann inconnus no existe sconosciut onbekende';
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: `kijitora@example.jp ${near}\n`.repeat(n) }), parse, 20);
+  });
+  it('fallback: a line of one long word run after "doesn\'t have a"', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: `kijitora@example.jp doesn't have a ${'example.'.repeat(n)}jp\n` }), parse, 500);
   });
 });
 

@@ -22,6 +22,8 @@ export interface FoundRegex {
   where: string;
   source: string;
   flags: string;
+  /** The constant a literal initialises (`const NAME = /.../`), if any. */
+  constant?: string;
 }
 
 export interface DynamicSite {
@@ -54,17 +56,28 @@ function literalText(node: ts.Expression): string | undefined {
 
 /** Regex literals and literal `RegExp(...)` calls in src/, and the non-literal calls. */
 export function sourceRegexes(root = ROOT): { literals: FoundRegex[]; dynamic: DynamicSite[] } {
+  return fileRegexes(tsFiles(join(root, 'src')), root);
+}
+
+/**
+ * The same for the given files (TypeScript, or JavaScript such as an installed package's
+ * sources: test/security/redos-deps.test.ts); `where` is relative to `root`.
+ */
+export function fileRegexes(files: readonly string[], root = ROOT): { literals: FoundRegex[]; dynamic: DynamicSite[] } {
   const literals: FoundRegex[] = [];
   const dynamic: DynamicSite[] = [];
-  for (const file of tsFiles(join(root, 'src'))) {
+  for (const file of files) {
     const rel = relative(root, file);
-    const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const kind = /\.[cm]?js$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+    const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, kind);
     const where = (n: ts.Node) => `${rel}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`;
     const visit = (node: ts.Node): void => {
       if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
         const text = (node as ts.RegularExpressionLiteral).text;
         const end = text.lastIndexOf('/');
-        literals.push({ kind: 'literal', where: where(node), source: text.slice(1, end), flags: text.slice(end + 1) });
+        const decl = node.parent;
+        const constant = ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+        literals.push({ kind: 'literal', where: where(node), source: text.slice(1, end), flags: text.slice(end + 1), ...(constant ? { constant } : {}) });
       } else if ((ts.isNewExpression(node) || ts.isCallExpression(node)) && ts.isIdentifier(node.expression) && node.expression.text === 'RegExp') {
         const args = node.arguments ?? [];
         const src = args[0] && literalText(args[0]);
@@ -122,6 +135,9 @@ async function parserTables(): Promise<FoundRegex[]> {
     if (!Array.isArray(value) || !value.every((e) => typeof e?.re === 'string')) continue;
     const re = m.compile(value) as RegExp; // every call site uses the default flags ('i')
     out.push(compiled(`parser table ${name}`, re.source, re.flags));
+    // and each entry alone: the table's regex is their top-level alternation, which backtracks
+    // at most as much as its alternatives together (redos.test.ts decides a large table so)
+    value.forEach((e: { re: string }, k: number) => out.push(compiled(`parser table ${name} entry ${k + 1}`, `(?:${e.re})`, re.flags)));
   }
   return out;
 }

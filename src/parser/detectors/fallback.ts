@@ -455,6 +455,21 @@ function transcriptFailure(lines: Lines, li: number, address: string): { reply: 
 }
 
 /**
+ * The text after the address of a Sendmail entry line ("554 <a@b>... Remote protocol error" ->
+ * "Remote protocol error"), white space after the dots skipped; null when `text` is not one, or
+ * when that text holds a line break (\n, \r, U+2028, U+2029: it reads one line).
+ *
+ * The rest is taken with [^]* and the line break looked for after: `\s*(.*)$` stopped `.` at a
+ * line break and retried every split of the dots and blanks before it (quadratic; it matched
+ * the same texts with the same rest, since a text that fails with the first split tried fails
+ * with every later one).
+ */
+export function sendmailOwnText(text: string): string | null {
+  const own = /^[45]\d\d <?[^\s<>]+>?\.\.\.\s*([^]*)$/.exec(text);
+  return own && !/[\n\r\u2028\u2029]/.test(own[1]) ? own[1] : null;
+}
+
+/**
  * Old Sendmail (V5) transcripts report a failed session per host, then one line per address:
  *
  *   While talking to mailin1.example.org:
@@ -467,8 +482,8 @@ function transcriptFailure(lines: Lines, li: number, address: string): { reply: 
  * before it (">>> ..."). Returns `text` unchanged when that does not apply.
  */
 function sessionReply(lines: Lines, c: Candidate, text: string): string {
-  const own = /^[45]\d\d <?[^\s<>]+>?\.\.\.\s*(.*)$/.exec(text);
-  if (!own || /^[45]\d\d\b/.test(own[1])) return text;
+  const own = sendmailOwnText(text);
+  if (own === null || /^[45]\d\d\b/.test(own)) return text;
   const address = c.address;
   const domain = address.slice(address.lastIndexOf('@') + 1);
   // the address's own "554 <a@b>..." line
@@ -482,7 +497,7 @@ function sessionReply(lines: Lines, c: Candidate, text: string): string {
     for (let k = i + 1; k < at; k++) {
       const l = lines.of(k).clipped;
       if (l.startsWith('>>>')) command = l;
-      else if (l.startsWith('<<<')) return oneLine(`${command} ${l} ${own[1]}`);
+      else if (l.startsWith('<<<')) return oneLine(`${command} ${l} ${own}`);
     }
     return text;
   }
