@@ -1,0 +1,35 @@
+// Issue #13's worst harm, family by family: a family detector's own layout naming, where that
+// family's reports put free text (an administrator's template, the remote reply and its help
+// text, a signature, the returned message pasted as text), addresses that did not fail: a help
+// desk, the sender, a moved recipient's new address, a list's command address, the alias the
+// sender wrote. Fixtures built by fixtures/make-roles.mjs; each test names the recipients that
+// failed, and only those.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
+import { parseMessageSync } from '../../src/parser/index.js';
+import { fixturesDir } from '../helpers/env.js';
+
+/** The detector, and `address status reason` per recipient. */
+function read(file: string) {
+  const report = parseMessageSync(readFileSync(join(fixturesDir, 'roles', file)));
+  return { detector: report.detector, lines: classify(report).map((v) => `${v.recipient} ${v.status} ${v.reason}`), verdicts: classify(report), recipients: report.recipients };
+}
+
+describe('families whose layout already keeps the other roles out', () => {
+  const cases: [string, string, string[]][] = [
+    ['qmail-help-in-reply.eml', 'qmail', ['jane.doe@example.com 5.1.1 userunknown']],
+    ['domino-help-because.eml', 'domino', ['jane.doe@example.com 5.1.1 userunknown']],
+    ['opensmtpd-moved.eml', 'opensmtpd', ['jane.doe@example.com 5.1.6 hasmoved']],
+    ['mailmarshal-help-reason.eml', 'mailmarshal', ['jane.doe@example.com 5.1.1 userunknown']],
+    ['gmail-classic-help-in-reply.eml', 'gmail', ['jane.doe@example.com 5.1.6 hasmoved']],
+  ];
+  for (const [file, detector, lines] of cases) {
+    it(`${detector}: ${file}`, () => {
+      const got = read(file);
+      expect(got.detector).toBe(detector);
+      expect(got.lines).toEqual(lines);
+    });
+  }
+});
