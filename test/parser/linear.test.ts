@@ -669,6 +669,23 @@ describe('each detector grows linearly', () => {
       100,
     );
   });
+  it('exim: many prose lines after the list, each pointing to help or the sender above an indented address', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery System <Mailer-Daemon@mta.test>',
+          subject: 'Mail delivery failed: returning message to sender',
+          text:
+            'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  kijitora@example.jp\n    550 5.1.1 User unknown\n\n' +
+            addrs(n)
+              .map((a, i) => (i % 2 ? `If you need help, contact the administrators at\n  ${a}\n` : `The message was sent from\n\n  ${a}\n`))
+              .join('\n') +
+            `${'contact from '.repeat(n * 3)}${' '.repeat(n * 10)}x\n  last@example.jp\n`,
+        }),
+      parse,
+      70,
+    );
+  });
   it('gmail (with a DSN): many bare reply codes, the text without a matching reply line', async () => {
     await expectLinear(
       (n) =>

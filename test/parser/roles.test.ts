@@ -17,6 +17,27 @@ function read(file: string) {
   return { detector: report.detector, lines: classify(report).map((v) => `${v.recipient} ${v.status} ${v.reason}`), verdicts: classify(report), recipients: report.recipients };
 }
 
+describe('Exim: the administrator\'s text after the list (bounce_message_file)', () => {
+  it('an indented address under "contact the mail administrators at" is help, not an entry', () => {
+    const got = read('exim-help-after-list.eml');
+    expect(got.detector).toBe('exim');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
+  });
+
+  it('an indented address under "The message was sent from" is the sender', () => {
+    const got = read('exim-sender-after-list.eml');
+    expect(got.detector).toBe('exim');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
+  });
+
+  it('the new address and the sender in a remote reply, the alias in "(generated from ...)": only the entries', () => {
+    const got = read('exim-moved-in-reply.eml');
+    expect(got.detector).toBe('exim');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.6 hasmoved', 'omar.haddad@example.net 5.7.1 rejected']);
+    expect(got.recipients[1].originalRecipient).toBe('team@example.net');
+  });
+});
+
 describe('families whose layout already keeps the other roles out', () => {
   const cases: [string, string, string[]][] = [
     ['qmail-help-in-reply.eml', 'qmail', ['jane.doe@example.com 5.1.1 userunknown']],
