@@ -38,6 +38,20 @@ describe('Exim: the administrator\'s text after the list (bounce_message_file)',
   });
 });
 
+describe('Exchange 2007+: the administrator\'s text around the recipient list (New-SystemMessage)', () => {
+  it('a help desk linked as "Name<mailto:a@b>" with its hours below is not a recipient', () => {
+    const got = read('exchange2007-custom-help.eml');
+    expect(got.detector).toBe('exchange2007');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
+  });
+
+  it('a new address and the sender linked the same way are not recipients', () => {
+    const got = read('exchange2007-sender-and-new.eml');
+    expect(got.detector).toBe('exchange2007');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
+  });
+});
+
 describe('families whose layout already keeps the other roles out', () => {
   const cases: [string, string, string[]][] = [
     ['qmail-help-in-reply.eml', 'qmail', ['jane.doe@example.com 5.1.1 userunknown']],
