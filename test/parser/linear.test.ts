@@ -669,6 +669,18 @@ describe('each detector grows linearly', () => {
       100,
     );
   });
+  it('imailserver: many help and sender lines ("<words>: a@b"), a long run of words before a colon', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Undeliverable Mail',
+          headers: { 'X-Mailer': '<SMTP32 v8.22>' },
+          text: 'Unknown user: kijitora@example.com\n' + addrs(n).map((a, i) => (i % 2 ? `For assistance please contact: ${a}` : `The mail was sent by: ${a}`)).join('\n') + `\n${'please try from '.repeat(n * 3)}x: a@b.example\n`,
+        }),
+      parse,
+      100,
+    );
+  });
   it('exim: many prose lines after the list, each pointing to help or the sender above an indented address', async () => {
     await expectLinear(
       (n) =>

@@ -52,6 +52,20 @@ describe('Exchange 2007+: the administrator\'s text around the recipient list (N
   });
 });
 
+describe('IMail: "<words>: address" lines that are no cause', () => {
+  it('"For assistance please contact: a@b" and "The mail was sent by: a@b" are help and the sender', () => {
+    const got = read('imail-help-line.eml');
+    expect(got.detector).toBe('imailserver');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
+  });
+
+  it('the returned message pasted after "Original message follows." is not read', () => {
+    const got = read('imail-original-body.eml');
+    expect(got.detector).toBe('imailserver');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
+  });
+});
+
 describe('families whose layout already keeps the other roles out', () => {
   const cases: [string, string, string[]][] = [
     ['qmail-help-in-reply.eml', 'qmail', ['jane.doe@example.com 5.1.1 userunknown']],
