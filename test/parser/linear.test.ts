@@ -698,6 +698,21 @@ describe('each detector grows linearly', () => {
       70,
     );
   });
+  it('fml: many paragraphs, each pointing to a command address, and the notice signed by its sender', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'list-admin@example.org',
+          subject: 'Rejected post',
+          headers: { 'X-MLServer': 'fml [fml 8.0]' },
+          text:
+            'You are not a member of this mailing list <list@example.org>.\n\n' +
+            addrs(n).map((a) => `please send mail with the mail body\n   guide\nto the address\n   <${a}>\n\nThe list administrator <list-admin@example.org>.\n`).join('\n'),
+        }),
+      parse,
+      100,
+    );
+  });
   it('gmail (with a DSN): many bare reply codes, the text without a matching reply line', async () => {
     await expectLinear(
       (n) =>

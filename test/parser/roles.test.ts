@@ -66,6 +66,14 @@ describe('IMail: "<words>: address" lines that are no cause', () => {
   });
 });
 
+describe('fml: the list that refused the post, not its command or administrator address', () => {
+  it('"to the address <list-ctl@>" in the guide paragraph and the notice\'s own <list-admin@> signature are not recorded', () => {
+    const got = read('fml-guide-bracketed.eml');
+    expect(got.detector).toBe('fml');
+    expect(got.verdicts.map((v) => v.recipient)).toEqual(['neko-nyaan@lists.example.org']);
+  });
+});
+
 describe('families whose layout already keeps the other roles out', () => {
   const cases: [string, string, string[]][] = [
     ['qmail-help-in-reply.eml', 'qmail', ['jane.doe@example.com 5.1.1 userunknown']],
