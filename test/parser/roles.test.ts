@@ -81,6 +81,12 @@ describe('families whose layout already keeps the other roles out', () => {
     ['opensmtpd-moved.eml', 'opensmtpd', ['jane.doe@example.com 5.1.6 hasmoved']],
     ['mailmarshal-help-reason.eml', 'mailmarshal', ['jane.doe@example.com 5.1.1 userunknown']],
     ['gmail-classic-help-in-reply.eml', 'gmail', ['jane.doe@example.com 5.1.6 hasmoved']],
+    ['messagingserver-alias-and-sender.eml', 'messagingserver', ['jane.doe@example.com 5.1.1 userunknown']],
+    ['apachejames-sender-details.eml', 'apachejames', ['jane.doe@example.org 5.0.0 onhold']],
+    ['exchange2003-alias-and-help.eml', 'exchange2003', ['jane.doe@example.net 5.1.1 userunknown']],
+    ['biglobe-help-info.eml', 'biglobe', ['jane.doe@mxr.example.ne.jp 5.2.0 filtered']],
+    ['einsundeins-moved-in-reply.eml', 'einsundeins', ['jane.doe@example.fr 5.1.6 hasmoved']],
+    ['dragonfly-moved-in-reply.eml', 'dragonfly', ['jane.doe@example.com 5.1.6 hasmoved']],
   ];
   for (const [file, detector, lines] of cases) {
     it(`${detector}: ${file}`, () => {
