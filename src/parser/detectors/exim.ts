@@ -104,7 +104,8 @@ function readBlocks(text: string): Block[] {
     const special = /^ {2}(?:an undisclosed address|(?:pipe|save) to \S.*)$/.exec(l);
     const m = special ? null : ADDRESS_LINE.exec(l);
     if (special || (m && (m[1].includes('@') || /^[\w.+=-]+$/.test(m[1])))) {
-      if (prose !== null && isRoleProse(prose)) {
+      // (after the list only: prose above the first entry is the heading that announces it)
+      if (blocks.length && prose !== null && isRoleProse(prose)) {
         cur = null;
         continue;
       }
