@@ -671,6 +671,50 @@ describe('each detector grows linearly', () => {
       100,
     );
   });
+  it('imailserver: many help and sender lines ("<words>: a@b"), a long run of words before a colon', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Undeliverable Mail',
+          headers: { 'X-Mailer': '<SMTP32 v8.22>' },
+          text: 'Unknown user: kijitora@example.com\n' + addrs(n).map((a, i) => (i % 2 ? `For assistance please contact: ${a}` : `The mail was sent by: ${a}`)).join('\n') + `\n${'please try from '.repeat(n * 3)}x: a@b.example\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('exim: many prose lines after the list, each pointing to help or the sender above an indented address', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'Mail Delivery System <Mailer-Daemon@mta.test>',
+          subject: 'Mail delivery failed: returning message to sender',
+          text:
+            'This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  kijitora@example.jp\n    550 5.1.1 User unknown\n\n' +
+            addrs(n)
+              .map((a, i) => (i % 2 ? `If you need help, contact the administrators at\n  ${a}\n` : `The message was sent from\n\n  ${a}\n`))
+              .join('\n') +
+            `${'contact from '.repeat(n * 3)}${' '.repeat(n * 10)}x\n  last@example.jp\n`,
+        }),
+      parse,
+      70,
+    );
+  });
+  it('fml: many paragraphs, each pointing to a command address, and the notice signed by its sender', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: 'list-admin@example.org',
+          subject: 'Rejected post',
+          headers: { 'X-MLServer': 'fml [fml 8.0]' },
+          text:
+            'You are not a member of this mailing list <list@example.org>.\n\n' +
+            addrs(n).map((a) => `please send mail with the mail body\n   guide\nto the address\n   <${a}>\n\nThe list administrator <list-admin@example.org>.\n`).join('\n'),
+        }),
+      parse,
+      100,
+    );
+  });
   it('gmail (with a DSN): many bare reply codes, the text without a matching reply line', async () => {
     await expectLinear(
       (n) =>

@@ -194,7 +194,12 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   // `<mailto:>` lines alone also appear in signatures (auto-replies): without a reply from the
   // administrators' section, the message itself must say it is a non-delivery report
   if (!replies.size && !looksLikeNdr(view)) return null;
-  const addresses = [...new Set([...explained.keys(), ...replies.keys()])];
+  // the administrators' section (or Office 365's "Recipient Address:" list) names every failed
+  // recipient with the server's reply: when it names any, a `<mailto:>` line it does not name
+  // is the text around the list, which the administrator writes (New-SystemMessage: a help
+  // desk, a new address, the sender), not a failed recipient
+  const linked = replies.size ? [...explained.keys()].filter((a) => replies.has(a) || isListed.has(a)) : [...explained.keys()];
+  const addresses = [...new Set([...linked, ...replies.keys()])];
   if (!addresses.length) return null;
   const delayed = DELAY.test(headerValue(view.headers, 'subject') ?? '') || DELAY.test(oneLine(text.slice(0, 4000)));
   const recipients: RecipientReport[] = [];

@@ -27,6 +27,7 @@
 // then dropped.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
+import { compile, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { findAddresses, findCommand, findReplyCode, normalizeAddress, oneLine } from '../smtp-text.js';
 import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -40,6 +41,15 @@ const EXIM_ID = /^<?[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}@/;
 const LIST_START =
   /address(?:\(es\)|es)? (?:failed|has failed|have failed)|(?:address|addresses) to which the message has not yet been delivered|(?:has|have) not yet been delivered|yet to be delivered|incorrectly constructed|encountered the following error|following address(?:\(es\)|es)?:?\s*$/im;
 const DELAYED = /has not yet been delivered|Delay reason:|No action is required on your part|Warning: message \S+ delayed/i;
+/**
+ * Prose that points to help, names the sender or a new address ("contact the mail
+ * administrators at", "The message was sent from", "please try"): an indented address below it
+ * is that role's, not an entry of the list.
+ */
+const HELP = compile(HELP_CONTEXT);
+const SENDER = compile(SENDER_CONTEXT);
+const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
+const isRoleProse = (l: string) => HELP.test(l) || SENDER.test(l.trimEnd()) || NEW_ADDRESS.test(l.trimEnd());
 
 function looksLikeExim(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
@@ -81,6 +91,10 @@ function readBlocks(text: string): Block[] {
   }
   const blocks: Block[] = [];
   let cur: Block | null = null;
+  // the last unindented prose line since the last entry: the text after the list is the
+  // administrator's (bounce_message_file, "Customizing bounce and warning messages" in the Exim
+  // specification), and its help paragraph may set a contact address apart as the list does
+  let prose: string | null = null;
   for (; i < lines.length; i++) {
     const l = lines[i];
     if (!l.trim()) continue;
@@ -90,14 +104,24 @@ function readBlocks(text: string): Block[] {
     const special = /^ {2}(?:an undisclosed address|(?:pipe|save) to \S.*)$/.exec(l);
     const m = special ? null : ADDRESS_LINE.exec(l);
     if (special || (m && (m[1].includes('@') || /^[\w.+=-]+$/.test(m[1])))) {
+      // (after the list only: prose above the first entry is the heading that announces it)
+      if (blocks.length && prose !== null && isRoleProse(prose)) {
+        cur = null;
+        continue;
+      }
+      prose = null;
       cur = { address: m ? (m[2] && m[2].includes('@') ? m[2] : m[1]) : '', parent: null, lines: [] };
       if (m?.[3]) cur.lines.push(m[3]);
       else if (special && /^ {2}(?:pipe|save) to/.test(l)) cur.lines.push(l.trim());
       blocks.push(cur);
       continue;
     }
-    if (!cur) continue;
-    if (/^[ \t]{3,}\S/.test(l) || /^\t/.test(l)) {
+    const continuation = /^[ \t]{3,}\S/.test(l) || /^\t/.test(l);
+    if (!cur) {
+      if (!continuation) prose = l;
+      continue;
+    }
+    if (continuation) {
       // (the token, then a check for '@': /([^\s()]+@[^\s()]+)\)?\s*$/ backtracks over every '@')
       const g = /^\s*\(?(?:ultimately )?generated (?:from|by) ([^\s()]+)\)?\s*$/i.exec(l);
       if (g && /^[^@]+@./.test(g[1])) {
@@ -110,6 +134,7 @@ function readBlocks(text: string): Block[] {
     // unindented prose after the list ("This address has been ignored...", "The message
     // identifier is: ...") ends the current block
     cur = null;
+    prose = l;
   }
   return blocks;
 }

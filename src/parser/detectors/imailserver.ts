@@ -20,6 +20,7 @@
 // belongs to the address line after it, and a single reply to every address that has none.
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
+import { compile, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { clipLine, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -40,6 +41,15 @@ const HEADINGS: ReadonlyArray<[RegExp, string | null]> = [
  */
 const CAUSE_LINE = /^([A-Za-z][A-Za-z0-9,.'/-]*[ \t][A-Za-z0-9 ,.'/-]{1,78}):[ \t]*<?([^\s<>@]+@[^\s<>@]+?)>?$/;
 const NOT_A_CAUSE = /\b(?:sender|from|reply[ -]to|return[ -]path|mail from|cc|bcc)$/i;
+/**
+ * Words before the colon that point to help, name the sender or a new address ("For assistance
+ * please contact: a@b", "The mail was sent by: a@b", "New address: a@b"): the line of a help
+ * text or a signature, or of the returned message pasted below, not an IMail cause.
+ */
+const HELP = compile(HELP_CONTEXT);
+const SENDER = compile(SENDER_CONTEXT);
+const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
+const isRole = (words: string) => NOT_A_CAUSE.test(words) || HELP.test(words) || SENDER.test(words) || NEW_ADDRESS.test(words);
 const UNDELIVERABLE = /^undeliverable to[ \t]+(\S+)$/i;
 
 /** A reply is read up to this length (it is copied to each address it belongs to). */
@@ -76,7 +86,7 @@ export function detectImailServer(view: MailView): DetectorResult | null {
       continue;
     }
     let cause = UNDELIVERABLE.exec(line) ? null : CAUSE_LINE.exec(line);
-    if (cause && NOT_A_CAUSE.test(cause[1].trim())) cause = null;
+    if (cause && isRole(cause[1].trim())) cause = null;
     const address = normalizeAddress(cause ? cause[2] : UNDELIVERABLE.exec(line)?.[1]);
     if (address && address.includes('@')) {
       reading = null;
