@@ -340,6 +340,9 @@ describe('each detector grows linearly', () => {
   it('fallback: many addresses on one line', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery to these recipients failed: ${addrs(n).join(', ')}: 550 5.1.1 User unknown\n` }), parse, 400);
   });
+  it('fallback: many addresses on one line, each with its own reason in brackets', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery failed for ${addrs(n).map((a) => `${a} (550 5.1.1 unknown user (x))`).join('; ')}.\n` }), parse, 300);
+  });
   it('fallback: many address lines, each with its failure', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: addrs(n).map((a) => `${a}: 550 5.1.1 User unknown\n`).join('') }), parse, 250);
   });

@@ -77,6 +77,20 @@ describe("Sendmail's entry expanded from an alias", () => {
   });
 });
 
+describe('several failed addresses on one line', () => {
+  it('"a (550 ...), b (552 ...) and c (554 ...)": each its own reason; "(Lee Chan)" only names the person', () => {
+    const got = read('one-line-own-reasons.eml');
+    expect(got.map((g) => g.line)).toEqual([
+      'jane.doe@example.com failed 5.1.1 userunknown',
+      'sam.lee@example.com failed 5.2.2 mailboxfull',
+      'kim.park@example.org failed 5.7.1 norelaying',
+      'lee.chan@example.com failed 5.1.1 userunknown',
+      'omar.haddad@example.net failed 5.1.1 userunknown',
+    ]);
+    expect(got[0].diagnostic).not.toContain('sam.lee');
+  });
+});
+
 describe('the message replied to, quoted below a reply attribution', () => {
   it('"On <date>, <name> wrote:" then quoted lines: no address of the quote is recorded', () => {
     expect(read('quoted-original.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);

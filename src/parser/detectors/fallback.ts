@@ -154,6 +154,27 @@ const MESSAGE_TO_LEAD =
 /** Shape 5: a recipient label. */
 const LABEL_LEAD =
   /(?:^|[^\w-])(?:(?:failed|final|original|target|intended|invalid|unknown|bad|the)[ \t]+)?(?:recipient(?:'s|s)?|rcpt|e-?mail|mail|destination|address(?:ee)?|empf\u00e4nger|destinataire|destinatario|destinat\u00e1rio)(?:[ \t]+(?:address(?:es)?|addr|name|e-?mail))?[ \t]*:[\s<"']*$/i;
+/**
+ * The first span after `span` on its line naming another address (spans are in line order):
+ * found by bisection, since a line may hold thousands of entries.
+ */
+function spanAfter(spans: readonly AddressSpan[], span: AddressSpan): AddressSpan | undefined {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (spans[mid]!.start <= span.start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < spans.length && k < lo + 8; k++) if (spans[k]!.address !== span.address) return spans[k];
+  return undefined;
+}
+
+/**
+ * Between two entries of one list on a line, the first with its reason in brackets: "(unknown
+ * user); " (a remote reply in the brackets may hold brackets of its own, one level deep).
+ */
+const OWN_REASON_GAP = /^[ \t>]*\(((?:[^()\n]|\([^()\n]{0,200}\)){1,800})\)[ \t]*(?:[,;][ \t]*(?:(?:and|or|&)[ \t]+)?|(?:and|or|&)[ \t]+)[<"']*$/i;
 /** Between two addresses of one list on a line ("a@b, c@d and e@f"). */
 const LIST_GAP = /^[\s,;<>"'/]*(?:(?:and|or|&)[\s<>"']*)?$/i;
 
@@ -735,7 +756,21 @@ function statementOf(
     return failed ? { shape: 'transcript', text: failed.reply, command: failed.command } : null;
   }
   // 3. the next address of a list on one line ("a@b, c@d: 550 ...")
-  if (previous && LIST_GAP.test(line.slice(previous.span.end, span.start))) return { shape: previous.c.shape, text: previous.c.text, command: previous.c.command };
+  if (previous) {
+    const gap = line.slice(previous.span.end, span.start);
+    if (LIST_GAP.test(gap)) return { shape: previous.c.shape, text: previous.c.text, command: previous.c.command };
+    // each with its own reason in brackets ("a@b (unknown user); c@d (mailbox full)"): the
+    // previous entry's text is its own part of the line, and this one's is the rest up to the
+    // next address; a bracket that names no failure ("a@b (Alice), c@d: 550 ...") is a name
+    const own = gap.length <= 1000 ? OWN_REASON_GAP.exec(gap) : null;
+    if (own) {
+      if (!statesFailure(own[1])) return { shape: previous.c.shape, text: previous.c.text, command: previous.c.command };
+      if (previous.c.line === li) previous.c.text = oneLine(line.slice(previous.span.start, previous.span.end + gap.lastIndexOf(')') + 1));
+      const next = spanAfter(f.spans, span);
+      const text = oneLine(line.slice(span.start, next ? next.start : Math.min(line.length, span.end + 1000)).replace(/[\s,;]*(?:and\s*)?$/i, ''));
+      return { shape: previous.c.shape, text: statesFailure(text) ? text : previous.c.text, command: previous.c.command };
+    }
+  }
   // 3. Sendmail's "(expanded from: <a>)" under a list entry that is a program or a file ("|/usr/
   //    bin/deliver", "/var/mail/a"): a was the address expanded to it, the recipient that failed
   if (EXPANDED_LEAD.test(lead)) return expandedEntry(lines, li);
