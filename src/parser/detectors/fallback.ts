@@ -673,10 +673,10 @@ const SENTENCE_END = /[.!?](?:\s|$)/;
  * at" / "helpdesk@x or call ..."), or the sender ("... because the sender" / "news@x is not
  * allowed to ..."). Such an address is never a failed recipient. A help clause counts only as
  * the last clause of the line above (after its last , ; . ! ?), and only when the address's
- * own line states no failure; the sender, whatever its line says.
+ * own line states no failure; the sender or a new address ("... please try" / "<b@y>"), whatever
+ * its line says.
  */
-function carriedRole(lines: Lines, li: number): 'help' | 'sender' | null {
-  // ('sender' stands for the new address too: "... please try" / "<b@y>")
+function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address' | null {
   if (li === 0) return null;
   const above = lines.of(li - 1);
   // (a list entry above is another entry, not a sentence leading into this line)
@@ -684,7 +684,8 @@ function carriedRole(lines: Lines, li: number): 'help' | 'sender' | null {
   const text = above.clipped;
   if (/[.!?]$/.test(text)) return null;
   let tail = withoutAddresses(text.slice(Math.max(0, text.length - LEAD_CHARS)));
-  if (SENDER.test(tail) || NEW_ADDRESS.test(tail)) return 'sender';
+  if (SENDER.test(tail)) return 'sender';
+  if (NEW_ADDRESS.test(tail)) return 'new address';
   // (help wording inside a remote server's quoted reply is the server's, as on the line itself)
   const reply = REPLY_IN_LEAD.exec(tail);
   if (reply) tail = tail.slice(0, reply.index);
@@ -895,9 +896,12 @@ export function detectFallback(view: MailView): DetectorResult | null {
   // the report's own X-Failed-Recipients field (Exim's, which Gmail and other generators copy)
   // states which addresses failed when the text names none of them
   if (!cands.length) {
+    const named = new Set<string>();
     for (const v of headerValues(view.headers, 'x-failed-recipients')) {
       for (const a of findAddresses(v.length > 4096 ? v.slice(0, 4096) : v)) {
-        if (!own.has(a) && !SERVICE_LOCAL.test(a) && !cands.some((c) => c.address === a)) cands.push({ address: a, text: '', line: -1, shape: 'list' });
+        if (own.has(a) || SERVICE_LOCAL.test(a) || named.has(a)) continue;
+        named.add(a);
+        cands.push({ address: a, text: '', line: -1, shape: 'list' });
       }
     }
   }
