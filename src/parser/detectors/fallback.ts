@@ -155,6 +155,21 @@ const MESSAGE_TO_LEAD =
 const LABEL_LEAD =
   /(?:^|[^\w-])(?:(?:failed|final|original|target|intended|invalid|unknown|bad|the)[ \t]+)?(?:recipient(?:'s|s)?|rcpt|e-?mail|mail|destination|address(?:ee)?|empf\u00e4nger|destinataire|destinatario|destinat\u00e1rio)(?:[ \t]+(?:address(?:es)?|addr|name|e-?mail))?[ \t]*:[\s<"']*$/i;
 /**
+ * `text` without the separator that leads to the next entry (", ", "; ", " and "): an index
+ * scan from the end (a regex ending in `[\s,;]*$` retries every start in a run of blanks).
+ */
+function withoutListTail(text: string): string {
+  const isSep = (c: number) => c === 32 || c === 9 || c === 44 || c === 59;
+  let end = text.length;
+  while (end > 0 && isSep(text.charCodeAt(end - 1))) end--;
+  if (end >= 4 && /^\sand$/i.test(text.slice(end - 4, end))) {
+    end -= 4;
+    while (end > 0 && isSep(text.charCodeAt(end - 1))) end--;
+  }
+  return text.slice(0, end);
+}
+
+/**
  * The first span after `span` on its line naming another address (spans are in line order):
  * found by bisection, since a line may hold thousands of entries.
  */
@@ -768,7 +783,7 @@ function statementOf(
       if (!statesFailure(own[1])) return { shape: previous.c.shape, text: previous.c.text, command: previous.c.command };
       if (previous.c.line === li) previous.c.text = oneLine(line.slice(previous.span.start, previous.span.end + gap.lastIndexOf(')') + 1));
       const next = spanAfter(f.spans, span);
-      const text = oneLine(line.slice(span.start, next ? next.start : Math.min(line.length, span.end + 1000)).replace(/[\s,;]*(?:and\s*)?$/i, ''));
+      const text = oneLine(withoutListTail(line.slice(span.start, next ? next.start : Math.min(line.length, span.end + 1000))));
       return { shape: previous.c.shape, text: statesFailure(text) ? text : previous.c.text, command: previous.c.command };
     }
   }
