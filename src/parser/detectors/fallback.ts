@@ -140,12 +140,17 @@ const NAME_LEAD = /^[\s>*+#|\u2022\u00b7-]*(?:"[^"\n]{1,80}"|[^\s<>@"():;,]{1,40
 const REPLY_LEAD = /^\s*(?:<<<\s*)?[45]\d\d[ -](?:#?[245]\.\d{1,3}\.\d{1,3}[ \t]+)?<?$/;
 /** Shape 6: a transcript's RCPT TO command (Sendmail ">>> RCPT To:<", Postfix "In:  RCPT TO:<"). */
 const RCPT_LEAD = /(?:>>>|\bIn:)\s*RCPT TO:\s*<?$/i;
-/** Shape 4: a failure sentence ending in the word that takes the address as its object. */
-const OBJECT_LEAD = /(?:\bto|:|\brecipients?|\brcpt|\buser(?:id| ?name)?|\baddress(?:ee)?|\bfor|\bmailbox|\baccount|\bdestination)[\s<("'[]*$/i;
+/**
+ * Shape 4: a failure sentence ending in the word that takes the address as its object, in
+ * English or, as "delivered to" / "sent to", in the languages of the failure predicates
+ * (`zugestellt an`, `remis à`, `entregado a`, `recapitato a`, `entregue para`, `bezorgd aan`).
+ */
+const OBJECT_LEAD =
+  /(?:\bto|:|\brecipients?|\brcpt|\buser(?:id| ?name)?|\baddress(?:ee)?|\bfor|\bmailbox|\baccount|\bdestination|\b(?:zugestellt|gesendet|gesandt|geschickt|nicht|werden) an|\b(?:remis|distribu\u00e9|envoy\u00e9|d\u00e9livr\u00e9)e?s? \u00e0|\b(?:entregad|enviad|recapitat|consegnat|inviat|entregue)[oaie]?s? (?:a|al|alla|para|per)|\b(?:bezorgd|afgeleverd|verzonden|verstuurd) aan)[\s<("'[]*$/i;
 /** Shape 2: an SMTP reply code (RFC 5321 §4.2) earlier on the line: the address is inside a reply. */
 const REPLY_IN_LEAD = /(?:^|[\s:;>([])[45]\d\d(?:[ -](?=[<A-Za-z#"'([])|[ -][245]\.\d{1,3}\.\d)/;
 /** Shape 4: "the mailbox <address> is full": a recipient noun, the failure after the address. */
-const NOUN_LEAD = /\b(?:user|recipient|mailbox|address|addressee|account|e-?mail(?: address)?|destination|rcpt)[\s<("'[:]*$/i;
+const NOUN_LEAD = /\b(?:user|recipient|mailbox|address|addressee|account|e-?mail(?: address)?|destination|rcpt|empf\u00e4nger|destinataire|destinatario|destinat\u00e1rio|ontvanger)[\s<("'[:]*$/i;
 /** Shape 4: "User unknown (<address>)": the failure, then the address in brackets. */
 const BRACKETED_LEAD = /[([<"']\s*$/;
 /** Shape 4: "your message to <address> could not be delivered": the failure follows the address. */
