@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, SISIMAI } from '../sources.js';
+import { APPLE, RFC3463, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const MOVED = 'seen: Sendmail (551 "User not local; please try"), Microsoft Exchange, iCloud';
@@ -22,5 +22,17 @@ export const hasmoved: ReasonTable = {
     p('no longer with this domain', MOVED),
     p('user has moved', MOVED),
     p('recipient no longer on server', APPLE),
+    // RFC 3463 X.1.6: "the mailbox address provided was at one time valid, but mail is no
+    // longer being accepted for that address": the words of a server whose user left
+    p('has left the company', RFC3463, '550 Jane Doe has left the company'),
+    p('has left the organization', RFC3463),
+    p('has left the organisation', RFC3463),
+    p('no longer with the company', RFC3463, '550 This employee is no longer with the company'),
+    p('no longer with the organization', RFC3463),
+    p('no longer with the organisation', RFC3463),
+    p('no longer employed', RFC3463, '550 The recipient is no longer employed here'),
+    p('address is no longer in use', RFC3463, '550 This address is no longer in use'),
+    p('mailbox is no longer in use', RFC3463),
+    p('account is no longer in use', RFC3463),
   ],
 };
