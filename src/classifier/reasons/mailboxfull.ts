@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GODADDY, GOOGLE, MICROSOFT, RFC5321, SISIMAI } from '../sources.js';
+import { APPLE, GODADDY, GOOGLE, MICROSOFT, RFC3463, RFC5321, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const FULL = 'seen: Sendmail, Postfix local/virtual, Dovecot LDA/LMTP, Exim appendfile, qmail, Courier';
@@ -37,6 +37,15 @@ export const mailboxfull: ReasonTable = {
     p('overquota', QUOTA),
     p('over the allowed quota', QUOTA),
     p('exceeded storage allocation', RFC5321 + ' (552)'),
+    p('exceeded * storage allocation', RFC5321 + ' (552)', '552 User has exceeded their storage allocation'),
+    // RFC 3463 X.2.2 "the user has exceeded a per-mailbox administrative quota or physical
+    // capacity", in the words of a server that names the limit it reached
+    p('over its storage limit', RFC3463, "552 Recipient's mailbox is over its storage limit"),
+    p('over the storage limit', RFC3463),
+    p('exceeded its storage limit', RFC3463),
+    p('mailbox has reached its maximum size', RFC3463, '550 The mailbox has reached its maximum size'),
+    p('mailbox has reached its storage limit', RFC3463),
+    p('mailbox has reached its limit', RFC3463),
     p('exceeded his quota', QUOTA),
     p('exceeded her quota', QUOTA),
     p('exceeded their quota', QUOTA),
