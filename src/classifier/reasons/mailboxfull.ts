@@ -65,6 +65,8 @@ export const mailboxfull: ReasonTable = {
     p('is over disk quota', QUOTA),
     p('is over quota', GOOGLE),
     p('user is over quota', APPLE),
+    p('user is over the quota', SISIMAI, '550 user is over the quota'),
+    p('user has exceeded quota', SISIMAI, '550 user has exceeded quota, bouncing mail'),
     p('not enough space', FULL),
     p('not enough disk space', FULL),
     p('not enough storage space', FULL),

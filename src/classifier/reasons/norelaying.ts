@@ -11,6 +11,8 @@ export const norelaying: ReasonTable = {
   phrases: [
     p('not an open relay', SISIMAI, '550 This is not an open relay, so get lost'),
     p('not a gateway', SISIMAI),
+    p("we don't handle mail for", SISIMAI, "550 5.7.1 we don't handle mail for example.org"),
+    p('not local host', SISIMAI, '550 5.7.1 example.org... not local host, not a gateway'),
     p('requires authentication when attempting to send to a non-local e-mail address', SISIMAI),
     p('relay access denied', APPLE, '554 5.7.1 <x@example.net>: Relay access denied'),
     p('relaying denied', YAHOO),

@@ -18,6 +18,9 @@ export const virusdetected: ReasonTable = {
     p('malware detected', AV),
     p('malware found', AV),
     p('message contains malicious', SISIMAI),
+    // Gmail's refusals of an attachment type malware uses (Sisimai 4.25 Reason/VirusDetected.pm)
+    p('it has a potentially executable attachment', SISIMAI, '552-5.7.0 It has a potentially executable attachment.'),
+    p('this form of attachment has been used by recent viruses or other malware', SISIMAI),
     p('virus * rejected', AV, '550 5.7.0 Virus Win32.X was found and rejected'),
     p('reject, id=* - infected:', AMAVIS, '554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature'),
   ],
