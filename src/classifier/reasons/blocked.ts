@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, POSTFIX_HELO, SPAMHAUS_PBL, YAHOO } from '../sources.js';
+import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, POSTFIX_HELO, SISIMAI, SPAMHAUS_PBL, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
@@ -69,6 +69,18 @@ export const blocked: ReasonTable = {
     p('ip not in whitelist for rcpt domain', GOOGLE),
     p('invalid ip for', CLIENT),
     p('adresse ip source bloquee', 'Orange: postmaster error codes (OFR_102)'),
+    // refusals of the sending host in Sisimai 4.25's definition of blocked (Reason/Blocked.pm)
+    p('bad sender ip address', SISIMAI, '550 Bad sender IP address'),
+    p('extreme bad ip profile', SISIMAI),
+    p('not currently accepting mail from your ip', SISIMAI),
+    p('rejecting open proxy', SISIMAI),
+    p('server access forbidden by your ip', SISIMAI),
+    p('listed as abusive', SISIMAI, '550 Server IP 192.0.2.1 listed as abusive'),
+    p('looks suspiciously like spammer', SISIMAI),
+    p('too many spams from your ip', SISIMAI),
+    p('too many unwanted messages have been sent from the following ip address', SISIMAI),
+    p('network is temporary blacklisted', SISIMAI),
+    p('is in an xrbl on', SISIMAI),
   ],
 };
 
