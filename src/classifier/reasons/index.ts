@@ -46,12 +46,14 @@ export const STRONG: readonly ReasonTable[] = [
   ratePhrases, contentHeader,
   // before emailtoolarge: "mailbox size limit exceeded" is the mailbox, not the message
   mailboxfull, emailtoolarge, hasmoved, notaccept, suspend,
+  // before userunknown: "mailbox unavailable (not enough free space)" names the full system
+  systemfull,
   // before hostunknown: "Host not found, try again" is a resolver failure, not a missing domain
   dnsTemporary, hostunknown, userunknown, filtered, spamWords, ratelimited, failedstarttls,
   securityerror, notcompliantrfc, contenterror, policyviolation, noConnection,
-  // before expired: "452 4.3.1 Insufficient system storage: retry timeout exceeded" (Exim) gave
-  // up on a full system; the expiry only says the retries ended (issue #13, the inner cause)
-  systemfull, expired, mailererror, refusedByHost, noAnswer, networkerror, systemerror, syntaxerror,
+  // (systemfull, above, is before expired too: "452 4.3.1 Insufficient system storage: retry
+  // timeout exceeded" (Exim) gave up on a full system; the expiry only says the retries ended)
+  expired, mailererror, refusedByHost, noAnswer, networkerror, systemerror, syntaxerror,
 ];
 
 export const WEAK: readonly ReasonTable[] = [blockedHint, filterWord];

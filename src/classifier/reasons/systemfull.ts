@@ -21,6 +21,7 @@ export const systemfull: ReasonTable = {
     p('queue directory full', DISK),
     p('no space left on device', POSIX_ENOSPC),
     p('server is full', DISK),
+    p('not enough free space', 'qmail (vpopmail): "550 Requested action not taken: mailbox unavailable (not enough free space)", filed as systemfull by Sisimai 4.25 Lhost/qmail.pm', '550 Requested action not taken: mailbox unavailable (not enough free space)'),
     // Exim's refusal while its spool partition is short of space (check_spool_space,
     // check_spool_inodes): a 452, RFC 5321's "insufficient system storage"
     p('space shortage', 'RFC 5321 §4.2.2 (452: insufficient system storage); Exim: check_spool_space, "452 Space shortage, please try later" (exim4 4.96)', '452 Space shortage, please try later'),
