@@ -45,6 +45,9 @@ export const hostunknown: ReasonTable = {
     p('illegal host/domain name found', 'Oracle Communications Messaging Server'),
     p('mail domain mentioned in email address is unknown', SISIMAI),
     p('account or domain may not exist', SISIMAI),
+    // Gmail's permanent failure when the domain has no MX and no address records (NODATA):
+    // nowhere to deliver (Sisimai 4.25 Lhost/Gmail.pm, hostunknown); a 4xx stays networkerror
+    p('dns server returned answer with no data', SISIMAI, 'DNS Error: DNS server returned answer with no data for example.com'),
   ],
 };
 
