@@ -255,14 +255,21 @@ describe.skipIf(!haveGcc)('power-cut safety (LD_PRELOAD shim, reconstructed disk
   }
 
   it('negative control: commits not synced (store.synchronous=NORMAL) lose acknowledged messages', async () => {
-    const run = await loadAndCut(shim, 8, true, { BOUNCED_STORE_SYNCHRONOUS: 'NORMAL' });
-    expect(run.acked.size).toBeGreaterThan(30);
-    const { dir, verdict } = await judge(reconstruct(run.snap, run.log, 'none'), run);
-    console.log(`powercut negative control: ${run.acked.size} acked, lost ${verdict.lost.length}, integrity ${verdict.integrity}`);
-    // The image is a consistent database (SQLite's WAL guarantees that much at NORMAL) ...
-    expect(verdict.integrity).toBe('ok');
+    // A loss is likely, not certain: at NORMAL SQLite still syncs the WAL when it checkpoints,
+    // and a checkpoint just before the cut covers every commit. So the control gets up to three
+    // cuts and must lose acknowledged messages in at least one (it flaked once with one cut).
+    const losses: number[] = [];
+    for (let attempt = 0; attempt < 3 && !losses.some((n) => n > 0); attempt++) {
+      const run = await loadAndCut(shim, 8, true, { BOUNCED_STORE_SYNCHRONOUS: 'NORMAL' });
+      expect(run.acked.size).toBeGreaterThan(30);
+      const { dir, verdict } = await judge(reconstruct(run.snap, run.log, 'none'), run);
+      console.log(`powercut negative control, cut ${attempt + 1}: ${run.acked.size} acked, lost ${verdict.lost.length}, integrity ${verdict.integrity}`);
+      // The image is a consistent database (SQLite's WAL guarantees that much at NORMAL) ...
+      expect(verdict.integrity).toBe('ok');
+      losses.push(verdict.lost.length);
+      cleanup(run, [dir]);
+    }
     // ... without the last acknowledged messages.
-    expect(verdict.lost.length).toBeGreaterThan(0);
-    cleanup(run, [dir]);
-  }, 60_000);
+    expect(losses.some((n) => n > 0), `lost per cut: ${losses.join(', ')}`).toBe(true);
+  }, 180_000);
 });
