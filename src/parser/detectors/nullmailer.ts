@@ -11,7 +11,7 @@
 // the reply (5.0.0 when it has no enhanced code). The SMTP command the reply answered is
 // never stated: the classifier must not read "not at RCPT" into its silence (PHASE_NOT_REPORTED
 // in ../../classifier/index.ts). The fields themselves are read by the RFC 3464 detector.
-import { findAddresses } from '../smtp-text.js';
+import { mailboxesNamed } from '../smtp-text.js';
 import { detectRfc3464 } from './rfc3464.js';
 import type { DetectorResult, MailView } from './types.js';
 
@@ -38,12 +38,16 @@ export function detectNullmailer(view: MailView): DetectorResult | null {
  * ... does not exist") cannot be attributed: every recipient keeps it, as the report says, marked
  * `sharedReply` so that the classifier does not read one mailbox's refusal as every one's.
  * fixtures/nullmailer (real nullmailer-dsn output), test/parser/nullmailer-refused.test.ts.
+ * An address the reply names in another role is not one it answered for: where to write
+ * instead, whom to ask, the sender ("<a@x>: Recipient address rejected: Jane has left; please
+ * write to b@x", "<a@x> has moved to <b@y>", "mailbox full, contact b@x"); when b is another
+ * recipient of the message it was never refused (fixtures/roles-b, issue #13's worst harm).
  */
 function refusedOnly<R extends { finalRecipient: string; diagnosticCode: string | null; sharedReply?: boolean }>(recipients: R[]): R[] {
   if (recipients.length < 2) return recipients;
   const diag = recipients[0].diagnosticCode;
   if (!diag || recipients.some((r) => r.diagnosticCode !== diag)) return recipients;
-  const named = new Set(findAddresses(diag));
+  const named = new Set(mailboxesNamed(diag));
   const kept = recipients.filter((r) => named.has(r.finalRecipient.toLowerCase()));
   if (kept.length > 0) return kept;
   for (const r of recipients) r.sharedReply = true;
