@@ -41,6 +41,19 @@ describe('nullmailer: the one refused RCPT\'s reply, written for every recipient
   });
 });
 
+describe('nullmailer: a refused MAIL FROM names the sender, who had sent itself a copy', () => {
+  // every recipient failed alike: the reply refused no mailbox (it was read as the sender's
+  // own refusal: the sender recorded, the other recipient lost)
+  for (const file of ['nullmailer-sender-refused-self-copy.eml', 'nullmailer-sender-domain-self-copy.eml']) {
+    it(file, () => {
+      const got = read(file);
+      expect(got.detector).toBe('nullmailer');
+      expect(got.verdicts.map((v) => `${v.recipient} ${v.reason} ${v.hardbounce}`)).toEqual(['jane.doe@example.com rejected false', 'news@sender.example.org rejected false']);
+      expect(got.recipients.every((r) => r.sharedReply)).toBe(true);
+    });
+  }
+});
+
 describe('RFC 3464: a bare local part in Final-Recipient is completed only from the mailbox the reply names', () => {
   it('"551 5.1.6 User not local; please try <jane@newco>" does not complete "jane": no record', () => {
     const got = read('rfc3464-bare-local-moved.eml');
@@ -62,6 +75,8 @@ describe('mailboxesNamed: the addresses a reply names as mailboxes', () => {
     expect(mailboxesNamed('551 5.1.6 <a@x.example> has moved to <b@y.example>')).toEqual(['a@x.example']);
     expect(mailboxesNamed('551 5.1.6 User not local; please try <b@y.example>')).toEqual([]);
     expect(mailboxesNamed('550 5.7.1 <a@x.example>: not accepting mail from s@z.example')).toEqual(['a@x.example']);
+    expect(mailboxesNamed('553 5.7.1 <s@z.example>: Sender address rejected: not owned by user')).toEqual([]);
+    expect(mailboxesNamed('553 5.1.8 <s@z.example>... Domain of sender address s@z.example does not exist')).toEqual([]);
   });
 
   it('keeps every mailbox a reply lists, and one named both ways', () => {
