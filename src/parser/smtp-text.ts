@@ -302,20 +302,28 @@ export function roleBefore(text: string, span: AddressSpan, from = 0): AddressRo
 }
 
 /**
- * The addresses of a reply or a sentence that it names as mailboxes, not in another role (see
- * roleBefore): lower-cased, deduplicated, in order. A reply that answered for one mailbox
- * names it and, around it, where to write instead or whom to ask ("550 5.1.1 <a@x>: Recipient
- * address rejected: Jane has left; please write to b@x"): only the first is the mailbox it
- * answered for. An address named in both ways counts as a mailbox.
+ * Each address of a reply or a sentence with the roles it is named in: 'mailbox' when no words
+ * give it another (see roleBefore). Lower-cased, in order of first mention. A reply that
+ * answered for one mailbox names it and, around it, where to write instead or whom to ask
+ * ("550 5.1.1 <a@x>: Recipient address rejected: Jane has left; please write to b@x").
  */
-export function mailboxesNamed(text: string): string[] {
-  const seen = new Set<string>();
+export function addressRoles(text: string): Map<string, Set<AddressRole | 'mailbox'>> {
+  const out = new Map<string, Set<AddressRole | 'mailbox'>>();
   let from = 0;
   for (const sp of findAddressSpans(text)) {
-    if (!roleBefore(text, sp, from)) seen.add(sp.address);
+    let roles = out.get(sp.address);
+    if (!roles) out.set(sp.address, (roles = new Set()));
+    roles.add(roleBefore(text, sp, from) ?? 'mailbox');
     from = sp.end;
   }
-  return [...seen];
+  return out;
+}
+
+/** The addresses a reply or a sentence names as mailboxes, at least once (see addressRoles). */
+export function mailboxesNamed(text: string): string[] {
+  const out: string[] = [];
+  for (const [a, roles] of addressRoles(text)) if (roles.has('mailbox')) out.push(a);
+  return out;
 }
 
 /** Email-address-looking tokens in `text`, lower-cased, deduplicated, in order (see findAddressSpans). */

@@ -172,7 +172,8 @@ export function runDetectors(view: MailView, detectors: readonly Detector[] = DE
     // Object.assign, not `{ ...r, detector }`: that spread costs V8 (Node 20) about a microsecond
     const named = Object.assign({}, r, { detector: r.detector ?? d.name, recipients });
     // 'unknown': a detector that knows the message as its family's non-bounce (an SES send event)
-    if (recipients.length || r.kind === 'auto_reply' || r.kind === 'complaint' || r.kind === 'unknown') return { result: named, warnings };
+    // (settled: the family's reader found nobody that failed, on purpose)
+    if (recipients.length || r.settled || r.kind === 'auto_reply' || r.kind === 'complaint' || r.kind === 'unknown') return { result: named, warnings };
     weak ??= named;
   }
   return { result: weak, warnings };
