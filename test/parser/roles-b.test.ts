@@ -41,6 +41,24 @@ describe('nullmailer: the one refused RCPT\'s reply, written for every recipient
   });
 });
 
+describe('nullmailer: each block read on its own as far as its own address goes', () => {
+  // the report without the refused mailbox's block (a report on fewer recipients): the one left
+  // is named by the reply only as whom to ask or where to write, so it was not refused either
+  const without = (file: string, address: string) => {
+    const raw = readFileSync(join(fixturesDir, 'roles-b', file), 'latin1');
+    const block = new RegExp(`Final-Recipient: rfc822; ${address.replace(/[.]/g, '\\.')}\\r\\n(?:[^\\r\\n]+\\r\\n)*\\r\\n`);
+    expect(block.test(raw)).toBe(true);
+    return parseMessageSync(Buffer.from(raw.replace(block, ''), 'latin1'));
+  };
+  for (const file of ['nullmailer-shared-help-is-recipient.eml', 'nullmailer-shared-moved-to-recipient.eml', 'nullmailer-shared-points-to-other.eml']) {
+    it(file, () => {
+      const report = without(file, 'jane.doe@example.com');
+      expect(report.detector).toBe('nullmailer');
+      expect(report.recipients).toEqual([]);
+    });
+  }
+});
+
 describe('nullmailer: a refused MAIL FROM names the sender, who had sent itself a copy', () => {
   // every recipient failed alike: the reply refused no mailbox (it was read as the sender's
   // own refusal: the sender recorded, the other recipient lost)
@@ -52,6 +70,14 @@ describe('nullmailer: a refused MAIL FROM names the sender, who had sent itself 
       expect(got.recipients.every((r) => r.sharedReply)).toBe(true);
     });
   }
+});
+
+describe('mdn-reject: the fields read with their folds undone (RFC 8098 §3.1.1)', () => {
+  it('a folded Final-Recipient is the recipient, not the new address the reason names first', () => {
+    const got = read('mdn-reject-folded-fields.eml');
+    expect(got.detector).toBe('mdn-reject');
+    expect(got.verdicts.map((v) => v.recipient)).toEqual(['jane.doe@example.jp']);
+  });
 });
 
 describe('RFC 3464: a bare local part in Final-Recipient is completed only from the mailbox the reply names', () => {
@@ -101,6 +127,8 @@ describe('families whose layout already keeps the other roles out', () => {
     ['haraka-expired-sender.eml', 'haraka', ['jane.doe@example.com 4.4.7 expired']],
     ['ses-sns-envelope.eml', 'amazonses', ['jane.doe@example.com 5.1.6 hasmoved']],
     ['ses-raw-event-footer.eml', 'amazonses', ['omar.haddad@example.com 5.2.2 mailboxfull']],
+    // SES's bounce by e-mail is an RFC 3464 report: the help line and the returned copy name others
+    ['ses-email-dsn.eml', 'rfc3464', ['jane.doe@example.com 5.1.6 hasmoved']],
     ['googlegroups-greeting-and-owner.eml', 'googlegroups', ['board@groups.example.org 5.7.1 rejected']],
     ['postal-details.eml', 'postal', ['sales@help.example.com 5.0.0 onhold']],
     ['rfc3464-text-help-first.eml', 'rfc3464', ['jane.doe@example.com 5.1.6 hasmoved']],
@@ -112,6 +140,7 @@ describe('families whose layout already keeps the other roles out', () => {
     // (mdn-reject's reason is the family's: a Sieve refusal is the recipient's filter)
     ['mdn-reject-moved-and-help.eml', 'mdn-reject', ['jane.doe@example.jp 5.2.0 filtered']],
     ['mdn-reject-sender.eml', 'mdn-reject', ['jane.doe@example.jp 5.2.0 filtered']],
+    ['mdn-reject-alias.eml', 'mdn-reject', ['lee.chan@example.jp 5.2.0 filtered']],
     ['ezweb-moved-in-reply.eml', 'ezweb', ['jane.doe@example.ne.jp 5.1.6 hasmoved']],
     ['kddi-reason-names-others.eml', 'ezweb', ['jane.doe@example.jp 5.2.2 mailboxfull']],
   ];
@@ -133,8 +162,9 @@ describe('families whose layout already keeps the other roles out', () => {
     expect(got.verdicts[1].hardbounce).toBe(false);
   });
 
-  it('the alias stays the record\'s alias, not a record (Courier, Sendmail)', () => {
+  it('the alias stays the record\'s alias, not a record (Courier, Sendmail, mdn-reject)', () => {
     expect(read('courier-alias-in-reply.eml').recipients[0].originalRecipient).toBe('team@example.org');
     expect(read('sendmail-alias-member.eml').recipients[0].originalRecipient).toBe('team@example.net');
+    expect(read('mdn-reject-alias.eml').recipients[0].originalRecipient).toBe('team@example.jp');
   });
 });
