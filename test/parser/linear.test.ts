@@ -957,6 +957,16 @@ describe('regexes fixed after the ReDoS check grow linearly on their path', () =
       2_000,
     );
   });
+  it('mdn-reject: fields folded over many lines (the folds undone before reading)', async () => {
+    await expectLinear(
+      (n) =>
+        Buffer.from(
+          `From: Postmaster <postmaster@mx.example.jp>\nSubject: Rejected: x\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n--b\nContent-Type: text/plain\n\nYour message was automatically rejected:\nplease write to new@example.net\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mx.example.jp; Sieve\nX-Note: a${'\r\n b'.repeat(n)}\nFinal-Recipient: rfc822;${'\n\t'.repeat(n)}kijitora@example.jp\nDisposition: automatic-action/MDN-sent-automatically;\n deleted\n--b--\n`,
+        ),
+      parse,
+      2_000,
+    );
+  });
   it('exchange2007: a "Recipient Address:" line of many "@" and a trailing word', async () => {
     await expectLinear(
       (n) =>
