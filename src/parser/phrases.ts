@@ -106,6 +106,16 @@ export const SENDER_CONTEXT: readonly Phrase[] = [
 ];
 
 /**
+ * Words right after an address that make it the sender: the reply to MAIL FROM quotes the
+ * sender's address first, then says what it is ("553 5.7.1 <a@x>: Sender address rejected: ...",
+ * "553 5.1.8 <a@x>... Domain of sender address a@x does not exist").
+ */
+export const SENDER_AFTER_CONTEXT: readonly Phrase[] = [
+  { re: String.raw`^[\s>:.]{0,8}sender address rejected\b`, source: 'Postfix smtpd(8) smtpd_sender_restrictions replies "<%s>: Sender address rejected: %s"' },
+  { re: String.raw`^[\s>:.]{0,8}domain of sender address\b`, source: 'Sendmail "<%s>... Domain of sender address %s does not exist"; Sisimai 4.25 Reason/Rejected.pm' },
+];
+
+/**
  * Words right before an address that make it the recipient's new or forwarding address, not a
  * failed one ("User not local; please try <x>", "has moved to x", "has been replaced by x").
  */

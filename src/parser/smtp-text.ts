@@ -2,6 +2,7 @@
 // (Exim, qmail, Exchange, ...) reuse these so status/reply-code extraction behaves the same
 // everywhere. All functions are pure and linear-time on their input.
 import { unquoteDotString } from '../address.js';
+import { compile, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_AFTER_CONTEXT, SENDER_CONTEXT } from './phrases.js';
 
 /**
  * RFC 3463 enhanced status code: class.subject.detail, class 2/4/5, subject 0-999, detail 0-999.
@@ -267,6 +268,63 @@ function quotedLocalStart(text: string, at: number, from: number): number {
   return -1;
 }
 
+
+const HELP_WORDS = compile(HELP_CONTEXT);
+const SENDER_WORDS = compile(SENDER_CONTEXT);
+const NEW_ADDRESS_WORDS = compile(NEW_ADDRESS_CONTEXT);
+const SENDER_AFTER_WORDS = compile(SENDER_AFTER_CONTEXT);
+/** Characters before an address read for the words that give it a role. */
+const ROLE_LEAD = 80;
+/** Characters after an address read for the words that make it the sender. */
+const ROLE_TAIL = 40;
+
+/** A role other than the failed mailbox's that the words before an address give it. */
+export type AddressRole = 'help' | 'sender' | 'new address';
+
+/**
+ * The role the words right before an address give it in a reply or a sentence, or null: the
+ * sender ("not accepting mail from a@x", SENDER_CONTEXT; or the words right after it, "<a@x>:
+ * Sender address rejected", SENDER_AFTER_CONTEXT), a moved recipient's new address
+ * ("please try <b@y>", "has moved to b@y", NEW_ADDRESS_CONTEXT), or help when the last clause
+ * before it (after its last , ; . ! ?) points there ("mailbox full, contact b@x", "please write
+ * to b@x", HELP_CONTEXT). The words read are those since the previous address (`from`), at most
+ * ROLE_LEAD characters: a bounded look-back per address, linear over a text.
+ */
+export function roleBefore(text: string, span: AddressSpan, from = 0): AddressRole | null {
+  // (a reply to MAIL FROM names the sender first and says so after it, SENDER_AFTER_CONTEXT)
+  if (SENDER_AFTER_WORDS.test(text.slice(span.end, span.end + ROLE_TAIL))) return 'sender';
+  const lead = text.slice(Math.max(from, span.start - ROLE_LEAD), span.start);
+  if (!lead.trim()) return null;
+  if (SENDER_WORDS.test(lead)) return 'sender';
+  if (NEW_ADDRESS_WORDS.test(lead)) return 'new address';
+  const clauses = lead.split(/[,;.!?](?:\s|$)/);
+  return HELP_WORDS.test(clauses[clauses.length - 1]) ? 'help' : null;
+}
+
+/**
+ * Each address of a reply or a sentence with the roles it is named in: 'mailbox' when no words
+ * give it another (see roleBefore). Lower-cased, in order of first mention. A reply that
+ * answered for one mailbox names it and, around it, where to write instead or whom to ask
+ * ("550 5.1.1 <a@x>: Recipient address rejected: Jane has left; please write to b@x").
+ */
+export function addressRoles(text: string): Map<string, Set<AddressRole | 'mailbox'>> {
+  const out = new Map<string, Set<AddressRole | 'mailbox'>>();
+  let from = 0;
+  for (const sp of findAddressSpans(text)) {
+    let roles = out.get(sp.address);
+    if (!roles) out.set(sp.address, (roles = new Set()));
+    roles.add(roleBefore(text, sp, from) ?? 'mailbox');
+    from = sp.end;
+  }
+  return out;
+}
+
+/** The addresses a reply or a sentence names as mailboxes, at least once (see addressRoles). */
+export function mailboxesNamed(text: string): string[] {
+  const out: string[] = [];
+  for (const [a, roles] of addressRoles(text)) if (roles.has('mailbox')) out.push(a);
+  return out;
+}
 
 /** Email-address-looking tokens in `text`, lower-cased, deduplicated, in order (see findAddressSpans). */
 export function findAddresses(text: string): string[] {

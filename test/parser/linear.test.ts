@@ -18,7 +18,7 @@ import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
 import { parseLogLine, readStatus } from '../../src/logtail/parse.js';
 import { sendmailOwnText } from '../../src/parser/detectors/fallback.js';
-import { findAddresses, findReplyStatus, findStatusCode, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
+import { findAddresses, findReplyStatus, findStatusCode, mailboxesNamed, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
 import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from '../helpers/ndr-builders.js';
 
 // A collection before each round of runs, so that a run does not pay for the garbage of the
@@ -168,6 +168,13 @@ describe('hot helpers grow linearly', () => {
   });
   it('findAddresses: a long run of dots and quotes inside a local part', async () => {
     await expectLinear((n) => 'a' + ".'-".repeat(n) + 'b@example.com', findAddresses, 1_000);
+  });
+  it('mailboxesNamed: many addresses, each after help, sender or new-address words, and long runs between them', async () => {
+    // (each address reads a bounded look-back: the words since the previous address)
+    await expectLinear((n) => addrs(n).map((a, i) => ['contact ', 'mail from ', 'please try <', ', '][i % 4] + a + (i % 5 ? '' : ' ' + 'x,'.repeat(200))).join(' '), mailboxesNamed, 300);
+  });
+  it('mailboxesNamed: one address after a long run without a clause separator', async () => {
+    await expectLinear((n) => 'please write to ' + 'word '.repeat(n) + 'a@b.example', mailboxesNamed, 2_000);
   });
   it('findStatusCode: many distinct status codes', async () => {
     await expectLinear((n) => Array.from({ length: n }, (_, i) => `5.${i % 1000}.${(i / 1000) | 0}`).join(' '), findStatusCode, 1_000);
@@ -436,6 +443,21 @@ describe('each detector grows linearly', () => {
         }),
       parse,
       70,
+    );
+  });
+  it('nullmailer: a shared reply that names many addresses in other roles', async () => {
+    await expectLinear(
+      (n) => {
+        const reply = `550 5.1.1 <${addrs(1)[0]}>: Recipient address rejected; ` + addrs(n, 'example.org').map((a) => `please write to ${a}`).join(', ');
+        return dsn({
+          from: 'Mail Delivery System <MAILER-DAEMON@nm.test>',
+          subject: 'Returned mail: Could not send message',
+          text: 'This is the nullmailer delivery system.  The message attached below\ncould not be delivered to one or more of the intended recipients:\n',
+          recipients: addrs(2).map((a) => ({ final: a, action: 'failed', status: '5.1.1', diagnostic: `SMTP; ${reply}` })),
+        });
+      },
+      parse,
+      200,
     );
   });
   it('exim: an address line of a long run of blanks before a U+2028', async () => {
@@ -930,6 +952,16 @@ describe('regexes fixed after the ReDoS check grow linearly on their path', () =
       (n) =>
         Buffer.from(
           `From: Postmaster <postmaster@mx.example.jp>\nSubject: Rejected: x\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n--b\nContent-Type: text/plain\n\nYour message to <kijitora@example.jp> was automatically rejected:\nI do not accept mail.\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mx.example.jp; Dovecot Mail Delivery Agent\nOriginal-Recipient:${'\t'.repeat(n)}\nFinal-Recipient:${'\t'.repeat(n)}\nFinal-Recipient: rfc822; kijitora@example.jp\nDisposition: automatic-action/MDN-sent-automatically; deleted\n--b--\n`,
+        ),
+      parse,
+      2_000,
+    );
+  });
+  it('mdn-reject: fields folded over many lines (the folds undone before reading)', async () => {
+    await expectLinear(
+      (n) =>
+        Buffer.from(
+          `From: Postmaster <postmaster@mx.example.jp>\nSubject: Rejected: x\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n--b\nContent-Type: text/plain\n\nYour message was automatically rejected:\nplease write to new@example.net\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mx.example.jp; Sieve\nX-Note: a${'\r\n b'.repeat(n)}\nFinal-Recipient: rfc822;${'\n\t'.repeat(n)}kijitora@example.jp\nDisposition: automatic-action/MDN-sent-automatically;\n deleted\n--b--\n`,
         ),
       parse,
       2_000,

@@ -55,7 +55,7 @@ import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { detectSendmail } from './sendmail.js';
 import type { RecipientReport } from '../../report.js';
-import { findAddresses, mailboxProblem } from '../smtp-text.js';
+import { findAddresses, mailboxesNamed, mailboxProblem } from '../smtp-text.js';
 import type { Detector, DetectorResult } from './types.js';
 
 export type { Detector, DetectorResult, DetectFn } from './types.js';
@@ -133,9 +133,13 @@ function completed(r: RecipientReport, view: MailView): string | null {
   const local = r.finalRecipient.trim().toLowerCase();
   if (!local || local.length > 64) return null;
   const named = new Set<string>();
-  const texts = [r.diagnosticCode ?? '', ...headerValues(view.headers, 'x-failed-recipients')];
-  for (const t of texts) {
-    for (const a of findAddresses(t.length > 4096 ? t.slice(0, 4096) : t)) {
+  // (in the Diagnostic-Code, only an address the reply names as a mailbox: not where to write
+  // instead, "551 5.1.6 User not local; please try <jane@newco.example>", whom to ask, the sender)
+  const diag = r.diagnosticCode ?? '';
+  const lists = [mailboxesNamed(diag.length > 4096 ? diag.slice(0, 4096) : diag)];
+  for (const t of headerValues(view.headers, 'x-failed-recipients')) lists.push(findAddresses(t.length > 4096 ? t.slice(0, 4096) : t));
+  for (const list of lists) {
+    for (const a of list) {
       if (a.slice(0, a.lastIndexOf('@')).toLowerCase() === local && !mailboxProblem(a)) named.add(a.toLowerCase());
     }
   }
@@ -168,7 +172,8 @@ export function runDetectors(view: MailView, detectors: readonly Detector[] = DE
     // Object.assign, not `{ ...r, detector }`: that spread costs V8 (Node 20) about a microsecond
     const named = Object.assign({}, r, { detector: r.detector ?? d.name, recipients });
     // 'unknown': a detector that knows the message as its family's non-bounce (an SES send event)
-    if (recipients.length || r.kind === 'auto_reply' || r.kind === 'complaint' || r.kind === 'unknown') return { result: named, warnings };
+    // (settled: the family's reader found nobody that failed, on purpose)
+    if (recipients.length || r.settled || r.kind === 'auto_reply' || r.kind === 'complaint' || r.kind === 'unknown') return { result: named, warnings };
     weak ??= named;
   }
   return { result: weak, warnings };

@@ -40,15 +40,29 @@ const MAX_REASON = 1000;
 /** The refusal's own word (see above). */
 const REJECTED = /\breject(?:ed|ion)?\b/i;
 
+/** The fields with their folds undone: a line break before a blank joins the lines. */
+function unfold(text: string): string {
+  return text.replace(/\r?\n(?=[ \t])/g, '');
+}
+
 export function detectMdnReject(view: MailView): DetectorResult | null {
   if (view.contentParams['report-type']?.toLowerCase() !== 'disposition-notification') return null;
-  const mdn = view.parts.find((p) => p.contentType === 'message/disposition-notification' && DELETED.test(p.text));
-  if (!mdn) return null;
+  // (the fields have header syntax, RFC 8098 §3.1.1: a field may be folded onto the next lines)
+  let fields: string | null = null;
+  for (const p of view.parts) {
+    if (p.contentType !== 'message/disposition-notification') continue;
+    const t = unfold(p.text);
+    if (DELETED.test(t)) {
+      fields = t;
+      break;
+    }
+  }
+  if (fields === null) return null;
   const text = view.reportText.length > 20_000 ? view.reportText.slice(0, 20_000) : view.reportText;
   if (!REJECTED.test(headerValue(view.headers, 'subject') ?? '') && !REJECTED.test(text.slice(0, 2000))) return null;
-  const addr = normalizeAddress(FINAL.exec(mdn.text)?.[1]) ?? findAddresses(text.slice(0, 2000))[0] ?? null;
+  const addr = normalizeAddress(FINAL.exec(fields)?.[1]) ?? findAddresses(text.slice(0, 2000))[0] ?? null;
   if (!addr) return null;
-  const original = normalizeAddress(ORIGINAL.exec(mdn.text)?.[1]);
+  const original = normalizeAddress(ORIGINAL.exec(fields)?.[1]);
   const s = SENTENCE.exec(text);
   const reason = oneLine((s ? text.slice(s.index + s[0].length) : text).slice(0, MAX_REASON)) || null;
   return {

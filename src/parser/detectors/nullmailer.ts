@@ -11,7 +11,7 @@
 // the reply (5.0.0 when it has no enhanced code). The SMTP command the reply answered is
 // never stated: the classifier must not read "not at RCPT" into its silence (PHASE_NOT_REPORTED
 // in ../../classifier/index.ts). The fields themselves are read by the RFC 3464 detector.
-import { findAddresses } from '../smtp-text.js';
+import { addressRoles } from '../smtp-text.js';
 import { detectRfc3464 } from './rfc3464.js';
 import type { DetectorResult, MailView } from './types.js';
 
@@ -23,7 +23,15 @@ export function detectNullmailer(view: MailView): DetectorResult | null {
   if (!INTRO.test(head)) return null;
   // (nullmailer-dsn writes the smtp module's multi-line reply as it came, without folding)
   const result = detectRfc3464(view, { unfoldedReplies: true });
-  if (result) result.recipients = refusedOnly(result.recipients);
+  if (result && result.recipients.length) {
+    result.recipients = refusedOnly(result.recipients);
+    if (!result.recipients.length) {
+      // every recipient is named by the reply as where to write or whom to ask: the report is read, and nobody
+      // in it was refused (no other reader may take its blocks or its list as failures)
+      result.settled = true;
+      (result.warnings ??= []).push('the reply refused another mailbox and names the recipients only as where to write instead or whom to ask');
+    }
+  }
   return result;
 }
 
@@ -38,14 +46,30 @@ export function detectNullmailer(view: MailView): DetectorResult | null {
  * ... does not exist") cannot be attributed: every recipient keeps it, as the report says, marked
  * `sharedReply` so that the classifier does not read one mailbox's refusal as every one's.
  * fixtures/nullmailer (real nullmailer-dsn output), test/parser/nullmailer-refused.test.ts.
+ * An address the reply names in another role is not one it answered for: where to write
+ * instead, whom to ask, the sender ("<a@x>: Recipient address rejected: Jane has left; please
+ * write to b@x", "<a@x> has moved to <b@y>", "mailbox full, contact b@x"). A recipient the reply
+ * names only as where to write or whom to ask, while it names another address as the refused
+ * mailbox, was never refused (fixtures/roles-b, issue #13's worst harm), whatever the other
+ * blocks of the report: each block is read on its own (RFC 3464 §2.3) as far as its own address
+ * goes. A sender named in a refused MAIL FROM ("<a@x>: Sender address rejected") who had sent
+ * itself a copy failed like every recipient: it stays. A recipient the
+ * reply does not name at all may be an alias the remote server expanded to the mailbox it names:
+ * it keeps the reply, marked shared when the report has several recipients.
  */
 function refusedOnly<R extends { finalRecipient: string; diagnosticCode: string | null; sharedReply?: boolean }>(recipients: R[]): R[] {
-  if (recipients.length < 2) return recipients;
-  const diag = recipients[0].diagnosticCode;
+  const diag = recipients[0]?.diagnosticCode;
   if (!diag || recipients.some((r) => r.diagnosticCode !== diag)) return recipients;
-  const named = new Set(findAddresses(diag));
-  const kept = recipients.filter((r) => named.has(r.finalRecipient.toLowerCase()));
+  const roles = addressRoles(diag);
+  const mailboxes = new Set<string>();
+  for (const [a, rs] of roles) if (rs.has('mailbox')) mailboxes.add(a);
+  const own = (r: R) => r.finalRecipient.toLowerCase();
+  // (the sender named in a refused MAIL FROM stays: that refusal was every recipient's)
+  const elsewhere = (r: R) => !mailboxes.has(own(r)) && (roles.get(own(r))?.has('help') || roles.get(own(r))?.has('new address'));
+  const candidates = mailboxes.size ? recipients.filter((r) => !elsewhere(r)) : recipients;
+  if (recipients.length < 2) return candidates;
+  const kept = candidates.filter((r) => mailboxes.has(own(r)));
   if (kept.length > 0) return kept;
-  for (const r of recipients) r.sharedReply = true;
-  return recipients;
+  for (const r of candidates) r.sharedReply = true;
+  return candidates;
 }

@@ -22,6 +22,11 @@ export interface DetectorResult {
   /** Overrides the returned original the MIME layer found (rarely needed). */
   original?: OriginalMessage | null;
   warnings?: string[];
+  /**
+   * The detector read the report and found nobody in it that failed (every address it names
+   * has another role): no later detector may read it, even with `recipients` empty.
+   */
+  settled?: boolean;
   /** Filled in by the registry from Detector.name; a detector may set a sub-name. */
   detector?: string;
 }
