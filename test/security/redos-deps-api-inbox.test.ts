@@ -48,7 +48,7 @@
 // string or a section (the tokenizer admits every non-ASCII character in an atom).
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { check, type Diagnostics } from 'recheck';
 import { describe, expect, it } from 'vitest';
@@ -330,6 +330,32 @@ describe('no regular expression of fastify and its helpers on the HTTP path back
     const dir = join(repoRoot, 'src', 'api');
     const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
     expect(sources.filter((f) => /\bconstraints\s*:/.test(readFileSync(join(dir, f), 'utf8')))).toEqual([]);
+  });
+
+  it("a request's line and headers together are cut at Node's 16 KiB (431), on the API's own server over loopback", { timeout: 60_000 }, async () => {
+    const fx = await apiFixture();
+    try {
+      await fx.app.listen({ host: '127.0.0.1', port: 26203 });
+      /** The status line the server answers a GET /healthz with one X-Forwarded-For header of `n` characters. */
+      const answer = (n: number) =>
+        new Promise<string>((resolve, reject) => {
+          const sock = connect(26203, '127.0.0.1');
+          let got = '';
+          sock.on('data', (d) => {
+            got += d.toString('latin1');
+            if (got.includes('\r\n')) {
+              sock.destroy();
+              resolve(got.slice(0, got.indexOf('\r\n')));
+            }
+          });
+          sock.on('error', reject);
+          sock.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: ${'%'.repeat(n)}\r\nConnection: close\r\n\r\n`);
+        });
+      expect(await answer(15 * 1024)).toMatch(/^HTTP\/1\.1 200 /);
+      expect(await answer(16 * 1024)).toMatch(/^HTTP\/1\.1 431 /);
+    } finally {
+      await fx.close();
+    }
   });
 
   it("ipaddr.js's /%.+$/ is linear on what a header can hold (no line terminator)", () => {
