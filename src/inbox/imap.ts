@@ -1,7 +1,7 @@
 // The IMAP side of a watcher, kept in one place: imapflow options from an inbox account, the
 // mapping of imapflow's and Node's errors onto our error codes, and finding the Sent folder.
 import { isIP } from 'node:net';
-import type { ImapFlowOptions, ListResponse } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions, type ListResponse } from 'imapflow';
 import type { Logger } from '../log.js';
 import { CredentialError } from './credentials.js';
 import type { InboxAccount, InboxErrorCode, InboxSecret } from './types.js';
@@ -53,7 +53,37 @@ function imapLogger(log: Logger) {
   return { debug: at('debug'), info: at('debug'), trace: () => {}, warn: at('warn'), error: at('warn'), fatal: at('warn') };
 }
 
-export function clientOptions(a: InboxAccount, secret: InboxSecret, log: Logger, limits: ImapLimits): ImapFlowOptions {
+/**
+ * imapflow's choice of the password login, narrowed: SASL PLAIN when the server offers it (as
+ * imapflow prefers), else the LOGIN command (RFC 3501 6.2.3, RFC 9051 6.2.3), never SASL LOGIN.
+ * imapflow reads the server's SASL LOGIN prompt (a base64 continuation line, up to maxLineLength)
+ * with /[:\x00]*$/, which backtracks quadratically: a server that offers only AUTH=LOGIN and
+ * sends a prompt of 64 KiB of ':' before one other byte held the thread about 6 s (3 MiB: hours),
+ * before any login (test/security/redos-deps.test.ts). Both send the password once, inside the
+ * same connection; imapflow reads `auth.loginMethod` when it logs in, after the capabilities.
+ */
+export function passwordLoginMethod(capabilities: ReadonlyMap<string, unknown> | undefined): '' | 'LOGIN' {
+  return capabilities?.has('AUTH=PLAIN') ? '' : 'LOGIN';
+}
+
+/** The client of an inbox: the options below, the login method chosen from the server's capabilities. */
+export function imapClient(a: InboxAccount, secret: InboxSecret, log: Logger, limits: ImapLimits): ImapFlow {
+  let client: ImapFlow | null = null;
+  client = new ImapFlow(clientOptions(a, secret, log, limits, () => client?.capabilities));
+  return client;
+}
+
+export function clientOptions(a: InboxAccount, secret: InboxSecret, log: Logger, limits: ImapLimits, capabilities: () => ReadonlyMap<string, unknown> | undefined = () => undefined): ImapFlowOptions {
+  const auth: ImapFlowOptions['auth'] =
+    secret.kind === 'password'
+      ? {
+          user: a.user,
+          pass: secret.password,
+          get loginMethod() {
+            return passwordLoginMethod(capabilities());
+          },
+        }
+      : { user: a.user, accessToken: secret.accessToken };
   return {
     host: a.host,
     port: a.port,
@@ -61,7 +91,7 @@ export function clientOptions(a: InboxAccount, secret: InboxSecret, log: Logger,
     secure: a.tls === 'implicit',
     doSTARTTLS: a.tls === 'starttls' ? true : a.tls === 'none' ? false : undefined,
     tls: { minVersion: 'TLSv1.2', ...(a.ca ? { ca: a.ca } : {}) },
-    auth: secret.kind === 'password' ? { user: a.user, pass: secret.password } : { user: a.user, accessToken: secret.accessToken },
+    auth,
     clientInfo: { name: 'bounced' },
     logger: imapLogger(log) as unknown as ImapFlowOptions['logger'],
     logRaw: false,

@@ -9,10 +9,10 @@
 // Resuming: a checkpoint per folder (UIDVALIDITY, last UID handled) is saved after each batch.
 // UIDs mean nothing across UIDVALIDITY values (RFC 3501 §2.3.1.1): when it changes, the folder
 // is read again from the start and the bounces found again are recognised by their dedupe key.
-import { ImapFlow, type FetchMessageObject } from 'imapflow';
+import type { ImapFlow, FetchMessageObject } from 'imapflow';
 import type { Logger } from '../log.js';
 import { analyseMessage, decide, dedupeKey, gatewayLookupRange, lookupKeys } from './detect.js';
-import { classifyError, clientOptions, findSentFolder, StageError, validateAccount } from './imap.js';
+import { classifyError, findSentFolder, imapClient, StageError, validateAccount } from './imap.js';
 import {
   DETECTION_METHODS,
   SKIP_REASONS,
@@ -338,7 +338,7 @@ export class InboxWatcher {
   private async connect(): Promise<ImapFlow> {
     const secret = await this.o.secret();
     this.secretKind = secret.kind;
-    const client = new ImapFlow(clientOptions(this.o.account, secret, this.log, { maxLiteralBytes: Math.max(this.o.maxMessageBytes, 1024 * 1024) + 64 * 1024 }));
+    const client = imapClient(this.o.account, secret, this.log, { maxLiteralBytes: Math.max(this.o.maxMessageBytes, 1024 * 1024) + 64 * 1024 });
     // imapflow reports socket errors as events too: an unhandled 'error' would end the process
     client.on('error', (err: Error) => this.log.debug({ evt: 'INBOX_CLIENT_ERROR', err: { code: (err as { code?: string }).code, message: err.message } }, 'imap client error'));
     // only the current connection may wake the loop: a closed one's late 'close' must not cut a back-off short
