@@ -66,10 +66,63 @@ export function passwordLoginMethod(capabilities: ReadonlyMap<string, unknown> |
   return capabilities?.has('AUTH=PLAIN') ? '' : 'LOGIN';
 }
 
+/** The longest BODY[...] / BINARY[...] section name a server may send back (ours are `BODY[]`). */
+export const MAX_SECTION_CHARS = 1024;
+
+/**
+ * Where a response line (imapflow's payload: the line's bytes, each literal's replaced by its
+ * `{n}` marker) names a FETCH item `BODY[...]` or `BINARY[...]` whose section is longer than
+ * MAX_SECTION_CHARS or holds a literal; -1 when it names none. Outside quoted strings only: an
+ * ENVELOPE's subject may say anything. One pass over the bytes.
+ */
+export function oversizedSection(payload: Uint8Array): number {
+  const upper = (c: number) => (c >= 97 && c <= 122 ? c - 32 : c);
+  const endsWith = (i: number, word: string) => {
+    if (i < word.length) return false;
+    for (let k = 0; k < word.length; k++) if (upper(payload[i - word.length + k]!) !== word.charCodeAt(k)) return false;
+    return true;
+  };
+  let quoted = false;
+  for (let i = 0; i < payload.length; i++) {
+    const c = payload[i]!;
+    if (quoted) {
+      if (c === 92) i++; // a quoted-special escaped with a backslash
+      else if (c === 34) quoted = false;
+      continue;
+    }
+    if (c === 34) quoted = true;
+    else if (c === 91 && (endsWith(i, 'BODY') || endsWith(i, 'BINARY'))) {
+      let j = i + 1;
+      while (j < payload.length && j - i <= MAX_SECTION_CHARS && payload[j] !== 93 && payload[j] !== 123) j++;
+      if (j >= payload.length || payload[j] !== 93) return i;
+      i = j;
+    }
+  }
+  return -1;
+}
+
+/**
+ * imapflow with one guard before it reads a response: it takes the name of every FETCH item apart
+ * with /\.fields.*$/g (tools.js formatMessageResponse), which backtracks quadratically over a name
+ * that holds a character '.' does not match (U+2028 in a UTF-8 line, a LF in a literal): a hostile
+ * or compromised server's 56 KB name held the thread 0.5 s, a 4 MiB line would hold it for an hour
+ * (test/security/redos-deps-api-inbox.test.ts). bounced asks only for `BODY[]` (the source), so a
+ * section name longer than MAX_SECTION_CHARS, or one holding a literal, is no answer to it: the
+ * response fails the connection (imapflow's own fail-closed path for a response it cannot
+ * process) before it is parsed, and the watcher retries later with its backoff.
+ */
+class GuardedImapFlow extends ImapFlow {
+  async handleResponse(data: { payload: Buffer }): Promise<boolean> {
+    const at = oversizedSection(data.payload);
+    if (at >= 0) throw new Error(`the server named a FETCH item section over ${MAX_SECTION_CHARS} characters or holding a literal (at byte ${at})`);
+    return (ImapFlow.prototype as unknown as { handleResponse(d: unknown): Promise<boolean> }).handleResponse.call(this, data);
+  }
+}
+
 /** The client of an inbox: the options below, the login method chosen from the server's capabilities. */
 export function imapClient(a: InboxAccount, secret: InboxSecret, log: Logger, limits: ImapLimits): ImapFlow {
   let client: ImapFlow | null = null;
-  client = new ImapFlow(clientOptions(a, secret, log, limits, () => client?.capabilities));
+  client = new GuardedImapFlow(clientOptions(a, secret, log, limits, () => client?.capabilities));
   return client;
 }
 
