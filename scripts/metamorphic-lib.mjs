@@ -1842,7 +1842,13 @@ export function remoteReplyOf(rec) {
   const diag = rec.diagnosticCode ?? '';
   const m = REPLY_START.exec(diag);
   if (!m || (rec.action !== 'failed' && rec.action !== 'delayed') || (m[1][0] === '5' && rec.action !== 'failed')) return null;
-  let old = diag.slice(m.index + m[0].length - m[1].length - 1).trim();
+  const start = m.index + m[0].length - m[1].length - 1;
+  let old = diag.slice(start).trim();
+  // a reply the text puts in parentheses ("a@b (550 5.1.1 unknown user), ..."): its closing
+  // parenthesis and the punctuation after it are the frame's
+  if (/\(\s*$/.test(diag.slice(0, start))) old = old.replace(/\)[.,;:]?$/, '');
+  // a rule of dashes ends the reply: the notice's next section ("-------SMTP command")
+  old = old.replace(/\s-{5,}[\s\S]*$/, '');
   // Sendmail's own line for the address ("554 <a@b>... 550 Host unknown"): the remote reply is
   // after the "... "; without one there, the line is the MTA's own text
   const own = /^[45]\d\d[ -]\S*\.\.\.\s+/.exec(old);

@@ -129,6 +129,7 @@ for (const r of swapRun.results) {
     if (g.examples.length < nExamples) g.examples.push({ file: r.source.name, entry: r.entry, recipient: d.recipient, got: d.got, reply: r.reply.slice(0, 120) });
   }
 }
+if (outDir) mkdirSync(outDir, { recursive: true });
 if (outDir) for (const r of swapRun.results) writeFileSync(join(outDir, `swap-${r.entry}--${r.source.name.replace(/[/]/g, '_')}`), r.mutated);
 
 if (asJson) {
