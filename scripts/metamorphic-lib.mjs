@@ -704,6 +704,10 @@ const KNOWN_DOMAINS = [
 ];
 const isKnownDomain = (d) => KNOWN_DOMAINS.some((k) => d === k || d.endsWith('.' + k));
 
+// Words of the reason tables (src/classifier/reasons) that an address can hold, for
+// rename-addresses-rulewords.
+const RULE_NAME_WORDS = ['blocked', 'spam', 'banned', 'refused', 'nxdomain', 'virus', 'quota', 'full', 'expired', 'relay', 'suspended', 'nouser', 'unknown', 'rejected', 'denied', 'timeout'];
+
 // Local parts that are roles the detectors read (the sender of an NDR, a list's owner ...).
 // (fml's list addresses are <list>-admin and <list>-ctl; lists answer from -help, -owner, -request)
 const ROLE_LOCALS = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|nobody|double-bounce|bounces?|daemon|mail|mailer|majordomo|listserv|admin|hostmaster|webmaster|owner-.*|.*-(?:request|owner|admin|ctl|help))$/i;
@@ -716,19 +720,25 @@ const ROLE_LOCALS = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|no
  * occur as an address and, when they are not words the rules read, as a bare token
  * ("kijitora... User unknown").
  */
-export function addressRenamer(allText, seed, protectedWords = new Set()) {
+export function addressRenamer(allText, seed, protectedWords = new Set(), { words = null } = {}) {
   const locals = new Map();
   const domains = new Map();
+  // the new names: opaque tokens, or (`words`) a word the rules read and a token ("blocked.u1x2y3z",
+  // "nxdomain-d1x2y3.net"): an address is a name, whatever its words (src/classifier/index.ts)
+  const named = (prefix, key, n) => {
+    const h = hash32(seed + key);
+    return words ? `${words[h % words.length]}${prefix === 'u' ? '.' : '-'}${prefix}${b36(h, n)}` : prefix + b36(h, n);
+  };
   ADDRESS.lastIndex = 0;
   let m;
   while ((m = ADDRESS.exec(allText))) {
     const local = m[1].toLowerCase();
     const domain = m[2].toLowerCase();
     // a local part the rules read (T-Online's fixed "contact tosa@...") belongs to the wording
-    if (!ROLE_LOCALS.test(local) && !protectedWords.has(local) && !locals.has(local)) locals.set(local, 'u' + b36(hash32(seed + ':l:' + local), 7));
+    if (!ROLE_LOCALS.test(local) && !protectedWords.has(local) && !locals.has(local)) locals.set(local, named('u', ':l:' + local, 7));
     if (!isKnownDomain(domain) && !domains.has(domain)) {
       const tld = domain.slice(domain.lastIndexOf('.') + 1);
-      domains.set(domain, 'd' + b36(hash32(seed + ':d:' + domain), 6) + '.' + tld);
+      domains.set(domain, named('d', ':d:' + domain, 6) + '.' + tld);
     }
   }
   if (!locals.size && !domains.size) return null;
@@ -1026,6 +1036,24 @@ export const MUTATIONS = [
         if (isTextual(e)) texts.push(leafText(e) ?? e.body);
       }
       const ren = addressRenamer(texts.join('\n'), ctx.seed, ctx.protectedWords);
+      if (!ren) return null;
+      mapFields(root, (raw) => (IS_CONTENT_TYPE.test(raw) ? raw : ren.fn(raw)));
+      mapLeafTexts(root, isTextual, (t) => ren.fn(t));
+      return { text: writeEntity(root), mapRecipient: ren.fn, mapMessageId: ren.fn };
+    },
+  },
+  {
+    id: 'rename-addresses-rulewords',
+    group: 'addresses',
+    why: 'As rename-addresses, with names that hold the words the rules read ("blocked", "spam", "nxdomain" ...): an address is a name, not a statement (a help desk called abuse@blocked.example or a recipient spam.trap@x says nothing about why the mail failed); the answer must not change.',
+    apply: (ctx) => {
+      const root = parseEntity(ctx.text);
+      const texts = [];
+      for (const e of entities(root)) {
+        for (const f of e.fields) texts.push(f.raw);
+        if (isTextual(e)) texts.push(leafText(e) ?? e.body);
+      }
+      const ren = addressRenamer(texts.join('\n'), ctx.seed, ctx.protectedWords, { words: RULE_NAME_WORDS });
       if (!ren) return null;
       mapFields(root, (raw) => (IS_CONTENT_TYPE.test(raw) ? raw : ren.fn(raw)));
       mapLeafTexts(root, isTextual, (t) => ren.fn(t));

@@ -196,8 +196,83 @@ function refusingHost(v: string | null): string | null {
 function withoutRecipient(text: string, r: RecipientReport): string {
   for (const a of [r.finalRecipient, r.originalRecipient]) {
     if (a && a.length > 2 && text.includes(a)) text = text.split(a).join('x@x.x');
+    // its local part alone ("unknown user: \"jane.doe\"", a mailbox's path ".../jane.doe"),
+    // when it cannot be a word of the text: a digit, '.', '_' or '-' in it
+    const local = a ? a.slice(0, a.lastIndexOf('@')) : '';
+    if (local.length >= 4 && /[0-9._-]/.test(local)) text = withoutWord(text, local);
   }
-  return text;
+  return withoutAddresses(text);
+}
+
+/** The text with each whole-word occurrence of `word` (not inside a longer name) made `x`. */
+function withoutWord(text: string, word: string): string {
+  let out = '';
+  let done = 0;
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + word.length)) {
+    const before = text[i - 1];
+    const after = text[i + word.length];
+    if ((isNameChar(before) && before !== '/') || (isNameChar(after) && after !== '/' && after !== '.')) continue;
+    out += text.slice(done, i) + 'x';
+    done = i + word.length;
+  }
+  return done === 0 ? text : out + text.slice(done);
+}
+
+/** Characters of an address's local part and domain as a reply writes it (no blanks, brackets, quotes). */
+const NAME_CHARS = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~@-") NAME_CHARS[c.charCodeAt(0)] = 1;
+const isNameChar = (c: string | undefined): boolean => {
+  const n = c === undefined ? 128 : c.charCodeAt(0);
+  return n < 128 && NAME_CHARS[n] === 1;
+};
+/** A host name's labels, the last one a top-level domain (a country's two letters, or one of TLDS). */
+const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,126}([a-z]{2,24})$/;
+const TLDS = new Set([
+  'com', 'net', 'org', 'edu', 'gov', 'mil', 'int', 'info', 'biz', 'name', 'pro', 'mobi', 'asia', 'aero', 'coop', 'museum', 'arpa',
+  'test', 'example', 'invalid', 'localhost', 'local', 'localdomain', 'lan', 'internal', 'corp', 'home',
+  'app', 'dev', 'cloud', 'email', 'online', 'site', 'xyz', 'top', 'club', 'shop', 'tech', 'live', 'space', 'website', 'blog',
+]);
+
+/**
+ * Every address and host name in the text made neutral too (`x@x.x`, `x.x`): the sender's, a
+ * help desk's, a forwarding target's, the refusing server's ("<abuse@blocked.example>",
+ * "host relay.spam-guard.example[192.0.2.1] said") are names, not statements, as the
+ * recipient's are. Dotted words that are not host names stay (Exchange's
+ * "resolver.adr.recipnotfound", "5.1.1", a URL's path). One pass over the words of the text
+ * (at most 1,500 characters: ruleText), already lower case (normaliseText).
+ */
+function withoutAddresses(text: string): string {
+  let out = '';
+  let done = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (!isNameChar(text[i])) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < text.length && isNameChar(text[end])) end++;
+    // a word ends before the dots and hyphens that end its sentence
+    let last = end;
+    while (last > i && (text[last - 1] === '.' || text[last - 1] === '-')) last--;
+    const word = text.slice(i, last);
+    const at = word.lastIndexOf('@');
+    // (a host name can end a URL's query or a key=value pair: "...;r=mx.example.org")
+    const from = at > 0 ? 0 : Math.max(word.lastIndexOf('='), word.lastIndexOf('/'), word.lastIndexOf('?')) + 1;
+    const neutral = at > 0 ? (word.indexOf('.', at) > at ? 'x@x.x' : null) : isHostName(word.slice(from)) ? 'x.x' : null;
+    if (neutral) {
+      out += text.slice(done, i + from) + neutral;
+      done = last;
+    }
+    i = end;
+  }
+  return done === 0 ? text : out + text.slice(done);
+}
+
+function isHostName(word: string): boolean {
+  if (word.length > 253 || word.indexOf('.') < 0) return false;
+  const tld = HOST_NAME.exec(word)?.[1];
+  return tld !== undefined && (tld.length === 2 || TLDS.has(tld));
 }
 
 /**

@@ -115,6 +115,28 @@ describe('classifier decisions', () => {
     const [u] = classify(report([recipient({ replyCode: 550, command: 'RCPT', diagnosticCode: '550 no such user here' })]));
     expect(u).toMatchObject({ status: '5.1.1', statusDerived: true, reason: 'userunknown', hardbounce: true, type: 'hard' });
   });
+  it('an address in the reply is a name, not a statement: its words decide nothing (issue #13, harm 5)', () => {
+    const reason = (diagnosticCode: string) => classify(report([recipient({ status: '5.0.0', replyCode: 550, diagnosticCode })]))[0].reason;
+    // a help desk, a sender and a forwarding target whose names hold rule words
+    expect(reason('550 Requested action not taken: questions to abuse@blocked.example.org')).not.toBe('blocked');
+    expect(reason('550 Requested action not taken for mail from news@spam-reports.example.org')).not.toBe('spamdetected');
+    expect(reason('550 Requested action not taken; forwarded copy to desk@nxdomain.example.org')).not.toBe('hostunknown');
+    // the same words as statements still decide
+    expect(reason('550 Requested action not taken: your host is blocked')).toBe('blocked');
+    expect(reason('550 Requested action not taken: nxdomain')).toBe('hostunknown');
+    // an address's own words at the edge of a sentence ("... to a@b.example.") stay neutral too
+    expect(reason('550 Rejected. Write to the banned.list@example.org.')).not.toBe('blocked');
+    // host names: the refusing server's, one at the end of a URL's query
+    expect(reason('550 host relay.spam-guard.example.org[192.0.2.1] said: Requested action not taken')).not.toBe('spamdetected');
+    expect(reason('550 Requested action not taken, see http://www.example.org/why?s=mfrom;r=blocked.example.net')).not.toBe('blocked');
+    // dotted words that are no host names still decide (Exchange's resolver codes)
+    expect(reason('550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup')).toBe('userunknown');
+    // the recipient's own local part, alone (a quoted name, a mailbox's path)
+    const [v] = classify(report([recipient({ finalRecipient: 'spam.trap7@example.net', status: '5.0.0', replyCode: 550, diagnosticCode: '550 Requested action not taken: "spam.trap7"' })]));
+    expect(v.reason).not.toBe('spamdetected');
+    const [w] = classify(report([recipient({ finalRecipient: 'spam.lab@example.net', status: '5.0.0', replyCode: 550, diagnosticCode: '550 cannot deliver to maildir:/srv/mail/spam.lab: No such file or directory' })]));
+    expect(w.reason).not.toBe('spamdetected');
+  });
   it('a quoted reply about the sender never makes the recipient unknown (issue #13, harm 2)', () => {
     // Postfix's reject_unverified_sender quotes its probe of the sender's own server
     const [v] = classify(report([recipient({ status: '4.1.7', command: 'RCPT', diagnosticCode: '450 4.1.7 <bounce@sender.example>: Sender address rejected: unverified address: host mx.sender.example[192.0.2.9] said: 550 5.1.1 <bounce@sender.example>: User unknown (in reply to RCPT TO command)' })]));

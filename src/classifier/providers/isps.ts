@@ -155,8 +155,9 @@ export const tonline: Provider = {
       id: 'ip-blocked',
       reason: 'blocked',
       // "(Ask your postmaster ... tosa@...)" ends every T-Online refusal: only the block reply
-      // says nothing before it but "A problem occurred." ("too many connections" is a rate limit)
-      phrases: [p('a problem occurred. (ask your postmaster for help or to contact tosa@', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')],
+      // says nothing before it but "A problem occurred." ("too many connections" is a rate limit).
+      // (The address itself is not matched: the classifier reads every address as `x@x.x`.)
+      phrases: [p('a problem occurred. (ask your postmaster for help or to contact', TONLINE, '554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)')],
     },
   ],
 };
