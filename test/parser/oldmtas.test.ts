@@ -38,7 +38,7 @@ const CASES: Case[] = [
   { name: 'mdaemon-after-data', detector: 'fallback', recipients: ['mikeneko@example.org failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 5.2.2 <mikeneko@example.org>: Mailbox full'] },
   // no reply at all: the session's recipient is the transcript's "*  To:" line; MDaemon's own
   // words for the lookup are a question of labels
-  { name: 'mdaemon-domain-unknown', detector: 'fallback', recipients: ['shironeko@nxdomain.example.com failed'], diagnostic: ['Name server reports domain name unknown'] },
+  { name: 'mdaemon-domain-unknown', detector: 'fallback', recipients: ['shironeko@neko.example.com failed'], diagnostic: ['Name server reports domain name unknown'] },
   // the transcript left out: the notice names nobody, the attached original's To and Cc are no answer
   { name: 'mdaemon-no-transcript', detector: 'fallback', recipients: [] },
   // a local "no such user here" without a code or a command: the classifier reads user-unknown
@@ -47,14 +47,16 @@ const CASES: Case[] = [
   // SecurityGateway: "Failed address:", the reply in the transcript below (after DATA)
   { name: 'securitygateway-failed-address', detector: 'fallback', recipients: ['kijitora@example.co.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 No such user here'] },
 
-  // SmarterMail: "Failed Recipient:" and "Reason:"; under IMail's Subject the IMail detector reads it
+  // SmarterMail: "Failed Recipient:" and "Reason:"; under IMail's Subject the IMail detector reads
+  // it. "No MX records were found for the '<domain>' domain" is what its knowledge base says a
+  // mistyped recipient domain gives (hostunknown)
   { name: 'smartermail-mailbox-full', detector: 'imailserver', recipients: ['mikeneko@example.com failed'], verdicts: [['mailboxfull', false]], diagnostic: ['The mailbox is full'] },
   {
     name: 'smartermail-two-rcpts',
     detector: 'fallback',
-    recipients: ['shironeko@nxdomain.example.com failed', 'mikeneko@example.org failed'],
+    recipients: ['shironeko@neko.example.com failed', 'mikeneko@example.org failed'],
     verdicts: [['hostunknown', true], ['mailboxfull', false]],
-    diagnostic: ["No MX records were found for the 'nxdomain.example.com' domain.", 'The mailbox is full'],
+    diagnostic: ["No MX records were found for the 'neko.example.com' domain.", 'The mailbox is full'],
   },
 
   // Exchange 2000 (KB 284204) and 5.5 (KB 251152): the Exchange 2003 family's reader
@@ -93,7 +95,9 @@ const CASES: Case[] = [
     verdicts: [['userunknown', true], ['mailboxfull', false]],
     diagnostic: ['550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in virtual mailbox table', '552 5.2.2 <mikeneko@example.org>: Mailbox full'],
   },
-  { name: 'mailenable-invalid-domain', detector: 'fallback', recipients: ['shironeko@nxdomain.example.com failed'], verdicts: [['hostunknown', true]], diagnostic: ['does not appear to be registered'] },
+  // MailEnable's own words for a domain that is not registered: one quoted notice is no ground
+  // for a rule, so the reason is a question of labels here
+  { name: 'mailenable-invalid-domain', detector: 'fallback', recipients: ['shironeko@neko.example.com failed'], diagnostic: ['does not appear to be registered'] },
 ];
 
 describe('commercial and Windows mail servers no bounce library models (issue #13)', () => {
@@ -112,4 +116,47 @@ describe('commercial and Windows mail servers no bounce library models (issue #1
       }
     });
   }
+
+  // MDaemon's transcript names each session's recipient on a stamped "*  To:" line: a session
+  // whose RCPT TO and DATA went through is no failure of its recipient, and a "To:" line without
+  // the stamp (a returned message's header) names nobody
+  const mdaemon = (text: string) =>
+    parseMessageSync(
+      Buffer.from(
+        ['From: "MDaemon at mail.sender.example.org" <MDaemon@mail.sender.example.org>', 'To: news@sender.example.org', 'Subject: Permanent Delivery Failure', 'Date: Sat, 05 Dec 2026 11:20:45 +0000', 'Message-ID: <t1@mail.sender.example.org>', 'Content-Type: text/plain', '', text].join('\r\n'),
+      ),
+    );
+  const st = 'Sat 2026-12-05 11:20:46: ';
+  it('MDaemon: a session that went through names no failed recipient; the failed session\'s does', () => {
+    const r = mdaemon(
+      [
+        'The attached message had PERMANENT fatal delivery errors.',
+        '',
+        'YOUR MESSAGE WAS NOT DELIVERED TO ONE OR MORE RECIPIENTS',
+        '',
+        '--- Session Transcript ---',
+        `${st}*  From: news@sender.example.org`,
+        `${st}*  To: hachiware@example.org`,
+        `${st}*  Subject: Monthly letter`,
+        `${st}Attempting SMTP connection to [mx.example.org:25]`,
+        `${st}--> RCPT To:<hachiware@example.org>`,
+        `${st}<-- 250 2.1.5 Ok`,
+        `${st}--> DATA`,
+        `${st}<-- 250 2.0.0 Ok: queued`,
+        `${st}*  From: news@sender.example.org`,
+        `${st}*  To: shironeko@neko.example.com`,
+        `${st}*  Subject: Monthly letter`,
+        `${st}Attempting SMTP connection to [neko.example.com]`,
+        `${st}*  Name server reports domain name unknown`,
+        '--- End Transcript ---',
+        '',
+      ].join('\r\n'),
+    );
+    expect(summary(r)).toEqual(['shironeko@neko.example.com failed']);
+    expect(r.recipients[0].diagnosticCode).toContain('Name server reports domain name unknown');
+  });
+  it('MDaemon: an unstamped "*  To:" line is no session summary', () => {
+    const r = mdaemon(['The attached message had PERMANENT fatal delivery errors.', '', 'YOUR MESSAGE WAS NOT DELIVERED TO ONE OR MORE RECIPIENTS', '', '*  To: hachiware@example.org', '*  Subject: Monthly letter', ''].join('\r\n'));
+    expect(summary(r)).toEqual([]);
+  });
 });
