@@ -143,15 +143,12 @@ const REPLY_LEAD = /^\s*(?:<<<\s*)?[45]\d\d[ -](?:#?[245]\.\d{1,3}\.\d{1,3}[ \t]
  * line of the transcript a DSN carries: "Sat 2026-12-05 11:20:46: --> RCPT To:<a@b>", "... <--
  * 550 5.1.1 ...". Bounded, and optional: Sendmail's and Postfix's lines start with the arrow.
  */
-const STAMP_ONE = String.raw`(?:[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+)`;
-const STAMP = `${STAMP_ONE}?`;
-/** A line of a stamped transcript. */
-const STAMPED = new RegExp(`^${STAMP_ONE}`);
-/** What the reporting MTA sent (Sendmail ">>>", Postfix "In:", MDaemon "-->"), at a line's start. */
-const SENT_LINE = new RegExp(String.raw`^${STAMP}(?:>>>|-->|In:)[ \t]*([A-Za-z]+)`, 'i');
-/** The reply it got (Sendmail "<<<", Postfix "Out:", MDaemon "<--"), at a line's start. */
-const REPLY_LINE = new RegExp(String.raw`^${STAMP}(?:<<<|<--|Out:)[ \t]*([2-5])\d\d\b`, 'i');
-const REPLY_LINE_HEAD = new RegExp(String.raw`^${STAMP}(?:<<<|<--|Out:)[ \t]*`, 'i');
+const STAMPED = /^[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+/;
+/** What the reporting MTA sent (Sendmail ">>>", Postfix "In:", MDaemon "-->"), at a line's start after the stamp, if any. */
+const SENT_LINE = /^(?:[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+)?(?:>>>|-->|In:)\s*([A-Za-z]+)/i;
+/** The reply it got (Sendmail "<<<", Postfix "Out:", MDaemon "<--"), at a line's start after the stamp, if any. */
+const REPLY_LINE = /^(?:[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+)?(?:<<<|<--|Out:)\s*([2-5])\d\d\b/i;
+const REPLY_LINE_HEAD = /^(?:[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+)?(?:<<<|<--|Out:)\s*/i;
 /**
  * Shape 6: a transcript's RCPT TO command (Sendmail ">>> RCPT To:<", Postfix "In:  RCPT TO:<",
  * MDaemon "--> RCPT To:<").
@@ -163,7 +160,7 @@ const RCPT_LEAD = /(?:>>>|-->|\bIn:)\s*RCPT TO:\s*<?$/i;
  * only place a notice names it when the session failed before any reply (no mail server for the
  * domain). The stamp is required: a bare "To:" line is a returned message's header.
  */
-const ENVELOPE_TO_LEAD = new RegExp(String.raw`^\s*${STAMP_ONE}\*[ \t]+To:[ \t]*<?$`, 'i');
+const ENVELOPE_TO_LEAD = /^\s*[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+\*[ \t]+To:[ \t]*<?$/i;
 /**
  * Shape 4: a failure sentence ending in the word that takes the address as its object, in
  * English or, as "delivered to" / "sent to", in the languages of the failure predicates
