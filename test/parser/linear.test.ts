@@ -370,6 +370,24 @@ describe('each detector grows linearly', () => {
       100,
     );
   });
+  it('fallback: many stamped transcript sessions (MDaemon "*  To:" summaries, "-->"/"<--" lines), each accepted, and a long stamped run', async () => {
+    const st = 'Sat 2026-12-05 11:20:46: ';
+    await expectLinear(
+      (n) =>
+        textNdr({
+          from: '"MDaemon at mta.test" <MDaemon@mta.test>',
+          subject: 'Permanent Delivery Failure',
+          text:
+            'The attached message had PERMANENT fatal delivery errors.\n\n--- Session Transcript ---\n' +
+            addrs(n).map((a) => `${st}*  To: ${a}\n${st}--> RCPT To:<${a}>\n${st}<-- 250 2.1.5 Ok\n${st}--> DATA\n${st}<-- 250 2.0.0 Ok\n`).join('') +
+            `${st}*  To: last@example.org\n` +
+            `${st}<-- ${'4'.repeat(n * 10)}\n`.repeat(70) +
+            '--- End Transcript ---\n',
+        }),
+      parse,
+      100,
+    );
+  });
   it('fallback: many help and sender lines naming addresses', async () => {
     await expectLinear(
       (n) => textNdr({ ...POSTMASTER, text: 'Delivery failed.\n' + addrs(n).map((a, i) => (i % 2 ? `For help contact ${a} or visit https://help.example.net\n` : `The server is not accepting mail from ${a}.\n`)).join('') }),
@@ -691,6 +709,17 @@ describe('each detector grows linearly', () => {
           subject: 'Undeliverable Mail',
           headers: { 'X-Mailer': '<SMTP32 v8.22>' },
           text: `Body of message generated response:\n552 5.2.2 ${'Mailbox quota exceeded '.repeat(n)}\n\n` + addrs(n).map((a) => `Unknown user: ${a}\nundeliverable to ${a}`).join('\n') + `\nUnknown user:${' '.repeat(n * 10)}x\n`,
+        }),
+      parse,
+      100,
+    );
+  });
+  it('imailserver: many cause lines each with a "Reason:" line below, and a long reason', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Undeliverable Mail',
+          text: 'Could not deliver message to the following recipient(s):\n\n' + addrs(n).map((a) => `Failed Recipient: ${a}\nReason: The mailbox is full\nReason: again\n`).join('\n') + `\nFailed Recipient: x@y.example\nReason:${' '.repeat(n * 10)}${'full '.repeat(n * 10)}\n`,
         }),
       parse,
       100,

@@ -40,6 +40,13 @@ export const hostunknown: ReasonTable = {
     // hMailServer's own text when the recipient domain has neither an MX nor an address record
     // (ExternalDelivery.cpp, _HandleNoRecipientServers, spelt as it writes it)
     p('no mail servers appear to exists', "hMailServer source (ExternalDelivery.cpp): the look-up of the recipient domain's mail servers found none (RFC 3463 X.1.2 / X.4.4)", "Error Description: No mail servers appear to exists for the recipient's address."),
+    // SmarterMail's own text when the recipient domain has no MX records; its knowledge base
+    // gives it as what a mistyped recipient domain yields
+    p(
+      'no mx records were found for the',
+      "SmarterMail knowledge base, common delivery errors (kb.indsoft.net/kb/a70, support.rackteam.com/kb/a136): a mistyped recipient domain gives \"No MX records were found for the '<domain>' domain\"",
+      "Reason: Failed to connect to the recipients mail server. No MX records were found for the 'example.com' domain.",
+    ),
     p('all host address lookups failed permanently', 'Exim 4.x transports/smtp.c, every host\'s address lookup failed permanently (RFC 3463 X.4.4 unable to route)', 'all host address lookups failed permanently'),
     p('no route to domain', NXDOMAIN),
     p('illegal host/domain name found', 'Oracle Communications Messaging Server'),

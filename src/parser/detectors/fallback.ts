@@ -138,8 +138,29 @@ const LEADS = /^[\s>*+#|\u2022\u00b7<"'-]*(?:\d{1,3}[.)][\s<"']*)?$/;
 const NAME_LEAD = /^[\s>*+#|\u2022\u00b7-]*(?:"[^"\n]{1,80}"|[^\s<>@"():;,]{1,40}(?:[ \t][^\s<>@"():;,]{1,40}){0,4})[ \t]*[<(]$/;
 /** Shape 2: an SMTP reply code (and status code) right before the address. */
 const REPLY_LEAD = /^\s*(?:<<<\s*)?[45]\d\d[ -](?:#?[245]\.\d{1,3}\.\d{1,3}[ \t]+)?<?$/;
-/** Shape 6: a transcript's RCPT TO command (Sendmail ">>> RCPT To:<", Postfix "In:  RCPT TO:<"). */
-const RCPT_LEAD = /(?:>>>|\bIn:)\s*RCPT TO:\s*<?$/i;
+/**
+ * A session transcript's line stamp, as MDaemon (and its SecurityGateway) write one before every
+ * line of the transcript a DSN carries: "Sat 2026-12-05 11:20:46: --> RCPT To:<a@b>", "... <--
+ * 550 5.1.1 ...". Bounded, and optional: Sendmail's and Postfix's lines start with the arrow.
+ */
+const STAMPED = /^[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+/;
+/** What the reporting MTA sent (Sendmail ">>>", Postfix "In:", MDaemon "-->"), at a line's start after the stamp, if any. */
+const SENT_LINE = /^(?:[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+)?(?:>>>|-->|In:)\s*([A-Za-z]+)/i;
+/** The reply it got (Sendmail "<<<", Postfix "Out:", MDaemon "<--"), at a line's start after the stamp, if any. */
+const REPLY_LINE = /^(?:[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+)?(?:<<<|<--|Out:)\s*([2-5])\d\d\b/i;
+const REPLY_LINE_HEAD = /^(?:[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+)?(?:<<<|<--|Out:)\s*/i;
+/**
+ * Shape 6: a transcript's RCPT TO command (Sendmail ">>> RCPT To:<", Postfix "In:  RCPT TO:<",
+ * MDaemon "--> RCPT To:<").
+ */
+const RCPT_LEAD = /(?:>>>|-->|\bIn:)\s*RCPT TO:\s*<?$/i;
+/**
+ * The envelope summary that opens each session of MDaemon's transcript ("Sat 2026-12-05
+ * 11:20:40: *  To: <a>", under "*  From: <sender>"): the recipient the session was for, the
+ * only place a notice names it when the session failed before any reply (no mail server for the
+ * domain). The stamp is required: a bare "To:" line is a returned message's header.
+ */
+const ENVELOPE_TO_LEAD = /^\s*[A-Za-z]{3},?[ \t]\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(?:\.\d{1,6})?:[ \t]+\*[ \t]+To:[ \t]*<?$/i;
 /**
  * Shape 4: a failure sentence ending in the word that takes the address as its object, in
  * English or, as "delivered to" / "sent to", in the languages of the failure predicates
@@ -208,6 +229,8 @@ interface Candidate {
   shape: Shape;
   /** The SMTP command a transcript shows the failure answered. */
   command?: string;
+  /** Named only by a transcript's envelope summary (MDaemon's "*  To: <a>"). */
+  envelope?: boolean;
 }
 
 /** What the detector needs to know about one line, worked out once however many addresses ask. */
@@ -474,16 +497,16 @@ function transcriptFailure(lines: Lines, li: number, address: string): { reply: 
   let afterRcpt = true;
   for (let k = li + 1; k < lines.length && k <= li + 40; k++) {
     const t = lines.of(k).clipped;
-    const reply = /^(?:<<<|Out:)\s*([2-5])\d\d\b/i.exec(t);
+    const reply = REPLY_LINE.exec(t);
     if (reply) {
       if (reply[1] !== '4' && reply[1] !== '5') continue;
-      if (!afterRcpt) return { reply: oneLine(t.replace(/^(?:<<<|Out:)\s*/i, '')), command: 'DATA' };
+      if (!afterRcpt) return { reply: oneLine(t.replace(REPLY_LINE_HEAD, '')), command: 'DATA' };
       let text = `${lines.of(li).clipped} ${t}`;
       const next = k + 1 < lines.length ? lines.of(k + 1) : null;
       if (next && next.reply && next.only === address) text += ' ' + next.clipped;
       return { reply: oneLine(text), command: 'RCPT' };
     }
-    const cmd = /^(?:>>>|In:)\s*([A-Za-z]+)/i.exec(t);
+    const cmd = SENT_LINE.exec(t);
     if (cmd) {
       const c = cmd[1].toUpperCase();
       // the next recipient's command: this one's answer (accepted) is behind us
@@ -738,6 +761,17 @@ function failureBelow(lines: Lines, li: number): string | null {
   return null;
 }
 
+/** The last stamped line of the transcript session that line `li` opens (at most 60 lines down). */
+function sessionEnd(lines: Lines, li: number): string {
+  let last = '';
+  for (let k = li + 1; k < lines.length && k <= li + 60; k++) {
+    const t = lines.of(k).clipped;
+    if (!STAMPED.test(t)) break;
+    last = t;
+  }
+  return last;
+}
+
 /**
  * How line `li` states that delivery to the address at `span` failed, with the failure text;
  * null when it does not. `previous` is the address accepted just before on the same line.
@@ -748,7 +782,7 @@ function statementOf(
   span: AddressSpan,
   previous: { span: AddressSpan; c: Candidate } | null,
   opening: { failed: boolean },
-): { shape: Shape; text: string; command?: string } | null {
+): { shape: Shape; text: string; command?: string; envelope?: boolean } | null {
   const line = lines.lines[li];
   const f = lines.of(li);
   const lead = line.slice(Math.max(0, span.start - LEAD_CHARS), span.start);
@@ -776,6 +810,9 @@ function statementOf(
     const failed = transcriptFailure(lines, li, span.address);
     return failed ? { shape: 'transcript', text: failed.reply, command: failed.command } : null;
   }
+  // 6. the envelope summary of a transcript's session, in a notice that states the failure:
+  //    the session's last line is how it ended (a reply, or the MTA's own words)
+  if (opening.failed && ENVELOPE_TO_LEAD.test(lead)) return { shape: 'list', text: oneLine(`${f.clipped} ${sessionEnd(lines, li)}`), envelope: true };
   // 3. the next address of a list on one line ("a@b, c@d: 550 ...")
   if (previous) {
     const gap = line.slice(previous.span.end, span.start);
@@ -905,7 +942,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
         previous = null;
         continue;
       }
-      const c: Candidate = { address: a, text: st.text, line: i, shape: st.shape, command: st.command };
+      const c: Candidate = { address: a, text: st.text, line: i, shape: st.shape, command: st.command, envelope: st.envelope };
       found.set(a, c);
       previous = { span: sp, c };
     }
@@ -934,15 +971,24 @@ export function detectFallback(view: MailView): DetectorResult | null {
     return null;
   }
 
-  // A list entry says only that the address failed; a session transcript in the same report
+  // A list entry (or any statement without a reply of its own: SecurityGateway's "Failed
+  // address: <a>") says only that the address failed; a session transcript in the same report
   // may say how, per address (Sendmail's "permanent fatal errors" list, then ">>> RCPT To:<a>"
   // / "<<< 550 ..." for each): each address takes its own reply, not the report's last one.
-  if (cands.some((c) => c.shape === 'list')) {
+  const bare = (c: Candidate) => c.shape === 'list' || (c.shape !== 'transcript' && findReplyCode(c.text) === null);
+  if (cands.some(bare)) {
     const rcptAt = transcriptRcptLines(lines, end);
+    const through = new Set<Candidate>();
     for (const c of cands) {
-      const at = c.shape === 'list' ? rcptAt.get(c.address) : undefined;
+      const at = bare(c) ? rcptAt.get(c.address) : undefined;
       const failed = at === undefined ? null : transcriptFailure(lines, at, c.address);
       if (failed) Object.assign(c, { shape: 'transcript', text: failed.reply, command: failed.command });
+      // an envelope summary's recipient whose own RCPT TO went through, the message too: not failed
+      else if (at !== undefined && c.envelope) through.add(c);
+    }
+    if (through.size) {
+      cands.splice(0, cands.length, ...cands.filter((c) => !through.has(c)));
+      if (!cands.length) return { kind: delayed ? 'delay' : 'bounce', recipients: [], warnings: ['no failed recipient named in the report'] };
     }
   }
   for (const c of cands) if (c.shape !== 'transcript') c.text = withReasonLine(lines, c.line, sessionReply(lines, c, c.text));

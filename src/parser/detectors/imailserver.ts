@@ -51,6 +51,12 @@ const SENDER = compile(SENDER_CONTEXT);
 const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
 const isRole = (words: string) => NOT_A_CAUSE.test(words) || HELP.test(words) || SENDER.test(words) || NEW_ADDRESS.test(words);
 const UNDELIVERABLE = /^undeliverable to[ \t]+(\S+)$/i;
+/**
+ * "Reason: <text>" right below an address line (no blank line between): that address's own
+ * cause. SmarterMail writes its notices so ("Failed Recipient: <addr>" / "Reason: The mailbox
+ * is full"), and a Windows server's notice may carry IMail's Subject ("Undeliverable Mail").
+ */
+const REASON_BELOW = /^reason[ \t]*:[ \t]*(\S.*)$/i;
 
 /** A reply is read up to this length (it is copied to each address it belongs to). */
 const MAX_REPLY = 1000;
@@ -72,12 +78,21 @@ export function detectImailServer(view: MailView): DetectorResult | null {
   const replies: Reply[] = [];
   let pending: Reply | null = null; // the last reply not yet given to an address
   let reading: Reply | null = null; // the reply whose lines are being read
+  let above: RecipientReport | null = null; // the recipient of the address line right above
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line) {
       reading = null;
+      above = null;
       continue;
     }
+    const reason = above ? REASON_BELOW.exec(line) : null;
+    if (above && reason) {
+      above.diagnosticCode = clipLine(oneLine([above.diagnosticCode, reason[1]].filter(Boolean).join(' ')));
+      above = null;
+      continue;
+    }
+    above = null;
     const heading = HEADINGS.find(([re]) => re.test(line));
     if (heading) {
       reading = { text: clipLine(line), command: heading[1] };
@@ -98,6 +113,7 @@ export function detectImailServer(view: MailView): DetectorResult | null {
       const own = cause ? clipLine(line) : null;
       const diag = [reply?.text, own].filter(Boolean).join(' ') || null;
       recipients.push(newRecipient(address, { action: 'failed', diagnosticCode: diag, command: reply?.command ?? null }));
+      above = recipients[recipients.length - 1];
       if (reply) given.add(recipients.length - 1);
       continue;
     }
