@@ -32,6 +32,7 @@
 // being refused: a sender-side policy matter.
 import type { BounceType, Category, ParsedReport, Reason, RecipientReport, Verdict } from '../report.js';
 import { decide, normaliseText, type DecideInput, type RuleMatch } from './rules.js';
+import { withoutHostNames } from '../host-name.js';
 import { DERIVED_STATUS } from './status.js';
 
 export { decide, ruleEntries } from './rules.js';
@@ -225,13 +226,6 @@ const isNameChar = (c: string | undefined): boolean => {
   const n = c === undefined ? 128 : c.charCodeAt(0);
   return n < 128 && NAME_CHARS[n] === 1;
 };
-/** A host name's labels, the last one a top-level domain (a country's two letters, or one of TLDS). */
-const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,126}([a-z]{2,24})$/;
-const TLDS = new Set([
-  'com', 'net', 'org', 'edu', 'gov', 'mil', 'int', 'info', 'biz', 'name', 'pro', 'mobi', 'asia', 'aero', 'coop', 'museum', 'arpa',
-  'test', 'example', 'invalid', 'localhost', 'local', 'localdomain', 'lan', 'internal', 'corp', 'home',
-  'app', 'dev', 'cloud', 'email', 'online', 'site', 'xyz', 'top', 'club', 'shop', 'tech', 'live', 'space', 'website', 'blog',
-]);
 
 /**
  * Every address and host name in the text made neutral too (`x@x.x`, `x.x`): the sender's, a
@@ -257,22 +251,18 @@ function withoutAddresses(text: string): string {
     while (last > i && (text[last - 1] === '.' || text[last - 1] === '-')) last--;
     const word = text.slice(i, last);
     const at = word.lastIndexOf('@');
-    // (a host name can end a URL's query or a key=value pair: "...;r=mx.example.org")
-    const from = at > 0 ? 0 : Math.max(word.lastIndexOf('='), word.lastIndexOf('/'), word.lastIndexOf('?')) + 1;
-    const neutral = at > 0 ? (word.indexOf('.', at) > at ? 'x@x.x' : null) : isHostName(word.slice(from)) ? 'x.x' : null;
-    if (neutral) {
-      out += text.slice(done, i + from) + neutral;
+    // a word without '@' may hold host names among other characters: "'mx.example.org'",
+    // "example.org's", a URL's "r=mx.example.org". A URL's own host stays: a provider's link to
+    // its page of reply codes is part of its reply's convention ("RCP-P2 http://postmaster.
+    // facebook.com/response_codes"), not a party's name.
+    const neutral = at > 0 ? (word.indexOf('.', at) > at ? 'x@x.x' : word) : word.startsWith('//') && text[i - 1] === ':' ? word : withoutHostNames(word);
+    if (neutral !== word) {
+      out += text.slice(done, i) + neutral;
       done = last;
     }
     i = end;
   }
   return done === 0 ? text : out + text.slice(done);
-}
-
-function isHostName(word: string): boolean {
-  if (word.length > 253 || word.indexOf('.') < 0) return false;
-  const tld = HOST_NAME.exec(word)?.[1];
-  return tld !== undefined && (tld.length === 2 || TLDS.has(tld));
 }
 
 /**

@@ -129,6 +129,9 @@ describe('classifier decisions', () => {
     // host names: the refusing server's, one at the end of a URL's query
     expect(reason('550 host relay.spam-guard.example.org[192.0.2.1] said: Requested action not taken')).not.toBe('spamdetected');
     expect(reason('550 Requested action not taken, see http://www.example.org/why?s=mfrom;r=blocked.example.net')).not.toBe('blocked');
+    // a host name in quotes or with a possessive: Apple's DMARC refusal names the sender's domain
+    expect(reason("550 5.7.1 Your message was rejected due to spam-mail.example's DMARC policy. See https://support.apple.com/en-us/HT204137 for details")).toBe('authfailure');
+    expect(reason("550 connection to 'mx.nxdomain-mail.example' failed: Connection refused")).not.toBe('hostunknown');
     // dotted words that are no host names still decide (Exchange's resolver codes)
     expect(reason('550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup')).toBe('userunknown');
     // the recipient's own local part, alone (a quoted name, a mailbox's path)

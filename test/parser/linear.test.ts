@@ -13,6 +13,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { withoutHostNames } from '../../src/host-name.js';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
@@ -145,6 +146,11 @@ const POSTMASTER = { from: 'MAILER-DAEMON@mta.test (Mail Delivery System)', subj
 // ---------------------------------------------------------------------------------------------
 
 describe('hot helpers grow linearly', () => {
+  it('withoutHostNames: a long dotted word, many host names, a long run of hyphens', async () => {
+    await expectLinear((n) => 'a.'.repeat(n) + 'org', withoutHostNames, 2_000);
+    await expectLinear((n) => 'mx.example.org '.repeat(n), withoutHostNames, 1_000);
+    await expectLinear((n) => 'a' + '-'.repeat(n) + '.org', withoutHostNames, 2_000);
+  });
   it('normalizeAddress: a long run without "@" and one blank', async () => {
     await expectLinear((n) => 'x'.repeat(n) + ' y', normalizeAddress, 2_000);
   });

@@ -159,4 +159,17 @@ describe('commercial and Windows mail servers no bounce library models (issue #1
     const r = mdaemon(['The attached message had PERMANENT fatal delivery errors.', '', 'YOUR MESSAGE WAS NOT DELIVERED TO ONE OR MORE RECIPIENTS', '', '*  To: hachiware@example.org', '*  Subject: Monthly letter', ''].join('\r\n'));
     expect(summary(r)).toEqual([]);
   });
+  it('MDaemon: a host name is a name: the recipient\'s server "mx.suspended-mail.org" makes no record of the Message-ID line above it', () => {
+    // (metamorphic rename-addresses-rulewords: the recipient's domain renamed to a word the
+    // failure predicates read; the "*  Message-ID: <...>" line's sentence ran on into the
+    // next line, cut mid-name at its 200-character window: "[mx.suspended-mail.o")
+    const raw = readFileSync(join(fixturesDir, 'oldmtas', 'mdaemon-after-data.eml'), 'latin1')
+      .replace(/example\.=\r?\norg/g, 'suspended-mail.org')
+      .replace(/@example\.org\b/g, '@suspended-mail.org')
+      .replace(/mx\.example\.org/g, 'mx.suspended-mail.org')
+      .replace(/orig-om-1@sender\.example\.org/g, 'orig-om-1.u1kpm9ei@sender.example.org');
+    expect(raw).toContain('[mx.suspended-mail.org:25]');
+    const r = parseMessageSync(Buffer.from(raw, 'latin1'));
+    expect(summary(r)).toEqual(['mikeneko@suspended-mail.org failed']);
+  });
 });

@@ -33,6 +33,7 @@
 // so ordinary mail that mentions addresses is never turned into a bounce.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
+import { withoutHostNames } from '../../host-name.js';
 import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { clipLine, findAddressSpans, findAddresses, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, type AddressSpan } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -307,7 +308,7 @@ class Lines {
     const c = line.charCodeAt(0);
     const reason = trimmed ? REASON_LINE.exec(clipLine(line)) : null;
     const talking = trimmed.length < 300 ? TALKING_TO.exec(line) : null;
-    const words = spans.length ? withoutAddresses(clipped) : clipped;
+    const words = withoutAddresses(clipped);
     // help wording inside a remote server's reply quoted on the line ("a@b: 552-5.3.4 ... For
     // more information, go to https://support.google.com/...") is the server's, not the
     // report's: the line is judged up to the reply (issue #13 round 3, metamorphic reply swaps:
@@ -380,17 +381,20 @@ class Lines {
   }
 }
 
-/** The text with its addresses blanked (their words, "unknown@", are not the line's words). */
+/**
+ * The text with its addresses and host names blanked: their words ("unknown@", "mx.rejected-
+ * mail.example") are names, not the line's words (src/host-name.ts).
+ */
 function withoutAddresses(text: string): string {
   const spans = findAddressSpans(text);
-  if (!spans.length) return text;
+  if (!spans.length) return withoutHostNames(text);
   let out = '';
   let last = 0;
   for (const sp of spans) {
     out += text.slice(last, sp.start) + ' ';
     last = sp.end;
   }
-  return out + text.slice(last);
+  return withoutHostNames(out + text.slice(last));
 }
 
 /**
@@ -700,12 +704,14 @@ const SUCCESS = /(?:^|[\s:;(])2\d\d(?:[ -]|$)|(?:^|[^\d.])2\.\d{1,3}\.\d{1,3}(?!
  */
 function sentenceAfter(lines: Lines, li: number, span: AddressSpan): string {
   const line = lines.lines[li];
-  let rest = line.slice(span.end, span.end + 200);
+  // (names blanked before the cut: a host name cut at the window's edge is no name any more,
+  // and its words would be read: "[mx.suspended-mail.exa")
+  let rest = withoutAddresses(line.slice(span.end, span.end + 400)).slice(0, 200);
   if (rest.length < 200 && !SENTENCE_END.test(rest) && li + 1 < lines.length) {
     const next = lines.of(li + 1);
-    if (!next.blank && !next.leadsEntry) rest += ' ' + next.clipped.slice(0, 200 - rest.length);
+    if (!next.blank && !next.leadsEntry) rest += ' ' + withoutAddresses(next.clipped).slice(0, 200 - rest.length);
   }
-  return withoutAddresses(rest.split(SENTENCE_END)[0]);
+  return rest.split(SENTENCE_END)[0];
 }
 
 const SENTENCE_END = /[.!?](?:\s|$)/;
