@@ -78,12 +78,13 @@ const CASES: Case[] = [
   // Domino R5: "Your document:" / "was not delivered to:" / "because:", a help-desk address below
   { name: 'domino-r5-your-document', detector: 'domino', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['not listed in public Name & Address Book'] },
 
-  // CommuniGate Pro: "mail receiving disabled" (the account's setting) is a question of labels
+  // CommuniGate Pro: "mail receiving disabled" is the account's own switch: a disabled mailbox
+  // (RFC 3463 X.2.1), not a domain that accepts no mail
   {
     name: 'communigate-two-local',
     detector: 'fallback',
     recipients: ['mikeneko@example.com failed', 'sabatora@example.com failed'],
-    verdicts: [['mailboxfull', false], null],
+    verdicts: [['mailboxfull', false], ['suspend', false]],
     diagnostic: ['account is full (quota exceeded)', 'mail receiving disabled'],
   },
 

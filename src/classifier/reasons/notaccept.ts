@@ -21,7 +21,6 @@ export const notaccept: ReasonTable = {
     p('does not accept mail', NOMX),
     p('will not accept mail', NOMX),
     p('not accepting network messages', 'RFC 3463 X.3.2 (title)'),
-    p('mail receiving disabled', NOMX),
     p('no mx record', NOMX),
     p('no mx found', NOMX),
     p("couldn't find a mail exchanger", NOMX),
