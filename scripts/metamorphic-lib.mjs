@@ -767,6 +767,25 @@ export function addressRenamer(allText, seed, protectedWords = new Set(), { word
   return { fn, locals, domains };
 }
 
+/**
+ * The message with its addresses renamed (addressRenamer, `opts` its naming) in every header and
+ * decoded text, and the renaming for the expected answer's recipients and Message-IDs.
+ */
+function renameAddresses(ctx, opts = {}) {
+  const root = parseEntity(ctx.text);
+  // everything the renaming reads: headers and decoded texts
+  const texts = [];
+  for (const e of entities(root)) {
+    for (const f of e.fields) texts.push(f.raw);
+    if (isTextual(e)) texts.push(leafText(e) ?? e.body);
+  }
+  const ren = addressRenamer(texts.join('\n'), ctx.seed, ctx.protectedWords, opts);
+  if (!ren) return null;
+  mapFields(root, (raw) => (IS_CONTENT_TYPE.test(raw) ? raw : ren.fn(raw)));
+  mapLeafTexts(root, isTextual, (t) => ren.fn(t));
+  return { text: writeEntity(root), mapRecipient: ren.fn, mapMessageId: ren.fn };
+}
+
 // =============================================================================================
 // the mutations
 //
@@ -1027,38 +1046,13 @@ export const MUTATIONS = [
     id: 'rename-addresses',
     group: 'addresses',
     why: 'Another sender, recipient and domain are another message of the same family: the report reads the same with every address (local part and domain, wherever it occurs) renamed consistently; the expected recipients are renamed alike. Provider domains the rules know are kept (renaming them would change the family).',
-    apply: (ctx) => {
-      const root = parseEntity(ctx.text);
-      // everything the renaming reads: headers and decoded texts
-      const texts = [];
-      for (const e of entities(root)) {
-        for (const f of e.fields) texts.push(f.raw);
-        if (isTextual(e)) texts.push(leafText(e) ?? e.body);
-      }
-      const ren = addressRenamer(texts.join('\n'), ctx.seed, ctx.protectedWords);
-      if (!ren) return null;
-      mapFields(root, (raw) => (IS_CONTENT_TYPE.test(raw) ? raw : ren.fn(raw)));
-      mapLeafTexts(root, isTextual, (t) => ren.fn(t));
-      return { text: writeEntity(root), mapRecipient: ren.fn, mapMessageId: ren.fn };
-    },
+    apply: (ctx) => renameAddresses(ctx),
   },
   {
     id: 'rename-addresses-rulewords',
     group: 'addresses',
     why: 'As rename-addresses, with names that hold the words the rules read ("blocked", "spam", "nxdomain" ...): an address is a name, not a statement (a help desk called abuse@blocked.example or a recipient spam.trap@x says nothing about why the mail failed); the answer must not change.',
-    apply: (ctx) => {
-      const root = parseEntity(ctx.text);
-      const texts = [];
-      for (const e of entities(root)) {
-        for (const f of e.fields) texts.push(f.raw);
-        if (isTextual(e)) texts.push(leafText(e) ?? e.body);
-      }
-      const ren = addressRenamer(texts.join('\n'), ctx.seed, ctx.protectedWords, { words: RULE_NAME_WORDS });
-      if (!ren) return null;
-      mapFields(root, (raw) => (IS_CONTENT_TYPE.test(raw) ? raw : ren.fn(raw)));
-      mapLeafTexts(root, isTextual, (t) => ren.fn(t));
-      return { text: writeEntity(root), mapRecipient: ren.fn, mapMessageId: ren.fn };
-    },
+    apply: (ctx) => renameAddresses(ctx, { words: RULE_NAME_WORDS }),
   },
   {
     id: 'message-ids',

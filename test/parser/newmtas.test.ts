@@ -6,31 +6,14 @@
 // reason is stated where the reply's code or text documents it (RFC 3463 codes, the MTA's own
 // stock text); where our answer is a question of labels, only the recipients and the remote
 // words are (see the notes on the cases).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
-import { parseMessageSync } from '../../src/parser/index.js';
-import type { ParsedReport } from '../../src/report.js';
-import { fixturesDir } from '../helpers/env.js';
+import { itReadsCases, readFixture, type FamilyCase } from '../helpers/family-cases.js';
 
-const fixture = (name: string) => parseMessageSync(readFileSync(join(fixturesDir, 'newmtas', `${name}.eml`)));
+const fixture = (name: string) => readFixture('newmtas', name);
 
-/** `address action` per recipient. */
-const summary = (r: ParsedReport) => r.recipients.map((x) => `${x.finalRecipient} ${x.action}`);
 
-interface Case {
-  name: string;
-  detector: string;
-  recipients: string[];
-  /** [reason, hardbounce] per recipient (null: a question of labels), when the reply documents the cause. */
-  verdicts?: Array<[string, boolean] | null>;
-  /** Text each recipient's diagnostic must hold (the remote server's words, whole). */
-  diagnostic?: string[];
-  kind?: ParsedReport['kind'];
-}
-
-const CASES: Case[] = [
+const CASES: FamilyCase[] = [
   // hMailServer: text only, "Remote server replied:" under each address
   { name: 'hmailserver-one-rcpt', detector: 'fallback', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in virtual mailbox table'] },
   {
@@ -103,21 +86,7 @@ const CASES: Case[] = [
 ];
 
 describe('open-source MTAs no bounce library models (issue #13)', () => {
-  for (const c of CASES) {
-    it(`${c.name}: ${c.detector}, ${c.recipients.length} recipient(s)`, () => {
-      const r = fixture(c.name);
-      expect({ kind: r.kind, detector: r.detector, recipients: summary(r) }).toEqual({ kind: c.kind ?? 'bounce', detector: c.detector, recipients: c.recipients });
-      if (c.diagnostic) {
-        c.diagnostic.forEach((d, i) => expect(r.recipients[i].diagnosticCode ?? '').toContain(d));
-      }
-      if (c.verdicts) {
-        const got = classify(r).map((v) => [v.reason, v.hardbounce]);
-        c.verdicts.forEach((v, i) => {
-          if (v) expect(got[i]).toEqual(v);
-        });
-      }
-    });
-  }
+  itReadsCases('newmtas', CASES);
 
   it('hMailServer: the command it names ("hMailServer sent: RCPT TO:<...>", "... sent: DATA") is the one the reply answered', () => {
     expect(fixture('hmailserver-two-rcpts').recipients.map((x) => x.command)).toEqual(['RCPT', 'DATA']);

@@ -11,28 +11,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
-import type { ParsedReport } from '../../src/report.js';
 import { fixturesDir } from '../helpers/env.js';
+import { itReadsCases, summary, type FamilyCase } from '../helpers/family-cases.js';
 
-const fixture = (name: string) => parseMessageSync(readFileSync(join(fixturesDir, 'oldmtas', `${name}.eml`)));
 
-/** `address action` per recipient. */
-const summary = (r: ParsedReport) => r.recipients.map((x) => `${x.finalRecipient} ${x.action}`);
-
-interface Case {
-  name: string;
-  detector: string;
-  recipients: string[];
-  /** [reason, hardbounce] per recipient (null: a question of labels), when the reply documents the cause. */
-  verdicts?: Array<[string, boolean] | null>;
-  /** Text each recipient's diagnostic must hold (the remote server's words, whole). */
-  diagnostic?: string[];
-  kind?: ParsedReport['kind'];
-}
-
-const CASES: Case[] = [
+const CASES: FamilyCase[] = [
   // MDaemon: the session transcript ("-->" what MDaemon sent, "<--" the reply, each line stamped)
   { name: 'mdaemon-permanent-transcript', detector: 'fallback', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in virtual mailbox table'] },
   { name: 'mdaemon-after-data', detector: 'fallback', recipients: ['mikeneko@example.org failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 5.2.2 <mikeneko@example.org>: Mailbox full'] },
@@ -102,21 +86,7 @@ const CASES: Case[] = [
 ];
 
 describe('commercial and Windows mail servers no bounce library models (issue #13)', () => {
-  for (const c of CASES) {
-    it(`${c.name}: ${c.detector}, ${c.recipients.length} recipient(s)`, () => {
-      const r = fixture(c.name);
-      expect({ kind: r.kind, detector: r.detector, recipients: summary(r) }).toEqual({ kind: c.kind ?? 'bounce', detector: c.detector, recipients: c.recipients });
-      if (c.diagnostic) {
-        c.diagnostic.forEach((d, i) => expect(r.recipients[i].diagnosticCode ?? '').toContain(d));
-      }
-      if (c.verdicts) {
-        const got = classify(r).map((v) => [v.reason, v.hardbounce]);
-        c.verdicts.forEach((v, i) => {
-          if (v) expect(got[i]).toEqual(v);
-        });
-      }
-    });
-  }
+  itReadsCases('oldmtas', CASES);
 
   // MDaemon's transcript names each session's recipient on a stamped "*  To:" line: a session
   // whose RCPT TO and DATA went through is no failure of its recipient, and a "To:" line without
