@@ -858,6 +858,13 @@ const CASES = {
   mixed: (s) => s.replace(/[A-Za-z]/g, (c, i) => (i % 2 ? c.toLowerCase() : c.toUpperCase())),
 };
 
+// the returned original's own addressees and list addresses (mutation original-more-addresses)
+const ORIGINAL_EXTRA_FIELDS = [
+  'Cc: "Office Team" <office-team@corp-mutated.example>, billing.dept@corp-mutated.example',
+  'Reply-To: replies+4711@news-mutated.example',
+  'Sender: owner-newsletter@lists-mutated.example',
+  'List-Unsubscribe: <mailto:leave-4711@lists-mutated.example?subject=unsubscribe>',
+];
 const OPTIONAL_TRACE = /^(?:dkim-signature|arc-[a-z-]+|authentication-results|received-spf|x-google-dkim-signature|x-gm-message-state|x-ms-exchange-[a-z-]+|x-spam-[a-z-]+|x-virus-scanned)$/i;
 
 /** RFC 5322 date-time of `d` in a given zone offset (minutes). */
@@ -1311,6 +1318,39 @@ export const MUTATIONS = [
         return setLeafText(e, n) ? {} : null;
       }),
   })),
+  {
+    id: 'original-more-addresses',
+    group: 'returned-original',
+    why: "RFC 5322 §3.6.2-§3.6.3 / RFC 2369: the returned original's own header may carry a Cc list, a Reply-To, a Sender (a list's owner) and a List-Unsubscribe mailto; they are the original's addressees and its list's addresses, none of them a failed recipient, so the report is the same (issue #13, harm 1: \"addresses taken from a returned message's headers\").",
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const e of entities(root, true)) {
+          if (e.kind === 'message') {
+            // (a returned message of a returned message is left as it is)
+            if (!e.inner.fields.length) continue;
+            e.inner.fields.push(...ORIGINAL_EXTRA_FIELDS.map((raw) => ({ raw })));
+            n++;
+          } else if (e.kind === 'leaf' && e.type === 'text/rfc822-headers') {
+            const t = leafText(e);
+            if (t === null || !FIELD_LINE.test(t)) continue;
+            const end = t.search(/\n[ \t]*(?:\n|$)/);
+            const at = end < 0 ? t.length : end;
+            if (setLeafText(e, t.slice(0, at) + '\n' + ORIGINAL_EXTRA_FIELDS.join('\n') + t.slice(at))) n++;
+          } else if (e.kind === 'leaf' && e.type === 'text/plain') {
+            // an original quoted inline below the notice (Exim, qmail, Sendmail's plain form):
+            // the extra fields go before its Subject line, inside its header block
+            const t = leafText(e);
+            if (t === null) continue;
+            const m = /\n((?:Return-Path|Received|Date|From|To|Message-I[Dd])[ \t]*:[^\n]*\n(?:[^\n]+\n){0,40}?)Subject[ \t]*:/.exec(t);
+            if (!m) continue;
+            const at = m.index + 1 + m[1].length;
+            if (setLeafText(e, t.slice(0, at) + ORIGINAL_EXTRA_FIELDS.join('\n') + '\n' + t.slice(at))) n++;
+          }
+        }
+        return n ? {} : null;
+      }),
+  },
   {
     id: 'html-alternative',
     group: 'human-text',

@@ -111,6 +111,21 @@ describe('the mutation harness', () => {
     expect(results.every((r) => r.diffs?.some((d) => d.type === 'recipient-lost'))).toBe(true);
   });
 
+  it("sees a reader that takes the returned original's Cc for failed recipients", () => {
+    // (issue #13, harm 1) a classifier that records every Cc address it finds anywhere
+    const ccReader = (name: string, raw: Buffer): AnswerRecord[] => {
+      const out = classify(name, raw);
+      const cc = /^Cc:[^\n]*?([\w.+-]+@[\w.-]+)/m.exec(raw.toString('latin1'));
+      return cc ? [...out, { ...(out[0] ?? {}), recipient: cc[1] } as AnswerRecord] : out;
+    };
+    const mutation = MUTATIONS.filter((m) => m.id === 'original-more-addresses');
+    const few = sample.filter((s) => !/^Cc:/m.test(readFileSync(s.file, 'latin1'))).slice(0, 12);
+    const { pairs, results } = runMetamorphic({ sources: few, classify: ccReader, mutations: mutation, protectedWords, seed: SEED });
+    expect(pairs).toBeGreaterThan(6);
+    expect(results.length).toBe(pairs);
+    expect(results.every((r) => r.diffs?.some((d) => d.type === 'recipient-gained'))).toBe(true);
+  });
+
   it('maps the expected answer through the renaming, and knows dropped and cloned recipients', () => {
     const rec = (recipient: string | null, reason: string, extra: Record<string, unknown> = {}): AnswerRecord => ({ recipient, kind: 'bounce', action: 'failed', status: '5.1.1', reason, hardbounce: true, type: 'hard', originalMessageId: 'id-1@x.example', ...extra });
     const m = (over: Partial<Mutated>): Mutated => ({ raw: Buffer.alloc(0), mapRecipient: (a) => a, mapMessageId: (i) => i, optional: new Set(), duplicates: false, clones: [], ...over });
