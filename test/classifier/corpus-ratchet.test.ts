@@ -102,7 +102,12 @@ const PUBLIC_HARMS = { notFailed: 4, falseHard: 6 }; // dev + validation (4 + 0,
 // 81 rows, 66/81 at first (Haraka's and qpsmtpd's words unknown: onhold, and 2 false hard bounces
 // from Sendmail's own 5.1.1 for a bare 550), 81/81 after four documented phrases; whole corpus
 // 99.8 % (1934/1938), public dev and validation unchanged. Floors left as they are.
-const GENERATED = { all: 99.6, recipient: 100, reason: 99.8, hardbounce: 100 };
+// Round 15 (stop 37): the 4 Sendmail status misses were the rows' expectation, not the reading:
+// the status is the DSN's code (the corpus README), and Sendmail's own Status (5.1.1 beside
+// "550 #5.1.0", 4.2.0 beside "421 4.7.0") names as much as the reply's subject-only code, which
+// the public dev part labels the same way (generate.mjs withDsnStatus, README "Corrections").
+// Whole corpus 100 % (2174/2174).
+const GENERATED = { all: 99.9, recipient: 100, reason: 100, hardbounce: 100 };
 const GENERATED_HARMS = { notFailed: 0, falseHard: 0 };
 const GENERATED_MIN_FILES = 1200;
 
