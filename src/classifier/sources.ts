@@ -3,6 +3,13 @@
 
 /** Sisimai's public reason definitions, whose names and meanings this classifier reuses. */
 export const SISIMAI = 'Sisimai reason definitions (libsisimai.org/en/reason)';
+/**
+ * Sisimai 5's reason definitions (its lib/Sisimai/Reason modules, 2024-2026: the phrase lists that
+ * define each reason name the labels use) and its remote-host conventions (lib/Sisimai/Rhost:
+ * each provider's published codes as it files them). Read as facts, issue #13 round 15.
+ */
+export const SISIMAI5 = 'Sisimai 5 reason definitions (lib/Sisimai/Reason)';
+export const SISIMAI5_RHOST = 'Sisimai 5 remote-host conventions (lib/Sisimai/Rhost)';
 export const RFC3463 = 'RFC 3463 (enhanced status codes)';
 export const RFC5321 = 'RFC 5321 §4.2 (reply codes)';
 export const RFC7505 = 'RFC 7505 (null MX)';

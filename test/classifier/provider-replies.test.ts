@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import {
   APPLE, ATT, ATT_BELLSOUTH, BARRACUDA_BRBL, BROADCOM_NDR, CHARTER, CISCO, COMCAST, COX, DOCOMO, FACEBOOK, GMX, GODADDY, GOOGLE, MAILRU, MESSAGELABS, MICROSOFT, MIMECAST, NETEASE, ORANGE, OUTLOOKCOM,
-  PROOFPOINT, PROOFPOINT_ESSENTIALS, QQ, SPECTRUM, TONLINE, YAHOO, YAHOO_TS03, YANDEX, ZOHO,
+  PROOFPOINT, PROOFPOINT_ESSENTIALS, QQ, SISIMAI5_RHOST, SPECTRUM, TONLINE, YAHOO, YAHOO_TS03, YANDEX, ZOHO,
 } from '../../src/classifier/sources.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import type { Reason } from '../../src/report.js';
@@ -218,7 +218,9 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [MICROSOFT, 'hostunknown', '5.4.4', 'mail.protection.outlook.com', "550 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain"],
   [MICROSOFT, 'rejected', '5.7.12', 'mail.protection.outlook.com', "550 5.7.12 RESOLVER.RST.SenderNotAuthenticated; Sender was not authenticated by organization"],
   [MICROSOFT, 'mailboxfull', '4.2.2', 'mail.protection.outlook.com', "452 4.2.2 The recipient's mailbox is full and can't accept messages now. Please try resending this message later, or contact the recipient directly."],
-  [YAHOO, 'blocked', '5.7.2', 'mta7.am0.yahoodns.net', "553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes"],
+  // (round 15) at Yahoo's own hosts its sender deferrals are the sender's refusal, as TSS04 (Sisimai 5
+  // Rhost/YahooInc, the labels' definition); the same reply quoted by another host stays the IP's block
+  [YAHOO, 'rejected', '5.7.2', 'mta7.am0.yahoodns.net', "553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes"],
   [YAHOO, 'policyviolation', '5.7.9', 'mta7.am0.yahoodns.net', "554 5.7.9 Message not accepted for policy reasons.  See https://postmaster.yahooinc.com/error-codes"],
   [YAHOO, 'userunknown', '5.0.0', 'mta7.am0.yahoodns.net', "552 1 Requested mail action aborted, mailbox not found"],
   [APPLE, 'policyviolation', '5.7.1', 'mx01.mail.icloud.com', "550 5.7.1 [CS01] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137"],
@@ -298,6 +300,28 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [GOOGLE, 'ratelimited', '5.2.1', 'gmail-smtp-in.l.google.com', "550-5.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. - gsmtp"],
   [GOOGLE, 'authfailure', '5.7.1', 'gmail-smtp-in.l.google.com', "550 5.7.1 Unauthenticated email is not accepted from this domain. - gsmtp"],
   [GOOGLE, 'ratelimited', '4.2.1', 'smtp-relay.gmail.com', "450 4.2.1 Peak SMTP relay limit exceeded for customer. - gsmtp"],
+  // round 15: the providers' codes as Sisimai 5's remote-host modules file them (the labels' definition)
+  [DOCOMO, 'userunknown', '5.1.1', 'mfsmax.docomo.ne.jp', "550 Unknown user kijitora@docomo.ne.jp"],
+  [DOCOMO, 'rejected', '5.0.0', 'mfsmax.docomo.ne.jp', "550 Unknown user kijitora@docomo.ne.jp (in reply to end of DATA command)"],
+  [SISIMAI5_RHOST, 'userunknown', '5.0.0', 'lsean.ezweb.ne.jp', "550 <kijitora@ezweb.ne.jp>: User unknown"],
+  [MESSAGELABS, 'userunknown', '5.0.0', 'cluster1.us.messagelabs.com', "550 No such user <kijitora@example.com>"],
+  [MESSAGELABS, 'spamdetected', '5.0.0', 'cluster1.us.messagelabs.com', "553 - Message Filtered"],
+  [MESSAGELABS, 'rejected', '5.0.0', 'cluster1.us.messagelabs.com', "553 Sorry, your domain has been blocked"],
+  [MESSAGELABS, 'norelaying', '5.0.0', 'cluster1.us.messagelabs.com', "553 You are trying to use me [server-7.tower-61.messagelabs.com] as a relay, but I have not been configured to let you [192.0.2.1, example.org] do this."],
+  [MESSAGELABS, 'failedstarttls', '4.7.1', 'cluster1.us.messagelabs.com', "451 TLS/SSLv3 Connection required. (#4.7.1)"],
+  [MIMECAST, 'userunknown', '5.0.0', 'us-smtp-inbound-1.mimecast.com', "501 Invalid address - https://community.mimecast.com/docs/DOC-1369#501 [AbCdEfGhIjK.us1]"],
+  [YAHOO, 'rejected', '4.0.0', 'mta7.am0.yahoodns.net', "451 Message temporarily deferred due to unresolvable RFC.5321 from domain. See https://senders.yahooinc.com/error-codes"],
+  [YAHOO, 'ratelimited', '4.0.0', 'mta7.am0.yahoodns.net', "421 Max message per connection reached, closing transmission channel"],
+  [YAHOO, 'blocked', '4.7.0', 'mta7.am0.yahoodns.net', "421 4.7.0 [TS01] Messages from 192.0.2.1 temporarily deferred due to user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"],
+  [COX, 'policyviolation', '5.0.0', 'mx.east.cox.net', "554 esmtp no data before greeting"],
+  [QQ, 'blocked', '5.0.0', 'mx1.qq.com', "550 Suspected bounce attacks https://service.mail.qq.com/detail/0/0"],
+  [GOOGLE, 'blocked', '5.5.4', 'gmail-smtp-in.l.google.com', "501-5.5.4 Empty HELO/EHLO argument not allowed, closing connection. - gsmtp"],
+  [GOOGLE, 'notcompliantrfc', '5.7.1', 'gmail-smtp-in.l.google.com', "550 5.7.1 Encoded-word syntax is not permitted in message header. - gsmtp"],
+  [GOOGLE, 'systemerror', '4.4.5', 'gmail-smtp-in.l.google.com', "421 4.4.5 Server busy, try again later. - gsmtp"],
+  [MICROSOFT, 'failedstarttls', '4.4.317', 'mail.protection.outlook.com', "451 4.4.317 STARTTLS is required to send mail [BN3PEPF0000B370.namprd21.prod.outlook.com]"],
+  [MICROSOFT, 'failedstarttls', '5.4.8', 'mail.protection.outlook.com', "550 5.4.8 MX hosts of example.com failed MTA-STS validation. [BN3PEPF0000B370.namprd21.prod.outlook.com]"],
+  [MICROSOFT, 'ratelimited', '5.7.705', 'mail.protection.outlook.com', "550 5.7.705 Access denied, tenant has exceeded threshold. [BN3PEPF0000B370.namprd21.prod.outlook.com]"],
+  ['Cloudflare Email Routing', 'blocked', '5.0.0', 'route1.mx.cloudflare.net', "554 <192.0.2.1> found on one or more DNSBLs (abusixip). Refer to https://developers.cloudflare.com/email-routing/postmaster/"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

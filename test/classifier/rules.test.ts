@@ -310,7 +310,7 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(fwd).toMatchObject({ reason: 'hasmoved', rule: 'reply.551-forward-path', hardbounce: true });
   });
   it('(5) a 451 whose text and enhanced code name no cause is a local error in processing (RFC 5321 §4.2.3)', () => {
-    const drd = '451 Could not load DRD for domain (example.com) rcpt (a@example.com)';
+    const drd = '451 Could not handle rcpt (a@example.com) for domain (example.com)';
     expect(one({ replyCode: 451, status: '4.0.0', command: 'RCPT', diagnosticCode: drd })).toMatchObject({ reason: 'systemerror', rule: 'reply.451', hardbounce: false, type: 'soft' });
     expect(one({ replyCode: 451, status: null, diagnosticCode: drd })).toMatchObject({ reason: 'systemerror', rule: 'reply.451' });
     // the enhanced code speaks first: a transient 4.3.0 "try again later" names no cause
@@ -319,7 +319,10 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(one({ replyCode: 451, status: '4.7.1', diagnosticCode: '451 4.7.1 Greylisting in action, please come back later' }).reason).not.toBe('systemerror');
     expect(one({ replyCode: 451, status: '4.0.0', diagnosticCode: '451 Greylisted, please try again in 300 seconds' }).reason).not.toBe('systemerror');
     // other basic codes are overloaded in practice and decide nothing alone
-    expect(one({ replyCode: 554, status: '5.0.0', diagnosticCode: '554 Could not load DRD' }).reason).toBe('onhold');
+    expect(one({ replyCode: 554, status: '5.0.0', diagnosticCode: '554 Could not handle rcpt' }).reason).toBe('onhold');
+    // (round 15) a cause in the words decides whatever the code: the domain's routing data could
+    // not be loaded (Sisimai 5 SystemError)
+    expect(one({ replyCode: 554, status: '5.0.0', diagnosticCode: '554 Could not load DRD for domain (example.com)' })).toMatchObject({ reason: 'systemerror', rule: 'text.systemerror:could-not-load-drd-for-domain' });
   });
   it('"Service unavailable" (RFC 5321 §4.2.2 texts) decides only what the command and the enhanced code leave open', () => {
     // a refusal of our MAIL FROM, and a policy code: both name the cause before the stock words

@@ -62,13 +62,13 @@ const CASES: FamilyCase[] = [
   // Domino R5: "Your document:" / "was not delivered to:" / "because:", a help-desk address below
   { name: 'domino-r5-your-document', detector: 'domino', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['not listed in public Name & Address Book'] },
 
-  // CommuniGate Pro: "mail receiving disabled" is the account's own switch: a disabled mailbox
-  // (RFC 3463 X.2.1), not a domain that accepts no mail
+  // CommuniGate Pro: "mail receiving disabled" (the account's own switch) is `notaccept` by the
+  // reason definitions the labels use (Sisimai 5 NotAccept lists the wording; round 15): hard
   {
     name: 'communigate-two-local',
     detector: 'fallback',
     recipients: ['mikeneko@example.com failed', 'sabatora@example.com failed'],
-    verdicts: [['mailboxfull', false], ['suspend', false]],
+    verdicts: [['mailboxfull', false], ['notaccept', true]],
     diagnostic: ['account is full (quota exceeded)', 'mail receiving disabled'],
   },
 

@@ -1,6 +1,6 @@
 // Filtering gateways and mail services whose reply texts are documented by their vendor.
 import { p } from '../phrase.js';
-import { MESSAGELABS, MIMECAST, PROOFPOINT_ESSENTIALS, ZOHO } from '../sources.js';
+import { MESSAGELABS, MIMECAST, PROOFPOINT_ESSENTIALS, SISIMAI5_RHOST, ZOHO } from '../sources.js';
 import type { Provider } from './provider.js';
 
 export const mimecast: Provider = {
@@ -9,6 +9,8 @@ export const mimecast: Provider = {
   source: MIMECAST,
   hosts: ['mimecast.com'],
   rules: [
+    // (round 15) "501 Invalid address": the recipient's address is not valid at the customer
+    { id: 'invalid-address-501', reason: 'userunknown', reply: [501], phrases: [p('invalid address', MIMECAST + ' (501); ' + SISIMAI5_RHOST + ' (Mimecast)', '501 Invalid address - https://community.mimecast.com/docs/DOC-1369#501')], exampleContext: { replyCode: 501 } },
     {
       id: 'invalid-recipient', reason: 'userunknown',
       phrases: [
@@ -97,7 +99,22 @@ export const messagelabs: Provider = {
   name: 'Symantec Email Security.cloud (MessageLabs)',
   source: MESSAGELABS,
   hosts: ['messagelabs.com'],
-  rules: [{ id: 'invalid-recipient-542', reason: 'userunknown', reply: [542], exampleContext: { replyCode: 542 } }],
+  rules: [
+    { id: 'invalid-recipient-542', reason: 'userunknown', reply: [542], exampleContext: { replyCode: 542 } },
+    // (round 15) its reply list as Sisimai 5 files it, at its own hosts
+    {
+      id: 'no-such-user', reason: 'userunknown',
+      phrases: [
+        p('no such user', MESSAGELABS + '; ' + SISIMAI5_RHOST + ' (MessageLabs)', '550 No such user <x@x.x>'),
+        p('recipient mailbox is not allowed', MESSAGELABS + '; ' + SISIMAI5_RHOST + ' (MessageLabs)', '553 Recipient mailbox is not allowed'),
+      ],
+    },
+    { id: 'filtered', reason: 'spamdetected', phrases: [p('message filtered', MESSAGELABS + '; ' + SISIMAI5_RHOST + ' (MessageLabs)', '553 - Message Filtered')] },
+    { id: 'policy-connection', reason: 'badreputation', phrases: [p('connection rejected by policy', MESSAGELABS + '; ' + SISIMAI5_RHOST + ' (MessageLabs)', '501 Connection rejected by policy [7.7] 20805, please visit www.messagelabs.com/support for more details about this error message.')] },
+    { id: 'stray-lf', reason: 'contenterror', phrases: [p('stray linefeeds in message', MESSAGELABS + '; ' + SISIMAI5_RHOST + ' (MessageLabs)', '550 Stray linefeeds in message')] },
+    { id: 'auth', reason: 'authfailure', phrases: [p('domain authentication fail', MESSAGELABS + '; ' + SISIMAI5_RHOST + ' (MessageLabs)', '550 Domain authentication fail')] },
+    { id: 'rate', reason: 'ratelimited', phrases: [p('too many recipients received this hour', MESSAGELABS + '; ' + SISIMAI5_RHOST + ' (MessageLabs)', '452 Too many recipients received this hour')] },
+  ],
 };
 
 /**

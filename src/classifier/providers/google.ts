@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GOOGLE } from '../sources.js';
+import { GOOGLE, SISIMAI5_RHOST } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Gmail and Google Workspace receivers; their wordings are unique enough to need no host. */
@@ -8,6 +8,21 @@ export const google: Provider = {
   name: 'Google (Gmail, Workspace)',
   source: GOOGLE,
   rules: [
+    // (round 15) Google's reply reference, as Sisimai 5 files it
+    {
+      id: 'helo-refused', reason: 'blocked',
+      phrases: [
+        p('empty helo/ehlo argument not allowed', GOOGLE + ' (501 5.5.4); ' + SISIMAI5_RHOST + ' (Google)', '501 5.5.4 Empty HELO/EHLO argument not allowed, closing connection.'),
+        p('helo/ehlo argument is invalid', GOOGLE + ' (501 5.5.4); ' + SISIMAI5_RHOST + ' (Google)', '501 5.5.4 HELO/EHLO argument is invalid.'),
+      ],
+    },
+    {
+      id: 'headers-not-compliant', reason: 'notcompliantrfc',
+      phrases: [
+        p('unicode character in a disallowed header', GOOGLE + ' (550 5.7.1); ' + SISIMAI5_RHOST + ' (Google)', '550 5.7.1 This message contains a unicode character in a disallowed header.'),
+        p('encoded-word syntax is not permitted', GOOGLE + ' (550 5.7.1); ' + SISIMAI5_RHOST + ' (Google)', '550 5.7.1 Encoded-word syntax is not permitted in message header'),
+      ],
+    },
     {
       id: 'no-such-account', reason: 'userunknown',
       phrases: [
@@ -91,6 +106,8 @@ export const google: Provider = {
         p('multiple destination domains per transaction is unsupported', GOOGLE + ' (4.3.0)'),
         // round 6 (issue #13)
         p('temporary system problem. try again later', GOOGLE + ' (421 4.3.0)', '421 4.3.0 Temporary System Problem. Try again later.'),
+        // round 15 (Sisimai 5 Rhost/Google files it so)
+        p('server busy, try again later', GOOGLE + ' (421 4.4.5); ' + SISIMAI5_RHOST + ' (Google)', '421 4.4.5 Server busy, try again later.'),
       ],
     },
     // Round 14: the reference's AUTH refusals (a sending MTA that logs in to Gmail or the SMTP

@@ -7,14 +7,14 @@ import { exchangeLegacy, microsoft, outlookcom } from './microsoft.js';
 import { yahoo, yahooHosts } from './yahoo.js';
 import { apple, attHosts, charterHosts, comcast, cox, coxHosts, gmx, gmxHosts, godaddy, iua, netease, orange, qqHosts, spectrum, tonline, yandex } from './isps.js';
 import { messagelabs, mimecast, mimecastWording, proofpointEssentials, zoho } from './gateways.js';
-import { docomo, families, powermta, vendors } from './vendors.js';
+import { docomo, families, kddi, powermta, vendors } from './vendors.js';
 import type { Provider } from './provider.js';
 
 export type { Provider, ProviderRule, RuleContext, CodeTable } from './provider.js';
 
 export const PROVIDERS: readonly Provider[] = [
-  powermta, families, vendors, exchangeLegacy, microsoft, google, yahoo, yahooHosts, apple, cox, coxHosts, spectrum,
-  godaddy, orange, iua, comcast, tonline, yandex, netease, mimecast, zoho, messagelabs, docomo,
+  powermta, families, vendors, exchangeLegacy, microsoft, google, yahooHosts, yahoo, apple, cox, coxHosts, spectrum,
+  godaddy, orange, iua, comcast, tonline, yandex, netease, mimecast, zoho, messagelabs, docomo, kddi,
   // round 5 (issue #13)
   outlookcom, gmx, mimecastWording, amazonses, facebook,
   // round 6 (issue #13, providers2)

@@ -1,6 +1,6 @@
 // Internet providers whose reply-code pages give numbered codes or fixed wordings.
 import { p } from '../phrase.js';
-import { APPLE, ATT_BELLSOUTH, CHARTER, COMCAST, COX, GMX, GODADDY, IUA, NETEASE, ORANGE, QQ, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
+import { APPLE, ATT_BELLSOUTH, CHARTER, COMCAST, COX, GMX, GODADDY, IUA, NETEASE, ORANGE, QQ, SISIMAI5_RHOST, SPECTRUM, TONLINE, YANDEX } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Cox: "AUP#CXBL" style codes, and fixed wordings at cox.net. */
@@ -30,6 +30,14 @@ export const coxHosts: Provider = {
   source: COX,
   hosts: ['cox.net'],
   rules: [
+    // (round 15) Cox's reply list: a client that talked before the greeting, a forbidden attachment
+    {
+      id: 'policy', reason: 'policyviolation',
+      phrases: [
+        p('no data before greeting', COX + '; ' + SISIMAI5_RHOST + ' (Cox)', '554 esmtp no data before greeting'),
+        p('attachment extension is forbidden', COX + '; ' + SISIMAI5_RHOST + ' (Cox)', '552 5.7.0 attachment extension is forbidden'),
+      ],
+    },
     {
       id: 'recipient-rejected', reason: 'userunknown',
       phrases: [
@@ -305,6 +313,7 @@ export const qqHosts: Provider = {
   source: QQ,
   hosts: ['qq.com'],
   rules: [
+    { id: 'bounce-attack', reason: 'blocked', phrases: [p('suspected bounce attacks', QQ + '; ' + SISIMAI5_RHOST + ' (Tencent)', '550 Suspected bounce attacks')] },
     {
       id: 'recipient-flooded', reason: 'ratelimited',
       phrases: [p('mailbox unavailable or access denied', QQ + ' (the recipient receives too much mail in a short time)', '550 Mailbox unavailable or access denied')],

@@ -1,6 +1,6 @@
 // Fixed wordings of one MTA, gateway or carrier, and the reporting MTA's own classification.
 import { p } from '../phrase.js';
-import { DOCOMO, DOVECOT_QUOTA, POSTFIX_VERIFY, POWERMTA } from '../sources.js';
+import { DOCOMO, DOVECOT_QUOTA, POSTFIX_VERIFY, POWERMTA, SISIMAI5_RHOST } from '../sources.js';
 import type { Provider } from './provider.js';
 
 export const vendors: Provider = {
@@ -94,6 +94,33 @@ export const docomo: Provider = {
       phrases: [p('unknown user', DOCOMO, '550 Unknown user kijitora@docomo.ne.jp')],
       exampleContext: { command: 'DATA', status: '5.0.0' },
     },
+    // (round 15) the same words to RCPT, or with the addressing status docomo writes (5.1.1,
+    // its own 5.0.911): no such subscriber address
+    {
+      id: 'unknown-user-rcpt', reason: 'userunknown', command: ['RCPT'],
+      phrases: [p('unknown user', DOCOMO + '; ' + SISIMAI5_RHOST + ' (NTTDOCOMO)', '550 Unknown user x@x.x')],
+      exampleContext: { command: 'RCPT', status: '5.0.0' },
+    },
+    {
+      id: 'unknown-user-status', reason: 'userunknown', status: ['5.1.1', '5.0.911'],
+      phrases: [p('unknown user', DOCOMO + '; ' + SISIMAI5_RHOST + ' (NTTDOCOMO)', '550 Unknown user x@x.x')],
+      exampleContext: { status: '5.1.1' },
+    },
+  ],
+};
+
+/**
+ * au by KDDI (EZweb): "550 <address>: User unknown" names the refused address, a missing
+ * subscriber; without the address ("550 : User unknown") it is the reception filter's refusal,
+ * read by the general tables (Sisimai 5 Rhost/KDDI).
+ */
+export const kddi: Provider = {
+  id: 'kddi',
+  name: 'au by KDDI (EZweb)',
+  source: SISIMAI5_RHOST + ' (KDDI)',
+  hosts: ['ezweb.ne.jp', 'au.com'],
+  rules: [
+    { id: 'user-unknown', reason: 'userunknown', phrases: [p('>: user unknown', SISIMAI5_RHOST + ' (KDDI)', '550 <x@x.x>: User unknown')] },
   ],
 };
 

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { YAHOO } from '../sources.js';
+import { SISIMAI5_RHOST, YAHOO } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /** Yahoo / AOL (Yahoo Inc.): "delivery error: dd ..." replies are Yahoo's own wording. */
@@ -48,6 +48,14 @@ export const yahooHosts: Provider = {
   source: YAHOO,
   hosts: ['yahoodns.net'],
   rules: [
+    // (round 15) at Yahoo's own hosts its sender deferrals read as the sender's refusal, as its
+    // TSS04 above (Sisimai 5 YahooInc); elsewhere "permanently deferred" stays the IP's (yahoo, below)
+    {
+      id: 'sender-refused', reason: 'rejected', phrases: [
+        p('all messages from * will be permanently deferred', YAHOO + ' (TSS09, TSS11); ' + SISIMAI5_RHOST + ' (YahooInc)', '553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed.'),
+        p('due to unresolvable rfc.5321', YAHOO + ' (the sender\'s domain does not resolve); ' + SISIMAI5_RHOST + ' (YahooInc)', '451 Message temporarily deferred due to unresolvable RFC.5321 from domain'),
+      ],
+    },
     // [TSS04] and [TSS09]/[TSS11] refuse a sender (reputation, missing authentication, volume):
     // Yahoo's page says the sender is deferred, without saying which check failed
     {

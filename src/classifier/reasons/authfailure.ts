@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GOOGLE, MICROSOFT, RFC7208, RFC7489, YAHOO, ZOHO } from '../sources.js';
+import { APPLE, GOOGLE, MICROSOFT, RFC7208, RFC7489, SISIMAI5, YAHOO, ZOHO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 export const authfailure: ReasonTable = {
@@ -7,6 +7,8 @@ export const authfailure: ReasonTable = {
   reason: 'authfailure',
   note: 'the message failed SPF, DKIM or DMARC (sender domain authentication)',
   phrases: [
+    // libspf2's default explanation, a link to the SPF project's "why" page for the failed sender
+    p('//spf.pobox.com/why', SISIMAI5 + ' (AuthFailure)', '550 5.7.1 Please see http://spf.pobox.com/why.html?sender=x%40example.org&ip=192.0.2.1&receiver=mx'),
     p('dmarc', RFC7489, '550 5.7.1 Email rejected: DMARC check failed'),
     p('spf', RFC7208, '550 5.7.1 SPF check failed'),
     p('sender policy framework', RFC7208),

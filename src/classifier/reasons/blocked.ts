@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, POSTFIX_HELO, SISIMAI, SPAMHAUS_PBL, YAHOO } from '../sources.js';
+import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, POSTFIX_HELO, SISIMAI, SISIMAI5, SISIMAI5_RHOST, SPAMHAUS_PBL, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
@@ -18,6 +18,12 @@ export const blocked: ReasonTable = {
   reason: 'blocked',
   note: 'the sending host (IP address or name) is refused, by a block list or a host check',
   phrases: [
+    // the sending IP named as a spam source (Sisimai 5 Blocked): the client is refused, whatever the message
+    p('you are sending spam', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] You are sending spam'),
+    p('currently sending spam', SISIMAI5 + ' (Blocked)', '554 5.7.1 Currently sending spam see: http://www.example.org/'),
+    p('zombied', SISIMAI5 + ' (Blocked: "dynamic/zombied/spam ips blocked")', '554 5.7.1 Dynamic/zombied/spam IPs blocked'),
+    p('temporarily deferred due to user complaints', YAHOO + ' ([TS01]); ' + SISIMAI5 + ' (Blocked)', '421 4.7.0 [TS01] Messages from 192.0.2.1 temporarily deferred due to user complaints - 4.16.55.1'),
+    p('found on one or more dnsbls', 'Cloudflare Email Routing postmaster page; ' + SISIMAI5_RHOST + ' (Cloudflare)', '554 <192.0.2.1> found on one or more DNSBLs (abusixip). Refer to https://developers.cloudflare.com/email-routing/postmaster/'),
     p('client host rejected', 'Postfix: smtpd_client_restrictions reply', '554 5.7.1 Client host rejected: Access denied'),
     // (the name that does not resolve, "Host not found", is the sending host's HELO name: before
     // hostunknown, which would read it as the recipient's domain)

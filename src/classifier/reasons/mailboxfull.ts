@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GODADDY, GOOGLE, MICROSOFT, RFC3463, RFC5321, SISIMAI } from '../sources.js';
+import { APPLE, GODADDY, GOOGLE, MICROSOFT, RFC3463, RFC5321, SISIMAI, SISIMAI5 } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const FULL = 'seen: Sendmail, Postfix local/virtual, Dovecot LDA/LMTP, Exim appendfile, qmail, Courier';
@@ -11,6 +11,7 @@ export const mailboxfull: ReasonTable = {
   reason: 'mailboxfull',
   note: "the recipient's mailbox is over quota or out of space (RFC 3463 X.2.2)",
   phrases: [
+    p('for exceeding receiving limits', SISIMAI5 + ' (MailboxFull: "account disabled temporarily for exceeding receiving limits")', '552 5.2.2 Account disabled temporarily for exceeding receiving limits'),
     p('account is exceeding their quota', SISIMAI),
     // vpopmail's vdelivermail: the user's or the whole domain's maildir quota
     p('maildir delivery failed: userdisk quota', SISIMAI),

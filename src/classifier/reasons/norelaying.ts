@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GOOGLE, MIMECAST, SISIMAI, YAHOO } from '../sources.js';
+import { APPLE, GOOGLE, MESSAGELABS, MIMECAST, SISIMAI, SISIMAI5, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const RELAY = 'seen: Postfix (reject_unauth_destination), Sendmail, Exim, Microsoft Exchange';
@@ -9,6 +9,8 @@ export const norelaying: ReasonTable = {
   reason: 'norelaying',
   note: 'the server is not the destination of the address and will not relay for us',
   phrases: [
+    p("isn't in my list of allowed rcpthost", SISIMAI5 + ' (NoRelaying, the singular spelling)', "553 sorry, that domain isn't in my list of allowed rcpthost"),
+    p('as a relay', SISIMAI5 + ' (NoRelaying); ' + MESSAGELABS + ' ("You are trying to use me as a relay")', '553 You are trying to use me [server-7.example.net] as a relay, but I have not been configured to let you do this.'),
     p('not an open relay', SISIMAI, '550 This is not an open relay, so get lost'),
     p('not a gateway', SISIMAI),
     p("we don't handle mail for", SISIMAI, "550 5.7.1 we don't handle mail for example.org"),

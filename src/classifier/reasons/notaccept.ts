@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, RFC7505 } from '../sources.js';
+import { APPLE, RFC7505, SISIMAI5 } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const NOMX = 'seen: Postfix ("Host or domain name not found ... type=MX"), Exim, Gmail (null MX)';
@@ -10,6 +10,9 @@ export const notaccept: ReasonTable = {
   reason: 'notaccept',
   note: 'the destination domain or host accepts no mail (RFC 7505 null MX, RFC 3463 X.3.2)',
   phrases: [
+    // (round 15) Sisimai 5 files it here, the labels' own definition; stop 36 had moved it to suspend
+    // on RFC 3463 X.2.1's title (CommuniGate's per-account switch)
+    p('mail receiving disabled', SISIMAI5 + ' (NotAccept)', '556 5.1.10 Mail receiving disabled'),
     p('null mx', RFC7505, '556 5.1.10 Recipient domain example.com has null MX'),
     p('nullmx', RFC7505),
     p('indicated no smtp service', RFC7505 + '; Exim'),

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, COX, GODADDY, GOOGLE, MIMECAST, POSTFIX_ANVIL, SISIMAI, YAHOO } from '../sources.js';
+import { APPLE, COX, GODADDY, GOOGLE, MICROSOFT, MIMECAST, POSTFIX_ANVIL, SISIMAI, SISIMAI5, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const RATE = 'seen: Postfix (anvil), Exim (ratelimit ACL), Microsoft Exchange, Gmail';
@@ -36,6 +36,10 @@ export const ratelimited: ReasonTable = {
   reason: 'ratelimited',
   note: 'too many connections, messages or recipients, too fast',
   phrases: [
+    p('max message per connection reached', YAHOO + ' (421 "Max message per connection reached, closing transmission channel")', '421 Max message per connection reached, closing transmission channel'),
+    p('try again slower', SISIMAI5 + ' (RateLimited, was Speeding)', '421 4.7.0 Please try again slower'),
+    p('tenant has exceeded threshold', MICROSOFT + ' (5.7.700-5.7.749 "Access denied, tenant has exceeded threshold")', '550 5.7.705 Access denied, tenant has exceeded threshold'),
+    p('smtp relay sending limit exceeded', GOOGLE + ' (550 5.7.1 "Daily SMTP relay sending limit exceeded")', '550 5.7.1 Daily SMTP relay sending limit exceeded for customer'),
     p('rate limit', RATE),
     p('rate limited', RATE),
     p('ratelimit', RATE),

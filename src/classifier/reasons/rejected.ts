@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GOOGLE, SISIMAI } from '../sources.js';
+import { GOOGLE, MESSAGELABS, MICROSOFT, SISIMAI, SISIMAI5, SISIMAI5_RHOST } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const SENDER_WORDS = 'RFC 3463 X.1.7 / X.1.8 (bad sender\'s mailbox / system address), in words that name the sender';
@@ -14,6 +14,13 @@ export const rejected: ReasonTable = {
   reason: 'rejected',
   note: "the envelope sender address or its domain was refused",
   phrases: [
+    // (round 15) refusals that name the sender (Sisimai 5 Rejected; MessageLabs' reply list)
+    p("can't determine purported responsible address", SISIMAI5 + ' (Rejected: Sender ID, RFC 4407 PRA)', "550 5.7.1 Can't determine Purported Responsible Address"),
+    p('senderfilterconfig', MICROSOFT + ' (the sender filter agent); ' + SISIMAI5, '550 5.7.1 Email address is on senderfilterconfig list'),
+    p('domain of sender address * does not resolve', SISIMAI5 + ' (Rejected: "domain of sender address"); Sendmail check_mail', '451 4.1.8 Domain of sender address x@x.x does not resolve'),
+    p('your email address has been blocked', MESSAGELABS + '; ' + SISIMAI5_RHOST, '553 Sorry, your email address has been blocked'),
+    p('your domain has been blocked', MESSAGELABS + '; ' + SISIMAI5_RHOST, '553 Sorry, your domain has been blocked'),
+    p('your domain has been blacklisted', MESSAGELABS + '; ' + SISIMAI5_RHOST),
     p('sender email address rejected', SISIMAI),
     p('without a valid sender domain', SISIMAI, '550 Connections not accepted from servers without a valid sender domain'),
     p(

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { MIMECAST, RFC3207, RFC4954 } from '../sources.js';
+import { MESSAGELABS, MICROSOFT, MIMECAST, RFC3207, RFC4954, SISIMAI5 } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const TLS = 'seen: Postfix (smtp_tls_security_level), Exim, Exchange Online, Mimecast (TLS required/failed)';
@@ -11,6 +11,10 @@ export const failedstarttls: ReasonTable = {
   reason: 'failedstarttls',
   note: 'TLS was required and could not be used',
   phrases: [
+    p('starttls is required', SISIMAI5 + ' (FailedSTARTTLS); ' + MICROSOFT + ' (4.4.317 / 5.4.317)', '451 4.4.317 STARTTLS is required to send mail'),
+    p('tls/sslv3 connection required', MESSAGELABS + '; ' + SISIMAI5, '451 TLS/SSLv3 Connection required. (#4.7.1)'),
+    // MTA-STS (RFC 8461) is the destination's policy that mail reach it over verified TLS
+    p('failed mta-sts validation', MICROSOFT + ' (4.4.8 / 5.4.8 / 4.7.5); RFC 8461', '451 4.4.8 MX hosts of example.jp failed MTA-STS validation'),
     p('must issue a starttls command first', RFC3207, '530 5.7.0 Must issue a STARTTLS command first'),
     p('does not support starttls', TLS),
     p('does not support tls', TLS),

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GODADDY, GOOGLE, GTUBE, SISIMAI } from '../sources.js';
+import { GODADDY, GOOGLE, GTUBE, SISIMAI, SISIMAI5 } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const FILTERS = 'seen: SpamAssassin (spamass-milter, Exim), Barracuda, Proofpoint';
@@ -46,6 +46,8 @@ export const spamWords: ReasonTable = {
   reason: 'spamdetected',
   note: 'spam, junk, bulk or unsolicited mail named as the cause',
   phrases: [
+    // MailMarshal's (Trustwave SEG's) spam engine
+    p('spamprofiler', SISIMAI5 + ' (SpamDetected)', '550 5.7.1 Message refused by MailMarshal SpamProfiler'),
     p('spam', FILTERS, '550 5.7.1 Message rejected as possible spam'),
     p('spamming', FILTERS),
     p('spammy', FILTERS),

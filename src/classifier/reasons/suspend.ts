@@ -12,9 +12,6 @@ export const suspend: ReasonTable = {
   phrases: [
     p('the user(s) account is temporarily limited', 'au by KDDI (EZweb): its refusal notices for a restricted contract ("The user(s) account is disabled." / "... is temporarily limited."; au support Q&A 3429203, cited by Sisimai::Lhost::EZweb)'),
     p('this mailbox is disabled', YAHOO),
-    // the account's own switch (CommuniGate Pro's "mail receiving disabled"), not a domain that
-    // takes no mail: RFC 3463 X.2.1's mailbox that exists and is not accepting messages
-    p('mail receiving disabled', 'RFC 3463 X.2.1 (title: "Mailbox disabled, not accepting messages")'),
     p('is currently suspended', DISABLED),
     p('has been suspended', DISABLED),
     p('has been temporarily suspended', DISABLED),

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { AMAVIS, MIMECAST } from '../sources.js';
+import { AMAVIS, COX, MIMECAST, SISIMAI5, SISIMAI5_RHOST } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const SYS = 'seen: Postfix, Sendmail, Exim, Microsoft Exchange (server-side faults)';
@@ -10,6 +10,10 @@ export const systemerror: ReasonTable = {
   reason: 'systemerror',
   note: "a fault of the receiving mail system itself (RFC 3463 X.3.0, X.3.5)",
   phrases: [
+    // (round 15) the receiving system's own trouble, named (Sisimai 5 SystemError; Cox's reply page)
+    p('could not load drd for domain', SISIMAI5 + ' (SystemError)', '451 4.3.0 Could not load DRD for domain example.jp'),
+    p('there is no mdb', SISIMAI5 + ' (SystemError)', '451 4.3.0 Recipient deferred because there is no Mdb'),
+    p('server temporarily not available', COX + ' (451 "esmtp server temporarily not available"); ' + SISIMAI5_RHOST + ' (Cox)', '451 4.3.0 esmtp server temporarily not available'),
     // Courier's esmtp client: the destination's MX records break RFC 1035 (an MX naming an address or an alias)
     p("this domain's dns violates rfc 1035", 'Courier: courieresmtp, hard_error "This domain\'s DNS violates RFC 1035." (courier 1.1)'),
     // HCL (Lotus) Domino: the name matches several person documents (RFC 3463 X.1.4, an ambiguous

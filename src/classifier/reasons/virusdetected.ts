@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { AMAVIS, GODADDY, SISIMAI } from '../sources.js';
+import { AMAVIS, GODADDY, SISIMAI, SISIMAI5 } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const AV = 'seen: Exim (av_scanner), amavisd-new, ClamAV milter';
@@ -9,6 +9,7 @@ export const virusdetected: ReasonTable = {
   reason: 'virusdetected',
   note: 'an anti-virus scanner found malware in the message',
   phrases: [
+    p('contains prohibited virus or spam content', SISIMAI5 + ' (VirusDetected)', '554 5.7.1 The message was rejected because it contains prohibited virus or spam content'),
     p('virus detected', AV),
     p('virus found', AV),
     p('virus infected message rejected', GODADDY),
