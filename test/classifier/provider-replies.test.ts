@@ -321,6 +321,8 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [MICROSOFT, 'failedstarttls', '4.4.317', 'mail.protection.outlook.com', "451 4.4.317 STARTTLS is required to send mail [BN3PEPF0000B370.namprd21.prod.outlook.com]"],
   [MICROSOFT, 'failedstarttls', '5.4.8', 'mail.protection.outlook.com', "550 5.4.8 MX hosts of example.com failed MTA-STS validation. [BN3PEPF0000B370.namprd21.prod.outlook.com]"],
   [MICROSOFT, 'ratelimited', '5.7.705', 'mail.protection.outlook.com', "550 5.7.705 Access denied, tenant has exceeded threshold. [BN3PEPF0000B370.namprd21.prod.outlook.com]"],
+  [ORANGE, 'policyviolation', '5.7.1', 'smtp-in.orange.fr', "550 5.7.1 mwinf5c10 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR006_630 [630]"],
+  [ORANGE, 'authfailure', '5.7.1', 'smtp-in.orange.fr', "550 5.7.1 mwinf5c10 ME Mail refuse. Verifiez le SPF/DNS de votre nom de domaine. OFR006_517 [517]"],
   ['Cloudflare Email Routing', 'blocked', '5.0.0', 'route1.mx.cloudflare.net', "554 <192.0.2.1> found on one or more DNSBLs (abusixip). Refer to https://developers.cloudflare.com/email-routing/postmaster/"],
 ];
 

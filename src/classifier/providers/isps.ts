@@ -128,6 +128,9 @@ export const orange: Provider = {
       '104': 'ratelimited', '305': 'securityerror', '402': 'securityerror', '403': 'rejected', '405': 'rejected',
       '415': 'rejected', '421': 'rejected', '416': 'userunknown', '418': 'userunknown', '417': 'mailboxfull',
       '420': 'suspend', '426': 'suspend', '505': 'systemerror', '514': 'emailtoolarge',
+      // round 15, codes of the same page as Sisimai 5's Rhost/FrancePTT files them: 101 the
+      // connecting IP refused, 517 the sending domain's SPF/DNS, 630 a policy refusal
+      '101': 'blocked', '517': 'authfailure', '630': 'policyviolation',
     },
     example: '550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]',
   },

@@ -46,6 +46,8 @@ export const spamWords: ReasonTable = {
   reason: 'spamdetected',
   note: 'spam, junk, bulk or unsolicited mail named as the cause',
   phrases: [
+    // MX Logic's (McAfee's) spam score over its threshold
+    p('over mxthreshold', SISIMAI5 + ' (SpamDetected: "mail score (n) over mxthreshold")', '550 5.7.1 Mail score (12.5) over MXTHRESHOLD'),
     // MailMarshal's (Trustwave SEG's) spam engine
     p('spamprofiler', SISIMAI5 + ' (SpamDetected)', '550 5.7.1 Message refused by MailMarshal SpamProfiler'),
     p('spam', FILTERS, '550 5.7.1 Message rejected as possible spam'),
