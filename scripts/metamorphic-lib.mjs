@@ -859,6 +859,7 @@ const CASES = {
 };
 
 // the returned original's own addressees and list addresses (mutation original-more-addresses)
+const ORIGINAL_TRACE_FIELD = 'Received: from client.corp-mutated.example ([192.0.2.77])\n\tby smtp.sender-mutated.example with ESMTPSA id 4Xq2Lm0Zz2\n\tfor <team-lead@corp-mutated.example>; Mon, 2 Mar 2026 10:11:12 +0100';
 const ORIGINAL_EXTRA_FIELDS = [
   'Cc: "Office Team" <office-team@corp-mutated.example>, billing.dept@corp-mutated.example',
   'Reply-To: replies+4711@news-mutated.example',
@@ -1321,7 +1322,7 @@ export const MUTATIONS = [
   {
     id: 'original-more-addresses',
     group: 'returned-original',
-    why: "RFC 5322 §3.6.2-§3.6.3 / RFC 2369: the returned original's own header may carry a Cc list, a Reply-To, a Sender (a list's owner) and a List-Unsubscribe mailto; they are the original's addressees and its list's addresses, none of them a failed recipient, so the report is the same (issue #13, harm 1: \"addresses taken from a returned message's headers\").",
+    why: "RFC 5322 §3.6.2-§3.6.3, §3.6.7 / RFC 2369: the returned original's own header may carry one more Received hop naming another addressee (\"for <a>\"), a Cc list, a Reply-To, a Sender (a list's owner) and a List-Unsubscribe mailto; they are the original's addressees and its list's addresses, none of them a failed recipient, so the report is the same (issue #13, harm 1: \"addresses taken from a returned message's headers\").",
     apply: (ctx) =>
       withTree(ctx, (root) => {
         let n = 0;
@@ -1329,6 +1330,8 @@ export const MUTATIONS = [
           if (e.kind === 'message') {
             // (a returned message of a returned message is left as it is)
             if (!e.inner.fields.length) continue;
+            // (a trace field goes first, RFC 5322 §3.6.7: one more hop naming another addressee)
+            e.inner.fields.unshift({ raw: ORIGINAL_TRACE_FIELD });
             e.inner.fields.push(...ORIGINAL_EXTRA_FIELDS.map((raw) => ({ raw })));
             n++;
           } else if (e.kind === 'leaf' && e.type === 'text/rfc822-headers') {
@@ -1336,7 +1339,7 @@ export const MUTATIONS = [
             if (t === null || !FIELD_LINE.test(t)) continue;
             const end = t.search(/\n[ \t]*(?:\n|$)/);
             const at = end < 0 ? t.length : end;
-            if (setLeafText(e, t.slice(0, at) + '\n' + ORIGINAL_EXTRA_FIELDS.join('\n') + t.slice(at))) n++;
+            if (setLeafText(e, ORIGINAL_TRACE_FIELD + '\n' + t.slice(0, at) + '\n' + ORIGINAL_EXTRA_FIELDS.join('\n') + t.slice(at))) n++;
           } else if (e.kind === 'leaf' && e.type === 'text/plain') {
             // an original quoted inline below the notice (Exim, qmail, Sendmail's plain form):
             // the extra fields go before its Subject line, inside its header block
