@@ -5,6 +5,7 @@
 //   here                        assemble the ParsedReport (report headers, original, warnings)
 import type { OriginalMessage, ParsedReport } from '../report.js';
 import { runDetectors } from './detectors/index.js';
+import { BOUNCE_FROM, BOUNCE_SUBJECT } from './detectors/fallback.js';
 import { headerValue, readMail, UnparseableError, type MailView, type OriginalView } from './mime.js';
 import { normalizeAddress } from './smtp-text.js';
 
@@ -43,7 +44,10 @@ function innerReport(view: MailView, depth: number): MailView | null {
   if (!o?.raw || depth >= 2) return null;
   const ct = (headerValue(o.headers, 'content-type') ?? '').toLowerCase();
   const from = headerValue(o.headers, 'from') ?? '';
-  if (!/multipart\/report|delivery-status/.test(ct) && !/mailer-daemon|postmaster/i.test(from)) return null;
+  // (round 15) or a notice by its sender or subject, as the fallback reader knows them: a
+  // plain-text bounce forwarded as an attachment ("Fwd: Undeliverable: ...")
+  const subject = headerValue(o.headers, 'subject') ?? '';
+  if (!/multipart\/report|delivery-status/.test(ct) && !BOUNCE_FROM.test(from) && !BOUNCE_SUBJECT.test(subject)) return null;
   try {
     return readMail(Buffer.from(o.raw, 'latin1'));
   } catch {

@@ -38,8 +38,8 @@ import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTE
 import { clipLine, findAddressSpans, findAddresses, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, type AddressSpan } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
-const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system|service)|maildelivery|microsoftexchange|mail administrator|bounce|mdaemon|notification/i;
-const BOUNCE_SUBJECT =
+export const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system|service)|maildelivery|microsoftexchange|mail administrator|bounce|mdaemon|notification/i;
+export const BOUNCE_SUBJECT =
   /undeliver|not (?:be )?delivered|delivery (?:status|failure|failed|notification|has failed|problem|report|error)|returned (?:mail|message|to sender)|failure notice|mail delivery failed|non[- ]?delivery|warning: could not send|message not delivered|nondeliverable|mail (?:system )?error|rejected|\bbounced?\b|\bNDR\b|failed (?:mail|delivery)|mail failure|unable to deliver|delayed mail|delivery delay|\u4e0d\u9054|\u914d\u4fe1\u5931\u6557|\u30a8\u30e9\u30fc|\u9000\u4fe1|\u9000\u56de|\u672a\u9001\u9054/i;
 /** Prose that says "this is a delivery failure" (English first, as most NDRs are). */
 const FAILURE_PROSE =
