@@ -1,0 +1,45 @@
+// The variants of issue #13's MTA families that Sisimai 5's family modules recognise and Sisimai
+// 4.25's did not (/work/audit/lhost5-delta.md lists them with where each was read): fixtures
+// built by fixtures/make-lhost5.mjs in our own words. Each returned message names addresses
+// that did not fail (a second To, a Cc, the sender), one notice a help desk: only the failed
+// recipients may be recorded. The reasons are the remote replies' documented meanings (RFC 3463
+// replies of fixtures/generated/cases.mjs) or the server's own documented words.
+import { describe, expect, it } from 'vitest';
+import { parseMessageSync } from '../../src/parser/index.js';
+import { itReadsCases, summary, type FamilyCase } from '../helpers/family-cases.js';
+
+const UNKNOWN = (a: string) => `550 5.1.1 <${a}>: Recipient address rejected: User unknown in virtual mailbox table`;
+
+const CASES: FamilyCase[] = [
+  // qmail and its clones (Sisimai 5 qmail: the clones' openings and copy markers, Yahoo's subject)
+  { name: 'qmail-yahoo-failure-notice', detector: 'qmail', recipients: ['kijitora@example.jp failed'], verdicts: [['userunknown', true]], diagnostic: [UNKNOWN('kijitora@example.jp')] },
+  { name: 'qmail-clone-unfortunately', detector: 'qmail', recipients: ['mikeneko@example.org failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 5.2.2 <mikeneko@example.org>: Mailbox full'] },
+  { name: 'qmail-clone-spanish', detector: 'qmail', recipients: ['sabatora@example.net failed'], verdicts: [['userunknown', true]], diagnostic: [UNKNOWN('sabatora@example.net')] },
+  { name: 'qmail-header-copy', detector: 'qmail', recipients: ['shironeko@example.com failed'], verdicts: [['contenterror', false]], diagnostic: ['554 5.6.0 Message contains invalid header lines'] },
+  // notqmail's words for a domain whose MX is the null MX of RFC 7505 (it takes no mail at all)
+  { name: 'qmail-nullmx', detector: 'qmail', recipients: ['kuroneko@nomail.example.com failed'], verdicts: [['notaccept', true]], diagnostic: ["Sorry, I couldn't find a mail exchanger or IP address."] },
+  // qmail-ldap's own spelling, with its #5.2.1 (RFC 3463 X.2.1 mailbox disabled)
+  { name: 'qmail-ldap-disabled', detector: 'qmail', recipients: ['chatora@example.co.jp failed'], verdicts: [['suspend', false]], diagnostic: ['Mailaddress is administrativley disabled. (#5.2.1)'] },
+
+  // Exchange 2007 in Swedish: a help-desk link in the explanation is no recipient
+  { name: 'exchange2007-swedish', detector: 'exchange2007', recipients: ['kijitora@example.se failed'], verdicts: [['userunknown', true]], diagnostic: ['550 5.1.10 RESOLVER.ADR.RecipientNotFound'] },
+
+  // Domino localized: "not listed in Domino Directory" in Spanish, and in French sent as ISO-8859-1
+  { name: 'domino-spanish', detector: 'domino', recipients: ['mikeneko@domino.example.com failed'], verdicts: [['userunknown', true]], diagnostic: ['no se encuentra en el Directorio de Domino'] },
+  { name: 'domino-french-latin1', detector: 'domino', recipients: ['sabatora@domino.example.com failed'], verdicts: [['userunknown', true]], diagnostic: ["non répertorié dans l'annuaire Domino"] },
+
+  // Notes in Japanese: the generic reader; the reason line is Notes' "not listed" in Japanese
+  { name: 'notes-japanese', detector: 'fallback', recipients: ['kijitora@notes.example.jp failed'], verdicts: [['userunknown', true]], diagnostic: ['ディレクトリのリストにありません'] },
+
+  // Mimecast: "-- <address>", the reply on a "-- " line; a help-desk address in the text
+  { name: 'mimecast-delivery-failure', detector: 'mimecast', recipients: ['shironeko@example.co.uk failed'], verdicts: [['userunknown', true]], diagnostic: [UNKNOWN('shironeko@example.co.uk')] },
+
+  // smail 3 and the Deutsche Telekom fork: the generic reader takes both layouts
+  { name: 'smail-tonline-quota', detector: 'fallback', recipients: ['mikeneko@example.de failed'], verdicts: [['mailboxfull', false]], diagnostic: ['552 5.2.2 <mikeneko@example.de>: Mailbox full'] },
+  // smail's own words (notify.c " <address> ... failed: <error>"; "unknown host" its router's)
+  { name: 'smail-unknown-host', detector: 'fallback', recipients: ['kijitora@neko.example.com failed'], verdicts: [['hostunknown', true]], diagnostic: ['unknown host'] },
+];
+
+describe('Sisimai 5 family variants 4.25 did not know (lhost5)', () => {
+  itReadsCases('lhost5', CASES);
+});
