@@ -40,6 +40,100 @@ const CASES: FamilyCase[] = [
   { name: 'smail-unknown-host', detector: 'fallback', recipients: ['kijitora@neko.example.com failed'], verdicts: [['hostunknown', true]], diagnostic: ['unknown host'] },
 ];
 
+/** A one-part text notice. */
+const textNotice = (headers: Record<string, string>, text: string[]) =>
+  parseMessageSync(
+    Buffer.from(
+      [
+        ...Object.entries({ From: 'MAILER-DAEMON@mx.sender.example.org', To: 'news@sender.example.org', Date: 'Sun, 06 Dec 2026 05:40:12 +0000', 'Message-ID': '<t1@mx.sender.example.org>', ...headers }).map(([k, v]) => `${k}: ${v}`),
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        ...text,
+        '',
+      ].join('\r\n'),
+    ),
+  );
+
 describe('Sisimai 5 family variants 4.25 did not know (lhost5)', () => {
   itReadsCases('lhost5', CASES);
+
+  it('qmail clones: the pasted original after "Original message follows." or "--- Mensaje original adjunto." names nobody who failed', () => {
+    for (const marker of ['Original message follows.', '--- Mensaje original adjunto.']) {
+      const r = textNotice({ Subject: 'failure notice' }, [
+        'Unfortunately, your mail was not delivered to the following address:',
+        '',
+        '<mikeneko@example.org>:',
+        'Remote host said: 552 5.2.2 <mikeneko@example.org>: Mailbox full',
+        '',
+        marker,
+        '',
+        'From: news@sender.example.org',
+        'To: mikeneko@example.org, hachiware@example.org',
+        'Subject: Re: Winter letter',
+        '',
+        'Hachiware wrote:',
+        '<hachiware@example.org>: see you on Sunday',
+      ]);
+      expect({ detector: r.detector, recipients: summary(r) }, marker).toEqual({ detector: 'qmail', recipients: ['mikeneko@example.org failed'] });
+    }
+  });
+
+  it('qmail: a clone\'s opening under another Subject is no qmail notice', () => {
+    const r = textNotice({ Subject: 'Undelivered mail' }, ['Unfortunately, your mail was not delivered to the following address:', '', '<mikeneko@example.org>:', 'Remote host said: 552 5.2.2 Mailbox full', '']);
+    expect(r.detector).not.toBe('qmail');
+  });
+
+  it('Mimecast: two addresses share the lines after them; without a reply the explanation is the diagnostic; a "-- " signature names nobody', () => {
+    const r = textNotice({ Subject: '[Postmaster] Email Delivery Failure', 'Message-ID': '<42-17@us-mta-3.us.mimecast.lan>' }, [
+      'An email that you attempted to send to the following address could not be delivered:',
+      '-- kijitora@example.jp',
+      '-- mikeneko@example.jp',
+      '',
+      'The problem appears to be :',
+      '-- Recipient email address is possibly incorrect',
+      '',
+      'An email that you attempted to send to the following address could not be delivered:',
+      '-- sabatora@example.net',
+      'Additional information follows :',
+      '-- 452 4.2.2 <sabatora@example.net>: Mailbox full, try again later',
+      '',
+      '-- ',
+      'Questions: helpdesk@sender.example.org',
+    ]);
+    expect({ detector: r.detector, recipients: summary(r) }).toEqual({ detector: 'mimecast', recipients: ['kijitora@example.jp failed', 'mikeneko@example.jp failed', 'sabatora@example.net failed'] });
+    expect(r.recipients.map((x) => x.diagnosticCode)).toEqual(['Recipient email address is possibly incorrect', 'Recipient email address is possibly incorrect', '452 4.2.2 <sabatora@example.net>: Mailbox full, try again later']);
+  });
+
+  it('Mimecast: a report with RFC 3464 fields naming its recipients is the RFC 3464 reader\'s', () => {
+    const raw = [
+      'From: postmaster@mimecast.example.com',
+      'To: news@sender.example.org',
+      'Subject: [Postmaster] Email Delivery Failure',
+      'Date: Sun, 06 Dec 2026 05:40:12 +0000',
+      'Message-ID: <42-18@us-mta-3.us.mimecast.lan>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'An email that you attempted to send to the following address could not be delivered:',
+      '-- kijitora@example.jp',
+      '',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; us-mta-3.us.mimecast.lan',
+      '',
+      'Final-Recipient: rfc822; kijitora@example.jp',
+      'Action: failed',
+      'Status: 5.1.1',
+      'Diagnostic-Code: smtp; 550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in virtual mailbox table',
+      '',
+      '--b1--',
+      '',
+    ].join('\r\n');
+    const r = parseMessageSync(Buffer.from(raw));
+    expect({ detector: r.detector, recipients: summary(r) }).toEqual({ detector: 'rfc3464', recipients: ['kijitora@example.jp failed'] });
+  });
 });
