@@ -78,6 +78,20 @@ describe('Sisimai 5 family variants 4.25 did not know (lhost5)', () => {
     }
   });
 
+  it('qmail clones: a "-- " signature ends the notice (an "<address>:" line below it names nobody who failed)', () => {
+    const r = textNotice({ Subject: 'Failure Notice' }, [
+      'Sorry, we were unable to deliver your message to the following address.',
+      '',
+      '<mikeneko@example.org>:',
+      'Remote host said: 550 5.2.1 <mikeneko@example.org>: Mailbox disabled, not accepting messages',
+      '',
+      '-- ',
+      'Relay operations, on call this week:',
+      '<ops-team@example.net>: Hachiware',
+    ]);
+    expect({ detector: r.detector, recipients: summary(r) }).toEqual({ detector: 'qmail', recipients: ['mikeneko@example.org failed'] });
+  });
+
   it('qmail: a clone\'s opening under another Subject is no qmail notice', () => {
     const r = textNotice({ Subject: 'Undelivered mail' }, ['Unfortunately, your mail was not delivered to the following address:', '', '<mikeneko@example.org>:', 'Remote host said: 552 5.2.2 Mailbox full', '']);
     expect(r.detector).not.toBe('qmail');

@@ -79,6 +79,8 @@ function readQmailBlocks(text: string): QmailBlock[] {
   let cur: QmailBlock | null = null;
   for (const raw of text.split('\n')) {
     const l = raw.trimEnd();
+    // a signature (RFC 3676 "-- ", its blank trimmed) ends the notice: relays sign the clones' texts
+    if (l === '--') break;
     const m = addressLine(l);
     if (m) {
       cur = { address: m.address, lines: m.rest ? [m.rest] : [], queueTooLong: false };
