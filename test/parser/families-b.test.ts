@@ -128,9 +128,9 @@ const CASES: Case[] = [
   { file: 'x5-nested-report.eml', kind: 'bounce', detector: 'rfc3464', recipients: ['kijitora@example.jp failed'], reasons: [['userunknown', true]] },
   { file: 'x6-folded.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.jp failed'], reasons: [['userunknown', true]], diagnostics: ['[550 5.1.1 User unknown]'] },
   { file: 'x6-permanent-errors.eml', kind: 'bounce', detector: 'fallback', recipients: ['mikeneko@example.jp failed'] },
-  // Yahoo: "Remote host said:" alone, the reply below it
+  // Yahoo: "Remote host said:" alone, the reply below it (its qmail's layout: the qmail reader)
   {
-    file: 'yahoo-reply-below.eml', kind: 'bounce', detector: 'fallback',
+    file: 'yahoo-reply-below.eml', kind: 'bounce', detector: 'qmail',
     recipients: ['kijitora@example.org failed', 'mikeneko@example.org failed'],
     reasons: [['mailboxfull', false], ['userunknown', true]], diagnostics: ['552 5.2.2 <kijitora@example.org>... Mailbox Full', '550 5.1.1 <mikeneko@example.org>... User Unknown'],
   },

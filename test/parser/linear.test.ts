@@ -514,6 +514,37 @@ describe('each detector grows linearly', () => {
       40,
     );
   });
+  it('qmail clones (lhost5): many clone openings and blocks, an opening\'s words run on without a line start', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: 'Failure Notice',
+          text:
+            'x Unfortunately, your mail was not delivered to the following address'.repeat(n) +
+            '\nSorry, we were unable to deliver your message to the following address.\n\n' +
+            addrs(n).map((a) => `<${a}>:\nRemote host said: 550 5.1.1 User unknown\n`).join('\n') +
+            'Su mensaje no pudo ser entregado\n'.repeat(n),
+        }),
+      parse,
+      40,
+    );
+  });
+  it('mimecast (lhost5): many "-- " address and text lines, a long "-- " line of spaces, many "@" in one token', async () => {
+    await expectLinear(
+      (n) =>
+        textNdr({
+          subject: '[Postmaster] Email Delivery Failure',
+          text:
+            'An email that you attempted to send to the following address could not be delivered:\n' +
+            addrs(n).map((a) => `-- ${a}\n`).join('') +
+            '-- Recipient email address is possibly incorrect\n'.repeat(n) +
+            `-- 550 5.1.1${' '.repeat(n * 20)}x\n` +
+            `-- ${'a@'.repeat(n * 20)}\n`,
+        }),
+      parse,
+      40,
+    );
+  });
   it('exchange2007: many recipients, a reply line with a long blank run, "<mailto:" without ">"', async () => {
     await expectLinear(
       (n) =>

@@ -87,14 +87,15 @@ const PROBES: Probe[] = [
     records: ['cat-lovers@googlegroups.com failed rejected soft'],
     why: 'the group refused the post (X-Failed-Recipients); the sender greeted in "Hello ..." did not fail',
   },
-  // Yahoo
+  // Yahoo: its qmail's "Failure Notice" and opening (the qmail reader since lhost5, as Sisimai 5's
+  // qmail module files them)
   {
-    file: 'yahoo-two-blocks.eml', kind: 'bounce', detector: 'fallback',
+    file: 'yahoo-two-blocks.eml', kind: 'bounce', detector: 'qmail',
     records: ['kijitora@example.ne.jp failed userunknown hard', 'mikeneko@example.ne.jp failed mailboxfull soft'],
     why: 'each "<address>:" block with its "Remote host said:" reply (5.1.1 unknown, 5.2.2 full); not the returned Cc',
   },
   {
-    file: 'yahoo-spam-qp-lf.eml', kind: 'bounce', detector: 'fallback',
+    file: 'yahoo-spam-qp-lf.eml', kind: 'bounce', detector: 'qmail',
     records: ['kijitora@example.co.jp failed spamdetected soft'],
     why: 'quoted-printable, LF line endings; "rejected as spam" is a spam verdict on the content',
   },

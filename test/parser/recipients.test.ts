@@ -32,7 +32,7 @@ interface Case {
 const CASES: Case[] = [
   // harm class 1: addresses that did not fail
   { file: 'fallback/help-text.eml', kind: 'bounce', detector: 'fallback', recipients: ['kijitora@example.jp failed'], why: 'contact, help desk and "write to" addresses are not recipients' },
-  { file: 'fallback/signature.eml', kind: 'bounce', detector: 'fallback', recipients: ['mikeneko@example.org failed'], why: 'nothing after the "-- " signature separator' },
+  { file: 'fallback/signature.eml', kind: 'bounce', detector: 'qmail', recipients: ['mikeneko@example.org failed'], why: 'nothing after the "-- " signature separator' },
   { file: 'fallback/sender-named.eml', kind: 'bounce', detector: 'fallback', recipients: ['sabatora@example.com failed'], why: '"not accepting mail from x", "mail from <x>", "sent by x" name the sender' },
   { file: 'fallback/list-post.eml', kind: 'bounce', detector: 'fallback', recipients: ['member7@example.net failed'], why: "the list's posting, -request and -owner addresses are not members that failed" },
   { file: 'fallback/mangled.eml', kind: 'bounce', detector: 'fallback', recipients: ['mikeneko@example.org failed'], why: '"<@mx.example.org>" and a lost opening quote are not recorded' },

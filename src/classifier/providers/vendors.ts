@@ -17,6 +17,8 @@ export const vendors: Provider = {
         p('ディレクトリのリストにありません', 'IBM Lotus Domino NDRs (Japanese)'),
         // Domino's French localization of "not listed in Domino Directory"
         p("non répertorié dans l'annuaire domino", 'IBM Lotus Domino NDRs (French)', "Utilisateur kijitora (kijitora@example.jp) non répertorié dans l'annuaire Domino"),
+        // and its Spanish one (Sisimai 5's Domino module lists it beside the French and Japanese)
+        p('no se encuentra en el directorio de domino', 'IBM Lotus Domino NDRs (Spanish)', 'El usuario kijitora (kijitora@example.jp) no se encuentra en el Directorio de Domino'),
       ],
     },
     {

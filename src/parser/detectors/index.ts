@@ -48,6 +48,7 @@ import { detectFml } from './fml.js';
 import { detectMailMarshal } from './mailmarshal.js';
 import { detectMdnReject } from './mdn-reject.js';
 import { detectMessagingServer } from './messagingserver.js';
+import { detectMimecast } from './mimecast.js';
 import { detectNullmailer } from './nullmailer.js';
 import { detectOpenSmtpd } from './opensmtpd.js';
 import { detectPostal } from './postal.js';
@@ -84,6 +85,7 @@ const FAMILIES: Detector[] = [
   { name: 'mailmarshal', detect: detectMailMarshal },
   { name: 'mdn-reject', detect: detectMdnReject },
   { name: 'messagingserver', detect: detectMessagingServer },
+  { name: 'mimecast', detect: detectMimecast },
   { name: 'nullmailer', detect: detectNullmailer },
   { name: 'opensmtpd', detect: detectOpenSmtpd },
   { name: 'postal', detect: detectPostal },

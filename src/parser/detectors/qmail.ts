@@ -25,6 +25,14 @@ import { newRecipient, type DetectorResult, type MailView } from './types.js';
 const INTRO =
   /^Hi\. This is the qmail-send program at |^I'm afraid I wasn't able to deliver your message to the following addresses|^This is a permanent error; I've given up\. Sorry it didn't work out/m;
 
+/**
+ * The openings qmail's clones write in place of qmail-send's greeting, under qmail's Subject
+ * "failure notice" (Sisimai 5's qmail module lists them; Yahoo's servers write "Failure Notice"
+ * and the first one). Literal alternatives anchored at a line start.
+ */
+const CLONE_INTRO =
+  /^(?:Sorry, we were unable to deliver your message to the following address|Unfortunately, your mail was not delivered to the following address|Su mensaje no pudo ser entregado|This is the mail delivery agent at |Unable to deliver message to the following address|Your message to the following addresses|Your mail message to the following address|This is the machine generated message from mail service)/m;
+
 /** qmail-remote.c's sentences -> the SMTP step that failed. */
 const COMMANDS: [RegExp, string][] = [
   [/does not like recipient|no such (?:user|mailbox) here|recipient (?:address )?rejected/i, 'RCPT'],
@@ -71,6 +79,8 @@ function readQmailBlocks(text: string): QmailBlock[] {
   let cur: QmailBlock | null = null;
   for (const raw of text.split('\n')) {
     const l = raw.trimEnd();
+    // a signature (RFC 3676 "-- ", its blank trimmed) ends the notice: relays sign the clones' texts
+    if (l === '--') break;
     const m = addressLine(l);
     if (m) {
       cur = { address: m.address, lines: m.rest ? [m.rest] : [], queueTooLong: false };
@@ -129,7 +139,8 @@ function looksLikeQmail(view: MailView): boolean {
   if (INTRO.test(view.reportText)) return true;
   // a translated or edited text: qmail's Received line for bounces and its subject
   const subject = headerValue(view.headers, 'subject') ?? '';
-  return /^failure notice$/i.test(subject.trim()) && headerValues(view.headers, 'received').some((r) => /\binvoked for bounce\b/.test(r));
+  if (!/^failure notice$/i.test(subject.trim())) return false;
+  return headerValues(view.headers, 'received').some((r) => /\binvoked for bounce\b/.test(r)) || CLONE_INTRO.test(view.reportText);
 }
 
 export function detectQmail(view: MailView): DetectorResult | null {
