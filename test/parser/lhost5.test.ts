@@ -1,5 +1,5 @@
 // The variants of issue #13's MTA families that Sisimai 5's family modules recognise and Sisimai
-// 4.25's did not (/work/audit/lhost5-delta.md lists them with where each was read): fixtures
+// 4.25's did not (fixtures/lhost5/README.md lists them with where each was read): fixtures
 // built by fixtures/make-lhost5.mjs in our own words. Each returned message names addresses
 // that did not fail (a second To, a Cc, the sender), one notice a help desk: only the failed
 // recipients may be recorded. The reasons are the remote replies' documented meanings (RFC 3463
