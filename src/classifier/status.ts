@@ -89,8 +89,13 @@ export const STATUS_REGISTRY: readonly StatusEntry[] = [
   s('6.9', 'UTF-8 header message cannot be transferred to one or more recipients', 'RFC 6531', 'contenterror'),
   s('6.10', 'Reserved (same meaning as X.6.8)', 'RFC 6531', 'contenterror'),
   s('7.0', 'Other or undefined security status', `${R3463} §3.8`, 'securityerror'),
-  s('7.1', 'Delivery not authorized, message refused', `${R3463} §3.8`, 'blocked', 'per-host or per-recipient filtering refused the sender'),
-  s('7.2', 'Mailing list expansion prohibited', `${R3463} §3.8`, 'blocked', 'the sender may not post to that list'),
+  // 5.7.1 and 5.7.2 name a refusal but not its ground (the sending host, the sender, the
+  // content, a list's posters): the reason definitions whose names we use read them as
+  // securityerror, as every X.7 detail they do not map (Sisimai::SMTP::Status, and its X.7.*
+  // fallback), and their transient twins as blocked (TRANSIENT). A wording that names the ground
+  // ("listed at zen.spamhaus.org", "sender rejected") decides before the code does.
+  s('7.1', 'Delivery not authorized, message refused', `${R3463} §3.8`, 'securityerror', 'refused on a ground the code does not say (Sisimai::SMTP::Status)'),
+  s('7.2', 'Mailing list expansion prohibited', `${R3463} §3.8`, 'securityerror', 'the sender may not post to that list (Sisimai::SMTP::Status)'),
   s('7.3', 'Security conversion required but not possible', `${R3463} §3.8`, 'securityerror'),
   s('7.4', 'Security features not supported', `${R3463} §3.8`, 'securityerror'),
   s('7.5', 'Cryptographic failure', `${R3463} §3.8`, 'securityerror'),
@@ -132,13 +137,15 @@ export const STATUS_REGISTRY: readonly StatusEntry[] = [
  *    cause (Sisimai leaves them out of its map; a 451 4.3.0 "try again later" is labelled
  *    onhold), while 5.3.0 / 5.7.0 keep their subject's reading. (4.4.0 stays a network error:
  *    issue #13's nested example, "<421 4.4.0 Unable to lookup DNS ...>", is one.)
+ *  - 4.7.1, 4.7.2: a refusal "for now" is a block of the sending host (greylisting, a rate or
+ *    reputation deferral), blocked, where the permanent 5.7.1 / 5.7.2 are securityerror.
  */
-const TRANSIENT: Record<string, Reason | null> = { '4.1': 'expired', '3.0': null, '7.0': null };
+const TRANSIENT: Record<string, Reason | null> = { '4.1': 'expired', '3.0': null, '7.0': null, '7.1': 'blocked', '7.2': 'blocked' };
 
 /** What a subject says when its detail is not registered (`5.1.99`). */
 const SUBJECT_DEFAULT: Record<string, Reason | null> = {
   '0': null, '1': 'userunknown', '2': 'filtered', '3': 'systemerror', '4': 'networkerror',
-  '5': 'syntaxerror', '6': 'contenterror', '7': 'blocked',
+  '5': 'syntaxerror', '6': 'contenterror', '7': 'securityerror',
 };
 
 const BY_CODE = new Map(STATUS_REGISTRY.map((e) => [e.code, e]));

@@ -324,6 +324,15 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [ORANGE, 'policyviolation', '5.7.1', 'smtp-in.orange.fr', "550 5.7.1 mwinf5c10 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR006_630 [630]"],
   [ORANGE, 'authfailure', '5.7.1', 'smtp-in.orange.fr', "550 5.7.1 mwinf5c10 ME Mail refuse. Verifiez le SPF/DNS de votre nom de domaine. OFR006_517 [517]"],
   ['Cloudflare Email Routing', 'blocked', '5.0.0', 'route1.mx.cloudflare.net', "554 <192.0.2.1> found on one or more DNSBLs (abusixip). Refer to https://developers.cloudflare.com/email-routing/postmaster/"],
+  // round 16: replies whose 5.7.x read as a block only by the code's default (now securityerror)
+  [COX, 'blocked', '5.7.1', 'mx.cox.net', "554 5.7.1 cox.net rejected: AUP#IPBL1101 see https://www.cox.com/residential/support/email-error-codes.html"],
+  [COX, 'blocked', '5.7.1', 'mx.cox.net', "554 5.7.1 cox too many bad commands from 192.0.2.1"],
+  [NETEASE, 'blocked', '5.7.1', '163mx01.mxmail.netease.com', "554 HL:IPB 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
+  [GOOGLE, 'policyviolation', '5.7.1', 'gmail-smtp-in.l.google.com', "550-5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited the mail that you sent. Please contact your domain administrator for further details. - gsmtp"],
+  [MICROSOFT, 'blocked', '4.7.599', 'mail.protection.outlook.com', "451 4.7.599 Server busy. Please try again later from [192.0.2.1]. (S77719)"],
+  ['Spamhaus, SpamCop, the CBL (DNS block lists, RFC 5782)', 'blocked', '5.7.1', 'mx.example.net', "550 5.7.1 Rejected: 192.0.2.1 listed at zen.spamhaus.org"],
+  ['Spamhaus, SpamCop, the CBL (DNS block lists, RFC 5782)', 'blocked', '5.7.1', 'mx.example.net', "554 5.7.1 Service unavailable; 192.0.2.1 is listed at bl.spamcop.net"],
+  ['Spamhaus, SpamCop, the CBL (DNS block lists, RFC 5782)', 'blocked', '5.7.1', 'mx.example.net', "550 5.7.1 Your sender's IP address is listed at cbl.abuseat.org"],
 ];
 
 describe('documented provider replies decide their documented reason', () => {

@@ -53,7 +53,12 @@ describe('status registry (RFC 3463 / IANA)', () => {
   it('each registered code with a reason maps to it; unregistered details use the subject', () => {
     for (const e of STATUS_REGISTRY) expect(reasonOfStatus(`5.${e.code}`)?.reason ?? null).toBe(e.reason);
     expect(reasonOfStatus('5.1.99')).toEqual({ reason: 'userunknown', id: 'status.x.1.x' });
-    expect(reasonOfStatus('4.7.999')).toEqual({ reason: 'blocked', id: 'status.x.7.x' });
+    // an X.7 detail the registry does not hold is securityerror (Sisimai's X.7.* fallback), as
+    // are 5.7.1 and 5.7.2; their transient twins 4.7.1 / 4.7.2 are a block for now
+    expect(reasonOfStatus('4.7.999')).toEqual({ reason: 'securityerror', id: 'status.x.7.x' });
+    expect(reasonOfStatus('5.7.1')).toEqual({ reason: 'securityerror', id: 'status.x.7.1' });
+    expect(reasonOfStatus('4.7.1')).toEqual({ reason: 'blocked', id: 'status.4.7.1' });
+    expect(reasonOfStatus('4.7.2')).toEqual({ reason: 'blocked', id: 'status.4.7.2' });
     expect(reasonOfStatus('5.0.0')).toBeNull();
     expect(reasonOfStatus('4.5.0')).toBeNull();
   });
@@ -329,7 +334,7 @@ describe('harms of issue 13 that live in the classifier', () => {
     const mail = one({ status: '5.7.1', command: 'MAIL', diagnosticCode: '550 5.7.1 Service unavailable; we do not accept mail from news@sender.example' });
     expect(mail).toMatchObject({ reason: 'rejected', rule: 'text.rejected:not-accept-mail-from', hardbounce: false });
     const policy = one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Service unavailable' });
-    expect(policy.reason).toBe('blocked');
+    expect(policy.reason).toBe('securityerror');
     // with nothing else said, the server's own words are all there is
     expect(one({ status: null, diagnosticCode: '421 Service unavailable, closing transmission channel' }).reason).toBe('systemerror');
     expect(one({ status: '4.0.0', diagnosticCode: '451 4.0.0 Service temporarily unavailable' }).reason).toBe('systemerror');
@@ -400,7 +405,16 @@ describe('harms of issue 13 that live in the classifier', () => {
   it('honest defaults: the status subject and detail decide when the text names no cause', () => {
     expect(one({ status: '5.2.1', diagnosticCode: '550 5.2.1 Sorry' })).toMatchObject({ reason: 'suspend', rule: 'status.x.2.1' });
     expect(one({ status: '5.2.2', diagnosticCode: '552 5.2.2 Sorry' })).toMatchObject({ reason: 'mailboxfull' });
-    expect(one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'status.x.7.1' });
+    // (round 16) a permanent 5.7.1 that names no ground is securityerror, as the reason
+    // definitions whose names we use read it; the transient 4.7.1 a block for now
+    expect(one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Sorry' })).toMatchObject({ reason: 'securityerror', rule: 'status.x.7.1' });
+    expect(one({ status: '4.7.1', diagnosticCode: '450 4.7.1 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'status.4.7.1' });
+    // a wording that names the ground decides before the code: a DNS block list's zone is such a
+    // wording, not a host name to blank (src/host-name.ts)
+    expect(one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Rejected: 192.0.2.9 listed at zen.spamhaus.org' })).toMatchObject({ reason: 'blocked', rule: 'text.blocked:spamhaus' });
+    expect(one({ status: '5.7.1', diagnosticCode: '554 5.7.1 Rejected: 192.0.2.9 listed at bl.spamcop.net' })).toMatchObject({ reason: 'blocked', rule: 'text.blocked:spamcop' });
+    // while a party's host name holding such a word still says nothing
+    expect(one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Sorry, see relay.spam-guard.example' })).toMatchObject({ reason: 'securityerror', rule: 'status.x.7.1' });
     expect(one({ status: '5.1.99', diagnosticCode: '550 5.1.99 Sorry' })).toMatchObject({ reason: 'userunknown', rule: 'status.x.1.x' });
     expect(one({ status: '5.0.0', diagnosticCode: '550 5.0.0 Sorry' })).toMatchObject({ reason: 'onhold', rule: 'default.onhold' });
     expect(one({ status: '5.0.0', diagnosticCode: null })).toMatchObject({ reason: 'undefined' });

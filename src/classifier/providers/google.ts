@@ -87,6 +87,29 @@ export const google: Provider = {
         ),
       ],
     },
+    // (round 16) two refusals whose 5.7.1 read as a block only by the code's old default: the
+    // sending IP refused outright (Workspace's reference, as Sisimai 5 files it under GoogleApps),
+    // and the recipient's or sender's domain policy (Sisimai 5's Google: policyviolation)
+    {
+      id: 'ip-not-authorized', reason: 'blocked',
+      phrases: [
+        p(
+          "the ip you're using to send mail is not authorized to send email directly",
+          GOOGLE + ' (550 5.7.1); ' + SISIMAI5_RHOST + ' (GoogleApps)',
+          "550-5.7.1 [192.0.2.1] The IP you're using to send mail is not authorized to send email directly to our servers. Please use the SMTP relay at your service provider instead.",
+        ),
+      ],
+    },
+    {
+      id: 'domain-policy', reason: 'policyviolation',
+      phrases: [
+        p(
+          'sending to (or from) has a policy that prohibited',
+          GOOGLE + ' (550 5.7.1); ' + SISIMAI5_RHOST + ' (Google)',
+          '550 5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited the mail that you sent. Please contact your domain administrator for further details.',
+        ),
+      ],
+    },
     {
       id: 'relay-credentials', reason: 'norelaying',
       phrases: [p('invalid credentials for relay', GOOGLE + ' (SMTP relay service: 5.7.1 invalid credentials for relay)', '550 5.7.1 Invalid credentials for relay [192.0.2.1].')],

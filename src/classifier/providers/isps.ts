@@ -17,6 +17,8 @@ export const cox: Provider = {
       urlbl011: 'spamdetected', urlbl101: 'spamdetected', urlbl110: 'spamdetected', urlbl1001: 'spamdetected',
       // round 6 (issue #13): the IP on two or three of the lists its page names (Spamhaus Zen, Return Path, ivmSIP)
       ipbl0011: 'blocked', ipbl0101: 'blocked', ipbl0110: 'blocked', ipbl0111: 'blocked',
+      // round 16: the rest of the four list bits (Sisimai 5's Cox conventions list IPBL1001-1111)
+      ipbl1001: 'blocked', ipbl1010: 'blocked', ipbl1011: 'blocked', ipbl1100: 'blocked', ipbl1101: 'blocked', ipbl1110: 'blocked', ipbl1111: 'blocked',
     },
     example: '554 cox.net Reject. Your IP has been blocked. AUP#CXBL',
   },
@@ -45,7 +47,13 @@ export const coxHosts: Provider = {
       ],
     },
     { id: 'no-rdns', reason: 'requireptr', phrases: [p('rejected - no rdns', COX)] },
-    { id: 'too-many-invalid', reason: 'blocked', phrases: [p('too many invalid recipients', COX)] },
+    {
+      id: 'too-many-invalid', reason: 'blocked',
+      phrases: [
+        p('too many invalid recipients', COX),
+        p('too many bad commands', COX + '; ' + SISIMAI5_RHOST + ' (Cox)', '554 5.7.1 cox too many bad commands from 192.0.2.1'),
+      ],
+    },
   ],
 };
 
@@ -216,6 +224,9 @@ export const netease: Provider = {
     pattern: /\b((?:dt|hl|mi|rp|wm):[a-z]{3})\b/,
     codes: {
       'hl:rep': 'blocked', 'hl:mep': 'blocked', 'hl:icc': 'ratelimited', 'hl:ifc': 'ratelimited',
+      // round 16: HL:IHU the sending IP suspended for its spam or abnormal connections, HL:IPB the
+      // IP not among the addresses allowed to send (the same table)
+      'hl:ihu': 'blocked', 'hl:ipb': 'blocked',
       'mi:dmc': 'ratelimited', 'rp:drc': 'ratelimited', 'mi:sfq': 'ratelimited',
       'wm:bli': 'blocked', 'wm:blu': 'rejected',
     },

@@ -58,6 +58,12 @@ export const microsoft: Provider = {
     // in the IANA registry: only Microsoft's own words say "sender not authenticated for this
     // recipient" (the authenticated-senders-only restriction of 5.7.133-5.7.136).
     { id: 'bare-linefeeds', reason: 'notcompliantrfc', status: ['x.6.11'], exampleContext: { status: '5.6.11' } },
+    // (round 16) "451 4.7.500-699 (ASxxx) Server busy, please try again later": its page ("Fix
+    // error code 451 4.7.500-699 (ASxxx) in Exchange Online") gives the sending IP's suspicious
+    // traffic as the cause, deferred for a while: a block of the sender's host. (It read so by
+    // the 4.7.x default until the permanent X.7 details became securityerror; the 4.7.650-652
+    // reputation codes above decide first.)
+    { id: 'server-busy', reason: 'blocked', statusRange: ['4.7.', 500, 699], exampleContext: { status: '4.7.500' } },
     {
       id: 'sender-not-authenticated-org', reason: 'rejected',
       phrases: [

@@ -1,8 +1,10 @@
 import { p } from '../phrase.js';
-import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, POSTFIX_HELO, SISIMAI, SISIMAI5, SISIMAI5_RHOST, SPAMHAUS_PBL, YAHOO } from '../sources.js';
+import { APPLE, BARRACUDA_BRBL, GMX, GOOGLE, MICROSOFT, POSTFIX_HELO, QQ, SISIMAI, SISIMAI5, SISIMAI5_RHOST, SPAMHAUS_PBL, YAHOO } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const DNSBL = 'seen: Postfix reject_rbl_client, Exim dnslists, Sendmail dnsbl';
+/** Block lists of sending IPs whose names refusals cite (their zones stay in the text: src/host-name.ts). */
+const DNSBL_OPERATORS = 'RFC 5782 (DNS block lists) and the lists\' own pages: the CBL (cbl.abuseat.org), UCEPROTECT (dnsbl-1.uceprotect.net), Mailspike (bl.mailspike.net), PSBL (psbl.surriel.com), backscatterer.org (ips.backscatterer.org): lists of sending IP addresses';
 const CLIENT = 'seen: Postfix smtpd_client_restrictions, Sendmail access db, qmail tcpserver';
 /**
  * Greylisting: a first delivery from an unknown sending host is deferred with a 4xx until it
@@ -41,6 +43,11 @@ export const blocked: ReasonTable = {
     p('spamhaus', DNSBL),
     p('spamcop', DNSBL),
     p('sorbs', DNSBL),
+    p('abuseat', DNSBL_OPERATORS + '; ' + SISIMAI5 + ' (Blocked: "listed at *.abuseat.org")', '550 5.7.1 Rejected: 192.0.2.9 listed at cbl.abuseat.org'),
+    p('uceprotect', DNSBL_OPERATORS, '550 5.7.1 Rejected: IP 192.0.2.9 is listed in UCEPROTECT-Level1'),
+    p('mailspike', DNSBL_OPERATORS, '554 5.7.1 Rejected: 192.0.2.9 listed at bl.mailspike.net'),
+    p('psbl', DNSBL_OPERATORS, '550 5.7.1 Rejected: 192.0.2.9 listed at psbl.surriel.com'),
+    p('backscatterer', DNSBL_OPERATORS, '550 5.7.1 Rejected: 192.0.2.9 listed at ips.backscatterer.org'),
     p('barracudacentral', BARRACUDA_BRBL),
     p('barracuda reputation', 'seen: Barracuda appliances, BRBL users'),
     p('dnsbl', DNSBL),
@@ -54,6 +61,16 @@ export const blocked: ReasonTable = {
     p('block list', MICROSOFT),
     // round 6 (issue #13): 'block list' ends on a word boundary, so it does not read 'block listed'
     p('block listed', GMX + ' ("554-IP address is block listed.", its case r0201)', '554-IP address is block listed.'),
+    p('black listed', GMX + ' ("554-IP address is black listed.", its case r0401)', '554-No SMTP service 554-IP address is black listed.'),
+    p('ip blacklisted', QQ + ' (550 Ip blacklisted)', '550 Ip blacklisted. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000738'),
+    // round 16: Sisimai 5's Blocked wordings that our tables lacked (a 5.7.1 beside them read as
+    // a block by the code's old default): a host to be confirmed or validated, a refused client
+    p('confirm this mail server', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] Confirm this mail server'),
+    p('your server requires confirmation', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] Your server requires confirmation'),
+    p('no matches to nameserver query', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] No matches to nameserver query'),
+    p('the sending mta or the sender has not passed validation', SISIMAI5 + ' (Blocked)', '554 5.7.1 Rejected because the sending MTA or the sender has not passed validation'),
+    p('sender ip address rejected', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] Sender ip address rejected'),
+    p('to submit messages to this e-mail system has been rejected', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] To submit messages to this e-mail system has been rejected'),
     p('refused to talk to me', 'Sendmail: "<host> refused to talk to me: 554 ..."'),
     p('no access from mail server', 'seen: IIS SMTP, Sendmail access db'),
     p('not accepting connections', APPLE),
@@ -118,5 +135,14 @@ export const blockedHint: ReasonTable = {
     p('not allowed to connect', CLIENT),
     p('not allowed to send', CLIENT),
     p('poor ip', CLIENT),
+    // round 16: a list named by its wording alone ("The IP 192.0.2.1 is blacklisted"; an address
+    // or a URL on a list is decided before, by the rejected and spamdetected tables), and
+    // Sisimai 5's Blocked wordings that say only that the session was refused or dropped: they
+    // decide before a 5.7.1 that names no ground, never before a wording that names one
+    p('blacklisted', DNSBL + '; ' + SISIMAI5 + ' (Blocked: "the ip/domain/email ... is blacklisted")', '550 5.7.1 The IP 192.0.2.1 is blacklisted'),
+    p('go away', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] Go away'),
+    p('connection was dropped by remote host', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] Connection was dropped by remote host'),
+    p('service not available, closing transmission channel', SISIMAI5 + ' (Blocked)', '554 5.7.1 Service unavailable; client [192.0.2.1] Service not available, closing transmission channel'),
+    p('smtp error from remote mail server after initial connection', SISIMAI5 + ' (Blocked)', '554 5.7.1 SMTP error from remote mail server after initial connection: go'),
   ],
 };

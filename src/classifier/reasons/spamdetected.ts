@@ -11,6 +11,9 @@ export const spamVerdict: ReasonTable = {
   note: "the receiver's content filter judged the message to be spam",
   phrases: [
     p('rejected due to spam classification', SISIMAI),
+    // round 16: a receiver's own content rule that named the sender (Sisimai 5 SpamDetected's
+    // pair); before the blocked table's bare "blacklisted"
+    p('rule imposed as * is blacklisted on', SISIMAI5 + ' (SpamDetected)', '550 Rule imposed as sironeko@example.com is blacklisted on mx.example.jp'),
     p('spam classification', SISIMAI),
     p('classified as spam', FILTERS),
     p('identified as spam', FILTERS),
