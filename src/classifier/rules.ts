@@ -181,8 +181,15 @@ function matchStatus(inp: DecideInput): RuleMatch | null {
 // text or its 4.7.x status, and is decided before this); 452, 552 and 554 are left out, as
 // servers send them for too many recipients, a too large message and any refusal. RFC 4954
 // §6 gives AUTH its own: 530 "authentication required", 535 "authentication credentials
-// invalid" (the sending MTA's login to a relay failed).
-const REPLY_MEANING: Readonly<Record<number, Reason>> = { 451: 'systemerror', 530: 'securityerror', 535: 'securityerror' };
+// invalid" (the sending MTA's login to a relay failed). 501-504 are RFC 5321 §4.2.3's syntax
+// and sequence errors ("Syntax error in parameters or arguments", "Command not implemented",
+// "Bad sequence of commands", "Command parameter not implemented"): `syntaxerror`, as the
+// reason definitions whose names we use read 501-507 when nothing else is said (500, a command
+// not recognised, they leave undecided).
+const REPLY_MEANING: Readonly<Record<number, Reason>> = {
+  451: 'systemerror', 530: 'securityerror', 535: 'securityerror',
+  501: 'syntaxerror', 502: 'syntaxerror', 503: 'syntaxerror', 504: 'syntaxerror',
+};
 
 function matchReplyCode(inp: DecideInput): RuleMatch | null {
   // An enhanced code with a subject refines the basic code (RFC 3463 §2) and has been read
@@ -252,8 +259,19 @@ function decideAny(inp: DecideInput): RuleMatch | null {
     (inp.command === 'MAIL' && inp.text ? { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' } : null) ??
     matchStatus(inp) ??
     matchTables(C_LAST, inp) ??
-    matchReplyCode(inp)
+    matchReplyCode(inp) ??
+    matchGreetingRefusal(inp)
   );
+}
+
+// A refusal of HELO / EHLO that says nothing else refused the sending host itself (RFC 5321
+// §4.1.1.1: the client's identification is all the command carries): `blocked`, the reason
+// definitions' own last resort for that command. Only when neither the words, the codes nor
+// the reply code said anything; a refusal of the greeting (CONNECT) is not included, as they
+// leave it undecided.
+function matchGreetingRefusal(inp: DecideInput): RuleMatch | null {
+  if (inp.command !== 'HELO' && inp.command !== 'EHLO') return null;
+  return { id: `command.${inp.command.toLowerCase()}`, reason: 'blocked', fixed: false, field: 'command', text: inp.command };
 }
 
 // --- the table as data (tests, --explain, counting) -------------------------------------------

@@ -417,6 +417,16 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(one({ status: '5.7.1', diagnosticCode: '550 5.7.1 Sorry, see relay.spam-guard.example' })).toMatchObject({ reason: 'securityerror', rule: 'status.x.7.1' });
     expect(one({ status: '5.1.99', diagnosticCode: '550 5.1.99 Sorry' })).toMatchObject({ reason: 'userunknown', rule: 'status.x.1.x' });
     expect(one({ status: '5.0.0', diagnosticCode: '550 5.0.0 Sorry' })).toMatchObject({ reason: 'onhold', rule: 'default.onhold' });
+    // (round 16) the last resorts before onhold: RFC 5321's syntax and sequence replies, and a
+    // refused HELO / EHLO (the sending host refused); a refused greeting stays undecided
+    expect(one({ status: '5.0.0', replyCode: 503, diagnosticCode: '503 Sorry' })).toMatchObject({ reason: 'syntaxerror', rule: 'reply.503' });
+    expect(one({ status: '5.0.0', replyCode: 500, diagnosticCode: '500 Sorry' })).toMatchObject({ reason: 'onhold' });
+    expect(one({ status: '5.0.0', replyCode: 550, command: 'EHLO', diagnosticCode: '550 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'command.ehlo' });
+    expect(one({ status: '4.0.0', replyCode: 421, command: 'HELO', diagnosticCode: '421 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'command.helo', type: 'soft' });
+    expect(one({ status: '5.0.0', replyCode: 554, command: 'CONNECT', diagnosticCode: '554 Sorry' })).toMatchObject({ reason: 'onhold' });
+    // what the words or the code say still decides first
+    expect(one({ status: '5.0.0', replyCode: 550, command: 'EHLO', diagnosticCode: '550 Too many connections' }).reason).toBe('ratelimited');
+    expect(one({ status: '5.5.2', replyCode: 501, command: 'EHLO', diagnosticCode: '501 Sorry' }).reason).toBe('syntaxerror');
     expect(one({ status: '5.0.0', diagnosticCode: null })).toMatchObject({ reason: 'undefined' });
   });
 });
