@@ -21,7 +21,7 @@
 import type { Reason } from '../report.js';
 import { compilePhrases, exampleOf, normaliseText, slug, type Phrase, type PhraseMatcher } from './phrase.js';
 import { PROVIDERS, type Provider, type ProviderRule, type RuleContext } from './providers/index.js';
-import { ADDRESS_TABLES, LAST, STRONG, WEAK, type ReasonTable } from './reasons/index.js';
+import { ADDRESS_TABLES, LAST, STRONG, UNSPECIFIED, WEAK, type ReasonTable } from './reasons/index.js';
 import { isPreciseStatus, reasonOfStatus, statusMatches } from './status.js';
 
 export { normaliseText } from './phrase.js';
@@ -64,6 +64,7 @@ const compileTables = (ts: readonly ReasonTable[]): CompiledTable[] =>
   ts.map((table) => ({ table, matcher: compilePhrases(table.phrases), address: ADDRESS_TABLES.has(table) }));
 
 const C_STRONG = compileTables(STRONG);
+const C_UNSPECIFIED = compileTables(UNSPECIFIED);
 const C_WEAK = compileTables(WEAK);
 const C_LAST = compileTables(LAST);
 const C_PROVIDERS: CompiledProvider[] = PROVIDERS.map((provider) => {
@@ -255,6 +256,7 @@ function decideAny(inp: DecideInput): RuleMatch | null {
     matchLocalUserUnknown(inp) ??
     matchTables(C_STRONG, inp) ??
     matchPrecise(inp) ??
+    matchUnspecified(inp) ??
     matchTables(C_WEAK, inp) ??
     (inp.command === 'MAIL' && inp.text ? { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' } : null) ??
     matchStatus(inp) ??
@@ -262,6 +264,16 @@ function decideAny(inp: DecideInput): RuleMatch | null {
     matchReplyCode(inp) ??
     matchGreetingRefusal(inp)
   );
+}
+
+// Status reasons that name no ground of their own: the reason definitions read a refusal
+// wording of the sender's (reasons/last-resort.ts policyRefusal) beside them, and so do we.
+const NO_GROUND = new Set<Reason>(['securityerror', 'systemerror']);
+
+function matchUnspecified(inp: DecideInput): RuleMatch | null {
+  const r = inp.status ? reasonOfStatus(inp.status) : null;
+  if (r && !NO_GROUND.has(r.reason)) return null;
+  return matchTables(C_UNSPECIFIED, inp);
 }
 
 // A refusal of HELO / EHLO that says nothing else refused the sending host itself (RFC 5321
@@ -316,6 +328,6 @@ let entries: readonly RuleEntry[] | null = null;
 
 /** Every entry of every table, in decision order (built on first use: tests and tools only). */
 export function ruleEntries(): readonly RuleEntry[] {
-  entries ??= [...providerEntries(), ...tableEntries(STRONG), ...tableEntries(WEAK), ...tableEntries(LAST)];
+  entries ??= [...providerEntries(), ...tableEntries(STRONG), ...tableEntries(UNSPECIFIED), ...tableEntries(WEAK), ...tableEntries(LAST)];
   return entries;
 }

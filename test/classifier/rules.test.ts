@@ -424,6 +424,11 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(one({ status: '5.0.0', replyCode: 550, command: 'EHLO', diagnosticCode: '550 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'command.ehlo' });
     expect(one({ status: '4.0.0', replyCode: 421, command: 'HELO', diagnosticCode: '421 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'command.helo', type: 'soft' });
     expect(one({ status: '5.0.0', replyCode: 554, command: 'CONNECT', diagnosticCode: '554 Sorry' })).toMatchObject({ reason: 'onhold' });
+    // a refusal wording the reason definitions give the sender decides beside a code that
+    // names no ground (5.7.1 and X.0.0 alike), before the hint "refused"; never against one that names one
+    expect(one({ status: '5.7.1', command: 'RCPT', diagnosticCode: '550 5.7.1 Delivery not authorized, message refused' })).toMatchObject({ reason: 'rejected', rule: 'text.policy-refusal:delivery-not-authorized-message-refused' });
+    expect(one({ status: '5.0.0', diagnosticCode: '550 Administrative prohibition' })).toMatchObject({ reason: 'rejected', rule: 'text.policy-refusal:administrative-prohibition' });
+    expect(one({ status: '5.1.1', diagnosticCode: '550 5.1.1 Administrative prohibition' })).toMatchObject({ reason: 'userunknown', rule: 'status.x.1.1' });
     // what the words or the code say still decides first
     expect(one({ status: '5.0.0', replyCode: 550, command: 'EHLO', diagnosticCode: '550 Too many connections' }).reason).toBe('ratelimited');
     expect(one({ status: '5.5.2', replyCode: 501, command: 'EHLO', diagnosticCode: '501 Sorry' }).reason).toBe('syntaxerror');

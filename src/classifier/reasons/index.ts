@@ -15,7 +15,7 @@ import { expired, noAnswer } from './expired.js';
 import { filtered, filterWord } from './filtered.js';
 import { hasmoved } from './hasmoved.js';
 import { dnsTemporary, hostunknown } from './hostunknown.js';
-import { addressRejected, notAccepted } from './last-resort.js';
+import { addressRejected, notAccepted, policyRefusal } from './last-resort.js';
 import { mailboxfull } from './mailboxfull.js';
 import { mailererror } from './mailererror.js';
 import { networkerror, noConnection } from './networkerror.js';
@@ -55,6 +55,10 @@ export const STRONG: readonly ReasonTable[] = [
   // timeout exceeded" (Exim) gave up on a full system; the expiry only says the retries ended)
   expired, mailererror, refusedByHost, noAnswer, networkerror, systemerror, syntaxerror,
 ];
+
+// Between the tables above and the hints below, and only when the enhanced code names no ground
+// (rules.ts matchUnspecified): refusals that are the sender's by the definitions of the names.
+export const UNSPECIFIED: readonly ReasonTable[] = [policyRefusal];
 
 export const WEAK: readonly ReasonTable[] = [blockedHint, filterWord];
 

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { SISIMAI } from '../sources.js';
+import { SISIMAI, SISIMAI5 } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 /**
@@ -28,6 +28,27 @@ export const notAccepted: ReasonTable = {
     p('rejected', SISIMAI, '550 Message rejected'),
     p('not accepted', SISIMAI),
     p('denied', SISIMAI),
-    p('administrative prohibition', 'Exim: 550 "Administrative prohibition" (ACL deny)'),
+  ],
+};
+
+/**
+ * Refusals that name no ground but are, by the reason definitions whose names we use, the
+ * sender's refusal (Sisimai 5 Rejected): read before the hinting words and before an enhanced
+ * code that names no ground either (none, X.0.0, a permanent 5.7.0 / 5.7.1 / 5.7.2, X.3.0),
+ * never against a code that names one (rules.ts `matchUnspecified`).
+ */
+export const policyRefusal: ReasonTable = {
+  id: 'text.policy-refusal',
+  reason: 'rejected',
+  note: 'a refusal by the receiver\'s policy that names no other ground',
+  phrases: [
+    p('administrative prohibition', 'Exim: 550 "Administrative prohibition" (ACL deny without a message); ' + SISIMAI5 + ' (Rejected)', '550 Administrative prohibition'),
+    p('delivery not authorized, message refused', 'RFC 3463 X.7.1\'s title as a reply text (Exchange: a sender the recipient does not accept); ' + SISIMAI5 + ' (Rejected)', '550 5.7.1 Delivery not authorized, message refused'),
+    // a refusal of the envelope (its sender) by a gateway's policy, and BATV's (RFC-less Bounce
+    // Address Tag Validation: a bounce whose recipient carries no valid tag is refused)
+    p('envelope blocked', SISIMAI5 + ' (Rejected: "envelope blocked"); Mimecast (550 envelope blocked)', '550 5.7.1 <x@example.org>: Envelope blocked - example.org'),
+    p('recipient addresses rejected : access denied', SISIMAI5 + ' (Rejected); m-FILTER', '550 5.4.1 All recipient addresses rejected : Access denied'),
+    p('access denied (sender blacklisted)', SISIMAI5 + ' (Rejected)', '550 5.7.1 <x@example.org>: Access denied (sender blacklisted)'),
+    p('(batv: no tag', SISIMAI5 + ' (Rejected: "recipient not accepted. (batv: no tag")', '550 5.7.1 <x@example.org>: Recipient not accepted. (BATV: no tag'),
   ],
 };
