@@ -330,6 +330,7 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [NETEASE, 'blocked', '5.7.1', '163mx01.mxmail.netease.com', "554 HL:IPB 163 mx12, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1"],
   [GOOGLE, 'policyviolation', '5.7.1', 'gmail-smtp-in.l.google.com', "550-5.7.1 The user or domain that you are sending to (or from) has a policy that prohibited the mail that you sent. Please contact your domain administrator for further details. - gsmtp"],
   [MICROSOFT, 'blocked', '4.7.599', 'mail.protection.outlook.com', "451 4.7.599 Server busy. Please try again later from [192.0.2.1]. (S77719)"],
+  [MICROSOFT, 'policyviolation', '5.7.900', 'mail.protection.outlook.com', "550 5.7.900 Delivery not authorized, message refused [BN3PEPF0000B370.namprd21.prod.outlook.com]"],
   ['Spamhaus, SpamCop, the CBL (DNS block lists, RFC 5782)', 'blocked', '5.7.1', 'mx.example.net', "550 5.7.1 Rejected: 192.0.2.1 listed at zen.spamhaus.org"],
   ['Spamhaus, SpamCop, the CBL (DNS block lists, RFC 5782)', 'blocked', '5.7.1', 'mx.example.net', "554 5.7.1 Service unavailable; 192.0.2.1 is listed at bl.spamcop.net"],
   ['Spamhaus, SpamCop, the CBL (DNS block lists, RFC 5782)', 'blocked', '5.7.1', 'mx.example.net', "550 5.7.1 Your sender's IP address is listed at cbl.abuseat.org"],

@@ -64,6 +64,10 @@ export const microsoft: Provider = {
     // the 4.7.x default until the permanent X.7 details became securityerror; the 4.7.650-652
     // reputation codes above decide first.)
     { id: 'server-busy', reason: 'blocked', statusRange: ['4.7.', 500, 699], exampleContext: { status: '4.7.500' } },
+    // (round 16) 5.7.900-5.7.999 "Delivery not authorized, message refused": a mail flow (transport)
+    // rule of the receiving organisation refused the message (its NDR reference; Sisimai 5's
+    // Microsoft conventions file it as policyviolation), not the sender's address
+    { id: 'mail-flow-rule', reason: 'policyviolation', statusRange: ['x.7.', 900, 999], exampleContext: { status: '5.7.900' } },
     {
       id: 'sender-not-authenticated-org', reason: 'rejected',
       phrases: [
