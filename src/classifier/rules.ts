@@ -186,9 +186,12 @@ function matchStatus(inp: DecideInput): RuleMatch | null {
 // and sequence errors ("Syntax error in parameters or arguments", "Command not implemented",
 // "Bad sequence of commands", "Command parameter not implemented"): `syntaxerror`, as the
 // reason definitions whose names we use read 501-507 when nothing else is said (500, a command
-// not recognised, they leave undecided).
+// not recognised, they leave undecided). 525 is the reply code RFC 5248's registry gives X.7.13
+// "User Account Disabled": `suspend`, as those definitions read it. (RFC 7504's 521 and 556,
+// "does not accept mail", are left out: servers send 521 for blocks too, and a hard bounce on a
+// bare code would be the false hard bounce issue #13 counts.)
 const REPLY_MEANING: Readonly<Record<number, Reason>> = {
-  451: 'systemerror', 530: 'securityerror', 535: 'securityerror',
+  451: 'systemerror', 530: 'securityerror', 535: 'securityerror', 525: 'suspend',
   501: 'syntaxerror', 502: 'syntaxerror', 503: 'syntaxerror', 504: 'syntaxerror',
 };
 

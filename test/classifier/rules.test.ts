@@ -421,6 +421,8 @@ describe('harms of issue 13 that live in the classifier', () => {
     // refused HELO / EHLO (the sending host refused); a refused greeting stays undecided
     expect(one({ status: '5.0.0', replyCode: 503, diagnosticCode: '503 Sorry' })).toMatchObject({ reason: 'syntaxerror', rule: 'reply.503' });
     expect(one({ status: '5.0.0', replyCode: 500, diagnosticCode: '500 Sorry' })).toMatchObject({ reason: 'onhold' });
+    expect(one({ status: '5.0.0', replyCode: 525, diagnosticCode: '525 Sorry' })).toMatchObject({ reason: 'suspend', rule: 'reply.525', hardbounce: false });
+    expect(one({ status: '5.0.0', replyCode: 556, diagnosticCode: '556 Sorry' })).toMatchObject({ reason: 'onhold' });
     expect(one({ status: '5.0.0', replyCode: 550, command: 'EHLO', diagnosticCode: '550 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'command.ehlo' });
     expect(one({ status: '4.0.0', replyCode: 421, command: 'HELO', diagnosticCode: '421 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'command.helo', type: 'soft' });
     expect(one({ status: '5.0.0', replyCode: 554, command: 'CONNECT', diagnosticCode: '554 Sorry' })).toMatchObject({ reason: 'onhold' });
