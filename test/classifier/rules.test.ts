@@ -59,6 +59,14 @@ describe('status registry (RFC 3463 / IANA)', () => {
     expect(reasonOfStatus('5.7.1')).toEqual({ reason: 'securityerror', id: 'status.x.7.1' });
     expect(reasonOfStatus('4.7.1')).toEqual({ reason: 'blocked', id: 'status.4.7.1' });
     expect(reasonOfStatus('4.7.2')).toEqual({ reason: 'blocked', id: 'status.4.7.2' });
+    // (round 16) as the reason definitions' status table files them (the category is the same)
+    expect(reasonOfStatus('5.4.3')?.reason).toBe('systemerror');
+    expect(reasonOfStatus('5.5.4')?.reason).toBe('systemerror');
+    expect(reasonOfStatus('4.5.3')).toEqual({ reason: 'systemerror', id: 'status.4.5.3' });
+    expect(reasonOfStatus('5.5.3')?.reason).toBe('ratelimited');
+    // and where following them would name the recipient for the sender's fault, ours stays:
+    // RFC 7505's 5.7.27 is the sender's null MX (rejected), never the recipient's domain
+    expect(reasonOfStatus('5.7.27')?.reason).toBe('rejected');
     expect(reasonOfStatus('5.0.0')).toBeNull();
     expect(reasonOfStatus('4.5.0')).toBeNull();
   });
