@@ -110,6 +110,15 @@ export const google: Provider = {
         ),
       ],
     },
+    // round 16: a message whose headers are over Google's size limits is too large (Sisimai 5's
+    // Google conventions: exceedlimit, the size reason of the labels), not malformed content
+    {
+      id: 'header-size', reason: 'emailtoolarge',
+      phrases: [
+        p("google's message header size", GOOGLE + ' (552 5.3.4); ' + SISIMAI5_RHOST + ' (Google)', "552-5.3.4 Your message exceeded Google's message header size limits. - gsmtp"),
+        p('bytes per individual header size', GOOGLE + ' (552 5.3.4); ' + SISIMAI5_RHOST + ' (Google)', '552 5.3.4 Your message exceeded the limit of 25000 bytes per individual header size.'),
+      ],
+    },
     {
       id: 'relay-credentials', reason: 'norelaying',
       phrases: [p('invalid credentials for relay', GOOGLE + ' (SMTP relay service: 5.7.1 invalid credentials for relay)', '550 5.7.1 Invalid credentials for relay [192.0.2.1].')],
@@ -131,6 +140,8 @@ export const google: Provider = {
         p('temporary system problem. try again later', GOOGLE + ' (421 4.3.0)', '421 4.3.0 Temporary System Problem. Try again later.'),
         // round 15 (Sisimai 5 Rhost/Google files it so)
         p('server busy, try again later', GOOGLE + ' (421 4.4.5); ' + SISIMAI5_RHOST + ' (Google)', '421 4.4.5 Server busy, try again later.'),
+        // round 16: the same reply without its sentence end, and the AUTH variant
+        p('temporary system problem', GOOGLE + ' (421 4.3.0, 454 4.7.0 "Cannot authenticate due to temporary system problem"); ' + SISIMAI5_RHOST + ' (Google)', '454 4.7.0 Cannot authenticate due to temporary system problem. Try again later.'),
       ],
     },
     // Round 14: the reference's AUTH refusals (a sending MTA that logs in to Gmail or the SMTP
@@ -143,6 +154,7 @@ export const google: Provider = {
         p('application-specific password required', GOOGLE + ' (534 5.7.9 / 535 5.7.1)', '534 5.7.9 Application-specific password required.'),
         p('please log in with your web browser and then try again', GOOGLE + ' (534 5.7.14 / 535 5.7.1)'),
         p('username and password not accepted', GOOGLE + ' (535 5.7.8 / 535 5.7.1)', '535 5.7.8 Username and Password not accepted.'),
+        p('too many login attempts', GOOGLE + ' (454 4.7.0); ' + SISIMAI5_RHOST + ' (Google)', '454 4.7.0 Too many login attempts, please try again later.'),
       ],
     },
   ],
@@ -162,6 +174,18 @@ export const googleHosts: Provider = {
     {
       id: 'sender-quota', reason: 'ratelimited',
       phrases: [p('email quota exceeded', GOOGLE + ' (SMTP relay: 550 5.7.1 the sending user over quota)', '550 5.7.1 Email quota exceeded.')],
+    },
+    // (round 16) at Google's own servers: "421 4.7.0 Try again later, closing connection" is, by
+    // the reference, typically a denial of service for the client at HELO (the sending host
+    // refused for now; Sisimai 5's Google conventions: blocked). Elsewhere the words name no
+    // cause and an expiry after them stays an expiry. "Connection expired" is the session's.
+    {
+      id: 'dos-at-helo', reason: 'blocked',
+      phrases: [p('try again later, closing connection', GOOGLE + ' (421 4.7.0, a denial of service at HELO); ' + SISIMAI5_RHOST + ' (Google)', '421 4.7.0 Try again later, closing connection. - gsmtp')],
+    },
+    {
+      id: 'connection-expired', reason: 'expired',
+      phrases: [p('connection expired', GOOGLE + ' (421 4.7.0); ' + SISIMAI5_RHOST + ' (Google)', '421 4.7.0 Connection expired - gsmtp')],
     },
   ],
 };

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GOOGLE, MICROSOFT, SISIMAI } from '../sources.js';
+import { MICROSOFT, SISIMAI } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const CONTENT = 'seen: Postfix (header_checks, cleanup), Sendmail, Exim, Microsoft Exchange';
@@ -16,7 +16,6 @@ export const contentHeader: ReasonTable = {
     p('header lines too long', CONTENT),
     p('too many headers', CONTENT),
     p('message header size', CONTENT),
-    p('exceeds google\'s message header size limit', GOOGLE),
     p('improperly-formatted binary content', SISIMAI),
     p('unnecessary base64 encoding', SISIMAI),
     p('mime complexity exceeds', SISIMAI),
