@@ -119,6 +119,13 @@ export const google: Provider = {
         p('bytes per individual header size', GOOGLE + ' (552 5.3.4); ' + SISIMAI5_RHOST + ' (Google)', '552 5.3.4 Your message exceeded the limit of 25000 bytes per individual header size.'),
       ],
     },
+    // round 16: the reference's protocol errors (pipelining after STARTTLS, a broken command
+    // sequence): RFC 5321's syntax and sequence errors, not a policy (Sisimai 5's Google and
+    // GoogleApps conventions: syntaxerror); before the generic "protocol violation"
+    {
+      id: 'protocol-violation', reason: 'syntaxerror',
+      phrases: [p('smtp protocol violation', GOOGLE + ' (451/454 4.5.0, 525 5.7.10); ' + SISIMAI5_RHOST + ' (Google, GoogleApps)', '451 4.5.0 SMTP protocol violation, see RFC 2821')],
+    },
     {
       id: 'relay-credentials', reason: 'norelaying',
       phrases: [p('invalid credentials for relay', GOOGLE + ' (SMTP relay service: 5.7.1 invalid credentials for relay)', '550 5.7.1 Invalid credentials for relay [192.0.2.1].')],
@@ -141,6 +148,7 @@ export const google: Provider = {
         // round 15 (Sisimai 5 Rhost/Google files it so)
         p('server busy, try again later', GOOGLE + ' (421 4.4.5); ' + SISIMAI5_RHOST + ' (Google)', '421 4.4.5 Server busy, try again later.'),
         // round 16: the same reply without its sentence end, and the AUTH variant
+        p('mail server has temporarily rejected this message', GOOGLE + ' (451 4.3.0); ' + SISIMAI5_RHOST + ' (Google)', '451 4.3.0 Mail server has temporarily rejected this message.'),
         p('temporary system problem', GOOGLE + ' (421 4.3.0, 454 4.7.0 "Cannot authenticate due to temporary system problem"); ' + SISIMAI5_RHOST + ' (Google)', '454 4.7.0 Cannot authenticate due to temporary system problem. Try again later.'),
       ],
     },
