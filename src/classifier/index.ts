@@ -334,6 +334,7 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     command: r.command,
     detector: report.detector,
     vendorCategory: r.vendorCategory ?? null,
+    delayed: r.action === 'delayed',
   };
   const inner = innerReply(text);
   const m: RuleMatch | null = beforeExpiryNote(input) ?? ((inner && decide({ ...input, ...inner })) || decide(input));

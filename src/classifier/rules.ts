@@ -43,6 +43,8 @@ export interface DecideInput extends RuleContext {
   text: string;
   /** The diagnostic came from a local delivery program (x-unix), not from an SMTP server. */
   local?: boolean;
+  /** The report says the message is still queued (Action: delayed). */
+  delayed?: boolean;
 }
 
 // --- compile ---------------------------------------------------------------------------------
@@ -282,10 +284,11 @@ function matchUnspecified(inp: DecideInput): RuleMatch | null {
 // A refusal of HELO / EHLO that says nothing else refused the sending host itself (RFC 5321
 // §4.1.1.1: the client's identification is all the command carries): `blocked`, the reason
 // definitions' own last resort for that command. Only when neither the words, the codes nor
-// the reply code said anything; a refusal of the greeting (CONNECT) is not included, as they
-// leave it undecided.
+// the reply code said anything, and not in a delay notice (whose own last resort, `expired`,
+// they try first); a refusal of the greeting (CONNECT) is not included, as they leave it
+// undecided.
 function matchGreetingRefusal(inp: DecideInput): RuleMatch | null {
-  if (inp.command !== 'HELO' && inp.command !== 'EHLO') return null;
+  if (inp.delayed || (inp.command !== 'HELO' && inp.command !== 'EHLO')) return null;
   return { id: `command.${inp.command.toLowerCase()}`, reason: 'blocked', fixed: false, field: 'command', text: inp.command };
 }
 

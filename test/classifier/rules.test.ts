@@ -434,6 +434,8 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(one({ status: '5.0.0', replyCode: 550, command: 'EHLO', diagnosticCode: '550 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'command.ehlo' });
     expect(one({ status: '4.0.0', replyCode: 421, command: 'HELO', diagnosticCode: '421 Sorry' })).toMatchObject({ reason: 'blocked', rule: 'command.helo', type: 'soft' });
     expect(one({ status: '5.0.0', replyCode: 554, command: 'CONNECT', diagnosticCode: '554 Sorry' })).toMatchObject({ reason: 'onhold' });
+    // a delay notice that names no cause has expired, whatever command it answered
+    expect(one({ action: 'delayed', status: '4.0.0', replyCode: 421, command: 'EHLO', diagnosticCode: '421 Sorry' })).toMatchObject({ reason: 'expired', type: 'pending' });
     // a refusal wording the reason definitions give the sender decides beside a code that
     // names no ground (5.7.1 and X.0.0 alike), before the hint "refused"; never against one that names one
     expect(one({ status: '5.7.1', command: 'RCPT', diagnosticCode: '550 5.7.1 Delivery not authorized, message refused' })).toMatchObject({ reason: 'rejected', rule: 'text.policy-refusal:delivery-not-authorized-message-refused' });
