@@ -75,8 +75,16 @@ const REPLIES: [string, Reason, string, string, string][] = [
   [MICROSOFT, 'norelaying', '5.7.64', 'mail.protection.outlook.com', "550 5.7.64 TenantAttribution; Relay Access Denied"],
   [MICROSOFT, 'rejected', '5.7.124', 'mail.protection.outlook.com', "550 5.7.124 Your message can't be delivered because the sender isn't in the group's allowed senders list."],
   [MICROSOFT, 'rejected', '5.7.133', 'mail.protection.outlook.com', "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery restriction check failed because the sender was not authenticated when sending to this group"],
-  [MICROSOFT, 'spamdetected', '5.7.501', 'mail.protection.outlook.com', "550 5.7.501 Access denied, spam abuse detected. The sending account has been banned due to detected spam activity."],
+  [MICROSOFT, 'rejected', '5.7.501', 'mail.protection.outlook.com', "550 5.7.501 Access denied, spam abuse detected. The sending account has been banned due to detected spam activity."],
   [MICROSOFT, 'blocked', '5.7.506', 'mail.protection.outlook.com', "550 5.7.506 Access Denied, Bad HELO"],
+  // round 17: the sending account or tenant refused (Sisimai 5's Microsoft conventions), the recipient barred
+  [MICROSOFT, 'rejected', '5.7.502', 'mail.protection.outlook.com', "550 5.7.502 Access denied, banned sender"],
+  [MICROSOFT, 'suspend', '5.7.505', 'mail.protection.outlook.com', "550 5.7.505 Access denied, banned recipient"],
+  [MICROSOFT, 'rejected', '5.7.750', 'mail.protection.outlook.com', "550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains"],
+  [MICROSOFT, 'ratelimited', '4.3.2', 'mail.protection.outlook.com', "451 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded"],
+  [MICROSOFT, 'systemerror', '4.3.2', 'mail.protection.outlook.com', "451 4.3.2 Service not active"],
+  // 5.7.708 stays a block of the sending IP (its page: suspicious traffic from the IP), not a rate
+  [MICROSOFT, 'blocked', '5.7.708', 'mail.protection.outlook.com', "550 5.7.708 Access denied, traffic not accepted from this IP"],
   [MICROSOFT, 'ratelimited', '5.7.508', 'mail.protection.outlook.com', "550 5.7.508 Access denied, [192.0.2.1] has exceeded permitted limits within 192.0.2.0/24 range."],
   [MICROSOFT, 'notcompliantrfc', '5.7.512', 'mail.protection.outlook.com', "550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant and include a valid From address"],
   [MICROSOFT, 'authfailure', '5.7.515', 'mail.protection.outlook.com', "550 5.7.515 Access denied, sending domain example.org doesn't meet the required authentication level."],

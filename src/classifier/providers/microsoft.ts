@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { MICROSOFT, OUTLOOKCOM } from '../sources.js';
+import { MICROSOFT, OUTLOOKCOM, SISIMAI5_RHOST } from '../sources.js';
 import type { Provider } from './provider.js';
 
 /**
@@ -68,6 +68,35 @@ export const microsoft: Provider = {
     // rule of the receiving organisation refused the message (its NDR reference; Sisimai 5's
     // Microsoft conventions file it as policyviolation), not the sender's address
     { id: 'mail-flow-rule', reason: 'policyviolation', statusRange: ['x.7.', 900, 999], exampleContext: { status: '5.7.900' } },
+    // (round 17) The access-denied details of the same reference, as Sisimai 5's Microsoft
+    // conventions file them; until now the generic "access denied" hint read them `blocked`,
+    // which counts a block list entry against the sender where no list is involved.
+    // 5.7.501-5.7.503 "Access denied, spam abuse detected" / "banned sender": Exchange Online
+    // stopped the sending account itself (outbound spam), a refusal of the sender.
+    { id: 'sender-banned', reason: 'rejected', statusRange: ['x.7.', 501, 503], exampleContext: { status: '5.7.501' } },
+    // 5.7.504 "Recipient address rejected: Access denied" and 5.7.505 "Access denied, banned
+    // recipient": the recipient exists and is barred from receiving (5.4.1 with the same words
+    // is Directory-Based Edge Blocking, an address not in the directory: `dbeb-access-denied`).
+    { id: 'recipient-banned', reason: 'suspend', status: ['x.7.504', 'x.7.505'], exampleContext: { status: '5.7.505' } },
+    // (5.7.700-5.7.749, "Access denied, tenant has exceeded threshold" / 5.7.708 "traffic not
+    // accepted from this IP", stay with the hint: the reference gives a ban of the sending tenant
+    // or IP for suspicious traffic, not a rate; Sisimai 5 files the range as ratelimited.)
+    // 5.7.750 "Client blocked from sending from unregistered domains": the sending tenant uses
+    // domains it has not added and verified, a refusal of the sender's domain
+    { id: 'unregistered-domains', reason: 'rejected', status: ['x.7.750'], exampleContext: { status: '5.7.750' } },
+    // 4.3.2 is "System not accepting network messages" (RFC 3463 X.3.2, `notaccept`); Exchange
+    // Online also sends it for its mailbox store's limit on concurrent deliveries to one
+    // recipient, a rate limit, and for a transport service that is stopped, its own fault
+    {
+      id: 'recipient-thread-limit', reason: 'ratelimited', status: ['4.3.2'],
+      phrases: [p('recipient thread limit exceeded', MICROSOFT + ' (4.3.2 STOREDRV.Deliver)', '451 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded')],
+      exampleContext: { status: '4.3.2' },
+    },
+    {
+      id: 'service-stopped', reason: 'systemerror', status: ['4.3.2'],
+      phrases: [p('service not available', SISIMAI5_RHOST + ' (Microsoft 4.3.2)'), p('service not active', SISIMAI5_RHOST + ' (Microsoft 4.3.2)')],
+      exampleContext: { status: '4.3.2' },
+    },
     {
       id: 'sender-not-authenticated-org', reason: 'rejected',
       phrases: [
