@@ -68,6 +68,15 @@ export const rejected: ReasonTable = {
     p('mail from rejected', VERIFY),
     p('mail from not accepted', VERIFY),
     p('invalid sender', VERIFY),
+    // (round 17) more of the Sisimai 5 Rejected definitions the reason tables lacked: each names
+    // the sender or refuses a bounce's empty sender (before userunknown's "address does not
+    // exist" and syntaxerror's "syntax error", which would make them the recipient's)
+    p('sender address does not exist', SENDER_WORDS, '550 5.1.7 Sender address does not exist'),
+    p('rule imposed mailbox access for', SISIMAI5 + ' (Rejected)', '550 5.7.1 Rule imposed mailbox access for sender@example.org refused'),
+    p('denied [bouncedeny]', SISIMAI5 + ' (Rejected); ' + NULL_SENDER, '550 5.7.1 Denied [BOUNCEDENY]'),
+    p('syntax error: empty email address', SISIMAI5 + ' (Rejected); ' + NULL_SENDER, '550 5.1.7 Syntax error: empty email address'),
+    p('rfc 1035 violation: recursive cname records for', SISIMAI5 + " (Rejected: the sender's domain)", '550 5.7.1 RFC 1035 violation: recursive CNAME records for example.org'),
+    p('invalid domain, see <url:', SISIMAI5 + " (Rejected: the sender's domain)", '550 5.7.1 Invalid domain, see <URL:http://www.example.net/policy.html>'),
     p('mailfrom domain is listed', 'seen: Vade, Proofpoint (sender domain on a block list)'),
     p('mail from domain is listed', 'seen: Vade, Proofpoint (sender domain on a block list)'),
     p('sender domain is listed', VERIFY),
