@@ -194,6 +194,24 @@ describe('classifier decisions', () => {
     const [y] = classify(report([recipient({ status: '5.1.1', command: 'RCPT', diagnosticCode: '550 5.1.1 Mailbox unavailable' })]));
     expect(y).toMatchObject({ reason: 'userunknown', hardbounce: true });
   });
+  it('the sender, its Return-Path or MAIL FROM named as unknown or disabled is never the recipient\'s hard bounce (issue #13, harms 1 and 2)', () => {
+    // answered to RCPT TO with no enhanced code: the words alone decide, and they name the sender
+    const senders = [
+      '550 Sender mailbox unknown', '550 5.1.0 Sender user unknown', '553 Sender address not found in directory',
+      '550 The sender does not exist', '550 sender <bounce@sender.example> does not exist', '550 Your address does not exist',
+      '550 From address not found', '550 5.1.0 MAIL FROM: user unknown', '550 Return-Path address does not exist',
+      '550 invalid return path', '550 5.7.1 Sender account disabled', "550 Sender's account is suspended",
+    ];
+    for (const text of senders) {
+      const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
+      expect(v, text).toMatchObject({ reason: 'rejected', hardbounce: false });
+    }
+    // the recipient's own words beside them stay the recipient's
+    for (const text of ['550 5.1.0 User unknown', '550 Mailbox unknown', '550 Address does not exist', '550 Account disabled']) {
+      const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
+      expect(v.reason, text).not.toBe('rejected');
+    }
+  });
   it('535 / 530 answer AUTH: "unknown user or bad password" is the sending account, not a recipient', () => {
     const [v] = classify(report([recipient({ replyCode: 535, diagnosticCode: '535 Authentication failed: unknown user or bad password' })]));
     expect(v).toMatchObject({ reason: 'securityerror', hardbounce: false, rule: 'reply.535' });

@@ -72,6 +72,31 @@ export const rejected: ReasonTable = {
     // the sender or refuses a bounce's empty sender (before userunknown's "address does not
     // exist" and syntaxerror's "syntax error", which would make them the recipient's)
     p('sender address does not exist', SENDER_WORDS, '550 5.1.7 Sender address does not exist'),
+    // the sender (its mailbox, address, account, Return-Path, MAIL FROM) named as the one that is
+    // unknown, missing or disabled: read by the words alone these were the recipient's unknown
+    // mailbox, a hard bounce of an address that did not fail (issue #13, harms 1 and 2)
+    p('sender mailbox unknown', SENDER_WORDS, '550 Sender mailbox unknown'),
+    p('sender user unknown', SENDER_WORDS, '550 5.1.0 Sender user unknown'),
+    p('sender address unknown', SENDER_WORDS, '550 5.1.0 Sender address unknown'),
+    p('sender address not found', SENDER_WORDS, '553 Sender address not found in directory'),
+    p('sender address invalid', SENDER_WORDS, '550 Sender address invalid'),
+    p('sender address is invalid', SENDER_WORDS, '550 Sender address is invalid'),
+    p('sender mailbox not found', SENDER_WORDS, '550 Sender mailbox not found'),
+    p('sender not found', SENDER_WORDS, '550 Sender not found'),
+    p('sender does not exist', SENDER_WORDS, '550 The sender does not exist'),
+    p('sender * does not exist', SENDER_WORDS, '550 Sender <bounce@sender.example.org> does not exist'),
+    p('from address not found', SENDER_WORDS, '550 From address not found'),
+    p('from address does not exist', SENDER_WORDS, '550 From address does not exist'),
+    p('mail from: user unknown', SENDER_WORDS, '550 5.1.0 MAIL FROM: user unknown'),
+    p('your address does not exist', SENDER_WORDS + ' ("your" is the sending side)', '550 Your address does not exist'),
+    p('return path invalid', SENDER_WORDS + ' (the Return-Path is the envelope sender)', '550 Return path invalid'),
+    p('invalid return path', SENDER_WORDS + ' (the Return-Path is the envelope sender)', '550 Invalid return path'),
+    p('return path address does not exist', SENDER_WORDS + ' (the Return-Path is the envelope sender)', '550 Return path address does not exist'),
+    p('return-path address does not exist', SENDER_WORDS + ' (the Return-Path is the envelope sender)', '550 Return-Path address does not exist'),
+    p('sender account disabled', SENDER_WORDS, '550 5.7.1 Sender account disabled'),
+    p('sender account is disabled', SENDER_WORDS, '550 Sender account is disabled'),
+    p("sender's account is suspended", SENDER_WORDS, "550 Sender's account is suspended"),
+    p('sender account suspended', SENDER_WORDS, '550 Sender account suspended'),
     p('rule imposed mailbox access for', SISIMAI5 + ' (Rejected)', '550 5.7.1 Rule imposed mailbox access for sender@example.org refused'),
     p('denied [bouncedeny]', SISIMAI5 + ' (Rejected); ' + NULL_SENDER, '550 5.7.1 Denied [BOUNCEDENY]'),
     p('syntax error: empty email address', SISIMAI5 + ' (Rejected); ' + NULL_SENDER, '550 5.1.7 Syntax error: empty email address'),
