@@ -78,9 +78,10 @@ export const microsoft: Provider = {
     // recipient": the recipient exists and is barred from receiving (5.4.1 with the same words
     // is Directory-Based Edge Blocking, an address not in the directory: `dbeb-access-denied`).
     { id: 'recipient-banned', reason: 'suspend', status: ['x.7.504', 'x.7.505'], exampleContext: { status: '5.7.505' } },
-    // (5.7.700-5.7.749, "Access denied, tenant has exceeded threshold" / 5.7.708 "traffic not
-    // accepted from this IP", stay with the hint: the reference gives a ban of the sending tenant
-    // or IP for suspicious traffic, not a rate; Sisimai 5 files the range as ratelimited.)
+    // (No rule for the range 5.7.700-5.7.749, which Sisimai 5 files as ratelimited whole: its
+    // words decide. "Tenant has exceeded threshold" is ratelimited by its phrase
+    // (reasons/ratelimited.ts); 5.7.708 "traffic not accepted from this IP" is, by its page, a
+    // block of the sending IP for suspicious traffic, and stays `blocked`.)
     // 5.7.750 "Client blocked from sending from unregistered domains": the sending tenant uses
     // domains it has not added and verified, a refusal of the sender's domain
     { id: 'unregistered-domains', reason: 'rejected', status: ['x.7.750'], exampleContext: { status: '5.7.750' } },
