@@ -201,13 +201,16 @@ describe('classifier decisions', () => {
       '550 The sender does not exist', '550 sender <bounce@sender.example> does not exist', '550 Your address does not exist',
       '550 From address not found', '550 5.1.0 MAIL FROM: user unknown', '550 Return-Path address does not exist',
       '550 invalid return path', '550 5.7.1 Sender account disabled', "550 Sender's account is suspended",
+      // the sender's domain: a null MX or a missing domain of the recipient would be hard bounces
+      '550 Your domain has no MX record', '550 Sender domain has no MX record', '550 Your domain is not valid',
+      '550 The domain in your MAIL FROM does not exist', '550 No such sender',
     ];
     for (const text of senders) {
       const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
       expect(v, text).toMatchObject({ reason: 'rejected', hardbounce: false });
     }
     // the recipient's own words beside them stay the recipient's
-    for (const text of ['550 5.1.0 User unknown', '550 Mailbox unknown', '550 Address does not exist', '550 Account disabled']) {
+    for (const text of ['550 5.1.0 User unknown', '550 Mailbox unknown', '550 Address does not exist', '550 Account disabled', '550 Domain has no MX record', '550 Domain is not valid']) {
       const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
       expect(v.reason, text).not.toBe('rejected');
     }

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GOOGLE, MESSAGELABS, MICROSOFT, SISIMAI, SISIMAI5, SISIMAI5_RHOST } from '../sources.js';
+import { GOOGLE, MESSAGELABS, MICROSOFT, RFC3463, SISIMAI, SISIMAI5, SISIMAI5_RHOST } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const SENDER_WORDS = 'RFC 3463 X.1.7 / X.1.8 (bad sender\'s mailbox / system address), in words that name the sender';
@@ -97,6 +97,24 @@ export const rejected: ReasonTable = {
     p('sender account is disabled', SENDER_WORDS, '550 Sender account is disabled'),
     p("sender's account is suspended", SENDER_WORDS, "550 Sender's account is suspended"),
     p('sender account suspended', SENDER_WORDS, '550 Sender account suspended'),
+    // the sender's domain named as the one without mail exchangers, unresolvable or invalid:
+    // before notaccept's "no MX record" (a null MX, a hard bounce of the recipient) and
+    // hostunknown's "domain is not valid"
+    p('sender domain has no mx', SENDER_WORDS, '550 Sender domain has no MX record'),
+    p('your domain has no mx', SENDER_WORDS + ' ("your" is the sending side)', '550 Your domain has no MX record'),
+    p('your domain is not valid', SENDER_WORDS + ' ("your" is the sending side)', '550 Your domain is not valid'),
+    p('your domain is invalid', SENDER_WORDS + ' ("your" is the sending side)', '550 Your domain is invalid'),
+    p('could not resolve sender domain', SENDER_WORDS, '451 Could not resolve sender domain'),
+    p('domain in your mail from', SENDER_WORDS, '550 The domain in your MAIL FROM does not exist'),
+    p('unable to verify sender address', VERIFY, '550 Unable to verify sender address'),
+    p('sender address verification failed', VERIFY, '550 Sender address verification failed'),
+    p('cannot verify your address', VERIFY, '550 Cannot verify your address'),
+    p('your e-mail address is invalid', SENDER_WORDS + ' ("your" is the sending side)', '550 Your e-mail address is invalid'),
+    p('your email address is invalid', SENDER_WORDS + ' ("your" is the sending side)', '550 Your email address is invalid'),
+    p('no such sender', SENDER_WORDS, '550 No such sender'),
+    // the titles of X.1.7 and X.1.8 themselves (RFC 3463 §3.2)
+    p("bad sender's mailbox address syntax", RFC3463 + ' X.1.7', "553 5.1.7 Bad sender's mailbox address syntax"),
+    p("bad sender's system address", RFC3463 + ' X.1.8', "550 5.1.8 Bad sender's system address"),
     p('rule imposed mailbox access for', SISIMAI5 + ' (Rejected)', '550 5.7.1 Rule imposed mailbox access for sender@example.org refused'),
     p('denied [bouncedeny]', SISIMAI5 + ' (Rejected); ' + NULL_SENDER, '550 5.7.1 Denied [BOUNCEDENY]'),
     p('syntax error: empty email address', SISIMAI5 + ' (Rejected); ' + NULL_SENDER, '550 5.1.7 Syntax error: empty email address'),
