@@ -40,5 +40,10 @@ export const requireptr: ReasonTable = {
     p('the ip address you are sending from has no', CHECKS),
     p('unverifyable sending', 'Exim: "service permits N unverifyable sending IPs" (sender host checks)'),
     p('mismatches client ip', 'Outlook.com: HELO domain does not match the client address'),
+    // (round 17) the sending host's own name named as unresolvable: without these, hostunknown's
+    // "host not found" made them the recipient's domain, a hard bounce
+    p('sending host not found', CHECKS, '550 Sending host not found in DNS'),
+    p('your host name does not resolve', CHECKS, '550 Your host name does not resolve'),
+    p('your hostname does not resolve', CHECKS, '550 Your hostname does not resolve'),
   ],
 };
