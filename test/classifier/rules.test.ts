@@ -209,6 +209,18 @@ describe('classifier decisions', () => {
       const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
       expect(v, text).toMatchObject({ reason: 'rejected', hardbounce: false });
     }
+    // the sender named before any recipient-side wording, not only the listed ones: the noun
+    // before the words says whose they are (src/classifier/index.ts senderIsSubject)
+    for (const text of ['550 MAIL FROM <bounce@sender.example>: no such user', '550 Return-Path: mailbox unavailable', '550 Envelope sender: invalid mailbox', '550 Originator: user unknown', '550 5.1.0 Your e-mail account does not exist']) {
+      const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
+      expect(v, text).toMatchObject({ reason: 'rejected', hardbounce: false });
+      expect(v.rule, text).toMatch(/\+sender$/);
+    }
+    // "sender" elsewhere in the reply, or a wording that names the recipient, keeps the recipient's reading
+    for (const text of ['550 Sender ok; recipient: user unknown', '550 5.1.1 <r@example.net>: Recipient address rejected: User unknown (sender <s@sender.example>)', '550 Sender: recipient unknown']) {
+      const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
+      expect(v, text).toMatchObject({ reason: 'userunknown', hardbounce: true });
+    }
     // the recipient's own words beside them stay the recipient's
     for (const text of ['550 5.1.0 User unknown', '550 Mailbox unknown', '550 Address does not exist', '550 Account disabled', '550 Domain has no MX record', '550 Domain is not valid']) {
       const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
