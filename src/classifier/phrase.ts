@@ -8,8 +8,8 @@
 // (text length x phrases x GAP) steps whatever a stranger sends.
 //
 // Matching runs over normalised text (normaliseText): lower case, typographic quotes made
-// plain, every run of white space one space. A phrase starting or ending with a word character
-// is anchored there on a word boundary ("spf" does not fire inside "despf").
+// plain, every run of white space one space, accents dropped. A phrase starting or ending with a
+// word character is anchored there on a word boundary ("spf" does not fire inside "despf").
 
 /** One wording of one table. */
 export interface Phrase {
@@ -32,9 +32,20 @@ export function p(text: string, source: string, example?: string): Phrase {
   return example === undefined ? { text, source } : { text, source, example };
 }
 
-/** Lower case, plain quotes, single spaces: the text every phrase is matched against. */
+const NON_ASCII = /[^ -~\t\n\r]/;
+const COMBINING_MARKS = /[\u0300-\u036f]/g;
+
+/**
+ * Lower case, plain quotes, single spaces, Latin letters without their accents: the text every
+ * phrase is matched against. Servers write the same words with and without accents ("Boîte du
+ * destinataire pleine", "Boite ..."; "Buzón", "buzon") and the tables are mostly written
+ * without: a letter and its accent are one letter here, on both sides (the phrases are
+ * normalised by this function too). Only the combining accents of canonical decomposition go;
+ * other scripts keep their letters (a Japanese voiced mark stays, as a separate character).
+ */
 export function normaliseText(s: string): string {
-  return s.toLowerCase().replace(/[\u2018\u2019\u0060\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ');
+  const t = s.toLowerCase().replace(/[\u2018\u2019\u0060\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ');
+  return NON_ASCII.test(t) ? t.normalize('NFD').replace(COMBINING_MARKS, '') : t;
 }
 
 const isWordChar = (c: string): boolean => /\w/.test(c);

@@ -80,6 +80,15 @@ describe('phrase matching', () => {
     expect(m.match(normaliseText('552 Mailbox of x@example.org is FULL'))?.text).toBe('mailbox of x@example.org is full');
     expect(m.match(normaliseText('552 mailbox ' + 'x'.repeat(60) + ' full'))).toBeNull();
   });
+  it('a letter and its accent are one letter, on both sides; other scripts keep theirs', () => {
+    const m = compilePhrases([p('boite du destinataire pleine', 'Orange'), p("non répertorié dans l'annuaire", 'Domino'), p('ディレクトリ', 'Domino (Japanese)')]);
+    expect(m.match(normaliseText('552 5.2.2 Boîte du destinataire pleine'))?.phrase.text).toBe('boite du destinataire pleine');
+    expect(m.match(normaliseText("Utilisateur non repertorie dans l'annuaire"))?.phrase.text).toBe("non répertorié dans l'annuaire");
+    expect(m.match(normaliseText("Utilisateur NON RÉPERTORIÉ dans l'annuaire"))?.phrase.text).toBe("non répertorié dans l'annuaire");
+    expect(m.match(normaliseText('Domino ディレクトリには見つかりません'))?.phrase.text).toBe('ディレクトリ');
+    expect(m.match(normaliseText('Domino テイレクトリ'))).toBeNull(); // a voiced mark is not an accent
+    expect(normaliseText('Buzón LLENO')).toBe('buzon lleno');
+  });
   it('refuses a phrase without a source or in upper case', () => {
     expect(() => compilePhrases([p('x y', '')])).toThrow(/source/);
     expect(() => compilePhrases([p('Mailbox', 'seen: a, b')])).toThrow(/lower case/);
