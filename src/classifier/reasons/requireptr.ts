@@ -1,8 +1,10 @@
 import { p } from '../phrase.js';
-import { COX, GOOGLE, MICROSOFT } from '../sources.js';
+import { COX, GOOGLE, MICROSOFT, SISIMAI5 } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const SM_RDNS = "Sendmail 8.17: cf/m4/proto.m4, the relay check and FEATURE(`require_rdns') on ${client_resolve} (FORGED: \"IP name possibly forged\", \"Possibly forged hostname for\"; TEMP: \"Client IP address <ip> does not resolve\", \"Cannot resolve PTR record for\")";
+// the reason's definition: the sending host has no DNS name that leads back to its address
+const DEFINITION = SISIMAI5 + " (RequirePTR: the sending host's name and address do not resolve to each other)";
 const CHECKS = 'seen: Postfix reject_unknown_client_hostname, Exim ACL (verify = reverse_host_lookup), Sendmail';
 
 export const requireptr: ReasonTable = {
@@ -42,8 +44,8 @@ export const requireptr: ReasonTable = {
     p('mismatches client ip', 'Outlook.com: HELO domain does not match the client address'),
     // (round 17) the sending host's own name named as unresolvable: without these, hostunknown's
     // "host not found" made them the recipient's domain, a hard bounce
-    p('sending host not found', CHECKS, '550 Sending host not found in DNS'),
-    p('your host name does not resolve', CHECKS, '550 Your host name does not resolve'),
-    p('your hostname does not resolve', CHECKS, '550 Your hostname does not resolve'),
+    p('sending host not found', DEFINITION, '550 Sending host not found in DNS'),
+    p('your host name does not resolve', DEFINITION + ' ("your" is the sending side)', '550 Your host name does not resolve'),
+    p('your hostname does not resolve', DEFINITION + ' ("your" is the sending side)', '550 Your hostname does not resolve'),
   ],
 };
