@@ -11,7 +11,7 @@
 //   node bench/classify.mjs [--quick] [--copies N] [--reps N] [--jobs N] [--startup-runs N] [--only startup|corpus] [--cli FILE]
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BENCH, CORPUS, ROOT, freshDir, listFiles, log, median, parseArgs, ratio, round } from './lib/common.mjs';
 import { saveSection } from './lib/report.mjs';
@@ -104,7 +104,23 @@ function startupTargets(startup) {
 
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
+/**
+ * `bounced classify` runs the single-file bundle `npm run build` makes (scripts/bundle-classify.mjs).
+ * tsc alone, as the test setup builds, leaves its unbundled module in place (about 110 files to
+ * load, ~5 % slower over the corpus x20 on 2026-12-06): a figure taken on it is not the installed
+ * command's. Refused, for this tree's build and for a --cli build alike.
+ */
+function assertBundled(binFile) {
+  const main = join(dirname(binFile), 'classify-main.js');
+  if (!existsSync(main)) return; // a build from before the bundle: nothing to check
+  if (/^import .* from '\.\/commands\//m.test(readFileSync(main, 'utf8'))) {
+    throw new Error(`${main} is tsc's unbundled output (a test run leaves it): run \`npm run build\` first`);
+  }
+}
+
 export async function runClassify(opts = {}) {
+  assertBundled(BIN);
+  if (opts.cli) assertBundled(String(opts.cli));
   const quick = Boolean(opts.quick);
   const only = opts.only ? String(opts.only) : null;
   const startup = only === 'corpus' ? null : runStartup(opts);
