@@ -93,28 +93,6 @@ const INNER = /(?:<|\(|\[|->|said:|responded:|reply:) ?([45]\d\d)[ -]([45]\.\d{1
 const ABOUT_SENDER = /^[45]\.1\.[78]$/;
 const SENDER_WORDS = /sender address rejected|sender verify failed/;
 
-/**
- * The sender named as the subject of a recipient-side wording: "Sender user unknown", "MAIL FROM:
- * user unknown", "Return-Path <x@x.x> does not exist", "Your domain has no MX record". The tables
- * read the words after the noun ("user unknown", "does not exist", "no mx record") as the
- * recipient's; the noun before them says whose they are (RFC 3463's X.1.7 / X.1.8 in words), so the
- * refusal is of the sender: `rejected`, never a hard bounce of the recipient (issue #13, harms 1
- * and 2). Read on the (at most 48) characters just before the match, after names were blanked
- * (`x@x.x`, `x.x`); a wording that names the recipient itself ("recipient", "addressee",
- * "destinataire") keeps its subject.
- */
-const SENDER_BEFORE =
-  /(?:^|[\s(<[:;,.'"])(?:(?:the |envelope |your )?sender(?:'s)?|mail from|return-?\s?path|originator|your(?: e-?mail)?)(?: (?:e-?mail |mail )?(?:address|mailbox|domain|account|user|host(?: ?name)?))?(?: ?:)?(?: ?<?x@x\.x>?| ?<?x\.x>?)? ?[:,-]? ?$/;
-const NAMES_RECIPIENT = /recipient|addressee|destinat/;
-const RECIPIENT_SIDE: ReadonlySet<Reason> = new Set<Reason>(['userunknown', 'hostunknown', 'hasmoved', 'notaccept', 'suspend']);
-
-function senderIsSubject(text: string, matched: string): boolean {
-  if (NAMES_RECIPIENT.test(matched)) return false;
-  const at = text.indexOf(matched);
-  if (at <= 0) return false;
-  return SENDER_BEFORE.test(text.slice(Math.max(0, at - 48), at));
-}
-
 /** The inner reply of a nested one, when the text quotes a different reply after its own. */
 export function innerReply(normalised: string): { text: string; replyCode: number; status: string | null } | null {
   const outer = /^([45]\d\d)[ -](?:#?([45]\.\d{1,3}\.\d{1,3}))?/.exec(normalised);
@@ -372,11 +350,6 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     reason = r.action === 'delayed' ? 'expired' : r.diagnosticCode?.trim() ? 'onhold' : 'undefined';
     rule = 'default.' + reason;
     matched = null;
-  }
-  // A recipient-side wording whose subject is the sender ("Sender user unknown"): `rejected`.
-  if (m && m.field === 'diagnosticCode' && !m.fixed && RECIPIENT_SIDE.has(reason) && senderIsSubject(text, m.text)) {
-    reason = 'rejected';
-    rule += '+sender';
   }
   // User-unknown wording is proof of a missing mailbox when it answered RCPT TO or came with an
   // addressing code (X.1.x). A refusal after DATA is, by the definition of the reason names we

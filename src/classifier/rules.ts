@@ -237,9 +237,35 @@ const BEFORE_MAIL = new Set(['CONNECT', 'HELO', 'EHLO']);
 /** X.1.7 (bad sender's mailbox address syntax) and X.1.8 (bad sender's system address). */
 const SENDER_ADDRESS_STATUS = /^[45]\.1\.[78]$/;
 
+/**
+ * The sender named as the subject of a recipient-side wording: "Sender user unknown", "MAIL FROM:
+ * user unknown", "Return-Path <x@x.x> does not exist", "Your domain has no MX record". The tables
+ * read the words after the noun ("user unknown", "does not exist", "no mx record") as the
+ * recipient's; the noun before them says whose they are (RFC 3463's X.1.7 / X.1.8 in words), so the
+ * refusal is of the sender: `rejected`, never a hard bounce of the recipient (issue #13, harms 1
+ * and 2). Read on the (at most 48) characters just before the match, after names were blanked
+ * (`x@x.x`, `x.x`); a wording that names the recipient itself ("recipient", "addressee",
+ * "destinataire") keeps its subject.
+ */
+const SENDER_BEFORE =
+  /(?:^|[\s(<[:;,.'"])(?:(?:the |envelope |your )?sender(?:'s)?|mail from|return-?\s?path|originator|your(?: e-?mail)?)(?: (?:e-?mail |mail )?(?:address|mailbox|domain|account|user|host(?: ?name)?))?(?: ?:)?(?: ?<?x@x\.x>?| ?<?x\.x>?)? ?[:,-]? ?$/;
+const NAMES_RECIPIENT = /recipient|addressee|destinat/;
+const RECIPIENT_SIDE: ReadonlySet<Reason> = new Set<Reason>(['userunknown', 'hostunknown', 'hasmoved', 'notaccept', 'suspend']);
+
+function senderIsSubject(text: string, matched: string): boolean {
+  if (NAMES_RECIPIENT.test(matched)) return false;
+  const at = text.indexOf(matched);
+  if (at <= 0) return false;
+  return SENDER_BEFORE.test(text.slice(Math.max(0, at - 48), at));
+}
+
 /** The first answer of the tiers, or null when neither the text nor the codes say why. */
 export function decide(inp: DecideInput): RuleMatch | null {
   const m = decideAny(inp);
+  // a recipient-side wording whose subject is the sender ("Sender user unknown"): `rejected`
+  if (m && !m.fixed && m.field === 'diagnosticCode' && RECIPIENT_SIDE.has(m.reason) && senderIsSubject(inp.text, m.text)) {
+    return { ...m, id: m.id + '+sender', reason: 'rejected' };
+  }
   if (m && !m.fixed && RECIPIENT_ADDRESS_REASONS.has(m.reason)) {
     if (inp.command === 'MAIL') return { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' };
     // RFC 3463 X.1.7 / X.1.8 name the sender's mailbox or system: an addressing wording beside
