@@ -219,7 +219,7 @@ describe('classifier decisions', () => {
       expect(v, text).toMatchObject({ reason: 'rejected', hardbounce: false });
     }
     // the sender named before any recipient-side wording, not only the listed ones: the noun
-    // before the words says whose they are (src/classifier/index.ts senderIsSubject)
+    // before the words says whose they are (src/classifier/rules.ts senderIsSubject)
     for (const text of ['550 MAIL FROM <bounce@sender.example>: no such user', '550 Return-Path: mailbox unavailable', '550 Envelope sender: invalid mailbox', '550 Originator: user unknown', '550 5.1.0 Your e-mail account does not exist']) {
       const [v] = classify(report([recipient({ command: 'RCPT', diagnosticCode: text })]));
       expect(v, text).toMatchObject({ reason: 'rejected', hardbounce: false });

@@ -72,7 +72,7 @@ export const rejected: ReasonTable = {
     // the sender or refuses a bounce's empty sender (before syntaxerror's "syntax error", which
     // would make it the recipient's). A recipient-side wording after a noun that names the sender
     // ("Sender address does not exist", "MAIL FROM: user unknown") is the sender's by
-    // src/classifier/index.ts senderIsSubject; the entries below are those it cannot see, where
+    // src/classifier/rules.ts senderIsSubject; the entries below are those it cannot see, where
     // no recipient-side wording follows the noun.
     p('sender address invalid', SENDER_WORDS, '550 Sender address invalid'),
     p('sender address is invalid', SENDER_WORDS, '550 Sender address is invalid'),
