@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { fixturesDir } from '../helpers/env.js';
-import { itReadsCases, summary, type FamilyCase } from '../helpers/family-cases.js';
+import { itReadsCases, readFixture, summary, type FamilyCase } from '../helpers/family-cases.js';
 
 
 const CASES: FamilyCase[] = [
@@ -83,6 +83,19 @@ const CASES: FamilyCase[] = [
   // MailEnable's own words for a domain that is not registered: one quoted notice is no ground
   // for a rule, so the reason is a question of labels here
   { name: 'mailenable-invalid-domain', detector: 'fallback', recipients: ['shironeko@neko.example.com failed'], diagnostic: ['does not appear to be registered'] },
+
+  // Sendmail V8 without a delivery-status part: replies without enhanced codes, the command each
+  // answered only in the transcript (">>> RCPT To:<a>" above "<<< 550 ..."). Refused at RCPT,
+  // user-unknown words are an unknown mailbox; after DATA, the labels' filter (see below)
+  {
+    name: 'sendmail-v8-plain-two-rcpts',
+    detector: 'fallback',
+    recipients: ['kijitora@example.jp failed', 'mikeneko@example.jp failed'],
+    verdicts: [['userunknown', true], ['userunknown', true]],
+    diagnostic: ['<<< 550 <kijitora@example.jp>... User unknown', '<<< 550 <mikeneko@example.jp>... No such user'],
+  },
+  { name: 'sendmail-v8-plain-reason-line', detector: 'fallback', recipients: ['shironeko@example.org failed'], verdicts: [['userunknown', true]], diagnostic: ['550 Mailbox not found'] },
+  { name: 'sendmail-v8-plain-after-data', detector: 'fallback', recipients: ['sabatora@example.net failed'], verdicts: [['filtered', false]], diagnostic: ['550 User unknown'] },
 ];
 
 describe('commercial and Windows mail servers no bounce library models (issue #13)', () => {
@@ -125,6 +138,12 @@ describe('commercial and Windows mail servers no bounce library models (issue #1
     );
     expect(summary(r)).toEqual(['shironeko@neko.example.com failed']);
     expect(r.recipients[0].diagnosticCode).toContain('Name server reports domain name unknown');
+  });
+  it('Sendmail V8 without a delivery-status part: each reply takes the command the transcript shows it answered', () => {
+    const command = (name: string) => readFixture('oldmtas', name).recipients.map((x) => `${x.finalRecipient} ${x.command}`);
+    expect(command('sendmail-v8-plain-two-rcpts')).toEqual(['kijitora@example.jp RCPT', 'mikeneko@example.jp RCPT']);
+    expect(command('sendmail-v8-plain-reason-line')).toEqual(['shironeko@example.org RCPT']);
+    expect(command('sendmail-v8-plain-after-data')).toEqual(['sabatora@example.net DATA']);
   });
   it('MDaemon: an unstamped "*  To:" line is no session summary', () => {
     const r = mdaemon(['The attached message had PERMANENT fatal delivery errors.', '', 'YOUR MESSAGE WAS NOT DELIVERED TO ONE OR MORE RECIPIENTS', '', '*  To: hachiware@example.org', '*  Subject: Monthly letter', ''].join('\r\n'));

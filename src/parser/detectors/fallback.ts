@@ -981,12 +981,25 @@ export function detectFallback(view: MailView): DetectorResult | null {
   // address: <a>") says only that the address failed; a session transcript in the same report
   // may say how, per address (Sendmail's "permanent fatal errors" list, then ">>> RCPT To:<a>"
   // / "<<< 550 ..." for each): each address takes its own reply, not the report's last one.
+  // A remote reply that names the address (Sendmail's "<<< 550 <a>... User unknown", or the
+  // "(reason: 550 ...)" under its list entry) has its own text but not its command: the
+  // transcript's ">>> RCPT To:<a>" and the reply to it say which (the reply on the address's own
+  // line within the transcript's reach of that command, or a list entry's with the same code).
   const bare = (c: Candidate) => c.shape === 'list' || (c.shape !== 'transcript' && findReplyCode(c.text) === null);
-  if (cands.some(bare)) {
+  const phaseless = (c: Candidate) => !c.command && c.line >= 0 && c.shape !== 'transcript';
+  if (cands.some(bare) || cands.some(phaseless)) {
     const rcptAt = transcriptRcptLines(lines, end);
     const through = new Set<Candidate>();
     for (const c of cands) {
-      const at = bare(c) ? rcptAt.get(c.address) : undefined;
+      if (!bare(c)) {
+        const at = phaseless(c) ? rcptAt.get(c.address) : undefined;
+        if (at === undefined) continue;
+        const failed = transcriptFailure(lines, at, c.address);
+        const same = at < c.line ? c.line <= at + 40 : failed !== null && findReplyCode(failed.reply) === findReplyCode(c.text);
+        if (failed && same) c.command = failed.command;
+        continue;
+      }
+      const at = rcptAt.get(c.address);
       const failed = at === undefined ? null : transcriptFailure(lines, at, c.address);
       if (failed) Object.assign(c, { shape: 'transcript', text: failed.reply, command: failed.command });
       // an envelope summary's recipient whose own RCPT TO went through, the message too: not failed
