@@ -259,12 +259,30 @@ function senderIsSubject(text: string, matched: string): boolean {
   return SENDER_BEFORE.test(text.slice(Math.max(0, at - 48), at));
 }
 
+/**
+ * Postfix's prefix for a refusal of the sending client ("<host[ip]>: Client host rejected: <the
+ * access map's or the restriction's text>", postconf(5)): whatever the text after it says, it
+ * is the client's refusal, so a recipient-side wording there ("Client host rejected: mailbox
+ * unavailable") is not the recipient's mailbox or domain: `blocked`, as the prefix alone reads
+ * (reasons/blocked.ts blockedHint). Within 200 characters before the match.
+ */
+const CLIENT_PREFIX = 'client host rejected';
+
+function clientIsSubject(text: string, matched: string): boolean {
+  const at = text.indexOf(matched);
+  if (at <= 0) return false;
+  const prefix = text.lastIndexOf(CLIENT_PREFIX, at - 1);
+  return prefix >= 0 && at - prefix <= 200;
+}
+
 /** The first answer of the tiers, or null when neither the text nor the codes say why. */
 export function decide(inp: DecideInput): RuleMatch | null {
   const m = decideAny(inp);
-  // a recipient-side wording whose subject is the sender ("Sender user unknown"): `rejected`
-  if (m && !m.fixed && m.field === 'diagnosticCode' && RECIPIENT_SIDE.has(m.reason) && senderIsSubject(inp.text, m.text)) {
-    return { ...m, id: m.id + '+sender', reason: 'rejected' };
+  // a recipient-side wording whose subject is the sender ("Sender user unknown"): `rejected`;
+  // the sending client ("Client host rejected: ..."): `blocked`
+  if (m && !m.fixed && m.field === 'diagnosticCode' && RECIPIENT_SIDE.has(m.reason)) {
+    if (senderIsSubject(inp.text, m.text)) return { ...m, id: m.id + '+sender', reason: 'rejected' };
+    if (clientIsSubject(inp.text, m.text)) return { ...m, id: m.id + '+client', reason: 'blocked' };
   }
   if (m && !m.fixed && RECIPIENT_ADDRESS_REASONS.has(m.reason)) {
     if (inp.command === 'MAIL') return { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' };

@@ -236,6 +236,25 @@ describe('classifier decisions', () => {
       expect(v.reason, text).not.toBe('rejected');
     }
   });
+  it('Postfix\'s "Client host rejected:" refuses the sending client: a cause after it decides, a recipient-side wording never does', () => {
+    const rcpt = (status: string, text: string) => classify(report([recipient({ status, command: 'RCPT', diagnosticCode: text })]))[0];
+    // the prefix alone, or with words no table knows: the client was refused
+    for (const text of ['554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied', '554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Your network is not welcome here']) {
+      expect(rcpt('5.7.1', text), text).toMatchObject({ reason: 'blocked', hardbounce: false });
+    }
+    // a cause named after it is the cause (a rate is no block list entry; a missing PTR is its own reason)
+    expect(rcpt('4.7.1', '450 4.7.1 <x[192.0.2.2]>: Client host rejected: too many connections')).toMatchObject({ reason: 'ratelimited' });
+    expect(rcpt('4.7.1', '451 4.7.1 <x[192.0.2.2]>: Client host rejected: Please try again slower')).toMatchObject({ reason: 'ratelimited' });
+    expect(rcpt('4.7.1', '450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.2]')).toMatchObject({ reason: 'requireptr' });
+    // the recipient's words after it are the client's refusal, not the recipient's mailbox or domain
+    for (const text of ['554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: mailbox unavailable', '554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: this domain does not exist']) {
+      const v = rcpt('5.7.1', text);
+      expect(v, text).toMatchObject({ reason: 'blocked', hardbounce: false });
+      expect(v.rule, text).toMatch(/\+client$/);
+    }
+    // without the prefix the same words stay the recipient's
+    expect(rcpt('5.1.1', '550 5.1.1 <r@example.net>: Recipient address rejected: mailbox unavailable')).toMatchObject({ reason: 'userunknown', hardbounce: true });
+  });
   it('535 / 530 answer AUTH: "unknown user or bad password" is the sending account, not a recipient', () => {
     const [v] = classify(report([recipient({ replyCode: 535, diagnosticCode: '535 Authentication failed: unknown user or bad password' })]));
     expect(v).toMatchObject({ reason: 'securityerror', hardbounce: false, rule: 'reply.535' });

@@ -26,7 +26,6 @@ export const blocked: ReasonTable = {
     p('zombied', SISIMAI5 + ' (Blocked: "dynamic/zombied/spam ips blocked")', '554 5.7.1 Dynamic/zombied/spam IPs blocked'),
     p('temporarily deferred due to user complaints', YAHOO + ' ([TS01]); ' + SISIMAI5 + ' (Blocked)', '421 4.7.0 [TS01] Messages from 192.0.2.1 temporarily deferred due to user complaints - 4.16.55.1'),
     p('found on one or more dnsbls', 'Cloudflare Email Routing postmaster page; ' + SISIMAI5_RHOST + ' (Cloudflare)', '554 <192.0.2.1> found on one or more DNSBLs (abusixip). Refer to https://developers.cloudflare.com/email-routing/postmaster/'),
-    p('client host rejected', 'Postfix: smtpd_client_restrictions reply', '554 5.7.1 Client host rejected: Access denied'),
     // (the name that does not resolve, "Host not found", is the sending host's HELO name: before
     // hostunknown, which would read it as the recipient's domain)
     p('helo command rejected', POSTFIX_HELO, '450 4.7.1 <mta.example.org>: Helo command rejected: Host not found'),
@@ -128,6 +127,11 @@ export const blockedHint: ReasonTable = {
   reason: 'blocked',
   note: 'refusal words that name no other cause (access denied, blocked, banned, refused)',
   phrases: [
+    // Postfix's prefix for every smtpd_client_restrictions refusal (postconf(5): "Client host
+    // rejected: cannot find your hostname", an access map's "Client host rejected: <its text>"):
+    // the text after it names the cause when a table knows it ("try again slower", "too many
+    // connections" are a rate, not a block list); the prefix alone says the client was refused
+    p('client host rejected', 'Postfix: smtpd_client_restrictions reply, postconf(5) reject_unknown_client_hostname / check_client_access', '554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Your network is not welcome here'),
     p('blocked', CLIENT, '550 Your host is blocked'),
     p('access denied', 'seen: Microsoft Exchange, Sendmail access db'),
     p('banned', CLIENT),
