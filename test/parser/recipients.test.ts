@@ -88,6 +88,24 @@ describe('recipients only from where failures are stated (fixtures)', () => {
     );
   });
 
+  it('a list entry "Name (address)" under a failure heading is the address, as "Name <address>" is; the name is no address', () => {
+    const notice = (entries: string[]) =>
+      parseMessageSync(
+        Buffer.from(
+          [
+            'From: Mail Administrator <postmaster@mail.example.net>', 'To: bounces@sender.example.org', 'Subject: Message status - undeliverable',
+            'Date: Mon, 2 Mar 2026 10:00:00 +0000', 'Message-ID: <n1@mail.example.net>', '',
+            'The message that you sent was undeliverable to the following:', ...entries, '',
+            'Possible reason: the destination mailbox does not exist.', '',
+            'Original message header:', 'From: News <news@sender.example.org>', 'To: Team <team@example.org>', 'Subject: Monthly letter', '',
+          ].join('\r\n'),
+        ),
+      );
+    expect(summary(notice(['        Kijitora Neko (kijitora@example.jp)', '        mikeneko (mikeneko@example.org)']))).toEqual(['kijitora@example.jp failed', 'mikeneko@example.org failed']);
+    expect(summary(notice(['        Kijitora Neko <kijitora@example.jp>']))).toEqual(['kijitora@example.jp failed']);
+    // a help line in the same place names no recipient
+    expect(summary(notice(['        Kijitora Neko (kijitora@example.jp)', '        Help desk (helpdesk@mail.example.net)']))).toEqual(['kijitora@example.jp failed']);
+  });
   it('a transcript gives the command the failure answered', () => {
     const r = fixture('fallback/transcript.eml');
     expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.status])).toEqual([

@@ -399,13 +399,15 @@ function withoutAddresses(text: string): string {
 
 /**
  * What follows a list entry's first address (other addresses blanked) is only decoration:
- * brackets, separators, a (name) or "name": the line is a list of addresses.
+ * brackets, separators, a (name) or "name": the line is a list of addresses. The bracket that
+ * closes a name's address ("Jane Doe (jane@example.org)", as "Jane Doe <jane@example.org>")
+ * is decoration too.
  */
 function isBareRest(rest: string): boolean {
   const left = rest.length > 400 ? rest.slice(0, 400) : rest;
   // (the second run of decoration only after the name: two adjacent runs of the same
   // characters would backtrack quadratically)
-  return /^[\s<>:;,.]*(?:(?:\([^()\n]{0,80}\)|"[^"\n]{0,80}")[\s<>:;,.]*)?$/.test(left);
+  return /^\)?[\s<>:;,.]*(?:(?:\([^()\n]{0,80}\)|"[^"\n]{0,80}")[\s<>:;,.]*)?$/.test(left);
 }
 
 /** Only decoration, or a display name, stands before a line's first address. */
