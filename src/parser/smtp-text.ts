@@ -333,6 +333,23 @@ export function findAddresses(text: string): string[] {
   return [...seen];
 }
 
+/**
+ * The first `max` characters of a text a reader looks through, cut at the last line break
+ * before the limit (else before the last white space or list separator, `,` `;` `<` `>`): a cut
+ * inside a word would leave it half, and an address cut there ("u920@example.j") is one that
+ * never failed (issue #13, harm 1). One scan back from the limit at most.
+ */
+export function textHead(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const nl = text.lastIndexOf('\n', max);
+  if (nl > 0) return text.slice(0, nl);
+  for (let i = max; i > 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13 || c === 44 || c === 59 || c === 60 || c === 62) return text.slice(0, i);
+  }
+  return '';
+}
+
 /** White space that oneLine changes: a run of two, or one that is not a plain space. */
 const UNCOLLAPSED_SPACE = /\s\s|[^\S ]/;
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessage } from '../../src/parser/index.js';
 import { sendmailOwnText } from '../../src/parser/detectors/fallback.js';
+import { textHead } from '../../src/parser/smtp-text.js';
 import { allStrings } from '../helpers/strings.js';
 
 const build = (text: string) =>
@@ -69,5 +70,39 @@ describe('fallback: the text after a Sendmail entry line', () => {
     }
     expect(wrong).toEqual([]);
     expect(n).toBeGreaterThan(900_000);
+  });
+});
+
+describe('a reader\'s bounded look never cuts an address in half (issue #13, harm 1)', () => {
+  it('textHead cuts at a line break, else before a blank or a list separator, never inside a word', () => {
+    expect(textHead('short', 10)).toBe('short');
+    expect(textHead('line one\nkijitora@example.jp and more', 20)).toBe('line one');
+    expect(textHead('a@example.jp, kijitora@example.jp', 25)).toBe('a@example.jp,');
+    expect(textHead('a@example.jp,kijitora@example.jp', 25)).toBe('a@example.jp');
+    expect(textHead('x'.repeat(50), 20)).toBe('');
+  });
+  it('a Sendmail list of 2,000 failed addresses past the reader\'s 200,000 characters gives those addresses and no half of one', async () => {
+    const list: string[] = [];
+    const transcript = ['... while talking to mx.example.jp.:'];
+    const sent = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const a = `u${i}@example.jp`;
+      sent.add(a);
+      list.push(`<${a}>`, '    (reason: 550 User unknown)');
+      transcript.push(`>>> RCPT To:<${a}>`, `<<< 550 <${a}>... User unknown`, `550 <${a}>... User unknown`);
+    }
+    const raw = Buffer.from(
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.net>', 'To: news@sender.example.org', 'Subject: Returned mail: see transcript for details',
+        'Date: Mon, 2 Mar 2026 10:00:00 +0000', '', '   ----- The following addresses had permanent fatal errors -----', ...list, '',
+        '   ----- Transcript of session follows -----', ...transcript, '',
+      ].join('\n'),
+    );
+    expect(raw.length).toBeGreaterThan(300_000);
+    const r = await parseMessage(raw);
+    expect(r.detector).toBe('fallback');
+    const got = r.recipients.map((x) => x.finalRecipient);
+    expect(got.filter((a) => !sent.has(a))).toEqual([]);
+    expect(new Set(got).size).toBe(2000);
   });
 });

@@ -13,11 +13,11 @@
 //
 // The remote reply is the diagnostic; the "Error:" line is James's own summary, used when
 // there is no reply.
-import { findAddresses, findReplyCode, findReplyStatus, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findAddresses, findReplyCode, findReplyStatus, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 export function detectApacheJames(view: MailView): DetectorResult | null {
-  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const text = textHead(view.reportText, 50_000);
   const details = /^Message details:[ \t]*$/m.exec(text);
   if (!details || !/^Error message below:[ \t]*$/m.test(text)) return null;
   // every "RCPT TO:" line of the details (with its continuation lines): one per recipient or

@@ -12,7 +12,7 @@
 // unknown"). There is no SMTP code: the status is left to the classifier.
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
-import { findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const SENDER = /postmaster@(?:[\w-]+\.)*(?:biglobe|inacatv|tmtv|ttv)\.ne\.jp/i;
@@ -21,7 +21,7 @@ const INFO_HEAD = /^[ \t]*-{3,}[ \t]*Non-delivered information[ \t]*-{3,}[ \t]*$
 
 export function detectBiglobe(view: MailView): DetectorResult | null {
   if (!SENDER.test(headerValue(view.headers, 'from') ?? '')) return null;
-  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const text = textHead(view.reportText, 50_000);
   const list = LIST_HEAD.exec(text);
   if (!list) return null;
   const rest = text.slice(list.index + list[0].length);

@@ -20,7 +20,7 @@
 // refusal, left to the detectors after this one.
 import { headerValue } from '../mime.js';
 import { CHALLENGE_STATEMENTS, compile } from '../phrases.js';
-import { oneLine } from '../smtp-text.js';
+import { oneLine, textHead } from '../smtp-text.js';
 import type { DetectorResult, MailView } from './types.js';
 
 const CHALLENGE = compile(CHALLENGE_STATEMENTS);
@@ -42,7 +42,7 @@ export function detectChallengeResponse(view: MailView): DetectorResult | null {
   const from = headerValue(view.headers, 'from') ?? '';
   if (SYSTEM_FROM.test(from)) return null;
   const subject = headerValue(view.headers, 'subject') ?? '';
-  const text = oneLine(view.reportText.length > 8000 ? view.reportText.slice(0, 8000) : view.reportText);
+  const text = oneLine(textHead(view.reportText, 8000));
   if (SMTP_REFUSAL.test(text)) return null;
   const vendor = CHALLENGE_FROM.exec(from);
   const said = CHALLENGE.exec(text);

@@ -22,7 +22,7 @@
 // (preferStatus). A block with "<<<" lines and no ">>>" is Courier's own finding
 // ("Connection refused", "No such domain."); an empty block says nothing.
 import type { RecipientReport } from '../../report.js';
-import { findCommand, findReplyCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findCommand, findReplyCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { detectRfc3464, preferStatus } from './rfc3464.js';
 import type { DetectorResult, MailView } from './types.js';
 
@@ -31,7 +31,7 @@ const HEADER = /^running the Courier mail server, version \S+/m;
 const MAX_BLOCK_LINES = 200;
 
 export function detectCourier(view: MailView): DetectorResult | null {
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
   if (!text.includes('running the Courier mail server') || !HEADER.test(text)) return null;
   const dsn = detectRfc3464(view);
   if (!dsn || !dsn.recipients.length) return null;

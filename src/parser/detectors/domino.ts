@@ -18,7 +18,7 @@
 // the Remote-MTA and, when the text has no "because:", the diagnostic (`X-Notes; ...`).
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
-import { codeReader, findAddresses, normalizeAddress, oneLine } from '../smtp-text.js';
+import { codeReader, findAddresses, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -42,7 +42,7 @@ function section(lines: string[], from: number): { text: string[]; next: number 
 }
 
 export function detectDomino(view: MailView): DetectorResult | null {
-  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const text = textHead(view.reportText, 50_000);
   if (!NOT_DELIVERED.test(text)) return null;
   const subject = headerValue(view.headers, 'subject') ?? '';
   // (white space within the line only: a \s* run crosses lines and rescans every blank line

@@ -15,7 +15,7 @@
 //
 // Errors dma writes itself have no reply line ("DNS lookup failure: host x not found",
 // "Could not deliver for the last 432000 seconds. Giving up."): that text is the diagnostic.
-import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const INTRO = /^This is the DragonFly Mail Agent\b/m;
@@ -23,7 +23,7 @@ const INTRO = /^This is the DragonFly Mail Agent\b/m;
 const RECIPIENT = /^There was an error delivering your mail to <([^<>\r\n]{1,320})>\.?[ \t]*$/m;
 
 export function detectDragonfly(view: MailView): DetectorResult | null {
-  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const text = textHead(view.reportText, 50_000);
   if (!INTRO.test(text)) return null;
   const m = RECIPIENT.exec(text);
   const addr = m ? normalizeAddress(m[1]) : null;

@@ -18,7 +18,7 @@
 // lost its reason to the last).
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
-import { codeReader, normalizeAddress, oneLine } from '../smtp-text.js';
+import { codeReader, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const OPENING = /This message was created automatically by mail delivery software/i;
@@ -34,7 +34,7 @@ const ADDRESS_LINE = /^[ \t]*<?([^\s<>@]{1,256}@[^\s<>:]{1,256})>?:?[ \t]*$/;
 const COMMANDS: Record<string, string> = { TEXT: 'DATA', DATA: 'DATA', RCPT: 'RCPT', MAIL: 'MAIL', HELO: 'HELO', EHLO: 'EHLO' };
 
 export function detectEinsUndEins(view: MailView): DetectorResult | null {
-  const text = view.text.length > 100_000 ? view.text.slice(0, 100_000) : view.text;
+  const text = textHead(view.text, 100_000);
   if (!OPENING.test(text)) return null;
   const from = headerValue(view.headers, 'from') ?? '';
   // the header marker is 1&1's own; the sender domain covers reports that lost it

@@ -24,7 +24,7 @@
 // When the report also has an RFC 3464 part with recipients, the generic detector reads that.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -49,7 +49,7 @@ function isExchangeLegacy(view: MailView): boolean {
 }
 
 export function detectExchange2003(view: MailView): DetectorResult | null {
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
   const start = text.search(LIST_START);
   if (start < 0) return null;
   // the sentence alone is Exchange's wording, but other MTAs copied it: require an Exchange

@@ -28,7 +28,7 @@
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { compile, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
-import { findAddresses, findCommand, findReplyCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findAddresses, findCommand, findReplyCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -161,7 +161,7 @@ function splitLeadIn(text: string): { diagnostic: string; command: string | null
 
 export function detectExim(view: MailView): DetectorResult | null {
   if (!looksLikeExim(view)) return null;
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
   const blocks = readBlocks(text);
   const failedHeader = headerValues(view.headers, 'x-failed-recipients').flatMap((v) => findAddresses(v));
   // local part -> the first full address with it (one look-up per block, not a search)

@@ -25,7 +25,7 @@
 // the classifier reads as `filtered` (rule vendor.ezweb-spasign).
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -75,7 +75,7 @@ const KDDI_MARKER = /^[ \t]*Your mail (?:sent on|attempted to be delivered on):?
 const KDDI_RECIPIENT = /^[ \t]+Could not be delivered to:[ \t]*<?([^\s<>@]{1,256}@[^\s<>]{1,256})>?[ \t]*$/i;
 
 function readKddi(view: MailView): DetectorResult | null {
-  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const text = textHead(view.reportText, 50_000);
   const spasign = /^\s*NG\b/i.test(headerValue(view.headers, 'x-spasign') ?? '');
   const recipients: RecipientReport[] = [];
   const seen = new Set<string>();
@@ -113,7 +113,7 @@ function readKddi(view: MailView): DetectorResult | null {
 
 export function detectEzweb(view: MailView): DetectorResult | null {
   if (!isEzweb(view)) return isKddi(view) ? readKddi(view) : null;
-  let text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  let text = textHead(view.reportText, 50_000);
   // a line of dashes separates the report from the returned headers
   const cut = /^-{20,}[ \t]*$/m.exec(text);
   if (cut) text = text.slice(0, cut.index);

@@ -35,7 +35,7 @@ import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { withoutHostNames } from '../../host-name.js';
 import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
-import { clipLine, findAddressSpans, findAddresses, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, type AddressSpan } from '../smtp-text.js';
+import { clipLine, findAddresses, findAddressSpans, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, textHead, type AddressSpan } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 export const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system|service)|maildelivery|microsoftexchange|mail administrator|bounce|mdaemon|notification/i;
@@ -906,7 +906,7 @@ function transcriptRcptLines(lines: Lines, end: number): Map<string, number> {
 
 export function detectFallback(view: MailView): DetectorResult | null {
   if (!looksLikeFailure(view)) return null;
-  let text = view.reportText.length > 200_000 ? view.reportText.slice(0, 200_000) : view.reportText;
+  let text = textHead(view.reportText, 200_000);
   const own = ownAddresses(view);
   const lines = new Lines(text);
   // a signature, or a reply attribution over quoted lines, ends what the report says
@@ -963,7 +963,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
   if (!cands.length) {
     const named = new Set<string>();
     for (const v of headerValues(view.headers, 'x-failed-recipients')) {
-      for (const a of findAddresses(v.length > 4096 ? v.slice(0, 4096) : v)) {
+      for (const a of findAddresses(textHead(v, 4096))) {
         if (own.has(a) || SERVICE_LOCAL.test(a) || named.has(a)) continue;
         named.add(a);
         cands.push({ address: a, text: '', line: -1, shape: 'list' });

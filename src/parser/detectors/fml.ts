@@ -5,7 +5,7 @@
 // text is the diagnostic; the returned post follows "Original mail as follows:".
 import { headerValue } from '../mime.js';
 import { compile, HELP_CONTEXT } from '../phrases.js';
-import { firstBracketedAddress, normalizeAddress, oneLine } from '../smtp-text.js';
+import { firstBracketedAddress, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** A paragraph that tells the sender where to write ("please send mail ... to the address <x>"). */
@@ -15,7 +15,7 @@ export function detectFml(view: MailView): DetectorResult | null {
   const server = headerValue(view.headers, 'x-mlserver') ?? '';
   const from = headerValue(view.headers, 'from') ?? '';
   if (!/^fml\b/i.test(server.trim()) || !/-admin@/i.test(from)) return null;
-  let text = view.reportText.length > 20_000 ? view.reportText.slice(0, 20_000) : view.reportText;
+  let text = textHead(view.reportText, 20_000);
   const cut = text.search(/Original mail as follows:/i);
   if (cut >= 0) text = text.slice(0, cut);
   const recipients = [];

@@ -43,7 +43,7 @@
 //    server refused the recipient address itself, i.e. at RCPT TO (Google gives no transcript).
 import type { DsnAction, RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { clipLine, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { clipLine, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts, detectRfc3464, preferStatus } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -244,7 +244,7 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
 
 export function detectGmail(view: MailView): DetectorResult | null {
   if (!isGoogleDaemon(view)) return null;
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
   // Google Groups' own notice (same sender) is another family's
   if (/groups\.google\.com\/support/i.test(text)) return null;
   if (hasDsnRecipients(view)) return readWithDsn(view, text);

@@ -28,7 +28,7 @@
 // from the type when the words are in a language no rule reads.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findAddresses, oneLine } from '../smtp-text.js';
+import { findAddresses, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const GOOGLE_DAEMON = /mailer-daemon@(?:googlemail|google)\.com/i;
@@ -36,7 +36,7 @@ const HELP_LINK = /https?:\/\/groups\.google\.com\/support/i;
 
 export function detectGoogleGroups(view: MailView): DetectorResult | null {
   if (!GOOGLE_DAEMON.test(headerValue(view.headers, 'from') ?? '')) return null;
-  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const text = textHead(view.reportText, 50_000);
   const help = HELP_LINK.exec(text);
   if (!help) return null;
   const failed = headerValues(view.headers, 'x-failed-recipients').flatMap((v) => findAddresses(v));

@@ -25,7 +25,7 @@
 // Received line outbound adds (received_header, default "Haraka outbound") or the template's
 // default sentence.
 import { headerValues } from '../mime.js';
-import { normalizeAddress, oneLine } from '../smtp-text.js';
+import { normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts, detectRfc3464, parseDsnFields } from './rfc3464.js';
 import type { DetectorResult, MailView } from './types.js';
 
@@ -35,7 +35,7 @@ const INTRO = /^Hi\. This is the Haraka Mailer program at /m;
 const TOO_MANY = /\bToo many failures \(([^\n]*)\)/;
 
 export function detectHaraka(view: MailView): DetectorResult | null {
-  const head = view.reportText.length > 8000 ? view.reportText.slice(0, 8000) : view.reportText;
+  const head = textHead(view.reportText, 8000);
   if (!headerValues(view.headers, 'received').some((v) => RECEIVED.test(v.trim())) && !INTRO.test(head)) return null;
   const res = detectRfc3464(view);
   if (!res || !res.recipients.length) return res;

@@ -21,7 +21,7 @@
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
 import { compile, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
-import { clipLine, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { clipLine, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** The phase each reply heading names (null: the connection, before any command). */
@@ -70,7 +70,7 @@ export function detectImailServer(view: MailView): DetectorResult | null {
   const mailer = headerValue(view.headers, 'x-mailer') ?? '';
   const subject = (headerValue(view.headers, 'subject') ?? '').trim();
   if (!/^<SMTP32 v/i.test(mailer) && !/^Undeliverable Mail$/i.test(subject)) return null;
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
 
   const recipients: RecipientReport[] = [];
   const seen = new Set<string>();

@@ -56,7 +56,7 @@ import { detectQmail } from './qmail.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { detectSendmail } from './sendmail.js';
 import type { RecipientReport } from '../../report.js';
-import { findAddresses, mailboxesNamed, mailboxProblem } from '../smtp-text.js';
+import { findAddresses, mailboxesNamed, mailboxProblem, textHead } from '../smtp-text.js';
 import type { Detector, DetectorResult } from './types.js';
 
 export type { Detector, DetectorResult, DetectFn } from './types.js';
@@ -138,8 +138,8 @@ function completed(r: RecipientReport, view: MailView): string | null {
   // (in the Diagnostic-Code, only an address the reply names as a mailbox: not where to write
   // instead, "551 5.1.6 User not local; please try <jane@newco.example>", whom to ask, the sender)
   const diag = r.diagnosticCode ?? '';
-  const lists = [mailboxesNamed(diag.length > 4096 ? diag.slice(0, 4096) : diag)];
-  for (const t of headerValues(view.headers, 'x-failed-recipients')) lists.push(findAddresses(t.length > 4096 ? t.slice(0, 4096) : t));
+  const lists = [mailboxesNamed(textHead(diag, 4096))];
+  for (const t of headerValues(view.headers, 'x-failed-recipients')) lists.push(findAddresses(textHead(t, 4096)));
   for (const list of lists) {
     for (const a of list) {
       if (a.slice(0, a.lastIndexOf('@')).toLowerCase() === local && !mailboxProblem(a)) named.add(a.toLowerCase());

@@ -23,7 +23,7 @@
 // here the reason is the whole paragraph(s) between its heading and the recipients' heading.
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
-import { clipLine, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { clipLine, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const REASON_HEAD = /^[ \t]*Could not be delivered because of[ \t]*$/im;
@@ -31,7 +31,7 @@ const RCPTS_HEAD = /^[ \t]*The following recipients were affected:[ \t]*$/im;
 
 export function detectMailMarshal(view: MailView): DetectorResult | null {
   if (!/^Undeliverable Mail: "/i.test((headerValue(view.headers, 'subject') ?? '').trim())) return null;
-  const text = view.reportText.length > 50_000 ? view.reportText.slice(0, 50_000) : view.reportText;
+  const text = textHead(view.reportText, 50_000);
   const rcpts = RCPTS_HEAD.exec(text);
   if (!rcpts) return null;
   const reason = REASON_HEAD.exec(text);

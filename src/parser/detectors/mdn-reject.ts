@@ -25,7 +25,7 @@
 // rejected"; Cyrus and other Sieve agents: "automatically rejected"), so the subject or the
 // notice's first lines must.
 import { headerValue } from '../mime.js';
-import { findAddresses, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findAddresses, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** RFC 8098 §3.2.6: disposition-mode "automatic-action/...", disposition-type "deleted". */
@@ -58,9 +58,9 @@ export function detectMdnReject(view: MailView): DetectorResult | null {
     }
   }
   if (fields === null) return null;
-  const text = view.reportText.length > 20_000 ? view.reportText.slice(0, 20_000) : view.reportText;
+  const text = textHead(view.reportText, 20_000);
   if (!REJECTED.test(headerValue(view.headers, 'subject') ?? '') && !REJECTED.test(text.slice(0, 2000))) return null;
-  const addr = normalizeAddress(FINAL.exec(fields)?.[1]) ?? findAddresses(text.slice(0, 2000))[0] ?? null;
+  const addr = normalizeAddress(FINAL.exec(fields)?.[1]) ?? findAddresses(textHead(text, 2000))[0] ?? null;
   if (!addr) return null;
   const original = normalizeAddress(ORIGINAL.exec(fields)?.[1]);
   const s = SENTENCE.exec(text);

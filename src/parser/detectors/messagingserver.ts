@@ -22,7 +22,7 @@
 // Sisimai 4.25's MessagingServer module documents.
 import type { DsnAction, RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
-import { findCommand, findReplyCode, findStatusCode, normalizeAddress } from '../smtp-text.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -44,7 +44,7 @@ function hasDsnRecipients(view: MailView): boolean {
 export function detectMessagingServer(view: MailView): DetectorResult | null {
   const subject = headerValue(view.headers, 'subject') ?? '';
   const type = headerValue(view.headers, 'content-type') ?? '';
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
   const intro = INTRO.exec(text);
   if (!intro && !/^Delivery Notification: /i.test(subject) && !type.includes('Boundary_(ID_')) return null;
   if (hasDsnRecipients(view)) return null;

@@ -17,7 +17,7 @@
 // failed. A notice with RFC 3464 fields naming its recipients is the RFC 3464 reader's.
 import type { RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
-import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -32,7 +32,7 @@ function isMimecast(view: MailView): boolean {
 export function detectMimecast(view: MailView): DetectorResult | null {
   if (!isMimecast(view)) return null;
   if (deliveryStatusTexts(view).some((t) => /^[ \t]*final-recipient[ \t]*:[ \t]*\S/im.test(t))) return null;
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
 
   // groups of addresses, each with the "-- " text lines that follow it
   const groups: Array<{ addresses: string[]; lines: string[] }> = [];

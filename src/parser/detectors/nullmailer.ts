@@ -11,7 +11,7 @@
 // the reply (5.0.0 when it has no enhanced code). The SMTP command the reply answered is
 // never stated: the classifier must not read "not at RCPT" into its silence (PHASE_NOT_REPORTED
 // in ../../classifier/index.ts). The fields themselves are read by the RFC 3464 detector.
-import { addressRoles } from '../smtp-text.js';
+import { addressRoles, textHead } from '../smtp-text.js';
 import { detectRfc3464 } from './rfc3464.js';
 import type { DetectorResult, MailView } from './types.js';
 
@@ -19,7 +19,7 @@ import type { DetectorResult, MailView } from './types.js';
 const INTRO = /^This is the nullmailer delivery system\./m;
 
 export function detectNullmailer(view: MailView): DetectorResult | null {
-  const head = view.reportText.length > 4000 ? view.reportText.slice(0, 4000) : view.reportText;
+  const head = textHead(view.reportText, 4000);
   if (!INTRO.test(head)) return null;
   // (nullmailer-dsn writes the smtp module's multi-line reply as it came, without folding)
   const result = detectRfc3464(view, { unfoldedReplies: true });

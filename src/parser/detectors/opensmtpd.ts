@@ -19,7 +19,7 @@
 // says which SMTP command the reply answered: a missing command here means nothing (the
 // classifier reads it so, see its `PHASE_NOT_REPORTED`).
 import type { DsnAction, RecipientReport } from '../../report.js';
-import { findReplyCode, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findReplyCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { parseAction, parseDsnFields, parseStatus, preferStatus } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -34,7 +34,7 @@ const SUCCESS = /^[ \t]*Your message was (?:successfully delivered|relayed) to t
 const MAX_LINES = 1000;
 
 export function detectOpenSmtpd(view: MailView): DetectorResult | null {
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
   // (a substring test first: most messages are not OpenSMTPD's, and it costs less than the regex)
   if (!text.includes('This is the MAILER-DAEMON')) return null;
   const intro = INTRO.exec(text);

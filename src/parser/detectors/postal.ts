@@ -14,7 +14,7 @@
 // the route's address, which Postal also puts in the report's From ("Mail Delivery Service
 // <route address>"): the generic fallback rightly never records the report's own From, so the
 // format needs its own reader. "Mail from:" is the sender, never a record. No reason is given.
-import { findAddresses, normalizeAddress } from '../smtp-text.js';
+import { findAddresses, normalizeAddress, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const INTRO = 'This is the mail delivery service responsible for delivering mail to ';
@@ -23,7 +23,7 @@ const FAILED = "The message you've sent cannot be delivered.";
 const RCPT_TO = /^Rcpt To: ([^\n]{1,320})$/m;
 
 export function detectPostal(view: MailView): DetectorResult | null {
-  const head = view.reportText.length > 4000 ? view.reportText.slice(0, 4000) : view.reportText;
+  const head = textHead(view.reportText, 4000);
   const at = head.indexOf(INTRO);
   if (at < 0 || head.indexOf(FAILED) < 0) return null;
   // the route's address ends the intro sentence; "Rcpt To:" names the envelope recipient

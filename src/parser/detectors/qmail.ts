@@ -19,7 +19,7 @@
 // appliances): `readQmailBlocks` is exported for their detectors.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine } from '../smtp-text.js';
+import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const INTRO =
@@ -145,7 +145,7 @@ function looksLikeQmail(view: MailView): boolean {
 
 export function detectQmail(view: MailView): DetectorResult | null {
   if (!looksLikeQmail(view)) return null;
-  const text = view.reportText.length > 100_000 ? view.reportText.slice(0, 100_000) : view.reportText;
+  const text = textHead(view.reportText, 100_000);
   const recipients = qmailRecipients(readQmailBlocks(text));
   if (!recipients.length) return null;
   return { kind: 'bounce', recipients };
