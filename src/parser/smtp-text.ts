@@ -545,6 +545,9 @@ export function mailboxProblem(address: string): string | null {
   if (at < 0) return 'no @';
   if (at === 0) return 'empty local part';
   if (address.length > 320) return 'longer than 320 characters';
+  // a byte its part's charset did not decode (Latin-1 in a part that says UTF-8): the address
+  // as written is unknown, and this one exists nowhere
+  if (address.includes('\ufffd')) return 'a byte that did not decode (U+FFFD)';
   const local = address.slice(0, at);
   const domain = address.slice(at + 1);
   if (IMCEA.test(local)) return 'an IMCEA-encapsulated non-SMTP address (Exchange)';

@@ -1,6 +1,7 @@
 // Charset decoding: bytes held in a latin1 string (one char per byte) -> text, through
 // TextDecoder, which has ICU's charsets on Node 22: iso-2022-jp, shift_jis, windows-125x, ...
 // UTF-7 (RFC 2152) is decoded here, TextDecoder does not know it.
+import { isUtf8 } from 'node:buffer';
 
 const decoders = new Map<string, TextDecoder | null>();
 
@@ -28,6 +29,14 @@ export function latin1ToText(s: string, charset: string | undefined, warnings?: 
   if (d) return d.decode(bytes);
   const utf8 = bytes.toString('utf8');
   return utf8.includes('\ufffd') ? s : utf8;
+}
+
+/**
+ * Whether a byte string (one char per byte, as latin1ToText takes it) has 8-bit bytes and they
+ * are valid UTF-8 (7-bit text is not: ISO-2022-JP and UTF-7 are 7-bit too).
+ */
+export function isEightBitUtf8(s: string): boolean {
+  return /[\x80-\xff]/.test(s) && isUtf8(Buffer.from(s, 'latin1'));
 }
 
 /**

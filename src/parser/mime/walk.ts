@@ -6,7 +6,7 @@
 //    base64) and message/feedback-report (RFC 5965) bodies are kept as decoded strings.
 // Depth and part count are capped (limits.ts).
 
-import { latin1ToText } from './charset.js';
+import { isEightBitUtf8, latin1ToText } from './charset.js';
 import { parseContentType, type ContentType } from './content-type.js';
 import { unflow } from './flowed.js';
 import { headerValue, splitEntity } from './headers.js';
@@ -71,8 +71,11 @@ export function walk(ent: Entity, depth: number, st: WalkState, parentType: stri
   }
 
   if (STATUS_TYPES.has(ct.type)) {
-    // RFC 6533 global status is UTF-8; plain delivery-status is ASCII, UTF-8 is harmless
-    const text = latin1ToText(decodeTransfer(ent.body, cte), ct.params['charset'] ?? 'utf-8', st.warnings);
+    // RFC 6533 global status is UTF-8; plain delivery-status is ASCII, UTF-8 is harmless. Bytes
+    // that are valid UTF-8 are read as UTF-8 whatever charset the part names: a "utf-8;"
+    // Final-Recipient (RFC 6533 §3) read as ISO-8859-1 would be an address that does not exist
+    const body = decodeTransfer(ent.body, cte);
+    const text = latin1ToText(body, isEightBitUtf8(body) ? 'utf-8' : (ct.params['charset'] ?? 'utf-8'), st.warnings);
     st.deliveryStatus.push(text);
     st.parts.push({ contentType: ct.type, params: ct.params, headers: ent.headers, text, depth });
     return;
