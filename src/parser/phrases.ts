@@ -86,6 +86,7 @@ export const HELP_CONTEXT: readonly Phrase[] = [
   { re: String.raw`\bquestions?\b|\bassistance\b|\bhelp ?desk\b|\bsupport\b|\bfor (?:more )?(?:help|information|details)\b`, source: 'Postfix "For further assistance", provider footers' },
   { re: String.raw`\bplease (?:send|write|mail|e-?mail|reply|forward|report|notify|inform|call)\b|\bsend (?:an? )?(?:e-?)?mail to\b|\bwrite to\b|\breply to\b|\breport (?:this|it)\b`, source: 'Postfix bounce(5) template, provider footers' },
   { re: String.raw`\bmailto:|\bphone\b|\btel(?:ephone)?[.:]|\bcall us\b|\bvisit\b|https?://`, source: 'signatures and footers' },
+  { re: String.raw`\bforward (?:this|it)\b|\bif you (?:believe|think|feel)\b`, source: 'help instructions of NDR footers: "forward this message to <help desk>", "if you believe this is an error, ..."' },
   // the same help sentences in the other languages of the failure predicates above
   { re: String.raw`\bwenden sie sich\b|\bkontaktieren\b|\bbei fragen\b|\bhilfe\b`, source: 'German: "wenden Sie sich bitte an", "kontaktieren Sie", "Bei Fragen"' },
   { re: String.raw`\bcontacte[rz]\b|\bpour toute question\b|\bassistance\b|\baide\b`, source: 'French: "contactez", "veuillez contacter", "Pour toute question"' },

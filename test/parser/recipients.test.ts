@@ -106,6 +106,25 @@ describe('recipients only from where failures are stated (fixtures)', () => {
     // a help line in the same place names no recipient
     expect(summary(notice(['        Kijitora Neko (kijitora@example.jp)', '        Help desk (helpdesk@mail.example.net)']))).toEqual(['kijitora@example.jp failed']);
   });
+  it('a help line below the failure ("forward this message to", "if you believe this is an error") names no recipient', () => {
+    const notice = (help: string) =>
+      parseMessageSync(
+        Buffer.from(
+          [
+            'From: MAILER-DAEMON@relay.example.net', 'To: bounces@sender.example.org', 'Subject: Returned mail: User unknown', 'Date: Mon, 2 Mar 2026 10:00:00 +0000', '',
+            'Your message could not be delivered to the following recipient:', '', '    <kijitora@example.jp>: 550 User unknown', '', help, '',
+            '--- Original message ---', 'From: news@sender.example.org', 'To: kijitora@example.jp', '', 'hi', '',
+          ].join('\n'),
+        ),
+      );
+    for (const help of [
+      'If you believe this is an error, forward this message to helpdesk@relay.example.net',
+      'Please forward it to postmaster@relay.example.net.',
+      'If you think this should not have happened, write to noc@relay.example.net',
+    ]) {
+      expect(summary(notice(help)), help).toEqual(['kijitora@example.jp failed']);
+    }
+  });
   it('a transcript gives the command the failure answered', () => {
     const r = fixture('fallback/transcript.eml');
     expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.status])).toEqual([
