@@ -125,6 +125,17 @@ describe('recipients only from where failures are stated (fixtures)', () => {
       expect(summary(notice(help)), help).toEqual(['kijitora@example.jp failed']);
     }
   });
+  it('header lines of a pasted message name no recipient, whatever the field (Errors-To, Resent-To, List-Post, ...)', () => {
+    const fields = ['Errors-To', 'Return-Receipt-To', 'Disposition-Notification-To', 'Resent-To', 'Resent-From', 'Apparently-To', 'Envelope-To', 'Mail-Followup-To', 'List-Post', 'List-Owner'];
+    const raw = Buffer.from(
+      [
+        'From: MAILER-DAEMON@relay.example.net', 'To: bounces@sender.example.org', 'Subject: Returned mail: User unknown', 'Date: Mon, 2 Mar 2026 10:00:00 +0000', '',
+        'Your message could not be delivered to the following recipient:', '', '    <kijitora@example.jp>: 550 User unknown', '',
+        ...fields.map((f, i) => `${f}: <f${i}@sender.example.org>`), '',
+      ].join('\n'),
+    );
+    expect(summary(parseMessageSync(raw))).toEqual(['kijitora@example.jp failed']);
+  });
   it('a transcript gives the command the failure answered', () => {
     const r = fixture('fallback/transcript.eml');
     expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.status])).toEqual([

@@ -84,8 +84,15 @@ function ownAddresses(view: MailView): Set<string> {
  */
 const SERVICE_LOCAL = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|bounces?|double-bounce|nobody|mail-daemon|daemon|owner-[^@]*)(?:[+@]|$)|-(?:request|owner|bounces?)(?:[+@]|$)/i;
 
-/** Header-like lines of a pasted message (From:, To:, Message-ID:, possibly quoted with '>'). */
-const HEADER_LIKE = /^[ \t>]*(?:from|to|cc|bcc|reply-to|return-path|sender|message-id|in-reply-to|references|received|subject|date|delivered-to|x-[\w-]+)[ \t]*:/i;
+/**
+ * Header-like lines of a pasted message (From:, To:, Message-ID:, possibly quoted with '>'): the
+ * fields of RFC 5322 §3.6 (Resent-* too), the list fields of RFC 2369, Disposition-Notification-To
+ * (RFC 8098), the historical Errors-To / Return-Receipt-To / Apparently-To (RFC 2076) and the
+ * Mail-Followup-To / Mail-Reply-To / Envelope-To that clients and MTAs add: each names the
+ * sender's or the message's addresses, never a failure.
+ */
+const HEADER_LIKE =
+  /^[ \t>]*(?:(?:resent-)?(?:from|to|cc|bcc|reply-to|sender|message-id|date)|return-path|in-reply-to|references|received|subject|delivered-to|errors-to|return-receipt-to|disposition-notification-to|apparently-to|envelope-to|mail-followup-to|mail-reply-to|list-[\w-]+|x-[\w-]+)[ \t]*:/i;
 /** RFC 3676 §4.3 signature separator ("-- "): what follows is a signature. */
 const SIGNATURE = /^-- ?$/;
 
