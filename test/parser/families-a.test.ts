@@ -185,6 +185,14 @@ describe('families A–M: the other variants of their layouts (issue #13)', () =
     });
     expect(summary(parseMessageSync(raw))).toEqual(['kijitora@example.org failed', 'mikeneko@example.org failed']);
   });
+  it('Amazon SES: the event JSON relayed without SNS\'s header fields or sender is still the event (its "source" and "destination" are no failures)', () => {
+    const raw = readFileSync(join(fixturesDir, 'families-a', 'amazonses-json-transient.eml'), 'latin1')
+      .replace(/^X-Amz-Sns-[^\n]*\n/gim, '')
+      .replace(/^From: [^\n]*/m, 'From: Relay <relay@forwarder.example.net>');
+    expect(raw).not.toMatch(/x-amz-sns/i);
+    const r = parseMessageSync(Buffer.from(raw, 'latin1'));
+    expect({ detector: r.detector, recipients: summary(r) }).toEqual({ detector: 'amazonses', recipients: ['kijitora@example.jp failed', 'mikeneko@example.jp failed'] });
+  });
   it('fml: each line naming a list address', async () => {
     const raw = await textNdr({
       from: 'neko-nyaan-admin@lists.example.org',

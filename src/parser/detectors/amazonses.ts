@@ -142,11 +142,17 @@ function sesRecipients(list: unknown, event: 'bounce' | 'delay', subType: string
   return out;
 }
 
+/** A body that opens a JSON object and names an SES event type (plain, or escaped in SNS's envelope). */
+const SES_JSON = /^\s*\{[^]*?\\?"(?:notificationType|eventType)\\?"\s*:/;
+
 export function detectAmazonSes(view: MailView): DetectorResult | null {
   const from = headerValue(view.headers, 'from') ?? '';
   const snsHeader = !!view.headers['x-amz-sns-message-id'] || !!view.headers['x-amz-sns-subscription-arn'];
-  if (!snsHeader && !/@sns\.amazonaws\.com/i.test(from)) return null;
   const text = view.text;
+  // without SNS's own header fields or sender (a copy relayed or forwarded without them): the
+  // body itself, a JSON object naming the event's type, as the SES event schema writes it (left
+  // to the text readers, its "source" and "destination" addresses would be taken for failures)
+  if (!snsHeader && !/@sns\.amazonaws\.com/i.test(from) && !SES_JSON.test(text.slice(0, 4096))) return null;
   if (text.indexOf('{') < 0) return null;
   const body = parseBody(text);
   const ev = body ? sesEvent(body) : null;
