@@ -136,6 +136,49 @@ describe('recipients only from where failures are stated (fixtures)', () => {
     );
     expect(summary(parseMessageSync(raw))).toEqual(['kijitora@example.jp failed']);
   });
+  it('a message identifier (shaped like an address) is never a failed recipient', () => {
+    const notice = (lines: string[], extra: string[] = []) =>
+      parseMessageSync(
+        Buffer.from(
+          [
+            'From: MAILER-DAEMON@relay.example.net', 'To: bounces@sender.example.org', 'Subject: Undeliverable mail', 'Date: Mon, 2 Mar 2026 10:00:00 +0000', ...extra, '',
+            ...lines, '',
+          ].join('\n'),
+        ),
+      );
+    // named as a message, or known from the report's own In-Reply-To
+    expect(summary(notice(['Your message <20260302.abc123@sender.example.org> could not be delivered to kijitora@example.jp: 550 User unknown']))).toEqual(['kijitora@example.jp failed']);
+    expect(summary(notice(['Delivery failed: 20260302.abc123@sender.example.org could not be delivered to kijitora@example.jp: 550 User unknown'], ['In-Reply-To: <20260302.abc123@sender.example.org>']))).toEqual(['kijitora@example.jp failed']);
+    // an MDN's fields pasted as text (Sieve's reject): the Original-Message-ID line
+    expect(summary(notice(['Your message was automatically rejected by Sieve.', '', 'Final-Recipient: rfc822; kijitora@example.jp', 'Original-Message-ID: <orig-1@sender.example.org>', 'Disposition: automatic-action/MDN-sent-automatically; deleted']))).not.toContain('orig-1@sender.example.org failed');
+    // "Undeliverable message: <address>" still names the recipient
+    expect(summary(notice(['Undeliverable message: kijitora@example.jp', 'Reason: 550 User unknown']))).toEqual(['kijitora@example.jp failed']);
+  });
+  it('words around an address that make it no failed recipient, in notices the text reader takes (plain, or quoted with "> ")', () => {
+    const notice = (lines: string[], quote: boolean) =>
+      parseMessageSync(
+        Buffer.from(
+          [
+            'From: MAILER-DAEMON@relay.example.net', 'To: bounces@sender.example.org', 'Subject: Undeliverable mail', 'Date: Mon, 2 Mar 2026 10:00:00 +0000', '',
+            ...['I am afraid I was not able to deliver your message to the following addresses.', '', '<kijitora@example.jp>:', ...lines].map((l) => (quote ? `> ${l}` : l)), '',
+          ].join('\n'),
+        ),
+      );
+    const cases: Array<[string, string[]]> = [
+      // five words before '<' are no display name when they are a reply and help words
+      ['help inside the reply', ['Remote host said: 550-5.1.1 mailbox closed.', '550 5.1.1 Please write to <new.desk@example.com> instead']],
+      // the last line of a multi-line reply carries on the line above it (RFC 5321 §4.2.1)
+      ['new address on the next line of the reply', ['551-5.1.6 User not local; please try', '551 5.1.6 <kijitora@newco.example.net>']],
+      // a quoted-printable soft break left undecoded: the next line's first word is the rest of a word
+      ['a word broken by a soft line break', ['550 5.1.1 User unknown <mailto:kijitor=', 'a@example.jp>']],
+      ['a service desk named as help', ['The e-mail address you entered could not be found.', '', 'If you need help, the IT Service Desk is there for you:', 'IT Service Desk<mailto:servicedesk@corp.example.com>', 'Monday to Friday, 8:00 to 18:00']],
+    ];
+    for (const [why, lines] of cases) {
+      for (const quote of [false, true]) {
+        expect(summary(notice(lines, quote)), `${why}${quote ? ', quoted' : ''}`).toEqual(['kijitora@example.jp failed']);
+      }
+    }
+  });
   it('a transcript gives the command the failure answered', () => {
     const r = fixture('fallback/transcript.eml');
     expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.status])).toEqual([

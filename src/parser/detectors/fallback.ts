@@ -64,10 +64,15 @@ function ownAddresses(view: MailView): Set<string> {
   for (const n of ['from', 'to', 'return-path', 'reply-to', 'sender', 'delivered-to', 'x-original-to', 'envelope-to']) {
     for (const v of headerValues(view.headers, n)) for (const a of findAddresses(v)) own.add(a);
   }
+  // message identifiers (RFC 5322 §3.6.4: id-left "@" id-right, shaped like an address) of the
+  // report and of the message it returns: "Your message <id@host> could not be delivered to ..."
+  for (const n of ['message-id', 'in-reply-to', 'references']) {
+    for (const v of headerValues(view.headers, n)) for (const a of findAddresses(textHead(v, 4096))) own.add(a);
+  }
   // the returned message's sender (never its To: whether that address failed is for the
   // report to say)
   if (view.original) {
-    for (const n of ['from', 'return-path', 'sender', 'reply-to']) for (const v of headerValues(view.original.headers, n)) for (const a of findAddresses(v)) own.add(a);
+    for (const n of ['from', 'return-path', 'sender', 'reply-to', 'message-id']) for (const v of headerValues(view.original.headers, n)) for (const a of findAddresses(v)) own.add(a);
     // a mailing list's own addresses (RFC 2369 List-* fields, RFC 2919 List-Id): the list is
     // where the message went, not a member whose delivery failed
     for (const n of ['list-post', 'list-help', 'list-subscribe', 'list-unsubscribe', 'list-owner', 'list-archive']) {
@@ -93,6 +98,20 @@ const SERVICE_LOCAL = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|
  */
 const HEADER_LIKE =
   /^[ \t>]*(?:(?:resent-)?(?:from|to|cc|bcc|reply-to|sender|message-id|date)|return-path|in-reply-to|references|received|subject|delivered-to|errors-to|return-receipt-to|disposition-notification-to|apparently-to|envelope-to|mail-followup-to|mail-reply-to|list-[\w-]+|x-[\w-]+)[ \t]*:/i;
+/**
+ * What stands before a message identifier (RFC 5322 §3.6.4, shaped like an address): "Message-ID",
+ * "Original-Message-ID", "msgid", "Message ID" (a colon, '#', '<' after), or "message" right
+ * before its '<' ("Your message <20260302.abc@sender.example> could not be delivered to a@b").
+ * Not "message:" alone ("Undeliverable message: a@b" names the recipient).
+ */
+const MESSAGE_ID_LEAD = /\b(?:message|msg)(?:[- ]?id[ \t]*(?:[:#][ \t]*)?<?|[ \t]+<)$/i;
+/**
+ * A line that ends in a quoted-printable soft line break (RFC 2045 §6.7 rule 5: "=" at the end of
+ * an encoded line) after a word character, as a part whose transfer encoding was not applied (or
+ * a copy pasted from one) shows it; what opens the next line (after quote marks) continues that word.
+ */
+const SOFT_BREAK_END = /[\w.+-]=\r?$/;
+const SOFT_BREAK_REST = /^[ \t>]*$/;
 /** RFC 3676 §4.3 signature separator ("-- "): what follows is a signature. */
 const SIGNATURE = /^-- ?$/;
 
@@ -417,10 +436,15 @@ function isBareRest(rest: string): boolean {
   return /^\)?[\s<>:;,.]*(?:(?:\([^()\n]{0,80}\)|"[^"\n]{0,80}")[\s<>:;,.]*)?$/.test(left);
 }
 
-/** Only decoration, or a display name, stands before a line's first address. */
+/**
+ * Only decoration, or a display name, stands before a line's first address. Five words before
+ * a '<' are no name when they are a reply's code or help words ("550 5.1.1 Please write to <b@x>").
+ */
 function leadsLine(lead: string, help: boolean): boolean {
-  return LEADS.test(lead) || (!help && NAME_LEAD.test(lead) && !SENDER.test(lead) && !FAILURE.test(lead));
+  return LEADS.test(lead) || (!help && NAME_LEAD.test(lead) && !SENDER.test(lead) && !FAILURE.test(lead) && !REPLY_START.test(lead) && !HELP.test(lead));
 }
+/** A line that opens with an SMTP reply code (after quote marks). */
+const REPLY_START = /^[\s>]*[2-5]\d\d[ -]/;
 
 /** True when line `f` names an address other than `address`. */
 function namesAnother(f: LineFacts, address: string): boolean {
@@ -752,6 +776,20 @@ function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address
   return null;
 }
 
+/** The line is the next line of a multi-line reply, and the line above leaves it a role (a new address, help, the sender). */
+function carriedByReply(lines: Lines, li: number, lead: string): boolean {
+  return li > 0 && continuesReply(lines.lines[li - 1], lead) && carriedRole(lines, li) !== null;
+}
+
+/** Whether `above` is an earlier line of the same multi-line reply as the one `lead` opens ("551-..." above "551 ..."). */
+function continuesReply(above: string, lead: string): boolean {
+  const code = REPLY_CODE_AT_START.exec(lead);
+  const prev = MULTILINE_REPLY_AT_START.exec(above.length > 64 ? above.slice(0, 64) : above);
+  return code !== null && prev !== null && code[1] === prev[1];
+}
+const REPLY_CODE_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)[ -]/;
+const MULTILINE_REPLY_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)-/;
+
 /** The last sentence of a lead. */
 function lastSentence(lead: string): string {
   const parts = lead.split(/[.!?](?:\s|$)/);
@@ -802,8 +840,12 @@ function statementOf(
   const f = lines.of(li);
   const lead = line.slice(Math.max(0, span.start - LEAD_CHARS), span.start);
   const around = () => textAround(lines, li, span);
-  // 2. a reply line naming the address as its subject
-  if (REPLY_LEAD.test(lead)) return { shape: 'reply', text: around() };
+  // a message identifier named as one ("Your message <id@host>", "Message-ID: <id@host>")
+  if (MESSAGE_ID_LEAD.test(lead)) return null;
+  // 2. a reply line naming the address as its subject; but the last line of a multi-line reply
+  //    (RFC 5321 §4.2.1) carries on the line above it: "551-5.1.6 User not local; please try" /
+  //    "551 5.1.6 <b@y>" names the new address, as the same words on one line do
+  if (REPLY_LEAD.test(lead)) return carriedByReply(lines, li, lead) ? null : { shape: 'reply', text: around() };
   // an address opening a line that continues the sentence above as its help or its sender
   if (span.start < LEAD_CHARS && LEADS.test(lead) && carriedRole(lines, li)) return null;
   // 1. the address leads the line (3: a bare entry of a list under a failure heading)
@@ -854,7 +896,7 @@ function statementOf(
   if (HELP.test(own)) return null;
   // 2. the address inside a quoted reply ("Remote host said: 550 5.1.1 <a@b>... User unknown",
   //    "550 Mailbox a@b is full")
-  if (REPLY_IN_LEAD.test(lead)) return { shape: 'reply', text: around() };
+  if (REPLY_IN_LEAD.test(lead)) return carriedByReply(lines, li, lead) ? null : { shape: 'reply', text: around() };
   // 4. a failure sentence with the address as its object ("Unable to deliver message to
   //    <a@b>", "Mailbox for a@b is over quota"), its subject ("The mailbox a@b is full"), or in
   //    brackets after it ("User unknown (a@b)"): the failure in the same sentence, before or
@@ -933,9 +975,12 @@ export function detectFallback(view: MailView): DetectorResult | null {
     const line = lines.lines[i];
     if (line.indexOf('@') < 0 || HEADER_LIKE.test(line)) continue;
     let previous: { span: AddressSpan; c: Candidate } | null = null;
+    // the line above ends in a quoted-printable soft break left undecoded ("...<mailto:jane.do=" /
+    // "e@example.org>"): the line's first word is the rest of a word, not an address of its own
+    const broken = i > 0 && SOFT_BREAK_END.test(lines.lines[i - 1]);
     for (const sp of lines.of(i).spans) {
       const a = sp.address;
-      if (own.has(a) || SERVICE_LOCAL.test(a)) {
+      if (own.has(a) || SERVICE_LOCAL.test(a) || (broken && sp === lines.of(i).spans[0] && SOFT_BREAK_REST.test(line.slice(0, sp.start)))) {
         previous = null;
         continue;
       }
