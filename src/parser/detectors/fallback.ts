@@ -441,10 +441,8 @@ function isBareRest(rest: string): boolean {
  * a '<' are no name when they are a reply's code or help words ("550 5.1.1 Please write to <b@x>").
  */
 function leadsLine(lead: string, help: boolean): boolean {
-  return LEADS.test(lead) || (!help && NAME_LEAD.test(lead) && !SENDER.test(lead) && !FAILURE.test(lead) && !REPLY_START.test(lead) && !HELP.test(lead));
+  return LEADS.test(lead) || (!help && NAME_LEAD.test(lead) && !SENDER.test(lead) && !FAILURE.test(lead) && !REPLY_CODE_AT_START.test(lead) && !HELP.test(lead));
 }
-/** A line that opens with an SMTP reply code (after quote marks). */
-const REPLY_START = /^[\s>]*[2-5]\d\d[ -]/;
 
 /** True when line `f` names an address other than `address`. */
 function namesAnother(f: LineFacts, address: string): boolean {
@@ -787,6 +785,7 @@ function continuesReply(above: string, lead: string): boolean {
   const prev = MULTILINE_REPLY_AT_START.exec(above.length > 64 ? above.slice(0, 64) : above);
   return code !== null && prev !== null && code[1] === prev[1];
 }
+/** A 4xx/5xx reply's code opening a line (after quote marks, Sendmail's "<<<"); the first line of a multi-line one. */
 const REPLY_CODE_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)[ -]/;
 const MULTILINE_REPLY_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)-/;
 
