@@ -179,6 +179,22 @@ describe('recipients only from where failures are stated (fixtures)', () => {
       }
     }
   });
+  it('a sentence wrapped onto the address\'s line gives it its role: the sender past a blank line, help with an error code after the address', () => {
+    const notice = (lines: string[]) =>
+      parseMessageSync(Buffer.from(['From: Mail Delivery System <Mailer-Daemon@relay.example.net>', 'To: bounces@sender.example.org', 'Subject: Undeliverable mail', 'Date: Mon, 2 Mar 2026 10:00:00 +0000', '', ...lines, ''].join('\n')));
+    // Exim's "A message sent by" / "" / "  <sender>" (deliver.c), its prose wrapped shorter
+    const sentBy = notice([
+      'This message was created automatically by mail delivery', 'software.', '', 'A message sent by', '', '  <news@sender.example.org>', '',
+      'could not be delivered to one or more of its recipients. The', 'following', 'address(es) failed:', '', '  kijitora@example.jp', '    mailbox is full: retry timeout exceeded',
+    ]);
+    expect(summary(sentBy)).toEqual(['kijitora@example.jp failed']);
+    // a help sentence wrapped before its address; "(Fehler 550)" after the address is no statement of its own
+    const help = notice(['Ihre Nachricht an kijitora@example.jp konnte nicht', 'zugestellt werden: 550 5.1.1 Benutzer unbekannt.', 'Bei Fragen wenden Sie sich bitte an', 'support@relay.example.net (Fehler 550).']);
+    expect(summary(help)).toEqual(['kijitora@example.jp failed']);
+    // an entry with its own failure below a help sentence stays a recipient
+    const entry = notice(['Delivery failed. If the problem persists, please contact', 'kijitora@example.jp: 550 5.1.1 User unknown']);
+    expect(summary(entry)).toEqual(['kijitora@example.jp failed']);
+  });
   it('a transcript gives the command the failure answered', () => {
     const r = fixture('fallback/transcript.eml');
     expect(r.recipients.map((x) => [x.finalRecipient, x.command, x.status])).toEqual([

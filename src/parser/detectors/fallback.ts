@@ -753,12 +753,16 @@ const SENTENCE_END = /[.!?](?:\s|$)/;
  * at" / "helpdesk@x or call ..."), or the sender ("... because the sender" / "news@x is not
  * allowed to ..."). Such an address is never a failed recipient. A help clause counts only as
  * the last clause of the line above (after its last , ; . ! ?), and only when the address's
- * own line states no failure; the sender or a new address ("... please try" / "<b@y>"), whatever
- * its line says.
+ * own line is no entry with its own failure ("a@b: 550 ..."); the sender or a new address ("...
+ * please try" / "<b@y>") or a message identifier ("Message-ID:" / "<id@host>"), whatever its
+ * line says. One blank line may stand between.
  */
-function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address' | null {
+function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address' | 'message id' | null {
   if (li === 0) return null;
-  const above = lines.of(li - 1);
+  // (one blank line may stand between: Exim's "A message sent by" / "" / "  <news@x>")
+  let k = li - 1;
+  if (k > 0 && lines.of(k).blank) k--;
+  const above = lines.of(k);
   // (a list entry above is another entry, not a sentence leading into this line)
   if (above.blank || above.leadsEntry) return null;
   const text = above.clipped;
@@ -766,13 +770,25 @@ function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address
   let tail = withoutAddresses(text.slice(Math.max(0, text.length - LEAD_CHARS)));
   if (SENDER.test(tail)) return 'sender';
   if (NEW_ADDRESS.test(tail)) return 'new address';
+  // a wrapped "Message-ID:" / "<id@host>"
+  if (MESSAGE_ID_LEAD.test(tail)) return 'message id';
   // (help wording inside a remote server's quoted reply is the server's, as on the line itself)
   const reply = REPLY_IN_LEAD.exec(tail);
   if (reply) tail = tail.slice(0, reply.index);
   const clauses = tail.split(/[,;.!?](?:\s|$)/);
-  if (HELP.test(clauses[clauses.length - 1]) && !lines.of(li).failure) return 'help';
+  if (HELP.test(clauses[clauses.length - 1]) && !(lines.of(li).failure && ownStatement(lines, li))) return 'help';
   return null;
 }
+/**
+ * The line's first address has its own statement right after it ("a@b: 550 ...", "<a@b>... User
+ * unknown", "a@b - mailbox full"): an entry, not the object of a help sentence above; a failure
+ * word elsewhere on the line ("support@x (Fehler 550).") is not its own.
+ */
+function ownStatement(lines: Lines, li: number): boolean {
+  const first = lines.of(li).spans[0];
+  return first !== undefined && OWN_AFTER.test(lines.lines[li].slice(first.end, first.end + 8));
+}
+const OWN_AFTER = /^>?[ \t]*(?::|\.\.\.|-[ \t])/;
 
 /** The line is the next line of a multi-line reply, and the line above leaves it a role (a new address, help, the sender). */
 function carriedByReply(lines: Lines, li: number, lead: string): boolean {
