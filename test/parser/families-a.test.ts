@@ -193,6 +193,40 @@ describe('families A–M: the other variants of their layouts (issue #13)', () =
     const r = parseMessageSync(Buffer.from(raw, 'latin1'));
     expect({ detector: r.detector, recipients: summary(r) }).toEqual({ detector: 'amazonses', recipients: ['kijitora@example.jp failed', 'mikeneko@example.jp failed'] });
   });
+  it('Amazon SES: an event whose JSON a client re-flowed at blanks (line breaks inside its strings) is still the event', () => {
+    const mime = readFileSync(join(fixturesDir, 'families-a', 'amazonses-json-transient.eml'), 'latin1');
+    const crlf = mime.replace(/\r\n/g, '\n');
+    const head = crlf.slice(0, crlf.indexOf('\n\n') + 1).replace(/^Content-Transfer-Encoding: [^\n]*\n/im, '');
+    const json = crlf.slice(crlf.indexOf('\n\n') + 2).replace(/=\n/g, '').trim();
+    // re-flow at 50 columns, breaking at blanks only, as a mail client or list wrapper does
+    const lines: string[] = [];
+    let line = '';
+    for (const word of json.split(' ')) {
+      if (line && line.length + 1 + word.length > 50) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+    }
+    lines.push(line);
+    expect(lines.some((l) => /"diagnosticCode":"smtp;$/.test(l))).toBe(true); // a break inside a string
+    const r = parseMessageSync(Buffer.from(`${head}\n${lines.join('\n')}\n`, 'latin1'));
+    expect({ detector: r.detector, recipients: summary(r), diag: r.recipients.map((x) => x.diagnosticCode) }).toEqual({
+      detector: 'amazonses',
+      recipients: ['kijitora@example.jp failed', 'mikeneko@example.jp failed'],
+      diag: ['552 5.2.2 Mailbox full', '452 4.2.2 Over quota'],
+    });
+  });
+  it('Amazon SES: an event by its schema whose JSON cannot be read is kept with a warning and names nobody (not its "source" or "destination")', () => {
+    const mime = readFileSync(join(fixturesDir, 'families-a', 'amazonses-json-transient.eml'), 'latin1')
+      .replace(/^X-Amz-Sns-[^\n]*\n/gim, '')
+      .replace(/^From: [^\n]*/m, 'From: Relay <relay@forwarder.example.net>')
+      .replace(/\}\}\s*$/, '');
+    // cut short: the JSON never closes
+    const r = parseMessageSync(Buffer.from(mime, 'latin1'));
+    expect({ kind: r.kind, detector: r.detector, recipients: summary(r) }).toEqual({ kind: 'bounce', detector: 'amazonses', recipients: [] });
+    expect(r.warnings.join(' ')).toMatch(/Amazon SES bounce notification whose JSON could not be read/);
+    // read whole, but its list of bounced recipients holds no address
+    const empty = parseMessageSync(Buffer.from(mime.replace(/"emailAddress":"[^"]*"/g, '"emailAddress":""') + '}}\r\n', 'latin1'));
+    expect({ kind: empty.kind, detector: empty.detector, recipients: summary(empty) }).toEqual({ kind: 'bounce', detector: 'amazonses', recipients: [] });
+    expect(empty.warnings.join(' ')).toMatch(/Amazon SES bounce notification that names no recipient/);
+  });
   it('fml: each line naming a list address', async () => {
     const raw = await textNdr({
       from: 'neko-nyaan-admin@lists.example.org',

@@ -42,13 +42,51 @@ function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
+/**
+ * The text with every raw line break inside a JSON string turned back into the blank it
+ * replaced. A client or relay that re-flows text (format=flowed, a list's footer wrapper, a
+ * forward) breaks long lines at blanks, and a blank inside a string value ("smtp; 550 5.1.1
+ * user unknown") becomes a line break, which JSON forbids there. One pass, tracking whether
+ * the scan is inside a string (a backslash escapes the next character); line breaks between
+ * tokens are JSON whitespace and stay.
+ */
+export function unwrapJsonStrings(raw: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+      else if (c === 0x0a || c === 0x0d) {
+        // the break and the indent a wrapper may add after it read as one blank
+        let j = i;
+        while (j < raw.length && (raw.charCodeAt(j) === 0x0a || raw.charCodeAt(j) === 0x0d)) j++;
+        while (j < raw.length && (raw.charCodeAt(j) === 0x20 || raw.charCodeAt(j) === 0x09)) j++;
+        const before = i > 0 ? raw.charCodeAt(i - 1) : 0x20;
+        out += raw.slice(from, i) + (before === 0x20 ? '' : ' ');
+        from = j;
+        i = j - 1;
+      }
+    } else if (c === 0x22) inString = true;
+  }
+  return from === 0 ? raw : out + raw.slice(from);
+}
+
 /** The JSON object in a notification body, or null. */
 function parseBody(text: string): Json | null {
   const a = text.indexOf('{');
   const b = text.lastIndexOf('}');
   if (a < 0 || b <= a || b - a > MAX_JSON) return null;
   const raw = text.slice(a, b + 1);
-  for (const candidate of [raw, raw.replace(/!\n /g, ''), raw.replace(/!?\n[ \t]/g, '')]) {
+  const candidates = function* (): Generator<string> {
+    yield raw;
+    yield raw.replace(/!\n /g, '');
+    yield raw.replace(/!?\n[ \t]/g, '');
+    yield unwrapJsonStrings(raw);
+  };
+  for (const candidate of candidates()) {
     try {
       const v: unknown = JSON.parse(candidate);
       if (isObject(v)) return v;
@@ -145,6 +183,32 @@ function sesRecipients(list: unknown, event: 'bounce' | 'delay', subType: string
 /** A body that opens a JSON object and names an SES event type (plain, or escaped in SNS's envelope). */
 const SES_JSON = /^\s*\{[^]*?\\?"(?:notificationType|eventType)\\?"\s*:/;
 
+/** An SES event's type as its JSON names it, read without parsing (plain or escaped in SNS's envelope). */
+const SES_TYPE = /\\?"(?:notificationType|eventType)\\?"\s*:\s*\\?"([A-Za-z]{1,40})\\?"/;
+
+/**
+ * A body that is an SES event by its schema but whose JSON no repair could read (cut short,
+ * damaged in transit): SES's own, so no text reader may take its "source" or "destination"
+ * for failed recipients (issue #13, harm class 1). A bounce or delay event is kept as such,
+ * with no recipient and a warning, so the message is still stored and seen.
+ */
+function unreadableEvent(text: string): DetectorResult | null {
+  const head = text.slice(0, 4096);
+  if (!SES_JSON.test(head)) return null;
+  const type = (SES_TYPE.exec(head)?.[1] ?? '').toLowerCase();
+  const kind = type === 'bounce' ? 'bounce' : type === 'deliverydelay' ? 'delay' : 'unknown';
+  return { kind, recipients: [], settled: true, warnings: [`an Amazon SES ${type || 'event'} notification whose JSON could not be read`] };
+}
+
+/**
+ * An SES event read whole that names no recipient in its list (empty, or entries without an
+ * address): SES's own all the same, kept with a warning and no record. Left to the text readers,
+ * "source" and "destination" would be taken for failed recipients (issue #13, harm class 1).
+ */
+function namesNobody(kind: 'bounce' | 'complaint' | 'delay' | 'delivered', type: string): DetectorResult {
+  return { kind: kind === 'complaint' || kind === 'delivered' ? 'unknown' : kind, recipients: [], settled: true, warnings: [`an Amazon SES ${type} notification that names no recipient`] };
+}
+
 export function detectAmazonSes(view: MailView): DetectorResult | null {
   const from = headerValue(view.headers, 'from') ?? '';
   const snsHeader = !!view.headers['x-amz-sns-message-id'] || !!view.headers['x-amz-sns-subscription-arn'];
@@ -156,7 +220,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
   if (text.indexOf('{') < 0) return null;
   const body = parseBody(text);
   const ev = body ? sesEvent(body) : null;
-  if (!ev) return null;
+  if (!ev) return unreadableEvent(text);
   const type = (str(ev['notificationType']) ?? str(ev['eventType']) ?? '').toLowerCase();
   const mail = isObject(ev['mail']) ? ev['mail'] : null;
   const original = originalFrom(mail);
@@ -168,7 +232,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     // no remote text (suppression list, SES's own verdict): SES's classification is all there is
     const verdict = bounceType || subType ? `${bounceType ?? 'Undetermined'} bounce: ${subType ?? 'Undetermined'}` : null;
     const recipients = sesRecipients(b['bouncedRecipients'], 'bounce', subType, verdict);
-    if (!recipients.length) return null;
+    if (!recipients.length) return namesNobody('bounce', type);
     return {
       kind: recipients.every((r) => r.action === 'delayed') ? 'delay' : 'bounce',
       recipients,
@@ -181,7 +245,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
   if (type === 'complaint') {
     const c = isObject(ev['complaint']) ? ev['complaint'] : {};
     const addrs = [...new Set(arr(c['complainedRecipients']).map((r) => (isObject(r) ? normalizeAddress(str(r['emailAddress'])) : null)).filter((a): a is string => !!a && a.includes('@')))];
-    if (!addrs.length) return null;
+    if (!addrs.length) return namesNobody('complaint', type);
     const feedback: FeedbackReport = {
       // SES leaves complaintFeedbackType out when the mailbox provider gave none
       feedbackType: (str(c['complaintFeedbackType']) ?? 'abuse').toLowerCase(),
@@ -204,7 +268,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     const d = isObject(ev['deliveryDelay']) ? ev['deliveryDelay'] : {};
     const delayType = str(d['delayType']);
     const recipients = sesRecipients(d['delayedRecipients'], 'delay', delayType, delayType ? `Delivery delay: ${delayType}` : null);
-    if (!recipients.length) return null;
+    if (!recipients.length) return namesNobody('delay', type);
     return { kind: 'delay', recipients, reportingMta: withoutType(str(d['reportingMTA'])), arrivalDate: str(mail?.['timestamp']), original };
   }
 
@@ -213,7 +277,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     const resp = str(d['smtpResponse']);
     const reply = resp ? /^\s*([2-5]\d\d)\b/.exec(resp) : null;
     const addrs = [...new Set(arr(d['recipients']).map((v) => normalizeAddress(str(v))).filter((a): a is string => !!a && a.includes('@')))];
-    if (!addrs.length) return null;
+    if (!addrs.length) return namesNobody('delivered', type);
     const recipients = addrs.map((a) =>
       newRecipient(a, {
         action: 'delivered',
