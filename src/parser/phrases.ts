@@ -103,6 +103,7 @@ export const HELP_CONTEXT: readonly Phrase[] = [
 export const SENDER_CONTEXT: readonly Phrase[] = [
   { re: String.raw`\bfrom[\s:<]*$`, source: '#13 "not accepting mail from ...", SMTP "MAIL FROM:<...>"' },
   { re: String.raw`\b(?:sender|originator|envelope-from|return-path|reply-to|sent by|author|submitted by|on behalf of)(?: address)?[\s:=<]*$`, source: 'NDR summaries naming the sender' },
+  { re: String.raw`\bidentities failed the check in region [\w-]{1,40}[\s:<]*$`, source: 'Amazon SES SMTP interface: "554 Message rejected: Email address is not verified. The following identities failed the check in region REGION: identity0, identity1" (AWS Knowledge Center, ses-554-400-message-rejected-error): the sending identities (From, Source, Sender, Return-Path) that are not verified, never the failed recipient' },
   { re: String.raw`(?:\babsender|exp\u00e9diteur|\bexpediteur|\bremitente|\bmittente|\bremetente|\bafzender)(?:adresse| address| adresse| dirección| indirizzo| endereço)?[\s:=<]*$`, source: 'the same summaries in German, French, Spanish, Italian, Portuguese, Dutch (Absender, expéditeur, remitente, mittente, remetente, afzender)' },
 ];
 

@@ -559,6 +559,10 @@ export function mailboxProblem(address: string): string | null {
       const c = local.charCodeAt(i);
       if (c < 0x80 && !ATEXT.has(c)) return c === 34 ? 'unbalanced quote in local part' : `character "${local[i]}" in local part`;
     }
+    // three dots: the ellipsis of a text cut in the middle (Sendmail's "(reason: ...)" line:
+    // "host 127.0....8@verify.example>"), not an address. Two stay: old Japanese carriers'
+    // addresses ("taro..yamada@docomo.ne.jp") were accepted with them.
+    if (local.includes('...')) return 'an ellipsis ("...") in local part: a cut text';
   }
   if (domain.charCodeAt(0) === 91) return /^\[[^[\]\s]+\]$/.test(domain) ? null : 'broken address literal';
   const labels = domain.split('.');

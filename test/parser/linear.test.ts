@@ -17,6 +17,7 @@ import { withoutHostNames } from '../../src/host-name.js';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
+import { unquoteBlocks } from '../../src/parser/mime/quoted.js';
 import { parseLogLine, readStatus } from '../../src/logtail/parse.js';
 import { sendmailOwnText } from '../../src/parser/detectors/fallback.js';
 import { findAddresses, findReplyStatus, findStatusCode, mailboxesNamed, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
@@ -196,6 +197,9 @@ describe('hot helpers grow linearly', () => {
   });
   it('htmlToText: many <pre> blocks, many "<pre" without "</pre", runs of white space and &nbsp;', async () => {
     await expectLinear((n) => '<pre>a\n  b</pre>\n\n'.repeat(n) + '<pre>'.repeat(n) + ' \n\t'.repeat(n) + '&nbsp;'.repeat(n), htmlToText, 200);
+  });
+  it('unquoteBlocks: a long quoted block three levels deep, many short runs of ">" lines, and ">>> " transcript lines', async () => {
+    await expectLinear((n) => '> > > a quoted line\n'.repeat(n) + 'x\n> a\n> b\nx\n'.repeat(n) + '>>> RCPT To:<a@b.example>\n'.repeat(n), unquoteBlocks, 200);
   });
   it('unflow: many soft line breaks, quote marks and stuffed lines (RFC 3676)', async () => {
     await expectLinear((n) => 'a soft line \n>> quoted \n stuffed \n'.repeat(n) + 'x '.repeat(n), (t: string) => unflow(t, true), 500);

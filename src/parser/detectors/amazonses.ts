@@ -183,6 +183,19 @@ function sesRecipients(list: unknown, event: 'bounce' | 'delay', subType: string
 /** A body that opens a JSON object and names an SES event type (plain, or escaped in SNS's envelope). */
 const SES_JSON = /^\s*\{[^]*?\\?"(?:notificationType|eventType)\\?"\s*:/;
 
+/**
+ * The text holds a JSON object that names an SES event type: the body itself (SES_JSON), or an
+ * event pasted below a person's words (a forward: "FYI, see below" / "{...}"); only read as
+ * the event when it parses as one.
+ */
+function namesSesEvent(head: string): boolean {
+  if (SES_JSON.test(head)) return true;
+  const open = head.indexOf('{');
+  if (open < 0) return false;
+  const at = head.search(/\\?"(?:notificationType|eventType)\\?"\s*:/);
+  return at > open;
+}
+
 /** An SES event's type as its JSON names it, read without parsing (plain or escaped in SNS's envelope). */
 const SES_TYPE = /\\?"(?:notificationType|eventType)\\?"\s*:\s*\\?"([A-Za-z]{1,40})\\?"/;
 
@@ -216,7 +229,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
   // without SNS's own header fields or sender (a copy relayed or forwarded without them): the
   // body itself, a JSON object naming the event's type, as the SES event schema writes it (left
   // to the text readers, its "source" and "destination" addresses would be taken for failures)
-  if (!snsHeader && !/@sns\.amazonaws\.com/i.test(from) && !SES_JSON.test(text.slice(0, 4096))) return null;
+  if (!snsHeader && !/@sns\.amazonaws\.com/i.test(from) && !namesSesEvent(text.slice(0, 4096))) return null;
   if (text.indexOf('{') < 0) return null;
   const body = parseBody(text);
   const ev = body ? sesEvent(body) : null;

@@ -27,6 +27,13 @@ export const VACATION_SUBJECT = new RegExp(
   'i',
 );
 
+/**
+ * A subject that opens with a client's forward marker: "Fwd:"/"Fw:" (English and most clients),
+ * "WG:" (German Outlook), "TR:" (French), "RV:" (Spanish), "I:" (Italian), "Doorst:" (Dutch),
+ * "VS:" (Finnish), "VB:" (Swedish), "Enc:" (Portuguese).
+ */
+const FORWARDED_SUBJECT = /^\s*(?:fwd?|wg|tr|rv|i|doorst|vs|vb|enc)\s*:/i;
+
 /** Signs that a message is a delivery failure after all (then it is not an auto-reply). */
 const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system)|maildelivery|microsoftexchange|bounce/i;
 const BOUNCE_SUBJECT =
@@ -63,7 +70,9 @@ function autoReplySignal(view: MailView): string | null {
   const apple = headerValue(h, 'x-apple-action');
   if (apple && /^vacation\b/i.test(apple.trim())) return `X-Apple-Action: ${apple.trim()}`;
   const subject = headerValue(h, 'subject') ?? '';
-  const m = VACATION_SUBJECT.exec(subject);
+  // (a person forwarding someone's auto-reply, "Fwd: Out of office: ...", is not away: only
+  // the subject said so, and it is the forwarded message's)
+  const m = FORWARDED_SUBJECT.test(subject) ? null : VACATION_SUBJECT.exec(subject);
   if (m) return `Subject: ${subject.trim()}`;
   if (prec && /^(?:bulk|junk)\b/i.test(prec.trim()) && as && /^auto-/i.test(as.trim())) return `Precedence: ${prec.trim()}`;
   if (as && /^auto-generated\b/i.test(as.trim()) && /\b(?:away|vacation|absent|out of (?:the )?office)\b/i.test(view.reportText.slice(0, 2000))) {

@@ -34,8 +34,9 @@
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { withoutHostNames } from '../../host-name.js';
-import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
+import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_AFTER_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { clipLine, findAddresses, findAddressSpans, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, textHead, type AddressSpan } from '../smtp-text.js';
+import { isAttribution } from '../mime/quoted.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 export const BOUNCE_FROM = /mailer-daemon|postmaster|mail delivery (?:subsystem|system|service)|maildelivery|microsoftexchange|mail administrator|bounce|mdaemon|notification/i;
@@ -49,6 +50,7 @@ const FAILURE = compile(FAILURE_PREDICATES);
 const HEADING = compile(LIST_HEADINGS);
 const HELP = compile(HELP_CONTEXT);
 const SENDER = compile(SENDER_CONTEXT);
+const SENDER_AFTER = compile(SENDER_AFTER_CONTEXT);
 const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
 const DELAY = compile(DELAY_STATEMENTS);
 
@@ -116,31 +118,14 @@ const SOFT_BREAK_REST = /^[ \t>]*$/;
 const SIGNATURE = /^-- ?$/;
 
 /**
- * A mail client's reply attribution ("On <date>, <name> <address> wrote:", and the same line
- * of the clients' other languages), then quoted lines: what follows is the message replied to,
- * quoted, not what this report says. Plain string tests on one trimmed line (at most 300
- * characters): the line opens with the word the language's template opens with and ends with
- * its verb and a colon.
+ * A reply attribution (isAttribution) over quoted lines: what follows is the message replied
+ * to, quoted, not what this report says.
  */
-const ATTRIBUTIONS: readonly { open: string; verb: string }[] = [
-  { open: 'on ', verb: ' wrote' }, // English (Gmail, Apple Mail, Thunderbird)
-  { open: 'le ', verb: ' a écrit' }, // French
-  { open: 'am ', verb: ' schrieb' }, // German ("Am <date> schrieb <name>:": the verb inside)
-  { open: 'el ', verb: ' escribió' }, // Spanish
-  { open: 'op ', verb: ' schreef' }, // Dutch (the verb inside, as in German)
-  { open: 'em ', verb: ' escreveu' }, // Portuguese
-  { open: 'il ', verb: ' ha scritto' }, // Italian
-];
-
 function quotesBelow(lines: Lines, i: number): boolean {
   if (i >= lines.length) return false;
   const line = lines.lines[i];
   if (line.length > 300) return false;
-  // (itself quoted in a reply to a reply: "> On ... wrote:")
-  const t = line.replace(/^[\s>]+/, '').trimEnd().toLowerCase();
-  if (!t.endsWith(':')) return false;
-  const body = t.slice(0, -1).trimEnd();
-  if (!ATTRIBUTIONS.some((a) => body.startsWith(a.open) && body.includes(a.verb))) return false;
+  if (!isAttribution(line)) return false;
   for (let k = i + 1; k < lines.length && k <= i + 2; k++) {
     const next = lines.lines[k];
     if (next.trim() === '') continue;
@@ -530,12 +515,24 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
  */
 function transcriptFailure(lines: Lines, li: number, address: string): { reply: string; command: string } | null {
   let afterRcpt = true;
+  // the first reply after this RCPT, before any other command, is its answer; accepted (2xx),
+  // a later refusal at RCPT is another recipient's ("250 <a>... Recipient ok", then ">>> RCPT
+  // To:<b>" / "<<< 550 <b>... User unknown")
+  let accepted = false;
+  let commands = 0;
   for (let k = li + 1; k < lines.length && k <= li + 40; k++) {
     const t = lines.of(k).clipped;
     const reply = REPLY_LINE.exec(t);
     if (reply) {
-      if (reply[1] !== '4' && reply[1] !== '5') continue;
+      if (reply[1] !== '4' && reply[1] !== '5') {
+        if (commands === 0) accepted = true;
+        continue;
+      }
       if (!afterRcpt) return { reply: oneLine(t.replace(REPLY_LINE_HEAD, '')), command: 'DATA' };
+      // (pipelined commands, sent before this reply: a refusal that names another address is
+      // that one's; the first reply right after the RCPT is its own, whoever it names: Postfix
+      // refuses the sender at RCPT, "<<< 550 5.7.1 <news@x>: Sender address rejected")
+      if (accepted || (commands > 0 && namesOther(t, address))) continue;
       let text = `${lines.of(li).clipped} ${t}`;
       const next = k + 1 < lines.length ? lines.of(k + 1) : null;
       if (next && next.reply && next.only === address) text += ' ' + next.clipped;
@@ -543,6 +540,7 @@ function transcriptFailure(lines: Lines, li: number, address: string): { reply: 
     }
     const cmd = SENT_LINE.exec(t);
     if (cmd) {
+      commands++;
       const c = cmd[1].toUpperCase();
       // the next recipient's command: this one's answer (accepted) is behind us
       if (c === 'RCPT' && afterRcpt) continue;
@@ -551,6 +549,32 @@ function transcriptFailure(lines: Lines, li: number, address: string): { reply: 
     }
   }
   return null;
+}
+
+/**
+ * The addresses a Sendmail transcript says it will try again ("<a@b>... Deferred: 452 4.3.1
+ * Insufficient system storage", the "Deferred:" of Sendmail's temporary failures, as in its
+ * delay warnings): still queued, delayed and not failed, whatever else the notice lists. Not an
+ * entry of a failure list: the transcript of an address that expired tells its deferrals too
+ * ("<a>... Deferred: Connection timed out" / "Message could not be delivered for 5 days").
+ */
+function deferredEntries(lines: Lines, end: number): Set<string> {
+  const out = new Set<string>();
+  const listed = new Set<string>();
+  for (let k = 0; k < end; k++) {
+    const f = lines.of(k);
+    if (f.bareEntry && f.only && lines.headingOf(k) >= 0) listed.add(f.only);
+    const t = f.clipped;
+    const at = t.indexOf('... Deferred');
+    if (at <= 0) continue;
+    // (one line for every address the same reply deferred: "<a@b>,<c@d>... Deferred: 451 ...")
+    for (const part of t.slice(0, at).split(',')) {
+      const addr = part.trim().replace(/^<|>$/g, '');
+      if (addr.includes('@') && !/\s/.test(addr)) out.add(addr.toLowerCase());
+    }
+  }
+  for (const a of listed) out.delete(a);
+  return out;
 }
 
 /**
@@ -767,18 +791,22 @@ function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address
   if (above.blank || above.leadsEntry) return null;
   const text = above.clipped;
   if (/[.!?]$/.test(text)) return null;
-  let tail = withoutAddresses(text.slice(Math.max(0, text.length - LEAD_CHARS)));
+  const tail = withoutAddresses(text.slice(Math.max(0, text.length - LEAD_CHARS)));
   if (SENDER.test(tail)) return 'sender';
   if (NEW_ADDRESS.test(tail)) return 'new address';
   // a wrapped "Message-ID:" / "<id@host>"
   if (MESSAGE_ID_LEAD.test(tail)) return 'message id';
-  // (help wording inside a remote server's quoted reply is the server's, as on the line itself)
-  const reply = REPLY_IN_LEAD.exec(tail);
-  if (reply) tail = tail.slice(0, reply.index);
+  // (a help clause ending a remote server's reply counts as well: "550 5.1.1 mailbox closed.
+  // For help write to" / "helpdesk@x". On the line itself, help words inside the reply are not
+  // the line's, since the address there stands before the reply; here it is the clause's object)
   const clauses = tail.split(/[,;.!?](?:\s|$)/);
-  if (HELP.test(clauses[clauses.length - 1]) && !(lines.of(li).failure && ownStatement(lines, li))) return 'help';
+  const last = clauses[clauses.length - 1];
+  // (a help clause that names its own web address is closed: "Please visit https://x/y" over
+  // the next entry of Exim's list)
+  if (HELP.test(last) && !HAS_URL.test(last) && !(lines.of(li).failure && ownStatement(lines, li))) return 'help';
   return null;
 }
+const HAS_URL = /\b(?:https?:\/\/|www\.)/i;
 /**
  * The line's first address has its own statement right after it ("a@b: 550 ...", "<a@b>... User
  * unknown", "a@b - mailbox full"): an entry, not the object of a help sentence above; a failure
@@ -844,6 +872,27 @@ function sessionEnd(lines: Lines, li: number): string {
  * How line `li` states that delivery to the address at `span` failed, with the failure text;
  * null when it does not. `previous` is the address accepted just before on the same line.
  */
+/**
+ * Whether the text before `start` on its line is part of the same web address: the run of
+ * characters back to the last blank or bracket (at most 400) holds "://", starts "www.", or
+ * holds a path and its query ("/Why?") or a query's first key ("?s=").
+ */
+function inWebAddress(line: string, start: number): boolean {
+  let k = start;
+  const stop = Math.max(0, start - 400);
+  while (k > stop) {
+    const c = line.charCodeAt(k - 1);
+    // blank, tab, < > " ' ( ) [ ]
+    if (c === 32 || c === 9 || c === 60 || c === 62 || c === 34 || c === 39 || c === 40 || c === 41 || c === 91 || c === 93) break;
+    k--;
+  }
+  if (k === start) return false;
+  const run = line.slice(k, start);
+  // (or a path or a query before the address: a URL whose start was cut, Sendmail's
+  // "S...openspf.net/Why?s=mfrom;id=<sender>", "SPF...Why?s=mfrom;id=<sender>")
+  return run.includes('://') || /^www\./i.test(run) || /\/[^/?]*\?/.test(run) || /\?\w*=/.test(run);
+}
+
 function statementOf(
   lines: Lines,
   li: number,
@@ -857,6 +906,12 @@ function statementOf(
   const around = () => textAround(lines, li, span);
   // a message identifier named as one ("Your message <id@host>", "Message-ID: <id@host>")
   if (MESSAGE_ID_LEAD.test(lead)) return null;
+  // part of a web address: an SPF explanation's "http://www.openspf.net/Why?s=mfrom;id=<sender>",
+  // an unsubscribe link's "?email=<subscriber>" name no failed recipient
+  if (inWebAddress(line, span.start)) return null;
+  // the sender, named first and then said to be ("553 5.1.8 <news@x>... Domain of sender address
+  // news@x does not exist", "<news@x>: Sender address rejected: ..."): a reply to MAIL FROM
+  if (SENDER_AFTER.test(line.slice(span.end, span.end + 40))) return null;
   // 2. a reply line naming the address as its subject; but the last line of a multi-line reply
   //    (RFC 5321 §4.2.1) carries on the line above it: "551-5.1.6 User not local; please try" /
   //    "551 5.1.6 <b@y>" names the new address, as the same words on one line do
@@ -1084,6 +1139,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
 
   let prose: Prose | null = null;
   let sole: string | null | undefined;
+  const deferred = deferredEntries(lines, end);
   const recipients: RecipientReport[] = cands.map((c) => {
     // a list entry says only that the address failed: the report's one reply line says why
     // (MailMarshal: "Could not be delivered because of" / "550 5.1.1 User unknown" above "The
@@ -1094,7 +1150,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
     const soleHere = sole && namesOther(sole, c.address) ? null : sole;
     const diag = stated ?? soleHere ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
-      action: delayed && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
+      action: (delayed || deferred.has(c.address)) && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
       status: findStatusCode(diag),
       replyCode: findReplyCode(diag),
       diagnosticCode: diag,

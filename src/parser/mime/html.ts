@@ -12,7 +12,8 @@
 export function htmlToText(html: string): string {
   // `<[^<>]...>`, not `<[^>]...>`: a run of '<' without '>' must not rescan 2,000 chars each
   return collapseOutsidePre(dropHtmlBlocks(html))
-    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d|table|pre)>/gi, '\n')
+    .replace(/<\/p>|<\/h\d>/gi, '\n\n')
+    .replace(/<br\s*\/?>|<\/(div|tr|li|table|pre)>/gi, '\n')
     .replace(/<[^<>]{0,2000}>/g, ' ')
     .replace(/&nbsp;/gi, '\u00a0')
     .replace(/&lt;/gi, '<')
@@ -25,13 +26,14 @@ export function htmlToText(html: string): string {
     .replace(/[ \t]+/g, ' ')
     .replace(/\n /g, '\n')
     .replace(/ \n/g, '\n')
+    .replace(/^ /, '')
     .replace(/\u00a0/g, ' ')
     .replace(/\n{3,}/g, '\n\n');
 }
 
 /**
  * Source white space (line ends included) collapsed to one space, except inside <pre>
- * elements, whose line ends are the text's. One scan with indexOf (as dropHtmlBlocks).
+ * elements, whose line ends and blanks are the text's. One scan with indexOf (as dropHtmlBlocks).
  */
 function collapseOutsidePre(html: string): string {
   const lower = /<pre/i.test(html) ? html.toLowerCase() : null;
@@ -42,7 +44,9 @@ function collapseOutsidePre(html: string): string {
     const open = lower.indexOf('<pre', pos);
     const close = open < 0 ? -1 : lower.indexOf('</pre', open);
     if (close < 0) break;
-    out += html.slice(pos, open).replace(/[ \t\r\n\f]+/g, ' ') + html.slice(open, close);
+    // inside <pre> the blanks are the text's (indentation, columns): kept as no-break spaces,
+    // which the collapsing below leaves alone
+    out += html.slice(pos, open).replace(/[ \t\r\n\f]+/g, ' ') + html.slice(open, close).replace(/\r\n?/g, '\n').replace(/[ \t]/g, '\u00a0');
     pos = close;
   }
   return out + html.slice(pos).replace(/[ \t\r\n\f]+/g, ' ');

@@ -4,6 +4,7 @@ import { parseContentType } from './content-type.js';
 import { headerValue, splitEntity } from './headers.js';
 import { findInlineOriginal, COPY_MARKER } from './inline-original.js';
 import { latin1WithLf } from './line-ends.js';
+import { unquoteBlocks } from './quoted.js';
 import { readableText } from './readable-text.js';
 import { UnparseableError, type MailView } from './types.js';
 import { walk, type WalkState } from './walk.js';
@@ -36,7 +37,8 @@ export function readMail(raw: Buffer): MailView {
   const st: WalkState = { parts: [], htmlAlternatives: new Set(), deliveryStatus: [], feedbackReports: [], original: null, warnings: [], count: 0 };
   walk(ent, 0, st, '');
   const top = parseContentType(headerValue(ent.headers, 'content-type'));
-  const text = readableText(st);
+  // (a report quoted in an inline forward reads as the report: its lines without the marks)
+  const text = unquoteBlocks(readableText(st));
 
   let reportText = text;
   let original = st.original;
