@@ -135,6 +135,30 @@ describe('a notice quoted in an inline forward reads as the notice', () => {
   });
 });
 
+describe('a notice forwarded inline by a person (not quoted)', () => {
+  const ndr = [
+    'This is the mail system at host mx.example.net.',
+    '',
+    "I'm sorry to have to inform you that your message could not",
+    "be delivered to one or more recipients. It's attached below.",
+    '',
+    '<jane.doe@example.com>: host mx.example.com[192.0.2.25] said: 550 5.1.1',
+    '    <jane.doe@example.com>: Recipient address rejected: User unknown (in reply',
+    '    to RCPT TO command)',
+  ].join('\n');
+  const head = (sep: string) => [sep, 'From: Mail Delivery System <MAILER-DAEMON@mx.example.net>', 'Sent: Monday, December 7, 2026 10:00 AM', 'To: news@sender.example.org', 'Subject: Undelivered Mail Returned to Sender', ''].join('\n');
+  for (const sep of ['---------- Forwarded message ---------', '-----Original Message-----', 'Begin forwarded message:']) {
+    it(`under "${sep}": the notice's failed recipient, not its header's addresses`, async () => {
+      const raw = await compose({ from: 'Alice Example <alice@corp-fwd.example>', to: 'bounces@sender.example.org', subject: 'FW: Undelivered Mail Returned to Sender', text: `Please remove this one.\n\n${head(sep)}\n${ndr}\n` });
+      expect(records(raw)).toEqual(['jane.doe@example.com failed userunknown']);
+    });
+  }
+  it('an NDR whose returned copy is introduced by "----- Original message -----" still ends its report there', async () => {
+    const text = `${ndr}\n\n----- Original message -----\n\nFrom: Sender News <news@sender.example.org>\nTo: team@example.com\nSubject: December letter\nDate: Mon, 7 Dec 2026 09:00:00 +0000\n\nHello team\n`;
+    expect(records(await notice(text, { from: 'Mail Delivery System <MAILER-DAEMON@mx.example.net>', subject: 'Undelivered Mail Returned to Sender' }))).toEqual(['jane.doe@example.com failed userunknown']);
+  });
+});
+
 describe('a forwarded auto-reply', () => {
   it('"Fwd: Out of office" from a person is not that person\'s auto-reply; the auto-reply itself is', async () => {
     const away = await compose({ from: 'Jane Doe <jane.doe@example.com>', to: 'news@sender.example.org', subject: 'Out of office: December letter', text: 'I am away until 4 January.' });

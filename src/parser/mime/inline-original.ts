@@ -22,6 +22,41 @@ const ORIGINAL_FIELDS = new Set([
 export const COPY_MARKER =
   /^[ \t>|*=_-]*(?:this is a copy of the message|below this line is a copy of the message|(?:the )?(?:original|returned|unsent|undelivered) message(?: headers?)?(?: (?:follows|is attached|below))?|original message headers?|message headers? follows?|the header of the original message is following|(?:original|returned) (?:message|mail|headers)\b(?! details)[^\n]{0,40}|headers of the original message|content-type: message\/rfc822|included is a copy of the (?:original )?message)[ \t:.*=_-]*$/im;
 
+/** The sender of a delivery notice (RFC 3464 §2 "MAILER-DAEMON", "postmaster", the MTAs' display names). */
+const NOTICE_FROM = /mailer-daemon|\bpostmaster@|mail delivery (?:subsystem|system|service)|microsoftexchange/i;
+
+/**
+ * The first copy marker (COPY_MARKER) of `text` that marks a returned copy, as a match with its
+ * index, or null. A marker whose header block below names a notice's sender as From is a
+ * person's forward of the notice (Outlook's "-----Original Message-----" / "From: Mail Delivery
+ * System <MAILER-DAEMON@x>" / "Sent: ..."): the report follows it, and the search goes on below.
+ */
+export function findCopyMarker(text: string): { index: number } | null {
+  let from = 0;
+  for (let tries = 0; tries < 8; tries++) {
+    const m = COPY_MARKER.exec(from ? text.slice(from) : text);
+    if (!m) return null;
+    const index = from + m.index;
+    const end = index + m[0].length;
+    if (!forwardedNotice(text, end)) return { index };
+    from = end;
+  }
+  return null;
+}
+
+/** The lines after `pos` (one blank line may come first) are a header block whose From is a notice's sender. */
+function forwardedNotice(text: string, pos: number): boolean {
+  const lines = text.slice(pos, pos + 2000).split('\n', 12);
+  let k = lines[0]?.trim() === '' ? 1 : 0;
+  if (lines[k]?.trim() === '') k++;
+  for (let n = 0; k < lines.length && n < 8; k++, n++) {
+    const f = /^[ \t>]*([A-Za-z][A-Za-z-]{0,30})[ \t]*:([^]*)$/.exec(lines[k]);
+    if (!f) return false;
+    if (f[1].toLowerCase() === 'from') return NOTICE_FROM.test(f[2]);
+  }
+  return false;
+}
+
 interface InlineOriginal {
   start: number;
   headers: HeaderMap;
@@ -75,6 +110,13 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
     // NDR's own summary ("To: x / Subject: y / Sent: z", Exchange) is not the original
     if (hasId ? known >= 2 : known >= 3 && hasFrom && hasAddr && !best) {
       const ent = splitEntity(block.join('\n') + '\n\n', false);
+      // the header of a notice forwarded by a person ("---------- Forwarded message ----------"
+      // / "From: Mail Delivery Subsystem <MAILER-DAEMON@x>"): the report itself follows, not
+      // the returned message
+      if (NOTICE_FROM.test((ent.headers['from'] ?? [])[0] ?? '')) {
+        i = Math.max(i, j - 1);
+        continue;
+      }
       const cand = { start: offsets[i], headers: ent.headers };
       if (hasId) return cand;
       best ??= cand;

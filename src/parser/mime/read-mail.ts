@@ -2,7 +2,7 @@
 
 import { parseContentType } from './content-type.js';
 import { headerValue, splitEntity } from './headers.js';
-import { findInlineOriginal, COPY_MARKER } from './inline-original.js';
+import { findCopyMarker, findInlineOriginal } from './inline-original.js';
 import { latin1WithLf } from './line-ends.js';
 import { unquoteBlocks } from './quoted.js';
 import { readableText } from './readable-text.js';
@@ -42,7 +42,7 @@ export function readMail(raw: Buffer): MailView {
 
   let reportText = text;
   let original = st.original;
-  const marker = COPY_MARKER.exec(text);
+  const marker = findCopyMarker(text);
   if (original === null) {
     const inline = findInlineOriginal(marker ? text.slice(marker.index) : text);
     if (inline) {
