@@ -153,6 +153,42 @@ describe('a notice forwarded inline by a person (not quoted)', () => {
       expect(records(raw)).toEqual(['jane.doe@example.com failed userunknown']);
     });
   }
+  it('whoever the forwarded notice is from (Courier\'s "<@>"), the block under a forward separator is no returned copy', async () => {
+    const text = [
+      'FYI',
+      '',
+      '---------- Forwarded message ---------',
+      'From: "Courier mail server at mta.example.org" <@>',
+      'Date: Mon, 7 Dec 2026 10:00:00 +0000',
+      'Subject: NOTICE: mail delivery status.',
+      'To: news@sender.example.org',
+      '',
+      'This is a delivery status notification from mta.example.org.',
+      '',
+      '<jane.doe@example.com>:',
+      '>>> RCPT TO:<jane.doe@example.com>',
+      '<<< 550 <jane.doe@example.com>: User unknown',
+    ].join('\n');
+    const raw = await compose({ from: 'Alice Example <alice@corp-fwd.example>', to: 'bounces@sender.example.org', subject: 'Fwd: NOTICE: mail delivery status.', text });
+    expect(records(raw)).toEqual(['jane.doe@example.com failed userunknown']);
+  });
+  it('a forwarded notice is read when only its own header block says it is one (From: MAILER-DAEMON; a subject and prose no reader knows)', async () => {
+    const text = [
+      'see below',
+      '',
+      'Begin forwarded message:',
+      '',
+      'From: <MAILER-DAEMON@example.net>',
+      'Subject: mail failed, returning to sender',
+      'Date: Mon, 7 Dec 2026 10:00:00 +0000',
+      'To: news@sender.example.org',
+      '',
+      '|------------------------- Failed addresses follow: ---------------------|',
+      ' jane.doe@neko.example.com ... unknown host',
+    ].join('\n');
+    const raw = await compose({ from: 'Alice Example <alice@corp-fwd.example>', to: 'bounces@sender.example.org', subject: 'Fwd: mail failed, returning to sender', text });
+    expect(records(raw)).toEqual(['jane.doe@neko.example.com failed hostunknown']);
+  });
   it('an NDR whose returned copy is introduced by "----- Original message -----" still ends its report there', async () => {
     const text = `${ndr}\n\n----- Original message -----\n\nFrom: Sender News <news@sender.example.org>\nTo: team@example.com\nSubject: December letter\nDate: Mon, 7 Dec 2026 09:00:00 +0000\n\nHello team\n`;
     expect(records(await notice(text, { from: 'Mail Delivery System <MAILER-DAEMON@mx.example.net>', subject: 'Undelivered Mail Returned to Sender' }))).toEqual(['jane.doe@example.com failed userunknown']);

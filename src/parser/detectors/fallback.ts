@@ -57,7 +57,20 @@ const DELAY = compile(DELAY_STATEMENTS);
 function looksLikeFailure(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
   const subject = headerValue(view.headers, 'subject') ?? '';
-  return BOUNCE_FROM.test(from) || BOUNCE_SUBJECT.test(subject) || FAILURE_PROSE.test(view.reportText.slice(0, 20000));
+  return BOUNCE_FROM.test(from) || BOUNCE_SUBJECT.test(subject) || FAILURE_PROSE.test(view.reportText.slice(0, 20000)) || forwardedNoticeFrom(view.reportText);
+}
+
+/**
+ * A notice forwarded inline by a person: a "From:" line near the top of the text (the forwarded
+ * header block, "---------- Forwarded message ---------" / "From: Mail Delivery System
+ * <MAILER-DAEMON@x>") names a notice's sender, as the notice's own From would.
+ */
+function forwardedNoticeFrom(text: string): boolean {
+  const head = text.length > 3000 ? text.slice(0, 3000) : text;
+  for (const line of head.split('\n', 60)) {
+    if (/^[ \t>]*from[ \t]*:/i.test(line) && (BOUNCE_FROM.test(line) || /:[ \t]*<>[ \t]*$/.test(line))) return true;
+  }
+  return false;
 }
 
 /** Addresses that are never the failed recipient: the report's own parties and the sender. */

@@ -22,8 +22,27 @@ const ORIGINAL_FIELDS = new Set([
 export const COPY_MARKER =
   /^[ \t>|*=_-]*(?:this is a copy of the message|below this line is a copy of the message|(?:the )?(?:original|returned|unsent|undelivered) message(?: headers?)?(?: (?:follows|is attached|below))?|original message headers?|message headers? follows?|the header of the original message is following|(?:original|returned) (?:message|mail|headers)\b(?! details)[^\n]{0,40}|headers of the original message|content-type: message\/rfc822|included is a copy of the (?:original )?message)[ \t:.*=_-]*$/im;
 
-/** The sender of a delivery notice (RFC 3464 §2 "MAILER-DAEMON", "postmaster", the MTAs' display names). */
-const NOTICE_FROM = /mailer-daemon|\bpostmaster@|mail delivery (?:subsystem|system|service)|microsoftexchange/i;
+/**
+ * The sender of a delivery notice: "MAILER-DAEMON", "postmaster", the MTAs' display names, the
+ * null address "<>", Courier's "<@>".
+ */
+const NOTICE_FROM = /mailer-daemon|\bpostmaster@|mail delivery (?:subsystem|system|service)|microsoftexchange|^[ \t]*<>[ \t]*$|<@>/i;
+
+/**
+ * A mail client's line over a message it forwards inline: Gmail's "---------- Forwarded message
+ * ---------", Thunderbird's "-------- Forwarded Message --------", Apple Mail's "Begin forwarded
+ * message:". The header block below it is the forwarded message's (here, the notice's), not a
+ * returned copy.
+ */
+const FORWARD_SEPARATOR = /^[ \t>]*(?:-{3,}[ \t]*forwarded message[ \t]*-{3,}|begin forwarded message:)[ \t]*$/i;
+
+function underForwardSeparator(lines: readonly string[], i: number): boolean {
+  for (let k = i - 1; k >= 0 && k >= i - 2; k--) {
+    if (lines[k].trim() === '') continue;
+    return lines[k].length < 200 && FORWARD_SEPARATOR.test(lines[k]);
+  }
+  return false;
+}
 
 /**
  * The first copy marker (COPY_MARKER) of `text` that marks a returned copy, as a match with its
@@ -113,7 +132,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
       // the header of a notice forwarded by a person ("---------- Forwarded message ----------"
       // / "From: Mail Delivery Subsystem <MAILER-DAEMON@x>"): the report itself follows, not
       // the returned message
-      if (NOTICE_FROM.test((ent.headers['from'] ?? [])[0] ?? '')) {
+      if (NOTICE_FROM.test((ent.headers['from'] ?? [])[0] ?? '') || underForwardSeparator(lines, i)) {
         i = Math.max(i, j - 1);
         continue;
       }
