@@ -285,3 +285,25 @@ describe('HTML: the same text as the plain part', () => {
     expect(records(await notice(html, { from: 'Postmaster <postmaster@notes.example.com>', subject: 'DELIVERY FAILURE: User jane.doe not listed', html: true }))).toEqual(['jane.doe@example.com failed userunknown']);
   });
 });
+
+describe("Outlook's and Exchange's reports that are no delivery failure", () => {
+  const from = 'Microsoft Outlook <postmaster@corp.example.com>';
+  it('a delivery receipt names no failed recipient, whatever its subject', async () => {
+    const text = 'Your message has been delivered to the following recipients:\n\njane.doe@example.com (jane.doe@example.com)\n\nSubject: December letter\n';
+    for (const subject of ['Delivered: December letter', 'Delivery notification: December letter']) {
+      expect(records(await notice(text, { from, subject }))).toEqual([]);
+    }
+  });
+  it('a relay notice, a read receipt and a recall report give no record', async () => {
+    const cases: [string, string][] = [
+      ['Relayed: December letter', 'Delivery to these recipients or groups is complete, but no delivery notification was sent by the destination server:\n\njane.doe@example.com (jane.doe@example.com)\n'],
+      ['Not read: December letter', 'Your message\n\n  To: jane.doe@example.com\n  Subject: December letter\n\nwas deleted without being read on Monday, December 7, 2026.\n'],
+      ['Message Recall Failure: December letter', 'Your message did not reach some or all of the intended recipients.\n\nRecall failed for:\njane.doe@example.com\n'],
+    ];
+    for (const [subject, text] of cases) expect({ subject, got: records(await notice(text, { from, subject })) }).toEqual({ subject, got: [] });
+  });
+  it('an NDR that lists its failures under "could not be delivered to the following recipients" still does', async () => {
+    const text = 'Your message could not be delivered to the following recipients:\n\njane.doe@example.com\n\n550 5.1.1 User unknown\n';
+    expect(records(await notice(text, { from, subject: 'Undeliverable: December letter' }))).toEqual(['jane.doe@example.com failed userunknown']);
+  });
+});

@@ -359,7 +359,9 @@ class Lines {
       clipped,
       failure: FAILURE.test(words) || CODE_IN_TEXT.test(words),
       help,
-      heading: !help && (HEADING.test(words) || (FAILURE.test(words) && /:\s*$/.test(words))),
+      // (a heading that says the mail went through lists no failures: Exchange's delivery
+      // receipt "Your message has been delivered to the following recipients:")
+      heading: !help && (HEADING.test(words) || (FAILURE.test(words) && /:\s*$/.test(words))) && !(DELIVERED_HEADING.test(words) && !FAILURE.test(words)),
       bareEntry: leads && isBareRest(rest) && !(CODE_IN_TEXT.test(rest) || FAILURE.test(rest)),
     };
     this.facts[i] = f;
@@ -762,6 +764,15 @@ function blockStatesSuccess(lines: Lines, li: number): boolean {
   return success;
 }
 
+const NOT_A_FAILURE_SUBJECT = /^\s*(?:read|not read|delivered|relayed|recall|message recall (?:failure|success|report)(?: for message)?)\s*:/i;
+
+/**
+ * A list heading that states delivery: Exchange's delivery receipt "Your message has been
+ * delivered to the following recipients:", its relay notice "Delivery to these recipients or
+ * groups is complete, but no delivery notification was sent by the destination server:".
+ */
+const DELIVERED_HEADING = /\b(?:has|have|was|were) been (?:successfully )?delivered\b|\bsuccessfully delivered\b|\bdelivery to [^\n]{0,60}\bis complete\b/i;
+
 const SUCCESS = /(?:^|[\s:;(])2\d\d(?:[ -]|$)|(?:^|[^\d.])2\.\d{1,3}\.\d{1,3}(?![\d.])|\bdelivered\b|\bsuccess(?:ful(?:ly)?)?\b/i;
 
 /**
@@ -1038,6 +1049,11 @@ function transcriptRcptLines(lines: Lines, end: number): Map<string, number> {
 
 export function detectFallback(view: MailView): DetectorResult | null {
   if (!looksLikeFailure(view)) return null;
+  // Outlook's and Exchange's reports that are no delivery failure, by their documented subjects:
+  // a read receipt ("Read:", "Not read:"), a delivery or relay receipt ("Delivered:",
+  // "Relayed:"), a message recall ("Recall:", "Message Recall Failure:", "Message Recall
+  // Success:", "Message Recall Report for message:")
+  if (NOT_A_FAILURE_SUBJECT.test(headerValue(view.headers, 'subject') ?? '')) return null;
   let text = textHead(view.reportText, 200_000);
   const own = ownAddresses(view);
   const lines = new Lines(text);
