@@ -575,6 +575,10 @@ function transcriptFailure(lines: Lines, li: number, address: string): { reply: 
  */
 function deferredEntries(lines: Lines, end: number): Set<string> {
   const out = new Set<string>();
+  // (most reports have no such line: the lines' facts are read only when one does)
+  let any = false;
+  for (let k = 0; k < end && !any; k++) any = lines.lines[k].includes('... Deferred');
+  if (!any) return out;
   const listed = new Set<string>();
   for (let k = 0; k < end; k++) {
     const f = lines.of(k);
