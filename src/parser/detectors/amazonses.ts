@@ -218,8 +218,8 @@ function unreadableEvent(text: string): DetectorResult | null {
  * address): SES's own all the same, kept with a warning and no record. Left to the text readers,
  * "source" and "destination" would be taken for failed recipients (issue #13, harm class 1).
  */
-function namesNobody(kind: 'bounce' | 'complaint' | 'delay' | 'delivered', type: string): DetectorResult {
-  return { kind: kind === 'complaint' || kind === 'delivered' ? 'unknown' : kind, recipients: [], settled: true, warnings: [`an Amazon SES ${type} notification that names no recipient`] };
+function namesNobody(kind: DetectorResult['kind'], type: string): DetectorResult {
+  return { kind, recipients: [], settled: true, warnings: [`an Amazon SES ${type} notification that names no recipient`] };
 }
 
 export function detectAmazonSes(view: MailView): DetectorResult | null {
@@ -258,7 +258,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
   if (type === 'complaint') {
     const c = isObject(ev['complaint']) ? ev['complaint'] : {};
     const addrs = [...new Set(arr(c['complainedRecipients']).map((r) => (isObject(r) ? normalizeAddress(str(r['emailAddress'])) : null)).filter((a): a is string => !!a && a.includes('@')))];
-    if (!addrs.length) return namesNobody('complaint', type);
+    if (!addrs.length) return namesNobody('unknown', type);
     const feedback: FeedbackReport = {
       // SES leaves complaintFeedbackType out when the mailbox provider gave none
       feedbackType: (str(c['complaintFeedbackType']) ?? 'abuse').toLowerCase(),
@@ -290,7 +290,7 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
     const resp = str(d['smtpResponse']);
     const reply = resp ? /^\s*([2-5]\d\d)\b/.exec(resp) : null;
     const addrs = [...new Set(arr(d['recipients']).map((v) => normalizeAddress(str(v))).filter((a): a is string => !!a && a.includes('@')))];
-    if (!addrs.length) return namesNobody('delivered', type);
+    if (!addrs.length) return namesNobody('unknown', type);
     const recipients = addrs.map((a) =>
       newRecipient(a, {
         action: 'delivered',
