@@ -36,6 +36,7 @@ import { headerValue, headerValues } from '../mime.js';
 import { withoutHostNames } from '../../host-name.js';
 import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_AFTER_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { clipLine, findAddresses, findAddressSpans, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, textHead, type AddressSpan } from '../smtp-text.js';
+import { isNoticeSender } from '../mime/inline-original.js';
 import { isAttribution } from '../mime/quoted.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -68,7 +69,8 @@ function looksLikeFailure(view: MailView): boolean {
 function forwardedNoticeFrom(text: string): boolean {
   const head = text.length > 3000 ? text.slice(0, 3000) : text;
   for (const line of head.split('\n', 60)) {
-    if (/^[ \t>]*from[ \t]*:/i.test(line) && (BOUNCE_FROM.test(line) || /:[ \t]*<>[ \t]*$/.test(line))) return true;
+    const from = /^[ \t>]*from[ \t]*:([^]*)$/i.exec(line);
+    if (from && isNoticeSender(from[1])) return true;
   }
   return false;
 }

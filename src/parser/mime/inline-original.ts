@@ -28,6 +28,11 @@ export const COPY_MARKER =
  */
 const NOTICE_FROM = /mailer-daemon|\bpostmaster@|mail delivery (?:subsystem|system|service)|microsoftexchange|^[ \t]*<>[ \t]*$|<@>/i;
 
+/** Whether a From value names a delivery notice's sender (NOTICE_FROM). */
+export function isNoticeSender(from: string): boolean {
+  return NOTICE_FROM.test(from);
+}
+
 /**
  * A mail client's line over a message it forwards inline: Gmail's "---------- Forwarded message
  * ---------", Thunderbird's "-------- Forwarded Message --------", Apple Mail's "Begin forwarded
@@ -71,7 +76,7 @@ function forwardedNotice(text: string, pos: number): boolean {
   for (let n = 0; k < lines.length && n < 8; k++, n++) {
     const f = /^[ \t>]*([A-Za-z][A-Za-z-]{0,30})[ \t]*:([^]*)$/.exec(lines[k]);
     if (!f) return false;
-    if (f[1].toLowerCase() === 'from') return NOTICE_FROM.test(f[2]);
+    if (f[1].toLowerCase() === 'from') return isNoticeSender(f[2]);
   }
   return false;
 }
@@ -132,7 +137,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
       // the header of a notice forwarded by a person ("---------- Forwarded message ----------"
       // / "From: Mail Delivery Subsystem <MAILER-DAEMON@x>"): the report itself follows, not
       // the returned message
-      if (NOTICE_FROM.test((ent.headers['from'] ?? [])[0] ?? '') || underForwardSeparator(lines, i)) {
+      if (isNoticeSender((ent.headers['from'] ?? [])[0] ?? '') || underForwardSeparator(lines, i)) {
         i = Math.max(i, j - 1);
         continue;
       }
