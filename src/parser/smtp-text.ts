@@ -291,14 +291,22 @@ export type AddressRole = 'help' | 'sender' | 'new address';
  * ROLE_LEAD characters: a bounded look-back per address, linear over a text.
  */
 export function roleBefore(text: string, span: AddressSpan, from = 0): AddressRole | null {
-  // (a reply to MAIL FROM names the sender first and says so after it, SENDER_AFTER_CONTEXT)
-  if (SENDER_AFTER_WORDS.test(text.slice(span.end, span.end + ROLE_TAIL))) return 'sender';
+  if (saysSenderAfter(text, span)) return 'sender';
   const lead = text.slice(Math.max(from, span.start - ROLE_LEAD), span.start);
   if (!lead.trim()) return null;
   if (SENDER_WORDS.test(lead)) return 'sender';
   if (NEW_ADDRESS_WORDS.test(lead)) return 'new address';
   const clauses = lead.split(/[,;.!?](?:\s|$)/);
   return HELP_WORDS.test(clauses[clauses.length - 1]) ? 'help' : null;
+}
+
+/**
+ * The words right after the address say it is the sender (SENDER_AFTER_CONTEXT): a reply to MAIL
+ * FROM names the sender first and says so after it ("553 5.1.8 <news@x>... Domain of sender
+ * address news@x does not exist", "<news@x>: Sender address rejected: ...").
+ */
+export function saysSenderAfter(text: string, span: AddressSpan): boolean {
+  return SENDER_AFTER_WORDS.test(text.slice(span.end, span.end + ROLE_TAIL));
 }
 
 /**

@@ -3,13 +3,16 @@
 // Each case was found by rebuilding the dev part of the corpus and fixtures/ in such a shape and
 // comparing the records with the original's; each is written here as generated mail, and each
 // asserts what the original notice says: the failed recipients, and no other address.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
-import { htmlToText } from '../../src/parser/mime.js';
+import { htmlToText, readMail } from '../../src/parser/mime.js';
 import { isAttribution, unquoteBlocks } from '../../src/parser/mime/quoted.js';
 import { mailboxProblem } from '../../src/parser/smtp-text.js';
+import { fixturesDir } from '../helpers/env.js';
 
 const compose = (o: ConstructorParameters<typeof MailComposer>[0]) => new MailComposer(o).compile().build();
 
@@ -37,22 +40,9 @@ const quotedForward = (text: string, subject = 'Returned mail: see transcript fo
     text: ['FYI, see below.', '', ...['From: Mail Delivery Subsystem <MAILER-DAEMON@smtp.example.net>', `Subject: ${subject}`, '', ...text.split('\n')].map((l) => (l ? `> ${l}` : '>'))].join('\n'),
   });
 
-// Sendmail's notice for one refused and one accepted recipient of the same session
-const SENDMAIL_TWO = [
-  '   ----- The following addresses had permanent fatal errors -----',
-  '<jane.doe@example.com>',
-  '    (reason: 550 5.1.1 <jane.doe@example.com>... User unknown)',
-  '',
-  '   ----- Transcript of session follows -----',
-  '... while talking to mx.example.com.:',
-  '>>> MAIL From:<news@sender.example.org> SIZE=1024',
-  '<<< 250 2.1.0 <news@sender.example.org>... Sender ok',
-  '>>> RCPT To:<omar.haddad@example.com>',
-  '<<< 250 2.1.5 <omar.haddad@example.com>... Recipient ok',
-  '>>> RCPT To:<jane.doe@example.com>',
-  '<<< 550 5.1.1 <jane.doe@example.com>... User unknown',
-  '550 5.1.1 <jane.doe@example.com>... User unknown',
-].join('\n');
+// Sendmail's notice for one refused and one accepted recipient of the same session: the human
+// text of fixtures/roles-b/sendmail-two-in-transcript.eml (built by fixtures/make-roles-b.mjs)
+const SENDMAIL_TWO = readMail(readFileSync(join(fixturesDir, 'roles-b', 'sendmail-two-in-transcript.eml'))).text;
 
 describe('a notice quoted in an inline forward reads as the notice', () => {
   it('unquoteBlocks takes one level of "> " off a quoted block, nested levels in turn, and leaves the forwarder\'s words', () => {

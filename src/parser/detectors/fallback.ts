@@ -34,8 +34,8 @@
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { withoutHostNames } from '../../host-name.js';
-import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_AFTER_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
-import { clipLine, findAddresses, findAddressSpans, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, textHead, type AddressSpan } from '../smtp-text.js';
+import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
+import { clipLine, findAddresses, findAddressSpans, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, saysSenderAfter, textHead, type AddressSpan } from '../smtp-text.js';
 import { isNoticeSender } from '../mime/inline-original.js';
 import { isAttribution } from '../mime/quoted.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -51,7 +51,6 @@ const FAILURE = compile(FAILURE_PREDICATES);
 const HEADING = compile(LIST_HEADINGS);
 const HELP = compile(HELP_CONTEXT);
 const SENDER = compile(SENDER_CONTEXT);
-const SENDER_AFTER = compile(SENDER_AFTER_CONTEXT);
 const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
 const DELAY = compile(DELAY_STATEMENTS);
 
@@ -590,8 +589,8 @@ function deferredEntries(lines: Lines, end: number): Set<string> {
     if (at <= 0) continue;
     // (one line for every address the same reply deferred: "<a@b>,<c@d>... Deferred: 451 ...")
     for (const part of t.slice(0, at).split(',')) {
-      const addr = part.trim().replace(/^<|>$/g, '');
-      if (addr.includes('@') && !/\s/.test(addr)) out.add(addr.toLowerCase());
+      const addr = normalizeAddress(part);
+      if (addr && addr.includes('@') && !/\s/.test(addr)) out.add(addr);
     }
   }
   for (const a of listed) out.delete(a);
@@ -941,7 +940,7 @@ function statementOf(
   if (inWebAddress(line, span.start)) return null;
   // the sender, named first and then said to be ("553 5.1.8 <news@x>... Domain of sender address
   // news@x does not exist", "<news@x>: Sender address rejected: ..."): a reply to MAIL FROM
-  if (SENDER_AFTER.test(line.slice(span.end, span.end + 40))) return null;
+  if (saysSenderAfter(line, span)) return null;
   // 2. a reply line naming the address as its subject; but the last line of a multi-line reply
   //    (RFC 5321 §4.2.1) carries on the line above it: "551-5.1.6 User not local; please try" /
   //    "551 5.1.6 <b@y>" names the new address, as the same words on one line do
