@@ -65,14 +65,20 @@ function replyPrefix(code: string): RegExp {
 /**
  * The text rules read: the diagnostic with its type when that type is not plain SMTP
  * (`x-unix; 255` says "local mailer"), and with the reply-code prefixes of multi-line replies
- * removed ("550-5.7.1 Messages with multiple 550 5.7.1 addresses in From:").
+ * removed ("550-5.7.1 Messages with multiple 550 5.7.1 addresses in From:"), also when an MTA's
+ * own words come first.
  */
+const MULTILINE_OPENING = /(?:^|[\s:])([45]\d\d)-/;
+
 function ruleText(diagnostic: string | null, diagnosticType: string | null = null): string {
   if (!diagnostic) return '';
   let t = diagnostic.length > 1500 ? diagnostic.slice(0, 1500) : diagnostic;
-  const first = /^\s*([45]\d\d)[ -]/.exec(t);
+  // the reply opens the text, or a multi-line one ("550-") follows an MTA's words ("<a@b>: host
+  // mx said: 550-5.7.1 ...", a notice's text that quotes it)
+  const first = /^\s*([45]\d\d)[ -]/.exec(t) ?? MULTILINE_OPENING.exec(t);
   if (first) {
-    t = t.slice(0, first[0].length) + t.slice(first[0].length).replace(replyPrefix(first[1]), ' ');
+    const end = first.index + first[0].length;
+    t = t.slice(0, end) + t.slice(end).replace(replyPrefix(first[1]), ' ');
   }
   if (diagnosticType && diagnosticType !== 'smtp') t = `${diagnosticType}; ${t}`;
   return t;
@@ -202,7 +208,19 @@ function withoutRecipient(text: string, r: RecipientReport): string {
     const local = a ? a.slice(0, a.lastIndexOf('@')) : '';
     if (local.length >= 4 && /[0-9._-]/.test(local)) text = withoutWord(text, local);
   }
-  return withoutAddresses(text);
+  return withoutAttribution(withoutAddresses(text));
+}
+
+/**
+ * A relaying MTA's attribution of the reply it quotes ("host mx.example.net[192.0.2.1] said:",
+ * Postfix smtp(8); "Remote host said:", qmail-remote) made a bare "said:": it names who spoke,
+ * not why, and its "host" must not start a phrase that ends in the reply ("host x.x said: 550
+ * user not found" is no unknown host).
+ */
+const ATTRIBUTION = /\bhost (?:[^ ]{1,300} )?said:/g;
+
+function withoutAttribution(text: string): string {
+  return text.includes(' said:') ? text.replace(ATTRIBUTION, 'said:') : text;
 }
 
 /** The text with each whole-word occurrence of `word` (not inside a longer name) made `x`. */

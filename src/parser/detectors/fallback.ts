@@ -99,6 +99,23 @@ function ownAddresses(view: MailView): Set<string> {
 }
 
 /**
+ * The addresses a transcript or an MTA's narration gives as MAIL FROM's argument (Sendmail's and
+ * Courier's ">>> MAIL From:<a> SIZE=..", Exim's "SMTP error from remote mail server after MAIL
+ * FROM:<a> SIZE=..:", hMailServer's "sent: MAIL FROM:<a>"): the reverse-path, the sender's own
+ * address (RFC 5321 §3.3), never a failed recipient. One bounded pattern, a linear scan.
+ */
+const MAIL_FROM_ARG = /\bMAIL FROM:[ \t]{0,8}<([^<>\s]{1,320})>/gi;
+
+function mailFromAddresses(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(MAIL_FROM_ARG)) {
+    const a = normalizeAddress(m[1]!);
+    if (a) out.push(a);
+  }
+  return out;
+}
+
+/**
  * Mailboxes of the mail system, never a failed recipient: RFC 2142 role names NDRs are sent
  * from, and the service addresses of mailing lists (RFC 2369 -request/-owner, Mailman -bounces,
  * Majordomo owner-).
@@ -862,6 +879,15 @@ function continuesReply(above: string, lead: string): boolean {
 const REPLY_CODE_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)[ -]/;
 const MULTILINE_REPLY_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)-/;
 
+/**
+ * A lead without the reply codes inside it: the lines of a multi-line reply (RFC 5321 §4.2.1)
+ * joined onto one line keep each line's code ("551-5.1.6 User not local; please try 551 5.1.6").
+ */
+function withoutJoinedCodes(lead: string): string {
+  return lead.includes(' ') ? lead.replace(JOINED_CODE, ' ') : lead;
+}
+const JOINED_CODE = / [45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?/g;
+
 /** The last sentence of a lead. */
 function lastSentence(lead: string): string {
   const parts = lead.split(/[.!?](?:\s|$)/);
@@ -922,6 +948,19 @@ function inWebAddress(line: string, start: number): boolean {
   return run.includes('://') || /^www\./i.test(run) || /\/[^/?]*\?/.test(run) || /\?\w*=/.test(run);
 }
 
+/**
+ * An address named by a remote reply, as that reply's failed recipient; null when the reply
+ * answered MAIL FROM. That command carries the sender's address alone (RFC 5321 §3.3), so an
+ * address its refusal names is the sender's ("host mx said: 550 5.7.0 <news@x>... Please use the
+ * smtp server of your ISP (in reply to MAIL FROM command)", a transcript's "<<< 550 <news@x>..."
+ * under ">>> MAIL From:<news@x>"). The entry's own address, which that refusal failed, is read
+ * where it leads its line. (An address a transcript or a narration gives as MAIL FROM's is
+ * never a recipient: `mailFromAddresses`.)
+ */
+function ownReply(text: string): { shape: Shape; text: string } | null {
+  return findCommand(text) === 'MAIL' ? null : { shape: 'reply', text };
+}
+
 function statementOf(
   lines: Lines,
   li: number,
@@ -944,7 +983,7 @@ function statementOf(
   // 2. a reply line naming the address as its subject; but the last line of a multi-line reply
   //    (RFC 5321 §4.2.1) carries on the line above it: "551-5.1.6 User not local; please try" /
   //    "551 5.1.6 <b@y>" names the new address, as the same words on one line do
-  if (REPLY_LEAD.test(lead)) return carriedByReply(lines, li, lead) ? null : { shape: 'reply', text: around() };
+  if (REPLY_LEAD.test(lead)) return carriedByReply(lines, li, lead) ? null : ownReply(around());
   // an address opening a line that continues the sentence above as its help or its sender
   if (span.start < LEAD_CHARS && LEADS.test(lead) && carriedRole(lines, li)) return null;
   // 1. the address leads the line (3: a bare entry of a list under a failure heading)
@@ -988,20 +1027,23 @@ function statementOf(
   // 3. Sendmail's "(expanded from: <a>)" under a list entry that is a program or a file ("|/usr/
   //    bin/deliver", "/var/mail/a"): a was the address expanded to it, the recipient that failed
   if (EXPANDED_LEAD.test(lead)) return expandedEntry(lines, li);
-  if (f.help || SENDER.test(lead) || NEW_ADDRESS.test(lead)) return null;
+  // (the role words read without the codes a multi-line reply joined onto one line repeats:
+  // "said: 551-5.1.6 User not local; please try 551 5.1.6 <b@y>", Postfix's smtp(8) quoting)
+  const words = withoutJoinedCodes(lead);
+  if (f.help || SENDER.test(words) || NEW_ADDRESS.test(words)) return null;
   // help wording in the address's own sentence, even after a quoted reply ("550 5.1.1 user
   // unknown. Please write to new.desk@x instead"): the line's help test stops at the reply
-  const own = lastSentence(withoutAddresses(lead));
+  const own = lastSentence(withoutAddresses(words));
   if (HELP.test(own)) return null;
   // 2. the address inside a quoted reply ("Remote host said: 550 5.1.1 <a@b>... User unknown",
   //    "550 Mailbox a@b is full")
-  if (REPLY_IN_LEAD.test(lead)) return carriedByReply(lines, li, lead) ? null : { shape: 'reply', text: around() };
+  if (REPLY_IN_LEAD.test(lead)) return carriedByReply(lines, li, lead) ? null : ownReply(around());
   // 4. a failure sentence with the address as its object ("Unable to deliver message to
   //    <a@b>", "Mailbox for a@b is over quota"), its subject ("The mailbox a@b is full"), or in
   //    brackets after it ("User unknown (a@b)"): the failure in the same sentence, before or
   //    after the address, unless it has an object of its own ("your message to list@x could not
   //    be delivered to a member")
-  const before = own;
+  const before = words === lead ? own : lastSentence(withoutAddresses(lead));
   if (BRACKETED_LEAD.test(lead) && FAILURE.test(before)) return { shape: 'sentence', text: around() };
   if (OBJECT_LEAD.test(lead) || NOUN_LEAD.test(lead) || MESSAGE_TO_LEAD.test(lead)) {
     const after = sentenceAfter(lines, li, span);
@@ -1061,6 +1103,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
   if (NOT_A_FAILURE_SUBJECT.test(headerValue(view.headers, 'subject') ?? '')) return null;
   let text = textHead(view.reportText, 200_000);
   const own = ownAddresses(view);
+  for (const a of mailFromAddresses(text)) own.add(a);
   const lines = new Lines(text);
   // a signature, or a reply attribution over quoted lines, ends what the report says
   let end = lines.length;
