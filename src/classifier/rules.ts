@@ -22,7 +22,7 @@ import type { Reason } from '../report.js';
 import { compilePhrases, exampleOf, normaliseText, slug, type Phrase, type PhraseMatcher } from './phrase.js';
 import { PROVIDERS, type Provider, type ProviderRule, type RuleContext } from './providers/index.js';
 import { ADDRESS_TABLES, LAST, STRONG, UNSPECIFIED, WEAK, type ReasonTable } from './reasons/index.js';
-import { isPreciseStatus, reasonOfStatus, statusMatches } from './status.js';
+import { isPreciseStatus, reasonOfStatus, statusMatches, statusOfTitle, TITLE_PHRASES } from './status.js';
 
 export { normaliseText } from './phrase.js';
 export type { RuleContext } from './providers/index.js';
@@ -309,10 +309,22 @@ function decideAny(inp: DecideInput): RuleMatch | null {
     matchTables(C_WEAK, inp) ??
     (inp.command === 'MAIL' && inp.text ? { id: 'command.mail', reason: 'rejected', fixed: false, field: 'command', text: 'MAIL' } : null) ??
     matchStatus(inp) ??
+    matchTitle(inp) ??
     matchTables(C_LAST, inp) ??
     matchReplyCode(inp) ??
     matchGreetingRefusal(inp)
   );
+}
+
+// A reply that gives an enhanced code's registered title but no code that names a cause ("550
+// Mailing list expansion problem", a 5.0.0 beside "Message integrity failure"): the title says
+// what its code would (status.ts TITLE_PHRASES). Only when the status said nothing (this runs
+// after matchStatus), so a code that names a cause is never overruled by a title.
+function matchTitle(inp: DecideInput): RuleMatch | null {
+  if (!inp.text) return null;
+  const t = statusOfTitle(inp.text, inp.replyCode !== null && inp.replyCode !== undefined && inp.replyCode < 500 ? 4 : 5);
+  const r = t ? reasonOfStatus(t.status) : null;
+  return t && r ? { id: `status-title.${r.id.slice('status.'.length)}`, reason: r.reason, fixed: false, field: 'diagnosticCode', text: t.text } : null;
 }
 
 // Status reasons that name no ground of their own: the reason definitions read a refusal
@@ -374,10 +386,17 @@ function tableEntries(tables: readonly ReasonTable[]): RuleEntry[] {
   );
 }
 
+function titleEntries(): RuleEntry[] {
+  return TITLE_PHRASES.map((t) => {
+    const r = reasonOfStatus(`5.${t.code}`)!;
+    return { id: `status-title.${r.id.slice('status.'.length)}`, reason: r.reason, source: t.source, example: exampleInput(exampleOf(t), { replyCode: 550 }) };
+  });
+}
+
 let entries: readonly RuleEntry[] | null = null;
 
 /** Every entry of every table, in decision order (built on first use: tests and tools only). */
 export function ruleEntries(): readonly RuleEntry[] {
-  entries ??= [...providerEntries(), ...tableEntries(STRONG), ...tableEntries(UNSPECIFIED), ...tableEntries(WEAK), ...tableEntries(LAST)];
+  entries ??= [...providerEntries(), ...tableEntries(STRONG), ...tableEntries(UNSPECIFIED), ...tableEntries(WEAK), ...titleEntries(), ...tableEntries(LAST)];
   return entries;
 }

@@ -15,6 +15,7 @@
 // A detail that is not registered falls back to its subject's default (`subjectDefault`);
 // X.0.0 ("other undefined status") and X.5.0 say nothing about a cause: no reason.
 import type { Reason } from '../report.js';
+import { compilePhrases, type Phrase } from './phrase.js';
 
 export interface StatusEntry {
   /** `subject.detail`, e.g. `1.1` (the class is not part of the meaning). */
@@ -219,3 +220,47 @@ export const DERIVED_STATUS: Record<Reason, string> = {
   expired: '4.7', failedstarttls: '7.10', syntaxerror: '5.0', suppressed: '0.0', onhold: '0.0',
   undefined: '0.0', delivered: '0.0', feedback: '0.0', vacation: '0.0',
 };
+
+/**
+ * Registered titles whose words are too common in replies about other things to name the code
+ * ("Syntax error" in an address, "Invalid command" of a client, "Bad connection" rate): left out
+ * of the titles read as text.
+ */
+const COMMON_TITLES = new Set(['5.1', '5.2', '4.2']);
+
+/**
+ * Titles the reason tables already read, under their own sources (reasons/*.ts: "mailbox full",
+ * "message too big for system", "spf" ...): listed once there, not twice.
+ */
+const READ_BY_TABLES = new Set([
+  '1.1', '1.3', '1.7', '1.8', '1.10', '2.1', '2.2', '2.3', '3.1', '3.2', '3.4', '4.6', '4.7', '5.3', '5.4',
+  '7.1', '7.8', '7.11', '7.13', '7.16', '7.20', '7.21', '7.22', '7.23', '7.24', '7.25', '7.27',
+]);
+
+/**
+ * The registered titles as wordings: a reply that gives a code's registered title without the
+ * code ("550 Mailing list expansion problem", "554 Message integrity failure") says what the
+ * code would. The part of a title before its first comma, when that part holds three words or
+ * more ("Destination mailbox has moved", "Delivery not authorized"). Not the "Other or undefined
+ * ..." titles, the reserved one, nor those that name no cause.
+ */
+export const TITLE_PHRASES: readonly (Phrase & { code: string })[] = STATUS_REGISTRY.filter(
+  (e) => e.reason !== null && !/^(?:other|reserved)\b/i.test(e.title) && !COMMON_TITLES.has(e.code) && !READ_BY_TABLES.has(e.code),
+).map((e) => {
+  const head = e.title.split(',')[0]!;
+  const text = (head.split(' ').length >= 3 ? head : e.title).toLowerCase();
+  return { text, source: `${e.source}: the registered title of X.${e.code}`, example: `550 ${e.title}`, code: e.code };
+});
+
+const TITLE_MATCHER = compilePhrases(TITLE_PHRASES);
+const CODE_OF_TITLE = new Map(TITLE_PHRASES.map((t) => [t.text, t.code]));
+
+/**
+ * The status a reply's words name by giving its registered title, in the class of the reply
+ * (`4` for a 4xx reply, else `5`), with the words that matched; null when no title is there.
+ */
+export function statusOfTitle(normalised: string, replyClass: 4 | 5): { status: string; text: string } | null {
+  const m = TITLE_MATCHER.match(normalised);
+  if (!m) return null;
+  return { status: `${replyClass}.${CODE_OF_TITLE.get(m.phrase.text)!}`, text: m.text };
+}

@@ -72,6 +72,31 @@ describe('status registry (RFC 3463 / IANA)', () => {
   });
 });
 
+describe('a registered title without its code (round 20)', () => {
+  // the registry's own titles, written as a reply's words with no enhanced code: each reads as
+  // its code does. Not the "Other or undefined" titles, nor three whose words the reason tables
+  // read under sources of their own: 5.4 "Invalid command arguments" (syntaxerror, RFC 5321's
+  // 501), 7.1 "Delivery not authorized, message refused" (the sender's refusal, Sisimai 5
+  // Rejected), 7.11 "Encryption required ..." (failedstarttls)
+  const OWN_READING = new Set(['5.4', '7.1', '7.11']);
+  const titled = STATUS_REGISTRY.filter((e) => e.reason && !/^(?:other|reserved)\b/i.test(e.title) && !['5.1', '5.2', '4.2'].includes(e.code) && !OWN_READING.has(e.code));
+  it.each(titled.map((e) => [e.code, e.title]))('550 X.%s "%s" reads as its code', (code, title) => {
+    const bare = decide({ text: normaliseText(`550 ${title}`), replyCode: 550 });
+    expect(bare?.reason).toBe(reasonOfStatus(`5.${code}`)?.reason);
+  });
+  it('a 4xx reply with a title reads as the transient code: "450 No answer from host" has expired, "451 Mail system congestion" is a full system', () => {
+    expect(decide({ text: normaliseText('450 No answer from host'), replyCode: 450 })?.reason).toBe('expired');
+    expect(decide({ text: normaliseText('451 Mail system congestion'), replyCode: 451 })?.reason).toBe('systemfull');
+  });
+  it('a code that names a cause is never overruled by a title beside it', () => {
+    expect(decide({ text: normaliseText('550 5.2.2 Mailing list expansion problem'), status: '5.2.2', replyCode: 550 })?.reason).toBe('mailboxfull');
+  });
+  it('the sender\'s null MX (X.7.27) is the sender refused, not the recipient\'s domain that takes no mail', () => {
+    expect(decide({ text: normaliseText('550 5.7.27 Sender address has null MX'), status: '5.7.27', replyCode: 550 })?.reason).toBe('rejected');
+    expect(decide({ text: normaliseText('556 5.1.10 Recipient address has null MX'), status: '5.1.10', replyCode: 556 })?.reason).toBe('notaccept');
+  });
+});
+
 describe('phrase matching', () => {
   it('matches on word boundaries over normalised text', () => {
     const m = compilePhrases([p('spf', 'RFC 7208'), p('mailbox * full', 'seen: a, b')]);

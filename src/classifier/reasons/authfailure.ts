@@ -9,6 +9,12 @@ export const authfailure: ReasonTable = {
   phrases: [
     // libspf2's default explanation, a link to the SPF project's "why" page for the failed sender
     p('//spf.pobox.com/why', SISIMAI5 + ' (AuthFailure)', '550 5.7.1 Please see http://spf.pobox.com/why.html?sender=x%40example.org&ip=192.0.2.1&receiver=mx'),
+    // the same page's later homes: libspf2's default explanation ("Please see http://www.openspf.
+    // org/Why?id=..."), and Debian's postfix-policyd-spf-python, whose every SPF refusal ends
+    // "Please see http://www.openspf.net/Why?s=mfrom;id=..." (fixtures/generated, *-spf*: the
+    // refusal read without its 5.7.23 is still the SPF check's, not "Recipient address rejected")
+    p('//www.openspf.org/why', 'libspf2 (SPF_DEFAULT_EXP: the SPF project\'s "why" page)', '550 5.7.1 Please see http://www.openspf.org/Why?id=x%40example.org&ip=192.0.2.1&receiver=mx'),
+    p('//www.openspf.net/why', 'postfix-policyd-spf-python (Debian), fixtures/generated spf', '550 5.7.23 <x@x.x>: Recipient address rejected: Message rejected due to: domain owner discourages use of this host. Please see http://www.openspf.net/Why?s=mfrom;id=x@x.x;ip=192.0.2.1;r=mx'),
     p('dmarc', RFC7489, '550 5.7.1 Email rejected: DMARC check failed'),
     p('spf', RFC7208, '550 5.7.1 SPF check failed'),
     p('sender policy framework', RFC7208),

@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { GOOGLE, MESSAGELABS, MICROSOFT, RFC3463, SISIMAI, SISIMAI5, SISIMAI5_RHOST } from '../sources.js';
+import { GOOGLE, MESSAGELABS, MICROSOFT, RFC3463, RFC7505, SISIMAI, SISIMAI5, SISIMAI5_RHOST } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const SENDER_WORDS = 'RFC 3463 X.1.7 / X.1.8 (bad sender\'s mailbox / system address), in words that name the sender';
@@ -14,6 +14,9 @@ export const rejected: ReasonTable = {
   reason: 'rejected',
   note: "the envelope sender address or its domain was refused",
   phrases: [
+    // (round 20) X.7.27's registered title: the sender's domain publishes a null MX, so the
+    // sender can take no reply; before notaccept's "null mx", which is the recipient's domain
+    p('sender address has null mx', RFC7505 + ' §4.2: X.7.27 "Sender address has null MX"', '550 5.7.27 Sender address has null MX'),
     // (round 15) refusals that name the sender (Sisimai 5 Rejected; MessageLabs' reply list)
     p("can't determine purported responsible address", SISIMAI5 + ' (Rejected: Sender ID, RFC 4407 PRA)', "550 5.7.1 Can't determine Purported Responsible Address"),
     p('senderfilterconfig', MICROSOFT + ' (the sender filter agent); ' + SISIMAI5, '550 5.7.1 Email address is on senderfilterconfig list'),
