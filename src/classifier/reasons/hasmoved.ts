@@ -12,6 +12,9 @@ export const hasmoved: ReasonTable = {
   phrases: [
     p(' has been replaced by ', SISIMAI, '550 5.1.6 kijitora@example.jp has been replaced by neko@example.org'),
     p('address has moved', MOVED),
+    // X.1.6's registered title, "Destination mailbox has moved, No forwarding address", as
+    // servers word its subject ("Recipient mailbox has moved, no forwarding address")
+    p('mailbox has moved', RFC3463 + ' X.1.6 (title)', '550 Recipient mailbox has moved, no forwarding address'),
     p('address has been moved', MOVED),
     p('address has changed', MOVED),
     p('address has been changed', MOVED),
