@@ -119,3 +119,35 @@ describe('a multi-line reply joined onto one line keeps its roles', () => {
     expect(got).toEqual(['jane.doe@example.com hasmoved']);
   });
 });
+
+/** Postfix's delay notice as text only (flattened, forwarded, or sent without its delivery-status part). */
+const postfixDelayText = (rcpt: string, reply: string) =>
+  compose({
+    from: 'Mail Delivery System <MAILER-DAEMON@mx.sender.example>',
+    to: 'bounces@sender.example',
+    subject: 'Delayed Mail (still being retried)',
+    text:
+      'This is the mail system at host mx.sender.example.\n\n' +
+      '####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\n' +
+      'Your message could not be delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) old.\n\n                   The mail system\n\n' +
+      `<${rcpt}>: host mx.example.net[192.0.2.1] said: ${reply} (in reply to RCPT TO\n    command)\n`,
+  });
+
+describe('a delay notice read from its text stays a delay, whatever numbers its reply holds', () => {
+  // each reply carried at stop 42 by the delay probe: a 4.5.0 status (its "5.0" is no 5.x.y), a
+  // provider's help link with "#554", a Yahoo-style "(554.30)" code in the words
+  it.each([
+    ['450 4.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416'],
+    ['454 Email rejected due to security policies - https://community.mimecast.com/docs/DOC-1369#554 [Zw3hd5tTNoG.uk123]'],
+    ['454 delivery error: dd Sorry, your message to jane@example.net cannot be delivered. This mailbox is disabled (554.30).'],
+  ])('%s', async (reply) => {
+    const r = parseMessageSync(await postfixDelayText('jane@example.net', reply));
+    expect(r.kind).toBe('delay');
+    expect(r.recipients.map((x) => `${x.finalRecipient} ${x.action}`)).toEqual(['jane@example.net delayed']);
+    expect(classify(r)[0]?.hardbounce).toBe(false);
+  });
+  it('a permanent reply in the same notice is a failure', async () => {
+    const r = parseMessageSync(await postfixDelayText('jane@example.net', '550 5.1.1 <jane@example.net>: Recipient address rejected: User unknown'));
+    expect(r.recipients.map((x) => x.action)).toEqual(['failed']);
+  });
+});

@@ -1226,10 +1226,15 @@ export function detectFallback(view: MailView): DetectorResult | null {
     // (a reply naming another address is that address's: m-FILTER lists two, quotes one reply)
     const soleHere = sole && namesOther(sole, c.address) ? null : sole;
     const diag = stated ?? soleHere ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
+    const status = findStatusCode(diag);
+    const replyCode = findReplyCode(diag);
+    // a delay notice's entry stays delayed unless its own reply is permanent (a 5xx reply code
+    // or a 5.x.y status; not a number in its words: "#550" in a help link, "(554.30)")
+    const permanent = (replyCode !== null && replyCode >= 500) || status?.[0] === '5';
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
-      action: (delayed || deferred.has(c.address)) && !/\b5\d\d\b|\b5\.\d/.test(diag ?? '') ? 'delayed' : 'failed',
-      status: findStatusCode(diag),
-      replyCode: findReplyCode(diag),
+      action: (delayed || deferred.has(c.address)) && !permanent ? 'delayed' : 'failed',
+      status,
+      replyCode,
       diagnosticCode: diag,
       command: c.command ?? findCommand(diag),
     });
