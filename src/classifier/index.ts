@@ -109,7 +109,11 @@ export function innerReply(normalised: string): { text: string; replyCode: numbe
   // the same reply repeated ("554 554 5.7.0 ...") is not a nested one
   if (m[1] === outer[1] && (m[2] ?? null) === (outer[2] ?? null)) return null;
   if ((outer[2] && ABOUT_SENDER.test(outer[2])) || SENDER_WORDS.test(rest.slice(0, m.index))) return null;
-  return { text: rest.slice(m.index + m[0].indexOf(m[1])), replyCode: Number(m[1]), status: m[2] ?? null };
+  // (the inner reply's own multi-line prefixes go, as the outer's do in ruleText: "<421-4.7.0
+  // ... unusual rate of 421-4.7.0 unsolicited mail ...>")
+  const inner = rest.slice(m.index + m[0].indexOf(m[1]));
+  const lead = m[1].length + 1;
+  return { text: inner.slice(0, lead) + inner.slice(lead).replace(replyPrefix(m[1]), ' '), replyCode: Number(m[1]), status: m[2] ?? null };
 }
 
 function classOf(r: RecipientReport): 2 | 4 | 5 | null {

@@ -495,6 +495,10 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(ms).toMatchObject({ reason: 'userunknown', status: '5.1.351', hardbounce: true });
     // the same reply repeated is not nested
     expect(innerReply(normaliseText('554 554 5.7.0 Header error (state 18).'))).toBeNull();
+    // (round 20) a nested multi-line reply reads without its own line prefixes, as it would alone
+    const google = '421-4.7.0 [192.0.2.9] Our system has detected an unusual rate of 421-4.7.0 unsolicited mail originating from your IP address. 421 4.7.0 https://support.google.com/mail/?p=UnsolicitedRateLimitError - gsmtp';
+    const alone = one({ status: '4.7.0', action: 'failed', diagnosticCode: google });
+    expect(one({ status: '4.4.7', action: 'failed', diagnosticCode: `550 4.4.7 Message expired: unable to deliver in 840 minutes.<${google}>` })).toMatchObject({ reason: alone.reason, rule: alone.rule });
   });
   it('honest defaults: the status subject and detail decide when the text names no cause', () => {
     expect(one({ status: '5.2.1', diagnosticCode: '550 5.2.1 Sorry' })).toMatchObject({ reason: 'suspend', rule: 'status.x.2.1' });
