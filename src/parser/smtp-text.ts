@@ -6,10 +6,11 @@ import { compile, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_AFTER_CONTEXT, SENDE
 
 /**
  * RFC 3463 enhanced status code: class.subject.detail, class 2/4/5, subject 0-999, detail 0-999.
- * Guarded on both sides so IP addresses (10.5.1.1), versions (5.1.1.2) and dates do not match;
+ * Guarded on both sides so IP addresses (10.5.1.1), versions (5.1.1.2), dates and the local part
+ * of an address (`rcpt-550-5.1.1@example.org`) do not match;
  * `#5.1.1` (Exchange), `(5.1.1)`, `[5.1.1]` and `<5.1.1>` are accepted.
  */
-const STATUS_RE = /(?:^|[\s#([<:;,='"-])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)(?!\.?\d)/g;
+const STATUS_RE = /(?:^|[\s#([<:;,='"-])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)(?!\.?\d)(?!@)/g;
 
 /** Enhanced status codes found in `text`, in order (deduplicated). */
 function findStatusCodes(text: string): string[] {
@@ -64,6 +65,16 @@ export function findReplyCode(text: string | null | undefined): number | null {
   // a reply code that is really part of a status code (e.g. "550 5.1.1") is fine; one inside a
   // number like a port ("port 465 ") would be rare in failure text, accept the risk
   return Number(m[1]);
+}
+
+/**
+ * Whether a failure text states a permanent failure by its reply code (5xx) or its enhanced
+ * status (5.x.y): what keeps an entry of a delay notice from being a mere delay. Numbers in its
+ * words are not codes: "#554" in a help link, "(554.30)", "[506]", the "5.0" of "4.5.0".
+ */
+export function statesPermanent(text: string | null | undefined): boolean {
+  const code = findReplyCode(text);
+  return (code !== null && code >= 500) || findStatusCode(text)?.[0] === '5';
 }
 
 /** Characters that end an address token in free text (white space aside). */

@@ -26,7 +26,7 @@
 // recipients the generic RFC 3464 detector is used instead.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
+import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, statesPermanent, textHead } from '../smtp-text.js';
 import { compile, DELAY_STATEMENTS, HELP_CONTEXT } from '../phrases.js';
 import { deliveryStatusTexts } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -210,7 +210,7 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
       newRecipient(a, {
         // a delay notification ("Delivery is delayed to these recipients or groups") is a
         // warning, unless the server's own reply for the address is permanent
-        action: delayed && !/(?:^|\D)5\d\d(?!\d)|(?:^|\D)5\.\d/.test(diag) ? 'delayed' : 'failed',
+        action: delayed && !statesPermanent(diag) ? 'delayed' : 'failed',
         status: findStatusCode(diag),
         replyCode: findReplyCode(diag),
         diagnosticCode: diag,

@@ -35,7 +35,7 @@ import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { withoutHostNames } from '../../host-name.js';
 import { CODE_IN_TEXT, compile, DELAY_STATEMENTS, FAILURE_PREDICATES, HELP_CONTEXT, LIST_HEADINGS, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
-import { clipLine, findAddresses, findAddressSpans, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, saysSenderAfter, textHead, type AddressSpan } from '../smtp-text.js';
+import { clipLine, findAddresses, findAddressSpans, findCommand, findReplyCode, findStatusCode, lineWindow, normalizeAddress, oneLine, saysSenderAfter, statesPermanent, textHead, type AddressSpan } from '../smtp-text.js';
 import { isNoticeSender } from '../mime/inline-original.js';
 import { isAttribution } from '../mime/quoted.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -1226,15 +1226,11 @@ export function detectFallback(view: MailView): DetectorResult | null {
     // (a reply naming another address is that address's: m-FILTER lists two, quotes one reply)
     const soleHere = sole && namesOther(sole, c.address) ? null : sole;
     const diag = stated ?? soleHere ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
-    const status = findStatusCode(diag);
-    const replyCode = findReplyCode(diag);
-    // a delay notice's entry stays delayed unless its own reply is permanent (a 5xx reply code
-    // or a 5.x.y status; not a number in its words: "#550" in a help link, "(554.30)")
-    const permanent = (replyCode !== null && replyCode >= 500) || status?.[0] === '5';
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
-      action: (delayed || deferred.has(c.address)) && !permanent ? 'delayed' : 'failed',
-      status,
-      replyCode,
+      // a delay notice's entry stays delayed unless its own reply is permanent
+      action: (delayed || deferred.has(c.address)) && !statesPermanent(diag) ? 'delayed' : 'failed',
+      status: findStatusCode(diag),
+      replyCode: findReplyCode(diag),
       diagnosticCode: diag,
       command: c.command ?? findCommand(diag),
     });
