@@ -113,6 +113,13 @@ describe('the address a refusal of MAIL FROM names is the sender\'s', () => {
   });
 });
 
+describe('the address a reply to an entry names is that entry\'s', () => {
+  it('"<a>: host mx said: 550 5.1.1 <b>: ..." fails a, whom the remote knew as b (an alias, a forward)', async () => {
+    const got = await records(postfixText('jane@example.net', '550 5.1.1 <jane.doe@mail.example.net>: Recipient address rejected: User unknown in virtual mailbox table', 'RCPT'));
+    expect(got).toEqual(['jane@example.net userunknown']);
+  });
+});
+
 describe('a multi-line reply joined onto one line keeps its roles', () => {
   it('"551-5.1.6 User not local; please try 551 5.1.6 <new>": the new address is where mail goes now, not a failure', async () => {
     const got = await records(postfixText('jane.doe@example.com', '551-5.1.6 User not local; please try 551 5.1.6 <jane@newco.example.net>', 'RCPT'));

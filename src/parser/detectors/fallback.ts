@@ -888,6 +888,8 @@ function withoutJoinedCodes(lead: string): string {
 }
 const JOINED_CODE = / [45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?/g;
 
+const SAID = /\bsaid:/i;
+
 /** The last sentence of a lead. */
 function lastSentence(lead: string): string {
   const parts = lead.split(/[.!?](?:\s|$)/);
@@ -1035,6 +1037,10 @@ function statementOf(
   // unknown. Please write to new.desk@x instead"): the line's help test stops at the reply
   const own = lastSentence(withoutAddresses(words));
   if (HELP.test(own)) return null;
+  // the address inside the reply an entry's own address got ("<a@x>: host mx said: 550 5.1.1
+  // <b@y>: Recipient address rejected", Postfix's "host <h> said: <reply>"): the name the remote
+  // knew a@x by (an alias, a forward), not another failed recipient
+  if (previous && previous.c.line === li && SAID.test(line.slice(previous.span.end, span.start))) return null;
   // 2. the address inside a quoted reply ("Remote host said: 550 5.1.1 <a@b>... User unknown",
   //    "550 Mailbox a@b is full")
   if (REPLY_IN_LEAD.test(lead)) return carriedByReply(lines, li, lead) ? null : ownReply(around());
