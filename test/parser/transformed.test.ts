@@ -297,3 +297,23 @@ describe("Outlook's and Exchange's reports that are no delivery failure", () => 
     expect(records(await notice(text, { from, subject: 'Undeliverable: December letter' }))).toEqual(['jane.doe@example.com failed userunknown']);
   });
 });
+
+describe('a tag a gateway or an inbox puts before the subject', () => {
+  // Exchange transport rules, Proofpoint and Mimecast put "[EXTERNAL]" before the subject of mail
+  // from outside, spam filters "***SPAM***" (SpamAssassin's rewrite_header, Amavis): a connected
+  // inbox behind such a gateway sees the notices so. The notice reads as without the tag.
+  const tagged = (raw: Buffer, tag: string) => Buffer.from(raw.toString('latin1').replace(/^Subject:[ \t]?/im, (m) => m + tag), 'latin1');
+  it.each([['[EXTERNAL] '], ['***SPAM*** '], ['[EXT] [Suspicious] ']])('%s', (tag) => {
+    // an auto-reply whose own subject names a rejection: still the person's auto-reply
+    const reply = readFileSync(join(fixturesDir, 'providers', 'auto-reply-subject-rejected.eml'));
+    expect(records(tagged(reply, tag))).toEqual(records(reply));
+    expect(parseMessageSync(tagged(reply, tag)).kind).toBe('auto_reply');
+    // a notice its subject identifies (EZweb's "Mail System Error - Returned Mail")
+    const ezweb = readFileSync(join(fixturesDir, 'metamorphic', 'ezweb-list-two-addresses.eml'));
+    expect(records(tagged(ezweb, tag))).toEqual(records(ezweb));
+  });
+  it('a subject that is a tag alone stays as it is', () => {
+    expect(readMail(Buffer.from('From: a@example.org\nSubject: [SPAM]\n\nhello\n')).subject).toBe('[SPAM]');
+    expect(readMail(Buffer.from('From: a@example.org\nSubject: [EXTERNAL] Undeliverable: news\n\nhello\n')).subject).toBe('Undeliverable: news');
+  });
+});

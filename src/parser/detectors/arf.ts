@@ -53,7 +53,7 @@ export function detectArf(view: MailView): DetectorResult | null {
     // a feedback-report whose part was mislabeled: take the part carrying Feedback-Type
     fieldsText = view.parts.find((p) => /^Feedback-Type[ \t]*:/im.test(p.text))?.text ?? null;
   }
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   const jmrp =
     fieldsText === null &&
     view.original !== null &&

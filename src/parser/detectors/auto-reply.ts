@@ -43,7 +43,7 @@ const BOUNCE_TEXT =
 
 function looksLikeBounce(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   if (BOUNCE_FROM.test(from)) return true;
   // "Automatic reply: <the original subject>" from a person: the rest of the subject is the
   // original's ("... payment rejected") and the text is the person's ("my mailbox is full"),
@@ -69,7 +69,7 @@ function autoReplySignal(view: MailView): string | null {
   // Apple's iCloud vacation responder marks its replies so (their subject is a plain "Re:")
   const apple = headerValue(h, 'x-apple-action');
   if (apple && /^vacation\b/i.test(apple.trim())) return `X-Apple-Action: ${apple.trim()}`;
-  const subject = headerValue(h, 'subject') ?? '';
+  const subject = view.subject;
   // (a person forwarding someone's auto-reply, "Fwd: Out of office: ...", is not away: only
   // the subject said so, and it is the forwarded message's)
   const m = FORWARDED_SUBJECT.test(subject) ? null : VACATION_SUBJECT.exec(subject);

@@ -41,7 +41,7 @@ export function detectChallengeResponse(view: MailView): DetectorResult | null {
   if (view.deliveryStatus.length || view.feedbackReports.length) return null;
   const from = headerValue(view.headers, 'from') ?? '';
   if (SYSTEM_FROM.test(from)) return null;
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   const text = oneLine(textHead(view.reportText, 8000));
   if (SMTP_REFUSAL.test(text)) return null;
   const vendor = CHALLENGE_FROM.exec(from);

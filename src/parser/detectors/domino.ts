@@ -17,7 +17,6 @@
 // address the sender used, which is the one we report. The DSN part still gives the Status,
 // the Remote-MTA and, when the text has no "because:", the diagnostic (`X-Notes; ...`).
 import type { RecipientReport } from '../../report.js';
-import { headerValue } from '../mime.js';
 import { codeReader, findAddresses, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -44,7 +43,7 @@ function section(lines: string[], from: number): { text: string[]; next: number 
 export function detectDomino(view: MailView): DetectorResult | null {
   const text = textHead(view.reportText, 50_000);
   if (!NOT_DELIVERED.test(text)) return null;
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   // (white space within the line only: a \s* run crosses lines and rescans every blank line
   // below each line start; the same lines match, since ^ and $ hold at every line's edges)
   if (!/^[^\S\n\r\u2028\u2029]*Your message[^\S\n\r\u2028\u2029]*$/im.test(text) && !/^DELIVERY[ _]FAILURE:/i.test(subject)) return null;

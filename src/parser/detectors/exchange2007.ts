@@ -59,7 +59,7 @@ function isExchange(view: MailView): boolean {
 
 /** Exchange's NDR subjects (English and the localized ones seen) or its sender. */
 function looksLikeNdr(view: MailView): boolean {
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   if (/^\s*(?:automatic reply|auto(?:matische)? ?(?:reply|antwort)|r\u00e9ponse automatique|out of office)/i.test(subject)) return false;
   if (/undeliverable|undelivered|non remis|unzustellbar|no entregado|non recapitabile|delivery (?:has )?failed|failure notice|\u914d\u4fe1\u4e0d\u80fd/i.test(subject)) return true;
   return /postmaster|mailer-daemon|microsoftexchange/i.test(headerValue(view.headers, 'from') ?? '');
@@ -201,7 +201,7 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   const linked = replies.size ? [...explained.keys()].filter((a) => replies.has(a) || isListed.has(a)) : [...explained.keys()];
   const addresses = [...new Set([...linked, ...replies.keys()])];
   if (!addresses.length) return null;
-  const delayed = DELAY.test(headerValue(view.headers, 'subject') ?? '') || DELAY.test(oneLine(text.slice(0, 4000)));
+  const delayed = DELAY.test(view.subject) || DELAY.test(oneLine(text.slice(0, 4000)));
   const recipients: RecipientReport[] = [];
   for (const a of addresses) {
     const diag = replies.get(a) || explained.get(a) || null;

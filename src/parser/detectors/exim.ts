@@ -53,7 +53,7 @@ const isRoleProse = (l: string) => HELP.test(l) || SENDER.test(l.trimEnd()) || N
 
 function looksLikeExim(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   const id = headerValue(view.headers, 'message-id') ?? '';
   let score = 0;
   if (/^"?Mail Delivery System"?\s*</i.test(from)) score++;
@@ -180,7 +180,7 @@ export function detectExim(view: MailView): DetectorResult | null {
     }
   }
 
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   const delayed = DELAYED.test(subject) || /has not yet been delivered/i.test(text.slice(0, 2000));
   const recipients: RecipientReport[] = [];
   const seen = new Set<string>();

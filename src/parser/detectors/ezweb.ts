@@ -34,7 +34,7 @@ function isEzweb(view: MailView): boolean {
   let score = 0;
   const from = headerValue(h, 'from') ?? '';
   if (/postmaster@(?:ezweb\.ne\.jp|au\.com)/i.test(from)) score++;
-  if ((headerValue(h, 'subject') ?? '').trim() === 'Mail System Error - Returned Mail') score++;
+  if (view.subject.trim() === 'Mail System Error - Returned Mail') score++;
   if (headerValues(h, 'received').some((r) => /ezweb\.ne\.jp \(EZweb Mail\) with|\.au\.com \(/i.test(r))) score++;
   if (/\.(?:ezweb\.ne\.jp|au\.com)>\s*$/i.test(headerValue(h, 'message-id') ?? '')) score++;
   return score >= 2;

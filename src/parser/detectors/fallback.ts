@@ -56,7 +56,7 @@ const DELAY = compile(DELAY_STATEMENTS);
 
 function looksLikeFailure(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   return BOUNCE_FROM.test(from) || BOUNCE_SUBJECT.test(subject) || FAILURE_PROSE.test(view.reportText.slice(0, 20000)) || forwardedNoticeFrom(view.reportText);
 }
 
@@ -1106,7 +1106,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
   // a read receipt ("Read:", "Not read:"), a delivery or relay receipt ("Delivered:",
   // "Relayed:"), a message recall ("Recall:", "Message Recall Failure:", "Message Recall
   // Success:", "Message Recall Report for message:")
-  if (NOT_A_FAILURE_SUBJECT.test(headerValue(view.headers, 'subject') ?? '')) return null;
+  if (NOT_A_FAILURE_SUBJECT.test(view.subject)) return null;
   let text = textHead(view.reportText, 200_000);
   const own = ownAddresses(view);
   for (const a of mailFromAddresses(text)) own.add(a);
@@ -1160,7 +1160,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
       previous = { span: sp, c };
     }
   }
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   const delayed = DELAY.test(subject) || DELAY.test(text.slice(0, 4000));
   const cands = [...found.values()];
   // the report's own X-Failed-Recipients field (Exim's, which Gmail and other generators copy)

@@ -229,7 +229,7 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
   const response = responseOf(rest);
   const diag = response ? withExplanation(response, explanation) : explanation;
   const rcpt = addressNotFound(heading[0], explanation);
-  const delayed = /delivery incomplete|delayed|will (?:keep trying|retry)/i.test(heading[0] + ' ' + (headerValue(view.headers, 'subject') ?? ''));
+  const delayed = /delivery incomplete|delayed|will (?:keep trying|retry)/i.test(heading[0] + ' ' + (view.subject));
   // one failure text for every address: read it once
   const shared = {
     action: (delayed ? 'delayed' : 'failed') as DsnAction,

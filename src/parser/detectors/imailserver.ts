@@ -68,7 +68,7 @@ interface Reply {
 
 export function detectImailServer(view: MailView): DetectorResult | null {
   const mailer = headerValue(view.headers, 'x-mailer') ?? '';
-  const subject = (headerValue(view.headers, 'subject') ?? '').trim();
+  const subject = (view.subject).trim();
   if (!/^<SMTP32 v/i.test(mailer) && !/^Undeliverable Mail$/i.test(subject)) return null;
   const text = textHead(view.reportText, 100_000);
 

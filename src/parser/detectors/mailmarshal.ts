@@ -22,7 +22,6 @@
 // The fallback found the recipients but kept only the first line of the reason (issue #13):
 // here the reason is the whole paragraph(s) between its heading and the recipients' heading.
 import type { RecipientReport } from '../../report.js';
-import { headerValue } from '../mime.js';
 import { clipLine, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -30,7 +29,7 @@ const REASON_HEAD = /^[ \t]*Could not be delivered because of[ \t]*$/im;
 const RCPTS_HEAD = /^[ \t]*The following recipients were affected:[ \t]*$/im;
 
 export function detectMailMarshal(view: MailView): DetectorResult | null {
-  if (!/^Undeliverable Mail: "/i.test((headerValue(view.headers, 'subject') ?? '').trim())) return null;
+  if (!/^Undeliverable Mail: "/i.test((view.subject).trim())) return null;
   const text = textHead(view.reportText, 50_000);
   const rcpts = RCPTS_HEAD.exec(text);
   if (!rcpts) return null;

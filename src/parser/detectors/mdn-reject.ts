@@ -24,7 +24,6 @@
 // refusal says that it rejected the message (Dovecot: "Rejected: <subject>", "was automatically
 // rejected"; Cyrus and other Sieve agents: "automatically rejected"), so the subject or the
 // notice's first lines must.
-import { headerValue } from '../mime.js';
 import { findAddresses, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -59,7 +58,7 @@ export function detectMdnReject(view: MailView): DetectorResult | null {
   }
   if (fields === null) return null;
   const text = textHead(view.reportText, 20_000);
-  if (!REJECTED.test(headerValue(view.headers, 'subject') ?? '') && !REJECTED.test(text.slice(0, 2000))) return null;
+  if (!REJECTED.test(view.subject) && !REJECTED.test(text.slice(0, 2000))) return null;
   const addr = normalizeAddress(FINAL.exec(fields)?.[1]) ?? findAddresses(textHead(text, 2000))[0] ?? null;
   if (!addr) return null;
   const original = normalizeAddress(ORIGINAL.exec(fields)?.[1]);

@@ -42,7 +42,7 @@ function hasDsnRecipients(view: MailView): boolean {
 }
 
 export function detectMessagingServer(view: MailView): DetectorResult | null {
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   const type = headerValue(view.headers, 'content-type') ?? '';
   const text = textHead(view.reportText, 100_000);
   const intro = INTRO.exec(text);

@@ -24,7 +24,7 @@ import { newRecipient, type DetectorResult, type MailView } from './types.js';
 const MAX_RECIPIENTS = 1000;
 
 function isMimecast(view: MailView): boolean {
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   if (/\bEmail Delivery Failure\b/i.test(subject)) return true;
   return /\.mimecast\.lan>\s*$/i.test(headerValue(view.headers, 'message-id') ?? '');
 }

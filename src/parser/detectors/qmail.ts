@@ -18,7 +18,7 @@
 // RCPT rejection from a DATA one. Other MTAs copy this layout (Yahoo's old servers, some
 // appliances): `readQmailBlocks` is exported for their detectors.
 import type { RecipientReport } from '../../report.js';
-import { headerValue, headerValues } from '../mime.js';
+import { headerValues } from '../mime.js';
 import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -138,7 +138,7 @@ function qmailRecipients(blocks: QmailBlock[]): RecipientReport[] {
 function looksLikeQmail(view: MailView): boolean {
   if (INTRO.test(view.reportText)) return true;
   // a translated or edited text: qmail's Received line for bounces and its subject
-  const subject = headerValue(view.headers, 'subject') ?? '';
+  const subject = view.subject;
   if (!/^failure notice$/i.test(subject.trim())) return false;
   return headerValues(view.headers, 'received').some((r) => /\binvoked for bounce\b/.test(r)) || CLONE_INTRO.test(view.reportText);
 }

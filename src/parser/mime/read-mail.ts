@@ -14,6 +14,24 @@ import { walk, type WalkState } from './walk.js';
 const CONTROL_BYTES = /[\x00-\x08\x0b-\x1a\x1c-\x1f]/g;
 
 /**
+ * Tags that mail gateways and inbox rules put before a subject: a bracketed word or two
+ * ("[EXTERNAL]", "[SPAM]", "[Suspicious]": Exchange transport rules, Proofpoint, Mimecast) and
+ * a word between runs of asterisks (SpamAssassin's rewrite_header "*****SPAM*****", Amavis'
+ * "***SPAM***"). At most three, each at most 40 characters: linear.
+ */
+const SUBJECT_TAG = /^[ \t]*(?:\[[^[\]\n]{1,40}\]|\*{2,10}[^*\n]{1,40}\*{2,10})[ \t]*/;
+
+export function withoutSubjectTags(subject: string): string {
+  let s = subject;
+  for (let i = 0; i < 3; i++) {
+    const m = SUBJECT_TAG.exec(s);
+    if (!m || m[0].length === s.length) break;
+    s = s.slice(m[0].length);
+  }
+  return s;
+}
+
+/**
  * Reads raw message bytes into a MailView. Throws UnparseableError when there is no header
  * block to read (empty input, binary garbage): everything else yields a view, however odd.
  */
@@ -58,6 +76,7 @@ export function readMail(raw: Buffer): MailView {
 
   return {
     headers: ent.headers,
+    subject: withoutSubjectTags(headerValue(ent.headers, 'subject') ?? ''),
     contentType: top.type,
     contentParams: top.params,
     parts: st.parts,

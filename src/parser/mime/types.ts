@@ -27,6 +27,12 @@ export interface OriginalView {
 export interface MailView {
   /** Top-level header fields. */
   headers: HeaderMap;
+  /**
+   * The Subject as the notice's sender wrote it: decoded, without the tags a gateway or an
+   * inbox puts in front ("[EXTERNAL] ", "***SPAM*** ": `withoutSubjectTags`). Detectors read
+   * this one; the report keeps the header as received.
+   */
+  subject: string;
   /** Top-level Content-Type, lower case. */
   contentType: string;
   /** Content-Type parameters of the top level (e.g. `report-type`). */
