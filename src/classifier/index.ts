@@ -70,16 +70,18 @@ function replyPrefix(code: string): RegExp {
  */
 const MULTILINE_OPENING = /(?:^|[\s:])([45]\d\d)-/;
 
+/** `t` with the later line prefixes of a multi-line reply with this code dropped, from `from` on. */
+function withoutRepeatedPrefixes(t: string, code: string, from: number): string {
+  return t.slice(0, from) + t.slice(from).replace(replyPrefix(code), ' ');
+}
+
 function ruleText(diagnostic: string | null, diagnosticType: string | null = null): string {
   if (!diagnostic) return '';
   let t = diagnostic.length > 1500 ? diagnostic.slice(0, 1500) : diagnostic;
   // the reply opens the text, or a multi-line one ("550-") follows an MTA's words ("<a@b>: host
   // mx said: 550-5.7.1 ...", a notice's text that quotes it)
   const first = /^\s*([45]\d\d)[ -]/.exec(t) ?? MULTILINE_OPENING.exec(t);
-  if (first) {
-    const end = first.index + first[0].length;
-    t = t.slice(0, end) + t.slice(end).replace(replyPrefix(first[1]), ' ');
-  }
+  if (first) t = withoutRepeatedPrefixes(t, first[1], first.index + first[0].length);
   if (diagnosticType && diagnosticType !== 'smtp') t = `${diagnosticType}; ${t}`;
   return t;
 }
@@ -112,8 +114,7 @@ export function innerReply(normalised: string): { text: string; replyCode: numbe
   // (the inner reply's own multi-line prefixes go, as the outer's do in ruleText: "<421-4.7.0
   // ... unusual rate of 421-4.7.0 unsolicited mail ...>")
   const inner = rest.slice(m.index + m[0].indexOf(m[1]));
-  const lead = m[1].length + 1;
-  return { text: inner.slice(0, lead) + inner.slice(lead).replace(replyPrefix(m[1]), ' '), replyCode: Number(m[1]), status: m[2] ?? null };
+  return { text: withoutRepeatedPrefixes(inner, m[1], m[1].length + 1), replyCode: Number(m[1]), status: m[2] ?? null };
 }
 
 function classOf(r: RecipientReport): 2 | 4 | 5 | null {

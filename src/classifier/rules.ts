@@ -322,10 +322,13 @@ function decideAny(inp: DecideInput): RuleMatch | null {
 // after matchStatus), so a code that names a cause is never overruled by a title.
 function matchTitle(inp: DecideInput): RuleMatch | null {
   if (!inp.text) return null;
-  const t = statusOfTitle(inp.text, inp.replyCode !== null && inp.replyCode !== undefined && inp.replyCode < 500 ? 4 : 5);
+  const t = statusOfTitle(inp.text, (inp.replyCode ?? 500) < 500 ? 4 : 5);
   const r = t ? reasonOfStatus(t.status) : null;
-  return t && r ? { id: `status-title.${r.id.slice('status.'.length)}`, reason: r.reason, fixed: false, field: 'diagnosticCode', text: t.text } : null;
+  return t && r ? { id: titleRuleId(r.id), reason: r.reason, fixed: false, field: 'diagnosticCode', text: t.text } : null;
 }
+
+/** `status.x.2.4` -> `status-title.x.2.4`: the title's rule beside its code's. */
+const titleRuleId = (statusRuleId: string): string => `status-title.${statusRuleId.slice('status.'.length)}`;
 
 // Status reasons that name no ground of their own: the reason definitions read a refusal
 // wording of the sender's (reasons/last-resort.ts policyRefusal) beside them, and so do we.
@@ -389,7 +392,7 @@ function tableEntries(tables: readonly ReasonTable[]): RuleEntry[] {
 function titleEntries(): RuleEntry[] {
   return TITLE_PHRASES.map((t) => {
     const r = reasonOfStatus(`5.${t.code}`)!;
-    return { id: `status-title.${r.id.slice('status.'.length)}`, reason: r.reason, source: t.source, example: exampleInput(exampleOf(t), { replyCode: 550 }) };
+    return { id: titleRuleId(r.id), reason: r.reason, source: t.source, example: exampleInput(exampleOf(t), { replyCode: 550 }) };
   });
 }
 
