@@ -187,3 +187,22 @@ describe('Dovecot LDA with Pigeonhole Sieve (mail_send_rejection, RFC 5429, RFC 
     }
   });
 });
+
+describe('the captured bytes are the bytes the MTAs sent (round 20)', () => {
+  // The receiver read its socket as latin1 and saved the string as UTF-8, so every 8-bit byte of
+  // a localized template was stored twice encoded ("EmpfÃ¤nger"); the files are repaired and the
+  // receiver writes latin1 (fixtures/generated/receiver.mjs).
+  // (read as UTF-8, a twice-encoded "ä" is "Ã¤": U+00C3 and a character of U+0080-U+00BF)
+  const readText = (file: string) => readFileSync(join(dir, file), 'utf8');
+  it.each([
+    ['postfix-de', 'Empfänger'],
+    ['postfix-fr', 'destinataire'],
+    ['exim-de', 'Empfänger'],
+  ])('%s: no twice-encoded UTF-8, and the template reads in its language', (mta, word) => {
+    const files = readdirSync(join(dir, mta)).filter((f) => f.endsWith('.eml'));
+    expect(files.length).toBeGreaterThan(40);
+    for (const f of files) expect(readText(`${mta}/${f}`), f).not.toMatch(/\u00c3[\u0080-\u00bf]/);
+    const parsed = readFileSync(join(dir, mta, files[0]!)).toString('utf8');
+    expect(parsed).toContain(word);
+  });
+});
