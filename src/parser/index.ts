@@ -5,6 +5,7 @@
 //   here                        assemble the ParsedReport (report headers, original, warnings)
 import type { OriginalMessage, ParsedReport } from '../report.js';
 import { runDetectors } from './detectors/index.js';
+import { JMRP_SUBJECT } from './detectors/arf.js';
 import { BOUNCE_FROM, BOUNCE_SUBJECT } from './detectors/fallback.js';
 import { headerValue, readMail, UnparseableError, type MailView, type OriginalView } from './mime.js';
 import { normalizeAddress } from './smtp-text.js';
@@ -47,7 +48,8 @@ function innerReport(view: MailView, depth: number): MailView | null {
   // (round 15) or a notice by its sender or subject, as the fallback reader knows them: a
   // plain-text bounce forwarded as an attachment ("Fwd: Undeliverable: ...")
   const subject = headerValue(o.headers, 'subject') ?? '';
-  if (!/multipart\/report|delivery-status/.test(ct) && !BOUNCE_FROM.test(from) && !BOUNCE_SUBJECT.test(subject)) return null;
+  // (round 20) or a complaint by its subject (a JMRP report is multipart/mixed)
+  if (!/multipart\/report|delivery-status/.test(ct) && !BOUNCE_FROM.test(from) && !BOUNCE_SUBJECT.test(subject) && !JMRP_SUBJECT.test(subject)) return null;
   try {
     return readMail(Buffer.from(o.raw, 'latin1'));
   } catch {

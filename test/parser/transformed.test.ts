@@ -317,3 +317,24 @@ describe('a tag a gateway or an inbox puts before the subject', () => {
     expect(readMail(Buffer.from('From: a@example.org\nSubject: [EXTERNAL] Undeliverable: news\n\nhello\n')).subject).toBe('Undeliverable: news');
   });
 });
+
+describe('a complaint forwarded as an attachment', () => {
+  // "FW: Abuse report" with the report attached (message/rfc822): the complaint is the attached
+  // report's, its recipients the report's; the report's own To (the sender's feedback mailbox)
+  // is nobody's complaint (before: a JMRP reading of the outer message recorded it)
+  const attached = (raw: Buffer) => {
+    const inner = raw.toString('latin1').replace(/\r\n/g, '\n');
+    const subject = /^Subject: (.*)$/m.exec(inner)?.[1] ?? '';
+    return Buffer.from(
+      `From: Alice Example <alice@corp-fwd.example>\nTo: bounces@sender.example.org\nSubject: FW: ${subject}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="FWDB"\n\n` +
+        `--FWDB\nContent-Type: text/plain; charset=utf-8\n\nPlease look at this one.\n\n--FWDB\nContent-Type: message/rfc822\n\n${inner}\n--FWDB--\n`,
+      'latin1',
+    );
+  };
+  it.each([['arf-two-rcpt.eml'], ['arf-in-mixed.eml'], ['arf-jmrp-hmxmr.eml']])('%s', (name) => {
+    const raw = readFileSync(join(fixturesDir, 'families-b', name));
+    const r = parseMessageSync(attached(raw));
+    expect(r.kind).toBe('complaint');
+    expect(records(attached(raw))).toEqual(records(raw));
+  });
+});

@@ -44,7 +44,19 @@ function parseFeedbackFields(text: string): Map<string, string[]> {
   return out;
 }
 
-const JMRP_SUBJECT = /complaint about message from|abuse report|spam report|feedback loop/i;
+/** Subjects of complaint reports that are no ARF (Microsoft's JMRP and its likes). */
+export const JMRP_SUBJECT = /complaint about message from|abuse report|spam report|feedback loop/i;
+
+/**
+ * The attached message is itself a report (a multipart/report, or a complaint by its subject):
+ * the message around it forwards a report ("FW: Abuse report"), and is no JMRP complaint whose
+ * attachment is the complained-of message. The report's own reader names the complaint's
+ * recipient (parser/index.ts reads an enclosed report), never the report's To, which is the
+ * sender's own feedback mailbox.
+ */
+function isReport(headers: MailView['headers']): boolean {
+  return /multipart\/report|feedback-report|delivery-status/i.test(headerValue(headers, 'content-type') ?? '') || JMRP_SUBJECT.test(headerValue(headers, 'subject') ?? '');
+}
 
 export function detectArf(view: MailView): DetectorResult | null {
   const reportType = (view.contentParams['report-type'] ?? '').toLowerCase();
@@ -60,7 +72,8 @@ export function detectArf(view: MailView): DetectorResult | null {
     view.original.source !== 'inline' &&
     view.deliveryStatus.length === 0 &&
     JMRP_SUBJECT.test(subject) &&
-    !/undeliver|delivery|failure|returned/i.test(subject);
+    !/undeliver|delivery|failure|returned/i.test(subject) &&
+    !isReport(view.original!.headers);
   if (fieldsText === null && !jmrp) return null;
 
   const f = fieldsText !== null ? parseFeedbackFields(fieldsText) : new Map<string, string[]>();
