@@ -113,6 +113,13 @@ describe('the address a refusal of MAIL FROM names is the sender\'s', () => {
   });
 });
 
+describe('an address the report names as the sender is the sender\'s wherever it stands', () => {
+  it('Postfix\'s reject_unverified_sender quotes its probe of the sender\'s own server: no record for the sender', async () => {
+    const reply = '450 4.1.7 <news@sender.example>: Sender address rejected: unverified address: host mx.sender.example[192.0.2.7] said: 550 5.1.1 <news@sender.example>: Recipient address rejected: User unknown';
+    expect((await records(postfixText('jane@example.net', reply, 'RCPT'))).map((x) => x.split(' ')[0])).toEqual(['jane@example.net']);
+  });
+});
+
 describe('the address a reply to an entry names is that entry\'s', () => {
   it('"<a>: host mx said: 550 5.1.1 <b>: ..." fails a, whom the remote knew as b (an alias, a forward)', async () => {
     const got = await records(postfixText('jane@example.net', '550 5.1.1 <jane.doe@mail.example.net>: Recipient address rejected: User unknown in virtual mailbox table', 'RCPT'));

@@ -1120,6 +1120,13 @@ export function detectFallback(view: MailView): DetectorResult | null {
       break;
     }
   }
+  // an address the report names as the sender anywhere ("<news@x>: Sender address rejected")
+  // is the sender's wherever else it stands: Postfix's reject_unverified_sender quotes its probe
+  // of the sender's own server, "said: 550 5.1.1 <news@x>: Recipient address rejected"
+  for (let i = 0; i < end; i++) {
+    if (lines.lines[i].indexOf('@') < 0) continue;
+    for (const sp of lines.of(i).spans) if (saysSenderAfter(lines.lines[i], sp)) own.add(sp.address);
+  }
   const found = new Map<string, Candidate>();
   // the notice's opening prose says that delivery failed ("Delivery failed.", "your message
   // could not be delivered")
