@@ -979,9 +979,6 @@ function statementOf(
   // part of a web address: an SPF explanation's "http://www.openspf.net/Why?s=mfrom;id=<sender>",
   // an unsubscribe link's "?email=<subscriber>" name no failed recipient
   if (inWebAddress(line, span.start)) return null;
-  // the sender, named first and then said to be ("553 5.1.8 <news@x>... Domain of sender address
-  // news@x does not exist", "<news@x>: Sender address rejected: ..."): a reply to MAIL FROM
-  if (saysSenderAfter(line, span)) return null;
   // 2. a reply line naming the address as its subject; but the last line of a multi-line reply
   //    (RFC 5321 §4.2.1) carries on the line above it: "551-5.1.6 User not local; please try" /
   //    "551 5.1.6 <b@y>" names the new address, as the same words on one line do
@@ -1120,9 +1117,11 @@ export function detectFallback(view: MailView): DetectorResult | null {
       break;
     }
   }
-  // an address the report names as the sender anywhere ("<news@x>: Sender address rejected")
-  // is the sender's wherever else it stands: Postfix's reject_unverified_sender quotes its probe
-  // of the sender's own server, "said: 550 5.1.1 <news@x>: Recipient address rejected"
+  // an address the report names as the sender, named first and then said to be ("553 5.1.8
+  // <news@x>... Domain of sender address news@x does not exist", "<news@x>: Sender address
+  // rejected: ..."), is the sender's wherever it stands: Postfix's reject_unverified_sender
+  // quotes its probe of the sender's own server, "said: 550 5.1.1 <news@x>: Recipient address
+  // rejected"
   for (let i = 0; i < end; i++) {
     if (lines.lines[i].indexOf('@') < 0) continue;
     for (const sp of lines.of(i).spans) if (saysSenderAfter(lines.lines[i], sp)) own.add(sp.address);
