@@ -143,40 +143,29 @@ describe('a notice forwarded inline by a person (not quoted)', () => {
       expect(records(raw)).toEqual(['jane.doe@example.com failed userunknown']);
     });
   }
+  /** A person's forward: their words, the separator, the notice's header block (From, Subject), then the notice. */
+  const forward = (words: string, sep: string, from: string, subject: string, notice: string[]) =>
+    compose({
+      from: 'Alice Example <alice@corp-fwd.example>',
+      to: 'bounces@sender.example.org',
+      subject: `Fwd: ${subject}`,
+      text: [words, '', sep, `From: ${from}`, `Subject: ${subject}`, 'Date: Mon, 7 Dec 2026 10:00:00 +0000', 'To: news@sender.example.org', '', ...notice].join('\n'),
+    });
   it('whoever the forwarded notice is from (Courier\'s "<@>"), the block under a forward separator is no returned copy', async () => {
-    const text = [
-      'FYI',
-      '',
-      '---------- Forwarded message ---------',
-      'From: "Courier mail server at mta.example.org" <@>',
-      'Date: Mon, 7 Dec 2026 10:00:00 +0000',
-      'Subject: NOTICE: mail delivery status.',
-      'To: news@sender.example.org',
-      '',
+    const raw = await forward('FYI', '---------- Forwarded message ---------', '"Courier mail server at mta.example.org" <@>', 'NOTICE: mail delivery status.', [
       'This is a delivery status notification from mta.example.org.',
       '',
       '<jane.doe@example.com>:',
       '>>> RCPT TO:<jane.doe@example.com>',
       '<<< 550 <jane.doe@example.com>: User unknown',
-    ].join('\n');
-    const raw = await compose({ from: 'Alice Example <alice@corp-fwd.example>', to: 'bounces@sender.example.org', subject: 'Fwd: NOTICE: mail delivery status.', text });
+    ]);
     expect(records(raw)).toEqual(['jane.doe@example.com failed userunknown']);
   });
   it('a forwarded notice is read when only its own header block says it is one (From: MAILER-DAEMON; a subject and prose no reader knows)', async () => {
-    const text = [
-      'see below',
-      '',
-      'Begin forwarded message:',
-      '',
-      'From: <MAILER-DAEMON@example.net>',
-      'Subject: mail failed, returning to sender',
-      'Date: Mon, 7 Dec 2026 10:00:00 +0000',
-      'To: news@sender.example.org',
-      '',
+    const raw = await forward('see below', 'Begin forwarded message:\n', '<MAILER-DAEMON@example.net>', 'mail failed, returning to sender', [
       '|------------------------- Failed addresses follow: ---------------------|',
       ' jane.doe@neko.example.com ... unknown host',
-    ].join('\n');
-    const raw = await compose({ from: 'Alice Example <alice@corp-fwd.example>', to: 'bounces@sender.example.org', subject: 'Fwd: mail failed, returning to sender', text });
+    ]);
     expect(records(raw)).toEqual(['jane.doe@neko.example.com failed hostunknown']);
   });
   it('an NDR whose returned copy is introduced by "----- Original message -----" still ends its report there', async () => {
