@@ -54,6 +54,18 @@ type Done = (err?: Error | null) => void;
 
 export class FastDataStream extends SMTPStream {
   /**
+   * Called before each chunk of the socket's input is read (commands and DATA alike): the
+   * connection holds back its replies until this turn of the event loop ends (server.ts,
+   * holdReplies), so that the replies to commands a client pipelined in one packet leave in one.
+   */
+  onChunk: (() => void) | null = null;
+
+  override _write(chunk: Buffer, encoding: BufferEncoding | 'buffer', next: (err?: Error | null) => void): void {
+    this.onChunk?.();
+    super._write(chunk, encoding, next);
+  }
+
+  /**
    * As upstream's (the same fields set, the same size limit), with a DATA stream whose buffer is
    * DATA_HIGH_WATER each way instead of Node's default.
    */

@@ -111,10 +111,41 @@ class PromptConnection extends SMTPConnection {
     }
   }
 
+  /**
+   * Replies to pipelined commands in one write (RFC 2920 §3.2, "the server SHOULD elect to
+   * store responses to grouped ... commands in an internal buffer"; Postfix's smtpd flushes its
+   * output only when no more input is waiting). smtp-server handles every command of a socket
+   * read in one synchronous pass and writes each reply at once: a client that pipelines
+   * MAIL, RCPT and DATA (as Postfix, Exim and Sendmail do against PIPELINING) got three
+   * writes, three system calls and, on loopback, three wake-ups of its peer. The socket is
+   * corked while a read is handled and uncorked at the end of this turn of the event loop
+   * (process.nextTick, the pattern Node documents for cork): a reply given later, such as the
+   * 250 after the message is stored, goes out at once as before, and nothing waits for more
+   * input. A 220 is written through at once: STARTTLS's goes out in clear before smtp-server
+   * hands the socket to the TLS layer (right after this reply), without relying on what that
+   * layer does with writes still held in the socket it takes over.
+   */
+  private held: Socket | null = null;
+
+  private holdReplies(): void {
+    const socket = (this as unknown as { _socket?: Socket })._socket;
+    if (this.held || !socket || socket.destroyed) return;
+    this.held = socket;
+    socket.cork();
+    process.nextTick(() => this.releaseReplies(socket));
+  }
+
+  private releaseReplies(socket: Socket): void {
+    if (this.held !== socket) return;
+    this.held = null;
+    socket.uncork();
+  }
+
   /** Upstream's parser wiring, with FastDataStream for SMTPStream (and its small buffer: ./data-stream.ts). */
   override _createParser(): SMTPStream {
     const self = this as unknown as Internals & { _server: { options: SMTPServerOptions & { maxCommandLength?: number } } };
     const parser = new FastDataStream({ maxCommandLength: self._server.options.maxCommandLength, highWaterMark: SOCKET_HIGH_WATER });
+    parser.onChunk = () => this.holdReplies();
     parser.oncommand = (command, callback) => this._onCommand(command, callback);
     // As upstream: a parser error (a command line too long) ends the session with 421.
     parser.on('error', (err: Error) => self.send(421, 'Error: ' + err.message));
@@ -175,6 +206,7 @@ class PromptConnection extends SMTPConnection {
       this.idleCommands++;
     }
     super.send(code, data, context);
+    if (code === 220 && this.held) this.releaseReplies(this.held);
   }
 }
 
