@@ -5,7 +5,11 @@
 //   node bench/real.mjs [--quick] [--reps N] [--duration MS] [--sessions 1,10,50]
 //        [--streams verified,mix] [--sizes 20480,2048] [--conn conn,reuse]
 //        [--servers bounced,postfix,sink] [--no-growth] [--growth-only]
-//        [--growth-count 100000] [--growth-size 2048] [--keep]
+//        [--growth-count 100000] [--growth-size 2048] [--keep] [--pipelining]
+//
+// `--pipelining`: the load client sends MAIL, RCPT and DATA in one write (RFC 2920), as
+// Postfix's smtp client does against a server that offers PIPELINING, to every server alike;
+// without it, one command at a time, like smtp-source (the runs of record so far).
 //
 // Streams (bench/lib/mix.mjs): `verified`, every message a distinct verified DSN for its own
 // recipient (the stream of the #20 targets), over 1,000 accounts; `mix`, the shares of SHARES
@@ -44,13 +48,16 @@ const sizeLabel = (b) => `${Math.round(b / 1024)} KB`;
 /** How each stream spreads its mail over accounts. */
 const ACCOUNTS = { verified: { accounts: 1000, bigShare: 0 }, mix: { accounts: 1000, bigShare: 0.5 } };
 
+/** Set by runReal from `--pipelining`: every load client pipelines MAIL, RCPT and DATA. */
+let pipelining = false;
+
 function loadArgs(cfg, { port, count, durationMs, acks }) {
   const a = ACCOUNTS[cfg.stream] ?? { accounts: cfg.accounts ?? 1, bigShare: 0 };
   return [
     '--port', String(port), '--sessions', String(cfg.sessions), '--stream', cfg.stream, '--size', String(cfg.size),
     '--count', String(count), '--duration', String(durationMs ?? 0), '--accounts', String(cfg.accounts ?? a.accounts),
     '--big-share', String(a.bigShare), '--seed', String(cfg.seed ?? 1), '--run-tag', cfg.tag ?? 'r',
-    ...(cfg.reuse ? ['--reuse'] : []), ...(acks ? ['--acks', acks] : []),
+    ...(cfg.reuse ? ['--reuse'] : []), ...(acks ? ['--acks', acks] : []), ...(pipelining ? ['--pipelining'] : []),
   ];
 }
 
@@ -514,6 +521,7 @@ export function renderReal(doc) {
 
 export async function runReal(opts = {}) {
   const quick = Boolean(opts.quick);
+  pipelining = Boolean(opts.pipelining);
   const started = loadAvg();
   const command = `node bench/real.mjs ${process.argv.slice(2).join(' ')}`.trim();
   // each part on its own: a failure of one keeps the figures of the other
@@ -536,6 +544,7 @@ export async function runReal(opts = {}) {
     growth,
     targets: targets(matrix?.summary ? matrix : null, growth?.rows ? growth : null),
     loadAvg: { min: Math.min(...las), max: Math.max(...las), median: median(las) },
+    pipelining,
   };
 }
 
@@ -543,8 +552,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = parseArgs();
   const quick = Boolean(args.quick);
   const result = await runReal(args);
-  // --no-readme: not a run of record, so neither the README nor bench/results/ is touched.
-  const scratch = Boolean(args['no-readme']);
+  // --no-readme: not a run of record, so neither the README nor bench/results/ is touched; nor
+  // is a --pipelining run (the runs of record send one command at a time).
+  const scratch = Boolean(args['no-readme']) || Boolean(args.pipelining);
   const file = saveSection('real', result, { quick, scratch });
   const { loadResults } = await import('./lib/report.mjs');
   const text = renderReal(loadResults(quick, scratch));

@@ -22,6 +22,9 @@ const options = {
   maxClients: 200,
   disableReverseLookup: true,
   logger: false,
+  // Both decided at once, as bounced's are (smtp-server's defaults answer on a later turn of
+  // the event loop, which would also keep pipelined replies apart).
+  onMailFrom: (_address, _session, cb) => cb(),
   onRcptTo: (_address, _session, cb) => cb(),
   onData: (stream, _session, cb) => {
     stream.on('data', () => {});

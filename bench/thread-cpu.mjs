@@ -6,7 +6,7 @@
 // the main (SMTP) thread, V8's platform threads (GC helpers), then the pipeline's worker threads
 // (processing, its parse worker, intake). Less moved by the machine's other load than a rate.
 //
-//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--sessions 10] [--size 20480] [--node-args="--flag --flag"] [--env K=V,K=V]
+//   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--pipelining] [--sessions 10] [--size 20480] [--node-args="--flag --flag"] [--env K=V,K=V]
 //        [--warmup N]
 // --warmup N sends N other messages first, settled before the measured ones, so that V8's
 // one-time work (its optimizing compiler runs on the platform threads for the first few
@@ -48,6 +48,7 @@ const load = (n, seed, tag) =>
   runNodeJson('real-load.mjs', [
     '--port', String(SMTP), '--sessions', String(sessions), '--stream', 'verified', '--size', String(size), '--count', String(n), '--duration', '0',
     '--accounts', '1000', '--big-share', '0', '--seed', String(seed), '--run-tag', tag, ...(args.reuse ? ['--reuse'] : []),
+    ...(args.pipelining ? ['--pipelining'] : []),
   ], { timeoutMs: 600_000 });
 try {
   if (warmup > 0) {
@@ -81,4 +82,4 @@ for (const r of db.prepare('SELECT name, sum(pgsize) AS b FROM dbstat GROUP BY n
 db.close();
 const disk = { messagesStored: stored, dbBytesPerMsg: Math.round(dbBytes / stored), indexBytesPerMsg: Math.round(indexBytes / stored) };
 const total = Math.round(threads.reduce((n, t) => n + t.msPerMsg, 0) * 1000) / 1000;
-console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, latencyMs: res.latencyMs, reuse: Boolean(args.reuse), sessions, warmup, size, nodeArgs, env, cpuMsPerMsg: total, io, disk, threads: threads.filter((t) => t.msPerMsg > 0.005) }));
+console.log(JSON.stringify({ ok: res.ok, msgsPerSec: res.msgsPerSec, latencyMs: res.latencyMs, reuse: Boolean(args.reuse), pipelining: Boolean(args.pipelining), sessions, warmup, size, nodeArgs, env, cpuMsPerMsg: total, io, disk, threads: threads.filter((t) => t.msPerMsg > 0.005) }));

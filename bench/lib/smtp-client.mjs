@@ -1,5 +1,5 @@
-// One SMTP conversation over a raw socket, for the load clients: no pipelining (like
-// smtp-source), one command, one reply; replies are read line by line (RFC 5321 §4.2: the
+// One SMTP conversation over a raw socket, for the load clients: one command, one reply (like
+// smtp-source), or MAIL, RCPT and DATA pipelined in one write (`cmds`, as Postfix's client); replies are read line by line (RFC 5321 §4.2: the
 // last line of a reply has a space, or nothing, after the code).
 import { createConnection } from 'node:net';
 
@@ -48,6 +48,12 @@ export class Conn {
   cmd(line) {
     this.sock.write(line + '\r\n');
     return this.reply();
+  }
+
+  /** Commands pipelined (RFC 2920): sent in one write, their replies read in order. */
+  cmds(lines) {
+    this.sock.write(lines.map((l) => l + '\r\n').join(''));
+    return Promise.all(lines.map(() => this.reply()));
   }
 
   end() {
