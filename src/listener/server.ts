@@ -112,12 +112,12 @@ class PromptConnection extends SMTPConnection {
   }
 
   /**
-   * Replies to pipelined commands in one write (RFC 2920 §3.2, "the server SHOULD elect to
-   * store responses to grouped ... commands in an internal buffer"; Postfix's smtpd flushes its
-   * output only when no more input is waiting). smtp-server handles every command of a socket
-   * read in one synchronous pass and writes each reply at once: a client that pipelines
-   * MAIL, RCPT and DATA (as Postfix, Exim and Sendmail do against PIPELINING) got three
-   * writes, three system calls and, on loopback, three wake-ups of its peer. The socket is
+   * Replies to pipelined commands in one write. RFC 2920 §3.2 lets a server hold the replies
+   * to grouped commands and requires it to send every pending one as soon as its input buffer
+   * is empty (item 7); Postfix's smtpd flushes its output only then. smtp-server handles every
+   * command of a socket read in one synchronous pass and writes each reply at once: a client
+   * that pipelines MAIL, RCPT and DATA (as Postfix, Exim and Sendmail do against PIPELINING)
+   * got three writes, three system calls and, on loopback, three wake-ups of its peer. The socket is
    * corked while a read is handled and uncorked at the end of this turn of the event loop
    * (process.nextTick, the pattern Node documents for cork): a reply given later, such as the
    * 250 after the message is stored, goes out at once as before, and nothing waits for more
