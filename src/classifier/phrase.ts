@@ -44,8 +44,25 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
  * other scripts keep their letters (a Japanese voiced mark stays, as a separate character).
  */
 export function normaliseText(s: string): string {
-  const t = s.toLowerCase().replace(/[\u2018\u2019\u0060\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ');
+  const t = sameWords(s.toLowerCase().replace(/[\u2018\u2019\u0060\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' '));
   return NON_ASCII.test(t) ? t.normalize('NFD').replace(COMBINING_MARKS, '') : t;
+}
+
+/**
+ * One spelling for the words servers write two ways: a negation contracted or not ("doesn't" /
+ * "does not", "can't" / "cannot" / "can not", "won't" / "will not"), "e-mail" / "email", "mail
+ * box" / "mail-box" / "mailbox". The same server family words the same refusal both ways across
+ * versions and configurations ("The email account that you tried to reach does not exist",
+ * "...doesn't exist"; "e-mail address", "email address"), and a table holds one of them: on
+ * both sides of a match (phrases and text) they are one wording. Each is one fixed pattern, no
+ * backtracking.
+ */
+function sameWords(t: string): string {
+  if (t.includes("'t")) t = t.replace(/\bcan't\b/g, 'cannot').replace(/\bwon't\b/g, 'will not').replace(/n't\b/g, ' not');
+  if (t.includes('can not')) t = t.replace(/\bcan not\b/g, 'cannot');
+  if (t.includes('e-mail')) t = t.replace(/\be-mail/g, 'email');
+  if (t.includes('mail box') || t.includes('mail-box')) t = t.replace(/\bmail[ -]box/g, 'mailbox');
+  return t;
 }
 
 const isWordChar = (c: string): boolean => /\w/.test(c);

@@ -114,6 +114,29 @@ describe('phrase matching', () => {
     expect(m.match(normaliseText('Domino テイレクトリ'))).toBeNull(); // a voiced mark is not an accent
     expect(normaliseText('Buzón LLENO')).toBe('buzon lleno');
   });
+  it('a wording written two ways is one wording: contracted negations, e-mail, mail box (round 21)', () => {
+    expect(normaliseText("User doesn't exist; can't deliver, won't retry")).toBe('user does not exist; cannot deliver, will not retry');
+    expect(normaliseText('Can not find your E-Mail address in the mail box')).toBe('cannot find your email address in the mailbox');
+    expect(normaliseText("Mail-box full. Don't resend")).toBe('mailbox full. do not resend');
+    // a reply read the same whichever way its server spells it, at RCPT and with a bare code
+    const pairs: Array<[string, string]> = [
+      ['550 5.1.1 The email account that you tried to reach does not exist.', "550 5.1.1 The email account that you tried to reach doesn't exist."],
+      ["550 Recipient doesn't exist", '550 Recipient does not exist'],
+      ['550 Unknown E-Mail address', '550 Unknown email address'],
+      ['552 Mail box full', '552 Mailbox full'],
+      ["554 Sorry, I couldn't find a mail exchanger or IP address", '554 Sorry, I could not find a mail exchanger or IP address'],
+      ["450 Client host rejected: can't find your hostname", '450 Client host rejected: cannot find your hostname'],
+      ['451 Could not connect to the remote host', "451 Couldn't connect to the remote host"],
+    ];
+    for (const [a, b] of pairs) {
+      for (const command of ['RCPT', null] as const) {
+        const [va] = classify(report([recipient({ diagnosticCode: a, replyCode: Number(a.slice(0, 3)), command })]));
+        const [vb] = classify(report([recipient({ diagnosticCode: b, replyCode: Number(b.slice(0, 3)), command })]));
+        expect([vb!.reason, vb!.hardbounce, vb!.rule], b).toEqual([va!.reason, va!.hardbounce, va!.rule]);
+        expect(va!.rule, a).not.toMatch(/^default|^reply\./);
+      }
+    }
+  });
   it('refuses a phrase without a source or in upper case', () => {
     expect(() => compilePhrases([p('x y', '')])).toThrow(/source/);
     expect(() => compilePhrases([p('Mailbox', 'seen: a, b')])).toThrow(/lower case/);

@@ -24,7 +24,6 @@ export const hostunknown: ReasonTable = {
     p('unknown domain', NXDOMAIN),
     p('no such domain', NXDOMAIN),
     p('domain does not exist', NXDOMAIN),
-    p("domain doesn't exist", NXDOMAIN),
     p('domain must exist', NXDOMAIN),
     p('domain not found', NXDOMAIN),
     p('domain name not found', NXDOMAIN),

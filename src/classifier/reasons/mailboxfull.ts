@@ -20,7 +20,6 @@ export const mailboxfull: ReasonTable = {
     p('mailbox full', FULL, '552 5.2.2 <x@example.jp>... Mailbox Full'),
     p('mailbox is full', FULL),
     p('mailbox * is full', FULL, '552 Mailbox of kijitora@example.org is FULL'),
-    p('mail box full', FULL),
     p('mailbox has exceeded', FULL),
     p('mailbox size limit exceeded', 'Postfix: virtual(8)/local(8) mailbox_size_limit'),
     p('mailbox would exceed maximum allowed storage', FULL),

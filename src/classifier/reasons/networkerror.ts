@@ -11,7 +11,6 @@ export const noConnection: ReasonTable = {
   note: 'no SMTP connection could be made to the destination',
   phrases: [
     p("wasn't able to establish an smtp connection", 'qmail: "Sorry, I wasn\'t able to establish an SMTP connection. (#4.4.1)"'),
-    p('was not able to establish an smtp connection', NET),
     p('dns lookup * servfail', NET, 'DNS lookup of example.org failed: SERVFAIL'),
     p('dns lookup * timed out', NET, 'DNS lookup of example.org timed out'),
   ],
@@ -36,7 +35,6 @@ export const networkerror: ReasonTable = {
     p('host is unreachable', NET),
     p('could not connect', NET),
     p('unable to connect', NET),
-    p("couldn't connect", NET),
     p('dns lookup failed', NET),
     p('dns query failed', NET),
     p('mx lookup failed', NET),

@@ -27,6 +27,5 @@ export const notaccept: ReasonTable = {
     p('no mx record', NOMX),
     p('no mx found', NOMX),
     p("couldn't find a mail exchanger", NOMX),
-    p('could not find a mail exchanger', NOMX),
   ],
 };

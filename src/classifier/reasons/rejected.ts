@@ -98,7 +98,6 @@ export const rejected: ReasonTable = {
     p('sender address verification failed', SENDER_WORDS, '550 Sender address verification failed'),
     p('cannot verify your address', SENDER_WORDS, '550 Cannot verify your address'),
     p('your e-mail address is invalid', SENDER_WORDS + ' ("your" is the sending side)', '550 Your e-mail address is invalid'),
-    p('your email address is invalid', SENDER_WORDS + ' ("your" is the sending side)', '550 Your email address is invalid'),
     p('no such sender', SENDER_WORDS, '550 No such sender'),
     // the titles of X.1.7 and X.1.8 themselves (RFC 3463 §3.2)
     p("bad sender's mailbox address syntax", RFC3463 + ' X.1.7', "553 5.1.7 Bad sender's mailbox address syntax"),

@@ -14,7 +14,6 @@ export const requireptr: ReasonTable = {
   phrases: [
     p('cannot find your reverse hostname', 'Postfix: reject_unknown_reverse_client_hostname reply'),
     p('cannot find your hostname', 'Postfix: reject_unknown_client_hostname reply'),
-    p("can't find your hostname", CHECKS),
     p('reverse dns', CHECKS),
     p('reverse lookup', CHECKS),
     p('reverse hostname', CHECKS),
