@@ -72,3 +72,5 @@ export const DOVECOT_QUOTA = 'Dovecot: quota plugin, quota_exceeded_message defa
  * meaning is the code's documented one; no file of ours shows these wordings.
  */
 export const X11_TRANSLATED = 'RFC 3463 X.1.1 (bad destination mailbox address), literally translated';
+/** "Mailbox full" in another language: RFC 3463's X.2.2 title, literally translated (as X11_TRANSLATED). */
+export const X22_TRANSLATED = 'RFC 3463 X.2.2 (mailbox full), literally translated';

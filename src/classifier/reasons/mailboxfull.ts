@@ -1,5 +1,5 @@
 import { p } from '../phrase.js';
-import { APPLE, GODADDY, GOOGLE, MICROSOFT, RFC3463, RFC5321, SISIMAI, SISIMAI5 } from '../sources.js';
+import { APPLE, GODADDY, GOOGLE, MICROSOFT, RFC3463, RFC5321, SISIMAI, SISIMAI5, X22_TRANSLATED } from '../sources.js';
 import type { ReasonTable } from './table.js';
 
 const FULL = 'seen: Sendmail, Postfix local/virtual, Dovecot LDA/LMTP, Exim appendfile, qmail, Courier';
@@ -79,5 +79,17 @@ export const mailboxfull: ReasonTable = {
     p('account storage limit', GODADDY),
     p('space has been used up', 'seen: NetEase 163, Sina (quota message)'),
     p('boite du destinataire pleine', 'Orange: postmaster error codes (417)'),
+    // round 21: X.2.2's title in the languages localised servers and their notices use ("*":
+    // the words between, "Das Postfach des Empfängers ist voll", "La boîte de réception est pleine")
+    p('postfach * voll', X22_TRANSLATED + ' (German)', '552 Das Postfach des Empfängers ist voll'),
+    p('mailbox ist voll', X22_TRANSLATED + ' (German)'),
+    p('boite aux lettres * pleine', X22_TRANSLATED + ' (French)', '552 Boîte aux lettres du destinataire pleine'),
+    p('boite de reception * pleine', X22_TRANSLATED + ' (French)', '552 La boîte de réception est pleine'),
+    p('buzon * lleno', X22_TRANSLATED + ' (Spanish)', '552 El buzón del destinatario está lleno'),
+    p('casella * piena', X22_TRANSLATED + ' (Italian)', '552 La casella di posta è piena'),
+    p('caixa postal * cheia', X22_TRANSLATED + ' (Portuguese, Brazil)', '552 Caixa postal do destinatário cheia'),
+    p('caixa de correio * cheia', X22_TRANSLATED + ' (Portuguese)', '552 A caixa de correio está cheia'),
+    p('postvak * vol', X22_TRANSLATED + ' (Dutch)', '552 Het postvak van de ontvanger is vol'),
+    p('ящик переполнен', X22_TRANSLATED + ' (Russian)', '552 Почтовый ящик переполнен'),
   ],
 };
