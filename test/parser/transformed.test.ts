@@ -174,6 +174,24 @@ describe('a notice forwarded inline by a person (not quoted)', () => {
   });
 });
 
+describe('a notice that opens with a summary of the original\'s fields', () => {
+  // Oracle (Sun, iPlanet) Messaging Server: "This report relates to a message you sent with the
+  // following header fields:", an indented copy of them, then the failed recipients. Flattened to
+  // one text part (a relay that dropped the delivery-status part, an inbox export), the summary
+  // was read as the returned copy and the report cut there: no record (round 21).
+  const text = readMail(readFileSync(join(fixturesDir, 'families-a', 'messagingserver-text-only.eml'))).text;
+  it('the summary gives the original\'s Message-ID, and the report goes on after it', async () => {
+    const raw = await notice(text, { from: 'Internet Mail Delivery <postmaster@ms.example.com>', subject: 'Delivery Notification: Delivery has failed' });
+    expect(records(raw)).toEqual(['kijitora@example.jp failed userunknown', 'mikeneko@example.jp failed hostunknown']);
+    expect(readMail(raw).original?.headers['message-id']?.[0]).toBe('<orig-fa-1@sender.example.org>');
+  });
+  it('a header block under other words is still the returned copy, where the report ends', () => {
+    const v = readMail(Buffer.from(`From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable\n\nDelivery failed for jane@example.com.\n\nMessage-ID: <m1@sender.example.org>\nFrom: news@sender.example.org\nTo: jane@example.com\nSubject: hi\n\nhello\n`));
+    expect(v.original?.headers['message-id']?.[0]).toBe('<m1@sender.example.org>');
+    expect(v.reportText).not.toMatch(/Message-ID/);
+  });
+});
+
 describe('a forwarded auto-reply', () => {
   it('"Fwd: Out of office" from a person is not that person\'s auto-reply; the auto-reply itself is', async () => {
     const away = await compose({ from: 'Jane Doe <jane.doe@example.com>', to: 'news@sender.example.org', subject: 'Out of office: December letter', text: 'I am away until 4 January.' });

@@ -84,6 +84,8 @@ function forwardedNotice(text: string, pos: number): boolean {
 interface InlineOriginal {
   start: number;
   headers: HeaderMap;
+  /** The block is the report's summary of the original, with the report going on after it. */
+  summary: boolean;
 }
 
 /**
@@ -91,6 +93,19 @@ interface InlineOriginal {
  * consecutive field lines (optionally indented or quoted with '>') with at least one typical
  * message header; the first run carrying a Message-ID wins, else the first with From/To/Subject.
  */
+/**
+ * Whether the header block starting at line i is introduced as the report's summary of the
+ * message it reports on: Oracle (Sun, iPlanet) Messaging Server's notices open with "This report
+ * relates to a message you sent with the following header fields:" and an indented copy of
+ * the original's fields, and only then name the failed recipients. The fields are the original's
+ * (its Message-ID matches the sent message), but the report goes on after them.
+ */
+function underSummaryIntro(lines: readonly string[], i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && lines[k]!.trim() === '') k--;
+  return k >= 0 && /\bheader fields:[ \t]*$/i.test(lines[k]!);
+}
+
 export function findInlineOriginal(text: string): InlineOriginal | null {
   const lines = text.length > 512 * 1024 ? text.slice(0, 512 * 1024).split('\n') : text.split('\n');
   let best: InlineOriginal | null = null;
@@ -141,7 +156,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
         i = Math.max(i, j - 1);
         continue;
       }
-      const cand = { start: offsets[i], headers: ent.headers };
+      const cand = { start: offsets[i], headers: ent.headers, summary: underSummaryIntro(lines, i) };
       if (hasId) return cand;
       best ??= cand;
     }

@@ -66,7 +66,8 @@ export function readMail(raw: Buffer): MailView {
     if (inline) {
       const base = marker ? marker.index : 0;
       original = { source: 'inline', headers: inline.headers };
-      reportText = text.slice(0, marker ? marker.index : base + inline.start);
+      // a summary of the original's fields opens the report, which goes on after it
+      reportText = text.slice(0, marker ? marker.index : inline.summary ? text.length : base + inline.start);
     } else if (marker) {
       reportText = text.slice(0, marker.index);
     }
