@@ -192,6 +192,14 @@ describe('a notice that opens with a summary of the original\'s fields', () => {
   });
 });
 
+describe('a notice without the header field that named its recipient', () => {
+  it('Gmail\'s "** Message blocked **": the recipient from its sentence once X-Failed-Recipients is gone', async () => {
+    const text = readMail(readFileSync(join(fixturesDir, 'providers', 'gmail-current-message-blocked.eml'))).text;
+    const raw = await notice(text, { from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>', subject: 'Delivery Status Notification (Failure)' });
+    expect(records(raw)).toEqual(['kijitora@example.net failed spamdetected']);
+  });
+});
+
 describe('a forwarded auto-reply', () => {
   it('"Fwd: Out of office" from a person is not that person\'s auto-reply; the auto-reply itself is', async () => {
     const away = await compose({ from: 'Jane Doe <jane.doe@example.com>', to: 'news@sender.example.org', subject: 'Out of office: December letter', text: 'I am away until 4 January.' });

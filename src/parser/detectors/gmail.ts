@@ -214,7 +214,12 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
     // check for '@': /(\S+@\S+?)[ \t]+because/ backtracks over every '@' of a long token)
     // ... or, in a delay notice, "There was a temporary problem delivering your message to
     // kijitora@example.net. Gmail will retry ..." (the sentence's full stop is not the address's)
-    const m = /wasn't delivered to (\S+)[ \t]+because/i.exec(text) ?? /temporary problem delivering your message to (\S+)/i.exec(text);
+    // ... or, under "** Message blocked **", "Your message to kijitora@example.net has been
+    // blocked." (the X-Failed-Recipients field gone: a relay, an inbox export)
+    const m =
+      /wasn't delivered to (\S+)[ \t]+because/i.exec(text) ??
+      /temporary problem delivering your message to (\S+)/i.exec(text) ??
+      /your message to (\S+) has been blocked\b/i.exec(text);
     // (trailing punctuation matched from the first mark of a run only: /[.,;:]+$/ alone rescans a
     // long run of marks inside the token from each of its marks)
     const token = m ? m[1].replace(/(?<![.,;:])[.,;:]+$/, '') : null;
