@@ -185,6 +185,35 @@ describe('a notice that opens with a summary of the original\'s fields', () => {
     expect(records(raw)).toEqual(['kijitora@example.jp failed userunknown', 'mikeneko@example.jp failed hostunknown']);
     expect(readMail(raw).original?.headers['message-id']?.[0]).toBe('<orig-fa-1@sender.example.org>');
   });
+  it('re-flowed (its sentences broken at 72 columns, continuations unindented) or as HTML paragraphs, it reads the same', async () => {
+    const wrap = (t: string) =>
+      t
+        .split('\n')
+        .map((line) => {
+          if (line.length <= 72) return line;
+          const out: string[] = [];
+          let cur = '';
+          for (const w of line.split(' ')) {
+            if (cur.trim() && cur.length + 1 + w.length > 72) {
+              out.push(cur);
+              cur = w;
+            } else cur = cur ? `${cur} ${w}` : w;
+          }
+          return [...out, cur].join('\n');
+        })
+        .join('\n');
+    const paragraphs = (t: string) => `<html><body>${t.split(/\n\n+/).map((para) => `<p>${para.split('\n').map((l) => l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')).join('<br>\n')}</p>`).join('\n')}</body></html>`;
+    const o = { from: 'Internet Mail Delivery <postmaster@ms.example.com>', subject: 'Delivery Notification: Delivery has failed' };
+    const delayed = readMail(readFileSync(join(fixturesDir, 'families-a', 'messagingserver-delivered-and-delayed.eml'))).text;
+    expect(wrap(delayed)).toMatch(/header\nfields:/);
+    for (const raw of [await notice(wrap(text), o), await notice(paragraphs(text), { ...o, html: true })]) {
+      expect(records(raw)).toEqual(['kijitora@example.jp failed userunknown', 'mikeneko@example.jp failed hostunknown']);
+    }
+    // the delivered recipient of the same template is no record, the delayed one is
+    for (const raw of [await notice(wrap(delayed), o), await notice(paragraphs(delayed), { ...o, html: true })]) {
+      expect(records(raw)).toEqual(['sabatora@example.jp delayed networkerror']);
+    }
+  });
   it('a header block under other words is still the returned copy, where the report ends', () => {
     const v = readMail(Buffer.from(`From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable\n\nDelivery failed for jane@example.com.\n\nMessage-ID: <m1@sender.example.org>\nFrom: news@sender.example.org\nTo: jane@example.com\nSubject: hi\n\nhello\n`));
     expect(v.original?.headers['message-id']?.[0]).toBe('<m1@sender.example.org>');

@@ -34,8 +34,12 @@ const INTRO = /^[ \t]*This report relates to a message you sent with the followi
  */
 const HEADING_START = /^Your message /i;
 const HEADING_END = /recipients?(?::| yet[.:])$/i;
-/** An indented label line; the value is trimmed in code (a lazy `.*?` before `\s*$` is quadratic). */
-const LABEL = /^[ \t]+(Recipient address|Original address|Reason|Diagnostic code|Remote system):(.*)$/i;
+/**
+ * A label line, indented by the server (the indentation is optional: an HTML rendering or a
+ * client's re-flow drops it, and the labels alone are the template's); the value is trimmed in
+ * code (a lazy `.*?` before `\s*$` is quadratic).
+ */
+const LABEL = /^[ \t]*(Recipient address|Original address|Reason|Diagnostic code|Remote system):(.*)$/i;
 
 function hasDsnRecipients(view: MailView): boolean {
   return deliveryStatusTexts(view).some((t) => /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im.test(t));
@@ -65,8 +69,15 @@ export function detectMessagingServer(view: MailView): DetectorResult | null {
     current = null;
     reason = null;
   };
-  for (const line of text.slice(intro ? intro.index + intro[0].length : 0).split('\n')) {
-    const t = line.trim();
+  const lines = text.slice(intro ? intro.index + intro[0].length : 0).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    let t = line.trim();
+    // a heading re-flowed onto two lines ("... to the following" / "recipients:")
+    if (HEADING_START.test(t) && !HEADING_END.test(t) && i + 1 < lines.length && HEADING_END.test(lines[i + 1]!.trim())) {
+      t = `${t} ${lines[i + 1]!.trim()}`;
+      i++;
+    }
     if (HEADING_START.test(t) && HEADING_END.test(t)) {
       close();
       action = /^Your message cannot be delivered/i.test(t) ? 'failed' : /^Your message has (?:been delayed|not been delivered)/i.test(t) ? 'delayed' : null;

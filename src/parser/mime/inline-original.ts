@@ -103,7 +103,10 @@ interface InlineOriginal {
 function underSummaryIntro(lines: readonly string[], i: number): boolean {
   let k = i - 1;
   while (k >= 0 && lines[k]!.trim() === '') k--;
-  return k >= 0 && /\bheader fields:[ \t]*$/i.test(lines[k]!);
+  if (k < 0) return false;
+  // the sentence's end, with the line before it (a re-flowed "...header" / "fields:")
+  const end = k > 0 && lines[k - 1]!.trim() !== '' ? `${lines[k - 1]!.slice(-80)} ${lines[k]!}` : lines[k]!;
+  return /\bheader\s+fields:[ \t]*$/i.test(end);
 }
 
 export function findInlineOriginal(text: string): InlineOriginal | null {
