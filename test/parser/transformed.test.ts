@@ -229,6 +229,26 @@ describe('a notice without the header field that named its recipient', () => {
   });
 });
 
+describe('a sentence that states the failure, with the server\'s reply set apart below it', () => {
+  // Before: the sentence alone was the diagnostic ("was rejected" read `rejected`, the sender
+  // refused; "unable to deliver" read `onhold`) and the reply a blank line below was never read.
+  const o = { from: 'postmaster@relay.example.net', subject: 'Undeliverable message' };
+  it('the report\'s one reply line gives the reason, with or without a label before its code', async () => {
+    const cases: Array<[string, string]> = [
+      ['Your message to jane@example.com was rejected.\n\n550 5.1.1 User unknown', 'jane@example.com failed userunknown'],
+      ['We were unable to deliver your message to jane@example.com.\n\n552 5.2.2 Mailbox full', 'jane@example.com failed mailboxfull'],
+      ['Your message to jane@example.com has been blocked.\n\nThe response was: 550 5.7.1 Message rejected as spam', 'jane@example.com failed spamdetected'],
+    ];
+    for (const [text, want] of cases) expect(records(await notice(text, o)), text).toEqual([want]);
+  });
+  it('a reply that names another address is that address\'s, not every sentence\'s', async () => {
+    const text = 'Your message to jane@example.com was rejected.\n\n550 5.1.1 <omar@example.net>... User unknown\n\nYour message to omar@example.net was rejected.';
+    const [jane, omar] = records(await notice(text, o));
+    expect(omar).toBe('omar@example.net failed userunknown');
+    expect(jane).not.toMatch(/userunknown/);
+  });
+});
+
 describe('a forwarded auto-reply', () => {
   it('"Fwd: Out of office" from a person is not that person\'s auto-reply; the auto-reply itself is', async () => {
     const away = await compose({ from: 'Jane Doe <jane.doe@example.com>', to: 'news@sender.example.org', subject: 'Out of office: December letter', text: 'I am away until 4 January.' });

@@ -703,16 +703,20 @@ function proseDiagnostic(prose: Prose, address: string): string | null {
 
 /**
  * The report's one remote reply on a line of its own ("550 5.1.1 User unknown": an RFC 5321
- * reply code of class 4 or 5 leading the line), before the returned copy; null when it has
- * none or several (then no single line speaks for every address). Bounded: the first 400 lines.
+ * reply code of class 4 or 5 leading the line, or after a short label of words, "The response
+ * was: 550 ..."), before the returned copy; null when it has none or several (then no single
+ * line speaks for every address). Bounded: the first 400 lines.
  */
 function soleReplyLine(lines: Lines, end: number): string | null {
   let found: string | null = null;
   for (let i = 0; i < end && i < 400; i++) {
     const l = lines.lines[i];
-    if (!/^[ \t]*[45]\d\d[ -][ \t]*\S/.test(l.length > 1000 ? l.slice(0, 1000) : l)) continue;
+    const head = l.length > 1000 ? l.slice(0, 1000) : l;
+    // (or after a short label of words: "The response was: 550 ...", "Error: 550 ...")
+    const m = /^[ \t]*(?:[A-Za-z][A-Za-z ]{0,40}:[ \t]*)?(?=[45]\d\d[ -][ \t]*\S)/.exec(head);
+    if (!m) continue;
     if (found !== null) return null;
-    found = oneLine(l.length > 1000 ? l.slice(0, 1000) : l);
+    found = oneLine(head.slice(m[0].length));
   }
   return found;
 }
@@ -1234,10 +1238,13 @@ export function detectFallback(view: MailView): DetectorResult | null {
     // (MailMarshal: "Could not be delivered because of" / "550 5.1.1 User unknown" above "The
     // following recipients were affected:"), else the report's prose may
     const stated = c.text && statesFailure(c.text) ? c.text : null;
-    if (!stated && sole === undefined) sole = soleReplyLine(lines, end);
+    // a sentence that states the failure without the server's reply ("Your message to x was
+    // rejected." / "" / "550 5.1.1 User unknown"): the report's one reply line gives it
+    const uncoded = stated !== null && !findReplyCode(stated) && !findStatusCode(stated);
+    if ((!stated || uncoded) && sole === undefined) sole = soleReplyLine(lines, end);
     // (a reply naming another address is that address's: m-FILTER lists two, quotes one reply)
     const soleHere = sole && namesOther(sole, c.address) ? null : sole;
-    const diag = stated ?? soleHere ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
+    const diag = (uncoded && soleHere ? oneLine(`${soleHere} ${stated}`) : stated) ?? soleHere ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
       // a delay notice's entry stays delayed unless its own reply is permanent
       action: (delayed || deferred.has(c.address)) && !statesPermanent(diag) ? 'delayed' : 'failed',
