@@ -89,11 +89,6 @@ interface InlineOriginal {
 }
 
 /**
- * Looks for the header block of a returned message inside NDR prose. A run of at least two
- * consecutive field lines (optionally indented or quoted with '>') with at least one typical
- * message header; the first run carrying a Message-ID wins, else the first with From/To/Subject.
- */
-/**
  * Whether the header block starting at line i is introduced as the report's summary of the
  * message it reports on: Oracle (Sun, iPlanet) Messaging Server's notices open with "This report
  * relates to a message you sent with the following header fields:" and an indented copy of
@@ -109,6 +104,11 @@ function underSummaryIntro(lines: readonly string[], i: number): boolean {
   return /\bheader\s+fields:[ \t]*$/i.test(end);
 }
 
+/**
+ * Looks for the header block of a returned message inside NDR prose. A run of at least two
+ * consecutive field lines (optionally indented or quoted with '>') with at least one typical
+ * message header; the first run carrying a Message-ID wins, else the first with From/To/Subject.
+ */
 export function findInlineOriginal(text: string): InlineOriginal | null {
   const lines = text.length > 512 * 1024 ? text.slice(0, 512 * 1024).split('\n') : text.split('\n');
   let best: InlineOriginal | null = null;
