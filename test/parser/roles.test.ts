@@ -30,6 +30,18 @@ describe('Exim: the administrator\'s text after the list (bounce_message_file)',
     expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
   });
 
+  it('contacts listed under the administrator\'s heading that names no role are no entries: the list ended at the first unindented line', () => {
+    const got = read('exim-contacts-after-list.eml');
+    expect(got.detector).toBe('exim');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
+  });
+
+  it('an entry after the administrator\'s text is still one when X-Failed-Recipients names it', () => {
+    const got = read('exim-entry-named-by-field.eml');
+    expect(got.detector).toBe('exim');
+    expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown', 'omar.haddad@example.net 5.2.2 mailboxfull']);
+  });
+
   it('the new address and the sender in a remote reply, the alias in "(generated from ...)": only the entries', () => {
     const got = read('exim-moved-in-reply.eml');
     expect(got.detector).toBe('exim');

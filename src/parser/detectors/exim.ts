@@ -27,7 +27,6 @@
 // then dropped.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { compile, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { findAddresses, findCommand, findReplyCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -41,15 +40,6 @@ const EXIM_ID = /^<?[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}@/;
 const LIST_START =
   /address(?:\(es\)|es)? (?:failed|has failed|have failed)|(?:address|addresses) to which the message has not yet been delivered|(?:has|have) not yet been delivered|yet to be delivered|incorrectly constructed|encountered the following error|following address(?:\(es\)|es)?:?\s*$/im;
 const DELAYED = /has not yet been delivered|Delay reason:|No action is required on your part|Warning: message \S+ delayed/i;
-/**
- * Prose that points to help, names the sender or a new address ("contact the mail
- * administrators at", "The message was sent from", "please try"): an indented address below it
- * is that role's, not an entry of the list.
- */
-const HELP = compile(HELP_CONTEXT);
-const SENDER = compile(SENDER_CONTEXT);
-const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
-const isRoleProse = (l: string) => HELP.test(l) || SENDER.test(l.trimEnd()) || NEW_ADDRESS.test(l.trimEnd());
 
 function looksLikeExim(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
@@ -77,7 +67,16 @@ interface Block {
 // way, quadratic in a stranger's line: test/security/redos.test.ts)
 const ADDRESS_LINE = /^ {2}(?! )(\S+?)(?: <([^<>\s]+)>)?(?::(?: ([^]*))?)?[ \t]*$/;
 
-function readBlocks(text: string): Block[] {
+/**
+ * The entries of the list. deliver.c prints the failed addresses as one list, and an
+ * administrator's bounce_message_file ("Customizing bounce and warning messages" in the Exim
+ * specification) puts its own text before or after that list, never inside it. So once an
+ * entry has been read, an unindented line ends the list: an indented address below the
+ * administrator's prose (a help desk "contact the mail administrators at", the sender "The
+ * message was sent from", a list of contacts) is not a failure, unless the X-Failed-Recipients
+ * field, which names every failed address, names it too (`failed`).
+ */
+function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
   const lines = text.split('\n');
   let i = 0;
   const intro = lines.findIndex((l) => INTRO.test(l));
@@ -91,10 +90,8 @@ function readBlocks(text: string): Block[] {
   }
   const blocks: Block[] = [];
   let cur: Block | null = null;
-  // the last unindented prose line since the last entry: the text after the list is the
-  // administrator's (bounce_message_file, "Customizing bounce and warning messages" in the Exim
-  // specification), and its help paragraph may set a contact address apart as the list does
-  let prose: string | null = null;
+  // an unindented line since the last entry: the list has ended
+  let ended = false;
   for (; i < lines.length; i++) {
     const l = lines[i];
     if (!l.trim()) continue;
@@ -104,13 +101,14 @@ function readBlocks(text: string): Block[] {
     const special = /^ {2}(?:an undisclosed address|(?:pipe|save) to \S.*)$/.exec(l);
     const m = special ? null : ADDRESS_LINE.exec(l);
     if (special || (m && (m[1].includes('@') || /^[\w.+=-]+$/.test(m[1])))) {
+      const address = m ? (m[2] && m[2].includes('@') ? m[2] : m[1]) : '';
       // (after the list only: prose above the first entry is the heading that announces it)
-      if (blocks.length && prose !== null && isRoleProse(prose)) {
+      if (ended && !failed.has(address.toLowerCase())) {
         cur = null;
         continue;
       }
-      prose = null;
-      cur = { address: m ? (m[2] && m[2].includes('@') ? m[2] : m[1]) : '', parent: null, lines: [] };
+      ended = false;
+      cur = { address, parent: null, lines: [] };
       if (m?.[3]) cur.lines.push(m[3]);
       else if (special && /^ {2}(?:pipe|save) to/.test(l)) cur.lines.push(l.trim());
       blocks.push(cur);
@@ -118,7 +116,7 @@ function readBlocks(text: string): Block[] {
     }
     const continuation = /^[ \t]{3,}\S/.test(l) || /^\t/.test(l);
     if (!cur) {
-      if (!continuation) prose = l;
+      if (!continuation && blocks.length) ended = true;
       continue;
     }
     if (continuation) {
@@ -132,9 +130,9 @@ function readBlocks(text: string): Block[] {
       continue;
     }
     // unindented prose after the list ("This address has been ignored...", "The message
-    // identifier is: ...") ends the current block
+    // identifier is: ...") ends the current block, and the list
     cur = null;
-    prose = l;
+    ended = true;
   }
   return blocks;
 }
@@ -162,8 +160,8 @@ function splitLeadIn(text: string): { diagnostic: string; command: string | null
 export function detectExim(view: MailView): DetectorResult | null {
   if (!looksLikeExim(view)) return null;
   const text = textHead(view.reportText, 100_000);
-  const blocks = readBlocks(text);
   const failedHeader = headerValues(view.headers, 'x-failed-recipients').flatMap((v) => findAddresses(v));
+  const blocks = readBlocks(text, new Set(failedHeader.map((a) => a.toLowerCase())));
   // local part -> the first full address with it (one look-up per block, not a search)
   const byLocal = new Map<string, string>();
   for (const a of failedHeader) {
