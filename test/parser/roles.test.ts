@@ -36,6 +36,13 @@ describe('Exim: the administrator\'s text after the list (bounce_message_file)',
     expect(got.lines).toEqual(['jane.doe@example.com 5.1.1 userunknown']);
   });
 
+  it('a delay warning: the list is the one under the heading that ends in a colon, not under the opening sentence; a contact between them is no entry', () => {
+    const got = read('exim-warning-contacts-above-list.eml');
+    expect(got.detector).toBe('exim');
+    expect(got.lines).toEqual(['jane.doe@example.com 4.2.2 mailboxfull']);
+    expect(got.recipients[0].action).toBe('delayed');
+  });
+
   it('an entry after the administrator\'s text is still one when X-Failed-Recipients names it', () => {
     const got = read('exim-entry-named-by-field.eml');
     expect(got.detector).toBe('exim');

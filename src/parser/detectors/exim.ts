@@ -81,13 +81,20 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
   let i = 0;
   const intro = lines.findIndex((l) => INTRO.test(l));
   if (intro >= 0) i = intro;
-  // start after the sentence that announces the list, when there is one
-  for (let k = i; k < lines.length && k < i + 15; k++) {
-    if (LIST_START.test(lines[k])) {
-      i = k + 1;
+  // start after the sentence that announces the list, when there is one: the one that ends in a
+  // colon ("The following address(es) failed:", "The address to which the message has not yet
+  // been delivered is:"), else the first (a delay warning's opening sentence, "A message that
+  // you sent has not yet been delivered to one or more of its", matches the same words)
+  let start = -1;
+  for (let k = i; k < lines.length && k < i + 40 && !/^-{3,}/.test(lines[k]); k++) {
+    if (!LIST_START.test(lines[k])) continue;
+    if (/:\s*$/.test(lines[k])) {
+      start = k;
       break;
     }
+    if (start < 0 && k < i + 15) start = k;
   }
+  if (start >= 0) i = start + 1;
   const blocks: Block[] = [];
   let cur: Block | null = null;
   // an unindented line since the last entry: the list has ended
