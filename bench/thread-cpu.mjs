@@ -4,7 +4,9 @@
 // the CPU time of each of its threads (/proc/<pid>/task/*/stat, utime+stime) from before the
 // load until the backlog is settled is printed per message, in the order the threads started:
 // the main (SMTP) thread, V8's platform threads (GC helpers), then the pipeline's worker threads
-// (processing, its parse worker, intake). Less moved by the machine's other load than a rate.
+// (processing, intake, then the parse worker the processing thread starts once its database is
+// open: it shows almost no system time, the intake the largest share), each with the system
+// part of its time (`sysPerMsg`, stime alone). Less moved by the machine's other load than a rate.
 //
 //   node bench/thread-cpu.mjs [--count 4000] [--reuse] [--pipelining] [--sessions 10] [--size 20480] [--node-args="--flag --flag"] [--env K=V,K=V]
 //        [--warmup N]
@@ -65,7 +67,7 @@ try {
   sampler.close();
   await d.stop();
 }
-const threads = [...t1].sort(([a], [b]) => a - b).map(([tid, a]) => ({ tid, comm: a.comm, main: tid === d.pid, msPerMsg: Math.round(((a.ms - (t0.get(tid)?.ms ?? 0)) / res.ok) * 1000) / 1000 }));
+const threads = [...t1].sort(([a], [b]) => a - b).map(([tid, a]) => ({ tid, comm: a.comm, main: tid === d.pid, msPerMsg: Math.round(((a.ms - (t0.get(tid)?.ms ?? 0)) / res.ok) * 1000) / 1000, sysPerMsg: Math.round(((a.sys - (t0.get(tid)?.sys ?? 0)) / res.ok) * 1000) / 1000 }));
 const perMsg = (k) => Math.round(((io1[k] - io0[k]) / res.ok) * 10) / 10;
 const io = { wcharPerMsg: perMsg('wchar'), syscwPerMsg: perMsg('syscw'), rcharPerMsg: perMsg('rchar'), syscrPerMsg: perMsg('syscr') };
 // The database once the daemon has stopped: every page in the main file after a TRUNCATE checkpoint.

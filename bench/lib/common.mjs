@@ -359,7 +359,7 @@ export function treeCpuMs(rootPid) {
   return (ticks * 1000) / CLK_TCK;
 }
 
-/** utime + stime per thread of a process, in ms: Map tid -> { comm, ms }. */
+/** utime + stime per thread of a process, in ms, and stime alone: Map tid -> { comm, ms, sys }. */
 export function threadCpuMs(pid) {
   const out = new Map();
   let tids = [];
@@ -372,7 +372,7 @@ export function threadCpuMs(pid) {
     try {
       const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), { comm: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')), ms: ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK });
+      out.set(Number(tid), { comm: f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')), ms: ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK, sys: (Number(rest[12]) * 1000) / CLK_TCK });
     } catch {
       // ended meanwhile
     }
