@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
-import { parseMessage, UnparseableError } from '../../src/parser/index.js';
+import { parseMessage, parseMessageSync, UnparseableError } from '../../src/parser/index.js';
 import { decodeQuotedPrintable, latin1WithLf, normalizeLineEnds, readMail } from '../../src/parser/mime.js';
 import { findAddresses, findReplyCode, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
 
@@ -199,5 +199,51 @@ describe('RFC 2047 encoded words split inside a character', () => {
     const { decodeHeaderValue } = await import('../../src/parser/mime.js');
     expect(decodeHeaderValue('=?utf-8?q?Mail_System_Error_=2D_?=\n =?utf-8?q?Returned_Mail?='.replace('\n', ''))).toBe('Mail System Error - Returned Mail');
     expect(decodeHeaderValue('=?utf-8?Q?Undeliverable:_?= =?utf-8?Q?a=5Fb?=')).toBe('Undeliverable: a_b');
+  });
+});
+
+describe('a returned message pasted as a part of its own (its fields as the part\'s header block)', () => {
+  // The shape some NDR families return the original in (no message/rfc822 type): MIME part
+  // headers are Content-* fields, so a part with a message's own fields is that message.
+  const notice = (pastedHeaders: string[]) =>
+    Buffer.from(
+      [
+        'From: postmaster@relay.example.net',
+        'To: bounces@sender.example.org',
+        'Subject: Returned mail',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="pp"',
+        '',
+        '--pp',
+        'Content-Type: text/plain',
+        '',
+        '---The following addresses had delivery errors---',
+        '',
+        'jane.doe@example.com [User unknown]',
+        '',
+        '--pp',
+        ...pastedHeaders,
+        '',
+        'Hello, this is the December letter.',
+        '550 5.1.1 <reader@news.example.org>: User unknown',
+        '',
+        '--pp--',
+        '',
+      ].join('\r\n'),
+    );
+
+  it('gives the original\'s fields, and its body is no part of the report', () => {
+    const raw = notice(['Received: from mx.sender.example.org by relay.example.net', 'Message-Id: <dec-1@sender.example.org>', 'From: News <news@sender.example.org>', 'To: jane.doe@example.com', 'Subject: December letter', 'Content-Type: text/plain']);
+    const v = readMail(raw);
+    expect(v.original?.source).toBe('pasted');
+    expect(v.original?.headers['message-id']?.[0]).toBe('<dec-1@sender.example.org>');
+    expect(v.text).not.toContain('December letter');
+    expect(parseMessageSync(raw).recipients.map((r) => r.finalRecipient)).toEqual(['jane.doe@example.com']);
+  });
+
+  it('a part with Content-* fields and one other field is still a text part of the report', () => {
+    const v = readMail(notice(['Content-Type: text/plain', 'Content-Description: Details', 'X-Note: more']));
+    expect(v.original).toBeNull();
+    expect(v.text).toContain('December letter');
   });
 });

@@ -70,6 +70,7 @@ export function detectArf(view: MailView): DetectorResult | null {
     fieldsText === null &&
     view.original !== null &&
     view.original.source !== 'inline' &&
+    view.original.source !== 'pasted' &&
     view.deliveryStatus.length === 0 &&
     JMRP_SUBJECT.test(subject) &&
     !/undeliver|delivery|failure|returned/i.test(subject) &&

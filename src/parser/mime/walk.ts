@@ -93,6 +93,12 @@ export function walk(ent: Entity, depth: number, st: WalkState, parentType: stri
     st.parts.push({ contentType: ct.type, params: ct.params, headers: ent.headers, text, depth });
     return;
   }
+  if (depth > 0 && st.original === null && ct.type === 'text/plain' && pastedMessage(ent)) {
+    // a returned message pasted as a part of its own, its header block as the part's (no
+    // message/rfc822 type): its fields are the original's, its body is not the report's text
+    st.original = { source: 'pasted', headers: ent.headers };
+    return;
+  }
   if (ct.type.startsWith('text/') || ct.type === 'message/partial') {
     let text = latin1ToText(decodeTransfer(ent.body, cte), ct.params['charset'], st.warnings);
     if (ct.type === 'text/plain' && (ct.params['format'] ?? '').trim().toLowerCase() === 'flowed') {
@@ -102,6 +108,17 @@ export function walk(ent: Entity, depth: number, st: WalkState, parentType: stri
     return;
   }
   st.parts.push({ contentType: ct.type, params: ct.params, headers: ent.headers, text: '', depth });
+}
+
+/**
+ * A part whose header block holds a message's own fields (two or more of Received, Message-ID,
+ * From, To, Date, Subject): MIME part headers are Content-* fields (RFC 2045 §3, RFC 2183), so
+ * such a part is a message pasted without its type, as some NDR families return the original.
+ */
+function pastedMessage(ent: Entity): boolean {
+  let n = 0;
+  for (const name of ['received', 'message-id', 'from', 'to', 'date', 'subject']) if (ent.headers[name]) n++;
+  return n >= 2;
 }
 
 function addText(st: WalkState, ent: Entity, ct: ContentType, depth: number, text: string, plainAlternative = false): void {
