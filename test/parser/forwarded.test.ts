@@ -56,3 +56,36 @@ describe('a forwarded bounce', () => {
     expect(records(await forward(inner))).toEqual([]);
   });
 });
+
+describe('a bounce forwarded as a part without a type of its own (its header block as the part\'s)', () => {
+  // The MIME layer takes such a part for a pasted message (its fields the original's, its body
+  // no report text); a notice pasted that way is read from it as an attached one is.
+  const pasted = (inner: Buffer) =>
+    Buffer.from(
+      [
+        'From: Alice Example <alice@corp-fwd.example>',
+        'To: bounces@sender.example.org',
+        'Subject: FW: this came back',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="fw"',
+        '',
+        '--fw',
+        'Content-Type: text/plain',
+        '',
+        'Please remove this address. Alice (alice@corp-fwd.example)',
+        '',
+        '--fw',
+        inner.toString('latin1').replace(/\r\n/g, '\n').replace(/^MIME-Version:.*\n|^Content-(?:Type|Transfer-Encoding):.*\n/gim, ''),
+        '--fw--',
+        '',
+      ].join('\n'),
+      'latin1',
+    );
+
+  it('the notice inside is read; the forwarder is no recipient', async () => {
+    const inner = await notice('MAILER-DAEMON@mx.example.jp', 'Undelivered Mail Returned to Sender');
+    const raw = pasted(inner);
+    expect(parseMessageSync(raw).warnings).toContain('report taken from the enclosed message/rfc822');
+    expect(records(raw)).toEqual([['kijitora@example.jp', 'userunknown', true]]);
+  });
+});

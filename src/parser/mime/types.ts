@@ -20,7 +20,7 @@ export interface OriginalView {
   /** Where it came from: `message/rfc822`, `message/global`, `text/rfc822-headers`, `inline`, `pasted` (a part with a message's fields as its header block). */
   source: string;
   headers: HeaderMap;
-  /** The whole returned message (latin1, LF) for message/rfc822 parts, capped at 1 MiB. */
+  /** The whole returned message (latin1, LF) for message/rfc822 and pasted parts, capped at 1 MiB. */
   raw?: string;
 }
 

@@ -29,7 +29,8 @@ export interface WalkState {
 const ORIGINAL_TYPES = new Set(['message/rfc822', 'message/global', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global-headers']);
 const STATUS_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
 
-export function walk(ent: Entity, depth: number, st: WalkState, parentType: string, plainAlternative = false): void {
+/** `source`: the entity's own text (header block and body), for a part that may be a pasted message. */
+export function walk(ent: Entity, depth: number, st: WalkState, parentType: string, plainAlternative = false, source?: string): void {
   if (++st.count > MAX_PARTS) {
     if (st.count === MAX_PARTS + 1) st.warnings.push('too many MIME parts; rest ignored');
     return;
@@ -46,7 +47,7 @@ export function walk(ent: Entity, depth: number, st: WalkState, parentType: stri
       // RFC 2046 §5.1.4: the parts of a multipart/alternative are versions of one content; with
       // a text/plain version there, the others (HTML) are the same text again
       const alt = plainAlternative || (ct.type === 'multipart/alternative' && ents.some((e) => parseContentType(headerValue(e.headers, 'content-type')).type === 'text/plain'));
-      for (const e of ents) walk(e, depth + 1, st, ct.type, alt);
+      ents.forEach((e, i) => walk(e, depth + 1, st, ct.type, alt, children[i]));
       return;
     }
     st.warnings.push(boundary ? `boundary "${boundary}" not found` : 'multipart without boundary');
@@ -95,8 +96,11 @@ export function walk(ent: Entity, depth: number, st: WalkState, parentType: stri
   }
   if (depth > 0 && st.original === null && ct.type === 'text/plain' && pastedMessage(ent)) {
     // a returned message pasted as a part of its own, its header block as the part's (no
-    // message/rfc822 type): its fields are the original's, its body is not the report's text
+    // message/rfc822 type): its fields are the original's, its body is not the report's text.
+    // Kept whole, as an attached one is: a notice forwarded this way is read from it
+    // (parser/index.ts innerReport)
     st.original = { source: 'pasted', headers: ent.headers };
+    if (source !== undefined) st.original.raw = source.slice(0, 1024 * 1024);
     return;
   }
   if (ct.type.startsWith('text/') || ct.type === 'message/partial') {
