@@ -221,6 +221,34 @@ describe('a notice that opens with a summary of the original\'s fields', () => {
   });
 });
 
+describe('Exim\'s notice re-wrapped short (a forward, a re-flowed copy)', () => {
+  // Exim's list is one piece; the administrator's text after it ends it (roles.test.ts). A
+  // reason wrapped onto an unindented line with no blank line above is that reason's text: it
+  // ends the entry, not the list, and the next entry is still one.
+  it('both entries of a list whose first reason wraps onto an unindented line', async () => {
+    const text = [
+      'This message was created automatically by mail delivery software.',
+      '',
+      'A message that you sent could not be delivered to one or more of its',
+      'recipients. This is a permanent error. The following address(es) failed:',
+      '',
+      '  jane.doe@example.com',
+      '    host mx.example.com [192.0.2.25]',
+      '    SMTP error from remote mail server after RCPT TO:<jane.doe@example.com>:',
+      '    550 5.1.1 <jane.doe@example.com>: Recipient address rejected: User',
+      'unknown in virtual mailbox table',
+      '  omar.haddad@example.net',
+      '    host mx.example.net [192.0.2.26]',
+      '    SMTP error from remote mail server after RCPT TO:<omar.haddad@example.net>:',
+      '    552 5.2.2 <omar.haddad@example.net>: Mailbox full',
+      '',
+    ].join('\n');
+    const raw = await notice(text, { from: 'Mail Delivery System <Mailer-Daemon@mta.example.net>', subject: 'Mail delivery failed: returning message to sender' });
+    expect(parseMessageSync(raw).detector).toBe('exim');
+    expect(records(raw)).toEqual(['jane.doe@example.com failed userunknown', 'omar.haddad@example.net failed mailboxfull']);
+  });
+});
+
 describe('a notice without the header field that named its recipient', () => {
   it('Gmail\'s "** Message blocked **": the recipient from its sentence once X-Failed-Recipients is gone', async () => {
     const text = readMail(readFileSync(join(fixturesDir, 'providers', 'gmail-current-message-blocked.eml'))).text;

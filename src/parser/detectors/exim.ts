@@ -27,6 +27,7 @@
 // then dropped.
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
+import { compile, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { findAddresses, findCommand, findReplyCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -40,6 +41,15 @@ const EXIM_ID = /^<?[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}@/;
 const LIST_START =
   /address(?:\(es\)|es)? (?:failed|has failed|have failed)|(?:address|addresses) to which the message has not yet been delivered|(?:has|have) not yet been delivered|yet to be delivered|incorrectly constructed|encountered the following error|following address(?:\(es\)|es)?:?\s*$/im;
 const DELAYED = /has not yet been delivered|Delay reason:|No action is required on your part|Warning: message \S+ delayed/i;
+/**
+ * Prose that points to help, names the sender or a new address ("contact the mail
+ * administrators at", "The message was sent from", "please try"): an indented address below it
+ * is that role's, not an entry of the list, even where no blank line sets the prose apart.
+ */
+const HELP = compile(HELP_CONTEXT);
+const SENDER = compile(SENDER_CONTEXT);
+const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
+const isRoleProse = (l: string) => HELP.test(l) || SENDER.test(l.trimEnd()) || NEW_ADDRESS.test(l.trimEnd());
 
 function looksLikeExim(view: MailView): boolean {
   const from = headerValue(view.headers, 'from') ?? '';
@@ -71,10 +81,13 @@ const ADDRESS_LINE = /^ {2}(?! )(\S+?)(?: <([^<>\s]+)>)?(?::(?: ([^]*))?)?[ \t]*
  * The entries of the list. deliver.c prints the failed addresses as one list, and an
  * administrator's bounce_message_file ("Customizing bounce and warning messages" in the Exim
  * specification) puts its own text before or after that list, never inside it. So once an
- * entry has been read, an unindented line ends the list: an indented address below the
- * administrator's prose (a help desk "contact the mail administrators at", the sender "The
- * message was sent from", a list of contacts) is not a failure, unless the X-Failed-Recipients
- * field, which names every failed address, names it too (`failed`).
+ * entry has been read, a paragraph of unindented prose (after a blank line) ends the list: an
+ * indented address below the administrator's text (a list of contacts) is not a failure, nor
+ * one below prose that names a role (a help desk "contact the mail administrators at", the
+ * sender "The message was sent from"), unless the X-Failed-Recipients field, which names every
+ * failed address, names it too (`failed`). An unindented line right under an entry's reason,
+ * with no blank line between, is that reason's text wrapped short (a forward, a re-flowed
+ * copy): it ends the entry, not the list.
  */
 function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
   const lines = text.split('\n');
@@ -97,11 +110,19 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
   if (start >= 0) i = start + 1;
   const blocks: Block[] = [];
   let cur: Block | null = null;
-  // an unindented line since the last entry: the list has ended
+  // a paragraph of prose since the last entry: the list has ended
   let ended = false;
+  // the last unindented line since the last entry, and whether a blank line came before this one
+  let prose: string | null = null;
+  let afterBlank = false;
   for (; i < lines.length; i++) {
     const l = lines[i];
-    if (!l.trim()) continue;
+    if (!l.trim()) {
+      afterBlank = true;
+      continue;
+    }
+    const blankAbove = afterBlank;
+    afterBlank = false;
     if (/^-{3,}/.test(l)) break; // "------ This is a copy ..." (when the MIME layer kept it)
     // deliver.c prints a hidden address as "an undisclosed address", a pipe or file delivery
     // as "pipe to |/path" / "save to /file": the real address is on a "generated" line
@@ -110,11 +131,12 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
     if (special || (m && (m[1].includes('@') || /^[\w.+=-]+$/.test(m[1])))) {
       const address = m ? (m[2] && m[2].includes('@') ? m[2] : m[1]) : '';
       // (after the list only: prose above the first entry is the heading that announces it)
-      if (ended && !failed.has(address.toLowerCase())) {
+      if ((ended || (prose !== null && isRoleProse(prose))) && !failed.has(address.toLowerCase())) {
         cur = null;
         continue;
       }
       ended = false;
+      prose = null;
       cur = { address, parent: null, lines: [] };
       if (m?.[3]) cur.lines.push(m[3]);
       else if (special && /^ {2}(?:pipe|save) to/.test(l)) cur.lines.push(l.trim());
@@ -123,7 +145,10 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
     }
     const continuation = /^[ \t]{3,}\S/.test(l) || /^\t/.test(l);
     if (!cur) {
-      if (!continuation && blocks.length) ended = true;
+      if (!continuation && blocks.length) {
+        prose = l;
+        if (blankAbove) ended = true;
+      }
       continue;
     }
     if (continuation) {
@@ -137,9 +162,10 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
       continue;
     }
     // unindented prose after the list ("This address has been ignored...", "The message
-    // identifier is: ...") ends the current block, and the list
+    // identifier is: ...") ends the current block, and after a blank line the list
     cur = null;
-    ended = true;
+    prose = l;
+    if (blankAbove) ended = true;
   }
   return blocks;
 }
