@@ -430,3 +430,205 @@ describe('a complaint forwarded as an attachment', () => {
     expect(records(attached(raw))).toEqual(records(raw));
   });
 });
+
+describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped its text)', () => {
+  // Found by re-wrapping the human-readable part of every dev and fixtures/ notice at 72 columns,
+  // continuations unindented, as mail clients re-flow a forward: 297 readings changed, most of
+  // them a reason cut at the line break (stop 45). Each reader's format writes a reply on one
+  // line or on lines with its own mark, so a line with neither, right under the reply, is the
+  // rest of it; each case below also asserts the notice as its MTA wrote it reads the same.
+  const wrap72 = (t: string) =>
+    t
+      .split('\n')
+      .map((line) => {
+        if (line.length <= 72) return line;
+        const indent = /^[ \t]*/.exec(line)![0];
+        const out: string[] = [];
+        let cur = indent;
+        for (const w of line.slice(indent.length).split(' ')) {
+          if (cur.trim() && cur.length + 1 + w.length > 72) {
+            out.push(cur);
+            cur = w;
+          } else cur = cur.trim() ? `${cur} ${w}` : cur + w;
+        }
+        return [...out, cur].join('\n');
+      })
+      .join('\n');
+  const both = async (text: string, o: { from: string; subject: string }) => [await notice(text, o), await notice(wrap72(text), o)];
+  /** A multipart/report: the text, then the delivery-status fields. */
+  const report = (t: string, dsn: string, o: { from: string; subject: string }) =>
+    Buffer.from(
+      [
+        `From: ${o.from}`,
+        'To: bounces@sender.example.org',
+        `Subject: ${o.subject}`,
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
+        '',
+        '--B',
+        'Content-Type: text/plain',
+        '',
+        t,
+        '',
+        '--B',
+        'Content-Type: message/delivery-status',
+        '',
+        dsn,
+        '--B--',
+        '',
+      ].join('\n'),
+    );
+
+  it('Exim: the lead-in wrapped before "TO:<address>:" keeps the reply under it with its entry', async () => {
+    const text = [
+      'This message was created automatically by mail delivery software.',
+      '',
+      'A message that you sent could not be delivered to one or more of its',
+      'recipients. This is a permanent error. The following address(es) failed:',
+      '',
+      '  fbrennan@inbox.example.net',
+      '    host mx.inbox.example.net [192.0.2.25]',
+      '    SMTP error from remote mail server after RCPT TO:<fbrennan@inbox.example.net>:',
+      '    550 <fbrennan@inbox.example.net>: User unknown',
+      '',
+    ].join('\n');
+    const o = { from: 'Mail Delivery System <Mailer-Daemon@mta.example.org>', subject: 'Mail delivery failed: returning message to sender' };
+    expect(wrap72(text)).toMatch(/after RCPT\nTO:</);
+    for (const raw of await both(text, o)) {
+      expect(parseMessageSync(raw).detector).toBe('exim');
+      expect(records(raw)).toEqual(['fbrennan@inbox.example.net failed userunknown']);
+    }
+  });
+  it('OpenSMTPD: an entry wrapped onto lines of its own (one starting with the address in brackets) is one entry', async () => {
+    const text = [
+      'Hi!',
+      '',
+      'This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
+      '',
+      'An error has occurred while attempting to deliver a message for',
+      'the following list of recipients:',
+      '',
+      'liam@inbox.example.net: 550 Message was not accepted -- invalid mailbox.  Local mailbox liam@inbox.example.net is unavailable: user not found',
+      'ava.nguyen.longer.name@example.com: 554 5.7.1 <ava.nguyen.longer.name@example.com>: Recipient address rejected: Access denied',
+      '',
+      'Below is a copy of the original message:',
+      '',
+    ].join('\n');
+    const o = { from: 'Mailer Daemon <MAILER-DAEMON@mta.example.org>', subject: 'Delivery status notification: failed' };
+    expect(wrap72(text)).toMatch(/invalid mailbox\.\nLocal mailbox liam@inbox\.example\.net is unavailable: user not found/);
+    expect(wrap72(text)).toMatch(/\n<ava\.nguyen\.longer\.name@example\.com>: Recipient/);
+    for (const raw of await both(text, o)) {
+      expect(parseMessageSync(raw).detector).toBe('opensmtpd');
+      expect(records(raw)).toEqual(['liam@inbox.example.net failed userunknown', 'ava.nguyen.longer.name@example.com failed filtered']);
+    }
+  });
+  it('Courier: the rest of a "<<<" line under it, without the mark, is still the reply', async () => {
+    const text = [
+      'This is a delivery status notification from mta.example.org,',
+      'running the Courier mail server, version 1.0.16.',
+      '',
+      '---------------------------------------------------------------------------',
+      '',
+      '                           UNDELIVERABLE MAIL',
+      '',
+      'Your message to the following recipients cannot be delivered:',
+      '',
+      '<ava@d03.example.net>:',
+      '     mx.d03.example.net [192.0.2.3]:',
+      ' >>> MAIL FROM:<bounces@sender.example.org> BODY=7BIT SIZE=872',
+      " <<< 550 5.7.1 Unfortunately, messages from [192.0.2.99] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).",
+      '',
+      '---------------------------------------------------------------------------',
+      '',
+    ].join('\n');
+    const o = { from: 'Courier mail server at mta.example.org <@>', subject: 'NOTICE: mail delivery status.' };
+    const dsn = 'Reporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; ava@d03.example.net\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx.d03.example.net\n';
+    expect(wrap72(text)).toMatch(/\nnetwork is on our block list/);
+    for (const raw of [report(text, dsn, o), report(wrap72(text), dsn, o)]) {
+      expect(parseMessageSync(raw).detector).toBe('courier');
+      expect(records(raw)).toEqual(['ava@d03.example.net failed blocked']);
+    }
+  });
+  it('DragonFly Mail Agent: the recipient on the line under "There was an error delivering your mail to"', async () => {
+    const text = [
+      'This is the DragonFly Mail Agent v0.13 at mta.example.org.',
+      '',
+      'There was an error delivering your mail to <snguyen.with.a.long.local.part@inbox.example.net>.',
+      '',
+      'mx.inbox.example.net [192.0.2.25] did not like our RCPT TO:',
+      '550 <snguyen.with.a.long.local.part@inbox.example.net>: User unknown',
+      '',
+      'Message headers follow.',
+      '',
+    ].join('\n');
+    const o = { from: 'MAILER-DAEMON@mta.example.org', subject: 'Mail delivery failed' };
+    expect(wrap72(text)).toMatch(/your mail to\n</);
+    for (const raw of await both(text, o)) {
+      expect(parseMessageSync(raw).detector).toBe('dragonfly');
+      expect(records(raw)).toEqual(['snguyen.with.a.long.local.part@inbox.example.net failed userunknown']);
+    }
+  });
+  it('a DSN whose prose line broke before "(in reply to RCPT TO command)" still says the refusal answered RCPT', async () => {
+    const text = [
+      'This is the mail system at host mta.example.org.',
+      '',
+      "I'm sorry to have to inform you that your message could not",
+      'be delivered to one or more recipients.',
+      '',
+      '<ivan_stone@mail.example.com>: host mx.example.com[192.0.2.4] said: 550 Requested',
+      '    action not taken: mailbox unavailable (in reply to RCPT TO command)',
+    ].join('\n');
+    const dsn = 'Reporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; ivan_stone@mail.example.com\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 Requested action not taken: mailbox unavailable\n';
+    const o = { from: 'MAILER-DAEMON@mta.example.org (Mail Delivery System)', subject: 'Undelivered Mail Returned to Sender' };
+    expect(wrap72(text)).toMatch(/said: 550\nRequested\n/);
+    for (const raw of [report(text, dsn, o), report(wrap72(text), dsn, o)]) {
+      expect(parseMessageSync(raw).recipients[0].command).toBe('RCPT');
+      expect(records(raw)).toEqual(['ivan_stone@mail.example.com failed userunknown']);
+    }
+  });
+  it('Lotus Domino: a "because:" reason wrapped onto an unindented line is the whole reason', async () => {
+    const text = [
+      'Delivery Failure Report',
+      '',
+      'Your document:',
+      '\tMonthly letter',
+      'was not delivered to:',
+      '\tkijitora.nakamura@example.jp',
+      'because:',
+      '\tUser kijitora.nakamura (kijitora.nakamura@example.jp) not listed in public Name & Address Book',
+      '',
+    ].join('\n');
+    const o = { from: 'Postmaster <postmaster@notes.example.jp>', subject: 'DELIVERY FAILURE: User kijitora.nakamura (kijitora.nakamura@example.jp) not listed in public Name & Address Book' };
+    expect(wrap72(text)).toMatch(/not listed in\npublic Name & Address Book/);
+    for (const raw of await both(text, o)) {
+      expect(parseMessageSync(raw).detector).toBe('domino');
+      expect(records(raw)).toEqual(['kijitora.nakamura@example.jp failed userunknown']);
+    }
+  });
+  it('not a wrap: a line longer than a re-flow makes, or a list of entries, stays as it is', async () => {
+    // Sendmail writes "<a@b>... Deferred: ..." as long as the reply is; the warning under it is a
+    // sentence of its own (it would make the reason "rejected")
+    const sendmail = readFileSync(join(fixturesDir, 'generated', 'sendmail', '105-google-unsolicited-rate-defer--delayed.eml'));
+    expect(sendmail.toString('latin1')).toMatch(/Deferred: 421-4\.7\.0 .{40,}\r?\nWarning: message still undelivered/);
+    expect(records(sendmail)).toEqual(['osilva942@d01.example.net delayed blocked']);
+    // OpenSMTPD's entries back to back are as many recipients
+    const text = [
+      'Hi!',
+      '',
+      'This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
+      '',
+      'An error has occurred while attempting to deliver a message for',
+      'the following list of recipients:',
+      '',
+      'kijitora@example.jp: 550 5.1.1 <kijitora@example.jp>: User unknown',
+      'mikeneko@example.org: 552 5.2.2 <mikeneko@example.org>: Mailbox full',
+      '',
+      'Below is a copy of the original message:',
+      '',
+    ].join('\n');
+    expect(records(await notice(text, { from: 'MAILER-DAEMON@mta.example.org', subject: 'Delivery status notification: failed' }))).toEqual([
+      'kijitora@example.jp failed userunknown',
+      'mikeneko@example.org failed mailboxfull',
+    ]);
+  });
+});

@@ -64,6 +64,10 @@ function recipientBlocks(text: string): Map<string, Exchange> {
   let sent: string | null = null;
   let owner: string | null = null;
   let reply: string[] = [];
+  // the last line was a "<<<" one: an unindented line with neither prefix under it is the rest
+  // of that line, wrapped by a relay or client that re-flowed the text (Courier writes every line
+  // of a reply with "<<< "; the next host it tries is an indented "host [ip]:" line)
+  let afterReply = false;
   let n = 0;
   const commit = () => {
     if (reply.length) {
@@ -97,6 +101,8 @@ function recipientBlocks(text: string): Map<string, Exchange> {
       continue;
     }
     const t = line.trim();
+    const wasReply = afterReply;
+    afterReply = false;
     if (t.startsWith('>>>')) {
       commit();
       sent = t.slice(3).trim();
@@ -105,7 +111,13 @@ function recipientBlocks(text: string): Map<string, Exchange> {
       const said = t.slice(3).trim();
       // "<command failed>" is Courier's note that the command got no usable answer (a reused
       // connection's RSET): no reply of the server
-      if (said && said !== '<command failed>') reply.push(said);
+      if (said && said !== '<command failed>') {
+        reply.push(said);
+        afterReply = true;
+      }
+    } else if (wasReply && reply.length && !/^[ \t]/.test(line)) {
+      reply[reply.length - 1] += ' ' + t;
+      afterReply = true;
     }
   }
   close();

@@ -24,13 +24,20 @@ import { newRecipient, type DetectorResult, type MailView } from './types.js';
 const NOT_DELIVERED = /^[ \t]*was not delivered to:[ \t]*$/im;
 
 /** The indented lines of a section that starts after `header` (up to the next prose line). */
-function section(lines: string[], from: number): { text: string[]; next: number } {
+function section(lines: string[], from: number, reflowed = false): { text: string[]; next: number } {
   const text: string[] = [];
   let i = from;
   for (; i < lines.length; i++) {
     const l = lines[i];
     if (!l.trim()) {
       if (text.length) break;
+      continue;
+    }
+    // (a reason re-wrapped by a relay or client goes on at the start of the next line: under a
+    // line of the length a re-flow leaves, a line that is no heading is its rest)
+    const prev = lines[i - 1].length;
+    if (reflowed && text.length && prev >= 60 && prev <= 80 && !/:[ \t]*$/.test(l)) {
+      text[text.length - 1] += ' ' + l.trim();
       continue;
     }
     if (!/^[ \t]/.test(l) && text.length) break;
@@ -72,7 +79,7 @@ export function detectDomino(view: MailView): DetectorResult | null {
     let j = to.next;
     while (j < lines.length && !lines[j].trim()) j++;
     if (j < lines.length && /^[ \t]*because:[ \t]*$/i.test(lines[j])) {
-      const why = section(lines, j + 1);
+      const why = section(lines, j + 1, true);
       reason = why.text;
       i = why.next - 1;
     }

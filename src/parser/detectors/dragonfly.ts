@@ -19,8 +19,9 @@ import { findCommand, findReplyCode, findReplyStatus, normalizeAddress, oneLine,
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const INTRO = /^This is the DragonFly Mail Agent\b/m;
-// (inside the brackets: any address, a quoted local part with its spaces too, RFC 5321 §4.1.2)
-const RECIPIENT = /^There was an error delivering your mail to <([^<>\r\n]{1,320})>\.?[ \t]*$/m;
+// (inside the brackets: any address, a quoted local part with its spaces too, RFC 5321 §4.1.2;
+// the address on the next line when a relay or client re-flowed the text)
+const RECIPIENT = /^There was an error delivering your mail to(?:[ \t]*\n)?[ \t]*<([^<>\r\n]{1,320})>\.?[ \t]*$/m;
 
 export function detectDragonfly(view: MailView): DetectorResult | null {
   const text = textHead(view.reportText, 50_000);

@@ -115,6 +115,8 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
   // the last unindented line since the last entry, and whether a blank line came before this one
   let prose: string | null = null;
   let afterBlank = false;
+  // unindented lines joined to the current entry's reason
+  let wrappedLines = 0;
   for (; i < lines.length; i++) {
     const l = lines[i];
     if (!l.trim()) {
@@ -138,6 +140,7 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
       ended = false;
       prose = null;
       cur = { address, parent: null, lines: [] };
+      wrappedLines = 0;
       if (m?.[3]) cur.lines.push(m[3]);
       else if (special && /^ {2}(?:pipe|save) to/.test(l)) cur.lines.push(l.trim());
       blocks.push(cur);
@@ -159,6 +162,15 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
         continue;
       }
       cur.lines.push(l.trim());
+      continue;
+    }
+    // a reason wrapped onto an unindented line (a relay or client that re-flowed the text drops
+    // the indentation of the lines it makes): right under a long line of the entry, with no
+    // blank line between, and no address of its own, it goes on with the reason
+    const last = cur.lines.length ? cur.lines[cur.lines.length - 1] : '';
+    if (!blankAbove && wrappedLines < 3 && last.length >= 40 && !/^\s*<?[^\s<>@]+@[^\s<>]+>?\s*$/.test(l)) {
+      cur.lines[cur.lines.length - 1] = last + ' ' + l.trim();
+      wrappedLines++;
       continue;
     }
     // unindented prose after the list ("This address has been ignored...", "The message

@@ -23,8 +23,8 @@ import { findReplyCode, normalizeAddress, oneLine, textHead } from '../smtp-text
 import { parseAction, parseDsnFields, parseStatus, preferStatus } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
-/** bounce.c NOTICE_INTRO ("e-mail" in older releases). */
-const INTRO = /^[ \t]*This is the MAILER-DAEMON, please DO NOT REPLY to this e-?mail\.?[ \t]*$/im;
+/** bounce.c NOTICE_INTRO ("e-mail" in older releases); a re-flowed copy may break it anywhere. */
+const INTRO = /^[ \t]*This is the MAILER-DAEMON,(?:[ \t]+|[ \t]*\n[ \t]*)please(?:[ \t]+|[ \t]*\n[ \t]*)DO(?:[ \t]+|[ \t]*\n[ \t]*)NOT(?:[ \t]+|[ \t]*\n[ \t]*)REPLY(?:[ \t]+|[ \t]*\n[ \t]*)to(?:[ \t]+|[ \t]*\n[ \t]*)this(?:[ \t]+|[ \t]*\n[ \t]*)e-?mail\.?[ \t]*$/im;
 /** notice_error / notice_warning: the list follows this line. */
 const LIST = /^[ \t]*(?:the following )?list of recipients:[ \t]*$/im;
 /** What ends the list: notice_warning2, the returned message. */
@@ -59,19 +59,43 @@ export function detectOpenSmtpd(view: MailView): DetectorResult | null {
   }
   const noticeAction: DsnAction = DELAYED.test(after) ? 'delayed' : SUCCESS.test(after) ? 'delivered' : 'failed';
 
-  const recipients: RecipientReport[] = [];
+  // "user@domain: error" at the start of the line (the notice's own sentences are indented); an
+  // error wrapped onto the lines under it (a relay or client that re-flowed the text) goes on there
+  const entries: { addr: string; error: string; joined: number }[] = [];
   const seen = new Set<string>();
+  let last: (typeof entries)[number] | null = null;
   let n = 0;
   for (const line of body.split('\n')) {
     if (++n > MAX_LINES) break;
-    // "user@domain: error" at the start of the line (the notice's own sentences are indented)
-    if (!line || line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9) continue;
-    const colon = line.indexOf(': ');
-    if (colon <= 0) continue;
-    const addr = normalizeAddress(line.slice(0, colon));
-    if (!addr || seen.has(addr)) continue;
+    if (!line.trim()) {
+      last = null;
+      continue;
+    }
+    const indented = line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9;
+    // (bounce.c writes the bare address: "<a@b>: ..." or words before the colon are the wrapped
+    // rest of a reply, such as "mailbox.  Local mailbox a@b is unavailable: user not found")
+    const colon = indented || line.charCodeAt(0) === 60 ? -1 : line.indexOf(': ');
+    const addr = colon > 0 && !/\s/.test(line.slice(0, colon)) ? normalizeAddress(line.slice(0, colon)) : null;
+    if (!addr) {
+      // (bounce.c writes one line per envelope and nothing else between the list's sentences: a
+      // line under an entry that is no entry is that entry's reply, wrapped)
+      if (last && last.joined < 8) {
+        last.error += ' ' + line.trim();
+        last.joined++;
+      } else last = null;
+      continue;
+    }
+    if (seen.has(addr)) {
+      last = null;
+      continue;
+    }
     seen.add(addr);
-    const diag = oneLine(line.slice(colon + 2)) || null;
+    last = { addr, error: line.slice(colon + 2), joined: 0 };
+    entries.push(last);
+  }
+  const recipients: RecipientReport[] = [];
+  for (const { addr, error } of entries) {
+    const diag = oneLine(error) || null;
     const f = fields.get(addr);
     recipients.push(
       newRecipient(addr, {

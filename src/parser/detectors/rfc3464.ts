@@ -317,18 +317,30 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
   let out = text.slice(w.start, w.end);
   if (w.startsLine && DSN_LINE.test(out)) return null; // the address inside pasted DSN fields says nothing
   let pos = w.endsLine ? w.end + 1 : -1;
+  // the length of the last line taken: a long one wrapped by a relay or client that re-flowed the
+  // text goes on at the start of the next line, without the indentation a continuation has
+  let lastLen = w.end - w.start;
   for (let k = 0; k < 4 && pos > 0 && pos < text.length; k++) {
     const nw = lineWindow(text, pos);
     const next = text.slice(nw.start, nw.end);
     if (!next.trim()) break;
     // (a line ending in a colon announces the next one: Dovecot's "Your message to <addr> was
     // automatically rejected:" then its reason, lib-lda rejection_reason "...rejected:%n%r")
-    if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2 && !(k === 0 && /:[ \t]*$/.test(out))) break;
+    const wrapped = lastLen >= WRAPPED_LINE.min && lastLen <= WRAPPED_LINE.max && !/^\s*<?[^\s<>@]+@/.test(next);
+    if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2 && !(k === 0 && /:[ \t]*$/.test(out)) && !wrapped) break;
     out += ' ' + next.trim();
+    lastLen = nw.end - nw.start;
     pos = nw.endsLine ? nw.end + 1 : -1;
   }
   return oneLine(out);
 }
+
+/**
+ * A line this long may have been wrapped: re-flowing breaks lines near 72-78 columns, so a line
+ * longer than that was not (Sendmail's "<a@b>... Deferred: 421-4.7.0 ..." runs to 100 and more,
+ * and the next line is a sentence of its own).
+ */
+const WRAPPED_LINE = { min: 60, max: 80 };
 
 const DSN_LINE = /^\s*(?:final-recipient|original-recipient|x-actual-recipient|x-postfix-sender|x-original-to|to|from|cc)\s*:/i;
 
