@@ -291,6 +291,60 @@ describe('a forwarded auto-reply', () => {
 });
 
 describe('addresses that are no failed recipients, whatever the shape', () => {
+  // Found by taking every failed address out of the dev and fixtures/ notices (the original
+  // returned with them in its To:): what is still recorded came from somewhere else (stop 45).
+  it('an Exchange NDR that shows its recipient by display name only: the new address and the sender under the administrator\'s words are no records', async () => {
+    const text = (who: string) =>
+      [
+        'Delivery has failed to these recipients or groups:',
+        '',
+        who,
+        'Jane has left the company. Her new address is:',
+        'Jane Doe<mailto:jane@newco.example.net>',
+        'Please update your address book.',
+        '',
+        'Your message was sent by:',
+        'Sender News<mailto:news@sender.example.org>',
+        'on Sat, 5 Dec 2026 11:00',
+        '',
+        'Diagnostic information for administrators:',
+        '',
+        'Generating server: exch.corp.example.com',
+        '',
+        /<mailto:([^>]*)>/.exec(who)?.[1] ?? who,
+        '#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##',
+        '',
+      ].join('\n');
+    const o = { from: 'Microsoft Outlook <postmaster@corp.example.com>', subject: 'Undeliverable: Newsletter' };
+    const nameOnly = parseMessageSync(await notice(text('Jane Doe'), o));
+    expect(nameOnly.kind).toBe('bounce');
+    expect(nameOnly.recipients).toEqual([]);
+    // the same NDR naming her address: she is the record, the other two still are not
+    expect(records(await notice(text('Jane Doe<mailto:jane.doe@corp.example.com>'), o))).toEqual(['jane.doe@corp.example.com failed userunknown']);
+  });
+  it('Lotus Domino: a recipient named by a Notes name only gives no record; the addresses of the "because:" text never do', async () => {
+    const text = (who: string) =>
+      [
+        'Your message',
+        '',
+        '  Subject: December letter',
+        '',
+        'was not delivered to:',
+        '',
+        `  ${who}`,
+        '',
+        'because:',
+        '',
+        '  550 5.1.1 mailbox closed; mail for the desk goes to desk@example.com, questions to helpdesk@example.com',
+        '',
+      ].join('\n');
+    const o = { from: 'Postmaster <postmaster@notes.example.com>', subject: 'DELIVERY FAILURE: Mailbox closed' };
+    for (const who of ['Jane Doe', 'Jane Doe/Sales/Corp@CORP']) {
+      const r = parseMessageSync(await notice(text(who), o));
+      expect([r.detector, r.kind, r.recipients.length]).toEqual(['domino', 'bounce', 0]);
+    }
+    expect(records(await notice(text('jane.doe@corp.example.com'), o))).toEqual(['jane.doe@corp.example.com failed userunknown']);
+  });
   it('a help clause that ends a reply gives the address on the next line its role ("For help write to" / "helpdesk@x")', async () => {
     const text = [
       'Your message could not be delivered.',

@@ -72,6 +72,10 @@ export function detectDomino(view: MailView): DetectorResult | null {
   const lines = text.split('\n');
   const recipients: RecipientReport[] = [];
   const codesOf = codeReader();
+  // a "was not delivered to:" section that names its recipient by a Notes name only
+  // ("Jane Doe/Sales/Corp@CORP" has no Internet address): nobody to record, and an address in
+  // the "because:" text is the administrator's (a help desk, a new address), never that one's
+  let namesOnly = false;
   for (let i = 0; i < lines.length; i++) {
     if (!/^[ \t]*was not delivered to:[ \t]*$/i.test(lines[i])) continue;
     const to = section(lines, i + 1);
@@ -84,6 +88,7 @@ export function detectDomino(view: MailView): DetectorResult | null {
       i = why.next - 1;
     }
     const addrs = to.text.flatMap((l) => findAddresses(l));
+    if (to.text.length && !addrs.length) namesOnly = true;
     // one "because:" text for every address of the section
     const because = oneLine(reason.join(' '));
     for (const a of addrs) {
@@ -108,6 +113,8 @@ export function detectDomino(view: MailView): DetectorResult | null {
       );
     }
   }
-  if (!recipients.length) return null;
+  if (!recipients.length) {
+    return namesOnly && !dsn.length ? { kind: 'bounce', recipients: [], settled: true, warnings: ['no failed recipient named in the report'] } : null;
+  }
   return { kind: 'bounce', recipients, reportingMta: null };
 }

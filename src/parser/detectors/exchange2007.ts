@@ -27,12 +27,14 @@
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, statesPermanent, textHead } from '../smtp-text.js';
-import { compile, DELAY_STATEMENTS, HELP_CONTEXT } from '../phrases.js';
+import { compile, DELAY_STATEMENTS, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
 import { deliveryStatusTexts } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const DELAY = compile(DELAY_STATEMENTS);
 const HELP = compile(HELP_CONTEXT);
+const SENDER = compile(SENDER_CONTEXT);
+const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
 
 /** `Name<mailto:a@b>` or `a@b (a@b)<mailto:a@b>` at the start of the recipient list. */
 const MAILTO_LINE = /<mailto:([^\s<>@]{1,256}@[^\s<>]{1,256})>[ \t]*$/i;
@@ -117,10 +119,18 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   // 1. the recipient list: `<mailto:>` lines and the explanation under each. A `<mailto:>` link
   //    in help text ("contact your helpdesk<mailto:help@example.com>") is no recipient.
   const explained = new Map<string, string>();
+  // `<mailto:>` lines under the administrator's words for a role ("Her new address is:", "Your
+  // message was sent by:"): never a failed recipient, even when no entry of the list names an
+  // address (a recipient shown by its display name only)
+  const roles = new Set<string>();
   for (let i = 0; i < lines.length; i++) {
     const m = MAILTO_LINE.exec(lines[i]);
     const a = m ? normalizeAddress(m[1]) : null;
     if (!a || explained.has(a) || HELP.test(lines[i].slice(0, m!.index))) continue;
+    let above = i - 1;
+    while (above >= 0 && above >= i - 2 && !lines[above].trim()) above--;
+    const prose = above >= 0 && above >= i - 2 ? lines[above].trimEnd() : '';
+    if (prose && !MAILTO_LINE.test(prose) && (SENDER.test(prose) || NEW_ADDRESS.test(prose))) roles.add(a);
     const expl: string[] = [];
     for (let k = i + 1; k < lines.length && k <= i + 6; k++) {
       const t = lines[k].trim();
@@ -198,7 +208,7 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   // recipient with the server's reply: when it names any, a `<mailto:>` line it does not name
   // is the text around the list, which the administrator writes (New-SystemMessage: a help
   // desk, a new address, the sender), not a failed recipient
-  const linked = replies.size ? [...explained.keys()].filter((a) => replies.has(a) || isListed.has(a)) : [...explained.keys()];
+  const linked = replies.size ? [...explained.keys()].filter((a) => replies.has(a) || isListed.has(a)) : [...explained.keys()].filter((a) => !roles.has(a));
   const addresses = [...new Set([...linked, ...replies.keys()])];
   if (!addresses.length) return null;
   const delayed = DELAY.test(view.subject) || DELAY.test(oneLine(text.slice(0, 4000)));
