@@ -31,12 +31,16 @@ export const google: Provider = {
           GOOGLE,
           "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address",
         ),
+        // (round 23) the help link every Gmail reply ends with names its article: the one line
+        // left when a relay keeps only the last line of the multi-line reply
+        p('p=nosuchuser', GOOGLE + ' (550 5.1.1 "... Learn more at https://support.google.com/mail/?p=NoSuchUser")', '550 5.1.1 https://support.google.com/mail/?p=NoSuchUser a1si123 - gsmtp'),
       ],
     },
     {
       id: 'account-disabled', reason: 'suspend', phrases: [
         p('email account that you tried to reach is disabled', GOOGLE, '550 5.2.1 The email account that you tried to reach is disabled.'),
         p('email account that you tried to reach is inactive', GOOGLE, '550 5.2.1 The email account that you tried to reach is inactive.'),
+        p('p=disableduser', GOOGLE + ' (550 5.2.1 "... Learn more at https://support.google.com/mail/?p=DisabledUser")', '550 5.2.1 https://support.google.com/mail/?p=DisabledUser a1si123 - gsmtp'),
       ],
     },
     {
@@ -63,7 +67,15 @@ export const google: Provider = {
       phrases: [
         p('an unusual rate of unsolicited mail', GOOGLE + ' (UnsolicitedRateLimitError)'),
         p('has detected an unusual rate of mail', GOOGLE + ' (4.7.28)'),
+        p('p=unsolicitedratelimiterror', GOOGLE + ' (421 4.7.0 "... https://support.google.com/mail/?p=UnsolicitedRateLimitError")', '421 4.7.0 https://support.google.com/mail/?p=UnsolicitedRateLimitError a1si123 - gsmtp'),
       ],
+    },
+    // (round 23) "Our system has detected that this message is likely unsolicited mail ... Please
+    // visit https://support.google.com/mail/?p=UnsolicitedMessageError": the link alone (the
+    // reply's last line) says the same as its words (reasons/spamdetected.ts)
+    {
+      id: 'unsolicited-message', reason: 'spamdetected',
+      phrases: [p('p=unsolicitedmessageerror', GOOGLE + ' (550 5.7.1 likely unsolicited mail)', '550 5.7.1 https://support.google.com/mail/?p=UnsolicitedMessageError a1si123 - gsmtp')],
     },
     // "Send mail as": an external SMTP server the sender configured for an alias failed
     {
