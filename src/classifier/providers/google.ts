@@ -59,6 +59,9 @@ export const google: Provider = {
       id: 'receiving-rate', reason: 'ratelimited', phrases: [
         p('is receiving mail too quickly', GOOGLE),
         p('receiving mail at a rate that prevents additional messages from being delivered', GOOGLE),
+        // (round 23) the reply's help link, alone when a relay kept its last line only
+        p('p=receivingrate', GOOGLE + ' (450 4.2.1 "... https://support.google.com/mail/?p=ReceivingRate")', '450 4.2.1 https://support.google.com/mail/?p=ReceivingRate a1si123 - gsmtp'),
+        p('p=receivingrateperm', GOOGLE + ' (450 4.2.1 "... https://support.google.com/mail/?p=ReceivingRatePerm")', '450 4.2.1 message at a later time. https://support.google.com/mail/?p=ReceivingRatePerm a1si123 - gsmtp'),
       ],
     },
     {
@@ -67,6 +70,9 @@ export const google: Provider = {
       phrases: [
         p('an unusual rate of unsolicited mail', GOOGLE + ' (UnsolicitedRateLimitError)'),
         p('has detected an unusual rate of mail', GOOGLE + ' (4.7.28)'),
+        // the first line of either reply, when a relay kept only that ("421-4.7.0 [192.0.2.1]
+        // Our system has detected an unusual rate of"): both rate replies are this rule's
+        p('our system has detected an unusual rate of', GOOGLE + ' (421 4.7.0 and 4.7.28: the first line of both replies)', '421 4.7.0 [192.0.2.1] Our system has detected an unusual rate of'),
         p('p=unsolicitedratelimiterror', GOOGLE + ' (421 4.7.0 "... https://support.google.com/mail/?p=UnsolicitedRateLimitError")', '421 4.7.0 https://support.google.com/mail/?p=UnsolicitedRateLimitError a1si123 - gsmtp'),
       ],
     },
