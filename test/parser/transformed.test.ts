@@ -659,6 +659,36 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
       expect(records(raw)).toEqual(['kijitora.nakamura@example.jp failed userunknown']);
     }
   });
+  it('Sendmail: its "<address>... Deferred:" line broken before a web address still reads as the reply', async () => {
+    const v = readMail(readFileSync(join(fixturesDir, 'generated', 'sendmail', '128-comcast-rl-defer--failed.eml')));
+    const text = v.parts.filter((x) => x.text).map((x) => x.text).join('\n\n');
+    const o = { from: 'Mail Delivery Subsystem <MAILER-DAEMON@mta-sendmail.example.org>', subject: 'Returned mail: see transcript for details' };
+    expect(wrap72(text)).toMatch(/Deferred: 421\n[^\n]*\nopened\. Please see\nhttp:\/\/postmaster\.comcast\.net/);
+    for (const raw of await both(text, o)) expect(records(raw)).toEqual(['noah.stone5029@d07.example.net failed ratelimited']);
+  });
+  it('Sendmail: the sentence under its "Deferred:" line ("Message could not be delivered for 5 days") is no part of the reply', async () => {
+    const text = [
+      'The original message was received at Mon, 30 Nov 2026 09:00:00 GMT',
+      'from sender.example.org [192.0.2.1]',
+      '',
+      '   ----- The following addresses had permanent fatal errors -----',
+      '<kim@example.org>',
+      '',
+      '   ----- Transcript of session follows -----',
+      '<kim@example.org>... Deferred: 421 Service temporarily unavailable',
+      'Message could not be delivered for 5 days',
+      'Message will be deleted from queue',
+      '',
+    ].join('\n');
+    expect(text).toMatch(/\n.{60,80}\nMessage could not/);
+    // (its DSN part has no Diagnostic-Code, as Sendmail's for an expired message: the reply is
+    // read from the transcript)
+    const dsn = 'Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: RFC822; kim@example.org\nAction: failed\nStatus: 4.4.7\n';
+    const raw = report(text, dsn, { from: 'Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>', subject: 'Returned mail: see transcript for details' });
+    const r = parseMessageSync(raw);
+    expect([r.detector, r.recipients.length]).toEqual(['sendmail', 1]);
+    expect(r.recipients[0].diagnosticCode).toBe('Deferred: 421 Service temporarily unavailable');
+  });
   it('not a wrap: a line longer than a re-flow makes, or a list of entries, stays as it is', async () => {
     // Sendmail writes "<a@b>... Deferred: ..." as long as the reply is; the warning under it is a
     // sentence of its own (it would make the reason "rejected")

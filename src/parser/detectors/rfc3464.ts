@@ -326,7 +326,7 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
     if (!next.trim()) break;
     // (a line ending in a colon announces the next one: Dovecot's "Your message to <addr> was
     // automatically rejected:" then its reason, lib-lda rejection_reason "...rejected:%n%r")
-    const wrapped = lastLen >= WRAPPED_LINE.min && lastLen <= WRAPPED_LINE.max && !/^\s*<?[^\s<>@]+@/.test(next);
+    const wrapped = wrappedAt(lastLen, next) && !/^\s*<?[^\s<>@]+@/.test(next) && !OWN_LINE.test(next.trim());
     if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2 && !(k === 0 && /:[ \t]*$/.test(out)) && !wrapped) break;
     out += ' ' + next.trim();
     lastLen = nw.end - nw.start;
@@ -341,6 +341,25 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
  * and the next line is a sentence of its own).
  */
 const WRAPPED_LINE = { min: 60, max: 80 };
+
+/**
+ * Lines an MTA writes on their own, never the rest of a re-wrapped one: an address, a session
+ * transcript's `>>>` / `<<<` / `... while talking to`, a section rule, and Sendmail's sentences
+ * under the recipient's line (savemail.c / deliver.c: "Message could not be delivered for 5
+ * days", "Message will be deleted from queue", "Warning: message still undelivered after 4
+ * hours", "Will keep trying until message is 5 days old").
+ */
+const OWN_LINE = /^(?:<|>>>|<<<|\.\.\.|-{3,}|Message (?:could not|will be)|Warning: |Will keep trying)/i;
+
+/**
+ * Whether `next` may be the rest of a line of `lastLen` characters that a re-flow broke: that
+ * line is as long as re-flowing leaves them, or shorter only because `next`'s first word (a long
+ * web address) would not have fitted on it.
+ */
+function wrappedAt(lastLen: number, next: string): boolean {
+  if (lastLen > WRAPPED_LINE.max) return false;
+  return lastLen >= WRAPPED_LINE.min || lastLen + 1 + /^\s*(\S*)/.exec(next)![1].length > 72;
+}
 
 const DSN_LINE = /^\s*(?:final-recipient|original-recipient|x-actual-recipient|x-postfix-sender|x-original-to|to|from|cc)\s*:/i;
 
@@ -358,10 +377,22 @@ function transcriptText(text: string, address: string): string | null {
   const lines = text.slice(m.index + m[0].length, m.index + m[0].length + 20_000).split('\n', 60);
   // Sendmail's own line for the address says it all: "<addr>... Deferred: Connection refused"
   const a = address.toLowerCase();
-  for (const line of lines) {
-    const t = line.trim();
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
     const low = t.toLowerCase();
-    if ((low.startsWith('<' + a + '>...') || low.startsWith(a + '...')) && t.length > a.length + 8) return oneLine(t.slice(t.indexOf('...') + 3));
+    if (!((low.startsWith('<' + a + '>...') || low.startsWith(a + '...')) && t.length > a.length + 8)) continue;
+    // (Sendmail writes it on one line; a relay or client that re-flowed the text broke it: the
+    // lines under it that a re-wrap made, up to the next line of Sendmail's own)
+    let said = t.slice(t.indexOf('...') + 3);
+    let last = lines[i].length;
+    for (let k = i + 1; k < lines.length && k <= i + 4; k++) {
+      const next = lines[k].trim();
+      if (!next || OWN_LINE.test(next)) break;
+      if (!wrappedAt(last, next)) break;
+      said += ' ' + next;
+      last = lines[k].length;
+    }
+    return oneLine(said);
   }
   const out: string[] = [];
   let size = 0;
