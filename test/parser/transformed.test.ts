@@ -553,6 +553,20 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
       expect(records(raw)).toEqual(['fbrennan@inbox.example.net failed userunknown']);
     }
   });
+  it('Exim: a web address put on a line of its own (one holding an "@") goes on with the reason, and the next entry is still one', async () => {
+    // the text of a real Exim notice (fixtures/generated), two recipients refused for SPF, each
+    // reply ending in an openspf.net link that names the sender: re-wrapped, the link stands
+    // alone, unindented, under a short line; it was taken for help text, and the next entry
+    // under it for a contact (no X-Failed-Recipients once forwarded)
+    const v = readMail(readFileSync(join(fixturesDir, 'generated', 'exim-to-filters', '003-recv-multi-1--failed.eml')));
+    const text = v.parts.filter((x) => x.text).map((x) => x.text).join('\n\n');
+    const o = { from: 'Mail Delivery System <Mailer-Daemon@mta-exim.example.org>', subject: 'Mail delivery failed: returning message to sender' };
+    expect(wrap72(text)).toMatch(/Please see\nhttp:\/\/www\.openspf\.net\/\S+@\S+\n {2}ravi_dubois@/);
+    for (const raw of await both(text, o)) {
+      expect(parseMessageSync(raw).detector).toBe('exim');
+      expect(records(raw)).toEqual(['liam.larsen1988@spf.pf-recv.test failed authfailure', 'ravi_dubois@spf.pf-recv.test failed authfailure']);
+    }
+  });
   it('OpenSMTPD: an entry wrapped onto lines of its own (one starting with the address in brackets) is one entry', async () => {
     const text = [
       'Hi!',

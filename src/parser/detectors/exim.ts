@@ -115,8 +115,9 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
   // the last unindented line since the last entry, and whether a blank line came before this one
   let prose: string | null = null;
   let afterBlank = false;
-  // unindented lines joined to the current entry's reason
+  // unindented lines joined to the current entry's reason; the length of the last line read
   let wrappedLines = 0;
+  let lastLength = 0;
   for (; i < lines.length; i++) {
     const l = lines[i];
     if (!l.trim()) {
@@ -125,6 +126,8 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
     }
     const blankAbove = afterBlank;
     afterBlank = false;
+    const prevLength = lastLength;
+    lastLength = l.length;
     if (/^-{3,}/.test(l)) break; // "------ This is a copy ..." (when the MIME layer kept it)
     // deliver.c prints a hidden address as "an undisclosed address", a pipe or file delivery
     // as "pipe to |/path" / "save to /file": the real address is on a "generated" line
@@ -167,8 +170,13 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
     // a reason wrapped onto an unindented line (a relay or client that re-flowed the text drops
     // the indentation of the lines it makes): right under a long line of the entry, with no
     // blank line between, and no address of its own, it goes on with the reason
+    // (a line of 40 characters or more, or a shorter one whose next word, a long web address,
+    // would not have fitted on it at 72 columns)
     const last = cur.lines.length ? cur.lines[cur.lines.length - 1] : '';
-    if (!blankAbove && wrappedLines < 3 && last.length >= 40 && !/^\s*<?[^\s<>@]+@[^\s<>]+>?\s*$/.test(l)) {
+    const fits = last.length >= 40 || prevLength + 1 + /^\S*/.exec(l)![0].length > 72;
+    // (an address alone on the line is no rest of a reason; a web address holding an "@" is)
+    const addressAlone = /^\s*<?[^\s<>@]+@[^\s<>]+>?\s*$/.test(l) && !/^\s*[a-z][\w+.-]*:\/\//i.test(l);
+    if (!blankAbove && wrappedLines < 3 && last && fits && !addressAlone) {
       cur.lines[cur.lines.length - 1] = last + ' ' + l.trim();
       wrappedLines++;
       continue;
