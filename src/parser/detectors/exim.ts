@@ -170,13 +170,13 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
     // a reason wrapped onto an unindented line (a relay or client that re-flowed the text drops
     // the indentation of the lines it makes): right under a long line of the entry, with no
     // blank line between, and no address of its own, it goes on with the reason
-    // (a line of 40 characters or more, or a shorter one whose next word, a long web address,
-    // would not have fitted on it at 72 columns)
+    // (at most 8 lines, a long reply re-flowed short; under a line of 40 characters or more, or
+    // a shorter one whose next word, a long web address, would not have fitted on it at 72)
     const last = cur.lines.length ? cur.lines[cur.lines.length - 1] : '';
     const fits = last.length >= 40 || prevLength + 1 + /^\S*/.exec(l)![0].length > 72;
     // (an address alone on the line is no rest of a reason; a web address holding an "@" is)
     const addressAlone = /^\s*<?[^\s<>@]+@[^\s<>]+>?\s*$/.test(l) && !/^\s*[a-z][\w+.-]*:\/\//i.test(l);
-    if (!blankAbove && wrappedLines < 3 && last && fits && !addressAlone) {
+    if (!blankAbove && wrappedLines < 8 && last && fits && !addressAlone) {
       cur.lines[cur.lines.length - 1] = last + ' ' + l.trim();
       wrappedLines++;
       continue;
