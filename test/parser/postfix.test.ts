@@ -133,3 +133,57 @@ describe('Postfix DSNs (fixtures/postfix)', () => {
     for (const x of r.recipients) expect(x.command).toBe('CONNECT');
   });
 });
+
+describe('the command a long reply answered (Postfix folds it over as many lines as it needs)', () => {
+  // A five-line Gmail reply takes six lines in Postfix's text, "(in reply to RCPT TO command)"
+  // on the last; the reader stopped after four (stop 45: 26 recipients of fixtures/generated
+  // had no command, though their notices said it).
+  it('a Gmail reply of five lines (fixtures/generated, real Postfix 3.7): RCPT', async () => {
+    const raw = readFileSync(new URL('../../fixtures/generated/postfix/012-google-nosuchuser--failed.eml', import.meta.url));
+    expect(raw.toString('latin1')).toMatch(/\(in reply\r?\n {4}to RCPT TO command\)/);
+    const r = await parseMessage(raw);
+    expect(r.recipients.map((x) => [x.finalRecipient, x.command])).toEqual([['liam.costa6441@shop.example.org', 'RCPT']]);
+  });
+  it('a long unknown-user reply with no code of its own is an unknown user at RCPT, not a filter\'s refusal', async () => {
+    const reply = [
+      '<jane.doe@example.net>: host mx.example.net[192.0.2.25] said: 550-Recipient',
+      '    not found. 550-The mailbox you are trying to reach is not known at this',
+      '    site. 550-Please check the spelling of the address and try again, or',
+      '    550-ask the recipient for a current address. 550-This server does not',
+      '    550-forward mail for unknown local parts. 550 See https://example.net/help',
+      '    for details. (in reply to RCPT TO command)',
+    ].join('\n');
+    const raw = Buffer.from(
+      [
+        'From: MAILER-DAEMON@mta.example.org (Mail Delivery System)',
+        'To: bounces@sender.example.org',
+        'Subject: Undelivered Mail Returned to Sender',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
+        '',
+        '--B',
+        'Content-Type: text/plain',
+        '',
+        'This is the mail system at host mta.example.org.',
+        '',
+        reply,
+        '',
+        '--B',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; mta.example.org',
+        '',
+        'Final-Recipient: rfc822; jane.doe@example.net',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Diagnostic-Code: smtp; 550-Recipient not found. 550-The mailbox you are trying to reach is not known at this site.',
+        '',
+        '--B--',
+        '',
+      ].join('\n'),
+    );
+    const r = await parseMessage(raw);
+    expect(r.recipients[0].command).toBe('RCPT');
+    expect(classify(r).map((v) => [v.reason, v.hardbounce])).toEqual([['userunknown', true]]);
+  });
+});

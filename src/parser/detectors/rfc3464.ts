@@ -320,7 +320,7 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
   // the length of the last line taken: a long one wrapped by a relay or client that re-flowed the
   // text goes on at the start of the next line, without the indentation a continuation has
   let lastLen = w.end - w.start;
-  for (let k = 0; k < 4 && pos > 0 && pos < text.length; k++) {
+  for (let k = 0; k < NEAR_LINES && pos > 0 && pos < text.length; k++) {
     const nw = lineWindow(text, pos);
     const next = text.slice(nw.start, nw.end);
     if (!next.trim()) break;
@@ -341,6 +341,12 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
  * and the next line is a sentence of its own).
  */
 const WRAPPED_LINE = { min: 60, max: 80 };
+
+/**
+ * Lines read under the recipient's: Postfix folds a long reply over as many as it needs, and a
+ * Gmail reply of five lines takes six, its "(in reply to RCPT TO command)" on the last.
+ */
+const NEAR_LINES = 12;
 
 /**
  * Lines an MTA writes on their own, never the rest of a re-wrapped one: an address, a session
