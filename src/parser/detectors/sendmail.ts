@@ -74,16 +74,56 @@ interface Transcript {
   rcptRefused: Set<string>;
 }
 
+/**
+ * A line of a transcript that Sendmail writes with a mark or a shape of its own: a command or a
+ * reply, "... while talking to", an address's "<a>... reason" line, the closing summary
+ * ("554 5.0.0 Service unavailable"), a section rule, and the sentences of a warning or an expiry.
+ */
+const MARKED_LINE = /^(?:\s*(?:<|>>>|\.\.\.|-{3,}|[45]\d\d[ -])|\S*\.\.\.|(?:Message (?:could not|will be)|Warning: |Will keep trying))/i;
+
+/** A multi-line reply being read: its first line, code, lines so far and their size. */
+interface OpenReply {
+  first: string;
+  code: string;
+  parts: string[];
+  size: number;
+}
+
 function readTranscript(lines: string[]): Transcript {
   const own = new Map<string, string>();
   const reply = new Map<string, string>();
   let summary: string | null = null;
   let lastReply: string | null = null;
   const replies = new Map<string, string>();
-  let open: { first: string; code: string; parts: string[]; size: number } | null = null;
+  let open: OpenReply | null = null;
   const rcptRefused = new Set<string>();
   let rcpt: string | null = null; // the address of the last `>>> RCPT To:<...>`, until its reply
+  // the `<<<` line just read (or its rest under it): a line with no mark of its own under it is
+  // the rest of that line, which a relay or client that re-flowed the text broke (Sendmail
+  // writes every reply line with `<<< `)
+  let said: { open: OpenReply | null; closed: string | null; text: string; addresses: string[]; last: boolean } | null = null;
+  let ownOf: string | null = null; // the address of the "<a>... reason" line just read (the same)
   for (const l of lines) {
+    if (ownOf && l.trim() && !MARKED_LINE.test(l)) {
+      own.set(ownOf, `${own.get(ownOf)} ${oneLine(l)}`);
+      continue;
+    }
+    ownOf = null;
+    if (said && l.trim() && !MARKED_LINE.test(l)) {
+      const more = oneLine(l);
+      said.text += ' ' + more;
+      if (said.open) {
+        said.open.parts[said.open.parts.length - 1] += ' ' + more;
+        if (said.open.parts.length === 1) said.open.first = said.text;
+        open = said.open;
+      } else if (said.closed !== null && replies.get(said.closed) !== undefined) {
+        replies.set(said.closed, `${replies.get(said.closed)} ${more}`);
+      }
+      for (const a of said.addresses) if (reply.get(a) !== undefined) reply.set(a, `${reply.get(a)} ${more}`);
+      if (said.last) lastReply = said.text;
+      continue;
+    }
+    said = null;
     if (l.startsWith('>>>')) {
       const m = /^>>>\s*RCPT\s+TO:\s*<([^<>\r\n]{1,320})>/i.exec(l);
       rcpt = m ? m[1].toLowerCase() : null;
@@ -93,6 +133,7 @@ function readTranscript(lines: string[]): Transcript {
     }
     // `<<< 550-...` lines continue a reply, `<<< 550 ...` ends it (RFC 5321 §4.2.1)
     const cont = /^<<<\s*([45]\d\d)([ -])/.exec(l);
+    let closed: string | null = null;
     if (cont) {
       const text = oneLine(l.slice(3));
       if (open && open.code === cont[1]) {
@@ -102,7 +143,10 @@ function readTranscript(lines: string[]): Transcript {
         open = { first: text, code: cont[1], parts: [text], size: text.length };
       }
       if (open && cont[2] === ' ') {
-        if (!replies.has(open.first)) replies.set(open.first, open.parts.join(' '));
+        if (!replies.has(open.first)) {
+          replies.set(open.first, open.parts.join(' '));
+          closed = open.first;
+        }
         open = null;
       }
     } else {
@@ -113,12 +157,22 @@ function readTranscript(lines: string[]): Transcript {
       // the address alone before the dots ("<a@b>..." or "a@b..."), with a reason after them
       const bracketed = l.charCodeAt(0) === 60 && l.charCodeAt(dots - 1) === 62;
       const a = (bracketed ? l.slice(1, dots - 1) : l.slice(0, dots)).toLowerCase();
-      if (a.includes('@') && !/[\s<>]/.test(a) && !own.has(a) && l.length > a.length + 5) own.set(a, oneLine(l.slice(dots + 3)));
+      if (a.includes('@') && !/[\s<>]/.test(a) && !own.has(a) && l.length > a.length + 5) {
+        own.set(a, oneLine(l.slice(dots + 3)));
+        ownOf = a;
+      }
     }
     if (l.startsWith('<<<')) {
       const text = oneLine(l.slice(3));
-      for (const a of findAddresses(l)) if (!reply.has(a)) reply.set(a, text);
-      if (/^<<<\s*[45]\d\d\s+\S/.test(l)) lastReply = text;
+      const named: string[] = [];
+      for (const a of findAddresses(l)) {
+        if (reply.has(a)) continue;
+        reply.set(a, text);
+        named.push(a);
+      }
+      const last = /^<<<\s*[45]\d\d\s+\S/.test(l);
+      if (last) lastReply = text;
+      if (cont) said = { open: open && open.parts.length ? open : null, closed, text, addresses: named, last };
     }
     if (/^[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\s+\S/.test(l)) summary = l;
   }
