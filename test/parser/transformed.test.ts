@@ -703,6 +703,29 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     expect([r.detector, r.recipients.length]).toEqual(['sendmail', 1]);
     expect(r.recipients[0].diagnosticCode).toBe('Deferred: 421 Service temporarily unavailable');
   });
+  it("the returned copy's Message-ID broken onto the next line still links the bounce to the message sent", () => {
+    const id = '<CAJYcEwW7ghrwjbwmwK3GKRG98qSVTKhGBvnkbVH1RdwFJwHWFQ@mail.sender.example.org>';
+    const copy = (text: string) => Buffer.from(`From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n${text}\n`);
+    const text = [
+      'Hi. This is the qmail-send program at mx.example.net.',
+      "I'm afraid I wasn't able to deliver your message to the following addresses.",
+      '',
+      '<jane@example.net>:',
+      'Sorry, no mailbox here by that name. (#5.1.1)',
+      '',
+      '--- Below this line is a copy of the message.',
+      '',
+      'Return-Path: <news@sender.example.org>',
+      `Message-ID: ${id}`,
+      'From: news@sender.example.org',
+      'To: jane@example.net',
+      'Subject: Hello',
+      '',
+      'Hello.',
+    ].join('\n');
+    expect(wrap72(text)).toContain(`Message-ID:\n${id}`);
+    for (const t of [text, wrap72(text)]) expect(readMail(copy(t)).original?.headers['message-id']?.[0]?.trim()).toBe(id);
+  });
   it('not a wrap: a line longer than a re-flow makes, or a list of entries, stays as it is', async () => {
     // Sendmail writes "<a@b>... Deferred: ..." as long as the reply is; the warning under it is a
     // sentence of its own (it would make the reason "rejected")
