@@ -703,6 +703,16 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     expect([r.detector, r.recipients.length]).toEqual(['sendmail', 1]);
     expect(r.recipients[0].diagnosticCode).toBe('Deferred: 421 Service temporarily unavailable');
   });
+  it('Postal: its opening sentence broken before the route\'s address is still its notice', async () => {
+    const v = readMail(readFileSync(join(fixturesDir, 'newmtas', 'postal-route-failed.eml')));
+    const text = v.parts.filter((x) => x.text).map((x) => x.text).join('\n\n');
+    const o = { from: 'Mail Delivery Service <mail-delivery@postal.example.com>', subject: 'Mail delivery failed' };
+    expect(wrap72(text)).toMatch(/delivering mail to\nsupport@help\.example\.com\./);
+    for (const raw of await both(text, o)) {
+      expect(parseMessageSync(raw).detector).toBe('postal');
+      expect(records(raw).map((x) => x.split(' ').slice(0, 2).join(' '))).toEqual(['support@help.example.com failed']);
+    }
+  });
   it("the returned copy's Message-ID broken onto the next line still links the bounce to the message sent", () => {
     const id = '<CAJYcEwW7ghrwjbwmwK3GKRG98qSVTKhGBvnkbVH1RdwFJwHWFQ@mail.sender.example.org>';
     const copy = (text: string) => Buffer.from(`From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n${text}\n`);

@@ -18,17 +18,20 @@ import { findAddresses, normalizeAddress, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const INTRO = 'This is the mail delivery service responsible for delivering mail to ';
+/** Lines joined with one space: Postal's sentences, read the same when a re-flow broke them. */
+const joinLines = (t: string) => t.split('\n').map((l) => l.trim()).join(' ');
 const FAILED = "The message you've sent cannot be delivered.";
 /** The envelope recipient line of the details block ("Rcpt To: a@b"), one line. */
 const RCPT_TO = /^Rcpt To: ([^\n]{1,320})$/m;
 
 export function detectPostal(view: MailView): DetectorResult | null {
   const head = textHead(view.reportText, 4000);
-  const at = head.indexOf(INTRO);
-  if (at < 0 || head.indexOf(FAILED) < 0) return null;
+  const flat = joinLines(head);
+  const at = flat.indexOf(INTRO);
+  if (at < 0 || flat.indexOf(FAILED) < 0) return null;
   // the route's address ends the intro sentence; "Rcpt To:" names the envelope recipient
-  const eol = head.indexOf('\n', at);
-  const route = findAddresses(head.slice(at + INTRO.length, eol < 0 ? head.length : eol))[0];
+  const rest = flat.slice(at + INTRO.length, at + INTRO.length + 330);
+  const route = findAddresses(rest.slice(0, rest.search(/\s|$/)))[0];
   const rcpt = RCPT_TO.exec(head);
   const address = normalizeAddress((rcpt && findAddresses(rcpt[1])[0]) ?? route);
   if (!address) return { kind: 'bounce', recipients: [], warnings: ['no failed recipient named in the report'] };
