@@ -420,6 +420,9 @@ function kindFromActions(rs: RecipientReport[]): 'bounce' | 'delay' | 'delivered
   return 'delivered';
 }
 
+/** A recipient field of a DSN behind quote marks ("> Final-Recipient: rfc822; a@b"). */
+const QUOTED_FIELD = /^[ \t]*>[> \t]*(?:Final|Original)-Recipient[ \t]*:/im;
+
 /** The delivery-status texts of a view: the proper parts, or DSN fields pasted into the text. */
 export function deliveryStatusTexts(view: MailView): string[] {
   if (view.deliveryStatus.length) return view.deliveryStatus;
@@ -435,6 +438,9 @@ export function deliveryStatusTexts(view: MailView): string[] {
   // ... or into the only human-readable text, an HTML one (Amazon WorkMail's "Technical report:"
   // fields, in a report sent as HTML): `text` is then that HTML reduced to text
   if (!texts.length && html && !view.parts.some((p) => p.contentType === 'text/plain' && p.text.trim()) && pasted(view.text)) texts.push(view.text);
+  // ... or into a report quoted in an inline forward: `text` is the readable text with the quote
+  // marks taken off (mime/quoted.ts), where the fields are fields again
+  if (!texts.length && pasted(view.text) && view.parts.some((p) => p.text && QUOTED_FIELD.test(p.text))) texts.push(view.text);
   return texts;
 }
 
