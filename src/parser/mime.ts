@@ -10,6 +10,7 @@
 //   multipart.ts        a multipart body cut on its boundary lines (RFC 2046 §5.1.1)
 //   walk.ts             the walk over the entity tree: each leaf decoded by its type
 //   flowed.ts           format=flowed text undone (RFC 3676)
+//   reflow.ts           text re-wrapped with hard breaks: is a line the rest of the one above?
 //   html.ts             HTML parts reduced to text
 //   readable-text.ts    which parts make the human-readable text
 //   inline-original.ts  a returned message pasted into the NDR's text

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/classifier/index.js';
 import { parseMessage } from '../../src/parser/index.js';
+import { dsn } from '../helpers/ndr-builders.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/postfix/${name}`, import.meta.url));
 
@@ -153,35 +154,19 @@ describe('the command a long reply answered (Postfix folds it over as many lines
       '    550-forward mail for unknown local parts. 550 See https://example.net/help',
       '    for details. (in reply to RCPT TO command)',
     ].join('\n');
-    const raw = Buffer.from(
-      [
-        'From: MAILER-DAEMON@mta.example.org (Mail Delivery System)',
-        'To: bounces@sender.example.org',
-        'Subject: Undelivered Mail Returned to Sender',
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-        '',
-        '--B',
-        'Content-Type: text/plain',
-        '',
-        'This is the mail system at host mta.example.org.',
-        '',
-        reply,
-        '',
-        '--B',
-        'Content-Type: message/delivery-status',
-        '',
-        'Reporting-MTA: dns; mta.example.org',
-        '',
-        'Final-Recipient: rfc822; jane.doe@example.net',
-        'Action: failed',
-        'Status: 5.0.0',
-        'Diagnostic-Code: smtp; 550-Recipient not found. 550-The mailbox you are trying to reach is not known at this site.',
-        '',
-        '--B--',
-        '',
-      ].join('\n'),
-    );
+    const raw = await dsn({
+      from: 'MAILER-DAEMON@mta.example.org (Mail Delivery System)',
+      text: `This is the mail system at host mta.example.org.\n\n${reply}\n`,
+      reportingMta: 'mta.example.org',
+      recipients: [
+        {
+          final: 'jane.doe@example.net',
+          action: 'failed',
+          status: '5.0.0',
+          diagnostic: '550-Recipient not found. 550-The mailbox you are trying to reach is not known at this site.',
+        },
+      ],
+    });
     const r = await parseMessage(raw);
     expect(r.recipients[0].command).toBe('RCPT');
     expect(classify(r).map((v) => [v.reason, v.hardbounce])).toEqual([['userunknown', true]]);

@@ -13,6 +13,7 @@ import { htmlToText, readMail } from '../../src/parser/mime.js';
 import { isAttribution, unquoteBlocks } from '../../src/parser/mime/quoted.js';
 import { mailboxProblem } from '../../src/parser/smtp-text.js';
 import { fixturesDir } from '../helpers/env.js';
+import { dsn } from '../helpers/ndr-builders.js';
 
 const compose = (o: ConstructorParameters<typeof MailComposer>[0]) => new MailComposer(o).compile().build();
 
@@ -39,6 +40,13 @@ const quotedForward = (text: string, subject = 'Returned mail: see transcript fo
     subject: `Fwd: ${subject}`,
     text: ['FYI, see below.', '', ...['From: Mail Delivery Subsystem <MAILER-DAEMON@smtp.example.net>', `Subject: ${subject}`, '', ...text.split('\n')].map((l) => (l ? `> ${l}` : '>'))].join('\n'),
   });
+
+/** The text parts of a fixture, joined: what a client shows, quotes and re-flows. */
+const fixtureText = (...path: string[]) =>
+  readMail(readFileSync(join(fixturesDir, ...path)))
+    .parts.filter((x) => x.text)
+    .map((x) => x.text)
+    .join('\n\n');
 
 // Sendmail's notice for one refused and one accepted recipient of the same session: the human
 // text of fixtures/roles-b/sendmail-two-in-transcript.eml (built by fixtures/make-roles-b.mjs)
@@ -118,8 +126,7 @@ describe('a notice quoted in an inline forward reads as the notice', () => {
     // (stop 45) quoted, the fields kept their "> " marks, no reader of DSN fields saw them, and
     // the text reader took every address nullmailer lists, the help desk named in the reply too
     // (harm 1); a probe quoting every dev and fixture notice: 19 extra records -> 0, lost 111 -> 67
-    const v = readMail(readFileSync(join(fixturesDir, 'roles-b', 'nullmailer-shared-help-is-recipient.eml')));
-    const text = v.parts.filter((x) => x.text).map((x) => x.text).join('\n\n');
+    const text = fixtureText('roles-b', 'nullmailer-shared-help-is-recipient.eml');
     expect(text).toMatch(/contact it\.desk@example\.com/);
     const raw = await quotedForward(text, 'Returned mail: Could not send message');
     expect(parseMessageSync(raw).detector).toBe('nullmailer');
@@ -521,28 +528,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
       .join('\n');
   const both = async (text: string, o: { from: string; subject: string }) => [await notice(text, o), await notice(wrap72(text), o)];
   /** A multipart/report: the text, then the delivery-status fields. */
-  const report = (t: string, dsn: string, o: { from: string; subject: string }) =>
-    Buffer.from(
-      [
-        `From: ${o.from}`,
-        'To: bounces@sender.example.org',
-        `Subject: ${o.subject}`,
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-        '',
-        '--B',
-        'Content-Type: text/plain',
-        '',
-        t,
-        '',
-        '--B',
-        'Content-Type: message/delivery-status',
-        '',
-        dsn,
-        '--B--',
-        '',
-      ].join('\n'),
-    );
+  const report = (text: string, status: string, o: { from: string; subject: string }) => dsn({ ...o, text, status, recipients: [] });
 
   it('Exim: the lead-in wrapped before "TO:<address>:" keeps the reply under it with its entry', async () => {
     const text = [
@@ -569,8 +555,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     // reply ending in an openspf.net link that names the sender: re-wrapped, the link stands
     // alone, unindented, under a short line; it was taken for help text, and the next entry
     // under it for a contact (no X-Failed-Recipients once forwarded)
-    const v = readMail(readFileSync(join(fixturesDir, 'generated', 'exim-to-filters', '003-recv-multi-1--failed.eml')));
-    const text = v.parts.filter((x) => x.text).map((x) => x.text).join('\n\n');
+    const text = fixtureText('generated', 'exim-to-filters', '003-recv-multi-1--failed.eml');
     const o = { from: 'Mail Delivery System <Mailer-Daemon@mta-exim.example.org>', subject: 'Mail delivery failed: returning message to sender' };
     expect(wrap72(text)).toMatch(/Please see\nhttp:\/\/www\.openspf\.net\/\S+@\S+\n {2}ravi_dubois@/);
     for (const raw of await both(text, o)) {
@@ -621,9 +606,9 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
       '',
     ].join('\n');
     const o = { from: 'Courier mail server at mta.example.org <@>', subject: 'NOTICE: mail delivery status.' };
-    const dsn = 'Reporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; ava@d03.example.net\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx.d03.example.net\n';
+    const status = 'Reporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; ava@d03.example.net\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx.d03.example.net\n';
     expect(wrap72(text)).toMatch(/\nnetwork is on our block list/);
-    for (const raw of [report(text, dsn, o), report(wrap72(text), dsn, o)]) {
+    for (const raw of [await report(text, status, o), await report(wrap72(text), status, o)]) {
       expect(parseMessageSync(raw).detector).toBe('courier');
       expect(records(raw)).toEqual(['ava@d03.example.net failed blocked']);
     }
@@ -657,10 +642,10 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
       '<ivan_stone@mail.example.com>: host mx.example.com[192.0.2.4] said: 550 Requested',
       '    action not taken: mailbox unavailable (in reply to RCPT TO command)',
     ].join('\n');
-    const dsn = 'Reporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; ivan_stone@mail.example.com\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 Requested action not taken: mailbox unavailable\n';
+    const status = 'Reporting-MTA: dns; mta.example.org\n\nFinal-Recipient: rfc822; ivan_stone@mail.example.com\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 Requested action not taken: mailbox unavailable\n';
     const o = { from: 'MAILER-DAEMON@mta.example.org (Mail Delivery System)', subject: 'Undelivered Mail Returned to Sender' };
     expect(wrap72(text)).toMatch(/said: 550\nRequested\n/);
-    for (const raw of [report(text, dsn, o), report(wrap72(text), dsn, o)]) {
+    for (const raw of [await report(text, status, o), await report(wrap72(text), status, o)]) {
       expect(parseMessageSync(raw).recipients[0].command).toBe('RCPT');
       expect(records(raw)).toEqual(['ivan_stone@mail.example.com failed userunknown']);
     }
@@ -685,8 +670,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     }
   });
   it('Sendmail: its "<address>... Deferred:" line broken before a web address still reads as the reply', async () => {
-    const v = readMail(readFileSync(join(fixturesDir, 'generated', 'sendmail', '128-comcast-rl-defer--failed.eml')));
-    const text = v.parts.filter((x) => x.text).map((x) => x.text).join('\n\n');
+    const text = fixtureText('generated', 'sendmail', '128-comcast-rl-defer--failed.eml');
     const o = { from: 'Mail Delivery Subsystem <MAILER-DAEMON@mta-sendmail.example.org>', subject: 'Returned mail: see transcript for details' };
     expect(wrap72(text)).toMatch(/Deferred: 421\n[^\n]*\nopened\. Please see\nhttp:\/\/postmaster\.comcast\.net/);
     for (const raw of await both(text, o)) expect(records(raw)).toEqual(['noah.stone5029@d07.example.net failed ratelimited']);
@@ -708,15 +692,14 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     expect(text).toMatch(/\n.{60,80}\nMessage could not/);
     // (its DSN part has no Diagnostic-Code, as Sendmail's for an expired message: the reply is
     // read from the transcript)
-    const dsn = 'Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: RFC822; kim@example.org\nAction: failed\nStatus: 4.4.7\n';
-    const raw = report(text, dsn, { from: 'Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>', subject: 'Returned mail: see transcript for details' });
+    const status = 'Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: RFC822; kim@example.org\nAction: failed\nStatus: 4.4.7\n';
+    const raw = await report(text, status, { from: 'Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>', subject: 'Returned mail: see transcript for details' });
     const r = parseMessageSync(raw);
     expect([r.detector, r.recipients.length]).toEqual(['sendmail', 1]);
     expect(r.recipients[0].diagnosticCode).toBe('Deferred: 421 Service temporarily unavailable');
   });
   it('Postal: its opening sentence broken before the route\'s address is still its notice', async () => {
-    const v = readMail(readFileSync(join(fixturesDir, 'newmtas', 'postal-route-failed.eml')));
-    const text = v.parts.filter((x) => x.text).map((x) => x.text).join('\n\n');
+    const text = fixtureText('newmtas', 'postal-route-failed.eml');
     const o = { from: 'Mail Delivery Service <mail-delivery@postal.example.com>', subject: 'Mail delivery failed' };
     expect(wrap72(text)).toMatch(/delivering mail to\nsupport@help\.example\.com\./);
     for (const raw of await both(text, o)) {

@@ -9,6 +9,7 @@
 // quirks (vendors that put the fields in text/plain, or a generic Status with the real code in
 // the human-readable part).
 import type { DsnAction, RecipientReport } from '../../report.js';
+import { continuesReflowed } from '../mime/reflow.js';
 import { AddressIndex, type FailureCodes, findCommand, mailboxProblem, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, lineWindow, normalizeAddress, oneLine, transcriptRefusedRcpts } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -326,7 +327,7 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
     if (!next.trim()) break;
     // (a line ending in a colon announces the next one: Dovecot's "Your message to <addr> was
     // automatically rejected:" then its reason, lib-lda rejection_reason "...rejected:%n%r")
-    const wrapped = wrappedAt(lastLen, next) && !/^\s*<?[^\s<>@]+@/.test(next) && !OWN_LINE.test(next.trim());
+    const wrapped = continuesReflowed(lastLen, next) && !/^\s*<?[^\s<>@]+@/.test(next) && !OWN_LINE.test(next.trim());
     if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2 && !(k === 0 && /:[ \t]*$/.test(out)) && !wrapped) break;
     out += ' ' + next.trim();
     lastLen = nw.end - nw.start;
@@ -334,13 +335,6 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
   }
   return oneLine(out);
 }
-
-/**
- * A line this long may have been wrapped: re-flowing breaks lines near 72-78 columns, so a line
- * longer than that was not (Sendmail's "<a@b>... Deferred: 421-4.7.0 ..." runs to 100 and more,
- * and the next line is a sentence of its own).
- */
-const WRAPPED_LINE = { min: 60, max: 80 };
 
 /**
  * Lines read under the recipient's: Postfix folds a long reply over as many as it needs, and a
@@ -356,16 +350,6 @@ const NEAR_LINES = 12;
  * hours", "Will keep trying until message is 5 days old").
  */
 const OWN_LINE = /^(?:<|>>>|<<<|\.\.\.|-{3,}|Message (?:could not|will be)|Warning: |Will keep trying)/i;
-
-/**
- * Whether `next` may be the rest of a line of `lastLen` characters that a re-flow broke: that
- * line is as long as re-flowing leaves them, or shorter only because `next`'s first word (a long
- * web address) would not have fitted on it.
- */
-function wrappedAt(lastLen: number, next: string): boolean {
-  if (lastLen > WRAPPED_LINE.max) return false;
-  return lastLen >= WRAPPED_LINE.min || lastLen + 1 + /^\s*(\S*)/.exec(next)![1].length > 72;
-}
 
 const DSN_LINE = /^\s*(?:final-recipient|original-recipient|x-actual-recipient|x-postfix-sender|x-original-to|to|from|cc)\s*:/i;
 
@@ -394,7 +378,7 @@ function transcriptText(text: string, address: string): string | null {
     for (let k = i + 1; k < lines.length && k <= i + 4; k++) {
       const next = lines[k].trim();
       if (!next || OWN_LINE.test(next)) break;
-      if (!wrappedAt(last, next)) break;
+      if (!continuesReflowed(last, next)) break;
       said += ' ' + next;
       last = lines[k].length;
     }

@@ -2,6 +2,7 @@
 // attaching it as message/rfc822; its header block is found there and the report's own text
 // cut before it.
 
+import { continuesReflowed } from './reflow.js';
 import { splitEntity } from './headers.js';
 import { endWithoutPadding } from './scan.js';
 import type { HeaderMap } from './types.js';
@@ -109,15 +110,6 @@ function underSummaryIntro(lines: readonly string[], i: number): boolean {
  * consecutive field lines (optionally indented or quoted with '>') with at least one typical
  * message header; the first run carrying a Message-ID wins, else the first with From/To/Subject.
  */
-/**
- * Whether `next` may be the rest of a line of `lastLen` characters that a re-flow at 72-80 columns
- * broke: that line is 60 to 80 characters long, or shorter only because `next`'s first word (a
- * long Message-ID) would not have fitted on it.
- */
-function rewrapped(lastLen: number, next: string): boolean {
-  if (lastLen > 80) return false;
-  return lastLen >= 60 || lastLen + 1 + /^\S*/.exec(next)![0].length > 72;
-}
 
 export function findInlineOriginal(text: string): InlineOriginal | null {
   const lines = text.length > 512 * 1024 ? text.slice(0, 512 * 1024).split('\n') : text.split('\n');
@@ -156,7 +148,7 @@ export function findInlineOriginal(text: string): InlineOriginal | null {
         block.push(l);
       } else if (block.length && /^[ \t]+\S/.test(l)) {
         block.push(l);
-      } else if (block.length && l.trim() && rewrapped(lines[j - 1].length, l)) {
+      } else if (block.length && l.trim() && continuesReflowed(lines[j - 1].length, l)) {
         // a long field a relay or client re-flowed ("Message-ID:" / "<long-id>"): its rest
         // starts at the margin, with no fold's blank
         block.push(' ' + l);
