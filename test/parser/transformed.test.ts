@@ -757,3 +757,47 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     ]);
   });
 });
+
+describe('a Sendmail report whose delivery-status fields reach us as text', () => {
+  // real Sendmail output (fixtures/generated, built by fixtures/generate.mjs): a deferral that
+  // expired, whose Diagnostic-Code is the answer to QUIT ("221 2.0.0 Bye") and whose cause is only
+  // on the transcript's "<addr>... Deferred:" line; and a five-line Gmail reply the field cuts to
+  // its first line
+  const expired = join(fixturesDir, 'generated', 'sendmail', '127-apple-volume-defer--failed.eml');
+  const spam = join(fixturesDir, 'generated', 'sendmail', '016-google-spam--failed.eml');
+  const full = (raw: Buffer) => {
+    const r = parseMessageSync(raw);
+    const v = classify(r);
+    return r.recipients.map((x, i) => `${x.finalRecipient} ${x.status} ${v[i].reason} ${v[i].hardbounce}`);
+  };
+
+  it('labelled text/plain instead of message/delivery-status, it reads as the report itself', () => {
+    for (const f of [expired, spam]) {
+      const raw = readFileSync(f);
+      const relabelled = Buffer.from(raw.toString('latin1').replace(/message\/delivery-status/gi, 'text/plain'), 'latin1');
+      expect(relabelled.equals(raw)).toBe(false);
+      expect(full(relabelled)).toEqual(full(raw));
+    }
+    expect(full(readFileSync(expired))).toEqual(['mateo_garcia@users.example.test 4.7.1 ratelimited false']);
+    expect(full(readFileSync(spam))).toEqual(['ncosta3047@inbox.example.test 5.7.1 spamdetected false']);
+  });
+
+  it('forwarded inline, its parts one text, it reads the same: the transcript completes the fields', async () => {
+    for (const f of [expired, spam]) {
+      const text = fixtureText('generated', 'sendmail', f.split('/').pop()!);
+      expect(text).toMatch(/Transcript of session follows[\s\S]*Final-Recipient:/);
+      const forwarded = await notice(text);
+      expect(full(forwarded)).toEqual(full(readFileSync(f)));
+    }
+  });
+
+  it('without a transcript, a success code in the diagnostic never replaces the failure the Status field states', async () => {
+    const raw = await dsn({
+      text: 'Your message could not be delivered.',
+      recipients: [{ final: 'kijitora@example.jp', status: '4.4.7', diagnostic: '221 2.0.0 Bye' }],
+    });
+    const r = parseMessageSync(raw);
+    expect(r.recipients.map((x) => `${x.action} ${x.status}`)).toEqual(['failed 4.4.7']);
+    expect(classify(r)[0].reason).toBe('expired');
+  });
+});

@@ -288,6 +288,10 @@ function vendorCategoryOf(b: DsnBlock): string | null {
 export function preferStatus(field: string | null, diagnostic: string | null, codes?: FailureCodes): string | null {
   const fromDiag = codes ? codes.replyStatus : findReplyStatus(diagnostic);
   if (!fromDiag || fromDiag === field) return field ?? fromDiag;
+  // a success code in the text (Sendmail's "Diagnostic-Code: SMTP; 221 2.0.0 Bye", the answer to
+  // its QUIT after a timeout) never stands for a failure the field states (RFC 3463: class 2 is
+  // success)
+  if (fromDiag[0] === '2' && field && field[0] !== '2') return field;
   // the classes disagree ("Status: 4.5.0" for "550 5.5.0 Service refused"): the server's reply,
   // when its reply code and status agree with each other, says whether it was permanent
   const reply = codes ? codes.replyCode : findReplyCode(diagnostic);

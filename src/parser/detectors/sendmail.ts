@@ -18,7 +18,9 @@
 //    to QUIT (`221 2.0.0 Bye`), and the cause is only on the `<addr>... Deferred:` line;
 //  - a recipient still queued ("Deferred:" in the transcript of another recipient's failure
 //    report) has no per-recipient block: it did not fail, and is not read from the transcript.
-// Everything else is left to ./rfc3464.ts, whose result this detector refines.
+// Everything else is left to ./rfc3464.ts, whose result this detector refines: wherever that
+// reader finds the fields, a message/delivery-status part or the text (the part relabelled
+// text/plain, or the whole report forwarded inline), the transcript beside them completes them.
 import type { RecipientReport } from '../../report.js';
 import { findAddresses, findReplyCode, oneLine } from '../smtp-text.js';
 import { detectRfc3464, preferStatus } from './rfc3464.js';
@@ -198,7 +200,6 @@ function transcriptText(t: Transcript, address: string, only: boolean): string |
 }
 
 export function detectSendmail(view: MailView): DetectorResult | null {
-  if (!view.deliveryStatus.length) return null;
   const lines = transcriptOf(view);
   if (!lines) return null;
   const base = detectRfc3464(view);
