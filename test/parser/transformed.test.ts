@@ -801,3 +801,30 @@ describe('a Sendmail report whose delivery-status fields reach us as text', () =
     expect(classify(r)[0].reason).toBe('expired');
   });
 });
+
+describe('a Sieve rejection (RFC 5429 MDN) made one text by a relay or a forward', () => {
+  // real Dovecot LMTP output (fixtures/generated/dovecot, built by fixtures/generate.mjs)
+  const rejection = join(fixturesDir, 'generated', 'dovecot', '003-sieve-reject--failed.eml');
+  const full = (raw: Buffer) => {
+    const r = parseMessageSync(raw);
+    const v = classify(r);
+    return r.recipients.map((x, i) => `${x.finalRecipient} ${x.action} ${x.diagnosticCode} ${v[i].reason}`);
+  };
+
+  it('its fields part labelled text/plain, forwarded inline or quoted, it reads as the rejection: the recipient from Final-Recipient, the reason from the words above the fields', async () => {
+    const raw = readFileSync(rejection);
+    const want = full(raw);
+    expect(want).toEqual(['ivan3801@mbox.example.org failed I do not accept messages from this address. Your message has been refused by my mail filter. filtered']);
+    const relabelled = Buffer.from(raw.toString('latin1').replace(/message\/disposition-notification/gi, 'text/plain'), 'latin1');
+    const text = fixtureText('generated', 'dovecot', '003-sieve-reject--failed.eml');
+    expect(text).toMatch(/automatically rejected:[\s\S]*\nDisposition: automatic-action\/MDN-sent-automatically; deleted/);
+    const subject = 'Rejected: Newsletter';
+    for (const t of [relabelled, await notice(text, { subject }), await quotedForward(text, subject)]) expect(full(t)).toEqual(want);
+  });
+
+  it('a client\'s "Not read" receipt made one text is still no refusal: no record', async () => {
+    const text = fixtureText('gen2', 'mdn', 'not-read-automatic.eml');
+    expect(text).toMatch(/^Disposition: automatic-action\/MDN-sent-automatically; deleted/m);
+    expect(full(await notice(text, { subject: 'Not read: Newsletter' }))).toEqual([]);
+  });
+});

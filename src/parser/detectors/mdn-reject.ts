@@ -23,7 +23,9 @@
 // its user deletes a message that asked for one (also "automatic-action ... deleted"): a
 // refusal says that it rejected the message (Dovecot: "Rejected: <subject>", "was automatically
 // rejected"; Cyrus and other Sieve agents: "automatically rejected"), so the subject or the
-// notice's first lines must.
+// notice's first lines must. A relay or a person's forward can make the whole report one text
+// (its fields part relabelled text/plain, pasted inline, quoted): the same fields are then read
+// from the text, where the notice's own words end at the first field line.
 import { findAddresses, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -44,20 +46,33 @@ function unfold(text: string): string {
   return text.replace(/\r?\n(?=[ \t])/g, '');
 }
 
-export function detectMdnReject(view: MailView): DetectorResult | null {
-  if (view.contentParams['report-type']?.toLowerCase() !== 'disposition-notification') return null;
-  // (the fields have header syntax, RFC 8098 §3.1.1: a field may be folded onto the next lines)
-  let fields: string | null = null;
-  for (const p of view.parts) {
-    if (p.contentType !== 'message/disposition-notification') continue;
-    const t = unfold(p.text);
-    if (DELETED.test(t)) {
-      fields = t;
-      break;
-    }
-  }
-  if (fields === null) return null;
+/** The first line of the notification's fields, where they stand in the text. */
+const FIELD_LINE = /^(?:Reporting-UA|Final-Recipient|Original-Recipient|Original-Message-ID|Disposition)[ \t]*:/im;
+
+/**
+ * The disposition fields and the notice's own text. They come from the
+ * message/disposition-notification part of a multipart/report, or, when a relay or a person's
+ * forward has made the report one text (its parts inline, the fields part labelled text/plain),
+ * from the text itself, where the notice's words end at the first field line.
+ */
+function readParts(view: MailView): { fields: string; text: string } | null {
   const text = textHead(view.reportText, 20_000);
+  // (the fields have header syntax, RFC 8098 §3.1.1: a field may be folded onto the next lines)
+  const part = view.parts.find((p) => p.contentType === 'message/disposition-notification');
+  if (part && view.contentParams['report-type']?.toLowerCase() === 'disposition-notification') {
+    const t = unfold(part.text);
+    return DELETED.test(t) ? { fields: t, text } : null;
+  }
+  const first = FIELD_LINE.exec(text);
+  if (!first) return null;
+  const fields = unfold(text.slice(first.index));
+  return DELETED.test(fields) ? { fields, text: text.slice(0, first.index) } : null;
+}
+
+export function detectMdnReject(view: MailView): DetectorResult | null {
+  const found = readParts(view);
+  if (!found) return null;
+  const { fields, text } = found;
   if (!REJECTED.test(view.subject) && !REJECTED.test(text.slice(0, 2000))) return null;
   const addr = normalizeAddress(FINAL.exec(fields)?.[1]) ?? findAddresses(textHead(text, 2000))[0] ?? null;
   if (!addr) return null;
