@@ -828,3 +828,41 @@ describe('a Sieve rejection (RFC 5429 MDN) made one text by a relay or a forward
     expect(full(await notice(text, { subject: 'Not read: Newsletter' }))).toEqual([]);
   });
 });
+
+describe('a recipient\'s text read near its address ends where the next entry of the list starts', () => {
+  // Exim's blocks: each failed address indented two blanks, its reason four; the DSN fields give
+  // no Diagnostic-Code for the first (an LMTP refusal), so its text is read from the block
+  const text = [
+    'This message was created automatically by mail delivery software.',
+    '',
+    'A message that you sent could not be delivered to one or more of its',
+    'recipients. This is a permanent error. The following address(es) failed:',
+    '',
+    '  kijitora@example.jp',
+    '    LMTP error after end of data: 552 5.2.2 <kijitora@example.jp> Quota exceeded (mailbox for user is full)',
+    '  mikeneko@example.org',
+    '    host mx.example.org [192.0.2.25]',
+    '    SMTP error from remote mail server after RCPT TO:<mikeneko@example.org>:',
+    '    550 5.1.1 <mikeneko@example.org>: Recipient address rejected: User unknown',
+  ].join('\n');
+  const recipients = [
+    { final: 'kijitora@example.jp', status: '5.2.2' },
+    { final: 'mikeneko@example.org', status: '5.1.1', diagnostic: '550 5.1.1 <mikeneko@example.org>: Recipient address rejected: User unknown' },
+  ];
+
+  it('the first entry\'s reason is its own, not the next entry\'s: no false hard bounce for a full mailbox', async () => {
+    // as sent, and forwarded inline by a person (the fields part pasted under the text)
+    const pasted = recipients
+      .map((x) => [`Final-Recipient: rfc822; ${x.final}`, 'Action: failed', `Status: ${x.status}`, ...(x.diagnostic ? [`Diagnostic-Code: smtp; ${x.diagnostic}`] : [])].join('\n'))
+      .join('\n\n');
+    for (const raw of [await dsn({ text, recipients }), await notice(`${text}\n\n${pasted}`)]) {
+      const r = parseMessageSync(raw);
+      const v = classify(r);
+      expect(r.recipients.map((x, i) => `${x.finalRecipient} ${v[i].reason} ${v[i].hardbounce}`)).toEqual([
+        'kijitora@example.jp mailboxfull false',
+        'mikeneko@example.org userunknown true',
+      ]);
+      expect(r.recipients[0].diagnosticCode).toMatch(/^(?:(?:kijitora@example\.jp )?LMTP error after end of data: )?552 5\.2\.2 <kijitora@example\.jp> Quota exceeded \(mailbox for user is full\)$/);
+    }
+  });
+});

@@ -325,6 +325,9 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
   // the length of the last line taken: a long one wrapped by a relay or client that re-flowed the
   // text goes on at the start of the next line, without the indentation a continuation has
   let lastLen = w.end - w.start;
+  // a continuation is indented deeper than the recipient's line: a line as deep is the next entry
+  // of a list (Exim's "  addr" / "    reason" blocks, several in a row)
+  const depth = w.startsLine ? indentOf(out) : 0;
   for (let k = 0; k < NEAR_LINES && pos > 0 && pos < text.length; k++) {
     const nw = lineWindow(text, pos);
     const next = text.slice(nw.start, nw.end);
@@ -332,12 +335,19 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
     // (a line ending in a colon announces the next one: Dovecot's "Your message to <addr> was
     // automatically rejected:" then its reason, lib-lda rejection_reason "...rejected:%n%r")
     const wrapped = continuesReflowed(lastLen, next) && !/^\s*<?[^\s<>@]+@/.test(next) && !OWN_LINE.test(next.trim());
-    if (!/^[ \t]/.test(next) && out.replace(/[<>\s:]/g, '').length > address.length + 2 && !(k === 0 && /:[ \t]*$/.test(out)) && !wrapped) break;
+    if (indentOf(next) <= depth && out.replace(/[<>\s:]/g, '').length > address.length + 2 && !(k === 0 && /:[ \t]*$/.test(out)) && !wrapped) break;
     out += ' ' + next.trim();
     lastLen = nw.end - nw.start;
     pos = nw.endsLine ? nw.end + 1 : -1;
   }
   return oneLine(out);
+}
+
+/** The blanks a line starts with (a tab counted as one). */
+function indentOf(line: string): number {
+  let n = 0;
+  while (n < line.length && (line.charCodeAt(n) === 32 || line.charCodeAt(n) === 9)) n++;
+  return n;
 }
 
 /**
