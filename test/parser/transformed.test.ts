@@ -497,16 +497,16 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
   // them a reason cut at the line break (stop 45). Each reader's format writes a reply on one
   // line or on lines with its own mark, so a line with neither, right under the reply, is the
   // rest of it; each case below also asserts the notice as its MTA wrote it reads the same.
-  const wrap72 = (t: string) =>
+  const wrapAt = (t: string, width: number) =>
     t
       .split('\n')
       .map((line) => {
-        if (line.length <= 72) return line;
+        if (line.length <= width) return line;
         const indent = /^[ \t]*/.exec(line)![0];
         const out: string[] = [];
         let cur = indent;
         for (const w of line.slice(indent.length).split(' ')) {
-          if (cur.trim() && cur.length + 1 + w.length > 72) {
+          if (cur.trim() && cur.length + 1 + w.length > width) {
             out.push(cur);
             cur = w;
           } else cur = cur.trim() ? `${cur} ${w}` : cur + w;
@@ -514,6 +514,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
         return [...out, cur].join('\n');
       })
       .join('\n');
+  const wrap72 = (t: string) => wrapAt(t, 72);
   /** A multipart/report: the text, then the delivery-status fields. */
   const report = (text: string, status: string, o: { from: string; subject: string }) => dsn({ ...o, text, status, recipients: [] });
 
@@ -521,7 +522,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
   // re-wrap breaks it (asserted, so each row tests the break it means to), the reader expected,
   // and the records, the same for the notice as its MTA wrote it and re-flowed.
   const EXIM = { from: 'Mail Delivery System <Mailer-Daemon@mta.example.org>', subject: 'Mail delivery failed: returning message to sender' };
-  const rows: { name: string; text: string; o: { from: string; subject: string }; status?: string; breaks: RegExp[]; detector?: string; command?: string; want: string[] }[] = [
+  const rows: { name: string; text: string; o: { from: string; subject: string }; status?: string; width?: number; breaks: RegExp[]; detector?: string; command?: string; diagnostic?: string; want: string[] }[] = [
     {
       name: 'Exim: the lead-in wrapped before "TO:<address>:" keeps the reply under it with its entry',
       text: [
@@ -669,15 +670,51 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
       // (Postal's route failure states no cause)
       want: ['support@help.example.com failed onhold'],
     },
+    {
+      name: '1&1: a reply broken after its "help:" leaves the help address on a line of its own, which is no entry',
+      text: fixtureText('roles', 'einsundeins-moved-in-reply.eml'),
+      o: { from: 'Mail Delivery System <mailer-daemon@kundenserver.de>', subject: 'Mail delivery failed: returning message to sender' },
+      width: 76,
+      breaks: [/, help:\npostmaster@example\.fr\n/],
+      detector: 'einsundeins',
+      want: ['jane.doe@example.fr failed hasmoved'],
+    },
+    {
+      name: 'a sentence listing addresses broken after one of them and its comma: the addresses below share its reply',
+      text: fixtureText('fallback', 'address-list.eml'),
+      o: { from: 'Mail Delivery Subsystem <MAILER-DAEMON@gw.example.jp>', subject: 'Returned mail: User unknown' },
+      breaks: [/failed as well: kuroneko@example\.ne\.jp,\nshironeko@/],
+      detector: 'fallback',
+      want: ['kijitora@example.co.jp', 'mikeneko@example.co.jp', 'sabatora@example.co.jp', 'kuroneko@example.ne.jp', 'shironeko@example.ne.jp', 'hachiware@example.ne.jp'].map((a) => `${a} failed userunknown`),
+    },
+    {
+      name: 'Exchange: "Server at X returned" with its quoted reply on the next line, and a quoted reply over several lines',
+      text: fixtureText('probes', 'exchange2007', 'queue-expired.eml'),
+      o: { from: 'Microsoft Outlook <postmaster@corp.example.com>', subject: 'Undeliverable: Newsletter' },
+      breaks: [/\) returned\n'550 4\.4\.7 QUEUE\.Expired; message expired'\n/, /"421 4\.4\.2\nConnection timed out\."/],
+      detector: 'exchange2007',
+      want: ['kijitora@example.jp failed expired'],
+    },
+    {
+      name: 'Haraka: "Too many failures (...)" broken inside its bracket is still the expired reason, not the last reply',
+      text: fixtureText('roles-b', 'haraka-expired-sender.eml'),
+      o: { from: 'Mail Delivery System <MAILER-DAEMON@haraka.example.net>', subject: 'Mail delivery failed: returning message to sender' },
+      breaks: [/Too many failures \(421 4\.7\.0 Mail from news@sender\.example\.org\ndeferred: try again later\)/],
+      detector: 'haraka',
+      diagnostic: 'Too many failures (421 4.7.0 Mail from news@sender.example.org deferred: try again later)',
+      want: ['jane.doe@example.com failed expired'],
+    },
   ];
   for (const row of rows) {
     it(row.name, async () => {
-      for (const re of row.breaks) expect(wrap72(row.text)).toMatch(re);
-      for (const text of [row.text, wrap72(row.text)]) {
+      const wrap = (t: string) => wrapAt(t, row.width ?? 72);
+      for (const re of row.breaks) expect(wrap(row.text)).toMatch(re);
+      for (const text of [row.text, wrap(row.text)]) {
         const raw = row.status ? await report(text, row.status, row.o) : await notice(text, row.o);
         const r = parseMessageSync(raw);
         if (row.detector) expect(r.detector).toBe(row.detector);
         if (row.command) expect(r.recipients[0].command).toBe(row.command);
+        if (row.diagnostic) expect(r.recipients[0].diagnosticCode).toBe(row.diagnostic);
         expect(records(raw)).toEqual(row.want);
       }
     });
@@ -727,6 +764,14 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     ].join('\n');
     expect(wrap72(text)).toContain(`Message-ID:\n${id}`);
     for (const t of [text, wrap72(text)]) expect(readMail(copy(t)).original?.headers['message-id']?.[0]?.trim()).toBe(id);
+  });
+  it('not a list going on: an address whose own reason in brackets ends the line with a comma keeps that reason', async () => {
+    // (prose/one-line-own-reasons: "jane.doe@x (550 5.1.1 unknown user)," then, re-flowed,
+    // "sam.lee@x (552 5.2.2 mailbox full) and kim.park@x" on the next line)
+    const text = fixtureText('prose', 'one-line-own-reasons.eml');
+    expect(wrap72(text)).toMatch(/jane\.doe@example\.com \(550 5\.1\.1 unknown user\),\nsam\.lee@/);
+    const o = { from: 'Postmaster <postmaster@relay.example.net>', subject: 'Undeliverable: December letter' };
+    for (const t of [text, wrap72(text)]) expect(records(await notice(t, o)).slice(0, 2)).toEqual(['jane.doe@example.com failed userunknown', 'sam.lee@example.com failed mailboxfull']);
   });
   it('not a wrap: a line longer than a re-flow makes, or a list of entries, stays as it is', async () => {
     // Sendmail writes "<a@b>... Deferred: ..." as long as the reply is; the warning under it is a

@@ -62,12 +62,6 @@ const ALLOWED: Allowed[] = [
     why: 'a constant worst case at that length',
   },
   {
-    file: 'src/parser/detectors/haraka.ts',
-    source: String.raw`\bToo many failures \(([^\n]*)\)`,
-    bound: '8,000 characters: run on view.reportText.slice(0, 8000)',
-    why: 'about 12 ms for a whole 10 kB attack at the regex level, so a few ms at 8,000',
-  },
-  {
     file: 'src/parser/mime/content-type.ts',
     source: String.raw`\*.*$`,
     bound: 'linear here: the key is a match of [^\\s=;]+ (no white space), so it holds no line terminator',

@@ -52,15 +52,23 @@ export function detectEinsUndEins(view: MailView): DetectorResult | null {
 
   const blocks: { address: string; lines: string[] }[] = [];
   const seen = new Set<string>();
+  // the line above, when it is a block's text: one ending in a colon ("..., help:") announces the
+  // next line, an address a relay's re-wrap put on a line of its own, which is no entry then
+  let above = '';
   for (const line of listText.split('\n')) {
     const m = ADDRESS_LINE.exec(line);
     const a = m ? normalizeAddress(m[1]) : null;
-    if (a && a.includes('@')) {
+    const announced = /:[ \t]*$/.test(above);
+    above = '';
+    if (a && a.includes('@') && !announced) {
       if (!seen.has(a)) blocks.push({ address: a, lines: [] });
       seen.add(a);
       continue;
     }
-    if (blocks.length && line.trim()) blocks[blocks.length - 1].lines.push(line.trim());
+    if (blocks.length && line.trim()) {
+      blocks[blocks.length - 1].lines.push(line.trim());
+      above = line;
+    }
   }
   if (!blocks.length) return null;
 

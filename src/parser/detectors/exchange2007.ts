@@ -104,6 +104,24 @@ function hashReply(lines: readonly string[], k: number): string {
   return first;
 }
 
+/** "... Server at X returned" / "Remote Server returned" with its quoted reply on the next line. */
+const RETURNED_AT_END = /\breturned[ \t]*$/i;
+
+/**
+ * Line k, joined with the lines that continue its quoted reply ("Server at X returned '...'"),
+ * when a relay or client that re-flowed the text broke it: the quote opens on the next line, or
+ * closes lines further on (at most REPLY_MAX_LINES, never past a blank line). Null when line k
+ * starts no such reply.
+ */
+function quotedReply(lines: readonly string[], k: number): string | null {
+  let joined = lines[k];
+  let j = k + 1;
+  if (RETURNED_AT_END.test(joined) && j < lines.length && /^[ \t]*'/.test(lines[j])) joined = `${joined} ${lines[j++].trim()}`;
+  if (!/returned '/i.test(joined)) return null;
+  for (; !/'[ \t]*$/.test(joined) && j < lines.length && j <= k + REPLY_MAX_LINES && lines[j].trim(); j++) joined = `${joined} ${lines[j].trim()}`;
+  return joined;
+}
+
 export function detectExchange2007(view: MailView): DetectorResult | null {
   if (deliveryStatusTexts(view).some((t) => /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im.test(t))) return null;
   const text = textHead(view.reportText, 100_000);
@@ -156,6 +174,11 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
     // address and "Remote Server returned '...'", or before the reply on the same line
     // ("mx.example.jp #550 5.7.1 ... ##")
     if (k + 1 < lines.length && HOST_LINE.test(lines[k]) && REPLY_LINE.test(lines[k + 1])) k++;
+    const quoted = k < lines.length ? quotedReply(lines, k) : null;
+    if (quoted !== null) {
+      replies.set(a, oneLine(replyText(quoted)));
+      continue;
+    }
     if (k >= lines.length || !REPLY_LINE.test(lines[k])) continue;
     // Office 365 lists attempts newest first: the first one is the final answer. A "#550 ... ##"
     // reply runs to its "##": a multi-line reply, or a long one re-wrapped by a gateway,

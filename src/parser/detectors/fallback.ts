@@ -500,6 +500,9 @@ function reasonAbove(lines: Lines, li: number): boolean {
  * when it is long), plus the following lines while they are indented or continue the
  * sentence, up to a blank line or the next address line.
  */
+/** A line that ends in an address and a comma: the list of addresses goes on below. */
+const LIST_GOES_ON = /@[^\s@,()]{1,255}>?,[ \t]*$/;
+
 function textAround(lines: Lines, li: number, span: AddressSpan): string {
   const line = lines.lines[li];
   const address = span.address;
@@ -516,7 +519,10 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
       if (k + 1 < lines.length && lines.of(k + 1).deepIndented && out.replace(/[<>\s:]/g, '').length <= address.length + 2) continue;
       break;
     }
-    if (!f.indented && namesAnother(f, address)) break;
+    // (unless the line above ends in an address and a comma: a list of addresses in one sentence
+    // broken across lines, "failed as well: a@x," / "b@y and c@z: 550 5.1.1 User unknown", is one
+    // text; after its own reason, "a@x (550 5.1.1 unknown user),", the next address is another's)
+    if (!f.indented && namesAnother(f, address) && !LIST_GOES_ON.test(lines.lines[k - 1]!)) break;
     // the next entry of an indented list, once this one has its own lines: Exim writes each
     // failed address at two spaces and its error at four, with no blank line between entries
     // (deliver.c; Sisimai's Lhost/Exim.pm), a layout its translated or relayed reports keep.

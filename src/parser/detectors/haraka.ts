@@ -32,7 +32,9 @@ import type { DetectorResult, MailView } from './types.js';
 const RECEIVED = /^\(Haraka (?:outbound|\d+ invoked for bounce)\)/;
 const INTRO = /^Hi\. This is the Haraka Mailer program at /m;
 /** {reason} of the template after the retries ran out (hmail.js temp_fail: "Too many failures") */
-const TOO_MANY = /\bToo many failures \(([^\n]*)\)/;
+// (the reason may run over a line break a relay's or a client's re-wrap put in it)
+// (and hold a bracket of its own, one level deep)
+const TOO_MANY = /\bToo many failures \(((?:[^()]|\([^()]{0,200}\)){0,1000})\)/;
 
 export function detectHaraka(view: MailView): DetectorResult | null {
   const head = textHead(view.reportText, 8000);
