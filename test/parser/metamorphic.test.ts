@@ -17,12 +17,12 @@
 //   DSN fields unfolded, folded at 20, folded with a tab and four spaces, reversed in each
 //   block, recipient blocks reversed, one dropped, one repeated, one cloned for a new address
 //   (with the lines naming it in the text);
-//   the text part in format=flowed, with a help paragraph at its start or end, as a
+//   the text part in format=flowed, re-flowed at 72 and 76 columns (hard breaks, continuations at
+//   the margin; also asserted below over every source), with a help paragraph at its start or end, as a
 //   multipart/alternative with HTML; an mbox "From " line; chains of three of these; and
 //   another documented reply in the same frame (its documented meaning expected).
 //
-// Reported by the script, not asserted over the sample (informational): the text re-wrapped at
-// 72 and 76 columns (asserted below for every notice of fixtures/generated), the template prose translated to
+// Reported by the script, not asserted over the sample (informational): the template prose translated to
 // German or Japanese, the text part sent as HTML only, and one more recipient copied in the text
 // of any family (several families write one report per recipient: DragonFly, Gmail, fml, MDN
 // rejects such as Dovecot's); see the script's report for what remains there and why. The
@@ -149,15 +149,16 @@ describe(`meaning-preserving changes keep the answer (${ALL ? 'every source' : `
     expect(describeDiffs(results)).toEqual([]);
   });
 
-  it('every notice of fixtures/generated re-flowed at 72 and at 76 columns (continuations at the margin) reads the same', () => {
-    // (issue #13, round 23) real Postfix, Exim, Sendmail, OpenSMTPD, Courier, DragonFly ...
-    // notices whose text a relay or a client re-wrapped: before, 297 readings of the dev part and
-    // fixtures changed at 72 columns, most of them a reason cut at the line break
+  it('every notice (the dev part, fixtures/generated, the other fixtures) re-flowed at 72 and at 76 columns (continuations at the margin) reads the same', () => {
+    // (issue #13, rounds 23-24) real Postfix, Exim, Sendmail, OpenSMTPD, Courier, DragonFly ...
+    // notices and the hand-written ones whose text a relay or a client re-wrapped: before, 297
+    // readings of the dev part and fixtures changed at 72 columns, most of them a reason cut at
+    // the line break
     const reflowed = MUTATIONS.filter((m) => m.id === 'text-reflowed-72' || m.id === 'text-reflowed-76');
     const generated = sources.filter((s) => s.origin === 'generated');
-    const { pairs, results } = runMetamorphic({ sources: generated, classify, mutations: reflowed, protectedWords, seed: SEED });
+    const { pairs, results } = runMetamorphic({ sources, classify, mutations: reflowed, protectedWords, seed: SEED });
     expect(reflowed.length).toBe(2);
-    expect(pairs).toBeGreaterThan(generated.length); // most notices have a line longer than 72
+    expect(pairs).toBeGreaterThan(generated.length * 2); // most notices have a line longer than 72
     expect(results.filter((r) => r.harnessError).map((r) => `${r.mutation} ${r.source.name}: ${r.harnessError}`)).toEqual([]);
     expect(describeDiffs(results)).toEqual([]);
   });

@@ -1029,7 +1029,15 @@ function statementOf(
       if (!statesFailure(own[1])) return { shape: previous.c.shape, text: previous.c.text, command: previous.c.command };
       if (previous.c.line === li) previous.c.text = oneLine(line.slice(previous.span.start, previous.span.end + gap.lastIndexOf(')') + 1));
       const next = spanAfter(f.spans, span);
-      const text = oneLine(withoutListTail(line.slice(span.start, next ? next.start : Math.min(line.length, span.end + 1000))));
+      let part = line.slice(span.start, next ? next.start : Math.min(line.length, span.end + 1000));
+      // a re-wrap broke the list at this entry, the last on its line: its bracket opens on the next
+      // line, or opens here and closes there
+      if (!next && li + 1 < lines.length) {
+        const after = line.slice(span.end);
+        const unclosed = after.split('(').length > after.split(')').length;
+        if (unclosed || (!after.trim() && /^[ \t>]*\(/.test(lines.lines[li + 1]!))) part += ' ' + lines.of(li + 1).clipped;
+      }
+      const text = oneLine(withoutListTail(part));
       return { shape: previous.c.shape, text: statesFailure(text) ? text : previous.c.text, command: previous.c.command };
     }
   }
