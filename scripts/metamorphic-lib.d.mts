@@ -69,6 +69,7 @@ export function toLf(raw: Buffer): string;
 export function parseEntity(s: string, parentType?: string): unknown;
 export function writeEntity(ent: unknown): string;
 export function toFlowed(text: string, width: number): string;
+export function toReflowed(text: string, width: number): string;
 export function mutate(raw: Buffer, mutation: Mutation, seed: string, protectedWords: Set<string>): Mutated | null;
 export function mutateChain(raw: Buffer, mutations: Mutation[], seed: string, protectedWords: Set<string>): Mutated | null;
 export function compareAnswers(orig: AnswerRecord[], mutated: AnswerRecord[], m: Mutated): Difference[];

@@ -12,6 +12,7 @@ import { parseMessageSync } from '../../src/parser/index.js';
 import { htmlToText, readMail } from '../../src/parser/mime.js';
 import { isAttribution, unquoteBlocks } from '../../src/parser/mime/quoted.js';
 import { mailboxProblem } from '../../src/parser/smtp-text.js';
+import { toReflowed } from '../../scripts/metamorphic-lib.mjs';
 import { fixturesDir } from '../helpers/env.js';
 import { dsn } from '../helpers/ndr-builders.js';
 
@@ -329,27 +330,18 @@ describe('addresses that are no failed recipients, whatever the shape', () => {
     expect(records(await notice(fixture, o))).toEqual(['jane.doe@example.com failed userunknown']);
   });
   it('Lotus Domino: a recipient named by a Notes name only gives no record; the addresses of the "because:" text never do', async () => {
-    const text = (who: string) =>
-      [
-        'Your message',
-        '',
-        '  Subject: December letter',
-        '',
-        'was not delivered to:',
-        '',
-        `  ${who}`,
-        '',
-        'because:',
-        '',
-        '  550 5.1.1 mailbox closed; mail for the desk goes to desk@example.com, questions to helpdesk@example.com',
-        '',
-      ].join('\n');
+    // fixtures/roles/domino-help-because.eml (fixtures/make-roles.mjs) with its recipient's line
+    // under "was not delivered to:" swapped for `who`
+    const fixture = fixtureText('roles', 'domino-help-because.eml');
+    expect(fixture).toMatch(/was not delivered to:\n\n {2}jane\.doe@example\.com\n\nbecause:\n\n {2}550 5\.1\.1 mailbox closed; .*desk@example\.com, questions to helpdesk@example\.com\n/);
+    const text = (who: string) => fixture.replace('\n  jane.doe@example.com\n', `\n  ${who}\n`);
     const o = { from: 'Postmaster <postmaster@notes.example.com>', subject: 'DELIVERY FAILURE: Mailbox closed' };
     for (const who of ['Jane Doe', 'Jane Doe/Sales/Corp@CORP']) {
       const r = parseMessageSync(await notice(text(who), o));
       expect([r.detector, r.kind, r.recipients.length]).toEqual(['domino', 'bounce', 0]);
     }
     expect(records(await notice(text('jane.doe@corp.example.com'), o))).toEqual(['jane.doe@corp.example.com failed userunknown']);
+    expect(records(await notice(fixture, o))).toEqual(['jane.doe@example.com failed userunknown']);
   });
   it('a help clause that ends a reply gives the address on the next line its role ("For help write to" / "helpdesk@x")', async () => {
     const text = [
@@ -497,24 +489,10 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
   // them a reason cut at the line break (stop 45). Each reader's format writes a reply on one
   // line or on lines with its own mark, so a line with neither, right under the reply, is the
   // rest of it; each case below also asserts the notice as its MTA wrote it reads the same.
-  const wrapAt = (t: string, width: number) =>
-    t
-      .split('\n')
-      .map((line) => {
-        if (line.length <= width) return line;
-        const indent = /^[ \t]*/.exec(line)![0];
-        const out: string[] = [];
-        let cur = indent;
-        for (const w of line.slice(indent.length).split(' ')) {
-          if (cur.trim() && cur.length + 1 + w.length > width) {
-            out.push(cur);
-            cur = w;
-          } else cur = cur.trim() ? `${cur} ${w}` : cur + w;
-        }
-        return [...out, cur].join('\n');
-      })
-      .join('\n');
-  const wrap72 = (t: string) => wrapAt(t, 72);
+  // (the re-wrap of the metamorphic mutations text-reflowed-72/76)
+  const wrap72 = (t: string) => toReflowed(t, 72);
+  /** OpenSMTPD's notice up to its list of entries (bounce.c). */
+  const OPENSMTPD_HEAD = ['Hi!', '', 'This is the MAILER-DAEMON, please DO NOT REPLY to this email.', '', 'An error has occurred while attempting to deliver a message for', 'the following list of recipients:', ''];
   /** A multipart/report: the text, then the delivery-status fields. */
   const report = (text: string, status: string, o: { from: string; subject: string }) => dsn({ ...o, text, status, recipients: [] });
 
@@ -557,13 +535,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     {
       name: 'OpenSMTPD: an entry wrapped onto lines of its own (one starting with the address in brackets) is one entry',
       text: [
-        'Hi!',
-        '',
-        'This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
-        '',
-        'An error has occurred while attempting to deliver a message for',
-        'the following list of recipients:',
-        '',
+        ...OPENSMTPD_HEAD,
         'liam@inbox.example.net: 550 Message was not accepted -- invalid mailbox.  Local mailbox liam@inbox.example.net is unavailable: user not found',
         'ava.nguyen.longer.name@example.com: 554 5.7.1 <ava.nguyen.longer.name@example.com>: Recipient address rejected: Access denied',
         '',
@@ -721,7 +693,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
   ];
   for (const row of rows) {
     it(row.name, async () => {
-      const wrap = (t: string) => wrapAt(t, row.width ?? 72);
+      const wrap = (t: string) => toReflowed(t, row.width ?? 72);
       for (const re of row.breaks) expect(wrap(row.text)).toMatch(re);
       for (const text of [row.text, wrap(row.text)]) {
         const raw = row.status ? await report(text, row.status, row.o) : await notice(text, row.o);
@@ -787,13 +759,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     expect(records(sendmail)).toEqual(['osilva942@d01.example.net delayed blocked']);
     // OpenSMTPD's entries back to back are as many recipients
     const text = [
-      'Hi!',
-      '',
-      'This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
-      '',
-      'An error has occurred while attempting to deliver a message for',
-      'the following list of recipients:',
-      '',
+      ...OPENSMTPD_HEAD,
       'kijitora@example.jp: 550 5.1.1 <kijitora@example.jp>: User unknown',
       'mikeneko@example.org: 552 5.2.2 <mikeneko@example.org>: Mailbox full',
       '',
