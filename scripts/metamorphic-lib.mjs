@@ -1290,19 +1290,7 @@ export const MUTATIONS = [
     id: 'text-flowed',
     group: 'text-wrapping',
     why: 'RFC 3676 §4.2: in format=flowed text a line ending in a space is a soft break, joined to the next on reading (space-stuffing, §4.4, undone); the same text flowed at 40 columns reads the same (Yahoo! JAPAN sends its reports so).',
-    apply: (ctx) =>
-      withTree(ctx, (root) => {
-        let n = 0;
-        for (const e of reportLeaves(root)) {
-          if (e.type !== 'text/plain' || /flowed/i.test(e.params.format ?? '')) continue;
-          const t = leafText(e);
-          if (t === null || !t.split('\n').some((l) => l.length > 40)) continue;
-          if (!setLeafText(e, toFlowed(t, 40))) continue;
-          setContentTypeParam(e, 'format', 'flowed');
-          n++;
-        }
-        return n ? {} : null;
-      }),
+    apply: (ctx) => rewrapTextLeaves(ctx, 40, toFlowed, (e) => setContentTypeParam(e, 'format', 'flowed')),
   },
   // (round 23) a relay, gateway or mail client that re-wraps the text with hard line breaks, the
   // lines it makes without their indentation, as forwards and some gateways do. Asserted since
@@ -1313,18 +1301,7 @@ export const MUTATIONS = [
     id: `text-reflowed-${width}`,
     group: 'text-wrapping',
     why: `A notice whose human-readable text a relay, gateway or mail client re-wrapped at ${width} columns (hard line breaks; the lines a break makes start at the margin, without the indentation or the mark of the line they come from) is the same report: the reply goes on under its line.`,
-    apply: (ctx) =>
-      withTree(ctx, (root) => {
-        let n = 0;
-        for (const e of reportLeaves(root)) {
-          if (e.type !== 'text/plain' || /flowed/i.test(e.params.format ?? '')) continue;
-          const t = leafText(e);
-          if (t === null || !t.split('\n').some((l) => l.length > width)) continue;
-          if (!setLeafText(e, toReflowed(t, width))) continue;
-          n++;
-        }
-        return n ? {} : null;
-      }),
+    apply: (ctx) => rewrapTextLeaves(ctx, width, toReflowed),
   })),
   ...['end', 'start'].map((where) => ({
     id: `help-text-${where}`,
@@ -1478,6 +1455,27 @@ export const MUTATIONS = [
 ];
 
 /**
+ * Each text/plain leaf of the report (not already format=flowed) with a line longer than `width`,
+ * its text rewritten by `rewrap(text, width)`; `after(leaf)` then (a parameter to set). Null when
+ * no leaf changed.
+ */
+function rewrapTextLeaves(ctx, width, rewrap, after = null) {
+  return withTree(ctx, (root) => {
+    let n = 0;
+    for (const e of reportLeaves(root)) {
+      if (e.type !== 'text/plain' || /flowed/i.test(e.params.format ?? '')) continue;
+      const t = leafText(e);
+      if (t === null || !t.split('\n').some((l) => l.length > width)) continue;
+      if (!setLeafText(e, rewrap(t, width))) continue;
+      after?.(e);
+      n++;
+    }
+    return n ? {} : null;
+  });
+}
+
+/**
+ * Text re-wrapped with hard breaks at `width` columns,/**
  * Text re-wrapped with hard breaks at `width` columns, as a client re-flows a forward: a longer
  * line is cut at its last space within the width (a word longer than the width stands alone), the
  * first piece keeps the line's indentation and the others start at the margin.

@@ -42,6 +42,15 @@ const quotedForward = (text: string, subject = 'Returned mail: see transcript fo
     text: ['FYI, see below.', '', ...['From: Mail Delivery Subsystem <MAILER-DAEMON@smtp.example.net>', `Subject: ${subject}`, '', ...text.split('\n')].map((l) => (l ? `> ${l}` : '>'))].join('\n'),
   });
 
+/** Exim's notice up to its list of failed addresses (deliver.c's bounce text). */
+const EXIM_HEAD = [
+  'This message was created automatically by mail delivery software.',
+  '',
+  'A message that you sent could not be delivered to one or more of its',
+  'recipients. This is a permanent error. The following address(es) failed:',
+  '',
+];
+
 /** The text parts of a fixture, joined: what a client shows, quotes and re-flows. */
 const fixtureText = (...path: string[]) =>
   readMail(readFileSync(join(fixturesDir, ...path)))
@@ -246,11 +255,7 @@ describe('Exim\'s notice re-wrapped short (a forward, a re-flowed copy)', () => 
   // ends the entry, not the list, and the next entry is still one.
   it('both entries of a list whose first reason wraps onto an unindented line', async () => {
     const text = [
-      'This message was created automatically by mail delivery software.',
-      '',
-      'A message that you sent could not be delivered to one or more of its',
-      'recipients. This is a permanent error. The following address(es) failed:',
-      '',
+      ...EXIM_HEAD,
       '  jane.doe@example.com',
       '    host mx.example.com [192.0.2.25]',
       '    SMTP error from remote mail server after RCPT TO:<jane.doe@example.com>:',
@@ -504,11 +509,7 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
     {
       name: 'Exim: the lead-in wrapped before "TO:<address>:" keeps the reply under it with its entry',
       text: [
-        'This message was created automatically by mail delivery software.',
-        '',
-        'A message that you sent could not be delivered to one or more of its',
-        'recipients. This is a permanent error. The following address(es) failed:',
-        '',
+        ...EXIM_HEAD,
         '  fbrennan@inbox.example.net',
         '    host mx.inbox.example.net [192.0.2.25]',
         '    SMTP error from remote mail server after RCPT TO:<fbrennan@inbox.example.net>:',
@@ -848,11 +849,7 @@ describe('a recipient\'s text read near its address ends where the next entry of
   // Exim's blocks: each failed address indented two blanks, its reason four; the DSN fields give
   // no Diagnostic-Code for the first (an LMTP refusal), so its text is read from the block
   const text = [
-    'This message was created automatically by mail delivery software.',
-    '',
-    'A message that you sent could not be delivered to one or more of its',
-    'recipients. This is a permanent error. The following address(es) failed:',
-    '',
+    ...EXIM_HEAD,
     '  kijitora@example.jp',
     '    LMTP error after end of data: 552 5.2.2 <kijitora@example.jp> Quota exceeded (mailbox for user is full)',
     '  mikeneko@example.org',
