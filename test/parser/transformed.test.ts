@@ -488,7 +488,7 @@ describe('a complaint forwarded as an attachment', () => {
   });
 });
 
-describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped its text)', () => {
+describe('a notice re-flowed at 72 columns, or narrower (a relay or client that re-wrapped its text)', () => {
   // Found by re-wrapping the human-readable part of every dev and fixtures/ notice at 72 columns,
   // continuations unindented, as mail clients re-flow a forward: 297 readings changed, most of
   // them a reason cut at the line break (stop 45). Each reader's format writes a reply on one
@@ -683,6 +683,34 @@ describe('a notice re-flowed at 72 columns (a relay or client that re-wrapped it
       want: ['kijitora@example.jp failed expired'],
     },
     {
+      // (a narrower re-wrap than the others: at 72 the line fits)
+      name: 'EZweb: the new address a re-wrap broke off a "<<<" reply, alone on a line less indented than the reply, is no entry',
+      text: fixtureText('roles-b', 'ezweb-moved-in-reply.eml'),
+      o: { from: 'Postmaster@ezweb.ne.jp', subject: 'Mail System Error - Returned Mail' },
+      width: 66,
+      breaks: [/\n {4}<<< 551 5\.1\.6 User not local; please try\n<jane@newco\.example\.ne\.jp>\n/],
+      detector: 'ezweb',
+      want: ['jane.doe@example.ne.jp failed hasmoved'],
+    },
+    {
+      // (the next two at 60 columns, a narrower re-wrap than the others)
+      name: 'Exim: the sentence announcing the list broken before its "is:" still starts the list: the help desk\'s address above it is no entry',
+      text: fixtureText('roles', 'exim-warning-contacts-above-list.eml'),
+      o: { from: 'Mail Delivery System <Mailer-Daemon@mta.example.net>', subject: 'Warning: message 1kAbCd-000123-Xy delayed 24 hours' },
+      width: 60,
+      breaks: [/has not yet been delivered\nis:\n/],
+      detector: 'exim',
+      want: ['jane.doe@example.com delayed mailboxfull'],
+    },
+    {
+      name: 'Postfix\'s alias note broken after "(expanded from": the address the sender wrote is no entry, the expanded one keeps its reason',
+      text: fixtureText('fallback', 'local-program.eml'),
+      o: { from: 'Mail Delivery System <MAILER-DAEMON@mta.example.net>', subject: 'Undelivered Mail Returned to Sender' },
+      width: 60,
+      breaks: [/\(expanded from\n<kijitora@example\.jp>\): Command died/],
+      want: ['kijitora@mta.example.net failed mailererror'],
+    },
+    {
       name: 'Haraka: "Too many failures (...)" broken inside its bracket is still the expired reason, not the last reply',
       text: fixtureText('roles-b', 'haraka-expired-sender.eml'),
       o: { from: 'Mail Delivery System <MAILER-DAEMON@haraka.example.net>', subject: 'Mail delivery failed: returning message to sender' },
@@ -838,6 +866,18 @@ describe('a Sieve rejection (RFC 5429 MDN) made one text by a relay or a forward
     for (const t of [relabelled, await notice(text, { subject }), await quotedForward(text, subject)]) expect(full(t)).toEqual(want);
   });
 
+  it('in a text whose folds lost their blanks the folded Final-Recipient is still read; without one, no address of the text stands in for it', async () => {
+    // fixtures/roles-b/mdn-reject-folded-fields.eml: "Final-Recipient: rfc822;" / " jane.doe@x",
+    // the reason naming a new address
+    const text = fixtureText('roles-b', 'mdn-reject-folded-fields.eml');
+    expect(text).toMatch(/\nFinal-Recipient: rfc822;\n jane\.doe@example\.jp\n/);
+    expect(text).toMatch(/please write to jane@newco\.example\.net/);
+    const subject = 'Rejected: December letter';
+    const unindented = text.replace('\n jane.doe@example.jp\n', '\njane.doe@example.jp\n');
+    expect(records(await notice(unindented, { subject }))).toEqual(['jane.doe@example.jp failed filtered']);
+    const without = text.replace(/\nFinal-Recipient: rfc822;\n jane\.doe@example\.jp\n/, '\n');
+    expect(records(await notice(without, { subject }))).toEqual([]);
+  });
   it('a client\'s "Not read" receipt made one text is still no refusal: no record', async () => {
     const text = fixtureText('gen2', 'mdn', 'not-read-automatic.eml');
     expect(text).toMatch(/^Disposition: automatic-action\/MDN-sent-automatically; deleted/m);

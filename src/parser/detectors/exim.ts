@@ -105,6 +105,11 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
       start = k;
       break;
     }
+    // (its last words broken onto the next line by a re-wrap: "... not yet been delivered" / "is:")
+    if (k + 1 < lines.length && /^[ \t]*[A-Za-z()]+(?:[ \t]+[A-Za-z()]+){0,2}:[ \t]*$/.test(lines[k + 1])) {
+      start = k + 1;
+      break;
+    }
     if (start < 0 && k < i + 15) start = k;
   }
   if (start >= 0) i = start + 1;

@@ -111,6 +111,9 @@ function readKddi(view: MailView): DetectorResult | null {
   return recipients.length ? { kind: 'bounce', recipients } : null;
 }
 
+/** The blanks a line starts with. */
+const indentOf = (line: string): number => /^[ \t]*/.exec(line)![0].length;
+
 export function detectEzweb(view: MailView): DetectorResult | null {
   if (!isEzweb(view)) return isKddi(view) ? readKddi(view) : null;
   let text = textHead(view.reportText, 50_000);
@@ -120,13 +123,24 @@ export function detectEzweb(view: MailView): DetectorResult | null {
 
   const statement: string[] = [];
   const blocks: Block[] = [];
+  // the line above (blank: ''): an address alone on a line right under an indented "<<<" reply
+  // line, less indented than it, is the reply's rest that a relay's re-wrap broke off ("please
+  // try" / "<new@x>"); EZweb's own entries are "Recipient: <a>" lines after a blank line
+  let above = '';
   for (const raw of text.split('\n')) {
     const line = raw.trim();
+    const prev = above;
+    above = raw;
     if (!line) continue;
     // the Japanese paragraph (or what is left of it when the charset was wrong)
     if (/[^\x20-\x7e]/.test(line)) continue;
     const m = RECIPIENT_LINE.exec(line);
     const a = m ? normalizeAddress(m[1]) : null;
+    const broken = !!m && !/^Recipient:/i.test(line) && !m[2].trim() && prev.trim().startsWith('<<<') && indentOf(raw) < indentOf(prev);
+    if (broken && blocks.length) {
+      blocks[blocks.length - 1].lines.push(line);
+      continue;
+    }
     if (m && a && a.includes('@')) {
       const b: Block = { address: a, lines: [], command: null, inline: !!m[2].trim() };
       if (b.inline) b.lines.push(m[2].trim());

@@ -500,6 +500,9 @@ function reasonAbove(lines: Lines, li: number): boolean {
  * when it is long), plus the following lines while they are indented or continue the
  * sentence, up to a blank line or the next address line.
  */
+/** A line that ends in an alias note's opening, "(expanded from": its address is on the next line. */
+const ALIAS_NOTE_OPEN = /\(\s*expanded from:?\s*$/i;
+
 /** A line that ends in an address and a comma: the list of addresses goes on below. */
 const LIST_GOES_ON = /@[^\s@,()]{1,255}>?,[ \t]*$/;
 
@@ -522,12 +525,12 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
     // (unless the line above ends in an address and a comma: a list of addresses in one sentence
     // broken across lines, "failed as well: a@x," / "b@y and c@z: 550 5.1.1 User unknown", is one
     // text; after its own reason, "a@x (550 5.1.1 unknown user),", the next address is another's)
-    if (!f.indented && namesAnother(f, address) && !LIST_GOES_ON.test(lines.lines[k - 1]!)) break;
+    if (!f.indented && namesAnother(f, address) && !LIST_GOES_ON.test(lines.lines[k - 1]!) && !ALIAS_NOTE_OPEN.test(lines.lines[k - 1]!)) break;
     // the next entry of an indented list, once this one has its own lines: Exim writes each
     // failed address at two spaces and its error at four, with no blank line between entries
     // (deliver.c; Sisimai's Lhost/Exim.pm), a layout its translated or relayed reports keep.
     // (Addresses listed before their shared reason, "  a@x,\n  b@x\n    reason", read on.)
-    if (own && f.leadsEntry && f.indent <= here.indent && namesAnother(f, address)) break;
+    if (own && f.leadsEntry && f.indent <= here.indent && namesAnother(f, address) && !ALIAS_NOTE_OPEN.test(lines.lines[k - 1]!)) break;
     // Lotus Notes writes each entry's reason ABOVE its address ("User not listed in public
     // Name & Address Book" / "a@x" / "Message has exceeded maximum hop count" / "b@x"): when
     // this entry's own reason is the line above it, a sentence followed by another address
@@ -837,12 +840,15 @@ const SENTENCE_END = /[.!?](?:\s|$)/;
  * please try" / "<b@y>") or a message identifier ("Message-ID:" / "<id@host>"), whatever its
  * line says. One blank line may stand between.
  */
-function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address' | 'message id' | null {
+function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address' | 'message id' | 'alias' | null {
   if (li === 0) return null;
   // (one blank line may stand between: Exim's "A message sent by" / "" / "  <news@x>")
   let k = li - 1;
   if (k > 0 && lines.of(k).blank) k--;
   const above = lines.of(k);
+  // Postfix's and Sendmail's alias note broken by a re-wrap: "<a@x> (expanded from" / "<b@y>):
+  // ...": b@y is the address the sender wrote, a@x (the entry above) the one that failed
+  if (k === li - 1 && ALIAS_NOTE_OPEN.test(above.clipped)) return 'alias';
   // (a list entry above is another entry, not a sentence leading into this line)
   if (above.blank || above.leadsEntry) return null;
   const text = above.clipped;
@@ -852,6 +858,7 @@ function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address
   if (NEW_ADDRESS.test(tail)) return 'new address';
   // a wrapped "Message-ID:" / "<id@host>"
   if (MESSAGE_ID_LEAD.test(tail)) return 'message id';
+
   // (a help clause ending a remote server's reply counts as well: "550 5.1.1 mailbox closed.
   // For help write to" / "helpdesk@x". On the line itself, help words inside the reply are not
   // the line's, since the address there stands before the reply; here it is the clause's object)

@@ -55,18 +55,21 @@ const FIELD_LINE = /^(?:Reporting-UA|Final-Recipient|Original-Recipient|Original
  * forward has made the report one text (its parts inline, the fields part labelled text/plain),
  * from the text itself, where the notice's words end at the first field line.
  */
-function readParts(view: MailView): { fields: string; text: string } | null {
+function readParts(view: MailView): { fields: string; text: string; inText: boolean } | null {
   const text = textHead(view.reportText, 20_000);
   // (the fields have header syntax, RFC 8098 §3.1.1: a field may be folded onto the next lines)
   const part = view.parts.find((p) => p.contentType === 'message/disposition-notification');
   if (part && view.contentParams['report-type']?.toLowerCase() === 'disposition-notification') {
     const t = unfold(part.text);
-    return DELETED.test(t) ? { fields: t, text } : null;
+    return DELETED.test(t) ? { fields: t, text, inText: false } : null;
   }
   const first = FIELD_LINE.exec(text);
   if (!first) return null;
   const fields = unfold(text.slice(first.index));
-  return DELETED.test(fields) ? { fields, text: text.slice(0, first.index) } : null;
+  // (in a text the folds may have lost their blanks, an HTML rendering's: "Final-Recipient:
+  // rfc822;" / "a@x" at the margin)
+  const joined = fields.replace(/^(Final-Recipient[ \t]*:[ \t]*[A-Za-z0-9-]+[ \t]*;)[ \t]*\n(?=[ \t]*\S+[ \t]*$)/im, '$1 ');
+  return DELETED.test(joined) ? { fields: joined, text: text.slice(0, first.index), inText: true } : null;
 }
 
 export function detectMdnReject(view: MailView): DetectorResult | null {
@@ -74,7 +77,9 @@ export function detectMdnReject(view: MailView): DetectorResult | null {
   if (!found) return null;
   const { fields, text } = found;
   if (!REJECTED.test(view.subject) && !REJECTED.test(text.slice(0, 2000))) return null;
-  const addr = normalizeAddress(FINAL.exec(fields)?.[1]) ?? findAddresses(textHead(text, 2000))[0] ?? null;
+  // (the notice's first address stands in for a part without a Final-Recipient; fields read from
+  // a text name their recipient, or the text's addresses are anyone's: a new address, a help desk)
+  const addr = normalizeAddress(FINAL.exec(fields)?.[1]) ?? (found.inText ? null : findAddresses(textHead(text, 2000))[0]) ?? null;
   if (!addr) return null;
   const original = normalizeAddress(ORIGINAL.exec(fields)?.[1]);
   const s = SENTENCE.exec(text);
