@@ -835,6 +835,12 @@ describe('a Sendmail report whose delivery-status fields reach us as text', () =
     }
   });
 
+  it('in capitals (a gateway that renders the text so), its transcript is still read: the cause of the expired deferral, not the answer to QUIT', async () => {
+    const text = fixtureText('generated', 'sendmail', '127-apple-volume-defer--failed.eml');
+    expect(text).toMatch(/----- Transcript of session follows -----/);
+    const upper = await notice(text.toUpperCase(), { subject: 'RETURNED MAIL: SEE TRANSCRIPT FOR DETAILS' });
+    expect(full(upper).map((x) => x.toLowerCase())).toEqual(['mateo_garcia@users.example.test 4.7.1 ratelimited false']);
+  });
   it('without a transcript, a success code in the diagnostic never replaces the failure the Status field states', async () => {
     const raw = await dsn({
       text: 'Your message could not be delivered.',

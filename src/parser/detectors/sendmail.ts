@@ -26,7 +26,7 @@ import { findAddresses, findReplyCode, oneLine } from '../smtp-text.js';
 import { detectRfc3464, preferStatus } from './rfc3464.js';
 import type { DetectorResult, MailView } from './types.js';
 
-const TRANSCRIPT = /^[ \t]*-{3,} ?Transcript of session follows ?-{3,}[ \t]*$/m;
+const TRANSCRIPT = /^[ \t]*-{3,} ?Transcript of session follows ?-{3,}[ \t]*$/im;
 
 /** The transcript lines (up to the end of the report text), or null. */
 function transcriptOf(view: MailView): string[] | null {
