@@ -470,6 +470,13 @@ export function lineWindow(text: string, at: number): { start: number; end: numb
   };
 }
 
+/** The blanks a line starts with (spaces and tabs, a tab counted as one). */
+export function indentOf(line: string): number {
+  let n = 0;
+  while (n < line.length && (line.charCodeAt(n) === 32 || line.charCodeAt(n) === 9)) n++;
+  return n;
+}
+
 /** At most MAX_LINE_CONTEXT characters of a line (its start). */
 export function clipLine(line: string): string {
   return line.length > MAX_LINE_CONTEXT ? line.slice(0, MAX_LINE_CONTEXT) : line;

@@ -25,7 +25,7 @@
 // the classifier reads as `filtered` (rule vendor.ezweb-spasign).
 import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
-import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
+import { findCommand, findReplyCode, findStatusCode, indentOf, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { detectRfc3464 } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
@@ -110,9 +110,6 @@ function readKddi(view: MailView): DetectorResult | null {
   close();
   return recipients.length ? { kind: 'bounce', recipients } : null;
 }
-
-/** The blanks a line starts with. */
-const indentOf = (line: string): number => /^[ \t]*/.exec(line)![0].length;
 
 export function detectEzweb(view: MailView): DetectorResult | null {
   if (!isEzweb(view)) return isKddi(view) ? readKddi(view) : null;

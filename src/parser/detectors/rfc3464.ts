@@ -10,7 +10,7 @@
 // the human-readable part).
 import type { DsnAction, RecipientReport } from '../../report.js';
 import { continuesReflowed } from '../mime/reflow.js';
-import { AddressIndex, type FailureCodes, findCommand, mailboxProblem, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, lineWindow, normalizeAddress, oneLine, transcriptRefusedRcpts } from '../smtp-text.js';
+import { AddressIndex, type FailureCodes, findCommand, mailboxProblem, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, indentOf, lineWindow, normalizeAddress, oneLine, transcriptRefusedRcpts } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 /** One field: lower-cased name, the `type` before ';' when present, the value after it. */
@@ -341,13 +341,6 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
     pos = nw.endsLine ? nw.end + 1 : -1;
   }
   return oneLine(out);
-}
-
-/** The blanks a line starts with (a tab counted as one). */
-function indentOf(line: string): number {
-  let n = 0;
-  while (n < line.length && (line.charCodeAt(n) === 32 || line.charCodeAt(n) === 9)) n++;
-  return n;
 }
 
 /**
