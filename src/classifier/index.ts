@@ -249,6 +249,11 @@ const isNameChar = (c: string | undefined): boolean => {
   const n = c === undefined ? 128 : c.charCodeAt(0);
   return n < 128 && NAME_CHARS[n] === 1;
 };
+/** isNameChar of text[i], without making the one-character string (NaN past the end: false). */
+const isNameCode = (text: string, i: number): boolean => {
+  const n = text.charCodeAt(i);
+  return n < 128 && NAME_CHARS[n] === 1;
+};
 
 /**
  * Every address and host name in the text made neutral too (`x@x.x`, `x.x`): the sender's, a
@@ -263,16 +268,21 @@ function withoutAddresses(text: string): string {
   let done = 0;
   let i = 0;
   while (i < text.length) {
-    if (!isNameChar(text[i])) {
+    if (!isNameCode(text, i)) {
       i++;
       continue;
     }
     let end = i;
-    while (end < text.length && isNameChar(text[end])) end++;
+    while (end < text.length && isNameCode(text, end)) end++;
     // a word ends before the dots and hyphens that end its sentence
     let last = end;
-    while (last > i && (text[last - 1] === '.' || text[last - 1] === '-')) last--;
+    while (last > i && (text.charCodeAt(last - 1) === 46 /* . */ || text.charCodeAt(last - 1) === 45 /* - */)) last--;
     const word = text.slice(i, last);
+    // (a word with neither '@' nor '.' is neither an address nor a host name: kept as it is)
+    if (word.indexOf('.') < 0) {
+      i = end;
+      continue;
+    }
     const at = word.lastIndexOf('@');
     // a word without '@' may hold host names among other characters: "'mx.example.org'",
     // "example.org's", a URL's "r=mx.example.org". A URL's own host stays: a provider's link to

@@ -34,6 +34,10 @@ export function p(text: string, source: string, example?: string): Phrase {
 
 const NON_ASCII = /[^ -~\t\n\r]/;
 const COMBINING_MARKS = /[\u0300-\u036f]/g;
+/** The quotes normaliseText makes plain. */
+const QUOTES = /[\u2018\u2019\u0060\u00b4\u201c\u201d]/;
+/** White space that `\s+` -> ' ' changes: a run of two, or one that is not a plain space. */
+const UNCOLLAPSED_SPACE = /\s\s|[^\S ]/;
 
 /**
  * Lower case, plain quotes, single spaces, Latin letters without their accents: the text every
@@ -44,7 +48,12 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
  * other scripts keep their letters (a Japanese voiced mark stays, as a separate character).
  */
 export function normaliseText(s: string): string {
-  const t = sameWords(s.toLowerCase().replace(/[\u2018\u2019\u0060\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' '));
+  let t = s.toLowerCase();
+  // (each replace only when it has something to do: most replies have no typographic quote and
+  // single spaces, and a replace copies the text)
+  if (QUOTES.test(t)) t = t.replace(/[\u2018\u2019\u0060\u00b4]/g, "'").replace(/[\u201c\u201d]/g, '"');
+  if (UNCOLLAPSED_SPACE.test(t)) t = t.replace(/\s+/g, ' ');
+  t = sameWords(t);
   return NON_ASCII.test(t) ? t.normalize('NFD').replace(COMBINING_MARKS, '') : t;
 }
 
@@ -189,6 +198,47 @@ export function compilePhrases(phrases: readonly Phrase[]): PhraseMatcher {
       }
       return { phrase: phrases[0], index: 0, text: m[0] }; // unreachable: `any` is the union of `each`
     },
+  };
+}
+
+/**
+ * Several lists at once: which of them have an entry occurring anywhere in the text, or null when
+ * no entry of any list does. Exact, and cheaper than a matcher per list when most lists miss:
+ * one alternation of every entry finds each position where some entry starts (searched again
+ * from the next character, so that entries starting inside another's match are found too), and
+ * at each such position only the entries beginning with its character are tried there. (The
+ * provider rules: a reply that carries one provider wording ran the matcher of every rule until
+ * one hit, about a hundred passes over the text; issue #20.)
+ */
+export function compilePhraseLists(lists: readonly (readonly Phrase[])[]): (normalised: string) => boolean[] | null {
+  const all = lists.flat();
+  const owner = lists.flatMap((l, i) => l.map(() => i));
+  if (!all.length) return () => null;
+  compiledTables.push(all);
+  let any: RegExp | null = null;
+  let each: RegExp[] | null = null;
+  let first: (number | null)[] | null = null;
+  return (normalised) => {
+    any ??= new RegExp(sourceOf(all), 'g');
+    any.lastIndex = 0;
+    let m = any.exec(normalised);
+    if (!m) return null;
+    each ??= all.map((ph) => new RegExp(phraseSource(ph.text), 'y'));
+    first ??= all.map((ph) => firstChar(ph.text));
+    const hit = new Array<boolean>(lists.length).fill(false);
+    while (m) {
+      const at = m.index;
+      const c = normalised.charCodeAt(at);
+      for (let i = 0; i < each.length; i++) {
+        const f = first[i];
+        if (hit[owner[i]] || (f !== null && f !== c)) continue;
+        each[i].lastIndex = at;
+        if (each[i].test(normalised)) hit[owner[i]] = true;
+      }
+      any.lastIndex = at + 1;
+      m = any.exec(normalised);
+    }
+    return hit;
   };
 }
 

@@ -19,10 +19,10 @@
 // (user/host unknown, filtered) are not read for it; it falls to mailererror, unless its status
 // is the one its MTA gives EX_NOUSER (X.1.1).
 import type { Reason } from '../report.js';
-import { compilePhrases, exampleOf, normaliseText, slug, type Phrase, type PhraseMatcher } from './phrase.js';
+import { compilePhraseLists, compilePhrases, exampleOf, normaliseText, slug, type Phrase, type PhraseMatcher } from './phrase.js';
 import { PROVIDERS, type Provider, type ProviderRule, type RuleContext } from './providers/index.js';
 import { ADDRESS_TABLES, LAST, STRONG, UNSPECIFIED, WEAK, type ReasonTable } from './reasons/index.js';
-import { isPreciseStatus, reasonOfStatus, statusMatches, statusOfTitle, TITLE_PHRASES } from './status.js';
+import { isPreciseStatus, reasonOfStatus, statusMatcher, statusMatches, statusOfTitle, TITLE_PHRASES } from './status.js';
 
 export { normaliseText } from './phrase.js';
 export type { RuleContext } from './providers/index.js';
@@ -53,30 +53,51 @@ interface CompiledTable {
   table: ReasonTable;
   matcher: PhraseMatcher;
   address: boolean;
+  /** The rule id of each entry (`<table>:<slug>`), made on its first match. */
+  ids: string[];
+}
+
+interface CompiledRule {
+  /** `<provider>.<rule>` */
+  id: string;
+  rule: ProviderRule;
+  matcher: PhraseMatcher | null;
+  /** rule.status as one test (statusMatcher), or null. */
+  status: ((status: string) => boolean) | null;
+  /** Its wordings' place among PROVIDER_WORDINGS' lists (-1: it has none). */
+  list: number;
 }
 
 interface CompiledProvider {
   provider: Provider;
-  rules: { rule: ProviderRule; matcher: PhraseMatcher | null }[];
+  rules: CompiledRule[];
   /** The rules without wordings, in order: all that can answer when the text has no provider wording. */
-  plainRules: { rule: ProviderRule; matcher: PhraseMatcher | null }[];
+  plainRules: CompiledRule[];
 }
 
 const compileTables = (ts: readonly ReasonTable[]): CompiledTable[] =>
-  ts.map((table) => ({ table, matcher: compilePhrases(table.phrases), address: ADDRESS_TABLES.has(table) }));
+  ts.map((table) => ({ table, matcher: compilePhrases(table.phrases), address: ADDRESS_TABLES.has(table), ids: new Array<string>(table.phrases.length) }));
 
 const C_STRONG = compileTables(STRONG);
 const C_UNSPECIFIED = compileTables(UNSPECIFIED);
 const C_WEAK = compileTables(WEAK);
 const C_LAST = compileTables(LAST);
+const wordingLists: (readonly Phrase[])[] = [];
 const C_PROVIDERS: CompiledProvider[] = PROVIDERS.map((provider) => {
-  const rules = provider.rules.map((rule) => ({ rule, matcher: rule.phrases ? compilePhrases(rule.phrases) : null }));
+  const rules = provider.rules.map((rule) => ({
+    id: `${provider.id}.${rule.id}`,
+    rule,
+    matcher: rule.phrases ? compilePhrases(rule.phrases) : null,
+    status: rule.status ? statusMatcher(rule.status) : null,
+    list: rule.phrases ? wordingLists.push(rule.phrases) - 1 : -1,
+  }));
   return { provider, rules, plainRules: rules.filter((r) => !r.matcher) };
 });
 
-// Every provider wording in one matcher: most replies carry none, and one pass over the text
-// then spares the per-rule passes (the rules are still walked in order when it hits).
-const ANY_PROVIDER_PHRASE = compilePhrases(PROVIDERS.flatMap((x) => x.rules.flatMap((r) => r.phrases ?? [])));
+// Every provider wording at once: most replies carry none, and one pass over the text then
+// spares the per-rule passes; when some do, which rules' wordings occur (the rules are still
+// walked in order, and only a rule whose wording occurs runs its matcher).
+const PROVIDER_WORDINGS = compilePhraseLists(wordingLists);
 
 // --- tiers -----------------------------------------------------------------------------------
 
@@ -90,28 +111,28 @@ function statusInRange(status: string, [prefix, lo, hi]: [string, number, number
 }
 
 function matchProviders(inp: DecideInput): RuleMatch | null {
-  const anyPhrase = !!inp.text && ANY_PROVIDER_PHRASE.test(inp.text);
+  const wordings = inp.text ? PROVIDER_WORDINGS(inp.text) : null;
   for (const { provider, rules, plainRules } of C_PROVIDERS) {
     if (provider.hosts && !hostIs(inp.host, provider.hosts)) continue;
     const code = provider.codes ? matchCode(provider, inp.text) : null;
     if (code) return code;
     // (most replies carry no provider wording: then only the rules without wordings are walked)
-    const m = matchProviderRules(provider, anyPhrase ? rules : plainRules, inp, anyPhrase);
+    const m = matchProviderRules(wordings ? rules : plainRules, inp, wordings);
     if (m) return m;
   }
   return null;
 }
 
-function matchProviderRules(provider: Provider, rules: CompiledProvider['rules'], inp: DecideInput, anyPhrase: boolean): RuleMatch | null {
-  for (const { rule, matcher } of rules) {
-    if (matcher && !anyPhrase) continue;
+/** `wordings`: which rules' wordings occur in the text (by CompiledRule.list), null for none. */
+function matchProviderRules(rules: CompiledRule[], inp: DecideInput, wordings: boolean[] | null): RuleMatch | null {
+  for (const { id, rule, matcher, status, list } of rules) {
+    if (matcher && !(wordings && wordings[list])) continue;
     if (rule.detector && (!inp.detector || !rule.detector.includes(inp.detector))) continue;
     if (rule.vendorCategory && (!inp.vendorCategory || !rule.vendorCategory.includes(inp.vendorCategory))) continue;
     if (rule.command && (!inp.command || !rule.command.includes(inp.command))) continue;
     if (rule.reply && (inp.replyCode == null || !rule.reply.includes(inp.replyCode))) continue;
-    if (rule.status && !(inp.status && rule.status.some((s) => statusMatches(inp.status as string, s)))) continue;
+    if (status && !(inp.status && status(inp.status))) continue;
     if (rule.statusRange && !(inp.status && statusInRange(inp.status, rule.statusRange))) continue;
-    const id = `${provider.id}.${rule.id}`;
     if (matcher) {
       const m = matcher.match(inp.text);
       if (m) return { id, reason: rule.reason, fixed: true, field: 'diagnosticCode', text: m.text };
@@ -140,12 +161,12 @@ function matchCode(provider: Provider, text: string): RuleMatch | null {
 
 function matchTables(tables: CompiledTable[], inp: DecideInput): RuleMatch | null {
   if (!inp.text) return null;
-  for (const { table, matcher, address } of tables) {
+  for (const { table, matcher, address, ids } of tables) {
     if (address && inp.local) continue;
     if (table.notCommand && inp.command && table.notCommand.includes(inp.command)) continue;
     if (table.command && !(inp.command && table.command.includes(inp.command))) continue;
     const m = matcher.match(inp.text);
-    if (m) return { id: `${table.id}:${slug(m.phrase.text)}`, reason: table.reason, fixed: false, field: 'diagnosticCode', text: m.text };
+    if (m) return { id: (ids[m.index] ??= `${table.id}:${slug(m.phrase.text)}`), reason: table.reason, fixed: false, field: 'diagnosticCode', text: m.text };
   }
   return null;
 }

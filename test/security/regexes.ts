@@ -145,6 +145,9 @@ async function parserTables(): Promise<FoundRegex[]> {
 export const DYNAMIC_BUILDERS: Record<string, Builder> = {
   'src/parser/phrases.ts|new RegExp(table.map((p) => `(?:${p.re})`).join(\'|\'), flags)': parserTables,
   'src/classifier/phrase.ts|new RegExp(sourceOf(phrases))': classifierTables,
+  // compilePhraseLists' one alternation of many lists (registered in compiledSources as a table
+  // of its own); 'g' only moves where each exec starts, not how one backtracks
+  'src/classifier/phrase.ts|new RegExp(sourceOf(all), \'g\')': classifierTables,
   'src/classifier/phrase.ts|new RegExp(phraseSource(ph.text), \'y\')': classifierTables,
   // the reply-code prefix of a multi-line reply: `code` is a match of [45]\d\d (ruleText), so
   // every regex of this site is this one with other digits

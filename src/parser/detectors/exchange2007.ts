@@ -28,7 +28,7 @@ import type { RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, statesPermanent, textHead } from '../smtp-text.js';
 import { compile, DELAY_STATEMENTS, HELP_CONTEXT, NEW_ADDRESS_CONTEXT, SENDER_CONTEXT } from '../phrases.js';
-import { deliveryStatusTexts } from './rfc3464.js';
+import { namesRecipientField } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const DELAY = compile(DELAY_STATEMENTS);
@@ -123,7 +123,7 @@ function quotedReply(lines: readonly string[], k: number): string | null {
 }
 
 export function detectExchange2007(view: MailView): DetectorResult | null {
-  if (deliveryStatusTexts(view).some((t) => /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im.test(t))) return null;
+  if (namesRecipientField(view)) return null;
   const text = textHead(view.reportText, 100_000);
   if (text.indexOf('@') < 0 || !isExchange(view)) return null;
   let lines = text.split('\n');

@@ -44,7 +44,7 @@
 import type { DsnAction, RecipientReport } from '../../report.js';
 import { headerValue, headerValues } from '../mime.js';
 import { clipLine, findCommand, findReplyCode, findStatusCode, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
-import { deliveryStatusTexts, detectRfc3464, preferStatus } from './rfc3464.js';
+import { detectRfc3464, namesRecipientField, preferStatus } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const GOOGLE_DAEMON = /mailer-daemon@(?:googlemail|google|gmail)\.com/i;
@@ -67,7 +67,7 @@ const NEW_HEADING = /^[ \t]*\*\* ?[^\s*][^*\n]{2,80}\*\*[ \t]*$/m;
 const NEW_RESPONSE = /^[ \t]*The response (?:from the remote server )?was[ \t]*:[ \t]*$/im;
 
 function hasDsnRecipients(view: MailView): boolean {
-  return deliveryStatusTexts(view).some((t) => /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im.test(t));
+  return namesRecipientField(view);
 }
 
 function isGoogleDaemon(view: MailView): boolean {

@@ -46,6 +46,8 @@ function unfold(text: string): string {
   return text.replace(/\r?\n(?=[ \t])/g, '');
 }
 
+/** The words DELETED requires, anywhere: a cheap test before the fields are looked for. */
+const MDN_SENT = /MDN-sent-automatically/i;
 /** The first line of the notification's fields, where they stand in the text. */
 const FIELD_LINE = /^(?:Reporting-UA|Final-Recipient|Original-Recipient|Original-Message-ID|Disposition)[ \t]*:/im;
 
@@ -63,6 +65,8 @@ function readParts(view: MailView): { fields: string; text: string; inText: bool
     const t = unfold(part.text);
     return DELETED.test(t) ? { fields: t, text, inText: false } : null;
   }
+  // (the deletion's words first: a DSN's fields in a text also start a FIELD_LINE)
+  if (!MDN_SENT.test(text)) return null;
   const first = FIELD_LINE.exec(text);
   if (!first) return null;
   const fields = unfold(text.slice(first.index));

@@ -23,7 +23,7 @@
 import type { DsnAction, RecipientReport } from '../../report.js';
 import { headerValue } from '../mime.js';
 import { findCommand, findReplyCode, findStatusCode, normalizeAddress, textHead } from '../smtp-text.js';
-import { deliveryStatusTexts } from './rfc3464.js';
+import { namesRecipientField } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
 
 const INTRO = /^[ \t]*This report relates to a message you sent with the following header fields:/im;
@@ -42,7 +42,7 @@ const HEADING_END = /recipients?(?::| yet[.:])$/i;
 const LABEL = /^[ \t]*(Recipient address|Original address|Reason|Diagnostic code|Remote system):(.*)$/i;
 
 function hasDsnRecipients(view: MailView): boolean {
-  return deliveryStatusTexts(view).some((t) => /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im.test(t));
+  return namesRecipientField(view);
 }
 
 export function detectMessagingServer(view: MailView): DetectorResult | null {

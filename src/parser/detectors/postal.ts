@@ -26,6 +26,9 @@ const RCPT_TO = /^Rcpt To: ([^\n]{1,320})$/m;
 
 export function detectPostal(view: MailView): DetectorResult | null {
   const head = textHead(view.reportText, 4000);
+  // two words of the intro, which no re-flow breaks: most messages are passed over without
+  // the join (issue #20, classify)
+  if (head.indexOf('responsible') < 0 || head.indexOf('delivering') < 0) return null;
   const flat = joinLines(head);
   const at = flat.indexOf(INTRO);
   if (at < 0 || flat.indexOf(FAILED) < 0) return null;

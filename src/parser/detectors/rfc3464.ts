@@ -414,9 +414,44 @@ function kindFromActions(rs: RecipientReport[]): 'bounce' | 'delay' | 'delivered
 /** A recipient field of a DSN behind quote marks ("> Final-Recipient: rfc822; a@b"). */
 const QUOTED_FIELD = /^[ \t]*>[> \t]*(?:Final|Original)-Recipient[ \t]*:/im;
 
+/**
+ * What deliveryStatusTexts and namesRecipientField found for a view, kept for the view's life: a
+ * dozen detectors ask one or both of every message, and each answer is a scan of all its text
+ * parts (issue #20, classify). A view is not changed once read (detectors/index.ts: detectors
+ * only read it), so an answer cannot go stale; the WeakMaps let it go with the view.
+ */
+const PASTED = new WeakMap<MailView, readonly string[]>();
+const NAMES_RECIPIENT = new WeakMap<MailView, boolean>();
+
+/** A Final-Recipient or Original-Recipient field with a value. */
+const RECIPIENT_FIELD_WITH_VALUE = /^[ \t]*(?:final|original)-recipient[ \t]*:[ \t]*\S/im;
+
+/**
+ * Whether the view's delivery-status texts name a recipient in a field of their own (a
+ * Final-Recipient or Original-Recipient with a value): a proper RFC 3464 report, which this
+ * reader takes rather than a family's prose reader.
+ */
+export function namesRecipientField(view: MailView): boolean {
+  let v = NAMES_RECIPIENT.get(view);
+  if (v === undefined) {
+    v = deliveryStatusTexts(view).some((t) => RECIPIENT_FIELD_WITH_VALUE.test(t));
+    NAMES_RECIPIENT.set(view, v);
+  }
+  return v;
+}
+
 /** The delivery-status texts of a view: the proper parts, or DSN fields pasted into the text. */
-export function deliveryStatusTexts(view: MailView): string[] {
+export function deliveryStatusTexts(view: MailView): readonly string[] {
   if (view.deliveryStatus.length) return view.deliveryStatus;
+  let texts = PASTED.get(view);
+  if (texts === undefined) {
+    texts = pastedStatusTexts(view);
+    PASTED.set(view, texts);
+  }
+  return texts;
+}
+
+function pastedStatusTexts(view: MailView): string[] {
   // a report-type=delivery-status whose status part was mislabeled (text/plain, no type)
   const texts: string[] = [];
   const pasted = (t: string) => /^(?:[ \t]*)(?:Final|Original)-Recipient[ \t]*:/im.test(t) && /^[ \t]*(?:Action|Status)[ \t]*:/im.test(t);
