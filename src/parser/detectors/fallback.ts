@@ -1154,7 +1154,14 @@ export function detectFallback(view: MailView): DetectorResult | null {
   const found = new Map<string, Candidate>();
   // the notice's opening prose says that delivery failed ("Delivery failed.", "your message
   // could not be delivered")
-  const opening = { failed: FAILURE_PROSE.test(oneLine(text.slice(0, 2000))) };
+  // (read when a statement first asks: a notice whose lines name no address never does)
+  const said = text;
+  let openingFailed: boolean | undefined;
+  const opening = {
+    get failed(): boolean {
+      return (openingFailed ??= FAILURE_PROSE.test(oneLine(said.slice(0, 2000))));
+    },
+  };
   for (let i = 0; i < end; i++) {
     const line = lines.lines[i];
     if (line.indexOf('@') < 0 || HEADER_LIKE.test(line)) continue;
@@ -1192,7 +1199,9 @@ export function detectFallback(view: MailView): DetectorResult | null {
     }
   }
   const subject = view.subject;
-  const delayed = DELAY.test(subject) || DELAY.test(text.slice(0, 4000));
+  // (read when first needed: most notices never ask)
+  let delayedMemo: boolean | undefined;
+  const delayed = (): boolean => (delayedMemo ??= DELAY.test(subject) || DELAY.test(said.slice(0, 4000)));
   const cands = [...found.values()];
   // the report's own X-Failed-Recipients field (Exim's, which Gmail and other generators copy)
   // states which addresses failed when the text names none of them
@@ -1210,7 +1219,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
     // a failure notice that names no failed address: a bounce, but nobody to record
     const from = headerValue(view.headers, 'from') ?? '';
     if ((BOUNCE_FROM.test(from) || BOUNCE_SUBJECT.test(subject)) && FAILURE_PROSE.test(oneLine(text.slice(0, 20000)))) {
-      return { kind: delayed ? 'delay' : 'bounce', recipients: [], warnings: ['no failed recipient named in the report'] };
+      return { kind: delayed() ? 'delay' : 'bounce', recipients: [], warnings: ['no failed recipient named in the report'] };
     }
     return null;
   }
@@ -1245,7 +1254,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
     }
     if (through.size) {
       cands.splice(0, cands.length, ...cands.filter((c) => !through.has(c)));
-      if (!cands.length) return { kind: delayed ? 'delay' : 'bounce', recipients: [], warnings: ['no failed recipient named in the report'] };
+      if (!cands.length) return { kind: delayed() ? 'delay' : 'bounce', recipients: [], warnings: ['no failed recipient named in the report'] };
     }
   }
   for (const c of cands) if (c.shape !== 'transcript') c.text = withReasonLine(lines, c.line, sessionReply(lines, c, c.text));
@@ -1267,8 +1276,9 @@ export function detectFallback(view: MailView): DetectorResult | null {
     const soleHere = sole && namesOther(sole, c.address) ? null : sole;
     const diag = (uncoded && soleHere ? oneLine(`${soleHere} ${stated}`) : stated) ?? soleHere ?? proseDiagnostic((prose ??= readProse(text)), c.address) ?? (c.text || null);
     return newRecipient(normalizeAddress(c.address) ?? c.address, {
-      // a delay notice's entry stays delayed unless its own reply is permanent
-      action: (delayed || deferred.has(c.address)) && !statesPermanent(diag) ? 'delayed' : 'failed',
+      // a delay notice's entry stays delayed unless its own reply is permanent (that first: a
+      // permanent reply needs no look for a delay statement)
+      action: !statesPermanent(diag) && (deferred.has(c.address) || delayed()) ? 'delayed' : 'failed',
       status: findStatusCode(diag),
       replyCode: findReplyCode(diag),
       diagnosticCode: diag,

@@ -24,12 +24,6 @@ function isFieldNameChar(c: number): boolean {
   return c >= 0x21 && c <= 0x7e && c !== 0x3a;
 }
 
-/** The first index from `pos` (up to `end`) that is not a space or a tab. */
-function afterBlanks(s: string, pos: number, end: number): number {
-  while (pos < end && (s.charCodeAt(pos) === 32 || s.charCodeAt(pos) === 9)) pos++;
-  return pos;
-}
-
 /** Whether s[pos, eol) is empty or spaces and tabs only (the blank line ending a header block). */
 function blankLine(s: string, pos: number, eol: number): boolean {
   for (let i = pos; i < eol; i++) {
@@ -39,26 +33,9 @@ function blankLine(s: string, pos: number, eol: number): boolean {
   return true;
 }
 
-/**
- * Field names lower-cased, remembered: a message's header blocks repeat a few dozen names
- * ("Received", "Content-Type" ...) and each lower-casing made a string. Bounded: a stranger's
- * made-up names stop being remembered after LOWER_NAMES_MAX.
- */
-const LOWER_NAMES = new Map<string, string>();
-const LOWER_NAMES_MAX = 1024;
-
-function lowerName(name: string): string {
-  let n = LOWER_NAMES.get(name);
-  if (n === undefined) {
-    n = name.toLowerCase();
-    if (LOWER_NAMES.size < LOWER_NAMES_MAX) LOWER_NAMES.set(name, n);
-  }
-  return n;
-}
-
 /** One field added to the map: name lower-cased, value trimmed and decoded. */
 function addField(headers: HeaderMap, name: string, value: string): void {
-  const n = lowerName(name);
+  const n = name.toLowerCase();
   const v = decodeHeaderValue(value.trim());
   // `[v]`, not `[]` then push: an empty array grows to 17 slots on its first push
   const list = headers[n];
@@ -113,8 +90,7 @@ export function splitEntity(s: string, top: boolean): Entity {
         fieldCount++;
       }
       name = s.slice(pos, endWithoutPadding(s, pos, colon));
-      // (the blanks after the colon left out here, so that addField's trim has nothing to copy)
-      value = s.slice(afterBlanks(s, colon + 1, nl), nl);
+      value = s.slice(colon + 1, nl);
     }
     pos = nl + 1;
   }

@@ -20,7 +20,8 @@ const ATTRIBUTIONS: readonly { open: string; verb: string }[] = [
 
 /** Whether the line (at most 300 characters, itself perhaps quoted: "> On ... wrote:") is a reply attribution. */
 export function isAttribution(line: string): boolean {
-  if (line.length > 300) return false;
+  // (the colon first, before any copy is made: most lines do not end in one)
+  if (line.length > 300 || !line.trimEnd().endsWith(':')) return false;
   const t = line.replace(/^[\s>]+/, '').trimEnd().toLowerCase();
   if (!t.endsWith(':')) return false;
   const body = t.slice(0, -1).trimEnd();
