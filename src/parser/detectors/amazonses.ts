@@ -229,8 +229,9 @@ export function detectAmazonSes(view: MailView): DetectorResult | null {
   // without SNS's own header fields or sender (a copy relayed or forwarded without them): the
   // body itself, a JSON object naming the event's type, as the SES event schema writes it (left
   // to the text readers, its "source" and "destination" addresses would be taken for failures)
-  if (!snsHeader && !/@sns\.amazonaws\.com/i.test(from) && !namesSesEvent(text.slice(0, 4096))) return null;
+  // (no JSON object, no event: the cheapest question first)
   if (text.indexOf('{') < 0) return null;
+  if (!snsHeader && !/@sns\.amazonaws\.com/i.test(from) && !namesSesEvent(text.slice(0, 4096))) return null;
   const body = parseBody(text);
   const ev = body ? sesEvent(body) : null;
   if (!ev) return unreadableEvent(text);

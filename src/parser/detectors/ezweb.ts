@@ -35,8 +35,10 @@ function isEzweb(view: MailView): boolean {
   const from = headerValue(h, 'from') ?? '';
   if (/postmaster@(?:ezweb\.ne\.jp|au\.com)/i.test(from)) score++;
   if (view.subject.trim() === 'Mail System Error - Returned Mail') score++;
-  if (headerValues(h, 'received').some((r) => /ezweb\.ne\.jp \(EZweb Mail\) with|\.au\.com \(/i.test(r))) score++;
   if (/\.(?:ezweb\.ne\.jp|au\.com)>\s*$/i.test(headerValue(h, 'message-id') ?? '')) score++;
+  // (the Received lines last, and only when they can make the two: most messages have many)
+  if (score === 0) return false;
+  if (headerValues(h, 'received').some((r) => /ezweb\.ne\.jp \(EZweb Mail\) with|\.au\.com \(/i.test(r))) score++;
   return score >= 2;
 }
 
