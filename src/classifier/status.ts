@@ -198,6 +198,14 @@ export function isPreciseStatus(status: string | null): boolean {
 }
 
 /** Does `status` (c.s.d) match a rule prefix ('5.1.1', 'x.2.2', '5.7.')? */
+export function statusMatches(status: string, prefix: string): boolean {
+  // 'x.' prefixes compare from the subject on, whatever the class digit
+  const anyClass = prefix.startsWith('x.') && status.charCodeAt(0) >= 48 && status.charCodeAt(0) <= 57;
+  const from = anyClass ? 1 : 0;
+  if (prefix.endsWith('.')) return status.startsWith(anyClass ? prefix.slice(1) : prefix, from);
+  return anyClass ? status.length === prefix.length && status.endsWith(prefix.slice(1)) : status === prefix;
+}
+
 /**
  * `(status) => prefixes.some((p) => statusMatches(status, p))`, built once for a rule's list: the
  * same answers without the slices each call of statusMatches makes (the provider rules run on
@@ -215,14 +223,6 @@ export function statusMatcher(prefixes: readonly string[]): (status: string) => 
     for (const t of tests) if (t(status)) return true;
     return false;
   };
-}
-
-export function statusMatches(status: string, prefix: string): boolean {
-  // 'x.' prefixes compare from the subject on, whatever the class digit
-  const anyClass = prefix.startsWith('x.') && status.charCodeAt(0) >= 48 && status.charCodeAt(0) <= 57;
-  const from = anyClass ? 1 : 0;
-  if (prefix.endsWith('.')) return status.startsWith(anyClass ? prefix.slice(1) : prefix, from);
-  return anyClass ? status.length === prefix.length && status.endsWith(prefix.slice(1)) : status === prefix;
 }
 
 /**

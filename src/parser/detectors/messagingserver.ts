@@ -41,17 +41,13 @@ const HEADING_END = /recipients?(?::| yet[.:])$/i;
  */
 const LABEL = /^[ \t]*(Recipient address|Original address|Reason|Diagnostic code|Remote system):(.*)$/i;
 
-function hasDsnRecipients(view: MailView): boolean {
-  return namesRecipientField(view);
-}
-
 export function detectMessagingServer(view: MailView): DetectorResult | null {
   const subject = view.subject;
   const type = headerValue(view.headers, 'content-type') ?? '';
   const text = textHead(view.reportText, 100_000);
   const intro = INTRO.exec(text);
   if (!intro && !/^Delivery Notification: /i.test(subject) && !type.includes('Boundary_(ID_')) return null;
-  if (hasDsnRecipients(view)) return null;
+  if (namesRecipientField(view)) return null;
 
   const recipients: RecipientReport[] = [];
   let action: DsnAction | null = null; // the current heading's; null: not a failure heading

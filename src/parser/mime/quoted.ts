@@ -20,10 +20,10 @@ const ATTRIBUTIONS: readonly { open: string; verb: string }[] = [
 
 /** Whether the line (at most 300 characters, itself perhaps quoted: "> On ... wrote:") is a reply attribution. */
 export function isAttribution(line: string): boolean {
-  // (the colon first, before any copy is made: most lines do not end in one)
+  // (the colon first, before any copy is made: most lines do not end in one; taking the quote
+  // marks and the case off leaves the last character as it is)
   if (line.length > 300 || !line.trimEnd().endsWith(':')) return false;
   const t = line.replace(/^[\s>]+/, '').trimEnd().toLowerCase();
-  if (!t.endsWith(':')) return false;
   const body = t.slice(0, -1).trimEnd();
   return ATTRIBUTIONS.some((a) => body.startsWith(a.open) && body.includes(a.verb));
 }
