@@ -233,9 +233,9 @@ function withoutWord(text: string, word: string): string {
   let out = '';
   let done = 0;
   for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + word.length)) {
-    const before = text[i - 1];
-    const after = text[i + word.length];
-    if ((isNameChar(before) && before !== '/') || (isNameChar(after) && after !== '/' && after !== '.')) continue;
+    const before = text.charCodeAt(i - 1);
+    const after = text.charCodeAt(i + word.length);
+    if ((isNameCode(text, i - 1) && before !== 47 /* / */) || (isNameCode(text, i + word.length) && after !== 47 /* / */ && after !== 46 /* . */)) continue;
     out += text.slice(done, i) + 'x';
     done = i + word.length;
   }
@@ -245,11 +245,7 @@ function withoutWord(text: string, word: string): string {
 /** Characters of an address's local part and domain as a reply writes it (no blanks, brackets, quotes). */
 const NAME_CHARS = new Uint8Array(128);
 for (const c of "abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~@-") NAME_CHARS[c.charCodeAt(0)] = 1;
-const isNameChar = (c: string | undefined): boolean => {
-  const n = c === undefined ? 128 : c.charCodeAt(0);
-  return n < 128 && NAME_CHARS[n] === 1;
-};
-/** isNameChar of text[i], without making the one-character string (NaN past the end: false). */
+/** Whether text[i] is one of NAME_CHARS (past either end: no; charCodeAt gives NaN there). */
 const isNameCode = (text: string, i: number): boolean => {
   const n = text.charCodeAt(i);
   return n < 128 && NAME_CHARS[n] === 1;
