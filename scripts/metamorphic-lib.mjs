@@ -1354,6 +1354,12 @@ export const MUTATIONS = [
       }),
   },
   {
+    id: 'original-truncated',
+    group: 'returned-original',
+    why: "Postfix's bounce_size_limit (50,000 bytes of the original by default), GroupWise's Internet Agent (2 KB by default, its /mudas switch) and other MTAs return only the start of the original: a copy cut inside the original's body, with the rest of the notice after it (the closing MIME boundary) gone too, as a relay or a mail store that truncates does, is the same report.",
+    apply: (ctx) => truncatedOriginal(ctx.text),
+  },
+  {
     id: 'html-alternative',
     group: 'human-text',
     why: 'RFC 2046 §5.1.4 / RFC 6522 §3: the human-readable part may be a multipart/alternative of the same text in text/plain and text/html (Exchange, Gmail); the plain version is the same text.',
@@ -1453,6 +1459,37 @@ export const MUTATIONS = [
     apply: (ctx) => cloneRecipient(ctx),
   },
 ];
+
+/**
+ * The message cut inside the body of its returned original (a message/rfc822 or message/global
+ * part that is the last part of the report): the original's header block and the first line of
+ * its body kept, everything after gone, closing boundaries included. Null when there is no such
+ * part, or its body is empty.
+ */
+function truncatedOriginal(text) {
+  const part = /^Content-Type:[ \t]*message\/(?:rfc822|global)[ \t]*(?:;|$)/im.exec(text);
+  if (!part) return null;
+  // the boundary line that opens the part: the last "--x" line above its header block
+  const before = text.slice(0, part.index);
+  const open = /(?:^|\n)--([^\n]+?)[ \t]*\n(?:[^\n]+\n)*$/.exec(before);
+  if (!open) return null;
+  const boundary = open[1];
+  const partHead = text.indexOf('\n\n', part.index);
+  if (partHead < 0) return null;
+  const innerHead = text.indexOf('\n\n', partHead + 2);
+  if (innerHead < 0) return null;
+  // (a report returned inside the report, a notice forwarded or bounced again, is the report
+  // itself: cutting it is no change of the copy)
+  if (/multipart\/report|delivery-status|mailer-daemon|postmaster/i.test(text.slice(partHead, innerHead))) return null;
+  const bodyStart = innerHead + 2;
+  // the part must be the report's last: no other part of the same multipart after it
+  const rest = text.slice(bodyStart);
+  const next = rest.indexOf(`\n--${boundary}`);
+  if (next < 0 || !rest.startsWith(`\n--${boundary}--`, next)) return null;
+  const firstLine = rest.indexOf('\n');
+  if (firstLine <= 0 || firstLine >= next) return null;
+  return { text: text.slice(0, bodyStart + firstLine + 1) };
+}
 
 /**
  * Each text/plain leaf of the report (not already format=flowed) with a line longer than `width`,

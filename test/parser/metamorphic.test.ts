@@ -19,8 +19,10 @@
 //   (with the lines naming it in the text);
 //   the text part in format=flowed, re-flowed at 72 and 76 columns (hard breaks, continuations at
 //   the margin; also asserted below over every source), with a help paragraph at its start or end, as a
-//   multipart/alternative with HTML; an mbox "From " line; chains of three of these; and
-//   another documented reply in the same frame (its documented meaning expected).
+//   multipart/alternative with HTML; the returned original with more addressees in its header, or
+//   cut inside its body with the rest of the message (a truncating MTA or store); an mbox "From "
+//   line; chains of three of these; and another documented reply in the same frame (its
+//   documented meaning expected).
 //
 // Reported by the script, not asserted over the sample (informational): the template prose translated to
 // German or Japanese, the text part sent as HTML only, and one more recipient copied in the text
@@ -110,6 +112,27 @@ describe('the mutation harness', () => {
     expect(pairs).toBe(few.length);
     expect(results.length).toBeGreaterThan(0);
     expect(results.every((r) => r.diffs?.some((d) => d.type === 'recipient-lost'))).toBe(true);
+  });
+
+  it('cuts a returned original inside its body and keeps the report before it; leaves a report returned inside a report alone', () => {
+    const mu = MUTATIONS.find((m) => m.id === 'original-truncated')!;
+    const file = join(fixturesDir, 'postfix/s02-remote-rcpt550--failed.eml');
+    const raw = readFileSync(file);
+    const m = mutate(raw, mu, SEED, protectedWords)!;
+    // (compared with LF line ends: the fixture has CRLF, which the mutation keeps)
+    const before = toLf(raw);
+    const after = toLf(m.raw);
+    // the notice and its delivery-status part whole, the original's header block and first
+    // body line kept, the rest (the closing boundary among it) gone
+    const body = before.indexOf('\n\n', before.indexOf('\n\n', before.indexOf('Content-Type: message/rfc822')) + 2) + 2;
+    expect(after).toBe(before.slice(0, before.indexOf('\n', body) + 1));
+    expect(after).toContain('Content-Type: message/delivery-status');
+    expect(after).not.toContain('--EED1F2168D3.1795401881/mta.test--');
+    expect(classify('s02', m.raw)).toEqual(classify('s02', raw));
+    // a bounce returned inside the report (X5's nested report) is the report: not a copy to cut
+    expect(mutate(readFileSync(join(fixturesDir, 'families-b/x5-nested-report.eml')), mu, SEED, protectedWords)).toBeNull();
+    // a global delivery-status part (RFC 6533) is no returned original
+    expect(mutate(readFileSync(join(fixturesDir, 'probes/postfix/smtputf8-global-dsn.eml')), mu, SEED, protectedWords)).toBeNull();
   });
 
   it("sees a reader that takes the returned original's Cc for failed recipients", () => {
