@@ -1468,7 +1468,7 @@ export const MUTATIONS = [
  */
 function truncatedOriginal(text) {
   const part = /^Content-Type:[ \t]*message\/(?:rfc822|global)[ \t]*(?:;|$)/im.exec(text);
-  if (!part) return null;
+  if (!part) return truncatedInlineOriginal(text);
   // the boundary line that opens the part: the last "--x" line above its header block
   const before = text.slice(0, part.index);
   const open = /(?:^|\n)--([^\n]+?)[ \t]*\n(?:[^\n]+\n)*$/.exec(before);
@@ -1489,6 +1489,32 @@ function truncatedOriginal(text) {
   const firstLine = rest.indexOf('\n');
   if (firstLine <= 0 || firstLine >= next) return null;
   return { text: text.slice(0, bodyStart + firstLine + 1) };
+}
+
+/** The stock lines that introduce an original pasted below a plain-text notice (qmail, Exim, Sendmail, Postfix). */
+const INLINE_COPY_MARKER =
+  /^[ \t-]*(?:Below this line is a copy of the message\.?|This is a copy of the message, including all the headers\.?|Original message follows\.?|Original message|Returned message|Undelivered Message|The original message was:)[ \t-]*$/im;
+
+/**
+ * A notice that is one plain text, the original pasted below it after a stock line: cut after
+ * the first line of the original's body, as for truncatedOriginal. Null when there is no such
+ * line followed by a header block and a body.
+ */
+function truncatedInlineOriginal(text) {
+  if (/^Content-Type:[ \t]*multipart\//im.test(text.slice(0, text.indexOf('\n\n') + 1))) return null;
+  const marker = INLINE_COPY_MARKER.exec(text);
+  if (!marker) return null;
+  const after = text.indexOf('\n', marker.index) + 1;
+  // a header block right below (blank lines between allowed), then its body
+  const head = /^\n*[A-Za-z][\w-]*:[ \t]*\S/.exec(text.slice(after));
+  if (!head) return null;
+  const end = text.indexOf('\n\n', after + head[0].length);
+  if (end < 0) return null;
+  const bodyStart = end + 2;
+  const firstLine = text.indexOf('\n', bodyStart);
+  // (a body of one line and nothing after it: nothing to cut)
+  if (firstLine < 0 || firstLine + 1 >= text.length || !text.slice(firstLine + 1).trim()) return null;
+  return { text: text.slice(0, firstLine + 1) };
 }
 
 /**

@@ -114,7 +114,7 @@ describe('the mutation harness', () => {
     expect(results.every((r) => r.diffs?.some((d) => d.type === 'recipient-lost'))).toBe(true);
   });
 
-  it('cuts a returned original inside its body and keeps the report before it; leaves a report returned inside a report alone', () => {
+  it('cuts a returned original (attached, or pasted below the notice) inside its body and keeps the report before it; leaves a report returned inside a report alone', () => {
     const mu = MUTATIONS.find((m) => m.id === 'original-truncated')!;
     const file = join(fixturesDir, 'postfix/s02-remote-rcpt550--failed.eml');
     const raw = readFileSync(file);
@@ -129,6 +129,13 @@ describe('the mutation harness', () => {
     expect(after).toContain('Content-Type: message/delivery-status');
     expect(after).not.toContain('--EED1F2168D3.1795401881/mta.test--');
     expect(classify('s02', m.raw)).toEqual(classify('s02', raw));
+    // an original pasted below a plain-text notice (qmail's "--- Below this line is a copy of the
+    // message."): its header block and first body line kept
+    const qmail = readFileSync(join(fixturesDir, 'families-b/qmail-three-kinds.eml'));
+    const cut = mutate(qmail, mu, SEED, protectedWords)!;
+    expect(toLf(cut.raw)).toMatch(/--- Below this line is a copy of the message\.\n\n?(?:[^\n]+\n)+\nHello team,\n$/);
+    expect(toLf(cut.raw).length).toBeLessThan(toLf(qmail).length);
+    expect(classify('q', cut.raw)).toEqual(classify('q', qmail));
     // a bounce returned inside the report (X5's nested report) is the report: not a copy to cut
     expect(mutate(readFileSync(join(fixturesDir, 'families-b/x5-nested-report.eml')), mu, SEED, protectedWords)).toBeNull();
     // a global delivery-status part (RFC 6533) is no returned original
