@@ -19,21 +19,20 @@
 // reads every Nth message (default 1: all of them; 7 takes about 10 s a mode). `--file F` grows
 // one message six times over, for a closer look at a row.
 //
-// Sources: the public corpus's dev part (../shared/corpus/public, LF copies; the validation part
-// is never read) and every message under fixtures/. The ratio printed is the larger of the two
+// Sources: the public corpus's dev part (../shared/corpus/public, the LF copies; the validation
+// part is never read: scripts/metamorphic-lib.mjs corpusSources) and every message of fixtures/. The ratio printed is the larger of the two
 // doublings. Rows whose largest size takes under 2 ms are left out of the count (fixed costs and
 // the timer decide their ratio: a repeated body often ends at the first copy's closing boundary).
 // Above 2.5 is worth a look with --file: a step that jumps once and then falls back is a size
 // limit switching one reader off and another on (a detector's window, a parts cap), not growth.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { corpusSources } from '../scripts/metamorphic-lib.mjs';
 import { parseArgs } from './lib/common.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'public', 'maildir', 'bsd');
 const args = parseArgs();
 const modes = String(args.modes ?? 'lines,long,body').split(',');
 const step = Math.max(1, Number(args.step ?? 1));
@@ -47,23 +46,11 @@ if (!existsSync(classifyJs)) {
 }
 const { recordsFor } = await import(classifyJs);
 
-/** The split the corpus's score.mjs uses: a validation file is never read here. */
-const isValidation = (name) => createHash('sha256').update('bounced-validation-v1:' + name).digest()[0] < 86;
-
-function listEml(dir, out = []) {
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) listEml(p, out);
-    else if (p.endsWith('.eml')) out.push(p);
-  }
-  return out;
-}
-
-const files = [];
-if (existsSync(CORPUS)) files.push(...listEml(CORPUS).filter((f) => !isValidation(f.split('/').pop())));
-else console.log(`(no public corpus at ${CORPUS}: fixtures only)`);
-files.push(...listEml(join(ROOT, 'fixtures')));
-const sources = files.filter((_, i) => i % step === 0);
+// (the metamorphic harness's sources: the dev part only, every fixture; of the corpus's three
+// line-end copies the LF one, the others being the same message once line ends are normalized)
+const all = corpusSources(ROOT).filter((s) => s.origin !== 'public-dev' || !s.name.startsWith('public/maildir/') || s.name.startsWith('public/maildir/bsd/'));
+if (!all.some((s) => s.origin === 'public-dev')) console.log('(no public corpus beside the repository: fixtures only)');
+const sources = all.filter((_, i) => i % step === 0).map((s) => s.file);
 
 function grown(head, body, mode, k) {
   if (mode === 'lines') return head + body.split('\n').map((l) => (l + '\n').repeat(k)).join('');

@@ -1491,7 +1491,11 @@ function truncatedOriginal(text) {
   return { text: text.slice(0, bodyStart + firstLine + 1) };
 }
 
-/** The stock lines that introduce an original pasted below a plain-text notice (qmail, Exim, Sendmail, Postfix). */
+/**
+ * The stock lines that introduce an original pasted below a plain-text notice (qmail, Exim,
+ * Sendmail, Postfix). A list of the harness's own, not the parser's copy markers: where a
+ * mutation cuts must not come from the code it tests.
+ */
 const INLINE_COPY_MARKER =
   /^[ \t-]*(?:Below this line is a copy of the message\.?|This is a copy of the message, including all the headers\.?|Original message follows\.?|Original message|Returned message|Undelivered Message|The original message was:)[ \t-]*$/im;
 
