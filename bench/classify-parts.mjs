@@ -11,10 +11,10 @@
 //
 // Messages: the public corpus (../shared/corpus/public/maildir, its three line-end copies),
 // read in place and only timed: nothing of a message is printed.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from './lib/common.mjs';
+import { listFiles, parseArgs } from './lib/common.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = parseArgs();
@@ -34,15 +34,7 @@ const { parseMessageSync } = await import(join(dist, 'parser', 'index.js'));
 const { classify } = await import(join(dist, 'classifier', 'index.js'));
 const { recordsFor } = await import(join(dist, 'commands', 'classify.js'));
 
-const files = [];
-const walk = (d) => {
-  for (const e of readdirSync(d)) {
-    const p = join(d, e);
-    if (statSync(p).isDirectory()) walk(p);
-    else files.push(readFileSync(p));
-  }
-};
-walk(corpus);
+const files = listFiles(corpus).map((f) => readFileSync(f));
 const tryParse = (b) => {
   try {
     return parseMessageSync(b);
