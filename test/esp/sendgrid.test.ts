@@ -124,7 +124,7 @@ describe('SendGrid events -> evidence', () => {
       const i = intake();
       const h = sendgridHeaders(body, keys.privateKey, TS);
       let best = Infinity;
-      for (let k = 0; k < 3; k++) {
+      for (let k = 0; k < 5; k++) {
         const t = performance.now();
         const r = await post(i, body, h);
         best = Math.min(best, performance.now() - t);
@@ -133,8 +133,10 @@ describe('SendGrid events -> evidence', () => {
       return best;
     };
     await time(batch(500)); // warm-up
+    // two doublings, at most x2.5 each: one doubling alone, timed on a machine running other
+    // suites, came out at 2.55 once (a collection landing in the larger run)
     const small = await time(batch(2000));
-    const large = await time(batch(4000));
-    expect(large / small).toBeLessThan(2.5);
+    const large = await time(batch(8000));
+    expect(large / small).toBeLessThan(2.5 ** 2);
   });
 });
