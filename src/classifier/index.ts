@@ -101,16 +101,25 @@ const INNER = /(?:<|\(|\[|->|said:|responded:|reply:) ?([45]\d\d)[ -]([45]\.\d{1
 const ABOUT_SENDER = /^[45]\.1\.[78]$/;
 const SENDER_WORDS = /sender address rejected|sender verify failed/;
 
+/**
+ * The outer reply: at the start of the text, or after the reporting MTA's own words that end in
+ * a colon ("<a@b>: host mx[192.0.2.1] said: 554 ...", "SMTP error from remote mail server after
+ * end of data: 554 ..."), as plain-text notices quote it: a colon, then white space (a port,
+ * "mx.example.org:465 ...", is no such colon). The words before it are at most 300 characters:
+ * anchored and bounded, the lazy run tries each colon once.
+ */
+const OUTER = /^(?:[^\n]{0,300}?:\s+)?([45]\d\d)[ -](?:#?([45]\.\d{1,3}\.\d{1,3}))?/;
+
 /** The inner reply of a nested one, when the text quotes a different reply after its own. */
 export function innerReply(normalised: string): { text: string; replyCode: number; status: string | null } | null {
-  const outer = /^([45]\d\d)[ -](?:#?([45]\.\d{1,3}\.\d{1,3}))?/.exec(normalised);
+  const outer = OUTER.exec(normalised);
   if (!outer) return null;
   const rest = normalised.slice(outer[0].length);
   const m = INNER.exec(rest);
   if (!m) return null;
   // the same reply repeated ("554 554 5.7.0 ...") is not a nested one
   if (m[1] === outer[1] && (m[2] ?? null) === (outer[2] ?? null)) return null;
-  if ((outer[2] && ABOUT_SENDER.test(outer[2])) || SENDER_WORDS.test(rest.slice(0, m.index))) return null;
+  if ((outer[2] && ABOUT_SENDER.test(outer[2])) || SENDER_WORDS.test(normalised.slice(0, outer[0].length + m.index))) return null;
   // (the inner reply's own multi-line prefixes go, as the outer's do in ruleText: "<421-4.7.0
   // ... unusual rate of 421-4.7.0 unsolicited mail ...>")
   const inner = rest.slice(m.index + m[0].indexOf(m[1]));

@@ -516,6 +516,16 @@ describe('harms of issue 13 that live in the classifier', () => {
     expect(v).toMatchObject({ reason: 'networkerror', status: '4.4.7', type: 'soft' });
     const ms = one({ status: '5.1.351', diagnosticCode: '550 5.1.351 Remote server returned unknown recipient or mailbox unavailable -> 550 Unknown user x@example.jp' });
     expect(ms).toMatchObject({ reason: 'userunknown', status: '5.1.351', hardbounce: true });
+    // (round 27) the same nesting quoted by a plain-text notice, the MTA's own words before the
+    // outer reply (Postfix's "host ... said:", Exim's "SMTP error from remote mail server after
+    // end of data:"), reads the same
+    for (const words of ['<a@example.org>: host mx.example.org[192.0.2.5] said: ', 'SMTP error from remote mail server after end of data: ']) {
+      expect(innerReply(normaliseText(words + text))).toMatchObject({ replyCode: 421, status: '4.4.0' });
+      expect(one({ status: '4.4.7', action: 'failed', diagnosticCode: words + text })).toMatchObject({ reason: 'networkerror', status: '4.4.7', type: 'soft' });
+    }
+    // a number in the words is no outer reply, and words about the sender keep the inner reply theirs
+    expect(innerReply(normaliseText('Delivery to mx.example.org:465 failed after 450 minutes (421 4.4.2 timed out)'))).toBeNull();
+    expect(innerReply(normaliseText('<s@example.net>: Sender address rejected: host mx said: 450 4.1.1 unverified <550 5.1.1 User unknown>'))).toBeNull();
     // the same reply repeated is not nested
     expect(innerReply(normaliseText('554 554 5.7.0 Header error (state 18).'))).toBeNull();
     // (round 20) a nested multi-line reply reads without its own line prefixes, as it would alone
