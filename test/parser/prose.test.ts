@@ -129,3 +129,19 @@ describe('list entries with their reason on their own line, back to back', () =>
     ]);
   });
 });
+
+describe('a remote reply that names the recipient otherwise', () => {
+  // (round 27) the reply under an entry answers that entry; the name it uses (an alias's target,
+  // the canonical form) was never mailed and did not fail on its own
+  it("Postfix's reply wrapped onto the entry's next line: the entry failed, the reply's address made no record", () => {
+    expect(read('reply-names-recipient-otherwise.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown', 'omar.haddad@example.net failed 5.2.2 mailboxfull']);
+  });
+  it("Sendmail's reason line and transcript: one record, the entry's", () => {
+    const got = read('sendmail-reply-names-otherwise.eml');
+    expect(got.map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+    expect(got[0].diagnostic).toContain('User unknown');
+  });
+  it('a list entry with "Remote host said:" indented under it: each entry its own reply, no third record', () => {
+    expect(read('list-reply-names-otherwise.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown', 'sam.lee@example.com failed 5.2.2 mailboxfull']);
+  });
+});

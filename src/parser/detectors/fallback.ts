@@ -897,6 +897,35 @@ const REPLY_CODE_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)[ -]/;
 const MULTILINE_REPLY_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)-/;
 
 /**
+ * The address stands inside the remote reply that the entry on line `entryLine` got, on that
+ * entry's continuation lines: "<a@x>: host mx said: 550 5.1.1" / "    <b@y>: Recipient address
+ * rejected: User unknown" (Postfix's notice, its reply wrapped), Sendmail's "<a@x>" / "    (reason:
+ * 550 5.1.1 <b@y>... User unknown)" and its transcript's ">>> RCPT To:<a@x>" / "<<< 550 5.1.1
+ * <b@y>...". The reply answers a@x; b@y is the name the remote knew it by (an alias, its
+ * canonical form), not another failed recipient (issue #13, harm 1). statementOf reads the same
+ * case on one line (`said:` between the two). A continuation line is indented deeper than its
+ * entry, or is a transcript's reply line; no blank line and no other address stand between;
+ * and the address is the reply's: a reply code before it on its line, or the line above ends in
+ * one and only brackets stand before it. One-line entries each with a code of their own
+ * ("554 <a@x>... reason" / "550 <b@y>... reason") are not indented under each other: not read so.
+ */
+function namedByItsReply(lines: Lines, entryLine: number, li: number, span: AddressSpan): boolean {
+  if (li <= entryLine || li - entryLine > 6) return false;
+  const base = lines.of(entryLine).indent;
+  for (let k = entryLine + 1; k <= li; k++) {
+    const f = lines.of(k);
+    if (f.blank || (k < li && f.spans.length > 0)) return false;
+    if (f.indent <= base && !REPLY_LINE_HEAD.test(lines.lines[k])) return false;
+  }
+  const line = lines.lines[li];
+  if (REPLY_IN_LEAD.test(line.slice(Math.max(0, span.start - LEAD_CHARS), span.start))) return true;
+  return OPENING_ONLY.test(line.slice(0, span.start)) && REPLY_OPENING_ENDS.test(lines.lines[li - 1]);
+}
+const OPENING_ONLY = /^[\s<("'[]*$/;
+/** A line that ends in a reply's code (and enhanced code): the reply goes on on the next line. */
+const REPLY_OPENING_ENDS = /(?:^|[\s:;>([])[45]\d\d(?:[ -]#?[245]\.\d{1,3}\.\d{1,3})?[ \t]*$/;
+
+/**
  * A lead without the reply codes inside it: the lines of a multi-line reply (RFC 5321 §4.2.1)
  * joined onto one line keep each line's code ("551-5.1.6 User not local; please try 551 5.1.6").
  */
@@ -1162,6 +1191,8 @@ export function detectFallback(view: MailView): DetectorResult | null {
       return (openingFailed ??= FAILURE_PROSE.test(oneLine(said.slice(0, 2000))));
     },
   };
+  // the line of the last address read as an entry (found now or before): the reply under it may name it otherwise
+  let entryLine = -1;
   for (let i = 0; i < end; i++) {
     const line = lines.lines[i];
     if (line.indexOf('@') < 0 || HEADER_LIKE.test(line)) continue;
@@ -1186,6 +1217,11 @@ export function detectFallback(view: MailView): DetectorResult | null {
           if (st && (st.shape === 'reply' || st.shape === 'sentence') && statesFailure(st.text)) Object.assign(known, { text: st.text, line: i, shape: st.shape, command: st.command });
         }
         previous = { span: sp, c: known };
+        entryLine = i;
+        continue;
+      }
+      if (entryLine >= 0 && namedByItsReply(lines, entryLine, i, sp)) {
+        previous = null;
         continue;
       }
       const st = statementOf(lines, i, sp, previous, opening);
@@ -1196,6 +1232,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
       const c: Candidate = { address: a, text: st.text, line: i, shape: st.shape, command: st.command, envelope: st.envelope };
       found.set(a, c);
       previous = { span: sp, c };
+      entryLine = i;
     }
   }
   const subject = view.subject;
