@@ -533,6 +533,16 @@ describe('harms of issue 13 that live in the classifier', () => {
     const alone = one({ status: '4.7.0', action: 'failed', diagnosticCode: google });
     expect(one({ status: '4.4.7', action: 'failed', diagnosticCode: `550 4.4.7 Message expired: unable to deliver in 840 minutes.<${google}>` })).toMatchObject({ reason: alone.reason, rule: alone.rule });
   });
+  it('(5) "unknown address" and "address does not exist" in the languages the tables translate X.1.1 into', () => {
+    // (round 27) a refusal at RCPT that words it so names a missing mailbox; with no code and no
+    // command it reads as the English wording does (the not-RCPT rule)
+    for (const words of ['Adresse inconnue', 'Adresse unbekannt', 'Dirección desconocida', 'Indirizzo inesistente', 'Endereço desconhecido', 'Onbekend adres', 'Адрес не существует', '宛先のメールアドレスは存在しません', '收件人不存在']) {
+      expect(one({ command: 'RCPT', diagnosticCode: `550 ${words}` }), words).toMatchObject({ reason: 'userunknown', hardbounce: true });
+      expect(one({ diagnosticCode: `550 ${words}` }).reason, words).toBe(one({ diagnosticCode: '550 Address unknown' }).reason);
+    }
+    // a domain that does not exist is no missing mailbox
+    expect(one({ command: 'RCPT', diagnosticCode: '550 ドメインは存在しません' }).reason).not.toBe('userunknown');
+  });
   it('honest defaults: the status subject and detail decide when the text names no cause', () => {
     expect(one({ status: '5.2.1', diagnosticCode: '550 5.2.1 Sorry' })).toMatchObject({ reason: 'suspend', rule: 'status.x.2.1' });
     expect(one({ status: '5.2.2', diagnosticCode: '552 5.2.2 Sorry' })).toMatchObject({ reason: 'mailboxfull' });
