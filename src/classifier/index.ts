@@ -89,7 +89,9 @@ function ruleText(diagnostic: string | null, diagnosticType: string | null = nul
 // An inner reply quoted by an outer one: a reply code and an enhanced status code after the
 // start of the text, behind a quoting mark ("<", "(", "[", "->", "said:", "responded:"). One
 // bounded regex, run once over the (at most 1,500 character) text.
-const INNER = /(?:<|\(|\[|->|said:|responded:|reply:) ?([45]\d\d)[ -]([45]\.\d{1,3}\.\d{1,3})?/;
+// (a "<" of Sendmail's "<<<" transcript mark opens no quote: the line it starts is the session's
+// next reply, not one quoted inside this one)
+const INNER = /(?:(?<!<)<(?!<)|\(|\[|->|said:|responded:|reply:) ?([45]\d\d)[ -]([45]\.\d{1,3}\.\d{1,3})?/;
 
 /**
  * An outer reply about the sender: its enhanced code says so (RFC 3463 X.1.7 bad sender's

@@ -526,8 +526,9 @@ describe('harms of issue 13 that live in the classifier', () => {
     // a number in the words is no outer reply, and words about the sender keep the inner reply theirs
     expect(innerReply(normaliseText('Delivery to mx.example.org:465 failed after 450 minutes (421 4.4.2 timed out)'))).toBeNull();
     expect(innerReply(normaliseText('<s@example.net>: Sender address rejected: host mx said: 450 4.1.1 unverified <550 5.1.1 User unknown>'))).toBeNull();
-    // the same reply repeated is not nested
+    // the same reply repeated is not nested, nor is a transcript's next reply ("<<<" opens a line, quotes nothing)
     expect(innerReply(normaliseText('554 554 5.7.0 Header error (state 18).'))).toBeNull();
+    expect(innerReply(normaliseText('550 5.1.1 <a@example.org>... User unknown <<< 503 5.0.0 Need RCPT (recipient)'))).toBeNull();
     // (round 20) a nested multi-line reply reads without its own line prefixes, as it would alone
     const google = '421-4.7.0 [192.0.2.9] Our system has detected an unusual rate of 421-4.7.0 unsolicited mail originating from your IP address. 421 4.7.0 https://support.google.com/mail/?p=UnsolicitedRateLimitError - gsmtp';
     const alone = one({ status: '4.7.0', action: 'failed', diagnosticCode: google });

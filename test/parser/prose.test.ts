@@ -145,3 +145,14 @@ describe('a remote reply that names the recipient otherwise', () => {
     expect(read('list-reply-names-otherwise.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown', 'sam.lee@example.com failed 5.2.2 mailboxfull']);
   });
 });
+
+describe('a transcript reply that names the recipient otherwise', () => {
+  it("Courier's layout, the entry's own transcript below it: each entry its own reply, no third record", () => {
+    expect(read('transcript-reply-names-otherwise.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.2.2 mailboxfull', 'omar.haddad@example.net failed 5.1.1 userunknown']);
+  });
+  it("Sendmail's list entry and its transcript after DATA: one record; Sendmail's own line is the entry's reason, not the session's next reply", () => {
+    const got = read('sendmail-data-reply-names-otherwise.eml');
+    expect(got.map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+    expect(got[0].diagnostic).not.toContain('Need RCPT');
+  });
+});

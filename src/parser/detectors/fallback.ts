@@ -274,6 +274,8 @@ interface Candidate {
   command?: string;
   /** Named only by a transcript's envelope summary (MDaemon's "*  To: <a>"). */
   envelope?: boolean;
+  /** Named only on a transcript's reply lines ("<<< 550 5.1.1 <a>... User unknown"). */
+  replyOnly?: boolean;
 }
 
 /** What the detector needs to know about one line, worked out once however many addresses ask. */
@@ -525,7 +527,9 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
     // (unless the line above ends in an address and a comma: a list of addresses in one sentence
     // broken across lines, "failed as well: a@x," / "b@y and c@z: 550 5.1.1 User unknown", is one
     // text; after its own reason, "a@x (550 5.1.1 unknown user),", the next address is another's)
-    if (!f.indented && namesAnother(f, address) && !LIST_GOES_ON.test(lines.lines[k - 1]!) && !ALIAS_NOTE_OPEN.test(lines.lines[k - 1]!)) break;
+    // (a transcript's reply line under the entry is its answer, whatever name it gives: Courier's
+    // "<a@x>:" / ">>> DATA" / "<<< 552 5.2.2 <b@y>: Mailbox full")
+    if (!f.indented && namesAnother(f, address) && !LIST_GOES_ON.test(lines.lines[k - 1]!) && !ALIAS_NOTE_OPEN.test(lines.lines[k - 1]!) && !REPLY_LINE_HEAD.test(lines.lines[k]!)) break;
     // the next entry of an indented list, once this one has its own lines: Exim writes each
     // failed address at two spaces and its error at four, with no blank line between entries
     // (deliver.c; Sisimai's Lhost/Exim.pm), a layout its translated or relayed reports keep.
@@ -542,6 +546,9 @@ function textAround(lines: Lines, li: number, span: AddressSpan): string {
     // Sendmail's one-line entries ("554 <a@x>... reason" then "550 host (smtp)... reason"):
     // a new reply line starts a new entry
     if (f.reply && here.reply) break;
+    // (and so does a transcript line below Sendmail's own line: "550 5.1.1 <a@x>... User
+    // unknown" / "<<< 503 5.0.0 Need RCPT" is the next exchange of the session)
+    if (here.reply && (REPLY_LINE_HEAD.test(lines.lines[k]!) || SENT_LINE.test(lines.lines[k]!))) break;
     out += '\n' + clipLine(lines.lines[k]);
     own ||= !f.bareEntry;
   }
@@ -904,18 +911,21 @@ const MULTILINE_REPLY_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)-/;
  * <b@y>...". The reply answers a@x; b@y is the name the remote knew it by (an alias, its
  * canonical form), not another failed recipient (issue #13, harm 1). statementOf reads the same
  * case on one line (`said:` between the two). A continuation line is indented deeper than its
- * entry, or is a transcript's reply line; no blank line and no other address stand between;
+ * entry, or is a transcript's command or reply line, or stands under an entry that is an address
+ * alone; no blank line and no other address stand between;
  * and the address is the reply's: a reply code before it on its line, or the line above ends in
  * one and only brackets stand before it. One-line entries each with a code of their own
  * ("554 <a@x>... reason" / "550 <b@y>... reason") are not indented under each other: not read so.
  */
 function namedByItsReply(lines: Lines, entryLine: number, li: number, span: AddressSpan): boolean {
   if (li <= entryLine || li - entryLine > 6) return false;
-  const base = lines.of(entryLine).indent;
+  const entry = lines.of(entryLine);
   for (let k = entryLine + 1; k <= li; k++) {
     const f = lines.of(k);
     if (f.blank || (k < li && f.spans.length > 0)) return false;
-    if (f.indent <= base && !REPLY_LINE_HEAD.test(lines.lines[k])) return false;
+    // (under an address alone on its line, "<a@x>:" as qmail writes it and relays copy, the
+    // lines up to the next blank one are its block, indented or not)
+    if (!entry.bareEntry && f.indent <= entry.indent && !REPLY_LINE_HEAD.test(lines.lines[k]) && !SENT_LINE.test(lines.lines[k])) return false;
   }
   const line = lines.lines[li];
   if (REPLY_IN_LEAD.test(line.slice(Math.max(0, span.start - LEAD_CHARS), span.start))) return true;
@@ -1216,6 +1226,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
           const st = statementOf(lines, i, sp, null, opening);
           if (st && (st.shape === 'reply' || st.shape === 'sentence') && statesFailure(st.text)) Object.assign(known, { text: st.text, line: i, shape: st.shape, command: st.command });
         }
+        if (known.replyOnly && !REPLY_LINE_HEAD.test(line)) known.replyOnly = false;
         previous = { span: sp, c: known };
         entryLine = i;
         continue;
@@ -1229,12 +1240,18 @@ export function detectFallback(view: MailView): DetectorResult | null {
         previous = null;
         continue;
       }
-      const c: Candidate = { address: a, text: st.text, line: i, shape: st.shape, command: st.command, envelope: st.envelope };
+      const c: Candidate = { address: a, text: st.text, line: i, shape: st.shape, command: st.command, envelope: st.envelope, replyOnly: REPLY_LINE_HEAD.test(line) };
       found.set(a, c);
       previous = { span: sp, c };
       entryLine = i;
     }
   }
+  // A transcript's remote reply names the recipient as the remote knows it; the report names the
+  // failed recipients in its own places (its entries, the RCPT TO commands): an address on reply
+  // lines only, beside such others, is a name the remote gave one of them (Sendmail's transcript,
+  // ">>> DATA" / "<<< 550 5.1.1 <b@y>... User unknown" under the list entry "<a@x>"; issue #13
+  // harm 1). Alone, it is all the report says of who failed, and stays.
+  for (const [a, c] of found) if (c.replyOnly && [...found.values()].some((o) => !o.replyOnly)) found.delete(a);
   const subject = view.subject;
   // (read when first needed: most notices never ask)
   let delayedMemo: boolean | undefined;
