@@ -1451,6 +1451,16 @@ export const MUTATIONS = [
     apply: (ctx) => (/^>?From /.test(ctx.text) ? null : { text: 'From MAILER-DAEMON  Mon Mar  2 10:11:12 2026\n' + ctx.text }),
   },
 
+  // (round 27) the remote reply names the recipient otherwise: informational until every
+  // reader holds it (bench/README "Round 27")
+  {
+    id: 'reply-names-otherwise',
+    group: 'recipients',
+    informational: true,
+    why: "RFC 5321 §4.2 / RFC 3464 §2.3.6: a remote server's reply is its own text; one that names the recipient as the server knows it (the address an alias led to, its canonical form: \"550 5.1.1 <jdoe@mail.x>: Recipient address rejected\" for RCPT TO:<john.doe@x>) answers the same recipient, which the report names in its own place (the entry, Final-Recipient, RCPT TO): the name in the reply was never mailed and did not fail on its own (issue #13, harm 1).",
+    apply: (ctx) => replyNamesOtherwise(ctx),
+  },
+
   // --- more recipients -----------------------------------------------------------------------------
   {
     id: 'clone-recipient',
@@ -1459,6 +1469,47 @@ export const MUTATIONS = [
     apply: (ctx) => cloneRecipient(ctx),
   },
 ];
+
+/**
+ * Where a remote reply opens with an address in angle brackets: after the words that quote it
+ * (Postfix's "said:", Sendmail's "<<<" and "(reason:", a DSN's Diagnostic-Code) and its reply
+ * code, perhaps on the next line (a reply wrapped after its code).
+ */
+const REPLY_ADDRESS = /(said:|<<<|\(reason:|diagnostic-code:[^\n;]{0,20};)([ \t]*(?:\n[ \t]+)?[45]\d\d[ -](?:#?[245]\.\d{1,3}\.\d{1,3})?[ \t]*(?:\n[ \t]+)?)<([^<>\s@"]{1,64})@([A-Za-z0-9.-]{1,253})>/gi;
+
+/**
+ * The report's remote replies that open with a recipient's address name it otherwise
+ * ("<a-canon@mail.x>" for "<a@x>"), where the report names the address elsewhere too (its entry,
+ * its Final-Recipient): the replies' occurrences only, in the report's parts (not the returned
+ * original). Null when no reply names such an address.
+ */
+function replyNamesOtherwise(ctx) {
+  return withTree(ctx, (root) => {
+    const leaves = reportLeaves(root).filter((e) => isTextLeaf(e) || isStatusLeaf(e));
+    const texts = leaves.map((e) => leafText(e));
+    const all = texts.filter((t) => t !== null).join('\n').toLowerCase();
+    let changed = false;
+    for (let i = 0; i < leaves.length; i++) {
+      if (texts[i] === null) continue;
+      const n = texts[i].replace(REPLY_ADDRESS, (m, lead, code, local, domain, at, whole) => {
+        const addr = `${local}@${domain}`.toLowerCase();
+        // one reply written as several recipients' (nullmailer's Diagnostic-Code in every block):
+        // the address it names says which of them it answered; renaming it changes that
+        const lineStart = whole.lastIndexOf('\n', at) + 1;
+        const lineEnd = whole.indexOf('\n', at + m.length);
+        const line = whole.slice(lineStart, lineEnd < 0 ? whole.length : lineEnd).trim().toLowerCase();
+        if (all.split(line).length > 2) return m;
+        // named elsewhere besides such replies: the entry stays
+        const everywhere = all.split(addr).length - 1;
+        const inReplies = [...all.matchAll(REPLY_ADDRESS)].filter((x) => `${x[3]}@${x[4]}`.toLowerCase() === addr).length;
+        if (everywhere <= inReplies) return m;
+        return `${lead}${code}<${local}-canon@mail.${domain}>`;
+      });
+      if (n !== texts[i] && setLeafText(leaves[i], n)) changed = true;
+    }
+    return changed ? {} : null;
+  });
+}
 
 /**
  * The message cut inside the body of its returned original (a message/rfc822 or message/global
