@@ -451,6 +451,24 @@ describe('each detector grows linearly', () => {
       150,
     );
   });
+  // (round 27) addresses named only on a transcript's reply lines: with no entry of the report's
+  // own beside them they stay, and with one they go (each reply line looks back for its entry)
+  for (const entry of ['', '<kijitora@example.jp>\n']) {
+    it(`fallback: a transcript of many reply lines, each naming another address, ${entry ? 'below one list entry' : 'and no entry'}`, async () => {
+      await expectLinear(
+        (n) => textNdr({ ...POSTMASTER, text: `   ----- The following addresses had permanent fatal errors -----\n${entry}\n   ----- Transcript of session follows -----\n>>> DATA\n` + addrs(n).map((a) => `<<< 550 5.1.1 <${a}>... User unknown\n`).join('') }),
+        parse,
+        150,
+      );
+    });
+  }
+  it('fallback: many entries, each with its reply wrapped onto the next line naming another address', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: addrs(n).map((a, i) => `<${a}>: host mx.example.net[192.0.2.1] said: 550 5.1.1\n    <alias${i}@mail.example.net>: Recipient address rejected\n\n`).join('') }),
+      parse,
+      150,
+    );
+  });
   it('fallback: a line of many "@" signs and dots', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery failed: ${'a@b.'.repeat(n)}\n` }), parse, 3_000);
   });

@@ -912,10 +912,10 @@ const MULTILINE_REPLY_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)-/;
  * canonical form), not another failed recipient (issue #13, harm 1). statementOf reads the same
  * case on one line (`said:` between the two). A continuation line is indented deeper than its
  * entry, or is a transcript's command or reply line, or stands under an entry that is an address
- * alone; no blank line and no other address stand between;
- * and the address is the reply's: a reply code before it on its line, or the line above ends in
- * one and only brackets stand before it. One-line entries each with a code of their own
- * ("554 <a@x>... reason" / "550 <b@y>... reason") are not indented under each other: not read so.
+ * alone; no blank line and no other address stand between; and the address is the reply's: a
+ * reply code before it on its line, or the line above ends in one and only brackets stand before
+ * it. One-line entries each with a code of their own ("554 <a@x>... reason" / "550 <b@y>...
+ * reason") are not indented under each other: not read so.
  */
 function namedByItsReply(lines: Lines, entryLine: number, li: number, span: AddressSpan): boolean {
   if (li <= entryLine || li - entryLine > 6) return false;
@@ -1251,7 +1251,10 @@ export function detectFallback(view: MailView): DetectorResult | null {
   // lines only, beside such others, is a name the remote gave one of them (Sendmail's transcript,
   // ">>> DATA" / "<<< 550 5.1.1 <b@y>... User unknown" under the list entry "<a@x>"; issue #13
   // harm 1). Alone, it is all the report says of who failed, and stays.
-  for (const [a, c] of found) if (c.replyOnly && [...found.values()].some((o) => !o.replyOnly)) found.delete(a);
+  // (asked once: a transcript of thousands of reply lines must not be read once per address)
+  let stated = false;
+  for (const c of found.values()) stated ||= !c.replyOnly;
+  if (stated) for (const [a, c] of found) if (c.replyOnly) found.delete(a);
   const subject = view.subject;
   // (read when first needed: most notices never ask)
   let delayedMemo: boolean | undefined;
