@@ -904,21 +904,26 @@ const REPLY_CODE_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)[ -]/;
 const MULTILINE_REPLY_AT_START = /^[ \t>]*(?:<<<[ \t]*)?([45]\d\d)-/;
 
 /**
- * The address stands inside the remote reply that the entry on line `entryLine` got, on that
- * entry's continuation lines: "<a@x>: host mx said: 550 5.1.1" / "    <b@y>: Recipient address
- * rejected: User unknown" (Postfix's notice, its reply wrapped), Sendmail's "<a@x>" / "    (reason:
- * 550 5.1.1 <b@y>... User unknown)" and its transcript's ">>> RCPT To:<a@x>" / "<<< 550 5.1.1
- * <b@y>...". The reply answers a@x; b@y is the name the remote knew it by (an alias, its
- * canonical form), not another failed recipient (issue #13, harm 1). statementOf reads the same
- * case on one line (`said:` between the two). A continuation line is indented deeper than its
- * entry, or is a transcript's command or reply line, or stands under an entry that is an address
- * alone; no blank line and no other address stand between; and the address is the reply's: a
- * reply code before it on its line, or the line above ends in one and only brackets stand before
- * it. One-line entries each with a code of their own ("554 <a@x>... reason" / "550 <b@y>...
- * reason") are not indented under each other: not read so.
+ * The address stands inside the remote reply that the entry on line `entryLine` (the last
+ * address read as one; `previous`, the one just before on the same line) got. On the entry's
+ * own line after `said:`: "<a@x>: host mx said: 550 5.1.1 <b@y>: Recipient address rejected"
+ * (Postfix's "host <h> said: <reply>"). On the entry's continuation lines: the same reply
+ * wrapped, "<a@x>: host mx said: 550 5.1.1" / "    <b@y>: Recipient address rejected";
+ * Sendmail's "<a@x>" / "    (reason: 550 5.1.1 <b@y>... User unknown)" and its transcript's
+ * ">>> RCPT To:<a@x>" / "<<< 550 5.1.1 <b@y>...". The reply answers a@x; b@y is the name the
+ * remote knew it by (an alias, its canonical form), not another failed recipient (issue #13,
+ * harm 1). A continuation line is indented deeper than its entry, or is a transcript's command
+ * or reply line, or stands under an entry that is an address alone; no blank line and no other
+ * address stand between; and the address is the reply's: a reply code before it on its line, or
+ * the line above ends in one and only brackets stand before it. One-line entries each with a
+ * code of their own ("554 <a@x>... reason" / "550 <b@y>... reason") are not indented under each
+ * other: not read so.
  */
-function namedByItsReply(lines: Lines, entryLine: number, li: number, span: AddressSpan): boolean {
-  if (li <= entryLine || li - entryLine > 6) return false;
+function namedByItsReply(lines: Lines, entryLine: number, previous: { span: AddressSpan; c: Candidate } | null, li: number, span: AddressSpan): boolean {
+  // (on one line: `said:` between the entry and the address next to it; only that gap is read,
+  // so a line of many addresses is read once)
+  if (li === entryLine) return previous !== null && previous.c.line === li && SAID.test(lines.lines[li].slice(previous.span.end, span.start));
+  if (li < entryLine || li - entryLine > 6) return false;
   const entry = lines.of(entryLine);
   for (let k = entryLine + 1; k <= li; k++) {
     const f = lines.of(k);
@@ -1098,10 +1103,6 @@ function statementOf(
   // unknown. Please write to new.desk@x instead"): the line's help test stops at the reply
   const own = lastSentence(withoutAddresses(words));
   if (HELP.test(own)) return null;
-  // the address inside the reply an entry's own address got ("<a@x>: host mx said: 550 5.1.1
-  // <b@y>: Recipient address rejected", Postfix's "host <h> said: <reply>"): the name the remote
-  // knew a@x by (an alias, a forward), not another failed recipient
-  if (previous && previous.c.line === li && SAID.test(line.slice(previous.span.end, span.start))) return null;
   // 2. the address inside a quoted reply ("Remote host said: 550 5.1.1 <a@b>... User unknown",
   //    "550 Mailbox a@b is full")
   if (REPLY_IN_LEAD.test(lead)) return carriedByReply(lines, li, lead) ? null : ownReply(around());
@@ -1201,7 +1202,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
       return (openingFailed ??= FAILURE_PROSE.test(oneLine(said.slice(0, 2000))));
     },
   };
-  // the line of the last address read as an entry (found now or before): the reply under it may name it otherwise
+  // the line of the last address read as an entry (found now or before): the reply it got may name it otherwise
   let entryLine = -1;
   for (let i = 0; i < end; i++) {
     const line = lines.lines[i];
@@ -1231,7 +1232,7 @@ export function detectFallback(view: MailView): DetectorResult | null {
         entryLine = i;
         continue;
       }
-      if (entryLine >= 0 && namedByItsReply(lines, entryLine, i, sp)) {
+      if (entryLine >= 0 && namedByItsReply(lines, entryLine, previous, i, sp)) {
         previous = null;
         continue;
       }
