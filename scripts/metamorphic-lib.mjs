@@ -1488,6 +1488,12 @@ function replyNamesOtherwise(ctx) {
     const leaves = reportLeaves(root).filter((e) => isTextLeaf(e) || isStatusLeaf(e));
     const texts = leaves.map((e) => leafText(e));
     const all = texts.filter((t) => t !== null).join('\n').toLowerCase();
+    // how often each address opens a reply (counted once, not per reply)
+    const inReplies = new Map();
+    for (const x of all.matchAll(REPLY_ADDRESS)) {
+      const a = `${x[3]}@${x[4]}`;
+      inReplies.set(a, (inReplies.get(a) ?? 0) + 1);
+    }
     let changed = false;
     for (let i = 0; i < leaves.length; i++) {
       if (texts[i] === null) continue;
@@ -1500,9 +1506,7 @@ function replyNamesOtherwise(ctx) {
         const line = whole.slice(lineStart, lineEnd < 0 ? whole.length : lineEnd).trim().toLowerCase();
         if (all.split(line).length > 2) return m;
         // named elsewhere besides such replies: the entry stays
-        const everywhere = all.split(addr).length - 1;
-        const inReplies = [...all.matchAll(REPLY_ADDRESS)].filter((x) => `${x[3]}@${x[4]}`.toLowerCase() === addr).length;
-        if (everywhere <= inReplies) return m;
+        if (all.split(addr).length - 1 <= (inReplies.get(addr) ?? 0)) return m;
         return `${lead}${code}<${local}-canon@mail.${domain}>`;
       });
       if (n !== texts[i] && setLeafText(leaves[i], n)) changed = true;
