@@ -1,4 +1,4 @@
-import { classify } from '../classifier/index.js';
+import { classify, classifyRecipient } from '../classifier/index.js';
 import { parseMessage, UnparseableError } from '../parser/index.js';
 import type { ParsedReport, Verdict } from '../report.js';
 // The domain's modules themselves, not its index: this runs in the parse worker, whose heap
@@ -11,6 +11,7 @@ import type { MessageOutcome, PendingMessage } from './outcome.js';
 import type { VerpCodec, VerpFields } from '../verp/index.js';
 import { cutFields, cutText, DEFAULT_OUTPUT_LIMITS, keepVerdicts, MAX_MESSAGE_ID_CHARS, type OutputLimits } from './bounds.js';
 import { canonicalAddress } from '../address.js';
+import { newRecipient } from '../parser/detectors/types.js';
 
 // From one stored message to what should be written for it. No I/O: the parse worker
 // (./parse-worker.ts, where a time budget can stop it) and tests call this, and the
@@ -56,6 +57,61 @@ function isVerified(att: Attribution, recipients: Array<string | null>): boolean
   return recipients.some((r) => r !== null && canonicalAddress(r) === want);
 }
 
+/**
+ * The domain part of an address (after its last @), in canonical spelling; '' for none.
+ */
+function domainOf(address: string): string {
+  const c = canonicalAddress(address);
+  const at = c.lastIndexOf('@');
+  return at < 0 ? '' : c.slice(at + 1);
+}
+
+/**
+ * Which verdicts a genuine token vouches for: those naming the token's recipient (as the
+ * Final- or Original-Recipient) and, for a feedback report that names nobody the token names,
+ * the token's recipient as the complainant (see complaintStandIn). One answer per verdict.
+ */
+export function vouchedFor(report: ParsedReport, verdicts: Verdict[], att: Attribution, standIn = -1): boolean[] {
+  return verdicts.map((v, i) => i === standIn || isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null]));
+}
+
+/**
+ * A feedback report (RFC 5965) about a message our genuine token was made for, which does not
+ * name the token's recipient because the provider withheld it: RFC 6590 lets a feedback
+ * provider redact the recipient's local part (the domain is kept), and many omit
+ * Original-Rcpt-To altogether (the complained-of message then names, at best, its To: a list,
+ * a Bcc's visible address, or a placeholder). The message went to the token's recipient, so
+ * the complaint is theirs; the report's own address stays as the record's reportedRecipient.
+ * Nobody else can be named this way: the record is about the token's address, which the token
+ * already names (a forger holding it could as well write it into Original-Rcpt-To).
+ *
+ * Returns the report and verdicts to record (a report naming nobody gets one verdict, with no
+ * reported recipient) and the index of the verdict that stands for the token's recipient, or
+ * null when the report names the token's recipient, is no complaint, or names in its
+ * Original-Rcpt-To only addresses of other domains (a report about somebody else: unverified,
+ * as any report naming another address).
+ */
+export function complaintStandIn(
+  report: ParsedReport,
+  verdicts: Verdict[],
+  att: Attribution,
+): { report: ParsedReport; verdicts: Verdict[]; standIn: number } | null {
+  if (report.kind !== 'complaint' || !att.signed || !att.fields) return null;
+  if (vouchedFor(report, verdicts, att).some(Boolean)) return null;
+  const token = canonicalAddress(att.fields.recipient);
+  if (verdicts.length === 0) {
+    const block = newRecipient(token);
+    const withBlock: ParsedReport = { ...report, recipients: [block] };
+    return { report: withBlock, verdicts: [{ ...classifyRecipient(withBlock, block), recipient: null }], standIn: 0 };
+  }
+  // Named in Original-Rcpt-To: a redacted address keeps the recipient's domain (RFC 6590).
+  // Not named there: the addresses are the reader's guesses from the returned message.
+  const named = report.feedback?.originalRcptTo.length ?? 0;
+  const domain = domainOf(token);
+  const standIn = named === 0 ? 0 : verdicts.findIndex((v) => v.recipient !== null && domainOf(v.recipient) === domain);
+  return standIn < 0 ? null : { report, verdicts, standIn };
+}
+
 /** What a bounce record keeps of a recipient's verdict (every intake path: SMTP, ingest, inboxes). */
 export function verdictFields(v: Verdict) {
   return {
@@ -82,12 +138,12 @@ export function toBounceRecords(
   verdicts: Verdict[],
   att: Attribution,
   now: number,
+  vouched: boolean[] = vouchedFor(report, verdicts, att),
 ): BounceInput[] {
   const out: BounceInput[] = [];
   verdicts.forEach((v, i) => {
     if (!RECORDED.has(v.kind)) return;
-    const block = report.recipients[i];
-    const verified = isVerified(att, [v.recipient, block?.originalRecipient ?? null]);
+    const verified = vouched[i]!;
     const reported = v.recipient === null ? null : canonicalAddress(v.recipient);
     out.push({
       createdAt: now,
@@ -118,6 +174,7 @@ export function toEvidence(
   verdicts: Verdict[],
   records: BounceInput[],
   att: Attribution,
+  vouched: boolean[] = vouchedFor(report, verdicts, att),
 ): Array<Evidence & { bounceIndex: number | null }> {
   if (!att.signed || !att.fields) return [];
   const out: Array<Evidence & { bounceIndex: number | null }> = [];
@@ -128,7 +185,7 @@ export function toEvidence(
     if (recorded) recordIndex++;
     const state = stateOfVerdict(v.reason, v.type);
     if (!state || !v.recipient) return;
-    if (!isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null])) return;
+    if (!vouched[i]) return;
     const bounceIndex = recorded && records[recordIndex]?.verified ? recordIndex : -1;
     out.push({
       accountId: att.fields!.account,
@@ -230,19 +287,22 @@ export async function decide(
     return { outcome: { state: 'unparseable', error: cutText(error, limits.maxTextChars).value! }, report, attribution: attribute(msg.rcptTo, report, verp) };
   }
   const attribution = attribute(msg.rcptTo, report, verp);
+  // A complaint whose provider withheld the recipient is the token's recipient's.
+  const standIn = complaintStandIn(report, verdicts, attribution);
+  const recorded = standIn?.report ?? report;
+  if (standIn) verdicts = standIn.verdicts;
+  const vouched = vouchedFor(recorded, verdicts, attribution, standIn?.standIn);
   // Bounded output: at most maxRecords verdicts count, the token's own recipient first. The
   // records and evidence are made from those alone, as if the report had listed only them
   // (their indexes, in evidence keys, are their places among the kept: the selection is the
   // same each time the message is processed).
-  const { kept, dropped } = keepVerdicts(
-    verdicts.length,
-    (i) => isVerified(attribution, [verdicts[i]!.recipient, report.recipients[i]?.originalRecipient ?? null]),
-    limits.maxRecords,
-  );
-  const keptReport: ParsedReport = dropped || kept.some((k, j) => k !== j) ? { ...report, recipients: kept.map((i) => report.recipients[i]!) } : report;
-  const keptVerdicts = keptReport === report ? verdicts : kept.map((i) => verdicts[i]!);
-  const bounces = toBounceRecords(keptReport, keptVerdicts, attribution, now);
-  const evidence = toEvidence(msg, keptReport, keptVerdicts, bounces, attribution);
+  const { kept, dropped } = keepVerdicts(verdicts.length, (i) => vouched[i]!, limits.maxRecords);
+  const reordered = dropped > 0 || kept.some((k, j) => k !== j);
+  const keptReport: ParsedReport = reordered ? { ...recorded, recipients: kept.map((i) => recorded.recipients[i]!) } : recorded;
+  const keptVerdicts = reordered ? kept.map((i) => verdicts[i]!) : verdicts;
+  const keptVouched = reordered ? kept.map((i) => vouched[i]!) : vouched;
+  const bounces = toBounceRecords(keptReport, keptVerdicts, attribution, now, keptVouched);
+  const evidence = toEvidence(msg, keptReport, keptVerdicts, bounces, attribution, keptVouched);
   for (const b of bounces) b.warning = cutFields(b, RECORD_TEXT_FIELDS, limits.maxTextChars);
   for (const e of evidence) cutFields(e, EVIDENCE_TEXT_FIELDS, limits.maxTextChars);
   const warnings: string[] = [];

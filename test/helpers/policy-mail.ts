@@ -38,7 +38,17 @@ export async function dsn(o: { returnPath: string; recipient: string; failure: F
 }
 
 /** A feedback-loop report (RFC 5965) about a mail whose Return-Path was `returnPath`. */
-export async function arf(o: { returnPath: string; recipient: string; feedbackType: 'abuse' | 'not-spam'; n: number | string }): Promise<Buffer> {
+export async function arf(o: {
+  returnPath: string;
+  recipient: string;
+  feedbackType: 'abuse' | 'not-spam';
+  n: number | string;
+  /** Original-Rcpt-To as the provider wrote it (default the recipient; null: the field left out). */
+  originalRcptTo?: string | null;
+  /** The To field of the returned message (default the recipient). */
+  to?: string;
+}): Promise<Buffer> {
+  const rcptTo = o.originalRcptTo === undefined ? o.recipient : o.originalRcptTo;
   const root = new MimeNode('multipart/report; report-type=feedback-report');
   root.setHeader({
     From: 'fbl@isp.example',
@@ -49,10 +59,10 @@ export async function arf(o: { returnPath: string; recipient: string; feedbackTy
   });
   root.createChild('text/plain').setContent('This is an email abuse report for an email message received from IP 192.0.2.1.\n');
   root.createChild('message/feedback-report').setContent(
-    `Feedback-Type: ${o.feedbackType}\nUser-Agent: ExampleFBL/1.0\nVersion: 1\nOriginal-Mail-From: <${o.returnPath}>\nOriginal-Rcpt-To: <${o.recipient}>\nArrival-Date: ${DATE}\nSource-IP: 192.0.2.1\n`,
+    `Feedback-Type: ${o.feedbackType}\nUser-Agent: ExampleFBL/1.0\nVersion: 1\nOriginal-Mail-From: <${o.returnPath}>\n${rcptTo === null ? '' : `Original-Rcpt-To: <${rcptTo}>\n`}Arrival-Date: ${DATE}\nSource-IP: 192.0.2.1\n`,
   );
   root.createChild('message/rfc822').setContent(
-    `Return-Path: <${o.returnPath}>\r\nFrom: news@sender.test\r\nTo: ${o.recipient}\r\nSubject: News\r\nMessage-ID: <orig-arf-${o.n}@sender.test>\r\nDate: ${DATE}\r\n\r\nHello\r\n`,
+    `Return-Path: <${o.returnPath}>\r\nFrom: news@sender.test\r\nTo: ${o.to ?? o.recipient}\r\nSubject: News\r\nMessage-ID: <orig-arf-${o.n}@sender.test>\r\nDate: ${DATE}\r\n\r\nHello\r\n`,
   );
   return root.build();
 }
