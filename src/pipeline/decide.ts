@@ -105,8 +105,9 @@ export function complaintStandIn(
     return { report: withBlock, verdicts: [{ ...classifyRecipient(withBlock, block), recipient: null }], standIn: 0 };
   }
   // Named in Original-Rcpt-To: a redacted address keeps the recipient's domain (RFC 6590).
-  // Not named there: the addresses are the reader's guesses from the returned message.
-  const named = report.feedback?.originalRcptTo.length ?? 0;
+  // Not named there (or as a bare word, "<redacted>"): the addresses are the reader's guesses
+  // from the returned message.
+  const named = report.feedback?.originalRcptTo.filter((a) => a.includes('@')).length ?? 0;
   const domain = domainOf(token);
   const standIn = named === 0 ? 0 : verdicts.findIndex((v) => v.recipient !== null && domainOf(v.recipient) === domain);
   return standIn < 0 ? null : { report, verdicts, standIn };

@@ -47,6 +47,8 @@ beforeAll(async () => {
   await report(3, { message: 'm-3', recipient: 'carol@example.net' }, { originalRcptTo: null, to: 'members@lists.sender.test' });
   // 4. A report naming, in Original-Rcpt-To, somebody of another domain than the token's recipient.
   await report(4, { message: 'm-4', recipient: 'erin@example.org' }, { originalRcptTo: 'dave@elsewhere.test', to: 'dave@elsewhere.test' });
+  // 6. Original-Rcpt-To a bare placeholder, no address at all (the reader names nobody); the To the same.
+  await report(6, { message: 'm-6', recipient: 'fay@example.com' }, { originalRcptTo: 'redacted', to: 'redacted' });
   // 5. No token, nobody named.
   await report(5, null, { originalRcptTo: null, to: 'undisclosed-recipients:;' });
   await d.processor.drain();
@@ -64,18 +66,19 @@ describe('a complaint whose provider withheld the recipient', () => {
         ['m-1', 'ann@example.org', null, true, 'acme', 'complaint', 'abuse'],
         ['m-2', 'bob@example.org', '5f0c2a9e41d7b38c@example.org', true, 'acme', 'complaint', 'abuse'],
         ['m-3', 'carol@example.net', 'members@lists.sender.test', true, 'acme', 'complaint', 'abuse'],
+        ['m-6', 'fay@example.com', null, true, 'acme', 'complaint', 'abuse'],
         // Somebody of another domain: a report about somebody else, attributed to nobody.
         [null, 'dave@elsewhere.test', 'dave@elsewhere.test', false, null, 'complaint', 'abuse'],
       ]),
     );
     // Report 5 names nobody and carries no token: stored and processed, no record.
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
     const messages = await d.store.messages.list({});
-    expect(messages.map((m) => m.state)).toEqual(['processed', 'processed', 'processed', 'processed', 'processed']);
+    expect(messages.map((m) => m.state)).toEqual(Array(6).fill('processed'));
   });
 
   it('suppresses the token\'s recipient only, and counts in the account\'s complaint rate', async () => {
-    for (const a of ['ann@example.org', 'bob@example.org', 'carol@example.net']) {
+    for (const a of ['ann@example.org', 'bob@example.org', 'carol@example.net', 'fay@example.com']) {
       const r = await sendCheck(a);
       expect([a, r.send, r.reasons.map((x) => x.code)]).toEqual([a, false, ['complaint']]);
     }
@@ -83,6 +86,6 @@ describe('a complaint whose provider withheld the recipient', () => {
       expect([a, (await sendCheck(a)).send]).toEqual([a, true]);
     }
     const health = await get<{ rates: { complaint: { count: number } } }>('/v1/accounts/acme/health');
-    expect(health.rates.complaint.count).toBe(3);
+    expect(health.rates.complaint.count).toBe(4);
   });
 });
