@@ -101,6 +101,15 @@ function readToken(token: string): { payload: Buffer; given: Buffer; fields: Ver
   return { payload, given, fields: { account: parts[0]!, message: parts[1]!, recipient: canonicalAddress(parts[2]!) } };
 }
 
+/**
+ * Bounce Address Tag Validation (draft-levine-smtp-batv-01 §4.1, "prvs=" tag-val "=" loc-core):
+ * a relay between the sender and the Internet (Exim's prvs, Barracuda's, Fortinet's, indimail's
+ * BATV and others) may sign every return path it passes on, so the bounce comes back to
+ * `prvs=<tag-val>=<our return path>`. The tag is the relay's (its key, its day count), not ours
+ * to check; our own MAC still decides.
+ */
+const BATV_TAG = /^prvs=[0-9a-z]{1,64}=/;
+
 export class VerpCodec {
   constructor(
     private readonly secret: string,
@@ -152,10 +161,13 @@ export class VerpCodec {
     return `${this.prefix}+${base32Encode(payload)}.${base32Encode(mac(this.secret, payload))}@${domain.toLowerCase()}`;
   }
 
-  /** Reads the token of a return path; never throws on input. */
+  /**
+   * Reads the token of a return path; never throws on input. A BATV tag an outbound relay put
+   * in front of it is passed over (see BATV_TAG).
+   */
   decode(address: string): VerpDecodeResult {
     const at = address.lastIndexOf('@');
-    const local = (at >= 0 ? address.slice(0, at) : address).replace(/^<|>$/g, '').toLowerCase();
+    const local = (at >= 0 ? address.slice(0, at) : address).replace(/^<|>$/g, '').toLowerCase().replace(BATV_TAG, '');
     const head = `${this.prefix.toLowerCase()}+`;
     if (!local.startsWith(head)) return { ok: false, error: 'not-verp' };
     // Only the canonical base32 spelling counts (unused trailing bits zero): one token, one meaning.

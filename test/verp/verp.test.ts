@@ -38,6 +38,19 @@ describe('VERP tokens', () => {
     expect(codec.decode('b+not-base32!@bounces.example.com')).toEqual({ ok: false, error: 'malformed' });
   });
 
+  it('passes over a BATV tag a relay put in front (prvs=<tag>=<return path>); the MAC still decides', () => {
+    const address = codec.encode(fields, 'bounces.example.com');
+    const want = { ok: true, fields: { ...fields, recipient: 'jane.doe@example.com' } };
+    expect(codec.decode(`prvs=0891a9abd5=${address}`)).toEqual(want);
+    expect(codec.decode(`<PRVS=1234567890=${address.toUpperCase()}>`)).toEqual(want);
+    // Only the documented form, in front: no other prefix, no tag with other characters.
+    expect(codec.decode(`xprvs=0891a9abd5=${address}`)).toEqual({ ok: false, error: 'not-verp' });
+    expect(codec.decode(`prvs=08+91=${address}`)).toEqual({ ok: false, error: 'not-verp' });
+    // A BATV tag does not make a forged token verify.
+    const forged = new VerpCodec('another-secret', 'b').encode(fields, 'bounces.example.com');
+    expect(codec.decode(`prvs=0891a9abd5=${forged}`)).toMatchObject({ ok: false, error: 'bad-signature' });
+  });
+
   it('base32 round-trips arbitrary bytes', () => {
     for (let n = 0; n < 40; n++) {
       const bytes = Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff));
