@@ -19,7 +19,7 @@ import { newRecipient } from '../parser/detectors/types.js';
 
 export interface Attribution {
   /** Which token decided (for logs). */
-  source: 'envelope' | 'original-return-path' | 'none';
+  source: 'envelope' | 'original-return-path' | 'original-list-unsubscribe' | 'none';
   fields: VerpFields | null;
   /** The token's signature checked out. */
   signed: boolean;
@@ -28,10 +28,38 @@ export interface Attribution {
 /** Kinds that become bounce records (domain RECORDED_KINDS): delivered notices and auto-replies never do. */
 const RECORDED = new Set<string>(RECORDED_KINDS);
 
+/** At most this many List-Unsubscribe entries are tried (RFC 2369 lists one per method). */
+const MAX_UNSUBSCRIBE_ENTRIES = 4;
+
+/**
+ * The signed unsubscribe tokens of a returned message's List-Unsubscribe (RFC 2369: `<mailto:
+ * u+<token>@domain>`, `<https://host/v1/unsubscribe/<token>>`), as decodeUnsubscribe reads them.
+ */
+export function unsubscribeEntries(value: string | undefined): string[] {
+  if (!value) return [];
+  const out: string[] = [];
+  // (an entry is at most 2,000 characters: a longer one is nobody's token, and the scan stays linear)
+  for (const m of value.matchAll(/<([^<>]{1,2000})>/g)) {
+    const entry = m[1]!.trim();
+    if (/^mailto:/i.test(entry)) {
+      out.push(entry.slice(7).split('?')[0]!);
+    } else {
+      const at = entry.indexOf('/v1/unsubscribe/');
+      if (at >= 0) out.push(entry.slice(at + 16).split(/[?#/]/)[0]!);
+    }
+    if (out.length >= MAX_UNSUBSCRIBE_ENTRIES) break;
+  }
+  return out;
+}
+
 /**
  * Finds the signed VERP token. The envelope recipient (our bounce address) is authoritative;
- * when it carries none (e.g. a feedback loop sends to a fixed address), the Return-Path of
- * the returned original is tried: it is the address the sender put there.
+ * when it carries none (e.g. a feedback loop sends to a fixed address, or the sender could not
+ * set a return path per message), the returned original is tried: its Return-Path, the address
+ * the sender put there, then its List-Unsubscribe, whose unsubscribe token (same secret, its
+ * own MAC domain) signs the same account, message and recipient. A feedback provider keeps
+ * the headers (RFC 5965 §2: the reported message, or its header); a DSN often returns them.
+ * Whoever could present either token received that very message and holds the other as well.
  */
 export function attribute(rcptTo: string[], report: ParsedReport | null, verp: VerpCodec): Attribution {
   const candidates: Array<[Attribution['source'], string]> = rcptTo.map((r) => ['envelope', r]);
@@ -42,6 +70,11 @@ export function attribute(rcptTo: string[], report: ParsedReport | null, verp: V
     const d = verp.decode(address);
     if (d.ok) return { source, fields: d.fields, signed: true };
     if (d.error === 'bad-signature' && !forged) forged = { source, fields: d.fields ?? null, signed: false };
+  }
+  for (const entry of unsubscribeEntries(report?.original?.headers['list-unsubscribe'])) {
+    const d = verp.decodeUnsubscribe(entry);
+    if (d.ok) return { source: 'original-list-unsubscribe', fields: d.fields, signed: true };
+    if (d.error === 'bad-signature' && !forged) forged = { source: 'original-list-unsubscribe', fields: d.fields ?? null, signed: false };
   }
   return forged ?? { source: 'none', fields: null, signed: false };
 }

@@ -15,7 +15,14 @@ export const FAILURES: Record<Failure, { status: string; diagnostic: string }> =
   blocked: { status: '5.7.1', diagnostic: '554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org' },
 };
 
-export async function dsn(o: { returnPath: string; recipient: string; failure: Failure; n: number | string }): Promise<Buffer> {
+export async function dsn(o: {
+  returnPath: string;
+  recipient: string;
+  failure: Failure;
+  n: number | string;
+  /** Further header lines of the returned message, CRLF-terminated (e.g. its List-Unsubscribe). */
+  originalHeaders?: string;
+}): Promise<Buffer> {
   const f = FAILURES[o.failure];
   const diagnostic = f.diagnostic.replace('{rcpt}', o.recipient);
   const root = new MimeNode('multipart/report; report-type=delivery-status');
@@ -32,14 +39,15 @@ export async function dsn(o: { returnPath: string; recipient: string; failure: F
     `Reporting-MTA: dns; mta.test\nArrival-Date: ${DATE}\n\nFinal-Recipient: rfc822; ${o.recipient}\nOriginal-Recipient: rfc822;${o.recipient}\nAction: failed\nStatus: ${f.status}\nRemote-MTA: dns; mx.example\nDiagnostic-Code: smtp; ${diagnostic}\n`,
   );
   root.createChild('text/rfc822-headers').setContent(
-    `Return-Path: <${o.returnPath}>\nFrom: news@sender.test\nTo: ${o.recipient}\nSubject: News\nMessage-ID: <orig-${o.n}@sender.test>\nDate: ${DATE}\n`,
+    `Return-Path: <${o.returnPath}>\nFrom: news@sender.test\nTo: ${o.recipient}\nSubject: News\nMessage-ID: <orig-${o.n}@sender.test>\nDate: ${DATE}\n${(o.originalHeaders ?? '').replaceAll('\r\n', '\n')}`,
   );
   return root.build();
 }
 
 /** A feedback-loop report (RFC 5965) about a mail whose Return-Path was `returnPath`. */
 export async function arf(o: {
-  returnPath: string;
+  /** The returned message's Return-Path (null: none, as some feedback providers strip it). */
+  returnPath: string | null;
   recipient: string;
   feedbackType: 'abuse' | 'not-spam';
   n: number | string;
@@ -47,6 +55,8 @@ export async function arf(o: {
   originalRcptTo?: string | null;
   /** The To field of the returned message (default the recipient). */
   to?: string;
+  /** Further header lines of the returned message, CRLF-terminated (e.g. its List-Unsubscribe). */
+  originalHeaders?: string;
 }): Promise<Buffer> {
   const rcptTo = o.originalRcptTo === undefined ? o.recipient : o.originalRcptTo;
   const root = new MimeNode('multipart/report; report-type=feedback-report');
@@ -59,10 +69,10 @@ export async function arf(o: {
   });
   root.createChild('text/plain').setContent('This is an email abuse report for an email message received from IP 192.0.2.1.\n');
   root.createChild('message/feedback-report').setContent(
-    `Feedback-Type: ${o.feedbackType}\nUser-Agent: ExampleFBL/1.0\nVersion: 1\nOriginal-Mail-From: <${o.returnPath}>\n${rcptTo === null ? '' : `Original-Rcpt-To: <${rcptTo}>\n`}Arrival-Date: ${DATE}\nSource-IP: 192.0.2.1\n`,
+    `Feedback-Type: ${o.feedbackType}\nUser-Agent: ExampleFBL/1.0\nVersion: 1\nOriginal-Mail-From: <${o.returnPath ?? 'news@sender.test'}>\n${rcptTo === null ? '' : `Original-Rcpt-To: <${rcptTo}>\n`}Arrival-Date: ${DATE}\nSource-IP: 192.0.2.1\n`,
   );
   root.createChild('message/rfc822').setContent(
-    `Return-Path: <${o.returnPath}>\r\nFrom: news@sender.test\r\nTo: ${o.to ?? o.recipient}\r\nSubject: News\r\nMessage-ID: <orig-arf-${o.n}@sender.test>\r\nDate: ${DATE}\r\n\r\nHello\r\n`,
+    `${o.returnPath === null ? '' : `Return-Path: <${o.returnPath}>\r\n`}From: news@sender.test\r\nTo: ${o.to ?? o.recipient}\r\nSubject: News\r\nMessage-ID: <orig-arf-${o.n}@sender.test>\r\nDate: ${DATE}\r\n${o.originalHeaders ?? ''}\r\nHello\r\n`,
   );
   return root.build();
 }
