@@ -663,3 +663,20 @@ describe('round 11 of issue 13: deferrals, the other SPF results, a virtual tabl
     expect(one({ status: '5.0.0', diagnosticCode: 'host 192.0.2.3 [192.0.2.3]: retry timeout exceeded' })).toMatchObject({ reason: 'expired' });
   });
 });
+
+describe('round 28 of issue 13: a resolver failure the text calls temporary', () => {
+  const one = (fields: Partial<RecipientReport>) => classify(report([recipient(fields)]))[0];
+  it('with no code and no permanent reply, a failed notice of it is transient (soft), as its DSN (4.4.3) says; a permanent reply or code stays hard', () => {
+    // Postfix's plain notice for a domain whose MX look-up kept failing until the message expired
+    const text = 'Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again';
+    expect(one({ diagnosticCode: text })).toMatchObject({ reason: 'networkerror', status: '4.4.0', statusDerived: true, hardbounce: false, type: 'soft' });
+    expect(one({ diagnosticCode: 'temporary lookup failure' })).toMatchObject({ reason: 'networkerror', type: 'soft' });
+    // a 5xx reply or a specific permanent code is the receiver's or the MTA's decision
+    expect(one({ replyCode: 550, diagnosticCode: `550 ${text}` })).toMatchObject({ reason: 'networkerror', type: 'hard' });
+    expect(one({ status: '5.4.4', diagnosticCode: text })).toMatchObject({ type: 'hard' });
+    // DNS trouble the text does not call temporary keeps the notice's own class
+    expect(one({ diagnosticCode: 'Unrouteable mail domain "example.org"' })).toMatchObject({ reason: 'networkerror', status: '5.4.0', type: 'hard' });
+    // the domain found missing is no network trouble at all
+    expect(one({ diagnosticCode: 'Host or domain name not found. Name service error for name=example.org type=A: Host not found' })).toMatchObject({ reason: 'hostunknown', type: 'hard' });
+  });
+});

@@ -57,7 +57,11 @@ export const hostunknown: ReasonTable = {
   ],
 };
 
-/** DNS trouble that names no missing domain: a network error, before host-unknown wording. */
+/**
+ * DNS trouble the text calls temporary: a network error, before host-unknown wording. With no
+ * specific code and no permanent reply, the failure is transient (index.ts failureClass: the
+ * MTA gave up after temporary failures; Postfix's DSN for the same says 4.4.3).
+ */
 export const dnsTemporary: ReasonTable = {
   id: 'text.dns-temporary',
   reason: 'networkerror',
@@ -66,8 +70,17 @@ export const dnsTemporary: ReasonTable = {
     p('host not found, try again', 'Sendmail: temporary resolver failure (TRY_AGAIN)'),
     p('malformed or unexpected name server reply', 'Postfix: DNS reply it cannot use'),
     p('temporary lookup failure', 'seen: Postfix, Exim'),
-    p('unrouteable mail domain', 'Exim: sender/recipient domain it cannot route now'),
     p('temporary dns failure', 'seen: Postfix, Exim'),
+  ],
+};
+
+/** DNS trouble that names no missing domain and does not say it is temporary: a network error. */
+export const dnsUnresolved: ReasonTable = {
+  id: 'text.dns-unresolved',
+  reason: 'networkerror',
+  note: 'the destination could not be resolved; the domain was not found missing',
+  phrases: [
+    p('unrouteable mail domain', 'Exim: sender/recipient domain it cannot route now'),
     p('dns records for the destination computer could not be found', 'Microsoft Exchange 2007+: DNS query failed'),
   ],
 };

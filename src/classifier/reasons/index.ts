@@ -14,7 +14,7 @@ import { emailtoolarge } from './emailtoolarge.js';
 import { expired, noAnswer } from './expired.js';
 import { filtered, filterWord } from './filtered.js';
 import { hasmoved } from './hasmoved.js';
-import { dnsTemporary, hostunknown } from './hostunknown.js';
+import { dnsTemporary, dnsUnresolved, hostunknown } from './hostunknown.js';
 import { addressRejected, notAccepted, policyRefusal } from './last-resort.js';
 import { mailboxfull } from './mailboxfull.js';
 import { mailererror } from './mailererror.js';
@@ -49,7 +49,7 @@ export const STRONG: readonly ReasonTable[] = [
   // before userunknown: "mailbox unavailable (not enough free space)" names the full system
   systemfull,
   // before hostunknown: "Host not found, try again" is a resolver failure, not a missing domain
-  dnsTemporary, hostunknown, userunknown, filtered, spamWords, ratelimited, failedstarttls,
+  dnsTemporary, dnsUnresolved, hostunknown, userunknown, filtered, spamWords, ratelimited, failedstarttls,
   securityerror, notcompliantrfc, contenterror, policyviolation, noConnection,
   // (systemfull, above, is before expired too: "452 4.3.1 Insufficient system storage: retry
   // timeout exceeded" (Exim) gave up on a full system; the expiry only says the retries ended)
