@@ -1214,6 +1214,10 @@ export function detectFallback(view: MailView): DetectorResult | null {
     for (const sp of lines.of(i).spans) {
       const a = sp.address;
       if (own.has(a) || SERVICE_LOCAL.test(a) || (broken && sp === lines.of(i).spans[0] && SOFT_BREAK_REST.test(line.slice(0, sp.start)))) {
+        // A service address as an entry ("<discuss-owner@lists.x>: host ... said:") is not taken,
+        // but the reply under it is still its own: an address named there ("550 5.7.1 Only
+        // members may post to discuss@lists.x") is no failed recipient either (issue #13 harm 1).
+        if (!own.has(a) && sp === lines.of(i).spans[0] && LEADS.test(line.slice(0, sp.start)) && ownStatement(lines, i)) entryLine = i;
         previous = null;
         continue;
       }
