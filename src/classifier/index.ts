@@ -148,21 +148,18 @@ const GENERIC_STATUS = /^[245]\.0\.0$/;
  *  - an expiry with no specific code and no permanent reply: the MTA gave up after temporary
  *    failures, a transient failure by nature (RFC 3463 X.4.7 is class 4 in Postfix's and
  *    Sendmail's reports);
- *  - the same for a resolver failure the text calls temporary (TRANSIENT_RULE: "Host not
- *    found, try again" in a failed notice that has no DSN part; the DSN of the same failure
- *    says 4.4.3, RFC 3463 X.4.3 "directory server failure", transient).
+ *  - the same for a wording that says the failure is temporary (`transient`, a table's flag:
+ *    "Host not found, try again" in a failed notice that has no DSN part; the DSN of the same
+ *    failure says 4.4.3, RFC 3463 X.4.3 "directory server failure", transient).
  */
-function failureClass(r: RecipientReport, reason: Reason, rule: string | null): 2 | 4 | 5 | null {
+function failureClass(r: RecipientReport, reason: Reason, transient: boolean): 2 | 4 | 5 | null {
   const cls = classOf(r);
   const reply = r.replyCode ? Math.floor(r.replyCode / 100) : null;
   const generic = !r.status || GENERIC_STATUS.test(r.status);
   if (r.status?.[0] === '5' && generic && reply === 4) return 4;
-  if ((reason === 'expired' || (rule !== null && TRANSIENT_RULE.test(rule))) && generic && reply !== 5) return 4;
+  if ((reason === 'expired' || transient) && generic && reply !== 5) return 4;
   return cls;
 }
-
-/** Rules whose text says the failure was temporary (reasons/hostunknown.ts dnsTemporary). */
-const TRANSIENT_RULE = /^text\.dns-temporary:/;
 
 /**
  * Report families whose reports never say which SMTP command a reply answered: a missing
@@ -430,7 +427,7 @@ export function classifyRecipient(report: ParsedReport, r: RecipientReport): Ver
     rule += '+unattributed';
   }
 
-  const failCls = failureClass(r, reason, m ? m.id : null);
+  const failCls = failureClass(r, reason, m?.transient === true);
   let status = r.status;
   let statusDerived = false;
   const permanent = failCls === 5 || (failCls === null && r.action !== 'delayed');

@@ -35,6 +35,8 @@ export interface RuleMatch {
   fixed: boolean;
   field: 'diagnosticCode' | 'status' | 'replyCode' | 'command' | 'vendorCategory' | 'detector';
   text: string;
+  /** The wording says the failure is temporary (its table's `transient`). */
+  transient?: boolean;
 }
 
 /** What `decide` reads: the normalised diagnostic text and the fields around it. */
@@ -166,7 +168,7 @@ function matchTables(tables: CompiledTable[], inp: DecideInput): RuleMatch | nul
     if (table.notCommand && inp.command && table.notCommand.includes(inp.command)) continue;
     if (table.command && !(inp.command && table.command.includes(inp.command))) continue;
     const m = matcher.match(inp.text);
-    if (m) return { id: (ids[m.index] ??= `${table.id}:${slug(m.phrase.text)}`), reason: table.reason, fixed: false, field: 'diagnosticCode', text: m.text };
+    if (m) return { id: (ids[m.index] ??= `${table.id}:${slug(m.phrase.text)}`), reason: table.reason, fixed: false, field: 'diagnosticCode', text: m.text, transient: table.transient === true };
   }
   return null;
 }

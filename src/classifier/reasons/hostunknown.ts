@@ -59,13 +59,14 @@ export const hostunknown: ReasonTable = {
 
 /**
  * DNS trouble the text calls temporary: a network error, before host-unknown wording. With no
- * specific code and no permanent reply, the failure is transient (index.ts failureClass: the
- * MTA gave up after temporary failures; Postfix's DSN for the same says 4.4.3).
+ * specific code and no permanent reply, the failure is transient (the MTA gave up after
+ * temporary failures; Postfix's DSN for the same says 4.4.3).
  */
 export const dnsTemporary: ReasonTable = {
   id: 'text.dns-temporary',
   reason: 'networkerror',
   note: 'the resolver failed for now; the domain was not found missing',
+  transient: true,
   phrases: [
     p('host not found, try again', 'Sendmail: temporary resolver failure (TRY_AGAIN)'),
     p('malformed or unexpected name server reply', 'Postfix: DNS reply it cannot use'),

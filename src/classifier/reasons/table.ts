@@ -13,4 +13,9 @@ export interface ReasonTable {
   notCommand?: string[];
   /** Only when the failure answered one of these commands. */
   command?: string[];
+  /**
+   * The wordings say the failure is temporary ("try again"): with no specific code and no
+   * permanent reply, a failed notice of it is transient, as an expiry is (index.ts failureClass).
+   */
+  transient?: boolean;
 }
