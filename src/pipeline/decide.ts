@@ -101,11 +101,11 @@ function domainOf(address: string): string {
 
 /**
  * Which verdicts a genuine token vouches for: those naming the token's recipient (as the
- * Final- or Original-Recipient) and, for a feedback report that names nobody the token names,
- * the token's recipient as the complainant (see complaintStandIn). One answer per verdict.
+ * Final- or Original-Recipient). One answer per verdict. (A feedback report that names nobody
+ * the token names may have one verdict stand for the token's recipient: complaintStandIn.)
  */
-export function vouchedFor(report: ParsedReport, verdicts: Verdict[], att: Attribution, standIn = -1): boolean[] {
-  return verdicts.map((v, i) => i === standIn || isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null]));
+export function vouchedFor(report: ParsedReport, verdicts: Verdict[], att: Attribution): boolean[] {
+  return verdicts.map((v, i) => isVerified(att, [v.recipient, report.recipients[i]?.originalRecipient ?? null]));
 }
 
 /**
@@ -128,9 +128,9 @@ export function complaintStandIn(
   report: ParsedReport,
   verdicts: Verdict[],
   att: Attribution,
+  vouched: boolean[],
 ): { report: ParsedReport; verdicts: Verdict[]; standIn: number } | null {
-  if (report.kind !== 'complaint' || !att.signed || !att.fields) return null;
-  if (vouchedFor(report, verdicts, att).some(Boolean)) return null;
+  if (report.kind !== 'complaint' || !att.signed || !att.fields || vouched.includes(true)) return null;
   const token = canonicalAddress(att.fields.recipient);
   if (verdicts.length === 0) {
     const block = newRecipient(token);
@@ -322,10 +322,13 @@ export async function decide(
   }
   const attribution = attribute(msg.rcptTo, report, verp);
   // A complaint whose provider withheld the recipient is the token's recipient's.
-  const standIn = complaintStandIn(report, verdicts, attribution);
+  let vouched = vouchedFor(report, verdicts, attribution);
+  const standIn = complaintStandIn(report, verdicts, attribution, vouched);
   const recorded = standIn?.report ?? report;
-  if (standIn) verdicts = standIn.verdicts;
-  const vouched = vouchedFor(recorded, verdicts, attribution, standIn?.standIn);
+  if (standIn) {
+    verdicts = standIn.verdicts;
+    vouched = verdicts.map((_, i) => i === standIn.standIn);
+  }
   // Bounded output: at most maxRecords verdicts count, the token's own recipient first. The
   // records and evidence are made from those alone, as if the report had listed only them
   // (their indexes, in evidence keys, are their places among the kept: the selection is the
