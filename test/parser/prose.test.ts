@@ -144,6 +144,9 @@ describe('a remote reply that names the recipient otherwise', () => {
   it('a list entry with "Remote host said:" indented under it: each entry its own reply, no third record', () => {
     expect(read('list-reply-names-otherwise.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown', 'sam.lee@example.com failed 5.2.2 mailboxfull']);
   });
+  it('the same re-wrapped by a relay, "said:" cut onto a line of its own at the margin: still the entry\'s reply', () => {
+    expect(read('reply-names-otherwise-rewrapped.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
+  });
   it("a service address's entry (a list's owner address, never taken for a failed recipient): the list its reply names makes no record either", () => {
     expect(read('service-entry-reply-names-list.eml').map((g) => g.line)).toEqual(['omar.haddad@example.net failed 5.2.2 mailboxfull']);
   });

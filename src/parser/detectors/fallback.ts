@@ -929,8 +929,11 @@ function namedByItsReply(lines: Lines, entryLine: number, previous: { span: Addr
     const f = lines.of(k);
     if (f.blank || (k < li && f.spans.length > 0)) return false;
     // (under an address alone on its line, "<a@x>:" as qmail writes it and relays copy, the
-    // lines up to the next blank one are its block, indented or not)
-    if (!entry.bareEntry && f.indent <= entry.indent && !REPLY_LINE_HEAD.test(lines.lines[k]) && !SENT_LINE.test(lines.lines[k])) return false;
+    // lines up to the next blank one are its block, indented or not; a line that opens with
+    // "said:" is the rest of the entry's "host ... said:" that a relay's re-wrapping cut off
+    // onto a line of its own at the margin)
+    const text = lines.lines[k];
+    if (!entry.bareEntry && f.indent <= entry.indent && !REPLY_LINE_HEAD.test(text) && !SENT_LINE.test(text) && !(k < li && SAID_OPENS.test(text))) return false;
   }
   const line = lines.lines[li];
   if (REPLY_IN_LEAD.test(line.slice(Math.max(0, span.start - LEAD_CHARS), span.start))) return true;
@@ -950,6 +953,7 @@ function withoutJoinedCodes(lead: string): string {
 const JOINED_CODE = / [45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?/g;
 
 const SAID = /\bsaid:/i;
+const SAID_OPENS = /^[ \t]*said:/i;
 
 /** The last sentence of a lead. */
 function lastSentence(lead: string): string {
