@@ -925,15 +925,25 @@ function namedByItsReply(lines: Lines, entryLine: number, previous: { span: Addr
   if (li === entryLine) return previous !== null && previous.c.line === li && SAID.test(lines.lines[li].slice(previous.span.end, span.start));
   if (li < entryLine || li - entryLine > 6) return false;
   const entry = lines.of(entryLine);
+  // The entry's own line cut by a relay's re-wrapping ("<a@x>: host mx.example[192.0.2.1]" /
+  // "said: 550 5.1.1", the rest at the margin): the lines up to the one that says "said:" are
+  // the rest of it, whatever their indentation.
+  let cutUntil = -1;
+  if (!SAID.test(lines.lines[entryLine])) {
+    for (let k = entryLine + 1; k <= li; k++) {
+      if (SAID.test(lines.lines[k])) {
+        cutUntil = k;
+        break;
+      }
+    }
+  }
   for (let k = entryLine + 1; k <= li; k++) {
     const f = lines.of(k);
     if (f.blank || (k < li && f.spans.length > 0)) return false;
     // (under an address alone on its line, "<a@x>:" as qmail writes it and relays copy, the
-    // lines up to the next blank one are its block, indented or not; a line that opens with
-    // "said:" is the rest of the entry's "host ... said:" that a relay's re-wrapping cut off
-    // onto a line of its own at the margin)
+    // lines up to the next blank one are its block, indented or not)
     const text = lines.lines[k];
-    if (!entry.bareEntry && f.indent <= entry.indent && !REPLY_LINE_HEAD.test(text) && !SENT_LINE.test(text) && !(k < li && SAID_OPENS.test(text))) return false;
+    if (!entry.bareEntry && k > cutUntil && f.indent <= entry.indent && !REPLY_LINE_HEAD.test(text) && !SENT_LINE.test(text)) return false;
   }
   const line = lines.lines[li];
   if (REPLY_IN_LEAD.test(line.slice(Math.max(0, span.start - LEAD_CHARS), span.start))) return true;
@@ -953,7 +963,6 @@ function withoutJoinedCodes(lead: string): string {
 const JOINED_CODE = / [45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?/g;
 
 const SAID = /\bsaid:/i;
-const SAID_OPENS = /^[ \t]*said:/i;
 
 /** The last sentence of a lead. */
 function lastSentence(lead: string): string {
