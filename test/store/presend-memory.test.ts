@@ -222,9 +222,9 @@ describe('pre-send memory closed while its worker starts', () => {
       // (some closed before their worker delivered, some after: both paths ran)
       expect(workers).toBeLessThan(40);
     } finally {
-      // (the last store's worker may still be ending, its connection's files not yet gone: a CI
-      // run on Node 22 met ENOTEMPTY here once; rmSync retries that)
-      rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+      // No retries: a closed store has no worker left that could still open the file and make
+      // its -shm here (two CI runs on Node 22 met ENOTEMPTY when close did not wait for them).
+      rmSync(d, { recursive: true, force: true });
     }
   }, 60_000);
 });

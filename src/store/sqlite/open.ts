@@ -260,7 +260,7 @@ export class SqliteStore extends SqliteRepositories implements Store {
 
   async close(): Promise<void> {
     if (this.conn.closed) return;
-    this.presend?.stop();
+    await this.presend?.stop();
     const release = await this.conn.mutex.acquire();
     this.conn.closed = true;
     try {

@@ -48,6 +48,8 @@ export const SLICE_ROWS = 2_000;
  * 2 MiB at 1 M suppressions, 8 MiB at 5 M.
  */
 const BITS_PER_KEY = 10;
+/** How long a stop waits for a worker thread to end (it is terminated once its connection is open). */
+const STOP_WAIT_MS = 10_000;
 
 /**
  * The WAL index header (the first 96 bytes of <db>-shm: two copies of SQLite's WalIndexHdr,
@@ -163,6 +165,8 @@ export class PresendMemory {
   private worker: Worker | null = null;
   /** The worker has opened its connection (loaded better-sqlite3): terminating it is safe. */
   private workerReady = false;
+  /** Resolves when the worker thread last started has ended (null: none running). */
+  private workerExited: Promise<void> | null = null;
   /** This instance is a worker's (snapshotNow): slices run back to back. */
   private inWorker = false;
 
@@ -272,13 +276,28 @@ export class PresendMemory {
     this.schedule();
   }
 
-  stop(): void {
+  /**
+   * Stops building; resolves when a worker thread this memory started has ended (at most
+   * STOP_WAIT_MS), so that a closed store has no connection of ours left on its file (a test's
+   * directory removed right after close met a worker's -shm appearing: ENOTEMPTY).
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     // Not while the thread is still loading better-sqlite3: terminating a thread inside a native
     // module's registration aborts the whole process (napi_get_last_error_info, seen on Node 26
     // when a daemon stopped right after its start). The thread says when it has its connection;
     // until then the stop waits for that word (buildInWorker).
     if (this.workerReady) void this.worker?.terminate();
+    const exited = this.workerExited;
+    if (!exited) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, STOP_WAIT_MS);
+      t.unref();
+      void exited.then(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   private schedule(): void {
@@ -335,11 +354,18 @@ export class PresendMemory {
    * the worker did not deliver (then the build runs here, and no worker is tried again).
    */
   private async buildInWorker(): Promise<boolean> {
+    // (stopped during the read that decided on a build: no thread after the stop)
+    if (this.stopped) return true;
     let snapshot: PresendSnapshot | null;
     try {
       const worker = new Worker(threadUrl('presend-worker', 'store/sqlite'), { workerData: { file: this.db.name, options: this.workerOptions } });
       this.worker = worker;
       this.workerReady = false;
+      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      this.workerExited = exited;
+      void exited.then(() => {
+        if (this.workerExited === exited) this.workerExited = null;
+      });
       // A CLI command that checks once ends when done, as with the slices' unref'd turns.
       worker.unref();
       snapshot = await new Promise<PresendSnapshot | null>((resolve) => {
