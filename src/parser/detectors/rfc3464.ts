@@ -131,6 +131,8 @@ export function parseDsnFields(text: string, opts: DsnParseOptions = {}): DsnFie
 
   const perMessage: DsnBlock = new Map();
   const perRecipient: DsnBlock[] = [];
+  /** The block just before the first recipient's, when it holds per-recipient fields and no recipient. */
+  let orphan: DsnBlock | null = null;
   for (const b of blocks) {
     if (b.has('final-recipient') || b.has('original-recipient') || b.has('x-actual-recipient')) {
       // per-message fields sometimes share the first recipient's block: split them out
@@ -138,10 +140,18 @@ export function parseDsnFields(text: string, opts: DsnParseOptions = {}): DsnFie
         const f = b.get(k);
         if (f && !perMessage.has(k) && !perRecipient.length) perMessage.set(k, f);
       }
+      // Per-recipient fields in a block of their own just before the first recipient's: one
+      // recipient's fields cut in two, its recipient after the cut (a trailing blank folded onto
+      // a line of its own, RFC 5322's obsolete folding, reads as the blank line that ends a
+      // block): the recipient's block takes the ones it lacks.
+      if (orphan && !perRecipient.length) for (const [k, v] of orphan) if (!b.has(k)) b.set(k, v);
+      orphan = null;
       perRecipient.push(b);
     } else if (!perRecipient.length) {
       // (in place: copying the map per block is quadratic in the number of blocks)
       for (const [k, v] of b) perMessage.set(k, v);
+      // (a block that also holds per-message fields is the message's, with whatever it says)
+      orphan = PER_RECIPIENT_ONLY.some((k) => b.has(k)) && !PER_MESSAGE.some((k) => b.has(k)) ? b : null;
     } else {
       // a block without a recipient after recipients: fields that belong to the previous one
       const prev = perRecipient[perRecipient.length - 1];
@@ -150,6 +160,11 @@ export function parseDsnFields(text: string, opts: DsnParseOptions = {}): DsnFie
   }
   return { perMessage, perRecipient };
 }
+
+/** Fields RFC 3464 §2.3 defines for a recipient only (never per message). */
+const PER_RECIPIENT_ONLY = ['action', 'status', 'diagnostic-code', 'remote-mta', 'last-attempt-date', 'final-log-id', 'will-retry-until'];
+/** Fields RFC 3464 §2.2 defines for the message. */
+const PER_MESSAGE = ['reporting-mta', 'dsn-gateway', 'received-from-mta', 'arrival-date', 'original-envelope-id'];
 
 const KNOWN_FIELDS = new Set([
   'reporting-mta', 'dsn-gateway', 'received-from-mta', 'arrival-date', 'original-envelope-id',
