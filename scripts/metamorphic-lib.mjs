@@ -1318,6 +1318,43 @@ export const MUTATIONS = [
         return setLeafText(e, n) ? {} : null;
       }),
   })),
+  // (round 29) the footer an outbound gateway or scanner of the reporting site stamps on every
+  // mail it sends, notices included: a confidentiality disclaimer and the banners of MailScanner,
+  // Symantec Email Security.cloud, Proofpoint Essentials, Avast and AVG. Their words ("virus
+  // found", "spam", "not the intended recipient", "delete") are no reason for this failure; the
+  // AVG and Proofpoint lines made a dead mailbox `virusdetected` before the classifier set
+  // banners aside (src/classifier/index.ts withoutScanBanners).
+  {
+    id: 'gateway-footer',
+    group: 'human-text',
+    why: 'RFC 3464 §2.1 / RFC 6522 §3: the first part is free text for a person; the disclaimer and scanning banner a site\'s outbound gateway appends to every mail it sends (notices too) are not part of the report, and their words about viruses, spam and unintended recipients are no reason for the failure.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const e = reportLeaves(root).find((x) => x.type === 'text/plain');
+        if (!e) return null;
+        const t = leafText(e);
+        if (t === null) return null;
+        const footer = [
+          'CONFIDENTIALITY NOTICE: This e-mail and any attachments are confidential and may be',
+          'privileged. If you are not the intended recipient, please notify the sender immediately',
+          'and delete it; any use, copying or disclosure by others is prohibited.',
+          '',
+          'This message has been scanned for viruses and dangerous content by MailScanner,',
+          'and is believed to be clean.',
+          '',
+          '______________________________________________________________________',
+          'This email has been scanned by the Symantec Email Security.cloud service.',
+          'For more information please visit http://www.symanteccloud.com',
+          '______________________________________________________________________',
+          '',
+          'This email has been scanned for spam and viruses by Proofpoint Essentials.',
+          '',
+          'This email has been checked for viruses by Avast antivirus software.',
+          'No virus found in this message. Checked by AVG - www.avg.com',
+        ].join('\n');
+        return setLeafText(e, t.replace(/\n*$/, '') + '\n\n' + footer + '\n') ? {} : null;
+      }),
+  },
   {
     id: 'original-more-addresses',
     group: 'returned-original',

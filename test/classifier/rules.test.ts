@@ -680,3 +680,25 @@ describe('round 28 of issue 13: a resolver failure the text calls temporary', ()
     expect(one({ diagnosticCode: 'Host or domain name not found. Name service error for name=example.org type=A: Host not found' })).toMatchObject({ reason: 'hostunknown', type: 'hard' });
   });
 });
+
+describe('round 29 of issue 13: a scanning banner below the notice\'s text', () => {
+  const one = (fields: Partial<RecipientReport>) => classify(report([recipient(fields)]))[0];
+  const banners = [
+    'This message has been scanned for viruses and dangerous content by MailScanner, and is believed to be clean.',
+    'This email has been scanned for spam and viruses by Proofpoint Essentials.',
+    'This email has been checked for viruses by Avast antivirus software.',
+    'No virus found in this message. Checked by AVG - www.avg.com',
+  ];
+  it('its words ("spam", "virus found") are no reason for the failure', () => {
+    for (const banner of banners) {
+      expect(one({ diagnosticCode: `Message could not be delivered for too long. ${banner}` }), banner).toMatchObject({ reason: 'expired' });
+      expect(one({ diagnosticCode: `The email account that you tried to reach does not exist. ${banner}` }), banner).toMatchObject({ reason: 'userunknown', hardbounce: true });
+    }
+  });
+  it('a refusal that reports what the scan found keeps its words', () => {
+    expect(one({ diagnosticCode: 'This message has been scanned and found to be infected with W32/Netsky.P.' })).toMatchObject({ reason: 'virusdetected' });
+    expect(one({ diagnosticCode: '550 This message has been scanned by our gateway and is infected with Eicar-Test-Signature' })).toMatchObject({ reason: 'virusdetected' });
+    expect(one({ diagnosticCode: '550 5.7.1 Virus found: Eicar-Test-Signature' })).toMatchObject({ reason: 'virusdetected' });
+    expect(one({ diagnosticCode: '550 5.7.1 This message has been checked and was rejected as spam' })).toMatchObject({ reason: 'spamdetected' });
+  });
+});

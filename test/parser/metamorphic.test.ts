@@ -18,7 +18,8 @@
 //   block, recipient blocks reversed, one dropped, one repeated, one cloned for a new address
 //   (with the lines naming it in the text);
 //   the text part in format=flowed, re-flowed at 72 and 76 columns (hard breaks, continuations at
-//   the margin; also asserted below over every source), with a help paragraph at its start or end, as a
+//   the margin; also asserted below over every source), with a help paragraph at its start or end,
+//   with a gateway's disclaimer and virus-scanning banners at its end, as a
 //   multipart/alternative with HTML; the returned original with more addressees in its header, or
 //   cut inside its body with the rest of the message (a truncating MTA or store); an mbox "From "
 //   line; chains of three of these; and another documented reply in the same frame (its
