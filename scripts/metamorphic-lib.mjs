@@ -1230,6 +1230,54 @@ export const MUTATIONS = [
       ),
   },
   {
+    id: 'dsn-drop-remote-mta',
+    group: 'dsn-blocks',
+    // (informational: a provider's reply conventions are known by its host too; without it three
+    // public files read another documented meaning of the same words, e.g. Yahoo's TSS04 "user
+    // complaints" as badreputation instead of the host's convention, rejected)
+    informational: true,
+    why: 'RFC 3464 §2.3.5: Remote-MTA is optional (many MTAs leave it out, and a relay that re-writes a report may drop it); the reply in Diagnostic-Code still says what it says.',
+    apply: (ctx) =>
+      withTree(ctx, (root) =>
+        mapDsn(root, (segs, blocks) => {
+          let any = false;
+          for (const b of blocks) {
+            if (!isRecipientBlock(b.fields)) continue;
+            const kept = b.fields.filter((f) => !/^remote-mta[ \t]*:/i.test(f));
+            if (kept.length === b.fields.length) continue;
+            b.seg.lines = kept.join('\n').split('\n');
+            any = true;
+          }
+          return any ? segs : null;
+        })
+          ? {}
+          : null,
+      ),
+  },
+  {
+    id: 'dsn-drop-status-in-reply',
+    group: 'dsn-blocks',
+    why: 'RFC 3464 §2.3.4 makes Status required, yet some MTAs leave it out; where the Diagnostic-Code\'s reply carries the same enhanced code (RFC 3463 §3, RFC 2034), that reply still says it.',
+    apply: (ctx) =>
+      withTree(ctx, (root) =>
+        mapDsn(root, (segs, blocks) => {
+          let any = false;
+          for (const b of blocks) {
+            if (!isRecipientBlock(b.fields)) continue;
+            const st = b.fields.find((f) => /^status[ \t]*:/i.test(f));
+            const code = st && /([245]\.\d{1,3}\.\d{1,3})/.exec(st)?.[1];
+            const diag = b.fields.find((f) => /^diagnostic-code[ \t]*:/i.test(f));
+            if (!code || !diag || !new RegExp(`\\b[245]\\d\\d[ -]${code.replace(/\./g, '\\.')}\\b`).test(diag)) continue;
+            b.seg.lines = b.fields.filter((f) => f !== st).join('\n').split('\n');
+            any = true;
+          }
+          return any ? segs : null;
+        })
+          ? {}
+          : null,
+      ),
+  },
+  {
     id: 'dsn-reverse-recipients',
     group: 'dsn-blocks',
     why: 'RFC 3464 §2.1: the per-recipient blocks follow the per-message block in no prescribed order; each is read on its own.',
@@ -1318,6 +1366,30 @@ export const MUTATIONS = [
         return setLeafText(e, n) ? {} : null;
       }),
   })),
+  // (round 29) the warning an organisation's inbound gateway puts at the top of every mail from
+  // outside (Microsoft 365 transport rules, Mimecast, Proofpoint's "[EXTERNAL]" tag): a bounce
+  // address that is a mailbox in such an organisation (a connected inbox) reads every notice so.
+  {
+    id: 'external-banner',
+    group: 'human-text',
+    why: "RFC 3464 §2.1 / RFC 6522 §3: the first part is free text for a person; the caution an organisation's inbound gateway puts before it (and the \"[EXTERNAL]\" tag before the Subject) on every mail from outside is not part of the report.",
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const e = reportLeaves(root).find((x) => x.type === 'text/plain');
+        if (!e) return null;
+        const t = leafText(e);
+        if (t === null) return null;
+        const banner = [
+          'CAUTION: This email originated from outside of the organization. Do not click links or',
+          'open attachments unless you recognize the sender and know the content is safe.',
+        ].join('\n');
+        if (!setLeafText(e, banner + '\n\n' + t)) return null;
+        const f = getField(root, 'subject');
+        const v = f ? fieldValue(f) : null;
+        if (f && v && !v.includes('=?') && !/[\x80-\xff]/.test(v)) setValue(f, '[EXTERNAL] ' + v);
+        return {};
+      }),
+  },
   // (round 29) the footer an outbound gateway or scanner of the reporting site stamps on every
   // mail it sends, notices included: a confidentiality disclaimer and the banners of MailScanner,
   // Symantec Email Security.cloud, Proofpoint Essentials, Avast and AVG. Their words ("virus

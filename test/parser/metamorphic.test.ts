@@ -15,18 +15,21 @@
 //   other Message-IDs and dates; optional headers added or dropped (Received, X-, trace and
 //   authentication fields, Content-Description), the Subject as RFC 2047 words (B and Q);
 //   DSN fields unfolded, folded at 20, folded with a tab and four spaces, reversed in each
-//   block, recipient blocks reversed, one dropped, one repeated, one cloned for a new address
+//   block, a Status left out where the reply carries its code, recipient blocks reversed, one
+//   dropped, one repeated, one cloned for a new address
 //   (with the lines naming it in the text);
 //   the text part in format=flowed, re-flowed at 72 and 76 columns (hard breaks, continuations at
 //   the margin; also asserted below over every source), with a help paragraph at its start or end,
-//   with a gateway's disclaimer and virus-scanning banners at its end, as a
+//   with a gateway's disclaimer and virus-scanning banners at its end, with an organisation's
+//   "CAUTION: ... from outside" banner at its start (and "[EXTERNAL]" before the Subject), as a
 //   multipart/alternative with HTML; the returned original with more addressees in its header, or
 //   cut inside its body with the rest of the message (a truncating MTA or store); an mbox "From "
 //   line; chains of three of these; and another documented reply in the same frame (its
 //   documented meaning expected).
 //
 // Reported by the script, not asserted over the sample (informational): the template prose translated to
-// German or Japanese, the text part sent as HTML only, a remote reply that names the recipient
+// German or Japanese, the text part sent as HTML only, the DSN without its Remote-MTA (a
+// provider's conventions are known by its host too), a remote reply that names the recipient
 // otherwise (round 27: one family left, InterScan's labelled transcript lines), and one more
 // recipient copied in the text of any family (several families write one report per recipient: DragonFly, Gmail, fml, MDN
 // rejects such as Dovecot's); see the script's report for what remains there and why. The
