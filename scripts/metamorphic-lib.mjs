@@ -660,6 +660,40 @@ function blockFields(b) {
 
 const isRecipientBlock = (fields) => fields.some((f) => /^(?:final|original)-recipient[ \t]*:/i.test(f));
 
+/** Each recipient block without the field `pick(fields)` names (none: the block stays); null when no block changed. */
+function dropRecipientField(ctx, pick) {
+  return withTree(ctx, (root) =>
+    mapDsn(root, (segs, blocks) => {
+      let any = false;
+      for (const b of blocks) {
+        const gone = isRecipientBlock(b.fields) ? pick(b.fields) : null;
+        if (!gone) continue;
+        b.seg.lines = b.fields.filter((f) => f !== gone).join('\n').split('\n');
+        any = true;
+      }
+      return any ? segs : null;
+    })
+      ? {}
+      : null,
+  );
+}
+
+/**
+ * The report's first text/plain part with a paragraph `before` its text and one `after` it (null:
+ * none), and `also(root)` for any other change; null when the message has no such part.
+ */
+function withReportText(ctx, before, after, also) {
+  return withTree(ctx, (root) => {
+    const e = reportLeaves(root).find((x) => x.type === 'text/plain');
+    const t = e ? leafText(e) : null;
+    if (t === null) return null;
+    const n = (before === null ? '' : before + '\n\n') + (after === null ? t : t.replace(/\n*$/, '') + '\n\n' + after + '\n');
+    if (!setLeafText(e, n)) return null;
+    also?.(root);
+    return {};
+  });
+}
+
 /** Applies `fn(blocks) -> blocks | null` to each delivery-status part; false when none changed. */
 function mapDsn(root, fn) {
   let changed = false;
@@ -1237,45 +1271,19 @@ export const MUTATIONS = [
     // complaints" as badreputation instead of the host's convention, rejected)
     informational: true,
     why: 'RFC 3464 §2.3.5: Remote-MTA is optional (many MTAs leave it out, and a relay that re-writes a report may drop it); the reply in Diagnostic-Code still says what it says.',
-    apply: (ctx) =>
-      withTree(ctx, (root) =>
-        mapDsn(root, (segs, blocks) => {
-          let any = false;
-          for (const b of blocks) {
-            if (!isRecipientBlock(b.fields)) continue;
-            const kept = b.fields.filter((f) => !/^remote-mta[ \t]*:/i.test(f));
-            if (kept.length === b.fields.length) continue;
-            b.seg.lines = kept.join('\n').split('\n');
-            any = true;
-          }
-          return any ? segs : null;
-        })
-          ? {}
-          : null,
-      ),
+    apply: (ctx) => dropRecipientField(ctx, (fields) => fields.find((f) => /^remote-mta[ \t]*:/i.test(f))),
   },
   {
     id: 'dsn-drop-status-in-reply',
     group: 'dsn-blocks',
     why: 'RFC 3464 §2.3.4 makes Status required, yet some MTAs leave it out; where the Diagnostic-Code\'s reply carries the same enhanced code (RFC 3463 §3, RFC 2034), that reply still says it.',
     apply: (ctx) =>
-      withTree(ctx, (root) =>
-        mapDsn(root, (segs, blocks) => {
-          let any = false;
-          for (const b of blocks) {
-            if (!isRecipientBlock(b.fields)) continue;
-            const st = b.fields.find((f) => /^status[ \t]*:/i.test(f));
-            const code = st && /([245]\.\d{1,3}\.\d{1,3})/.exec(st)?.[1];
-            const diag = b.fields.find((f) => /^diagnostic-code[ \t]*:/i.test(f));
-            if (!code || !diag || !new RegExp(`\\b[245]\\d\\d[ -]${code.replace(/\./g, '\\.')}\\b`).test(diag)) continue;
-            b.seg.lines = b.fields.filter((f) => f !== st).join('\n').split('\n');
-            any = true;
-          }
-          return any ? segs : null;
-        })
-          ? {}
-          : null,
-      ),
+      dropRecipientField(ctx, (fields) => {
+        const st = fields.find((f) => /^status[ \t]*:/i.test(f));
+        const code = st && /([245]\.\d{1,3}\.\d{1,3})/.exec(st)?.[1];
+        const diag = fields.find((f) => /^diagnostic-code[ \t]*:/i.test(f));
+        return code && diag && new RegExp(`\\b[245]\\d\\d[ -]${code.replace(/\./g, '\\.')}\\b`).test(diag) ? st : null;
+      }),
   },
   {
     id: 'dsn-reverse-recipients',
@@ -1355,16 +1363,10 @@ export const MUTATIONS = [
     id: `help-text-${where}`,
     group: 'human-text',
     why: `RFC 3464 §2.1 / RFC 6522 §3: the first part is free text for a person; a site that adds a help paragraph (with its help desk's address and a link) at the ${where} of it sends the same report, and that address is no recipient (issue #13, harm 1).`,
-    apply: (ctx) =>
-      withTree(ctx, (root) => {
-        const e = reportLeaves(root).find((x) => x.type === 'text/plain');
-        if (!e) return null;
-        const t = leafText(e);
-        if (t === null) return null;
-        const help = 'If you need help, please contact our help desk at helpdesk@support-desk.example.net\nor see https://support-desk.example.net/ndr?ref=4711 (ticket support-4711@support-desk.example.net).';
-        const n = where === 'end' ? t.replace(/\n*$/, '') + '\n\n' + help + '\n' : help + '\n\n' + t;
-        return setLeafText(e, n) ? {} : null;
-      }),
+    apply: (ctx) => {
+      const help = 'If you need help, please contact our help desk at helpdesk@support-desk.example.net\nor see https://support-desk.example.net/ndr?ref=4711 (ticket support-4711@support-desk.example.net).';
+      return withReportText(ctx, where === 'start' ? help : null, where === 'end' ? help : null);
+    },
   })),
   // (round 29) the warning an organisation's inbound gateway puts at the top of every mail from
   // outside (Microsoft 365 transport rules, Mimecast, Proofpoint's "[EXTERNAL]" tag): a bounce
@@ -1373,22 +1375,17 @@ export const MUTATIONS = [
     id: 'external-banner',
     group: 'human-text',
     why: "RFC 3464 §2.1 / RFC 6522 §3: the first part is free text for a person; the caution an organisation's inbound gateway puts before it (and the \"[EXTERNAL]\" tag before the Subject) on every mail from outside is not part of the report.",
-    apply: (ctx) =>
-      withTree(ctx, (root) => {
-        const e = reportLeaves(root).find((x) => x.type === 'text/plain');
-        if (!e) return null;
-        const t = leafText(e);
-        if (t === null) return null;
-        const banner = [
-          'CAUTION: This email originated from outside of the organization. Do not click links or',
-          'open attachments unless you recognize the sender and know the content is safe.',
-        ].join('\n');
-        if (!setLeafText(e, banner + '\n\n' + t)) return null;
+    apply: (ctx) => {
+      const banner = [
+        'CAUTION: This email originated from outside of the organization. Do not click links or',
+        'open attachments unless you recognize the sender and know the content is safe.',
+      ].join('\n');
+      return withReportText(ctx, banner, null, (root) => {
         const f = getField(root, 'subject');
         const v = f ? fieldValue(f) : null;
         if (f && v && !v.includes('=?') && !/[\x80-\xff]/.test(v)) setValue(f, '[EXTERNAL] ' + v);
-        return {};
-      }),
+      });
+    },
   },
   // (round 29) the footer an outbound gateway or scanner of the reporting site stamps on every
   // mail it sends, notices included: a confidentiality disclaimer and the banners of MailScanner,
@@ -1400,32 +1397,27 @@ export const MUTATIONS = [
     id: 'gateway-footer',
     group: 'human-text',
     why: 'RFC 3464 §2.1 / RFC 6522 §3: the first part is free text for a person; the disclaimer and scanning banner a site\'s outbound gateway appends to every mail it sends (notices too) are not part of the report, and their words about viruses, spam and unintended recipients are no reason for the failure.',
-    apply: (ctx) =>
-      withTree(ctx, (root) => {
-        const e = reportLeaves(root).find((x) => x.type === 'text/plain');
-        if (!e) return null;
-        const t = leafText(e);
-        if (t === null) return null;
-        const footer = [
-          'CONFIDENTIALITY NOTICE: This e-mail and any attachments are confidential and may be',
-          'privileged. If you are not the intended recipient, please notify the sender immediately',
-          'and delete it; any use, copying or disclosure by others is prohibited.',
-          '',
-          'This message has been scanned for viruses and dangerous content by MailScanner,',
-          'and is believed to be clean.',
-          '',
-          '______________________________________________________________________',
-          'This email has been scanned by the Symantec Email Security.cloud service.',
-          'For more information please visit http://www.symanteccloud.com',
-          '______________________________________________________________________',
-          '',
-          'This email has been scanned for spam and viruses by Proofpoint Essentials.',
-          '',
-          'This email has been checked for viruses by Avast antivirus software.',
-          'No virus found in this message. Checked by AVG - www.avg.com',
-        ].join('\n');
-        return setLeafText(e, t.replace(/\n*$/, '') + '\n\n' + footer + '\n') ? {} : null;
-      }),
+    apply: (ctx) => {
+      const footer = [
+        'CONFIDENTIALITY NOTICE: This e-mail and any attachments are confidential and may be',
+        'privileged. If you are not the intended recipient, please notify the sender immediately',
+        'and delete it; any use, copying or disclosure by others is prohibited.',
+        '',
+        'This message has been scanned for viruses and dangerous content by MailScanner,',
+        'and is believed to be clean.',
+        '',
+        '______________________________________________________________________',
+        'This email has been scanned by the Symantec Email Security.cloud service.',
+        'For more information please visit http://www.symanteccloud.com',
+        '______________________________________________________________________',
+        '',
+        'This email has been scanned for spam and viruses by Proofpoint Essentials.',
+        '',
+        'This email has been checked for viruses by Avast antivirus software.',
+        'No virus found in this message. Checked by AVG - www.avg.com',
+      ].join('\n');
+      return withReportText(ctx, null, footer);
+    },
   },
   {
     id: 'original-more-addresses',
