@@ -4,6 +4,7 @@ import { parseContentType } from './content-type.js';
 import { headerValue, splitEntity } from './headers.js';
 import { findCopyMarker, findInlineOriginal } from './inline-original.js';
 import { latin1WithLf } from './line-ends.js';
+import { withoutLinkWrappers } from './link-wrappers.js';
 import { unquoteBlocks } from './quoted.js';
 import { readableText } from './readable-text.js';
 import { UnparseableError, type MailView } from './types.js';
@@ -55,8 +56,9 @@ export function readMail(raw: Buffer): MailView {
   const st: WalkState = { parts: [], htmlAlternatives: new Set(), deliveryStatus: [], feedbackReports: [], original: null, warnings: [], count: 0 };
   walk(ent, 0, st, '');
   const top = parseContentType(headerValue(ent.headers, 'content-type'));
-  // (a report quoted in an inline forward reads as the report: its lines without the marks)
-  const text = unquoteBlocks(readableText(st));
+  // (a report quoted in an inline forward reads as the report: its lines without the marks; a
+  // link a link-protection service rewrote as the link it was)
+  const text = unquoteBlocks(withoutLinkWrappers(readableText(st)));
 
   let reportText = text;
   let original = st.original;
