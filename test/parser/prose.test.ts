@@ -22,6 +22,11 @@ describe('a sentence wrapped over two lines', () => {
     expect(read('help-address-wrapped.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown']);
   });
 
+  it('a help sentence naming two addresses on lines of their own: neither is a failure, however many lines it runs', () => {
+    // (round 29: "... help desk at" / "helpdesk@x" / "or see https://x (ticket" / "t-4711@x).")
+    expect(read('help-sentence-two-addresses.eml').map((g) => g.line)).toEqual(['jane.doe@example.com failed 5.1.1 userunknown', 'omar.haddad@example.net failed 5.2.2 mailboxfull']);
+  });
+
   it('the address that opens the line after "because the sender" is the sender: no record', () => {
     expect(read('sender-wrapped.eml').map((g) => g.line)).toEqual([]);
   });

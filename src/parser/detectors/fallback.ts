@@ -847,7 +847,7 @@ const SENTENCE_END = /[.!?](?:\s|$)/;
  * please try" / "<b@y>") or a message identifier ("Message-ID:" / "<id@host>"), whatever its
  * line says. One blank line may stand between.
  */
-function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address' | 'message id' | 'alias' | null {
+function carriedRole(lines: Lines, li: number, depth = 0): 'help' | 'sender' | 'new address' | 'message id' | 'alias' | null {
   if (li === 0) return null;
   // (one blank line may stand between: Exim's "A message sent by" / "" / "  <news@x>")
   let k = li - 1;
@@ -873,9 +873,21 @@ function carriedRole(lines: Lines, li: number): 'help' | 'sender' | 'new address
   const last = clauses[clauses.length - 1];
   // (a help clause that names its own web address is closed: "Please visit https://x/y" over
   // the next entry of Exim's list)
-  if (HELP.test(last) && !HAS_URL.test(last) && !(lines.of(li).failure && ownStatement(lines, li))) return 'help';
+  const ownEntry = lines.of(li).failure && ownStatement(lines, li);
+  if (HELP.test(last) && !HAS_URL.test(last) && !ownEntry) return 'help';
+  // A help sentence that names more than one address goes on over them: "please contact our
+  // help desk at" / "helpdesk@x" / "or see https://x/ndr (ticket" / "t-4711@x).": the line
+  // above continues the sentence of a help address's line (a re-wrap put each on its own line).
+  // Up to MAX_CARRY such steps; a heading or a failure statement ends the sentence.
+  if (k === li - 1 && k > 0 && depth < MAX_CARRY && !ownEntry && !above.heading && !above.failure) {
+    const j = k - 1;
+    const first = lines.of(j);
+    if (first.leadsEntry && !/[.!?]$/.test(first.clipped) && carriedRole(lines, j, depth + 1) === 'help') return 'help';
+  }
   return null;
 }
+/** Lines of one help sentence carried over to the address after them (carriedRole): at most this many steps up. */
+const MAX_CARRY = 3;
 const HAS_URL = /\b(?:https?:\/\/|www\.)/i;
 /**
  * The line's first address has its own statement right after it ("a@b: 550 ...", "<a@b>... User
