@@ -106,3 +106,20 @@ describe('a reader\'s bounded look never cuts an address in half (issue #13, har
     expect(new Set(got).size).toBe(2000);
   });
 });
+
+describe('fallback: a list of addresses that runs on to the next line (round 29)', () => {
+  const heading = 'Delivery to the following recipients failed:\n\n';
+  const names = (r: Awaited<ReturnType<typeof parseMessage>>) => classify(r).map((v) => `${v.recipient} ${v.reason}`);
+  it('"a@x, b@y and" / "c@z: 550 ...": every address takes the reply that ends the list', async () => {
+    const r = await parseMessage(await build(`Your message could not be delivered.\n\nThese recipients failed as well:\na.one@example.org, b.two@example.org and\nc.three@example.org: 550 5.1.1 User unknown\n`));
+    expect(names(r)).toEqual(['a.one@example.org userunknown', 'b.two@example.org userunknown', 'c.three@example.org userunknown']);
+  });
+  it('"a@x, b@y" / "and c@z: 550 ...": the joiner opening the next line goes on with the list', async () => {
+    const r = await parseMessage(await build(`Your message could not be delivered.\n\nThese recipients failed as well:\na.one@example.org, b.two@example.org\nand c.three@example.org: 552 5.2.2 Mailbox full\n`));
+    expect(names(r)).toEqual(['a.one@example.org mailboxfull', 'b.two@example.org mailboxfull', 'c.three@example.org mailboxfull']);
+  });
+  it('a line of addresses that does not run on, and a help line that does, name no failed recipient', async () => {
+    const r = await parseMessage(await build(`${heading}c.three@example.org: 550 5.1.1 User unknown\n\nFor help write to help@example.net or\nsupport@example.net, our desk.\n`));
+    expect(names(r)).toEqual(['c.three@example.org userunknown']);
+  });
+});

@@ -21,7 +21,8 @@
 //   the text part in format=flowed, re-flowed at 72 and 76 columns (hard breaks, continuations at
 //   the margin; also asserted below over every source), with a help paragraph at its start or end,
 //   with a gateway's disclaimer and virus-scanning banners at its end, with an organisation's
-//   "CAUTION: ... from outside" banner at its start (and "[EXTERNAL]" before the Subject), as a
+//   "CAUTION: ... from outside" banner at its start (and "[EXTERNAL]" before the Subject), its
+//   links rewritten by a link-protection service (Safe Links, URL Defense v2, Barracuda), as a
 //   multipart/alternative with HTML; the returned original with more addressees in its header, or
 //   cut inside its body with the rest of the message (a truncating MTA or store); an mbox "From "
 //   line; chains of three of these; and another documented reply in the same frame (its

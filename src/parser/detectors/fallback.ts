@@ -837,6 +837,29 @@ function sentenceAfter(lines: Lines, li: number, span: AddressSpan): string {
 
 const SENTENCE_END = /[.!?](?:\s|$)/;
 
+/** After a list's last address on its line: the joiner that says the list goes on (",", ";", "and", "or", "&"). */
+const LIST_JOINER_END = /^[>"'\s]*(?:[,;&]|\b(?:and|or))[\s]*$/i;
+/** Before the first address of a line: the joiner that goes on with the list of the line above. */
+const JOINER_LEAD = /^[\s]*(?:[,;&]|(?:and|or)\b)[\s<"']*$/i;
+
+/**
+ * Line `li` holds nothing but a list of addresses that goes on at the next line: its first
+ * address opens it, list gaps stand between them, and a joiner ends it ("a@x, b@y and") or
+ * opens the next line ("a@x, b@y" / "and c@z: ...").
+ */
+function listRunsOn(lines: Lines, li: number): boolean {
+  const { spans } = lines.of(li);
+  if (!spans.length || li + 1 >= lines.length) return false;
+  const line = lines.lines[li];
+  if (!LEADS.test(line.slice(0, spans[0].start))) return false;
+  for (let k = 1; k < spans.length; k++) if (!LIST_GAP.test(line.slice(spans[k - 1].end, spans[k].start))) return false;
+  const tail = line.slice(spans[spans.length - 1].end);
+  if (tail.length > 40) return false;
+  if (LIST_JOINER_END.test(tail)) return true;
+  const next = lines.of(li + 1).spans[0];
+  return /^[>"'\s]*$/.test(tail) && next !== undefined && next.start <= 40 && JOINER_LEAD.test(lines.lines[li + 1].slice(0, next.start));
+}
+
 /**
  * The role the line above gives an address that opens its line, when the line above leaves
  * its sentence open: a wrapped help sentence ("If you need help, please contact our help desk
@@ -1229,9 +1252,24 @@ export function detectFallback(view: MailView): DetectorResult | null {
   };
   // the line of the last address read as an entry (found now or before): the reply it got may name it otherwise
   let entryLine = -1;
+  // Addresses of a list that runs on to the next line ("Delivery to these recipients failed:" /
+  // "a@x, b@y and" / "c@z: 550 5.1.1 User unknown": a re-wrap, or an MTA's own wrapping):
+  // the lines above that hold only addresses and end in a list's joiner, their addresses with no
+  // statement of their own. They take the statement of the address that opens the next line.
+  let carried: { span: AddressSpan; line: number }[] = [];
+  /** The last line such a list ran on from. */
+  let ranOn = -2;
   for (let i = 0; i < end; i++) {
     const line = lines.lines[i];
-    if (line.indexOf('@') < 0 || HEADER_LIKE.test(line)) continue;
+    if (line.indexOf('@') < 0 || HEADER_LIKE.test(line)) {
+      carried = [];
+      continue;
+    }
+    const carry = carried;
+    carried = [];
+    const runOn = ranOn === i - 1;
+    const runsOn = listRunsOn(lines, i);
+    if (runsOn) ranOn = i;
     let previous: { span: AddressSpan; c: Candidate } | null = null;
     // the line above ends in a quoted-printable soft break left undecoded ("...<mailto:jane.do=" /
     // "e@example.org>"): the line's first word is the rest of a word, not an address of its own
@@ -1265,16 +1303,28 @@ export function detectFallback(view: MailView): DetectorResult | null {
         previous = null;
         continue;
       }
-      const st = statementOf(lines, i, sp, previous, opening);
+      let st = statementOf(lines, i, sp, previous, opening);
+      // (the list's last address after the joiner that opens this line: "and c@z: 550 ...")
+      if (!st && runOn && sp === lines.of(i).spans[0] && JOINER_LEAD.test(line.slice(0, sp.start))) {
+        const t = textAround(lines, i, sp);
+        if (statesFailure(t)) st = { shape: 'leading', text: t };
+      }
       if (!st) {
+        if (runsOn) carried.push({ span: sp, line: i });
         previous = null;
         continue;
+      }
+      if (carry.length && sp === lines.of(i).spans[0] && (LEADS.test(line.slice(0, sp.start)) || JOINER_LEAD.test(line.slice(0, sp.start)))) {
+        for (const k of carry) if (!found.has(k.span.address)) found.set(k.span.address, { address: k.span.address, text: st.text, line: k.line, shape: st.shape, command: st.command });
+        carry.length = 0;
       }
       const c: Candidate = { address: a, text: st.text, line: i, shape: st.shape, command: st.command, envelope: st.envelope, replyOnly: REPLY_LINE_HEAD.test(line) };
       found.set(a, c);
       previous = { span: sp, c };
       entryLine = i;
     }
+    // (a list over three lines and more: what this line carried goes on with its own)
+    if (runsOn && carry.length) carried = carry.concat(carried);
   }
   // A transcript's remote reply names the recipient as the remote knows it; the report names the
   // failed recipients in its own places (its entries, the RCPT TO commands): an address on reply

@@ -72,10 +72,12 @@ export function detectOpenSmtpd(view: MailView): DetectorResult | null {
       continue;
     }
     const indented = line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9;
-    // (bounce.c writes the bare address: "<a@b>: ..." or words before the colon are the wrapped
-    // rest of a reply, such as "mailbox.  Local mailbox a@b is unavailable: user not found")
+    // (bounce.c writes the bare address, user@domain: "<a@b>: ..." or words before the colon are
+    // the wrapped rest of a reply, such as "mailbox.  Local mailbox a@b is unavailable: user not
+    // found" or "rejected: Access denied", a word with no "@")
     const colon = indented || line.charCodeAt(0) === 60 ? -1 : line.indexOf(': ');
-    const addr = colon > 0 && !/\s/.test(line.slice(0, colon)) ? normalizeAddress(line.slice(0, colon)) : null;
+    const token = colon > 0 ? line.slice(0, colon) : '';
+    const addr = token.includes('@') && !/\s/.test(token) ? normalizeAddress(token) : null;
     if (!addr) {
       // (bounce.c writes one line per envelope and nothing else between the list's sentences: a
       // line under an entry that is no entry is that entry's reply, wrapped)
