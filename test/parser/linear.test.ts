@@ -357,6 +357,19 @@ describe('each detector grows linearly', () => {
   it('fallback: many addresses on one line', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery to these recipients failed: ${addrs(n).join(', ')}: 550 5.1.1 User unknown\n` }), parse, 400);
   });
+  it('fallback: a list of addresses running on over many lines, each ending in a joiner (round 29)', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: `These recipients failed:\n${addrs(n).join(',\n')}: 550 5.1.1 User unknown\n` }), parse, 250);
+  });
+  it('fallback: a list of addresses running on over many lines, each next line opening with a joiner (round 29)', async () => {
+    await expectLinear((n) => textNdr({ ...POSTMASTER, text: `These recipients failed:\n${addrs(n).join('\nand ')}: 550 5.1.1 User unknown\n` }), parse, 250);
+  });
+  it('fallback: a help sentence carried over many address lines (round 29)', async () => {
+    await expectLinear(
+      (n) => textNdr({ ...POSTMASTER, text: 'Delivery failed.\nIf you need help, please contact our help desk at\n' + addrs(n).map((a) => `${a}\nor see https://help.example.net (ticket\n`).join('') + 'x@example.org: 550 5.1.1 User unknown\n' }),
+      parse,
+      200,
+    );
+  });
   it('fallback: many addresses on one line, each with its own reason in brackets', async () => {
     await expectLinear((n) => textNdr({ ...POSTMASTER, text: `Delivery failed for ${addrs(n).map((a) => `${a} (550 5.1.1 unknown user (x))`).join('; ')}.\n` }), parse, 300);
   });

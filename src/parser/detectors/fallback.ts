@@ -1253,9 +1253,10 @@ export function detectFallback(view: MailView): DetectorResult | null {
   // the line of the last address read as an entry (found now or before): the reply it got may name it otherwise
   let entryLine = -1;
   // Addresses of a list that runs on to the next line ("Delivery to these recipients failed:" /
-  // "a@x, b@y and" / "c@z: 550 5.1.1 User unknown": a re-wrap, or an MTA's own wrapping):
-  // the lines above that hold only addresses and end in a list's joiner, their addresses with no
-  // statement of their own. They take the statement of the address that opens the next line.
+  // "a@x, b@y and" / "c@z: 550 5.1.1 User unknown": a re-wrap, or an MTA's own wrapping): the
+  // lines above that hold only addresses and end in a list's joiner (or whose next line opens
+  // with one: listRunsOn), their addresses with no statement of their own. They take the
+  // statement of the address that opens the next line.
   let carried: { span: AddressSpan; line: number }[] = [];
   /** The last line such a list ran on from. */
   let ranOn = -2;
@@ -1323,8 +1324,12 @@ export function detectFallback(view: MailView): DetectorResult | null {
       previous = { span: sp, c };
       entryLine = i;
     }
-    // (a list over three lines and more: what this line carried goes on with its own)
-    if (runsOn && carry.length) carried = carry.concat(carried);
+    // (a list over three lines and more: what this line carried goes on with its own; added to
+    // in place, as a copy per line would be quadratic in a long list)
+    if (runsOn && carry.length) {
+      for (const k of carried) carry.push(k);
+      carried = carry;
+    }
   }
   // A transcript's remote reply names the recipient as the remote knows it; the report names the
   // failed recipients in its own places (its entries, the RCPT TO commands): an address on reply
