@@ -186,6 +186,13 @@ function readBlocks(text: string, failed: ReadonlySet<string>): Block[] {
       wrappedLines++;
       continue;
     }
+    // an entry line that ends in its colon ("  a@x <b@y>:"), its message broken onto the next
+    // line by a re-wrap ("malformed address: <b@y> may not follow a@x"): that line is the message
+    if (!blankAbove && !last && wrappedLines === 0 && /:[ \t]*$/.test(lines[i - 1] ?? '') && ADDRESS_LINE.test(lines[i - 1] ?? '') && !addressAlone) {
+      cur.lines.push(l.trim());
+      wrappedLines++;
+      continue;
+    }
     // unindented prose after the list ("This address has been ignored...", "The message
     // identifier is: ...") ends the current block, and after a blank line the list
     cur = null;

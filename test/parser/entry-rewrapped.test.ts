@@ -1,0 +1,43 @@
+// Family entries whose text a relay re-wrapped (round 29; the metamorphic harness's renamed
+// addresses, longer than the originals, + a re-wrap at 72 found both). OpenSMTPD lists
+// "user@domain: <error>" one per line (bounce.c): a re-wrap may break the error right before a
+// word followed by ": " ("rejected: Access denied"), which is the rest of the reply, not an entry
+// for an address "rejected". Exim's "  a@x <b@y>: malformed address: ..." (parser.c) broken
+// after its colon: the line under it is the entry's message.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/classifier/index.js';
+import { parseMessageSync } from '../../src/parser/index.js';
+import { fixturesDir } from '../helpers/env.js';
+
+describe('OpenSMTPD: an entry whose reply a re-wrap broke before "word: "', () => {
+  it('the line under the entry is the rest of its reply (a real OpenSMTPD notice, re-wrapped)', () => {
+    const raw = readFileSync(join(fixturesDir, 'generated/opensmtpd/014-microsoft-dbeb--failed.eml'), 'latin1').replace(/\r\n/g, '\n');
+    const entry = /\nmia2188@example\.net: 550 5\.4\.1 Recipient address rejected: Access denied\. \[[^\]\n]+\]\n/;
+    expect(entry.test(raw), 'the fixture still has its entry on one line').toBe(true);
+    const wrapped = raw.replace(entry, (m) => m.replace(' rejected: ', '\nrejected: '));
+    for (const text of [raw, wrapped]) {
+      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+      expect(report.detector).toBe('opensmtpd');
+      expect(report.recipients.map((r) => [r.finalRecipient, r.diagnosticCode])).toEqual([['mia2188@example.net', expect.stringMatching(/^550 5\.4\.1 Recipient address rejected: Access denied\./)]]);
+      expect(classify(report).map((v) => [v.reason, v.hardbounce])).toEqual([['userunknown', true]]);
+    }
+  });
+});
+
+describe('Exim: an entry line that ends in its colon, its message re-wrapped onto the next line', () => {
+  it('"  a@x <b@y>:" / "malformed address: <b@y> may not follow a@x" reads as the one-line entry', () => {
+    // (the fixture's text is quoted-printable: its entry is one line, broken by a soft break)
+    const raw = readFileSync(join(fixturesDir, 'families-a/exim-malformed.eml'), 'latin1');
+    const soft = 'kijitora@example.jp <mikeneko@example.jp>: =\r\nmalformed address:';
+    expect(raw.includes(soft), 'the fixture still has its entry with a soft break').toBe(true);
+    const wrapped = raw.replace(soft, 'kijitora@example.jp <mikeneko@example.jp>:\r\nmalformed address:');
+    for (const text of [raw, wrapped]) {
+      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+      expect(report.detector).toBe('exim');
+      expect(report.recipients.map((r) => r.finalRecipient)).toEqual(['mikeneko@example.jp']);
+      expect(classify(report).map((v) => v.reason)).toEqual(['syntaxerror']);
+    }
+  });
+});
