@@ -41,3 +41,35 @@ describe('Exim: an entry line that ends in its colon, its message re-wrapped ont
     }
   });
 });
+
+describe('Exchange: "Server at X (ip)" with "returned \'...\'" re-wrapped onto the next line', () => {
+  it('the attempt\'s reply is read whether the break falls after "returned" or before it', () => {
+    // (the fixture's text is quoted-printable: the attempt is one line, broken by a soft break)
+    const raw = readFileSync(join(fixturesDir, 'probes/exchange2007/queue-expired.eml'), 'latin1');
+    const soft = "Server at mx.=\r\nexample.jp (192.0.2.1) returned '550 4.4.7";
+    expect(raw.includes(soft), 'the fixture still has its attempt line with a soft break').toBe(true);
+    const before = raw.replace(soft, "Server at mx.example.jp (192.0.2.1)\r\nreturned '550 4.4.7");
+    const after = raw.replace(soft, "Server at mx.example.jp (192.0.2.1) returned\r\n'550 4.4.7");
+    for (const text of [raw, before, after]) {
+      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+      expect(report.detector).toBe('exchange2007');
+      expect(report.recipients.map((r) => [r.finalRecipient, r.diagnosticCode])).toEqual([['kijitora@example.jp', '550 4.4.7 QUEUE.Expired; message expired']]);
+      expect(classify(report).map((v) => [v.reason, v.status])).toEqual([['expired', '4.4.7']]);
+    }
+  });
+});
+
+describe('Gmail: "Your message wasn\'t delivered to a@x because ..." re-wrapped at any blank', () => {
+  it('the recipient is read whether the break falls before the address, after it or both', () => {
+    // (the fixture's text is quoted-printable: the sentence is one line, broken by soft breaks)
+    const raw = readFileSync(join(fixturesDir, 'providers/gmail-current-domain-not-found.eml'), 'latin1');
+    const soft = "wasn't delivered to =\r\nkijitora@nonexistent.example because";
+    expect(raw.includes(soft), 'the fixture still has its sentence with soft breaks').toBe(true);
+    const wraps = ["wasn't delivered to\r\nkijitora@nonexistent.example because", "wasn't delivered to kijitora@nonexistent.example\r\nbecause", "wasn't\r\ndelivered to\r\nkijitora@nonexistent.example\r\nbecause"];
+    for (const text of [raw, ...wraps.map((w) => raw.replace(soft, w))]) {
+      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+      expect(report.detector).toBe('gmail');
+      expect(classify(report).map((v) => [v.recipient, v.reason, v.status])).toEqual([['kijitora@nonexistent.example', 'hostunknown', '5.1.2']]);
+    }
+  });
+});

@@ -106,10 +106,13 @@ function hashReply(lines: readonly string[], k: number): string {
 
 /** "... Server at X returned" / "Remote Server returned" with its quoted reply on the next line. */
 const RETURNED_AT_END = /\breturned[ \t]*$/i;
+/** "... - Server at X (192.0.2.1)" with "returned '...'" on the next line (broken before the verb). */
+const SERVER_AT = /\bServer at \S/i;
+const RETURNED_AT_START = /^[ \t]*returned[ \t]*'/i;
 
 /**
  * Line k, joined with the lines that continue its quoted reply ("Server at X returned '...'"),
- * when a relay or client that re-flowed the text broke it: the quote opens on the next line, or
+ * when a relay or client that re-flowed the text broke it: the quote (or "returned '") opens on the next line, or
  * closes lines further on (at most REPLY_MAX_LINES, never past a blank line). Null when line k
  * starts no such reply.
  */
@@ -117,6 +120,7 @@ function quotedReply(lines: readonly string[], k: number): string | null {
   let joined = lines[k];
   let j = k + 1;
   if (RETURNED_AT_END.test(joined) && j < lines.length && /^[ \t]*'/.test(lines[j])) joined = `${joined} ${lines[j++].trim()}`;
+  else if (j < lines.length && RETURNED_AT_START.test(lines[j]) && SERVER_AT.test(joined) && !/returned '/i.test(joined)) joined = `${joined} ${lines[j++].trim()}`;
   if (!/returned '/i.test(joined)) return null;
   for (; !/'[ \t]*$/.test(joined) && j < lines.length && j <= k + REPLY_MAX_LINES && lines[j].trim(); j++) joined = `${joined} ${lines[j].trim()}`;
   return joined;

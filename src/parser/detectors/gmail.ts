@@ -216,10 +216,11 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
     // kijitora@example.net. Gmail will retry ..." (the sentence's full stop is not the address's)
     // ... or, under "** Message blocked **", "Your message to kijitora@example.net has been
     // blocked." (the X-Failed-Recipients field gone: a relay, an inbox export)
+    // (a re-wrap may break the sentence at any of its blanks: each may be a line break)
     const m =
-      /wasn't delivered to (\S+)[ \t]+because/i.exec(text) ??
-      /temporary problem delivering your message to (\S+)/i.exec(text) ??
-      /your message to (\S+) has been blocked\b/i.exec(text);
+      /wasn't\s+delivered\s+to\s+(\S+)\s+because/i.exec(text) ??
+      /temporary\s+problem\s+delivering\s+your\s+message\s+to\s+(\S+)/i.exec(text) ??
+      /your\s+message\s+to\s+(\S+)\s+has\s+been\s+blocked\b/i.exec(text);
     // (trailing punctuation matched from the first mark of a run only: /[.,;:]+$/ alone rescans a
     // long run of marks inside the token from each of its marks)
     const token = m ? m[1].replace(/(?<![.,;:])[.,;:]+$/, '') : null;
