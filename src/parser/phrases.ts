@@ -84,7 +84,7 @@ export const LIST_HEADINGS: readonly Phrase[] = [
 export const HELP_CONTEXT: readonly Phrase[] = [
   { re: String.raw`\bcontact\b|\bcontacting\b`, source: 'Postfix/Exchange/Notes help sentences; #13 "contact name@directory"' },
   { re: String.raw`\bquestions?\b|\bassistance\b|\b(?:help|service) ?desk\b|\bsupport\b|\bfor (?:more )?(?:help|information|details)\b|\bif you need help\b`, source: 'Postfix "For further assistance", provider footers; an administrator\'s own help text in an NDR ("If you need help, the IT Service Desk ...")' },
-  { re: String.raw`\bplease (?:send|write|mail|e-?mail|reply|forward|report|notify|inform|call)\b|\bsend (?:an? )?(?:e-?)?mail to\b|\bwrite to\b|\breply to\b|\breport (?:this|it)\b`, source: 'Postfix bounce(5) template, provider footers' },
+  { re: String.raw`\bplease (?:send|write|mail|e-?mail|reply|forward|report|notify|inform|call)\b|\bsend (?:an? )?(?:e-?)?mail to\b|\bwrite to\b|(?<!\bin )\breply to\b|\breport (?:this|it)\b`, source: 'Postfix bounce(5) template, provider footers (not "in reply to": Postfix\'s own "(in reply to RCPT TO command)" after a reply)' },
   { re: String.raw`\bmailto:|\bphone\b|\btel(?:ephone)?[.:]|\bcall us\b|\bvisit\b|https?://`, source: 'signatures and footers' },
   { re: String.raw`\bforward (?:this|it)\b|\bif you (?:believe|think|feel)\b`, source: 'help instructions of NDR footers: "forward this message to <help desk>", "if you believe this is an error, ..."' },
   // the same help sentences in the other languages of the failure predicates above

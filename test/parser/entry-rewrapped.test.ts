@@ -73,3 +73,20 @@ describe('Gmail: "Your message wasn\'t delivered to a@x because ..." re-wrapped 
     }
   });
 });
+
+describe('Postfix: an entry line broken right after "host", under an entry that ends "(in reply to RCPT TO command)"', () => {
+  it('the entry keeps its own reply: "in reply to" is Postfix\'s, no help sentence leading into the next entry', () => {
+    // (the fixture's text is quoted-printable: the entry is one line, broken by a soft break)
+    const raw = readFileSync(join(fixturesDir, 'probes/postfix/text-only.eml'), 'latin1');
+    const soft = '<mikeneko@example.org>: host mx.example.org[192.0.2.20] said: 452=\r\n 4.2.2';
+    expect(raw.includes(soft), 'the fixture still has its second entry with a soft break').toBe(true);
+    const wrapped = raw.replace(soft, '<mikeneko@example.org>: host\r\nmx.example.org[192.0.2.20] said: 452 4.2.2');
+    for (const text of [raw, wrapped]) {
+      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+      expect(classify(report).map((v) => [v.recipient, v.status, v.reason])).toEqual([
+        ['kijitora@example.jp', '5.1.1', 'userunknown'],
+        ['mikeneko@example.org', '4.2.2', 'mailboxfull'],
+      ]);
+    }
+  });
+});

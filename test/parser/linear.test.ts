@@ -20,6 +20,7 @@ import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parse
 import { unquoteBlocks } from '../../src/parser/mime/quoted.js';
 import { parseLogLine, readStatus } from '../../src/logtail/parse.js';
 import { sendmailOwnText } from '../../src/parser/detectors/fallback.js';
+import { withoutLinkWrappers } from '../../src/parser/mime/link-wrappers.js';
 import { findAddresses, findReplyStatus, findStatusCode, mailboxesNamed, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
 import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from '../helpers/ndr-builders.js';
 
@@ -147,6 +148,13 @@ const POSTMASTER = { from: 'MAILER-DAEMON@mta.test (Mail Delivery System)', subj
 // ---------------------------------------------------------------------------------------------
 
 describe('hot helpers grow linearly', () => {
+  it('withoutLinkWrappers: many wrapped links, and a wrapper-like run with no parameter end (round 29)', async () => {
+    await expectLinear(
+      (n) => ('https://a.safelinks.protection.outlook.com/?' + 'x&'.repeat(100) + ' https://urldefense.proofpoint.com/v2/url?u=https-3A__a' + '-2D'.repeat(100) + '&e=. ').repeat(n),
+      withoutLinkWrappers,
+      100,
+    );
+  });
   it('withoutHostNames: a long dotted word, many host names, a long run of hyphens', async () => {
     await expectLinear((n) => 'a.'.repeat(n) + 'org', withoutHostNames, 2_000);
     await expectLinear((n) => 'mx.example.org '.repeat(n), withoutHostNames, 1_000);
