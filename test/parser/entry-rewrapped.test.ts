@@ -1,5 +1,6 @@
 // Family entries whose text a relay re-wrapped (round 29; the metamorphic harness's renamed
-// addresses, longer than the originals, + a re-wrap at 72 found both). OpenSMTPD lists
+// addresses, longer than the originals, + a re-wrap at 72 found them), each against a real
+// fixture and the same fixture re-broken. OpenSMTPD lists
 // "user@domain: <error>" one per line (bounce.c): a re-wrap may break the error right before a
 // word followed by ": " ("rejected: Access denied"), which is the rest of the reply, not an entry
 // for an address "rejected". Exim's "  a@x <b@y>: malformed address: ..." (parser.c) broken
@@ -11,14 +12,22 @@ import { classify } from '../../src/classifier/index.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { fixturesDir } from '../helpers/env.js';
 
+/**
+ * A fixture as it is and with `from` (which must be in it) replaced by each of `to`: the
+ * parsed reports, each to answer the same. The fixtures' texts are quoted-printable or CRLF:
+ * `from` is written as the file holds it.
+ */
+function versions(fixture: string, from: string | RegExp, ...to: (string | ((m: string) => string))[]) {
+  const raw = readFileSync(join(fixturesDir, fixture), 'latin1');
+  expect(typeof from === 'string' ? raw.includes(from) : from.test(raw), `${fixture} still holds what the test re-wraps`).toBe(true);
+  const texts = [raw, ...to.map((t) => (typeof t === 'string' ? raw.replace(from, t) : raw.replace(from, t)))];
+  return texts.map((t) => parseMessageSync(Buffer.from(t, 'latin1')));
+}
+
 describe('OpenSMTPD: an entry whose reply a re-wrap broke before "word: "', () => {
   it('the line under the entry is the rest of its reply (a real OpenSMTPD notice, re-wrapped)', () => {
-    const raw = readFileSync(join(fixturesDir, 'generated/opensmtpd/014-microsoft-dbeb--failed.eml'), 'latin1').replace(/\r\n/g, '\n');
-    const entry = /\nmia2188@example\.net: 550 5\.4\.1 Recipient address rejected: Access denied\. \[[^\]\n]+\]\n/;
-    expect(entry.test(raw), 'the fixture still has its entry on one line').toBe(true);
-    const wrapped = raw.replace(entry, (m) => m.replace(' rejected: ', '\nrejected: '));
-    for (const text of [raw, wrapped]) {
-      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+    const entry = /\nmia2188@example\.net: 550 5\.4\.1 Recipient address rejected: Access denied\. \[[^\]\r\n]+\]\r?\n/;
+    for (const report of versions('generated/opensmtpd/014-microsoft-dbeb--failed.eml', entry, (m) => m.replace(' rejected: ', '\r\nrejected: '))) {
       expect(report.detector).toBe('opensmtpd');
       expect(report.recipients.map((r) => [r.finalRecipient, r.diagnosticCode])).toEqual([['mia2188@example.net', expect.stringMatching(/^550 5\.4\.1 Recipient address rejected: Access denied\./)]]);
       expect(classify(report).map((v) => [v.reason, v.hardbounce])).toEqual([['userunknown', true]]);
@@ -28,13 +37,9 @@ describe('OpenSMTPD: an entry whose reply a re-wrap broke before "word: "', () =
 
 describe('Exim: an entry line that ends in its colon, its message re-wrapped onto the next line', () => {
   it('"  a@x <b@y>:" / "malformed address: <b@y> may not follow a@x" reads as the one-line entry', () => {
-    // (the fixture's text is quoted-printable: its entry is one line, broken by a soft break)
-    const raw = readFileSync(join(fixturesDir, 'families-a/exim-malformed.eml'), 'latin1');
+    // (the fixture's entry is one line, broken by a quoted-printable soft break)
     const soft = 'kijitora@example.jp <mikeneko@example.jp>: =\r\nmalformed address:';
-    expect(raw.includes(soft), 'the fixture still has its entry with a soft break').toBe(true);
-    const wrapped = raw.replace(soft, 'kijitora@example.jp <mikeneko@example.jp>:\r\nmalformed address:');
-    for (const text of [raw, wrapped]) {
-      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+    for (const report of versions('families-a/exim-malformed.eml', soft, 'kijitora@example.jp <mikeneko@example.jp>:\r\nmalformed address:')) {
       expect(report.detector).toBe('exim');
       expect(report.recipients.map((r) => r.finalRecipient)).toEqual(['mikeneko@example.jp']);
       expect(classify(report).map((v) => v.reason)).toEqual(['syntaxerror']);
@@ -44,14 +49,9 @@ describe('Exim: an entry line that ends in its colon, its message re-wrapped ont
 
 describe('Exchange: "Server at X (ip)" with "returned \'...\'" re-wrapped onto the next line', () => {
   it('the attempt\'s reply is read whether the break falls after "returned" or before it', () => {
-    // (the fixture's text is quoted-printable: the attempt is one line, broken by a soft break)
-    const raw = readFileSync(join(fixturesDir, 'probes/exchange2007/queue-expired.eml'), 'latin1');
+    // (the fixture's attempt is one line, broken by a quoted-printable soft break)
     const soft = "Server at mx.=\r\nexample.jp (192.0.2.1) returned '550 4.4.7";
-    expect(raw.includes(soft), 'the fixture still has its attempt line with a soft break').toBe(true);
-    const before = raw.replace(soft, "Server at mx.example.jp (192.0.2.1)\r\nreturned '550 4.4.7");
-    const after = raw.replace(soft, "Server at mx.example.jp (192.0.2.1) returned\r\n'550 4.4.7");
-    for (const text of [raw, before, after]) {
-      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+    for (const report of versions('probes/exchange2007/queue-expired.eml', soft, "Server at mx.example.jp (192.0.2.1)\r\nreturned '550 4.4.7", "Server at mx.example.jp (192.0.2.1) returned\r\n'550 4.4.7")) {
       expect(report.detector).toBe('exchange2007');
       expect(report.recipients.map((r) => [r.finalRecipient, r.diagnosticCode])).toEqual([['kijitora@example.jp', '550 4.4.7 QUEUE.Expired; message expired']]);
       expect(classify(report).map((v) => [v.reason, v.status])).toEqual([['expired', '4.4.7']]);
@@ -61,13 +61,10 @@ describe('Exchange: "Server at X (ip)" with "returned \'...\'" re-wrapped onto t
 
 describe('Gmail: "Your message wasn\'t delivered to a@x because ..." re-wrapped at any blank', () => {
   it('the recipient is read whether the break falls before the address, after it or both', () => {
-    // (the fixture's text is quoted-printable: the sentence is one line, broken by soft breaks)
-    const raw = readFileSync(join(fixturesDir, 'providers/gmail-current-domain-not-found.eml'), 'latin1');
+    // (the fixture's sentence is one line, broken by quoted-printable soft breaks)
     const soft = "wasn't delivered to =\r\nkijitora@nonexistent.example because";
-    expect(raw.includes(soft), 'the fixture still has its sentence with soft breaks').toBe(true);
     const wraps = ["wasn't delivered to\r\nkijitora@nonexistent.example because", "wasn't delivered to kijitora@nonexistent.example\r\nbecause", "wasn't\r\ndelivered to\r\nkijitora@nonexistent.example\r\nbecause"];
-    for (const text of [raw, ...wraps.map((w) => raw.replace(soft, w))]) {
-      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+    for (const report of versions('providers/gmail-current-domain-not-found.eml', soft, ...wraps)) {
       expect(report.detector).toBe('gmail');
       expect(classify(report).map((v) => [v.recipient, v.reason, v.status])).toEqual([['kijitora@nonexistent.example', 'hostunknown', '5.1.2']]);
     }
@@ -76,13 +73,9 @@ describe('Gmail: "Your message wasn\'t delivered to a@x because ..." re-wrapped 
 
 describe('Postfix: an entry line broken right after "host", under an entry that ends "(in reply to RCPT TO command)"', () => {
   it('the entry keeps its own reply: "in reply to" is Postfix\'s, no help sentence leading into the next entry', () => {
-    // (the fixture's text is quoted-printable: the entry is one line, broken by a soft break)
-    const raw = readFileSync(join(fixturesDir, 'probes/postfix/text-only.eml'), 'latin1');
+    // (the fixture's entry is one line, broken by a quoted-printable soft break)
     const soft = '<mikeneko@example.org>: host mx.example.org[192.0.2.20] said: 452=\r\n 4.2.2';
-    expect(raw.includes(soft), 'the fixture still has its second entry with a soft break').toBe(true);
-    const wrapped = raw.replace(soft, '<mikeneko@example.org>: host\r\nmx.example.org[192.0.2.20] said: 452 4.2.2');
-    for (const text of [raw, wrapped]) {
-      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+    for (const report of versions('probes/postfix/text-only.eml', soft, '<mikeneko@example.org>: host\r\nmx.example.org[192.0.2.20] said: 452 4.2.2')) {
       expect(classify(report).map((v) => [v.recipient, v.status, v.reason])).toEqual([
         ['kijitora@example.jp', '5.1.1', 'userunknown'],
         ['mikeneko@example.org', '4.2.2', 'mailboxfull'],
