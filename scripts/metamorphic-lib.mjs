@@ -1111,6 +1111,25 @@ export const MUTATIONS = [
     why: 'As rename-addresses, with names that hold the words the rules read ("blocked", "spam", "nxdomain" ...): an address is a name, not a statement (a help desk called abuse@blocked.example or a recipient spam.trap@x says nothing about why the mail failed); the answer must not change.',
     apply: (ctx) => renameAddresses(ctx, { words: RULE_NAME_WORDS }),
   },
+  // (round 30) a sender's list holds "Ava.Stone@Example.COM" as the person typed it: the
+  // envelope, the DSN, the text and the returned copy carry that case.
+  {
+    id: 'case-addresses',
+    group: 'addresses',
+    why: 'RFC 5321 §2.4 / RFC 1035 §2.3.3: a domain is case-insensitive, and a local part is in practice (a receiving site treats "Ava.Stone" and "ava.stone" as one mailbox); every address of the message written in mixed case (local part alternating, domain upper case), the same everywhere, is the same report and the same (lower-cased) recipients.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        const fn = (s) =>
+          s.replace(ADDRESS, (all, local, domain) => {
+            n++;
+            return `${CASES.mixed(local)}@${domain.toUpperCase()}`;
+          });
+        mapFields(root, (raw) => (IS_CONTENT_TYPE.test(raw) ? raw : fn(raw)));
+        mapLeafTexts(root, isTextual, fn);
+        return n ? { mapMessageId: fn } : null;
+      }),
+  },
   {
     id: 'message-ids',
     group: 'ids-dates',
@@ -1166,6 +1185,32 @@ export const MUTATIONS = [
           return any ? segs : null;
         });
         return changed || dsn ? {} : null;
+      }),
+  },
+  // (round 30) the same servers reached over IPv6: Postfix writes "host mx.x[2001:db8::1] said:",
+  // Exim "host mx.x [2001:db8::1]:", a DSN "Remote-MTA: dns; [2001:db8::1]"; a reader that splits
+  // at the first ':' after a host, or takes an address literal for a code, reads another reply.
+  {
+    id: 'ipv6-literals',
+    group: 'addresses',
+    why: 'RFC 4291 §2.2 / RFC 5952: a server reached over IPv6 is named by an IPv6 address where an IPv4 one stood (Postfix "host x[a]", Exim "host x [a]", a Remote-MTA, a "client [a]" in a refusal); the colons in it are no field separator. Every IPv4 address of the text and the DSN fields, each mapped to one address of the documentation prefix (RFC 3849), is the same report.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const map = new Map();
+        const v6 = (ip) => {
+          let a = map.get(ip);
+          if (!a) {
+            const parts = ip.split('.').map(Number);
+            a = `2001:db8:${(hash32(ctx.seed + ip) & 0xffff).toString(16)}::${((parts[2] << 8) | parts[3]).toString(16)}`;
+            map.set(ip, a);
+          }
+          return a;
+        };
+        // an IPv4 address on its own: not part of a longer dotted name (a DNS block list's reversed
+        // query "4.3.2.1.zen.x", a version "1.2.3.4.5") and not an address literal's domain ("@[a]")
+        const IPV4 = /(?<![\w.:@-]|@\[)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w-]|\.\w)/g;
+        mapLeafTexts(root, isTextual, (t) => t.replace(IPV4, v6));
+        return map.size ? {} : null;
       }),
   },
 

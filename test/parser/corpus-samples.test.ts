@@ -89,4 +89,17 @@ describe.skipIf(!present)('corpus samples (../shared/corpus, read in place)', ()
     expect(v.find((x) => x.recipient === 'mikeneko@example.org')).toMatchObject({ reason: 'hostunknown' });
     expect(v.find((x) => x.recipient === 'hachiware@example.edu')).toMatchObject({ reason: 'userunknown' });
   });
+  it('an address written in mixed case finds its transcript as in lower case (round 30)', async () => {
+    // Sendmail's report with no Diagnostic-Code: the failure is in the transcript
+    // ("mail.local: unknown user: kijitora"). The list's line held only "<KiJiToRa@EXAMPLE.NET>",
+    // compared case-sensitively with the recipient, so the transcript was not read.
+    const raw = readFileSync(corpusDir + 'maildir/bsd/rfc3464-06.eml', 'latin1');
+    const mixed = raw.replace(/kijitora@example\.net/g, 'KiJiToRa@EXAMPLE.NET');
+    expect(mixed).not.toBe(raw);
+    for (const text of [raw, mixed]) {
+      const r = await parseMessage(Buffer.from(text, 'latin1'));
+      expect(r.recipients.map((x) => [x.finalRecipient, x.diagnosticCode?.slice(0, 34)])).toEqual([['kijitora@example.net', 'mail.local: unknown user: kijitora']]);
+      expect(classify(r).map((v) => [v.reason, v.hardbounce])).toEqual([['userunknown', true]]);
+    }
+  });
 });

@@ -11,7 +11,8 @@
 //   line ends (CRLF, LF, CR); header folding (unfolded, width 30, tab at 50); transfer
 //   encodings of the text parts (base64, quoted-printable at 76 and 30, 8bit); charsets (UTF-8,
 //   ISO-8859-1, ISO-2022-JP where the text is Japanese); the case of header names, DSN field
-//   names and type labels, MIME type and parameter names; renamed addresses and domains;
+//   names and type labels, MIME type and parameter names; renamed addresses and domains, every
+//   address in mixed case, every IPv4 address written as an IPv6 one;
 //   other Message-IDs and dates; optional headers added or dropped (Received, X-, trace and
 //   authentication fields, Content-Description), the Subject as RFC 2047 words (B and Q);
 //   DSN fields unfolded, folded at 20, folded with a tab and four spaces, reversed in each

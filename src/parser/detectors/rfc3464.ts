@@ -520,7 +520,7 @@ export function detectRfc3464(view: MailView, opts: DsnParseOptions = {}): Detec
       // errors -----" and gives the reason only in the session transcript that follows
       // (and an empty "(reason: )" after the address says nothing)
       if (near) near = oneLine(near.replace(SECTION_LINE, ' ').replace(/\(reason:\s*\)/gi, ' ')) || null;
-      if (recipients.length === 1 && (!near || near.replace(/[<>\s]/g, '') === r.finalRecipient)) near = transcriptText(view.reportText, r.finalRecipient) ?? near;
+      if (recipients.length === 1 && (!near || near.replace(/[<>\s]/g, '').toLowerCase() === r.finalRecipient)) near = transcriptText(view.reportText, r.finalRecipient) ?? near;
       if (near && (findStatusCode(near) || findReplyCode(near) || near.length > r.finalRecipient.length + 12)) {
         r.diagnosticCode = near;
         r.replyCode ??= findReplyCode(near);
