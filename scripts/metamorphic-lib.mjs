@@ -1130,6 +1130,47 @@ export const MUTATIONS = [
         return n ? { mapMessageId: fn } : null;
       }),
   },
+  // (round 30) white space at the ends of the text's lines and a blank line doubled: templates
+  // written with trailing blanks, a client or relay that pads lines
+  {
+    id: 'text-trailing-space',
+    group: 'human-text',
+    why: 'RFC 5322 §2.3 / RFC 3676 §4.1: white space at the end of a line of text carries no words (a template that pads lines, a client that keeps the space before its soft break); the human-readable part with a space or a tab after every other line is the same report.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const e of reportLeaves(root)) {
+          // (in format=flowed a trailing space is a soft break, RFC 3676 §4.2: another text)
+          if (e.type !== 'text/plain' || /^flowed$/i.test(e.params.format ?? '')) continue;
+          const t = leafText(e);
+          if (t === null) continue;
+          let k = 0;
+          const r = t.replace(/([^\n])(?=\n)/g, (c) => c + (k++ % 2 ? '\t' : ' '));
+          if (r !== t && setLeafText(e, r)) n++;
+        }
+        return n ? {} : null;
+      }),
+  },
+  // (round 30) the remote server echoes the recipient as it keeps it ("<AVA.STONE@EXAMPLE.COM>:
+  // Recipient address rejected"), the DSN fields keep the envelope's case
+  {
+    id: 'case-addresses-text',
+    group: 'addresses',
+    why: 'RFC 5321 §2.4: a receiving server may echo a mailbox in another case than the client wrote it; the human-readable text with every address upper-cased, the DSN fields and the returned copy as they were, names the same recipients and says the same.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const e of reportLeaves(root)) {
+          if (!e.type.startsWith('text/') || e.type === 'text/rfc822-headers') continue;
+          const t = leafText(e);
+          if (t === null) continue;
+          // (a Message-ID quoted in the text is a token, not an address: kept as written)
+          const r = t.replace(ADDRESS, (all, local, domain, at) => (/(?:message-?id|in-reply-to|references)\W[^\n]{0,40}<$/i.test(t.slice(Math.max(0, at - 200), at)) ? all : all.toUpperCase()));
+          if (r !== t && setLeafText(e, r)) n++;
+        }
+        return n ? {} : null;
+      }),
+  },
   {
     id: 'message-ids',
     group: 'ids-dates',
@@ -1541,6 +1582,50 @@ export const MUTATIONS = [
     group: 'returned-original',
     why: "Postfix's bounce_size_limit (50,000 bytes of the original by default), GroupWise's Internet Agent (2 KB by default, its /mudas switch) and other MTAs return only the start of the original: a copy cut inside the original's body, with the rest of the notice after it (the closing MIME boundary) gone too, as a relay or a mail store that truncates does, is the same report.",
     apply: (ctx) => truncatedOriginal(ctx.text),
+  },
+  // (round 30) the sender asked for headers only (RET=HDRS), or the reporting MTA returns only
+  // the header (Exchange, qmail-ldap, Postfix for a large message): the third part is then
+  // text/rfc822-headers
+  {
+    id: 'original-headers-only',
+    group: 'returned-original',
+    why: 'RFC 3461 §4.3 (RET=HDRS) / RFC 6522 §3: the third part of a report is the returned message or only its header, as text/rfc822-headers; the header alone (the same fields) is the same report.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const parent of entities(root, false)) {
+          if (parent.kind !== 'multipart' || parent.type !== 'multipart/report') continue;
+          for (const seg of parent.segments) {
+            if (typeof seg === 'string' || seg.kind !== 'message' || seg.type !== 'message/rfc822' || !seg.inner.fields.length) continue;
+            const f = getField(seg, 'content-type');
+            if (!f) continue;
+            setValue(f, fieldValue(f).replace(/message\/rfc822/i, 'text/rfc822-headers'));
+            seg.body = seg.inner.lead + seg.inner.fields.map((x) => x.raw).join('\n') + '\n';
+            seg.kind = 'leaf';
+            seg.type = 'text/rfc822-headers';
+            delete seg.inner;
+            n++;
+          }
+        }
+        return n ? {} : null;
+      }),
+  },
+  {
+    id: 'dsn-global',
+    group: 'returned-original',
+    why: 'RFC 6533 §3, §6: an MTA that supports SMTPUTF8 reports with message/global-delivery-status and returns the original as message/global (RFC 6532 §3.7); with ASCII fields and an ASCII original it is the same report.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const e of entities(root, false)) {
+          const f = getField(e, 'content-type');
+          if (!f || (e.type !== 'message/delivery-status' && e.type !== 'message/rfc822')) continue;
+          setValue(f, fieldValue(f).replace(/message\/delivery-status/i, 'message/global-delivery-status').replace(/message\/rfc822/i, 'message/global'));
+          e.type = e.type === 'message/rfc822' ? 'message/global' : 'message/global-delivery-status';
+          n++;
+        }
+        return n ? {} : null;
+      }),
   },
   {
     id: 'html-alternative',

@@ -8,26 +8,26 @@
 // prints the differences by cause; this test runs a seeded sample and asserts that there are
 // none, for every mutation kind that is not marked informational:
 //
-//   line ends (CRLF, LF, CR); header folding (unfolded, width 30, tab at 50); transfer
-//   encodings of the text parts (base64, quoted-printable at 76 and 30, 8bit); charsets (UTF-8,
-//   ISO-8859-1, ISO-2022-JP where the text is Japanese); the case of header names, DSN field
-//   names and type labels, MIME type and parameter names; renamed addresses and domains, every
-//   address in mixed case, every IPv4 address written as an IPv6 one;
-//   other Message-IDs and dates; optional headers added or dropped (Received, X-, trace and
-//   authentication fields, Content-Description), the Subject as RFC 2047 words (B and Q);
-//   DSN fields unfolded, folded at 20, folded with a tab and four spaces, reversed in each
-//   block, a Status left out where the reply carries its code, recipient blocks reversed, one
-//   dropped, one repeated, one cloned for a new address
-//   (with the lines naming it in the text);
-//   the text part in format=flowed, re-flowed at 72 and 76 columns (hard breaks, continuations at
-//   the margin; also asserted below over every source), with a help paragraph at its start or end,
-//   with a gateway's disclaimer and virus-scanning banners at its end, with an organisation's
-//   "CAUTION: ... from outside" banner at its start (and "[EXTERNAL]" before the Subject), its
-//   links rewritten by a link-protection service (Safe Links, URL Defense v2, Barracuda), as a
-//   multipart/alternative with HTML; the returned original with more addressees in its header, or
-//   cut inside its body with the rest of the message (a truncating MTA or store); an mbox "From "
-//   line; chains of three of these; and another documented reply in the same frame (its
-//   documented meaning expected).
+//   line ends (CRLF, LF, CR); header folding (unfolded, width 30, tab at 50); transfer encodings of
+//   the text parts (base64, quoted-printable at 76 and 30, 8bit); charsets (UTF-8, ISO-8859-1,
+//   ISO-2022-JP where the text is Japanese); the case of header names, DSN field names and type
+//   labels, MIME type and parameter names; renamed addresses and domains, every address in mixed
+//   case, every IPv4 address written as an IPv6 one; every address of the human-readable text
+//   upper-cased (the DSN fields as they were); other Message-IDs and dates; optional headers added
+//   or dropped (Received, X-, trace and authentication fields, Content-Description), the Subject as
+//   RFC 2047 words (B and Q); DSN fields unfolded, folded at 20, folded with a tab and four spaces,
+//   reversed in each block, a Status left out where the reply carries its code, recipient blocks
+//   reversed, one dropped, one repeated, one cloned for a new address (with the lines naming it in
+//   the text); the text part in format=flowed, re-flowed at 72 and 76 columns (hard breaks,
+//   continuations at the margin; also asserted below over every source), with a help paragraph at
+//   its start or end, with white space at its lines' ends, with a gateway's disclaimer and
+//   virus-scanning banners at its end, with an organisation's "CAUTION: ... from outside" banner at
+//   its start (and "[EXTERNAL]" before the Subject), its links rewritten by a link-protection
+//   service (Safe Links, URL Defense v2, Barracuda), as a multipart/alternative with HTML; the
+//   returned original with more addressees in its header, as its header only (text/rfc822-headers),
+//   as message/global beside a message/global-delivery-status, or cut inside its body with the rest
+//   of the message (a truncating MTA or store); an mbox "From " line; chains of three of these; and
+//   another documented reply in the same frame (its documented meaning expected).
 //
 // Reported by the script, not asserted over the sample (informational): the template prose translated to
 // German or Japanese, the text part sent as HTML only, the DSN without its Remote-MTA (a
