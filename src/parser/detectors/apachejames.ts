@@ -27,7 +27,9 @@ export function detectApacheJames(view: MailView): DetectorResult | null {
     for (const a of findAddresses(rcpt[1])) addrs.add(a);
   }
   if (!addrs.size) return null;
-  const below = /^Error message below:[ \t]*\n([\s\S]*?)(?:\n[ \t]*\n|$)/m.exec(text);
+  // (the reply runs to the blank line or the text's end: a multi-line reply, "550-5.7.1 ..." /
+  // "550 5.7.1 ...", is one line per line of the reply)
+  const below = /^Error message below:[ \t]*\n([\s\S]*?)(?:\n[ \t]*\n|(?![\s\S]))/m.exec(text);
   const summary = /^Error:[ \t]*(.+)$/m.exec(text);
   const diag = (below && oneLine(below[1])) || (summary && oneLine(summary[1])) || null;
   // one text for every address: read it once

@@ -36,6 +36,9 @@ const HELP = compile(HELP_CONTEXT);
 const SENDER = compile(SENDER_CONTEXT);
 const NEW_ADDRESS = compile(NEW_ADDRESS_CONTEXT);
 
+/** Lines of a multi-line reply read after its first (RFC 5321 §4.2.1; a bound on a stranger's text). */
+const MAX_REPLY_LINES = 20;
+
 /** `Name<mailto:a@b>` or `a@b (a@b)<mailto:a@b>` at the start of the recipient list. */
 const MAILTO_LINE = /<mailto:([^\s<>@]{1,256}@[^\s<>]{1,256})>[ \t]*$/i;
 /** A line holding one address and nothing else (the administrators' section). */
@@ -203,7 +206,8 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
   const errors: string[] = [];
   const isListed = new Set<string>();
   let head = 0; // pending[head..] have no error yet
-  for (const l of details) {
+  for (let li = 0; li < details.length; li++) {
+    const l = details[li];
     // (one token holding an "@" with a character on each side: the look-ahead finds the "@" once;
     // /(\S+@\S+)[ \t]*$/ tries every "@" of a long token again for each way the match fails)
     const m = /^[ \t]*Recipient Address:[ \t]*(\S(?=\S*@\S)\S*)[ \t]*$/i.exec(l);
@@ -217,7 +221,17 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
     }
     const e = /^[ \t]*Reported error:[ \t]*(\S.*)$/i.exec(l);
     if (!e || errors.length >= 1000) continue;
-    const error = oneLine(e[1]);
+    let error = oneLine(e[1]);
+    // a multi-line reply written line by line ("550-5.7.1 ..." up to "550 5.7.1 ...", RFC 5321
+    // §4.2.1): its next lines, each led by the same code, are the rest of the error
+    const code = /^(\d{3})-/.exec(error)?.[1];
+    for (let k = 0; code && k < MAX_REPLY_LINES && li + 1 < details.length; k++) {
+      const next = details[li + 1].trim();
+      if (!next.startsWith(code) || (next[3] !== '-' && next[3] !== ' ')) break;
+      error += ' ' + oneLine(next);
+      li++;
+      if (next[3] === ' ') break;
+    }
     errors.push(error);
     const lower = error.toLowerCase();
     let k = -1;

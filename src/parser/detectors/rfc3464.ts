@@ -230,20 +230,22 @@ export function recipientFromBlock(b: DsnBlock, warnings?: string[]): RecipientR
     diagText = diag.value;
   }
   if (diagText !== null && !diagText.trim()) diagText = null;
+  // no Diagnostic-Code and a Status that holds the remote reply instead of a code ("Status: 553
+  // Exceeded maximum inbound message size", a loose generator): that reply, whole (its own
+  // parentheses are words of the reply, not a comment), is the explanation
+  const statusRaw = b.get('status')?.raw ?? '';
+  if (!diagText && /^[45]\d\d(?:[ \t]+|-)\S/.test(statusRaw)) {
+    diagText = statusRaw.trim();
+    diagType = null;
+  }
   // no Diagnostic-Code: a comment on the Status field is the only explanation given
   // ("Status: 4.0.0 (cat.example.net: host name lookup failure)")
-  const statusComment = /\(([^()]{4,})\)/.exec(b.get('status')?.raw ?? '');
-  if (!diagText && statusComment && !/^(?:permanent|temporary|transient|persistent)[\w -]*$/i.test(statusComment[1].trim())) {
+  const statusComment = diagText ? null : /\(([^()]{4,})\)/.exec(statusRaw);
+  if (statusComment && !/^(?:permanent|temporary|transient|persistent)[\w -]*$/i.test(statusComment[1].trim())) {
     diagText = statusComment[1].trim();
     diagType = null;
   }
-  // no Diagnostic-Code and a Status that holds the remote reply instead of a code ("Status: 553
-  // Exceeded maximum inbound message size", a loose generator): that reply is the explanation
   const statusValue = b.get('status')?.value ?? '';
-  if (!diagText && /^[45]\d\d[ \t]+\S/.test(statusValue)) {
-    diagText = statusValue.trim();
-    diagType = null;
-  }
   const field = parseStatus(statusValue);
   const status = preferStatus(field && digitsOfReply(field, diagText) ? null : field, diagText);
   const r = newRecipient(finalAddr, {
