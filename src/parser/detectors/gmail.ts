@@ -235,7 +235,9 @@ function readCurrent(view: MailView, text: string): DetectorResult | null {
   const response = responseOf(rest);
   const diag = response ? withExplanation(response, explanation) : explanation;
   const rcpt = addressNotFound(heading[0], explanation);
-  const delayed = /delivery incomplete|delayed|will (?:keep trying|retry)/i.test(heading[0] + ' ' + (view.subject));
+  // a delay notice says so in its heading, its Subject ("Delivery Status Notification (Delay)")
+  // or Google's own sentence under the heading ("Gmail will retry for 46 more hours")
+  const delayed = /delivery incomplete|delayed|will (?:keep trying|retry)|\(delay\)/i.test(heading[0] + ' ' + view.subject + ' ' + (explanation ?? ''));
   // one failure text for every address: read it once
   const shared = {
     action: (delayed ? 'delayed' : 'failed') as DsnAction,
