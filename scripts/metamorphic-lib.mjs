@@ -1583,6 +1583,38 @@ export const MUTATIONS = [
     why: "Postfix's bounce_size_limit (50,000 bytes of the original by default), GroupWise's Internet Agent (2 KB by default, its /mudas switch) and other MTAs return only the start of the original: a copy cut inside the original's body, with the rest of the notice after it (the closing MIME boundary) gone too, as a relay or a mail store that truncates does, is the same report.",
     apply: (ctx) => truncatedOriginal(ctx.text),
   },
+  // (round 30) the returned message is itself about a failure: a sender's message that quotes
+  // a bounce it got, a help-desk reply, a forwarded thread
+  ...[
+    ['original-body-noise', '> '],
+    ['original-body-forward', ''],
+  ].map(([id, mark]) => ({
+    id,
+    group: 'returned-original',
+    why: `RFC 3464 §2 / RFC 6522 §3: the returned message is the sender's own, whatever it says; a body that ${mark ? 'quotes (with "> " marks)' : 'holds, as a client forwards it (no quote marks),'} another failure notice (another address, a 5.1.1, DSN fields, a help desk's address) says nothing about this report, attached or pasted below a plain notice (issue #13, harm 1: addresses taken from a returned message).`,
+    apply: (ctx) => {
+      const at = originalSecondLine(ctx.text);
+      if (at === null) return null;
+      const noise = [
+        '',
+        mark ? '---------- Forwarded message ----------' : '-----Original Message-----',
+        'From: Mail Delivery Subsystem <mailer-daemon@relay-mutated.example>',
+        'Subject: Undelivered Mail Returned to Sender',
+        '',
+        'Your message to old.friend@elsewhere-mutated.example could not be delivered.',
+        'old.friend@elsewhere-mutated.example: host mx.elsewhere-mutated.example[192.0.2.61] said:',
+        '    550 5.1.1 <old.friend@elsewhere-mutated.example>: Recipient address rejected:',
+        '    User unknown in virtual mailbox table (in reply to RCPT TO command)',
+        '',
+        'Final-Recipient: rfc822; old.friend@elsewhere-mutated.example',
+        'Action: failed',
+        'Status: 5.1.1',
+        '',
+        'For help, write to helpdesk@corp-mutated.example.',
+      ].map((l) => mark + l);
+      return { text: ctx.text.slice(0, at) + ['', ...noise, '', ''].join('\n') + ctx.text.slice(at) };
+    },
+  })),
   // (round 30) the sender asked for headers only (RET=HDRS), or the reporting MTA returns only
   // the header (Exchange, qmail-ldap, Postfix for a large message): the third part is then
   // text/rfc822-headers
@@ -1806,8 +1838,17 @@ function replyNamesOtherwise(ctx) {
  * part, or its body is empty.
  */
 function truncatedOriginal(text) {
+  const at = originalSecondLine(text);
+  return at === null ? null : { text: text.slice(0, at) };
+}
+
+/**
+ * Where the second line of the returned original's body starts (attached as the report's last
+ * part, or pasted below a plain notice after a stock line), or null.
+ */
+function originalSecondLine(text) {
   const part = /^Content-Type:[ \t]*message\/(?:rfc822|global)[ \t]*(?:;|$)/im.exec(text);
-  if (!part) return truncatedInlineOriginal(text);
+  if (!part) return inlineOriginalSecondLine(text);
   // the boundary line that opens the part: the last "--x" line above its header block
   const before = text.slice(0, part.index);
   const open = /(?:^|\n)--([^\n]+?)[ \t]*\n(?:[^\n]+\n)*$/.exec(before);
@@ -1827,7 +1868,7 @@ function truncatedOriginal(text) {
   if (next < 0 || !rest.startsWith(`\n--${boundary}--`, next)) return null;
   const firstLine = rest.indexOf('\n');
   if (firstLine <= 0 || firstLine >= next) return null;
-  return { text: text.slice(0, bodyStart + firstLine + 1) };
+  return bodyStart + firstLine + 1;
 }
 
 /**
@@ -1839,11 +1880,11 @@ const INLINE_COPY_MARKER =
   /^[ \t-]*(?:Below this line is a copy of the message\.?|This is a copy of the message, including all the headers\.?|Original message follows\.?|Original message|Returned message|Undelivered Message|The original message was:)[ \t-]*$/im;
 
 /**
- * A notice that is one plain text, the original pasted below it after a stock line: cut after
- * the first line of the original's body, as for truncatedOriginal. Null when there is no such
- * line followed by a header block and a body.
+ * A notice that is one plain text, the original pasted below it after a stock line: where the
+ * second line of the original's body starts, as for originalSecondLine. Null when there is no
+ * such line followed by a header block and a body.
  */
-function truncatedInlineOriginal(text) {
+function inlineOriginalSecondLine(text) {
   if (/^Content-Type:[ \t]*multipart\//im.test(text.slice(0, text.indexOf('\n\n') + 1))) return null;
   const marker = INLINE_COPY_MARKER.exec(text);
   if (!marker) return null;
@@ -1857,7 +1898,7 @@ function truncatedInlineOriginal(text) {
   const firstLine = text.indexOf('\n', bodyStart);
   // (a body of one line and nothing after it: nothing to cut)
   if (firstLine < 0 || firstLine + 1 >= text.length || !text.slice(firstLine + 1).trim()) return null;
-  return { text: text.slice(0, firstLine + 1) };
+  return firstLine + 1;
 }
 
 /**

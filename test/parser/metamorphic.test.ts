@@ -24,7 +24,8 @@
 //   virus-scanning banners at its end, with an organisation's "CAUTION: ... from outside" banner at
 //   its start (and "[EXTERNAL]" before the Subject), its links rewritten by a link-protection
 //   service (Safe Links, URL Defense v2, Barracuda), as a multipart/alternative with HTML; the
-//   returned original with more addressees in its header, as its header only (text/rfc822-headers),
+//   returned original with more addressees in its header, with another failure notice in its body
+//   (quoted or forwarded, DSN fields included), as its header only (text/rfc822-headers),
 //   as message/global beside a message/global-delivery-status, or cut inside its body with the rest
 //   of the message (a truncating MTA or store); an mbox "From " line; chains of three of these; and
 //   another documented reply in the same frame (its documented meaning expected).

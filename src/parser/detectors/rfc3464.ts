@@ -9,6 +9,7 @@
 // quirks (vendors that put the fields in text/plain, or a generic Status with the real code in
 // the human-readable part).
 import type { DsnAction, RecipientReport } from '../../report.js';
+import { findCopyMarker } from '../mime/inline-original.js';
 import { continuesReflowed } from '../mime/reflow.js';
 import { AddressIndex, type FailureCodes, findCommand, mailboxProblem, findReplyCode, findReplyStatus, findStatusCode, findTranscriptCommand, indentOf, lineWindow, normalizeAddress, oneLine, transcriptRefusedRcpts } from '../smtp-text.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -476,14 +477,21 @@ function pastedStatusTexts(view: MailView): string[] {
   for (const p of view.parts) {
     // (HTML markup is no field syntax: "Status: 5.1.1<br>"; its text is read below)
     if (p.contentType === 'text/html') html = true;
-    else if (p.text && pasted(p.text)) texts.push(p.text);
+    else if (p.text && pasted(p.text)) {
+      // (up to the returned message pasted below the notice: fields in its body are the body's)
+      const copy = findCopyMarker(p.text);
+      const t = copy ? p.text.slice(0, copy.index) : p.text;
+      if (t === p.text || pasted(t)) texts.push(t);
+    }
   }
   // ... or into the only human-readable text, an HTML one (Amazon WorkMail's "Technical report:"
   // fields, in a report sent as HTML): `text` is then that HTML reduced to text
   if (!texts.length && html && !view.parts.some((p) => p.contentType === 'text/plain' && p.text.trim()) && pasted(view.text)) texts.push(view.text);
   // ... or into a report quoted in an inline forward: `text` is the readable text with the quote
-  // marks taken off (mime/quoted.ts), where the fields are fields again
-  if (!texts.length && pasted(view.text) && view.parts.some((p) => p.text && QUOTED_FIELD.test(p.text))) texts.push(view.text);
+  // marks taken off (mime/quoted.ts), where the fields are fields again; up to the returned
+  // message pasted below it, whose body may quote a report of its own (a sender's message about
+  // another failure says nothing about this one)
+  if (!texts.length && pasted(view.reportText) && view.parts.some((p) => p.text && QUOTED_FIELD.test(p.text))) texts.push(view.reportText);
   return texts;
 }
 
