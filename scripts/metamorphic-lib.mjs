@@ -1266,6 +1266,20 @@ export const MUTATIONS = [
         return {};
       }),
   },
+  // (round 30) what our own side adds when a mailbox or a pipe delivers the notice: the inbox
+  // (IMAP) and Postfix's pipe see these fields on every notice
+  {
+    id: 'add-local-delivery',
+    group: 'optional-headers',
+    why: 'RFC 5321 §4.4 (Return-Path) / Postfix local(8) and pipe(8) (Delivered-To, X-Original-To): the final delivery to our mailbox prepends the envelope sender (null for a notice, RFC 3464 §2), the address it was delivered to and the one it was sent to; they name our side, not the report\'s recipients.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const fields = ['Delivered-To: bounces@bounces.mutated.example', 'X-Original-To: bounces+4711@bounces.mutated.example'];
+        if (!root.fields.some((f) => fieldName(f).toLowerCase() === 'return-path')) fields.unshift('Return-Path: <>');
+        root.fields.unshift(...fields.map((raw) => ({ raw })));
+        return {};
+      }),
+  },
   {
     id: 'add-x-header',
     group: 'optional-headers',
@@ -1586,12 +1600,13 @@ export const MUTATIONS = [
   // (round 30) the returned message is itself about a failure: a sender's message that quotes
   // a bounce it got, a help-desk reply, a forwarded thread
   ...[
-    ['original-body-noise', '> '],
-    ['original-body-forward', ''],
-  ].map(([id, mark]) => ({
+    ['original-body-noise', '> ', true],
+    ['original-body-forward', '', true],
+    ['original-body-prose', '', false],
+  ].map(([id, mark, fields]) => ({
     id,
     group: 'returned-original',
-    why: `RFC 3464 §2 / RFC 6522 §3: the returned message is the sender's own, whatever it says; a body that ${mark ? 'quotes (with "> " marks)' : 'holds, as a client forwards it (no quote marks),'} another failure notice (another address, a 5.1.1, DSN fields, a help desk's address) says nothing about this report, attached or pasted below a plain notice (issue #13, harm 1: addresses taken from a returned message).`,
+    why: `RFC 3464 §2 / RFC 6522 §3: the returned message is the sender's own, whatever it says; a body that ${mark ? 'quotes (with "> " marks)' : 'holds, as a client forwards it (no quote marks),'} another failure notice (another address, a 5.1.1${fields ? ', DSN fields' : ''}, a help desk's address) says nothing about this report, attached or pasted below a plain notice (issue #13, harm 1: addresses taken from a returned message).`,
     apply: (ctx) => {
       const at = originalSecondLine(ctx.text);
       if (at === null) return null;
@@ -1605,10 +1620,7 @@ export const MUTATIONS = [
         'old.friend@elsewhere-mutated.example: host mx.elsewhere-mutated.example[192.0.2.61] said:',
         '    550 5.1.1 <old.friend@elsewhere-mutated.example>: Recipient address rejected:',
         '    User unknown in virtual mailbox table (in reply to RCPT TO command)',
-        '',
-        'Final-Recipient: rfc822; old.friend@elsewhere-mutated.example',
-        'Action: failed',
-        'Status: 5.1.1',
+        ...(fields ? ['', 'Final-Recipient: rfc822; old.friend@elsewhere-mutated.example', 'Action: failed', 'Status: 5.1.1'] : []),
         '',
         'For help, write to helpdesk@corp-mutated.example.',
       ].map((l) => mark + l);

@@ -14,7 +14,8 @@
 //   labels, MIME type and parameter names; renamed addresses and domains, every address in mixed
 //   case, every IPv4 address written as an IPv6 one; every address of the human-readable text
 //   upper-cased (the DSN fields as they were); other Message-IDs and dates; optional headers added
-//   or dropped (Received, X-, trace and authentication fields, Content-Description), the Subject as
+//   or dropped (Received, X-, trace and authentication fields, Content-Description, our side's
+//   Return-Path, Delivered-To and X-Original-To), the Subject as
 //   RFC 2047 words (B and Q); DSN fields unfolded, folded at 20, folded with a tab and four spaces,
 //   reversed in each block, a Status left out where the reply carries its code, recipient blocks
 //   reversed, one dropped, one repeated, one cloned for a new address (with the lines naming it in
@@ -25,7 +26,7 @@
 //   its start (and "[EXTERNAL]" before the Subject), its links rewritten by a link-protection
 //   service (Safe Links, URL Defense v2, Barracuda), as a multipart/alternative with HTML; the
 //   returned original with more addressees in its header, with another failure notice in its body
-//   (quoted or forwarded, DSN fields included), as its header only (text/rfc822-headers),
+//   (quoted or forwarded, with or without DSN fields), as its header only (text/rfc822-headers),
 //   as message/global beside a message/global-delivery-status, or cut inside its body with the rest
 //   of the message (a truncating MTA or store); an mbox "From " line; chains of three of these; and
 //   another documented reply in the same frame (its documented meaning expected).
