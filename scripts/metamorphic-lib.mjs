@@ -192,6 +192,19 @@ export function cteOf(ent) {
 }
 
 /** Parses entity text (LF) into a tree. At the top, an mbox "From " line is kept as `prefix`. */
+/** Whether a field line comes within 8 lines from `pos`, before a blank line. */
+function fieldFollows(s, pos) {
+  for (let k = 0; k < 8 && pos < s.length; k++) {
+    let nl = s.indexOf('\n', pos);
+    if (nl < 0) nl = s.length;
+    const line = s.slice(pos, nl);
+    if (!line.trim()) return false;
+    if (line[0] !== ' ' && line[0] !== '\t' && FIELD_LINE.test(line)) return true;
+    pos = nl + 1;
+  }
+  return false;
+}
+
 export function parseEntity(s, parentType = '') {
   const ent = { lead: '', prefix: null, fields: [], sep: '', body: '', kind: 'leaf', hadFields: false };
   let pos = 0;
@@ -213,6 +226,10 @@ export function parseEntity(s, parentType = '') {
     const line = s.slice(pos, nl);
     const c = line.charCodeAt(0);
     if ((c === 32 || c === 9) && cur && line.trim()) {
+      cur.raw += '\n' + line;
+    } else if (parentType === 'message' && cur && line.trim() && !FIELD_LINE.test(line) && fieldFollows(s, nl + 1)) {
+      // a returned message's folded line whose leading white space was lost (the parser reads
+      // it so too: src/parser/mime/headers.ts splitEntity's lostFolds)
       cur.raw += '\n' + line;
     } else if (FIELD_LINE.test(line)) {
       cur = { raw: line };
@@ -895,7 +912,9 @@ function refoldAll(root, width, indent, keep = () => false) {
   mapFields(root, (raw) => {
     if (keep(raw)) return raw;
     const [name, v] = splitRaw(raw);
-    const value = v.replace(/\n(?=[ \t])/g, ''); // unfold (RFC 5322 §2.2.3)
+    // unfold (RFC 5322 §2.2.3); a line break with no white space after it is a fold that lost its
+    // white space (a returned message's header): read as one space, as the parser does
+    const value = v.replace(/\n(?=[ \t])/g, '').replace(/\n/g, ' ');
     return fold(name, value.replace(/^(?=[^ \t])/, ' '), width, indent);
   });
 }
@@ -1160,12 +1179,13 @@ export const MUTATIONS = [
     apply: (ctx) =>
       withTree(ctx, (root) => {
         let n = 0;
+        // (a Message-ID quoted in the text is a token, not an address: kept as written)
+        const ids = new Set([...ctx.text.matchAll(/message-?id\W[^<\n]{0,40}\n?[ \t>]*<([^<>\s]+)>/gi)].map((m) => m[1].toLowerCase()));
         for (const e of reportLeaves(root)) {
           if (!e.type.startsWith('text/') || e.type === 'text/rfc822-headers') continue;
           const t = leafText(e);
           if (t === null) continue;
-          // (a Message-ID quoted in the text is a token, not an address: kept as written)
-          const r = t.replace(ADDRESS, (all, local, domain, at) => (/(?:message-?id|in-reply-to|references)\W[^\n]{0,40}<$/i.test(t.slice(Math.max(0, at - 200), at)) ? all : all.toUpperCase()));
+          const r = t.replace(ADDRESS, (all, local, domain, at) => (ids.has(all.toLowerCase()) || /(?:message-?id|in-reply-to|references)\W[^\n]{0,40}<$/i.test(t.slice(Math.max(0, at - 200), at)) ? all : all.toUpperCase()));
           if (r !== t && setLeafText(e, r)) n++;
         }
         return n ? {} : null;
@@ -1627,6 +1647,60 @@ export const MUTATIONS = [
       return { text: ctx.text.slice(0, at) + ['', ...noise, '', ''].join('\n') + ctx.text.slice(at) };
     },
   })),
+  // (round 30) the returned copy's folded fields with their leading white space gone (seen in
+  // several families' returned messages: Office 365's, Messaging Server's), so a field line
+  // follows a line that is no field
+  {
+    id: 'original-folds-lost',
+    group: 'returned-original',
+    why: "RFC 5322 §2.2.3: a folded field's continuation lines start with white space; a store or relay that strips it leaves lines that are no fields inside the returned message's header. They are still the same header (the same Message-ID, From, To below them), and the report is the same.",
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const e of entities(root, true)) {
+          if (e.kind !== 'message') continue;
+          for (const f of e.inner.fields) {
+            const r = f.raw.replace(/\n[ \t]+/g, '\n');
+            if (r !== f.raw) {
+              f.raw = r;
+              n++;
+            }
+          }
+        }
+        return n ? {} : null;
+      }),
+  },
+  // (round 30) no copy at all: a reporting MTA that returns nothing (qmail-ldap's and Exchange's
+  // options, a bounce_size_limit of 0, a store that strips attachments)
+  {
+    id: 'original-dropped',
+    group: 'returned-original',
+    why: 'RFC 6522 §3: the third part of a report (the returned message or its header) is optional; without it the report states the same failures (the Message-ID it carried may be gone: not compared).',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        let n = 0;
+        for (const parent of entities(root, false)) {
+          // (a complaint's recipient is named in the returned copy, RFC 5965 §2: only delivery reports)
+          if (parent.kind !== 'multipart' || parent.type !== 'multipart/report' || !/delivery-status/i.test(parent.params['report-type'] ?? '')) continue;
+          const keep = [];
+          let dropped = false;
+          for (const seg of parent.segments) {
+            if (typeof seg !== 'string' && (seg.type === 'message/rfc822' || seg.type === 'text/rfc822-headers' || seg.type === 'message/global')) {
+              dropped = true;
+              // (the boundary line before it goes with it)
+              if (typeof keep[keep.length - 1] === 'string' && keep[keep.length - 1].startsWith('--')) keep.pop();
+              continue;
+            }
+            keep.push(seg);
+          }
+          if (!dropped) continue;
+          parent.segments = keep;
+          n++;
+        }
+        // (its Message-ID may be read from the notice's text still, or be gone: not asserted)
+        return n ? { mapMessageId: () => undefined } : null;
+      }),
+  },
   // (round 30) the sender asked for headers only (RET=HDRS), or the reporting MTA returns only
   // the header (Exchange, qmail-ldap, Postfix for a large message): the third part is then
   // text/rfc822-headers
@@ -2236,7 +2310,8 @@ export function mutateChain(raw, mutations, seed, protectedWords) {
     const r0 = mapRecipient;
     const m0 = mapMessageId;
     if (res.mapRecipient) mapRecipient = (x) => res.mapRecipient(r0(x));
-    if (res.mapMessageId) mapMessageId = (x) => res.mapMessageId(m0(x));
+    // (undefined: the mutation lost the Message-ID's source, nothing is asserted of it)
+    if (res.mapMessageId) mapMessageId = (x) => (m0(x) === undefined ? undefined : res.mapMessageId(m0(x)));
     if (res.mapRecipient) optional = new Set([...optional].map(res.mapRecipient));
     for (const o of res.optional ?? []) optional.add(o);
     clones = clones.map(([c, src]) => [res.mapRecipient ? res.mapRecipient(c) : c, src]).concat(res.clones ?? []);
@@ -2295,7 +2370,10 @@ export function compareAnswers(orig, mutated, m) {
     for (const f of ANSWER_FIELDS) {
       let vx = x[f] ?? null;
       const vy = y[f] ?? null;
-      if (f === 'originalMessageId' && vx) vx = m.mapMessageId(vx);
+      if (f === 'originalMessageId' && vx) {
+        vx = m.mapMessageId(vx);
+        if (vx === undefined) continue;
+      }
       if (vx !== vy) fields.push(f);
     }
     if (x.error || y.error) if ((x.error ?? null) !== (y.error ?? null)) fields.push('error');

@@ -20,6 +20,7 @@ import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parse
 import { unquoteBlocks } from '../../src/parser/mime/quoted.js';
 import { parseLogLine, readStatus } from '../../src/logtail/parse.js';
 import { sendmailOwnText } from '../../src/parser/detectors/fallback.js';
+import { splitEntity } from '../../src/parser/mime/headers.js';
 import { withoutLinkWrappers } from '../../src/parser/mime/link-wrappers.js';
 import { findAddresses, findReplyStatus, findStatusCode, mailboxesNamed, normalizeAddress, transcriptRefusedRcpts } from '../../src/parser/smtp-text.js';
 import { dsn, returnedTo, statusBody, textNdr, type DsnRecipient } from '../helpers/ndr-builders.js';
@@ -159,6 +160,10 @@ describe('hot helpers grow linearly', () => {
     await expectLinear((n) => 'a.'.repeat(n) + 'org', withoutHostNames, 2_000);
     await expectLinear((n) => 'mx.example.org '.repeat(n), withoutHostNames, 1_000);
     await expectLinear((n) => 'a' + '-'.repeat(n) + '.org', withoutHostNames, 2_000);
+  });
+  it('splitEntity with lost folds: lines without a colon between fields, long ones, and no field after them (round 30)', async () => {
+    // (each line that is no field looks a few lines ahead for the block going on)
+    await expectLinear((n) => 'X-A: v\n' + 'folded part of a value\n'.repeat(7).concat('X-B: w\n').repeat(n) + 'b='.repeat(n * 10) + '\n' + 'no field here\n'.repeat(n) + '\nbody', (s) => splitEntity(s, false, true), 200);
   });
   it('normalizeAddress: a long run without "@" and one blank', async () => {
     await expectLinear((n) => 'x'.repeat(n) + ' y', normalizeAddress, 2_000);

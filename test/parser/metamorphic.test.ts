@@ -26,7 +26,8 @@
 //   its start (and "[EXTERNAL]" before the Subject), its links rewritten by a link-protection
 //   service (Safe Links, URL Defense v2, Barracuda), as a multipart/alternative with HTML; the
 //   returned original with more addressees in its header, with another failure notice in its body
-//   (quoted or forwarded, with or without DSN fields), as its header only (text/rfc822-headers),
+//   (quoted or forwarded, with or without DSN fields), as its header only (text/rfc822-headers), with its folded fields' white space
+//   stripped, left out altogether (its Message-ID not compared),
 //   as message/global beside a message/global-delivery-status, or cut inside its body with the rest
 //   of the message (a truncating MTA or store); an mbox "From " line; chains of three of these; and
 //   another documented reply in the same frame (its documented meaning expected).

@@ -1,10 +1,14 @@
 // MIME layer and shared text helpers: line ends, garbage input, hostile shapes.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, parseMessageSync, UnparseableError } from '../../src/parser/index.js';
 import { decodeQuotedPrintable, latin1WithLf, normalizeLineEnds, readMail } from '../../src/parser/mime.js';
+import { splitEntity } from '../../src/parser/mime/headers.js';
 import { findAddresses, findReplyCode, findStatusCode, normalizeAddress } from '../../src/parser/smtp-text.js';
+import { fixturesDir } from '../helpers/env.js';
 
 const DSN = [
   'From: MAILER-DAEMON@mx.example.org',
@@ -245,5 +249,31 @@ describe('a returned message pasted as a part of its own (its fields as the part
     const v = readMail(notice(['Content-Type: text/plain', 'Content-Description: Details', 'X-Note: more']));
     expect(v.original).toBeNull();
     expect(v.text).toContain('December letter');
+  });
+});
+
+describe("a returned message whose folded fields lost their leading white space (round 30)", () => {
+  it('splitEntity(lostFolds): a line that is no field, with more fields under it, continues the field above', () => {
+    const raw = 'DKIM-Signature: v=1; a=rsa-sha256;\ns=selector1;\nbh=abc=;\nReceived: from a\nby b; Sat, 4\nAug 2018 05:32:25 +0000\nMessage-ID: <m1@example.org>\n\nbody line\n';
+    const lenient = splitEntity(raw, false, true);
+    expect(lenient.headers['dkim-signature']).toEqual(['v=1; a=rsa-sha256; s=selector1; bh=abc=;']);
+    expect(lenient.headers['received']).toEqual(['from a by b; Sat, 4 Aug 2018 05:32:25 +0000']);
+    expect(lenient.headers['message-id']).toEqual(['<m1@example.org>']);
+    expect(lenient.body).toBe('body line\n');
+    // the strict reading (a MIME part's header) ends at the first line that is no field
+    expect(Object.keys(splitEntity(raw, false).headers)).toEqual(['dkim-signature']);
+    // no field after it: the line is the body's, as before (a header sent without its blank line)
+    expect(splitEntity('Subject: x\nHello,\nthis is the body\n', false, true)).toMatchObject({ headers: { subject: ['x'] }, body: 'Hello,\nthis is the body\n' });
+  });
+
+  it("a real notice's returned copy with its folds stripped keeps its Message-ID", () => {
+    const raw = readFileSync(join(fixturesDir, 'generated/postfix/001-rfc-5.1.1-unknown--failed.eml'), 'latin1');
+    const at = raw.search(/^Content-Type: message\/rfc822/im);
+    expect(at, 'the fixture returns its original as message/rfc822').toBeGreaterThan(0);
+    const stripped = raw.slice(0, at) + raw.slice(at).replace(/\r?\n[ \t]+(?=\S)/g, (m) => m.replace(/[ \t]+$/, ''));
+    expect(stripped).not.toBe(raw);
+    const before = parseMessageSync(Buffer.from(raw, 'latin1')).original?.messageId;
+    expect(before).toMatch(/@sender\.example\.org$/);
+    expect(parseMessageSync(Buffer.from(stripped, 'latin1')).original?.messageId).toBe(before);
   });
 });

@@ -52,11 +52,35 @@ export function headerValues(h: HeaderMap, name: string): string[] {
   return h[name] ?? [];
 }
 
+/** Lines looked ahead for the header block going on (splitEntity's `lostFolds`). */
+const RESUME_LOOKAHEAD = 8;
+
+/**
+ * Whether the lines from `pos` hold another field before a blank line, within a few lines: the
+ * header block goes on, so the line before `pos` was a continuation whose leading white space
+ * was lost.
+ */
+function headerResumes(s: string, pos: number): boolean {
+  for (let k = 0; k < RESUME_LOOKAHEAD && pos < s.length; k++) {
+    let nl = s.indexOf('\n', pos);
+    if (nl < 0) nl = s.length;
+    if (blankLine(s, pos, nl)) return false;
+    const c = s.charCodeAt(pos);
+    if (c !== 32 && c !== 9 && fieldColon(s, pos, nl) >= 0) return true;
+    pos = nl + 1;
+  }
+  return false;
+}
+
 /**
  * Splits an entity into its header block and body. The header block ends at the first empty
  * line, or at the first line that is neither a field nor a continuation (broken senders).
+ * `lostFolds` (a returned message): a line that is no field, inside a header block that goes on
+ * with more fields within a few lines, is a continuation whose leading white space a store or
+ * relay stripped (a returned message's DKIM-Signature and Received folded at column 0: its
+ * Message-ID further down was lost with them).
  */
-export function splitEntity(s: string, top: boolean): Entity {
+export function splitEntity(s: string, top: boolean, lostFolds = false): Entity {
   const headers: HeaderMap = Object.create(null);
   let pos = 0;
   let fieldCount = 0;
@@ -84,6 +108,11 @@ export function splitEntity(s: string, top: boolean): Entity {
       value += ' ' + s.slice(pos, nl).trim();
     } else {
       const colon = fieldColon(s, pos, nl);
+      if (colon < 0 && lostFolds && name && headerResumes(s, nl + 1)) {
+        value += ' ' + s.slice(pos, nl).trim();
+        pos = nl + 1;
+        continue;
+      }
       if (colon < 0) break; // not a header line: the body starts here (no blank line was sent)
       if (name) {
         addField(headers, name, value);

@@ -61,7 +61,7 @@ export function walk(ent: Entity, depth: number, st: WalkState, parentType: stri
     if (st.original === null) {
       // its header block only: what a report says about the returned message is in its
       // headers (Message-ID, From, To ...); its body is not decoded (no one reads it)
-      const inner = splitEntity(raw, false);
+      const inner = splitEntity(raw, false, true);
       st.original = {
         source: ct.type === 'message/rfc822-headers' ? 'text/rfc822-headers' : ct.type.replace('message/global-headers', 'text/rfc822-headers'),
         headers: inner.headers,
