@@ -1300,6 +1300,52 @@ export const MUTATIONS = [
         return {};
       }),
   },
+  // (round 30) header fields in another order, the From written in another of its forms, a
+  // Subject tagged by our own side's spam filter
+  {
+    id: 'reorder-headers',
+    group: 'optional-headers',
+    why: 'RFC 5322 §3.6: the header fields (other than trace fields) may occur in any order; the top-level fields reversed (each Received block kept in its own order) are the same message.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        if (root.fields.length < 3) return null;
+        const trace = root.fields.filter((f) => /^(?:received|return-path|x-received|arc-[a-z-]+)$/i.test(fieldName(f)));
+        const rest = root.fields.filter((f) => !trace.includes(f));
+        root.fields = [...trace, ...rest.reverse()];
+        return {};
+      }),
+  },
+  {
+    id: 'from-forms',
+    group: 'optional-headers',
+    why: 'RFC 5322 §3.4: "Name <addr>", "addr (Name)" and "<addr>" name the same mailbox; a relay or client that rewrites the From of a notice to another of these forms leaves the same sender.',
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const f = getField(root, 'from');
+        if (!f) return null;
+        const v = fieldValue(f).replace(/\s+/g, ' ').trim();
+        let m = /^"?([^"<>()]*?)"?\s*<([^<>\s]+@[^<>\s]+)>$/.exec(v);
+        let next = null;
+        if (m) next = m[1].trim() ? `${m[2]} (${m[1].trim()})` : m[2];
+        else if ((m = /^([^<>()\s]+@[^<>()\s]+)\s*\(([^()]+)\)$/.exec(v))) next = `"${m[2].trim()}" <${m[1]}>`;
+        else if ((m = /^([^<>()\s]+@[^<>()\s]+)$/.exec(v))) next = `<${m[1]}>`;
+        if (!next) return null;
+        setValue(f, next);
+        return {};
+      }),
+  },
+  {
+    id: 'subject-spam-tag',
+    group: 'optional-headers',
+    why: "The receiving side's spam filter (SpamAssassin's rewrite_header, a gateway's tag) may prefix the Subject of a notice it delivers to our mailbox; the notice is the same.",
+    apply: (ctx) =>
+      withTree(ctx, (root) => {
+        const f = getField(root, 'subject');
+        if (!f) return null;
+        setValue(f, '***SPAM*** ' + fieldValue(f).trim());
+        return {};
+      }),
+  },
   {
     id: 'add-x-header',
     group: 'optional-headers',

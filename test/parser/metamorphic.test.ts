@@ -15,7 +15,8 @@
 //   case, every IPv4 address written as an IPv6 one; every address of the human-readable text
 //   upper-cased (the DSN fields as they were); other Message-IDs and dates; optional headers added
 //   or dropped (Received, X-, trace and authentication fields, Content-Description, our side's
-//   Return-Path, Delivered-To and X-Original-To), the Subject as
+//   Return-Path, Delivered-To and X-Original-To), the top-level fields in another order, the From in
+//   another of its forms, the Subject tagged as spam by our side's filter, the Subject as
 //   RFC 2047 words (B and Q); DSN fields unfolded, folded at 20, folded with a tab and four spaces,
 //   reversed in each block, a Status left out where the reply carries its code, recipient blocks
 //   reversed, one dropped, one repeated, one cloned for a new address (with the lines naming it in
