@@ -94,6 +94,20 @@ describe('several failed addresses on one line', () => {
     ]);
     expect(got[0].diagnostic).not.toContain('sam.lee');
   });
+
+  it('a reason that names its own address again ("b (550 5.1.1 <b> recipient rejected)") is still only b\'s (round 30)', () => {
+    const raw = readFileSync(join(fixturesDir, 'prose', 'one-line-own-reasons.eml'), 'latin1');
+    expect(raw).toContain('(552 5.2.2 mailbox full)');
+    const report = parseMessageSync(Buffer.from(raw.replace('(552 5.2.2 mailbox full)', '(550 5.1.1 <sam.lee@example.com> recipient rejected)'), 'latin1'));
+    const got = classify(report).map((v) => `${v.recipient} ${v.status} ${v.reason}`);
+    expect(got).toEqual([
+      'jane.doe@example.com 5.1.1 userunknown',
+      'sam.lee@example.com 5.1.1 userunknown',
+      'kim.park@example.org 5.7.1 norelaying',
+      'lee.chan@example.com 5.1.1 userunknown',
+      'omar.haddad@example.net 5.1.1 userunknown',
+    ]);
+  });
 });
 
 describe('the message replied to, quoted below a reply attribution', () => {

@@ -238,6 +238,18 @@ function withoutListTail(text: string): string {
   return text.slice(0, end);
 }
 
+/** Whether `gap` (the text after an entry's address) opens a bracket it does not close. */
+function insideBracket(gap: string): boolean {
+  if (gap.length > 1000) return false;
+  let depth = 0;
+  for (let i = 0; i < gap.length; i++) {
+    const c = gap.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41 && depth > 0) depth--;
+  }
+  return depth > 0;
+}
+
 /**
  * The first span after `span` on its line naming another address (spans are in line order):
  * found by bisection, since a line may hold thousands of entries.
@@ -1286,6 +1298,9 @@ export function detectFallback(view: MailView): DetectorResult | null {
         continue;
       }
       const known = found.get(a);
+      // the address again inside its own bracketed reason ("a@x (550 5.1.1 <a@x> recipient
+      // rejected), b@y (...)"): words of that reason, and the next entry's previous is still a@x
+      if (known && previous && previous.c === known && previous.span.address === a && insideBracket(line.slice(previous.span.end, sp.start))) continue;
       if (known) {
         // a list entry says only that the address failed; a later section may quote the
         // remote reply that names it (X3's "Technical details:" / "SMTP:RCPT host ...: 553
