@@ -1444,6 +1444,34 @@ export const MUTATIONS = [
           : null,
       ),
   },
+  // (round 30) the values' own case and a comment on the Status, as other generators write them
+  {
+    id: 'dsn-values-case-comment',
+    group: 'dsn-blocks',
+    why: 'RFC 3464 §2.3.3 (action-value is a keyword: case-insensitive) and RFC 822 comments (RFC 3464 §2.1.1 allows them in the fields): "Action: FAILED" and "Status: 5.1.1 (permanent failure)" say what "Action: failed" and "Status: 5.1.1" say.',
+    apply: (ctx) =>
+      withTree(ctx, (root) =>
+        mapDsn(root, (segs, blocks) => {
+          let any = false;
+          for (const b of blocks) {
+            if (!isRecipientBlock(b.fields)) continue;
+            const fields = b.fields.map((f) => {
+              const [name, v] = splitRaw(f);
+              const n = name.trim().toLowerCase();
+              if (n === 'action' && /^\s*[a-z]+\s*$/i.test(v)) return `${name}: ${v.trim().toUpperCase()}`;
+              if (n === 'status' && /^\s*([245])\.\d{1,3}\.\d{1,3}\s*$/.test(v)) return `${name}: ${v.trim()} (${v.trim()[0] === '4' ? 'temporary failure' : v.trim()[0] === '5' ? 'permanent failure' : 'success'})`;
+              return f;
+            });
+            if (fields.join('\n') === b.fields.join('\n')) continue;
+            b.seg.lines = fields.join('\n').split('\n');
+            any = true;
+          }
+          return any ? segs : null;
+        })
+          ? {}
+          : null,
+      ),
+  },
   {
     id: 'dsn-drop-remote-mta',
     group: 'dsn-blocks',

@@ -17,7 +17,7 @@
 //   or dropped (Received, X-, trace and authentication fields, Content-Description, our side's
 //   Return-Path, Delivered-To and X-Original-To), the top-level fields in another order, the From in
 //   another of its forms, the Subject tagged as spam by our side's filter, the Subject as
-//   RFC 2047 words (B and Q); DSN fields unfolded, folded at 20, folded with a tab and four spaces,
+//   RFC 2047 words (B and Q); DSN fields unfolded, their values in upper case and the Status with a comment, folded at 20, folded with a tab and four spaces,
 //   reversed in each block, a Status left out where the reply carries its code, recipient blocks
 //   reversed, one dropped, one repeated, one cloned for a new address (with the lines naming it in
 //   the text); the text part in format=flowed, re-flowed at 72 and 76 columns (hard breaks,
