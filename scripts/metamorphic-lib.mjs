@@ -786,13 +786,20 @@ const ROLE_LOCALS = /^(?:mailer-daemon|postmaster|root|abuse|noreply|no-reply|no
  * occur as an address and, when they are not words the rules read, as a bare token
  * ("kijitora... User unknown").
  */
-export function addressRenamer(allText, seed, protectedWords = new Set(), { words = null } = {}) {
+export function addressRenamer(allText, seed, protectedWords = new Set(), { words = null, shapes = false } = {}) {
   const locals = new Map();
   const domains = new Map();
   // the new names: opaque tokens, or (`words`) a word the rules read and a token ("blocked.u1x2y3z",
   // "nxdomain-d1x2y3.net"): an address is a name, whatever its words (src/classifier/index.ts)
   const named = (prefix, key, n) => {
     const h = hash32(seed + key);
+    if (shapes) {
+      // the shapes real mailboxes have: plus tags, dots, underscores, hyphens, an apostrophe
+      // (RFC 5322 atext), long local parts; domains with several labels and a hyphen
+      const t = b36(h, n);
+      const local = [`ava.${t}+news`, `o'${t}.brien`, `${t}_lee-2024`, `first.middle.${t}.last.name.long`, `${t}+tag=x`][h % 5];
+      return prefix === 'u' ? local : [`mail.${t}.co`, `${t}-group`, `eu.${t}-corp`][h % 3];
+    }
     return words ? `${words[h % words.length]}${prefix === 'u' ? '.' : '-'}${prefix}${b36(h, n)}` : prefix + b36(h, n);
   };
   ADDRESS.lastIndex = 0;
@@ -1190,6 +1197,14 @@ export const MUTATIONS = [
         }
         return n ? {} : null;
       }),
+  },
+  // (round 30) recipients' addresses as people have them: "ava.x+news@", "o'x.brien@",
+  // "x_lee-2024@" at "mail.x.co.uk", "x-group.com"
+  {
+    id: 'rename-addresses-shapes',
+    group: 'addresses',
+    why: 'As rename-addresses, with local parts of every RFC 5322 atext shape real mailboxes have (plus tags, dots, underscores, hyphens, an apostrophe, "=", long names) and domains of several labels: the report reads the same, and the recipients are the renamed ones.',
+    apply: (ctx) => renameAddresses(ctx, { shapes: true }),
   },
   {
     id: 'message-ids',

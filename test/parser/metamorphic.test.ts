@@ -11,7 +11,8 @@
 //   line ends (CRLF, LF, CR); header folding (unfolded, width 30, tab at 50); transfer encodings of
 //   the text parts (base64, quoted-printable at 76 and 30, 8bit); charsets (UTF-8, ISO-8859-1,
 //   ISO-2022-JP where the text is Japanese); the case of header names, DSN field names and type
-//   labels, MIME type and parameter names; renamed addresses and domains, every address in mixed
+//   labels, MIME type and parameter names; renamed addresses and domains (also to plus-tagged, dotted, apostrophe and
+//   long local parts at multi-label domains), every address in mixed
 //   case, every IPv4 address written as an IPv6 one; every address of the human-readable text
 //   upper-cased (the DSN fields as they were); other Message-IDs and dates; optional headers added
 //   or dropped (Received, X-, trace and authentication fields, Content-Description, our side's
