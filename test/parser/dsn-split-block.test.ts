@@ -56,3 +56,23 @@ describe('DSN: a recipient block cut by a line of blanks', () => {
     expect(perMessage.get('status')?.value).toBe('5.0.0');
   });
 });
+
+describe('DSN: a field whose value a re-wrap moved to the next line, unindented (round 30)', () => {
+  it('"Final-Recipient:" / "rfc822; a@x" and "Final-Recipient: rfc822;" / "a@x" name the recipient', () => {
+    const raw = readFileSync(new URL('../../fixtures/generated/postfix/001-rfc-5.1.1-unknown--failed.eml', import.meta.url), 'latin1');
+    const field = 'Final-Recipient: rfc822; noah3500@mail.example.com';
+    expect(raw).toContain(field);
+    const eol = raw.includes('\r\n') ? '\r\n' : '\n';
+    for (const broken of ['Final-Recipient:' + eol + 'rfc822; noah3500@mail.example.com', 'Final-Recipient: rfc822;' + eol + 'noah3500@mail.example.com']) {
+      const report = parseMessageSync(Buffer.from(raw.replace(field, broken).replace('Original-Recipient: rfc822;noah3500@mail.example.com' + eol, ''), 'latin1'));
+      expect(report.recipients.map((r) => [r.finalRecipient, r.status])).toEqual([['noah3500@mail.example.com', '5.1.1']]);
+    }
+    for (const [head, rest] of [['Final-Recipient:', 'rfc822; a@example.org'], ['Final-Recipient: rfc822;', 'a@example.org']]) {
+      const f = parseDsnFields(`Reporting-MTA: dns; mx.example.net\n\n${head}\n${rest}\nAction: failed\nStatus: 5.1.1\n`);
+      expect([f.perRecipient[0]?.get('final-recipient')?.type, f.perRecipient[0]?.get('final-recipient')?.value]).toEqual(['rfc822', 'a@example.org']);
+    }
+    // a field with a value is never continued by a line that is no field (prose after the block)
+    const prose = parseDsnFields('Final-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nsee the text above\n');
+    expect(prose.perRecipient[0]?.get('status')?.value).toBe('5.1.1');
+  });
+});

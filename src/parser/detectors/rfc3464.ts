@@ -74,6 +74,9 @@ export interface DsnParseOptions {
  * leftovers, indented blocks, a missing blank line between recipients (a repeated
  * Final-Recipient then starts a new block), text before the first field.
  */
+/** A field value with nothing in it yet: empty, or only its type ("rfc822;"). */
+const EMPTY_VALUE = /^[ \t]*(?:[A-Za-z0-9][\w.+-]{0,30}[ \t]*;)?[ \t]*$/;
+
 export function parseDsnFields(text: string, opts: DsnParseOptions = {}): DsnFields {
   const blocks: DsnBlock[] = [];
   let cur: DsnBlock | null = null;
@@ -103,6 +106,13 @@ export function parseDsnFields(text: string, opts: DsnParseOptions = {}): DsnFie
       }
     }
     const m = FIELD.exec(line.trim());
+    if (!m && lastName && EMPTY_VALUE.test(lastRaw)) {
+      // a field whose value a re-wrap moved to the next line, without the white space that
+      // would make it a continuation ("Final-Recipient:" / "rfc822;a@x", "Final-Recipient:
+      // rfc822;" / "a@x"): a field cannot end there, the line is its value
+      lastRaw += ' ' + line.trim();
+      continue;
+    }
     if (!m) {
       // An SMTP reply of several lines written into Diagnostic-Code without folding (nullmailer
       // does; opts.unfoldedReplies): "550-5.7.1 ..." then "550-5.7.1 ..." up to "550 5.7.1 ...".
