@@ -83,3 +83,19 @@ describe('Postfix: an entry line broken right after "host", under an entry that 
     }
   });
 });
+
+describe('a long address moved to the next line by a re-wrap (round 30)', () => {
+  it('Office 365: "Recipient Address:" with its address on the line under it', () => {
+    for (const report of versions('families-b/office365-original-message-details.eml', 'Recipient Address:      sabatora@example.com', 'Recipient Address:\nsabatora@example.com')) {
+      expect(report.detector).toBe('exchange2007');
+      expect(classify(report).map((v) => [v.recipient, v.reason])).toEqual([['sabatora@example.com', 'mailboxfull']]);
+    }
+  });
+
+  it('Apache James: "RCPT TO: a@x," with the next address alone at the margin', () => {
+    for (const report of versions('families-a/apachejames-two-rcpt.eml', 'RCPT TO: kijitora@example.org, mikeneko@example.org', 'RCPT TO: kijitora@example.org,\nmikeneko@example.org')) {
+      expect(report.detector).toBe('apachejames');
+      expect(report.recipients.map((r) => r.finalRecipient)).toEqual(['kijitora@example.org', 'mikeneko@example.org']);
+    }
+  });
+});

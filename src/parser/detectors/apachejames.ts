@@ -23,8 +23,15 @@ export function detectApacheJames(view: MailView): DetectorResult | null {
   // every "RCPT TO:" line of the details (with its continuation lines): one per recipient or
   // one comma-separated list, as the James version writes it
   const addrs = new Set<string>();
-  for (const rcpt of text.slice(details.index).matchAll(/^[ \t]*RCPT TO:[ \t]*(.*(?:\n[ \t]{4,}\S.*)*)/gm)) {
-    for (const a of findAddresses(rcpt[1])) addrs.add(a);
+  const detailLines = text.slice(details.index).split('\n');
+  for (let i = 0; i < detailLines.length; i++) {
+    const rcpt = /^[ \t]*RCPT TO:[ \t]*(.*)$/.exec(detailLines[i]!);
+    if (!rcpt) continue;
+    const list = [rcpt[1]!];
+    // continuation lines: indented, or (a list ending in a comma) an address alone on a line a
+    // re-wrap left unindented
+    while (i + 1 < detailLines.length && (/^[ \t]{4,}\S/.test(detailLines[i + 1]!) || (/,[ \t]*$/.test(list[list.length - 1]!) && /^[^\s:]+@[^\s:]+[ \t]*$/.test(detailLines[i + 1]!)))) list.push(detailLines[++i]!.trim());
+    for (const a of findAddresses(list.join(' '))) addrs.add(a);
   }
   if (!addrs.size) return null;
   // (the reply runs to the blank line or the text's end: a multi-line reply, "550-5.7.1 ..." /

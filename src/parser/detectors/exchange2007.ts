@@ -210,7 +210,9 @@ export function detectExchange2007(view: MailView): DetectorResult | null {
     const l = details[li];
     // (one token holding an "@" with a character on each side: the look-ahead finds the "@" once;
     // /(\S+@\S+)[ \t]*$/ tries every "@" of a long token again for each way the match fails)
-    const m = /^[ \t]*Recipient Address:[ \t]*(\S(?=\S*@\S)\S*)[ \t]*$/i.exec(l);
+    // (a re-wrap may move a long address under its label: "Recipient Address:" / "a@x")
+    const bare = li + 1 < details.length && /^[ \t]*Recipient Address:[ \t]*$/i.test(l) && /^[ \t]*[^\s@]+@[^\s@]+[ \t]*$/.test(details[li + 1]!);
+    const m = /^[ \t]*Recipient Address:[ \t]*(\S(?=\S*@\S)\S*)[ \t]*$/i.exec(bare ? `Recipient Address: ${details[++li]!.trim()}` : l);
     if (m) {
       const a = normalizeAddress(m[1]);
       if (a && !replies.has(a) && !isListed.has(a) && pending.length < 1000) {
