@@ -98,4 +98,18 @@ describe('a long address moved to the next line by a re-wrap (round 30)', () => 
       expect(report.recipients.map((r) => r.finalRecipient)).toEqual(['kijitora@example.org', 'mikeneko@example.org']);
     }
   });
+  it("Postfix: the reply's own quote of a long recipient at the margin, its command below it", () => {
+    // (the DSN's Diagnostic-Code holds no command: the text's "(in reply to RCPT TO command)"
+    // decides that the unknown user answered RCPT; an address this long no longer fits after
+    // "Invalid recipient:" in 76 columns)
+    const long = 'first.middle.nora.okafor.last.name.long@users.opensmtpd-recv.test';
+    const raw = readFileSync(join(fixturesDir, 'generated/postfix-to-opensmtpd/003-recv-os-unknown-user--failed.eml'), 'latin1').replaceAll('nora_okafor@users.opensmtpd-recv.test', long);
+    const entry = `    Invalid recipient: <${long}> (in reply to\r\n    RCPT TO command)`;
+    expect(raw).toContain(entry);
+    for (const text of [raw, raw.replace(entry, `    Invalid recipient:\r\n<${long}> (in reply to\r\n    RCPT TO command)`)]) {
+      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+      expect(report.recipients.map((r) => [r.finalRecipient, r.command])).toEqual([[long, 'RCPT']]);
+      expect(classify(report).map((v) => [v.reason, v.hardbounce])).toEqual([['userunknown', true]]);
+    }
+  });
 });

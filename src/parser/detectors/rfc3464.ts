@@ -362,7 +362,11 @@ function textNearAddress(index: AddressIndex, address: string): string | null {
     if (!next.trim()) break;
     // (a line ending in a colon announces the next one: Dovecot's "Your message to <addr> was
     // automatically rejected:" then its reason, lib-lda rejection_reason "...rejected:%n%r")
-    const wrapped = continuesReflowed(lastLen, next) && !/^\s*<?[^\s<>@]+@/.test(next) && !OWN_LINE.test(next.trim());
+    // (a line led by an address is the next entry, unless it is this recipient's own address
+    // quoted by its reply: "Invalid recipient:" / "<a@x> (in reply to RCPT TO command)")
+    const leadAddress = /^\s*<?([^\s<>@]+@[^\s<>:,;()]+)/.exec(next);
+    const selfQuoted = !!leadAddress && /:[ \t]*$/.test(out) && leadAddress[1]!.toLowerCase() === address;
+    const wrapped = continuesReflowed(lastLen, next) && (selfQuoted || (!leadAddress && !OWN_LINE.test(next.trim())));
     if (indentOf(next) <= depth && out.replace(/[<>\s:]/g, '').length > address.length + 2 && !(k === 0 && /:[ \t]*$/.test(out)) && !wrapped) break;
     out += ' ' + next.trim();
     lastLen = nw.end - nw.start;
