@@ -112,4 +112,16 @@ describe('a long address moved to the next line by a re-wrap (round 30)', () => 
       expect(classify(report).map((v) => [v.reason, v.hardbounce])).toEqual([['userunknown', true]]);
     }
   });
+  it('InterScan: "Reason: Unable to deliver message to" with a long address on the line under it', () => {
+    // (the sentence above a bare address is read before it, in reading order: the vendor's
+    // wording "unable to deliver message to <a@x>" holds across the break)
+    const long = 'first.middle.sabatora.last.name.long@neko.example.jp';
+    const raw = readFileSync(join(fixturesDir, 'families-a/interscan-unable.eml'), 'latin1').replaceAll('sabatora@neko.example.jp', long);
+    const line = `Reason: Unable to deliver message to <${long}>`;
+    expect(raw).toContain(line);
+    for (const text of [raw, raw.replace(line, `Reason: Unable to deliver message to\r\n<${long}>`)]) {
+      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+      expect(classify(report).map((v) => [v.recipient, v.reason, v.rule])).toEqual([[long, 'userunknown', 'vendor.trendmicro-unable']]);
+    }
+  });
 });

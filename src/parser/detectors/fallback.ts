@@ -1113,7 +1113,7 @@ function statementOf(
     const h = f.bareEntry ? lines.headingOf(li) : -1;
     // (a failure sentence right above the list, not a heading announcing it, is the entries'
     // reason: Lotus Notes' "User not listed in public Name & Address Book" over the address)
-    if (h >= 0) return { shape: 'list', text: lines.of(h).heading ? t : oneLine(`${t} ${lines.of(h).clipped}`) };
+    if (h >= 0) return { shape: 'list', text: lines.of(h).heading ? t : oneLine(`${lines.of(h).clipped} ${t}`) };
     // an address alone, its failure in the block below it ("kijitora@example.jp" then, after
     // a blank line, "Reason: mailbox full")
     const below = f.bareEntry ? failureBelow(lines, li) : null;
