@@ -124,4 +124,15 @@ describe('a long address moved to the next line by a re-wrap (round 30)', () => 
       expect(classify(report).map((v) => [v.recipient, v.reason, v.rule])).toEqual([[long, 'userunknown', 'vendor.trendmicro-unable']]);
     }
   });
+  it('Domino: a reason re-wrapped before a long address, its rest at the margin', () => {
+    const long = 'first.middle.sabatora.last.name.long@domino.example.com';
+    const raw = readFileSync(join(fixturesDir, 'lhost5/domino-french-latin1.eml'), 'latin1').replaceAll('sabatora@domino.example.com', long);
+    const reason = `  Utilisateur sabatora (${long}) non =\r\nr=C3=A9pertori=C3=A9 dans l'annuaire Domino`;
+    expect(raw).toContain(reason);
+    for (const text of [raw, raw.replace(reason, `  Utilisateur sabatora\r\n(${long}) non r=C3=A9pertori=C3=A9 dans\r\nl'annuaire Domino`)]) {
+      const report = parseMessageSync(Buffer.from(text, 'latin1'));
+      expect(report.detector).toBe('domino');
+      expect(classify(report).map((v) => [v.recipient, v.reason, v.rule])).toEqual([[long, 'userunknown', 'vendor.notes-directory']]);
+    }
+  });
 });

@@ -17,6 +17,7 @@
 // address the sender used, which is the one we report. The DSN part still gives the Status,
 // the Remote-MTA and, when the text has no "because:", the diagnostic (`X-Notes; ...`).
 import type { RecipientReport } from '../../report.js';
+import { continuesReflowed } from '../mime/reflow.js';
 import { codeReader, findAddresses, normalizeAddress, oneLine, textHead } from '../smtp-text.js';
 import { deliveryStatusTexts, parseDsnFields, preferStatus, recipientFromBlock } from './rfc3464.js';
 import { newRecipient, type DetectorResult, type MailView } from './types.js';
@@ -34,9 +35,9 @@ function section(lines: string[], from: number, reflowed = false): { text: strin
       continue;
     }
     // (a reason re-wrapped by a relay or client goes on at the start of the next line: under a
-    // line of the length a re-flow leaves, a line that is no heading is its rest)
-    const prev = lines[i - 1].length;
-    if (reflowed && text.length && prev >= 60 && prev <= 80 && !/:[ \t]*$/.test(l)) {
+    // line of the length a re-flow leaves, or one its first word did not fit on, a line that is
+    // no heading is its rest)
+    if (reflowed && text.length && continuesReflowed(lines[i - 1].length, l) && !/:[ \t]*$/.test(l)) {
       text[text.length - 1] += ' ' + l.trim();
       continue;
     }
