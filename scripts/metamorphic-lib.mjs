@@ -192,9 +192,9 @@ export function cteOf(ent) {
 }
 
 /** Parses entity text (LF) into a tree. At the top, an mbox "From " line is kept as `prefix`. */
-/** Whether a field line comes within 8 lines from `pos`, before a blank line. */
+/** Whether a field line comes within 24 lines from `pos`, before a blank line. */
 function fieldFollows(s, pos) {
-  for (let k = 0; k < 8 && pos < s.length; k++) {
+  for (let k = 0; k < 24 && pos < s.length; k++) {
     let nl = s.indexOf('\n', pos);
     if (nl < 0) nl = s.length;
     const line = s.slice(pos, nl);

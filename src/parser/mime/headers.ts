@@ -53,7 +53,7 @@ export function headerValues(h: HeaderMap, name: string): string[] {
 }
 
 /** Lines looked ahead for the header block going on (splitEntity's `lostFolds`). */
-const RESUME_LOOKAHEAD = 8;
+const RESUME_LOOKAHEAD = 24;
 
 /**
  * Whether the lines from `pos` hold another field before a blank line, within a few lines: the
