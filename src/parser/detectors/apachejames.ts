@@ -25,12 +25,12 @@ export function detectApacheJames(view: MailView): DetectorResult | null {
   const addrs = new Set<string>();
   const detailLines = text.slice(details.index).split('\n');
   for (let i = 0; i < detailLines.length; i++) {
-    const rcpt = /^[ \t]*RCPT TO:[ \t]*(.*)$/.exec(detailLines[i]!);
+    const rcpt = /^[ \t]*RCPT TO:(.*)/.exec(detailLines[i]!);
     if (!rcpt) continue;
-    const list = [rcpt[1]!];
+    const list = [rcpt[1]!.trim()];
     // continuation lines: indented, or (a list ending in a comma) an address alone on a line a
     // re-wrap left unindented
-    while (i + 1 < detailLines.length && (/^[ \t]{4,}\S/.test(detailLines[i + 1]!) || (/,[ \t]*$/.test(list[list.length - 1]!) && /^[^\s:]+@[^\s:]+[ \t]*$/.test(detailLines[i + 1]!)))) list.push(detailLines[++i]!.trim());
+    while (i + 1 < detailLines.length && (/^[ \t]{4,}\S/.test(detailLines[i + 1]!) || (/,[ \t]*$/.test(list[list.length - 1]!) && /^[^\s:@]+@[^\s:@]+[ \t]*$/.test(detailLines[i + 1]!)))) list.push(detailLines[++i]!.trim());
     for (const a of findAddresses(list.join(' '))) addrs.add(a);
   }
   if (!addrs.size) return null;

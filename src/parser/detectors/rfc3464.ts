@@ -75,7 +75,7 @@ export interface DsnParseOptions {
  * Final-Recipient then starts a new block), text before the first field.
  */
 /** A field value with nothing in it yet: empty, or only its type ("rfc822;"). */
-const EMPTY_VALUE = /^[ \t]*(?:[A-Za-z0-9][\w.+-]{0,30}[ \t]*;)?[ \t]*$/;
+const EMPTY_VALUE = /^[ \t]*(?:[A-Za-z0-9][\w.+-]{0,30}[ \t]*;[ \t]*)?$/;
 
 export function parseDsnFields(text: string, opts: DsnParseOptions = {}): DsnFields {
   const blocks: DsnBlock[] = [];
