@@ -141,22 +141,6 @@ describe('phrase matching', () => {
     expect(() => compilePhrases([p('x y', '')])).toThrow(/source/);
     expect(() => compilePhrases([p('Mailbox', 'seen: a, b')])).toThrow(/lower case/);
   });
-  it('stays linear on long hostile input (time at most ~2.5x per doubling)', () => {
-    // CPU time, not the wall clock (a shared machine's other load moves the latter), and sizes
-    // past the regex engine's tier-up (200 -> 400 characters' worth still includes it)
-    const run = (n: number) => {
-      const text = ('mailbox ' + 'a'.repeat(39) + ' ').repeat(n);
-      const t0 = process.cpuUsage();
-      for (let i = 0; i < 5; i++) decide({ text: normaliseText(text), status: null });
-      const d = process.cpuUsage(t0);
-      return d.user + d.system;
-    };
-    run(1600);
-    const best = (n: number) => Math.min(...[0, 1, 2, 3, 4].map(() => run(n)));
-    const a = best(800);
-    const b = best(1600);
-    expect(b / a).toBeLessThan(2.5 * 1.5);
-  });
 });
 
 const recipient = (fields: Partial<RecipientReport>): RecipientReport => ({

@@ -14,7 +14,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { withoutHostNames } from '../../src/host-name.js';
-import { classify } from '../../src/classifier/index.js';
+import { classify, decide } from '../../src/classifier/index.js';
+import { normaliseText } from '../../src/classifier/phrase.js';
 import { parseMessageSync } from '../../src/parser/index.js';
 import { decodeHeaderValue, htmlToText, readMail, unflow } from '../../src/parser/mime.js';
 import { unquoteBlocks } from '../../src/parser/mime/quoted.js';
@@ -164,6 +165,9 @@ describe('hot helpers grow linearly', () => {
   it('splitEntity with lost folds: lines without a colon between fields, long ones, and no field after them (round 30)', async () => {
     // (each line that is no field looks a few lines ahead for the block going on)
     await expectLinear((n) => 'X-A: v\n' + 'folded part of a value\n'.repeat(7).concat('X-B: w\n').repeat(n) + 'b='.repeat(n * 10) + '\n' + 'no field here\n'.repeat(n) + '\nbody', (s) => splitEntity(s, false, true), 200);
+  });
+  it('the classifier\'s phrase matching: many near-miss words (moved from test/classifier/rules.test.ts, a bare timer)', async () => {
+    await expectLinear((n) => ('mailbox ' + 'a'.repeat(39) + ' ').repeat(n), (text) => decide({ text: normaliseText(text), status: null }), 400);
   });
   it('normalizeAddress: a long run without "@" and one blank', async () => {
     await expectLinear((n) => 'x'.repeat(n) + ' y', normalizeAddress, 2_000);
